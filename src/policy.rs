@@ -1,0 +1,354 @@
+//! The validated policy model: what a policy document means, with the span of every part.
+//!
+//! Owns [`Policy`], [`Statement`] and the element types. A `Policy` can only be built by
+//! [`parse_policy`](crate::parse_policy) (lowering in `policy/lower.rs`), so everything here
+//! has already been checked: evaluation trusts it without checking again. Printing back to
+//! canonical JSON is in `policy/print.rs`. Fields are public for reading; equality ignores
+//! spans.
+
+use std::fmt;
+
+use crate::action::ActionPattern;
+use crate::arn::{Arn, ArnPattern};
+use crate::condition::Operator;
+use crate::source::Span;
+use crate::value::{Decimal, Instant};
+use crate::variables::Template;
+
+/// A value with the span it was read from. Equality and hashing ignore the span.
+#[derive(Clone, Debug)]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was read from.
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    /// Pairs a value with its span.
+    pub const fn new(value: T, span: Span) -> Self {
+        Self { value, span }
+    }
+}
+
+impl<T: PartialEq> PartialEq for Spanned<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+impl<T: Eq> Eq for Spanned<T> {}
+
+/// The kind of policy a document is validated as; each kind allows different elements
+/// (`iam-semantics.md` §1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PolicyType {
+    /// An identity-based policy (user, group or role; inline or managed). No `Principal`.
+    Identity,
+    /// A resource-based policy (secret, bucket, key, queue, ...). Needs `Principal` or
+    /// `NotPrincipal`.
+    Resource,
+    /// An IAM role trust policy: `Principal` required, no `NotPrincipal`, no `Resource`.
+    Trust,
+    /// A permissions boundary (identity-style).
+    PermissionsBoundary,
+    /// A session policy (identity-style).
+    Session,
+    /// A service control policy. No `Principal`.
+    Scp,
+    /// A resource control policy: `Principal` must be `"*"`.
+    Rcp,
+}
+
+impl PolicyType {
+    /// Every policy type.
+    pub const ALL: &'static [Self] = &[
+        Self::Identity,
+        Self::Resource,
+        Self::Trust,
+        Self::PermissionsBoundary,
+        Self::Session,
+        Self::Scp,
+        Self::Rcp,
+    ];
+
+    /// The CLI name: `identity`, `resource`, `trust`, `boundary`, `session`, `scp`, `rcp`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Identity => "identity",
+            Self::Resource => "resource",
+            Self::Trust => "trust",
+            Self::PermissionsBoundary => "boundary",
+            Self::Session => "session",
+            Self::Scp => "scp",
+            Self::Rcp => "rcp",
+        }
+    }
+
+    /// Looks up a CLI name.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|t| t.name() == name)
+    }
+}
+
+impl fmt::Display for PolicyType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The policy language version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Version {
+    /// `2012-10-17`: the current version; policy variables are substituted.
+    V2012_10_17,
+    /// `2008-10-17`: `${...}` is literal text.
+    V2008_10_17,
+}
+
+impl Version {
+    /// The version string.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::V2012_10_17 => "2012-10-17",
+            Self::V2008_10_17 => "2008-10-17",
+        }
+    }
+}
+
+/// A validated policy document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// `Version`, if present. Absent reads like `2008-10-17` for variables.
+    pub version: Option<Spanned<Version>>,
+    /// `Id`, if present.
+    pub id: Option<Spanned<String>>,
+    /// The statements in document order.
+    pub statements: Vec<Statement>,
+    /// Whether `Statement` was written as an array (`false`: a single object).
+    pub statement_is_array: bool,
+    /// The span of `Statement`'s value.
+    pub statement_span: Span,
+    /// The span of the whole document object.
+    pub span: Span,
+}
+
+impl Policy {
+    /// Whether policy variables are substituted (only under `2012-10-17`).
+    #[must_use]
+    pub fn variables_enabled(&self) -> bool {
+        matches!(
+            self.version,
+            Some(Spanned {
+                value: Version::V2012_10_17,
+                ..
+            })
+        )
+    }
+}
+
+/// `Allow` or `Deny`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Effect {
+    /// `"Allow"`
+    Allow,
+    /// `"Deny"`
+    Deny,
+}
+
+impl Effect {
+    /// `"Allow"` or `"Deny"`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Allow => "Allow",
+            Self::Deny => "Deny",
+        }
+    }
+}
+
+/// One statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Statement {
+    /// `Sid`, if present.
+    pub sid: Option<Spanned<String>>,
+    /// `Effect`.
+    pub effect: Spanned<Effect>,
+    /// `Action` or `NotAction`.
+    pub action: Spanned<ActionBlock>,
+    /// `Resource` or `NotResource`; absent only in role trust policies.
+    pub resource: Option<Spanned<ResourceBlock>>,
+    /// `Principal` or `NotPrincipal`; present only in resource, trust and RCP policies.
+    pub principal: Option<Spanned<PrincipalBlock>>,
+    /// `Condition`; an empty list when absent.
+    pub conditions: Vec<ConditionEntry>,
+    /// The span of the `Condition` value, if present.
+    pub condition_span: Option<Span>,
+    /// The span of the statement object.
+    pub span: Span,
+}
+
+/// A string or a list of strings, remembering which form was written (for printing).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OneOrMany<T> {
+    /// The entries.
+    pub items: Vec<Spanned<T>>,
+    /// Whether the JSON was an array (`false`: a single value).
+    pub is_list: bool,
+}
+
+/// `Action` (`negated == false`) or `NotAction` (`negated == true`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionBlock {
+    /// Whether this is `NotAction`.
+    pub negated: bool,
+    /// The patterns.
+    pub patterns: OneOrMany<ActionPattern>,
+}
+
+/// `Resource` or `NotResource`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResourceBlock {
+    /// Whether this is `NotResource`.
+    pub negated: bool,
+    /// The patterns.
+    pub patterns: OneOrMany<ArnPattern>,
+}
+
+/// `Principal` or `NotPrincipal`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrincipalBlock {
+    /// Whether this is `NotPrincipal`.
+    pub negated: bool,
+    /// What it names.
+    pub principals: Principals,
+}
+
+/// The value of `Principal`/`NotPrincipal`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Principals {
+    /// `"*"`: everyone, including anonymous callers.
+    Any,
+    /// `{"AWS": ..., "Service": ..., ...}`: entries in document order.
+    Map(Vec<PrincipalEntry>),
+}
+
+/// The principal types of a `Principal` map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PrincipalKind {
+    /// `AWS`
+    Aws,
+    /// `Service`
+    Service,
+    /// `Federated`
+    Federated,
+    /// `CanonicalUser`
+    CanonicalUser,
+}
+
+impl PrincipalKind {
+    /// The key as written in policies.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Aws => "AWS",
+            Self::Service => "Service",
+            Self::Federated => "Federated",
+            Self::CanonicalUser => "CanonicalUser",
+        }
+    }
+}
+
+/// One `"AWS": [...]` (or other kind) entry of a principal map.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrincipalEntry {
+    /// The key.
+    pub kind: Spanned<PrincipalKind>,
+    /// Its values.
+    pub values: OneOrMany<PrincipalValue>,
+}
+
+/// One principal value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PrincipalValue {
+    /// `"*"` (only meaningful under `AWS`; `{"AWS": "*"}` equals `"*"`).
+    Any,
+    /// A 12-digit account id (equivalent to `arn:aws:iam::<id>:root`), as written.
+    Account(String),
+    /// An ARN under `AWS`: account root, user, role, assumed-role session, federated user.
+    Arn(Arn),
+    /// A service name (`lambda.amazonaws.com`), identity provider, or canonical user id.
+    Name(String),
+}
+
+/// One key under one operator, with its values: `"StringEquals": {"aws:SourceVpc": [...]}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConditionEntry {
+    /// The operator, with the span of its name.
+    pub operator: Spanned<Operator>,
+    /// The condition key as written, with its span.
+    pub key: Spanned<String>,
+    /// The key lower-cased (keys are case-insensitive).
+    pub key_lower: String,
+    /// The values (OR-ed for positive operators; none may match for negated ones).
+    pub values: OneOrMany<ConditionValue>,
+}
+
+/// One condition value: what was written and what it means for its operator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConditionValue {
+    /// The JSON scalar as written.
+    pub raw: RawScalar,
+    /// The value parsed for the operator's family.
+    pub typed: TypedValue,
+}
+
+/// A JSON scalar in a condition value list.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RawScalar {
+    /// A JSON string.
+    String(String),
+    /// A JSON number, as written.
+    Number(String),
+    /// A JSON boolean.
+    Bool(bool),
+}
+
+impl RawScalar {
+    /// The value as text (`true`, `10`, or the string itself).
+    #[must_use]
+    pub fn as_text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::String(s) | Self::Number(s) => std::borrow::Cow::Borrowed(s),
+            Self::Bool(true) => std::borrow::Cow::Borrowed("true"),
+            Self::Bool(false) => std::borrow::Cow::Borrowed("false"),
+        }
+    }
+}
+
+/// A condition value parsed for its operator family.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypedValue {
+    /// String operators: literal text, `*`/`?` wildcards for the Like operators, variables
+    /// under 2012-10-17.
+    String(Template),
+    /// Numeric operators.
+    Numeric(Decimal),
+    /// Date operators.
+    Date(Instant),
+    /// `Bool`.
+    Bool(bool),
+    /// `BinaryEquals`: the decoded bytes of the base64 value.
+    Binary(Vec<u8>),
+    /// `IpAddress`/`NotIpAddress`: a CIDR block (a bare address is /32 or /128).
+    Ip(ipnet::IpNet),
+    /// Arn operators: a six-component pattern.
+    Arn(ArnPattern),
+    /// `Null`: `true` means "the key is absent".
+    Null(bool),
+}
+
+pub mod error;
+pub mod lower;
