@@ -1,1 +1,3 @@
 //! Integration tests of the public API.
+mod parse_errors;
+mod roundtrip;
