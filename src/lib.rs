@@ -8,6 +8,7 @@ pub mod arn;
 pub mod catalog;
 pub mod condition;
 pub mod json;
+pub mod lint;
 pub mod policy;
 pub mod request;
 pub mod source;
