@@ -83,14 +83,14 @@ mod generated {
     use super::*;
     use proptest::prelude::*;
 
-    fn action() -> impl Strategy<Value = String> {
+    fn action() -> impl Strategy<Value = String> + Clone {
         prop_oneof![
             Just("*".to_owned()),
             "(s3|iam|secretsmanager|kms):[A-Z][a-zA-Z]{0,8}\\*?",
         ]
     }
 
-    fn resource() -> impl Strategy<Value = String> {
+    fn resource() -> impl Strategy<Value = String> + Clone {
         prop_oneof![
             Just("*".to_owned()),
             "arn:aws:(s3|secretsmanager|sqs):(us-east-1)?:(111122223333)?:[a-z/*?]{1,12}",
