@@ -1458,9 +1458,28 @@ fn json_error(text: &str, err: &JsonError) -> ParseErrors {
 /// The path of the innermost member or element being read at byte `offset`, found by
 /// re-scanning the (valid) text before it. Used only for JSON errors.
 fn json_path_at(text: &str, offset: usize) -> String {
+    /// Where an object member stands.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Member {
+        /// Before its `:` (the key may have been read).
+        Key,
+        /// After `:`, no value yet.
+        Pending,
+        /// Its value is being read (a string, or a nested container).
+        Open,
+        /// Its value is complete.
+        Done,
+    }
     enum Frame {
-        Object { key: Option<String>, in_value: bool },
+        Object { key: Option<String>, state: Member },
         Array { index: usize },
+    }
+    fn value_started(stack: &mut [Frame], done: bool) {
+        if let Some(Frame::Object { state, .. }) = stack.last_mut()
+            && *state != Member::Key
+        {
+            *state = if done { Member::Done } else { Member::Open };
+        }
     }
     let bytes = text.as_bytes();
     let end = offset.min(bytes.len());
@@ -1469,25 +1488,32 @@ fn json_path_at(text: &str, offset: usize) -> String {
     while i < end {
         let Some(&b) = bytes.get(i) else { break };
         match b {
-            b'{' => stack.push(Frame::Object {
-                key: None,
-                in_value: false,
-            }),
-            b'[' => stack.push(Frame::Array { index: 0 }),
+            b'{' | b'[' => {
+                value_started(&mut stack, false);
+                stack.push(if b == b'{' {
+                    Frame::Object {
+                        key: None,
+                        state: Member::Key,
+                    }
+                } else {
+                    Frame::Array { index: 0 }
+                });
+            }
             b'}' | b']' => {
                 stack.pop();
+                value_started(&mut stack, true);
             }
             b',' => match stack.last_mut() {
                 Some(Frame::Array { index }) => *index += 1,
-                Some(Frame::Object { key, in_value }) => {
+                Some(Frame::Object { key, state }) => {
                     *key = None;
-                    *in_value = false;
+                    *state = Member::Key;
                 }
                 None => {}
             },
             b':' => {
-                if let Some(Frame::Object { in_value, .. }) = stack.last_mut() {
-                    *in_value = true;
+                if let Some(Frame::Object { state, .. }) = stack.last_mut() {
+                    *state = Member::Pending;
                 }
             }
             b'"' => {
@@ -1500,25 +1526,34 @@ fn json_path_at(text: &str, offset: usize) -> String {
                         _ => i += 1,
                     }
                 }
-                if let Some(Frame::Object {
-                    key,
-                    in_value: false,
-                }) = stack.last_mut()
-                {
-                    let raw = text.get(start..=i.min(end.saturating_sub(1))).unwrap_or("");
-                    *key = serde_json::from_str::<String>(raw).ok();
+                let closed = i < end;
+                match stack.last_mut() {
+                    Some(Frame::Object {
+                        key,
+                        state: Member::Key,
+                    }) if closed => {
+                        let raw = text.get(start..=i).unwrap_or("");
+                        *key = serde_json::from_str::<String>(raw).ok();
+                    }
+                    _ => value_started(&mut stack, closed),
                 }
             }
-            _ => {}
+            b if b.is_ascii_whitespace() => {}
+            _ => value_started(&mut stack, true),
         }
         i += 1;
     }
     let mut out = String::new();
-    // The outermost object is the document itself; its frame contributes its current key.
-    for frame in &stack {
+    let depth = stack.len();
+    for (n, frame) in stack.iter().enumerate() {
         match frame {
-            Frame::Object { key: Some(k), .. } => push_key(&mut out, k),
-            Frame::Object { key: None, .. } => {}
+            Frame::Object {
+                key: Some(k),
+                state,
+            } if n + 1 < depth || matches!(state, Member::Pending | Member::Open) => {
+                push_key(&mut out, k);
+            }
+            Frame::Object { .. } => {}
             Frame::Array { index } => {
                 out.push('[');
                 out.push_str(&index.to_string());

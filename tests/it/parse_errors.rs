@@ -41,7 +41,11 @@ fn render(text: &str, ty: PolicyType) -> Vec<String> {
         Err(errors) => errors
             .iter()
             .map(|e| {
-                let path = if e.path.is_empty() { "\"\"" } else { e.path.as_str() };
+                let path = if e.path.is_empty() {
+                    "\"\""
+                } else {
+                    e.path.as_str()
+                };
                 format!("{} {} {}", e.code(), path, e.line_col)
             })
             .collect(),
@@ -106,7 +110,11 @@ fn invalid_fixtures_use_documented_codes() {
         let expected = fs::read_to_string(path.with_extension("expected")).unwrap();
         for line in expected.lines().filter(|l| !l.starts_with('#')) {
             let c = line.split(' ').next().unwrap();
-            assert!(code::ALL.contains(&c), "{}: unknown code {c}", path.display());
+            assert!(
+                code::ALL.contains(&c),
+                "{}: unknown code {c}",
+                path.display()
+            );
         }
     }
 }
@@ -145,7 +153,10 @@ fn parse_error_details_unknown_operator() {
     assert_eq!(errors.len(), 1);
     let e = errors.first().unwrap();
     assert_eq!(e.code(), "INVALID_CONDITION_OPERATOR");
-    assert_eq!(e.kind.to_string(), "unknown condition operator `StringEqualz`");
+    assert_eq!(
+        e.kind.to_string(),
+        "unknown condition operator `StringEqualz`"
+    );
     assert_eq!(e.help.as_deref(), Some("did you mean `StringEquals`?"));
     assert_eq!(e.path, "Statement.Condition.StringEqualz");
     assert_eq!(e.span.slice(text), Some("\"StringEqualz\""));

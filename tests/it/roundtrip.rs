@@ -27,13 +27,17 @@ fn roundtrip_valid_fixtures_compact_and_pretty() {
     assert!(fixtures.len() >= 45);
     for (path, ty) in fixtures {
         let text = fs::read_to_string(&path).unwrap();
-        let policy = parse_policy(&text, ty)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let policy = parse_policy(&text, ty).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let compact = policy.to_json();
         let again = parse_policy(&compact, ty)
             .unwrap_or_else(|e| panic!("{}: reparse of {compact}: {e}", path.display()));
         assert_eq!(again, policy, "{}: compact round trip", path.display());
-        assert_eq!(again.to_json(), compact, "{}: printing is stable", path.display());
+        assert_eq!(
+            again.to_json(),
+            compact,
+            "{}: printing is stable",
+            path.display()
+        );
         let pretty = policy.to_json_pretty();
         let again = parse_policy(&pretty, ty)
             .unwrap_or_else(|e| panic!("{}: reparse of {pretty}: {e}", path.display()));
@@ -41,7 +45,12 @@ fn roundtrip_valid_fixtures_compact_and_pretty() {
         // The printed text is ordinary JSON, equal as a value to the input.
         let a: serde_json::Value = serde_json::from_str(&text).unwrap();
         let b: serde_json::Value = serde_json::from_str(&compact).unwrap();
-        assert_eq!(a, b, "{}: printed JSON differs from the input", path.display());
+        assert_eq!(
+            a,
+            b,
+            "{}: printed JSON differs from the input",
+            path.display()
+        );
     }
 }
 
@@ -72,11 +81,11 @@ fn print_escapes_strings() {
     let text = "{\"Statement\":{\"Sid\":\"\",\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"StringEquals\":{\"k\":\"a\\\"b\\\\c\\n\\u0001\\u00e9\"}}}}";
     let policy = parse_policy(text, PolicyType::Identity).unwrap();
     let printed = policy.to_json();
-    assert!(
-        printed.contains(r#""k":"a\"b\\c\n\u0001é""#),
-        "{printed}"
+    assert!(printed.contains(r#""k":"a\"b\\c\n\u0001é""#), "{printed}");
+    assert_eq!(
+        parse_policy(&printed, PolicyType::Identity).unwrap(),
+        policy
     );
-    assert_eq!(parse_policy(&printed, PolicyType::Identity).unwrap(), policy);
 }
 
 mod generated {
@@ -100,14 +109,17 @@ mod generated {
     fn one_or_many(s: impl Strategy<Value = String> + Clone) -> impl Strategy<Value = String> {
         prop_oneof![
             s.clone().prop_map(|v| serde_json::to_string(&v).unwrap()),
-            proptest::collection::vec(s, 0..4)
-                .prop_map(|v| serde_json::to_string(&v).unwrap()),
+            proptest::collection::vec(s, 0..4).prop_map(|v| serde_json::to_string(&v).unwrap()),
         ]
     }
 
     fn condition() -> impl Strategy<Value = String> {
         let string_block = (
-            prop_oneof![Just("StringEquals"), Just("StringLike"), Just("ForAnyValue:StringNotEqualsIfExists")],
+            prop_oneof![
+                Just("StringEquals"),
+                Just("StringLike"),
+                Just("ForAnyValue:StringNotEqualsIfExists")
+            ],
             "[a-z]{1,5}:[A-Za-z/]{1,8}",
             one_or_many("[ -~&&[^\"\\\\]]{0,10}".prop_map(String::from)),
         )
@@ -122,8 +134,11 @@ mod generated {
             .prop_map(|(op, v)| format!("\"{op}\":{{\"s3:max-keys\":{v}}}"));
         let bool_block = prop_oneof![Just("true"), Just("\"false\""), Just("\"TRUE\"")]
             .prop_map(|v| format!("\"Bool\":{{\"aws:SecureTransport\":{v}}}"));
-        let ip_block = prop_oneof![Just("\"10.0.0.0/8\""), Just("[\"192.0.2.1\",\"2001:db8::/32\"]")]
-            .prop_map(|v| format!("\"IpAddress\":{{\"aws:SourceIp\":{v}}}"));
+        let ip_block = prop_oneof![
+            Just("\"10.0.0.0/8\""),
+            Just("[\"192.0.2.1\",\"2001:db8::/32\"]")
+        ]
+        .prop_map(|v| format!("\"IpAddress\":{{\"aws:SourceIp\":{v}}}"));
         proptest::collection::vec(
             prop_oneof![string_block, numeric_block, bool_block, ip_block],
             0..3,
@@ -157,26 +172,36 @@ mod generated {
             one_or_many(resource()),
             proptest::option::of(condition()),
         )
-            .prop_map(|(sid, effect, not_action, actions, not_resource, resources, cond)| {
-                let mut members = Vec::new();
-                if let Some(sid) = sid {
-                    members.push(format!("\"Sid\":\"{sid}\""));
-                }
-                members.push(format!("\"Effect\":\"{effect}\""));
-                let a = if not_action { "NotAction" } else { "Action" };
-                members.push(format!("\"{a}\":{actions}"));
-                let r = if not_resource { "NotResource" } else { "Resource" };
-                members.push(format!("\"{r}\":{resources}"));
-                if let Some(c) = cond {
-                    members.push(format!("\"Condition\":{c}"));
-                }
-                format!("{{{}}}", members.join(","))
-            })
+            .prop_map(
+                |(sid, effect, not_action, actions, not_resource, resources, cond)| {
+                    let mut members = Vec::new();
+                    if let Some(sid) = sid {
+                        members.push(format!("\"Sid\":\"{sid}\""));
+                    }
+                    members.push(format!("\"Effect\":\"{effect}\""));
+                    let a = if not_action { "NotAction" } else { "Action" };
+                    members.push(format!("\"{a}\":{actions}"));
+                    let r = if not_resource {
+                        "NotResource"
+                    } else {
+                        "Resource"
+                    };
+                    members.push(format!("\"{r}\":{resources}"));
+                    if let Some(c) = cond {
+                        members.push(format!("\"Condition\":{c}"));
+                    }
+                    format!("{{{}}}", members.join(","))
+                },
+            )
     }
 
     fn policy() -> impl Strategy<Value = String> {
         (
-            prop_oneof![Just(None), Just(Some("2012-10-17")), Just(Some("2008-10-17"))],
+            prop_oneof![
+                Just(None),
+                Just(Some("2012-10-17")),
+                Just(Some("2008-10-17"))
+            ],
             proptest::collection::vec(statement(), 1..4),
             any::<bool>(),
         )
