@@ -7,6 +7,7 @@ pub mod action;
 pub mod arn;
 pub mod condition;
 pub mod json;
+pub mod lint;
 pub mod policy;
 pub mod request;
 pub mod source;
