@@ -1065,7 +1065,9 @@ mod tests {
     fn base64_equals_long_inputs() {
         use base64::Engine as _;
         for len in [0usize, 1, 2, 3, 190, 191, 192, 193, 383, 384, 385, 1000] {
-            let bytes: Vec<u8> = (0..len).map(|i| u8::try_from(i * 7 % 256).unwrap()).collect();
+            let bytes: Vec<u8> = (0..len)
+                .map(|i| u8::try_from(i * 7 % 256).unwrap())
+                .collect();
             let text = base64::engine::general_purpose::STANDARD.encode(&bytes);
             assert_eq!(base64_equals(&text, &bytes), Some(true), "len {len}");
             let mut other = bytes.clone();
