@@ -5,6 +5,7 @@
 
 pub mod action;
 pub mod arn;
+pub mod catalog;
 pub mod condition;
 pub mod json;
 pub mod lint;
