@@ -132,11 +132,11 @@ fn valid_text(family: OperatorFamily) -> BoxedStrategy<String> {
 /// Request texts that parse for `family` (addresses rather than blocks for IP).
 fn valid_request_text(family: OperatorFamily) -> BoxedStrategy<String> {
     match family {
-        OperatorFamily::Ip => {
-            proptest::string::string_regex("10\\.[1-9]?[0-9]\\.0\\.[0-9]|2001:db[89]::[0-9a-f]{1,4}")
-                .unwrap()
-                .boxed()
-        }
+        OperatorFamily::Ip => proptest::string::string_regex(
+            "10\\.[1-9]?[0-9]\\.0\\.[0-9]|2001:db[89]::[0-9a-f]{1,4}",
+        )
+        .unwrap()
+        .boxed(),
         OperatorFamily::Arn => {
             proptest::string::string_regex("arn:aws:iam::111122223333:(role|user)/[ab]{1,3}")
                 .unwrap()
