@@ -261,7 +261,7 @@ fn glob_tokens(tokens: &[WTok], text: &str, ignore_case: bool) -> bool {
 /// The strategy a [`Wildcard`] was classified into when it was compiled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Strategy {
+pub enum MatchStrategy {
     /// No wildcard: the text must equal the pattern.
     Exact,
     /// `abc*`: the text must start with the literal.
@@ -405,21 +405,21 @@ impl Wildcard {
     /// # Examples
     ///
     /// ```
-    /// use iam_policy::wildcard::{Strategy, Wildcard};
+    /// use iam_policy::wildcard::{MatchStrategy, Wildcard};
     ///
-    /// assert_eq!(Wildcard::new("Get*").strategy(), Strategy::Prefix);
-    /// assert_eq!(Wildcard::new("*").strategy(), Strategy::Any);
-    /// assert_eq!(Wildcard::new("a?c").strategy(), Strategy::General);
+    /// assert_eq!(Wildcard::new("Get*").strategy(), MatchStrategy::Prefix);
+    /// assert_eq!(Wildcard::new("*").strategy(), MatchStrategy::Any);
+    /// assert_eq!(Wildcard::new("a?c").strategy(), MatchStrategy::General);
     /// ```
     #[must_use]
-    pub fn strategy(&self) -> Strategy {
+    pub fn strategy(&self) -> MatchStrategy {
         match self.matcher {
-            Matcher::Exact => Strategy::Exact,
-            Matcher::Prefix(_) => Strategy::Prefix,
-            Matcher::Suffix(_) => Strategy::Suffix,
-            Matcher::Contains(_) => Strategy::Contains,
-            Matcher::Any => Strategy::Any,
-            Matcher::General(_) => Strategy::General,
+            Matcher::Exact => MatchStrategy::Exact,
+            Matcher::Prefix(_) => MatchStrategy::Prefix,
+            Matcher::Suffix(_) => MatchStrategy::Suffix,
+            Matcher::Contains(_) => MatchStrategy::Contains,
+            Matcher::Any => MatchStrategy::Any,
+            Matcher::General(_) => MatchStrategy::General,
         }
     }
 
@@ -444,7 +444,7 @@ impl Wildcard {
 
 #[cfg(test)]
 mod tests {
-    use super::{Strategy, Wildcard};
+    use super::{MatchStrategy, Wildcard};
 
     /// `matches!(name, pattern, text)`: the pattern matches, on every path.
     macro_rules! matches {
@@ -513,12 +513,12 @@ mod tests {
         };
     }
 
-    /// `strategy!(name, pattern, Strategy)`.
+    /// `strategy!(name, pattern, MatchStrategy)`.
     macro_rules! strategy {
         ($name:ident, $pat:expr, $strategy:ident) => {
             #[test]
             fn $name() {
-                assert_eq!(Wildcard::new($pat).strategy(), Strategy::$strategy);
+                assert_eq!(Wildcard::new($pat).strategy(), MatchStrategy::$strategy);
             }
         };
     }

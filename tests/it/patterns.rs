@@ -4,7 +4,7 @@
 #![cfg(test)]
 
 use iam_policy::variables::{Template, TemplateOptions};
-use iam_policy::wildcard::{Strategy as MatchStrategy, Wildcard};
+use iam_policy::wildcard::{MatchStrategy, Wildcard};
 use iam_policy::{Action, ActionPattern, ArnPattern, ArnPatternMode};
 use proptest::prelude::*;
 use regex::Regex;
