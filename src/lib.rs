@@ -5,8 +5,10 @@
 
 pub mod action;
 pub mod arn;
+pub mod catalog;
 pub mod condition;
 pub mod json;
+pub mod lint;
 pub mod policy;
 pub mod request;
 pub mod source;

@@ -1,2 +1,3 @@
 //! Integration tests of the public API.
+mod catalog;
 mod patterns;
