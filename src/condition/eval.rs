@@ -626,7 +626,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "needs the Template matcher from branch `patterns`"]
     fn eval_string_ignore_case_and_like() {
         check(&[
             ("StringEqualsIgnoreCase", &["Prod"], "PROD", T),
@@ -656,7 +655,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "needs the Template matcher from branch `patterns`"]
     fn eval_string_variables() {
         check(&[
             ("StringEquals", &["${aws:username}"], "alice", T),
@@ -896,7 +894,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "needs the ARN matcher from branch `patterns`"]
     fn eval_arn_patterns() {
         check(&[
             (

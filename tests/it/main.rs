@@ -9,3 +9,4 @@
 
 mod catalog;
 mod conditions;
+mod patterns;
