@@ -45,7 +45,7 @@
 //! | `INVALID_ACTION_FORMAT` | ours | an action that is neither `*` nor `service:action` |
 //! | `INVALID_ARN_PREFIX` | AA | a resource or ARN-operator value not starting with `arn:` |
 //! | `MISSING_ARN_FIELD` | AA | an ARN with fewer than six components |
-//! | `INVALID_ARN` | ours | any other malformed ARN pattern |
+//! | `INVALID_ARN` | ours | any other malformed ARN pattern (a wildcard in the service segment of a `Resource`, ...) |
 //! | `INVALID_CONDITION_OPERATOR` | AA | an unknown condition operator (help suggests the closest) |
 //! | `NULL_WITH_IF_EXISTS` | AA | `NullIfExists` |
 //! | `DUPLICATE_KEYS_WITH_DIFFERENT_CASE` | AA | two condition keys under one operator differing only in case |
@@ -55,7 +55,7 @@
 //! | `TYPE_MISMATCH_IP_RANGE` | AA | an IP operator value that is not a CIDR block or address |
 //! | `TYPE_MISMATCH_BINARY` | ours | a `BinaryEquals` value that is not base64 |
 //! | `INVALID_VARIABLE_FOR_OPERATOR` | AA | a `${...}` in a value of an operator other than String/Arn (version 2012-10-17) |
-//! | `VARIABLE_UNSUPPORTED_IN_ELEMENT` | AA | a `${...}` in `Action`/`NotAction`, a principal or a condition key (version 2012-10-17) |
+//! | `VARIABLE_UNSUPPORTED_IN_ELEMENT` | AA | a `${...}` in `Action`/`NotAction`, a principal, a condition key, or before the resource part of a `Resource` ARN (version 2012-10-17) |
 //! | `EMPTY_VARIABLE` | AA | `${}` |
 //! | `MISSING_BRACE_IN_VARIABLE` | AA | `${` without a closing `}` |
 //! | `MISSING_QUOTE_IN_VARIABLE` | AA | a variable default value not in single quotes |

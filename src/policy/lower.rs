@@ -761,18 +761,14 @@ impl<'t> Lowerer<'t> {
                 "an ARN has six components: `arn:partition:service:region:account:resource`".into(),
             );
         } else if let ArnError::Variable(var) = err {
-            // The ARN parser's offsets may be relative to one component; read the variables of
-            // the whole text again to locate the problem exactly.
-            let opts = TemplateOptions {
-                variables: true,
-                wildcards: true,
-            };
-            if let Err(whole) = Template::parse(text, opts) {
-                self.variable_error(&whole, text, span);
-            } else {
-                let (code, _) = classify_variable_error(var, "");
-                self.error(code, span, var.to_string());
-            }
+            // Offsets are relative to the whole pattern text.
+            self.variable_error(var, text, span);
+        } else if let ArnError::VariableOutsideResource { start, end, .. } = err {
+            let at = inner_span(span, text, *start, *end);
+            self.error(code::VARIABLE_UNSUPPORTED_IN_ELEMENT, at, err.to_string())
+                .help = Some(
+                "variables may appear only in the resource part, after the fifth colon".into(),
+            );
         } else {
             self.error(code::INVALID_ARN, span, err.to_string());
         }
