@@ -655,53 +655,50 @@ impl<'t> Lowerer<'t> {
 
     // ----- Action / Resource -------------------------------------------------------------------
 
-    /// A string or an array of strings; reports other JSON types.
-    fn strings(&mut self, node: Node) -> Option<(Vec<(String, Span)>, bool)> {
+    /// Runs `f` on each entry of a string or an array of strings (with the entry's index on the
+    /// path when it is an array), building a [`OneOrMany`] if every entry succeeded. Other JSON
+    /// types are reported.
+    fn each<T>(
+        &mut self,
+        node: Node,
+        mut f: impl FnMut(&mut Self, String, Span) -> Option<T>,
+    ) -> Option<OneOrMany<T>> {
         match node.value {
-            JsonValue::String(s) => Some((vec![(s, node.span)], false)),
-            JsonValue::Array(items) => {
-                let mut out = Vec::with_capacity(items.len());
+            JsonValue::String(text) => {
+                let span = node.span;
+                let v = f(self, text, span)?;
+                Some(OneOrMany {
+                    items: vec![Spanned::new(v, span)],
+                    is_list: false,
+                })
+            }
+            JsonValue::Array(entries) => {
+                let mut items = Vec::with_capacity(entries.len());
                 let mut ok = true;
-                for (i, item) in items.into_iter().enumerate() {
-                    match item.value {
-                        JsonValue::String(s) => out.push((s, item.span)),
+                for (i, item) in entries.into_iter().enumerate() {
+                    let span = item.span;
+                    let r = self.with(Seg::Index(i), |this| match item.value {
+                        JsonValue::String(text) => f(this, text, span),
                         _ => {
-                            self.with(Seg::Index(i), |this| this.type_mismatch(&item, "a string"));
-                            ok = false;
+                            this.type_mismatch(&item, "a string");
+                            None
                         }
+                    });
+                    match r {
+                        Some(v) => items.push(Spanned::new(v, span)),
+                        None => ok = false,
                     }
                 }
-                ok.then_some((out, true))
+                ok.then_some(OneOrMany {
+                    items,
+                    is_list: true,
+                })
             }
             _ => {
                 self.type_mismatch(&node, "a string or an array of strings");
                 None
             }
         }
-    }
-
-    /// Runs `f` on each entry of a string list with the entry's path segment pushed, building a
-    /// [`OneOrMany`] if every entry succeeded.
-    fn each<T>(
-        &mut self,
-        node: Node,
-        mut f: impl FnMut(&mut Self, String, Span) -> Option<T>,
-    ) -> Option<OneOrMany<T>> {
-        let (entries, is_list) = self.strings(node)?;
-        let mut items = Vec::with_capacity(entries.len());
-        let mut ok = true;
-        for (i, (text, span)) in entries.into_iter().enumerate() {
-            let r = if is_list {
-                self.with(Seg::Index(i), |this| f(this, text, span))
-            } else {
-                f(self, text, span)
-            };
-            match r {
-                Some(v) => items.push(Spanned::new(v, span)),
-                None => ok = false,
-            }
-        }
-        ok.then_some(OneOrMany { items, is_list })
     }
 
     fn actions(&mut self, node: Node, negated: bool) -> Option<Spanned<ActionBlock>> {
