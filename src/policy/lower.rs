@@ -342,30 +342,30 @@ impl<'t> Lowerer<'t> {
 
     /// Sids must be unique within IAM policies (resource policies are checked by their service).
     fn check_unique_sids(&mut self, statements: &[Statement], is_array: bool) {
-        for (i, stmt) in statements.iter().enumerate() {
-            let Some(sid) = &stmt.sid else { continue };
-            if sid.value.is_empty() {
+        let sids: Vec<(&str, Span, usize)> = statements
+            .iter()
+            .enumerate()
+            .filter_map(|(i, stmt)| {
+                stmt.sid
+                    .as_ref()
+                    .map(|sid| (sid.value.as_str(), sid.span, i))
+            })
+            .filter(|(sid, _, _)| !sid.is_empty())
+            .collect();
+        for (dup, first_span) in find_duplicates(&sids, false) {
+            let Some(&(sid, sid_span, i)) = sids.get(dup) else {
                 continue;
+            };
+            let message = format!("`Sid` `{sid}` is used by an earlier statement");
+            let saved = self.path.len();
+            self.path.push(Seg::Name("Statement"));
+            if is_array {
+                self.path.push(Seg::Index(i));
             }
-            let first = statements
-                .iter()
-                .take(i)
-                .filter_map(|s| s.sid.as_ref())
-                .find(|other| other.value == sid.value);
-            if let Some(first) = first {
-                let related = Some(first.span);
-                let sid_span = sid.span;
-                let message = format!("`Sid` `{}` is used by an earlier statement", sid.value);
-                let saved = self.path.len();
-                self.path.push(Seg::Name("Statement"));
-                if is_array {
-                    self.path.push(Seg::Index(i));
-                }
-                self.path.push(Seg::Name("Sid"));
-                self.error(code::UNIQUE_SIDS_REQUIRED, sid_span, message)
-                    .related = related;
-                self.path.truncate(saved);
-            }
+            self.path.push(Seg::Name("Sid"));
+            self.error(code::UNIQUE_SIDS_REQUIRED, sid_span, message)
+                .related = Some(first_span);
+            self.path.truncate(saved);
         }
     }
 
@@ -995,29 +995,28 @@ impl<'t> Lowerer<'t> {
             self.type_mismatch(&block, "an object of condition keys");
             return false;
         };
-        let first_entry = entries.len();
-        // Keys of this block that were not lowered (kept for the duplicate-case check).
-        let mut rejected: Vec<(String, Span)> = Vec::new();
-        for Member {
-            key,
-            key_span,
-            value,
-        } in keys
+        let listed: Vec<(&str, Span, usize)> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.key.as_str(), m.key_span, i))
+            .collect();
+        let duplicates = find_duplicates(&listed, true);
+        drop(listed);
+        let mut duplicates = duplicates.into_iter().peekable();
+        for (
+            index,
+            Member {
+                key,
+                key_span,
+                value,
+            },
+        ) in keys.into_iter().enumerate()
         {
+            let earlier = duplicates
+                .next_if(|(dup, _)| *dup == index)
+                .map(|(_, first)| first);
             ok &= self.with(Seg::Key(key_span), |this| {
                 let mut key_ok = true;
-                let earlier = entries
-                    .get(first_entry..)
-                    .unwrap_or_default()
-                    .iter()
-                    .find(|e| e.key.value.eq_ignore_ascii_case(&key))
-                    .map(|e| e.key.span)
-                    .or_else(|| {
-                        rejected
-                            .iter()
-                            .find(|(k, _)| k.eq_ignore_ascii_case(&key))
-                            .map(|(_, span)| *span)
-                    });
                 if let Some(first_span) = earlier {
                     this.error(
                         code::DUPLICATE_KEYS_WITH_DIFFERENT_CASE,
@@ -1045,10 +1044,7 @@ impl<'t> Lowerer<'t> {
                         });
                         true
                     }
-                    _ => {
-                        rejected.push((key, key_span));
-                        false
-                    }
+                    _ => false,
                 }
             });
         }
@@ -1194,6 +1190,54 @@ impl<'t> Lowerer<'t> {
         }
         typed
     }
+}
+
+/// The entries of `items` (text, span, index) whose text equals an earlier entry's (ASCII case
+/// ignored if asked), as (position in `items`, span of the first occurrence), in order.
+/// Quadratic for a handful of entries, sorting for more (fuzzed inputs can hold thousands).
+fn find_duplicates(items: &[(&str, Span, usize)], ignore_case: bool) -> Vec<(usize, Span)> {
+    let same = |a: &str, b: &str| {
+        if ignore_case {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    };
+    let mut out = Vec::new();
+    if items.len() <= 16 {
+        for (i, (text, _, _)) in items.iter().enumerate() {
+            let first = items.iter().take(i).find(|(other, _, _)| same(other, text));
+            if let Some((_, span, _)) = first {
+                out.push((i, *span));
+            }
+        }
+        return out;
+    }
+    let mut order: Vec<(Cow<'_, str>, usize)> = items
+        .iter()
+        .enumerate()
+        .map(|(i, (text, _, _))| {
+            let key = if ignore_case && text.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(text.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(*text)
+            };
+            (key, i)
+        })
+        .collect();
+    // Stable: equal texts stay in document order, so the first of a run is the earliest.
+    order.sort_by(|a, b| a.0.cmp(&b.0));
+    for run in order.chunk_by(|a, b| a.0 == b.0) {
+        let Some((_, first)) = run.first() else {
+            continue;
+        };
+        let first_span = items
+            .get(*first)
+            .map_or(Span::empty(), |(_, span, _)| *span);
+        out.extend(run.iter().skip(1).map(|(_, i)| (*i, first_span)));
+    }
+    out.sort_unstable_by_key(|(i, _)| *i);
+    out
 }
 
 /// Element names allowed at the top level.
@@ -1571,4 +1615,120 @@ fn internal_error() -> ParseErrors {
     };
     // INVARIANT: the list has one element, so `new` returns `Some`; recursion cannot happen.
     ParseErrors::new(vec![error]).unwrap_or_else(internal_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(texts: &[&'static str]) -> Vec<(&'static str, Span, usize)> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (*t, Span::from_usize(i * 10, i * 10 + 1), i))
+            .collect()
+    }
+
+    #[test]
+    fn find_duplicates_small_and_large_agree() {
+        let small = items(&["a", "B", "b", "c", "A", "b"]);
+        let exact = find_duplicates(&small, false);
+        assert_eq!(exact, vec![(5, Span::from_usize(20, 21))]);
+        let folded = find_duplicates(&small, true);
+        assert_eq!(
+            folded,
+            vec![
+                (2, Span::from_usize(10, 11)),
+                (4, Span::from_usize(0, 1)),
+                (5, Span::from_usize(10, 11)),
+            ]
+        );
+        // Past the quadratic threshold the sorting path gives the same answers.
+        let names: Vec<String> = (0..40).map(|i| format!("k{}", i % 25)).collect();
+        let mut large: Vec<(&str, Span, usize)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.as_str(), Span::from_usize(i, i + 1), i))
+            .collect();
+        large.push(("K3", Span::from_usize(99, 100), 40));
+        let dups = find_duplicates(&large, true);
+        let expected: Vec<(usize, Span)> = (25..40)
+            .map(|i| (i, Span::from_usize(i - 25, i - 24)))
+            .chain(std::iter::once((40, Span::from_usize(3, 4))))
+            .collect();
+        assert_eq!(dups, expected);
+        assert_eq!(find_duplicates(&large, false).len(), 15);
+    }
+
+    #[test]
+    fn json_path_at_names_the_member_being_read() {
+        let text = r#"{"Statement":[{"Effect":"Allow"},{"Action":["a", "b"#;
+        assert_eq!(json_path_at(text, text.len()), "Statement[1].Action[1]");
+        let text = r#"{"Statement":{"Effect":"Allow","Resource":"*",}"#;
+        // At the trailing comma's successor the member is complete: only the container.
+        assert_eq!(json_path_at(text, text.len() - 1), "Statement");
+        let text = r#"{"a b":{"c":"#;
+        assert_eq!(json_path_at(text, text.len()), r#"["a b"].c"#);
+        assert_eq!(json_path_at("", 0), "");
+    }
+
+    #[test]
+    fn render_path_quotes_keys_that_are_not_simple() {
+        let text = r#""aws:SourceIp""#;
+        let segs = [
+            Seg::Name("Statement"),
+            Seg::Index(2),
+            Seg::Name("Condition"),
+            Seg::Key(Span::from_usize(0, text.len())),
+        ];
+        assert_eq!(
+            render_path(text, &segs),
+            r#"Statement[2].Condition["aws:SourceIp"]"#
+        );
+        let mut out = String::new();
+        push_key(&mut out, "");
+        push_key(&mut out, "x_1");
+        assert_eq!(out, r#"[""].x_1"#);
+    }
+
+    #[test]
+    fn inner_span_falls_back_on_escapes() {
+        let plain = Span::from_usize(10, 17); // "a${}b" with quotes
+        assert_eq!(inner_span(plain, "a${}b", 1, 4), Span::from_usize(12, 15));
+        let escaped = Span::from_usize(10, 22); // "\u0061${}b"
+        assert_eq!(inner_span(escaped, "a${}b", 1, 4), escaped);
+    }
+
+    #[test]
+    fn principal_formats() {
+        assert!(is_aws_principal_arn("arn:aws:iam::111122223333:root"));
+        assert!(is_aws_principal_arn(
+            "arn:aws:iam::111122223333:role/path/to/r"
+        ));
+        assert!(is_aws_principal_arn(
+            "arn:aws-us-gov:sts::111122223333:assumed-role/r/s"
+        ));
+        assert!(is_aws_principal_arn(
+            "arn:aws:sts::111122223333:federated-user/bob"
+        ));
+        assert!(!is_aws_principal_arn("arn:aws:iam::111122223333:group/g"));
+        assert!(!is_aws_principal_arn(
+            "arn:aws:iam:us-east-1:111122223333:root"
+        ));
+        assert!(!is_aws_principal_arn("arn:aws:iam::11112222333:root"));
+        assert!(!is_aws_principal_arn(
+            "arn:aws:sts::111122223333:assumed-role/r"
+        ));
+        assert!(!is_aws_principal_arn("arn:aws:iam::111122223333:user/"));
+        assert!(is_service_principal("logs.eu-west-1.amazonaws.com"));
+        assert!(!is_service_principal("EC2"));
+        assert!(is_federated_principal("accounts.google.com"));
+        assert!(is_federated_principal(
+            "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+        ));
+        assert!(!is_federated_principal("arn:aws:iam::111122223333:role/x"));
+        assert_eq!(parse_ip("203.0.113.7").map(|n| n.prefix_len()), Some(32));
+        assert_eq!(parse_ip("2001:db8::1").map(|n| n.prefix_len()), Some(128));
+        assert_eq!(parse_ip("10.0.0.0/33"), None);
+    }
 }
