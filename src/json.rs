@@ -180,7 +180,7 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Node, JsonError> {
 /// use iam_policy::json::{parse_bytes, Limits};
 /// let err = parse_bytes(b"[\"ok\", \"\xff\"]", &Limits::default()).unwrap_err();
 /// assert_eq!(err.to_string(), "invalid UTF-8");
-/// assert_eq!((err.span.start, err.span.end), (9, 10));
+/// assert_eq!((err.span.start, err.span.end), (8, 9));
 /// ```
 ///
 /// # Errors
