@@ -1,1 +1,2 @@
 //! Integration tests of the public API.
+mod json;
