@@ -74,6 +74,28 @@ fn syntax(message: impl Into<String>, start: usize, end: usize) -> JsonError {
     }
 }
 
+/// Eight copies of byte `b`.
+const fn splat(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
+/// The high bit of each byte of `word` (read little-endian) that is `"`, `\` or below `0x20`.
+///
+/// The classic "has a zero byte" trick: `x - 0x01…01` borrows out of a byte exactly when the
+/// byte is zero (or a borrow arrives from the byte below). Borrows only travel upwards, so the
+/// lowest flagged byte is always a true match; higher flags may be false positives, and callers
+/// use only the lowest.
+const fn special_bytes(word: u64) -> u64 {
+    const HIGH: u64 = splat(0x80);
+    const LOW: u64 = splat(0x01);
+    let quote = word ^ splat(b'"');
+    let backslash = word ^ splat(b'\\');
+    let zero_quote = quote.wrapping_sub(LOW) & !quote;
+    let zero_backslash = backslash.wrapping_sub(LOW) & !backslash;
+    let control = word.wrapping_sub(splat(0x20)) & !word;
+    (zero_quote | zero_backslash | control) & HIGH
+}
+
 /// A one-byte span at `at`.
 fn byte_span(at: usize) -> Span {
     Span::from_usize(at, at.saturating_add(1))
@@ -393,14 +415,23 @@ impl Reader<'_> {
     }
 
     /// Offset of the first `"`, `\` or control character at or after `from`, or the end.
+    ///
+    /// Looks at eight bytes at a time: policy strings are mostly plain text.
     fn scan_plain(&self, from: usize) -> usize {
-        self.bytes
-            .get(from..)
-            .and_then(|rest| {
-                rest.iter()
-                    .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-            })
-            .map_or(self.bytes.len(), |p| from + p)
+        let rest = self.bytes.get(from..).unwrap_or_default();
+        let (words, tail) = rest.as_chunks::<8>();
+        let mut offset = from;
+        for word in words {
+            let mask = special_bytes(u64::from_le_bytes(*word));
+            if mask != 0 {
+                // The lowest flagged byte is always a real match (see `special_bytes`).
+                return offset + (mask.trailing_zeros() / 8) as usize;
+            }
+            offset += 8;
+        }
+        tail.iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            .map_or(self.bytes.len(), |p| offset + p)
     }
 
     /// Reads a string at a `"` and returns it with escapes decoded; the read position ends
@@ -598,5 +629,49 @@ impl Reader<'_> {
             }
             _ => self.unexpected("expected a value", open),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Index of the first special byte, the slow way.
+    fn naive(bytes: [u8; 8]) -> Option<usize> {
+        bytes
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+    }
+
+    fn fast(bytes: [u8; 8]) -> Option<usize> {
+        let mask = special_bytes(u64::from_le_bytes(bytes));
+        (mask != 0).then(|| (mask.trailing_zeros() / 8) as usize)
+    }
+
+    #[test]
+    fn special_bytes_finds_the_first_match() {
+        // Every byte value at every position, among neighbours that provoke borrows.
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                for filler in [b'a', 0x00, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x80, 0xff] {
+                    let mut bytes = [filler; 8];
+                    bytes[pos] = b;
+                    assert_eq!(fast(bytes), naive(bytes), "{bytes:?}");
+                }
+            }
+        }
+        // Pseudo-random words over an alphabet of edge bytes.
+        let alphabet = [0x00, 0x01, 0x1f, 0x20, 0x21, 0x22, 0x5c, 0x5d, 0x7f, 0x80, 0xc3, 0xff, b'a'];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let mut bytes = [0u8; 8];
+            for (i, slot) in bytes.iter_mut().enumerate() {
+                *slot = alphabet[((state >> (i * 5)) as usize) % alphabet.len()];
+            }
+            assert_eq!(fast(bytes), naive(bytes), "{bytes:?}");
+        }
     }
 }
