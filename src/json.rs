@@ -906,13 +906,19 @@ mod tests {
         for len in 0..40 {
             let prefix = "é".repeat(len / 2) + &"a".repeat(len % 2);
             let quoted = format!("\"{prefix}\\n{prefix}\"");
-            assert_eq!(ok(&quoted).value, JsonValue::String(format!("{prefix}\n{prefix}")));
+            assert_eq!(
+                ok(&quoted).value,
+                JsonValue::String(format!("{prefix}\n{prefix}"))
+            );
             let raw = format!("\"{prefix}\u{1}\"");
             assert_eq!(syntax_err(&raw).1, 1 + u32::try_from(prefix.len()).unwrap());
             let open = format!("\"{prefix}");
             assert_eq!(syntax_err(&open).0, "unexpected end of input");
             let plain = format!("[\"{prefix}\",\"{prefix}\"]");
-            assert_eq!(items(&ok(&plain))[1].value, JsonValue::String(prefix.clone()));
+            assert_eq!(
+                items(&ok(&plain))[1].value,
+                JsonValue::String(prefix.clone())
+            );
         }
     }
 }

@@ -2,9 +2,9 @@
 //!
 //! Nesting is tracked on an explicit heap stack of open containers ([`Frame`]) instead of the
 //! call stack, so no input can overflow the thread's stack while parsing, whatever
-//! [`Limits::max_depth`] says. Finished values wait in two scratch vectors (one for array
-//! elements, one for object members) and each container takes its slice in one exactly sized
-//! allocation when it closes.
+//! [`Limits::max_depth`] says. Each open container collects its finished elements or members
+//! in its own vector. (One shared scratch vector with an exact copy per container was tried and
+//! was slower: its growth makes large requests that send glibc malloc down its slow paths.)
 //!
 //! Errors are reported in document order: the first problem the reader meets is the one
 //! returned, including duplicate keys, which are checked as each key is read.
@@ -23,25 +23,29 @@ const MAX_QUOTED_WORD: usize = 32;
 
 /// An array or object that has been opened and not yet closed.
 enum Frame {
-    /// An array whose elements so far are `values[base..]`.
+    /// An array and its elements so far.
     Array {
         /// Offset of the `[`.
         open: usize,
-        /// Index of the array's first element in the scratch vector.
-        base: usize,
+        /// The elements read so far.
+        items: Vec<Node>,
     },
-    /// An object whose members so far are `members[base..]`, reading the value of `key`.
+    /// An object and its members so far, reading the value of `key`.
     Object {
         /// Offset of the `{`.
         open: usize,
-        /// Index of the object's first member in the scratch vector.
-        base: usize,
+        /// The members read so far.
+        members: Vec<Member>,
         /// The key whose value is being read.
         key: String,
         /// The span of that key, quotes included.
         key_span: Span,
         /// First span of every key so far, once the object is large enough to need it.
-        index: Option<HashMap<String, Span>>,
+        #[expect(
+            clippy::box_collection,
+            reason = "boxed so that every frame stays small: only large objects build a map"
+        )]
+        index: Option<Box<HashMap<String, Span>>>,
     },
 }
 
@@ -57,10 +61,6 @@ struct Reader<'a> {
     max_depth: usize,
     /// Open containers, outermost first.
     stack: Vec<Frame>,
-    /// Finished elements of the open arrays.
-    values: Vec<Node>,
-    /// Finished members of the open objects.
-    members: Vec<Member>,
 }
 
 /// A syntax error with `message` over `start..end`.
@@ -101,6 +101,47 @@ fn byte_span(at: usize) -> Span {
     Span::from_usize(at, at.saturating_add(1))
 }
 
+/// Fails if `key` is already a key among `earlier`, the members of the same object so far.
+#[expect(
+    clippy::box_collection,
+    reason = "the map lives boxed in `Frame::Object`; see there"
+)]
+fn check_duplicate(
+    earlier: &[Member],
+    key: &str,
+    key_span: Span,
+    index: &mut Option<Box<HashMap<String, Span>>>,
+) -> Result<(), JsonError> {
+    let first = match index {
+        Some(map) => map.get(key).copied(),
+        None => earlier.iter().find(|m| m.key == key).map(|m| m.key_span),
+    };
+    if let Some(first) = first {
+        return Err(JsonError {
+            kind: JsonErrorKind::DuplicateKey {
+                key: key.to_owned(),
+            },
+            span: key_span,
+            related: Some(first),
+        });
+    }
+    match index {
+        Some(map) => {
+            map.insert(key.to_owned(), key_span);
+        }
+        None if earlier.len() + 1 >= HASH_THRESHOLD => {
+            let mut map: HashMap<String, Span> = earlier
+                .iter()
+                .map(|m| (m.key.clone(), m.key_span))
+                .collect();
+            map.insert(key.to_owned(), key_span);
+            *index = Some(Box::new(map));
+        }
+        None => {}
+    }
+    Ok(())
+}
+
 /// Reads `text` as one JSON value; see [`super::parse`].
 pub(super) fn parse(text: &str, limits: &Limits) -> Result<Node, JsonError> {
     if text.len() > limits.max_size {
@@ -125,9 +166,7 @@ pub(super) fn parse(text: &str, limits: &Limits) -> Result<Node, JsonError> {
         bytes: text.as_bytes(),
         pos: 0,
         max_depth: limits.max_depth,
-        stack: Vec::new(),
-        values: Vec::new(),
-        members: Vec::new(),
+        stack: Vec::with_capacity(8),
     };
     let node = reader.document()?;
     reader.skip_ws();
@@ -226,7 +265,7 @@ impl Reader<'_> {
                     } else {
                         self.stack.push(Frame::Array {
                             open: start,
-                            base: self.values.len(),
+                            items: Vec::new(),
                         });
                         continue 'value;
                     }
@@ -247,7 +286,7 @@ impl Reader<'_> {
                             let (key, key_span) = self.key()?;
                             self.stack.push(Frame::Object {
                                 open: start,
-                                base: self.members.len(),
+                                members: Vec::new(),
                                 key,
                                 key_span,
                                 index: None,
@@ -274,8 +313,8 @@ impl Reader<'_> {
                     return Ok(node);
                 };
                 match frame {
-                    Frame::Array { open, base } => {
-                        self.values.push(node);
+                    Frame::Array { open, mut items } => {
+                        items.push(node);
                         self.skip_ws();
                         match self.peek() {
                             Some(b',') => {
@@ -285,13 +324,13 @@ impl Reader<'_> {
                                 if self.peek() == Some(b']') {
                                     return Err(syntax("trailing comma", comma, comma + 1));
                                 }
-                                self.stack.push(Frame::Array { open, base });
+                                self.stack.push(Frame::Array { open, items });
                                 continue 'value;
                             }
                             Some(b']') => {
                                 self.pos += 1;
                                 node = Node {
-                                    value: JsonValue::Array(self.values.split_off(base)),
+                                    value: JsonValue::Array(items),
                                     span: Span::from_usize(open, self.pos),
                                 };
                             }
@@ -300,12 +339,12 @@ impl Reader<'_> {
                     }
                     Frame::Object {
                         open,
-                        base,
+                        mut members,
                         key,
                         key_span,
                         mut index,
                     } => {
-                        self.members.push(Member {
+                        members.push(Member {
                             key,
                             key_span,
                             value: node,
@@ -319,10 +358,10 @@ impl Reader<'_> {
                                 match self.peek() {
                                     Some(b'"') => {
                                         let (key, key_span) = self.key()?;
-                                        self.check_duplicate(base, &key, key_span, &mut index)?;
+                                        check_duplicate(&members, &key, key_span, &mut index)?;
                                         self.stack.push(Frame::Object {
                                             open,
-                                            base,
+                                            members,
                                             key,
                                             key_span,
                                             index,
@@ -338,7 +377,7 @@ impl Reader<'_> {
                             Some(b'}') => {
                                 self.pos += 1;
                                 node = Node {
-                                    value: JsonValue::Object(self.members.split_off(base)),
+                                    value: JsonValue::Object(members),
                                     span: Span::from_usize(open, self.pos),
                                 };
                             }
@@ -373,45 +412,6 @@ impl Reader<'_> {
         }
         self.pos += 1;
         Ok((key, span))
-    }
-
-    /// Fails if `key` is already a key of the object whose members start at `base`.
-    fn check_duplicate(
-        &self,
-        base: usize,
-        key: &str,
-        key_span: Span,
-        index: &mut Option<HashMap<String, Span>>,
-    ) -> Result<(), JsonError> {
-        let earlier = self.members.get(base..).unwrap_or_default();
-        let first = match index {
-            Some(map) => map.get(key).copied(),
-            None => earlier.iter().find(|m| m.key == key).map(|m| m.key_span),
-        };
-        if let Some(first) = first {
-            return Err(JsonError {
-                kind: JsonErrorKind::DuplicateKey {
-                    key: key.to_owned(),
-                },
-                span: key_span,
-                related: Some(first),
-            });
-        }
-        match index {
-            Some(map) => {
-                map.insert(key.to_owned(), key_span);
-            }
-            None if earlier.len() + 1 >= HASH_THRESHOLD => {
-                let mut map: HashMap<String, Span> = earlier
-                    .iter()
-                    .map(|m| (m.key.clone(), m.key_span))
-                    .collect();
-                map.insert(key.to_owned(), key_span);
-                *index = Some(map);
-            }
-            None => {}
-        }
-        Ok(())
     }
 
     /// Offset of the first `"`, `\` or control character at or after `from`, or the end.
@@ -653,7 +653,9 @@ mod tests {
         // Every byte value at every position, among neighbours that provoke borrows.
         for b in 0..=255u8 {
             for pos in 0..8 {
-                for filler in [b'a', 0x00, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x80, 0xff] {
+                for filler in [
+                    b'a', 0x00, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x80, 0xff,
+                ] {
                     let mut bytes = [filler; 8];
                     bytes[pos] = b;
                     assert_eq!(fast(bytes), naive(bytes), "{bytes:?}");
@@ -661,7 +663,9 @@ mod tests {
             }
         }
         // Pseudo-random words over an alphabet of edge bytes.
-        let alphabet = [0x00, 0x01, 0x1f, 0x20, 0x21, 0x22, 0x5c, 0x5d, 0x7f, 0x80, 0xc3, 0xff, b'a'];
+        let alphabet = [
+            0x00, 0x01, 0x1f, 0x20, 0x21, 0x22, 0x5c, 0x5d, 0x7f, 0x80, 0xc3, 0xff, b'a',
+        ];
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
         for _ in 0..200_000 {
             state ^= state << 13;
@@ -669,7 +673,7 @@ mod tests {
             state ^= state << 17;
             let mut bytes = [0u8; 8];
             for (i, slot) in bytes.iter_mut().enumerate() {
-                *slot = alphabet[((state >> (i * 5)) as usize) % alphabet.len()];
+                *slot = alphabet[usize::try_from((state >> (i * 5)) % 13).unwrap()];
             }
             assert_eq!(fast(bytes), naive(bytes), "{bytes:?}");
         }

@@ -38,7 +38,10 @@ fn to_serde(node: &Node) -> Option<Value> {
 /// reads back as the same value (keys: as the same string).
 fn check_spans(text: &str, node: &Node) -> Result<(), TestCaseError> {
     let Some(under) = node.span.slice(text) else {
-        return Err(TestCaseError::fail(format!("span {} outside the text", node.span)));
+        return Err(TestCaseError::fail(format!(
+            "span {} outside the text",
+            node.span
+        )));
     };
     let again = parse(under, &Limits::default())
         .map_err(|e| TestCaseError::fail(format!("{under:?} under {}: {e}", node.span)))?;
@@ -100,7 +103,12 @@ fn check_agreement(text: &str) -> Result<bool, TestCaseError> {
         ))),
         (Err(e), Err(_)) => {
             let within = |span: Span| span.slice(text).is_some();
-            prop_assert!(within(e.span), "error span {} off the text {:?}", e.span, text);
+            prop_assert!(
+                within(e.span),
+                "error span {} off the text {:?}",
+                e.span,
+                text
+            );
             prop_assert!(e.related.is_none_or(within));
             Ok(false)
         }
@@ -116,6 +124,8 @@ enum Gen {
     Str(String),
     Arr(Vec<Gen>),
     Obj(Vec<(String, Gen)>),
+    /// Text written as is: a scalar that may or may not be valid JSON.
+    Raw(String),
 }
 
 fn number_text() -> impl Strategy<Value = String> {
@@ -136,12 +146,78 @@ fn string_value() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Scalars near the edge of the grammar, valid or not.
+fn near_miss() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "+1",
+            "01",
+            "-01",
+            "1.",
+            ".5",
+            "-",
+            "1e",
+            "1e+",
+            "-0",
+            "0e0",
+            "1E-0",
+            "1e999",
+            "NaN",
+            "Infinity",
+            "-Infinity",
+            "tru",
+            "nul",
+            "True",
+            "'a'",
+            "\"\t\"",
+            "\"a",
+            "\"\\\"",
+            "\"\u{0}\"",
+            "\"\u{1}\"",
+            "\"\u{1f}\"",
+            "\"\u{7f}\"",
+            "\"\u{20}\"",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "\"\\ud800\"",
+            "\"\\udc00\"",
+            "\"\\ud800\\udc00\"",
+            "\"\\ud800\\u0041\"",
+            "[1,]",
+            "{\"a\":1,}",
+            "[,]",
+            "{,}",
+            "[1 2]",
+            "{\"a\" 1}",
+            "{\"a\":}",
+            "{1:2}",
+            "// c\n1",
+            "/* c */ 1",
+            "1 /",
+            "\u{feff}1",
+            "\u{a0}1",
+            "\u{c}1",
+            "0x1",
+            "1_0",
+        ])
+        .prop_map(String::from),
+        "[-+]?[0-9]{0,3}(\\.[0-9]{0,2})?([eE][-+]?[0-9]{0,3})?",
+        "\"([a-z\t]|\\\\[a-z0-9\"\\\\/]|\\\\u[0-9a-fA-FgG]{0,4}|\\\\u[dD][89abAB][0-9a-f]{2}|\\\\u[dD][c-fC-F][0-9a-f]{2}){0,4}\"?",
+    ]
+}
+
 fn gen_value() -> impl Strategy<Value = Gen> {
+    gen_tree(false)
+}
+
+/// Generated values; with `near_misses`, some leaves are [`near_miss`] text.
+fn gen_tree(near_misses: bool) -> impl Strategy<Value = Gen> {
     let leaf = prop_oneof![
-        Just(Gen::Null),
-        any::<bool>().prop_map(Gen::Bool),
-        number_text().prop_map(Gen::Num),
-        string_value().prop_map(Gen::Str),
+        2 => Just(Gen::Null),
+        2 => any::<bool>().prop_map(Gen::Bool),
+        2 => number_text().prop_map(Gen::Num),
+        2 => string_value().prop_map(Gen::Str),
+        if near_misses { 3 } else { 0 } => near_miss().prop_map(Gen::Raw),
     ];
     leaf.prop_recursive(12, 96, 6, |inner| {
         prop_oneof![
@@ -172,8 +248,8 @@ impl Writer<'_> {
 
     fn ws(&mut self) {
         let pieces = ["", "", "", " ", "\n", "\t", "\r\n  ", "  "];
-        let piece = pieces[usize::from(self.pick()) % pieces.len()];
-        self.out.push_str(piece);
+        let piece = pieces.get(usize::from(self.pick()) % pieces.len());
+        self.out.push_str(piece.copied().unwrap_or_default());
     }
 
     fn string(&mut self, s: &str) {
@@ -188,7 +264,7 @@ impl Writer<'_> {
                 c if u32::from(c) < 0x20 || how == 1 => {
                     let mut units = [0u16; 2];
                     for unit in c.encode_utf16(&mut units) {
-                        if how % 2 == 0 {
+                        if how.is_multiple_of(2) {
                             self.out.push_str(&format!("\\u{unit:04x}"));
                         } else {
                             self.out.push_str(&format!("\\u{unit:04X}"));
@@ -207,6 +283,7 @@ impl Writer<'_> {
             Gen::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
             Gen::Num(n) => self.out.push_str(n),
             Gen::Str(s) => self.string(s),
+            Gen::Raw(text) => self.out.push_str(text),
             Gen::Arr(items) => {
                 self.out.push('[');
                 for (i, item) in items.iter().enumerate() {
@@ -278,10 +355,57 @@ fn same_as_generated(node: &Node, expected: &Gen) -> bool {
 
 /// Pieces that random and mutated inputs are made of: JSON tokens, near-misses and junk.
 const PIECES: &[&str] = &[
-    "{", "}", "[", "]", ",", ":", "\"", "\"a\"", "\"\\\"", "\\", "\\u", "\\ud800", "\\udc00",
-    "\\u0041", "\\x", "\\n", "0", "1", "9", "01", "-", "+", ".", "e", "E", "1e999", "true", "false",
-    "null", "tru", "NaN", "Infinity", " ", "\n", "\t", "\r", "\u{c}", "\u{a0}", "/", "//", "/*",
-    "*/", "'", "\u{0}", "\u{1f}", "é", "\u{feff}", "\u{2028}", "\u{1F600}", "x", "a",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "\"",
+    "\"a\"",
+    "\"\\\"",
+    "\\",
+    "\\u",
+    "\\ud800",
+    "\\udc00",
+    "\\u0041",
+    "\\x",
+    "\\n",
+    "0",
+    "1",
+    "9",
+    "01",
+    "-",
+    "+",
+    ".",
+    "e",
+    "E",
+    "1e999",
+    "true",
+    "false",
+    "null",
+    "tru",
+    "NaN",
+    "Infinity",
+    " ",
+    "\n",
+    "\t",
+    "\r",
+    "\u{c}",
+    "\u{a0}",
+    "/",
+    "//",
+    "/*",
+    "*/",
+    "'",
+    "\u{0}",
+    "\u{1f}",
+    "é",
+    "\u{feff}",
+    "\u{2028}",
+    "\u{1F600}",
+    "x",
+    "a",
 ];
 
 fn piece() -> impl Strategy<Value = &'static str> {
@@ -314,7 +438,9 @@ fn apply(text: &str, edits: &[Edit]) -> String {
             Edit::Insert(at, p) => chars.insert(at % (chars.len() + 1), p.to_owned()),
             Edit::Replace(at, p) if !chars.is_empty() => {
                 let n = chars.len();
-                chars[at % n] = p.to_owned();
+                if let Some(slot) = chars.get_mut(at % n) {
+                    p.clone_into(slot);
+                }
             }
             _ => {}
         }
@@ -343,6 +469,14 @@ proptest! {
     ) {
         let text = apply(&write(&value, &choices), &edits);
         check_agreement(&text)?;
+    }
+
+    #[test]
+    fn documents_with_near_miss_scalars_agree_with_serde_json(
+        value in gen_tree(true),
+        choices in prop::collection::vec(any::<u8>(), 1..64),
+    ) {
+        check_agreement(&write(&value, &choices))?;
     }
 
     #[test]
@@ -502,7 +636,10 @@ fn invalid_utf8_is_located() {
 #[test]
 fn raw_nul_in_a_string_is_rejected() {
     let e = parse("{\"a\":\"x\0y\"}", &Limits::default()).unwrap_err();
-    assert_eq!(e.to_string(), "unescaped control character U+0000 in string");
+    assert_eq!(
+        e.to_string(),
+        "unescaped control character U+0000 in string"
+    );
     assert_eq!(e.span, Span::new(7, 8));
     assert!(serde_json::from_str::<Value>("{\"a\":\"x\0y\"}").is_err());
 }
