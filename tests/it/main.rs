@@ -9,4 +9,5 @@
 
 mod catalog;
 mod conditions;
+mod json;
 mod patterns;
