@@ -9,6 +9,7 @@
 
 mod catalog;
 mod conditions;
+mod json;
 mod parse_errors;
 mod patterns;
 mod roundtrip;
