@@ -37,11 +37,25 @@ pub struct ParseOptions {
 /// Parses and validates a policy document of the given type.
 ///
 /// ```
-/// use iam_policy::{PolicyType, parse_policy};
+/// use iam_policy::{Effect, PolicyType, parse_policy};
 /// let text = r#"{"Version": "2012-10-17",
 ///   "Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}"#;
-/// let policy = parse_policy(text, PolicyType::Identity).map_err(|e| e.to_string());
-/// # let _ = policy;
+/// let policy = parse_policy(text, PolicyType::Identity)?;
+/// assert_eq!(policy.statements[0].effect.value, Effect::Allow);
+///
+/// // Every problem is reported, each with a code, a path and a position.
+/// let errors = parse_policy(r#"{"Statement": [{"Effect": "allow"}]}"#, PolicyType::Identity)
+///     .unwrap_err();
+/// let found: Vec<String> = errors
+///     .iter()
+///     .map(|e| format!("{} {} {}", e.code(), e.path, e.line_col))
+///     .collect();
+/// assert_eq!(found, [
+///     "MISSING_ACTION Statement[0] 1:16",
+///     "MISSING_RESOURCE Statement[0] 1:16",
+///     "INVALID_EFFECT Statement[0].Effect 1:27",
+/// ]);
+/// # Ok::<(), iam_policy::ParseErrors>(())
 /// ```
 ///
 /// # Errors

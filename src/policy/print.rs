@@ -33,12 +33,12 @@ impl Policy {
     /// use iam_policy::{PolicyType, parse_policy};
     /// let text = r#"{ "Statement": { "Resource": "*", "Action": "s3:GetObject", "Effect": "Allow" },
     ///                 "Version": "2012-10-17" }"#;
-    /// if let Ok(policy) = parse_policy(text, PolicyType::Identity) {
-    ///     assert_eq!(
-    ///         policy.to_json(),
-    ///         r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#
-    ///     );
-    /// }
+    /// let policy = parse_policy(text, PolicyType::Identity)?;
+    /// assert_eq!(
+    ///     policy.to_json(),
+    ///     r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#
+    /// );
+    /// # Ok::<(), iam_policy::ParseErrors>(())
     /// ```
     #[must_use]
     pub fn to_json(&self) -> String {
