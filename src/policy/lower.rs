@@ -23,7 +23,7 @@ use crate::policy::{
     PrincipalBlock, PrincipalEntry, PrincipalKind, PrincipalValue, Principals, RawScalar,
     ResourceBlock, Spanned, Statement, TypedValue, Version,
 };
-use crate::source::{LineIndex, Span};
+use crate::source::{LineCol, LineIndex, Span};
 use crate::value::{Decimal, Instant};
 use crate::variables::{Template, TemplateOptions, VariableError};
 
@@ -175,24 +175,40 @@ impl<'t> Lowerer<'t> {
     }
 
     /// Converts the pending errors, sorted by position, into [`ParseErrors`].
-    fn finish(self) -> ParseErrors {
-        let index = LineIndex::new(self.text);
-        let mut errors: Vec<ParseError> = self
+    ///
+    /// Lines and columns are counted in one pass over the text, as [`LineIndex`] counts them
+    /// (a column counts characters), so thousands of errors on one long line stay linear.
+    fn finish(mut self) -> ParseErrors {
+        self.errors.sort_by_key(|p| p.span.start);
+        let bytes = self.text.as_bytes();
+        let (mut at, mut line, mut column) = (0usize, 1u32, 1u32);
+        let errors: Vec<ParseError> = self
             .errors
             .into_iter()
-            .map(|p| ParseError {
-                line_col: index.line_col(self.text, p.span.start),
-                kind: ParseErrorKind::Invalid {
-                    code: p.code,
-                    message: p.message,
-                },
-                span: p.span,
-                related: p.related,
-                path: p.path,
-                help: p.help,
+            .map(|p| {
+                let target = (p.span.start as usize).min(bytes.len());
+                for &b in bytes.get(at..target).unwrap_or_default() {
+                    if b == b'\n' {
+                        line = line.saturating_add(1);
+                        column = 1;
+                    } else if (b & 0xC0) != 0x80 {
+                        column = column.saturating_add(1);
+                    }
+                }
+                at = at.max(target);
+                ParseError {
+                    line_col: LineCol { line, column },
+                    kind: ParseErrorKind::Invalid {
+                        code: p.code,
+                        message: p.message,
+                    },
+                    span: p.span,
+                    related: p.related,
+                    path: p.path,
+                    help: p.help,
+                }
             })
             .collect();
-        errors.sort_by_key(|e| e.span.start);
         ParseErrors::new(errors).unwrap_or_else(internal_error)
     }
 
@@ -1622,7 +1638,7 @@ fn internal_error() -> ParseErrors {
     let error = ParseError {
         kind: ParseErrorKind::JsonSyntax("internal error: empty error list".into()),
         span: Span::empty(),
-        line_col: crate::source::LineCol { line: 1, column: 1 },
+        line_col: LineCol { line: 1, column: 1 },
         related: None,
         path: String::new(),
         help: None,
@@ -1744,5 +1760,30 @@ mod tests {
         assert_eq!(parse_ip("203.0.113.7").map(|n| n.prefix_len()), Some(32));
         assert_eq!(parse_ip("2001:db8::1").map(|n| n.prefix_len()), Some(128));
         assert_eq!(parse_ip("10.0.0.0/33"), None);
+    }
+
+    #[test]
+    fn finish_counts_lines_and_columns_like_line_index() {
+        let text = "{\n  \"é\": 1,\n\t\"x\"\n}";
+        let offsets: Vec<u32> = (0..=u32::try_from(text.len()).unwrap()).rev().collect();
+        let mut lowerer = Lowerer {
+            text,
+            policy_type: PolicyType::Identity,
+            variables: false,
+            path: Vec::new(),
+            errors: Vec::new(),
+        };
+        for &o in &offsets {
+            lowerer.error(code::INVALID_ARN, Span::new(o, o), String::new());
+        }
+        let index = LineIndex::new(text);
+        for e in lowerer.finish().iter() {
+            assert_eq!(
+                e.line_col,
+                index.line_col(text, e.span.start),
+                "at {}",
+                e.span.start
+            );
+        }
     }
 }
