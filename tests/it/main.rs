@@ -1,1 +1,6 @@
 //! Integration tests of the public API.
+
+#[cfg(test)]
+mod corpus;
+#[cfg(test)]
+mod engine;
