@@ -329,10 +329,10 @@ impl Iterator for Merge<'_> {
 fn action_service(action: &CompiledAction) -> Option<String> {
     match action {
         CompiledAction::Any => None,
-        CompiledAction::Pattern(p) => {
-            let (service, _) = p.as_str().split_once(':')?;
-            (!service.contains(['*', '?'])).then(|| service.to_ascii_lowercase())
-        }
+        CompiledAction::Pattern(p) => p
+            .service()
+            .filter(|s| !s.contains(['*', '?']))
+            .map(str::to_owned),
     }
 }
 
@@ -344,7 +344,7 @@ fn compile_statement(at: StatementRef, st: &Statement) -> CompiledStatement {
         .items
         .iter()
         .map(|p| {
-            if p.value.as_str() == "*" {
+            if p.value.is_any() {
                 CompiledAction::Any
             } else {
                 CompiledAction::Pattern(p.value.clone())
@@ -358,7 +358,7 @@ fn compile_statement(at: StatementRef, st: &Statement) -> CompiledStatement {
             .items
             .iter()
             .map(|p| {
-                if p.value.as_str() == "*" {
+                if p.value.is_any() {
                     CompiledResource::Any
                 } else {
                     CompiledResource::Pattern(p.value.clone())

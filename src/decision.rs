@@ -7,7 +7,7 @@
 use std::fmt;
 
 use crate::condition::Operator;
-use crate::eval::cond::Truth;
+use crate::condition::eval::Truth;
 use crate::policy::Effect;
 use crate::policy_set::PolicyKind;
 use crate::source::Span;

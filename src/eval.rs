@@ -36,6 +36,7 @@
 use crate::compile::{
     CompiledAction, CompiledPolicySet, CompiledResource, CompiledStatement, PrincipalTest, Target,
 };
+use crate::condition::eval::{Truth, evaluate_entry};
 use crate::decision::{
     ConditionTrace, Decision, Evaluation, Explanation, Gate, PrincipalMatch, PrincipalOutcome,
     ResourceOutcome, StatementRef, StatementTrace,
@@ -43,47 +44,6 @@ use crate::decision::{
 use crate::policy::{ConditionEntry, Effect};
 use crate::policy_set::{PolicyKind, to_u32};
 use crate::request::{Caller, CallerKind, Context, Request, ResourceKind};
-use cond::{Truth, evaluate_entry};
-
-/// Temporary stand-in for `crate::condition::eval` until the conditions branch lands; same
-/// signature.
-pub mod cond {
-    use std::fmt;
-
-    use crate::policy::ConditionEntry;
-    use crate::request::ContextValue;
-
-    /// The three-valued result of a condition test.
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    pub enum Truth {
-        /// The test holds.
-        True,
-        /// The test does not hold.
-        False,
-        /// The test could not be decided (a request value that does not parse).
-        Unknown,
-    }
-
-    impl fmt::Display for Truth {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(match self {
-                Self::True => "true",
-                Self::False => "false",
-                Self::Unknown => "unknown",
-            })
-        }
-    }
-
-    /// Evaluates one condition entry against the request value of its key.
-    pub fn evaluate_entry<'a>(
-        entry: &ConditionEntry,
-        value: Option<&ContextValue>,
-        resolve: impl Fn(&str) -> Option<&'a str> + Copy,
-    ) -> Truth {
-        let _ = (entry, value, resolve);
-        Truth::Unknown
-    }
-}
 
 /// Receives what happens to each statement. The evaluator calls the hooks in order
 /// `begin`, `action`, `resource`, `principal`, `condition`*, `end` (with `FULL == false` it
@@ -161,7 +121,7 @@ impl Recorder for Tracer {
                 index: to_u32(index),
                 operator: entry.operator.value,
                 key: entry.key.value.clone(),
-                truth: truth.clone(),
+                truth: *truth,
             });
         }
     }

@@ -6,11 +6,13 @@
 pub mod action;
 pub mod arn;
 pub mod case;
+pub mod catalog;
 pub mod compile;
 pub mod condition;
 pub mod decision;
 mod eval;
 pub mod json;
+pub mod lint;
 pub mod policy;
 pub mod policy_set;
 pub mod request;
@@ -23,12 +25,12 @@ pub use action::{Action, ActionError, ActionPattern};
 pub use arn::{Arn, ArnError, ArnPattern, ArnPatternMode};
 pub use case::{Case, CaseError, CaseOutcome, CaseResult, Expected, parse_case, run_case};
 pub use compile::{CompiledPolicySet, StatementInfo};
+pub use condition::eval::{Truth, UnknownReason};
 pub use condition::{BaseOperator, Operator, OperatorError, OperatorFamily, SetQualifier};
 pub use decision::{
     ConditionTrace, Decision, Evaluation, Explanation, Gate, MAX_REASONS, PrincipalMatch,
     PrincipalOutcome, ResourceOutcome, StatementRef, StatementTrace,
 };
-pub use eval::cond::Truth;
 pub use policy::error::{ParseError, ParseErrorKind, ParseErrors};
 pub use policy::lower::{ParseOptions, parse_policy, parse_policy_with};
 pub use policy::{Effect, Policy, PolicyType, Statement, Version};

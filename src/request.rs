@@ -46,7 +46,7 @@
 
 use std::fmt;
 
-use crate::action::Action;
+use crate::action::{Action, ActionError};
 
 /// One scalar context value.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -221,8 +221,8 @@ pub enum RequestError {
         reason: &'static str,
     },
     /// The action is not `service:Action`.
-    #[error("action `{0}` is not of the form `service:action`")]
-    InvalidAction(String),
+    #[error(transparent)]
+    InvalidAction(#[from] ActionError),
     /// The resource is neither `*` nor an ARN with six components.
     #[error(
         "resource `{0}` is neither `*` nor an ARN (`arn:partition:service:region:account:resource`)"
@@ -602,10 +602,6 @@ pub struct Request {
     principal: Caller,
     principal_account: Option<String>,
     action: Action,
-    /// The action lower-cased (`service:name`).
-    action_lower: String,
-    /// Length of the service prefix in `action_lower`.
-    service_len: usize,
     resource: String,
     resource_kind: ResourceKind,
     resource_account: Option<String>,
@@ -641,13 +637,13 @@ impl Request {
     /// The action lower-cased, such as `secretsmanager:getsecretvalue`.
     #[must_use]
     pub fn action_lower(&self) -> &str {
-        &self.action_lower
+        self.action.as_lower()
     }
 
     /// The action's service prefix, lower-cased.
     #[must_use]
     pub fn service(&self) -> &str {
-        self.action_lower.get(..self.service_len).unwrap_or("")
+        self.action.service()
     }
 
     /// The resource: an ARN, or `*` for actions without a resource type.
@@ -767,21 +763,7 @@ impl RequestBuilder {
         };
 
         let action_text = self.action.ok_or(RequestError::MissingAction)?;
-        let (service, name) = action_text
-            .split_once(':')
-            .filter(|(s, n)| {
-                !s.is_empty()
-                    && !n.is_empty()
-                    && !n.contains(':')
-                    && !s.contains(['*', '?'])
-                    && !n.contains(['*', '?'])
-            })
-            .ok_or_else(|| RequestError::InvalidAction(action_text.clone()))?;
-        let service_len = service.len();
-        let _ = name;
-        let action_lower = action_text.to_ascii_lowercase();
-        let action =
-            Action::parse(&action_text).map_err(|_| RequestError::InvalidAction(action_text))?;
+        let action = Action::parse(&action_text)?;
 
         let resource = self.resource.ok_or(RequestError::MissingResource)?;
         let (resource_kind, arn_account) = if resource == "*" {
@@ -792,7 +774,8 @@ impl RequestBuilder {
             let rest = parts.resource(&resource);
             let kind = match parts.service(&resource) {
                 "iam"
-                    if rest.starts_with("role/") && action_lower.starts_with("sts:assumerole") =>
+                    if rest.starts_with("role/")
+                        && action.as_lower().starts_with("sts:assumerole") =>
                 {
                     ResourceKind::RoleTrust
                 }
@@ -830,8 +813,6 @@ impl RequestBuilder {
             principal,
             principal_account,
             action,
-            action_lower,
-            service_len,
             resource,
             resource_kind,
             resource_account,

@@ -9,10 +9,10 @@ use iam_policy::policy::{
     Principals, ResourceBlock, Spanned,
 };
 use iam_policy::{
-    ActionPattern, Arn, ArnPattern, ArnPatternMode, CallerKind, CompiledPolicySet, ContextValue,
-    Decision, Effect, Gate, MAX_REASONS, Policy, PolicyKind, PolicySet, PrincipalMatch,
-    PrincipalOutcome, Request, RequestError, ResourceKind, ResourceOutcome, Span, Statement,
-    StatementRef,
+    ActionError, ActionPattern, Arn, ArnPattern, ArnPatternMode, CallerKind, CompiledPolicySet,
+    ContextValue, Decision, Effect, Gate, MAX_REASONS, Policy, PolicyKind, PolicySet,
+    PrincipalMatch, PrincipalOutcome, Request, RequestError, ResourceKind, ResourceOutcome, Span,
+    Statement, StatementRef,
 };
 
 const A: &str = "111122223333";
@@ -1018,7 +1018,13 @@ fn engine_index_skips_other_services_but_keeps_wildcards() {
 
 #[test]
 fn engine_request_principal_kinds_and_derived_keys() {
-    type Row<'a> = (&'a str, CallerKind, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+    type Row<'a> = (
+        &'a str,
+        CallerKind,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
     let cases: &[Row<'_>] = &[
         (
             ALICE,
@@ -1174,7 +1180,7 @@ fn engine_request_errors() {
     );
     assert_eq!(
         build(ALICE, "GetSecretValue", SECRET).unwrap_err(),
-        RequestError::InvalidAction("GetSecretValue".into())
+        RequestError::InvalidAction(ActionError::Malformed("GetSecretValue".into()))
     );
     assert_eq!(
         build(ALICE, GET, "secret").unwrap_err(),

@@ -1,6 +1,14 @@
 //! Integration tests of the public API.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failed unwrap is a failed test"
+)]
 
-#[cfg(test)]
+mod catalog;
+mod conditions;
 mod corpus;
-#[cfg(test)]
 mod engine;
+mod patterns;

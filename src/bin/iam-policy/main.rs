@@ -1,5 +1,61 @@
-//! The `iam-policy` command.
+//! The `iam-policy` command: lint, test and eval.
+//!
+//! A thin layer over the library: argument parsing, file I/O, rendering and exit codes.
 
-fn main() {
-    std::process::exit(2);
+mod config;
+mod lint;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code: success (no finding at or above the threshold; all cases passed).
+pub const EXIT_OK: u8 = 0;
+/// Exit code: findings at or above `--fail-on`, or failing cases.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code: usage error, unreadable input, or internal error.
+pub const EXIT_USAGE: u8 = 2;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success: no finding at or above --fail-on (lint), every case passed (test)
+  1  findings at or above --fail-on (lint), a failing case (test)
+  2  usage error, unreadable input or internal error
+  eval --exit-code: 0 Allow, 3 ImplicitDeny, 4 ExplicitDeny";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "iam-policy",
+    version = version_text(),
+    about = "Parse, lint, test and evaluate AWS IAM policies, exactly as AWS IAM decides",
+    after_help = AFTER_HELP
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Lint(lint::LintArgs),
+}
+
+fn version_text() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let code = match cli.command {
+        Command::Lint(args) => lint::run(&args),
+    };
+    ExitCode::from(code)
 }
