@@ -32,6 +32,13 @@
 //! but is limited by their boundary and session policy; an account only delegates (§9.5).
 //! Resource-based policy grants are never limited by a session policy when they name the
 //! session itself (decision 1).
+//!
+//! Not modelled: the §9.5 row "the IAM user who called GetFederationToken" (a federated
+//! session's ARN does not say which user created it, so a grant to that user does not reach
+//! the session); the management account's exemption from SCPs and RCPs (the case format
+//! simply gives no SCPs or RCPs then); service-linked roles' exemption from SCPs.
+//! Explicit denies apply to every caller from every policy given, including identity policies
+//! given for a root user, a service principal or an anonymous caller.
 
 use crate::compile::{
     CompiledAction, CompiledPolicySet, CompiledResource, CompiledStatement, PrincipalTest, Target,

@@ -1265,3 +1265,184 @@ fn engine_evaluate_does_not_allocate() {
         vec![Allow, Allow, ExplicitDeny, ImplicitDeny, ImplicitDeny]
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// With parsed policies and conditions
+
+fn parsed(kind: PolicyKind, json: &str) -> Part {
+    let policy_type = match kind {
+        Identity => iam_policy::PolicyType::Identity,
+        Resource => iam_policy::PolicyType::Resource,
+        Boundary => iam_policy::PolicyType::PermissionsBoundary,
+        Session => iam_policy::PolicyType::Session,
+        Scp => iam_policy::PolicyType::Scp,
+        Rcp => iam_policy::PolicyType::Rcp,
+    };
+    let policy = iam_policy::parse_policy(json, policy_type)
+        .unwrap_or_else(|e| panic!("test policy does not parse: {e}"));
+    P(kind, policy.statements)
+}
+
+const CONDITIONS: &str = r#"{"Version": "2012-10-17", "Statement": [
+  {"Sid": "Everything", "Effect": "Allow", "Action": ["secretsmanager:Get*", "s3:*"],
+   "Resource": ["arn:aws:secretsmanager:*:111122223333:secret:${aws:PrincipalTag/team}/*",
+                "arn:aws:s3:::bucket/${aws:username}/*"],
+   "Condition": {
+     "StringEquals": {"aws:PrincipalTag/team": "${aws:PrincipalTag/team}", "aws:RequestedRegion": ["us-east-1", "eu-west-1"]},
+     "StringEqualsIgnoreCase": {"aws:PrincipalTag/Env": "PROD"},
+     "StringLike": {"aws:UserAgent": "*aws-sdk*"},
+     "StringNotEquals": {"aws:PrincipalTag/blocked": "yes"},
+     "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
+     "DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"},
+     "Bool": {"aws:SecureTransport": "true"},
+     "IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "2001:db8::/32"]},
+     "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:*"},
+     "Null": {"aws:TokenIssueTime": "true"},
+     "ForAllValues:StringLike": {"aws:TagKeys": ["team", "env*"]},
+     "ForAnyValue:StringEquals": {"aws:CalledVia": ["athena.amazonaws.com", "cloudformation.amazonaws.com"]},
+     "BinaryEqualsIfExists": {"aws:SomeBinary": "aGVsbG8="}
+   }},
+  {"Effect": "Deny", "Action": "*", "Resource": "*",
+   "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]},
+                 "Null": {"aws:RequestedRegion": "false"},
+                 "NotIpAddressIfExists": {"aws:SourceIp": ["0.0.0.0/0", "::/0"]}}}
+]}"#;
+
+fn conditioned_request(principal: &str, mfa_age: &str) -> Request {
+    Request::builder()
+        .principal(principal)
+        .action("secretsmanager:GetSecretValue")
+        .resource("arn:aws:secretsmanager:us-east-1:111122223333:secret:payments/db-AbCdEf")
+        .context_value("aws:PrincipalTag/team", ContextValue::string("payments"))
+        .context_value("aws:PrincipalTag/env", ContextValue::string("prod"))
+        .context_value("aws:RequestedRegion", ContextValue::string("us-east-1"))
+        .context_value("aws:UserAgent", ContextValue::string("aws-sdk-rust/1.0"))
+        .context_value("aws:MultiFactorAuthAge", ContextValue::string(mfa_age))
+        .context_value(
+            "aws:CurrentTime",
+            ContextValue::string("2026-05-01T12:00:00Z"),
+        )
+        .context_value("aws:SecureTransport", ContextValue::bool(true))
+        .context_value("aws:SourceIp", ContextValue::string("10.1.2.3"))
+        .context_value("aws:TagKeys", ContextValue::strings(["team", "env-x"]))
+        .context_value(
+            "aws:CalledVia",
+            ContextValue::strings(["cloudformation.amazonaws.com"]),
+        )
+        .build()
+        .unwrap()
+}
+
+fn conditioned_set() -> CompiledPolicySet {
+    set(vec![
+        parsed(Identity, CONDITIONS),
+        parsed(
+            Resource,
+            r#"{"Version": "2012-10-17", "Statement": [
+              {"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::111122223333:role/app", "111122223333"]},
+               "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+               "Condition": {"StringEquals": {"aws:PrincipalAccount": "111122223333"}}},
+              {"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:user/alice"},
+               "Action": "secretsmanager:DeleteSecret", "Resource": "*"}]}"#,
+        ),
+        parsed(
+            Boundary,
+            r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}}"#,
+        ),
+        Level(Scp),
+        parsed(
+            Scp,
+            r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}"#,
+        ),
+        Level(Scp),
+        parsed(
+            Scp,
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"},
+              {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}]}"#,
+        ),
+        parsed(
+            Rcp,
+            r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}}"#,
+        ),
+    ])
+}
+
+#[test]
+fn engine_conditions_decide_through_the_engine() {
+    let s = conditioned_set();
+    let ok = conditioned_request(ALICE, "100");
+    let e = s.evaluate(&ok);
+    assert_eq!(e.decision(), Allow, "{}", s.explain(&ok));
+    assert_eq!(
+        e.reasons().collect::<Vec<_>>(),
+        vec![
+            r(Identity, 0, 0, 0),
+            r(Boundary, 0, 0, 0),
+            r(Scp, 0, 0, 0),
+            r(Scp, 1, 0, 0),
+            r(Rcp, 0, 0, 0)
+        ]
+    );
+    // MFA too old: the Allow's NumericLessThan is false.
+    check(
+        &s,
+        &conditioned_request(ALICE, "7200"),
+        ImplicitDeny,
+        Some(Gate::Identity),
+    );
+    // Not a number: unknown, so the Allow does not apply; the trace says why.
+    let bad = conditioned_request(ALICE, "soon");
+    check(&s, &bad, ImplicitDeny, Some(Gate::Identity));
+    let x = s.explain(&bad);
+    let t = x.statement(r(Identity, 0, 0, 0)).unwrap();
+    assert_eq!(t.sid.as_deref(), Some("Everything"));
+    let numeric = t
+        .conditions
+        .iter()
+        .find(|c| c.key == "aws:MultiFactorAuthAge")
+        .unwrap();
+    assert!(matches!(numeric.truth, iam_policy::Truth::Unknown(_)));
+    assert!(
+        t.conditions
+            .iter()
+            .filter(|c| c.key != "aws:MultiFactorAuthAge")
+            .all(|c| c.truth == iam_policy::Truth::True),
+        "{x}"
+    );
+    // The session of the role is granted by the resource policy through its role ARN.
+    check(&s, &get(SESSION), Allow, None);
+}
+
+#[test]
+fn engine_evaluate_with_conditions_does_not_allocate() {
+    let s = conditioned_set();
+    let requests = [
+        conditioned_request(ALICE, "100"),
+        conditioned_request(ALICE, "7200"),
+        conditioned_request(ALICE, "soon"),
+        conditioned_request(SESSION, "100"),
+        request(CAROL, "secretsmanager:DeleteSecret", SECRET),
+        request(BOB, GET, SECRET),
+    ];
+    for req in &requests {
+        let _ = s.evaluate(req);
+    }
+    let mut decisions = Vec::with_capacity(requests.len());
+    let info = allocation_counter::measure(|| {
+        for req in &requests {
+            decisions.push(s.evaluate(req).decision());
+        }
+    });
+    assert_eq!(info.count_total, 0, "evaluate allocated");
+    assert_eq!(
+        decisions,
+        vec![
+            Allow,
+            ImplicitDeny,
+            ImplicitDeny,
+            Allow,
+            ExplicitDeny,
+            ImplicitDeny
+        ]
+    );
+}
