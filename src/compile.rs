@@ -109,8 +109,9 @@ pub(crate) struct Group {
     /// The group's statements: a range of [`CompiledPolicySet::statements`].
     pub(crate) start: u32,
     pub(crate) end: u32,
-    /// `(service, statement ids)`, sorted by service; ids ascending.
-    pub(crate) by_service: Vec<(Box<str>, Vec<u32>)>,
+    /// For each service of [`CompiledPolicySet::services`], the ids of the statements whose
+    /// `Action` names it; ids ascending.
+    pub(crate) by_service: Vec<Vec<u32>>,
     /// Statements any service can reach; ids ascending.
     pub(crate) any_service: Vec<u32>,
 }
@@ -133,6 +134,8 @@ pub struct StatementInfo<'a> {
 #[derive(Clone, Debug)]
 pub struct CompiledPolicySet {
     pub(crate) statements: Vec<CompiledStatement>,
+    /// Every lower-cased service prefix named by an `Action` entry, sorted.
+    pub(crate) services: Vec<Box<str>>,
     /// In report order: identity, resource, boundary, session, SCP levels, RCP levels. Kinds
     /// without policies have no group.
     pub(crate) groups: Vec<Group>,
@@ -147,6 +150,7 @@ impl CompiledPolicySet {
     pub(crate) fn new(set: &PolicySet) -> Self {
         let mut compiled = Self {
             statements: Vec::new(),
+            services: Vec::new(),
             groups: Vec::new(),
             has_resource: set.len(PolicyKind::Resource) > 0,
             has_boundary: set.len(PolicyKind::PermissionsBoundary) > 0,
@@ -154,68 +158,65 @@ impl CompiledPolicySet {
             scp_levels: to_u16(set.levels(PolicyKind::Scp)),
             rcp_levels: to_u16(set.levels(PolicyKind::Rcp)),
         };
+        // The services each statement names (`None`: any service can reach it).
+        let mut reach: Vec<Option<Vec<String>>> = Vec::new();
         for kind in PolicyKind::ALL {
             let levels = to_u16(set.levels(kind));
             for level in 0..levels {
-                compiled.add_group(kind, level, set.level(kind, level));
+                let start = to_u32(compiled.statements.len());
+                for (p, policy) in set.level(kind, level).iter().enumerate() {
+                    for (s, statement) in policy.statements.iter().enumerate() {
+                        let at = StatementRef {
+                            kind,
+                            level,
+                            policy: to_u32(p),
+                            statement: to_u32(s),
+                        };
+                        let st = compile_statement(at, statement);
+                        reach.push(services_of(&st));
+                        compiled.statements.push(st);
+                    }
+                }
+                compiled.groups.push(Group {
+                    kind,
+                    level,
+                    start,
+                    end: to_u32(compiled.statements.len()),
+                    by_service: Vec::new(),
+                    any_service: Vec::new(),
+                });
             }
         }
+        let mut services: Vec<String> = reach.iter().flatten().flatten().cloned().collect();
+        services.sort();
+        services.dedup();
+        for group in &mut compiled.groups {
+            group.by_service = vec![Vec::new(); services.len()];
+            for id in group.start..group.end {
+                match reach.get(id as usize) {
+                    Some(Some(names)) => {
+                        for name in names {
+                            let slot = services
+                                .binary_search(name)
+                                .ok()
+                                .and_then(|i| group.by_service.get_mut(i));
+                            if let Some(ids) = slot {
+                                ids.push(id);
+                            }
+                        }
+                    }
+                    Some(None) => group.any_service.push(id),
+                    None => {}
+                }
+            }
+        }
+        compiled.services = services.into_iter().map(String::into_boxed_str).collect();
         compiled
     }
 
-    fn add_group(&mut self, kind: PolicyKind, level: u16, policies: &[crate::policy::Policy]) {
-        let start = to_u32(self.statements.len());
-        for (p, policy) in policies.iter().enumerate() {
-            for (s, statement) in policy.statements.iter().enumerate() {
-                let at = StatementRef {
-                    kind,
-                    level,
-                    policy: to_u32(p),
-                    statement: to_u32(s),
-                };
-                self.statements.push(compile_statement(at, statement));
-            }
-        }
-        let end = to_u32(self.statements.len());
-        let mut by_service: Vec<(Box<str>, Vec<u32>)> = Vec::new();
-        let mut any_service = Vec::new();
-        for id in start..end {
-            let Some(st) = self.statements.get(id as usize) else {
-                continue;
-            };
-            let mut services: Vec<String> = Vec::new();
-            let mut reaches_any = st.action_negated;
-            for action in &st.actions {
-                match action_service(action) {
-                    Some(service) => services.push(service),
-                    None => reaches_any = true,
-                }
-            }
-            if reaches_any {
-                any_service.push(id);
-                continue;
-            }
-            services.sort();
-            services.dedup();
-            for service in services {
-                match by_service.binary_search_by(|(s, _)| (**s).cmp(service.as_str())) {
-                    Ok(i) => {
-                        if let Some((_, ids)) = by_service.get_mut(i) {
-                            ids.push(id);
-                        }
-                    }
-                    Err(i) => by_service.insert(i, (service.into_boxed_str(), vec![id])),
-                }
-            }
-        }
-        self.groups.push(Group {
-            kind,
-            level,
-            start,
-            end,
-            by_service,
-            any_service,
-        });
+    /// The index of `service` (lower-cased) among the services the policies name.
+    pub(crate) fn service_id(&self, service: &str) -> Option<usize> {
+        self.services.binary_search_by(|s| (**s).cmp(service)).ok()
     }
 
     /// The `Sid`, span and effect of a statement.
@@ -271,15 +272,13 @@ impl CompiledPolicySet {
 }
 
 impl Group {
-    /// The ids of the statements that can cover `service`, ascending: the merge of the
-    /// service's list and the any-service list.
-    pub(crate) fn candidates<'g>(&'g self, service: &str) -> Merge<'g> {
-        let named = self
-            .by_service
-            .binary_search_by(|(s, _)| (**s).cmp(service))
-            .ok()
+    /// The ids of the statements that can cover the service with id `service` (`None`: a
+    /// service no `Action` names), ascending: the merge of the service's list and the
+    /// any-service list.
+    pub(crate) fn candidates(&self, service: Option<usize>) -> Merge<'_> {
+        let named = service
             .and_then(|i| self.by_service.get(i))
-            .map_or(&[][..], |(_, ids)| ids.as_slice());
+            .map_or(&[][..], Vec::as_slice);
         Merge {
             a: named,
             b: &self.any_service,
@@ -324,16 +323,25 @@ impl Iterator for Merge<'_> {
     }
 }
 
-/// The lower-cased service prefix of an action entry, or `None` when any service can match it
-/// (`*`, or a wildcard in the prefix).
-fn action_service(action: &CompiledAction) -> Option<String> {
-    match action {
-        CompiledAction::Any => None,
-        CompiledAction::Pattern(p) => p
-            .service()
-            .filter(|s| !s.contains(['*', '?']))
-            .map(str::to_owned),
+/// The lower-cased service prefixes a statement's `Action` names, or `None` when any service
+/// can reach it (`NotAction`, `*`, or a wildcard in a prefix).
+fn services_of(st: &CompiledStatement) -> Option<Vec<String>> {
+    if st.action_negated {
+        return None;
     }
+    let mut names = Vec::new();
+    for action in &st.actions {
+        match action {
+            CompiledAction::Any => return None,
+            CompiledAction::Pattern(p) => match p.service() {
+                Some(service) if !service.contains(['*', '?']) => names.push(service.to_owned()),
+                _ => return None,
+            },
+        }
+    }
+    names.sort();
+    names.dedup();
+    Some(names)
 }
 
 fn compile_statement(at: StatementRef, st: &Statement) -> CompiledStatement {

@@ -45,8 +45,8 @@ use crate::compile::{
 };
 use crate::condition::eval::{Truth, evaluate_entry};
 use crate::decision::{
-    ConditionTrace, Decision, Evaluation, Explanation, Gate, PrincipalMatch, PrincipalOutcome,
-    ResourceOutcome, StatementRef, StatementTrace,
+    ConditionTrace, Decision, Evaluation, Explanation, Gate, MAX_REASONS, PrincipalMatch,
+    PrincipalOutcome, ResourceOutcome, StatementTrace,
 };
 use crate::policy::{ConditionEntry, Effect};
 use crate::policy_set::{PolicyKind, to_u32};
@@ -161,37 +161,43 @@ impl Tag {
 
 const SCRATCH: usize = 32;
 
-/// The applicable `Allow` statements seen so far, tagged; fixed size, no heap.
-struct Allows {
-    items: [(StatementRef, Tag); SCRATCH],
+/// Statement ids with a tag each; fixed size, no heap.
+struct Hits<const N: usize> {
+    items: [(u32, Tag); N],
     len: usize,
     overflow: bool,
 }
 
-impl Allows {
+impl<const N: usize> Hits<N> {
     const fn new() -> Self {
         Self {
-            items: [(StatementRef::EMPTY, Tag::Identity); SCRATCH],
+            items: [(0, Tag::Identity); N],
             len: 0,
             overflow: false,
         }
     }
 
-    fn push(&mut self, r: StatementRef, tag: Tag) {
+    fn push(&mut self, id: u32, tag: Tag) {
         match self.items.get_mut(self.len) {
             Some(slot) => {
-                *slot = (r, tag);
+                *slot = (id, tag);
                 self.len += 1;
             }
             None => self.overflow = true,
         }
     }
+
+    fn iter(&self) -> impl Iterator<Item = (u32, Tag)> + '_ {
+        self.items.iter().take(self.len).copied()
+    }
 }
 
 /// What the statements of the set say, summed up.
 struct Tally {
-    denies: Evaluation,
-    allows: Allows,
+    /// The applicable `Deny` statements (the tag is unused).
+    denies: Hits<MAX_REASONS>,
+    /// The applicable `Allow` statements, tagged with the part they play.
+    allows: Hits<SCRATCH>,
     identity: bool,
     boundary: bool,
     session: bool,
@@ -255,8 +261,8 @@ impl CompiledPolicySet {
         let caller = req.principal();
         let boundary_caller = self.has_boundary && caller.kind().is_iam_identity();
         let mut t = Tally {
-            denies: Evaluation::new(Decision::ExplicitDeny, None),
-            allows: Allows::new(),
+            denies: Hits::new(),
+            allows: Hits::new(),
             identity: false,
             boundary: false,
             session: false,
@@ -266,7 +272,7 @@ impl CompiledPolicySet {
             scp_missing: None,
             rcp_missing: None,
         };
-        let service = req.service();
+        let service = self.service_id(req.service());
         for group in &self.groups {
             let mut group_allows = false;
             let mut visit = |id: u32, t: &mut Tally| {
@@ -275,7 +281,7 @@ impl CompiledPolicySet {
                 };
                 match eval_statement(st, req, boundary_caller, rec) {
                     Applied::No => {}
-                    Applied::Deny => t.denies.push_reason(st.at),
+                    Applied::Deny => t.denies.push(id, Tag::Identity),
                     Applied::Allow(matched) => {
                         let tag = match group.kind {
                             PolicyKind::Identity => Some(Tag::Identity),
@@ -302,7 +308,7 @@ impl CompiledPolicySet {
                                 Tag::ResAccount => t.res_account = true,
                                 Tag::Scp | Tag::Rcp => {}
                             }
-                            t.allows.push(st.at, tag);
+                            t.allows.push(id, tag);
                         }
                     }
                 }
@@ -332,8 +338,15 @@ impl CompiledPolicySet {
     }
 
     fn decide(&self, req: &Request, t: &Tally) -> Evaluation {
-        if t.denies.reasons().len() > 0 || t.denies.is_truncated() {
-            return t.denies;
+        if t.denies.len > 0 {
+            let mut evaluation = Evaluation::new(Decision::ExplicitDeny, None);
+            for (id, _) in t.denies.iter() {
+                self.push_reason(&mut evaluation, id);
+            }
+            if t.denies.overflow {
+                evaluation.set_truncated();
+            }
+            return evaluation;
         }
         let kind = req.principal().kind();
         let belongs_to_account = !matches!(kind, CallerKind::Service | CallerKind::Anonymous);
@@ -414,9 +427,9 @@ impl CompiledPolicySet {
                 }
                 mask |= Tag::Rcp.bit();
                 let mut evaluation = Evaluation::new(Decision::Allow, None);
-                for (r, tag) in t.allows.items.iter().take(t.allows.len) {
+                for (id, tag) in t.allows.iter() {
                     if mask & tag.bit() != 0 {
-                        evaluation.push_reason(*r);
+                        self.push_reason(&mut evaluation, id);
                     }
                 }
                 if t.allows.overflow {
@@ -424,6 +437,14 @@ impl CompiledPolicySet {
                 }
                 evaluation
             }
+        }
+    }
+}
+
+impl CompiledPolicySet {
+    fn push_reason(&self, evaluation: &mut Evaluation, id: u32) {
+        if let Some(st) = self.statements.get(id as usize) {
+            evaluation.push_reason(st.at);
         }
     }
 }
