@@ -40,3 +40,5 @@ pub use request::{
     RequestError, ResourceKind,
 };
 pub use source::{LineCol, LineIndex, Span};
+pub use variables::{Template, TemplateOptions, VariableError};
+pub use wildcard::{MatchStrategy, Wildcard};

@@ -11,4 +11,5 @@ mod catalog;
 mod conditions;
 mod corpus;
 mod engine;
+mod json;
 mod patterns;
