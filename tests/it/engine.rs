@@ -1446,3 +1446,204 @@ fn engine_evaluate_with_conditions_does_not_allocate() {
         ]
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Properties over random abstract policy sets (`PROPTEST_CASES` sets the case count)
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const ACTIONS: &[&str] = &[GET, "secretsmanager:DeleteSecret", "s3:GetObject", "*"];
+    const RESOURCES: &[&str] = &["*", SECRET, B_SECRET];
+    const NAMES: &[&str] = &[ALICE, ROLE, SESSION, FED, A, B, BOB, "*", ROOT];
+    const CALLERS: &[&str] = &[
+        ALICE,
+        SESSION,
+        FED,
+        ROOT,
+        BOB,
+        "arn:aws:sts::444455556666:assumed-role/app/s1",
+        "lambda.amazonaws.com",
+        "anonymous",
+    ];
+
+    /// An abstract statement: effect, action index (negated?), resource index, principal.
+    #[derive(Clone, Debug)]
+    struct Abs {
+        deny: bool,
+        action: usize,
+        not_action: bool,
+        resource: usize,
+        principal: usize,
+        not_principal: bool,
+    }
+
+    fn abs() -> impl Strategy<Value = Abs> {
+        (
+            any::<bool>(),
+            0..ACTIONS.len(),
+            prop::bool::weighted(0.15),
+            0..RESOURCES.len(),
+            0..NAMES.len(),
+            prop::bool::weighted(0.15),
+        )
+            .prop_map(
+                |(deny, action, not_action, resource, principal, not_principal)| Abs {
+                    deny,
+                    action,
+                    not_action,
+                    resource,
+                    principal,
+                    not_principal,
+                },
+            )
+    }
+
+    fn build(kind: PolicyKind, a: &Abs) -> Statement {
+        let effect = if a.deny { Effect::Deny } else { Effect::Allow };
+        let st = statement(effect, &[ACTIONS[a.action]], a.not_action)
+            .resources(false, &[RESOURCES[a.resource]]);
+        match kind {
+            Resource if a.not_principal && a.deny => st.not_aws(&[NAMES[a.principal]]),
+            Resource => st.aws(&[NAMES[a.principal]]),
+            Rcp => st.star(),
+            _ => st,
+        }
+    }
+
+    /// Per kind: a list of policies, each a list of statements.
+    type Abstract = Vec<(PolicyKind, Vec<Vec<Abs>>)>;
+
+    fn abstract_set() -> impl Strategy<Value = Abstract> {
+        let policies = || prop::collection::vec(prop::collection::vec(abs(), 0..4), 0..3);
+        (
+            policies(),
+            policies(),
+            policies(),
+            policies(),
+            policies(),
+            policies(),
+        )
+            .prop_map(|(i, r, b, s, scp, rcp)| {
+                vec![
+                    (Identity, i),
+                    (Resource, r),
+                    (Boundary, b),
+                    (Session, s),
+                    (Scp, scp),
+                    (Rcp, rcp),
+                ]
+            })
+    }
+
+    fn parts(set: &Abstract) -> Vec<Part> {
+        let mut parts = Vec::new();
+        for (kind, policies) in set {
+            for statements in policies {
+                parts.push(P(
+                    *kind,
+                    statements.iter().map(|a| build(*kind, a)).collect(),
+                ));
+            }
+        }
+        parts
+    }
+
+    fn requests() -> impl Strategy<Value = Request> {
+        (0..CALLERS.len(), 0..ACTIONS.len() - 1, 0..RESOURCES.len())
+            .prop_map(|(c, a, r)| request(CALLERS[c], ACTIONS[a], RESOURCES[r]))
+    }
+
+    proptest! {
+        /// `explain` (every statement, no index) and `evaluate` (indexed) agree, and the reasons
+        /// of an explicit deny are exactly the applicable Deny statements in report order.
+        #[test]
+        fn engine_explain_agrees_with_evaluate(set in abstract_set(), req in requests()) {
+            let compiled = super::set(parts(&set));
+            let e = compiled.evaluate(&req);
+            let x = compiled.explain(&req);
+            prop_assert_eq!(x.evaluation(), &e);
+            prop_assert_eq!(x.statements().len(), compiled.statement_count());
+            let denies: Vec<StatementRef> = x
+                .statements()
+                .iter()
+                .filter(|t| t.applies && t.effect == Effect::Deny)
+                .map(|t| t.statement)
+                .collect();
+            if denies.is_empty() {
+                prop_assert!(e.decision() != ExplicitDeny);
+            } else {
+                prop_assert_eq!(e.decision(), ExplicitDeny);
+                let shown: Vec<_> = e.reasons().collect();
+                prop_assert_eq!(&shown[..], &denies[..denies.len().min(MAX_REASONS)]);
+                prop_assert_eq!(e.is_truncated(), denies.len() > MAX_REASONS);
+            }
+            prop_assert_eq!(e.gate().is_some(), e.decision() == ImplicitDeny);
+            // Every reason of an Allow is an applicable Allow statement.
+            if e.decision() == Allow {
+                for reason in e.reasons() {
+                    let t = x.statement(reason).unwrap();
+                    prop_assert!(t.applies && t.effect == Effect::Allow);
+                }
+            }
+        }
+
+        /// A Deny of everything in any policy kind gives ExplicitDeny.
+        #[test]
+        fn engine_deny_everything_anywhere_denies(
+            set in abstract_set(),
+            req in requests(),
+            kind in prop::sample::select(PolicyKind::ALL.to_vec()),
+        ) {
+            let mut p = parts(&set);
+            let deny_all = match kind {
+                Resource | Rcp => deny("*").star(),
+                _ => deny("*"),
+            };
+            p.push(P(kind, vec![deny_all]));
+            prop_assert_eq!(super::set(p).evaluate(&req).decision(), ExplicitDeny);
+        }
+
+        /// Adding an Allow statement never undoes an explicit deny; adding a Deny never
+        /// produces an Allow that was not there.
+        #[test]
+        fn engine_monotone(
+            set in abstract_set(),
+            req in requests(),
+            extra in abs(),
+            kind in prop::sample::select(PolicyKind::ALL.to_vec()),
+        ) {
+            let before = super::set(parts(&set)).evaluate(&req).decision();
+            let mut p = parts(&set);
+            p.push(P(kind, vec![build(kind, &extra)]));
+            let after = super::set(p).evaluate(&req).decision();
+            if extra.deny {
+                prop_assert!(after != Allow || before == Allow);
+            } else if before == ExplicitDeny {
+                prop_assert_eq!(after, ExplicitDeny);
+            }
+        }
+
+        /// The order of policies within a kind and of statements within a policy does not
+        /// change the decision.
+        #[test]
+        fn engine_order_does_not_matter(set in abstract_set(), req in requests()) {
+            let before = super::set(parts(&set)).evaluate(&req).decision();
+            let reversed: Abstract = set
+                .iter()
+                .map(|(kind, policies)| {
+                    (
+                        *kind,
+                        policies
+                            .iter()
+                            .rev()
+                            .map(|st| st.iter().rev().cloned().collect())
+                            .collect(),
+                    )
+                })
+                .collect();
+            prop_assert_eq!(super::set(parts(&reversed)).evaluate(&req).decision(), before);
+        }
+    }
+}
