@@ -9,6 +9,8 @@
 
 mod catalog;
 mod conditions;
+mod corpus;
+mod engine;
 mod json;
 mod parse_errors;
 mod patterns;
