@@ -1,0 +1,21 @@
+//! What every compared engine provides.
+
+use crate::workload::{Decision, Workload};
+
+/// An authorization engine deployed for one workload.
+pub trait Engine: Sized {
+    /// The name printed in reports.
+    const NAME: &'static str;
+
+    /// Builds the engine's deployment for `workload`: parses policies, builds entities or data,
+    /// and prepares one request per workload request. Nothing here is timed.
+    fn prepare(workload: &Workload) -> Result<Self, String>;
+
+    /// Decides prepared request `i` (the timed part).
+    fn decide(&self, i: usize) -> Decision;
+
+    /// Extra detail on request `i` for a mismatch report.
+    fn explain(&self, _i: usize) -> String {
+        String::new()
+    }
+}
