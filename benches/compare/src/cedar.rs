@@ -17,8 +17,8 @@
 use std::str::FromStr;
 
 use cedar_policy::{
-    Authorizer, Context, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicySet,
-    Request, RestrictedExpression, Response,
+    Authorizer, Context, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicySet, Request,
+    Response, RestrictedExpression,
 };
 
 use crate::engine::Engine;
@@ -202,7 +202,9 @@ fn context(r: &workload::Request) -> Result<Context, String> {
         let v = match value {
             ContextValue::String(s) => string(s),
             ContextValue::Bool(b) => RestrictedExpression::new_bool(*b),
-            ContextValue::List(items) => RestrictedExpression::new_set(items.iter().map(|s| string(s))),
+            ContextValue::List(items) => {
+                RestrictedExpression::new_set(items.iter().map(|s| string(s)))
+            }
         };
         pairs.push((name.to_owned(), v));
     }
@@ -318,7 +320,9 @@ impl Engine for Cedar {
             ("resource", self.secret_sets.get(p.secret)),
         ] {
             let Some(set) = set else { continue };
-            let r = self.authorizer.is_authorized(&p.request, set, &self.entities);
+            let r = self
+                .authorizer
+                .is_authorized(&p.request, set, &self.entities);
             let reasons: Vec<String> = r.diagnostics().reason().map(ToString::to_string).collect();
             let errors: Vec<String> = r.diagnostics().errors().map(ToString::to_string).collect();
             out.push_str(&format!(

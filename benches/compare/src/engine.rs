@@ -19,3 +19,25 @@ pub trait Engine: Sized {
         String::new()
     }
 }
+
+/// An [`Engine`] behind a pointer, so the harness can hold a list of them.
+pub trait Deployed {
+    /// [`Engine::NAME`].
+    fn name(&self) -> &'static str;
+    /// [`Engine::decide`].
+    fn decide(&self, i: usize) -> Decision;
+    /// [`Engine::explain`].
+    fn explain(&self, i: usize) -> String;
+}
+
+impl<E: Engine> Deployed for E {
+    fn name(&self) -> &'static str {
+        E::NAME
+    }
+    fn decide(&self, i: usize) -> Decision {
+        Engine::decide(self, i)
+    }
+    fn explain(&self, i: usize) -> String {
+        Engine::explain(self, i)
+    }
+}

@@ -7,7 +7,7 @@
 # resource (secret ARN), resource_account, context (condition keys lower-cased).
 #
 # Supported: Statement as array or object; Action, Resource and Principal.AWS as string or
-# array; `*` and `?` wildcards (glob.match without delimiters); the operators StringEquals,
+# array; `*` and `?` wildcards; the operators StringEquals,
 # IpAddress and Bool; a policy value that is a whole `${key}` variable.
 package iam
 
@@ -22,26 +22,30 @@ decision := "Allow" if {
 	allowed
 }
 
+identity_statements := statements(data.roles[input.principal_role].policy)
+
+resource_statements := statements(data.secrets[input.resource].policy)
+
 explicit_deny if {
-	some s in statements(data.roles[input.principal_role].policy)
+	some s in identity_statements
 	s.Effect == "Deny"
 	applies(s)
 }
 
 explicit_deny if {
-	some s in statements(data.secrets[input.resource].policy)
+	some s in resource_statements
 	s.Effect == "Deny"
 	applies(s)
 }
 
 identity_allows if {
-	some s in statements(data.roles[input.principal_role].policy)
+	some s in identity_statements
 	s.Effect == "Allow"
 	applies(s)
 }
 
 resource_allows if {
-	some s in statements(data.secrets[input.resource].policy)
+	some s in resource_statements
 	s.Effect == "Allow"
 	applies(s)
 }
@@ -82,12 +86,42 @@ applies(s) if {
 # Action names compare without regard to case.
 action_matches(s) if {
 	some a in as_list(s.Action)
-	glob.match(lower(a), null, lower(input.action))
+	wildcard_match(lower(a), lower(input.action))
 }
 
 resource_matches(s) if {
 	some r in as_list(s.Resource)
-	glob.match(r, null, input.resource)
+	wildcard_match(r, input.resource)
+}
+
+# IAM wildcards: `*` any run of characters, `?` one character. The two common shapes (no
+# wildcard, one trailing `*`) avoid glob.match, which is much slower in regorus.
+wildcard_match(p, s) if {
+	not has_wildcard(p)
+	p == s
+}
+
+wildcard_match(p, s) if {
+	endswith(p, "*")
+	prefix := trim_suffix(p, "*")
+	not has_wildcard(prefix)
+	startswith(s, prefix)
+}
+
+wildcard_match(p, s) if {
+	needs_glob(p)
+	glob.match(p, null, s)
+}
+
+has_wildcard(p) if contains(p, "*")
+
+has_wildcard(p) if contains(p, "?")
+
+needs_glob(p) if has_wildcard(trim_suffix(p, "*"))
+
+needs_glob(p) if {
+	has_wildcard(p)
+	not endswith(p, "*")
 }
 
 # Identity policies have no Principal.

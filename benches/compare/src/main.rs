@@ -2,11 +2,11 @@
 //!
 //! For each size N, every engine is deployed, must reproduce every expected decision (the run
 //! aborts otherwise), and is then timed in interleaved rounds in this one process: round r runs
-//! iam-policy over all requests, then Cedar, then regorus. The median over rounds of the mean
-//! time per decision is reported.
+//! iam-policy over all requests, then Cedar, then regorus (interpreter), then regorus (RVM). The
+//! median over rounds of the mean time per decision is reported.
 //!
 //! Usage: `cargo run --release --manifest-path benches/compare/Cargo.toml -- [--quick]
-//! [--sizes 10,1000] [--rounds R] [--mix]`
+//! [--sizes 10,1000] [--rounds R] [--engines iam-policy,cedar,regorus,regorus-rvm] [--mix]`
 
 #[path = "../../workload.rs"]
 mod workload;
@@ -16,18 +16,30 @@ mod engine;
 mod iam;
 mod rego;
 
+use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use engine::Engine;
+use engine::{Deployed, Engine};
 use workload::Workload;
+
+const ENGINES: [&str; 4] = [
+    iam::IamPolicy::NAME,
+    cedar::Cedar::NAME,
+    rego::Regorus::NAME,
+    rego::RegorusVm::NAME,
+];
+
+const USAGE: &str = "usage: iam-policy-compare [--quick] [--sizes 10,1000,100000] [--rounds R] \
+                     [--engines iam-policy,cedar,regorus,regorus-rvm] [--mix]";
 
 /// Command-line options.
 #[derive(Debug)]
 struct Options {
     sizes: Vec<usize>,
     rounds: usize,
+    engines: Vec<String>,
     mix_only: bool,
 }
 
@@ -36,6 +48,7 @@ fn options() -> Result<Options, String> {
     let mut rounds = None;
     let mut quick = false;
     let mut mix_only = false;
+    let mut engines: Vec<String> = ENGINES.iter().map(|s| (*s).to_owned()).collect();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -52,37 +65,50 @@ fn options() -> Result<Options, String> {
                 let v = args.next().ok_or("`--rounds` needs a value")?;
                 rounds = Some(v.parse().map_err(|_| format!("bad round count `{v}`"))?);
             }
+            "--engines" => {
+                let v = args.next().ok_or("`--engines` needs a value")?;
+                engines = v.split(',').map(|s| s.trim().to_owned()).collect();
+                if let Some(bad) = engines.iter().find(|e| !ENGINES.contains(&e.as_str())) {
+                    return Err(format!(
+                        "unknown engine `{bad}` (known: {})",
+                        ENGINES.join(", ")
+                    ));
+                }
+            }
             "-h" | "--help" => {
-                println!("usage: iam-policy-compare [--quick] [--sizes 10,1000] [--rounds R] [--mix]");
+                println!("{USAGE}");
                 std::process::exit(0);
             }
-            other => return Err(format!("unknown argument `{other}`")),
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
     }
     let rounds = rounds.unwrap_or(if quick { 5 } else { 21 }).max(1);
     Ok(Options {
         sizes,
         rounds,
+        engines,
         mix_only,
     })
 }
 
 /// Checks every decision of `engine` against the workload; a description of the first
 /// mismatches on failure.
-fn verify<E: Engine>(engine: &E, w: &Workload) -> Result<(), String> {
-    let mut wrong = Vec::new();
-    for (i, r) in w.requests.iter().enumerate() {
-        let got = engine.decide(i);
-        if got != r.expected {
-            wrong.push((i, got));
-        }
-    }
+fn verify(engine: &dyn Deployed, w: &Workload) -> Result<(), String> {
+    let wrong: Vec<_> = w
+        .requests
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let got = engine.decide(i);
+            (got != r.expected).then_some((i, got))
+        })
+        .collect();
     if wrong.is_empty() {
         return Ok(());
     }
     let mut msg = format!(
         "{} got {} of {} decisions wrong; first ones:\n",
-        E::NAME,
+        engine.name(),
         wrong.len(),
         w.requests.len()
     );
@@ -104,7 +130,7 @@ fn verify<E: Engine>(engine: &E, w: &Workload) -> Result<(), String> {
 }
 
 /// Mean nanoseconds per decision over all requests, once.
-fn time_round<E: Engine>(engine: &E, n: usize) -> f64 {
+fn time_round(engine: &dyn Deployed, n: usize) -> f64 {
     let start = Instant::now();
     for i in 0..n {
         black_box(engine.decide(black_box(i)));
@@ -112,17 +138,21 @@ fn time_round<E: Engine>(engine: &E, n: usize) -> f64 {
     start.elapsed().as_nanos() as f64 / n.max(1) as f64
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+fn median(mut v: Vec<f64>) -> Option<f64> {
     v.sort_by(f64::total_cmp);
     let mid = v.len() / 2;
-    match (v.len() % 2, v.get(mid), mid.checked_sub(1).and_then(|j| v.get(j))) {
-        (1, Some(&m), _) => m,
-        (0, Some(&b), Some(&a)) => (a + b) / 2.0,
-        _ => f64::NAN,
+    match (
+        v.len() % 2,
+        v.get(mid),
+        mid.checked_sub(1).and_then(|j| v.get(j)),
+    ) {
+        (1, Some(&m), _) => Some(m),
+        (0, Some(&b), Some(&a)) => Some((a + b) / 2.0),
+        _ => None,
     }
 }
 
-fn prepare<E: Engine>(w: &Workload) -> Result<E, String> {
+fn deploy<E: Engine + 'static>(w: &Workload) -> Result<Box<dyn Deployed>, String> {
     let start = Instant::now();
     let engine = E::prepare(w).map_err(|e| format!("{}: {e}", E::NAME))?;
     println!(
@@ -131,10 +161,10 @@ fn prepare<E: Engine>(w: &Workload) -> Result<E, String> {
         E::NAME,
         start.elapsed().as_secs_f64()
     );
-    Ok(engine)
+    Ok(Box::new(engine))
 }
 
-fn run_size(n: usize, rounds: usize) -> Result<(), String> {
+fn run_size(n: usize, opts: &Options) -> Result<(), String> {
     let start = Instant::now();
     let w = workload::standard(n);
     let (allow, explicit, implicit) = w.mix();
@@ -144,37 +174,68 @@ fn run_size(n: usize, rounds: usize) -> Result<(), String> {
         w.requests.len(),
         start.elapsed().as_secs_f64()
     );
-    let iam = prepare::<iam::IamPolicy>(&w)?;
-    let cedar = prepare::<cedar::Cedar>(&w)?;
-    let regorus = prepare::<rego::Regorus>(&w)?;
-    if !iam::PENDING {
-        verify(&iam, &w)?;
+    let wanted = |name: &str| opts.engines.iter().any(|e| e == name);
+    let mut engines: Vec<Box<dyn Deployed>> = Vec::new();
+    if wanted(iam::IamPolicy::NAME) {
+        if iam::PENDING {
+            // Says "iam-policy adapter pending"; neither verified nor timed.
+            iam::IamPolicy::prepare(&w)?;
+        } else {
+            engines.push(deploy::<iam::IamPolicy>(&w)?);
+        }
     }
-    verify(&cedar, &w)?;
-    verify(&regorus, &w)?;
-    println!("# N={n}: every engine reproduced all {} expected decisions", w.requests.len());
+    if wanted(cedar::Cedar::NAME) {
+        engines.push(deploy::<cedar::Cedar>(&w)?);
+    }
+    if wanted(rego::Regorus::NAME) {
+        engines.push(deploy::<rego::Regorus>(&w)?);
+    }
+    if wanted(rego::RegorusVm::NAME) {
+        engines.push(deploy::<rego::RegorusVm>(&w)?);
+    }
+    for engine in &engines {
+        verify(engine.as_ref(), &w)?;
+    }
+    println!(
+        "# N={n}: {} reproduced all {} expected decisions",
+        engines
+            .iter()
+            .map(|e| e.name())
+            .collect::<Vec<_>>()
+            .join(", "),
+        w.requests.len()
+    );
 
     let count = w.requests.len();
-    let (mut t_iam, mut t_cedar, mut t_rego) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..rounds {
-        if !iam::PENDING {
-            t_iam.push(time_round(&iam, count));
+    let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(opts.rounds); engines.len()];
+    for _ in 0..opts.rounds {
+        for (engine, t) in engines.iter().zip(times.iter_mut()) {
+            t.push(time_round(engine.as_ref(), count));
         }
-        t_cedar.push(time_round(&cedar, count));
-        t_rego.push(time_round(&regorus, count));
     }
-    let cedar_ns = median(t_cedar);
-    let rego_ns = median(t_rego);
-    if iam::PENDING {
-        println!("N={n} iam-policy pending cedar {cedar_ns:.0} ns ratio pending");
-    } else {
-        let iam_ns = median(t_iam);
-        println!(
-            "N={n} iam-policy {iam_ns:.0} ns cedar {cedar_ns:.0} ns ratio {:.1}",
-            cedar_ns / iam_ns
-        );
-    }
-    println!("N={n} regorus {rego_ns:.0} ns");
+    let ns: BTreeMap<&str, f64> = engines
+        .iter()
+        .zip(times)
+        .filter_map(|(e, t)| median(t).map(|m| (e.name(), m)))
+        .collect();
+    let show = |name: &str| {
+        ns.get(name)
+            .map_or("pending".to_owned(), |v| format!("{v:.0}"))
+    };
+    let ratio = match (ns.get(iam::IamPolicy::NAME), ns.get(cedar::Cedar::NAME)) {
+        (Some(i), Some(c)) => format!("{:.1}", c / i),
+        _ => "pending".to_owned(),
+    };
+    println!(
+        "N={n} iam-policy {} ns cedar {} ns ratio {ratio}",
+        show(iam::IamPolicy::NAME),
+        show(cedar::Cedar::NAME)
+    );
+    println!(
+        "N={n} regorus {} ns (interpreter) {} ns (rvm)",
+        show(rego::Regorus::NAME),
+        show(rego::RegorusVm::NAME)
+    );
     Ok(())
 }
 
@@ -194,17 +255,89 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     println!(
-        "# {} requests per size, {} interleaved rounds, median ns per decision",
+        "# {} requests per size, {} interleaved rounds, median ns per decision ({})",
         workload::REQUESTS,
-        opts.rounds
+        opts.rounds,
+        opts.engines.join(", ")
     );
     let start = Instant::now();
     for &n in &opts.sizes {
-        if let Err(e) = run_size(n, opts.rounds) {
+        if let Err(e) = run_size(n, &opts) {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     }
     println!("# total {:.1} s", start.elapsed().as_secs_f64());
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use workload::Decision;
+
+    fn small() -> Workload {
+        workload::generate(40, 300, workload::SEED)
+    }
+
+    #[test]
+    fn cedar_and_regorus_reproduce_every_decision_on_a_small_workload() {
+        let w = small();
+        let engines: Vec<Box<dyn Deployed>> = vec![
+            deploy::<cedar::Cedar>(&w).unwrap(),
+            deploy::<rego::Regorus>(&w).unwrap(),
+            deploy::<rego::RegorusVm>(&w).unwrap(),
+        ];
+        for e in &engines {
+            verify(e.as_ref(), &w).unwrap();
+        }
+    }
+
+    /// An engine that allows everything.
+    #[derive(Debug)]
+    struct AllowAll;
+
+    impl Engine for AllowAll {
+        const NAME: &'static str = "allow-all";
+        fn prepare(_: &Workload) -> Result<Self, String> {
+            Ok(Self)
+        }
+        fn decide(&self, _: usize) -> Decision {
+            Decision::Allow
+        }
+    }
+
+    #[test]
+    fn a_wrong_engine_is_caught_before_timing() {
+        let w = small();
+        let wrong = w
+            .requests
+            .iter()
+            .filter(|r| r.expected != Decision::Allow)
+            .count();
+        let err = verify(&AllowAll, &w).unwrap_err();
+        assert!(
+            err.starts_with(&format!("allow-all got {wrong} of 300 decisions wrong")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_median_of_odd_and_even_counts() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), Some(2.5));
+        assert_eq!(median(Vec::new()), None);
+    }
+
+    #[test]
+    fn cedar_translation_of_a_team_role_names_its_prefixes() {
+        let w = small();
+        let text = cedar::role_policy(&w.roles[0]);
+        assert!(text.contains(
+            r#"like "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/payments/*""#
+        ));
+        assert!(text.contains(r#"ip(context.sourceIp).isInRange(ip("10.0.0.0/8"))"#));
+        assert_eq!(text.matches("permit").count(), 3);
+        assert_eq!(text.matches("forbid").count(), 2);
+    }
 }

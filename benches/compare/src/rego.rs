@@ -7,11 +7,16 @@
 //! - One input document per workload request, built before timing: the session ARN, its role ARN
 //!   (the session-to-role mapping is done outside the timed region, as for Cedar), both accounts,
 //!   the action, the secret ARN, and the context with lower-cased keys.
-//! - Timed: `set_input` and `eval_rule("data.iam.decision")` on one engine.
+//! - Timed, interpreter ([`Regorus`]): `set_input` and `eval_rule("data.iam.decision")` on one
+//!   engine.
+//! - Timed, Rego virtual machine ([`RegorusVm`], regorus' compiled mode): the same policy compiled
+//!   to an RVM program once; per request `set_input` and `execute` on one VM.
 
 use std::cell::RefCell;
 
 use regorus::Value;
+use regorus::languages::rego::compiler::Compiler;
+use regorus::rvm::RegoVM;
 use serde_json::{Map, json};
 
 use crate::engine::Engine;
@@ -36,11 +41,17 @@ fn data_document(w: &Workload) -> Result<String, String> {
     };
     let mut roles = Map::new();
     for role in &w.roles {
-        roles.insert(role.arn.clone(), json!({ "policy": parse(&role.policy_json)? }));
+        roles.insert(
+            role.arn.clone(),
+            json!({ "policy": parse(&role.policy_json)? }),
+        );
     }
     let mut secrets = Map::new();
     for secret in &w.secrets {
-        secrets.insert(secret.arn.clone(), json!({ "policy": parse(&secret.policy_json)? }));
+        secrets.insert(
+            secret.arn.clone(),
+            json!({ "policy": parse(&secret.policy_json)? }),
+        );
     }
     Ok(json!({ "roles": roles, "secrets": secrets }).to_string())
 }
@@ -67,21 +78,37 @@ fn input_document(r: &crate::workload::Request) -> String {
     .to_string()
 }
 
+fn to_decision<E>(v: &Result<Value, E>) -> Decision {
+    match v.as_ref().map(Value::as_string) {
+        Ok(Ok(s)) => match s.as_ref() {
+            "Allow" => Decision::Allow,
+            "ExplicitDeny" => Decision::ExplicitDeny,
+            _ => Decision::ImplicitDeny,
+        },
+        _ => Decision::ImplicitDeny,
+    }
+}
+
+fn engine_and_inputs(w: &Workload) -> Result<(regorus::Engine, Vec<Value>), String> {
+    let mut engine = regorus::Engine::new();
+    engine
+        .add_policy("iam.rego".to_owned(), POLICY.to_owned())
+        .map_err(|e| format!("rego policy: {e}"))?;
+    let data = Value::from_json_str(&data_document(w)?).map_err(|e| format!("data: {e}"))?;
+    engine.add_data(data).map_err(|e| format!("data: {e}"))?;
+    let inputs = w
+        .requests
+        .iter()
+        .map(|r| Value::from_json_str(&input_document(r)).map_err(|e| format!("input: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((engine, inputs))
+}
+
 impl Engine for Regorus {
     const NAME: &'static str = "regorus";
 
     fn prepare(w: &Workload) -> Result<Self, String> {
-        let mut engine = regorus::Engine::new();
-        engine
-            .add_policy("iam.rego".to_owned(), POLICY.to_owned())
-            .map_err(|e| format!("rego policy: {e}"))?;
-        let data = Value::from_json_str(&data_document(w)?).map_err(|e| format!("data: {e}"))?;
-        engine.add_data(data).map_err(|e| format!("data: {e}"))?;
-        let inputs = w
-            .requests
-            .iter()
-            .map(|r| Value::from_json_str(&input_document(r)).map_err(|e| format!("input: {e}")))
-            .collect::<Result<Vec<_>, _>>()?;
+        let (engine, inputs) = engine_and_inputs(w)?;
         Ok(Self {
             engine: RefCell::new(engine),
             inputs,
@@ -94,14 +121,7 @@ impl Engine for Regorus {
         };
         let mut engine = self.engine.borrow_mut();
         engine.set_input(input.clone());
-        match engine.eval_rule(RULE.to_owned()) {
-            Ok(v) => match v.as_string().map(|s| s.as_ref().to_owned()).as_deref() {
-                Ok("Allow") => Decision::Allow,
-                Ok("ExplicitDeny") => Decision::ExplicitDeny,
-                _ => Decision::ImplicitDeny,
-            },
-            Err(_) => Decision::ImplicitDeny,
-        }
+        to_decision(&engine.eval_rule(RULE.to_owned()))
     }
 
     fn explain(&self, i: usize) -> String {
@@ -123,5 +143,53 @@ impl Engine for Regorus {
             }
         }
         out
+    }
+}
+
+/// regorus' Rego virtual machine deployed for one workload.
+#[derive(Debug)]
+pub struct RegorusVm {
+    vm: RefCell<RegoVM>,
+    inputs: Vec<Value>,
+}
+
+impl Engine for RegorusVm {
+    const NAME: &'static str = "regorus-rvm";
+
+    fn prepare(w: &Workload) -> Result<Self, String> {
+        let (mut engine, inputs) = engine_and_inputs(w)?;
+        let data = engine.get_data();
+        let rule: regorus::Rc<str> = RULE.into();
+        let compiled = engine
+            .compile_with_entrypoint(&rule)
+            .map_err(|e| format!("rego compile: {e}"))?;
+        let program = Compiler::compile_from_policy(&compiled, &[RULE])
+            .map_err(|e| format!("rvm compile: {e}"))?;
+        let mut vm = RegoVM::new_with_policy(compiled);
+        vm.load_program(program);
+        vm.set_max_instructions(10_000_000);
+        vm.set_data(data).map_err(|e| format!("rvm data: {e}"))?;
+        Ok(Self {
+            vm: RefCell::new(vm),
+            inputs,
+        })
+    }
+
+    fn decide(&self, i: usize) -> Decision {
+        let Some(input) = self.inputs.get(i) else {
+            return Decision::ImplicitDeny;
+        };
+        let mut vm = self.vm.borrow_mut();
+        vm.set_input(input.clone());
+        to_decision(&vm.execute())
+    }
+
+    fn explain(&self, i: usize) -> String {
+        let Some(input) = self.inputs.get(i) else {
+            return String::new();
+        };
+        let mut vm = self.vm.borrow_mut();
+        vm.set_input(input.clone());
+        format!("rvm: {:?}", vm.execute().map(|v| v.to_string()))
     }
 }
