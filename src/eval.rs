@@ -1314,3 +1314,303 @@ fn lists_caller(target: &Target, caller: &Who<'_>) -> bool {
         Target::Other => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::PolicyType;
+    use crate::policy::lower::parse_policy;
+    use crate::policy_set::PolicySet;
+
+    /// Condition blocks covering every compiled shape (and some general ones).
+    const CONDITIONS: &[&str] = &[
+        r#"{"StringEquals":{"k:s":["a","B",""]}}"#,
+        r#"{"StringNotEquals":{"k:s":"a"}}"#,
+        r#"{"StringEqualsIgnoreCase":{"k:s":["A","ß"]}}"#,
+        r#"{"StringNotEqualsIgnoreCase":{"k:s":"b"}}"#,
+        r#"{"StringLike":{"k:s":["a*","?"]}}"#,
+        r#"{"StringNotLike":{"k:s":"*a*"}}"#,
+        r#"{"StringEquals":{"k:s":"${k:v}"}}"#,
+        r#"{"StringEquals":{"k:s":"${k:v, 'dflt'}"}}"#,
+        r#"{"StringLike":{"k:s":"${k:v}"}}"#,
+        r#"{"StringEqualsIgnoreCase":{"k:s":"${k:v}"}}"#,
+        r#"{"StringNotEquals":{"k:s":"${k:v}"}}"#,
+        r#"{"StringEquals":{"k:s":"x-${k:v}"}}"#,
+        r#"{"StringEquals":{"k:s":"${*}"}}"#,
+        r#"{"StringEqualsIfExists":{"k:s":"a"}}"#,
+        r#"{"StringNotEqualsIfExists":{"k:s":"a"}}"#,
+        r#"{"StringEquals":{"k:s":[]}}"#,
+        r#"{"StringNotEquals":{"k:s":[]}}"#,
+        r#"{"Bool":{"k:s":"true"}}"#,
+        r#"{"Bool":{"k:s":["false"]}}"#,
+        r#"{"BoolIfExists":{"k:s":"true"}}"#,
+        r#"{"Bool":{"k:s":[]}}"#,
+        r#"{"IpAddress":{"k:s":["10.0.0.0/8","2001:db8::/32"]}}"#,
+        r#"{"NotIpAddress":{"k:s":"10.1.0.0/16"}}"#,
+        r#"{"IpAddressIfExists":{"k:s":"192.0.2.7"}}"#,
+        r#"{"IpAddress":{"k:s":[]}}"#,
+        r#"{"NotIpAddress":{"k:s":[]}}"#,
+        r#"{"NumericLessThan":{"k:s":"10"}}"#,
+        r#"{"ForAnyValue:StringEquals":{"k:s":"a"}}"#,
+        r#"{"ForAllValues:StringLike":{"k:s":"a*"}}"#,
+        r#"{"Null":{"k:s":"true"}}"#,
+        r#"{"ArnLike":{"k:s":"arn:aws:iam::*:role/${k:v}"}}"#,
+    ];
+
+    /// Values of `k:s` and `k:v` (`None`: absent).
+    fn contexts() -> Vec<Context> {
+        let scalars = [
+            None,
+            Some(ContextValue::string("a")),
+            Some(ContextValue::string("A")),
+            Some(ContextValue::string("B")),
+            Some(ContextValue::string("")),
+            Some(ContextValue::string("ab")),
+            Some(ContextValue::string("SS")),
+            Some(ContextValue::string("x-a")),
+            Some(ContextValue::string("*")),
+            Some(ContextValue::string("true")),
+            Some(ContextValue::string("FALSE")),
+            Some(ContextValue::string("10.1.2.3")),
+            Some(ContextValue::string("10.2.0.1")),
+            Some(ContextValue::string("2001:db8::5")),
+            Some(ContextValue::string("192.0.2.7")),
+            Some(ContextValue::string("not-an-ip")),
+            Some(ContextValue::string("arn:aws:iam::1:role/a")),
+            Some(ContextValue::bool(true)),
+            Some(ContextValue::bool(false)),
+            Some(ContextValue::number("7")),
+            Some(ContextValue::number("12")),
+            Some(ContextValue::strings(["a"])),
+            Some(ContextValue::strings([])),
+        ];
+        let vars = [
+            None,
+            Some(ContextValue::string("a")),
+            Some(ContextValue::string("b")),
+            Some(ContextValue::strings(["a"])),
+        ];
+        let mut out = Vec::new();
+        for s in &scalars {
+            for v in &vars {
+                let mut c = Context::new();
+                if let Some(s) = s {
+                    c.insert("K:S", s.clone());
+                }
+                if let Some(v) = v {
+                    c.insert("k:v", v.clone());
+                }
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn compiled_conditions_agree_with_the_general_evaluator() {
+        let statements: Vec<String> = CONDITIONS
+            .iter()
+            .map(|c| format!(r#"{{"Effect":"Allow","Action":"*","Resource":"*","Condition":{c}}}"#))
+            .collect();
+        let text = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+            statements.join(",")
+        );
+        let mut set = PolicySet::new();
+        set.add(
+            PolicyKind::Identity,
+            parse_policy(&text, PolicyType::Identity).unwrap(),
+        );
+        let compiled = set.compile();
+        let mut fast = 0;
+        let mut checked = 0;
+        for context in contexts() {
+            let req = Request::builder()
+                .principal("arn:aws:iam::111122223333:user/alice")
+                .action("s3:GetObject")
+                .resource("*")
+                .context(context.clone())
+                .build()
+                .unwrap();
+            let (prepared, _) = Prepared::new(&req, None);
+            for input in [Input::plain(&req), prepared.input(&req)] {
+                for st in &compiled.statements {
+                    for condition in st.conditions.iter() {
+                        let entry = &condition.entry;
+                        let want = evaluate_entry(
+                            entry,
+                            req.context().get(&entry.key_lower),
+                            |key: &str| req.context().get_text(key),
+                        );
+                        let got = condition_truth(condition, &input);
+                        assert_eq!(got, want, "{} on {:?}", entry.operator.value, req.context());
+                        checked += 1;
+                        fast += usize::from(!matches!(condition.test, CondTest::General));
+                    }
+                }
+            }
+        }
+        assert!(checked > 2000 && fast > checked / 2, "{fast} of {checked}");
+    }
+
+    #[test]
+    fn prepared_context_finds_every_key_and_nothing_else() {
+        let mut context = Context::new();
+        for i in 0..40 {
+            context.insert(&format!("Key:{i}"), ContextValue::number(&i.to_string()));
+        }
+        let req = Request::builder()
+            .principal("arn:aws:iam::111122223333:user/alice")
+            .action("s3:GetObject")
+            .resource("*")
+            .context(context)
+            .build()
+            .unwrap();
+        let (prepared, _) = Prepared::new(&req, None);
+        let ctx = Ctx::Prepared(&prepared);
+        for i in 0..40 {
+            let key = format!("key:{i}");
+            assert_eq!(
+                ctx.value(text_hash(&key), &key),
+                Some(i.to_string().as_bytes()),
+                "{key}"
+            );
+        }
+        assert_eq!(ctx.value(text_hash("key:40"), "key:40"), None);
+        assert_eq!(ctx.value(text_hash("Key:1"), "Key:1"), None);
+        assert_eq!(
+            ctx.value(text_hash("aws:username"), "aws:username"),
+            Some(&b"alice"[..])
+        );
+    }
+    #[test]
+    fn classified_resources_and_actions_agree_with_the_pattern_types() {
+        use crate::action::{Action, ActionPattern};
+        use crate::arn::{ArnPattern, ArnPatternMode};
+        let patterns = [
+            "*",
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf",
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/*",
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:*-AbCdEf",
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:*db*",
+            "arn:aws:secretsmanager:us-east-1:111122223333:*",
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-??????",
+            "arn:aws:secretsmanager:*:111122223333:secret:prod/*",
+            "arn:aws:secretsmanager:us-east-1::secret:prod/*",
+            "arn:aws:secretsmanager:us-east-1:111122223333:",
+            "arn:aws:secretsmanager:*",
+            "arn:aws:secretsmanager",
+            "arn:aws:s3:::bucket/${aws:username}/*",
+            "arn:aws:s3:::bucket/${*}",
+            "arn:aws:s3:::bücket/ä*",
+        ];
+        let resources = [
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf",
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEfX",
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:dev/db-AbCdEf",
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/",
+            "arn:aws:secretsmanager:us-east-1:111122223333:",
+            "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/x",
+            "arn:aws:secretsmanager:us-east-1::secret:prod/x",
+            "arn:aws:secretsmanager:us-east-1:111122223334:secret:prod/x",
+            "arn:aws:s3:::bucket/alice/a.txt",
+            "arn:aws:s3:::bucket/*",
+            "arn:aws:s3:::bücket/äx",
+        ];
+        for pattern in patterns {
+            let text = format!(
+                r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"*","Resource":"{pattern}"}}}}"#
+            );
+            let mut set = PolicySet::new();
+            set.add(
+                PolicyKind::Identity,
+                parse_policy(&text, PolicyType::Identity).unwrap(),
+            );
+            let compiled = set.compile();
+            let st = &compiled.statements[0];
+            let reference = ArnPattern::parse(pattern, ArnPatternMode::Resource, true).unwrap();
+            for resource in resources {
+                for user in ["alice", "bob"] {
+                    let req = Request::builder()
+                        .principal(&format!("arn:aws:iam::111122223333:user/{user}"))
+                        .action("s3:GetObject")
+                        .resource(resource)
+                        .build()
+                        .unwrap();
+                    let resolve = |key: &str| req.context().get_text(key);
+                    let want = match reference.is_match(resource, resolve) {
+                        Some(true) => ResourceOutcome::Matched {
+                            pattern: 0,
+                            negated: false,
+                        },
+                        Some(false) => ResourceOutcome::NotMatched {
+                            negated: false,
+                            unresolved: false,
+                        },
+                        None => ResourceOutcome::NotMatched {
+                            negated: false,
+                            unresolved: true,
+                        },
+                    };
+                    let (prepared, _) = Prepared::new(&req, None);
+                    for input in [Input::plain(&req), prepared.input(&req)] {
+                        assert_eq!(
+                            resource_outcome(st, &input),
+                            want,
+                            "{pattern} on {resource}"
+                        );
+                    }
+                }
+            }
+        }
+        let action_patterns = [
+            "s3:*",
+            "s3:Get*",
+            "s3:*Object",
+            "s3:*Obj*",
+            "s3:GetObject",
+            "s3:Get?bject",
+            "s3:G*t*",
+            "kms:*",
+            "*",
+        ];
+        let actions = [
+            "s3:GetObject",
+            "S3:getobjectacl",
+            "s3:PutObject",
+            "kms:Decrypt",
+            "s3:Get",
+        ];
+        for pattern in action_patterns {
+            let reference = ActionPattern::parse(pattern).unwrap();
+            let text = format!(
+                r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"{pattern}","Resource":"*"}}}}"#
+            );
+            let mut set = PolicySet::new();
+            set.add(
+                PolicyKind::Identity,
+                parse_policy(&text, PolicyType::Identity).unwrap(),
+            );
+            let compiled = set.compile();
+            for action in actions {
+                let req = Request::builder()
+                    .principal("arn:aws:iam::111122223333:user/alice")
+                    .action(action)
+                    .resource("*")
+                    .build()
+                    .unwrap();
+                let want = reference.is_match(&Action::parse(action).unwrap());
+                assert_eq!(
+                    action_matches(&compiled.statements[0], &Input::plain(&req)),
+                    want,
+                    "{pattern} on {action}"
+                );
+                assert_eq!(
+                    compiled.evaluate(&req).decision() == Decision::Allow,
+                    want,
+                    "index: {pattern} on {action}"
+                );
+            }
+        }
+    }
+}

@@ -1,45 +1,56 @@
-//! The iam-policy adapter.
+//! The iam-policy adapter: the library's [`PolicyStore`] deployed the way a secret server
+//! would keep it.
 //!
-//! PENDING: the library's evaluation API (a policy store or `CompiledPolicySet` with
-//! `Request::builder()`) is not merged yet. Until it is, [`PENDING`] is true, `prepare` says
-//! "iam-policy adapter pending", and the harness neither verifies nor times this engine.
+//! - Built once (not timed): every role's identity policy under its role ARN and every
+//!   secret's resource policy under its ARN, from the workload's IAM JSON as is (secrets whose
+//!   policy text is identical share one compiled copy); one [`PreparedRequest`] per workload
+//!   request, built from `session_arn`, `action`, `resource_arn` and `context`.
+//! - Timed: [`PolicyStore::evaluate_prepared`], which finds the session's role policies and
+//!   the secret's policy by ARN and decides over the two.
 //!
-//! To wire it: in `prepare`, parse every role's identity policy and every secret's resource
-//! policy once (compile them the way a secret server would keep them), and build one library
-//! request per workload request from `session_arn`, `action`, `resource_arn` and `context`
-//! (strings as strings, booleans as booleans, lists as multi-valued keys). In `decide`, evaluate
-//! request `i` against its role's identity policy and its secret's resource policy and map the
-//! library's decision to [`Decision`]. Then set [`PENDING`] to false.
+//! The store and request set-up is shared with the criterion bench (`benches/iam_setup.rs`).
+
+#[allow(dead_code, reason = "the criterion bench uses the checking helpers")]
+#[path = "../../iam_setup.rs"]
+mod iam_setup;
+
+use iam_policy::store::{PolicyStore, PreparedRequest};
 
 use crate::engine::Engine;
 use crate::workload::{Decision, Workload};
 
 /// True while the adapter is a placeholder.
-pub const PENDING: bool = true;
+pub const PENDING: bool = false;
 
 /// iam-policy deployed for one workload.
 #[derive(Debug)]
 pub struct IamPolicy {
-    /// Placeholder: the workload's expected decisions.
-    pending_expected: Vec<Decision>,
+    store: PolicyStore,
+    requests: Vec<PreparedRequest>,
 }
 
 impl Engine for IamPolicy {
     const NAME: &'static str = "iam-policy";
 
     fn prepare(workload: &Workload) -> Result<Self, String> {
-        // Keeps the dependency on the library in place until the adapter is wired.
-        let _ = iam_policy::Context::new();
-        println!("iam-policy adapter pending");
         Ok(Self {
-            pending_expected: workload.requests.iter().map(|r| r.expected).collect(),
+            store: iam_setup::store(workload)?,
+            requests: iam_setup::prepared(workload)?,
         })
     }
 
     fn decide(&self, i: usize) -> Decision {
-        self.pending_expected
+        self.requests
             .get(i)
-            .copied()
-            .unwrap_or(Decision::ImplicitDeny)
+            .map_or(Decision::ImplicitDeny, |r| {
+                iam_setup::decision(self.store.evaluate_prepared(r).decision())
+            })
+    }
+
+    fn explain(&self, i: usize) -> String {
+        self.requests
+            .get(i)
+            .map(|r| self.store.explain(r.request()).to_string())
+            .unwrap_or_default()
     }
 }

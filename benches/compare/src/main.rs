@@ -284,6 +284,7 @@ mod tests {
     fn cedar_and_regorus_reproduce_every_decision_on_a_small_workload() {
         let w = small();
         let engines: Vec<Box<dyn Deployed>> = vec![
+            deploy::<iam::IamPolicy>(&w).unwrap(),
             deploy::<cedar::Cedar>(&w).unwrap(),
             deploy::<rego::Regorus>(&w).unwrap(),
             deploy::<rego::RegorusVm>(&w).unwrap(),
