@@ -65,12 +65,13 @@ use crate::compile::{
     CondTest, Group, PrincipalTest, StrValue, TEST_ACTION, Target, same_bytes, starts_with,
     text_hash,
 };
+use crate::condition::Operator;
 use crate::condition::eval::{Truth, UnknownReason, evaluate_entry};
 use crate::decision::{
     ConditionTrace, Decision, Evaluation, Explanation, Gate, MAX_REASONS, PrincipalMatch,
     PrincipalOutcome, ResourceOutcome, StatementTrace,
 };
-use crate::policy::{ConditionEntry, Effect, TypedValue};
+use crate::policy::Effect;
 use crate::policy_set::{PolicyKind, to_u32};
 use crate::request::{CallerKind, Context, ContextScalar, ContextValue, Request, ResourceKind};
 use crate::value::{parse_bool, parse_ip};
@@ -449,7 +450,7 @@ pub(crate) trait Recorder {
     fn action(&mut self, matched: bool);
     fn resource(&mut self, outcome: ResourceOutcome);
     fn principal(&mut self, outcome: PrincipalOutcome);
-    fn condition(&mut self, index: usize, entry: &ConditionEntry, truth: &Truth);
+    fn condition(&mut self, index: usize, operator: Operator, key: &str, truth: &Truth);
     fn end(&mut self, applies: bool);
 }
 
@@ -467,7 +468,7 @@ impl Recorder for NoRecord {
     #[inline(always)]
     fn principal(&mut self, _: PrincipalOutcome) {}
     #[inline(always)]
-    fn condition(&mut self, _: usize, _: &ConditionEntry, _: &Truth) {}
+    fn condition(&mut self, _: usize, _: Operator, _: &str, _: &Truth) {}
     #[inline(always)]
     fn end(&mut self, _: bool) {}
 }
@@ -519,12 +520,12 @@ impl Recorder for Tracer {
             t.principal = outcome;
         }
     }
-    fn condition(&mut self, index: usize, entry: &ConditionEntry, truth: &Truth) {
+    fn condition(&mut self, index: usize, operator: Operator, key: &str, truth: &Truth) {
         if let Some(t) = &mut self.current {
             t.conditions.push(ConditionTrace {
                 index: to_u32(index),
-                operator: entry.operator.value,
-                key: entry.key.value.clone(),
+                operator,
+                key: key.to_owned(),
                 truth: *truth,
             });
         }
@@ -981,7 +982,7 @@ fn eval_statement<R: Recorder>(
     if ok || R::FULL {
         for (index, condition) in st.conditions.iter().enumerate() {
             let truth = condition_truth(condition, input);
-            rec.condition(index, &condition.entry, &truth);
+            rec.condition(index, condition.operator, condition.key(), &truth);
             let fails = match st.effect {
                 Effect::Allow => !matches!(truth, Truth::True),
                 Effect::Deny => matches!(truth, Truth::False),
@@ -1069,10 +1070,9 @@ fn resource_outcome(st: &CompiledStatement, input: &Input<'_>) -> ResourceOutcom
 /// The truth of one condition entry.
 #[inline(always)]
 fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
-    let entry = &condition.entry;
     let ctx = input.ctx;
     let (if_exists, negated) = match &condition.test {
-        CondTest::General => {
+        CondTest::General(entry) => {
             let value = input.req.context().get(&entry.key_lower);
             return evaluate_entry(entry, value, ctx.resolver());
         }
@@ -1084,7 +1084,7 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
         } => (*if_exists, *negated),
         CondTest::Bools { if_exists, .. } => (*if_exists, false),
     };
-    let Some(found) = ctx.find(condition.key_hash, &entry.key_lower) else {
+    let Some(found) = ctx.find(condition.key_hash, condition.key_lower()) else {
         // Absent key (decision 10): `…IfExists` true, negated true, positive false.
         return Truth::from_bool(if_exists || negated);
     };
@@ -1093,7 +1093,7 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
         return Truth::False;
     };
     let any = match &condition.test {
-        CondTest::General => Truth::False,
+        CondTest::General(_) => Truth::False,
         CondTest::Strings {
             ignore_case,
             values,
@@ -1115,16 +1115,9 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
                         .value(*hash, key)
                         .or(default.as_deref().map(str::as_bytes))
                         .is_some_and(equal),
-                    StrValue::Template(index) => match entry.values.items.get(*index) {
-                        Some(item) => match (&item.value.typed, text(request)) {
-                            (TypedValue::String(template), Some(request)) => {
-                                template.is_match(request, *ignore_case, ctx.resolver())
-                                    == Some(true)
-                            }
-                            _ => false,
-                        },
-                        None => false,
-                    },
+                    StrValue::Template(template) => text(request).is_some_and(|request| {
+                        template.is_match(request, *ignore_case, ctx.resolver()) == Some(true)
+                    }),
                 };
                 if any {
                     break;
@@ -1132,8 +1125,8 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
             }
             Truth::from_bool(any)
         }
-        CondTest::Bools { values, .. } => {
-            if values.is_empty() {
+        CondTest::Bools { accept, .. } => {
+            if *accept == 0 {
                 Truth::False
             } else {
                 let request = match scalar {
@@ -1142,7 +1135,7 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
                     Scalar::Number(_) => None,
                 };
                 match request {
-                    Some(b) => Truth::from_bool(values.contains(&b)),
+                    Some(b) => Truth::from_bool(accept & if b { 1 } else { 2 } != 0),
                     None => Truth::Unknown(UnknownReason::NotABool),
                 }
             }
@@ -1204,23 +1197,22 @@ fn principal_outcome(
     }
 }
 
-/// Whether a role target (its path-less ARN and parts) is the caller's role (or the caller,
-/// for a role).
+/// Whether a role target (its path-less ARN `arn:P:iam::A:role/NAME`) is the caller's role
+/// (or the caller, for a role).
 #[inline(always)]
-fn is_callers_role(
-    arn: &str,
-    partition: &str,
-    account: &str,
-    name: &str,
-    caller: &Who<'_>,
-) -> bool {
+fn is_callers_role(arn: &str, caller: &Who<'_>) -> bool {
     match caller.kind {
         // A session's role ARN is always `arn:P:iam::A:role/NAME`.
         CallerKind::AssumedRole => caller
             .role_arn
             .is_some_and(|own| same_bytes(own, arn.as_bytes())),
+        // A role's own ARN may carry a path: compare partition, account and name.
         CallerKind::Role => {
-            same_bytes(caller.name, name.as_bytes())
+            let mut parts = arn.splitn(6, ':');
+            let partition = parts.nth(1).unwrap_or_default();
+            let account = parts.nth(2).unwrap_or_default();
+            let name = parts.next().and_then(|r| r.strip_prefix("role/"));
+            name.is_some_and(|n| same_bytes(caller.name, n.as_bytes()))
                 && caller
                     .account
                     .is_some_and(|a| same_bytes(a, account.as_bytes()))
@@ -1257,15 +1249,7 @@ fn target_match(target: &Target, caller: &Who<'_>) -> Option<PrincipalMatch> {
             kind == CallerKind::User && same_bytes(caller.text, arn.as_bytes()),
             PrincipalMatch::Direct,
         ),
-        Target::Role {
-            arn,
-            partition,
-            account,
-            name,
-        } => yes(
-            is_callers_role(arn, partition, account, name, caller),
-            PrincipalMatch::Role,
-        ),
+        Target::Role { arn } => yes(is_callers_role(arn, caller), PrincipalMatch::Role),
         Target::Session(arn) => yes(
             kind == CallerKind::AssumedRole && same_bytes(caller.text, arn.as_bytes()),
             PrincipalMatch::Direct,
@@ -1296,12 +1280,7 @@ fn lists_caller(target: &Target, caller: &Who<'_>) -> bool {
                     .is_some_and(|a| same_bytes(a, account.as_bytes()))
         }
         Target::User(arn) => kind == CallerKind::User && same_bytes(caller.text, arn.as_bytes()),
-        Target::Role {
-            arn,
-            partition,
-            account,
-            name,
-        } => is_callers_role(arn, partition, account, name, caller),
+        Target::Role { arn } => is_callers_role(arn, caller),
         Target::Session(arn) => {
             kind == CallerKind::AssumedRole && same_bytes(caller.text, arn.as_bytes())
         }
@@ -1416,11 +1395,9 @@ mod tests {
             r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
             statements.join(",")
         );
+        let policy = parse_policy(&text, PolicyType::Identity).unwrap();
         let mut set = PolicySet::new();
-        set.add(
-            PolicyKind::Identity,
-            parse_policy(&text, PolicyType::Identity).unwrap(),
-        );
+        set.add(PolicyKind::Identity, policy.clone());
         let compiled = set.compile();
         let mut fast = 0;
         let mut checked = 0;
@@ -1434,9 +1411,8 @@ mod tests {
                 .unwrap();
             let (prepared, _) = Prepared::new(&req, None);
             for input in [Input::plain(&req), prepared.input(&req)] {
-                for st in &compiled.statements {
-                    for condition in st.conditions.iter() {
-                        let entry = &condition.entry;
+                for (st, source) in compiled.statements.iter().zip(&policy.statements) {
+                    for (condition, entry) in st.conditions.iter().zip(&source.conditions) {
                         let want = evaluate_entry(
                             entry,
                             req.context().get(&entry.key_lower),
@@ -1445,7 +1421,7 @@ mod tests {
                         let got = condition_truth(condition, &input);
                         assert_eq!(got, want, "{} on {:?}", entry.operator.value, req.context());
                         checked += 1;
-                        fast += usize::from(!matches!(condition.test, CondTest::General));
+                        fast += usize::from(!matches!(condition.test, CondTest::General(_)));
                     }
                 }
             }
