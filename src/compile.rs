@@ -365,20 +365,17 @@ pub(crate) struct Keyed {
 /// The entry of `table` (sorted by hash) for `name`, whose hash is `hash`.
 #[inline(always)]
 fn find<'k>(table: &'k [Keyed], hash: u64, name: &[u8]) -> Option<&'k Keyed> {
-    let from = if table.len() <= 8 {
-        table.iter().position(|k| k.hash >= hash)?
-    } else {
-        table.partition_point(|k| k.hash < hash)
-    };
-    for k in table.get(from..)? {
-        if k.hash != hash {
-            return None;
-        }
-        if same_bytes(k.name.as_bytes(), name) {
-            return Some(k);
-        }
+    if table.len() <= 8 {
+        return table
+            .iter()
+            .find(|k| k.hash == hash && same_bytes(k.name.as_bytes(), name));
     }
-    None
+    let from = table.partition_point(|k| k.hash < hash);
+    table
+        .get(from..)?
+        .iter()
+        .take_while(|k| k.hash == hash)
+        .find(|k| same_bytes(k.name.as_bytes(), name))
 }
 
 /// A candidate statement: its id (shifted left by one) and, in the low bit, whether its action
