@@ -6,8 +6,18 @@
 //! retains per secret and the heap allocations made by all decisions (both counted by a
 //! counting allocator, not timed).
 //!
-//! With `IAM_POLICY_PROFILE=<N>[:<rounds>]` it skips criterion and runs every prepared request
-//! of size N `rounds` times (default 10), for `valgrind --tool=callgrind` instruction counts.
+//! Benchmarks, per N: `prepared` ([`PolicyStore::evaluate_prepared`], cycling through the
+//! workload's 4,096 prepared requests), `prepared_cold` (each request once after 64 MiB of
+//! other memory traffic, as the interleaved comparison in `benches/compare` sees it), `plain`
+//! ([`PolicyStore::evaluate`] on the unprepared requests); and `request/build`,
+//! `request/build_and_prepare` (the per-request cost outside the decision).
+//!
+//! Without criterion, for a busy machine:
+//! - `IAM_POLICY_PROFILE=<N>[:<rounds>]` runs every prepared request of size N `rounds` times
+//!   (default 10), for `valgrind --tool=callgrind --toggle-collect='*profiled_decision*'`
+//!   instruction and cache-miss counts;
+//! - `IAM_POLICY_ROUNDS=<N>[:<rounds>]` prints ns per decision, warm and cold, as the fastest
+//!   and the median of `rounds` (default 31) passes over the requests.
 #![allow(
     clippy::print_stdout,
     clippy::unwrap_used,
@@ -111,22 +121,6 @@ fn bench(c: &mut Criterion) {
                 total
             });
         });
-        group.bench_with_input(BenchmarkId::new("lookup", n), &n, |b, _| {
-            let mut requests = prepared.iter().cycle();
-            b.iter(|| {
-                let r = requests.next().expect("a non-empty workload");
-                store
-                    .resource_policy(black_box(r.request().resource()))
-                    .is_some()
-            });
-        });
-        group.bench_with_input(BenchmarkId::new("prepared_hot64", n), &n, |b, _| {
-            let mut requests = prepared.iter().take(64).cycle();
-            b.iter(|| {
-                let r = requests.next().expect("a non-empty workload");
-                store.evaluate_prepared(black_box(r))
-            });
-        });
         group.bench_with_input(BenchmarkId::new("plain", n), &n, |b, _| {
             let mut requests = prepared.iter().cycle();
             b.iter(|| {
@@ -135,6 +129,21 @@ fn bench(c: &mut Criterion) {
             });
         });
     }
+    group.finish();
+    // What a request costs before it is decided (outside the decision): building it from the
+    // workload's strings, and preparing it.
+    let w = workload::standard(10);
+    let mut group = c.benchmark_group("request");
+    group.bench_function("build", |b| {
+        let mut requests = w.requests.iter().cycle();
+        b.iter(|| iam_setup::request(requests.next().expect("a request")));
+    });
+    group.bench_function("build_and_prepare", |b| {
+        let mut requests = w.requests.iter().cycle();
+        b.iter(|| {
+            iam_setup::request(requests.next().expect("a request")).map(PreparedRequest::new)
+        });
+    });
     group.finish();
 }
 

@@ -51,12 +51,15 @@
 //!
 //! # Request input
 //!
-//! The engine reads the request through [`Input`]: the action's lower-cased text and service
-//! with their hashes (looked up in each group's action index) and the context. A plain
-//! [`Request`] is read as it is (context keys found by binary search over their text, an IP
-//! address parsed when a condition needs it); a
-//! [`PreparedRequest`](crate::store::PreparedRequest) carries the hashes, a context index by
-//! key hash, and the IP addresses parsed once.
+//! The engine reads the request through [`Input`]: the action's lower-cased text, service and
+//! name with their hashes (looked up in each group's action index), the resource, the caller
+//! (its texts read only when a principal test needs them) and the context. A plain [`Request`]
+//! is read as it is (context keys found by binary search over their text, an IP address
+//! parsed when a condition needs it). A [`Prepared`] request holds every text in one arena
+//! inside the value, the context in a small hash table of slots, IP addresses parsed; the
+//! engine reads its cache lines first (so that the misses of a request no longer in cache are
+//! fetched together) and then compares bytes. `&str` is made from those bytes only for the
+//! general matchers (wildcards with `?`, templates, general ARN patterns, ignore-case).
 
 use std::net::IpAddr;
 
@@ -202,40 +205,75 @@ pub(crate) struct Prepared {
 impl Prepared {
     /// Prepares `req`; `extra` is appended to the arena (its range is returned).
     pub(crate) fn new(req: &Request, extra: Option<&str>) -> (Self, Option<(u32, u32)>) {
-        let mut arena = String::new();
-        // A text already in the arena (the account and role name inside the caller's ARN,
-        // the role ARN that is also `aws:PrincipalArn`) is not copied again.
-        let mut push = |text: &str| -> (u32, u32) {
-            let start = match arena.find(text) {
-                Some(at) => at,
-                None => {
-                    arena.push_str(text);
-                    arena.len() - text.len()
-                }
-            };
-            (to_u32(start), to_u32(start + text.len()))
-        };
+        let context = req.context();
         let caller = req.principal();
-        let caller_ranges = (
-            push(caller.as_str()),
-            push(caller.role_arn().unwrap_or_default()),
-            push(caller.name()),
-            push(caller.account().unwrap_or_default()),
-            push(caller.partition()),
+        let mut arena = String::with_capacity(
+            caller.as_str().len()
+                + caller.role_arn().map_or(0, str::len)
+                + req.action_lower().len()
+                + req.resource().len()
+                + context.iter().map(|(k, _)| k.len() + 24).sum::<usize>(),
         );
-        let action = push(req.action_lower());
-        let service = push(req.service());
-        let name = push(req.action().name());
-        let resource = push(req.resource());
-        let extra = extra.map(&mut push);
-        let mut slots = Vec::with_capacity(req.context().len());
-        for (key, value) in req.context().iter() {
-            let key_range = push(key);
+        // Texts pushed so far, to reuse a text that repeats (the role ARN is also
+        // `aws:PrincipalArn`, the account also `aws:PrincipalAccount` and
+        // `aws:ResourceAccount`).
+        let mut pushed: Vec<(u32, u32)> = Vec::with_capacity(8 + context.len() * 2);
+        let mut push = |text: &str, arena: &mut String| -> (u32, u32) {
+            let bytes = text.as_bytes();
+            let found = pushed.iter().copied().find(|&(start, end)| {
+                (end - start) as usize == bytes.len()
+                    && arena.as_bytes().get(start as usize..end as usize) == Some(bytes)
+            });
+            found.unwrap_or_else(|| {
+                let start = to_u32(arena.len());
+                arena.push_str(text);
+                let range = (start, to_u32(arena.len()));
+                pushed.push(range);
+                range
+            })
+        };
+        // A part of a text already pushed: its range inside that text's range.
+        let within = |outer: (u32, u32), whole: &str, part: &str| -> Option<(u32, u32)> {
+            let offset = part.as_ptr() as usize;
+            let base = whole.as_ptr() as usize;
+            let at = offset.checked_sub(base)?;
+            (at + part.len() <= whole.len())
+                .then(|| (outer.0 + to_u32(at), outer.0 + to_u32(at + part.len())))
+        };
+        let text_range = push(caller.as_str(), &mut arena);
+        let role_range = push(caller.role_arn().unwrap_or_default(), &mut arena);
+        // The name, account and partition of an ARN caller appear in its text.
+        let mut part = |p: &str, arena: &mut String| match caller.as_str().find(p) {
+            Some(at) if !p.is_empty() => (
+                text_range.0 + to_u32(at),
+                text_range.0 + to_u32(at + p.len()),
+            ),
+            _ => push(p, arena),
+        };
+        let caller_ranges = (
+            text_range,
+            role_range,
+            part(caller.name(), &mut arena),
+            part(caller.account().unwrap_or_default(), &mut arena),
+            part(caller.partition(), &mut arena),
+        );
+        let action = push(req.action_lower(), &mut arena);
+        let service = within(action, req.action_lower(), req.service())
+            .unwrap_or_else(|| push(req.service(), &mut arena));
+        let name = within(action, req.action_lower(), req.action().name())
+            .unwrap_or_else(|| push(req.action().name(), &mut arena));
+        let resource = push(req.resource(), &mut arena);
+        let extra = extra.map(|key| push(key, &mut arena));
+        let mut slots = Vec::with_capacity(context.len());
+        for (key, value) in context.iter() {
+            let key_range = push(key, &mut arena);
             let (text, kind, ip) = match value {
                 ContextValue::Single(ContextScalar::String(s)) => {
-                    (push(s), SlotKind::String, parse_ip(s))
+                    (push(s, &mut arena), SlotKind::String, parse_ip(s))
                 }
-                ContextValue::Single(ContextScalar::Number(s)) => (push(s), SlotKind::Number, None),
+                ContextValue::Single(ContextScalar::Number(s)) => {
+                    (push(s, &mut arena), SlotKind::Number, None)
+                }
                 ContextValue::Single(ContextScalar::Bool(b)) => ((0, 0), SlotKind::Bool(*b), None),
                 ContextValue::Multi(_) => ((0, 0), SlotKind::Multi, None),
             };

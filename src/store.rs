@@ -30,30 +30,43 @@
 //!
 //! # Prepared requests
 //!
-//! [`PreparedRequest::new`] does the per-request work that does not depend on the policies
-//! once: it hashes the action and its service for the action indexes, indexes the context
-//! keys by hash, and reads context strings that are IP addresses. Preparing costs one
-//! allocation for the index plus a copy of each context key and value (about as much as
-//! building the [`Request`] did); a prepared request can be decided any number of times.
-//! [`PolicyStore::evaluate`] on a plain [`Request`] gives the same answers without it: it
-//! hashes the action per call, finds context keys by binary search over their text and parses
-//! an IP address each time a condition needs it.
+//! [`PreparedRequest::new`] does once the per-request work that does not depend on the
+//! policies: it copies every text a decision reads (caller, action, resource, context keys and
+//! values; a text that repeats is kept once) into one arena, indexes the context keys by hash,
+//! reads context strings that are IP addresses, and hashes the action, its service and the
+//! store keys of the caller and the resource. Up to 512 bytes of text and 12 context keys live
+//! inside the `PreparedRequest` value itself (larger requests use the heap), so that deciding
+//! reads one contiguous block on the request side; the engine reads its cache lines up front,
+//! so that the misses of a request that is no longer in cache overlap. Preparing costs about
+//! 1 µs and three allocations, building the [`Request`] about 1.8 µs (`request/*` in
+//! `benches/evaluate.rs`); a prepared request can be decided any number of times.
+//!
+//! [`PolicyStore::evaluate`] on a plain [`Request`] gives the same answers without preparing:
+//! it hashes the keys and the action per call, finds context keys by binary search over their
+//! text and parses an IP address each time a condition needs it (about 1 µs per decision on the
+//! secret-server workload, against 150–250 ns prepared).
 //!
 //! # Policy variables
 //!
 //! A condition value that is exactly one variable (`"${aws:PrincipalTag/team}"`) costs one
-//! context look-up and one string comparison: no text is built. Other templates (variables
-//! inside text, in `Resource` patterns, with wildcards) are matched piece by piece against the
-//! request text, each variable looked up in the context when it is reached (for a prepared
-//! request, the variable's key is hashed at that moment); nothing is allocated either way.
+//! more context look-up (a hash-table probe and a key comparison, some 40–80 instructions)
+//! and one string comparison: no text is built. Other templates (variables inside text, in
+//! `Resource` patterns, with wildcards) are matched piece by piece against the request text,
+//! each variable looked up in the context when it is reached (for a prepared request, the
+//! variable's key is hashed then: a few instructions per 8 bytes); nothing is allocated
+//! either way.
 //!
 //! # Look-ups
 //!
-//! The ARN tables use open addressing with the keys inside the slots (one or two cache misses
-//! per look-up at scale) and a keyed multiply-fold hash, seeded once per process from the
-//! standard library's random state: fast on ARN-sized keys, and not predictable by whoever
-//! chooses secret names. It is not a cryptographic hash. A prepared request carries the hashes
-//! of its principal's key and of its resource, so deciding it hashes nothing.
+//! The ARN tables use open addressing in Robin Hood order with the keys inside the slots: a
+//! look-up reads one or two adjacent slots, and the tables stay small (at most four-fifths
+//! full), which matters once they outgrow the caches. The hash is a keyed multiply-fold hash,
+//! seeded once per process from the standard library's random state: fast on ARN-sized keys,
+//! and not predictable by whoever chooses secret names; it is not a cryptographic hash. A
+//! prepared request carries the hashes of its caller's key and of its resource, so deciding it
+//! hashes nothing. Memory: a table slot is 120 bytes (keys up to 102 bytes inline), about
+//! 150–250 bytes per stored ARN with the table's spare room, plus one compiled copy per
+//! distinct document.
 
 use std::collections::HashMap;
 use std::io::Write as _;
