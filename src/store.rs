@@ -518,7 +518,7 @@ fn principal_key(arn: &str) -> Result<String, StoreError> {
 /// assert_eq!(prepared.request().service(), "secretsmanager");
 /// # Ok::<(), iam_policy::RequestError>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct PreparedRequest {
     /// Read only by the general condition evaluator, `explain` and [`Self::request`].
     request: Box<Request>,
@@ -575,6 +575,14 @@ impl PreparedRequest {
     #[inline(always)]
     pub(crate) fn input(&self) -> Input<'_> {
         self.prepared.input(&self.request)
+    }
+}
+
+impl std::fmt::Debug for PreparedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedRequest")
+            .field("request", &self.request)
+            .finish_non_exhaustive()
     }
 }
 

@@ -922,3 +922,26 @@ fn store_decisions_do_not_allocate() {
     });
     assert_eq!(info.count_total, 0, "evaluate_prepared allocated");
 }
+
+#[test]
+fn store_and_prepared_requests_can_be_shared_across_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<PolicyStore>();
+    shareable::<PreparedRequest>();
+    shareable::<CompiledPolicySet>();
+    // A store behind a shared reference decides from several threads at once.
+    let mut store = PolicyStore::new();
+    let db = secret("db-AbCdEf");
+    store
+        .set_principal_policies(ROLE, &[&allow_get(&db)], None)
+        .unwrap();
+    let prepared = PreparedRequest::new(request(SESSION, GET, &db, true));
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| store.evaluate_prepared(&prepared).decision()))
+            .collect();
+        for h in handles {
+            assert_eq!(h.join().unwrap(), Decision::Allow);
+        }
+    });
+}
