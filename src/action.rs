@@ -150,22 +150,12 @@ impl std::str::FromStr for Action {
     }
 }
 
-/// What an [`ActionPattern`] matches.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Kind {
-    /// `*`: every action.
-    Any,
-    /// `service:pattern`, both lower-cased.
-    Service {
-        /// The service prefix, compared exactly.
-        service: Box<str>,
-        /// The action-name pattern.
-        name: Wildcard,
-    },
-}
-
 /// An `Action`/`NotAction` entry of a policy: `*`, or `service:pattern` with `*`/`?` in the
 /// action part. Matching ignores case.
+///
+/// The pattern keeps one string: the text as written followed, when that has upper-case
+/// letters, by its lower-cased form (service prefix and action-name pattern are read from the
+/// lower-cased part).
 ///
 /// # Examples
 ///
@@ -180,10 +170,29 @@ enum Kind {
 /// assert!(ActionPattern::parse("secrets*:Get*").is_err());
 /// # Ok::<(), iam_policy::ActionError>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug)]
 pub struct ActionPattern {
-    raw: String,
-    kind: Kind,
+    /// The action-name pattern (lower-cased); its buffer is the whole text described above.
+    /// For `*` it holds just `*`.
+    name: Wildcard,
+    /// Length of the text as written (the front of the buffer).
+    raw_len: usize,
+    /// Byte offset of the colon in the lower-cased part; `0` for `*` (a service prefix is never
+    /// empty).
+    colon: usize,
+}
+
+impl PartialEq for ActionPattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+impl Eq for ActionPattern {}
+
+impl std::hash::Hash for ActionPattern {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
 }
 
 impl ActionPattern {
@@ -196,34 +205,60 @@ impl ActionPattern {
     /// [`ActionError::WildcardInService`] for a wildcard before the colon,
     /// [`ActionError::InvalidCharacter`] for any other character out of place.
     pub fn parse(text: &str) -> Result<Self, ActionError> {
+        Self::parse_owned(text.to_owned())
+    }
+
+    /// [`parse`](Self::parse) for a string the caller gives away: a pattern without upper-case
+    /// letters keeps it as its only allocation.
+    pub(crate) fn parse_owned(mut text: String) -> Result<Self, ActionError> {
         if text == "*" {
             return Ok(Self {
-                raw: text.to_owned(),
-                kind: Kind::Any,
+                name: Wildcard::within(text.into_boxed_str(), 0),
+                raw_len: 1,
+                colon: 0,
             });
         }
-        let colon = split_checked(text, true)?;
-        let lower = text.to_ascii_lowercase();
-        let (service, name) = lower.split_at_checked(colon).unwrap_or_default();
-        let name = name.strip_prefix(':').unwrap_or(name);
+        let colon = split_checked(&text, true)?;
+        let raw_len = text.len();
+        let lower_start = if text.bytes().any(|b| b.is_ascii_uppercase()) {
+            // Only ASCII is allowed, so the lower-cased copy has the same length.
+            text.reserve_exact(raw_len);
+            text.extend_from_within(..);
+            if let Some(lower) = text.get_mut(raw_len..) {
+                lower.make_ascii_lowercase();
+            }
+            raw_len
+        } else {
+            0
+        };
         Ok(Self {
-            raw: text.to_owned(),
-            kind: Kind::Service {
-                service: service.into(),
-                name: Wildcard::new(name),
-            },
+            name: Wildcard::within(text.into_boxed_str(), lower_start + colon + 1),
+            raw_len,
+            colon,
         })
+    }
+
+    /// The lower-cased `service:name` (for `*`, `*`).
+    fn lower(&self) -> &str {
+        let buf = self.name.buffer();
+        let lower_start = if buf.len() > self.raw_len {
+            self.raw_len
+        } else {
+            0
+        };
+        buf.get(lower_start..).unwrap_or_default()
+    }
+
+    /// The lower-cased service prefix (empty for `*`).
+    fn service_lower(&self) -> &str {
+        self.lower().get(..self.colon).unwrap_or_default()
     }
 
     /// Whether the pattern covers `action` (case-insensitive).
     #[must_use]
     pub fn is_match(&self, action: &Action) -> bool {
-        match &self.kind {
-            Kind::Any => true,
-            Kind::Service { service, name } => {
-                **service == *action.service() && name.is_match(action.name())
-            }
-        }
+        self.is_any()
+            || (self.service_lower() == action.service() && self.name.is_match(action.name()))
     }
 
     /// Whether the pattern covers the action written `text` (case-insensitive), without
@@ -239,42 +274,36 @@ impl ActionPattern {
     /// ```
     #[must_use]
     pub fn is_match_str(&self, text: &str) -> bool {
-        match &self.kind {
-            Kind::Any => true,
-            Kind::Service { service, name } => text.split_once(':').is_some_and(|(s, n)| {
-                s.eq_ignore_ascii_case(service) && name.is_match_ignore_case(n)
-            }),
+        if self.is_any() {
+            return true;
         }
+        text.split_once(':').is_some_and(|(s, n)| {
+            s.eq_ignore_ascii_case(self.service_lower()) && self.name.is_match_ignore_case(n)
+        })
     }
 
     /// The pattern as written in the policy.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.raw
+        self.name.buffer().get(..self.raw_len).unwrap_or_default()
     }
 
     /// Whether the pattern is `*` (every action of every service).
     #[must_use]
     pub fn is_any(&self) -> bool {
-        matches!(self.kind, Kind::Any)
+        self.colon == 0
     }
 
     /// The service prefix, lower-cased; `None` for `*`.
     #[must_use]
     pub fn service(&self) -> Option<&str> {
-        match &self.kind {
-            Kind::Any => None,
-            Kind::Service { service, .. } => Some(service),
-        }
+        (!self.is_any()).then(|| self.service_lower())
     }
 
     /// The action-name pattern, lower-cased; `None` for `*`.
     #[must_use]
     pub fn name(&self) -> Option<&Wildcard> {
-        match &self.kind {
-            Kind::Any => None,
-            Kind::Service { name, .. } => Some(name),
-        }
+        (!self.is_any()).then_some(&self.name)
     }
 }
 

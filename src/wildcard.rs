@@ -200,7 +200,7 @@ pub(crate) fn glob<'t, P>(
     true
 }
 
-/// A stored token of a general [`Wildcard`].
+/// A token of a pattern text, for the reference matcher [`Wildcard::is_match_general`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum WTok {
     /// Literal text (never empty).
@@ -247,15 +247,80 @@ fn tokenize(pattern: &str) -> Vec<WTok> {
     tokens
 }
 
-/// Matches a token list with the general algorithm.
-fn glob_tokens(tokens: &[WTok], text: &str, ignore_case: bool) -> bool {
-    glob(
-        tokens,
-        |t| matches!(t, WTok::Star),
-        WTok::tok,
-        text,
-        ignore_case,
-    )
+/// Matches a star-free piece of pattern text (literal text and `?`) at the start of `text`;
+/// returns what follows it.
+fn text_seg_front<'x>(seg: &str, mut text: &'x str, ignore_case: bool) -> Option<&'x str> {
+    for (i, lit) in seg.split('?').enumerate() {
+        if i > 0 {
+            text = skip_one(text)?;
+        }
+        text = strip_lit_prefix(text, lit, ignore_case)?;
+    }
+    Some(text)
+}
+
+/// Matches a star-free piece of pattern text at the end of `text`; returns what precedes it.
+fn text_seg_back<'x>(seg: &str, mut text: &'x str, ignore_case: bool) -> Option<&'x str> {
+    for (i, lit) in seg.rsplit('?').enumerate() {
+        if i > 0 {
+            text = drop_last(text)?;
+        }
+        text = strip_lit_suffix(text, lit, ignore_case)?;
+    }
+    Some(text)
+}
+
+/// Finds the leftmost occurrence of a star-free piece of pattern text in `window`; returns
+/// what follows it.
+fn text_seg_find<'x>(seg: &str, window: &'x str, ignore_case: bool) -> Option<&'x str> {
+    // A leading literal lets the substring search skip ahead (case-sensitive only).
+    let lead = seg
+        .split('?')
+        .next()
+        .filter(|l| !ignore_case && !l.is_empty());
+    let mut from = window;
+    loop {
+        let candidate = match lead {
+            Some(lit) => {
+                let at = from.find(lit)?;
+                let (_, tail) = from.split_at_checked(at)?;
+                tail
+            }
+            None => from,
+        };
+        if let Some(rest) = text_seg_front(seg, candidate, ignore_case) {
+            return Some(rest);
+        }
+        from = skip_one(candidate)?;
+    }
+}
+
+/// The general matcher run directly on pattern text, where `*` and `?` are the wildcards and
+/// every other character is literal: the same segment algorithm as [`glob`], without building
+/// tokens (no allocation).
+pub(crate) fn glob_text(pattern: &str, text: &str, ignore_case: bool) -> bool {
+    let mut segments = pattern.split('*');
+    let first = segments.next().unwrap_or_default();
+    let Some(last) = segments.next_back() else {
+        // No star: the one segment must cover the whole text.
+        return text_seg_front(first, text, ignore_case).is_some_and(str::is_empty);
+    };
+    let Some(rest) = text_seg_front(first, text, ignore_case) else {
+        return false;
+    };
+    let Some(mut window) = text_seg_back(last, rest, ignore_case) else {
+        return false;
+    };
+    for segment in segments {
+        if segment.is_empty() {
+            continue;
+        }
+        match text_seg_find(segment, window, ignore_case) {
+            Some(rest) => window = rest,
+            None => return false,
+        }
+    }
+    true
 }
 
 /// The strategy a [`Wildcard`] was classified into when it was compiled.
@@ -276,21 +341,63 @@ pub enum MatchStrategy {
     General,
 }
 
-/// How a compiled [`Wildcard`] decides a match.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Matcher {
-    /// Equal to the pattern text.
-    Exact,
-    /// Starts with the literal.
-    Prefix(Box<str>),
-    /// Ends with the literal.
-    Suffix(Box<str>),
-    /// Contains the literal.
-    Contains(Box<str>),
-    /// Matches everything.
-    Any,
-    /// The general matcher over tokens.
-    General(Box<[WTok]>),
+impl MatchStrategy {
+    /// Classifies pattern text in which `*` and `?` are wildcards. The literal of the simple
+    /// strategies is the pattern without its leading and trailing stars.
+    pub(crate) fn classify(pattern: &str) -> Self {
+        let bytes = pattern.as_bytes();
+        if bytes.contains(&b'?') {
+            return Self::General;
+        }
+        let lead = bytes.iter().take_while(|&&b| b == b'*').count();
+        if lead == bytes.len() {
+            return if lead == 0 { Self::Exact } else { Self::Any };
+        }
+        let trail = bytes.iter().rev().take_while(|&&b| b == b'*').count();
+        let inner = bytes.get(lead..bytes.len() - trail).unwrap_or_default();
+        if inner.contains(&b'*') {
+            return Self::General;
+        }
+        match (lead > 0, trail > 0) {
+            (false, false) => Self::Exact,
+            (false, true) => Self::Prefix,
+            (true, false) => Self::Suffix,
+            (true, true) => Self::Contains,
+        }
+    }
+
+    /// Whether `text` matches `pattern`, which this strategy was classified from.
+    #[inline]
+    pub(crate) fn is_match(self, pattern: &str, text: &str, ignore_case: bool) -> bool {
+        match self {
+            Self::Exact => lit_eq(text, pattern, ignore_case),
+            Self::Prefix => {
+                strip_lit_prefix(text, pattern.trim_end_matches('*'), ignore_case).is_some()
+            }
+            Self::Suffix => {
+                strip_lit_suffix(text, pattern.trim_start_matches('*'), ignore_case).is_some()
+            }
+            Self::Contains => {
+                let lit = pattern.trim_matches('*');
+                if ignore_case {
+                    let mut from = text;
+                    loop {
+                        if strip_lit_prefix(from, lit, true).is_some() {
+                            break true;
+                        }
+                        match skip_one(from) {
+                            Some(rest) => from = rest,
+                            None => break false,
+                        }
+                    }
+                } else {
+                    text.contains(lit)
+                }
+            }
+            Self::Any => true,
+            Self::General => glob_text(pattern, text, ignore_case),
+        }
+    }
 }
 
 /// A compiled `*`/`?` pattern. Matching is case-sensitive and counts characters, not bytes.
@@ -298,6 +405,8 @@ enum Matcher {
 /// `*` matches any run of characters, including none; `?` matches exactly one character (one
 /// Unicode scalar value, whatever its UTF-8 length). Both may cross every character, including
 /// `:` and `/`; callers that need segment rules (ARNs) match segment by segment.
+///
+/// A pattern is one string and a strategy: building one allocates once, matching never.
 ///
 /// # Examples
 ///
@@ -309,29 +418,51 @@ enum Matcher {
 /// assert!(!pattern.is_match("prod/db-old-AbCdEf"));
 /// assert!(Wildcard::new("get*").is_match("getsecretvalue"));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug)]
 pub struct Wildcard {
-    raw: String,
-    matcher: Matcher,
+    /// Holds the pattern text at `start..` (an [`ActionPattern`](crate::ActionPattern) keeps
+    /// its whole text here, the pattern as written in front).
+    buf: Box<str>,
+    /// Where the pattern text starts in `buf`.
+    start: usize,
+    strategy: MatchStrategy,
+}
+
+impl PartialEq for Wildcard {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+impl Eq for Wildcard {}
+
+impl std::hash::Hash for Wildcard {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
 }
 
 impl Wildcard {
     /// Compiles `pattern`, where `*` and `?` are wildcards and every other character is literal.
     #[must_use]
     pub fn new(pattern: &str) -> Self {
-        let mut tokens = tokenize(pattern);
-        let matcher = match tokens.as_mut_slice() {
-            [] | [WTok::Lit(_)] => Matcher::Exact,
-            [WTok::Star] => Matcher::Any,
-            [WTok::Lit(lit), WTok::Star] => Matcher::Prefix(std::mem::take(lit)),
-            [WTok::Star, WTok::Lit(lit)] => Matcher::Suffix(std::mem::take(lit)),
-            [WTok::Star, WTok::Lit(lit), WTok::Star] => Matcher::Contains(std::mem::take(lit)),
-            _ => Matcher::General(tokens.into_boxed_slice()),
-        };
+        Self::within(pattern.into(), 0)
+    }
+
+    /// Compiles the pattern `buf[start..]`, keeping the whole of `buf` (an `ActionPattern`
+    /// stores its text as written in front of the lower-cased pattern). A `start` that is not
+    /// a character boundary reads as an empty pattern.
+    pub(crate) fn within(buf: Box<str>, start: usize) -> Self {
+        let strategy = MatchStrategy::classify(buf.get(start..).unwrap_or_default());
         Self {
-            raw: pattern.to_owned(),
-            matcher,
+            buf,
+            start,
+            strategy,
         }
+    }
+
+    /// The whole buffer the pattern lives in.
+    pub(crate) fn buffer(&self) -> &str {
+        &self.buf
     }
 
     /// Whether `text` matches the whole pattern (case-sensitive).
@@ -347,7 +478,7 @@ impl Wildcard {
     /// ```
     #[must_use]
     pub fn is_match(&self, text: &str) -> bool {
-        self.matches(text, false)
+        self.strategy.is_match(self.as_str(), text, false)
     }
 
     /// Whether `text` matches the whole pattern, comparing characters without regard to case
@@ -362,42 +493,21 @@ impl Wildcard {
     /// ```
     #[must_use]
     pub fn is_match_ignore_case(&self, text: &str) -> bool {
-        self.matches(text, true)
+        self.strategy.is_match(self.as_str(), text, true)
     }
 
-    /// The strategy-dispatched matcher.
-    fn matches(&self, text: &str, ignore_case: bool) -> bool {
-        match &self.matcher {
-            Matcher::Exact => lit_eq(text, &self.raw, ignore_case),
-            Matcher::Prefix(lit) => strip_lit_prefix(text, lit, ignore_case).is_some(),
-            Matcher::Suffix(lit) => strip_lit_suffix(text, lit, ignore_case).is_some(),
-            Matcher::Contains(lit) => {
-                if ignore_case {
-                    let mut from = text;
-                    loop {
-                        if strip_lit_prefix(from, lit, true).is_some() {
-                            break true;
-                        }
-                        match skip_one(from) {
-                            Some(rest) => from = rest,
-                            None => break false,
-                        }
-                    }
-                } else {
-                    text.contains(&**lit)
-                }
-            }
-            Matcher::Any => true,
-            Matcher::General(tokens) => glob_tokens(tokens, text, ignore_case),
-        }
-    }
-
-    /// The reference answer of the general matcher, whatever the strategy (allocates; meant
-    /// for tests that check every strategy against it).
+    /// The reference answer of the general matcher over tokens, whatever the strategy
+    /// (allocates; meant for tests that check every strategy against it).
     #[doc(hidden)]
     #[must_use]
     pub fn is_match_general(&self, text: &str) -> bool {
-        glob_tokens(&tokenize(&self.raw), text, false)
+        glob(
+            &tokenize(self.as_str()),
+            |t| matches!(t, WTok::Star),
+            WTok::tok,
+            text,
+            false,
+        )
     }
 
     /// The strategy chosen when the pattern was compiled.
@@ -413,32 +523,25 @@ impl Wildcard {
     /// ```
     #[must_use]
     pub fn strategy(&self) -> MatchStrategy {
-        match self.matcher {
-            Matcher::Exact => MatchStrategy::Exact,
-            Matcher::Prefix(_) => MatchStrategy::Prefix,
-            Matcher::Suffix(_) => MatchStrategy::Suffix,
-            Matcher::Contains(_) => MatchStrategy::Contains,
-            Matcher::Any => MatchStrategy::Any,
-            Matcher::General(_) => MatchStrategy::General,
-        }
+        self.strategy
     }
 
     /// The pattern text.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.raw
+        self.buf.get(self.start..).unwrap_or_default()
     }
 
     /// Whether the pattern has no wildcard (it then matches only itself).
     #[must_use]
     pub fn is_literal(&self) -> bool {
-        matches!(self.matcher, Matcher::Exact)
+        self.strategy == MatchStrategy::Exact
     }
 
     /// Whether the pattern matches every text (it is made of `*` only).
     #[must_use]
     pub fn is_any(&self) -> bool {
-        matches!(self.matcher, Matcher::Any)
+        self.strategy == MatchStrategy::Any
     }
 }
 

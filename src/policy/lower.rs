@@ -738,7 +738,7 @@ impl<'t> Lowerer<'t> {
                 this.variable_in_element(span, "an action");
                 return None;
             }
-            match ActionPattern::parse(&text) {
+            match ActionPattern::parse_owned(text) {
                 Ok(p) => Some(p),
                 Err(e) => {
                     this.error(code::INVALID_ACTION_FORMAT, span, e.to_string())
@@ -755,9 +755,9 @@ impl<'t> Lowerer<'t> {
         let span = node.span;
         let variables = self.variables;
         let patterns = self.each(node, |this, text, span| {
-            match ArnPattern::parse(&text, ArnPatternMode::Resource, variables) {
+            match ArnPattern::parse_owned(text, ArnPatternMode::Resource, variables) {
                 Ok(p) => Some(p),
-                Err(e) => {
+                Err((e, text)) => {
                     this.arn_error(&e, &text, span);
                     None
                 }
@@ -905,11 +905,14 @@ impl<'t> Lowerer<'t> {
                 if is_account_id(&text) {
                     return Some(PrincipalValue::Account(text));
                 }
-                if is_aws_principal_arn(&text)
-                    && let Ok(arn) = Arn::parse(&text)
-                {
-                    return Some(PrincipalValue::Arn(arn));
-                }
+                let text = if is_aws_principal_arn(&text) {
+                    match Arn::parse_owned(text) {
+                        Ok(arn) => return Some(PrincipalValue::Arn(arn)),
+                        Err((_, text)) => text,
+                    }
+                } else {
+                    text
+                };
                 self.error(
                     code::INVALID_PRINCIPAL_FORMAT,
                     span,
