@@ -45,6 +45,24 @@ fn is_name_char(c: char) -> bool {
 /// Splits `text` into service and name and checks their characters; `wildcards` allows `*`
 /// and `?` in the name. Returns the byte offset of the colon.
 fn split_checked(text: &str, wildcards: bool) -> Result<usize, ActionError> {
+    // Fast path: a well-formed action, checked byte by byte (every allowed byte is ASCII).
+    let bytes = text.as_bytes();
+    if let Some(colon) = bytes.iter().position(|&b| b == b':')
+        && let Some((service, name)) = bytes.split_at_checked(colon)
+        && let Some(name) = name.get(1..)
+        && !service.is_empty()
+        && !name.is_empty()
+        && service
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+        && name.iter().all(|&b| {
+            b.is_ascii_alphanumeric()
+                || matches!(b, b'-' | b'_' | b'.')
+                || (wildcards && matches!(b, b'*' | b'?'))
+        })
+    {
+        return Ok(colon);
+    }
     let malformed = || ActionError::Malformed(text.to_owned());
     let (service, name) = text.split_once(':').ok_or_else(malformed)?;
     if service.is_empty() || name.is_empty() {

@@ -9,6 +9,7 @@
 //! Errors are reported in document order: the first problem the reader meets is the one
 //! returned, including duplicate keys, which are checked as each key is read.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::{JsonError, JsonErrorKind, JsonValue, Limits, Member, Node};
@@ -21,23 +22,42 @@ const HASH_THRESHOLD: usize = 16;
 /// Longest word (for example `Infinity`) quoted in a "found `...`" message.
 const MAX_QUOTED_WORD: usize = 32;
 
+/// The type of object keys in a tree being read: an owned `String`, or a `Cow` that borrows
+/// keys without escapes from the input.
+pub(crate) trait Key<'a>: AsRef<str> + Sized {
+    /// The key read from the input: borrowed when it has no escapes.
+    fn from_text(text: Cow<'a, str>) -> Self;
+}
+
+impl<'a> Key<'a> for String {
+    fn from_text(text: Cow<'a, str>) -> Self {
+        text.into_owned()
+    }
+}
+
+impl<'a> Key<'a> for Cow<'a, str> {
+    fn from_text(text: Cow<'a, str>) -> Self {
+        text
+    }
+}
+
 /// An array or object that has been opened and not yet closed.
-enum Frame {
+enum Frame<K> {
     /// An array and its elements so far.
     Array {
         /// Offset of the `[`.
         open: usize,
         /// The elements read so far.
-        items: Vec<Node>,
+        items: Vec<Node<K>>,
     },
     /// An object and its members so far, reading the value of `key`.
     Object {
         /// Offset of the `{`.
         open: usize,
         /// The members read so far.
-        members: Vec<Member>,
+        members: Vec<Member<K>>,
         /// The key whose value is being read.
-        key: String,
+        key: K,
         /// The span of that key, quotes included.
         key_span: Span,
         /// First span of every key so far, once the object is large enough to need it.
@@ -50,7 +70,7 @@ enum Frame {
 }
 
 /// Parser state over one input.
-struct Reader<'a> {
+struct Reader<'a, K> {
     /// The whole input.
     text: &'a str,
     /// The input as bytes (same length and offsets as `text`).
@@ -60,7 +80,7 @@ struct Reader<'a> {
     /// Maximum number of open containers.
     max_depth: usize,
     /// Open containers, outermost first.
-    stack: Vec<Frame>,
+    stack: Vec<Frame<K>>,
 }
 
 /// A syntax error with `message` over `start..end`.
@@ -106,15 +126,18 @@ fn byte_span(at: usize) -> Span {
     clippy::box_collection,
     reason = "the map lives boxed in `Frame::Object`; see there"
 )]
-fn check_duplicate(
-    earlier: &[Member],
+fn check_duplicate<K: AsRef<str>>(
+    earlier: &[Member<K>],
     key: &str,
     key_span: Span,
     index: &mut Option<Box<HashMap<String, Span>>>,
 ) -> Result<(), JsonError> {
     let first = match index {
         Some(map) => map.get(key).copied(),
-        None => earlier.iter().find(|m| m.key == key).map(|m| m.key_span),
+        None => earlier
+            .iter()
+            .find(|m| m.key.as_ref() == key)
+            .map(|m| m.key_span),
     };
     if let Some(first) = first {
         return Err(JsonError {
@@ -132,7 +155,7 @@ fn check_duplicate(
         None if earlier.len() + 1 >= HASH_THRESHOLD => {
             let mut map: HashMap<String, Span> = earlier
                 .iter()
-                .map(|m| (m.key.clone(), m.key_span))
+                .map(|m| (m.key.as_ref().to_owned(), m.key_span))
                 .collect();
             map.insert(key.to_owned(), key_span);
             *index = Some(Box::new(map));
@@ -143,7 +166,7 @@ fn check_duplicate(
 }
 
 /// Reads `text` as one JSON value; see [`super::parse`].
-pub(super) fn parse(text: &str, limits: &Limits) -> Result<Node, JsonError> {
+pub(super) fn parse<'a, K: Key<'a>>(text: &'a str, limits: &Limits) -> Result<Node<K>, JsonError> {
     if text.len() > limits.max_size {
         return Err(JsonError {
             kind: JsonErrorKind::TooLarge {
@@ -176,14 +199,14 @@ pub(super) fn parse(text: &str, limits: &Limits) -> Result<Node, JsonError> {
     Ok(node)
 }
 
-impl Reader<'_> {
+impl<'a, K: Key<'a>> Reader<'a, K> {
     /// The byte at the read position.
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
 
     /// The text between two offsets that the reader found on character boundaries.
-    fn slice(&self, start: usize, end: usize) -> &str {
+    fn slice(&self, start: usize, end: usize) -> &'a str {
         // INVARIANT: callers pass offsets of ASCII bytes (or the ends of the input), which are
         // always character boundaries, so `get` never returns `None` here.
         self.text.get(start..end).unwrap_or_default()
@@ -247,7 +270,7 @@ impl Reader<'_> {
     }
 
     /// Reads one value, with everything nested in it, starting at the read position.
-    fn document(&mut self) -> Result<Node, JsonError> {
+    fn document(&mut self) -> Result<Node<K>, JsonError> {
         'value: loop {
             self.skip_ws();
             let start = self.pos;
@@ -297,7 +320,7 @@ impl Reader<'_> {
                     }
                 }
                 Some(b'"') => {
-                    let value = self.string()?;
+                    let value = self.string()?.into_owned();
                     Node {
                         value: JsonValue::String(value),
                         span: Span::from_usize(start, self.pos),
@@ -358,7 +381,12 @@ impl Reader<'_> {
                                 match self.peek() {
                                     Some(b'"') => {
                                         let (key, key_span) = self.key()?;
-                                        check_duplicate(&members, &key, key_span, &mut index)?;
+                                        check_duplicate(
+                                            &members,
+                                            key.as_ref(),
+                                            key_span,
+                                            &mut index,
+                                        )?;
                                         self.stack.push(Frame::Object {
                                             open,
                                             members,
@@ -402,9 +430,9 @@ impl Reader<'_> {
     }
 
     /// Reads a key (at a `"`), the whitespace after it and the `:`.
-    fn key(&mut self) -> Result<(String, Span), JsonError> {
+    fn key(&mut self) -> Result<(K, Span), JsonError> {
         let start = self.pos;
-        let key = self.string()?;
+        let key = K::from_text(self.string()?);
         let span = Span::from_usize(start, self.pos);
         self.skip_ws();
         if self.peek() != Some(b':') {
@@ -434,16 +462,16 @@ impl Reader<'_> {
             .map_or(self.bytes.len(), |p| offset + p)
     }
 
-    /// Reads a string at a `"` and returns it with escapes decoded; the read position ends
-    /// after the closing quote.
-    fn string(&mut self) -> Result<String, JsonError> {
+    /// Reads a string at a `"` and returns it with escapes decoded (borrowed from the input
+    /// when it has none); the read position ends after the closing quote.
+    fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
         let open = self.pos;
         let body = open + 1;
         let mut i = self.scan_plain(body);
         if self.bytes.get(i) == Some(&b'"') {
-            // No escapes: copy the whole body at once.
+            // No escapes: the whole body at once.
             self.pos = i + 1;
-            return Ok(self.slice(body, i).to_owned());
+            return Ok(Cow::Borrowed(self.slice(body, i)));
         }
         let mut out = String::with_capacity(i - body + 16);
         let mut run = body;
@@ -452,7 +480,7 @@ impl Reader<'_> {
                 Some(b'"') => {
                     out.push_str(self.slice(run, i));
                     self.pos = i + 1;
-                    return Ok(out);
+                    return Ok(Cow::Owned(out));
                 }
                 Some(b'\\') => {
                     out.push_str(self.slice(run, i));
@@ -564,7 +592,7 @@ impl Reader<'_> {
     }
 
     /// Reads a number at a `-` or digit, keeping its text.
-    fn number(&mut self) -> Result<Node, JsonError> {
+    fn number(&mut self) -> Result<Node<K>, JsonError> {
         let start = self.pos;
         let int = if self.peek() == Some(b'-') {
             start + 1
@@ -593,7 +621,7 @@ impl Reader<'_> {
     }
 
     /// Reads `true`, `false` or `null`, or explains what is there instead of a value.
-    fn literal(&mut self) -> Result<Node, JsonError> {
+    fn literal(&mut self) -> Result<Node<K>, JsonError> {
         let start = self.pos;
         let rest = self.bytes.get(start..).unwrap_or_default();
         for (word, value) in [

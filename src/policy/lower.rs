@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use crate::action::ActionPattern;
 use crate::arn::{Arn, ArnError, ArnPattern, ArnPatternMode};
 use crate::condition::{Operator, OperatorError, OperatorFamily};
-use crate::json::{JsonError, JsonErrorKind, JsonValue, Limits, Member, Node};
+use crate::json::{self, JsonError, JsonErrorKind, Limits};
 use crate::policy::error::{ParseError, ParseErrorKind, ParseErrors, code};
 use crate::policy::{
     ActionBlock, ConditionEntry, ConditionValue, Effect, OneOrMany, Policy, PolicyType,
@@ -26,6 +26,13 @@ use crate::policy::{
 use crate::source::{LineCol, LineIndex, Span};
 use crate::value::{Decimal, Instant};
 use crate::variables::{Template, TemplateOptions, VariableError};
+
+/// A node of the JSON tree as lowering reads it: object keys borrowed from the text.
+type Node<'t> = json::Node<Cow<'t, str>>;
+/// An object member of that tree.
+type Member<'t> = json::Member<Cow<'t, str>>;
+/// A value of that tree.
+type JsonValue<'t> = json::JsonValue<Cow<'t, str>>;
 
 /// Options for [`parse_policy_with`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -75,7 +82,7 @@ pub fn parse_policy_with(
     policy_type: PolicyType,
     options: &ParseOptions,
 ) -> Result<Policy, ParseErrors> {
-    let root = match crate::json::parse(text, &options.limits) {
+    let root = match json::parse_borrowed(text, &options.limits) {
         Ok(root) => root,
         Err(err) => return Err(json_error(text, &err)),
     };
@@ -83,7 +90,7 @@ pub fn parse_policy_with(
         text,
         policy_type,
         variables: false,
-        path: Vec::new(),
+        path: Path::default(),
         errors: Vec::new(),
     };
     let policy = lowerer.document(root);
@@ -121,19 +128,74 @@ struct Lowerer<'t> {
     text: &'t str,
     policy_type: PolicyType,
     variables: bool,
-    path: Vec<Seg>,
+    path: Path,
     errors: Vec<Pending>,
+}
+
+/// How many path segments [`Path`] keeps inline: deeper than any policy element.
+const INLINE_PATH: usize = 12;
+
+/// The current JSON path: a stack of segments kept inline (no allocation while walking a
+/// policy), spilling to the heap only past [`INLINE_PATH`] segments.
+#[derive(Debug)]
+struct Path {
+    inline: [Seg; INLINE_PATH],
+    len: usize,
+    spill: Vec<Seg>,
+}
+
+impl Default for Path {
+    fn default() -> Self {
+        Self {
+            inline: [Seg::Index(0); INLINE_PATH],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+}
+
+impl Path {
+    fn push(&mut self, seg: Seg) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => *slot = seg,
+            None => self.spill.push(seg),
+        }
+        self.len += 1;
+    }
+
+    fn pop(&mut self) {
+        self.truncate(self.len.saturating_sub(1));
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn truncate(&mut self, len: usize) {
+        if len < self.len {
+            self.len = len;
+            self.spill.truncate(len.saturating_sub(INLINE_PATH));
+        }
+    }
+
+    /// The segments, outermost first.
+    fn segments(&self) -> impl Iterator<Item = &Seg> {
+        self.inline
+            .iter()
+            .take(self.len.min(INLINE_PATH))
+            .chain(&self.spill)
+    }
 }
 
 /// The statement elements, each with the span of its key.
 #[derive(Default)]
-struct Slots {
-    sid: Option<(Span, Node)>,
-    effect: Option<(Span, Node)>,
-    action: Option<(Span, bool, Node)>,
-    resource: Option<(Span, bool, Node)>,
-    principal: Option<(Span, bool, Node)>,
-    condition: Option<(Span, Node)>,
+struct Slots<'t> {
+    sid: Option<(Span, Node<'t>)>,
+    effect: Option<(Span, Node<'t>)>,
+    action: Option<(Span, bool, Node<'t>)>,
+    resource: Option<(Span, bool, Node<'t>)>,
+    principal: Option<(Span, bool, Node<'t>)>,
+    condition: Option<(Span, Node<'t>)>,
 }
 
 impl<'t> Lowerer<'t> {
@@ -141,7 +203,7 @@ impl<'t> Lowerer<'t> {
 
     /// Records an error at `span` with the current path.
     fn error(&mut self, code: &'static str, span: Span, message: String) -> &mut Pending {
-        let path = render_path(self.text, &self.path);
+        let path = render_path(self.text, self.path.segments());
         self.errors.push(Pending {
             code,
             message,
@@ -214,7 +276,7 @@ impl<'t> Lowerer<'t> {
 
     // ----- document ----------------------------------------------------------------------------
 
-    fn document(&mut self, root: Node) -> Option<Policy> {
+    fn document(&mut self, root: Node<'t>) -> Option<Policy> {
         let span = root.span;
         let JsonValue::Object(members) = root.value else {
             let found = describe(&root.value);
@@ -274,7 +336,7 @@ impl<'t> Lowerer<'t> {
             value,
         } in members
         {
-            match key.as_str() {
+            match &*key {
                 "Version" => {}
                 "Id" => {
                     self.with(Seg::Name("Id"), |this| match value.value {
@@ -349,7 +411,7 @@ impl<'t> Lowerer<'t> {
         });
     }
 
-    fn statements(&mut self, node: Node) -> Option<Vec<Statement>> {
+    fn statements(&mut self, node: Node<'t>) -> Option<Vec<Statement>> {
         match node.value {
             JsonValue::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
@@ -372,6 +434,9 @@ impl<'t> Lowerer<'t> {
 
     /// Sids must be unique within IAM policies (resource policies are checked by their service).
     fn check_unique_sids(&mut self, statements: &[Statement], is_array: bool) {
+        if statements.len() <= SMALL && !any_repeated(statements, sid_text, false) {
+            return;
+        }
         let sids: Vec<(&str, Span, usize)> = statements
             .iter()
             .enumerate()
@@ -401,7 +466,7 @@ impl<'t> Lowerer<'t> {
 
     // ----- statement ---------------------------------------------------------------------------
 
-    fn statement(&mut self, node: Node) -> Option<Statement> {
+    fn statement(&mut self, node: Node<'t>) -> Option<Statement> {
         let span = node.span;
         let JsonValue::Object(members) = node.value else {
             self.type_mismatch(&node, "a statement object");
@@ -414,7 +479,7 @@ impl<'t> Lowerer<'t> {
             value,
         } in members
         {
-            match key.as_str() {
+            match &*key {
                 "Sid" => slots.sid = Some((key_span, value)),
                 "Effect" => slots.effect = Some((key_span, value)),
                 "Action" | "NotAction" => {
@@ -542,10 +607,10 @@ impl<'t> Lowerer<'t> {
     /// second one if both are present.
     fn exclusive(
         &mut self,
-        slot: &mut Option<(Span, bool, Node)>,
+        slot: &mut Option<(Span, bool, Node<'t>)>,
         key_span: Span,
         negated: bool,
-        value: Node,
+        value: Node<'t>,
         base: &'static str,
     ) {
         if let Some((first_span, first_negated, _)) = slot {
@@ -603,7 +668,7 @@ impl<'t> Lowerer<'t> {
     /// whether everything about it was acceptable.
     fn statement_principal(
         &mut self,
-        slot: Option<(Span, bool, Node)>,
+        slot: Option<(Span, bool, Node<'t>)>,
         stmt_span: Span,
         effect: Option<Effect>,
     ) -> (Option<Spanned<PrincipalBlock>>, bool) {
@@ -690,7 +755,7 @@ impl<'t> Lowerer<'t> {
     /// types are reported.
     fn each<T>(
         &mut self,
-        node: Node,
+        node: Node<'t>,
         mut f: impl FnMut(&mut Self, String, Span) -> Option<T>,
     ) -> Option<OneOrMany<T>> {
         match node.value {
@@ -731,7 +796,7 @@ impl<'t> Lowerer<'t> {
         }
     }
 
-    fn actions(&mut self, node: Node, negated: bool) -> Option<Spanned<ActionBlock>> {
+    fn actions(&mut self, node: Node<'t>, negated: bool) -> Option<Spanned<ActionBlock>> {
         let span = node.span;
         let patterns = self.each(node, |this, text, span| {
             if this.variables && text.contains("${") {
@@ -751,7 +816,7 @@ impl<'t> Lowerer<'t> {
         Some(Spanned::new(ActionBlock { negated, patterns }, span))
     }
 
-    fn resources(&mut self, node: Node, negated: bool) -> Option<Spanned<ResourceBlock>> {
+    fn resources(&mut self, node: Node<'t>, negated: bool) -> Option<Spanned<ResourceBlock>> {
         let span = node.span;
         let variables = self.variables;
         let patterns = self.each(node, |this, text, span| {
@@ -811,7 +876,7 @@ impl<'t> Lowerer<'t> {
 
     // ----- Principal ---------------------------------------------------------------------------
 
-    fn principals(&mut self, node: Node) -> Option<Principals> {
+    fn principals(&mut self, node: Node<'t>) -> Option<Principals> {
         match node.value {
             JsonValue::String(s) if s == "*" => Some(Principals::Any),
             JsonValue::String(s) => {
@@ -832,7 +897,7 @@ impl<'t> Lowerer<'t> {
                     value,
                 } in members
                 {
-                    let kind = match key.as_str() {
+                    let kind = match &*key {
                         "AWS" => PrincipalKind::Aws,
                         "Service" => PrincipalKind::Service,
                         "Federated" => PrincipalKind::Federated,
@@ -969,7 +1034,7 @@ impl<'t> Lowerer<'t> {
 
     // ----- Condition ---------------------------------------------------------------------------
 
-    fn conditions(&mut self, node: Node) -> Option<Vec<ConditionEntry>> {
+    fn conditions(&mut self, node: Node<'t>) -> Option<Vec<ConditionEntry>> {
         let JsonValue::Object(blocks) = node.value else {
             self.type_mismatch(&node, "an object of condition operators");
             return None;
@@ -994,7 +1059,7 @@ impl<'t> Lowerer<'t> {
         &mut self,
         name: &str,
         name_span: Span,
-        block: Node,
+        block: Node<'t>,
         entries: &mut Vec<ConditionEntry>,
     ) -> bool {
         let operator = match Operator::parse(name) {
@@ -1028,13 +1093,16 @@ impl<'t> Lowerer<'t> {
             self.type_mismatch(&block, "an object of condition keys");
             return false;
         };
-        let listed: Vec<(&str, Span, usize)> = keys
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (m.key.as_str(), m.key_span, i))
-            .collect();
-        let duplicates = find_duplicates(&listed, true);
-        drop(listed);
+        let duplicates = if keys.len() <= SMALL && !any_repeated(&keys, |m| Some(&*m.key), true) {
+            Vec::new()
+        } else {
+            let listed: Vec<(&str, Span, usize)> = keys
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (&*m.key, m.key_span, i))
+                .collect();
+            find_duplicates(&listed, true)
+        };
         let mut duplicates = duplicates.into_iter().peekable();
         for (
             index,
@@ -1071,7 +1139,7 @@ impl<'t> Lowerer<'t> {
                         let key_lower = key.to_ascii_lowercase();
                         entries.push(ConditionEntry {
                             operator: Spanned::new(op, name_span),
-                            key: Spanned::new(key, key_span),
+                            key: Spanned::new(key.into_owned(), key_span),
                             key_lower,
                             values,
                         });
@@ -1088,7 +1156,7 @@ impl<'t> Lowerer<'t> {
     fn condition_values(
         &mut self,
         operator: Option<Operator>,
-        node: Node,
+        node: Node<'t>,
     ) -> Option<OneOrMany<ConditionValue>> {
         match node.value {
             JsonValue::Array(items) => {
@@ -1115,7 +1183,7 @@ impl<'t> Lowerer<'t> {
     fn condition_value(
         &mut self,
         operator: Option<Operator>,
-        node: Node,
+        node: Node<'t>,
     ) -> Option<Spanned<ConditionValue>> {
         let span = node.span;
         let raw = match node.value {
@@ -1225,6 +1293,35 @@ impl<'t> Lowerer<'t> {
     }
 }
 
+/// A statement's `Sid`, unless absent or empty.
+fn sid_text(stmt: &Statement) -> Option<&str> {
+    stmt.sid
+        .as_ref()
+        .map(|sid| sid.value.as_str())
+        .filter(|sid| !sid.is_empty())
+}
+
+/// Lists up to this long are checked for repeats pairwise, without allocating.
+const SMALL: usize = 16;
+
+/// Whether two of `items` have the same text (`None` never repeats), comparing every pair
+/// (for short lists: the common case, where nothing repeats, allocates nothing).
+fn any_repeated<T>(items: &[T], text: impl Fn(&T) -> Option<&str>, ignore_case: bool) -> bool {
+    items.iter().enumerate().any(|(i, item)| {
+        text(item).is_some_and(|a| {
+            items.iter().take(i).any(|earlier| {
+                text(earlier).is_some_and(|b| {
+                    if ignore_case {
+                        a.eq_ignore_ascii_case(b)
+                    } else {
+                        a == b
+                    }
+                })
+            })
+        })
+    })
+}
+
 /// The entries of `items` (text, span, index) whose text equals an earlier entry's (ASCII case
 /// ignored if asked), as (position in `items`, span of the first occurrence), in order.
 /// Quadratic for a handful of entries, sorting for more (fuzzed inputs can hold thousands).
@@ -1237,7 +1334,7 @@ fn find_duplicates(items: &[(&str, Span, usize)], ignore_case: bool) -> Vec<(usi
         }
     };
     let mut out = Vec::new();
-    if items.len() <= 16 {
+    if items.len() <= SMALL {
         for (i, (text, _, _)) in items.iter().enumerate() {
             let first = items.iter().take(i).find(|(other, _, _)| same(other, text));
             if let Some((_, span, _)) = first {
@@ -1470,7 +1567,7 @@ fn inner_span(value_span: Span, content: &str, start: usize, end: usize) -> Span
 }
 
 /// Renders path segments: `Statement[0].Condition.StringEquals["aws:SourceIp"]`.
-fn render_path(text: &str, segs: &[Seg]) -> String {
+fn render_path<'s>(text: &str, segs: impl IntoIterator<Item = &'s Seg>) -> String {
     let mut out = String::new();
     for seg in segs {
         match seg {
@@ -1725,6 +1822,53 @@ mod tests {
     }
 
     #[test]
+    fn path_stack_spills_past_its_inline_segments() {
+        let mut path = Path::default();
+        for i in 0..INLINE_PATH + 3 {
+            path.push(Seg::Index(i));
+        }
+        assert_eq!(path.len(), INLINE_PATH + 3);
+        let rendered: String = (0..INLINE_PATH + 3).map(|i| format!("[{i}]")).collect();
+        assert_eq!(render_path("", path.segments()), rendered);
+        path.truncate(INLINE_PATH + 1);
+        assert_eq!(path.segments().count(), INLINE_PATH + 1);
+        path.pop();
+        path.pop();
+        path.push(Seg::Name("Sid"));
+        let mut want: String = (0..INLINE_PATH - 1).map(|i| format!("[{i}]")).collect();
+        want.push_str(".Sid");
+        assert_eq!(render_path("", path.segments()), want);
+        while path.len() > 0 {
+            path.pop();
+        }
+        path.pop();
+        assert_eq!(path.segments().count(), 0);
+    }
+
+    #[test]
+    fn escaped_element_names_and_condition_keys_are_read() {
+        let text = r#"{"Versio\u006e": "2012-10-17", "Statement": {"\u0045ffect": "Allow",
+            "Action": "s3:GetObject", "Resource": "*",
+            "Condition": {"String\u0045quals": {"aws:Principal\u0054ag/team": "red"}}}}"#;
+        let policy = parse_policy(text, PolicyType::Identity).unwrap();
+        assert!(policy.variables_enabled());
+        let stmt = &policy.statements[0];
+        assert_eq!(stmt.effect.value, Effect::Allow);
+        assert_eq!(stmt.conditions[0].key.value, "aws:PrincipalTag/team");
+        assert_eq!(stmt.conditions[0].key_lower, "aws:principaltag/team");
+        let errors = parse_policy(
+            r#"{"Statement": {"Effec\u0074": "Allow", "Action": "s3:GetObject", "Resource": "*", "\u0058": 1}}"#,
+            PolicyType::Identity,
+        )
+        .unwrap_err();
+        let found: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{} {}", e.code(), e.path))
+            .collect();
+        assert_eq!(found, ["INVALID_POLICY_ELEMENT Statement.X"]);
+    }
+
+    #[test]
     fn inner_span_falls_back_on_escapes() {
         let plain = Span::from_usize(10, 17); // "a${}b" with quotes
         assert_eq!(inner_span(plain, "a${}b", 1, 4), Span::from_usize(12, 15));
@@ -1773,7 +1917,7 @@ mod tests {
             text,
             policy_type: PolicyType::Identity,
             variables: false,
-            path: Vec::new(),
+            path: Path::default(),
             errors: Vec::new(),
         };
         for &o in &offsets {
