@@ -7,6 +7,8 @@
 //!
 //! Semantics: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html>.
 
+use std::borrow::Cow;
+
 use crate::wildcard::Wildcard;
 
 /// Why an action or action pattern is malformed.
@@ -42,24 +44,62 @@ fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
 }
 
+/// Byte class: allowed in a service prefix.
+const SERVICE: u8 = 1;
+/// Byte class: allowed in an action name.
+const NAME: u8 = 2;
+/// Byte class: a wildcard (`*`, `?`).
+const WILD: u8 = 4;
+
+/// The classes of every byte ([`is_service_char`] and [`is_name_char`] as a table).
+const CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0u8;
+    loop {
+        let alnum = b.is_ascii_alphanumeric();
+        let mut class = 0;
+        if alnum || b == b'-' {
+            class |= SERVICE;
+        }
+        if alnum || b == b'-' || b == b'_' || b == b'.' {
+            class |= NAME;
+        }
+        if b == b'*' || b == b'?' {
+            class |= WILD;
+        }
+        // INVARIANT: `b` is a `u8`, so it indexes the 256-entry table.
+        #[expect(clippy::indexing_slicing, reason = "a u8 indexes a 256-entry table")]
+        {
+            table[b as usize] = class;
+        }
+        if b == u8::MAX {
+            break;
+        }
+        b += 1;
+    }
+    table
+};
+
+/// The class bits of byte `b`.
+#[inline]
+fn class(b: u8) -> u8 {
+    CLASSES.get(usize::from(b)).copied().unwrap_or(0)
+}
+
 /// Splits `text` into service and name and checks their characters; `wildcards` allows `*`
 /// and `?` in the name. Returns the byte offset of the colon.
 fn split_checked(text: &str, wildcards: bool) -> Result<usize, ActionError> {
-    // Fast path: a well-formed action, checked byte by byte (every allowed byte is ASCII).
+    // Fast path: a well-formed action, checked byte by byte with a table (every allowed byte
+    // is ASCII).
     let bytes = text.as_bytes();
+    let name_class = if wildcards { NAME | WILD } else { NAME };
     if let Some(colon) = bytes.iter().position(|&b| b == b':')
         && let Some((service, name)) = bytes.split_at_checked(colon)
         && let Some(name) = name.get(1..)
         && !service.is_empty()
         && !name.is_empty()
-        && service
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
-        && name.iter().all(|&b| {
-            b.is_ascii_alphanumeric()
-                || matches!(b, b'-' | b'_' | b'.')
-                || (wildcards && matches!(b, b'*' | b'?'))
-        })
+        && service.iter().all(|&b| class(b) & SERVICE != 0)
+        && name.iter().all(|&b| class(b) & name_class != 0)
     {
         return Ok(colon);
     }
@@ -223,34 +263,36 @@ impl ActionPattern {
     /// [`ActionError::WildcardInService`] for a wildcard before the colon,
     /// [`ActionError::InvalidCharacter`] for any other character out of place.
     pub fn parse(text: &str) -> Result<Self, ActionError> {
-        Self::parse_owned(text.to_owned())
+        Self::from_text(Cow::Borrowed(text))
     }
 
-    /// [`parse`](Self::parse) for a string the caller gives away: a pattern without upper-case
-    /// letters keeps it as its only allocation.
-    pub(crate) fn parse_owned(mut text: String) -> Result<Self, ActionError> {
+    /// [`parse`](Self::parse) for text that may be owned already: its allocation is reused when
+    /// the pattern has no upper-case letters, and one exact allocation holds both forms
+    /// otherwise.
+    pub(crate) fn from_text(text: Cow<'_, str>) -> Result<Self, ActionError> {
         if text == "*" {
             return Ok(Self {
-                name: Wildcard::within(text.into_boxed_str(), 0),
+                name: Wildcard::within(text.into_owned().into_boxed_str(), 0),
                 raw_len: 1,
                 colon: 0,
             });
         }
         let colon = split_checked(&text, true)?;
         let raw_len = text.len();
-        let lower_start = if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        let (buf, lower_start) = if text.bytes().any(|b| b.is_ascii_uppercase()) {
             // Only ASCII is allowed, so the lower-cased copy has the same length.
-            text.reserve_exact(raw_len);
-            text.extend_from_within(..);
-            if let Some(lower) = text.get_mut(raw_len..) {
+            let mut buf = String::with_capacity(2 * raw_len);
+            buf.push_str(&text);
+            buf.push_str(&text);
+            if let Some(lower) = buf.get_mut(raw_len..) {
                 lower.make_ascii_lowercase();
             }
-            raw_len
+            (buf, raw_len)
         } else {
-            0
+            (text.into_owned(), 0)
         };
         Ok(Self {
-            name: Wildcard::within(text.into_boxed_str(), lower_start + colon + 1),
+            name: Wildcard::within(buf.into_boxed_str(), lower_start + colon + 1),
             raw_len,
             colon,
         })
@@ -522,6 +564,27 @@ mod tests {
         assert!(any.name().is_none());
         assert!(any.is_match_str("not even an action"));
         assert!(!p.is_match_str("secretsmanager"));
+    }
+
+    #[test]
+    fn class_table_agrees_with_the_character_rules() {
+        for b in 0..=u8::MAX {
+            let c = char::from(b);
+            assert_eq!(
+                super::class(b) & super::SERVICE != 0,
+                super::is_service_char(c),
+                "{b}"
+            );
+            assert_eq!(
+                super::class(b) & super::NAME != 0,
+                super::is_name_char(c),
+                "{b}"
+            );
+            assert_eq!(
+                super::class(b) & super::WILD != 0,
+                std::matches!(c, '*' | '?')
+            );
+        }
     }
 
     #[test]

@@ -15,7 +15,9 @@
 
 use std::ops::Range;
 
-use crate::variables::{Plan, Template, TemplateOptions, VariableError, join, variable_len};
+use crate::variables::{
+    Plan, Template, TemplateOptions, VariableError, find_variable, join, variable_len,
+};
 use crate::wildcard::MatchStrategy;
 
 /// Why an ARN or ARN pattern is malformed.
@@ -434,7 +436,7 @@ impl ArnPattern {
                     for index in 0..count.min(5) {
                         let Some(r) = range(index) else { continue };
                         let segment = text.get(r.clone()).unwrap_or_default();
-                        if let Some(at) = segment.find("${") {
+                        if let Some(at) = find_variable(segment) {
                             let var_start = r.start + at;
                             let len = text
                                 .get(var_start..)

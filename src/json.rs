@@ -35,8 +35,8 @@ impl Default for Limits {
 
 /// A JSON value with the byte span it was read from.
 ///
-/// `K` is the type of object keys: [`parse`] gives owned `String`s; the crate's own policy
-/// reader borrows keys from the input where it can (`Cow<str>`).
+/// `K` is the type of strings and object keys: [`parse`] gives owned `String`s; the crate's
+/// own policy reader borrows them from the input where it can (`Cow<str>`).
 ///
 /// Equality ignores spans.
 #[derive(Clone, Debug)]
@@ -53,7 +53,7 @@ impl<K: PartialEq> PartialEq for Node<K> {
     }
 }
 
-/// A JSON value (object keys of type `K`; see [`Node`]).
+/// A JSON value (strings and object keys of type `K`; see [`Node`]).
 #[derive(Clone, Debug, PartialEq)]
 pub enum JsonValue<K = String> {
     /// `null`
@@ -63,7 +63,7 @@ pub enum JsonValue<K = String> {
     /// A number, kept as its exact source text (for example `-1.50e3`).
     Number(String),
     /// A string with escapes decoded.
-    String(String),
+    String(K),
     /// An array.
     Array(Vec<Node<K>>),
     /// An object, members in document order. Keys are unique (duplicates are a parse error).
@@ -177,8 +177,8 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Node, JsonError> {
     parse::parse(text, limits)
 }
 
-/// [`parse`], with object keys borrowed from `text` (owned only when they hold an escape):
-/// reading a policy then allocates nothing for its element names.
+/// [`parse`], with strings and object keys borrowed from `text` (owned only when they hold an
+/// escape): reading a policy then allocates nothing for its element names.
 ///
 /// # Errors
 ///

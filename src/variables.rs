@@ -241,6 +241,25 @@ fn parse_variable(rest: &str, start: usize) -> Result<(Parsed, usize), VariableE
     ))
 }
 
+/// The offset of the first `${` in `text` (a byte scan: cheaper than a substring search for
+/// the short texts of a policy).
+pub(crate) fn find_variable(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    loop {
+        let at = from + bytes.get(from..)?.iter().position(|&b| b == b'$')?;
+        if bytes.get(at + 1) == Some(&b'{') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+}
+
+/// Whether `text` holds `${`.
+pub(crate) fn has_variable(text: &str) -> bool {
+    find_variable(text).is_some()
+}
+
 /// The byte length of the variable at the start of `rest` (which starts with `${`), or the
 /// error that makes it malformed; used by callers that split text outside variables.
 pub(crate) fn variable_len(rest: &str, start: usize) -> Result<usize, VariableError> {
@@ -332,7 +351,7 @@ impl Plan {
         extra: &mut String,
     ) -> Result<Self, VariableError> {
         let text = src.get(start..end).unwrap_or_default();
-        if !(options.variables && text.contains("${")) {
+        if !(options.variables && has_variable(text)) {
             return Ok(Self::Plain(if options.wildcards {
                 MatchStrategy::classify(text)
             } else {

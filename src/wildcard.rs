@@ -345,24 +345,29 @@ impl MatchStrategy {
     /// Classifies pattern text in which `*` and `?` are wildcards. The literal of the simple
     /// strategies is the pattern without its leading and trailing stars.
     pub(crate) fn classify(pattern: &str) -> Self {
-        let bytes = pattern.as_bytes();
-        if bytes.contains(&b'?') {
-            return Self::General;
+        // One pass: stars before the first literal byte, the run of stars after the last one
+        // so far, and whether a star sits between literal bytes.
+        let (mut lead, mut trail, mut literal, mut inner) = (0usize, 0usize, false, false);
+        for &b in pattern.as_bytes() {
+            match b {
+                b'?' => return Self::General,
+                b'*' if literal => trail += 1,
+                b'*' => lead += 1,
+                _ => {
+                    inner |= trail > 0;
+                    trail = 0;
+                    literal = true;
+                }
+            }
         }
-        let lead = bytes.iter().take_while(|&&b| b == b'*').count();
-        if lead == bytes.len() {
-            return if lead == 0 { Self::Exact } else { Self::Any };
-        }
-        let trail = bytes.iter().rev().take_while(|&&b| b == b'*').count();
-        let inner = bytes.get(lead..bytes.len() - trail).unwrap_or_default();
-        if inner.contains(&b'*') {
-            return Self::General;
-        }
-        match (lead > 0, trail > 0) {
-            (false, false) => Self::Exact,
-            (false, true) => Self::Prefix,
-            (true, false) => Self::Suffix,
-            (true, true) => Self::Contains,
+        match (literal, inner, lead > 0, trail > 0) {
+            (false, _, false, _) => Self::Exact,
+            (false, _, true, _) => Self::Any,
+            (true, true, _, _) => Self::General,
+            (true, false, false, false) => Self::Exact,
+            (true, false, false, true) => Self::Prefix,
+            (true, false, true, false) => Self::Suffix,
+            (true, false, true, true) => Self::Contains,
         }
     }
 

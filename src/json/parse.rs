@@ -22,10 +22,10 @@ const HASH_THRESHOLD: usize = 16;
 /// Longest word (for example `Infinity`) quoted in a "found `...`" message.
 const MAX_QUOTED_WORD: usize = 32;
 
-/// The type of object keys in a tree being read: an owned `String`, or a `Cow` that borrows
-/// keys without escapes from the input.
+/// The type of strings and object keys in a tree being read: an owned `String`, or a `Cow`
+/// that borrows strings without escapes from the input.
 pub(crate) trait Key<'a>: AsRef<str> + Sized {
-    /// The key read from the input: borrowed when it has no escapes.
+    /// The string read from the input: borrowed when it has no escapes.
     fn from_text(text: Cow<'a, str>) -> Self;
 }
 
@@ -320,7 +320,7 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                     }
                 }
                 Some(b'"') => {
-                    let value = self.string()?.into_owned();
+                    let value = K::from_text(self.string()?);
                     Node {
                         value: JsonValue::String(value),
                         span: Span::from_usize(start, self.pos),

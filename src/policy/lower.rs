@@ -25,7 +25,7 @@ use crate::policy::{
 };
 use crate::source::{LineCol, LineIndex, Span};
 use crate::value::{Decimal, Instant};
-use crate::variables::{Template, TemplateOptions, VariableError};
+use crate::variables::{Template, TemplateOptions, VariableError, has_variable};
 
 /// A node of the JSON tree as lowering reads it: object keys borrowed from the text.
 type Node<'t> = json::Node<Cow<'t, str>>;
@@ -340,7 +340,7 @@ impl<'t> Lowerer<'t> {
                 "Version" => {}
                 "Id" => {
                     self.with(Seg::Name("Id"), |this| match value.value {
-                        JsonValue::String(s) => id = Some(Spanned::new(s, value.span)),
+                        JsonValue::String(s) => id = Some(Spanned::new(s.into_owned(), value.span)),
                         _ => this.type_mismatch(&value, "a string"),
                     });
                 }
@@ -379,7 +379,7 @@ impl<'t> Lowerer<'t> {
             self.type_mismatch(node, "a string");
             return None;
         };
-        let version = match s.as_str() {
+        let version = match &**s {
             "2012-10-17" => Version::V2012_10_17,
             "2008-10-17" => Version::V2008_10_17,
             other => {
@@ -501,7 +501,7 @@ impl<'t> Lowerer<'t> {
 
         let sid = slots.sid.and_then(|(_, node)| {
             self.with(Seg::Name("Sid"), |this| match node.value {
-                JsonValue::String(s) => Some(Spanned::new(s, node.span)),
+                JsonValue::String(s) => Some(Spanned::new(s.into_owned(), node.span)),
                 _ => {
                     this.type_mismatch(&node, "a string");
                     None
@@ -641,7 +641,7 @@ impl<'t> Lowerer<'t> {
             self.type_mismatch(node, "`\"Allow\"` or `\"Deny\"`");
             return None;
         };
-        let effect = match s.as_str() {
+        let effect = match &**s {
             "Allow" => Effect::Allow,
             "Deny" => Effect::Deny,
             other => {
@@ -756,7 +756,7 @@ impl<'t> Lowerer<'t> {
     fn each<T>(
         &mut self,
         node: Node<'t>,
-        mut f: impl FnMut(&mut Self, String, Span) -> Option<T>,
+        mut f: impl FnMut(&mut Self, Cow<'t, str>, Span) -> Option<T>,
     ) -> Option<OneOrMany<T>> {
         match node.value {
             JsonValue::String(text) => {
@@ -799,11 +799,11 @@ impl<'t> Lowerer<'t> {
     fn actions(&mut self, node: Node<'t>, negated: bool) -> Option<Spanned<ActionBlock>> {
         let span = node.span;
         let patterns = self.each(node, |this, text, span| {
-            if this.variables && text.contains("${") {
+            if this.variables && has_variable(&text) {
                 this.variable_in_element(span, "an action");
                 return None;
             }
-            match ActionPattern::parse_owned(text) {
+            match ActionPattern::from_text(text) {
                 Ok(p) => Some(p),
                 Err(e) => {
                     this.error(code::INVALID_ACTION_FORMAT, span, e.to_string())
@@ -820,7 +820,7 @@ impl<'t> Lowerer<'t> {
         let span = node.span;
         let variables = self.variables;
         let patterns = self.each(node, |this, text, span| {
-            match ArnPattern::parse_owned(text, ArnPatternMode::Resource, variables) {
+            match ArnPattern::parse_owned(text.into_owned(), ArnPatternMode::Resource, variables) {
                 Ok(p) => Some(p),
                 Err((e, text)) => {
                     this.arn_error(&e, &text, span);
@@ -946,13 +946,14 @@ impl<'t> Lowerer<'t> {
     fn principal_value(
         &mut self,
         kind: PrincipalKind,
-        text: String,
+        text: Cow<'t, str>,
         span: Span,
     ) -> Option<PrincipalValue> {
         if kind == PrincipalKind::Aws && text == "*" {
             return Some(PrincipalValue::Any);
         }
-        if self.variables && text.contains("${") {
+        let text = text.into_owned();
+        if self.variables && has_variable(&text) {
             self.variable_in_element(span, "a principal");
             return None;
         }
@@ -1129,7 +1130,7 @@ impl<'t> Lowerer<'t> {
                     .related = Some(first_span);
                     key_ok = false;
                 }
-                if this.variables && key.contains("${") {
+                if this.variables && has_variable(&key) {
                     this.variable_in_element(key_span, "a condition key");
                     key_ok = false;
                 }
@@ -1187,7 +1188,7 @@ impl<'t> Lowerer<'t> {
     ) -> Option<Spanned<ConditionValue>> {
         let span = node.span;
         let raw = match node.value {
-            JsonValue::String(s) => RawScalar::String(s),
+            JsonValue::String(s) => RawScalar::String(s.into_owned()),
             JsonValue::Number(n) => RawScalar::Number(n),
             JsonValue::Bool(b) => RawScalar::Bool(b),
             JsonValue::Null | JsonValue::Array(_) | JsonValue::Object(_) => {
@@ -1204,7 +1205,7 @@ impl<'t> Lowerer<'t> {
         let base = op.base;
         let family = base.family();
         let text: Cow<'_, str> = raw.as_text();
-        if self.variables && !base.allows_variables() && text.contains("${") {
+        if self.variables && !base.allows_variables() && has_variable(&text) {
             self.error(
                 code::INVALID_VARIABLE_FOR_OPERATOR,
                 span,
