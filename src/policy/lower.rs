@@ -202,6 +202,8 @@ impl<'t> Lowerer<'t> {
     // ----- errors and paths ------------------------------------------------------------------
 
     /// Records an error at `span` with the current path.
+    #[cold]
+    #[inline(never)]
     fn error(&mut self, code: &'static str, span: Span, message: String) -> &mut Pending {
         let path = render_path(self.text, self.path.segments());
         self.errors.push(Pending {
@@ -227,6 +229,8 @@ impl<'t> Lowerer<'t> {
     }
 
     /// Records a JSON type error: `expected` names what was wanted.
+    #[cold]
+    #[inline(never)]
     fn type_mismatch(&mut self, node: &Node, expected: &str) {
         let found = describe(&node.value);
         self.error(
@@ -240,6 +244,8 @@ impl<'t> Lowerer<'t> {
     ///
     /// Lines and columns are counted in one pass over the text, as [`LineIndex`] counts them
     /// (a column counts characters), so thousands of errors on one long line stay linear.
+    #[cold]
+    #[inline(never)]
     fn finish(mut self) -> ParseErrors {
         self.errors.sort_by_key(|p| p.span.start);
         let bytes = self.text.as_bytes();
@@ -396,6 +402,8 @@ impl<'t> Lowerer<'t> {
     }
 
     /// Reports an element name that is not one of `known`.
+    #[cold]
+    #[inline(never)]
     fn unknown_element(&mut self, key: &str, key_span: Span, known: &[&str], place: &str) {
         let suggestion = known
             .iter()
@@ -831,6 +839,8 @@ impl<'t> Lowerer<'t> {
         Some(Spanned::new(ResourceBlock { negated, patterns }, span))
     }
 
+    #[cold]
+    #[inline(never)]
     fn variable_in_element(&mut self, span: Span, what: &str) {
         self.error(
             code::VARIABLE_UNSUPPORTED_IN_ELEMENT,
@@ -842,6 +852,8 @@ impl<'t> Lowerer<'t> {
     }
 
     /// Reports an [`ArnError`] for the string `text` read from `span`.
+    #[cold]
+    #[inline(never)]
     fn arn_error(&mut self, err: &ArnError, text: &str, span: Span) {
         // `if let` rather than `match`: `ArnError` is non-exhaustive and may grow variants.
         if let ArnError::MissingPrefix(_) = err {
@@ -868,6 +880,8 @@ impl<'t> Lowerer<'t> {
 
     /// Reports a malformed `${...}` in the JSON string `text` read from `span`, pointing inside
     /// the string when it has no escapes.
+    #[cold]
+    #[inline(never)]
     fn variable_error(&mut self, err: &VariableError, text: &str, span: Span) {
         let (code, (start, end)) = classify_variable_error(err, text);
         let at = inner_span(span, text, start, end);
@@ -1606,6 +1620,8 @@ fn push_key(out: &mut String, key: &str) {
 
 /// A JSON error as [`ParseErrors`], with the path of the container where it happened (and, for
 /// a duplicate key, the key itself).
+#[cold]
+#[inline(never)]
 fn json_error(text: &str, err: &JsonError) -> ParseErrors {
     let mut path = json_path_at(text, err.span.start as usize);
     if let JsonErrorKind::DuplicateKey { key } = &err.kind {
@@ -1735,6 +1751,7 @@ fn json_path_at(text: &str, offset: usize) -> String {
 /// Never called: `ParseErrors::new` only fails on an empty list, and every caller passes a
 /// non-empty one. Returns an error list that says so rather than panicking.
 #[cold]
+#[inline(never)]
 fn internal_error() -> ParseErrors {
     let error = ParseError {
         kind: ParseErrorKind::JsonSyntax("internal error: empty error list".into()),
