@@ -3,7 +3,9 @@
 //! Nesting is tracked on an explicit heap stack of open containers ([`Frame`]) instead of the
 //! call stack, so no input can overflow the thread's stack while parsing, whatever
 //! [`Limits::max_depth`] says. Each open container collects its finished elements or members
-//! in its own vector. (One shared scratch vector with an exact copy per container was tried and
+//! in its own vector; the innermost one stays out of the stack, so adding a value to it moves
+//! no frame. Strings without escapes are read in place (the hot path is inlined; decoding
+//! escapes is out of line), and the tree's string type can borrow them from the input. (One shared scratch vector with an exact copy per container was tried and
 //! was slower: its growth makes large requests that send glibc malloc down its slow paths.)
 //!
 //! Errors are reported in document order: the first problem the reader meets is the one
@@ -24,7 +26,7 @@ const MAX_QUOTED_WORD: usize = 32;
 
 /// The type of strings and object keys in a tree being read: an owned `String`, or a `Cow`
 /// that borrows strings without escapes from the input.
-pub(crate) trait Key<'a>: AsRef<str> + Sized {
+pub(crate) trait Key<'a>: AsRef<str> + Default + Sized {
     /// The string read from the input: borrowed when it has no escapes.
     fn from_text(text: Cow<'a, str>) -> Self;
 }
@@ -69,6 +71,22 @@ enum Frame<K> {
     },
 }
 
+impl<K> Frame<K> {
+    /// Offset of the container's `[` or `{`.
+    fn open(&self) -> usize {
+        match *self {
+            Self::Array { open, .. } | Self::Object { open, .. } => open,
+        }
+    }
+}
+
+/// The error for a broken reader invariant (the innermost container is not the kind being
+/// closed); never returned in practice, and never a panic.
+#[cold]
+fn internal(open: usize) -> JsonError {
+    syntax("internal error: container mismatch", open, open + 1)
+}
+
 /// Parser state over one input.
 struct Reader<'a, K> {
     /// The whole input.
@@ -79,8 +97,12 @@ struct Reader<'a, K> {
     pos: usize,
     /// Maximum number of open containers.
     max_depth: usize,
-    /// Open containers, outermost first.
+    /// The open containers other than the innermost one, outermost first.
     stack: Vec<Frame<K>>,
+    /// How many containers are open.
+    depth: usize,
+    /// The offset of the innermost open container, for "unexpected end of input" errors.
+    innermost: Option<usize>,
 }
 
 /// A syntax error with `message` over `start..end`.
@@ -189,7 +211,9 @@ pub(super) fn parse<'a, K: Key<'a>>(text: &'a str, limits: &Limits) -> Result<No
         bytes: text.as_bytes(),
         pos: 0,
         max_depth: limits.max_depth,
-        stack: Vec::with_capacity(8),
+        stack: Vec::new(),
+        depth: 0,
+        innermost: None,
     };
     let node = reader.document()?;
     reader.skip_ws();
@@ -250,7 +274,7 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
 
     /// Fails with `TooDeep` if opening a container at `at` would exceed the depth limit.
     fn check_depth(&self, at: usize) -> Result<(), JsonError> {
-        if self.stack.len() >= self.max_depth {
+        if self.depth >= self.max_depth {
             return Err(JsonError {
                 kind: JsonErrorKind::TooDeep {
                     limit: self.max_depth,
@@ -264,13 +288,34 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
 
     /// The innermost open container, for "unexpected end of input" errors.
     fn innermost_open(&self) -> Option<usize> {
-        self.stack.last().map(|frame| match *frame {
-            Frame::Array { open, .. } | Frame::Object { open, .. } => open,
-        })
+        self.innermost
+    }
+
+    /// Makes `frame` the innermost open container (`top`), moving the one it is nested in to
+    /// the stack.
+    fn open(&mut self, top: &mut Option<Frame<K>>, frame: Frame<K>) {
+        self.innermost = Some(frame.open());
+        if let Some(outer) = top.replace(frame) {
+            self.stack.push(outer);
+        }
+        self.depth += 1;
+    }
+
+    /// Closes the innermost open container: returns it, and makes the one it is nested in the
+    /// innermost again.
+    fn close(&mut self, top: &mut Option<Frame<K>>) -> Option<Frame<K>> {
+        let closed = std::mem::replace(top, self.stack.pop());
+        self.innermost = top.as_ref().map(Frame::open);
+        self.depth = self.depth.saturating_sub(1);
+        closed
     }
 
     /// Reads one value, with everything nested in it, starting at the read position.
+    ///
+    /// The innermost open container lives in `top`, outside the stack, so that adding a value
+    /// to it moves no frame; only opening and closing a container touch the stack.
     fn document(&mut self) -> Result<Node<K>, JsonError> {
+        let mut top: Option<Frame<K>> = None;
         'value: loop {
             self.skip_ws();
             let start = self.pos;
@@ -286,10 +331,11 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                             span: Span::from_usize(start, self.pos),
                         }
                     } else {
-                        self.stack.push(Frame::Array {
+                        let frame = Frame::Array {
                             open: start,
                             items: Vec::new(),
-                        });
+                        };
+                        self.open(&mut top, frame);
                         continue 'value;
                     }
                 }
@@ -306,14 +352,17 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                             }
                         }
                         Some(b'"') => {
+                            // Read before the object counts as open (as every key is: an
+                            // error in a key points back at the enclosing container).
                             let (key, key_span) = self.key()?;
-                            self.stack.push(Frame::Object {
+                            let frame = Frame::Object {
                                 open: start,
                                 members: Vec::new(),
                                 key,
                                 key_span,
                                 index: None,
-                            });
+                            };
+                            self.open(&mut top, frame);
                             continue 'value;
                         }
                         _ => return Err(self.bad_key("expected a string key or `}`", start)),
@@ -332,11 +381,12 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
             };
             // Hand the finished value to the open containers, closing every one that ends here.
             loop {
-                let Some(frame) = self.stack.pop() else {
+                let Some(frame) = top.as_mut() else {
                     return Ok(node);
                 };
                 match frame {
-                    Frame::Array { open, mut items } => {
+                    Frame::Array { open, items } => {
+                        let open = *open;
                         items.push(node);
                         self.skip_ws();
                         match self.peek() {
@@ -347,11 +397,13 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                                 if self.peek() == Some(b']') {
                                     return Err(syntax("trailing comma", comma, comma + 1));
                                 }
-                                self.stack.push(Frame::Array { open, items });
                                 continue 'value;
                             }
                             Some(b']') => {
                                 self.pos += 1;
+                                let Some(Frame::Array { items, .. }) = self.close(&mut top) else {
+                                    return Err(internal(open));
+                                };
                                 node = Node {
                                     value: JsonValue::Array(items),
                                     span: Span::from_usize(open, self.pos),
@@ -362,14 +414,15 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                     }
                     Frame::Object {
                         open,
-                        mut members,
+                        members,
                         key,
                         key_span,
-                        mut index,
+                        index,
                     } => {
+                        let open = *open;
                         members.push(Member {
-                            key,
-                            key_span,
+                            key: std::mem::take(key),
+                            key_span: *key_span,
                             value: node,
                         });
                         self.skip_ws();
@@ -380,20 +433,12 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                                 self.skip_ws();
                                 match self.peek() {
                                     Some(b'"') => {
-                                        let (key, key_span) = self.key()?;
-                                        check_duplicate(
-                                            &members,
-                                            key.as_ref(),
-                                            key_span,
-                                            &mut index,
-                                        )?;
-                                        self.stack.push(Frame::Object {
-                                            open,
-                                            members,
-                                            key,
-                                            key_span,
-                                            index,
-                                        });
+                                        self.innermost = self.stack.last().map(Frame::open);
+                                        let (next, next_span) = self.key()?;
+                                        self.innermost = Some(open);
+                                        check_duplicate(members, next.as_ref(), next_span, index)?;
+                                        *key = next;
+                                        *key_span = next_span;
                                         continue 'value;
                                     }
                                     Some(b'}') => {
@@ -404,6 +449,10 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                             }
                             Some(b'}') => {
                                 self.pos += 1;
+                                let Some(Frame::Object { members, .. }) = self.close(&mut top)
+                                else {
+                                    return Err(internal(open));
+                                };
                                 node = Node {
                                     value: JsonValue::Object(members),
                                     span: Span::from_usize(open, self.pos),
@@ -430,6 +479,7 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
     }
 
     /// Reads a key (at a `"`), the whitespace after it and the `:`.
+    #[inline]
     fn key(&mut self) -> Result<(K, Span), JsonError> {
         let start = self.pos;
         let key = K::from_text(self.string()?);
@@ -464,15 +514,24 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
 
     /// Reads a string at a `"` and returns it with escapes decoded (borrowed from the input
     /// when it has none); the read position ends after the closing quote.
+    #[inline]
     fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
         let open = self.pos;
         let body = open + 1;
-        let mut i = self.scan_plain(body);
+        let i = self.scan_plain(body);
         if self.bytes.get(i) == Some(&b'"') {
             // No escapes: the whole body at once.
             self.pos = i + 1;
             return Ok(Cow::Borrowed(self.slice(body, i)));
         }
+        self.string_escaped(open, i).map(Cow::Owned)
+    }
+
+    /// The rest of [`string`](Self::string) for a string whose body (from `open + 1`) has a
+    /// `\`, a control character or no end at `i`; kept out of line.
+    #[inline(never)]
+    fn string_escaped(&mut self, open: usize, mut i: usize) -> Result<String, JsonError> {
+        let body = open + 1;
         let mut out = String::with_capacity(i - body + 16);
         let mut run = body;
         loop {
@@ -480,7 +539,7 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                 Some(b'"') => {
                     out.push_str(self.slice(run, i));
                     self.pos = i + 1;
-                    return Ok(Cow::Owned(out));
+                    return Ok(out);
                 }
                 Some(b'\\') => {
                     out.push_str(self.slice(run, i));
