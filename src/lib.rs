@@ -7,6 +7,7 @@ pub mod action;
 pub mod arn;
 pub mod catalog;
 pub mod condition;
+pub mod exposure;
 pub mod json;
 pub mod lint;
 pub mod policy;

@@ -1,0 +1,485 @@
+//! `Resource`/`NotResource` rules: ARN segments against the catalog's resource type formats
+//! (the Access Analyzer `INVALID_ARN_*`, `MISSING_ARN_*`, `ARN_*_NOT_ALLOWED` and
+//! `INVALID_PARTITION` checks), redundant and empty lists, and `RESOURCE_MISMATCH`.
+
+use crate::catalog::Service;
+use crate::policy::Statement;
+
+use super::ctx::{Ctx, Path};
+use super::glob;
+use super::vars;
+
+/// The AWS partitions (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html>).
+const PARTITIONS: &[&str] = &[
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
+];
+
+/// The six components of an ARN (the last one runs to the end, colons included).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ArnParts<'a> {
+    pub partition: &'a str,
+    pub service: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub resource: &'a str,
+}
+
+impl<'a> ArnParts<'a> {
+    /// Splits `arn:partition:service:region:account:resource`; `None` for anything shorter.
+    pub fn split(text: &'a str) -> Option<Self> {
+        let mut it = text.splitn(6, ':');
+        let (
+            Some("arn"),
+            Some(partition),
+            Some(service),
+            Some(region),
+            Some(account),
+            Some(resource),
+        ) = (
+            it.next(),
+            it.next(),
+            it.next(),
+            it.next(),
+            it.next(),
+            it.next(),
+        )
+        else {
+            return None;
+        };
+        Some(Self {
+            partition,
+            service,
+            region,
+            account,
+            resource,
+        })
+    }
+
+    /// The segments in order.
+    pub fn segments(&self) -> [&'a str; 5] {
+        [
+            self.partition,
+            self.service,
+            self.region,
+            self.account,
+            self.resource,
+        ]
+    }
+}
+
+/// Whether `s` looks like a region name (`us-east-1`, `us-gov-west-1`, `eusc-de-east-1`).
+pub(crate) fn looks_like_region(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+        return false;
+    };
+    let lower = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase());
+    parts.len() >= 3
+        && (2..=4).contains(&first.len())
+        && lower(first)
+        && (1..=2).contains(&last.len())
+        && last.bytes().all(|b| b.is_ascii_digit())
+        && parts
+            .get(1..parts.len() - 1)
+            .is_some_and(|middle| middle.iter().all(lower))
+}
+
+fn is_fixed(s: &str) -> bool {
+    !glob::has_wildcard(s) && !s.contains("${")
+}
+
+/// Whether a policy ARN pattern can match some ARN of catalog format `format` (`${...}` in
+/// the format matches anything; in the policy it stands for anything too). Segment by
+/// segment, so a wildcard in a middle segment does not cross colons.
+pub(crate) fn arn_meets_format(pattern: &str, format: &str) -> bool {
+    let widened_p = vars::widen(pattern);
+    let widened_f = vars::widen(format);
+    match (ArnParts::split(&widened_p), ArnParts::split(&widened_f)) {
+        (Some(p), Some(f)) => p
+            .segments()
+            .iter()
+            .zip(f.segments())
+            .all(|(a, b)| glob::intersects(a.as_bytes(), b.as_bytes(), false)),
+        // A short pattern ending in `*` covers everything below it.
+        _ => glob::intersects(widened_p.as_bytes(), widened_f.as_bytes(), false),
+    }
+}
+
+/// Runs the resource rules.
+pub(crate) fn check(ctx: &mut Ctx<'_>) {
+    for i in 0..ctx.policy.statements.len() {
+        let Some(stmt) = ctx.policy.statements.get(i) else {
+            continue;
+        };
+        let Some(res) = &stmt.resource else { continue };
+        let name = if res.value.negated {
+            "NotResource"
+        } else {
+            "Resource"
+        };
+        let patterns = &res.value.patterns;
+        if patterns.items.is_empty() {
+            let path = ctx.stmt_path(i).key(name);
+            ctx.emit(
+                Some(i),
+                "EMPTY_ARRAY_RESOURCE",
+                res.span,
+                path,
+                format!("`{name}` is empty, so the statement matches no resource"),
+            );
+            continue;
+        }
+        for (j, item) in patterns.items.iter().enumerate() {
+            let path = ctx.stmt_path(i).key(name).item(patterns, j);
+            arn(ctx, i, item.value.as_str(), item.span, &path);
+        }
+        redundant(ctx, i, stmt, name);
+        mismatch(ctx, i, stmt);
+    }
+}
+
+/// The formats of a service's resource types whose resource part can match `resource`.
+struct Fit {
+    /// Whether every fitting format has an empty region (`None`: nothing fits).
+    region_always_empty: bool,
+    region_never_empty: bool,
+    account_always_empty: bool,
+    any: bool,
+}
+
+fn fit(service: &Service, resource: &str) -> Fit {
+    let mut fit = Fit {
+        region_always_empty: true,
+        region_never_empty: true,
+        account_always_empty: true,
+        any: false,
+    };
+    let widened = vars::widen(resource);
+    for rt in service.resource_types() {
+        for format in &rt.arn_formats {
+            let Some(f) = ArnParts::split(format) else {
+                continue;
+            };
+            let f_resource = vars::widen(f.resource);
+            if !glob::intersects(widened.as_bytes(), f_resource.as_bytes(), false) {
+                continue;
+            }
+            fit.any = true;
+            let region_empty = f.region.is_empty();
+            fit.region_always_empty &= region_empty;
+            fit.region_never_empty &= !region_empty;
+            fit.account_always_empty &= f.account.is_empty();
+        }
+    }
+    fit
+}
+
+fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path: &Path) {
+    let Some(parts) = ArnParts::split(text) else {
+        return;
+    };
+    let emit = |ctx: &mut Ctx<'_>, code: &'static str, message: String, help: Option<String>| {
+        ctx.emit(Some(i), code, span, path.clone(), message).help = help;
+    };
+    if is_fixed(parts.partition) && !PARTITIONS.contains(&parts.partition) {
+        emit(
+            ctx,
+            "INVALID_PARTITION",
+            format!("`{}` is not an AWS partition", parts.partition),
+            Some("use `aws`, or `aws-cn`, `aws-us-gov`, ... for other partitions".into()),
+        );
+    }
+    if glob::has_wildcard(parts.service) {
+        if parts.service != "*" {
+            emit(
+                ctx,
+                "WILDCARD_IN_SERVICE_NAME",
+                format!("the service name `{}` holds a wildcard", parts.service),
+                Some("name the service explicitly".into()),
+            );
+        }
+        return;
+    }
+    if parts.service.bytes().any(|b| b.is_ascii_uppercase()) {
+        emit(
+            ctx,
+            "INVALID_ARN_SERVICE_CASE",
+            format!("the service name `{}` must be lower case", parts.service),
+            Some(format!("write `{}`", parts.service.to_ascii_lowercase())),
+        );
+        return;
+    }
+    let mut region_ok = true;
+    if !parts.region.is_empty() && is_fixed(parts.region) && !looks_like_region(parts.region) {
+        region_ok = false;
+        emit(
+            ctx,
+            "INVALID_ARN_REGION",
+            format!("`{}` is not a region", parts.region),
+            Some("use a region name such as `us-east-1`, or `*`".into()),
+        );
+    }
+    let mut account_ok = true;
+    if !parts.account.is_empty()
+        && is_fixed(parts.account)
+        && parts.account != "aws"
+        && !(parts.account.len() == 12 && parts.account.bytes().all(|b| b.is_ascii_digit()))
+    {
+        account_ok = false;
+        emit(
+            ctx,
+            "INVALID_ARN_ACCOUNT",
+            format!("`{}` is not a 12-digit account id", parts.account),
+            None,
+        );
+    }
+    let Some(catalog) = ctx.catalog else { return };
+    let Some(service) = catalog.service(parts.service) else {
+        return;
+    };
+    if service.resource_types().is_empty() {
+        return;
+    }
+    let fit = fit(service, parts.resource);
+    if !fit.any {
+        let kinds: Vec<&str> = service
+            .resource_types()
+            .iter()
+            .filter_map(|rt| rt.arn_formats.first().copied())
+            .take(3)
+            .collect();
+        emit(
+            ctx,
+            "INVALID_ARN_RESOURCE",
+            format!(
+                "`{}` matches no resource type of `{}`",
+                parts.resource,
+                service.prefix()
+            ),
+            (!kinds.is_empty())
+                .then(|| format!("expected a form such as `{}`", kinds.join("`, `"))),
+        );
+        return;
+    }
+    let region_can_be_empty = parts.region.bytes().all(|b| b == b'*');
+    if region_ok && !region_can_be_empty && fit.region_always_empty {
+        emit(
+            ctx,
+            "ARN_REGION_NOT_ALLOWED",
+            format!(
+                "`{}` ARNs of this kind have no region, found `{}`",
+                service.prefix(),
+                parts.region
+            ),
+            Some("leave the region empty".into()),
+        );
+    }
+    if parts.region.is_empty() && fit.region_never_empty {
+        emit(
+            ctx,
+            "MISSING_ARN_REGION",
+            format!("`{}` ARNs of this kind need a region", service.prefix()),
+            Some("add a region, or `*` for any".into()),
+        );
+    }
+    let account_can_be_empty = parts.account.bytes().all(|b| b == b'*');
+    if account_ok && !account_can_be_empty && fit.account_always_empty {
+        emit(
+            ctx,
+            "ARN_ACCOUNT_NOT_ALLOWED",
+            format!(
+                "`{}` ARNs of this kind have no account id, found `{}`",
+                service.prefix(),
+                parts.account
+            ),
+            Some("leave the account empty".into()),
+        );
+    }
+}
+
+/// Whether ARN pattern `outer` covers everything `inner` matches (segment by segment;
+/// patterns with variables only cover an identical pattern).
+pub(crate) fn arn_covers(outer: &str, inner: &str) -> bool {
+    if outer == "*" {
+        return true;
+    }
+    if outer == inner {
+        return true;
+    }
+    if outer.contains("${") || inner.contains("${") {
+        return false;
+    }
+    match (ArnParts::split(outer), ArnParts::split(inner)) {
+        (Some(o), Some(n)) => o
+            .segments()
+            .iter()
+            .zip(n.segments())
+            .all(|(a, b)| glob::covers(a.as_bytes(), b.as_bytes(), false)),
+        _ => false,
+    }
+}
+
+fn redundant(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement, name: &str) {
+    let Some(res) = &stmt.resource else { return };
+    let items = &res.value.patterns.items;
+    let mut found = Vec::new();
+    for (j, inner) in items.iter().enumerate() {
+        let by = items.iter().enumerate().find(|&(k, outer)| {
+            let (o, n) = (outer.value.as_str(), inner.value.as_str());
+            k != j && arn_covers(o, n) && !(k > j && arn_covers(n, o))
+        });
+        if let Some((_, outer)) = by {
+            found.push((
+                j,
+                inner.span,
+                format!(
+                    "`{}` is already covered by `{}`",
+                    inner.value.as_str(),
+                    outer.value.as_str()
+                ),
+            ));
+        }
+    }
+    for (j, span, message) in found {
+        let path = ctx.stmt_path(i).key(name).item(&res.value.patterns, j);
+        ctx.emit(Some(i), "REDUNDANT_RESOURCE", span, path, message)
+            .help = Some("remove the redundant entry".into());
+    }
+}
+
+/// `RESOURCE_MISMATCH`: an action named without wildcards acts on resource types none of whose
+/// ARN formats any listed resource matches.
+fn mismatch(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
+    let Some(catalog) = ctx.catalog else { return };
+    let Some(res) = &stmt.resource else { return };
+    if res.value.negated || stmt.action.value.negated {
+        return;
+    }
+    let resources = &res.value.patterns.items;
+    if resources.is_empty() || resources.iter().any(|r| r.value.as_str() == "*") {
+        return;
+    }
+    for item in &stmt.action.value.patterns.items {
+        let raw = item.value.as_str();
+        if glob::has_wildcard(raw) {
+            continue;
+        }
+        let Some((service_name, action_name)) = raw.split_once(':') else {
+            continue;
+        };
+        let Some(service) = catalog.service(service_name) else {
+            continue;
+        };
+        let Some(action) = service.action(action_name) else {
+            continue;
+        };
+        let formats: Vec<(&str, &str)> = action
+            .resource_types
+            .iter()
+            .filter_map(|(rt, _)| service.resource_type(rt))
+            .flat_map(|rt| rt.arn_formats.iter().map(move |f| (rt.name, *f)))
+            .collect();
+        if formats.is_empty() {
+            continue;
+        }
+        let met = resources.iter().any(|r| {
+            formats
+                .iter()
+                .any(|(_, f)| arn_meets_format(r.value.as_str(), f))
+        });
+        if met {
+            continue;
+        }
+        let shown: Vec<String> = formats
+            .iter()
+            .take(3)
+            .map(|(rt, f)| format!("{rt} `{f}`"))
+            .collect();
+        let path = ctx.stmt_path(i).key("Action");
+        ctx.emit(
+            Some(i),
+            "RESOURCE_MISMATCH",
+            stmt.action.span,
+            path,
+            format!(
+                "no `Resource` entry matches the resource types of `{raw}`, so the statement never allows it"
+            ),
+        )
+        .help = Some(format!("`{raw}` acts on {}", shown.join(", ")));
+        return;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions() {
+        for ok in [
+            "us-east-1",
+            "us-gov-west-1",
+            "eu-central-2",
+            "eusc-de-east-1",
+            "cn-north-1",
+        ] {
+            assert!(looks_like_region(ok), "{ok}");
+        }
+        for bad in [
+            "us-east",
+            "useast1",
+            "US-EAST-1",
+            "us-east-1a",
+            "x-east-1",
+            "us--1",
+        ] {
+            assert!(!looks_like_region(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn formats() {
+        let secret = "arn:${Partition}:secretsmanager:${Region}:${Account}:secret:${SecretId}";
+        assert!(arn_meets_format(
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-??????",
+            secret
+        ));
+        assert!(arn_meets_format("arn:aws:secretsmanager:*", secret));
+        assert!(!arn_meets_format("arn:aws:s3:::bucket/*", secret));
+        let object = "arn:${Partition}:s3:::${BucketName}/${ObjectName}";
+        assert!(!arn_meets_format("arn:aws:s3:::bucket", object));
+        assert!(arn_meets_format(
+            "arn:aws:s3:::bucket/${aws:username}/*",
+            object
+        ));
+        // A `*` in the region does not cross into the account.
+        assert!(!arn_meets_format(
+            "arn:aws:s3:*",
+            "arn:${Partition}:s3express:x:y:z"
+        ));
+    }
+
+    #[test]
+    fn coverage() {
+        assert!(arn_covers(
+            "arn:aws:iam::1:role/jane*",
+            "arn:aws:iam::1:role/jane-admin"
+        ));
+        assert!(!arn_covers(
+            "arn:aws:iam::1:role/jane-admin",
+            "arn:aws:iam::1:role/jane*"
+        ));
+        assert!(arn_covers("*", "arn:aws:s3:::b"));
+        assert!(!arn_covers(
+            "arn:aws:s3:::b/${aws:username}",
+            "arn:aws:s3:::b/x"
+        ));
+    }
+}
