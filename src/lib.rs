@@ -25,3 +25,5 @@ pub use policy::lower::{ParseOptions, parse_policy, parse_policy_with};
 pub use policy::{Effect, Policy, PolicyType, Statement, Version};
 pub use request::{Context, ContextScalar, ContextValue, Request};
 pub use source::{LineCol, LineIndex, Span};
+pub use variables::{Template, TemplateOptions, VariableError};
+pub use wildcard::{MatchStrategy, Wildcard};

@@ -39,7 +39,7 @@ pub fn parse_policy_with(
         path: String::new(),
         help: None,
     }])
-    .unwrap_or_else(|| unreachable_errors()))
+    .unwrap_or_else(unreachable_errors))
 }
 
 fn unreachable_errors() -> ParseErrors {

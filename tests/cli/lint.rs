@@ -85,9 +85,18 @@ fn lint_sarif_format_shape() {
     assert_eq!(run["tool"]["driver"]["name"], "iam-policy");
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules[0]["id"], "INVALID_EFFECT");
-    assert!(rules[0]["helpUri"].as_str().unwrap().starts_with("https://"));
+    assert!(
+        rules[0]["helpUri"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
     assert!(rules[0]["help"]["text"].as_str().is_some());
-    assert!(rules[0]["properties"]["security-severity"].as_str().is_some());
+    assert!(
+        rules[0]["properties"]["security-severity"]
+            .as_str()
+            .is_some()
+    );
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), 1);
     let r = &results[0];
@@ -99,7 +108,9 @@ fn lint_sarif_format_shape() {
     assert_eq!(loc["region"]["startColumn"], 15);
     assert_eq!(loc["region"]["endLine"], 4);
     assert_eq!(loc["region"]["endColumn"], 21);
-    let fp = r["partialFingerprints"]["iamPolicyFinding/v1"].as_str().unwrap();
+    let fp = r["partialFingerprints"]["iamPolicyFinding/v1"]
+        .as_str()
+        .unwrap();
     assert_eq!(fp.len(), 16);
     // Stable: the same input gives the same fingerprint.
     let again = stdout_json(&run_in(&dir, &["lint", "--format", "sarif", "."], None));
@@ -155,7 +166,10 @@ fn lint_bad_inputs_do_not_stop_the_run() {
         .map(|f| (f["file"].as_str().unwrap(), f["code"].as_str().unwrap()))
         .collect();
     assert!(files.contains(&("bad.json", "INVALID_EFFECT")), "{files:?}");
-    assert!(files.contains(&("empty.json", "JSON_SYNTAX_ERROR")), "{files:?}");
+    assert!(
+        files.contains(&("empty.json", "JSON_SYNTAX_ERROR")),
+        "{files:?}"
+    );
     let latin1 = v
         .as_array()
         .unwrap()
@@ -216,5 +230,9 @@ reason = "test fixture"
     std::fs::write(dir.join(".iam-policy.toml"), "[[suppress]]\ncode = 1\n").unwrap();
     let out = run_in(&dir, &["lint", "bad.json"], None);
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains(".iam-policy.toml"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(".iam-policy.toml"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -1,2 +1,13 @@
 //! Integration tests of the public API.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
 mod catalog;
+mod conditions;
+mod json;
+mod patterns;
