@@ -39,6 +39,7 @@ pub(crate) mod glob;
 mod registry;
 pub(crate) mod resources;
 mod security;
+mod suggest;
 mod vars;
 
 /// The code of the internal error reported when the service catalog cannot be loaded.
@@ -302,3 +303,51 @@ pub fn rule(code: &str) -> Option<&'static RuleInfo> {
 }
 
 const RULES: &[RuleInfo] = registry::ALL;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_failure_is_an_internal_error_and_skips_catalog_checks() {
+        let text = r#"{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "arn:aws:s3:::b/*"},
+            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}"#;
+        let report = lint_with_catalog(text, &LintOptions::default(), Err(CatalogError::BadMagic));
+        let internal = report.internal_error().unwrap();
+        assert_eq!(internal.code, CATALOG_UNAVAILABLE);
+        assert_eq!(internal.severity, Severity::Error);
+        assert_eq!(internal.path, "");
+        assert!(internal.message.contains("IAMCAT"), "{}", internal.message);
+        let codes: Vec<&str> = report.findings.iter().map(|f| f.code).collect();
+        // No catalog: the unknown action goes unnoticed; checks without the catalog still run.
+        assert_eq!(
+            codes,
+            [
+                CATALOG_UNAVAILABLE,
+                "SENSITIVE_ACTION_WITH_STAR_IN_RESOURCE"
+            ]
+        );
+        assert_eq!(rule(CATALOG_UNAVAILABLE).unwrap().severity, Severity::Error);
+    }
+
+    #[test]
+    fn catalog_failure_is_reported_with_parse_errors() {
+        let report = lint_with_catalog("{", &LintOptions::default(), Err(CatalogError::BadMagic));
+        let codes: Vec<&str> = report.findings.iter().map(|f| f.code).collect();
+        assert_eq!(codes, [CATALOG_UNAVAILABLE, "JSON_SYNTAX_ERROR"]);
+    }
+
+    #[test]
+    fn detects_policy_type() {
+        assert_eq!(
+            detect_policy_type(r#"{"Statement": [{"Effect": "Allow", "Principal": "*"}]}"#),
+            PolicyType::Resource
+        );
+        assert_eq!(
+            detect_policy_type(r#"{"Statement": {"Effect": "Allow"}}"#),
+            PolicyType::Identity
+        );
+        assert_eq!(detect_policy_type("not json"), PolicyType::Identity);
+    }
+}

@@ -1,8 +1,9 @@
 //! `Action`/`NotAction` rules: unknown services and actions (with "did you mean" hints),
-//! wildcards in service names, redundant and empty lists.
+//! redundant and empty lists.
 
 use super::ctx::Ctx;
-use super::glob;
+use super::resources::redundant_entries;
+use super::{glob, suggest};
 
 /// Runs the action rules.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
@@ -35,23 +36,13 @@ fn statement(ctx: &mut Ctx<'_>, i: usize) {
         let Some((service, action)) = raw.split_once(':') else {
             continue;
         };
+        // The parser refuses wildcards in the service prefix.
         if glob::has_wildcard(service) {
-            if service != "*" {
-                ctx.emit(
-                    Some(i),
-                    "WILDCARD_IN_SERVICE_NAME",
-                    item.span,
-                    path,
-                    format!("the service name in `{raw}` holds a wildcard"),
-                )
-                .help = Some("name each service explicitly".into());
-            }
             continue;
         }
         let Some(catalog) = ctx.catalog else { continue };
         let Some(svc) = catalog.service(service) else {
-            let help = catalog
-                .suggest_service(service)
+            let help = suggest::closest(service, catalog.services().iter().map(|s| s.prefix()))
                 .map(|s| format!("did you mean `{s}:{action}`?"));
             ctx.emit(
                 Some(i),
@@ -74,8 +65,7 @@ fn statement(ctx: &mut Ctx<'_>, i: usize) {
                 );
             }
         } else if svc.action(action).is_none() {
-            let help = svc
-                .suggest_action(action)
+            let help = suggest::closest(action, svc.actions().iter().map(|a| a.name))
                 .map(|a| format!("did you mean `{service}:{a}`?"));
             ctx.emit(
                 Some(i),
@@ -121,23 +111,24 @@ fn redundant(ctx: &mut Ctx<'_>, i: usize) {
         .iter()
         .map(|p| p.value.as_str().to_ascii_lowercase())
         .collect();
-    let mut found = Vec::new();
-    for (j, inner) in lower.iter().enumerate() {
-        let by = lower.iter().enumerate().find(|&(k, outer)| {
-            k != j && action_covers(outer, inner) && !(k > j && action_covers(inner, outer))
-        });
-        if let (Some((k, _)), Some(item)) = (by, block.patterns.items.get(j)) {
-            let other = block.patterns.items.get(k).map_or("", |p| p.value.as_str());
-            found.push((
-                j,
-                item.span,
-                format!("`{}` is already covered by `{other}`", item.value.as_str()),
-            ));
-        }
-    }
-    for (j, span, message) in found {
+    let texts: Vec<&str> = lower.iter().map(String::as_str).collect();
+    for (j, k) in redundant_entries(&texts, action_covers) {
+        let (Some(inner), Some(outer)) = (block.patterns.items.get(j), block.patterns.items.get(k))
+        else {
+            continue;
+        };
         let path = ctx.stmt_path(i).key(name).item(&block.patterns, j);
-        ctx.emit(Some(i), "REDUNDANT_ACTION", span, path, message)
-            .help = Some("remove the redundant entry".into());
+        ctx.emit(
+            Some(i),
+            "REDUNDANT_ACTION",
+            inner.span,
+            path,
+            format!(
+                "`{}` is already covered by `{}`",
+                inner.value.as_str(),
+                outer.value.as_str()
+            ),
+        )
+        .help = Some("remove the redundant entry".into());
     }
 }

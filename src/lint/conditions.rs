@@ -10,7 +10,7 @@ use crate::source::Span;
 use super::ctx::{Ctx, Path};
 use super::document::condition_path;
 use super::resources::looks_like_region;
-use super::{glob, vars};
+use super::{glob, suggest, vars};
 
 /// Keys every request carries, so `…IfExists` on them changes nothing.
 const ALWAYS_PRESENT: &[&str] = &[
@@ -123,25 +123,28 @@ fn key<'c>(
     if prefix.contains(['.', '/']) {
         return None;
     }
-    let help = catalog
-        .suggest_condition_key(name)
-        .map(|k| format!("did you mean `{k}`?"));
-    let (code, message) = if prefix.eq_ignore_ascii_case("aws") {
+    let (code, message, help) = if prefix.eq_ignore_ascii_case("aws") {
         (
             "INVALID_GLOBAL_CONDITION_KEY",
             format!("`{name}` is not a global condition key"),
+            suggest::closest(name, catalog.global_condition_keys().map(|k| k.name))
+                .map(str::to_owned),
         )
-    } else if catalog.service(prefix).is_some() {
+    } else if let Some(service) = catalog.service(prefix) {
         (
             "INVALID_SERVICE_CONDITION_KEY",
             format!("`{name}` is not a condition key of `{prefix}`"),
+            suggest::closest(name, service.condition_keys().iter().copied()).map(str::to_owned),
         )
     } else {
+        let services = catalog.services().iter().map(|s| s.prefix());
         (
             "INVALID_SERVICE",
             format!("unknown service `{prefix}` in condition key `{name}`"),
+            suggest::closest(prefix, services).map(|s| format!("{s}:{rest}")),
         )
     };
+    let help = help.map(|k| format!("did you mean `{k}`?"));
     ctx.emit(Some(i), code, span, path.clone(), message).help = help;
     None
 }

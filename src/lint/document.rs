@@ -426,7 +426,7 @@ mod tests {
 
     #[test]
     fn counts_without_whitespace() {
-        assert_eq!(chars_without_whitespace("{ \"a b\" : 1 }\n"), 8);
+        assert_eq!(chars_without_whitespace("{ \"a b\" : 1 }\n"), 9);
         assert_eq!(chars_without_whitespace("\"\\\" x\""), 6);
         assert_eq!(chars_without_whitespace("é é"), 2);
     }

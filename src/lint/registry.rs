@@ -702,12 +702,6 @@ pub(crate) const ALL: &[RuleInfo] = &[
         help_uri: AA,
     },
     RuleInfo {
-        code: "WILDCARD_IN_SERVICE_NAME",
-        severity: Severity::Suggestion,
-        summary: "`*` or `?` inside the service name of an action or resource ARN, which may reach other services with similar names",
-        help_uri: AA,
-    },
-    RuleInfo {
         code: "WILDCARD_WITHOUT_LIKE_OPERATOR",
         severity: Severity::Warning,
         summary: "`*` or `?` in a value of a String operator that compares literally (not `StringLike`)",

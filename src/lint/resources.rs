@@ -2,7 +2,10 @@
 //! (the Access Analyzer `INVALID_ARN_*`, `MISSING_ARN_*`, `ARN_*_NOT_ALLOWED` and
 //! `INVALID_PARTITION` checks), redundant and empty lists, and `RESOURCE_MISMATCH`.
 
-use crate::catalog::Service;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::catalog::{Catalog, Service};
 use crate::policy::Statement;
 
 use super::ctx::{Ctx, Path};
@@ -95,21 +98,119 @@ fn is_fixed(s: &str) -> bool {
     !glob::has_wildcard(s) && !s.contains("${")
 }
 
-/// Whether a policy ARN pattern can match some ARN of catalog format `format` (`${...}` in
-/// the format matches anything; in the policy it stands for anything too). Segment by
-/// segment, so a wildcard in a middle segment does not cross colons.
-pub(crate) fn arn_meets_format(pattern: &str, format: &str) -> bool {
-    let widened_p = vars::widen(pattern);
-    let widened_f = vars::widen(format);
-    match (ArnParts::split(&widened_p), ArnParts::split(&widened_f)) {
-        (Some(p), Some(f)) => p
-            .segments()
-            .iter()
-            .zip(f.segments())
-            .all(|(a, b)| glob::intersects(a.as_bytes(), b.as_bytes(), false)),
-        // A short pattern ending in `*` covers everything below it.
-        _ => glob::intersects(widened_p.as_bytes(), widened_f.as_bytes(), false),
+/// A catalog ARN format split into its six components (`arn` first), each `${...}` placeholder
+/// widened to `*`.
+#[derive(Debug)]
+pub(crate) struct Format {
+    /// The resource type it belongs to.
+    pub resource_type: &'static str,
+    /// The format as the catalog writes it.
+    pub text: &'static str,
+    /// The six components.
+    pub segments: Vec<String>,
+}
+
+impl Format {
+    fn region_empty(&self) -> bool {
+        self.segments.get(3).is_some_and(String::is_empty)
     }
+    fn account_empty(&self) -> bool {
+        self.segments.get(4).is_some_and(String::is_empty)
+    }
+}
+
+/// The ARN formats of every service, split once (keyed by service prefix).
+#[derive(Debug, Default)]
+struct FormatIndex {
+    services: HashMap<&'static str, Vec<Format>>,
+}
+
+static FORMATS: OnceLock<FormatIndex> = OnceLock::new();
+
+/// The split formats of `service` (built for the whole catalog on first use).
+fn formats(catalog: &Catalog, service: &Service) -> &'static [Format] {
+    let index = FORMATS.get_or_init(|| {
+        let mut services = HashMap::new();
+        for svc in catalog.services() {
+            let mut list = Vec::new();
+            for rt in svc.resource_types() {
+                for format in &rt.arn_formats {
+                    let widened = vars::widen(format);
+                    let segments: Vec<String> = widened.splitn(6, ':').map(str::to_owned).collect();
+                    if segments.len() == 6 {
+                        list.push(Format {
+                            resource_type: rt.name,
+                            text: format,
+                            segments,
+                        });
+                    }
+                }
+            }
+            services.insert(svc.prefix(), list);
+        }
+        FormatIndex { services }
+    });
+    index
+        .services
+        .get(service.prefix())
+        .map_or(&[], Vec::as_slice)
+}
+
+/// A policy ARN pattern split into components with `${...}` widened to `*` (fewer than six for
+/// a short pattern).
+pub(crate) struct Widened {
+    text: String,
+}
+
+impl Widened {
+    pub fn new(pattern: &str) -> Self {
+        Self {
+            text: vars::widen(pattern).into_owned(),
+        }
+    }
+
+    fn segments(&self) -> impl Iterator<Item = &str> {
+        self.text.splitn(6, ':')
+    }
+
+    /// Whether the pattern can match some ARN of `format`, segment by segment, so a wildcard
+    /// in a middle segment does not cross colons. A short pattern (which ends in `*`) covers
+    /// everything below its last segment.
+    pub fn meets(&self, format: &Format) -> bool {
+        let count = self.segments().count();
+        for (k, (p, f)) in self.segments().zip(&format.segments).enumerate() {
+            let last_of_short = count < 6 && k + 1 == count;
+            let meets = if last_of_short {
+                let rest = format
+                    .segments
+                    .get(k..)
+                    .map(|r| r.join(":"))
+                    .unwrap_or_default();
+                glob::intersects(p.as_bytes(), rest.as_bytes(), false)
+            } else {
+                glob::intersects(p.as_bytes(), f.as_bytes(), false)
+            };
+            if !meets {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// Whether a policy ARN pattern can match some ARN of catalog format `format` (`${...}` in
+/// either matches anything).
+#[cfg(test)]
+fn arn_meets_format(pattern: &str, format: &str) -> bool {
+    let segments: Vec<String> = vars::widen(format)
+        .splitn(6, ':')
+        .map(str::to_owned)
+        .collect();
+    Widened::new(pattern).meets(&Format {
+        resource_type: "",
+        text: "",
+        segments,
+    })
 }
 
 /// Runs the resource rules.
@@ -154,7 +255,7 @@ struct Fit {
     any: bool,
 }
 
-fn fit(service: &Service, resource: &str) -> Fit {
+fn fit(formats: &[Format], resource: &str) -> Fit {
     let mut fit = Fit {
         region_always_empty: true,
         region_never_empty: true,
@@ -162,27 +263,36 @@ fn fit(service: &Service, resource: &str) -> Fit {
         any: false,
     };
     let widened = vars::widen(resource);
-    for rt in service.resource_types() {
-        for format in &rt.arn_formats {
-            let Some(f) = ArnParts::split(format) else {
-                continue;
-            };
-            let f_resource = vars::widen(f.resource);
-            if !glob::intersects(widened.as_bytes(), f_resource.as_bytes(), false) {
-                continue;
-            }
-            fit.any = true;
-            let region_empty = f.region.is_empty();
-            fit.region_always_empty &= region_empty;
-            fit.region_never_empty &= !region_empty;
-            fit.account_always_empty &= f.account.is_empty();
+    for f in formats {
+        let Some(f_resource) = f.segments.get(5) else {
+            continue;
+        };
+        if !glob::intersects(widened.as_bytes(), f_resource.as_bytes(), false) {
+            continue;
         }
+        fit.any = true;
+        fit.region_always_empty &= f.region_empty();
+        fit.region_never_empty &= !f.region_empty();
+        fit.account_always_empty &= f.account_empty();
     }
     fit
 }
 
 fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path: &Path) {
     let Some(parts) = ArnParts::split(text) else {
+        // A short pattern ending in `*` covers everything below it; any other matches nothing.
+        if text != "*" && !text.ends_with('*') {
+            ctx.emit(
+                Some(i),
+                "MISSING_ARN_FIELD",
+                span,
+                path.clone(),
+                format!("`{text}` has fewer than six components, so it matches no resource"),
+            )
+            .help = Some(
+                "an ARN has six components: `arn:partition:service:region:account:resource`".into(),
+            );
+        }
         return;
     };
     let emit = |ctx: &mut Ctx<'_>, code: &'static str, message: String, help: Option<String>| {
@@ -196,15 +306,8 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
             Some("use `aws`, or `aws-cn`, `aws-us-gov`, ... for other partitions".into()),
         );
     }
+    // The parser refuses wildcards in the service segment of a resource.
     if glob::has_wildcard(parts.service) {
-        if parts.service != "*" {
-            emit(
-                ctx,
-                "WILDCARD_IN_SERVICE_NAME",
-                format!("the service name `{}` holds a wildcard", parts.service),
-                Some("name the service explicitly".into()),
-            );
-        }
         return;
     }
     if parts.service.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -244,10 +347,11 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
     let Some(service) = catalog.service(parts.service) else {
         return;
     };
-    if service.resource_types().is_empty() {
+    let formats = formats(catalog, service);
+    if formats.is_empty() {
         return;
     }
-    let fit = fit(service, parts.resource);
+    let fit = fit(formats, parts.resource);
     if !fit.any {
         let kinds: Vec<&str> = service
             .resource_types()
@@ -316,6 +420,14 @@ pub(crate) fn arn_covers(outer: &str, inner: &str) -> bool {
     if outer.contains("${") || inner.contains("${") {
         return false;
     }
+    // Quick test: the literal text before `outer`'s first wildcard must start `inner`.
+    let head = outer.find(['*', '?']).unwrap_or(outer.len());
+    if !outer
+        .get(..head)
+        .is_some_and(|prefix| inner.starts_with(prefix))
+    {
+        return false;
+    }
     match (ArnParts::split(outer), ArnParts::split(inner)) {
         (Some(o), Some(n)) => o
             .segments()
@@ -329,29 +441,80 @@ pub(crate) fn arn_covers(outer: &str, inner: &str) -> bool {
 fn redundant(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement, name: &str) {
     let Some(res) = &stmt.resource else { return };
     let items = &res.value.patterns.items;
-    let mut found = Vec::new();
-    for (j, inner) in items.iter().enumerate() {
-        let by = items.iter().enumerate().find(|&(k, outer)| {
-            let (o, n) = (outer.value.as_str(), inner.value.as_str());
-            k != j && arn_covers(o, n) && !(k > j && arn_covers(n, o))
-        });
-        if let Some((_, outer)) = by {
-            found.push((
-                j,
-                inner.span,
-                format!(
-                    "`{}` is already covered by `{}`",
-                    inner.value.as_str(),
-                    outer.value.as_str()
-                ),
-            ));
+    let texts: Vec<&str> = items.iter().map(|p| p.value.as_str()).collect();
+    let pairs = redundant_entries(&texts, arn_covers);
+    for (j, k) in pairs {
+        let (Some(inner), Some(outer)) = (items.get(j), items.get(k)) else {
+            continue;
+        };
+        let path = ctx.stmt_path(i).key(name).item(&res.value.patterns, j);
+        ctx.emit(
+            Some(i),
+            "REDUNDANT_RESOURCE",
+            inner.span,
+            path,
+            format!(
+                "`{}` is already covered by `{}`",
+                inner.value.as_str(),
+                outer.value.as_str()
+            ),
+        )
+        .help = Some("remove the redundant entry".into());
+    }
+}
+
+/// The entries of a list that another entry covers, as `(redundant, covering)` index pairs:
+/// a repeated entry is covered by its first occurrence, any other by a wildcard entry (of two
+/// entries that cover each other, the later one is redundant). `covers(outer, inner)` may only
+/// be true when the text of `outer` before its first wildcard starts `inner`: candidates are
+/// found by that prefix, so the work is linear in the number of entries in practice.
+pub(crate) fn redundant_entries(
+    items: &[&str],
+    covers: impl Fn(&str, &str) -> bool,
+) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(items.len());
+    // Wildcard entries by the literal text before their first wildcard.
+    let mut by_prefix: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut lengths: Vec<usize> = Vec::new();
+    for (k, text) in items.iter().enumerate() {
+        if let Some(head) = text.find(['*', '?']) {
+            let prefix = text.get(..head).unwrap_or_default();
+            by_prefix.entry(prefix).or_default().push(k);
+            lengths.push(head);
         }
     }
-    for (j, span, message) in found {
-        let path = ctx.stmt_path(i).key(name).item(&res.value.patterns, j);
-        ctx.emit(Some(i), "REDUNDANT_RESOURCE", span, path, message)
-            .help = Some("remove the redundant entry".into());
+    lengths.sort_unstable();
+    lengths.dedup();
+    for (j, inner) in items.iter().enumerate() {
+        if let Some(&k) = first.get(inner) {
+            out.push((j, k));
+            continue;
+        }
+        first.insert(inner, j);
+        let mut by: Option<usize> = None;
+        for &len in &lengths {
+            let Some(candidates) = inner.get(..len).and_then(|p| by_prefix.get(p)) else {
+                continue;
+            };
+            for &k in candidates {
+                let Some(&outer) = items.get(k) else { continue };
+                let better = by.is_none_or(|b| k < b);
+                if better
+                    && k != j
+                    && outer != *inner
+                    && covers(outer, inner)
+                    && !(k > j && covers(inner, outer))
+                {
+                    by = Some(k);
+                }
+            }
+        }
+        if let Some(k) = by {
+            out.push((j, k));
+        }
     }
+    out
 }
 
 /// `RESOURCE_MISMATCH`: an action named without wildcards acts on resource types none of whose
@@ -366,6 +529,10 @@ fn mismatch(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
     if resources.is_empty() || resources.iter().any(|r| r.value.as_str() == "*") {
         return;
     }
+    let widened: Vec<Widened> = resources
+        .iter()
+        .map(|r| Widened::new(r.value.as_str()))
+        .collect();
     for item in &stmt.action.value.patterns.items {
         let raw = item.value.as_str();
         if glob::has_wildcard(raw) {
@@ -380,27 +547,27 @@ fn mismatch(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
         let Some(action) = service.action(action_name) else {
             continue;
         };
-        let formats: Vec<(&str, &str)> = action
-            .resource_types
+        let all = formats(catalog, service);
+        let own: Vec<&Format> = all
             .iter()
-            .filter_map(|(rt, _)| service.resource_type(rt))
-            .flat_map(|rt| rt.arn_formats.iter().map(move |f| (rt.name, *f)))
+            .filter(|f| {
+                action
+                    .resource_types
+                    .iter()
+                    .any(|(rt, _)| rt.eq_ignore_ascii_case(f.resource_type))
+            })
             .collect();
-        if formats.is_empty() {
+        if own.is_empty() {
             continue;
         }
-        let met = resources.iter().any(|r| {
-            formats
-                .iter()
-                .any(|(_, f)| arn_meets_format(r.value.as_str(), f))
-        });
+        let met = widened.iter().any(|w| own.iter().any(|f| w.meets(f)));
         if met {
             continue;
         }
-        let shown: Vec<String> = formats
+        let shown: Vec<String> = own
             .iter()
             .take(3)
-            .map(|(rt, f)| format!("{rt} `{f}`"))
+            .map(|f| format!("{} `{}`", f.resource_type, f.text))
             .collect();
         let path = ctx.stmt_path(i).key("Action");
         ctx.emit(
@@ -464,6 +631,22 @@ mod tests {
             "arn:aws:s3:*",
             "arn:${Partition}:s3express:x:y:z"
         ));
+    }
+
+    #[test]
+    fn redundancy() {
+        let items = [
+            "arn:aws:s3:::a/x",
+            "arn:aws:s3:::a/*",
+            "arn:aws:s3:::b",
+            "arn:aws:s3:::a/*",
+            "*",
+            "arn:aws:s3:::a/y",
+        ];
+        assert_eq!(
+            redundant_entries(&items, arn_covers),
+            [(0, 1), (1, 4), (2, 4), (3, 1), (5, 1)]
+        );
     }
 
     #[test]

@@ -323,14 +323,14 @@ fn role_actions(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement, role: &RoleAction
         "Resource"
     };
     let how = match action_kind {
-        0 => format!("`{}`", role.shown),
-        1 => format!("an action wildcard covering `{}`", role.shown),
-        _ => format!("`NotAction`, which leaves `{}`", role.shown),
+        0 => "",
+        1 => " (through an action wildcard)",
+        _ => " (through `NotAction`)",
     };
     let on = if resource_kind == 0 {
         "on every role"
     } else {
-        "with `NotResource`, on every role not listed"
+        "on every role not in `NotResource`"
     };
     let path = ctx.stmt_path(i).key(element);
     ctx.emit(
@@ -338,7 +338,7 @@ fn role_actions(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement, role: &RoleAction
         code,
         res.span,
         path,
-        format!("the statement allows {how} {on}"),
+        format!("the statement allows `{}`{how} {on}", role.shown),
     )
     .help = Some(format!(
         "name the roles in `Resource`, or add a condition on `{}`",

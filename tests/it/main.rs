@@ -10,4 +10,5 @@
 mod catalog;
 mod conditions;
 mod json;
+mod lint;
 mod patterns;
