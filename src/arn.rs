@@ -1,12 +1,22 @@
 //! ARNs: the request's concrete [`Arn`] and the policy's [`ArnPattern`].
 //!
 //! An ARN is `arn:partition:service:region:account-id:resource`; everything after the fifth
-//! colon is the resource part and may itself hold colons. Matching is case-sensitive and
-//! segment by segment: a `*` or `?` stays inside its segment, except that a `*` ending a
-//! pattern that has fewer than six segments covers everything below (the Resource page's
-//! "can expand to match beyond the colon boundaries").
+//! colon is the resource part and may itself hold colons. Matching is case-sensitive in every
+//! segment (project decision 12) and segment by segment: a `*` or `?` stays inside its segment,
+//! except that a `*` ending a pattern that has fewer than six segments covers everything below
+//! (the Resource page's "can expand to match beyond the colon boundaries"). A `*` that ends a
+//! segment in the middle of a six-segment pattern does not cross colons (project decision 4):
+//! `arn:aws:secretsmanager:*:secret:prod/*` compares `secret` with the account id and so
+//! matches no secret.
+//!
+//! Semantics: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html>,
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html>,
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN>.
 
-use crate::variables::Template;
+use std::ops::Range;
+
+use crate::variables::{Template, TemplateOptions, VariableError, variable_len};
+use crate::wildcard::Wildcard;
 
 /// Why an ARN or ARN pattern is malformed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -18,33 +28,184 @@ pub enum ArnError {
     /// Fewer than six colon-separated components.
     #[error("`{0}` has fewer than six components")]
     TooFewComponents(String),
-    /// A malformed `${...}` in the resource part.
+    /// A malformed `${...}` (offsets are relative to the whole ARN pattern).
     #[error(transparent)]
-    Variable(#[from] crate::variables::VariableError),
+    Variable(#[from] VariableError),
+    /// A `*` or `?` in the service segment of a Resource pattern.
+    #[error("ARN pattern `{0}` has a wildcard in its service segment")]
+    WildcardInService(String),
+    /// A policy variable before the resource part of a Resource pattern.
+    #[error(
+        "policy variable in `{text}` is allowed only in the resource part, after the fifth colon"
+    )]
+    VariableOutsideResource {
+        /// The pattern as written.
+        text: String,
+        /// Byte range of the variable in the pattern.
+        start: usize,
+        /// End of the range.
+        end: usize,
+    },
+    /// A concrete ARN with an empty partition, service or resource part.
+    #[error("ARN `{text}` has an empty {component}")]
+    EmptyComponent {
+        /// The ARN as written.
+        text: String,
+        /// `partition`, `service` or `resource part`.
+        component: &'static str,
+    },
 }
 
-/// A concrete ARN, as in a request.
+impl ArnError {
+    /// The byte range inside the ARN text that the error points at, when it points at a part.
+    #[must_use]
+    pub fn span(&self) -> Option<Range<usize>> {
+        match self {
+            Self::Variable(e) => Some(e.span()),
+            Self::VariableOutsideResource { start, end, .. } => Some(*start..*end),
+            _ => None,
+        }
+    }
+}
+
+/// Splits `text` into its first six components without allocating: five colon-separated
+/// components and the rest. `None` when there are fewer than five colons.
+fn split_arn(text: &str) -> Option<[&str; 6]> {
+    let mut parts = text.splitn(6, ':');
+    Some([
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    ])
+}
+
+/// A concrete ARN, as in a request: stored once, with the offsets of its first five colons.
+///
+/// # Examples
+///
+/// ```
+/// use iam_policy::Arn;
+///
+/// let arn = Arn::parse("arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf")?;
+/// assert_eq!(arn.partition(), "aws");
+/// assert_eq!(arn.service(), "secretsmanager");
+/// assert_eq!(arn.region(), "us-east-1");
+/// assert_eq!(arn.account(), "111122223333");
+/// assert_eq!(arn.resource(), "secret:prod/db-AbCdEf");
+/// # Ok::<(), iam_policy::ArnError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Arn {
     raw: String,
+    /// Byte offsets of the first five colons.
+    colons: [usize; 5],
 }
 
 impl Arn {
-    /// Parses a six-component ARN.
+    /// Parses an ARN: `arn:` and at least six colon-separated components, with a non-empty
+    /// partition, service and resource part. Region and account may be empty
+    /// (`arn:aws:s3:::bucket`).
     ///
     /// # Errors
     ///
-    /// An [`ArnError`] when `text` is not an ARN.
+    /// [`ArnError::MissingPrefix`], [`ArnError::TooFewComponents`] or
+    /// [`ArnError::EmptyComponent`] when `text` is not an ARN.
     pub fn parse(text: &str) -> Result<Self, ArnError> {
-        Ok(Self {
+        if !text.starts_with("arn:") {
+            return Err(ArnError::MissingPrefix(text.to_owned()));
+        }
+        let mut colons = [0; 5];
+        let mut found = 0;
+        for (slot, (at, _)) in colons.iter_mut().zip(text.match_indices(':')) {
+            *slot = at;
+            found += 1;
+        }
+        if found < 5 {
+            return Err(ArnError::TooFewComponents(text.to_owned()));
+        }
+        let arn = Self {
             raw: text.to_owned(),
-        })
+            colons,
+        };
+        let empty = |component| {
+            Err(ArnError::EmptyComponent {
+                text: text.to_owned(),
+                component,
+            })
+        };
+        if arn.partition().is_empty() {
+            return empty("partition");
+        }
+        if arn.service().is_empty() {
+            return empty("service");
+        }
+        if arn.resource().is_empty() {
+            return empty("resource part");
+        }
+        Ok(arn)
+    }
+
+    /// Component `index` (0 is `arn`, 5 the resource part).
+    fn component(&self, index: usize) -> &str {
+        let start = match index.checked_sub(1) {
+            None => 0,
+            Some(before) => self.colons.get(before).map_or(self.raw.len(), |c| c + 1),
+        };
+        let end = self.colons.get(index).copied().unwrap_or(self.raw.len());
+        self.raw.get(start..end).unwrap_or_default()
     }
 
     /// The whole ARN.
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.raw
+    }
+
+    /// The partition (`aws`).
+    #[must_use]
+    pub fn partition(&self) -> &str {
+        self.component(1)
+    }
+
+    /// The service namespace (`secretsmanager`).
+    #[must_use]
+    pub fn service(&self) -> &str {
+        self.component(2)
+    }
+
+    /// The region; may be empty.
+    #[must_use]
+    pub fn region(&self) -> &str {
+        self.component(3)
+    }
+
+    /// The account id; may be empty.
+    #[must_use]
+    pub fn account(&self) -> &str {
+        self.component(4)
+    }
+
+    /// Everything after the fifth colon (may hold colons: `secret:prod/db-AbCdEf`).
+    #[must_use]
+    pub fn resource(&self) -> &str {
+        self.component(5)
+    }
+}
+
+impl std::str::FromStr for Arn {
+    type Err = ArnError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl std::fmt::Display for Arn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.raw)
     }
 }
 
@@ -58,12 +219,122 @@ pub enum ArnPatternMode {
     Condition,
 }
 
+/// The segments of a Resource-mode pattern. `None` marks a segment the pattern does not
+/// write because a trailing `*` before it covers it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct ResourceParts {
+    partition: Wildcard,
+    /// Compared exactly (no wildcard is allowed here).
+    service: Option<Box<str>>,
+    region: Option<Wildcard>,
+    account: Option<Wildcard>,
+    resource: Option<Template>,
+}
+
+/// What an [`ArnPattern`] matches.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Kind {
+    /// `*` in a Resource element: everything, including the pseudo-resource `*`.
+    Any,
+    /// A short pattern that cannot match an ARN.
+    Never,
+    /// A Resource-mode pattern.
+    Resource(Box<ResourceParts>),
+    /// A Condition-mode pattern: six component templates.
+    Condition(Box<[Template; 6]>),
+}
+
+/// Splits a pattern into at most six components on colons; with `variables`, colons inside
+/// `${...}` do not split. Returns the byte ranges and how many there are.
+fn split_components(
+    text: &str,
+    variables: bool,
+) -> Result<([(usize, usize); 6], usize), VariableError> {
+    let mut ranges = [(0, 0); 6];
+    let mut count = 0;
+    let mut start = 0;
+    let mut i = 0;
+    let bytes = text.as_bytes();
+    while count < 5 {
+        match bytes.get(i) {
+            None => break,
+            Some(b':') => {
+                if let Some(range) = ranges.get_mut(count) {
+                    *range = (start, i);
+                }
+                count += 1;
+                start = i + 1;
+                i += 1;
+            }
+            Some(b'$') if variables && bytes.get(i + 1) == Some(&b'{') => {
+                i += variable_len(text.get(i..).unwrap_or_default(), i)?;
+            }
+            Some(_) => i += 1,
+        }
+    }
+    if let Some(range) = ranges.get_mut(count) {
+        *range = (start, text.len());
+    }
+    Ok((ranges, count + 1))
+}
+
 /// An ARN pattern from a policy: wildcards per segment and, under version 2012-10-17, policy
-/// variables in the resource part.
+/// variables (in the resource part only, for Resource patterns).
+///
+/// **Resource mode** (`Resource`/`NotResource`):
+/// * `*` alone matches every resource, including the pseudo-resource `*` of actions that have
+///   no resource type; no other pattern matches `*`.
+/// * Otherwise the pattern starts with `arn:`, and the service segment holds no wildcard.
+/// * Six or more segments: partition, service, region and account are compared segment by
+///   segment (a wildcard never crosses a colon); the resource part (after the fifth colon) is
+///   one segment in which `*` also matches `/` and `:`.
+/// * Fewer than six segments ending in `*` (`arn:aws:secretsmanager:*`): the last segment is
+///   matched against the request's segment at that position and everything below is covered.
+/// * Fewer than six segments not ending in `*`: parses, but matches nothing (project decision
+///   4; [`matches_nothing`](Self::matches_nothing) tells the linter).
+///
+/// **Condition mode** (`ArnEquals`, `ArnLike` and their negations): the six components are
+/// compared one by one, each may hold `*` and `?` (the service too), and the sixth runs to the
+/// end of the ARN. A pattern with fewer than six components (including `*` alone) parses but
+/// matches nothing. No `arn:` prefix is demanded (`ArnLike` compares the first component like
+/// the others). Variables may appear in any component; the pattern is split on the colons
+/// written outside `${...}`, and a variable's value is literal text inside its component (a
+/// colon in a value never separates components).
+///
+/// Matching is case-sensitive everywhere and does not allocate.
+///
+/// # Examples
+///
+/// ```
+/// use iam_policy::{ArnPattern, ArnPatternMode};
+///
+/// let secret = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf";
+/// let none = |_: &str| None;
+/// let p = ArnPattern::parse(
+///     "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-??????",
+///     ArnPatternMode::Resource,
+///     true,
+/// )?;
+/// assert_eq!(p.is_match(secret, none), Some(true));
+/// let short = ArnPattern::parse("arn:aws:secretsmanager:*", ArnPatternMode::Resource, true)?;
+/// assert_eq!(short.is_match(secret, none), Some(true));
+/// // WRONG: a `*` ending a middle segment does not swallow the account.
+/// let mid = ArnPattern::parse(
+///     "arn:aws:secretsmanager:*:secret:prod/*",
+///     ArnPatternMode::Resource,
+///     true,
+/// )?;
+/// assert_eq!(mid.is_match(secret, none), Some(false));
+/// # Ok::<(), iam_policy::ArnError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ArnPattern {
     raw: String,
-    resource: Template,
+    mode: ArnPatternMode,
+    /// Byte ranges of the components as written (the first `count`).
+    ranges: [(usize, usize); 6],
+    count: usize,
+    kind: Kind,
 }
 
 impl ArnPattern {
@@ -71,13 +342,163 @@ impl ArnPattern {
     ///
     /// # Errors
     ///
-    /// An [`ArnError`] when the pattern is malformed for `mode`.
+    /// In Resource mode: [`ArnError::MissingPrefix`] without `arn:` (and other than `*`),
+    /// [`ArnError::WildcardInService`], [`ArnError::VariableOutsideResource`] for a `${` before
+    /// the resource part. In both modes: [`ArnError::Variable`] for a malformed `${...}`, with
+    /// offsets into `text`.
     pub fn parse(text: &str, mode: ArnPatternMode, variables: bool) -> Result<Self, ArnError> {
-        let _ = (mode, variables);
-        Ok(Self {
+        let mut pattern = Self {
             raw: text.to_owned(),
-            resource: Template::parse(text, crate::variables::TemplateOptions::default())?,
-        })
+            mode,
+            ranges: [(0, 0); 6],
+            count: 0,
+            kind: Kind::Never,
+        };
+        if mode == ArnPatternMode::Resource && text == "*" {
+            pattern.kind = Kind::Any;
+            return Ok(pattern);
+        }
+        let (ranges, count) = split_components(text, variables)?;
+        pattern.ranges = ranges;
+        pattern.count = count;
+        let template = |index: usize, wildcards: bool| -> Result<Template, ArnError> {
+            let (start, _) = ranges.get(index).copied().unwrap_or_default();
+            let options = TemplateOptions {
+                variables,
+                wildcards,
+            };
+            Template::parse(pattern.component(index).unwrap_or_default(), options)
+                .map_err(|e| ArnError::Variable(e.offset_by(start)))
+        };
+        match mode {
+            ArnPatternMode::Resource => {
+                if pattern.component(0) != Some("arn") || count < 2 {
+                    return Err(ArnError::MissingPrefix(text.to_owned()));
+                }
+                if pattern.component(2).is_some_and(|s| s.contains(['*', '?'])) {
+                    return Err(ArnError::WildcardInService(text.to_owned()));
+                }
+                if variables {
+                    for &(start, end) in ranges.iter().take(count.min(5)) {
+                        let segment = text.get(start..end).unwrap_or_default();
+                        if let Some(at) = segment.find("${") {
+                            let var_start = start + at;
+                            let len = text
+                                .get(var_start..)
+                                .and_then(|rest| variable_len(rest, var_start).ok())
+                                .unwrap_or(end - var_start);
+                            return Err(ArnError::VariableOutsideResource {
+                                text: text.to_owned(),
+                                start: var_start,
+                                end: var_start + len,
+                            });
+                        }
+                    }
+                }
+                if count < 6 && !text.ends_with('*') {
+                    return Ok(pattern);
+                }
+                let wildcard = |index| pattern.component(index).map(Wildcard::new);
+                let parts = ResourceParts {
+                    partition: wildcard(1).unwrap_or_else(|| Wildcard::new("*")),
+                    service: pattern.component(2).map(Into::into),
+                    region: wildcard(3),
+                    account: wildcard(4),
+                    resource: if count == 6 {
+                        Some(template(5, true)?)
+                    } else {
+                        None
+                    },
+                };
+                pattern.kind = Kind::Resource(Box::new(parts));
+            }
+            ArnPatternMode::Condition => {
+                let templates = [
+                    template(0, true)?,
+                    template(1, true)?,
+                    template(2, true)?,
+                    template(3, true)?,
+                    template(4, true)?,
+                    template(5, true)?,
+                ];
+                if count == 6 {
+                    pattern.kind = Kind::Condition(Box::new(templates));
+                }
+            }
+        }
+        Ok(pattern)
+    }
+
+    /// Component `index` as written (0 is `arn`, 5 the resource part), if the pattern has it.
+    #[must_use]
+    pub fn component(&self, index: usize) -> Option<&str> {
+        if index >= self.count {
+            return None;
+        }
+        let &(start, end) = self.ranges.get(index)?;
+        self.raw.get(start..end)
+    }
+
+    /// The partition segment as written.
+    #[must_use]
+    pub fn partition(&self) -> Option<&str> {
+        self.component(1)
+    }
+
+    /// The service segment as written.
+    #[must_use]
+    pub fn service(&self) -> Option<&str> {
+        self.component(2)
+    }
+
+    /// The region segment as written.
+    #[must_use]
+    pub fn region(&self) -> Option<&str> {
+        self.component(3)
+    }
+
+    /// The account segment as written.
+    #[must_use]
+    pub fn account(&self) -> Option<&str> {
+        self.component(4)
+    }
+
+    /// The resource part as written (everything after the fifth colon).
+    #[must_use]
+    pub fn resource(&self) -> Option<&str> {
+        self.component(5)
+    }
+
+    /// The resource part as a template (wildcards on), when the pattern has one and can match.
+    #[must_use]
+    pub fn resource_template(&self) -> Option<&Template> {
+        match &self.kind {
+            Kind::Resource(parts) => parts.resource.as_ref(),
+            Kind::Condition(templates) => templates.last(),
+            Kind::Any | Kind::Never => None,
+        }
+    }
+
+    /// The templates the pattern matches with: the resource part in Resource mode, all six
+    /// components in Condition mode.
+    fn templates(&self) -> impl Iterator<Item = &Template> + '_ {
+        let (one, six): (Option<&Template>, &[Template]) = match &self.kind {
+            Kind::Resource(parts) => (parts.resource.as_ref(), &[]),
+            Kind::Condition(templates) => (None, &templates[..]),
+            Kind::Any | Kind::Never => (None, &[]),
+        };
+        one.into_iter().chain(six)
+    }
+
+    /// The policy variables of the pattern: (ASCII-lower-cased key, default).
+    pub fn variables(&self) -> impl Iterator<Item = (&str, Option<&str>)> + '_ {
+        self.templates().flat_map(Template::variables)
+    }
+
+    /// Whether the pattern holds a policy variable.
+    #[must_use]
+    pub fn has_variables(&self) -> bool {
+        self.templates().any(Template::has_variables)
     }
 
     /// The pattern as written.
@@ -86,15 +507,478 @@ impl ArnPattern {
         &self.raw
     }
 
+    /// The mode the pattern was parsed in.
+    #[must_use]
+    pub fn mode(&self) -> ArnPatternMode {
+        self.mode
+    }
+
+    /// Whether the pattern is the Resource-mode `*` (every resource).
+    #[must_use]
+    pub fn is_any(&self) -> bool {
+        matches!(self.kind, Kind::Any)
+    }
+
+    /// Whether the pattern can match nothing: fewer than six components, and in Resource mode
+    /// no trailing `*`.
+    #[must_use]
+    pub fn matches_nothing(&self) -> bool {
+        matches!(self.kind, Kind::Never)
+    }
+
     /// Whether `resource` (an ARN, or `*` for actions without a resource type) matches, with
     /// variables filled in by `resolve` (lower-cased key). `None` when a variable in the
-    /// pattern has neither a value nor a default.
+    /// pattern has neither a value nor a default (whatever the rest of the pattern says).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use iam_policy::{ArnPattern, ArnPatternMode};
+    ///
+    /// let p = ArnPattern::parse(
+    ///     "arn:aws:s3:::bucket/${aws:username}/*",
+    ///     ArnPatternMode::Resource,
+    ///     true,
+    /// )?;
+    /// let alice = |key: &str| (key == "aws:username").then_some("alice");
+    /// assert_eq!(p.is_match("arn:aws:s3:::bucket/alice/a.txt", alice), Some(true));
+    /// assert_eq!(p.is_match("arn:aws:s3:::bucket/bob/a.txt", alice), Some(false));
+    /// assert_eq!(p.is_match("arn:aws:s3:::bucket/alice/a.txt", |_| None), None);
+    /// # Ok::<(), iam_policy::ArnError>(())
+    /// ```
     pub fn is_match<'a>(
         &self,
         resource: &str,
         resolve: impl Fn(&str) -> Option<&'a str>,
     ) -> Option<bool> {
-        let _ = resolve;
-        Some(self.raw == resource)
+        match &self.kind {
+            Kind::Any => Some(true),
+            Kind::Never => Some(false),
+            Kind::Resource(parts) => {
+                if parts
+                    .resource
+                    .as_ref()
+                    .is_some_and(|t| !t.is_resolvable(&resolve))
+                {
+                    return None;
+                }
+                let Some([arn, partition, service, region, account, rest]) = split_arn(resource)
+                else {
+                    return Some(false);
+                };
+                let segments_match = arn == "arn"
+                    && parts.partition.is_match(partition)
+                    && parts.service.as_deref().is_none_or(|s| s == service)
+                    && parts.region.as_ref().is_none_or(|w| w.is_match(region))
+                    && parts.account.as_ref().is_none_or(|w| w.is_match(account));
+                if !segments_match {
+                    return Some(false);
+                }
+                match &parts.resource {
+                    None => Some(true),
+                    Some(template) => template.is_match(rest, false, resolve),
+                }
+            }
+            Kind::Condition(templates) => {
+                if !templates.iter().all(|t| t.is_resolvable(&resolve)) {
+                    return None;
+                }
+                let Some(components) = split_arn(resource) else {
+                    return Some(false);
+                };
+                for (template, component) in templates.iter().zip(components) {
+                    if !template.is_match(component, false, &resolve)? {
+                        return Some(false);
+                    }
+                }
+                Some(true)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Arn, ArnError, ArnPattern, ArnPatternMode};
+
+    const SECRET: &str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf";
+    const SECRET_OLD: &str =
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-old-AbCdEf";
+
+    /// The test context.
+    fn ctx(key: &str) -> Option<&'static str> {
+        match key {
+            "aws:username" => Some("alice"),
+            "aws:principalaccount" => Some("111122223333"),
+            "aws:principaltag/project" => Some("prod"),
+            "star" => Some("*"),
+            "colon" => Some("a:b"),
+            _ => None,
+        }
+    }
+
+    /// `rmatch!(name, pattern, resource => Some(bool))` in Resource mode, variables on.
+    macro_rules! rmatch {
+        ($name:ident, $pat:expr, $res:expr => $want:expr) => {
+            #[test]
+            fn $name() {
+                let p = ArnPattern::parse($pat, ArnPatternMode::Resource, true).unwrap();
+                assert_eq!(p.is_match($res, ctx), $want, "{} / {}", $pat, $res);
+            }
+        };
+    }
+
+    /// `cmatch!(name, pattern, value => Some(bool))` in Condition mode, variables on.
+    macro_rules! cmatch {
+        ($name:ident, $pat:expr, $res:expr => $want:expr) => {
+            #[test]
+            fn $name() {
+                let p = ArnPattern::parse($pat, ArnPatternMode::Condition, true).unwrap();
+                assert_eq!(p.is_match($res, ctx), $want, "{} / {}", $pat, $res);
+            }
+        };
+    }
+
+    /// `perr!(name, mode, pattern, error pattern)`.
+    macro_rules! perr {
+        ($name:ident, $mode:ident, $pat:expr, $err:pat) => {
+            #[test]
+            fn $name() {
+                let got = ArnPattern::parse($pat, ArnPatternMode::$mode, true);
+                assert!(matches!(got, Err($err)), "{:?} gave {:?}", $pat, got);
+            }
+        };
+    }
+
+    /// `aerr!(name, arn, error pattern)`.
+    macro_rules! aerr {
+        ($name:ident, $arn:expr, $err:pat) => {
+            #[test]
+            fn $name() {
+                let got = Arn::parse($arn);
+                assert!(matches!(got, Err($err)), "{:?} gave {:?}", $arn, got);
+            }
+        };
+    }
+
+    const T: Option<bool> = Some(true);
+    const F: Option<bool> = Some(false);
+
+    // Resource mode: the secret examples.
+    rmatch!(secret_exact, SECRET, SECRET => T);
+    rmatch!(secret_star, "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-*", SECRET => T);
+    rmatch!(secret_star_old, "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-*", SECRET_OLD => T);
+    rmatch!(secret_six, "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-??????", SECRET => T);
+    rmatch!(secret_six_old, "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-??????", SECRET_OLD => F);
+    rmatch!(secret_bare, "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db", SECRET => F);
+    rmatch!(secret_all, "arn:aws:secretsmanager:*:*:secret:*", SECRET => T);
+    rmatch!(secret_region_prefix, "arn:aws:secretsmanager:us-*:111122223333:secret:*", SECRET => T);
+    rmatch!(secret_region_mid, "arn:aws:secretsmanager:us-*1:111122223333:secret:*", SECRET => T);
+    rmatch!(secret_region_q, "arn:aws:secretsmanager:us-east-?:111122223333:secret:*", SECRET => T);
+    rmatch!(secret_region_no, "arn:aws:secretsmanager:eu-*:111122223333:secret:*", SECRET => F);
+    rmatch!(secret_account_no, "arn:aws:secretsmanager:*:999999999999:secret:*", SECRET => F);
+    rmatch!(secret_case, "arn:aws:secretsmanager:us-east-1:111122223333:secret:Prod/db-*", SECRET => F);
+    rmatch!(secret_service_case, "arn:aws:SecretsManager:us-east-1:111122223333:secret:*", SECRET => F);
+    rmatch!(secret_resource_colon, "arn:aws:secretsmanager:us-east-1:111122223333:*", SECRET => T);
+    rmatch!(secret_resource_colon_q, "arn:aws:secretsmanager:us-east-1:111122223333:secret?prod/*", SECRET => T);
+    rmatch!(other_service, "arn:aws:s3:::*", SECRET => F);
+    rmatch!(other_partition, "arn:aws-cn:secretsmanager:*:*:*", SECRET => F);
+    rmatch!(partition_wild, "arn:aws*:secretsmanager:*:*:*", SECRET => T);
+    // Short patterns.
+    rmatch!(short_service, "arn:aws:secretsmanager:*", SECRET => T);
+    rmatch!(short_region, "arn:aws:secretsmanager:us-east-1:*", SECRET => T);
+    rmatch!(short_region_prefix, "arn:aws:secretsmanager:us-*", SECRET => T);
+    rmatch!(short_region_no, "arn:aws:secretsmanager:eu-*", SECRET => F);
+    rmatch!(short_inner_star_stays, "arn:aws:secretsmanager:us-*3*", SECRET => F);
+    rmatch!(short_partition, "arn:*", SECRET => T);
+    rmatch!(short_other_service, "arn:aws:s3:*", SECRET => F);
+    rmatch!(short_no_star, "arn:aws:secretsmanager:us-east-1", SECRET => F);
+    rmatch!(short_no_star_account, "arn:aws:secretsmanager:us-east-1:111122223333", SECRET => F);
+    rmatch!(short_vs_short_resource, "arn:aws:secretsmanager:*", "arn:aws:secretsmanager" => F);
+    // The middle-segment `*` does not cross colons (decision 4).
+    rmatch!(mid_star_no_cross, "arn:aws:secretsmanager:*:secret:prod/*", SECRET => F);
+    rmatch!(mid_q_no_colon, "arn:aws:secretsmanager:us-east-1?111122223333:secret:*", SECRET => F);
+    // Empty region and account.
+    rmatch!(iam_empty_region, "arn:aws:iam:*:111122223333:user/*", "arn:aws:iam::111122223333:user/alice" => T);
+    rmatch!(iam_empty_region_exact, "arn:aws:iam::111122223333:user/alice", "arn:aws:iam::111122223333:user/alice" => T);
+    rmatch!(iam_user_case, "arn:aws:iam::111122223333:user/Alice", "arn:aws:iam::111122223333:user/alice" => F);
+    rmatch!(iam_q_empty_region, "arn:aws:iam:?:111122223333:user/*", "arn:aws:iam::111122223333:user/alice" => F);
+    // S3 examples from the Resource page.
+    rmatch!(s3_deep, "arn:aws:s3:::bucket/*/test/*", "arn:aws:s3:::bucket/1/2/test/3/object.jpg" => T);
+    rmatch!(s3_empty_dir, "arn:aws:s3:::bucket/*/test/*", "arn:aws:s3:::bucket//test/object.jpg" => T);
+    rmatch!(s3_no_dir, "arn:aws:s3:::bucket/*/test/*", "arn:aws:s3:::bucket/test/object.jpg" => F);
+    rmatch!(s3_dash, "arn:aws:s3:::bucket/*/test/*", "arn:aws:s3:::bucket/1-test/object.jpg" => F);
+    rmatch!(s3_bucket_only, "arn:aws:s3:::bucket", "arn:aws:s3:::bucket/x" => F);
+    // The pseudo-resource `*`.
+    rmatch!(star_vs_star, "*", "*" => T);
+    rmatch!(star_vs_arn, "*", SECRET => T);
+    rmatch!(star_vs_garbage, "*", "not an arn" => T);
+    rmatch!(all_secrets_vs_star, "arn:aws:secretsmanager:*:*:secret:*", "*" => F);
+    rmatch!(short_vs_star, "arn:*", "*" => F);
+    rmatch!(pattern_vs_garbage, "arn:aws:s3:::*", "garbage" => F);
+    rmatch!(pattern_vs_not_arn, "arn:aws:s3:::*", "nrn:aws:s3:::x" => F);
+    // Variables in the resource part.
+    rmatch!(var_user, "arn:aws:s3:::bucket/${aws:username}/*", "arn:aws:s3:::bucket/alice/x" => T);
+    rmatch!(var_user_no, "arn:aws:s3:::bucket/${aws:username}/*", "arn:aws:s3:::bucket/bob/x" => F);
+    rmatch!(var_missing, "arn:aws:s3:::bucket/${aws:userid}/*", "arn:aws:s3:::bucket/alice/x" => None);
+    rmatch!(var_missing_other_service, "arn:aws:s3:::bucket/${aws:userid}/*", SECRET => None);
+    rmatch!(var_default, "arn:aws:s3:::bucket/${aws:userid, 'shared'}/*", "arn:aws:s3:::bucket/shared/x" => T);
+    rmatch!(var_value_star_literal, "arn:aws:s3:::bucket/${star}", "arn:aws:s3:::bucket/x" => F);
+    rmatch!(var_value_star_self, "arn:aws:s3:::bucket/${star}", "arn:aws:s3:::bucket/*" => T);
+    rmatch!(var_fixed_star, "arn:aws:s3:::bucket/${*}", "arn:aws:s3:::bucket/*" => T);
+    rmatch!(var_fixed_star_literal, "arn:aws:s3:::bucket/${*}", "arn:aws:s3:::bucket/x" => F);
+    rmatch!(var_secret_tag, "arn:aws:secretsmanager:*:*:secret:${aws:PrincipalTag/project}/*", SECRET => T);
+
+    // Condition mode.
+    cmatch!(cond_exact, SECRET, SECRET => T);
+    cmatch!(cond_wild, "arn:aws:secretsmanager:*:111122223333:secret:*", SECRET => T);
+    cmatch!(cond_service_wild, "arn:aws:secrets*:*:*:*", SECRET => T);
+    cmatch!(cond_first_wild, "*:aws:secretsmanager:*:*:*", SECRET => T);
+    cmatch!(cond_docs_example_arnlike,
+        "arn:aws:someservice:*:111122223333:finance/*",
+        "arn:aws:someservice:us-east-2:999999999999:store/abc:111122223333:finance/document.txt" => F);
+    cmatch!(cond_sixth_has_colons, "arn:aws:secretsmanager:*:*:secret:prod/*", SECRET => T);
+    cmatch!(cond_short, "arn:aws:secretsmanager:*", SECRET => F);
+    cmatch!(cond_star, "*", SECRET => F);
+    cmatch!(cond_value_short, "arn:aws:s3:::*", "arn:aws:s3" => F);
+    cmatch!(cond_case, "arn:aws:iam::111122223333:role/Admin", "arn:aws:iam::111122223333:role/admin" => F);
+    cmatch!(cond_var_account, "arn:aws:iam::${aws:PrincipalAccount}:role/*", "arn:aws:iam::111122223333:role/x" => T);
+    cmatch!(cond_var_account_no, "arn:aws:iam::${aws:PrincipalAccount}:role/*", "arn:aws:iam::999999999999:role/x" => F);
+    cmatch!(cond_var_missing, "arn:aws:iam::${aws:SourceAccount}:role/*", "arn:aws:iam::1:role/x" => None);
+    cmatch!(cond_var_colon_literal, "arn:aws:iam::${colon}:role/x", "arn:aws:iam::a:b:role/x" => F);
+    cmatch!(cond_q_no_colon, "arn:aws:iam::?:role/x", "arn:aws:iam:::role/x" => F);
+    cmatch!(cond_empty_region, "arn:aws:iam:*:*:role/x", "arn:aws:iam:::role/x" => T);
+
+    perr!(
+        err_no_prefix,
+        Resource,
+        "aws:s3:::bucket",
+        ArnError::MissingPrefix(_)
+    );
+    perr!(
+        err_no_prefix_case,
+        Resource,
+        "ARN:aws:s3:::bucket",
+        ArnError::MissingPrefix(_)
+    );
+    perr!(err_double_star, Resource, "**", ArnError::MissingPrefix(_));
+    perr!(err_bare_arn, Resource, "arn", ArnError::MissingPrefix(_));
+    perr!(
+        err_service_star,
+        Resource,
+        "arn:aws:secrets*:*:*:*",
+        ArnError::WildcardInService(_)
+    );
+    perr!(
+        err_service_q,
+        Resource,
+        "arn:aws:s?:::b",
+        ArnError::WildcardInService(_)
+    );
+    perr!(
+        err_service_short,
+        Resource,
+        "arn:aws:*",
+        ArnError::WildcardInService(_)
+    );
+    perr!(
+        err_var_account,
+        Resource,
+        "arn:aws:iam::${aws:PrincipalAccount}:user/x",
+        ArnError::VariableOutsideResource {
+            start: 13,
+            end: 36,
+            ..
+        }
+    );
+    perr!(
+        err_var_region,
+        Resource,
+        "arn:aws:s3:${aws:RequestedRegion}::x",
+        ArnError::VariableOutsideResource { .. }
+    );
+    perr!(
+        err_var_fixed_region,
+        Resource,
+        "arn:aws:s3:${*}::x",
+        ArnError::VariableOutsideResource { .. }
+    );
+    perr!(
+        err_var_malformed,
+        Resource,
+        "arn:aws:s3:::b/${}",
+        ArnError::Variable(crate::variables::VariableError::Empty { start: 15, end: 18 })
+    );
+    perr!(
+        err_var_unclosed_cond,
+        Condition,
+        "arn:aws:iam::${aws:x:role/y",
+        ArnError::Variable(crate::variables::VariableError::Unclosed { start: 13 })
+    );
+
+    aerr!(arn_no_prefix, "aws:s3:::b", ArnError::MissingPrefix(_));
+    aerr!(arn_short, "arn:aws:s3::b", ArnError::TooFewComponents(_));
+    aerr!(
+        arn_no_service,
+        "arn:aws::::b",
+        ArnError::EmptyComponent {
+            component: "service",
+            ..
+        }
+    );
+    aerr!(
+        arn_no_partition,
+        "arn::s3:::b",
+        ArnError::EmptyComponent {
+            component: "partition",
+            ..
+        }
+    );
+    aerr!(
+        arn_no_resource,
+        "arn:aws:s3:::",
+        ArnError::EmptyComponent {
+            component: "resource part",
+            ..
+        }
+    );
+
+    #[test]
+    fn variables_off_are_literal() {
+        let p = ArnPattern::parse(
+            "arn:aws:s3:::bucket/${aws:username}",
+            ArnPatternMode::Resource,
+            false,
+        )
+        .unwrap();
+        assert!(!p.has_variables());
+        assert_eq!(
+            p.is_match("arn:aws:s3:::bucket/${aws:username}", |_| None),
+            Some(true)
+        );
+        assert_eq!(p.is_match("arn:aws:s3:::bucket/alice", ctx), Some(false));
+        // `${` outside the resource part is plain text too.
+        let p =
+            ArnPattern::parse("arn:aws:iam::${x}:user/a", ArnPatternMode::Resource, false).unwrap();
+        assert_eq!(p.account(), Some("${x}"));
+        // And in Condition mode the colon inside `${a:b}` splits.
+        let p =
+            ArnPattern::parse("arn:aws:iam::${a:b}:x", ArnPatternMode::Condition, false).unwrap();
+        assert_eq!(p.account(), Some("${a"));
+    }
+
+    #[test]
+    fn accessors() {
+        let arn = Arn::parse(SECRET).unwrap();
+        assert_eq!(arn.as_str(), SECRET);
+        assert_eq!(arn.partition(), "aws");
+        assert_eq!(arn.service(), "secretsmanager");
+        assert_eq!(arn.region(), "us-east-1");
+        assert_eq!(arn.account(), "111122223333");
+        assert_eq!(arn.resource(), "secret:prod/db-AbCdEf");
+        assert_eq!(arn.to_string(), SECRET);
+        let s3: Arn = "arn:aws:s3:::bucket".parse().unwrap();
+        assert_eq!(
+            (s3.region(), s3.account(), s3.resource()),
+            ("", "", "bucket")
+        );
+
+        let p = ArnPattern::parse(
+            "arn:aws:s3:::bucket/${aws:username}/*",
+            ArnPatternMode::Resource,
+            true,
+        )
+        .unwrap();
+        assert_eq!(p.as_str(), "arn:aws:s3:::bucket/${aws:username}/*");
+        assert_eq!(p.mode(), ArnPatternMode::Resource);
+        assert_eq!(p.component(0), Some("arn"));
+        assert_eq!(p.partition(), Some("aws"));
+        assert_eq!(p.service(), Some("s3"));
+        assert_eq!(p.region(), Some(""));
+        assert_eq!(p.account(), Some(""));
+        assert_eq!(p.resource(), Some("bucket/${aws:username}/*"));
+        assert_eq!(p.component(6), None);
+        assert_eq!(
+            p.resource_template().unwrap().as_str(),
+            "bucket/${aws:username}/*"
+        );
+        assert!(p.has_variables());
+        assert_eq!(p.variables().collect::<Vec<_>>(), [("aws:username", None)]);
+        assert!(!p.is_any());
+        assert!(!p.matches_nothing());
+
+        let any = ArnPattern::parse("*", ArnPatternMode::Resource, true).unwrap();
+        assert!(any.is_any());
+        assert_eq!(any.partition(), None);
+        assert!(any.resource_template().is_none());
+
+        let short =
+            ArnPattern::parse("arn:aws:secretsmanager:*", ArnPatternMode::Resource, true).unwrap();
+        assert_eq!(short.region(), Some("*"));
+        assert_eq!(short.account(), None);
+        assert!(short.resource_template().is_none());
+        assert!(!short.matches_nothing());
+
+        let never =
+            ArnPattern::parse("arn:aws:secretsmanager", ArnPatternMode::Resource, true).unwrap();
+        assert!(never.matches_nothing());
+        let cond_star = ArnPattern::parse("*", ArnPatternMode::Condition, true).unwrap();
+        assert!(cond_star.matches_nothing());
+        assert!(!cond_star.is_any());
+
+        let cond = ArnPattern::parse(
+            "arn:aws:iam::${aws:PrincipalAccount}:role/${aws:username}",
+            ArnPatternMode::Condition,
+            true,
+        )
+        .unwrap();
+        assert_eq!(cond.account(), Some("${aws:PrincipalAccount}"));
+        assert_eq!(cond.resource(), Some("role/${aws:username}"));
+        assert_eq!(
+            cond.variables().collect::<Vec<_>>(),
+            [("aws:principalaccount", None), ("aws:username", None)]
+        );
+    }
+
+    #[test]
+    fn messages_and_spans() {
+        let e = ArnPattern::parse(
+            "arn:aws:iam::${aws:x}:user/a",
+            ArnPatternMode::Resource,
+            true,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "policy variable in `arn:aws:iam::${aws:x}:user/a` is allowed only in the resource part, after the fifth colon"
+        );
+        assert_eq!(e.span(), Some(13..21));
+        let e =
+            ArnPattern::parse("arn:aws:s3:::b/${}", ArnPatternMode::Resource, true).unwrap_err();
+        assert_eq!(e.span(), Some(15..18));
+        assert_eq!(e.to_string(), "empty policy variable");
+        let e = ArnPattern::parse("arn:aws:s*:::b", ArnPatternMode::Resource, true).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "ARN pattern `arn:aws:s*:::b` has a wildcard in its service segment"
+        );
+        assert_eq!(e.span(), None);
+        assert_eq!(
+            Arn::parse("arn:aws:s3").unwrap_err().to_string(),
+            "`arn:aws:s3` has fewer than six components"
+        );
+    }
+
+    #[test]
+    fn pathological_resource_is_fast() {
+        let mut pattern = "arn:aws:s3:::".to_owned();
+        pattern.push_str(&"*a".repeat(40));
+        pattern.push_str("*b");
+        let p = ArnPattern::parse(&pattern, ArnPatternMode::Resource, true).unwrap();
+        let mut resource = "arn:aws:s3:::".to_owned();
+        resource.push_str(&"a".repeat(64 * 1024));
+        let started = std::time::Instant::now();
+        assert_eq!(p.is_match(&resource, ctx), Some(false));
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 }

@@ -318,3 +318,4 @@ mod tests {
         ));
     }
 }
+pub mod eval;

@@ -184,7 +184,7 @@ mod tests {
         assert_eq!(idx.line_col(text, 0), LineCol { line: 1, column: 1 });
         assert_eq!(idx.line_col(text, 3), LineCol { line: 2, column: 1 });
         // 'x' is after c (1 byte), é (2 bytes), emoji (4 bytes)
-        let x = text.find('x').unwrap() as u32;
+        let x = u32::try_from(text.find('x').unwrap()).unwrap();
         assert_eq!(idx.line_col(text, x), LineCol { line: 2, column: 4 });
         assert_eq!(idx.offset(text, LineCol { line: 2, column: 4 }), Some(x));
         assert_eq!(idx.line_text(text, 1), Some("ab"));

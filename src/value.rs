@@ -2,39 +2,1089 @@
 //!
 //! Owns the parsing and ordering of the values that the Numeric, Date, Bool, IpAddress and
 //! BinaryEquals operators compare, on both the policy side and the request side. Dates use
-//! `jiff`, CIDR blocks `ipnet`, binary `base64`.
+//! `jiff`, CIDR blocks `ipnet`, binary `base64`. Nothing here knows about operators or
+//! policies; the operator semantics live in [`crate::condition::eval`].
+//!
+//! Every parser is strict (no surrounding whitespace, no alternative spellings beyond the
+//! ones documented on each function), total (`None`, never a panic) and linear in the length
+//! of its input. Values are small `Copy` types wherever possible so that comparing a request
+//! value with a policy value never allocates.
+//!
+//! AWS reference: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html>
 
-/// An exact decimal number (`7` equals `7.0`), compared without floating-point rounding.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+use std::cmp::Ordering;
+use std::fmt;
+use std::net::IpAddr;
+
+use base64::Engine as _;
+use ipnet::IpNet;
+
+/// The most significant digits a [`Decimal`] holds (every 38-digit integer fits in a `u128`).
+pub const DECIMAL_MAX_DIGITS: u32 = 38;
+
+/// The largest decimal exponent a [`Decimal`] accepts, in absolute value (after
+/// normalization). Far beyond any number a policy needs, small enough that exponent
+/// arithmetic never overflows.
+const DECIMAL_MAX_EXPONENT: i64 = 1 << 40;
+
+/// An exact decimal number, compared without floating-point rounding.
+///
+/// Holds up to [`DECIMAL_MAX_DIGITS`] significant digits and a decimal exponent, normalized
+/// so that equal numbers have equal representations: `7`, `7.0`, `07`, `0.7e1` and `70e-1`
+/// are the same value (and hash alike), and `-0` is `0`. The order is the numeric order.
+/// `Decimal` is `Copy`: comparing two values never allocates.
+///
+/// # Examples
+///
+/// ```
+/// use iam_policy::value::Decimal;
+/// let seven = Decimal::parse("7").unwrap();
+/// assert_eq!(Decimal::parse("7.0"), Some(seven));
+/// assert_eq!(Decimal::parse("07"), Some(seven));
+/// assert!(Decimal::parse("-1.5").unwrap() < Decimal::parse("-1.25").unwrap());
+/// assert!(Decimal::parse("0.1").unwrap() < Decimal::parse("1e-0").unwrap());
+/// assert_eq!(Decimal::parse("seven"), None);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Decimal {
-    raw: String,
+    /// Whether the value is below zero (never set for zero).
+    negative: bool,
+    /// The significant digits; no trailing zero digit, at most [`DECIMAL_MAX_DIGITS`]
+    /// digits; `0` only for zero.
+    mantissa: u128,
+    /// The value is `mantissa * 10^exponent`; `0` for zero.
+    exponent: i64,
 }
 
 impl Decimal {
+    /// The number zero.
+    pub const ZERO: Self = Self {
+        negative: false,
+        mantissa: 0,
+        exponent: 0,
+    };
+
     /// Parses an integer or decimal such as `-12`, `7.50`. `None` when it is not a number.
+    ///
+    /// Accepted: an optional `-`, one or more ASCII digits (leading zeros allowed), an
+    /// optional fraction (`.` and one or more digits), and an optional exponent (`e` or `E`,
+    /// an optional sign, one or more digits) as in JSON numbers. Rejected: a leading `+`,
+    /// `.5`, `5.`, whitespace, `NaN`, `Infinity`, and numbers with more than
+    /// [`DECIMAL_MAX_DIGITS`] significant digits (leading and trailing zeros do not count)
+    /// or an absurd exponent, which cannot be held exactly.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use iam_policy::value::Decimal;
+    /// assert_eq!(Decimal::parse("1e3"), Decimal::parse("1000"));
+    /// assert_eq!(Decimal::parse("-0"), Decimal::parse("0"));
+    /// assert_eq!(Decimal::parse("+1"), None);
+    /// assert_eq!(Decimal::parse("1."), None);
+    /// assert_eq!(Decimal::parse(" 1"), None);
+    /// ```
     #[must_use]
     pub fn parse(text: &str) -> Option<Self> {
+        let bytes = text.as_bytes();
+        let (negative, rest) = match bytes.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            _ => (false, bytes),
+        };
+        let (int_digits, rest) = split_digits(rest);
+        if int_digits.is_empty() {
+            return None;
+        }
+        let (frac_digits, rest) = match rest.split_first() {
+            Some((b'.', after)) => {
+                let (frac, rest) = split_digits(after);
+                if frac.is_empty() {
+                    return None;
+                }
+                (frac, rest)
+            }
+            _ => (&[][..], rest),
+        };
+        let explicit_exponent = match rest.split_first() {
+            None => 0,
+            Some((b'e' | b'E', after)) => parse_exponent(after)?,
+            Some(_) => return None,
+        };
+
+        let mut mantissa: u128 = 0;
+        let mut significant: u32 = 0;
+        // Zeros seen after the last non-zero digit (and after the first non-zero digit).
+        let mut pending_zeros: u64 = 0;
+        for &digit in int_digits.iter().chain(frac_digits) {
+            let value = digit.wrapping_sub(b'0');
+            if value == 0 {
+                if mantissa != 0 {
+                    pending_zeros = pending_zeros.saturating_add(1);
+                }
+                continue;
+            }
+            let grow = u32::try_from(pending_zeros).ok()?.checked_add(1)?;
+            significant = significant.checked_add(grow)?;
+            if significant > DECIMAL_MAX_DIGITS {
+                return None;
+            }
+            // INVARIANT: at most 38 significant digits, and 10^38 - 1 < u128::MAX.
+            mantissa = mantissa
+                .checked_mul(10u128.checked_pow(grow)?)?
+                .checked_add(u128::from(value))?;
+            pending_zeros = 0;
+        }
+        if mantissa == 0 {
+            return Some(Self::ZERO);
+        }
+        let frac_len = i64::try_from(frac_digits.len()).ok()?;
+        let exponent = i64::try_from(pending_zeros)
+            .ok()?
+            .checked_sub(frac_len)?
+            .checked_add(explicit_exponent)?;
+        if exponent.unsigned_abs() > DECIMAL_MAX_EXPONENT.unsigned_abs() {
+            return None;
+        }
         Some(Self {
-            raw: text.to_owned(),
+            negative,
+            mantissa,
+            exponent,
         })
+    }
+
+    /// Whether the value is below zero.
+    #[must_use]
+    pub const fn is_negative(self) -> bool {
+        self.negative
+    }
+
+    /// Whether the value is zero.
+    #[must_use]
+    pub const fn is_zero(self) -> bool {
+        self.mantissa == 0
+    }
+
+    /// Compares the absolute values of two non-zero decimals.
+    fn cmp_magnitude(self, other: Self) -> Ordering {
+        let (a_digits, b_digits) = (digit_count(self.mantissa), digit_count(other.mantissa));
+        // Position of the leading digit; bounded by the exponent limit, so no overflow.
+        let a_lead = self.exponent.saturating_add(i64::from(a_digits));
+        let b_lead = other.exponent.saturating_add(i64::from(b_digits));
+        if a_lead != b_lead {
+            return a_lead.cmp(&b_lead);
+        }
+        // Same leading position: align the shorter mantissa to the longer one's digit count.
+        // INVARIANT: both have at most 38 digits, so the scaled value stays below 10^38.
+        let (a, b) = match a_digits.cmp(&b_digits) {
+            Ordering::Less => (
+                scale(self.mantissa, b_digits - a_digits),
+                Some(other.mantissa),
+            ),
+            Ordering::Greater => (
+                Some(self.mantissa),
+                scale(other.mantissa, a_digits - b_digits),
+            ),
+            Ordering::Equal => (Some(self.mantissa), Some(other.mantissa)),
+        };
+        a.cmp(&b)
     }
 }
 
-/// A point in time with nanosecond precision.
+/// `mantissa * 10^by`, `None` on overflow (impossible for normalized mantissas).
+fn scale(mantissa: u128, by: u32) -> Option<u128> {
+    mantissa.checked_mul(10u128.checked_pow(by)?)
+}
+
+/// Number of decimal digits of `n` (1 for 0).
+fn digit_count(n: u128) -> u32 {
+    n.checked_ilog10().map_or(1, |log| log.saturating_add(1))
+}
+
+/// Splits the leading ASCII digits off `bytes`.
+fn split_digits(bytes: &[u8]) -> (&[u8], &[u8]) {
+    let end = bytes
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(bytes.len());
+    bytes.split_at_checked(end).unwrap_or((bytes, &[]))
+}
+
+/// Parses the exponent of a number after its `e`: optional sign, one or more digits.
+fn parse_exponent(bytes: &[u8]) -> Option<i64> {
+    let (negative, rest) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, bytes),
+    };
+    let (digits, rest) = split_digits(rest);
+    if digits.is_empty() || !rest.is_empty() {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for &digit in digits {
+        value = value
+            .checked_mul(10)?
+            .checked_add(i64::from(digit.wrapping_sub(b'0')))?;
+        if value > DECIMAL_MAX_EXPONENT {
+            return None;
+        }
+    }
+    Some(if negative { -value } else { value })
+}
+
+impl Ord for Decimal {
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self.is_zero(), other.is_zero()) {
+            (true, true) => return Ordering::Equal,
+            (true, false) => {
+                return if other.negative {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                };
+            }
+            (false, true) => {
+                return if self.negative {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                };
+            }
+            (false, false) => {}
+        }
+        match (self.negative, other.negative) {
+            (false, true) => Ordering::Greater,
+            (true, false) => Ordering::Less,
+            (false, false) => self.cmp_magnitude(*other),
+            (true, true) => other.cmp_magnitude(*self),
+        }
+    }
+}
+
+impl PartialOrd for Decimal {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for Decimal {
+    /// Plain decimal notation (`-12.5`, `1000`, `0.001`); numbers with a huge or tiny
+    /// exponent print as `<digits>e<exponent>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        /// Beyond this many padding zeros, print scientific notation.
+        const MAX_PAD: i64 = 40;
+        if self.is_zero() {
+            return f.write_str("0");
+        }
+        if self.negative {
+            f.write_str("-")?;
+        }
+        let digits = i64::from(digit_count(self.mantissa));
+        if (0..=MAX_PAD).contains(&self.exponent) {
+            write!(f, "{}", self.mantissa)?;
+            for _ in 0..self.exponent {
+                f.write_str("0")?;
+            }
+            return Ok(());
+        }
+        let frac = self.exponent.saturating_neg();
+        if self.exponent < 0 && frac < digits {
+            let divisor = 10u128.checked_pow(u32::try_from(frac).map_err(|_| fmt::Error)?);
+            let divisor = divisor.ok_or(fmt::Error)?;
+            let int = self.mantissa / divisor;
+            let rest = self.mantissa % divisor;
+            return write!(
+                f,
+                "{int}.{rest:0>width$}",
+                width = usize::try_from(frac).map_err(|_| fmt::Error)?
+            );
+        }
+        if self.exponent < 0 && frac.saturating_sub(digits) <= MAX_PAD {
+            f.write_str("0.")?;
+            for _ in 0..frac.saturating_sub(digits) {
+                f.write_str("0")?;
+            }
+            return write!(f, "{}", self.mantissa);
+        }
+        write!(f, "{}e{}", self.mantissa, self.exponent)
+    }
+}
+
+/// The most fractional-second digits an [`Instant`] accepts (nanoseconds).
+const MAX_FRACTION_DIGITS: usize = 9;
+
+/// A point in time with nanosecond precision, ordered chronologically.
+///
+/// # Examples
+///
+/// ```
+/// use iam_policy::value::Instant;
+/// let plus_two = Instant::parse("2026-11-25T13:00:00+02:00").unwrap();
+/// let utc = Instant::parse("2026-11-25T12:00:00Z").unwrap();
+/// assert!(plus_two < utc); // 11:00Z is before 12:00Z
+/// assert_eq!(Instant::parse("1970-01-01T00:00:10Z"), Instant::parse("10"));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Instant {
-    /// Seconds since the Unix epoch.
+    /// Seconds since the Unix epoch (floor for instants before it).
     secs: i64,
-    /// Nanoseconds within the second.
+    /// Nanoseconds within the second, `0..1_000_000_000`.
     nanos: u32,
 }
 
 impl Instant {
+    /// The Unix epoch, `1970-01-01T00:00:00Z`.
+    pub const UNIX_EPOCH: Self = Self { secs: 0, nanos: 0 };
+
     /// Parses the W3C profile of ISO 8601 (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`,
     /// `YYYY-MM-DDThh:mm[:ss[.s+]]TZD`) or epoch seconds. `None` when it is neither.
+    ///
+    /// The W3C forms (<https://www.w3.org/TR/NOTE-datetime>), which the AWS Date operators
+    /// name:
+    ///
+    /// * `YYYY`, `YYYY-MM`, `YYYY-MM-DD`: the first instant of that year, month or day in
+    ///   UTC;
+    /// * `YYYY-MM-DDThh:mmTZD`, `YYYY-MM-DDThh:mm:ssTZD`, `YYYY-MM-DDThh:mm:ss.sTZD` with one
+    ///   to nine fraction digits, where the time zone designator `TZD` is `Z` or `+hh:mm` /
+    ///   `-hh:mm` and is applied: `13:00:00+02:00` is `11:00:00Z`.
+    ///
+    /// The letters `T` and `Z` are upper case; impossible dates and times (`2026-02-30`,
+    /// `24:00`, leap second `60`) are rejected; years run from `0000` to `9999`.
+    ///
+    /// Anything else is read as epoch seconds ([`Instant::parse_epoch`]).
+    ///
+    /// **A bare four-digit value such as `"2024"` is the W3C year** (the first instant of
+    /// 2024), not 2024 seconds after the epoch: the AWS operator docs list `YYYY` as a date
+    /// format, and a policy author writing `"2024"` means the year. A JSON *number* is
+    /// always epoch seconds; use [`Instant::parse_epoch`] for those.
+    ///
+    /// AWS reference: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Date>
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use iam_policy::value::Instant;
+    /// assert_eq!(Instant::parse("2024"), Instant::parse("2024-01-01T00:00Z"));
+    /// assert_eq!(Instant::parse("2024-03"), Instant::parse("2024-03-01"));
+    /// assert_eq!(Instant::parse("1700000000"), Instant::parse("2023-11-14T22:13:20Z"));
+    /// assert_eq!(Instant::parse("2026-02-30"), None);
+    /// assert_eq!(Instant::parse("2026-01-01T00:00:00"), None); // no time zone
+    /// ```
     #[must_use]
     pub fn parse(text: &str) -> Option<Self> {
-        let _ = text;
+        let bytes = text.as_bytes();
+        match bytes.get(4) {
+            None if bytes.len() == 4 && bytes.iter().all(u8::is_ascii_digit) => parse_w3c(bytes),
+            Some(b'-') => parse_w3c(bytes),
+            _ => Self::parse_epoch(text),
+        }
+    }
+
+    /// Parses epoch seconds: an optional `-`, one or more ASCII digits, and an optional
+    /// fraction of one to nine digits (`1700000000`, `1700000000.25`, `-1.5`). `None` when
+    /// the text is not of that form or lies outside the years -9999..=9999.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use iam_policy::value::Instant;
+    /// let t = Instant::parse_epoch("-1.5").unwrap();
+    /// assert_eq!((t.seconds(), t.subsec_nanos()), (-2, 500_000_000));
+    /// assert_eq!(Instant::parse_epoch("2024").map(Instant::seconds), Some(2024));
+    /// assert_eq!(Instant::parse_epoch("1e9"), None);
+    /// ```
+    #[must_use]
+    pub fn parse_epoch(text: &str) -> Option<Self> {
+        let bytes = text.as_bytes();
+        let (negative, rest) = match bytes.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            _ => (false, bytes),
+        };
+        let (int_digits, rest) = split_digits(rest);
+        if int_digits.is_empty() {
+            return None;
+        }
+        let frac_digits = match rest.split_first() {
+            None => &[][..],
+            Some((b'.', after)) => {
+                let (frac, rest) = split_digits(after);
+                if frac.is_empty() || !rest.is_empty() {
+                    return None;
+                }
+                frac
+            }
+            Some(_) => return None,
+        };
+        let mut secs: i64 = 0;
+        for &digit in int_digits {
+            secs = secs
+                .checked_mul(10)?
+                .checked_add(i64::from(digit.wrapping_sub(b'0')))?;
+        }
+        let nanos = parse_fraction(frac_digits)?;
+        let (secs, nanos) = if negative {
+            if nanos == 0 {
+                (secs.checked_neg()?, 0)
+            } else {
+                (secs.checked_neg()?.checked_sub(1)?, 1_000_000_000 - nanos)
+            }
+        } else {
+            (secs, nanos)
+        };
+        Self::from_parts(secs, nanos)
+    }
+
+    /// An instant from floored seconds and nanoseconds, if it lies between the first instant
+    /// of the year -9999 and the last of the year 9999 (UTC).
+    fn from_parts(secs: i64, nanos: u32) -> Option<Self> {
+        let first = utc_seconds(jiff::civil::DateTime::MIN);
+        let last = utc_seconds(jiff::civil::DateTime::MAX);
+        ((first..=last).contains(&secs) && nanos < 1_000_000_000).then_some(Self { secs, nanos })
+    }
+
+    /// An instant from a signed duration since the epoch (both parts with one sign).
+    fn from_duration(duration: jiff::SignedDuration) -> Self {
+        let secs = duration.as_secs();
+        match u32::try_from(duration.subsec_nanos()) {
+            Ok(nanos) => Self { secs, nanos },
+            // Negative fraction: borrow one second.
+            Err(_) => Self {
+                secs: secs.saturating_sub(1),
+                nanos: 1_000_000_000u32.saturating_sub(duration.subsec_nanos().unsigned_abs()),
+            },
+        }
+    }
+
+    /// The instant of a jiff timestamp.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use iam_policy::value::Instant;
+    /// let ts = jiff::Timestamp::new(-5, -250_000_000)?;
+    /// let t = Instant::from_timestamp(ts);
+    /// assert_eq!((t.seconds(), t.subsec_nanos()), (-6, 750_000_000));
+    /// # Ok::<(), jiff::Error>(())
+    /// ```
+    #[must_use]
+    pub fn from_timestamp(ts: jiff::Timestamp) -> Self {
+        Self::from_duration(ts.as_duration())
+    }
+
+    /// The instant as a jiff timestamp; `None` for the few instants at the ends of the years
+    /// -9999 and 9999 that jiff's `Timestamp` cannot hold.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use iam_policy::value::Instant;
+    /// let t = Instant::parse("2026-11-25T13:00:00+02:00").unwrap();
+    /// assert_eq!(t.to_timestamp().map(|ts| ts.to_string()), Some("2026-11-25T11:00:00Z".to_owned()));
+    /// assert_eq!(Instant::parse("9999-12-31T23:59Z").and_then(Instant::to_timestamp), None);
+    /// ```
+    #[must_use]
+    pub fn to_timestamp(self) -> Option<jiff::Timestamp> {
+        jiff::Timestamp::new(self.secs, i32::try_from(self.nanos).ok()?).ok()
+    }
+
+    /// The instant as a UTC civil date and time.
+    fn to_utc_datetime(self) -> Option<jiff::civil::DateTime> {
+        let since = jiff::SignedDuration::new(self.secs, i32::try_from(self.nanos).ok()?);
+        UNIX_EPOCH_DATETIME.checked_add(since).ok()
+    }
+
+    /// Seconds since the Unix epoch, rounded towards minus infinity.
+    #[must_use]
+    pub const fn seconds(self) -> i64 {
+        self.secs
+    }
+
+    /// Nanoseconds after [`Instant::seconds`], `0..1_000_000_000`.
+    #[must_use]
+    pub const fn subsec_nanos(self) -> u32 {
+        self.nanos
+    }
+}
+
+/// `1970-01-01T00:00:00` as a civil date and time.
+const UNIX_EPOCH_DATETIME: jiff::civil::DateTime =
+    jiff::civil::DateTime::constant(1970, 1, 1, 0, 0, 0, 0);
+
+/// Whole seconds from the epoch to a UTC civil date and time (floored).
+fn utc_seconds(datetime: jiff::civil::DateTime) -> i64 {
+    Instant::from_duration(datetime.duration_since(UNIX_EPOCH_DATETIME)).secs
+}
+
+impl fmt::Display for Instant {
+    /// RFC 3339 in UTC, such as `2026-11-25T11:00:00Z`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.to_utc_datetime() {
+            Some(datetime) => write!(f, "{datetime}Z"),
+            // Past the end of 9999 after applying an offset: epoch seconds instead.
+            None => write!(f, "{}.{:09}", self.secs, self.nanos),
+        }
+    }
+}
+
+/// Fraction digits (1..=9) as nanoseconds.
+fn parse_fraction(digits: &[u8]) -> Option<u32> {
+    if digits.len() > MAX_FRACTION_DIGITS {
+        return None;
+    }
+    let mut nanos: u32 = 0;
+    let mut scale: u32 = 1_000_000_000;
+    for &digit in digits {
+        scale /= 10;
+        nanos = nanos.checked_add(u32::from(digit.wrapping_sub(b'0')).checked_mul(scale)?)?;
+    }
+    Some(nanos)
+}
+
+/// Takes exactly `N` ASCII digits off the front of `bytes`.
+fn take_digits<const N: usize>(bytes: &[u8]) -> Option<(u32, &[u8])> {
+    let (head, rest) = bytes.split_first_chunk::<N>()?;
+    let mut value: u32 = 0;
+    for &digit in head {
+        if !digit.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + u32::from(digit - b'0');
+    }
+    Some((value, rest))
+}
+
+/// Takes the byte `expected` off the front of `bytes`.
+fn take_byte(bytes: &[u8], expected: u8) -> Option<&[u8]> {
+    match bytes.split_first() {
+        Some((&b, rest)) if b == expected => Some(rest),
+        _ => None,
+    }
+}
+
+/// Parses the W3C date and date-time forms (see [`Instant::parse`]).
+fn parse_w3c(bytes: &[u8]) -> Option<Instant> {
+    let (year, rest) = take_digits::<4>(bytes)?;
+    let (month, rest) = match take_byte(rest, b'-') {
+        None if rest.is_empty() => (1, rest),
+        None => return None,
+        Some(rest) => take_digits::<2>(rest)?,
+    };
+    let (day, rest) = match take_byte(rest, b'-') {
+        None if rest.is_empty() => (1, rest),
+        None => return None,
+        Some(rest) => take_digits::<2>(rest)?,
+    };
+    let (hour, minute, second, nanos, offset_secs) = if rest.is_empty() {
+        (0, 0, 0, 0, 0)
+    } else {
+        let rest = take_byte(rest, b'T')?;
+        let (hour, rest) = take_digits::<2>(rest)?;
+        let rest = take_byte(rest, b':')?;
+        let (minute, rest) = take_digits::<2>(rest)?;
+        let (second, nanos, rest) = match take_byte(rest, b':') {
+            None => (0, 0, rest),
+            Some(rest) => {
+                let (second, rest) = take_digits::<2>(rest)?;
+                match take_byte(rest, b'.') {
+                    None => (second, 0, rest),
+                    Some(rest) => {
+                        let (frac, rest) = split_digits(rest);
+                        if frac.is_empty() {
+                            return None;
+                        }
+                        (second, parse_fraction(frac)?, rest)
+                    }
+                }
+            }
+        };
+        (hour, minute, second, nanos, parse_tzd(rest)?)
+    };
+    let datetime = jiff::civil::DateTime::new(
+        i16::try_from(year).ok()?,
+        i8::try_from(month).ok()?,
+        i8::try_from(day).ok()?,
+        i8::try_from(hour).ok()?,
+        i8::try_from(minute).ok()?,
+        i8::try_from(second).ok()?,
+        i32::try_from(nanos).ok()?,
+    )
+    .ok()?;
+    let local = Instant::from_duration(datetime.duration_since(UNIX_EPOCH_DATETIME));
+    // East of UTC means earlier: 13:00+02:00 is 11:00Z.
+    let secs = local.secs.checked_sub(i64::from(offset_secs))?;
+    Some(Instant {
+        secs,
+        nanos: local.nanos,
+    })
+}
+
+/// Parses a whole time zone designator (`Z`, `+hh:mm`, `-hh:mm`) into seconds east of UTC.
+fn parse_tzd(bytes: &[u8]) -> Option<i32> {
+    let (sign, rest) = match bytes.split_first()? {
+        (b'Z', rest) => return rest.is_empty().then_some(0),
+        (b'+', rest) => (1, rest),
+        (b'-', rest) => (-1, rest),
+        _ => return None,
+    };
+    let (hours, rest) = take_digits::<2>(rest)?;
+    let rest = take_byte(rest, b':')?;
+    let (minutes, rest) = take_digits::<2>(rest)?;
+    if !rest.is_empty() || hours > 23 || minutes > 59 {
+        return None;
+    }
+    let secs = i32::try_from(hours * 3600 + minutes * 60).ok()?;
+    Some(sign * secs)
+}
+
+/// Parses an IPv4 or IPv6 address (`203.0.113.7`, `2001:db8::1`). `None` otherwise.
+///
+/// IPv4 octets with leading zeros (`010.0.0.1`), zone ids (`fe80::1%eth0`), brackets and
+/// surrounding whitespace are rejected. Hex digits may be in either case; `::` compression is
+/// accepted. An IPv4-mapped IPv6 address (`::ffff:192.0.2.1`) stays an IPv6 address.
+///
+/// # Examples
+///
+/// ```
+/// use iam_policy::value::parse_ip;
+/// assert_eq!(parse_ip("2001:DB8::1"), parse_ip("2001:db8:0:0:0:0:0:1"));
+/// assert!(parse_ip("203.0.113.7").is_some_and(|ip| ip.is_ipv4()));
+/// assert_eq!(parse_ip("300.1.2.3"), None);
+/// assert_eq!(parse_ip("10.0.0.0/8"), None);
+/// ```
+#[must_use]
+pub fn parse_ip(text: &str) -> Option<IpAddr> {
+    text.parse().ok()
+}
+
+/// Parses a CIDR block (`10.0.0.0/8`, `2001:db8::/32`) or a bare address. `None` otherwise.
+///
+/// A bare IPv4 address is a `/32` and a bare IPv6 address a `/128` (project decision 19:
+/// the AWS docs' "default /32" is written for IPv4). The prefix length is one to three ASCII
+/// digits and at most 32 (IPv4) or 128 (IPv6). Host bits set below the prefix are accepted
+/// and cleared: `10.0.0.1/8` is `10.0.0.0/8`, the block that contains the address as
+/// written.
+///
+/// AWS reference: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IPAddress>
+///
+/// # Examples
+///
+/// ```
+/// use iam_policy::value::parse_cidr;
+/// assert_eq!(parse_cidr("10.0.0.1/8").map(|n| n.to_string()), Some("10.0.0.0/8".to_owned()));
+/// assert_eq!(parse_cidr("203.0.113.7").map(|n| n.prefix_len()), Some(32));
+/// assert_eq!(parse_cidr("2001:db8::1").map(|n| n.prefix_len()), Some(128));
+/// assert_eq!(parse_cidr("2001:db8::/129"), None);
+/// assert_eq!(parse_cidr("300.1.2.3/8"), None);
+/// assert_eq!(parse_cidr("10.0.0.0/"), None);
+/// ```
+#[must_use]
+pub fn parse_cidr(text: &str) -> Option<IpNet> {
+    let Some((address, prefix)) = text.split_once('/') else {
+        return parse_ip(text).map(IpNet::from);
+    };
+    let address = parse_ip(address)?;
+    if prefix.is_empty() || prefix.len() > 3 || !prefix.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let prefix: u8 = prefix.parse().ok()?;
+    IpNet::new(address, prefix).ok().map(|net| net.trunc())
+}
+
+/// Parses a boolean: `true` or `false` without regard to case (project decision 23).
+/// `None` for anything else, including `1`, `yes` and the empty string.
+///
+/// # Examples
+///
+/// ```
+/// use iam_policy::value::parse_bool;
+/// assert_eq!(parse_bool("true"), Some(true));
+/// assert_eq!(parse_bool("FALSE"), Some(false));
+/// assert_eq!(parse_bool("1"), None);
+/// ```
+#[must_use]
+pub fn parse_bool(text: &str) -> Option<bool> {
+    if text.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if text.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
         None
+    }
+}
+
+/// Decodes standard base64 (RFC 4648 alphabet with `+` and `/`, `=` padding required, no
+/// whitespace). `None` when the text is not canonical base64.
+///
+/// # Examples
+///
+/// ```
+/// use iam_policy::value::decode_base64;
+/// assert_eq!(decode_base64("QUJD"), Some(b"ABC".to_vec()));
+/// assert_eq!(decode_base64("QQ=="), Some(b"A".to_vec()));
+/// assert_eq!(decode_base64("QQ"), None);
+/// assert_eq!(decode_base64("Q!=="), None);
+/// ```
+#[must_use]
+pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
+}
+
+/// Whether the base64 text `encoded` decodes to exactly `expected`, without allocating.
+/// `None` when `encoded` is not valid for [`decode_base64`]; the whole text is checked even
+/// when the bytes already differ.
+///
+/// # Examples
+///
+/// ```
+/// use iam_policy::value::base64_equals;
+/// assert_eq!(base64_equals("QUJD", b"ABC"), Some(true));
+/// assert_eq!(base64_equals("QUJD", b"ABD"), Some(false));
+/// assert_eq!(base64_equals("QUJ", b"ABC"), None);
+/// ```
+#[must_use]
+pub fn base64_equals(encoded: &str, expected: &[u8]) -> Option<bool> {
+    /// Input characters decoded per step; a multiple of 4, so every chunk but the last is a
+    /// whole number of quads.
+    const CHUNK: usize = 256;
+    let mut buffer = [0u8; CHUNK / 4 * 3];
+    let mut rest = encoded.as_bytes();
+    let mut expected = expected;
+    let mut equal = true;
+    loop {
+        let (chunk, tail) = rest.split_at_checked(CHUNK).unwrap_or((rest, &[]));
+        // Padding is only allowed at the very end.
+        if !tail.is_empty() && chunk.contains(&b'=') {
+            return None;
+        }
+        let len = base64::engine::general_purpose::STANDARD
+            .decode_slice(chunk, &mut buffer)
+            .ok()?;
+        let decoded = buffer.get(..len)?;
+        match expected.split_at_checked(len) {
+            Some((head, remaining)) => {
+                equal &= head == decoded;
+                expected = remaining;
+            }
+            None => {
+                equal = false;
+                expected = &[];
+            }
+        }
+        rest = tail;
+        if rest.is_empty() {
+            break;
+        }
+    }
+    Some(equal && expected.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(text: &str) -> Decimal {
+        Decimal::parse(text).unwrap_or_else(|| panic!("`{text}` should parse"))
+    }
+
+    #[test]
+    fn decimal_equal_spellings() {
+        let groups: &[&[&str]] = &[
+            &["7", "7.0", "07", "7.000", "0.7e1", "70e-1", "7E0", "7e+0"],
+            &["0", "-0", "0.0", "000", "0e5", "-0.0e-3"],
+            &["-12.5", "-12.50", "-1.25e1", "-125e-1"],
+            &["1000", "1e3", "1E3", "1000.0", "0.001e6"],
+            &["0.001", "1e-3", "0.0010"],
+        ];
+        for group in groups {
+            let first = dec(group[0]);
+            for text in *group {
+                assert_eq!(dec(text), first, "{text} == {}", group[0]);
+                assert_eq!(dec(text).cmp(&first), Ordering::Equal);
+            }
+        }
+    }
+
+    #[test]
+    fn decimal_rejects() {
+        for text in [
+            "", "-", "+1", ".5", "5.", "1.2.3", " 1", "1 ", "1e", "1e+", "e3", "0x10", "NaN",
+            "Infinity", "1_000", "--1", "1,5", "١",
+        ] {
+            assert_eq!(Decimal::parse(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn decimal_digit_cap() {
+        let max = "9".repeat(38);
+        assert!(Decimal::parse(&max).is_some());
+        assert_eq!(Decimal::parse(&"9".repeat(39)), None);
+        // Leading and trailing zeros do not count.
+        let padded = format!("{}1{}", "0".repeat(100), "0".repeat(100));
+        assert_eq!(dec(&padded), dec("1e100"));
+        let tiny = format!("0.{}1", "0".repeat(1_000_000));
+        assert_eq!(dec(&tiny), dec("1e-1000001"));
+        assert_eq!(Decimal::parse(&"1".repeat(1_000_000)), None);
+        assert_eq!(Decimal::parse("1e99999999999999999999"), None);
+        assert_eq!(Decimal::parse("1e1099511627777"), None);
+    }
+
+    #[test]
+    fn decimal_order() {
+        let ascending = [
+            "-1e30",
+            "-100",
+            "-12.5",
+            "-12.25",
+            "-1",
+            "-0.5",
+            "-1e-30",
+            "0",
+            "1e-30",
+            "0.1",
+            "0.12",
+            "0.123",
+            "1",
+            "1.0000001",
+            "9.99",
+            "10",
+            "99999999999999999999999999999999999999",
+            "1e38",
+            "1e39",
+        ];
+        for pair in ascending.windows(2) {
+            assert!(dec(pair[0]) < dec(pair[1]), "{} < {}", pair[0], pair[1]);
+            assert!(dec(pair[1]) > dec(pair[0]));
+        }
+    }
+
+    #[test]
+    fn decimal_display() {
+        for (text, shown) in [
+            ("7.0", "7"),
+            ("-12.50", "-12.5"),
+            ("1e3", "1000"),
+            ("0.001", "0.001"),
+            ("-0", "0"),
+            ("123.456", "123.456"),
+            ("1e100", "1e100"),
+            ("1e-100", "1e-100"),
+        ] {
+            assert_eq!(dec(text).to_string(), shown, "{text}");
+        }
+    }
+
+    fn at(text: &str) -> (i64, u32) {
+        let t = Instant::parse(text).unwrap_or_else(|| panic!("`{text}` should parse"));
+        (t.seconds(), t.subsec_nanos())
+    }
+
+    #[test]
+    fn instant_w3c_forms() {
+        assert_eq!(at("1970"), (0, 0));
+        assert_eq!(at("1970-01"), (0, 0));
+        assert_eq!(at("1970-01-02"), (86_400, 0));
+        assert_eq!(at("1970-01-01T00:01Z"), (60, 0));
+        assert_eq!(at("1970-01-01T00:00:01Z"), (1, 0));
+        assert_eq!(at("1970-01-01T00:00:01.5Z"), (1, 500_000_000));
+        assert_eq!(at("1970-01-01T00:00:01.123456789Z"), (1, 123_456_789));
+        assert_eq!(at("1970-01-01T01:00+01:00"), (0, 0));
+        assert_eq!(at("1969-12-31T19:00:00-05:00"), (0, 0));
+        assert_eq!(at("2026-11-25T12:00:00Z"), (1_795_608_000, 0));
+        assert_eq!(at("2024-02-29").0 - at("2024-02-28T00:00Z").0, 86_400);
+        assert_eq!(at("2024-03-01").0 - at("2024-02-29T00:00:00Z").0, 86_400);
+        assert_eq!(at("0000-01-01"), (-62_167_219_200, 0));
+        assert_eq!(at("9999-12-31"), (253_402_214_400, 0));
+        assert_eq!(
+            at("9999-12-31T23:59:59.999999999Z"),
+            (253_402_300_799, 999_999_999)
+        );
+        assert_eq!(at("9999-12-31T23:59-01:00"), (253_402_304_340, 0));
+        assert_eq!(at("0000-01-01T00:00+01:00"), (-62_167_222_800, 0));
+        assert!(
+            Instant::parse("2026-11-25T13:00:00+02:00") < Instant::parse("2026-11-25T12:00:00Z")
+        );
+    }
+
+    #[test]
+    fn instant_rejects() {
+        for text in [
+            "",
+            "2026-",
+            "2026-1",
+            "2026-13",
+            "2026-00",
+            "2026-02-30",
+            "2025-02-29",
+            "2026-01-01T",
+            "2026-01-01T00:00",
+            "2026-01-01T00:00:00",
+            "2026-01-01 00:00:00Z",
+            "2026-01-01t00:00:00Z",
+            "2026-01-01T00:00:00z",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01T23:60:00Z",
+            "2026-01-01T23:59:60Z",
+            "2026-01-01T00:00:00.Z",
+            "2026-01-01T00:00:00.1234567890Z",
+            "2026-01-01T00:00:00+0100",
+            "2026-01-01T00:00:00+01",
+            "2026-01-01T00:00:00+24:00",
+            "2026-01-01T00:00:00+01:60",
+            "2026-01-01T00:00:00Z ",
+            " 2026",
+            "2026-01-01Z",
+            "+2026",
+            "abc",
+            "1.",
+            ".5",
+            "1e9",
+            "1.1234567890",
+            "99999999999999999999",
+            "-",
+            "2026-01-01T0:00Z",
+        ] {
+            assert_eq!(Instant::parse(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn instant_epoch() {
+        assert_eq!(at("0"), (0, 0));
+        assert_eq!(at("1700000000"), (1_700_000_000, 0));
+        assert_eq!(at("1700000000.25"), (1_700_000_000, 250_000_000));
+        assert_eq!(at("-1"), (-1, 0));
+        assert_eq!(at("-1.5"), (-2, 500_000_000));
+        assert_eq!(at("-0.000000001"), (-1, 999_999_999));
+        assert_eq!(at("123"), (123, 0));
+        assert_eq!(at("12345"), (12_345, 0));
+        // A bare four-digit string is a year; parse_epoch reads it as seconds.
+        assert_eq!(at("2024"), (1_704_067_200, 0));
+        assert_eq!(
+            Instant::parse_epoch("2024").map(Instant::seconds),
+            Some(2024)
+        );
+        assert_eq!(Instant::parse_epoch("2024-01-01"), None);
+        assert_eq!(Instant::parse_epoch("999999999999999"), None);
+        // Epoch and ISO compare as instants (decision 9).
+        assert_eq!(
+            Instant::parse("1767225600"),
+            Instant::parse("2026-01-01T00:00:00Z")
+        );
+        assert!(Instant::parse("1767225599.999") < Instant::parse("2026-01-01"));
+    }
+
+    #[test]
+    fn instant_display_and_jiff_round_trip() {
+        let t = Instant::parse("2026-11-25T13:00:00.25+02:00").unwrap();
+        assert_eq!(t.to_string(), "2026-11-25T11:00:00.25Z");
+        assert_eq!(Instant::from_timestamp(t.to_timestamp().unwrap()), t);
+        let before = Instant::parse("-1.25").unwrap();
+        assert_eq!(before.to_string(), "1969-12-31T23:59:58.75Z");
+        assert_eq!(
+            Instant::from_timestamp(before.to_timestamp().unwrap()),
+            before
+        );
+        assert_eq!(before.to_timestamp().unwrap().as_millisecond(), -1250);
+        let late = Instant::parse("9999-12-31T23:59-01:00").unwrap();
+        assert_eq!(late.to_string(), "253402304340.000000000");
+        assert_eq!(late.to_timestamp(), None);
+    }
+
+    #[test]
+    fn ip_and_cidr() {
+        assert!(parse_ip("10.0.0.1").is_some());
+        assert!(parse_ip("::1").is_some());
+        for bad in [
+            "010.0.0.1",
+            "1.2.3",
+            "1.2.3.4.5",
+            "fe80::1%eth0",
+            "[::1]",
+            " 1.2.3.4",
+            "",
+        ] {
+            assert_eq!(parse_ip(bad), None, "{bad:?}");
+        }
+        let net = |t: &str| parse_cidr(t).map(|n| n.to_string());
+        assert_eq!(net("10.0.0.0/8").as_deref(), Some("10.0.0.0/8"));
+        assert_eq!(net("10.1.2.3/8").as_deref(), Some("10.0.0.0/8"));
+        assert_eq!(net("0.0.0.0/0").as_deref(), Some("0.0.0.0/0"));
+        assert_eq!(net("1.2.3.4").as_deref(), Some("1.2.3.4/32"));
+        assert_eq!(net("2001:DB8::1").as_deref(), Some("2001:db8::1/128"));
+        assert_eq!(net("2001:db8::1/32").as_deref(), Some("2001:db8::/32"));
+        assert_eq!(net("::/0").as_deref(), Some("::/0"));
+        for bad in [
+            "10.0.0.0/33",
+            "::/129",
+            "300.1.2.3/8",
+            "10.0.0.0/",
+            "10.0.0.0/+8",
+            "10.0.0.0/-1",
+            "10.0.0.0/8/8",
+            "/8",
+            "10.0.0.0/0008",
+            "10.0.0.0/ 8",
+            "",
+        ] {
+            assert_eq!(parse_cidr(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn bool_values() {
+        for (text, want) in [
+            ("true", Some(true)),
+            ("True", Some(true)),
+            ("TRUE", Some(true)),
+            ("false", Some(false)),
+            ("fAlSe", Some(false)),
+            ("", None),
+            ("1", None),
+            ("yes", None),
+            (" true", None),
+        ] {
+            assert_eq!(parse_bool(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn base64_values() {
+        assert_eq!(decode_base64(""), Some(Vec::new()));
+        assert_eq!(decode_base64("AA=="), Some(vec![0]));
+        assert_eq!(decode_base64("AAE="), Some(vec![0, 1]));
+        assert_eq!(decode_base64("AA"), None);
+        assert_eq!(decode_base64("AB=="), None, "non-zero trailing bits");
+        assert_eq!(decode_base64("A A="), None);
+        assert_eq!(base64_equals("", b""), Some(true));
+        assert_eq!(base64_equals("", b"x"), Some(false));
+        assert_eq!(base64_equals("QUJD", b"AB"), Some(false));
+        assert_eq!(base64_equals("QQ==QQ==", b"AA"), None);
+    }
+
+    #[test]
+    fn base64_equals_long_inputs() {
+        use base64::Engine as _;
+        for len in [0usize, 1, 2, 3, 190, 191, 192, 193, 383, 384, 385, 1000] {
+            let bytes: Vec<u8> = (0..len)
+                .map(|i| u8::try_from(i * 7 % 256).unwrap())
+                .collect();
+            let text = base64::engine::general_purpose::STANDARD.encode(&bytes);
+            assert_eq!(base64_equals(&text, &bytes), Some(true), "len {len}");
+            let mut other = bytes.clone();
+            if let Some(last) = other.last_mut() {
+                *last ^= 1;
+                assert_eq!(base64_equals(&text, &other), Some(false), "len {len}");
+            }
+            other.push(0);
+            assert_eq!(base64_equals(&text, &other), Some(false), "len {len}");
+            assert_eq!(
+                base64_equals(&format!("{text}="), &bytes),
+                None,
+                "len {len}"
+            );
+            // Padding in the middle of a long text.
+            let doubled = format!("{}{text}", "QQ==".repeat(64));
+            assert_eq!(base64_equals(&doubled, &bytes), None, "len {len}");
+        }
     }
 }

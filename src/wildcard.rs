@@ -1,29 +1,426 @@
 //! IAM wildcard patterns: `*` matches any run of characters (including none), `?` exactly one.
 //!
 //! Owns [`Wildcard`]: a pattern classified once into the cheapest strategy that decides it
-//! (exact, prefix, suffix, any, general), matched without allocation and without exponential
-//! backtracking. Knows nothing about ARNs or actions; case rules belong to the caller (actions
-//! lower-case both sides before matching).
+//! (exact, prefix, suffix, contains, any, general), matched without allocation and without
+//! exponential backtracking. Knows nothing about ARNs or actions; case rules belong to the caller
+//! (actions lower-case both sides before matching).
+//!
+//! The general matcher is shared with [`crate::variables::Template`]: it works on a stream of
+//! tokens (literal text, `?`, `*`), cuts it at every `*` into segments, anchors the first segment
+//! at the start of the text and the last at its end, and places every middle segment at its
+//! leftmost occurrence in what is left. Leftmost placement is always safe (it leaves the most text
+//! for the segments after it), so no choice is ever revisited: the cost is at most
+//! `O(text × pattern)` and usually linear.
+//!
+//! Semantics: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html>,
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html>.
+
+/// One token of a pattern being matched (borrowed, so variable values can take part).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Tok<'t> {
+    /// Literal text (may be empty).
+    Lit(&'t str),
+    /// `?`: exactly one character.
+    One,
+    /// `*`: any run of characters, including none.
+    Star,
+    /// Matches nothing (a value that could not be produced); fails closed.
+    Never,
+}
+
+/// Whether two characters are equal, optionally without regard to case (per character,
+/// comparing the lower-case mappings, with an ASCII fast path).
+#[inline]
+fn char_eq(a: char, b: char, ignore_case: bool) -> bool {
+    if a == b {
+        return true;
+    }
+    if !ignore_case {
+        return false;
+    }
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(&b)
+    } else {
+        a.to_lowercase().eq(b.to_lowercase())
+    }
+}
+
+/// `text` without the leading `lit`, or `None` when `text` does not start with it.
+#[inline]
+pub(crate) fn strip_lit_prefix<'x>(text: &'x str, lit: &str, ignore_case: bool) -> Option<&'x str> {
+    if !ignore_case {
+        return text.strip_prefix(lit);
+    }
+    let mut rest = text.chars();
+    for p in lit.chars() {
+        let t = rest.next()?;
+        if !char_eq(p, t, true) {
+            return None;
+        }
+    }
+    Some(rest.as_str())
+}
+
+/// `text` without the trailing `lit`, or `None` when `text` does not end with it.
+#[inline]
+fn strip_lit_suffix<'x>(text: &'x str, lit: &str, ignore_case: bool) -> Option<&'x str> {
+    if !ignore_case {
+        return text.strip_suffix(lit);
+    }
+    let mut rest = text.chars();
+    for p in lit.chars().rev() {
+        let t = rest.next_back()?;
+        if !char_eq(p, t, true) {
+            return None;
+        }
+    }
+    Some(rest.as_str())
+}
+
+/// Whether `text` equals `lit` (optionally without regard to case).
+#[inline]
+pub(crate) fn lit_eq(text: &str, lit: &str, ignore_case: bool) -> bool {
+    if ignore_case {
+        strip_lit_prefix(text, lit, true) == Some("")
+    } else {
+        text == lit
+    }
+}
+
+/// `text` without its first character.
+#[inline]
+fn skip_one(text: &str) -> Option<&str> {
+    let mut chars = text.chars();
+    chars.next()?;
+    Some(chars.as_str())
+}
+
+/// `text` without its last character.
+#[inline]
+fn drop_last(text: &str) -> Option<&str> {
+    let mut chars = text.chars();
+    chars.next_back()?;
+    Some(chars.as_str())
+}
+
+/// Matches a star-free segment at the start of `text`; returns what follows it.
+fn seg_front<'t, 'x, P>(
+    seg: &'t [P],
+    tok: &impl Fn(&'t P) -> Tok<'t>,
+    mut text: &'x str,
+    ignore_case: bool,
+) -> Option<&'x str> {
+    for piece in seg {
+        text = match tok(piece) {
+            Tok::Lit(lit) => strip_lit_prefix(text, lit, ignore_case)?,
+            Tok::One => skip_one(text)?,
+            // A star cannot occur inside a segment; fail closed if it does.
+            Tok::Star | Tok::Never => return None,
+        };
+    }
+    Some(text)
+}
+
+/// Matches a star-free segment at the end of `text`; returns what precedes it.
+fn seg_back<'t, 'x, P>(
+    seg: &'t [P],
+    tok: &impl Fn(&'t P) -> Tok<'t>,
+    mut text: &'x str,
+    ignore_case: bool,
+) -> Option<&'x str> {
+    for piece in seg.iter().rev() {
+        text = match tok(piece) {
+            Tok::Lit(lit) => strip_lit_suffix(text, lit, ignore_case)?,
+            Tok::One => drop_last(text)?,
+            Tok::Star | Tok::Never => return None,
+        };
+    }
+    Some(text)
+}
+
+/// Finds the leftmost occurrence of a star-free segment in `window`; returns what follows it.
+fn seg_find<'t, 'x, P>(
+    seg: &'t [P],
+    tok: &impl Fn(&'t P) -> Tok<'t>,
+    window: &'x str,
+    ignore_case: bool,
+) -> Option<&'x str> {
+    // A leading literal lets the substring search skip ahead (case-sensitive only).
+    let lead = match seg.first().map(tok) {
+        Some(Tok::Lit(lit)) if !ignore_case && !lit.is_empty() => Some(lit),
+        _ => None,
+    };
+    let mut from = window;
+    loop {
+        let candidate = match lead {
+            Some(lit) => {
+                let at = from.find(lit)?;
+                let (_, tail) = from.split_at_checked(at)?;
+                tail
+            }
+            None => from,
+        };
+        if let Some(rest) = seg_front(seg, tok, candidate, ignore_case) {
+            return Some(rest);
+        }
+        from = skip_one(candidate)?;
+    }
+}
+
+/// Whether `text` matches the token stream `pieces` (`is_star` tells the `*` tokens apart
+/// cheaply; `tok` yields every token). No allocation, no recursion.
+pub(crate) fn glob<'t, P>(
+    pieces: &'t [P],
+    is_star: impl Fn(&P) -> bool,
+    tok: impl Fn(&'t P) -> Tok<'t>,
+    text: &str,
+    ignore_case: bool,
+) -> bool {
+    let mut segments = pieces.split(|p| is_star(p));
+    let first = segments.next().unwrap_or_default();
+    let Some(last) = segments.next_back() else {
+        // No star: the one segment must cover the whole text.
+        return seg_front(first, &tok, text, ignore_case).is_some_and(str::is_empty);
+    };
+    let Some(rest) = seg_front(first, &tok, text, ignore_case) else {
+        return false;
+    };
+    let Some(mut window) = seg_back(last, &tok, rest, ignore_case) else {
+        return false;
+    };
+    for segment in segments {
+        if segment.is_empty() {
+            continue;
+        }
+        match seg_find(segment, &tok, window, ignore_case) {
+            Some(rest) => window = rest,
+            None => return false,
+        }
+    }
+    true
+}
+
+/// A stored token of a general [`Wildcard`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum WTok {
+    /// Literal text (never empty).
+    Lit(Box<str>),
+    /// `?`.
+    One,
+    /// `*` (consecutive stars are merged).
+    Star,
+}
+
+impl WTok {
+    /// The borrowed token.
+    fn tok(&self) -> Tok<'_> {
+        match self {
+            Self::Lit(lit) => Tok::Lit(lit),
+            Self::One => Tok::One,
+            Self::Star => Tok::Star,
+        }
+    }
+}
+
+/// Splits a pattern into tokens: literal runs, `?`, and `*` (runs of `*` merged into one).
+fn tokenize(pattern: &str) -> Vec<WTok> {
+    let mut tokens = Vec::new();
+    let mut lit = String::new();
+    for c in pattern.chars() {
+        match c {
+            '*' | '?' => {
+                if !lit.is_empty() {
+                    tokens.push(WTok::Lit(std::mem::take(&mut lit).into_boxed_str()));
+                }
+                if c == '?' {
+                    tokens.push(WTok::One);
+                } else if tokens.last() != Some(&WTok::Star) {
+                    tokens.push(WTok::Star);
+                }
+            }
+            _ => lit.push(c),
+        }
+    }
+    if !lit.is_empty() {
+        tokens.push(WTok::Lit(lit.into_boxed_str()));
+    }
+    tokens
+}
+
+/// Matches a token list with the general algorithm.
+fn glob_tokens(tokens: &[WTok], text: &str, ignore_case: bool) -> bool {
+    glob(
+        tokens,
+        |t| matches!(t, WTok::Star),
+        WTok::tok,
+        text,
+        ignore_case,
+    )
+}
+
+/// The strategy a [`Wildcard`] was classified into when it was compiled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MatchStrategy {
+    /// No wildcard: the text must equal the pattern.
+    Exact,
+    /// `abc*`: the text must start with the literal.
+    Prefix,
+    /// `*abc`: the text must end with the literal.
+    Suffix,
+    /// `*abc*`: the text must contain the literal.
+    Contains,
+    /// `*` (or `**`…): every text matches.
+    Any,
+    /// Anything else: the general segment matcher.
+    General,
+}
+
+/// How a compiled [`Wildcard`] decides a match.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Matcher {
+    /// Equal to the pattern text.
+    Exact,
+    /// Starts with the literal.
+    Prefix(Box<str>),
+    /// Ends with the literal.
+    Suffix(Box<str>),
+    /// Contains the literal.
+    Contains(Box<str>),
+    /// Matches everything.
+    Any,
+    /// The general matcher over tokens.
+    General(Box<[WTok]>),
+}
 
 /// A compiled `*`/`?` pattern. Matching is case-sensitive and counts characters, not bytes.
+///
+/// `*` matches any run of characters, including none; `?` matches exactly one character (one
+/// Unicode scalar value, whatever its UTF-8 length). Both may cross every character, including
+/// `:` and `/`; callers that need segment rules (ARNs) match segment by segment.
+///
+/// # Examples
+///
+/// ```
+/// use iam_policy::wildcard::Wildcard;
+///
+/// let pattern = Wildcard::new("prod/db-??????");
+/// assert!(pattern.is_match("prod/db-AbCdEf"));
+/// assert!(!pattern.is_match("prod/db-old-AbCdEf"));
+/// assert!(Wildcard::new("get*").is_match("getsecretvalue"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Wildcard {
     raw: String,
+    matcher: Matcher,
 }
 
 impl Wildcard {
     /// Compiles `pattern`, where `*` and `?` are wildcards and every other character is literal.
     #[must_use]
     pub fn new(pattern: &str) -> Self {
+        let mut tokens = tokenize(pattern);
+        let matcher = match tokens.as_mut_slice() {
+            [] | [WTok::Lit(_)] => Matcher::Exact,
+            [WTok::Star] => Matcher::Any,
+            [WTok::Lit(lit), WTok::Star] => Matcher::Prefix(std::mem::take(lit)),
+            [WTok::Star, WTok::Lit(lit)] => Matcher::Suffix(std::mem::take(lit)),
+            [WTok::Star, WTok::Lit(lit), WTok::Star] => Matcher::Contains(std::mem::take(lit)),
+            _ => Matcher::General(tokens.into_boxed_slice()),
+        };
         Self {
             raw: pattern.to_owned(),
+            matcher,
         }
     }
 
-    /// Whether `text` matches the whole pattern.
+    /// Whether `text` matches the whole pattern (case-sensitive).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use iam_policy::wildcard::Wildcard;
+    ///
+    /// let pattern = Wildcard::new("us-*-1");
+    /// assert!(pattern.is_match("us-east-1"));
+    /// assert!(!pattern.is_match("US-EAST-1"));
+    /// ```
     #[must_use]
     pub fn is_match(&self, text: &str) -> bool {
-        self.raw == text
+        self.matches(text, false)
+    }
+
+    /// Whether `text` matches the whole pattern, comparing characters without regard to case
+    /// (each character's lower-case mapping; `*` and `?` still count characters).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use iam_policy::wildcard::Wildcard;
+    ///
+    /// assert!(Wildcard::new("get*").is_match_ignore_case("GetSecretValue"));
+    /// ```
+    #[must_use]
+    pub fn is_match_ignore_case(&self, text: &str) -> bool {
+        self.matches(text, true)
+    }
+
+    /// The strategy-dispatched matcher.
+    fn matches(&self, text: &str, ignore_case: bool) -> bool {
+        match &self.matcher {
+            Matcher::Exact => lit_eq(text, &self.raw, ignore_case),
+            Matcher::Prefix(lit) => strip_lit_prefix(text, lit, ignore_case).is_some(),
+            Matcher::Suffix(lit) => strip_lit_suffix(text, lit, ignore_case).is_some(),
+            Matcher::Contains(lit) => {
+                if ignore_case {
+                    let mut from = text;
+                    loop {
+                        if strip_lit_prefix(from, lit, true).is_some() {
+                            break true;
+                        }
+                        match skip_one(from) {
+                            Some(rest) => from = rest,
+                            None => break false,
+                        }
+                    }
+                } else {
+                    text.contains(&**lit)
+                }
+            }
+            Matcher::Any => true,
+            Matcher::General(tokens) => glob_tokens(tokens, text, ignore_case),
+        }
+    }
+
+    /// The reference answer of the general matcher, whatever the strategy (allocates; meant
+    /// for tests that check every strategy against it).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn is_match_general(&self, text: &str) -> bool {
+        glob_tokens(&tokenize(&self.raw), text, false)
+    }
+
+    /// The strategy chosen when the pattern was compiled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use iam_policy::wildcard::{MatchStrategy, Wildcard};
+    ///
+    /// assert_eq!(Wildcard::new("Get*").strategy(), MatchStrategy::Prefix);
+    /// assert_eq!(Wildcard::new("*").strategy(), MatchStrategy::Any);
+    /// assert_eq!(Wildcard::new("a?c").strategy(), MatchStrategy::General);
+    /// ```
+    #[must_use]
+    pub fn strategy(&self) -> MatchStrategy {
+        match self.matcher {
+            Matcher::Exact => MatchStrategy::Exact,
+            Matcher::Prefix(_) => MatchStrategy::Prefix,
+            Matcher::Suffix(_) => MatchStrategy::Suffix,
+            Matcher::Contains(_) => MatchStrategy::Contains,
+            Matcher::Any => MatchStrategy::Any,
+            Matcher::General(_) => MatchStrategy::General,
+        }
     }
 
     /// The pattern text.
@@ -35,6 +432,212 @@ impl Wildcard {
     /// Whether the pattern has no wildcard (it then matches only itself).
     #[must_use]
     pub fn is_literal(&self) -> bool {
-        !self.raw.contains(['*', '?'])
+        matches!(self.matcher, Matcher::Exact)
+    }
+
+    /// Whether the pattern matches every text (it is made of `*` only).
+    #[must_use]
+    pub fn is_any(&self) -> bool {
+        matches!(self.matcher, Matcher::Any)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MatchStrategy, Wildcard};
+
+    /// `matches!(name, pattern, text)`: the pattern matches, on every path.
+    macro_rules! matches {
+        ($name:ident, $pat:expr, $text:expr) => {
+            #[test]
+            fn $name() {
+                let w = Wildcard::new($pat);
+                assert!(w.is_match($text), "{:?} should match {:?}", $pat, $text);
+                assert!(
+                    w.is_match_general($text),
+                    "general: {:?} / {:?}",
+                    $pat,
+                    $text
+                );
+                assert!(
+                    w.is_match_ignore_case($text),
+                    "ic: {:?} / {:?}",
+                    $pat,
+                    $text
+                );
+            }
+        };
+    }
+
+    /// `nmatches!(name, pattern, text)`: the pattern does not match, on every path.
+    macro_rules! nmatches {
+        ($name:ident, $pat:expr, $text:expr) => {
+            #[test]
+            fn $name() {
+                let w = Wildcard::new($pat);
+                assert!(
+                    !w.is_match($text),
+                    "{:?} should not match {:?}",
+                    $pat,
+                    $text
+                );
+                assert!(
+                    !w.is_match_general($text),
+                    "general: {:?} / {:?}",
+                    $pat,
+                    $text
+                );
+            }
+        };
+    }
+
+    /// `imatches!(name, pattern, text)`: matches only when case is ignored.
+    macro_rules! imatches {
+        ($name:ident, $pat:expr, $text:expr) => {
+            #[test]
+            fn $name() {
+                let w = Wildcard::new($pat);
+                assert!(
+                    !w.is_match($text),
+                    "{:?} should not match {:?}",
+                    $pat,
+                    $text
+                );
+                assert!(
+                    w.is_match_ignore_case($text),
+                    "ic: {:?} / {:?}",
+                    $pat,
+                    $text
+                );
+            }
+        };
+    }
+
+    /// `strategy!(name, pattern, MatchStrategy)`.
+    macro_rules! strategy {
+        ($name:ident, $pat:expr, $strategy:ident) => {
+            #[test]
+            fn $name() {
+                assert_eq!(Wildcard::new($pat).strategy(), MatchStrategy::$strategy);
+            }
+        };
+    }
+
+    strategy!(strat_empty, "", Exact);
+    strategy!(strat_exact, "abc", Exact);
+    strategy!(strat_prefix, "abc*", Prefix);
+    strategy!(strat_prefix_stars, "abc***", Prefix);
+    strategy!(strat_suffix, "*abc", Suffix);
+    strategy!(strat_contains, "*abc*", Contains);
+    strategy!(strat_any, "*", Any);
+    strategy!(strat_any_stars, "***", Any);
+    strategy!(strat_one, "?", General);
+    strategy!(strat_mid, "a*b", General);
+    strategy!(strat_prefix_q, "a?*", General);
+
+    matches!(exact, "abc", "abc");
+    matches!(empty_empty, "", "");
+    matches!(star_empty, "*", "");
+    matches!(star_any, "*", "anything: at/all");
+    matches!(stars_any, "**", "x");
+    matches!(prefix, "Get*", "GetObject");
+    matches!(prefix_empty_rest, "Get*", "Get");
+    matches!(suffix, "*Acl", "GetObjectAcl");
+    matches!(suffix_whole, "*Acl", "Acl");
+    matches!(contains, "*Object*", "GetObjectAcl");
+    matches!(contains_whole, "*Object*", "Object");
+    matches!(star_mid, "s3:Get*Acl", "s3:GetObjectAcl");
+    matches!(star_mid_empty, "s3:Get*Acl", "s3:GetAcl");
+    matches!(one, "?", "x");
+    matches!(one_multibyte, "?", "é");
+    matches!(one_astral, "a?c", "a😀c");
+    matches!(ones, "???", "abc");
+    matches!(one_star, "?*", "a");
+    matches!(star_one, "*?", "abc");
+    matches!(mixed, "a*b?d*e", "aXXbcdYYe");
+    matches!(colons, "a*z", "a:b:c/z");
+    matches!(secret_six, "prod/db-??????", "prod/db-AbCdEf");
+    matches!(secret_star, "prod/db-*", "prod/db-old-AbCdEf");
+    matches!(
+        s3_example,
+        "bucket/*/test/*",
+        "bucket/1/2/test/3/object.jpg"
+    );
+    matches!(s3_empty_dir, "bucket/*/test/*", "bucket//test/object.jpg");
+    matches!(backtrack_needed, "*ab*ab", "aabab");
+    matches!(overlap_prefix_suffix, "ab*ba", "aba_ba");
+    matches!(adjacent_segments, "*a?b*", "xxa-bzz");
+    matches!(unicode_lit, "é*ü", "éxyü");
+    matches!(brackets_literal, "[a]*{b}", "[a]x{b}");
+    matches!(dots_literal, "a.c", "a.c");
+    matches!(repeated_segment, "*aa*aa*aa*", "aaaaaa");
+    matches!(
+        pathological_ok,
+        "a*a*a*a*a*a*a*a*a",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    );
+
+    nmatches!(exact_differs, "abc", "abd");
+    nmatches!(exact_longer, "abc", "abcd");
+    nmatches!(empty_vs_text, "", "a");
+    nmatches!(prefix_no, "Get*", "PutObject");
+    nmatches!(prefix_short, "Get*", "Ge");
+    nmatches!(suffix_no, "*Acl", "GetObject");
+    nmatches!(contains_no, "*Object*", "GetObjAcl");
+    nmatches!(one_empty, "?", "");
+    nmatches!(one_two, "?", "ab");
+    nmatches!(ones_short, "???", "ab");
+    nmatches!(one_star_empty, "?*", "");
+    nmatches!(overlap_too_short, "ab*ba", "aba");
+    nmatches!(secret_six_long, "prod/db-??????", "prod/db-old-AbCdEf");
+    nmatches!(secret_six_short, "prod/db-??????", "prod/db-AbCdE");
+    nmatches!(secret_bare, "prod/db", "prod/db-AbCdEf");
+    nmatches!(s3_no_dir, "bucket/*/test/*", "bucket/test/object.jpg");
+    nmatches!(s3_dash_dir, "bucket/*/test/*", "bucket/1-test/object.jpg");
+    nmatches!(case_sensitive, "getobject", "GetObject");
+    nmatches!(repeated_segment_short, "*aa*aa*aa*", "aaaaa");
+    nmatches!(
+        pathological_fail,
+        "a*a*a*a*a*a*a*a*b",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    );
+    nmatches!(mid_not_found, "a*xyz*b", "a-xy-z-b");
+    nmatches!(mid_order, "*b*a*", "ab");
+
+    imatches!(ic_exact, "getobject", "GetObject");
+    imatches!(ic_prefix, "get*", "GETX");
+    imatches!(ic_suffix, "*acl", "ObjectACL");
+    imatches!(ic_contains, "*obj*", "GetOBJECT");
+    imatches!(ic_general, "g?t*a", "GET-A");
+    imatches!(ic_unicode, "é*", "É");
+    imatches!(ic_kelvin, "k", "\u{212A}");
+
+    #[test]
+    fn pathological_long_text_is_fast() {
+        let text = "a".repeat(64 * 1024);
+        let mut pattern = "*a".repeat(40);
+        pattern.push_str("*b");
+        let started = std::time::Instant::now();
+        let w = Wildcard::new(&pattern);
+        assert!(!w.is_match(&text));
+        assert!(!w.is_match_ignore_case(&text));
+        let mut good = "*a".repeat(40);
+        good.push('*');
+        assert!(Wildcard::new(&good).is_match(&text));
+        // Middle segments that need a scan at every position.
+        let scan = Wildcard::new("*a?a?a?a?a?a?a?a?b*");
+        assert!(!scan.is_match(&text));
+        assert!(!scan.is_match_ignore_case(&text));
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    }
+
+    #[test]
+    fn accessors() {
+        let w = Wildcard::new("a*");
+        assert_eq!(w.as_str(), "a*");
+        assert!(!w.is_literal());
+        assert!(!w.is_any());
+        assert!(Wildcard::new("abc").is_literal());
+        assert!(Wildcard::new("**").is_any());
     }
 }

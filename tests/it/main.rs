@@ -1,1 +1,17 @@
 //! Integration tests of the public API.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code: a failed unwrap is a failed test"
+)]
+
+mod catalog;
+mod conditions;
+mod corpus;
+mod engine;
+mod json;
+mod parse_errors;
+mod patterns;
+mod roundtrip;

@@ -182,10 +182,10 @@ pub fn sarif(files: &[FileFindings], suppressed: usize) -> Value {
             let summary = info.map_or(*code, |i| i.summary);
             let uri = info.map_or(ACCESS_ANALYZER_URI, |i| i.help_uri);
             let severity = info.map_or(*severity, |i| i.severity);
-            let mut props = json!({"tags": ["security", "iam"]});
-            if let Some(score) = security_severity(severity) {
-                props["security-severity"] = json!(score);
-            }
+            let props = match security_severity(severity) {
+                Some(score) => json!({"tags": ["security", "iam"], "security-severity": score}),
+                None => json!({"tags": ["iam"]}),
+            };
             json!({
                 "id": code,
                 "name": code,

@@ -1,0 +1,13 @@
+//! Policy parsing: no panic, spans inside the input, print/parse round trip.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+#[path = "../../tests/it/support/invariants.rs"]
+mod invariants;
+
+fuzz_target!(|data: &[u8]| {
+    if data.len() > 64 * 1024 {
+        return;
+    }
+    invariants::check_parse_policy(data);
+});

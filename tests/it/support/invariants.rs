@@ -1,0 +1,125 @@
+//! Invariants shared by the fuzz targets (`fuzz/fuzz_targets/*.rs` include this file by path)
+//! and the replay test of saved fuzz inputs (`tests/it/fuzz_replay.rs`). Each function panics
+//! when an invariant breaks.
+
+use iam_policy::json::{self, JsonErrorKind, JsonValue, Limits, Node};
+use iam_policy::lint::{LintOptions, lint_text};
+use iam_policy::wildcard::Wildcard;
+use iam_policy::{LineIndex, PolicyType, Span, parse_policy};
+
+/// Our JSON value as a serde_json value (numbers through serde_json's own number reader).
+fn to_serde(node: &Node) -> Option<serde_json::Value> {
+    Some(match &node.value {
+        JsonValue::Null => serde_json::Value::Null,
+        JsonValue::Bool(b) => serde_json::Value::Bool(*b),
+        JsonValue::Number(text) => serde_json::from_str(text).ok()?,
+        JsonValue::String(s) => serde_json::Value::String(s.clone()),
+        JsonValue::Array(items) => {
+            serde_json::Value::Array(items.iter().map(to_serde).collect::<Option<_>>()?)
+        }
+        JsonValue::Object(members) => serde_json::Value::Object(
+            members
+                .iter()
+                .map(|m| Some((m.key.clone(), to_serde(&m.value)?)))
+                .collect::<Option<_>>()?,
+        ),
+    })
+}
+
+/// Every span lies inside `text` and on character boundaries.
+pub fn assert_span(text: &str, span: Span) {
+    assert!(span.start <= span.end, "span {span} is reversed");
+    assert!(
+        span.slice(text).is_some(),
+        "span {span} is outside the text ({} bytes) or off a character boundary",
+        text.len()
+    );
+}
+
+/// Our JSON reader agrees with serde_json outside duplicate keys and the depth limit.
+pub fn check_json(data: &[u8]) {
+    let ours = json::parse_bytes(data, &Limits::default());
+    let Ok(text) = std::str::from_utf8(data) else {
+        assert!(ours.is_err(), "accepted invalid UTF-8");
+        return;
+    };
+    let theirs = serde_json::from_str::<serde_json::Value>(text);
+    match (&ours, &theirs) {
+        (Err(e), _) if matches!(e.kind, JsonErrorKind::DuplicateKey { .. } | JsonErrorKind::TooDeep { .. }) => {}
+        (Ok(_), Err(e)) if e.to_string().contains("number out of range") => {}
+        (Ok(node), Ok(value)) => {
+            assert_span(text, node.span);
+            if let Some(ours) = to_serde(node) {
+                assert_eq!(&ours, value, "values differ for {text:?}");
+            }
+        }
+        (Err(e), Err(_)) => {
+            assert_span(text, e.span);
+        }
+        (Ok(_), Err(e)) => panic!("we accept, serde_json rejects ({e}): {text:?}"),
+        (Err(e), Ok(_)) => panic!("we reject ({e}), serde_json accepts: {text:?}"),
+    }
+}
+
+/// Parsing never panics; every error is located inside the text; an accepted policy prints
+/// and parses back equal.
+pub fn check_parse_policy(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let index = LineIndex::new(text);
+    for &ty in PolicyType::ALL {
+        match parse_policy(text, ty) {
+            Err(errors) => {
+                assert!(!errors.is_empty());
+                for e in &errors {
+                    assert_span(text, e.span);
+                    assert_eq!(e.line_col, index.line_col(text, e.span.start), "{e}");
+                    if let Some(r) = e.related {
+                        assert_span(text, r);
+                    }
+                }
+            }
+            Ok(policy) => {
+                let printed = policy.to_json();
+                let again = parse_policy(&printed, ty)
+                    .unwrap_or_else(|e| panic!("printed policy does not parse ({e}): {printed}"));
+                assert_eq!(policy, again, "round trip changed the policy: {printed}");
+            }
+        }
+    }
+}
+
+/// Linting never panics and every finding is located inside the text.
+pub fn check_lint(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let report = lint_text(text, &LintOptions::default());
+    let index = LineIndex::new(text);
+    for f in &report.findings {
+        assert_span(text, f.span);
+        assert_eq!(f.start, index.line_col(text, f.span.start), "{}", f.code);
+        assert_eq!(f.end, index.line_col(text, f.span.end), "{}", f.code);
+    }
+}
+
+/// The wildcard matcher agrees with a regex built from the pattern.
+pub fn check_wildcard(pattern: &str, text: &str) {
+    let mut re = String::from("(?s)^");
+    for c in pattern.chars() {
+        match c {
+            '*' => re.push_str(".*"),
+            '?' => re.push('.'),
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    re.push('$');
+    let oracle = regex::Regex::new(&re).expect("escaped pattern compiles");
+    let w = Wildcard::new(pattern);
+    assert_eq!(
+        w.is_match(text),
+        oracle.is_match(text),
+        "pattern {pattern:?} on {text:?}"
+    );
+}

@@ -1,0 +1,474 @@
+//! A deliberately naive reference evaluator, written straight from the AWS evaluation-logic
+//! pages, for differential testing of the real engine.
+//!
+//! No compilation, no indexes, no cleverness: every statement of every policy is checked on
+//! every request, in the order the documentation describes. It reuses only the pattern
+//! matchers and the condition-operator semantics (each tested against its own oracle); the
+//! combining logic, principal matching and context derivation are written again here.
+//!
+//! Sources:
+//! - <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html>
+//! - <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html>
+//! - <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html>
+//! - <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html>
+
+use iam_policy::condition::eval::{Truth, evaluate_entry};
+use iam_policy::policy::{Effect, PrincipalKind, PrincipalValue, Principals, Statement};
+use iam_policy::{Action, Context, ContextScalar, ContextValue, Decision, Policy};
+
+/// The policies that take part in one request, as in the case format.
+#[derive(Debug, Default)]
+pub struct RefPolicies {
+    pub identity: Vec<Policy>,
+    pub resource: Option<Policy>,
+    pub boundary: Option<Policy>,
+    pub session: Option<Policy>,
+    /// Levels root first; each level's policies.
+    pub scps: Vec<Vec<Policy>>,
+    pub rcps: Vec<Vec<Policy>>,
+}
+
+/// One request, as in the case format.
+#[derive(Debug, Clone)]
+pub struct RefRequest {
+    pub principal: String,
+    pub principal_account: Option<String>,
+    pub action: String,
+    pub resource: String,
+    pub resource_account: Option<String>,
+    pub context: Context,
+}
+
+/// Who the caller is, read from the principal string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Caller {
+    User { account: String, arn: String, name: String },
+    Role { account: String, arn: String, name: String },
+    Session { account: String, arn: String, role: String },
+    Federated { account: String, arn: String },
+    Root { account: String },
+    Service(String),
+    Anonymous,
+}
+
+impl Caller {
+    fn parse(p: &str) -> Self {
+        if p == "*" || p == "anonymous" {
+            return Self::Anonymous;
+        }
+        let parts: Vec<&str> = p.splitn(6, ':').collect();
+        if parts.len() == 6 && parts[0] == "arn" {
+            let account = parts[4].to_owned();
+            let res = parts[5];
+            match parts[2] {
+                "iam" if res == "root" => return Self::Root { account },
+                "iam" if res.starts_with("user/") => {
+                    let name = res.rsplit('/').next().unwrap_or("").to_owned();
+                    return Self::User { account, arn: p.to_owned(), name };
+                }
+                "iam" if res.starts_with("role/") => {
+                    let name = res.rsplit('/').next().unwrap_or("").to_owned();
+                    return Self::Role { account, arn: p.to_owned(), name };
+                }
+                "sts" if res.starts_with("assumed-role/") => {
+                    let role = res.split('/').nth(1).unwrap_or("").to_owned();
+                    return Self::Session { account, arn: p.to_owned(), role };
+                }
+                "sts" if res.starts_with("federated-user/") => {
+                    return Self::Federated { account, arn: p.to_owned() };
+                }
+                _ => {}
+            }
+        }
+        Self::Service(p.to_owned())
+    }
+
+    fn account(&self) -> Option<&str> {
+        match self {
+            Self::User { account, .. }
+            | Self::Role { account, .. }
+            | Self::Session { account, .. }
+            | Self::Federated { account, .. }
+            | Self::Root { account } => Some(account),
+            Self::Service(_) | Self::Anonymous => None,
+        }
+    }
+
+    /// The ARN that `aws:PrincipalArn` holds.
+    fn principal_arn(&self) -> Option<String> {
+        match self {
+            Self::User { arn, .. } | Self::Role { arn, .. } | Self::Federated { arn, .. } => {
+                Some(arn.clone())
+            }
+            Self::Session { account, role, .. } => {
+                Some(format!("arn:aws:iam::{account}:role/{role}"))
+            }
+            Self::Root { account } => Some(format!("arn:aws:iam::{account}:root")),
+            Self::Service(_) | Self::Anonymous => None,
+        }
+    }
+
+    fn is_iam_principal(&self) -> bool {
+        self.account().is_some()
+    }
+}
+
+/// How a resource-policy statement's principal matched the caller (evaluation-logic table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Grant {
+    /// The caller's own ARN (user, session, federated user), `"*"`, or a service name.
+    Direct,
+    /// The role of a role session: limited by the boundary and the session policy.
+    Role,
+    /// The caller's account: delegation, the identity side must allow.
+    Account,
+}
+
+fn account_of_arn(arn: &str) -> Option<String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    (parts.len() == 6 && parts[0] == "arn").then(|| parts[4].to_owned())
+}
+
+/// How one principal value names the caller, if it does.
+fn principal_value_matches(
+    kind: PrincipalKind,
+    value: &PrincipalValue,
+    caller: &Caller,
+) -> Option<Grant> {
+    match (kind, value) {
+        (_, PrincipalValue::Any) => Some(Grant::Direct),
+        (PrincipalKind::Service, PrincipalValue::Name(name)) => {
+            matches!(caller, Caller::Service(s) if s == name).then_some(Grant::Direct)
+        }
+        (PrincipalKind::Aws, PrincipalValue::Account(id)) => match caller {
+            Caller::Root { account } if account == id => Some(Grant::Direct),
+            c if c.account() == Some(id.as_str()) => Some(Grant::Account),
+            _ => None,
+        },
+        (PrincipalKind::Aws, PrincipalValue::Arn(arn)) => {
+            let text = arn.as_str();
+            let parts: Vec<&str> = text.splitn(6, ':').collect();
+            if parts.len() != 6 {
+                return None;
+            }
+            let (service, account, res) = (parts[2], parts[4], parts[5]);
+            match caller {
+                Caller::Root { account: a } if service == "iam" && res == "root" && a == account => {
+                    Some(Grant::Direct)
+                }
+                c if service == "iam" && res == "root" && c.account() == Some(account) => {
+                    Some(Grant::Account)
+                }
+                Caller::User { arn: a, .. } | Caller::Role { arn: a, .. } | Caller::Federated { arn: a, .. }
+                    if a == text =>
+                {
+                    Some(Grant::Direct)
+                }
+                Caller::Session { arn: a, .. } if a == text => Some(Grant::Direct),
+                Caller::Session { account: a, role, .. }
+                    if service == "iam"
+                        && a == account
+                        && res.starts_with("role/")
+                        && res.rsplit('/').next() == Some(role.as_str()) =>
+                {
+                    Some(Grant::Role)
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// How a `Principal` element names the caller (the strongest way, if several).
+fn principal_grant(principals: &Principals, caller: &Caller) -> Option<Grant> {
+    match principals {
+        Principals::Any => Some(Grant::Direct),
+        Principals::Map(entries) => {
+            let mut best: Option<Grant> = None;
+            for e in entries {
+                for v in &e.values.items {
+                    if let Some(g) = principal_value_matches(e.kind.value, &v.value, caller) {
+                        best = Some(match (best, g) {
+                            (Some(Grant::Direct), _) | (_, Grant::Direct) => Grant::Direct,
+                            (Some(Grant::Role), _) | (_, Grant::Role) => Grant::Role,
+                            _ => Grant::Account,
+                        });
+                    }
+                }
+            }
+            best
+        }
+    }
+}
+
+/// Whether a `NotPrincipal` list exempts the caller: its own ARN is listed, or the role of a
+/// role session; an account entry exempts only the account's root user.
+fn not_principal_exempts(principals: &Principals, caller: &Caller) -> bool {
+    match principals {
+        Principals::Any => true,
+        Principals::Map(entries) => entries.iter().any(|e| {
+            e.values.items.iter().any(|v| {
+                match principal_value_matches(e.kind.value, &v.value, caller) {
+                    Some(Grant::Direct | Grant::Role) => true,
+                    Some(Grant::Account) | None => false,
+                }
+            })
+        }),
+    }
+}
+
+/// The full context: the request's keys plus those AWS derives from principal and resource.
+fn full_context(req: &RefRequest, caller: &Caller) -> Context {
+    let mut ctx = req.context.clone();
+    let mut put = |key: &str, value: String| {
+        if ctx.get(&key.to_ascii_lowercase()).is_none() {
+            ctx.insert(key, ContextValue::Single(ContextScalar::String(value)));
+        }
+    };
+    if let Some(arn) = caller.principal_arn() {
+        put("aws:PrincipalArn", arn);
+    }
+    if let Some(acct) = principal_account(req, caller) {
+        put("aws:PrincipalAccount", acct);
+    }
+    let ptype = match caller {
+        Caller::User { .. } => Some("User"),
+        Caller::Role { .. } | Caller::Session { .. } => Some("AssumedRole"),
+        Caller::Federated { .. } => Some("FederatedUser"),
+        Caller::Root { .. } => Some("Account"),
+        Caller::Anonymous => Some("Anonymous"),
+        Caller::Service(_) => None,
+    };
+    if let Some(t) = ptype {
+        put("aws:PrincipalType", t.to_owned());
+    }
+    if let Caller::User { name, .. } = caller {
+        put("aws:username", name.clone());
+    }
+    if let Some(acct) = resource_account(req, caller) {
+        put("aws:ResourceAccount", acct);
+    }
+    ctx
+}
+
+fn principal_account(req: &RefRequest, caller: &Caller) -> Option<String> {
+    req.principal_account
+        .clone()
+        .or_else(|| caller.account().map(str::to_owned))
+}
+
+fn resource_account(req: &RefRequest, caller: &Caller) -> Option<String> {
+    req.resource_account.clone().or_else(|| {
+        account_of_arn(&req.resource)
+            .filter(|a| !a.is_empty())
+            .or_else(|| principal_account(req, caller))
+    })
+}
+
+fn scalar_text(v: &ContextValue) -> Option<&str> {
+    match v {
+        ContextValue::Single(ContextScalar::String(s) | ContextScalar::Number(s)) => Some(s),
+        ContextValue::Single(ContextScalar::Bool(true)) => Some("true"),
+        ContextValue::Single(ContextScalar::Bool(false)) => Some("false"),
+        ContextValue::Multi(_) => None,
+    }
+}
+
+/// Whether a statement applies, ignoring its principal. `None` for an Allow means "does not
+/// apply"; conditions are three-valued and fail closed.
+fn statement_applies(
+    policy: &Policy,
+    stmt: &Statement,
+    action: &Action,
+    resource: &str,
+    ctx: &Context,
+) -> bool {
+    let vars = policy.variables_enabled();
+    let resolve = |key: &str| -> Option<&str> {
+        if !vars {
+            return None;
+        }
+        ctx.get(key).and_then(scalar_text)
+    };
+    let action_hit = stmt
+        .action
+        .value
+        .patterns
+        .items
+        .iter()
+        .any(|p| p.value.is_match(action));
+    if action_hit == stmt.action.value.negated {
+        return false;
+    }
+    if let Some(res) = &stmt.resource {
+        let hit = res
+            .value
+            .patterns
+            .items
+            .iter()
+            .any(|p| p.value.is_match(resource, resolve) == Some(true));
+        if hit == res.value.negated {
+            return false;
+        }
+    }
+    let truths = stmt
+        .conditions
+        .iter()
+        .map(|c| evaluate_entry(c, ctx.get(&c.key_lower), resolve));
+    match stmt.effect.value {
+        Effect::Allow => truths.into_iter().all(|t| t == Truth::True),
+        Effect::Deny => truths.into_iter().all(|t| t != Truth::False),
+    }
+}
+
+struct Env<'a> {
+    caller: Caller,
+    action: Action,
+    resource: &'a str,
+    ctx: Context,
+    has_boundary: bool,
+}
+
+/// Statements of `policy` that apply with `effect`, with how their principal named the caller
+/// (`Direct` when the policy has no principal).
+fn applicable(policy: &Policy, effect: Effect, env: &Env<'_>) -> Vec<Grant> {
+    let mut out = Vec::new();
+    for stmt in &policy.statements {
+        if stmt.effect.value != effect {
+            continue;
+        }
+        let grant = match &stmt.principal {
+            None => Grant::Direct,
+            Some(p) if p.value.negated => {
+                let exempt = not_principal_exempts(&p.value.principals, &env.caller);
+                // A Deny with NotPrincipal always applies to a caller with a boundary.
+                if exempt && !(env.has_boundary && effect == Effect::Deny) {
+                    continue;
+                }
+                Grant::Direct
+            }
+            Some(p) => match principal_grant(&p.value.principals, &env.caller) {
+                Some(g) => g,
+                None => continue,
+            },
+        };
+        if statement_applies(policy, stmt, &env.action, env.resource, &env.ctx) {
+            out.push(grant);
+        }
+    }
+    out
+}
+
+fn any_applies(policy: &Policy, effect: Effect, env: &Env<'_>) -> bool {
+    !applicable(policy, effect, env).is_empty()
+}
+
+fn is_trust_or_kms(req: &RefRequest) -> bool {
+    let res = req.resource.as_str();
+    let action = req.action.to_ascii_lowercase();
+    (res.starts_with("arn:aws:iam::") && res.contains(":role/") && action.starts_with("sts:assumerole"))
+        || res.starts_with("arn:aws:kms:")
+}
+
+/// Decides a request the naive way.
+pub fn decide(policies: &RefPolicies, req: &RefRequest) -> Decision {
+    let caller = Caller::parse(&req.principal);
+    let Ok(action) = Action::parse(&req.action) else {
+        return Decision::ImplicitDeny;
+    };
+    let ctx = full_context(req, &caller);
+    let env = Env {
+        has_boundary: policies.boundary.is_some()
+            && matches!(caller, Caller::User { .. } | Caller::Role { .. } | Caller::Session { .. }),
+        caller,
+        action,
+        resource: &req.resource,
+        ctx,
+    };
+    let scps_apply = env.caller.is_iam_principal();
+    let boundary = policies
+        .boundary
+        .as_ref()
+        .filter(|_| !matches!(env.caller, Caller::Root { .. }));
+
+    // 1. An explicit Deny in any policy that takes part wins.
+    let mut all: Vec<&Policy> = policies.identity.iter().collect();
+    all.extend(boundary);
+    all.extend(policies.session.as_ref());
+    all.extend(policies.resource.as_ref());
+    if scps_apply {
+        all.extend(policies.scps.iter().flatten());
+    }
+    all.extend(policies.rcps.iter().flatten());
+    if all.iter().any(|p| any_applies(p, Effect::Deny, &env)) {
+        return Decision::ExplicitDeny;
+    }
+
+    // 2. RCPs: every level must allow.
+    if policies
+        .rcps
+        .iter()
+        .any(|level| !level.iter().any(|p| any_applies(p, Effect::Allow, &env)))
+    {
+        return Decision::ImplicitDeny;
+    }
+    // 3. SCPs: every level must allow (IAM principals only).
+    if scps_apply
+        && policies
+            .scps
+            .iter()
+            .any(|level| !level.iter().any(|p| any_applies(p, Effect::Allow, &env)))
+    {
+        return Decision::ImplicitDeny;
+    }
+
+    let same_account = match (
+        principal_account(req, &env.caller),
+        resource_account(req, &env.caller),
+    ) {
+        (Some(p), Some(r)) => p == r,
+        _ => false,
+    };
+    let identity_allows = policies
+        .identity
+        .iter()
+        .any(|p| any_applies(p, Effect::Allow, &env));
+    let boundary_ok = boundary.is_none_or(|b| any_applies(b, Effect::Allow, &env));
+    let session_ok = policies
+        .session
+        .as_ref()
+        .is_none_or(|s| any_applies(s, Effect::Allow, &env));
+    let identity_side = identity_allows && boundary_ok && session_ok;
+    let grants: Vec<Grant> = policies
+        .resource
+        .as_ref()
+        .map(|r| applicable(r, Effect::Allow, &env))
+        .unwrap_or_default();
+    let resource_grants = grants.iter().any(|g| match g {
+        Grant::Direct => true,
+        Grant::Role => boundary_ok && session_ok,
+        Grant::Account => identity_side,
+    });
+
+    let allowed = match &env.caller {
+        Caller::Service(_) | Caller::Anonymous => !grants.is_empty(),
+        // The root user needs no identity policy in its own account; elsewhere the resource
+        // policy must name it (or its account).
+        Caller::Root { .. } => (same_account && !is_trust_or_kms(req)) || !grants.is_empty(),
+        _ if is_trust_or_kms(req) => {
+            if same_account {
+                resource_grants
+            } else {
+                identity_side && !grants.is_empty()
+            }
+        }
+        _ if same_account => identity_side || resource_grants,
+        _ => identity_side && !grants.is_empty(),
+    };
+    if allowed {
+        Decision::Allow
+    } else {
+        Decision::ImplicitDeny
+    }
+}
