@@ -341,9 +341,10 @@ mod tests {
     }
 
     #[test]
-    fn cedar_and_regorus_reproduce_every_decision_on_a_small_workload() {
+    fn every_engine_reproduces_every_decision_on_a_small_workload() {
         let w = small();
         let engines: Vec<Box<dyn Deployed>> = vec![
+            deploy::<iam::IamPolicy>(&w).unwrap(),
             deploy::<cedar::Cedar>(&w).unwrap(),
             deploy::<rego::Regorus>(&w).unwrap(),
             deploy::<rego::RegorusVm>(&w).unwrap(),
