@@ -15,3 +15,4 @@ mod json;
 mod parse_errors;
 mod patterns;
 mod roundtrip;
+mod workload;
