@@ -2,24 +2,23 @@
 //! request must get the decision the generator intends, so the benchmarks time correct work.
 
 #[path = "../../benches/workload.rs"]
-#[allow(dead_code, reason = "the generator serves the benchmarks too")]
-mod workload;
+mod generator;
 
 use iam_policy::{
     ContextScalar, ContextValue, Decision, PolicyKind, PolicySet, PolicyType, Request,
 };
 
-fn to_decision(d: workload::Decision) -> Decision {
+fn to_decision(d: generator::Decision) -> Decision {
     match d {
-        workload::Decision::Allow => Decision::Allow,
-        workload::Decision::ExplicitDeny => Decision::ExplicitDeny,
-        workload::Decision::ImplicitDeny => Decision::ImplicitDeny,
+        generator::Decision::Allow => Decision::Allow,
+        generator::Decision::ExplicitDeny => Decision::ExplicitDeny,
+        generator::Decision::ImplicitDeny => Decision::ImplicitDeny,
     }
 }
 
 #[test]
 fn workload_decisions_match_the_generator() {
-    let w = workload::generate(300, 2048, 7);
+    let w = generator::generate(300, 2048, 7);
     let (allow, explicit, implicit) = w.mix();
     assert!((35.0..50.0).contains(&allow), "allow {allow}");
     assert!((15.0..27.0).contains(&explicit), "explicit {explicit}");
@@ -44,9 +43,9 @@ fn workload_decisions_match_the_generator() {
             .resource_account(r.resource_account);
         for (k, v) in &r.context {
             let v = match v {
-                workload::ContextValue::String(s) => ContextValue::string(s),
-                workload::ContextValue::Bool(b) => ContextValue::Single(ContextScalar::Bool(*b)),
-                workload::ContextValue::List(l) => {
+                generator::ContextValue::String(s) => ContextValue::string(s),
+                generator::ContextValue::Bool(b) => ContextValue::Single(ContextScalar::Bool(*b)),
+                generator::ContextValue::List(l) => {
                     ContextValue::strings(l.iter().map(String::as_str))
                 }
             };
