@@ -168,10 +168,11 @@ impl Exposure {
 /// let text = r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow",
 ///   "Principal": "*", "Action": "secretsmanager:GetSecretValue", "Resource": "*",
 ///   "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}}"#;
-/// # let Ok(policy) = parse_policy(text, PolicyType::Resource) else { return };
+/// let policy = parse_policy(text, PolicyType::Resource)?;
 /// let e = exposure(&policy, Some("111122223333"));
 /// assert!(!e.is_public());
 /// assert_eq!(e.organizations(), ["o-a1b2c3d4e5"]);
+/// # Ok::<(), iam_policy::ParseErrors>(())
 /// ```
 #[must_use]
 pub fn exposure(policy: &Policy, owner_account: Option<&str>) -> Exposure {

@@ -246,8 +246,10 @@ impl LintReport {
     }
 }
 
-/// Detects the policy type of a document: resource if any statement has `Principal` or
-/// `NotPrincipal`, identity otherwise (also when the text is not valid JSON).
+/// Detects the policy type of a document: a document whose statements name a `Principal`
+/// or `NotPrincipal` is a resource policy, or a role trust policy when no statement has a
+/// `Resource` or `NotResource` (trust policies have none); any other document (also one that
+/// is not valid JSON) is an identity policy.
 #[must_use]
 pub fn detect_policy_type(text: &str) -> PolicyType {
     let Ok(root) = json::parse(text, &json::Limits::default()) else {
@@ -256,24 +258,29 @@ pub fn detect_policy_type(text: &str) -> PolicyType {
     let JsonValue::Object(members) = &root.value else {
         return PolicyType::Identity;
     };
-    let has_principal = |stmt: &json::Node| match &stmt.value {
-        JsonValue::Object(m) => m
-            .iter()
-            .any(|m| m.key == "Principal" || m.key == "NotPrincipal"),
-        _ => false,
-    };
-    let principal = members
+    let statements: Vec<&json::Node> = members
         .iter()
         .filter(|m| m.key == "Statement")
-        .any(|m| match &m.value.value {
-            JsonValue::Array(items) => items.iter().any(has_principal),
-            JsonValue::Object(_) => has_principal(&m.value),
-            _ => false,
-        });
-    if principal {
-        PolicyType::Resource
-    } else {
-        PolicyType::Identity
+        .flat_map(|m| match &m.value.value {
+            JsonValue::Array(items) => items.iter().collect(),
+            JsonValue::Object(_) => vec![&m.value],
+            _ => Vec::new(),
+        })
+        .collect();
+    let has = |stmt: &json::Node, keys: &[&str]| match &stmt.value {
+        JsonValue::Object(m) => m.iter().any(|m| keys.contains(&m.key.as_str())),
+        _ => false,
+    };
+    let principal = statements
+        .iter()
+        .any(|s| has(s, &["Principal", "NotPrincipal"]));
+    let resource = statements
+        .iter()
+        .any(|s| has(s, &["Resource", "NotResource"]));
+    match (principal, resource) {
+        (true, false) => PolicyType::Trust,
+        (true, true) => PolicyType::Resource,
+        (false, _) => PolicyType::Identity,
     }
 }
 
@@ -341,7 +348,9 @@ mod tests {
     #[test]
     fn detects_policy_type() {
         assert_eq!(
-            detect_policy_type(r#"{"Statement": [{"Effect": "Allow", "Principal": "*"}]}"#),
+            detect_policy_type(
+                r#"{"Statement": [{"Effect": "Allow", "Principal": "*", "Resource": "*"}]}"#
+            ),
             PolicyType::Resource
         );
         assert_eq!(

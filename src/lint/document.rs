@@ -5,6 +5,7 @@ use crate::condition::OperatorFamily;
 use crate::policy::{PolicyType, RawScalar, Statement};
 use crate::source::Span;
 
+use super::Severity;
 use super::ctx::{Ctx, Path};
 use super::vars;
 
@@ -106,14 +107,17 @@ fn variables(ctx: &mut Ctx<'_>) {
                 let name = var.raw_name();
                 if name.trim() != name && !name.trim().is_empty() {
                     let span = inner_span(site.span, &site.text, var.start, var.end);
-                    ctx.emit(
+                    // The engine trims spaces around the name (semantic decision 7), so this is a
+                    // warning; a space inside the name is a parse error.
+                    let finding = ctx.emit(
                         Some(site.statement),
                         "UNSUPPORTED_SPACE_IN_VARIABLE",
                         span,
                         site.path.clone(),
                         format!("spaces around the policy variable name `{}`", name.trim()),
-                    )
-                    .help = Some(format!(
+                    );
+                    finding.severity = Severity::Warning;
+                    finding.help = Some(format!(
                         "write `${{{}{}}}`",
                         name.trim(),
                         var.inner.get(name.len()..).unwrap_or_default()

@@ -674,7 +674,7 @@ pub(crate) const ALL: &[RuleInfo] = &[
     RuleInfo {
         code: "UNSUPPORTED_SPACE_IN_VARIABLE",
         severity: Severity::Error,
-        summary: "a space in a policy variable name, inside it or around it (`${ aws:username }`, which the engine trims)",
+        summary: "a space inside a policy variable name; spaces around the name (`${ aws:username }`), which the engine trims, are a `WARNING`",
         help_uri: AA,
     },
     RuleInfo {

@@ -9,6 +9,11 @@
 
 mod catalog;
 mod conditions;
+mod corpus;
+mod engine;
 mod json;
 mod lint;
+mod parse_errors;
 mod patterns;
+mod roundtrip;
+mod workload;
