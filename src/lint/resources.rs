@@ -119,40 +119,87 @@ impl Format {
     }
 }
 
-/// The ARN formats of every service, split once (keyed by service prefix).
+/// The ARN formats of every service, split once: by service prefix (for an action's resource
+/// types) and by the service segment of the ARN (for checking a policy ARN, whose namespace may
+/// differ from the prefix of the service that documents it).
 #[derive(Debug, Default)]
 struct FormatIndex {
     services: HashMap<&'static str, Vec<Format>>,
+    namespaces: HashMap<String, Vec<Format>>,
 }
+
+/// ARNs that IAM accepts and the catalog documents under no resource type.
+const EXTRA_FORMATS: &[&str] = &[
+    "arn:${Partition}:iam::${Account}:root",
+    "arn:${Partition}:sts::${Account}:assumed-role/${RoleName}/${RoleSessionName}",
+    "arn:${Partition}:sts::${Account}:federated-user/${UserName}",
+];
 
 static FORMATS: OnceLock<FormatIndex> = OnceLock::new();
 
-/// The split formats of `service` (built for the whole catalog on first use).
-fn formats(catalog: &Catalog, service: &Service) -> &'static [Format] {
-    let index = FORMATS.get_or_init(|| {
+fn split_format(resource_type: &'static str, text: &'static str) -> Option<Format> {
+    let segments: Vec<String> = vars::widen(text)
+        .splitn(6, ':')
+        .map(str::to_owned)
+        .collect();
+    (segments.len() == 6).then_some(Format {
+        resource_type,
+        text,
+        segments,
+    })
+}
+
+/// The index, built for the whole catalog on first use.
+fn index(catalog: &Catalog) -> &'static FormatIndex {
+    FORMATS.get_or_init(|| {
         let mut services = HashMap::new();
+        let mut namespaces: HashMap<String, Vec<Format>> = HashMap::new();
+        let mut add_namespace = |f: Format| {
+            let Some(ns) = f.segments.get(2) else { return };
+            let list = namespaces.entry(ns.to_ascii_lowercase()).or_default();
+            if !list.iter().any(|g| g.text == f.text) {
+                list.push(f);
+            }
+        };
         for svc in catalog.services() {
             let mut list = Vec::new();
             for rt in svc.resource_types() {
                 for format in &rt.arn_formats {
-                    let widened = vars::widen(format);
-                    let segments: Vec<String> = widened.splitn(6, ':').map(str::to_owned).collect();
-                    if segments.len() == 6 {
-                        list.push(Format {
-                            resource_type: rt.name,
-                            text: format,
-                            segments,
-                        });
+                    if let Some(f) = split_format(rt.name, format) {
+                        if let Some(g) = split_format(rt.name, format) {
+                            add_namespace(g);
+                        }
+                        list.push(f);
                     }
                 }
             }
             services.insert(svc.prefix(), list);
         }
-        FormatIndex { services }
-    });
-    index
+        for extra in EXTRA_FORMATS {
+            if let Some(f) = split_format("principal", extra) {
+                add_namespace(f);
+            }
+        }
+        FormatIndex {
+            services,
+            namespaces,
+        }
+    })
+}
+
+/// The split formats of the resource types of `service`.
+fn formats(catalog: &Catalog, service: &Service) -> &'static [Format] {
+    index(catalog)
         .services
         .get(service.prefix())
+        .map_or(&[], Vec::as_slice)
+}
+
+/// The split formats of ARNs whose service segment is `namespace`.
+fn namespace_formats(catalog: &Catalog, namespace: &str) -> &'static [Format] {
+    index(catalog)
+        .namespaces
+        .get(namespace)
         .map_or(&[], Vec::as_slice)
 }
 
@@ -344,31 +391,22 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
         );
     }
     let Some(catalog) = ctx.catalog else { return };
-    let Some(service) = catalog.service(parts.service) else {
-        return;
-    };
-    let formats = formats(catalog, service);
+    let namespace = parts.service;
+    let formats = namespace_formats(catalog, namespace);
     if formats.is_empty() {
         return;
     }
     let fit = fit(formats, parts.resource);
     if !fit.any {
-        let kinds: Vec<&str> = service
-            .resource_types()
-            .iter()
-            .filter_map(|rt| rt.arn_formats.first().copied())
-            .take(3)
-            .collect();
+        let kinds: Vec<&str> = formats.iter().map(|f| f.text).take(3).collect();
         emit(
             ctx,
             "INVALID_ARN_RESOURCE",
             format!(
-                "`{}` matches no resource type of `{}`",
-                parts.resource,
-                service.prefix()
+                "`{}` matches no resource type of `{namespace}`",
+                parts.resource
             ),
-            (!kinds.is_empty())
-                .then(|| format!("expected a form such as `{}`", kinds.join("`, `"))),
+            Some(format!("expected a form such as `{}`", kinds.join("`, `"))),
         );
         return;
     }
@@ -378,8 +416,7 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
             ctx,
             "ARN_REGION_NOT_ALLOWED",
             format!(
-                "`{}` ARNs of this kind have no region, found `{}`",
-                service.prefix(),
+                "`{namespace}` ARNs of this kind have no region, found `{}`",
                 parts.region
             ),
             Some("leave the region empty".into()),
@@ -389,7 +426,7 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
         emit(
             ctx,
             "MISSING_ARN_REGION",
-            format!("`{}` ARNs of this kind need a region", service.prefix()),
+            format!("`{namespace}` ARNs of this kind need a region"),
             Some("add a region, or `*` for any".into()),
         );
     }
@@ -399,8 +436,7 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
             ctx,
             "ARN_ACCOUNT_NOT_ALLOWED",
             format!(
-                "`{}` ARNs of this kind have no account id, found `{}`",
-                service.prefix(),
+                "`{namespace}` ARNs of this kind have no account id, found `{}`",
                 parts.account
             ),
             Some("leave the account empty".into()),

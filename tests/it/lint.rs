@@ -297,6 +297,139 @@ fn valid_policies_have_no_warnings_beyond_the_expected_ones() {
     }
 }
 
+/// How rules decide, where the one-line summary is not enough: the exact definitions of the
+/// rules Access Analyzer does not have, and the readings chosen for some of its rules.
+const DETAILS: &[(&str, &str)] = &[
+    (
+        "RESOURCE_MISMATCH",
+        "Reported once per statement, on `Action`, when the statement's `Action` names (without \
+         wildcards) an action of a known service that has resource types, its `Resource` list has \
+         no `\"*\"`, and for at least one such action none of the listed ARNs matches any of that \
+         action's resource-type ARN formats. `${...}` in a format matches anything; `*` and `?` \
+         in the policy ARN are IAM wildcards (within one ARN component, except that a pattern \
+         with fewer than six components ending in `*` covers everything below it).",
+    ),
+    (
+        "ALLOW_WITH_NOT_ACTION",
+        "Identity and resource policies only: an `Allow` statement with `NotAction`. Reported on \
+         `NotAction`.",
+    ),
+    (
+        "ALLOW_WITH_NOT_RESOURCE",
+        "Identity and resource policies only: an `Allow` statement with `NotResource`. Reported \
+         on `NotResource`.",
+    ),
+    (
+        "SENSITIVE_ACTION_WITH_STAR_IN_RESOURCE",
+        "Identity policies only: an `Allow` statement without `Condition` whose `Resource` holds \
+         `\"*\"` and whose `Action` (wildcards expanded) covers `secretsmanager:GetSecretValue`, \
+         `secretsmanager:BatchGetSecretValue`, `ssm:GetParameter`, `ssm:GetParameters`, \
+         `ssm:GetParametersByPath`, `kms:Decrypt` or `s3:GetObject`. Reported on `Resource`.",
+    ),
+    (
+        "PUBLIC_ACCESS",
+        "Resource policies only: an `Allow` statement whose principal is `\"*\"` or \
+         `{\"AWS\": \"*\"}` (or a list holding `\"*\"`) and that has no condition, with any \
+         operator, on a key that narrows the caller: `aws:PrincipalOrgID`, \
+         `aws:PrincipalOrgPaths`, `aws:PrincipalAccount`, `aws:PrincipalArn`, \
+         `aws:PrincipalServiceName`, `aws:SourceAccount`, `aws:SourceArn`, `aws:SourceOrgID`, \
+         `aws:SourceOrgPaths`, `aws:SourceOwner`, `aws:SourceVpc`, `aws:SourceVpce`, \
+         `aws:SourceIp`, `aws:VpcSourceIp`, `aws:userid`, `aws:username`, `kms:CallerAccount`. \
+         Reported on `Principal`. The library function `iam_policy::exposure::exposure` goes \
+         further (positive operators with fixed values only, `Deny` statements, `NotPrincipal`) \
+         and says to whom a resource policy grants access.",
+    ),
+    (
+        "IFEXISTS_ON_ALWAYS_PRESENT_KEY",
+        "An `…IfExists` operator on `aws:CurrentTime`, `aws:EpochTime`, `aws:RequestedRegion`, \
+         `aws:SecureTransport`, `aws:UserAgent` or `aws:ViaAWSService`. Reported on the key.",
+    ),
+    (
+        "FORALLVALUES_ALLOW_WITHOUT_NULL_CHECK",
+        "An `Allow` statement with `ForAllValues:<operator>` (not `Null`) on a multivalued key \
+         (`aws:TagKeys`, `aws:CalledVia`, `aws:PrincipalServiceNamesList`, and the keys the \
+         catalog types `ArrayOf…`) and no `\"Null\": {key: \"false\"}` in the same statement. \
+         Reported on the key.",
+    ),
+    (
+        "CATALOG_UNAVAILABLE",
+        "Not caused by a document: reported (once, for the whole document) when the bundled \
+         service catalog cannot be decoded. The checks that need the catalog are skipped and \
+         `LintReport::internal_error` returns this finding; the CLI should exit with status 2.",
+    ),
+    (
+        "EMPTY_ARRAY_CONDITION",
+        "Access Analyzer reports this as a suggestion and says both that the condition is true \
+         and that the statement grants nothing; the semantics summary (§8.9, §13 #17) makes it \
+         an error here.",
+    ),
+    (
+        "UNSUPPORTED_SPACE_IN_VARIABLE",
+        "A space inside a variable name is a parse error. Spaces around the name \
+         (`${ aws:PrincipalTag/team }`, as in the Secrets Manager guide) are trimmed by the \
+         engine, so lint reports them as a `WARNING` with the same code.",
+    ),
+    (
+        "MISSING_VERSION",
+        "A `WARNING` for every policy type but resource control policies, where the parser \
+         refuses a missing `Version` (an `ERROR`).",
+    ),
+    (
+        "MISSING_ARN_FIELD",
+        "Also reported by lint for a `Resource` or `NotResource` entry with fewer than six \
+         components that does not end in `*`: the parser accepts it, and it matches nothing.",
+    ),
+    (
+        "INVALID_ARN_RESOURCE",
+        "The resource part is compared with the formats of every catalog resource type whose \
+         ARNs have the same service component, plus `iam::…:root`, `sts::…:assumed-role/…` and \
+         `sts::…:federated-user/…`. A service without formats in the catalog is not checked.",
+    ),
+    (
+        "PASS_ROLE_WITH_STAR_IN_RESOURCE",
+        "The `PASS_ROLE_*` and `CREATE_SLR_*` rules apply to `Allow` statements of identity \
+         policies, permissions boundaries and session policies. \"Every role\" is a `Resource` \
+         entry that is `\"*\"` or an IAM ARN whose resource part covers `role/*` \
+         (`role/aws-service-role/*` for `iam:CreateServiceLinkedRole`); a positive condition \
+         on `iam:PassedToService` (`iam:AWSServiceName`) silences the star-resource variants. \
+         A `NotResource` variant applies unless `NotResource` excludes every role.",
+    ),
+    (
+        "PRIVATE_IP_ADDRESS",
+        "Private ranges are those of RFC 1918 (`10.0.0.0/8`, `172.16.0.0/12`, \
+         `192.168.0.0/16`) and RFC 4193 (`fc00::/7`); a value counts as private when its whole \
+         range lies inside one.",
+    ),
+    (
+        "REDUNDANT_ACTION",
+        "An entry is redundant when another single entry covers every action it can match, \
+         including future ones (`iam:Get*` covers `iam:GetRole`; `iam:*CredentialReport` is \
+         not covered by `iam:Get*`). Of two equal entries the later one is reported.",
+    ),
+    (
+        "INVALID_DATE_VALUE",
+        "A JSON number, or a string of digits other than a four-digit year.",
+    ),
+    (
+        "POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA",
+        "Characters are counted without the JSON whitespace between tokens for identity \
+         policies, permissions boundaries, trust and session policies; with it for service and \
+         resource control policies (Organizations counts what the API receives) and resource \
+         policies (the 20,480-character limit of the Secrets Manager API).",
+    ),
+];
+
+/// A document for the rule documentation: long ones are cut.
+fn shown(text: &str) -> String {
+    let lines: Vec<&str> = text.trim_end().lines().collect();
+    if lines.len() <= 40 {
+        return lines.join("\n");
+    }
+    let mut out = lines[..16].join("\n");
+    write!(out, "\n…  ({} more lines)", lines.len() - 16).unwrap();
+    out
+}
+
 /// `docs/lint-rules.md`, generated from the registry and the first fixtures of each rule.
 fn rule_docs() -> String {
     let all = fixtures();
@@ -340,13 +473,8 @@ fn rule_docs() -> String {
             r.severity, r.summary, r.help_uri
         )
         .unwrap();
-        if r.code == "CATALOG_UNAVAILABLE" {
-            out.push_str(
-                "Not caused by a document: reported (once, for the whole document) when the bundled \
-                 service catalog cannot be decoded. The checks that need the catalog are skipped and \
-                 `LintReport::internal_error` returns this finding; the CLI exits with status 2.\n",
-            );
-            continue;
+        if let Some((_, details)) = DETAILS.iter().find(|(c, _)| *c == r.code) {
+            writeln!(out, "{details}\n").unwrap();
         }
         for (fire, title) in [(true, "Reported for"), (false, "Not reported for")] {
             let Some(fx) = all.iter().find(|f| f.code == r.code && f.fire == fire) else {
@@ -357,7 +485,7 @@ fn rule_docs() -> String {
                 type_of(&fx.path).map_or_else(|| "detected".to_owned(), |t| t.name().to_owned());
             let file = fx.path.strip_prefix(root()).unwrap().display().to_string();
             writeln!(out, "{title} (`{file}`, policy type {ty}):\n").unwrap();
-            writeln!(out, "```json\n{}\n```\n", text.trim_end()).unwrap();
+            writeln!(out, "```json\n{}\n```\n", shown(&text)).unwrap();
         }
     }
     out
@@ -365,6 +493,9 @@ fn rule_docs() -> String {
 
 #[test]
 fn rule_docs_are_current() {
+    for (c, _) in DETAILS {
+        assert!(rule(c).is_some(), "DETAILS names unknown rule {c}");
+    }
     let path = root().join("docs/lint-rules.md");
     let generated = rule_docs();
     if bless() {
