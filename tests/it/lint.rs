@@ -723,3 +723,53 @@ fn slowest_files() {
         println!("{lint:9.1} us lint {parse:9.1} us parse  {p}");
     }
 }
+
+/// The texts of the lint fixtures and valid policies, for mutation.
+fn seed_texts() -> Vec<String> {
+    let mut texts: Vec<String> = fixtures()
+        .iter()
+        .map(|f| fs::read_to_string(&f.path).unwrap())
+        .filter(|t| t.len() < 4096)
+        .collect();
+    for path in sorted_entries(&root().join("fixtures/policies/valid")) {
+        texts.push(fs::read_to_string(&path).unwrap());
+    }
+    texts
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Mutated policies never panic, every finding lies inside the text, and every code is
+    /// registered.
+    #[test]
+    fn mutated_policies_lint_without_panicking(
+        seed in 0usize..10_000,
+        at in 0usize..10_000,
+        cut in 0usize..8,
+        insert in "[ -~]{0,12}",
+        ty in proptest::option::of(proptest::sample::select(PolicyType::ALL.to_vec())),
+    ) {
+        let texts = seed_texts();
+        let text = &texts[seed % texts.len()];
+        let mut at = at % (text.len() + 1);
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let mut end = (at + cut).min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        let mutated = format!(
+            "{}{insert}{}",
+            text.get(..at).unwrap(),
+            text.get(end..).unwrap()
+        );
+        let report = lint_text(&mutated, &LintOptions { policy_type: ty });
+        for f in &report.findings {
+            proptest::prop_assert!(rule(f.code).is_some(), "unregistered {}", f.code);
+            proptest::prop_assert!(f.span.end as usize <= mutated.len());
+            proptest::prop_assert!(f.span.start <= f.span.end);
+        }
+    }
+}
