@@ -402,9 +402,12 @@ const DETAILS: &[(&str, &str)] = &[
     ),
     (
         "REDUNDANT_ACTION",
-        "An entry is redundant when another single entry covers every action it can match, \
-         including future ones (`iam:Get*` covers `iam:GetRole`; `iam:*CredentialReport` is \
-         not covered by `iam:Get*`). Of two equal entries the later one is reported.",
+        "An entry is redundant when every action it grants today (its expansion in the \
+         catalog) is granted by the other entries of the list: `iam:GetCredentialReport` next \
+         to `iam:Get*`, or `iam:*CredentialReport` next to `iam:Get*` and `iam:Generate*`, but \
+         not `iam:*CredentialReport` next to `iam:Get*` alone. Entries are considered from the \
+         last to the first and a redundant entry covers nothing, so removing every reported \
+         entry keeps the permissions (of two equal entries the later one is reported).",
     ),
     (
         "INVALID_DATE_VALUE",
