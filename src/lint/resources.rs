@@ -398,7 +398,18 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
     }
     let fit = fit(formats, parts.resource);
     if !fit.any {
-        let kinds: Vec<&str> = formats.iter().map(|f| f.text).take(3).collect();
+        // The formats whose resource part shares the longest beginning with the one written.
+        let shared = |f: &Format| {
+            let theirs = f.text.splitn(6, ':').nth(5).unwrap_or_default();
+            theirs
+                .bytes()
+                .zip(parts.resource.bytes())
+                .take_while(|(a, b)| a.eq_ignore_ascii_case(b))
+                .count()
+        };
+        let mut ranked: Vec<&Format> = formats.iter().collect();
+        ranked.sort_by_key(|f| std::cmp::Reverse(shared(f)));
+        let kinds: Vec<&str> = ranked.iter().map(|f| f.text).take(3).collect();
         emit(
             ctx,
             "INVALID_ARN_RESOURCE",
