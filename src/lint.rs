@@ -10,7 +10,7 @@
 //!
 //! 1. The document is parsed for its policy type. If parsing fails, its errors (every one
 //!    `ERROR`) are the only findings.
-//! 2. Otherwise the rules run on the validated [`Policy`](crate::Policy): document rules
+//! 2. Otherwise the rules run on the validated [`Policy`]: document rules
 //!    (`lint/document.rs`), actions (`lint/actions.rs`), resources (`lint/resources.rs`),
 //!    conditions (`lint/conditions.rs`) and security rules (`lint/security.rs`, which uses
 //!    [`crate::exposure`]). Catalog look-ups use the bundled AWS service catalog.
