@@ -21,7 +21,7 @@
 //! If the bundled catalog cannot be loaded (a broken build), the report holds one
 //! `CATALOG_UNAVAILABLE` finding (an `ERROR` for the whole document, see
 //! [`LintReport::internal_error`]) and the checks that need the catalog are skipped; the CLI
-//! exits with status 2 for it. `lint_text` never panics.
+//! is to exit with status 2 for it. `lint_text` never panics.
 
 use std::fmt;
 
@@ -239,7 +239,7 @@ fn run_rules(
 impl LintReport {
     /// The internal error of the run, if there was one: the `CATALOG_UNAVAILABLE` finding when
     /// the bundled service catalog could not be loaded. Callers should treat it as a failure of
-    /// the tool, not of the policy (the CLI exits with status 2).
+    /// the tool, not of the policy (the CLI is to exit with status 2).
     #[must_use]
     pub fn internal_error(&self) -> Option<&Finding> {
         self.findings.iter().find(|f| f.code == CATALOG_UNAVAILABLE)
