@@ -83,6 +83,12 @@ fn lint_sarif_format_shape() {
     assert_eq!(v["version"], "2.1.0");
     let run = &v["runs"][0];
     assert_eq!(run["tool"]["driver"]["name"], "iam-policy");
+    assert!(
+        run["tool"]["driver"]["properties"]["awsServiceCatalog"]["date"]
+            .as_str()
+            .unwrap()
+            .starts_with("20")
+    );
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules[0]["id"], "INVALID_EFFECT");
     assert!(
