@@ -47,7 +47,7 @@ enum Command {
 
 /// The version, with the date of the bundled AWS service catalog.
 fn version_text() -> String {
-    let text = match iam_policy::catalog::Catalog::get() {
+    match iam_policy::catalog::Catalog::get() {
         Ok(c) => format!(
             "{} (AWS service catalog {}, {})",
             env!("CARGO_PKG_VERSION"),
@@ -58,8 +58,7 @@ fn version_text() -> String {
             "{} (AWS service catalog unavailable: {e})",
             env!("CARGO_PKG_VERSION")
         ),
-    };
-    text
+    }
 }
 
 fn main() -> ExitCode {
