@@ -12,6 +12,8 @@ mod conditions;
 mod corpus;
 mod engine;
 mod json;
+mod lint;
 mod parse_errors;
 mod patterns;
 mod roundtrip;
+mod workload;
