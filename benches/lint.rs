@@ -8,8 +8,9 @@
 //! figure (files/s, median of alternating rounds) and the figure for one run that pays the
 //! catalog load once, as a CLI run over these files would.
 //!
-//! Each file is linted as the policy type its name starts with (`identity-`, `resource-`, ...),
-//! as `iam-policy lint --type` would; files without such a prefix are auto-detected.
+//! Each file is linted as the policy type its name gives (`identity-x.json` in the policy
+//! fixtures, `fire-resource-x.json` in the lint fixtures), as `iam-policy lint --type` would;
+//! files that name none are auto-detected, as the lint fixture tests do.
 //! `IAM_LINT_LOOP=<n>` runs `n` passes without criterion (for `valgrind --tool=callgrind`).
 
 #![allow(
@@ -63,7 +64,16 @@ fn files() -> Vec<File> {
                 .file_name()
                 .and_then(|n| n.to_str())
                 .expect("UTF-8 file name");
-            let policy_type = PolicyType::from_name(name.split('-').next().unwrap_or_default());
+            // `identity-x.json` in the policy fixtures; `fire-resource-x.json` or
+            // `pass-scp.json` in the lint fixtures (the word after `fire-`/`pass-`).
+            let mut words = name.trim_end_matches(".json").split('-');
+            let first = words.next().unwrap_or_default();
+            let word = if matches!(first, "fire" | "pass") {
+                words.next().unwrap_or_default()
+            } else {
+                first
+            };
+            let policy_type = PolicyType::from_name(word);
             let text = std::fs::read_to_string(&path).expect("fixture text");
             File {
                 text,
