@@ -235,9 +235,11 @@ pub struct ActionPattern {
     name: Wildcard,
     /// Length of the text as written (the front of the buffer).
     raw_len: usize,
-    /// Byte offset of the colon in the lower-cased part; `0` for `*` (a service prefix is never
-    /// empty).
-    colon: usize,
+    /// Where the lower-cased `service:name` starts in the buffer.
+    lower_start: usize,
+    /// Where the lower-cased service prefix ends in the buffer (at the colon); equal to
+    /// `lower_start` for `*` (a service prefix is never empty).
+    service_end: usize,
 }
 
 impl PartialEq for ActionPattern {
@@ -274,7 +276,8 @@ impl ActionPattern {
             return Ok(Self {
                 name: Wildcard::within(text.into_owned().into_boxed_str(), 0),
                 raw_len: 1,
-                colon: 0,
+                lower_start: 0,
+                service_end: 0,
             });
         }
         let colon = split_checked(&text, true)?;
@@ -294,31 +297,33 @@ impl ActionPattern {
         Ok(Self {
             name: Wildcard::within(buf.into_boxed_str(), lower_start + colon + 1),
             raw_len,
-            colon,
+            lower_start,
+            service_end: lower_start + colon,
         })
     }
 
-    /// The lower-cased `service:name` (for `*`, `*`).
-    fn lower(&self) -> &str {
-        let buf = self.name.buffer();
-        let lower_start = if buf.len() > self.raw_len {
-            self.raw_len
-        } else {
-            0
-        };
-        buf.get(lower_start..).unwrap_or_default()
+    /// The lower-cased service prefix (empty for `*`).
+    #[inline]
+    fn service_bytes(&self) -> &[u8] {
+        self.name
+            .buffer()
+            .as_bytes()
+            .get(self.lower_start..self.service_end)
+            .unwrap_or_default()
     }
 
     /// The lower-cased service prefix (empty for `*`).
     fn service_lower(&self) -> &str {
-        self.lower().get(..self.colon).unwrap_or_default()
+        let range = self.lower_start..self.service_end;
+        self.name.buffer().get(range).unwrap_or_default()
     }
 
     /// Whether the pattern covers `action` (case-insensitive).
     #[must_use]
     pub fn is_match(&self, action: &Action) -> bool {
         self.is_any()
-            || (self.service_lower() == action.service() && self.name.is_match(action.name()))
+            || (self.service_bytes() == action.service().as_bytes()
+                && self.name.is_match(action.name()))
     }
 
     /// Whether the pattern covers the action written `text` (case-insensitive), without
@@ -338,7 +343,8 @@ impl ActionPattern {
             return true;
         }
         text.split_once(':').is_some_and(|(s, n)| {
-            s.eq_ignore_ascii_case(self.service_lower()) && self.name.is_match_ignore_case(n)
+            s.as_bytes().eq_ignore_ascii_case(self.service_bytes())
+                && self.name.is_match_ignore_case(n)
         })
     }
 
@@ -351,7 +357,7 @@ impl ActionPattern {
     /// Whether the pattern is `*` (every action of every service).
     #[must_use]
     pub fn is_any(&self) -> bool {
-        self.colon == 0
+        self.service_end == self.lower_start
     }
 
     /// The service prefix, lower-cased; `None` for `*`.

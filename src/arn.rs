@@ -18,7 +18,7 @@ use std::ops::Range;
 use crate::variables::{
     Plan, Template, TemplateOptions, VariableError, find_variable, join, variable_len,
 };
-use crate::wildcard::MatchStrategy;
+use crate::wildcard::Shape;
 
 /// Why an ARN or ARN pattern is malformed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -72,15 +72,32 @@ impl ArnError {
 
 /// Splits `text` into its first six components without allocating: five colon-separated
 /// components and the rest. `None` when there are fewer than five colons.
+///
+/// A plain byte loop: ARNs are short, and a substring search per colon costs more than it
+/// saves.
 fn split_arn(text: &str) -> Option<[&str; 6]> {
-    let mut parts = text.splitn(6, ':');
+    let mut colons = [0usize; 5];
+    let mut found = 0;
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if b == b':' {
+            *colons.get_mut(found)? = i;
+            found += 1;
+            if found == colons.len() {
+                break;
+            }
+        }
+    }
+    if found < colons.len() {
+        return None;
+    }
+    let [c0, c1, c2, c3, c4] = colons;
     Some([
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
+        text.get(..c0)?,
+        text.get(c0 + 1..c1)?,
+        text.get(c1 + 1..c2)?,
+        text.get(c2 + 1..c3)?,
+        text.get(c3 + 1..c4)?,
+        text.get(c4 + 1..)?,
     ])
 }
 
@@ -236,10 +253,10 @@ enum Kind {
     /// it), whether it writes a service (compared exactly: no wildcard is allowed there) and
     /// whether it has a resource part (the template).
     Resource {
-        partition: MatchStrategy,
+        partition: Shape,
         service: bool,
-        region: Option<MatchStrategy>,
-        account: Option<MatchStrategy>,
+        region: Option<Shape>,
+        account: Option<Shape>,
         resource: bool,
     },
     /// A Condition-mode pattern: the plans of components 0 to 4 (the template is the sixth).
@@ -384,7 +401,7 @@ impl ArnPattern {
                     variables,
                     wildcards: true,
                 };
-                let plan = plan.unwrap_or(Plan::Plain(MatchStrategy::Exact));
+                let plan = plan.unwrap_or(Plan::Plain(Shape::EXACT));
                 Ok(Self {
                     text: Template::from_parts(join(raw, &extra), region, options, plan),
                     mode,
@@ -453,14 +470,14 @@ impl ArnPattern {
                 if count < 6 && !text.ends_with('*') {
                     return Ok((colons, count, Kind::Never, None, extra));
                 }
-                let strategy = |index| component(index).map(MatchStrategy::classify);
+                let strategy = |index| component(index).map(Shape::classify);
                 let resource = if count == 6 {
                     Some(plan(5, &mut extra)?)
                 } else {
                     None
                 };
                 let kind = Kind::Resource {
-                    partition: strategy(1).unwrap_or(MatchStrategy::Any),
+                    partition: strategy(1).unwrap_or(Shape::classify("*")),
                     service: count > 2,
                     region: strategy(3),
                     account: strategy(4),
@@ -643,7 +660,22 @@ impl ArnPattern {
                 else {
                     return Some(false);
                 };
-                let seg = |index| self.component(index).unwrap_or_default();
+                // Segments 1 to 4 of the pattern, straight from the colon offsets (a
+                // Resource-mode pattern has at least two components, and the ones it lacks
+                // are not compared).
+                let raw = self.as_str();
+                let seg = |index: usize| {
+                    let start = index
+                        .checked_sub(1)
+                        .and_then(|before| self.colons.get(before))
+                        .map_or(0, |c| c + 1);
+                    let end = if index + 1 < self.count {
+                        self.colons.get(index).copied().unwrap_or(raw.len())
+                    } else {
+                        raw.len()
+                    };
+                    raw.get(start..end).unwrap_or_default()
+                };
                 let segments_match = arn == "arn"
                     && partition.is_match(seg(1), r_partition, false)
                     && (!*service || seg(2) == r_service)

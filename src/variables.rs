@@ -14,7 +14,7 @@
 
 use std::ops::Range;
 
-use crate::wildcard::{MatchStrategy, Tok, glob, lit_eq};
+use crate::wildcard::{MatchStrategy, Shape, Tok, glob, lit_eq};
 
 /// How a [`Template`] reads its text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -332,9 +332,9 @@ fn place(src: &str, extra: &mut String, text: &str) -> Range<usize> {
 /// runs that hold a fixed variable).
 #[derive(Clone, Debug)]
 pub(crate) enum Plan {
-    /// No `${...}` was read: the text itself is the pattern, matched with this strategy
-    /// (always `Exact` when `*` and `?` are not wildcards).
-    Plain(MatchStrategy),
+    /// No `${...}` and no general wildcard pattern: the text itself is the pattern, matched
+    /// with this shape (always exact when `*` and `?` are not wildcards).
+    Plain(Shape),
     /// Literal runs, wildcards and variables.
     Pieces(Box<[Piece]>),
 }
@@ -352,11 +352,15 @@ impl Plan {
     ) -> Result<Self, VariableError> {
         let text = src.get(start..end).unwrap_or_default();
         if !(options.variables && has_variable(text)) {
-            return Ok(Self::Plain(if options.wildcards {
-                MatchStrategy::classify(text)
+            let shape = if options.wildcards {
+                Shape::classify(text)
             } else {
-                MatchStrategy::Exact
-            }));
+                Shape::EXACT
+            };
+            // A general pattern gets pieces, so that matching does not re-read its text.
+            if shape.strategy != MatchStrategy::General {
+                return Ok(Self::Plain(shape));
+            }
         }
         let mut pieces = Vec::new();
         let mut lit = LitRun::default();
@@ -364,7 +368,7 @@ impl Plan {
         let mut rest = text;
         while let Some(c) = rest.chars().next() {
             let pos = start + (text.len() - rest.len());
-            let advance = if rest.starts_with("${") {
+            let advance = if options.variables && rest.starts_with("${") {
                 let (parsed, len) = parse_variable(rest, pos)?;
                 match parsed {
                     Parsed::Fixed(c) => lit.push_char(src, c),
@@ -458,8 +462,8 @@ impl Plan {
         resolve: impl Fn(&str) -> Option<&'a str>,
     ) -> Option<bool> {
         let pieces = match self {
-            Self::Plain(strategy) => {
-                return Some(strategy.is_match(at(buf, &region), text, ignore_case));
+            Self::Plain(shape) => {
+                return Some(shape.is_match(at(buf, &region), text, ignore_case));
             }
             Self::Pieces(pieces) => pieces,
         };
@@ -636,7 +640,7 @@ impl Template {
     #[must_use]
     pub fn has_wildcards(&self) -> bool {
         match &self.plan {
-            Plan::Plain(strategy) => *strategy != MatchStrategy::Exact,
+            Plan::Plain(shape) => shape.strategy != MatchStrategy::Exact,
             Plan::Pieces(pieces) => pieces.iter().any(|p| matches!(p, Piece::Star | Piece::One)),
         }
     }
@@ -646,7 +650,7 @@ impl Template {
     #[must_use]
     pub fn is_literal(&self) -> bool {
         match &self.plan {
-            Plan::Plain(strategy) => *strategy == MatchStrategy::Exact,
+            Plan::Plain(shape) => shape.strategy == MatchStrategy::Exact,
             Plan::Pieces(pieces) => pieces.iter().all(|p| matches!(p, Piece::Lit(_))),
         }
     }
@@ -667,8 +671,7 @@ impl Template {
     #[must_use]
     pub fn literal_text(&self) -> Option<&str> {
         match &self.plan {
-            Plan::Plain(MatchStrategy::Exact) => Some(self.as_str()),
-            Plan::Plain(_) => None,
+            Plan::Plain(shape) => (shape.strategy == MatchStrategy::Exact).then(|| self.as_str()),
             Plan::Pieces(pieces) => match &**pieces {
                 [] => Some(""),
                 [Piece::Lit(lit)] => Some(at(&self.buf, lit)),

@@ -200,7 +200,8 @@ pub(crate) fn glob<'t, P>(
     true
 }
 
-/// A token of a pattern text, for the reference matcher [`Wildcard::is_match_general`].
+/// A token of a general pattern (also built afresh by the reference matcher
+/// [`Wildcard::is_match_general`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum WTok {
     /// Literal text (never empty).
@@ -341,16 +342,34 @@ pub enum MatchStrategy {
     General,
 }
 
-impl MatchStrategy {
-    /// Classifies pattern text in which `*` and `?` are wildcards. The literal of the simple
-    /// strategies is the pattern without its leading and trailing stars.
+/// A pattern text classified once: its strategy, and how many `*` lead and trail it (the
+/// literal of the simple strategies is what lies between), so that matching re-reads nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Shape {
+    /// The strategy.
+    pub(crate) strategy: MatchStrategy,
+    /// Leading stars (before the literal of `Suffix` and `Contains`).
+    lead: u32,
+    /// Trailing stars (after the literal of `Prefix` and `Contains`).
+    trail: u32,
+}
+
+impl Shape {
+    /// Plain text that must equal the pattern.
+    pub(crate) const EXACT: Self = Self {
+        strategy: MatchStrategy::Exact,
+        lead: 0,
+        trail: 0,
+    };
+
+    /// Classifies pattern text in which `*` and `?` are wildcards.
     pub(crate) fn classify(pattern: &str) -> Self {
         // One pass: stars before the first literal byte, the run of stars after the last one
         // so far, and whether a star sits between literal bytes.
         let (mut lead, mut trail, mut literal, mut inner) = (0usize, 0usize, false, false);
         for &b in pattern.as_bytes() {
             match b {
-                b'?' => return Self::General,
+                b'?' => return Self::general(),
                 b'*' if literal => trail += 1,
                 b'*' => lead += 1,
                 _ => {
@@ -360,47 +379,91 @@ impl MatchStrategy {
                 }
             }
         }
-        match (literal, inner, lead > 0, trail > 0) {
-            (false, _, false, _) => Self::Exact,
-            (false, _, true, _) => Self::Any,
-            (true, true, _, _) => Self::General,
-            (true, false, false, false) => Self::Exact,
-            (true, false, false, true) => Self::Prefix,
-            (true, false, true, false) => Self::Suffix,
-            (true, false, true, true) => Self::Contains,
+        let strategy = match (literal, inner, lead > 0, trail > 0) {
+            (false, _, false, _) => MatchStrategy::Exact,
+            (false, _, true, _) => MatchStrategy::Any,
+            (true, true, _, _) => MatchStrategy::General,
+            (true, false, false, false) => MatchStrategy::Exact,
+            (true, false, false, true) => MatchStrategy::Prefix,
+            (true, false, true, false) => MatchStrategy::Suffix,
+            (true, false, true, true) => MatchStrategy::Contains,
+        };
+        match (u32::try_from(lead), u32::try_from(trail)) {
+            (Ok(lead), Ok(trail)) => Self {
+                strategy,
+                lead,
+                trail,
+            },
+            // Billions of stars: the general matcher reads the text itself.
+            _ => Self::general(),
         }
     }
 
-    /// Whether `text` matches `pattern`, which this strategy was classified from.
+    /// The general strategy (the matcher reads the pattern text).
+    const fn general() -> Self {
+        Self {
+            strategy: MatchStrategy::General,
+            lead: 0,
+            trail: 0,
+        }
+    }
+
+    /// The literal of a simple strategy: `pattern` without its leading and trailing stars.
+    #[inline]
+    fn literal(self, pattern: &str) -> &str {
+        let end = pattern.len().saturating_sub(self.trail as usize);
+        pattern.get(self.lead as usize..end).unwrap_or_default()
+    }
+
+    /// [`literal`](Self::literal) as bytes (no character-boundary checks: the stars cut
+    /// between characters anyway).
+    #[inline]
+    fn literal_bytes(self, pattern: &str) -> &[u8] {
+        let bytes = pattern.as_bytes();
+        let end = bytes.len().saturating_sub(self.trail as usize);
+        bytes.get(self.lead as usize..end).unwrap_or_default()
+    }
+
+    /// Whether `text` matches `pattern`, which this shape was classified from. The general
+    /// strategy runs [`glob_text`]; owners that match a general pattern often keep tokens
+    /// instead. Case-sensitive comparisons work on bytes (a UTF-8 prefix, suffix or equality
+    /// of bytes is one of characters).
     #[inline]
     pub(crate) fn is_match(self, pattern: &str, text: &str, ignore_case: bool) -> bool {
-        match self {
-            Self::Exact => lit_eq(text, pattern, ignore_case),
-            Self::Prefix => {
-                strip_lit_prefix(text, pattern.trim_end_matches('*'), ignore_case).is_some()
-            }
-            Self::Suffix => {
-                strip_lit_suffix(text, pattern.trim_start_matches('*'), ignore_case).is_some()
-            }
-            Self::Contains => {
-                let lit = pattern.trim_matches('*');
-                if ignore_case {
-                    let mut from = text;
-                    loop {
-                        if strip_lit_prefix(from, lit, true).is_some() {
-                            break true;
-                        }
-                        match skip_one(from) {
-                            Some(rest) => from = rest,
-                            None => break false,
-                        }
+        if ignore_case {
+            return self.is_match_ignore_case(pattern, text);
+        }
+        match self.strategy {
+            MatchStrategy::Exact => text.as_bytes() == pattern.as_bytes(),
+            MatchStrategy::Prefix => text.as_bytes().starts_with(self.literal_bytes(pattern)),
+            MatchStrategy::Suffix => text.as_bytes().ends_with(self.literal_bytes(pattern)),
+            MatchStrategy::Contains => text.contains(self.literal(pattern)),
+            MatchStrategy::Any => true,
+            MatchStrategy::General => glob_text(pattern, text, false),
+        }
+    }
+
+    /// [`is_match`](Self::is_match) without regard to case.
+    fn is_match_ignore_case(self, pattern: &str, text: &str) -> bool {
+        match self.strategy {
+            MatchStrategy::Exact => lit_eq(text, pattern, true),
+            MatchStrategy::Prefix => strip_lit_prefix(text, self.literal(pattern), true).is_some(),
+            MatchStrategy::Suffix => strip_lit_suffix(text, self.literal(pattern), true).is_some(),
+            MatchStrategy::Contains => {
+                let lit = self.literal(pattern);
+                let mut from = text;
+                loop {
+                    if strip_lit_prefix(from, lit, true).is_some() {
+                        break true;
                     }
-                } else {
-                    text.contains(lit)
+                    match skip_one(from) {
+                        Some(rest) => from = rest,
+                        None => break false,
+                    }
                 }
             }
-            Self::Any => true,
-            Self::General => glob_text(pattern, text, ignore_case),
+            MatchStrategy::Any => true,
+            MatchStrategy::General => glob_text(pattern, text, true),
         }
     }
 }
@@ -411,7 +474,8 @@ impl MatchStrategy {
 /// Unicode scalar value, whatever its UTF-8 length). Both may cross every character, including
 /// `:` and `/`; callers that need segment rules (ARNs) match segment by segment.
 ///
-/// A pattern is one string and a strategy: building one allocates once, matching never.
+/// A pattern is one string and a classification (plus a token list for the general
+/// strategy): building one allocates once (more for the general strategy), matching never.
 ///
 /// # Examples
 ///
@@ -430,7 +494,13 @@ pub struct Wildcard {
     buf: Box<str>,
     /// Where the pattern text starts in `buf`.
     start: usize,
-    strategy: MatchStrategy,
+    shape: Shape,
+    /// The literal of the simple strategies (the whole pattern for `Exact`): a byte range of
+    /// `buf`, so that a case-sensitive match compares bytes at once.
+    lit: (usize, usize),
+    /// The tokens of a general pattern (their literal text copied out, so that matching
+    /// slices nothing).
+    tokens: Option<Box<[WTok]>>,
 }
 
 impl PartialEq for Wildcard {
@@ -457,17 +527,68 @@ impl Wildcard {
     /// stores its text as written in front of the lower-cased pattern). A `start` that is not
     /// a character boundary reads as an empty pattern.
     pub(crate) fn within(buf: Box<str>, start: usize) -> Self {
-        let strategy = MatchStrategy::classify(buf.get(start..).unwrap_or_default());
+        let start = if buf.is_char_boundary(start) {
+            start
+        } else {
+            buf.len()
+        };
+        let shape = Shape::classify(buf.get(start..).unwrap_or_default());
+        let tokens = (shape.strategy == MatchStrategy::General)
+            .then(|| tokenize(buf.get(start..).unwrap_or_default()).into_boxed_slice());
+        let lit = (
+            start.saturating_add(shape.lead as usize),
+            buf.len().saturating_sub(shape.trail as usize),
+        );
         Self {
             buf,
             start,
-            strategy,
+            shape,
+            lit,
+            tokens,
         }
     }
 
     /// The whole buffer the pattern lives in.
     pub(crate) fn buffer(&self) -> &str {
         &self.buf
+    }
+
+    /// The strategy-dispatched matcher.
+    #[inline]
+    fn matches(&self, text: &str, ignore_case: bool) -> bool {
+        if let Some(tokens) = &self.tokens {
+            return Self::matches_tokens(tokens, text, ignore_case);
+        }
+        if ignore_case {
+            return self.shape.is_match(self.as_str(), text, true);
+        }
+        let lit = self
+            .buf
+            .as_bytes()
+            .get(self.lit.0..self.lit.1)
+            .unwrap_or_default();
+        let text_bytes = text.as_bytes();
+        match self.shape.strategy {
+            MatchStrategy::Exact => text_bytes == lit,
+            MatchStrategy::Prefix => text_bytes.starts_with(lit),
+            MatchStrategy::Suffix => text_bytes.ends_with(lit),
+            MatchStrategy::Any => true,
+            MatchStrategy::Contains | MatchStrategy::General => {
+                self.shape.is_match(self.as_str(), text, false)
+            }
+        }
+    }
+
+    /// The general matcher over the pattern's tokens.
+    #[inline(never)]
+    fn matches_tokens(tokens: &[WTok], text: &str, ignore_case: bool) -> bool {
+        glob(
+            tokens,
+            |t| matches!(t, WTok::Star),
+            WTok::tok,
+            text,
+            ignore_case,
+        )
     }
 
     /// Whether `text` matches the whole pattern (case-sensitive).
@@ -483,7 +604,7 @@ impl Wildcard {
     /// ```
     #[must_use]
     pub fn is_match(&self, text: &str) -> bool {
-        self.strategy.is_match(self.as_str(), text, false)
+        self.matches(text, false)
     }
 
     /// Whether `text` matches the whole pattern, comparing characters without regard to case
@@ -498,11 +619,11 @@ impl Wildcard {
     /// ```
     #[must_use]
     pub fn is_match_ignore_case(&self, text: &str) -> bool {
-        self.strategy.is_match(self.as_str(), text, true)
+        self.matches(text, true)
     }
 
-    /// The reference answer of the general matcher over tokens, whatever the strategy
-    /// (allocates; meant for tests that check every strategy against it).
+    /// The reference answer of the general matcher over freshly built tokens, whatever the
+    /// strategy (allocates; meant for tests that check every strategy against it).
     #[doc(hidden)]
     #[must_use]
     pub fn is_match_general(&self, text: &str) -> bool {
@@ -528,7 +649,7 @@ impl Wildcard {
     /// ```
     #[must_use]
     pub fn strategy(&self) -> MatchStrategy {
-        self.strategy
+        self.shape.strategy
     }
 
     /// The pattern text.
@@ -540,13 +661,13 @@ impl Wildcard {
     /// Whether the pattern has no wildcard (it then matches only itself).
     #[must_use]
     pub fn is_literal(&self) -> bool {
-        self.strategy == MatchStrategy::Exact
+        self.shape.strategy == MatchStrategy::Exact
     }
 
     /// Whether the pattern matches every text (it is made of `*` only).
     #[must_use]
     pub fn is_any(&self) -> bool {
-        self.strategy == MatchStrategy::Any
+        self.shape.strategy == MatchStrategy::Any
     }
 }
 
@@ -737,6 +858,81 @@ mod tests {
         assert!(!scan.is_match(&text));
         assert!(!scan.is_match_ignore_case(&text));
         assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    }
+
+    #[test]
+    fn text_matcher_agrees_with_the_token_matcher() {
+        let patterns = [
+            "",
+            "*",
+            "**",
+            "?",
+            "a",
+            "a*",
+            "*a",
+            "*a*",
+            "a?c",
+            "a*b?d*e",
+            "*ab*ab",
+            "ab*ba",
+            "*a?b*",
+            "é*ü",
+            "?*",
+            "*?",
+            "a*a*a*b",
+            "prod/db-??????",
+            "bucket/*/test/*",
+            "*aa*aa*",
+        ];
+        let texts = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "aabab",
+            "aba_ba",
+            "xxa-bzz",
+            "éxyü",
+            "aXXbcdYYe",
+            "aaaaab",
+            "prod/db-AbCdEf",
+            "bucket//test/x",
+            "bucket/1-test/x",
+            "AB",
+            "ÉXYÜ",
+            "aaaa",
+        ];
+        for pattern in patterns {
+            let tokens = super::tokenize(pattern);
+            for text in texts {
+                for ignore_case in [false, true] {
+                    let want = super::glob(
+                        &tokens,
+                        |t| std::matches!(t, super::WTok::Star),
+                        super::WTok::tok,
+                        text,
+                        ignore_case,
+                    );
+                    assert_eq!(
+                        super::glob_text(pattern, text, ignore_case),
+                        want,
+                        "{pattern:?} / {text:?} / {ignore_case}"
+                    );
+                    let w = Wildcard::new(pattern);
+                    let got = if ignore_case {
+                        w.is_match_ignore_case(text)
+                    } else {
+                        w.is_match(text)
+                    };
+                    assert_eq!(got, want, "wildcard {pattern:?} / {text:?} / {ignore_case}");
+                    assert_eq!(
+                        super::Shape::classify(pattern).is_match(pattern, text, ignore_case),
+                        want,
+                        "shape {pattern:?} / {text:?} / {ignore_case}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
