@@ -12,6 +12,11 @@
 //! for the segments after it), so no choice is ever revisited: the cost is at most
 //! `O(text × pattern)` and usually linear.
 //!
+//! Owners that keep many short patterns in one string (an ARN pattern's segments) classify
+//! each into a `Shape` (strategy and the stars around its literal) and, for the rare general
+//! ones, run the same segment algorithm directly on the pattern text (`glob_text`) instead of
+//! keeping tokens.
+//!
 //! Semantics: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html>,
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html>.
 
