@@ -8,33 +8,192 @@
 //!   (policy kind, level, policy index, statement index), with its `Sid` and span.
 //! * The policies are cut into *groups*: the identity policies, the resource policy, the
 //!   boundary, the session policy, and one group per SCP level and per RCP level. A group is a
-//!   range of that list plus an index: for each lower-cased service prefix named by an
-//!   `Action` entry, the statements that name it; and one list of statements that any service
-//!   can reach (`"*"`, a wildcard in the prefix, and every `NotAction`). A request looks up its
-//!   own service with a binary search and walks the two sorted lists merged, so statements
-//!   about other services are never touched and report order is kept.
-//! * Patterns are classified once: `"*"` actions and resources are flagged as matching
-//!   everything; the rest keep their compiled [`ActionPattern`]/[`ArnPattern`].
+//!   range of that list plus an action index:
+//!   - for each action named exactly (`secretsmanager:GetSecretValue`, lower-cased), the
+//!     statements that can cover it: those naming it exactly (known to match, so their action
+//!     is not tested again), those with a wildcard pattern in its service, and those any
+//!     service can reach;
+//!   - for each service with wildcard patterns (`secretsmanager:Get*`), the statements that
+//!     can cover its other actions;
+//!   - the statements any service can reach (`"*"` and every `NotAction`).
+//!
+//!   Each list is sorted by statement id, so report order is kept. The keys are stored with a
+//!   64-bit hash ([`text_hash`]); a request hashes its action once and finds its list with a
+//!   binary search over integers and one string comparison. Statements about other actions
+//!   are never touched.
+//! * Resource patterns are classified once: `"*"`, patterns that can match nothing, literal
+//!   ARNs (one string comparison), literal prefixes (`…:secret:prod/*`: one `starts_with`), a
+//!   literal `arn:partition:service:region:account` head with a wildcard resource part (one
+//!   comparison and one [`Wildcard`] match), and the general case (wildcards in the head,
+//!   short patterns, policy variables), which goes through [`ArnPattern::is_match`].
 //! * Principals are parsed once into targets (account, user, role by account and name,
 //!   session, federated user, service), so matching a caller is string equality.
+//! * Conditions keep their key's hash (the request's context is looked up with it) and, for
+//!   the common shapes (a String, `Bool` or IP operator without set qualifier), a compiled
+//!   test: literal strings, a lone policy variable `${key}` (looked up by hash and compared;
+//!   no text is built), booleans and CIDR blocks. Policy values were typed when the policy was
+//!   parsed (numbers, dates, CIDRs, base64 bytes); other shapes use the general condition
+//!   evaluator on those typed values.
 //!
 //! Nothing is lower-cased, parsed or allocated per request.
 
+use std::collections::BTreeMap;
+
+use ipnet::{IpNet, Ipv6Net};
+
 use crate::action::ActionPattern;
 use crate::arn::ArnPattern;
+use crate::condition::{BaseOperator, OperatorFamily};
 use crate::decision::StatementRef;
-use crate::policy::{ConditionEntry, Effect, PrincipalKind, PrincipalValue, Principals, Statement};
+use crate::policy::{
+    ConditionEntry, Effect, PrincipalKind, PrincipalValue, Principals, Statement, TypedValue,
+};
 use crate::policy_set::{PolicyKind, PolicySet, to_u16, to_u32};
 use crate::request::ArnParts;
 use crate::source::Span;
+use crate::wildcard::{MatchStrategy, Wildcard};
+
+/// A fast, deterministic 64-bit hash of `text` (multiply-rotate over 8-byte words).
+///
+/// Used for the small per-group action tables and for condition keys, never for tables that
+/// callers fill with chosen keys at scale (the store's ARN maps use a keyed hasher). Equal
+/// hashes are always confirmed by comparing the strings.
+#[must_use]
+pub(crate) fn text_hash(text: &str) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let bytes = text.as_bytes();
+    let mut h = (bytes.len() as u64).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or([0; 8]));
+        h = (h.rotate_left(5) ^ word).wrapping_mul(K);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut buf = [0u8; 8];
+        for (slot, &b) in buf.iter_mut().zip(rest) {
+            *slot = b;
+        }
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(buf)).wrapping_mul(K);
+    }
+    h ^ (h >> 29)
+}
+
+/// The eight bytes of `s` at `at` as a word (0 when out of range).
+#[inline(always)]
+fn load8(s: &[u8], at: usize) -> u64 {
+    s.get(at..at + 8)
+        .and_then(|c| <[u8; 8]>::try_from(c).ok())
+        .map_or(0, u64::from_ne_bytes)
+}
+
+/// The four bytes of `s` at `at` as a word (0 when out of range).
+#[inline(always)]
+fn load4(s: &[u8], at: usize) -> u32 {
+    s.get(at..at + 4)
+        .and_then(|c| <[u8; 4]>::try_from(c).ok())
+        .map_or(0, u32::from_ne_bytes)
+}
+
+/// Whether two byte strings of equal length are equal, compared word by word inline (the
+/// keys and ARNs compared per request are short; a library call costs more than the loop).
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n > 32 {
+        return a == b;
+    }
+    if n >= 8 {
+        for (p, q) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+            let p = <[u8; 8]>::try_from(p).map_or(0, u64::from_ne_bytes);
+            let q = <[u8; 8]>::try_from(q).map_or(0, u64::from_ne_bytes);
+            if p != q {
+                return false;
+            }
+        }
+        // The last eight bytes, overlapping the loop's last word.
+        load8(a, n - 8) == load8(b, n - 8)
+    } else if n >= 4 {
+        load4(a, 0) == load4(b, 0) && load4(a, n - 4) == load4(b, n - 4)
+    } else {
+        a.iter().zip(b).all(|(x, y)| x == y)
+    }
+}
+
+/// `text.starts_with(prefix)`.
+#[inline]
+pub(crate) fn starts_with(text: &[u8], prefix: &[u8]) -> bool {
+    text.get(..prefix.len())
+        .is_some_and(|head| same_bytes(head, prefix))
+}
+
+/// A [`Wildcard`] classified for matching bytes: the strategies without `?` compare bytes
+/// (a literal that is valid UTF-8 can only match at character boundaries, so this is the
+/// same as comparing characters); the general case matches the text as `&str`.
+#[derive(Clone, Debug)]
+pub(crate) enum Pat {
+    /// `*`.
+    Any,
+    /// No wildcard.
+    Exact(Box<[u8]>),
+    /// `literal*`.
+    Prefix(Box<[u8]>),
+    /// `*literal`.
+    Suffix(Box<[u8]>),
+    /// `*literal*`.
+    Contains(Box<[u8]>),
+    /// Anything else.
+    General(Wildcard),
+}
+
+impl Pat {
+    /// Classifies `w`.
+    pub(crate) fn new(w: &Wildcard) -> Self {
+        let raw = w.as_str();
+        let lit = |t: &str| Box::<[u8]>::from(t.as_bytes());
+        match w.strategy() {
+            MatchStrategy::Any => Self::Any,
+            MatchStrategy::Exact => Self::Exact(lit(raw)),
+            MatchStrategy::Prefix => Self::Prefix(lit(raw.trim_end_matches('*'))),
+            MatchStrategy::Suffix => Self::Suffix(lit(raw.trim_start_matches('*'))),
+            MatchStrategy::Contains => Self::Contains(lit(raw.trim_matches('*'))),
+            _ => Self::General(w.clone()),
+        }
+    }
+
+    /// Whether `text` matches, case-sensitively.
+    #[inline]
+    pub(crate) fn matches(&self, text: &[u8]) -> bool {
+        match self {
+            Self::Any => true,
+            Self::Exact(lit) => same_bytes(text, lit),
+            Self::Prefix(lit) => starts_with(text, lit),
+            Self::Suffix(lit) => text
+                .len()
+                .checked_sub(lit.len())
+                .and_then(|from| text.get(from..))
+                .is_some_and(|tail| same_bytes(tail, lit)),
+            Self::Contains(lit) => lit.is_empty() || text.windows(lit.len()).any(|w| w == &**lit),
+            Self::General(w) => std::str::from_utf8(text).is_ok_and(|t| w.is_match(t)),
+        }
+    }
+}
 
 /// An action entry, classified.
 #[derive(Clone, Debug)]
 pub(crate) enum CompiledAction {
     /// `*`: every action.
     Any,
-    /// Anything else.
-    Pattern(ActionPattern),
+    /// `service:name-pattern`, both lower-cased.
+    Pattern {
+        /// The service prefix, compared exactly.
+        service: Box<str>,
+        /// The action-name pattern.
+        name: Pat,
+    },
 }
 
 /// A resource entry, classified.
@@ -42,7 +201,20 @@ pub(crate) enum CompiledAction {
 pub(crate) enum CompiledResource {
     /// `*`: every resource, including the `*` of actions without a resource type.
     Any,
-    /// Anything else; never matches the request resource `*`.
+    /// A short pattern without trailing `*`: matches nothing.
+    Never,
+    /// No wildcard anywhere: the ARN itself.
+    Exact(Box<str>),
+    /// A literal head and a resource part `literal*`: the request starts with this text.
+    Prefix(Box<str>),
+    /// A literal `arn:partition:service:region:account` and a wildcard resource part.
+    Head {
+        /// The first five segments, without the fifth colon.
+        head: Box<str>,
+        /// The resource part.
+        rest: Pat,
+    },
+    /// Anything else (wildcards in the head, short patterns, policy variables).
     Pattern(ArnPattern),
 }
 
@@ -60,6 +232,8 @@ pub(crate) enum Target {
     /// An IAM role: it covers the role's sessions, matched by account and role name (a session
     /// ARN does not carry the role's path).
     Role {
+        /// `arn:PARTITION:iam::ACCOUNT:role/NAME` (no path): what a session's role ARN reads.
+        arn: String,
         /// The role ARN's partition.
         partition: String,
         /// The role's account.
@@ -86,6 +260,72 @@ pub(crate) enum PrincipalTest {
     Targets { negated: bool, targets: Vec<Target> },
 }
 
+/// One String-operator policy value, compiled.
+#[derive(Clone, Debug)]
+pub(crate) enum StrValue {
+    /// Plain text (no wildcard, no variable; the fixed `${*}`, `${?}`, `${$}` replaced).
+    Lit(Box<str>),
+    /// Exactly one policy variable and nothing else: the request text must equal its value
+    /// (a substituted value is literal text, for the Like operators too).
+    Var {
+        /// [`text_hash`] of `key`.
+        hash: u64,
+        /// The key, lower-cased.
+        key: Box<str>,
+        /// The default value, if any.
+        default: Option<Box<str>>,
+    },
+    /// Anything else: the template at this index of the entry's values.
+    Template(usize),
+}
+
+/// The compiled test of a condition entry without set qualifier.
+#[derive(Clone, Debug)]
+pub(crate) enum CondTest {
+    /// Anything not listed below: the general evaluator.
+    General,
+    /// A String operator.
+    Strings {
+        /// `StringEqualsIgnoreCase`/`StringNotEqualsIgnoreCase`.
+        ignore_case: bool,
+        /// A negated operator.
+        negated: bool,
+        /// `…IfExists`.
+        if_exists: bool,
+        /// The policy values.
+        values: Box<[StrValue]>,
+    },
+    /// `Bool`.
+    Bools {
+        /// `BoolIfExists`.
+        if_exists: bool,
+        /// The policy values.
+        values: Box<[bool]>,
+    },
+    /// `IpAddress`/`NotIpAddress`.
+    Ips {
+        /// `NotIpAddress`.
+        negated: bool,
+        /// `…IfExists`.
+        if_exists: bool,
+        /// The IPv4 blocks: (network, mask) as integers.
+        v4: Box<[(u32, u32)]>,
+        /// The IPv6 blocks.
+        v6: Box<[Ipv6Net]>,
+    },
+}
+
+/// One condition entry, compiled.
+#[derive(Clone, Debug)]
+pub(crate) struct CompiledCondition {
+    /// [`text_hash`] of the lower-cased key.
+    pub(crate) key_hash: u64,
+    /// The fast test, if the entry has a common shape.
+    pub(crate) test: CondTest,
+    /// The entry (general evaluation, traces).
+    pub(crate) entry: ConditionEntry,
+}
+
 /// One statement, compiled.
 #[derive(Clone, Debug)]
 pub(crate) struct CompiledStatement {
@@ -94,26 +334,64 @@ pub(crate) struct CompiledStatement {
     pub(crate) span: Span,
     pub(crate) effect: Effect,
     pub(crate) action_negated: bool,
-    pub(crate) actions: Vec<CompiledAction>,
+    pub(crate) actions: Box<[CompiledAction]>,
     /// `None` when the statement has no resource element (role trust policies).
-    pub(crate) resource: Option<(bool, Vec<CompiledResource>)>,
+    pub(crate) resource: Option<(bool, Box<[CompiledResource]>)>,
     pub(crate) principal: PrincipalTest,
-    pub(crate) conditions: Vec<ConditionEntry>,
+    pub(crate) conditions: Box<[CompiledCondition]>,
 }
+
+/// A key of a group's action index and its candidate list.
+#[derive(Clone, Debug)]
+pub(crate) struct Keyed {
+    hash: u64,
+    name: Box<str>,
+    /// The candidate list: a range of [`Group::lists`].
+    start: u32,
+    end: u32,
+}
+
+/// The entry of `table` (sorted by hash) for `name`, whose hash is `hash`.
+#[inline(always)]
+fn find<'k>(table: &'k [Keyed], hash: u64, name: &[u8]) -> Option<&'k Keyed> {
+    let from = if table.len() <= 8 {
+        table.iter().position(|k| k.hash >= hash)?
+    } else {
+        table.partition_point(|k| k.hash < hash)
+    };
+    for k in table.get(from..)? {
+        if k.hash != hash {
+            return None;
+        }
+        if same_bytes(k.name.as_bytes(), name) {
+            return Some(k);
+        }
+    }
+    None
+}
+
+/// A candidate statement: its id (shifted left by one) and, in the low bit, whether its action
+/// must still be tested.
+pub(crate) const TEST_ACTION: u32 = 1;
 
 /// A group of statements that is decided together: a policy kind, or one SCP/RCP level.
 #[derive(Clone, Debug)]
 pub(crate) struct Group {
     pub(crate) kind: PolicyKind,
     pub(crate) level: u16,
+    /// Report order of groups across parts: kind, then level.
+    pub(crate) order: u32,
     /// The group's statements: a range of [`CompiledPolicySet::statements`].
     pub(crate) start: u32,
     pub(crate) end: u32,
-    /// For each service of [`CompiledPolicySet::services`], the ids of the statements whose
-    /// `Action` names it; ids ascending.
-    pub(crate) by_service: Vec<Vec<u32>>,
-    /// Statements any service can reach; ids ascending.
-    pub(crate) any_service: Vec<u32>,
+    /// Exactly named actions (`service:name`, lower-cased), sorted by hash.
+    actions: Box<[Keyed]>,
+    /// Services with wildcard action patterns, sorted by hash.
+    services: Box<[Keyed]>,
+    /// The candidates of any other action: a range of `lists`.
+    other: (u32, u32),
+    /// Candidate lists, concatenated; entries as described at [`TEST_ACTION`].
+    lists: Box<[u32]>,
 }
 
 /// What a compiled statement is called: its `Sid` and where it is.
@@ -134,8 +412,6 @@ pub struct StatementInfo<'a> {
 #[derive(Clone, Debug)]
 pub struct CompiledPolicySet {
     pub(crate) statements: Vec<CompiledStatement>,
-    /// Every lower-cased service prefix named by an `Action` entry, sorted.
-    pub(crate) services: Vec<Box<str>>,
     /// In report order: identity, resource, boundary, session, SCP levels, RCP levels. Kinds
     /// without policies have no group.
     pub(crate) groups: Vec<Group>,
@@ -146,11 +422,21 @@ pub struct CompiledPolicySet {
     pub(crate) rcp_levels: u16,
 }
 
+/// How a statement's `Action` reaches requests.
+enum Reach {
+    /// Any service (`*`, `NotAction`).
+    Any,
+    /// Named actions (`service:name`, with the service) and services with wildcard names.
+    Named {
+        exact: Vec<(String, String)>,
+        wild: Vec<String>,
+    },
+}
+
 impl CompiledPolicySet {
     pub(crate) fn new(set: &PolicySet) -> Self {
         let mut compiled = Self {
             statements: Vec::new(),
-            services: Vec::new(),
             groups: Vec::new(),
             has_resource: set.len(PolicyKind::Resource) > 0,
             has_boundary: set.len(PolicyKind::PermissionsBoundary) > 0,
@@ -158,12 +444,11 @@ impl CompiledPolicySet {
             scp_levels: to_u16(set.levels(PolicyKind::Scp)),
             rcp_levels: to_u16(set.levels(PolicyKind::Rcp)),
         };
-        // The services each statement names (`None`: any service can reach it).
-        let mut reach: Vec<Option<Vec<String>>> = Vec::new();
         for kind in PolicyKind::ALL {
             let levels = to_u16(set.levels(kind));
             for level in 0..levels {
                 let start = to_u32(compiled.statements.len());
+                let mut reach = Vec::new();
                 for (p, policy) in set.level(kind, level).iter().enumerate() {
                     for (s, statement) in policy.statements.iter().enumerate() {
                         let at = StatementRef {
@@ -173,50 +458,18 @@ impl CompiledPolicySet {
                             statement: to_u32(s),
                         };
                         let st = compile_statement(at, statement);
-                        reach.push(services_of(&st));
+                        reach.push(reach_of(&st));
                         compiled.statements.push(st);
                     }
                 }
-                compiled.groups.push(Group {
-                    kind,
-                    level,
-                    start,
-                    end: to_u32(compiled.statements.len()),
-                    by_service: Vec::new(),
-                    any_service: Vec::new(),
-                });
+                compiled
+                    .groups
+                    .push(build_group(kind, level, start, &reach));
             }
         }
-        let mut services: Vec<String> = reach.iter().flatten().flatten().cloned().collect();
-        services.sort();
-        services.dedup();
-        for group in &mut compiled.groups {
-            group.by_service = vec![Vec::new(); services.len()];
-            for id in group.start..group.end {
-                match reach.get(id as usize) {
-                    Some(Some(names)) => {
-                        for name in names {
-                            let slot = services
-                                .binary_search(name)
-                                .ok()
-                                .and_then(|i| group.by_service.get_mut(i));
-                            if let Some(ids) = slot {
-                                ids.push(id);
-                            }
-                        }
-                    }
-                    Some(None) => group.any_service.push(id),
-                    None => {}
-                }
-            }
-        }
-        compiled.services = services.into_iter().map(String::into_boxed_str).collect();
+        compiled.statements.shrink_to_fit();
+        compiled.groups.shrink_to_fit();
         compiled
-    }
-
-    /// The index of `service` (lower-cased) among the services the policies name.
-    pub(crate) fn service_id(&self, service: &str) -> Option<usize> {
-        self.services.binary_search_by(|s| (**s).cmp(service)).ok()
     }
 
     /// The `Sid`, span and effect of a statement.
@@ -272,76 +525,129 @@ impl CompiledPolicySet {
 }
 
 impl Group {
-    /// The ids of the statements that can cover the service with id `service` (`None`: a
-    /// service no `Action` names), ascending: the merge of the service's list and the
-    /// any-service list.
-    pub(crate) fn candidates(&self, service: Option<usize>) -> Merge<'_> {
-        let named = service
-            .and_then(|i| self.by_service.get(i))
-            .map_or(&[][..], Vec::as_slice);
-        Merge {
-            a: named,
-            b: &self.any_service,
-        }
+    /// The candidate statements of the group for an action (`action`: lower-cased
+    /// `service:name`; `service`: its lower-cased prefix; each with its [`text_hash`]), in
+    /// ascending order; entries as described at [`TEST_ACTION`].
+    #[inline(always)]
+    pub(crate) fn candidates(
+        &self,
+        action_hash: u64,
+        action: &[u8],
+        service_hash: u64,
+        service: &[u8],
+    ) -> &[u32] {
+        let (start, end) = find(&self.actions, action_hash, action)
+            .or_else(|| find(&self.services, service_hash, service))
+            .map_or(self.other, |k| (k.start, k.end));
+        self.lists
+            .get(start as usize..end as usize)
+            .unwrap_or_default()
     }
 }
 
-/// Merges two ascending id lists without allocating.
-#[derive(Clone, Debug)]
-pub(crate) struct Merge<'g> {
-    a: &'g [u32],
-    b: &'g [u32],
-}
-
-impl Iterator for Merge<'_> {
-    type Item = u32;
-
-    fn next(&mut self) -> Option<u32> {
-        match (self.a.split_first(), self.b.split_first()) {
-            (Some((&x, ra)), Some((&y, rb))) => {
-                if x <= y {
-                    self.a = ra;
-                    if x == y {
-                        self.b = rb;
-                    }
-                    Some(x)
-                } else {
-                    self.b = rb;
-                    Some(y)
-                }
-            }
-            (Some((&x, ra)), None) => {
-                self.a = ra;
-                Some(x)
-            }
-            (None, Some((&y, rb))) => {
-                self.b = rb;
-                Some(y)
-            }
-            (None, None) => None,
-        }
-    }
-}
-
-/// The lower-cased service prefixes a statement's `Action` names, or `None` when any service
-/// can reach it (`NotAction`, `*`, or a wildcard in a prefix).
-fn services_of(st: &CompiledStatement) -> Option<Vec<String>> {
+/// The actions and services a statement's `Action` names.
+fn reach_of(st: &CompiledStatement) -> Reach {
     if st.action_negated {
-        return None;
+        return Reach::Any;
     }
-    let mut names = Vec::new();
+    let mut exact = Vec::new();
+    let mut wild = Vec::new();
     for action in &st.actions {
         match action {
-            CompiledAction::Any => return None,
-            CompiledAction::Pattern(p) => match p.service() {
-                Some(service) if !service.contains(['*', '?']) => names.push(service.to_owned()),
-                _ => return None,
-            },
+            CompiledAction::Any => return Reach::Any,
+            CompiledAction::Pattern { service, name } => {
+                if service.contains(['*', '?']) {
+                    return Reach::Any;
+                }
+                match name {
+                    Pat::Exact(lit) => exact.push((
+                        format!("{service}:{}", String::from_utf8_lossy(lit)),
+                        service.to_string(),
+                    )),
+                    _ => wild.push(service.to_string()),
+                }
+            }
         }
     }
-    names.sort();
-    names.dedup();
-    Some(names)
+    Reach::Named { exact, wild }
+}
+
+/// Builds a group's action index from what each of its statements reaches (`reach[i]` is
+/// statement `start + i`).
+fn build_group(kind: PolicyKind, level: u16, start: u32, reach: &[Reach]) -> Group {
+    let mut exact: BTreeMap<&str, (&str, Vec<u32>)> = BTreeMap::new();
+    let mut wild: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    let mut any = Vec::new();
+    for (id, r) in (start..).zip(reach) {
+        match r {
+            Reach::Any => any.push(id),
+            Reach::Named {
+                exact: names,
+                wild: services,
+            } => {
+                for (name, service) in names {
+                    exact
+                        .entry(name.as_str())
+                        .or_insert_with(|| (service.as_str(), Vec::new()))
+                        .1
+                        .push(id);
+                }
+                for service in services {
+                    wild.entry(service.as_str()).or_default().push(id);
+                }
+            }
+        }
+    }
+    let mut lists: Vec<u32> = Vec::new();
+    // Appends the merged list (exactly named ids need no action test) and returns its range.
+    let mut push_list = |named: &[u32], tested: &[&[u32]]| -> (u32, u32) {
+        let mut entries: Vec<u32> = named.iter().map(|id| id << 1).collect();
+        for ids in tested {
+            entries.extend(ids.iter().map(|id| (id << 1) | TEST_ACTION));
+        }
+        // A statement both named exactly and reached otherwise needs no test: the sort puts
+        // its untested entry first and `dedup_by_key` keeps it.
+        entries.sort_unstable();
+        entries.dedup_by_key(|e| *e >> 1);
+        let from = to_u32(lists.len());
+        lists.extend(entries);
+        (from, to_u32(lists.len()))
+    };
+    let mut actions = Vec::with_capacity(exact.len());
+    for (name, (service, ids)) in &exact {
+        let wild_ids = wild.get(service).map_or(&[][..], Vec::as_slice);
+        let (s, e) = push_list(ids, &[wild_ids, &any]);
+        actions.push(Keyed {
+            hash: text_hash(name),
+            name: (*name).into(),
+            start: s,
+            end: e,
+        });
+    }
+    let mut services = Vec::with_capacity(wild.len());
+    for (service, ids) in &wild {
+        let (s, e) = push_list(&[], &[ids, &any]);
+        services.push(Keyed {
+            hash: text_hash(service),
+            name: (*service).into(),
+            start: s,
+            end: e,
+        });
+    }
+    let other = push_list(&[], &[&any]);
+    actions.sort_by_key(|k| k.hash);
+    services.sort_by_key(|k| k.hash);
+    Group {
+        kind,
+        level,
+        order: (kind as u32) << 16 | u32::from(level),
+        start,
+        end: start + to_u32(reach.len()),
+        actions: actions.into_boxed_slice(),
+        services: services.into_boxed_slice(),
+        other,
+        lists: lists.into_boxed_slice(),
+    }
 }
 
 fn compile_statement(at: StatementRef, st: &Statement) -> CompiledStatement {
@@ -351,13 +657,7 @@ fn compile_statement(at: StatementRef, st: &Statement) -> CompiledStatement {
         .patterns
         .items
         .iter()
-        .map(|p| {
-            if p.value.is_any() {
-                CompiledAction::Any
-            } else {
-                CompiledAction::Pattern(p.value.clone())
-            }
-        })
+        .map(|p| compile_action(&p.value))
         .collect();
     let resource = st.resource.as_ref().map(|r| {
         let patterns = r
@@ -365,13 +665,7 @@ fn compile_statement(at: StatementRef, st: &Statement) -> CompiledStatement {
             .patterns
             .items
             .iter()
-            .map(|p| {
-                if p.value.is_any() {
-                    CompiledResource::Any
-                } else {
-                    CompiledResource::Pattern(p.value.clone())
-                }
-            })
+            .map(|p| compile_resource(&p.value))
             .collect();
         (r.value.negated, patterns)
     });
@@ -391,8 +685,151 @@ fn compile_statement(at: StatementRef, st: &Statement) -> CompiledStatement {
         actions,
         resource,
         principal,
-        conditions: st.conditions.clone(),
+        conditions: st.conditions.iter().map(compile_condition).collect(),
     }
+}
+
+/// Classifies an action pattern.
+fn compile_action(p: &ActionPattern) -> CompiledAction {
+    match (p.service(), p.name()) {
+        (Some(service), Some(name)) if !p.is_any() => CompiledAction::Pattern {
+            service: service.into(),
+            name: Pat::new(name),
+        },
+        _ => CompiledAction::Any,
+    }
+}
+
+/// Classifies a Resource-mode pattern (module docs).
+fn compile_resource(p: &ArnPattern) -> CompiledResource {
+    if p.is_any() {
+        return CompiledResource::Any;
+    }
+    if p.matches_nothing() {
+        return CompiledResource::Never;
+    }
+    let raw = p.as_str();
+    let general = || CompiledResource::Pattern(p.clone());
+    // `${` may start a variable (or a fixed `${*}`): leave those to the template matcher.
+    if raw.contains("${") {
+        return general();
+    }
+    let Some(rest) = p.resource() else {
+        return general();
+    };
+    // INVARIANT: with six components and no variable, the resource part is everything after
+    // the fifth colon, so the head is the text before it.
+    let Some(head) = raw
+        .len()
+        .checked_sub(rest.len() + 1)
+        .and_then(|at| raw.get(..at))
+    else {
+        return general();
+    };
+    if head.contains(['*', '?']) || head.matches(':').count() != 4 {
+        return general();
+    }
+    let wildcard = Wildcard::new(rest);
+    match wildcard.strategy() {
+        MatchStrategy::Exact => CompiledResource::Exact(raw.into()),
+        MatchStrategy::Prefix => CompiledResource::Prefix(raw.trim_end_matches('*').into()),
+        _ => CompiledResource::Head {
+            head: head.into(),
+            rest: Pat::new(&wildcard),
+        },
+    }
+}
+
+/// Compiles one condition entry (module docs).
+fn compile_condition(entry: &ConditionEntry) -> CompiledCondition {
+    CompiledCondition {
+        key_hash: text_hash(&entry.key_lower),
+        test: compile_test(entry),
+        entry: entry.clone(),
+    }
+}
+
+fn compile_test(entry: &ConditionEntry) -> CondTest {
+    let operator = entry.operator.value;
+    if operator.qualifier.is_some() {
+        return CondTest::General;
+    }
+    let base = operator.base;
+    let negated = base.is_negated();
+    let if_exists = operator.if_exists;
+    let items = &entry.values.items;
+    match base.family() {
+        OperatorFamily::String => {
+            let mut values = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let TypedValue::String(template) = &item.value.typed else {
+                    return CondTest::General;
+                };
+                values.push(compile_string(template, i));
+            }
+            CondTest::Strings {
+                ignore_case: matches!(
+                    base,
+                    BaseOperator::StringEqualsIgnoreCase | BaseOperator::StringNotEqualsIgnoreCase
+                ),
+                negated,
+                if_exists,
+                values: values.into_boxed_slice(),
+            }
+        }
+        OperatorFamily::Bool => {
+            let mut values = Vec::with_capacity(items.len());
+            for item in items {
+                let TypedValue::Bool(b) = item.value.typed else {
+                    return CondTest::General;
+                };
+                values.push(b);
+            }
+            CondTest::Bools {
+                if_exists,
+                values: values.into_boxed_slice(),
+            }
+        }
+        OperatorFamily::Ip => {
+            let mut v4 = Vec::new();
+            let mut v6 = Vec::new();
+            for item in items {
+                match item.value.typed {
+                    TypedValue::Ip(IpNet::V4(net)) => {
+                        let mask = u32::from(net.netmask());
+                        v4.push((u32::from(net.network()) & mask, mask));
+                    }
+                    TypedValue::Ip(IpNet::V6(net)) => v6.push(net),
+                    _ => return CondTest::General,
+                }
+            }
+            CondTest::Ips {
+                negated,
+                if_exists,
+                v4: v4.into_boxed_slice(),
+                v6: v6.into_boxed_slice(),
+            }
+        }
+        _ => CondTest::General,
+    }
+}
+
+/// Compiles one String-operator value (`index`: its position in the entry's values).
+fn compile_string(template: &crate::variables::Template, index: usize) -> StrValue {
+    if let Some(text) = template.literal_text() {
+        return StrValue::Lit(text.into());
+    }
+    let mut infos = template.variable_infos();
+    if let (Some(var), None) = (infos.next(), infos.next())
+        && var.span == (0..template.as_str().len())
+    {
+        return StrValue::Var {
+            hash: text_hash(var.key),
+            key: var.key.into(),
+            default: var.default.map(Into::into),
+        };
+    }
+    StrValue::Template(index)
 }
 
 fn compile_principals(principals: &Principals) -> Vec<Target> {
@@ -442,6 +879,7 @@ fn compile_arn_target(text: &str) -> Target {
         "iam" => match rest.strip_prefix("role/") {
             Some(path_name) => match path_name.rsplit('/').next() {
                 Some(name) if !name.is_empty() => Target::Role {
+                    arn: format!("arn:{}:iam::{account}:role/{name}", parts.partition(text)),
                     partition: parts.partition(text).to_owned(),
                     account: account.to_owned(),
                     name: name.to_owned(),
@@ -453,5 +891,78 @@ fn compile_arn_target(text: &str) -> Target {
         "sts" if rest.starts_with("assumed-role/") => Target::Session(text.to_owned()),
         "sts" if rest.starts_with("federated-user/") => Target::FederatedUser(text.to_owned()),
         _ => Target::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arn::ArnPatternMode;
+
+    fn resource(text: &str) -> CompiledResource {
+        compile_resource(&ArnPattern::parse(text, ArnPatternMode::Resource, true).unwrap())
+    }
+
+    #[test]
+    fn compile_classifies_resource_patterns() {
+        let prefix = "arn:aws:secretsmanager:us-east-1:111122223333:secret:";
+        assert!(matches!(resource("*"), CompiledResource::Any));
+        assert!(matches!(
+            resource("arn:aws:secretsmanager"),
+            CompiledResource::Never
+        ));
+        assert!(
+            matches!(resource(&format!("{prefix}db-AbCdEf")), CompiledResource::Exact(t) if *t == *format!("{prefix}db-AbCdEf"))
+        );
+        assert!(
+            matches!(resource(&format!("{prefix}prod/*")), CompiledResource::Prefix(t) if *t == *format!("{prefix}prod/"))
+        );
+        assert!(
+            matches!(resource("arn:aws:s3:::*"), CompiledResource::Head { head, rest: Pat::Any } if &*head == "arn:aws:s3::")
+        );
+        assert!(matches!(
+            resource(&format!("{prefix}*-AbCdEf")),
+            CompiledResource::Head {
+                rest: Pat::General(_),
+                ..
+            }
+        ));
+        assert!(matches!(
+            resource("arn:aws:s3:::*.txt"),
+            CompiledResource::Head {
+                rest: Pat::Suffix(_),
+                ..
+            }
+        ));
+        for general in [
+            "arn:aws:secretsmanager:*:111122223333:secret:x",
+            "arn:aws:secretsmanager:*",
+            "arn:aws:s3:::bucket/${aws:username}/*",
+            "arn:aws:s3:::bucket/${*}",
+        ] {
+            assert!(
+                matches!(resource(general), CompiledResource::Pattern(_)),
+                "{general}"
+            );
+        }
+    }
+
+    #[test]
+    fn compile_text_hash_tells_keys_apart() {
+        let keys = [
+            "",
+            "a",
+            "aws:sourceip",
+            "aws:securetransport",
+            "aws:principaltag/team",
+            "secretsmanager:resourcetag/team",
+            "secretsmanager:getsecretvalue",
+            "secretsmanager:describesecret",
+        ];
+        let mut hashes: Vec<u64> = keys.iter().map(|k| text_hash(k)).collect();
+        assert_eq!(text_hash("aws:sourceip"), text_hash("aws:sourceip"));
+        hashes.sort_unstable();
+        hashes.dedup();
+        assert_eq!(hashes.len(), keys.len());
     }
 }

@@ -18,6 +18,7 @@ pub mod policy;
 pub mod policy_set;
 pub mod request;
 pub mod source;
+pub mod store;
 pub mod value;
 pub mod variables;
 pub mod wildcard;
@@ -41,5 +42,6 @@ pub use request::{
     RequestError, ResourceKind,
 };
 pub use source::{LineCol, LineIndex, Span};
+pub use store::{PolicyStore, PreparedRequest, StoreError};
 pub use variables::{Template, TemplateOptions, VariableError};
 pub use wildcard::{MatchStrategy, Wildcard};

@@ -16,4 +16,5 @@ mod lint;
 mod parse_errors;
 mod patterns;
 mod roundtrip;
+mod store;
 mod workload;

@@ -1,0 +1,150 @@
+//! The secret-server workload on [`PolicyStore`]: ns per decision at N = 10, 1,000 and
+//! 100,000 secrets, plus the store's memory per secret and the allocations per decision.
+//!
+//! `cargo bench --bench evaluate -- --quick` (criterion options after `--`). Before timing it
+//! checks every decision against the workload and prints, for each N, the bytes the store
+//! retains per secret and the heap allocations made by all decisions (both counted by a
+//! counting allocator, not timed).
+//!
+//! With `IAM_POLICY_PROFILE=<N>[:<rounds>]` it skips criterion and runs every prepared request
+//! of size N `rounds` times (default 10), for `valgrind --tool=callgrind` instruction counts.
+#![allow(
+    clippy::print_stdout,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark prints its findings and stops on broken setup"
+)]
+
+#[allow(
+    unused_imports,
+    reason = "the generator's own tests are not built into a bench"
+)]
+#[path = "workload.rs"]
+mod workload;
+
+#[path = "iam_setup.rs"]
+mod iam_setup;
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion};
+use iam_policy::store::{PolicyStore, PreparedRequest};
+
+/// The store and prepared requests for `n` secrets, checked against the workload.
+fn deploy(n: usize) -> (workload::Workload, PolicyStore, Vec<PreparedRequest>) {
+    let w = workload::standard(n);
+    let store = iam_setup::store(&w).expect("workload policies are accepted");
+    let prepared = iam_setup::prepared(&w).expect("workload requests are accepted");
+    iam_setup::verify(&store, &prepared, &w).expect("every expected decision");
+    (w, store, prepared)
+}
+
+/// Bytes retained by a store holding the workload of `n` secrets, per secret, and the
+/// number of distinct compiled documents.
+fn bytes_per_secret(w: &workload::Workload) -> (f64, usize) {
+    let mut kept = None;
+    let info = allocation_counter::measure(|| {
+        kept = Some(iam_setup::store(w).expect("workload policies are accepted"));
+    });
+    let documents = kept.as_ref().map_or(0, PolicyStore::document_count);
+    drop(kept);
+    (
+        info.bytes_current as f64 / w.secrets.len() as f64,
+        documents,
+    )
+}
+
+/// Prints memory and allocation figures for every size.
+fn report() {
+    for n in workload::SIZES {
+        let (w, store, prepared) = deploy(n);
+        let (per_secret, documents) = bytes_per_secret(&w);
+        let mut decisions = 0usize;
+        let info = allocation_counter::measure(|| {
+            for p in &prepared {
+                black_box(store.evaluate_prepared(black_box(p)));
+                black_box(store.evaluate(black_box(p.request())));
+                decisions += 2;
+            }
+        });
+        println!(
+            "N={n}: {per_secret:.0} bytes retained per secret ({documents} compiled documents), \
+             {} heap allocations in {decisions} decisions",
+            info.count_total
+        );
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let mut group = c.benchmark_group("secret_server");
+    for n in workload::SIZES {
+        let (_w, store, prepared) = deploy(n);
+        group.bench_with_input(BenchmarkId::new("prepared", n), &n, |b, _| {
+            let mut requests = prepared.iter().cycle();
+            b.iter(|| {
+                let r = requests.next().expect("a non-empty workload");
+                store.evaluate_prepared(black_box(r))
+            });
+        });
+        group.bench_with_input(BenchmarkId::new("lookup", n), &n, |b, _| {
+            let mut requests = prepared.iter().cycle();
+            b.iter(|| {
+                let r = requests.next().expect("a non-empty workload");
+                store
+                    .resource_policy(black_box(r.request().resource()))
+                    .is_some()
+            });
+        });
+        group.bench_with_input(BenchmarkId::new("prepared_hot64", n), &n, |b, _| {
+            let mut requests = prepared.iter().take(64).cycle();
+            b.iter(|| {
+                let r = requests.next().expect("a non-empty workload");
+                store.evaluate_prepared(black_box(r))
+            });
+        });
+        group.bench_with_input(BenchmarkId::new("plain", n), &n, |b, _| {
+            let mut requests = prepared.iter().cycle();
+            b.iter(|| {
+                let r = requests.next().expect("a non-empty workload");
+                store.evaluate(black_box(r.request()))
+            });
+        });
+    }
+    group.finish();
+}
+
+/// `IAM_POLICY_PROFILE=<N>[:<rounds>]`: decisions only, for callgrind.
+fn profile(spec: &str) {
+    let (n, rounds) = spec.split_once(':').unwrap_or((spec, "10"));
+    let n: usize = n.parse().expect("IAM_POLICY_PROFILE=<N>[:<rounds>]");
+    let rounds: usize = rounds.parse().expect("IAM_POLICY_PROFILE=<N>[:<rounds>]");
+    // No check here: callgrind's call counts then hold the profiled decisions only.
+    let w = workload::standard(n);
+    let store = iam_setup::store(&w).expect("workload policies are accepted");
+    let prepared = iam_setup::prepared(&w).expect("workload requests are accepted");
+    let mut allowed = 0usize;
+    for _ in 0..rounds {
+        for p in &prepared {
+            let e = profiled_decision(&store, black_box(p));
+            allowed += usize::from(e.decision() == iam_policy::Decision::Allow);
+        }
+    }
+    println!("{} decisions, {allowed} allowed", rounds * prepared.len());
+}
+
+/// One decision, kept out of line so that callgrind reports its inclusive cost.
+#[inline(never)]
+fn profiled_decision(store: &PolicyStore, p: &PreparedRequest) -> iam_policy::Evaluation {
+    store.evaluate_prepared(p)
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var("IAM_POLICY_PROFILE") {
+        profile(&spec);
+        return;
+    }
+    report();
+    let mut c = Criterion::default().configure_from_args();
+    bench(&mut c);
+    c.final_summary();
+}

@@ -1,0 +1,341 @@
+//! The store's ARN tables: open addressing with linear probing, keys kept inside the slots.
+//!
+//! A look-up at scale costs one or two cache misses: the probe lands on a slot that holds the
+//! key's hash, the key's bytes (ARNs up to [`INLINE`] bytes; longer ones on the heap) and the
+//! value. The table is at most half full, so a probe sequence is short; removal shifts the
+//! following entries back (no tombstones).
+//!
+//! Keys are hashed with [`arn_hash`]: a multiply-fold hash keyed by a seed drawn once per
+//! process from the standard library's random state, so that a request can be hashed once
+//! when it is prepared and looked up in any store, and so that whoever chooses resource names
+//! cannot predict collisions. It is not a cryptographic hash.
+
+use std::hash::{BuildHasher, RandomState};
+use std::sync::OnceLock;
+
+use crate::compile::same_bytes;
+
+/// The longest key kept inside its slot.
+pub(crate) const INLINE: usize = 102;
+
+/// The process-wide hash keys.
+#[derive(Clone, Copy, Debug)]
+struct Seed {
+    k0: u64,
+    k1: u64,
+}
+
+fn seed() -> Seed {
+    static SEED: OnceLock<Seed> = OnceLock::new();
+    *SEED.get_or_init(|| {
+        let random = RandomState::new();
+        Seed {
+            k0: random.hash_one(0x243f_6a88_85a3_08d3_u64) | 1,
+            k1: random.hash_one(0x1319_8a2e_0370_7344_u64) | 1,
+        }
+    })
+}
+
+/// Multiplies and folds the 128-bit product.
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "keeping the low and high halves of the product is the point"
+)]
+#[inline]
+const fn fold(a: u64, b: u64) -> u64 {
+    // INVARIANT: the casts take the two halves of a 128-bit product on purpose.
+    let product = (a as u128).wrapping_mul(b as u128);
+    (product as u64) ^ ((product >> 64) as u64)
+}
+
+/// Reads up to eight bytes as a little-endian word (zero-padded).
+#[inline]
+fn word(bytes: &[u8]) -> u64 {
+    match <[u8; 8]>::try_from(bytes) {
+        Ok(full) => u64::from_le_bytes(full),
+        Err(_) => {
+            let mut buf = [0u8; 8];
+            for (slot, &b) in buf.iter_mut().zip(bytes) {
+                *slot = b;
+            }
+            u64::from_le_bytes(buf)
+        }
+    }
+}
+
+/// The keyed hash of a table key (module docs).
+#[must_use]
+pub(crate) fn arn_hash(bytes: &[u8]) -> u64 {
+    let Seed { k0, k1 } = seed();
+    let mut acc = k0 ^ (bytes.len() as u64);
+    let mut chunks = bytes.chunks_exact(16);
+    for chunk in &mut chunks {
+        let (a, b) = chunk.split_at(8);
+        acc = fold(acc ^ word(a), word(b) ^ k1);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let (a, b) = rest.split_at(rest.len().min(8));
+        acc = fold(acc ^ word(a), word(b) ^ k1 ^ 0x9e37_79b9_7f4a_7c15);
+    }
+    fold(acc, k1.rotate_left(32))
+}
+
+/// A key: inline when short.
+#[derive(Clone, Debug)]
+enum Key {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Heap(Box<str>),
+}
+
+impl Key {
+    fn new(text: &str) -> Self {
+        match u8::try_from(text.len()) {
+            Ok(len) if text.len() <= INLINE => {
+                let mut bytes = [0u8; INLINE];
+                for (slot, &b) in bytes.iter_mut().zip(text.as_bytes()) {
+                    *slot = b;
+                }
+                Self::Inline { len, bytes }
+            }
+            _ => Self::Heap(text.into()),
+        }
+    }
+
+    #[inline]
+    fn is(&self, text: &[u8]) -> bool {
+        match self {
+            Self::Inline { len, bytes } => {
+                usize::from(*len) == text.len()
+                    && bytes.get(..text.len()).is_some_and(|b| same_bytes(b, text))
+            }
+            Self::Heap(key) => same_bytes(key.as_bytes(), text),
+        }
+    }
+
+    fn to_text(&self) -> String {
+        match self {
+            Self::Inline { len, bytes } => bytes
+                .get(..usize::from(*len))
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default(),
+            Self::Heap(key) => key.to_string(),
+        }
+    }
+}
+
+/// One occupied slot.
+#[derive(Clone, Debug)]
+struct Entry<V> {
+    hash: u64,
+    key: Key,
+    value: V,
+}
+
+/// A map from ARN-like keys to `V` (module docs).
+#[derive(Clone, Debug)]
+pub(crate) struct Table<V> {
+    slots: Vec<Option<Entry<V>>>,
+    len: usize,
+}
+
+impl<V> Default for Table<V> {
+    fn default() -> Self {
+        Self {
+            slots: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+/// The home slot of `hash` in a table of `capacity` (a power of two) slots.
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "only the low bits select a slot"
+)]
+#[inline]
+const fn home(hash: u64, capacity: usize) -> usize {
+    // INVARIANT: `capacity` is a power of two no larger than `usize::MAX`, so the mask keeps
+    // the low bits that fit.
+    (hash as usize) & (capacity.wrapping_sub(1))
+}
+
+impl<V> Table<V> {
+    /// How many keys.
+    pub(crate) const fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The value of `key`, whose [`arn_hash`] is `hash`.
+    #[inline]
+    pub(crate) fn get(&self, hash: u64, key: &[u8]) -> Option<&V> {
+        let capacity = self.slots.len();
+        let mut at = home(hash, capacity);
+        // INVARIANT: the table is at most half full, so an empty slot ends every probe.
+        for _ in 0..capacity {
+            match self.slots.get(at)? {
+                None => return None,
+                Some(e) if e.hash == hash && e.key.is(key) => return Some(&e.value),
+                Some(_) => at = (at + 1) & (capacity - 1),
+            }
+        }
+        None
+    }
+
+    /// The slot index of `key`, if present.
+    fn position(&self, hash: u64, key: &[u8]) -> Option<usize> {
+        let capacity = self.slots.len();
+        let mut at = home(hash, capacity);
+        for _ in 0..capacity {
+            match self.slots.get(at)? {
+                None => return None,
+                Some(e) if e.hash == hash && e.key.is(key) => return Some(at),
+                Some(_) => at = (at + 1) & (capacity - 1),
+            }
+        }
+        None
+    }
+
+    /// Sets `key` to `value`; the previous value, if any.
+    pub(crate) fn insert(&mut self, key: &str, value: V) -> Option<V> {
+        let hash = arn_hash(key.as_bytes());
+        if let Some(at) = self.position(hash, key.as_bytes()) {
+            return self
+                .slots
+                .get_mut(at)
+                .and_then(Option::as_mut)
+                .map(|e| std::mem::replace(&mut e.value, value));
+        }
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        self.place(Entry {
+            hash,
+            key: Key::new(key),
+            value,
+        });
+        self.len += 1;
+        None
+    }
+
+    /// Puts an entry known to be absent into its first free slot.
+    fn place(&mut self, entry: Entry<V>) {
+        let capacity = self.slots.len();
+        let mut at = home(entry.hash, capacity);
+        for _ in 0..capacity {
+            match self.slots.get_mut(at) {
+                Some(slot @ None) => {
+                    *slot = Some(entry);
+                    return;
+                }
+                Some(Some(_)) => at = (at + 1) & (capacity - 1),
+                None => return,
+            }
+        }
+    }
+
+    fn grow(&mut self) {
+        let capacity = (self.slots.len() * 2).max(8);
+        let old = std::mem::replace(&mut self.slots, Vec::with_capacity(capacity));
+        self.slots.resize_with(capacity, || None);
+        for entry in old.into_iter().flatten() {
+            self.place(entry);
+        }
+    }
+
+    /// Removes `key`; its value, if it was present.
+    pub(crate) fn remove(&mut self, key: &str) -> Option<V> {
+        let capacity = self.slots.len();
+        let mut hole = self.position(arn_hash(key.as_bytes()), key.as_bytes())?;
+        let removed = self.slots.get_mut(hole)?.take()?;
+        self.len -= 1;
+        // Shift back the entries after the hole that may not stay past it.
+        let mut at = hole;
+        loop {
+            at = (at + 1) & (capacity - 1);
+            let Some(Some(entry)) = self.slots.get(at) else {
+                break;
+            };
+            let ideal = home(entry.hash, capacity);
+            // Distance from the entry's home to its slot, and to the hole.
+            let dist_here = at.wrapping_sub(ideal) & (capacity - 1);
+            let dist_hole = hole.wrapping_sub(ideal) & (capacity - 1);
+            if dist_hole <= dist_here {
+                let moved = self.slots.get_mut(at).and_then(Option::take);
+                if let Some(slot) = self.slots.get_mut(hole) {
+                    *slot = moved;
+                }
+                hole = at;
+            }
+        }
+        Some(removed.value)
+    }
+
+    /// Every key and value, in no particular order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (String, &V)> + '_ {
+        self.slots
+            .iter()
+            .flatten()
+            .map(|e| (e.key.to_text(), &e.value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn table_agrees_with_a_hash_map_under_inserts_and_removals() {
+        let mut table = Table::default();
+        let mut model = HashMap::new();
+        let long = "x".repeat(INLINE + 5);
+        let key = |i: u64| {
+            if i.is_multiple_of(7) {
+                format!("{long}{i}")
+            } else {
+                format!("arn:aws:secretsmanager:us-east-1:111122223333:secret:k{i}")
+            }
+        };
+        let mut state = 0x1234_5678_u64;
+        for step in 0..20_000u64 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            let k = key((state >> 33) % 500);
+            if (state >> 20).is_multiple_of(3) {
+                assert_eq!(table.remove(&k), model.remove(&k), "remove {k} at {step}");
+            } else {
+                assert_eq!(
+                    table.insert(&k, step),
+                    model.insert(k.clone(), step),
+                    "insert {k} at {step}"
+                );
+            }
+            assert_eq!(table.len(), model.len());
+        }
+        for i in 0..500 {
+            let k = key(i);
+            assert_eq!(
+                table.get(arn_hash(k.as_bytes()), k.as_bytes()),
+                model.get(&k),
+                "{k}"
+            );
+        }
+        let mut keys: Vec<String> = table.iter().map(|(k, _)| k).collect();
+        keys.sort();
+        let mut want: Vec<String> = model.keys().cloned().collect();
+        want.sort();
+        assert_eq!(keys, want);
+        assert!(table.slots.len() >= 2 * table.len());
+    }
+
+    #[test]
+    fn table_hash_depends_on_every_byte() {
+        let a = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/a-AbCdEf";
+        let b = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/a-AbCdEg";
+        assert_ne!(arn_hash(a.as_bytes()), arn_hash(b.as_bytes()));
+        assert_eq!(arn_hash(a.as_bytes()), arn_hash(a.as_bytes()));
+        assert_ne!(arn_hash(b""), arn_hash(b"\0"));
+    }
+}

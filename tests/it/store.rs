@@ -1,0 +1,924 @@
+//! The policy store and prepared requests: look-up by ARN, shared documents, replacement,
+//! errors, agreement with one combined policy set (over the whole case corpus and over random
+//! policies), zero allocation per decision, and memory per secret.
+
+use std::path::Path;
+
+use iam_policy::store::{PolicyStore, PreparedRequest, StoreError};
+use iam_policy::{
+    CompiledPolicySet, ContextValue, Decision, Evaluation, Gate, PolicyKind, PolicySet, PolicyType,
+    Request, StatementRef, parse_policy,
+};
+
+const ROLE: &str = "arn:aws:iam::111122223333:role/app";
+const ROLE_WITH_PATH: &str = "arn:aws:iam::111122223333:role/team/ops/app";
+const SESSION: &str = "arn:aws:sts::111122223333:assumed-role/app/s1";
+const ALICE: &str = "arn:aws:iam::111122223333:user/dev/alice";
+const CONSUMER: &str = "arn:aws:iam::444455556666:role/consumer";
+const CONSUMER_SESSION: &str = "arn:aws:sts::444455556666:assumed-role/consumer/c1";
+const GET: &str = "secretsmanager:GetSecretValue";
+const PREFIX: &str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:";
+
+fn secret(name: &str) -> String {
+    format!("{PREFIX}{name}")
+}
+
+fn allow_get(resource: &str) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"Read","Effect":"Allow","Action":"{GET}","Resource":"{resource}"}}]}}"#
+    )
+}
+
+/// A resource policy that lets `principal` read and denies calls without TLS.
+fn secret_policy(principal: &str) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[
+  {{"Sid":"Grant","Effect":"Allow","Principal":{{"AWS":"{principal}"}},"Action":"{GET}","Resource":"*",
+    "Condition":{{"StringEquals":{{"secretsmanager:VersionStage":"AWSCURRENT"}}}}}},
+  {{"Sid":"Tls","Effect":"Deny","Principal":"*","Action":"secretsmanager:*","Resource":"*",
+    "Condition":{{"Bool":{{"aws:SecureTransport":"false"}}}}}}]}}"#
+    )
+}
+
+fn request(principal: &str, action: &str, resource: &str, tls: bool) -> Request {
+    Request::builder()
+        .principal(principal)
+        .action(action)
+        .resource(resource)
+        .context_value("aws:SecureTransport", ContextValue::bool(tls))
+        .context_value(
+            "secretsmanager:VersionStage",
+            ContextValue::string("AWSCURRENT"),
+        )
+        .build()
+        .unwrap()
+}
+
+/// The store's decision, checked against the prepared path and `explain`.
+fn decide(store: &PolicyStore, req: &Request) -> Evaluation {
+    let plain = store.evaluate(req);
+    let prepared = store.evaluate_prepared(&PreparedRequest::new(req.clone()));
+    assert_eq!(plain, prepared, "plain and prepared disagree");
+    assert_eq!(store.explain(req).evaluation(), &plain, "explain disagrees");
+    plain
+}
+
+#[test]
+fn store_finds_role_policies_for_sessions_and_paths() {
+    let mut store = PolicyStore::new();
+    let db = secret("db-AbCdEf");
+    store
+        .set_principal_policies(ROLE_WITH_PATH, &[&allow_get(&db)], None)
+        .unwrap();
+    // The role is keyed without its path: its sessions (whose ARN has no path) find it.
+    let principals: Vec<String> = store.principals().collect();
+    assert_eq!(principals, vec![ROLE.to_owned()]);
+    assert_eq!(
+        decide(&store, &request(SESSION, GET, &db, true)).decision(),
+        Decision::Allow
+    );
+    // The role itself, with or without its path.
+    for caller in [ROLE, ROLE_WITH_PATH] {
+        assert_eq!(
+            decide(&store, &request(caller, GET, &db, true)).decision(),
+            Decision::Allow
+        );
+    }
+    // Another role's session has no policies.
+    let other = "arn:aws:sts::111122223333:assumed-role/other/s1";
+    let e = decide(&store, &request(other, GET, &db, true));
+    assert_eq!(
+        (e.decision(), e.gate()),
+        (Decision::ImplicitDeny, Some(Gate::Identity))
+    );
+    assert!(store.principal_policies(ROLE_WITH_PATH).is_some());
+    assert!(store.principal_policies(ROLE).is_some());
+    assert!(store.remove_principal(ROLE));
+    assert!(!store.remove_principal(ROLE));
+    assert_eq!(store.principal_count(), 0);
+    assert_eq!(
+        decide(&store, &request(SESSION, GET, &db, true)).decision(),
+        Decision::ImplicitDeny
+    );
+}
+
+#[test]
+fn store_keys_users_by_their_arn() {
+    let mut store = PolicyStore::new();
+    let db = secret("db-AbCdEf");
+    store
+        .set_principal_policies(ALICE, &[&allow_get(&db)], None)
+        .unwrap();
+    assert_eq!(
+        decide(&store, &request(ALICE, GET, &db, true)).decision(),
+        Decision::Allow
+    );
+    // ARNs compare exactly: the same name without the path is another principal.
+    let bare = "arn:aws:iam::111122223333:user/alice";
+    assert_eq!(
+        decide(&store, &request(bare, GET, &db, true)).decision(),
+        Decision::ImplicitDeny
+    );
+}
+
+#[test]
+fn store_decides_over_identity_and_resource_policies() {
+    let mut store = PolicyStore::new();
+    let db = secret("db-AbCdEf");
+    store
+        .set_principal_policies(ROLE, &[&allow_get(&db)], None)
+        .unwrap();
+    store
+        .set_principal_policies(CONSUMER, &[&allow_get(&format!("{PREFIX}*"))], None)
+        .unwrap();
+    store
+        .set_resource_policy(&db, &secret_policy(CONSUMER))
+        .unwrap();
+
+    // Same account: the identity policy suffices; its reason is identity[0].Statement[0].
+    let e = decide(&store, &request(SESSION, GET, &db, true));
+    assert_eq!(e.decision(), Decision::Allow);
+    let reasons: Vec<StatementRef> = e.reasons().collect();
+    assert_eq!(reasons.len(), 1);
+    assert_eq!(
+        (reasons[0].kind, reasons[0].policy),
+        (PolicyKind::Identity, 0)
+    );
+    // The resource policy's Deny applies to everyone without TLS.
+    let e = decide(&store, &request(SESSION, GET, &db, false));
+    assert_eq!(e.decision(), Decision::ExplicitDeny);
+    let reasons: Vec<StatementRef> = e.reasons().collect();
+    assert_eq!(
+        (reasons[0].kind, reasons[0].statement),
+        (PolicyKind::Resource, 1)
+    );
+    // Cross account: both sides allow; reasons in report order (identity, then resource).
+    let e = decide(&store, &request(CONSUMER_SESSION, GET, &db, true));
+    assert_eq!(e.decision(), Decision::Allow);
+    let kinds: Vec<PolicyKind> = e.reasons().map(|r| r.kind).collect();
+    assert_eq!(kinds, vec![PolicyKind::Identity, PolicyKind::Resource]);
+    // A secret without a policy: the consumer's identity policy alone does not cross accounts.
+    let other = secret("other-AbCdEf");
+    let e = decide(&store, &request(CONSUMER_SESSION, GET, &other, true));
+    assert_eq!(
+        (e.decision(), e.gate()),
+        (Decision::ImplicitDeny, Some(Gate::ResourcePolicy))
+    );
+    // The trace covers the caller's and the secret's statements, identity first.
+    let x = store.explain(&request(CONSUMER_SESSION, GET, &db, true));
+    let traced: Vec<(PolicyKind, u32)> = x
+        .statements()
+        .iter()
+        .map(|t| (t.statement.kind, t.statement.statement))
+        .collect();
+    assert_eq!(
+        traced,
+        vec![
+            (PolicyKind::Identity, 0),
+            (PolicyKind::Resource, 0),
+            (PolicyKind::Resource, 1)
+        ]
+    );
+    let info = store
+        .resource_policy(&db)
+        .and_then(|set| set.statement(reasons[0]))
+        .unwrap();
+    assert_eq!(info.sid, Some("Tls"));
+}
+
+#[test]
+fn store_boundary_limits_identity_policies() {
+    let mut store = PolicyStore::new();
+    let db = secret("db-AbCdEf");
+    let boundary = allow_get(&secret("other-*"));
+    store
+        .set_principal_policies(ROLE, &[&allow_get(&db)], Some(&boundary))
+        .unwrap();
+    let e = decide(&store, &request(SESSION, GET, &db, true));
+    assert_eq!(
+        (e.decision(), e.gate()),
+        (Decision::ImplicitDeny, Some(Gate::PermissionsBoundary))
+    );
+    assert!(
+        store
+            .principal_policies(ROLE)
+            .unwrap()
+            .has_permissions_boundary()
+    );
+}
+
+#[test]
+fn store_shares_identical_documents_and_replaces_one_secret() {
+    let mut store = PolicyStore::new();
+    let shared = secret_policy(CONSUMER);
+    for i in 0..100 {
+        store
+            .set_resource_policy(&secret(&format!("s{i}")), &shared)
+            .unwrap();
+    }
+    assert_eq!((store.resource_count(), store.document_count()), (100, 1));
+    // Two secrets' compiled policies are one value.
+    let a = store.resource_policy(&secret("s1")).unwrap() as *const CompiledPolicySet;
+    let b = store.resource_policy(&secret("s2")).unwrap() as *const CompiledPolicySet;
+    assert_eq!(a, b);
+    // Replacing one secret's policy compiles only the new document.
+    let other = secret_policy("arn:aws:iam::444455556666:role/other");
+    store.set_resource_policy(&secret("s7"), &other).unwrap();
+    assert_eq!((store.resource_count(), store.document_count()), (100, 2));
+    let consumer = request(CONSUMER_SESSION, GET, &secret("s7"), true);
+    store
+        .set_principal_policies(CONSUMER, &[&allow_get("*")], None)
+        .unwrap();
+    assert_eq!(decide(&store, &consumer).decision(), Decision::ImplicitDeny);
+    let unchanged = request(CONSUMER_SESSION, GET, &secret("s8"), true);
+    assert_eq!(decide(&store, &unchanged).decision(), Decision::Allow);
+    // Putting it back drops the document nothing uses any more (the consumer's identity
+    // document makes the second).
+    store.set_resource_policy(&secret("s7"), &shared).unwrap();
+    assert_eq!(store.document_count(), 2);
+    assert_eq!(decide(&store, &consumer).decision(), Decision::Allow);
+    // Removing every secret leaves only the consumer's identity document.
+    for i in 0..100 {
+        assert!(store.remove_resource_policy(&secret(&format!("s{i}"))));
+    }
+    assert!(!store.remove_resource_policy(&secret("s1")));
+    assert_eq!((store.resource_count(), store.document_count()), (0, 1));
+}
+
+#[test]
+fn store_refuses_bad_input_and_stays_unchanged() {
+    let mut store = PolicyStore::new();
+    let db = secret("db-AbCdEf");
+    store
+        .set_resource_policy(&db, &secret_policy(CONSUMER))
+        .unwrap();
+    for principal in [
+        "arn:aws:iam::111122223333:root",
+        "lambda.amazonaws.com",
+        "arn:aws:sts::111122223333:federated-user/fred",
+        SESSION,
+        "not an arn",
+    ] {
+        assert_eq!(
+            store.set_principal_policies(principal, &[&allow_get("*")], None),
+            Err(StoreError::UnsupportedPrincipal(principal.to_owned())),
+            "{principal}"
+        );
+    }
+    assert_eq!(
+        store.set_resource_policy("*", &secret_policy(CONSUMER)),
+        Err(StoreError::InvalidResource("*".to_owned()))
+    );
+    let err = store.set_resource_policy(&db, "{").unwrap_err();
+    assert!(
+        matches!(&err, StoreError::InvalidPolicy { what, .. } if what == "resource policy"),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("resource policy does not parse: "),
+        "{err}"
+    );
+    // An identity policy is not a resource policy (no Principal).
+    assert!(store.set_resource_policy(&db, &allow_get("*")).is_err());
+    let err = store
+        .set_principal_policies(ROLE, &[&allow_get("*"), "[]"], None)
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::InvalidPolicy { what, .. } if what == "identity policy 1"),
+        "{err}"
+    );
+    let err = store
+        .set_principal_policies(ROLE, &[&allow_get("*")], Some("{}"))
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::InvalidPolicy { what, .. } if what == "permissions boundary"),
+        "{err}"
+    );
+    assert_eq!(
+        (
+            store.principal_count(),
+            store.resource_count(),
+            store.document_count()
+        ),
+        (0, 1, 1)
+    );
+    // The secret kept its policy.
+    let e = decide(&store, &request(CONSUMER_SESSION, GET, &db, false));
+    assert_eq!(e.decision(), Decision::ExplicitDeny);
+}
+
+#[test]
+fn store_conditions_read_the_prepared_context_like_the_plain_one() {
+    let mut store = PolicyStore::new();
+    let db = secret("prod/db-AbCdEf");
+    let identity = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"secretsmanager:Get*",
+  "Resource":"{PREFIX}prod/*","Condition":{{
+    "StringEquals":{{"secretsmanager:ResourceTag/team":"${{aws:PrincipalTag/team}}"}},
+    "IpAddress":{{"aws:SourceIp":["10.0.0.0/8","2001:db8::/32"]}},
+    "StringLike":{{"aws:UserAgent":"*-cli/*"}}}}}},
+  {{"Effect":"Deny","Action":"*","Resource":"*","Condition":{{"NotIpAddress":{{"aws:SourceIp":"10.0.0.0/8"}}}}}}]}}"#
+    );
+    store
+        .set_principal_policies(ROLE, &[&identity], None)
+        .unwrap();
+    let build = |team: &str, tag: &str, ip: ContextValue, agent: &str| {
+        Request::builder()
+            .principal(SESSION)
+            .action("SecretsManager:GetSecretValue")
+            .resource(&db)
+            .context_value("aws:PrincipalTag/team", ContextValue::string(team))
+            .context_value("secretsmanager:ResourceTag/team", ContextValue::string(tag))
+            .context_value("aws:SourceIp", ip)
+            .context_value("aws:UserAgent", ContextValue::string(agent))
+            .build()
+            .unwrap()
+    };
+    let ip = ContextValue::string;
+    let cases = [
+        (
+            build("red", "red", ip("10.1.2.3"), "aws-cli/2"),
+            Decision::Allow,
+        ),
+        (
+            build("red", "blue", ip("10.1.2.3"), "aws-cli/2"),
+            Decision::ImplicitDeny,
+        ),
+        (
+            build("red", "red", ip("192.0.2.1"), "aws-cli/2"),
+            Decision::ExplicitDeny,
+        ),
+        (
+            build("red", "red", ip("10.1.2.3"), "sdk"),
+            Decision::ImplicitDeny,
+        ),
+        // An IPv6 address is in the IPv6 block but never in 10.0.0.0/8: the Deny applies.
+        (
+            build("red", "red", ip("2001:db8::1"), "aws-cli/2"),
+            Decision::ExplicitDeny,
+        ),
+        // Not an address: the comparison is unknown, so the Allow does not apply and the Deny
+        // does (decision 22).
+        (
+            build("red", "red", ip("not-an-ip"), "aws-cli/2"),
+            Decision::ExplicitDeny,
+        ),
+        // A list without set qualifier: every operator is false (decision 8), so the Deny's
+        // NotIpAddress is false and the Allow's IpAddress is false.
+        (
+            build(
+                "red",
+                "red",
+                ContextValue::strings(["10.1.2.3"]),
+                "aws-cli/2",
+            ),
+            Decision::ImplicitDeny,
+        ),
+    ];
+    for (i, (req, want)) in cases.iter().enumerate() {
+        assert_eq!(decide(&store, req).decision(), *want, "case {i}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The corpus through the store
+
+/// The JSON texts of a case's policies of one kind (`null` and `[]` give none).
+fn texts(value: &serde_json::Value) -> Vec<String> {
+    match value {
+        serde_json::Value::Null => Vec::new(),
+        serde_json::Value::Array(items) => items.iter().map(ToString::to_string).collect(),
+        other => vec![other.to_string()],
+    }
+}
+
+#[test]
+fn store_agrees_with_the_combined_set_over_the_corpus() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cases");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    let (mut total, mut through_store) = (0, 0);
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let at = format!("{}:{}", file.display(), n + 1);
+            let Ok(case) = iam_policy::Case::parse(line) else {
+                continue;
+            };
+            let (Some(set), Some(req)) = (case.policies(), case.request()) else {
+                continue;
+            };
+            total += 1;
+            // Every case: the prepared path equals the plain one, for evaluate and explain.
+            let compiled = set.compile();
+            let want = compiled.evaluate(req);
+            let prepared = PreparedRequest::new(req.clone());
+            assert_eq!(compiled.evaluate_prepared(&prepared), want, "{at}");
+            let x = compiled.explain_prepared(&prepared);
+            assert_eq!(x.evaluation(), &want, "{at}");
+            assert_eq!(x.statements(), compiled.explain(req).statements(), "{at}");
+
+            // Cases the store can hold: identity (and boundary) of a user or role, a resource
+            // policy on an ARN, nothing else.
+            let raw: serde_json::Value = serde_json::from_str(line).unwrap();
+            let policies = &raw["policies"];
+            let identity = texts(&policies["identity"]);
+            let boundary = texts(&policies["permissions_boundary"]);
+            let resource = texts(&policies["resource"]);
+            let others = texts(&policies["session"]).len()
+                + texts(&policies["scps"]).len()
+                + texts(&policies["rcps"]).len();
+            let kind = req.principal().kind();
+            let keyed = matches!(
+                kind,
+                iam_policy::CallerKind::User
+                    | iam_policy::CallerKind::Role
+                    | iam_policy::CallerKind::AssumedRole
+            );
+            if others > 0
+                || set.levels(PolicyKind::Scp) + set.levels(PolicyKind::Rcp) > 0
+                || !(keyed || identity.is_empty() && boundary.is_empty())
+                || boundary.len() > 1
+                || resource.len() > 1
+                || (!resource.is_empty() && req.resource() == "*")
+            {
+                continue;
+            }
+            let mut store = PolicyStore::new();
+            if keyed && (!identity.is_empty() || !boundary.is_empty()) {
+                let key = match kind {
+                    iam_policy::CallerKind::AssumedRole => req.principal().role_arn().unwrap(),
+                    _ => req.principal().as_str(),
+                };
+                let refs: Vec<&str> = identity.iter().map(String::as_str).collect();
+                store
+                    .set_principal_policies(key, &refs, boundary.first().map(String::as_str))
+                    .unwrap_or_else(|e| panic!("{at}: {e}"));
+            }
+            if let Some(text) = resource.first() {
+                // Trust policies are not resource policies: the store does not hold them.
+                if parse_policy(text, PolicyType::Resource).is_err() {
+                    continue;
+                }
+                store
+                    .set_resource_policy(req.resource(), text)
+                    .unwrap_or_else(|e| panic!("{at}: {e}"));
+            }
+            through_store += 1;
+            assert_eq!(store.evaluate(req), want, "{at}: store");
+            assert_eq!(
+                store.evaluate_prepared(&prepared),
+                want,
+                "{at}: store, prepared"
+            );
+            let x = store.explain(req);
+            assert_eq!(x.evaluation(), &want, "{at}: store explain");
+            assert_eq!(
+                x.statements(),
+                compiled.explain(req).statements(),
+                "{at}: store traces"
+            );
+        }
+    }
+    assert!(total >= 600, "only {total} cases");
+    assert!(
+        through_store >= 550,
+        "only {through_store} cases through the store"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random policies: store, prepared and plain agree with the combined set
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const ACTIONS: &[&str] = &[
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:Get*",
+        "secretsmanager:*",
+        "secretsmanager:*Secret*",
+        "secretsmanager:?etSecretValue",
+        "secretsmanager:DescribeSecret",
+        "kms:Decrypt",
+        "*",
+    ];
+    const REQUEST_ACTIONS: &[&str] = &[
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:PutSecretValue",
+        "kms:Decrypt",
+        "s3:GetObject",
+    ];
+    const RESOURCES: &[&str] = &[
+        "*",
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf",
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/*",
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:*-AbCdEf",
+        "arn:aws:secretsmanager:us-east-1:111122223333:*",
+        "arn:aws:secretsmanager:*:111122223333:secret:prod/*",
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:${aws:PrincipalTag/team}/*",
+        "arn:aws:secretsmanager:*",
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-??????",
+    ];
+    const REQUEST_RESOURCES: &[&str] = &[
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf",
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:red/db-XyZabc",
+        "arn:aws:secretsmanager:us-east-1:444455556666:secret:prod/db-AbCdEf",
+    ];
+    const PRINCIPALS: &[&str] = &[
+        r#""*""#,
+        r#"{"AWS":"arn:aws:iam::111122223333:role/app"}"#,
+        r#"{"AWS":"arn:aws:iam::444455556666:role/consumer"}"#,
+        r#"{"AWS":"111122223333"}"#,
+        r#"{"AWS":"arn:aws:sts::111122223333:assumed-role/app/s1"}"#,
+        r#"{"AWS":"arn:aws:iam::111122223333:user/dev/alice"}"#,
+    ];
+    const CONDITIONS: &[&str] = &[
+        r#"{"StringEquals":{"aws:PrincipalTag/team":"red"}}"#,
+        r#"{"StringEquals":{"secretsmanager:ResourceTag/team":"${aws:PrincipalTag/team}"}}"#,
+        r#"{"StringNotEquals":{"aws:PrincipalTag/team":["red","blue"]}}"#,
+        r#"{"StringEqualsIgnoreCase":{"aws:PrincipalTag/team":"RED"}}"#,
+        r#"{"StringLike":{"aws:UserAgent":"*cli*"}}"#,
+        r#"{"StringEqualsIfExists":{"aws:UserAgent":"aws-cli"}}"#,
+        r#"{"Bool":{"aws:SecureTransport":"true"}}"#,
+        r#"{"Bool":{"aws:SecureTransport":"false"}}"#,
+        r#"{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#,
+        r#"{"NotIpAddress":{"aws:SourceIp":["10.0.0.0/8","2001:db8::/32"]}}"#,
+        r#"{"NumericLessThan":{"s3:max-keys":"10"}}"#,
+        r#"{"ForAnyValue:StringEquals":{"aws:TagKeys":["a","b"]}}"#,
+        r#"{"ForAllValues:StringLike":{"aws:TagKeys":"a*"}}"#,
+        r#"{"Null":{"aws:UserAgent":"true"}}"#,
+        r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/app"}}"#,
+        r#"{"StringEquals":{"aws:username":"${aws:username, 'nobody'}"}}"#,
+    ];
+
+    /// (effect deny, action indexes, not-action, resource index, not-resource, conditions)
+    type Abs = (bool, Vec<usize>, bool, usize, bool, Vec<usize>);
+
+    fn statement(s: &Abs, principal: Option<usize>) -> String {
+        let (deny, actions, not_action, resource, not_resource, conditions) = s;
+        let actions: Vec<String> = actions
+            .iter()
+            .map(|&i| format!("\"{}\"", ACTIONS[i % ACTIONS.len()]))
+            .collect();
+        let mut out = format!(
+            r#"{{"Effect":"{}","{}":[{}],"{}":"{}""#,
+            if *deny { "Deny" } else { "Allow" },
+            if *not_action { "NotAction" } else { "Action" },
+            actions.join(","),
+            if *not_resource {
+                "NotResource"
+            } else {
+                "Resource"
+            },
+            RESOURCES[resource % RESOURCES.len()],
+        );
+        if let Some(p) = principal {
+            out.push_str(&format!(
+                r#","Principal":{}"#,
+                PRINCIPALS[p % PRINCIPALS.len()]
+            ));
+        }
+        // Merge condition blocks: one operator per block; later ones replace earlier ones.
+        let mut merged = serde_json::Map::new();
+        for &c in conditions {
+            let block: serde_json::Value =
+                serde_json::from_str(CONDITIONS[c % CONDITIONS.len()]).unwrap();
+            if let serde_json::Value::Object(map) = block {
+                merged.extend(map);
+            }
+        }
+        if !merged.is_empty() {
+            out.push_str(&format!(
+                r#","Condition":{}"#,
+                serde_json::Value::Object(merged)
+            ));
+        }
+        out.push('}');
+        out
+    }
+
+    fn policy(statements: &[String]) -> String {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+            statements.join(",")
+        )
+    }
+
+    fn abs() -> impl Strategy<Value = Abs> {
+        (
+            any::<bool>(),
+            prop::collection::vec(0..ACTIONS.len(), 1..3),
+            prop::bool::weighted(0.15),
+            0..RESOURCES.len(),
+            prop::bool::weighted(0.15),
+            prop::collection::vec(0..CONDITIONS.len(), 0..2),
+        )
+    }
+
+    /// (caller, action, resource, team tag, resource tag, source ip, tls, agent, tag keys)
+    type Req = (
+        usize,
+        usize,
+        usize,
+        usize,
+        usize,
+        usize,
+        usize,
+        usize,
+        usize,
+    );
+
+    fn build(r: &Req) -> Request {
+        let callers = [SESSION, ALICE, CONSUMER_SESSION, ROLE];
+        let teams = ["red", "blue", "*", "RED"];
+        let ips = ["10.1.2.3", "192.0.2.1", "2001:db8::1", "oops"];
+        let agents = ["aws-cli/2", "sdk", ""];
+        let mut b = Request::builder()
+            .principal(callers[r.0 % callers.len()])
+            .action(REQUEST_ACTIONS[r.1 % REQUEST_ACTIONS.len()])
+            .resource(REQUEST_RESOURCES[r.2 % REQUEST_RESOURCES.len()]);
+        if r.3 < teams.len() {
+            b = b.context_value("aws:PrincipalTag/team", ContextValue::string(teams[r.3]));
+        }
+        if r.4 < teams.len() {
+            b = b.context_value(
+                "secretsmanager:ResourceTag/team",
+                ContextValue::string(teams[r.4]),
+            );
+        }
+        match r.5 % 6 {
+            i @ 0..4 => b = b.context_value("aws:SourceIp", ContextValue::string(ips[i])),
+            4 => b = b.context_value("aws:SourceIp", ContextValue::strings(["10.0.0.1"])),
+            _ => {}
+        }
+        match r.6 % 4 {
+            0 => b = b.context_value("aws:SecureTransport", ContextValue::bool(true)),
+            1 => b = b.context_value("aws:SecureTransport", ContextValue::bool(false)),
+            2 => b = b.context_value("aws:SecureTransport", ContextValue::string("TRUE")),
+            _ => {}
+        }
+        if r.7 < agents.len() {
+            b = b.context_value("aws:UserAgent", ContextValue::string(agents[r.7]));
+        }
+        match r.8 % 4 {
+            0 => b = b.context_value("aws:TagKeys", ContextValue::strings(["a", "ab"])),
+            1 => b = b.context_value("aws:TagKeys", ContextValue::strings(["a", "c"])),
+            2 => b = b.context_value("s3:max-keys", ContextValue::number("7")),
+            _ => {}
+        }
+        b.build().unwrap()
+    }
+
+    fn req() -> impl Strategy<Value = Req> {
+        (
+            0..4usize,
+            0..5usize,
+            0..3usize,
+            0..5usize,
+            0..5usize,
+            0..6usize,
+            0..4usize,
+            0..4usize,
+            0..4usize,
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn store_agrees_with_the_combined_set_on_random_policies(
+            identity in prop::collection::vec(abs(), 0..4),
+            boundary in prop::option::of(prop::collection::vec(abs(), 1..3)),
+            resource in prop::option::of(prop::collection::vec((abs(), 0..PRINCIPALS.len()), 1..4)),
+            requests in prop::collection::vec(req(), 1..6),
+        ) {
+            let identity_text = policy(&identity.iter().map(|s| statement(s, None)).collect::<Vec<_>>());
+            let boundary_text = boundary.as_ref().map(|b| policy(&b.iter().map(|s| statement(s, None)).collect::<Vec<_>>()));
+            let resource_text = resource.as_ref().map(|r| policy(&r.iter().map(|(s, p)| statement(s, Some(*p))).collect::<Vec<_>>()));
+            for r in &requests {
+                let req = build(r);
+                let mut set = PolicySet::new();
+                let mut store = PolicyStore::new();
+                let caller_key = req.principal().role_arn().unwrap_or(req.principal().as_str()).to_owned();
+                if !identity.is_empty() || boundary.is_some() {
+                    let texts: Vec<&str> = if identity.is_empty() { Vec::new() } else { vec![identity_text.as_str()] };
+                    for t in &texts {
+                        set.add(PolicyKind::Identity, parse_policy(t, PolicyType::Identity).unwrap());
+                    }
+                    if let Some(b) = &boundary_text {
+                        set.add(PolicyKind::PermissionsBoundary, parse_policy(b, PolicyType::PermissionsBoundary).unwrap());
+                    }
+                    store.set_principal_policies(&caller_key, &texts, boundary_text.as_deref()).unwrap();
+                }
+                if let Some(t) = &resource_text {
+                    set.add(PolicyKind::Resource, parse_policy(t, PolicyType::Resource).unwrap());
+                    store.set_resource_policy(req.resource(), t).unwrap();
+                }
+                let compiled = set.compile();
+                let want = compiled.evaluate(&req);
+                let prepared = PreparedRequest::new(req.clone());
+                prop_assert_eq!(compiled.evaluate_prepared(&prepared), want);
+                prop_assert_eq!(store.evaluate(&req), want);
+                prop_assert_eq!(store.evaluate_prepared(&prepared), want);
+                let x = store.explain(&req);
+                prop_assert_eq!(x.evaluation(), &want);
+                let traces = compiled.explain(&req);
+                prop_assert_eq!(x.statements(), traces.statements());
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Zero allocation and memory per secret
+
+/// The teams of the memory test.
+const TEAMS: [&str; 16] = [
+    "payments", "search", "identity", "billing", "ledger", "growth", "catalog", "checkout",
+    "fraud", "risk", "mobile", "platform", "data", "ml", "infra", "support",
+];
+
+/// The secret-server workload's resource policy of a team (as in `benches/workload.rs`).
+fn team_secret_policy(team: &str) -> String {
+    format!(
+        r#"{{
+  "Version": "2012-10-17",
+  "Statement": [
+    {{
+      "Sid": "ConsumerReadsCurrent",
+      "Effect": "Allow",
+      "Principal": {{"AWS": "arn:aws:iam::444455556666:role/{team}-consumer"}},
+      "Action": "{GET}",
+      "Resource": "*",
+      "Condition": {{"StringEquals": {{"secretsmanager:VersionStage": "AWSCURRENT"}}}}
+    }},
+    {{
+      "Sid": "DenyInsecureTransport",
+      "Effect": "Deny",
+      "Principal": "*",
+      "Action": "secretsmanager:*",
+      "Resource": "*",
+      "Condition": {{"Bool": {{"aws:SecureTransport": "false"}}}}
+    }}
+  ]
+}}"#
+    )
+}
+
+/// A secret ARN shaped like the workload's.
+fn team_secret(i: usize) -> String {
+    let team = TEAMS[i % TEAMS.len()];
+    format!(
+        "{PREFIX}prod/{team}/api-{i}/db-credentials-Ab{:04}",
+        i % 10_000
+    )
+}
+
+#[test]
+fn store_retains_at_most_1200_bytes_per_secret() {
+    const N: usize = 20_000;
+    let policies: Vec<String> = TEAMS.iter().map(|t| team_secret_policy(t)).collect();
+    let arns: Vec<String> = (0..N).map(team_secret).collect();
+    let mut kept = None;
+    let info = allocation_counter::measure(|| {
+        let mut store = PolicyStore::new();
+        for (i, arn) in arns.iter().enumerate() {
+            store
+                .set_resource_policy(arn, &policies[i % policies.len()])
+                .unwrap();
+        }
+        kept = Some(store);
+    });
+    let store = kept.unwrap();
+    assert_eq!(
+        (store.resource_count(), store.document_count()),
+        (N, TEAMS.len())
+    );
+    let per_secret = info.bytes_current as f64 / N as f64;
+    assert!(per_secret <= 1200.0, "{per_secret:.0} bytes per secret");
+    // The ARN table dominates: under half full, one slot holds the key and the pointer.
+    assert!(per_secret >= 120.0, "{per_secret:.0} bytes per secret");
+}
+
+#[test]
+fn store_decisions_do_not_allocate() {
+    let mut store = PolicyStore::new();
+    let db = secret("prod/db-AbCdEf");
+    let identity = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["{GET}","secretsmanager:Describe*"],
+  "Resource":"{PREFIX}prod/*","Condition":{{
+    "StringEquals":{{"secretsmanager:ResourceTag/team":"${{aws:PrincipalTag/team}}"}},
+    "IpAddress":{{"aws:SourceIp":"10.0.0.0/8"}},"Bool":{{"aws:SecureTransport":"true"}}}}}},
+  {{"Effect":"Deny","Action":"{GET}","Resource":"{PREFIX}prod/admin/*"}},
+  {{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/${{aws:username}}/*"}}]}}"#
+    );
+    store
+        .set_principal_policies(ROLE, &[&identity], None)
+        .unwrap();
+    store
+        .set_principal_policies(ALICE, &[&identity], None)
+        .unwrap();
+    store
+        .set_principal_policies(CONSUMER, &[&allow_get(&format!("{PREFIX}*"))], None)
+        .unwrap();
+    store
+        .set_resource_policy(&db, &secret_policy(CONSUMER))
+        .unwrap();
+    let build = |principal: &str, action: &str, resource: &str, ip: &str, tls: bool| {
+        Request::builder()
+            .principal(principal)
+            .action(action)
+            .resource(resource)
+            .context_value("aws:PrincipalTag/team", ContextValue::string("red"))
+            .context_value(
+                "secretsmanager:ResourceTag/team",
+                ContextValue::string("red"),
+            )
+            .context_value("aws:SourceIp", ContextValue::string(ip))
+            .context_value("aws:SecureTransport", ContextValue::bool(tls))
+            .context_value(
+                "secretsmanager:VersionStage",
+                ContextValue::string("AWSCURRENT"),
+            )
+            .build()
+            .unwrap()
+    };
+    let requests = [
+        build(SESSION, GET, &db, "10.1.2.3", true),
+        build(
+            SESSION,
+            "secretsmanager:DescribeSecret",
+            &db,
+            "10.1.2.3",
+            true,
+        ),
+        build(SESSION, GET, &db, "10.1.2.3", false),
+        build(SESSION, GET, &db, "not-an-ip", true),
+        build(CONSUMER_SESSION, GET, &db, "192.0.2.1", true),
+        build(ROLE_WITH_PATH, GET, &db, "10.1.2.3", true),
+        build(
+            ALICE,
+            "s3:GetObject",
+            "arn:aws:s3:::bucket/alice/x",
+            "10.1.2.3",
+            true,
+        ),
+        build(
+            "arn:aws:sts::111122223333:assumed-role/nobody/s",
+            GET,
+            &secret("missing"),
+            "10.1.2.3",
+            true,
+        ),
+    ];
+    let prepared: Vec<PreparedRequest> =
+        requests.iter().cloned().map(PreparedRequest::new).collect();
+    let want = [
+        Decision::Allow,
+        Decision::Allow,
+        Decision::ExplicitDeny,
+        Decision::ImplicitDeny,
+        Decision::Allow,
+        Decision::Allow,
+        Decision::Allow,
+        Decision::ImplicitDeny,
+    ];
+    // Warm up (lazy statics such as the hash seed), then count.
+    for (r, p) in requests.iter().zip(&prepared) {
+        let _ = (store.evaluate(r), store.evaluate_prepared(p));
+    }
+    let mut decisions = Vec::with_capacity(2 * requests.len());
+    let info = allocation_counter::measure(|| {
+        for (r, p) in requests.iter().zip(&prepared) {
+            decisions.push(store.evaluate_prepared(p).decision());
+            decisions.push(store.evaluate(r).decision());
+        }
+    });
+    assert_eq!(info.count_total, 0, "a store decision allocated");
+    let pairs: Vec<Decision> = want.iter().flat_map(|&d| [d, d]).collect();
+    assert_eq!(decisions, pairs);
+    // The compiled set's prepared path does not allocate either.
+    let mut set = PolicySet::new();
+    set.add(
+        PolicyKind::Identity,
+        parse_policy(&identity, PolicyType::Identity).unwrap(),
+    );
+    let compiled = set.compile();
+    let _ = compiled.evaluate_prepared(&prepared[0]);
+    let info = allocation_counter::measure(|| {
+        for p in &prepared {
+            let _ = compiled.evaluate_prepared(p);
+        }
+    });
+    assert_eq!(info.count_total, 0, "evaluate_prepared allocated");
+}
