@@ -9,5 +9,7 @@
 
 mod catalog;
 mod conditions;
+mod fuzz_replay;
 mod json;
 mod patterns;
+mod support;

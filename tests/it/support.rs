@@ -1,0 +1,4 @@
+//! Helpers shared by the integration tests: the fuzz invariants (also compiled into every fuzz
+//! target by path) and the naive reference evaluator used for differential testing.
+
+pub mod invariants;
