@@ -118,8 +118,8 @@ impl Version {
     }
 }
 
-/// A validated policy document.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A validated policy document. Equality ignores spans.
+#[derive(Clone, Debug)]
 pub struct Policy {
     /// `Version`, if present. Absent reads like `2008-10-17` for variables.
     pub version: Option<Spanned<Version>>,
@@ -134,6 +134,16 @@ pub struct Policy {
     /// The span of the whole document object.
     pub span: Span,
 }
+
+impl PartialEq for Policy {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version
+            && self.id == other.id
+            && self.statements == other.statements
+            && self.statement_is_array == other.statement_is_array
+    }
+}
+impl Eq for Policy {}
 
 impl Policy {
     /// Whether policy variables are substituted (only under `2012-10-17`).
@@ -169,8 +179,8 @@ impl Effect {
     }
 }
 
-/// One statement.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One statement. Equality ignores spans (`condition_span` counts only as present or absent).
+#[derive(Clone, Debug)]
 pub struct Statement {
     /// `Sid`, if present.
     pub sid: Option<Spanned<String>>,
@@ -189,6 +199,19 @@ pub struct Statement {
     /// The span of the statement object.
     pub span: Span,
 }
+
+impl PartialEq for Statement {
+    fn eq(&self, other: &Self) -> bool {
+        self.sid == other.sid
+            && self.effect == other.effect
+            && self.action == other.action
+            && self.resource == other.resource
+            && self.principal == other.principal
+            && self.conditions == other.conditions
+            && self.condition_span.is_some() == other.condition_span.is_some()
+    }
+}
+impl Eq for Statement {}
 
 /// A string or a list of strings, remembering which form was written (for printing).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -352,3 +375,4 @@ pub enum TypedValue {
 
 pub mod error;
 pub mod lower;
+pub mod print;

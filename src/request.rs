@@ -1,7 +1,52 @@
 //! The request side: who asks to do what to which resource, in which context.
 //!
-//! Owns [`Request`], its builder, and the request [`Context`] (condition keys, compared without
-//! regard to case, each absent, single-valued or multi-valued).
+//! Owns [`Request`], its builder, the caller ([`Caller`]) and the request [`Context`]
+//! (condition keys, compared without regard to case, each absent, single-valued or
+//! multi-valued). A request is prepared once, when it is built: the principal string is parsed
+//! into its kind, the action is lower-cased, the resource ARN is split, the accounts are filled
+//! in, and the context keys that AWS always derives from the caller are added. Evaluation then
+//! reads it without allocating or re-parsing anything.
+//!
+//! # Derived context keys
+//!
+//! [`RequestBuilder::build`] adds these keys when the caller did not supply them (a value
+//! supplied in the context always wins). Sources: the global condition keys page,
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html>,
+//! and the principal key values table of
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html>.
+//!
+//! | key | IAM user | IAM role | role session | federated user | root user | service | anonymous |
+//! | --- | --- | --- | --- | --- | --- | --- | --- |
+//! | `aws:PrincipalArn` | user ARN | role ARN | role ARN¹ | federated-user ARN | root ARN | – | – |
+//! | `aws:PrincipalAccount` | account | account | account | account | account | – | – |
+//! | `aws:PrincipalType` | `User` | `AssumedRole`² | `AssumedRole` | `FederatedUser` | `Account` | – | `Anonymous` |
+//! | `aws:username` | user name (no path) | – | – | – | – | – | – |
+//! | `aws:PrincipalIsAWSService` | `false` | `false` | `false` | `false` | `false` | `true` | – |
+//! | `aws:PrincipalServiceName` | – | – | – | – | – | service name | – |
+//! | `aws:ResourceAccount` | resource account³ | ← | ← | ← | ← | ← | ← |
+//!
+//! 1. For a session `arn:aws:sts::A:assumed-role/ROLE/SESSION` the derived role ARN is
+//!    `arn:aws:iam::A:role/ROLE`: the session ARN does not carry the role's path, so a role
+//!    created under a path gets a wrong `aws:PrincipalArn` unless the caller supplies it.
+//! 2. A role is never the caller of a real request (its sessions are); a request whose principal
+//!    is a role ARN is treated like a session of that role.
+//! 3. Only when the resource account is known: given explicitly or read from the resource ARN.
+//!    It is absent for `*` and for ARNs without an account (S3) unless given.
+//!
+//! `aws:userid` is never derived: it holds unique ids (`AIDA...`, `AROA...:session`) that the
+//! principal ARN does not reveal.
+//!
+//! # Accounts
+//!
+//! The principal account defaults to the account in the principal ARN. The resource account
+//! defaults to the account in the resource ARN; when the resource is `*` (an action without a
+//! resource type) or its ARN has no account (S3 buckets and objects), it defaults to the
+//! principal's account: the request is then evaluated as a same-account request. Give
+//! `resource_account` explicitly for a cross-account S3 request.
+
+use std::fmt;
+
+use crate::action::{Action, ActionError};
 
 /// One scalar context value.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -14,6 +59,18 @@ pub enum ContextScalar {
     Bool(bool),
 }
 
+impl ContextScalar {
+    /// The value as text: the string, the number as written, or `true`/`false`.
+    #[must_use]
+    pub fn as_text(&self) -> &str {
+        match self {
+            Self::String(s) | Self::Number(s) => s,
+            Self::Bool(true) => "true",
+            Self::Bool(false) => "false",
+        }
+    }
+}
+
 /// A context key's value: one scalar, or a set of them (a multi-valued key such as
 /// `aws:TagKeys`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -22,6 +79,47 @@ pub enum ContextValue {
     Single(ContextScalar),
     /// A multi-valued key; may be empty.
     Multi(Vec<ContextScalar>),
+}
+
+impl ContextValue {
+    /// A single string value.
+    #[must_use]
+    pub fn string(value: &str) -> Self {
+        Self::Single(ContextScalar::String(value.to_owned()))
+    }
+
+    /// A single boolean value.
+    #[must_use]
+    pub const fn bool(value: bool) -> Self {
+        Self::Single(ContextScalar::Bool(value))
+    }
+
+    /// A single number, as its decimal text.
+    #[must_use]
+    pub fn number(text: &str) -> Self {
+        Self::Single(ContextScalar::Number(text.to_owned()))
+    }
+
+    /// A multi-valued key holding strings.
+    #[must_use]
+    pub fn strings<'s>(values: impl IntoIterator<Item = &'s str>) -> Self {
+        Self::Multi(
+            values
+                .into_iter()
+                .map(|v| ContextScalar::String(v.to_owned()))
+                .collect(),
+        )
+    }
+
+    /// The text of a single-valued key (what a policy variable `${key}` is replaced with).
+    /// `None` for a multi-valued key: such keys cannot be policy variables.
+    #[must_use]
+    pub fn as_single_text(&self) -> Option<&str> {
+        match self {
+            Self::Single(s) => Some(s.as_text()),
+            Self::Multi(_) => None,
+        }
+    }
 }
 
 /// Condition keys and their values. Keys are stored lower-cased; look-ups take a lower-cased
@@ -52,6 +150,14 @@ impl Context {
         }
     }
 
+    /// Sets `key` (any case) to `value` unless the key is already present.
+    pub fn insert_if_absent(&mut self, key: &str, value: ContextValue) {
+        let key = key.to_ascii_lowercase();
+        if let Err(i) = self.entries.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
+            self.entries.insert(i, (key, value));
+        }
+    }
+
     /// The value of `key_lower` (already lower-cased), if present.
     #[must_use]
     pub fn get(&self, key_lower: &str) -> Option<&ContextValue> {
@@ -62,15 +168,682 @@ impl Context {
             .map(|(_, v)| v)
     }
 
+    /// The text of the single-valued key `key_lower` (already lower-cased): what a policy
+    /// variable resolves to. `None` when the key is absent or multi-valued.
+    #[must_use]
+    pub fn get_text(&self, key_lower: &str) -> Option<&str> {
+        self.get(key_lower).and_then(ContextValue::as_single_text)
+    }
+
+    /// Whether `key_lower` (already lower-cased) is present.
+    #[must_use]
+    pub fn contains(&self, key_lower: &str) -> bool {
+        self.get(key_lower).is_some()
+    }
+
+    /// How many keys.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no keys.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// The entries, sorted by lower-cased key.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &ContextValue)> + '_ {
         self.entries.iter().map(|(k, v)| (k.as_str(), v))
     }
 }
 
-/// A request to authorize.
+/// Why a request cannot be built.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// No principal was given.
+    #[error("the request has no principal")]
+    MissingPrincipal,
+    /// No action was given.
+    #[error("the request has no action")]
+    MissingAction,
+    /// No resource was given.
+    #[error("the request has no resource")]
+    MissingResource,
+    /// The principal is not a known kind of caller.
+    #[error("principal `{principal}` is not valid: {reason}")]
+    InvalidPrincipal {
+        /// The principal as given.
+        principal: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The action is not `service:Action`.
+    #[error(transparent)]
+    InvalidAction(#[from] ActionError),
+    /// The resource is neither `*` nor an ARN with six components.
+    #[error(
+        "resource `{0}` is neither `*` nor an ARN (`arn:partition:service:region:account:resource`)"
+    )]
+    InvalidResource(String),
+    /// An account id is not twelve digits.
+    #[error("account id `{0}` is not twelve digits")]
+    InvalidAccount(String),
+    /// The principal account given differs from the account in the principal ARN, or was
+    /// given for a caller that has no account.
+    #[error("principal account `{given}` does not match the principal `{principal}`")]
+    PrincipalAccountMismatch {
+        /// The account given.
+        given: String,
+        /// The principal.
+        principal: String,
+    },
+    /// The resource account given differs from the account in the resource ARN.
+    #[error("resource account `{given}` does not match the account in resource `{resource}`")]
+    ResourceAccountMismatch {
+        /// The account given.
+        given: String,
+        /// The resource.
+        resource: String,
+    },
+}
+
+/// The kind of caller, read from the principal string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CallerKind {
+    /// An IAM user, `arn:aws:iam::A:user/path/name`.
+    User,
+    /// An IAM role itself, `arn:aws:iam::A:role/path/name` (rare: real callers are sessions).
+    Role,
+    /// An assumed-role session, `arn:aws:sts::A:assumed-role/ROLE/SESSION`.
+    AssumedRole,
+    /// A federated user session (GetFederationToken), `arn:aws:sts::A:federated-user/NAME`.
+    FederatedUser,
+    /// The account's root user, `arn:aws:iam::A:root`.
+    Root,
+    /// An AWS service principal such as `lambda.amazonaws.com` (no account).
+    Service,
+    /// An unauthenticated caller: `anonymous` or `*`.
+    Anonymous,
+}
+
+impl CallerKind {
+    /// The value of `aws:PrincipalType` for this kind, if AWS documents one.
+    #[must_use]
+    pub const fn principal_type(self) -> Option<&'static str> {
+        match self {
+            Self::User => Some("User"),
+            Self::Role | Self::AssumedRole => Some("AssumedRole"),
+            Self::FederatedUser => Some("FederatedUser"),
+            Self::Root => Some("Account"),
+            Self::Anonymous => Some("Anonymous"),
+            Self::Service => None,
+        }
+    }
+
+    /// Whether the caller is an IAM identity that can carry identity policies, a permissions
+    /// boundary and a session policy (user, role, role session, federated user).
+    #[must_use]
+    pub const fn is_iam_identity(self) -> bool {
+        matches!(
+            self,
+            Self::User | Self::Role | Self::AssumedRole | Self::FederatedUser
+        )
+    }
+}
+
+/// The caller of a request, parsed from its principal string.
+///
+/// ARNs are compared case-sensitively (project decision 20).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    kind: CallerKind,
+    /// The principal as given (`anonymous` for both anonymous spellings).
+    text: String,
+    /// The partition of an ARN principal (`aws` otherwise).
+    partition: String,
+    /// The account of an ARN principal.
+    account: Option<String>,
+    /// User name, role name, the role of a session, or the federated user's name.
+    name: String,
+    /// The session name of an assumed-role session.
+    session: String,
+    /// For a session or a role: `arn:PARTITION:iam::A:role/NAME` (no path). For a role the
+    /// role's own ARN.
+    role_arn: Option<String>,
+}
+
+impl Caller {
+    /// Parses a principal string.
+    ///
+    /// Accepted forms: `arn:P:iam::A:user/[path/]name`, `arn:P:iam::A:role/[path/]name`,
+    /// `arn:P:sts::A:assumed-role/ROLE/SESSION`, `arn:P:sts::A:federated-user/NAME`,
+    /// `arn:P:iam::A:root`, a service principal such as `lambda.amazonaws.com`, and `anonymous`
+    /// or `*` for an unauthenticated caller.
+    ///
+    /// ```
+    /// use iam_policy::request::{Caller, CallerKind};
+    /// let p = Caller::parse("arn:aws:sts::111122223333:assumed-role/app/s1")?;
+    /// assert_eq!(p.kind(), CallerKind::AssumedRole);
+    /// assert_eq!(p.role_arn(), Some("arn:aws:iam::111122223333:role/app"));
+    /// # Ok::<(), iam_policy::request::RequestError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`RequestError::InvalidPrincipal`] or [`RequestError::InvalidAccount`].
+    pub fn parse(text: &str) -> Result<Self, RequestError> {
+        let invalid = |reason| RequestError::InvalidPrincipal {
+            principal: text.to_owned(),
+            reason,
+        };
+        if text == "*" || text == "anonymous" {
+            return Ok(Self::simple(CallerKind::Anonymous, "anonymous"));
+        }
+        if !text.starts_with("arn:") {
+            let is_service = text.contains('.')
+                && !text.contains(':')
+                && !text.starts_with('.')
+                && !text.ends_with('.')
+                && text
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
+            if is_service {
+                let mut p = Self::simple(CallerKind::Service, text);
+                p.name = text.to_owned();
+                return Ok(p);
+            }
+            return Err(invalid(
+                "expected an IAM or STS ARN, a service name or `anonymous`",
+            ));
+        }
+        let arn = ArnParts::parse(text).ok_or_else(|| invalid("an ARN has six components"))?;
+        let account = arn.account(text);
+        if account.is_empty() {
+            return Err(invalid("the ARN has no account"));
+        }
+        check_account(account)?;
+        let partition = arn.partition(text);
+        let rest = arn.resource(text);
+        let mut p = Self {
+            kind: CallerKind::Anonymous,
+            text: text.to_owned(),
+            partition: partition.to_owned(),
+            account: Some(account.to_owned()),
+            name: String::new(),
+            session: String::new(),
+            role_arn: None,
+        };
+        match arn.service(text) {
+            "iam" => {
+                if rest == "root" {
+                    p.kind = CallerKind::Root;
+                } else if let Some(path_name) = rest.strip_prefix("user/") {
+                    p.kind = CallerKind::User;
+                    p.name = last_segment(path_name)
+                        .ok_or_else(|| invalid("the user ARN has no user name"))?
+                        .to_owned();
+                } else if let Some(path_name) = rest.strip_prefix("role/") {
+                    p.kind = CallerKind::Role;
+                    p.name = last_segment(path_name)
+                        .ok_or_else(|| invalid("the role ARN has no role name"))?
+                        .to_owned();
+                    p.role_arn = Some(text.to_owned());
+                } else {
+                    return Err(invalid(
+                        "an IAM principal is `user/...`, `role/...` or `root`",
+                    ));
+                }
+            }
+            "sts" => {
+                if let Some(role_session) = rest.strip_prefix("assumed-role/") {
+                    let (role, session) = role_session
+                        .split_once('/')
+                        .filter(|(r, s)| !r.is_empty() && !s.is_empty() && !s.contains('/'))
+                        .ok_or_else(|| invalid("a session ARN is `assumed-role/ROLE/SESSION`"))?;
+                    p.kind = CallerKind::AssumedRole;
+                    p.name = role.to_owned();
+                    p.session = session.to_owned();
+                    p.role_arn = Some(format!("arn:{partition}:iam::{account}:role/{role}"));
+                } else if let Some(name) = rest.strip_prefix("federated-user/") {
+                    if name.is_empty() || name.contains('/') {
+                        return Err(invalid("a federated user ARN is `federated-user/NAME`"));
+                    }
+                    p.kind = CallerKind::FederatedUser;
+                    p.name = name.to_owned();
+                } else {
+                    return Err(invalid(
+                        "an STS principal is `assumed-role/ROLE/SESSION` or `federated-user/NAME`",
+                    ));
+                }
+            }
+            _ => return Err(invalid("a principal ARN belongs to `iam` or `sts`")),
+        }
+        Ok(p)
+    }
+
+    fn simple(kind: CallerKind, text: &str) -> Self {
+        Self {
+            kind,
+            text: text.to_owned(),
+            partition: "aws".to_owned(),
+            account: None,
+            name: String::new(),
+            session: String::new(),
+            role_arn: None,
+        }
+    }
+
+    /// The kind of caller.
+    #[must_use]
+    pub const fn kind(&self) -> CallerKind {
+        self.kind
+    }
+
+    /// The principal as given: an ARN, a service name, or `anonymous`.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The principal's ARN, for ARN principals.
+    #[must_use]
+    pub fn arn(&self) -> Option<&str> {
+        self.account.is_some().then_some(self.text.as_str())
+    }
+
+    /// The partition of an ARN principal (`aws` for services and anonymous callers).
+    #[must_use]
+    pub fn partition(&self) -> &str {
+        &self.partition
+    }
+
+    /// The account in the principal's ARN.
+    #[must_use]
+    pub fn account(&self) -> Option<&str> {
+        self.account.as_deref()
+    }
+
+    /// The user name (users), role name (roles and sessions), federated user name, or
+    /// service name; empty for the root user and anonymous callers.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The session name of an assumed-role session; empty otherwise.
+    #[must_use]
+    pub fn session_name(&self) -> &str {
+        &self.session
+    }
+
+    /// The role ARN of a role (its own ARN) or of a session (`arn:P:iam::A:role/NAME`,
+    /// without the path that the session ARN does not carry).
+    #[must_use]
+    pub fn role_arn(&self) -> Option<&str> {
+        self.role_arn.as_deref()
+    }
+
+    /// The value of `aws:PrincipalArn` for this caller.
+    #[must_use]
+    pub fn principal_arn(&self) -> Option<&str> {
+        match self.kind {
+            CallerKind::AssumedRole => self.role_arn.as_deref(),
+            CallerKind::Service | CallerKind::Anonymous => None,
+            _ => Some(self.text.as_str()),
+        }
+    }
+}
+
+impl fmt::Display for Caller {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// Byte offsets of the five colons of an ARN (`arn:p:s:r:a:rest`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct ArnParts {
+    colons: [usize; 5],
+}
+
+impl ArnParts {
+    /// Splits `text` at its first five colons; `None` unless it starts with `arn:` and has them.
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        if !text.starts_with("arn:") {
+            return None;
+        }
+        let mut colons = [0usize; 5];
+        let mut found = text.match_indices(':').map(|(i, _)| i);
+        for slot in &mut colons {
+            *slot = found.next()?;
+        }
+        Some(Self { colons })
+    }
+
+    fn field<'t>(&self, text: &'t str, n: usize) -> &'t str {
+        let start = match n {
+            0 => Some(0),
+            _ => self.colons.get(n - 1).map(|c| c + 1),
+        };
+        let end = self.colons.get(n).copied().unwrap_or(text.len());
+        start.and_then(|s| text.get(s..end)).unwrap_or("")
+    }
+
+    /// The partition (`aws`).
+    pub(crate) fn partition<'t>(&self, text: &'t str) -> &'t str {
+        self.field(text, 1)
+    }
+
+    /// The service (`s3`).
+    pub(crate) fn service<'t>(&self, text: &'t str) -> &'t str {
+        self.field(text, 2)
+    }
+
+    /// The account (may be empty).
+    pub(crate) fn account<'t>(&self, text: &'t str) -> &'t str {
+        self.field(text, 4)
+    }
+
+    /// Everything after the fifth colon.
+    pub(crate) fn resource<'t>(&self, text: &'t str) -> &'t str {
+        self.field(text, 5)
+    }
+}
+
+/// The last `/`-separated segment, if non-empty.
+fn last_segment(path_name: &str) -> Option<&str> {
+    path_name.rsplit('/').next().filter(|s| !s.is_empty())
+}
+
+fn check_account(account: &str) -> Result<(), RequestError> {
+    if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(RequestError::InvalidAccount(account.to_owned()))
+    }
+}
+
+/// What kind of resource the request targets; decides the trust-policy and key-policy rule
+/// (project decision 21).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ResourceKind {
+    /// `*`: an action without a resource type.
+    Any,
+    /// Any other ARN.
+    Arn,
+    /// An IAM role ARN with an `sts:AssumeRole*` action: the resource policy is the role's
+    /// trust policy.
+    RoleTrust,
+    /// A KMS key (`arn:P:kms:R:A:key/...`): the resource policy is the key policy.
+    KmsKey,
+}
+
+/// A request to authorize, prepared for evaluation.
+///
+/// Build one with [`Request::builder`].
+///
+/// ```
+/// use iam_policy::request::{ContextValue, Request};
+/// let request = Request::builder()
+///     .principal("arn:aws:iam::111122223333:user/alice")
+///     .action("secretsmanager:GetSecretValue")
+///     .resource("arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf")
+///     .context_value("aws:PrincipalTag/team", ContextValue::string("payments"))
+///     .build()?;
+/// assert_eq!(request.principal_account(), Some("111122223333"));
+/// assert_eq!(request.context().get_text("aws:username"), Some("alice"));
+/// # Ok::<(), iam_policy::request::RequestError>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Request {
-    /// The context.
-    pub context: Context,
+    principal: Caller,
+    principal_account: Option<String>,
+    action: Action,
+    resource: String,
+    resource_kind: ResourceKind,
+    resource_account: Option<String>,
+    context: Context,
+}
+
+impl Request {
+    /// A builder for a request.
+    #[must_use]
+    pub fn builder() -> RequestBuilder {
+        RequestBuilder::default()
+    }
+
+    /// The caller.
+    #[must_use]
+    pub const fn principal(&self) -> &Caller {
+        &self.principal
+    }
+
+    /// The caller's account (from the principal ARN unless given); `None` for service
+    /// principals and anonymous callers.
+    #[must_use]
+    pub fn principal_account(&self) -> Option<&str> {
+        self.principal_account.as_deref()
+    }
+
+    /// The action.
+    #[must_use]
+    pub const fn action(&self) -> &Action {
+        &self.action
+    }
+
+    /// The action lower-cased, such as `secretsmanager:getsecretvalue`.
+    #[must_use]
+    pub fn action_lower(&self) -> &str {
+        self.action.as_lower()
+    }
+
+    /// The action's service prefix, lower-cased.
+    #[must_use]
+    pub fn service(&self) -> &str {
+        self.action.service()
+    }
+
+    /// The resource: an ARN, or `*` for actions without a resource type.
+    #[must_use]
+    pub fn resource(&self) -> &str {
+        &self.resource
+    }
+
+    /// What kind of resource this is.
+    #[must_use]
+    pub const fn resource_kind(&self) -> ResourceKind {
+        self.resource_kind
+    }
+
+    /// The resource's account (given, from the ARN, or the principal's account; see the
+    /// module docs).
+    #[must_use]
+    pub fn resource_account(&self) -> Option<&str> {
+        self.resource_account.as_deref()
+    }
+
+    /// Whether principal and resource are in the same account.
+    #[must_use]
+    pub fn is_same_account(&self) -> bool {
+        matches!(
+            (&self.principal_account, &self.resource_account),
+            (Some(p), Some(r)) if p == r
+        )
+    }
+
+    /// The context, including the derived keys (see the module docs).
+    #[must_use]
+    pub const fn context(&self) -> &Context {
+        &self.context
+    }
+}
+
+/// Builds a [`Request`]; see [`Request::builder`].
+#[derive(Clone, Debug, Default)]
+pub struct RequestBuilder {
+    principal: Option<String>,
+    principal_account: Option<String>,
+    action: Option<String>,
+    resource: Option<String>,
+    resource_account: Option<String>,
+    context: Context,
+}
+
+impl RequestBuilder {
+    /// The caller: an IAM or STS ARN, a service name, or `anonymous`/`*`.
+    #[must_use]
+    pub fn principal(mut self, principal: &str) -> Self {
+        self.principal = Some(principal.to_owned());
+        self
+    }
+
+    /// The caller's account, if it must be given explicitly (it must then equal the ARN's).
+    #[must_use]
+    pub fn principal_account(mut self, account: &str) -> Self {
+        self.principal_account = Some(account.to_owned());
+        self
+    }
+
+    /// The action, `service:ActionName` (any case).
+    #[must_use]
+    pub fn action(mut self, action: &str) -> Self {
+        self.action = Some(action.to_owned());
+        self
+    }
+
+    /// The resource ARN, or `*`.
+    #[must_use]
+    pub fn resource(mut self, resource: &str) -> Self {
+        self.resource = Some(resource.to_owned());
+        self
+    }
+
+    /// The resource's account (needed for S3 ARNs of another account).
+    #[must_use]
+    pub fn resource_account(mut self, account: &str) -> Self {
+        self.resource_account = Some(account.to_owned());
+        self
+    }
+
+    /// Sets one context key (any case).
+    #[must_use]
+    pub fn context_value(mut self, key: &str, value: ContextValue) -> Self {
+        self.context.insert(key, value);
+        self
+    }
+
+    /// Replaces the whole context.
+    #[must_use]
+    pub fn context(mut self, context: Context) -> Self {
+        self.context = context;
+        self
+    }
+
+    /// Checks and prepares the request.
+    ///
+    /// # Errors
+    ///
+    /// A [`RequestError`] when a part is missing or malformed, or the accounts disagree with the
+    /// ARNs.
+    pub fn build(self) -> Result<Request, RequestError> {
+        let principal_text = self.principal.ok_or(RequestError::MissingPrincipal)?;
+        let principal = Caller::parse(&principal_text)?;
+        let principal_account = match (self.principal_account, principal.account()) {
+            (None, arn) => arn.map(str::to_owned),
+            (Some(given), Some(arn)) if given == arn => Some(given),
+            (Some(given), _) => {
+                return Err(RequestError::PrincipalAccountMismatch {
+                    given,
+                    principal: principal_text,
+                });
+            }
+        };
+
+        let action_text = self.action.ok_or(RequestError::MissingAction)?;
+        let action = Action::parse(&action_text)?;
+
+        let resource = self.resource.ok_or(RequestError::MissingResource)?;
+        let (resource_kind, arn_account) = if resource == "*" {
+            (ResourceKind::Any, None)
+        } else {
+            let parts = ArnParts::parse(&resource)
+                .ok_or_else(|| RequestError::InvalidResource(resource.clone()))?;
+            let rest = parts.resource(&resource);
+            let kind = match parts.service(&resource) {
+                "iam"
+                    if rest.starts_with("role/")
+                        && action.as_lower().starts_with("sts:assumerole") =>
+                {
+                    ResourceKind::RoleTrust
+                }
+                "kms" if rest.starts_with("key/") => ResourceKind::KmsKey,
+                _ => ResourceKind::Arn,
+            };
+            let account = parts.account(&resource);
+            (kind, (!account.is_empty()).then(|| account.to_owned()))
+        };
+        if let Some(account) = &arn_account {
+            check_account(account)?;
+        }
+        let explicit_resource_account = match (self.resource_account, arn_account) {
+            (None, arn) => arn,
+            (Some(given), Some(arn)) if given != arn => {
+                return Err(RequestError::ResourceAccountMismatch { given, resource });
+            }
+            (Some(given), _) => {
+                check_account(&given)?;
+                Some(given)
+            }
+        };
+        if let Some(account) = &principal_account {
+            check_account(account)?;
+        }
+
+        let mut context = self.context;
+        derive_keys(&mut context, &principal, principal_account.as_deref());
+        if let Some(account) = &explicit_resource_account {
+            context.insert_if_absent("aws:ResourceAccount", ContextValue::string(account));
+        }
+        let resource_account = explicit_resource_account.or_else(|| principal_account.clone());
+
+        Ok(Request {
+            principal,
+            principal_account,
+            action,
+            resource,
+            resource_kind,
+            resource_account,
+            context,
+        })
+    }
+}
+
+/// Adds the keys AWS derives from the caller (module docs table) unless already present.
+fn derive_keys(context: &mut Context, principal: &Caller, account: Option<&str>) {
+    if let Some(arn) = principal.principal_arn() {
+        context.insert_if_absent("aws:PrincipalArn", ContextValue::string(arn));
+    }
+    if let Some(account) = account {
+        context.insert_if_absent("aws:PrincipalAccount", ContextValue::string(account));
+    }
+    if let Some(principal_type) = principal.kind().principal_type() {
+        context.insert_if_absent("aws:PrincipalType", ContextValue::string(principal_type));
+    }
+    if principal.kind() == CallerKind::User {
+        context.insert_if_absent("aws:username", ContextValue::string(principal.name()));
+    }
+    match principal.kind() {
+        CallerKind::Anonymous => {}
+        CallerKind::Service => {
+            context.insert_if_absent("aws:PrincipalIsAWSService", ContextValue::bool(true));
+            context.insert_if_absent(
+                "aws:PrincipalServiceName",
+                ContextValue::string(principal.name()),
+            );
+        }
+        _ => context.insert_if_absent("aws:PrincipalIsAWSService", ContextValue::bool(false)),
+    }
 }

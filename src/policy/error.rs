@@ -3,10 +3,124 @@
 //! Every error has a stable code (the AWS IAM Access Analyzer issue code where one exists), a
 //! message, a byte span, the 1-based line and column of the span's start, and a JSON path such
 //! as `Statement[0].Condition.StringEquals["aws:SourceIp"]`.
+//!
+//! # Paths
+//!
+//! A path names the offending element from the document root: `.Key` when the key is made of
+//! ASCII letters, digits and `_` only, `["key"]` otherwise (JSON-escaped), `[n]` for an index
+//! in an array. `Statement` written as a single object gets no index. The whole document is
+//! the empty path, which the fixture files write as `""`. An error about a key (an unknown
+//! element, a duplicate, a combination) names that member.
+//!
+//! # Codes
+//!
+//! Codes marked AA are the issue codes of the IAM Access Analyzer policy check reference
+//! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html>);
+//! the others are ours, for refusals that reference has no code for. The constants live in
+//! [`code`].
+//!
+//! | Code | Source | Meaning |
+//! | --- | --- | --- |
+//! | `JSON_SYNTAX_ERROR` | AA | not JSON, a duplicate key, or beyond a size/depth limit |
+//! | `DATA_TYPE_MISMATCH` | AA | a JSON value of the wrong type (`"Effect": 1`, a non-object document, `null` in a condition) |
+//! | `INVALID_POLICY_ELEMENT` | AA | an unknown top-level or statement element (names are case-sensitive) |
+//! | `INVALID_VERSION` | AA | `Version` other than `2012-10-17`/`2008-10-17`; an RCP not on `2012-10-17` |
+//! | `MISSING_VERSION` | AA | an RCP without `Version` (RCPs must say `2012-10-17`) |
+//! | `MISSING_STATEMENT` | AA | no `Statement` |
+//! | `MISSING_EFFECT` | AA | a statement without `Effect` |
+//! | `INVALID_EFFECT` | AA | `Effect` other than `Allow`/`Deny` (case-sensitive) |
+//! | `MISSING_ACTION` | AA | neither `Action` nor `NotAction` |
+//! | `MISSING_RESOURCE` | AA | neither `Resource` nor `NotResource` (all types but trust) |
+//! | `MISSING_PRINCIPAL` | AA | no `Principal`/`NotPrincipal` where the type requires one (resource, trust, RCP) |
+//! | `UNSUPPORTED_ELEMENT_COMBINATION` | AA | `Action`+`NotAction`, `Resource`+`NotResource` or `Principal`+`NotPrincipal` in one statement |
+//! | `UNSUPPORTED_PRINCIPAL` | AA | `Principal`/`NotPrincipal` where the type forbids it; `NotPrincipal` in trust/RCP; an RCP `Principal` other than `"*"` |
+//! | `SCP_SYNTAX_ERROR_PRINCIPAL` | AA | `Principal`/`NotPrincipal` in an SCP |
+//! | `ALLOW_WITH_NOT_PRINCIPAL` | AA | `NotPrincipal` in an `Allow` statement (not supported) |
+//! | `UNSUPPORTED_RESOURCE` | ours | `Resource`/`NotResource` in a role trust policy (IAM: "has prohibited field Resource") |
+//! | `UNIQUE_SIDS_REQUIRED` | AA | two statements with the same `Sid` (all types but resource policies) |
+//! | `INVALID_PRINCIPAL_KEY` | AA | a principal type other than `AWS`, `Service`, `Federated`, `CanonicalUser` |
+//! | `INVALID_PRINCIPAL_FORMAT` | AA | a principal value that is not `"*"`, an account id, or an IAM/STS principal ARN |
+//! | `INVALID_SERVICE_PRINCIPAL_FORMAT` | AA | a `Service` value that is not a service domain name |
+//! | `UNSUPPORTED_WILDCARD_IN_PRINCIPAL` | AA | `*` or `?` inside a principal value (only `"*"` alone is allowed) |
+//! | `INVALID_ACTION_FORMAT` | ours | an action that is neither `*` nor `service:action` |
+//! | `INVALID_ARN_PREFIX` | AA | a resource or ARN-operator value not starting with `arn:` |
+//! | `MISSING_ARN_FIELD` | AA | an ARN with fewer than six components |
+//! | `INVALID_ARN` | ours | any other malformed ARN pattern (a wildcard in the service segment of a `Resource`, ...) |
+//! | `INVALID_CONDITION_OPERATOR` | AA | an unknown condition operator (help suggests the closest) |
+//! | `NULL_WITH_IF_EXISTS` | AA | `NullIfExists` |
+//! | `DUPLICATE_KEYS_WITH_DIFFERENT_CASE` | AA | two condition keys under one operator differing only in case |
+//! | `TYPE_MISMATCH_NUMBER` | AA | a Numeric operator value that is not a number |
+//! | `TYPE_MISMATCH_DATE` | AA | a Date operator value that is neither a W3C ISO 8601 date nor epoch seconds |
+//! | `TYPE_MISMATCH_BOOLEAN` | AA | a `Bool` or `Null` value other than `true`/`false` |
+//! | `TYPE_MISMATCH_IP_RANGE` | AA | an IP operator value that is not a CIDR block or address |
+//! | `TYPE_MISMATCH_BINARY` | ours | a `BinaryEquals` value that is not base64 |
+//! | `INVALID_VARIABLE_FOR_OPERATOR` | AA | a `${...}` in a value of an operator other than String/Arn (version 2012-10-17) |
+//! | `VARIABLE_UNSUPPORTED_IN_ELEMENT` | AA | a `${...}` in `Action`/`NotAction`, a principal, a condition key, or before the resource part of a `Resource` ARN (version 2012-10-17) |
+//! | `EMPTY_VARIABLE` | AA | `${}` |
+//! | `MISSING_BRACE_IN_VARIABLE` | AA | `${` without a closing `}` |
+//! | `MISSING_QUOTE_IN_VARIABLE` | AA | a variable default value not in single quotes |
+//! | `UNSUPPORTED_SPACE_IN_VARIABLE` | AA | a space inside a variable name (`${aws:user name}`); spaces around the name are trimmed |
+//! | `UNSUPPORTED_SYMBOL_IN_VARIABLE` | AA | any other malformed `${...}` |
 
 use std::fmt;
 
 use crate::source::{LineCol, Span};
+
+/// The stable error codes; see the [module documentation](self) for what each means.
+pub mod code {
+    macro_rules! codes {
+        ($($name:ident),* $(,)?) => {
+            $(
+                #[doc = concat!("`", stringify!($name), "`")]
+                pub const $name: &str = stringify!($name);
+            )*
+            /// Every code, in the order of the module documentation's table.
+            pub const ALL: &[&str] = &[$($name),*];
+        };
+    }
+    codes!(
+        JSON_SYNTAX_ERROR,
+        DATA_TYPE_MISMATCH,
+        INVALID_POLICY_ELEMENT,
+        INVALID_VERSION,
+        MISSING_VERSION,
+        MISSING_STATEMENT,
+        MISSING_EFFECT,
+        INVALID_EFFECT,
+        MISSING_ACTION,
+        MISSING_RESOURCE,
+        MISSING_PRINCIPAL,
+        UNSUPPORTED_ELEMENT_COMBINATION,
+        UNSUPPORTED_PRINCIPAL,
+        SCP_SYNTAX_ERROR_PRINCIPAL,
+        ALLOW_WITH_NOT_PRINCIPAL,
+        UNSUPPORTED_RESOURCE,
+        UNIQUE_SIDS_REQUIRED,
+        INVALID_PRINCIPAL_KEY,
+        INVALID_PRINCIPAL_FORMAT,
+        INVALID_SERVICE_PRINCIPAL_FORMAT,
+        UNSUPPORTED_WILDCARD_IN_PRINCIPAL,
+        INVALID_ACTION_FORMAT,
+        INVALID_ARN_PREFIX,
+        MISSING_ARN_FIELD,
+        INVALID_ARN,
+        INVALID_CONDITION_OPERATOR,
+        NULL_WITH_IF_EXISTS,
+        DUPLICATE_KEYS_WITH_DIFFERENT_CASE,
+        TYPE_MISMATCH_NUMBER,
+        TYPE_MISMATCH_DATE,
+        TYPE_MISMATCH_BOOLEAN,
+        TYPE_MISMATCH_IP_RANGE,
+        TYPE_MISMATCH_BINARY,
+        INVALID_VARIABLE_FOR_OPERATOR,
+        VARIABLE_UNSUPPORTED_IN_ELEMENT,
+        EMPTY_VARIABLE,
+        MISSING_BRACE_IN_VARIABLE,
+        MISSING_QUOTE_IN_VARIABLE,
+        UNSUPPORTED_SPACE_IN_VARIABLE,
+        UNSUPPORTED_SYMBOL_IN_VARIABLE,
+    );
+}
 
 /// What is wrong. The message follows the project's style: lower case, no final period, user
 /// input in backticks.
@@ -19,7 +133,7 @@ pub enum ParseErrorKind {
     /// Any other validation error; `code` is stable.
     #[error("{message}")]
     Invalid {
-        /// Stable issue code, e.g. `MISSING_EFFECT`.
+        /// Stable issue code, one of [`code`], e.g. `MISSING_EFFECT`.
         code: &'static str,
         /// Message.
         message: String,
@@ -64,7 +178,11 @@ impl ParseError {
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} {}", self.line_col, self.code(), self.kind)
+        write!(f, "{}: {} {}", self.line_col, self.code(), self.kind)?;
+        if !self.path.is_empty() {
+            write!(f, " (at {})", self.path)?;
+        }
+        Ok(())
     }
 }
 
@@ -98,6 +216,12 @@ impl ParseErrors {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()
+    }
+
+    /// Consumes the list, returning the errors in document order.
+    #[must_use]
+    pub fn into_vec(self) -> Vec<ParseError> {
+        self.errors
     }
 
     /// The first error.

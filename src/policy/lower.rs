@@ -1,8 +1,31 @@
 //! Lowering: the spanned JSON tree to a validated [`Policy`], collecting every error.
+//!
+//! Owns the structural rules of the policy grammar and of each policy type: which elements
+//! exist, which are required, which combinations are refused, which principals a type may
+//! name, and how each condition value is typed for its operator. Sources:
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html>,
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html>
+//! (`iam-semantics.md` §1, §4, §6, §7, §12).
+//!
+//! Lowering keeps going after an error, so one call reports every problem. It consumes the
+//! JSON tree (strings are moved, not copied), keeps only a cheap stack of path segments while
+//! walking, and renders a path string and a line/column only when an error is reported.
 
-use crate::json::Limits;
-use crate::policy::error::ParseErrors;
-use crate::policy::{Policy, PolicyType};
+use std::borrow::Cow;
+
+use crate::action::ActionPattern;
+use crate::arn::{Arn, ArnError, ArnPattern, ArnPatternMode};
+use crate::condition::{Operator, OperatorError, OperatorFamily};
+use crate::json::{JsonError, JsonErrorKind, JsonValue, Limits, Member, Node};
+use crate::policy::error::{ParseError, ParseErrorKind, ParseErrors, code};
+use crate::policy::{
+    ActionBlock, ConditionEntry, ConditionValue, Effect, OneOrMany, Policy, PolicyType,
+    PrincipalBlock, PrincipalEntry, PrincipalKind, PrincipalValue, Principals, RawScalar,
+    ResourceBlock, Spanned, Statement, TypedValue, Version,
+};
+use crate::source::{LineCol, LineIndex, Span};
+use crate::value::{Decimal, Instant};
+use crate::variables::{Template, TemplateOptions, VariableError};
 
 /// Options for [`parse_policy_with`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -12,6 +35,28 @@ pub struct ParseOptions {
 }
 
 /// Parses and validates a policy document of the given type.
+///
+/// ```
+/// use iam_policy::{Effect, PolicyType, parse_policy};
+/// let text = r#"{"Version": "2012-10-17",
+///   "Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}"#;
+/// let policy = parse_policy(text, PolicyType::Identity)?;
+/// assert_eq!(policy.statements[0].effect.value, Effect::Allow);
+///
+/// // Every problem is reported, each with a code, a path and a position.
+/// let errors = parse_policy(r#"{"Statement": [{"Effect": "allow"}]}"#, PolicyType::Identity)
+///     .unwrap_err();
+/// let found: Vec<String> = errors
+///     .iter()
+///     .map(|e| format!("{} {} {}", e.code(), e.path, e.line_col))
+///     .collect();
+/// assert_eq!(found, [
+///     "MISSING_ACTION Statement[0] 1:16",
+///     "MISSING_RESOURCE Statement[0] 1:16",
+///     "INVALID_EFFECT Statement[0].Effect 1:27",
+/// ]);
+/// # Ok::<(), iam_policy::ParseErrors>(())
+/// ```
 ///
 /// # Errors
 ///
@@ -30,19 +75,1715 @@ pub fn parse_policy_with(
     policy_type: PolicyType,
     options: &ParseOptions,
 ) -> Result<Policy, ParseErrors> {
-    let _ = (text, policy_type, options);
-    Err(ParseErrors::new(vec![crate::policy::error::ParseError {
-        kind: crate::policy::error::ParseErrorKind::JsonSyntax("not implemented".into()),
-        span: crate::source::Span::empty(),
-        line_col: crate::source::LineCol { line: 1, column: 1 },
+    let root = match crate::json::parse(text, &options.limits) {
+        Ok(root) => root,
+        Err(err) => return Err(json_error(text, &err)),
+    };
+    let mut lowerer = Lowerer {
+        text,
+        policy_type,
+        variables: false,
+        path: Vec::new(),
+        errors: Vec::new(),
+    };
+    let policy = lowerer.document(root);
+    match (policy, lowerer.errors.is_empty()) {
+        (Some(policy), true) => Ok(policy),
+        (_, _) => Err(lowerer.finish()),
+    }
+}
+
+/// One step of a JSON path.
+#[derive(Clone, Copy, Debug)]
+enum Seg {
+    /// An element name known at compile time (`Statement`, `Effect`, ...).
+    Name(&'static str),
+    /// An object key, read back from the source text (with its quotes) when rendering.
+    Key(Span),
+    /// An array index.
+    Index(usize),
+}
+
+/// An error whose line and column are not computed yet.
+#[derive(Debug)]
+struct Pending {
+    code: &'static str,
+    message: String,
+    span: Span,
+    related: Option<Span>,
+    path: String,
+    help: Option<String>,
+}
+
+/// The walk's state: the text (for paths and spans), the policy type, whether policy variables
+/// are recognised, the current path and the errors so far.
+struct Lowerer<'t> {
+    text: &'t str,
+    policy_type: PolicyType,
+    variables: bool,
+    path: Vec<Seg>,
+    errors: Vec<Pending>,
+}
+
+/// The statement elements, each with the span of its key.
+#[derive(Default)]
+struct Slots {
+    sid: Option<(Span, Node)>,
+    effect: Option<(Span, Node)>,
+    action: Option<(Span, bool, Node)>,
+    resource: Option<(Span, bool, Node)>,
+    principal: Option<(Span, bool, Node)>,
+    condition: Option<(Span, Node)>,
+}
+
+impl<'t> Lowerer<'t> {
+    // ----- errors and paths ------------------------------------------------------------------
+
+    /// Records an error at `span` with the current path.
+    fn error(&mut self, code: &'static str, span: Span, message: String) -> &mut Pending {
+        let path = render_path(self.text, &self.path);
+        self.errors.push(Pending {
+            code,
+            message,
+            span,
+            related: None,
+            path,
+            help: None,
+        });
+        let last = self.errors.len() - 1;
+        // INVARIANT: the vector is non-empty, we just pushed onto it.
+        #[expect(clippy::indexing_slicing, reason = "index of the element just pushed")]
+        &mut self.errors[last]
+    }
+
+    /// Runs `f` with `seg` pushed onto the path.
+    fn with<R>(&mut self, seg: Seg, f: impl FnOnce(&mut Self) -> R) -> R {
+        self.path.push(seg);
+        let r = f(self);
+        self.path.pop();
+        r
+    }
+
+    /// Records a JSON type error: `expected` names what was wanted.
+    fn type_mismatch(&mut self, node: &Node, expected: &str) {
+        let found = describe(&node.value);
+        self.error(
+            code::DATA_TYPE_MISMATCH,
+            node.span,
+            format!("expected {expected}, found {found}"),
+        );
+    }
+
+    /// Converts the pending errors, sorted by position, into [`ParseErrors`].
+    ///
+    /// Lines and columns are counted in one pass over the text, as [`LineIndex`] counts them
+    /// (a column counts characters), so thousands of errors on one long line stay linear.
+    fn finish(mut self) -> ParseErrors {
+        self.errors.sort_by_key(|p| p.span.start);
+        let bytes = self.text.as_bytes();
+        let (mut at, mut line, mut column) = (0usize, 1u32, 1u32);
+        let errors: Vec<ParseError> = self
+            .errors
+            .into_iter()
+            .map(|p| {
+                let target = (p.span.start as usize).min(bytes.len());
+                for &b in bytes.get(at..target).unwrap_or_default() {
+                    if b == b'\n' {
+                        line = line.saturating_add(1);
+                        column = 1;
+                    } else if (b & 0xC0) != 0x80 {
+                        column = column.saturating_add(1);
+                    }
+                }
+                at = at.max(target);
+                ParseError {
+                    line_col: LineCol { line, column },
+                    kind: ParseErrorKind::Invalid {
+                        code: p.code,
+                        message: p.message,
+                    },
+                    span: p.span,
+                    related: p.related,
+                    path: p.path,
+                    help: p.help,
+                }
+            })
+            .collect();
+        ParseErrors::new(errors).unwrap_or_else(internal_error)
+    }
+
+    // ----- document ----------------------------------------------------------------------------
+
+    fn document(&mut self, root: Node) -> Option<Policy> {
+        let span = root.span;
+        let JsonValue::Object(members) = root.value else {
+            let found = describe(&root.value);
+            self.error(
+                code::DATA_TYPE_MISMATCH,
+                span,
+                format!("a policy must be a JSON object, found {found}"),
+            );
+            return None;
+        };
+
+        // `Version` decides how `${` reads everywhere else, wherever it is written.
+        let mut version = None;
+        let mut version_present = false;
+        for member in &members {
+            if member.key == "Version" {
+                version_present = true;
+                version = self.with(Seg::Name("Version"), |this| this.version(&member.value));
+            }
+        }
+        self.variables = matches!(
+            version,
+            Some(Spanned {
+                value: Version::V2012_10_17,
+                ..
+            })
+        );
+        if self.policy_type == PolicyType::Rcp {
+            if !version_present {
+                self.error(
+                    code::MISSING_VERSION,
+                    span,
+                    "a resource control policy must have `\"Version\": \"2012-10-17\"`".into(),
+                );
+            } else if let Some(v) = &version
+                && v.value != Version::V2012_10_17
+            {
+                let v_span = v.span;
+                self.with(Seg::Name("Version"), |this| {
+                    this.error(
+                        code::INVALID_VERSION,
+                        v_span,
+                        "a resource control policy must use version `2012-10-17`".into(),
+                    );
+                });
+            }
+        }
+
+        let mut id = None;
+        let mut statements = None;
+        let mut statement_is_array = false;
+        let mut statement_span = Span::empty();
+        let mut saw_statement = false;
+        for Member {
+            key,
+            key_span,
+            value,
+        } in members
+        {
+            match key.as_str() {
+                "Version" => {}
+                "Id" => {
+                    self.with(Seg::Name("Id"), |this| match value.value {
+                        JsonValue::String(s) => id = Some(Spanned::new(s, value.span)),
+                        _ => this.type_mismatch(&value, "a string"),
+                    });
+                }
+                "Statement" => {
+                    saw_statement = true;
+                    statement_span = value.span;
+                    statement_is_array = matches!(value.value, JsonValue::Array(_));
+                    statements = self.with(Seg::Name("Statement"), |this| this.statements(value));
+                }
+                _ => self.unknown_element(&key, key_span, TOP_LEVEL_ELEMENTS, "policy"),
+            }
+        }
+        if !saw_statement {
+            self.error(
+                code::MISSING_STATEMENT,
+                span,
+                "the policy has no `Statement` element".into(),
+            );
+        }
+        let statements = statements?;
+        if self.policy_type != PolicyType::Resource {
+            self.check_unique_sids(&statements, statement_is_array);
+        }
+        Some(Policy {
+            version,
+            id,
+            statements,
+            statement_is_array,
+            statement_span,
+            span,
+        })
+    }
+
+    fn version(&mut self, node: &Node) -> Option<Spanned<Version>> {
+        let JsonValue::String(s) = &node.value else {
+            self.type_mismatch(node, "a string");
+            return None;
+        };
+        let version = match s.as_str() {
+            "2012-10-17" => Version::V2012_10_17,
+            "2008-10-17" => Version::V2008_10_17,
+            other => {
+                self.error(
+                    code::INVALID_VERSION,
+                    node.span,
+                    format!("unknown policy version `{other}`"),
+                )
+                .help = Some("use `2012-10-17`".into());
+                return None;
+            }
+        };
+        Some(Spanned::new(version, node.span))
+    }
+
+    /// Reports an element name that is not one of `known`.
+    fn unknown_element(&mut self, key: &str, key_span: Span, known: &[&str], place: &str) {
+        let suggestion = known
+            .iter()
+            .find(|k| k.eq_ignore_ascii_case(key))
+            .map(|k| format!("did you mean `{k}`? element names are case-sensitive"));
+        self.with(Seg::Key(key_span), |this| {
+            this.error(
+                code::INVALID_POLICY_ELEMENT,
+                key_span,
+                format!("unknown {place} element `{key}`"),
+            )
+            .help = suggestion;
+        });
+    }
+
+    fn statements(&mut self, node: Node) -> Option<Vec<Statement>> {
+        match node.value {
+            JsonValue::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                let mut ok = true;
+                for (i, item) in items.into_iter().enumerate() {
+                    match self.with(Seg::Index(i), |this| this.statement(item)) {
+                        Some(s) => out.push(s),
+                        None => ok = false,
+                    }
+                }
+                ok.then_some(out)
+            }
+            JsonValue::Object(_) => self.statement(node).map(|s| vec![s]),
+            _ => {
+                self.type_mismatch(&node, "a statement object or an array of statements");
+                None
+            }
+        }
+    }
+
+    /// Sids must be unique within IAM policies (resource policies are checked by their service).
+    fn check_unique_sids(&mut self, statements: &[Statement], is_array: bool) {
+        let sids: Vec<(&str, Span, usize)> = statements
+            .iter()
+            .enumerate()
+            .filter_map(|(i, stmt)| {
+                stmt.sid
+                    .as_ref()
+                    .map(|sid| (sid.value.as_str(), sid.span, i))
+            })
+            .filter(|(sid, _, _)| !sid.is_empty())
+            .collect();
+        for (dup, first_span) in find_duplicates(&sids, false) {
+            let Some(&(sid, sid_span, i)) = sids.get(dup) else {
+                continue;
+            };
+            let message = format!("`Sid` `{sid}` is used by an earlier statement");
+            let saved = self.path.len();
+            self.path.push(Seg::Name("Statement"));
+            if is_array {
+                self.path.push(Seg::Index(i));
+            }
+            self.path.push(Seg::Name("Sid"));
+            self.error(code::UNIQUE_SIDS_REQUIRED, sid_span, message)
+                .related = Some(first_span);
+            self.path.truncate(saved);
+        }
+    }
+
+    // ----- statement ---------------------------------------------------------------------------
+
+    fn statement(&mut self, node: Node) -> Option<Statement> {
+        let span = node.span;
+        let JsonValue::Object(members) = node.value else {
+            self.type_mismatch(&node, "a statement object");
+            return None;
+        };
+        let mut slots = Slots::default();
+        for Member {
+            key,
+            key_span,
+            value,
+        } in members
+        {
+            match key.as_str() {
+                "Sid" => slots.sid = Some((key_span, value)),
+                "Effect" => slots.effect = Some((key_span, value)),
+                "Action" | "NotAction" => {
+                    let negated = key.len() > "Action".len();
+                    self.exclusive(&mut slots.action, key_span, negated, value, "Action");
+                }
+                "Resource" | "NotResource" => {
+                    let negated = key.len() > "Resource".len();
+                    self.exclusive(&mut slots.resource, key_span, negated, value, "Resource");
+                }
+                "Principal" | "NotPrincipal" => {
+                    let negated = key.len() > "Principal".len();
+                    self.exclusive(&mut slots.principal, key_span, negated, value, "Principal");
+                }
+                "Condition" => slots.condition = Some((key_span, value)),
+                _ => self.unknown_element(&key, key_span, STATEMENT_ELEMENTS, "statement"),
+            }
+        }
+
+        let sid = slots.sid.and_then(|(_, node)| {
+            self.with(Seg::Name("Sid"), |this| match node.value {
+                JsonValue::String(s) => Some(Spanned::new(s, node.span)),
+                _ => {
+                    this.type_mismatch(&node, "a string");
+                    None
+                }
+            })
+        });
+
+        let effect = match slots.effect {
+            Some((_, node)) => self.with(Seg::Name("Effect"), |this| this.effect(&node)),
+            None => {
+                self.error(
+                    code::MISSING_EFFECT,
+                    span,
+                    "the statement has no `Effect` element".into(),
+                )
+                .help = Some("add `\"Effect\": \"Allow\"` or `\"Effect\": \"Deny\"`".into());
+                None
+            }
+        };
+
+        let action = match slots.action {
+            Some((_, negated, node)) => {
+                let name = if negated { "NotAction" } else { "Action" };
+                self.with(Seg::Name(name), |this| this.actions(node, negated))
+            }
+            None => {
+                self.error(
+                    code::MISSING_ACTION,
+                    span,
+                    "the statement has no `Action` or `NotAction` element".into(),
+                );
+                None
+            }
+        };
+
+        let resource_ok;
+        let resource = match slots.resource {
+            Some((key_span, negated, node)) => {
+                let name = if negated { "NotResource" } else { "Resource" };
+                if self.policy_type == PolicyType::Trust {
+                    self.with(Seg::Name(name), |this| {
+                        this.error(
+                            code::UNSUPPORTED_RESOURCE,
+                            key_span,
+                            format!("a role trust policy cannot have a `{name}` element"),
+                        )
+                        .help = Some("the role itself is the resource; remove the element".into());
+                    });
+                    resource_ok = false;
+                    None
+                } else {
+                    let r = self.with(Seg::Name(name), |this| this.resources(node, negated));
+                    resource_ok = r.is_some();
+                    r
+                }
+            }
+            None => {
+                if self.policy_type != PolicyType::Trust {
+                    self.error(
+                        code::MISSING_RESOURCE,
+                        span,
+                        "the statement has no `Resource` or `NotResource` element".into(),
+                    );
+                    resource_ok = false;
+                } else {
+                    resource_ok = true;
+                }
+                None
+            }
+        };
+
+        let (principal, principal_ok) =
+            self.statement_principal(slots.principal, span, effect.as_ref().map(|e| e.value));
+
+        let mut condition_span = None;
+        let conditions = match slots.condition {
+            Some((_, node)) => {
+                condition_span = Some(node.span);
+                self.with(Seg::Name("Condition"), |this| this.conditions(node))
+            }
+            None => Some(Vec::new()),
+        };
+
+        let effect = effect?;
+        let action = action?;
+        let conditions = conditions?;
+        if !(resource_ok && principal_ok) {
+            return None;
+        }
+        Some(Statement {
+            sid,
+            effect,
+            action,
+            resource,
+            principal,
+            conditions,
+            condition_span,
+            span,
+        })
+    }
+
+    /// Stores one of a pair of exclusive elements (`Action`/`NotAction`, ...), reporting the
+    /// second one if both are present.
+    fn exclusive(
+        &mut self,
+        slot: &mut Option<(Span, bool, Node)>,
+        key_span: Span,
+        negated: bool,
+        value: Node,
+        base: &'static str,
+    ) {
+        if let Some((first_span, first_negated, _)) = slot {
+            let (first_span, first_negated) = (*first_span, *first_negated);
+            let name = |neg: bool| {
+                if neg {
+                    format!("Not{base}")
+                } else {
+                    base.to_owned()
+                }
+            };
+            let message = format!(
+                "`{}` and `{}` cannot both appear in one statement",
+                name(first_negated),
+                name(negated)
+            );
+            self.with(Seg::Key(key_span), |this| {
+                this.error(code::UNSUPPORTED_ELEMENT_COMBINATION, key_span, message)
+                    .related = Some(first_span);
+            });
+            return;
+        }
+        *slot = Some((key_span, negated, value));
+    }
+
+    fn effect(&mut self, node: &Node) -> Option<Spanned<Effect>> {
+        let JsonValue::String(s) = &node.value else {
+            self.type_mismatch(node, "`\"Allow\"` or `\"Deny\"`");
+            return None;
+        };
+        let effect = match s.as_str() {
+            "Allow" => Effect::Allow,
+            "Deny" => Effect::Deny,
+            other => {
+                let help = if other.eq_ignore_ascii_case("allow") {
+                    "did you mean `Allow`? `Effect` is case-sensitive"
+                } else if other.eq_ignore_ascii_case("deny") {
+                    "did you mean `Deny`? `Effect` is case-sensitive"
+                } else {
+                    "use `Allow` or `Deny`"
+                };
+                self.error(
+                    code::INVALID_EFFECT,
+                    node.span,
+                    format!("`Effect` must be `Allow` or `Deny`, found `{other}`"),
+                )
+                .help = Some(help.into());
+                return None;
+            }
+        };
+        Some(Spanned::new(effect, node.span))
+    }
+
+    /// Checks `Principal`/`NotPrincipal` against the policy type; returns the lowered block and
+    /// whether everything about it was acceptable.
+    fn statement_principal(
+        &mut self,
+        slot: Option<(Span, bool, Node)>,
+        stmt_span: Span,
+        effect: Option<Effect>,
+    ) -> (Option<Spanned<PrincipalBlock>>, bool) {
+        let ty = self.policy_type;
+        let Some((key_span, negated, node)) = slot else {
+            return match ty {
+                PolicyType::Resource | PolicyType::Trust | PolicyType::Rcp => {
+                    let message = match ty {
+                        PolicyType::Resource => {
+                            "a resource-based policy statement needs a `Principal` or `NotPrincipal`"
+                        }
+                        PolicyType::Trust => "a role trust policy statement needs a `Principal`",
+                        _ => "a resource control policy statement needs `\"Principal\": \"*\"`",
+                    };
+                    self.error(code::MISSING_PRINCIPAL, stmt_span, message.into());
+                    (None, false)
+                }
+                _ => (None, true),
+            };
+        };
+        let name = if negated { "NotPrincipal" } else { "Principal" };
+        let refusal = match ty {
+            PolicyType::Identity | PolicyType::PermissionsBoundary | PolicyType::Session => Some((
+                code::UNSUPPORTED_PRINCIPAL,
+                format!("`{name}` is not allowed in {} policies", type_phrase(ty)),
+            )),
+            PolicyType::Scp => Some((
+                code::SCP_SYNTAX_ERROR_PRINCIPAL,
+                format!("`{name}` is not allowed in service control policies"),
+            )),
+            PolicyType::Trust | PolicyType::Rcp if negated => Some((
+                code::UNSUPPORTED_PRINCIPAL,
+                format!(
+                    "`NotPrincipal` is not allowed in {} policies",
+                    type_phrase(ty)
+                ),
+            )),
+            _ => None,
+        };
+        if let Some((code, message)) = refusal {
+            self.with(Seg::Name(name), |this| {
+                this.error(code, key_span, message);
+            });
+            return (None, false);
+        }
+        let value_span = node.span;
+        let Some(principals) = self.with(Seg::Name(name), |this| this.principals(node)) else {
+            return (None, false);
+        };
+        let mut ok = true;
+        if negated && effect == Some(Effect::Allow) {
+            self.with(Seg::Name(name), |this| {
+                this.error(
+                    code::ALLOW_WITH_NOT_PRINCIPAL,
+                    key_span,
+                    "`NotPrincipal` is not supported with `\"Effect\": \"Allow\"`".into(),
+                )
+                .help = Some("use `Principal` with a condition on `aws:PrincipalArn`".into());
+            });
+            ok = false;
+        }
+        if ty == PolicyType::Rcp && principals != Principals::Any {
+            self.with(Seg::Name(name), |this| {
+                this.error(
+                    code::UNSUPPORTED_PRINCIPAL,
+                    value_span,
+                    "a resource control policy's `Principal` must be `\"*\"`".into(),
+                )
+                .help = Some("restrict principals with conditions instead".into());
+            });
+            ok = false;
+        }
+        let block = PrincipalBlock {
+            negated,
+            principals,
+        };
+        (Some(Spanned::new(block, value_span)), ok)
+    }
+
+    // ----- Action / Resource -------------------------------------------------------------------
+
+    /// Runs `f` on each entry of a string or an array of strings (with the entry's index on the
+    /// path when it is an array), building a [`OneOrMany`] if every entry succeeded. Other JSON
+    /// types are reported.
+    fn each<T>(
+        &mut self,
+        node: Node,
+        mut f: impl FnMut(&mut Self, String, Span) -> Option<T>,
+    ) -> Option<OneOrMany<T>> {
+        match node.value {
+            JsonValue::String(text) => {
+                let span = node.span;
+                let v = f(self, text, span)?;
+                Some(OneOrMany {
+                    items: vec![Spanned::new(v, span)],
+                    is_list: false,
+                })
+            }
+            JsonValue::Array(entries) => {
+                let mut items = Vec::with_capacity(entries.len());
+                let mut ok = true;
+                for (i, item) in entries.into_iter().enumerate() {
+                    let span = item.span;
+                    let r = self.with(Seg::Index(i), |this| match item.value {
+                        JsonValue::String(text) => f(this, text, span),
+                        _ => {
+                            this.type_mismatch(&item, "a string");
+                            None
+                        }
+                    });
+                    match r {
+                        Some(v) => items.push(Spanned::new(v, span)),
+                        None => ok = false,
+                    }
+                }
+                ok.then_some(OneOrMany {
+                    items,
+                    is_list: true,
+                })
+            }
+            _ => {
+                self.type_mismatch(&node, "a string or an array of strings");
+                None
+            }
+        }
+    }
+
+    fn actions(&mut self, node: Node, negated: bool) -> Option<Spanned<ActionBlock>> {
+        let span = node.span;
+        let patterns = self.each(node, |this, text, span| {
+            if this.variables && text.contains("${") {
+                this.variable_in_element(span, "an action");
+                return None;
+            }
+            match ActionPattern::parse(&text) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    this.error(code::INVALID_ACTION_FORMAT, span, e.to_string())
+                        .help =
+                        Some("write `service:ActionName`, for example `s3:GetObject`".into());
+                    None
+                }
+            }
+        })?;
+        Some(Spanned::new(ActionBlock { negated, patterns }, span))
+    }
+
+    fn resources(&mut self, node: Node, negated: bool) -> Option<Spanned<ResourceBlock>> {
+        let span = node.span;
+        let variables = self.variables;
+        let patterns = self.each(node, |this, text, span| {
+            match ArnPattern::parse(&text, ArnPatternMode::Resource, variables) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    this.arn_error(&e, &text, span);
+                    None
+                }
+            }
+        })?;
+        Some(Spanned::new(ResourceBlock { negated, patterns }, span))
+    }
+
+    fn variable_in_element(&mut self, span: Span, what: &str) {
+        self.error(
+            code::VARIABLE_UNSUPPORTED_IN_ELEMENT,
+            span,
+            format!("policy variables are not allowed in {what}"),
+        )
+        .help =
+            Some("variables work only in `Resource` and in String and Arn condition values".into());
+    }
+
+    /// Reports an [`ArnError`] for the string `text` read from `span`.
+    fn arn_error(&mut self, err: &ArnError, text: &str, span: Span) {
+        // `if let` rather than `match`: `ArnError` is non-exhaustive and may grow variants.
+        if let ArnError::MissingPrefix(_) = err {
+            self.error(code::INVALID_ARN_PREFIX, span, err.to_string())
+                .help = Some("an ARN starts with `arn:`, or write `*` alone".into());
+        } else if let ArnError::TooFewComponents(_) = err {
+            self.error(code::MISSING_ARN_FIELD, span, err.to_string())
+                .help = Some(
+                "an ARN has six components: `arn:partition:service:region:account:resource`".into(),
+            );
+        } else if let ArnError::Variable(var) = err {
+            // Offsets are relative to the whole pattern text.
+            self.variable_error(var, text, span);
+        } else if let ArnError::VariableOutsideResource { start, end, .. } = err {
+            let at = inner_span(span, text, *start, *end);
+            self.error(code::VARIABLE_UNSUPPORTED_IN_ELEMENT, at, err.to_string())
+                .help = Some(
+                "variables may appear only in the resource part, after the fifth colon".into(),
+            );
+        } else {
+            self.error(code::INVALID_ARN, span, err.to_string());
+        }
+    }
+
+    /// Reports a malformed `${...}` in the JSON string `text` read from `span`, pointing inside
+    /// the string when it has no escapes.
+    fn variable_error(&mut self, err: &VariableError, text: &str, span: Span) {
+        let (code, (start, end)) = classify_variable_error(err, text);
+        let at = inner_span(span, text, start, end);
+        self.error(code, at, err.to_string());
+    }
+
+    // ----- Principal ---------------------------------------------------------------------------
+
+    fn principals(&mut self, node: Node) -> Option<Principals> {
+        match node.value {
+            JsonValue::String(s) if s == "*" => Some(Principals::Any),
+            JsonValue::String(s) => {
+                self.error(
+                    code::INVALID_PRINCIPAL_FORMAT,
+                    node.span,
+                    format!("a principal must be `\"*\"` or an object, found the string `{s}`"),
+                )
+                .help = Some(format!("write `{{\"AWS\": \"{s}\"}}`"));
+                None
+            }
+            JsonValue::Object(members) => {
+                let mut entries = Vec::with_capacity(members.len());
+                let mut ok = true;
+                for Member {
+                    key,
+                    key_span,
+                    value,
+                } in members
+                {
+                    let kind = match key.as_str() {
+                        "AWS" => PrincipalKind::Aws,
+                        "Service" => PrincipalKind::Service,
+                        "Federated" => PrincipalKind::Federated,
+                        "CanonicalUser" => PrincipalKind::CanonicalUser,
+                        other => {
+                            let suggestion = PRINCIPAL_KEYS
+                                .iter()
+                                .find(|k| k.eq_ignore_ascii_case(other))
+                                .map(|k| format!("did you mean `{k}`?"));
+                            self.with(Seg::Key(key_span), |this| {
+                                this.error(
+                                    code::INVALID_PRINCIPAL_KEY,
+                                    key_span,
+                                    format!("unknown principal type `{other}`"),
+                                )
+                                .help = Some(suggestion.unwrap_or_else(|| {
+                                    "use `AWS`, `Service`, `Federated` or `CanonicalUser`".into()
+                                }));
+                            });
+                            ok = false;
+                            continue;
+                        }
+                    };
+                    let values = self.with(Seg::Key(key_span), |this| {
+                        this.each(value, |this, text, span| {
+                            this.principal_value(kind, text, span)
+                        })
+                    });
+                    match values {
+                        Some(values) => entries.push(PrincipalEntry {
+                            kind: Spanned::new(kind, key_span),
+                            values,
+                        }),
+                        None => ok = false,
+                    }
+                }
+                ok.then_some(Principals::Map(entries))
+            }
+            _ => {
+                self.type_mismatch(&node, "`\"*\"` or an object");
+                None
+            }
+        }
+    }
+
+    fn principal_value(
+        &mut self,
+        kind: PrincipalKind,
+        text: String,
+        span: Span,
+    ) -> Option<PrincipalValue> {
+        if kind == PrincipalKind::Aws && text == "*" {
+            return Some(PrincipalValue::Any);
+        }
+        if self.variables && text.contains("${") {
+            self.variable_in_element(span, "a principal");
+            return None;
+        }
+        if text.contains(['*', '?']) {
+            self.error(
+                code::UNSUPPORTED_WILDCARD_IN_PRINCIPAL,
+                span,
+                format!("wildcards are not allowed in principal `{text}`"),
+            )
+            .help = Some("use `\"*\"` alone with a condition on `aws:PrincipalArn` instead".into());
+            return None;
+        }
+        match kind {
+            PrincipalKind::Aws => {
+                if is_account_id(&text) {
+                    return Some(PrincipalValue::Account(text));
+                }
+                if is_aws_principal_arn(&text)
+                    && let Ok(arn) = Arn::parse(&text)
+                {
+                    return Some(PrincipalValue::Arn(arn));
+                }
+                self.error(
+                    code::INVALID_PRINCIPAL_FORMAT,
+                    span,
+                    format!("`{text}` is not an AWS principal"),
+                )
+                .help = Some(
+                    "use a 12-digit account id or the ARN of an account root, user, role, \
+                     assumed-role session or federated user"
+                        .into(),
+                );
+                None
+            }
+            PrincipalKind::Service => {
+                if is_service_principal(&text) {
+                    return Some(PrincipalValue::Name(text));
+                }
+                self.error(
+                    code::INVALID_SERVICE_PRINCIPAL_FORMAT,
+                    span,
+                    format!("`{text}` is not a service principal"),
+                )
+                .help = Some("a service principal looks like `lambda.amazonaws.com`".into());
+                None
+            }
+            PrincipalKind::Federated => {
+                if is_federated_principal(&text) {
+                    return Some(PrincipalValue::Name(text));
+                }
+                self.error(
+                    code::INVALID_PRINCIPAL_FORMAT,
+                    span,
+                    format!("`{text}` is not a federated principal"),
+                )
+                .help = Some(
+                    "use an identity provider name such as `cognito-identity.amazonaws.com` or \
+                     the ARN of a SAML or OIDC provider"
+                        .into(),
+                );
+                None
+            }
+            PrincipalKind::CanonicalUser => {
+                if !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                    return Some(PrincipalValue::Name(text));
+                }
+                self.error(
+                    code::INVALID_PRINCIPAL_FORMAT,
+                    span,
+                    format!("`{text}` is not a canonical user id"),
+                );
+                None
+            }
+        }
+    }
+
+    // ----- Condition ---------------------------------------------------------------------------
+
+    fn conditions(&mut self, node: Node) -> Option<Vec<ConditionEntry>> {
+        let JsonValue::Object(blocks) = node.value else {
+            self.type_mismatch(&node, "an object of condition operators");
+            return None;
+        };
+        let mut entries = Vec::new();
+        let mut ok = true;
+        for Member {
+            key,
+            key_span,
+            value,
+        } in blocks
+        {
+            ok &= self.with(Seg::Key(key_span), |this| {
+                this.condition_block(&key, key_span, value, &mut entries)
+            });
+        }
+        ok.then_some(entries)
+    }
+
+    /// One `"Operator": {"key": values, ...}` block; returns whether it was valid.
+    fn condition_block(
+        &mut self,
+        name: &str,
+        name_span: Span,
+        block: Node,
+        entries: &mut Vec<ConditionEntry>,
+    ) -> bool {
+        let operator = match Operator::parse(name) {
+            Ok(op) => Some(op),
+            Err(err) => {
+                let (code, help, message) = if let OperatorError::NullWithIfExists = err {
+                    (
+                        code::NULL_WITH_IF_EXISTS,
+                        Some("use `Null` without `IfExists`".to_owned()),
+                        format!("`Null` cannot take the `IfExists` suffix (`{name}`)"),
+                    )
+                } else if let OperatorError::Unknown {
+                    suggestion: Some(s),
+                    ..
+                } = &err
+                {
+                    (
+                        code::INVALID_CONDITION_OPERATOR,
+                        Some(format!("did you mean `{s}`?")),
+                        err.to_string(),
+                    )
+                } else {
+                    (code::INVALID_CONDITION_OPERATOR, None, err.to_string())
+                };
+                self.error(code, name_span, message).help = help;
+                None
+            }
+        };
+        let mut ok = operator.is_some();
+        let JsonValue::Object(keys) = block.value else {
+            self.type_mismatch(&block, "an object of condition keys");
+            return false;
+        };
+        let listed: Vec<(&str, Span, usize)> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.key.as_str(), m.key_span, i))
+            .collect();
+        let duplicates = find_duplicates(&listed, true);
+        drop(listed);
+        let mut duplicates = duplicates.into_iter().peekable();
+        for (
+            index,
+            Member {
+                key,
+                key_span,
+                value,
+            },
+        ) in keys.into_iter().enumerate()
+        {
+            let earlier = duplicates
+                .next_if(|(dup, _)| *dup == index)
+                .map(|(_, first)| first);
+            ok &= self.with(Seg::Key(key_span), |this| {
+                let mut key_ok = true;
+                if let Some(first_span) = earlier {
+                    this.error(
+                        code::DUPLICATE_KEYS_WITH_DIFFERENT_CASE,
+                        key_span,
+                        format!(
+                            "condition key `{key}` appears twice under `{name}` with different case"
+                        ),
+                    )
+                    .related = Some(first_span);
+                    key_ok = false;
+                }
+                if this.variables && key.contains("${") {
+                    this.variable_in_element(key_span, "a condition key");
+                    key_ok = false;
+                }
+                let values = this.condition_values(operator, value);
+                match (values, operator) {
+                    (Some(values), Some(op)) if key_ok => {
+                        let key_lower = key.to_ascii_lowercase();
+                        entries.push(ConditionEntry {
+                            operator: Spanned::new(op, name_span),
+                            key: Spanned::new(key, key_span),
+                            key_lower,
+                            values,
+                        });
+                        true
+                    }
+                    _ => false,
+                }
+            });
+        }
+        ok
+    }
+
+    /// A scalar or an array of scalars, each typed for `operator` (when it is known).
+    fn condition_values(
+        &mut self,
+        operator: Option<Operator>,
+        node: Node,
+    ) -> Option<OneOrMany<ConditionValue>> {
+        match node.value {
+            JsonValue::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                let mut ok = true;
+                for (i, item) in items.into_iter().enumerate() {
+                    match self.with(Seg::Index(i), |this| this.condition_value(operator, item)) {
+                        Some(v) => out.push(v),
+                        None => ok = false,
+                    }
+                }
+                ok.then_some(OneOrMany {
+                    items: out,
+                    is_list: true,
+                })
+            }
+            _ => self.condition_value(operator, node).map(|v| OneOrMany {
+                items: vec![v],
+                is_list: false,
+            }),
+        }
+    }
+
+    fn condition_value(
+        &mut self,
+        operator: Option<Operator>,
+        node: Node,
+    ) -> Option<Spanned<ConditionValue>> {
+        let span = node.span;
+        let raw = match node.value {
+            JsonValue::String(s) => RawScalar::String(s),
+            JsonValue::Number(n) => RawScalar::Number(n),
+            JsonValue::Bool(b) => RawScalar::Bool(b),
+            JsonValue::Null | JsonValue::Array(_) | JsonValue::Object(_) => {
+                self.type_mismatch(&node, "a string, number or boolean");
+                return None;
+            }
+        };
+        let typed = self.typed_value(operator?, &raw, span)?;
+        Some(Spanned::new(ConditionValue { raw, typed }, span))
+    }
+
+    /// Parses one condition value for its operator's family.
+    fn typed_value(&mut self, op: Operator, raw: &RawScalar, span: Span) -> Option<TypedValue> {
+        let base = op.base;
+        let family = base.family();
+        let text: Cow<'_, str> = raw.as_text();
+        if self.variables && !base.allows_variables() && text.contains("${") {
+            self.error(
+                code::INVALID_VARIABLE_FOR_OPERATOR,
+                span,
+                format!(
+                    "policy variables are not allowed in values of `{}`",
+                    base.name()
+                ),
+            )
+            .help = Some("variables work only with String and Arn operators".into());
+            return None;
+        }
+        let is_string = matches!(raw, RawScalar::String(_));
+        let typed = match family {
+            OperatorFamily::String => {
+                let opts = TemplateOptions {
+                    variables: self.variables,
+                    wildcards: base.uses_wildcards(),
+                };
+                match Template::parse(&text, opts) {
+                    Ok(t) => Some(TypedValue::String(t)),
+                    Err(e) => {
+                        self.variable_error(&e, &text, span);
+                        return None;
+                    }
+                }
+            }
+            OperatorFamily::Arn => {
+                match ArnPattern::parse(&text, ArnPatternMode::Condition, self.variables) {
+                    Ok(p) => Some(TypedValue::Arn(p)),
+                    Err(e) => {
+                        self.arn_error(&e, &text, span);
+                        return None;
+                    }
+                }
+            }
+            OperatorFamily::Numeric => match raw {
+                RawScalar::Bool(_) => None,
+                _ => Decimal::parse(&text).map(TypedValue::Numeric),
+            },
+            OperatorFamily::Date => match raw {
+                RawScalar::Bool(_) => None,
+                _ => Instant::parse(&text).map(TypedValue::Date),
+            },
+            OperatorFamily::Bool => parse_bool(raw).map(TypedValue::Bool),
+            OperatorFamily::Null => parse_bool(raw).map(TypedValue::Null),
+            OperatorFamily::Binary if is_string => {
+                use base64::Engine as _;
+                base64::engine::general_purpose::STANDARD
+                    .decode(text.as_bytes())
+                    .ok()
+                    .map(TypedValue::Binary)
+            }
+            OperatorFamily::Ip if is_string => parse_ip(&text).map(TypedValue::Ip),
+            OperatorFamily::Binary | OperatorFamily::Ip => None,
+        };
+        if typed.is_none() {
+            let (code, what) = match family {
+                OperatorFamily::Numeric => (code::TYPE_MISMATCH_NUMBER, "a number"),
+                OperatorFamily::Date => (
+                    code::TYPE_MISMATCH_DATE,
+                    "a date (W3C ISO 8601 such as `2026-01-31T12:00:00Z`, or epoch seconds)",
+                ),
+                OperatorFamily::Bool | OperatorFamily::Null => {
+                    (code::TYPE_MISMATCH_BOOLEAN, "`true` or `false`")
+                }
+                OperatorFamily::Binary => (code::TYPE_MISMATCH_BINARY, "base64 text"),
+                OperatorFamily::Ip => (
+                    code::TYPE_MISMATCH_IP_RANGE,
+                    "an IP address or CIDR block such as `203.0.113.0/24`",
+                ),
+                OperatorFamily::String | OperatorFamily::Arn => {
+                    (code::DATA_TYPE_MISMATCH, "a valid value")
+                }
+            };
+            let shown = match raw {
+                RawScalar::String(s) => format!("`{s}`"),
+                other => format!("`{}`", other.as_text()),
+            };
+            self.error(
+                code,
+                span,
+                format!("`{}` expects {what}, found {shown}", op),
+            );
+        }
+        typed
+    }
+}
+
+/// The entries of `items` (text, span, index) whose text equals an earlier entry's (ASCII case
+/// ignored if asked), as (position in `items`, span of the first occurrence), in order.
+/// Quadratic for a handful of entries, sorting for more (fuzzed inputs can hold thousands).
+fn find_duplicates(items: &[(&str, Span, usize)], ignore_case: bool) -> Vec<(usize, Span)> {
+    let same = |a: &str, b: &str| {
+        if ignore_case {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    };
+    let mut out = Vec::new();
+    if items.len() <= 16 {
+        for (i, (text, _, _)) in items.iter().enumerate() {
+            let first = items.iter().take(i).find(|(other, _, _)| same(other, text));
+            if let Some((_, span, _)) = first {
+                out.push((i, *span));
+            }
+        }
+        return out;
+    }
+    let mut order: Vec<(Cow<'_, str>, usize)> = items
+        .iter()
+        .enumerate()
+        .map(|(i, (text, _, _))| {
+            let key = if ignore_case && text.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(text.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(*text)
+            };
+            (key, i)
+        })
+        .collect();
+    // Stable: equal texts stay in document order, so the first of a run is the earliest.
+    order.sort_by(|a, b| a.0.cmp(&b.0));
+    for run in order.chunk_by(|a, b| a.0 == b.0) {
+        let Some((_, first)) = run.first() else {
+            continue;
+        };
+        let first_span = items
+            .get(*first)
+            .map_or(Span::empty(), |(_, span, _)| *span);
+        out.extend(run.iter().skip(1).map(|(_, i)| (*i, first_span)));
+    }
+    out.sort_unstable_by_key(|(i, _)| *i);
+    out
+}
+
+/// Element names allowed at the top level.
+const TOP_LEVEL_ELEMENTS: &[&str] = &["Version", "Id", "Statement"];
+/// Element names allowed in a statement.
+const STATEMENT_ELEMENTS: &[&str] = &[
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+];
+/// The keys of a principal map.
+const PRINCIPAL_KEYS: &[&str] = &["AWS", "Service", "Federated", "CanonicalUser"];
+
+/// How policies of a type are called in messages.
+const fn type_phrase(ty: PolicyType) -> &'static str {
+    match ty {
+        PolicyType::Identity => "identity-based",
+        PolicyType::Resource => "resource-based",
+        PolicyType::Trust => "role trust",
+        PolicyType::PermissionsBoundary => "permissions boundary",
+        PolicyType::Session => "session",
+        PolicyType::Scp => "service control",
+        PolicyType::Rcp => "resource control",
+    }
+}
+
+/// `a string`, `an array`, `null`, ... for messages.
+fn describe(value: &JsonValue) -> &'static str {
+    match value {
+        JsonValue::Null => "`null`",
+        JsonValue::Bool(_) => "a boolean",
+        JsonValue::Number(_) => "a number",
+        JsonValue::String(_) => "a string",
+        JsonValue::Array(_) => "an array",
+        JsonValue::Object(_) => "an object",
+    }
+}
+
+/// `true`/`false` as a JSON boolean or a string in any case.
+fn parse_bool(raw: &RawScalar) -> Option<bool> {
+    match raw {
+        RawScalar::Bool(b) => Some(*b),
+        RawScalar::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        RawScalar::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        RawScalar::String(_) | RawScalar::Number(_) => None,
+    }
+}
+
+/// A CIDR block, or a bare address as `/32` (IPv4) or `/128` (IPv6) (semantic decision 19).
+fn parse_ip(text: &str) -> Option<ipnet::IpNet> {
+    if text.contains('/') {
+        text.parse::<ipnet::IpNet>().ok()
+    } else {
+        text.parse::<std::net::IpAddr>()
+            .ok()
+            .map(ipnet::IpNet::from)
+    }
+}
+
+/// Twelve ASCII digits.
+fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Splits `arn:partition:service:region:account:resource`.
+fn arn_parts(text: &str) -> Option<[&str; 5]> {
+    let mut it = text.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
+        it.next(),
+        it.next(),
+        it.next(),
+        it.next(),
+        it.next(),
+        it.next(),
+    ) else {
+        return None;
+    };
+    Some([partition, service, region, account, resource])
+}
+
+/// Whether a partition name looks like `aws`, `aws-cn`, `aws-us-gov`, ...
+fn is_partition(p: &str) -> bool {
+    p.starts_with("aws") && p.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+}
+
+/// An account root, user, role, assumed-role session or federated-user ARN
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html>).
+fn is_aws_principal_arn(text: &str) -> bool {
+    let Some([partition, service, region, account, resource]) = arn_parts(text) else {
+        return false;
+    };
+    if !is_partition(partition) || !region.is_empty() || !is_account_id(account) {
+        return false;
+    }
+    let named = |rest: &str| !rest.is_empty() && !rest.starts_with('/') && !rest.ends_with('/');
+    match service {
+        "iam" => {
+            resource == "root"
+                || resource.strip_prefix("user/").is_some_and(named)
+                || resource.strip_prefix("role/").is_some_and(named)
+        }
+        "sts" => {
+            if let Some(rest) = resource.strip_prefix("assumed-role/") {
+                matches!(rest.split_once('/'), Some((role, session))
+                    if !role.is_empty() && !session.is_empty() && !session.contains('/'))
+            } else {
+                resource
+                    .strip_prefix("federated-user/")
+                    .is_some_and(|n| !n.is_empty() && !n.contains('/'))
+            }
+        }
+        _ => false,
+    }
+}
+
+/// A service principal such as `lambda.amazonaws.com` or `logs.eu-west-1.amazonaws.com`.
+fn is_service_principal(text: &str) -> bool {
+    text.contains('.')
+        && !text.starts_with('.')
+        && !text.ends_with('.')
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+}
+
+/// A SAML/OIDC provider ARN, or an identity provider's domain name.
+fn is_federated_principal(text: &str) -> bool {
+    if text.starts_with("arn:") {
+        let Some([partition, service, region, account, resource]) = arn_parts(text) else {
+            return false;
+        };
+        return is_partition(partition)
+            && service == "iam"
+            && region.is_empty()
+            && is_account_id(account)
+            && (resource
+                .strip_prefix("saml-provider/")
+                .is_some_and(|n| !n.is_empty())
+                || resource
+                    .strip_prefix("oidc-provider/")
+                    .is_some_and(|n| !n.is_empty()));
+    }
+    !text.is_empty()
+        && text.contains('.')
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'/')
+}
+
+/// The code for a [`VariableError`] and its byte range in `text`.
+fn classify_variable_error(err: &VariableError, text: &str) -> (&'static str, (usize, usize)) {
+    // `if let` rather than `match`: `VariableError` is non-exhaustive and may grow variants.
+    if let VariableError::Empty { start, end } = err {
+        (code::EMPTY_VARIABLE, (*start, *end))
+    } else if let VariableError::Unclosed { start } = err {
+        (code::MISSING_BRACE_IN_VARIABLE, (*start, text.len()))
+    } else if let VariableError::Malformed { start, end, .. } = err {
+        let var = text.get(*start..*end).unwrap_or_default();
+        let inner = var.strip_prefix("${").unwrap_or(var);
+        let inner = inner.strip_suffix('}').unwrap_or(inner);
+        let code = match inner.split_once(',') {
+            Some((_, default)) => {
+                let d = default.trim();
+                if d.len() >= 2 && d.starts_with('\'') && d.ends_with('\'') {
+                    code::UNSUPPORTED_SYMBOL_IN_VARIABLE
+                } else {
+                    code::MISSING_QUOTE_IN_VARIABLE
+                }
+            }
+            None if inner.trim().contains(char::is_whitespace) => {
+                code::UNSUPPORTED_SPACE_IN_VARIABLE
+            }
+            None => code::UNSUPPORTED_SYMBOL_IN_VARIABLE,
+        };
+        (code, (*start, *end))
+    } else {
+        (code::UNSUPPORTED_SYMBOL_IN_VARIABLE, (0, text.len()))
+    }
+}
+
+/// The span of bytes `start..end` of a JSON string's content, or the whole value when the
+/// string holds escapes (then decoded offsets do not map to source bytes).
+fn inner_span(value_span: Span, content: &str, start: usize, end: usize) -> Span {
+    let no_escapes = value_span.len() as usize == content.len() + 2;
+    if no_escapes && start <= end && end <= content.len() {
+        let base = value_span.start as usize + 1;
+        Span::from_usize(base + start, base + end)
+    } else {
+        value_span
+    }
+}
+
+/// Renders path segments: `Statement[0].Condition.StringEquals["aws:SourceIp"]`.
+fn render_path(text: &str, segs: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in segs {
+        match seg {
+            Seg::Name(name) => push_key(&mut out, name),
+            Seg::Key(span) => {
+                let raw = span.slice(text).unwrap_or_default();
+                let key: Cow<'_, str> = serde_json::from_str::<String>(raw)
+                    .map_or_else(|_| Cow::Borrowed(raw.trim_matches('"')), Cow::Owned);
+                push_key(&mut out, &key);
+            }
+            Seg::Index(i) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+        }
+    }
+    out
+}
+
+/// Appends `.key` or `["key"]`.
+fn push_key(out: &mut String, key: &str) {
+    let simple = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if simple {
+        if !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(key);
+    } else {
+        out.push('[');
+        out.push_str(&serde_json::to_string(key).unwrap_or_else(|_| format!("\"{key}\"")));
+        out.push(']');
+    }
+}
+
+/// A JSON error as [`ParseErrors`], with the path of the container where it happened (and, for
+/// a duplicate key, the key itself).
+fn json_error(text: &str, err: &JsonError) -> ParseErrors {
+    let mut path = json_path_at(text, err.span.start as usize);
+    if let JsonErrorKind::DuplicateKey { key } = &err.kind {
+        push_key(&mut path, key);
+    }
+    let index = LineIndex::new(text);
+    let error = ParseError {
+        kind: ParseErrorKind::JsonSyntax(err.kind.to_string()),
+        span: err.span,
+        line_col: index.line_col(text, err.span.start),
+        related: err.related,
+        path,
+        help: None,
+    };
+    ParseErrors::new(vec![error]).unwrap_or_else(internal_error)
+}
+
+/// The path of the innermost member or element being read at byte `offset`, found by
+/// re-scanning the (valid) text before it. Used only for JSON errors.
+fn json_path_at(text: &str, offset: usize) -> String {
+    /// Where an object member stands.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Member {
+        /// Before its `:` (the key may have been read).
+        Key,
+        /// After `:`, no value yet.
+        Pending,
+        /// Its value is being read (a string, or a nested container).
+        Open,
+        /// Its value is complete.
+        Done,
+    }
+    enum Frame {
+        Object { key: Option<String>, state: Member },
+        Array { index: usize },
+    }
+    fn value_started(stack: &mut [Frame], done: bool) {
+        if let Some(Frame::Object { state, .. }) = stack.last_mut()
+            && *state != Member::Key
+        {
+            *state = if done { Member::Done } else { Member::Open };
+        }
+    }
+    let bytes = text.as_bytes();
+    let end = offset.min(bytes.len());
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    while i < end {
+        let Some(&b) = bytes.get(i) else { break };
+        match b {
+            b'{' | b'[' => {
+                value_started(&mut stack, false);
+                stack.push(if b == b'{' {
+                    Frame::Object {
+                        key: None,
+                        state: Member::Key,
+                    }
+                } else {
+                    Frame::Array { index: 0 }
+                });
+            }
+            b'}' | b']' => {
+                stack.pop();
+                value_started(&mut stack, true);
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Array { index }) => *index += 1,
+                Some(Frame::Object { key, state }) => {
+                    *key = None;
+                    *state = Member::Key;
+                }
+                None => {}
+            },
+            b':' => {
+                if let Some(Frame::Object { state, .. }) = stack.last_mut() {
+                    *state = Member::Pending;
+                }
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < end {
+                    match bytes.get(i) {
+                        Some(b'\\') => i += 2,
+                        Some(b'"') => break,
+                        _ => i += 1,
+                    }
+                }
+                let closed = i < end;
+                match stack.last_mut() {
+                    Some(Frame::Object {
+                        key,
+                        state: Member::Key,
+                    }) if closed => {
+                        let raw = text.get(start..=i).unwrap_or("");
+                        *key = serde_json::from_str::<String>(raw).ok();
+                    }
+                    _ => value_started(&mut stack, closed),
+                }
+            }
+            b if b.is_ascii_whitespace() => {}
+            _ => value_started(&mut stack, true),
+        }
+        i += 1;
+    }
+    let mut out = String::new();
+    let depth = stack.len();
+    for (n, frame) in stack.iter().enumerate() {
+        match frame {
+            Frame::Object {
+                key: Some(k),
+                state,
+            } if n + 1 < depth || matches!(state, Member::Pending | Member::Open) => {
+                push_key(&mut out, k);
+            }
+            Frame::Object { .. } => {}
+            Frame::Array { index } => {
+                out.push('[');
+                out.push_str(&index.to_string());
+                out.push(']');
+            }
+        }
+    }
+    out
+}
+
+/// Never called: `ParseErrors::new` only fails on an empty list, and every caller passes a
+/// non-empty one. Returns an error list that says so rather than panicking.
+#[cold]
+fn internal_error() -> ParseErrors {
+    let error = ParseError {
+        kind: ParseErrorKind::JsonSyntax("internal error: empty error list".into()),
+        span: Span::empty(),
+        line_col: LineCol { line: 1, column: 1 },
         related: None,
         path: String::new(),
         help: None,
-    }])
-    .unwrap_or_else(unreachable_errors))
+    };
+    // INVARIANT: the list has one element, so `new` returns `Some`; recursion cannot happen.
+    ParseErrors::new(vec![error]).unwrap_or_else(internal_error)
 }
 
-fn unreachable_errors() -> ParseErrors {
-    // INVARIANT: only called when constructing from a non-empty list failed, which cannot happen.
-    ParseErrors::new(Vec::new()).unwrap_or_else(unreachable_errors)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(texts: &[&'static str]) -> Vec<(&'static str, Span, usize)> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (*t, Span::from_usize(i * 10, i * 10 + 1), i))
+            .collect()
+    }
+
+    #[test]
+    fn find_duplicates_small_and_large_agree() {
+        let small = items(&["a", "B", "b", "c", "A", "b"]);
+        let exact = find_duplicates(&small, false);
+        assert_eq!(exact, vec![(5, Span::from_usize(20, 21))]);
+        let folded = find_duplicates(&small, true);
+        assert_eq!(
+            folded,
+            vec![
+                (2, Span::from_usize(10, 11)),
+                (4, Span::from_usize(0, 1)),
+                (5, Span::from_usize(10, 11)),
+            ]
+        );
+        // Past the quadratic threshold the sorting path gives the same answers.
+        let names: Vec<String> = (0..40).map(|i| format!("k{}", i % 25)).collect();
+        let mut large: Vec<(&str, Span, usize)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.as_str(), Span::from_usize(i, i + 1), i))
+            .collect();
+        large.push(("K3", Span::from_usize(99, 100), 40));
+        let dups = find_duplicates(&large, true);
+        let expected: Vec<(usize, Span)> = (25..40)
+            .map(|i| (i, Span::from_usize(i - 25, i - 24)))
+            .chain(std::iter::once((40, Span::from_usize(3, 4))))
+            .collect();
+        assert_eq!(dups, expected);
+        assert_eq!(find_duplicates(&large, false).len(), 15);
+    }
+
+    #[test]
+    fn json_path_at_names_the_member_being_read() {
+        let text = r#"{"Statement":[{"Effect":"Allow"},{"Action":["a", "b"#;
+        assert_eq!(json_path_at(text, text.len()), "Statement[1].Action[1]");
+        let text = r#"{"Statement":{"Effect":"Allow","Resource":"*",}"#;
+        // At the trailing comma's successor the member is complete: only the container.
+        assert_eq!(json_path_at(text, text.len() - 1), "Statement");
+        let text = r#"{"a b":{"c":"#;
+        assert_eq!(json_path_at(text, text.len()), r#"["a b"].c"#);
+        assert_eq!(json_path_at("", 0), "");
+    }
+
+    #[test]
+    fn render_path_quotes_keys_that_are_not_simple() {
+        let text = r#""aws:SourceIp""#;
+        let segs = [
+            Seg::Name("Statement"),
+            Seg::Index(2),
+            Seg::Name("Condition"),
+            Seg::Key(Span::from_usize(0, text.len())),
+        ];
+        assert_eq!(
+            render_path(text, &segs),
+            r#"Statement[2].Condition["aws:SourceIp"]"#
+        );
+        let mut out = String::new();
+        push_key(&mut out, "");
+        push_key(&mut out, "x_1");
+        assert_eq!(out, r#"[""].x_1"#);
+    }
+
+    #[test]
+    fn inner_span_falls_back_on_escapes() {
+        let plain = Span::from_usize(10, 17); // "a${}b" with quotes
+        assert_eq!(inner_span(plain, "a${}b", 1, 4), Span::from_usize(12, 15));
+        let escaped = Span::from_usize(10, 22); // "\u0061${}b"
+        assert_eq!(inner_span(escaped, "a${}b", 1, 4), escaped);
+    }
+
+    #[test]
+    fn principal_formats() {
+        assert!(is_aws_principal_arn("arn:aws:iam::111122223333:root"));
+        assert!(is_aws_principal_arn(
+            "arn:aws:iam::111122223333:role/path/to/r"
+        ));
+        assert!(is_aws_principal_arn(
+            "arn:aws-us-gov:sts::111122223333:assumed-role/r/s"
+        ));
+        assert!(is_aws_principal_arn(
+            "arn:aws:sts::111122223333:federated-user/bob"
+        ));
+        assert!(!is_aws_principal_arn("arn:aws:iam::111122223333:group/g"));
+        assert!(!is_aws_principal_arn(
+            "arn:aws:iam:us-east-1:111122223333:root"
+        ));
+        assert!(!is_aws_principal_arn("arn:aws:iam::11112222333:root"));
+        assert!(!is_aws_principal_arn(
+            "arn:aws:sts::111122223333:assumed-role/r"
+        ));
+        assert!(!is_aws_principal_arn("arn:aws:iam::111122223333:user/"));
+        assert!(is_service_principal("logs.eu-west-1.amazonaws.com"));
+        assert!(!is_service_principal("EC2"));
+        assert!(is_federated_principal("accounts.google.com"));
+        assert!(is_federated_principal(
+            "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+        ));
+        assert!(!is_federated_principal("arn:aws:iam::111122223333:role/x"));
+        assert_eq!(parse_ip("203.0.113.7").map(|n| n.prefix_len()), Some(32));
+        assert_eq!(parse_ip("2001:db8::1").map(|n| n.prefix_len()), Some(128));
+        assert_eq!(parse_ip("10.0.0.0/33"), None);
+    }
+
+    #[test]
+    fn finish_counts_lines_and_columns_like_line_index() {
+        let text = "{\n  \"é\": 1,\n\t\"x\"\n}";
+        let offsets: Vec<u32> = (0..=u32::try_from(text.len()).unwrap()).rev().collect();
+        let mut lowerer = Lowerer {
+            text,
+            policy_type: PolicyType::Identity,
+            variables: false,
+            path: Vec::new(),
+            errors: Vec::new(),
+        };
+        for &o in &offsets {
+            lowerer.error(code::INVALID_ARN, Span::new(o, o), String::new());
+        }
+        let index = LineIndex::new(text);
+        for e in lowerer.finish().iter() {
+            assert_eq!(
+                e.line_col,
+                index.line_col(text, e.span.start),
+                "at {}",
+                e.span.start
+            );
+        }
+    }
 }

@@ -66,7 +66,7 @@ fn lint_json_format_shape() {
     assert_eq!(f["path"], "Statement.Effect");
     assert_eq!(f["span"]["start"]["line"], 4);
     assert_eq!(f["span"]["start"]["column"], 15);
-    assert_eq!(f["span"]["start"]["offset"], 62);
+    assert_eq!(f["span"]["start"]["offset"], 60);
     assert_eq!(f["span"]["end"]["line"], 4);
     assert_eq!(f["span"]["end"]["column"], 21);
     assert!(f["message"].as_str().unwrap().contains("Alow"));

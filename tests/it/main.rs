@@ -10,7 +10,11 @@
 mod adversarial;
 mod catalog;
 mod conditions;
+mod corpus;
+mod engine;
 mod fuzz_replay;
 mod json;
+mod parse_errors;
 mod patterns;
+mod roundtrip;
 mod support;
