@@ -16,5 +16,6 @@ mod fuzz_replay;
 mod json;
 mod parse_errors;
 mod patterns;
+mod properties;
 mod roundtrip;
 mod support;

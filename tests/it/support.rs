@@ -2,3 +2,5 @@
 //! target by path) and the naive reference evaluator used for differential testing.
 
 pub mod invariants;
+pub mod reference;
+pub mod scenario;
