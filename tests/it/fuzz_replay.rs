@@ -3,11 +3,12 @@
 //!
 //! Byte-input targets (`json`, `parse_policy`, `lint`) store the raw input. Structured targets
 //! store a readable reproducer instead of libFuzzer's bytes, so that no `arbitrary` decoding is
-//! needed here: `wildcard` stores `{"pattern": ..., "text": ...}`.
+//! needed here: `wildcard` stores `{"pattern": ..., "text": ...}`, `evaluate` stores the
+//! generated decision case as one line of the `fixtures/cases` format.
 
 use std::path::{Path, PathBuf};
 
-use crate::support::invariants;
+use crate::support::{differential, invariants};
 
 /// The saved inputs of one target, sorted by name (dot-files such as `.gitkeep` skipped).
 fn saved(target: &str) -> Vec<PathBuf> {
@@ -65,6 +66,15 @@ fn fuzz_replay_wildcard() {
         let pattern = input["pattern"].as_str().unwrap();
         let text = input["text"].as_str().unwrap();
         invariants::check_wildcard(pattern, text);
+    });
+    assert!(n >= 1);
+}
+
+#[test]
+fn fuzz_replay_evaluate() {
+    let n = replay("evaluate", |data| {
+        let line = std::str::from_utf8(data).unwrap().trim();
+        assert!(differential::check_evaluate_case(line, true).is_some());
     });
     assert!(n >= 1);
 }

@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::support::invariants;
+use crate::support::differential;
 
 /// Every line of every `fixtures/cases/*.jsonl`, with `file:line`.
 fn fixture_cases() -> Vec<(String, String)> {
@@ -39,7 +39,7 @@ fn reference_agrees_with_engine_on_every_fixture_case() {
     let mut count = 0;
     let mut decided = 0;
     for (at, line) in &cases {
-        let outcome = std::panic::catch_unwind(|| invariants::check_evaluate_case(line, false));
+        let outcome = std::panic::catch_unwind(|| differential::check_evaluate_case(line, false));
         if let Ok(decision) = &outcome {
             decided += usize::from(decision.is_some());
         }
@@ -78,7 +78,7 @@ fn reference_agrees_with_engine_on_every_fixture_case() {
 mod random {
     use proptest::prelude::*;
 
-    use crate::support::invariants;
+    use crate::support::differential;
     use crate::support::scenario::{Bytes, case_line};
 
     /// Bytes from a fixed linear congruential sequence (no randomness in a plain test).
@@ -100,7 +100,7 @@ mod random {
         let mut decided = 0;
         for seed in 0..500 {
             let line = case_line(&mut Bytes::new(&lcg_bytes(seed, 400)));
-            decided += usize::from(invariants::check_evaluate_case(&line, true).is_some());
+            decided += usize::from(differential::check_evaluate_case(&line, true).is_some());
         }
         assert_eq!(decided, 500);
     }
@@ -109,7 +109,52 @@ mod random {
         #[test]
         fn reference_agrees_with_engine_on_random_scenarios(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
             let line = case_line(&mut Bytes::new(&bytes));
-            invariants::check_evaluate_case(&line, true);
+            differential::check_evaluate_case(&line, true);
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Known differences (reported): the reference follows the AWS documentation, the engine does
+// not yet. Each case file's `expect` is the documented outcome. This test is a tripwire: when
+// the engine changes, it fails, and the matching `reference::Quirks` field must go.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn known_engine_differences_are_still_present() {
+    use iam_policy::case::{Case, CaseOutcome, run_case};
+
+    use crate::support::reference::{self, Quirks};
+
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/evaluate");
+    for (file, engine_today) in [
+        ("scp-deny-for-service-principal.jsonl", "ExplicitDeny"),
+        ("boundary-deny-for-root-user.jsonl", "ExplicitDeny"),
+        ("resource-account-key-defaulted.jsonl", "ImplicitDeny"),
+    ] {
+        let line = std::fs::read_to_string(dir.join(file)).unwrap();
+        let case = Case::parse(&line).unwrap();
+        let result = run_case(&case);
+        let (policies, request) = reference::read_case(&line).unwrap();
+        let documented = reference::decide(&policies, &request);
+        assert_eq!(
+            format!("{documented:?}"),
+            case.expected.to_string(),
+            "{file}: the reference gives the documented outcome"
+        );
+        assert_eq!(
+            result.actual.to_string(),
+            engine_today,
+            "{file}: the engine changed; drop the matching `Quirks` field if it now agrees"
+        );
+        assert!(!matches!(result.actual, CaseOutcome::Error(_)));
+        assert_eq!(
+            format!(
+                "{:?}",
+                reference::decide_with(&policies, &request, Quirks::ENGINE)
+            ),
+            engine_today,
+            "{file}: `Quirks::ENGINE` imitates the engine"
+        );
     }
 }

@@ -8,6 +8,11 @@
 //! `evaluate` fuzz target feeds libFuzzer's input through `arbitrary::Unstructured`. The
 //! generator only writes valid policies, except that it sometimes leaves out `Version`.
 
+#![allow(
+    dead_code,
+    reason = "the fuzz target brings its own `Source`; `Bytes` serves the property tests"
+)]
+
 use serde_json::{Map, Value, json};
 
 /// Where choices come from.
