@@ -40,6 +40,48 @@ pub fn check_evaluate_case(line: &str, tolerate_known: bool) -> Option<iam_polic
         &evaluation,
         "explain and evaluate disagree: {line}"
     );
+    assert_eq!(
+        explanation.statements().len(),
+        compiled.statement_count(),
+        "explain traces every statement: {line}"
+    );
+    // Reasons name existing statements of the deciding effect: an explicit deny has at least
+    // one, an implicit deny none (an Allow may have none: the root user in its own account).
+    let want = match evaluation.decision() {
+        iam_policy::Decision::Allow => Some(iam_policy::Effect::Allow),
+        iam_policy::Decision::ExplicitDeny => Some(iam_policy::Effect::Deny),
+        iam_policy::Decision::ImplicitDeny => None,
+    };
+    match evaluation.decision() {
+        iam_policy::Decision::ExplicitDeny => {
+            assert!(
+                evaluation.reasons().len() > 0,
+                "a deny without a reason: {line}"
+            );
+        }
+        iam_policy::Decision::ImplicitDeny => {
+            assert_eq!(
+                evaluation.reasons().len(),
+                0,
+                "an implicit deny with reasons: {line}"
+            );
+        }
+        iam_policy::Decision::Allow => {}
+    }
+    for r in evaluation.reasons() {
+        let info = compiled
+            .statement(r)
+            .unwrap_or_else(|| panic!("reason {r} names no statement: {line}"));
+        assert_eq!(
+            Some(info.effect),
+            want,
+            "reason {r} has the wrong effect: {line}"
+        );
+        assert!(
+            explanation.statement(r).is_some(),
+            "reason {r} not traced: {line}"
+        );
+    }
     match ours {
         Ok((policies, req)) => {
             let documented = reference::decide(&policies, &req);

@@ -261,9 +261,9 @@ fn context_entry(key: usize, value: usize) -> (&'static str, Value) {
 }
 const CONTEXT_KEYS: usize = 9;
 
-/// What kind of document is being generated.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+/// What kind of document a statement is generated for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
     /// Identity, boundary, session, SCP: no principal.
     NoPrincipal,
     /// Resource-based: `Principal` or (Deny only) `NotPrincipal`.
@@ -272,6 +272,18 @@ enum Kind {
     Trust,
     /// RCP: `"Principal": "*"`, `Version` required.
     Rcp,
+}
+
+/// Whether the case's request is an `sts:AssumeRole*` on a role (its resource policy is then a
+/// role trust policy, which has no `Resource` element).
+pub fn is_trust_request(case: &Value) -> bool {
+    let field = |k: &str| {
+        case["request"][k]
+            .as_str()
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    };
+    field("resource").contains(":role/") && field("action").starts_with("sts:assumerole")
 }
 
 fn one_or_list(src: &mut impl Source, vocab: &[&str]) -> Value {
@@ -286,12 +298,32 @@ fn one_or_list(src: &mut impl Source, vocab: &[&str]) -> Value {
     }
 }
 
-fn statement(src: &mut impl Source, kind: Kind, index: usize) -> Value {
+/// One random statement for a policy of `kind`; a `Sid`, if any, is `S<index>`.
+pub fn statement(src: &mut impl Source, kind: Kind, index: usize) -> Value {
     let mut s = Map::new();
     if src.pick(4) == 0 {
         s.insert("Sid".into(), json!(format!("S{index}")));
     }
     let deny = src.pick(3) == 0;
+    statement_with_effect(src, kind, index, deny, s)
+}
+
+/// One random statement with the given effect.
+pub fn statement_with(src: &mut impl Source, kind: Kind, index: usize, deny: bool) -> Value {
+    let mut s = Map::new();
+    if src.pick(4) == 0 {
+        s.insert("Sid".into(), json!(format!("S{index}")));
+    }
+    statement_with_effect(src, kind, index, deny, s)
+}
+
+fn statement_with_effect(
+    src: &mut impl Source,
+    kind: Kind,
+    _index: usize,
+    deny: bool,
+    mut s: Map<String, Value>,
+) -> Value {
     s.insert("Effect".into(), json!(if deny { "Deny" } else { "Allow" }));
     match kind {
         Kind::NoPrincipal => {}
