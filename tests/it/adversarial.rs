@@ -236,3 +236,502 @@ fn adversarial_star_a_resource_pattern_against_64k_arn() {
         Some(false)
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Whole policies: parse_policy, then the engine
+// ---------------------------------------------------------------------------------------------
+
+mod pipeline {
+    use iam_policy::json::Limits;
+    use iam_policy::{
+        ContextScalar, ContextValue, Decision, ParseOptions, PolicyKind, PolicySet, PolicyType,
+        Request, parse_policy, parse_policy_with,
+    };
+
+    use super::timed;
+
+    const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
+
+    /// The codes of the errors of a document that must not parse, with their spans checked.
+    fn error_codes(text: &str, ty: PolicyType) -> Vec<&'static str> {
+        let errors = match parse_policy(text, ty) {
+            Ok(_) => panic!(
+                "the document must not parse: {:?}",
+                text.get(text.len().saturating_sub(120)..).unwrap_or(text)
+            ),
+            Err(e) => e,
+        };
+        errors
+            .iter()
+            .map(|e| {
+                assert!(e.span.slice(text).is_some(), "{e}: span outside the text");
+                e.code()
+            })
+            .collect()
+    }
+
+    /// Decides a request against identity policies given as text.
+    fn decide_with(
+        options: &ParseOptions,
+        identity: &[&str],
+        action: &str,
+        resource: &str,
+        context: &[(&str, ContextValue)],
+    ) -> Decision {
+        let mut set = PolicySet::new();
+        for text in identity {
+            let policy = parse_policy_with(text, PolicyType::Identity, options)
+                .unwrap_or_else(|e| panic!("{e}"));
+            set.add(PolicyKind::Identity, policy);
+        }
+        let mut builder = Request::builder()
+            .principal(ALICE)
+            .action(action)
+            .resource(resource);
+        for (key, value) in context {
+            builder = builder.context_value(key, value.clone());
+        }
+        let request = builder.build().unwrap();
+        let compiled = set.compile();
+        let decision = compiled.evaluate(&request).decision();
+        assert_eq!(compiled.explain(&request).decision(), decision);
+        decision
+    }
+
+    fn decide(
+        identity: &[&str],
+        action: &str,
+        resource: &str,
+        context: &[(&str, ContextValue)],
+    ) -> Decision {
+        decide_with(
+            &ParseOptions::default(),
+            identity,
+            action,
+            resource,
+            context,
+        )
+    }
+
+    fn statements(n: usize) -> String {
+        let list: Vec<String> = (0..n)
+            .map(|i| {
+                format!(
+                    r#"{{"Sid":"S{i}","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/k{i}"}}"#
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+            list.join(",")
+        )
+    }
+
+    #[test]
+    fn adversarial_100k_statements_exceed_the_size_limit() {
+        let text = statements(100_000);
+        assert!(text.len() > 1 << 20);
+        let errors = timed("parse_policy: 100,000 statements, default limits", || {
+            parse_policy(&text, PolicyType::Identity)
+        })
+        .unwrap_err();
+        assert_eq!(errors.len(), 1);
+        let e = errors.first().unwrap();
+        assert_eq!(e.code(), "JSON_SYNTAX_ERROR");
+        assert!(
+            e.kind
+                .to_string()
+                .contains("more than the limit of 1048576"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn adversarial_100k_statements_with_raised_limits_decide() {
+        let text = statements(100_000);
+        let options = ParseOptions {
+            limits: Limits {
+                max_size: 64 << 20,
+                ..Limits::default()
+            },
+        };
+        let policy = timed("parse_policy: 100,000 statements", || {
+            parse_policy_with(&text, PolicyType::Identity, &options)
+        })
+        .unwrap();
+        assert_eq!(policy.statements.len(), 100_000);
+        let mut set = PolicySet::new();
+        set.add(PolicyKind::Identity, policy);
+        let compiled = timed("compile: 100,000 statements", || set.compile());
+        let request = |key: &str| {
+            Request::builder()
+                .principal(ALICE)
+                .action("s3:GetObject")
+                .resource(&format!("arn:aws:s3:::b/{key}"))
+                .build()
+                .unwrap()
+        };
+        let last = request("k99999");
+        assert_eq!(
+            timed("evaluate: 100,000 statements, last one matches", || {
+                compiled.evaluate(&last).decision()
+            }),
+            Decision::Allow
+        );
+        let none = request("k100000");
+        assert_eq!(
+            timed("evaluate: 100,000 statements, none matches", || {
+                compiled.evaluate(&none).decision()
+            }),
+            Decision::ImplicitDeny
+        );
+        let explained = timed("explain: 100,000 statements", || compiled.explain(&last));
+        assert_eq!(explained.decision(), Decision::Allow);
+        assert_eq!(explained.statements().len(), 100_000);
+        // A Deny at the end of 100,000 Allows still wins.
+        let with_deny = text.replacen(
+            r#""Statement":["#,
+            r#""Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::b/k5000?"},"#,
+            1,
+        );
+        assert_eq!(
+            decide_with(
+                &options,
+                &[&with_deny],
+                "s3:GetObject",
+                "arn:aws:s3:::b/k50001",
+                &[]
+            ),
+            Decision::ExplicitDeny
+        );
+        assert_eq!(
+            decide_with(
+                &options,
+                &[&with_deny],
+                "s3:GetObject",
+                "arn:aws:s3:::b/k60001",
+                &[]
+            ),
+            Decision::Allow
+        );
+    }
+
+    fn one_condition(operator: &str, key: &str, values: &str) -> String {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"s3:GetObject","Resource":"*",
+                "Condition":{{"{operator}":{{"{key}":{values}}}}}}}}}"#
+        )
+    }
+
+    fn string(s: &str) -> ContextValue {
+        ContextValue::Single(ContextScalar::String(s.to_owned()))
+    }
+
+    #[test]
+    fn adversarial_10k_condition_values() {
+        let vpcs: Vec<String> = (0..10_000).map(|i| format!("\"vpc-{i}\"")).collect();
+        let policy = one_condition(
+            "StringEquals",
+            "aws:SourceVpc",
+            &format!("[{}]", vpcs.join(",")),
+        );
+        let get = |vpc: &str| {
+            decide(
+                &[&policy],
+                "s3:GetObject",
+                "arn:aws:s3:::b/k",
+                &[("aws:SourceVpc", string(vpc))],
+            )
+        };
+        assert_eq!(
+            timed("10,000 StringEquals values, last matches", || get(
+                "vpc-9999"
+            )),
+            Decision::Allow
+        );
+        assert_eq!(get("vpc-10000"), Decision::ImplicitDeny);
+
+        let cidrs: Vec<String> = (0..10_000)
+            .map(|i| format!("\"10.{}.{}.0/24\"", i / 256, i % 256))
+            .collect();
+        let policy = one_condition(
+            "IpAddress",
+            "aws:SourceIp",
+            &format!("[{}]", cidrs.join(",")),
+        );
+        let from = |ip: &str| {
+            decide(
+                &[&policy],
+                "s3:GetObject",
+                "arn:aws:s3:::b/k",
+                &[("aws:SourceIp", string(ip))],
+            )
+        };
+        assert_eq!(
+            timed("10,000 CIDR blocks, last matches", || from("10.39.15.7")),
+            Decision::Allow
+        );
+        assert_eq!(from("10.40.0.1"), Decision::ImplicitDeny);
+
+        // 10,000 policy values against 10,000 request values.
+        let tags: Vec<String> = (0..10_000).map(|i| format!("\"t{i}\"")).collect();
+        let policy = one_condition(
+            "ForAllValues:StringEquals",
+            "aws:TagKeys",
+            &format!("[{}]", tags.join(",")),
+        );
+        let keys = |extra: Option<&str>| {
+            let mut values: Vec<ContextScalar> = (0..10_000)
+                .rev()
+                .map(|i| ContextScalar::String(format!("t{i}")))
+                .collect();
+            values.extend(extra.map(|e| ContextScalar::String(e.to_owned())));
+            decide(
+                &[&policy],
+                "s3:GetObject",
+                "arn:aws:s3:::b/k",
+                &[("aws:TagKeys", ContextValue::Multi(values))],
+            )
+        };
+        assert_eq!(
+            timed("ForAllValues: 10,000 x 10,000 values", || keys(None)),
+            Decision::Allow
+        );
+        assert_eq!(keys(Some("outsider")), Decision::ImplicitDeny);
+    }
+
+    #[test]
+    fn adversarial_star_a_patterns_through_the_engine() {
+        let pattern = format!("{}*b", "*a".repeat(100));
+        let by_resource = format!(
+            r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::{pattern}"}}}}"#
+        );
+        let no_b = format!("arn:aws:s3:::{}", "a".repeat(64 * 1024));
+        let with_b = format!("{no_b}b");
+        assert_eq!(
+            timed(
+                "engine: Resource (*a)x100*b, 64 KB resource without b",
+                || { decide(&[&by_resource], "s3:GetObject", &no_b, &[]) }
+            ),
+            Decision::ImplicitDeny
+        );
+        assert_eq!(
+            decide(&[&by_resource], "s3:GetObject", &with_b, &[]),
+            Decision::Allow
+        );
+
+        let by_condition = one_condition(
+            "StringLike",
+            "aws:PrincipalTag/team",
+            &format!("\"{pattern}\""),
+        );
+        let team = |v: &str| {
+            decide(
+                &[&by_condition],
+                "s3:GetObject",
+                "arn:aws:s3:::b/k",
+                &[("aws:PrincipalTag/team", string(v))],
+            )
+        };
+        let a64k = "a".repeat(64 * 1024);
+        assert_eq!(
+            timed(
+                "engine: StringLike (*a)x100*b, 64 KB value without b",
+                || team(&a64k)
+            ),
+            Decision::ImplicitDeny
+        );
+        assert_eq!(team(&format!("{a64k}b")), Decision::Allow);
+    }
+
+    #[test]
+    fn adversarial_one_megabyte_resource() {
+        let resource = format!("arn:aws:s3:::b/{}", "x".repeat(1_000_000));
+        let policy = format!(
+            r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"s3:GetObject","Resource":"{resource}"}}}}"#
+        );
+        assert!(policy.len() < 1 << 20);
+        assert_eq!(
+            timed("engine: 1 MB literal Resource, equal request", || {
+                decide(&[&policy], "s3:GetObject", &resource, &[])
+            }),
+            Decision::Allow
+        );
+        let other = format!("{resource}y");
+        assert_eq!(
+            decide(&[&policy], "s3:GetObject", &other, &[]),
+            Decision::ImplicitDeny
+        );
+    }
+
+    #[test]
+    fn adversarial_huge_numbers() {
+        let digits = "9".repeat(100_000);
+        // More than 38 significant digits, or an exponent beyond 2^40: not exactly
+        // representable, so not a number for a Numeric operator.
+        for value in [
+            "1e99999999999999",
+            "\"-1E-99999999999999\"",
+            &digits,
+            &format!("\"0.{digits}\""),
+        ] {
+            let policy = one_condition("NumericLessThan", "s3:max-keys", value);
+            assert_eq!(
+                error_codes(&policy, PolicyType::Identity),
+                ["TYPE_MISMATCH_NUMBER"],
+                "{}",
+                value.get(..20).unwrap_or(value)
+            );
+        }
+        // Large exponents within the bound compare exactly.
+        let policy = one_condition("NumericLessThan", "s3:max-keys", "1e999999999");
+        for (request_value, expected) in [
+            ("5", Decision::Allow),
+            ("9.99999999999999999999e999999998", Decision::Allow),
+            ("1e999999999", Decision::ImplicitDeny),
+            ("1.000000000000000000001e999999999", Decision::ImplicitDeny),
+        ] {
+            let ctx = [(
+                "s3:max-keys",
+                ContextValue::Single(ContextScalar::Number(request_value.to_owned())),
+            )];
+            assert_eq!(
+                decide(&[&policy], "s3:GetObject", "arn:aws:s3:::b/k", &ctx),
+                expected,
+                "{request_value}"
+            );
+        }
+        // On the request side an unreadable number makes the comparison unknown: an Allow
+        // does not apply, a Deny does.
+        let allow = one_condition("NumericLessThan", "s3:max-keys", "\"10\"");
+        let deny = allow.replace("\"Allow\"", "\"Deny\"");
+        let everything = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;
+        for request_value in [digits.as_str(), "1e99999999999999", "-1e-99999999999999"] {
+            let ctx = [(
+                "s3:max-keys",
+                ContextValue::Single(ContextScalar::Number(request_value.to_owned())),
+            )];
+            assert_eq!(
+                decide(&[&allow], "s3:GetObject", "arn:aws:s3:::b/k", &ctx),
+                Decision::ImplicitDeny
+            );
+            assert_eq!(
+                decide(
+                    &[&deny, everything],
+                    "s3:GetObject",
+                    "arn:aws:s3:::b/k",
+                    &ctx
+                ),
+                Decision::ExplicitDeny
+            );
+        }
+    }
+
+    #[test]
+    fn adversarial_bad_characters_in_policies() {
+        let base = r#"{"Version":"2012-10-17","Statement":{"Sid":"SID","Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#;
+        // A lone surrogate escape, a raw NUL, a byte-order mark: JSON errors.
+        for text in [
+            base.replace("SID", r"\ud800"),
+            base.replace("SID", "a\0b"),
+            format!("\u{feff}{base}"),
+            format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)),
+        ] {
+            assert_eq!(
+                error_codes(&text, PolicyType::Identity),
+                ["JSON_SYNTAX_ERROR"]
+            );
+        }
+        // An escaped NUL inside an action name is not a valid action.
+        let nul_action = base.replace("s3:GetObject", r"s3:Get\u0000Object");
+        assert_eq!(
+            error_codes(&nul_action, PolicyType::Identity),
+            ["INVALID_ACTION_FORMAT"]
+        );
+    }
+
+    #[test]
+    fn adversarial_impossible_dates() {
+        for date in [
+            "2023-02-29T00:00:00Z",
+            "2024-02-30",
+            "2024-13-01T00:00:00Z",
+            "2024-01-01T24:00:00Z",
+            "2024-01-01T00:00:60Z",
+        ] {
+            let policy = one_condition("DateLessThan", "aws:CurrentTime", &format!("\"{date}\""));
+            assert_eq!(
+                error_codes(&policy, PolicyType::Identity),
+                ["TYPE_MISMATCH_DATE"],
+                "{date}"
+            );
+            // As a request value: unknown, so no Allow, and a Deny applies.
+            let allow = one_condition(
+                "DateLessThan",
+                "aws:CurrentTime",
+                "\"2100-01-01T00:00:00Z\"",
+            );
+            let deny = allow.replace("\"Allow\"", "\"Deny\"");
+            let everything = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;
+            let ctx = [("aws:CurrentTime", string(date))];
+            assert_eq!(
+                decide(&[&allow], "s3:GetObject", "arn:aws:s3:::b/k", &ctx),
+                Decision::ImplicitDeny,
+                "{date}"
+            );
+            assert_eq!(
+                decide(
+                    &[&deny, everything],
+                    "s3:GetObject",
+                    "arn:aws:s3:::b/k",
+                    &ctx
+                ),
+                Decision::ExplicitDeny,
+                "{date}"
+            );
+        }
+    }
+
+    #[test]
+    fn adversarial_bad_cidr_blocks() {
+        let policy = one_condition(
+            "IpAddress",
+            "aws:SourceIp",
+            r#"["2001:db8::/129", "300.1.2.3/8", "10.0.0.0/8"]"#,
+        );
+        assert_eq!(
+            error_codes(&policy, PolicyType::Identity),
+            ["TYPE_MISMATCH_IP_RANGE", "TYPE_MISMATCH_IP_RANGE"]
+        );
+        let allow = one_condition("NotIpAddress", "aws:SourceIp", "\"10.0.0.0/8\"");
+        let deny = one_condition("IpAddress", "aws:SourceIp", "\"0.0.0.0/0\"")
+            .replace("\"Allow\"", "\"Deny\"");
+        let everything = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;
+        for ip in [
+            "300.1.2.3",
+            "10.0.0.0/129",
+            "2001:db8::/129",
+            "",
+            "1.2.3.4\0",
+        ] {
+            let ctx = [("aws:SourceIp", string(ip))];
+            // Unknown: even the negated operator does not let the Allow apply...
+            assert_eq!(
+                decide(&[&allow], "s3:GetObject", "arn:aws:s3:::b/k", &ctx),
+                Decision::ImplicitDeny,
+                "{ip}"
+            );
+            // ...and a Deny applies.
+            assert_eq!(
+                decide(
+                    &[&deny, everything],
+                    "s3:GetObject",
+                    "arn:aws:s3:::b/k",
+                    &ctx
+                ),
+                Decision::ExplicitDeny,
+                "{ip}"
+            );
+        }
+    }
+}
