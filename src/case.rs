@@ -617,3 +617,24 @@ fn add_policy(
     }
     Ok(())
 }
+
+/// Reads a request context from the text of a JSON object, with the case format's rules:
+/// each value a string, number, boolean, or a list of them (a multi-valued key).
+///
+/// ```
+/// use iam_policy::case::parse_context;
+/// let ctx = parse_context(r#"{"aws:SourceIp": "10.0.0.1", "aws:TagKeys": ["a", "b"]}"#)?;
+/// assert_eq!(ctx.get_text("aws:sourceip"), Some("10.0.0.1"));
+/// # Ok::<(), iam_policy::case::CaseError>(())
+/// ```
+///
+/// # Errors
+///
+/// A [`CaseError`] when the text is not a JSON object or a value has another type.
+pub fn parse_context(text: &str) -> Result<Context, CaseError> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(obj)) => read_context(&obj),
+        Ok(_) => Err(invalid("context", "must be a JSON object")),
+        Err(e) => Err(CaseError::Json(e.to_string())),
+    }
+}

@@ -12,7 +12,9 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+mod eval;
 mod lint;
+mod test_cmd;
 
 /// Runs the binary with `args` in `dir`, feeding `stdin`.
 pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
@@ -74,7 +76,7 @@ fn help_lists_subcommands_and_exit_codes() {
     let out = run(&["--help"]);
     assert_eq!(code(&out), 0);
     let text = stdout(&out);
-    for word in ["lint", "Exit codes", "ExplicitDeny"] {
+    for word in ["lint", "test", "eval", "Exit codes", "ExplicitDeny"] {
         assert!(text.contains(word), "help lacks {word}: {text}");
     }
 }
@@ -83,4 +85,15 @@ fn help_lists_subcommands_and_exit_codes() {
 fn unknown_subcommand_is_usage_error() {
     let out = run(&["frobnicate"]);
     assert_eq!(code(&out), 2);
+}
+
+#[test]
+fn every_subcommand_help_has_an_example_and_exit_codes() {
+    for sub in ["lint", "test", "eval"] {
+        let out = run(&[sub, "--help"]);
+        assert_eq!(code(&out), 0);
+        let text = stdout(&out);
+        assert!(text.contains("Example"), "{sub}: {text}");
+        assert!(text.contains("Exit codes"), "{sub}: {text}");
+    }
 }

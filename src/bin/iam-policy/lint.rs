@@ -33,7 +33,8 @@ pub struct LintArgs {
     #[arg(value_name = "PATH", default_value = ".")]
     paths: Vec<PathBuf>,
     /// The policy type to check the documents as; `auto` reads a document with
-    /// `Principal`/`NotPrincipal` as a resource policy, any other as an identity policy.
+    /// `Principal`/`NotPrincipal` as a resource policy (a role trust policy when no statement
+    /// has `Resource`/`NotResource`), any other as an identity policy.
     #[arg(long, value_enum, default_value_t = PolicyTypeArg::Auto)]
     policy_type: PolicyTypeArg,
     /// Output format.

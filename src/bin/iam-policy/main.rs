@@ -3,8 +3,10 @@
 //! A thin layer over the library: argument parsing, file I/O, rendering and exit codes.
 
 mod config;
+mod eval;
 mod lint;
 mod output;
+mod test;
 
 use std::process::ExitCode;
 
@@ -39,6 +41,8 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Lint(lint::LintArgs),
+    Test(test::TestArgs),
+    Eval(Box<eval::EvalArgs>),
 }
 
 fn version_text() -> &'static str {
@@ -56,6 +60,8 @@ fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Lint(args) => lint::run(&args),
+        Command::Test(args) => test::run(&args),
+        Command::Eval(args) => eval::run(&args),
     };
     ExitCode::from(code)
 }
