@@ -293,17 +293,12 @@ impl Quirks {
 
 /// The full context: the request's keys plus those AWS derives from principal and resource.
 fn full_context(req: &RefRequest, caller: &Caller, quirks: Quirks) -> Context {
-    let mut ctx = req.context.clone();
-    let mut put = |key: &str, value: String| {
-        if ctx.get(&key.to_ascii_lowercase()).is_none() {
-            ctx.insert(key, ContextValue::Single(ContextScalar::String(value)));
-        }
-    };
+    let mut derived: Vec<(&str, ContextScalar)> = Vec::new();
     if let Some(arn) = caller.principal_arn() {
-        put("aws:PrincipalArn", arn);
+        derived.push(("aws:PrincipalArn", ContextScalar::String(arn)));
     }
     if let Some(acct) = principal_account(req, caller) {
-        put("aws:PrincipalAccount", acct);
+        derived.push(("aws:PrincipalAccount", ContextScalar::String(acct)));
     }
     let ptype = match caller {
         Caller::User { .. } => Some("User"),
@@ -314,10 +309,24 @@ fn full_context(req: &RefRequest, caller: &Caller, quirks: Quirks) -> Context {
         Caller::Service(_) => None,
     };
     if let Some(t) = ptype {
-        put("aws:PrincipalType", t.to_owned());
+        derived.push(("aws:PrincipalType", ContextScalar::String(t.to_owned())));
     }
     if let Caller::User { name, .. } = caller {
-        put("aws:username", name.clone());
+        derived.push(("aws:username", ContextScalar::String(name.clone())));
+    }
+    // Present in every signed request: true for a service principal, false for the others;
+    // absent for an anonymous (unsigned) request. A service also gets its name.
+    // <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalisawsservice>
+    match caller {
+        Caller::Anonymous => {}
+        Caller::Service(name) => {
+            derived.push((
+                "aws:PrincipalServiceName",
+                ContextScalar::String(name.clone()),
+            ));
+            derived.push(("aws:PrincipalIsAWSService", ContextScalar::Bool(true)));
+        }
+        _ => derived.push(("aws:PrincipalIsAWSService", ContextScalar::Bool(false))),
     }
     let resource_account = if quirks.resource_account_key_only_when_explicit {
         req.resource_account
@@ -327,7 +336,14 @@ fn full_context(req: &RefRequest, caller: &Caller, quirks: Quirks) -> Context {
         resource_account(req, caller)
     };
     if let Some(acct) = resource_account {
-        put("aws:ResourceAccount", acct);
+        derived.push(("aws:ResourceAccount", ContextScalar::String(acct)));
+    }
+    // The request's own values win over derived ones.
+    let mut ctx = req.context.clone();
+    for (key, value) in derived {
+        if ctx.get(&key.to_ascii_lowercase()).is_none() {
+            ctx.insert(key, ContextValue::Single(value));
+        }
     }
     ctx
 }
@@ -450,7 +466,8 @@ fn is_trust_or_kms(req: &RefRequest) -> bool {
     (res.starts_with("arn:aws:iam::")
         && res.contains(":role/")
         && action.starts_with("sts:assumerole"))
-        || res.starts_with("arn:aws:kms:")
+        // Key policies belong to keys; aliases have no policy of their own.
+        || (res.starts_with("arn:aws:kms:") && res.contains(":key/"))
 }
 
 /// Decides a request the naive way.

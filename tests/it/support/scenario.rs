@@ -198,10 +198,28 @@ fn condition(i: usize) -> (&'static str, &'static str, Value) {
             json!(["ops", "d?v*"]),
         ),
         27 => ("ForAnyValue:StringNotEquals", "aws:TagKeys", json!("a")),
-        _ => ("NumericEquals", "s3:max-keys", json!(["5", "50"])),
+        28 => ("NumericEquals", "s3:max-keys", json!(["5", "50"])),
+        29 => ("Bool", "aws:PrincipalIsAWSService", json!("true")),
+        30 => (
+            "StringEquals",
+            "aws:PrincipalType",
+            json!(["User", "Account"]),
+        ),
+        31 => (
+            "StringLike",
+            "aws:PrincipalArn",
+            json!("arn:aws:iam::*:role/app"),
+        ),
+        32 => (
+            "StringEquals",
+            "aws:PrincipalServiceName",
+            json!("lambda.amazonaws.com"),
+        ),
+        33 => ("BoolIfExists", "aws:PrincipalIsAWSService", json!("false")),
+        _ => ("StringNotEquals", "aws:ResourceAccount", json!(B)),
     }
 }
-const CONDITIONS: usize = 29;
+const CONDITIONS: usize = 35;
 
 /// Request context keys and their possible values.
 fn context_entry(key: usize, value: usize) -> (&'static str, Value) {
