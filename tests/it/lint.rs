@@ -234,15 +234,6 @@ const VALID_POLICY_FINDINGS: &[(&str, &str)] = &[
         "identity-deny-notresource.json",
         "SENSITIVE_ACTION_WITH_STAR_IN_RESOURCE",
     ),
-    // `ForAllValues:` on multivalued keys in `Allow` without a `Null` check.
-    (
-        "identity-dynamodb-leading-keys.json",
-        "FORALLVALUES_ALLOW_WITHOUT_NULL_CHECK",
-    ),
-    (
-        "identity-secretsmanager-create-with-tags.json",
-        "FORALLVALUES_ALLOW_WITHOUT_NULL_CHECK",
-    ),
     // No `Version`: Access Analyzer's general warning.
     ("identity-no-version.json", "MISSING_VERSION"),
     // Variables under 2008-10-17 are literal: Access Analyzer's error.
@@ -258,8 +249,6 @@ const VALID_POLICY_FINDINGS: &[(&str, &str)] = &[
         "identity-secretsmanager-abac-spaced-variable.json",
         "UNSUPPORTED_SPACE_IN_VARIABLE",
     ),
-    // `sts:TransitiveTagKeys` is multivalued: `StringEquals` needs a set qualifier.
-    ("trust-role-with-session-tags.json", "MISSING_QUALIFIER"),
 ];
 
 #[test]
