@@ -100,17 +100,32 @@ pub fn check_parse_policy(data: &[u8]) {
     }
 }
 
-/// Linting never panics and every finding is located inside the text.
+/// Linting never panics, for a detected type and for every policy type, and every finding is
+/// located inside the text with the right line:column.
 pub fn check_lint(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let report = lint_text(text, &LintOptions::default());
     let index = LineIndex::new(text);
-    for f in &report.findings {
-        assert_span(text, f.span);
-        assert_eq!(f.start, index.line_col(text, f.span.start), "{}", f.code);
-        assert_eq!(f.end, index.line_col(text, f.span.end), "{}", f.code);
+    let types = std::iter::once(None).chain(PolicyType::ALL.iter().copied().map(Some));
+    for policy_type in types {
+        let report = lint_text(text, &LintOptions { policy_type });
+        if let Some(ty) = policy_type {
+            assert_eq!(report.policy_type, ty);
+        }
+        for f in &report.findings {
+            assert_span(text, f.span);
+            assert_eq!(f.start, index.line_col(text, f.span.start), "{}", f.code);
+            assert_eq!(f.end, index.line_col(text, f.span.end), "{}", f.code);
+            assert!(!f.message.is_empty(), "{}: empty message", f.code);
+        }
+        let mut sorted = report.findings.clone();
+        sorted.sort_by_key(|f| (f.span.start, f.span.end));
+        assert_eq!(
+            sorted.iter().map(|f| f.span).collect::<Vec<_>>(),
+            report.findings.iter().map(|f| f.span).collect::<Vec<_>>(),
+            "findings are in document order"
+        );
     }
 }
 
