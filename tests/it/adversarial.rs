@@ -206,6 +206,23 @@ fn adversarial_star_a_pattern_against_64k_text() {
     assert!(!timed("wildcard: (?*)x100b on 64 KB", || {
         question.is_match(&no_b)
     }));
+    // No literal prefix or suffix to reject early: the matcher must scan.
+    let open = Wildcard::new(&format!("*{}b*", "a*".repeat(100)));
+    assert!(!timed("wildcard: *(a*)x100b* on 64 KB of `a`", || {
+        open.is_match(&no_b)
+    }));
+    let b_in_middle = format!("{}b{}", "a".repeat(32 * 1024), "a".repeat(32 * 1024));
+    assert!(timed(
+        "wildcard: *(a*)x100b* on 64 KB with `b` in the middle",
+        || { open.is_match(&b_in_middle) }
+    ));
+    let sparse = Wildcard::new(&format!("*{}*", "a?".repeat(100)));
+    let ab = "ab".repeat(32 * 1024);
+    assert!(timed("wildcard: *(a?)x100* on 64 KB of `ab`", || sparse
+        .is_match(&ab)));
+    let bb = "b".repeat(64 * 1024);
+    assert!(!timed("wildcard: *(a?)x100* on 64 KB of `b`", || sparse
+        .is_match(&bb)));
 }
 
 #[test]
