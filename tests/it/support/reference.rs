@@ -287,7 +287,7 @@ impl Quirks {
     pub const ENGINE: Self = Self {
         scp_deny_for_callers_outside_accounts: true,
         boundary_deny_for_root: true,
-        resource_account_key_only_when_explicit: true,
+        resource_account_key_only_when_explicit: false,
     };
 }
 
