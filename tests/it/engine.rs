@@ -1133,10 +1133,10 @@ fn engine_request_given_context_wins_over_derived() {
 fn engine_request_accounts() {
     let req = request(ALICE, "S3:GetObject", "arn:aws:s3:::bucket/key");
     // S3 ARNs have no account: the resource is taken to be in the caller's account, and
-    // `aws:ResourceAccount` is not derived.
+    // `aws:ResourceAccount` holds that account.
     assert_eq!(req.resource_account(), Some(A));
     assert!(req.is_same_account());
-    assert_eq!(req.context().get("aws:resourceaccount"), None);
+    assert_eq!(req.context().get_text("aws:resourceaccount"), Some(A));
     assert_eq!(req.service(), "s3");
     assert_eq!(req.action_lower(), "s3:getobject");
     let req = Request::builder()
