@@ -77,7 +77,31 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// `IAM_POLICY_PROFILE=<count>`: compiles the policy `count` times, for callgrind.
+fn profile(count: &str) {
+    let count: usize = count.parse().expect("IAM_POLICY_PROFILE=<count>");
+    let text = workload::secret_policy("payments");
+    let policy = parse_policy(&text, PolicyType::Resource).expect("the workload policy parses");
+    let mut set = PolicySet::new();
+    set.add(PolicyKind::Resource, policy);
+    let mut statements = 0;
+    for _ in 0..count {
+        statements += profiled_compile(black_box(&set)).statement_count();
+    }
+    println!("{statements} statements compiled");
+}
+
+/// One compile, kept out of line so that callgrind reports its inclusive cost.
+#[inline(never)]
+fn profiled_compile(set: &PolicySet) -> iam_policy::CompiledPolicySet {
+    set.compile()
+}
+
 fn main() {
+    if let Ok(count) = std::env::var("IAM_POLICY_PROFILE") {
+        profile(&count);
+        return;
+    }
     let mut c = Criterion::default().configure_from_args();
     bench(&mut c);
     c.final_summary();

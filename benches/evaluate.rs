@@ -86,6 +86,31 @@ fn bench(c: &mut Criterion) {
                 store.evaluate_prepared(black_box(r))
             });
         });
+        // Every request once, after 64 MiB of other memory traffic: the caches hold none of
+        // the request data and little of the store (what the interleaved comparison sees).
+        group.bench_with_input(BenchmarkId::new("prepared_cold", n), &n, |b, _| {
+            let mut noise = vec![1u64; 8 << 20];
+            b.iter_custom(|iters| {
+                let mut total = std::time::Duration::ZERO;
+                let mut done = 0u64;
+                while done < iters {
+                    for (i, x) in noise.iter_mut().enumerate() {
+                        *x = x.wrapping_add(i as u64);
+                    }
+                    black_box(&noise);
+                    let batch = usize::try_from(iters - done)
+                        .unwrap_or(usize::MAX)
+                        .min(prepared.len());
+                    let start = std::time::Instant::now();
+                    for p in prepared.iter().take(batch) {
+                        black_box(store.evaluate_prepared(black_box(p)));
+                    }
+                    total += start.elapsed();
+                    done += batch as u64;
+                }
+                total
+            });
+        });
         group.bench_with_input(BenchmarkId::new("lookup", n), &n, |b, _| {
             let mut requests = prepared.iter().cycle();
             b.iter(|| {
@@ -138,9 +163,52 @@ fn profiled_decision(store: &PolicyStore, p: &PreparedRequest) -> iam_policy::Ev
     store.evaluate_prepared(p)
 }
 
+/// `IAM_POLICY_ROUNDS=<N>[:<rounds>]`: ns per decision over rounds of every request once,
+/// warm (as criterion) and cold (after 64 MiB of other memory traffic, as in the interleaved
+/// comparison); the fastest round (least disturbed by other processes) and the median.
+fn rounds(spec: &str) {
+    let (n, rounds) = spec.split_once(':').unwrap_or((spec, "31"));
+    let n: usize = n.parse().expect("IAM_POLICY_ROUNDS=<N>[:<rounds>]");
+    let rounds: usize = rounds.parse().expect("IAM_POLICY_ROUNDS=<N>[:<rounds>]");
+    let (_w, store, prepared) = deploy(n);
+    let mut noise = vec![1u64; 8 << 20];
+    let mut measure = |cold: bool| {
+        let mut per: Vec<f64> = (0..rounds)
+            .map(|_| {
+                if cold {
+                    for (i, x) in noise.iter_mut().enumerate() {
+                        *x = x.wrapping_add(i as u64);
+                    }
+                    black_box(&noise);
+                }
+                let start = std::time::Instant::now();
+                for p in &prepared {
+                    black_box(store.evaluate_prepared(black_box(p)));
+                }
+                start.elapsed().as_nanos() as f64 / prepared.len() as f64
+            })
+            .collect();
+        per.sort_by(f64::total_cmp);
+        (
+            per.first().copied().unwrap_or(f64::NAN),
+            per.get(per.len() / 2).copied().unwrap_or(f64::NAN),
+        )
+    };
+    let (warm_min, warm_median) = measure(false);
+    let (cold_min, cold_median) = measure(true);
+    println!(
+        "N={n} ns per decision: warm {warm_min:.0} (median {warm_median:.0}), \
+         cold {cold_min:.0} (median {cold_median:.0})"
+    );
+}
+
 fn main() {
     if let Ok(spec) = std::env::var("IAM_POLICY_PROFILE") {
         profile(&spec);
+        return;
+    }
+    if let Ok(spec) = std::env::var("IAM_POLICY_ROUNDS") {
+        rounds(&spec);
         return;
     }
     report();

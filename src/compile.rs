@@ -37,13 +37,11 @@
 //!
 //! Nothing is lower-cased, parsed or allocated per request.
 
-use std::collections::BTreeMap;
-
 use ipnet::{IpNet, Ipv6Net};
 
 use crate::action::ActionPattern;
 use crate::arn::ArnPattern;
-use crate::condition::{BaseOperator, OperatorFamily};
+use crate::condition::{BaseOperator, Operator, OperatorFamily};
 use crate::decision::StatementRef;
 use crate::policy::{
     ConditionEntry, Effect, PrincipalKind, PrincipalValue, Principals, Statement, TypedValue,
@@ -51,6 +49,7 @@ use crate::policy::{
 use crate::policy_set::{PolicyKind, PolicySet, to_u16, to_u32};
 use crate::request::ArnParts;
 use crate::source::Span;
+use crate::variables::Template;
 use crate::wildcard::{MatchStrategy, Wildcard};
 
 /// A fast, deterministic 64-bit hash of `text` (multiply-rotate over 8-byte words).
@@ -233,13 +232,7 @@ pub(crate) enum Target {
     /// ARN does not carry the role's path).
     Role {
         /// `arn:PARTITION:iam::ACCOUNT:role/NAME` (no path): what a session's role ARN reads.
-        arn: String,
-        /// The role ARN's partition.
-        partition: String,
-        /// The role's account.
-        account: String,
-        /// The role's name (last path segment).
-        name: String,
+        arn: Box<str>,
     },
     /// An assumed-role session ARN.
     Session(String),
@@ -275,16 +268,17 @@ pub(crate) enum StrValue {
         /// The default value, if any.
         default: Option<Box<str>>,
     },
-    /// Anything else: the template at this index of the entry's values.
-    Template(usize),
+    /// Anything else: the template, matched piece by piece.
+    Template(Template),
 }
 
-/// The compiled test of a condition entry without set qualifier.
+/// The compiled test of a condition entry.
 #[derive(Clone, Debug)]
 pub(crate) enum CondTest {
-    /// Anything not listed below: the general evaluator.
-    General,
-    /// A String operator.
+    /// Anything not listed below (set qualifiers, `Null`, Numeric, Date, Binary and Arn
+    /// operators): the general evaluator on the entry.
+    General(Box<ConditionEntry>),
+    /// A String operator without set qualifier.
     Strings {
         /// `StringEqualsIgnoreCase`/`StringNotEqualsIgnoreCase`.
         ignore_case: bool,
@@ -295,14 +289,14 @@ pub(crate) enum CondTest {
         /// The policy values.
         values: Box<[StrValue]>,
     },
-    /// `Bool`.
+    /// `Bool` without set qualifier.
     Bools {
         /// `BoolIfExists`.
         if_exists: bool,
-        /// The policy values.
-        values: Box<[bool]>,
+        /// Which request values the policy values accept: bit 0 `true`, bit 1 `false`.
+        accept: u8,
     },
-    /// `IpAddress`/`NotIpAddress`.
+    /// `IpAddress`/`NotIpAddress` without set qualifier.
     Ips {
         /// `NotIpAddress`.
         negated: bool,
@@ -320,10 +314,27 @@ pub(crate) enum CondTest {
 pub(crate) struct CompiledCondition {
     /// [`text_hash`] of the lower-cased key.
     pub(crate) key_hash: u64,
-    /// The fast test, if the entry has a common shape.
+    /// The key lower-cased, followed by the key as written.
+    keys: Box<str>,
+    /// Where the key as written starts in `keys`.
+    split: u32,
+    /// The operator.
+    pub(crate) operator: Operator,
+    /// How to decide it.
     pub(crate) test: CondTest,
-    /// The entry (general evaluation, traces).
-    pub(crate) entry: ConditionEntry,
+}
+
+impl CompiledCondition {
+    /// The key, lower-cased.
+    #[inline(always)]
+    pub(crate) fn key_lower(&self) -> &str {
+        self.keys.get(..self.split as usize).unwrap_or_default()
+    }
+
+    /// The key as written.
+    pub(crate) fn key(&self) -> &str {
+        self.keys.get(self.split as usize..).unwrap_or_default()
+    }
 }
 
 /// One statement, compiled.
@@ -354,20 +365,17 @@ pub(crate) struct Keyed {
 /// The entry of `table` (sorted by hash) for `name`, whose hash is `hash`.
 #[inline(always)]
 fn find<'k>(table: &'k [Keyed], hash: u64, name: &[u8]) -> Option<&'k Keyed> {
-    let from = if table.len() <= 8 {
-        table.iter().position(|k| k.hash >= hash)?
-    } else {
-        table.partition_point(|k| k.hash < hash)
-    };
-    for k in table.get(from..)? {
-        if k.hash != hash {
-            return None;
-        }
-        if same_bytes(k.name.as_bytes(), name) {
-            return Some(k);
-        }
+    if table.len() <= 8 {
+        return table
+            .iter()
+            .find(|k| k.hash == hash && same_bytes(k.name.as_bytes(), name));
     }
-    None
+    let from = table.partition_point(|k| k.hash < hash);
+    table
+        .get(from..)?
+        .iter()
+        .take_while(|k| k.hash == hash)
+        .find(|k| same_bytes(k.name.as_bytes(), name))
 }
 
 /// A candidate statement: its id (shifted left by one) and, in the low bit, whether its action
@@ -422,22 +430,14 @@ pub struct CompiledPolicySet {
     pub(crate) rcp_levels: u16,
 }
 
-/// How a statement's `Action` reaches requests.
-enum Reach {
-    /// Any service (`*`, `NotAction`).
-    Any,
-    /// Named actions (`service:name`, with the service) and services with wildcard names.
-    Named {
-        exact: Vec<(String, String)>,
-        wild: Vec<String>,
-    },
-}
-
 impl CompiledPolicySet {
     pub(crate) fn new(set: &PolicySet) -> Self {
+        let (statements, groups) = set
+            .iter()
+            .fold((0, 0), |(s, g), (_, p)| (s + p.statements.len(), g + 1));
         let mut compiled = Self {
-            statements: Vec::new(),
-            groups: Vec::new(),
+            statements: Vec::with_capacity(statements),
+            groups: Vec::with_capacity(groups),
             has_resource: set.len(PolicyKind::Resource) > 0,
             has_boundary: set.len(PolicyKind::PermissionsBoundary) > 0,
             has_session: set.len(PolicyKind::Session) > 0,
@@ -447,8 +447,7 @@ impl CompiledPolicySet {
         for kind in PolicyKind::ALL {
             let levels = to_u16(set.levels(kind));
             for level in 0..levels {
-                let start = to_u32(compiled.statements.len());
-                let mut reach = Vec::new();
+                let start = compiled.statements.len();
                 for (p, policy) in set.level(kind, level).iter().enumerate() {
                     for (s, statement) in policy.statements.iter().enumerate() {
                         let at = StatementRef {
@@ -457,18 +456,18 @@ impl CompiledPolicySet {
                             policy: to_u32(p),
                             statement: to_u32(s),
                         };
-                        let st = compile_statement(at, statement);
-                        reach.push(reach_of(&st));
-                        compiled.statements.push(st);
+                        compiled.statements.push(compile_statement(at, statement));
                     }
                 }
-                compiled
-                    .groups
-                    .push(build_group(kind, level, start, &reach));
+                let group = build_group(
+                    kind,
+                    level,
+                    to_u32(start),
+                    compiled.statements.get(start..).unwrap_or_default(),
+                );
+                compiled.groups.push(group);
             }
         }
-        compiled.statements.shrink_to_fit();
-        compiled.groups.shrink_to_fit();
         compiled
     }
 
@@ -545,104 +544,145 @@ impl Group {
     }
 }
 
-/// The actions and services a statement's `Action` names.
-fn reach_of(st: &CompiledStatement) -> Reach {
-    if st.action_negated {
-        return Reach::Any;
-    }
-    let mut exact = Vec::new();
-    let mut wild = Vec::new();
-    for action in &st.actions {
-        match action {
-            CompiledAction::Any => return Reach::Any,
-            CompiledAction::Pattern { service, name } => {
-                if service.contains(['*', '?']) {
-                    return Reach::Any;
-                }
-                match name {
-                    Pat::Exact(lit) => exact.push((
-                        format!("{service}:{}", String::from_utf8_lossy(lit)),
-                        service.to_string(),
-                    )),
-                    _ => wild.push(service.to_string()),
-                }
-            }
-        }
-    }
-    Reach::Named { exact, wild }
+/// An action a statement names in a group: exactly (`name`) or by a wildcard pattern in the
+/// service (`name == None`).
+struct Named<'s> {
+    service: &'s str,
+    name: Option<&'s str>,
+    id: u32,
 }
 
-/// Builds a group's action index from what each of its statements reaches (`reach[i]` is
-/// statement `start + i`).
-fn build_group(kind: PolicyKind, level: u16, start: u32, reach: &[Reach]) -> Group {
-    let mut exact: BTreeMap<&str, (&str, Vec<u32>)> = BTreeMap::new();
-    let mut wild: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-    let mut any = Vec::new();
-    for (id, r) in (start..).zip(reach) {
-        match r {
-            Reach::Any => any.push(id),
-            Reach::Named {
-                exact: names,
-                wild: services,
-            } => {
-                for (name, service) in names {
-                    exact
-                        .entry(name.as_str())
-                        .or_insert_with(|| (service.as_str(), Vec::new()))
-                        .1
-                        .push(id);
-                }
-                for service in services {
-                    wild.entry(service.as_str()).or_default().push(id);
-                }
+/// Appends what statement `st` (id `id`) names to `named`; false when any service can reach
+/// it (`NotAction`, `*`).
+fn names<'s>(st: &'s CompiledStatement, id: u32, named: &mut Vec<Named<'s>>) -> bool {
+    if st.action_negated {
+        return false;
+    }
+    let before = named.len();
+    for action in &st.actions {
+        match action {
+            CompiledAction::Pattern { service, name } if !service.contains(['*', '?']) => {
+                let name = match name {
+                    Pat::Exact(lit) => Some(std::str::from_utf8(lit).unwrap_or_default()),
+                    _ => None,
+                };
+                named.push(Named { service, name, id });
+            }
+            _ => {
+                named.truncate(before);
+                return false;
             }
         }
     }
-    let mut lists: Vec<u32> = Vec::new();
-    // Appends the merged list (exactly named ids need no action test) and returns its range.
-    let mut push_list = |named: &[u32], tested: &[&[u32]]| -> (u32, u32) {
-        let mut entries: Vec<u32> = named.iter().map(|id| id << 1).collect();
-        for ids in tested {
-            entries.extend(ids.iter().map(|id| (id << 1) | TEST_ACTION));
+    true
+}
+
+/// Appends to `lists` the ids of `untested` (named exactly: no action test) and of `tested`,
+/// ascending, each id once (untested wins); returns the new list's range.
+fn push_list(
+    lists: &mut Vec<u32>,
+    untested: impl Iterator<Item = u32>,
+    tested: &[&[u32]],
+) -> (u32, u32) {
+    let from = lists.len();
+    lists.extend(untested.map(|id| id << 1));
+    for ids in tested {
+        lists.extend(ids.iter().map(|id| (id << 1) | TEST_ACTION));
+    }
+    // The sort puts an untested entry before the tested one of the same id; the dedup keeps
+    // the first.
+    if let Some(list) = lists.get_mut(from..) {
+        list.sort_unstable();
+    }
+    let mut kept = from;
+    for i in from..lists.len() {
+        let entry = lists.get(i).copied().unwrap_or_default();
+        let repeat = kept > from && lists.get(kept - 1).is_some_and(|&p| p >> 1 == entry >> 1);
+        if !repeat {
+            if let Some(slot) = lists.get_mut(kept) {
+                *slot = entry;
+            }
+            kept += 1;
         }
-        // A statement both named exactly and reached otherwise needs no test: the sort puts
-        // its untested entry first and `dedup_by_key` keeps it.
-        entries.sort_unstable();
-        entries.dedup_by_key(|e| *e >> 1);
-        let from = to_u32(lists.len());
-        lists.extend(entries);
-        (from, to_u32(lists.len()))
-    };
-    let mut actions = Vec::with_capacity(exact.len());
-    for (name, (service, ids)) in &exact {
-        let wild_ids = wild.get(service).map_or(&[][..], Vec::as_slice);
-        let (s, e) = push_list(ids, &[wild_ids, &any]);
-        actions.push(Keyed {
-            hash: text_hash(name),
-            name: (*name).into(),
-            start: s,
-            end: e,
-        });
     }
-    let mut services = Vec::with_capacity(wild.len());
-    for (service, ids) in &wild {
-        let (s, e) = push_list(&[], &[ids, &any]);
-        services.push(Keyed {
-            hash: text_hash(service),
-            name: (*service).into(),
-            start: s,
-            end: e,
-        });
+    lists.truncate(kept);
+    (to_u32(from), to_u32(lists.len()))
+}
+
+/// Builds the action index of the group of `statements` (ids from `start`).
+fn build_group(
+    kind: PolicyKind,
+    level: u16,
+    start: u32,
+    statements: &[CompiledStatement],
+) -> Group {
+    let mut named = Vec::new();
+    let mut any = Vec::new();
+    for (id, st) in (start..).zip(statements) {
+        if !names(st, id, &mut named) {
+            any.push(id);
+        }
     }
-    let other = push_list(&[], &[&any]);
-    actions.sort_by_key(|k| k.hash);
-    services.sort_by_key(|k| k.hash);
+    // By service, each service's wildcard entries (`None`) first, then by name.
+    named.sort_unstable_by(|a, b| (a.service, a.name, a.id).cmp(&(b.service, b.name, b.id)));
+    let mut lists: Vec<u32> = Vec::new();
+    let mut actions = Vec::new();
+    let mut services = Vec::new();
+    let mut rest = named.as_slice();
+    while let Some(first) = rest.first() {
+        let service = first.service;
+        let end = rest
+            .iter()
+            .position(|n| n.service != service)
+            .unwrap_or(rest.len());
+        let (of_service, after) = rest.split_at(end);
+        rest = after;
+        let wild_end = of_service
+            .iter()
+            .position(|n| n.name.is_some())
+            .unwrap_or(of_service.len());
+        let (wild, mut exact) = of_service.split_at(wild_end);
+        let mut wild: Vec<u32> = wild.iter().map(|n| n.id).collect();
+        wild.dedup();
+        while let Some(head) = exact.first() {
+            let name = head.name.unwrap_or_default();
+            let end = exact
+                .iter()
+                .position(|n| n.name != head.name)
+                .unwrap_or(exact.len());
+            let (same, after) = exact.split_at(end);
+            exact = after;
+            let (s, e) = push_list(&mut lists, same.iter().map(|n| n.id), &[&wild, &any]);
+            let mut key = String::with_capacity(service.len() + 1 + name.len());
+            key.push_str(service);
+            key.push(':');
+            key.push_str(name);
+            actions.push(Keyed {
+                hash: text_hash(&key),
+                name: key.into_boxed_str(),
+                start: s,
+                end: e,
+            });
+        }
+        if !wild.is_empty() {
+            let (s, e) = push_list(&mut lists, std::iter::empty(), &[&wild, &any]);
+            services.push(Keyed {
+                hash: text_hash(service),
+                name: service.into(),
+                start: s,
+                end: e,
+            });
+        }
+    }
+    let other = push_list(&mut lists, std::iter::empty(), &[&any]);
+    actions.sort_unstable_by_key(|k| k.hash);
+    services.sort_unstable_by_key(|k| k.hash);
     Group {
         kind,
         level,
         order: (kind as u32) << 16 | u32::from(level),
         start,
-        end: start + to_u32(reach.len()),
+        end: start + to_u32(statements.len()),
         actions: actions.into_boxed_slice(),
         services: services.into_boxed_slice(),
         other,
@@ -742,17 +782,23 @@ fn compile_resource(p: &ArnPattern) -> CompiledResource {
 
 /// Compiles one condition entry (module docs).
 fn compile_condition(entry: &ConditionEntry) -> CompiledCondition {
+    let mut keys = String::with_capacity(entry.key_lower.len() + entry.key.value.len());
+    keys.push_str(&entry.key_lower);
+    keys.push_str(&entry.key.value);
     CompiledCondition {
         key_hash: text_hash(&entry.key_lower),
-        test: compile_test(entry),
-        entry: entry.clone(),
+        keys: keys.into_boxed_str(),
+        split: to_u32(entry.key_lower.len()),
+        operator: entry.operator.value,
+        test: compile_test(entry).unwrap_or_else(|| CondTest::General(Box::new(entry.clone()))),
     }
 }
 
-fn compile_test(entry: &ConditionEntry) -> CondTest {
+/// The compiled test of an entry with a common shape; `None` for the general evaluator.
+fn compile_test(entry: &ConditionEntry) -> Option<CondTest> {
     let operator = entry.operator.value;
     if operator.qualifier.is_some() {
-        return CondTest::General;
+        return None;
     }
     let base = operator.base;
     let negated = base.is_negated();
@@ -761,13 +807,13 @@ fn compile_test(entry: &ConditionEntry) -> CondTest {
     match base.family() {
         OperatorFamily::String => {
             let mut values = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
+            for item in items {
                 let TypedValue::String(template) = &item.value.typed else {
-                    return CondTest::General;
+                    return None;
                 };
-                values.push(compile_string(template, i));
+                values.push(compile_string(template));
             }
-            CondTest::Strings {
+            Some(CondTest::Strings {
                 ignore_case: matches!(
                     base,
                     BaseOperator::StringEqualsIgnoreCase | BaseOperator::StringNotEqualsIgnoreCase
@@ -775,20 +821,17 @@ fn compile_test(entry: &ConditionEntry) -> CondTest {
                 negated,
                 if_exists,
                 values: values.into_boxed_slice(),
-            }
+            })
         }
         OperatorFamily::Bool => {
-            let mut values = Vec::with_capacity(items.len());
+            let mut accept = 0;
             for item in items {
                 let TypedValue::Bool(b) = item.value.typed else {
-                    return CondTest::General;
+                    return None;
                 };
-                values.push(b);
+                accept |= if b { 1 } else { 2 };
             }
-            CondTest::Bools {
-                if_exists,
-                values: values.into_boxed_slice(),
-            }
+            Some(CondTest::Bools { if_exists, accept })
         }
         OperatorFamily::Ip => {
             let mut v4 = Vec::new();
@@ -800,22 +843,22 @@ fn compile_test(entry: &ConditionEntry) -> CondTest {
                         v4.push((u32::from(net.network()) & mask, mask));
                     }
                     TypedValue::Ip(IpNet::V6(net)) => v6.push(net),
-                    _ => return CondTest::General,
+                    _ => return None,
                 }
             }
-            CondTest::Ips {
+            Some(CondTest::Ips {
                 negated,
                 if_exists,
                 v4: v4.into_boxed_slice(),
                 v6: v6.into_boxed_slice(),
-            }
+            })
         }
-        _ => CondTest::General,
+        _ => None,
     }
 }
 
-/// Compiles one String-operator value (`index`: its position in the entry's values).
-fn compile_string(template: &crate::variables::Template, index: usize) -> StrValue {
+/// Compiles one String-operator value.
+fn compile_string(template: &Template) -> StrValue {
     if let Some(text) = template.literal_text() {
         return StrValue::Lit(text.into());
     }
@@ -829,7 +872,7 @@ fn compile_string(template: &crate::variables::Template, index: usize) -> StrVal
             default: var.default.map(Into::into),
         };
     }
-    StrValue::Template(index)
+    StrValue::Template(template.clone())
 }
 
 fn compile_principals(principals: &Principals) -> Vec<Target> {
@@ -878,12 +921,16 @@ fn compile_arn_target(text: &str) -> Target {
         "iam" if rest.starts_with("user/") => Target::User(text.to_owned()),
         "iam" => match rest.strip_prefix("role/") {
             Some(path_name) => match path_name.rsplit('/').next() {
-                Some(name) if !name.is_empty() => Target::Role {
-                    arn: format!("arn:{}:iam::{account}:role/{name}", parts.partition(text)),
-                    partition: parts.partition(text).to_owned(),
-                    account: account.to_owned(),
-                    name: name.to_owned(),
-                },
+                Some(name) if !name.is_empty() => {
+                    let partition = parts.partition(text);
+                    let mut arn = String::with_capacity(text.len());
+                    for piece in ["arn:", partition, ":iam::", account, ":role/", name] {
+                        arn.push_str(piece);
+                    }
+                    Target::Role {
+                        arn: arn.into_boxed_str(),
+                    }
+                }
                 _ => Target::Other,
             },
             None => Target::Other,

@@ -65,14 +65,17 @@ use crate::compile::{
     CondTest, Group, PrincipalTest, StrValue, TEST_ACTION, Target, same_bytes, starts_with,
     text_hash,
 };
+use crate::condition::Operator;
 use crate::condition::eval::{Truth, UnknownReason, evaluate_entry};
 use crate::decision::{
     ConditionTrace, Decision, Evaluation, Explanation, Gate, MAX_REASONS, PrincipalMatch,
     PrincipalOutcome, ResourceOutcome, StatementTrace,
 };
-use crate::policy::{ConditionEntry, Effect, TypedValue};
+use crate::policy::Effect;
 use crate::policy_set::{PolicyKind, to_u32};
-use crate::request::{CallerKind, Context, ContextScalar, ContextValue, Request, ResourceKind};
+use crate::request::{
+    Caller, CallerKind, Context, ContextScalar, ContextValue, Request, ResourceKind,
+};
 use crate::value::{parse_bool, parse_ip};
 use crate::wildcard::lit_eq;
 
@@ -92,16 +95,31 @@ enum SlotKind {
     Multi,
 }
 
-/// One context entry of a prepared request; texts are ranges of [`Prepared::arena`].
-#[derive(Clone, Debug)]
+/// One context entry of a prepared request (32 bytes); texts are ranges of the prepared
+/// arena.
+#[derive(Clone, Copy, Debug)]
 struct Slot {
     /// [`text_hash`] of the lower-cased key.
     hash: u64,
     key: (u32, u32),
     text: (u32, u32),
+    /// A single string value that is an IPv4 address, as an integer.
+    ipv4: u32,
+    /// Whether the value is a single string holding an address: 0 no, 4 IPv4 (`ipv4`), 6
+    /// IPv6 (read from the text when needed).
+    ip: u8,
     kind: SlotKind,
-    /// A single string value read as an IP address, if it is one.
-    ip: Option<IpAddr>,
+}
+
+impl Slot {
+    const EMPTY: Self = Self {
+        hash: 0,
+        key: (0, 0),
+        text: (0, 0),
+        ipv4: 0,
+        ip: 0,
+        kind: SlotKind::Multi,
+    };
 }
 
 /// The bucket of `hash` in a table with `mask + 1` buckets.
@@ -114,6 +132,9 @@ const fn bucket(hash: u64, mask: usize) -> usize {
     // INVARIANT: the mask keeps low bits only, which fit in `usize`.
     (hash as usize) & mask
 }
+
+/// A byte range of an arena: start and end.
+type Range = (u32, u32);
 
 /// A byte range of an arena (empty when out of range).
 #[inline(always)]
@@ -128,14 +149,30 @@ fn text(bytes: &[u8]) -> Option<&str> {
     std::str::from_utf8(bytes).ok()
 }
 
+/// Arena bytes kept inside a [`Prepared`] (longer requests spill to the heap).
+const INLINE_TEXT: usize = 512;
+/// Context entries kept inside a [`Prepared`] (more spill to the heap).
+const INLINE_SLOTS: usize = 12;
+/// Buckets of the inline context table (a power of two, at most half full).
+const INLINE_BUCKETS: usize = 32;
+
+/// A context index too large to keep inline.
+#[derive(Clone, Debug)]
+struct Spill {
+    /// Bucket → slot index + 1 (0: empty). A power of two long, at most half full.
+    table: Box<[u32]>,
+    slots: Box<[Slot]>,
+}
+
 /// A request prepared for the engine: every text a decision reads copied into one arena, the
-/// context indexed by key hash, IP addresses parsed. Built once (a few allocations), read by
-/// [`Prepared::input`] without allocating.
+/// context indexed by key hash, IP addresses parsed. The arena and the context index live
+/// inside the value itself (up to [`INLINE_TEXT`] bytes of text and [`INLINE_SLOTS`] context
+/// keys; larger requests use the heap), so that a decision reads one contiguous block of
+/// memory on the request side, and a sequence of prepared requests is read in order.
 #[derive(Clone, Debug)]
 pub(crate) struct Prepared {
-    arena: Box<[u8]>,
     /// The caller: text, role ARN, name, account, partition.
-    caller: [(u32, u32); 5],
+    caller: (Range, Range, Range, Range, Range),
     has_role_arn: bool,
     has_account: bool,
     kind: CallerKind,
@@ -148,28 +185,44 @@ pub(crate) struct Prepared {
     same_account: bool,
     action_hash: u64,
     service_hash: u64,
-    /// Bucket → slot index + 1 (0: empty). A power of two long, at most half full.
-    table: Box<[u32]>,
-    slots: Box<[Slot]>,
+    /// Bucket → inline slot index + 1 (0: empty), when the context fits inline.
+    table: [u8; INLINE_BUCKETS],
+    slots: [Slot; INLINE_SLOTS],
+    /// The arena, when it fits inline: `text[..text_len]`.
+    text_len: u32,
+    text: [u8; INLINE_TEXT],
+    /// The arena, when it does not fit inline.
+    heap_text: Option<Box<[u8]>>,
+    /// The context index, when it does not fit inline.
+    spill: Option<Box<Spill>>,
+    /// How many inline slots are used.
+    slot_count: u8,
 }
 
 impl Prepared {
     /// Prepares `req`; `extra` is appended to the arena (its range is returned).
     pub(crate) fn new(req: &Request, extra: Option<&str>) -> (Self, Option<(u32, u32)>) {
         let mut arena = String::new();
+        // A text already in the arena (the account and role name inside the caller's ARN,
+        // the role ARN that is also `aws:PrincipalArn`) is not copied again.
         let mut push = |text: &str| -> (u32, u32) {
-            let start = to_u32(arena.len());
-            arena.push_str(text);
-            (start, to_u32(arena.len()))
+            let start = match arena.find(text) {
+                Some(at) => at,
+                None => {
+                    arena.push_str(text);
+                    arena.len() - text.len()
+                }
+            };
+            (to_u32(start), to_u32(start + text.len()))
         };
         let caller = req.principal();
-        let caller_ranges = [
+        let caller_ranges = (
             push(caller.as_str()),
             push(caller.role_arn().unwrap_or_default()),
             push(caller.name()),
             push(caller.account().unwrap_or_default()),
             push(caller.partition()),
-        ];
+        );
         let action = push(req.action_lower());
         let service = push(req.service());
         let name = push(req.action().name());
@@ -186,28 +239,21 @@ impl Prepared {
                 ContextValue::Single(ContextScalar::Bool(b)) => ((0, 0), SlotKind::Bool(*b), None),
                 ContextValue::Multi(_) => ((0, 0), SlotKind::Multi, None),
             };
+            let (ip, ipv4) = match ip {
+                Some(IpAddr::V4(v4)) => (4, u32::from(v4)),
+                Some(IpAddr::V6(_)) => (6, 0),
+                None => (0, 0),
+            };
             slots.push(Slot {
                 hash: text_hash(key),
                 key: key_range,
                 text,
-                kind,
+                ipv4,
                 ip,
+                kind,
             });
         }
-        let size = (slots.len() * 2).next_power_of_two().max(8);
-        let mask = size - 1;
-        let mut table = vec![0u32; size];
-        for (i, slot) in slots.iter().enumerate() {
-            let mut b = bucket(slot.hash, mask);
-            while table.get(b).is_some_and(|&s| s != 0) {
-                b = (b + 1) & mask;
-            }
-            if let Some(entry) = table.get_mut(b) {
-                *entry = to_u32(i + 1);
-            }
-        }
-        let prepared = Self {
-            arena: arena.into_bytes().into_boxed_slice(),
+        let mut prepared = Self {
             caller: caller_ranges,
             has_role_arn: caller.role_arn().is_some(),
             has_account: caller.account().is_some(),
@@ -220,54 +266,140 @@ impl Prepared {
             same_account: req.is_same_account(),
             action_hash: text_hash(req.action_lower()),
             service_hash: text_hash(req.service()),
-            table: table.into_boxed_slice(),
-            slots: slots.into_boxed_slice(),
+            table: [0; INLINE_BUCKETS],
+            slots: [Slot::EMPTY; INLINE_SLOTS],
+            text_len: 0,
+            text: [0; INLINE_TEXT],
+            heap_text: None,
+            spill: None,
+            slot_count: 0,
         };
+        if arena.len() <= INLINE_TEXT {
+            prepared.text_len = to_u32(arena.len());
+            for (slot, &b) in prepared.text.iter_mut().zip(arena.as_bytes()) {
+                *slot = b;
+            }
+        } else {
+            prepared.heap_text = Some(arena.into_bytes().into_boxed_slice());
+        }
+        if slots.len() <= INLINE_SLOTS {
+            prepared.slot_count = u8::try_from(slots.len()).unwrap_or(0);
+            let mask = INLINE_BUCKETS - 1;
+            for (i, (slot, inline)) in slots.iter().zip(prepared.slots.iter_mut()).enumerate() {
+                *inline = *slot;
+                let mut b = bucket(slot.hash, mask);
+                while prepared.table.get(b).is_some_and(|&s| s != 0) {
+                    b = (b + 1) & mask;
+                }
+                if let Some(entry) = prepared.table.get_mut(b) {
+                    *entry = u8::try_from(i + 1).unwrap_or(0);
+                }
+            }
+        } else {
+            let size = (slots.len() * 2).next_power_of_two();
+            let mask = size - 1;
+            let mut table = vec![0u32; size];
+            for (i, slot) in slots.iter().enumerate() {
+                let mut b = bucket(slot.hash, mask);
+                while table.get(b).is_some_and(|&s| s != 0) {
+                    b = (b + 1) & mask;
+                }
+                if let Some(entry) = table.get_mut(b) {
+                    *entry = to_u32(i + 1);
+                }
+            }
+            prepared.spill = Some(Box::new(Spill {
+                table: table.into_boxed_slice(),
+                slots: slots.into_boxed_slice(),
+            }));
+        }
         (prepared, extra)
+    }
+
+    /// The arena.
+    #[inline(always)]
+    fn arena(&self) -> &[u8] {
+        match &self.heap_text {
+            Some(text) => text,
+            None => self.text.get(..self.text_len as usize).unwrap_or_default(),
+        }
     }
 
     /// A text of the arena.
     #[inline(always)]
     pub(crate) fn bytes(&self, range: (u32, u32)) -> &[u8] {
-        at(&self.arena, range)
+        at(self.arena(), range)
+    }
+
+    /// Reads one byte of every cache line of the arena and one field of every context slot,
+    /// so that a cold request's lines are fetched together rather than one after another as
+    /// the decision reaches them (safe Rust has no prefetch instruction).
+    #[inline(always)]
+    fn touch(&self, arena: &[u8]) {
+        let mut acc = 0u8;
+        let mut at = 0;
+        while let Some(&b) = arena.get(at) {
+            acc ^= b;
+            at += 64;
+        }
+        // Slots are 32 bytes: one of every two reaches every line.
+        let used = usize::from(self.slot_count);
+        let mut i = 0;
+        while i < used {
+            if let Some(slot) = self.slots.get(i) {
+                acc ^= slot.ip;
+            }
+            i += 2;
+        }
+        std::hint::black_box(acc);
     }
 
     /// The engine's view; `req` must be the request this was prepared from.
     #[inline(always)]
     pub(crate) fn input<'r>(&'r self, req: &'r Request) -> Input<'r> {
-        let [text, role_arn, name, account, partition] = self.caller;
+        let arena = self.arena();
+        self.touch(arena);
         Input {
             req,
             who: Who {
                 kind: self.kind,
-                text: self.bytes(text),
-                role_arn: self.has_role_arn.then(|| self.bytes(role_arn)),
-                name: self.bytes(name),
-                account: self.has_account.then(|| self.bytes(account)),
-                partition: self.bytes(partition),
+                src: WhoSrc::Prepared(self, arena),
             },
-            action: self.bytes(self.action),
-            service: self.bytes(self.service),
-            name: self.bytes(self.name),
-            resource: self.bytes(self.resource),
+            action: at(arena, self.action),
+            service: at(arena, self.service),
+            name: at(arena, self.name),
+            resource: at(arena, self.resource),
             resource_kind: self.resource_kind,
             same_account: self.same_account,
             action_hash: self.action_hash,
             service_hash: self.service_hash,
-            ctx: Ctx::Prepared(self),
+            ctx: Ctx::Prepared(self, arena),
         }
     }
 
-    /// The slot of `key` (lower-cased; `hash` is its [`text_hash`]).
+    /// The slot of `key` (lower-cased; `hash` is its [`text_hash`]) in `arena`.
     #[inline(always)]
-    fn slot(&self, hash: u64, key: &[u8]) -> Option<&Slot> {
-        let mask = self.table.len().wrapping_sub(1);
+    fn slot<'s>(&'s self, arena: &[u8], hash: u64, key: &[u8]) -> Option<&'s Slot> {
+        if let Some(spill) = &self.spill {
+            let mask = spill.table.len().wrapping_sub(1);
+            let mut b = bucket(hash, mask);
+            // INVARIANT: the table is at most half full, so an empty bucket ends every probe.
+            for _ in 0..spill.table.len() {
+                let s = *spill.table.get(b)?;
+                let slot = spill.slots.get((s as usize).checked_sub(1)?)?;
+                if slot.hash == hash && same_bytes(at(arena, slot.key), key) {
+                    return Some(slot);
+                }
+                b = (b + 1) & mask;
+            }
+            return None;
+        }
+        let mask = INLINE_BUCKETS - 1;
         let mut b = bucket(hash, mask);
-        // INVARIANT: the table is at most half full, so an empty bucket ends every probe.
-        for _ in 0..self.table.len() {
+        for _ in 0..INLINE_BUCKETS {
             let s = *self.table.get(b)?;
-            let slot = self.slots.get((s as usize).checked_sub(1)?)?;
-            if slot.hash == hash && same_bytes(at(&self.arena, slot.key), key) {
+            let slot = self.slots.get(usize::from(s).checked_sub(1)?)?;
+            if slot.hash == hash && same_bytes(at(arena, slot.key), key) {
                 return Some(slot);
             }
             b = (b + 1) & mask;
@@ -281,8 +413,8 @@ impl Prepared {
 pub(crate) enum Ctx<'r> {
     /// The request's own context (binary search by key text).
     Plain(&'r Context),
-    /// A prepared index.
-    Prepared(&'r Prepared),
+    /// A prepared index and its arena.
+    Prepared(&'r Prepared, &'r [u8]),
 }
 
 /// One scalar request value.
@@ -340,7 +472,11 @@ impl<'r> Found<'r> {
         match self {
             Self::Plain(ContextValue::Single(ContextScalar::String(s))) => parse_ip(s),
             Self::Plain(_) => None,
-            Self::Prepared(slot, _) => slot.ip,
+            Self::Prepared(slot, arena) => match slot.ip {
+                4 => Some(IpAddr::V4(slot.ipv4.into())),
+                6 => text(at(arena, slot.text)).and_then(parse_ip),
+                _ => None,
+            },
         }
     }
 }
@@ -351,9 +487,9 @@ impl<'r> Ctx<'r> {
     fn find(self, hash: u64, key: &str) -> Option<Found<'r>> {
         match self {
             Self::Plain(context) => context.get(key).map(Found::Plain),
-            Self::Prepared(p) => p
-                .slot(hash, key.as_bytes())
-                .map(|s| Found::Prepared(s, &p.arena)),
+            Self::Prepared(p, arena) => p
+                .slot(arena, hash, key.as_bytes())
+                .map(|s| Found::Prepared(s, arena)),
         }
     }
 
@@ -369,22 +505,70 @@ impl<'r> Ctx<'r> {
     fn resolver(self) -> impl Fn(&str) -> Option<&'r str> + Copy {
         move |key: &str| match self {
             Self::Plain(context) => context.get_text(key),
-            Self::Prepared(_) => self.value(text_hash(key), key).and_then(text),
+            Self::Prepared(..) => self.value(text_hash(key), key).and_then(text),
         }
     }
 }
 
-/// The caller, as the engine reads it.
+/// The caller, as the engine reads it: its kind, and its texts read when a test needs them.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Who<'r> {
     kind: CallerKind,
+    src: WhoSrc<'r>,
+}
+
+/// Where the caller's texts are.
+#[derive(Clone, Copy, Debug)]
+enum WhoSrc<'r> {
+    Plain(&'r Caller),
+    Prepared(&'r Prepared, &'r [u8]),
+}
+
+impl<'r> Who<'r> {
     /// The principal as given.
-    text: &'r [u8],
-    /// See [`Caller::role_arn`](crate::request::Caller::role_arn).
-    role_arn: Option<&'r [u8]>,
-    name: &'r [u8],
-    account: Option<&'r [u8]>,
-    partition: &'r [u8],
+    #[inline(always)]
+    fn text(&self) -> &'r [u8] {
+        match self.src {
+            WhoSrc::Plain(c) => c.as_str().as_bytes(),
+            WhoSrc::Prepared(p, arena) => at(arena, p.caller.0),
+        }
+    }
+
+    /// See [`Caller::role_arn`].
+    #[inline(always)]
+    fn role_arn(&self) -> Option<&'r [u8]> {
+        match self.src {
+            WhoSrc::Plain(c) => c.role_arn().map(str::as_bytes),
+            WhoSrc::Prepared(p, arena) => p.has_role_arn.then(|| at(arena, p.caller.1)),
+        }
+    }
+
+    /// See [`Caller::name`].
+    #[inline(always)]
+    fn name(&self) -> &'r [u8] {
+        match self.src {
+            WhoSrc::Plain(c) => c.name().as_bytes(),
+            WhoSrc::Prepared(p, arena) => at(arena, p.caller.2),
+        }
+    }
+
+    /// See [`Caller::account`].
+    #[inline(always)]
+    fn account(&self) -> Option<&'r [u8]> {
+        match self.src {
+            WhoSrc::Plain(c) => c.account().map(str::as_bytes),
+            WhoSrc::Prepared(p, arena) => p.has_account.then(|| at(arena, p.caller.3)),
+        }
+    }
+
+    /// See [`Caller::partition`].
+    #[inline(always)]
+    fn partition(&self) -> &'r [u8] {
+        match self.src {
+            WhoSrc::Plain(c) => c.partition().as_bytes(),
+            WhoSrc::Prepared(p, arena) => at(arena, p.caller.4),
+        }
+    }
 }
 
 /// The request as the engine reads it (borrowed from a [`Request`] or a [`Prepared`]).
@@ -414,11 +598,7 @@ impl<'r> Input<'r> {
             req,
             who: Who {
                 kind: caller.kind(),
-                text: caller.as_str().as_bytes(),
-                role_arn: caller.role_arn().map(str::as_bytes),
-                name: caller.name().as_bytes(),
-                account: caller.account().map(str::as_bytes),
-                partition: caller.partition().as_bytes(),
+                src: WhoSrc::Plain(caller),
             },
             action: req.action_lower().as_bytes(),
             service: req.service().as_bytes(),
@@ -449,7 +629,7 @@ pub(crate) trait Recorder {
     fn action(&mut self, matched: bool);
     fn resource(&mut self, outcome: ResourceOutcome);
     fn principal(&mut self, outcome: PrincipalOutcome);
-    fn condition(&mut self, index: usize, entry: &ConditionEntry, truth: &Truth);
+    fn condition(&mut self, index: usize, operator: Operator, key: &str, truth: &Truth);
     fn end(&mut self, applies: bool);
 }
 
@@ -467,7 +647,7 @@ impl Recorder for NoRecord {
     #[inline(always)]
     fn principal(&mut self, _: PrincipalOutcome) {}
     #[inline(always)]
-    fn condition(&mut self, _: usize, _: &ConditionEntry, _: &Truth) {}
+    fn condition(&mut self, _: usize, _: Operator, _: &str, _: &Truth) {}
     #[inline(always)]
     fn end(&mut self, _: bool) {}
 }
@@ -519,12 +699,12 @@ impl Recorder for Tracer {
             t.principal = outcome;
         }
     }
-    fn condition(&mut self, index: usize, entry: &ConditionEntry, truth: &Truth) {
+    fn condition(&mut self, index: usize, operator: Operator, key: &str, truth: &Truth) {
         if let Some(t) = &mut self.current {
             t.conditions.push(ConditionTrace {
                 index: to_u32(index),
-                operator: entry.operator.value,
-                key: entry.key.value.clone(),
+                operator,
+                key: key.to_owned(),
                 truth: *truth,
             });
         }
@@ -981,7 +1161,7 @@ fn eval_statement<R: Recorder>(
     if ok || R::FULL {
         for (index, condition) in st.conditions.iter().enumerate() {
             let truth = condition_truth(condition, input);
-            rec.condition(index, &condition.entry, &truth);
+            rec.condition(index, condition.operator, condition.key(), &truth);
             let fails = match st.effect {
                 Effect::Allow => !matches!(truth, Truth::True),
                 Effect::Deny => matches!(truth, Truth::False),
@@ -1069,10 +1249,9 @@ fn resource_outcome(st: &CompiledStatement, input: &Input<'_>) -> ResourceOutcom
 /// The truth of one condition entry.
 #[inline(always)]
 fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
-    let entry = &condition.entry;
     let ctx = input.ctx;
     let (if_exists, negated) = match &condition.test {
-        CondTest::General => {
+        CondTest::General(entry) => {
             let value = input.req.context().get(&entry.key_lower);
             return evaluate_entry(entry, value, ctx.resolver());
         }
@@ -1084,7 +1263,7 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
         } => (*if_exists, *negated),
         CondTest::Bools { if_exists, .. } => (*if_exists, false),
     };
-    let Some(found) = ctx.find(condition.key_hash, &entry.key_lower) else {
+    let Some(found) = ctx.find(condition.key_hash, condition.key_lower()) else {
         // Absent key (decision 10): `…IfExists` true, negated true, positive false.
         return Truth::from_bool(if_exists || negated);
     };
@@ -1093,7 +1272,7 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
         return Truth::False;
     };
     let any = match &condition.test {
-        CondTest::General => Truth::False,
+        CondTest::General(_) => Truth::False,
         CondTest::Strings {
             ignore_case,
             values,
@@ -1115,16 +1294,9 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
                         .value(*hash, key)
                         .or(default.as_deref().map(str::as_bytes))
                         .is_some_and(equal),
-                    StrValue::Template(index) => match entry.values.items.get(*index) {
-                        Some(item) => match (&item.value.typed, text(request)) {
-                            (TypedValue::String(template), Some(request)) => {
-                                template.is_match(request, *ignore_case, ctx.resolver())
-                                    == Some(true)
-                            }
-                            _ => false,
-                        },
-                        None => false,
-                    },
+                    StrValue::Template(template) => text(request).is_some_and(|request| {
+                        template.is_match(request, *ignore_case, ctx.resolver()) == Some(true)
+                    }),
                 };
                 if any {
                     break;
@@ -1132,8 +1304,8 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
             }
             Truth::from_bool(any)
         }
-        CondTest::Bools { values, .. } => {
-            if values.is_empty() {
+        CondTest::Bools { accept, .. } => {
+            if *accept == 0 {
                 Truth::False
             } else {
                 let request = match scalar {
@@ -1142,7 +1314,7 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
                     Scalar::Number(_) => None,
                 };
                 match request {
-                    Some(b) => Truth::from_bool(values.contains(&b)),
+                    Some(b) => Truth::from_bool(accept & if b { 1 } else { 2 } != 0),
                     None => Truth::Unknown(UnknownReason::NotABool),
                 }
             }
@@ -1204,27 +1376,26 @@ fn principal_outcome(
     }
 }
 
-/// Whether a role target (its path-less ARN and parts) is the caller's role (or the caller,
-/// for a role).
+/// Whether a role target (its path-less ARN `arn:P:iam::A:role/NAME`) is the caller's role
+/// (or the caller, for a role).
 #[inline(always)]
-fn is_callers_role(
-    arn: &str,
-    partition: &str,
-    account: &str,
-    name: &str,
-    caller: &Who<'_>,
-) -> bool {
+fn is_callers_role(arn: &str, caller: &Who<'_>) -> bool {
     match caller.kind {
         // A session's role ARN is always `arn:P:iam::A:role/NAME`.
         CallerKind::AssumedRole => caller
-            .role_arn
+            .role_arn()
             .is_some_and(|own| same_bytes(own, arn.as_bytes())),
+        // A role's own ARN may carry a path: compare partition, account and name.
         CallerKind::Role => {
-            same_bytes(caller.name, name.as_bytes())
+            let mut parts = arn.splitn(6, ':');
+            let partition = parts.nth(1).unwrap_or_default();
+            let account = parts.nth(2).unwrap_or_default();
+            let name = parts.next().and_then(|r| r.strip_prefix("role/"));
+            name.is_some_and(|n| same_bytes(caller.name(), n.as_bytes()))
                 && caller
-                    .account
+                    .account()
                     .is_some_and(|a| same_bytes(a, account.as_bytes()))
-                && same_bytes(caller.partition, partition.as_bytes())
+                && same_bytes(caller.partition(), partition.as_bytes())
         }
         _ => false,
     }
@@ -1242,40 +1413,32 @@ fn target_match(target: &Target, caller: &Who<'_>) -> Option<PrincipalMatch> {
             CallerKind::Service | CallerKind::Anonymous => None,
             CallerKind::Root => yes(
                 caller
-                    .account
+                    .account()
                     .is_some_and(|a| same_bytes(a, account.as_bytes())),
                 PrincipalMatch::Direct,
             ),
             _ => yes(
                 caller
-                    .account
+                    .account()
                     .is_some_and(|a| same_bytes(a, account.as_bytes())),
                 PrincipalMatch::Account,
             ),
         },
         Target::User(arn) => yes(
-            kind == CallerKind::User && same_bytes(caller.text, arn.as_bytes()),
+            kind == CallerKind::User && same_bytes(caller.text(), arn.as_bytes()),
             PrincipalMatch::Direct,
         ),
-        Target::Role {
-            arn,
-            partition,
-            account,
-            name,
-        } => yes(
-            is_callers_role(arn, partition, account, name, caller),
-            PrincipalMatch::Role,
-        ),
+        Target::Role { arn } => yes(is_callers_role(arn, caller), PrincipalMatch::Role),
         Target::Session(arn) => yes(
-            kind == CallerKind::AssumedRole && same_bytes(caller.text, arn.as_bytes()),
+            kind == CallerKind::AssumedRole && same_bytes(caller.text(), arn.as_bytes()),
             PrincipalMatch::Direct,
         ),
         Target::FederatedUser(arn) => yes(
-            kind == CallerKind::FederatedUser && same_bytes(caller.text, arn.as_bytes()),
+            kind == CallerKind::FederatedUser && same_bytes(caller.text(), arn.as_bytes()),
             PrincipalMatch::Direct,
         ),
         Target::Service(name) => yes(
-            kind == CallerKind::Service && same_bytes(caller.name, name.as_bytes()),
+            kind == CallerKind::Service && same_bytes(caller.name(), name.as_bytes()),
             PrincipalMatch::Direct,
         ),
         Target::Other => None,
@@ -1292,24 +1455,19 @@ fn lists_caller(target: &Target, caller: &Who<'_>) -> bool {
         Target::Account(account) => {
             kind == CallerKind::Root
                 && caller
-                    .account
+                    .account()
                     .is_some_and(|a| same_bytes(a, account.as_bytes()))
         }
-        Target::User(arn) => kind == CallerKind::User && same_bytes(caller.text, arn.as_bytes()),
-        Target::Role {
-            arn,
-            partition,
-            account,
-            name,
-        } => is_callers_role(arn, partition, account, name, caller),
+        Target::User(arn) => kind == CallerKind::User && same_bytes(caller.text(), arn.as_bytes()),
+        Target::Role { arn } => is_callers_role(arn, caller),
         Target::Session(arn) => {
-            kind == CallerKind::AssumedRole && same_bytes(caller.text, arn.as_bytes())
+            kind == CallerKind::AssumedRole && same_bytes(caller.text(), arn.as_bytes())
         }
         Target::FederatedUser(arn) => {
-            kind == CallerKind::FederatedUser && same_bytes(caller.text, arn.as_bytes())
+            kind == CallerKind::FederatedUser && same_bytes(caller.text(), arn.as_bytes())
         }
         Target::Service(name) => {
-            kind == CallerKind::Service && same_bytes(caller.name, name.as_bytes())
+            kind == CallerKind::Service && same_bytes(caller.name(), name.as_bytes())
         }
         Target::Other => false,
     }
@@ -1416,11 +1574,9 @@ mod tests {
             r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
             statements.join(",")
         );
+        let policy = parse_policy(&text, PolicyType::Identity).unwrap();
         let mut set = PolicySet::new();
-        set.add(
-            PolicyKind::Identity,
-            parse_policy(&text, PolicyType::Identity).unwrap(),
-        );
+        set.add(PolicyKind::Identity, policy.clone());
         let compiled = set.compile();
         let mut fast = 0;
         let mut checked = 0;
@@ -1434,9 +1590,8 @@ mod tests {
                 .unwrap();
             let (prepared, _) = Prepared::new(&req, None);
             for input in [Input::plain(&req), prepared.input(&req)] {
-                for st in &compiled.statements {
-                    for condition in st.conditions.iter() {
-                        let entry = &condition.entry;
+                for (st, source) in compiled.statements.iter().zip(&policy.statements) {
+                    for (condition, entry) in st.conditions.iter().zip(&source.conditions) {
                         let want = evaluate_entry(
                             entry,
                             req.context().get(&entry.key_lower),
@@ -1445,7 +1600,7 @@ mod tests {
                         let got = condition_truth(condition, &input);
                         assert_eq!(got, want, "{} on {:?}", entry.operator.value, req.context());
                         checked += 1;
-                        fast += usize::from(!matches!(condition.test, CondTest::General));
+                        fast += usize::from(!matches!(condition.test, CondTest::General(_)));
                     }
                 }
             }
@@ -1467,7 +1622,7 @@ mod tests {
             .build()
             .unwrap();
         let (prepared, _) = Prepared::new(&req, None);
-        let ctx = Ctx::Prepared(&prepared);
+        let ctx = prepared.input(&req).ctx;
         for i in 0..40 {
             let key = format!("key:{i}");
             assert_eq!(

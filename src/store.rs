@@ -356,6 +356,12 @@ impl PolicyStore {
 
     #[inline]
     fn run<R: Recorder>(&self, keys: &Keys<'_>, input: &Input<'_>, rec: &mut R) -> Evaluation {
+        // Start both table look-ups' memory accesses before either compares keys.
+        let touched = keys
+            .principal
+            .map_or(0, |(hash, _)| self.principals.touch(hash))
+            ^ self.resources.touch(keys.resource.0);
+        std::hint::black_box(touched);
         let identity = keys
             .principal
             .and_then(|(hash, key)| self.principals.get(hash, key))
@@ -501,7 +507,8 @@ fn principal_key(arn: &str) -> Result<String, StoreError> {
 /// ```
 #[derive(Clone, Debug)]
 pub struct PreparedRequest {
-    request: Request,
+    /// Read only by the general condition evaluator, `explain` and [`Self::request`].
+    request: Box<Request>,
     /// Every text a decision reads, in one arena, and the context index.
     prepared: Prepared,
     /// The store key of the caller's identity policies (a range of the arena), with its hash.
@@ -524,7 +531,7 @@ impl PreparedRequest {
             resource_hash: arn_hash(request.resource().as_bytes()),
             principal_key,
             prepared,
-            request,
+            request: Box::new(request),
         }
     }
 
@@ -537,7 +544,7 @@ impl PreparedRequest {
     /// The request back.
     #[must_use]
     pub fn into_request(self) -> Request {
-        self.request
+        *self.request
     }
 
     /// Where the store looks it up.

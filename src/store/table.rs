@@ -166,6 +166,17 @@ impl<V> Table<V> {
         self.len
     }
 
+    /// Reads the home slot of `hash`, so that its cache line is on its way while other work
+    /// proceeds (see `Prepared::touch`); returns a value to feed to `black_box`.
+    #[inline(always)]
+    pub(crate) fn touch(&self, hash: u64) -> u64 {
+        let at = home(hash, self.slots.len());
+        self.slots
+            .get(at)
+            .and_then(Option::as_ref)
+            .map_or(0, |e| e.hash)
+    }
+
     /// The value of `key`, whose [`arn_hash`] is `hash`.
     #[inline]
     pub(crate) fn get(&self, hash: u64, key: &[u8]) -> Option<&V> {
