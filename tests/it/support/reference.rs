@@ -285,8 +285,8 @@ pub struct Quirks {
 impl Quirks {
     /// What the engine does today.
     pub const ENGINE: Self = Self {
-        scp_deny_for_callers_outside_accounts: true,
-        boundary_deny_for_root: true,
+        scp_deny_for_callers_outside_accounts: false,
+        boundary_deny_for_root: false,
         resource_account_key_only_when_explicit: false,
     };
 }
