@@ -18,7 +18,7 @@
 //!   - the statements any service can reach (`"*"` and every `NotAction`).
 //!
 //!   Each list is sorted by statement id, so report order is kept. The keys are stored with a
-//!   64-bit hash ([`text_hash`]); a request hashes its action once and finds its list with a
+//!   64-bit hash (`text_hash`); a request hashes its action once and finds its list with a
 //!   binary search over integers and one string comparison. Statements about other actions
 //!   are never touched.
 //! * Resource patterns are classified once: `"*"`, patterns that can match nothing, literal
