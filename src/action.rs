@@ -7,6 +7,8 @@
 //!
 //! Semantics: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html>.
 
+use std::borrow::Cow;
+
 use crate::wildcard::Wildcard;
 
 /// Why an action or action pattern is malformed.
@@ -42,9 +44,65 @@ fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
 }
 
+/// Byte class: allowed in a service prefix.
+const SERVICE: u8 = 1;
+/// Byte class: allowed in an action name.
+const NAME: u8 = 2;
+/// Byte class: a wildcard (`*`, `?`).
+const WILD: u8 = 4;
+
+/// The classes of every byte ([`is_service_char`] and [`is_name_char`] as a table).
+const CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0u8;
+    loop {
+        let alnum = b.is_ascii_alphanumeric();
+        let mut class = 0;
+        if alnum || b == b'-' {
+            class |= SERVICE;
+        }
+        if alnum || b == b'-' || b == b'_' || b == b'.' {
+            class |= NAME;
+        }
+        if b == b'*' || b == b'?' {
+            class |= WILD;
+        }
+        // INVARIANT: `b` is a `u8`, so it indexes the 256-entry table.
+        #[expect(clippy::indexing_slicing, reason = "a u8 indexes a 256-entry table")]
+        {
+            table[b as usize] = class;
+        }
+        if b == u8::MAX {
+            break;
+        }
+        b += 1;
+    }
+    table
+};
+
+/// The class bits of byte `b`.
+#[inline]
+fn class(b: u8) -> u8 {
+    CLASSES.get(usize::from(b)).copied().unwrap_or(0)
+}
+
 /// Splits `text` into service and name and checks their characters; `wildcards` allows `*`
 /// and `?` in the name. Returns the byte offset of the colon.
 fn split_checked(text: &str, wildcards: bool) -> Result<usize, ActionError> {
+    // Fast path: a well-formed action, checked byte by byte with a table (every allowed byte
+    // is ASCII).
+    let bytes = text.as_bytes();
+    let name_class = if wildcards { NAME | WILD } else { NAME };
+    if let Some(colon) = bytes.iter().position(|&b| b == b':')
+        && let Some((service, name)) = bytes.split_at_checked(colon)
+        && let Some(name) = name.get(1..)
+        && !service.is_empty()
+        && !name.is_empty()
+        && service.iter().all(|&b| class(b) & SERVICE != 0)
+        && name.iter().all(|&b| class(b) & name_class != 0)
+    {
+        return Ok(colon);
+    }
     let malformed = || ActionError::Malformed(text.to_owned());
     let (service, name) = text.split_once(':').ok_or_else(malformed)?;
     if service.is_empty() || name.is_empty() {
@@ -150,22 +208,12 @@ impl std::str::FromStr for Action {
     }
 }
 
-/// What an [`ActionPattern`] matches.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Kind {
-    /// `*`: every action.
-    Any,
-    /// `service:pattern`, both lower-cased.
-    Service {
-        /// The service prefix, compared exactly.
-        service: Box<str>,
-        /// The action-name pattern.
-        name: Wildcard,
-    },
-}
-
 /// An `Action`/`NotAction` entry of a policy: `*`, or `service:pattern` with `*`/`?` in the
 /// action part. Matching ignores case.
+///
+/// The pattern keeps one string: the text as written followed, when that has upper-case
+/// letters, by its lower-cased form (service prefix and action-name pattern are read from the
+/// lower-cased part).
 ///
 /// # Examples
 ///
@@ -180,10 +228,31 @@ enum Kind {
 /// assert!(ActionPattern::parse("secrets*:Get*").is_err());
 /// # Ok::<(), iam_policy::ActionError>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug)]
 pub struct ActionPattern {
-    raw: String,
-    kind: Kind,
+    /// The action-name pattern (lower-cased); its buffer is the whole text described above.
+    /// For `*` it holds just `*`.
+    name: Wildcard,
+    /// Length of the text as written (the front of the buffer).
+    raw_len: usize,
+    /// Where the lower-cased `service:name` starts in the buffer.
+    lower_start: usize,
+    /// Where the lower-cased service prefix ends in the buffer (at the colon); equal to
+    /// `lower_start` for `*` (a service prefix is never empty).
+    service_end: usize,
+}
+
+impl PartialEq for ActionPattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+impl Eq for ActionPattern {}
+
+impl std::hash::Hash for ActionPattern {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
 }
 
 impl ActionPattern {
@@ -196,34 +265,65 @@ impl ActionPattern {
     /// [`ActionError::WildcardInService`] for a wildcard before the colon,
     /// [`ActionError::InvalidCharacter`] for any other character out of place.
     pub fn parse(text: &str) -> Result<Self, ActionError> {
+        Self::from_text(Cow::Borrowed(text))
+    }
+
+    /// [`parse`](Self::parse) for text that may be owned already: its allocation is reused when
+    /// the pattern has no upper-case letters, and one exact allocation holds both forms
+    /// otherwise.
+    pub(crate) fn from_text(text: Cow<'_, str>) -> Result<Self, ActionError> {
         if text == "*" {
             return Ok(Self {
-                raw: text.to_owned(),
-                kind: Kind::Any,
+                name: Wildcard::within(text.into_owned().into_boxed_str(), 0),
+                raw_len: 1,
+                lower_start: 0,
+                service_end: 0,
             });
         }
-        let colon = split_checked(text, true)?;
-        let lower = text.to_ascii_lowercase();
-        let (service, name) = lower.split_at_checked(colon).unwrap_or_default();
-        let name = name.strip_prefix(':').unwrap_or(name);
+        let colon = split_checked(&text, true)?;
+        let raw_len = text.len();
+        let (buf, lower_start) = if text.bytes().any(|b| b.is_ascii_uppercase()) {
+            // Only ASCII is allowed, so the lower-cased copy has the same length.
+            let mut buf = String::with_capacity(2 * raw_len);
+            buf.push_str(&text);
+            buf.push_str(&text);
+            if let Some(lower) = buf.get_mut(raw_len..) {
+                lower.make_ascii_lowercase();
+            }
+            (buf, raw_len)
+        } else {
+            (text.into_owned(), 0)
+        };
         Ok(Self {
-            raw: text.to_owned(),
-            kind: Kind::Service {
-                service: service.into(),
-                name: Wildcard::new(name),
-            },
+            name: Wildcard::within(buf.into_boxed_str(), lower_start + colon + 1),
+            raw_len,
+            lower_start,
+            service_end: lower_start + colon,
         })
+    }
+
+    /// The lower-cased service prefix (empty for `*`).
+    #[inline]
+    fn service_bytes(&self) -> &[u8] {
+        self.name
+            .buffer()
+            .as_bytes()
+            .get(self.lower_start..self.service_end)
+            .unwrap_or_default()
+    }
+
+    /// The lower-cased service prefix (empty for `*`).
+    fn service_lower(&self) -> &str {
+        let range = self.lower_start..self.service_end;
+        self.name.buffer().get(range).unwrap_or_default()
     }
 
     /// Whether the pattern covers `action` (case-insensitive).
     #[must_use]
     pub fn is_match(&self, action: &Action) -> bool {
-        match &self.kind {
-            Kind::Any => true,
-            Kind::Service { service, name } => {
-                **service == *action.service() && name.is_match(action.name())
-            }
-        }
+        self.is_any()
+            || (self.service_bytes() == action.service().as_bytes()
+                && self.name.is_match(action.name()))
     }
 
     /// Whether the pattern covers the action written `text` (case-insensitive), without
@@ -239,42 +339,37 @@ impl ActionPattern {
     /// ```
     #[must_use]
     pub fn is_match_str(&self, text: &str) -> bool {
-        match &self.kind {
-            Kind::Any => true,
-            Kind::Service { service, name } => text.split_once(':').is_some_and(|(s, n)| {
-                s.eq_ignore_ascii_case(service) && name.is_match_ignore_case(n)
-            }),
+        if self.is_any() {
+            return true;
         }
+        text.split_once(':').is_some_and(|(s, n)| {
+            s.as_bytes().eq_ignore_ascii_case(self.service_bytes())
+                && self.name.is_match_ignore_case(n)
+        })
     }
 
     /// The pattern as written in the policy.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.raw
+        self.name.buffer().get(..self.raw_len).unwrap_or_default()
     }
 
     /// Whether the pattern is `*` (every action of every service).
     #[must_use]
     pub fn is_any(&self) -> bool {
-        matches!(self.kind, Kind::Any)
+        self.service_end == self.lower_start
     }
 
     /// The service prefix, lower-cased; `None` for `*`.
     #[must_use]
     pub fn service(&self) -> Option<&str> {
-        match &self.kind {
-            Kind::Any => None,
-            Kind::Service { service, .. } => Some(service),
-        }
+        (!self.is_any()).then(|| self.service_lower())
     }
 
     /// The action-name pattern, lower-cased; `None` for `*`.
     #[must_use]
     pub fn name(&self) -> Option<&Wildcard> {
-        match &self.kind {
-            Kind::Any => None,
-            Kind::Service { name, .. } => Some(name),
-        }
+        (!self.is_any()).then_some(&self.name)
     }
 }
 
@@ -475,6 +570,27 @@ mod tests {
         assert!(any.name().is_none());
         assert!(any.is_match_str("not even an action"));
         assert!(!p.is_match_str("secretsmanager"));
+    }
+
+    #[test]
+    fn class_table_agrees_with_the_character_rules() {
+        for b in 0..=u8::MAX {
+            let c = char::from(b);
+            assert_eq!(
+                super::class(b) & super::SERVICE != 0,
+                super::is_service_char(c),
+                "{b}"
+            );
+            assert_eq!(
+                super::class(b) & super::NAME != 0,
+                super::is_name_char(c),
+                "{b}"
+            );
+            assert_eq!(
+                super::class(b) & super::WILD != 0,
+                std::matches!(c, '*' | '?')
+            );
+        }
     }
 
     #[test]

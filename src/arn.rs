@@ -15,8 +15,10 @@
 
 use std::ops::Range;
 
-use crate::variables::{Template, TemplateOptions, VariableError, variable_len};
-use crate::wildcard::Wildcard;
+use crate::variables::{
+    Plan, Template, TemplateOptions, VariableError, find_variable, join, variable_len,
+};
+use crate::wildcard::Shape;
 
 /// Why an ARN or ARN pattern is malformed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -70,15 +72,32 @@ impl ArnError {
 
 /// Splits `text` into its first six components without allocating: five colon-separated
 /// components and the rest. `None` when there are fewer than five colons.
+///
+/// A plain byte loop: ARNs are short, and a substring search per colon costs more than it
+/// saves.
 fn split_arn(text: &str) -> Option<[&str; 6]> {
-    let mut parts = text.splitn(6, ':');
+    let mut colons = [0usize; 5];
+    let mut found = 0;
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if b == b':' {
+            *colons.get_mut(found)? = i;
+            found += 1;
+            if found == colons.len() {
+                break;
+            }
+        }
+    }
+    if found < colons.len() {
+        return None;
+    }
+    let [c0, c1, c2, c3, c4] = colons;
     Some([
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
+        text.get(..c0)?,
+        text.get(c0 + 1..c1)?,
+        text.get(c1 + 1..c2)?,
+        text.get(c2 + 1..c3)?,
+        text.get(c3 + 1..c4)?,
+        text.get(c4 + 1..)?,
     ])
 }
 
@@ -114,8 +133,13 @@ impl Arn {
     /// [`ArnError::MissingPrefix`], [`ArnError::TooFewComponents`] or
     /// [`ArnError::EmptyComponent`] when `text` is not an ARN.
     pub fn parse(text: &str) -> Result<Self, ArnError> {
+        Self::parse_owned(text.to_owned()).map_err(|(e, _)| e)
+    }
+
+    /// [`parse`](Self::parse) for a string the caller gives away: it becomes the ARN's storage.
+    pub(crate) fn parse_owned(text: String) -> Result<Self, (ArnError, String)> {
         if !text.starts_with("arn:") {
-            return Err(ArnError::MissingPrefix(text.to_owned()));
+            return Err((ArnError::MissingPrefix(text.clone()), text));
         }
         let mut colons = [0; 5];
         let mut found = 0;
@@ -124,26 +148,24 @@ impl Arn {
             found += 1;
         }
         if found < 5 {
-            return Err(ArnError::TooFewComponents(text.to_owned()));
+            return Err((ArnError::TooFewComponents(text.clone()), text));
         }
-        let arn = Self {
-            raw: text.to_owned(),
-            colons,
+        let arn = Self { raw: text, colons };
+        let empty = if arn.partition().is_empty() {
+            Some("partition")
+        } else if arn.service().is_empty() {
+            Some("service")
+        } else if arn.resource().is_empty() {
+            Some("resource part")
+        } else {
+            None
         };
-        let empty = |component| {
-            Err(ArnError::EmptyComponent {
-                text: text.to_owned(),
+        if let Some(component) = empty {
+            let error = ArnError::EmptyComponent {
+                text: arn.raw.clone(),
                 component,
-            })
-        };
-        if arn.partition().is_empty() {
-            return empty("partition");
-        }
-        if arn.service().is_empty() {
-            return empty("service");
-        }
-        if arn.resource().is_empty() {
-            return empty("resource part");
+            };
+            return Err((error, arn.raw));
         }
         Ok(arn)
     }
@@ -219,51 +241,44 @@ pub enum ArnPatternMode {
     Condition,
 }
 
-/// The segments of a Resource-mode pattern. `None` marks a segment the pattern does not
-/// write because a trailing `*` before it covers it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct ResourceParts {
-    partition: Wildcard,
-    /// Compared exactly (no wildcard is allowed here).
-    service: Option<Box<str>>,
-    region: Option<Wildcard>,
-    account: Option<Wildcard>,
-    resource: Option<Template>,
-}
-
 /// What an [`ArnPattern`] matches.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug)]
 enum Kind {
     /// `*` in a Resource element: everything, including the pseudo-resource `*`.
     Any,
     /// A short pattern that cannot match an ARN.
     Never,
-    /// A Resource-mode pattern.
-    Resource(Box<ResourceParts>),
-    /// A Condition-mode pattern: six component templates.
-    Condition(Box<[Template; 6]>),
+    /// A Resource-mode pattern: how its partition, region and account segments match (`None`
+    /// marks a segment the pattern does not write because a trailing `*` before it covers
+    /// it), whether it writes a service (compared exactly: no wildcard is allowed there) and
+    /// whether it has a resource part (the template).
+    Resource {
+        partition: Shape,
+        service: bool,
+        region: Option<Shape>,
+        account: Option<Shape>,
+        resource: bool,
+    },
+    /// A Condition-mode pattern: the plans of components 0 to 4 (the template is the sixth).
+    Condition(Box<[Plan; 5]>),
 }
 
 /// Splits a pattern into at most six components on colons; with `variables`, colons inside
-/// `${...}` do not split. Returns the byte ranges and how many there are.
-fn split_components(
-    text: &str,
-    variables: bool,
-) -> Result<([(usize, usize); 6], usize), VariableError> {
-    let mut ranges = [(0, 0); 6];
+/// `${...}` do not split. Returns the offsets of the separating colons and how many
+/// components there are.
+fn split_components(text: &str, variables: bool) -> Result<([usize; 5], usize), VariableError> {
+    let mut colons = [0; 5];
     let mut count = 0;
-    let mut start = 0;
     let mut i = 0;
     let bytes = text.as_bytes();
     while count < 5 {
         match bytes.get(i) {
             None => break,
             Some(b':') => {
-                if let Some(range) = ranges.get_mut(count) {
-                    *range = (start, i);
+                if let Some(colon) = colons.get_mut(count) {
+                    *colon = i;
                 }
                 count += 1;
-                start = i + 1;
                 i += 1;
             }
             Some(b'$') if variables && bytes.get(i + 1) == Some(&b'{') => {
@@ -272,10 +287,7 @@ fn split_components(
             Some(_) => i += 1,
         }
     }
-    if let Some(range) = ranges.get_mut(count) {
-        *range = (start, text.len());
-    }
-    Ok((ranges, count + 1))
+    Ok((colons, count + 1))
 }
 
 /// An ARN pattern from a policy: wildcards per segment and, under version 2012-10-17, policy
@@ -327,14 +339,35 @@ fn split_components(
 /// assert_eq!(mid.is_match(secret, none), Some(false));
 /// # Ok::<(), iam_policy::ArnError>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug)]
 pub struct ArnPattern {
-    raw: String,
+    /// Owns the text: the pattern as written is `text.buffer()[..text.end]`; the template's
+    /// own region is the resource part (component 5) when the pattern has one, and empty at
+    /// the end of the pattern otherwise.
+    text: Template,
     mode: ArnPatternMode,
-    /// Byte ranges of the components as written (the first `count`).
-    ranges: [(usize, usize); 6],
+    /// Offsets of the colons that separate the components (the first `count - 1`).
+    colons: [usize; 5],
+    /// How many components the pattern has (0 for the Resource-mode `*`).
     count: usize,
     kind: Kind,
+}
+
+impl PartialEq for ArnPattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.mode == other.mode
+            && self.as_str() == other.as_str()
+            && self.resource_template().map(Template::options)
+                == other.resource_template().map(Template::options)
+    }
+}
+impl Eq for ArnPattern {}
+
+impl std::hash::Hash for ArnPattern {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.mode.hash(state);
+        self.as_str().hash(state);
+    }
 }
 
 impl ArnPattern {
@@ -347,46 +380,85 @@ impl ArnPattern {
     /// the resource part. In both modes: [`ArnError::Variable`] for a malformed `${...}`, with
     /// offsets into `text`.
     pub fn parse(text: &str, mode: ArnPatternMode, variables: bool) -> Result<Self, ArnError> {
-        let mut pattern = Self {
-            raw: text.to_owned(),
-            mode,
-            ranges: [(0, 0); 6],
-            count: 0,
-            kind: Kind::Never,
-        };
-        if mode == ArnPatternMode::Resource && text == "*" {
-            pattern.kind = Kind::Any;
-            return Ok(pattern);
+        Self::parse_owned(text.to_owned(), mode, variables).map_err(|(e, _)| e)
+    }
+
+    /// [`parse`](Self::parse) for a string the caller gives away: it becomes the pattern's
+    /// storage. An error hands the string back.
+    pub(crate) fn parse_owned(
+        raw: String,
+        mode: ArnPatternMode,
+        variables: bool,
+    ) -> Result<Self, (ArnError, String)> {
+        match Self::compile(&raw, mode, variables) {
+            Ok((colons, count, kind, plan, extra)) => {
+                let len = raw.len();
+                let region = plan
+                    .as_ref()
+                    .and_then(|_| component_range(len, &colons, count, 5))
+                    .unwrap_or(len..len);
+                let options = TemplateOptions {
+                    variables,
+                    wildcards: true,
+                };
+                let plan = plan.unwrap_or(Plan::Plain(Shape::EXACT));
+                Ok(Self {
+                    text: Template::from_parts(join(raw, &extra), region, options, plan),
+                    mode,
+                    colons,
+                    count,
+                    kind,
+                })
+            }
+            Err(e) => Err((e, raw)),
         }
-        let (ranges, count) = split_components(text, variables)?;
-        pattern.ranges = ranges;
-        pattern.count = count;
-        let template = |index: usize, wildcards: bool| -> Result<Template, ArnError> {
-            let (start, _) = ranges.get(index).copied().unwrap_or_default();
-            let options = TemplateOptions {
-                variables,
-                wildcards,
-            };
-            Template::parse(pattern.component(index).unwrap_or_default(), options)
-                .map_err(|e| ArnError::Variable(e.offset_by(start)))
+    }
+
+    /// Splits and checks `text`; returns the colons, the component count, the kind, the plan
+    /// of the resource part (when the pattern has one that matters) and the text the plans
+    /// added.
+    #[expect(
+        clippy::type_complexity,
+        reason = "a private step of `parse_owned`, which assembles these parts"
+    )]
+    fn compile(
+        text: &str,
+        mode: ArnPatternMode,
+        variables: bool,
+    ) -> Result<([usize; 5], usize, Kind, Option<Plan>, String), ArnError> {
+        let mut extra = String::new();
+        if mode == ArnPatternMode::Resource && text == "*" {
+            return Ok(([0; 5], 0, Kind::Any, None, extra));
+        }
+        let (colons, count) = split_components(text, variables)?;
+        let range = |index: usize| component_range(text.len(), &colons, count, index);
+        let component = |index: usize| range(index).and_then(|r| text.get(r));
+        let options = TemplateOptions {
+            variables,
+            wildcards: true,
+        };
+        let plan = |index: usize, extra: &mut String| -> Result<Plan, ArnError> {
+            let r = range(index).unwrap_or(text.len()..text.len());
+            Ok(Plan::compile(text, r.start, r.end, options, extra)?)
         };
         match mode {
             ArnPatternMode::Resource => {
-                if pattern.component(0) != Some("arn") || count < 2 {
+                if component(0) != Some("arn") || count < 2 {
                     return Err(ArnError::MissingPrefix(text.to_owned()));
                 }
-                if pattern.component(2).is_some_and(|s| s.contains(['*', '?'])) {
+                if component(2).is_some_and(|s| s.contains(['*', '?'])) {
                     return Err(ArnError::WildcardInService(text.to_owned()));
                 }
                 if variables {
-                    for &(start, end) in ranges.iter().take(count.min(5)) {
-                        let segment = text.get(start..end).unwrap_or_default();
-                        if let Some(at) = segment.find("${") {
-                            let var_start = start + at;
+                    for index in 0..count.min(5) {
+                        let Some(r) = range(index) else { continue };
+                        let segment = text.get(r.clone()).unwrap_or_default();
+                        if let Some(at) = find_variable(segment) {
+                            let var_start = r.start + at;
                             let len = text
                                 .get(var_start..)
                                 .and_then(|rest| variable_len(rest, var_start).ok())
-                                .unwrap_or(end - var_start);
+                                .unwrap_or(r.end - var_start);
                             return Err(ArnError::VariableOutsideResource {
                                 text: text.to_owned(),
                                 start: var_start,
@@ -396,47 +468,56 @@ impl ArnPattern {
                     }
                 }
                 if count < 6 && !text.ends_with('*') {
-                    return Ok(pattern);
+                    return Ok((colons, count, Kind::Never, None, extra));
                 }
-                let wildcard = |index| pattern.component(index).map(Wildcard::new);
-                let parts = ResourceParts {
-                    partition: wildcard(1).unwrap_or_else(|| Wildcard::new("*")),
-                    service: pattern.component(2).map(Into::into),
-                    region: wildcard(3),
-                    account: wildcard(4),
-                    resource: if count == 6 {
-                        Some(template(5, true)?)
-                    } else {
-                        None
-                    },
+                let strategy = |index| component(index).map(Shape::classify);
+                let resource = if count == 6 {
+                    Some(plan(5, &mut extra)?)
+                } else {
+                    None
                 };
-                pattern.kind = Kind::Resource(Box::new(parts));
+                let kind = Kind::Resource {
+                    partition: strategy(1).unwrap_or(Shape::classify("*")),
+                    service: count > 2,
+                    region: strategy(3),
+                    account: strategy(4),
+                    resource: resource.is_some(),
+                };
+                Ok((colons, count, kind, resource, extra))
             }
             ArnPatternMode::Condition => {
-                let templates = [
-                    template(0, true)?,
-                    template(1, true)?,
-                    template(2, true)?,
-                    template(3, true)?,
-                    template(4, true)?,
-                    template(5, true)?,
+                let plans = [
+                    plan(0, &mut extra)?,
+                    plan(1, &mut extra)?,
+                    plan(2, &mut extra)?,
+                    plan(3, &mut extra)?,
+                    plan(4, &mut extra)?,
                 ];
+                let last = plan(5, &mut extra)?;
                 if count == 6 {
-                    pattern.kind = Kind::Condition(Box::new(templates));
+                    Ok((
+                        colons,
+                        count,
+                        Kind::Condition(Box::new(plans)),
+                        Some(last),
+                        extra,
+                    ))
+                } else {
+                    Ok((colons, count, Kind::Never, None, extra))
                 }
             }
         }
-        Ok(pattern)
+    }
+
+    /// The byte range of component `index` in the pattern text, if the pattern has it.
+    fn range(&self, index: usize) -> Option<Range<usize>> {
+        component_range(self.text.end_of_text(), &self.colons, self.count, index)
     }
 
     /// Component `index` as written (0 is `arn`, 5 the resource part), if the pattern has it.
     #[must_use]
     pub fn component(&self, index: usize) -> Option<&str> {
-        if index >= self.count {
-            return None;
-        }
-        let &(start, end) = self.ranges.get(index)?;
-        self.raw.get(start..end)
+        self.text.buffer().get(self.range(index)?)
     }
 
     /// The partition segment as written.
@@ -473,38 +554,48 @@ impl ArnPattern {
     #[must_use]
     pub fn resource_template(&self) -> Option<&Template> {
         match &self.kind {
-            Kind::Resource(parts) => parts.resource.as_ref(),
-            Kind::Condition(templates) => templates.last(),
-            Kind::Any | Kind::Never => None,
+            Kind::Resource { resource: true, .. } | Kind::Condition(_) => Some(&self.text),
+            Kind::Resource { .. } | Kind::Any | Kind::Never => None,
         }
     }
 
-    /// The templates the pattern matches with: the resource part in Resource mode, all six
-    /// components in Condition mode.
-    fn templates(&self) -> impl Iterator<Item = &Template> + '_ {
-        let (one, six): (Option<&Template>, &[Template]) = match &self.kind {
-            Kind::Resource(parts) => (parts.resource.as_ref(), &[]),
-            Kind::Condition(templates) => (None, &templates[..]),
-            Kind::Any | Kind::Never => (None, &[]),
-        };
-        one.into_iter().chain(six)
+    /// The plans of components 0 to 4 (Condition mode only).
+    fn leading_plans(&self) -> &[Plan] {
+        match &self.kind {
+            Kind::Condition(plans) => &plans[..],
+            _ => &[],
+        }
     }
 
     /// The policy variables of the pattern: (ASCII-lower-cased key, default).
     pub fn variables(&self) -> impl Iterator<Item = (&str, Option<&str>)> + '_ {
-        self.templates().flat_map(Template::variables)
+        let buf = self.text.buffer();
+        self.leading_plans()
+            .iter()
+            .flat_map(move |p| p.variables(buf))
+            .chain(
+                self.resource_template()
+                    .into_iter()
+                    .flat_map(Template::variables),
+            )
     }
 
     /// Whether the pattern holds a policy variable.
     #[must_use]
     pub fn has_variables(&self) -> bool {
-        self.templates().any(Template::has_variables)
+        self.leading_plans().iter().any(Plan::has_variables)
+            || self
+                .resource_template()
+                .is_some_and(Template::has_variables)
     }
 
     /// The pattern as written.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.raw
+        self.text
+            .buffer()
+            .get(..self.text.end_of_text())
+            .unwrap_or_default()
     }
 
     /// The mode the pattern was parsed in.
@@ -554,47 +645,96 @@ impl ArnPattern {
         match &self.kind {
             Kind::Any => Some(true),
             Kind::Never => Some(false),
-            Kind::Resource(parts) => {
-                if parts
-                    .resource
-                    .as_ref()
-                    .is_some_and(|t| !t.is_resolvable(&resolve))
-                {
+            Kind::Resource {
+                partition,
+                service,
+                region,
+                account,
+                resource: has_resource,
+            } => {
+                if *has_resource && !self.text.is_resolvable(&resolve) {
                     return None;
                 }
-                let Some([arn, partition, service, region, account, rest]) = split_arn(resource)
+                let Some([arn, r_partition, r_service, r_region, r_account, rest]) =
+                    split_arn(resource)
                 else {
                     return Some(false);
                 };
+                // Segments 1 to 4 of the pattern, straight from the colon offsets (a
+                // Resource-mode pattern has at least two components, and the ones it lacks
+                // are not compared).
+                let raw = self.as_str();
+                let seg = |index: usize| {
+                    let start = index
+                        .checked_sub(1)
+                        .and_then(|before| self.colons.get(before))
+                        .map_or(0, |c| c + 1);
+                    let end = if index + 1 < self.count {
+                        self.colons.get(index).copied().unwrap_or(raw.len())
+                    } else {
+                        raw.len()
+                    };
+                    raw.get(start..end).unwrap_or_default()
+                };
                 let segments_match = arn == "arn"
-                    && parts.partition.is_match(partition)
-                    && parts.service.as_deref().is_none_or(|s| s == service)
-                    && parts.region.as_ref().is_none_or(|w| w.is_match(region))
-                    && parts.account.as_ref().is_none_or(|w| w.is_match(account));
+                    && partition.is_match(seg(1), r_partition, false)
+                    && (!*service || seg(2) == r_service)
+                    && region.is_none_or(|s| s.is_match(seg(3), r_region, false))
+                    && account.is_none_or(|s| s.is_match(seg(4), r_account, false));
                 if !segments_match {
                     return Some(false);
                 }
-                match &parts.resource {
-                    None => Some(true),
-                    Some(template) => template.is_match(rest, false, resolve),
+                if *has_resource {
+                    self.text.is_match(rest, false, resolve)
+                } else {
+                    Some(true)
                 }
             }
-            Kind::Condition(templates) => {
-                if !templates.iter().all(|t| t.is_resolvable(&resolve)) {
+            Kind::Condition(plans) => {
+                let buf = self.text.buffer();
+                if !(plans.iter().all(|p| p.is_resolvable(buf, &resolve))
+                    && self.text.is_resolvable(&resolve))
+                {
                     return None;
                 }
                 let Some(components) = split_arn(resource) else {
                     return Some(false);
                 };
-                for (template, component) in templates.iter().zip(components) {
-                    if !template.is_match(component, false, &resolve)? {
+                let [c0, c1, c2, c3, c4, c5] = components;
+                for (index, (plan, component)) in plans.iter().zip([c0, c1, c2, c3, c4]).enumerate()
+                {
+                    let region = self.range(index).unwrap_or_default();
+                    if !plan.is_match(buf, region, component, false, &resolve)? {
                         return Some(false);
                     }
                 }
-                Some(true)
+                self.text.is_match(c5, false, resolve)
             }
         }
     }
+}
+
+/// The byte range of component `index` of a pattern of `len` bytes whose first `count - 1`
+/// separating colons are `colons`.
+fn component_range(
+    len: usize,
+    colons: &[usize; 5],
+    count: usize,
+    index: usize,
+) -> Option<Range<usize>> {
+    if index >= count {
+        return None;
+    }
+    let start = match index.checked_sub(1) {
+        None => 0,
+        Some(before) => colons.get(before)? + 1,
+    };
+    let end = if index + 1 < count {
+        *colons.get(index)?
+    } else {
+        len
+    };
+    Some(start..end)
 }
 
 #[cfg(test)]

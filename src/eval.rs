@@ -969,11 +969,22 @@ fn tally<R: Recorder>(
             break;
         };
         let mut group_allows = false;
+        // SCPs govern principals of member accounts, so they take no part for service
+        // principals and anonymous callers; a permissions boundary is attached to a user or a
+        // role, so a boundary given for the root user takes no part. Their statements are still
+        // traced, and never apply.
+        let takes_part = match group.kind {
+            PolicyKind::Scp => {
+                !matches!(input.who.kind, CallerKind::Service | CallerKind::Anonymous)
+            }
+            PolicyKind::PermissionsBoundary => input.who.kind != CallerKind::Root,
+            _ => true,
+        };
         let mut visit = |id: u32, known_action: bool, t: &mut Tally| {
             let Some(st) = part.statements.get(id as usize) else {
                 return;
             };
-            match eval_statement(st, input, known_action, boundary_caller, rec) {
+            match eval_statement(st, input, known_action, boundary_caller, takes_part, rec) {
                 Applied::No => {}
                 Applied::Deny => t.denies.push(Hit {
                     part: p,
@@ -1176,12 +1187,13 @@ fn eval_statement<R: Recorder>(
     input: &Input<'_>,
     known_action: bool,
     boundary_caller: bool,
+    takes_part: bool,
     rec: &mut R,
 ) -> Applied {
     rec.begin(st);
     let action = known_action || action_matches(st, input);
     rec.action(action);
-    let mut ok = action;
+    let mut ok = action && takes_part;
     if ok || R::FULL {
         let outcome = resource_outcome(st, input);
         rec.resource(outcome);

@@ -35,24 +35,27 @@ impl Default for Limits {
 
 /// A JSON value with the byte span it was read from.
 ///
+/// `K` is the type of strings and object keys: [`parse`] gives owned `String`s; the crate's
+/// own policy reader borrows them from the input where it can (`Cow<str>`).
+///
 /// Equality ignores spans.
 #[derive(Clone, Debug)]
-pub struct Node {
+pub struct Node<K = String> {
     /// The value.
-    pub value: JsonValue,
+    pub value: JsonValue<K>,
     /// The bytes of the value in the input, from its first to its last character.
     pub span: Span,
 }
 
-impl PartialEq for Node {
+impl<K: PartialEq> PartialEq for Node<K> {
     fn eq(&self, other: &Self) -> bool {
         self.value == other.value
     }
 }
 
-/// A JSON value.
+/// A JSON value (strings and object keys of type `K`; see [`Node`]).
 #[derive(Clone, Debug, PartialEq)]
-pub enum JsonValue {
+pub enum JsonValue<K = String> {
     /// `null`
     Null,
     /// `true` or `false`
@@ -60,14 +63,14 @@ pub enum JsonValue {
     /// A number, kept as its exact source text (for example `-1.50e3`).
     Number(String),
     /// A string with escapes decoded.
-    String(String),
+    String(K),
     /// An array.
-    Array(Vec<Node>),
+    Array(Vec<Node<K>>),
     /// An object, members in document order. Keys are unique (duplicates are a parse error).
-    Object(Vec<Member>),
+    Object(Vec<Member<K>>),
 }
 
-impl JsonValue {
+impl<K> JsonValue<K> {
     /// A short name of the value's JSON type, for messages: `null`, `boolean`, `number`,
     /// `string`, `array`, `object`.
     #[must_use]
@@ -85,16 +88,16 @@ impl JsonValue {
 
 /// One `"key": value` member of an object.
 #[derive(Clone, Debug)]
-pub struct Member {
+pub struct Member<K = String> {
     /// The key with escapes decoded.
-    pub key: String,
+    pub key: K,
     /// The span of the key including its quotes.
     pub key_span: Span,
     /// The value.
-    pub value: Node,
+    pub value: Node<K>,
 }
 
-impl PartialEq for Member {
+impl<K: PartialEq> PartialEq for Member<K> {
     fn eq(&self, other: &Self) -> bool {
         self.key == other.key && self.value == other.value
     }
@@ -171,6 +174,19 @@ pub struct JsonError {
 /// parsing. (Dropping or walking the returned tree recursively goes as deep as
 /// `limits.max_depth`, so keep that limit modest.)
 pub fn parse(text: &str, limits: &Limits) -> Result<Node, JsonError> {
+    parse::parse(text, limits)
+}
+
+/// [`parse`], with strings and object keys borrowed from `text` (owned only when they hold an
+/// escape): reading a policy then allocates nothing for its element names.
+///
+/// # Errors
+///
+/// As [`parse`].
+pub(crate) fn parse_borrowed<'a>(
+    text: &'a str,
+    limits: &Limits,
+) -> Result<Node<std::borrow::Cow<'a, str>>, JsonError> {
     parse::parse(text, limits)
 }
 

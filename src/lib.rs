@@ -11,6 +11,7 @@ pub mod compile;
 pub mod condition;
 pub mod decision;
 mod eval;
+pub mod exposure;
 pub mod json;
 pub mod lint;
 pub mod policy;

@@ -1,15 +1,49 @@
 //! Lint: findings about a policy document, from parse errors to Access Analyzer-style checks.
 //!
 //! Owns [`Finding`], [`Severity`], [`LintOptions`] and [`lint_text`]. Reads the same spanned
-//! JSON tree and validated model as evaluation; never does I/O. Rules live in `lint/rules`;
-//! every rule has a stable issue code.
+//! JSON tree and validated model as evaluation; never does I/O. Every rule has a stable issue
+//! code, listed with its severity in [`rules`] and documented in `docs/lint-rules.md`. Codes
+//! that Access Analyzer defines keep its name and finding type
+//! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html>).
+//!
+//! How a run goes:
+//!
+//! 1. The document is parsed for its policy type. If parsing fails, its errors (every one
+//!    `ERROR`) are the only findings.
+//! 2. Otherwise the rules run on the validated [`Policy`]: document rules
+//!    (`lint/document.rs`), actions (`lint/actions.rs`), resources (`lint/resources.rs`),
+//!    conditions (`lint/conditions.rs`) and security rules (`lint/security.rs`, which uses
+//!    [`crate::exposure`]). Catalog look-ups use the bundled AWS service catalog.
+//! 3. A statement that has an `ERROR` finding keeps only its `ERROR` findings: the other checks
+//!    do not run on a statement that is already wrong.
+//! 4. Findings are sorted by position.
+//!
+//! If the bundled catalog cannot be loaded (a broken build), the report holds one
+//! `CATALOG_UNAVAILABLE` finding (an `ERROR` for the whole document, see
+//! [`LintReport::internal_error`]) and the checks that need the catalog are skipped; the CLI
+//! is to exit with status 2 for it. `lint_text` never panics.
 
 use std::fmt;
 
+use crate::catalog::{Catalog, CatalogError};
 use crate::json::{self, JsonValue};
-use crate::policy::PolicyType;
 use crate::policy::lower::{ParseOptions, parse_policy_with};
+use crate::policy::{Policy, PolicyType};
 use crate::source::{LineCol, LineIndex, Span};
+
+pub(crate) mod actions;
+mod conditions;
+mod ctx;
+mod document;
+pub(crate) mod glob;
+mod registry;
+pub(crate) mod resources;
+mod security;
+mod suggest;
+mod vars;
+
+/// The code of the internal error reported when the service catalog cannot be loaded.
+pub const CATALOG_UNAVAILABLE: &str = "CATALOG_UNAVAILABLE";
 
 /// How serious a finding is, in Access Analyzer's finding types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -113,11 +147,37 @@ pub struct LintReport {
 /// ```
 #[must_use]
 pub fn lint_text(text: &str, options: &LintOptions) -> LintReport {
+    lint_with_catalog(text, options, Catalog::get())
+}
+
+/// [`lint_text`] with the catalog (or the error loading it) given, so the failure path can be
+/// tested.
+pub(crate) fn lint_with_catalog(
+    text: &str,
+    options: &LintOptions,
+    catalog: Result<&Catalog, CatalogError>,
+) -> LintReport {
     let policy_type = options
         .policy_type
         .unwrap_or_else(|| detect_policy_type(text));
     let index = LineIndex::new(text);
     let mut findings = Vec::new();
+    let catalog = match catalog {
+        Ok(c) => Some(c),
+        Err(e) => {
+            findings.push(Finding {
+                code: CATALOG_UNAVAILABLE,
+                severity: Severity::Error,
+                message: format!("internal error: {e}; checks that need the catalog did not run"),
+                span: Span::empty(),
+                start: index.line_col(text, 0),
+                end: index.line_col(text, 0),
+                path: String::new(),
+                help: None,
+            });
+            None
+        }
+    };
     match parse_policy_with(text, policy_type, &ParseOptions::default()) {
         Err(errors) => {
             for e in &errors {
@@ -133,12 +193,56 @@ pub fn lint_text(text: &str, options: &LintOptions) -> LintReport {
                 });
             }
         }
-        Ok(_policy) => {}
+        Ok(policy) => findings.extend(run_rules(text, &index, &policy, policy_type, catalog)),
     }
     findings.sort_by_key(|f| (f.span.start, f.span.end));
     LintReport {
         policy_type,
         findings,
+    }
+}
+
+/// Runs every rule on a validated policy; drops the non-`ERROR` findings of statements that
+/// have an `ERROR` finding.
+fn run_rules(
+    text: &str,
+    index: &LineIndex,
+    policy: &Policy,
+    policy_type: PolicyType,
+    catalog: Option<&Catalog>,
+) -> Vec<Finding> {
+    let mut ctx = ctx::Ctx::new(text, index, policy, policy_type, catalog);
+    document::check(&mut ctx);
+    actions::check(&mut ctx);
+    resources::check(&mut ctx);
+    conditions::check(&mut ctx);
+    security::check(&mut ctx);
+    let mut errored = vec![false; policy.statements.len()];
+    for t in &ctx.out {
+        if t.finding.severity == Severity::Error
+            && let Some(slot) = t.statement.and_then(|i| errored.get_mut(i))
+        {
+            *slot = true;
+        }
+    }
+    ctx.out
+        .into_iter()
+        .filter(|t| {
+            t.finding.severity == Severity::Error
+                || t.statement
+                    .is_none_or(|i| !errored.get(i).copied().unwrap_or(false))
+        })
+        .map(|t| t.finding)
+        .collect()
+}
+
+impl LintReport {
+    /// The internal error of the run, if there was one: the `CATALOG_UNAVAILABLE` finding when
+    /// the bundled service catalog could not be loaded. Callers should treat it as a failure of
+    /// the tool, not of the policy (the CLI is to exit with status 2).
+    #[must_use]
+    pub fn internal_error(&self) -> Option<&Finding> {
+        self.findings.iter().find(|f| f.code == CATALOG_UNAVAILABLE)
     }
 }
 
@@ -205,4 +309,54 @@ pub fn rule(code: &str) -> Option<&'static RuleInfo> {
     RULES.iter().find(|r| r.code == code)
 }
 
-const RULES: &[RuleInfo] = &[];
+const RULES: &[RuleInfo] = registry::ALL;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_failure_is_an_internal_error_and_skips_catalog_checks() {
+        let text = r#"{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "arn:aws:s3:::b/*"},
+            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}"#;
+        let report = lint_with_catalog(text, &LintOptions::default(), Err(CatalogError::BadMagic));
+        let internal = report.internal_error().unwrap();
+        assert_eq!(internal.code, CATALOG_UNAVAILABLE);
+        assert_eq!(internal.severity, Severity::Error);
+        assert_eq!(internal.path, "");
+        assert!(internal.message.contains("IAMCAT"), "{}", internal.message);
+        let codes: Vec<&str> = report.findings.iter().map(|f| f.code).collect();
+        // No catalog: the unknown action goes unnoticed; checks without the catalog still run.
+        assert_eq!(
+            codes,
+            [
+                CATALOG_UNAVAILABLE,
+                "SENSITIVE_ACTION_WITH_STAR_IN_RESOURCE"
+            ]
+        );
+        assert_eq!(rule(CATALOG_UNAVAILABLE).unwrap().severity, Severity::Error);
+    }
+
+    #[test]
+    fn catalog_failure_is_reported_with_parse_errors() {
+        let report = lint_with_catalog("{", &LintOptions::default(), Err(CatalogError::BadMagic));
+        let codes: Vec<&str> = report.findings.iter().map(|f| f.code).collect();
+        assert_eq!(codes, [CATALOG_UNAVAILABLE, "JSON_SYNTAX_ERROR"]);
+    }
+
+    #[test]
+    fn detects_policy_type() {
+        assert_eq!(
+            detect_policy_type(
+                r#"{"Statement": [{"Effect": "Allow", "Principal": "*", "Resource": "*"}]}"#
+            ),
+            PolicyType::Resource
+        );
+        assert_eq!(
+            detect_policy_type(r#"{"Statement": {"Effect": "Allow"}}"#),
+            PolicyType::Identity
+        );
+        assert_eq!(detect_policy_type("not json"), PolicyType::Identity);
+    }
+}

@@ -30,8 +30,10 @@
 //!    created under a path gets a wrong `aws:PrincipalArn` unless the caller supplies it.
 //! 2. A role is never the caller of a real request (its sessions are); a request whose principal
 //!    is a role ARN is treated like a session of that role.
-//! 3. Only when the resource account is known: given explicitly or read from the resource ARN.
-//!    It is absent for `*` and for ARNs without an account (S3) unless given.
+//! 3. The account the request is evaluated in: given explicitly, read from the resource ARN,
+//!    or, for `*` and for ARNs without an account (S3), the principal's account (see
+//!    "Accounts" below). Absent only when no account is known (service and anonymous callers
+//!    on such resources).
 //!
 //! `aws:userid` is never derived: it holds unique ids (`AIDA...`, `AROA...:session`) that the
 //! principal ARN does not reveal.
@@ -804,10 +806,12 @@ impl RequestBuilder {
 
         let mut context = self.context;
         derive_keys(&mut context, &principal, principal_account.as_deref());
-        if let Some(account) = &explicit_resource_account {
+        let resource_account = explicit_resource_account.or_else(|| principal_account.clone());
+        // The key holds the account the request is evaluated in, defaulted or not: a request
+        // treated as same-account must also read as same-account to its conditions.
+        if let Some(account) = &resource_account {
             context.insert_if_absent("aws:ResourceAccount", ContextValue::string(account));
         }
-        let resource_account = explicit_resource_account.or_else(|| principal_account.clone());
 
         Ok(Request {
             principal,

@@ -14,7 +14,7 @@
 
 use std::ops::Range;
 
-use crate::wildcard::{Tok, glob, lit_eq};
+use crate::wildcard::{MatchStrategy, Shape, Tok, glob, lit_eq};
 
 /// How a [`Template`] reads its text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -97,26 +97,26 @@ impl VariableError {
     }
 }
 
-/// A named variable inside a template.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct Var {
+/// A named variable inside a template. Ranges are byte offsets into the owner's buffer.
+#[derive(Clone, Debug)]
+pub(crate) struct Var {
     /// The key, ASCII-lower-cased, spaces trimmed.
-    key: Box<str>,
+    key: Range<usize>,
     /// The default value (inside the quotes), if any.
-    default: Option<Box<str>>,
-    /// Index among the template's variables (slot in the match-time cache).
+    default: Option<Range<usize>>,
+    /// Index among the variables of the same plan (slot in the match-time cache).
     slot: usize,
-    /// Byte range of `${...}` in the text.
+    /// Byte range of `${...}` in the buffer.
     span: Range<usize>,
     /// Whether spaces were trimmed around the key or the default.
     padded: bool,
 }
 
-/// One piece of a parsed template.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Piece {
-    /// Literal text (never empty; adjacent literal text is merged).
-    Lit(Box<str>),
+/// One piece of a template that holds `${...}`.
+#[derive(Clone, Debug)]
+pub(crate) enum Piece {
+    /// Literal text (never empty; adjacent literal text is merged), a range of the buffer.
+    Lit(Range<usize>),
     /// `*`.
     Star,
     /// `?`.
@@ -139,14 +139,14 @@ pub struct VariableInfo<'t> {
     pub padded: bool,
 }
 
-/// What [`parse_variable`] found.
+/// What [`parse_variable`] found. Ranges are offsets in the whole text.
 enum Parsed {
     /// `${*}`, `${?}`, `${$}`.
     Fixed(char),
-    /// A named variable (`slot` not yet set).
+    /// A named variable: the trimmed key as written, the default inside its quotes.
     Named {
-        key: Box<str>,
-        default: Option<Box<str>>,
+        key: Range<usize>,
+        default: Option<Range<usize>>,
         padded: bool,
     },
 }
@@ -156,6 +156,8 @@ enum Parsed {
 fn parse_variable(rest: &str, start: usize) -> Result<(Parsed, usize), VariableError> {
     let unclosed = || VariableError::Unclosed { start };
     let body = rest.get(2..).ok_or_else(unclosed)?;
+    // Offset (in the whole text) of a suffix of `rest`.
+    let at = |tail: &str| start + (rest.len() - tail.len());
     // Offset (in the whole text) just past the first `}` at or after `from` in `body`, if any.
     let close_after = |from: usize| -> Option<usize> {
         let tail = body.get(from..)?;
@@ -170,7 +172,7 @@ fn parse_variable(rest: &str, start: usize) -> Result<(Parsed, usize), VariableE
         reason: reason.to_owned(),
     };
     let (default, padded_default, end) = if let Some(after_brace) = after_key.strip_prefix('}') {
-        (None, false, start + (rest.len() - after_brace.len()))
+        (None, false, at(after_brace))
     } else {
         // After the comma: optional spaces, then a quoted default, then optional spaces, `}`.
         let after_comma = after_key.get(1..).unwrap_or_default();
@@ -185,7 +187,8 @@ fn parse_variable(rest: &str, start: usize) -> Result<(Parsed, usize), VariableE
                 malformed(end, "the default value is missing its closing quote")
             }));
         };
-        let (value, after_value) = quoted.split_at_checked(close).ok_or_else(unclosed)?;
+        let value_start = at(quoted);
+        let (_, after_value) = quoted.split_at_checked(close).ok_or_else(unclosed)?;
         let after_quote = after_value.get(1..).unwrap_or_default();
         let trimmed = after_quote.trim_start();
         let Some(after_brace) = trimmed.strip_prefix('}') else {
@@ -194,8 +197,11 @@ fn parse_variable(rest: &str, start: usize) -> Result<(Parsed, usize), VariableE
                 malformed(end, "unexpected text after the default value")
             }));
         };
-        let end = start + (rest.len() - after_brace.len());
-        (Some(value.into()), trimmed.len() != after_quote.len(), end)
+        (
+            Some(value_start..value_start + close),
+            trimmed.len() != after_quote.len(),
+            at(after_brace),
+        )
     };
     let key = key_raw.trim();
     if key.is_empty() {
@@ -224,14 +230,34 @@ fn parse_variable(rest: &str, start: usize) -> Result<(Parsed, usize), VariableE
         }
         return Ok((Parsed::Fixed(c), len));
     }
+    let key_start = start + 2 + (key_raw.len() - key_raw.trim_start().len());
     Ok((
         Parsed::Named {
-            key: key.to_ascii_lowercase().into_boxed_str(),
+            key: key_start..key_start + key.len(),
             default,
             padded: key.len() != key_raw.len() || padded_default,
         },
         len,
     ))
+}
+
+/// The offset of the first `${` in `text` (a byte scan: cheaper than a substring search for
+/// the short texts of a policy).
+pub(crate) fn find_variable(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    loop {
+        let at = from + bytes.get(from..)?.iter().position(|&b| b == b'$')?;
+        if bytes.get(at + 1) == Some(&b'{') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+}
+
+/// Whether `text` holds `${`.
+pub(crate) fn has_variable(text: &str) -> bool {
+    find_variable(text).is_some()
 }
 
 /// The byte length of the variable at the start of `rest` (which starts with `${`), or the
@@ -243,7 +269,242 @@ pub(crate) fn variable_len(rest: &str, start: usize) -> Result<usize, VariableEr
 /// How many variables [`Template::is_match`] keeps on the stack; more are looked up again.
 const CACHED: usize = 8;
 
+/// The text of `range` in `buf` (empty if the range is not valid, which cannot happen for the
+/// ranges a plan was compiled with).
+fn at<'b>(buf: &'b str, range: &Range<usize>) -> &'b str {
+    buf.get(range.clone()).unwrap_or_default()
+}
+
+/// Literal text being collected while a plan is compiled: a range of the source while it is a
+/// contiguous part of it, an owned string once a fixed variable (`${*}`) joins it.
+#[derive(Default)]
+struct LitRun {
+    /// Start and end in the source, while contiguous.
+    range: Option<Range<usize>>,
+    /// The text, once it stopped being contiguous.
+    owned: Option<String>,
+}
+
+impl LitRun {
+    /// Adds the source text `range`.
+    fn push_source(&mut self, src: &str, range: Range<usize>) {
+        if let Some(owned) = &mut self.owned {
+            owned.push_str(at(src, &range));
+        } else if let Some(run) = &mut self.range {
+            run.end = range.end;
+        } else {
+            self.range = Some(range);
+        }
+    }
+
+    /// Adds a character that is not in the source at this place.
+    fn push_char(&mut self, src: &str, c: char) {
+        let owned = self.owned.get_or_insert_with(|| {
+            self.range
+                .take()
+                .map_or_else(String::new, |r| at(src, &r).to_owned())
+        });
+        owned.push(c);
+    }
+
+    /// Ends the run: its range in the final buffer (`src` followed by `extra`), if not empty.
+    fn flush(&mut self, src: &str, extra: &mut String, pieces: &mut Vec<Piece>) {
+        let range = match (self.range.take(), self.owned.take()) {
+            (_, Some(owned)) => place(src, extra, &owned),
+            (Some(range), None) => range,
+            (None, None) => return,
+        };
+        if !range.is_empty() {
+            pieces.push(Piece::Lit(range));
+        }
+    }
+}
+
+/// Appends `text` to `extra`; returns its range in the final buffer (`src` then `extra`).
+fn place(src: &str, extra: &mut String, text: &str) -> Range<usize> {
+    let start = src.len() + extra.len();
+    extra.push_str(text);
+    start..start + text.len()
+}
+
+/// How a template's text is matched, compiled once. Ranges are byte offsets into the owner's
+/// buffer: the source text followed by the text compiling added (lower-cased keys, literal
+/// runs that hold a fixed variable).
+#[derive(Clone, Debug)]
+pub(crate) enum Plan {
+    /// No `${...}` and no general wildcard pattern: the text itself is the pattern, matched
+    /// with this shape (always exact when `*` and `?` are not wildcards).
+    Plain(Shape),
+    /// Literal runs, wildcards and variables.
+    Pieces(Box<[Piece]>),
+}
+
+impl Plan {
+    /// Compiles `src[start..end]` under `options`. Text the plan needs that is not in `src`
+    /// is appended to `extra`, which the owner stores right after `src`. Error offsets are
+    /// offsets in `src`.
+    pub(crate) fn compile(
+        src: &str,
+        start: usize,
+        end: usize,
+        options: TemplateOptions,
+        extra: &mut String,
+    ) -> Result<Self, VariableError> {
+        let text = src.get(start..end).unwrap_or_default();
+        if !(options.variables && has_variable(text)) {
+            let shape = if options.wildcards {
+                Shape::classify(text)
+            } else {
+                Shape::EXACT
+            };
+            // A general pattern gets pieces, so that matching does not re-read its text.
+            if shape.strategy != MatchStrategy::General {
+                return Ok(Self::Plain(shape));
+            }
+        }
+        let mut pieces = Vec::new();
+        let mut lit = LitRun::default();
+        let mut slot = 0;
+        let mut rest = text;
+        while let Some(c) = rest.chars().next() {
+            let pos = start + (text.len() - rest.len());
+            let advance = if options.variables && rest.starts_with("${") {
+                let (parsed, len) = parse_variable(rest, pos)?;
+                match parsed {
+                    Parsed::Fixed(c) => lit.push_char(src, c),
+                    Parsed::Named {
+                        key,
+                        default,
+                        padded,
+                    } => {
+                        lit.flush(src, extra, &mut pieces);
+                        let key_text = at(src, &key);
+                        let key = if key_text.bytes().any(|b| b.is_ascii_uppercase()) {
+                            place(src, extra, &key_text.to_ascii_lowercase())
+                        } else {
+                            key
+                        };
+                        pieces.push(Piece::Var(Var {
+                            key,
+                            default,
+                            slot,
+                            span: pos..pos + len,
+                            padded,
+                        }));
+                        slot += 1;
+                    }
+                }
+                len
+            } else if options.wildcards && c == '*' {
+                lit.flush(src, extra, &mut pieces);
+                if !matches!(pieces.last(), Some(Piece::Star)) {
+                    pieces.push(Piece::Star);
+                }
+                1
+            } else if options.wildcards && c == '?' {
+                lit.flush(src, extra, &mut pieces);
+                pieces.push(Piece::One);
+                1
+            } else {
+                let len = c.len_utf8();
+                lit.push_source(src, pos..pos + len);
+                len
+            };
+            rest = rest.get(advance..).unwrap_or_default();
+        }
+        lit.flush(src, extra, &mut pieces);
+        Ok(Self::Pieces(pieces.into_boxed_slice()))
+    }
+
+    /// The named variables.
+    fn vars(&self) -> impl Iterator<Item = &Var> + '_ {
+        let pieces: &[Piece] = match self {
+            Self::Plain(_) => &[],
+            Self::Pieces(pieces) => pieces,
+        };
+        pieces.iter().filter_map(|p| match p {
+            Piece::Var(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    /// The variables: (lower-cased key, default), read from `buf`.
+    pub(crate) fn variables<'a>(
+        &'a self,
+        buf: &'a str,
+    ) -> impl Iterator<Item = (&'a str, Option<&'a str>)> + 'a {
+        self.vars()
+            .map(move |v| (at(buf, &v.key), v.default.as_ref().map(|d| at(buf, d))))
+    }
+
+    /// Whether the plan holds a named variable.
+    pub(crate) fn has_variables(&self) -> bool {
+        self.vars().next().is_some()
+    }
+
+    /// Whether every variable has a value from `resolve` or a default.
+    pub(crate) fn is_resolvable<'a>(
+        &self,
+        buf: &str,
+        resolve: impl Fn(&str) -> Option<&'a str>,
+    ) -> bool {
+        self.vars()
+            .all(|v| v.default.is_some() || resolve(at(buf, &v.key)).is_some())
+    }
+
+    /// Whether `text` matches the plan compiled from `buf[region]`; see [`Template::is_match`].
+    pub(crate) fn is_match<'a>(
+        &self,
+        buf: &str,
+        region: Range<usize>,
+        text: &str,
+        ignore_case: bool,
+        resolve: impl Fn(&str) -> Option<&'a str>,
+    ) -> Option<bool> {
+        let pieces = match self {
+            Self::Plain(shape) => {
+                return Some(shape.is_match(at(buf, &region), text, ignore_case));
+            }
+            Self::Pieces(pieces) => pieces,
+        };
+        let value =
+            |v: &Var| resolve(at(buf, &v.key)).or_else(|| v.default.as_ref().map(|d| at(buf, d)));
+        let mut cache: [&str; CACHED] = [""; CACHED];
+        for var in self.vars() {
+            let found = value(var)?;
+            if let Some(slot) = cache.get_mut(var.slot) {
+                *slot = found;
+            }
+        }
+        match &**pieces {
+            [] => return Some(text.is_empty()),
+            [Piece::Lit(lit)] => return Some(lit_eq(text, at(buf, lit), ignore_case)),
+            _ => {}
+        }
+        let cache = &cache;
+        let value = &value;
+        Some(glob(
+            pieces,
+            |p| matches!(p, Piece::Star),
+            |p| match p {
+                Piece::Lit(lit) => Tok::Lit(at(buf, lit)),
+                Piece::Star => Tok::Star,
+                Piece::One => Tok::One,
+                Piece::Var(v) => match cache.get(v.slot) {
+                    Some(found) => Tok::Lit(found),
+                    None => value(v).map_or(Tok::Never, Tok::Lit),
+                },
+            },
+            text,
+            ignore_case,
+        ))
+    }
+}
+
 /// A string with literal parts, wildcards and policy variables, parsed once.
+///
+/// The template keeps one string (its text, then any lower-cased variable key it needs); a
+/// template without `${...}` allocates nothing else, and matching never allocates.
 ///
 /// # Examples
 ///
@@ -259,11 +520,39 @@ const CACHED: usize = 8;
 /// assert_eq!(t.is_match("home/alice/x", false, |_| None), None);
 /// # Ok::<(), iam_policy::variables::VariableError>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug)]
 pub struct Template {
-    raw: String,
-    pieces: Box<[Piece]>,
+    /// The owner text: the template's text at `start..end` (an ARN pattern keeps its whole
+    /// text here), then the text the plan added.
+    buf: Box<str>,
+    start: usize,
+    end: usize,
     options: TemplateOptions,
+    plan: Plan,
+}
+
+impl PartialEq for Template {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str() && self.options == other.options
+    }
+}
+impl Eq for Template {}
+
+impl std::hash::Hash for Template {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+        self.options.hash(state);
+    }
+}
+
+/// `src` followed by `extra`, as one exactly-sized string (reusing `src`'s allocation when
+/// it can).
+pub(crate) fn join(mut src: String, extra: &str) -> Box<str> {
+    if !extra.is_empty() {
+        src.reserve_exact(extra.len());
+        src.push_str(extra);
+    }
+    src.into_boxed_str()
 }
 
 impl Template {
@@ -290,66 +579,48 @@ impl Template {
     /// # Ok::<(), VariableError>(())
     /// ```
     pub fn parse(text: &str, options: TemplateOptions) -> Result<Self, VariableError> {
-        let mut pieces = Vec::new();
-        let mut lit = String::new();
-        let mut slot = 0;
-        let flush = |lit: &mut String, pieces: &mut Vec<Piece>| {
-            if !lit.is_empty() {
-                pieces.push(Piece::Lit(std::mem::take(lit).into_boxed_str()));
-            }
-        };
-        let mut rest = text;
-        while let Some(c) = rest.chars().next() {
-            let at = text.len() - rest.len();
-            let advance = if options.variables && rest.starts_with("${") {
-                let (parsed, len) = parse_variable(rest, at)?;
-                match parsed {
-                    Parsed::Fixed(c) => lit.push(c),
-                    Parsed::Named {
-                        key,
-                        default,
-                        padded,
-                    } => {
-                        flush(&mut lit, &mut pieces);
-                        pieces.push(Piece::Var(Var {
-                            key,
-                            default,
-                            slot,
-                            span: at..at + len,
-                            padded,
-                        }));
-                        slot += 1;
-                    }
-                }
-                len
-            } else if options.wildcards && c == '*' {
-                flush(&mut lit, &mut pieces);
-                if pieces.last() != Some(&Piece::Star) {
-                    pieces.push(Piece::Star);
-                }
-                1
-            } else if options.wildcards && c == '?' {
-                flush(&mut lit, &mut pieces);
-                pieces.push(Piece::One);
-                1
-            } else {
-                lit.push(c);
-                c.len_utf8()
-            };
-            rest = rest.get(advance..).unwrap_or_default();
-        }
-        flush(&mut lit, &mut pieces);
-        Ok(Self {
-            raw: text.to_owned(),
-            pieces: pieces.into_boxed_slice(),
+        let mut extra = String::new();
+        let plan = Plan::compile(text, 0, text.len(), options, &mut extra)?;
+        let mut buf = String::with_capacity(text.len() + extra.len());
+        buf.push_str(text);
+        Ok(Self::from_parts(
+            join(buf, &extra),
+            0..text.len(),
             options,
-        })
+            plan,
+        ))
+    }
+
+    /// A template over `buf[region]`, with `plan` compiled from it (see [`Plan::compile`]).
+    pub(crate) fn from_parts(
+        buf: Box<str>,
+        region: Range<usize>,
+        options: TemplateOptions,
+        plan: Plan,
+    ) -> Self {
+        Self {
+            buf,
+            start: region.start,
+            end: region.end,
+            options,
+            plan,
+        }
+    }
+
+    /// The whole owner text (see the `buf` field).
+    pub(crate) fn buffer(&self) -> &str {
+        &self.buf
+    }
+
+    /// Where the template's text ends in [`buffer`](Self::buffer).
+    pub(crate) fn end_of_text(&self) -> usize {
+        self.end
     }
 
     /// The text as written.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.raw
+        self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
     /// The options the template was parsed with.
@@ -361,23 +632,27 @@ impl Template {
     /// Whether the template holds at least one variable other than `${*}`, `${?}`, `${$}`.
     #[must_use]
     pub fn has_variables(&self) -> bool {
-        self.pieces.iter().any(|p| matches!(p, Piece::Var(_)))
+        self.plan.has_variables()
     }
 
     /// Whether the template holds a `*` or `?` wildcard (never true without
     /// `options.wildcards`).
     #[must_use]
     pub fn has_wildcards(&self) -> bool {
-        self.pieces
-            .iter()
-            .any(|p| matches!(p, Piece::Star | Piece::One))
+        match &self.plan {
+            Plan::Plain(shape) => shape.strategy != MatchStrategy::Exact,
+            Plan::Pieces(pieces) => pieces.iter().any(|p| matches!(p, Piece::Star | Piece::One)),
+        }
     }
 
     /// Whether the template is plain text: no wildcard and no variable (the fixed `${*}`,
     /// `${?}`, `${$}` count as text).
     #[must_use]
     pub fn is_literal(&self) -> bool {
-        self.pieces.iter().all(|p| matches!(p, Piece::Lit(_)))
+        match &self.plan {
+            Plan::Plain(shape) => shape.strategy == MatchStrategy::Exact,
+            Plan::Pieces(pieces) => pieces.iter().all(|p| matches!(p, Piece::Lit(_))),
+        }
     }
 
     /// The text the template stands for when it [is literal](Self::is_literal), with the
@@ -395,40 +670,34 @@ impl Template {
     /// ```
     #[must_use]
     pub fn literal_text(&self) -> Option<&str> {
-        match &*self.pieces {
-            [] => Some(""),
-            [Piece::Lit(lit)] => Some(lit),
-            _ => None,
+        match &self.plan {
+            Plan::Plain(shape) => (shape.strategy == MatchStrategy::Exact).then(|| self.as_str()),
+            Plan::Pieces(pieces) => match &**pieces {
+                [] => Some(""),
+                [Piece::Lit(lit)] => Some(at(&self.buf, lit)),
+                _ => None,
+            },
         }
     }
 
     /// The variables in order of appearance: (ASCII-lower-cased key, default value).
     pub fn variables(&self) -> impl Iterator<Item = (&str, Option<&str>)> + '_ {
-        self.vars().map(|v| (&*v.key, v.default.as_deref()))
+        self.plan.variables(&self.buf)
     }
 
     /// The variables with their spans and whether they were written with spaces (for lint).
     pub fn variable_infos(&self) -> impl Iterator<Item = VariableInfo<'_>> + '_ {
-        self.vars().map(|v| VariableInfo {
-            key: &v.key,
-            default: v.default.as_deref(),
-            span: v.span.clone(),
+        self.plan.vars().map(|v| VariableInfo {
+            key: at(&self.buf, &v.key),
+            default: v.default.as_ref().map(|d| at(&self.buf, d)),
+            span: v.span.start.saturating_sub(self.start)..v.span.end.saturating_sub(self.start),
             padded: v.padded,
-        })
-    }
-
-    /// The named variables.
-    fn vars(&self) -> impl Iterator<Item = &Var> + '_ {
-        self.pieces.iter().filter_map(|p| match p {
-            Piece::Var(v) => Some(v),
-            _ => None,
         })
     }
 
     /// Whether every variable has a value from `resolve` or a default.
     pub fn is_resolvable<'a>(&self, resolve: impl Fn(&str) -> Option<&'a str>) -> bool {
-        self.vars()
-            .all(|v| resolve(&v.key).is_some() || v.default.is_some())
+        self.plan.is_resolvable(&self.buf, resolve)
     }
 
     /// Whether `text` matches the template, with each variable replaced by `resolve(key)`
@@ -457,37 +726,8 @@ impl Template {
         ignore_case: bool,
         resolve: impl Fn(&str) -> Option<&'a str>,
     ) -> Option<bool> {
-        let mut cache: [&str; CACHED] = [""; CACHED];
-        for var in self.vars() {
-            let value = resolve(&var.key).or(var.default.as_deref())?;
-            if let Some(slot) = cache.get_mut(var.slot) {
-                *slot = value;
-            }
-        }
-        match &*self.pieces {
-            [] => return Some(text.is_empty()),
-            [Piece::Lit(lit)] => return Some(lit_eq(text, lit, ignore_case)),
-            _ => {}
-        }
-        let cache = &cache;
-        let resolve = &resolve;
-        Some(glob(
-            &self.pieces,
-            |p| matches!(p, Piece::Star),
-            |p| match p {
-                Piece::Lit(lit) => Tok::Lit(lit),
-                Piece::Star => Tok::Star,
-                Piece::One => Tok::One,
-                Piece::Var(v) => match cache.get(v.slot) {
-                    Some(value) => Tok::Lit(value),
-                    None => resolve(&v.key)
-                        .or(v.default.as_deref())
-                        .map_or(Tok::Never, Tok::Lit),
-                },
-            },
-            text,
-            ignore_case,
-        ))
+        self.plan
+            .is_match(&self.buf, self.start..self.end, text, ignore_case, resolve)
     }
 }
 

@@ -12,6 +12,11 @@
 //! for the segments after it), so no choice is ever revisited: the cost is at most
 //! `O(text × pattern)` and usually linear.
 //!
+//! Owners that keep many short patterns in one string (an ARN pattern's segments) classify
+//! each into a `Shape` (strategy and the stars around its literal) and, for the rare general
+//! ones, run the same segment algorithm directly on the pattern text (`glob_text`) instead of
+//! keeping tokens.
+//!
 //! Semantics: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html>,
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html>.
 
@@ -200,7 +205,8 @@ pub(crate) fn glob<'t, P>(
     true
 }
 
-/// A stored token of a general [`Wildcard`].
+/// A token of a general pattern (also built afresh by the reference matcher
+/// [`Wildcard::is_match_general`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum WTok {
     /// Literal text (never empty).
@@ -247,15 +253,80 @@ fn tokenize(pattern: &str) -> Vec<WTok> {
     tokens
 }
 
-/// Matches a token list with the general algorithm.
-fn glob_tokens(tokens: &[WTok], text: &str, ignore_case: bool) -> bool {
-    glob(
-        tokens,
-        |t| matches!(t, WTok::Star),
-        WTok::tok,
-        text,
-        ignore_case,
-    )
+/// Matches a star-free piece of pattern text (literal text and `?`) at the start of `text`;
+/// returns what follows it.
+fn text_seg_front<'x>(seg: &str, mut text: &'x str, ignore_case: bool) -> Option<&'x str> {
+    for (i, lit) in seg.split('?').enumerate() {
+        if i > 0 {
+            text = skip_one(text)?;
+        }
+        text = strip_lit_prefix(text, lit, ignore_case)?;
+    }
+    Some(text)
+}
+
+/// Matches a star-free piece of pattern text at the end of `text`; returns what precedes it.
+fn text_seg_back<'x>(seg: &str, mut text: &'x str, ignore_case: bool) -> Option<&'x str> {
+    for (i, lit) in seg.rsplit('?').enumerate() {
+        if i > 0 {
+            text = drop_last(text)?;
+        }
+        text = strip_lit_suffix(text, lit, ignore_case)?;
+    }
+    Some(text)
+}
+
+/// Finds the leftmost occurrence of a star-free piece of pattern text in `window`; returns
+/// what follows it.
+fn text_seg_find<'x>(seg: &str, window: &'x str, ignore_case: bool) -> Option<&'x str> {
+    // A leading literal lets the substring search skip ahead (case-sensitive only).
+    let lead = seg
+        .split('?')
+        .next()
+        .filter(|l| !ignore_case && !l.is_empty());
+    let mut from = window;
+    loop {
+        let candidate = match lead {
+            Some(lit) => {
+                let at = from.find(lit)?;
+                let (_, tail) = from.split_at_checked(at)?;
+                tail
+            }
+            None => from,
+        };
+        if let Some(rest) = text_seg_front(seg, candidate, ignore_case) {
+            return Some(rest);
+        }
+        from = skip_one(candidate)?;
+    }
+}
+
+/// The general matcher run directly on pattern text, where `*` and `?` are the wildcards and
+/// every other character is literal: the same segment algorithm as [`glob`], without building
+/// tokens (no allocation).
+pub(crate) fn glob_text(pattern: &str, text: &str, ignore_case: bool) -> bool {
+    let mut segments = pattern.split('*');
+    let first = segments.next().unwrap_or_default();
+    let Some(last) = segments.next_back() else {
+        // No star: the one segment must cover the whole text.
+        return text_seg_front(first, text, ignore_case).is_some_and(str::is_empty);
+    };
+    let Some(rest) = text_seg_front(first, text, ignore_case) else {
+        return false;
+    };
+    let Some(mut window) = text_seg_back(last, rest, ignore_case) else {
+        return false;
+    };
+    for segment in segments {
+        if segment.is_empty() {
+            continue;
+        }
+        match text_seg_find(segment, window, ignore_case) {
+            Some(rest) => window = rest,
+            None => return false,
+        }
+    }
+    true
 }
 
 /// The strategy a [`Wildcard`] was classified into when it was compiled.
@@ -276,21 +347,130 @@ pub enum MatchStrategy {
     General,
 }
 
-/// How a compiled [`Wildcard`] decides a match.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Matcher {
-    /// Equal to the pattern text.
-    Exact,
-    /// Starts with the literal.
-    Prefix(Box<str>),
-    /// Ends with the literal.
-    Suffix(Box<str>),
-    /// Contains the literal.
-    Contains(Box<str>),
-    /// Matches everything.
-    Any,
-    /// The general matcher over tokens.
-    General(Box<[WTok]>),
+/// A pattern text classified once: its strategy, and how many `*` lead and trail it (the
+/// literal of the simple strategies is what lies between), so that matching re-reads nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Shape {
+    /// The strategy.
+    pub(crate) strategy: MatchStrategy,
+    /// Leading stars (before the literal of `Suffix` and `Contains`).
+    lead: u32,
+    /// Trailing stars (after the literal of `Prefix` and `Contains`).
+    trail: u32,
+}
+
+impl Shape {
+    /// Plain text that must equal the pattern.
+    pub(crate) const EXACT: Self = Self {
+        strategy: MatchStrategy::Exact,
+        lead: 0,
+        trail: 0,
+    };
+
+    /// Classifies pattern text in which `*` and `?` are wildcards.
+    pub(crate) fn classify(pattern: &str) -> Self {
+        // One pass: stars before the first literal byte, the run of stars after the last one
+        // so far, and whether a star sits between literal bytes.
+        let (mut lead, mut trail, mut literal, mut inner) = (0usize, 0usize, false, false);
+        for &b in pattern.as_bytes() {
+            match b {
+                b'?' => return Self::general(),
+                b'*' if literal => trail += 1,
+                b'*' => lead += 1,
+                _ => {
+                    inner |= trail > 0;
+                    trail = 0;
+                    literal = true;
+                }
+            }
+        }
+        let strategy = match (literal, inner, lead > 0, trail > 0) {
+            (false, _, false, _) => MatchStrategy::Exact,
+            (false, _, true, _) => MatchStrategy::Any,
+            (true, true, _, _) => MatchStrategy::General,
+            (true, false, false, false) => MatchStrategy::Exact,
+            (true, false, false, true) => MatchStrategy::Prefix,
+            (true, false, true, false) => MatchStrategy::Suffix,
+            (true, false, true, true) => MatchStrategy::Contains,
+        };
+        match (u32::try_from(lead), u32::try_from(trail)) {
+            (Ok(lead), Ok(trail)) => Self {
+                strategy,
+                lead,
+                trail,
+            },
+            // Billions of stars: the general matcher reads the text itself.
+            _ => Self::general(),
+        }
+    }
+
+    /// The general strategy (the matcher reads the pattern text).
+    const fn general() -> Self {
+        Self {
+            strategy: MatchStrategy::General,
+            lead: 0,
+            trail: 0,
+        }
+    }
+
+    /// The literal of a simple strategy: `pattern` without its leading and trailing stars.
+    #[inline]
+    fn literal(self, pattern: &str) -> &str {
+        let end = pattern.len().saturating_sub(self.trail as usize);
+        pattern.get(self.lead as usize..end).unwrap_or_default()
+    }
+
+    /// [`literal`](Self::literal) as bytes (no character-boundary checks: the stars cut
+    /// between characters anyway).
+    #[inline]
+    fn literal_bytes(self, pattern: &str) -> &[u8] {
+        let bytes = pattern.as_bytes();
+        let end = bytes.len().saturating_sub(self.trail as usize);
+        bytes.get(self.lead as usize..end).unwrap_or_default()
+    }
+
+    /// Whether `text` matches `pattern`, which this shape was classified from. The general
+    /// strategy runs [`glob_text`]; owners that match a general pattern often keep tokens
+    /// instead. Case-sensitive comparisons work on bytes (a UTF-8 prefix, suffix or equality
+    /// of bytes is one of characters).
+    #[inline]
+    pub(crate) fn is_match(self, pattern: &str, text: &str, ignore_case: bool) -> bool {
+        if ignore_case {
+            return self.is_match_ignore_case(pattern, text);
+        }
+        match self.strategy {
+            MatchStrategy::Exact => text.as_bytes() == pattern.as_bytes(),
+            MatchStrategy::Prefix => text.as_bytes().starts_with(self.literal_bytes(pattern)),
+            MatchStrategy::Suffix => text.as_bytes().ends_with(self.literal_bytes(pattern)),
+            MatchStrategy::Contains => text.contains(self.literal(pattern)),
+            MatchStrategy::Any => true,
+            MatchStrategy::General => glob_text(pattern, text, false),
+        }
+    }
+
+    /// [`is_match`](Self::is_match) without regard to case.
+    fn is_match_ignore_case(self, pattern: &str, text: &str) -> bool {
+        match self.strategy {
+            MatchStrategy::Exact => lit_eq(text, pattern, true),
+            MatchStrategy::Prefix => strip_lit_prefix(text, self.literal(pattern), true).is_some(),
+            MatchStrategy::Suffix => strip_lit_suffix(text, self.literal(pattern), true).is_some(),
+            MatchStrategy::Contains => {
+                let lit = self.literal(pattern);
+                let mut from = text;
+                loop {
+                    if strip_lit_prefix(from, lit, true).is_some() {
+                        break true;
+                    }
+                    match skip_one(from) {
+                        Some(rest) => from = rest,
+                        None => break false,
+                    }
+                }
+            }
+            MatchStrategy::Any => true,
+            MatchStrategy::General => glob_text(pattern, text, true),
+        }
+    }
 }
 
 /// A compiled `*`/`?` pattern. Matching is case-sensitive and counts characters, not bytes.
@@ -298,6 +478,9 @@ enum Matcher {
 /// `*` matches any run of characters, including none; `?` matches exactly one character (one
 /// Unicode scalar value, whatever its UTF-8 length). Both may cross every character, including
 /// `:` and `/`; callers that need segment rules (ARNs) match segment by segment.
+///
+/// A pattern is one string and a classification (plus a token list for the general
+/// strategy): building one allocates once (more for the general strategy), matching never.
 ///
 /// # Examples
 ///
@@ -309,29 +492,108 @@ enum Matcher {
 /// assert!(!pattern.is_match("prod/db-old-AbCdEf"));
 /// assert!(Wildcard::new("get*").is_match("getsecretvalue"));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug)]
 pub struct Wildcard {
-    raw: String,
-    matcher: Matcher,
+    /// Holds the pattern text at `start..` (an [`ActionPattern`](crate::ActionPattern) keeps
+    /// its whole text here, the pattern as written in front).
+    buf: Box<str>,
+    /// Where the pattern text starts in `buf`.
+    start: usize,
+    shape: Shape,
+    /// The literal of the simple strategies (the whole pattern for `Exact`): a byte range of
+    /// `buf`, so that a case-sensitive match compares bytes at once.
+    lit: (usize, usize),
+    /// The tokens of a general pattern (their literal text copied out, so that matching
+    /// slices nothing).
+    tokens: Option<Box<[WTok]>>,
+}
+
+impl PartialEq for Wildcard {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+impl Eq for Wildcard {}
+
+impl std::hash::Hash for Wildcard {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
 }
 
 impl Wildcard {
     /// Compiles `pattern`, where `*` and `?` are wildcards and every other character is literal.
     #[must_use]
     pub fn new(pattern: &str) -> Self {
-        let mut tokens = tokenize(pattern);
-        let matcher = match tokens.as_mut_slice() {
-            [] | [WTok::Lit(_)] => Matcher::Exact,
-            [WTok::Star] => Matcher::Any,
-            [WTok::Lit(lit), WTok::Star] => Matcher::Prefix(std::mem::take(lit)),
-            [WTok::Star, WTok::Lit(lit)] => Matcher::Suffix(std::mem::take(lit)),
-            [WTok::Star, WTok::Lit(lit), WTok::Star] => Matcher::Contains(std::mem::take(lit)),
-            _ => Matcher::General(tokens.into_boxed_slice()),
+        Self::within(pattern.into(), 0)
+    }
+
+    /// Compiles the pattern `buf[start..]`, keeping the whole of `buf` (an `ActionPattern`
+    /// stores its text as written in front of the lower-cased pattern). A `start` that is not
+    /// a character boundary reads as an empty pattern.
+    pub(crate) fn within(buf: Box<str>, start: usize) -> Self {
+        let start = if buf.is_char_boundary(start) {
+            start
+        } else {
+            buf.len()
         };
+        let shape = Shape::classify(buf.get(start..).unwrap_or_default());
+        let tokens = (shape.strategy == MatchStrategy::General)
+            .then(|| tokenize(buf.get(start..).unwrap_or_default()).into_boxed_slice());
+        let lit = (
+            start.saturating_add(shape.lead as usize),
+            buf.len().saturating_sub(shape.trail as usize),
+        );
         Self {
-            raw: pattern.to_owned(),
-            matcher,
+            buf,
+            start,
+            shape,
+            lit,
+            tokens,
         }
+    }
+
+    /// The whole buffer the pattern lives in.
+    pub(crate) fn buffer(&self) -> &str {
+        &self.buf
+    }
+
+    /// The strategy-dispatched matcher.
+    #[inline]
+    fn matches(&self, text: &str, ignore_case: bool) -> bool {
+        if let Some(tokens) = &self.tokens {
+            return Self::matches_tokens(tokens, text, ignore_case);
+        }
+        if ignore_case {
+            return self.shape.is_match(self.as_str(), text, true);
+        }
+        let lit = self
+            .buf
+            .as_bytes()
+            .get(self.lit.0..self.lit.1)
+            .unwrap_or_default();
+        let text_bytes = text.as_bytes();
+        match self.shape.strategy {
+            MatchStrategy::Exact => text_bytes == lit,
+            MatchStrategy::Prefix => text_bytes.starts_with(lit),
+            MatchStrategy::Suffix => text_bytes.ends_with(lit),
+            MatchStrategy::Any => true,
+            MatchStrategy::Contains | MatchStrategy::General => {
+                self.shape.is_match(self.as_str(), text, false)
+            }
+        }
+    }
+
+    /// The general matcher over the pattern's tokens.
+    #[inline(never)]
+    fn matches_tokens(tokens: &[WTok], text: &str, ignore_case: bool) -> bool {
+        glob(
+            tokens,
+            |t| matches!(t, WTok::Star),
+            WTok::tok,
+            text,
+            ignore_case,
+        )
     }
 
     /// Whether `text` matches the whole pattern (case-sensitive).
@@ -365,39 +627,18 @@ impl Wildcard {
         self.matches(text, true)
     }
 
-    /// The strategy-dispatched matcher.
-    fn matches(&self, text: &str, ignore_case: bool) -> bool {
-        match &self.matcher {
-            Matcher::Exact => lit_eq(text, &self.raw, ignore_case),
-            Matcher::Prefix(lit) => strip_lit_prefix(text, lit, ignore_case).is_some(),
-            Matcher::Suffix(lit) => strip_lit_suffix(text, lit, ignore_case).is_some(),
-            Matcher::Contains(lit) => {
-                if ignore_case {
-                    let mut from = text;
-                    loop {
-                        if strip_lit_prefix(from, lit, true).is_some() {
-                            break true;
-                        }
-                        match skip_one(from) {
-                            Some(rest) => from = rest,
-                            None => break false,
-                        }
-                    }
-                } else {
-                    text.contains(&**lit)
-                }
-            }
-            Matcher::Any => true,
-            Matcher::General(tokens) => glob_tokens(tokens, text, ignore_case),
-        }
-    }
-
-    /// The reference answer of the general matcher, whatever the strategy (allocates; meant
-    /// for tests that check every strategy against it).
+    /// The reference answer of the general matcher over freshly built tokens, whatever the
+    /// strategy (allocates; meant for tests that check every strategy against it).
     #[doc(hidden)]
     #[must_use]
     pub fn is_match_general(&self, text: &str) -> bool {
-        glob_tokens(&tokenize(&self.raw), text, false)
+        glob(
+            &tokenize(self.as_str()),
+            |t| matches!(t, WTok::Star),
+            WTok::tok,
+            text,
+            false,
+        )
     }
 
     /// The strategy chosen when the pattern was compiled.
@@ -413,32 +654,25 @@ impl Wildcard {
     /// ```
     #[must_use]
     pub fn strategy(&self) -> MatchStrategy {
-        match self.matcher {
-            Matcher::Exact => MatchStrategy::Exact,
-            Matcher::Prefix(_) => MatchStrategy::Prefix,
-            Matcher::Suffix(_) => MatchStrategy::Suffix,
-            Matcher::Contains(_) => MatchStrategy::Contains,
-            Matcher::Any => MatchStrategy::Any,
-            Matcher::General(_) => MatchStrategy::General,
-        }
+        self.shape.strategy
     }
 
     /// The pattern text.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.raw
+        self.buf.get(self.start..).unwrap_or_default()
     }
 
     /// Whether the pattern has no wildcard (it then matches only itself).
     #[must_use]
     pub fn is_literal(&self) -> bool {
-        matches!(self.matcher, Matcher::Exact)
+        self.shape.strategy == MatchStrategy::Exact
     }
 
     /// Whether the pattern matches every text (it is made of `*` only).
     #[must_use]
     pub fn is_any(&self) -> bool {
-        matches!(self.matcher, Matcher::Any)
+        self.shape.strategy == MatchStrategy::Any
     }
 }
 
@@ -629,6 +863,81 @@ mod tests {
         assert!(!scan.is_match(&text));
         assert!(!scan.is_match_ignore_case(&text));
         assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    }
+
+    #[test]
+    fn text_matcher_agrees_with_the_token_matcher() {
+        let patterns = [
+            "",
+            "*",
+            "**",
+            "?",
+            "a",
+            "a*",
+            "*a",
+            "*a*",
+            "a?c",
+            "a*b?d*e",
+            "*ab*ab",
+            "ab*ba",
+            "*a?b*",
+            "é*ü",
+            "?*",
+            "*?",
+            "a*a*a*b",
+            "prod/db-??????",
+            "bucket/*/test/*",
+            "*aa*aa*",
+        ];
+        let texts = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "aabab",
+            "aba_ba",
+            "xxa-bzz",
+            "éxyü",
+            "aXXbcdYYe",
+            "aaaaab",
+            "prod/db-AbCdEf",
+            "bucket//test/x",
+            "bucket/1-test/x",
+            "AB",
+            "ÉXYÜ",
+            "aaaa",
+        ];
+        for pattern in patterns {
+            let tokens = super::tokenize(pattern);
+            for text in texts {
+                for ignore_case in [false, true] {
+                    let want = super::glob(
+                        &tokens,
+                        |t| std::matches!(t, super::WTok::Star),
+                        super::WTok::tok,
+                        text,
+                        ignore_case,
+                    );
+                    assert_eq!(
+                        super::glob_text(pattern, text, ignore_case),
+                        want,
+                        "{pattern:?} / {text:?} / {ignore_case}"
+                    );
+                    let w = Wildcard::new(pattern);
+                    let got = if ignore_case {
+                        w.is_match_ignore_case(text)
+                    } else {
+                        w.is_match(text)
+                    };
+                    assert_eq!(got, want, "wildcard {pattern:?} / {text:?} / {ignore_case}");
+                    assert_eq!(
+                        super::Shape::classify(pattern).is_match(pattern, text, ignore_case),
+                        want,
+                        "shape {pattern:?} / {text:?} / {ignore_case}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -3,12 +3,15 @@
 //! Nesting is tracked on an explicit heap stack of open containers ([`Frame`]) instead of the
 //! call stack, so no input can overflow the thread's stack while parsing, whatever
 //! [`Limits::max_depth`] says. Each open container collects its finished elements or members
-//! in its own vector. (One shared scratch vector with an exact copy per container was tried and
+//! in its own vector; the innermost one stays out of the stack, so adding a value to it moves
+//! no frame. Strings without escapes are read in place (the hot path is inlined; decoding
+//! escapes is out of line), and the tree's string type can borrow them from the input. (One shared scratch vector with an exact copy per container was tried and
 //! was slower: its growth makes large requests that send glibc malloc down its slow paths.)
 //!
 //! Errors are reported in document order: the first problem the reader meets is the one
 //! returned, including duplicate keys, which are checked as each key is read.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::{JsonError, JsonErrorKind, JsonValue, Limits, Member, Node};
@@ -21,23 +24,42 @@ const HASH_THRESHOLD: usize = 16;
 /// Longest word (for example `Infinity`) quoted in a "found `...`" message.
 const MAX_QUOTED_WORD: usize = 32;
 
+/// The type of strings and object keys in a tree being read: an owned `String`, or a `Cow`
+/// that borrows strings without escapes from the input.
+pub(crate) trait Key<'a>: AsRef<str> + Default + Sized {
+    /// The string read from the input: borrowed when it has no escapes.
+    fn from_text(text: Cow<'a, str>) -> Self;
+}
+
+impl<'a> Key<'a> for String {
+    fn from_text(text: Cow<'a, str>) -> Self {
+        text.into_owned()
+    }
+}
+
+impl<'a> Key<'a> for Cow<'a, str> {
+    fn from_text(text: Cow<'a, str>) -> Self {
+        text
+    }
+}
+
 /// An array or object that has been opened and not yet closed.
-enum Frame {
+enum Frame<K> {
     /// An array and its elements so far.
     Array {
         /// Offset of the `[`.
         open: usize,
         /// The elements read so far.
-        items: Vec<Node>,
+        items: Vec<Node<K>>,
     },
     /// An object and its members so far, reading the value of `key`.
     Object {
         /// Offset of the `{`.
         open: usize,
         /// The members read so far.
-        members: Vec<Member>,
+        members: Vec<Member<K>>,
         /// The key whose value is being read.
-        key: String,
+        key: K,
         /// The span of that key, quotes included.
         key_span: Span,
         /// First span of every key so far, once the object is large enough to need it.
@@ -49,8 +71,24 @@ enum Frame {
     },
 }
 
+impl<K> Frame<K> {
+    /// Offset of the container's `[` or `{`.
+    fn open(&self) -> usize {
+        match *self {
+            Self::Array { open, .. } | Self::Object { open, .. } => open,
+        }
+    }
+}
+
+/// The error for a broken reader invariant (the innermost container is not the kind being
+/// closed); never returned in practice, and never a panic.
+#[cold]
+fn internal(open: usize) -> JsonError {
+    syntax("internal error: container mismatch", open, open + 1)
+}
+
 /// Parser state over one input.
-struct Reader<'a> {
+struct Reader<'a, K> {
     /// The whole input.
     text: &'a str,
     /// The input as bytes (same length and offsets as `text`).
@@ -59,8 +97,12 @@ struct Reader<'a> {
     pos: usize,
     /// Maximum number of open containers.
     max_depth: usize,
-    /// Open containers, outermost first.
-    stack: Vec<Frame>,
+    /// The open containers other than the innermost one, outermost first.
+    stack: Vec<Frame<K>>,
+    /// How many containers are open.
+    depth: usize,
+    /// The offset of the innermost open container, for "unexpected end of input" errors.
+    innermost: Option<usize>,
 }
 
 /// A syntax error with `message` over `start..end`.
@@ -106,15 +148,18 @@ fn byte_span(at: usize) -> Span {
     clippy::box_collection,
     reason = "the map lives boxed in `Frame::Object`; see there"
 )]
-fn check_duplicate(
-    earlier: &[Member],
+fn check_duplicate<K: AsRef<str>>(
+    earlier: &[Member<K>],
     key: &str,
     key_span: Span,
     index: &mut Option<Box<HashMap<String, Span>>>,
 ) -> Result<(), JsonError> {
     let first = match index {
         Some(map) => map.get(key).copied(),
-        None => earlier.iter().find(|m| m.key == key).map(|m| m.key_span),
+        None => earlier
+            .iter()
+            .find(|m| m.key.as_ref() == key)
+            .map(|m| m.key_span),
     };
     if let Some(first) = first {
         return Err(JsonError {
@@ -132,7 +177,7 @@ fn check_duplicate(
         None if earlier.len() + 1 >= HASH_THRESHOLD => {
             let mut map: HashMap<String, Span> = earlier
                 .iter()
-                .map(|m| (m.key.clone(), m.key_span))
+                .map(|m| (m.key.as_ref().to_owned(), m.key_span))
                 .collect();
             map.insert(key.to_owned(), key_span);
             *index = Some(Box::new(map));
@@ -143,7 +188,7 @@ fn check_duplicate(
 }
 
 /// Reads `text` as one JSON value; see [`super::parse`].
-pub(super) fn parse(text: &str, limits: &Limits) -> Result<Node, JsonError> {
+pub(super) fn parse<'a, K: Key<'a>>(text: &'a str, limits: &Limits) -> Result<Node<K>, JsonError> {
     if text.len() > limits.max_size {
         return Err(JsonError {
             kind: JsonErrorKind::TooLarge {
@@ -166,7 +211,9 @@ pub(super) fn parse(text: &str, limits: &Limits) -> Result<Node, JsonError> {
         bytes: text.as_bytes(),
         pos: 0,
         max_depth: limits.max_depth,
-        stack: Vec::with_capacity(8),
+        stack: Vec::new(),
+        depth: 0,
+        innermost: None,
     };
     let node = reader.document()?;
     reader.skip_ws();
@@ -176,14 +223,14 @@ pub(super) fn parse(text: &str, limits: &Limits) -> Result<Node, JsonError> {
     Ok(node)
 }
 
-impl Reader<'_> {
+impl<'a, K: Key<'a>> Reader<'a, K> {
     /// The byte at the read position.
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
 
     /// The text between two offsets that the reader found on character boundaries.
-    fn slice(&self, start: usize, end: usize) -> &str {
+    fn slice(&self, start: usize, end: usize) -> &'a str {
         // INVARIANT: callers pass offsets of ASCII bytes (or the ends of the input), which are
         // always character boundaries, so `get` never returns `None` here.
         self.text.get(start..end).unwrap_or_default()
@@ -227,7 +274,7 @@ impl Reader<'_> {
 
     /// Fails with `TooDeep` if opening a container at `at` would exceed the depth limit.
     fn check_depth(&self, at: usize) -> Result<(), JsonError> {
-        if self.stack.len() >= self.max_depth {
+        if self.depth >= self.max_depth {
             return Err(JsonError {
                 kind: JsonErrorKind::TooDeep {
                     limit: self.max_depth,
@@ -241,13 +288,34 @@ impl Reader<'_> {
 
     /// The innermost open container, for "unexpected end of input" errors.
     fn innermost_open(&self) -> Option<usize> {
-        self.stack.last().map(|frame| match *frame {
-            Frame::Array { open, .. } | Frame::Object { open, .. } => open,
-        })
+        self.innermost
+    }
+
+    /// Makes `frame` the innermost open container (`top`), moving the one it is nested in to
+    /// the stack.
+    fn open(&mut self, top: &mut Option<Frame<K>>, frame: Frame<K>) {
+        self.innermost = Some(frame.open());
+        if let Some(outer) = top.replace(frame) {
+            self.stack.push(outer);
+        }
+        self.depth += 1;
+    }
+
+    /// Closes the innermost open container: returns it, and makes the one it is nested in the
+    /// innermost again.
+    fn close(&mut self, top: &mut Option<Frame<K>>) -> Option<Frame<K>> {
+        let closed = std::mem::replace(top, self.stack.pop());
+        self.innermost = top.as_ref().map(Frame::open);
+        self.depth = self.depth.saturating_sub(1);
+        closed
     }
 
     /// Reads one value, with everything nested in it, starting at the read position.
-    fn document(&mut self) -> Result<Node, JsonError> {
+    ///
+    /// The innermost open container lives in `top`, outside the stack, so that adding a value
+    /// to it moves no frame; only opening and closing a container touch the stack.
+    fn document(&mut self) -> Result<Node<K>, JsonError> {
+        let mut top: Option<Frame<K>> = None;
         'value: loop {
             self.skip_ws();
             let start = self.pos;
@@ -263,10 +331,11 @@ impl Reader<'_> {
                             span: Span::from_usize(start, self.pos),
                         }
                     } else {
-                        self.stack.push(Frame::Array {
+                        let frame = Frame::Array {
                             open: start,
                             items: Vec::new(),
-                        });
+                        };
+                        self.open(&mut top, frame);
                         continue 'value;
                     }
                 }
@@ -283,21 +352,24 @@ impl Reader<'_> {
                             }
                         }
                         Some(b'"') => {
+                            // Read before the object counts as open (as every key is: an
+                            // error in a key points back at the enclosing container).
                             let (key, key_span) = self.key()?;
-                            self.stack.push(Frame::Object {
+                            let frame = Frame::Object {
                                 open: start,
                                 members: Vec::new(),
                                 key,
                                 key_span,
                                 index: None,
-                            });
+                            };
+                            self.open(&mut top, frame);
                             continue 'value;
                         }
                         _ => return Err(self.bad_key("expected a string key or `}`", start)),
                     }
                 }
                 Some(b'"') => {
-                    let value = self.string()?;
+                    let value = K::from_text(self.string()?);
                     Node {
                         value: JsonValue::String(value),
                         span: Span::from_usize(start, self.pos),
@@ -309,11 +381,12 @@ impl Reader<'_> {
             };
             // Hand the finished value to the open containers, closing every one that ends here.
             loop {
-                let Some(frame) = self.stack.pop() else {
+                let Some(frame) = top.as_mut() else {
                     return Ok(node);
                 };
                 match frame {
-                    Frame::Array { open, mut items } => {
+                    Frame::Array { open, items } => {
+                        let open = *open;
                         items.push(node);
                         self.skip_ws();
                         match self.peek() {
@@ -324,11 +397,13 @@ impl Reader<'_> {
                                 if self.peek() == Some(b']') {
                                     return Err(syntax("trailing comma", comma, comma + 1));
                                 }
-                                self.stack.push(Frame::Array { open, items });
                                 continue 'value;
                             }
                             Some(b']') => {
                                 self.pos += 1;
+                                let Some(Frame::Array { items, .. }) = self.close(&mut top) else {
+                                    return Err(internal(open));
+                                };
                                 node = Node {
                                     value: JsonValue::Array(items),
                                     span: Span::from_usize(open, self.pos),
@@ -339,14 +414,15 @@ impl Reader<'_> {
                     }
                     Frame::Object {
                         open,
-                        mut members,
+                        members,
                         key,
                         key_span,
-                        mut index,
+                        index,
                     } => {
+                        let open = *open;
                         members.push(Member {
-                            key,
-                            key_span,
+                            key: std::mem::take(key),
+                            key_span: *key_span,
                             value: node,
                         });
                         self.skip_ws();
@@ -357,15 +433,12 @@ impl Reader<'_> {
                                 self.skip_ws();
                                 match self.peek() {
                                     Some(b'"') => {
-                                        let (key, key_span) = self.key()?;
-                                        check_duplicate(&members, &key, key_span, &mut index)?;
-                                        self.stack.push(Frame::Object {
-                                            open,
-                                            members,
-                                            key,
-                                            key_span,
-                                            index,
-                                        });
+                                        self.innermost = self.stack.last().map(Frame::open);
+                                        let (next, next_span) = self.key()?;
+                                        self.innermost = Some(open);
+                                        check_duplicate(members, next.as_ref(), next_span, index)?;
+                                        *key = next;
+                                        *key_span = next_span;
                                         continue 'value;
                                     }
                                     Some(b'}') => {
@@ -376,6 +449,10 @@ impl Reader<'_> {
                             }
                             Some(b'}') => {
                                 self.pos += 1;
+                                let Some(Frame::Object { members, .. }) = self.close(&mut top)
+                                else {
+                                    return Err(internal(open));
+                                };
                                 node = Node {
                                     value: JsonValue::Object(members),
                                     span: Span::from_usize(open, self.pos),
@@ -402,9 +479,10 @@ impl Reader<'_> {
     }
 
     /// Reads a key (at a `"`), the whitespace after it and the `:`.
-    fn key(&mut self) -> Result<(String, Span), JsonError> {
+    #[inline]
+    fn key(&mut self) -> Result<(K, Span), JsonError> {
         let start = self.pos;
-        let key = self.string()?;
+        let key = K::from_text(self.string()?);
         let span = Span::from_usize(start, self.pos);
         self.skip_ws();
         if self.peek() != Some(b':') {
@@ -434,17 +512,26 @@ impl Reader<'_> {
             .map_or(self.bytes.len(), |p| offset + p)
     }
 
-    /// Reads a string at a `"` and returns it with escapes decoded; the read position ends
-    /// after the closing quote.
-    fn string(&mut self) -> Result<String, JsonError> {
+    /// Reads a string at a `"` and returns it with escapes decoded (borrowed from the input
+    /// when it has none); the read position ends after the closing quote.
+    #[inline]
+    fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
         let open = self.pos;
         let body = open + 1;
-        let mut i = self.scan_plain(body);
+        let i = self.scan_plain(body);
         if self.bytes.get(i) == Some(&b'"') {
-            // No escapes: copy the whole body at once.
+            // No escapes: the whole body at once.
             self.pos = i + 1;
-            return Ok(self.slice(body, i).to_owned());
+            return Ok(Cow::Borrowed(self.slice(body, i)));
         }
+        self.string_escaped(open, i).map(Cow::Owned)
+    }
+
+    /// The rest of [`string`](Self::string) for a string whose body (from `open + 1`) has a
+    /// `\`, a control character or no end at `i`; kept out of line.
+    #[inline(never)]
+    fn string_escaped(&mut self, open: usize, mut i: usize) -> Result<String, JsonError> {
+        let body = open + 1;
         let mut out = String::with_capacity(i - body + 16);
         let mut run = body;
         loop {
@@ -564,7 +651,7 @@ impl Reader<'_> {
     }
 
     /// Reads a number at a `-` or digit, keeping its text.
-    fn number(&mut self) -> Result<Node, JsonError> {
+    fn number(&mut self) -> Result<Node<K>, JsonError> {
         let start = self.pos;
         let int = if self.peek() == Some(b'-') {
             start + 1
@@ -593,7 +680,7 @@ impl Reader<'_> {
     }
 
     /// Reads `true`, `false` or `null`, or explains what is there instead of a value.
-    fn literal(&mut self) -> Result<Node, JsonError> {
+    fn literal(&mut self) -> Result<Node<K>, JsonError> {
         let start = self.pos;
         let rest = self.bytes.get(start..).unwrap_or_default();
         for (word, value) in [

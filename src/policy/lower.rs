@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use crate::action::ActionPattern;
 use crate::arn::{Arn, ArnError, ArnPattern, ArnPatternMode};
 use crate::condition::{Operator, OperatorError, OperatorFamily};
-use crate::json::{JsonError, JsonErrorKind, JsonValue, Limits, Member, Node};
+use crate::json::{self, JsonError, JsonErrorKind, Limits};
 use crate::policy::error::{ParseError, ParseErrorKind, ParseErrors, code};
 use crate::policy::{
     ActionBlock, ConditionEntry, ConditionValue, Effect, OneOrMany, Policy, PolicyType,
@@ -25,7 +25,14 @@ use crate::policy::{
 };
 use crate::source::{LineCol, LineIndex, Span};
 use crate::value::{Decimal, Instant};
-use crate::variables::{Template, TemplateOptions, VariableError};
+use crate::variables::{Template, TemplateOptions, VariableError, has_variable};
+
+/// A node of the JSON tree as lowering reads it: object keys borrowed from the text.
+type Node<'t> = json::Node<Cow<'t, str>>;
+/// An object member of that tree.
+type Member<'t> = json::Member<Cow<'t, str>>;
+/// A value of that tree.
+type JsonValue<'t> = json::JsonValue<Cow<'t, str>>;
 
 /// Options for [`parse_policy_with`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -75,7 +82,7 @@ pub fn parse_policy_with(
     policy_type: PolicyType,
     options: &ParseOptions,
 ) -> Result<Policy, ParseErrors> {
-    let root = match crate::json::parse(text, &options.limits) {
+    let root = match json::parse_borrowed(text, &options.limits) {
         Ok(root) => root,
         Err(err) => return Err(json_error(text, &err)),
     };
@@ -83,7 +90,7 @@ pub fn parse_policy_with(
         text,
         policy_type,
         variables: false,
-        path: Vec::new(),
+        path: Path::default(),
         errors: Vec::new(),
     };
     let policy = lowerer.document(root);
@@ -121,27 +128,84 @@ struct Lowerer<'t> {
     text: &'t str,
     policy_type: PolicyType,
     variables: bool,
-    path: Vec<Seg>,
+    path: Path,
     errors: Vec<Pending>,
+}
+
+/// How many path segments [`Path`] keeps inline: deeper than any policy element.
+const INLINE_PATH: usize = 12;
+
+/// The current JSON path: a stack of segments kept inline (no allocation while walking a
+/// policy), spilling to the heap only past [`INLINE_PATH`] segments.
+#[derive(Debug)]
+struct Path {
+    inline: [Seg; INLINE_PATH],
+    len: usize,
+    spill: Vec<Seg>,
+}
+
+impl Default for Path {
+    fn default() -> Self {
+        Self {
+            inline: [Seg::Index(0); INLINE_PATH],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+}
+
+impl Path {
+    fn push(&mut self, seg: Seg) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => *slot = seg,
+            None => self.spill.push(seg),
+        }
+        self.len += 1;
+    }
+
+    fn pop(&mut self) {
+        self.truncate(self.len.saturating_sub(1));
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn truncate(&mut self, len: usize) {
+        if len < self.len {
+            self.len = len;
+            self.spill.truncate(len.saturating_sub(INLINE_PATH));
+        }
+    }
+
+    /// The segments, outermost first.
+    fn segments(&self) -> impl Iterator<Item = &Seg> {
+        self.inline
+            .iter()
+            .take(self.len.min(INLINE_PATH))
+            .chain(&self.spill)
+    }
 }
 
 /// The statement elements, each with the span of its key.
 #[derive(Default)]
-struct Slots {
-    sid: Option<(Span, Node)>,
-    effect: Option<(Span, Node)>,
-    action: Option<(Span, bool, Node)>,
-    resource: Option<(Span, bool, Node)>,
-    principal: Option<(Span, bool, Node)>,
-    condition: Option<(Span, Node)>,
+struct Slots<'t> {
+    sid: Option<(Span, Node<'t>)>,
+    effect: Option<(Span, Node<'t>)>,
+    action: Option<(Span, bool, Node<'t>)>,
+    resource: Option<(Span, bool, Node<'t>)>,
+    principal: Option<(Span, bool, Node<'t>)>,
+    condition: Option<(Span, Node<'t>)>,
 }
 
 impl<'t> Lowerer<'t> {
     // ----- errors and paths ------------------------------------------------------------------
 
     /// Records an error at `span` with the current path.
+    #[cold]
+    #[inline(never)]
     fn error(&mut self, code: &'static str, span: Span, message: String) -> &mut Pending {
-        let path = render_path(self.text, &self.path);
+        let path = render_path(self.text, self.path.segments());
         self.errors.push(Pending {
             code,
             message,
@@ -165,6 +229,8 @@ impl<'t> Lowerer<'t> {
     }
 
     /// Records a JSON type error: `expected` names what was wanted.
+    #[cold]
+    #[inline(never)]
     fn type_mismatch(&mut self, node: &Node, expected: &str) {
         let found = describe(&node.value);
         self.error(
@@ -178,6 +244,8 @@ impl<'t> Lowerer<'t> {
     ///
     /// Lines and columns are counted in one pass over the text, as [`LineIndex`] counts them
     /// (a column counts characters), so thousands of errors on one long line stay linear.
+    #[cold]
+    #[inline(never)]
     fn finish(mut self) -> ParseErrors {
         self.errors.sort_by_key(|p| p.span.start);
         let bytes = self.text.as_bytes();
@@ -214,7 +282,7 @@ impl<'t> Lowerer<'t> {
 
     // ----- document ----------------------------------------------------------------------------
 
-    fn document(&mut self, root: Node) -> Option<Policy> {
+    fn document(&mut self, root: Node<'t>) -> Option<Policy> {
         let span = root.span;
         let JsonValue::Object(members) = root.value else {
             let found = describe(&root.value);
@@ -274,11 +342,11 @@ impl<'t> Lowerer<'t> {
             value,
         } in members
         {
-            match key.as_str() {
+            match &*key {
                 "Version" => {}
                 "Id" => {
                     self.with(Seg::Name("Id"), |this| match value.value {
-                        JsonValue::String(s) => id = Some(Spanned::new(s, value.span)),
+                        JsonValue::String(s) => id = Some(Spanned::new(s.into_owned(), value.span)),
                         _ => this.type_mismatch(&value, "a string"),
                     });
                 }
@@ -317,7 +385,7 @@ impl<'t> Lowerer<'t> {
             self.type_mismatch(node, "a string");
             return None;
         };
-        let version = match s.as_str() {
+        let version = match &**s {
             "2012-10-17" => Version::V2012_10_17,
             "2008-10-17" => Version::V2008_10_17,
             other => {
@@ -334,6 +402,8 @@ impl<'t> Lowerer<'t> {
     }
 
     /// Reports an element name that is not one of `known`.
+    #[cold]
+    #[inline(never)]
     fn unknown_element(&mut self, key: &str, key_span: Span, known: &[&str], place: &str) {
         let suggestion = known
             .iter()
@@ -349,7 +419,7 @@ impl<'t> Lowerer<'t> {
         });
     }
 
-    fn statements(&mut self, node: Node) -> Option<Vec<Statement>> {
+    fn statements(&mut self, node: Node<'t>) -> Option<Vec<Statement>> {
         match node.value {
             JsonValue::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
@@ -372,6 +442,9 @@ impl<'t> Lowerer<'t> {
 
     /// Sids must be unique within IAM policies (resource policies are checked by their service).
     fn check_unique_sids(&mut self, statements: &[Statement], is_array: bool) {
+        if statements.len() <= SMALL && !any_repeated(statements, sid_text, false) {
+            return;
+        }
         let sids: Vec<(&str, Span, usize)> = statements
             .iter()
             .enumerate()
@@ -401,7 +474,7 @@ impl<'t> Lowerer<'t> {
 
     // ----- statement ---------------------------------------------------------------------------
 
-    fn statement(&mut self, node: Node) -> Option<Statement> {
+    fn statement(&mut self, node: Node<'t>) -> Option<Statement> {
         let span = node.span;
         let JsonValue::Object(members) = node.value else {
             self.type_mismatch(&node, "a statement object");
@@ -414,7 +487,7 @@ impl<'t> Lowerer<'t> {
             value,
         } in members
         {
-            match key.as_str() {
+            match &*key {
                 "Sid" => slots.sid = Some((key_span, value)),
                 "Effect" => slots.effect = Some((key_span, value)),
                 "Action" | "NotAction" => {
@@ -436,7 +509,7 @@ impl<'t> Lowerer<'t> {
 
         let sid = slots.sid.and_then(|(_, node)| {
             self.with(Seg::Name("Sid"), |this| match node.value {
-                JsonValue::String(s) => Some(Spanned::new(s, node.span)),
+                JsonValue::String(s) => Some(Spanned::new(s.into_owned(), node.span)),
                 _ => {
                     this.type_mismatch(&node, "a string");
                     None
@@ -542,10 +615,10 @@ impl<'t> Lowerer<'t> {
     /// second one if both are present.
     fn exclusive(
         &mut self,
-        slot: &mut Option<(Span, bool, Node)>,
+        slot: &mut Option<(Span, bool, Node<'t>)>,
         key_span: Span,
         negated: bool,
-        value: Node,
+        value: Node<'t>,
         base: &'static str,
     ) {
         if let Some((first_span, first_negated, _)) = slot {
@@ -576,7 +649,7 @@ impl<'t> Lowerer<'t> {
             self.type_mismatch(node, "`\"Allow\"` or `\"Deny\"`");
             return None;
         };
-        let effect = match s.as_str() {
+        let effect = match &**s {
             "Allow" => Effect::Allow,
             "Deny" => Effect::Deny,
             other => {
@@ -603,7 +676,7 @@ impl<'t> Lowerer<'t> {
     /// whether everything about it was acceptable.
     fn statement_principal(
         &mut self,
-        slot: Option<(Span, bool, Node)>,
+        slot: Option<(Span, bool, Node<'t>)>,
         stmt_span: Span,
         effect: Option<Effect>,
     ) -> (Option<Spanned<PrincipalBlock>>, bool) {
@@ -690,8 +763,8 @@ impl<'t> Lowerer<'t> {
     /// types are reported.
     fn each<T>(
         &mut self,
-        node: Node,
-        mut f: impl FnMut(&mut Self, String, Span) -> Option<T>,
+        node: Node<'t>,
+        mut f: impl FnMut(&mut Self, Cow<'t, str>, Span) -> Option<T>,
     ) -> Option<OneOrMany<T>> {
         match node.value {
             JsonValue::String(text) => {
@@ -731,14 +804,14 @@ impl<'t> Lowerer<'t> {
         }
     }
 
-    fn actions(&mut self, node: Node, negated: bool) -> Option<Spanned<ActionBlock>> {
+    fn actions(&mut self, node: Node<'t>, negated: bool) -> Option<Spanned<ActionBlock>> {
         let span = node.span;
         let patterns = self.each(node, |this, text, span| {
-            if this.variables && text.contains("${") {
+            if this.variables && has_variable(&text) {
                 this.variable_in_element(span, "an action");
                 return None;
             }
-            match ActionPattern::parse(&text) {
+            match ActionPattern::from_text(text) {
                 Ok(p) => Some(p),
                 Err(e) => {
                     this.error(code::INVALID_ACTION_FORMAT, span, e.to_string())
@@ -751,13 +824,13 @@ impl<'t> Lowerer<'t> {
         Some(Spanned::new(ActionBlock { negated, patterns }, span))
     }
 
-    fn resources(&mut self, node: Node, negated: bool) -> Option<Spanned<ResourceBlock>> {
+    fn resources(&mut self, node: Node<'t>, negated: bool) -> Option<Spanned<ResourceBlock>> {
         let span = node.span;
         let variables = self.variables;
         let patterns = self.each(node, |this, text, span| {
-            match ArnPattern::parse(&text, ArnPatternMode::Resource, variables) {
+            match ArnPattern::parse_owned(text.into_owned(), ArnPatternMode::Resource, variables) {
                 Ok(p) => Some(p),
-                Err(e) => {
+                Err((e, text)) => {
                     this.arn_error(&e, &text, span);
                     None
                 }
@@ -766,6 +839,8 @@ impl<'t> Lowerer<'t> {
         Some(Spanned::new(ResourceBlock { negated, patterns }, span))
     }
 
+    #[cold]
+    #[inline(never)]
     fn variable_in_element(&mut self, span: Span, what: &str) {
         self.error(
             code::VARIABLE_UNSUPPORTED_IN_ELEMENT,
@@ -777,6 +852,8 @@ impl<'t> Lowerer<'t> {
     }
 
     /// Reports an [`ArnError`] for the string `text` read from `span`.
+    #[cold]
+    #[inline(never)]
     fn arn_error(&mut self, err: &ArnError, text: &str, span: Span) {
         // `if let` rather than `match`: `ArnError` is non-exhaustive and may grow variants.
         if let ArnError::MissingPrefix(_) = err {
@@ -803,6 +880,8 @@ impl<'t> Lowerer<'t> {
 
     /// Reports a malformed `${...}` in the JSON string `text` read from `span`, pointing inside
     /// the string when it has no escapes.
+    #[cold]
+    #[inline(never)]
     fn variable_error(&mut self, err: &VariableError, text: &str, span: Span) {
         let (code, (start, end)) = classify_variable_error(err, text);
         let at = inner_span(span, text, start, end);
@@ -811,7 +890,7 @@ impl<'t> Lowerer<'t> {
 
     // ----- Principal ---------------------------------------------------------------------------
 
-    fn principals(&mut self, node: Node) -> Option<Principals> {
+    fn principals(&mut self, node: Node<'t>) -> Option<Principals> {
         match node.value {
             JsonValue::String(s) if s == "*" => Some(Principals::Any),
             JsonValue::String(s) => {
@@ -832,7 +911,7 @@ impl<'t> Lowerer<'t> {
                     value,
                 } in members
                 {
-                    let kind = match key.as_str() {
+                    let kind = match &*key {
                         "AWS" => PrincipalKind::Aws,
                         "Service" => PrincipalKind::Service,
                         "Federated" => PrincipalKind::Federated,
@@ -881,13 +960,14 @@ impl<'t> Lowerer<'t> {
     fn principal_value(
         &mut self,
         kind: PrincipalKind,
-        text: String,
+        text: Cow<'t, str>,
         span: Span,
     ) -> Option<PrincipalValue> {
         if kind == PrincipalKind::Aws && text == "*" {
             return Some(PrincipalValue::Any);
         }
-        if self.variables && text.contains("${") {
+        let text = text.into_owned();
+        if self.variables && has_variable(&text) {
             self.variable_in_element(span, "a principal");
             return None;
         }
@@ -905,11 +985,14 @@ impl<'t> Lowerer<'t> {
                 if is_account_id(&text) {
                     return Some(PrincipalValue::Account(text));
                 }
-                if is_aws_principal_arn(&text)
-                    && let Ok(arn) = Arn::parse(&text)
-                {
-                    return Some(PrincipalValue::Arn(arn));
-                }
+                let text = if is_aws_principal_arn(&text) {
+                    match Arn::parse_owned(text) {
+                        Ok(arn) => return Some(PrincipalValue::Arn(arn)),
+                        Err((_, text)) => text,
+                    }
+                } else {
+                    text
+                };
                 self.error(
                     code::INVALID_PRINCIPAL_FORMAT,
                     span,
@@ -966,7 +1049,7 @@ impl<'t> Lowerer<'t> {
 
     // ----- Condition ---------------------------------------------------------------------------
 
-    fn conditions(&mut self, node: Node) -> Option<Vec<ConditionEntry>> {
+    fn conditions(&mut self, node: Node<'t>) -> Option<Vec<ConditionEntry>> {
         let JsonValue::Object(blocks) = node.value else {
             self.type_mismatch(&node, "an object of condition operators");
             return None;
@@ -991,7 +1074,7 @@ impl<'t> Lowerer<'t> {
         &mut self,
         name: &str,
         name_span: Span,
-        block: Node,
+        block: Node<'t>,
         entries: &mut Vec<ConditionEntry>,
     ) -> bool {
         let operator = match Operator::parse(name) {
@@ -1025,13 +1108,16 @@ impl<'t> Lowerer<'t> {
             self.type_mismatch(&block, "an object of condition keys");
             return false;
         };
-        let listed: Vec<(&str, Span, usize)> = keys
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (m.key.as_str(), m.key_span, i))
-            .collect();
-        let duplicates = find_duplicates(&listed, true);
-        drop(listed);
+        let duplicates = if keys.len() <= SMALL && !any_repeated(&keys, |m| Some(&*m.key), true) {
+            Vec::new()
+        } else {
+            let listed: Vec<(&str, Span, usize)> = keys
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (&*m.key, m.key_span, i))
+                .collect();
+            find_duplicates(&listed, true)
+        };
         let mut duplicates = duplicates.into_iter().peekable();
         for (
             index,
@@ -1058,7 +1144,7 @@ impl<'t> Lowerer<'t> {
                     .related = Some(first_span);
                     key_ok = false;
                 }
-                if this.variables && key.contains("${") {
+                if this.variables && has_variable(&key) {
                     this.variable_in_element(key_span, "a condition key");
                     key_ok = false;
                 }
@@ -1068,7 +1154,7 @@ impl<'t> Lowerer<'t> {
                         let key_lower = key.to_ascii_lowercase();
                         entries.push(ConditionEntry {
                             operator: Spanned::new(op, name_span),
-                            key: Spanned::new(key, key_span),
+                            key: Spanned::new(key.into_owned(), key_span),
                             key_lower,
                             values,
                         });
@@ -1085,7 +1171,7 @@ impl<'t> Lowerer<'t> {
     fn condition_values(
         &mut self,
         operator: Option<Operator>,
-        node: Node,
+        node: Node<'t>,
     ) -> Option<OneOrMany<ConditionValue>> {
         match node.value {
             JsonValue::Array(items) => {
@@ -1112,11 +1198,11 @@ impl<'t> Lowerer<'t> {
     fn condition_value(
         &mut self,
         operator: Option<Operator>,
-        node: Node,
+        node: Node<'t>,
     ) -> Option<Spanned<ConditionValue>> {
         let span = node.span;
         let raw = match node.value {
-            JsonValue::String(s) => RawScalar::String(s),
+            JsonValue::String(s) => RawScalar::String(s.into_owned()),
             JsonValue::Number(n) => RawScalar::Number(n),
             JsonValue::Bool(b) => RawScalar::Bool(b),
             JsonValue::Null | JsonValue::Array(_) | JsonValue::Object(_) => {
@@ -1133,7 +1219,7 @@ impl<'t> Lowerer<'t> {
         let base = op.base;
         let family = base.family();
         let text: Cow<'_, str> = raw.as_text();
-        if self.variables && !base.allows_variables() && text.contains("${") {
+        if self.variables && !base.allows_variables() && has_variable(&text) {
             self.error(
                 code::INVALID_VARIABLE_FOR_OPERATOR,
                 span,
@@ -1222,6 +1308,35 @@ impl<'t> Lowerer<'t> {
     }
 }
 
+/// A statement's `Sid`, unless absent or empty.
+fn sid_text(stmt: &Statement) -> Option<&str> {
+    stmt.sid
+        .as_ref()
+        .map(|sid| sid.value.as_str())
+        .filter(|sid| !sid.is_empty())
+}
+
+/// Lists up to this long are checked for repeats pairwise, without allocating.
+const SMALL: usize = 16;
+
+/// Whether two of `items` have the same text (`None` never repeats), comparing every pair
+/// (for short lists: the common case, where nothing repeats, allocates nothing).
+fn any_repeated<T>(items: &[T], text: impl Fn(&T) -> Option<&str>, ignore_case: bool) -> bool {
+    items.iter().enumerate().any(|(i, item)| {
+        text(item).is_some_and(|a| {
+            items.iter().take(i).any(|earlier| {
+                text(earlier).is_some_and(|b| {
+                    if ignore_case {
+                        a.eq_ignore_ascii_case(b)
+                    } else {
+                        a == b
+                    }
+                })
+            })
+        })
+    })
+}
+
 /// The entries of `items` (text, span, index) whose text equals an earlier entry's (ASCII case
 /// ignored if asked), as (position in `items`, span of the first occurrence), in order.
 /// Quadratic for a handful of entries, sorting for more (fuzzed inputs can hold thousands).
@@ -1234,7 +1349,7 @@ fn find_duplicates(items: &[(&str, Span, usize)], ignore_case: bool) -> Vec<(usi
         }
     };
     let mut out = Vec::new();
-    if items.len() <= 16 {
+    if items.len() <= SMALL {
         for (i, (text, _, _)) in items.iter().enumerate() {
             let first = items.iter().take(i).find(|(other, _, _)| same(other, text));
             if let Some((_, span, _)) = first {
@@ -1467,7 +1582,7 @@ fn inner_span(value_span: Span, content: &str, start: usize, end: usize) -> Span
 }
 
 /// Renders path segments: `Statement[0].Condition.StringEquals["aws:SourceIp"]`.
-fn render_path(text: &str, segs: &[Seg]) -> String {
+fn render_path<'s>(text: &str, segs: impl IntoIterator<Item = &'s Seg>) -> String {
     let mut out = String::new();
     for seg in segs {
         match seg {
@@ -1505,6 +1620,8 @@ fn push_key(out: &mut String, key: &str) {
 
 /// A JSON error as [`ParseErrors`], with the path of the container where it happened (and, for
 /// a duplicate key, the key itself).
+#[cold]
+#[inline(never)]
 fn json_error(text: &str, err: &JsonError) -> ParseErrors {
     let mut path = json_path_at(text, err.span.start as usize);
     if let JsonErrorKind::DuplicateKey { key } = &err.kind {
@@ -1634,6 +1751,7 @@ fn json_path_at(text: &str, offset: usize) -> String {
 /// Never called: `ParseErrors::new` only fails on an empty list, and every caller passes a
 /// non-empty one. Returns an error list that says so rather than panicking.
 #[cold]
+#[inline(never)]
 fn internal_error() -> ParseErrors {
     let error = ParseError {
         kind: ParseErrorKind::JsonSyntax("internal error: empty error list".into()),
@@ -1722,6 +1840,53 @@ mod tests {
     }
 
     #[test]
+    fn path_stack_spills_past_its_inline_segments() {
+        let mut path = Path::default();
+        for i in 0..INLINE_PATH + 3 {
+            path.push(Seg::Index(i));
+        }
+        assert_eq!(path.len(), INLINE_PATH + 3);
+        let rendered: String = (0..INLINE_PATH + 3).map(|i| format!("[{i}]")).collect();
+        assert_eq!(render_path("", path.segments()), rendered);
+        path.truncate(INLINE_PATH + 1);
+        assert_eq!(path.segments().count(), INLINE_PATH + 1);
+        path.pop();
+        path.pop();
+        path.push(Seg::Name("Sid"));
+        let mut want: String = (0..INLINE_PATH - 1).map(|i| format!("[{i}]")).collect();
+        want.push_str(".Sid");
+        assert_eq!(render_path("", path.segments()), want);
+        while path.len() > 0 {
+            path.pop();
+        }
+        path.pop();
+        assert_eq!(path.segments().count(), 0);
+    }
+
+    #[test]
+    fn escaped_element_names_and_condition_keys_are_read() {
+        let text = r#"{"Versio\u006e": "2012-10-17", "Statement": {"\u0045ffect": "Allow",
+            "Action": "s3:GetObject", "Resource": "*",
+            "Condition": {"String\u0045quals": {"aws:Principal\u0054ag/team": "red"}}}}"#;
+        let policy = parse_policy(text, PolicyType::Identity).unwrap();
+        assert!(policy.variables_enabled());
+        let stmt = &policy.statements[0];
+        assert_eq!(stmt.effect.value, Effect::Allow);
+        assert_eq!(stmt.conditions[0].key.value, "aws:PrincipalTag/team");
+        assert_eq!(stmt.conditions[0].key_lower, "aws:principaltag/team");
+        let errors = parse_policy(
+            r#"{"Statement": {"Effec\u0074": "Allow", "Action": "s3:GetObject", "Resource": "*", "\u0058": 1}}"#,
+            PolicyType::Identity,
+        )
+        .unwrap_err();
+        let found: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{} {}", e.code(), e.path))
+            .collect();
+        assert_eq!(found, ["INVALID_POLICY_ELEMENT Statement.X"]);
+    }
+
+    #[test]
     fn inner_span_falls_back_on_escapes() {
         let plain = Span::from_usize(10, 17); // "a${}b" with quotes
         assert_eq!(inner_span(plain, "a${}b", 1, 4), Span::from_usize(12, 15));
@@ -1770,7 +1935,7 @@ mod tests {
             text,
             policy_type: PolicyType::Identity,
             variables: false,
-            path: Vec::new(),
+            path: Path::default(),
             errors: Vec::new(),
         };
         for &o in &offsets {

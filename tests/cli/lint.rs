@@ -83,6 +83,12 @@ fn lint_sarif_format_shape() {
     assert_eq!(v["version"], "2.1.0");
     let run = &v["runs"][0];
     assert_eq!(run["tool"]["driver"]["name"], "iam-policy");
+    assert!(
+        run["tool"]["driver"]["properties"]["awsServiceCatalog"]["date"]
+            .as_str()
+            .unwrap()
+            .starts_with("20")
+    );
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules[0]["id"], "INVALID_EFFECT");
     assert!(
@@ -232,6 +238,70 @@ reason = "test fixture"
     assert_eq!(code(&out), 2);
     assert!(
         stderr(&out).contains(".iam-policy.toml"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn lint_config_sets_policy_types_by_glob() {
+    let dir = scratch("configtypes");
+    // Auto reads a permissions boundary as an identity policy, where `s3:*` on `*` without a
+    // condition is a security warning; as a boundary it grants nothing and is fine.
+    let boundary = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}"#;
+    std::fs::write(dir.join("boundary-s3.json"), boundary).unwrap();
+    let out = run_in(
+        &dir,
+        &["lint", "--format", "json", "boundary-s3.json"],
+        None,
+    );
+    assert_eq!(code(&out), 1);
+    let auto: Vec<String> = stdout_json(&out)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(auto, ["SENSITIVE_ACTION_WITH_STAR_IN_RESOURCE"]);
+    std::fs::write(
+        dir.join(".iam-policy.toml"),
+        "[[policy_type]]\nfiles = \"boundary-*.json\"\ntype = \"boundary\"\n",
+    )
+    .unwrap();
+    let out = run_in(
+        &dir,
+        &["lint", "--format", "json", "boundary-s3.json"],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert_eq!(stdout_json(&out), serde_json::json!([]));
+    // --policy-type wins over the configuration.
+    let out = run_in(
+        &dir,
+        &["lint", "--policy-type", "identity", "boundary-s3.json"],
+        None,
+    );
+    assert_eq!(code(&out), 1);
+    std::fs::write(
+        dir.join(".iam-policy.toml"),
+        "[[policy_type]]\nfiles = \"*.json\"\ntype = \"bucket\"\n",
+    )
+    .unwrap();
+    let out = run_in(&dir, &["lint", "boundary-s3.json"], None);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("unknown type `bucket`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn lint_bundled_valid_policies_are_clean_with_the_repository_config() {
+    let out = run(&["lint", "fixtures/policies/valid"]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("63 files checked"),
         "{}",
         stderr(&out)
     );

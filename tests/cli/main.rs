@@ -97,3 +97,14 @@ fn every_subcommand_help_has_an_example_and_exit_codes() {
         assert!(text.contains("Exit codes"), "{sub}: {text}");
     }
 }
+
+#[test]
+fn version_names_the_catalog_date() {
+    let out = run(&["--version"]);
+    assert_eq!(code(&out), 0);
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("iam-policy 0.1.0 (AWS service catalog 20"),
+        "{text}"
+    );
+}

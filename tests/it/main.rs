@@ -7,12 +7,18 @@
     reason = "test code: a failed unwrap is a failed test"
 )]
 
+mod adversarial;
 mod catalog;
 mod conditions;
 mod corpus;
 mod engine;
+mod fuzz_replay;
 mod json;
+mod lint;
 mod parse_errors;
 mod patterns;
+mod properties;
 mod roundtrip;
 mod store;
+mod support;
+mod workload;

@@ -121,7 +121,9 @@ mod generated {
                 Just("ForAnyValue:StringNotEqualsIfExists")
             ],
             "[a-z]{1,5}:[A-Za-z/]{1,8}",
-            one_or_many("[ -~&&[^\"\\\\]]{0,10}".prop_map(String::from)),
+            // Printable ASCII without quotes, backslashes or `$` (a `${` may open a malformed
+            // variable, which is a parse error, not a round-trip case).
+            one_or_many("[ -~&&[^\"\\\\$]]{0,10}".prop_map(String::from)),
         )
             .prop_map(|(op, k, v)| format!("\"{op}\":{{\"{k}\":{v}}}"));
         let numeric_block = (

@@ -9,11 +9,16 @@
 //! files = "policies/public/*.json"      # required: a glob on the file path as shown
 //! path = "Statement[0].Principal"       # optional: only findings at this JSON path
 //! reason = "the bucket is a public website"   # required
+//!
+//! [[policy_type]]                       # the type of matching files when --policy-type is auto
+//! files = "org/scp-*.json"              # a glob on the file path as shown
+//! type = "scp"                          # identity|resource|trust|boundary|session|scp|rcp
 //! ```
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use iam_policy::PolicyType;
 use iam_policy::lint::Severity;
 use serde::Deserialize;
 
@@ -27,6 +32,16 @@ struct RawConfig {
     severity: BTreeMap<String, String>,
     #[serde(default)]
     suppress: Vec<RawSuppression>,
+    #[serde(default)]
+    policy_type: Vec<RawPolicyType>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicyType {
+    files: String,
+    #[serde(rename = "type")]
+    policy_type: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -51,6 +66,7 @@ struct Suppression {
 pub struct Config {
     severity: BTreeMap<String, Severity>,
     suppress: Vec<Suppression>,
+    types: Vec<(glob::Pattern, PolicyType)>,
 }
 
 impl Config {
@@ -98,12 +114,36 @@ impl Config {
                 path: s.path,
             });
         }
-        Ok(Self { severity, suppress })
+        let mut types = Vec::new();
+        for t in raw.policy_type {
+            let ty = PolicyType::from_name(&t.policy_type).ok_or_else(|| {
+                format!(
+                    "policy_type for `{}`: unknown type `{}` (expected identity, resource, trust, boundary, session, scp or rcp)",
+                    t.files, t.policy_type
+                )
+            })?;
+            let files = glob::Pattern::new(&t.files)
+                .map_err(|e| format!("policy_type: bad glob `{}`: {e}", t.files))?;
+            types.push((files, ty));
+        }
+        Ok(Self {
+            severity,
+            suppress,
+            types,
+        })
     }
 
     /// The configured severity of `code`, if overridden.
     pub fn severity_override(&self, code: &str) -> Option<Severity> {
         self.severity.get(code).copied()
+    }
+
+    /// The configured policy type of `file`: the first `[[policy_type]]` whose glob matches.
+    pub fn policy_type(&self, file: &str) -> Option<PolicyType> {
+        self.types
+            .iter()
+            .find(|(glob, _)| glob.matches(file))
+            .map(|(_, ty)| *ty)
     }
 
     /// Whether a finding of `code` in `file` at JSON `path` is suppressed.

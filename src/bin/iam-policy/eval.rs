@@ -313,6 +313,19 @@ fn why_not(t: &StatementTrace) -> Vec<String> {
     for c in &t.conditions {
         out.push(format!("{} `{}` is {}", c.operator, c.key, c.truth));
     }
+    if !t.applies && t.action && t.resource.passed() && t.principal.passed() {
+        let failed = t.conditions.iter().any(|c| match t.effect {
+            iam_policy::Effect::Allow => c.truth != iam_policy::Truth::True,
+            iam_policy::Effect::Deny => c.truth == iam_policy::Truth::False,
+        });
+        if !failed {
+            out.push(
+                "takes no part for this caller (SCPs do not govern service principals or \
+                 anonymous callers; a boundary is not attached to the root user)"
+                    .to_owned(),
+            );
+        }
+    }
     out
 }
 

@@ -18,12 +18,15 @@ Examples:
   cat policy.json | iam-policy lint -
 
 Directories are searched recursively for *.json files. `-` reads standard input.
-Configuration: .iam-policy.toml, found upward from the working directory, or --config FILE.
+Configuration: .iam-policy.toml, found upward from the working directory, or --config FILE:
+severity overrides, suppressions (code + file glob + optional JSON path + reason), and
+policy types by file glob (used when --policy-type is auto).
 
 Exit codes:
   0  no finding at or above --fail-on
   1  findings at or above --fail-on
-  2  usage error, unreadable file, or a path with no policy files";
+  2  usage error, unreadable file, a path with no policy files, or an internal error
+     (the bundled AWS service catalog failed to load)";
 
 /// Arguments of `iam-policy lint`.
 #[derive(Debug, Args)]
@@ -188,12 +191,15 @@ pub fn run(args: &LintArgs) -> u8 {
                 continue;
             }
         };
-        let report = lint_text(
-            &text,
-            &LintOptions {
-                policy_type: args.policy_type.policy_type(),
-            },
-        );
+        let policy_type = args
+            .policy_type
+            .policy_type()
+            .or_else(|| config.policy_type(&name));
+        let report = lint_text(&text, &LintOptions { policy_type });
+        if let Some(internal) = report.internal_error() {
+            eprintln!("error: {name}: internal error: {}", internal.message);
+            io_error = true;
+        }
         let mut findings = Vec::new();
         for mut f in report.findings {
             if let Some(sev) = config.severity_override(f.code) {

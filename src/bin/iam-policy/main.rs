@@ -29,7 +29,7 @@ Exit codes:
 #[derive(Debug, Parser)]
 #[command(
     name = "iam-policy",
-    version = version_text(),
+    version = env!("CARGO_PKG_VERSION"),
     about = "Parse, lint, test and evaluate AWS IAM policies, exactly as AWS IAM decides",
     after_help = AFTER_HELP
 )]
@@ -45,11 +45,29 @@ enum Command {
     Eval(Box<eval::EvalArgs>),
 }
 
-fn version_text() -> &'static str {
-    env!("CARGO_PKG_VERSION")
+/// The version, with the date of the bundled AWS service catalog.
+fn version_text() -> String {
+    match iam_policy::catalog::Catalog::get() {
+        Ok(c) => format!(
+            "{} (AWS service catalog {}, {})",
+            env!("CARGO_PKG_VERSION"),
+            c.data_date(),
+            c.data_version()
+        ),
+        Err(e) => format!(
+            "{} (AWS service catalog unavailable: {e})",
+            env!("CARGO_PKG_VERSION")
+        ),
+    }
 }
 
 fn main() -> ExitCode {
+    // `--version` names the catalog's date; only then is the catalog loaded.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.len() == 2 && args.get(1).is_some_and(|a| a == "--version" || a == "-V") {
+        println!("iam-policy {}", version_text());
+        return ExitCode::from(EXIT_OK);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

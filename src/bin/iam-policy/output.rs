@@ -246,6 +246,7 @@ pub fn sarif(files: &[FileFindings], suppressed: usize) -> Value {
                 "version": env!("CARGO_PKG_VERSION"),
                 "informationUri": "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html",
                 "rules": rules,
+                "properties": catalog_properties(),
             }},
             "columnKind": "unicodeCodePoints",
             "originalUriBaseIds": {"%SRCROOT%": {"uri": "./"}},
@@ -253,6 +254,14 @@ pub fn sarif(files: &[FileFindings], suppressed: usize) -> Value {
             "properties": {"suppressedFindings": suppressed},
         }],
     })
+}
+
+/// The bundled service catalog's date and version, for the SARIF driver.
+fn catalog_properties() -> Value {
+    match iam_policy::catalog::Catalog::get() {
+        Ok(c) => json!({"awsServiceCatalog": {"date": c.data_date(), "version": c.data_version()}}),
+        Err(e) => json!({"awsServiceCatalog": {"error": e.to_string()}}),
+    }
 }
 
 /// SARIF's exclusive end column; an empty span still covers one character.

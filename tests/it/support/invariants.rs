@@ -1,6 +1,10 @@
 //! Invariants shared by the fuzz targets (`fuzz/fuzz_targets/*.rs` include this file by path)
 //! and the replay test of saved fuzz inputs (`tests/it/fuzz_replay.rs`). Each function panics
 //! when an invariant breaks.
+#![allow(
+    dead_code,
+    reason = "each fuzz target includes this whole file and uses one or two checks"
+)]
 
 use iam_policy::json::{self, JsonErrorKind, JsonValue, Limits, Node};
 use iam_policy::lint::{LintOptions, lint_text};
@@ -45,7 +49,11 @@ pub fn check_json(data: &[u8]) {
     };
     let theirs = serde_json::from_str::<serde_json::Value>(text);
     match (&ours, &theirs) {
-        (Err(e), _) if matches!(e.kind, JsonErrorKind::DuplicateKey { .. } | JsonErrorKind::TooDeep { .. }) => {}
+        (Err(e), _)
+            if matches!(
+                e.kind,
+                JsonErrorKind::DuplicateKey { .. } | JsonErrorKind::TooDeep { .. }
+            ) => {}
         (Ok(_), Err(e)) if e.to_string().contains("number out of range") => {}
         (Ok(node), Ok(value)) => {
             assert_span(text, node.span);
@@ -81,26 +89,43 @@ pub fn check_parse_policy(data: &[u8]) {
                 }
             }
             Ok(policy) => {
-                let printed = policy.to_json();
-                let again = parse_policy(&printed, ty)
-                    .unwrap_or_else(|e| panic!("printed policy does not parse ({e}): {printed}"));
-                assert_eq!(policy, again, "round trip changed the policy: {printed}");
+                for printed in [policy.to_json(), policy.to_json_pretty()] {
+                    let again = parse_policy(&printed, ty).unwrap_or_else(|e| {
+                        panic!("printed policy does not parse ({e}): {printed}")
+                    });
+                    assert_eq!(policy, again, "round trip changed the policy: {printed}");
+                }
             }
         }
     }
 }
 
-/// Linting never panics and every finding is located inside the text.
+/// Linting never panics, for a detected type and for every policy type, and every finding is
+/// located inside the text with the right line:column.
 pub fn check_lint(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let report = lint_text(text, &LintOptions::default());
     let index = LineIndex::new(text);
-    for f in &report.findings {
-        assert_span(text, f.span);
-        assert_eq!(f.start, index.line_col(text, f.span.start), "{}", f.code);
-        assert_eq!(f.end, index.line_col(text, f.span.end), "{}", f.code);
+    let types = std::iter::once(None).chain(PolicyType::ALL.iter().copied().map(Some));
+    for policy_type in types {
+        let report = lint_text(text, &LintOptions { policy_type });
+        if let Some(ty) = policy_type {
+            assert_eq!(report.policy_type, ty);
+        }
+        for f in &report.findings {
+            assert_span(text, f.span);
+            assert_eq!(f.start, index.line_col(text, f.span.start), "{}", f.code);
+            assert_eq!(f.end, index.line_col(text, f.span.end), "{}", f.code);
+            assert!(!f.message.is_empty(), "{}: empty message", f.code);
+        }
+        let mut sorted = report.findings.clone();
+        sorted.sort_by_key(|f| (f.span.start, f.span.end));
+        assert_eq!(
+            sorted.iter().map(|f| f.span).collect::<Vec<_>>(),
+            report.findings.iter().map(|f| f.span).collect::<Vec<_>>(),
+            "findings are in document order"
+        );
     }
 }
 

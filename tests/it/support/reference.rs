@@ -42,11 +42,28 @@ pub struct RefRequest {
 /// Who the caller is, read from the principal string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Caller {
-    User { account: String, arn: String, name: String },
-    Role { account: String, arn: String, name: String },
-    Session { account: String, arn: String, role: String },
-    Federated { account: String, arn: String },
-    Root { account: String },
+    User {
+        account: String,
+        arn: String,
+        name: String,
+    },
+    Role {
+        account: String,
+        arn: String,
+        name: String,
+    },
+    Session {
+        account: String,
+        arn: String,
+        role: String,
+    },
+    Federated {
+        account: String,
+        arn: String,
+    },
+    Root {
+        account: String,
+    },
     Service(String),
     Anonymous,
 }
@@ -64,18 +81,33 @@ impl Caller {
                 "iam" if res == "root" => return Self::Root { account },
                 "iam" if res.starts_with("user/") => {
                     let name = res.rsplit('/').next().unwrap_or("").to_owned();
-                    return Self::User { account, arn: p.to_owned(), name };
+                    return Self::User {
+                        account,
+                        arn: p.to_owned(),
+                        name,
+                    };
                 }
                 "iam" if res.starts_with("role/") => {
                     let name = res.rsplit('/').next().unwrap_or("").to_owned();
-                    return Self::Role { account, arn: p.to_owned(), name };
+                    return Self::Role {
+                        account,
+                        arn: p.to_owned(),
+                        name,
+                    };
                 }
                 "sts" if res.starts_with("assumed-role/") => {
                     let role = res.split('/').nth(1).unwrap_or("").to_owned();
-                    return Self::Session { account, arn: p.to_owned(), role };
+                    return Self::Session {
+                        account,
+                        arn: p.to_owned(),
+                        role,
+                    };
                 }
                 "sts" if res.starts_with("federated-user/") => {
-                    return Self::Federated { account, arn: p.to_owned() };
+                    return Self::Federated {
+                        account,
+                        arn: p.to_owned(),
+                    };
                 }
                 _ => {}
             }
@@ -153,23 +185,28 @@ fn principal_value_matches(
             }
             let (service, account, res) = (parts[2], parts[4], parts[5]);
             match caller {
-                Caller::Root { account: a } if service == "iam" && res == "root" && a == account => {
+                Caller::Root { account: a }
+                    if service == "iam" && res == "root" && a == account =>
+                {
                     Some(Grant::Direct)
                 }
                 c if service == "iam" && res == "root" && c.account() == Some(account) => {
                     Some(Grant::Account)
                 }
-                Caller::User { arn: a, .. } | Caller::Role { arn: a, .. } | Caller::Federated { arn: a, .. }
+                Caller::User { arn: a, .. }
+                | Caller::Role { arn: a, .. }
+                | Caller::Federated { arn: a, .. }
                     if a == text =>
                 {
                     Some(Grant::Direct)
                 }
                 Caller::Session { arn: a, .. } if a == text => Some(Grant::Direct),
-                Caller::Session { account: a, role, .. }
-                    if service == "iam"
-                        && a == account
-                        && res.starts_with("role/")
-                        && res.rsplit('/').next() == Some(role.as_str()) =>
+                Caller::Session {
+                    account: a, role, ..
+                } if service == "iam"
+                    && a == account
+                    && res.starts_with("role/")
+                    && res.rsplit('/').next() == Some(role.as_str()) =>
                 {
                     Some(Grant::Role)
                 }
@@ -218,19 +255,50 @@ fn not_principal_exempts(principals: &Principals, caller: &Caller) -> bool {
     }
 }
 
-/// The full context: the request's keys plus those AWS derives from principal and resource.
-fn full_context(req: &RefRequest, caller: &Caller) -> Context {
-    let mut ctx = req.context.clone();
-    let mut put = |key: &str, value: String| {
-        if ctx.get(&key.to_ascii_lowercase()).is_none() {
-            ctx.insert(key, ContextValue::Single(ContextScalar::String(value)));
-        }
+/// Known, reported differences between the engine and this reference, where the reference
+/// follows the AWS documentation. All `false` is the reference's own (documented) behaviour;
+/// [`Quirks::ENGINE`] imitates the engine, so that a differential test can tell a known
+/// difference from a new one. Remove a quirk once the engine changes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Quirks {
+    /// The engine applies SCP `Deny` statements to service principals and anonymous callers.
+    /// SCPs are "principal-centric controls ... on the maximum permissions available to
+    /// principals in your member accounts"; a service principal or an anonymous caller is in
+    /// no member account, and the engine itself skips the SCP Allow gate for them.
+    /// <https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_authorization_policies.html>
+    pub scp_deny_for_callers_outside_accounts: bool,
+    /// The engine applies `Deny` statements of a permissions boundary given for the root user.
+    /// A boundary can only be attached to an IAM user or role ("You can use a managed policy to
+    /// set the permissions boundary for an IAM entity (user or role)"), so a boundary given for
+    /// the root user takes no part; the engine itself ignores its Allow gate for the root user.
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html>
+    pub boundary_deny_for_root: bool,
+    /// The engine sets `aws:ResourceAccount` only from an explicit `resource_account` or the
+    /// resource ARN's account, while it decides same-account questions with the resource
+    /// account defaulted to the principal's account (S3 ARNs, resource `*`). The reference
+    /// exposes the account it decides with: `aws:ResourceAccount` is "the account ID of the
+    /// resource owner", available for most actions.
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount>
+    pub resource_account_key_only_when_explicit: bool,
+}
+
+impl Quirks {
+    /// What the engine does today.
+    pub const ENGINE: Self = Self {
+        scp_deny_for_callers_outside_accounts: false,
+        boundary_deny_for_root: false,
+        resource_account_key_only_when_explicit: false,
     };
+}
+
+/// The full context: the request's keys plus those AWS derives from principal and resource.
+fn full_context(req: &RefRequest, caller: &Caller, quirks: Quirks) -> Context {
+    let mut derived: Vec<(&str, ContextScalar)> = Vec::new();
     if let Some(arn) = caller.principal_arn() {
-        put("aws:PrincipalArn", arn);
+        derived.push(("aws:PrincipalArn", ContextScalar::String(arn)));
     }
     if let Some(acct) = principal_account(req, caller) {
-        put("aws:PrincipalAccount", acct);
+        derived.push(("aws:PrincipalAccount", ContextScalar::String(acct)));
     }
     let ptype = match caller {
         Caller::User { .. } => Some("User"),
@@ -241,13 +309,41 @@ fn full_context(req: &RefRequest, caller: &Caller) -> Context {
         Caller::Service(_) => None,
     };
     if let Some(t) = ptype {
-        put("aws:PrincipalType", t.to_owned());
+        derived.push(("aws:PrincipalType", ContextScalar::String(t.to_owned())));
     }
     if let Caller::User { name, .. } = caller {
-        put("aws:username", name.clone());
+        derived.push(("aws:username", ContextScalar::String(name.clone())));
     }
-    if let Some(acct) = resource_account(req, caller) {
-        put("aws:ResourceAccount", acct);
+    // Present in every signed request: true for a service principal, false for the others;
+    // absent for an anonymous (unsigned) request. A service also gets its name.
+    // <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalisawsservice>
+    match caller {
+        Caller::Anonymous => {}
+        Caller::Service(name) => {
+            derived.push((
+                "aws:PrincipalServiceName",
+                ContextScalar::String(name.clone()),
+            ));
+            derived.push(("aws:PrincipalIsAWSService", ContextScalar::Bool(true)));
+        }
+        _ => derived.push(("aws:PrincipalIsAWSService", ContextScalar::Bool(false))),
+    }
+    let resource_account = if quirks.resource_account_key_only_when_explicit {
+        req.resource_account
+            .clone()
+            .or_else(|| account_of_arn(&req.resource).filter(|a| !a.is_empty()))
+    } else {
+        resource_account(req, caller)
+    };
+    if let Some(acct) = resource_account {
+        derived.push(("aws:ResourceAccount", ContextScalar::String(acct)));
+    }
+    // The request's own values win over derived ones.
+    let mut ctx = req.context.clone();
+    for (key, value) in derived {
+        if ctx.get(&key.to_ascii_lowercase()).is_none() {
+            ctx.insert(key, ContextValue::Single(value));
+        }
     }
     ctx
 }
@@ -367,20 +463,39 @@ fn any_applies(policy: &Policy, effect: Effect, env: &Env<'_>) -> bool {
 fn is_trust_or_kms(req: &RefRequest) -> bool {
     let res = req.resource.as_str();
     let action = req.action.to_ascii_lowercase();
-    (res.starts_with("arn:aws:iam::") && res.contains(":role/") && action.starts_with("sts:assumerole"))
-        || res.starts_with("arn:aws:kms:")
+    (res.starts_with("arn:aws:iam::")
+        && res.contains(":role/")
+        && action.starts_with("sts:assumerole"))
+        // Key policies belong to keys; aliases have no policy of their own.
+        || (res.starts_with("arn:aws:kms:") && res.contains(":key/"))
 }
 
 /// Decides a request the naive way.
 pub fn decide(policies: &RefPolicies, req: &RefRequest) -> Decision {
+    decide_with(policies, req, Quirks::default())
+}
+
+/// [`decide`], imitating the engine's known differences as `quirks` says.
+pub fn decide_with(policies: &RefPolicies, req: &RefRequest, quirks: Quirks) -> Decision {
     let caller = Caller::parse(&req.principal);
     let Ok(action) = Action::parse(&req.action) else {
         return Decision::ImplicitDeny;
     };
-    let ctx = full_context(req, &caller);
+    let ctx = full_context(req, &caller, quirks);
     let env = Env {
+        // Project decision 3: a Deny with NotPrincipal always applies to a caller that has a
+        // permissions boundary. The boundary gate below limits federated users too (their
+        // session is limited by the boundary of the user who created it), so they count here
+        // as well (an earlier version left them out and disagreed with the engine).
+        // <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html>
         has_boundary: policies.boundary.is_some()
-            && matches!(caller, Caller::User { .. } | Caller::Role { .. } | Caller::Session { .. }),
+            && matches!(
+                caller,
+                Caller::User { .. }
+                    | Caller::Role { .. }
+                    | Caller::Session { .. }
+                    | Caller::Federated { .. }
+            ),
         caller,
         action,
         resource: &req.resource,
@@ -394,10 +509,14 @@ pub fn decide(policies: &RefPolicies, req: &RefRequest) -> Decision {
 
     // 1. An explicit Deny in any policy that takes part wins.
     let mut all: Vec<&Policy> = policies.identity.iter().collect();
-    all.extend(boundary);
+    if quirks.boundary_deny_for_root {
+        all.extend(policies.boundary.as_ref());
+    } else {
+        all.extend(boundary);
+    }
     all.extend(policies.session.as_ref());
     all.extend(policies.resource.as_ref());
-    if scps_apply {
+    if scps_apply || quirks.scp_deny_for_callers_outside_accounts {
         all.extend(policies.scps.iter().flatten());
     }
     all.extend(policies.rcps.iter().flatten());
@@ -471,4 +590,136 @@ pub fn decide(policies: &RefPolicies, req: &RefRequest) -> Decision {
     } else {
         Decision::ImplicitDeny
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading a decision case (`fixtures/cases/*.jsonl` format) into the reference's own types,
+// with serde_json and `parse_policy` only (not the engine's case reader).
+// ---------------------------------------------------------------------------------------------
+
+/// Why a case cannot be decided by the reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefCaseError {
+    /// The line is not a case object.
+    Malformed(String),
+    /// A policy does not parse (the case's outcome is `Error`).
+    Policy(String),
+}
+
+fn context_scalar(v: &serde_json::Value) -> Result<ContextScalar, RefCaseError> {
+    match v {
+        serde_json::Value::String(s) => Ok(ContextScalar::String(s.clone())),
+        serde_json::Value::Number(n) => Ok(ContextScalar::Number(n.to_string())),
+        serde_json::Value::Bool(b) => Ok(ContextScalar::Bool(*b)),
+        other => Err(RefCaseError::Malformed(format!("context value {other}"))),
+    }
+}
+
+/// Reads one case line into the reference's policies and request.
+///
+/// # Errors
+///
+/// [`RefCaseError::Policy`] when a policy does not parse, [`RefCaseError::Malformed`] when
+/// the line is not a case.
+pub fn read_case(line: &str) -> Result<(RefPolicies, RefRequest), RefCaseError> {
+    use iam_policy::{PolicyType, parse_policy};
+    use serde_json::Value;
+
+    let bad = |what: &str| RefCaseError::Malformed(what.to_owned());
+    let case: Value = serde_json::from_str(line).map_err(|e| bad(&e.to_string()))?;
+    let req = case.get("request").ok_or_else(|| bad("no request"))?;
+    let text = |key: &str| req.get(key).and_then(Value::as_str).map(str::to_owned);
+    let mut context = Context::new();
+    if let Some(Value::Object(entries)) = req.get("context") {
+        for (key, value) in entries {
+            let value = match value {
+                Value::Array(items) => {
+                    ContextValue::Multi(items.iter().map(context_scalar).collect::<Result<_, _>>()?)
+                }
+                v => ContextValue::Single(context_scalar(v)?),
+            };
+            context.insert(key, value);
+        }
+    }
+    let request = RefRequest {
+        principal: text("principal").ok_or_else(|| bad("no principal"))?,
+        principal_account: text("principal_account"),
+        action: text("action").ok_or_else(|| bad("no action"))?,
+        resource: text("resource").ok_or_else(|| bad("no resource"))?,
+        resource_account: text("resource_account"),
+        context,
+    };
+
+    let policies = case.get("policies").ok_or_else(|| bad("no policies"))?;
+    let parse = |v: &Value, ty: PolicyType| -> Result<Policy, RefCaseError> {
+        let doc = match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        parse_policy(&doc, ty).map_err(|e| RefCaseError::Policy(e.to_string()))
+    };
+    let one = |key: &str, ty: PolicyType| -> Result<Option<Policy>, RefCaseError> {
+        match policies.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => parse(v, ty).map(Some),
+        }
+    };
+    // A flat list is one level; a list of lists is the levels, root first.
+    let levels = |key: &str, ty: PolicyType| -> Result<Vec<Vec<Policy>>, RefCaseError> {
+        let Some(Value::Array(items)) = policies.get(key) else {
+            return Ok(Vec::new());
+        };
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        if items.iter().all(Value::is_array) {
+            items
+                .iter()
+                .map(|level| {
+                    level
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|p| parse(p, ty))
+                        .collect()
+                })
+                .collect()
+        } else {
+            Ok(vec![
+                items
+                    .iter()
+                    .map(|p| parse(p, ty))
+                    .collect::<Result<_, _>>()?,
+            ])
+        }
+    };
+    let identity = match policies.get("identity") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|p| parse(p, PolicyType::Identity))
+            .collect::<Result<_, _>>()?,
+        Some(Value::Null) | None => Vec::new(),
+        Some(_) => return Err(bad("identity is not a list")),
+    };
+    // A role's trust policy has no Resource element: read it as a trust policy.
+    let trust = request.resource.starts_with("arn:aws:iam::")
+        && request.resource.contains(":role/")
+        && request
+            .action
+            .to_ascii_lowercase()
+            .starts_with("sts:assumerole");
+    let resource_type = if trust {
+        PolicyType::Trust
+    } else {
+        PolicyType::Resource
+    };
+    let set = RefPolicies {
+        identity,
+        resource: one("resource", resource_type)?,
+        boundary: one("permissions_boundary", PolicyType::PermissionsBoundary)?,
+        session: one("session", PolicyType::Session)?,
+        scps: levels("scps", PolicyType::Scp)?,
+        rcps: levels("rcps", PolicyType::Rcp)?,
+    };
+    Ok((set, request))
 }

@@ -1,0 +1,572 @@
+//! `Condition` rules: unknown keys, operator against key type, set qualifiers, values
+//! (wildcards, dates, IP ranges, booleans, empty lists) and the `IfExists`/`ForAllValues`
+//! pitfalls.
+
+use crate::catalog::{ConditionKeyInfo, ConditionKeyType};
+use crate::condition::{BaseOperator, OperatorFamily, SetQualifier};
+use crate::policy::{ConditionEntry, Effect, RawScalar, Statement, TypedValue};
+use crate::source::Span;
+
+use super::ctx::{Ctx, Path};
+use super::document::condition_path;
+use super::resources::looks_like_region;
+use super::{glob, suggest, vars};
+
+/// Keys every request carries, so `…IfExists` on them changes nothing.
+const ALWAYS_PRESENT: &[&str] = &[
+    "aws:currenttime",
+    "aws:epochtime",
+    "aws:requestedregion",
+    "aws:securetransport",
+    "aws:useragent",
+    "aws:viaawsservice",
+];
+
+/// Multivalued keys known without the catalog.
+const MULTIVALUED: &[&str] = &[
+    "aws:tagkeys",
+    "aws:calledvia",
+    "aws:principalservicenameslist",
+];
+
+/// Runs the condition rules.
+pub(crate) fn check(ctx: &mut Ctx<'_>) {
+    for i in 0..ctx.policy.statements.len() {
+        let Some(stmt) = ctx.policy.statements.get(i) else {
+            continue;
+        };
+        if let Some(span) = stmt.condition_span
+            && stmt.conditions.is_empty()
+        {
+            let path = ctx.stmt_path(i).key("Condition");
+            ctx.emit(
+                Some(i),
+                "EMPTY_OBJECT_CONDITION",
+                span,
+                path,
+                "`Condition` holds no condition".into(),
+            )
+            .help = Some("remove the element or add conditions".into());
+        }
+        for entry in &stmt.conditions {
+            let path = condition_path(ctx, i, stmt, entry);
+            let info = key(ctx, i, entry, &path);
+            typing(ctx, i, stmt, entry, info, &path);
+            values(ctx, i, entry, &path);
+        }
+        paired_keys(ctx, i, stmt);
+    }
+}
+
+/// The key checks; returns the catalog's record of the key when it has one.
+fn key<'c>(
+    ctx: &mut Ctx<'c>,
+    i: usize,
+    entry: &ConditionEntry,
+    path: &Path,
+) -> Option<&'c ConditionKeyInfo> {
+    let name = entry.key.value.as_str();
+    let lower = entry.key_lower.as_str();
+    let span = entry.key.span;
+    let Some((prefix, rest)) = name.split_once(':') else {
+        ctx.emit(
+            Some(i),
+            "INVALID_CONDITION_KEY_FORMAT",
+            span,
+            path.clone(),
+            format!("condition key `{name}` is not of the form `service:keyname`"),
+        );
+        return None;
+    };
+    if rest.is_empty() {
+        ctx.emit(
+            Some(i),
+            "INVALID_CONDITION_KEY_FORMAT",
+            span,
+            path.clone(),
+            format!("condition key `{name}` has no name after `{prefix}:`"),
+        );
+        return None;
+    }
+    let tag_families = [":resourcetag", ":requesttag", ":principaltag"];
+    if lower.ends_with("tag/") || tag_families.iter().any(|t| lower.ends_with(t)) {
+        ctx.emit(
+            Some(i),
+            "MISSING_TAG_KEY_IN_CONDITION",
+            span,
+            path.clone(),
+            format!("condition key `{name}` names no tag key"),
+        )
+        .help = Some(format!(
+            "write `{}/tag-key` with the tag key",
+            name.trim_end_matches('/')
+        ));
+        return None;
+    }
+    if lower == "aws:arn" {
+        ctx.emit(
+            Some(i),
+            "UNSUPPORTED_GLOBAL_CONDITION_KEY",
+            span,
+            path.clone(),
+            "condition key `aws:ARN` is not supported".into(),
+        )
+        .help = Some("use `aws:PrincipalArn` or `aws:SourceArn`".into());
+        return None;
+    }
+    let catalog = ctx.catalog?;
+    if let Some(info) = catalog.condition_key(name) {
+        return Some(info);
+    }
+    // Identity providers' keys (`accounts.google.com:aud`, OIDC provider URLs) are not in the
+    // catalog: nothing to check.
+    if prefix.contains(['.', '/']) {
+        return None;
+    }
+    let (code, message, help) = if prefix.eq_ignore_ascii_case("aws") {
+        (
+            "INVALID_GLOBAL_CONDITION_KEY",
+            format!("`{name}` is not a global condition key"),
+            suggest::closest(name, catalog.global_condition_keys().map(|k| k.name))
+                .map(str::to_owned),
+        )
+    } else if let Some(service) = catalog.service(prefix) {
+        (
+            "INVALID_SERVICE_CONDITION_KEY",
+            format!("`{name}` is not a condition key of `{prefix}`"),
+            suggest::closest(name, service.condition_keys().iter().copied()).map(str::to_owned),
+        )
+    } else {
+        let services = catalog.services().iter().map(|s| s.prefix());
+        (
+            "INVALID_SERVICE",
+            format!("unknown service `{prefix}` in condition key `{name}`"),
+            suggest::closest(prefix, services).map(|s| format!("{s}:{rest}")),
+        )
+    };
+    let help = help.map(|k| format!("did you mean `{k}`?"));
+    ctx.emit(Some(i), code, span, path.clone(), message).help = help;
+    None
+}
+
+/// Whether operators of `family` fit keys of type `ty`.
+fn fits(ty: ConditionKeyType, family: OperatorFamily, key: &str) -> bool {
+    use ConditionKeyType as T;
+    use OperatorFamily as F;
+    match (ty, family) {
+        (_, F::Null)
+        | (T::String, F::String)
+        | (T::Arn, F::Arn | F::String)
+        | (T::Bool, F::Bool)
+        | (T::Numeric, F::Numeric)
+        | (T::Date, F::Date)
+        | (T::IpAddress, F::Ip)
+        | (T::Binary, F::Binary) => true,
+        // `aws:EpochTime` also works with the Numeric operators.
+        (T::Date, F::Numeric) => key == "aws:epochtime",
+        _ => false,
+    }
+}
+
+/// A name for the operators that fit a key type.
+fn family_name(ty: ConditionKeyType) -> &'static str {
+    match ty {
+        ConditionKeyType::String => "a String operator",
+        ConditionKeyType::Arn => "an Arn operator",
+        ConditionKeyType::Bool => "`Bool`",
+        ConditionKeyType::Numeric => "a Numeric operator",
+        ConditionKeyType::Date => "a Date operator",
+        ConditionKeyType::IpAddress => "`IpAddress` or `NotIpAddress`",
+        ConditionKeyType::Binary => "`BinaryEquals`",
+    }
+}
+
+fn is_multivalued(entry: &ConditionEntry, info: Option<&ConditionKeyInfo>) -> bool {
+    info.is_some_and(|k| k.multi_valued) || MULTIVALUED.contains(&entry.key_lower.as_str())
+}
+
+fn typing(
+    ctx: &mut Ctx<'_>,
+    i: usize,
+    stmt: &Statement,
+    entry: &ConditionEntry,
+    info: Option<&ConditionKeyInfo>,
+    path: &Path,
+) {
+    let op = entry.operator.value;
+    let name = entry.key.value.as_str();
+    let span = entry.key.span;
+    let multi = is_multivalued(entry, info);
+    if op.base == BaseOperator::Null {
+        if let Some(q) = op.qualifier {
+            ctx.emit(
+                Some(i),
+                "NULL_WITH_QUALIFIER",
+                entry.operator.span,
+                path.clone(),
+                format!(
+                    "`{}:Null` is always {}",
+                    q.name(),
+                    q == SetQualifier::ForAllValues
+                ),
+            )
+            .help = Some("use `Null` without a qualifier".into());
+        }
+        return;
+    }
+    if let Some(info) = info
+        && !fits(info.key_type, op.base.family(), &entry.key_lower)
+    {
+        ctx.emit(
+            Some(i),
+            "TYPE_MISMATCH",
+            span,
+            path.clone(),
+            format!(
+                "`{name}` is of type {}, but `{op}` compares {} values",
+                info.key_type,
+                family_noun(op.base.family())
+            ),
+        )
+        .help = Some(format!("use {} instead", family_name(info.key_type)));
+    }
+    if info.is_some() || multi {
+        if multi && op.qualifier.is_none() {
+            ctx.emit(
+                Some(i),
+                "MISSING_QUALIFIER",
+                span,
+                path.clone(),
+                format!("`{name}` can hold several values, but `{op}` has no set qualifier"),
+            )
+            .help = Some(format!("use `ForAnyValue:{op}` or `ForAllValues:{op}`"));
+        }
+        if !multi && op.qualifier == Some(SetQualifier::ForAllValues) {
+            ctx.emit(
+                Some(i),
+                "FORALLVALUES_WITH_SINGLE_VALUED_KEY",
+                span,
+                path.clone(),
+                format!(
+                    "`{name}` is single-valued: `ForAllValues:` makes the condition true when it is absent"
+                ),
+            )
+            .help = Some(format!("use `{}` without `ForAllValues:`", base_name(op)));
+        }
+    }
+    if op.if_exists && ALWAYS_PRESENT.contains(&entry.key_lower.as_str()) {
+        ctx.emit(
+            Some(i),
+            "IFEXISTS_ON_ALWAYS_PRESENT_KEY",
+            span,
+            path.clone(),
+            format!("every request carries `{name}`, so `IfExists` changes nothing"),
+        )
+        .help = Some(format!("use `{}`", without_if_exists(op)));
+    }
+    if stmt.effect.value == Effect::Allow
+        && op.qualifier == Some(SetQualifier::ForAllValues)
+        && multi
+        && !has_null_false(stmt, &entry.key_lower)
+    {
+        ctx.emit(
+            Some(i),
+            "FORALLVALUES_ALLOW_WITHOUT_NULL_CHECK",
+            span,
+            path.clone(),
+            format!(
+                "`ForAllValues:` is true when `{name}` is absent, so this `Allow` also applies to requests without it"
+            ),
+        )
+        .help = Some(format!("add `\"Null\": {{\"{name}\": \"false\"}}`"));
+    }
+}
+
+fn family_noun(family: OperatorFamily) -> &'static str {
+    match family {
+        OperatorFamily::String => "String",
+        OperatorFamily::Numeric => "Numeric",
+        OperatorFamily::Date => "Date",
+        OperatorFamily::Bool => "Bool",
+        OperatorFamily::Binary => "Binary",
+        OperatorFamily::Ip => "IP address",
+        OperatorFamily::Arn => "ARN",
+        OperatorFamily::Null => "Null",
+    }
+}
+
+fn base_name(op: crate::condition::Operator) -> String {
+    let mut plain = op;
+    plain.qualifier = None;
+    plain.to_string()
+}
+
+fn without_if_exists(op: crate::condition::Operator) -> String {
+    let mut plain = op;
+    plain.if_exists = false;
+    plain.to_string()
+}
+
+/// Whether the statement says `"Null": {key: "false"}` (the key must be present).
+fn has_null_false(stmt: &Statement, key_lower: &str) -> bool {
+    stmt.conditions.iter().any(|c| {
+        c.operator.value.base == BaseOperator::Null
+            && c.operator.value.qualifier.is_none()
+            && c.key_lower == key_lower
+            && !c.values.items.is_empty()
+            && c.values
+                .items
+                .iter()
+                .all(|v| v.value.typed == TypedValue::Null(false))
+    })
+}
+
+/// The private ranges `aws:SourceIp` never sees: RFC 1918 and RFC 4193.
+fn private_ranges() -> [ipnet::IpNet; 4] {
+    use std::net::{Ipv4Addr, Ipv6Addr};
+    let v4 = |a, b, len| {
+        ipnet::IpNet::V4(ipnet::Ipv4Net::new(Ipv4Addr::new(a, b, 0, 0), len).unwrap_or_default())
+    };
+    [
+        v4(10, 0, 8),
+        v4(172, 16, 12),
+        v4(192, 168, 16),
+        ipnet::IpNet::V6(
+            ipnet::Ipv6Net::new(Ipv6Addr::new(0xfc00, 0, 0, 0, 0, 0, 0, 0), 7).unwrap_or_default(),
+        ),
+    ]
+}
+
+/// A CIDR block or bare address as written (host bits kept).
+fn parse_net(text: &str) -> Option<ipnet::IpNet> {
+    if text.contains('/') {
+        text.parse().ok()
+    } else {
+        text.parse::<std::net::IpAddr>()
+            .ok()
+            .map(ipnet::IpNet::from)
+    }
+}
+
+fn values(ctx: &mut Ctx<'_>, i: usize, entry: &ConditionEntry, path: &Path) {
+    let op = entry.operator.value;
+    let base = op.base;
+    let family = base.family();
+    let items = &entry.values.items;
+    let key_span = entry.key.span;
+    let name = entry.key.value.as_str();
+    if items.is_empty() {
+        let (code, message) = match (op.qualifier, op.if_exists) {
+            (Some(SetQualifier::ForAllValues), _) => (
+                "EMPTY_ARRAY_CONDITION_FORALLVALUES",
+                "`ForAllValues:` with no values matches only requests without the key",
+            ),
+            (Some(SetQualifier::ForAnyValue), _) => (
+                "EMPTY_ARRAY_CONDITION_FORANYVALUE",
+                "`ForAnyValue:` with no values never matches",
+            ),
+            (None, true) => (
+                "EMPTY_ARRAY_CONDITION_IFEXISTS",
+                "`IfExists` with no values matches only requests without the key",
+            ),
+            (None, false) => ("EMPTY_ARRAY_CONDITION", "the condition has no values"),
+        };
+        ctx.emit(Some(i), code, key_span, path.clone(), message.into())
+            .help = Some(if base == BaseOperator::Null {
+            "give `true` or `false`".into()
+        } else {
+            format!(
+                "give values, or test for an absent key with `\"Null\": {{\"{name}\": \"true\"}}`"
+            )
+        });
+        return;
+    }
+    if base == BaseOperator::Bool && items.len() > 1 {
+        ctx.emit(
+            Some(i),
+            "INVALID_CONDITION_MULTIPLE_BOOLEAN",
+            key_span,
+            path.clone(),
+            format!("`Bool` takes one value, `{name}` has {}", items.len()),
+        );
+    }
+    if matches!(
+        base,
+        BaseOperator::NumericLessThan
+            | BaseOperator::NumericLessThanEquals
+            | BaseOperator::NumericGreaterThan
+            | BaseOperator::NumericGreaterThanEquals
+    ) && items.len() > 1
+    {
+        let which = if matches!(
+            base,
+            BaseOperator::NumericLessThan | BaseOperator::NumericLessThanEquals
+        ) {
+            "greatest"
+        } else {
+            "least"
+        };
+        ctx.emit(
+            Some(i),
+            "REDUNDANT_CONDITION_VALUE_NUM",
+            key_span,
+            path.clone(),
+            format!("`{op}` with several values for `{name}` is the same as its {which} value"),
+        )
+        .help = Some(format!("keep only the {which} value"));
+    }
+    let variables = ctx.policy.variables_enabled();
+    let mut private = 0usize;
+    let mut public = 0usize;
+    for (k, item) in items.iter().enumerate() {
+        let vpath = path.clone().item(&entry.values, k);
+        let text = item.value.raw.as_text();
+        match family {
+            OperatorFamily::String if !base.uses_wildcards() => {
+                let literal = if variables {
+                    vars::strip(&text)
+                } else {
+                    std::borrow::Cow::Borrowed(text.as_ref())
+                };
+                if glob::has_wildcard(&literal) {
+                    ctx.emit(
+                        Some(i),
+                        "WILDCARD_WITHOUT_LIKE_OPERATOR",
+                        item.span,
+                        vpath.clone(),
+                        format!("`{text}` holds `*` or `?`, which `{op}` compares literally"),
+                    )
+                    .help = Some(format!("use `{}` if you meant a wildcard", like_of(op)));
+                }
+            }
+            OperatorFamily::Date => {
+                let epoch = match &item.value.raw {
+                    RawScalar::Number(_) => true,
+                    RawScalar::String(s) => {
+                        s.len() != 4
+                            && !s.is_empty()
+                            && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                    }
+                    RawScalar::Bool(_) => false,
+                };
+                if epoch {
+                    ctx.emit(
+                        Some(i),
+                        "INVALID_DATE_VALUE",
+                        item.span,
+                        vpath.clone(),
+                        format!("`{text}` is epoch seconds, which may not resolve as expected"),
+                    )
+                    .help = Some("write a W3C date such as `2026-01-31T00:00:00Z`".into());
+                }
+            }
+            OperatorFamily::Ip => {
+                if let Some(net) = parse_net(&text) {
+                    if net.addr() != net.network() {
+                        ctx.emit(
+                            Some(i),
+                            "IMPROVE_IP_RANGE",
+                            item.span,
+                            vpath.clone(),
+                            format!("the bits of `{text}` after the prefix length are ignored"),
+                        )
+                        .help = Some(format!("write `{}`", net.trunc()));
+                    }
+                    if private_ranges().iter().any(|r| r.contains(&net)) {
+                        private += 1;
+                    } else {
+                        public += 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+        if entry.key_lower == "aws:requestedregion"
+            && family == OperatorFamily::String
+            && !glob::has_wildcard(&text)
+            && !text.contains("${")
+            && !looks_like_region(&text)
+        {
+            ctx.emit(
+                Some(i),
+                "INVALID_REGION",
+                item.span,
+                vpath,
+                format!("`{text}` is not a region"),
+            )
+            .help = Some("use a region name such as `us-east-1`".into());
+        }
+    }
+    if entry.key_lower == "aws:sourceip" && family == OperatorFamily::Ip && private > 0 {
+        source_ip(ctx, i, key_span, path, base, public == 0);
+    }
+}
+
+fn source_ip(
+    ctx: &mut Ctx<'_>,
+    i: usize,
+    span: Span,
+    path: &Path,
+    base: BaseOperator,
+    only_private: bool,
+) {
+    let negated = base == BaseOperator::NotIpAddress;
+    let (code, message) = match (negated, only_private) {
+        (false, true) => (
+            "PRIVATE_IP_ADDRESS",
+            "`aws:SourceIp` holds only private addresses, which it never sees: the condition never matches",
+        ),
+        (true, true) => (
+            "PRIVATE_NOT_IP_ADDRESS",
+            "`aws:SourceIp` holds only private addresses, which it never sees: `NotIpAddress` always matches",
+        ),
+        (false, false) => (
+            "PRIVATE_IP_ADDRESS_SUBSET",
+            "`aws:SourceIp` mixes private and public addresses; the private ones never match",
+        ),
+        (true, false) => (
+            "PRIVATE_NOT_IP_ADDRESS_SUBSET",
+            "`aws:SourceIp` mixes private and public addresses; the private ones have no effect",
+        ),
+    };
+    ctx.emit(Some(i), code, span, path.clone(), message.into())
+        .help = Some("use `aws:VpcSourceIp` for addresses inside a VPC".into());
+}
+
+/// The Like operator matching a literal String operator.
+fn like_of(op: crate::condition::Operator) -> String {
+    let mut like = op;
+    like.base = if op.base.is_negated() {
+        BaseOperator::StringNotLike
+    } else {
+        BaseOperator::StringLike
+    };
+    like.to_string()
+}
+
+/// `MISSING_PAIRED_CONDITION_KEYS`: `aws:VpcSourceIp` in an `Allow` without `aws:SourceVpc`.
+fn paired_keys(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
+    if stmt.effect.value != Effect::Allow
+        || stmt
+            .conditions
+            .iter()
+            .any(|c| c.key_lower == "aws:sourcevpc")
+    {
+        return;
+    }
+    if let Some(entry) = stmt
+        .conditions
+        .iter()
+        .find(|c| c.key_lower == "aws:vpcsourceip")
+    {
+        let path = condition_path(ctx, i, stmt, entry);
+        ctx.emit(
+            Some(i),
+            "MISSING_PAIRED_CONDITION_KEYS",
+            entry.key.span,
+            path,
+            "`aws:VpcSourceIp` without `aws:SourceVpc` matches the address in any VPC".into(),
+        )
+        .help = Some("add a condition on `aws:SourceVpc` to the statement".into());
+    }
+}

@@ -1,0 +1,351 @@
+//! Security rules: principals open to everyone, `iam:PassRole` and
+//! `iam:CreateServiceLinkedRole` on every role, `Allow` with `NotAction`/`NotResource`, and
+//! sensitive read actions on `"*"`; plus empty principal blocks.
+
+use crate::exposure;
+use crate::policy::{Effect, PolicyType, Principals, Statement};
+
+use super::ctx::Ctx;
+use super::glob;
+use super::resources::ArnParts;
+
+/// Actions that read secret material, checked by `SENSITIVE_ACTION_WITH_STAR_IN_RESOURCE`
+/// (lower case).
+const SENSITIVE_ACTIONS: &[&str] = &[
+    "secretsmanager:getsecretvalue",
+    "secretsmanager:batchgetsecretvalue",
+    "ssm:getparameter",
+    "ssm:getparameters",
+    "ssm:getparametersbypath",
+    "kms:decrypt",
+    "s3:getobject",
+];
+
+/// Runs the security rules.
+pub(crate) fn check(ctx: &mut Ctx<'_>) {
+    for i in 0..ctx.policy.statements.len() {
+        let Some(stmt) = ctx.policy.statements.get(i) else {
+            continue;
+        };
+        empty_principals(ctx, i, stmt);
+        if stmt.effect.value != Effect::Allow {
+            continue;
+        }
+        public_access(ctx, i, stmt);
+        not_action_or_resource(ctx, i, stmt);
+        sensitive(ctx, i, stmt);
+        if matches!(
+            ctx.policy_type,
+            PolicyType::Identity | PolicyType::PermissionsBoundary | PolicyType::Session
+        ) {
+            role_actions(ctx, i, stmt, &PASS_ROLE);
+            role_actions(ctx, i, stmt, &CREATE_SLR);
+        }
+    }
+}
+
+fn empty_principals(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
+    let Some(principal) = &stmt.principal else {
+        return;
+    };
+    let name = if principal.value.negated {
+        "NotPrincipal"
+    } else {
+        "Principal"
+    };
+    let Principals::Map(entries) = &principal.value.principals else {
+        return;
+    };
+    if entries.is_empty() {
+        let path = ctx.stmt_path(i).key(name);
+        ctx.emit(
+            Some(i),
+            "EMPTY_OBJECT_PRINCIPAL",
+            principal.span,
+            path,
+            format!("`{name}` names no principal"),
+        );
+        return;
+    }
+    for entry in entries {
+        if entry.values.items.is_empty() {
+            let kind = entry.kind.value.as_str();
+            let path = ctx.stmt_path(i).key(name).key(kind);
+            ctx.emit(
+                Some(i),
+                "EMPTY_ARRAY_PRINCIPAL",
+                entry.kind.span,
+                path,
+                format!("`{kind}` lists no principal"),
+            );
+        }
+    }
+}
+
+/// `PUBLIC_ACCESS`: a resource policy `Allow` to `"*"` with no condition on a key that narrows
+/// the caller.
+fn public_access(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
+    if ctx.policy_type != PolicyType::Resource {
+        return;
+    }
+    let Some(principal) = &stmt.principal else {
+        return;
+    };
+    if principal.value.negated
+        || !exposure::is_everyone(&principal.value)
+        || exposure::has_narrowing_condition(stmt)
+    {
+        return;
+    }
+    let path = ctx.stmt_path(i).key("Principal");
+    ctx.emit(
+        Some(i),
+        "PUBLIC_ACCESS",
+        principal.span,
+        path,
+        "the statement allows everyone, anonymous callers included".into(),
+    )
+    .help = Some(
+        "name the principals, or add a condition such as `aws:PrincipalOrgID` or `aws:SourceVpce`"
+            .into(),
+    );
+}
+
+fn not_action_or_resource(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
+    if !matches!(ctx.policy_type, PolicyType::Identity | PolicyType::Resource) {
+        return;
+    }
+    if stmt.action.value.negated {
+        let path = ctx.stmt_path(i).key("NotAction");
+        ctx.emit(
+            Some(i),
+            "ALLOW_WITH_NOT_ACTION",
+            stmt.action.span,
+            path,
+            "`Allow` with `NotAction` grants every action not listed, including future ones".into(),
+        )
+        .help = Some("list the allowed actions in `Action` instead".into());
+    }
+    if let Some(res) = &stmt.resource
+        && res.value.negated
+    {
+        let path = ctx.stmt_path(i).key("NotResource");
+        ctx.emit(
+            Some(i),
+            "ALLOW_WITH_NOT_RESOURCE",
+            res.span,
+            path,
+            "`Allow` with `NotResource` grants every resource not listed".into(),
+        )
+        .help = Some("list the allowed resources in `Resource` instead".into());
+    }
+}
+
+/// `SENSITIVE_ACTION_WITH_STAR_IN_RESOURCE`.
+fn sensitive(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
+    if ctx.policy_type != PolicyType::Identity
+        || stmt.action.value.negated
+        || !stmt.conditions.is_empty()
+    {
+        return;
+    }
+    let Some(res) = &stmt.resource else { return };
+    if res.value.negated
+        || !res
+            .value
+            .patterns
+            .items
+            .iter()
+            .any(|p| p.value.as_str() == "*")
+    {
+        return;
+    }
+    let covered = SENSITIVE_ACTIONS.iter().find(|target| {
+        stmt.action
+            .value
+            .patterns
+            .items
+            .iter()
+            .any(|p| glob::matches(p.value.as_str().as_bytes(), target.as_bytes(), true))
+    });
+    let Some(target) = covered else { return };
+    let shown = display_action(target);
+    let path = ctx.stmt_path(i).key("Resource");
+    ctx.emit(
+        Some(i),
+        "SENSITIVE_ACTION_WITH_STAR_IN_RESOURCE",
+        res.span,
+        path,
+        format!("the statement allows `{shown}` on every resource, with no condition"),
+    )
+    .help = Some("name the resources, or add a condition".into());
+}
+
+/// The documented spelling of a sensitive action.
+fn display_action(lower: &str) -> &'static str {
+    match lower {
+        "secretsmanager:getsecretvalue" => "secretsmanager:GetSecretValue",
+        "secretsmanager:batchgetsecretvalue" => "secretsmanager:BatchGetSecretValue",
+        "ssm:getparameter" => "ssm:GetParameter",
+        "ssm:getparameters" => "ssm:GetParameters",
+        "ssm:getparametersbypath" => "ssm:GetParametersByPath",
+        "kms:decrypt" => "kms:Decrypt",
+        _ => "s3:GetObject",
+    }
+}
+
+/// One of the two role actions Access Analyzer watches.
+struct RoleAction {
+    /// The action, lower case.
+    action: &'static str,
+    /// As documented.
+    shown: &'static str,
+    /// The resource part that stands for "every role" it applies to.
+    every_role: &'static str,
+    /// A condition key that scopes the grant (lower case).
+    scope_key: &'static str,
+    /// Codes: (explicit, star action, NotAction) × (star resource, NotResource).
+    codes: [[&'static str; 2]; 3],
+}
+
+const PASS_ROLE: RoleAction = RoleAction {
+    action: "iam:passrole",
+    shown: "iam:PassRole",
+    every_role: "role/*",
+    scope_key: "iam:passedtoservice",
+    codes: [
+        [
+            "PASS_ROLE_WITH_STAR_IN_RESOURCE",
+            "PASS_ROLE_WITH_NOT_RESOURCE",
+        ],
+        [
+            "PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE",
+            "PASS_ROLE_WITH_STAR_IN_ACTION_AND_NOT_RESOURCE",
+        ],
+        [
+            "PASS_ROLE_WITH_STAR_IN_RESOURCE_AND_NOT_ACTION",
+            "PASS_ROLE_WITH_NOT_ACTION_AND_NOT_RESOURCE",
+        ],
+    ],
+};
+
+const CREATE_SLR: RoleAction = RoleAction {
+    action: "iam:createservicelinkedrole",
+    shown: "iam:CreateServiceLinkedRole",
+    every_role: "role/aws-service-role/*",
+    scope_key: "iam:awsservicename",
+    codes: [
+        [
+            "CREATE_SLR_WITH_STAR_IN_RESOURCE",
+            "CREATE_SLR_WITH_NOT_RESOURCE",
+        ],
+        [
+            "CREATE_SLR_WITH_STAR_IN_ACTION_AND_RESOURCE",
+            "CREATE_SLR_WITH_STAR_IN_ACTION_AND_NOT_RESOURCE",
+        ],
+        [
+            "CREATE_SLR_WITH_STAR_IN_RESOURCE_AND_NOT_ACTION",
+            "CREATE_SLR_WITH_NOT_ACTION_AND_NOT_RESOURCE",
+        ],
+    ],
+};
+
+/// Whether a resource pattern covers every role (`*`, `arn:aws:iam::*:role/*`, ...).
+fn covers_every_role(pattern: &str, role: &RoleAction) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    if pattern.contains("${") {
+        return false;
+    }
+    match ArnParts::split(pattern) {
+        Some(p) => {
+            glob::matches(p.service.as_bytes(), b"iam", false)
+                && glob::covers(p.resource.as_bytes(), role.every_role.as_bytes(), false)
+        }
+        // A short pattern ending in `*` covers everything below it.
+        None => glob::covers(
+            pattern.as_bytes(),
+            format!("arn:aws:iam::123456789012:{}", role.every_role).as_bytes(),
+            false,
+        ),
+    }
+}
+
+fn role_actions(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement, role: &RoleAction) {
+    let Some(res) = &stmt.resource else { return };
+    let patterns = &stmt.action.value.patterns.items;
+    let matches_target = |p: &str| glob::matches(p.as_bytes(), role.action.as_bytes(), true);
+    let action_kind = if stmt.action.value.negated {
+        if patterns.iter().any(|p| matches_target(p.value.as_str())) {
+            return;
+        }
+        2
+    } else if patterns
+        .iter()
+        .any(|p| p.value.as_str().eq_ignore_ascii_case(role.action))
+    {
+        0
+    } else if patterns.iter().any(|p| matches_target(p.value.as_str())) {
+        1
+    } else {
+        return;
+    };
+    let every = |p: &str| covers_every_role(p, role);
+    let items = &res.value.patterns.items;
+    let resource_kind = if res.value.negated {
+        if items.is_empty() || items.iter().any(|p| every(p.value.as_str())) {
+            return;
+        }
+        1
+    } else if items.iter().any(|p| every(p.value.as_str())) {
+        let scoped = stmt
+            .conditions
+            .iter()
+            .any(|c| c.key_lower == role.scope_key && !c.operator.value.base.is_negated());
+        if scoped {
+            return;
+        }
+        0
+    } else {
+        return;
+    };
+    let Some(code) = role
+        .codes
+        .get(action_kind)
+        .and_then(|row| row.get(resource_kind))
+    else {
+        return;
+    };
+    let element = if res.value.negated {
+        "NotResource"
+    } else {
+        "Resource"
+    };
+    let how = match action_kind {
+        0 => "",
+        1 => " (through an action wildcard)",
+        _ => " (through `NotAction`)",
+    };
+    let on = if resource_kind == 0 {
+        "on every role"
+    } else {
+        "on every role not in `NotResource`"
+    };
+    let path = ctx.stmt_path(i).key(element);
+    ctx.emit(
+        Some(i),
+        code,
+        res.span,
+        path,
+        format!("the statement allows `{}`{how} {on}", role.shown),
+    )
+    .help = Some(format!(
+        "name the roles in `Resource`, or add a condition on `{}`",
+        if role.scope_key == "iam:passedtoservice" {
+            "iam:PassedToService"
+        } else {
+            "iam:AWSServiceName"
+        }
+    ));
+}
