@@ -654,68 +654,6 @@ fn exposure_deny_statements_narrow_public_grants() {
     assert!(exposure(&transport, None).is_public());
 }
 
-/// Throughput floor: 10,000 files per second on one core, catalog load included. Run with
-/// `cargo test --release --test it lint::throughput -- --ignored --nocapture`.
-#[test]
-#[ignore = "timing test: run in release mode"]
-fn throughput() {
-    let mut texts = Vec::new();
-    for fx in fixtures() {
-        texts.push((fs::read_to_string(&fx.path).unwrap(), type_of(&fx.path)));
-    }
-    for path in sorted_entries(&root().join("fixtures/policies/valid")) {
-        texts.push((fs::read_to_string(&path).unwrap(), type_of(&path)));
-    }
-    let start = std::time::Instant::now();
-    let mut files = 0usize;
-    let mut findings = 0usize;
-    while files < 50_000 {
-        for (text, ty) in &texts {
-            findings += lint_text(text, &LintOptions { policy_type: *ty })
-                .findings
-                .len();
-            files += 1;
-        }
-    }
-    let secs = start.elapsed().as_secs_f64();
-    let rate = files as f64 / secs;
-    println!("{files} files in {secs:.2}s: {rate:.0} files/s ({findings} findings)");
-    assert!(rate >= 10_000.0, "{rate:.0} files/s");
-}
-
-#[test]
-#[ignore = "profiling aid"]
-fn slowest_files() {
-    let mut rows = Vec::new();
-    let mut paths: Vec<PathBuf> = fixtures().into_iter().map(|f| f.path).collect();
-    paths.extend(sorted_entries(&root().join("fixtures/policies/valid")));
-    for path in paths {
-        let text = fs::read_to_string(&path).unwrap();
-        let ty = type_of(&path);
-        let start = std::time::Instant::now();
-        for _ in 0..200 {
-            let _ = lint_text(&text, &LintOptions { policy_type: ty });
-        }
-        let parse_start = std::time::Instant::now();
-        for _ in 0..200 {
-            let _ = parse_policy(&text, ty.unwrap_or(PolicyType::Identity));
-        }
-        let parse = parse_start.elapsed().as_secs_f64() / 200.0 * 1e6;
-        let lint = parse_start.duration_since(start).as_secs_f64() / 200.0 * 1e6;
-        rows.push((lint, parse, path.display().to_string()));
-    }
-    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let total: f64 = rows.iter().map(|r| r.0).sum();
-    println!(
-        "mean {:.1} us/file over {}",
-        total / rows.len() as f64,
-        rows.len()
-    );
-    for (lint, parse, p) in rows.iter().take(25) {
-        println!("{lint:9.1} us lint {parse:9.1} us parse  {p}");
-    }
-}
-
 /// The texts of the lint fixtures and valid policies, for mutation.
 fn seed_texts() -> Vec<String> {
     let mut texts: Vec<String> = fixtures()
