@@ -354,9 +354,10 @@ impl Service {
         &'a self,
         pattern: &'a str,
     ) -> impl Iterator<Item = &'a ActionInfo> + 'a {
+        let pattern = crate::wildcard::Wildcard::new(pattern);
         self.actions
             .iter()
-            .filter(move |a| glob_ignore_case(pattern.as_bytes(), a.name.as_bytes()))
+            .filter(move |a| pattern.is_match_ignore_case(a.name))
     }
 
     /// The action name closest to `name` by edit distance, for "did you mean" hints; `None`
@@ -631,36 +632,6 @@ fn find_ignore_case(text: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     hay.windows(needle.len())
         .position(|w| w.eq_ignore_ascii_case(needle))
         .map(|p| p + from)
-}
-
-/// `*`/`?` matching ignoring ASCII case, with one backtrack point (linear in practice, never
-/// exponential).
-fn glob_ignore_case(pattern: &[u8], text: &[u8]) -> bool {
-    let (mut p, mut t) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while let Some(&c) = text.get(t) {
-        match pattern.get(p) {
-            Some(b'*') => {
-                star = Some((p, t));
-                p += 1;
-            }
-            Some(&pc) if pc == b'?' || pc.eq_ignore_ascii_case(&c) => {
-                p += 1;
-                t += 1;
-            }
-            _ => match star {
-                Some((sp, st)) => {
-                    p = sp + 1;
-                    t = st + 1;
-                    star = Some((sp, st + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern
-        .get(p..)
-        .is_some_and(|rest| rest.iter().all(|&b| b == b'*'))
 }
 
 /// Compares two names byte by byte after ASCII lower-casing.
@@ -1124,15 +1095,12 @@ mod tests {
     }
 
     #[test]
-    fn glob_matcher() {
-        assert!(glob_ignore_case(b"*", b""));
-        assert!(glob_ignore_case(b"g?t*", b"GetObject"));
-        assert!(!glob_ignore_case(b"g?t", b"GetObject"));
-        assert!(glob_ignore_case(b"*object", b"GetObject"));
-        assert!(glob_ignore_case(b"*e*e*", b"GetSecretValue"));
-        assert!(!glob_ignore_case(b"*x*", b"GetSecretValue"));
-        assert!(!glob_ignore_case(b"", b"a"));
-        assert!(!glob_ignore_case(b"a*a*a*a*a*b", &[b'a'; 64]));
+    fn expand_action_pattern_ignores_case_and_uses_both_wildcards() {
+        let c = catalog();
+        let sm = c.service("secretsmanager").unwrap();
+        let names: Vec<&str> = sm.expand_action_pattern("g?t*VALUE").map(|a| a.name).collect();
+        assert_eq!(names, vec!["GetSecretValue"]);
+        assert_eq!(sm.expand_action_pattern("*x*").count(), 0);
     }
 
     #[test]
