@@ -1098,7 +1098,10 @@ mod tests {
     fn expand_action_pattern_ignores_case_and_uses_both_wildcards() {
         let c = catalog();
         let sm = c.service("secretsmanager").unwrap();
-        let names: Vec<&str> = sm.expand_action_pattern("g?t*VALUE").map(|a| a.name).collect();
+        let names: Vec<&str> = sm
+            .expand_action_pattern("g?t*VALUE")
+            .map(|a| a.name)
+            .collect();
         assert_eq!(names, vec!["GetSecretValue"]);
         assert_eq!(sm.expand_action_pattern("*x*").count(), 0);
     }
