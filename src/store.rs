@@ -114,10 +114,11 @@ struct Shared {
     set: CompiledPolicySet,
 }
 
-/// Separates the parts of a principal's document text (JSON text never holds raw control
-/// characters, so the separators cannot occur inside a valid document).
+/// Mark the parts of a principal's document key; each part is also length-prefixed.
 const PART: char = '\u{1}';
 const BOUNDARY: char = '\u{2}';
+/// Starts the key of a resource policy, so that it never equals a principal's key.
+const RESOURCE: char = '\u{3}';
 
 /// Policies of principals and resources, compiled and found by ARN; see the module docs.
 ///
@@ -204,14 +205,18 @@ impl PolicyStore {
         permissions_boundary: Option<&str>,
     ) -> Result<(), StoreError> {
         let key = principal_key(principal_arn)?;
+        // Each part is length-prefixed, so that no choice of texts (valid or not) can spell
+        // the key of another list of documents.
         let mut text = String::new();
-        for (i, json) in identity.iter().enumerate() {
-            if i > 0 {
-                text.push(PART);
-            }
+        for json in identity {
+            text.push(PART);
+            text.push_str(&json.len().to_string());
+            text.push(PART);
             text.push_str(json);
         }
         if let Some(boundary) = permissions_boundary {
+            text.push(BOUNDARY);
+            text.push_str(&boundary.len().to_string());
             text.push(BOUNDARY);
             text.push_str(boundary);
         }
@@ -270,7 +275,8 @@ impl PolicyStore {
         if crate::request::ArnParts::parse(resource_arn).is_none() {
             return Err(StoreError::InvalidResource(resource_arn.to_owned()));
         }
-        let shared = self.document(policy_json, || {
+        let key = format!("{RESOURCE}{policy_json}");
+        let shared = self.document(&key, || {
             let policy = parse_policy(policy_json, PolicyType::Resource).map_err(|errors| {
                 StoreError::InvalidPolicy {
                     what: "resource policy".to_owned(),

@@ -945,3 +945,37 @@ fn store_and_prepared_requests_can_be_shared_across_threads() {
         }
     });
 }
+
+/// Document sharing never lets one text stand for another: an invalid text whose characters
+/// would spell the key of a valid list of documents (or of a principal's documents, for a
+/// resource policy) is parsed, and refused.
+#[test]
+fn store_document_keys_cannot_collide() {
+    let mut store = PolicyStore::new();
+    let role = "arn:aws:iam::111122223333:role/app";
+    let a = allow_get(&secret("a-*"));
+    let b = allow_get(&secret("b-*"));
+    store.set_principal_policies(role, &[&a, &b], None).unwrap();
+    // The two texts joined with any control character are one invalid document.
+    for sep in ['\u{1}', '\u{2}', '\u{3}'] {
+        let joined = format!("{a}{sep}{b}");
+        assert!(
+            matches!(
+                store.set_principal_policies(role, &[&joined], None),
+                Err(StoreError::InvalidPolicy { .. })
+            ),
+            "{sep:?}"
+        );
+        assert!(matches!(
+            store.set_principal_policies(role, &[&a], Some(&format!("{sep}{b}"))),
+            Err(StoreError::InvalidPolicy { .. })
+        ));
+        assert!(matches!(
+            store.set_resource_policy(&secret("a-AbCdEf"), &format!("{sep}{a}")),
+            Err(StoreError::InvalidPolicy { .. })
+        ));
+    }
+    // The role still has both documents.
+    let req = request(SESSION, GET, &secret("b-AbCdEf"), true);
+    assert_eq!(decide(&store, &req).decision(), iam_policy::Decision::Allow);
+}
