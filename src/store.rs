@@ -260,13 +260,15 @@ impl PolicyStore {
     }
 
     /// Sets the resource-based policy (JSON text) of a resource, replacing what it had. Only
-    /// this document is compiled, and only if no other resource uses the same text.
+    /// this document is compiled, and only if no other resource uses the same text. For an IAM
+    /// role ARN the document is the role's trust policy (checked as one: no `Resource`),
+    /// which decides `sts:AssumeRole*` on the role.
     ///
     /// # Errors
     ///
     /// [`StoreError::InvalidResource`] unless `resource_arn` starts with `arn:` and has six
     /// components; [`StoreError::InvalidPolicy`] when the document does not parse as a
-    /// resource-based policy.
+    /// resource-based policy (a trust policy for a role).
     pub fn set_resource_policy(
         &mut self,
         resource_arn: &str,
@@ -277,9 +279,15 @@ impl PolicyStore {
         }
         let key = format!("{RESOURCE}{policy_json}");
         let shared = self.document(&key, || {
-            let policy = parse_policy(policy_json, PolicyType::Resource).map_err(|errors| {
+            // A role's resource-based policy is its trust policy (no `Resource` element).
+            let (policy_type, what) = if is_role_arn(resource_arn) {
+                (PolicyType::Trust, "trust policy")
+            } else {
+                (PolicyType::Resource, "resource policy")
+            };
+            let policy = parse_policy(policy_json, policy_type).map_err(|errors| {
                 StoreError::InvalidPolicy {
-                    what: "resource policy".to_owned(),
+                    what: what.to_owned(),
                     errors,
                 }
             })?;
@@ -493,6 +501,11 @@ fn caller_key<'a>(caller: &'a Caller, buf: &'a mut [u8; ROLE_KEY_MAX]) -> Option
 }
 
 /// The key of a principal: a role ARN without its path, or a user ARN as given.
+/// Whether `arn` names an IAM role (whose resource-based policy is a trust policy).
+fn is_role_arn(arn: &str) -> bool {
+    Caller::parse(arn).is_ok_and(|c| c.kind() == CallerKind::Role)
+}
+
 fn principal_key(arn: &str) -> Result<String, StoreError> {
     let unsupported = || StoreError::UnsupportedPrincipal(arn.to_owned());
     let caller = Caller::parse(arn).map_err(|_| unsupported())?;

@@ -979,3 +979,32 @@ fn store_document_keys_cannot_collide() {
     let req = request(SESSION, GET, &secret("b-AbCdEf"), true);
     assert_eq!(decide(&store, &req).decision(), iam_policy::Decision::Allow);
 }
+
+/// A role's resource-based policy is its trust policy: stored under the role ARN, checked as a
+/// trust policy (no `Resource`), and deciding `sts:AssumeRole` on the role.
+#[test]
+fn a_role_arn_takes_its_trust_policy() -> Result<(), Box<dyn std::error::Error>> {
+    let role = "arn:aws:iam::111122223333:role/app";
+    let mut store = PolicyStore::new();
+    store.set_resource_policy(
+        role,
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow",
+            "Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"sts:AssumeRole"}}"#,
+    )?;
+    let assume = |who: &str| {
+        Request::builder()
+            .principal(who)
+            .action("sts:AssumeRole")
+            .resource(role)
+            .build()
+    };
+    let alice = assume("arn:aws:iam::111122223333:user/alice")?;
+    assert_eq!(store.evaluate(&alice).decision(), Decision::Allow);
+    let bob = assume("arn:aws:iam::111122223333:user/bob")?;
+    assert_eq!(store.evaluate(&bob).decision(), Decision::ImplicitDeny);
+    // A trust policy with a `Resource` element is refused, as IAM refuses it.
+    let with_resource = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow",
+        "Principal":"*","Action":"sts:AssumeRole","Resource":"*"}}"#;
+    assert!(store.set_resource_policy(role, with_resource).is_err());
+    Ok(())
+}
