@@ -47,6 +47,8 @@ pub struct App {
     pub authorization: bool,
     /// Counters.
     pub stats: Stats,
+    /// Tests only: keep the names of the condition keys of each decision.
+    pub record_context_keys: bool,
 }
 
 /// A request as read from the wire.

@@ -22,6 +22,10 @@ pub struct AuditDecision {
     pub decision: &'static str,
     /// The statements behind it.
     pub statements: Vec<Deciding>,
+    /// The condition keys the request carried (not in the audit line; for the tests that check
+    /// them against the service authorization reference).
+    #[serde(skip)]
+    pub context_keys: Vec<String>,
 }
 
 /// A call in progress.
@@ -58,32 +62,36 @@ impl Call<'_> {
     }
 
     /// The global condition keys every call carries.
-    pub fn base_context(&self) -> Context {
-        let mut c = Context::new();
+    pub fn base_keys(&self) -> Vec<(String, ContextValue)> {
         let id = self.identity;
-        c.insert(
-            "aws:SourceIp",
-            ContextValue::string(&self.source_ip.to_string()),
-        );
-        c.insert("aws:SecureTransport", ContextValue::bool(self.secure));
+        let mut keys = vec![
+            kv("aws:SourceIp", &self.source_ip.to_string()),
+            (
+                "aws:SecureTransport".to_owned(),
+                ContextValue::bool(self.secure),
+            ),
+        ];
         let secs = self.now_ms.div_euclid(1000);
         if let Ok(t) = jiff::Timestamp::from_second(secs) {
-            c.insert(
+            keys.push(kv(
                 "aws:CurrentTime",
-                ContextValue::string(&t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
-            );
+                &t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            ));
         }
-        c.insert("aws:EpochTime", ContextValue::number(&secs.to_string()));
-        c.insert("aws:RequestedRegion", ContextValue::string(&self.region));
+        keys.push((
+            "aws:EpochTime".to_owned(),
+            ContextValue::number(&secs.to_string()),
+        ));
+        keys.push(kv("aws:RequestedRegion", &self.region));
         for (k, v) in &id.tags {
-            c.insert(&format!("aws:PrincipalTag/{k}"), ContextValue::string(v));
+            keys.push(kv(&format!("aws:PrincipalTag/{k}"), v));
         }
-        c.insert("aws:userid", ContextValue::string(&id.user_id));
+        keys.push(kv("aws:userid", &id.user_id));
         if let Some(name) = &id.username {
-            c.insert("aws:username", ContextValue::string(name));
+            keys.push(kv("aws:username", name));
         }
-        c.insert("aws:PrincipalArn", ContextValue::string(&id.principal_arn));
-        c
+        keys.push(kv("aws:PrincipalArn", &id.principal_arn));
+        keys
     }
 
     /// Decides `action` on `resource` with the base context plus `keys`; records the decision.
@@ -103,12 +111,17 @@ impl Call<'_> {
                 resource: resource.to_owned(),
                 decision: "Skipped",
                 statements: Vec::new(),
+                context_keys: Vec::new(),
             });
             return Ok(());
         }
         let started = std::time::Instant::now();
-        let mut context = self.base_context();
-        for (k, v) in keys {
+        let mut context = Context::new();
+        let mut context_keys = Vec::new();
+        for (k, v) in self.base_keys().into_iter().chain(keys) {
+            if self.app.record_context_keys {
+                context_keys.push(k.clone());
+            }
             context.insert(&k, v);
         }
         let request = Request::builder()
@@ -128,6 +141,7 @@ impl Call<'_> {
             resource: resource.to_owned(),
             decision: decided.evaluation.decision().as_str(),
             statements: decided.statements.clone(),
+            context_keys,
         });
         if decided.allowed() {
             Ok(())

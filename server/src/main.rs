@@ -91,6 +91,7 @@ fn main() {
         audit: Audit::new(audit_out),
         authorization: !args.benchmark_disable_authorization,
         stats: Stats::default(),
+        record_context_keys: false,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -76,6 +76,7 @@ pub fn dispatch(
                 resource: "*".into(),
                 decision: "NotRequired",
                 statements: Vec::new(),
+                context_keys: Vec::new(),
             });
             let id = call.identity;
             Ok(format!(
@@ -152,12 +153,15 @@ fn assume_role(call: &mut Call<'_>, params: &[(String, String)]) -> Result<Strin
     let role = config.role(role_arn);
     // The resource AWS names in the decision and the denial: the role ARN as given.
     let resource = role.map_or_else(|| role_arn.to_owned(), |r| r.arn.clone());
-    let mut keys = vec![kv("sts:RoleSessionName", session)];
+    // Keys of both sts:AssumeRole and sts:TagSession (the reference lists the session's own
+    // keys for AssumeRole only).
+    let mut keys = Vec::new();
+    let mut session_keys = vec![kv("sts:RoleSessionName", session)];
     if let Some(e) = external_id {
-        keys.push(kv("sts:ExternalId", e));
+        session_keys.push(kv("sts:ExternalId", e));
     }
     if let Some(s) = source_identity {
-        keys.push(kv("sts:SourceIdentity", s));
+        session_keys.push(kv("sts:SourceIdentity", s));
     }
     if !transitive.is_empty() {
         keys.push((
@@ -182,6 +186,7 @@ fn assume_role(call: &mut Call<'_>, params: &[(String, String)]) -> Result<Strin
         ));
     }
     let mut assume_keys = keys.clone();
+    assume_keys.extend(session_keys);
     assume_keys.extend(tag_context.iter().cloned());
     call.authorize("sts:AssumeRole", &resource, assume_keys)?;
     if !tags.is_empty() {
