@@ -121,7 +121,11 @@ impl App {
             .as_ref()
             .ok_or_else(|| "the server was started without a configuration file".to_owned())?;
         let config = Config::load(path).map_err(|e| e.to_string())?;
-        self.authz.reload(config).map_err(|e| e.to_string())
+        self.authz.reload(config).map_err(|e| e.to_string())?;
+        // Replicas: the others re-read their configuration before their next call.
+        self.storage
+            .configuration_loaded(self)
+            .map_err(|e| e.message)
     }
 
     /// Handles one request: everything after the body has been read.
@@ -186,6 +190,10 @@ impl App {
         });
         let mut authz_nanos = 0;
         let result = self.serve(req, &protocol, now, &mut audit, &mut authz_nanos);
+        // Replicas: settle the policies this call changed (see `crate::replica`).
+        if let Err(e) = self.storage.settle(self) {
+            eprintln!("iam-policy-server: {}", e.message);
+        }
         let (status, body) = match result {
             Ok(body) => (200, body),
             Err(e) => {
@@ -301,6 +309,9 @@ impl App {
                 "Only POST is supported.",
             ));
         }
+        // Replicas: policies changed through other replicas apply before this call is
+        // decided; a replica that cannot tell refuses (fails closed).
+        self.storage.refresh(self)?;
         let service = match protocol {
             Protocol::SecretsManager(_) | Protocol::Admin(_) => "secretsmanager",
             Protocol::Sts(_) => "sts",

@@ -11,6 +11,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod http;
+pub mod replica;
 pub mod secrets;
 pub mod sigv4;
 pub mod storage;

@@ -13,6 +13,7 @@ use iam_policy_server::authz::Authorizer;
 use iam_policy_server::config::Config;
 use iam_policy_server::crypto::Cipher;
 use iam_policy_server::storage::Storage;
+use iam_policy_server::storage::postgres::PostgresStorage;
 use iam_policy_server::storage::sqlite::SqliteStorage;
 
 /// A Secrets Manager-compatible secret server authorizing every call with iam-policy.
@@ -41,6 +42,11 @@ struct Args {
     /// `IAM_POLICY_SERVER_KEY`.
     #[arg(long)]
     key_file: Option<PathBuf>,
+    /// The database: the embedded one in the data directory by default, or PostgreSQL shared
+    /// by several replicas (`postgres://USER:PASSWORD@HOST:PORT/DATABASE`; see the README,
+    /// "Running replicas").
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
     /// Audit log file (default: DATA_DIR/audit.log); `-` for standard output.
     #[arg(long)]
     audit_log: Option<PathBuf>,
@@ -62,8 +68,18 @@ fn main() {
         .unwrap_or_else(|e| fail(format!("{}: {e}", args.data_dir.display())));
     let cipher =
         Cipher::from_file_or_env(args.key_file.as_deref()).unwrap_or_else(|e| fail(e.to_string()));
-    let storage = SqliteStorage::open(&args.data_dir.join("secrets.db"))
-        .unwrap_or_else(|e| fail(e.to_string()));
+    let storage: Box<dyn Storage> = match &args.database {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Box::new(PostgresStorage::connect(url).unwrap_or_else(|e| fail(e.to_string())))
+        }
+        Some(other) => fail(format!(
+            "--database {other:?}: expected a postgres://… URL (the embedded database is the default)"
+        )),
+        None => Box::new(
+            SqliteStorage::open(&args.data_dir.join("secrets.db"))
+                .unwrap_or_else(|e| fail(e.to_string())),
+        ),
+    };
     let policies = storage
         .resource_policies()
         .unwrap_or_else(|e| fail(e.to_string()));
@@ -85,7 +101,7 @@ fn main() {
     };
     let app = Arc::new(App {
         authz,
-        storage: Box::new(storage),
+        storage,
         cipher,
         config_path: Some(args.config.clone()),
         audit: Audit::new(audit_out),
@@ -93,6 +109,11 @@ fn main() {
         stats: Stats::default(),
         record_context_keys: false,
     });
+    // Replicas: publish this configuration and listen for changes made through the others.
+    app.storage
+        .configuration_loaded(&app)
+        .unwrap_or_else(|e| fail(e.message));
+    app.storage.start_replication(Arc::clone(&app));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

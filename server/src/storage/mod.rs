@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
 
+pub mod postgres;
 pub mod sqlite;
 
 /// A staging label.
@@ -214,4 +215,36 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     ///
     /// A storage failure.
     fn count(&self) -> Result<u64, ApiError>;
+
+    /// Replicas: brings `app`'s policies up to date with changes other processes committed;
+    /// called before every call is authenticated and decided. The embedded storage has no
+    /// other writer: nothing to do.
+    ///
+    /// # Errors
+    ///
+    /// When currency cannot be proven (the database is unreachable): the call is refused.
+    fn refresh(&self, _app: &crate::app::App) -> Result<(), ApiError> {
+        Ok(())
+    }
+
+    /// Replicas: called after every call, to settle the policies the call changed.
+    ///
+    /// # Errors
+    ///
+    /// When the database is unreachable.
+    fn settle(&self, _app: &crate::app::App) -> Result<(), ApiError> {
+        Ok(())
+    }
+
+    /// Replicas: the configuration was loaded (at start) or reloaded; other replicas are told.
+    ///
+    /// # Errors
+    ///
+    /// When the database is unreachable.
+    fn configuration_loaded(&self, _app: &crate::app::App) -> Result<(), ApiError> {
+        Ok(())
+    }
+
+    /// Replicas: starts background work (the change listener) once the server is assembled.
+    fn start_replication(&self, _app: std::sync::Arc<crate::app::App>) {}
 }

@@ -119,6 +119,12 @@ impl Server {
 
     /// Starts a server with `data` and `config`.
     pub fn start_in(data: tempfile::TempDir, config: PathBuf) -> Result<Self> {
+        Self::start_with(data, config, &[])
+    }
+
+    /// Starts a server with `data`, `config` and extra command-line arguments (such as
+    /// `--database postgres://…` for the replica tests).
+    pub fn start_with(data: tempfile::TempDir, config: PathBuf, extra: &[&str]) -> Result<Self> {
         let _guard = PORT_LOCK.lock();
         let key = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo.key");
         let mut child = Command::new(env!("CARGO_BIN_EXE_iam-policy-server"))
@@ -129,6 +135,7 @@ impl Server {
             .arg("--key-file")
             .arg(&key)
             .args(["--listen", "127.0.0.1:0", "--https-listen", "127.0.0.1:0"])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()?;

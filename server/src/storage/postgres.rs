@@ -1,0 +1,509 @@
+//! PostgreSQL storage, for several replicas of the server on one database
+//! (`--database postgres://…`). Same behaviour as the embedded storage
+//! ([`super::sqlite`]): the handlers see only [`Storage`].
+//!
+//! Schema (created and migrated by the server under an advisory lock, so replicas starting
+//! together do not race; version in `iam_policy_schema`):
+//!
+//! - `secrets(arn, account, name, resource_policy, meta)`: the metadata as JSON (versions and
+//!   their staging labels included, so a version and its labels change in one row), unique per
+//!   account and name;
+//! - `secret_values(arn, version_id, ciphertext)`: values sealed with AES-256-GCM by
+//!   [`crate::crypto`] before they reach the database;
+//! - `policy_epoch(epoch, config_digest)`: one row, the policy epoch, bumped in the same
+//!   transaction as every change of a resource policy or of the configuration; its row lock
+//!   orders the bumps, so epochs commit in order;
+//! - `policy_log(epoch, arn)`: which entity each epoch changed (`''`: the configuration).
+//!
+//! Every change is one transaction; [`Storage::update`] locks the secret's row
+//! (`SELECT … FOR UPDATE`), so concurrent writers through different replicas are serialized
+//! and none loses another's version. How replicas keep their policies current is described in
+//! [`crate::replica`].
+
+use std::cell::RefCell;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use postgres::NoTls;
+use postgres::error::SqlState;
+use postgres::types::Type;
+use r2d2_postgres::PostgresConnectionManager;
+
+use super::{NewValue, Secret, Storage, StorageError, Update};
+use crate::app::App;
+use crate::error::ApiError;
+
+/// The schema version this code writes.
+const SCHEMA_VERSION: i32 = 1;
+
+/// The advisory lock key serializing schema migrations (any constant; "iampolsv" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6961_6d70_6f6c_7376;
+
+/// The channel on which committed policy changes are announced.
+pub const CHANNEL: &str = "iam_policy_changes";
+
+/// Connections per replica.
+const POOL_SIZE: u32 = 16;
+
+/// How long a call waits for a connection (or the database to answer a connection attempt).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+
+/// PostgreSQL storage; see the module docs.
+#[derive(Debug)]
+pub struct PostgresStorage {
+    pool: Pool,
+    /// The connection parameters, for the notification listener.
+    pub(crate) config: postgres::Config,
+    /// The policy epoch this process's policy store reflects.
+    pub(crate) applied: AtomicU64,
+    /// One refresh at a time (the others wait: they must not decide before it is done).
+    pub(crate) refresh_lock: Mutex<RefreshState>,
+}
+
+/// What the refresh remembers between calls.
+#[derive(Debug, Default)]
+pub(crate) struct RefreshState {
+    /// The digest of the configuration this process runs.
+    pub(crate) local_digest: Option<String>,
+    /// When the configuration file was last re-read because its digest differed from the
+    /// published one (re-read at most once a second while it differs).
+    pub(crate) last_reread: Option<std::time::Instant>,
+    /// Secrets whose policy a call changed and that are not settled yet.
+    pub(crate) pending: Vec<String>,
+}
+
+thread_local! {
+    /// Secrets whose resource policy this thread's call changed (see [`crate::replica`]).
+    static TOUCHED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Takes the secrets whose resource policy the current thread changed since the last call.
+pub(crate) fn take_touched() -> Vec<String> {
+    TOUCHED.with(|t| std::mem::take(&mut *t.borrow_mut()))
+}
+
+fn touched(arn: &str) {
+    TOUCHED.with(|t| t.borrow_mut().push(arn.to_owned()));
+}
+
+/// A database failure: without an SQL state (the connection is gone, or none could be had)
+/// it is answered `ServiceUnavailable` (503); otherwise `InternalServiceError`.
+pub(crate) fn db_err(e: &postgres::Error) -> ApiError {
+    if e.code().is_none() {
+        unavailable(&e.to_string())
+    } else {
+        ApiError::from(StorageError(format!("postgres: {e}")))
+    }
+}
+
+/// `ServiceUnavailable` (HTTP 503): the database cannot be reached, so this replica refuses.
+pub(crate) fn unavailable(detail: &str) -> ApiError {
+    eprintln!("iam-policy-server: database unavailable: {detail}");
+    ApiError::new(
+        "ServiceUnavailable",
+        503,
+        "The service is unavailable: this replica cannot reach its database. Retry later.",
+    )
+}
+
+fn pool_err(e: &r2d2::Error) -> ApiError {
+    unavailable(&e.to_string())
+}
+
+fn meta_json(secret: &Secret) -> Result<String, ApiError> {
+    serde_json::to_string(secret).map_err(|e| ApiError::from(StorageError(e.to_string())))
+}
+
+fn parse_meta(text: &str) -> Result<Secret, ApiError> {
+    serde_json::from_str(text).map_err(|e| ApiError::from(StorageError(e.to_string())))
+}
+
+/// Bumps the policy epoch for a change of `arn` (`''`: the configuration) inside `tx` and
+/// announces it on commit. Returns the new epoch.
+pub(crate) fn bump(tx: &mut postgres::Transaction<'_>, arn: &str) -> Result<i64, postgres::Error> {
+    let epoch: i64 = tx
+        .query_one(
+            "UPDATE policy_epoch SET epoch = epoch + 1 WHERE id = 1 RETURNING epoch",
+            &[],
+        )?
+        .get(0);
+    tx.execute(
+        "INSERT INTO policy_log (epoch, arn) VALUES ($1, $2)",
+        &[&epoch, &arn],
+    )?;
+    // Delivered to the listeners when (and only if) the transaction commits.
+    tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &epoch.to_string()])?;
+    Ok(epoch)
+}
+
+impl PostgresStorage {
+    /// Connects to `url` (`postgres://user:password@host:port/database`), creating or
+    /// migrating the schema.
+    ///
+    /// # Errors
+    ///
+    /// When the URL is invalid, the database cannot be reached, or its schema is newer than
+    /// this server knows.
+    pub fn connect(url: &str) -> Result<Self, StorageError> {
+        let err = |e: &dyn std::fmt::Display| StorageError(format!("postgres: {e}"));
+        let mut config: postgres::Config = url.parse().map_err(|e| err(&e))?;
+        config.connect_timeout(CONNECT_TIMEOUT);
+        config.application_name("iam-policy-server");
+        config.keepalives(true);
+        config.keepalives_idle(Duration::from_secs(30));
+        let manager = PostgresConnectionManager::new(config.clone(), NoTls);
+        let pool = r2d2::Pool::builder()
+            .max_size(POOL_SIZE)
+            .min_idle(Some(2))
+            .connection_timeout(CONNECT_TIMEOUT)
+            // A broken connection is dropped when returned (`has_broken`); testing each one
+            // on check-out would cost a round trip per call.
+            .test_on_check_out(false)
+            .build(manager)
+            .map_err(|e| err(&e))?;
+        let storage = Self {
+            pool,
+            config,
+            applied: AtomicU64::new(0),
+            refresh_lock: Mutex::new(RefreshState::default()),
+        };
+        storage.migrate()?;
+        // Read before the policies are loaded: changes committed in between are replayed
+        // (idempotently) by the first refresh.
+        let epoch = storage
+            .epoch()
+            .map_err(|e| StorageError(e.message.clone()))?;
+        storage
+            .applied
+            .store(u64::try_from(epoch.0).unwrap_or(0), Ordering::SeqCst);
+        Ok(storage)
+    }
+
+    fn migrate(&self) -> Result<(), StorageError> {
+        let err = |e: &dyn std::fmt::Display| StorageError(format!("postgres: {e}"));
+        let mut conn = self.pool.get().map_err(|e| err(&e))?;
+        let mut tx = conn.transaction().map_err(|e| err(&e))?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .map_err(|e| err(&e))?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS iam_policy_schema (version integer NOT NULL)")
+            .map_err(|e| err(&e))?;
+        let version: i32 = tx
+            .query_opt("SELECT version FROM iam_policy_schema", &[])
+            .map_err(|e| err(&e))?
+            .map_or(0, |r| r.get(0));
+        if version > SCHEMA_VERSION {
+            return Err(StorageError(format!(
+                "the database has schema version {version}; this server knows up to {SCHEMA_VERSION}"
+            )));
+        }
+        if version < 1 {
+            tx.batch_execute(
+                "CREATE TABLE secrets (
+                     arn text PRIMARY KEY,
+                     account text NOT NULL,
+                     name text NOT NULL,
+                     resource_policy text,
+                     meta text NOT NULL,
+                     CONSTRAINT secrets_account_name UNIQUE (account, name)
+                 );
+                 CREATE TABLE secret_values (
+                     arn text NOT NULL REFERENCES secrets(arn) ON DELETE CASCADE,
+                     version_id text NOT NULL,
+                     ciphertext bytea NOT NULL,
+                     PRIMARY KEY (arn, version_id)
+                 );
+                 CREATE TABLE policy_epoch (
+                     id integer PRIMARY KEY CHECK (id = 1),
+                     epoch bigint NOT NULL,
+                     config_digest text
+                 );
+                 INSERT INTO policy_epoch (id, epoch) VALUES (1, 0);
+                 CREATE TABLE policy_log (
+                     epoch bigint PRIMARY KEY,
+                     arn text NOT NULL
+                 );
+                 DELETE FROM iam_policy_schema;
+                 INSERT INTO iam_policy_schema (version) VALUES (1);",
+            )
+            .map_err(|e| err(&e))?;
+        }
+        tx.commit().map_err(|e| err(&e))
+    }
+
+    fn conn(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, ApiError> {
+        self.pool.get().map_err(|e| pool_err(&e))
+    }
+
+    /// The current policy epoch and published configuration digest (one round trip).
+    ///
+    /// # Errors
+    ///
+    /// `ServiceUnavailable` when the database cannot be reached.
+    pub fn epoch(&self) -> Result<(i64, Option<String>), ApiError> {
+        let mut conn = self.conn()?;
+        let row = conn
+            .query_typed_one(
+                "SELECT epoch, config_digest FROM policy_epoch WHERE id = 1",
+                &[],
+            )
+            .map_err(|e| db_err(&e))?;
+        Ok((row.get(0), row.get(1)))
+    }
+
+    /// The changes after epoch `after` up to `upto`: (epoch, entity, the entity's resource
+    /// policy now). The entity `''` is the configuration.
+    pub(crate) fn changes(
+        &self,
+        after: i64,
+        upto: i64,
+    ) -> Result<Vec<(i64, String, Option<String>)>, ApiError> {
+        let mut conn = self.conn()?;
+        let rows = conn
+            .query_typed(
+                "SELECT l.epoch, l.arn, s.resource_policy FROM policy_log l
+                 LEFT JOIN secrets s ON s.arn = l.arn
+                 WHERE l.epoch > $1 AND l.epoch <= $2 ORDER BY l.epoch",
+                &[(&after, Type::INT8), (&upto, Type::INT8)],
+            )
+            .map_err(|e| db_err(&e))?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect())
+    }
+
+    /// The resource policy stored for `arn` now.
+    pub(crate) fn policy_of(&self, arn: &str) -> Result<Option<String>, ApiError> {
+        let mut conn = self.conn()?;
+        let row = conn
+            .query_typed_opt(
+                "SELECT resource_policy FROM secrets WHERE arn = $1",
+                &[(&arn, Type::TEXT)],
+            )
+            .map_err(|e| db_err(&e))?;
+        Ok(row.and_then(|r| r.get(0)))
+    }
+
+    /// Publishes configuration `digest`: bumps the epoch with a configuration entry unless it
+    /// is already the published one. Returns whether it was published.
+    pub(crate) fn publish_config(&self, digest: &str) -> Result<bool, ApiError> {
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction().map_err(|e| db_err(&e))?;
+        let current: Option<String> = tx
+            .query_one(
+                "SELECT config_digest FROM policy_epoch WHERE id = 1 FOR UPDATE",
+                &[],
+            )
+            .map_err(|e| db_err(&e))?
+            .get(0);
+        if current.as_deref() == Some(digest) {
+            return Ok(false);
+        }
+        bump(&mut tx, "").map_err(|e| db_err(&e))?;
+        tx.execute(
+            "UPDATE policy_epoch SET config_digest = $1 WHERE id = 1",
+            &[&digest],
+        )
+        .map_err(|e| db_err(&e))?;
+        tx.commit().map_err(|e| db_err(&e))?;
+        Ok(true)
+    }
+
+    fn read_one(&self, sql: &str, a: &str, b: Option<&str>) -> Result<Option<Secret>, ApiError> {
+        let mut conn = self.conn()?;
+        let row = match b {
+            None => conn.query_typed_opt(sql, &[(&a, Type::TEXT)]),
+            Some(b) => conn.query_typed_opt(sql, &[(&a, Type::TEXT), (&b, Type::TEXT)]),
+        }
+        .map_err(|e| db_err(&e))?;
+        row.map(|r| parse_meta(r.get(0))).transpose()
+    }
+}
+
+fn write_values(
+    tx: &mut postgres::Transaction<'_>,
+    arn: &str,
+    values: &[NewValue],
+) -> Result<(), postgres::Error> {
+    for v in values {
+        tx.execute(
+            "INSERT INTO secret_values (arn, version_id, ciphertext) VALUES ($1, $2, $3)
+             ON CONFLICT (arn, version_id) DO UPDATE SET ciphertext = EXCLUDED.ciphertext",
+            &[&arn, &v.version_id, &v.ciphertext],
+        )?;
+    }
+    Ok(())
+}
+
+impl Storage for PostgresStorage {
+    fn insert(&self, secret: &Secret, values: &[NewValue]) -> Result<(), ApiError> {
+        let meta = meta_json(secret)?;
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction().map_err(|e| db_err(&e))?;
+        let inserted = tx.execute(
+            "INSERT INTO secrets (arn, account, name, resource_policy, meta)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[
+                &secret.arn,
+                &secret.account,
+                &secret.name,
+                &secret.resource_policy,
+                &meta,
+            ],
+        );
+        if let Err(e) = inserted {
+            // Another replica may have created the same name a moment ago: the unique
+            // constraint decides, as the embedded storage's transaction does.
+            if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
+                return Err(ApiError::new(
+                    "ResourceExistsException",
+                    400,
+                    format!(
+                        "The operation failed because the secret {} already exists.",
+                        secret.name
+                    ),
+                ));
+            }
+            return Err(db_err(&e));
+        }
+        write_values(&mut tx, &secret.arn, values).map_err(|e| db_err(&e))?;
+        if secret.resource_policy.is_some() {
+            bump(&mut tx, &secret.arn).map_err(|e| db_err(&e))?;
+            touched(&secret.arn);
+        }
+        tx.commit().map_err(|e| db_err(&e))
+    }
+
+    fn get(&self, arn: &str) -> Result<Option<Secret>, ApiError> {
+        self.read_one("SELECT meta FROM secrets WHERE arn = $1", arn, None)
+    }
+
+    fn get_by_name(&self, account: &str, name: &str) -> Result<Option<Secret>, ApiError> {
+        self.read_one(
+            "SELECT meta FROM secrets WHERE account = $1 AND name = $2",
+            account,
+            Some(name),
+        )
+    }
+
+    fn list(&self, account: &str) -> Result<Vec<Secret>, ApiError> {
+        let mut conn = self.conn()?;
+        let rows = conn
+            .query_typed(
+                "SELECT meta FROM secrets WHERE account = $1 ORDER BY name",
+                &[(&account, Type::TEXT)],
+            )
+            .map_err(|e| db_err(&e))?;
+        rows.iter().map(|r| parse_meta(r.get(0))).collect()
+    }
+
+    fn resource_policies(&self) -> Result<Vec<(String, String)>, ApiError> {
+        let mut conn = self.conn()?;
+        let rows = conn
+            .query_typed(
+                "SELECT arn, resource_policy FROM secrets WHERE resource_policy IS NOT NULL",
+                &[],
+            )
+            .map_err(|e| db_err(&e))?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    fn update(&self, arn: &str, update: Update<'_>) -> Result<Secret, ApiError> {
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction().map_err(|e| db_err(&e))?;
+        // The row lock serializes writers of this secret across replicas: each reads the
+        // versions the previous one committed.
+        let row = tx
+            .query_typed_opt(
+                "SELECT meta FROM secrets WHERE arn = $1 FOR UPDATE",
+                &[(&arn, Type::TEXT)],
+            )
+            .map_err(|e| db_err(&e))?
+            .ok_or_else(ApiError::not_found)?;
+        let mut secret = parse_meta(row.get(0))?;
+        let before = secret.resource_policy.clone();
+        let change = update(&mut secret)?;
+        let meta = meta_json(&secret)?;
+        tx.execute(
+            "UPDATE secrets SET meta = $2, resource_policy = $3 WHERE arn = $1",
+            &[&arn, &meta, &secret.resource_policy],
+        )
+        .map_err(|e| db_err(&e))?;
+        write_values(&mut tx, arn, &change.values).map_err(|e| db_err(&e))?;
+        for id in &change.dropped {
+            tx.execute(
+                "DELETE FROM secret_values WHERE arn = $1 AND version_id = $2",
+                &[&arn, id],
+            )
+            .map_err(|e| db_err(&e))?;
+        }
+        let policy_changed = before != secret.resource_policy;
+        if policy_changed {
+            bump(&mut tx, arn).map_err(|e| db_err(&e))?;
+        }
+        tx.commit().map_err(|e| db_err(&e))?;
+        if policy_changed {
+            touched(arn);
+        }
+        Ok(secret)
+    }
+
+    fn value(&self, arn: &str, version_id: &str) -> Result<Option<Vec<u8>>, ApiError> {
+        let mut conn = self.conn()?;
+        let row = conn
+            .query_typed_opt(
+                "SELECT ciphertext FROM secret_values WHERE arn = $1 AND version_id = $2",
+                &[(&arn, Type::TEXT), (&version_id, Type::TEXT)],
+            )
+            .map_err(|e| db_err(&e))?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    fn remove(&self, arn: &str) -> Result<(), ApiError> {
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction().map_err(|e| db_err(&e))?;
+        let removed = tx
+            .query_opt(
+                "DELETE FROM secrets WHERE arn = $1 RETURNING resource_policy",
+                &[&arn],
+            )
+            .map_err(|e| db_err(&e))?;
+        let had_policy = removed.is_some_and(|r| r.get::<_, Option<String>>(0).is_some());
+        if had_policy {
+            bump(&mut tx, arn).map_err(|e| db_err(&e))?;
+        }
+        tx.commit().map_err(|e| db_err(&e))?;
+        if had_policy {
+            touched(arn);
+        }
+        Ok(())
+    }
+
+    fn count(&self) -> Result<u64, ApiError> {
+        let mut conn = self.conn()?;
+        let n: i64 = conn
+            .query_typed_one("SELECT count(*) FROM secrets", &[])
+            .map_err(|e| db_err(&e))?
+            .get(0);
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    fn refresh(&self, app: &App) -> Result<(), ApiError> {
+        crate::replica::refresh(self, app)
+    }
+
+    fn settle(&self, app: &App) -> Result<(), ApiError> {
+        crate::replica::settle(self, app)
+    }
+
+    fn configuration_loaded(&self, app: &App) -> Result<(), ApiError> {
+        crate::replica::publish(self, app)
+    }
+
+    fn start_replication(&self, app: std::sync::Arc<App>) {
+        crate::replica::listen(self.config.clone(), app);
+    }
+}

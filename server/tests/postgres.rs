@@ -1,0 +1,679 @@
+//! Replicas on one PostgreSQL database (`--database postgres://…`), against a real PostgreSQL
+//! server the tests start themselves (see `postgres/cluster.rs`), driven by the AWS CLI, boto3
+//! and the signed test client of the server's own client tests.
+
+#[path = "clients/support.rs"]
+#[allow(
+    dead_code,
+    reason = "shared with the client tests; not every helper is used here"
+)]
+mod support;
+
+#[path = "postgres/cluster.rs"]
+mod cluster;
+
+use std::time::{Duration, Instant};
+
+use cluster::Cluster;
+use serde_json::{Value, json};
+use support::{Creds, Result, Server, admin, partner, raw_call};
+
+/// Starts a PostgreSQL server, or `None` when the tests must be skipped.
+fn database() -> Result<Option<Cluster>> {
+    Cluster::start()
+}
+
+/// Starts `n` replicas of the server on `db`, each with its own data directory (audit log,
+/// TLS certificate) and a copy of the example configuration.
+fn replicas(db: &Cluster, n: usize) -> Result<Vec<Server>> {
+    let url = db.url();
+    (0..n)
+        .map(|_| {
+            let data = tempfile::tempdir()?;
+            let config = data.path().join("config.toml");
+            std::fs::copy(support::example_config(), &config)?;
+            Server::start_with(data, config, &["--database", &url])
+        })
+        .collect()
+}
+
+/// One signed JSON 1.1 call through `server`; (status, body).
+fn call(server: &Server, creds: &Creds, op: &str, body: &Value) -> Result<(u16, Value)> {
+    let (status, text) = raw_call(
+        &server.http_addr,
+        creds,
+        &format!("secretsmanager.{op}"),
+        body.to_string().as_bytes(),
+        None,
+    )?;
+    Ok((
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    ))
+}
+
+fn ok(server: &Server, creds: &Creds, op: &str, body: &Value) -> Result<Value> {
+    let (status, answer) = call(server, creds, op, body)?;
+    if status != 200 {
+        return Err(format!("{op} answered {status}: {answer}").into());
+    }
+    Ok(answer)
+}
+
+fn allow_partner(arn: &str, effect: &str) -> String {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "Partner",
+            "Effect": effect,
+            "Principal": {"AWS": "arn:aws:iam::444455556666:user/partner"},
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": arn,
+        }]
+    })
+    .to_string()
+}
+
+/// The AWS CLI writes through one replica and reads through another, boto3 through a third;
+/// versions, labels, rotation, tags and deletion behave as with one process; values are
+/// stored encrypted.
+#[test]
+fn cli_and_boto3_write_through_one_replica_read_through_another() -> Result {
+    let Some(db) = database()? else { return Ok(()) };
+    let r = replicas(&db, 3)?;
+    let created = r[0]
+        .aws(
+            &admin(),
+            &[
+                "secretsmanager",
+                "create-secret",
+                "--name",
+                "prod/app/config",
+                "--secret-string",
+                "first-value-7f3a",
+                "--tags",
+                "Key=team,Value=payments",
+            ],
+        )?
+        .json()?;
+    let arn = created["ARN"].as_str().ok_or("no ARN")?.to_owned();
+    let got = r[1]
+        .aws(
+            &admin(),
+            &[
+                "secretsmanager",
+                "get-secret-value",
+                "--secret-id",
+                "prod/app/config",
+            ],
+        )?
+        .json()?;
+    assert_eq!(got["SecretString"], "first-value-7f3a");
+    assert_eq!(got["ARN"], json!(arn));
+
+    // A second version through replica 1; replica 2 sees AWSCURRENT move (boto3).
+    let put = r[1]
+        .aws(
+            &admin(),
+            &[
+                "secretsmanager",
+                "put-secret-value",
+                "--secret-id",
+                &arn,
+                "--secret-string",
+                "second-value-9c1d",
+            ],
+        )?
+        .json()?;
+    let b = r[2].boto3(
+        "get_secret.py",
+        &admin(),
+        &[("SECRET_ID", "prod/app/config")],
+    )?;
+    assert_eq!(b["SecretString"], "second-value-9c1d");
+    let described = r[0]
+        .aws(
+            &admin(),
+            &["secretsmanager", "describe-secret", "--secret-id", &arn],
+        )?
+        .json()?;
+    let stages = &described["VersionIdsToStages"];
+    assert_eq!(
+        stages[put["VersionId"].as_str().ok_or("no version")?],
+        json!(["AWSCURRENT"])
+    );
+    assert_eq!(
+        stages[got["VersionId"].as_str().ok_or("no version")?],
+        json!(["AWSPREVIOUS"])
+    );
+
+    // A pending version through replica 2, rotated through replica 0: the labels move
+    // together, and replica 1 reads the promoted value.
+    r[2].aws(
+        &admin(),
+        &[
+            "secretsmanager",
+            "put-secret-value",
+            "--secret-id",
+            &arn,
+            "--secret-string",
+            "pending-value-44e0",
+            "--version-stages",
+            "AWSPENDING",
+        ],
+    )?
+    .check()?;
+    r[0].aws(
+        &admin(),
+        &[
+            "secretsmanager",
+            "rotate-secret",
+            "--secret-id",
+            &arn,
+            "--rotation-lambda-arn",
+            "arn:aws:lambda:us-east-1:111122223333:function:rotate",
+        ],
+    )?
+    .check()?;
+    let after = r[1]
+        .aws(
+            &admin(),
+            &["secretsmanager", "get-secret-value", "--secret-id", &arn],
+        )?
+        .json()?;
+    assert_eq!(after["SecretString"], "pending-value-44e0");
+    let versions = r[2]
+        .aws(
+            &admin(),
+            &[
+                "secretsmanager",
+                "list-secret-version-ids",
+                "--secret-id",
+                &arn,
+            ],
+        )?
+        .json()?;
+    let labels: Vec<Value> = versions["Versions"]
+        .as_array()
+        .ok_or("no versions")?
+        .iter()
+        .map(|v| v["VersionStages"].clone())
+        .collect();
+    assert_eq!(
+        labels
+            .iter()
+            .filter(|l| l.to_string().contains("AWSCURRENT"))
+            .count(),
+        1
+    );
+    assert!(!labels.iter().any(|l| l.to_string().contains("AWSPENDING")));
+
+    // The same name through another replica is refused as AWS refuses it.
+    let again = r[2].aws(
+        &admin(),
+        &[
+            "secretsmanager",
+            "create-secret",
+            "--name",
+            "prod/app/config",
+            "--secret-string",
+            "x",
+        ],
+    )?;
+    assert_eq!(
+        again.error_code().as_deref(),
+        Some("ResourceExistsException")
+    );
+
+    // Deleted through one replica, gone for the others; restored through a third.
+    r[0].aws(
+        &admin(),
+        &["secretsmanager", "delete-secret", "--secret-id", &arn],
+    )?
+    .check()?;
+    let deleted = r[1].aws(
+        &admin(),
+        &["secretsmanager", "get-secret-value", "--secret-id", &arn],
+    )?;
+    assert_eq!(
+        deleted.error_code().as_deref(),
+        Some("InvalidRequestException")
+    );
+    r[2].aws(
+        &admin(),
+        &["secretsmanager", "restore-secret", "--secret-id", &arn],
+    )?
+    .check()?;
+
+    // What PostgreSQL holds: ciphertext only, never a value.
+    let mut client = db.client()?;
+    let rows = client.query("SELECT ciphertext FROM secret_values", &[])?;
+    assert_eq!(rows.len(), 3);
+    for row in rows {
+        let sealed: Vec<u8> = row.get(0);
+        let text = String::from_utf8_lossy(&sealed);
+        for plain in ["first-value", "second-value", "pending-value"] {
+            assert!(!text.contains(plain), "a value is stored in clear");
+        }
+    }
+    let meta: String = client.query_one("SELECT meta FROM secrets", &[])?.get(0);
+    assert!(!meta.contains("-value-"));
+    Ok(())
+}
+
+/// A resource policy changed through replica A governs the very next read through replica B,
+/// both ways, every time (no waiting, no retry), and the CLI sees the denial.
+#[test]
+fn policy_change_through_one_replica_governs_the_next_read_through_another() -> Result {
+    let Some(db) = database()? else { return Ok(()) };
+    let r = replicas(&db, 2)?;
+    let (a, b) = (&r[0], &r[1]);
+    let created = ok(
+        a,
+        &admin(),
+        "CreateSecret",
+        &json!({"Name": "shared/partner", "SecretString": "shared-value"}),
+    )?;
+    let arn = created["ARN"].as_str().ok_or("no ARN")?.to_owned();
+    let read = json!({"SecretId": arn});
+    // No resource policy: the partner (another account) is denied everywhere.
+    assert_eq!(call(b, &partner(), "GetSecretValue", &read)?.0, 400);
+    for round in 0..15 {
+        let (writer, reader) = if round % 2 == 0 { (a, b) } else { (b, a) };
+        ok(
+            writer,
+            &admin(),
+            "PutResourcePolicy",
+            &json!({"SecretId": arn, "ResourcePolicy": allow_partner(&arn, "Allow")}),
+        )?;
+        let (status, body) = call(reader, &partner(), "GetSecretValue", &read)?;
+        assert_eq!(
+            (status, &body["SecretString"]),
+            (200, &json!("shared-value")),
+            "round {round}: {body}"
+        );
+        let change = if round % 3 == 0 {
+            ok(
+                writer,
+                &admin(),
+                "DeleteResourcePolicy",
+                &json!({"SecretId": arn}),
+            )?
+        } else {
+            ok(
+                writer,
+                &admin(),
+                "PutResourcePolicy",
+                &json!({"SecretId": arn, "ResourcePolicy": allow_partner(&arn, "Deny")}),
+            )?
+        };
+        assert_eq!(change["ARN"], json!(arn));
+        let (status, body) = call(reader, &partner(), "GetSecretValue", &read)?;
+        assert_eq!(status, 400, "round {round}: {body}");
+        assert_eq!(
+            body["__type"], "AccessDeniedException",
+            "round {round}: {body}"
+        );
+    }
+    // The AWS CLI through B, after a change through A.
+    ok(
+        a,
+        &admin(),
+        "PutResourcePolicy",
+        &json!({"SecretId": arn, "ResourcePolicy": allow_partner(&arn, "Deny")}),
+    )?;
+    let denied = b.aws(
+        &partner(),
+        &["secretsmanager", "get-secret-value", "--secret-id", &arn],
+    )?;
+    assert_eq!(
+        denied.error_code().as_deref(),
+        Some("AccessDeniedException")
+    );
+    assert!(
+        denied
+            .error_message()
+            .unwrap_or_default()
+            .contains("with an explicit deny in a resource-based policy"),
+        "{}",
+        denied.stderr
+    );
+    // GetResourcePolicy through B shows what A wrote.
+    let shown = b
+        .aws(
+            &admin(),
+            &["secretsmanager", "get-resource-policy", "--secret-id", &arn],
+        )?
+        .json()?;
+    assert!(
+        shown["ResourcePolicy"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Deny")
+    );
+    Ok(())
+}
+
+/// A configuration reload through one replica reaches the others: a replica whose file
+/// differs from the published one refuses calls (fails closed) until its file matches.
+#[test]
+fn configuration_reload_reaches_every_replica() -> Result {
+    let Some(db) = database()? else { return Ok(()) };
+    let r = replicas(&db, 2)?;
+    let (a, b) = (&r[0], &r[1]);
+    ok(
+        a,
+        &admin(),
+        "CreateSecret",
+        &json!({"Name": "team/x", "SecretString": "v"}),
+    )?;
+    let read = json!({"SecretId": "team/x"});
+    // The payments developer reads only secrets tagged team=payments: denied.
+    assert_eq!(
+        call(b, &support::payments_dev(), "GetSecretValue", &read)?.0,
+        400
+    );
+    // Both files now let the developer read everything; the reload happens through A only.
+    for s in [a, b] {
+        let before = std::fs::read_to_string(&s.config)?;
+        let text = before.replace(
+            r#""Resource": "*",
+   "Condition": {"StringEquals": {"secretsmanager:ResourceTag/team": "${aws:PrincipalTag/team}"}}},"#,
+            r#""Resource": "*"},"#,
+        );
+        assert_ne!(
+            text, before,
+            "the example configuration changed: update this test"
+        );
+        std::fs::write(&s.config, text)?;
+    }
+    let (status, body) = raw_call(
+        &a.http_addr,
+        &admin(),
+        "IamPolicyServer.ReloadConfiguration",
+        b"{}",
+        None,
+    )?;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(b, &support::payments_dev(), "GetSecretValue", &read)?;
+    assert_eq!(status, 200, "{body}");
+    // B's file changes alone, A reloads: B's file differs from the published one, so B refuses
+    // every call until its file matches again.
+    let original = std::fs::read_to_string(support::example_config())?;
+    std::fs::write(&b.config, &original)?;
+    std::fs::write(&a.config, original.replace("dev-payments", "dev-payments2"))?;
+    let (status, body) = raw_call(
+        &a.http_addr,
+        &admin(),
+        "IamPolicyServer.ReloadConfiguration",
+        b"{}",
+        None,
+    )?;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(b, &admin(), "GetSecretValue", &read)?;
+    assert_eq!(
+        (status, &body["__type"]),
+        (503, &json!("ServiceUnavailable")),
+        "{body}"
+    );
+    std::fs::copy(&a.config, &b.config)?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = call(b, &admin(), "GetSecretValue", &read)?;
+        if status == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "B did not adopt its corrected file: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Ok(())
+}
+
+/// Concurrent PutSecretValue through three replicas: every acknowledged version is there,
+/// exactly one is AWSCURRENT and one AWSPREVIOUS.
+#[test]
+fn concurrent_put_secret_value_through_replicas_loses_no_version() -> Result {
+    let Some(db) = database()? else { return Ok(()) };
+    let r = replicas(&db, 3)?;
+    let created = ok(
+        &r[0],
+        &admin(),
+        "CreateSecret",
+        &json!({"Name": "busy", "SecretString": "v0"}),
+    )?;
+    let arn = created["ARN"].as_str().ok_or("no ARN")?.to_owned();
+    let addrs: Vec<String> = r.iter().map(|s| s.http_addr.clone()).collect();
+    let mut threads = Vec::new();
+    for t in 0..6usize {
+        let addr = addrs[t % addrs.len()].clone();
+        let arn = arn.clone();
+        threads.push(std::thread::spawn(move || -> std::result::Result<Vec<String>, String> {
+            let mut acked = Vec::new();
+            for i in 0..15 {
+                let token = format!("{t:08}-0000-4000-8000-{i:012}");
+                let body = json!({"SecretId": arn, "SecretString": format!("value-{t}-{i}"), "ClientRequestToken": token});
+                let (status, text) = raw_call(
+                    &addr,
+                    &admin(),
+                    "secretsmanager.PutSecretValue",
+                    body.to_string().as_bytes(),
+                    None,
+                )
+                .map_err(|e| e.to_string())?;
+                if status != 200 {
+                    return Err(format!("{status}: {text}"));
+                }
+                acked.push(token);
+            }
+            Ok(acked)
+        }));
+    }
+    let mut acked = Vec::new();
+    for t in threads {
+        acked.extend(t.join().map_err(|_| "a writer panicked")??);
+    }
+    assert_eq!(acked.len(), 90);
+    let listed = ok(
+        &r[1],
+        &admin(),
+        "ListSecretVersionIds",
+        &json!({"SecretId": arn, "IncludeDeprecated": true, "MaxResults": 100}),
+    )?;
+    let versions = listed["Versions"].as_array().ok_or("no versions")?;
+    assert_eq!(versions.len(), 91, "{listed}");
+    for token in &acked {
+        assert!(
+            versions.iter().any(|v| v["VersionId"] == json!(token)),
+            "{token} lost"
+        );
+    }
+    let with = |label: &str| {
+        versions
+            .iter()
+            .filter(|v| v["VersionStages"].to_string().contains(label))
+            .count()
+    };
+    assert_eq!((with("AWSCURRENT"), with("AWSPREVIOUS")), (1, 1));
+    // Every value is readable through every replica.
+    for (i, token) in acked.iter().enumerate().step_by(13) {
+        let got = ok(
+            &r[i % 3],
+            &admin(),
+            "GetSecretValue",
+            &json!({"SecretId": arn, "VersionId": token}),
+        )?;
+        assert!(
+            got["SecretString"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("value-")
+        );
+    }
+    Ok(())
+}
+
+/// The database is killed mid-load: replicas refuse (ServiceUnavailable, never a decision
+/// with policies they cannot prove current), recover by themselves when it returns, and
+/// every acknowledged write is there.
+#[test]
+fn database_killed_mid_load_replicas_refuse_then_recover_nothing_acknowledged_lost() -> Result {
+    let Some(mut db) = database()? else {
+        return Ok(());
+    };
+    let r = replicas(&db, 2)?;
+    let created = ok(
+        &r[0],
+        &admin(),
+        "CreateSecret",
+        &json!({"Name": "probe", "SecretString": "v0"}),
+    )?;
+    let arn = created["ARN"].as_str().ok_or("no ARN")?.to_owned();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut writers = Vec::new();
+    // Each writer creates secrets and adds versions to its own secret (fewer than the 100
+    // versions AWS keeps, so every acknowledged version must still be there).
+    for t in 0..4usize {
+        let addr = r[t % 2].http_addr.clone();
+        let stop = std::sync::Arc::clone(&stop);
+        writers.push(std::thread::spawn(move || {
+            let (mut created, mut versions, mut refused) = (Vec::new(), Vec::new(), 0u32);
+            let mut send = |op: &str, body: Value| -> bool {
+                match raw_call(&addr, &admin(), &format!("secretsmanager.{op}"), body.to_string().as_bytes(), None) {
+                    Ok((200, _)) => true,
+                    Ok((status, text)) => {
+                        assert!(status >= 500, "unexpected {status}: {text}");
+                        refused += 1;
+                        std::thread::sleep(Duration::from_millis(20));
+                        false
+                    }
+                    Err(_) => {
+                        refused += 1;
+                        false
+                    }
+                }
+            };
+            let own = format!("load/{t}");
+            while !send("CreateSecret", json!({"Name": own, "SecretString": "start"})) {
+                if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    return (created, versions, refused);
+                }
+            }
+            for i in 0..400usize {
+                if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+                let name = format!("load/{t}/{i}");
+                if send("CreateSecret", json!({"Name": name, "SecretString": format!("c{t}-{i}")})) {
+                    created.push(name);
+                }
+                if versions.len() < 90 {
+                    let token = format!("{t:08}-1111-4000-8000-{i:012}");
+                    if send("PutSecretValue", json!({"SecretId": own, "SecretString": format!("w{t}-{i}"), "ClientRequestToken": token})) {
+                        versions.push(token);
+                    }
+                }
+            }
+            (created, versions, refused)
+        }));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    db.kill()?;
+    // Down: both replicas refuse authorization-dependent calls with AWS's 503 shape.
+    std::thread::sleep(Duration::from_millis(300));
+    for s in &r {
+        let (status, body) = call(s, &admin(), "GetSecretValue", &json!({"SecretId": arn}))?;
+        assert_eq!(status, 503, "{body}");
+        assert_eq!(body["__type"], "ServiceUnavailable", "{body}");
+        let (status, _) = call(s, &partner(), "GetSecretValue", &json!({"SecretId": arn}))?;
+        assert_eq!(
+            status, 503,
+            "a denial is not decided either while the database is down"
+        );
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    db.restart()?;
+    // Up again: both replicas answer by themselves (bounded wait).
+    for s in &r {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (status, body) = call(s, &admin(), "GetSecretValue", &json!({"SecretId": arn}))?;
+            if status == 200 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "no recovery: {status} {body}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    std::thread::sleep(Duration::from_millis(1000));
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (mut created, mut versions, mut refused) = (Vec::new(), Vec::new(), 0);
+    for w in writers {
+        let (c, v, f) = w.join().map_err(|_| "a writer panicked")?;
+        created.extend(c);
+        versions.extend(v);
+        refused += f;
+    }
+    assert!(
+        refused > 0,
+        "the outage refused nothing: the test did not test"
+    );
+    assert!(!created.is_empty() && !versions.is_empty());
+    // Every acknowledged secret and version is there, with its value, through either replica.
+    let mut client = db.client()?;
+    let names: std::collections::HashSet<String> = client
+        .query("SELECT name FROM secrets", &[])?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    for name in &created {
+        assert!(names.contains(name), "acknowledged secret {name} lost");
+    }
+    for (i, token) in versions.iter().enumerate() {
+        let t = token
+            .get(..8)
+            .and_then(|x| x.parse::<usize>().ok())
+            .ok_or("bad token")?;
+        let got = ok(
+            &r[i % 2],
+            &admin(),
+            "GetSecretValue",
+            &json!({"SecretId": format!("load/{t}"), "VersionId": token}),
+        )?;
+        assert!(
+            got["SecretString"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with('w')
+        );
+    }
+    eprintln!(
+        "acknowledged {} secrets and {} versions; {refused} calls refused during the outage",
+        created.len(),
+        versions.len()
+    );
+    Ok(())
+}
+
+/// The schema is created by the first replica and left alone by the next; a database with a
+/// newer schema is refused at start.
+#[test]
+fn schema_is_created_once_and_a_newer_one_is_refused() -> Result {
+    let Some(db) = database()? else { return Ok(()) };
+    let r = replicas(&db, 2)?;
+    drop(r);
+    let mut client = db.client()?;
+    let version: i32 = client
+        .query_one("SELECT version FROM iam_policy_schema", &[])?
+        .get(0);
+    assert_eq!(version, 1);
+    client.execute("UPDATE iam_policy_schema SET version = 99", &[])?;
+    let data = tempfile::tempdir()?;
+    let config = data.path().join("config.toml");
+    std::fs::copy(support::example_config(), &config)?;
+    let refused = Server::start_with(data, config, &["--database", &db.url()]);
+    assert!(refused.is_err(), "a server started on a newer schema");
+    Ok(())
+}
