@@ -69,21 +69,25 @@
 //! distinct document.
 
 use std::collections::HashMap;
-use std::io::Write as _;
 use std::sync::Arc;
 
 use table::{Table, arn_hash};
 
-use crate::compile::CompiledPolicySet;
-use crate::decision::{Evaluation, Explanation};
-use crate::eval::{Input, NoRecord, Prepared, Recorder, Tracer, run};
+use super::CompiledPolicySet;
+use super::combine::run;
+use super::decision::{Evaluation, Explanation};
+use super::ids::PolicyKind;
+use super::keys::{Keys, ROLE_KEY_MAX};
+use super::policy_set::PolicySet;
+use super::prepared::PreparedRequest;
+use super::record::{NoRecord, Recorder, Tracer};
+use super::view::Input;
 use crate::policy::PolicyType;
 use crate::policy::error::ParseErrors;
 use crate::policy::lower::parse_policy;
-use crate::policy_set::{PolicyKind, PolicySet};
 use crate::request::{Caller, CallerKind, Request};
 
-mod table;
+pub(super) mod table;
 
 /// Why the store refused a change. The store is unchanged after an error.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -123,7 +127,7 @@ const RESOURCE: char = '\u{3}';
 /// Policies of principals and resources, compiled and found by ARN; see the module docs.
 ///
 /// ```
-/// use iam_policy::store::{PolicyStore, PreparedRequest};
+/// use iam_policy::{PolicyStore, PreparedRequest};
 /// use iam_policy::{ContextValue, Decision, Request};
 ///
 /// let mut store = PolicyStore::new();
@@ -175,9 +179,6 @@ static EMPTY: CompiledPolicySet = CompiledPolicySet {
     scp_levels: 0,
     rcp_levels: 0,
 };
-
-/// The longest role ARN rebuilt without its path on the stack.
-const ROLE_KEY_MAX: usize = 512;
 
 impl PolicyStore {
     /// An empty store.
@@ -358,8 +359,8 @@ impl PolicyStore {
     /// [`evaluate`](Self::evaluate) for a prepared request (the fast path).
     #[must_use]
     pub fn evaluate_prepared(&self, request: &PreparedRequest) -> Evaluation {
-        let input = request.input();
-        self.run(&request.keys(&input), &input, &mut NoRecord)
+        let input = Input::of_prepared(request);
+        self.run(&request.keys(input.resource()), &input, &mut NoRecord)
     }
 
     /// Decides `request` and records how every statement of the caller's and the resource's
@@ -434,64 +435,6 @@ impl PolicyStore {
         }
     }
 }
-
-/// Where the store looks a request's policies up: the principal's key (none for callers that
-/// cannot have stored policies) and the resource, each with its [`arn_hash`].
-#[derive(Clone, Copy, Debug)]
-struct Keys<'a> {
-    principal: Option<(u64, &'a [u8])>,
-    resource: (u64, &'a [u8]),
-}
-
-impl<'a> Keys<'a> {
-    /// The keys of a plain request (`buf` holds a rebuilt role key).
-    fn of(request: &'a Request, buf: &'a mut [u8; ROLE_KEY_MAX]) -> Self {
-        Self {
-            principal: caller_key(request.principal(), buf)
-                .map(|k| (arn_hash(k.as_bytes()), k.as_bytes())),
-            resource: (
-                arn_hash(request.resource().as_bytes()),
-                request.resource().as_bytes(),
-            ),
-        }
-    }
-}
-
-/// The key under which the caller's identity policies are stored: a user's ARN, a role's (or
-/// a session's role's) ARN without path; `None` for other callers. A role ARN with a path is
-/// rebuilt without it in `buf`.
-fn caller_key<'a>(caller: &'a Caller, buf: &'a mut [u8; ROLE_KEY_MAX]) -> Option<&'a str> {
-    match caller.kind() {
-        CallerKind::User => Some(caller.as_str()),
-        // A session's role ARN never has a path.
-        CallerKind::AssumedRole => caller.role_arn(),
-        CallerKind::Role => {
-            let arn = caller.role_arn()?;
-            let has_path = arn
-                .split_once(":role/")
-                .is_some_and(|(_, path_name)| path_name.contains('/'));
-            if !has_path {
-                return Some(arn);
-            }
-            let mut out = buf.as_mut_slice();
-            write!(
-                out,
-                "arn:{}:iam::{}:role/{}",
-                caller.partition(),
-                caller.account()?,
-                caller.name()
-            )
-            .ok()?;
-            let len = ROLE_KEY_MAX - out.len();
-            std::str::from_utf8(buf.get(..len)?).ok()
-        }
-        CallerKind::FederatedUser
-        | CallerKind::Root
-        | CallerKind::Service
-        | CallerKind::Anonymous => None,
-    }
-}
-
 /// The key of a principal: a role ARN without its path, or a user ARN as given.
 fn principal_key(arn: &str) -> Result<String, StoreError> {
     let unsupported = || StoreError::UnsupportedPrincipal(arn.to_owned());
@@ -505,111 +448,5 @@ fn principal_key(arn: &str) -> Result<String, StoreError> {
             caller.name()
         )),
         _ => Err(unsupported()),
-    }
-}
-
-/// A [`Request`] prepared for repeated, faster decisions; see the module docs.
-///
-/// ```
-/// use iam_policy::store::PreparedRequest;
-/// use iam_policy::{ContextValue, Request};
-///
-/// let request = Request::builder()
-///     .principal("arn:aws:sts::111122223333:assumed-role/app/s1")
-///     .action("secretsmanager:GetSecretValue")
-///     .resource("arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf")
-///     .context_value("aws:SourceIp", ContextValue::string("10.1.2.3"))
-///     .build()?;
-/// let prepared = PreparedRequest::new(request);
-/// assert_eq!(prepared.request().service(), "secretsmanager");
-/// # Ok::<(), iam_policy::RequestError>(())
-/// ```
-#[derive(Clone)]
-pub struct PreparedRequest {
-    /// Read only by the general condition evaluator, `explain` and [`Self::request`].
-    request: Box<Request>,
-    /// Every text a decision reads, in one arena, and the context index.
-    prepared: Prepared,
-    /// The store key of the caller's identity policies (a range of the arena), with its hash.
-    principal_key: Option<(u64, (u32, u32))>,
-    /// The hash of the resource.
-    resource_hash: u64,
-}
-
-impl PreparedRequest {
-    /// Prepares `request`.
-    #[must_use]
-    pub fn new(request: Request) -> Self {
-        let mut buf = [0u8; ROLE_KEY_MAX];
-        let key = caller_key(request.principal(), &mut buf);
-        let (prepared, key_range) = Prepared::new(&request, key);
-        let principal_key = key
-            .zip(key_range)
-            .map(|(k, range)| (arn_hash(k.as_bytes()), range));
-        Self {
-            resource_hash: arn_hash(request.resource().as_bytes()),
-            principal_key,
-            prepared,
-            request: Box::new(request),
-        }
-    }
-
-    /// The request.
-    #[must_use]
-    pub const fn request(&self) -> &Request {
-        &self.request
-    }
-
-    /// The request back.
-    #[must_use]
-    pub fn into_request(self) -> Request {
-        *self.request
-    }
-
-    /// Where the store looks it up.
-    #[inline(always)]
-    fn keys<'s>(&'s self, input: &Input<'s>) -> Keys<'s> {
-        Keys {
-            principal: self
-                .principal_key
-                .map(|(hash, range)| (hash, self.prepared.bytes(range))),
-            resource: (self.resource_hash, input.resource()),
-        }
-    }
-
-    /// How the engine reads it.
-    #[inline(always)]
-    pub(crate) fn input(&self) -> Input<'_> {
-        self.prepared.input(&self.request)
-    }
-}
-
-impl std::fmt::Debug for PreparedRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PreparedRequest")
-            .field("request", &self.request)
-            .finish_non_exhaustive()
-    }
-}
-
-impl From<Request> for PreparedRequest {
-    fn from(request: Request) -> Self {
-        Self::new(request)
-    }
-}
-
-impl CompiledPolicySet {
-    /// [`evaluate`](Self::evaluate) for a prepared request.
-    #[must_use]
-    pub fn evaluate_prepared(&self, request: &PreparedRequest) -> Evaluation {
-        run(&[self], &request.input(), &mut NoRecord)
-    }
-
-    /// [`explain`](Self::explain) for a prepared request.
-    #[must_use]
-    pub fn explain_prepared(&self, request: &PreparedRequest) -> Explanation {
-        let mut tracer = Tracer::default();
-        let evaluation = run(&[self], &request.input(), &mut tracer);
-        tracer.finish(evaluation)
     }
 }
