@@ -65,7 +65,7 @@ fn decide(store: &PolicyStore, req: &Request) -> Evaluation {
 
 #[test]
 fn store_finds_role_policies_for_sessions_and_paths() {
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     let db = secret("db-AbCdEf");
     store
         .set_principal_policies(ROLE_WITH_PATH, &[&allow_get(&db)], None)
@@ -104,7 +104,7 @@ fn store_finds_role_policies_for_sessions_and_paths() {
 
 #[test]
 fn store_keys_users_by_their_arn() {
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     let db = secret("db-AbCdEf");
     store
         .set_principal_policies(ALICE, &[&allow_get(&db)], None)
@@ -123,7 +123,7 @@ fn store_keys_users_by_their_arn() {
 
 #[test]
 fn store_decides_over_identity_and_resource_policies() {
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     let db = secret("db-AbCdEf");
     store
         .set_principal_policies(ROLE, &[&allow_get(&db)], None)
@@ -179,16 +179,14 @@ fn store_decides_over_identity_and_resource_policies() {
             (PolicyKind::Resource, 1)
         ]
     );
-    let info = store
-        .resource_policy(&db)
-        .and_then(|set| set.statement(reasons[0]))
-        .unwrap();
+    let set = store.resource_policy(&db).unwrap();
+    let info = set.statement(reasons[0]).unwrap();
     assert_eq!(info.sid, Some("Tls"));
 }
 
 #[test]
 fn store_boundary_limits_identity_policies() {
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     let db = secret("db-AbCdEf");
     let boundary = allow_get(&secret("other-*"));
     store
@@ -209,7 +207,7 @@ fn store_boundary_limits_identity_policies() {
 
 #[test]
 fn store_shares_identical_documents_and_replaces_one_secret() {
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     let shared = secret_policy(CONSUMER);
     for i in 0..100 {
         store
@@ -218,9 +216,9 @@ fn store_shares_identical_documents_and_replaces_one_secret() {
     }
     assert_eq!((store.resource_count(), store.document_count()), (100, 1));
     // Two secrets' compiled policies are one value.
-    let a = store.resource_policy(&secret("s1")).unwrap() as *const CompiledPolicySet;
-    let b = store.resource_policy(&secret("s2")).unwrap() as *const CompiledPolicySet;
-    assert_eq!(a, b);
+    let a = store.resource_policy(&secret("s1")).unwrap();
+    let b = store.resource_policy(&secret("s2")).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&a, &b));
     // Replacing one secret's policy compiles only the new document.
     let other = secret_policy("arn:aws:iam::444455556666:role/other");
     store.set_resource_policy(&secret("s7"), &other).unwrap();
@@ -247,7 +245,7 @@ fn store_shares_identical_documents_and_replaces_one_secret() {
 
 #[test]
 fn store_refuses_bad_input_and_stays_unchanged() {
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     let db = secret("db-AbCdEf");
     store
         .set_resource_policy(&db, &secret_policy(CONSUMER))
@@ -310,7 +308,7 @@ fn store_refuses_bad_input_and_stays_unchanged() {
 
 #[test]
 fn store_conditions_read_the_prepared_context_like_the_plain_one() {
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     let db = secret("prod/db-AbCdEf");
     let identity = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"secretsmanager:Get*",
@@ -452,7 +450,7 @@ fn store_agrees_with_the_combined_set_over_the_corpus() {
             {
                 continue;
             }
-            let mut store = PolicyStore::new();
+            let store = PolicyStore::new();
             if keyed && (!identity.is_empty() || !boundary.is_empty()) {
                 let key = match kind {
                     iam_policy::CallerKind::AssumedRole => req.principal().role_arn().unwrap(),
@@ -708,7 +706,7 @@ mod properties {
             for r in &requests {
                 let req = build(r);
                 let mut set = PolicySet::new();
-                let mut store = PolicyStore::new();
+                let store = PolicyStore::new();
                 let caller_key = req.principal().role_arn().unwrap_or(req.principal().as_str()).to_owned();
                 if !identity.is_empty() || boundary.is_some() {
                     let texts: Vec<&str> = if identity.is_empty() { Vec::new() } else { vec![identity_text.as_str()] };
@@ -791,7 +789,7 @@ fn store_retains_at_most_1200_bytes_per_secret() {
     let arns: Vec<String> = (0..N).map(team_secret).collect();
     let mut kept = None;
     let info = allocation_counter::measure(|| {
-        let mut store = PolicyStore::new();
+        let store = PolicyStore::new();
         for (i, arn) in arns.iter().enumerate() {
             store
                 .set_resource_policy(arn, &policies[i % policies.len()])
@@ -812,7 +810,7 @@ fn store_retains_at_most_1200_bytes_per_secret() {
 
 #[test]
 fn store_decisions_do_not_allocate() {
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     let db = secret("prod/db-AbCdEf");
     let identity = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["{GET}","secretsmanager:Describe*"],
@@ -930,7 +928,7 @@ fn store_and_prepared_requests_can_be_shared_across_threads() {
     shareable::<PreparedRequest>();
     shareable::<CompiledPolicySet>();
     // A store behind a shared reference decides from several threads at once.
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     let db = secret("db-AbCdEf");
     store
         .set_principal_policies(ROLE, &[&allow_get(&db)], None)
@@ -951,7 +949,7 @@ fn store_and_prepared_requests_can_be_shared_across_threads() {
 /// resource policy) is parsed, and refused.
 #[test]
 fn store_document_keys_cannot_collide() {
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     let role = "arn:aws:iam::111122223333:role/app";
     let a = allow_get(&secret("a-*"));
     let b = allow_get(&secret("b-*"));
