@@ -27,8 +27,8 @@ pub use condition::{BaseOperator, Operator, OperatorError, OperatorFamily, SetQu
 pub use engine::{
     CompiledPolicySet, ConditionTrace, Decision, Evaluation, Explanation, Gate, MAX_REASONS,
     PolicyId, PolicyKind, PolicySet, PolicyStore, PreparedRequest, PrincipalMatch,
-    PrincipalOutcome, ResourceOutcome, StatementInfo, StatementRef, StatementTrace, StoreError,
-    Truth, UnknownReason,
+    PrincipalOutcome, ResourceOutcome, SessionPolicy, StatementInfo, StatementRef, StatementTrace,
+    StoreError, Truth, UnknownReason,
 };
 pub use policy::error::{ParseError, ParseErrorKind, ParseErrors};
 pub use policy::lower::{ParseOptions, parse_policy, parse_policy_with};

@@ -12,7 +12,7 @@ use super::view::Input;
 use crate::request::{CallerKind, ResourceKind};
 
 /// The most parts one decision runs over.
-pub(crate) const MAX_PARTS: usize = 4;
+pub(crate) const MAX_PARTS: usize = 5;
 
 /// Which allow a statement contributed, for choosing the reasons of an `Allow`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -13,15 +13,14 @@
 //! | `decision.rs` | the output: [`Decision`], [`Evaluation`], [`Explanation`] |
 //! | `condition.rs` | the general condition evaluator on typed policy values: [`Truth`] |
 //! | `compile.rs` | compiling: statements into classified tests, groups with action indexes |
-//! | `keys.rs` | the store's keys for a request (the caller's key, the resource) |
 //! | `store/table.rs` | the store's ARN tables and their keyed hash |
-//! | `prepared.rs` | the prepared request: one arena, the context indexed by hash, [`PreparedRequest`] |
+//! | `prepared.rs` | the prepared request's data: every text in one arena, the context indexed by hash |
 //! | `view.rs` | the request view: how the engine reads a plain or a prepared request (`Input`) |
 //! | `record.rs` | the recorders: nothing for `evaluate`, a trace per statement for `explain` |
 //! | `statement.rs` | statement matching: action, resource, principal, conditions |
 //! | `combine.rs` | the combining logic: tallying applicable statements over parts, the decision |
 //! | `mod.rs` | [`CompiledPolicySet`]: compiling a set, its accessors and entry points |
-//! | `store.rs` | [`PolicyStore`]: compiled policies of principals and resources found by ARN |
+//! | `store.rs` | [`PolicyStore`] (compiled policies found by ARN), [`PreparedRequest`], [`SessionPolicy`] |
 //!
 //! # The decision
 //!
@@ -92,7 +91,6 @@ pub(crate) mod compile;
 pub(crate) mod condition;
 pub(crate) mod decision;
 pub(crate) mod ids;
-mod keys;
 pub(crate) mod policy_set;
 mod prepared;
 mod record;
@@ -116,8 +114,7 @@ pub use decision::{
 };
 pub use ids::{PolicyId, PolicyKind, StatementRef};
 pub use policy_set::PolicySet;
-pub use prepared::PreparedRequest;
-pub use store::{PolicyStore, StoreError};
+pub use store::{PolicyStore, PreparedRequest, SessionPolicy, StoreError};
 
 /// What a compiled statement is called: its `Sid` and where it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -268,17 +265,26 @@ impl CompiledPolicySet {
         tracer.finish(evaluation)
     }
 
-    /// [`evaluate`](Self::evaluate) for a prepared request.
+    /// [`evaluate`](Self::evaluate) for a prepared request (with its session policy, if it
+    /// carries one).
     #[must_use]
     pub fn evaluate_prepared(&self, request: &PreparedRequest) -> Evaluation {
-        run(&[self], &Input::of_prepared(request), &mut NoRecord)
+        run(
+            &[self, request.session_part()],
+            &request.input(),
+            &mut NoRecord,
+        )
     }
 
-    /// [`explain`](Self::explain) for a prepared request.
+    /// [`explain`](Self::explain) for a prepared request (with its session policy).
     #[must_use]
     pub fn explain_prepared(&self, request: &PreparedRequest) -> Explanation {
         let mut tracer = Tracer::default();
-        let evaluation = run(&[self], &Input::of_prepared(request), &mut tracer);
+        let evaluation = run(
+            &[self, request.session_part()],
+            &request.input(),
+            &mut tracer,
+        );
         tracer.finish(evaluation)
     }
 }

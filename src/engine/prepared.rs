@@ -1,11 +1,10 @@
-//! The prepared request: [`PreparedRequest`], every text a decision reads in one arena and
-//! the context indexed by hash.
+//! The prepared request's data ([`Prepared`], held by
+//! [`PreparedRequest`](crate::PreparedRequest)): every text a decision reads in one arena, the
+//! context indexed by hash.
 
 use std::net::IpAddr;
 
 use super::bytes::{Range, at, same_bytes, text_hash, to_u32};
-use super::keys::{Keys, ROLE_KEY_MAX, caller_key};
-use super::store::table::arn_hash;
 use crate::request::{CallerKind, ContextScalar, ContextValue, Request, ResourceKind};
 use crate::value::parse_ip;
 
@@ -329,95 +328,5 @@ impl Prepared {
             b = (b + 1) & mask;
         }
         None
-    }
-}
-
-/// A [`Request`] prepared for repeated, faster decisions; see the module docs.
-///
-/// ```
-/// use iam_policy::PreparedRequest;
-/// use iam_policy::{ContextValue, Request};
-///
-/// let request = Request::builder()
-///     .principal("arn:aws:sts::111122223333:assumed-role/app/s1")
-///     .action("secretsmanager:GetSecretValue")
-///     .resource("arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf")
-///     .context_value("aws:SourceIp", ContextValue::string("10.1.2.3"))
-///     .build()?;
-/// let prepared = PreparedRequest::new(request);
-/// assert_eq!(prepared.request().service(), "secretsmanager");
-/// # Ok::<(), iam_policy::RequestError>(())
-/// ```
-#[derive(Clone)]
-pub struct PreparedRequest {
-    /// Read only by the general condition evaluator, `explain` and [`Self::request`].
-    request: Box<Request>,
-    /// Every text a decision reads, in one arena, and the context index.
-    prepared: Prepared,
-    /// The store key of the caller's identity policies (a range of the arena), with its hash.
-    principal_key: Option<(u64, (u32, u32))>,
-    /// The hash of the resource.
-    resource_hash: u64,
-}
-
-impl PreparedRequest {
-    /// Prepares `request`.
-    #[must_use]
-    pub fn new(request: Request) -> Self {
-        let mut buf = [0u8; ROLE_KEY_MAX];
-        let key = caller_key(request.principal(), &mut buf);
-        let (prepared, key_range) = Prepared::new(&request, key);
-        let principal_key = key
-            .zip(key_range)
-            .map(|(k, range)| (arn_hash(k.as_bytes()), range));
-        Self {
-            resource_hash: arn_hash(request.resource().as_bytes()),
-            principal_key,
-            prepared,
-            request: Box::new(request),
-        }
-    }
-
-    /// The request.
-    #[must_use]
-    pub const fn request(&self) -> &Request {
-        &self.request
-    }
-
-    /// Its arena and context index.
-    #[inline(always)]
-    pub(super) const fn prepared(&self) -> &Prepared {
-        &self.prepared
-    }
-
-    /// The request back.
-    #[must_use]
-    pub fn into_request(self) -> Request {
-        *self.request
-    }
-
-    /// Where the store looks it up.
-    #[inline(always)]
-    pub(super) fn keys<'s>(&'s self, resource: &'s [u8]) -> Keys<'s> {
-        Keys {
-            principal: self
-                .principal_key
-                .map(|(hash, range)| (hash, self.prepared.bytes(range))),
-            resource: (self.resource_hash, resource),
-        }
-    }
-}
-
-impl std::fmt::Debug for PreparedRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PreparedRequest")
-            .field("request", &self.request)
-            .finish_non_exhaustive()
-    }
-}
-
-impl From<Request> for PreparedRequest {
-    fn from(request: Request) -> Self {
-        Self::new(request)
     }
 }

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use super::bytes::{at, text, text_hash};
-use super::prepared::{Prepared, PreparedRequest, Slot, SlotKind};
+use super::prepared::{Prepared, Slot, SlotKind};
 use crate::request::{
     Caller, CallerKind, Context, ContextScalar, ContextValue, Request, ResourceKind,
 };
@@ -234,12 +234,6 @@ impl<'r> Input<'r> {
             service_hash: p.service_hash,
             ctx: Ctx::Prepared(p, arena),
         }
-    }
-
-    /// The view of a [`PreparedRequest`].
-    #[inline(always)]
-    pub(crate) fn of_prepared(request: &'r PreparedRequest) -> Self {
-        Self::prepared(request.prepared(), request.request())
     }
 
     /// The resource: an ARN or `*`.
