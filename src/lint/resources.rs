@@ -128,9 +128,14 @@ struct FormatIndex {
     namespaces: HashMap<String, Vec<Format>>,
 }
 
-/// ARNs that IAM accepts and the catalog documents under no resource type.
+/// ARNs that IAM accepts and the catalog documents under no resource type: the account root,
+/// STS session principals, and CloudFormation's AWS-owned transforms (`CreateChangeSet` on a
+/// template with `AWS::Serverless-2016-10-31` needs
+/// `arn:aws:cloudformation:<region>:aws:transform/Serverless-2016-10-31`,
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-template.html>).
 const EXTRA_FORMATS: &[&str] = &[
     "arn:${Partition}:iam::${Account}:root",
+    "arn:${Partition}:cloudformation:${Region}:aws:transform/${TransformName}",
     "arn:${Partition}:sts::${Account}:assumed-role/${RoleName}/${RoleSessionName}",
     "arn:${Partition}:sts::${Account}:federated-user/${UserName}",
 ];
@@ -154,8 +159,13 @@ fn index(catalog: &Catalog) -> &'static FormatIndex {
     FORMATS.get_or_init(|| {
         let mut services = HashMap::new();
         let mut namespaces: HashMap<String, Vec<Format>> = HashMap::new();
-        let mut add_namespace = |f: Format| {
+        // A format whose service component is a variable (AWS Backup's recovery points,
+        // `arn:${Partition}:${Vendor}:${Region}:*:${ResourceType}:${RecoveryPointId}`) is filed
+        // under the prefix of the service that documents it: filed under every namespace, its
+        // widened resource part (`*:*`) would fit nearly any ARN.
+        let mut add_namespace = |f: Format, documented_by: &str| {
             let Some(ns) = f.segments.get(2) else { return };
+            let ns = if is_fixed(ns) { ns.as_str() } else { documented_by };
             let list = namespaces.entry(ns.to_ascii_lowercase()).or_default();
             if !list.iter().any(|g| g.text == f.text) {
                 list.push(f);
@@ -167,7 +177,7 @@ fn index(catalog: &Catalog) -> &'static FormatIndex {
                 for format in &rt.arn_formats {
                     if let Some(f) = split_format(rt.name, format) {
                         if let Some(g) = split_format(rt.name, format) {
-                            add_namespace(g);
+                            add_namespace(g, svc.prefix());
                         }
                         list.push(f);
                     }
@@ -177,7 +187,7 @@ fn index(catalog: &Catalog) -> &'static FormatIndex {
         }
         for extra in EXTRA_FORMATS {
             if let Some(f) = split_format("principal", extra) {
-                add_namespace(f);
+                add_namespace(f, "");
             }
         }
         FormatIndex {

@@ -15,6 +15,7 @@ mod engine;
 mod fuzz_replay;
 mod json;
 mod lint;
+mod managed_policies;
 mod parse_errors;
 mod patterns;
 mod properties;
