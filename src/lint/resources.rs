@@ -165,7 +165,11 @@ fn index(catalog: &Catalog) -> &'static FormatIndex {
         // widened resource part (`*:*`) would fit nearly any ARN.
         let mut add_namespace = |f: Format, documented_by: &str| {
             let Some(ns) = f.segments.get(2) else { return };
-            let ns = if is_fixed(ns) { ns.as_str() } else { documented_by };
+            let ns = if is_fixed(ns) {
+                ns.as_str()
+            } else {
+                documented_by
+            };
             let list = namespaces.entry(ns.to_ascii_lowercase()).or_default();
             if !list.iter().any(|g| g.text == f.text) {
                 list.push(f);
@@ -337,6 +341,20 @@ fn fit(formats: &[Format], resource: &str) -> Fit {
 
 fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path: &Path) {
     let Some(parts) = ArnParts::split(text) else {
+        // A short pattern with a wildcard in its service segment (`arn:aws:s3*:*`).
+        if let Some(service) = text.split(':').nth(2).filter(|s| glob::has_wildcard(s)) {
+            ctx.emit(
+                Some(i),
+                "WILDCARD_IN_SERVICE_NAME",
+                span,
+                path.clone(),
+                format!(
+                    "the service name `{service}` holds a wildcard, which may cover services you do not mean"
+                ),
+            )
+            .help = Some("name the service".into());
+            return;
+        }
         // A short pattern ending in `*` covers everything below it; any other matches nothing.
         if text != "*" && !text.ends_with('*') {
             ctx.emit(
@@ -363,8 +381,18 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
             Some("use `aws`, or `aws-cn`, `aws-us-gov`, ... for other partitions".into()),
         );
     }
-    // The parser refuses wildcards in the service segment of a resource.
+    // IAM stores a wildcard in the service segment (`arn:aws:*code*::…`); Access Analyzer
+    // suggests naming the service. The catalog checks below need a service name.
     if glob::has_wildcard(parts.service) {
+        emit(
+            ctx,
+            "WILDCARD_IN_SERVICE_NAME",
+            format!(
+                "the service name `{}` holds a wildcard, which may cover services you do not mean",
+                parts.service
+            ),
+            Some("name the service".into()),
+        );
         return;
     }
     if parts.service.bytes().any(|b| b.is_ascii_uppercase()) {

@@ -7,6 +7,7 @@
     reason = "test code: a failed unwrap is a failed test"
 )]
 
+mod access_analyzer;
 mod adversarial;
 mod catalog;
 mod conditions;

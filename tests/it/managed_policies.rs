@@ -69,7 +69,11 @@ fn managed_policies_have_only_genuine_errors() {
             },
         );
         assert!(report.internal_error().is_none(), "{name}: internal error");
-        for f in report.findings.iter().filter(|f| f.severity == Severity::Error) {
+        for f in report
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+        {
             actual.insert(format!("{name} {} {}", f.code, f.path));
             policies.insert(name.clone());
         }
