@@ -3,8 +3,8 @@
 //!
 //! Include with `#[path = "iam_setup.rs"] mod iam_setup;` next to `mod workload;`.
 
-use iam_policy::store::{PolicyStore, PreparedRequest};
 use iam_policy::{ContextValue, Decision, Request};
+use iam_policy::{PolicyStore, PreparedRequest};
 
 use crate::workload::{self, Workload};
 
@@ -15,7 +15,7 @@ use crate::workload::{self, Workload};
 ///
 /// A message when a policy or ARN is refused.
 pub fn store(w: &Workload) -> Result<PolicyStore, String> {
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     for role in &w.roles {
         store
             .set_principal_policies(&role.arn, &[role.policy_json.as_str()], None)

@@ -181,7 +181,7 @@ impl App {
             "eventTime": jiff::Timestamp::from_millisecond(now).map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default(),
             "eventSource": event_source,
             "eventName": event_name,
-            "awsRegion": self.authz.config().map(|c| c.region.clone()).unwrap_or_default(),
+            "awsRegion": self.authz.config().region.clone(),
             "sourceIPAddress": req.peer.to_string(),
             "userAgent": header(&req.headers, "user-agent").unwrap_or(""),
             "requestID": request_id,
@@ -273,7 +273,7 @@ impl App {
                 "The security token included in the request is expired",
             ));
         }
-        let region = self.authz.config()?.region.clone();
+        let region = self.authz.config().region.clone();
         if claim.region != region {
             return Err(ApiError::new(
                 "InvalidSignatureException",
@@ -340,7 +340,7 @@ impl App {
             source_ip: req.peer,
             secure: req.secure,
             now_ms: now,
-            region: self.authz.config()?.region.clone(),
+            region: self.authz.config().region.clone(),
             decisions: Vec::new(),
             authz_nanos: 0,
         };

@@ -1,23 +1,22 @@
 //! Authorization: the one place where the server meets the policy engine.
 //!
-//! [`Authorizer`] holds the configuration's principals (identity policies, boundaries, access
-//! keys), the roles' trust policies and every secret's resource policy in an
-//! [`iam_policy::PolicyStore`], and decides each call. Requests whose caller has no session
-//! policy, and whose accounts have no SCPs or RCPs, are decided by the store directly (two hash
-//! look-ups, no allocation); the others are decided over a policy set holding every policy type
-//! that applies (identity, resource, boundary, session, SCP and RCP levels).
-//!
-//! Switching to the library's live store is confined to this module.
+//! [`Authorizer`] holds every policy in the library's live [`PolicyStore`]: the configured
+//! principals' identity policies and boundaries, the roles' trust policies, each account's SCP
+//! and RCP levels, and every secret's resource policy. A decision reads the store without a
+//! lock and never waits for an update; a session's policy travels with its credentials and is
+//! attached to the session's requests ([`SessionPolicy`]). The configuration (principals,
+//! access keys, tags) is swapped whole on reload, so a request sees the old or the new one.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
+use arc_swap::ArcSwap;
 use iam_policy::{
-    CompiledPolicySet, Decision, Evaluation, Gate, Policy, PolicyKind, PolicySet, PolicyStore,
-    PolicyType, Request, StatementRef, parse_policy,
+    CompiledPolicySet, Decision, Evaluation, Gate, PolicyKind, PolicyStore, PreparedRequest,
+    Request, SessionPolicy, StatementRef,
 };
 
-use crate::config::{Config, LoadedPolicy};
+use crate::config::Config;
 use crate::error::ApiError;
 
 /// Who is calling: resolved from the access key of a verified signature.
@@ -39,8 +38,8 @@ pub struct Identity {
     pub access_key_id: String,
     /// `aws:PrincipalTag/…` (a role session: the role's tags overridden by session tags).
     pub tags: BTreeMap<String, String>,
-    /// The session policy of a role session.
-    pub session_policy: Option<Arc<LoadedPolicy>>,
+    /// The session policy of a role session, compiled once when the session was created.
+    pub session_policy: Option<SessionPolicy>,
     /// The session's expiry (epoch seconds).
     pub expires: Option<i64>,
 }
@@ -56,7 +55,7 @@ pub struct KeyEntry {
     pub identity: Arc<Identity>,
 }
 
-/// A statement behind a decision, for the audit line and messages.
+/// A statement behind a decision, for the audit line.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Deciding {
     /// Which policy: `users[0].policies[1]`, `resource policy of ARN`, `session policy`, …
@@ -86,25 +85,54 @@ impl Decided {
     }
 }
 
-/// What the store holds besides the compiled policies: the parsed documents for the full
-/// path and the access keys.
+/// The configuration with its access keys, swapped whole.
 #[derive(Debug)]
-struct State {
+struct Principals {
     config: Arc<Config>,
-    store: PolicyStore,
-    /// Resource policies by ARN (secrets and role trust policies), parsed.
-    resources: HashMap<String, Arc<(String, Policy)>>,
-    /// Long-term access keys from the configuration.
     keys: HashMap<String, KeyEntry>,
+}
+
+impl Principals {
+    fn new(config: Config) -> Self {
+        let mut keys = HashMap::new();
+        for u in &config.users {
+            for k in &u.access_keys {
+                keys.insert(
+                    k.id.clone(),
+                    KeyEntry {
+                        secret: k.secret.clone(),
+                        token: None,
+                        identity: Arc::new(Identity {
+                            arn: u.arn.clone(),
+                            account: u.account.clone(),
+                            kind: "IAMUser",
+                            user_id: u.id.clone(),
+                            username: Some(u.name.clone()),
+                            principal_arn: u.arn.clone(),
+                            access_key_id: k.id.clone(),
+                            tags: u.tags.clone(),
+                            session_policy: None,
+                            expires: None,
+                        }),
+                    },
+                );
+            }
+        }
+        Self {
+            config: Arc::new(config),
+            keys,
+        }
+    }
 }
 
 /// Decides calls; see the module docs.
 #[derive(Debug)]
 pub struct Authorizer {
-    // TEMPORARY: a lock around the store until the library's live store (#12) lands; readers
-    // hold the read lock only while deciding, writers swap whole states.
-    state: RwLock<State>,
-    /// Temporary credentials issued by AssumeRole.
+    store: PolicyStore,
+    principals: ArcSwap<Principals>,
+    /// Serializes reloads (decisions never take it).
+    reloading: std::sync::Mutex<()>,
+    /// Temporary credentials issued by AssumeRole (looked up once per request).
     sessions: RwLock<HashMap<String, KeyEntry>>,
 }
 
@@ -112,74 +140,47 @@ fn store_error(e: impl std::fmt::Display) -> ApiError {
     ApiError::internal(format!("policy store: {e}"))
 }
 
-impl State {
-    fn build(
-        config: Arc<Config>,
-        resources: HashMap<String, Arc<(String, Policy)>>,
-    ) -> Result<Self, ApiError> {
-        let mut store = PolicyStore::new();
-        let mut keys = HashMap::new();
-        for u in &config.users {
-            let texts: Vec<&str> = u.policies.iter().map(|p| p.text.as_str()).collect();
-            store
-                .set_principal_policies(
-                    &u.arn,
-                    &texts,
-                    u.boundary.as_ref().map(|b| b.text.as_str()),
-                )
-                .map_err(store_error)?;
-            let identity = Arc::new(Identity {
-                arn: u.arn.clone(),
-                account: u.account.clone(),
-                kind: "IAMUser",
-                user_id: u.id.clone(),
-                username: Some(u.name.clone()),
-                principal_arn: u.arn.clone(),
-                access_key_id: String::new(),
-                tags: u.tags.clone(),
-                session_policy: None,
-                expires: None,
-            });
-            for k in &u.access_keys {
-                let mut id = (*identity).clone();
-                id.access_key_id = k.id.clone();
-                keys.insert(
-                    k.id.clone(),
-                    KeyEntry {
-                        secret: k.secret.clone(),
-                        token: None,
-                        identity: Arc::new(id),
-                    },
-                );
+/// Loads `config`'s principals, trust policies and organization policies into `store`.
+fn load_config(store: &PolicyStore, config: &Config) -> Result<(), ApiError> {
+    for u in &config.users {
+        let texts: Vec<&str> = u.policies.iter().map(|p| p.text.as_str()).collect();
+        store
+            .set_principal_policies(&u.arn, &texts, u.boundary.as_ref().map(|b| b.text.as_str()))
+            .map_err(store_error)?;
+    }
+    for r in &config.roles {
+        let texts: Vec<&str> = r.policies.iter().map(|p| p.text.as_str()).collect();
+        store
+            .set_principal_policies(&r.arn, &texts, r.boundary.as_ref().map(|b| b.text.as_str()))
+            .map_err(store_error)?;
+        store
+            .set_trust_policy(&r.arn, &r.trust.text)
+            .map_err(store_error)?;
+    }
+    for (account, a) in &config.accounts {
+        let levels = |list: &Vec<Vec<crate::config::LoadedPolicy>>| -> Vec<Vec<String>> {
+            list.iter()
+                .map(|l| l.iter().map(|p| p.text.clone()).collect())
+                .collect()
+        };
+        for (scp, list) in [(true, levels(&a.scps)), (false, levels(&a.rcps))] {
+            let refs: Vec<Vec<&str>> = list
+                .iter()
+                .map(|l| l.iter().map(String::as_str).collect())
+                .collect();
+            let slices: Vec<&[&str]> = refs.iter().map(Vec::as_slice).collect();
+            if scp {
+                store
+                    .set_service_control_policies(account, &slices)
+                    .map_err(store_error)?;
+            } else {
+                store
+                    .set_resource_control_policies(account, &slices)
+                    .map_err(store_error)?;
             }
         }
-        let mut resources = resources;
-        for r in &config.roles {
-            let texts: Vec<&str> = r.policies.iter().map(|p| p.text.as_str()).collect();
-            store
-                .set_principal_policies(
-                    &r.arn,
-                    &texts,
-                    r.boundary.as_ref().map(|b| b.text.as_str()),
-                )
-                .map_err(store_error)?;
-            resources.insert(
-                r.arn.clone(),
-                Arc::new((r.trust.text.clone(), r.trust.policy.clone())),
-            );
-        }
-        for (arn, doc) in &resources {
-            store
-                .set_resource_policy(arn, &doc.0)
-                .map_err(store_error)?;
-        }
-        Ok(Self {
-            config,
-            store,
-            resources,
-            keys,
-        })
     }
+    Ok(())
 }
 
 /// The phrase AWS uses for a policy kind in denial messages.
@@ -231,9 +232,6 @@ pub fn denial_message(
     }
 }
 
-/// Names the policies of the full path by kind, level and index.
-type Labels = HashMap<(PolicyKind, u16, u32), String>;
-
 impl Authorizer {
     /// An authorizer for `config` with the stored secrets' resource policies.
     ///
@@ -241,59 +239,60 @@ impl Authorizer {
     ///
     /// When a stored resource policy no longer parses (it was checked when it was put).
     pub fn new(config: Config, resource_policies: Vec<(String, String)>) -> Result<Self, ApiError> {
-        let mut resources = HashMap::new();
+        let store = PolicyStore::new();
+        load_config(&store, &config)?;
         for (arn, text) in resource_policies {
-            let policy = parse_policy(&text, PolicyType::Resource)
+            store
+                .set_resource_policy(&arn, &text)
                 .map_err(|e| ApiError::internal(format!("stored policy of {arn}: {e}")))?;
-            resources.insert(arn, Arc::new((text, policy)));
         }
         Ok(Self {
-            state: RwLock::new(State::build(Arc::new(config), resources)?),
+            store,
+            principals: ArcSwap::from_pointee(Principals::new(config)),
+            reloading: std::sync::Mutex::new(()),
             sessions: RwLock::new(HashMap::new()),
         })
     }
 
-    fn read(&self) -> Result<std::sync::RwLockReadGuard<'_, State>, ApiError> {
-        self.state
-            .read()
-            .map_err(|_| ApiError::internal("the policy store lock is poisoned"))
-    }
-
-    fn write(&self) -> Result<std::sync::RwLockWriteGuard<'_, State>, ApiError> {
-        self.state
-            .write()
-            .map_err(|_| ApiError::internal("the policy store lock is poisoned"))
-    }
-
     /// The current configuration.
-    ///
-    /// # Errors
-    ///
-    /// When the lock is poisoned.
-    pub fn config(&self) -> Result<Arc<Config>, ApiError> {
-        Ok(Arc::clone(&self.read()?.config))
+    pub fn config(&self) -> Arc<Config> {
+        Arc::clone(&self.principals.load().config)
     }
 
     /// Replaces the configuration (identity policies, boundaries, keys, roles, SCPs, RCPs);
-    /// the resource policies of secrets stay. The next request sees the new policies.
+    /// the resource policies of secrets stay. The next request sees the new policies: each
+    /// principal's (and account's) policies change at once.
     ///
     /// # Errors
     ///
-    /// When the new state cannot be built; the old one then stays.
+    /// When a policy cannot be stored (they were all parsed when the file was loaded).
     pub fn reload(&self, config: Config) -> Result<(), ApiError> {
-        let secrets: HashMap<String, Arc<(String, Policy)>> = {
-            let state = self.read()?;
-            let roles: std::collections::HashSet<&str> =
-                state.config.roles.iter().map(|r| r.arn.as_str()).collect();
-            state
-                .resources
-                .iter()
-                .filter(|(arn, _)| !roles.contains(arn.as_str()))
-                .map(|(a, d)| (a.clone(), Arc::clone(d)))
-                .collect()
-        };
-        let new = State::build(Arc::new(config), secrets)?;
-        *self.write()? = new;
+        let _serial = self
+            .reloading
+            .lock()
+            .map_err(|_| ApiError::internal("the reload lock is poisoned"))?;
+        let old = self.config();
+        load_config(&self.store, &config)?;
+        let users: HashSet<&str> = config.users.iter().map(|u| u.arn.as_str()).collect();
+        let roles: HashSet<&str> = config.roles.iter().map(|r| r.arn.as_str()).collect();
+        for u in old.users.iter().filter(|u| !users.contains(u.arn.as_str())) {
+            self.store.remove_principal(&u.arn);
+        }
+        for r in old.roles.iter().filter(|r| !roles.contains(r.arn.as_str())) {
+            self.store.remove_principal(&r.arn);
+            self.store.remove_trust_policy(&r.arn);
+        }
+        for account in old.accounts.keys() {
+            if !config.accounts.contains_key(account) {
+                self.store
+                    .set_service_control_policies(account, &[])
+                    .map_err(store_error)?;
+                self.store
+                    .set_resource_control_policies(account, &[])
+                    .map_err(store_error)?;
+            }
+        }
+        self.principals.store(Arc::new(Principals::new(config)));
         Ok(())
     }
 
@@ -301,40 +300,27 @@ impl Authorizer {
     ///
     /// # Errors
     ///
-    /// When the policy does not parse.
+    /// `MalformedPolicyDocumentException` when the policy does not parse.
     pub fn set_resource_policy(&self, arn: &str, text: Option<&str>) -> Result<(), ApiError> {
-        let parsed = match text {
-            Some(t) => Some(parse_policy(t, PolicyType::Resource).map_err(|e| {
-                ApiError::new("MalformedPolicyDocumentException", 400, e.to_string())
-            })?),
-            None => None,
-        };
-        let mut state = self.write()?;
-        match (text, parsed) {
-            (Some(t), Some(p)) => {
-                state
-                    .store
-                    .set_resource_policy(arn, t)
-                    .map_err(store_error)?;
-                state
-                    .resources
-                    .insert(arn.to_owned(), Arc::new((t.to_owned(), p)));
-            }
-            _ => {
-                state.store.remove_resource_policy(arn);
-                state.resources.remove(arn);
+        match text {
+            Some(t) => self
+                .store
+                .set_resource_policy(arn, t)
+                .map_err(|e| ApiError::new("MalformedPolicyDocumentException", 400, e.to_string())),
+            None => {
+                self.store.remove_resource_policy(arn);
+                Ok(())
             }
         }
-        Ok(())
     }
 
     /// The credential for access key `id`: long-term keys first, then live sessions.
     ///
     /// # Errors
     ///
-    /// When a lock is poisoned.
+    /// When the session lock is poisoned.
     pub fn key(&self, id: &str) -> Result<Option<KeyEntry>, ApiError> {
-        if let Some(k) = self.read()?.keys.get(id) {
+        if let Some(k) = self.principals.load().keys.get(id) {
             return Ok(Some(k.clone()));
         }
         let sessions = self
@@ -364,105 +350,85 @@ impl Authorizer {
         Ok(())
     }
 
-    /// Decides `request` for `caller`.
-    ///
-    /// # Errors
-    ///
-    /// When the lock is poisoned (the call is then refused).
-    pub fn decide(&self, caller: &Identity, request: &Request) -> Result<Decided, ApiError> {
-        let state = self.read()?;
-        let caller_org = state.config.accounts.get(&caller.account);
-        let resource_org = request
-            .resource_account()
-            .and_then(|a| state.config.accounts.get(a));
-        let needs_full = caller.session_policy.is_some()
-            || caller_org.is_some_and(|a| !a.scps.is_empty())
-            || resource_org.is_some_and(|a| !a.rcps.is_empty());
-        if !needs_full {
-            let evaluation = state.store.evaluate(request);
-            let statements = evaluation
-                .reasons()
-                .filter_map(|r| {
-                    let (set, label) = match r.kind {
-                        PolicyKind::Resource => (
-                            state.store.resource_policy(request.resource())?,
-                            resource_label(request.resource()),
-                        ),
-                        _ => (
-                            state.store.principal_policies(&caller.principal_arn)?,
-                            identity_label(&state.config, &caller.principal_arn, r),
-                        ),
-                    };
-                    Some(deciding(set, r, label))
-                })
-                .collect();
-            return Ok(Decided {
-                evaluation,
-                statements,
-            });
-        }
-        // The full path: every policy type.
-        let mut set = PolicySet::new();
-        let mut labels = Labels::new();
-        let mut add = |set: &mut PolicySet, kind: PolicyKind, policy: &Policy, label: String| {
-            let id = set.add(kind, policy.clone());
-            labels.insert((id.kind, id.level, id.index), label);
-        };
-        let (policies, boundary) = principal_docs(&state.config, &caller.principal_arn);
-        for p in policies {
-            add(&mut set, PolicyKind::Identity, &p.policy, p.origin.clone());
-        }
-        if let Some(doc) = state.resources.get(request.resource()) {
-            add(
-                &mut set,
-                PolicyKind::Resource,
-                &doc.1,
-                resource_label(request.resource()),
-            );
-        }
-        if let Some(b) = boundary {
-            add(
-                &mut set,
-                PolicyKind::PermissionsBoundary,
-                &b.policy,
-                b.origin.clone(),
-            );
-        }
-        if let Some(s) = &caller.session_policy {
-            add(
-                &mut set,
-                PolicyKind::Session,
-                &s.policy,
-                "session policy".to_owned(),
-            );
-        }
-        for (kind, levels) in [
-            (PolicyKind::Scp, caller_org.map(|a| &a.scps)),
-            (PolicyKind::Rcp, resource_org.map(|a| &a.rcps)),
-        ] {
-            for level in levels.into_iter().flatten() {
-                set.push_level(kind);
-                for p in level {
-                    add(&mut set, kind, &p.policy, p.origin.clone());
-                }
+    /// Decides `request` for `caller`: the store, with the caller's session policy.
+    pub fn decide(&self, caller: &Identity, request: Request) -> Decided {
+        let (evaluation, request) = match &caller.session_policy {
+            Some(session) => {
+                let prepared = PreparedRequest::new(request).with_session_policy(session.clone());
+                (
+                    self.store.evaluate_prepared(&prepared),
+                    prepared.into_request(),
+                )
             }
-        }
-        let compiled = set.compile();
-        let evaluation = compiled.evaluate(request);
+            None => (self.store.evaluate(&request), request),
+        };
+        let config = self.config();
         let statements = evaluation
             .reasons()
-            .map(|r| {
-                let label = labels
-                    .get(&(r.kind, r.level, r.policy))
-                    .cloned()
-                    .unwrap_or_default();
-                deciding(&compiled, r, label)
-            })
+            .filter_map(|r| self.deciding(&config, caller, &request, r))
             .collect();
-        Ok(Decided {
+        Decided {
             evaluation,
             statements,
-        })
+        }
+    }
+
+    /// Names a deciding statement: the policy it is in (as the configuration or the API
+    /// named it), its place and `Sid`.
+    fn deciding(
+        &self,
+        config: &Config,
+        caller: &Identity,
+        request: &Request,
+        r: StatementRef,
+    ) -> Option<Deciding> {
+        let index = usize::try_from(r.policy).ok()?;
+        let level = usize::from(r.level);
+        let trust = config.role(request.resource()).is_some()
+            && request.action_lower().starts_with("sts:assumerole");
+        let (set, label): (Arc<CompiledPolicySet>, String) = match r.kind {
+            PolicyKind::Identity | PolicyKind::PermissionsBoundary => {
+                let set = self.store.principal_policies(&caller.principal_arn)?;
+                let (policies, boundary) = principal_docs(config, &caller.principal_arn);
+                let doc = if r.kind == PolicyKind::PermissionsBoundary {
+                    boundary
+                } else {
+                    policies.get(index)
+                };
+                (set, doc.map_or_else(|| r.to_string(), |d| d.origin.clone()))
+            }
+            PolicyKind::Resource if trust => (
+                self.store.trust_policy(request.resource())?,
+                format!("trust policy of {}", request.resource()),
+            ),
+            PolicyKind::Resource => (
+                self.store.resource_policy(request.resource())?,
+                format!("resource policy of {}", request.resource()),
+            ),
+            PolicyKind::Session => {
+                let compiled = caller.session_policy.as_ref()?.compiled();
+                return Some(describe(compiled, r, "session policy".to_owned()));
+            }
+            PolicyKind::Scp => {
+                let account = request.principal_account()?;
+                let label = config
+                    .accounts
+                    .get(account)
+                    .and_then(|a| a.scps.get(level)?.get(index))
+                    .map_or_else(|| r.to_string(), |p| p.origin.clone());
+                (self.store.account_policies(account).0?, label)
+            }
+            PolicyKind::Rcp => {
+                let account = request.resource_account()?;
+                let label = config
+                    .accounts
+                    .get(account)
+                    .and_then(|a| a.rcps.get(level)?.get(index))
+                    .map_or_else(|| r.to_string(), |p| p.origin.clone());
+                (self.store.account_policies(account).1?, label)
+            }
+        };
+        Some(describe(&set, r, label))
     }
 }
 
@@ -470,7 +436,10 @@ impl Authorizer {
 fn principal_docs<'c>(
     config: &'c Config,
     arn: &str,
-) -> (&'c [LoadedPolicy], Option<&'c LoadedPolicy>) {
+) -> (
+    &'c [crate::config::LoadedPolicy],
+    Option<&'c crate::config::LoadedPolicy>,
+) {
     if let Some(u) = config.users.iter().find(|u| u.arn == arn) {
         return (&u.policies, u.boundary.as_ref());
     }
@@ -480,16 +449,7 @@ fn principal_docs<'c>(
     (&[], None)
 }
 
-fn identity_label(config: &Config, arn: &str, r: StatementRef) -> String {
-    let (policies, boundary) = principal_docs(config, arn);
-    let found = match r.kind {
-        PolicyKind::PermissionsBoundary => boundary,
-        _ => usize::try_from(r.policy).ok().and_then(|i| policies.get(i)),
-    };
-    found.map_or_else(|| r.to_string(), |p| p.origin.clone())
-}
-
-fn deciding(set: &CompiledPolicySet, r: StatementRef, policy: String) -> Deciding {
+fn describe(set: &CompiledPolicySet, r: StatementRef, policy: String) -> Deciding {
     let info = set.statement(r);
     Deciding {
         policy,
@@ -499,14 +459,5 @@ fn deciding(set: &CompiledPolicySet, r: StatementRef, policy: String) -> Decidin
             Some(iam_policy::Effect::Deny) => "Deny",
             _ => "Allow",
         },
-    }
-}
-
-/// How the audit names the resource-based policy of `arn`.
-fn resource_label(arn: &str) -> String {
-    if arn.starts_with("arn:aws:iam::") && arn.contains(":role/") {
-        format!("trust policy of {arn}")
-    } else {
-        format!("resource policy of {arn}")
     }
 }

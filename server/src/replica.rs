@@ -43,7 +43,7 @@ pub fn config_digest(config: &Config) -> String {
 
 /// The configuration in force.
 fn current_config(app: &App) -> Result<Arc<Config>, ApiError> {
-    app.authz.config()
+    Ok(app.authz.config())
 }
 
 /// The configuration's file re-read at most this often while it differs from the published one.

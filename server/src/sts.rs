@@ -6,11 +6,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use iam_policy::{ContextValue, PolicyType, parse_policy};
+use iam_policy::{ContextValue, SessionPolicy};
 
 use crate::authz::{Identity, KeyEntry};
 use crate::call::{AuditDecision, Call, kv};
-use crate::config::LoadedPolicy;
 use crate::error::{ApiError, xml_escape};
 
 /// The largest packed session policy (AWS: 2,048 characters).
@@ -149,7 +148,7 @@ fn assume_role(call: &mut Call<'_>, params: &[(String, String)]) -> Result<Strin
     let external_id = param(params, "ExternalId");
     let source_identity = param(params, "SourceIdentity");
 
-    let config = call.app.authz.config()?;
+    let config = call.app.authz.config();
     let role = config.role(role_arn);
     // The resource AWS names in the decision and the denial: the role ARN as given.
     let resource = role.map_or_else(|| role_arn.to_owned(), |r| r.arn.clone());
@@ -222,18 +221,13 @@ fn assume_role(call: &mut Call<'_>, params: &[(String, String)]) -> Result<Strin
                     "Packed size of the session policy exceeds 2048 characters.",
                 ));
             }
-            let policy = parse_policy(text, PolicyType::Session).map_err(|e| {
+            Some(SessionPolicy::new(&[text]).map_err(|e| {
                 ApiError::new(
                     "MalformedPolicyDocument",
                     400,
                     format!("The session policy is not valid: {e}"),
                 )
-            })?;
-            Some(Arc::new(LoadedPolicy {
-                text: text.to_owned(),
-                origin: "session policy".into(),
-                policy,
-            }))
+            })?)
         }
         None => None,
     };
