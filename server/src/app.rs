@@ -246,7 +246,12 @@ impl App {
             body: &req.body,
         };
         let claim = sigv4::claim(&signed)?;
-        let entry = self.authz.key(&claim.access_key_id)?.ok_or_else(|| {
+        let entry = match self.authz.key(&claim.access_key_id)? {
+            Some(entry) => Some(entry),
+            // Replicas: temporary credentials another replica issued.
+            None => self.storage.session(self, &claim.access_key_id)?,
+        };
+        let entry = entry.ok_or_else(|| {
             ApiError::new(
                 "UnrecognizedClientException",
                 400,

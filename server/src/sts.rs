@@ -274,15 +274,16 @@ fn assume_role(call: &mut Call<'_>, params: &[(String, String)]) -> Result<Strin
         session_policy,
         expires: Some(expires),
     };
-    call.app.authz.add_session(
-        key_id.clone(),
-        KeyEntry {
-            secret: secret.clone(),
-            token: Some(token.clone()),
-            identity: Arc::new(identity),
-        },
-        now_s,
-    )?;
+    let entry = KeyEntry {
+        secret: secret.clone(),
+        token: Some(token.clone()),
+        identity: Arc::new(identity),
+    };
+    // Replicas: every replica accepts the credentials.
+    call.app
+        .storage
+        .session_issued(call.app, &entry, policy_text)?;
+    call.app.authz.add_session(key_id.clone(), entry, now_s)?;
     let expiration = jiff::Timestamp::from_second(expires)
         .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_default();

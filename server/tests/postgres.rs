@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use cluster::Cluster;
 use serde_json::{Value, json};
-use support::{Creds, Result, Server, admin, partner, raw_call};
+use support::{Creds, Result, Server, admin, partner, raw_call, session_creds};
 
 /// Starts a PostgreSQL server, or `None` when the tests must be skipped.
 fn database() -> Result<Option<Cluster>> {
@@ -657,8 +657,100 @@ fn database_killed_mid_load_replicas_refuse_then_recover_nothing_acknowledged_lo
     Ok(())
 }
 
-/// The schema is created by the first replica and left alone by the next; a database with a
-/// newer schema is refused at start.
+/// Temporary credentials issued by `AssumeRole` through one replica work through another,
+/// with their session policy; nothing of them is stored in clear.
+#[test]
+fn assume_role_through_one_replica_credentials_work_through_another() -> Result {
+    let Some(db) = database()? else { return Ok(()) };
+    let r = replicas(&db, 2)?;
+    for name in ["prod/app/one", "prod/app/two"] {
+        ok(
+            &r[0],
+            &admin(),
+            "CreateSecret",
+            &json!({"Name": name, "SecretString": format!("{name}-value")}),
+        )?;
+    }
+    // The app role may read prod/app/*; the session policy narrows it to prod/app/one.
+    let policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": "secretsmanager:GetSecretValue",
+        "Resource": "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/app/one-*"}]})
+    .to_string();
+    let answer = r[0]
+        .aws(
+            &admin(),
+            &[
+                "sts",
+                "assume-role",
+                "--role-arn",
+                "arn:aws:iam::111122223333:role/app",
+                "--role-session-name",
+                "replicas",
+                "--policy",
+                &policy,
+            ],
+        )?
+        .json()?;
+    let session = session_creds(&answer)?;
+    let got = r[1]
+        .aws(
+            &session,
+            &[
+                "secretsmanager",
+                "get-secret-value",
+                "--secret-id",
+                "prod/app/one",
+            ],
+        )?
+        .json()?;
+    assert_eq!(got["SecretString"], "prod/app/one-value");
+    let denied = r[1].aws(
+        &session,
+        &[
+            "secretsmanager",
+            "get-secret-value",
+            "--secret-id",
+            "prod/app/two",
+        ],
+    )?;
+    assert_eq!(
+        denied.error_code().as_deref(),
+        Some("AccessDeniedException")
+    );
+    let who = r[1]
+        .aws(&session, &["sts", "get-caller-identity"])?
+        .json()?;
+    assert_eq!(
+        who["Arn"],
+        "arn:aws:sts::111122223333:assumed-role/app/replicas"
+    );
+    // A wrong session token is refused through the other replica too.
+    let mut forged = session.clone();
+    forged.token = Some("forged".to_owned());
+    let refused = r[1].aws(
+        &forged,
+        &[
+            "secretsmanager",
+            "get-secret-value",
+            "--secret-id",
+            "prod/app/one",
+        ],
+    )?;
+    assert_eq!(
+        refused.error_code().as_deref(),
+        Some("UnrecognizedClientException")
+    );
+    // Stored sealed: neither the secret key nor the token appears in the database.
+    let mut client = db.client()?;
+    let sealed: Vec<u8> = client.query_one("SELECT sealed FROM sessions", &[])?.get(0);
+    let text = String::from_utf8_lossy(&sealed);
+    assert!(!text.contains(&session.secret));
+    assert!(!text.contains(session.token.as_deref().unwrap_or("-")));
+    Ok(())
+}
+
+/// The schema is created by the first replica and left alone by the next, an older one is
+/// migrated, and a database with a newer schema is refused at start.
 #[test]
 fn schema_is_created_once_and_a_newer_one_is_refused() -> Result {
     let Some(db) = database()? else { return Ok(()) };
@@ -668,7 +760,15 @@ fn schema_is_created_once_and_a_newer_one_is_refused() -> Result {
     let version: i32 = client
         .query_one("SELECT version FROM iam_policy_schema", &[])?
         .get(0);
-    assert_eq!(version, 1);
+    assert_eq!(version, 2);
+    // A version-1 database (before shared sessions) is migrated by the next start.
+    client.batch_execute("DROP TABLE sessions; UPDATE iam_policy_schema SET version = 1")?;
+    drop(replicas(&db, 1)?);
+    let version: i32 = client
+        .query_one("SELECT version FROM iam_policy_schema", &[])?
+        .get(0);
+    assert_eq!(version, 2);
+    client.query("SELECT access_key_id FROM sessions", &[])?;
     client.execute("UPDATE iam_policy_schema SET version = 99", &[])?;
     let data = tempfile::tempdir()?;
     let config = data.path().join("config.toml");

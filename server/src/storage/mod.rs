@@ -247,4 +247,32 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
 
     /// Replicas: starts background work (the change listener) once the server is assembled.
     fn start_replication(&self, _app: std::sync::Arc<crate::app::App>) {}
+
+    /// Replicas: records temporary credentials issued by `AssumeRole` (with the session
+    /// policy's text), so that every replica accepts them. One process keeps them in memory.
+    ///
+    /// # Errors
+    ///
+    /// When the database is unreachable (the credentials are then not issued).
+    fn session_issued(
+        &self,
+        _app: &crate::app::App,
+        _entry: &crate::authz::KeyEntry,
+        _policy: Option<&str>,
+    ) -> Result<(), ApiError> {
+        Ok(())
+    }
+
+    /// Replicas: the temporary credentials with access key `id` issued by another replica.
+    ///
+    /// # Errors
+    ///
+    /// When the database is unreachable.
+    fn session(
+        &self,
+        _app: &crate::app::App,
+        _id: &str,
+    ) -> Result<Option<crate::authz::KeyEntry>, ApiError> {
+        Ok(None)
+    }
 }

@@ -35,7 +35,7 @@ use crate::app::App;
 use crate::error::ApiError;
 
 /// The schema version this code writes.
-const SCHEMA_VERSION: i32 = 1;
+const SCHEMA_VERSION: i32 = 2;
 
 /// The advisory lock key serializing schema migrations (any constant; "iampolsv" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6961_6d70_6f6c_7376;
@@ -230,6 +230,18 @@ impl PostgresStorage {
             )
             .map_err(|e| err(&e))?;
         }
+        if version < 2 {
+            // Version 2: temporary credentials shared by the replicas (sealed).
+            tx.batch_execute(
+                "CREATE TABLE sessions (
+                     access_key_id text PRIMARY KEY,
+                     expires bigint NOT NULL,
+                     sealed bytea NOT NULL
+                 );
+                 UPDATE iam_policy_schema SET version = 2;",
+            )
+            .map_err(|e| err(&e))?;
+        }
         tx.commit().map_err(|e| err(&e))
     }
 
@@ -310,6 +322,38 @@ impl PostgresStorage {
         .map_err(|e| db_err(&e))?;
         tx.commit().map_err(|e| db_err(&e))?;
         Ok(true)
+    }
+
+    /// Stores sealed temporary credentials; drops expired ones.
+    pub(crate) fn put_session(
+        &self,
+        access_key_id: &str,
+        expires: i64,
+        now: i64,
+        sealed: &[u8],
+    ) -> Result<(), ApiError> {
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction().map_err(|e| db_err(&e))?;
+        tx.execute("DELETE FROM sessions WHERE expires <= $1", &[&now])
+            .map_err(|e| db_err(&e))?;
+        tx.execute(
+            "INSERT INTO sessions (access_key_id, expires, sealed) VALUES ($1, $2, $3)",
+            &[&access_key_id, &expires, &sealed],
+        )
+        .map_err(|e| db_err(&e))?;
+        tx.commit().map_err(|e| db_err(&e))
+    }
+
+    /// The sealed temporary credentials with access key `id`.
+    pub(crate) fn get_session(&self, access_key_id: &str) -> Result<Option<Vec<u8>>, ApiError> {
+        let mut conn = self.conn()?;
+        let row = conn
+            .query_typed_opt(
+                "SELECT sealed FROM sessions WHERE access_key_id = $1",
+                &[(&access_key_id, Type::TEXT)],
+            )
+            .map_err(|e| db_err(&e))?;
+        Ok(row.map(|r| r.get(0)))
     }
 
     fn read_one(&self, sql: &str, a: &str, b: Option<&str>) -> Result<Option<Secret>, ApiError> {
@@ -505,5 +549,18 @@ impl Storage for PostgresStorage {
 
     fn start_replication(&self, app: std::sync::Arc<App>) {
         crate::replica::listen(self.config.clone(), app);
+    }
+
+    fn session_issued(
+        &self,
+        app: &App,
+        entry: &crate::authz::KeyEntry,
+        policy: Option<&str>,
+    ) -> Result<(), ApiError> {
+        crate::replica::share_session(self, app, entry, policy)
+    }
+
+    fn session(&self, app: &App, id: &str) -> Result<Option<crate::authz::KeyEntry>, ApiError> {
+        crate::replica::shared_session(self, app, id)
     }
 }
