@@ -633,13 +633,7 @@ pub(crate) fn extract(root: &Node, text: &str, options: &Options, out: &mut Extr
         }
         let mut targets: Vec<(String, &Node, PolicyType)> = Vec::new();
         for s in POLICY_SPECS.iter().filter(|s| s.resource_type == ty) {
-            find(
-                props,
-                s.property,
-                String::new(),
-                s.policy_type,
-                &mut targets,
-            );
+            find(props, s.property, "", s.policy_type, &mut targets);
         }
         if ty == "AWS::Organizations::Policy" {
             let kind = props.get("Type").and_then(Node::as_str);
@@ -667,7 +661,7 @@ pub(crate) fn extract(root: &Node, text: &str, options: &Options, out: &mut Extr
 fn find<'a>(
     props: &'a Node,
     path: &str,
-    prefix: String,
+    prefix: &str,
     ty: PolicyType,
     out: &mut Vec<(String, &'a Node, PolicyType)>,
 ) {
@@ -692,13 +686,13 @@ fn find<'a>(
         for (i, item) in items.iter().enumerate() {
             let at = format!("{here}[{i}]");
             match rest {
-                Some(r) => find(item, r, at, ty, out),
+                Some(r) => find(item, r, &at, ty, out),
                 None => out.push((at, item, ty)),
             }
         }
     } else {
         match rest {
-            Some(r) => find(value, r, here, ty, out),
+            Some(r) => find(value, r, &here, ty, out),
             None => out.push((here, value, ty)),
         }
     }
@@ -1564,9 +1558,7 @@ impl<'t> Resolver<'t> {
         if let Kind::Bool(b) = node.kind {
             return Some(b);
         }
-        if let Some(("Condition", ..)) | None =
-            self.function(node, false).map(|(f, a, t)| (f, a, t))
-        {
+        if let Some(("Condition", ..)) | None = self.function(node, false) {
             // `{Condition: Name}` or `!Condition Name`.
             let named = match (&node.tag, &node.kind) {
                 (Some((t, _)), Kind::Str(s, _)) if t == "!Condition" => Some(s.as_str()),
@@ -1721,9 +1713,7 @@ fn literal_map(text: &str, span: Span, value: &str) -> SpanMap {
             .map_or(text.len(), |e| src + e);
         let src_line = text.get(src..line_end).unwrap_or_default();
         let content = line.trim_end_matches('\n');
-        let at = if content.is_empty() {
-            src
-        } else if k == 0 && src_line.starts_with(content) {
+        let at = if content.is_empty() || (k == 0 && src_line.starts_with(content)) {
             src
         } else {
             match src_line.find(content) {

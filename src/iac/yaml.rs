@@ -139,7 +139,7 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Node, IacError> {
                 Some(Node { kind, span, tag })
             }
             Event::SequenceStart(_, tag) => {
-                push_open(&mut stack, limits)?;
+                push_open(&stack, limits)?;
                 stack.push(Open::Seq {
                     start: span,
                     tag: tag_of(tag.as_deref(), text, span),
@@ -148,7 +148,7 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Node, IacError> {
                 None
             }
             Event::MappingStart(_, tag) => {
-                push_open(&mut stack, limits)?;
+                push_open(&stack, limits)?;
                 stack.push(Open::Map {
                     start: span,
                     tag: tag_of(tag.as_deref(), text, span),
@@ -264,9 +264,13 @@ fn strip_core(tag: Option<(String, Span)>) -> Option<(String, Span)> {
 /// The end of a collection: the closing bracket of a flow collection, else the end of its last
 /// item (a block collection's end event sits at the next token, possibly lines later).
 fn close_end(text: &str, start: Span, end_event: Span, last: Option<Span>) -> u32 {
+    // A tagged collection's start span begins at its tag (`!If [`).
     let flow = text
-        .get(start.start as usize..)
-        .is_some_and(|s| s.starts_with('[') || s.starts_with('{'));
+        .get(start.start as usize..start.end as usize)
+        .is_some_and(|s| {
+            let s = s.trim_end();
+            s.ends_with('[') || s.ends_with('{')
+        });
     if flow {
         end_event.end.max(start.end)
     } else {

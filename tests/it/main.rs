@@ -13,6 +13,8 @@ mod conditions;
 mod corpus;
 mod engine;
 mod fuzz_replay;
+#[cfg(feature = "iac")]
+mod iac;
 mod json;
 mod lint;
 mod parse_errors;

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use clap::Args;
-use iam_policy::PolicyType;
 use iam_policy::iac::{self, EmbeddedPolicy, Options, SourceKind};
+use serde_json::Value;
 
 use crate::config::IacConfig;
 
@@ -150,7 +150,12 @@ pub fn resolve(file: &Path, selector: &str, options: &Options) -> Result<Referen
     };
     let policy = extraction.policies.swap_remove(index);
     if !policy.unresolved.is_empty() {
-        let reasons: Vec<String> = policy.unresolved.iter().map(|u| u.reason.clone()).collect();
+        let mut reasons: Vec<String> = Vec::new();
+        for u in &policy.unresolved {
+            if !reasons.contains(&u.reason) {
+                reasons.push(u.reason.clone());
+            }
+        }
         return Err(format!(
             "{shown}#{selector}: the policy holds values that cannot be resolved offline, so it cannot be evaluated: {}",
             reasons.join("; ")
@@ -159,20 +164,57 @@ pub fn resolve(file: &Path, selector: &str, options: &Options) -> Result<Referen
     Ok(Referenced { policy, source })
 }
 
-/// The policy type `test` and `eval` would read a referenced policy as, for messages.
-pub fn type_note(p: &EmbeddedPolicy) -> String {
-    format!(
-        "{} policy {} of {}",
-        p.policy_type, p.locator, p.resource_type
-    )
+/// The policy slots of a case whose values may be references.
+const CASE_SLOTS: &[&str] = &[
+    "identity",
+    "resource",
+    "permissions_boundary",
+    "session",
+    "scps",
+    "rcps",
+];
+
+/// Replaces every `{"iac": "FILE#LOCATOR"}` policy of a case's `policies` by the referenced
+/// policy's text (a JSON string, which the case format parses as is). `FILE` is relative to
+/// `base` (the case file's directory).
+pub fn expand_case(line: &str, base: &Path, options: &Options) -> Result<String, String> {
+    if !line.contains("\"iac\"") {
+        return Ok(line.to_owned());
+    }
+    let Ok(mut case) = serde_json::from_str::<Value>(line) else {
+        // Not JSON: the case reader reports it.
+        return Ok(line.to_owned());
+    };
+    let Some(Value::Object(policies)) = case.get_mut("policies") else {
+        return Ok(line.to_owned());
+    };
+    for slot in CASE_SLOTS {
+        if let Some(v) = policies.get_mut(*slot) {
+            expand_value(v, base, options, 0)?;
+        }
+    }
+    Ok(case.to_string())
 }
 
-/// Whether `ty` and the referenced policy's type agree (a role's trust policy is read where a
-/// resource policy is expected for `sts:AssumeRole*`).
-pub fn compatible(expected: PolicyType, actual: PolicyType) -> bool {
-    expected == actual
-        || matches!(
-            (expected, actual),
-            (PolicyType::Resource, PolicyType::Trust) | (PolicyType::Trust, PolicyType::Resource)
-        )
+fn expand_value(v: &mut Value, base: &Path, options: &Options, depth: u8) -> Result<(), String> {
+    match v {
+        Value::Object(m) if m.len() == 1 && m.contains_key("iac") => {
+            let Some(Value::String(reference)) = m.get("iac") else {
+                return Err("`iac` must be a string `FILE#LOCATOR`".to_owned());
+            };
+            let Some((file, selector)) = reference.rsplit_once('#') else {
+                return Err(format!("`iac`: `{reference}` is not FILE#LOCATOR"));
+            };
+            let r = resolve(&base.join(file), selector, options)?;
+            *v = Value::String(r.policy.text);
+            Ok(())
+        }
+        Value::Array(items) if depth < 2 => {
+            for item in items {
+                expand_value(item, base, options, depth + 1)?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }

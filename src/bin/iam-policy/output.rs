@@ -211,6 +211,20 @@ fn policy_json(p: &PolicyMeta) -> Value {
     })
 }
 
+/// A rule's SARIF `name`: the code in PascalCase (`PASS_ROLE_WITH_STAR_IN_RESOURCE` ->
+/// `PassRoleWithStarInResource`); SARIF wants it readable and different from the `id`.
+fn rule_name(code: &str) -> String {
+    code.split('_')
+        .map(|w| {
+            let lower = w.to_ascii_lowercase();
+            let mut cs = lower.chars();
+            cs.next()
+                .map(|c| c.to_ascii_uppercase().to_string() + cs.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 /// The documentation of a lint code or of a template/plan problem code.
 fn rule_info(code: &str) -> Option<&'static iam_policy::lint::RuleInfo> {
     iam_policy::lint::rule(code).or_else(|| iam_policy::iac::rule(code))
@@ -242,7 +256,7 @@ pub fn sarif(files: &[FileFindings], suppressed: usize) -> Value {
             };
             json!({
                 "id": code,
-                "name": code,
+                "name": rule_name(code),
                 "shortDescription": {"text": summary},
                 "fullDescription": {"text": summary},
                 "help": {
