@@ -17,6 +17,7 @@ mod fuzz_replay;
 mod iac;
 mod json;
 mod lint;
+mod live_store;
 mod parse_errors;
 mod patterns;
 mod properties;
