@@ -7,6 +7,7 @@
     reason = "test code: a failed unwrap is a failed test"
 )]
 
+mod access_analyzer;
 mod adversarial;
 mod catalog;
 mod conditions;
@@ -18,6 +19,7 @@ mod iac;
 mod json;
 mod lint;
 mod live_store;
+mod managed_policies;
 mod parse_errors;
 mod patterns;
 mod properties;
