@@ -9,8 +9,8 @@ use crate::catalog::{Catalog, Service};
 use crate::policy::Statement;
 
 use super::ctx::{Ctx, Path};
-use super::glob;
 use super::vars;
+use crate::cover::{ArnParts, arn_covers, glob};
 
 /// The AWS partitions (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html>).
 const PARTITIONS: &[&str] = &[
@@ -23,59 +23,6 @@ const PARTITIONS: &[&str] = &[
     "aws-iso-f",
     "aws-eusc",
 ];
-
-/// The six components of an ARN (the last one runs to the end, colons included).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct ArnParts<'a> {
-    pub partition: &'a str,
-    pub service: &'a str,
-    pub region: &'a str,
-    pub account: &'a str,
-    pub resource: &'a str,
-}
-
-impl<'a> ArnParts<'a> {
-    /// Splits `arn:partition:service:region:account:resource`; `None` for anything shorter.
-    pub fn split(text: &'a str) -> Option<Self> {
-        let mut it = text.splitn(6, ':');
-        let (
-            Some("arn"),
-            Some(partition),
-            Some(service),
-            Some(region),
-            Some(account),
-            Some(resource),
-        ) = (
-            it.next(),
-            it.next(),
-            it.next(),
-            it.next(),
-            it.next(),
-            it.next(),
-        )
-        else {
-            return None;
-        };
-        Some(Self {
-            partition,
-            service,
-            region,
-            account,
-            resource,
-        })
-    }
-
-    /// The segments in order.
-    pub fn segments(&self) -> [&'a str; 5] {
-        [
-            self.partition,
-            self.service,
-            self.region,
-            self.account,
-            self.resource,
-        ]
-    }
-}
 
 /// Whether `s` looks like a region name (`us-east-1`, `us-gov-west-1`, `eusc-de-east-1`).
 pub(crate) fn looks_like_region(s: &str) -> bool {
@@ -128,9 +75,14 @@ struct FormatIndex {
     namespaces: HashMap<String, Vec<Format>>,
 }
 
-/// ARNs that IAM accepts and the catalog documents under no resource type.
+/// ARNs that IAM accepts and the catalog documents under no resource type: the account root,
+/// STS session principals, and CloudFormation's AWS-owned transforms (`CreateChangeSet` on a
+/// template with `AWS::Serverless-2016-10-31` needs
+/// `arn:aws:cloudformation:<region>:aws:transform/Serverless-2016-10-31`,
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-template.html>).
 const EXTRA_FORMATS: &[&str] = &[
     "arn:${Partition}:iam::${Account}:root",
+    "arn:${Partition}:cloudformation:${Region}:aws:transform/${TransformName}",
     "arn:${Partition}:sts::${Account}:assumed-role/${RoleName}/${RoleSessionName}",
     "arn:${Partition}:sts::${Account}:federated-user/${UserName}",
 ];
@@ -154,8 +106,17 @@ fn index(catalog: &Catalog) -> &'static FormatIndex {
     FORMATS.get_or_init(|| {
         let mut services = HashMap::new();
         let mut namespaces: HashMap<String, Vec<Format>> = HashMap::new();
-        let mut add_namespace = |f: Format| {
+        // A format whose service component is a variable (AWS Backup's recovery points,
+        // `arn:${Partition}:${Vendor}:${Region}:*:${ResourceType}:${RecoveryPointId}`) is filed
+        // under the prefix of the service that documents it: filed under every namespace, its
+        // widened resource part (`*:*`) would fit nearly any ARN.
+        let mut add_namespace = |f: Format, documented_by: &str| {
             let Some(ns) = f.segments.get(2) else { return };
+            let ns = if is_fixed(ns) {
+                ns.as_str()
+            } else {
+                documented_by
+            };
             let list = namespaces.entry(ns.to_ascii_lowercase()).or_default();
             if !list.iter().any(|g| g.text == f.text) {
                 list.push(f);
@@ -167,7 +128,7 @@ fn index(catalog: &Catalog) -> &'static FormatIndex {
                 for format in &rt.arn_formats {
                     if let Some(f) = split_format(rt.name, format) {
                         if let Some(g) = split_format(rt.name, format) {
-                            add_namespace(g);
+                            add_namespace(g, svc.prefix());
                         }
                         list.push(f);
                     }
@@ -177,7 +138,7 @@ fn index(catalog: &Catalog) -> &'static FormatIndex {
         }
         for extra in EXTRA_FORMATS {
             if let Some(f) = split_format("principal", extra) {
-                add_namespace(f);
+                add_namespace(f, "");
             }
         }
         FormatIndex {
@@ -327,6 +288,20 @@ fn fit(formats: &[Format], resource: &str) -> Fit {
 
 fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path: &Path) {
     let Some(parts) = ArnParts::split(text) else {
+        // A short pattern with a wildcard in its service segment (`arn:aws:s3*:*`).
+        if let Some(service) = text.split(':').nth(2).filter(|s| glob::has_wildcard(s)) {
+            ctx.emit(
+                Some(i),
+                "WILDCARD_IN_SERVICE_NAME",
+                span,
+                path.clone(),
+                format!(
+                    "the service name `{service}` holds a wildcard, which may cover services you do not mean"
+                ),
+            )
+            .help = Some("name the service".into());
+            return;
+        }
         // A short pattern ending in `*` covers everything below it; any other matches nothing.
         if text != "*" && !text.ends_with('*') {
             ctx.emit(
@@ -353,8 +328,18 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
             Some("use `aws`, or `aws-cn`, `aws-us-gov`, ... for other partitions".into()),
         );
     }
-    // The parser refuses wildcards in the service segment of a resource.
+    // IAM stores a wildcard in the service segment (`arn:aws:*code*::…`); Access Analyzer
+    // suggests naming the service. The catalog checks below need a service name.
     if glob::has_wildcard(parts.service) {
+        emit(
+            ctx,
+            "WILDCARD_IN_SERVICE_NAME",
+            format!(
+                "the service name `{}` holds a wildcard, which may cover services you do not mean",
+                parts.service
+            ),
+            Some("name the service".into()),
+        );
         return;
     }
     if parts.service.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -452,36 +437,6 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
             ),
             Some("leave the account empty".into()),
         );
-    }
-}
-
-/// Whether ARN pattern `outer` covers everything `inner` matches (segment by segment;
-/// patterns with variables only cover an identical pattern).
-pub(crate) fn arn_covers(outer: &str, inner: &str) -> bool {
-    if outer == "*" {
-        return true;
-    }
-    if outer == inner {
-        return true;
-    }
-    if outer.contains("${") || inner.contains("${") {
-        return false;
-    }
-    // Quick test: the literal text before `outer`'s first wildcard must start `inner`.
-    let head = outer.find(['*', '?']).unwrap_or(outer.len());
-    if !outer
-        .get(..head)
-        .is_some_and(|prefix| inner.starts_with(prefix))
-    {
-        return false;
-    }
-    match (ArnParts::split(outer), ArnParts::split(inner)) {
-        (Some(o), Some(n)) => o
-            .segments()
-            .iter()
-            .zip(n.segments())
-            .all(|(a, b)| glob::covers(a.as_bytes(), b.as_bytes(), false)),
-        _ => false,
     }
 }
 

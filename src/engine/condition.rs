@@ -1,0 +1,1124 @@
+//! The meaning of one condition entry: one operator, one key, its policy values, against the
+//! request's value for that key.
+//!
+//! Owns [`evaluate_entry`] and the three-valued [`Truth`]. It is a pure function: no
+//! allocation, no I/O, no panic. The engine combines the entries of a statement (an `Allow`
+//! needs every entry [`Truth::True`]; a `Deny` applies unless some entry is [`Truth::False`])
+//! and records the [`UnknownReason`]s in its trace. Parsing policy values is not done here:
+//! the policy model already holds them typed ([`TypedValue`]).
+//!
+//! The rules, with the project's decisions where AWS is silent (numbers refer to the project
+//! brief's semantic decisions):
+//!
+//! * **One request value against the policy values** (§8.3). A positive operator is true if
+//!   any policy value matches; a negated operator (`Not` in its name) is true if none does.
+//!   An empty policy value list therefore gives false (positive) and true (negated); under a
+//!   set qualifier it makes `ForAllValues:` true only for an absent key or an empty request
+//!   set and `ForAnyValue:` false (decision 17; `…IfExists` on an absent key stays true).
+//! * **Policy variables** in String and Arn values are filled in from `resolve`; a variable
+//!   with neither a value nor a default makes that policy value match nothing, so a negated
+//!   operator is then true (decision 2).
+//! * **Absent key** (decision 10): positive operators false, negated true, any `…IfExists`
+//!   true, `ForAllValues:` true, `ForAnyValue:` false, `Null: true` true.
+//! * **A multi-valued key without a set qualifier** (given as a list) makes every operator but
+//!   `Null` false, positive and negated alike, with or without `IfExists` (decision 8).
+//! * **Set qualifiers** (§8.6–8.8): `ForAllValues:` needs every request value to satisfy the
+//!   operator (true for an empty list), `ForAnyValue:` at least one (false for an empty list).
+//!   A single value is a one-element set and a single empty string is the empty set. The
+//!   operator tested per element is itself the negation over all policy values for negated
+//!   operators.
+//! * **`Null`** (§8.4): `true` holds when the key is absent, is the empty string (decision
+//!   18) or is an empty list; `false` holds otherwise. Set qualifiers on `Null` are ignored.
+//! * **Request values that do not parse** for the operator (decision 22) make the comparison
+//!   [`Truth::Unknown`]; set qualifiers combine element results with Kleene logic (a false
+//!   element makes `ForAllValues:` false whatever the others are; a true element makes
+//!   `ForAnyValue:` true).
+//!
+//! How request values are read, per family:
+//!
+//! | Family | Request value |
+//! | --- | --- |
+//! | String, Arn | a string; a number as its decimal text; a boolean as `true`/`false` |
+//! | Numeric | a number, or a string holding one ([`Decimal::parse`]) |
+//! | Date | a string in W3C ISO 8601 or epoch seconds ([`Instant::parse`]); a number is epoch seconds ([`Instant::parse_epoch`]) |
+//! | Bool | a boolean, or the string `true`/`false` in any case (decision 23) |
+//! | Binary | a string holding standard base64, compared by its decoded bytes |
+//! | Ip | a string holding one IPv4 or IPv6 address; an IPv4 address never lies in an IPv6 block or the reverse |
+//!
+//! AWS references:
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html>,
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html>,
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html>.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use crate::condition::{BaseOperator, OperatorFamily, SetQualifier};
+use crate::policy::{ConditionEntry, TypedValue};
+use crate::request::{ContextScalar, ContextValue};
+use crate::value::{Decimal, Instant, base64_equals, parse_bool, parse_ip};
+
+/// The outcome of a condition test: conditions are three-valued (decision 22).
+///
+/// # Examples
+///
+/// ```
+/// use iam_policy::{Truth, UnknownReason};
+/// let unknown = Truth::Unknown(UnknownReason::NotANumber);
+/// assert_eq!(!Truth::True, Truth::False);
+/// assert_eq!(!unknown, unknown);
+/// assert_eq!(Truth::False.and(unknown), Truth::False);
+/// assert_eq!(Truth::True.or(unknown), Truth::True);
+/// assert_eq!(Truth::True.and(unknown), unknown);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Truth {
+    /// The condition holds.
+    True,
+    /// The condition does not hold.
+    False,
+    /// The condition could not be decided, for the reason given. An `Allow` statement does
+    /// not apply; a `Deny` statement does (fail closed).
+    Unknown(UnknownReason),
+}
+
+impl Truth {
+    /// `True` or `False`.
+    #[must_use]
+    pub const fn from_bool(value: bool) -> Self {
+        if value { Self::True } else { Self::False }
+    }
+
+    /// Whether this is [`Truth::True`].
+    #[must_use]
+    pub const fn is_true(self) -> bool {
+        matches!(self, Self::True)
+    }
+
+    /// Whether this is [`Truth::False`].
+    #[must_use]
+    pub const fn is_false(self) -> bool {
+        matches!(self, Self::False)
+    }
+
+    /// Kleene conjunction: `False` if either is `False`, else `Unknown` if either is
+    /// `Unknown` (keeping the first reason), else `True`.
+    #[must_use]
+    pub const fn and(self, other: Self) -> Self {
+        match (self, other) {
+            (Self::False, _) | (_, Self::False) => Self::False,
+            (Self::Unknown(reason), _) | (_, Self::Unknown(reason)) => Self::Unknown(reason),
+            (Self::True, Self::True) => Self::True,
+        }
+    }
+
+    /// Kleene disjunction: `True` if either is `True`, else `Unknown` if either is `Unknown`
+    /// (keeping the first reason), else `False`.
+    #[must_use]
+    pub const fn or(self, other: Self) -> Self {
+        match (self, other) {
+            (Self::True, _) | (_, Self::True) => Self::True,
+            (Self::Unknown(reason), _) | (_, Self::Unknown(reason)) => Self::Unknown(reason),
+            (Self::False, Self::False) => Self::False,
+        }
+    }
+}
+
+impl std::ops::Not for Truth {
+    type Output = Self;
+
+    /// Kleene negation: `Unknown` stays `Unknown`.
+    fn not(self) -> Self {
+        match self {
+            Self::True => Self::False,
+            Self::False => Self::True,
+            Self::Unknown(reason) => Self::Unknown(reason),
+        }
+    }
+}
+
+impl fmt::Display for Truth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::True => f.write_str("true"),
+            Self::False => f.write_str("false"),
+            Self::Unknown(reason) => write!(f, "unknown ({reason})"),
+        }
+    }
+}
+
+/// Why a condition test is [`Truth::Unknown`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UnknownReason {
+    /// A Numeric operator's request value is not a number.
+    NotANumber,
+    /// A Date operator's request value is not a W3C ISO 8601 date or epoch seconds.
+    NotADate,
+    /// A `Bool` request value is not `true` or `false`.
+    NotABool,
+    /// An `IpAddress`/`NotIpAddress` request value is not an IP address.
+    NotAnIpAddress,
+    /// A `BinaryEquals` request value is not base64 text.
+    NotBase64,
+    /// A policy value does not have the operator's type: a value IAM stores but that does
+    /// not parse for the operator ([`TypedValue::Unparsed`]), or a policy model built by hand.
+    PolicyValueType,
+}
+
+impl UnknownReason {
+    /// A stable kebab-case code for JSON output and tests (`request-value-not-a-number`).
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::NotANumber => "request-value-not-a-number",
+            Self::NotADate => "request-value-not-a-date",
+            Self::NotABool => "request-value-not-a-bool",
+            Self::NotAnIpAddress => "request-value-not-an-ip-address",
+            Self::NotBase64 => "request-value-not-base64",
+            Self::PolicyValueType => "policy-value-type-mismatch",
+        }
+    }
+}
+
+impl fmt::Display for UnknownReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::NotANumber => "the request value is not a number",
+            Self::NotADate => "the request value is not a date",
+            Self::NotABool => "the request value is not `true` or `false`",
+            Self::NotAnIpAddress => "the request value is not an IP address",
+            Self::NotBase64 => "the request value is not base64",
+            Self::PolicyValueType => "a policy value does not fit the operator",
+        })
+    }
+}
+
+/// Evaluates one condition entry (one operator, one key, its values) against `value`, the
+/// request's value for the key (`None` when the key is absent). `resolve` gives the value
+/// of a policy variable by lower-cased key (`None` when it has none); pass a resolver that
+/// always answers `None` when the policy's version does not enable variables.
+///
+/// The rules are documented at the top of `src/engine/condition.rs`.
+///
+/// # Examples
+///
+/// ```
+/// use iam_policy::Truth;
+/// use iam_policy::unstable::evaluate_entry;
+/// use iam_policy::policy::{ConditionEntry, ConditionValue, OneOrMany, RawScalar, Spanned, TypedValue};
+/// use iam_policy::value::Decimal;
+/// use iam_policy::{ContextScalar, ContextValue, Operator, Span};
+///
+/// let ten = Decimal::parse("10").unwrap();
+/// let entry = ConditionEntry {
+///     operator: Spanned::new(Operator::parse("NumericLessThan")?, Span::default()),
+///     key: Spanned::new("s3:max-keys".to_owned(), Span::default()),
+///     key_lower: "s3:max-keys".to_owned(),
+///     values: OneOrMany {
+///         items: vec![Spanned::new(
+///             ConditionValue { raw: RawScalar::Number("10".to_owned()), typed: TypedValue::Numeric(ten) },
+///             Span::default(),
+///         )],
+///         is_list: false,
+///     },
+/// };
+/// let no_vars = |_: &str| -> Option<&str> { None };
+/// let nine = ContextValue::Single(ContextScalar::Number("9".to_owned()));
+/// assert_eq!(evaluate_entry(&entry, Some(&nine), no_vars), Truth::True);
+/// assert_eq!(evaluate_entry(&entry, None, no_vars), Truth::False);
+/// let text = ContextValue::Single(ContextScalar::String("many".to_owned()));
+/// assert!(matches!(evaluate_entry(&entry, Some(&text), no_vars), Truth::Unknown(_)));
+/// # Ok::<(), iam_policy::OperatorError>(())
+/// ```
+pub fn evaluate_entry<'a>(
+    entry: &ConditionEntry,
+    value: Option<&ContextValue>,
+    resolve: impl Fn(&str) -> Option<&'a str> + Copy,
+) -> Truth {
+    let operator = entry.operator.value;
+    let base = operator.base;
+    if base == BaseOperator::Null {
+        return evaluate_null(entry, value);
+    }
+    let Some(value) = value else {
+        // Absent key (decision 10, decision 17 for IfExists).
+        if operator.if_exists {
+            return Truth::True;
+        }
+        return match operator.qualifier {
+            Some(SetQualifier::ForAllValues) => Truth::True,
+            Some(SetQualifier::ForAnyValue) => Truth::False,
+            None => Truth::from_bool(base.is_negated()),
+        };
+    };
+    let Some(qualifier) = operator.qualifier else {
+        return match value {
+            ContextValue::Single(scalar) => test_scalar(entry, scalar, resolve),
+            // A list-valued key needs a set qualifier (decision 8).
+            ContextValue::Multi(_) => Truth::False,
+        };
+    };
+    if is_empty_set(value) || entry.values.items.is_empty() {
+        // An empty request set (§8.6): vacuously true for `ForAllValues:`, false for
+        // `ForAnyValue:`. An empty policy value list (decision 17): `ForAllValues:` holds only
+        // for an empty request set, `ForAnyValue:` never.
+        return Truth::from_bool(qualifier == SetQualifier::ForAllValues && is_empty_set(value));
+    }
+    let scalars = match value {
+        ContextValue::Single(scalar) => std::slice::from_ref(scalar),
+        ContextValue::Multi(scalars) => scalars.as_slice(),
+    };
+    match qualifier {
+        SetQualifier::ForAllValues => scalars.iter().fold(Truth::True, |acc, scalar| {
+            if acc.is_false() {
+                acc
+            } else {
+                acc.and(test_scalar(entry, scalar, resolve))
+            }
+        }),
+        SetQualifier::ForAnyValue => scalars.iter().fold(Truth::False, |acc, scalar| {
+            if acc.is_true() {
+                acc
+            } else {
+                acc.or(test_scalar(entry, scalar, resolve))
+            }
+        }),
+    }
+}
+
+/// Whether a present value is the empty set for the set qualifiers: an empty list or a
+/// single empty string (§8.6).
+fn is_empty_set(value: &ContextValue) -> bool {
+    match value {
+        ContextValue::Multi(values) => values.is_empty(),
+        ContextValue::Single(ContextScalar::String(s)) => s.is_empty(),
+        ContextValue::Single(ContextScalar::Number(_) | ContextScalar::Bool(_)) => false,
+    }
+}
+
+/// `Null`: the policy values are `true` ("the key is absent") or `false` ("the key is
+/// present"); any one of them holding is enough.
+fn evaluate_null(entry: &ConditionEntry, value: Option<&ContextValue>) -> Truth {
+    // The empty string counts as null (decision 18), and so does an empty list.
+    let is_null = value.is_none_or(is_empty_set);
+    entry
+        .values
+        .items
+        .iter()
+        .fold(Truth::False, |acc, item| match item.value.typed {
+            TypedValue::Null(wants_null) => acc.or(Truth::from_bool(wants_null == is_null)),
+            _ => acc.or(Truth::Unknown(UnknownReason::PolicyValueType)),
+        })
+}
+
+/// One request scalar against the entry's operator and all its policy values: any value
+/// matching for a positive operator, none matching for a negated one.
+fn test_scalar<'a>(
+    entry: &ConditionEntry,
+    scalar: &ContextScalar,
+    resolve: impl Fn(&str) -> Option<&'a str> + Copy,
+) -> Truth {
+    let base = entry.operator.value.base;
+    let any = any_value_matches(entry, base, scalar, resolve);
+    if base.is_negated() { !any } else { any }
+}
+
+/// The request value read for one operator family.
+enum Request<'s> {
+    /// String and Arn operators: text.
+    Text(&'s str),
+    /// Numeric operators.
+    Number(Decimal),
+    /// Date operators.
+    Date(Instant),
+    /// `Bool`.
+    Bool(bool),
+    /// `BinaryEquals`: the base64 text (decoded while comparing).
+    Base64(&'s str),
+    /// `IpAddress`/`NotIpAddress`.
+    Ip(IpAddr),
+}
+
+/// The scalar as text for the String and Arn operators.
+fn scalar_text(scalar: &ContextScalar) -> &str {
+    match scalar {
+        ContextScalar::String(s) | ContextScalar::Number(s) => s,
+        ContextScalar::Bool(true) => "true",
+        ContextScalar::Bool(false) => "false",
+    }
+}
+
+/// Reads a request scalar for `family`; the error says why it does not fit.
+fn read_request(
+    family: OperatorFamily,
+    scalar: &ContextScalar,
+) -> Result<Request<'_>, UnknownReason> {
+    match family {
+        OperatorFamily::String | OperatorFamily::Arn | OperatorFamily::Null => {
+            Ok(Request::Text(scalar_text(scalar)))
+        }
+        OperatorFamily::Numeric => match scalar {
+            ContextScalar::String(s) | ContextScalar::Number(s) => Decimal::parse(s),
+            ContextScalar::Bool(_) => None,
+        }
+        .map(Request::Number)
+        .ok_or(UnknownReason::NotANumber),
+        OperatorFamily::Date => match scalar {
+            ContextScalar::String(s) => Instant::parse(s),
+            ContextScalar::Number(s) => Instant::parse_epoch(s),
+            ContextScalar::Bool(_) => None,
+        }
+        .map(Request::Date)
+        .ok_or(UnknownReason::NotADate),
+        OperatorFamily::Bool => match scalar {
+            ContextScalar::Bool(b) => Some(*b),
+            ContextScalar::String(s) => parse_bool(s),
+            ContextScalar::Number(_) => None,
+        }
+        .map(Request::Bool)
+        .ok_or(UnknownReason::NotABool),
+        OperatorFamily::Binary => match scalar {
+            ContextScalar::String(s) => Ok(Request::Base64(s)),
+            ContextScalar::Number(_) | ContextScalar::Bool(_) => Err(UnknownReason::NotBase64),
+        },
+        OperatorFamily::Ip => match scalar {
+            ContextScalar::String(s) => parse_ip(s),
+            ContextScalar::Number(_) | ContextScalar::Bool(_) => None,
+        }
+        .map(Request::Ip)
+        .ok_or(UnknownReason::NotAnIpAddress),
+    }
+}
+
+/// Whether any policy value matches the request scalar under the positive form of `base`
+/// (`StringNotEquals` tests `StringEquals`, and so on). `False` for an empty value list,
+/// whatever the request value.
+fn any_value_matches<'a>(
+    entry: &ConditionEntry,
+    base: BaseOperator,
+    scalar: &ContextScalar,
+    resolve: impl Fn(&str) -> Option<&'a str> + Copy,
+) -> Truth {
+    let values = &entry.values.items;
+    if values.is_empty() {
+        return Truth::False;
+    }
+    let request = match read_request(base.family(), scalar) {
+        Ok(request) => request,
+        Err(reason) => return Truth::Unknown(reason),
+    };
+    let mut result = Truth::False;
+    for item in values {
+        result = result.or(value_matches(base, &request, &item.value.typed, resolve));
+        if result.is_true() {
+            break;
+        }
+    }
+    result
+}
+
+/// One policy value against the request value, under the positive form of `base`.
+fn value_matches<'a>(
+    base: BaseOperator,
+    request: &Request<'_>,
+    policy: &TypedValue,
+    resolve: impl Fn(&str) -> Option<&'a str> + Copy,
+) -> Truth {
+    use BaseOperator as B;
+    match (request, policy) {
+        (Request::Text(text), TypedValue::String(template)) => {
+            let ignore_case = matches!(
+                base,
+                B::StringEqualsIgnoreCase | B::StringNotEqualsIgnoreCase
+            );
+            // An unresolvable variable matches nothing (decision 2).
+            Truth::from_bool(template.is_match(text, ignore_case, resolve) == Some(true))
+        }
+        (Request::Text(text), TypedValue::Arn(pattern)) => {
+            Truth::from_bool(pattern.is_match(text, resolve) == Some(true))
+        }
+        (Request::Number(request), TypedValue::Numeric(policy)) => {
+            Truth::from_bool(compare(base, request, policy))
+        }
+        (Request::Date(request), TypedValue::Date(policy)) => {
+            Truth::from_bool(compare(base, request, policy))
+        }
+        (Request::Bool(request), TypedValue::Bool(policy)) => Truth::from_bool(request == policy),
+        (Request::Base64(text), TypedValue::Binary(bytes)) => match base64_equals(text, bytes) {
+            Some(equal) => Truth::from_bool(equal),
+            None => Truth::Unknown(UnknownReason::NotBase64),
+        },
+        (Request::Ip(address), TypedValue::Ip(net)) => Truth::from_bool(net.contains(address)),
+        _ => Truth::Unknown(UnknownReason::PolicyValueType),
+    }
+}
+
+/// `request <op> policy` for the ordered families (Numeric and Date); the negated
+/// `…NotEquals` operators test equality here and are negated by the caller.
+fn compare<T: Ord>(base: BaseOperator, request: &T, policy: &T) -> bool {
+    use BaseOperator as B;
+    match base {
+        B::NumericLessThan | B::DateLessThan => request < policy,
+        B::NumericLessThanEquals | B::DateLessThanEquals => request <= policy,
+        B::NumericGreaterThan | B::DateGreaterThan => request > policy,
+        B::NumericGreaterThanEquals | B::DateGreaterThanEquals => request >= policy,
+        _ => request == policy,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arn::{ArnPattern, ArnPatternMode};
+    use crate::condition::Operator;
+    use crate::policy::{ConditionValue, OneOrMany, RawScalar, Spanned};
+    use crate::source::Span;
+    use crate::value::{decode_base64, parse_cidr};
+    use crate::variables::{Template, TemplateOptions};
+
+    /// A policy value written as text, typed for `op`'s family.
+    fn typed(op: Operator, text: &str) -> TypedValue {
+        let base = op.base;
+        match base.family() {
+            OperatorFamily::String => TypedValue::String(
+                Template::parse(
+                    text,
+                    TemplateOptions {
+                        variables: true,
+                        wildcards: base.uses_wildcards(),
+                    },
+                )
+                .unwrap(),
+            ),
+            OperatorFamily::Numeric => TypedValue::Numeric(Decimal::parse(text).unwrap()),
+            OperatorFamily::Date => TypedValue::Date(Instant::parse(text).unwrap()),
+            OperatorFamily::Bool => TypedValue::Bool(parse_bool(text).unwrap()),
+            OperatorFamily::Binary => TypedValue::Binary(decode_base64(text).unwrap()),
+            OperatorFamily::Ip => TypedValue::Ip(parse_cidr(text).unwrap()),
+            OperatorFamily::Arn => {
+                TypedValue::Arn(ArnPattern::parse(text, ArnPatternMode::Condition, true).unwrap())
+            }
+            OperatorFamily::Null => TypedValue::Null(parse_bool(text).unwrap()),
+        }
+    }
+
+    fn entry(op: &str, values: &[&str]) -> ConditionEntry {
+        let operator = Operator::parse(op).unwrap();
+        ConditionEntry {
+            operator: Spanned::new(operator, Span::default()),
+            key: Spanned::new("test:Key".to_owned(), Span::default()),
+            key_lower: "test:key".to_owned(),
+            values: OneOrMany {
+                items: values
+                    .iter()
+                    .map(|text| {
+                        Spanned::new(
+                            ConditionValue {
+                                raw: RawScalar::String((*text).to_owned()),
+                                typed: typed(operator, text),
+                            },
+                            Span::default(),
+                        )
+                    })
+                    .collect(),
+                is_list: values.len() != 1,
+            },
+        }
+    }
+
+    /// Request values: `absent`, `"text"` (string), `n:12` (number), `b:true` (bool),
+    /// `[a,b]` (list of strings; `[]` empty), `[n:1,x]` mixed.
+    fn request(spec: &str) -> Option<ContextValue> {
+        fn scalar(spec: &str) -> ContextScalar {
+            if let Some(n) = spec.strip_prefix("n:") {
+                ContextScalar::Number(n.to_owned())
+            } else if let Some(b) = spec.strip_prefix("b:") {
+                ContextScalar::Bool(b == "true")
+            } else {
+                ContextScalar::String(spec.to_owned())
+            }
+        }
+        if spec == "absent" {
+            return None;
+        }
+        if let Some(inner) = spec.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
+            if inner.is_empty() {
+                return Some(ContextValue::Multi(Vec::new()));
+            }
+            return Some(ContextValue::Multi(inner.split(',').map(scalar).collect()));
+        }
+        Some(ContextValue::Single(scalar(spec)))
+    }
+
+    /// Policy variables known in the tests.
+    fn resolve(key: &str) -> Option<&'static str> {
+        match key {
+            "aws:username" => Some("alice"),
+            "aws:principaltag/team" => Some("blue"),
+            "aws:principaltag/star" => Some("*"),
+            _ => None,
+        }
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum Want {
+        T,
+        F,
+        U,
+    }
+    use Want::{F, T, U};
+
+    fn run(op: &str, values: &[&str], req: &str) -> Truth {
+        evaluate_entry(&entry(op, values), request(req).as_ref(), resolve)
+    }
+
+    fn check(rows: &[(&str, &[&str], &str, Want)]) {
+        let mut failures = Vec::new();
+        for &(op, values, req, want) in rows {
+            let got = run(op, values, req);
+            let ok = match want {
+                T => got == Truth::True,
+                F => got == Truth::False,
+                U => matches!(got, Truth::Unknown(_)),
+            };
+            if !ok {
+                failures.push(format!(
+                    "{op} {values:?} on {req}: want {want:?}, got {got:?}"
+                ));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn eval_string_equals() {
+        check(&[
+            ("StringEquals", &["a"], "a", T),
+            ("StringEquals", &["a"], "A", F),
+            ("StringEquals", &["a"], "ab", F),
+            ("StringEquals", &["a", "b"], "b", T),
+            ("StringEquals", &["a*"], "abc", F),
+            ("StringEquals", &["a*"], "a*", T),
+            ("StringEquals", &[""], "", T),
+            ("StringEquals", &["a"], "absent", F),
+            ("StringEquals", &["a"], "[a]", F),
+            ("StringEquals", &["a"], "[]", F),
+            ("StringEquals", &[], "a", F),
+            ("StringEquals", &[], "absent", F),
+            ("StringEquals", &["10"], "n:10", T),
+            ("StringEquals", &["true"], "b:true", T),
+            ("StringEquals", &["True"], "b:true", F),
+            ("StringEqualsIfExists", &["a"], "absent", T),
+            ("StringEqualsIfExists", &["a"], "b", F),
+            ("StringEqualsIfExists", &["a"], "[a]", F),
+            ("StringEqualsIfExists", &[], "absent", T),
+            ("StringNotEquals", &["a", "b"], "a", F),
+            ("StringNotEquals", &["a", "b"], "b", F),
+            ("StringNotEquals", &["a", "b"], "c", T),
+            ("StringNotEquals", &["a"], "absent", T),
+            ("StringNotEquals", &["a"], "[c]", F),
+            ("StringNotEquals", &[], "a", T),
+            ("StringNotEquals", &[], "absent", T),
+            ("StringNotEqualsIfExists", &["a"], "absent", T),
+            ("StringNotEqualsIfExists", &["a"], "a", F),
+            ("StringNotEqualsIfExists", &["a"], "[b]", F),
+        ]);
+    }
+
+    #[test]
+    fn eval_string_ignore_case_and_like() {
+        check(&[
+            ("StringEqualsIgnoreCase", &["Prod"], "PROD", T),
+            ("StringEqualsIgnoreCase", &["Prod"], "prod", T),
+            ("StringEqualsIgnoreCase", &["Prod"], "prods", F),
+            ("StringEqualsIgnoreCase", &["Pro*"], "prod", F),
+            ("StringNotEqualsIgnoreCase", &["Prod"], "PROD", F),
+            ("StringNotEqualsIgnoreCase", &["Prod"], "dev", T),
+            ("StringNotEqualsIgnoreCase", &["Prod"], "absent", T),
+            ("StringLike", &["prod-*"], "prod-db", T),
+            ("StringLike", &["prod-*"], "prod-", T),
+            ("StringLike", &["prod-*"], "Prod-db", F),
+            ("StringLike", &["a?c"], "abc", T),
+            ("StringLike", &["a?c"], "ac", F),
+            ("StringLike", &["*"], "", T),
+            ("StringLike", &["*"], "absent", F),
+            ("StringLike", &["x", "*/db"], "a:b/db", T),
+            ("StringLike", &["${*}"], "*", T),
+            ("StringLike", &["${*}"], "x", F),
+            ("StringNotLike", &["prod-*"], "prod-db", F),
+            ("StringNotLike", &["prod-*", "dev-*"], "test-db", T),
+            ("StringNotLike", &["prod-*"], "absent", T),
+            ("StringNotLike", &["prod-*"], "[test]", F),
+            ("StringLikeIfExists", &["prod-*"], "absent", T),
+            ("StringNotLikeIfExists", &["prod-*"], "absent", T),
+        ]);
+    }
+
+    #[test]
+    fn eval_string_variables() {
+        check(&[
+            ("StringEquals", &["${aws:username}"], "alice", T),
+            ("StringEquals", &["${aws:UserName}"], "alice", T),
+            ("StringEquals", &["home/${aws:username}"], "home/alice", T),
+            ("StringEquals", &["${aws:username}"], "bob", F),
+            // Unresolvable variable: matches nothing (decision 2).
+            ("StringEquals", &["${aws:PrincipalTag/missing}"], "", F),
+            (
+                "StringEquals",
+                &["${aws:PrincipalTag/missing}", "x"],
+                "x",
+                T,
+            ),
+            (
+                "StringNotEquals",
+                &["${aws:PrincipalTag/missing}"],
+                "anything",
+                T,
+            ),
+            (
+                "StringNotEquals",
+                &["${aws:PrincipalTag/missing}", "x"],
+                "x",
+                F,
+            ),
+            ("StringNotLike", &["${aws:PrincipalTag/missing}"], "", T),
+            ("StringLike", &["${aws:PrincipalTag/missing}*"], "abc", F),
+            // Defaults.
+            (
+                "StringEquals",
+                &["${aws:PrincipalTag/missing, 'dflt'}"],
+                "dflt",
+                T,
+            ),
+            (
+                "StringEquals",
+                &["${aws:PrincipalTag/team, 'dflt'}"],
+                "blue",
+                T,
+            ),
+            // A substituted `*` is literal text.
+            ("StringLike", &["${aws:PrincipalTag/star}"], "anything", F),
+            ("StringLike", &["${aws:PrincipalTag/star}"], "*", T),
+            ("StringEqualsIgnoreCase", &["${aws:username}"], "ALICE", T),
+        ]);
+    }
+
+    #[test]
+    fn eval_numeric() {
+        check(&[
+            ("NumericEquals", &["7"], "7", T),
+            ("NumericEquals", &["7"], "7.0", T),
+            ("NumericEquals", &["7"], "n:07", T),
+            ("NumericEquals", &["7.0"], "n:0.7e1", T),
+            ("NumericEquals", &["7"], "7.01", F),
+            ("NumericEquals", &["7"], "seven", U),
+            ("NumericEquals", &["7"], "b:true", U),
+            ("NumericEquals", &["7"], "", U),
+            ("NumericEquals", &["7"], "absent", F),
+            ("NumericEquals", &["7"], "[7]", F),
+            ("NumericEquals", &[], "seven", F),
+            ("NumericNotEquals", &["1", "2"], "3", T),
+            ("NumericNotEquals", &["1", "2"], "2.00", F),
+            ("NumericNotEquals", &["1"], "x", U),
+            ("NumericNotEquals", &["1"], "absent", T),
+            ("NumericNotEquals", &["1"], "[3]", F),
+            ("NumericNotEquals", &[], "x", T),
+            ("NumericLessThan", &["10"], "9.999", T),
+            ("NumericLessThan", &["10"], "10", F),
+            ("NumericLessThan", &["10"], "11", F),
+            ("NumericLessThan", &["10"], "n:-1e3", T),
+            ("NumericLessThan", &["-5"], "-4", F),
+            ("NumericLessThan", &["10", "20"], "15", T),
+            ("NumericLessThanEquals", &["10"], "10.0", T),
+            (
+                "NumericLessThanEquals",
+                &["10"],
+                "10.0000000000000000000000001",
+                F,
+            ),
+            ("NumericGreaterThan", &["10"], "10", F),
+            ("NumericGreaterThan", &["10"], "10.5", T),
+            ("NumericGreaterThanEquals", &["10"], "10", T),
+            ("NumericGreaterThanEquals", &["10"], "9", F),
+            ("NumericLessThanIfExists", &["10"], "absent", T),
+            ("NumericLessThanIfExists", &["10"], "abc", U),
+            ("NumericLessThanIfExists", &["10"], "5", T),
+        ]);
+    }
+
+    #[test]
+    fn eval_date() {
+        let jan = "2026-01-01T00:00:00Z";
+        check(&[
+            ("DateGreaterThan", &[jan], "2026-11-25T12:00:00Z", T),
+            ("DateGreaterThan", &[jan], "2025-12-31T23:59:59Z", F),
+            ("DateGreaterThan", &[jan], jan, F),
+            ("DateGreaterThan", &[jan], "2026-01-01T01:00:00+02:00", F),
+            ("DateGreaterThan", &[jan], "2026-01-01T00:00:00-00:01", T),
+            // Epoch values compare as instants (decision 9).
+            ("DateGreaterThan", &[jan], "n:1767225601", T),
+            ("DateGreaterThan", &[jan], "1767225600", F),
+            ("DateGreaterThan", &[jan], "n:1767225600.5", T),
+            (
+                "DateGreaterThan",
+                &["1767225600"],
+                "2026-01-01T00:00:01Z",
+                T,
+            ),
+            ("DateGreaterThan", &[jan], "yesterday", U),
+            ("DateGreaterThan", &[jan], "2026-02-30", U),
+            ("DateGreaterThan", &[jan], "b:true", U),
+            ("DateGreaterThan", &[jan], "absent", F),
+            ("DateGreaterThanEquals", &[jan], "2026", T),
+            ("DateGreaterThanEquals", &[jan], "2026-01-01", T),
+            ("DateLessThan", &[jan], "2025", T),
+            (
+                "DateLessThan",
+                &["2026"],
+                "2025-12-31T23:59:59.999999999Z",
+                T,
+            ),
+            ("DateLessThanEquals", &["2026-01"], jan, T),
+            (
+                "DateEquals",
+                &["2026-11-25T11:00:00Z"],
+                "2026-11-25T13:00:00+02:00",
+                T,
+            ),
+            (
+                "DateEquals",
+                &["2026-11-25T11:00Z"],
+                "2026-11-25T11:00:00.000Z",
+                T,
+            ),
+            (
+                "DateEquals",
+                &["2026-11-25T11:00Z"],
+                "2026-11-25T11:00:00.001Z",
+                F,
+            ),
+            ("DateNotEquals", &[jan], "absent", T),
+            ("DateNotEquals", &[jan], jan, F),
+            ("DateNotEquals", &[jan], "n:0", T),
+            ("DateNotEquals", &[jan], "soon", U),
+            ("DateLessThanIfExists", &[jan], "absent", T),
+            ("DateLessThanIfExists", &[jan], "[2025]", F),
+        ]);
+    }
+
+    #[test]
+    fn eval_bool() {
+        check(&[
+            ("Bool", &["true"], "b:true", T),
+            ("Bool", &["true"], "b:false", F),
+            ("Bool", &["true"], "true", T),
+            ("Bool", &["true"], "TRUE", T),
+            ("Bool", &["True"], "true", T),
+            ("Bool", &["true"], "false", F),
+            ("Bool", &["false"], "False", T),
+            ("Bool", &["true"], "yes", U),
+            ("Bool", &["true"], "", U),
+            ("Bool", &["true"], "n:1", U),
+            ("Bool", &["true"], "absent", F),
+            // The MFA trap: absent is not false.
+            ("Bool", &["false"], "absent", F),
+            ("BoolIfExists", &["false"], "absent", T),
+            ("BoolIfExists", &["false"], "b:true", F),
+            ("Bool", &["true"], "[b:true]", F),
+            ("Bool", &["true", "false"], "b:false", T),
+        ]);
+    }
+
+    #[test]
+    fn eval_binary() {
+        check(&[
+            ("BinaryEquals", &["QUJD"], "QUJD", T),
+            ("BinaryEquals", &["QUJD"], "QUJE", F),
+            ("BinaryEquals", &["QUJD"], "QUI=", F),
+            ("BinaryEquals", &["QUI=", "QUJD"], "QUJD", T),
+            ("BinaryEquals", &["QUJD"], "ABC", U),
+            ("BinaryEquals", &["QUJD"], "not base64!", U),
+            ("BinaryEquals", &["QUJD"], "n:1234", U),
+            ("BinaryEquals", &["QUJD"], "absent", F),
+            ("BinaryEqualsIfExists", &["QUJD"], "absent", T),
+            ("BinaryEquals", &[""], "", T),
+        ]);
+    }
+
+    #[test]
+    fn eval_ip() {
+        let nets: &[&str] = &["10.0.0.0/8", "2001:db8::/32"];
+        check(&[
+            ("IpAddress", nets, "10.1.2.3", T),
+            ("IpAddress", nets, "11.0.0.1", F),
+            ("IpAddress", nets, "2001:DB8::5", T),
+            ("IpAddress", nets, "2001:db9::5", F),
+            ("IpAddress", nets, "::ffff:10.0.0.1", F),
+            ("IpAddress", nets, "10.0.0.0/8", U),
+            ("IpAddress", nets, "not-an-ip", U),
+            ("IpAddress", nets, "n:167772161", U),
+            ("IpAddress", nets, "absent", F),
+            ("IpAddress", nets, "[10.0.0.1]", F),
+            ("IpAddress", &["203.0.113.7"], "203.0.113.7", T),
+            ("IpAddress", &["203.0.113.7"], "203.0.113.8", F),
+            ("IpAddress", &["2001:db8::1"], "2001:db8::1", T),
+            ("IpAddress", &["2001:db8::1"], "2001:db8::2", F),
+            ("IpAddress", &["10.9.9.9/8"], "10.200.0.1", T),
+            ("IpAddress", &["0.0.0.0/0"], "2001:db8::1", F),
+            ("IpAddress", &["::/0"], "1.2.3.4", F),
+            ("IpAddress", &["::/0"], "::1", T),
+            ("NotIpAddress", &["0.0.0.0/0"], "2001:db8::1", T),
+            ("NotIpAddress", &["0.0.0.0/0"], "1.2.3.4", F),
+            ("NotIpAddress", nets, "absent", T),
+            ("NotIpAddress", nets, "garbage", U),
+            ("NotIpAddressIfExists", nets, "absent", T),
+            ("IpAddressIfExists", nets, "absent", T),
+        ]);
+    }
+
+    #[test]
+    fn eval_arn_exact() {
+        let role = "arn:aws:iam::111122223333:role/r";
+        check(&[
+            ("ArnEquals", &[role], role, T),
+            ("ArnEquals", &[role], "arn:aws:iam::111122223333:role/R", F),
+            ("ArnLike", &[role], role, T),
+            ("ArnLike", &[role], "absent", F),
+            ("ArnLike", &[role], "[arn:aws:iam::111122223333:role/r]", F),
+            ("ArnNotEquals", &[role], role, F),
+            ("ArnNotEquals", &[role], "absent", T),
+            ("ArnNotLike", &[role], "arn:aws:iam::111122223333:role/x", T),
+            ("ArnNotLikeIfExists", &[role], "absent", T),
+            ("ArnLikeIfExists", &[role], "absent", T),
+        ]);
+    }
+
+    #[test]
+    fn eval_arn_patterns() {
+        check(&[
+            (
+                "ArnLike",
+                &["arn:aws:iam::*:role/*"],
+                "arn:aws:iam::111122223333:role/r",
+                T,
+            ),
+            (
+                "ArnEquals",
+                &["arn:aws:iam::*:role/*"],
+                "arn:aws:iam::111122223333:role/r",
+                T,
+            ),
+            (
+                "ArnLike",
+                &["arn:aws:someservice:*:111122223333:finance/*"],
+                "arn:aws:someservice:us-east-2:999999999999:store/abc:111122223333:finance/document.txt",
+                F,
+            ),
+            (
+                "StringLike",
+                &["arn:aws:someservice:*:111122223333:finance/*"],
+                "arn:aws:someservice:us-east-2:999999999999:store/abc:111122223333:finance/document.txt",
+                T,
+            ),
+            (
+                "ArnLike",
+                &["arn:aws:s3:::bucket/*"],
+                "arn:aws:s3:::bucket/a:b",
+                T,
+            ),
+            ("ArnLike", &["arn:aws:iam::*:role/*"], "not-an-arn", F),
+            ("ArnNotLike", &["arn:aws:iam::*:role/*"], "not-an-arn", T),
+            (
+                "ArnLike",
+                &["arn:aws:iam::*:user/${aws:username}"],
+                "arn:aws:iam::1:user/alice",
+                T,
+            ),
+            (
+                "ArnLike",
+                &["arn:aws:iam::*:user/${aws:PrincipalTag/missing}"],
+                "arn:aws:iam::1:user/",
+                F,
+            ),
+            (
+                "ArnNotLike",
+                &["arn:aws:iam::*:user/${aws:PrincipalTag/missing}"],
+                "arn:aws:iam::1:user/alice",
+                T,
+            ),
+        ]);
+    }
+
+    #[test]
+    fn eval_null() {
+        check(&[
+            ("Null", &["true"], "absent", T),
+            ("Null", &["true"], "", T),
+            ("Null", &["true"], "[]", T),
+            ("Null", &["true"], "x", F),
+            ("Null", &["true"], "n:0", F),
+            ("Null", &["true"], "b:false", F),
+            ("Null", &["true"], "[a,b]", F),
+            ("Null", &["true"], "[]", T),
+            ("Null", &["false"], "absent", F),
+            ("Null", &["false"], "", F),
+            ("Null", &["false"], "x", T),
+            ("Null", &["false"], "[a]", T),
+            ("Null", &["false"], "[]", F),
+            ("Null", &["true", "false"], "absent", T),
+            ("Null", &["true", "false"], "x", T),
+            ("Null", &[], "absent", F),
+            ("ForAllValues:Null", &["false"], "[a]", T),
+            ("ForAnyValue:Null", &["true"], "absent", T),
+        ]);
+    }
+
+    #[test]
+    fn eval_for_all_values() {
+        let ab: &[&str] = &["a", "b"];
+        check(&[
+            ("ForAllValues:StringEquals", ab, "absent", T),
+            ("ForAllValues:StringEquals", ab, "[]", T),
+            ("ForAllValues:StringEquals", ab, "", T),
+            ("ForAllValues:StringEquals", ab, "[a,b]", T),
+            ("ForAllValues:StringEquals", ab, "[a,a]", T),
+            ("ForAllValues:StringEquals", ab, "[a,c]", F),
+            ("ForAllValues:StringEquals", ab, "[]", T),
+            ("ForAllValues:StringEquals", ab, "a", T),
+            ("ForAllValues:StringEquals", ab, "c", F),
+            ("ForAllValues:StringEquals", ab, "[a,]", F),
+            ("ForAllValues:StringEqualsIfExists", ab, "absent", T),
+            ("ForAllValues:StringNotEquals", ab, "[c,d]", T),
+            ("ForAllValues:StringNotEquals", ab, "[c,a]", F),
+            ("ForAllValues:StringNotEquals", ab, "absent", T),
+            ("ForAllValues:StringNotEquals", ab, "[]", T),
+            // Empty policy list (decision 17).
+            ("ForAllValues:StringEquals", &[], "absent", T),
+            ("ForAllValues:StringEquals", &[], "[]", T),
+            ("ForAllValues:StringEquals", &[], "[a]", F),
+            ("ForAllValues:StringNotEquals", &[], "[a]", F),
+            // Kleene logic over elements.
+            ("ForAllValues:NumericLessThan", &["10"], "[n:1,n:2]", T),
+            ("ForAllValues:NumericLessThan", &["10"], "[n:1,x]", U),
+            ("ForAllValues:NumericLessThan", &["10"], "[x,n:11]", F),
+            ("ForAllValues:NumericLessThan", &["10"], "[n:11,x]", F),
+            ("ForAllValues:NumericLessThan", &["10"], "[1,2]", T),
+            ("ForAllValues:NumericNotEquals", &["1"], "[2,x]", U),
+            ("ForAllValues:NumericNotEquals", &["1"], "[1,x]", F),
+            (
+                "ForAllValues:IpAddress",
+                &["10.0.0.0/8"],
+                "[10.0.0.1,10.2.3.4]",
+                T,
+            ),
+            (
+                "ForAllValues:IpAddress",
+                &["10.0.0.0/8"],
+                "[10.0.0.1,::1]",
+                F,
+            ),
+            ("ForAllValues:Bool", &["true"], "[b:true,true]", T),
+        ]);
+    }
+
+    #[test]
+    fn eval_for_any_value() {
+        let ab: &[&str] = &["a", "b"];
+        check(&[
+            ("ForAnyValue:StringEquals", ab, "absent", F),
+            ("ForAnyValue:StringEquals", ab, "[]", F),
+            ("ForAnyValue:StringEquals", ab, "", F),
+            ("ForAnyValue:StringEquals", ab, "[c,a]", T),
+            ("ForAnyValue:StringEquals", ab, "[c]", F),
+            ("ForAnyValue:StringEquals", ab, "b", T),
+            ("ForAnyValue:StringEquals", &[""], "[]", F),
+            ("ForAnyValue:StringEqualsIfExists", ab, "absent", T),
+            ("ForAnyValue:StringEqualsIfExists", ab, "[c]", F),
+            ("ForAnyValue:StringNotEquals", ab, "[a,c]", T),
+            ("ForAnyValue:StringNotEquals", ab, "[a,b]", F),
+            ("ForAnyValue:StringNotEquals", ab, "absent", F),
+            ("ForAnyValue:StringNotEquals", ab, "[]", F),
+            ("ForAnyValue:StringEquals", &[], "[a]", F),
+            ("ForAnyValue:StringNotEquals", &[], "[a]", F),
+            ("ForAnyValue:StringEquals", &[], "absent", F),
+            ("ForAnyValue:NumericLessThan", &["10"], "[n:1,x]", T),
+            ("ForAnyValue:NumericLessThan", &["10"], "[x,n:1]", T),
+            ("ForAnyValue:NumericLessThan", &["10"], "[n:11,x]", U),
+            ("ForAnyValue:NumericLessThan", &["10"], "[n:11]", F),
+            ("ForAnyValue:DateLessThan", &["2026"], "[2027,2025]", T),
+            (
+                "ForAnyValue:IpAddress",
+                &["10.0.0.0/8"],
+                "[::1,10.0.0.1]",
+                T,
+            ),
+        ]);
+    }
+
+    #[test]
+    fn eval_unknown_reasons() {
+        let reason = |op: &str, value: &str, req: &str| match run(op, &[value], req) {
+            Truth::Unknown(reason) => Some(reason),
+            _ => None,
+        };
+        assert_eq!(
+            reason("NumericEquals", "1", "x"),
+            Some(UnknownReason::NotANumber)
+        );
+        assert_eq!(
+            reason("DateEquals", "2026", "x"),
+            Some(UnknownReason::NotADate)
+        );
+        assert_eq!(reason("Bool", "true", "x"), Some(UnknownReason::NotABool));
+        assert_eq!(
+            reason("IpAddress", "10.0.0.0/8", "x"),
+            Some(UnknownReason::NotAnIpAddress)
+        );
+        assert_eq!(
+            reason("BinaryEquals", "QUJD", "x"),
+            Some(UnknownReason::NotBase64)
+        );
+        assert_eq!(
+            UnknownReason::NotANumber.code(),
+            "request-value-not-a-number"
+        );
+        assert_eq!(
+            Truth::Unknown(UnknownReason::NotADate).to_string(),
+            "unknown (the request value is not a date)"
+        );
+        // A policy value of the wrong type (only a hand-built model can hold one).
+        let mut wrong = entry("NumericEquals", &["1"]);
+        wrong.values.items[0].value.typed = TypedValue::Bool(true);
+        let one = request("1");
+        assert_eq!(
+            evaluate_entry(&wrong, one.as_ref(), resolve),
+            Truth::Unknown(UnknownReason::PolicyValueType)
+        );
+        let mut wrong_null = entry("Null", &["true"]);
+        wrong_null.values.items[0].value.typed = TypedValue::Bool(true);
+        assert_eq!(
+            evaluate_entry(&wrong_null, None, resolve),
+            Truth::Unknown(UnknownReason::PolicyValueType)
+        );
+    }
+
+    #[test]
+    fn eval_truth_logic() {
+        let u = Truth::Unknown(UnknownReason::NotABool);
+        let all = [Truth::True, Truth::False, u];
+        for a in all {
+            for b in all {
+                assert_eq!(a.and(b), b.and(a));
+                assert_eq!(a.or(b), b.or(a));
+                // De Morgan holds in Kleene logic.
+                assert_eq!(!(a.and(b)), (!a).or(!b));
+            }
+        }
+        assert_eq!(Truth::True.and(u), u);
+        assert_eq!(Truth::False.or(u), u);
+        assert_eq!(Truth::False.and(u), Truth::False);
+        assert_eq!(Truth::True.or(u), Truth::True);
+        assert_eq!(!u, u);
+    }
+}
