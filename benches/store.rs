@@ -22,6 +22,10 @@
     reason = "a benchmark program: a failure is a failed run"
 )]
 
+#[allow(
+    unused_imports,
+    reason = "the generator's own tests are not built into a bench"
+)]
 #[path = "workload.rs"]
 mod workload;
 
