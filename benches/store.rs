@@ -117,9 +117,11 @@ fn throughput(
                     let due = (start.elapsed().as_secs_f64() * writes_per_second as f64) as u64;
                     while k < due {
                         let s = &w.secrets[(k as usize * 7919) % w.secrets.len()];
-                        let text = s
-                            .policy_json
-                            .replacen("\"DenyInsecureTransport\"", &format!("\"Deny{k}\""), 1);
+                        let text = s.policy_json.replacen(
+                            "\"DenyInsecureTransport\"",
+                            &format!("\"Deny{k}\""),
+                            1,
+                        );
                         store.set_resource_policy(&s.arn, &text).unwrap();
                         k += 1;
                     }
@@ -223,9 +225,9 @@ fn main() {
     let mut reused = Vec::new();
     for k in 0..2_000usize {
         let s = &w.secrets[(k * 7919) % w.secrets.len()];
-        let text = s
-            .policy_json
-            .replacen("\"DenyInsecureTransport\"", &format!("\"Latency{k}\""), 1);
+        let text =
+            s.policy_json
+                .replacen("\"DenyInsecureTransport\"", &format!("\"Latency{k}\""), 1);
         let start = Instant::now();
         store.set_resource_policy(&s.arn, &text).unwrap();
         fresh.push(start.elapsed().as_nanos() as f64 / 1e3);
