@@ -8,6 +8,7 @@
 )]
 
 mod adversarial;
+mod analysis;
 mod catalog;
 mod conditions;
 mod corpus;
