@@ -112,7 +112,11 @@ fn describe(st: &Statement, index: usize, witness: Witness) -> Change {
                         many.len(),
                         if many.len() == 1 { "" } else { "s" },
                         shown.join(", "),
-                        if many.len() > shown.len() { ", ..." } else { "" }
+                        if many.len() > shown.len() {
+                            ", ..."
+                        } else {
+                            ""
+                        }
                     )
                 }
             }
@@ -169,7 +173,12 @@ fn describe(st: &Statement, index: usize, witness: Witness) -> Change {
                 .iter()
                 .map(|v| v.value.raw.as_text().into_owned())
                 .collect();
-            format!("{} {} [{}]", c.operator.value, c.key.value, values.join(", "))
+            format!(
+                "{} {} [{}]",
+                c.operator.value,
+                c.key.value,
+                values.join(", ")
+            )
         })
         .collect();
     let _ = Effect::Allow;

@@ -15,7 +15,7 @@ use crate::action::{Action, ActionPattern};
 use crate::arn::ArnPattern;
 use crate::compile::CompiledPolicySet;
 use crate::condition::eval::{Truth, evaluate_entry};
-use crate::condition::{OperatorFamily, BaseOperator};
+use crate::condition::{BaseOperator, OperatorFamily};
 use crate::policy::{
     ConditionEntry, Effect, Policy, PrincipalKind, PrincipalValue, Principals, RawScalar,
     TypedValue,
@@ -91,10 +91,15 @@ pub(crate) type Gaps = BTreeSet<String>;
 
 /// An account id no policy names: callers from it are "another account".
 pub(crate) fn fresh_account(taken: &BTreeSet<String>) -> String {
-    ["444455556666", "777788889999", "210987654321", "135792468013"]
-        .iter()
-        .find(|a| !taken.contains(**a))
-        .map_or_else(|| "864213579024".to_owned(), |a| (*a).to_owned())
+    [
+        "444455556666",
+        "777788889999",
+        "210987654321",
+        "135792468013",
+    ]
+    .iter()
+    .find(|a| !taken.contains(**a))
+    .map_or_else(|| "864213579024".to_owned(), |a| (*a).to_owned())
 }
 
 /// Builds a request with `base` for every dimension but one.
@@ -200,7 +205,9 @@ pub(crate) fn action_values(patterns: &[&ActionPattern], gaps: &mut Gaps) -> Vec
                 .push(Pattern::glob(&name.as_str().to_ascii_lowercase(), true));
         }
     }
-    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_');
+    let allowed =
+        |c: char| (c.is_ascii_alphanumeric() && !c.is_ascii_uppercase()) || matches!(c, '-' | '_');
+    let catalog = crate::catalog::Catalog::get().ok();
     let mut out = Vec::new();
     for (service, names) in &by_service {
         let reps = representatives(
@@ -212,20 +219,44 @@ pub(crate) fn action_values(patterns: &[&ActionPattern], gaps: &mut Gaps) -> Vec
             },
         );
         if reps.incomplete {
-            gaps.insert(format!("too many action-name classes for service `{service}`"));
+            gaps.insert(format!(
+                "too many action-name classes for service `{service}`"
+            ));
         }
-        for name in reps.strings {
-            let text = format!("{service}:{}", nice_name(&name));
-            if Action::parse(&text).is_ok() {
+        // Documented actions first, so that a class names a real action when it has one.
+        let mut texts: Vec<String> = catalog
+            .and_then(|c| c.service(service))
+            .map(|s| {
+                s.actions()
+                    .iter()
+                    .map(|a| format!("{}:{}", s.prefix(), a.name))
+                    .collect()
+            })
+            .unwrap_or_default();
+        texts.extend(
+            reps.strings
+                .iter()
+                .map(|name| format!("{service}:{}", nice_name(name))),
+        );
+        // Keep one action per vector of pattern matches (the engine's action matcher).
+        let mut seen: BTreeSet<Vec<bool>> = BTreeSet::new();
+        for text in texts {
+            let Ok(action) = Action::parse(&text) else {
+                continue;
+            };
+            let v: Vec<bool> = patterns.iter().map(|p| p.is_match(&action)).collect();
+            if seen.insert(v) {
                 out.push(Value::Action(text));
             }
         }
     }
-    let fresh = ["sqs", "sns", "ec2", "dynamodb", "lambda", "kms", "s3", "iam"]
-        .iter()
-        .find(|s| !by_service.contains_key(**s))
-        .copied()
-        .unwrap_or("analysisfresh");
+    let fresh = [
+        "sqs", "sns", "ec2", "dynamodb", "lambda", "kms", "s3", "iam",
+    ]
+    .iter()
+    .find(|s| !by_service.contains_key(**s))
+    .copied()
+    .unwrap_or("analysisfresh");
     out.push(Value::Action(format!("{fresh}:AnalysisAction")));
     out
 }
@@ -340,7 +371,10 @@ fn arn_values_with(patterns: &[&ArnPattern], accounts: bool, gaps: &mut Gaps) ->
             .map(|(i, seg)| seg.get(*i).map_or("", String::as_str))
             .collect();
         let arn = format!("arn:{}", parts.join(":"));
-        let v: Vec<Option<bool>> = patterns.iter().map(|p| p.is_match(&arn, |_| None)).collect();
+        let v: Vec<Option<bool>> = patterns
+            .iter()
+            .map(|p| p.is_match(&arn, |_| None))
+            .collect();
         if seen.insert(v) {
             out.push(arn);
         }
@@ -363,11 +397,7 @@ fn arn_values_with(patterns: &[&ArnPattern], accounts: bool, gaps: &mut Gaps) ->
 
 /// Candidate callers: anonymous, each account, user, role, session and service the policies
 /// name, and the same kinds in an account they do not name.
-pub(crate) fn principal_values(
-    policies: &[&Policy],
-    fresh: &str,
-    outsider: bool,
-) -> Vec<Value> {
+pub(crate) fn principal_values(policies: &[&Policy], fresh: &str, outsider: bool) -> Vec<Value> {
     let mut out: Vec<String> = vec!["anonymous".to_owned()];
     let fresh_callers = |a: &str| {
         vec![
@@ -504,7 +534,9 @@ pub(crate) fn caller_key_values(
         for a in reps.strings {
             out.push(format!("arn:aws:iam::{a}:root"));
             out.push(format!("arn:aws:iam::{a}:user/analysis-user"));
-            out.push(format!("arn:aws:sts::{a}:assumed-role/analysis-role/analysis-session"));
+            out.push(format!(
+                "arn:aws:sts::{a}:assumed-role/analysis-role/analysis-session"
+            ));
         }
     }
     let user_entries = entries("aws:username");
@@ -551,19 +583,6 @@ pub(crate) fn key_dim(
             families.insert(family_name(op.base.family()));
         }
         qualified |= op.qualifier.is_some();
-        for v in &e.values.items {
-            let has_var = match &v.value.typed {
-                TypedValue::String(t) => t.has_variables(),
-                TypedValue::Arn(p) => p.has_variables(),
-                _ => false,
-            };
-            if has_var {
-                gaps.insert(format!(
-                    "policy variable in a value of condition key `{}`",
-                    ke.display
-                ));
-            }
-        }
     }
     if families.len() > 1 {
         gaps.insert(format!(
@@ -574,7 +593,11 @@ pub(crate) fn key_dim(
     }
     let mut scalars: Vec<ContextScalar> = Vec::new();
     let entries: Vec<&ConditionEntry> = ke.entries.iter().map(|(_, _, e)| *e).collect();
-    scalars.extend(string_values(&entries, gaps).into_iter().map(ContextScalar::String));
+    scalars.extend(
+        string_values(&entries, gaps)
+            .into_iter()
+            .map(ContextScalar::String),
+    );
     scalars.extend(numeric_values(&entries, gaps));
     scalars.extend(date_values(&entries, gaps));
     scalars.extend(ip_values(&entries));
@@ -620,7 +643,12 @@ pub(crate) fn key_dim(
         sig
     };
     let mut values: Vec<Option<ContextValue>> = vec![None];
-    values.extend(scalars.iter().cloned().map(|s| Some(ContextValue::Single(s))));
+    values.extend(
+        scalars
+            .iter()
+            .cloned()
+            .map(|s| Some(ContextValue::Single(s))),
+    );
     values.push(Some(ContextValue::Multi(Vec::new())));
     // Sets: the single values merged by what the qualified entries say of them, then every
     // subset of those classes (bounded).
@@ -717,8 +745,10 @@ fn family_name(f: OperatorFamily) -> &'static str {
 /// writes.
 fn pinned(value: &ContextScalar, entries: &[&ConditionEntry]) -> bool {
     let text = value.as_text();
-    entries.iter().flat_map(|e| e.values.items.iter().map(move |v| (e, v))).any(|(e, v)| {
-        match &v.value.typed {
+    entries
+        .iter()
+        .flat_map(|e| e.values.items.iter().map(move |v| (e, v)))
+        .any(|(e, v)| match &v.value.typed {
             TypedValue::String(t) => {
                 let wild = e.operator.value.base.uses_wildcards() && t.has_wildcards();
                 !wild && !t.has_variables() && t.as_str() == text
@@ -731,8 +761,7 @@ fn pinned(value: &ContextScalar, entries: &[&ConditionEntry]) -> bool {
                     && crate::value::parse_ip(text).is_some_and(|a| net.contains(&a))
             }
             _ => false,
-        }
-    })
+        })
 }
 
 /// String values: the classes of the String-family values (literal for the Equals operators,

@@ -130,8 +130,9 @@ impl Witness {
 fn scalar_json(s: &crate::request::ContextScalar) -> serde_json::Value {
     match s {
         crate::request::ContextScalar::String(t) => serde_json::Value::String(t.clone()),
-        crate::request::ContextScalar::Number(t) => serde_json::from_str(t)
-            .unwrap_or_else(|_| serde_json::Value::String(t.clone())),
+        crate::request::ContextScalar::Number(t) => {
+            serde_json::from_str(t).unwrap_or_else(|_| serde_json::Value::String(t.clone()))
+        }
         crate::request::ContextScalar::Bool(b) => serde_json::Value::Bool(*b),
     }
 }
@@ -139,7 +140,9 @@ fn scalar_json(s: &crate::request::ContextScalar) -> serde_json::Value {
 fn context_json(v: &ContextValue) -> serde_json::Value {
     match v {
         ContextValue::Single(s) => scalar_json(s),
-        ContextValue::Multi(list) => serde_json::Value::Array(list.iter().map(scalar_json).collect()),
+        ContextValue::Multi(list) => {
+            serde_json::Value::Array(list.iter().map(scalar_json).collect())
+        }
     }
 }
 
@@ -208,6 +211,11 @@ struct Problem<'p> {
     roles: Roles,
     dims: Vec<Dim>,
     gaps: Gaps,
+    /// Target statements whose answer the model cannot prove (policy variables).
+    statement_gaps: BTreeMap<usize, String>,
+    /// Target `Allow` statements the reference holds verbatim (with every reference deny in
+    /// the target too): nothing to search.
+    covered: BTreeSet<usize>,
 }
 
 fn index_of(n_target: usize) -> impl Fn(StatementRef) -> Option<usize> {
@@ -222,7 +230,8 @@ fn index_of(n_target: usize) -> impl Fn(StatementRef) -> Option<usize> {
 }
 
 /// Who the caller is when no policy names callers (identity-style policies).
-const DEFAULT_CALLER: &str = "arn:aws:sts::123456789012:assumed-role/analysis-role/analysis-session";
+const DEFAULT_CALLER: &str =
+    "arn:aws:sts::123456789012:assumed-role/analysis-role/analysis-session";
 
 impl<'p> Problem<'p> {
     fn new(
@@ -261,16 +270,45 @@ impl<'p> Problem<'p> {
         }
         let mut gaps = Gaps::new();
         let policies: Vec<&Policy> = std::iter::once(target).chain(reference).collect();
-        for p in &policies {
-            let vars = p.variables_enabled();
-            for st in &p.statements {
-                if vars
-                    && st
-                        .resource
-                        .as_ref()
-                        .is_some_and(|r| r.value.patterns.items.iter().any(|p| p.value.has_variables()))
-                {
-                    gaps.insert("policy variable in Resource/NotResource".to_owned());
+        // Policy variables. A statement whose variables the model leaves unresolved never
+        // applies in the model where the engine would need a value: for the reference's
+        // grants (Resource, positive operators) that only makes the reference allow less,
+        // which keeps a PASS sound; everywhere else it is a gap. A target grant with
+        // variables is a gap of that statement alone, unless the reference holds the same
+        // statement (and no deny the target lacks).
+        let mut statement_gaps = BTreeMap::new();
+        let covered = covered_statements(target, reference);
+        for (side, p) in [(Side::Target, Some(target)), (Side::Reference, reference)] {
+            let Some(p) = p else { continue };
+            if !p.variables_enabled() {
+                continue;
+            }
+            for (i, st) in p.statements.iter().enumerate() {
+                let v = variables_in(st);
+                if !v.any() {
+                    continue;
+                }
+                match (side, st.effect.value) {
+                    (Side::Target, Effect::Allow) => {
+                        if !covered.contains(&i) {
+                            statement_gaps.insert(
+                                i,
+                                format!("policy variable in Statement[{i}] of the new policy"),
+                            );
+                        }
+                    }
+                    (Side::Reference, Effect::Allow) if !v.not_resource && !v.negated_condition => {
+                    }
+                    (Side::Target, _) => {
+                        gaps.insert(format!(
+                            "policy variable in Deny Statement[{i}] of the new policy"
+                        ));
+                    }
+                    (Side::Reference, _) => {
+                        gaps.insert(format!(
+                            "policy variable in Statement[{i}] of the existing policy"
+                        ));
+                    }
                 }
             }
         }
@@ -289,8 +327,9 @@ impl<'p> Problem<'p> {
         let mut actions = domain::action_values(&action_patterns, &mut gaps);
         if let Some(only) = &filters.actions {
             actions.retain(|v| match v {
-                Value::Action(a) => crate::Action::parse(a)
-                    .is_ok_and(|a| only.iter().any(|p| p.is_match(&a))),
+                Value::Action(a) => {
+                    crate::Action::parse(a).is_ok_and(|a| only.iter().any(|p| p.is_match(&a)))
+                }
                 _ => false,
             });
         }
@@ -346,7 +385,10 @@ impl<'p> Problem<'p> {
         }
         if matches!(
             policy_type,
-            PolicyType::Identity | PolicyType::PermissionsBoundary | PolicyType::Session | PolicyType::Scp
+            PolicyType::Identity
+                | PolicyType::PermissionsBoundary
+                | PolicyType::Session
+                | PolicyType::Scp
         ) {
             // Identity-style policies govern IAM identities (and, for SCPs, the root user).
             principals.retain(|v| match v {
@@ -356,17 +398,6 @@ impl<'p> Problem<'p> {
                 }),
                 _ => false,
             });
-        }
-        for ke in caller_keys.values() {
-            for (_, _, e) in &ke.entries {
-                if e.values.items.iter().any(|v| match &v.value.typed {
-                    crate::policy::TypedValue::String(t) => t.has_variables(),
-                    crate::policy::TypedValue::Arn(p) => p.has_variables(),
-                    _ => false,
-                }) {
-                    gaps.insert(format!("policy variable in a value of condition key `{}`", ke.display));
-                }
-            }
         }
         let caller_sig = |request: &Request, sig: &mut Bits| {
             for (key, ke) in &caller_keys {
@@ -387,7 +418,15 @@ impl<'p> Problem<'p> {
         let mut dims = vec![
             domain::engine_classes(DimKind::Action, actions, &set, &index, n, &base, &none),
             domain::engine_classes(DimKind::Resource, resources, &set, &index, n, &base, &none),
-            domain::engine_classes(DimKind::Principal, principals, &set, &index, n, &base, &caller_sig),
+            domain::engine_classes(
+                DimKind::Principal,
+                principals,
+                &set,
+                &index,
+                n,
+                &base,
+                &caller_sig,
+            ),
         ];
         if let Some(d) = dims.get_mut(2) {
             for ke in caller_keys.values() {
@@ -408,6 +447,8 @@ impl<'p> Problem<'p> {
             roles,
             dims,
             gaps,
+            statement_gaps,
+            covered,
         }
     }
 
@@ -425,7 +466,8 @@ impl<'p> Problem<'p> {
             }
         }
         let r = &self.roles;
-        let allows = |allow: &Bits, deny: &Bits| applies.intersects(allow) && !applies.intersects(deny);
+        let allows =
+            |allow: &Bits, deny: &Bits| applies.intersects(allow) && !applies.intersects(deny);
         (
             allows(&r.target_allow, &r.target_deny),
             allows(&r.reference_allow, &r.reference_deny),
@@ -442,7 +484,9 @@ impl<'p> Problem<'p> {
                 .and_then(|dim| dim.classes.get(*choice.get(d)?))
         };
         let first = |d: usize| class(d).and_then(|c| c.members.first());
-        let principals: Vec<&Value> = class(2).map(|c| c.members.iter().collect()).unwrap_or_default();
+        let principals: Vec<&Value> = class(2)
+            .map(|c| c.members.iter().collect())
+            .unwrap_or_default();
         let action = match first(0) {
             Some(Value::Action(a)) => a.clone(),
             _ => return None,
@@ -455,14 +499,20 @@ impl<'p> Problem<'p> {
         // derives from the caller.
         let mut context: Vec<(String, Option<ContextValue>)> = Vec::new();
         for d in 3..self.dims.len() {
-            let Some(dim) = self.dims.get(d) else { continue };
-            let DimKind::Key(_, display) = &dim.kind else { continue };
+            let Some(dim) = self.dims.get(d) else {
+                continue;
+            };
+            let DimKind::Key(_, display) = &dim.kind else {
+                continue;
+            };
             if let Some(Value::Key(v)) = first(d) {
                 context.push((display.clone(), v.clone()));
             }
         }
         for p in principals.iter().take(16) {
-            let Value::Principal(principal) = p else { continue };
+            let Value::Principal(principal) = p else {
+                continue;
+            };
             let witness = Witness {
                 principal: principal.clone(),
                 action: action.clone(),
@@ -472,7 +522,9 @@ impl<'p> Problem<'p> {
                     .filter_map(|(k, v)| v.clone().map(|v| (k.clone(), v)))
                     .collect(),
             };
-            let Ok(request) = witness.to_request() else { continue };
+            let Ok(request) = witness.to_request() else {
+                continue;
+            };
             let (target, reference, applies) = self.decide(&request);
             if target && !reference && applies.get(required) {
                 return Some(witness);
@@ -487,7 +539,7 @@ impl<'p> Problem<'p> {
         let mut gaps = self.gaps.clone();
         let mut unconfirmed = 0u64;
         for (i, st) in self.target.statements.iter().enumerate() {
-            if st.effect.value != Effect::Allow {
+            if st.effect.value != Effect::Allow || self.covered.contains(&i) {
                 continue;
             }
             let mut found_witness = None;
@@ -498,7 +550,14 @@ impl<'p> Problem<'p> {
                 }
                 w.map(|_| Vec::new())
             };
-            match search::search(&self.dims, &self.roles, i, self.n, &mut confirm, &mut unconfirmed) {
+            match search::search(
+                &self.dims,
+                &self.roles,
+                i,
+                self.n,
+                &mut confirm,
+                &mut unconfirmed,
+            ) {
                 Found::Witness(_) => {
                     if let Some(witness) = found_witness {
                         findings.push(Finding {
@@ -509,7 +568,11 @@ impl<'p> Problem<'p> {
                         });
                     }
                 }
-                Found::None => {}
+                Found::None => {
+                    if let Some(g) = self.statement_gaps.get(&i) {
+                        gaps.insert(g.clone());
+                    }
+                }
                 Found::Budget => {
                     gaps.insert(format!(
                         "search bound reached for statement {i} ({} nodes)",
@@ -536,6 +599,95 @@ impl<'p> Problem<'p> {
             cannot_prove: gaps.into_iter().collect(),
         }
     }
+}
+
+/// Where a statement uses policy variables.
+#[derive(Default)]
+struct Variables {
+    resource: bool,
+    not_resource: bool,
+    condition: bool,
+    negated_condition: bool,
+}
+
+impl Variables {
+    fn any(&self) -> bool {
+        self.resource || self.not_resource || self.condition
+    }
+}
+
+fn variables_in(st: &Statement) -> Variables {
+    let mut v = Variables::default();
+    if let Some(r) = &st.resource
+        && r.value
+            .patterns
+            .items
+            .iter()
+            .any(|p| p.value.has_variables())
+    {
+        if r.value.negated {
+            v.not_resource = true;
+        } else {
+            v.resource = true;
+        }
+    }
+    for c in &st.conditions {
+        let has = c.values.items.iter().any(|x| match &x.value.typed {
+            crate::policy::TypedValue::String(t) => t.has_variables(),
+            crate::policy::TypedValue::Arn(p) => p.has_variables(),
+            _ => false,
+        });
+        if has {
+            v.condition = true;
+            if c.operator.value.base.is_negated() {
+                v.negated_condition = true;
+            }
+        }
+    }
+    v
+}
+
+/// Target `Allow` statements that the reference holds verbatim (ignoring `Sid` and spans),
+/// when every reference `Deny` is also in the target and both read variables alike.
+fn covered_statements(target: &Policy, reference: Option<&Policy>) -> BTreeSet<usize> {
+    let mut out = BTreeSet::new();
+    let Some(reference) = reference else {
+        return out;
+    };
+    if target.variables_enabled() != reference.variables_enabled() {
+        return out;
+    }
+    let plain = |s: &Statement| {
+        let mut s = s.clone();
+        s.sid = None;
+        s
+    };
+    let target_denies: Vec<Statement> = target
+        .statements
+        .iter()
+        .filter(|s| s.effect.value == Effect::Deny)
+        .map(plain)
+        .collect();
+    let denies_kept = reference
+        .statements
+        .iter()
+        .filter(|s| s.effect.value == Effect::Deny)
+        .all(|d| target_denies.contains(&plain(d)));
+    if !denies_kept {
+        return out;
+    }
+    let reference_allows: Vec<Statement> = reference
+        .statements
+        .iter()
+        .filter(|s| s.effect.value == Effect::Allow)
+        .map(plain)
+        .collect();
+    for (i, st) in target.statements.iter().enumerate() {
+        if st.effect.value == Effect::Allow && reference_allows.contains(&plain(st)) {
+            out.insert(i);
+        }
+    }
+    out
 }
 
 fn collect_accounts(policies: &[&Policy], out: &mut BTreeSet<String>) {
@@ -711,8 +863,11 @@ fn rewrite_wildcard_principals(text: &str) -> Option<String> {
                 J::Array(l) => l.iter().collect(),
                 other => vec![other],
             };
-            list.iter()
-                .any(|x| x.as_str().is_some_and(|s| s != "*" && s.contains(['*', '?'])) || x.as_str() == Some("*"))
+            list.iter().any(|x| {
+                x.as_str()
+                    .is_some_and(|s| s != "*" && s.contains(['*', '?']))
+                    || x.as_str() == Some("*")
+            })
         });
         if !has_wild {
             out.push(st);
@@ -727,7 +882,9 @@ fn rewrite_wildcard_principals(text: &str) -> Option<String> {
             for value in list {
                 let Some(s) = value.as_str() else { continue };
                 let mut copy = st.clone();
-                let Some(obj) = copy.as_object_mut() else { continue };
+                let Some(obj) = copy.as_object_mut() else {
+                    continue;
+                };
                 let wild = s.contains(['*', '?']);
                 if !wild || (kind == "AWS" && s == "*") {
                     let mut m = Map::new();
@@ -756,11 +913,15 @@ fn rewrite_wildcard_principals(text: &str) -> Option<String> {
                 let cond = obj
                     .entry("Condition")
                     .or_insert_with(|| J::Object(Map::new()));
-                let Some(cond) = cond.as_object_mut() else { continue };
+                let Some(cond) = cond.as_object_mut() else {
+                    continue;
+                };
                 let like = cond
                     .entry("StringLike")
                     .or_insert_with(|| J::Object(Map::new()));
-                let Some(like) = like.as_object_mut() else { continue };
+                let Some(like) = like.as_object_mut() else {
+                    continue;
+                };
                 if like.contains_key(key) {
                     continue;
                 }
@@ -796,6 +957,8 @@ pub fn parse_action_list(list: &[&str]) -> Result<Vec<ActionPattern>, String> {
 /// The first entry that is not a resource ARN pattern.
 pub fn parse_resource_list(list: &[&str]) -> Result<Vec<ArnPattern>, String> {
     list.iter()
-        .map(|r| ArnPattern::parse(r, ArnPatternMode::Resource, false).map_err(|e| format!("`{r}`: {e}")))
+        .map(|r| {
+            ArnPattern::parse(r, ArnPatternMode::Resource, false).map_err(|e| format!("`{r}`: {e}"))
+        })
         .collect()
 }

@@ -99,12 +99,11 @@ pub(crate) fn representatives(patterns: &[Pattern], alphabet: Alphabet<'_>) -> R
             }
         }
     }
-    if let Some(fresh) = alphabet.fresh.chars().find(|c| {
-        (alphabet.allowed)(*c)
-            && !letters
-                .iter()
-                .any(|l| l.eq_ignore_ascii_case(c))
-    }) {
+    if let Some(fresh) = alphabet
+        .fresh
+        .chars()
+        .find(|c| (alphabet.allowed)(*c) && !letters.iter().any(|l| l.eq_ignore_ascii_case(c)))
+    {
         letters.push(fresh);
     }
     letters.sort_unstable();
@@ -132,9 +131,7 @@ pub(crate) fn representatives(patterns: &[Pattern], alphabet: Alphabet<'_>) -> R
     }
     closure(&mut start);
 
-    let max_len = alphabet
-        .lengths
-        .and_then(|l| l.iter().copied().max());
+    let max_len = alphabet.lengths.and_then(|l| l.iter().copied().max());
     let keep = |len: usize| alphabet.lengths.is_none_or(|l| l.contains(&len));
     let mut out = Representatives::default();
     // Key: the state, and the length when lengths are bounded.
@@ -246,7 +243,10 @@ mod tests {
             [true, true, false, true],
             [false, false, false, false],
         ] {
-            assert!(classes.contains(&want.to_vec()), "missing {want:?}: {classes:?}");
+            assert!(
+                classes.contains(want.as_slice()),
+                "missing {want:?}: {classes:?}"
+            );
         }
     }
 
@@ -264,6 +264,10 @@ mod tests {
         );
         assert!(reps.strings.iter().all(|s| s.is_empty() || s.len() == 12));
         assert!(reps.strings.iter().any(|s| s.starts_with("1111")));
-        assert!(reps.strings.iter().any(|s| s.len() == 12 && !s.starts_with("1111")));
+        assert!(
+            reps.strings
+                .iter()
+                .any(|s| s.len() == 12 && !s.starts_with("1111"))
+        );
     }
 }

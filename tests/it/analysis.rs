@@ -55,7 +55,9 @@ fn nna(old: &Policy, new: &Policy) -> Report {
 #[test]
 fn narrower_actions_and_resources_pass_wider_fail() {
     let old = id(r#"{"Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::b/*"}"#);
-    let new = id(r#"{"Effect":"Allow","Action":["s3:GetObject","s3:GetObjectAcl"],"Resource":"arn:aws:s3:::b/r/*"}"#);
+    let new = id(
+        r#"{"Effect":"Allow","Action":["s3:GetObject","s3:GetObjectAcl"],"Resource":"arn:aws:s3:::b/r/*"}"#,
+    );
     assert_eq!(nna(&old, &new).verdict, Verdict::Pass);
     let r = nna(&new, &old);
     assert_eq!(r.verdict, Verdict::Fail);
@@ -83,12 +85,18 @@ fn not_action_and_not_resource() {
     let new2 = id(r#"{"Effect":"Allow","Action":"iam:PassRole","Resource":"*"}"#);
     assert_eq!(nna(&old, &new2).verdict, Verdict::Fail);
     let old = id(r#"{"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::secret/*"}"#);
-    let new = id(r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::public/*"}"#);
+    let new =
+        id(r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::public/*"}"#);
     assert_eq!(nna(&old, &new).verdict, Verdict::Pass);
     let new = id(r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::secret*"}"#);
     let r = nna(&old, &new);
     assert_eq!(r.verdict, Verdict::Fail);
-    assert!(r.findings[0].witness.resource.starts_with("arn:aws:s3:::secret/"));
+    assert!(
+        r.findings[0]
+            .witness
+            .resource
+            .starts_with("arn:aws:s3:::secret/")
+    );
 }
 
 #[test]
@@ -100,7 +108,13 @@ fn deny_statements_count_on_both_sides() {
     assert_eq!(nna(&old, &new).verdict, Verdict::Pass);
     let r = nna(&new, &old);
     assert_eq!(r.verdict, Verdict::Fail);
-    assert!(r.findings[0].witness.action.to_ascii_lowercase().starts_with("s3:put"));
+    assert!(
+        r.findings[0]
+            .witness
+            .action
+            .to_ascii_lowercase()
+            .starts_with("s3:put")
+    );
 }
 
 #[test]
@@ -118,7 +132,11 @@ fn conditions_on_shared_keys() {
         "Condition":{"StringEqualsIfExists":{"aws:SourceVpc":"vpc-1"}}}"#);
     let r = nna(&old, &new);
     assert_eq!(r.verdict, Verdict::Fail);
-    assert!(r.findings[0].witness.context.is_empty(), "{}", r.findings[0].witness);
+    assert!(
+        r.findings[0].witness.context.is_empty(),
+        "{}",
+        r.findings[0].witness
+    );
 }
 
 #[test]
@@ -144,26 +162,38 @@ fn numeric_date_ip_bool_null() {
 
 #[test]
 fn set_qualifiers_and_multi_valued_keys() {
-    let old = id(r#"{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*",
-        "Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["env","team"]}}}"#);
-    let new = id(r#"{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*",
-        "Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["env"]}}}"#);
+    let old = id(
+        r#"{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*",
+        "Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["env","team"]}}}"#,
+    );
+    let new = id(
+        r#"{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*",
+        "Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["env"]}}}"#,
+    );
     assert_eq!(nna(&old, &new).verdict, Verdict::Pass);
     let r = nna(&new, &old);
     assert_eq!(r.verdict, Verdict::Fail);
-    let any = id(r#"{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*",
-        "Condition":{"ForAnyValue:StringEquals":{"aws:TagKeys":["env"]}}}"#);
+    let any = id(
+        r#"{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*",
+        "Condition":{"ForAnyValue:StringEquals":{"aws:TagKeys":["env"]}}}"#,
+    );
     assert_eq!(nna(&old, &any).verdict, Verdict::Fail);
 }
 
 #[test]
 fn principals_in_resource_policies() {
-    let old = res(r#"{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}"#);
-    let new = res(r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}"#);
+    let old = res(
+        r#"{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}"#,
+    );
+    let new = res(
+        r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}"#,
+    );
     let r = no_new_access(&old, &new, PolicyType::Resource);
     check_witnesses(&r, &new, Some(&old));
     assert_eq!(r.verdict, Verdict::Pass, "{r:?}");
-    let new2 = res(r#"{"Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}"#);
+    let new2 = res(
+        r#"{"Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}"#,
+    );
     let r = no_new_access(&old, &new2, PolicyType::Resource);
     check_witnesses(&r, &new2, Some(&old));
     assert_eq!(r.verdict, Verdict::Fail);
@@ -174,18 +204,28 @@ fn wildcard_principals_in_the_reference() {
     let text = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow",
         "Principal":{"AWS":"arn:aws:iam::*:role/deployer"},"Action":"sts:AssumeRole"}}"#;
     let existing = parse_reference(text, PolicyType::Trust).expect("reference parses");
-    let new = policy(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow",
+    let new = policy(
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow",
         "Principal":{"AWS":"arn:aws:iam::111122223333:role/deployer"},"Action":"sts:AssumeRole"}}"#,
-        PolicyType::Trust);
+        PolicyType::Trust,
+    );
     let r = no_new_access(&existing, &new, PolicyType::Trust);
     check_witnesses(&r, &new, Some(&existing));
     assert_eq!(r.verdict, Verdict::Pass, "{r:?}");
-    let wider = policy(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow",
+    let wider = policy(
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow",
         "Principal":{"AWS":"arn:aws:iam::111122223333:role/admin"},"Action":"sts:AssumeRole"}}"#,
-        PolicyType::Trust);
-    assert_eq!(no_new_access(&existing, &wider, PolicyType::Trust).verdict, Verdict::Fail);
-    let fed = parse_reference(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow",
-        "Principal":{"Federated":"*"},"Action":"sts:AssumeRoleWithWebIdentity"}}"#, PolicyType::Trust);
+        PolicyType::Trust,
+    );
+    assert_eq!(
+        no_new_access(&existing, &wider, PolicyType::Trust).verdict,
+        Verdict::Fail
+    );
+    let fed = parse_reference(
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow",
+        "Principal":{"Federated":"*"},"Action":"sts:AssumeRoleWithWebIdentity"}}"#,
+        PolicyType::Trust,
+    );
     assert!(fed.is_ok());
 }
 
@@ -202,7 +242,10 @@ fn access_not_granted_finds_the_listed_action() {
     let r = access_not_granted(&p, &acts, &only, PolicyType::Identity);
     assert_eq!(r.verdict, Verdict::Pass, "{r:?}");
     let acts = parse_action_list(&["iam:PassRole", "kms:Decrypt"]).unwrap();
-    assert_eq!(access_not_granted(&p, &acts, &[], PolicyType::Identity).verdict, Verdict::Pass);
+    assert_eq!(
+        access_not_granted(&p, &acts, &[], PolicyType::Identity).verdict,
+        Verdict::Pass
+    );
 }
 
 #[test]
@@ -216,29 +259,117 @@ fn public_access_follows_the_meaning_of_public() {
         r.verdict
     };
     assert_eq!(check(""), Verdict::Fail);
-    assert_eq!(check(r#","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123"}}"#), Verdict::Pass);
-    assert_eq!(check(r#","Condition":{"StringLike":{"aws:PrincipalOrgID":"o-*"}}"#), Verdict::Fail);
-    assert_eq!(check(r#","Condition":{"StringEqualsIfExists":{"aws:SourceVpce":"vpce-1a2b"}}"#), Verdict::Fail);
-    assert_eq!(check(r#","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1a2b"}}"#), Verdict::Pass);
-    assert_eq!(check(r#","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}"#), Verdict::Pass);
-    assert_eq!(check(r#","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#), Verdict::Pass);
-    let named = res(r#"{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}"#);
-    assert_eq!(no_public_access(&named, "AWS::S3::Bucket").unwrap().verdict, Verdict::Pass);
+    assert_eq!(
+        check(r#","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123"}}"#),
+        Verdict::Pass
+    );
+    assert_eq!(
+        check(r#","Condition":{"StringLike":{"aws:PrincipalOrgID":"o-*"}}"#),
+        Verdict::Fail
+    );
+    assert_eq!(
+        check(r#","Condition":{"StringEqualsIfExists":{"aws:SourceVpce":"vpce-1a2b"}}"#),
+        Verdict::Fail
+    );
+    assert_eq!(
+        check(r#","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1a2b"}}"#),
+        Verdict::Pass
+    );
+    assert_eq!(
+        check(r#","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}"#),
+        Verdict::Pass
+    );
+    assert_eq!(
+        check(r#","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#),
+        Verdict::Pass
+    );
+    let named = res(
+        r#"{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}"#,
+    );
+    assert_eq!(
+        no_public_access(&named, "AWS::S3::Bucket").unwrap().verdict,
+        Verdict::Pass
+    );
     assert!(no_public_access(&named, "AWS::Nope::Thing").is_none());
 }
 
 #[test]
 fn diff_reports_both_directions() {
-    let old = id(r#"{"Sid":"Read","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"},
-                    {"Sid":"Tags","Effect":"Allow","Action":"ec2:CreateTags","Resource":"*"}"#);
-    let new = id(r#"{"Sid":"ReadAll","Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::b/*"}"#);
+    let old = id(
+        r#"{"Sid":"Read","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"},
+                    {"Sid":"Tags","Effect":"Allow","Action":"ec2:CreateTags","Resource":"*"}"#,
+    );
+    let new = id(
+        r#"{"Sid":"ReadAll","Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::b/*"}"#,
+    );
     let d = diff(&old, &new, PolicyType::Identity);
     assert_eq!(d.added.len(), 1);
     assert_eq!(d.added[0].sid.as_deref(), Some("ReadAll"));
-    assert!(d.added[0].actions[0].contains("actions:"), "{:?}", d.added[0].actions);
+    assert!(
+        d.added[0].actions[0].contains("actions:"),
+        "{:?}",
+        d.added[0].actions
+    );
     assert_eq!(d.removed.len(), 1);
     assert_eq!(d.removed[0].sid.as_deref(), Some("Tags"));
     let same = diff(&old, &old, PolicyType::Identity);
     assert!(same.is_equivalent(), "{same:?}");
     let _ = Decision::Allow;
+}
+
+/// The bundled valid policies, with their detected types.
+pub(crate) fn fixture_policies() -> Vec<(String, PolicyType, Policy)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/policies/valid");
+    let mut out = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
+    entries.sort_by_key(std::fs::DirEntry::path);
+    for e in entries {
+        let path = e.path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let ty = match name.split('-').next() {
+            Some("identity") => PolicyType::Identity,
+            Some("resource") => PolicyType::Resource,
+            Some("trust") => PolicyType::Trust,
+            Some("boundary") => PolicyType::PermissionsBoundary,
+            Some("scp") => PolicyType::Scp,
+            Some("rcp") => PolicyType::Rcp,
+            Some("session") => PolicyType::Session,
+            _ => iam_policy::lint::detect_policy_type(&text),
+        };
+        if let Ok(p) = parse_policy(&text, ty) {
+            out.push((name, ty, p));
+        }
+    }
+    out
+}
+
+/// Every ordered pair of same-type bundled policies: every witness is confirmed by the engine,
+/// and the answers that cannot be proven are counted (and listed when the count changes).
+#[test]
+fn all_fixture_pairs_have_confirmed_witnesses() {
+    let policies = fixture_policies();
+    let mut pairs = 0;
+    let mut cannot = Vec::new();
+    for (a, ta, pa) in &policies {
+        for (b, tb, pb) in &policies {
+            if ta != tb {
+                continue;
+            }
+            pairs += 1;
+            let r = no_new_access(pa, pb, *tb);
+            check_witnesses(&r, pb, Some(pa));
+            if a == b {
+                assert!(r.findings.is_empty(), "{a} against itself: {r:?}");
+            }
+            if r.is_cannot_prove() {
+                cannot.push(format!("{a} -> {b}: {:?}", r.cannot_prove));
+            }
+        }
+    }
+    assert!(pairs > 100, "{pairs}");
+    eprintln!("{pairs} pairs, {} cannot prove", cannot.len());
+    for c in &cannot {
+        eprintln!("  {c}");
+    }
 }
