@@ -649,7 +649,17 @@ pub(crate) fn key_dim(
             .cloned()
             .map(|s| Some(ContextValue::Single(s))),
     );
-    values.push(Some(ContextValue::Multi(Vec::new())));
+    // A request carries a set only for a multi-valued key: one the catalog types `ArrayOf…`,
+    // or one that a policy tests with a set qualifier. Other keys hold one value, as in every
+    // request AWS makes.
+    let multi = qualified
+        || crate::catalog::Catalog::get()
+            .ok()
+            .and_then(|c| c.condition_key(key))
+            .is_some_and(|k| k.multi_valued);
+    if multi {
+        values.push(Some(ContextValue::Multi(Vec::new())));
+    }
     // Sets: the single values merged by what the qualified entries say of them, then every
     // subset of those classes (bounded).
     let mut single_classes: Vec<ContextScalar> = Vec::new();
@@ -691,7 +701,7 @@ pub(crate) fn key_dim(
                 .collect();
             values.push(Some(ContextValue::Multi(set)));
         }
-    } else if let Some(first) = single_classes.first() {
+    } else if multi && let Some(first) = single_classes.first() {
         values.push(Some(ContextValue::Multi(vec![first.clone()])));
     }
 

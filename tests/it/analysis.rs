@@ -373,3 +373,93 @@ fn all_fixture_pairs_have_confirmed_witnesses() {
         eprintln!("  {c}");
     }
 }
+
+fn fixture_type(name: &str) -> PolicyType {
+    PolicyType::from_name(name).unwrap_or_else(|| panic!("policy type {name}"))
+}
+
+/// fixtures/analysis/*.json: each case's expected PASS/FAIL; witnesses confirmed; answers
+/// that cannot be proven counted (the goal is none).
+#[test]
+fn analysis_fixtures() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/analysis");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    let (mut total, mut cannot) = (0, 0);
+    for path in files {
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let check = doc["check"].as_str().unwrap();
+        for case in doc["cases"].as_array().unwrap() {
+            total += 1;
+            let name = format!("{file}: {}", case["name"].as_str().unwrap());
+            let ty_name = case
+                .get("policyType")
+                .or_else(|| doc.get("policyType"))
+                .and_then(|v| v.as_str())
+                .unwrap_or("resource");
+            let ty = fixture_type(ty_name);
+            let report = match check {
+                "no-new-access" => {
+                    let existing = parse_reference(&doc["existing"].to_string(), ty)
+                        .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+                    let new = policy(&case["new"].to_string(), ty);
+                    let r = no_new_access(&existing, &new, ty);
+                    check_witnesses(&r, &new, Some(&existing));
+                    r
+                }
+                "access-not-granted" => {
+                    let p = policy(&case["policy"].to_string(), ty);
+                    let list = |k: &str| -> Vec<String> {
+                        case.get(k)
+                            .and_then(|v| v.as_array())
+                            .map(|a| a.iter().map(|x| x.as_str().unwrap().to_owned()).collect())
+                            .unwrap_or_default()
+                    };
+                    let acts = list("actions");
+                    let res = list("resources");
+                    let acts =
+                        parse_action_list(&acts.iter().map(String::as_str).collect::<Vec<_>>())
+                            .unwrap();
+                    let res =
+                        parse_resource_list(&res.iter().map(String::as_str).collect::<Vec<_>>())
+                            .unwrap();
+                    let r = access_not_granted(&p, &acts, &res, ty);
+                    check_witnesses(&r, &p, None);
+                    for f in &r.findings {
+                        let req = f.witness.to_request().unwrap();
+                        assert!(
+                            acts.iter().any(|a| a.is_match(req.action())),
+                            "{name}: {}",
+                            f.witness
+                        );
+                    }
+                    r
+                }
+                "no-public-access" => {
+                    let p = policy(&case["policy"].to_string(), PolicyType::Resource);
+                    let r = no_public_access(&p, doc["resourceType"].as_str().unwrap()).unwrap();
+                    check_witnesses(&r, &p, None);
+                    r
+                }
+                other => panic!("unknown check {other}"),
+            };
+            if report.is_cannot_prove() {
+                cannot += 1;
+            }
+            assert_eq!(
+                report.verdict.as_str(),
+                case["expect"].as_str().unwrap(),
+                "{name}: {report:?}"
+            );
+        }
+    }
+    assert!(total >= 30, "{total} cases");
+    eprintln!("{total} fixture cases, {cannot} cannot prove");
+    assert_eq!(cannot, 0, "answers that cannot be proven on the fixtures");
+}
