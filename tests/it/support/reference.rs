@@ -12,8 +12,9 @@
 //! - <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html>
 //! - <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html>
 
-use iam_policy::condition::eval::{Truth, evaluate_entry};
+use iam_policy::Truth;
 use iam_policy::policy::{Effect, PrincipalKind, PrincipalValue, Principals, Statement};
+use iam_policy::unstable::evaluate_entry;
 use iam_policy::{Action, Context, ContextScalar, ContextValue, Decision, Policy};
 
 /// The policies that take part in one request, as in the case format.
