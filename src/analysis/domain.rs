@@ -11,11 +11,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
+use crate::CompiledPolicySet;
+use crate::Truth;
 use crate::action::{Action, ActionPattern};
 use crate::arn::ArnPattern;
-use crate::compile::CompiledPolicySet;
-use crate::condition::eval::{Truth, evaluate_entry};
 use crate::condition::{BaseOperator, OperatorFamily};
+use crate::engine::condition::evaluate_entry;
 use crate::policy::{
     ConditionEntry, Effect, Policy, PrincipalKind, PrincipalValue, Principals, RawScalar,
     TypedValue,

@@ -37,14 +37,14 @@ pub(crate) mod strings;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use crate::CompiledPolicySet;
+use crate::StatementRef;
 use crate::action::ActionPattern;
 use crate::arn::{ArnPattern, ArnPatternMode};
-use crate::compile::CompiledPolicySet;
-use crate::decision::StatementRef;
 use crate::policy::{Effect, Policy, PolicyType, Statement};
-use crate::policy_set::{PolicyKind, PolicySet};
 use crate::request::{ContextValue, Request};
 use crate::source::Span;
+use crate::{PolicyKind, PolicySet};
 
 use bits::Bits;
 use domain::{Base, Dim, DimKind, Filters, Gaps, KeyEntries, Side, Value};
@@ -403,7 +403,7 @@ impl<'p> Problem<'p> {
             for (key, ke) in &caller_keys {
                 let value = request.context().get(key);
                 for (i, effect, e) in &ke.entries {
-                    let truth = crate::condition::eval::evaluate_entry(e, value, |_| None);
+                    let truth = crate::engine::condition::evaluate_entry(e, value, |_| None);
                     let ok = match effect {
                         Effect::Allow => truth.is_true(),
                         Effect::Deny => !truth.is_false(),
