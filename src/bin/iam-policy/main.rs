@@ -5,6 +5,7 @@
 mod check;
 mod config;
 mod eval;
+mod iac;
 mod lint;
 mod output;
 mod test;
