@@ -4,13 +4,17 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod action;
+pub mod analysis;
 pub mod arn;
+mod bytes;
 pub mod case;
 pub mod catalog;
 pub mod condition;
 mod cover;
 mod engine;
 pub mod exposure;
+#[cfg(feature = "iac")]
+pub mod iac;
 pub mod json;
 pub mod lint;
 pub mod policy;
@@ -23,12 +27,14 @@ pub mod wildcard;
 pub use action::{Action, ActionError, ActionPattern};
 pub use arn::{Arn, ArnError, ArnPattern, ArnPatternMode};
 pub use case::{Case, CaseError, CaseOutcome, CaseResult, Expected, parse_case, run_case};
-pub use condition::{BaseOperator, Operator, OperatorError, OperatorFamily, SetQualifier};
+pub use condition::{
+    BaseOperator, Operator, OperatorError, OperatorFamily, SetQualifier, Truth, UnknownReason,
+};
 pub use engine::{
     CompiledPolicySet, ConditionTrace, Decision, Evaluation, Explanation, Gate, MAX_REASONS,
     PolicyId, PolicyKind, PolicySet, PolicyStore, PreparedRequest, PrincipalMatch,
     PrincipalOutcome, ResourceOutcome, SessionPolicy, StatementInfo, StatementRef, StatementTrace,
-    StoreError, Truth, UnknownReason,
+    StoreError,
 };
 pub use policy::error::{ParseError, ParseErrorKind, ParseErrors};
 pub use policy::lower::{ParseOptions, parse_policy, parse_policy_with};

@@ -6,9 +6,8 @@
 
 use std::fmt;
 
-use super::condition::Truth;
 use super::ids::StatementRef;
-use crate::condition::Operator;
+use crate::condition::{Operator, Truth};
 use crate::policy::Effect;
 use crate::source::Span;
 

@@ -3,7 +3,7 @@
 //! sensitive read actions on `"*"`; plus empty principal blocks.
 
 use crate::exposure;
-use crate::policy::{Effect, PolicyType, Principals, Statement};
+use crate::policy::{Effect, PolicyType, PrincipalKind, PrincipalValue, Principals, Statement};
 
 use super::ctx::Ctx;
 use crate::cover::{ArnParts, glob};
@@ -31,6 +31,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             continue;
         }
         public_access(ctx, i, stmt);
+        confused_deputy(ctx, i, stmt);
         not_action_or_resource(ctx, i, stmt);
         sensitive(ctx, i, stmt);
         if matches!(
@@ -67,6 +68,31 @@ fn empty_principals(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
         return;
     }
     for entry in entries {
+        if entry.kind.value == PrincipalKind::Aws {
+            for (k, item) in entry.values.items.iter().enumerate() {
+                let PrincipalValue::Name(id) = &item.value else {
+                    continue;
+                };
+                let (code, what) = if id.starts_with("AROA") {
+                    ("INVALID_ROLE_REFERENCE", "role")
+                } else if id.starts_with("AIDA") {
+                    ("INVALID_USER_REFERENCE", "user")
+                } else {
+                    continue;
+                };
+                let path = ctx.stmt_path(i).key(name).key("AWS").item(&entry.values, k);
+                ctx.emit(
+                    Some(i),
+                    code,
+                    item.span,
+                    path,
+                    format!(
+                        "`{id}` is the unique id of an IAM {what}, which matches only that {what}, not one recreated with the same name"
+                    ),
+                )
+                .help = Some(format!("write the {what}'s ARN"));
+            }
+        }
         if entry.values.items.is_empty() {
             let kind = entry.kind.value.as_str();
             let path = ctx.stmt_path(i).key(name).key(kind);
@@ -79,6 +105,61 @@ fn empty_principals(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
             );
         }
     }
+}
+
+/// The keys that tie a service principal's request to the resource or account it acts for
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html>), lower case.
+const SOURCE_KEYS: &[&str] = &[
+    "aws:sourcearn",
+    "aws:sourceaccount",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+    "aws:sourceowner",
+];
+
+/// `MISSING_SOURCE_CONDITION_FOR_SERVICE_PRINCIPAL`: a resource policy `Allow` to a service
+/// principal without a condition on `aws:SourceArn`, `aws:SourceAccount`, `aws:SourceOrgID`,
+/// `aws:SourceOrgPaths` or `aws:SourceOwner`, so the service may act on the resource for any
+/// customer (the cross-service confused deputy).
+fn confused_deputy(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
+    if ctx.policy_type != PolicyType::Resource {
+        return;
+    }
+    let Some(principal) = &stmt.principal else {
+        return;
+    };
+    if principal.value.negated {
+        return;
+    }
+    let Principals::Map(entries) = &principal.value.principals else {
+        return;
+    };
+    let Some(service) = entries
+        .iter()
+        .find(|e| e.kind.value == PrincipalKind::Service && !e.values.items.is_empty())
+    else {
+        return;
+    };
+    if stmt
+        .conditions
+        .iter()
+        .any(|c| SOURCE_KEYS.contains(&c.key_lower.as_str()))
+    {
+        return;
+    }
+    let path = ctx.stmt_path(i).key("Principal").key("Service");
+    ctx.emit(
+        Some(i),
+        "MISSING_SOURCE_CONDITION_FOR_SERVICE_PRINCIPAL",
+        service.kind.span,
+        path,
+        "the statement allows a service principal with no condition on the resource or account \
+         it acts for, so the service can be made to act here on another customer's behalf"
+            .into(),
+    )
+    .help = Some(
+        "add a condition on `aws:SourceArn` or `aws:SourceAccount` (or `aws:SourceOrgID`)".into(),
+    );
 }
 
 /// `PUBLIC_ACCESS`: a resource policy `Allow` to `"*"` with no condition on a key that narrows
