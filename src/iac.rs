@@ -98,7 +98,7 @@ pub fn detect(file_name: &str, text: &str) -> Option<SourceKind> {
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('{') {
         let keys = top_level_keys(trimmed);
-        let has = |k: &str| keys.iter().any(|key| *key == k);
+        let has = |k: &str| keys.contains(&k);
         if has("format_version") && has("terraform_version") {
             return Some(SourceKind::TerraformPlan);
         }
