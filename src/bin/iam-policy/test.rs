@@ -20,16 +20,21 @@ Each line of a case file is one case:
                \"context\": {\"aws:SourceIp\": \"10.1.2.3\"}},
    \"expect\": \"Allow\"}
 `expect` is Allow, ExplicitDeny, ImplicitDeny, or Error (a policy must fail to parse).
+Optional: \"why\", \"source\", and \"tags\": [\"label\", ...] (labels for --tag).
 Blank lines and lines starting with // are skipped. Directories are searched for *.jsonl.
+
+--tag T runs only the cases whose \"tags\" hold T (exact match); repeat it to run the cases
+carrying any of the given tags. Lines that are not valid cases are still reported as failures.
 
 Examples:
   iam-policy test fixtures/cases
   iam-policy test --format json tests/secret-access.jsonl
+  iam-policy test --tag aws-owned --tag no-permission fixtures/cases
 
 Exit codes:
   0  every case passed
   1  a case failed, or a line is not a valid case
-  2  a file cannot be read";
+  2  a file cannot be read, or --tag was given and no case carries any of the tags";
 
 /// Arguments of `iam-policy test`.
 #[derive(Debug, Args)]
@@ -41,6 +46,9 @@ pub struct TestArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TestFormat::Text)]
     format: TestFormat,
+    /// Run only the cases carrying this tag (repeatable: any of the tags).
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
 }
 
 /// `--format` of `test`.
@@ -48,7 +56,7 @@ pub struct TestArgs {
 pub enum TestFormat {
     /// Failing cases, then `N passed, M failed`.
     Text,
-    /// One JSON object per case and line: name, expected, actual, passed, reasons.
+    /// One JSON object per case and line: name, expected, actual, passed, reasons, tags.
     Json,
 }
 
@@ -61,6 +69,7 @@ struct Reported {
     actual: String,
     passed: bool,
     reasons: Vec<String>,
+    tags: Vec<String>,
 }
 
 fn case_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
@@ -87,6 +96,7 @@ fn case_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
 pub fn run(args: &TestArgs) -> u8 {
     let mut io_error = false;
     let mut reported = Vec::new();
+    let mut skipped = 0usize;
     for path in &args.files {
         let files = match case_files(path) {
             Ok(f) if f.is_empty() => {
@@ -117,11 +127,22 @@ pub fn run(args: &TestArgs) -> u8 {
                 if trimmed.is_empty() || trimmed.starts_with("//") {
                     continue;
                 }
-                reported.push(run_line(&shown, i + 1, trimmed));
+                match run_line(&shown, i + 1, trimmed, &args.tags) {
+                    Some(r) => reported.push(r),
+                    None => skipped += 1,
+                }
             }
         }
     }
 
+    let selected_none = !args.tags.is_empty() && reported.is_empty();
+    if !args.tags.is_empty() {
+        eprintln!(
+            "{skipped} case{} skipped (no tag among {})",
+            if skipped == 1 { "" } else { "s" },
+            args.tags.join(", ")
+        );
+    }
     let passed = reported.iter().filter(|r| r.passed).count();
     let failed = reported.len() - passed;
     let stdout = std::io::stdout();
@@ -137,7 +158,10 @@ pub fn run(args: &TestArgs) -> u8 {
     if args.format == TestFormat::Json {
         eprintln!("{passed} passed, {failed} failed");
     }
-    if io_error {
+    if selected_none {
+        eprintln!("error: no case carries any of the tags given with --tag");
+    }
+    if io_error || selected_none {
         EXIT_USAGE
     } else if failed > 0 {
         EXIT_FINDINGS
@@ -146,11 +170,17 @@ pub fn run(args: &TestArgs) -> u8 {
     }
 }
 
-fn run_line(file: &str, line: usize, text: &str) -> Reported {
-    match Case::parse(text) {
+/// Runs one line; `None` when `tags` is non-empty and the case carries none of them. A line
+/// that is not a valid case is always reported (it may have carried a tag).
+fn run_line(file: &str, line: usize, text: &str, tags: &[String]) -> Option<Reported> {
+    Some(match Case::parse(text) {
         Ok(case) => {
+            if !tags.is_empty() && !tags.iter().any(|t| case.has_tag(t)) {
+                return None;
+            }
             let r = run_case(&case);
             Reported {
+                tags: case.tags.clone(),
                 file: file.to_owned(),
                 line,
                 name: r.name,
@@ -168,8 +198,9 @@ fn run_line(file: &str, line: usize, text: &str) -> Reported {
             actual: "Error".to_owned(),
             passed: false,
             reasons: vec![format!("line {line}: {e}")],
+            tags: Vec::new(),
         },
-    }
+    })
 }
 
 fn write_text(
@@ -201,6 +232,7 @@ fn write_json(out: &mut impl Write, reported: &[Reported]) -> std::io::Result<()
             "actual": r.actual,
             "passed": r.passed,
             "reasons": r.reasons,
+            "tags": r.tags,
         });
         writeln!(out, "{v}")?;
     }
