@@ -229,7 +229,9 @@ impl Case {
         };
         check_fields(
             &obj,
-            &["name", "policies", "request", "expect", "why", "source", "tags"],
+            &[
+                "name", "policies", "request", "expect", "why", "source", "tags",
+            ],
             "case",
             CASE_FIELDS,
         )?;
@@ -366,7 +368,8 @@ pub fn run_case(case: &Case) -> CaseResult {
     }
 }
 
-/// One line per reason: `identity[0].Statement[1] (Sid)`, or the gate's text.
+/// One line per reason: `identity[0].Statement[1] (Sid)`, or the gate's text, or the text of
+/// the AWS rule that decided (`no permission required`).
 fn describe(compiled: &crate::CompiledPolicySet, evaluation: &Evaluation) -> Vec<String> {
     let mut out: Vec<String> = evaluation
         .reasons()
@@ -380,6 +383,8 @@ fn describe(compiled: &crate::CompiledPolicySet, evaluation: &Evaluation) -> Vec
     }
     if let Some(gate) = evaluation.gate() {
         out.push(gate.to_string());
+    } else if let Some(rule) = evaluation.rule() {
+        out.push(rule.to_string());
     }
     out
 }

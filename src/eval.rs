@@ -63,6 +63,7 @@
 
 use std::net::IpAddr;
 
+use crate::aws_rules::AwsRule;
 use crate::compile::{
     CompiledAction, CompiledCondition, CompiledPolicySet, CompiledResource, CompiledStatement,
     CondTest, Group, PrincipalTest, StrValue, TEST_ACTION, Target, same_bytes, starts_with,
@@ -186,6 +187,7 @@ pub(crate) struct Prepared {
     resource: (u32, u32),
     resource_kind: ResourceKind,
     same_account: bool,
+    aws_rule: Option<AwsRule>,
     action_hash: u64,
     service_hash: u64,
     /// Bucket → inline slot index + 1 (0: empty), when the context fits inline.
@@ -302,6 +304,7 @@ impl Prepared {
             resource,
             resource_kind: req.resource_kind(),
             same_account: req.is_same_account(),
+            aws_rule: req.aws_rule(),
             action_hash: text_hash(req.action_lower()),
             service_hash: text_hash(req.service()),
             table: [0; INLINE_BUCKETS],
@@ -409,6 +412,7 @@ impl Prepared {
             resource: at(arena, self.resource),
             resource_kind: self.resource_kind,
             same_account: self.same_account,
+            aws_rule: self.aws_rule,
             action_hash: self.action_hash,
             service_hash: self.service_hash,
             ctx: Ctx::Prepared(self, arena),
@@ -622,6 +626,8 @@ pub(crate) struct Input<'r> {
     resource: &'r [u8],
     resource_kind: ResourceKind,
     same_account: bool,
+    /// The rule AWS applies beyond the policy text, if any.
+    aws_rule: Option<AwsRule>,
     /// [`text_hash`] of the action and of the service.
     action_hash: u64,
     service_hash: u64,
@@ -644,6 +650,7 @@ impl<'r> Input<'r> {
             resource: req.resource().as_bytes(),
             resource_kind: req.resource_kind(),
             same_account: req.is_same_account(),
+            aws_rule: req.aws_rule(),
             action_hash: text_hash(req.action_lower()),
             service_hash: text_hash(req.service()),
             ctx: Ctx::Plain(req.context()),
@@ -1064,6 +1071,13 @@ fn push_reason(parts: &[&CompiledPolicySet], evaluation: &mut Evaluation, hit: H
 
 #[inline(always)]
 fn decide(parts: &[&CompiledPolicySet], shape: Shape, input: &Input<'_>, t: &Tally) -> Evaluation {
+    // Rules AWS applies beyond the policy text (`aws_rules`): an action that needs no
+    // permission is allowed even under an explicit deny; a refusal yields to an applicable
+    // `Deny` (both refuse; the statement is the more specific reason).
+    let rule = input.aws_rule;
+    if let Some(AwsRule::NoPermissionRequired) = rule {
+        return Evaluation::by_rule(AwsRule::NoPermissionRequired);
+    }
     if t.denies.len > 0 {
         let mut evaluation = Evaluation::new(Decision::ExplicitDeny, None);
         for hit in t.denies.iter() {
@@ -1074,6 +1088,9 @@ fn decide(parts: &[&CompiledPolicySet], shape: Shape, input: &Input<'_>, t: &Tal
         }
         return evaluation;
     }
+    if let Some(rule) = rule {
+        return Evaluation::by_rule(rule);
+    }
     let kind = input.who.kind;
     let belongs_to_account = !matches!(kind, CallerKind::Service | CallerKind::Anonymous);
     if belongs_to_account && let Some(level) = t.scp_missing {
@@ -1082,7 +1099,9 @@ fn decide(parts: &[&CompiledPolicySet], shape: Shape, input: &Input<'_>, t: &Tal
     if let Some(level) = t.rcp_missing {
         return Evaluation::new(Decision::ImplicitDeny, Some(Gate::Rcp { level }));
     }
-    let same = input.same_account;
+    // An AWS-owned resource (account `aws`) has no resource-based policy and belongs to no
+    // customer account: the caller's own policies decide, as in the same account.
+    let same = input.same_account || input.resource_kind == ResourceKind::AwsOwned;
     let owner_policy = matches!(
         input.resource_kind,
         ResourceKind::RoleTrust | ResourceKind::KmsKey

@@ -5,6 +5,7 @@
 
 pub mod action;
 pub mod arn;
+pub mod aws_rules;
 pub mod case;
 pub mod catalog;
 pub mod compile;
@@ -25,6 +26,7 @@ pub mod wildcard;
 
 pub use action::{Action, ActionError, ActionPattern};
 pub use arn::{Arn, ArnError, ArnPattern, ArnPatternMode};
+pub use aws_rules::AwsRule;
 pub use case::{Case, CaseError, CaseOutcome, CaseResult, Expected, parse_case, run_case};
 pub use compile::{CompiledPolicySet, StatementInfo};
 pub use condition::eval::{Truth, UnknownReason};

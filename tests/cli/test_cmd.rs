@@ -146,8 +146,14 @@ fn test_tags_must_be_a_list_of_strings_and_unknown_fields_stay_errors() {
     let out = run_in(&dir, &["test", "cases.jsonl"], None);
     assert_eq!(code(&out), 1);
     let text = stdout(&out);
-    assert!(text.contains("field `tags` must be a list of strings"), "{text}");
-    assert!(text.contains("field `tags[0]` must be a non-empty string"), "{text}");
+    assert!(
+        text.contains("field `tags` must be a list of strings"),
+        "{text}"
+    );
+    assert!(
+        text.contains("field `tags[0]` must be a non-empty string"),
+        "{text}"
+    );
     assert!(text.contains("unknown field `labels` in case"), "{text}");
     assert_eq!(text.lines().last(), Some("0 passed, 4 failed"));
 }

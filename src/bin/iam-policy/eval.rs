@@ -338,6 +338,16 @@ fn write_text(
     writeln!(out, "decision: {}", evaluation.decision())?;
     if let Some(gate) = evaluation.gate() {
         writeln!(out, "because: {gate}")?;
+    } else if let Some(rule) = evaluation.rule() {
+        writeln!(out, "because: {rule}")?;
+    }
+    if let Some(rule) = evaluation.rule() {
+        writeln!(
+            out,
+            "rule: {} (AWS decides this beyond the policy text; {})",
+            rule.name(),
+            rule.source()
+        )?;
     }
     let reasons: Vec<_> = evaluation.reasons().collect();
     if !reasons.is_empty() {
@@ -424,6 +434,11 @@ fn to_json(explanation: &iam_policy::decision::Explanation, sources: &Sources) -
     json!({
         "decision": evaluation.decision().to_string(),
         "gate": evaluation.gate().map(|g| g.to_string()),
+        "rule": evaluation.rule().map(|r| json!({
+            "name": r.name(),
+            "message": r.as_str(),
+            "source": r.source(),
+        })),
         "reasons": reasons,
         "statements": statements,
     })
