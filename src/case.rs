@@ -20,7 +20,9 @@
 //!   [`parse_policy`]) or as a JSON string holding the document's text (parsed as is, so a case
 //!   can hold text that is not valid JSON). Missing policy keys mean "none".
 //! * The resource policy is parsed as a role trust policy ([`PolicyType::Trust`]) when the
-//!   request's resource is an IAM role ARN and its action is `sts:AssumeRole*`, else as a
+//!   request's resource is an IAM role ARN and its action is one AWS evaluates against the
+//!   role's trust policy (`sts:AssumeRole*`, `sts:TagSession`, `sts:SetSourceIdentity`,
+//!   `sts:SetContext`; [`is_trust_action`](crate::aws_rules::is_trust_action)), else as a
 //!   resource policy.
 //! * `scps`/`rcps`: a flat list is one level (any policy there may allow); a list of lists is
 //!   the hierarchy, root first (every level must allow).

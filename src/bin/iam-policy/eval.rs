@@ -48,7 +48,8 @@ pub struct EvalArgs {
     /// An identity-based policy of the principal (repeatable).
     #[arg(long, value_name = "FILE")]
     identity: Vec<PathBuf>,
-    /// The resource-based policy of the target (a role's trust policy for sts:AssumeRole*).
+    /// The resource-based policy of the target (a role's trust policy for sts:AssumeRole*,
+    /// sts:TagSession, sts:SetSourceIdentity and sts:SetContext on a role).
     #[arg(long, value_name = "FILE")]
     resource_policy: Option<PathBuf>,
     /// The principal's permissions boundary.

@@ -180,7 +180,7 @@ fn run_line(file: &str, line: usize, text: &str, tags: &[String]) -> Option<Repo
             }
             let r = run_case(&case);
             Reported {
-                tags: case.tags.clone(),
+                tags: case.tags,
                 file: file.to_owned(),
                 line,
                 name: r.name,
