@@ -42,7 +42,7 @@ fn bench(c: &mut Criterion) {
     // Replacing one secret's policy in a store of 1,000 secrets with a text no other secret
     // uses: parse, compile and swap (each iteration alternates between two fresh texts).
     let w = workload::standard(1_000);
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     for s in &w.secrets {
         store
             .set_resource_policy(&s.arn, &s.policy_json)

@@ -15,7 +15,7 @@ use crate::workload::{self, Workload};
 ///
 /// A message when a policy or ARN is refused.
 pub fn store(w: &Workload) -> Result<PolicyStore, String> {
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     for role in &w.roles {
         store
             .set_principal_policies(&role.arn, &[role.policy_json.as_str()], None)

@@ -84,7 +84,7 @@ use crate::value::{parse_bool, parse_ip};
 use crate::wildcard::lit_eq;
 
 /// The most parts one decision runs over.
-pub(crate) const MAX_PARTS: usize = 4;
+pub(crate) const MAX_PARTS: usize = 5;
 
 /// How a prepared context entry holds its value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

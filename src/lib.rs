@@ -44,6 +44,6 @@ pub use request::{
     RequestError, ResourceKind,
 };
 pub use source::{LineCol, LineIndex, Span};
-pub use store::{PolicyStore, PreparedRequest, StoreError};
+pub use store::{PolicyStore, PreparedRequest, SessionPolicy, StoreError};
 pub use variables::{Template, TemplateOptions, VariableError};
 pub use wildcard::{MatchStrategy, Wildcard};

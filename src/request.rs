@@ -561,7 +561,7 @@ fn last_segment(path_name: &str) -> Option<&str> {
     path_name.rsplit('/').next().filter(|s| !s.is_empty())
 }
 
-fn check_account(account: &str) -> Result<(), RequestError> {
+pub(crate) fn check_account(account: &str) -> Result<(), RequestError> {
     if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
         Ok(())
     } else {

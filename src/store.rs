@@ -1,9 +1,10 @@
-//! A policy store for a server that authorizes every call: [`PolicyStore`] and
-//! [`PreparedRequest`].
+//! A live policy store for a server that authorizes every call: [`PolicyStore`],
+//! [`PreparedRequest`] and [`SessionPolicy`].
 //!
-//! A secret server keeps the identity policies of each principal and the resource policy of
-//! each secret, and decides every `GetSecretValue` against the caller's and the secret's
-//! policies only. The store holds them compiled, found by ARN:
+//! A secret server keeps the policies of its principals, secrets and accounts, and decides
+//! every `GetSecretValue` against the caller's and the secret's policies only, on all its
+//! worker threads at once, while policies change. The store holds every policy type,
+//! compiled, found by key:
 //!
 //! * **Principals** ([`set_principal_policies`](PolicyStore::set_principal_policies)): an IAM
 //!   role or user ARN → its identity policies and optional permissions boundary, compiled
@@ -12,21 +13,80 @@
 //!   finds it; a user is keyed by its ARN as given.
 //! * **Resources** ([`set_resource_policy`](PolicyStore::set_resource_policy)): a resource ARN
 //!   (exact, case-sensitive) → its resource-based policy.
-//! * **Identical documents are shared.** A document (a resource policy's text, or a
-//!   principal's policy texts together) is compiled once; every principal or resource that
-//!   uses the same text holds a reference to that one compiled copy. Secrets of one team that
-//!   share a policy text cost their ARN and a pointer each. Replacing one secret's policy
-//!   compiles only that document (or finds it already compiled); a compiled document that
-//!   nothing uses any more is dropped.
+//! * **Roles' trust policies** ([`set_trust_policy`](PolicyStore::set_trust_policy)): a role
+//!   ARN (exact, as requests name it) → its trust policy, consulted for the requests on
+//!   that role that AWS reads against its trust policy (`sts:AssumeRole*`, `sts:TagSession`,
+//!   `sts:SetSourceIdentity`, `sts:SetContext`; [`is_trust_action`](crate::aws_rules::is_trust_action)) only.
+//! * **Accounts** ([`set_service_control_policies`](PolicyStore::set_service_control_policies),
+//!   [`set_resource_control_policies`](PolicyStore::set_resource_control_policies)): an account
+//!   ID → its SCP levels and its RCP levels, each a list of levels from the organization root
+//!   down to the account (as in the case format). The SCPs of the caller's account and the
+//!   RCPs of the resource's account take part in a decision.
+//! * **Session policies** ([`SessionPolicy`]): compiled once when a session is created
+//!   (`AssumeRole` with `Policy`), and carried by the session's prepared requests
+//!   ([`PreparedRequest::with_session_policy`]).
+//! * **Identical documents are shared.** A document (a resource policy's text, a principal's
+//!   texts together, an account's levels) is compiled once; every key that uses the same
+//!   texts holds a reference to that one compiled copy. The store recognizes a document by a
+//!   128-bit keyed digest of its texts (two SipHash-1-3 keyed with random per-store keys; the
+//!   texts themselves are not retained), so that distinct documents cost only their compiled
+//!   form. A compiled document that nothing uses any more is dropped.
 //!
-//! [`evaluate`](PolicyStore::evaluate) finds the caller's identity policies (for a role
-//! session: its role's) and the resource's policy with one hash look-up each, and decides over
-//! the two compiled parts as if they were one policy set (same rules, same reasons, same
-//! order as [`CompiledPolicySet::evaluate`] over the combined set); nothing is combined or
-//! allocated per request. Callers with no stored identity policies have none (a root user, a
-//! federated user, a service, an anonymous caller); a resource with no stored policy has none.
-//! Session policies, SCPs and RCPs are not kept by the store (compile a [`PolicySet`] for
-//! those).
+//! A decision equals [`CompiledPolicySet::evaluate`] over one set holding the caller's
+//! identity policies and boundary, the resource's policy (or the role's trust policy), the
+//! session policy, the SCP levels of the caller's account and the RCP levels of the resource's
+//! account: the store runs the engine's one combining routine over those parts (same rules,
+//! same reasons, same order); nothing is combined or allocated per request.
+//!
+//! # Concurrency
+//!
+//! `PolicyStore` is `Send + Sync`; share it (`Arc<PolicyStore>`, or a `static`) between all
+//! worker threads. Every method takes `&self`.
+//!
+//! * **A decision never blocks and never allocates.** The entries live in a concurrent hash
+//!   map ([`papaya`]) whose reads are lock-free and never wait for a writer; a decision reads
+//!   at most four entries (principal, resource or trust policy, the two accounts).
+//! * **An update replaces one entry.** Setting a principal's, a resource's, a role's or an
+//!   account's policies compiles that document (unless an identical one is already held) and
+//!   swaps that one entry; nothing else is copied. Updates are serialized among themselves by a
+//!   mutex that decisions never take.
+//! * **Old or new, never a mix.** An entry's documents are replaced at once: a decision that
+//!   overlaps an update sees the entity's old policies or its new ones, never part of each
+//!   (a boundary and identity policies change together). Different entities are independent:
+//!   a decision overlapping two updates may see one of them only.
+//! * **Visible on return.** A decision that starts after an update returned sees it.
+//!   Replaced documents are freed once no decision that could read them is still running.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use iam_policy::store::{PolicyStore, PreparedRequest};
+//! use iam_policy::{Decision, Request};
+//!
+//! let store = Arc::new(PolicyStore::new());
+//! let role = "arn:aws:iam::111122223333:role/app";
+//! let secret = "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf";
+//! store.set_principal_policies(role, &[r#"{"Version":"2012-10-17","Statement":{
+//!     "Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"*"}}"#], None)?;
+//! let request = PreparedRequest::new(
+//!     Request::builder()
+//!         .principal("arn:aws:sts::111122223333:assumed-role/app/s1")
+//!         .action("secretsmanager:GetSecretValue")
+//!         .resource(secret)
+//!         .build()?,
+//! );
+//! let worker = {
+//!     let store = Arc::clone(&store);
+//!     let request = request.clone();
+//!     std::thread::spawn(move || store.evaluate_prepared(&request).decision())
+//! };
+//! // Meanwhile a `PutResourcePolicy` arrives.
+//! store.set_resource_policy(secret, r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny",
+//!     "Principal":"*","Action":"secretsmanager:*","Resource":"*"}}"#)?;
+//! // The worker saw the old policy or the new one; decisions from now on see the new one.
+//! assert!(matches!(worker.join().unwrap(), Decision::Allow | Decision::ExplicitDeny));
+//! assert_eq!(store.evaluate_prepared(&request).decision(), Decision::ExplicitDeny);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! # Prepared requests
 //!
@@ -34,17 +94,18 @@
 //! policies: it copies every text a decision reads (caller, action, resource, context keys and
 //! values; a text that repeats is kept once) into one arena, indexes the context keys by hash,
 //! reads context strings that are IP addresses, and hashes the action, its service and the
-//! store keys of the caller and the resource. Up to 512 bytes of text and 12 context keys live
-//! inside the `PreparedRequest` value itself (larger requests use the heap), so that deciding
-//! reads one contiguous block on the request side; the engine reads its cache lines up front,
-//! so that the misses of a request that is no longer in cache overlap. Preparing costs about
-//! 1 µs and three allocations, building the [`Request`] about 1.8 µs (`request/*` in
-//! `benches/evaluate.rs`); a prepared request can be decided any number of times.
+//! store keys of the caller, the resource and the accounts. Up to 512 bytes of text and 12
+//! context keys live inside the `PreparedRequest` value itself (larger requests use the heap),
+//! so that deciding reads one contiguous block on the request side; the engine reads its cache
+//! lines up front, so that the misses of a request that is no longer in cache overlap.
+//! Preparing costs about 1 µs and three allocations, building the [`Request`] about 1.8 µs
+//! (`request/*` in `benches/evaluate.rs`); a prepared request can be decided any number of
+//! times.
 //!
-//! [`PolicyStore::evaluate`] on a plain [`Request`] gives the same answers without preparing:
-//! it hashes the keys and the action per call, finds context keys by binary search over their
-//! text and parses an IP address each time a condition needs it (about 1 µs per decision on the
-//! secret-server workload, against 150–250 ns prepared).
+//! [`PolicyStore::evaluate`] on a plain [`Request`] gives the same answers without preparing
+//! (and without a session policy): it hashes the keys and the action per call, finds context
+//! keys by binary search over their text and parses an IP address each time a condition needs
+//! it (about 1 µs per decision on the secret-server workload, against 150–250 ns prepared).
 //!
 //! # Policy variables
 //!
@@ -58,21 +119,19 @@
 //!
 //! # Look-ups
 //!
-//! The ARN tables use open addressing in Robin Hood order with the keys inside the slots: a
-//! look-up reads one or two adjacent slots, and the tables stay small (at most four-fifths
-//! full), which matters once they outgrow the caches. The hash is a keyed multiply-fold hash,
-//! seeded once per process from the standard library's random state: fast on ARN-sized keys,
-//! and not predictable by whoever chooses secret names; it is not a cryptographic hash. A
-//! prepared request carries the hashes of its caller's key and of its resource, so deciding it
-//! hashes nothing. Memory: a table slot is 120 bytes (keys up to 102 bytes inline), about
-//! 150–250 bytes per stored ARN with the table's spare room, plus one compiled copy per
-//! distinct document.
+//! Keys are hashed with a keyed multiply-fold hash, seeded once per process from the standard
+//! library's random state: fast on ARN-sized keys, and not predictable by whoever chooses
+//! secret names; it is not a cryptographic hash. A prepared request carries the hashes of its
+//! keys, so deciding it hashes nothing. A map entry holds the key (inline up to 102 bytes), so
+//! that a look-up reads the map's slot, the entry and then the compiled document.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher as _, Hasher as _, RandomState};
 use std::io::Write as _;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use table::{Table, arn_hash};
+use table::{PassThrough, Probe, Space, StoreKey, key_hash};
 
 use crate::compile::CompiledPolicySet;
 use crate::decision::{Evaluation, Explanation};
@@ -81,7 +140,7 @@ use crate::policy::PolicyType;
 use crate::policy::error::ParseErrors;
 use crate::policy::lower::parse_policy;
 use crate::policy_set::{PolicyKind, PolicySet};
-use crate::request::{Caller, CallerKind, Request};
+use crate::request::{Caller, CallerKind, Request, ResourceKind};
 
 mod table;
 
@@ -95,38 +154,102 @@ pub enum StoreError {
     /// The resource is not an ARN.
     #[error("resource `{0}` is not an ARN")]
     InvalidResource(String),
+    /// The trust policy's key is not an IAM role ARN.
+    #[error("`{0}` is not an IAM role ARN")]
+    InvalidRole(String),
+    /// The account is not a 12-digit AWS account ID.
+    #[error("`{0}` is not a 12-digit AWS account ID")]
+    InvalidAccount(String),
     /// A policy document does not parse.
     #[error("{what} does not parse: {errors}")]
     InvalidPolicy {
-        /// Which document: `identity policy 0`, `permissions boundary`, `resource policy`.
+        /// Which document: `identity policy 0`, `permissions boundary`, `resource policy`,
+        /// `trust policy`, `session policy 0`, `SCP 1 of level 0`, `RCP 0 of level 2`.
         what: String,
         /// The parse errors.
         errors: ParseErrors,
     },
 }
 
-/// A compiled document shared by every principal or resource that uses the same text.
+/// The 128-bit keyed digest that identifies a document's texts (module docs).
+type Digest = (u64, u64);
+
+/// A map entry: the compiled document and the digest it is registered under.
 #[derive(Debug)]
-struct Shared {
-    /// The text the document was compiled from (with the parts' separators), for sharing.
-    text: Box<str>,
-    /// The compiled policies.
-    set: CompiledPolicySet,
+struct Held {
+    set: Arc<CompiledPolicySet>,
+    digest: Digest,
 }
 
-/// Mark the parts of a principal's document key; each part is also length-prefixed.
-const PART: char = '\u{1}';
-const BOUNDARY: char = '\u{2}';
-/// Starts the key of a resource policy, so that it never equals a principal's key.
-const RESOURCE: char = '\u{3}';
+/// The writers' side: compiled documents by digest, each with the number of entries using it.
+#[derive(Debug, Default)]
+struct Registry {
+    documents: HashMap<Digest, (Arc<CompiledPolicySet>, usize)>,
+    /// Entries per [`Space`] (indexed by its number).
+    counts: [usize; 6],
+}
 
-/// Policies of principals and resources, compiled and found by ARN; see the module docs.
+impl Registry {
+    /// An entry stopped using the document of `digest`; drops the registry's reference when
+    /// nothing uses it any more (readers still holding the map's reference keep it alive).
+    fn release(&mut self, digest: Digest) {
+        if let Some((_, users)) = self.documents.get_mut(&digest) {
+            *users = users.saturating_sub(1);
+            if *users == 0 {
+                self.documents.remove(&digest);
+            }
+        }
+    }
+
+    fn count(&mut self, space: Space) -> Option<&mut usize> {
+        self.counts.get_mut(space as usize)
+    }
+}
+
+/// Feeds the texts of a document to the two keyed hashes; each text is tagged and
+/// length-prefixed, so that no choice of texts (valid or not) can spell another list of texts.
+struct Digester(std::hash::DefaultHasher, std::hash::DefaultHasher);
+
+impl Digester {
+    fn new(keys: &(RandomState, RandomState), space: Space) -> Self {
+        let mut d = Self(keys.0.build_hasher(), keys.1.build_hasher());
+        d.tag(space as u8);
+        d
+    }
+
+    fn tag(&mut self, tag: u8) {
+        self.0.write_u8(tag);
+        self.1.write_u8(tag);
+    }
+
+    fn text(&mut self, tag: u8, text: &str) {
+        for h in [&mut self.0, &mut self.1] {
+            h.write_u8(tag);
+            h.write_usize(text.len());
+            h.write(text.as_bytes());
+        }
+    }
+
+    fn finish(&self) -> Digest {
+        (self.0.finish(), self.1.finish())
+    }
+}
+
+/// Text tags of the digest.
+const IDENTITY_TEXT: u8 = 1;
+const BOUNDARY_TEXT: u8 = 2;
+const LEVEL: u8 = 3;
+const LEVEL_TEXT: u8 = 4;
+const RESOURCE_TEXT: u8 = 5;
+
+/// Policies of principals, resources, roles and accounts, compiled and found by key, shared
+/// by every worker thread; see the module docs.
 ///
 /// ```
-/// use iam_policy::store::{PolicyStore, PreparedRequest};
+/// use iam_policy::store::{PolicyStore, PreparedRequest, SessionPolicy};
 /// use iam_policy::{ContextValue, Decision, Request};
 ///
-/// let mut store = PolicyStore::new();
+/// let store = PolicyStore::new();
 /// store.set_principal_policies(
 ///     "arn:aws:iam::111122223333:role/app",
 ///     &[r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow",
@@ -140,6 +263,12 @@ const RESOURCE: char = '\u{3}';
 ///         "Action":"secretsmanager:*","Resource":"*",
 ///         "Condition":{"Bool":{"aws:SecureTransport":"false"}}}}"#,
 /// )?;
+/// // The account's SCPs: one level (the root's), one policy.
+/// store.set_service_control_policies(
+///     "111122223333",
+///     &[&[r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*",
+///            "Resource":"*"}}"#]],
+/// )?;
 /// let request = Request::builder()
 ///     .principal("arn:aws:sts::111122223333:assumed-role/app/s1")
 ///     .action("secretsmanager:GetSecretValue")
@@ -149,14 +278,30 @@ const RESOURCE: char = '\u{3}';
 /// assert_eq!(store.evaluate(&request).decision(), Decision::Allow);
 /// let prepared = PreparedRequest::new(request);
 /// assert_eq!(store.evaluate_prepared(&prepared).decision(), Decision::Allow);
+/// // A session created with a session policy that allows nothing of Secrets Manager.
+/// let session = SessionPolicy::new(&[r#"{"Version":"2012-10-17","Statement":{
+///     "Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#])?;
+/// let prepared = prepared.with_session_policy(session);
+/// assert_eq!(store.evaluate_prepared(&prepared).decision(), Decision::ImplicitDeny);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
 pub struct PolicyStore {
-    principals: Table<Arc<Shared>>,
-    resources: Table<Arc<Shared>>,
-    /// Compiled documents by the hash of their text.
-    documents: HashMap<u64, Vec<Arc<Shared>>>,
+    map: papaya::HashMap<StoreKey, Held, PassThrough>,
+    /// How many accounts have SCP or RCP levels: decisions skip those look-ups while none do.
+    accounts: AtomicUsize,
+    writer: Mutex<Registry>,
+    /// The keys of the document digests.
+    digest_keys: (RandomState, RandomState),
+}
+
+impl std::fmt::Debug for PolicyStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PolicyStore")
+            .field("principals", &self.principal_count())
+            .field("resources", &self.resource_count())
+            .field("documents", &self.document_count())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for PolicyStore {
@@ -179,84 +324,96 @@ static EMPTY: CompiledPolicySet = CompiledPolicySet {
 /// The longest role ARN rebuilt without its path on the stack.
 const ROLE_KEY_MAX: usize = 512;
 
+/// Parses `json` as a policy of `ty`, naming it `what` in the error.
+fn parse(
+    json: &str,
+    ty: PolicyType,
+    what: impl FnOnce() -> String,
+) -> Result<crate::Policy, StoreError> {
+    parse_policy(json, ty).map_err(|errors| StoreError::InvalidPolicy {
+        what: what(),
+        errors,
+    })
+}
+
+/// Compiles levels of SCPs or RCPs, root first.
+fn compile_levels(kind: PolicyKind, levels: &[&[&str]]) -> Result<CompiledPolicySet, StoreError> {
+    let (ty, name) = match kind {
+        PolicyKind::Scp => (PolicyType::Scp, "SCP"),
+        _ => (PolicyType::Rcp, "RCP"),
+    };
+    let mut set = PolicySet::new();
+    for (l, level) in levels.iter().enumerate() {
+        set.push_level(kind);
+        for (i, json) in level.iter().enumerate() {
+            set.add(
+                kind,
+                parse(json, ty, || format!("{name} {i} of level {l}"))?,
+            );
+        }
+    }
+    Ok(set.compile())
+}
+
 impl PolicyStore {
     /// An empty store.
     #[must_use]
     pub fn new() -> Self {
         Self {
-            principals: Table::default(),
-            resources: Table::default(),
-            documents: HashMap::new(),
+            map: papaya::HashMap::builder().hasher(PassThrough).build(),
+            accounts: AtomicUsize::new(0),
+            writer: Mutex::new(Registry::default()),
+            digest_keys: (RandomState::new(), RandomState::new()),
         }
     }
 
     /// Sets the identity-based policies (JSON texts) and optional permissions boundary of an
-    /// IAM role or user, replacing what it had. A role ARN may carry a path; its sessions find
-    /// it either way.
+    /// IAM role or user, replacing what it had (both at once). A role ARN may carry a path;
+    /// its sessions find it either way.
     ///
     /// # Errors
     ///
     /// [`StoreError::UnsupportedPrincipal`] unless `principal_arn` is an IAM role or user ARN;
     /// [`StoreError::InvalidPolicy`] when a document does not parse.
     pub fn set_principal_policies(
-        &mut self,
+        &self,
         principal_arn: &str,
         identity: &[&str],
         permissions_boundary: Option<&str>,
     ) -> Result<(), StoreError> {
         let key = principal_key(principal_arn)?;
-        // Each part is length-prefixed, so that no choice of texts (valid or not) can spell
-        // the key of another list of documents.
-        let mut text = String::new();
+        let mut digest = Digester::new(&self.digest_keys, Space::Principal);
         for json in identity {
-            text.push(PART);
-            text.push_str(&json.len().to_string());
-            text.push(PART);
-            text.push_str(json);
+            digest.text(IDENTITY_TEXT, json);
         }
         if let Some(boundary) = permissions_boundary {
-            text.push(BOUNDARY);
-            text.push_str(&boundary.len().to_string());
-            text.push(BOUNDARY);
-            text.push_str(boundary);
+            digest.text(BOUNDARY_TEXT, boundary);
         }
-        let shared = self.document(&text, || {
+        self.put(Space::Principal, &key, digest.finish(), || {
             let mut set = PolicySet::new();
             for (i, json) in identity.iter().enumerate() {
-                let policy = parse_policy(json, PolicyType::Identity).map_err(|errors| {
-                    StoreError::InvalidPolicy {
-                        what: format!("identity policy {i}"),
-                        errors,
-                    }
-                })?;
-                set.add(PolicyKind::Identity, policy);
+                set.add(
+                    PolicyKind::Identity,
+                    parse(json, PolicyType::Identity, || {
+                        format!("identity policy {i}")
+                    })?,
+                );
             }
             if let Some(json) = permissions_boundary {
-                let policy =
-                    parse_policy(json, PolicyType::PermissionsBoundary).map_err(|errors| {
-                        StoreError::InvalidPolicy {
-                            what: "permissions boundary".to_owned(),
-                            errors,
-                        }
-                    })?;
-                set.add(PolicyKind::PermissionsBoundary, policy);
+                set.add(
+                    PolicyKind::PermissionsBoundary,
+                    parse(json, PolicyType::PermissionsBoundary, || {
+                        "permissions boundary".to_owned()
+                    })?,
+                );
             }
             Ok(set.compile())
-        })?;
-        let old = self.principals.insert(&key, shared);
-        self.release(old);
-        Ok(())
+        })
     }
 
     /// Removes a principal's policies; whether it had any.
-    pub fn remove_principal(&mut self, principal_arn: &str) -> bool {
-        let Ok(key) = principal_key(principal_arn) else {
-            return false;
-        };
-        let old = self.principals.remove(&key);
-        let had = old.is_some();
-        self.release(old);
-        had
+    pub fn remove_principal(&self, principal_arn: &str) -> bool {
+        principal_key(principal_arn).is_ok_and(|key| self.remove(Space::Principal, &key))
     }
 
     /// Sets the resource-based policy (JSON text) of a resource, replacing what it had. Only
@@ -268,191 +425,459 @@ impl PolicyStore {
     /// components; [`StoreError::InvalidPolicy`] when the document does not parse as a
     /// resource-based policy.
     pub fn set_resource_policy(
-        &mut self,
+        &self,
         resource_arn: &str,
         policy_json: &str,
     ) -> Result<(), StoreError> {
         if crate::request::ArnParts::parse(resource_arn).is_none() {
             return Err(StoreError::InvalidResource(resource_arn.to_owned()));
         }
-        let key = format!("{RESOURCE}{policy_json}");
-        let shared = self.document(&key, || {
-            let policy = parse_policy(policy_json, PolicyType::Resource).map_err(|errors| {
-                StoreError::InvalidPolicy {
-                    what: "resource policy".to_owned(),
-                    errors,
-                }
-            })?;
+        let mut digest = Digester::new(&self.digest_keys, Space::Resource);
+        digest.text(RESOURCE_TEXT, policy_json);
+        self.put(Space::Resource, resource_arn, digest.finish(), || {
             let mut set = PolicySet::new();
+            let policy = parse(policy_json, PolicyType::Resource, || {
+                "resource policy".to_owned()
+            })?;
             set.add(PolicyKind::Resource, policy);
             Ok(set.compile())
-        })?;
-        let old = self.resources.insert(resource_arn, shared);
-        self.release(old);
-        Ok(())
+        })
     }
 
     /// Removes a resource's policy; whether it had one.
-    pub fn remove_resource_policy(&mut self, resource_arn: &str) -> bool {
-        let old = self.resources.remove(resource_arn);
-        let had = old.is_some();
-        self.release(old);
-        had
+    pub fn remove_resource_policy(&self, resource_arn: &str) -> bool {
+        self.remove(Space::Resource, resource_arn)
+    }
+
+    /// Sets the trust policy of an IAM role, replacing what it had. It is the resource policy
+    /// of the trust-policy requests (`sts:AssumeRole*`, `sts:TagSession`,
+    /// `sts:SetSourceIdentity`, `sts:SetContext`) whose resource is `role_arn` exactly (with the
+    /// role's path, as `AssumeRole`'s `RoleArn` names it); other requests on the role do not
+    /// read it.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::InvalidRole`] unless `role_arn` is an IAM role ARN;
+    /// [`StoreError::InvalidPolicy`] when the document does not parse as a trust policy.
+    pub fn set_trust_policy(&self, role_arn: &str, policy_json: &str) -> Result<(), StoreError> {
+        if !Caller::parse(role_arn).is_ok_and(|c| c.kind() == CallerKind::Role) {
+            return Err(StoreError::InvalidRole(role_arn.to_owned()));
+        }
+        let mut digest = Digester::new(&self.digest_keys, Space::Trust);
+        digest.text(RESOURCE_TEXT, policy_json);
+        self.put(Space::Trust, role_arn, digest.finish(), || {
+            let mut set = PolicySet::new();
+            let policy = parse(policy_json, PolicyType::Trust, || "trust policy".to_owned())?;
+            set.add(PolicyKind::Resource, policy);
+            Ok(set.compile())
+        })
+    }
+
+    /// Removes a role's trust policy; whether it had one.
+    pub fn remove_trust_policy(&self, role_arn: &str) -> bool {
+        self.remove(Space::Trust, role_arn)
+    }
+
+    /// Sets the SCPs that govern the principals of `account`: `levels[0]` holds the SCPs
+    /// attached to the organization root, each next level those of the next organizational
+    /// unit down, the last those attached to the account itself. Every level must allow an
+    /// action (any policy of the level suffices) and a Deny at any level denies. No levels
+    /// (`&[]`) removes the account's SCPs.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::InvalidAccount`] unless `account` is a 12-digit account ID;
+    /// [`StoreError::InvalidPolicy`] when a document does not parse as an SCP.
+    pub fn set_service_control_policies(
+        &self,
+        account: &str,
+        levels: &[&[&str]],
+    ) -> Result<(), StoreError> {
+        self.set_levels(Space::Scp, PolicyKind::Scp, account, levels)
+    }
+
+    /// Sets the RCPs that govern the resources of `account`, in levels as for
+    /// [`set_service_control_policies`](Self::set_service_control_policies). No levels
+    /// (`&[]`) removes the account's RCPs.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::InvalidAccount`] unless `account` is a 12-digit account ID;
+    /// [`StoreError::InvalidPolicy`] when a document does not parse as an RCP.
+    pub fn set_resource_control_policies(
+        &self,
+        account: &str,
+        levels: &[&[&str]],
+    ) -> Result<(), StoreError> {
+        self.set_levels(Space::Rcp, PolicyKind::Rcp, account, levels)
+    }
+
+    fn set_levels(
+        &self,
+        space: Space,
+        kind: PolicyKind,
+        account: &str,
+        levels: &[&[&str]],
+    ) -> Result<(), StoreError> {
+        if crate::request::check_account(account).is_err() {
+            return Err(StoreError::InvalidAccount(account.to_owned()));
+        }
+        if levels.is_empty() {
+            self.remove(space, account);
+            return Ok(());
+        }
+        let mut digest = Digester::new(&self.digest_keys, space);
+        for level in levels {
+            digest.tag(LEVEL);
+            for json in *level {
+                digest.text(LEVEL_TEXT, json);
+            }
+        }
+        self.put(space, account, digest.finish(), || {
+            compile_levels(kind, levels)
+        })
     }
 
     /// How many principals have policies.
     #[must_use]
     pub fn principal_count(&self) -> usize {
-        self.principals.len()
+        self.count(Space::Principal)
     }
 
     /// How many resources have a policy.
     #[must_use]
     pub fn resource_count(&self) -> usize {
-        self.resources.len()
+        self.count(Space::Resource)
+    }
+
+    /// How many roles have a trust policy.
+    #[must_use]
+    pub fn trust_policy_count(&self) -> usize {
+        self.count(Space::Trust)
+    }
+
+    /// How many accounts have SCP levels and how many have RCP levels.
+    #[must_use]
+    pub fn account_counts(&self) -> (usize, usize) {
+        (self.count(Space::Scp), self.count(Space::Rcp))
     }
 
     /// How many distinct compiled documents the store holds.
     #[must_use]
     pub fn document_count(&self) -> usize {
-        self.documents.values().map(Vec::len).sum()
+        self.lock().documents.len()
     }
 
     /// The principals with policies (role ARNs without their path), in no particular order.
     pub fn principals(&self) -> impl Iterator<Item = String> + '_ {
-        self.principals.iter().map(|(key, _)| key)
+        self.keys(Space::Principal).into_iter()
     }
 
     /// The resources with a policy, in no particular order.
     pub fn resources(&self) -> impl Iterator<Item = String> + '_ {
-        self.resources.iter().map(|(key, _)| key)
+        self.keys(Space::Resource).into_iter()
     }
 
     /// A principal's compiled policies (identity, then boundary), for
     /// [`CompiledPolicySet::statement`].
     #[must_use]
-    pub fn principal_policies(&self, principal_arn: &str) -> Option<&CompiledPolicySet> {
+    pub fn principal_policies(&self, principal_arn: &str) -> Option<Arc<CompiledPolicySet>> {
         let key = principal_key(principal_arn).ok()?;
-        self.principals
-            .get(arn_hash(key.as_bytes()), key.as_bytes())
-            .map(|s| &s.set)
+        self.get(Space::Principal, &key)
     }
 
     /// A resource's compiled policy, for [`CompiledPolicySet::statement`].
     #[must_use]
-    pub fn resource_policy(&self, resource_arn: &str) -> Option<&CompiledPolicySet> {
-        self.resources
-            .get(arn_hash(resource_arn.as_bytes()), resource_arn.as_bytes())
-            .map(|s| &s.set)
+    pub fn resource_policy(&self, resource_arn: &str) -> Option<Arc<CompiledPolicySet>> {
+        self.get(Space::Resource, resource_arn)
     }
 
-    /// Decides `request` against the caller's identity policies and the resource's policy.
-    /// Total: never fails, never panics, never allocates.
+    /// A role's compiled trust policy.
+    #[must_use]
+    pub fn trust_policy(&self, role_arn: &str) -> Option<Arc<CompiledPolicySet>> {
+        self.get(Space::Trust, role_arn)
+    }
+
+    /// An account's compiled SCP levels and RCP levels.
+    #[must_use]
+    pub fn account_policies(
+        &self,
+        account: &str,
+    ) -> (
+        Option<Arc<CompiledPolicySet>>,
+        Option<Arc<CompiledPolicySet>>,
+    ) {
+        (self.get(Space::Scp, account), self.get(Space::Rcp, account))
+    }
+
+    /// Decides `request` against the caller's identity policies and boundary, the resource's
+    /// policy (or the role's trust policy), and the SCPs and RCPs of the accounts involved.
+    /// Total: never fails, never panics, never allocates, never waits for an update.
     #[must_use]
     pub fn evaluate(&self, request: &Request) -> Evaluation {
         let mut buf = [0u8; ROLE_KEY_MAX];
         let keys = Keys::of(request, &mut buf);
-        self.run(&keys, &Input::plain(request), &mut NoRecord)
+        self.run(&keys, None, &Input::plain(request), &mut NoRecord)
     }
 
-    /// [`evaluate`](Self::evaluate) for a prepared request (the fast path).
+    /// [`evaluate`](Self::evaluate) for a prepared request (the fast path), with its session
+    /// policy if it carries one.
     #[must_use]
     pub fn evaluate_prepared(&self, request: &PreparedRequest) -> Evaluation {
         let input = request.input();
-        self.run(&request.keys(&input), &input, &mut NoRecord)
+        let session = request.session.as_ref().map(|s| &*s.0);
+        self.run(&request.keys(&input), session, &input, &mut NoRecord)
     }
 
-    /// Decides `request` and records how every statement of the caller's and the resource's
-    /// policies fared; the decision and reasons are those of [`evaluate`](Self::evaluate).
+    /// Decides `request` and records how every statement of the policies involved fared; the
+    /// decision and reasons are those of [`evaluate`](Self::evaluate).
     #[must_use]
     pub fn explain(&self, request: &Request) -> Explanation {
         let mut buf = [0u8; ROLE_KEY_MAX];
         let keys = Keys::of(request, &mut buf);
         let mut tracer = Tracer::default();
-        let evaluation = self.run(&keys, &Input::plain(request), &mut tracer);
+        let evaluation = self.run(&keys, None, &Input::plain(request), &mut tracer);
+        tracer.finish(evaluation)
+    }
+
+    /// [`explain`](Self::explain) for a prepared request, with its session policy.
+    #[must_use]
+    pub fn explain_prepared(&self, request: &PreparedRequest) -> Explanation {
+        let input = request.input();
+        let session = request.session.as_ref().map(|s| &*s.0);
+        let mut tracer = Tracer::default();
+        let evaluation = self.run(&request.keys(&input), session, &input, &mut tracer);
         tracer.finish(evaluation)
     }
 
     #[inline]
-    fn run<R: Recorder>(&self, keys: &Keys<'_>, input: &Input<'_>, rec: &mut R) -> Evaluation {
-        // Start both table look-ups' memory accesses before either compares keys.
-        let touched = keys
-            .principal
-            .map_or(0, |(hash, _)| self.principals.touch(hash))
-            ^ self.resources.touch(keys.resource.0);
-        std::hint::black_box(touched);
-        let identity = keys
-            .principal
-            .and_then(|(hash, key)| self.principals.get(hash, key))
-            .map_or(&EMPTY, |s| &s.set);
-        let (hash, key) = keys.resource;
-        let resource = self.resources.get(hash, key).map_or(&EMPTY, |s| &s.set);
-        run(&[identity, resource], input, rec)
-    }
-
-    /// The compiled document for `text`: shared if already compiled, else from `compile`.
-    fn document(
-        &mut self,
-        text: &str,
-        compile: impl FnOnce() -> Result<CompiledPolicySet, StoreError>,
-    ) -> Result<Arc<Shared>, StoreError> {
-        let hash = arn_hash(text.as_bytes());
-        if let Some(found) = self
-            .documents
-            .get(&hash)
-            .and_then(|list| list.iter().find(|s| &*s.text == text))
-        {
-            return Ok(Arc::clone(found));
-        }
-        let shared = Arc::new(Shared {
-            text: text.into(),
-            set: compile()?,
-        });
-        self.documents
-            .entry(hash)
-            .or_default()
-            .push(Arc::clone(&shared));
-        Ok(shared)
-    }
-
-    /// Drops a replaced or removed document reference; the document itself when nothing else
-    /// uses it.
-    fn release(&mut self, old: Option<Arc<Shared>>) {
-        let Some(old) = old else {
-            return;
+    fn run<R: Recorder>(
+        &self,
+        keys: &Keys<'_>,
+        session: Option<&CompiledPolicySet>,
+        input: &Input<'_>,
+        rec: &mut R,
+    ) -> Evaluation {
+        let guard = self.map.guard();
+        let get = |probe: Probe<'_>| -> &CompiledPolicySet {
+            self.map.get(&probe, &guard).map_or(&EMPTY, |h| &*h.set)
         };
-        // The list's reference and `old` are the last two.
-        if Arc::strong_count(&old) > 2 {
-            return;
-        }
-        let hash = arn_hash(old.text.as_bytes());
-        if let Some(list) = self.documents.get_mut(&hash) {
-            list.retain(|s| !Arc::ptr_eq(s, &old));
-            if list.is_empty() {
-                self.documents.remove(&hash);
+        let identity = keys.principal.map_or(&EMPTY, |(hash, key)| {
+            get(Probe {
+                hash,
+                space: Space::Principal,
+                key,
+            })
+        });
+        let (space, hash, key) = keys.resource;
+        let resource = get(Probe { hash, space, key });
+        let (mut scp, mut rcp) = (&EMPTY, &EMPTY);
+        if self.accounts.load(Ordering::Acquire) > 0 {
+            if let Some((hash, key)) = keys.scp {
+                scp = get(Probe {
+                    hash,
+                    space: Space::Scp,
+                    key,
+                });
+            }
+            if let Some((hash, key)) = keys.rcp {
+                rcp = get(Probe {
+                    hash,
+                    space: Space::Rcp,
+                    key,
+                });
             }
         }
+        run(
+            &[identity, resource, session.unwrap_or(&EMPTY), scp, rcp],
+            input,
+            rec,
+        )
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Registry> {
+        // A writer that panicked left the registry consistent: every change to it is made
+        // together with the map change it accounts for, after everything that can fail.
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn count(&self, space: Space) -> usize {
+        self.lock().counts.get(space as usize).copied().unwrap_or(0)
+    }
+
+    fn get(&self, space: Space, key: &str) -> Option<Arc<CompiledPolicySet>> {
+        let guard = self.map.guard();
+        self.map
+            .get(
+                &Probe {
+                    hash: key_hash(space, key.as_bytes()),
+                    space,
+                    key: key.as_bytes(),
+                },
+                &guard,
+            )
+            .map(|h| Arc::clone(&h.set))
+    }
+
+    fn keys(&self, space: Space) -> Vec<String> {
+        let guard = self.map.guard();
+        self.map
+            .iter(&guard)
+            .filter(|(k, _)| k.space() == space)
+            .map(|(k, _)| k.text())
+            .collect()
+    }
+
+    /// Sets the entry `key` of `space` to the document of `digest`: the registered one, or
+    /// the one `compile` builds (outside the writers' lock).
+    fn put(
+        &self,
+        space: Space,
+        key: &str,
+        digest: Digest,
+        compile: impl FnOnce() -> Result<CompiledPolicySet, StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut compile = Some(compile);
+        let mut build = || match compile.take() {
+            Some(compile) => compile().map(Arc::new),
+            // INVARIANT: not reached: `build` runs at most once (below, either branch).
+            None => Ok(Arc::new(CompiledPolicySet::new(&PolicySet::new()))),
+        };
+        let known = self.lock().documents.contains_key(&digest);
+        let compiled = if known { None } else { Some(build()?) };
+        let mut registry = self.lock();
+        let set = match registry.documents.get_mut(&digest) {
+            Some((set, users)) => {
+                *users += 1;
+                Arc::clone(set)
+            }
+            None => {
+                // Registered and released again while compiling: compile now.
+                let set = match compiled {
+                    Some(set) => set,
+                    None => build()?,
+                };
+                registry.documents.insert(digest, (Arc::clone(&set), 1));
+                set
+            }
+        };
+        let is_account = matches!(space, Space::Scp | Space::Rcp);
+        let guard = self.map.guard();
+        if is_account {
+            // Counted before the entry is in place, so that a decision that can see the
+            // entry also sees a non-zero count.
+            self.accounts.fetch_add(1, Ordering::AcqRel);
+        }
+        let old = self
+            .map
+            .insert(StoreKey::new(space, key), Held { set, digest }, &guard)
+            .map(|old| old.digest);
+        match old {
+            Some(old) => {
+                registry.release(old);
+                if is_account {
+                    self.accounts.fetch_sub(1, Ordering::AcqRel);
+                }
+            }
+            None => {
+                if let Some(n) = registry.count(space) {
+                    *n += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the entry `key` of `space`; whether it was there.
+    fn remove(&self, space: Space, key: &str) -> bool {
+        let mut registry = self.lock();
+        let guard = self.map.guard();
+        let probe = Probe {
+            hash: key_hash(space, key.as_bytes()),
+            space,
+            key: key.as_bytes(),
+        };
+        let Some(old) = self.map.remove(&probe, &guard).map(|old| old.digest) else {
+            return false;
+        };
+        registry.release(old);
+        if let Some(n) = registry.count(space) {
+            *n = n.saturating_sub(1);
+        }
+        if matches!(space, Space::Scp | Space::Rcp) {
+            self.accounts.fetch_sub(1, Ordering::AcqRel);
+        }
+        true
+    }
+}
+
+/// A session policy (the `Policy` and `PolicyArns` documents of `AssumeRole`,
+/// `AssumeRoleWithWebIdentity`, `GetFederationToken`), compiled once for the session and
+/// carried by its requests ([`PreparedRequest::with_session_policy`]). Cheap to clone (a
+/// reference count).
+#[derive(Clone, Debug)]
+pub struct SessionPolicy(Arc<CompiledPolicySet>);
+
+impl SessionPolicy {
+    /// Compiles the session's policies (JSON texts; together they allow what any of them
+    /// allows).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::InvalidPolicy`] when a document does not parse as a session policy.
+    pub fn new(policies: &[&str]) -> Result<Self, StoreError> {
+        let mut set = PolicySet::new();
+        for (i, json) in policies.iter().enumerate() {
+            set.add(
+                PolicyKind::Session,
+                parse(json, PolicyType::Session, || format!("session policy {i}"))?,
+            );
+        }
+        Ok(Self(Arc::new(set.compile())))
+    }
+
+    /// The compiled policies.
+    #[must_use]
+    pub fn compiled(&self) -> &CompiledPolicySet {
+        &self.0
     }
 }
 
 /// Where the store looks a request's policies up: the principal's key (none for callers that
-/// cannot have stored policies) and the resource, each with its [`arn_hash`].
+/// cannot have stored policies), the resource (its space: a trust policy for the trust-policy
+/// actions on a role), the caller's account (SCPs) and the resource's account
+/// (RCPs), each with its [`key_hash`].
 #[derive(Clone, Copy, Debug)]
 struct Keys<'a> {
     principal: Option<(u64, &'a [u8])>,
-    resource: (u64, &'a [u8]),
+    resource: (Space, u64, &'a [u8]),
+    scp: Option<(u64, &'a [u8])>,
+    rcp: Option<(u64, &'a [u8])>,
+}
+
+/// The space in which a request's resource policy is kept.
+fn resource_space(request: &Request) -> Space {
+    if request.resource_kind() == ResourceKind::RoleTrust {
+        Space::Trust
+    } else {
+        Space::Resource
+    }
 }
 
 impl<'a> Keys<'a> {
     /// The keys of a plain request (`buf` holds a rebuilt role key).
     fn of(request: &'a Request, buf: &'a mut [u8; ROLE_KEY_MAX]) -> Self {
+        let space = resource_space(request);
+        let resource = request.resource().as_bytes();
+        let account = |space, text: Option<&'a str>| {
+            text.map(|t| (key_hash(space, t.as_bytes()), t.as_bytes()))
+        };
         Self {
             principal: caller_key(request.principal(), buf)
-                .map(|k| (arn_hash(k.as_bytes()), k.as_bytes())),
-            resource: (
-                arn_hash(request.resource().as_bytes()),
-                request.resource().as_bytes(),
-            ),
+                .map(|k| (key_hash(Space::Principal, k.as_bytes()), k.as_bytes())),
+            resource: (space, key_hash(space, resource), resource),
+            scp: account(Space::Scp, request.principal_account()),
+            rcp: account(Space::Rcp, request.resource_account()),
         }
     }
 }
@@ -508,7 +933,8 @@ fn principal_key(arn: &str) -> Result<String, StoreError> {
     }
 }
 
-/// A [`Request`] prepared for repeated, faster decisions; see the module docs.
+/// A [`Request`] prepared for repeated, faster decisions, with the session policy of its
+/// session if it has one; see the module docs.
 ///
 /// ```
 /// use iam_policy::store::PreparedRequest;
@@ -532,8 +958,14 @@ pub struct PreparedRequest {
     prepared: Prepared,
     /// The store key of the caller's identity policies (a range of the arena), with its hash.
     principal_key: Option<(u64, (u32, u32))>,
-    /// The hash of the resource.
+    /// Where the resource's policy is kept, and the hash of the resource in that space.
+    resource_space: Space,
     resource_hash: u64,
+    /// The hashes of the caller's account (SCPs) and the resource's account (RCPs).
+    scp_hash: u64,
+    rcp_hash: u64,
+    /// The session policy of the caller's session.
+    session: Option<SessionPolicy>,
 }
 
 impl PreparedRequest {
@@ -545,13 +977,39 @@ impl PreparedRequest {
         let (prepared, key_range) = Prepared::new(&request, key);
         let principal_key = key
             .zip(key_range)
-            .map(|(k, range)| (arn_hash(k.as_bytes()), range));
+            .map(|(k, range)| (key_hash(Space::Principal, k.as_bytes()), range));
+        let resource_space = resource_space(&request);
+        let account = |space, text: Option<&str>| text.map_or(0, |t| key_hash(space, t.as_bytes()));
         Self {
-            resource_hash: arn_hash(request.resource().as_bytes()),
+            resource_space,
+            resource_hash: key_hash(resource_space, request.resource().as_bytes()),
+            scp_hash: account(Space::Scp, request.principal_account()),
+            rcp_hash: account(Space::Rcp, request.resource_account()),
             principal_key,
             prepared,
             request: Box::new(request),
+            session: None,
         }
+    }
+
+    /// The request decided with the session policy of the caller's session: what the
+    /// session's policies do not allow is not allowed (unless a resource policy names the
+    /// session itself).
+    #[must_use]
+    pub fn with_session_policy(mut self, session: SessionPolicy) -> Self {
+        self.session = Some(session);
+        self
+    }
+
+    /// Sets or clears the session policy.
+    pub fn set_session_policy(&mut self, session: Option<SessionPolicy>) {
+        self.session = session;
+    }
+
+    /// The session policy, if any.
+    #[must_use]
+    pub const fn session_policy(&self) -> Option<&SessionPolicy> {
+        self.session.as_ref()
     }
 
     /// The request.
@@ -569,11 +1027,14 @@ impl PreparedRequest {
     /// Where the store looks it up.
     #[inline(always)]
     fn keys<'s>(&'s self, input: &Input<'s>) -> Keys<'s> {
+        let account = |hash, text: Option<&'s str>| text.map(|t| (hash, t.as_bytes()));
         Keys {
             principal: self
                 .principal_key
                 .map(|(hash, range)| (hash, self.prepared.bytes(range))),
-            resource: (self.resource_hash, input.resource()),
+            resource: (self.resource_space, self.resource_hash, input.resource()),
+            scp: account(self.scp_hash, self.request.principal_account()),
+            rcp: account(self.rcp_hash, self.request.resource_account()),
         }
     }
 
@@ -582,12 +1043,18 @@ impl PreparedRequest {
     pub(crate) fn input(&self) -> Input<'_> {
         self.prepared.input(&self.request)
     }
+
+    /// The compiled session policy, for the plain sets' prepared path.
+    fn session_part(&self) -> &CompiledPolicySet {
+        self.session.as_ref().map_or(&EMPTY, |s| &s.0)
+    }
 }
 
 impl std::fmt::Debug for PreparedRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PreparedRequest")
             .field("request", &self.request)
+            .field("session_policy", &self.session.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -599,17 +1066,26 @@ impl From<Request> for PreparedRequest {
 }
 
 impl CompiledPolicySet {
-    /// [`evaluate`](Self::evaluate) for a prepared request.
+    /// [`evaluate`](Self::evaluate) for a prepared request (with its session policy, if it
+    /// carries one).
     #[must_use]
     pub fn evaluate_prepared(&self, request: &PreparedRequest) -> Evaluation {
-        run(&[self], &request.input(), &mut NoRecord)
+        run(
+            &[self, request.session_part()],
+            &request.input(),
+            &mut NoRecord,
+        )
     }
 
-    /// [`explain`](Self::explain) for a prepared request.
+    /// [`explain`](Self::explain) for a prepared request (with its session policy).
     #[must_use]
     pub fn explain_prepared(&self, request: &PreparedRequest) -> Explanation {
         let mut tracer = Tracer::default();
-        let evaluation = run(&[self], &request.input(), &mut tracer);
+        let evaluation = run(
+            &[self, request.session_part()],
+            &request.input(),
+            &mut tracer,
+        );
         tracer.finish(evaluation)
     }
 }

@@ -1,11 +1,5 @@
-//! The store's ARN tables: open addressing with linear probing, keys kept inside the slots.
-//!
-//! A look-up at scale costs one or two cache misses: the probe lands on a slot that holds the
-//! key's hash, the key's bytes (ARNs up to [`INLINE`] bytes; longer ones on the heap) and the
-//! value, and goes on to the next slots (adjacent memory) if needed. Entries are kept in Robin
-//! Hood order, so the table can be four-fifths full (a smaller table: fewer page-table and
-//! cache misses at scale) with short probes, and a missing key is known after about as many
-//! probes as a present one; removal shifts the following entries back (no tombstones).
+//! The store's map keys: an entity's kind ([`Space`]) and text (inline up to [`INLINE`]
+//! bytes, so that comparing a key reads the map entry only), with the hash computed once.
 //!
 //! Keys are hashed with [`arn_hash`]: a multiply-fold hash keyed by a seed drawn once per
 //! process from the standard library's random state, so that a request can be hashed once
@@ -126,235 +120,137 @@ impl Key {
     }
 }
 
-/// One occupied slot.
-#[derive(Clone, Debug)]
-struct Entry<V> {
-    hash: u64,
-    key: Key,
-    value: V,
+/// What a key names: the store keeps every kind of entity in one map, the kind being part of
+/// the key (and of its hash).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub(crate) enum Space {
+    /// An IAM user or role (a role without its path): identity policies and boundary.
+    Principal = 1,
+    /// A resource ARN: its resource-based policy.
+    Resource = 2,
+    /// A role ARN (as given): its trust policy.
+    Trust = 3,
+    /// An account: its SCP levels.
+    Scp = 4,
+    /// An account: its RCP levels.
+    Rcp = 5,
 }
 
-/// A map from ARN-like keys to `V` (module docs).
-#[derive(Clone, Debug)]
-pub(crate) struct Table<V> {
-    slots: Vec<Option<Entry<V>>>,
-    len: usize,
-}
-
-impl<V> Default for Table<V> {
-    fn default() -> Self {
-        Self {
-            slots: Vec::new(),
-            len: 0,
-        }
-    }
-}
-
-/// The home slot of `hash` in a table of `capacity` (a power of two) slots.
-#[expect(
-    clippy::cast_possible_truncation,
-    reason = "only the low bits select a slot"
-)]
+/// The hash of a key of `space` (the [`arn_hash`] of its text, mixed with the space).
+#[must_use]
 #[inline]
-const fn home(hash: u64, capacity: usize) -> usize {
-    // INVARIANT: `capacity` is a power of two no larger than `usize::MAX`, so the mask keeps
-    // the low bits that fit.
-    (hash as usize) & (capacity.wrapping_sub(1))
+pub(crate) fn key_hash(space: Space, bytes: &[u8]) -> u64 {
+    arn_hash(bytes) ^ (space as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
-impl<V> Table<V> {
-    /// How many keys.
-    pub(crate) const fn len(&self) -> usize {
-        self.len
-    }
+/// A key of the store's map: its space, its text (inline when short) and its hash, computed
+/// once (the map's hasher passes it through).
+#[derive(Clone, Debug)]
+pub(crate) struct StoreKey {
+    hash: u64,
+    space: Space,
+    key: Key,
+}
 
-    /// Reads the home slot of `hash`, so that its cache line is on its way while other work
-    /// proceeds (see `Prepared::touch`); returns a value to feed to `black_box`.
-    #[inline(always)]
-    pub(crate) fn touch(&self, hash: u64) -> u64 {
-        let at = home(hash, self.slots.len());
-        self.slots
-            .get(at)
-            .and_then(Option::as_ref)
-            .map_or(0, |e| e.hash)
-    }
-
-    /// How far the entry with `hash` sits at `at` from its home slot.
-    #[inline(always)]
-    fn distance(hash: u64, at: usize, capacity: usize) -> usize {
-        at.wrapping_sub(home(hash, capacity)) & capacity.wrapping_sub(1)
-    }
-
-    /// The slot index of `key`, whose [`arn_hash`] is `hash`, if present. Robin Hood order:
-    /// along a probe, entries sit no farther from their home than the probe has come, so a
-    /// probe stops at the first entry closer to its home than the probe is to its own.
-    #[inline(always)]
-    fn position(&self, hash: u64, key: &[u8]) -> Option<usize> {
-        let capacity = self.slots.len();
-        let mut at = home(hash, capacity);
-        for probe in 0..capacity {
-            let e = self.slots.get(at)?.as_ref()?;
-            if e.hash == hash && e.key.is(key) {
-                return Some(at);
-            }
-            if Self::distance(e.hash, at, capacity) < probe {
-                return None;
-            }
-            at = (at + 1) & (capacity - 1);
+impl StoreKey {
+    pub(crate) fn new(space: Space, text: &str) -> Self {
+        Self {
+            hash: key_hash(space, text.as_bytes()),
+            space,
+            key: Key::new(text),
         }
-        None
     }
 
-    /// The value of `key`, whose [`arn_hash`] is `hash`.
+    pub(crate) const fn space(&self) -> Space {
+        self.space
+    }
+
+    pub(crate) fn text(&self) -> String {
+        self.key.to_text()
+    }
+}
+
+impl PartialEq for StoreKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash
+            && self.space == other.space
+            && match &other.key {
+                Key::Inline { len, bytes } => bytes
+                    .get(..usize::from(*len))
+                    .is_some_and(|b| self.key.is(b)),
+                Key::Heap(text) => self.key.is(text.as_bytes()),
+            }
+    }
+}
+
+impl Eq for StoreKey {}
+
+impl std::hash::Hash for StoreKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+/// A key looked up without building a [`StoreKey`]: borrowed text and its [`key_hash`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Probe<'a> {
+    pub(crate) hash: u64,
+    pub(crate) space: Space,
+    pub(crate) key: &'a [u8],
+}
+
+impl std::hash::Hash for Probe<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+impl papaya::Equivalent<StoreKey> for Probe<'_> {
     #[inline]
-    pub(crate) fn get(&self, hash: u64, key: &[u8]) -> Option<&V> {
-        let at = self.position(hash, key)?;
-        self.slots.get(at)?.as_ref().map(|e| &e.value)
+    fn equivalent(&self, key: &StoreKey) -> bool {
+        key.hash == self.hash && key.space == self.space && key.key.is(self.key)
+    }
+}
+
+/// The map's hasher: keys carry their hash already.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct PassThrough;
+
+/// See [`PassThrough`].
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Passed(u64);
+
+impl std::hash::Hasher for Passed {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
     }
 
-    /// Sets `key` to `value`; the previous value, if any.
-    pub(crate) fn insert(&mut self, key: &str, value: V) -> Option<V> {
-        let hash = arn_hash(key.as_bytes());
-        if let Some(at) = self.position(hash, key.as_bytes()) {
-            return self
-                .slots
-                .get_mut(at)
-                .and_then(Option::as_mut)
-                .map(|e| std::mem::replace(&mut e.value, value));
-        }
-        if (self.len + 1) * 5 > self.slots.len() * 4 {
-            self.grow();
-        }
-        self.place(Entry {
-            hash,
-            key: Key::new(key),
-            value,
-        });
-        self.len += 1;
-        None
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 
-    /// Puts an entry known to be absent in Robin Hood order: it takes the slot of the first
-    /// entry closer to its home than it is to its own, which moves on in turn.
-    fn place(&mut self, entry: Entry<V>) {
-        let capacity = self.slots.len();
-        let mut carried = entry;
-        let mut at = home(carried.hash, capacity);
-        let mut dist = 0;
-        for _ in 0..capacity {
-            let Some(slot) = self.slots.get_mut(at) else {
-                return;
-            };
-            match slot {
-                None => {
-                    *slot = Some(carried);
-                    return;
-                }
-                Some(resident) => {
-                    let theirs = Self::distance(resident.hash, at, capacity);
-                    if theirs < dist {
-                        std::mem::swap(resident, &mut carried);
-                        dist = theirs;
-                    }
-                }
-            }
-            at = (at + 1) & (capacity - 1);
-            dist += 1;
-        }
+    /// Not used by the store's keys (they write one `u64`); hashes the bytes if ever called.
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = arn_hash(bytes) ^ self.0.rotate_left(29);
     }
+}
 
-    fn grow(&mut self) {
-        let capacity = (self.slots.len() * 2).max(8);
-        let old = std::mem::replace(&mut self.slots, Vec::with_capacity(capacity));
-        self.slots.resize_with(capacity, || None);
-        for entry in old.into_iter().flatten() {
-            self.place(entry);
-        }
-    }
+impl std::hash::BuildHasher for PassThrough {
+    type Hasher = Passed;
 
-    /// Removes `key`; its value, if it was present.
-    pub(crate) fn remove(&mut self, key: &str) -> Option<V> {
-        let capacity = self.slots.len();
-        let mut hole = self.position(arn_hash(key.as_bytes()), key.as_bytes())?;
-        let removed = self.slots.get_mut(hole)?.take()?;
-        self.len -= 1;
-        // Shift back the following entries that are not at their home slot.
-        loop {
-            let next = (hole + 1) & (capacity - 1);
-            let shift = matches!(
-                self.slots.get(next),
-                Some(Some(e)) if Self::distance(e.hash, next, capacity) > 0
-            );
-            if !shift {
-                break;
-            }
-            let moved = self.slots.get_mut(next).and_then(Option::take);
-            if let Some(slot) = self.slots.get_mut(hole) {
-                *slot = moved;
-            }
-            hole = next;
-        }
-        Some(removed.value)
-    }
-
-    /// Every key and value, in no particular order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (String, &V)> + '_ {
-        self.slots
-            .iter()
-            .flatten()
-            .map(|e| (e.key.to_text(), &e.value))
+    #[inline]
+    fn build_hasher(&self) -> Passed {
+        Passed(0)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-
-    #[test]
-    fn table_agrees_with_a_hash_map_under_inserts_and_removals() {
-        let mut table = Table::default();
-        let mut model = HashMap::new();
-        let long = "x".repeat(INLINE + 5);
-        let key = |i: u64| {
-            if i.is_multiple_of(7) {
-                format!("{long}{i}")
-            } else {
-                format!("arn:aws:secretsmanager:us-east-1:111122223333:secret:k{i}")
-            }
-        };
-        let mut state = 0x1234_5678_u64;
-        for step in 0..20_000u64 {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1);
-            let k = key((state >> 33) % 500);
-            if (state >> 20).is_multiple_of(3) {
-                assert_eq!(table.remove(&k), model.remove(&k), "remove {k} at {step}");
-            } else {
-                assert_eq!(
-                    table.insert(&k, step),
-                    model.insert(k.clone(), step),
-                    "insert {k} at {step}"
-                );
-            }
-            assert_eq!(table.len(), model.len());
-        }
-        for i in 0..500 {
-            let k = key(i);
-            assert_eq!(
-                table.get(arn_hash(k.as_bytes()), k.as_bytes()),
-                model.get(&k),
-                "{k}"
-            );
-        }
-        let mut keys: Vec<String> = table.iter().map(|(k, _)| k).collect();
-        keys.sort();
-        let mut want: Vec<String> = model.keys().cloned().collect();
-        want.sort();
-        assert_eq!(keys, want);
-        assert!(table.slots.len() * 4 >= 5 * table.len());
-    }
+    use papaya::Equivalent as _;
 
     #[test]
     fn table_hash_depends_on_every_byte() {
@@ -363,5 +259,30 @@ mod tests {
         assert_ne!(arn_hash(a.as_bytes()), arn_hash(b.as_bytes()));
         assert_eq!(arn_hash(a.as_bytes()), arn_hash(a.as_bytes()));
         assert_ne!(arn_hash(b""), arn_hash(b"\0"));
+    }
+
+    #[test]
+    fn keys_compare_space_and_text_inline_or_not() {
+        let long = format!("arn:aws:s3:::{}", "x".repeat(INLINE + 5));
+        for text in ["arn:aws:iam::111122223333:role/app", long.as_str()] {
+            let key = StoreKey::new(Space::Principal, text);
+            assert_eq!(key, StoreKey::new(Space::Principal, text));
+            assert_ne!(key, StoreKey::new(Space::Resource, text));
+            assert_eq!(key.text(), text);
+            fn probe(space: Space, t: &str) -> Probe<'_> {
+                Probe {
+                    hash: key_hash(space, t.as_bytes()),
+                    space,
+                    key: t.as_bytes(),
+                }
+            }
+            assert!(probe(Space::Principal, text).equivalent(&key));
+            assert!(!probe(Space::Trust, text).equivalent(&key));
+            assert!(!probe(Space::Principal, &format!("{text}x")).equivalent(&key));
+        }
+        assert_ne!(
+            key_hash(Space::Scp, b"111122223333"),
+            key_hash(Space::Rcp, b"111122223333")
+        );
     }
 }

@@ -15,6 +15,7 @@ mod engine;
 mod fuzz_replay;
 mod json;
 mod lint;
+mod live_store;
 mod parse_errors;
 mod patterns;
 mod properties;

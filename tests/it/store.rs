@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use iam_policy::store::{PolicyStore, PreparedRequest, StoreError};
+use iam_policy::store::{PolicyStore, PreparedRequest, SessionPolicy, StoreError};
 use iam_policy::{
     CompiledPolicySet, ContextValue, Decision, Evaluation, Gate, PolicyKind, PolicySet, PolicyType,
     Request, StatementRef, parse_policy,
@@ -65,7 +65,7 @@ fn decide(store: &PolicyStore, req: &Request) -> Evaluation {
 
 #[test]
 fn store_finds_role_policies_for_sessions_and_paths() {
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     let db = secret("db-AbCdEf");
     store
         .set_principal_policies(ROLE_WITH_PATH, &[&allow_get(&db)], None)
@@ -104,7 +104,7 @@ fn store_finds_role_policies_for_sessions_and_paths() {
 
 #[test]
 fn store_keys_users_by_their_arn() {
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     let db = secret("db-AbCdEf");
     store
         .set_principal_policies(ALICE, &[&allow_get(&db)], None)
@@ -123,7 +123,7 @@ fn store_keys_users_by_their_arn() {
 
 #[test]
 fn store_decides_over_identity_and_resource_policies() {
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     let db = secret("db-AbCdEf");
     store
         .set_principal_policies(ROLE, &[&allow_get(&db)], None)
@@ -179,16 +179,14 @@ fn store_decides_over_identity_and_resource_policies() {
             (PolicyKind::Resource, 1)
         ]
     );
-    let info = store
-        .resource_policy(&db)
-        .and_then(|set| set.statement(reasons[0]))
-        .unwrap();
+    let set = store.resource_policy(&db).unwrap();
+    let info = set.statement(reasons[0]).unwrap();
     assert_eq!(info.sid, Some("Tls"));
 }
 
 #[test]
 fn store_boundary_limits_identity_policies() {
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     let db = secret("db-AbCdEf");
     let boundary = allow_get(&secret("other-*"));
     store
@@ -209,7 +207,7 @@ fn store_boundary_limits_identity_policies() {
 
 #[test]
 fn store_shares_identical_documents_and_replaces_one_secret() {
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     let shared = secret_policy(CONSUMER);
     for i in 0..100 {
         store
@@ -218,9 +216,9 @@ fn store_shares_identical_documents_and_replaces_one_secret() {
     }
     assert_eq!((store.resource_count(), store.document_count()), (100, 1));
     // Two secrets' compiled policies are one value.
-    let a = store.resource_policy(&secret("s1")).unwrap() as *const CompiledPolicySet;
-    let b = store.resource_policy(&secret("s2")).unwrap() as *const CompiledPolicySet;
-    assert_eq!(a, b);
+    let a = store.resource_policy(&secret("s1")).unwrap();
+    let b = store.resource_policy(&secret("s2")).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&a, &b));
     // Replacing one secret's policy compiles only the new document.
     let other = secret_policy("arn:aws:iam::444455556666:role/other");
     store.set_resource_policy(&secret("s7"), &other).unwrap();
@@ -247,7 +245,7 @@ fn store_shares_identical_documents_and_replaces_one_secret() {
 
 #[test]
 fn store_refuses_bad_input_and_stays_unchanged() {
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     let db = secret("db-AbCdEf");
     store
         .set_resource_policy(&db, &secret_policy(CONSUMER))
@@ -310,7 +308,7 @@ fn store_refuses_bad_input_and_stays_unchanged() {
 
 #[test]
 fn store_conditions_read_the_prepared_context_like_the_plain_one() {
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     let db = secret("prod/db-AbCdEf");
     let identity = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"secretsmanager:Get*",
@@ -384,15 +382,6 @@ fn store_conditions_read_the_prepared_context_like_the_plain_one() {
 // ---------------------------------------------------------------------------------------------
 // The corpus through the store
 
-/// The JSON texts of a case's policies of one kind (`null` and `[]` give none).
-fn texts(value: &serde_json::Value) -> Vec<String> {
-    match value {
-        serde_json::Value::Null => Vec::new(),
-        serde_json::Value::Array(items) => items.iter().map(ToString::to_string).collect(),
-        other => vec![other.to_string()],
-    }
-}
-
 #[test]
 fn store_agrees_with_the_combined_set_over_the_corpus() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cases");
@@ -403,6 +392,7 @@ fn store_agrees_with_the_combined_set_over_the_corpus() {
         .collect();
     files.sort();
     let (mut total, mut through_store) = (0, 0);
+    let mut kinds = [0usize; 5]; // boundary, trust, session, SCPs, RCPs
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
         for (n, line) in text.lines().enumerate() {
@@ -421,78 +411,94 @@ fn store_agrees_with_the_combined_set_over_the_corpus() {
             let compiled = set.compile();
             let want = compiled.evaluate(req);
             let prepared = PreparedRequest::new(req.clone());
-            assert_eq!(compiled.evaluate_prepared(&prepared), want, "{at}");
-            let x = compiled.explain_prepared(&prepared);
-            assert_eq!(x.evaluation(), &want, "{at}");
-            assert_eq!(x.statements(), compiled.explain(req).statements(), "{at}");
+            let has_session = set.len(PolicyKind::Session) > 0;
+            if !has_session {
+                assert_eq!(compiled.evaluate_prepared(&prepared), want, "{at}");
+                let x = compiled.explain_prepared(&prepared);
+                assert_eq!(x.evaluation(), &want, "{at}");
+                assert_eq!(x.statements(), compiled.explain(req).statements(), "{at}");
+            }
 
-            // Cases the store can hold: identity (and boundary) of a user or role, a resource
-            // policy on an ARN, nothing else.
+            // Through a store, each kind of policy where the store keeps it.
             let raw: serde_json::Value = serde_json::from_str(line).unwrap();
-            let policies = &raw["policies"];
-            let identity = texts(&policies["identity"]);
-            let boundary = texts(&policies["permissions_boundary"]);
-            let resource = texts(&policies["resource"]);
-            let others = texts(&policies["session"]).len()
-                + texts(&policies["scps"]).len()
-                + texts(&policies["rcps"]).len();
-            let kind = req.principal().kind();
-            let keyed = matches!(
-                kind,
-                iam_policy::CallerKind::User
-                    | iam_policy::CallerKind::Role
-                    | iam_policy::CallerKind::AssumedRole
-            );
-            if others > 0
-                || set.levels(PolicyKind::Scp) + set.levels(PolicyKind::Rcp) > 0
-                || !(keyed || identity.is_empty() && boundary.is_empty())
-                || boundary.len() > 1
-                || resource.len() > 1
-                || (!resource.is_empty() && req.resource() == "*")
-            {
+            let store = PolicyStore::new();
+            let Some(session) =
+                crate::support::through_store::load_case(&store, &raw["policies"], req)
+            else {
                 continue;
-            }
-            let mut store = PolicyStore::new();
-            if keyed && (!identity.is_empty() || !boundary.is_empty()) {
-                let key = match kind {
-                    iam_policy::CallerKind::AssumedRole => req.principal().role_arn().unwrap(),
-                    _ => req.principal().as_str(),
-                };
-                let refs: Vec<&str> = identity.iter().map(String::as_str).collect();
-                store
-                    .set_principal_policies(key, &refs, boundary.first().map(String::as_str))
-                    .unwrap_or_else(|e| panic!("{at}: {e}"));
-            }
-            if let Some(text) = resource.first() {
-                // Trust policies are not resource policies: the store does not hold them.
-                if parse_policy(text, PolicyType::Resource).is_err() {
-                    continue;
-                }
-                store
-                    .set_resource_policy(req.resource(), text)
-                    .unwrap_or_else(|e| panic!("{at}: {e}"));
-            }
+            };
             through_store += 1;
-            assert_eq!(store.evaluate(req), want, "{at}: store");
+            for (i, present) in [
+                set.len(PolicyKind::PermissionsBoundary) > 0,
+                req.resource_kind() == iam_policy::ResourceKind::RoleTrust
+                    && set.len(PolicyKind::Resource) > 0,
+                has_session,
+                set.levels(PolicyKind::Scp) > 0,
+                set.levels(PolicyKind::Rcp) > 0,
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                kinds[i] += usize::from(present);
+            }
+            let prepared = match session {
+                Some(session) => prepared.with_session_policy(session),
+                None => {
+                    assert_eq!(store.evaluate(req), want, "{at}: store");
+                    let x = store.explain(req);
+                    assert_eq!(x.evaluation(), &want, "{at}: store explain");
+                    assert_eq!(
+                        x.statements(),
+                        compiled.explain(req).statements(),
+                        "{at}: store traces"
+                    );
+                    prepared
+                }
+            };
             assert_eq!(
                 store.evaluate_prepared(&prepared),
                 want,
                 "{at}: store, prepared"
             );
-            let x = store.explain(req);
-            assert_eq!(x.evaluation(), &want, "{at}: store explain");
+            let x = store.explain_prepared(&prepared);
+            assert_eq!(x.evaluation(), &want, "{at}: store explain, prepared");
             assert_eq!(
                 x.statements(),
                 compiled.explain(req).statements(),
-                "{at}: store traces"
+                "{at}: store traces, prepared"
             );
+            // The session policy also travels with the prepared request to a plain set.
+            if has_session {
+                let mut without = PolicySet::new();
+                for (id, policy) in set.iter() {
+                    if id.kind != PolicyKind::Session {
+                        if id.kind.has_levels() && id.index == 0 {
+                            while without.levels(id.kind) <= usize::from(id.level) {
+                                without.push_level(id.kind);
+                            }
+                        }
+                        without.add(id.kind, policy.clone());
+                    }
+                }
+                assert_eq!(
+                    without.compile().evaluate_prepared(&prepared),
+                    want,
+                    "{at}: plain set, session on the prepared request"
+                );
+            }
         }
     }
     assert!(total >= 600, "only {total} cases");
     assert!(
-        through_store >= 550,
+        through_store >= 600,
         "only {through_store} cases through the store"
     );
+    // Every policy type went through the store in some cases.
+    assert!(
+        kinds.iter().all(|&n| n >= 3),
+        "{kinds:?} cases with boundary, trust, session, SCPs, RCPs"
+    );
+    eprintln!("{through_store} of {total} cases through the store; {kinds:?}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -694,21 +700,41 @@ mod properties {
         )
     }
 
+    /// Parses or gives up on the input (an RCP generated with `NotPrincipal`-like shapes
+    /// that the parser refuses, for instance).
+    fn parsed(text: &str, ty: PolicyType) -> Option<iam_policy::Policy> {
+        parse_policy(text, ty).ok()
+    }
+
     proptest! {
         #[test]
         fn store_agrees_with_the_combined_set_on_random_policies(
             identity in prop::collection::vec(abs(), 0..4),
             boundary in prop::option::of(prop::collection::vec(abs(), 1..3)),
             resource in prop::option::of(prop::collection::vec((abs(), 0..PRINCIPALS.len()), 1..4)),
+            session in prop::option::of(prop::collection::vec(abs(), 1..3)),
+            scps in prop::collection::vec(prop::collection::vec(abs(), 1..3), 0..3),
+            rcps in prop::collection::vec(prop::collection::vec(abs(), 1..3), 0..3),
             requests in prop::collection::vec(req(), 1..6),
         ) {
-            let identity_text = policy(&identity.iter().map(|s| statement(s, None)).collect::<Vec<_>>());
-            let boundary_text = boundary.as_ref().map(|b| policy(&b.iter().map(|s| statement(s, None)).collect::<Vec<_>>()));
+            let of = |list: &[Abs], principal: Option<usize>| policy(&list.iter().map(|s| statement(s, principal)).collect::<Vec<_>>());
+            let identity_text = of(&identity, None);
+            let boundary_text = boundary.as_ref().map(|b| of(b, None));
             let resource_text = resource.as_ref().map(|r| policy(&r.iter().map(|(s, p)| statement(s, Some(*p))).collect::<Vec<_>>()));
+            let session_text = session.as_ref().map(|b| of(b, None));
+            let scp_texts: Vec<String> = scps.iter().map(|l| of(l, None)).collect();
+            // RCPs name every principal (`"*"`, the first of PRINCIPALS).
+            let rcp_texts: Vec<String> = rcps.iter().map(|l| of(l, Some(0))).collect();
+            for t in &scp_texts {
+                prop_assume!(parsed(t, PolicyType::Scp).is_some());
+            }
+            for t in &rcp_texts {
+                prop_assume!(parsed(t, PolicyType::Rcp).is_some());
+            }
             for r in &requests {
                 let req = build(r);
                 let mut set = PolicySet::new();
-                let mut store = PolicyStore::new();
+                let store = PolicyStore::new();
                 let caller_key = req.principal().role_arn().unwrap_or(req.principal().as_str()).to_owned();
                 if !identity.is_empty() || boundary.is_some() {
                     let texts: Vec<&str> = if identity.is_empty() { Vec::new() } else { vec![identity_text.as_str()] };
@@ -724,16 +750,42 @@ mod properties {
                     set.add(PolicyKind::Resource, parse_policy(t, PolicyType::Resource).unwrap());
                     store.set_resource_policy(req.resource(), t).unwrap();
                 }
-                let compiled = set.compile();
-                let want = compiled.evaluate(&req);
-                let prepared = PreparedRequest::new(req.clone());
-                prop_assert_eq!(compiled.evaluate_prepared(&prepared), want);
-                prop_assert_eq!(store.evaluate(&req), want);
-                prop_assert_eq!(store.evaluate_prepared(&prepared), want);
-                let x = store.explain(&req);
-                prop_assert_eq!(x.evaluation(), &want);
-                let traces = compiled.explain(&req);
-                prop_assert_eq!(x.statements(), traces.statements());
+                // One policy per level, root first.
+                for (kind, ty, texts) in [(PolicyKind::Scp, PolicyType::Scp, &scp_texts), (PolicyKind::Rcp, PolicyType::Rcp, &rcp_texts)] {
+                    for t in texts {
+                        set.push_level(kind);
+                        set.add(kind, parse_policy(t, ty).unwrap());
+                    }
+                }
+                let scp_refs: Vec<[&str; 1]> = scp_texts.iter().map(|t| [t.as_str()]).collect();
+                let scp_levels: Vec<&[&str]> = scp_refs.iter().map(|l| &l[..]).collect();
+                let rcp_refs: Vec<[&str; 1]> = rcp_texts.iter().map(|t| [t.as_str()]).collect();
+                let rcp_levels: Vec<&[&str]> = rcp_refs.iter().map(|l| &l[..]).collect();
+                store.set_service_control_policies(req.principal_account().unwrap(), &scp_levels).unwrap();
+                store.set_resource_control_policies(req.resource_account().unwrap(), &rcp_levels).unwrap();
+                let mut prepared = PreparedRequest::new(req.clone());
+                if session_text.is_none() {
+                    let compiled = set.compile();
+                    let want = compiled.evaluate(&req);
+                    prop_assert_eq!(compiled.evaluate_prepared(&prepared), want);
+                    prop_assert_eq!(store.evaluate(&req), want);
+                    prop_assert_eq!(store.evaluate_prepared(&prepared), want);
+                    let x = store.explain(&req);
+                    prop_assert_eq!(x.evaluation(), &want);
+                    let traces = compiled.explain(&req);
+                    prop_assert_eq!(x.statements(), traces.statements());
+                }
+                if let Some(t) = &session_text {
+                    set.add(PolicyKind::Session, parse_policy(t, PolicyType::Session).unwrap());
+                    prepared = prepared.with_session_policy(SessionPolicy::new(&[t]).unwrap());
+                    let compiled = set.compile();
+                    let want = compiled.evaluate(&req);
+                    prop_assert_eq!(store.evaluate_prepared(&prepared), want);
+                    let x = store.explain_prepared(&prepared);
+                    prop_assert_eq!(x.evaluation(), &want);
+                    let traces = compiled.explain(&req);
+                    prop_assert_eq!(x.statements(), traces.statements());
+                }
             }
         }
     }
@@ -791,7 +843,7 @@ fn store_retains_at_most_1200_bytes_per_secret() {
     let arns: Vec<String> = (0..N).map(team_secret).collect();
     let mut kept = None;
     let info = allocation_counter::measure(|| {
-        let mut store = PolicyStore::new();
+        let store = PolicyStore::new();
         for (i, arn) in arns.iter().enumerate() {
             store
                 .set_resource_policy(arn, &policies[i % policies.len()])
@@ -812,7 +864,7 @@ fn store_retains_at_most_1200_bytes_per_secret() {
 
 #[test]
 fn store_decisions_do_not_allocate() {
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     let db = secret("prod/db-AbCdEf");
     let identity = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["{GET}","secretsmanager:Describe*"],
@@ -930,7 +982,7 @@ fn store_and_prepared_requests_can_be_shared_across_threads() {
     shareable::<PreparedRequest>();
     shareable::<CompiledPolicySet>();
     // A store behind a shared reference decides from several threads at once.
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     let db = secret("db-AbCdEf");
     store
         .set_principal_policies(ROLE, &[&allow_get(&db)], None)
@@ -951,7 +1003,7 @@ fn store_and_prepared_requests_can_be_shared_across_threads() {
 /// resource policy) is parsed, and refused.
 #[test]
 fn store_document_keys_cannot_collide() {
-    let mut store = PolicyStore::new();
+    let store = PolicyStore::new();
     let role = "arn:aws:iam::111122223333:role/app";
     let a = allow_get(&secret("a-*"));
     let b = allow_get(&secret("b-*"));

@@ -5,3 +5,4 @@ pub mod differential;
 pub mod invariants;
 pub mod reference;
 pub mod scenario;
+pub mod through_store;

@@ -82,6 +82,28 @@ pub fn check_evaluate_case(line: &str, tolerate_known: bool) -> Option<iam_polic
             "reason {r} not traced: {line}"
         );
     }
+    // The same case through a live store, where the store can hold it: same decision, same
+    // reasons, same traces.
+    let store = iam_policy::store::PolicyStore::new();
+    let raw: serde_json::Value =
+        serde_json::from_str(line).unwrap_or_else(|e| panic!("unreadable case ({e}): {line}"));
+    if let Some(session) = super::through_store::load_case(&store, &raw["policies"], request) {
+        let mut prepared = iam_policy::store::PreparedRequest::new(request.clone());
+        if session.is_none() {
+            assert_eq!(store.evaluate(request), evaluation, "store: {line}");
+        }
+        prepared.set_session_policy(session);
+        assert_eq!(
+            store.evaluate_prepared(&prepared),
+            evaluation,
+            "store, prepared: {line}"
+        );
+        assert_eq!(
+            store.explain_prepared(&prepared).statements(),
+            explanation.statements(),
+            "store traces: {line}"
+        );
+    }
     match ours {
         Ok((policies, req)) => {
             let documented = reference::decide(&policies, &req);
