@@ -8,6 +8,7 @@
 )]
 
 mod adversarial;
+mod aws_rules;
 mod catalog;
 mod conditions;
 mod corpus;
