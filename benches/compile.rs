@@ -18,7 +18,7 @@ mod workload;
 use std::hint::black_box;
 
 use criterion::Criterion;
-use iam_policy::store::PolicyStore;
+use iam_policy::PolicyStore;
 use iam_policy::{PolicyKind, PolicySet, PolicyType, parse_policy};
 
 fn bench(c: &mut Criterion) {

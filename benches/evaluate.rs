@@ -38,7 +38,7 @@ mod iam_setup;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion};
-use iam_policy::store::{PolicyStore, PreparedRequest};
+use iam_policy::{PolicyStore, PreparedRequest};
 
 /// The store and prepared requests for `n` secrets, checked against the workload.
 fn deploy(n: usize) -> (workload::Workload, PolicyStore, Vec<PreparedRequest>) {

@@ -3,8 +3,8 @@
 //!
 //! Include with `#[path = "iam_setup.rs"] mod iam_setup;` next to `mod workload;`.
 
-use iam_policy::store::{PolicyStore, PreparedRequest};
 use iam_policy::{ContextValue, Decision, Request};
+use iam_policy::{PolicyStore, PreparedRequest};
 
 use crate::workload::{self, Workload};
 

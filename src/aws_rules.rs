@@ -26,7 +26,6 @@
 use std::fmt;
 
 use crate::catalog::{AccessLevel, Catalog};
-use crate::request::CallerKind;
 
 /// A rule AWS applies that no policy states, and that decided a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -172,11 +171,16 @@ const RESERVED_ROLE_CHANGES: [&str; 12] = [
 /// The KMS actions refused on aliases under `alias/aws/`, lower-cased action names.
 const RESERVED_ALIAS_CHANGES: [&str; 3] = ["createalias", "deletealias", "updatealias"];
 
-/// The parts of a request a rule reads.
+/// The parts of a request a rule reads (the caller described by two facts, so that this
+/// module does not depend on `request`).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RuleInput<'a> {
-    /// The caller's kind.
-    pub caller: CallerKind,
+    /// Whether the caller is an IAM principal of an account that signs its requests (a user,
+    /// role, role session, federated user or the root user; not a service principal or an
+    /// anonymous caller).
+    pub signed: bool,
+    /// Whether the caller holds long-term credentials: an IAM user or the root user.
+    pub long_term: bool,
     /// The action's service prefix, lower-cased.
     pub service: &'a str,
     /// The action's name, lower-cased.
@@ -187,9 +191,7 @@ pub(crate) struct RuleInput<'a> {
 
 /// The rule that decides the request, if any.
 pub(crate) fn classify(input: RuleInput<'_>) -> Option<AwsRule> {
-    // Callers that belong to an account and sign with its credentials (not service
-    // principals, not anonymous callers).
-    let iam_caller = !matches!(input.caller, CallerKind::Service | CallerKind::Anonymous);
+    let iam_caller = input.signed;
     if input.service == "sts" && iam_caller {
         // GetCallerIdentity: "No permissions are required to perform this operation. If an
         // administrator attaches a policy to your identity that explicitly denies access to
@@ -198,7 +200,7 @@ pub(crate) fn classify(input: RuleInput<'_>) -> Option<AwsRule> {
         if input.action == "getcalleridentity" {
             return Some(AwsRule::NoPermissionRequired);
         }
-        let long_term = matches!(input.caller, CallerKind::User | CallerKind::Root);
+        let long_term = input.long_term;
         // GetSessionToken: "No permissions are required for a user to get a session token ...
         // You cannot use policies to control authentication operations."
         // (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_getsessiontoken.html)
@@ -250,10 +252,23 @@ fn is_read_only(service: &str, action: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn rule(caller: CallerKind, action: &str, arn: Option<(&str, &str, &str)>) -> Option<AwsRule> {
+    /// The callers, as the request module describes them.
+    #[derive(Clone, Copy)]
+    enum Caller {
+        User,
+        Root,
+        AssumedRole,
+        FederatedUser,
+        Role,
+        Service,
+        Anonymous,
+    }
+
+    fn rule(caller: Caller, action: &str, arn: Option<(&str, &str, &str)>) -> Option<AwsRule> {
         let (service, name) = action.split_once(':').unwrap_or_default();
         classify(RuleInput {
-            caller,
+            signed: !matches!(caller, Caller::Service | Caller::Anonymous),
+            long_term: matches!(caller, Caller::User | Caller::Root),
             service,
             action: name,
             arn,
@@ -284,7 +299,7 @@ mod tests {
 
     #[test]
     fn no_permission_and_credentials() {
-        use CallerKind::*;
+        use Caller::*;
         for c in [User, Root, AssumedRole, FederatedUser, Role] {
             assert_eq!(
                 rule(c, "sts:getcalleridentity", None),
@@ -311,7 +326,7 @@ mod tests {
 
     #[test]
     fn aws_owned_and_reserved() {
-        use CallerKind::User;
+        use Caller::User;
         let managed = Some(("iam", "aws", "policy/ReadOnlyAccess"));
         assert_eq!(rule(User, "iam:getpolicy", managed), None);
         assert_eq!(rule(User, "iam:listentitiesforpolicy", managed), None);

@@ -39,10 +39,9 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::decision::{Decision, Evaluation};
+use crate::engine::{Decision, Evaluation, PolicyKind, PolicySet};
 use crate::policy::PolicyType;
 use crate::policy::lower::parse_policy;
-use crate::policy_set::{PolicyKind, PolicySet};
 use crate::request::{Context, ContextScalar, ContextValue, Request, ResourceKind};
 
 /// Why a case line cannot be read. Problems with the policies or the request inside a valid

@@ -318,4 +318,3 @@ mod tests {
         ));
     }
 }
-pub mod eval;

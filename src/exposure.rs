@@ -34,9 +34,7 @@
 use std::collections::BTreeSet;
 
 use crate::condition::{BaseOperator, OperatorFamily, SetQualifier};
-use crate::lint::actions::action_covers;
-use crate::lint::glob;
-use crate::lint::resources::{ArnParts, arn_covers};
+use crate::cover::{ArnParts, action_covers, arn_covers, glob};
 use crate::policy::{
     ConditionEntry, Effect, Policy, PrincipalBlock, PrincipalKind, PrincipalValue, Principals,
     RawScalar, Statement,

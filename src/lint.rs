@@ -35,7 +35,6 @@ pub(crate) mod actions;
 mod conditions;
 mod ctx;
 mod document;
-pub(crate) mod glob;
 mod registry;
 pub(crate) mod resources;
 mod security;

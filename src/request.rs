@@ -814,7 +814,11 @@ impl RequestBuilder {
             check_account(account)?;
         }
         let aws_rule = aws_rules::classify(RuleInput {
-            caller: principal.kind(),
+            signed: !matches!(
+                principal.kind(),
+                CallerKind::Service | CallerKind::Anonymous
+            ),
+            long_term: matches!(principal.kind(), CallerKind::User | CallerKind::Root),
             service: action.service(),
             action: action.name(),
             arn: aws_rule_arn,

@@ -3,7 +3,7 @@
 //! Owns the parsing and ordering of the values that the Numeric, Date, Bool, IpAddress and
 //! BinaryEquals operators compare, on both the policy side and the request side. Dates use
 //! `jiff`, CIDR blocks `ipnet`, binary `base64`. Nothing here knows about operators or
-//! policies; the operator semantics live in [`crate::condition::eval`].
+//! policies; the operator semantics live in the engine's condition evaluator ([`crate::unstable::evaluate_entry`]).
 //!
 //! Every parser is strict (no surrounding whitespace, no alternative spellings beyond the
 //! ones documented on each function), total (`None`, never a panic) and linear in the length

@@ -4,7 +4,8 @@
 use super::ctx::Ctx;
 use crate::catalog::Catalog;
 
-use super::{glob, suggest};
+use super::suggest;
+use crate::cover::{action_covers, glob};
 
 /// Runs the action rules.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
@@ -79,25 +80,6 @@ fn statement(ctx: &mut Ctx<'_>, i: usize) {
         }
     }
     redundant(ctx, i);
-}
-
-/// Whether pattern `outer` covers everything `inner` matches (both lower-case).
-pub(crate) fn action_covers(outer: &str, inner: &str) -> bool {
-    if outer == "*" {
-        return true;
-    }
-    // Quick test: the literal text before `outer`'s first wildcard must start `inner`.
-    let head = outer.find(['*', '?']).unwrap_or(outer.len());
-    let Some(prefix) = outer.get(..head) else {
-        return false;
-    };
-    if !inner.starts_with(prefix) {
-        return false;
-    }
-    if head == outer.len() {
-        return outer == inner;
-    }
-    glob::covers(outer.as_bytes(), inner.as_bytes(), false)
 }
 
 /// The actions an entry stands for today (lower case `service:action`), from the catalog;

@@ -10,7 +10,8 @@ use crate::source::Span;
 use super::ctx::{Ctx, Path};
 use super::document::condition_path;
 use super::resources::looks_like_region;
-use super::{glob, suggest, vars};
+use super::{suggest, vars};
+use crate::cover::glob;
 
 /// Keys every request carries, so `…IfExists` on them changes nothing.
 const ALWAYS_PRESENT: &[&str] = &[

@@ -9,8 +9,8 @@ use crate::catalog::{Catalog, Service};
 use crate::policy::Statement;
 
 use super::ctx::{Ctx, Path};
-use super::glob;
 use super::vars;
+use crate::cover::{ArnParts, arn_covers, glob};
 
 /// The AWS partitions (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html>).
 const PARTITIONS: &[&str] = &[
@@ -23,59 +23,6 @@ const PARTITIONS: &[&str] = &[
     "aws-iso-f",
     "aws-eusc",
 ];
-
-/// The six components of an ARN (the last one runs to the end, colons included).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct ArnParts<'a> {
-    pub partition: &'a str,
-    pub service: &'a str,
-    pub region: &'a str,
-    pub account: &'a str,
-    pub resource: &'a str,
-}
-
-impl<'a> ArnParts<'a> {
-    /// Splits `arn:partition:service:region:account:resource`; `None` for anything shorter.
-    pub fn split(text: &'a str) -> Option<Self> {
-        let mut it = text.splitn(6, ':');
-        let (
-            Some("arn"),
-            Some(partition),
-            Some(service),
-            Some(region),
-            Some(account),
-            Some(resource),
-        ) = (
-            it.next(),
-            it.next(),
-            it.next(),
-            it.next(),
-            it.next(),
-            it.next(),
-        )
-        else {
-            return None;
-        };
-        Some(Self {
-            partition,
-            service,
-            region,
-            account,
-            resource,
-        })
-    }
-
-    /// The segments in order.
-    pub fn segments(&self) -> [&'a str; 5] {
-        [
-            self.partition,
-            self.service,
-            self.region,
-            self.account,
-            self.resource,
-        ]
-    }
-}
 
 /// Whether `s` looks like a region name (`us-east-1`, `us-gov-west-1`, `eusc-de-east-1`).
 pub(crate) fn looks_like_region(s: &str) -> bool {
@@ -452,36 +399,6 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
             ),
             Some("leave the account empty".into()),
         );
-    }
-}
-
-/// Whether ARN pattern `outer` covers everything `inner` matches (segment by segment;
-/// patterns with variables only cover an identical pattern).
-pub(crate) fn arn_covers(outer: &str, inner: &str) -> bool {
-    if outer == "*" {
-        return true;
-    }
-    if outer == inner {
-        return true;
-    }
-    if outer.contains("${") || inner.contains("${") {
-        return false;
-    }
-    // Quick test: the literal text before `outer`'s first wildcard must start `inner`.
-    let head = outer.find(['*', '?']).unwrap_or(outer.len());
-    if !outer
-        .get(..head)
-        .is_some_and(|prefix| inner.starts_with(prefix))
-    {
-        return false;
-    }
-    match (ArnParts::split(outer), ArnParts::split(inner)) {
-        (Some(o), Some(n)) => o
-            .segments()
-            .iter()
-            .zip(n.segments())
-            .all(|(a, b)| glob::covers(a.as_bytes(), b.as_bytes(), false)),
-        _ => false,
     }
 }
 

@@ -6,8 +6,7 @@ use crate::exposure;
 use crate::policy::{Effect, PolicyType, Principals, Statement};
 
 use super::ctx::Ctx;
-use super::glob;
-use super::resources::ArnParts;
+use crate::cover::{ArnParts, glob};
 
 /// Actions that read secret material, checked by `SENSITIVE_ACTION_WITH_STAR_IN_RESOURCE`
 /// (lower case).

@@ -1,4 +1,4 @@
-//! Properties of the condition-operator semantics (`condition::eval`) and of the typed values
+//! Properties of the condition-operator semantics (`unstable::evaluate_entry`) and of the typed values
 //! they compare (`value`), through the public API. `PROPTEST_CASES` sets the case count.
 #![expect(
     clippy::unwrap_used,
@@ -7,16 +7,17 @@
 
 use std::cmp::Ordering;
 
-use iam_policy::condition::eval::{Truth, UnknownReason, evaluate_entry};
 use iam_policy::policy::{
     ConditionEntry, ConditionValue, OneOrMany, RawScalar, Spanned, TypedValue,
 };
+use iam_policy::unstable::evaluate_entry;
 use iam_policy::value::{Decimal, Instant, decode_base64, parse_bool, parse_cidr, parse_ip};
 use iam_policy::variables::{Template, TemplateOptions};
 use iam_policy::{
     ArnPattern, ArnPatternMode, BaseOperator, ContextScalar, ContextValue, Operator,
     OperatorFamily, SetQualifier, Span,
 };
+use iam_policy::{Truth, UnknownReason};
 use proptest::prelude::*;
 
 /// Resolves no policy variable.

@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use iam_policy::store::{PolicyStore, PreparedRequest, SessionPolicy};
 use iam_policy::{
     ContextValue, Decision, PolicyKind, PolicySet, PolicyType, Request, parse_policy,
 };
+use iam_policy::{PolicyStore, PreparedRequest, SessionPolicy};
 
 const GET: &str = "secretsmanager:GetSecretValue";
 const OWNER: &str = "111122223333";

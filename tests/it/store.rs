@@ -4,11 +4,11 @@
 
 use std::path::Path;
 
-use iam_policy::store::{PolicyStore, PreparedRequest, SessionPolicy, StoreError};
 use iam_policy::{
     CompiledPolicySet, ContextValue, Decision, Evaluation, Gate, PolicyKind, PolicySet, PolicyType,
     Request, StatementRef, parse_policy,
 };
+use iam_policy::{PolicyStore, PreparedRequest, SessionPolicy, StoreError};
 
 const ROLE: &str = "arn:aws:iam::111122223333:role/app";
 const ROLE_WITH_PATH: &str = "arn:aws:iam::111122223333:role/team/ops/app";

@@ -14,7 +14,7 @@
 #[path = "../../iam_setup.rs"]
 mod iam_setup;
 
-use iam_policy::store::{PolicyStore, PreparedRequest};
+use iam_policy::{PolicyStore, PreparedRequest};
 
 use crate::engine::Engine;
 use crate::workload::{Decision, Workload};

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use iam_policy::case::parse_context;
-use iam_policy::decision::{PrincipalOutcome, ResourceOutcome, StatementTrace};
 use iam_policy::{
     Context, ContextScalar, ContextValue, Decision, LineIndex, PolicyKind, PolicySet, PolicyType,
     Request, Span, parse_policy,
 };
+use iam_policy::{PrincipalOutcome, ResourceOutcome, StatementTrace};
 use serde_json::{Value, json};
 
 use crate::{EXIT_OK, EXIT_USAGE};
@@ -332,7 +332,7 @@ fn why_not(t: &StatementTrace) -> Vec<String> {
 
 fn write_text(
     out: &mut impl Write,
-    explanation: &iam_policy::decision::Explanation,
+    explanation: &iam_policy::Explanation,
     sources: &Sources,
 ) -> std::io::Result<()> {
     let evaluation = explanation.evaluation();
@@ -404,7 +404,7 @@ fn span_json(sources: &Sources, t: &StatementTrace, span: Span) -> Value {
     }
 }
 
-fn to_json(explanation: &iam_policy::decision::Explanation, sources: &Sources) -> Value {
+fn to_json(explanation: &iam_policy::Explanation, sources: &Sources) -> Value {
     let evaluation = explanation.evaluation();
     let statements: Vec<Value> = explanation
         .statements()

@@ -84,11 +84,11 @@ pub fn check_evaluate_case(line: &str, tolerate_known: bool) -> Option<iam_polic
     }
     // The same case through a live store, where the store can hold it: same decision, same
     // reasons, same traces.
-    let store = iam_policy::store::PolicyStore::new();
+    let store = iam_policy::PolicyStore::new();
     let raw: serde_json::Value =
         serde_json::from_str(line).unwrap_or_else(|e| panic!("unreadable case ({e}): {line}"));
     if let Some(session) = super::through_store::load_case(&store, &raw["policies"], request) {
-        let mut prepared = iam_policy::store::PreparedRequest::new(request.clone());
+        let mut prepared = iam_policy::PreparedRequest::new(request.clone());
         if session.is_none() {
             assert_eq!(store.evaluate(request), evaluation, "store: {line}");
         }

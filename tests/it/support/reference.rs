@@ -18,8 +18,9 @@
 //! [`beyond_policies`]); only the access level of an action (Read/List) comes from the bundled
 //! catalog, AWS's service authorization reference.
 
-use iam_policy::condition::eval::{Truth, evaluate_entry};
+use iam_policy::Truth;
 use iam_policy::policy::{Effect, PrincipalKind, PrincipalValue, Principals, Statement};
+use iam_policy::unstable::evaluate_entry;
 use iam_policy::{Action, Context, ContextScalar, ContextValue, Decision, Policy};
 
 /// The policies that take part in one request, as in the case format.

@@ -2,7 +2,7 @@
 //! the corpus test and the reference differential decide cases through the store too.
 
 use iam_policy::Request;
-use iam_policy::store::{PolicyStore, SessionPolicy};
+use iam_policy::{PolicyStore, SessionPolicy};
 
 /// The JSON text of one policy of a case (a string holds the document's text as is).
 fn text_of(value: &serde_json::Value) -> String {

@@ -1,6 +1,7 @@
 //! The compiled form of a policy set: [`CompiledPolicySet`].
 //!
-//! Owns the data layout that makes a decision cheap; the decision itself is in `eval.rs`.
+//! Owns the data layout that makes a decision cheap; the decision itself is in `statement.rs`
+//! (one statement) and `combine.rs` (the decision over all of them).
 //!
 //! # Layout
 //!
@@ -46,95 +47,18 @@
 
 use ipnet::{IpNet, Ipv6Net};
 
+use super::bytes::{same_bytes, starts_with, text_hash, to_u32};
+use super::ids::{PolicyKind, StatementRef};
 use crate::action::ActionPattern;
 use crate::arn::ArnPattern;
 use crate::condition::{BaseOperator, Operator, OperatorFamily};
-use crate::decision::StatementRef;
 use crate::policy::{
     ConditionEntry, Effect, PrincipalKind, PrincipalValue, Principals, Statement, TypedValue,
 };
-use crate::policy_set::{PolicyKind, PolicySet, to_u16, to_u32};
 use crate::request::ArnParts;
 use crate::source::Span;
 use crate::variables::Template;
 use crate::wildcard::{MatchStrategy, Wildcard};
-
-/// A fast, deterministic 64-bit hash of `text` (multiply-rotate over 8-byte words).
-///
-/// Used for the small per-group action tables and for condition keys, never for tables that
-/// callers fill with chosen keys at scale (the store's ARN maps use a keyed hasher). Equal
-/// hashes are always confirmed by comparing the strings.
-#[must_use]
-pub(crate) fn text_hash(text: &str) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let bytes = text.as_bytes();
-    let mut h = (bytes.len() as u64).wrapping_mul(K);
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or([0; 8]));
-        h = (h.rotate_left(5) ^ word).wrapping_mul(K);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut buf = [0u8; 8];
-        for (slot, &b) in buf.iter_mut().zip(rest) {
-            *slot = b;
-        }
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(buf)).wrapping_mul(K);
-    }
-    h ^ (h >> 29)
-}
-
-/// The eight bytes of `s` at `at` as a word (0 when out of range).
-#[inline(always)]
-fn load8(s: &[u8], at: usize) -> u64 {
-    s.get(at..at + 8)
-        .and_then(|c| <[u8; 8]>::try_from(c).ok())
-        .map_or(0, u64::from_ne_bytes)
-}
-
-/// The four bytes of `s` at `at` as a word (0 when out of range).
-#[inline(always)]
-fn load4(s: &[u8], at: usize) -> u32 {
-    s.get(at..at + 4)
-        .and_then(|c| <[u8; 4]>::try_from(c).ok())
-        .map_or(0, u32::from_ne_bytes)
-}
-
-/// Whether two byte strings of equal length are equal, compared word by word inline (the
-/// keys and ARNs compared per request are short; a library call costs more than the loop).
-#[inline]
-pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    if n > 32 {
-        return a == b;
-    }
-    if n >= 8 {
-        for (p, q) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
-            let p = <[u8; 8]>::try_from(p).map_or(0, u64::from_ne_bytes);
-            let q = <[u8; 8]>::try_from(q).map_or(0, u64::from_ne_bytes);
-            if p != q {
-                return false;
-            }
-        }
-        // The last eight bytes, overlapping the loop's last word.
-        load8(a, n - 8) == load8(b, n - 8)
-    } else if n >= 4 {
-        load4(a, 0) == load4(b, 0) && load4(a, n - 4) == load4(b, n - 4)
-    } else {
-        a.iter().zip(b).all(|(x, y)| x == y)
-    }
-}
-
-/// `text.starts_with(prefix)`.
-#[inline]
-pub(crate) fn starts_with(text: &[u8], prefix: &[u8]) -> bool {
-    text.get(..prefix.len())
-        .is_some_and(|head| same_bytes(head, prefix))
-}
 
 /// A [`Wildcard`] classified for matching bytes: the strategies without `?` compare bytes
 /// (a literal that is valid UTF-8 can only match at character boundaries, so this is the
@@ -409,127 +333,6 @@ pub(crate) struct Group {
     lists: Box<[u32]>,
 }
 
-/// What a compiled statement is called: its `Sid` and where it is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StatementInfo<'a> {
-    /// The `Sid`, if any.
-    pub sid: Option<&'a str>,
-    /// The statement's span in its policy's text.
-    pub span: Span,
-    /// Its effect.
-    pub effect: Effect,
-}
-
-/// A policy set compiled for evaluation; see the module docs for the layout.
-///
-/// Built by [`PolicySet::compile`]. Decides requests with
-/// [`evaluate`](Self::evaluate) (no allocation) and [`explain`](Self::explain) (with a trace).
-#[derive(Clone, Debug)]
-pub struct CompiledPolicySet {
-    pub(crate) statements: Vec<CompiledStatement>,
-    /// In report order: identity, resource, boundary, session, SCP levels, RCP levels. Kinds
-    /// without policies have no group.
-    pub(crate) groups: Vec<Group>,
-    pub(crate) has_resource: bool,
-    pub(crate) has_boundary: bool,
-    pub(crate) has_session: bool,
-    pub(crate) scp_levels: u16,
-    pub(crate) rcp_levels: u16,
-}
-
-impl CompiledPolicySet {
-    pub(crate) fn new(set: &PolicySet) -> Self {
-        let (statements, groups) = set
-            .iter()
-            .fold((0, 0), |(s, g), (_, p)| (s + p.statements.len(), g + 1));
-        let mut compiled = Self {
-            statements: Vec::with_capacity(statements),
-            groups: Vec::with_capacity(groups),
-            has_resource: set.len(PolicyKind::Resource) > 0,
-            has_boundary: set.len(PolicyKind::PermissionsBoundary) > 0,
-            has_session: set.len(PolicyKind::Session) > 0,
-            scp_levels: to_u16(set.levels(PolicyKind::Scp)),
-            rcp_levels: to_u16(set.levels(PolicyKind::Rcp)),
-        };
-        for kind in PolicyKind::ALL {
-            let levels = to_u16(set.levels(kind));
-            for level in 0..levels {
-                let start = compiled.statements.len();
-                for (p, policy) in set.level(kind, level).iter().enumerate() {
-                    for (s, statement) in policy.statements.iter().enumerate() {
-                        let at = StatementRef {
-                            kind,
-                            level,
-                            policy: to_u32(p),
-                            statement: to_u32(s),
-                        };
-                        compiled.statements.push(compile_statement(at, statement));
-                    }
-                }
-                let group = build_group(
-                    kind,
-                    level,
-                    to_u32(start),
-                    compiled.statements.get(start..).unwrap_or_default(),
-                );
-                compiled.groups.push(group);
-            }
-        }
-        compiled
-    }
-
-    /// The `Sid`, span and effect of a statement.
-    #[must_use]
-    pub fn statement(&self, r: StatementRef) -> Option<StatementInfo<'_>> {
-        // INVARIANT: statements are stored in report order, which is `StatementRef`'s order.
-        self.statements
-            .binary_search_by(|s| s.at.cmp(&r))
-            .ok()
-            .and_then(|i| self.statements.get(i))
-            .map(|s| StatementInfo {
-                sid: s.sid.as_deref(),
-                span: s.span,
-                effect: s.effect,
-            })
-    }
-
-    /// How many statements the set holds.
-    #[must_use]
-    pub fn statement_count(&self) -> usize {
-        self.statements.len()
-    }
-
-    /// Whether a resource-based policy (or trust policy) is present.
-    #[must_use]
-    pub const fn has_resource_policy(&self) -> bool {
-        self.has_resource
-    }
-
-    /// Whether a permissions boundary is present.
-    #[must_use]
-    pub const fn has_permissions_boundary(&self) -> bool {
-        self.has_boundary
-    }
-
-    /// Whether a session policy is present.
-    #[must_use]
-    pub const fn has_session_policy(&self) -> bool {
-        self.has_session
-    }
-
-    /// How many SCP levels there are.
-    #[must_use]
-    pub const fn scp_levels(&self) -> u16 {
-        self.scp_levels
-    }
-
-    /// How many RCP levels there are.
-    #[must_use]
-    pub const fn rcp_levels(&self) -> u16 {
-        self.rcp_levels
-    }
-}
-
 impl Group {
     /// The candidate statements of the group for an action (`action`: lower-cased
     /// `service:name`; `service`: its lower-cased prefix; each with its [`text_hash`]), in
@@ -617,7 +420,7 @@ fn push_list(
 }
 
 /// Builds the action index of the group of `statements` (ids from `start`).
-fn build_group(
+pub(super) fn build_group(
     kind: PolicyKind,
     level: u16,
     start: u32,
@@ -697,7 +500,7 @@ fn build_group(
     }
 }
 
-fn compile_statement(at: StatementRef, st: &Statement) -> CompiledStatement {
+pub(super) fn compile_statement(at: StatementRef, st: &Statement) -> CompiledStatement {
     let actions = st
         .action
         .value

@@ -59,7 +59,7 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use iam_policy::store::{PolicyStore, PreparedRequest};
+//! use iam_policy::{PolicyStore, PreparedRequest};
 //! use iam_policy::{Decision, Request};
 //!
 //! let store = Arc::new(PolicyStore::new());
@@ -133,13 +133,17 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use table::{PassThrough, Probe, Space, StoreKey, key_hash};
 
-use crate::compile::CompiledPolicySet;
-use crate::decision::{Evaluation, Explanation};
-use crate::eval::{Input, NoRecord, Prepared, Recorder, Tracer, run};
+use super::CompiledPolicySet;
+use super::combine::run;
+use super::decision::{Evaluation, Explanation};
+use super::ids::PolicyKind;
+use super::policy_set::PolicySet;
+use super::prepared::Prepared;
+use super::record::{NoRecord, Recorder, Tracer};
+use super::view::Input;
 use crate::policy::PolicyType;
 use crate::policy::error::ParseErrors;
 use crate::policy::lower::parse_policy;
-use crate::policy_set::{PolicyKind, PolicySet};
 use crate::request::{Caller, CallerKind, Request, ResourceKind};
 
 mod table;
@@ -246,7 +250,7 @@ const RESOURCE_TEXT: u8 = 5;
 /// by every worker thread; see the module docs.
 ///
 /// ```
-/// use iam_policy::store::{PolicyStore, PreparedRequest, SessionPolicy};
+/// use iam_policy::{PolicyStore, PreparedRequest, SessionPolicy};
 /// use iam_policy::{ContextValue, Decision, Request};
 ///
 /// let store = PolicyStore::new();
@@ -937,7 +941,7 @@ fn principal_key(arn: &str) -> Result<String, StoreError> {
 /// session if it has one; see the module docs.
 ///
 /// ```
-/// use iam_policy::store::PreparedRequest;
+/// use iam_policy::PreparedRequest;
 /// use iam_policy::{ContextValue, Request};
 ///
 /// let request = Request::builder()
@@ -1041,11 +1045,11 @@ impl PreparedRequest {
     /// How the engine reads it.
     #[inline(always)]
     pub(crate) fn input(&self) -> Input<'_> {
-        self.prepared.input(&self.request)
+        Input::prepared(&self.prepared, &self.request)
     }
 
     /// The compiled session policy, for the plain sets' prepared path.
-    fn session_part(&self) -> &CompiledPolicySet {
+    pub(super) fn session_part(&self) -> &CompiledPolicySet {
         self.session.as_ref().map_or(&EMPTY, |s| &s.0)
     }
 }
@@ -1062,30 +1066,5 @@ impl std::fmt::Debug for PreparedRequest {
 impl From<Request> for PreparedRequest {
     fn from(request: Request) -> Self {
         Self::new(request)
-    }
-}
-
-impl CompiledPolicySet {
-    /// [`evaluate`](Self::evaluate) for a prepared request (with its session policy, if it
-    /// carries one).
-    #[must_use]
-    pub fn evaluate_prepared(&self, request: &PreparedRequest) -> Evaluation {
-        run(
-            &[self, request.session_part()],
-            &request.input(),
-            &mut NoRecord,
-        )
-    }
-
-    /// [`explain`](Self::explain) for a prepared request (with its session policy).
-    #[must_use]
-    pub fn explain_prepared(&self, request: &PreparedRequest) -> Explanation {
-        let mut tracer = Tracer::default();
-        let evaluation = run(
-            &[self, request.session_part()],
-            &request.input(),
-            &mut tracer,
-        );
-        tracer.finish(evaluation)
     }
 }

@@ -10,80 +10,10 @@
 //! RCPs come in levels, root first: every level must allow (within a level any policy
 //! suffices), and a Deny at any level denies (project decision 15).
 
-use std::fmt;
-
+use super::CompiledPolicySet;
+use super::bytes::{to_u16, to_u32};
+use super::ids::{PolicyId, PolicyKind};
 use crate::policy::Policy;
-
-/// The part a policy plays in a request.
-///
-/// The order of the variants is the order in which reasons and traces are reported.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PolicyKind {
-    /// The caller's identity-based policies (user, group and role policies, inline or
-    /// managed).
-    Identity,
-    /// The resource-based policy of the target (a secret policy, a bucket policy, a key
-    /// policy, or a role's trust policy for `sts:AssumeRole*`).
-    Resource,
-    /// The caller's permissions boundary.
-    PermissionsBoundary,
-    /// The session policy passed when the session was created.
-    Session,
-    /// Service control policies over the caller's account, in levels.
-    Scp,
-    /// Resource control policies over the resource's account, in levels.
-    Rcp,
-}
-
-impl PolicyKind {
-    /// Every kind, in report order.
-    pub const ALL: [Self; 6] = [
-        Self::Identity,
-        Self::Resource,
-        Self::PermissionsBoundary,
-        Self::Session,
-        Self::Scp,
-        Self::Rcp,
-    ];
-
-    /// The key used in the case format: `identity`, `resource`, `permissions_boundary`,
-    /// `session`, `scps`, `rcps`.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Identity => "identity",
-            Self::Resource => "resource",
-            Self::PermissionsBoundary => "permissions_boundary",
-            Self::Session => "session",
-            Self::Scp => "scps",
-            Self::Rcp => "rcps",
-        }
-    }
-
-    /// Whether policies of this kind come in levels (SCPs and RCPs).
-    #[must_use]
-    pub const fn has_levels(self) -> bool {
-        matches!(self, Self::Scp | Self::Rcp)
-    }
-}
-
-impl fmt::Display for PolicyKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Where a policy sits in a [`PolicySet`]: its kind, its level (0 for kinds without levels)
-/// and its index within that kind and level.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PolicyId {
-    /// The kind.
-    pub kind: PolicyKind,
-    /// The level (SCPs and RCPs, root first); 0 otherwise.
-    pub level: u16,
-    /// The index within the kind and level, in the order added.
-    pub index: u32,
-}
 
 /// Validated policies grouped by kind, ready to [`compile`](PolicySet::compile).
 ///
@@ -101,16 +31,6 @@ pub struct PolicySet {
     session: Vec<Policy>,
     scps: Vec<Vec<Policy>>,
     rcps: Vec<Vec<Policy>>,
-}
-
-/// A count as `u32`, saturating (policy sets are far smaller).
-pub(crate) fn to_u32(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-/// A count as `u16`, saturating.
-pub(crate) fn to_u16(n: usize) -> u16 {
-    u16::try_from(n).unwrap_or(u16::MAX)
 }
 
 impl PolicySet {
@@ -263,7 +183,7 @@ impl PolicySet {
     /// Compiles the set for fast, allocation-free evaluation. Infallible: every policy was
     /// validated when it was parsed.
     #[must_use]
-    pub fn compile(&self) -> crate::compile::CompiledPolicySet {
-        crate::compile::CompiledPolicySet::new(self)
+    pub fn compile(&self) -> CompiledPolicySet {
+        CompiledPolicySet::new(self)
     }
 }

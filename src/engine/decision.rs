@@ -6,11 +6,11 @@
 
 use std::fmt;
 
+use super::condition::Truth;
+use super::ids::StatementRef;
 use crate::aws_rules::AwsRule;
 use crate::condition::Operator;
-use crate::condition::eval::Truth;
 use crate::policy::Effect;
-use crate::policy_set::PolicyKind;
 use crate::source::Span;
 
 /// The outcome of an authorization request.
@@ -53,51 +53,6 @@ impl Decision {
 impl fmt::Display for Decision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// One statement of a compiled policy set: the policy's kind, level (SCPs and RCPs; 0
-/// otherwise), the policy's index within its kind and level, and the statement's index within
-/// the policy. [`CompiledPolicySet::statement`](crate::CompiledPolicySet::statement) resolves it
-/// to the `Sid` and span.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct StatementRef {
-    /// The policy's kind.
-    pub kind: PolicyKind,
-    /// The level (SCPs and RCPs, root first); 0 otherwise.
-    pub level: u16,
-    /// The policy's index within its kind and level.
-    pub policy: u32,
-    /// The statement's index within the policy.
-    pub statement: u32,
-}
-
-impl StatementRef {
-    /// A placeholder used to fill unused reason slots.
-    pub(crate) const EMPTY: Self = Self {
-        kind: PolicyKind::Identity,
-        level: 0,
-        policy: 0,
-        statement: 0,
-    };
-}
-
-impl fmt::Display for StatementRef {
-    /// `identity[0].Statement[2]`, `scps[1][0].Statement[0]`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.kind.has_levels() {
-            write!(
-                f,
-                "{}[{}][{}].Statement[{}]",
-                self.kind, self.level, self.policy, self.statement
-            )
-        } else {
-            write!(
-                f,
-                "{}[{}].Statement[{}]",
-                self.kind, self.policy, self.statement
-            )
-        }
     }
 }
 

@@ -63,7 +63,7 @@ use crate::value::{Decimal, Instant, base64_equals, parse_bool, parse_ip};
 /// # Examples
 ///
 /// ```
-/// use iam_policy::condition::eval::{Truth, UnknownReason};
+/// use iam_policy::{Truth, UnknownReason};
 /// let unknown = Truth::Unknown(UnknownReason::NotANumber);
 /// assert_eq!(!Truth::True, Truth::False);
 /// assert_eq!(!unknown, unknown);
@@ -199,12 +199,13 @@ impl fmt::Display for UnknownReason {
 /// of a policy variable by lower-cased key (`None` when it has none); pass a resolver that
 /// always answers `None` when the policy's version does not enable variables.
 ///
-/// See the [module documentation](self) for the rules.
+/// The rules are documented at the top of `src/engine/condition.rs`.
 ///
 /// # Examples
 ///
 /// ```
-/// use iam_policy::condition::eval::{Truth, evaluate_entry};
+/// use iam_policy::Truth;
+/// use iam_policy::unstable::evaluate_entry;
 /// use iam_policy::policy::{ConditionEntry, ConditionValue, OneOrMany, RawScalar, Spanned, TypedValue};
 /// use iam_policy::value::Decimal;
 /// use iam_policy::{ContextScalar, ContextValue, Operator, Span};

@@ -1,0 +1,105 @@
+//! Byte utilities of the engine: hashing, comparisons, arena ranges, saturating counts.
+//!
+//! A leaf module: it depends on nothing else in the crate.
+
+/// A fast, deterministic 64-bit hash of `text` (multiply-rotate over 8-byte words).
+///
+/// Used for the small per-group action tables and for condition keys, never for tables that
+/// callers fill with chosen keys at scale (the store's ARN maps use a keyed hasher). Equal
+/// hashes are always confirmed by comparing the strings.
+#[must_use]
+pub(crate) fn text_hash(text: &str) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let bytes = text.as_bytes();
+    let mut h = (bytes.len() as u64).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or([0; 8]));
+        h = (h.rotate_left(5) ^ word).wrapping_mul(K);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut buf = [0u8; 8];
+        for (slot, &b) in buf.iter_mut().zip(rest) {
+            *slot = b;
+        }
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(buf)).wrapping_mul(K);
+    }
+    h ^ (h >> 29)
+}
+
+/// The eight bytes of `s` at `at` as a word (0 when out of range).
+#[inline(always)]
+fn load8(s: &[u8], at: usize) -> u64 {
+    s.get(at..at + 8)
+        .and_then(|c| <[u8; 8]>::try_from(c).ok())
+        .map_or(0, u64::from_ne_bytes)
+}
+
+/// The four bytes of `s` at `at` as a word (0 when out of range).
+#[inline(always)]
+fn load4(s: &[u8], at: usize) -> u32 {
+    s.get(at..at + 4)
+        .and_then(|c| <[u8; 4]>::try_from(c).ok())
+        .map_or(0, u32::from_ne_bytes)
+}
+
+/// Whether two byte strings of equal length are equal, compared word by word inline (the
+/// keys and ARNs compared per request are short; a library call costs more than the loop).
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n > 32 {
+        return a == b;
+    }
+    if n >= 8 {
+        for (p, q) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+            let p = <[u8; 8]>::try_from(p).map_or(0, u64::from_ne_bytes);
+            let q = <[u8; 8]>::try_from(q).map_or(0, u64::from_ne_bytes);
+            if p != q {
+                return false;
+            }
+        }
+        // The last eight bytes, overlapping the loop's last word.
+        load8(a, n - 8) == load8(b, n - 8)
+    } else if n >= 4 {
+        load4(a, 0) == load4(b, 0) && load4(a, n - 4) == load4(b, n - 4)
+    } else {
+        a.iter().zip(b).all(|(x, y)| x == y)
+    }
+}
+
+/// `text.starts_with(prefix)`.
+#[inline]
+pub(crate) fn starts_with(text: &[u8], prefix: &[u8]) -> bool {
+    text.get(..prefix.len())
+        .is_some_and(|head| same_bytes(head, prefix))
+}
+
+/// A count as `u32`, saturating (policy sets are far smaller).
+pub(crate) fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A count as `u16`, saturating.
+pub(crate) fn to_u16(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+pub(super) type Range = (u32, u32);
+
+/// A byte range of an arena (empty when out of range).
+#[inline(always)]
+pub(super) fn at(arena: &[u8], (start, end): (u32, u32)) -> &[u8] {
+    arena.get(start as usize..end as usize).unwrap_or_default()
+}
+
+/// Text the engine holds as bytes, as `&str` for the matchers that need one. The engine only
+/// slices whole strings, so this never fails; if it did, the text would match nothing.
+#[inline]
+pub(super) fn text(bytes: &[u8]) -> Option<&str> {
+    std::str::from_utf8(bytes).ok()
+}

@@ -1,0 +1,294 @@
+//! The decision engine: policy sets compiled for evaluation ([`CompiledPolicySet`]) and the
+//! decision over them ([`CompiledPolicySet::evaluate`], [`CompiledPolicySet::explain`]).
+//!
+//! # Layers
+//!
+//! Each file is one layer; a file uses only the layers above it in this table.
+//!
+//! | file | layer |
+//! | --- | --- |
+//! | `ids.rs` | where a policy or statement sits: [`PolicyKind`], [`PolicyId`], [`StatementRef`] |
+//! | `bytes.rs` | byte utilities: hashing, word-wise comparison, arena ranges, saturating counts |
+//! | `policy_set.rs` | the input: validated policies grouped by kind, [`PolicySet`] |
+//! | `decision.rs` | the output: [`Decision`], [`Evaluation`], [`Explanation`] |
+//! | `condition.rs` | the general condition evaluator on typed policy values: [`Truth`] |
+//! | `compile.rs` | compiling: statements into classified tests, groups with action indexes |
+//! | `store/table.rs` | the store's ARN tables and their keyed hash |
+//! | `prepared.rs` | the prepared request's data: every text in one arena, the context indexed by hash |
+//! | `view.rs` | the request view: how the engine reads a plain or a prepared request (`Input`) |
+//! | `record.rs` | the recorders: nothing for `evaluate`, a trace per statement for `explain` |
+//! | `statement.rs` | statement matching: action, resource, principal, conditions |
+//! | `combine.rs` | the combining logic: tallying applicable statements over parts, the decision |
+//! | `mod.rs` | [`CompiledPolicySet`]: compiling a set, its accessors and entry points |
+//! | `store.rs` | [`PolicyStore`] (compiled policies found by ARN), [`PreparedRequest`], [`SessionPolicy`] |
+//!
+//! # The decision
+//!
+//! Owns the combining logic of `iam-semantics.md` §9 and the project decisions; it never sees
+//! JSON. Both entry points run the same generic function; `evaluate` instantiates it with a
+//! recorder whose hooks are empty (they compile away, and nothing allocates), `explain` with
+//! one that records every statement.
+//!
+//! # The decision, step by step
+//!
+//! 1. Every statement of every policy that can cover the action is tested: action, resource,
+//!    principal, then conditions (three-valued, fail closed: an `Allow` needs every condition
+//!    true, a `Deny` applies unless some condition is false; project decision 22).
+//! 2. An action that needs no permission (`sts:GetCallerIdentity`; see
+//!    [`aws_rules`](crate::aws_rules)): **Allow**, whatever the statements say.
+//!    Otherwise any applicable `Deny`, in any policy (identity, resource, boundary, session,
+//!    SCP, RCP): **ExplicitDeny**. Otherwise a request AWS refuses beyond the policy text (a
+//!    change to an AWS-managed or AWS-reserved resource, an STS call that needs long-term
+//!    credentials): **ImplicitDeny** at [`Gate::Aws`].
+//! 3. SCPs (not for service principals and anonymous callers, which belong to no account):
+//!    every level needs an applicable `Allow`, else **ImplicitDeny** at [`Gate::Scp`]. Then the
+//!    same for RCPs ([`Gate::Rcp`]).
+//! 4. The caller's route to an Allow (`I` = an identity policy allows, `B` = the boundary allows
+//!    or there is none, `S` = the session policy allows or there is none; `Rd`, `Rr`, `Ra` =
+//!    the resource policy has an applicable `Allow` naming the caller directly, by its role,
+//!    or by its account, see [`PrincipalMatch`]):
+//!
+//! | caller | same account | other account |
+//! | --- | --- | --- |
+//! | user, role session, federated user | `Rd` or (`Rr` and `B` and `S`) or (`I` and `B` and `S`) | `I` and `B` and `S` and (`Rd` or `Rr` or `Ra`) |
+//! | … with a role trust policy or KMS key policy (decision 21) | `Rd` or (`Rr` and `B` and `S`) or (`Ra` and `I` and `B` and `S`) | as above |
+//! | root user | allowed (its boundary and session policy do not apply) | `Rd` or `Ra` |
+//! | root user, trust or key policy | `Rd` or `Ra` | `Rd` or `Ra` |
+//! | service principal, anonymous | `Rd` | `Rd` |
+//!
+//! A `"*"` principal is a direct grant (decision 13); a role ARN covers the role's sessions
+//! but is limited by their boundary and session policy; an account only delegates (§9.5).
+//! Resource-based policy grants are never limited by a session policy when they name the
+//! session itself (decision 1).
+//!
+//! Not modelled: the §9.5 row "the IAM user who called GetFederationToken" (a federated
+//! session's ARN does not say which user created it, so a grant to that user does not reach
+//! the session); the management account's exemption from SCPs and RCPs (the case format
+//! simply gives no SCPs or RCPs then); service-linked roles' exemption from SCPs.
+//! Explicit denies apply to every caller from every policy given, including identity policies
+//! given for a root user, a service principal or an anonymous caller.
+
+//! # Evaluating over several parts
+//!
+//! The decision runs over one or more compiled sets ("parts") as if they were one: the
+//! [`PolicyStore`] keeps a principal's identity policies and a
+//! secret's resource policy compiled apart and decides over the two, without building a
+//! combined set per request. Groups are visited in report order across parts (identity,
+//! resource, boundary, …), so reasons come out in the same order as for one combined set.
+//! Parts must not repeat a kind.
+//!
+//! # Request input
+//!
+//! The engine reads the request through [`Input`]: the action's lower-cased text, service and
+//! name with their hashes (looked up in each group's action index), the resource, the caller
+//! (its texts read only when a principal test needs them) and the context. A plain [`Request`]
+//! is read as it is (context keys found by binary search over their text, an IP address
+//! parsed when a condition needs it). A [`Prepared`] request holds every text in one arena
+//! inside the value, the context in a small hash table of slots, IP addresses parsed; the
+//! engine reads its cache lines first (so that the misses of a request no longer in cache are
+//! fetched together) and then compares bytes. `&str` is made from those bytes only for the
+//! general matchers (wildcards with `?`, templates, general ARN patterns, ignore-case).
+
+mod bytes;
+mod combine;
+pub(crate) mod compile;
+pub(crate) mod condition;
+pub(crate) mod decision;
+pub(crate) mod ids;
+pub(crate) mod policy_set;
+mod prepared;
+mod record;
+mod statement;
+pub(crate) mod store;
+mod view;
+
+use crate::policy::Effect;
+use crate::request::Request;
+use crate::source::Span;
+use bytes::{to_u16, to_u32};
+use combine::run;
+use compile::{CompiledStatement, Group, build_group, compile_statement};
+use record::{NoRecord, Tracer};
+use view::Input;
+
+pub use condition::{Truth, UnknownReason};
+pub use decision::{
+    ConditionTrace, Decision, Evaluation, Explanation, Gate, MAX_REASONS, PrincipalMatch,
+    PrincipalOutcome, ResourceOutcome, StatementTrace,
+};
+pub use ids::{PolicyId, PolicyKind, StatementRef};
+pub use policy_set::PolicySet;
+pub use store::{PolicyStore, PreparedRequest, SessionPolicy, StoreError};
+
+/// What a compiled statement is called: its `Sid` and where it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatementInfo<'a> {
+    /// The `Sid`, if any.
+    pub sid: Option<&'a str>,
+    /// The statement's span in its policy's text.
+    pub span: Span,
+    /// Its effect.
+    pub effect: Effect,
+}
+
+/// A policy set compiled for evaluation; see the docs of `compile.rs` for the layout.
+///
+/// Built by [`PolicySet::compile`]. Decides requests with
+/// [`evaluate`](Self::evaluate) (no allocation) and [`explain`](Self::explain) (with a trace).
+#[derive(Clone, Debug)]
+pub struct CompiledPolicySet {
+    pub(crate) statements: Vec<CompiledStatement>,
+    /// In report order: identity, resource, boundary, session, SCP levels, RCP levels. Kinds
+    /// without policies have no group.
+    pub(crate) groups: Vec<Group>,
+    pub(crate) has_resource: bool,
+    pub(crate) has_boundary: bool,
+    pub(crate) has_session: bool,
+    pub(crate) scp_levels: u16,
+    pub(crate) rcp_levels: u16,
+}
+
+impl CompiledPolicySet {
+    /// Compiles `set` (see [`PolicySet::compile`]).
+    pub(crate) fn new(set: &PolicySet) -> Self {
+        let (statements, groups) = set
+            .iter()
+            .fold((0, 0), |(s, g), (_, p)| (s + p.statements.len(), g + 1));
+        let mut compiled = Self {
+            statements: Vec::with_capacity(statements),
+            groups: Vec::with_capacity(groups),
+            has_resource: set.len(PolicyKind::Resource) > 0,
+            has_boundary: set.len(PolicyKind::PermissionsBoundary) > 0,
+            has_session: set.len(PolicyKind::Session) > 0,
+            scp_levels: to_u16(set.levels(PolicyKind::Scp)),
+            rcp_levels: to_u16(set.levels(PolicyKind::Rcp)),
+        };
+        for kind in PolicyKind::ALL {
+            let levels = to_u16(set.levels(kind));
+            for level in 0..levels {
+                let start = compiled.statements.len();
+                for (p, policy) in set.level(kind, level).iter().enumerate() {
+                    for (s, statement) in policy.statements.iter().enumerate() {
+                        let at = StatementRef {
+                            kind,
+                            level,
+                            policy: to_u32(p),
+                            statement: to_u32(s),
+                        };
+                        compiled.statements.push(compile_statement(at, statement));
+                    }
+                }
+                let group = build_group(
+                    kind,
+                    level,
+                    to_u32(start),
+                    compiled.statements.get(start..).unwrap_or_default(),
+                );
+                compiled.groups.push(group);
+            }
+        }
+        compiled
+    }
+
+    /// The `Sid`, span and effect of a statement.
+    #[must_use]
+    pub fn statement(&self, r: StatementRef) -> Option<StatementInfo<'_>> {
+        // INVARIANT: statements are stored in report order, which is `StatementRef`'s order.
+        self.statements
+            .binary_search_by(|s| s.at.cmp(&r))
+            .ok()
+            .and_then(|i| self.statements.get(i))
+            .map(|s| StatementInfo {
+                sid: s.sid.as_deref(),
+                span: s.span,
+                effect: s.effect,
+            })
+    }
+
+    /// How many statements the set holds.
+    #[must_use]
+    pub fn statement_count(&self) -> usize {
+        self.statements.len()
+    }
+
+    /// Whether a resource-based policy (or trust policy) is present.
+    #[must_use]
+    pub const fn has_resource_policy(&self) -> bool {
+        self.has_resource
+    }
+
+    /// Whether a permissions boundary is present.
+    #[must_use]
+    pub const fn has_permissions_boundary(&self) -> bool {
+        self.has_boundary
+    }
+
+    /// Whether a session policy is present.
+    #[must_use]
+    pub const fn has_session_policy(&self) -> bool {
+        self.has_session
+    }
+
+    /// How many SCP levels there are.
+    #[must_use]
+    pub const fn scp_levels(&self) -> u16 {
+        self.scp_levels
+    }
+
+    /// How many RCP levels there are.
+    #[must_use]
+    pub const fn rcp_levels(&self) -> u16 {
+        self.rcp_levels
+    }
+    /// Decides `request`. Total: never fails, never panics, never allocates.
+    ///
+    /// ```
+    /// use iam_policy::{Decision, PolicySet, Request};
+    /// let set = PolicySet::new().compile();
+    /// let request = Request::builder()
+    ///     .principal("arn:aws:iam::111122223333:user/alice")
+    ///     .action("s3:GetObject")
+    ///     .resource("arn:aws:s3:::bucket/key")
+    ///     .build()?;
+    /// let evaluation = set.evaluate(&request);
+    /// assert_eq!(evaluation.decision(), Decision::ImplicitDeny);
+    /// assert_eq!(evaluation.gate(), Some(iam_policy::Gate::Identity));
+    /// # Ok::<(), iam_policy::RequestError>(())
+    /// ```
+    #[must_use]
+    pub fn evaluate(&self, request: &Request) -> Evaluation {
+        run(&[self], &Input::plain(request), &mut NoRecord)
+    }
+
+    /// Decides `request` and records how every statement fared. The decision and reasons are
+    /// always those of [`evaluate`](Self::evaluate): both run the same code.
+    #[must_use]
+    pub fn explain(&self, request: &Request) -> Explanation {
+        let mut tracer = Tracer::default();
+        let evaluation = run(&[self], &Input::plain(request), &mut tracer);
+        tracer.finish(evaluation)
+    }
+
+    /// [`evaluate`](Self::evaluate) for a prepared request (with its session policy, if it
+    /// carries one).
+    #[must_use]
+    pub fn evaluate_prepared(&self, request: &PreparedRequest) -> Evaluation {
+        run(
+            &[self, request.session_part()],
+            &request.input(),
+            &mut NoRecord,
+        )
+    }
+
+    /// [`explain`](Self::explain) for a prepared request (with its session policy).
+    #[must_use]
+    pub fn explain_prepared(&self, request: &PreparedRequest) -> Explanation {
+        let mut tracer = Tracer::default();
+        let evaluation = run(
+            &[self, request.session_part()],
+            &request.input(),
+            &mut tracer,
+        );
+        tracer.finish(evaluation)
+    }
+}
