@@ -33,7 +33,8 @@ pub enum ArnError {
     /// A malformed `${...}` (offsets are relative to the whole ARN pattern).
     #[error(transparent)]
     Variable(#[from] VariableError),
-    /// A `*` or `?` in the service segment of a Resource pattern.
+    /// A `*` or `?` in the service segment of a Resource pattern. No longer returned: IAM
+    /// accepts such patterns, and so does [`ArnPattern::parse`].
     #[error("ARN pattern `{0}` has a wildcard in its service segment")]
     WildcardInService(String),
     /// A policy variable before the resource part of a Resource pattern.
@@ -248,13 +249,12 @@ enum Kind {
     Any,
     /// A short pattern that cannot match an ARN.
     Never,
-    /// A Resource-mode pattern: how its partition, region and account segments match (`None`
-    /// marks a segment the pattern does not write because a trailing `*` before it covers
-    /// it), whether it writes a service (compared exactly: no wildcard is allowed there) and
-    /// whether it has a resource part (the template).
+    /// A Resource-mode pattern: how its partition, service, region and account segments match
+    /// (`None` marks a segment the pattern does not write because a trailing `*` before it
+    /// covers it) and whether it has a resource part (the template).
     Resource {
         partition: Shape,
-        service: bool,
+        service: Option<Shape>,
         region: Option<Shape>,
         account: Option<Shape>,
         resource: bool,
@@ -296,7 +296,9 @@ fn split_components(text: &str, variables: bool) -> Result<([usize; 5], usize), 
 /// **Resource mode** (`Resource`/`NotResource`):
 /// * `*` alone matches every resource, including the pseudo-resource `*` of actions that have
 ///   no resource type; no other pattern matches `*`.
-/// * Otherwise the pattern starts with `arn:`, and the service segment holds no wildcard.
+/// * Otherwise the pattern starts with `arn:`. Every segment may hold `*` and `?`, the service
+///   too: IAM stores `arn:aws:*code*::111122223333:*` (Access Analyzer suggests avoiding it,
+///   `WILDCARD_IN_SERVICE_NAME`).
 /// * Six or more segments: partition, service, region and account are compared segment by
 ///   segment (a wildcard never crosses a colon); the resource part (after the fifth colon) is
 ///   one segment in which `*` also matches `/` and `:`.
@@ -376,7 +378,7 @@ impl ArnPattern {
     /// # Errors
     ///
     /// In Resource mode: [`ArnError::MissingPrefix`] without `arn:` (and other than `*`),
-    /// [`ArnError::WildcardInService`], [`ArnError::VariableOutsideResource`] for a `${` before
+    /// [`ArnError::VariableOutsideResource`] for a `${` before
     /// the resource part. In both modes: [`ArnError::Variable`] for a malformed `${...}`, with
     /// offsets into `text`.
     pub fn parse(text: &str, mode: ArnPatternMode, variables: bool) -> Result<Self, ArnError> {
@@ -446,9 +448,6 @@ impl ArnPattern {
                 if component(0) != Some("arn") || count < 2 {
                     return Err(ArnError::MissingPrefix(text.to_owned()));
                 }
-                if component(2).is_some_and(|s| s.contains(['*', '?'])) {
-                    return Err(ArnError::WildcardInService(text.to_owned()));
-                }
                 if variables {
                     for index in 0..count.min(5) {
                         let Some(r) = range(index) else { continue };
@@ -478,7 +477,7 @@ impl ArnPattern {
                 };
                 let kind = Kind::Resource {
                     partition: strategy(1).unwrap_or(Shape::classify("*")),
-                    service: count > 2,
+                    service: if count > 2 { strategy(2) } else { None },
                     region: strategy(3),
                     account: strategy(4),
                     resource: resource.is_some(),
@@ -678,7 +677,7 @@ impl ArnPattern {
                 };
                 let segments_match = arn == "arn"
                     && partition.is_match(seg(1), r_partition, false)
-                    && (!*service || seg(2) == r_service)
+                    && service.is_none_or(|s| s.is_match(seg(2), r_service, false))
                     && region.is_none_or(|s| s.is_match(seg(3), r_region, false))
                     && account.is_none_or(|s| s.is_match(seg(4), r_account, false));
                 if !segments_match {
@@ -832,6 +831,10 @@ mod tests {
     rmatch!(short_inner_star_stays, "arn:aws:secretsmanager:us-*3*", SECRET => F);
     rmatch!(short_partition, "arn:*", SECRET => T);
     rmatch!(short_other_service, "arn:aws:s3:*", SECRET => F);
+    rmatch!(service_star, "arn:aws:secrets*:*:*:*", SECRET => T);
+    rmatch!(service_question, "arn:aws:s?:::b", SECRET => F);
+    rmatch!(service_star_short, "arn:aws:*", SECRET => T);
+    rmatch!(service_star_other, "arn:aws:*code*:*:*:*", SECRET => F);
     rmatch!(short_no_star, "arn:aws:secretsmanager:us-east-1", SECRET => F);
     rmatch!(short_no_star_account, "arn:aws:secretsmanager:us-east-1:111122223333", SECRET => F);
     rmatch!(short_vs_short_resource, "arn:aws:secretsmanager:*", "arn:aws:secretsmanager" => F);
@@ -903,24 +906,6 @@ mod tests {
     );
     perr!(err_double_star, Resource, "**", ArnError::MissingPrefix(_));
     perr!(err_bare_arn, Resource, "arn", ArnError::MissingPrefix(_));
-    perr!(
-        err_service_star,
-        Resource,
-        "arn:aws:secrets*:*:*:*",
-        ArnError::WildcardInService(_)
-    );
-    perr!(
-        err_service_q,
-        Resource,
-        "arn:aws:s?:::b",
-        ArnError::WildcardInService(_)
-    );
-    perr!(
-        err_service_short,
-        Resource,
-        "arn:aws:*",
-        ArnError::WildcardInService(_)
-    );
     perr!(
         err_var_account,
         Resource,
@@ -1097,12 +1082,7 @@ mod tests {
             ArnPattern::parse("arn:aws:s3:::b/${}", ArnPatternMode::Resource, true).unwrap_err();
         assert_eq!(e.span(), Some(15..18));
         assert_eq!(e.to_string(), "empty policy variable");
-        let e = ArnPattern::parse("arn:aws:s*:::b", ArnPatternMode::Resource, true).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "ARN pattern `arn:aws:s*:::b` has a wildcard in its service segment"
-        );
-        assert_eq!(e.span(), None);
+        assert!(ArnPattern::parse("arn:aws:s*:::b", ArnPatternMode::Resource, true).is_ok());
         assert_eq!(
             Arn::parse("arn:aws:s3").unwrap_err().to_string(),
             "`arn:aws:s3` has fewer than six components"

@@ -371,6 +371,13 @@ pub enum TypedValue {
     Arn(ArnPattern),
     /// `Null`: `true` means "the key is absent".
     Null(bool),
+    /// A value that does not parse for a Numeric, Date, Bool, Null, Binary or IP operator
+    /// (`"NumericLessThan": {"s3:max-keys": "ten"}`). IAM stores such a policy (Access Analyzer
+    /// reports it as a `TYPE_MISMATCH_*` general warning), so the parser accepts it: the value
+    /// is kept as written in [`ConditionValue::raw`], matches no request value, and a test
+    /// that depends on it is unknown, which fails closed (an `Allow` does not apply, a `Deny`
+    /// does). Lint reports it.
+    Unparsed,
 }
 
 pub mod error;

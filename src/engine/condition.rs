@@ -161,8 +161,8 @@ pub enum UnknownReason {
     NotAnIpAddress,
     /// A `BinaryEquals` request value is not base64 text.
     NotBase64,
-    /// A policy value does not have the operator's type. Only possible for a policy model
-    /// built by hand: [`parse_policy`](crate::parse_policy) never produces one.
+    /// A policy value does not have the operator's type: a value IAM stores but that does
+    /// not parse for the operator ([`TypedValue::Unparsed`]), or a policy model built by hand.
     PolicyValueType,
 }
 

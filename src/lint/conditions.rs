@@ -30,6 +30,28 @@ const MULTIVALUED: &[&str] = &[
     "aws:principalservicenameslist",
 ];
 
+/// The Access Analyzer code for a value that does not parse for an operator family
+/// ([`TypedValue::Unparsed`]), and what the family expects.
+fn unparsed(family: OperatorFamily) -> (&'static str, &'static str) {
+    match family {
+        OperatorFamily::Numeric => ("TYPE_MISMATCH_NUMBER", "a number"),
+        OperatorFamily::Date => (
+            "TYPE_MISMATCH_DATE",
+            "a date (W3C ISO 8601 such as `2026-01-31T12:00:00Z`, or epoch seconds)",
+        ),
+        OperatorFamily::Bool | OperatorFamily::Null => {
+            ("TYPE_MISMATCH_BOOLEAN", "`true` or `false`")
+        }
+        OperatorFamily::Binary => ("TYPE_MISMATCH_STRING", "base64 text"),
+        OperatorFamily::Ip => (
+            "TYPE_MISMATCH_IP_RANGE",
+            "an IP address or CIDR block such as `203.0.113.0/24`",
+        ),
+        // The parser never leaves a String or Arn value unparsed.
+        OperatorFamily::String | OperatorFamily::Arn => ("DATA_TYPE_MISMATCH", "text"),
+    }
+}
+
 /// Runs the condition rules.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
     for i in 0..ctx.policy.statements.len() {
@@ -382,6 +404,28 @@ fn values(ctx: &mut Ctx<'_>, i: usize, entry: &ConditionEntry, path: &Path) {
         });
         return;
     }
+    // JSON strings, numbers and booleans mixed in one list of values (`[10, "20"]`).
+    let kinds = items.iter().fold([false; 3], |mut seen, item| {
+        let k = match item.value.raw {
+            RawScalar::String(_) => 0,
+            RawScalar::Number(_) => 1,
+            RawScalar::Bool(_) => 2,
+        };
+        if let Some(slot) = seen.get_mut(k) {
+            *slot = true;
+        }
+        seen
+    });
+    if kinds.iter().filter(|&&k| k).count() > 1 {
+        ctx.emit(
+            Some(i),
+            "INVALID_CONDITION_DATA_TYPE",
+            key_span,
+            path.clone(),
+            format!("the values of `{name}` mix JSON types (strings, numbers, booleans)"),
+        )
+        .help = Some("write every value with the same JSON type, such as all strings".into());
+    }
     if base == BaseOperator::Bool && items.len() > 1 {
         ctx.emit(
             Some(i),
@@ -422,6 +466,22 @@ fn values(ctx: &mut Ctx<'_>, i: usize, entry: &ConditionEntry, path: &Path) {
     for (k, item) in items.iter().enumerate() {
         let vpath = path.clone().item(&entry.values, k);
         let text = item.value.raw.as_text();
+        if item.value.typed == TypedValue::Unparsed {
+            let (code, what) = unparsed(family);
+            let shown = match &item.value.raw {
+                RawScalar::String(s) => format!("`\"{s}\"`"),
+                other => format!("`{}`", other.as_text()),
+            };
+            ctx.emit(
+                Some(i),
+                code,
+                item.span,
+                vpath,
+                format!("`{op}` expects {what}, found {shown}: it matches no request value"),
+            )
+            .help = Some(format!("write {what}"));
+            continue;
+        }
         match family {
             OperatorFamily::String if !base.uses_wildcards() => {
                 let literal = if variables {

@@ -11,7 +11,6 @@ const GRAMMAR: &str =
 const ACTION: &str =
     "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html";
 const ARNS: &str = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html";
-const OPERATORS: &str = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html";
 const OPERATORS_IFEXISTS: &str = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IfExists";
 const QUOTAS: &str = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html";
 const STS: &str = "https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html";
@@ -19,7 +18,6 @@ const ORG_QUOTAS: &str =
     "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html";
 const SAR: &str = "https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html";
 const SM_BPA: &str = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_resource-based-policies.html";
-const SEMANTICS: &str = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html";
 const MULTI: &str = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html";
 const NOTACTION: &str =
     "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html";
@@ -121,9 +119,9 @@ pub(crate) const ALL: &[RuleInfo] = &[
     },
     RuleInfo {
         code: "EMPTY_ARRAY_CONDITION",
-        severity: Severity::Error,
-        summary: "a plain condition operator with an empty list of values, whose meaning AWS documents inconsistently",
-        help_uri: SEMANTICS,
+        severity: Severity::Suggestion,
+        summary: "a plain condition operator with an empty list of values, which does not affect the policy",
+        help_uri: AA,
     },
     RuleInfo {
         code: "EMPTY_ARRAY_CONDITION_FORALLVALUES",
@@ -218,7 +216,7 @@ pub(crate) const ALL: &[RuleInfo] = &[
     RuleInfo {
         code: "INVALID_ARN",
         severity: Severity::Error,
-        summary: "any other malformed ARN pattern",
+        summary: "an ARN pattern the parser cannot read for a reason no other code names (reserved: no document produces it today; a wildcard in the service segment is `WILDCARD_IN_SERVICE_NAME`)",
         help_uri: ARNS,
     },
     RuleInfo {
@@ -249,6 +247,12 @@ pub(crate) const ALL: &[RuleInfo] = &[
         code: "INVALID_ARN_SERVICE_CASE",
         severity: Severity::Error,
         summary: "a resource ARN whose service name has upper-case letters",
+        help_uri: AA,
+    },
+    RuleInfo {
+        code: "INVALID_CONDITION_DATA_TYPE",
+        severity: Severity::Error,
+        summary: "a list of condition values that mixes JSON types, such as `[10, \"20\"]` or `[true, \"false\"]`",
         help_uri: AA,
     },
     RuleInfo {
@@ -600,33 +604,33 @@ pub(crate) const ALL: &[RuleInfo] = &[
         help_uri: AA,
     },
     RuleInfo {
-        code: "TYPE_MISMATCH_BINARY",
-        severity: Severity::Error,
-        summary: "a `BinaryEquals` value that is not base64 text",
-        help_uri: OPERATORS,
-    },
-    RuleInfo {
         code: "TYPE_MISMATCH_BOOLEAN",
-        severity: Severity::Error,
-        summary: "a `Bool` or `Null` value other than `true` or `false`",
+        severity: Severity::Warning,
+        summary: "a `Bool` or `Null` value other than `true` or `false`, which matches no request value",
         help_uri: AA,
     },
     RuleInfo {
         code: "TYPE_MISMATCH_DATE",
-        severity: Severity::Error,
-        summary: "a Date operator value that is neither a W3C ISO 8601 date nor epoch seconds",
+        severity: Severity::Warning,
+        summary: "a Date operator value that is neither a W3C ISO 8601 date nor epoch seconds, which matches no request value",
         help_uri: AA,
     },
     RuleInfo {
         code: "TYPE_MISMATCH_IP_RANGE",
-        severity: Severity::Error,
-        summary: "an IP address operator value that is not an address or CIDR block",
+        severity: Severity::Warning,
+        summary: "an IP address operator value that is not an address or CIDR block, which matches no request value",
         help_uri: AA,
     },
     RuleInfo {
         code: "TYPE_MISMATCH_NUMBER",
-        severity: Severity::Error,
-        summary: "a Numeric operator value that is not a number",
+        severity: Severity::Warning,
+        summary: "a Numeric operator value that is not a number, which matches no request value",
+        help_uri: AA,
+    },
+    RuleInfo {
+        code: "TYPE_MISMATCH_STRING",
+        severity: Severity::Warning,
+        summary: "a `BinaryEquals` value that is not base64 text, which matches no request value (formerly `TYPE_MISMATCH_BINARY`)",
         help_uri: AA,
     },
     RuleInfo {
@@ -699,6 +703,12 @@ pub(crate) const ALL: &[RuleInfo] = &[
         code: "VARIABLE_UNSUPPORTED_IN_VERSION",
         severity: Severity::Error,
         summary: "a policy variable in a policy without `\"Version\": \"2012-10-17\"`, where it is literal text",
+        help_uri: AA,
+    },
+    RuleInfo {
+        code: "WILDCARD_IN_SERVICE_NAME",
+        severity: Severity::Suggestion,
+        summary: "a wildcard in the service segment of a resource ARN (`arn:aws:*code*::…`), which may cover services not meant",
         help_uri: AA,
     },
     RuleInfo {

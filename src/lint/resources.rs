@@ -75,9 +75,14 @@ struct FormatIndex {
     namespaces: HashMap<String, Vec<Format>>,
 }
 
-/// ARNs that IAM accepts and the catalog documents under no resource type.
+/// ARNs that IAM accepts and the catalog documents under no resource type: the account root,
+/// STS session principals, and CloudFormation's AWS-owned transforms (`CreateChangeSet` on a
+/// template with `AWS::Serverless-2016-10-31` needs
+/// `arn:aws:cloudformation:<region>:aws:transform/Serverless-2016-10-31`,
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-template.html>).
 const EXTRA_FORMATS: &[&str] = &[
     "arn:${Partition}:iam::${Account}:root",
+    "arn:${Partition}:cloudformation:${Region}:aws:transform/${TransformName}",
     "arn:${Partition}:sts::${Account}:assumed-role/${RoleName}/${RoleSessionName}",
     "arn:${Partition}:sts::${Account}:federated-user/${UserName}",
 ];
@@ -101,8 +106,17 @@ fn index(catalog: &Catalog) -> &'static FormatIndex {
     FORMATS.get_or_init(|| {
         let mut services = HashMap::new();
         let mut namespaces: HashMap<String, Vec<Format>> = HashMap::new();
-        let mut add_namespace = |f: Format| {
+        // A format whose service component is a variable (AWS Backup's recovery points,
+        // `arn:${Partition}:${Vendor}:${Region}:*:${ResourceType}:${RecoveryPointId}`) is filed
+        // under the prefix of the service that documents it: filed under every namespace, its
+        // widened resource part (`*:*`) would fit nearly any ARN.
+        let mut add_namespace = |f: Format, documented_by: &str| {
             let Some(ns) = f.segments.get(2) else { return };
+            let ns = if is_fixed(ns) {
+                ns.as_str()
+            } else {
+                documented_by
+            };
             let list = namespaces.entry(ns.to_ascii_lowercase()).or_default();
             if !list.iter().any(|g| g.text == f.text) {
                 list.push(f);
@@ -114,7 +128,7 @@ fn index(catalog: &Catalog) -> &'static FormatIndex {
                 for format in &rt.arn_formats {
                     if let Some(f) = split_format(rt.name, format) {
                         if let Some(g) = split_format(rt.name, format) {
-                            add_namespace(g);
+                            add_namespace(g, svc.prefix());
                         }
                         list.push(f);
                     }
@@ -124,7 +138,7 @@ fn index(catalog: &Catalog) -> &'static FormatIndex {
         }
         for extra in EXTRA_FORMATS {
             if let Some(f) = split_format("principal", extra) {
-                add_namespace(f);
+                add_namespace(f, "");
             }
         }
         FormatIndex {
@@ -274,6 +288,20 @@ fn fit(formats: &[Format], resource: &str) -> Fit {
 
 fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path: &Path) {
     let Some(parts) = ArnParts::split(text) else {
+        // A short pattern with a wildcard in its service segment (`arn:aws:s3*:*`).
+        if let Some(service) = text.split(':').nth(2).filter(|s| glob::has_wildcard(s)) {
+            ctx.emit(
+                Some(i),
+                "WILDCARD_IN_SERVICE_NAME",
+                span,
+                path.clone(),
+                format!(
+                    "the service name `{service}` holds a wildcard, which may cover services you do not mean"
+                ),
+            )
+            .help = Some("name the service".into());
+            return;
+        }
         // A short pattern ending in `*` covers everything below it; any other matches nothing.
         if text != "*" && !text.ends_with('*') {
             ctx.emit(
@@ -300,8 +328,18 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
             Some("use `aws`, or `aws-cn`, `aws-us-gov`, ... for other partitions".into()),
         );
     }
-    // The parser refuses wildcards in the service segment of a resource.
+    // IAM stores a wildcard in the service segment (`arn:aws:*code*::…`); Access Analyzer
+    // suggests naming the service. The catalog checks below need a service name.
     if glob::has_wildcard(parts.service) {
+        emit(
+            ctx,
+            "WILDCARD_IN_SERVICE_NAME",
+            format!(
+                "the service name `{}` holds a wildcard, which may cover services you do not mean",
+                parts.service
+            ),
+            Some("name the service".into()),
+        );
         return;
     }
     if parts.service.bytes().any(|b| b.is_ascii_uppercase()) {

@@ -49,11 +49,6 @@
 //! | `INVALID_CONDITION_OPERATOR` | AA | an unknown condition operator (help suggests the closest) |
 //! | `NULL_WITH_IF_EXISTS` | AA | `NullIfExists` |
 //! | `DUPLICATE_KEYS_WITH_DIFFERENT_CASE` | AA | two condition keys under one operator differing only in case |
-//! | `TYPE_MISMATCH_NUMBER` | AA | a Numeric operator value that is not a number |
-//! | `TYPE_MISMATCH_DATE` | AA | a Date operator value that is neither a W3C ISO 8601 date nor epoch seconds |
-//! | `TYPE_MISMATCH_BOOLEAN` | AA | a `Bool` or `Null` value other than `true`/`false` |
-//! | `TYPE_MISMATCH_IP_RANGE` | AA | an IP operator value that is not a CIDR block or address |
-//! | `TYPE_MISMATCH_BINARY` | ours | a `BinaryEquals` value that is not base64 |
 //! | `INVALID_VARIABLE_FOR_OPERATOR` | AA | a `${...}` in a value of an operator other than String/Arn (version 2012-10-17) |
 //! | `VARIABLE_UNSUPPORTED_IN_ELEMENT` | AA | a `${...}` in `Action`/`NotAction`, a principal, a condition key, or before the resource part of a `Resource` ARN (version 2012-10-17) |
 //! | `EMPTY_VARIABLE` | AA | `${}` |
@@ -107,11 +102,6 @@ pub mod code {
         INVALID_CONDITION_OPERATOR,
         NULL_WITH_IF_EXISTS,
         DUPLICATE_KEYS_WITH_DIFFERENT_CASE,
-        TYPE_MISMATCH_NUMBER,
-        TYPE_MISMATCH_DATE,
-        TYPE_MISMATCH_BOOLEAN,
-        TYPE_MISMATCH_IP_RANGE,
-        TYPE_MISMATCH_BINARY,
         INVALID_VARIABLE_FOR_OPERATOR,
         VARIABLE_UNSUPPORTED_IN_ELEMENT,
         EMPTY_VARIABLE,

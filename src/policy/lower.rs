@@ -1275,36 +1275,10 @@ impl<'t> Lowerer<'t> {
             OperatorFamily::Ip if is_string => parse_ip(&text).map(TypedValue::Ip),
             OperatorFamily::Binary | OperatorFamily::Ip => None,
         };
-        if typed.is_none() {
-            let (code, what) = match family {
-                OperatorFamily::Numeric => (code::TYPE_MISMATCH_NUMBER, "a number"),
-                OperatorFamily::Date => (
-                    code::TYPE_MISMATCH_DATE,
-                    "a date (W3C ISO 8601 such as `2026-01-31T12:00:00Z`, or epoch seconds)",
-                ),
-                OperatorFamily::Bool | OperatorFamily::Null => {
-                    (code::TYPE_MISMATCH_BOOLEAN, "`true` or `false`")
-                }
-                OperatorFamily::Binary => (code::TYPE_MISMATCH_BINARY, "base64 text"),
-                OperatorFamily::Ip => (
-                    code::TYPE_MISMATCH_IP_RANGE,
-                    "an IP address or CIDR block such as `203.0.113.0/24`",
-                ),
-                OperatorFamily::String | OperatorFamily::Arn => {
-                    (code::DATA_TYPE_MISMATCH, "a valid value")
-                }
-            };
-            let shown = match raw {
-                RawScalar::String(s) => format!("`{s}`"),
-                other => format!("`{}`", other.as_text()),
-            };
-            self.error(
-                code,
-                span,
-                format!("`{}` expects {what}, found {shown}", op),
-            );
-        }
-        typed
+        // IAM stores a value that does not parse for its operator (Access Analyzer reports it
+        // as a general warning, `TYPE_MISMATCH_*`): keep it unparsed; lint reports it. String
+        // and Arn values returned above.
+        Some(typed.unwrap_or(TypedValue::Unparsed))
     }
 }
 

@@ -270,6 +270,45 @@ mod pipeline {
     const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
 
     /// The codes of the errors of a document that must not parse, with their spans checked.
+    /// The codes of the findings lint reports on a document that parses, and that the
+    /// value it holds decides as IAM would: an `Allow` with it grants nothing, a `Deny` with
+    /// it denies (the unparsed value makes the test unknown, which fails closed).
+    fn unparsed_value_codes(text: &str, present: (&str, ContextValue)) -> Vec<&'static str> {
+        assert!(
+            parse_policy(text, PolicyType::Identity).is_ok(),
+            "IAM stores the document, so it must parse: {}",
+            text.get(..200).unwrap_or(text)
+        );
+        let everything = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#;
+        let ctx = [present];
+        assert_eq!(
+            decide(&[text], "s3:GetObject", "arn:aws:s3:::b/k", &ctx),
+            Decision::ImplicitDeny
+        );
+        let deny = text.replace("\"Allow\"", "\"Deny\"");
+        assert_eq!(
+            decide(
+                &[&deny, everything],
+                "s3:GetObject",
+                "arn:aws:s3:::b/k",
+                &ctx
+            ),
+            Decision::ExplicitDeny
+        );
+        let report = iam_policy::lint::lint_text(
+            text,
+            &iam_policy::lint::LintOptions {
+                policy_type: Some(PolicyType::Identity),
+            },
+        );
+        report
+            .findings
+            .iter()
+            .map(|f| f.code)
+            .filter(|c| c.starts_with("TYPE_MISMATCH"))
+            .collect()
+    }
+
     fn error_codes(text: &str, ty: PolicyType) -> Vec<&'static str> {
         let errors = match parse_policy(text, ty) {
             Ok(_) => panic!(
@@ -598,7 +637,13 @@ mod pipeline {
         ] {
             let policy = one_condition("NumericLessThan", "s3:max-keys", value);
             assert_eq!(
-                error_codes(&policy, PolicyType::Identity),
+                unparsed_value_codes(
+                    &policy,
+                    (
+                        "s3:max-keys",
+                        ContextValue::Single(ContextScalar::Number("5".to_owned()))
+                    )
+                ),
                 ["TYPE_MISMATCH_NUMBER"],
                 "{}",
                 value.get(..20).unwrap_or(value)
@@ -682,7 +727,7 @@ mod pipeline {
         ] {
             let policy = one_condition("DateLessThan", "aws:CurrentTime", &format!("\"{date}\""));
             assert_eq!(
-                error_codes(&policy, PolicyType::Identity),
+                unparsed_value_codes(&policy, ("aws:CurrentTime", string("2026-01-01T00:00:00Z"))),
                 ["TYPE_MISMATCH_DATE"],
                 "{date}"
             );
@@ -721,7 +766,10 @@ mod pipeline {
             r#"["2001:db8::/129", "300.1.2.3/8", "10.0.0.0/8"]"#,
         );
         assert_eq!(
-            error_codes(&policy, PolicyType::Identity),
+            unparsed_value_codes(
+                &policy.replace(", \"10.0.0.0/8\"", ""),
+                ("aws:SourceIp", string("203.0.113.7"))
+            ),
             ["TYPE_MISMATCH_IP_RANGE", "TYPE_MISMATCH_IP_RANGE"]
         );
         let allow = one_condition("NotIpAddress", "aws:SourceIp", "\"10.0.0.0/8\"");

@@ -147,8 +147,9 @@ fn every_rule_has_fixtures_that_fire_and_pass() {
         let fire = all.iter().any(|f| f.code == r.code && f.fire);
         let pass = all.iter().any(|f| f.code == r.code && !f.fire);
         // An internal error cannot be caused by a document; it is tested in `lint::tests`.
-        if r.code == "CATALOG_UNAVAILABLE" {
-            assert!(pass, "CATALOG_UNAVAILABLE needs a pass fixture");
+        // `INVALID_ARN` is reserved for ARN parse errors no document produces today.
+        if r.code == "CATALOG_UNAVAILABLE" || r.code == "INVALID_ARN" {
+            assert!(pass, "{} needs a pass fixture", r.code);
             continue;
         }
         if !fire || !pass {
@@ -347,12 +348,6 @@ const DETAILS: &[(&str, &str)] = &[
          `LintReport::internal_error` returns this finding; the CLI should exit with status 2.",
     ),
     (
-        "EMPTY_ARRAY_CONDITION",
-        "Access Analyzer reports this as a suggestion and says both that the condition is true \
-         and that the statement grants nothing; the semantics summary (§8.9, §13 #17) makes it \
-         an error here.",
-    ),
-    (
         "UNSUPPORTED_SPACE_IN_VARIABLE",
         "A space inside a variable name is a parse error. Spaces around the name \
          (`${ aws:PrincipalTag/team }`, as in the Secrets Manager guide) are trimmed by the \
@@ -433,9 +428,8 @@ fn rule_docs() -> String {
          fixtures in `fixtures/lint/`; run `BLESS=1 cargo test --test it lint::` after changing \
          either. Every rule has an issue code and a finding type (`ERROR`, `SECURITY_WARNING`, \
          `WARNING`, `SUGGESTION`). Codes from the IAM Access Analyzer policy check reference keep \
-         its name and finding type, except `EMPTY_ARRAY_CONDITION`, which is an `ERROR` here \
-         (Access Analyzer both says such a condition is true and that the statement grants \
-         nothing). When a document does not parse, only its parse errors are reported. A \
+         its name and finding type (see [Access Analyzer parity](#access-analyzer-parity) for \
+         the exceptions). When a document does not parse, only its parse errors are reported. A \
          statement with an `ERROR` finding gets no findings below `ERROR`.\n\n",
     );
     out.push_str("Findings are located by a JSON path such as `Statement[0].Condition.StringEquals[\"aws:SourceIp\"]`: `.Key` for keys made of `A-Z`, `a-z`, `0-9` and `_`, `[\"key\"]` otherwise, and no index when `Statement` is a single object.\n\n");
@@ -457,6 +451,12 @@ fn rule_docs() -> String {
         )
         .unwrap();
     }
+    out.push('\n');
+    out.push_str(&crate::access_analyzer::table(|code| {
+        all.iter()
+            .find(|f| f.code == code && f.fire)
+            .map(|f| f.path.strip_prefix(root()).unwrap().display().to_string())
+    }));
     for r in rules() {
         writeln!(out, "\n## {}\n", r.code).unwrap();
         writeln!(
@@ -500,6 +500,37 @@ fn rule_docs_are_current() {
             "docs/lint-rules.md is out of date: run `BLESS=1 cargo test --test it lint::`"
         );
     }
+}
+
+/// Every Access Analyzer check is ours under the same code and finding type, with a fixture
+/// that fires, or its difference is written down; no difference is written for a check that
+/// matches.
+#[test]
+fn access_analyzer_parity() {
+    use crate::access_analyzer::{CHECKS, DIFFERENCES};
+    let all = fixtures();
+    let mut problems = Vec::new();
+    for (code, _) in DIFFERENCES {
+        if !CHECKS.iter().any(|(c, _)| c == code) {
+            problems.push(format!(
+                "DIFFERENCES names {code}, not an Access Analyzer check"
+            ));
+        }
+    }
+    for &(code, severity) in CHECKS {
+        let same = rule(code).is_some_and(|r| r.severity == severity);
+        let fires = all.iter().any(|f| f.code == code && f.fire);
+        let explained = DIFFERENCES.iter().any(|(c, _)| *c == code);
+        match (same && fires, explained) {
+            (true, true) => problems.push(format!("{code} matches: remove it from DIFFERENCES")),
+            (false, false) => problems.push(format!(
+                "{code} ({severity}): registered {:?}, fixture that fires: {fires}; fix it or explain it in DIFFERENCES",
+                rule(code).map(|r| r.severity)
+            )),
+            _ => {}
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]

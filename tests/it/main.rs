@@ -7,6 +7,7 @@
     reason = "test code: a failed unwrap is a failed test"
 )]
 
+mod access_analyzer;
 mod adversarial;
 mod aws_rules;
 mod catalog;
@@ -17,6 +18,7 @@ mod fuzz_replay;
 mod json;
 mod lint;
 mod live_store;
+mod managed_policies;
 mod parse_errors;
 mod patterns;
 mod properties;
