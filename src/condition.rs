@@ -7,6 +7,11 @@
 
 use std::fmt;
 
+pub(crate) mod ops;
+mod truth;
+
+pub use truth::{Truth, UnknownReason};
+
 /// The kind of value a [`BaseOperator`] compares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OperatorFamily {

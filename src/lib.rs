@@ -6,6 +6,7 @@
 pub mod action;
 pub mod arn;
 pub mod aws_rules;
+mod bytes;
 pub mod case;
 pub mod catalog;
 pub mod condition;
@@ -25,12 +26,14 @@ pub use action::{Action, ActionError, ActionPattern};
 pub use arn::{Arn, ArnError, ArnPattern, ArnPatternMode};
 pub use aws_rules::AwsRule;
 pub use case::{Case, CaseError, CaseOutcome, CaseResult, Expected, parse_case, run_case};
-pub use condition::{BaseOperator, Operator, OperatorError, OperatorFamily, SetQualifier};
+pub use condition::{
+    BaseOperator, Operator, OperatorError, OperatorFamily, SetQualifier, Truth, UnknownReason,
+};
 pub use engine::{
     CompiledPolicySet, ConditionTrace, Decision, Evaluation, Explanation, Gate, MAX_REASONS,
     PolicyId, PolicyKind, PolicySet, PolicyStore, PreparedRequest, PrincipalMatch,
     PrincipalOutcome, ResourceOutcome, SessionPolicy, StatementInfo, StatementRef, StatementTrace,
-    StoreError, Truth, UnknownReason,
+    StoreError,
 };
 pub use policy::error::{ParseError, ParseErrorKind, ParseErrors};
 pub use policy::lower::{ParseOptions, parse_policy, parse_policy_with};

@@ -47,11 +47,13 @@
 
 use ipnet::{IpNet, Ipv6Net};
 
-use super::bytes::{same_bytes, starts_with, text_hash, to_u32};
 use super::ids::{PolicyKind, StatementRef};
 use crate::action::ActionPattern;
 use crate::arn::ArnPattern;
-use crate::condition::{BaseOperator, Operator, OperatorFamily};
+use crate::bytes::{same_bytes, starts_with, text_hash, to_u32};
+use crate::condition::ops::ip::V4Block;
+use crate::condition::ops::{boolean, string};
+use crate::condition::{Operator, OperatorFamily};
 use crate::policy::{
     ConditionEntry, Effect, PrincipalKind, PrincipalValue, Principals, Statement, TypedValue,
 };
@@ -213,28 +215,18 @@ pub(crate) enum CondTest {
     Strings {
         /// `StringEqualsIgnoreCase`/`StringNotEqualsIgnoreCase`.
         ignore_case: bool,
-        /// A negated operator.
-        negated: bool,
-        /// `…IfExists`.
-        if_exists: bool,
         /// The policy values.
         values: Box<[StrValue]>,
     },
     /// `Bool` without set qualifier.
     Bools {
-        /// `BoolIfExists`.
-        if_exists: bool,
         /// Which request values the policy values accept: bit 0 `true`, bit 1 `false`.
         accept: u8,
     },
     /// `IpAddress`/`NotIpAddress` without set qualifier.
     Ips {
-        /// `NotIpAddress`.
-        negated: bool,
-        /// `…IfExists`.
-        if_exists: bool,
-        /// The IPv4 blocks: (network, mask) as integers.
-        v4: Box<[(u32, u32)]>,
+        /// The IPv4 blocks.
+        v4: Box<[V4Block]>,
         /// The IPv6 blocks.
         v6: Box<[Ipv6Net]>,
     },
@@ -611,8 +603,6 @@ fn compile_test(entry: &ConditionEntry) -> Option<CondTest> {
         return None;
     }
     let base = operator.base;
-    let negated = base.is_negated();
-    let if_exists = operator.if_exists;
     let items = &entry.values.items;
     match base.family() {
         OperatorFamily::String => {
@@ -624,12 +614,7 @@ fn compile_test(entry: &ConditionEntry) -> Option<CondTest> {
                 values.push(compile_string(template));
             }
             Some(CondTest::Strings {
-                ignore_case: matches!(
-                    base,
-                    BaseOperator::StringEqualsIgnoreCase | BaseOperator::StringNotEqualsIgnoreCase
-                ),
-                negated,
-                if_exists,
+                ignore_case: string::ignores_case(base),
                 values: values.into_boxed_slice(),
             })
         }
@@ -639,26 +624,21 @@ fn compile_test(entry: &ConditionEntry) -> Option<CondTest> {
                 let TypedValue::Bool(b) = item.value.typed else {
                     return None;
                 };
-                accept |= if b { 1 } else { 2 };
+                accept |= boolean::bit(b);
             }
-            Some(CondTest::Bools { if_exists, accept })
+            Some(CondTest::Bools { accept })
         }
         OperatorFamily::Ip => {
             let mut v4 = Vec::new();
             let mut v6 = Vec::new();
             for item in items {
                 match item.value.typed {
-                    TypedValue::Ip(IpNet::V4(net)) => {
-                        let mask = u32::from(net.netmask());
-                        v4.push((u32::from(net.network()) & mask, mask));
-                    }
+                    TypedValue::Ip(IpNet::V4(net)) => v4.push(V4Block::new(net)),
                     TypedValue::Ip(IpNet::V6(net)) => v6.push(net),
                     _ => return None,
                 }
             }
             Some(CondTest::Ips {
-                negated,
-                if_exists,
                 v4: v4.into_boxed_slice(),
                 v6: v6.into_boxed_slice(),
             })

@@ -1,205 +1,32 @@
-//! The meaning of one condition entry: one operator, one key, its policy values, against the
-//! request's value for that key.
+//! The general condition evaluator: one condition entry (one operator, one key, its typed
+//! policy values) against the request's value for that key.
 //!
-//! Owns [`evaluate_entry`] and the three-valued [`Truth`]. It is a pure function: no
-//! allocation, no I/O, no panic. The engine combines the entries of a statement (an `Allow`
-//! needs every entry [`Truth::True`]; a `Deny` applies unless some entry is [`Truth::False`])
-//! and records the [`UnknownReason`]s in its trace. Parsing policy values is not done here:
-//! the policy model already holds them typed ([`TypedValue`]).
-//!
-//! The rules, with the project's decisions where AWS is silent (numbers refer to the project
-//! brief's semantic decisions):
-//!
-//! * **One request value against the policy values** (§8.3). A positive operator is true if
-//!   any policy value matches; a negated operator (`Not` in its name) is true if none does.
-//!   An empty policy value list therefore gives false (positive) and true (negated); under a
-//!   set qualifier it makes `ForAllValues:` true only for an absent key or an empty request
-//!   set and `ForAnyValue:` false (decision 17; `…IfExists` on an absent key stays true).
-//! * **Policy variables** in String and Arn values are filled in from `resolve`; a variable
-//!   with neither a value nor a default makes that policy value match nothing, so a negated
-//!   operator is then true (decision 2).
-//! * **Absent key** (decision 10): positive operators false, negated true, any `…IfExists`
-//!   true, `ForAllValues:` true, `ForAnyValue:` false, `Null: true` true.
-//! * **A multi-valued key without a set qualifier** (given as a list) makes every operator but
-//!   `Null` false, positive and negated alike, with or without `IfExists` (decision 8).
-//! * **Set qualifiers** (§8.6–8.8): `ForAllValues:` needs every request value to satisfy the
-//!   operator (true for an empty list), `ForAnyValue:` at least one (false for an empty list).
-//!   A single value is a one-element set and a single empty string is the empty set. The
-//!   operator tested per element is itself the negation over all policy values for negated
-//!   operators.
-//! * **`Null`** (§8.4): `true` holds when the key is absent, is the empty string (decision
-//!   18) or is an empty list; `false` holds otherwise. Set qualifiers on `Null` are ignored.
-//! * **Request values that do not parse** for the operator (decision 22) make the comparison
-//!   [`Truth::Unknown`]; set qualifiers combine element results with Kleene logic (a false
-//!   element makes `ForAllValues:` false whatever the others are; a true element makes
-//!   `ForAnyValue:` true).
-//!
-//! How request values are read, per family:
-//!
-//! | Family | Request value |
-//! | --- | --- |
-//! | String, Arn | a string; a number as its decimal text; a boolean as `true`/`false` |
-//! | Numeric | a number, or a string holding one ([`Decimal::parse`]) |
-//! | Date | a string in W3C ISO 8601 or epoch seconds ([`Instant::parse`]); a number is epoch seconds ([`Instant::parse_epoch`]) |
-//! | Bool | a boolean, or the string `true`/`false` in any case (decision 23) |
-//! | Binary | a string holding standard base64, compared by its decoded bytes |
-//! | Ip | a string holding one IPv4 or IPv6 address; an IPv4 address never lies in an IPv6 block or the reverse |
+//! Owns [`evaluate_entry`], a pure function: no allocation, no I/O, no panic. It reads the
+//! entry and dispatches; what each operator means, and the rules for absent keys, list-valued
+//! keys, negation and set qualifiers, are owned by `condition/ops` (the compiled fast paths
+//! of `statement.rs` call the same functions). The engine combines the entries of a statement
+//! (an `Allow` needs every entry [`Truth::True`]; a `Deny` applies unless some entry is
+//! [`Truth::False`]) and records the [`UnknownReason`]s in its trace.
 //!
 //! AWS references:
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html>,
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html>,
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html>.
 
-use std::fmt;
 use std::net::IpAddr;
 
-use crate::condition::{BaseOperator, OperatorFamily, SetQualifier};
+use crate::condition::ops::{self, Scalar, arn, binary, boolean, date, ip, null, numeric, string};
+use crate::condition::{BaseOperator, OperatorFamily, Truth, UnknownReason};
 use crate::policy::{ConditionEntry, TypedValue};
 use crate::request::{ContextScalar, ContextValue};
-use crate::value::{Decimal, Instant, base64_equals, parse_bool, parse_ip};
-
-/// The outcome of a condition test: conditions are three-valued (decision 22).
-///
-/// # Examples
-///
-/// ```
-/// use iam_policy::{Truth, UnknownReason};
-/// let unknown = Truth::Unknown(UnknownReason::NotANumber);
-/// assert_eq!(!Truth::True, Truth::False);
-/// assert_eq!(!unknown, unknown);
-/// assert_eq!(Truth::False.and(unknown), Truth::False);
-/// assert_eq!(Truth::True.or(unknown), Truth::True);
-/// assert_eq!(Truth::True.and(unknown), unknown);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Truth {
-    /// The condition holds.
-    True,
-    /// The condition does not hold.
-    False,
-    /// The condition could not be decided, for the reason given. An `Allow` statement does
-    /// not apply; a `Deny` statement does (fail closed).
-    Unknown(UnknownReason),
-}
-
-impl Truth {
-    /// `True` or `False`.
-    #[must_use]
-    pub const fn from_bool(value: bool) -> Self {
-        if value { Self::True } else { Self::False }
-    }
-
-    /// Whether this is [`Truth::True`].
-    #[must_use]
-    pub const fn is_true(self) -> bool {
-        matches!(self, Self::True)
-    }
-
-    /// Whether this is [`Truth::False`].
-    #[must_use]
-    pub const fn is_false(self) -> bool {
-        matches!(self, Self::False)
-    }
-
-    /// Kleene conjunction: `False` if either is `False`, else `Unknown` if either is
-    /// `Unknown` (keeping the first reason), else `True`.
-    #[must_use]
-    pub const fn and(self, other: Self) -> Self {
-        match (self, other) {
-            (Self::False, _) | (_, Self::False) => Self::False,
-            (Self::Unknown(reason), _) | (_, Self::Unknown(reason)) => Self::Unknown(reason),
-            (Self::True, Self::True) => Self::True,
-        }
-    }
-
-    /// Kleene disjunction: `True` if either is `True`, else `Unknown` if either is `Unknown`
-    /// (keeping the first reason), else `False`.
-    #[must_use]
-    pub const fn or(self, other: Self) -> Self {
-        match (self, other) {
-            (Self::True, _) | (_, Self::True) => Self::True,
-            (Self::Unknown(reason), _) | (_, Self::Unknown(reason)) => Self::Unknown(reason),
-            (Self::False, Self::False) => Self::False,
-        }
-    }
-}
-
-impl std::ops::Not for Truth {
-    type Output = Self;
-
-    /// Kleene negation: `Unknown` stays `Unknown`.
-    fn not(self) -> Self {
-        match self {
-            Self::True => Self::False,
-            Self::False => Self::True,
-            Self::Unknown(reason) => Self::Unknown(reason),
-        }
-    }
-}
-
-impl fmt::Display for Truth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::True => f.write_str("true"),
-            Self::False => f.write_str("false"),
-            Self::Unknown(reason) => write!(f, "unknown ({reason})"),
-        }
-    }
-}
-
-/// Why a condition test is [`Truth::Unknown`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UnknownReason {
-    /// A Numeric operator's request value is not a number.
-    NotANumber,
-    /// A Date operator's request value is not a W3C ISO 8601 date or epoch seconds.
-    NotADate,
-    /// A `Bool` request value is not `true` or `false`.
-    NotABool,
-    /// An `IpAddress`/`NotIpAddress` request value is not an IP address.
-    NotAnIpAddress,
-    /// A `BinaryEquals` request value is not base64 text.
-    NotBase64,
-    /// A policy value does not have the operator's type: a value IAM stores but that does
-    /// not parse for the operator ([`TypedValue::Unparsed`]), or a policy model built by hand.
-    PolicyValueType,
-}
-
-impl UnknownReason {
-    /// A stable kebab-case code for JSON output and tests (`request-value-not-a-number`).
-    #[must_use]
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::NotANumber => "request-value-not-a-number",
-            Self::NotADate => "request-value-not-a-date",
-            Self::NotABool => "request-value-not-a-bool",
-            Self::NotAnIpAddress => "request-value-not-an-ip-address",
-            Self::NotBase64 => "request-value-not-base64",
-            Self::PolicyValueType => "policy-value-type-mismatch",
-        }
-    }
-}
-
-impl fmt::Display for UnknownReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::NotANumber => "the request value is not a number",
-            Self::NotADate => "the request value is not a date",
-            Self::NotABool => "the request value is not `true` or `false`",
-            Self::NotAnIpAddress => "the request value is not an IP address",
-            Self::NotBase64 => "the request value is not base64",
-            Self::PolicyValueType => "a policy value does not fit the operator",
-        })
-    }
-}
+use crate::value::{Decimal, Instant};
 
 /// Evaluates one condition entry (one operator, one key, its values) against `value`, the
 /// request's value for the key (`None` when the key is absent). `resolve` gives the value
 /// of a policy variable by lower-cased key (`None` when it has none); pass a resolver that
 /// always answers `None` when the policy's version does not enable variables.
 ///
-/// The rules are documented at the top of `src/engine/condition.rs`.
+/// The rules are documented in `src/condition/ops.rs` and its per-family files.
 ///
 /// # Examples
 ///
@@ -237,91 +64,44 @@ pub fn evaluate_entry<'a>(
     resolve: impl Fn(&str) -> Option<&'a str> + Copy,
 ) -> Truth {
     let operator = entry.operator.value;
-    let base = operator.base;
-    if base == BaseOperator::Null {
+    if operator.base == BaseOperator::Null {
         return evaluate_null(entry, value);
     }
     let Some(value) = value else {
-        // Absent key (decision 10, decision 17 for IfExists).
-        if operator.if_exists {
-            return Truth::True;
-        }
-        return match operator.qualifier {
-            Some(SetQualifier::ForAllValues) => Truth::True,
-            Some(SetQualifier::ForAnyValue) => Truth::False,
-            None => Truth::from_bool(base.is_negated()),
-        };
+        return ops::absent(operator);
     };
     let Some(qualifier) = operator.qualifier else {
         return match value {
             ContextValue::Single(scalar) => test_scalar(entry, scalar, resolve),
-            // A list-valued key needs a set qualifier (decision 8).
-            ContextValue::Multi(_) => Truth::False,
+            ContextValue::Multi(_) => ops::list_without_qualifier(),
         };
     };
-    if is_empty_set(value) || entry.values.items.is_empty() {
-        // An empty request set (§8.6): vacuously true for `ForAllValues:`, false for
-        // `ForAnyValue:`. An empty policy value list (decision 17): `ForAllValues:` holds only
-        // for an empty request set, `ForAnyValue:` never.
-        return Truth::from_bool(qualifier == SetQualifier::ForAllValues && is_empty_set(value));
-    }
-    let scalars = match value {
-        ContextValue::Single(scalar) => std::slice::from_ref(scalar),
-        ContextValue::Multi(scalars) => scalars.as_slice(),
-    };
-    match qualifier {
-        SetQualifier::ForAllValues => scalars.iter().fold(Truth::True, |acc, scalar| {
-            if acc.is_false() {
-                acc
-            } else {
-                acc.and(test_scalar(entry, scalar, resolve))
-            }
-        }),
-        SetQualifier::ForAnyValue => scalars.iter().fold(Truth::False, |acc, scalar| {
-            if acc.is_true() {
-                acc
-            } else {
-                acc.or(test_scalar(entry, scalar, resolve))
-            }
-        }),
-    }
+    ops::qualified(qualifier, value, entry.values.items.is_empty(), |scalar| {
+        test_scalar(entry, scalar, resolve)
+    })
 }
 
-/// Whether a present value is the empty set for the set qualifiers: an empty list or a
-/// single empty string (§8.6).
-fn is_empty_set(value: &ContextValue) -> bool {
-    match value {
-        ContextValue::Multi(values) => values.is_empty(),
-        ContextValue::Single(ContextScalar::String(s)) => s.is_empty(),
-        ContextValue::Single(ContextScalar::Number(_) | ContextScalar::Bool(_)) => false,
-    }
-}
-
-/// `Null`: the policy values are `true` ("the key is absent") or `false` ("the key is
-/// present"); any one of them holding is enough.
+/// `Null` over the entry's policy values.
 fn evaluate_null(entry: &ConditionEntry, value: Option<&ContextValue>) -> Truth {
-    // The empty string counts as null (decision 18), and so does an empty list.
-    let is_null = value.is_none_or(is_empty_set);
+    let is_null = null::is_null(value);
     entry
         .values
         .items
         .iter()
         .fold(Truth::False, |acc, item| match item.value.typed {
-            TypedValue::Null(wants_null) => acc.or(Truth::from_bool(wants_null == is_null)),
+            TypedValue::Null(wants_null) => acc.or(null::matches(wants_null, is_null)),
             _ => acc.or(Truth::Unknown(UnknownReason::PolicyValueType)),
         })
 }
 
-/// One request scalar against the entry's operator and all its policy values: any value
-/// matching for a positive operator, none matching for a negated one.
+/// One request scalar against the entry's operator and all its policy values.
 fn test_scalar<'a>(
     entry: &ConditionEntry,
     scalar: &ContextScalar,
     resolve: impl Fn(&str) -> Option<&'a str> + Copy,
 ) -> Truth {
     let base = entry.operator.value.base;
-    let any = any_value_matches(entry, base, scalar, resolve);
-    if base.is_negated() { !any } else { any }
+    ops::settle(base, any_value_matches(entry, base, scalar.into(), resolve))
 }
 
 /// The request value read for one operator family.
@@ -340,55 +120,18 @@ enum Request<'s> {
     Ip(IpAddr),
 }
 
-/// The scalar as text for the String and Arn operators.
-fn scalar_text(scalar: &ContextScalar) -> &str {
-    match scalar {
-        ContextScalar::String(s) | ContextScalar::Number(s) => s,
-        ContextScalar::Bool(true) => "true",
-        ContextScalar::Bool(false) => "false",
-    }
-}
-
 /// Reads a request scalar for `family`; the error says why it does not fit.
-fn read_request(
-    family: OperatorFamily,
-    scalar: &ContextScalar,
-) -> Result<Request<'_>, UnknownReason> {
-    match family {
+fn read_request(family: OperatorFamily, scalar: Scalar<'_>) -> Result<Request<'_>, UnknownReason> {
+    Ok(match family {
         OperatorFamily::String | OperatorFamily::Arn | OperatorFamily::Null => {
-            Ok(Request::Text(scalar_text(scalar)))
+            Request::Text(string::read(scalar))
         }
-        OperatorFamily::Numeric => match scalar {
-            ContextScalar::String(s) | ContextScalar::Number(s) => Decimal::parse(s),
-            ContextScalar::Bool(_) => None,
-        }
-        .map(Request::Number)
-        .ok_or(UnknownReason::NotANumber),
-        OperatorFamily::Date => match scalar {
-            ContextScalar::String(s) => Instant::parse(s),
-            ContextScalar::Number(s) => Instant::parse_epoch(s),
-            ContextScalar::Bool(_) => None,
-        }
-        .map(Request::Date)
-        .ok_or(UnknownReason::NotADate),
-        OperatorFamily::Bool => match scalar {
-            ContextScalar::Bool(b) => Some(*b),
-            ContextScalar::String(s) => parse_bool(s),
-            ContextScalar::Number(_) => None,
-        }
-        .map(Request::Bool)
-        .ok_or(UnknownReason::NotABool),
-        OperatorFamily::Binary => match scalar {
-            ContextScalar::String(s) => Ok(Request::Base64(s)),
-            ContextScalar::Number(_) | ContextScalar::Bool(_) => Err(UnknownReason::NotBase64),
-        },
-        OperatorFamily::Ip => match scalar {
-            ContextScalar::String(s) => parse_ip(s),
-            ContextScalar::Number(_) | ContextScalar::Bool(_) => None,
-        }
-        .map(Request::Ip)
-        .ok_or(UnknownReason::NotAnIpAddress),
-    }
+        OperatorFamily::Numeric => Request::Number(numeric::read(scalar)?),
+        OperatorFamily::Date => Request::Date(date::read(scalar)?),
+        OperatorFamily::Bool => Request::Bool(boolean::read(scalar)?),
+        OperatorFamily::Binary => Request::Base64(binary::read(scalar)?),
+        OperatorFamily::Ip => Request::Ip(ip::read(scalar)?),
+    })
 }
 
 /// Whether any policy value matches the request scalar under the positive form of `base`
@@ -397,7 +140,7 @@ fn read_request(
 fn any_value_matches<'a>(
     entry: &ConditionEntry,
     base: BaseOperator,
-    scalar: &ContextScalar,
+    scalar: Scalar<'_>,
     resolve: impl Fn(&str) -> Option<&'a str> + Copy,
 ) -> Truth {
     let values = &entry.values.items;
@@ -425,45 +168,26 @@ fn value_matches<'a>(
     policy: &TypedValue,
     resolve: impl Fn(&str) -> Option<&'a str> + Copy,
 ) -> Truth {
-    use BaseOperator as B;
     match (request, policy) {
-        (Request::Text(text), TypedValue::String(template)) => {
-            let ignore_case = matches!(
-                base,
-                B::StringEqualsIgnoreCase | B::StringNotEqualsIgnoreCase
-            );
-            // An unresolvable variable matches nothing (decision 2).
-            Truth::from_bool(template.is_match(text, ignore_case, resolve) == Some(true))
-        }
+        (Request::Text(text), TypedValue::String(template)) => Truth::from_bool(string::matches(
+            text,
+            template,
+            string::ignores_case(base),
+            resolve,
+        )),
         (Request::Text(text), TypedValue::Arn(pattern)) => {
-            Truth::from_bool(pattern.is_match(text, resolve) == Some(true))
+            Truth::from_bool(arn::matches(text, pattern, resolve))
         }
         (Request::Number(request), TypedValue::Numeric(policy)) => {
-            Truth::from_bool(compare(base, request, policy))
+            Truth::from_bool(ops::ordered(base, request, policy))
         }
         (Request::Date(request), TypedValue::Date(policy)) => {
-            Truth::from_bool(compare(base, request, policy))
+            Truth::from_bool(ops::ordered(base, request, policy))
         }
         (Request::Bool(request), TypedValue::Bool(policy)) => Truth::from_bool(request == policy),
-        (Request::Base64(text), TypedValue::Binary(bytes)) => match base64_equals(text, bytes) {
-            Some(equal) => Truth::from_bool(equal),
-            None => Truth::Unknown(UnknownReason::NotBase64),
-        },
-        (Request::Ip(address), TypedValue::Ip(net)) => Truth::from_bool(net.contains(address)),
+        (Request::Base64(text), TypedValue::Binary(bytes)) => binary::matches(text, bytes),
+        (Request::Ip(address), TypedValue::Ip(net)) => Truth::from_bool(ip::contains(net, address)),
         _ => Truth::Unknown(UnknownReason::PolicyValueType),
-    }
-}
-
-/// `request <op> policy` for the ordered families (Numeric and Date); the negated
-/// `…NotEquals` operators test equality here and are negated by the caller.
-fn compare<T: Ord>(base: BaseOperator, request: &T, policy: &T) -> bool {
-    use BaseOperator as B;
-    match base {
-        B::NumericLessThan | B::DateLessThan => request < policy,
-        B::NumericLessThanEquals | B::DateLessThanEquals => request <= policy,
-        B::NumericGreaterThan | B::DateGreaterThan => request > policy,
-        B::NumericGreaterThanEquals | B::DateGreaterThanEquals => request >= policy,
-        _ => request == policy,
     }
 }
 
@@ -474,7 +198,7 @@ mod tests {
     use crate::condition::Operator;
     use crate::policy::{ConditionValue, OneOrMany, RawScalar, Spanned};
     use crate::source::Span;
-    use crate::value::{decode_base64, parse_cidr};
+    use crate::value::{decode_base64, parse_bool, parse_cidr};
     use crate::variables::{Template, TemplateOptions};
 
     /// A policy value written as text, typed for `op`'s family.

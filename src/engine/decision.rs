@@ -6,10 +6,9 @@
 
 use std::fmt;
 
-use super::condition::Truth;
 use super::ids::StatementRef;
 use crate::aws_rules::AwsRule;
-use crate::condition::Operator;
+use crate::condition::{Operator, Truth};
 use crate::policy::Effect;
 use crate::source::Span;
 

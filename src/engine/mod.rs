@@ -89,7 +89,6 @@
 //! fetched together) and then compares bytes. `&str` is made from those bytes only for the
 //! general matchers (wildcards with `?`, templates, general ARN patterns, ignore-case).
 
-mod bytes;
 mod combine;
 pub(crate) mod compile;
 pub(crate) mod condition;
@@ -102,16 +101,15 @@ mod statement;
 pub(crate) mod store;
 mod view;
 
+use crate::bytes::{to_u16, to_u32};
 use crate::policy::Effect;
 use crate::request::Request;
 use crate::source::Span;
-use bytes::{to_u16, to_u32};
 use combine::run;
 use compile::{CompiledStatement, Group, build_group, compile_statement};
 use record::{NoRecord, Tracer};
 use view::Input;
 
-pub use condition::{Truth, UnknownReason};
 pub use decision::{
     ConditionTrace, Decision, Evaluation, Explanation, Gate, MAX_REASONS, PrincipalMatch,
     PrincipalOutcome, ResourceOutcome, StatementTrace,

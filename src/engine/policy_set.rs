@@ -11,8 +11,8 @@
 //! suffices), and a Deny at any level denies (project decision 15).
 
 use super::CompiledPolicySet;
-use super::bytes::{to_u16, to_u32};
 use super::ids::{PolicyId, PolicyKind};
+use crate::bytes::{to_u16, to_u32};
 use crate::policy::Policy;
 
 /// Validated policies grouped by kind, ready to [`compile`](PolicySet::compile).

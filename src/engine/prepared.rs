@@ -4,8 +4,8 @@
 
 use std::net::IpAddr;
 
-use super::bytes::{Range, at, same_bytes, text_hash, to_u32};
 use crate::aws_rules::AwsRule;
+use crate::bytes::{Range, at, same_bytes, text_hash, to_u32};
 use crate::request::{CallerKind, ContextScalar, ContextValue, Request, ResourceKind};
 use crate::value::parse_ip;
 

@@ -1,13 +1,12 @@
 //! The recorders: what happens to each statement, recorded by `explain` and ignored by
 //! `evaluate`.
 
-use super::bytes::to_u32;
 use super::compile::CompiledStatement;
-use super::condition::Truth;
 use super::decision::{
     ConditionTrace, Evaluation, Explanation, PrincipalOutcome, ResourceOutcome, StatementTrace,
 };
-use crate::condition::Operator;
+use crate::bytes::to_u32;
+use crate::condition::{Operator, Truth};
 
 /// Receives what happens to each statement. The evaluator calls the hooks in order
 /// `begin`, `action`, `resource`, `principal`, `condition`*, `end` (with `FULL == false` it

@@ -2,19 +2,19 @@
 
 use std::net::IpAddr;
 
-use super::bytes::{same_bytes, starts_with, text, to_u32};
 use super::compile::{
     CompiledAction, CompiledCondition, CompiledResource, CompiledStatement, CondTest,
     PrincipalTest, StrValue, Target,
 };
-use super::condition::{Truth, UnknownReason, evaluate_entry};
+use super::condition::evaluate_entry;
 use super::decision::{PrincipalMatch, PrincipalOutcome, ResourceOutcome};
 use super::record::Recorder;
-use super::view::{Input, Scalar, Who};
+use super::view::{Input, Who};
+use crate::bytes::{same_bytes, starts_with, text, to_u32};
+use crate::condition::ops::{self, boolean, ip, string};
+use crate::condition::{Truth, UnknownReason};
 use crate::policy::Effect;
 use crate::request::CallerKind;
-use crate::value::parse_bool;
-use crate::wildcard::lit_eq;
 
 /// The statement's verdict.
 pub(super) enum Applied {
@@ -144,42 +144,24 @@ fn resource_outcome(st: &CompiledStatement, input: &Input<'_>) -> ResourceOutcom
 #[inline(always)]
 fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
     let ctx = input.ctx;
-    let (if_exists, negated) = match &condition.test {
-        CondTest::General(entry) => {
-            let value = input.req.context().get(&entry.key_lower);
-            return evaluate_entry(entry, value, ctx.resolver());
-        }
-        CondTest::Strings {
-            negated, if_exists, ..
-        }
-        | CondTest::Ips {
-            negated, if_exists, ..
-        } => (*if_exists, *negated),
-        CondTest::Bools { if_exists, .. } => (*if_exists, false),
-    };
+    if let CondTest::General(entry) = &condition.test {
+        let value = input.req.context().get(&entry.key_lower);
+        return evaluate_entry(entry, value, ctx.resolver());
+    }
     let Some(found) = ctx.find(condition.key_hash, condition.key_lower()) else {
-        // Absent key (decision 10): `…IfExists` true, negated true, positive false.
-        return Truth::from_bool(if_exists || negated);
+        return ops::absent(condition.operator);
     };
     let Some(scalar) = found.single() else {
-        // A list-valued key needs a set qualifier (decision 8).
-        return Truth::False;
+        return ops::list_without_qualifier();
     };
     let any = match &condition.test {
         CondTest::General(_) => Truth::False,
         CondTest::Strings {
             ignore_case,
             values,
-            ..
         } => {
             let request = scalar.bytes();
-            let equal = |value: &[u8]| {
-                if *ignore_case {
-                    matches!((text(request), text(value)), (Some(r), Some(v)) if lit_eq(r, v, true))
-                } else {
-                    same_bytes(request, value)
-                }
-            };
+            let equal = |value: &[u8]| string::equals(request, value, *ignore_case);
             let mut any = false;
             for v in values {
                 any = match v {
@@ -189,7 +171,7 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
                         .or(default.as_deref().map(str::as_bytes))
                         .is_some_and(equal),
                     StrValue::Template(template) => text(request).is_some_and(|request| {
-                        template.is_match(request, *ignore_case, ctx.resolver()) == Some(true)
+                        string::matches(request, template, *ignore_case, ctx.resolver())
                     }),
                 };
                 if any {
@@ -198,39 +180,32 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
             }
             Truth::from_bool(any)
         }
-        CondTest::Bools { accept, .. } => {
+        CondTest::Bools { accept } => {
             if *accept == 0 {
                 Truth::False
             } else {
-                let request = match scalar {
-                    Scalar::Bool(b) => Some(b),
-                    Scalar::String(s) => text(s).and_then(parse_bool),
-                    Scalar::Number(_) => None,
-                };
-                match request {
-                    Some(b) => Truth::from_bool(accept & if b { 1 } else { 2 } != 0),
+                match scalar.read().map(boolean::read) {
+                    Some(Ok(b)) => Truth::from_bool(accept & boolean::bit(b) != 0),
+                    Some(Err(reason)) => Truth::Unknown(reason),
                     None => Truth::Unknown(UnknownReason::NotABool),
                 }
             }
         }
-        CondTest::Ips { v4, v6, .. } => {
+        CondTest::Ips { v4, v6 } => {
             if v4.is_empty() && v6.is_empty() {
                 Truth::False
             } else {
-                let address = found.ip();
-                match address {
-                    // An address never lies in a block of the other family.
-                    Some(IpAddr::V4(a)) => {
-                        let a = u32::from(a);
-                        Truth::from_bool(v4.iter().any(|&(net, mask)| a & mask == net))
+                match found.ip() {
+                    Some(IpAddr::V4(a)) => Truth::from_bool(v4.iter().any(|b| b.contains(a))),
+                    Some(IpAddr::V6(a)) => {
+                        Truth::from_bool(v6.iter().any(|net| ip::contains_v6(net, &a)))
                     }
-                    Some(IpAddr::V6(a)) => Truth::from_bool(v6.iter().any(|net| net.contains(&a))),
                     None => Truth::Unknown(UnknownReason::NotAnIpAddress),
                 }
             }
         }
     };
-    if negated { !any } else { any }
+    ops::settle(condition.operator.base, any)
 }
 
 #[inline(always)]
@@ -370,7 +345,7 @@ fn lists_caller(target: &Target, caller: &Who<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::bytes::text_hash;
+    use crate::bytes::text_hash;
     use crate::engine::decision::Decision;
     use crate::engine::ids::PolicyKind;
     use crate::engine::policy_set::PolicySet;

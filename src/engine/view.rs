@@ -2,9 +2,10 @@
 
 use std::net::IpAddr;
 
-use super::bytes::{at, text, text_hash};
 use super::prepared::{Prepared, Slot, SlotKind};
 use crate::aws_rules::AwsRule;
+use crate::bytes::{at, text, text_hash};
+use crate::condition::ops;
 use crate::request::{
     Caller, CallerKind, Context, ContextScalar, ContextValue, Request, ResourceKind,
 };
@@ -28,6 +29,17 @@ pub(super) enum Scalar<'r> {
 }
 
 impl<'r> Scalar<'r> {
+    /// The value as the operators read it (`None` only for text that is not UTF-8, which the
+    /// engine never holds).
+    #[inline(always)]
+    pub(super) fn read(self) -> Option<ops::Scalar<'r>> {
+        Some(match self {
+            Self::String(s) => ops::Scalar::String(text(s)?),
+            Self::Number(s) => ops::Scalar::Number(text(s)?),
+            Self::Bool(b) => ops::Scalar::Bool(b),
+        })
+    }
+
     /// The value as text (`true`/`false` for booleans).
     #[inline(always)]
     pub(super) const fn bytes(self) -> &'r [u8] {

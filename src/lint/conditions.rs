@@ -78,6 +78,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             values(ctx, i, entry, &path);
         }
         paired_keys(ctx, i, stmt);
+        unsupported_tag_key(ctx, i, stmt);
     }
 }
 
@@ -630,4 +631,107 @@ fn paired_keys(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
         )
         .help = Some("add a condition on `aws:SourceVpc` to the statement".into());
     }
+}
+
+/// `aws:ResourceTag/…` under a positive operator in a statement whose actions do not all
+/// support it: Access Analyzer's
+/// `{ALLOW,DENY}[_NOTACTION]_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE`. An action
+/// supports the key when the catalog lists it for the action or one of its resource types; for
+/// an action without it the key is absent, so an `Allow` never grants it and a `Deny` never
+/// denies it. With `NotAction` some of the (future) actions always lack it.
+fn unsupported_tag_key(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
+    // Only a test that is false when the key is absent: a negated operator, `…IfExists`,
+    // `ForAllValues:` or `Null` holds for an action without the key.
+    let Some(entry) = stmt.conditions.iter().find(|e| {
+        let op = e.operator.value;
+        e.key_lower.starts_with("aws:resourcetag/")
+            && !op.base.is_negated()
+            && !op.if_exists
+            && op.base != BaseOperator::Null
+            && op.qualifier != Some(SetQualifier::ForAllValues)
+    }) else {
+        return;
+    };
+    let path = condition_path(ctx, i, stmt, entry);
+    let key = entry.key.value.as_str();
+    let deny = stmt.effect.value == Effect::Deny;
+    let block = &stmt.action.value;
+    if block.negated {
+        let (code, message) = if deny {
+            (
+                "DENY_NOTACTION_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+                format!(
+                    "`Deny` with `NotAction` and `{key}`: actions that do not support the key are never denied"
+                ),
+            )
+        } else {
+            (
+                "ALLOW_NOTACTION_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+                format!(
+                    "`Allow` with `NotAction` and `{key}`: actions that do not support the key are never allowed"
+                ),
+            )
+        };
+        ctx.emit(Some(i), code, entry.key.span, path, message).help =
+            Some("list the actions in `Action` instead of `NotAction`".into());
+        return;
+    }
+    let Some(catalog) = ctx.catalog else { return };
+    let mut services: Vec<&'static str> = Vec::new();
+    for item in &block.patterns.items {
+        let raw = item.value.as_str();
+        let (service, action) = raw.split_once(':').unwrap_or(("*", "*"));
+        let candidates: Vec<&crate::catalog::Service> = if glob::has_wildcard(service) {
+            catalog
+                .services()
+                .iter()
+                .filter(|s| glob::matches(service.as_bytes(), s.prefix().as_bytes(), true))
+                .collect()
+        } else {
+            catalog.service(service).into_iter().collect()
+        };
+        for svc in candidates {
+            if services.contains(&svc.prefix()) {
+                continue;
+            }
+            let lacks = svc
+                .expand_action_pattern(action)
+                .any(|a| !a.supports_condition_key(svc, key));
+            if lacks {
+                services.push(svc.prefix());
+            }
+        }
+    }
+    if services.is_empty() {
+        return;
+    }
+    services.sort_unstable();
+    let shown = if services.len() > 5 {
+        format!(
+            "`{}` and {} more",
+            services.get(..5).unwrap_or_default().join("`, `"),
+            services.len() - 5
+        )
+    } else {
+        format!("`{}`", services.join("`, `"))
+    };
+    let (code, what) = if deny {
+        (
+            "DENY_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+            "are never denied by this statement",
+        )
+    } else {
+        (
+            "ALLOW_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+            "are never allowed by this statement",
+        )
+    };
+    ctx.emit(
+        Some(i),
+        code,
+        entry.key.span,
+        path,
+        format!("`{key}` is not supported by some actions of {shown}, which {what}"),
+    )
+    .help = Some("move those actions to a statement without this condition key".into());
 }

@@ -28,6 +28,12 @@ const BEST: &str = "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practi
 /// Every rule, sorted by code.
 pub(crate) const ALL: &[RuleInfo] = &[
     RuleInfo {
+        code: "ALLOW_NOTACTION_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+        severity: Severity::Suggestion,
+        summary: "an `Allow` with `NotAction` and an `aws:ResourceTag/…` condition: the actions that do not support the key are never allowed",
+        help_uri: AA,
+    },
+    RuleInfo {
         code: "ALLOW_WITH_NOT_ACTION",
         severity: Severity::SecurityWarning,
         summary: "an `Allow` statement with `NotAction` in an identity or resource policy, which grants every action not listed, including future ones",
@@ -44,6 +50,12 @@ pub(crate) const ALL: &[RuleInfo] = &[
         severity: Severity::SecurityWarning,
         summary: "an `Allow` statement with `NotResource` in an identity or resource policy, which grants every resource not listed",
         help_uri: NOTRESOURCE,
+    },
+    RuleInfo {
+        code: "ALLOW_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+        severity: Severity::Suggestion,
+        summary: "an `Allow` with an `aws:ResourceTag/…` condition and actions that do not support the key (the catalog lists it for neither the action nor its resource types), which it never allows",
+        help_uri: AA,
     },
     RuleInfo {
         code: "ARN_ACCOUNT_NOT_ALLOWED",
@@ -103,6 +115,18 @@ pub(crate) const ALL: &[RuleInfo] = &[
         code: "DATA_TYPE_MISMATCH",
         severity: Severity::Error,
         summary: "a JSON value of the wrong type, such as `\"Effect\": 1` or `null` as a condition value",
+        help_uri: AA,
+    },
+    RuleInfo {
+        code: "DENY_NOTACTION_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+        severity: Severity::SecurityWarning,
+        summary: "a `Deny` with `NotAction` and an `aws:ResourceTag/…` condition: the actions that do not support the key are never denied",
+        help_uri: AA,
+    },
+    RuleInfo {
+        code: "DENY_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+        severity: Severity::SecurityWarning,
+        summary: "a `Deny` with an `aws:ResourceTag/…` condition and actions that do not support the key, which it never denies",
         help_uri: AA,
     },
     RuleInfo {
@@ -322,6 +346,12 @@ pub(crate) const ALL: &[RuleInfo] = &[
         help_uri: AA,
     },
     RuleInfo {
+        code: "INVALID_ROLE_REFERENCE",
+        severity: Severity::Warning,
+        summary: "a role's unique id (`AROA…`) in `Principal` instead of its ARN: it matches only that role, not one recreated with the same name",
+        help_uri: AA,
+    },
+    RuleInfo {
         code: "INVALID_SERVICE",
         severity: Severity::Error,
         summary: "a condition key whose prefix is not a known AWS service",
@@ -343,6 +373,12 @@ pub(crate) const ALL: &[RuleInfo] = &[
         code: "INVALID_SERVICE_PRINCIPAL_FORMAT",
         severity: Severity::Error,
         summary: "a `Service` principal that is not a service domain name such as `lambda.amazonaws.com`",
+        help_uri: AA,
+    },
+    RuleInfo {
+        code: "INVALID_USER_REFERENCE",
+        severity: Severity::Warning,
+        summary: "a user's unique id (`AIDA…`) in `Principal` instead of its ARN: it matches only that user, not one recreated with the same name",
         help_uri: AA,
     },
     RuleInfo {

@@ -3,7 +3,7 @@
 //! sensitive read actions on `"*"`; plus empty principal blocks.
 
 use crate::exposure;
-use crate::policy::{Effect, PolicyType, Principals, Statement};
+use crate::policy::{Effect, PolicyType, PrincipalKind, PrincipalValue, Principals, Statement};
 
 use super::ctx::Ctx;
 use crate::cover::{ArnParts, glob};
@@ -67,6 +67,31 @@ fn empty_principals(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
         return;
     }
     for entry in entries {
+        if entry.kind.value == PrincipalKind::Aws {
+            for (k, item) in entry.values.items.iter().enumerate() {
+                let PrincipalValue::Name(id) = &item.value else {
+                    continue;
+                };
+                let (code, what) = if id.starts_with("AROA") {
+                    ("INVALID_ROLE_REFERENCE", "role")
+                } else if id.starts_with("AIDA") {
+                    ("INVALID_USER_REFERENCE", "user")
+                } else {
+                    continue;
+                };
+                let path = ctx.stmt_path(i).key(name).key("AWS").item(&entry.values, k);
+                ctx.emit(
+                    Some(i),
+                    code,
+                    item.span,
+                    path,
+                    format!(
+                        "`{id}` is the unique id of an IAM {what}, which matches only that {what}, not one recreated with the same name"
+                    ),
+                )
+                .help = Some(format!("write the {what}'s ARN"));
+            }
+        }
         if entry.values.items.is_empty() {
             let kind = entry.kind.value.as_str();
             let path = ctx.stmt_path(i).key(name).key(kind);

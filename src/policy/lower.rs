@@ -993,6 +993,12 @@ impl<'t> Lowerer<'t> {
                 } else {
                     text
                 };
+                // IAM stores a role's or user's unique id (it shows one in place of the ARN of
+                // a deleted principal); Access Analyzer warns (`INVALID_ROLE_REFERENCE`,
+                // `INVALID_USER_REFERENCE`). It names no current principal: it matches nobody.
+                if is_principal_unique_id(&text) {
+                    return Some(PrincipalValue::Name(text));
+                }
                 self.error(
                     code::INVALID_PRINCIPAL_FORMAT,
                     span,
@@ -1423,6 +1429,17 @@ fn parse_ip(text: &str) -> Option<ipnet::IpNet> {
 }
 
 /// Twelve ASCII digits.
+/// An IAM user's (`AIDA…`) or role's (`AROA…`) unique id: the prefix and upper-case letters
+/// and digits
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids>).
+pub(crate) fn is_principal_unique_id(text: &str) -> bool {
+    (text.starts_with("AIDA") || text.starts_with("AROA"))
+        && (16..=128).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
 fn is_account_id(text: &str) -> bool {
     text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
 }

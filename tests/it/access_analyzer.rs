@@ -206,24 +206,6 @@ pub const DIFFERENCES: &[(&str, &str)] = &[
          says `NotPrincipal` with `\"Effect\": \"Allow\"` is not supported \
          (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html>)",
     ),
-    ("INVALID_ROLE_REFERENCE", "not reported yet"),
-    ("INVALID_USER_REFERENCE", "not reported yet"),
-    (
-        "DENY_NOTACTION_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
-        "not reported yet",
-    ),
-    (
-        "DENY_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
-        "not reported yet",
-    ),
-    (
-        "ALLOW_NOTACTION_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
-        "not reported yet",
-    ),
-    (
-        "ALLOW_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
-        "not reported yet",
-    ),
 ];
 
 /// The finding type as Access Analyzer writes it.

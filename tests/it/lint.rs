@@ -533,6 +533,59 @@ fn access_analyzer_parity() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Organizations accepts the full IAM policy language in SCPs (September 2025): `Condition`,
+/// `NotAction` and resource ARNs in `Allow`, `NotResource`, wildcards inside action names. The
+/// parser accepts them and lint reports no `SCP_SYNTAX_ERROR_*` (see the parity notes).
+#[test]
+fn scp_full_iam_language_is_accepted() {
+    let text = r#"{"Version": "2012-10-17", "Statement": [
+        {"Sid": "AllowCondition", "Effect": "Allow", "Action": "s3:*", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}},
+        {"Sid": "AllowNotAction", "Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+        {"Sid": "AllowResource", "Effect": "Allow", "Action": "s3:GetObject",
+         "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*"},
+        {"Sid": "DenyNotResource", "Effect": "Deny", "Action": "s3:*",
+         "NotResource": "arn:aws:s3:::amzn-s3-demo-bucket/*"},
+        {"Sid": "DenyWildcardInside", "Effect": "Deny", "Action": "ec2:*Snapshot*", "Resource": "*"}]}"#;
+    assert!(parse_policy(text, PolicyType::Scp).is_ok());
+    let report = lint_text(
+        text,
+        &LintOptions {
+            policy_type: Some(PolicyType::Scp),
+        },
+    );
+    let errors: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error || f.code.starts_with("SCP_"))
+        .map(|f| (f.code, f.path.clone()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+/// A role's or user's unique id in `Principal` is stored by IAM: it parses, lint warns, and
+/// it names no principal the engine can match.
+#[test]
+fn principal_unique_ids_parse_and_warn() {
+    let text = r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+        "Principal": {"AWS": ["AROAJQABLZS4A3QDU576Q", "AIDAJQABLZS4A3QDU576Q"]},
+        "Action": "sts:AssumeRole"}}"#;
+    assert!(parse_policy(text, PolicyType::Trust).is_ok());
+    // Not an id: lower case, or another prefix.
+    for bad in ["AROAjqablzs4a3qdu576q", "ASIAJQABLZS4A3QDU576Q", "AROA"] {
+        let t = text.replace("AROAJQABLZS4A3QDU576Q", bad);
+        assert!(parse_policy(&t, PolicyType::Trust).is_err(), "{bad}");
+    }
+    let report = lint_text(
+        text,
+        &LintOptions {
+            policy_type: Some(PolicyType::Trust),
+        },
+    );
+    let codes: Vec<&str> = report.findings.iter().map(|f| f.code).collect();
+    assert_eq!(codes, ["INVALID_ROLE_REFERENCE", "INVALID_USER_REFERENCE"]);
+}
+
 #[test]
 fn finding_carries_location_and_help() {
     let text = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": {\n    \"Effect\": \"Allow\",\n    \"Action\": \"s3:GetObjekt\",\n    \"Resource\": \"*\"\n  }\n}\n";

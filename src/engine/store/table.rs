@@ -9,7 +9,7 @@
 use std::hash::{BuildHasher, RandomState};
 use std::sync::OnceLock;
 
-use crate::engine::bytes::same_bytes;
+use crate::bytes::same_bytes;
 
 /// The longest key kept inside its slot.
 pub(crate) const INLINE: usize = 102;

@@ -1,4 +1,4 @@
-//! Byte utilities of the engine: hashing, comparisons, arena ranges, saturating counts.
+//! Byte utilities of the engine and the store: hashing, comparisons, arena ranges, saturating counts.
 //!
 //! A leaf module: it depends on nothing else in the crate.
 
@@ -89,17 +89,17 @@ pub(crate) fn to_u16(n: usize) -> u16 {
     u16::try_from(n).unwrap_or(u16::MAX)
 }
 
-pub(super) type Range = (u32, u32);
+pub(crate) type Range = (u32, u32);
 
 /// A byte range of an arena (empty when out of range).
 #[inline(always)]
-pub(super) fn at(arena: &[u8], (start, end): (u32, u32)) -> &[u8] {
+pub(crate) fn at(arena: &[u8], (start, end): (u32, u32)) -> &[u8] {
     arena.get(start as usize..end as usize).unwrap_or_default()
 }
 
 /// Text the engine holds as bytes, as `&str` for the matchers that need one. The engine only
 /// slices whole strings, so this never fails; if it did, the text would match nothing.
 #[inline]
-pub(super) fn text(bytes: &[u8]) -> Option<&str> {
+pub(crate) fn text(bytes: &[u8]) -> Option<&str> {
     std::str::from_utf8(bytes).ok()
 }

@@ -1,0 +1,140 @@
+//! The meaning of the condition operators: one file per family, and here the rules that hold
+//! for every family. Both the general evaluator (`engine/condition.rs`, on a parsed entry) and
+//! the compiled fast paths (`engine/statement.rs`) call these functions, so a change to an
+//! operator touches one file.
+//!
+//! Rules for every family (the ids are those of `DESIGN.md`):
+//!
+//! * **Absent key** ([`absent`], D-10): positive operators false, negated true, any `…IfExists`
+//!   true, `ForAllValues:` true, `ForAnyValue:` false (`Null` is its own family: [`null`]).
+//! * **A list-valued key without a set qualifier** ([`list_without_qualifier`], D-08): false,
+//!   positive and negated alike, with or without `IfExists`.
+//! * **Negated operators** ([`settle`]): an operator with `Not` in its name is true when no
+//!   policy value matches; an empty policy value list gives false (positive), true (negated).
+//! * **Set qualifiers** ([`qualified`], §8.6–8.8, D-17): `ForAllValues:` needs every request
+//!   value to satisfy the operator, `ForAnyValue:` one; an empty request set (an empty list or
+//!   a single empty string) makes `ForAllValues:` true and `ForAnyValue:` false, and so does an
+//!   empty policy value list, except that `ForAllValues:` then needs an empty request set.
+//!   Element results combine with Kleene logic.
+//! * **Request values that do not parse** for the family give [`Truth::Unknown`] (D-22).
+
+pub(crate) mod arn;
+pub(crate) mod binary;
+pub(crate) mod boolean;
+pub(crate) mod date;
+pub(crate) mod ip;
+pub(crate) mod null;
+pub(crate) mod numeric;
+pub(crate) mod string;
+
+use super::{BaseOperator, Operator, SetQualifier, Truth};
+use crate::request::{ContextScalar, ContextValue};
+
+/// A request value as the operators read it (borrowed from a plain or a prepared request).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Scalar<'a> {
+    /// A string.
+    String(&'a str),
+    /// A number, as its decimal text.
+    Number(&'a str),
+    /// A boolean.
+    Bool(bool),
+}
+
+impl<'a> From<&'a ContextScalar> for Scalar<'a> {
+    #[inline]
+    fn from(scalar: &'a ContextScalar) -> Self {
+        match scalar {
+            ContextScalar::String(s) => Self::String(s),
+            ContextScalar::Number(s) => Self::Number(s),
+            ContextScalar::Bool(b) => Self::Bool(*b),
+        }
+    }
+}
+
+/// The truth of a condition whose key is absent from the request (not for `Null`).
+#[inline]
+#[must_use]
+pub(crate) const fn absent(operator: Operator) -> Truth {
+    if operator.if_exists {
+        return Truth::True;
+    }
+    match operator.qualifier {
+        Some(SetQualifier::ForAllValues) => Truth::True,
+        Some(SetQualifier::ForAnyValue) => Truth::False,
+        None => Truth::from_bool(operator.base.is_negated()),
+    }
+}
+
+/// The truth of an operator without set qualifier on a list-valued key.
+#[inline]
+#[must_use]
+pub(crate) const fn list_without_qualifier() -> Truth {
+    Truth::False
+}
+
+/// The operator's truth from whether any policy value matched under its positive form.
+#[inline]
+#[must_use]
+pub(crate) fn settle(base: BaseOperator, any: Truth) -> Truth {
+    if base.is_negated() { !any } else { any }
+}
+
+/// Whether a present value is the empty set for the set qualifiers: an empty list or a single
+/// empty string (§8.6).
+#[must_use]
+pub(crate) fn is_empty_set(value: &ContextValue) -> bool {
+    match value {
+        ContextValue::Multi(values) => values.is_empty(),
+        ContextValue::Single(ContextScalar::String(s)) => s.is_empty(),
+        ContextValue::Single(ContextScalar::Number(_) | ContextScalar::Bool(_)) => false,
+    }
+}
+
+/// A set-qualified operator on a present value: `test` gives the operator's truth for one
+/// request element; `no_policy_values` says whether the policy value list is empty.
+pub(crate) fn qualified(
+    qualifier: SetQualifier,
+    value: &ContextValue,
+    no_policy_values: bool,
+    mut test: impl FnMut(&ContextScalar) -> Truth,
+) -> Truth {
+    let empty = is_empty_set(value);
+    if empty || no_policy_values {
+        return Truth::from_bool(qualifier == SetQualifier::ForAllValues && empty);
+    }
+    let scalars = match value {
+        ContextValue::Single(scalar) => std::slice::from_ref(scalar),
+        ContextValue::Multi(scalars) => scalars.as_slice(),
+    };
+    match qualifier {
+        SetQualifier::ForAllValues => scalars.iter().fold(Truth::True, |acc, scalar| {
+            if acc.is_false() {
+                acc
+            } else {
+                acc.and(test(scalar))
+            }
+        }),
+        SetQualifier::ForAnyValue => scalars.iter().fold(Truth::False, |acc, scalar| {
+            if acc.is_true() {
+                acc
+            } else {
+                acc.or(test(scalar))
+            }
+        }),
+    }
+}
+
+/// `request <op> policy` for the ordered families (Numeric and Date); the `…NotEquals`
+/// operators test equality here and are negated by [`settle`].
+#[must_use]
+pub(crate) fn ordered<T: Ord>(base: BaseOperator, request: &T, policy: &T) -> bool {
+    use BaseOperator as B;
+    match base {
+        B::NumericLessThan | B::DateLessThan => request < policy,
+        B::NumericLessThanEquals | B::DateLessThanEquals => request <= policy,
+        B::NumericGreaterThan | B::DateGreaterThan => request > policy,
+        B::NumericGreaterThanEquals | B::DateGreaterThanEquals => request >= policy,
+        _ => request == policy,
+    }
+}
