@@ -851,6 +851,18 @@ pub fn standard(n: usize) -> Workload {
     generate(n, REQUESTS, SEED)
 }
 
+/// Gives every secret a resource policy document of its own, as real deployments have (the
+/// first statement's `Sid` names the secret's index; decisions do not change).
+pub fn make_distinct(w: &mut Workload) {
+    for (i, secret) in w.secrets.iter_mut().enumerate() {
+        secret.policy_json = secret.policy_json.replacen(
+            "\"ConsumerReadsCurrent\"",
+            &format!("\"ConsumerReadsCurrent{i}\""),
+            1,
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

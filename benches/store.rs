@@ -1,0 +1,246 @@
+//! The live store on the secret-server workload (`benches/workload.rs`), N = 100,000 secrets
+//! by default, every secret with a resource policy document of its own:
+//!
+//! - memory retained per secret (shared documents; distinct documents; distinct documents with
+//!   a permissions boundary on every role and three SCP and two RCP levels per account);
+//! - decide-only time per decision on one thread (prepared requests);
+//! - decisions per second on 1 and 2 threads, then the same while a writer thread replaces
+//!   1,000 resource policies per second (each a new distinct document);
+//! - update latency: replacing one secret's policy with a new document, and with a document
+//!   another secret already uses;
+//! - the whole per-call cost: `Request` build + prepare + decide.
+//!
+//! `cargo bench --bench store` (`-- --n 10000` for another size, `-- --seconds 1` for shorter
+//! throughput runs). Wall-clock figures: run on a quiet machine, repeat, and say when they
+//! were taken under load.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::indexing_slicing,
+    reason = "a benchmark program: a failure is a failed run"
+)]
+
+#[allow(
+    unused_imports,
+    reason = "the generator's own tests are not built into a bench"
+)]
+#[path = "workload.rs"]
+mod workload;
+
+#[path = "iam_setup.rs"]
+mod iam_setup;
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use iam_policy::{PolicyStore, PreparedRequest};
+
+const SCP: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},
+ {"Effect":"Deny","Action":"secretsmanager:DeleteSecret","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalTag/team":"platform"}}}]}"#;
+const RCP: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"},
+ {"Effect":"Deny","Principal":"*","Action":"secretsmanager:*","Resource":"*","Condition":{"BoolIfExists":{"aws:SecureTransport":"false"}}}]}"#;
+const BOUNDARY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["secretsmanager:*","kms:Decrypt"],"Resource":"*"}]}"#;
+
+fn arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Retained bytes per secret of the store `build` makes.
+fn bytes_per_secret(n: usize, build: impl FnOnce() -> PolicyStore) -> (f64, usize) {
+    let mut kept = None;
+    let info = allocation_counter::measure(|| kept = Some(build()));
+    let documents = kept.as_ref().map_or(0, PolicyStore::document_count);
+    drop(kept);
+    (info.bytes_current as f64 / n as f64, documents)
+}
+
+/// Adds boundaries to every role and SCP/RCP levels to both accounts.
+fn with_org(store: &PolicyStore, w: &workload::Workload) {
+    for role in &w.roles {
+        store
+            .set_principal_policies(&role.arn, &[role.policy_json.as_str()], Some(BOUNDARY))
+            .unwrap();
+    }
+    for account in [workload::ACCOUNT, workload::CONSUMER_ACCOUNT] {
+        store
+            .set_service_control_policies(account, &[&[SCP], &[SCP], &[SCP]])
+            .unwrap();
+        store
+            .set_resource_control_policies(account, &[&[RCP], &[RCP]])
+            .unwrap();
+    }
+}
+
+/// Decisions per second on `threads` threads for `seconds`, with a writer replacing
+/// `writes_per_second` resource policies if non-zero (paced); also the writes done.
+fn throughput(
+    store: &PolicyStore,
+    prepared: &[PreparedRequest],
+    w: &workload::Workload,
+    threads: usize,
+    seconds: f64,
+    writes_per_second: u64,
+) -> (f64, u64) {
+    let stop = AtomicBool::new(false);
+    let decided = AtomicU64::new(0);
+    let writes = AtomicU64::new(0);
+    std::thread::scope(|scope| {
+        for t in 0..threads {
+            let (stop, decided) = (&stop, &decided);
+            scope.spawn(move || {
+                let mut n = 0u64;
+                let mut i = t * 997;
+                while !stop.load(Ordering::Relaxed) {
+                    for _ in 0..256 {
+                        black_box(store.evaluate_prepared(&prepared[i % prepared.len()]));
+                        i += 1;
+                    }
+                    n += 256;
+                }
+                decided.fetch_add(n, Ordering::Relaxed);
+            });
+        }
+        if writes_per_second > 0 {
+            let (stop, writes) = (&stop, &writes);
+            scope.spawn(move || {
+                let start = Instant::now();
+                let mut k = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let due = (start.elapsed().as_secs_f64() * writes_per_second as f64) as u64;
+                    while k < due {
+                        let s = &w.secrets[(k as usize * 7919) % w.secrets.len()];
+                        let text = s.policy_json.replacen(
+                            "\"DenyInsecureTransport\"",
+                            &format!("\"Deny{k}\""),
+                            1,
+                        );
+                        store.set_resource_policy(&s.arn, &text).unwrap();
+                        k += 1;
+                    }
+                    std::thread::sleep(Duration::from_micros(200));
+                }
+                writes.store(k, Ordering::Relaxed);
+            });
+        }
+        std::thread::sleep(Duration::from_secs_f64(seconds));
+        stop.store(true, Ordering::Relaxed);
+    });
+    (
+        decided.load(Ordering::Relaxed) as f64 / seconds,
+        writes.load(Ordering::Relaxed),
+    )
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn percentile(mut v: Vec<f64>, p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[((v.len() as f64 - 1.0) * p) as usize]
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; other flags are ours.
+    let n = arg("--n", 100_000) as usize;
+    let seconds = arg("--seconds", 3) as f64;
+    println!("# store bench: N={n}, {seconds} s per throughput run");
+
+    // Memory.
+    let shared = workload::standard(n);
+    let mut w = workload::standard(n);
+    workload::make_distinct(&mut w);
+    let (b, d) = bytes_per_secret(n, || iam_setup::store(&shared).unwrap());
+    println!("memory N={n} shared documents: {b:.0} B per secret ({d} documents)");
+    let (b, d) = bytes_per_secret(n, || iam_setup::store(&w).unwrap());
+    println!("memory N={n} distinct documents: {b:.0} B per secret ({d} documents)");
+    let (b, d) = bytes_per_secret(n, || {
+        let store = iam_setup::store(&w).unwrap();
+        with_org(&store, &w);
+        store
+    });
+    println!(
+        "memory N={n} distinct documents, boundaries, 3 SCP + 2 RCP levels: {b:.0} B per secret ({d} documents)"
+    );
+
+    let store = iam_setup::store(&w).unwrap();
+    let prepared = iam_setup::prepared(&w).unwrap();
+    iam_setup::verify(&store, &prepared, &w).unwrap();
+
+    // Decide-only, one thread: median of rounds over all requests.
+    let rounds: Vec<f64> = (0..15)
+        .map(|_| {
+            let start = Instant::now();
+            for p in &prepared {
+                black_box(store.evaluate_prepared(black_box(p)));
+            }
+            start.elapsed().as_nanos() as f64 / prepared.len() as f64
+        })
+        .collect();
+    println!(
+        "decide-only N={n} distinct documents: {:.0} ns per decision (median of 15 rounds)",
+        median(rounds)
+    );
+
+    // Whole per-call cost: build the Request, prepare it, decide.
+    let rounds: Vec<f64> = (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            for r in &w.requests {
+                let request = iam_setup::request(r).unwrap();
+                let p = PreparedRequest::new(request);
+                black_box(store.evaluate_prepared(&p));
+            }
+            start.elapsed().as_nanos() as f64 / w.requests.len() as f64
+        })
+        .collect();
+    println!(
+        "per-call N={n} (build + prepare + decide): {:.0} ns (median of 5 rounds)",
+        median(rounds)
+    );
+
+    // Throughput.
+    for threads in [1, 2] {
+        let (rate, _) = throughput(&store, &prepared, &w, threads, seconds, 0);
+        let (busy, writes) = throughput(&store, &prepared, &w, threads, seconds, 1_000);
+        println!(
+            "throughput N={n} threads={threads}: {:.2} M decisions/s; with a writer at 1,000 updates/s: {:.2} M decisions/s ({:+.1} %, {writes} updates)",
+            rate / 1e6,
+            busy / 1e6,
+            (busy / rate - 1.0) * 100.0
+        );
+    }
+
+    // Update latency: a new distinct document, and a document another secret uses.
+    let mut fresh = Vec::new();
+    let mut reused = Vec::new();
+    for k in 0..2_000usize {
+        let s = &w.secrets[(k * 7919) % w.secrets.len()];
+        let text =
+            s.policy_json
+                .replacen("\"DenyInsecureTransport\"", &format!("\"Latency{k}\""), 1);
+        let start = Instant::now();
+        store.set_resource_policy(&s.arn, &text).unwrap();
+        fresh.push(start.elapsed().as_nanos() as f64 / 1e3);
+        let other = &w.secrets[(k * 7919 + 1) % w.secrets.len()];
+        let start = Instant::now();
+        store.set_resource_policy(&other.arn, &text).unwrap();
+        reused.push(start.elapsed().as_nanos() as f64 / 1e3);
+    }
+    println!(
+        "update N={n}: new document median {:.2} µs p99 {:.2} µs; known document median {:.2} µs p99 {:.2} µs",
+        median(fresh.clone()),
+        percentile(fresh, 0.99),
+        median(reused.clone()),
+        percentile(reused, 0.99)
+    );
+}
