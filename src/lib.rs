@@ -13,6 +13,8 @@ pub mod condition;
 mod cover;
 mod engine;
 pub mod exposure;
+#[cfg(feature = "iac")]
+pub mod iac;
 pub mod json;
 pub mod lint;
 pub mod policy;

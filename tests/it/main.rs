@@ -15,6 +15,8 @@ mod conditions;
 mod corpus;
 mod engine;
 mod fuzz_replay;
+#[cfg(feature = "iac")]
+mod iac;
 mod json;
 mod lint;
 mod live_store;

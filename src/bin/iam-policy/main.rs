@@ -4,6 +4,7 @@
 
 mod config;
 mod eval;
+mod iac;
 mod lint;
 mod output;
 mod test;
