@@ -4,6 +4,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod action;
+pub mod analysis;
 pub mod arn;
 pub mod aws_rules;
 mod bytes;
