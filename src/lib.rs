@@ -4,6 +4,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod action;
+pub mod analysis;
 pub mod arn;
 mod bytes;
 pub mod case;

@@ -9,6 +9,7 @@
 
 mod access_analyzer;
 mod adversarial;
+mod analysis;
 mod catalog;
 mod conditions;
 mod corpus;

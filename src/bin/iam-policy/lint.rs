@@ -110,7 +110,7 @@ pub enum PolicyTypeArg {
 }
 
 impl PolicyTypeArg {
-    fn policy_type(self) -> Option<PolicyType> {
+    pub(crate) fn policy_type(self) -> Option<PolicyType> {
         match self {
             Self::Auto => None,
             Self::Identity => Some(PolicyType::Identity),
