@@ -9,7 +9,12 @@ const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","P
 
 fn files(name: &str) -> std::path::PathBuf {
     let dir = scratch(name);
-    for (f, t) in [("old.json", OLD), ("new.json", NEW), ("public.json", PUBLIC), ("trust.json", TRUST)] {
+    for (f, t) in [
+        ("old.json", OLD),
+        ("new.json", NEW),
+        ("public.json", PUBLIC),
+        ("trust.json", TRUST),
+    ] {
         std::fs::write(dir.join(f), t).unwrap();
     }
     dir
@@ -18,13 +23,35 @@ fn files(name: &str) -> std::path::PathBuf {
 #[test]
 fn no_new_access_exit_codes_and_text() {
     let dir = files("nna");
-    let out = run_in(&dir, &["check", "no-new-access", "--existing", "old.json", "--new", "new.json"], None);
+    let out = run_in(
+        &dir,
+        &[
+            "check",
+            "no-new-access",
+            "--existing",
+            "old.json",
+            "--new",
+            "new.json",
+        ],
+        None,
+    );
     assert_eq!(code(&out), 1, "{}", stdout(&out));
     let text = stdout(&out);
     assert!(text.starts_with("FAIL no-new-access"), "{text}");
     assert!(text.contains("new.json:1:"), "{text}");
     assert!(text.contains("(ReadAll)"), "{text}");
-    let out = run_in(&dir, &["check", "no-new-access", "--existing", "new.json", "--new", "old.json"], None);
+    let out = run_in(
+        &dir,
+        &[
+            "check",
+            "no-new-access",
+            "--existing",
+            "new.json",
+            "--new",
+            "old.json",
+        ],
+        None,
+    );
     assert_eq!(code(&out), 0, "{}", stdout(&out));
     assert!(stdout(&out).starts_with("PASS"));
 }
@@ -34,7 +61,16 @@ fn no_new_access_json_carries_a_witness() {
     let dir = files("nna-json");
     let out = run_in(
         &dir,
-        &["check", "no-new-access", "--existing", "old.json", "--new", "new.json", "--format", "json"],
+        &[
+            "check",
+            "no-new-access",
+            "--existing",
+            "old.json",
+            "--new",
+            "new.json",
+            "--format",
+            "json",
+        ],
         None,
     );
     assert_eq!(code(&out), 1);
@@ -43,7 +79,10 @@ fn no_new_access_json_carries_a_witness() {
     assert_eq!(v["check"], "no-new-access");
     let w = &v["findings"][0]["witness"];
     let action = w["action"].as_str().unwrap().to_ascii_lowercase();
-    assert!(action.starts_with("s3:get") && action != "s3:getobject", "{w}");
+    assert!(
+        action.starts_with("s3:get") && action != "s3:getobject",
+        "{w}"
+    );
     assert_eq!(v["findings"][0]["sid"], "ReadAll");
     assert_eq!(v["cannotProve"].as_array().unwrap().len(), 0);
 }
@@ -53,7 +92,16 @@ fn sarif_output_is_sarif() {
     let dir = files("nna-sarif");
     let out = run_in(
         &dir,
-        &["check", "no-new-access", "--existing", "old.json", "--new", "new.json", "--format", "sarif"],
+        &[
+            "check",
+            "no-new-access",
+            "--existing",
+            "old.json",
+            "--new",
+            "new.json",
+            "--format",
+            "sarif",
+        ],
         None,
     );
     assert_eq!(code(&out), 1);
@@ -65,20 +113,72 @@ fn sarif_output_is_sarif() {
 #[test]
 fn access_not_granted_and_public_access() {
     let dir = files("ang");
-    let out = run_in(&dir, &["check", "access-not-granted", "--actions", "s3:GetBucketPolicy,iam:PassRole", "new.json"], None);
-    assert_eq!(code(&out), 1, "{}", stdout(&out));
-    let out = run_in(&dir, &["check", "access-not-granted", "--actions", "s3:DeleteObject", "new.json"], None);
-    assert_eq!(code(&out), 0, "{}", stdout(&out));
     let out = run_in(
         &dir,
-        &["check", "access-not-granted", "--actions", "s3:GetObject", "--resources", "arn:aws:s3:::other/x", "new.json"],
+        &[
+            "check",
+            "access-not-granted",
+            "--actions",
+            "s3:GetBucketPolicy,iam:PassRole",
+            "new.json",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    let out = run_in(
+        &dir,
+        &[
+            "check",
+            "access-not-granted",
+            "--actions",
+            "s3:DeleteObject",
+            "new.json",
+        ],
         None,
     );
     assert_eq!(code(&out), 0, "{}", stdout(&out));
-    let out = run_in(&dir, &["check", "no-public-access", "--resource-type", "AWS::S3::Bucket", "public.json"], None);
+    let out = run_in(
+        &dir,
+        &[
+            "check",
+            "access-not-granted",
+            "--actions",
+            "s3:GetObject",
+            "--resources",
+            "arn:aws:s3:::other/x",
+            "new.json",
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let out = run_in(
+        &dir,
+        &[
+            "check",
+            "no-public-access",
+            "--resource-type",
+            "AWS::S3::Bucket",
+            "public.json",
+        ],
+        None,
+    );
     assert_eq!(code(&out), 1, "{}", stdout(&out));
-    assert!(stdout(&out).contains("aws:PrincipalOrgID"), "{}", stdout(&out));
-    let out = run_in(&dir, &["check", "no-public-access", "--resource-type", "AWS::Nope", "public.json"], None);
+    assert!(
+        stdout(&out).contains("aws:PrincipalOrgID"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run_in(
+        &dir,
+        &[
+            "check",
+            "no-public-access",
+            "--resource-type",
+            "AWS::Nope",
+            "public.json",
+        ],
+        None,
+    );
     assert_eq!(code(&out), 2);
 }
 
@@ -88,7 +188,16 @@ fn trust_policy_is_accepted_as_resource() {
     for ty in ["trust", "resource", "auto"] {
         let out = run_in(
             &dir,
-            &["check", "no-new-access", "--policy-type", ty, "--existing", "trust.json", "--new", "trust.json"],
+            &[
+                "check",
+                "no-new-access",
+                "--policy-type",
+                ty,
+                "--existing",
+                "trust.json",
+                "--new",
+                "trust.json",
+            ],
             None,
         );
         assert_eq!(code(&out), 0, "{ty}: {}", stdout(&out));
@@ -99,11 +208,43 @@ fn trust_policy_is_accepted_as_resource() {
 fn errors_exit_2() {
     let dir = files("errors");
     std::fs::write(dir.join("bad.json"), "{\"Statement\": [").unwrap();
-    let out = run_in(&dir, &["check", "no-new-access", "--existing", "bad.json", "--new", "new.json"], None);
+    let out = run_in(
+        &dir,
+        &[
+            "check",
+            "no-new-access",
+            "--existing",
+            "bad.json",
+            "--new",
+            "new.json",
+        ],
+        None,
+    );
     assert_eq!(code(&out), 2);
-    let out = run_in(&dir, &["check", "no-new-access", "--existing", "missing.json", "--new", "new.json"], None);
+    let out = run_in(
+        &dir,
+        &[
+            "check",
+            "no-new-access",
+            "--existing",
+            "missing.json",
+            "--new",
+            "new.json",
+        ],
+        None,
+    );
     assert_eq!(code(&out), 2);
-    let out = run_in(&dir, &["check", "access-not-granted", "--actions", "not an action", "new.json"], None);
+    let out = run_in(
+        &dir,
+        &[
+            "check",
+            "access-not-granted",
+            "--actions",
+            "not an action",
+            "new.json",
+        ],
+        None,
+    );
     assert_eq!(code(&out), 2);
 }
 
@@ -135,9 +276,31 @@ fn diff_and_git_revisions() {
     git(&["add", "policy.json"]);
     git(&["commit", "-q", "-m", "old"]);
     std::fs::write(dir.join("policy.json"), NEW).unwrap();
-    let out = run_in(&dir, &["check", "no-new-access", "--existing", "git:HEAD:policy.json", "--new", "policy.json"], None);
+    let out = run_in(
+        &dir,
+        &[
+            "check",
+            "no-new-access",
+            "--existing",
+            "git:HEAD:policy.json",
+            "--new",
+            "policy.json",
+        ],
+        None,
+    );
     assert_eq!(code(&out), 1, "{}", stdout(&out));
-    let out = run_in(&dir, &["check", "no-new-access", "--existing", "git:HEAD:nope.json", "--new", "policy.json"], None);
+    let out = run_in(
+        &dir,
+        &[
+            "check",
+            "no-new-access",
+            "--existing",
+            "git:HEAD:nope.json",
+            "--new",
+            "policy.json",
+        ],
+        None,
+    );
     assert_eq!(code(&out), 2);
     let _ = run(&["--help"]);
 }

@@ -165,7 +165,10 @@ fn policy_allows(p: &iam_policy::Policy, req: &iam_policy::Request) -> bool {
 pub fn check_analysis(data: &[u8]) {
     use iam_policy::analysis::{diff, no_new_access, no_public_access};
     let (a, b) = match data.iter().position(|&c| c == 0) {
-        Some(i) => (data.get(..i).unwrap_or_default(), data.get(i + 1..).unwrap_or_default()),
+        Some(i) => (
+            data.get(..i).unwrap_or_default(),
+            data.get(i + 1..).unwrap_or_default(),
+        ),
         None => (data, data),
     };
     let (Ok(a), Ok(b)) = (std::str::from_utf8(a), std::str::from_utf8(b)) else {
@@ -182,11 +185,21 @@ pub fn check_analysis(data: &[u8]) {
         for f in &r.findings {
             let req = f.witness.to_request().expect("a witness builds");
             assert!(policy_allows(&new, &req), "new must allow {}", f.witness);
-            assert!(!policy_allows(&old, &req), "existing must not allow {}", f.witness);
+            assert!(
+                !policy_allows(&old, &req),
+                "existing must not allow {}",
+                f.witness
+            );
         }
-        assert_eq!(r.is_pass(), r.findings.is_empty() && r.cannot_prove.is_empty());
+        assert_eq!(
+            r.is_pass(),
+            r.findings.is_empty() && r.cannot_prove.is_empty()
+        );
         let same = no_new_access(&new, &new, ty);
-        assert!(same.findings.is_empty(), "a policy grants nothing new against itself");
+        assert!(
+            same.findings.is_empty(),
+            "a policy grants nothing new against itself"
+        );
         let _ = diff(&old, &new, ty);
         if ty == PolicyType::Resource
             && let Some(p) = no_public_access(&new, "AWS::S3::Bucket")
