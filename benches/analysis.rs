@@ -111,13 +111,13 @@ fn pairs_report() {
         }
     }
     times.sort();
-    let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize].0;
+    let at = |percent: usize| times[(times.len() - 1) * percent / 100].0;
     let (max, name) = times.last().cloned().expect("pairs");
     println!(
         "analysis/fixture_pairs: {} pairs; median {:?}, p90 {:?}, max {:?} ({name})",
         times.len(),
-        at(0.5),
-        at(0.9),
+        at(50),
+        at(90),
         max
     );
 }
