@@ -51,8 +51,8 @@ use super::ids::{PolicyKind, StatementRef};
 use crate::action::ActionPattern;
 use crate::arn::ArnPattern;
 use crate::bytes::{same_bytes, starts_with, text_hash, to_u32};
-use crate::condition::ops::ip::V4Block;
 use crate::condition::ops::index::ValueIndex;
+use crate::condition::ops::ip::V4Block;
 use crate::condition::ops::{boolean, string};
 use crate::condition::{Operator, OperatorFamily};
 use crate::policy::{

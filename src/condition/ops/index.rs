@@ -34,10 +34,13 @@ pub(crate) enum ValueIndex {
     /// Case-insensitive equality over ASCII policy values: their ASCII-lower-cased texts,
     /// sorted.
     Folded(Box<[Box<str>]>),
-    /// `StringLike`: the wildcard-free texts, sorted, and the patterns with wildcards.
+    /// `StringLike`: the wildcard-free texts, sorted; the patterns with wildcards by the
+    /// literal text before their first wildcard (sorted), so that only the patterns whose
+    /// prefix starts the request text are tried; the longest such prefix.
     Like {
         exact: Box<[Box<str>]>,
-        wild: Box<[Template]>,
+        wild: Box<[(Box<str>, Template)]>,
+        longest: usize,
     },
     /// Numeric equality: the values, sorted.
     Numbers(Box<[Decimal]>),
@@ -63,6 +66,16 @@ const fn keeps_largest(base: BaseOperator) -> Option<bool> {
         | B::DateGreaterThanEquals => Some(false),
         _ => None,
     }
+}
+
+/// The literal text before the first wildcard of a Like pattern without variables (empty
+/// when the pattern holds a `$`, whose meaning the template owns).
+fn like_prefix(pattern: &str) -> &str {
+    if pattern.contains('$') {
+        return "";
+    }
+    let end = pattern.find(['*', '?']).unwrap_or(pattern.len());
+    pattern.get(..end).unwrap_or_default()
 }
 
 fn sorted<T: Ord>(mut values: Vec<T>) -> Box<[T]> {
@@ -109,9 +122,16 @@ impl ValueIndex {
                     }
                 }
                 if like {
+                    let mut wild: Vec<(Box<str>, Template)> = wild
+                        .into_iter()
+                        .map(|t| (Box::<str>::from(like_prefix(t.as_str())), t))
+                        .collect();
+                    wild.sort_by(|a, b| a.0.cmp(&b.0));
+                    let longest = wild.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
                     Some(Self::Like {
                         exact: sorted(texts),
                         wild: wild.into_boxed_slice(),
+                        longest,
                     })
                 } else if string::ignores_case(base) {
                     if !texts.iter().all(|t| t.is_ascii()) {
@@ -159,9 +179,8 @@ impl ValueIndex {
     /// index cannot tell (a non-ASCII request value for an `…IgnoreCase` index: the caller
     /// makes the plain pass).
     pub(crate) fn any_match(&self, base: BaseOperator, scalar: Scalar<'_>) -> Option<Truth> {
-        let search = |list: &[Box<str>], text: &str| {
-            list.binary_search_by(|v| (**v).cmp(text)).is_ok()
-        };
+        let search =
+            |list: &[Box<str>], text: &str| list.binary_search_by(|v| (**v).cmp(text)).is_ok();
         Some(match self {
             Self::Exact(list) => Truth::from_bool(search(list, string::read(scalar))),
             Self::Folded(list) => {
@@ -172,20 +191,43 @@ impl ValueIndex {
                 // ASCII only: compare lower-cased bytes without building a string.
                 let found = list
                     .binary_search_by(|v| {
-                        v.bytes()
-                            .cmp(text.bytes().map(|b| b.to_ascii_lowercase()))
+                        v.bytes().cmp(text.bytes().map(|b| b.to_ascii_lowercase()))
                     })
                     .is_ok();
                 Truth::from_bool(found)
             }
-            Self::Like { exact, wild } => {
+            Self::Like {
+                exact,
+                wild,
+                longest,
+            } => {
                 let text = string::read(scalar);
-                Truth::from_bool(
-                    search(exact, text)
-                        || wild
-                            .iter()
-                            .any(|t| string::matches(text, t, false, |_| None)),
-                )
+                if search(exact, text) {
+                    return Some(Truth::True);
+                }
+                // Every prefix of the text (up to the longest pattern prefix) names the
+                // patterns that can match: those whose literal prefix it is.
+                let mut found = false;
+                for (end, _) in text
+                    .char_indices()
+                    .map(|(i, _)| (i, ()))
+                    .chain(std::iter::once((text.len(), ())))
+                    .take_while(|&(end, _)| end <= *longest)
+                {
+                    let prefix = text.get(..end).unwrap_or_default();
+                    let from = wild.partition_point(|(p, _)| &**p < prefix);
+                    let to = wild.partition_point(|(p, _)| &**p <= prefix);
+                    if wild
+                        .get(from..to)
+                        .unwrap_or_default()
+                        .iter()
+                        .any(|(_, t)| string::matches(text, t, false, |_| None))
+                    {
+                        found = true;
+                        break;
+                    }
+                }
+                Truth::from_bool(found)
             }
             Self::Numbers(list) => match numeric::read(scalar) {
                 Ok(n) => Truth::from_bool(list.binary_search(&n).is_ok()),
@@ -240,8 +282,22 @@ mod tests {
         "DateGreaterThanEquals",
     ];
     const STRINGS: &[&str] = &[
-        "a", "A", "ab", "aB", "key", "KEY", "\u{212A}ey", "é", "É", "a*", "*b", "?b", "", "x",
-        "1", "true",
+        "a",
+        "A",
+        "ab",
+        "aB",
+        "key",
+        "KEY",
+        "\u{212A}ey",
+        "é",
+        "É",
+        "a*",
+        "*b",
+        "?b",
+        "",
+        "x",
+        "1",
+        "true",
     ];
     const NUMBERS: &[&str] = &["1", "1.0", "2", "-3", "10", "0", "0.5", "1e1", "x"];
     const DATES: &[&str] = &[
@@ -327,6 +383,9 @@ mod tests {
         let e = entry("StringEquals", &refs).unwrap();
         assert!(ValueIndex::build(&e).is_none());
         let e = entry("NumericLessThan", &["1", "5", "3", "2", "9", "4", "0", "7"]).unwrap();
-        assert!(matches!(ValueIndex::build(&e), Some(ValueIndex::NumberBound(_))));
+        assert!(matches!(
+            ValueIndex::build(&e),
+            Some(ValueIndex::NumberBound(_))
+        ));
     }
 }
