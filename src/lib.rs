@@ -4,6 +4,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod action;
+pub mod analysis;
 pub mod arn;
 mod bytes;
 pub mod case;
@@ -12,6 +13,8 @@ pub mod condition;
 mod cover;
 mod engine;
 pub mod exposure;
+#[cfg(feature = "iac")]
+pub mod iac;
 pub mod json;
 pub mod lint;
 pub mod policy;

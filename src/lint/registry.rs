@@ -23,6 +23,8 @@ const NOTACTION: &str =
     "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html";
 const NOTRESOURCE: &str =
     "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notresource.html";
+const CONFUSED_DEPUTY: &str =
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html";
 const BEST: &str = "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html";
 
 /// Every rule, sorted by code.
@@ -458,6 +460,12 @@ pub(crate) const ALL: &[RuleInfo] = &[
         severity: Severity::Error,
         summary: "a statement with neither `Resource` nor `NotResource` (all policy types but role trust policies)",
         help_uri: AA,
+    },
+    RuleInfo {
+        code: "MISSING_SOURCE_CONDITION_FOR_SERVICE_PRINCIPAL",
+        severity: Severity::SecurityWarning,
+        summary: "a resource policy `Allow` to a service principal without a condition on `aws:SourceArn`, `aws:SourceAccount`, `aws:SourceOrgID`, `aws:SourceOrgPaths` or `aws:SourceOwner` (the cross-service confused deputy)",
+        help_uri: CONFUSED_DEPUTY,
     },
     RuleInfo {
         code: "MISSING_STATEMENT",

@@ -31,6 +31,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             continue;
         }
         public_access(ctx, i, stmt);
+        confused_deputy(ctx, i, stmt);
         not_action_or_resource(ctx, i, stmt);
         sensitive(ctx, i, stmt);
         if matches!(
@@ -104,6 +105,61 @@ fn empty_principals(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
             );
         }
     }
+}
+
+/// The keys that tie a service principal's request to the resource or account it acts for
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html>), lower case.
+const SOURCE_KEYS: &[&str] = &[
+    "aws:sourcearn",
+    "aws:sourceaccount",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+    "aws:sourceowner",
+];
+
+/// `MISSING_SOURCE_CONDITION_FOR_SERVICE_PRINCIPAL`: a resource policy `Allow` to a service
+/// principal without a condition on `aws:SourceArn`, `aws:SourceAccount`, `aws:SourceOrgID`,
+/// `aws:SourceOrgPaths` or `aws:SourceOwner`, so the service may act on the resource for any
+/// customer (the cross-service confused deputy).
+fn confused_deputy(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
+    if ctx.policy_type != PolicyType::Resource {
+        return;
+    }
+    let Some(principal) = &stmt.principal else {
+        return;
+    };
+    if principal.value.negated {
+        return;
+    }
+    let Principals::Map(entries) = &principal.value.principals else {
+        return;
+    };
+    let Some(service) = entries
+        .iter()
+        .find(|e| e.kind.value == PrincipalKind::Service && !e.values.items.is_empty())
+    else {
+        return;
+    };
+    if stmt
+        .conditions
+        .iter()
+        .any(|c| SOURCE_KEYS.contains(&c.key_lower.as_str()))
+    {
+        return;
+    }
+    let path = ctx.stmt_path(i).key("Principal").key("Service");
+    ctx.emit(
+        Some(i),
+        "MISSING_SOURCE_CONDITION_FOR_SERVICE_PRINCIPAL",
+        service.kind.span,
+        path,
+        "the statement allows a service principal with no condition on the resource or account \
+         it acts for, so the service can be made to act here on another customer's behalf"
+            .into(),
+    )
+    .help = Some(
+        "add a condition on `aws:SourceArn` or `aws:SourceAccount` (or `aws:SourceOrgID`)".into(),
+    );
 }
 
 /// `PUBLIC_ACCESS`: a resource policy `Allow` to `"*"` with no condition on a key that narrows

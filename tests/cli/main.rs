@@ -13,6 +13,7 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 
 mod eval;
+mod iac;
 mod lint;
 mod test_cmd;
 

@@ -330,6 +330,14 @@ const DETAILS: &[(&str, &str)] = &[
          and says to whom a resource policy grants access.",
     ),
     (
+        "MISSING_SOURCE_CONDITION_FOR_SERVICE_PRINCIPAL",
+        "Resource policies only: an `Allow` statement whose `Principal` has a `Service` entry \
+         and whose `Condition` has no key (under any operator) among `aws:SourceArn`, \
+         `aws:SourceAccount`, `aws:SourceOrgID`, `aws:SourceOrgPaths` and `aws:SourceOwner`. \
+         Reported on the `Service` key. Role trust policies are not checked: many services \
+         send no source keys when they assume a role.",
+    ),
+    (
         "IFEXISTS_ON_ALWAYS_PRESENT_KEY",
         "An `…IfExists` operator on `aws:CurrentTime`, `aws:EpochTime`, `aws:RequestedRegion`, \
          `aws:SecureTransport`, `aws:UserAgent` or `aws:ViaAWSService`. Reported on the key.",

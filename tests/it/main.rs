@@ -9,11 +9,14 @@
 
 mod access_analyzer;
 mod adversarial;
+mod analysis;
 mod catalog;
 mod conditions;
 mod corpus;
 mod engine;
 mod fuzz_replay;
+#[cfg(feature = "iac")]
+mod iac;
 mod json;
 mod lint;
 mod live_store;

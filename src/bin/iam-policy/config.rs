@@ -13,7 +13,16 @@
 //! [[policy_type]]                       # the type of matching files when --policy-type is auto
 //! files = "org/scp-*.json"              # a glob on the file path as shown
 //! type = "scp"                          # identity|resource|trust|boundary|session|scp|rcp
+//!
+//! [iac]                                 # CloudFormation templates (flags win over these)
+//! account_id = "111122223333"           # AWS::AccountId (default 123456789012)
+//! region = "eu-west-1"                  # AWS::Region (default us-east-1)
+//! partition = "aws"                     # AWS::Partition (default aws)
+//! parameters = { Env = "prod" }         # template parameter values
 //! ```
+//!
+//! A `[[suppress]]` entry may also name `policy = "AppRole.AssumeRolePolicyDocument"`: only
+//! findings in that policy of a template or plan (its locator).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -34,6 +43,23 @@ struct RawConfig {
     suppress: Vec<RawSuppression>,
     #[serde(default)]
     policy_type: Vec<RawPolicyType>,
+    #[serde(default)]
+    iac: IacConfig,
+}
+
+/// `[iac]`: values for resolving CloudFormation templates.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IacConfig {
+    /// `AWS::AccountId`.
+    pub account_id: Option<String>,
+    /// `AWS::Region`.
+    pub region: Option<String>,
+    /// `AWS::Partition`.
+    pub partition: Option<String>,
+    /// Template parameter values.
+    #[serde(default)]
+    pub parameters: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -50,6 +76,7 @@ struct RawSuppression {
     code: String,
     files: String,
     path: Option<String>,
+    policy: Option<String>,
     reason: String,
 }
 
@@ -59,6 +86,7 @@ struct Suppression {
     code: String,
     files: glob::Pattern,
     path: Option<String>,
+    policy: Option<String>,
 }
 
 /// A loaded configuration (empty when there is no file).
@@ -67,6 +95,8 @@ pub struct Config {
     severity: BTreeMap<String, Severity>,
     suppress: Vec<Suppression>,
     types: Vec<(glob::Pattern, PolicyType)>,
+    /// `[iac]`.
+    pub iac: IacConfig,
 }
 
 impl Config {
@@ -112,6 +142,7 @@ impl Config {
                 code: s.code,
                 files,
                 path: s.path,
+                policy: s.policy,
             });
         }
         let mut types = Vec::new();
@@ -130,6 +161,7 @@ impl Config {
             severity,
             suppress,
             types,
+            iac: raw.iac,
         })
     }
 
@@ -146,10 +178,14 @@ impl Config {
             .map(|(_, ty)| *ty)
     }
 
-    /// Whether a finding of `code` in `file` at JSON `path` is suppressed.
-    pub fn is_suppressed(&self, code: &str, file: &str, path: &str) -> bool {
+    /// Whether a finding of `code` in `file` at JSON `path` (in the template or plan policy
+    /// `policy`, if any) is suppressed.
+    pub fn is_suppressed(&self, code: &str, file: &str, path: &str, policy: Option<&str>) -> bool {
         self.suppress.iter().any(|s| {
-            s.code == code && s.files.matches(file) && s.path.as_deref().is_none_or(|p| p == path)
+            s.code == code
+                && s.files.matches(file)
+                && s.path.as_deref().is_none_or(|p| p == path)
+                && s.policy.as_deref().is_none_or(|p| Some(p) == policy)
         })
     }
 }

@@ -13,6 +13,7 @@ use iam_policy::{
 use iam_policy::{PrincipalOutcome, ResourceOutcome, StatementTrace};
 use serde_json::{Value, json};
 
+use crate::iac::{IacArgs, Referenced, resolve, split_reference};
 use crate::{EXIT_OK, EXIT_USAGE};
 
 /// Exit code of `eval --exit-code` for an implicit deny.
@@ -31,6 +32,12 @@ Example:
 
 --scp and --rcp: each occurrence is one level of the organization (root first); the files of
 one occurrence, separated by commas, are the policies attached at that level.
+A policy FILE may name a policy of a CloudFormation template or Terraform plan as
+FILE#LOCATOR, such as infra/app.yaml#AppRole.Policies[0].PolicyDocument or
+plan.json#module.app.aws_iam_role.this.assume_role_policy (the locator `lint` prints; a
+resource's logical id or address alone when it holds one policy). Template values are
+resolved with --parameter, --account-id, --region and --partition; a policy that still holds
+an unresolved value is refused.
 --context KEY=VALUE: repeating a key makes it multi-valued. Values are strings; the operators
 read numbers, dates, booleans and IP addresses from them. --context-file takes a JSON object
 (strings, numbers, booleans, lists).
@@ -91,6 +98,8 @@ pub struct EvalArgs {
     /// Exit 0 on Allow, 3 on ImplicitDeny, 4 on ExplicitDeny.
     #[arg(long)]
     exit_code: bool,
+    #[command(flatten)]
+    iac: IacArgs,
 }
 
 /// `--format` of `eval`.
@@ -106,6 +115,25 @@ pub enum EvalFormat {
 struct Loaded {
     file: String,
     text: String,
+    /// For a policy of a template or plan: the policy (to map spans) and the template's text.
+    embedded: Option<Referenced>,
+}
+
+impl Loaded {
+    /// `file`, line and column of a span of the policy's text.
+    fn line_col(&self, span: Span) -> (String, u32, u32) {
+        match &self.embedded {
+            Some(r) => {
+                let at = r.policy.map_span(span);
+                let lc = LineIndex::new(&r.source).line_col(&r.source, at.start);
+                (self.file.clone(), lc.line, lc.column)
+            }
+            None => {
+                let lc = LineIndex::new(&self.text).line_col(&self.text, span.start);
+                (self.file.clone(), lc.line, lc.column)
+            }
+        }
+    }
 }
 
 /// The files behind the policies, by (kind, level, index).
@@ -129,18 +157,23 @@ pub fn run(args: &EvalArgs) -> u8 {
 
 fn decide(args: &EvalArgs) -> Result<Decision, String> {
     let request = build_request(args)?;
+    let options = args
+        .iac
+        .options(&crate::config::IacConfig::default())
+        .map_err(|e| format!("error: {e}"))?;
     let trust = request.resource_kind() == iam_policy::request::ResourceKind::RoleTrust;
     let mut set = PolicySet::new();
     let mut sources = Sources::new();
     let mut errors = Vec::new();
-    let mut add =
-        |set: &mut PolicySet, kind: PolicyKind, ty: PolicyType, path: &Path| match load(path, ty) {
-            Ok((policy, loaded)) => {
-                let id = set.add(kind, policy);
-                sources.insert((id.kind, id.level, id.index), loaded);
-            }
-            Err(e) => errors.push(e),
-        };
+    let mut add = |set: &mut PolicySet, kind: PolicyKind, ty: PolicyType, path: &Path| match load(
+        path, ty, &options,
+    ) {
+        Ok((policy, loaded)) => {
+            let id = set.add(kind, policy);
+            sources.insert((id.kind, id.level, id.index), loaded);
+        }
+        Err(e) => errors.push(e),
+    };
     for p in &args.identity {
         add(&mut set, PolicyKind::Identity, PolicyType::Identity, p);
     }
@@ -199,25 +232,43 @@ fn decide(args: &EvalArgs) -> Result<Decision, String> {
     Ok(evaluation.decision())
 }
 
-fn load(path: &Path, ty: PolicyType) -> Result<(iam_policy::Policy, Loaded), String> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| format!("error: {file}: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "error: {file}: not valid UTF-8 (byte {})",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
-    match parse_policy(&text, ty) {
-        Ok(policy) => Ok((policy, Loaded { file, text })),
+fn load(
+    path: &Path,
+    ty: PolicyType,
+    options: &iam_policy::iac::Options,
+) -> Result<(iam_policy::Policy, Loaded), String> {
+    let arg = path.to_string_lossy();
+    let loaded = if let Some((file, selector)) = split_reference(&arg) {
+        let r = resolve(Path::new(file), selector, options).map_err(|e| format!("error: {e}"))?;
+        Loaded {
+            file: file.to_owned(),
+            text: r.policy.text.clone(),
+            embedded: Some(r),
+        }
+    } else {
+        let file = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| format!("error: {file}: {e}"))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            format!(
+                "error: {file}: not valid UTF-8 (byte {})",
+                e.utf8_error().valid_up_to()
+            )
+        })?;
+        Loaded {
+            file,
+            text,
+            embedded: None,
+        }
+    };
+    match parse_policy(&loaded.text, ty) {
+        Ok(policy) => Ok((policy, loaded)),
         Err(errors) => {
             let lines: Vec<String> = errors
                 .iter()
                 .map(|e| {
+                    let (file, line, column) = loaded.line_col(e.span);
                     format!(
-                        "error: {file}:{}:{}: {} {} (read as {} policy)",
-                        e.line_col.line,
-                        e.line_col.column,
+                        "error: {file}:{line}:{column}: {} {} (read as {} policy)",
                         e.code(),
                         e.kind,
                         ty
@@ -279,8 +330,7 @@ fn build_request(args: &EvalArgs) -> Result<Request, String> {
 fn location(sources: &Sources, t: &StatementTrace) -> Option<(String, u32, u32)> {
     let s = &t.statement;
     let loaded = sources.get(&(s.kind, s.level, s.policy))?;
-    let lc = LineIndex::new(&loaded.text).line_col(&loaded.text, t.span.start);
-    Some((loaded.file.clone(), lc.line, lc.column))
+    Some(loaded.line_col(t.span))
 }
 
 fn why_not(t: &StatementTrace) -> Vec<String> {

@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use iam_policy::PolicyType;
-use iam_policy::lint::{LintOptions, Severity, lint_text};
+use iam_policy::iac::{self, SourceKind};
+use iam_policy::lint::{Finding, LintOptions, Severity, lint_text};
 
 use crate::config::Config;
-use crate::output::{self, FileFindings, Format};
+use crate::iac::IacArgs;
+use crate::output::{self, FileFindings, Format, PolicyMeta};
 use crate::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 
 const LINT_AFTER_HELP: &str = "\
@@ -16,8 +18,22 @@ Examples:
   iam-policy lint fixtures/policies/valid
   iam-policy lint --policy-type resource --format sarif secret-policy.json > lint.sarif
   cat policy.json | iam-policy lint -
+  iam-policy lint --region eu-west-1 --parameter Env=prod infra/template.yaml
+  terraform show -json plan.out > plan.json && iam-policy lint plan.json
 
-Directories are searched recursively for *.json files. `-` reads standard input.
+Inputs: policy documents (JSON), CloudFormation templates (JSON or YAML, with the short-form
+tags !Ref, !Sub, !GetAtt, ...) and Terraform plans (`terraform show -json`), told apart by
+content (--input overrides): a plan has `format_version` and `terraform_version`; a template
+has a top-level `AWSTemplateFormatVersion` or `Resources`; anything else is a policy. Every
+policy in a template or plan is linted as its resource type says (a role's
+AssumeRolePolicyDocument as a trust policy, a bucket policy as a resource policy, ...);
+findings point into the template and name the policy (`AppRole.Policies[0].PolicyDocument`,
+`module.app.aws_iam_policy.this.policy`). Intrinsic functions are resolved with parameter
+defaults, --parameter values and --account-id/--region/--partition; a value that cannot be
+resolved is replaced by a placeholder that never makes a finding.
+
+Directories are searched recursively for *.json files, and for *.yaml, *.yml and *.template
+files that are CloudFormation templates. `-` reads standard input.
 Configuration: .iam-policy.toml, found upward from the working directory, or --config FILE:
 severity overrides, suppressions (code + file glob + optional JSON path + reason), and
 policy types by file glob (used when --policy-type is auto).
@@ -52,6 +68,24 @@ pub struct LintArgs {
     /// Ignore any configuration file.
     #[arg(long, conflicts_with = "config")]
     no_config: bool,
+    /// What the inputs are; `auto` tells by content.
+    #[arg(long, value_enum, default_value_t = InputKind::Auto)]
+    input: InputKind,
+    #[command(flatten)]
+    iac: IacArgs,
+}
+
+/// `--input`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InputKind {
+    /// A policy, a CloudFormation template or a Terraform plan, by content.
+    Auto,
+    /// Policy documents.
+    Policy,
+    /// CloudFormation templates (JSON or YAML).
+    Cloudformation,
+    /// Terraform plans or states as JSON (`terraform show -json`).
+    TerraformPlan,
 }
 
 /// `--policy-type`.
@@ -76,7 +110,7 @@ pub enum PolicyTypeArg {
 }
 
 impl PolicyTypeArg {
-    fn policy_type(self) -> Option<PolicyType> {
+    pub(crate) fn policy_type(self) -> Option<PolicyType> {
         match self {
             Self::Auto => None,
             Self::Identity => Some(PolicyType::Identity),
@@ -145,6 +179,13 @@ pub fn run(args: &LintArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
+    let options = match args.iac.options(&config.iac) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
     let mut io_error = false;
     let mut inputs = Vec::new();
     for path in &args.paths {
@@ -155,7 +196,7 @@ pub fn run(args: &LintArgs) -> u8 {
         match collect(path) {
             Ok(files) if files.is_empty() => {
                 eprintln!(
-                    "error: {}: no policy files (*.json) found",
+                    "error: {}: no policy files (*.json) or templates found",
                     display_path(path)
                 );
                 io_error = true;
@@ -168,6 +209,13 @@ pub fn run(args: &LintArgs) -> u8 {
         }
     }
 
+    let explicit_files: Vec<String> = args
+        .paths
+        .iter()
+        .filter(|p| p.is_file())
+        .map(|p| display_path(p))
+        .collect();
+    let mut policies = 0usize;
     let threshold = args.fail_on.threshold();
     let mut results = Vec::new();
     let mut suppressed = 0usize;
@@ -191,31 +239,87 @@ pub fn run(args: &LintArgs) -> u8 {
                 continue;
             }
         };
-        let policy_type = args
-            .policy_type
-            .policy_type()
-            .or_else(|| config.policy_type(&name));
-        let report = lint_text(&text, &LintOptions { policy_type });
-        if let Some(internal) = report.internal_error() {
-            eprintln!("error: {name}: internal error: {}", internal.message);
+        let kind = match args.input {
+            InputKind::Auto => iac::detect(&name, &text),
+            InputKind::Policy => None,
+            InputKind::Cloudformation => Some(SourceKind::CloudFormation),
+            InputKind::TerraformPlan => Some(SourceKind::TerraformPlan),
+        };
+        if kind.is_none() && is_yaml_name(&name) && args.input == InputKind::Auto {
+            if matches!(input, Input::File(_)) && !explicit_files.contains(&name) {
+                // Found by a directory walk: some other YAML file.
+                continue;
+            }
+            eprintln!("error: {name}: not a CloudFormation template (no `Resources` section)");
             io_error = true;
+            continue;
         }
-        let mut findings = Vec::new();
-        for mut f in report.findings {
+        let mut file = FileFindings {
+            file: name,
+            text: String::new(),
+            findings: Vec::new(),
+            policies: Vec::new(),
+            origins: Vec::new(),
+        };
+        let mut keep = |file: &mut FileFindings, mut f: Finding, origin: Option<usize>| {
             if let Some(sev) = config.severity_override(f.code) {
                 f.severity = sev;
             }
-            if config.is_suppressed(f.code, &name, &f.path) {
+            let locator = origin
+                .and_then(|i| file.policies.get(i))
+                .map(|p| p.locator.as_str());
+            if config.is_suppressed(f.code, &file.file, &f.path, locator) {
                 suppressed += 1;
-                continue;
+                return;
             }
-            findings.push(f);
+            file.findings.push(f);
+            file.origins.push(origin);
+        };
+        if let Some(kind) = kind {
+            let report = iac::lint_source(&text, kind, &options);
+            let mut all: Vec<(Finding, Option<usize>)> = Vec::new();
+            all.extend(report.errors.into_iter().map(|f| (f, None)));
+            all.extend(report.notes.into_iter().map(|f| (f, None)));
+            for (i, p) in report.policies.into_iter().enumerate() {
+                file.policies.push(PolicyMeta {
+                    locator: p.policy.locator,
+                    resource: p.policy.resource,
+                    resource_type: p.policy.resource_type,
+                    policy_type: p.policy.policy_type,
+                });
+                all.extend(p.findings.into_iter().map(|f| (f, Some(i))));
+            }
+            all.sort_by_key(|(f, _)| (f.span.start, f.span.end));
+            if all
+                .iter()
+                .any(|(f, _)| f.code == iam_policy::lint::CATALOG_UNAVAILABLE)
+            {
+                eprintln!(
+                    "error: {}: internal error: the AWS service catalog failed to load",
+                    file.file
+                );
+                io_error = true;
+            }
+            policies += file.policies.len();
+            for (f, origin) in all {
+                keep(&mut file, f, origin);
+            }
+        } else {
+            let policy_type = args
+                .policy_type
+                .policy_type()
+                .or_else(|| config.policy_type(&file.file));
+            let report = lint_text(&text, &LintOptions { policy_type });
+            if let Some(internal) = report.internal_error() {
+                eprintln!("error: {}: internal error: {}", file.file, internal.message);
+                io_error = true;
+            }
+            for f in report.findings {
+                keep(&mut file, f, None);
+            }
         }
-        results.push(FileFindings {
-            file: name,
-            text,
-            findings,
-        });
+        file.text = text;
+        results.push(file);
     }
 
     let color = args.format == Format::Text && std::io::stdout().is_terminal();
@@ -231,8 +335,16 @@ pub fn run(args: &LintArgs) -> u8 {
         .count();
     if args.format == Format::Text {
         let total: usize = results.iter().map(|r| r.findings.len()).sum();
+        let embedded = if policies > 0 {
+            format!(
+                " ({policies} polic{} in templates and plans)",
+                if policies == 1 { "y" } else { "ies" }
+            )
+        } else {
+            String::new()
+        };
         eprintln!(
-            "{files} file{} checked, {total} finding{}, {suppressed} suppressed",
+            "{files} file{} checked{embedded}, {total} finding{}, {suppressed} suppressed",
             plural(files),
             plural(total)
         );
@@ -261,7 +373,16 @@ fn read_input(input: &Input) -> std::io::Result<Vec<u8>> {
     }
 }
 
-/// A file as itself; a directory as its `*.json` files, recursively, sorted.
+/// Whether a file name is a YAML (or `.template`) name.
+fn is_yaml_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [".yaml", ".yml", ".template"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+}
+
+/// A file as itself; a directory as its `*.json`, `*.yaml`, `*.yml` and `*.template` files,
+/// recursively, sorted (YAML files that are not templates are skipped when read).
 fn collect(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     let meta = std::fs::metadata(path)?;
     if !meta.is_dir() {
@@ -285,7 +406,11 @@ fn collect(path: &Path) -> std::io::Result<Vec<PathBuf>> {
                 if !skip {
                     stack.push(p);
                 }
-            } else if p.extension().is_some_and(|e| e == "json") {
+            } else if p
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| matches!(e, "json" | "yaml" | "yml" | "template"))
+            {
                 out.push(p);
             }
         }

@@ -2,8 +2,10 @@
 //!
 //! A thin layer over the library: argument parsing, file I/O, rendering and exit codes.
 
+mod check;
 mod config;
 mod eval;
+mod iac;
 mod lint;
 mod output;
 mod test;
@@ -24,7 +26,8 @@ Exit codes:
   0  success: no finding at or above --fail-on (lint), every case passed (test)
   1  findings at or above --fail-on (lint), a failing case (test)
   2  usage error, unreadable input or internal error
-  eval --exit-code: 0 Allow, 3 ImplicitDeny, 4 ExplicitDeny";
+  eval --exit-code: 0 Allow, 3 ImplicitDeny, 4 ExplicitDeny
+  check: 0 PASS, 1 FAIL, 2 error; diff: 0 same access, 1 different, 2 error";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -43,6 +46,8 @@ enum Command {
     Lint(lint::LintArgs),
     Test(test::TestArgs),
     Eval(Box<eval::EvalArgs>),
+    Check(check::CheckArgs),
+    Diff(check::DiffArgs),
 }
 
 /// The version, with the date of the bundled AWS service catalog.
@@ -80,6 +85,8 @@ fn main() -> ExitCode {
         Command::Lint(args) => lint::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Diff(args) => check::run_diff(&args),
     };
     ExitCode::from(code)
 }

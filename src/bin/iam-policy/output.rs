@@ -5,6 +5,7 @@ use std::io::Write;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use clap::ValueEnum;
 use iam_policy::LineCol;
+use iam_policy::PolicyType;
 use iam_policy::Span;
 use iam_policy::lint::{Finding, Severity};
 use serde_json::{Value, json};
@@ -28,6 +29,34 @@ pub struct FileFindings {
     pub text: String,
     /// Findings after configuration (overrides, suppressions).
     pub findings: Vec<Finding>,
+    /// The policies of a template or plan (empty for a policy file).
+    pub policies: Vec<PolicyMeta>,
+    /// For each finding, the index of its policy in `policies` (empty, or `None`, for a
+    /// finding about the file itself).
+    pub origins: Vec<Option<usize>>,
+}
+
+/// A policy of a template or plan, as findings name it.
+pub struct PolicyMeta {
+    /// `AppRole.AssumeRolePolicyDocument`, `module.x.aws_iam_policy.y.policy`.
+    pub locator: String,
+    /// The logical id or resource address.
+    pub resource: String,
+    /// `AWS::IAM::Role`, `aws_iam_policy`, ...
+    pub resource_type: String,
+    /// The type it was checked as.
+    pub policy_type: PolicyType,
+}
+
+impl FileFindings {
+    /// The template or plan policy finding `i` is in.
+    pub fn policy_of(&self, i: usize) -> Option<&PolicyMeta> {
+        self.origins
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|p| self.policies.get(p))
+    }
 }
 
 impl FileFindings {
@@ -53,6 +82,8 @@ impl FileFindings {
                 help: Some("policy documents must be UTF-8 text".to_owned()),
             }],
             text: lossy,
+            policies: Vec::new(),
+            origins: Vec::new(),
         }
     }
 }
@@ -89,10 +120,14 @@ fn write_text(out: &mut impl Write, files: &[FileFindings], color: bool) -> std:
         Renderer::plain()
     };
     for file in files {
-        for f in &file.findings {
+        for (i, f) in file.findings.iter().enumerate() {
+            let within = file
+                .policy_of(i)
+                .map(|p| format!(" [{} policy {}]", p.policy_type, p.locator))
+                .unwrap_or_default();
             writeln!(
                 out,
-                "{}:{}:{}: {} {} {}",
+                "{}:{}:{}: {} {} {}{within}",
                 file.file, f.start.line, f.start.column, f.severity, f.code, f.message
             )?;
             let level = match f.severity {
@@ -144,8 +179,8 @@ fn position(lc: LineCol, offset: u32) -> Value {
 pub fn json_findings(files: &[FileFindings]) -> Value {
     let mut all = Vec::new();
     for file in files {
-        for f in &file.findings {
-            all.push(json!({
+        for (i, f) in file.findings.iter().enumerate() {
+            let mut item = json!({
                 "file": file.file,
                 "code": f.code,
                 "severity": f.severity.as_str(),
@@ -156,10 +191,43 @@ pub fn json_findings(files: &[FileFindings]) -> Value {
                     "end": position(f.end, f.span.end),
                 },
                 "help": f.help,
-            }));
+            });
+            if let (Some(p), Value::Object(m)) = (file.policy_of(i), &mut item) {
+                m.insert("policy".to_owned(), policy_json(p));
+            }
+            all.push(item);
         }
     }
     Value::Array(all)
+}
+
+/// The `policy` object of a finding in a template or plan.
+fn policy_json(p: &PolicyMeta) -> Value {
+    json!({
+        "locator": p.locator,
+        "resource": p.resource,
+        "resource_type": p.resource_type,
+        "policy_type": p.policy_type.name(),
+    })
+}
+
+/// A rule's SARIF `name`: the code in PascalCase (`PASS_ROLE_WITH_STAR_IN_RESOURCE` ->
+/// `PassRoleWithStarInResource`); SARIF wants it readable and different from the `id`.
+fn rule_name(code: &str) -> String {
+    code.split('_')
+        .map(|w| {
+            let lower = w.to_ascii_lowercase();
+            let mut cs = lower.chars();
+            cs.next()
+                .map(|c| c.to_ascii_uppercase().to_string() + cs.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The documentation of a lint code or of a template/plan problem code.
+fn rule_info(code: &str) -> Option<&'static iam_policy::lint::RuleInfo> {
+    iam_policy::lint::rule(code).or_else(|| iam_policy::iac::rule(code))
 }
 
 /// The documentation page of the Access Analyzer policy checks.
@@ -178,7 +246,7 @@ pub fn sarif(files: &[FileFindings], suppressed: usize) -> Value {
     let rules: Vec<Value> = codes
         .iter()
         .map(|(code, severity)| {
-            let info = iam_policy::lint::rule(code);
+            let info = rule_info(code);
             let summary = info.map_or(*code, |i| i.summary);
             let uri = info.map_or(ACCESS_ANALYZER_URI, |i| i.help_uri);
             let severity = info.map_or(*severity, |i| i.severity);
@@ -188,7 +256,7 @@ pub fn sarif(files: &[FileFindings], suppressed: usize) -> Value {
             };
             json!({
                 "id": code,
-                "name": code,
+                "name": rule_name(code),
                 "shortDescription": {"text": summary},
                 "fullDescription": {"text": summary},
                 "help": {
@@ -203,7 +271,14 @@ pub fn sarif(files: &[FileFindings], suppressed: usize) -> Value {
         .collect();
     let mut results = Vec::new();
     for file in files {
-        for f in &file.findings {
+        let uri = relative_uri(&file.file);
+        for (i, f) in file.findings.iter().enumerate() {
+            let policy = file.policy_of(i);
+            let qualified = match policy {
+                Some(p) if f.path.is_empty() => p.locator.clone(),
+                Some(p) => format!("{}.{}", p.locator, f.path),
+                None => f.path.clone(),
+            };
             let rule_index = codes.iter().position(|(c, _)| *c == f.code).unwrap_or(0);
             let mut message = f.message.clone();
             if let Some(help) = &f.help {
@@ -218,7 +293,7 @@ pub fn sarif(files: &[FileFindings], suppressed: usize) -> Value {
                 "message": {"text": message},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": file.file, "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
                         "region": {
                             "startLine": f.start.line,
                             "startColumn": f.start.column,
@@ -228,12 +303,18 @@ pub fn sarif(files: &[FileFindings], suppressed: usize) -> Value {
                             "byteLength": f.span.len(),
                         }
                     },
-                    "logicalLocations": [{"fullyQualifiedName": f.path, "kind": "element"}],
+                    "logicalLocations": [{"fullyQualifiedName": qualified, "kind": "element"}],
                 }],
                 "partialFingerprints": {
-                    "iamPolicyFinding/v1": fingerprint(&[&file.file, f.code, &f.path, &f.message]),
+                    "iamPolicyFinding/v1": match policy {
+                        Some(p) => fingerprint(&[&file.file, &p.locator, f.code, &f.path, &f.message]),
+                        None => fingerprint(&[&file.file, f.code, &f.path, &f.message]),
+                    },
                 },
-                "properties": {"severity": f.severity.as_str(), "path": f.path},
+                "properties": match policy {
+                    Some(p) => json!({"severity": f.severity.as_str(), "path": f.path, "policy": policy_json(p)}),
+                    None => json!({"severity": f.severity.as_str(), "path": f.path}),
+                },
             }));
         }
     }
@@ -249,11 +330,61 @@ pub fn sarif(files: &[FileFindings], suppressed: usize) -> Value {
                 "properties": catalog_properties(),
             }},
             "columnKind": "unicodeCodePoints",
-            "originalUriBaseIds": {"%SRCROOT%": {"uri": "./"}},
+            "originalUriBaseIds": src_root(),
             "results": results,
             "properties": {"suppressedFindings": suppressed},
         }],
     })
+}
+
+/// `originalUriBaseIds`: `%SRCROOT%` is the working directory as an absolute `file:` URI
+/// ending in `/` (SARIF 2.1.0 §3.14.14: a base URI must be absolute; the validator's
+/// SARIF1004). Result URIs stay relative to it, as code scanning wants. Without a usable
+/// working directory the base is described but given no URI.
+fn src_root() -> Value {
+    let description =
+        json!({"text": "The directory iam-policy ran in; result URIs are relative to it."});
+    match std::env::current_dir().ok().and_then(|d| file_uri(&d)) {
+        Some(uri) => json!({"%SRCROOT%": {"uri": uri, "description": description}}),
+        None => json!({"%SRCROOT%": {"description": description}}),
+    }
+}
+
+/// An absolute directory as a `file:` URI ending in `/`.
+fn file_uri(dir: &std::path::Path) -> Option<String> {
+    let s = dir.to_str()?.replace('\\', "/");
+    let path = if s.starts_with('/') {
+        s
+    } else {
+        format!("/{s}")
+    };
+    let mut uri = format!("file://{}", percent_encode(&path));
+    if !uri.ends_with('/') {
+        uri.push('/');
+    }
+    Some(uri)
+}
+
+/// A relative reference for a file name as shown (`<stdin>` becomes `stdin`).
+fn relative_uri(file: &str) -> String {
+    if file == "<stdin>" {
+        return "stdin".to_owned();
+    }
+    percent_encode(file)
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters and `/` (and `:` after the
+/// first segment, kept for Windows drive letters).
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// The bundled service catalog's date and version, for the SARIF driver.

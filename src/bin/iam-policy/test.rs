@@ -7,6 +7,7 @@ use clap::{Args, ValueEnum};
 use iam_policy::case::{Case, run_case};
 use serde_json::json;
 
+use crate::iac::{IacArgs, expand_case};
 use crate::{EXIT_FINDINGS, EXIT_OK, EXIT_USAGE};
 
 const TEST_AFTER_HELP: &str = "\
@@ -20,6 +21,11 @@ Each line of a case file is one case:
                \"context\": {\"aws:SourceIp\": \"10.1.2.3\"}},
    \"expect\": \"Allow\"}
 `expect` is Allow, ExplicitDeny, ImplicitDeny, or Error (a policy must fail to parse).
+A policy may be taken from a CloudFormation template or Terraform plan:
+  {\"iac\": \"../infra/app.yaml#AppRole.Policies[0].PolicyDocument\"}
+(FILE#LOCATOR, FILE relative to the case file; the locator is what `lint` prints, or a
+resource's logical id or address alone when it holds one policy). Template values are
+resolved with --parameter, --account-id, --region and --partition.
 Blank lines and lines starting with // are skipped. Directories are searched for *.jsonl.
 
 Examples:
@@ -41,6 +47,8 @@ pub struct TestArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TestFormat::Text)]
     format: TestFormat,
+    #[command(flatten)]
+    iac: IacArgs,
 }
 
 /// `--format` of `test`.
@@ -85,6 +93,13 @@ fn case_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 /// Runs `iam-policy test`; returns the exit code.
 pub fn run(args: &TestArgs) -> u8 {
+    let options = match args.iac.options(&crate::config::IacConfig::default()) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
     let mut io_error = false;
     let mut reported = Vec::new();
     for path in &args.files {
@@ -112,12 +127,24 @@ pub fn run(args: &TestArgs) -> u8 {
                 }
             };
             let text = String::from_utf8_lossy(&bytes);
+            let base = file.parent().unwrap_or_else(|| Path::new("."));
             for (i, line) in text.lines().enumerate() {
                 let trimmed = line.trim();
                 if trimmed.is_empty() || trimmed.starts_with("//") {
                     continue;
                 }
-                reported.push(run_line(&shown, i + 1, trimmed));
+                match expand_case(trimmed, base, &options) {
+                    Ok(expanded) => reported.push(run_line(&shown, i + 1, &expanded)),
+                    Err(e) => reported.push(Reported {
+                        file: shown.clone(),
+                        line: i + 1,
+                        name: format!("{shown}:{}", i + 1),
+                        expected: "a valid case".to_owned(),
+                        actual: "Error".to_owned(),
+                        passed: false,
+                        reasons: vec![format!("line {}: {e}", i + 1)],
+                    }),
+                }
             }
         }
     }
