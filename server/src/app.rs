@@ -1,0 +1,426 @@
+//! The server's shared state and the handling of one HTTP request: protocol detection,
+//! signature verification, dispatch, the answer in AWS's shapes and the audit line.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::{Map, Value, json};
+
+use crate::audit::{Audit, redact, user_identity};
+use crate::authz::{Authorizer, Identity};
+use crate::call::Call;
+use crate::config::Config;
+use crate::crypto::Cipher;
+use crate::error::ApiError;
+use crate::sigv4::{self, SignedRequest};
+use crate::storage::Storage;
+
+/// The largest request body accepted (AWS's largest Secrets Manager request is well below).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Counters for the benchmark: requests served and time spent deciding.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Requests answered.
+    pub requests: AtomicU64,
+    /// Nanoseconds spent handling requests (after the body was read).
+    pub handle_nanos: AtomicU64,
+    /// Nanoseconds spent in authorization decisions.
+    pub authz_nanos: AtomicU64,
+}
+
+/// The server's state.
+#[derive(Debug)]
+pub struct App {
+    /// Policies and credentials.
+    pub authz: Authorizer,
+    /// Secrets.
+    pub storage: Box<dyn Storage>,
+    /// Encryption at rest.
+    pub cipher: Cipher,
+    /// The configuration file, for reloads.
+    pub config_path: Option<PathBuf>,
+    /// The audit trail.
+    pub audit: Audit,
+    /// Whether calls are authorized (switched off only to measure authorization's cost).
+    pub authorization: bool,
+    /// Counters.
+    pub stats: Stats,
+    /// Tests only: keep the names of the condition keys of each decision.
+    pub record_context_keys: bool,
+}
+
+/// A request as read from the wire.
+#[derive(Debug)]
+pub struct WireRequest {
+    /// Method.
+    pub method: String,
+    /// Path as sent.
+    pub path: String,
+    /// Query as sent.
+    pub query: String,
+    /// Headers.
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: Vec<u8>,
+    /// The peer.
+    pub peer: IpAddr,
+    /// Over TLS.
+    pub secure: bool,
+}
+
+/// An answer.
+#[derive(Debug)]
+pub struct WireResponse {
+    /// Status.
+    pub status: u16,
+    /// `Content-Type`.
+    pub content_type: &'static str,
+    /// Body.
+    pub body: String,
+    /// `x-amzn-RequestId`.
+    pub request_id: String,
+}
+
+const JSON: &str = "application/x-amz-json-1.1";
+const XML: &str = "text/xml";
+
+enum Protocol {
+    SecretsManager(String),
+    Admin(String),
+    Sts(Vec<(String, String)>),
+}
+
+fn now_ms() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0),
+    )
+    .unwrap_or(0)
+}
+
+fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+impl App {
+    /// Reloads the configuration file; the old configuration stays if the new one is invalid.
+    ///
+    /// # Errors
+    ///
+    /// The configuration's error.
+    pub fn reload(&self) -> Result<(), String> {
+        let path = self
+            .config_path
+            .as_ref()
+            .ok_or_else(|| "the server was started without a configuration file".to_owned())?;
+        let config = Config::load(path).map_err(|e| e.to_string())?;
+        self.authz.reload(config).map_err(|e| e.to_string())
+    }
+
+    /// Handles one request: everything after the body has been read.
+    pub fn handle(&self, req: &WireRequest) -> WireResponse {
+        let started = std::time::Instant::now();
+        let now = now_ms();
+        let request_id = crate::secrets::new_uuid().unwrap_or_default();
+        let target = header(&req.headers, "x-amz-target");
+        let protocol = match target {
+            Some(t) => match (
+                t.strip_prefix("secretsmanager."),
+                t.strip_prefix("IamPolicyServer."),
+            ) {
+                (Some(op), _) => Protocol::SecretsManager(op.to_owned()),
+                (_, Some(op)) => Protocol::Admin(op.to_owned()),
+                _ => Protocol::SecretsManager(t.to_owned()),
+            },
+            None => {
+                let mut params = sigv4::query_pairs(&req.query);
+                let form = header(&req.headers, "content-type")
+                    .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+                if form {
+                    params.extend(
+                        form_urlencoded::parse(&req.body)
+                            .map(|(k, v)| (k.into_owned(), v.into_owned())),
+                    );
+                }
+                Protocol::Sts(params)
+            }
+        };
+        let (event_source, event_name, params_value) = match &protocol {
+            Protocol::SecretsManager(op) => ("secretsmanager.amazonaws.com", op.clone(), None),
+            Protocol::Admin(op) => ("iam-policy-server", op.clone(), None),
+            Protocol::Sts(p) => (
+                "sts.amazonaws.com",
+                p.iter()
+                    .find(|(k, _)| k == "Action")
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default(),
+                Some(Value::Object(
+                    p.iter()
+                        .filter(|(k, _)| {
+                            !k.starts_with("X-Amz-") && k != "Action" && k != "Version"
+                        })
+                        .map(|(k, v)| (k.clone(), json!(v)))
+                        .collect(),
+                )),
+            ),
+        };
+        let is_sts = matches!(protocol, Protocol::Sts(_));
+        let mut audit = json!({
+            "eventVersion": "1.08",
+            "eventTime": jiff::Timestamp::from_millisecond(now).map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default(),
+            "eventSource": event_source,
+            "eventName": event_name,
+            "awsRegion": self.authz.config().region.clone(),
+            "sourceIPAddress": req.peer.to_string(),
+            "userAgent": header(&req.headers, "user-agent").unwrap_or(""),
+            "requestID": request_id,
+            "eventID": crate::secrets::new_uuid().unwrap_or_default(),
+            "tlsDetails": if req.secure { json!({"tlsVersion": "TLSv1.2+"}) } else { Value::Null },
+        });
+        let mut authz_nanos = 0;
+        let result = self.serve(req, &protocol, now, &mut audit, &mut authz_nanos);
+        let (status, body) = match result {
+            Ok(body) => (200, body),
+            Err(e) => {
+                crate::set(&mut audit, "errorCode", json!(e.code));
+                crate::set(&mut audit, "errorMessage", json!(e.message));
+                let body = if is_sts {
+                    e.xml_body(&request_id)
+                } else {
+                    e.json_body()
+                };
+                (e.status, body)
+            }
+        };
+        if audit.get("requestParameters").is_none() {
+            crate::set(
+                &mut audit,
+                "requestParameters",
+                params_value.unwrap_or(Value::Null),
+            );
+        }
+        self.audit.write(&audit);
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        self.stats
+            .authz_nanos
+            .fetch_add(authz_nanos, Ordering::Relaxed);
+        self.stats.handle_nanos.fetch_add(
+            u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+        WireResponse {
+            status,
+            content_type: if is_sts { XML } else { JSON },
+            body: body.replace("{REQUEST_ID}", &request_id),
+            request_id,
+        }
+    }
+
+    /// Verifies the caller.
+    fn authenticate(
+        &self,
+        req: &WireRequest,
+        service: &str,
+        now: i64,
+    ) -> Result<Identity, ApiError> {
+        let signed = SignedRequest {
+            method: &req.method,
+            path: &req.path,
+            query: &req.query,
+            headers: &req.headers,
+            body: &req.body,
+        };
+        let claim = sigv4::claim(&signed)?;
+        let entry = self.authz.key(&claim.access_key_id)?.ok_or_else(|| {
+            ApiError::new(
+                "UnrecognizedClientException",
+                400,
+                "The security token included in the request is invalid.",
+            )
+        })?;
+        sigv4::check_time(&claim, now.div_euclid(1000))?;
+        sigv4::verify(&signed, &claim, &entry.secret)?;
+        if entry.token.as_deref() != claim.security_token.as_deref() {
+            return Err(ApiError::new(
+                "UnrecognizedClientException",
+                400,
+                "The security token included in the request is invalid.",
+            ));
+        }
+        if entry
+            .identity
+            .expires
+            .is_some_and(|x| x <= now.div_euclid(1000))
+        {
+            return Err(ApiError::new(
+                "ExpiredTokenException",
+                400,
+                "The security token included in the request is expired",
+            ));
+        }
+        let region = self.authz.config().region.clone();
+        if claim.region != region {
+            return Err(ApiError::new(
+                "InvalidSignatureException",
+                400,
+                format!(
+                    "Credential should be scoped to a valid region, not '{}'. ",
+                    claim.region
+                ),
+            ));
+        }
+        if claim.service != service {
+            return Err(ApiError::new(
+                "InvalidSignatureException",
+                400,
+                format!("Credential should be scoped to correct service: '{service}'. "),
+            ));
+        }
+        Ok((*entry.identity).clone())
+    }
+
+    fn serve(
+        &self,
+        req: &WireRequest,
+        protocol: &Protocol,
+        now: i64,
+        audit: &mut Value,
+        authz_nanos: &mut u64,
+    ) -> Result<String, ApiError> {
+        if req.method != "POST" && !matches!(protocol, Protocol::Sts(_)) {
+            return Err(ApiError::new(
+                "UnknownOperationException",
+                400,
+                "Only POST is supported.",
+            ));
+        }
+        let service = match protocol {
+            Protocol::SecretsManager(_) | Protocol::Admin(_) => "secretsmanager",
+            Protocol::Sts(_) => "sts",
+        };
+        let identity = match self.authenticate(req, service, now) {
+            Ok(id) => id,
+            Err(e) => {
+                crate::set(
+                    audit,
+                    "userIdentity",
+                    json!({
+                        "type": "Unknown",
+                        "accessKeyId": sigv4::claim(&SignedRequest {
+                            method: &req.method, path: &req.path, query: &req.query,
+                            headers: &req.headers, body: &req.body,
+                        }).map(|c| c.access_key_id).unwrap_or_default(),
+                    }),
+                );
+                return Err(e);
+            }
+        };
+        crate::set(audit, "userIdentity", user_identity(&identity));
+        let mut call = Call {
+            app: self,
+            identity: &identity,
+            source_ip: req.peer,
+            secure: req.secure,
+            now_ms: now,
+            region: self.authz.config().region.clone(),
+            decisions: Vec::new(),
+            authz_nanos: 0,
+        };
+        let result = match protocol {
+            Protocol::SecretsManager(op) => {
+                let input = parse_json(&req.body);
+                match input {
+                    Ok(input) => {
+                        crate::set(audit, "requestParameters", redact(&input));
+                        if !crate::secrets::OPERATIONS.contains(&op.as_str()) {
+                            Err(ApiError::new(
+                                "UnknownOperationException",
+                                400,
+                                format!("The operation {op} is not supported by this server."),
+                            ))
+                        } else {
+                            crate::secrets::dispatch(&mut call, op, &input).map(|v| v.to_string())
+                        }
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Protocol::Admin(op) => self.admin(&mut call, op),
+            Protocol::Sts(params) => {
+                let action = params
+                    .iter()
+                    .find(|(k, _)| k == "Action")
+                    .map(|(_, v)| v.as_str())
+                    .ok_or_else(|| ApiError::new("MissingAction", 400, "Missing Action"));
+                match action {
+                    // STS spells the denial `AccessDenied` (HTTP 403).
+                    Ok(a) => crate::sts::dispatch(&mut call, a, params).map_err(|e| {
+                        if e.code == "AccessDeniedException" {
+                            ApiError::new("AccessDenied", 403, e.message)
+                        } else {
+                            e
+                        }
+                    }),
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        crate::set(
+            audit,
+            "authorization",
+            serde_json::to_value(&call.decisions).unwrap_or(Value::Null),
+        );
+        *authz_nanos = call.authz_nanos;
+        result
+    }
+
+    fn admin(&self, call: &mut Call<'_>, op: &str) -> Result<String, ApiError> {
+        match op {
+            "ReloadConfiguration" => {
+                call.authorize("iampolicyserver:ReloadConfiguration", "*", Vec::new())?;
+                self.reload().map_err(|e| {
+                    ApiError::invalid_request(format!("The configuration was not reloaded: {e}"))
+                })?;
+                Ok("{}".to_owned())
+            }
+            "GetStatistics" => {
+                call.authorize("iampolicyserver:GetStatistics", "*", Vec::new())?;
+                Ok(json!({
+                    "Requests": self.stats.requests.load(Ordering::Relaxed),
+                    "HandleNanos": self.stats.handle_nanos.load(Ordering::Relaxed),
+                    "AuthorizationNanos": self.stats.authz_nanos.load(Ordering::Relaxed),
+                    "Secrets": self.storage.count()?,
+                })
+                .to_string())
+            }
+            _ => Err(ApiError::new(
+                "UnknownOperationException",
+                400,
+                format!("The operation {op} is not supported by this server."),
+            )),
+        }
+    }
+}
+
+/// Parses a JSON 1.1 body: an object (an empty body counts as `{}`).
+fn parse_json(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(ApiError::serialization(
+            "The request body must be a JSON object.",
+        )),
+        Err(e) => Err(ApiError::serialization(format!(
+            "The request body is not valid JSON: {e}"
+        ))),
+    }
+}

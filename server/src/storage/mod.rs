@@ -1,0 +1,217 @@
+//! Where secrets live: the [`Storage`] trait and its embedded SQLite implementation.
+//!
+//! The handlers see only this trait, so another backend (PostgreSQL for replicas) is one more
+//! implementation. Values reach the storage already encrypted ([`crate::crypto`]); the storage
+//! never sees a plaintext secret. Every method that changes something is one transaction that
+//! is durable when the method returns: an acknowledged write survives a crash.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+
+pub mod sqlite;
+
+/// A staging label.
+pub const AWSCURRENT: &str = "AWSCURRENT";
+/// A staging label.
+pub const AWSPREVIOUS: &str = "AWSPREVIOUS";
+/// A staging label.
+pub const AWSPENDING: &str = "AWSPENDING";
+
+/// A tag of a secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    /// The key.
+    #[serde(rename = "Key")]
+    pub key: String,
+    /// The value.
+    #[serde(rename = "Value")]
+    pub value: String,
+}
+
+/// The rotation configuration recorded by `RotateSecret`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Rotation {
+    /// Whether rotation is enabled.
+    pub enabled: bool,
+    /// The rotation function's ARN (never called).
+    pub lambda_arn: Option<String>,
+    /// The `RotationRules` object as given.
+    pub rules: Option<serde_json::Value>,
+}
+
+/// One version of a secret (its value is stored apart, encrypted).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Version {
+    /// The version id (a UUID, or the client's request token).
+    pub id: String,
+    /// The staging labels attached to it.
+    pub stages: Vec<String>,
+    /// When it was created (epoch seconds).
+    pub created: f64,
+    /// The SHA-256 of the plaintext, so that a retried request with the same token is
+    /// recognized (and one with another value refused) without decrypting.
+    pub digest: String,
+}
+
+/// A secret's metadata: everything but the values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Secret {
+    /// `arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX`.
+    pub arn: String,
+    /// The account that owns it.
+    pub account: String,
+    /// The name.
+    pub name: String,
+    /// The description.
+    pub description: Option<String>,
+    /// The KMS key id given (recorded; the server encrypts with its own key).
+    pub kms_key_id: Option<String>,
+    /// Tags, in the order given.
+    pub tags: Vec<Tag>,
+    /// The resource-based policy (JSON text).
+    pub resource_policy: Option<String>,
+    /// The rotation configuration.
+    pub rotation: Option<Rotation>,
+    /// When it was created (epoch seconds).
+    pub created: f64,
+    /// When it was last changed.
+    pub last_changed: f64,
+    /// When it was last read (a day's granularity, as AWS keeps it).
+    pub last_accessed: Option<f64>,
+    /// When it was last rotated.
+    pub last_rotated: Option<f64>,
+    /// When it was scheduled for deletion (`DeletedDate`).
+    pub deleted: Option<f64>,
+    /// When it will be deleted for good.
+    pub deletion_date: Option<f64>,
+    /// Its versions, oldest first.
+    pub versions: Vec<Version>,
+}
+
+impl Secret {
+    /// The version carrying `stage`.
+    pub fn version_with_stage(&self, stage: &str) -> Option<&Version> {
+        self.versions
+            .iter()
+            .find(|v| v.stages.iter().any(|s| s == stage))
+    }
+
+    /// The version with id `id`.
+    pub fn version(&self, id: &str) -> Option<&Version> {
+        self.versions.iter().find(|v| v.id == id)
+    }
+
+    /// The value of tag `key`.
+    pub fn tag(&self, key: &str) -> Option<&str> {
+        self.tags
+            .iter()
+            .find(|t| t.key == key)
+            .map(|t| t.value.as_str())
+    }
+}
+
+/// An encrypted value to store with a version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewValue {
+    /// The version id.
+    pub version_id: String,
+    /// The ciphertext (nonce and sealed value).
+    pub ciphertext: Vec<u8>,
+}
+
+/// What a change of a secret does besides rewriting its metadata.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Change {
+    /// Values of new versions.
+    pub values: Vec<NewValue>,
+    /// Versions whose values are dropped (versions AWS no longer keeps).
+    pub dropped: Vec<String>,
+}
+
+/// A failure of the storage itself (not of the request): answered as `InternalServiceError`.
+#[derive(Debug, thiserror::Error)]
+#[error("storage: {0}")]
+pub struct StorageError(pub String);
+
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
+        // The details go to the server's log; the client learns only that it failed.
+        eprintln!("iam-policy-server: {e}");
+        ApiError::internal("An error occurred on the server side.")
+    }
+}
+
+/// A closure that changes a secret inside a transaction; an `Err` rolls it back.
+pub type Update<'a> = &'a mut dyn FnMut(&mut Secret) -> Result<Change, ApiError>;
+
+/// Secrets, versions, values, tags and policies, durably.
+///
+/// Implementations must be safe to call from many threads; each changing method is one
+/// transaction, durable when it returns.
+pub trait Storage: Send + Sync + std::fmt::Debug {
+    /// Stores a new secret with its first versions' values. Fails with
+    /// `ResourceExistsException` when the account already has a secret of that name.
+    ///
+    /// # Errors
+    ///
+    /// `ResourceExistsException`, or a storage failure.
+    fn insert(&self, secret: &Secret, values: &[NewValue]) -> Result<(), ApiError>;
+
+    /// The secret with ARN `arn`.
+    ///
+    /// # Errors
+    ///
+    /// A storage failure.
+    fn get(&self, arn: &str) -> Result<Option<Secret>, ApiError>;
+
+    /// The secret of `account` named `name`.
+    ///
+    /// # Errors
+    ///
+    /// A storage failure.
+    fn get_by_name(&self, account: &str, name: &str) -> Result<Option<Secret>, ApiError>;
+
+    /// The secrets of `account`, by name.
+    ///
+    /// # Errors
+    ///
+    /// A storage failure.
+    fn list(&self, account: &str) -> Result<Vec<Secret>, ApiError>;
+
+    /// Every secret's ARN and resource policy (for loading the policy store at start).
+    ///
+    /// # Errors
+    ///
+    /// A storage failure.
+    fn resource_policies(&self) -> Result<Vec<(String, String)>, ApiError>;
+
+    /// Changes the secret `arn` in one transaction: reads it, applies `update`, writes the
+    /// result and the change's values. Returns the secret as written.
+    ///
+    /// # Errors
+    ///
+    /// `ResourceNotFoundException`, the error `update` returned, or a storage failure.
+    fn update(&self, arn: &str, update: Update<'_>) -> Result<Secret, ApiError>;
+
+    /// The ciphertext of one version's value.
+    ///
+    /// # Errors
+    ///
+    /// A storage failure.
+    fn value(&self, arn: &str, version_id: &str) -> Result<Option<Vec<u8>>, ApiError>;
+
+    /// Deletes a secret, its versions and values for good.
+    ///
+    /// # Errors
+    ///
+    /// A storage failure.
+    fn remove(&self, arn: &str) -> Result<(), ApiError>;
+
+    /// How many secrets are stored (all accounts).
+    ///
+    /// # Errors
+    ///
+    /// A storage failure.
+    fn count(&self) -> Result<u64, ApiError>;
+}
