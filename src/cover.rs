@@ -1,9 +1,10 @@
-//! Whether one pattern covers another: actions and ARN patterns (`glob`: wildcard patterns).
+//! Whether one action or ARN pattern covers another (the wildcard relations themselves are
+//! owned by `wildcard.rs`).
 //!
 //! Used by lint (redundant entries) and by exposure (which statements a broader one
 //! subsumes). A leaf below both, so that neither imports the other's internals.
 
-pub(crate) mod glob;
+use crate::wildcard::covers;
 
 /// The six components of an ARN (the last one runs to the end, colons included).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,7 +75,7 @@ pub(crate) fn action_covers(outer: &str, inner: &str) -> bool {
     if head == outer.len() {
         return outer == inner;
     }
-    glob::covers(outer.as_bytes(), inner.as_bytes(), false)
+    covers(outer, inner, false)
 }
 
 /// Whether ARN pattern `outer` covers everything `inner` matches (segment by segment;
@@ -102,7 +103,7 @@ pub(crate) fn arn_covers(outer: &str, inner: &str) -> bool {
             .segments()
             .iter()
             .zip(n.segments())
-            .all(|(a, b)| glob::covers(a.as_bytes(), b.as_bytes(), false)),
+            .all(|(a, b)| covers(a, b, false)),
         _ => false,
     }
 }

@@ -34,11 +34,12 @@
 use std::collections::BTreeSet;
 
 use crate::condition::{BaseOperator, OperatorFamily, SetQualifier};
-use crate::cover::{ArnParts, action_covers, arn_covers, glob};
+use crate::cover::{ArnParts, action_covers, arn_covers};
 use crate::policy::{
     ConditionEntry, Effect, Policy, PrincipalBlock, PrincipalKind, PrincipalValue, Principals,
     RawScalar, Statement,
 };
+use crate::wildcard::has_wildcard;
 
 /// Condition keys that narrow who the caller can be: a `"*"` principal with a condition on one
 /// of these is not open to everyone (lower case).
@@ -359,12 +360,12 @@ fn pin(entry: &ConditionEntry, variables: bool, negated: bool) -> Option<Vec<Gra
         let grantee = match key {
             "aws:principalorgpaths" | "aws:sourceorgpaths" => {
                 let org = text.split('/').next().unwrap_or_default();
-                if !org.starts_with("o-") || glob::has_wildcard(org) {
+                if !org.starts_with("o-") || has_wildcard(org) {
                     return None;
                 }
                 Grantee::Organization(org.to_owned())
             }
-            _ if glob::has_wildcard(text) => return None,
+            _ if has_wildcard(text) => return None,
             "aws:principalaccount"
             | "aws:sourceaccount"
             | "aws:sourceowner"

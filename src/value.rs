@@ -656,40 +656,41 @@ pub fn parse_ip(text: &str) -> Option<IpAddr> {
 }
 
 /// Parses a CIDR block (`10.0.0.0/8`, `2001:db8::/32`) or a bare address. `None` otherwise.
+/// The parser reads `IpAddress`/`NotIpAddress` policy values with this function.
 ///
-/// A bare IPv4 address is a `/32` and a bare IPv6 address a `/128` (project decision 19:
-/// the AWS docs' "default /32" is written for IPv4). The prefix length is one to three ASCII
-/// digits and at most 32 (IPv4) or 128 (IPv6). Host bits set below the prefix are accepted
-/// and cleared: `10.0.0.1/8` is `10.0.0.0/8`, the block that contains the address as
-/// written.
+/// A bare IPv4 address is a `/32` and a bare IPv6 address a `/128` (D-19: the AWS docs'
+/// "default /32" is written for IPv4). The address is read by [`parse_ip`]; the prefix length
+/// is decimal ASCII digits, at most 32 (IPv4) or 128 (IPv6), and at most two digits for IPv4
+/// and three for IPv6 (`10.0.0.0/08` is accepted, `10.0.0.0/008` is not). Host bits set below
+/// the prefix are kept as written but do not matter: `10.0.0.1/8` contains every address of
+/// `10.0.0.0/8`.
 ///
 /// AWS reference: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IPAddress>
 ///
 /// # Examples
 ///
 /// ```
-/// use iam_policy::value::parse_cidr;
-/// assert_eq!(parse_cidr("10.0.0.1/8").map(|n| n.to_string()), Some("10.0.0.0/8".to_owned()));
+/// use iam_policy::value::{parse_cidr, parse_ip};
+/// let block = parse_cidr("10.0.0.1/8").unwrap();
+/// assert!(block.contains(&parse_ip("10.255.0.9").unwrap()));
 /// assert_eq!(parse_cidr("203.0.113.7").map(|n| n.prefix_len()), Some(32));
 /// assert_eq!(parse_cidr("2001:db8::1").map(|n| n.prefix_len()), Some(128));
 /// assert_eq!(parse_cidr("2001:db8::/129"), None);
 /// assert_eq!(parse_cidr("300.1.2.3/8"), None);
 /// assert_eq!(parse_cidr("10.0.0.0/"), None);
+/// assert_eq!(parse_cidr("10.0.0.0/008"), None);
 /// ```
 #[must_use]
 pub fn parse_cidr(text: &str) -> Option<IpNet> {
-    let Some((address, prefix)) = text.split_once('/') else {
-        return parse_ip(text).map(IpNet::from);
-    };
-    let address = parse_ip(address)?;
-    if prefix.is_empty() || prefix.len() > 3 || !prefix.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+    if text.contains('/') {
+        text.parse::<IpNet>().ok()
+    } else {
+        parse_ip(text).map(IpNet::from)
     }
-    let prefix: u8 = prefix.parse().ok()?;
-    IpNet::new(address, prefix).ok().map(|net| net.trunc())
 }
 
-/// Parses a boolean: `true` or `false` without regard to case (project decision 23).
+/// Parses a boolean: `true` or `false` without regard to case (D-23). The parser reads `Bool`
+/// and `Null` policy values given as strings with this function.
 /// `None` for anything else, including `1`, `yes` and the empty string.
 ///
 /// # Examples
@@ -712,7 +713,8 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 }
 
 /// Decodes standard base64 (RFC 4648 alphabet with `+` and `/`, `=` padding required, no
-/// whitespace). `None` when the text is not canonical base64.
+/// whitespace). `None` when the text is not canonical base64. The parser reads `BinaryEquals`
+/// policy values with this function.
 ///
 /// # Examples
 ///
@@ -1005,7 +1007,7 @@ mod tests {
         ] {
             assert_eq!(parse_ip(bad), None, "{bad:?}");
         }
-        let net = |t: &str| parse_cidr(t).map(|n| n.to_string());
+        let net = |t: &str| parse_cidr(t).map(|n| n.trunc().to_string());
         assert_eq!(net("10.0.0.0/8").as_deref(), Some("10.0.0.0/8"));
         assert_eq!(net("10.1.2.3/8").as_deref(), Some("10.0.0.0/8"));
         assert_eq!(net("0.0.0.0/0").as_deref(), Some("0.0.0.0/0"));
@@ -1023,6 +1025,7 @@ mod tests {
             "10.0.0.0/8/8",
             "/8",
             "10.0.0.0/0008",
+            "10.0.0.0/008",
             "10.0.0.0/ 8",
             "",
         ] {

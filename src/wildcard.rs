@@ -20,6 +20,18 @@
 //! Semantics: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html>,
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html>.
 
+mod relate;
+
+pub(crate) use relate::{covers, intersects};
+
+use crate::bytes::{same_bytes, starts_with};
+
+/// Whether `text` holds `*` or `?` (is a pattern rather than a literal).
+#[must_use]
+pub(crate) fn has_wildcard(text: &str) -> bool {
+    text.bytes().any(|b| b == b'*' || b == b'?')
+}
+
 /// One token of a pattern being matched (borrowed, so variable values can take part).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Tok<'t> {
@@ -469,6 +481,58 @@ impl Shape {
             }
             MatchStrategy::Any => true,
             MatchStrategy::General => glob_text(pattern, text, true),
+        }
+    }
+}
+
+/// A [`Wildcard`] classified for matching bytes: the strategies without `?` compare bytes
+/// (a literal that is valid UTF-8 can only match at character boundaries, so this is the
+/// same as comparing characters); the general case matches the text as `&str`.
+#[derive(Clone, Debug)]
+pub(crate) enum BytePattern {
+    /// `*`.
+    Any,
+    /// No wildcard.
+    Exact(Box<[u8]>),
+    /// `literal*`.
+    Prefix(Box<[u8]>),
+    /// `*literal`.
+    Suffix(Box<[u8]>),
+    /// `*literal*`.
+    Contains(Box<[u8]>),
+    /// Anything else.
+    General(Wildcard),
+}
+
+impl BytePattern {
+    /// Classifies `w`.
+    pub(crate) fn new(w: &Wildcard) -> Self {
+        let raw = w.as_str();
+        let lit = |t: &str| Box::<[u8]>::from(t.as_bytes());
+        match w.strategy() {
+            MatchStrategy::Any => Self::Any,
+            MatchStrategy::Exact => Self::Exact(lit(raw)),
+            MatchStrategy::Prefix => Self::Prefix(lit(raw.trim_end_matches('*'))),
+            MatchStrategy::Suffix => Self::Suffix(lit(raw.trim_start_matches('*'))),
+            MatchStrategy::Contains => Self::Contains(lit(raw.trim_matches('*'))),
+            _ => Self::General(w.clone()),
+        }
+    }
+
+    /// Whether `text` matches, case-sensitively.
+    #[inline]
+    pub(crate) fn matches(&self, text: &[u8]) -> bool {
+        match self {
+            Self::Any => true,
+            Self::Exact(lit) => same_bytes(text, lit),
+            Self::Prefix(lit) => starts_with(text, lit),
+            Self::Suffix(lit) => text
+                .len()
+                .checked_sub(lit.len())
+                .and_then(|from| text.get(from..))
+                .is_some_and(|tail| same_bytes(tail, lit)),
+            Self::Contains(lit) => lit.is_empty() || text.windows(lit.len()).any(|w| w == &**lit),
+            Self::General(w) => std::str::from_utf8(text).is_ok_and(|t| w.is_match(t)),
         }
     }
 }

@@ -22,7 +22,7 @@
 //!   64-bit hash (`text_hash`); a request hashes its action once (a prepared request when it
 //!   is prepared) and finds its list by comparing integers and then one string. Statements
 //!   about other actions are never touched.
-//! * Wildcard patterns are classified once (`Pat`: exact, prefix, suffix, contains, any,
+//! * Wildcard patterns are classified once (`wildcard::BytePattern`: exact, prefix, suffix, contains, any,
 //!   general) and the first four compare bytes; action names are matched lower-cased on both
 //!   sides. Resource patterns: `"*"`, patterns that can match nothing, literal ARNs (one
 //!   comparison), literal prefixes (`…:secret:prod/*`: one prefix comparison), a literal
@@ -50,7 +50,7 @@ use ipnet::{IpNet, Ipv6Net};
 use super::ids::{PolicyKind, StatementRef};
 use crate::action::ActionPattern;
 use crate::arn::ArnPattern;
-use crate::bytes::{same_bytes, starts_with, text_hash, to_u32};
+use crate::bytes::{same_bytes, text_hash, to_u32};
 use crate::condition::ops::ip::V4Block;
 use crate::condition::ops::{boolean, string};
 use crate::condition::{Operator, OperatorFamily};
@@ -60,59 +60,7 @@ use crate::policy::{
 use crate::request::ArnParts;
 use crate::source::Span;
 use crate::variables::Template;
-use crate::wildcard::{MatchStrategy, Wildcard};
-
-/// A [`Wildcard`] classified for matching bytes: the strategies without `?` compare bytes
-/// (a literal that is valid UTF-8 can only match at character boundaries, so this is the
-/// same as comparing characters); the general case matches the text as `&str`.
-#[derive(Clone, Debug)]
-pub(crate) enum Pat {
-    /// `*`.
-    Any,
-    /// No wildcard.
-    Exact(Box<[u8]>),
-    /// `literal*`.
-    Prefix(Box<[u8]>),
-    /// `*literal`.
-    Suffix(Box<[u8]>),
-    /// `*literal*`.
-    Contains(Box<[u8]>),
-    /// Anything else.
-    General(Wildcard),
-}
-
-impl Pat {
-    /// Classifies `w`.
-    pub(crate) fn new(w: &Wildcard) -> Self {
-        let raw = w.as_str();
-        let lit = |t: &str| Box::<[u8]>::from(t.as_bytes());
-        match w.strategy() {
-            MatchStrategy::Any => Self::Any,
-            MatchStrategy::Exact => Self::Exact(lit(raw)),
-            MatchStrategy::Prefix => Self::Prefix(lit(raw.trim_end_matches('*'))),
-            MatchStrategy::Suffix => Self::Suffix(lit(raw.trim_start_matches('*'))),
-            MatchStrategy::Contains => Self::Contains(lit(raw.trim_matches('*'))),
-            _ => Self::General(w.clone()),
-        }
-    }
-
-    /// Whether `text` matches, case-sensitively.
-    #[inline]
-    pub(crate) fn matches(&self, text: &[u8]) -> bool {
-        match self {
-            Self::Any => true,
-            Self::Exact(lit) => same_bytes(text, lit),
-            Self::Prefix(lit) => starts_with(text, lit),
-            Self::Suffix(lit) => text
-                .len()
-                .checked_sub(lit.len())
-                .and_then(|from| text.get(from..))
-                .is_some_and(|tail| same_bytes(tail, lit)),
-            Self::Contains(lit) => lit.is_empty() || text.windows(lit.len()).any(|w| w == &**lit),
-            Self::General(w) => std::str::from_utf8(text).is_ok_and(|t| w.is_match(t)),
-        }
-    }
-}
+use crate::wildcard::{BytePattern, MatchStrategy, Wildcard};
 
 /// An action entry, classified.
 #[derive(Clone, Debug)]
@@ -124,7 +72,7 @@ pub(crate) enum CompiledAction {
         /// The service prefix, compared exactly.
         service: Box<str>,
         /// The action-name pattern.
-        name: Pat,
+        name: BytePattern,
     },
 }
 
@@ -144,7 +92,7 @@ pub(crate) enum CompiledResource {
         /// The first five segments, without the fifth colon.
         head: Box<str>,
         /// The resource part.
-        rest: Pat,
+        rest: BytePattern,
     },
     /// Anything else (wildcards in the head, short patterns, policy variables).
     Pattern(ArnPattern),
@@ -365,7 +313,7 @@ fn names<'s>(st: &'s CompiledStatement, id: u32, named: &mut Vec<Named<'s>>) -> 
         match action {
             CompiledAction::Pattern { service, name } if !service.contains(['*', '?']) => {
                 let name = match name {
-                    Pat::Exact(lit) => Some(std::str::from_utf8(lit).unwrap_or_default()),
+                    BytePattern::Exact(lit) => Some(std::str::from_utf8(lit).unwrap_or_default()),
                     _ => None,
                 };
                 named.push(Named { service, name, id });
@@ -536,7 +484,7 @@ fn compile_action(p: &ActionPattern) -> CompiledAction {
     match (p.service(), p.name()) {
         (Some(service), Some(name)) if !p.is_any() => CompiledAction::Pattern {
             service: service.into(),
-            name: Pat::new(name),
+            name: BytePattern::new(name),
         },
         _ => CompiledAction::Any,
     }
@@ -577,7 +525,7 @@ fn compile_resource(p: &ArnPattern) -> CompiledResource {
         MatchStrategy::Prefix => CompiledResource::Prefix(raw.trim_end_matches('*').into()),
         _ => CompiledResource::Head {
             head: head.into(),
-            rest: Pat::new(&wildcard),
+            rest: BytePattern::new(&wildcard),
         },
     }
 }
@@ -755,19 +703,19 @@ mod tests {
             matches!(resource(&format!("{prefix}prod/*")), CompiledResource::Prefix(t) if *t == *format!("{prefix}prod/"))
         );
         assert!(
-            matches!(resource("arn:aws:s3:::*"), CompiledResource::Head { head, rest: Pat::Any } if &*head == "arn:aws:s3::")
+            matches!(resource("arn:aws:s3:::*"), CompiledResource::Head { head, rest: BytePattern::Any } if &*head == "arn:aws:s3::")
         );
         assert!(matches!(
             resource(&format!("{prefix}*-AbCdEf")),
             CompiledResource::Head {
-                rest: Pat::General(_),
+                rest: BytePattern::General(_),
                 ..
             }
         ));
         assert!(matches!(
             resource("arn:aws:s3:::*.txt"),
             CompiledResource::Head {
-                rest: Pat::Suffix(_),
+                rest: BytePattern::Suffix(_),
                 ..
             }
         ));

@@ -5,7 +5,8 @@ use super::ctx::Ctx;
 use crate::catalog::Catalog;
 
 use super::suggest;
-use crate::cover::{action_covers, glob};
+use crate::cover::action_covers;
+use crate::wildcard::{glob_text, has_wildcard};
 
 /// Runs the action rules.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
@@ -39,7 +40,7 @@ fn statement(ctx: &mut Ctx<'_>, i: usize) {
             continue;
         };
         // The parser refuses wildcards in the service prefix.
-        if glob::has_wildcard(service) {
+        if has_wildcard(service) {
             continue;
         }
         let Some(catalog) = ctx.catalog else { continue };
@@ -56,7 +57,7 @@ fn statement(ctx: &mut Ctx<'_>, i: usize) {
             .help = help;
             continue;
         };
-        if glob::has_wildcard(action) {
+        if has_wildcard(action) {
             if svc.expand_action_pattern(action).next().is_none() {
                 ctx.emit(
                     Some(i),
@@ -88,7 +89,7 @@ fn expand(catalog: Option<&Catalog>, entry: &str) -> Option<Vec<String>> {
     let (service, action) = entry.split_once(':')?;
     let svc = catalog?.service(service)?;
     let prefix = svc.prefix().to_ascii_lowercase();
-    let names: Vec<String> = if glob::has_wildcard(action) {
+    let names: Vec<String> = if has_wildcard(action) {
         svc.expand_action_pattern(action)
             .map(|a| format!("{prefix}:{}", a.name.to_ascii_lowercase()))
             .collect()
@@ -131,12 +132,8 @@ fn redundant(ctx: &mut Ctx<'_>, i: usize) {
             let mut by = Vec::new();
             let all = !actions.is_empty()
                 && actions.iter().all(|a| {
-                    let found = (0..lower.len()).find(|&k| {
-                        live(k)
-                            && lower
-                                .get(k)
-                                .is_some_and(|o| glob::matches(o.as_bytes(), a.as_bytes(), false))
-                    });
+                    let found = (0..lower.len())
+                        .find(|&k| live(k) && lower.get(k).is_some_and(|o| glob_text(o, a, false)));
                     if let Some(k) = found
                         && !by.contains(&k)
                     {

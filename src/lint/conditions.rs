@@ -11,7 +11,7 @@ use super::ctx::{Ctx, Path};
 use super::document::condition_path;
 use super::resources::looks_like_region;
 use super::{suggest, vars};
-use crate::cover::glob;
+use crate::wildcard::{glob_text, has_wildcard};
 
 /// Keys every request carries, so `…IfExists` on them changes nothing.
 const ALWAYS_PRESENT: &[&str] = &[
@@ -490,7 +490,7 @@ fn values(ctx: &mut Ctx<'_>, i: usize, entry: &ConditionEntry, path: &Path) {
                 } else {
                     std::borrow::Cow::Borrowed(text.as_ref())
                 };
-                if glob::has_wildcard(&literal) {
+                if has_wildcard(&literal) {
                     ctx.emit(
                         Some(i),
                         "WILDCARD_WITHOUT_LIKE_OPERATOR",
@@ -545,7 +545,7 @@ fn values(ctx: &mut Ctx<'_>, i: usize, entry: &ConditionEntry, path: &Path) {
         }
         if entry.key_lower == "aws:requestedregion"
             && family == OperatorFamily::String
-            && !glob::has_wildcard(&text)
+            && !has_wildcard(&text)
             && !text.contains("${")
             && !looks_like_region(&text)
         {
@@ -681,11 +681,11 @@ fn unsupported_tag_key(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
     for item in &block.patterns.items {
         let raw = item.value.as_str();
         let (service, action) = raw.split_once(':').unwrap_or(("*", "*"));
-        let candidates: Vec<&crate::catalog::Service> = if glob::has_wildcard(service) {
+        let candidates: Vec<&crate::catalog::Service> = if has_wildcard(service) {
             catalog
                 .services()
                 .iter()
-                .filter(|s| glob::matches(service.as_bytes(), s.prefix().as_bytes(), true))
+                .filter(|s| glob_text(service, s.prefix(), true))
                 .collect()
         } else {
             catalog.service(service).into_iter().collect()

@@ -10,7 +10,8 @@ use crate::policy::Statement;
 
 use super::ctx::{Ctx, Path};
 use super::vars;
-use crate::cover::{ArnParts, arn_covers, glob};
+use crate::cover::{ArnParts, arn_covers};
+use crate::wildcard::{has_wildcard, intersects};
 
 /// The AWS partitions (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html>).
 const PARTITIONS: &[&str] = &[
@@ -42,7 +43,7 @@ pub(crate) fn looks_like_region(s: &str) -> bool {
 }
 
 fn is_fixed(s: &str) -> bool {
-    !glob::has_wildcard(s) && !s.contains("${")
+    !has_wildcard(s) && !s.contains("${")
 }
 
 /// A catalog ARN format split into its six components (`arn` first), each `${...}` placeholder
@@ -194,9 +195,9 @@ impl Widened {
                     .get(k..)
                     .map(|r| r.join(":"))
                     .unwrap_or_default();
-                glob::intersects(p.as_bytes(), rest.as_bytes(), false)
+                intersects(p, &rest, false)
             } else {
-                glob::intersects(p.as_bytes(), f.as_bytes(), false)
+                intersects(p, f, false)
             };
             if !meets {
                 return false;
@@ -275,7 +276,7 @@ fn fit(formats: &[Format], resource: &str) -> Fit {
         let Some(f_resource) = f.segments.get(5) else {
             continue;
         };
-        if !glob::intersects(widened.as_bytes(), f_resource.as_bytes(), false) {
+        if !intersects(&widened, f_resource, false) {
             continue;
         }
         fit.any = true;
@@ -289,7 +290,7 @@ fn fit(formats: &[Format], resource: &str) -> Fit {
 fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path: &Path) {
     let Some(parts) = ArnParts::split(text) else {
         // A short pattern with a wildcard in its service segment (`arn:aws:s3*:*`).
-        if let Some(service) = text.split(':').nth(2).filter(|s| glob::has_wildcard(s)) {
+        if let Some(service) = text.split(':').nth(2).filter(|s| has_wildcard(s)) {
             ctx.emit(
                 Some(i),
                 "WILDCARD_IN_SERVICE_NAME",
@@ -330,7 +331,7 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
     }
     // IAM stores a wildcard in the service segment (`arn:aws:*code*::…`); Access Analyzer
     // suggests naming the service. The catalog checks below need a service name.
-    if glob::has_wildcard(parts.service) {
+    if has_wildcard(parts.service) {
         emit(
             ctx,
             "WILDCARD_IN_SERVICE_NAME",
@@ -537,7 +538,7 @@ fn mismatch(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
         .collect();
     for item in &stmt.action.value.patterns.items {
         let raw = item.value.as_str();
-        if glob::has_wildcard(raw) {
+        if has_wildcard(raw) {
             continue;
         }
         let Some((service_name, action_name)) = raw.split_once(':') else {

@@ -6,7 +6,8 @@ use crate::exposure;
 use crate::policy::{Effect, PolicyType, PrincipalKind, PrincipalValue, Principals, Statement};
 
 use super::ctx::Ctx;
-use crate::cover::{ArnParts, glob};
+use crate::cover::ArnParts;
+use crate::wildcard::{covers, glob_text};
 
 /// Actions that read secret material, checked by `SENSITIVE_ACTION_WITH_STAR_IN_RESOURCE`
 /// (lower case).
@@ -246,7 +247,7 @@ fn sensitive(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
             .patterns
             .items
             .iter()
-            .any(|p| glob::matches(p.value.as_str().as_bytes(), target.as_bytes(), true))
+            .any(|p| glob_text(p.value.as_str(), target, true))
     });
     let Some(target) = covered else { return };
     let shown = display_action(target);
@@ -339,14 +340,11 @@ fn covers_every_role(pattern: &str, role: &RoleAction) -> bool {
         return false;
     }
     match ArnParts::split(pattern) {
-        Some(p) => {
-            glob::matches(p.service.as_bytes(), b"iam", false)
-                && glob::covers(p.resource.as_bytes(), role.every_role.as_bytes(), false)
-        }
+        Some(p) => glob_text(p.service, "iam", false) && covers(p.resource, role.every_role, false),
         // A short pattern ending in `*` covers everything below it.
-        None => glob::covers(
-            pattern.as_bytes(),
-            format!("arn:aws:iam::123456789012:{}", role.every_role).as_bytes(),
+        None => covers(
+            pattern,
+            &format!("arn:aws:iam::123456789012:{}", role.every_role),
             false,
         ),
     }
@@ -355,7 +353,7 @@ fn covers_every_role(pattern: &str, role: &RoleAction) -> bool {
 fn role_actions(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement, role: &RoleAction) {
     let Some(res) = &stmt.resource else { return };
     let patterns = &stmt.action.value.patterns.items;
-    let matches_target = |p: &str| glob::matches(p.as_bytes(), role.action.as_bytes(), true);
+    let matches_target = |p: &str| glob_text(p, role.action, true);
     let action_kind = if stmt.action.value.negated {
         if patterns.iter().any(|p| matches_target(p.value.as_str())) {
             return;

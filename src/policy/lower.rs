@@ -24,7 +24,7 @@ use crate::policy::{
     ResourceBlock, Spanned, Statement, TypedValue, Version,
 };
 use crate::source::{LineCol, LineIndex, Span};
-use crate::value::{Decimal, Instant};
+use crate::value::{self, Decimal, Instant, decode_base64, parse_cidr};
 use crate::variables::{Template, TemplateOptions, VariableError, has_variable};
 
 /// A node of the JSON tree as lowering reads it: object keys borrowed from the text.
@@ -1271,14 +1271,8 @@ impl<'t> Lowerer<'t> {
             },
             OperatorFamily::Bool => parse_bool(raw).map(TypedValue::Bool),
             OperatorFamily::Null => parse_bool(raw).map(TypedValue::Null),
-            OperatorFamily::Binary if is_string => {
-                use base64::Engine as _;
-                base64::engine::general_purpose::STANDARD
-                    .decode(text.as_bytes())
-                    .ok()
-                    .map(TypedValue::Binary)
-            }
-            OperatorFamily::Ip if is_string => parse_ip(&text).map(TypedValue::Ip),
+            OperatorFamily::Binary if is_string => decode_base64(&text).map(TypedValue::Binary),
+            OperatorFamily::Ip if is_string => parse_cidr(&text).map(TypedValue::Ip),
             OperatorFamily::Binary | OperatorFamily::Ip => None,
         };
         // IAM stores a value that does not parse for its operator (Access Analyzer reports it
@@ -1411,20 +1405,8 @@ fn describe(value: &JsonValue) -> &'static str {
 fn parse_bool(raw: &RawScalar) -> Option<bool> {
     match raw {
         RawScalar::Bool(b) => Some(*b),
-        RawScalar::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
-        RawScalar::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
-        RawScalar::String(_) | RawScalar::Number(_) => None,
-    }
-}
-
-/// A CIDR block, or a bare address as `/32` (IPv4) or `/128` (IPv6) (semantic decision 19).
-fn parse_ip(text: &str) -> Option<ipnet::IpNet> {
-    if text.contains('/') {
-        text.parse::<ipnet::IpNet>().ok()
-    } else {
-        text.parse::<std::net::IpAddr>()
-            .ok()
-            .map(ipnet::IpNet::from)
+        RawScalar::String(s) => value::parse_bool(s),
+        RawScalar::Number(_) => None,
     }
 }
 
@@ -1913,9 +1895,9 @@ mod tests {
             "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
         ));
         assert!(!is_federated_principal("arn:aws:iam::111122223333:role/x"));
-        assert_eq!(parse_ip("203.0.113.7").map(|n| n.prefix_len()), Some(32));
-        assert_eq!(parse_ip("2001:db8::1").map(|n| n.prefix_len()), Some(128));
-        assert_eq!(parse_ip("10.0.0.0/33"), None);
+        assert_eq!(parse_cidr("203.0.113.7").map(|n| n.prefix_len()), Some(32));
+        assert_eq!(parse_cidr("2001:db8::1").map(|n| n.prefix_len()), Some(128));
+        assert_eq!(parse_cidr("10.0.0.0/33"), None);
     }
 
     #[test]

@@ -492,3 +492,49 @@ fn conditions_documented_examples() {
     assert_eq!(evaluate_entry(&e, Some(&ab), no_vars), Truth::False);
     assert_eq!(evaluate_entry(&e, Some(&ac), no_vars), Truth::True);
 }
+
+/// The public value parsers are the ones `parse_policy` uses: a policy value types exactly as
+/// the public function reads it, and is kept unparsed exactly when that function refuses it.
+#[test]
+fn public_value_parsers_are_the_policy_parsers() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "IpAddress",
+            &[
+                "10.0.0.0/8",
+                "10.0.0.0/08",
+                "10.0.0.0/008",
+                "10.0.0.1/8",
+                "203.0.113.7",
+                "2001:db8::/032",
+                "2001:db8::/129",
+                "10.0.0.0/",
+                "010.0.0.0/8",
+                "10.0.0.0/33",
+            ],
+        ),
+        ("Bool", &["true", "FALSE", "True", "1", "yes", ""]),
+        ("Null", &["true", "false", "TRUE", "0"]),
+        ("BinaryEquals", &["QUJD", "QQ==", "QQ", "Q!==", ""]),
+    ];
+    for (operator, texts) in cases {
+        for text in *texts {
+            let json = format!(
+                r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{{"{operator}":{{"aws:SourceIp":"{text}"}}}}}}}}"#
+            );
+            let policy = iam_policy::parse_policy(&json, iam_policy::PolicyType::Identity)
+                .unwrap_or_else(|e| panic!("{operator} {text:?}: {e}"));
+            let got = &policy.statements[0].conditions[0].values.items[0]
+                .value
+                .typed;
+            let want = match *operator {
+                "IpAddress" => parse_cidr(text).map(TypedValue::Ip),
+                "Bool" => parse_bool(text).map(TypedValue::Bool),
+                "Null" => parse_bool(text).map(TypedValue::Null),
+                _ => decode_base64(text).map(TypedValue::Binary),
+            }
+            .unwrap_or(TypedValue::Unparsed);
+            assert_eq!(got, &want, "{operator} {text:?}");
+        }
+    }
+}

@@ -1,70 +1,33 @@
-//! `*`/`?` patterns compared with text and with each other, for lint checks.
+//! Relations between two wildcard patterns, for lint and exposure: whether some text matches
+//! both ([`intersects`]) and whether one covers everything the other matches ([`covers`]).
 //!
-//! The engine's matchers answer "does this request match"; lint needs more: whether two
-//! patterns can match a common string (a policy ARN against a catalog ARN format) and whether
-//! one pattern covers everything another matches (redundant entries). Every function here
-//! works on bytes, without allocation beyond a visited set bounded by the product of the two
-//! lengths, and never backtracks exponentially.
+//! Same semantics as the matcher (`*` any run of characters, `?` exactly one character, case
+//! compared per character as the matcher does). Each function runs the product of
+//! the two patterns over a visited table bounded by the product of their lengths in
+//! characters, without exponential backtracking.
 
-/// One position of a pattern: a literal byte, `?` or `*`.
+use super::char_eq;
+
+/// One position of a pattern: a literal character, `?` or `*`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Sym {
-    Lit(u8),
+    Lit(char),
     One,
     Many,
 }
 
-fn sym(byte: u8) -> Sym {
-    match byte {
-        b'*' => Sym::Many,
-        b'?' => Sym::One,
-        other => Sym::Lit(other),
-    }
-}
-
-fn lit_eq(a: u8, b: u8, ignore_case: bool) -> bool {
-    if ignore_case {
-        a.eq_ignore_ascii_case(&b)
-    } else {
-        a == b
-    }
-}
-
-/// Whether `text` matches `pattern` (`*` any run, `?` one byte), optionally ignoring ASCII case.
-/// One backtrack point: linear in practice, quadratic at worst.
-pub(crate) fn matches(pattern: &[u8], text: &[u8], ignore_case: bool) -> bool {
-    let (mut p, mut t) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while let Some(&c) = text.get(t) {
-        match pattern.get(p).copied().map(sym) {
-            Some(Sym::Many) => {
-                star = Some((p, t));
-                p += 1;
-            }
-            Some(Sym::One) => {
-                p += 1;
-                t += 1;
-            }
-            Some(Sym::Lit(pc)) if lit_eq(pc, c, ignore_case) => {
-                p += 1;
-                t += 1;
-            }
-            _ => match star {
-                Some((sp, st)) => {
-                    p = sp + 1;
-                    t = st + 1;
-                    star = Some((sp, st + 1));
-                }
-                None => return false,
-            },
-        }
-    }
+fn syms(pattern: &str) -> Vec<Sym> {
     pattern
-        .get(p..)
-        .is_some_and(|rest| rest.iter().all(|&b| b == b'*'))
+        .chars()
+        .map(|c| match c {
+            '*' => Sym::Many,
+            '?' => Sym::One,
+            other => Sym::Lit(other),
+        })
+        .collect()
 }
 
-/// Upper bound on the pair table (`len(a) + 1) * (len(b) + 1)`; longer inputs are answered
+/// Upper bound on the pair table `(len(a) + 1) * (len(b) + 1)` (in characters); longer inputs are answered
 /// conservatively by the callers' `fallback`.
 const MAX_PAIRS: usize = 1 << 16;
 
@@ -72,8 +35,8 @@ const MAX_PAIRS: usize = 1 << 16;
 /// first pattern and symbol `y` of the second can consume the same input together, and how
 /// each side moves: `Some((advance_a, advance_b))`.
 fn product(
-    a: &[u8],
-    b: &[u8],
+    a: &[Sym],
+    b: &[Sym],
     fallback: bool,
     epsilon_a: bool,
     epsilon_b: bool,
@@ -100,8 +63,8 @@ fn product(
         if i == la && j == lb {
             return true;
         }
-        let sa = a.get(i).copied().map(sym);
-        let sb = b.get(j).copied().map(sym);
+        let sa = a.get(i).copied();
+        let sb = b.get(j).copied();
         // A `*` may match nothing.
         if epsilon_a && sa == Some(Sym::Many) {
             stack.push((i + 1, j));
@@ -124,12 +87,13 @@ fn product(
 
 /// Whether some string matches both patterns. Inputs too long for the table count as
 /// intersecting (the lint callers then stay silent).
-pub(crate) fn intersects(a: &[u8], b: &[u8], ignore_case: bool) -> bool {
-    if !quick_compatible(a, b, ignore_case) {
+pub(crate) fn intersects(a: &str, b: &str, ignore_case: bool) -> bool {
+    let (a, b) = (syms(a), syms(b));
+    if !quick_compatible(&a, &b, ignore_case) {
         return false;
     }
-    product(a, b, true, true, true, |x, y| match (x, y) {
-        (Sym::Lit(p), Sym::Lit(q)) => lit_eq(p, q, ignore_case).then_some((true, true)),
+    product(&a, &b, true, true, true, |x, y| match (x, y) {
+        (Sym::Lit(p), Sym::Lit(q)) => char_eq(p, q, ignore_case).then_some((true, true)),
         // A `*` consuming one byte stays where it is.
         _ => Some((x != Sym::Many, y != Sym::Many)),
     })
@@ -138,24 +102,39 @@ pub(crate) fn intersects(a: &[u8], b: &[u8], ignore_case: bool) -> bool {
 /// Whether every string `inner` matches also matches `outer` (a sufficient test: `inner`'s
 /// `*` must be met by a `*` of `outer`, its `?` by `?` or `*`). Inputs too long for the table
 /// count as not covered.
-pub(crate) fn covers(outer: &[u8], inner: &[u8], ignore_case: bool) -> bool {
-    product(outer, inner, false, true, false, |x, y| match (x, y) {
-        (Sym::Many, _) => Some((false, true)),
-        (Sym::One, Sym::Lit(_) | Sym::One) => Some((true, true)),
-        (Sym::Lit(p), Sym::Lit(q)) => lit_eq(p, q, ignore_case).then_some((true, true)),
-        _ => None,
-    })
+pub(crate) fn covers(outer: &str, inner: &str, ignore_case: bool) -> bool {
+    product(
+        &syms(outer),
+        &syms(inner),
+        false,
+        true,
+        false,
+        |x, y| match (x, y) {
+            (Sym::Many, _) => Some((false, true)),
+            (Sym::One, Sym::Lit(_) | Sym::One) => Some((true, true)),
+            (Sym::Lit(p), Sym::Lit(q)) => char_eq(p, q, ignore_case).then_some((true, true)),
+            _ => None,
+        },
+    )
+}
+
+/// Whether two literal positions agree.
+fn same(a: Sym, b: Sym, ignore_case: bool) -> bool {
+    match (a, b) {
+        (Sym::Lit(p), Sym::Lit(q)) => char_eq(p, q, ignore_case),
+        _ => true,
+    }
 }
 
 /// A cheap necessary condition for [`intersects`]: the literal text before the first wildcard
 /// of each pattern agrees, and so does the literal text after the last one.
-fn quick_compatible(a: &[u8], b: &[u8], ignore_case: bool) -> bool {
-    let is_wild = |c: &u8| *c == b'*' || *c == b'?';
-    let head = |s: &[u8]| s.iter().position(is_wild).unwrap_or(s.len());
+fn quick_compatible(a: &[Sym], b: &[Sym], ignore_case: bool) -> bool {
+    let is_wild = |s: &Sym| !matches!(s, Sym::Lit(_));
+    let head = |s: &[Sym]| s.iter().position(is_wild).unwrap_or(s.len());
     let (ha, hb) = (head(a), head(b));
     let n = ha.min(hb);
     let heads_ok = match (a.get(..n), b.get(..n)) {
-        (Some(x), Some(y)) => x.iter().zip(y).all(|(&p, &q)| lit_eq(p, q, ignore_case)),
+        (Some(x), Some(y)) => x.iter().zip(y).all(|(p, q)| same(*p, *q, ignore_case)),
         _ => true,
     };
     if !heads_ok {
@@ -165,17 +144,12 @@ fn quick_compatible(a: &[u8], b: &[u8], ignore_case: bool) -> bool {
     if ha == a.len() && hb == b.len() {
         return a.len() == b.len();
     }
-    let tail = |s: &[u8]| s.iter().rposition(is_wild).map_or(0, |p| s.len() - p - 1);
+    let tail = |s: &[Sym]| s.iter().rposition(is_wild).map_or(0, |p| s.len() - p - 1);
     let m = tail(a).min(tail(b));
     match (a.get(a.len() - m..), b.get(b.len() - m..)) {
-        (Some(x), Some(y)) => x.iter().zip(y).all(|(&p, &q)| lit_eq(p, q, ignore_case)),
+        (Some(x), Some(y)) => x.iter().zip(y).all(|(p, q)| same(*p, *q, ignore_case)),
         _ => true,
     }
-}
-
-/// Whether the pattern holds `*` or `?`.
-pub(crate) fn has_wildcard(s: &str) -> bool {
-    s.bytes().any(|b| b == b'*' || b == b'?')
 }
 
 #[cfg(test)]
@@ -183,21 +157,10 @@ mod tests {
     use super::*;
 
     fn i(a: &str, b: &str) -> bool {
-        intersects(a.as_bytes(), b.as_bytes(), false)
+        intersects(a, b, false)
     }
     fn c(outer: &str, inner: &str) -> bool {
-        covers(outer.as_bytes(), inner.as_bytes(), false)
-    }
-
-    #[test]
-    fn matching() {
-        assert!(matches(b"iam:get*", b"iam:getrole", false));
-        assert!(matches(b"IAM:Get*", b"iam:getrole", true));
-        assert!(!matches(b"iam:get?", b"iam:getrole", false));
-        assert!(matches(b"*a*b", b"xxaxxb", false));
-        assert!(!matches(b"*a*b", b"xxaxxbc", false));
-        assert!(matches(b"", b"", false));
-        assert!(!matches(b"", b"x", false));
+        covers(outer, inner, false)
     }
 
     #[test]
@@ -235,13 +198,23 @@ mod tests {
     }
 
     #[test]
+    fn question_mark_is_one_character() {
+        // `?` stands for one character, whatever its UTF-8 length, as in the matcher.
+        assert!(c("b/?", "b/é"));
+        assert!(i("b/?", "b/é"));
+        assert!(!c("b/?", "b/éé"));
+        assert!(!i("b/??", "b/é"));
+        assert!(c("b/*", "b/é?"));
+        assert!(intersects("É*", "é", true));
+        assert!(covers("É?", "éx", true));
+        // The matcher agrees.
+        assert!(super::super::Wildcard::new("b/?").is_match("b/é"));
+    }
+
+    #[test]
     fn long_inputs_fall_back() {
         let long = "a".repeat(400);
-        assert!(intersects(long.as_bytes(), long.as_bytes(), false));
-        assert!(!covers(
-            format!("{long}*").as_bytes(),
-            long.as_bytes(),
-            false
-        ));
+        assert!(intersects(&long, &long, false));
+        assert!(!covers(&format!("{long}*"), &long, false));
     }
 }
