@@ -124,8 +124,17 @@ impl ContextValue {
     }
 }
 
-/// Condition keys and their values. Keys are stored lower-cased; look-ups take a lower-cased
-/// key.
+/// Condition keys and their values. Condition keys are case-insensitive: keys are stored
+/// lower-cased, and both setting and looking up take a key in any case.
+///
+/// ```
+/// use iam_policy::{Context, ContextValue};
+/// let mut context = Context::new();
+/// context.insert("aws:SourceIp", ContextValue::string("10.0.0.1"));
+/// assert_eq!(context.get_text("aws:SourceIp"), Some("10.0.0.1"));
+/// assert_eq!(context.get_text("AWS:sourceip"), Some("10.0.0.1"));
+/// assert!(context.contains("aws:sourceIP"));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Context {
     /// Sorted by key, keys unique and lower-cased.
@@ -160,9 +169,33 @@ impl Context {
         }
     }
 
-    /// The value of `key_lower` (already lower-cased), if present.
+    /// The value of `key` (any case), if present.
     #[must_use]
-    pub fn get(&self, key_lower: &str) -> Option<&ContextValue> {
+    pub fn get(&self, key: &str) -> Option<&ContextValue> {
+        self.entries
+            .binary_search_by(|(k, _)| k.bytes().cmp(key.bytes().map(|b| b.to_ascii_lowercase())))
+            .ok()
+            .and_then(|i| self.entries.get(i))
+            .map(|(_, v)| v)
+    }
+
+    /// The text of the single-valued key `key` (any case): what a policy variable resolves
+    /// to. `None` when the key is absent or multi-valued.
+    #[must_use]
+    pub fn get_text(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(ContextValue::as_single_text)
+    }
+
+    /// Whether `key` (any case) is present.
+    #[must_use]
+    pub fn contains(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// [`get`](Self::get) for a key already lower-cased (the engine's keys are): one string
+    /// comparison per probe.
+    #[inline]
+    pub(crate) fn get_lower(&self, key_lower: &str) -> Option<&ContextValue> {
         self.entries
             .binary_search_by(|(k, _)| k.as_str().cmp(key_lower))
             .ok()
@@ -170,17 +203,11 @@ impl Context {
             .map(|(_, v)| v)
     }
 
-    /// The text of the single-valued key `key_lower` (already lower-cased): what a policy
-    /// variable resolves to. `None` when the key is absent or multi-valued.
-    #[must_use]
-    pub fn get_text(&self, key_lower: &str) -> Option<&str> {
-        self.get(key_lower).and_then(ContextValue::as_single_text)
-    }
-
-    /// Whether `key_lower` (already lower-cased) is present.
-    #[must_use]
-    pub fn contains(&self, key_lower: &str) -> bool {
-        self.get(key_lower).is_some()
+    /// [`get_text`](Self::get_text) for a key already lower-cased.
+    #[inline]
+    pub(crate) fn get_text_lower(&self, key_lower: &str) -> Option<&str> {
+        self.get_lower(key_lower)
+            .and_then(ContextValue::as_single_text)
     }
 
     /// How many keys.

@@ -145,7 +145,7 @@ fn resource_outcome(st: &CompiledStatement, input: &Input<'_>) -> ResourceOutcom
 fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
     let ctx = input.ctx;
     if let CondTest::General(entry) = &condition.test {
-        let value = input.req.context().get(&entry.key_lower);
+        let value = input.req.context().get_lower(&entry.key_lower);
         return evaluate_entry(entry, value, ctx.resolver());
     }
     let Some(found) = ctx.find(condition.key_hash, condition.key_lower()) else {
