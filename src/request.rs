@@ -325,7 +325,7 @@ impl CallerKind {
 
 /// The caller of a request, parsed from its principal string.
 ///
-/// ARNs are compared case-sensitively (project decision 20).
+/// ARNs are compared case-sensitively (D-03).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Caller {
     kind: CallerKind,
@@ -596,7 +596,7 @@ pub(crate) fn check_account(account: &str) -> Result<(), RequestError> {
 }
 
 /// What kind of resource the request targets; decides the trust-policy and key-policy rule
-/// (project decision 21).
+/// (D-10).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ResourceKind {
     /// `*`: an action without a resource type.

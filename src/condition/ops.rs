@@ -5,18 +5,18 @@
 //!
 //! Rules for every family (the ids are those of `DESIGN.md`):
 //!
-//! * **Absent key** ([`absent`], D-10): positive operators false, negated true, any `…IfExists`
+//! * **Absent key** ([`absent`], D-15): positive operators false, negated true, any `…IfExists`
 //!   true, `ForAllValues:` true, `ForAnyValue:` false (`Null` is its own family: [`null`]).
-//! * **A list-valued key without a set qualifier** ([`list_without_qualifier`], D-08): false,
+//! * **A list-valued key without a set qualifier** ([`list_without_qualifier`], D-06): false,
 //!   positive and negated alike, with or without `IfExists`.
 //! * **Negated operators** ([`settle`]): an operator with `Not` in its name is true when no
 //!   policy value matches; an empty policy value list gives false (positive), true (negated).
-//! * **Set qualifiers** ([`qualified`], §8.6–8.8, D-17): `ForAllValues:` needs every request
+//! * **Set qualifiers** ([`qualified`], §8.6–8.8, D-08): `ForAllValues:` needs every request
 //!   value to satisfy the operator, `ForAnyValue:` one; an empty request set (an empty list or
 //!   a single empty string) makes `ForAllValues:` true and `ForAnyValue:` false, and so does an
 //!   empty policy value list, except that `ForAllValues:` then needs an empty request set.
 //!   Element results combine with Kleene logic.
-//! * **Request values that do not parse** for the family give [`Truth::Unknown`] (D-22).
+//! * **Request values that do not parse** for the family give [`Truth::Unknown`] (D-05).
 
 pub(crate) mod arn;
 pub(crate) mod binary;

@@ -386,7 +386,7 @@ mod tests {
             ("StringEquals", &["${aws:UserName}"], "alice", T),
             ("StringEquals", &["home/${aws:username}"], "home/alice", T),
             ("StringEquals", &["${aws:username}"], "bob", F),
-            // Unresolvable variable: matches nothing (decision 2).
+            // Unresolvable variable: matches nothing (D-04).
             ("StringEquals", &["${aws:PrincipalTag/missing}"], "", F),
             (
                 "StringEquals",
@@ -480,7 +480,7 @@ mod tests {
             ("DateGreaterThan", &[jan], jan, F),
             ("DateGreaterThan", &[jan], "2026-01-01T01:00:00+02:00", F),
             ("DateGreaterThan", &[jan], "2026-01-01T00:00:00-00:01", T),
-            // Epoch values compare as instants (decision 9).
+            // Epoch values compare as instants (D-07).
             ("DateGreaterThan", &[jan], "n:1767225601", T),
             ("DateGreaterThan", &[jan], "1767225600", F),
             ("DateGreaterThan", &[jan], "n:1767225600.5", T),
@@ -717,7 +717,7 @@ mod tests {
             ("ForAllValues:StringNotEquals", ab, "[c,a]", F),
             ("ForAllValues:StringNotEquals", ab, "absent", T),
             ("ForAllValues:StringNotEquals", ab, "[]", T),
-            // Empty policy list (decision 17).
+            // Empty policy list (D-08).
             ("ForAllValues:StringEquals", &[], "absent", T),
             ("ForAllValues:StringEquals", &[], "[]", T),
             ("ForAllValues:StringEquals", &[], "[a]", F),

@@ -13,6 +13,7 @@ mod analysis;
 mod catalog;
 mod conditions;
 mod corpus;
+mod design;
 mod engine;
 mod fuzz_replay;
 #[cfg(feature = "iac")]

@@ -1,5 +1,5 @@
 //! `Null`. The policy values are `true` ("the key is absent") and `false` ("the key is
-//! present"); any one holding is enough. An absent key, the empty string (D-18) and an empty
+//! present"); any one holding is enough. An absent key, the empty string (D-08) and an empty
 //! list count as null. Set qualifiers on `Null` are ignored.
 
 use super::is_empty_set;
