@@ -12,6 +12,11 @@
 //! fixtures, `fire-resource-x.json` in the lint fixtures), as `iam-policy lint --type` would;
 //! files that name none are auto-detected, as the lint fixture tests do.
 //! `IAM_LINT_LOOP=<n>` runs `n` passes without criterion (for `valgrind --tool=callgrind`).
+//!
+//! Templates and plans (`iam_policy::iac::lint_source`): benchmark `lint/templates` over the
+//! CloudFormation templates and Terraform plans of `fixtures/iac` plus a generated YAML
+//! template of 60 roles (a trust policy and an inline policy each, with `!Sub`, `!GetAtt` and
+//! `!Ref`), throughput in files; the steady files/s and policies/s follow criterion's report.
 
 #![allow(
     clippy::expect_used,
@@ -27,6 +32,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput};
 use iam_policy::PolicyType;
 use iam_policy::catalog::Catalog;
+use iam_policy::iac::{Options, SourceKind, detect, lint_source};
 use iam_policy::lint::{LintOptions, lint_text};
 
 /// One file to lint.
@@ -83,6 +89,70 @@ fn files() -> Vec<File> {
         .collect()
 }
 
+/// A template or plan to lint.
+struct Template {
+    text: String,
+    kind: SourceKind,
+}
+
+/// A YAML template of `roles` roles, each with a trust policy and an inline policy that use
+/// intrinsic functions.
+fn generated_template(roles: usize) -> String {
+    let mut t = String::from(
+        "AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  Env:\n    Type: String\n    Default: prod\nResources:\n",
+    );
+    for i in 0..roles {
+        t.push_str(&format!(
+            "  Bucket{i}:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Sub 'data-${{Env}}-{i}'\n\
+             \x20 Role{i}:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n\
+             \x20       Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n\
+             \x20           Principal: {{Service: lambda.amazonaws.com}}\n            Action: sts:AssumeRole\n\
+             \x20     Policies:\n        - PolicyName: data\n          PolicyDocument:\n\
+             \x20           Version: '2012-10-17'\n            Statement:\n              - Effect: Allow\n\
+             \x20               Action: [s3:GetObject, s3:PutObject]\n                Resource: !Sub '${{Bucket{i}.Arn}}/*'\n\
+             \x20             - Effect: Allow\n                Action: s3:ListBucket\n                Resource: !GetAtt Bucket{i}.Arn\n\
+             \x20               Condition:\n                  StringEquals: {{aws:ResourceAccount: !Ref AWS::AccountId}}\n"
+        ));
+    }
+    t
+}
+
+/// The templates and plans of `fixtures/iac`, and a generated template.
+fn templates() -> Vec<Template> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/iac");
+    let mut paths = Vec::new();
+    for dir in ["cloudformation", "terraform"] {
+        for entry in std::fs::read_dir(root.join(dir)).expect("fixtures/iac") {
+            paths.push(entry.expect("directory entry").path());
+        }
+    }
+    paths.sort();
+    let mut out: Vec<Template> = paths
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).expect("template text");
+            let kind = detect(&p.to_string_lossy(), &text).expect("a template or plan");
+            Template { text, kind }
+        })
+        .collect();
+    out.push(Template {
+        text: generated_template(60),
+        kind: SourceKind::CloudFormation,
+    });
+    out
+}
+
+/// Lints every template once; returns (policies, findings).
+fn template_pass(templates: &[Template], options: &Options) -> (usize, usize) {
+    templates.iter().fold((0, 0), |(p, f), t| {
+        let r = lint_source(black_box(&t.text), t.kind, options);
+        (
+            p + r.policies.len(),
+            f + r.policies.iter().map(|p| p.findings.len()).sum::<usize>(),
+        )
+    })
+}
+
 /// Lints every file once; returns the number of findings (so nothing is optimised away).
 fn pass(files: &[File]) -> usize {
     files
@@ -130,6 +200,16 @@ fn main() {
         group.bench_function("all_fixtures", |b| b.iter(|| pass(&files)));
         group.finish();
     }
+    let templates = templates();
+    let iac_options = Options::default();
+    {
+        let mut group = c.benchmark_group("lint");
+        group.throughput(Throughput::Elements(templates.len() as u64));
+        group.bench_function("templates", |b| {
+            b.iter(|| template_pass(&templates, &iac_options))
+        });
+        group.finish();
+    }
     c.final_summary();
 
     let args: Vec<String> = std::env::args().collect();
@@ -137,6 +217,25 @@ fn main() {
     if args.iter().any(|a| a == "--test" || a == "--list") {
         return;
     }
+    let (policies, _) = template_pass(&templates, &iac_options);
+    let mut rates: Vec<f64> = (0..31)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..4 {
+                black_box(template_pass(&templates, &iac_options));
+            }
+            4.0 / start.elapsed().as_secs_f64()
+        })
+        .collect();
+    rates.sort_by(f64::total_cmp);
+    let passes = rates[rates.len() / 2];
+    println!(
+        "lint templates: {} files ({} bytes), {policies} policies; steady {:.0} files/s, {:.0} policies/s on one core",
+        templates.len(),
+        templates.iter().map(|t| t.text.len()).sum::<usize>(),
+        passes * templates.len() as f64,
+        passes * policies as f64,
+    );
     let steady = steady_files_per_second(&files, 101);
     let one_pass = Duration::from_secs_f64(files.len() as f64 / steady);
     let cold = files.len() as f64 / (catalog_load + one_pass).as_secs_f64();

@@ -13,20 +13,24 @@
 //!              "action": "service:Action", "resource": "arn:..." | "*",
 //!              "resource_account": "111122223333", "context": {"key": VALUE, ...}},
 //!  "expect": "Allow" | "ExplicitDeny" | "ImplicitDeny" | "Error",
-//!  "why": "one line", "source": "https://docs.aws.amazon.com/..."}
+//!  "why": "one line", "source": "https://docs.aws.amazon.com/...", "tags": ["label", ...]}
 //! ```
 //!
 //! * `POLICY` is a policy document as a JSON object (re-serialized, then parsed with
 //!   [`parse_policy`]) or as a JSON string holding the document's text (parsed as is, so a case
 //!   can hold text that is not valid JSON). Missing policy keys mean "none".
 //! * The resource policy is parsed as a role trust policy ([`PolicyType::Trust`]) when the
-//!   request's resource is an IAM role ARN and its action is `sts:AssumeRole*`, else as a
+//!   request's resource is an IAM role ARN and its action is one AWS evaluates against the
+//!   role's trust policy (`sts:AssumeRole*`, `sts:TagSession`, `sts:SetSourceIdentity`,
+//!   `sts:SetContext`; [`is_trust_action`](crate::aws_rules::is_trust_action)), else as a
 //!   resource policy.
 //! * `scps`/`rcps`: a flat list is one level (any policy there may allow); a list of lists is
 //!   the hierarchy, root first (every level must allow).
 //! * Context values are strings, numbers, booleans, or lists of them (multi-valued keys).
-//! * `principal_account`, `resource_account`, `context`, `why` and `source` are optional. Any
-//!   other field is an error.
+//! * `principal_account`, `resource_account`, `context`, `why`, `source` and `tags` are
+//!   optional. Any other field is an error.
+//! * `tags` is a list of non-empty strings: labels for grouping and filtering (`iam-policy test
+//!   --tag T` runs only the cases carrying `T`); they never change the decision.
 //! * A policy that does not parse, or a request that cannot be built, gives the outcome
 //!   [`CaseOutcome::Error`], never a decision; such a case passes only with `"expect":
 //!   "Error"`.
@@ -173,6 +177,8 @@ pub struct Case {
     pub source: Option<String>,
     /// The expected outcome.
     pub expected: Expected,
+    /// Labels for grouping and filtering, in the order written (empty when the case has none).
+    pub tags: Vec<String>,
     setup: Result<(PolicySet, Request), Vec<String>>,
 }
 
@@ -192,7 +198,7 @@ pub struct CaseResult {
     pub reasons: Vec<String>,
 }
 
-const CASE_FIELDS: &str = "`name`, `policies`, `request`, `expect`, `why`, `source`";
+const CASE_FIELDS: &str = "`name`, `policies`, `request`, `expect`, `why`, `source`, `tags`";
 const POLICY_FIELDS: &str =
     "`identity`, `resource`, `permissions_boundary`, `session`, `scps`, `rcps`";
 const REQUEST_FIELDS: &str =
@@ -224,7 +230,9 @@ impl Case {
         };
         check_fields(
             &obj,
-            &["name", "policies", "request", "expect", "why", "source"],
+            &[
+                "name", "policies", "request", "expect", "why", "source", "tags",
+            ],
             "case",
             CASE_FIELDS,
         )?;
@@ -245,6 +253,7 @@ impl Case {
         };
         let why = optional_string(&obj, "why")?;
         let source = optional_string(&obj, "source")?;
+        let tags = read_tags(&obj)?;
         let policies = match obj.get("policies") {
             Some(Value::Object(p)) => p,
             Some(_) => return Err(invalid("policies", "must be an object")),
@@ -295,8 +304,15 @@ impl Case {
             why,
             source,
             expected,
+            tags,
             setup,
         })
+    }
+
+    /// Whether the case carries `tag` (compared exactly).
+    #[must_use]
+    pub fn has_tag(&self, tag: &str) -> bool {
+        self.tags.iter().any(|t| t == tag)
     }
 
     /// The policies, when they all parsed.
@@ -353,7 +369,8 @@ pub fn run_case(case: &Case) -> CaseResult {
     }
 }
 
-/// One line per reason: `identity[0].Statement[1] (Sid)`, or the gate's text.
+/// One line per reason: `identity[0].Statement[1] (Sid)`, or the gate's text, or the text of
+/// the AWS rule that decided (`no permission required`).
 fn describe(compiled: &crate::CompiledPolicySet, evaluation: &Evaluation) -> Vec<String> {
     let mut out: Vec<String> = evaluation
         .reasons()
@@ -367,6 +384,8 @@ fn describe(compiled: &crate::CompiledPolicySet, evaluation: &Evaluation) -> Vec
     }
     if let Some(gate) = evaluation.gate() {
         out.push(gate.to_string());
+    } else if let Some(rule) = evaluation.rule() {
+        out.push(rule.to_string());
     }
     out
 }
@@ -411,6 +430,22 @@ fn optional_string(obj: &Map<String, Value>, field: &str) -> Result<Option<Strin
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(_) => Err(invalid(field, "must be a string")),
+    }
+}
+
+/// Reads the optional `tags`: a list of non-empty strings.
+fn read_tags(obj: &Map<String, Value>) -> Result<Vec<String>, CaseError> {
+    match obj.get("tags") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| match item {
+                Value::String(s) if !s.is_empty() => Ok(s.clone()),
+                _ => Err(invalid(&format!("tags[{i}]"), "must be a non-empty string")),
+            })
+            .collect(),
+        Some(_) => Err(invalid("tags", "must be a list of strings")),
     }
 }
 

@@ -78,14 +78,14 @@ impl SourceKind {
     }
 }
 
-/// Detects a template or plan by content, with the file name as a hint.
+/// Detects a template or plan by content; the file name only keeps a `.json` file that is
+/// not a JSON object from being read as YAML.
 ///
-/// * A Terraform plan: JSON whose top-level object has `format_version` and
-///   `terraform_version` (the start of the text is searched, not parsed).
-/// * A CloudFormation template: a `.json`, `.yaml`, `.yml` or `.template` file (or any
-///   name) whose text has a top-level `AWSTemplateFormatVersion` or `Resources` key, in JSON
-///   (`"Resources"`) or YAML (`Resources:` at the start of a line).
-/// * Anything else (a policy document): `None`.
+/// * A Terraform plan or state: a JSON object with top-level `format_version` and
+///   `terraform_version` keys (`terraform show -json`).
+/// * A CloudFormation template: a JSON object with a top-level `AWSTemplateFormatVersion` or
+///   `Resources` key, or YAML with such a key at the start of a line (any file name).
+/// * Anything else (a policy document, which has neither key): `None`.
 ///
 /// ```
 /// use iam_policy::iac::{detect, SourceKind};
@@ -95,35 +95,76 @@ impl SourceKind {
 /// ```
 #[must_use]
 pub fn detect(file_name: &str, text: &str) -> Option<SourceKind> {
-    let head = text.get(..text.len().min(4096)).unwrap_or(text);
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('{') {
-        if head.contains("\"terraform_version\"") && head.contains("\"format_version\"") {
+        let keys = top_level_keys(trimmed);
+        let has = |k: &str| keys.contains(&k);
+        if has("format_version") && has("terraform_version") {
             return Some(SourceKind::TerraformPlan);
         }
-        // A policy document has `Statement`; a template has `Resources` (a policy never
-        // has that key, nor `AWSTemplateFormatVersion`).
-        if text.contains("\"AWSTemplateFormatVersion\"")
-            || (text.contains("\"Resources\"") && !head.contains("\"Statement\""))
-        {
+        if has("AWSTemplateFormatVersion") || has("Resources") {
             return Some(SourceKind::CloudFormation);
         }
         return None;
     }
-    let yaml_name = [".yaml", ".yml", ".template"]
-        .iter()
-        .any(|e| file_name.to_ascii_lowercase().ends_with(e));
+    if file_name.to_ascii_lowercase().ends_with(".json") {
+        return None;
+    }
     let top_key = |k: &str| {
         text.lines().any(|l| {
             l.strip_prefix(k)
+                .map(|r| r.trim_start_matches(['"', '\'']))
+                .or_else(|| {
+                    l.strip_prefix('"')
+                        .or_else(|| l.strip_prefix('\''))
+                        .and_then(|l| l.strip_prefix(k))
+                        .map(|r| r.trim_start_matches(['"', '\'']))
+                })
                 .is_some_and(|r| r.trim_start().starts_with(':'))
         })
     };
-    if top_key("AWSTemplateFormatVersion") || top_key("Resources") {
-        return Some(SourceKind::CloudFormation);
+    (top_key("AWSTemplateFormatVersion") || top_key("Resources"))
+        .then_some(SourceKind::CloudFormation)
+}
+
+/// The keys of a JSON object's top level (raw, escapes not decoded), scanning bytes: no tree is
+/// built, so detecting a large plan costs one pass.
+fn top_level_keys(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut keys = Vec::new();
+    let mut depth = 0usize;
+    let mut i = 0usize;
+    let mut expect_key = false;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while let Some(&c) = bytes.get(i) {
+                    match c {
+                        b'\\' => i += 2,
+                        b'"' => break,
+                        _ => i += 1,
+                    }
+                }
+                if depth == 1 && expect_key {
+                    if let Some(k) = text.get(start..i) {
+                        keys.push(k);
+                    }
+                    expect_key = false;
+                }
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                expect_key = depth == 1 && b == b'{';
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b',' if depth == 1 => expect_key = true,
+            _ => {}
+        }
+        i += 1;
     }
-    let _ = yaml_name;
-    None
+    keys
 }
 
 /// Values for resolving a template: pseudo parameters and parameter values.

@@ -6,6 +6,7 @@
 pub mod action;
 pub mod analysis;
 pub mod arn;
+pub mod aws_rules;
 mod bytes;
 pub mod case;
 pub mod catalog;
@@ -26,6 +27,7 @@ pub mod wildcard;
 
 pub use action::{Action, ActionError, ActionPattern};
 pub use arn::{Arn, ArnError, ArnPattern, ArnPatternMode};
+pub use aws_rules::AwsRule;
 pub use case::{Case, CaseError, CaseOutcome, CaseResult, Expected, parse_case, run_case};
 pub use condition::{
     BaseOperator, Operator, OperatorError, OperatorFamily, SetQualifier, Truth, UnknownReason,

@@ -49,6 +49,7 @@
 use std::fmt;
 
 use crate::action::{Action, ActionError};
+use crate::aws_rules::{self, AwsRule, RuleInput, is_aws_owned_account, is_trust_action};
 
 /// One scalar context value.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -603,11 +604,19 @@ pub enum ResourceKind {
     Any,
     /// Any other ARN.
     Arn,
-    /// An IAM role ARN with an `sts:AssumeRole*` action: the resource policy is the role's
-    /// trust policy.
+    /// An IAM role ARN with an action AWS evaluates against the role's trust policy
+    /// (`sts:AssumeRole*`, `sts:TagSession`, `sts:SetSourceIdentity`, `sts:SetContext`; see
+    /// [`is_trust_action`]): the resource policy is the
+    /// role's trust policy.
     RoleTrust,
     /// A KMS key (`arn:P:kms:R:A:key/...`): the resource policy is the key policy.
     KmsKey,
+    /// A resource that AWS owns: its ARN's account field is `aws`
+    /// (`arn:aws:iam::aws:policy/ReadOnlyAccess`). It belongs to no customer account, so
+    /// `aws:ResourceAccount` is absent; the caller's own policies decide (there is no
+    /// resource-based policy to consult), and RCPs take no part. See
+    /// [`aws_rules`].
+    AwsOwned,
 }
 
 /// A request to authorize, prepared for evaluation.
@@ -635,6 +644,7 @@ pub struct Request {
     resource_kind: ResourceKind,
     resource_account: Option<String>,
     context: Context,
+    aws_rule: Option<AwsRule>,
 }
 
 impl Request {
@@ -707,6 +717,13 @@ impl Request {
     #[must_use]
     pub const fn context(&self) -> &Context {
         &self.context
+    }
+
+    /// The rule AWS applies to this request beyond the policy text, if any (see
+    /// [`aws_rules`]); read once when the request is built.
+    #[must_use]
+    pub const fn aws_rule(&self) -> Option<AwsRule> {
+        self.aws_rule
     }
 }
 
@@ -795,29 +812,48 @@ impl RequestBuilder {
         let action = Action::parse(&action_text)?;
 
         let resource = self.resource.ok_or(RequestError::MissingResource)?;
+        let mut aws_rule_arn = None;
         let (resource_kind, arn_account) = if resource == "*" {
             (ResourceKind::Any, None)
         } else {
             let parts = ArnParts::parse(&resource)
                 .ok_or_else(|| RequestError::InvalidResource(resource.clone()))?;
             let rest = parts.resource(&resource);
-            let kind = match parts.service(&resource) {
-                "iam"
-                    if rest.starts_with("role/")
-                        && action.as_lower().starts_with("sts:assumerole") =>
-                {
+            let service = parts.service(&resource);
+            let account = parts.account(&resource);
+            aws_rule_arn = Some((service, account, rest));
+            let kind = match service {
+                _ if is_aws_owned_account(account) => ResourceKind::AwsOwned,
+                "iam" if rest.starts_with("role/") && is_trust_action(action.as_lower()) => {
                     ResourceKind::RoleTrust
                 }
                 "kms" if rest.starts_with("key/") => ResourceKind::KmsKey,
                 _ => ResourceKind::Arn,
             };
-            let account = parts.account(&resource);
-            (kind, (!account.is_empty()).then(|| account.to_owned()))
+            // An AWS-owned resource is in no customer account: no resource account.
+            let owned = kind == ResourceKind::AwsOwned;
+            (
+                kind,
+                (!account.is_empty() && !owned).then(|| account.to_owned()),
+            )
         };
         if let Some(account) = &arn_account {
             check_account(account)?;
         }
+        let aws_rule = aws_rules::classify(RuleInput {
+            signed: !matches!(
+                principal.kind(),
+                CallerKind::Service | CallerKind::Anonymous
+            ),
+            long_term: matches!(principal.kind(), CallerKind::User | CallerKind::Root),
+            service: action.service(),
+            action: action.name(),
+            arn: aws_rule_arn,
+        });
         let explicit_resource_account = match (self.resource_account, arn_account) {
+            (Some(given), None) if resource_kind == ResourceKind::AwsOwned => {
+                return Err(RequestError::ResourceAccountMismatch { given, resource });
+            }
             (None, arn) => arn,
             (Some(given), Some(arn)) if given != arn => {
                 return Err(RequestError::ResourceAccountMismatch { given, resource });
@@ -833,7 +869,11 @@ impl RequestBuilder {
 
         let mut context = self.context;
         derive_keys(&mut context, &principal, principal_account.as_deref());
-        let resource_account = explicit_resource_account.or_else(|| principal_account.clone());
+        let resource_account = if resource_kind == ResourceKind::AwsOwned {
+            None
+        } else {
+            explicit_resource_account.or_else(|| principal_account.clone())
+        };
         // The key holds the account the request is evaluated in, defaulted or not: a request
         // treated as same-account must also read as same-account to its conditions.
         if let Some(account) = &resource_account {
@@ -848,6 +888,7 @@ impl RequestBuilder {
             resource_kind,
             resource_account,
             context,
+            aws_rule,
         })
     }
 }

@@ -216,13 +216,17 @@ pub fn denial_message(
             format!("{head} with an explicit deny in a {}", kind_phrase(kind))
         }
         _ => {
+            // AWS refuses some calls whatever the policies say (`iam_policy::aws_rules`).
+            if let Some(Gate::Aws(rule)) = evaluation.gate() {
+                return format!("{head}: {rule}");
+            }
             let kind = match evaluation.gate() {
                 Some(Gate::PermissionsBoundary) => PolicyKind::PermissionsBoundary,
                 Some(Gate::Session) => PolicyKind::Session,
                 Some(Gate::Scp { .. }) => PolicyKind::Scp,
                 Some(Gate::Rcp { .. }) => PolicyKind::Rcp,
                 Some(Gate::ResourcePolicy) => PolicyKind::Resource,
-                Some(Gate::Identity) | None => PolicyKind::Identity,
+                Some(Gate::Identity | Gate::Aws(_)) | None => PolicyKind::Identity,
             };
             format!(
                 "{head} because no {} allows the {action} action",

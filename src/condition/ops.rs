@@ -28,7 +28,6 @@ pub(crate) mod numeric;
 pub(crate) mod string;
 
 use super::{BaseOperator, Operator, SetQualifier, Truth};
-use crate::request::{ContextScalar, ContextValue};
 
 /// A request value as the operators read it (borrowed from a plain or a prepared request).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,15 +40,13 @@ pub(crate) enum Scalar<'a> {
     Bool(bool),
 }
 
-impl<'a> From<&'a ContextScalar> for Scalar<'a> {
-    #[inline]
-    fn from(scalar: &'a ContextScalar) -> Self {
-        match scalar {
-            ContextScalar::String(s) => Self::String(s),
-            ContextScalar::Number(s) => Self::Number(s),
-            ContextScalar::Bool(b) => Self::Bool(*b),
-        }
-    }
+/// The shape of a present request value, for the rules that look at the whole value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Present<'a> {
+    /// A single value.
+    Single(Scalar<'a>),
+    /// A list of this many values.
+    List(usize),
 }
 
 /// The truth of a condition whose key is absent from the request (not for `Null`).
@@ -83,30 +80,28 @@ pub(crate) fn settle(base: BaseOperator, any: Truth) -> Truth {
 /// Whether a present value is the empty set for the set qualifiers: an empty list or a single
 /// empty string (§8.6).
 #[must_use]
-pub(crate) fn is_empty_set(value: &ContextValue) -> bool {
+pub(crate) const fn is_empty_set(value: Present<'_>) -> bool {
     match value {
-        ContextValue::Multi(values) => values.is_empty(),
-        ContextValue::Single(ContextScalar::String(s)) => s.is_empty(),
-        ContextValue::Single(ContextScalar::Number(_) | ContextScalar::Bool(_)) => false,
+        Present::List(len) => len == 0,
+        Present::Single(Scalar::String(s)) => s.is_empty(),
+        Present::Single(Scalar::Number(_) | Scalar::Bool(_)) => false,
     }
 }
 
-/// A set-qualified operator on a present value: `test` gives the operator's truth for one
-/// request element; `no_policy_values` says whether the policy value list is empty.
-pub(crate) fn qualified(
+/// A set-qualified operator on a present value whose elements are `scalars` (one for a single
+/// value): `test` gives the operator's truth for one element; `no_policy_values` says whether
+/// the policy value list is empty.
+pub(crate) fn qualified<T>(
     qualifier: SetQualifier,
-    value: &ContextValue,
+    value: Present<'_>,
+    scalars: &[T],
     no_policy_values: bool,
-    mut test: impl FnMut(&ContextScalar) -> Truth,
+    mut test: impl FnMut(&T) -> Truth,
 ) -> Truth {
     let empty = is_empty_set(value);
     if empty || no_policy_values {
         return Truth::from_bool(qualifier == SetQualifier::ForAllValues && empty);
     }
-    let scalars = match value {
-        ContextValue::Single(scalar) => std::slice::from_ref(scalar),
-        ContextValue::Multi(scalars) => scalars.as_slice(),
-    };
     match qualifier {
         SetQualifier::ForAllValues => scalars.iter().fold(Truth::True, |acc, scalar| {
             if acc.is_false() {

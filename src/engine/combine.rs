@@ -1,7 +1,10 @@
 //! The combining logic: applicable statements of every part tallied, then the decision
-//! (explicit deny wins; SCP and RCP gates; the caller's route to an Allow).
+//! (the rules AWS applies beyond the policy text, `crate::aws_rules`; explicit deny wins; SCP
+//! and RCP gates; the caller's route to an Allow). One owner: the plain compiled set, the store
+//! and prepared requests all decide here.
 
 use super::CompiledPolicySet;
+use crate::aws_rules::AwsRule;
 
 use super::compile::{Group, TEST_ACTION};
 use super::decision::{Decision, Evaluation, Gate, MAX_REASONS, PrincipalMatch};
@@ -285,6 +288,13 @@ fn push_reason(parts: &[&CompiledPolicySet], evaluation: &mut Evaluation, hit: H
 
 #[inline(always)]
 fn decide(parts: &[&CompiledPolicySet], shape: Shape, input: &Input<'_>, t: &Tally) -> Evaluation {
+    // Rules AWS applies beyond the policy text (`aws_rules`): an action that needs no
+    // permission is allowed even under an explicit deny; a refusal yields to an applicable
+    // `Deny` (both refuse; the statement is the more specific reason).
+    let rule = input.aws_rule;
+    if let Some(AwsRule::NoPermissionRequired) = rule {
+        return Evaluation::by_rule(AwsRule::NoPermissionRequired);
+    }
     if t.denies.len > 0 {
         let mut evaluation = Evaluation::new(Decision::ExplicitDeny, None);
         for hit in t.denies.iter() {
@@ -295,6 +305,9 @@ fn decide(parts: &[&CompiledPolicySet], shape: Shape, input: &Input<'_>, t: &Tal
         }
         return evaluation;
     }
+    if let Some(rule) = rule {
+        return Evaluation::by_rule(rule);
+    }
     let kind = input.who.kind;
     let belongs_to_account = !matches!(kind, CallerKind::Service | CallerKind::Anonymous);
     if belongs_to_account && let Some(level) = t.scp_missing {
@@ -303,7 +316,9 @@ fn decide(parts: &[&CompiledPolicySet], shape: Shape, input: &Input<'_>, t: &Tal
     if let Some(level) = t.rcp_missing {
         return Evaluation::new(Decision::ImplicitDeny, Some(Gate::Rcp { level }));
     }
-    let same = input.same_account;
+    // An AWS-owned resource (account `aws`) has no resource-based policy and belongs to no
+    // customer account: the caller's own policies decide, as in the same account.
+    let same = input.same_account || input.resource_kind == ResourceKind::AwsOwned;
     let owner_policy = matches!(
         input.resource_kind,
         ResourceKind::RoleTrust | ResourceKind::KmsKey

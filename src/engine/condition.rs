@@ -15,7 +15,9 @@
 
 use std::net::IpAddr;
 
-use crate::condition::ops::{self, Scalar, arn, binary, boolean, date, ip, null, numeric, string};
+use crate::condition::ops::{
+    self, Present, Scalar, arn, binary, boolean, date, ip, null, numeric, string,
+};
 use crate::condition::{BaseOperator, OperatorFamily, Truth, UnknownReason};
 use crate::policy::{ConditionEntry, TypedValue};
 use crate::request::{ContextScalar, ContextValue};
@@ -76,14 +78,39 @@ pub fn evaluate_entry<'a>(
             ContextValue::Multi(_) => ops::list_without_qualifier(),
         };
     };
-    ops::qualified(qualifier, value, entry.values.items.is_empty(), |scalar| {
-        test_scalar(entry, scalar, resolve)
-    })
+    let scalars = match value {
+        ContextValue::Single(scalar) => std::slice::from_ref(scalar),
+        ContextValue::Multi(scalars) => scalars.as_slice(),
+    };
+    ops::qualified(
+        qualifier,
+        present(value),
+        scalars,
+        entry.values.items.is_empty(),
+        |scalar| test_scalar(entry, scalar, resolve),
+    )
+}
+
+/// A request scalar as the operators read it.
+fn scalar(value: &ContextScalar) -> Scalar<'_> {
+    match value {
+        ContextScalar::String(s) => Scalar::String(s),
+        ContextScalar::Number(s) => Scalar::Number(s),
+        ContextScalar::Bool(b) => Scalar::Bool(*b),
+    }
+}
+
+/// The shape of a present request value.
+fn present(value: &ContextValue) -> Present<'_> {
+    match value {
+        ContextValue::Single(s) => Present::Single(scalar(s)),
+        ContextValue::Multi(list) => Present::List(list.len()),
+    }
 }
 
 /// `Null` over the entry's policy values.
 fn evaluate_null(entry: &ConditionEntry, value: Option<&ContextValue>) -> Truth {
-    let is_null = null::is_null(value);
+    let is_null = null::is_null(value.map(present));
     entry
         .values
         .items
@@ -97,11 +124,11 @@ fn evaluate_null(entry: &ConditionEntry, value: Option<&ContextValue>) -> Truth 
 /// One request scalar against the entry's operator and all its policy values.
 fn test_scalar<'a>(
     entry: &ConditionEntry,
-    scalar: &ContextScalar,
+    value: &ContextScalar,
     resolve: impl Fn(&str) -> Option<&'a str> + Copy,
 ) -> Truth {
     let base = entry.operator.value.base;
-    ops::settle(base, any_value_matches(entry, base, scalar.into(), resolve))
+    ops::settle(base, any_value_matches(entry, base, scalar(value), resolve))
 }
 
 /// The request value read for one operator family.

@@ -7,6 +7,7 @@
 use std::fmt;
 
 use super::ids::StatementRef;
+use crate::aws_rules::AwsRule;
 use crate::condition::{Operator, Truth};
 use crate::policy::Effect;
 use crate::source::Span;
@@ -77,6 +78,10 @@ pub enum Gate {
     /// The resource-based policy does not allow the caller: needed across accounts, for role
     /// trust policies, KMS key policies, service principals and anonymous callers.
     ResourcePolicy,
+    /// AWS refuses the request whatever the policies say (an AWS-managed or AWS-reserved
+    /// resource, an action that needs long-term credentials); see
+    /// [`aws_rules`](crate::aws_rules).
+    Aws(AwsRule),
 }
 
 impl fmt::Display for Gate {
@@ -98,6 +103,7 @@ impl fmt::Display for Gate {
             Self::ResourcePolicy => {
                 f.write_str("the resource-based policy does not allow this caller")
             }
+            Self::Aws(rule) => f.write_str(rule.as_str()),
         }
     }
 }
@@ -115,12 +121,17 @@ pub const MAX_REASONS: usize = 8;
 ///   RCP statements);
 /// * `ImplicitDeny`: none; see [`gate`](Self::gate).
 ///
+/// When a rule AWS applies beyond the policy text decided the request,
+/// [`rule`](Self::rule) names it: an `Allow` with no reasons for an action that needs no
+/// permission, or an `ImplicitDeny` whose gate is [`Gate::Aws`].
+///
 /// At most [`MAX_REASONS`] are kept; [`is_truncated`](Self::is_truncated) tells whether more
 /// applied. The value is plain data of fixed size: building it never allocates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Evaluation {
     decision: Decision,
     gate: Option<Gate>,
+    rule: Option<AwsRule>,
     reasons: [StatementRef; MAX_REASONS],
     len: u8,
     truncated: bool,
@@ -131,10 +142,22 @@ impl Evaluation {
         Self {
             decision,
             gate,
+            rule: None,
             reasons: [StatementRef::EMPTY; MAX_REASONS],
             len: 0,
             truncated: false,
         }
+    }
+
+    /// The evaluation of a request that `rule` decided: `Allow` for
+    /// [`AwsRule::NoPermissionRequired`], else `ImplicitDeny` at [`Gate::Aws`].
+    pub(crate) const fn by_rule(rule: AwsRule) -> Self {
+        let mut evaluation = match rule {
+            AwsRule::NoPermissionRequired => Self::new(Decision::Allow, None),
+            _ => Self::new(Decision::ImplicitDeny, Some(Gate::Aws(rule))),
+        };
+        evaluation.rule = Some(rule);
+        evaluation
     }
 
     /// Appends a reason, or marks the list truncated when it is full.
@@ -163,6 +186,14 @@ impl Evaluation {
     #[must_use]
     pub const fn gate(&self) -> Option<Gate> {
         self.gate
+    }
+
+    /// The rule AWS applies beyond the policy text that decided the request, if one did
+    /// ("no permission required", "AWS-managed resource: cannot be modified", …; see
+    /// [`aws_rules`](crate::aws_rules)). `None` when the statements decided.
+    #[must_use]
+    pub const fn rule(&self) -> Option<AwsRule> {
+        self.rule
     }
 
     /// The statements behind the decision, in report order.
@@ -338,6 +369,8 @@ impl fmt::Display for Explanation {
         write!(f, "{}", self.evaluation.decision)?;
         if let Some(gate) = self.evaluation.gate {
             write!(f, ": {gate}")?;
+        } else if let Some(rule) = self.evaluation.rule {
+            write!(f, ": {rule}")?;
         }
         for t in &self.statements {
             write!(f, "\n{} ", t.statement)?;

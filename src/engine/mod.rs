@@ -34,8 +34,12 @@
 //! 1. Every statement of every policy that can cover the action is tested: action, resource,
 //!    principal, then conditions (three-valued, fail closed: an `Allow` needs every condition
 //!    true, a `Deny` applies unless some condition is false; D-05).
-//! 2. Any applicable `Deny`, in any policy (identity, resource, boundary, session, SCP, RCP):
-//!    **ExplicitDeny**.
+//! 2. An action that needs no permission (`sts:GetCallerIdentity`; see
+//!    [`aws_rules`](crate::aws_rules)): **Allow**, whatever the statements say.
+//!    Otherwise any applicable `Deny`, in any policy (identity, resource, boundary, session,
+//!    SCP, RCP): **ExplicitDeny**. Otherwise a request AWS refuses beyond the policy text (a
+//!    change to an AWS-managed or AWS-reserved resource, an STS call that needs long-term
+//!    credentials): **ImplicitDeny** at [`Gate::Aws`].
 //! 3. SCPs (not for service principals and anonymous callers, which belong to no account):
 //!    every level needs an applicable `Allow`, else **ImplicitDeny** at [`Gate::Scp`]. Then the
 //!    same for RCPs ([`Gate::Rcp`]).

@@ -4,6 +4,7 @@
 
 use std::net::IpAddr;
 
+use crate::aws_rules::AwsRule;
 use crate::bytes::{Range, at, same_bytes, text_hash, to_u32};
 use crate::request::{CallerKind, ContextScalar, ContextValue, Request, ResourceKind};
 use crate::value::parse_ip;
@@ -94,6 +95,7 @@ pub(crate) struct Prepared {
     pub(super) resource: (u32, u32),
     pub(super) resource_kind: ResourceKind,
     pub(super) same_account: bool,
+    pub(super) aws_rule: Option<AwsRule>,
     pub(super) action_hash: u64,
     pub(super) service_hash: u64,
     /// Bucket → inline slot index + 1 (0: empty), when the context fits inline.
@@ -210,6 +212,7 @@ impl Prepared {
             resource,
             resource_kind: req.resource_kind(),
             same_account: req.is_same_account(),
+            aws_rule: req.aws_rule(),
             action_hash: text_hash(req.action_lower()),
             service_hash: text_hash(req.service()),
             table: [0; INLINE_BUCKETS],

@@ -14,8 +14,9 @@
 //! * **Resources** ([`set_resource_policy`](PolicyStore::set_resource_policy)): a resource ARN
 //!   (exact, case-sensitive) → its resource-based policy.
 //! * **Roles' trust policies** ([`set_trust_policy`](PolicyStore::set_trust_policy)): a role
-//!   ARN (exact, as requests name it) → its trust policy, consulted for `sts:AssumeRole*`
-//!   requests on that role only.
+//!   ARN (exact, as requests name it) → its trust policy, consulted for the requests on
+//!   that role that AWS reads against its trust policy (`sts:AssumeRole*`, `sts:TagSession`,
+//!   `sts:SetSourceIdentity`, `sts:SetContext`; [`is_trust_action`](crate::aws_rules::is_trust_action)) only.
 //! * **Accounts** ([`set_service_control_policies`](PolicyStore::set_service_control_policies),
 //!   [`set_resource_control_policies`](PolicyStore::set_resource_control_policies)): an account
 //!   ID → its SCP levels and its RCP levels, each a list of levels from the organization root
@@ -453,8 +454,10 @@ impl PolicyStore {
     }
 
     /// Sets the trust policy of an IAM role, replacing what it had. It is the resource policy
-    /// of `sts:AssumeRole*` requests whose resource is `role_arn` exactly (with the role's
-    /// path, as `AssumeRole`'s `RoleArn` names it); other requests on the role do not read it.
+    /// of the trust-policy requests (`sts:AssumeRole*`, `sts:TagSession`,
+    /// `sts:SetSourceIdentity`, `sts:SetContext`) whose resource is `role_arn` exactly (with the
+    /// role's path, as `AssumeRole`'s `RoleArn` names it); other requests on the role do not
+    /// read it.
     ///
     /// # Errors
     ///
@@ -845,8 +848,8 @@ impl SessionPolicy {
 }
 
 /// Where the store looks a request's policies up: the principal's key (none for callers that
-/// cannot have stored policies), the resource (its space: a trust policy for
-/// `sts:AssumeRole*` on a role), the caller's account (SCPs) and the resource's account
+/// cannot have stored policies), the resource (its space: a trust policy for the trust-policy
+/// actions on a role), the caller's account (SCPs) and the resource's account
 /// (RCPs), each with its [`key_hash`].
 #[derive(Clone, Copy, Debug)]
 struct Keys<'a> {

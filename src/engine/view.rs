@@ -3,6 +3,7 @@
 use std::net::IpAddr;
 
 use super::prepared::{Prepared, Slot, SlotKind};
+use crate::aws_rules::AwsRule;
 use crate::bytes::{at, text, text_hash};
 use crate::condition::ops;
 use crate::request::{
@@ -197,6 +198,8 @@ pub(crate) struct Input<'r> {
     pub(super) resource: &'r [u8],
     pub(super) resource_kind: ResourceKind,
     pub(super) same_account: bool,
+    /// The rule AWS applies beyond the policy text, if any.
+    pub(super) aws_rule: Option<AwsRule>,
     /// [`text_hash`] of the action and of the service.
     pub(super) action_hash: u64,
     pub(super) service_hash: u64,
@@ -219,6 +222,7 @@ impl<'r> Input<'r> {
             resource: req.resource().as_bytes(),
             resource_kind: req.resource_kind(),
             same_account: req.is_same_account(),
+            aws_rule: req.aws_rule(),
             action_hash: text_hash(req.action_lower()),
             service_hash: text_hash(req.service()),
             ctx: Ctx::Plain(req.context()),
@@ -242,6 +246,7 @@ impl<'r> Input<'r> {
             resource: at(arena, p.resource),
             resource_kind: p.resource_kind,
             same_account: p.same_account,
+            aws_rule: p.aws_rule,
             action_hash: p.action_hash,
             service_hash: p.service_hash,
             ctx: Ctx::Prepared(p, arena),

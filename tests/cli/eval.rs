@@ -167,3 +167,122 @@ fn eval_bad_inputs_are_usage_errors() {
     );
     assert_eq!(code(&out), 2);
 }
+
+/// What AWS decides beyond the policy text is shown as the reason, in text and JSON.
+#[test]
+fn eval_shows_aws_rules_as_the_reason() {
+    let dir = scratch("evalrules");
+    std::fs::write(
+        dir.join("admin.json"),
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("deny-all.json"),
+        r#"{"Version": "2012-10-17", "Statement": [{"Sid": "DenyAll", "Effect": "Deny", "Action": "*", "Resource": "*"}]}"#,
+    )
+    .unwrap();
+    let alice = "arn:aws:iam::111122223333:user/alice";
+    // A change to an AWS managed policy: refused although iam:* is allowed.
+    let refused = [
+        "eval",
+        "--identity",
+        "admin.json",
+        "--principal",
+        alice,
+        "--action",
+        "iam:CreatePolicyVersion",
+        "--resource",
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        "--exit-code",
+    ];
+    let out = run_in(&dir, &refused, None);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("decision: ImplicitDeny\n"), "{text}");
+    assert!(
+        text.contains("because: AWS-managed resource: cannot be modified\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rule: AwsManagedResource (AWS decides this beyond the policy text; https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html"),
+        "{text}"
+    );
+    let mut json = refused.to_vec();
+    json.extend(["--format", "json"]);
+    let v = stdout_json(&run_in(&dir, &json, None));
+    assert_eq!(v["decision"], "ImplicitDeny");
+    assert_eq!(v["gate"], "AWS-managed resource: cannot be modified");
+    assert_eq!(v["rule"]["name"], "AwsManagedResource");
+    assert_eq!(
+        v["rule"]["message"],
+        "AWS-managed resource: cannot be modified"
+    );
+    // Reading it is an ordinary permission: no rule.
+    let read = [
+        "eval",
+        "--identity",
+        "admin.json",
+        "--principal",
+        alice,
+        "--action",
+        "iam:GetPolicy",
+        "--resource",
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        "--format",
+        "json",
+    ];
+    let v = stdout_json(&run_in(&dir, &read, None));
+    assert_eq!(v["decision"], "Allow");
+    assert!(v["rule"].is_null(), "{v}");
+    // sts:GetCallerIdentity under a Deny of everything: allowed, no permission required.
+    let free = [
+        "eval",
+        "--identity",
+        "deny-all.json",
+        "--principal",
+        alice,
+        "--action",
+        "sts:GetCallerIdentity",
+        "--resource",
+        "*",
+        "--exit-code",
+    ];
+    let out = run_in(&dir, &free, None);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(
+            "decision: Allow\nbecause: no permission required\nrule: NoPermissionRequired"
+        ),
+        "{text}"
+    );
+    // The Deny statement still shows as applying in the trace.
+    assert!(text.contains("(DenyAll) Deny applies"), "{text}");
+}
+
+/// `sts:TagSession` on a role reads `--resource-policy` as the role's trust policy.
+#[test]
+fn eval_reads_trust_policy_for_session_actions() {
+    let dir = scratch("evaltagsession");
+    std::fs::write(
+        dir.join("trust.json"),
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:user/alice"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}]}"#,
+    )
+    .unwrap();
+    let args = [
+        "eval",
+        "--resource-policy",
+        "trust.json",
+        "--principal",
+        "arn:aws:iam::111122223333:user/alice",
+        "--action",
+        "sts:TagSession",
+        "--resource",
+        "arn:aws:iam::111122223333:role/deploy",
+        "--exit-code",
+    ];
+    let out = run_in(&dir, &args, None);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).starts_with("decision: Allow\n"));
+}

@@ -76,3 +76,102 @@ fn test_missing_file_is_exit_2_and_others_still_run() {
     assert!(stderr(&out).contains("missing.jsonl"), "{}", stderr(&out));
     assert_eq!(stdout(&out).lines().last(), Some("1 passed, 0 failed"));
 }
+
+/// `PASSING` and `FAILING` with `tags` added before `expect`.
+fn tagged(case: &str, tags: &str) -> String {
+    case.replacen(r#""expect""#, &format!(r#""tags": {tags}, "expect""#), 1)
+}
+
+#[test]
+fn test_tag_runs_only_cases_carrying_it() {
+    let dir = scratch("testtag");
+    std::fs::write(
+        dir.join("cases.jsonl"),
+        format!(
+            "{}\n{}\n{PASSING}\n",
+            tagged(PASSING, r#"["smoke", "secrets"]"#),
+            tagged(FAILING, r#"["slow"]"#)
+        ),
+    )
+    .unwrap();
+    // Only the tagged passing case runs: the failing one carries another tag.
+    let out = run_in(&dir, &["test", "--tag", "smoke", "cases.jsonl"], None);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert_eq!(stdout(&out).lines().last(), Some("1 passed, 0 failed"));
+    assert!(
+        stderr(&out).contains("2 cases skipped (no tag among smoke)"),
+        "{}",
+        stderr(&out)
+    );
+    // Repeated: any of the tags.
+    let out = run_in(
+        &dir,
+        &["test", "--tag", "smoke", "--tag", "slow", "cases.jsonl"],
+        None,
+    );
+    assert_eq!(code(&out), 1);
+    assert_eq!(stdout(&out).lines().last(), Some("1 passed, 1 failed"));
+    // Without --tag every case runs, tagged or not.
+    let out = run_in(&dir, &["test", "cases.jsonl"], None);
+    assert_eq!(stdout(&out).lines().last(), Some("2 passed, 1 failed"));
+    // Tags compare exactly.
+    let out = run_in(&dir, &["test", "--tag", "Smoke", "cases.jsonl"], None);
+    assert_eq!(code(&out), 2, "no case carries the tag: {}", stdout(&out));
+    assert!(stderr(&out).contains("no case carries any of the tags"));
+}
+
+#[test]
+fn test_tag_still_reports_malformed_lines() {
+    let dir = scratch("testtagbad");
+    std::fs::write(
+        dir.join("cases.jsonl"),
+        format!("{}\n{{not json\n", tagged(PASSING, r#"["smoke"]"#)),
+    )
+    .unwrap();
+    let out = run_in(&dir, &["test", "--tag", "smoke", "cases.jsonl"], None);
+    assert_eq!(code(&out), 1);
+    assert_eq!(stdout(&out).lines().last(), Some("1 passed, 1 failed"));
+}
+
+#[test]
+fn test_tags_must_be_a_list_of_strings_and_unknown_fields_stay_errors() {
+    let dir = scratch("testtagtype");
+    let bad = [
+        tagged(PASSING, r#""smoke""#),
+        tagged(PASSING, r#"[1]"#),
+        tagged(PASSING, r#"[""]"#),
+        PASSING.replacen(r#""expect""#, r#""labels": ["x"], "expect""#, 1),
+    ];
+    std::fs::write(dir.join("cases.jsonl"), bad.join("\n")).unwrap();
+    let out = run_in(&dir, &["test", "cases.jsonl"], None);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    assert!(
+        text.contains("field `tags` must be a list of strings"),
+        "{text}"
+    );
+    assert!(
+        text.contains("field `tags[0]` must be a non-empty string"),
+        "{text}"
+    );
+    assert!(text.contains("unknown field `labels` in case"), "{text}");
+    assert_eq!(text.lines().last(), Some("0 passed, 4 failed"));
+}
+
+#[test]
+fn test_json_format_carries_tags() {
+    let dir = scratch("testtagjson");
+    std::fs::write(
+        dir.join("cases.jsonl"),
+        format!("{}\n{PASSING}\n", tagged(PASSING, r#"["smoke"]"#)),
+    )
+    .unwrap();
+    let out = run_in(&dir, &["test", "--format", "json", "cases.jsonl"], None);
+    assert_eq!(code(&out), 0);
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["tags"], serde_json::json!(["smoke"]));
+    assert_eq!(lines[1]["tags"], serde_json::json!([]));
+}

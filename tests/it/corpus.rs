@@ -88,6 +88,35 @@ fn case(policies: &str, expect: &str) -> Result<Case, CaseError> {
 }
 
 #[test]
+fn case_tags_are_read_and_checked() {
+    let c = Case::parse(&format!(
+        r#"{{"name": "t", "policies": {{}}, {REQUEST}, "expect": "ImplicitDeny", "tags": ["a", "b c"]}}"#
+    ))
+    .unwrap();
+    assert_eq!(c.tags, ["a", "b c"]);
+    assert!(c.has_tag("b c") && !c.has_tag("A") && !c.has_tag("b"));
+    let c = Case::parse(&format!(
+        r#"{{"name": "t", "policies": {{}}, {REQUEST}, "expect": "ImplicitDeny", "tags": null}}"#
+    ))
+    .unwrap();
+    assert!(c.tags.is_empty());
+    for (tags, field) in [
+        (r#""a""#, "tags"),
+        ("[1]", "tags[0]"),
+        (r#"["a", ""]"#, "tags[1]"),
+    ] {
+        let e = Case::parse(&format!(
+            r#"{{"name": "t", "policies": {{}}, {REQUEST}, "expect": "Allow", "tags": {tags}}}"#
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(e, CaseError::InvalidField { field: ref f, .. } if f == field),
+            "{tags}: {e}"
+        );
+    }
+}
+
+#[test]
 fn case_unknown_fields_are_rejected() {
     let e = Case::parse(&format!(
         r#"{{"name": "t", "policies": {{}}, {REQUEST}, "expect": "Allow", "note": "x"}}"#
@@ -95,7 +124,7 @@ fn case_unknown_fields_are_rejected() {
     .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "unknown field `note` in case (expected one of `name`, `policies`, `request`, `expect`, `why`, `source`)"
+        "unknown field `note` in case (expected one of `name`, `policies`, `request`, `expect`, `why`, `source`, `tags`)"
     );
     let e = case(r#"{"identities": []}"#, "Allow").unwrap_err();
     assert!(

@@ -263,3 +263,23 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn detection_reads_top_level_keys_only() {
+    // A JSON template whose first resource is a policy, without AWSTemplateFormatVersion.
+    let t = r#"{"Resources": {"P": {"Type": "AWS::IAM::Policy", "Properties": {"PolicyDocument": {"Statement": []}}}}}"#;
+    assert_eq!(detect("t.json", t), Some(SourceKind::CloudFormation));
+    // A policy whose strings mention the keys is a policy.
+    let p = r#"{"Statement": [{"Sid": "Resources", "Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalTag/Resources": "x"}}}]}"#;
+    assert_eq!(detect("p.json", p), None);
+    assert_eq!(detect("p.json", r#"{"a": {"Resources": 1}}"#), None);
+    assert_eq!(
+        detect("p.json", "Resources: {}\n"),
+        None,
+        "a .json name is not read as YAML"
+    );
+    assert_eq!(
+        detect("t.yml", "\"Resources\":\n  A: {}\n"),
+        Some(SourceKind::CloudFormation)
+    );
+}

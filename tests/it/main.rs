@@ -10,6 +10,7 @@
 mod access_analyzer;
 mod adversarial;
 mod analysis;
+mod aws_rules;
 mod catalog;
 mod conditions;
 mod corpus;

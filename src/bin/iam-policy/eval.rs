@@ -55,7 +55,8 @@ pub struct EvalArgs {
     /// An identity-based policy of the principal (repeatable).
     #[arg(long, value_name = "FILE")]
     identity: Vec<PathBuf>,
-    /// The resource-based policy of the target (a role's trust policy for sts:AssumeRole*).
+    /// The resource-based policy of the target (a role's trust policy for sts:AssumeRole*,
+    /// sts:TagSession, sts:SetSourceIdentity and sts:SetContext on a role).
     #[arg(long, value_name = "FILE")]
     resource_policy: Option<PathBuf>,
     /// The principal's permissions boundary.
@@ -388,6 +389,16 @@ fn write_text(
     writeln!(out, "decision: {}", evaluation.decision())?;
     if let Some(gate) = evaluation.gate() {
         writeln!(out, "because: {gate}")?;
+    } else if let Some(rule) = evaluation.rule() {
+        writeln!(out, "because: {rule}")?;
+    }
+    if let Some(rule) = evaluation.rule() {
+        writeln!(
+            out,
+            "rule: {} (AWS decides this beyond the policy text; {})",
+            rule.name(),
+            rule.source()
+        )?;
     }
     let reasons: Vec<_> = evaluation.reasons().collect();
     if !reasons.is_empty() {
@@ -474,6 +485,11 @@ fn to_json(explanation: &iam_policy::Explanation, sources: &Sources) -> Value {
     json!({
         "decision": evaluation.decision().to_string(),
         "gate": evaluation.gate().map(|g| g.to_string()),
+        "rule": evaluation.rule().map(|r| json!({
+            "name": r.name(),
+            "message": r.as_str(),
+            "source": r.source(),
+        })),
         "reasons": reasons,
         "statements": statements,
     })

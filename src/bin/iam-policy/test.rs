@@ -21,6 +21,7 @@ Each line of a case file is one case:
                \"context\": {\"aws:SourceIp\": \"10.1.2.3\"}},
    \"expect\": \"Allow\"}
 `expect` is Allow, ExplicitDeny, ImplicitDeny, or Error (a policy must fail to parse).
+Optional: \"why\", \"source\", and \"tags\": [\"label\", ...] (labels for --tag).
 A policy may be taken from a CloudFormation template or Terraform plan:
   {\"iac\": \"../infra/app.yaml#AppRole.Policies[0].PolicyDocument\"}
 (FILE#LOCATOR, FILE relative to the case file; the locator is what `lint` prints, or a
@@ -28,14 +29,18 @@ resource's logical id or address alone when it holds one policy). Template value
 resolved with --parameter, --account-id, --region and --partition.
 Blank lines and lines starting with // are skipped. Directories are searched for *.jsonl.
 
+--tag T runs only the cases whose \"tags\" hold T (exact match); repeat it to run the cases
+carrying any of the given tags. Lines that are not valid cases are still reported as failures.
+
 Examples:
   iam-policy test fixtures/cases
   iam-policy test --format json tests/secret-access.jsonl
+  iam-policy test --tag aws-owned --tag no-permission fixtures/cases
 
 Exit codes:
   0  every case passed
   1  a case failed, or a line is not a valid case
-  2  a file cannot be read";
+  2  a file cannot be read, or --tag was given and no case carries any of the tags";
 
 /// Arguments of `iam-policy test`.
 #[derive(Debug, Args)]
@@ -47,6 +52,9 @@ pub struct TestArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TestFormat::Text)]
     format: TestFormat,
+    /// Run only the cases carrying this tag (repeatable: any of the tags).
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
     #[command(flatten)]
     iac: IacArgs,
 }
@@ -56,7 +64,7 @@ pub struct TestArgs {
 pub enum TestFormat {
     /// Failing cases, then `N passed, M failed`.
     Text,
-    /// One JSON object per case and line: name, expected, actual, passed, reasons.
+    /// One JSON object per case and line: name, expected, actual, passed, reasons, tags.
     Json,
 }
 
@@ -69,6 +77,7 @@ struct Reported {
     actual: String,
     passed: bool,
     reasons: Vec<String>,
+    tags: Vec<String>,
 }
 
 fn case_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
@@ -102,6 +111,7 @@ pub fn run(args: &TestArgs) -> u8 {
     };
     let mut io_error = false;
     let mut reported = Vec::new();
+    let mut skipped = 0usize;
     for path in &args.files {
         let files = match case_files(path) {
             Ok(f) if f.is_empty() => {
@@ -134,7 +144,10 @@ pub fn run(args: &TestArgs) -> u8 {
                     continue;
                 }
                 match expand_case(trimmed, base, &options) {
-                    Ok(expanded) => reported.push(run_line(&shown, i + 1, &expanded)),
+                    Ok(expanded) => match run_line(&shown, i + 1, &expanded, &args.tags) {
+                        Some(r) => reported.push(r),
+                        None => skipped += 1,
+                    },
                     Err(e) => reported.push(Reported {
                         file: shown.clone(),
                         line: i + 1,
@@ -143,12 +156,21 @@ pub fn run(args: &TestArgs) -> u8 {
                         actual: "Error".to_owned(),
                         passed: false,
                         reasons: vec![format!("line {}: {e}", i + 1)],
+                        tags: Vec::new(),
                     }),
                 }
             }
         }
     }
 
+    let selected_none = !args.tags.is_empty() && reported.is_empty();
+    if !args.tags.is_empty() {
+        eprintln!(
+            "{skipped} case{} skipped (no tag among {})",
+            if skipped == 1 { "" } else { "s" },
+            args.tags.join(", ")
+        );
+    }
     let passed = reported.iter().filter(|r| r.passed).count();
     let failed = reported.len() - passed;
     let stdout = std::io::stdout();
@@ -164,7 +186,10 @@ pub fn run(args: &TestArgs) -> u8 {
     if args.format == TestFormat::Json {
         eprintln!("{passed} passed, {failed} failed");
     }
-    if io_error {
+    if selected_none {
+        eprintln!("error: no case carries any of the tags given with --tag");
+    }
+    if io_error || selected_none {
         EXIT_USAGE
     } else if failed > 0 {
         EXIT_FINDINGS
@@ -173,11 +198,17 @@ pub fn run(args: &TestArgs) -> u8 {
     }
 }
 
-fn run_line(file: &str, line: usize, text: &str) -> Reported {
-    match Case::parse(text) {
+/// Runs one line; `None` when `tags` is non-empty and the case carries none of them. A line
+/// that is not a valid case is always reported (it may have carried a tag).
+fn run_line(file: &str, line: usize, text: &str, tags: &[String]) -> Option<Reported> {
+    Some(match Case::parse(text) {
         Ok(case) => {
+            if !tags.is_empty() && !tags.iter().any(|t| case.has_tag(t)) {
+                return None;
+            }
             let r = run_case(&case);
             Reported {
+                tags: case.tags,
                 file: file.to_owned(),
                 line,
                 name: r.name,
@@ -195,8 +226,9 @@ fn run_line(file: &str, line: usize, text: &str) -> Reported {
             actual: "Error".to_owned(),
             passed: false,
             reasons: vec![format!("line {line}: {e}")],
+            tags: Vec::new(),
         },
-    }
+    })
 }
 
 fn write_text(
@@ -228,6 +260,7 @@ fn write_json(out: &mut impl Write, reported: &[Reported]) -> std::io::Result<()
             "actual": r.actual,
             "passed": r.passed,
             "reasons": r.reasons,
+            "tags": r.tags,
         });
         writeln!(out, "{v}")?;
     }

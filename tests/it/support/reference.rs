@@ -11,6 +11,12 @@
 //! - <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html>
 //! - <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html>
 //! - <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html>
+//!
+//! What AWS decides beyond the policy text (no permission needed, AWS-owned and AWS-reserved
+//! resources, long-term credentials, the actions read against a trust policy) is written again
+//! here too, from the STS API reference, the IAM User Guide and the KMS Developer Guide (see
+//! [`beyond_policies`]); only the access level of an action (Read/List) comes from the bundled
+//! catalog, AWS's service authorization reference.
 
 use iam_policy::Truth;
 use iam_policy::policy::{Effect, PrincipalKind, PrincipalValue, Principals, Statement};
@@ -332,7 +338,7 @@ fn full_context(req: &RefRequest, caller: &Caller, quirks: Quirks) -> Context {
     let resource_account = if quirks.resource_account_key_only_when_explicit {
         req.resource_account
             .clone()
-            .or_else(|| account_of_arn(&req.resource).filter(|a| !a.is_empty()))
+            .or_else(|| account_of_arn(&req.resource).filter(|a| !a.is_empty() && a != "aws"))
     } else {
         resource_account(req, caller)
     };
@@ -356,6 +362,12 @@ fn principal_account(req: &RefRequest, caller: &Caller) -> Option<String> {
 }
 
 fn resource_account(req: &RefRequest, caller: &Caller) -> Option<String> {
+    // An AWS managed policy (`arn:aws:iam::aws:policy/...`) is owned by "a service-managed
+    // account outside of your AWS Organizations"; its id is not known, so the key is absent.
+    // <https://docs.aws.amazon.com/IAM/latest/UserGuide/resource_examples_iam_policies_resource_account.html>
+    if aws_owned(req) {
+        return None;
+    }
     req.resource_account.clone().or_else(|| {
         account_of_arn(&req.resource)
             .filter(|a| !a.is_empty())
@@ -461,14 +473,122 @@ fn any_applies(policy: &Policy, effect: Effect, env: &Env<'_>) -> bool {
     !applicable(policy, effect, env).is_empty()
 }
 
+/// Whether AWS reads the resource policy of this request as the role's trust policy: the STS
+/// actions whose resource type is `role` in the service authorization reference, on a role.
+/// <https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecuritytokenservice.html>
+fn is_trust(resource: &str, action: &str) -> bool {
+    let trust_actions = [
+        "sts:AssumeRole",
+        "sts:AssumeRoleWithSAML",
+        "sts:AssumeRoleWithWebIdentity",
+        "sts:TagSession",
+        "sts:SetSourceIdentity",
+        "sts:SetContext",
+    ];
+    resource.starts_with("arn:aws:iam::")
+        && resource.contains(":role/")
+        && !aws_owned_arn(resource)
+        && trust_actions.iter().any(|a| a.eq_ignore_ascii_case(action))
+}
+
 fn is_trust_or_kms(req: &RefRequest) -> bool {
     let res = req.resource.as_str();
-    let action = req.action.to_ascii_lowercase();
-    (res.starts_with("arn:aws:iam::")
-        && res.contains(":role/")
-        && action.starts_with("sts:assumerole"))
+    is_trust(res, &req.action)
         // Key policies belong to keys; aliases have no policy of their own.
         || (res.starts_with("arn:aws:kms:") && res.contains(":key/"))
+}
+
+/// Whether the resource ARN's account field is `aws` (a resource AWS owns).
+fn aws_owned_arn(resource: &str) -> bool {
+    account_of_arn(resource).as_deref() == Some("aws")
+}
+
+fn aws_owned(req: &RefRequest) -> bool {
+    aws_owned_arn(&req.resource)
+}
+
+/// What AWS decides whatever the policies say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Beyond {
+    /// Allowed: no permission is needed, even under an explicit deny.
+    NoPermission,
+    /// Refused (unless a Deny statement refuses it first).
+    Refused,
+}
+
+/// The rules AWS applies beyond the policy text, from the pages that state them.
+fn beyond_policies(req: &RefRequest, caller: &Caller) -> Option<Beyond> {
+    let action = req.action.as_str();
+    let is = |name: &str| action.eq_ignore_ascii_case(name);
+    let signed = !matches!(caller, Caller::Service(_) | Caller::Anonymous);
+    let long_term = matches!(caller, Caller::User { .. } | Caller::Root { .. });
+    // "No permissions are required to perform this operation ... you can still perform this
+    // operation" (STS API reference, GetCallerIdentity).
+    if signed && is("sts:GetCallerIdentity") {
+        return Some(Beyond::NoPermission);
+    }
+    // "No permissions are required for a user to get a session token"; GetSessionToken and
+    // GetFederationToken take an IAM user's long-term credentials.
+    // <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_getsessiontoken.html>
+    if signed && is("sts:GetSessionToken") {
+        return Some(if long_term {
+            Beyond::NoPermission
+        } else {
+            Beyond::Refused
+        });
+    }
+    if signed && !long_term && is("sts:GetFederationToken") {
+        return Some(Beyond::Refused);
+    }
+    let res = req.resource.as_str();
+    // AWS managed policies: "You cannot change the permissions defined in AWS managed
+    // policies"; reading them is an ordinary permission.
+    if aws_owned(req) {
+        let (service, name) = action.split_once(':').unwrap_or_default();
+        let read_only = iam_policy::catalog::Catalog::get()
+            .ok()
+            .and_then(|c| c.action(service, name))
+            .is_some_and(|a| {
+                matches!(
+                    a.access_level,
+                    iam_policy::catalog::AccessLevel::Read | iam_policy::catalog::AccessLevel::List
+                )
+            });
+        return (!read_only).then_some(Beyond::Refused);
+    }
+    // Service-linked roles and IAM Identity Center roles are changed only by their service.
+    // <https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html>
+    let slr = res.starts_with("arn:aws:iam::") && res.contains(":role/aws-service-role/");
+    let sso = res.starts_with("arn:aws:iam::") && res.contains(":role/aws-reserved/");
+    let role_changes = [
+        "iam:AttachRolePolicy",
+        "iam:CreateRole",
+        "iam:DeleteRole",
+        "iam:DeleteRolePermissionsBoundary",
+        "iam:DeleteRolePolicy",
+        "iam:DetachRolePolicy",
+        "iam:PassRole",
+        "iam:PutRolePermissionsBoundary",
+        "iam:PutRolePolicy",
+        "iam:TagRole",
+        "iam:UntagRole",
+        "iam:UpdateAssumeRolePolicy",
+    ];
+    if (slr || sso) && role_changes.iter().any(|a| is(a)) {
+        return Some(Beyond::Refused);
+    }
+    // The description of a service-linked role can be edited; not that of an Identity
+    // Center role.
+    if sso && (is("iam:UpdateRole") || is("iam:UpdateRoleDescription")) {
+        return Some(Beyond::Refused);
+    }
+    // "The alias/aws/ prefix is reserved for AWS managed key."
+    // <https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html>
+    let aws_alias = res.starts_with("arn:aws:kms:") && res.contains(":alias/aws/");
+    if aws_alias && (is("kms:CreateAlias") || is("kms:UpdateAlias") || is("kms:DeleteAlias")) {
+        return Some(Beyond::Refused);
+    }
+    None
 }
 
 /// Decides a request the naive way.
@@ -502,6 +622,10 @@ pub fn decide_with(policies: &RefPolicies, req: &RefRequest, quirks: Quirks) -> 
         resource: &req.resource,
         ctx,
     };
+    let beyond = beyond_policies(req, &env.caller);
+    if beyond == Some(Beyond::NoPermission) {
+        return Decision::Allow;
+    }
     let scps_apply = env.caller.is_iam_principal();
     let boundary = policies
         .boundary
@@ -524,6 +648,9 @@ pub fn decide_with(policies: &RefPolicies, req: &RefRequest, quirks: Quirks) -> 
     if all.iter().any(|p| any_applies(p, Effect::Deny, &env)) {
         return Decision::ExplicitDeny;
     }
+    if beyond == Some(Beyond::Refused) {
+        return Decision::ImplicitDeny;
+    }
 
     // 2. RCPs: every level must allow.
     if policies
@@ -543,13 +670,15 @@ pub fn decide_with(policies: &RefPolicies, req: &RefRequest, quirks: Quirks) -> 
         return Decision::ImplicitDeny;
     }
 
-    let same_account = match (
-        principal_account(req, &env.caller),
-        resource_account(req, &env.caller),
-    ) {
-        (Some(p), Some(r)) => p == r,
-        _ => false,
-    };
+    // An AWS-owned resource has no resource-based policy: the caller's own policies decide.
+    let same_account = aws_owned(req)
+        || match (
+            principal_account(req, &env.caller),
+            resource_account(req, &env.caller),
+        ) {
+            (Some(p), Some(r)) => p == r,
+            _ => false,
+        };
     let identity_allows = policies
         .identity
         .iter()
@@ -703,12 +832,7 @@ pub fn read_case(line: &str) -> Result<(RefPolicies, RefRequest), RefCaseError> 
         Some(_) => return Err(bad("identity is not a list")),
     };
     // A role's trust policy has no Resource element: read it as a trust policy.
-    let trust = request.resource.starts_with("arn:aws:iam::")
-        && request.resource.contains(":role/")
-        && request
-            .action
-            .to_ascii_lowercase()
-            .starts_with("sts:assumerole");
+    let trust = is_trust(&request.resource, &request.action);
     let resource_type = if trust {
         PolicyType::Trust
     } else {

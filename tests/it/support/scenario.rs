@@ -79,6 +79,19 @@ const TARGETS: &[(&str, &str)] = &[
     ("sts:AssumeRole", "arn:aws:iam::111122223333:role/app"),
     ("kms:Decrypt", "arn:aws:kms:us-east-1:111122223333:key/k1"),
     ("iam:ListUsers", "*"),
+    // What AWS decides beyond the policy text (`aws_rules`).
+    ("sts:TagSession", "arn:aws:iam::111122223333:role/app"),
+    ("sts:GetCallerIdentity", "*"),
+    ("iam:GetPolicy", "arn:aws:iam::aws:policy/ReadOnlyAccess"),
+    ("iam:DeletePolicy", "arn:aws:iam::aws:policy/ReadOnlyAccess"),
+    (
+        "iam:DeleteRole",
+        "arn:aws:iam::111122223333:role/aws-service-role/x.amazonaws.com/AWSServiceRoleForX",
+    ),
+    (
+        "kms:DeleteAlias",
+        "arn:aws:kms:us-east-1:111122223333:alias/aws/s3",
+    ),
 ];
 
 const ACTIONS: &[&str] = &[
@@ -93,6 +106,8 @@ const ACTIONS: &[&str] = &[
     "kms:*",
     "iam:List*",
     "ec2:*",
+    "iam:*",
+    "sts:TagSession",
 ];
 
 const RESOURCES: &[&str] = &[
@@ -107,6 +122,8 @@ const RESOURCES: &[&str] = &[
     "arn:aws:kms:*",
     "arn:aws:kms:us-east-1:111122223333:key/*",
     "arn:aws:s3:::bucket/${aws:PrincipalTag/team}/*",
+    "arn:aws:iam::*:policy/*",
+    "arn:aws:iam::111122223333:role/*",
 ];
 
 /// `Principal` values of resource and trust policies (not `"*"`, which is handled apart).
@@ -301,7 +318,17 @@ pub fn is_trust_request(case: &Value) -> bool {
             .unwrap_or_default()
             .to_ascii_lowercase()
     };
-    field("resource").contains(":role/") && field("action").starts_with("sts:assumerole")
+    is_trust_target(&field("resource"), &field("action"))
+}
+
+/// Whether AWS reads the resource policy as the role's trust policy (the STS actions whose
+/// resource type is `role`, on a role).
+fn is_trust_target(resource: &str, action: &str) -> bool {
+    let action = action.to_ascii_lowercase();
+    resource.contains(":role/")
+        && (action.starts_with("sts:assumerole")
+            || ["sts:tagsession", "sts:setsourceidentity", "sts:setcontext"]
+                .contains(&action.as_str()))
 }
 
 fn one_or_list(src: &mut impl Source, vocab: &[&str]) -> Value {
@@ -429,8 +456,7 @@ pub fn case_line(src: &mut impl Source) -> String {
         .get(src.pick(TARGETS.len()))
         .copied()
         .unwrap_or(("s3:GetObject", "*"));
-    let trust =
-        resource.contains(":role/") && action.to_ascii_lowercase().starts_with("sts:assumerole");
+    let trust = is_trust_target(resource, action);
 
     let mut request = Map::new();
     request.insert("principal".into(), json!(principal));

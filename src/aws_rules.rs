@@ -1,0 +1,388 @@
+//! What AWS decides beyond the policy text: the one owner of the rules that do not come from
+//! any statement.
+//!
+//! Each rule is read from the request alone (action, resource, caller), once, when the request
+//! is built ([`RequestBuilder::build`](crate::request::RequestBuilder::build)); the engine then
+//! applies it in its combining step, for every entry point (a compiled set, a store, prepared
+//! requests), and reports it as [`Evaluation::rule`](crate::Evaluation::rule).
+//!
+//! | rule | requests | outcome |
+//! | --- | --- | --- |
+//! | [`AwsRule::NoPermissionRequired`] | `sts:GetCallerIdentity`, and `sts:GetSessionToken` by an IAM user or the root user | `Allow`, even under an explicit deny |
+//! | [`AwsRule::LongTermCredentialsRequired`] | `sts:GetSessionToken` and `sts:GetFederationToken` by a role session or federated user | `ImplicitDeny` |
+//! | [`AwsRule::AwsManagedResource`] | an action that is not `Read` or `List` on a resource whose account is `aws` (AWS managed policies, `arn:aws:iam::aws:policy/…`) | `ImplicitDeny` unless a `Deny` applies |
+//! | [`AwsRule::ReservedRole`] | changes to roles under `role/aws-service-role/` (service-linked roles) and `role/aws-reserved/` (IAM Identity Center) | `ImplicitDeny` unless a `Deny` applies |
+//! | [`AwsRule::ReservedAlias`] | `kms:CreateAlias`, `kms:UpdateAlias`, `kms:DeleteAlias` on `alias/aws/…` | `ImplicitDeny` unless a `Deny` applies |
+//!
+//! A refusal is an [`ImplicitDeny`](crate::Decision::ImplicitDeny) whose gate is
+//! [`Gate::Aws`](crate::Gate::Aws): nothing in the policies allowed it in a way AWS honours, and
+//! no statement denied it. An applicable `Deny` statement still makes the decision
+//! `ExplicitDeny` (both refuse; the statement is the more specific reason for an audit). The
+//! decision keeps its three values.
+//!
+//! Also read here: which actions AWS evaluates against a role's **trust policy**
+//! ([`is_trust_action`]), and which resources AWS owns ([`is_aws_owned_account`]).
+
+use std::fmt;
+
+use crate::catalog::{AccessLevel, Catalog};
+
+/// A rule AWS applies that no policy states, and that decided a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AwsRule {
+    /// The action needs no permission: AWS allows it whatever the policies say, even under an
+    /// explicit deny (`sts:GetCallerIdentity`; `sts:GetSessionToken` for an IAM user or the
+    /// root user).
+    NoPermissionRequired,
+    /// The action must be called with the long-term credentials of an IAM user (or the root
+    /// user): a role session or federated user is refused (`sts:GetSessionToken`,
+    /// `sts:GetFederationToken`).
+    LongTermCredentialsRequired,
+    /// The resource belongs to AWS (account `aws`, such as an AWS managed policy): policies can
+    /// grant reading it, nobody can create, change, tag or delete it.
+    AwsManagedResource,
+    /// The role is reserved for AWS (a service-linked role under `role/aws-service-role/`, an
+    /// IAM Identity Center role under `role/aws-reserved/`): only the owning service changes
+    /// it.
+    ReservedRole,
+    /// The KMS alias is reserved for an AWS managed key (`alias/aws/…`): nobody can create,
+    /// retarget or delete it.
+    ReservedAlias,
+}
+
+impl AwsRule {
+    /// The rule's name in machine-readable output (`iam-policy eval --format json`):
+    /// `NoPermissionRequired`, `LongTermCredentialsRequired`, `AwsManagedResource`,
+    /// `ReservedRole`, `ReservedAlias`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::NoPermissionRequired => "NoPermissionRequired",
+            Self::LongTermCredentialsRequired => "LongTermCredentialsRequired",
+            Self::AwsManagedResource => "AwsManagedResource",
+            Self::ReservedRole => "ReservedRole",
+            Self::ReservedAlias => "ReservedAlias",
+        }
+    }
+
+    /// A short text for reports: `no permission required`, `AWS-managed resource: cannot be
+    /// modified`, …
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::NoPermissionRequired => "no permission required",
+            Self::LongTermCredentialsRequired => {
+                "long-term credentials required: a role session or federated user cannot call this action"
+            }
+            Self::AwsManagedResource => "AWS-managed resource: cannot be modified",
+            Self::ReservedRole => "AWS-reserved role: only the service that owns it can change it",
+            Self::ReservedAlias => "AWS-managed KMS alias (alias/aws/): cannot be modified",
+        }
+    }
+
+    /// The AWS documentation page that states the rule.
+    #[must_use]
+    pub const fn source(self) -> &'static str {
+        match self {
+            Self::NoPermissionRequired => {
+                "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html"
+            }
+            Self::LongTermCredentialsRequired => {
+                "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html"
+            }
+            Self::AwsManagedResource => {
+                "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies"
+            }
+            Self::ReservedRole => {
+                "https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html"
+            }
+            Self::ReservedAlias => {
+                "https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html"
+            }
+        }
+    }
+}
+
+impl fmt::Display for AwsRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The actions AWS evaluates against a role's trust policy when the request's resource is the
+/// role, lower-cased: the STS actions whose resource type is `role` in the service
+/// authorization reference
+/// (<https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecuritytokenservice.html>).
+/// Assuming the role (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_compare-resource-policies.html>),
+/// passing session tags (`sts:TagSession`,
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html>), setting a source
+/// identity (`sts:SetSourceIdentity`,
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html>)
+/// and passing trusted context (`sts:SetContext`) each need an `Allow` in the role's trust
+/// policy.
+const TRUST_ACTIONS: [&str; 6] = [
+    "sts:assumerole",
+    "sts:assumerolewithsaml",
+    "sts:assumerolewithwebidentity",
+    "sts:tagsession",
+    "sts:setsourceidentity",
+    "sts:setcontext",
+];
+
+/// Whether AWS evaluates `action_lower` against the trust policy of the role the request
+/// names (see `TRUST_ACTIONS`).
+#[must_use]
+pub fn is_trust_action(action_lower: &str) -> bool {
+    TRUST_ACTIONS.contains(&action_lower)
+}
+
+/// Whether an ARN's account field names AWS itself: `aws`, as in
+/// `arn:aws:iam::aws:policy/ReadOnlyAccess` (AWS managed policies) and the other AWS-owned
+/// resource types of the service authorization reference (`iam::aws:role-template/…`,
+/// `iam::aws:contextProvider/…`, `organizations::aws:policy/…`, …).
+#[must_use]
+pub fn is_aws_owned_account(account: &str) -> bool {
+    account == "aws"
+}
+
+/// The changes to an AWS-reserved role that AWS refuses whatever the policies say
+/// (lower-cased action names of `iam`). `iam:UpdateRole` and `iam:UpdateRoleDescription` are
+/// refused only for `aws-reserved/` roles: the description of a service-linked role can be
+/// edited ("You can edit the description of any role",
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_update-service-linked-role.html>).
+/// `iam:CreateServiceLinkedRole` and `iam:DeleteServiceLinkedRole` are the documented way to
+/// create and delete service-linked roles and need permission as usual.
+const RESERVED_ROLE_CHANGES: [&str; 12] = [
+    "attachrolepolicy",
+    "createrole",
+    "deleterole",
+    "deleterolepermissionsboundary",
+    "deleterolepolicy",
+    "detachrolepolicy",
+    "passrole",
+    "putrolepermissionsboundary",
+    "putrolepolicy",
+    "tagrole",
+    "untagrole",
+    "updateassumerolepolicy",
+];
+
+/// The KMS actions refused on aliases under `alias/aws/`, lower-cased action names.
+const RESERVED_ALIAS_CHANGES: [&str; 3] = ["createalias", "deletealias", "updatealias"];
+
+/// The parts of a request a rule reads (the caller described by two facts, so that this
+/// module does not depend on `request`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RuleInput<'a> {
+    /// Whether the caller is an IAM principal of an account that signs its requests (a user,
+    /// role, role session, federated user or the root user; not a service principal or an
+    /// anonymous caller).
+    pub signed: bool,
+    /// Whether the caller holds long-term credentials: an IAM user or the root user.
+    pub long_term: bool,
+    /// The action's service prefix, lower-cased.
+    pub service: &'a str,
+    /// The action's name, lower-cased.
+    pub action: &'a str,
+    /// The resource ARN's service, account and resource part, or `None` for `*`.
+    pub arn: Option<(&'a str, &'a str, &'a str)>,
+}
+
+/// The rule that decides the request, if any.
+pub(crate) fn classify(input: RuleInput<'_>) -> Option<AwsRule> {
+    let iam_caller = input.signed;
+    if input.service == "sts" && iam_caller {
+        // GetCallerIdentity: "No permissions are required to perform this operation. If an
+        // administrator attaches a policy to your identity that explicitly denies access to
+        // the sts:GetCallerIdentity action, you can still perform this operation."
+        // (STS API reference, GetCallerIdentity.)
+        if input.action == "getcalleridentity" {
+            return Some(AwsRule::NoPermissionRequired);
+        }
+        let long_term = input.long_term;
+        // GetSessionToken: "No permissions are required for a user to get a session token ...
+        // You cannot use policies to control authentication operations."
+        // (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_getsessiontoken.html)
+        // It and GetFederationToken must be called with an IAM user's (or the root user's)
+        // long-term credentials (STS API reference, GetSessionToken and GetFederationToken).
+        match input.action {
+            "getsessiontoken" if long_term => return Some(AwsRule::NoPermissionRequired),
+            "getsessiontoken" | "getfederationtoken" if !long_term => {
+                return Some(AwsRule::LongTermCredentialsRequired);
+            }
+            _ => {}
+        }
+    }
+    let (service, account, resource) = input.arn?;
+    if is_aws_owned_account(account) && !is_read_only(input.service, input.action) {
+        return Some(AwsRule::AwsManagedResource);
+    }
+    match service {
+        "iam" => {
+            let service_linked = resource.starts_with("role/aws-service-role/");
+            let reserved = resource.starts_with("role/aws-reserved/");
+            let refused = input.service == "iam"
+                && (RESERVED_ROLE_CHANGES.contains(&input.action)
+                    || (reserved
+                        && matches!(input.action, "updaterole" | "updateroledescription")));
+            ((service_linked || reserved) && refused).then_some(AwsRule::ReservedRole)
+        }
+        // The `alias/aws/` prefix is reserved for AWS managed keys, whose aliases customers
+        // cannot manage (https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html).
+        "kms" => (input.service == "kms"
+            && resource.starts_with("alias/aws/")
+            && RESERVED_ALIAS_CHANGES.contains(&input.action))
+        .then_some(AwsRule::ReservedAlias),
+        _ => None,
+    }
+}
+
+/// Whether the service authorization reference classifies `service:action` as `Read` or
+/// `List`. An action the bundled catalog does not know, or a catalog that cannot be decoded,
+/// counts as a change (fail closed).
+fn is_read_only(service: &str, action: &str) -> bool {
+    Catalog::get()
+        .ok()
+        .and_then(|catalog| catalog.action(service, action))
+        .is_some_and(|info| matches!(info.access_level, AccessLevel::Read | AccessLevel::List))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The callers, as the request module describes them.
+    #[derive(Clone, Copy)]
+    enum Caller {
+        User,
+        Root,
+        AssumedRole,
+        FederatedUser,
+        Role,
+        Service,
+        Anonymous,
+    }
+
+    fn rule(caller: Caller, action: &str, arn: Option<(&str, &str, &str)>) -> Option<AwsRule> {
+        let (service, name) = action.split_once(':').unwrap_or_default();
+        classify(RuleInput {
+            signed: !matches!(caller, Caller::Service | Caller::Anonymous),
+            long_term: matches!(caller, Caller::User | Caller::Root),
+            service,
+            action: name,
+            arn,
+        })
+    }
+
+    #[test]
+    fn trust_actions() {
+        for a in [
+            "sts:assumerole",
+            "sts:assumerolewithsaml",
+            "sts:assumerolewithwebidentity",
+            "sts:tagsession",
+            "sts:setsourceidentity",
+            "sts:setcontext",
+        ] {
+            assert!(is_trust_action(a), "{a}");
+        }
+        for a in [
+            "sts:assumeroot",
+            "sts:getcalleridentity",
+            "sts:assumerolex",
+            "iam:passrole",
+        ] {
+            assert!(!is_trust_action(a), "{a}");
+        }
+    }
+
+    #[test]
+    fn no_permission_and_credentials() {
+        use Caller::*;
+        for c in [User, Root, AssumedRole, FederatedUser, Role] {
+            assert_eq!(
+                rule(c, "sts:getcalleridentity", None),
+                Some(AwsRule::NoPermissionRequired)
+            );
+        }
+        for c in [Service, Anonymous] {
+            assert_eq!(rule(c, "sts:getcalleridentity", None), None);
+        }
+        assert_eq!(
+            rule(User, "sts:getsessiontoken", None),
+            Some(AwsRule::NoPermissionRequired)
+        );
+        assert_eq!(
+            rule(AssumedRole, "sts:getsessiontoken", None),
+            Some(AwsRule::LongTermCredentialsRequired)
+        );
+        assert_eq!(rule(User, "sts:getfederationtoken", None), None);
+        assert_eq!(
+            rule(FederatedUser, "sts:getfederationtoken", None),
+            Some(AwsRule::LongTermCredentialsRequired)
+        );
+    }
+
+    #[test]
+    fn aws_owned_and_reserved() {
+        use Caller::User;
+        let managed = Some(("iam", "aws", "policy/ReadOnlyAccess"));
+        assert_eq!(rule(User, "iam:getpolicy", managed), None);
+        assert_eq!(rule(User, "iam:listentitiesforpolicy", managed), None);
+        for a in [
+            "iam:createpolicyversion",
+            "iam:deletepolicy",
+            "iam:tagpolicy",
+            "iam:nosuchaction",
+        ] {
+            assert_eq!(
+                rule(User, a, managed),
+                Some(AwsRule::AwsManagedResource),
+                "{a}"
+            );
+        }
+        let slr = Some((
+            "iam",
+            "111122223333",
+            "role/aws-service-role/x.amazonaws.com/R",
+        ));
+        let sso = Some((
+            "iam",
+            "111122223333",
+            "role/aws-reserved/sso.amazonaws.com/R",
+        ));
+        let plain = Some(("iam", "111122223333", "role/aws-service-roles/R"));
+        for a in [
+            "iam:deleterole",
+            "iam:putrolepolicy",
+            "iam:tagrole",
+            "iam:passrole",
+        ] {
+            assert_eq!(rule(User, a, slr), Some(AwsRule::ReservedRole), "{a}");
+            assert_eq!(rule(User, a, sso), Some(AwsRule::ReservedRole), "{a}");
+            assert_eq!(rule(User, a, plain), None, "{a}");
+        }
+        assert_eq!(rule(User, "iam:updateroledescription", slr), None);
+        assert_eq!(
+            rule(User, "iam:updateroledescription", sso),
+            Some(AwsRule::ReservedRole)
+        );
+        assert_eq!(rule(User, "iam:getrole", slr), None);
+        assert_eq!(rule(User, "iam:deleteservicelinkedrole", slr), None);
+        let alias = Some(("kms", "111122223333", "alias/aws/s3"));
+        assert_eq!(
+            rule(User, "kms:deletealias", alias),
+            Some(AwsRule::ReservedAlias)
+        );
+        assert_eq!(rule(User, "kms:listaliases", alias), None);
+        assert_eq!(
+            rule(
+                User,
+                "kms:deletealias",
+                Some(("kms", "111122223333", "alias/awsx"))
+            ),
+            None
+        );
+    }
+}
