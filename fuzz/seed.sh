@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(json parse_policy lint wildcard evaluate)
+    targets=(json parse_policy lint wildcard evaluate analysis)
 fi
 
 tmp=$(mktemp -d)
@@ -58,6 +58,20 @@ for t in "${targets[@]}"; do
     mkdir -p "$out"
     case "$t" in
         json | parse_policy | lint) src="$docs" ;;
+        analysis)
+            # Pairs of policy documents, NUL-separated (owner: analysis).
+            src="$tmp/pairs"
+            mkdir -p "$src"
+            set -- "$docs"/*
+            prev=""
+            for f in "$@"; do
+                [ -e "$f" ] || continue
+                if [ -n "$prev" ]; then
+                    { cat "$prev"; printf '\0'; cat "$f"; } >"$src/$(basename "$prev")-$(basename "$f" | cut -c1-8)"
+                fi
+                prev="$f"
+            done
+            ;;
         wildcard) src="$pats" ;;
         evaluate)
             # Structured input: any bytes decode; case lines give varied starting points.

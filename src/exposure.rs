@@ -102,6 +102,68 @@ pub struct Grant {
 pub struct Exposure {
     /// Every grant outside the owning account, in statement order.
     pub grants: Vec<Grant>,
+    /// For each statement that allows everyone, a request from an anonymous caller or an
+    /// account the policy does not name that it allows (see [`public_grants`]).
+    pub public: Vec<PublicGrant>,
+}
+
+/// A statement that grants public access, with a request that proves it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicGrant {
+    /// Index of the `Allow` statement.
+    pub statement: usize,
+    /// A request from an anonymous caller or an account the policy does not name, without the
+    /// fixed values of the caller-narrowing keys the policy writes, that the policy allows
+    /// (confirmed by the engine).
+    pub witness: crate::analysis::Witness,
+}
+
+/// The public grants of a resource policy, by [`crate::analysis`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PublicAnalysis {
+    /// The statements that allow a request from an anonymous caller or an account the policy
+    /// does not name, each with such a request.
+    pub grants: Vec<PublicGrant>,
+    /// Whether the answer is exact: with `false`, some construct (a policy variable, ...) was
+    /// beyond the analysis, and statements without a witness may still be public.
+    pub exact: bool,
+}
+
+/// Which statements of a resource policy grant public access, decided by the offline analysis
+/// ([`crate::analysis::no_public_access`]): is there a request from an anonymous caller, or
+/// from an account the policy does not name, that the policy allows? Fixed values (no
+/// wildcard, no variable) of the caller-narrowing keys make a grant non-public; wildcards and
+/// `…IfExists` do not — S3's "meaning of public"
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status>).
+#[must_use]
+pub fn public_grants(policy: &Policy) -> PublicAnalysis {
+    // Only an `Allow` to everyone can reach an anonymous caller or an unnamed account
+    // (`NotPrincipal` in an `Allow` grants nothing): without one there is nothing to search.
+    let open = policy.statements.iter().any(|st| {
+        st.effect.value == Effect::Allow
+            && st
+                .principal
+                .as_ref()
+                .is_some_and(|p| !p.value.negated && is_everyone(&p.value))
+    });
+    if !open {
+        return PublicAnalysis {
+            grants: Vec::new(),
+            exact: true,
+        };
+    }
+    let report = crate::analysis::public_report(policy);
+    PublicAnalysis {
+        exact: report.cannot_prove.is_empty(),
+        grants: report
+            .findings
+            .into_iter()
+            .map(|f| PublicGrant {
+                statement: f.statement,
+                witness: f.witness,
+            })
+            .collect(),
+    }
 }
 
 impl Exposure {
@@ -209,7 +271,37 @@ pub fn exposure(policy: &Policy, owner_account: Option<&str>) -> Exposure {
         (Grantee::Account(a), Some(owner)) => a != owner,
         _ => true,
     });
-    Exposure { grants }
+    // Who "everyone" reaches is decided by the analysis: a statement is public exactly when
+    // it allows some request from an anonymous caller or an unnamed account (a heuristic
+    // answer is kept only where the analysis cannot be exact).
+    let public = public_grants(policy);
+    if public.exact {
+        grants.retain(|g| {
+            g.grantee != Grantee::Everyone
+                || public.grants.iter().any(|p| p.statement == g.statement)
+        });
+    }
+    for p in &public.grants {
+        let listed = grants
+            .iter()
+            .any(|g| g.statement == p.statement && g.grantee == Grantee::Everyone);
+        if !listed {
+            grants.retain(|g| {
+                g.statement != p.statement || !matches!(g.grantee, Grantee::Conditional(_))
+            });
+            grants.push(Grant {
+                statement: p.statement,
+                grantee: Grantee::Everyone,
+                narrowed_by: Vec::new(),
+                denied_by: None,
+            });
+        }
+    }
+    grants.sort_by_key(|g| g.statement);
+    Exposure {
+        grants,
+        public: public.grants,
+    }
 }
 
 /// Whether a `Principal` block names everyone: `"*"`, or a map with `"AWS": "*"`.

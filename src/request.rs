@@ -614,7 +614,7 @@ pub enum ResourceKind {
     /// A resource that AWS owns: its ARN's account field is `aws`
     /// (`arn:aws:iam::aws:policy/ReadOnlyAccess`). It belongs to no customer account, so
     /// `aws:ResourceAccount` is absent; the caller's own policies decide (there is no
-    /// resource-based policy to consult), and RCPs take no part. See
+    /// resource-based policy to consult), with SCPs and any RCPs given applying as usual. See
     /// [`aws_rules`].
     AwsOwned,
 }

@@ -652,6 +652,12 @@ pub(crate) fn extract(root: &Node, text: &str, options: &Options, out: &mut Extr
                 out.policies.push(policy);
             }
         }
+        if ty == "AWS::Lambda::Permission" {
+            r.unresolved.clear();
+            if let Some(policy) = r.lambda_permission(lid, props) {
+                out.policies.push(policy);
+            }
+        }
     }
     out.errors.append(&mut r.errors);
     out.notes.append(&mut r.notes);
@@ -795,6 +801,154 @@ impl<'t> Resolver<'t> {
             unresolved: std::mem::take(&mut self.unresolved),
             map,
             uncertain,
+        })
+    }
+
+    /// An `AWS::Lambda::Permission` as the one-statement resource policy Lambda adds to the
+    /// function's policy (as AWS's cfn-policy-validator reads it): `Principal` (a service
+    /// principal, an account or ARN, or `*`), `Action`, the function's ARN as `Resource`, and
+    /// `SourceArn` (`ArnLike AWS:SourceArn`), `SourceAccount` (`StringEquals
+    /// AWS:SourceAccount`), `PrincipalOrgID` (`StringEquals aws:PrincipalOrgID`) and
+    /// `FunctionUrlAuthType` (`StringEquals lambda:FunctionUrlAuthType`) as conditions
+    /// (<https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html>).
+    fn lambda_permission(&mut self, lid: &str, props: &'t Node) -> Option<EmbeddedPolicy> {
+        let no_vars = HashMap::new();
+        let origin = props.span;
+        let mut stmt: Vec<(String, Span, RNode)> = Vec::new();
+        stmt.push((
+            "Effect".to_owned(),
+            origin,
+            RNode::str("Allow".to_owned(), origin),
+        ));
+        if let Some((k, n)) = entry(props, "Principal") {
+            let v = self.value(n, false, "Statement[0].Principal.AWS", &no_vars)?;
+            let principal = match rtext(&v) {
+                Some((p, false)) if p == "*" => v,
+                Some((p, false)) => {
+                    let service = p.ends_with(".amazonaws.com") || p.ends_with(".amazon.com");
+                    let key = if service { "Service" } else { "AWS" };
+                    RNode {
+                        kind: RKind::Map(vec![(key.to_owned(), k.span, v)]),
+                        origin: n.span,
+                        exact: None,
+                        uncertain: false,
+                    }
+                }
+                _ => {
+                    let mut u = v;
+                    u.uncertain = true;
+                    RNode {
+                        kind: RKind::Map(vec![("AWS".to_owned(), k.span, u)]),
+                        origin: n.span,
+                        exact: None,
+                        uncertain: true,
+                    }
+                }
+            };
+            stmt.push(("Principal".to_owned(), k.span, principal));
+        }
+        if let Some((k, n)) = entry(props, "Action") {
+            let v = self.value(n, false, "Statement[0].Action", &no_vars)?;
+            stmt.push(("Action".to_owned(), k.span, v));
+        }
+        if let Some((k, n)) = entry(props, "FunctionName") {
+            let mut v = self.value(n, false, "Statement[0].Resource", &no_vars)?;
+            if let Some((name, false)) = rtext(&v)
+                && !name.starts_with("arn:")
+            {
+                let o = self.options;
+                let arn = if name.contains(":function:") {
+                    format!("arn:{}:lambda:{}:{name}", o.partition, o.region)
+                } else {
+                    format!(
+                        "arn:{}:lambda:{}:{}:function:{name}",
+                        o.partition, o.region, o.account_id
+                    )
+                };
+                v = RNode::str(arn, n.span);
+            }
+            stmt.push(("Resource".to_owned(), k.span, v));
+        }
+        let mut conditions: Vec<(String, Span, RNode)> = Vec::new();
+        for (prop, operator, key) in [
+            ("SourceArn", "ArnLike", "AWS:SourceArn"),
+            ("SourceAccount", "StringEquals", "AWS:SourceAccount"),
+            ("PrincipalOrgID", "StringEquals", "aws:PrincipalOrgID"),
+            (
+                "FunctionUrlAuthType",
+                "StringEquals",
+                "lambda:FunctionUrlAuthType",
+            ),
+        ] {
+            let Some((k, n)) = entry(props, prop) else {
+                continue;
+            };
+            let path = format!("Statement[0].Condition.{operator}.{key}");
+            let v = self.value(n, false, &path, &no_vars)?;
+            let block = match conditions.iter_mut().find(|(op, _, _)| op == operator) {
+                Some((_, _, b)) => b,
+                None => {
+                    conditions.push((
+                        operator.to_owned(),
+                        k.span,
+                        RNode {
+                            kind: RKind::Map(Vec::new()),
+                            origin: k.span,
+                            exact: None,
+                            uncertain: false,
+                        },
+                    ));
+                    let Some((_, _, b)) = conditions.last_mut() else {
+                        continue;
+                    };
+                    b
+                }
+            };
+            if let RKind::Map(m) = &mut block.kind {
+                m.push((key.to_owned(), k.span, v));
+            }
+        }
+        if !conditions.is_empty() {
+            stmt.push((
+                "Condition".to_owned(),
+                origin,
+                RNode {
+                    kind: RKind::Map(conditions),
+                    origin,
+                    exact: None,
+                    uncertain: false,
+                },
+            ));
+        }
+        let node = |kind| RNode {
+            kind,
+            origin,
+            exact: None,
+            uncertain: false,
+        };
+        let policy = node(RKind::Map(vec![
+            (
+                "Version".to_owned(),
+                origin,
+                RNode::str("2012-10-17".to_owned(), origin),
+            ),
+            (
+                "Statement".to_owned(),
+                origin,
+                node(RKind::Seq(vec![node(RKind::Map(stmt))])),
+            ),
+        ]));
+        let e = emit::emit(&policy);
+        Some(EmbeddedPolicy {
+            locator: format!("{lid}.Permission"),
+            resource: lid.to_owned(),
+            resource_type: "AWS::Lambda::Permission".to_owned(),
+            policy_type: PolicyType::Resource,
+            text: e.text,
+            span: origin,
+            unresolved: std::mem::take(&mut self.unresolved),
+            map: SpanMap::Tree(e.segs),
+            uncertain: e.uncertain,
         })
     }
 
@@ -1644,6 +1798,14 @@ fn keeps_shape(path: &str, s: &str) -> bool {
             || (principal_aws && s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()));
     }
     true
+}
+
+/// The key and value of key `k` of a mapping.
+fn entry<'n>(node: &'n Node, k: &str) -> Option<(&'n super::tree::Key, &'n Node)> {
+    match &node.kind {
+        Kind::Map(m) => m.iter().find(|(key, _)| key.text == k).map(|(k, v)| (k, v)),
+        _ => None,
+    }
 }
 
 /// The string argument of a function (for `Ref`, `If`'s condition, ...).

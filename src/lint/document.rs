@@ -16,6 +16,64 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
     size(ctx);
     sids(ctx);
     redundant_statements(ctx);
+    rcp_syntax(ctx);
+}
+
+/// The elements resource control policies do not support
+/// (<https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_syntax.html>):
+/// `NotAction`, and `Allow` anywhere but in the AWS-managed `RCPFullAWSAccess` (`Allow` of
+/// `"*"` to `"*"` on `"*"`, without a condition). `Principal` other than `"*"` and
+/// `NotPrincipal` are parse errors.
+fn rcp_syntax(ctx: &mut Ctx<'_>) {
+    if ctx.policy_type != PolicyType::Rcp {
+        return;
+    }
+    for i in 0..ctx.policy.statements.len() {
+        let Some(stmt) = ctx.policy.statements.get(i) else {
+            continue;
+        };
+        let block = &stmt.action.value;
+        if block.negated {
+            let path = ctx.stmt_path(i).key("NotAction");
+            ctx.emit(
+                Some(i),
+                "RCP_SYNTAX_ERROR_NOTACTION",
+                stmt.action.span,
+                path,
+                "resource control policies do not support `NotAction`".into(),
+            )
+            .help = Some("list the actions to deny in `Action`".into());
+        }
+        if stmt.effect.value == crate::policy::Effect::Allow {
+            let actions = &block.patterns.items;
+            let full_access = !block.negated
+                && actions.len() == 1
+                && actions.first().is_some_and(|a| a.value.as_str() == "*")
+                && stmt.resource.as_ref().is_some_and(|r| {
+                    let items = &r.value.patterns.items;
+                    !r.value.negated
+                        && items.len() == 1
+                        && items.first().is_some_and(|a| a.value.as_str() == "*")
+                })
+                && stmt.conditions.is_empty()
+                && stmt.condition_span.is_none();
+            if !full_access {
+                let path = ctx.stmt_path(i).key("Effect");
+                ctx.emit(
+                    Some(i),
+                    "RCP_SYNTAX_ERROR_ALLOW",
+                    stmt.effect.span,
+                    path,
+                    "resource control policies may only deny: `Allow` is reserved for the \
+                     AWS-managed `RCPFullAWSAccess`"
+                        .into(),
+                )
+                .help = Some(
+                    "use `\"Effect\": \"Deny\"` with the conditions under which to deny".into(),
+                );
+            }
+        }
+    }
 }
 
 fn missing_version(ctx: &mut Ctx<'_>) {

@@ -25,6 +25,7 @@ const NOTRESOURCE: &str =
     "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notresource.html";
 const CONFUSED_DEPUTY: &str =
     "https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html";
+const RCP_SYNTAX: &str = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_syntax.html";
 const BEST: &str = "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html";
 
 /// Every rule, sorted by code.
@@ -598,6 +599,18 @@ pub(crate) const ALL: &[RuleInfo] = &[
         severity: Severity::SecurityWarning,
         summary: "a resource policy that allows everyone (`\"*\"`) with no condition on a key that narrows the caller",
         help_uri: SM_BPA,
+    },
+    RuleInfo {
+        code: "RCP_SYNTAX_ERROR_ALLOW",
+        severity: Severity::Error,
+        summary: "an `Allow` statement in a resource control policy, which Organizations supports only in the AWS-managed `RCPFullAWSAccess`",
+        help_uri: RCP_SYNTAX,
+    },
+    RuleInfo {
+        code: "RCP_SYNTAX_ERROR_NOTACTION",
+        severity: Severity::Error,
+        summary: "`NotAction` in a resource control policy, which RCPs do not support",
+        help_uri: RCP_SYNTAX,
     },
     RuleInfo {
         code: "REDUNDANT_ACTION",

@@ -23,6 +23,9 @@ const SENSITIVE_ACTIONS: &[&str] = &[
 
 /// Runs the security rules.
 pub(crate) fn check(ctx: &mut Ctx<'_>) {
+    // PUBLIC_ACCESS asks the offline analysis once per resource policy (owner: analysis, #15).
+    let public =
+        (ctx.policy_type == PolicyType::Resource).then(|| exposure::public_grants(ctx.policy));
     for i in 0..ctx.policy.statements.len() {
         let Some(stmt) = ctx.policy.statements.get(i) else {
             continue;
@@ -31,7 +34,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
         if stmt.effect.value != Effect::Allow {
             continue;
         }
-        public_access(ctx, i, stmt);
+        public_access(ctx, i, stmt, public.as_ref());
         confused_deputy(ctx, i, stmt);
         not_action_or_resource(ctx, i, stmt);
         sensitive(ctx, i, stmt);
@@ -163,31 +166,46 @@ fn confused_deputy(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
     );
 }
 
-/// `PUBLIC_ACCESS`: a resource policy `Allow` to `"*"` with no condition on a key that narrows
-/// the caller.
-fn public_access(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
+/// `PUBLIC_ACCESS`: a resource policy `Allow` that grants a request from an anonymous caller
+/// or an account the policy does not name, decided by [`exposure::public_grants`] (the offline
+/// analysis; the witness request is in the message). Where the analysis cannot be exact, a
+/// `"*"` principal without a condition on a caller-narrowing key is reported as before.
+fn public_access(
+    ctx: &mut Ctx<'_>,
+    i: usize,
+    stmt: &Statement,
+    public: Option<&exposure::PublicAnalysis>,
+) {
     if ctx.policy_type != PolicyType::Resource {
         return;
     }
     let Some(principal) = &stmt.principal else {
         return;
     };
-    if principal.value.negated
-        || !exposure::is_everyone(&principal.value)
-        || exposure::has_narrowing_condition(stmt)
-    {
-        return;
-    }
+    let witness = public.and_then(|p| p.grants.iter().find(|g| g.statement == i));
+    let exact = public.is_some_and(|p| p.exact);
+    let message = match witness {
+        Some(g) => format!(
+            "the statement allows callers outside the account, anonymous ones included; for \
+             example: {}",
+            g.witness
+        ),
+        None if exact => return,
+        None => {
+            if principal.value.negated
+                || !exposure::is_everyone(&principal.value)
+                || exposure::has_narrowing_condition(stmt)
+            {
+                return;
+            }
+            "the statement allows everyone, anonymous callers included".to_owned()
+        }
+    };
     let path = ctx.stmt_path(i).key("Principal");
-    ctx.emit(
-        Some(i),
-        "PUBLIC_ACCESS",
-        principal.span,
-        path,
-        "the statement allows everyone, anonymous callers included".into(),
-    )
-    .help = Some(
-        "name the principals, or add a condition such as `aws:PrincipalOrgID` or `aws:SourceVpce`"
+    ctx.emit(Some(i), "PUBLIC_ACCESS", principal.span, path, message)
+        .help = Some(
+        "name the principals, or add a condition with fixed values of a key such as \
+         `aws:PrincipalOrgID` or `aws:SourceVpce` (no wildcard, not `…IfExists`)"
             .into(),
     );
 }

@@ -12,6 +12,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+mod check;
 mod eval;
 mod iac;
 mod lint;

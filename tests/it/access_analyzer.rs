@@ -9,7 +9,10 @@ use std::fmt::Write as _;
 use iam_policy::lint::{Severity, rule};
 
 /// The checks of the Access Analyzer policy check reference (IAM User Guide), in the page's
-/// order: issue code and finding type.
+/// order: issue code and finding type. Read in December 2026 from the page's source
+/// (`doc_source/access-analyzer-reference-policy-checks.md` of `awsdocs/iam-user-guide`, every
+/// section heading and finding type) and checked against the current page's list of error
+/// checks; codes are the section titles in upper snake case, as the page writes them.
 pub const CHECKS: &[(&str, Severity)] = &[
     ("ARN_ACCOUNT_NOT_ALLOWED", Severity::Error),
     ("ARN_REGION_NOT_ALLOWED", Severity::Error),

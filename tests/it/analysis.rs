@@ -463,3 +463,236 @@ fn analysis_fixtures() {
     eprintln!("{total} fixture cases, {cannot} cannot prove");
     assert_eq!(cannot, 0, "answers that cannot be proven on the fixtures");
 }
+
+mod properties {
+    use super::{allows, check_witnesses, policy};
+    use iam_policy::analysis::{Verdict, no_new_access};
+    use iam_policy::{ContextValue, PolicyType, Request};
+    use proptest::prelude::*;
+
+    const ACTIONS: &[&str] = &[
+        "s3:GetObject",
+        "s3:Get*",
+        "s3:*Object",
+        "s3:PutObject",
+        "s3:*",
+        "s3:Get?bject",
+        "ec2:Describe*",
+        "*",
+    ];
+    const RESOURCES: &[&str] = &[
+        "*",
+        "arn:aws:s3:::b/*",
+        "arn:aws:s3:::b/a*",
+        "arn:aws:s3:::b/?x",
+        "arn:aws:s3:::c/*",
+        "arn:aws:s3:::*",
+    ];
+    const CONDITIONS: &[&str] = &[
+        r#""StringEquals":{"aws:SourceVpc":"vpc-1"}"#,
+        r#""StringEquals":{"aws:SourceVpc":["vpc-1","vpc-2"]}"#,
+        r#""StringLike":{"aws:SourceVpc":"vpc-*"}"#,
+        r#""StringNotEquals":{"aws:SourceVpc":"vpc-2"}"#,
+        r#""StringEqualsIfExists":{"aws:SourceVpc":"vpc-1"}"#,
+        r#""Null":{"aws:SourceVpc":"true"}"#,
+        r#""NumericLessThan":{"s3:max-keys":"10"}"#,
+        r#""NumericGreaterThanEquals":{"s3:max-keys":"5"}"#,
+        r#""ForAllValues:StringEquals":{"aws:TagKeys":["a","b"]}"#,
+        r#""ForAnyValue:StringEquals":{"aws:TagKeys":"a"}"#,
+    ];
+
+    fn list(items: &[usize], from: &[&str]) -> String {
+        let v: Vec<String> = items
+            .iter()
+            .map(|i| format!("{:?}", from[i % from.len()]))
+            .collect();
+        format!("[{}]", v.join(","))
+    }
+
+    prop_compose! {
+        fn statement()(deny in prop::bool::weighted(0.25), not_action in prop::bool::weighted(0.2),
+                       not_resource in prop::bool::weighted(0.2),
+                       actions in prop::collection::vec(0usize..8, 1..3),
+                       resources in prop::collection::vec(0usize..6, 1..3),
+                       conditions in prop::collection::vec(0usize..10, 0..2)) -> String {
+            let mut cond: Vec<&str> = conditions.iter().map(|c| CONDITIONS[*c]).collect();
+            cond.dedup();
+            // One operator per key and operator: keep the first of each operator name.
+            let mut seen = Vec::new();
+            cond.retain(|c| { let op = c.split(':').next().unwrap_or(""); let fresh = !seen.contains(&op); seen.push(op); fresh });
+            format!(
+                r#"{{"Effect":"{}","{}":{},"{}":{}{}}}"#,
+                if deny { "Deny" } else { "Allow" },
+                if not_action { "NotAction" } else { "Action" }, list(&actions, ACTIONS),
+                if not_resource { "NotResource" } else { "Resource" }, list(&resources, RESOURCES),
+                if cond.is_empty() { String::new() } else { format!(r#","Condition":{{{}}}"#, cond.join(",")) },
+            )
+        }
+    }
+
+    fn doc(stmts: &[String]) -> String {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+            stmts.join(",")
+        )
+    }
+
+    /// The targeted sampler: the patterns' own strings and their neighbours, constants ±1,
+    /// absent keys, empty and multi-value sets.
+    fn samples() -> Vec<Request> {
+        let actions = [
+            "s3:GetObject",
+            "s3:GetObjectAcl",
+            "s3:PutObject",
+            "s3:ListBucket",
+            "s3:Getxbject",
+            "s3:Object",
+            "ec2:DescribeInstances",
+            "iam:PassRole",
+        ];
+        let resources = [
+            "*",
+            "arn:aws:s3:::b/a1",
+            "arn:aws:s3:::b/",
+            "arn:aws:s3:::b/zx",
+            "arn:aws:s3:::b/a",
+            "arn:aws:s3:::c/a",
+            "arn:aws:s3:::b",
+            "arn:aws:s3:::bx/y",
+            "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
+        ];
+        let vpcs: [Option<&str>; 5] = [None, Some("vpc-1"), Some("vpc-2"), Some("vpc-3"), Some("")];
+        let keys: [Option<&str>; 6] =
+            [None, Some("4"), Some("5"), Some("9"), Some("10"), Some("x")];
+        let tags: [Option<&[&str]>; 5] = [
+            None,
+            Some(&[]),
+            Some(&["a"]),
+            Some(&["a", "b"]),
+            Some(&["a", "c"]),
+        ];
+        let mut out = Vec::new();
+        for a in actions {
+            for r in resources {
+                for v in vpcs {
+                    for k in keys {
+                        for t in tags {
+                            let mut b = Request::builder()
+                                .principal("arn:aws:iam::111122223333:user/alice")
+                                .action(a)
+                                .resource(r);
+                            if let Some(v) = v {
+                                b = b.context_value("aws:SourceVpc", ContextValue::string(v));
+                            }
+                            if let Some(k) = k {
+                                b = b.context_value("s3:max-keys", ContextValue::string(k));
+                            }
+                            if let Some(t) = t {
+                                b = b.context_value(
+                                    "aws:TagKeys",
+                                    ContextValue::strings(t.iter().copied()),
+                                );
+                            }
+                            out.push(b.build().unwrap());
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// (a) every witness is confirmed by the engine; (b) a PASS has no counterexample among
+        /// the sampled requests.
+        #[test]
+        fn witnesses_hold_and_passes_survive_the_sampler(
+            old in prop::collection::vec(statement(), 1..4),
+            new in prop::collection::vec(statement(), 1..4),
+        ) {
+            let old = policy(&doc(&old), PolicyType::Identity);
+            let new = policy(&doc(&new), PolicyType::Identity);
+            let r = no_new_access(&old, &new, PolicyType::Identity);
+            check_witnesses(&r, &new, Some(&old));
+            prop_assert!(r.cannot_prove.is_empty(), "{:?}", r.cannot_prove);
+            if r.verdict == Verdict::Pass {
+                for req in samples() {
+                    prop_assert!(
+                        !allows(&new, &req) || allows(&old, &req),
+                        "PASS but {req:?} is new access"
+                    );
+                }
+            } else {
+                prop_assert!(!r.findings.is_empty());
+            }
+        }
+
+        /// Dropping grants and adding denies never adds access: always a proven PASS.
+        #[test]
+        fn narrowing_a_policy_is_a_proven_pass(
+            old in prop::collection::vec(statement(), 1..4),
+            keep in prop::collection::vec(any::<bool>(), 4),
+            extra in prop::collection::vec(statement(), 0..2),
+        ) {
+            let mut new: Vec<String> = old
+                .iter()
+                .zip(keep.iter().chain(std::iter::repeat(&true)))
+                .filter(|(s, k)| **k || s.contains("\"Deny\""))
+                .map(|(s, _)| s.clone())
+                .collect();
+            new.extend(extra.iter().map(|s| s.replacen("\"Allow\"", "\"Deny\"", 1)));
+            if new.is_empty() {
+                return Ok(());
+            }
+            let old = policy(&doc(&old), PolicyType::Identity);
+            let new = policy(&doc(&new), PolicyType::Identity);
+            let r = no_new_access(&old, &new, PolicyType::Identity);
+            prop_assert_eq!(r.verdict, Verdict::Pass, "{:?}", r);
+        }
+    }
+}
+
+/// `exposure` and lint's `PUBLIC_ACCESS` follow the analysis, witness included (#15: S3's
+/// meaning of public; the old answer was "not public" for both of these).
+#[test]
+fn exposure_and_lint_answer_by_the_analysis() {
+    use iam_policy::exposure::{Grantee, exposure};
+    use iam_policy::lint::{LintOptions, lint_text};
+    for cond in [
+        r#"{"StringLike":{"aws:PrincipalOrgID":"o-*"}}"#,
+        r#"{"StringEqualsIfExists":{"aws:SourceVpce":"vpce-1a2b3c4d"}}"#,
+    ] {
+        let text = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{cond}}}]}}"#
+        );
+        let p = policy(&text, PolicyType::Resource);
+        let e = exposure(&p, Some("111122223333"));
+        assert!(e.is_public(), "{cond}: {e:?}");
+        assert_eq!(e.public.len(), 1);
+        assert!(allows(&p, &e.public[0].witness.to_request().unwrap()));
+        let report = lint_text(
+            &text,
+            &LintOptions {
+                policy_type: Some(PolicyType::Resource),
+            },
+        );
+        let f = report
+            .findings
+            .iter()
+            .find(|f| f.code == "PUBLIC_ACCESS")
+            .expect("PUBLIC_ACCESS");
+        assert!(f.message.contains("for example"), "{}", f.message);
+    }
+    let fixed = policy(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"}}}]}"#,
+        PolicyType::Resource,
+    );
+    let e = exposure(&fixed, None);
+    assert!(!e.is_public());
+    assert_eq!(
+        e.grants[0].grantee,
+        Grantee::Organization("o-a1b2c3d4e5".into())
+    );
+}

@@ -60,6 +60,11 @@ fn fuzz_replay_lint() {
 }
 
 #[test]
+fn fuzz_replay_analysis() {
+    assert!(replay("analysis", invariants::check_analysis) >= 1);
+}
+
+#[test]
 fn fuzz_replay_wildcard() {
     let n = replay("wildcard", |data| {
         let input: serde_json::Value = serde_json::from_slice(data).unwrap();

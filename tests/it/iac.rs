@@ -283,3 +283,36 @@ fn detection_reads_top_level_keys_only() {
         Some(SourceKind::CloudFormation)
     );
 }
+
+#[test]
+fn lambda_permissions_are_one_statement_resource_policies() {
+    let t = include_str!("../../fixtures/iac/cloudformation/lambda.yaml");
+    let x = extract(t, SourceKind::CloudFormation, &Options::default());
+    let texts: Vec<(&str, &str)> = x
+        .policies
+        .iter()
+        .map(|p| (p.locator.as_str(), p.text.as_str()))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            (
+                "FromS3.Permission",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"lambda:InvokeFunction","Resource":"arn:aws:lambda:us-east-1:123456789012:function:thumbnails","Condition":{"ArnLike":{"AWS:SourceArn":"arn:aws:s3:::uploads"},"StringEquals":{"AWS:SourceAccount":"123456789012"}}}]}"#
+            ),
+            (
+                "Anyone.Permission",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"lambda:InvokeFunction","Resource":"arn:aws:lambda:us-east-1:123456789012:function:thumbnails"}]}"#
+            ),
+            (
+                "Partner.Permission",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"lambda:InvokeFuncton","Resource":"arn:aws:lambda:us-east-1:123456789012:function:thumbnails"}]}"#
+            ),
+        ]
+    );
+    assert!(
+        x.policies
+            .iter()
+            .all(|p| p.policy_type == PolicyType::Resource)
+    );
+}

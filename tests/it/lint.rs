@@ -592,6 +592,35 @@ fn principal_unique_ids_parse_and_warn() {
     );
     let codes: Vec<&str> = report.findings.iter().map(|f| f.code).collect();
     assert_eq!(codes, ["INVALID_ROLE_REFERENCE", "INVALID_USER_REFERENCE"]);
+
+    // A secret policy granting a user's id grants nothing; the same grant to the user's ARN
+    // allows.
+    let alice = "arn:aws:iam::111122223333:user/alice";
+    let secret = "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf";
+    let decide = |principal: &str| {
+        let text = format!(
+            r#"{{"Version": "2012-10-17", "Statement": {{"Effect": "Allow",
+            "Principal": {{"AWS": "{principal}"}}, "Action": "secretsmanager:GetSecretValue",
+            "Resource": "*"}}}}"#
+        );
+        let mut set = iam_policy::PolicySet::new();
+        set.add(
+            iam_policy::PolicyKind::Resource,
+            parse_policy(&text, PolicyType::Resource).unwrap(),
+        );
+        let request = iam_policy::Request::builder()
+            .principal(alice)
+            .action("secretsmanager:GetSecretValue")
+            .resource(secret)
+            .build()
+            .unwrap();
+        set.compile().evaluate(&request).decision()
+    };
+    assert_eq!(decide(alice), iam_policy::Decision::Allow);
+    assert_eq!(
+        decide("AIDAJQABLZS4A3QDU576Q"),
+        iam_policy::Decision::ImplicitDeny
+    );
 }
 
 #[test]

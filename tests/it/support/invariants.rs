@@ -148,3 +148,66 @@ pub fn check_wildcard(pattern: &str, text: &str) {
         "pattern {pattern:?} on {text:?}"
     );
 }
+
+/// Whether `p` alone allows `req` by the engine's trace: some `Allow` applies, no `Deny` does.
+fn policy_allows(p: &iam_policy::Policy, req: &iam_policy::Request) -> bool {
+    let mut set = iam_policy::PolicySet::new();
+    set.add(iam_policy::PolicyKind::Resource, p.clone());
+    let ex = set.compile().explain(req);
+    let applies = |e| ex.statements().iter().any(|t| t.applies && t.effect == e);
+    applies(iam_policy::Effect::Allow) && !applies(iam_policy::Effect::Deny)
+}
+
+/// Analysis: two policies separated by the first NUL byte (or one policy compared with
+/// itself). No panic; every witness is a request the new policy allows and the existing one
+/// does not; a policy never grants new access against itself; public-access witnesses are
+/// allowed by the policy.
+pub fn check_analysis(data: &[u8]) {
+    use iam_policy::analysis::{diff, no_new_access, no_public_access};
+    let (a, b) = match data.iter().position(|&c| c == 0) {
+        Some(i) => (
+            data.get(..i).unwrap_or_default(),
+            data.get(i + 1..).unwrap_or_default(),
+        ),
+        None => (data, data),
+    };
+    let (Ok(a), Ok(b)) = (std::str::from_utf8(a), std::str::from_utf8(b)) else {
+        return;
+    };
+    for ty in [PolicyType::Identity, PolicyType::Resource] {
+        let (Ok(old), Ok(new)) = (parse_policy(a, ty), parse_policy(b, ty)) else {
+            continue;
+        };
+        if old.statements.len() + new.statements.len() > 12 {
+            continue;
+        }
+        let r = no_new_access(&old, &new, ty);
+        for f in &r.findings {
+            let req = f.witness.to_request().expect("a witness builds");
+            assert!(policy_allows(&new, &req), "new must allow {}", f.witness);
+            assert!(
+                !policy_allows(&old, &req),
+                "existing must not allow {}",
+                f.witness
+            );
+        }
+        assert_eq!(
+            r.is_pass(),
+            r.findings.is_empty() && r.cannot_prove.is_empty()
+        );
+        let same = no_new_access(&new, &new, ty);
+        assert!(
+            same.findings.is_empty(),
+            "a policy grants nothing new against itself"
+        );
+        let _ = diff(&old, &new, ty);
+        if ty == PolicyType::Resource
+            && let Some(p) = no_public_access(&new, "AWS::S3::Bucket")
+        {
+            for f in &p.findings {
+                let req = f.witness.to_request().expect("a witness builds");
+                assert!(policy_allows(&new, &req), "public witness {}", f.witness);
+            }
+        }
+    }
+}
