@@ -42,8 +42,8 @@ pub use policy::error::{ParseError, ParseErrorKind, ParseErrors, ParseErrorsIter
 pub use policy::lower::{ParseOptions, parse_policy, parse_policy_with};
 pub use policy::{Effect, Policy, PolicyType, Statement, Version};
 pub use request::{
-    Caller, CallerKind, Context, ContextScalar, ContextValue, Request, RequestBuilder,
-    RequestError, ResourceKind,
+    Caller, CallerKind, Context, ContextLimit, ContextScalar, ContextValue, Request,
+    RequestBuilder, RequestError, ResourceKind,
 };
 pub use source::{LineCol, LineIndex, Span};
 pub use variables::{Template, TemplateOptions, VariableError};

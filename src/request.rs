@@ -38,6 +38,17 @@
 //! `aws:userid` is never derived: it holds unique ids (`AIDA...`, `AROA...:session`) that the
 //! principal ARN does not reveal.
 //!
+//! # Limits
+//!
+//! The context is what a caller sends, so [`RequestBuilder::build`] bounds it before anything
+//! else: at most [`MAX_CONTEXT_KEYS`] keys, at most [`MAX_CONTEXT_VALUES`] values in one
+//! multi-valued key, and at most [`MAX_CONTEXT_BYTES`] bytes of key and value text in all.
+//! Past a limit the request is refused with [`RequestError::ContextTooLarge`] (never decided).
+//! AWS's own requests stay far below (at most 50 tags per resource, so 50 `aws:TagKeys`
+//! values). At these limits a decision stays well under a millisecond even against long policy
+//! value lists, which are indexed when a policy is compiled (`tests/it/adversarial.rs`
+//! measures the worst cases).
+//!
 //! # Accounts
 //!
 //! The principal account defaults to the account in the principal ARN. The resource account
@@ -229,6 +240,80 @@ impl Context {
     }
 }
 
+/// The most keys a request context may hold (module docs, "Limits").
+pub const MAX_CONTEXT_KEYS: usize = 256;
+/// The most values one multi-valued context key may hold.
+pub const MAX_CONTEXT_VALUES: usize = 256;
+/// The most bytes of key and value text a request context may hold, in all.
+pub const MAX_CONTEXT_BYTES: usize = 256 * 1024;
+
+/// Which context limit a request exceeds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ContextLimit {
+    /// More than [`MAX_CONTEXT_KEYS`] keys.
+    Keys,
+    /// More than [`MAX_CONTEXT_VALUES`] values in one key.
+    Values,
+    /// More than [`MAX_CONTEXT_BYTES`] bytes of text.
+    Bytes,
+}
+
+impl fmt::Display for ContextLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Keys => "keys",
+            Self::Values => "values in one key",
+            Self::Bytes => "bytes of text",
+        })
+    }
+}
+
+/// Checks the context against the limits (module docs, "Limits").
+fn check_context(context: &Context) -> Result<(), RequestError> {
+    let too_large = |limit, key: Option<&str>, found, max| RequestError::ContextTooLarge {
+        limit,
+        key: key.map(str::to_owned),
+        found,
+        max,
+    };
+    if context.len() > MAX_CONTEXT_KEYS {
+        return Err(too_large(
+            ContextLimit::Keys,
+            None,
+            context.len(),
+            MAX_CONTEXT_KEYS,
+        ));
+    }
+    let mut bytes = 0usize;
+    for (key, value) in context.iter() {
+        bytes += key.len();
+        match value {
+            ContextValue::Single(scalar) => bytes += scalar.as_text().len(),
+            ContextValue::Multi(values) => {
+                if values.len() > MAX_CONTEXT_VALUES {
+                    return Err(too_large(
+                        ContextLimit::Values,
+                        Some(key),
+                        values.len(),
+                        MAX_CONTEXT_VALUES,
+                    ));
+                }
+                bytes += values.iter().map(|v| v.as_text().len()).sum::<usize>();
+            }
+        }
+        if bytes > MAX_CONTEXT_BYTES {
+            return Err(too_large(
+                ContextLimit::Bytes,
+                None,
+                bytes,
+                MAX_CONTEXT_BYTES,
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Why a request cannot be built.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -269,6 +354,18 @@ pub enum RequestError {
         given: String,
         /// The principal.
         principal: String,
+    },
+    /// The context exceeds a limit (module docs, "Limits").
+    #[error("the request context has too many {limit}{}: {found}, at most {max}", key.as_ref().map(|k| format!(" (`{k}`)")).unwrap_or_default())]
+    ContextTooLarge {
+        /// Which limit.
+        limit: ContextLimit,
+        /// The key, for the values limit.
+        key: Option<String>,
+        /// How many there are (for bytes: at least how many).
+        found: usize,
+        /// The limit.
+        max: usize,
     },
     /// The resource account given differs from the account in the resource ARN.
     #[error("resource account `{given}` does not match the account in resource `{resource}`")]
@@ -795,6 +892,7 @@ impl RequestBuilder {
     /// A [`RequestError`] when a part is missing or malformed, or the accounts disagree with the
     /// ARNs.
     pub fn build(self) -> Result<Request, RequestError> {
+        check_context(&self.context)?;
         let principal_text = self.principal.ok_or(RequestError::MissingPrincipal)?;
         let principal = Caller::parse(&principal_text)?;
         let principal_account = match (self.principal_account, principal.account()) {

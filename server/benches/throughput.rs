@@ -4,7 +4,7 @@
 //! memory per stored secret.
 //!
 //! `cargo bench -p iam-policy-server --bench throughput` (`-- --quick` for a short run;
-//! `SECRETS=N`, `SECONDS=N`, `CLIENTS=N` change the workload).
+//! `SECRETS=N`, `DURATION=N` (seconds), `CLIENTS=N` change the workload).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -315,7 +315,7 @@ fn main() -> Result {
     let quick = std::env::args().any(|a| a == "--quick");
     // `cargo bench` passes `--bench`; a plain `cargo test --benches` passes nothing: run quick.
     let secrets = env_num("SECRETS", if quick { 1000 } else { 10_000 });
-    let seconds = env_num("SECONDS", if quick { 2 } else { 10 }) as f64;
+    let seconds = env_num("DURATION", if quick { 2 } else { 10 }) as f64;
     let clients = env_num("CLIENTS", 2);
     let dir = tempfile::tempdir()?;
     let data = dir.path().join("data");

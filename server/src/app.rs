@@ -191,10 +191,13 @@ impl App {
             Err(e) => {
                 crate::set(&mut audit, "errorCode", json!(e.code));
                 crate::set(&mut audit, "errorMessage", json!(e.message));
-                let body = if is_sts {
-                    e.xml_body(&request_id)
+                let (e, body) = if is_sts {
+                    let e = query_protocol_error(e);
+                    let body = e.xml_body(&request_id);
+                    (e, body)
                 } else {
-                    e.json_body()
+                    let body = e.json_body();
+                    (e, body)
                 };
                 (e.status, body)
             }
@@ -360,14 +363,7 @@ impl App {
                     .map(|(_, v)| v.as_str())
                     .ok_or_else(|| ApiError::new("MissingAction", 400, "Missing Action"));
                 match action {
-                    // STS spells the denial `AccessDenied` (HTTP 403).
-                    Ok(a) => crate::sts::dispatch(&mut call, a, params).map_err(|e| {
-                        if e.code == "AccessDeniedException" {
-                            ApiError::new("AccessDenied", 403, e.message)
-                        } else {
-                            e
-                        }
-                    }),
+                    Ok(a) => crate::sts::dispatch(&mut call, a, params),
                     Err(e) => Err(e),
                 }
             }
@@ -407,6 +403,23 @@ impl App {
             )),
         }
     }
+}
+
+/// The query protocol's (STS's) spelling of an error: its codes for the authentication and
+/// authorization errors, which the JSON 1.1 services spell with `…Exception`
+/// (<https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html>).
+fn query_protocol_error(e: ApiError) -> ApiError {
+    let (code, status) = match e.code {
+        "AccessDeniedException" => ("AccessDenied", 403),
+        "InvalidSignatureException" => ("SignatureDoesNotMatch", 403),
+        "UnrecognizedClientException" => ("InvalidClientTokenId", 403),
+        "ExpiredTokenException" => ("ExpiredToken", 400),
+        "IncompleteSignatureException" => ("IncompleteSignature", 400),
+        "MissingAuthenticationTokenException" => ("MissingAuthenticationToken", 403),
+        "SerializationException" | "ValidationException" => ("ValidationError", 400),
+        other => (other, e.status),
+    };
+    ApiError::new(code, status, e.message)
 }
 
 /// Parses a JSON 1.1 body: an object (an empty body counts as `{}`).

@@ -69,22 +69,6 @@ pub struct Deciding {
     pub effect: &'static str,
 }
 
-/// A decision with its statements.
-#[derive(Clone, Debug)]
-pub struct Decided {
-    /// The evaluation.
-    pub evaluation: Evaluation,
-    /// The statements behind it.
-    pub statements: Vec<Deciding>,
-}
-
-impl Decided {
-    /// Whether the call is allowed.
-    pub fn allowed(&self) -> bool {
-        self.evaluation.decision() == Decision::Allow
-    }
-}
-
 /// The configuration with its access keys, swapped whole.
 #[derive(Debug)]
 struct Principals {
@@ -354,9 +338,10 @@ impl Authorizer {
         Ok(())
     }
 
-    /// Decides `request` for `caller`: the store, with the caller's session policy.
-    pub fn decide(&self, caller: &Identity, request: Request) -> Decided {
-        let (evaluation, request) = match &caller.session_policy {
+    /// Decides `request` for `caller`: the store, with the caller's session policy. Returns
+    /// the request back for [`deciding_statements`](Self::deciding_statements).
+    pub fn decide(&self, caller: &Identity, request: Request) -> (Evaluation, Request) {
+        match &caller.session_policy {
             Some(session) => {
                 let prepared = PreparedRequest::new(request).with_session_policy(session.clone());
                 (
@@ -365,16 +350,21 @@ impl Authorizer {
                 )
             }
             None => (self.store.evaluate(&request), request),
-        };
-        let config = self.config();
-        let statements = evaluation
-            .reasons()
-            .filter_map(|r| self.deciding(&config, caller, &request, r))
-            .collect();
-        Decided {
-            evaluation,
-            statements,
         }
+    }
+
+    /// The statements behind `evaluation`, named for the audit line.
+    pub fn deciding_statements(
+        &self,
+        caller: &Identity,
+        request: &Request,
+        evaluation: &Evaluation,
+    ) -> Vec<Deciding> {
+        let config = self.config();
+        evaluation
+            .reasons()
+            .filter_map(|r| self.deciding(&config, caller, request, r))
+            .collect()
     }
 
     /// Names a deciding statement: the policy it is in (as the configuration or the API

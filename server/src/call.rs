@@ -131,25 +131,30 @@ impl Call<'_> {
             .context(context)
             .build()
             .map_err(|e| ApiError::access_denied(format!("the request cannot be decided: {e}")))?;
-        let decided = self.app.authz.decide(self.identity, request);
+        let (evaluation, request) = self.app.authz.decide(self.identity, request);
         self.authz_nanos = self
             .authz_nanos
             .saturating_add(u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX));
+        // Naming the deciding statements is the audit's work, not the decision's.
+        let statements = self
+            .app
+            .authz
+            .deciding_statements(self.identity, &request, &evaluation);
         self.decisions.push(AuditDecision {
             action: action.to_owned(),
             resource: resource.to_owned(),
-            decision: decided.evaluation.decision().as_str(),
-            statements: decided.statements.clone(),
+            decision: evaluation.decision().as_str(),
+            statements,
             context_keys,
         });
-        if decided.allowed() {
+        if evaluation.decision() == iam_policy::Decision::Allow {
             Ok(())
         } else {
             Err(ApiError::access_denied(denial_message(
                 &self.identity.arn,
                 action,
                 resource,
-                &decided.evaluation,
+                &evaluation,
             )))
         }
     }

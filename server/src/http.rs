@@ -14,6 +14,11 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 use crate::app::{App, MAX_BODY_BYTES, WireRequest};
+
+/// Connections served at once per listener; more wait in the kernel's backlog.
+pub const MAX_CONNECTIONS: usize = 1024;
+/// How long a client may take to send a request's headers, and then its body.
+pub const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 use crate::error::ApiError;
 
 fn response(
@@ -42,9 +47,33 @@ async fn handle(
 ) -> Result<Response<Full<Bytes>>, std::convert::Infallible> {
     let (parts, body) = req.into_parts();
     let is_json = parts.headers.contains_key("x-amz-target");
-    let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(b) => b.to_bytes().to_vec(),
+    let collected =
+        tokio::time::timeout(READ_TIMEOUT, Limited::new(body, MAX_BODY_BYTES).collect()).await;
+    let body = match collected {
+        Ok(Ok(b)) => b.to_bytes().to_vec(),
         Err(_) => {
+            let e = ApiError::new(
+                "RequestTimeoutException",
+                408,
+                "The request body was not received in time.",
+            );
+            let body = if is_json {
+                e.json_body()
+            } else {
+                e.xml_body("")
+            };
+            return Ok(response(
+                e.status,
+                if is_json {
+                    "application/x-amz-json-1.1"
+                } else {
+                    "text/xml"
+                },
+                "",
+                body,
+            ));
+        }
+        Ok(Err(_)) => {
             let e = ApiError::new(
                 "RequestEntityTooLargeException",
                 413,
@@ -104,18 +133,31 @@ async fn handle(
 
 /// Serves plain HTTP on `listener` until the task is dropped.
 pub async fn serve_http(app: Arc<App>, listener: TcpListener) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     loop {
+        let Ok(permit) = Arc::clone(&slots).acquire_owned().await else {
+            return;
+        };
         let Ok((stream, peer)) = listener.accept().await else {
             continue;
         };
         let app = Arc::clone(&app);
         tokio::spawn(async move {
             let service = service_fn(move |req| handle(Arc::clone(&app), req, peer, false));
-            let _ = http1::Builder::new()
+            let _ = builder()
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
+            drop(permit);
         });
     }
+}
+
+/// The HTTP/1.1 connection settings: a time limit on reading the headers.
+fn builder() -> http1::Builder {
+    let mut b = http1::Builder::new();
+    b.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(READ_TIMEOUT);
+    b
 }
 
 /// Serves HTTPS on `listener` with `acceptor`.
@@ -124,20 +166,24 @@ pub async fn serve_https(
     listener: TcpListener,
     acceptor: tokio_rustls::TlsAcceptor,
 ) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     loop {
+        let Ok(permit) = Arc::clone(&slots).acquire_owned().await else {
+            return;
+        };
         let Ok((stream, peer)) = listener.accept().await else {
             continue;
         };
         let app = Arc::clone(&app);
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
-            let Ok(tls) = acceptor.accept(stream).await else {
+            let Ok(Ok(tls)) = tokio::time::timeout(READ_TIMEOUT, acceptor.accept(stream)).await
+            else {
                 return;
             };
             let service = service_fn(move |req| handle(Arc::clone(&app), req, peer, true));
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(tls), service)
-                .await;
+            let _ = builder().serve_connection(TokioIo::new(tls), service).await;
+            drop(permit);
         });
     }
 }

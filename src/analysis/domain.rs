@@ -27,6 +27,38 @@ use crate::value::{Decimal, Instant};
 use super::bits::Bits;
 use super::strings::{Alphabet, Pattern, representatives};
 
+/// `text` with each `${key}` (or `${key, 'default'}`) whose lower-case key `assign` gives
+/// replaced by that value: the strings a pattern matches once its variables have values.
+pub(crate) fn substitute(text: &str, assign: &[(String, String)]) -> String {
+    if assign.is_empty() || !text.contains("${") {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let (before, after) = rest.split_at(start);
+        out.push_str(before);
+        let Some(end) = after.find('}') else {
+            out.push_str(after);
+            return out;
+        };
+        let inner = after.get(2..end).unwrap_or_default();
+        let name = inner
+            .split(',')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        match assign.iter().find(|(k, _)| *k == name) {
+            Some((_, v)) => out.push_str(v),
+            None => out.push_str(after.get(..=end).unwrap_or_default()),
+        }
+        rest = after.get(end + 1..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A value of one dimension.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Value {
@@ -108,6 +140,8 @@ pub(crate) struct Base {
     pub(crate) principal: String,
     pub(crate) action: String,
     pub(crate) resource: String,
+    /// Context keys every request carries (values given to policy variables).
+    pub(crate) context: Vec<(String, String)>,
 }
 
 impl Base {
@@ -116,6 +150,9 @@ impl Base {
             .principal(&self.principal)
             .action(&self.action)
             .resource(&self.resource);
+        for (k, v) in &self.context {
+            b = b.context_value(k, ContextValue::string(v));
+        }
         match value {
             Value::Action(a) => b = b.action(a),
             Value::Resource(r) => b = b.resource(r),
@@ -272,9 +309,13 @@ fn nice_name(name: &str) -> String {
 }
 
 /// Candidate resources: `*` and ARNs built from the classes of each segment.
-pub(crate) fn resource_values(patterns: &[&ArnPattern], gaps: &mut Gaps) -> Vec<Value> {
+pub(crate) fn resource_values(
+    patterns: &[&ArnPattern],
+    assign: &[(String, String)],
+    gaps: &mut Gaps,
+) -> Vec<Value> {
     let mut out = vec![Value::Resource("*".to_owned())];
-    let arns = arn_values(patterns, true, gaps);
+    let arns = arn_values_assigned(patterns, true, assign, gaps);
     out.extend(arns.into_iter().map(Value::Resource));
     out
 }
@@ -289,6 +330,16 @@ pub(crate) fn arn_values(patterns: &[&ArnPattern], resource: bool, gaps: &mut Ga
 /// [`arn_values`]; `accounts`: hold the account segment to twelve digits or nothing (what
 /// requests accept).
 fn arn_values_with(patterns: &[&ArnPattern], accounts: bool, gaps: &mut Gaps) -> Vec<String> {
+    arn_values_assigned(patterns, accounts, &[], gaps)
+}
+
+/// [`arn_values_with`], the patterns' variables given the values of `assign`.
+fn arn_values_assigned(
+    patterns: &[&ArnPattern],
+    accounts: bool,
+    assign: &[(String, String)],
+    gaps: &mut Gaps,
+) -> Vec<String> {
     let resource = accounts;
     let no_colon = |c: char| c != ':' && !c.is_control();
     let digits = |c: char| c.is_ascii_digit();
@@ -298,7 +349,7 @@ fn arn_values_with(patterns: &[&ArnPattern], accounts: bool, gaps: &mut Gaps) ->
         let pats: Vec<Pattern> = patterns
             .iter()
             .filter_map(|p| p.component(index))
-            .map(|text| Pattern::glob(text, false))
+            .map(|text| Pattern::glob(&substitute(text, assign), false))
             .collect();
         let reps = if index == 4 && resource {
             representatives(
@@ -336,7 +387,7 @@ fn arn_values_with(patterns: &[&ArnPattern], accounts: bool, gaps: &mut Gaps) ->
         let wild: Vec<crate::Wildcard> = patterns
             .iter()
             .filter_map(|p| p.component(index))
-            .map(crate::Wildcard::new)
+            .map(|text| crate::Wildcard::new(&substitute(text, assign)))
             .collect();
         let mut seen: BTreeSet<Vec<bool>> = BTreeSet::new();
         let mut kept = Vec::new();
@@ -574,8 +625,10 @@ pub(crate) fn key_dim(
     ke: &KeyEntries<'_>,
     n: usize,
     outsider: bool,
+    assign: &[(String, String)],
     gaps: &mut Gaps,
 ) -> Dim {
+    let resolve = |k: &str| assign.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str());
     let mut families = BTreeSet::new();
     let mut qualified = false;
     for (_, _, e) in &ke.entries {
@@ -632,7 +685,7 @@ pub(crate) fn key_dim(
     let signature = |value: Option<&ContextValue>| -> Bits {
         let mut sig = Bits::full(n);
         for (i, effect, e) in &ke.entries {
-            let truth = evaluate_entry(e, value, |_| None);
+            let truth = evaluate_entry(e, value, resolve);
             let ok = match effect {
                 Effect::Allow => truth == Truth::True,
                 Effect::Deny => !truth.is_false(),
@@ -671,7 +724,7 @@ pub(crate) fn key_dim(
             .iter()
             .filter(|(_, _, e)| e.operator.value.qualifier.is_some())
             .map(|(_, _, e)| {
-                let t = evaluate_entry(e, Some(&ContextValue::Single(s.clone())), |_| None);
+                let t = evaluate_entry(e, Some(&ContextValue::Single(s.clone())), resolve);
                 match t {
                     Truth::True => 1,
                     Truth::False => 0,

@@ -216,6 +216,8 @@ struct Problem<'p> {
     /// Target `Allow` statements the reference holds verbatim (with every reference deny in
     /// the target too): nothing to search.
     covered: BTreeSet<usize>,
+    /// Values given to policy variables (lower-case key, value), supplied in every request.
+    assign: Vec<(String, String)>,
 }
 
 fn index_of(n_target: usize) -> impl Fn(StatementRef) -> Option<usize> {
@@ -239,6 +241,7 @@ impl<'p> Problem<'p> {
         reference: Option<&'p Policy>,
         filters: &Filters,
         policy_type: PolicyType,
+        assign: &[(String, String)],
     ) -> Self {
         let mut ps = PolicySet::new();
         ps.add(PolicyKind::Resource, target.clone());
@@ -341,7 +344,7 @@ impl<'p> Problem<'p> {
         if let Some(extra) = &filters.resources {
             resource_patterns.extend(extra.iter());
         }
-        let mut resources = domain::resource_values(&resource_patterns, &mut gaps);
+        let mut resources = domain::resource_values(&resource_patterns, assign, &mut gaps);
         if let Some(only) = &filters.resources {
             resources.retain(|v| match v {
                 Value::Resource(r) => only.iter().any(|p| p.is_match(r, |_| None) == Some(true)),
@@ -358,6 +361,7 @@ impl<'p> Problem<'p> {
             },
             action: "analysis:AnalysisAction".to_owned(),
             resource: "*".to_owned(),
+            context: assign.to_vec(),
         };
         let index = index_of(n_target);
         // Condition keys; the caller keys belong to the caller dimension.
@@ -403,7 +407,9 @@ impl<'p> Problem<'p> {
             for (key, ke) in &caller_keys {
                 let value = request.context().get(key);
                 for (i, effect, e) in &ke.entries {
-                    let truth = crate::engine::condition::evaluate_entry(e, value, |_| None);
+                    let truth = crate::engine::condition::evaluate_entry(e, value, |k| {
+                        assign.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str())
+                    });
                     let ok = match effect {
                         Effect::Allow => truth.is_true(),
                         Effect::Deny => !truth.is_false(),
@@ -436,7 +442,14 @@ impl<'p> Problem<'p> {
             }
         }
         for (key, ke) in &keys {
-            dims.push(domain::key_dim(key, ke, n, filters.outsider, &mut gaps));
+            dims.push(domain::key_dim(
+                key,
+                ke,
+                n,
+                filters.outsider,
+                assign,
+                &mut gaps,
+            ));
         }
         Self {
             target,
@@ -449,6 +462,7 @@ impl<'p> Problem<'p> {
             gaps,
             statement_gaps,
             covered,
+            assign: assign.to_vec(),
         }
     }
 
@@ -497,7 +511,11 @@ impl<'p> Problem<'p> {
         };
         // Each key: its members in order; try the first, then the others for keys the engine
         // derives from the caller.
-        let mut context: Vec<(String, Option<ContextValue>)> = Vec::new();
+        let mut context: Vec<(String, Option<ContextValue>)> = self
+            .assign
+            .iter()
+            .map(|(k, v)| (k.clone(), Some(ContextValue::string(v))))
+            .collect();
         for d in 3..self.dims.len() {
             let Some(dim) = self.dims.get(d) else {
                 continue;
@@ -531,6 +549,36 @@ impl<'p> Problem<'p> {
             }
         }
         None
+    }
+
+    /// A confirmed witness for target statement `i`, if the search finds one.
+    fn find(&self, i: usize) -> Option<Finding> {
+        let st = self.target.statements.get(i)?;
+        let mut found_witness = None;
+        let mut unconfirmed = 0u64;
+        let mut confirm = |choice: &[usize]| {
+            let w = self.confirm(choice, i);
+            if let Some(w) = &w {
+                found_witness = Some(w.clone());
+            }
+            w.map(|_| Vec::new())
+        };
+        match search::search(
+            &self.dims,
+            &self.roles,
+            i,
+            self.n,
+            &mut confirm,
+            &mut unconfirmed,
+        ) {
+            Found::Witness(_) => found_witness.map(|witness| Finding {
+                statement: i,
+                sid: st.sid.as_ref().map(|s| s.value.clone()),
+                span: st.span,
+                witness,
+            }),
+            Found::None | Found::Budget => None,
+        }
     }
 
     /// Finds a witness for each target `Allow` statement.
@@ -597,6 +645,89 @@ impl<'p> Problem<'p> {
             verdict,
             findings,
             cannot_prove: gaps.into_iter().collect(),
+        }
+    }
+}
+
+/// Runs a question; where the only obstacle to an answer is a policy variable in some new
+/// grants, searches those grants again with every variable given a value, so that a grant that
+/// allows new access gets its (engine-confirmed) witness. A grant without one stays
+/// "cannot prove": one value of the variables proves nothing about the others.
+fn run_with_variables(
+    target: &Policy,
+    reference: Option<&Policy>,
+    filters: &Filters,
+    policy_type: PolicyType,
+) -> Report {
+    let first = Problem::new(target, reference, filters, policy_type, &[]);
+    let mut report = first.run();
+    let open: Vec<(usize, String)> = first
+        .statement_gaps
+        .iter()
+        .filter(|(i, g)| {
+            report.cannot_prove.contains(g) && !report.findings.iter().any(|f| f.statement == **i)
+        })
+        .map(|(i, g)| (*i, g.clone()))
+        .collect();
+    if open.is_empty() {
+        return report;
+    }
+    let mut keys = BTreeSet::new();
+    for p in std::iter::once(target).chain(reference) {
+        for st in &p.statements {
+            collect_variable_keys(st, &mut keys);
+        }
+    }
+    for value in ["analysis-value", "alice"] {
+        let assign: Vec<(String, String)> =
+            keys.iter().map(|k| (k.clone(), value.to_owned())).collect();
+        let second = Problem::new(target, reference, filters, policy_type, &assign);
+        for (i, gap) in &open {
+            if report.findings.iter().any(|f| f.statement == *i) {
+                continue;
+            }
+            if let Some(f) = second.find(*i) {
+                report.findings.push(f);
+                report.cannot_prove.retain(|g| g != gap);
+            }
+        }
+    }
+    report.findings.sort_by_key(|f| f.statement);
+    if !report.findings.is_empty() {
+        report.verdict = Verdict::Fail;
+    }
+    report
+}
+
+/// The lower-case keys of every policy variable a statement uses.
+fn collect_variable_keys(st: &Statement, out: &mut BTreeSet<String>) {
+    let mut add = |name: &str| {
+        if name.contains(':') {
+            out.insert(name.to_ascii_lowercase());
+        }
+    };
+    if let Some(r) = &st.resource {
+        for p in &r.value.patterns.items {
+            for (name, _) in p.value.variables() {
+                add(name);
+            }
+        }
+    }
+    for c in &st.conditions {
+        for v in &c.values.items {
+            match &v.value.typed {
+                crate::policy::TypedValue::String(t) => {
+                    for (name, _) in t.variables() {
+                        add(name);
+                    }
+                }
+                crate::policy::TypedValue::Arn(p) => {
+                    for (name, _) in p.variables() {
+                        add(name);
+                    }
+                }
+                _ => {}
+            }
         }
     }
 }
@@ -750,7 +881,7 @@ fn collect_accounts(policies: &[&Policy], out: &mut BTreeSet<String>) {
 /// ```
 #[must_use]
 pub fn no_new_access(existing: &Policy, new: &Policy, policy_type: PolicyType) -> Report {
-    Problem::new(new, Some(existing), &Filters::default(), policy_type).run()
+    run_with_variables(new, Some(existing), &Filters::default(), policy_type)
 }
 
 /// `CheckAccessNotGranted`: FAIL with a witness when `policy` allows one of `actions` (on one
@@ -767,7 +898,7 @@ pub fn access_not_granted(
         resources: (!resources.is_empty()).then(|| resources.to_vec()),
         outsider: false,
     };
-    Problem::new(policy, None, &filters, policy_type).run()
+    run_with_variables(policy, None, &filters, policy_type)
 }
 
 /// The resource types [`no_public_access`] accepts (those of AWS's `CheckNoPublicAccess` whose
@@ -820,7 +951,7 @@ pub(crate) fn public_report(policy: &Policy) -> Report {
         outsider: true,
         ..Filters::default()
     };
-    Problem::new(policy, None, &filters, PolicyType::Resource).run()
+    run_with_variables(policy, None, &filters, PolicyType::Resource)
 }
 
 /// Parses a reference ("existing") policy for [`no_new_access`]. As in AWS's check, a resource

@@ -50,6 +50,7 @@ use super::ids::{PolicyKind, StatementRef};
 use crate::action::ActionPattern;
 use crate::arn::ArnPattern;
 use crate::bytes::{same_bytes, text_hash, to_u32};
+use crate::condition::ops::index::ValueIndex;
 use crate::condition::ops::ip::V4Block;
 use crate::condition::ops::{boolean, string};
 use crate::condition::{Operator, OperatorFamily};
@@ -158,6 +159,9 @@ pub(crate) enum CondTest {
     /// Anything not listed below (set qualifiers, `Null`, Numeric, Date, Binary and Arn
     /// operators): the general evaluator on the entry.
     General(Box<ConditionEntry>),
+    /// As `General`, with the policy values indexed (long value lists; see
+    /// `condition/ops/index.rs`).
+    Indexed(Box<(ConditionEntry, ValueIndex)>),
     /// A String operator without set qualifier.
     Strings {
         /// `StringEqualsIgnoreCase`/`StringNotEqualsIgnoreCase`.
@@ -539,7 +543,10 @@ fn compile_condition(entry: &ConditionEntry) -> CompiledCondition {
         keys: keys.into_boxed_str(),
         split: to_u32(entry.key_lower.len()),
         operator: entry.operator.value,
-        test: compile_test(entry).unwrap_or_else(|| CondTest::General(Box::new(entry.clone()))),
+        test: compile_test(entry).unwrap_or_else(|| match ValueIndex::build(entry) {
+            Some(index) => CondTest::Indexed(Box::new((entry.clone(), index))),
+            None => CondTest::General(Box::new(entry.clone())),
+        }),
     }
 }
 

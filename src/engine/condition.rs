@@ -15,6 +15,7 @@
 
 use std::net::IpAddr;
 
+use crate::condition::ops::index::ValueIndex;
 use crate::condition::ops::{
     self, Present, Scalar, arn, binary, boolean, date, ip, null, numeric, string,
 };
@@ -65,6 +66,17 @@ pub fn evaluate_entry<'a>(
     value: Option<&ContextValue>,
     resolve: impl Fn(&str) -> Option<&'a str> + Copy,
 ) -> Truth {
+    evaluate_indexed(entry, None, value, resolve)
+}
+
+/// [`evaluate_entry`] with the entry's policy values indexed (`index` built from `entry` by
+/// [`ValueIndex::build`]): the same answer, in O(log m) per request value.
+pub(crate) fn evaluate_indexed<'a>(
+    entry: &ConditionEntry,
+    index: Option<&ValueIndex>,
+    value: Option<&ContextValue>,
+    resolve: impl Fn(&str) -> Option<&'a str> + Copy,
+) -> Truth {
     let operator = entry.operator.value;
     if operator.base == BaseOperator::Null {
         return evaluate_null(entry, value);
@@ -74,7 +86,7 @@ pub fn evaluate_entry<'a>(
     };
     let Some(qualifier) = operator.qualifier else {
         return match value {
-            ContextValue::Single(scalar) => test_scalar(entry, scalar, resolve),
+            ContextValue::Single(scalar) => test_scalar(entry, index, scalar, resolve),
             ContextValue::Multi(_) => ops::list_without_qualifier(),
         };
     };
@@ -87,7 +99,7 @@ pub fn evaluate_entry<'a>(
         present(value),
         scalars,
         entry.values.items.is_empty(),
-        |scalar| test_scalar(entry, scalar, resolve),
+        |scalar| test_scalar(entry, index, scalar, resolve),
     )
 }
 
@@ -124,11 +136,15 @@ fn evaluate_null(entry: &ConditionEntry, value: Option<&ContextValue>) -> Truth 
 /// One request scalar against the entry's operator and all its policy values.
 fn test_scalar<'a>(
     entry: &ConditionEntry,
+    index: Option<&ValueIndex>,
     value: &ContextScalar,
     resolve: impl Fn(&str) -> Option<&'a str> + Copy,
 ) -> Truth {
     let base = entry.operator.value.base;
-    ops::settle(base, any_value_matches(entry, base, scalar(value), resolve))
+    let any = index
+        .and_then(|index| index.any_match(base, scalar(value)))
+        .unwrap_or_else(|| any_value_matches(entry, base, scalar(value), resolve));
+    ops::settle(base, any)
 }
 
 /// The request value read for one operator family.

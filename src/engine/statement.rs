@@ -6,7 +6,7 @@ use super::compile::{
     CompiledAction, CompiledCondition, CompiledResource, CompiledStatement, CondTest,
     PrincipalTest, StrValue, Target,
 };
-use super::condition::evaluate_entry;
+use super::condition::{evaluate_entry, evaluate_indexed};
 use super::decision::{PrincipalMatch, PrincipalOutcome, ResourceOutcome};
 use super::record::Recorder;
 use super::view::{Input, Who};
@@ -144,9 +144,17 @@ fn resource_outcome(st: &CompiledStatement, input: &Input<'_>) -> ResourceOutcom
 #[inline(always)]
 fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
     let ctx = input.ctx;
-    if let CondTest::General(entry) = &condition.test {
-        let value = input.req.context().get_lower(&entry.key_lower);
-        return evaluate_entry(entry, value, ctx.resolver());
+    match &condition.test {
+        CondTest::General(entry) => {
+            let value = input.req.context().get_lower(&entry.key_lower);
+            return evaluate_entry(entry, value, ctx.resolver());
+        }
+        CondTest::Indexed(indexed) => {
+            let (entry, index) = &**indexed;
+            let value = input.req.context().get_lower(&entry.key_lower);
+            return evaluate_indexed(entry, Some(index), value, ctx.resolver());
+        }
+        _ => {}
     }
     let Some(found) = ctx.find(condition.key_hash, condition.key_lower()) else {
         return ops::absent(condition.operator);
@@ -155,7 +163,7 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
         return ops::list_without_qualifier();
     };
     let any = match &condition.test {
-        CondTest::General(_) => Truth::False,
+        CondTest::General(_) | CondTest::Indexed(_) => Truth::False,
         CondTest::Strings {
             ignore_case,
             values,
@@ -474,7 +482,10 @@ mod tests {
                         let got = condition_truth(condition, &input);
                         assert_eq!(got, want, "{} on {:?}", entry.operator.value, req.context());
                         checked += 1;
-                        fast += usize::from(!matches!(condition.test, CondTest::General(_)));
+                        fast += usize::from(!matches!(
+                            condition.test,
+                            CondTest::General(_) | CondTest::Indexed(_)
+                        ));
                     }
                 }
             }

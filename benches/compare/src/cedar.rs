@@ -225,6 +225,40 @@ fn outcome(response: &Response) -> Option<bool> {
     }
 }
 
+impl Cedar {
+    /// Decides a constructed request: the role's set, then the secret's, combined with IAM's
+    /// rules.
+    fn decide_prepared(&self, p: &Prepared) -> Decision {
+        let (Some(identity_set), Some(resource_set)) =
+            (self.role_sets.get(p.role), self.secret_sets.get(p.secret))
+        else {
+            return Decision::ImplicitDeny;
+        };
+        let identity = self
+            .authorizer
+            .is_authorized(&p.request, identity_set, &self.entities);
+        let Some(identity_allows) = outcome(&identity) else {
+            return Decision::ExplicitDeny;
+        };
+        let resource = self
+            .authorizer
+            .is_authorized(&p.request, resource_set, &self.entities);
+        let Some(resource_allows) = outcome(&resource) else {
+            return Decision::ExplicitDeny;
+        };
+        let allowed = if p.principal_account == p.resource_account {
+            identity_allows || resource_allows
+        } else {
+            identity_allows && resource_allows
+        };
+        if allowed {
+            Decision::Allow
+        } else {
+            Decision::ImplicitDeny
+        }
+    }
+}
+
 impl Engine for Cedar {
     const NAME: &'static str = "cedar";
 
@@ -281,33 +315,28 @@ impl Engine for Cedar {
         let Some(p) = self.requests.get(i) else {
             return Decision::ImplicitDeny;
         };
-        let (Some(identity_set), Some(resource_set)) =
-            (self.role_sets.get(p.role), self.secret_sets.get(p.secret))
-        else {
-            return Decision::ImplicitDeny;
-        };
-        let identity = self
-            .authorizer
-            .is_authorized(&p.request, identity_set, &self.entities);
-        let Some(identity_allows) = outcome(&identity) else {
-            return Decision::ExplicitDeny;
-        };
-        let resource = self
-            .authorizer
-            .is_authorized(&p.request, resource_set, &self.entities);
-        let Some(resource_allows) = outcome(&resource) else {
-            return Decision::ExplicitDeny;
-        };
-        let allowed = if p.principal_account == p.resource_account {
-            identity_allows || resource_allows
-        } else {
-            identity_allows && resource_allows
-        };
-        if allowed {
-            Decision::Allow
-        } else {
-            Decision::ImplicitDeny
-        }
+        self.decide_prepared(p)
+    }
+
+    fn decide_per_call(&self, w: &Workload, i: usize) -> Option<Decision> {
+        // Cedar's request constructed from the workload's strings (entity uids and the
+        // context record), then decided as in `decide`.
+        let r = w.requests.get(i)?;
+        let request = Request::new(
+            uid("Role", &r.role_arn).ok()?,
+            uid("Action", r.action).ok()?,
+            uid("Secret", &r.resource_arn).ok()?,
+            context(r).ok()?,
+            None,
+        )
+        .ok()?;
+        Some(self.decide_prepared(&Prepared {
+            request,
+            role: r.role,
+            secret: r.secret,
+            principal_account: r.principal_account,
+            resource_account: r.resource_account,
+        }))
     }
 
     fn explain(&self, i: usize) -> String {

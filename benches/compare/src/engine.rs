@@ -18,6 +18,13 @@ pub trait Engine: Sized {
     fn explain(&self, _i: usize) -> String {
         String::new()
     }
+
+    /// The whole per-call cost: builds the engine's request for workload request `i` from the
+    /// workload's strings (what a server receives), then decides it. `None` when the engine
+    /// does not take part in the per-call comparison.
+    fn decide_per_call(&self, _w: &Workload, _i: usize) -> Option<Decision> {
+        None
+    }
 }
 
 /// An [`Engine`] behind a pointer, so the harness can hold a list of them.
@@ -28,6 +35,8 @@ pub trait Deployed {
     fn decide(&self, i: usize) -> Decision;
     /// [`Engine::explain`].
     fn explain(&self, i: usize) -> String;
+    /// [`Engine::decide_per_call`].
+    fn decide_per_call(&self, w: &Workload, i: usize) -> Option<Decision>;
 }
 
 impl<E: Engine> Deployed for E {
@@ -39,5 +48,8 @@ impl<E: Engine> Deployed for E {
     }
     fn explain(&self, i: usize) -> String {
         Engine::explain(self, i)
+    }
+    fn decide_per_call(&self, w: &Workload, i: usize) -> Option<Decision> {
+        Engine::decide_per_call(self, w, i)
     }
 }

@@ -47,6 +47,16 @@ impl Engine for IamPolicy {
             })
     }
 
+    fn decide_per_call(&self, w: &Workload, i: usize) -> Option<Decision> {
+        // The request built from the workload's strings, prepared, decided.
+        let r = w.requests.get(i)?;
+        let request = iam_setup::request(r).ok()?;
+        let prepared = PreparedRequest::new(request);
+        Some(iam_setup::decision(
+            self.store.evaluate_prepared(&prepared).decision(),
+        ))
+    }
+
     fn explain(&self, i: usize) -> String {
         self.requests
             .get(i)

@@ -103,7 +103,9 @@ fn verify(engine: &dyn Deployed, w: &Workload) -> Result<(), String> {
         .enumerate()
         .filter_map(|(i, r)| {
             let got = engine.decide(i);
-            (got != r.expected).then_some((i, got))
+            // The per-call path (request built per call) must decide the same.
+            let per_call = engine.decide_per_call(w, i).unwrap_or(got);
+            (got != r.expected || per_call != r.expected).then_some((i, got))
         })
         .collect();
     if wrong.is_empty() {
@@ -175,6 +177,25 @@ fn time_round(engine: &dyn Deployed, n: usize) -> Sample {
         wall: wall / per,
         cpu: cpu.map(|c| c / per),
     }
+}
+
+/// One round of whole calls (request built from the workload's strings, then decided):
+/// wall-clock ns per call, or `None` for an engine outside the per-call comparison.
+fn time_per_call_round(engine: &dyn Deployed, w: &Workload) -> Option<f64> {
+    let n = w.requests.len();
+    engine.decide_per_call(w, 0)?;
+    let start = Instant::now();
+    let mut calls = 0usize;
+    loop {
+        for i in 0..n {
+            black_box(engine.decide_per_call(w, black_box(i)));
+        }
+        calls += n;
+        if start.elapsed() >= MIN_ROUND || n == 0 {
+            break;
+        }
+    }
+    Some(start.elapsed().as_nanos() as f64 / calls.max(1) as f64)
 }
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
@@ -290,6 +311,22 @@ fn run_size(n: usize, opts: &Options) -> Result<(), String> {
         show(&wall, iam::IamPolicy::NAME),
         show(&wall, cedar::Cedar::NAME),
         ratio(&wall)
+    );
+    // The whole per-call cost (request construction included), where an engine takes part.
+    let mut per_call: BTreeMap<&str, f64> = BTreeMap::new();
+    for engine in &engines {
+        let rounds: Vec<f64> = (0..opts.rounds.clamp(1, 5))
+            .filter_map(|_| time_per_call_round(engine.as_ref(), &w))
+            .collect();
+        if let Some(m) = median(rounds) {
+            per_call.insert(engine.name(), m);
+        }
+    }
+    println!(
+        "N={n} per-call iam-policy {} ns cedar {} ns ratio {}",
+        show(&per_call, iam::IamPolicy::NAME),
+        show(&per_call, cedar::Cedar::NAME),
+        ratio(&per_call)
     );
     println!(
         "N={n} regorus {} ns (interpreter) {} ns (rvm)",

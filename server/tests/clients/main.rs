@@ -1012,3 +1012,98 @@ fn crash_mid_load_keeps_every_acknowledged_write() -> Result {
     assert_eq!(&got["SecretString"], value);
     Ok(())
 }
+
+/// SigV4 in the query string: a presigned URL that boto3 makes is honoured; a parameter added
+/// to it breaks the signature.
+#[test]
+fn presigned_url_is_verified() -> Result {
+    let server = Server::start()?;
+    let out = server.boto3("presign.py", &admin(), &[])?;
+    assert_eq!(out["signed_in_query"], true);
+    assert_eq!(out["valid"]["status"], 200, "{out}");
+    let body = out["valid"]["body"].as_str().unwrap_or_default();
+    assert!(
+        body.contains("<Arn>arn:aws:iam::111122223333:user/admin</Arn>"),
+        "{body}"
+    );
+    assert_eq!(out["tampered"]["status"], 403, "{out}");
+    let tampered = out["tampered"]["body"].as_str().unwrap_or_default();
+    assert!(
+        tampered.contains("<Code>SignatureDoesNotMatch</Code>"),
+        "{tampered}"
+    );
+    Ok(())
+}
+
+/// SCPs of the caller's account and RCPs of the secret's account take part: a resource policy
+/// that grants the partner does not get past an SCP deny or an RCP deny.
+#[test]
+fn organization_policies_scp_and_rcp() -> Result {
+    let server = Server::start()?;
+    let grant = json!({"Version": "2012-10-17", "Statement": [{
+        "Sid": "PartnerReads", "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::444455556666:user/partner"},
+        "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]})
+    .to_string();
+    for name in ["shared/ok", "restricted/one", "locked/two"] {
+        create(&server, name, "v", &[])?;
+        server
+            .aws(
+                &admin(),
+                &[
+                    "secretsmanager",
+                    "put-resource-policy",
+                    "--secret-id",
+                    name,
+                    "--resource-policy",
+                    &grant,
+                ],
+            )?
+            .json()?;
+    }
+    let read = |name: &str| -> Result<serde_json::Value> {
+        let arn = server
+            .aws(
+                &admin(),
+                &["secretsmanager", "describe-secret", "--secret-id", name],
+            )?
+            .json()?["ARN"]
+            .as_str()
+            .ok_or("no ARN")?
+            .to_owned();
+        server.boto3("get_secret.py", &partner(), &[("SECRET_ID", arn.as_str())])
+    };
+    assert_eq!(read("shared/ok")?["SecretString"], "v");
+    let scp = read("restricted/one")?;
+    assert_eq!(scp["Error"]["Code"], "AccessDeniedException");
+    let m = scp["Error"]["Message"].as_str().unwrap_or_default();
+    assert!(
+        m.ends_with("with an explicit deny in a service control policy"),
+        "{m}"
+    );
+    let rcp = read("locked/two")?;
+    let m = rcp["Error"]["Message"].as_str().unwrap_or_default();
+    assert!(
+        m.ends_with("with an explicit deny in a resource control policy"),
+        "{m}"
+    );
+    // The audit names the deciding organization policies.
+    let audit = server.audit()?;
+    let text = serde_json::to_string(&audit)?;
+    assert!(text.contains("NoRestrictedSecrets") && text.contains("LockedStaysHome"));
+    // Inside the account the RCP does not apply.
+    assert!(
+        server
+            .aws(
+                &admin(),
+                &[
+                    "secretsmanager",
+                    "get-secret-value",
+                    "--secret-id",
+                    "locked/two"
+                ]
+            )?
+            .ok
+    );
+    Ok(())
+}
