@@ -17,14 +17,13 @@
 //!   empty policy value list, except that `ForAllValues:` then needs an empty request set.
 //!   Element results combine with Kleene logic.
 //! * **Request values that do not parse** for the family give [`Truth::Unknown`] (D-05).
-//! * **Long value lists are indexed** when a policy is compiled ([`index`]), so that n request
+//! * **Long value lists are indexed** when a policy is compiled (`engine/index.rs`), so that n request
 //!   values against m policy values cost O(n log m), not O(n × m).
 
 pub(crate) mod arn;
 pub(crate) mod binary;
 pub(crate) mod boolean;
 pub(crate) mod date;
-pub(crate) mod index;
 pub(crate) mod ip;
 pub(crate) mod null;
 pub(crate) mod numeric;

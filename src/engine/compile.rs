@@ -47,10 +47,10 @@
 use ipnet::{IpNet, Ipv6Net};
 
 use super::ids::{PolicyKind, StatementRef};
+use super::index::ValueIndex;
 use crate::action::ActionPattern;
 use crate::arn::ArnPattern;
 use crate::bytes::{same_bytes, text_hash, to_u32};
-use crate::condition::ops::index::ValueIndex;
 use crate::condition::ops::ip::V4Block;
 use crate::condition::ops::{boolean, string};
 use crate::condition::{Operator, OperatorFamily};

@@ -15,7 +15,7 @@
 
 use std::net::IpAddr;
 
-use crate::condition::ops::index::ValueIndex;
+use super::index::ValueIndex;
 use crate::condition::ops::{
     self, Present, Scalar, arn, binary, boolean, date, ip, null, numeric, string,
 };

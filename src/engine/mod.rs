@@ -94,6 +94,7 @@ pub(crate) mod compile;
 pub(crate) mod condition;
 pub(crate) mod decision;
 pub(crate) mod ids;
+mod index;
 pub(crate) mod policy_set;
 mod prepared;
 mod record;
