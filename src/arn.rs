@@ -2,10 +2,10 @@
 //!
 //! An ARN is `arn:partition:service:region:account-id:resource`; everything after the fifth
 //! colon is the resource part and may itself hold colons. Matching is case-sensitive in every
-//! segment (project decision 12) and segment by segment: a `*` or `?` stays inside its segment,
+//! segment (D-03) and segment by segment: a `*` or `?` stays inside its segment,
 //! except that a `*` ending a pattern that has fewer than six segments covers everything below
 //! (the Resource page's "can expand to match beyond the colon boundaries"). A `*` that ends a
-//! segment in the middle of a six-segment pattern does not cross colons (project decision 4):
+//! segment in the middle of a six-segment pattern does not cross colons (D-03):
 //! `arn:aws:secretsmanager:*:secret:prod/*` compares `secret` with the account id and so
 //! matches no secret.
 //!
@@ -838,7 +838,7 @@ mod tests {
     rmatch!(short_no_star, "arn:aws:secretsmanager:us-east-1", SECRET => F);
     rmatch!(short_no_star_account, "arn:aws:secretsmanager:us-east-1:111122223333", SECRET => F);
     rmatch!(short_vs_short_resource, "arn:aws:secretsmanager:*", "arn:aws:secretsmanager" => F);
-    // The middle-segment `*` does not cross colons (decision 4).
+    // The middle-segment `*` does not cross colons (D-03).
     rmatch!(mid_star_no_cross, "arn:aws:secretsmanager:*:secret:prod/*", SECRET => F);
     rmatch!(mid_q_no_colon, "arn:aws:secretsmanager:us-east-1?111122223333:secret:*", SECRET => F);
     // Empty region and account.

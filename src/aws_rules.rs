@@ -131,7 +131,7 @@ const TRUST_ACTIONS: [&str; 6] = [
 ];
 
 /// Whether AWS evaluates `action_lower` against the trust policy of the role the request
-/// names (see [`TRUST_ACTIONS`]).
+/// names (see `TRUST_ACTIONS`).
 #[must_use]
 pub fn is_trust_action(action_lower: &str) -> bool {
     TRUST_ACTIONS.contains(&action_lower)

@@ -38,7 +38,7 @@ pub use engine::{
     PrincipalOutcome, ResourceOutcome, SessionPolicy, StatementInfo, StatementRef, StatementTrace,
     StoreError,
 };
-pub use policy::error::{ParseError, ParseErrorKind, ParseErrors};
+pub use policy::error::{ParseError, ParseErrorKind, ParseErrors, ParseErrorsIter};
 pub use policy::lower::{ParseOptions, parse_policy, parse_policy_with};
 pub use policy::{Effect, Policy, PolicyType, Statement, Version};
 pub use request::{

@@ -136,8 +136,17 @@ impl ContextValue {
     }
 }
 
-/// Condition keys and their values. Keys are stored lower-cased; look-ups take a lower-cased
-/// key.
+/// Condition keys and their values. Condition keys are case-insensitive: keys are stored
+/// lower-cased, and both setting and looking up take a key in any case.
+///
+/// ```
+/// use iam_policy::{Context, ContextValue};
+/// let mut context = Context::new();
+/// context.insert("aws:SourceIp", ContextValue::string("10.0.0.1"));
+/// assert_eq!(context.get_text("aws:SourceIp"), Some("10.0.0.1"));
+/// assert_eq!(context.get_text("AWS:sourceip"), Some("10.0.0.1"));
+/// assert!(context.contains("aws:sourceIP"));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Context {
     /// Sorted by key, keys unique and lower-cased.
@@ -172,9 +181,33 @@ impl Context {
         }
     }
 
-    /// The value of `key_lower` (already lower-cased), if present.
+    /// The value of `key` (any case), if present.
     #[must_use]
-    pub fn get(&self, key_lower: &str) -> Option<&ContextValue> {
+    pub fn get(&self, key: &str) -> Option<&ContextValue> {
+        self.entries
+            .binary_search_by(|(k, _)| k.bytes().cmp(key.bytes().map(|b| b.to_ascii_lowercase())))
+            .ok()
+            .and_then(|i| self.entries.get(i))
+            .map(|(_, v)| v)
+    }
+
+    /// The text of the single-valued key `key` (any case): what a policy variable resolves
+    /// to. `None` when the key is absent or multi-valued.
+    #[must_use]
+    pub fn get_text(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(ContextValue::as_single_text)
+    }
+
+    /// Whether `key` (any case) is present.
+    #[must_use]
+    pub fn contains(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// [`get`](Self::get) for a key already lower-cased (the engine's keys are): one string
+    /// comparison per probe.
+    #[inline]
+    pub(crate) fn get_lower(&self, key_lower: &str) -> Option<&ContextValue> {
         self.entries
             .binary_search_by(|(k, _)| k.as_str().cmp(key_lower))
             .ok()
@@ -182,17 +215,11 @@ impl Context {
             .map(|(_, v)| v)
     }
 
-    /// The text of the single-valued key `key_lower` (already lower-cased): what a policy
-    /// variable resolves to. `None` when the key is absent or multi-valued.
-    #[must_use]
-    pub fn get_text(&self, key_lower: &str) -> Option<&str> {
-        self.get(key_lower).and_then(ContextValue::as_single_text)
-    }
-
-    /// Whether `key_lower` (already lower-cased) is present.
-    #[must_use]
-    pub fn contains(&self, key_lower: &str) -> bool {
-        self.get(key_lower).is_some()
+    /// [`get_text`](Self::get_text) for a key already lower-cased.
+    #[inline]
+    pub(crate) fn get_text_lower(&self, key_lower: &str) -> Option<&str> {
+        self.get_lower(key_lower)
+            .and_then(ContextValue::as_single_text)
     }
 
     /// How many keys.
@@ -396,7 +423,7 @@ impl CallerKind {
 
 /// The caller of a request, parsed from its principal string.
 ///
-/// ARNs are compared case-sensitively (project decision 20).
+/// ARNs are compared case-sensitively (D-03).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Caller {
     kind: CallerKind,
@@ -667,7 +694,7 @@ pub(crate) fn check_account(account: &str) -> Result<(), RequestError> {
 }
 
 /// What kind of resource the request targets; decides the trust-policy and key-policy rule
-/// (project decision 21).
+/// (D-10).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ResourceKind {
     /// `*`: an action without a resource type.
@@ -676,7 +703,7 @@ pub enum ResourceKind {
     Arn,
     /// An IAM role ARN with an action AWS evaluates against the role's trust policy
     /// (`sts:AssumeRole*`, `sts:TagSession`, `sts:SetSourceIdentity`, `sts:SetContext`; see
-    /// [`is_trust_action`](crate::aws_rules::is_trust_action)): the resource policy is the
+    /// [`is_trust_action`]): the resource policy is the
     /// role's trust policy.
     RoleTrust,
     /// A KMS key (`arn:P:kms:R:A:key/...`): the resource policy is the key policy.
@@ -685,7 +712,7 @@ pub enum ResourceKind {
     /// (`arn:aws:iam::aws:policy/ReadOnlyAccess`). It belongs to no customer account, so
     /// `aws:ResourceAccount` is absent; the caller's own policies decide (there is no
     /// resource-based policy to consult), with SCPs and any RCPs given applying as usual. See
-    /// [`aws_rules`](crate::aws_rules).
+    /// [`aws_rules`].
     AwsOwned,
 }
 
@@ -790,7 +817,7 @@ impl Request {
     }
 
     /// The rule AWS applies to this request beyond the policy text, if any (see
-    /// [`aws_rules`](crate::aws_rules)); read once when the request is built.
+    /// [`aws_rules`]); read once when the request is built.
     #[must_use]
     pub const fn aws_rule(&self) -> Option<AwsRule> {
         self.aws_rule

@@ -658,7 +658,7 @@ pub fn parse_ip(text: &str) -> Option<IpAddr> {
 /// Parses a CIDR block (`10.0.0.0/8`, `2001:db8::/32`) or a bare address. `None` otherwise.
 /// The parser reads `IpAddress`/`NotIpAddress` policy values with this function.
 ///
-/// A bare IPv4 address is a `/32` and a bare IPv6 address a `/128` (D-19: the AWS docs'
+/// A bare IPv4 address is a `/32` and a bare IPv6 address a `/128` (D-09: the AWS docs'
 /// "default /32" is written for IPv4). The address is read by [`parse_ip`]; the prefix length
 /// is decimal ASCII digits, at most 32 (IPv4) or 128 (IPv6), and at most two digits for IPv4
 /// and three for IPv6 (`10.0.0.0/08` is accepted, `10.0.0.0/008` is not). Host bits set below
@@ -689,7 +689,7 @@ pub fn parse_cidr(text: &str) -> Option<IpNet> {
     }
 }
 
-/// Parses a boolean: `true` or `false` without regard to case (D-23). The parser reads `Bool`
+/// Parses a boolean: `true` or `false` without regard to case (D-16). The parser reads `Bool`
 /// and `Null` policy values given as strings with this function.
 /// `None` for anything else, including `1`, `yes` and the empty string.
 ///
@@ -967,7 +967,7 @@ mod tests {
         );
         assert_eq!(Instant::parse_epoch("2024-01-01"), None);
         assert_eq!(Instant::parse_epoch("999999999999999"), None);
-        // Epoch and ISO compare as instants (decision 9).
+        // Epoch and ISO compare as instants (D-07).
         assert_eq!(
             Instant::parse("1767225600"),
             Instant::parse("2026-01-01T00:00:00Z")

@@ -16,6 +16,8 @@ mod differential;
 mod reference;
 #[path = "../../tests/it/support/scenario.rs"]
 mod scenario;
+#[path = "../../tests/it/support/through_store.rs"]
+mod through_store;
 
 /// libFuzzer's bytes as scenario choices.
 struct Choices<'u, 'a>(&'u mut Unstructured<'a>);

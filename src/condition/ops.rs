@@ -5,33 +5,31 @@
 //!
 //! Rules for every family (the ids are those of `DESIGN.md`):
 //!
-//! * **Absent key** ([`absent`], D-10): positive operators false, negated true, any `…IfExists`
+//! * **Absent key** ([`absent`], D-15): positive operators false, negated true, any `…IfExists`
 //!   true, `ForAllValues:` true, `ForAnyValue:` false (`Null` is its own family: [`null`]).
-//! * **A list-valued key without a set qualifier** ([`list_without_qualifier`], D-08): false,
+//! * **A list-valued key without a set qualifier** ([`list_without_qualifier`], D-06): false,
 //!   positive and negated alike, with or without `IfExists`.
 //! * **Negated operators** ([`settle`]): an operator with `Not` in its name is true when no
 //!   policy value matches; an empty policy value list gives false (positive), true (negated).
-//! * **Set qualifiers** ([`qualified`], §8.6–8.8, D-17): `ForAllValues:` needs every request
+//! * **Set qualifiers** ([`qualified`], §8.6–8.8, D-08): `ForAllValues:` needs every request
 //!   value to satisfy the operator, `ForAnyValue:` one; an empty request set (an empty list or
 //!   a single empty string) makes `ForAllValues:` true and `ForAnyValue:` false, and so does an
 //!   empty policy value list, except that `ForAllValues:` then needs an empty request set.
 //!   Element results combine with Kleene logic.
-//! * **Request values that do not parse** for the family give [`Truth::Unknown`] (D-22).
-//! * **Long value lists are indexed** when a policy is compiled ([`index`]), so that n request
+//! * **Request values that do not parse** for the family give [`Truth::Unknown`] (D-05).
+//! * **Long value lists are indexed** when a policy is compiled (`engine/index.rs`), so that n request
 //!   values against m policy values cost O(n log m), not O(n × m).
 
 pub(crate) mod arn;
 pub(crate) mod binary;
 pub(crate) mod boolean;
 pub(crate) mod date;
-pub(crate) mod index;
 pub(crate) mod ip;
 pub(crate) mod null;
 pub(crate) mod numeric;
 pub(crate) mod string;
 
 use super::{BaseOperator, Operator, SetQualifier, Truth};
-use crate::request::{ContextScalar, ContextValue};
 
 /// A request value as the operators read it (borrowed from a plain or a prepared request).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,15 +42,13 @@ pub(crate) enum Scalar<'a> {
     Bool(bool),
 }
 
-impl<'a> From<&'a ContextScalar> for Scalar<'a> {
-    #[inline]
-    fn from(scalar: &'a ContextScalar) -> Self {
-        match scalar {
-            ContextScalar::String(s) => Self::String(s),
-            ContextScalar::Number(s) => Self::Number(s),
-            ContextScalar::Bool(b) => Self::Bool(*b),
-        }
-    }
+/// The shape of a present request value, for the rules that look at the whole value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Present<'a> {
+    /// A single value.
+    Single(Scalar<'a>),
+    /// A list of this many values.
+    List(usize),
 }
 
 /// The truth of a condition whose key is absent from the request (not for `Null`).
@@ -86,30 +82,28 @@ pub(crate) fn settle(base: BaseOperator, any: Truth) -> Truth {
 /// Whether a present value is the empty set for the set qualifiers: an empty list or a single
 /// empty string (§8.6).
 #[must_use]
-pub(crate) fn is_empty_set(value: &ContextValue) -> bool {
+pub(crate) const fn is_empty_set(value: Present<'_>) -> bool {
     match value {
-        ContextValue::Multi(values) => values.is_empty(),
-        ContextValue::Single(ContextScalar::String(s)) => s.is_empty(),
-        ContextValue::Single(ContextScalar::Number(_) | ContextScalar::Bool(_)) => false,
+        Present::List(len) => len == 0,
+        Present::Single(Scalar::String(s)) => s.is_empty(),
+        Present::Single(Scalar::Number(_) | Scalar::Bool(_)) => false,
     }
 }
 
-/// A set-qualified operator on a present value: `test` gives the operator's truth for one
-/// request element; `no_policy_values` says whether the policy value list is empty.
-pub(crate) fn qualified(
+/// A set-qualified operator on a present value whose elements are `scalars` (one for a single
+/// value): `test` gives the operator's truth for one element; `no_policy_values` says whether
+/// the policy value list is empty.
+pub(crate) fn qualified<T>(
     qualifier: SetQualifier,
-    value: &ContextValue,
+    value: Present<'_>,
+    scalars: &[T],
     no_policy_values: bool,
-    mut test: impl FnMut(&ContextScalar) -> Truth,
+    mut test: impl FnMut(&T) -> Truth,
 ) -> Truth {
     let empty = is_empty_set(value);
     if empty || no_policy_values {
         return Truth::from_bool(qualifier == SetQualifier::ForAllValues && empty);
     }
-    let scalars = match value {
-        ContextValue::Single(scalar) => std::slice::from_ref(scalar),
-        ContextValue::Multi(scalars) => scalars.as_slice(),
-    };
     match qualifier {
         SetQualifier::ForAllValues => scalars.iter().fold(Truth::True, |acc, scalar| {
             if acc.is_false() {

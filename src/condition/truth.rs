@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-/// The outcome of a condition test: conditions are three-valued (decision 22).
+/// The outcome of a condition test: conditions are three-valued (D-05).
 ///
 /// # Examples
 ///

@@ -15,8 +15,10 @@
 
 use std::net::IpAddr;
 
-use crate::condition::ops::index::ValueIndex;
-use crate::condition::ops::{self, Scalar, arn, binary, boolean, date, ip, null, numeric, string};
+use super::index::ValueIndex;
+use crate::condition::ops::{
+    self, Present, Scalar, arn, binary, boolean, date, ip, null, numeric, string,
+};
 use crate::condition::{BaseOperator, OperatorFamily, Truth, UnknownReason};
 use crate::policy::{ConditionEntry, TypedValue};
 use crate::request::{ContextScalar, ContextValue};
@@ -88,14 +90,39 @@ pub(crate) fn evaluate_indexed<'a>(
             ContextValue::Multi(_) => ops::list_without_qualifier(),
         };
     };
-    ops::qualified(qualifier, value, entry.values.items.is_empty(), |scalar| {
-        test_scalar(entry, index, scalar, resolve)
-    })
+    let scalars = match value {
+        ContextValue::Single(scalar) => std::slice::from_ref(scalar),
+        ContextValue::Multi(scalars) => scalars.as_slice(),
+    };
+    ops::qualified(
+        qualifier,
+        present(value),
+        scalars,
+        entry.values.items.is_empty(),
+        |scalar| test_scalar(entry, index, scalar, resolve),
+    )
+}
+
+/// A request scalar as the operators read it.
+fn scalar(value: &ContextScalar) -> Scalar<'_> {
+    match value {
+        ContextScalar::String(s) => Scalar::String(s),
+        ContextScalar::Number(s) => Scalar::Number(s),
+        ContextScalar::Bool(b) => Scalar::Bool(*b),
+    }
+}
+
+/// The shape of a present request value.
+fn present(value: &ContextValue) -> Present<'_> {
+    match value {
+        ContextValue::Single(s) => Present::Single(scalar(s)),
+        ContextValue::Multi(list) => Present::List(list.len()),
+    }
 }
 
 /// `Null` over the entry's policy values.
 fn evaluate_null(entry: &ConditionEntry, value: Option<&ContextValue>) -> Truth {
-    let is_null = null::is_null(value);
+    let is_null = null::is_null(value.map(present));
     entry
         .values
         .items
@@ -110,13 +137,13 @@ fn evaluate_null(entry: &ConditionEntry, value: Option<&ContextValue>) -> Truth 
 fn test_scalar<'a>(
     entry: &ConditionEntry,
     index: Option<&ValueIndex>,
-    scalar: &ContextScalar,
+    value: &ContextScalar,
     resolve: impl Fn(&str) -> Option<&'a str> + Copy,
 ) -> Truth {
     let base = entry.operator.value.base;
     let any = index
-        .and_then(|index| index.any_match(base, scalar.into()))
-        .unwrap_or_else(|| any_value_matches(entry, base, scalar.into(), resolve));
+        .and_then(|index| index.any_match(base, scalar(value)))
+        .unwrap_or_else(|| any_value_matches(entry, base, scalar(value), resolve));
     ops::settle(base, any)
 }
 
@@ -402,7 +429,7 @@ mod tests {
             ("StringEquals", &["${aws:UserName}"], "alice", T),
             ("StringEquals", &["home/${aws:username}"], "home/alice", T),
             ("StringEquals", &["${aws:username}"], "bob", F),
-            // Unresolvable variable: matches nothing (decision 2).
+            // Unresolvable variable: matches nothing (D-04).
             ("StringEquals", &["${aws:PrincipalTag/missing}"], "", F),
             (
                 "StringEquals",
@@ -496,7 +523,7 @@ mod tests {
             ("DateGreaterThan", &[jan], jan, F),
             ("DateGreaterThan", &[jan], "2026-01-01T01:00:00+02:00", F),
             ("DateGreaterThan", &[jan], "2026-01-01T00:00:00-00:01", T),
-            // Epoch values compare as instants (decision 9).
+            // Epoch values compare as instants (D-07).
             ("DateGreaterThan", &[jan], "n:1767225601", T),
             ("DateGreaterThan", &[jan], "1767225600", F),
             ("DateGreaterThan", &[jan], "n:1767225600.5", T),
@@ -733,7 +760,7 @@ mod tests {
             ("ForAllValues:StringNotEquals", ab, "[c,a]", F),
             ("ForAllValues:StringNotEquals", ab, "absent", T),
             ("ForAllValues:StringNotEquals", ab, "[]", T),
-            // Empty policy list (decision 17).
+            // Empty policy list (D-08).
             ("ForAllValues:StringEquals", &[], "absent", T),
             ("ForAllValues:StringEquals", &[], "[]", T),
             ("ForAllValues:StringEquals", &[], "[a]", F),

@@ -274,7 +274,7 @@ pub enum ResourceOutcome {
         /// Whether the element is `NotResource` (the test then passes).
         negated: bool,
         /// Whether some pattern held a policy variable without a value (such a pattern
-        /// matches no resource, project decision 2).
+        /// matches no resource, D-04).
         unresolved: bool,
     },
 }

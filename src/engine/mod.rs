@@ -33,7 +33,7 @@
 //!
 //! 1. Every statement of every policy that can cover the action is tested: action, resource,
 //!    principal, then conditions (three-valued, fail closed: an `Allow` needs every condition
-//!    true, a `Deny` applies unless some condition is false; project decision 22).
+//!    true, a `Deny` applies unless some condition is false; D-05).
 //! 2. An action that needs no permission (`sts:GetCallerIdentity`; see
 //!    [`aws_rules`](crate::aws_rules)): **Allow**, whatever the statements say.
 //!    Otherwise any applicable `Deny`, in any policy (identity, resource, boundary, session,
@@ -51,15 +51,15 @@
 //! | caller | same account | other account |
 //! | --- | --- | --- |
 //! | user, role session, federated user | `Rd` or (`Rr` and `B` and `S`) or (`I` and `B` and `S`) | `I` and `B` and `S` and (`Rd` or `Rr` or `Ra`) |
-//! | … with a role trust policy or KMS key policy (decision 21) | `Rd` or (`Rr` and `B` and `S`) or (`Ra` and `I` and `B` and `S`) | as above |
+//! | … with a role trust policy or KMS key policy (D-10) | `Rd` or (`Rr` and `B` and `S`) or (`Ra` and `I` and `B` and `S`) | as above |
 //! | root user | allowed (its boundary and session policy do not apply) | `Rd` or `Ra` |
 //! | root user, trust or key policy | `Rd` or `Ra` | `Rd` or `Ra` |
 //! | service principal, anonymous | `Rd` | `Rd` |
 //!
-//! A `"*"` principal is a direct grant (decision 13); a role ARN covers the role's sessions
+//! A `"*"` principal is a direct grant (D-01); a role ARN covers the role's sessions
 //! but is limited by their boundary and session policy; an account only delegates (§9.5).
 //! Resource-based policy grants are never limited by a session policy when they name the
-//! session itself (decision 1).
+//! session itself (D-01).
 //!
 //! Not modelled: the §9.5 row "the IAM user who called GetFederationToken" (a federated
 //! session's ARN does not say which user created it, so a grant to that user does not reach
@@ -94,6 +94,7 @@ pub(crate) mod compile;
 pub(crate) mod condition;
 pub(crate) mod decision;
 pub(crate) mod ids;
+mod index;
 pub(crate) mod policy_set;
 mod prepared;
 mod record;

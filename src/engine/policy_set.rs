@@ -8,7 +8,7 @@
 //! Within one kind the policies' Allows are OR-ed: several identity policies (inline, managed,
 //! group) together allow what any of them allows, and so do several session policies. SCPs and
 //! RCPs come in levels, root first: every level must allow (within a level any policy
-//! suffices), and a Deny at any level denies (project decision 15).
+//! suffices), and a Deny at any level denies (D-12).
 
 use super::CompiledPolicySet;
 use super::ids::{PolicyId, PolicyKind};

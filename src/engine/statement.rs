@@ -107,7 +107,7 @@ fn resource_outcome(st: &CompiledStatement, input: &Input<'_>) -> ResourceOutcom
     let resource = input.resource;
     let ctx = input.ctx;
     // Only `"Resource": "*"` covers actions without a resource type (`iam-semantics.md` §3;
-    // project decision 14 for `NotResource`).
+    // D-11 for `NotResource`).
     let any_resource = resource == b"*";
     let mut unresolved = false;
     for (i, pattern) in patterns.iter().enumerate() {
@@ -146,12 +146,12 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
     let ctx = input.ctx;
     match &condition.test {
         CondTest::General(entry) => {
-            let value = input.req.context().get(&entry.key_lower);
+            let value = input.req.context().get_lower(&entry.key_lower);
             return evaluate_entry(entry, value, ctx.resolver());
         }
         CondTest::Indexed(indexed) => {
             let (entry, index) = &**indexed;
-            let value = input.req.context().get(&entry.key_lower);
+            let value = input.req.context().get_lower(&entry.key_lower);
             return evaluate_indexed(entry, Some(index), value, ctx.resolver());
         }
         _ => {}
@@ -322,7 +322,7 @@ fn target_match(target: &Target, caller: &Who<'_>) -> Option<PrincipalMatch> {
     }
 }
 
-/// Whether a `NotPrincipal` entry exempts the caller (project decision 3): its own ARN, its
+/// Whether a `NotPrincipal` entry exempts the caller (D-02): its own ARN, its
 /// role's ARN for a session, or its account only for the root user.
 fn lists_caller(target: &Target, caller: &Who<'_>) -> bool {
     let kind = caller.kind;

@@ -98,23 +98,23 @@
 //! context keys live inside the `PreparedRequest` value itself (larger requests use the heap),
 //! so that deciding reads one contiguous block on the request side; the engine reads its cache
 //! lines up front, so that the misses of a request that is no longer in cache overlap.
-//! Preparing costs about 1 µs and three allocations, building the [`Request`] about 1.8 µs
-//! (`request/*` in `benches/evaluate.rs`); a prepared request can be decided any number of
-//! times.
+//! Preparing costs three allocations (its time and that of building the [`Request`]: `request/*`
+//! in `benches/evaluate.rs`, figures in the README); a prepared request can be decided any
+//! number of times.
 //!
 //! [`PolicyStore::evaluate`] on a plain [`Request`] gives the same answers without preparing
 //! (and without a session policy): it hashes the keys and the action per call, finds context
 //! keys by binary search over their text and parses an IP address each time a condition needs
-//! it (about 1 µs per decision on the secret-server workload, against 150–250 ns prepared).
+//! it (several times slower than a prepared request: see the README's performance figures).
 //!
 //! # Policy variables
 //!
 //! A condition value that is exactly one variable (`"${aws:PrincipalTag/team}"`) costs one
-//! more context look-up (a hash-table probe and a key comparison, some 40–80 instructions)
+//! more context look-up (a hash-table probe and a key comparison)
 //! and one string comparison: no text is built. Other templates (variables inside text, in
 //! `Resource` patterns, with wildcards) are matched piece by piece against the request text,
 //! each variable looked up in the context when it is reached (for a prepared request, the
-//! variable's key is hashed then: a few instructions per 8 bytes); nothing is allocated
+//! variable's key is hashed then, 8 bytes at a time); nothing is allocated
 //! either way.
 //!
 //! # Look-ups

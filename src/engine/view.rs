@@ -100,7 +100,7 @@ impl<'r> Ctx<'r> {
     #[inline(always)]
     pub(super) fn find(self, hash: u64, key: &str) -> Option<Found<'r>> {
         match self {
-            Self::Plain(context) => context.get(key).map(Found::Plain),
+            Self::Plain(context) => context.get_lower(key).map(Found::Plain),
             Self::Prepared(p, arena) => p
                 .slot(arena, hash, key.as_bytes())
                 .map(|s| Found::Prepared(s, arena)),
@@ -118,7 +118,7 @@ impl<'r> Ctx<'r> {
     /// The variable resolver of the general matchers (hashes the key it is given).
     pub(super) fn resolver(self) -> impl Fn(&str) -> Option<&'r str> + Copy {
         move |key: &str| match self {
-            Self::Plain(context) => context.get_text(key),
+            Self::Plain(context) => context.get_text_lower(key),
             Self::Prepared(..) => self.value(text_hash(key), key).and_then(text),
         }
     }

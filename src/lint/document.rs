@@ -165,7 +165,7 @@ fn variables(ctx: &mut Ctx<'_>) {
                 let name = var.raw_name();
                 if name.trim() != name && !name.trim().is_empty() {
                     let span = inner_span(site.span, &site.text, var.start, var.end);
-                    // The engine trims spaces around the name (semantic decision 7), so this is a
+                    // The engine trims spaces around the name (D-04), so this is a
                     // warning; a space inside the name is a parse error.
                     let finding = ctx.emit(
                         Some(site.statement),

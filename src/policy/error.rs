@@ -178,64 +178,87 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// All errors found in one document; never empty, in document order.
+/// All errors found in one document, in document order; never empty (it holds its first error
+/// apart from the rest, so it cannot be built empty).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseErrors {
-    errors: Vec<ParseError>,
+    first: Box<ParseError>,
+    rest: Vec<ParseError>,
 }
+
+/// The iterator over a [`ParseErrors`], in document order.
+pub type ParseErrorsIter<'a> =
+    std::iter::Chain<std::iter::Once<&'a ParseError>, std::slice::Iter<'a, ParseError>>;
 
 impl ParseErrors {
     /// Wraps a list; `None` if it is empty.
     #[must_use]
     pub fn new(errors: Vec<ParseError>) -> Option<Self> {
-        (!errors.is_empty()).then_some(Self { errors })
+        let mut errors = errors.into_iter();
+        let first = errors.next()?;
+        Some(Self::one(first).with_rest(errors))
+    }
+
+    /// One error.
+    #[must_use]
+    pub fn one(first: ParseError) -> Self {
+        Self {
+            first: Box::new(first),
+            rest: Vec::new(),
+        }
+    }
+
+    fn with_rest(mut self, rest: impl IntoIterator<Item = ParseError>) -> Self {
+        self.rest.extend(rest);
+        self
     }
 
     /// The errors in document order.
-    pub fn iter(&self) -> std::slice::Iter<'_, ParseError> {
-        self.errors.iter()
+    pub fn iter(&self) -> ParseErrorsIter<'_> {
+        std::iter::once(&*self.first).chain(self.rest.iter())
     }
 
-    /// How many errors.
+    /// How many errors (at least one).
     #[must_use]
     pub fn len(&self) -> usize {
-        self.errors.len()
+        1 + self.rest.len()
     }
 
     /// Always false: a `ParseErrors` holds at least one error.
     #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.errors.is_empty()
+    pub const fn is_empty(&self) -> bool {
+        false
     }
 
     /// Consumes the list, returning the errors in document order.
     #[must_use]
     pub fn into_vec(self) -> Vec<ParseError> {
-        self.errors
+        let mut all = Vec::with_capacity(self.len());
+        all.push(*self.first);
+        all.extend(self.rest);
+        all
     }
 
     /// The first error.
     #[must_use]
-    pub fn first(&self) -> Option<&ParseError> {
-        self.errors.first()
+    pub fn first(&self) -> &ParseError {
+        &self.first
     }
 }
 
 impl<'a> IntoIterator for &'a ParseErrors {
     type Item = &'a ParseError;
-    type IntoIter = std::slice::Iter<'a, ParseError>;
+    type IntoIter = ParseErrorsIter<'a>;
     fn into_iter(self) -> Self::IntoIter {
-        self.errors.iter()
+        self.iter()
     }
 }
 
 impl fmt::Display for ParseErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(first) = self.errors.first() {
-            write!(f, "{first}")?;
-        }
-        if self.errors.len() > 1 {
-            write!(f, " (and {} more)", self.errors.len() - 1)?;
+        write!(f, "{}", self.first)?;
+        if !self.rest.is_empty() {
+            write!(f, " (and {} more)", self.rest.len())?;
         }
         Ok(())
     }

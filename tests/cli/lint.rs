@@ -233,6 +233,17 @@ reason = "test fixture"
     assert_eq!(code(&out), 0);
     assert_eq!(stdout_json(&out)[0]["severity"], "SUGGESTION");
 
+    // A code that is not a lint or parse code is a configuration error, not a silent no-op.
+    for text in [
+        "[severity]\nINVALID_EFECT = \"SUGGESTION\"\n",
+        "[[suppress]]\ncode = \"PUBLIC_ACCES\"\nfiles = \"*\"\nreason = \"r\"\n",
+    ] {
+        std::fs::write(dir.join(".iam-policy.toml"), text).unwrap();
+        let out = run_in(&dir, &["lint", "bad.json"], None);
+        assert_eq!(code(&out), 2, "{text}");
+        assert!(stderr(&out).contains("unknown code"), "{}", stderr(&out));
+    }
+
     std::fs::write(dir.join(".iam-policy.toml"), "[[suppress]]\ncode = 1\n").unwrap();
     let out = run_in(&dir, &["lint", "bad.json"], None);
     assert_eq!(code(&out), 2);

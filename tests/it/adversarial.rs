@@ -395,7 +395,7 @@ mod pipeline {
         })
         .unwrap_err();
         assert_eq!(errors.len(), 1);
-        let e = errors.first().unwrap();
+        let e = errors.first();
         assert_eq!(e.code(), "JSON_SYNTAX_ERROR");
         assert!(
             e.kind

@@ -14,6 +14,7 @@ mod aws_rules;
 mod catalog;
 mod conditions;
 mod corpus;
+mod design;
 mod engine;
 mod fuzz_replay;
 #[cfg(feature = "iac")]

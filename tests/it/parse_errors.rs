@@ -151,7 +151,7 @@ fn parse_error_details_unknown_operator() {
     let text = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEqualz":{"aws:username":"bob"}}}}"#;
     let errors = parse_policy(text, PolicyType::Identity).unwrap_err();
     assert_eq!(errors.len(), 1);
-    let e = errors.first().unwrap();
+    let e = errors.first();
     assert_eq!(e.code(), "INVALID_CONDITION_OPERATOR");
     assert_eq!(
         e.kind.to_string(),
@@ -166,7 +166,7 @@ fn parse_error_details_unknown_operator() {
 fn parse_error_details_duplicate_key_has_related_span() {
     let text = "{\"Statement\":{\"Effect\":\"Allow\",\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\"}}";
     let errors = parse_policy(text, PolicyType::Identity).unwrap_err();
-    let e = errors.first().unwrap();
+    let e = errors.first();
     assert_eq!(e.code(), "JSON_SYNTAX_ERROR");
     assert_eq!(e.path, "Statement.Effect");
     let related = e.related.expect("related span of the first key");
@@ -178,7 +178,7 @@ fn parse_error_details_duplicate_key_has_related_span() {
 fn parse_error_details_variable_span_points_inside_string() {
     let text = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:username":"a-${}-b"}}}}"#;
     let errors = parse_policy(text, PolicyType::Identity).unwrap_err();
-    let e = errors.first().unwrap();
+    let e = errors.first();
     assert_eq!(e.code(), "EMPTY_VARIABLE");
     assert_eq!(e.span.slice(text), Some("${}"));
     assert_eq!(e.path, "Statement.Condition.StringEquals[\"aws:username\"]");
@@ -188,7 +188,7 @@ fn parse_error_details_variable_span_points_inside_string() {
 fn parse_error_details_missing_effect_help_and_message() {
     let text = r#"{"Statement":[{"Action":"*","Resource":"*"}]}"#;
     let errors = parse_policy(text, PolicyType::Identity).unwrap_err();
-    let e = errors.first().unwrap();
+    let e = errors.first();
     assert_eq!(e.code(), "MISSING_EFFECT");
     assert_eq!(e.kind.to_string(), "the statement has no `Effect` element");
     assert_eq!(e.path, "Statement[0]");

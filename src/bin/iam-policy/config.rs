@@ -123,6 +123,7 @@ impl Config {
         let raw: RawConfig = toml::from_str(text).map_err(|e| e.to_string())?;
         let mut severity = BTreeMap::new();
         for (code, sev) in raw.severity {
+            known_code(&code, "severity of")?;
             let s = Severity::from_name(&sev).ok_or_else(|| {
                 format!("severity of `{code}`: unknown severity `{sev}` (expected ERROR, SECURITY_WARNING, WARNING or SUGGESTION)")
             })?;
@@ -130,6 +131,7 @@ impl Config {
         }
         let mut suppress = Vec::new();
         for s in raw.suppress {
+            known_code(&s.code, "suppression of")?;
             if s.reason.trim().is_empty() {
                 return Err(format!(
                     "suppression of `{}`: `reason` must not be empty",
@@ -200,5 +202,16 @@ fn find_upward() -> Option<PathBuf> {
         if !dir.pop() {
             return None;
         }
+    }
+}
+
+/// An error unless `code` is a lint or parse code (a misspelt code would silently do nothing).
+fn known_code(code: &str, what: &str) -> Result<(), String> {
+    if iam_policy::lint::rule(code).is_some() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} `{code}`: unknown code (docs/lint-rules.md lists them)"
+        ))
     }
 }

@@ -1,6 +1,6 @@
 //! The Arn operators: `ArnEquals`, `ArnLike` and their negations. A request value is read as
 //! text (as for the String operators); a policy value is an ARN pattern matched segment by
-//! segment; an unresolvable variable matches nothing (D-02).
+//! segment; an unresolvable variable matches nothing (D-04).
 
 use crate::arn::ArnPattern;
 

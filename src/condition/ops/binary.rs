@@ -1,5 +1,5 @@
 //! `BinaryEquals`. A request value is a string holding standard base64, compared with the
-//! policy value by its decoded bytes; anything else makes the test unknown (D-22).
+//! policy value by its decoded bytes; anything else makes the test unknown (D-05).
 
 use super::Scalar;
 use crate::condition::{Truth, UnknownReason};

@@ -1,5 +1,5 @@
-//! `Bool`. A request value is a boolean, or the string `true`/`false` in any case (D-23);
-//! anything else makes the test unknown (D-22).
+//! `Bool`. A request value is a boolean, or the string `true`/`false` in any case (D-16);
+//! anything else makes the test unknown (D-05).
 
 use super::Scalar;
 use crate::condition::UnknownReason;

@@ -1,5 +1,5 @@
 //! The Date operators. A request string is a W3C ISO 8601 date or epoch seconds, a request
-//! number is epoch seconds; anything else makes the test unknown (D-22).
+//! number is epoch seconds; anything else makes the test unknown (D-05).
 
 use super::Scalar;
 use crate::condition::UnknownReason;

@@ -1,5 +1,5 @@
 //! `IpAddress` and `NotIpAddress`. A request value is a string holding one IPv4 or IPv6
-//! address (anything else makes the test unknown, D-22); an address never lies in a block of
+//! address (anything else makes the test unknown, D-05); an address never lies in a block of
 //! the other family.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};

@@ -1,14 +1,13 @@
 //! `Null`. The policy values are `true` ("the key is absent") and `false` ("the key is
-//! present"); any one holding is enough. An absent key, the empty string (D-18) and an empty
+//! present"); any one holding is enough. An absent key, the empty string (D-08) and an empty
 //! list count as null. Set qualifiers on `Null` are ignored.
 
-use super::is_empty_set;
+use super::{Present, is_empty_set};
 use crate::condition::Truth;
-use crate::request::ContextValue;
 
-/// Whether the request's value for the key counts as null.
+/// Whether the request's value for the key (`None`: absent) counts as null.
 #[must_use]
-pub(crate) fn is_null(value: Option<&ContextValue>) -> bool {
+pub(crate) fn is_null(value: Option<Present<'_>>) -> bool {
     value.is_none_or(is_empty_set)
 }
 

@@ -1,5 +1,5 @@
 //! The Numeric operators. A request value is a number, or a string holding one; anything else
-//! makes the test unknown (D-22).
+//! makes the test unknown (D-05).
 
 use super::Scalar;
 use crate::condition::UnknownReason;

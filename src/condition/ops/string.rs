@@ -1,7 +1,7 @@
 //! The String operators: `StringEquals`, `StringNotEquals`, the `IgnoreCase` forms and
 //! `StringLike`/`StringNotLike`. A request value is read as text (a number as its decimal text,
 //! a boolean as `true`/`false`); a policy value is a template (wildcards for `Like`, policy
-//! variables); an unresolvable variable matches nothing (D-02).
+//! variables); an unresolvable variable matches nothing (D-04).
 
 use super::Scalar;
 use crate::bytes::same_bytes;

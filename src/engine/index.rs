@@ -17,7 +17,7 @@
 //! gives exactly the answer of the plain pass (`any_value_matches` in `engine/condition.rs`),
 //! which tests check on random entries.
 
-use super::{Scalar, date, numeric, string};
+use crate::condition::ops::{self, Scalar, date, numeric, string};
 use crate::condition::{BaseOperator, OperatorFamily, Truth};
 use crate::policy::{ConditionEntry, TypedValue};
 use crate::value::{Decimal, Instant};
@@ -238,11 +238,11 @@ impl ValueIndex {
                 Err(reason) => Truth::Unknown(reason),
             },
             Self::NumberBound(policy) => match numeric::read(scalar) {
-                Ok(n) => Truth::from_bool(super::ordered(base, &n, policy)),
+                Ok(n) => Truth::from_bool(ops::ordered(base, &n, policy)),
                 Err(reason) => Truth::Unknown(reason),
             },
             Self::DateBound(policy) => match date::read(scalar) {
-                Ok(d) => Truth::from_bool(super::ordered(base, &d, policy)),
+                Ok(d) => Truth::from_bool(ops::ordered(base, &d, policy)),
                 Err(reason) => Truth::Unknown(reason),
             },
         })
