@@ -1279,6 +1279,23 @@ fn rotate_secret(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<Valu
         ));
     }
     let app = call.app;
+    // Without an AWSPENDING version the rotation copies the current value into a new version.
+    // That value is read here, before the transaction: a storage read inside `update` would
+    // take the embedded database's connection a second time on the same thread (deadlock).
+    // The closure checks that AWSCURRENT did not move in between.
+    let current_before = match secret.version_with_stage(AWSCURRENT) {
+        Some(current) if immediately && secret.version_with_stage(AWSPENDING).is_none() => {
+            let sealed = app
+                .storage
+                .value(&secret.arn, &current.id)?
+                .ok_or_else(ApiError::version_not_found)?;
+            Some((
+                current.id.clone(),
+                app.cipher.open(&secret.arn, &current.id, &sealed)?,
+            ))
+        }
+        _ => None,
+    };
     let mut version_id = token.clone();
     let written = app.storage.update(&secret.arn, &mut |s| {
         let rotation = s.rotation.get_or_insert_with(Rotation::default);
@@ -1307,15 +1324,17 @@ fn rotate_secret(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<Valu
             None => {
                 let current = s
                     .version_with_stage(AWSCURRENT)
-                    .cloned()
                     .ok_or_else(ApiError::version_not_found)?;
-                let sealed = app
-                    .storage
-                    .value(&s.arn, &current.id)?
-                    .ok_or_else(ApiError::version_not_found)?;
-                let plain = app.cipher.open(&s.arn, &current.id, &sealed)?;
+                let plain = match &current_before {
+                    Some((id, plain)) if *id == current.id => plain,
+                    _ => {
+                        return Err(ApiError::invalid_request(
+                            "The secret's versions changed while it was being rotated. Try again.",
+                        ));
+                    }
+                };
                 version_id.clone_from(&token);
-                add_version(call, s, &token, &plain, &[AWSCURRENT.to_owned()])?
+                add_version(call, s, &token, plain, &[AWSCURRENT.to_owned()])?
             }
         };
         for v in &mut s.versions {

@@ -536,6 +536,46 @@ fn rotation_moves_staging_labels() -> Result {
     };
     assert_eq!(stages(&v1), Some(json!(["AWSCURRENT"])));
     assert_eq!(stages(&v2), Some(json!(["AWSPREVIOUS"])));
+    // Rotating again with no AWSPENDING version copies the current value into a new version
+    // that becomes AWSCURRENT (this path once deadlocked on the embedded database).
+    let again = server
+        .aws(
+            &a,
+            &[
+                "secretsmanager",
+                "rotate-secret",
+                "--secret-id",
+                "prod/rotating",
+            ],
+        )?
+        .json()?;
+    let v3 = again["VersionId"].as_str().ok_or("v3")?.to_owned();
+    assert!(v3 != v1 && v3 != v2);
+    let described = server
+        .aws(
+            &a,
+            &[
+                "secretsmanager",
+                "describe-secret",
+                "--secret-id",
+                "prod/rotating",
+            ],
+        )?
+        .json()?;
+    assert_eq!(described["VersionIdsToStages"][&v3], json!(["AWSCURRENT"]));
+    assert_eq!(described["VersionIdsToStages"][&v1], json!(["AWSPREVIOUS"]));
+    let copied = server
+        .aws(
+            &a,
+            &[
+                "secretsmanager",
+                "get-secret-value",
+                "--secret-id",
+                "prod/rotating",
+            ],
+        )?
+        .json()?;
+    assert_eq!(copied["SecretString"], "one");
     Ok(())
 }
 
