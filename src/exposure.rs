@@ -41,27 +41,9 @@ use crate::policy::{
 };
 use crate::wildcard::has_wildcard;
 
-/// Condition keys that narrow who the caller can be: a `"*"` principal with a condition on one
-/// of these is not open to everyone (lower case).
-pub const NARROWING_KEYS: &[&str] = &[
-    "aws:principalorgid",
-    "aws:principalorgpaths",
-    "aws:principalaccount",
-    "aws:principalarn",
-    "aws:principalservicename",
-    "aws:sourceaccount",
-    "aws:sourcearn",
-    "aws:sourceorgid",
-    "aws:sourceorgpaths",
-    "aws:sourceowner",
-    "aws:sourcevpc",
-    "aws:sourcevpce",
-    "aws:sourceip",
-    "aws:vpcsourceip",
-    "aws:userid",
-    "aws:username",
-    "kms:calleraccount",
-];
+/// Condition keys that narrow who the caller can be (lower case); owned by the analysis,
+/// which decides public access with them.
+pub use crate::analysis::NARROWING_KEYS;
 
 /// Who a grant reaches.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -614,9 +614,9 @@ pub(crate) struct KeyEntries<'p> {
 }
 
 /// Keys whose values say who the caller is or where it calls from (S3's "meaning of public"
-/// and the keys [`crate::exposure::NARROWING_KEYS`] lists).
+/// and the keys [`super::NARROWING_KEYS`] lists).
 fn narrows(key: &str) -> bool {
-    crate::exposure::NARROWING_KEYS.contains(&key)
+    super::NARROWING_KEYS.contains(&key)
 }
 
 /// The classes of one condition key's values.

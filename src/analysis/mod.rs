@@ -52,6 +52,28 @@ use search::{Found, Roles};
 
 pub use diff::{Change, Diff, diff};
 
+/// Condition keys that narrow who the caller can be: a `"*"` principal with a condition on one
+/// of these is not open to everyone (lower case).
+pub const NARROWING_KEYS: &[&str] = &[
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:principalservicename",
+    "aws:sourceaccount",
+    "aws:sourcearn",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+    "aws:sourceowner",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:sourceip",
+    "aws:vpcsourceip",
+    "aws:userid",
+    "aws:username",
+    "kms:calleraccount",
+];
+
 mod diff;
 
 /// PASS or FAIL.
