@@ -982,7 +982,7 @@ fn product_gap(
             let base = e.operator.value.base;
             let literal = e.values.items.iter().all(|v| match &v.value.typed {
                 TypedValue::String(t) => {
-                    !t.has_variables() && !(base.uses_wildcards() && t.has_wildcards())
+                    !(t.has_variables() || (base.uses_wildcards() && t.has_wildcards()))
                 }
                 TypedValue::Arn(p) => !p.has_variables() && !p.as_str().contains(['*', '?']),
                 _ => false,
