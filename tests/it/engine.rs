@@ -1701,3 +1701,26 @@ mod properties {
         }
     }
 }
+
+/// `PolicyType::kind` is the one map from how a policy is validated to where it goes: every
+/// kind is reached, only a trust policy shares a kind with another type, and the test helper
+/// that picks a type for a kind is its inverse.
+#[test]
+fn policy_type_kind_agrees() {
+    let mut reached: Vec<PolicyKind> = PolicyType::ALL.iter().map(|t| t.kind()).collect();
+    reached.sort();
+    reached.dedup();
+    assert_eq!(reached, PolicyKind::ALL.to_vec());
+    assert_eq!(PolicyType::Trust.kind(), PolicyKind::Resource);
+    for kind in PolicyKind::ALL {
+        assert_eq!(policy_type(kind).kind(), kind);
+    }
+    for &ty in PolicyType::ALL {
+        let shared: Vec<_> = PolicyType::ALL
+            .iter()
+            .filter(|&&other| other != ty && other.kind() == ty.kind())
+            .collect();
+        let trust_pair = matches!(ty, PolicyType::Resource | PolicyType::Trust);
+        assert_eq!(shared.len(), usize::from(trust_pair), "{ty}");
+    }
+}
