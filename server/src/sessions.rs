@@ -148,8 +148,7 @@ pub fn open(app: &App, row: &SessionRow) -> Result<KeyEntry, ApiError> {
 pub fn issue(app: &App, entry: KeyEntry, policy: Option<&str>, now: i64) -> Result<(), ApiError> {
     let row = seal(app, &entry, policy, now)?;
     app.storage.put_session(&row, now)?;
-    app.authz
-        .add_session(row.access_key_id.clone(), entry, now)
+    app.authz.add_session(row.access_key_id.clone(), entry, now)
 }
 
 /// The stored temporary credentials with access key `id` (issued by this process before a

@@ -752,8 +752,14 @@ fn assume_role_through_one_replica_credentials_work_through_another() -> Result 
     let text = String::from_utf8_lossy(&sealed);
     assert!(!text.contains(&session.secret));
     assert!(!text.contains(session.token.as_deref().unwrap_or("-")));
-    assert!(!text.contains("prod/app/one"), "the session policy is sealed");
-    assert_eq!(row.get::<_, String>(1), "arn:aws:iam::111122223333:role/app");
+    assert!(
+        !text.contains("prod/app/one"),
+        "the session policy is sealed"
+    );
+    assert_eq!(
+        row.get::<_, String>(1),
+        "arn:aws:iam::111122223333:role/app"
+    );
     assert_eq!(row.get::<_, String>(2), "replicas");
     assert_eq!(row.get::<_, i64>(3), 3600);
     // A session that expired (its row says so) is refused through the replica that did not

@@ -84,7 +84,10 @@ fn admin() -> Credentials {
 /// The text of `<tag>…</tag>` in an XML answer.
 fn xml<'a>(body: &'a str, tag: &str) -> Result<&'a str> {
     let open = format!("<{tag}>");
-    let start = body.find(&open).ok_or_else(|| format!("no {tag} in {body}"))? + open.len();
+    let start = body
+        .find(&open)
+        .ok_or_else(|| format!("no {tag} in {body}"))?
+        + open.len();
     let len = body
         .get(start..)
         .and_then(|rest| rest.find(&format!("</{tag}>")))
@@ -165,10 +168,7 @@ fn sessions_are_not_served_past_their_expiry_and_expired_rows_are_pruned() -> Re
     let creds = assume(&first, "short")?;
     // Shorten the session in the issuing process's cache and in the storage, as if its hour
     // had passed: the cache does not serve it…
-    let cached = first
-        .authz
-        .key(&creds.access_key_id)?
-        .ok_or("not cached")?;
+    let cached = first.authz.key(&creds.access_key_id)?.ok_or("not cached")?;
     let mut identity: Identity = (*cached.identity).clone();
     identity.expires = Some(now() - 1);
     let expired = KeyEntry {
