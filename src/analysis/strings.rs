@@ -146,12 +146,46 @@ pub(crate) fn representatives(patterns: &[Pattern], alphabet: Alphabet<'_>) -> R
         total += p.toks.len() + 1;
     }
     let words = total.div_ceil(64).max(1);
-    let closure = |state: &mut Vec<u64>| {
-        for (p, &off) in patterns.iter().zip(&offsets) {
-            for (i, t) in p.toks.iter().enumerate() {
-                if matches!(t, Tok::Star | Tok::StarInSegment) && get(state, off + i) {
-                    set(state, off + i + 1);
+    // Position masks, so that one step of every pattern at once is a few word operations:
+    // the positions that stay on a letter (stars), and per letter those that advance. A
+    // pattern's end position holds no token, so nothing advances past it into the next one.
+    let mut star_any = vec![0u64; words];
+    let mut star_seg = vec![0u64; words];
+    let mut one_any = vec![0u64; words];
+    let mut one_seg = vec![0u64; words];
+    let mut lit: Vec<Vec<u64>> = vec![vec![0u64; words]; letters.len()];
+    for (p, &off) in patterns.iter().zip(&offsets) {
+        for (i, t) in p.toks.iter().enumerate() {
+            match t {
+                Tok::Star => set(&mut star_any, off + i),
+                Tok::StarInSegment => set(&mut star_seg, off + i),
+                Tok::One => set(&mut one_any, off + i),
+                Tok::OneInSegment => set(&mut one_seg, off + i),
+                Tok::Lit(l) => {
+                    for (k, c) in letters.iter().enumerate() {
+                        let same = if p.ignore_case {
+                            l.eq_ignore_ascii_case(c)
+                        } else {
+                            l == c
+                        };
+                        if same && let Some(mask) = lit.get_mut(k) {
+                            set(mask, off + i);
+                        }
+                    }
                 }
+            }
+        }
+    }
+    let stars: Vec<u64> = star_any.iter().zip(&star_seg).map(|(a, b)| a | b).collect();
+    // Epsilon closure: a star position also stands at the position after it.
+    let closure = |state: &mut Vec<u64>| {
+        loop {
+            let add = shifted(state, &stars);
+            if add.iter().zip(state.iter()).all(|(a, s)| a & !s == 0) {
+                return;
+            }
+            for (s, a) in state.iter_mut().zip(&add) {
+                *s |= a;
             }
         }
     };
@@ -178,31 +212,24 @@ pub(crate) fn representatives(patterns: &[Pattern], alphabet: Alphabet<'_>) -> R
         if max_len.is_some_and(|m| len >= m) {
             continue;
         }
-        for &c in &letters {
-            let mut next = vec![0u64; words];
-            for (p, &off) in patterns.iter().zip(&offsets) {
-                for (i, t) in p.toks.iter().enumerate() {
-                    if !get(&state, off + i) {
-                        continue;
-                    }
-                    match t {
-                        Tok::Star => set(&mut next, off + i),
-                        Tok::One => set(&mut next, off + i + 1),
-                        Tok::StarInSegment if c != ':' => set(&mut next, off + i),
-                        Tok::OneInSegment if c != ':' => set(&mut next, off + i + 1),
-                        Tok::StarInSegment | Tok::OneInSegment => {}
-                        Tok::Lit(l) => {
-                            let same = if p.ignore_case {
-                                l.eq_ignore_ascii_case(&c)
-                            } else {
-                                *l == c
-                            };
-                            if same {
-                                set(&mut next, off + i + 1);
-                            }
-                        }
-                    }
-                }
+        for (k, &c) in letters.iter().enumerate() {
+            let colon = c == ':';
+            let Some(lit_c) = lit.get(k) else {
+                continue;
+            };
+            // Positions that advance on `c`, and those that stay.
+            let advance: Vec<u64> = (0..words)
+                .map(|w| {
+                    let at = |m: &[u64]| m.get(w).copied().unwrap_or(0);
+                    let seg = if colon { 0 } else { at(&one_seg) };
+                    at(lit_c) | at(&one_any) | seg
+                })
+                .collect();
+            let mut next = shifted(&state, &advance);
+            for (w, slot) in next.iter_mut().enumerate() {
+                let at = |m: &[u64]| m.get(w).copied().unwrap_or(0);
+                let seg = if colon { 0 } else { at(&star_seg) };
+                *slot |= at(&state) & (at(&star_any) | seg);
             }
             closure(&mut next);
             let mut s = text.clone();
@@ -229,8 +256,16 @@ pub(crate) fn representatives(patterns: &[Pattern], alphabet: Alphabet<'_>) -> R
     out
 }
 
-fn get(bits: &[u64], i: usize) -> bool {
-    bits.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1)
+/// `(state & mask) << 1` over the whole bit set (position `i` moves to `i + 1`).
+fn shifted(state: &[u64], mask: &[u64]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(state.len());
+    let mut carry = 0u64;
+    for (s, m) in state.iter().zip(mask) {
+        let v = s & m;
+        out.push((v << 1) | carry);
+        carry = v >> 63;
+    }
+    out
 }
 
 fn set(bits: &mut [u64], i: usize) {
