@@ -270,6 +270,14 @@ pub(crate) fn engine_classes(
 /// Candidate actions: per service the classes of the action-name patterns, and one service no
 /// pattern names.
 pub(crate) fn action_values(patterns: &[&ActionPattern], gaps: &mut Gaps) -> Vec<Value> {
+    // Patterns with the same text match alike: keep one of each.
+    let mut texts = BTreeSet::new();
+    let unique: Vec<&ActionPattern> = patterns
+        .iter()
+        .copied()
+        .filter(|p| texts.insert(p.as_str().to_ascii_lowercase()))
+        .collect();
+    let patterns = unique.as_slice();
     let mut by_service: BTreeMap<String, Vec<Pattern>> = BTreeMap::new();
     for p in patterns {
         if let (Some(service), Some(name)) = (p.service(), p.name()) {
@@ -376,6 +384,14 @@ fn arn_values_assigned(
     assign: &[(String, String)],
     gaps: &mut Gaps,
 ) -> Vec<String> {
+    // Patterns with the same text match alike: keep one of each.
+    let mut texts = BTreeSet::new();
+    let unique: Vec<&ArnPattern> = patterns
+        .iter()
+        .copied()
+        .filter(|p| texts.insert(p.as_str()))
+        .collect();
+    let patterns = unique.as_slice();
     let resource = accounts;
     let no_colon = |c: char| c != ':' && !c.is_control();
     let digits = |c: char| c.is_ascii_digit();

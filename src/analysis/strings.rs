@@ -8,7 +8,7 @@
 //! patterns a string matches is always decided by the engine's own matchers
 //! ([`crate::Wildcard`], [`crate::ArnPattern`], the condition operators).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashSet, VecDeque};
 
 /// One token of a pattern.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -195,49 +195,55 @@ pub(crate) fn representatives(patterns: &[Pattern], alphabet: Alphabet<'_>) -> R
     }
     closure(&mut start);
 
+    // Per letter: the positions that advance on it and those that stay.
+    let steps: Vec<(Vec<u64>, Vec<u64>)> = letters
+        .iter()
+        .zip(&lit)
+        .map(|(&c, lit_c)| {
+            let colon = c == ':';
+            let at = |m: &[u64], w: usize| m.get(w).copied().unwrap_or(0);
+            let advance = (0..words)
+                .map(|w| at(lit_c, w) | at(&one_any, w) | if colon { 0 } else { at(&one_seg, w) })
+                .collect();
+            let stay = (0..words)
+                .map(|w| at(&star_any, w) | if colon { 0 } else { at(&star_seg, w) })
+                .collect();
+            (advance, stay)
+        })
+        .collect();
+
     let max_len = alphabet.lengths.and_then(|l| l.iter().copied().max());
     let keep = |len: usize| alphabet.lengths.is_none_or(|l| l.contains(&len));
     let mut out = Representatives::default();
-    // Key: the state, and the length when lengths are bounded.
-    let mut seen: HashMap<(Vec<u64>, usize), ()> = HashMap::new();
+    // Key: the state, then one more word with the length when lengths are bounded.
+    let with_len = |mut state: Vec<u64>, len: usize| {
+        state.push(if max_len.is_some() { len as u64 } else { 0 });
+        state
+    };
+    let mut seen: HashSet<Vec<u64>> = HashSet::new();
     let mut start_again = false;
     let mut queue = VecDeque::new();
-    seen.insert((start.clone(), 0), ());
-    queue.push_back((start.clone(), String::new()));
+    seen.insert(with_len(start.clone(), 0));
+    queue.push_back((start.clone(), String::new(), 0usize));
     if keep(0) {
         out.strings.push(String::new());
     }
-    while let Some((state, text)) = queue.pop_front() {
-        let len = text.chars().count();
+    while let Some((state, text, len)) = queue.pop_front() {
         if max_len.is_some_and(|m| len >= m) {
             continue;
         }
-        for (k, &c) in letters.iter().enumerate() {
-            let colon = c == ':';
-            let Some(lit_c) = lit.get(k) else {
-                continue;
-            };
-            // Positions that advance on `c`, and those that stay.
-            let advance: Vec<u64> = (0..words)
-                .map(|w| {
-                    let at = |m: &[u64]| m.get(w).copied().unwrap_or(0);
-                    let seg = if colon { 0 } else { at(&one_seg) };
-                    at(lit_c) | at(&one_any) | seg
-                })
-                .collect();
-            let mut next = shifted(&state, &advance);
-            for (w, slot) in next.iter_mut().enumerate() {
-                let at = |m: &[u64]| m.get(w).copied().unwrap_or(0);
-                let seg = if colon { 0 } else { at(&star_seg) };
-                *slot |= at(&state) & (at(&star_any) | seg);
+        for (&c, (advance, stay)) in letters.iter().zip(&steps) {
+            let mut next = shifted(&state, advance);
+            for ((slot, s), m) in next.iter_mut().zip(&state).zip(stay) {
+                *slot |= s & m;
             }
             closure(&mut next);
-            let mut s = text.clone();
-            s.push(c);
-            let key_len = if max_len.is_some() { len + 1 } else { 0 };
-            if seen.contains_key(&(next.clone(), key_len)) {
-                if !start_again && next == start && keep(len + 1) {
+            let key = with_len(next, len + 1);
+            if seen.contains(&key) {
+                if !start_again && key.get(..words) == Some(start.as_slice()) && keep(len + 1) {
                     start_again = true;
+                    let mut s = text.clone();
+                    s.push(c);
                     out.strings.push(s);
                 }
                 continue;
@@ -246,11 +252,15 @@ pub(crate) fn representatives(patterns: &[Pattern], alphabet: Alphabet<'_>) -> R
                 out.incomplete = true;
                 return out;
             }
-            seen.insert((next.clone(), key_len), ());
+            let mut s = text.clone();
+            s.push(c);
             if keep(len + 1) {
                 out.strings.push(s.clone());
             }
-            queue.push_back((next, s));
+            let mut next = key.clone();
+            next.truncate(words);
+            seen.insert(key);
+            queue.push_back((next, s, len + 1));
         }
     }
     out
