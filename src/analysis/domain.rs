@@ -116,6 +116,8 @@ pub(crate) enum DimKind {
     Principal,
     /// A condition key: lower-case, and as first written.
     Key(String, String),
+    /// A part of statements that holds a policy variable, in the bounded problem.
+    Bound(String),
 }
 
 /// One class: the statements its members satisfy, and the members (best first).
@@ -208,7 +210,7 @@ pub(crate) fn engine_classes(
     index: &dyn Fn(crate::StatementRef) -> Option<usize>,
     n: usize,
     base: &Base,
-    extra: &dyn Fn(&Request, &mut Bits),
+    extra: &dyn Fn(&Request, Bits) -> Vec<Bits>,
 ) -> Dim {
     let mut by_sig: HashMap<Bits, usize> = HashMap::new();
     let mut classes: Vec<Class> = Vec::new();
@@ -228,31 +230,32 @@ pub(crate) fn engine_classes(
                 DimKind::Action => t.action,
                 DimKind::Resource => t.resource.passed(),
                 DimKind::Principal => t.principal.passed(),
-                DimKind::Key(..) => true,
+                DimKind::Key(..) | DimKind::Bound(_) => true,
             };
             if ok {
                 sig.set(i);
             }
         }
-        extra(&request, &mut sig);
-        match &first {
-            None => first = Some(sig.clone()),
-            Some(f) => constrained = constrained.or(&f.and_not(&sig)).or(&sig.and_not(f)),
-        }
-        match by_sig.get(&sig) {
-            Some(&c) => {
-                if let Some(class) = classes.get_mut(c)
-                    && class.members.len() < 16
-                {
-                    class.members.push(value);
-                }
+        for sig in extra(&request, sig) {
+            match &first {
+                None => first = Some(sig.clone()),
+                Some(f) => constrained = constrained.or(&f.and_not(&sig)).or(&sig.and_not(f)),
             }
-            None => {
-                by_sig.insert(sig.clone(), classes.len());
-                classes.push(Class {
-                    sig,
-                    members: vec![value],
-                });
+            match by_sig.get(&sig) {
+                Some(&c) => {
+                    if let Some(class) = classes.get_mut(c)
+                        && class.members.len() < 16
+                    {
+                        class.members.push(value.clone());
+                    }
+                }
+                None => {
+                    by_sig.insert(sig.clone(), classes.len());
+                    classes.push(Class {
+                        sig,
+                        members: vec![value.clone()],
+                    });
+                }
             }
         }
     }

@@ -306,7 +306,9 @@ impl<'p> Problem<'p> {
         // otherwise. Every value of the variables then allows no more under the new policy
         // and no less under the existing one than this problem does.
         let more = roles.target_allow.or(&roles.reference_deny);
-        let bound = bounded.then_some(&more);
+        // Parts with variables pass in the key dimensions; their own dimensions decide them.
+        let pass_all = Bits::full(n);
+        let bound = bounded.then_some(&pass_all);
         let mut taken = BTreeSet::new();
         collect_accounts(&policies, &mut taken);
         let fresh = domain::fresh_account(&taken);
@@ -338,40 +340,67 @@ impl<'p> Problem<'p> {
         }
         // The bounded problem reads a resource pattern's variables as `*` (a superset of
         // every value): its classes come from those patterns too.
-        let starred: Vec<(usize, bool, Vec<ArnPattern>, Vec<&ArnPattern>)> = if bounded {
-            stmts
-                .iter()
-                .enumerate()
-                .filter_map(|(i, (s, _))| {
-                    let r = s.resource.as_ref()?;
-                    let items = &r.value.patterns.items;
-                    if !items.iter().any(|p| p.value.has_variables()) {
-                        return None;
+        // Statements whose resource block holds variables: (statement, NotResource, group,
+        // patterns without variables). A group is one list of patterns with variables: it
+        // matches a resource or not, alike in every statement that writes it, and only where
+        // its `*` reading (`group_stars`) matches.
+        let mut groups: Vec<Vec<String>> = Vec::new();
+        let mut group_stars: Vec<Vec<ArnPattern>> = Vec::new();
+        let mut starred: Vec<(usize, bool, usize, Vec<&ArnPattern>)> = Vec::new();
+        if bounded {
+            for (i, (s, _)) in stmts.iter().enumerate() {
+                let Some(r) = s.resource.as_ref() else {
+                    continue;
+                };
+                let items = &r.value.patterns.items;
+                let mut texts: Vec<String> = items
+                    .iter()
+                    .filter(|p| p.value.has_variables())
+                    .map(|p| p.value.as_str().to_owned())
+                    .collect();
+                if texts.is_empty() {
+                    continue;
+                }
+                texts.sort();
+                texts.dedup();
+                let g = match groups.iter().position(|t| *t == texts) {
+                    Some(g) => g,
+                    None => {
+                        group_stars.push(
+                            texts
+                                .iter()
+                                .filter_map(|t| {
+                                    ArnPattern::parse(
+                                        &domain::star_variables(t),
+                                        ArnPatternMode::Resource,
+                                        true,
+                                    )
+                                    .ok()
+                                })
+                                .collect(),
+                        );
+                        groups.push(texts);
+                        groups.len() - 1
                     }
-                    let star = items
-                        .iter()
-                        .filter(|p| p.value.has_variables())
-                        .filter_map(|p| {
-                            ArnPattern::parse(
-                                &domain::star_variables(p.value.as_str()),
-                                ArnPatternMode::Resource,
-                                true,
-                            )
-                            .ok()
-                        })
-                        .collect();
-                    let plain = items
-                        .iter()
-                        .filter(|p| !p.value.has_variables())
-                        .map(|p| &p.value)
-                        .collect();
-                    Some((i, r.value.negated, star, plain))
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        resource_patterns.extend(starred.iter().flat_map(|(_, _, star, _)| star.iter()));
+                };
+                let plain = items
+                    .iter()
+                    .filter(|p| !p.value.has_variables())
+                    .map(|p| &p.value)
+                    .collect();
+                starred.push((i, r.value.negated, g, plain));
+            }
+        }
+        resource_patterns.extend(group_stars.iter().flatten());
+        // Groups that match wherever another does, for every value of the variables.
+        let mut implies: Vec<(usize, usize)> = Vec::new();
+        for (a, ga) in groups.iter().enumerate() {
+            for (b, gb) in groups.iter().enumerate() {
+                if a != b && group_included(ga, gb) {
+                    implies.push((a, b));
+                }
+            }
+        }
         let mut resources = domain::resource_values(&resource_patterns, assign, &mut gaps);
         if let Some(only) = &filters.resources {
             resources.retain(|v| match v {
@@ -431,7 +460,7 @@ impl<'p> Problem<'p> {
                 _ => false,
             });
         }
-        let caller_sig = |request: &Request, sig: &mut Bits| {
+        let caller_sig = |request: &Request, mut sig: Bits| -> Vec<Bits> {
             for (key, ke) in &caller_keys {
                 let value = request.context().get(key);
                 for (i, effect, e) in &ke.entries {
@@ -451,28 +480,66 @@ impl<'p> Problem<'p> {
                     }
                 }
             }
+            vec![sig]
         };
-        let none = |_: &Request, _: &mut Bits| {};
+        let none = |_: &Request, sig: Bits| vec![sig];
         // Bounded problem: the resource test of a statement with variables, decided on the
         // patterns without variables and the `*` reading of those with.
-        let resource_bound = |request: &Request, sig: &mut Bits| {
-            let r = request.resource();
-            for (i, negated, star, plain) in &starred {
-                let hit = |p: &ArnPattern| p.is_match(r, |_| None) == Some(true);
-                let plain_hit = plain.iter().any(|p| hit(p));
-                let star_hit = star.iter().any(hit);
-                let passes = match (negated, more.get(*i)) {
-                    (false, true) => plain_hit || star_hit,
-                    (false, false) => plain_hit,
-                    (true, true) => !plain_hit,
-                    (true, false) => !plain_hit && !star_hit,
-                };
-                if passes {
-                    sig.set(*i);
-                } else {
-                    sig.clear(*i);
-                }
+        let resource_bound = |request: &Request, sig: Bits| -> Vec<Bits> {
+            if starred.is_empty() {
+                return vec![sig];
             }
+            let r = request.resource();
+            let hit = |p: &ArnPattern| p.is_match(r, |_| None) == Some(true);
+            // Groups whose `*` reading matches: each may match or not (every combination, up
+            // to a bound; past it, each statement takes the bound that helps the new policy).
+            let hits: Vec<usize> = (0..group_stars.len())
+                .filter(|g| group_stars.get(*g).is_some_and(|st| st.iter().any(hit)))
+                .collect();
+            const MAX_FREE: usize = 6;
+            let free = hits.len().min(MAX_FREE);
+            let mut out = Vec::new();
+            let chosen = |mask: u32, g: usize| {
+                hits.iter()
+                    .position(|h| *h == g)
+                    .is_some_and(|k| k < free && mask >> k & 1 == 1)
+            };
+            let bounded_group =
+                |g: usize| hits.iter().position(|h| *h == g).is_some_and(|k| k >= free);
+            for mask in 0u32..(1u32 << free) {
+                if implies.iter().any(|(a, b)| {
+                    !bounded_group(*a)
+                        && !bounded_group(*b)
+                        && chosen(mask, *a)
+                        && !chosen(mask, *b)
+                }) {
+                    continue;
+                }
+                let mut sig = sig.clone();
+                for (i, negated, g, plain) in &starred {
+                    let plain_hit = plain.iter().any(|p| hit(p));
+                    let group_hit = match hits.iter().position(|h| h == g) {
+                        Some(k) if k < free => mask >> k & 1 == 1,
+                        // Past the bound: matching helps a grant of the new policy and a
+                        // `Deny` of the existing one (under `Resource`), not matching the
+                        // others.
+                        Some(_) => more.get(*i) != *negated,
+                        None => false,
+                    };
+                    let passes = if *negated {
+                        !plain_hit && !group_hit
+                    } else {
+                        plain_hit || group_hit
+                    };
+                    if passes {
+                        sig.set(*i);
+                    } else {
+                        sig.clear(*i);
+                    }
+                }
+                out.push(sig);
+            }
+            out
         };
         let mut dims = vec![
             domain::engine_classes(DimKind::Action, actions, &set, &index, n, &base, &none),
@@ -512,6 +579,9 @@ impl<'p> Problem<'p> {
                 bound,
                 &mut gaps,
             ));
+        }
+        if bounded {
+            dims.extend(condition_groups(&stmts, &roles, n));
         }
         Self {
             target,
@@ -663,6 +733,92 @@ impl<'p> Problem<'p> {
     }
 }
 
+/// Whether every resource that group `a`'s patterns match is matched by one of group `b`'s,
+/// for every value of the variables: each pattern of `a` is compared with those of `b` that
+/// share its partition, service, region and account, all literal, on the resource part
+/// ([`strings::included_for_all_values`]). `false` when it cannot tell.
+fn group_included(a: &[String], b: &[String]) -> bool {
+    let parse = |t: &str| ArnPattern::parse(t, ArnPatternMode::Resource, true).ok();
+    let prefix = |p: &ArnPattern| -> Option<Vec<String>> {
+        if !p.as_str().starts_with("arn:") {
+            return None;
+        }
+        (1..=4)
+            .map(|i| {
+                let c = p.component(i)?;
+                (!c.contains(['*', '?']) && !c.contains("${")).then(|| c.to_owned())
+            })
+            .collect()
+    };
+    let bs: Vec<ArnPattern> = b.iter().filter_map(|t| parse(t)).collect();
+    a.iter().all(|t| {
+        let Some(pa) = parse(t) else {
+            return false;
+        };
+        let (Some(pre), Some(rest)) = (prefix(&pa), pa.component(5)) else {
+            return false;
+        };
+        let others: Vec<&str> = bs
+            .iter()
+            .filter(|pb| prefix(pb).as_ref() == Some(&pre))
+            .filter_map(|pb| pb.component(5))
+            .collect();
+        !others.is_empty() && strings::included_for_all_values(rest, &others)
+    })
+}
+
+/// The bounded problem's dimensions for condition entries with policy variables: one per
+/// distinct entry (key, operator, values), which is true, false or unknown alike in every
+/// statement that writes it, whatever the key's value (a superset of what values allow).
+fn condition_groups(stmts: &[(&Statement, Side)], roles: &Roles, n: usize) -> Vec<Dim> {
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, (s, _)) in stmts.iter().enumerate() {
+        for e in &s.conditions {
+            if !domain::entry_has_variables(e) {
+                continue;
+            }
+            let values: Vec<String> = e
+                .values
+                .items
+                .iter()
+                .map(|v| v.value.raw.as_text().into_owned())
+                .collect();
+            let id = format!(
+                "{}\u{0}{:?}\u{0}{}",
+                e.key_lower,
+                e.operator.value,
+                values.join("\u{0}")
+            );
+            groups.entry(id).or_default().push(i);
+        }
+    }
+    let allow = roles.target_allow.or(&roles.reference_allow);
+    groups
+        .into_iter()
+        .map(|(id, members)| {
+            let mut constrained = Bits::empty(n);
+            for i in &members {
+                constrained.set(*i);
+            }
+            let full = Bits::full(n);
+            let class = |sig: Bits| domain::Class {
+                sig,
+                members: vec![Value::Key(None)],
+            };
+            Dim {
+                kind: DimKind::Bound(id),
+                classes: vec![
+                    class(full.clone()),
+                    class(full.and_not(&constrained)),
+                    // Unknown: an `Allow` needs true, a `Deny` applies unless false.
+                    class(full.and_not(&constrained.and(&allow))),
+                ],
+                constrained,
+            }
+        })
+        .collect()
+}
+
 /// What the search found for one statement.
 enum Outcome {
     /// A request confirmed by the engine.
@@ -685,10 +841,46 @@ enum Vars<'a> {
     Bounded,
 }
 
-/// The values tried for policy variables once the bounded problem has a model: every key
-/// given one value that no policy writes, then every key absent (defaults apply), then a
-/// plain name.
-const VARIABLE_VALUES: &[Option<&str>] = &[Some("analysis-value"), None, Some("alice")];
+/// The values tried for policy variables once the bounded problem has a model, in order:
+/// each key its own run of a character no policy writes (so that the value matches only a
+/// wildcard), the same with one character (for `?`), every key absent (defaults apply), each
+/// key its own readable value, and every key the same plain name.
+fn variable_assignments(
+    keys: &BTreeSet<String>,
+    policies: &[&Policy],
+) -> Vec<Vec<(String, String)>> {
+    let written: String = policies.iter().map(|p| p.to_json()).collect();
+    let fresh: Vec<char> = "qzxjkvwyQZXJKVWY"
+        .chars()
+        .filter(|c| !written.contains(*c))
+        .collect();
+    let each = |f: &dyn Fn(usize) -> String| -> Vec<(String, String)> {
+        keys.iter()
+            .enumerate()
+            .map(|(i, k)| (k.clone(), f(i)))
+            .collect()
+    };
+    let run = |i: usize, len: usize| -> Option<String> {
+        let n = fresh.len();
+        let c = *fresh.get(i % n.max(1))?;
+        Some(std::iter::repeat_n(c, len + i / n.max(1)).collect())
+    };
+    let mut out = Vec::new();
+    if !fresh.is_empty() {
+        out.push(each(&|i| run(i, 3).unwrap_or_default()));
+        out.push(each(&|i| run(i, 1).unwrap_or_default()));
+    }
+    out.push(Vec::new());
+    out.push(each(&|i| {
+        if i == 0 {
+            "analysis-value".to_owned()
+        } else {
+            format!("analysis-value-{}", i + 1)
+        }
+    }));
+    out.push(each(&|_| "alice".to_owned()));
+    out
+}
 
 /// Runs a question. Without policy variables the problem is exact. With them, the bounded
 /// problem (every part with a variable read as the bound that helps the new policy) decides:
@@ -730,13 +922,8 @@ fn run_with_variables(
         let bounded = Problem::new(target, reference, filters, policy_type, Vars::Bounded);
         gaps = bounded.gaps.clone();
         let mut concrete: Vec<Option<Problem<'_>>> = Vec::new();
-        let assignments: Vec<Vec<(String, String)>> = VARIABLE_VALUES
-            .iter()
-            .map(|v| match v {
-                Some(v) => keys.iter().map(|k| (k.clone(), (*v).to_owned())).collect(),
-                None => Vec::new(),
-            })
-            .collect();
+        let policies: Vec<&Policy> = std::iter::once(target).chain(reference).collect();
+        let assignments = variable_assignments(&keys, &policies);
         for i in bounded.open_statements() {
             match bounded.search_statement(i, &mut unconfirmed) {
                 Outcome::None => continue,

@@ -284,6 +284,181 @@ fn set(bits: &mut [u64], i: usize) {
     }
 }
 
+/// One token of a template whose variables stay symbols.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sym {
+    Lit(char),
+    One,
+    Star,
+    /// The value of the `k`-th variable key.
+    Var(usize),
+}
+
+/// A template's text (the resource part of an ARN pattern, `*` and `?` wildcards) with each
+/// named variable a symbol; `None` for a variable with a default value (its value then
+/// depends on the pattern, not only on the request) or a malformed one.
+fn symbols(text: &str, keys: &mut Vec<String>) -> Option<Vec<Sym>> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        if let Some(tail) = rest.strip_prefix("${").map(|_| rest) {
+            let len = crate::variables::variable_len(tail, 0).ok()?;
+            let var = tail.get(..len)?;
+            let inner = var.get(2..len.saturating_sub(1))?.trim();
+            match inner {
+                "*" => out.push(Sym::Lit('*')),
+                "?" => out.push(Sym::Lit('?')),
+                "$" => out.push(Sym::Lit('$')),
+                _ if inner.contains(',') => return None,
+                _ => {
+                    let key = inner.to_ascii_lowercase();
+                    let k = match keys.iter().position(|x| *x == key) {
+                        Some(k) => k,
+                        None => {
+                            keys.push(key);
+                            keys.len() - 1
+                        }
+                    };
+                    out.push(Sym::Var(k));
+                }
+            }
+            rest = tail.get(len..)?;
+            continue;
+        }
+        let c = rest.chars().next()?;
+        out.push(match c {
+            '*' => Sym::Star,
+            '?' => Sym::One,
+            c => Sym::Lit(c),
+        });
+        rest = rest.get(c.len_utf8()..)?;
+    }
+    Some(out)
+}
+
+/// Whether, for every value of the policy variables, every string that template `a` matches
+/// is matched by one of `bs` (texts with `*`, `?` and `${key}`, as the resource part of an
+/// ARN pattern reads them). `false` when it cannot tell.
+///
+/// Each variable is read as one symbol of its own, which `*` may cover and `?` may not. If
+/// the inclusion holds over strings with those symbols, it holds for every value: a string
+/// matched by `a` with value `v` is the image of a symbolic string that `a` matches (the
+/// value's place holds the symbol), which one of `bs` matches, and replacing the symbol by
+/// `v` keeps that match (a literal symbol becomes `v`, a `*` covers any text, and `?` never
+/// covered a symbol). A key without a value makes a template match nothing, which keeps the
+/// inclusion too.
+pub(crate) fn included_for_all_values(a: &str, bs: &[&str]) -> bool {
+    let mut keys = Vec::new();
+    let Some(first) = symbols(a, &mut keys) else {
+        return false;
+    };
+    let mut all = vec![first];
+    for b in bs {
+        match symbols(b, &mut keys) {
+            Some(t) => all.push(t),
+            None => return false,
+        }
+    }
+    // The alphabet: every literal, one other character, and one symbol per key.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Letter {
+        Char(char),
+        Other,
+        Var(usize),
+    }
+    let mut letters: Vec<Letter> = Vec::new();
+    for t in &all {
+        for s in t {
+            if let Sym::Lit(c) = s
+                && !letters.contains(&Letter::Char(*c))
+            {
+                letters.push(Letter::Char(*c));
+            }
+        }
+    }
+    letters.push(Letter::Other);
+    letters.extend((0..keys.len()).map(Letter::Var));
+    let step = |toks: &[Sym], state: &[bool], l: Letter| -> Vec<bool> {
+        let mut next = vec![false; toks.len() + 1];
+        for (i, t) in toks.iter().enumerate() {
+            if !state.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            let advance = match (t, l) {
+                (Sym::Star, _) => {
+                    if let Some(x) = next.get_mut(i) {
+                        *x = true;
+                    }
+                    false
+                }
+                (Sym::One, Letter::Char(_) | Letter::Other) => true,
+                (Sym::Lit(c), Letter::Char(d)) => *c == d,
+                (Sym::Var(k), Letter::Var(j)) => *k == j,
+                _ => false,
+            };
+            if advance && let Some(x) = next.get_mut(i + 1) {
+                *x = true;
+            }
+        }
+        close(toks, &mut next);
+        next
+    };
+    let start: Vec<Vec<bool>> = all
+        .iter()
+        .map(|t| {
+            let mut st = vec![false; t.len() + 1];
+            if let Some(x) = st.first_mut() {
+                *x = true;
+            }
+            close(t, &mut st);
+            st
+        })
+        .collect();
+    let accepts = |t: &[Sym], st: &[bool]| st.get(t.len()).copied().unwrap_or(false);
+    let mut seen: HashSet<Vec<Vec<bool>>> = HashSet::new();
+    let mut queue = VecDeque::new();
+    seen.insert(start.clone());
+    queue.push_back(start);
+    while let Some(state) = queue.pop_front() {
+        let (Some(ta), Some(sa)) = (all.first(), state.first()) else {
+            return false;
+        };
+        if accepts(ta, sa) && !all.iter().zip(&state).skip(1).any(|(t, st)| accepts(t, st)) {
+            return false;
+        }
+        // Once `a` can no longer match, nothing further matters.
+        if !sa.iter().any(|x| *x) {
+            continue;
+        }
+        for &l in &letters {
+            let next: Vec<Vec<bool>> = all
+                .iter()
+                .zip(&state)
+                .map(|(t, st)| step(t, st, l))
+                .collect();
+            if seen.len() >= MAX_STATES {
+                return false;
+            }
+            if seen.insert(next.clone()) {
+                queue.push_back(next);
+            }
+        }
+    }
+    true
+}
+
+/// Epsilon closure of a symbolic template: a `*` also stands at the position after it.
+fn close(toks: &[Sym], state: &mut [bool]) {
+    for (i, t) in toks.iter().enumerate() {
+        if *t == Sym::Star
+            && state.get(i).copied().unwrap_or(false)
+            && let Some(x) = state.get_mut(i + 1)
+        {
+            *x = true;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,6 +501,24 @@ mod tests {
                 "missing {want:?}: {classes:?}"
             );
         }
+    }
+
+    #[test]
+    fn inclusion_for_every_value_of_the_variables() {
+        let yes = |a: &str, b: &[&str]| included_for_all_values(a, b);
+        assert!(yes(
+            "home/${aws:username}/reports/*",
+            &["home/${aws:username}/*"]
+        ));
+        assert!(yes("home/${aws:username}/*", &["home/*"]));
+        assert!(yes("home/${aws:username}", &["home/${aws:username}"]));
+        // A different key, a `?` that would have to cover a whole value, a literal value.
+        assert!(!yes("home/${aws:username}/*", &["home/${aws:userid}/*"]));
+        assert!(!yes("home/${aws:username}/*", &["home/?/*"]));
+        assert!(!yes("home/${aws:username}/*", &["home/alice/*"]));
+        assert!(!yes("home/*", &["home/${aws:username}/*"]));
+        // Defaults are not read symbolically.
+        assert!(!yes("t/${aws:PrincipalTag/team, 'x'}/*", &["t/*/*"]));
     }
 
     #[test]

@@ -491,6 +491,8 @@ mod properties {
         "arn:aws:s3:::b/?x",
         "arn:aws:s3:::c/*",
         "arn:aws:s3:::*",
+        "arn:aws:s3:::b/${aws:username}/*",
+        "arn:aws:s3:::b/${aws:username}*",
     ];
     const CONDITIONS: &[&str] = &[
         r#""StringEquals":{"aws:SourceVpc":"vpc-1"}"#,
@@ -503,6 +505,7 @@ mod properties {
         r#""NumericGreaterThanEquals":{"s3:max-keys":"5"}"#,
         r#""ForAllValues:StringEquals":{"aws:TagKeys":["a","b"]}"#,
         r#""ForAnyValue:StringEquals":{"aws:TagKeys":"a"}"#,
+        r#""StringEquals":{"aws:SourceVpc":"${aws:PrincipalTag/vpc}"}"#,
     ];
 
     fn list(items: &[usize], from: &[&str]) -> String {
@@ -517,8 +520,8 @@ mod properties {
         fn statement()(deny in prop::bool::weighted(0.25), not_action in prop::bool::weighted(0.2),
                        not_resource in prop::bool::weighted(0.2),
                        actions in prop::collection::vec(0usize..8, 1..3),
-                       resources in prop::collection::vec(0usize..6, 1..3),
-                       conditions in prop::collection::vec(0usize..10, 0..2)) -> String {
+                       resources in prop::collection::vec(0usize..8, 1..3),
+                       conditions in prop::collection::vec(0usize..11, 0..2)) -> String {
             let mut cond: Vec<&str> = conditions.iter().map(|c| CONDITIONS[*c]).collect();
             cond.dedup();
             // One operator per key and operator: keep the first of each operator name.
@@ -564,6 +567,9 @@ mod properties {
             "arn:aws:s3:::b",
             "arn:aws:s3:::bx/y",
             "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
+            "arn:aws:s3:::b/alice/x",
+            "arn:aws:s3:::b/alicex",
+            "arn:aws:s3:::b/bob/x",
         ];
         let vpcs: [Option<&str>; 5] = [None, Some("vpc-1"), Some("vpc-2"), Some("vpc-3"), Some("")];
         let keys: [Option<&str>; 6] =
@@ -587,6 +593,12 @@ mod properties {
                                 .resource(r);
                             if let Some(v) = v {
                                 b = b.context_value("aws:SourceVpc", ContextValue::string(v));
+                                // The caller's tag for `${aws:PrincipalTag/vpc}`: equal
+                                // to the first value, not to the others.
+                                b = b.context_value(
+                                    "aws:PrincipalTag/vpc",
+                                    ContextValue::string("vpc-1"),
+                                );
                             }
                             if let Some(k) = k {
                                 b = b.context_value("s3:max-keys", ContextValue::string(k));
