@@ -249,9 +249,26 @@ impl Context {
         pool: &mut Pool,
         value: impl FnOnce(&mut Pool) -> ContextValue,
     ) {
-        let found = self
-            .entries
-            .binary_search_by(|(k, _)| k.bytes().cmp(key.bytes().map(|b| b.to_ascii_lowercase())));
+        // The key lower-cased on the stack when short (context keys are), so that the search
+        // compares bytes.
+        let mut buf = [0u8; 64];
+        let lower = match buf.get_mut(..key.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(key.as_bytes());
+                dst.make_ascii_lowercase();
+                Some(&*dst)
+            }
+            None => None,
+        };
+        let found = match lower {
+            Some(lower) => self
+                .entries
+                .binary_search_by(|(k, _)| k.as_bytes().cmp(lower)),
+            None => self.entries.binary_search_by(|(k, _)| {
+                k.bytes()
+                    .cmp(key.bytes().map(|b| b.to_ascii_lowercase()))
+            }),
+        };
         match found {
             Ok(i) if replace => {
                 let value = value(pool);
@@ -575,7 +592,12 @@ pub struct Caller {
     /// For a session or a role: `arn:PARTITION:iam::A:role/NAME` (no path). For a role the
     /// role's own ARN.
     role_arn: OptText,
+    /// Where `name`, the account and `partition` are in `text` ([`NOT_IN_TEXT`] when not).
+    offsets: [u32; 3],
 }
+
+/// An offset of [`Caller::offsets`] for a part that is not in the caller's text.
+const NOT_IN_TEXT: u32 = u32::MAX;
 
 impl Caller {
     /// Parses a principal string.
@@ -612,6 +634,7 @@ impl Caller {
             name: String::new(),
             session: String::new(),
             role_arn: OptText::default(),
+            offsets: [NOT_IN_TEXT; 3],
         }
     }
 
@@ -630,6 +653,12 @@ impl Caller {
         self.name.clear();
         self.session.clear();
         self.role_arn.unset();
+        self.offsets = [NOT_IN_TEXT; 3];
+        // Where a part (a slice of `text`) is in `text`.
+        let offset = |part: &str| {
+            u32::try_from((part.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize))
+                .unwrap_or(NOT_IN_TEXT)
+        };
         if text == "*" || text == "anonymous" {
             self.text.push_str("anonymous");
             self.partition.push_str("aws");
@@ -648,6 +677,7 @@ impl Caller {
                 self.text.push_str(text);
                 self.partition.push_str("aws");
                 self.name.push_str(text);
+                self.offsets[0] = 0;
                 return Ok(());
             }
             return Err(invalid(
@@ -665,22 +695,24 @@ impl Caller {
         self.text.push_str(text);
         self.partition.push_str(partition);
         self.account.set(account);
+        self.offsets[1] = offset(account);
+        self.offsets[2] = offset(partition);
         match arn.service(text) {
             "iam" => {
                 if rest == "root" {
                     self.kind = CallerKind::Root;
                 } else if let Some(path_name) = rest.strip_prefix("user/") {
                     self.kind = CallerKind::User;
-                    self.name.push_str(
-                        last_segment(path_name)
-                            .ok_or_else(|| invalid("the user ARN has no user name"))?,
-                    );
+                    let name = last_segment(path_name)
+                        .ok_or_else(|| invalid("the user ARN has no user name"))?;
+                    self.name.push_str(name);
+                    self.offsets[0] = offset(name);
                 } else if let Some(path_name) = rest.strip_prefix("role/") {
                     self.kind = CallerKind::Role;
-                    self.name.push_str(
-                        last_segment(path_name)
-                            .ok_or_else(|| invalid("the role ARN has no role name"))?,
-                    );
+                    let name = last_segment(path_name)
+                        .ok_or_else(|| invalid("the role ARN has no role name"))?;
+                    self.name.push_str(name);
+                    self.offsets[0] = offset(name);
                     self.role_arn.set(text);
                 } else {
                     return Err(invalid(
@@ -696,6 +728,7 @@ impl Caller {
                         .ok_or_else(|| invalid("a session ARN is `assumed-role/ROLE/SESSION`"))?;
                     self.kind = CallerKind::AssumedRole;
                     self.name.push_str(role);
+                    self.offsets[0] = offset(role);
                     self.session.push_str(session);
                     let role_arn = &mut self.role_arn;
                     role_arn.unset();
@@ -709,6 +742,7 @@ impl Caller {
                     }
                     self.kind = CallerKind::FederatedUser;
                     self.name.push_str(name);
+                    self.offsets[0] = offset(name);
                 } else {
                     return Err(invalid(
                         "an STS principal is `assumed-role/ROLE/SESSION` or `federated-user/NAME`",
@@ -757,6 +791,13 @@ impl Caller {
         &self.name
     }
 
+    /// Where the name, the account and the partition are in [`as_str`](Self::as_str), as
+    /// byte offsets (`None` for a part that is not in the text).
+    pub(crate) fn offsets(&self) -> [Option<usize>; 3] {
+        self.offsets
+            .map(|o| (o != NOT_IN_TEXT).then_some(o as usize))
+    }
+
     /// The session name of an assumed-role session; empty otherwise.
     #[must_use]
     pub fn session_name(&self) -> &str {
@@ -800,7 +841,10 @@ impl ArnParts {
             return None;
         }
         let mut colons = [0usize; 5];
-        let mut found = text.match_indices(':').map(|(i, _)| i);
+        let mut found = text
+            .bytes()
+            .enumerate()
+            .filter_map(|(i, b)| (b == b':').then_some(i));
         for slot in &mut colons {
             *slot = found.next()?;
         }

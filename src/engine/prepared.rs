@@ -68,9 +68,8 @@ const INLINE_SLOTS: usize = 12;
 /// Buckets of the inline context table (a power of two, at most half full).
 const INLINE_BUCKETS: usize = 32;
 
-/// How many texts of a request are remembered for reuse (a text repeated later shares the
-/// first copy; texts past this many are simply copied).
-const DEDUP: usize = 24;
+/// How many texts of a request a context value may share (see [`Writer::known`]).
+const KNOWN: usize = 4;
 
 /// Appends texts to a prepared request's arena: inline while they fit, then in the heap
 /// buffer (kept between refills, so a reused request allocates nothing once it is long
@@ -80,10 +79,11 @@ struct Writer<'p> {
     heap: &'p mut Vec<u8>,
     len: usize,
     on_heap: bool,
-    /// Texts pushed so far, to reuse a text that repeats (the role ARN is also
-    /// `aws:PrincipalArn`, the account also `aws:PrincipalAccount` and `aws:ResourceAccount`).
-    pushed: [(u32, u32); DEDUP],
-    pushed_len: usize,
+    /// Texts that context values often repeat, shared rather than copied again: the caller,
+    /// its role ARN (`aws:PrincipalArn`), its account (`aws:PrincipalAccount`,
+    /// `aws:ResourceAccount`), the resource.
+    known: [(u32, u32); KNOWN],
+    known_len: usize,
 }
 
 impl Writer<'_> {
@@ -95,23 +95,27 @@ impl Writer<'_> {
         }
     }
 
-    /// The range of `text` in the arena, appended unless an equal text was pushed before.
+    /// Remembers `range` as a text that later texts may share.
+    fn know(&mut self, range: (u32, u32)) -> (u32, u32) {
+        if let Some(slot) = self.known.get_mut(self.known_len) {
+            *slot = range;
+            self.known_len += 1;
+        }
+        range
+    }
+
+    /// The range of `text` in the arena: a known text equal to it, or appended.
     fn push(&mut self, text: &str) -> (u32, u32) {
         let bytes = text.as_bytes();
         let arena = self.bytes();
-        let pushed = self.pushed.get(..self.pushed_len).unwrap_or_default();
-        if let Some(&found) = pushed
+        let known = self.known.get(..self.known_len).unwrap_or_default();
+        if let Some(&found) = known
             .iter()
             .find(|&&range| same_bytes(at(arena, range), bytes))
         {
             return found;
         }
-        let range = self.append(bytes);
-        if let Some(slot) = self.pushed.get_mut(self.pushed_len) {
-            *slot = range;
-            self.pushed_len += 1;
-        }
-        range
+        self.append(bytes)
     }
 
     fn append(&mut self, bytes: &[u8]) -> (u32, u32) {
@@ -223,8 +227,8 @@ impl Prepared {
             heap: &mut self.heap_text,
             len: 0,
             on_heap: false,
-            pushed: [(0, 0); DEDUP],
-            pushed_len: 0,
+            known: [(0, 0); KNOWN],
+            known_len: 0,
         };
         // A part of a text already pushed: its range inside that text's range.
         let within = |outer: (u32, u32), whole: &str, part: &str| -> Option<(u32, u32)> {
@@ -234,35 +238,40 @@ impl Prepared {
             (at + part.len() <= whole.len())
                 .then(|| (outer.0 + to_u32(at), outer.0 + to_u32(at + part.len())))
         };
-        let text_range = w.push(caller.as_str());
+        let text_range = w.append(caller.as_str().as_bytes());
+        w.know(text_range);
         let role_range = w.push(caller.role_arn().unwrap_or_default());
+        w.know(role_range);
         // The name, account and partition of an ARN caller appear in its text.
-        let part = |p: &str, w: &mut Writer<'_>| match caller.as_str().find(p) {
+        let [name_at, account_at, partition_at] = caller.offsets();
+        let part = |p: &str, at: Option<usize>, w: &mut Writer<'_>| match at {
             Some(at) if !p.is_empty() => (
                 text_range.0 + to_u32(at),
                 text_range.0 + to_u32(at + p.len()),
             ),
-            _ => w.push(p),
+            _ => w.append(p.as_bytes()),
         };
         self.caller = (
             text_range,
             role_range,
-            part(caller.name(), &mut w),
-            part(caller.account().unwrap_or_default(), &mut w),
-            part(caller.partition(), &mut w),
+            part(caller.name(), name_at, &mut w),
+            part(caller.account().unwrap_or_default(), account_at, &mut w),
+            part(caller.partition(), partition_at, &mut w),
         );
-        let action = w.push(req.action_lower());
+        w.know(self.caller.3);
+        let action = w.append(req.action_lower().as_bytes());
         let service = within(action, req.action_lower(), req.service())
-            .unwrap_or_else(|| w.push(req.service()));
+            .unwrap_or_else(|| w.append(req.service().as_bytes()));
         let name = within(action, req.action_lower(), req.action().name())
-            .unwrap_or_else(|| w.push(req.action().name()));
-        let resource = w.push(req.resource());
+            .unwrap_or_else(|| w.append(req.action().name().as_bytes()));
+        let resource = w.append(req.resource().as_bytes());
+        w.know(resource);
         let extra = extra.map(|key| w.push(key));
         let spill = context.len() > INLINE_SLOTS;
         self.spill_slots.clear();
         self.table = [0; INLINE_BUCKETS];
         for (i, (key, value)) in context.iter().enumerate() {
-            let key_range = w.push(key);
+            let key_range = w.append(key.as_bytes());
             let (text, kind, ip) = match value {
                 ContextValue::Single(ContextScalar::String(s)) => {
                     (w.push(s), SlotKind::String, parse_ip(s))
