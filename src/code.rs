@@ -154,6 +154,10 @@ macro_rules! registry {
         },)*];
 
         /// The template and plan rules, sorted by code.
+        #[cfg_attr(
+            not(any(feature = "iac", test)),
+            expect(dead_code, reason = "read by `iac::rules`, which needs the `iac` feature")
+        )]
         pub(crate) const IAC_RULES: &[RuleInfo] = &[$(RuleInfo {
             code: Code::$iv,
             severity: Severity::$isev,
@@ -166,7 +170,9 @@ macro_rules! registry {
 mod registry;
 
 pub use registry::Code;
-pub(crate) use registry::{IAC_RULES, LINT_RULES};
+#[cfg(feature = "iac")]
+pub(crate) use registry::IAC_RULES;
+pub(crate) use registry::LINT_RULES;
 
 impl Code {
     /// The code whose wire form is `name` (exactly, upper case).
@@ -232,6 +238,7 @@ impl PartialEq<Code> for &str {
 
 #[cfg(test)]
 mod tests {
+    use super::registry::IAC_RULES;
     use super::*;
     use std::collections::BTreeSet;
 

@@ -172,16 +172,10 @@ fn adversarial_nul_bytes() {
 #[test]
 fn adversarial_byte_order_mark_is_rejected() {
     let err = json::parse("\u{feff}{}", &Limits::default()).unwrap_err();
-    assert_eq!(
-        syntax_message(err.kind()),
-        "byte-order mark is not allowed"
-    );
+    assert_eq!(syntax_message(err.kind()), "byte-order mark is not allowed");
     assert_eq!((err.span().start, err.span().end), (0, 3));
     let err = json::parse_bytes(b"\xef\xbb\xbf{}", &Limits::default()).unwrap_err();
-    assert_eq!(
-        syntax_message(err.kind()),
-        "byte-order mark is not allowed"
-    );
+    assert_eq!(syntax_message(err.kind()), "byte-order mark is not allowed");
 }
 
 // ---------------------------------------------------------------------------------------------
