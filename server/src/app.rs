@@ -251,8 +251,8 @@ impl App {
         let claim = sigv4::claim(&signed)?;
         let entry = match self.authz.key(&claim.access_key_id)? {
             Some(entry) => Some(entry),
-            // Replicas: temporary credentials another replica issued.
-            None => self.storage.session(self, &claim.access_key_id)?,
+            // Temporary credentials issued before a restart or by another replica.
+            None => crate::sessions::lookup(self, &claim.access_key_id, now.div_euclid(1000))?,
         };
         let entry = entry.ok_or_else(|| {
             ApiError::new(

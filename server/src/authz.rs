@@ -116,9 +116,14 @@ pub struct Authorizer {
     principals: ArcSwap<Principals>,
     /// Serializes reloads (decisions never take it).
     reloading: std::sync::Mutex<()>,
-    /// Temporary credentials issued by AssumeRole (looked up once per request).
+    /// A cache of temporary credentials issued by AssumeRole (the storage holds them all:
+    /// [`crate::sessions`]); at most [`MAX_CACHED_SESSIONS`], expired ones dropped.
     sessions: RwLock<HashMap<String, KeyEntry>>,
 }
+
+/// The most temporary credentials a process caches (about 1 KiB each); beyond, the cache
+/// starts over and sessions are read from the storage again on their next use.
+pub const MAX_CACHED_SESSIONS: usize = 65_536;
 
 fn store_error(e: impl std::fmt::Display) -> ApiError {
     ApiError::internal(format!("policy store: {e}"))
@@ -318,7 +323,8 @@ impl Authorizer {
         Ok(sessions.get(id).cloned())
     }
 
-    /// Records temporary credentials; drops expired ones.
+    /// Caches temporary credentials; drops expired ones (and everything when the cache is
+    /// full: the storage still has them).
     ///
     /// # Errors
     ///
@@ -334,6 +340,9 @@ impl Authorizer {
             .write()
             .map_err(|_| ApiError::internal("the session lock is poisoned"))?;
         sessions.retain(|_, e| e.identity.expires.is_none_or(|x| x > now));
+        if sessions.len() >= MAX_CACHED_SESSIONS {
+            sessions.clear();
+        }
         sessions.insert(access_key_id, entry);
         Ok(())
     }

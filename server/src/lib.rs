@@ -13,6 +13,7 @@ pub mod error;
 pub mod http;
 pub mod replica;
 pub mod secrets;
+pub mod sessions;
 pub mod sigv4;
 pub mod storage;
 pub mod sts;

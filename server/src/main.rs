@@ -80,6 +80,13 @@ fn main() {
                 .unwrap_or_else(|e| fail(e.to_string())),
         ),
     };
+    // Temporary credentials that expired while the server was down.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    storage
+        .prune_sessions(now)
+        .unwrap_or_else(|e| fail(e.message));
     let policies = storage
         .resource_policies()
         .unwrap_or_else(|e| fail(e.to_string()));

@@ -20,7 +20,7 @@
 //!   file's digest with an epoch bump; every other replica then re-reads its own file before
 //!   its next call, and refuses calls while its file differs from the published one.
 //! - **Temporary credentials** issued by `AssumeRole` are stored (sealed with the server's
-//!   key, like secret values) so that every replica accepts them ([`share_session`]).
+//!   key, like secret values) so that every replica accepts them ([`crate::sessions`]).
 //! - **A replica's own writes.** A handler sets the policy it wrote in its own store after the
 //!   commit; [`settle`] then re-applies the database's current text of each policy the call
 //!   changed, so that two replicas writing the same secret's policy at once both end with the
@@ -32,10 +32,7 @@ use std::time::{Duration, Instant};
 
 use postgres::fallible_iterator::FallibleIterator;
 
-use iam_policy::SessionPolicy;
-
 use crate::app::App;
-use crate::authz::{Identity, KeyEntry};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::storage::postgres::{CHANNEL, PostgresStorage, RefreshState, take_touched};
@@ -237,103 +234,4 @@ fn listen_once(config: &postgres::Config, app: &App) -> Result<(), String> {
         // Detects a dead connection (waiting for notifications alone may not).
         client.simple_query("").map_err(|e| e.to_string())?;
     }
-}
-
-/// Temporary credentials as stored for the other replicas (sealed as a whole).
-#[derive(serde::Serialize, serde::Deserialize)]
-struct StoredSession {
-    secret: String,
-    token: Option<String>,
-    arn: String,
-    account: String,
-    user_id: String,
-    principal_arn: String,
-    access_key_id: String,
-    tags: std::collections::BTreeMap<String, String>,
-    expires: i64,
-    policy: Option<String>,
-}
-
-/// The "ARN" the sealed sessions are bound to (AES-GCM associated data, with the key id).
-const SESSION_AAD: &str = "iam-policy-server:sts-session";
-
-fn now_seconds() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
-}
-
-/// Stores temporary credentials for the other replicas, sealed with the server's key.
-///
-/// # Errors
-///
-/// When the database is unreachable.
-pub(crate) fn share_session(
-    storage: &PostgresStorage,
-    app: &App,
-    entry: &KeyEntry,
-    policy: Option<&str>,
-) -> Result<(), ApiError> {
-    let id = &entry.identity;
-    let expires = id.expires.unwrap_or_else(now_seconds);
-    let stored = StoredSession {
-        secret: entry.secret.clone(),
-        token: entry.token.clone(),
-        arn: id.arn.clone(),
-        account: id.account.clone(),
-        user_id: id.user_id.clone(),
-        principal_arn: id.principal_arn.clone(),
-        access_key_id: id.access_key_id.clone(),
-        tags: id.tags.clone(),
-        expires,
-        policy: policy.map(str::to_owned),
-    };
-    let plain = serde_json::to_vec(&stored).map_err(|e| ApiError::internal(e.to_string()))?;
-    let sealed = app.cipher.seal(SESSION_AAD, &id.access_key_id, &plain)?;
-    storage.put_session(&id.access_key_id, expires, now_seconds(), &sealed)
-}
-
-/// The temporary credentials with access key `id` another replica issued (then kept in this
-/// replica's memory too).
-///
-/// # Errors
-///
-/// When the database is unreachable or the stored session cannot be opened.
-pub(crate) fn shared_session(
-    storage: &PostgresStorage,
-    app: &App,
-    access_key_id: &str,
-) -> Result<Option<KeyEntry>, ApiError> {
-    let Some(sealed) = storage.get_session(access_key_id)? else {
-        return Ok(None);
-    };
-    let plain = app.cipher.open(SESSION_AAD, access_key_id, &sealed)?;
-    let s: StoredSession =
-        serde_json::from_slice(&plain).map_err(|e| ApiError::internal(e.to_string()))?;
-    let session_policy = match &s.policy {
-        Some(text) => Some(
-            SessionPolicy::new(&[text.as_str()])
-                .map_err(|e| ApiError::internal(format!("a stored session policy: {e}")))?,
-        ),
-        None => None,
-    };
-    let entry = KeyEntry {
-        secret: s.secret,
-        token: s.token,
-        identity: Arc::new(Identity {
-            arn: s.arn,
-            account: s.account,
-            kind: "AssumedRole",
-            user_id: s.user_id,
-            username: None,
-            principal_arn: s.principal_arn,
-            access_key_id: s.access_key_id,
-            tags: s.tags,
-            session_policy,
-            expires: Some(s.expires),
-        }),
-    };
-    app.authz
-        .add_session(access_key_id.to_owned(), entry.clone(), now_seconds())?;
-    Ok(Some(entry))
 }

@@ -279,11 +279,9 @@ fn assume_role(call: &mut Call<'_>, params: &[(String, String)]) -> Result<Strin
         token: Some(token.clone()),
         identity: Arc::new(identity),
     };
-    // Replicas: every replica accepts the credentials.
-    call.app
-        .storage
-        .session_issued(call.app, &entry, policy_text)?;
-    call.app.authz.add_session(key_id.clone(), entry, now_s)?;
+    // Stored (sealed) before they are handed out: they survive a restart and every replica
+    // accepts them.
+    crate::sessions::issue(call.app, entry, policy_text, now_s)?;
     let expiration = jiff::Timestamp::from_second(expires)
         .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_default();

@@ -740,12 +740,80 @@ fn assume_role_through_one_replica_credentials_work_through_another() -> Result 
         refused.error_code().as_deref(),
         Some("UnrecognizedClientException")
     );
-    // Stored sealed: neither the secret key nor the token appears in the database.
+    // Stored sealed: neither the secret key nor the token appears in the database; the role
+    // and the session name are in clear.
     let mut client = db.client()?;
-    let sealed: Vec<u8> = client.query_one("SELECT sealed FROM sessions", &[])?.get(0);
+    let row = client.query_one(
+        "SELECT sealed, role_arn, session_name, expires - issued FROM sessions
+         WHERE access_key_id = $1",
+        &[&session.id],
+    )?;
+    let sealed: Vec<u8> = row.get(0);
     let text = String::from_utf8_lossy(&sealed);
     assert!(!text.contains(&session.secret));
     assert!(!text.contains(session.token.as_deref().unwrap_or("-")));
+    assert!(
+        !text.contains("prod/app/one"),
+        "the session policy is sealed"
+    );
+    assert_eq!(
+        row.get::<_, String>(1),
+        "arn:aws:iam::111122223333:role/app"
+    );
+    assert_eq!(row.get::<_, String>(2), "replicas");
+    assert_eq!(row.get::<_, i64>(3), 3600);
+    // A session that expired (its row says so) is refused through the replica that did not
+    // issue it, with AWS's error, and pruned by the next issue.
+    let short = session_creds(
+        &r[0]
+            .aws(
+                &admin(),
+                &[
+                    "sts",
+                    "assume-role",
+                    "--role-arn",
+                    "arn:aws:iam::111122223333:role/app",
+                    "--role-session-name",
+                    "short",
+                ],
+            )?
+            .json()?,
+    )?;
+    client.execute(
+        "UPDATE sessions SET expires = extract(epoch FROM now())::bigint - 1
+         WHERE access_key_id = $1",
+        &[&short.id],
+    )?;
+    let (status, answer) = call(
+        &r[1],
+        &short,
+        "GetSecretValue",
+        &json!({"SecretId": "prod/app/one"}),
+    )?;
+    assert_eq!(
+        (status, answer["__type"].as_str()),
+        (400, Some("ExpiredTokenException")),
+        "{answer}"
+    );
+    r[1].aws(
+        &admin(),
+        &[
+            "sts",
+            "assume-role",
+            "--role-arn",
+            "arn:aws:iam::111122223333:role/app",
+            "--role-session-name",
+            "next",
+        ],
+    )?
+    .check()?;
+    let left: i64 = client
+        .query_one(
+            "SELECT count(*) FROM sessions WHERE access_key_id = $1",
+            &[&short.id],
+        )?
+        .get(0);
+    assert_eq!(left, 0, "the expired session was not pruned");
     Ok(())
 }
 
@@ -760,15 +828,18 @@ fn schema_is_created_once_and_a_newer_one_is_refused() -> Result {
     let version: i32 = client
         .query_one("SELECT version FROM iam_policy_schema", &[])?
         .get(0);
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     // A version-1 database (before shared sessions) is migrated by the next start.
     client.batch_execute("DROP TABLE sessions; UPDATE iam_policy_schema SET version = 1")?;
     drop(replicas(&db, 1)?);
     let version: i32 = client
         .query_one("SELECT version FROM iam_policy_schema", &[])?
         .get(0);
-    assert_eq!(version, 2);
-    client.query("SELECT access_key_id FROM sessions", &[])?;
+    assert_eq!(version, 3);
+    client.query(
+        "SELECT access_key_id, role_arn, session_name, issued, expires, sealed FROM sessions",
+        &[],
+    )?;
     client.execute("UPDATE iam_policy_schema SET version = 99", &[])?;
     let data = tempfile::tempdir()?;
     let config = data.path().join("config.toml");

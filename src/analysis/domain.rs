@@ -59,6 +59,42 @@ pub(crate) fn substitute(text: &str, assign: &[(String, String)]) -> String {
     out
 }
 
+/// `text` with each named policy variable (`${key}`, `${key, 'default'}`) replaced by `*`;
+/// the fixed `${*}`, `${?}`, `${$}` are kept (they are literal characters). Read as a pattern
+/// with variables, the result matches every string that some value of the variables (or their
+/// absence) lets the original match.
+pub(crate) fn star_variables(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = crate::variables::find_variable(rest) {
+        let (before, tail) = rest.split_at(at);
+        out.push_str(before);
+        let len = crate::variables::variable_len(tail, 0).unwrap_or(tail.len());
+        let (var, after) = tail.split_at_checked(len).unwrap_or((tail, ""));
+        let inner = var
+            .get(2..var.len().saturating_sub(1))
+            .unwrap_or_default()
+            .trim();
+        if matches!(inner, "*" | "?" | "$") {
+            out.push_str(var);
+        } else {
+            out.push('*');
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether a condition entry's values hold a policy variable.
+pub(crate) fn entry_has_variables(e: &ConditionEntry) -> bool {
+    e.values.items.iter().any(|x| match &x.value.typed {
+        TypedValue::String(t) => t.has_variables(),
+        TypedValue::Arn(p) => p.has_variables(),
+        _ => false,
+    })
+}
+
 /// A value of one dimension.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Value {
@@ -425,7 +461,11 @@ fn arn_values_assigned(
         let arn = format!("arn:{}", parts.join(":"));
         let v: Vec<Option<bool>> = patterns
             .iter()
-            .map(|p| p.is_match(&arn, |_| None))
+            .map(|p| {
+                p.is_match(&arn, |k| {
+                    assign.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str())
+                })
+            })
             .collect();
         if seen.insert(v) {
             out.push(arn);
@@ -626,6 +666,7 @@ pub(crate) fn key_dim(
     n: usize,
     outsider: bool,
     assign: &[(String, String)],
+    bound: Option<&Bits>,
     gaps: &mut Gaps,
 ) -> Dim {
     let resolve = |k: &str| assign.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str());
@@ -673,6 +714,19 @@ pub(crate) fn key_dim(
         );
         scalars.push(ContextScalar::String("analysis".to_owned()));
     }
+    // With values for the variables: the values the entries compare with.
+    if !assign.is_empty() {
+        for e in &entries {
+            for v in &e.values.items {
+                if matches!(&v.value.typed, TypedValue::String(t) if t.has_variables())
+                    || matches!(&v.value.typed, TypedValue::Arn(p) if p.has_variables())
+                {
+                    let text = v.value.raw.as_text();
+                    scalars.push(ContextScalar::String(substitute(&text, assign)));
+                }
+            }
+        }
+    }
     if scalars.is_empty() {
         scalars.push(ContextScalar::String("analysis".to_owned()));
     }
@@ -685,10 +739,14 @@ pub(crate) fn key_dim(
     let signature = |value: Option<&ContextValue>| -> Bits {
         let mut sig = Bits::full(n);
         for (i, effect, e) in &ke.entries {
-            let truth = evaluate_entry(e, value, resolve);
-            let ok = match effect {
-                Effect::Allow => truth == Truth::True,
-                Effect::Deny => !truth.is_false(),
+            let ok = if let Some(more) = bound.filter(|_| entry_has_variables(e)) {
+                more.get(*i)
+            } else {
+                let truth = evaluate_entry(e, value, resolve);
+                match effect {
+                    Effect::Allow => truth == Truth::True,
+                    Effect::Deny => !truth.is_false(),
+                }
             };
             if !ok {
                 sig.clear(*i);
@@ -759,6 +817,10 @@ pub(crate) fn key_dim(
         values.push(Some(ContextValue::Multi(vec![first.clone()])));
     }
 
+    // A key that is also a policy variable with a given value holds that value.
+    if let Some((_, v)) = assign.iter().find(|(k, _)| k == key) {
+        values = vec![Some(ContextValue::string(v))];
+    }
     let mut by_sig: HashMap<Bits, usize> = HashMap::new();
     let mut classes: Vec<Class> = Vec::new();
     let mut constrained = Bits::empty(n);

@@ -226,15 +226,15 @@ impl Report {
 /// The analysis of one question.
 struct Problem<'p> {
     target: &'p Policy,
-    reference: Option<&'p Policy>,
     set: CompiledPolicySet,
     n_target: usize,
     n: usize,
     roles: Roles,
     dims: Vec<Dim>,
     gaps: Gaps,
-    /// Target statements whose answer the model cannot prove (policy variables).
-    statement_gaps: BTreeMap<usize, String>,
+    /// Whether this is the bounded problem of [`Vars::Bounded`]: its witnesses are models
+    /// (not engine requests), and its PASS holds for every value of the variables.
+    bounded: bool,
     /// Target `Allow` statements the reference holds verbatim (with every reference deny in
     /// the target too): nothing to search.
     covered: BTreeSet<usize>,
@@ -263,8 +263,12 @@ impl<'p> Problem<'p> {
         reference: Option<&'p Policy>,
         filters: &Filters,
         policy_type: PolicyType,
-        assign: &[(String, String)],
+        vars: Vars<'_>,
     ) -> Self {
+        let (assign, bounded): (&[(String, String)], bool) = match vars {
+            Vars::Given(a) => (a, false),
+            Vars::Bounded => (&[], true),
+        };
         let mut ps = PolicySet::new();
         ps.add(PolicyKind::Resource, target.clone());
         if let Some(r) = reference {
@@ -295,48 +299,14 @@ impl<'p> Problem<'p> {
         }
         let mut gaps = Gaps::new();
         let policies: Vec<&Policy> = std::iter::once(target).chain(reference).collect();
-        // Policy variables. A statement whose variables the model leaves unresolved never
-        // applies in the model where the engine would need a value: for the reference's
-        // grants (Resource, positive operators) that only makes the reference allow less,
-        // which keeps a PASS sound; everywhere else it is a gap. A target grant with
-        // variables is a gap of that statement alone, unless the reference holds the same
-        // statement (and no deny the target lacks).
-        let mut statement_gaps = BTreeMap::new();
         let covered = covered_statements(target, reference);
-        for (side, p) in [(Side::Target, Some(target)), (Side::Reference, reference)] {
-            let Some(p) = p else { continue };
-            if !p.variables_enabled() {
-                continue;
-            }
-            for (i, st) in p.statements.iter().enumerate() {
-                let v = variables_in(st);
-                if !v.any() {
-                    continue;
-                }
-                match (side, st.effect.value) {
-                    (Side::Target, Effect::Allow) => {
-                        if !covered.contains(&i) {
-                            statement_gaps.insert(
-                                i,
-                                format!("policy variable in Statement[{i}] of the new policy"),
-                            );
-                        }
-                    }
-                    (Side::Reference, Effect::Allow) if !v.not_resource && !v.negated_condition => {
-                    }
-                    (Side::Target, _) => {
-                        gaps.insert(format!(
-                            "policy variable in Deny Statement[{i}] of the new policy"
-                        ));
-                    }
-                    (Side::Reference, _) => {
-                        gaps.insert(format!(
-                            "policy variable in Statement[{i}] of the existing policy"
-                        ));
-                    }
-                }
-            }
-        }
+        // In the bounded problem, each part of a statement that holds a policy variable is
+        // decided without the variable's value: true where that makes the new policy allow
+        // more or the existing policy allow less (new grants, existing denies), false
+        // otherwise. Every value of the variables then allows no more under the new policy
+        // and no less under the existing one than this problem does.
+        let more = roles.target_allow.or(&roles.reference_deny);
+        let bound = bounded.then_some(&more);
         let mut taken = BTreeSet::new();
         collect_accounts(&policies, &mut taken);
         let fresh = domain::fresh_account(&taken);
@@ -366,6 +336,42 @@ impl<'p> Problem<'p> {
         if let Some(extra) = &filters.resources {
             resource_patterns.extend(extra.iter());
         }
+        // The bounded problem reads a resource pattern's variables as `*` (a superset of
+        // every value): its classes come from those patterns too.
+        let starred: Vec<(usize, bool, Vec<ArnPattern>, Vec<&ArnPattern>)> = if bounded {
+            stmts
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (s, _))| {
+                    let r = s.resource.as_ref()?;
+                    let items = &r.value.patterns.items;
+                    if !items.iter().any(|p| p.value.has_variables()) {
+                        return None;
+                    }
+                    let star = items
+                        .iter()
+                        .filter(|p| p.value.has_variables())
+                        .filter_map(|p| {
+                            ArnPattern::parse(
+                                &domain::star_variables(p.value.as_str()),
+                                ArnPatternMode::Resource,
+                                true,
+                            )
+                            .ok()
+                        })
+                        .collect();
+                    let plain = items
+                        .iter()
+                        .filter(|p| !p.value.has_variables())
+                        .map(|p| &p.value)
+                        .collect();
+                    Some((i, r.value.negated, star, plain))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        resource_patterns.extend(starred.iter().flat_map(|(_, _, star, _)| star.iter()));
         let mut resources = domain::resource_values(&resource_patterns, assign, &mut gaps);
         if let Some(only) = &filters.resources {
             resources.retain(|v| match v {
@@ -429,12 +435,16 @@ impl<'p> Problem<'p> {
             for (key, ke) in &caller_keys {
                 let value = request.context().get(key);
                 for (i, effect, e) in &ke.entries {
-                    let truth = crate::engine::condition::evaluate_entry(e, value, |k| {
-                        assign.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str())
-                    });
-                    let ok = match effect {
-                        Effect::Allow => truth.is_true(),
-                        Effect::Deny => !truth.is_false(),
+                    let ok = if let Some(more) = bound.filter(|_| domain::entry_has_variables(e)) {
+                        more.get(*i)
+                    } else {
+                        let truth = crate::engine::condition::evaluate_entry(e, value, |k| {
+                            assign.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str())
+                        });
+                        match effect {
+                            Effect::Allow => truth.is_true(),
+                            Effect::Deny => !truth.is_false(),
+                        }
                     };
                     if !ok {
                         sig.clear(*i);
@@ -443,9 +453,38 @@ impl<'p> Problem<'p> {
             }
         };
         let none = |_: &Request, _: &mut Bits| {};
+        // Bounded problem: the resource test of a statement with variables, decided on the
+        // patterns without variables and the `*` reading of those with.
+        let resource_bound = |request: &Request, sig: &mut Bits| {
+            let r = request.resource();
+            for (i, negated, star, plain) in &starred {
+                let hit = |p: &ArnPattern| p.is_match(r, |_| None) == Some(true);
+                let plain_hit = plain.iter().any(|p| hit(p));
+                let star_hit = star.iter().any(hit);
+                let passes = match (negated, more.get(*i)) {
+                    (false, true) => plain_hit || star_hit,
+                    (false, false) => plain_hit,
+                    (true, true) => !plain_hit,
+                    (true, false) => !plain_hit && !star_hit,
+                };
+                if passes {
+                    sig.set(*i);
+                } else {
+                    sig.clear(*i);
+                }
+            }
+        };
         let mut dims = vec![
             domain::engine_classes(DimKind::Action, actions, &set, &index, n, &base, &none),
-            domain::engine_classes(DimKind::Resource, resources, &set, &index, n, &base, &none),
+            domain::engine_classes(
+                DimKind::Resource,
+                resources,
+                &set,
+                &index,
+                n,
+                &base,
+                &resource_bound,
+            ),
             domain::engine_classes(
                 DimKind::Principal,
                 principals,
@@ -470,19 +509,19 @@ impl<'p> Problem<'p> {
                 n,
                 filters.outsider,
                 assign,
+                bound,
                 &mut gaps,
             ));
         }
         Self {
             target,
-            reference,
             set,
             n_target,
             n,
             roles,
             dims,
             gaps,
-            statement_gaps,
+            bounded,
             covered,
             assign: assign.to_vec(),
         }
@@ -573,12 +612,18 @@ impl<'p> Problem<'p> {
         None
     }
 
-    /// A confirmed witness for target statement `i`, if the search finds one.
-    fn find(&self, i: usize) -> Option<Finding> {
-        let st = self.target.statements.get(i)?;
+    /// Searches for a request where target statement `i` grants what the reference does not.
+    /// In the bounded problem a witness is a model (the engine is not asked); otherwise it is
+    /// confirmed by the engine.
+    fn search_statement(&self, i: usize, unconfirmed: &mut u64) -> Outcome {
+        let Some(st) = self.target.statements.get(i) else {
+            return Outcome::None;
+        };
         let mut found_witness = None;
-        let mut unconfirmed = 0u64;
         let mut confirm = |choice: &[usize]| {
+            if self.bounded {
+                return Some(Vec::new());
+            }
             let w = self.confirm(choice, i);
             if let Some(w) = &w {
                 found_witness = Some(w.clone());
@@ -591,134 +636,170 @@ impl<'p> Problem<'p> {
             i,
             self.n,
             &mut confirm,
-            &mut unconfirmed,
+            unconfirmed,
         ) {
-            Found::Witness(_) => found_witness.map(|witness| Finding {
-                statement: i,
-                sid: st.sid.as_ref().map(|s| s.value.clone()),
-                span: st.span,
-                witness,
-            }),
-            Found::None | Found::Budget => None,
+            Found::Witness(_) => match found_witness {
+                Some(witness) => Outcome::Witness(Finding {
+                    statement: i,
+                    sid: st.sid.as_ref().map(|s| s.value.clone()),
+                    span: st.span,
+                    witness,
+                }),
+                None => Outcome::Model,
+            },
+            Found::None => Outcome::None,
+            Found::Budget => Outcome::Budget,
         }
     }
 
-    /// Finds a witness for each target `Allow` statement.
-    fn run(&self) -> Report {
-        let mut findings = Vec::new();
-        let mut gaps = self.gaps.clone();
-        let mut unconfirmed = 0u64;
-        for (i, st) in self.target.statements.iter().enumerate() {
-            if st.effect.value != Effect::Allow || self.covered.contains(&i) {
-                continue;
-            }
-            let mut found_witness = None;
-            let mut confirm = |choice: &[usize]| {
-                let w = self.confirm(choice, i);
-                if let Some(w) = &w {
-                    found_witness = Some(w.clone());
-                }
-                w.map(|_| Vec::new())
-            };
-            match search::search(
-                &self.dims,
-                &self.roles,
-                i,
-                self.n,
-                &mut confirm,
-                &mut unconfirmed,
-            ) {
-                Found::Witness(_) => {
-                    if let Some(witness) = found_witness {
-                        findings.push(Finding {
-                            statement: i,
-                            sid: st.sid.as_ref().map(|s| s.value.clone()),
-                            span: st.span,
-                            witness,
-                        });
-                    }
-                }
-                Found::None => {
-                    if let Some(g) = self.statement_gaps.get(&i) {
-                        gaps.insert(g.clone());
-                    }
-                }
-                Found::Budget => {
-                    gaps.insert(format!(
-                        "search bound reached for statement {i} ({} nodes)",
-                        search::MAX_NODES
-                    ));
-                }
-            }
-        }
-        if unconfirmed > 0 {
-            gaps.insert(format!(
-                "{unconfirmed} request(s) of the model could not be built as the engine reads \
-                 them (keys the engine derives from the caller)"
-            ));
-        }
-        let _ = self.reference;
-        let verdict = if findings.is_empty() && gaps.is_empty() {
-            Verdict::Pass
-        } else {
-            Verdict::Fail
-        };
-        Report {
-            verdict,
-            findings,
-            cannot_prove: gaps.into_iter().collect(),
-        }
+    /// Target `Allow` statements to search (those the reference does not hold verbatim).
+    fn open_statements(&self) -> impl Iterator<Item = usize> + '_ {
+        self.target
+            .statements
+            .iter()
+            .enumerate()
+            .filter(|(i, st)| st.effect.value == Effect::Allow && !self.covered.contains(i))
+            .map(|(i, _)| i)
     }
 }
 
-/// Runs a question; where the only obstacle to an answer is a policy variable in some new
-/// grants, searches those grants again with every variable given a value, so that a grant that
-/// allows new access gets its (engine-confirmed) witness. A grant without one stays
-/// "cannot prove": one value of the variables proves nothing about the others.
+/// What the search found for one statement.
+enum Outcome {
+    /// A request confirmed by the engine.
+    Witness(Finding),
+    /// A model of the bounded problem (not a request).
+    Model,
+    /// Nothing: a proof for this statement.
+    None,
+    /// The node bound was reached.
+    Budget,
+}
+
+/// How a problem reads policy variables.
+#[derive(Clone, Copy)]
+enum Vars<'a> {
+    /// With these values (lower-case key, value); a key not listed is absent unless the
+    /// engine derives it from the caller.
+    Given(&'a [(String, String)]),
+    /// Bounded: see [`Problem::new`].
+    Bounded,
+}
+
+/// The values tried for policy variables once the bounded problem has a model: every key
+/// given one value that no policy writes, then every key absent (defaults apply), then a
+/// plain name.
+const VARIABLE_VALUES: &[Option<&str>] = &[Some("analysis-value"), None, Some("alice")];
+
+/// Runs a question. Without policy variables the problem is exact. With them, the bounded
+/// problem (every part with a variable read as the bound that helps the new policy) decides:
+/// a statement without a model there grants nothing new for any value of the variables (a
+/// proof); a statement with one is searched again with values for the variables, and a
+/// request the engine confirms is its witness. A statement with a model and no witness is
+/// "cannot prove".
 fn run_with_variables(
     target: &Policy,
     reference: Option<&Policy>,
     filters: &Filters,
     policy_type: PolicyType,
 ) -> Report {
-    let first = Problem::new(target, reference, filters, policy_type, &[]);
-    let mut report = first.run();
-    let open: Vec<(usize, String)> = first
-        .statement_gaps
-        .iter()
-        .filter(|(i, g)| {
-            report.cannot_prove.contains(g) && !report.findings.iter().any(|f| f.statement == **i)
-        })
-        .map(|(i, g)| (*i, g.clone()))
-        .collect();
-    if open.is_empty() {
-        return report;
-    }
     let mut keys = BTreeSet::new();
     for p in std::iter::once(target).chain(reference) {
+        if !p.variables_enabled() {
+            continue;
+        }
         for st in &p.statements {
             collect_variable_keys(st, &mut keys);
         }
     }
-    for value in ["analysis-value", "alice"] {
-        let assign: Vec<(String, String)> =
-            keys.iter().map(|k| (k.clone(), value.to_owned())).collect();
-        let second = Problem::new(target, reference, filters, policy_type, &assign);
-        for (i, gap) in &open {
-            if report.findings.iter().any(|f| f.statement == *i) {
-                continue;
+    let mut gaps;
+    let mut findings = Vec::new();
+    let mut unconfirmed = 0u64;
+    if keys.is_empty() {
+        let problem = Problem::new(target, reference, filters, policy_type, Vars::Given(&[]));
+        gaps = problem.gaps.clone();
+        for i in problem.open_statements() {
+            match problem.search_statement(i, &mut unconfirmed) {
+                Outcome::Witness(f) => findings.push(f),
+                Outcome::Model | Outcome::None => {}
+                Outcome::Budget => {
+                    gaps.insert(budget_gap(i));
+                }
             }
-            if let Some(f) = second.find(*i) {
-                report.findings.push(f);
-                report.cannot_prove.retain(|g| g != gap);
+        }
+    } else {
+        let bounded = Problem::new(target, reference, filters, policy_type, Vars::Bounded);
+        gaps = bounded.gaps.clone();
+        let mut concrete: Vec<Option<Problem<'_>>> = Vec::new();
+        let assignments: Vec<Vec<(String, String)>> = VARIABLE_VALUES
+            .iter()
+            .map(|v| match v {
+                Some(v) => keys.iter().map(|k| (k.clone(), (*v).to_owned())).collect(),
+                None => Vec::new(),
+            })
+            .collect();
+        for i in bounded.open_statements() {
+            match bounded.search_statement(i, &mut unconfirmed) {
+                Outcome::None => continue,
+                Outcome::Budget => {
+                    gaps.insert(budget_gap(i));
+                    continue;
+                }
+                Outcome::Model | Outcome::Witness(_) => {}
+            }
+            let mut found = None;
+            for (k, assign) in assignments.iter().enumerate() {
+                if concrete.len() <= k {
+                    concrete.push(None);
+                }
+                let Some(slot) = concrete.get_mut(k) else {
+                    break;
+                };
+                let problem = slot.get_or_insert_with(|| {
+                    Problem::new(target, reference, filters, policy_type, Vars::Given(assign))
+                });
+                let mut refused = 0;
+                if let Outcome::Witness(f) = problem.search_statement(i, &mut refused) {
+                    found = Some(f);
+                    break;
+                }
+            }
+            match found {
+                Some(f) => findings.push(f),
+                None => {
+                    gaps.insert(format!(
+                        "policy variable: Statement[{i}] of the new policy may grant new access \
+                         for some values of the variables, and none of the values tried does"
+                    ));
+                }
             }
         }
     }
-    report.findings.sort_by_key(|f| f.statement);
-    if !report.findings.is_empty() {
-        report.verdict = Verdict::Fail;
+    // Only the exact problem's refused models can hide a witness (the bounded problem
+    // decides the others).
+    if unconfirmed > 0 {
+        gaps.insert(format!(
+            "{unconfirmed} request(s) of the model could not be built as the engine reads \
+             them (keys the engine derives from the caller)"
+        ));
     }
-    report
+    findings.sort_by_key(|f| f.statement);
+    let verdict = if findings.is_empty() && gaps.is_empty() {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    };
+    Report {
+        verdict,
+        findings,
+        cannot_prove: gaps.into_iter().collect(),
+    }
+}
+
+fn budget_gap(i: usize) -> String {
+    format!(
+        "search bound reached for statement {i} ({} nodes)",
+        search::MAX_NODES
+    )
 }
 
 /// The lower-case keys of every policy variable a statement uses.
@@ -752,52 +833,6 @@ fn collect_variable_keys(st: &Statement, out: &mut BTreeSet<String>) {
             }
         }
     }
-}
-
-/// Where a statement uses policy variables.
-#[derive(Default)]
-struct Variables {
-    resource: bool,
-    not_resource: bool,
-    condition: bool,
-    negated_condition: bool,
-}
-
-impl Variables {
-    fn any(&self) -> bool {
-        self.resource || self.not_resource || self.condition
-    }
-}
-
-fn variables_in(st: &Statement) -> Variables {
-    let mut v = Variables::default();
-    if let Some(r) = &st.resource
-        && r.value
-            .patterns
-            .items
-            .iter()
-            .any(|p| p.value.has_variables())
-    {
-        if r.value.negated {
-            v.not_resource = true;
-        } else {
-            v.resource = true;
-        }
-    }
-    for c in &st.conditions {
-        let has = c.values.items.iter().any(|x| match &x.value.typed {
-            crate::policy::TypedValue::String(t) => t.has_variables(),
-            crate::policy::TypedValue::Arn(p) => p.has_variables(),
-            _ => false,
-        });
-        if has {
-            v.condition = true;
-            if c.operator.value.base.is_negated() {
-                v.negated_condition = true;
-            }
-        }
-    }
-    v
 }
 
 /// Target `Allow` statements that the reference holds verbatim (ignoring `Sid` and spans),

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
+use crate::sessions::SessionRow;
 
 pub mod postgres;
 pub mod sqlite;
@@ -248,31 +249,25 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// Replicas: starts background work (the change listener) once the server is assembled.
     fn start_replication(&self, _app: std::sync::Arc<crate::app::App>) {}
 
-    /// Replicas: records temporary credentials issued by `AssumeRole` (with the session
-    /// policy's text), so that every replica accepts them. One process keeps them in memory.
+    /// Stores temporary credentials issued by `AssumeRole` (sealed: [`crate::sessions`]),
+    /// durably before they are handed out, and prunes sessions expired at `now`.
     ///
     /// # Errors
     ///
-    /// When the database is unreachable (the credentials are then not issued).
-    fn session_issued(
-        &self,
-        _app: &crate::app::App,
-        _entry: &crate::authz::KeyEntry,
-        _policy: Option<&str>,
-    ) -> Result<(), ApiError> {
-        Ok(())
-    }
+    /// A storage failure (the credentials are then not issued).
+    fn put_session(&self, row: &SessionRow, now: i64) -> Result<(), ApiError>;
 
-    /// Replicas: the temporary credentials with access key `id` issued by another replica.
+    /// The stored session with access key `access_key_id`, expired or not.
     ///
     /// # Errors
     ///
-    /// When the database is unreachable.
-    fn session(
-        &self,
-        _app: &crate::app::App,
-        _id: &str,
-    ) -> Result<Option<crate::authz::KeyEntry>, ApiError> {
-        Ok(None)
-    }
+    /// A storage failure.
+    fn get_session(&self, access_key_id: &str) -> Result<Option<SessionRow>, ApiError>;
+
+    /// Deletes the sessions expired at `now`; returns how many.
+    ///
+    /// # Errors
+    ///
+    /// A storage failure.
+    fn prune_sessions(&self, now: i64) -> Result<u64, ApiError>;
 }

@@ -13,7 +13,9 @@
 //! - `policy_epoch(epoch, config_digest)`: one row, the policy epoch, bumped in the same
 //!   transaction as every change of a resource policy or of the configuration; its row lock
 //!   orders the bumps, so epochs commit in order;
-//! - `policy_log(epoch, arn)`: which entity each epoch changed (`''`: the configuration).
+//! - `policy_log(epoch, arn)`: which entity each epoch changed (`''`: the configuration);
+//! - `sessions(access_key_id, role_arn, session_name, issued, expires, sealed)`: temporary
+//!   credentials ([`crate::sessions`]; version 2, the clear columns version 3).
 //!
 //! Every change is one transaction; [`Storage::update`] locks the secret's row
 //! (`SELECT … FOR UPDATE`), so concurrent writers through different replicas are serialized
@@ -33,9 +35,10 @@ use r2d2_postgres::PostgresConnectionManager;
 use super::{NewValue, Secret, Storage, StorageError, Update};
 use crate::app::App;
 use crate::error::ApiError;
+use crate::sessions::SessionRow;
 
 /// The schema version this code writes.
-const SCHEMA_VERSION: i32 = 2;
+const SCHEMA_VERSION: i32 = 3;
 
 /// The advisory lock key serializing schema migrations (any constant; "iampolsv" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6961_6d70_6f6c_7376;
@@ -242,6 +245,18 @@ impl PostgresStorage {
             )
             .map_err(|e| err(&e))?;
         }
+        if version < 3 {
+            // Version 3: the session's role, name and issue time in clear (what an operator
+            // needs to see whose sessions exist) and an index for pruning expired ones.
+            tx.batch_execute(
+                "ALTER TABLE sessions ADD COLUMN role_arn text NOT NULL DEFAULT '';
+                 ALTER TABLE sessions ADD COLUMN session_name text NOT NULL DEFAULT '';
+                 ALTER TABLE sessions ADD COLUMN issued bigint NOT NULL DEFAULT 0;
+                 CREATE INDEX sessions_expires ON sessions (expires);
+                 UPDATE iam_policy_schema SET version = 3;",
+            )
+            .map_err(|e| err(&e))?;
+        }
         tx.commit().map_err(|e| err(&e))
     }
 
@@ -322,38 +337,6 @@ impl PostgresStorage {
         .map_err(|e| db_err(&e))?;
         tx.commit().map_err(|e| db_err(&e))?;
         Ok(true)
-    }
-
-    /// Stores sealed temporary credentials; drops expired ones.
-    pub(crate) fn put_session(
-        &self,
-        access_key_id: &str,
-        expires: i64,
-        now: i64,
-        sealed: &[u8],
-    ) -> Result<(), ApiError> {
-        let mut conn = self.conn()?;
-        let mut tx = conn.transaction().map_err(|e| db_err(&e))?;
-        tx.execute("DELETE FROM sessions WHERE expires <= $1", &[&now])
-            .map_err(|e| db_err(&e))?;
-        tx.execute(
-            "INSERT INTO sessions (access_key_id, expires, sealed) VALUES ($1, $2, $3)",
-            &[&access_key_id, &expires, &sealed],
-        )
-        .map_err(|e| db_err(&e))?;
-        tx.commit().map_err(|e| db_err(&e))
-    }
-
-    /// The sealed temporary credentials with access key `id`.
-    pub(crate) fn get_session(&self, access_key_id: &str) -> Result<Option<Vec<u8>>, ApiError> {
-        let mut conn = self.conn()?;
-        let row = conn
-            .query_typed_opt(
-                "SELECT sealed FROM sessions WHERE access_key_id = $1",
-                &[(&access_key_id, Type::TEXT)],
-            )
-            .map_err(|e| db_err(&e))?;
-        Ok(row.map(|r| r.get(0)))
     }
 
     fn read_one(&self, sql: &str, a: &str, b: Option<&str>) -> Result<Option<Secret>, ApiError> {
@@ -551,16 +534,49 @@ impl Storage for PostgresStorage {
         crate::replica::listen(self.config.clone(), app);
     }
 
-    fn session_issued(
-        &self,
-        app: &App,
-        entry: &crate::authz::KeyEntry,
-        policy: Option<&str>,
-    ) -> Result<(), ApiError> {
-        crate::replica::share_session(self, app, entry, policy)
+    fn put_session(&self, row: &SessionRow, now: i64) -> Result<(), ApiError> {
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction().map_err(|e| db_err(&e))?;
+        tx.execute("DELETE FROM sessions WHERE expires <= $1", &[&now])
+            .map_err(|e| db_err(&e))?;
+        tx.execute(
+            "INSERT INTO sessions (access_key_id, role_arn, session_name, issued, expires, sealed)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &row.access_key_id,
+                &row.role_arn,
+                &row.session_name,
+                &row.issued,
+                &row.expires,
+                &row.sealed,
+            ],
+        )
+        .map_err(|e| db_err(&e))?;
+        tx.commit().map_err(|e| db_err(&e))
     }
 
-    fn session(&self, app: &App, id: &str) -> Result<Option<crate::authz::KeyEntry>, ApiError> {
-        crate::replica::shared_session(self, app, id)
+    fn get_session(&self, access_key_id: &str) -> Result<Option<SessionRow>, ApiError> {
+        let mut conn = self.conn()?;
+        let row = conn
+            .query_typed_opt(
+                "SELECT role_arn, session_name, issued, expires, sealed FROM sessions
+                 WHERE access_key_id = $1",
+                &[(&access_key_id, Type::TEXT)],
+            )
+            .map_err(|e| db_err(&e))?;
+        Ok(row.map(|r| SessionRow {
+            access_key_id: access_key_id.to_owned(),
+            role_arn: r.get(0),
+            session_name: r.get(1),
+            issued: r.get(2),
+            expires: r.get(3),
+            sealed: r.get(4),
+        }))
+    }
+
+    fn prune_sessions(&self, now: i64) -> Result<u64, ApiError> {
+        let mut conn = self.conn()?;
+        conn.execute("DELETE FROM sessions WHERE expires <= $1", &[&now])
+            .map_err(|e| db_err(&e))
     }
 }

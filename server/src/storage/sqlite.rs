@@ -2,7 +2,9 @@
 //! committed transaction survives a crash or power loss).
 //!
 //! Schema: `secrets(arn, account, name, meta)` with the metadata as JSON, unique per account
-//! and name; `secret_values(arn, version_id, ciphertext)`.
+//! and name; `secret_values(arn, version_id, ciphertext)`; `sessions(access_key_id, role_arn,
+//! session_name, issued, expires, sealed)`: temporary credentials ([`crate::sessions`], schema
+//! version 2).
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -11,9 +13,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{NewValue, Secret, Storage, StorageError, Update};
 use crate::error::ApiError;
+use crate::sessions::SessionRow;
 
 /// The schema version this code writes.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// SQLite storage; see the module docs.
 #[derive(Debug)]
@@ -82,6 +85,24 @@ impl SqliteStorage {
                      PRIMARY KEY (arn, version_id)
                  );
                  PRAGMA user_version = 1;
+                 COMMIT;",
+            )
+            .map_err(err)?;
+        }
+        if version < 2 {
+            // Version 2: temporary credentials survive a restart (sealed).
+            conn.execute_batch(
+                "BEGIN;
+                 CREATE TABLE IF NOT EXISTS sessions (
+                     access_key_id TEXT PRIMARY KEY,
+                     role_arn TEXT NOT NULL,
+                     session_name TEXT NOT NULL,
+                     issued INTEGER NOT NULL,
+                     expires INTEGER NOT NULL,
+                     sealed BLOB NOT NULL
+                 );
+                 CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);
+                 PRAGMA user_version = 2;
                  COMMIT;",
             )
             .map_err(err)?;
@@ -258,5 +279,60 @@ impl Storage for SqliteStorage {
         conn.query_row("SELECT COUNT(*) FROM secrets", [], |r| r.get::<_, i64>(0))
             .map(|n| u64::try_from(n).unwrap_or(0))
             .map_err(db_err)
+    }
+
+    fn put_session(&self, row: &SessionRow, now: i64) -> Result<(), ApiError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction().map_err(db_err)?;
+        tx.prepare_cached("DELETE FROM sessions WHERE expires <= ?1")
+            .and_then(|mut s| s.execute(params![now]))
+            .map_err(db_err)?;
+        tx.prepare_cached(
+            "INSERT INTO sessions (access_key_id, role_arn, session_name, issued, expires, sealed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                row.access_key_id,
+                row.role_arn,
+                row.session_name,
+                row.issued,
+                row.expires,
+                row.sealed
+            ])
+        })
+        .map_err(db_err)?;
+        tx.commit().map_err(db_err)
+    }
+
+    fn get_session(&self, access_key_id: &str) -> Result<Option<SessionRow>, ApiError> {
+        let conn = self.conn()?;
+        conn.prepare_cached(
+            "SELECT role_arn, session_name, issued, expires, sealed FROM sessions
+             WHERE access_key_id = ?1",
+        )
+        .and_then(|mut s| {
+            s.query_row(params![access_key_id], |r| {
+                Ok(SessionRow {
+                    access_key_id: access_key_id.to_owned(),
+                    role_arn: r.get(0)?,
+                    session_name: r.get(1)?,
+                    issued: r.get(2)?,
+                    expires: r.get(3)?,
+                    sealed: r.get(4)?,
+                })
+            })
+            .optional()
+        })
+        .map_err(db_err)
+    }
+
+    fn prune_sessions(&self, now: i64) -> Result<u64, ApiError> {
+        let conn = self.conn()?;
+        let n = conn
+            .prepare_cached("DELETE FROM sessions WHERE expires <= ?1")
+            .and_then(|mut s| s.execute(params![now]))
+            .map_err(db_err)?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 }

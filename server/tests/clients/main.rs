@@ -904,8 +904,8 @@ fn bad_input_is_refused_and_changes_nothing() -> Result {
     Ok(())
 }
 
-/// A restart loses nothing: secrets, versions, tags and resource policies come back, and the
-/// resource policy governs again.
+/// A restart loses nothing: secrets, versions, tags, resource policies and temporary
+/// credentials come back, and the resource and session policies govern again.
 #[test]
 fn restart_loses_nothing() -> Result {
     let server = Server::start()?;
@@ -948,6 +948,14 @@ fn restart_loses_nothing() -> Result {
             ],
         )?
         .json()?;
+    // Temporary credentials, with a session policy narrowing the app role to prod/app/*.
+    create(&server, DB, "db-value", &[])?;
+    create(&server, "prod/app/cfg", "cfg-value", &[])?;
+    let narrow = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": "secretsmanager:GetSecretValue",
+        "Resource": format!("arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:prod/app/*")}]})
+    .to_string();
+    let session = assume(&server, &admin(), "app", &["--policy", &narrow])?;
     let (data, config) = server.kill()?;
     let server = Server::start_in(data, config)?;
     let got = server
@@ -962,6 +970,35 @@ fn restart_loses_nothing() -> Result {
         )?
         .json()?;
     assert_eq!(got["SecretString"], "second");
+    // The session survived the restart, session policy included.
+    let cfg = server
+        .aws(
+            &session,
+            &[
+                "secretsmanager",
+                "get-secret-value",
+                "--secret-id",
+                "prod/app/cfg",
+            ],
+        )?
+        .json()?;
+    assert_eq!(cfg["SecretString"], "cfg-value");
+    let narrowed = server.aws(
+        &session,
+        &["secretsmanager", "get-secret-value", "--secret-id", DB],
+    )?;
+    assert_eq!(
+        narrowed.error_code().as_deref(),
+        Some("AccessDeniedException")
+    );
+    assert!(
+        narrowed
+            .error_message()
+            .unwrap_or_default()
+            .contains("no session policy allows"),
+        "{:?}",
+        narrowed.error_message()
+    );
     let prev = server
         .aws(
             &admin(),
@@ -986,6 +1023,11 @@ fn restart_loses_nothing() -> Result {
     let wal = std::fs::read(server.dir().join("db/secrets.db-wal")).unwrap_or_default();
     for bytes in [&db, &wal] {
         assert!(!bytes.windows(6).any(|w| w == b"second"));
+        // Nor are the temporary credentials' secret key and token.
+        let token = session.token.clone().unwrap_or_else(|| "-".to_owned());
+        for clear in [&session.secret, &token] {
+            assert!(!bytes.windows(clear.len()).any(|w| w == clear.as_bytes()));
+        }
     }
     Ok(())
 }
