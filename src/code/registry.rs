@@ -412,7 +412,7 @@ registry! {
         },
         PublicAccess = "PUBLIC_ACCESS" {
             SecurityWarning, SM_BPA,
-            "a resource policy that allows everyone (`\"*\"`) with no condition on a key that narrows the caller",
+            "a resource policy statement that allows a request from an anonymous caller or from an account the policy does not name, shown by the offline analysis with a witness request",
         },
         RcpSyntaxErrorAllow = "RCP_SYNTAX_ERROR_ALLOW" {
             Error, RCP_SYNTAX,
