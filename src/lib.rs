@@ -40,7 +40,7 @@ pub use engine::{
 };
 pub use policy::error::{ParseError, ParseErrorKind, ParseErrors, ParseErrorsIter};
 pub use policy::lower::{ParseOptions, parse_policy, parse_policy_with};
-pub use policy::{Effect, Policy, PolicyType, Statement, Version};
+pub use policy::{Effect, Policy, PolicyBuilder, PolicyType, Statement, StatementBuilder, Version};
 pub use request::{
     Caller, CallerKind, Context, ContextLimit, ContextScalar, ContextValue, Request,
     RequestBuilder, RequestError, ResourceKind,

@@ -1,10 +1,12 @@
 //! The validated policy model: what a policy document means, with the span of every part.
 //!
 //! Owns [`Policy`], [`Statement`] and the element types. A `Policy` can only be built by
-//! [`parse_policy`](crate::parse_policy) (lowering in `policy/lower.rs`), so everything here
-//! has already been checked: evaluation trusts it without checking again. Printing back to
-//! canonical JSON is in `policy/print.rs`. Fields are public for reading; equality ignores
-//! spans.
+//! [`parse_policy`](crate::parse_policy) (lowering in `policy/lower.rs`) or by
+//! [`PolicyBuilder`](crate::PolicyBuilder) (`policy/build.rs`, which writes the document and
+//! parses it), so everything here has already been checked: evaluation trusts it without
+//! checking again. The model is read-only outside the crate: fields are private, accessors
+//! read them, and no struct can be written as a literal (D-17). Printing back to canonical
+//! JSON is in `policy/print.rs`. Equality ignores spans.
 
 use std::fmt;
 
@@ -14,6 +16,8 @@ use crate::condition::Operator;
 use crate::source::Span;
 use crate::value::{Decimal, Instant};
 use crate::variables::Template;
+
+pub use build::{PolicyBuilder, StatementBuilder};
 
 /// A value with the span it was read from. Equality and hashing ignore the span.
 #[derive(Clone, Debug)]
@@ -39,8 +43,10 @@ impl<T: PartialEq> PartialEq for Spanned<T> {
 impl<T: Eq> Eq for Spanned<T> {}
 
 /// The kind of policy a document is validated as; each kind allows different elements
-/// (`iam-semantics.md` §1).
+/// (`iam-semantics.md` §1). [`PolicyType::kind`] is the part a policy of this type plays
+/// in a [`PolicySet`](crate::PolicySet).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum PolicyType {
     /// An identity-based policy (user, group or role; inline or managed). No `Principal`.
     Identity,
@@ -119,25 +125,36 @@ impl Version {
 }
 
 /// A validated policy document. Equality ignores spans.
+///
+/// Read-only: the only ways to get one are [`parse_policy`](crate::parse_policy),
+/// [`parse_policy_with`](crate::parse_policy_with) and [`PolicyBuilder`](crate::PolicyBuilder),
+/// which all run the same validation. A struct literal does not compile:
+///
+/// ```compile_fail
+/// let policy = iam_policy::Policy { statements: Vec::new() };
+/// ```
 #[derive(Clone, Debug)]
 pub struct Policy {
+    /// The type the document was validated as.
+    pub(crate) policy_type: PolicyType,
     /// `Version`, if present. Absent reads like `2008-10-17` for variables.
-    pub version: Option<Spanned<Version>>,
+    pub(crate) version: Option<Spanned<Version>>,
     /// `Id`, if present.
-    pub id: Option<Spanned<String>>,
+    pub(crate) id: Option<Spanned<String>>,
     /// The statements in document order.
-    pub statements: Vec<Statement>,
+    pub(crate) statements: Vec<Statement>,
     /// Whether `Statement` was written as an array (`false`: a single object).
-    pub statement_is_array: bool,
+    pub(crate) statement_is_array: bool,
     /// The span of `Statement`'s value.
-    pub statement_span: Span,
+    pub(crate) statement_span: Span,
     /// The span of the whole document object.
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 impl PartialEq for Policy {
     fn eq(&self, other: &Self) -> bool {
-        self.version == other.version
+        self.policy_type == other.policy_type
+            && self.version == other.version
             && self.id == other.id
             && self.statements == other.statements
             && self.statement_is_array == other.statement_is_array
@@ -146,6 +163,48 @@ impl PartialEq for Policy {
 impl Eq for Policy {}
 
 impl Policy {
+    /// The type the document was validated as.
+    #[must_use]
+    pub const fn policy_type(&self) -> PolicyType {
+        self.policy_type
+    }
+
+    /// `Version`, if present. Absent reads like `2008-10-17` for variables.
+    #[must_use]
+    pub const fn version(&self) -> Option<&Spanned<Version>> {
+        self.version.as_ref()
+    }
+
+    /// `Id`, if present.
+    #[must_use]
+    pub const fn id(&self) -> Option<&Spanned<String>> {
+        self.id.as_ref()
+    }
+
+    /// The statements in document order.
+    #[must_use]
+    pub fn statements(&self) -> &[Statement] {
+        &self.statements
+    }
+
+    /// Whether `Statement` was written as an array (`false`: a single object).
+    #[must_use]
+    pub const fn statement_is_array(&self) -> bool {
+        self.statement_is_array
+    }
+
+    /// The span of `Statement`'s value.
+    #[must_use]
+    pub const fn statement_span(&self) -> Span {
+        self.statement_span
+    }
+
+    /// The span of the whole document object.
+    #[must_use]
+    pub const fn span(&self) -> Span {
+        self.span
+    }
+
     /// Whether policy variables are substituted (only under `2012-10-17`).
     #[must_use]
     pub fn variables_enabled(&self) -> bool {
@@ -183,21 +242,71 @@ impl Effect {
 #[derive(Clone, Debug)]
 pub struct Statement {
     /// `Sid`, if present.
-    pub sid: Option<Spanned<String>>,
+    pub(crate) sid: Option<Spanned<String>>,
     /// `Effect`.
-    pub effect: Spanned<Effect>,
+    pub(crate) effect: Spanned<Effect>,
     /// `Action` or `NotAction`.
-    pub action: Spanned<ActionBlock>,
+    pub(crate) action: Spanned<ActionBlock>,
     /// `Resource` or `NotResource`; absent only in role trust policies.
-    pub resource: Option<Spanned<ResourceBlock>>,
+    pub(crate) resource: Option<Spanned<ResourceBlock>>,
     /// `Principal` or `NotPrincipal`; present only in resource, trust and RCP policies.
-    pub principal: Option<Spanned<PrincipalBlock>>,
+    pub(crate) principal: Option<Spanned<PrincipalBlock>>,
     /// `Condition`; an empty list when absent.
-    pub conditions: Vec<ConditionEntry>,
+    pub(crate) conditions: Vec<ConditionEntry>,
     /// The span of the `Condition` value, if present.
-    pub condition_span: Option<Span>,
+    pub(crate) condition_span: Option<Span>,
     /// The span of the statement object.
-    pub span: Span,
+    pub(crate) span: Span,
+}
+
+impl Statement {
+    /// `Sid`, if present.
+    #[must_use]
+    pub const fn sid(&self) -> Option<&Spanned<String>> {
+        self.sid.as_ref()
+    }
+
+    /// `Effect`.
+    #[must_use]
+    pub const fn effect(&self) -> &Spanned<Effect> {
+        &self.effect
+    }
+
+    /// `Action` or `NotAction`.
+    #[must_use]
+    pub const fn action(&self) -> &Spanned<ActionBlock> {
+        &self.action
+    }
+
+    /// `Resource` or `NotResource`; absent only in role trust policies.
+    #[must_use]
+    pub const fn resource(&self) -> Option<&Spanned<ResourceBlock>> {
+        self.resource.as_ref()
+    }
+
+    /// `Principal` or `NotPrincipal`; present only in resource, trust and RCP policies.
+    #[must_use]
+    pub const fn principal(&self) -> Option<&Spanned<PrincipalBlock>> {
+        self.principal.as_ref()
+    }
+
+    /// `Condition`; empty when absent.
+    #[must_use]
+    pub fn conditions(&self) -> &[ConditionEntry] {
+        &self.conditions
+    }
+
+    /// The span of the `Condition` value, if present.
+    #[must_use]
+    pub const fn condition_span(&self) -> Option<Span> {
+        self.condition_span
+    }
+
+    /// The span of the statement object.
+    #[must_use]
+    pub const fn span(&self) -> Span {
+        self.span
+    }
 }
 
 impl PartialEq for Statement {
@@ -217,36 +326,97 @@ impl Eq for Statement {}
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OneOrMany<T> {
     /// The entries.
-    pub items: Vec<Spanned<T>>,
+    pub(crate) items: Vec<Spanned<T>>,
     /// Whether the JSON was an array (`false`: a single value).
-    pub is_list: bool,
+    pub(crate) is_list: bool,
+}
+
+impl<T> OneOrMany<T> {
+    /// The entries, each with its span.
+    #[must_use]
+    pub fn items(&self) -> &[Spanned<T>] {
+        &self.items
+    }
+
+    /// Whether the JSON was an array (`false`: a single value).
+    #[must_use]
+    pub const fn is_list(&self) -> bool {
+        self.is_list
+    }
+
+    /// The entries without their spans.
+    pub fn values(&self) -> impl ExactSizeIterator<Item = &T> + '_ {
+        self.items.iter().map(|i| &i.value)
+    }
 }
 
 /// `Action` (`negated == false`) or `NotAction` (`negated == true`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActionBlock {
     /// Whether this is `NotAction`.
-    pub negated: bool,
+    pub(crate) negated: bool,
     /// The patterns.
-    pub patterns: OneOrMany<ActionPattern>,
+    pub(crate) patterns: OneOrMany<ActionPattern>,
+}
+
+impl ActionBlock {
+    /// Whether this is `NotAction`.
+    #[must_use]
+    pub const fn negated(&self) -> bool {
+        self.negated
+    }
+
+    /// The patterns.
+    #[must_use]
+    pub const fn patterns(&self) -> &OneOrMany<ActionPattern> {
+        &self.patterns
+    }
 }
 
 /// `Resource` or `NotResource`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResourceBlock {
     /// Whether this is `NotResource`.
-    pub negated: bool,
+    pub(crate) negated: bool,
     /// The patterns.
-    pub patterns: OneOrMany<ArnPattern>,
+    pub(crate) patterns: OneOrMany<ArnPattern>,
+}
+
+impl ResourceBlock {
+    /// Whether this is `NotResource`.
+    #[must_use]
+    pub const fn negated(&self) -> bool {
+        self.negated
+    }
+
+    /// The patterns.
+    #[must_use]
+    pub const fn patterns(&self) -> &OneOrMany<ArnPattern> {
+        &self.patterns
+    }
 }
 
 /// `Principal` or `NotPrincipal`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PrincipalBlock {
     /// Whether this is `NotPrincipal`.
-    pub negated: bool,
+    pub(crate) negated: bool,
     /// What it names.
-    pub principals: Principals,
+    pub(crate) principals: Principals,
+}
+
+impl PrincipalBlock {
+    /// Whether this is `NotPrincipal`.
+    #[must_use]
+    pub const fn negated(&self) -> bool {
+        self.negated
+    }
+
+    /// What it names.
+    #[must_use]
+    pub const fn principals(&self) -> &Principals {
+        &self.principals
+    }
 }
 
 /// The value of `Principal`/`NotPrincipal`.
@@ -260,6 +430,7 @@ pub enum Principals {
 
 /// The principal types of a `Principal` map.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum PrincipalKind {
     /// `AWS`
     Aws,
@@ -288,13 +459,28 @@ impl PrincipalKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PrincipalEntry {
     /// The key.
-    pub kind: Spanned<PrincipalKind>,
+    pub(crate) kind: Spanned<PrincipalKind>,
     /// Its values.
-    pub values: OneOrMany<PrincipalValue>,
+    pub(crate) values: OneOrMany<PrincipalValue>,
+}
+
+impl PrincipalEntry {
+    /// The key.
+    #[must_use]
+    pub const fn kind(&self) -> &Spanned<PrincipalKind> {
+        &self.kind
+    }
+
+    /// Its values.
+    #[must_use]
+    pub const fn values(&self) -> &OneOrMany<PrincipalValue> {
+        &self.values
+    }
 }
 
 /// One principal value.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PrincipalValue {
     /// `"*"` (only meaningful under `AWS`; `{"AWS": "*"}` equals `"*"`).
     Any,
@@ -310,22 +496,62 @@ pub enum PrincipalValue {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConditionEntry {
     /// The operator, with the span of its name.
-    pub operator: Spanned<Operator>,
+    pub(crate) operator: Spanned<Operator>,
     /// The condition key as written, with its span.
-    pub key: Spanned<String>,
+    pub(crate) key: Spanned<String>,
     /// The key lower-cased (keys are case-insensitive).
-    pub key_lower: String,
+    pub(crate) key_lower: String,
     /// The values (OR-ed for positive operators; none may match for negated ones).
-    pub values: OneOrMany<ConditionValue>,
+    pub(crate) values: OneOrMany<ConditionValue>,
+}
+
+impl ConditionEntry {
+    /// The operator, with the span of its name.
+    #[must_use]
+    pub const fn operator(&self) -> &Spanned<Operator> {
+        &self.operator
+    }
+
+    /// The condition key as written, with its span.
+    #[must_use]
+    pub const fn key(&self) -> &Spanned<String> {
+        &self.key
+    }
+
+    /// The key lower-cased (keys are case-insensitive).
+    #[must_use]
+    pub fn key_lower(&self) -> &str {
+        &self.key_lower
+    }
+
+    /// The values (OR-ed for positive operators; none may match for negated ones).
+    #[must_use]
+    pub const fn values(&self) -> &OneOrMany<ConditionValue> {
+        &self.values
+    }
 }
 
 /// One condition value: what was written and what it means for its operator.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConditionValue {
     /// The JSON scalar as written.
-    pub raw: RawScalar,
+    pub(crate) raw: RawScalar,
     /// The value parsed for the operator's family.
-    pub typed: TypedValue,
+    pub(crate) typed: TypedValue,
+}
+
+impl ConditionValue {
+    /// The JSON scalar as written.
+    #[must_use]
+    pub const fn raw(&self) -> &RawScalar {
+        &self.raw
+    }
+
+    /// The value parsed for the operator's family.
+    #[must_use]
+    pub const fn typed(&self) -> &TypedValue {
+        &self.typed
+    }
 }
 
 /// A JSON scalar in a condition value list.
@@ -353,6 +579,7 @@ impl RawScalar {
 
 /// A condition value parsed for its operator family.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TypedValue {
     /// String operators: literal text, `*`/`?` wildcards for the Like operators, variables
     /// under 2012-10-17.
@@ -380,6 +607,7 @@ pub enum TypedValue {
     Unparsed,
 }
 
+mod build;
 pub mod error;
 pub mod lower;
 pub mod print;

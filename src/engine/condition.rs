@@ -36,30 +36,25 @@ use crate::value::{Decimal, Instant};
 /// ```
 /// use iam_policy::Truth;
 /// use iam_policy::unstable::evaluate_entry;
-/// use iam_policy::policy::{ConditionEntry, ConditionValue, OneOrMany, RawScalar, Spanned, TypedValue};
-/// use iam_policy::value::Decimal;
-/// use iam_policy::{ContextScalar, ContextValue, Operator, Span};
+/// use iam_policy::policy::RawScalar;
+/// use iam_policy::{ContextScalar, ContextValue, Effect, PolicyBuilder, PolicyType, StatementBuilder};
 ///
-/// let ten = Decimal::parse("10").unwrap();
-/// let entry = ConditionEntry {
-///     operator: Spanned::new(Operator::parse("NumericLessThan")?, Span::default()),
-///     key: Spanned::new("s3:max-keys".to_owned(), Span::default()),
-///     key_lower: "s3:max-keys".to_owned(),
-///     values: OneOrMany {
-///         items: vec![Spanned::new(
-///             ConditionValue { raw: RawScalar::Number("10".to_owned()), typed: TypedValue::Numeric(ten) },
-///             Span::default(),
-///         )],
-///         is_list: false,
-///     },
-/// };
+/// let policy = PolicyBuilder::new(PolicyType::Identity)
+///     .statement(
+///         StatementBuilder::new(Effect::Allow)
+///             .action(["s3:ListBucket"])
+///             .resource(["*"])
+///             .condition("NumericLessThan", "s3:max-keys", [RawScalar::Number("10".to_owned())]),
+///     )
+///     .build()?;
+/// let entry = &policy.statements()[0].conditions()[0];
 /// let no_vars = |_: &str| -> Option<&str> { None };
 /// let nine = ContextValue::Single(ContextScalar::Number("9".to_owned()));
 /// assert_eq!(evaluate_entry(&entry, Some(&nine), no_vars), Truth::True);
 /// assert_eq!(evaluate_entry(&entry, None, no_vars), Truth::False);
 /// let text = ContextValue::Single(ContextScalar::String("many".to_owned()));
 /// assert!(matches!(evaluate_entry(&entry, Some(&text), no_vars), Truth::Unknown(_)));
-/// # Ok::<(), iam_policy::OperatorError>(())
+/// # Ok::<(), iam_policy::ParseErrors>(())
 /// ```
 pub fn evaluate_entry<'a>(
     entry: &ConditionEntry,

@@ -13,7 +13,30 @@
 use super::CompiledPolicySet;
 use super::ids::{PolicyId, PolicyKind};
 use crate::bytes::{to_u16, to_u32};
-use crate::policy::Policy;
+use crate::policy::{Policy, PolicyType};
+
+impl PolicyType {
+    /// The part a policy of this type plays in a [`PolicySet`]: the one mapping between
+    /// [`PolicyType`] (how a document is validated) and [`PolicyKind`] (where it goes). A
+    /// role trust policy is the resource policy of `sts:AssumeRole*`.
+    ///
+    /// ```
+    /// use iam_policy::{PolicyKind, PolicyType};
+    /// assert_eq!(PolicyType::Trust.kind(), PolicyKind::Resource);
+    /// assert_eq!(PolicyType::PermissionsBoundary.kind(), PolicyKind::PermissionsBoundary);
+    /// ```
+    #[must_use]
+    pub const fn kind(self) -> PolicyKind {
+        match self {
+            Self::Identity => PolicyKind::Identity,
+            Self::Resource | Self::Trust => PolicyKind::Resource,
+            Self::PermissionsBoundary => PolicyKind::PermissionsBoundary,
+            Self::Session => PolicyKind::Session,
+            Self::Scp => PolicyKind::Scp,
+            Self::Rcp => PolicyKind::Rcp,
+        }
+    }
+}
 
 /// Validated policies grouped by kind, ready to [`compile`](PolicySet::compile).
 ///

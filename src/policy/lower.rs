@@ -48,7 +48,7 @@ pub struct ParseOptions {
 /// let text = r#"{"Version": "2012-10-17",
 ///   "Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}"#;
 /// let policy = parse_policy(text, PolicyType::Identity)?;
-/// assert_eq!(policy.statements[0].effect.value, Effect::Allow);
+/// assert_eq!(policy.statements()[0].effect().value, Effect::Allow);
 ///
 /// // Every problem is reported, each with a code, a path and a position.
 /// let errors = parse_policy(r#"{"Statement": [{"Effect": "allow"}]}"#, PolicyType::Identity)
@@ -371,6 +371,7 @@ impl<'t> Lowerer<'t> {
             self.check_unique_sids(&statements, statement_is_array);
         }
         Some(Policy {
+            policy_type: self.policy_type,
             version,
             id,
             statements,

@@ -418,7 +418,7 @@ mod pipeline {
             parse_policy_with(&text, PolicyType::Identity, &options)
         })
         .unwrap();
-        assert_eq!(policy.statements.len(), 100_000);
+        assert_eq!(policy.statements().len(), 100_000);
         let mut set = PolicySet::new();
         set.add(PolicyKind::Identity, policy);
         let compiled = timed("compile: 100,000 statements", || set.compile());

@@ -7,16 +7,15 @@
 
 use std::cmp::Ordering;
 
-use iam_policy::policy::{
-    ConditionEntry, ConditionValue, OneOrMany, RawScalar, Spanned, TypedValue,
-};
+use iam_policy::policy::{ConditionEntry, TypedValue};
 use iam_policy::unstable::evaluate_entry;
 use iam_policy::value::{Decimal, Instant, decode_base64, parse_bool, parse_cidr, parse_ip};
 use iam_policy::variables::{Template, TemplateOptions};
 use iam_policy::{
     ArnPattern, ArnPatternMode, BaseOperator, ContextScalar, ContextValue, Operator,
-    OperatorFamily, SetQualifier, Span,
+    OperatorFamily, SetQualifier,
 };
+use iam_policy::{Effect, PolicyBuilder, PolicyType, StatementBuilder};
 use iam_policy::{Truth, UnknownReason};
 use proptest::prelude::*;
 
@@ -50,30 +49,25 @@ fn typed(base: BaseOperator, text: &str) -> Option<TypedValue> {
     })
 }
 
-/// An entry for `operator` whose values are the texts that parse for it.
+/// An entry for `operator` whose values are the texts that parse for it, built through the
+/// parser (a one-statement policy without `Version`, so `${` is literal text).
 fn entry(operator: Operator, values: &[String]) -> ConditionEntry {
-    let items = values
+    let texts = values
         .iter()
-        .filter_map(|text| {
-            let typed = typed(operator.base, text)?;
-            Some(Spanned::new(
-                ConditionValue {
-                    raw: RawScalar::String(text.clone()),
-                    typed,
-                },
-                Span::default(),
-            ))
-        })
-        .collect();
-    ConditionEntry {
-        operator: Spanned::new(operator, Span::default()),
-        key: Spanned::new("test:Key".to_owned(), Span::default()),
-        key_lower: "test:key".to_owned(),
-        values: OneOrMany {
-            items,
-            is_list: true,
-        },
-    }
+        .filter(|text| typed(operator.base, text).is_some())
+        .map(String::as_str);
+    let builder = PolicyBuilder::new(PolicyType::Identity)
+        .version(None)
+        .statement(
+            StatementBuilder::new(Effect::Allow)
+                .action(["s3:GetObject"])
+                .resource(["*"])
+                .condition(operator.to_string(), "test:Key", texts),
+        );
+    let policy = builder
+        .build()
+        .unwrap_or_else(|e| panic!("{e}\n{}", builder.to_json()));
+    policy.statements()[0].conditions()[0].clone()
 }
 
 fn op(qualifier: Option<SetQualifier>, base: BaseOperator, if_exists: bool) -> Operator {
@@ -299,7 +293,7 @@ proptest! {
         list in proptest::collection::vec(any_scalar(), 1..5),
     ) {
         let plain = entry(op(None, base, false), &values);
-        prop_assert_eq!(plain.values.items.len(), values.len());
+        prop_assert_eq!(plain.values().items().len(), values.len());
         let each: Vec<Truth> = list
             .iter()
             .map(|s| evaluate_entry(&plain, Some(&ContextValue::Single(s.clone())), no_vars))
@@ -524,9 +518,9 @@ fn public_value_parsers_are_the_policy_parsers() {
             );
             let policy = iam_policy::parse_policy(&json, iam_policy::PolicyType::Identity)
                 .unwrap_or_else(|e| panic!("{operator} {text:?}: {e}"));
-            let got = &policy.statements[0].conditions[0].values.items[0]
+            let got = policy.statements()[0].conditions()[0].values().items()[0]
                 .value
-                .typed;
+                .typed();
             let want = match *operator {
                 "IpAddress" => parse_cidr(text).map(TypedValue::Ip),
                 "Bool" => parse_bool(text).map(TypedValue::Bool),

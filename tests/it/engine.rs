@@ -1,18 +1,14 @@
 //! The decision engine: each gate, the same-account table of `iam-semantics.md` §9.5, the
 //! special callers, NotPrincipal, reasons, explain, requests, and zero allocation.
 //!
-//! Policies are built directly as `Policy` values (not parsed) so that these tests pin the
-//! combining logic alone. They use exact action names and `"*"` resources.
+//! Policies are built with `PolicyBuilder` from small statement helpers so that these tests
+//! pin the combining logic alone. They use exact action names and `"*"` resources.
 
-use iam_policy::policy::{
-    ActionBlock, OneOrMany, PrincipalBlock, PrincipalEntry, PrincipalKind, PrincipalValue,
-    Principals, ResourceBlock, Spanned,
-};
+use iam_policy::policy::PrincipalKind;
 use iam_policy::{
-    ActionError, ActionPattern, Arn, ArnPattern, ArnPatternMode, CallerKind, CompiledPolicySet,
-    ContextValue, Decision, Effect, Gate, MAX_REASONS, Policy, PolicyKind, PolicySet,
-    PrincipalMatch, PrincipalOutcome, Request, RequestError, ResourceKind, ResourceOutcome, Span,
-    Statement, StatementRef,
+    ActionError, CallerKind, CompiledPolicySet, ContextValue, Decision, Effect, Gate, MAX_REASONS,
+    Policy, PolicyBuilder, PolicyKind, PolicySet, PolicyType, PrincipalMatch, PrincipalOutcome,
+    Request, RequestError, ResourceKind, ResourceOutcome, StatementBuilder, StatementRef,
 };
 
 const A: &str = "111122223333";
@@ -28,88 +24,80 @@ const GET: &str = "secretsmanager:GetSecretValue";
 const SECRET: &str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf";
 const B_SECRET: &str = "arn:aws:secretsmanager:us-east-1:444455556666:secret:db-AbCdEf";
 
-fn sp<T>(value: T) -> Spanned<T> {
-    Spanned::new(value, Span::empty())
+/// A statement under construction; [`St::builder`] hands it to the validating
+/// [`StatementBuilder`]. Kept as plain data so that helpers can replace the resource or the
+/// principal.
+#[derive(Clone, Debug)]
+struct St {
+    effect: Effect,
+    actions: Vec<String>,
+    not_action: bool,
+    sid: Option<String>,
+    /// `(negated, patterns)`; `None` for no `Resource` element (trust policies).
+    resource: Option<(bool, Vec<String>)>,
+    /// `(negated, None)` is `"*"`; `(negated, Some((kind, values)))` a one-key map.
+    principal: Option<(bool, Option<OneKey>)>,
 }
 
-fn many<T>(items: Vec<T>) -> OneOrMany<T> {
-    OneOrMany {
-        items: items.into_iter().map(sp).collect(),
-        is_list: true,
+/// One key of a principal map with its values.
+type OneKey = (PrincipalKind, Vec<String>);
+
+impl St {
+    fn builder(&self) -> StatementBuilder {
+        let mut b = StatementBuilder::new(self.effect);
+        if let Some(sid) = &self.sid {
+            b = b.sid(sid.as_str());
+        }
+        b = if self.not_action {
+            b.not_action(self.actions.iter().map(String::as_str))
+        } else {
+            b.action(self.actions.iter().map(String::as_str))
+        };
+        if let Some((negated, patterns)) = &self.resource {
+            let patterns = patterns.iter().map(String::as_str);
+            b = if *negated {
+                b.not_resource(patterns)
+            } else {
+                b.resource(patterns)
+            };
+        }
+        b = match &self.principal {
+            None => b,
+            Some((false, None)) => b.principal_any(),
+            Some((true, None)) => b.not_principal_any(),
+            Some((false, Some((kind, values)))) => b.principal(*kind, values),
+            Some((true, Some((kind, values)))) => b.not_principal(*kind, values),
+        };
+        b
     }
 }
 
-fn statement(effect: Effect, actions: &[&str], negated: bool) -> Statement {
-    Statement {
+fn statement(effect: Effect, actions: &[&str], negated: bool) -> St {
+    St {
+        effect,
+        actions: actions.iter().map(|a| (*a).to_owned()).collect(),
+        not_action: negated,
         sid: None,
-        effect: sp(effect),
-        action: sp(ActionBlock {
-            negated,
-            patterns: many(
-                actions
-                    .iter()
-                    .map(|a| ActionPattern::parse(a).unwrap())
-                    .collect(),
-            ),
-        }),
-        resource: Some(sp(ResourceBlock {
-            negated: false,
-            patterns: many(vec![
-                ArnPattern::parse("*", ArnPatternMode::Resource, true).unwrap(),
-            ]),
-        })),
+        resource: Some((false, vec!["*".to_owned()])),
         principal: None,
-        conditions: Vec::new(),
-        condition_span: None,
-        span: Span::empty(),
     }
 }
 
-fn allow(action: &str) -> Statement {
+fn allow(action: &str) -> St {
     statement(Effect::Allow, &[action], false)
 }
 
-fn deny(action: &str) -> Statement {
+fn deny(action: &str) -> St {
     statement(Effect::Deny, &[action], false)
 }
 
-trait StatementExt {
-    fn sid(self, sid: &str) -> Self;
-    fn resources(self, negated: bool, patterns: &[&str]) -> Self;
-    fn no_resource(self) -> Self;
-    fn principal(self, negated: bool, kind: PrincipalKind, values: &[&str]) -> Self;
-    fn aws(self, values: &[&str]) -> Self;
-    fn not_aws(self, values: &[&str]) -> Self;
-    fn star(self) -> Self;
-}
-
-fn principal_value(v: &str) -> PrincipalValue {
-    if v == "*" {
-        PrincipalValue::Any
-    } else if v.starts_with("arn:") {
-        PrincipalValue::Arn(Arn::parse(v).unwrap())
-    } else if v.len() == 12 && v.bytes().all(|b| b.is_ascii_digit()) {
-        PrincipalValue::Account(v.to_owned())
-    } else {
-        PrincipalValue::Name(v.to_owned())
-    }
-}
-
-impl StatementExt for Statement {
+impl St {
     fn sid(mut self, sid: &str) -> Self {
-        self.sid = Some(sp(sid.to_owned()));
+        self.sid = Some(sid.to_owned());
         self
     }
     fn resources(mut self, negated: bool, patterns: &[&str]) -> Self {
-        self.resource = Some(sp(ResourceBlock {
-            negated,
-            patterns: many(
-                patterns
-                    .iter()
-                    .map(|p| ArnPattern::parse(p, ArnPatternMode::Resource, true).unwrap())
-                    .collect(),
-            ),
-        }));
+        self.resource = Some((negated, patterns.iter().map(|p| (*p).to_owned()).collect()));
         self
     }
     fn no_resource(mut self) -> Self {
@@ -117,13 +105,8 @@ impl StatementExt for Statement {
         self
     }
     fn principal(mut self, negated: bool, kind: PrincipalKind, values: &[&str]) -> Self {
-        self.principal = Some(sp(PrincipalBlock {
-            negated,
-            principals: Principals::Map(vec![PrincipalEntry {
-                kind: sp(kind),
-                values: many(values.iter().map(|v| principal_value(v)).collect()),
-            }]),
-        }));
+        let values = values.iter().map(|v| (*v).to_owned()).collect();
+        self.principal = Some((negated, Some((kind, values))));
         self
     }
     fn aws(self, values: &[&str]) -> Self {
@@ -133,29 +116,41 @@ impl StatementExt for Statement {
         self.principal(true, PrincipalKind::Aws, values)
     }
     fn star(mut self) -> Self {
-        self.principal = Some(sp(PrincipalBlock {
-            negated: false,
-            principals: Principals::Any,
-        }));
+        self.principal = Some((false, None));
         self
     }
 }
 
-fn policy(statements: Vec<Statement>) -> Policy {
-    Policy {
-        version: None,
-        id: None,
-        statements,
-        statement_is_array: true,
-        statement_span: Span::empty(),
-        span: Span::empty(),
+/// The policy type validated for statements of `kind` (a resource policy, not a trust
+/// policy: see [`Part::Trust`]).
+fn policy_type(kind: PolicyKind) -> PolicyType {
+    match kind {
+        PolicyKind::Identity => PolicyType::Identity,
+        PolicyKind::Resource => PolicyType::Resource,
+        PolicyKind::PermissionsBoundary => PolicyType::PermissionsBoundary,
+        PolicyKind::Session => PolicyType::Session,
+        PolicyKind::Scp => PolicyType::Scp,
+        PolicyKind::Rcp => PolicyType::Rcp,
     }
+}
+
+/// Builds and validates a policy; the statements are the tests' own, so one that the parser
+/// refuses is a bug in the test.
+fn policy(ty: PolicyType, statements: &[St]) -> Policy {
+    let builder = PolicyBuilder::new(ty).statements(statements.iter().map(St::builder));
+    builder
+        .build()
+        .unwrap_or_else(|e| panic!("test policy is invalid: {e}\n{}", builder.to_json()))
 }
 
 /// A set built from `(kind, statements)` pairs; each pair is one policy. SCP/RCP policies go
 /// into the current level; `Level(kind)` starts a new one.
 enum Part {
-    P(PolicyKind, Vec<Statement>),
+    P(PolicyKind, Vec<St>),
+    /// A role trust policy (in the resource slot).
+    Trust(Vec<St>),
+    /// A parsed policy, in the slot of its type.
+    Parsed(Policy),
     Level(PolicyKind),
 }
 use Part::{Level, P};
@@ -165,7 +160,13 @@ fn set(parts: Vec<Part>) -> CompiledPolicySet {
     for part in parts {
         match part {
             P(kind, statements) => {
-                set.add(kind, policy(statements));
+                set.add(kind, policy(policy_type(kind), &statements));
+            }
+            Part::Trust(statements) => {
+                set.add(PolicyKind::Resource, policy(PolicyType::Trust, &statements));
+            }
+            Part::Parsed(p) => {
+                set.add(p.policy_type().kind(), p);
             }
             Level(kind) => {
                 set.push_level(kind);
@@ -256,7 +257,14 @@ fn engine_explicit_deny_wins_everywhere() {
             P(Session, vec![allow(GET)]),
             P(Scp, vec![allow("*")]),
             P(Rcp, vec![allow("*").star()]),
-            P(kind, vec![deny(GET)]),
+            P(
+                kind,
+                vec![if kind == Rcp {
+                    deny(GET).star()
+                } else {
+                    deny(GET)
+                }],
+            ),
         ]);
         let e = s.evaluate(&get(SESSION));
         assert_eq!(e.decision(), ExplicitDeny, "deny in {kind}");
@@ -760,12 +768,8 @@ fn engine_trust_policy_must_allow() {
         )
     };
     assert_eq!(assume(ALICE).resource_kind(), ResourceKind::RoleTrust);
-    let trust = |values: &[&str]| {
-        P(
-            Resource,
-            vec![allow("sts:AssumeRole").no_resource().aws(values)],
-        )
-    };
+    let trust =
+        |values: &[&str]| Part::Trust(vec![allow("sts:AssumeRole").no_resource().aws(values)]);
     // No trust policy: nothing can assume the role.
     check(
         &set(vec![P(Identity, vec![allow("sts:AssumeRole")])]),
@@ -886,12 +890,63 @@ fn engine_notprincipal_always_denies_a_caller_with_a_boundary() {
     assert!(t.applies);
 }
 
+/// `NotPrincipal` with `Allow` cannot be built: the builder refuses it like the parser does,
+/// so the engine never sees such a statement (its `AllowWithNotPrincipal` outcome stays a
+/// fail-closed guard).
 #[test]
-fn engine_notprincipal_in_allow_grants_nothing() {
-    let s = set(vec![P(Resource, vec![allow(GET).not_aws(&[BOB])])]);
-    check(&s, &get(ALICE), ImplicitDeny, Some(Gate::Identity));
-    let t = s.explain(&get(ALICE)).statements()[0].clone();
-    assert_eq!(t.principal, PrincipalOutcome::AllowWithNotPrincipal);
+fn engine_notprincipal_in_allow_cannot_be_built() {
+    let errors = PolicyBuilder::new(PolicyType::Resource)
+        .statement(allow(GET).not_aws(&[BOB]).builder())
+        .build()
+        .unwrap_err();
+    assert_eq!(errors.first().code(), "ALLOW_WITH_NOT_PRINCIPAL");
+    // A trust policy takes no `NotPrincipal` at all.
+    let trust = PolicyBuilder::new(PolicyType::Trust)
+        .statement(allow(GET).no_resource().not_aws(&[BOB]).builder())
+        .build();
+    assert!(trust.is_err());
+}
+
+/// The hole of a struct literal without `Resource` is closed: a statement with neither
+/// `Resource` nor `NotResource` is refused wherever the policy type needs one (every type but
+/// a role trust policy), and accepted only in a trust policy.
+#[test]
+fn engine_statement_without_resource_cannot_be_built() {
+    for &ty in PolicyType::ALL {
+        let st = StatementBuilder::new(Effect::Allow).action([GET]);
+        let st = match ty {
+            PolicyType::Resource | PolicyType::Trust => st.principal(PrincipalKind::Aws, [ALICE]),
+            PolicyType::Rcp => st.principal_any(),
+            _ => st,
+        };
+        let built = PolicyBuilder::new(ty).statement(st).build();
+        if ty == PolicyType::Trust {
+            assert!(built.is_ok(), "{ty}: {built:?}");
+        } else {
+            let codes: Vec<&str> = built.unwrap_err().iter().map(|e| e.code()).collect();
+            assert!(codes.contains(&"MISSING_RESOURCE"), "{ty}: {codes:?}");
+        }
+    }
+    // The same statement with a `Resource` builds for an identity policy and denies other
+    // resources, which the literal without `Resource` used to allow.
+    let p = PolicyBuilder::new(PolicyType::Identity)
+        .statement(
+            StatementBuilder::new(Effect::Allow)
+                .action([GET])
+                .resource([SECRET]),
+        )
+        .build()
+        .unwrap();
+    let mut set = PolicySet::new();
+    set.add(p.policy_type().kind(), p);
+    let s = set.compile();
+    check(&s, &request(ALICE, GET, SECRET), Allow, None);
+    check(
+        &s,
+        &request(ALICE, GET, B_SECRET),
+        ImplicitDeny,
+        Some(Gate::Identity),
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -899,7 +954,7 @@ fn engine_notprincipal_in_allow_grants_nothing() {
 
 #[test]
 fn engine_reasons_are_ordered_and_truncated() {
-    let statements: Vec<Statement> = (0..10).map(|_| allow(GET)).collect();
+    let statements: Vec<St> = (0..10).map(|_| allow(GET)).collect();
     let s = set(vec![
         P(Identity, vec![allow("s3:GetObject")]),
         P(Identity, statements),
@@ -1270,17 +1325,10 @@ fn engine_evaluate_does_not_allocate() {
 // With parsed policies and conditions
 
 fn parsed(kind: PolicyKind, json: &str) -> Part {
-    let policy_type = match kind {
-        Identity => iam_policy::PolicyType::Identity,
-        Resource => iam_policy::PolicyType::Resource,
-        Boundary => iam_policy::PolicyType::PermissionsBoundary,
-        Session => iam_policy::PolicyType::Session,
-        Scp => iam_policy::PolicyType::Scp,
-        Rcp => iam_policy::PolicyType::Rcp,
-    };
-    let policy = iam_policy::parse_policy(json, policy_type)
+    let policy = iam_policy::parse_policy(json, policy_type(kind))
         .unwrap_or_else(|e| panic!("test policy does not parse: {e}"));
-    P(kind, policy.statements)
+    assert_eq!(policy.policy_type().kind(), kind);
+    Part::Parsed(policy)
 }
 
 const CONDITIONS: &str = r#"{"Version": "2012-10-17", "Statement": [
@@ -1500,7 +1548,7 @@ mod properties {
             )
     }
 
-    fn build(kind: PolicyKind, a: &Abs) -> Statement {
+    fn build(kind: PolicyKind, a: &Abs) -> St {
         let effect = if a.deny { Effect::Deny } else { Effect::Allow };
         let st = statement(effect, &[ACTIONS[a.action]], a.not_action)
             .resources(false, &[RESOURCES[a.resource]]);
@@ -1651,5 +1699,28 @@ mod properties {
                 .collect();
             prop_assert_eq!(super::set(parts(&reversed)).evaluate(&req).decision(), before);
         }
+    }
+}
+
+/// `PolicyType::kind` is the one map from how a policy is validated to where it goes: every
+/// kind is reached, only a trust policy shares a kind with another type, and the test helper
+/// that picks a type for a kind is its inverse.
+#[test]
+fn policy_type_kind_agrees() {
+    let mut reached: Vec<PolicyKind> = PolicyType::ALL.iter().map(|t| t.kind()).collect();
+    reached.sort();
+    reached.dedup();
+    assert_eq!(reached, PolicyKind::ALL.to_vec());
+    assert_eq!(PolicyType::Trust.kind(), PolicyKind::Resource);
+    for kind in PolicyKind::ALL {
+        assert_eq!(policy_type(kind).kind(), kind);
+    }
+    for &ty in PolicyType::ALL {
+        let shared: Vec<_> = PolicyType::ALL
+            .iter()
+            .filter(|&&other| other != ty && other.kind() == ty.kind())
+            .collect();
+        let trust_pair = matches!(ty, PolicyType::Resource | PolicyType::Trust);
+        assert_eq!(shared.len(), usize::from(trust_pair), "{ty}");
     }
 }

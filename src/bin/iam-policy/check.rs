@@ -322,6 +322,8 @@ fn type_arg(t: PolicyType) -> PolicyTypeArg {
         PolicyType::Session => PolicyTypeArg::Session,
         PolicyType::Scp => PolicyTypeArg::Scp,
         PolicyType::Rcp => PolicyTypeArg::Rcp,
+        // `PolicyType` is `#[non_exhaustive]`: a type this CLI does not name yet is detected.
+        _ => PolicyTypeArg::Auto,
     }
 }
 

@@ -178,7 +178,7 @@ pub fn check_analysis(data: &[u8]) {
         let (Ok(old), Ok(new)) = (parse_policy(a, ty), parse_policy(b, ty)) else {
             continue;
         };
-        if old.statements.len() + new.statements.len() > 12 {
+        if old.statements().len() + new.statements().len() > 12 {
             continue;
         }
         let r = no_new_access(&old, &new, ty);

@@ -231,8 +231,8 @@ fn principal_grant(principals: &Principals, caller: &Caller) -> Option<Grant> {
         Principals::Map(entries) => {
             let mut best: Option<Grant> = None;
             for e in entries {
-                for v in &e.values.items {
-                    if let Some(g) = principal_value_matches(e.kind.value, &v.value, caller) {
+                for v in e.values().items() {
+                    if let Some(g) = principal_value_matches(e.kind().value, &v.value, caller) {
                         best = Some(match (best, g) {
                             (Some(Grant::Direct), _) | (_, Grant::Direct) => Grant::Direct,
                             (Some(Grant::Role), _) | (_, Grant::Role) => Grant::Role,
@@ -252,8 +252,8 @@ fn not_principal_exempts(principals: &Principals, caller: &Caller) -> bool {
     match principals {
         Principals::Any => true,
         Principals::Map(entries) => entries.iter().any(|e| {
-            e.values.items.iter().any(|v| {
-                match principal_value_matches(e.kind.value, &v.value, caller) {
+            e.values().items().iter().any(|v| {
+                match principal_value_matches(e.kind().value, &v.value, caller) {
                     Some(Grant::Direct | Grant::Role) => true,
                     Some(Grant::Account) | None => false,
                 }
@@ -401,31 +401,31 @@ fn statement_applies(
         ctx.get(key).and_then(scalar_text)
     };
     let action_hit = stmt
-        .action
+        .action()
         .value
-        .patterns
-        .items
+        .patterns()
+        .items()
         .iter()
         .any(|p| p.value.is_match(action));
-    if action_hit == stmt.action.value.negated {
+    if action_hit == stmt.action().value.negated() {
         return false;
     }
-    if let Some(res) = &stmt.resource {
+    if let Some(res) = &stmt.resource() {
         let hit = res
             .value
-            .patterns
-            .items
+            .patterns()
+            .items()
             .iter()
             .any(|p| p.value.is_match(resource, resolve) == Some(true));
-        if hit == res.value.negated {
+        if hit == res.value.negated() {
             return false;
         }
     }
     let truths = stmt
-        .conditions
+        .conditions()
         .iter()
-        .map(|c| evaluate_entry(c, ctx.get(&c.key_lower), resolve));
-    match stmt.effect.value {
+        .map(|c| evaluate_entry(c, ctx.get(c.key_lower()), resolve));
+    match stmt.effect().value {
         Effect::Allow => truths.into_iter().all(|t| t == Truth::True),
         Effect::Deny => truths.into_iter().all(|t| t != Truth::False),
     }
@@ -443,21 +443,21 @@ struct Env<'a> {
 /// (`Direct` when the policy has no principal).
 fn applicable(policy: &Policy, effect: Effect, env: &Env<'_>) -> Vec<Grant> {
     let mut out = Vec::new();
-    for stmt in &policy.statements {
-        if stmt.effect.value != effect {
+    for stmt in policy.statements() {
+        if stmt.effect().value != effect {
             continue;
         }
-        let grant = match &stmt.principal {
+        let grant = match &stmt.principal() {
             None => Grant::Direct,
-            Some(p) if p.value.negated => {
-                let exempt = not_principal_exempts(&p.value.principals, &env.caller);
+            Some(p) if p.value.negated() => {
+                let exempt = not_principal_exempts(p.value.principals(), &env.caller);
                 // A Deny with NotPrincipal always applies to a caller with a boundary.
                 if exempt && !(env.has_boundary && effect == Effect::Deny) {
                     continue;
                 }
                 Grant::Direct
             }
-            Some(p) => match principal_grant(&p.value.principals, &env.caller) {
+            Some(p) => match principal_grant(p.value.principals(), &env.caller) {
                 Some(g) => g,
                 None => continue,
             },
