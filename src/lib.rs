@@ -10,6 +10,7 @@ pub mod aws_rules;
 mod bytes;
 pub mod case;
 pub mod catalog;
+mod code;
 pub mod condition;
 mod cover;
 mod engine;
@@ -29,6 +30,7 @@ pub use action::{Action, ActionError, ActionPattern};
 pub use arn::{Arn, ArnError, ArnPattern, ArnPatternMode};
 pub use aws_rules::AwsRule;
 pub use case::{Case, CaseError, CaseOutcome, CaseResult, Expected, parse_case, run_case};
+pub use code::{Code, UnknownCode};
 pub use condition::{
     BaseOperator, Operator, OperatorError, OperatorFamily, SetQualifier, Truth, UnknownReason,
 };
