@@ -10,6 +10,7 @@ pub mod aws_rules;
 mod bytes;
 pub mod case;
 pub mod catalog;
+mod code;
 pub mod condition;
 mod cover;
 mod engine;
@@ -29,14 +30,15 @@ pub use action::{Action, ActionError, ActionPattern};
 pub use arn::{Arn, ArnError, ArnPattern, ArnPatternMode};
 pub use aws_rules::AwsRule;
 pub use case::{Case, CaseError, CaseOutcome, CaseResult, Expected, parse_case, run_case};
+pub use code::{Code, UnknownCode};
 pub use condition::{
     BaseOperator, Operator, OperatorError, OperatorFamily, SetQualifier, Truth, UnknownReason,
 };
 pub use engine::{
-    CompiledPolicySet, ConditionTrace, Decision, Evaluation, Explanation, Gate, MAX_REASONS,
-    PolicyId, PolicyKind, PolicySet, PolicyStore, PreparedRequest, PrincipalMatch,
-    PrincipalOutcome, ResourceOutcome, SessionPolicy, StatementInfo, StatementRef, StatementTrace,
-    StoreError,
+    BufferedRequest, CompiledPolicySet, ConditionTrace, Decision, Evaluation, Explanation, Gate,
+    MAX_REASONS, PolicyId, PolicyKind, PolicySet, PolicyStore, PreparedRequest, PrincipalMatch,
+    PrincipalOutcome, RequestBuffer, ResourceOutcome, SessionPolicy, StatementInfo, StatementRef,
+    StatementTrace, StoreError,
 };
 pub use policy::error::{ParseError, ParseErrorKind, ParseErrors, ParseErrorsIter};
 pub use policy::lower::{ParseOptions, parse_policy, parse_policy_with};
