@@ -454,6 +454,9 @@ fn arn_values_assigned(
         }
         segments.push(kept);
     }
+    if let Some(out) = staged_product(patterns, &segments, assign) {
+        return out;
+    }
     let total: usize = segments.iter().map(Vec::len).product();
     const MAX_PRODUCT: usize = 50_000;
     if total > MAX_PRODUCT {
@@ -504,6 +507,96 @@ fn arn_values_assigned(
         }
     }
     out
+}
+
+/// The product of the segment classes, built one segment at a time: an ARN pattern matches
+/// when each of its components matches its segment (the engine's ARN rule), so two partial
+/// ARNs that the patterns' components so far treat alike have the same futures, and one of
+/// them is enough. Every ARN kept is then decided by the engine; if the engine's answer for
+/// some pattern differs from the components' (a pattern the rule does not describe, such as
+/// one that matches nothing), `None`: the caller enumerates the whole product instead.
+/// Patterns whose variables have no value are left out (the engine answers "unknown" for
+/// every ARN); a default value not given by `assign` sends the caller to the whole product.
+fn staged_product(
+    patterns: &[&ArnPattern],
+    segments: &[Vec<String>],
+    assign: &[(String, String)],
+) -> Option<Vec<String>> {
+    let resolve = |k: &str| assign.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str());
+    let mut used: Vec<&ArnPattern> = Vec::new();
+    for p in patterns {
+        let vars: Vec<(&str, Option<&str>)> = p.variables().collect();
+        if vars
+            .iter()
+            .any(|(k, d)| d.is_some() && resolve(k).is_none())
+        {
+            return None;
+        }
+        if vars.iter().all(|(k, _)| resolve(k).is_some()) {
+            used.push(p);
+        }
+    }
+    // Per segment, per kept string: which patterns' component matches it (a pattern without
+    // that component does not compare it).
+    let mut seg_vecs: Vec<Vec<Vec<bool>>> = Vec::new();
+    for (k, strings) in segments.iter().enumerate() {
+        let wild: Vec<Option<crate::Wildcard>> = used
+            .iter()
+            .map(|p| {
+                p.component(k + 1)
+                    .map(|t| crate::Wildcard::new(&substitute(t, assign)))
+            })
+            .collect();
+        seg_vecs.push(
+            strings
+                .iter()
+                .map(|s| {
+                    wild.iter()
+                        .map(|w| w.as_ref().is_none_or(|w| w.is_match(s)))
+                        .collect()
+                })
+                .collect(),
+        );
+    }
+    let mut frontier: Vec<(Vec<usize>, Vec<bool>)> = vec![(Vec::new(), vec![true; used.len()])];
+    for vecs in &seg_vecs {
+        let mut next: Vec<(Vec<usize>, Vec<bool>)> = Vec::new();
+        let mut seen: BTreeSet<Vec<bool>> = BTreeSet::new();
+        for (parts, v) in &frontier {
+            for (j, sv) in vecs.iter().enumerate() {
+                let w: Vec<bool> = v.iter().zip(sv).map(|(a, b)| *a && *b).collect();
+                if seen.insert(w.clone()) {
+                    let mut parts = parts.clone();
+                    parts.push(j);
+                    next.push((parts, w));
+                }
+            }
+        }
+        frontier = next;
+    }
+    let mut out = Vec::new();
+    let mut seen: BTreeSet<Vec<Option<bool>>> = BTreeSet::new();
+    for (parts, v) in &frontier {
+        let texts: Vec<&str> = parts
+            .iter()
+            .zip(segments)
+            .map(|(j, seg)| seg.get(*j).map_or("", String::as_str))
+            .collect();
+        let arn = format!("arn:{}", texts.join(":"));
+        let engine: Vec<Option<bool>> =
+            patterns.iter().map(|p| p.is_match(&arn, resolve)).collect();
+        let used_engine: Vec<bool> = used
+            .iter()
+            .map(|p| p.is_match(&arn, resolve) == Some(true))
+            .collect();
+        if used_engine != *v {
+            return None;
+        }
+        if seen.insert(engine) {
+            out.push(arn);
+        }
+    }
+    Some(out)
 }
 
 /// Candidate callers: anonymous, each account, user, role, session and service the policies
