@@ -870,6 +870,19 @@ fn variable_assignments(
         out.push(each(&|i| run(i, 3).unwrap_or_default()));
         out.push(each(&|i| run(i, 1).unwrap_or_default()));
     }
+    // One key at a time, the values it is compared with: the constants written for a
+    // condition key whose values use it, and the words of the resource patterns.
+    let compared = compared_values(policies);
+    const MAX_PER_KEY: usize = 8;
+    for (i, k) in keys.iter().enumerate() {
+        for c in compared.get(k).into_iter().flatten().take(MAX_PER_KEY) {
+            let mut a = each(&|j| run(j, 3).unwrap_or_else(|| format!("analysis-value-{j}")));
+            if let Some(slot) = a.get_mut(i) {
+                slot.1.clone_from(c);
+            }
+            out.push(a);
+        }
+    }
     out.push(Vec::new());
     out.push(each(&|i| {
         if i == 0 {
@@ -879,6 +892,69 @@ fn variable_assignments(
         }
     }));
     out.push(each(&|_| "alice".to_owned()));
+    out
+}
+
+/// For each variable key (lower case), the values it is compared with (see
+/// [`variable_assignments`]).
+fn compared_values(policies: &[&Policy]) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut words: BTreeSet<String> = BTreeSet::new();
+    let mut resource_keys: BTreeSet<String> = BTreeSet::new();
+    for p in policies {
+        for st in &p.statements {
+            if let Some(r) = &st.resource {
+                for pat in &r.value.patterns.items {
+                    for (k, _) in pat.value.variables() {
+                        resource_keys.insert(k.to_ascii_lowercase());
+                    }
+                    if let Some(rest) = pat.value.component(5) {
+                        words.extend(
+                            rest.split(['/', '*', '?', ':'])
+                                .filter(|w| !w.is_empty() && !w.contains(['$', '{', '}']))
+                                .map(str::to_owned),
+                        );
+                    }
+                }
+            }
+            for e in &st.conditions {
+                let mut vars = BTreeSet::new();
+                for v in &e.values.items {
+                    match &v.value.typed {
+                        crate::policy::TypedValue::String(t) => {
+                            vars.extend(t.variables().map(|(k, _)| k.to_ascii_lowercase()));
+                        }
+                        crate::policy::TypedValue::Arn(a) => {
+                            vars.extend(a.variables().map(|(k, _)| k.to_ascii_lowercase()));
+                        }
+                        _ => {}
+                    }
+                }
+                if vars.is_empty() {
+                    continue;
+                }
+                // Constants written for the same condition key, in either policy.
+                for q in policies {
+                    for st2 in &q.statements {
+                        for e2 in &st2.conditions {
+                            if e2.key_lower != e.key_lower || domain::entry_has_variables(e2) {
+                                continue;
+                            }
+                            for v in &e2.values.items {
+                                let text = v.value.raw.as_text().into_owned();
+                                for k in &vars {
+                                    out.entry(k.clone()).or_default().insert(text.clone());
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for k in resource_keys {
+        out.entry(k).or_default().extend(words.iter().cloned());
+    }
     out
 }
 
