@@ -151,9 +151,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("buffer_build_and_prepare", |b| {
         let mut requests = w.requests.iter().cycle();
         let mut buffer = iam_policy::RequestBuffer::new();
-        b.iter(|| {
-            iam_setup::per_call(&mut buffer, requests.next().expect("a request")).is_ok()
-        });
+        b.iter(|| iam_setup::per_call(&mut buffer, requests.next().expect("a request")).is_ok());
     });
     group.finish();
 }
