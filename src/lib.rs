@@ -22,6 +22,7 @@ pub mod lint;
 pub mod policy;
 pub mod request;
 pub mod source;
+mod suggest;
 pub mod value;
 pub mod variables;
 pub mod wildcard;
@@ -35,10 +36,10 @@ pub use condition::{
     BaseOperator, Operator, OperatorError, OperatorFamily, SetQualifier, Truth, UnknownReason,
 };
 pub use engine::{
-    CompiledPolicySet, ConditionTrace, Decision, Evaluation, Explanation, Gate, MAX_REASONS,
-    PolicyId, PolicyKind, PolicySet, PolicyStore, PreparedRequest, PrincipalMatch,
-    PrincipalOutcome, ResourceOutcome, SessionPolicy, StatementInfo, StatementRef, StatementTrace,
-    StoreError,
+    BufferedRequest, CompiledPolicySet, ConditionTrace, Decision, Evaluation, Explanation, Gate,
+    MAX_REASONS, PolicyId, PolicyKind, PolicySet, PolicyStore, PreparedRequest, PrincipalMatch,
+    PrincipalOutcome, RequestBuffer, ResourceOutcome, SessionPolicy, StatementInfo, StatementRef,
+    StatementTrace, StoreError,
 };
 pub use policy::error::{ParseError, ParseErrorKind, ParseErrors, ParseErrorsIter};
 pub use policy::lower::{ParseOptions, parse_policy, parse_policy_with};
