@@ -61,7 +61,7 @@ use std::fmt;
 
 use crate::source::{LineCol, Span};
 
-/// The stable error codes; see the [module documentation](self) for what each means.
+/// The stable error codes; see the documentation of `policy/error.rs` for what each means.
 pub mod code {
     macro_rules! codes {
         ($($name:ident),* $(,)?) => {

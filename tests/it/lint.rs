@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use iam_policy::exposure::{Grantee, exposure};
 use iam_policy::lint::{LintOptions, LintReport, Severity, lint_text, rule, rules};
-use iam_policy::policy::error::code;
+use iam_policy::unstable::code;
 use iam_policy::{PolicyType, parse_policy};
 
 fn root() -> PathBuf {

@@ -8,7 +8,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use iam_policy::policy::error::code;
+use iam_policy::unstable::code;
 use iam_policy::{PolicyType, parse_policy};
 
 fn fixture_dir(kind: &str) -> PathBuf {
