@@ -679,13 +679,7 @@ pub(crate) fn key_dim(
         }
         qualified |= op.qualifier.is_some();
     }
-    if families.len() > 1 {
-        gaps.insert(format!(
-            "condition key `{}` is tested by operators of several families ({})",
-            ke.display,
-            families.iter().copied().collect::<Vec<_>>().join(", ")
-        ));
-    }
+    let mixed = families.len() > 1;
     let mut scalars: Vec<ContextScalar> = Vec::new();
     let entries: Vec<&ConditionEntry> = ke.entries.iter().map(|(_, _, e)| *e).collect();
     scalars.extend(
@@ -732,8 +726,19 @@ pub(crate) fn key_dim(
     }
     let mut seen = std::collections::HashSet::new();
     scalars.retain(|s| seen.insert(s.clone()));
+    let mut text_joint = false;
+    if mixed {
+        let (more, exact) = mixed_candidates(&entries, &scalars);
+        scalars.extend(more);
+        text_joint = exact;
+    }
+    let mut seen = std::collections::HashSet::new();
+    scalars.retain(|s| seen.insert(s.clone()));
     if outsider && narrows(key) {
         scalars.retain(|s| !pinned(s, &entries));
+    }
+    if mixed && let Some(gap) = product_gap(ke, &scalars, assign, bound, text_joint) {
+        gaps.insert(gap);
     }
 
     let signature = |value: Option<&ContextValue>| -> Bits {
@@ -850,6 +855,186 @@ pub(crate) fn key_dim(
         kind: DimKind::Key(key.to_owned(), ke.display.clone()),
         classes,
         constrained,
+    }
+}
+
+/// More candidates for a key tested by operators of several families: the constants each
+/// entry writes (so that every class a literal value makes is hit by all its members), the
+/// classes of the String and Arn values read together as wildcard patterns, and each pair of
+/// candidates of different families joined both ways (a number text after a string prefix,
+/// and so on), so that the cells of the product of the families' partitions get members.
+///
+/// Also returns whether the String and Arn values were all read exactly (every ARN pattern
+/// has its five colons) and the exploration was complete: then the candidates hit every
+/// class of the String and Arn entries taken together.
+fn mixed_candidates(
+    entries: &[&ConditionEntry],
+    scalars: &[ContextScalar],
+) -> (Vec<ContextScalar>, bool) {
+    let mut out = Vec::new();
+    let mut exact = true;
+    for e in entries {
+        for v in &e.values.items {
+            out.push(ContextScalar::String(v.value.raw.as_text().into_owned()));
+        }
+    }
+    let mut patterns = string_patterns(entries);
+    for e in entries {
+        if e.operator.value.base.family() == OperatorFamily::Arn {
+            for v in &e.values.items {
+                let text = v.value.raw.as_text();
+                match Pattern::arn(&text) {
+                    Some(p) => patterns.push(p),
+                    None => {
+                        exact = false;
+                        patterns.push(Pattern::glob(&text, false));
+                    }
+                }
+            }
+        }
+    }
+    let anything = |c: char| !c.is_control();
+    let reps = representatives(
+        &patterns,
+        Alphabet {
+            allowed: &anything,
+            fresh: "zqx",
+            lengths: None,
+        },
+    );
+    exact &= !reps.incomplete;
+    out.extend(reps.strings.into_iter().map(ContextScalar::String));
+    // Joins of candidates: texts of at most a few hundred candidates, both orders.
+    const MAX_JOINED: usize = 64;
+    let texts: Vec<String> = scalars
+        .iter()
+        .chain(&out)
+        .map(|s| s.as_text().to_owned())
+        .take(MAX_JOINED)
+        .collect();
+    for a in &texts {
+        for b in &texts {
+            if a != b && !a.is_empty() && !b.is_empty() {
+                out.push(ContextScalar::String(format!("{a}{b}")));
+            }
+        }
+    }
+    (out, exact)
+}
+
+/// For a key tested by operators of several families: `None` when the candidates hit every
+/// cell of the product of the families' partitions that has a member, else the gap.
+///
+/// A candidate's truth vector over one family's entries is its class in that family; each
+/// family's own candidates hit all of its classes. A cell (one class per family) is known to
+/// be empty when one of its classes is finite and every member is a candidate: a literal
+/// `StringEquals`/`ArnEquals`/`StringLike` (no wildcard, no variable, case kept) that is
+/// true, or its negation that is false, holds only the values it writes. Any other cell
+/// without a candidate may have members the model lacks: the key is then "cannot prove".
+fn product_gap(
+    ke: &KeyEntries<'_>,
+    scalars: &[ContextScalar],
+    assign: &[(String, String)],
+    bound: Option<&Bits>,
+    text_joint: bool,
+) -> Option<String> {
+    let resolve = |k: &str| assign.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str());
+    // Entries that depend on the value, by family (those with variables are decided without
+    // it in the bounded problem, and only witnesses matter elsewhere).
+    let mut by_family: BTreeMap<&'static str, Vec<&ConditionEntry>> = BTreeMap::new();
+    for (_, _, e) in &ke.entries {
+        let base = e.operator.value.base;
+        if base == BaseOperator::Null || (bound.is_some() && entry_has_variables(e)) {
+            continue;
+        }
+        // String and Arn values explored together are one partition.
+        let family = match base.family() {
+            OperatorFamily::Arn if text_joint => "String",
+            f => family_name(f),
+        };
+        by_family.entry(family).or_default().push(e);
+    }
+    if by_family.len() < 2 {
+        return None;
+    }
+    let families: Vec<&Vec<&ConditionEntry>> = by_family.values().collect();
+    let class_of = |s: &ContextScalar, list: &[&ConditionEntry]| -> Vec<u8> {
+        let value = ContextValue::Single(s.clone());
+        list.iter()
+            .map(|e| match evaluate_entry(e, Some(&value), resolve) {
+                Truth::True => 1,
+                Truth::False => 0,
+                Truth::Unknown(_) => 2,
+            })
+            .collect()
+    };
+    let tuples: BTreeSet<Vec<Vec<u8>>> = scalars
+        .iter()
+        .map(|s| families.iter().map(|f| class_of(s, f)).collect())
+        .collect();
+    let per_family: Vec<BTreeSet<Vec<u8>>> = (0..families.len())
+        .map(|i| tuples.iter().filter_map(|t| t.get(i).cloned()).collect())
+        .collect();
+    // A class is finite when a literal entry pins the value: true for a positive one, false
+    // for a negated one.
+    let finite = |list: &[&ConditionEntry], class: &[u8]| -> bool {
+        list.iter().zip(class).any(|(e, t)| {
+            let base = e.operator.value.base;
+            let literal = e.values.items.iter().all(|v| match &v.value.typed {
+                TypedValue::String(t) => {
+                    !(t.has_variables() || (base.uses_wildcards() && t.has_wildcards()))
+                }
+                TypedValue::Arn(p) => !p.has_variables() && !p.as_str().contains(['*', '?']),
+                _ => false,
+            });
+            let case_kept = !matches!(
+                base,
+                BaseOperator::StringEqualsIgnoreCase | BaseOperator::StringNotEqualsIgnoreCase
+            );
+            literal && case_kept && *t == u8::from(!base.is_negated())
+        })
+    };
+    let total: usize = per_family.iter().map(BTreeSet::len).product();
+    const MAX_CELLS: usize = 4096;
+    let names = by_family.keys().copied().collect::<Vec<_>>().join(", ");
+    let gap = || {
+        format!(
+            "condition key `{}` is tested by operators of several families ({names}) and a \
+             combination of their classes has no value in the model",
+            ke.display
+        )
+    };
+    if total > MAX_CELLS {
+        return Some(gap());
+    }
+    let mut cell = vec![0usize; per_family.len()];
+    let lists: Vec<Vec<&Vec<u8>>> = per_family.iter().map(|s| s.iter().collect()).collect();
+    loop {
+        let tuple: Vec<Vec<u8>> = cell
+            .iter()
+            .zip(&lists)
+            .filter_map(|(i, l)| l.get(*i).map(|c| (*c).clone()))
+            .collect();
+        let empty = tuple
+            .iter()
+            .zip(&families)
+            .any(|(class, list)| finite(list, class));
+        if !tuples.contains(&tuple) && !empty {
+            return Some(gap());
+        }
+        // Next cell.
+        let mut k = 0;
+        loop {
+            let (Some(slot), Some(l)) = (cell.get_mut(k), lists.get(k)) else {
+                return None;
+            };
+            *slot += 1;
+            if *slot < l.len() {
+                break;
+            }
+            *slot = 0;
+            k += 1;
+        }
     }
 }
 

@@ -19,6 +19,10 @@ enum Tok {
     One,
     /// `*`: any run of characters.
     Star,
+    /// `?` inside an ARN component: one character other than `:`.
+    OneInSegment,
+    /// `*` inside an ARN component: any run of characters without `:`.
+    StarInSegment,
 }
 
 /// A pattern: `*`/`?` wildcards (or none, for literal values), optionally compared without
@@ -41,6 +45,32 @@ impl Pattern {
             })
             .collect();
         Self { toks, ignore_case }
+    }
+
+    /// An ARN pattern as the condition operators read it: split at its first five colons,
+    /// a wildcard in one of the first five components stays inside it, one in the resource
+    /// part may match anything. `None` for a pattern with fewer than five colons.
+    pub(crate) fn arn(text: &str) -> Option<Self> {
+        let mut toks = Vec::new();
+        let mut colons = 0;
+        for c in text.chars() {
+            let inside = colons < 5;
+            toks.push(match c {
+                ':' if inside => {
+                    colons += 1;
+                    Tok::Lit(':')
+                }
+                '*' if inside => Tok::StarInSegment,
+                '?' if inside => Tok::OneInSegment,
+                '*' => Tok::Star,
+                '?' => Tok::One,
+                c => Tok::Lit(c),
+            });
+        }
+        (colons == 5).then_some(Self {
+            toks,
+            ignore_case: false,
+        })
     }
 
     /// A literal value (`*` and `?` are plain characters).
@@ -119,7 +149,7 @@ pub(crate) fn representatives(patterns: &[Pattern], alphabet: Alphabet<'_>) -> R
     let closure = |state: &mut Vec<u64>| {
         for (p, &off) in patterns.iter().zip(&offsets) {
             for (i, t) in p.toks.iter().enumerate() {
-                if *t == Tok::Star && get(state, off + i) {
+                if matches!(t, Tok::Star | Tok::StarInSegment) && get(state, off + i) {
                     set(state, off + i + 1);
                 }
             }
@@ -158,6 +188,9 @@ pub(crate) fn representatives(patterns: &[Pattern], alphabet: Alphabet<'_>) -> R
                     match t {
                         Tok::Star => set(&mut next, off + i),
                         Tok::One => set(&mut next, off + i + 1),
+                        Tok::StarInSegment if c != ':' => set(&mut next, off + i),
+                        Tok::OneInSegment if c != ':' => set(&mut next, off + i + 1),
+                        Tok::StarInSegment | Tok::OneInSegment => {}
                         Tok::Lit(l) => {
                             let same = if p.ignore_case {
                                 l.eq_ignore_ascii_case(&c)

@@ -597,7 +597,7 @@ pub(crate) const ALL: &[RuleInfo] = &[
     RuleInfo {
         code: "PUBLIC_ACCESS",
         severity: Severity::SecurityWarning,
-        summary: "a resource policy that allows everyone (`\"*\"`) with no condition on a key that narrows the caller",
+        summary: "a resource policy statement that allows a request from an anonymous caller or from an account the policy does not name, shown by the offline analysis with a witness request",
         help_uri: SM_BPA,
     },
     RuleInfo {

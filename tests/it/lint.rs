@@ -318,16 +318,21 @@ const DETAILS: &[(&str, &str)] = &[
     ),
     (
         "PUBLIC_ACCESS",
-        "Resource policies only: an `Allow` statement whose principal is `\"*\"` or \
-         `{\"AWS\": \"*\"}` (or a list holding `\"*\"`) and that has no condition, with any \
-         operator, on a key that narrows the caller: `aws:PrincipalOrgID`, \
-         `aws:PrincipalOrgPaths`, `aws:PrincipalAccount`, `aws:PrincipalArn`, \
-         `aws:PrincipalServiceName`, `aws:SourceAccount`, `aws:SourceArn`, `aws:SourceOrgID`, \
-         `aws:SourceOrgPaths`, `aws:SourceOwner`, `aws:SourceVpc`, `aws:SourceVpce`, \
-         `aws:SourceIp`, `aws:VpcSourceIp`, `aws:userid`, `aws:username`, `kms:CallerAccount`. \
-         Reported on `Principal`. The library function `iam_policy::exposure::exposure` goes \
-         further (positive operators with fixed values only, `Deny` statements, `NotPrincipal`) \
-         and says to whom a resource policy grants access.",
+        "Resource policies only: an `Allow` statement for which the offline analysis \
+         (`iam_policy::analysis`, the question of `iam-policy check no-public-access`) finds a \
+         request from an anonymous caller, or from an account the policy does not name, that \
+         the policy allows. As in S3's meaning of public, only fixed values (no wildcard, no \
+         policy variable, not `…IfExists`) of a key that narrows the caller make a grant to \
+         `\"*\"` non-public: `aws:PrincipalOrgID`, `aws:PrincipalOrgPaths`, \
+         `aws:PrincipalAccount`, `aws:PrincipalArn`, `aws:PrincipalServiceName`, \
+         `aws:SourceAccount`, `aws:SourceArn`, `aws:SourceOrgID`, `aws:SourceOrgPaths`, \
+         `aws:SourceOwner`, `aws:SourceVpc`, `aws:SourceVpce`, `aws:SourceIp`, \
+         `aws:VpcSourceIp`, `aws:userid`, `aws:username`, `kms:CallerAccount`; `Deny` \
+         statements and `NotPrincipal` count. The message carries the witness request, which \
+         the engine confirms. Where the analysis cannot be exact, an `Allow` to `\"*\"` with \
+         no condition on one of those keys is reported without a witness. Reported on \
+         `Principal`. `iam_policy::exposure::exposure` says to whom a resource policy grants \
+         access.",
     ),
     (
         "MISSING_SOURCE_CONDITION_FOR_SERVICE_PRINCIPAL",
