@@ -22,6 +22,7 @@
 //!   is `RESOURCE_MISMATCH` in a statement whose `Resource` holds one: a made-up value never
 //!   produces a finding. `eval` and `test` refuse a policy that still holds a placeholder.
 
+use crate::code::Code;
 use std::collections::BTreeMap;
 
 use crate::lint::{Finding, LintOptions, Severity, lint_text};
@@ -212,7 +213,7 @@ impl Options {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IacError {
     /// A stable code: see [`rules`].
-    pub code: &'static str,
+    pub code: Code,
     /// What went wrong.
     pub message: String,
     /// Where, in the template.
@@ -220,7 +221,7 @@ pub struct IacError {
 }
 
 impl IacError {
-    pub(crate) fn new(code: &'static str, message: String, span: Span) -> Self {
+    pub(crate) fn new(code: Code, message: String, span: Span) -> Self {
         Self {
             code,
             message,
@@ -303,13 +304,13 @@ impl EmbeddedPolicy {
     }
 
     /// Whether a finding at `span` with JSON path `path` and `code` is about a placeholder.
-    fn is_about_placeholder(&self, span: Span, path: &str, code: &str) -> bool {
+    fn is_about_placeholder(&self, span: Span, path: &str, code: Code) -> bool {
         if self.uncertain.iter().any(|(u, _)| {
             u.start <= span.start && span.end <= u.end && !(span.is_empty() && u.is_empty())
         }) {
             return true;
         }
-        if code == "RESOURCE_MISMATCH" {
+        if code == Code::ResourceMismatch {
             let stmt = path.split('.').next().unwrap_or_default();
             return self.uncertain.iter().any(|(_, p)| {
                 p.strip_prefix(stmt).is_some_and(|rest| {
@@ -357,9 +358,9 @@ pub fn extract(text: &str, kind: SourceKind, options: &Options) -> Extraction {
             Ok(node) => tree::from_json(&node),
             Err(e) => {
                 out.errors.push(IacError::new(
-                    "TEMPLATE_SYNTAX_ERROR",
-                    format!("invalid JSON: {}", e.kind),
-                    e.span,
+                    Code::TemplateSyntaxError,
+                    format!("invalid JSON: {}", e.kind()),
+                    e.span(),
                 ));
                 return out;
             }
@@ -410,14 +411,14 @@ pub struct SourceReport {
 /// let template = "Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Alow\n            Principal: {Service: lambda.amazonaws.com}\n            Action: sts:AssumeRole\n";
 /// let report = lint_source(template, SourceKind::CloudFormation, &Options::default());
 /// let f = &report.policies[0].findings[0];
-/// assert_eq!((f.code, f.start.line, f.start.column), ("INVALID_EFFECT", 8, 21));
+/// assert_eq!((f.code.as_str(), f.start.line, f.start.column), ("INVALID_EFFECT", 8, 21));
 /// assert_eq!(report.policies[0].policy.locator, "Role.AssumeRolePolicyDocument");
 /// ```
 #[must_use]
 pub fn lint_source(text: &str, kind: SourceKind, options: &Options) -> SourceReport {
     let extraction = extract(text, kind, options);
     let index = LineIndex::new(text);
-    let locate = |code: &'static str, severity: Severity, message: String, span: Span| Finding {
+    let locate = |code: Code, severity: Severity, message: String, span: Span| Finding {
         code,
         severity,
         message,
@@ -474,53 +475,13 @@ pub fn lint_source(text: &str, kind: SourceKind, options: &Options) -> SourceRep
 /// The codes of problems with templates and plans themselves, with their severities.
 #[must_use]
 pub fn rules() -> &'static [crate::lint::RuleInfo] {
-    RULES
+    crate::code::IAC_RULES
 }
-
-const IAC_DOC: &str =
-    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-anatomy.html";
-
-const RULES: &[crate::lint::RuleInfo] = &[
-    crate::lint::RuleInfo {
-        code: "IAC_POLICY_SKIPPED",
-        severity: Severity::Suggestion,
-        summary: "A policy in a template or plan could not be read and was not checked (for example a value known only after apply)",
-        help_uri: IAC_DOC,
-    },
-    crate::lint::RuleInfo {
-        code: "INVALID_INTRINSIC",
-        severity: Severity::Error,
-        summary: "A CloudFormation intrinsic function with the wrong arguments, or naming a parameter, resource, mapping or condition the template does not have",
-        help_uri: "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html",
-    },
-    crate::lint::RuleInfo {
-        code: "INVALID_TEMPLATE",
-        severity: Severity::Error,
-        summary: "A template or plan without the structure CloudFormation or Terraform gives it (no Resources, a resource without Type, ...)",
-        help_uri: IAC_DOC,
-    },
-    crate::lint::RuleInfo {
-        code: "TEMPLATE_SYNTAX_ERROR",
-        severity: Severity::Error,
-        summary: "A template or plan that is not valid YAML or JSON",
-        help_uri: IAC_DOC,
-    },
-    crate::lint::RuleInfo {
-        code: "UNKNOWN_TAG",
-        severity: Severity::Error,
-        summary: "A YAML tag that is not a CloudFormation intrinsic function",
-        help_uri: "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html",
-    },
-    crate::lint::RuleInfo {
-        code: "UNSUPPORTED_YAML",
-        severity: Severity::Error,
-        summary: "A YAML feature CloudFormation does not support (aliases, non-string keys)",
-        help_uri: "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-formats.html",
-    },
-];
 
 /// The documentation of a template or plan problem code.
 #[must_use]
 pub fn rule(code: &str) -> Option<&'static crate::lint::RuleInfo> {
-    RULES.iter().find(|r| r.code == code)
+    crate::code::Code::from_name(code)
+        .filter(|c| !c.is_lint())
+        .map(crate::code::Code::rule)
 }

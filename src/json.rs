@@ -139,12 +139,29 @@ pub enum JsonErrorKind {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{kind}")]
 pub struct JsonError {
+    kind: JsonErrorKind,
+    span: Span,
+    related: Option<Span>,
+}
+
+impl JsonError {
     /// What went wrong.
-    pub kind: JsonErrorKind,
+    #[must_use]
+    pub const fn kind(&self) -> &JsonErrorKind {
+        &self.kind
+    }
+
     /// Where: the offending bytes (empty at end of input).
-    pub span: Span,
+    #[must_use]
+    pub const fn span(&self) -> Span {
+        self.span
+    }
+
     /// A second location, for example the first occurrence of a duplicate key.
-    pub related: Option<Span>,
+    #[must_use]
+    pub const fn related(&self) -> Option<Span> {
+        self.related
+    }
 }
 
 /// Reads one JSON value (optionally surrounded by whitespace) from `text`.
@@ -163,7 +180,7 @@ pub struct JsonError {
 ///
 /// let err = parse(r#"{"a": 1,}"#, &Limits::default()).unwrap_err();
 /// assert_eq!(err.to_string(), "trailing comma");
-/// assert_eq!((err.span.start, err.span.end), (7, 8));
+/// assert_eq!((err.span().start, err.span().end), (7, 8));
 /// ```
 ///
 /// # Errors
@@ -196,7 +213,7 @@ pub(crate) fn parse_borrowed<'a>(
 /// use iam_policy::unstable::json::{parse_bytes, Limits};
 /// let err = parse_bytes(b"[\"ok\", \"\xff\"]", &Limits::default()).unwrap_err();
 /// assert_eq!(err.to_string(), "invalid UTF-8");
-/// assert_eq!((err.span.start, err.span.end), (8, 9));
+/// assert_eq!((err.span().start, err.span().end), (8, 9));
 /// ```
 ///
 /// # Errors

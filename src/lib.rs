@@ -16,6 +16,7 @@ mod bytes;
 #[cfg(feature = "cases")]
 pub mod case;
 mod catalog;
+mod code;
 mod condition;
 mod cover;
 mod engine;
@@ -34,6 +35,7 @@ mod wildcard;
 pub use action::{Action, ActionError, ActionPattern};
 pub use arn::{Arn, ArnError, ArnPattern, ArnPatternMode};
 pub use aws_rules::AwsRule;
+pub use code::{Code, UnknownCode};
 pub use condition::{
     BaseOperator, Operator, OperatorError, OperatorFamily, SetQualifier, Truth, UnknownReason,
 };
@@ -60,7 +62,6 @@ pub use wildcard::{MatchStrategy, Wildcard};
 #[doc(hidden)]
 pub mod unstable {
     pub use crate::engine::condition::evaluate_entry;
-    pub use crate::policy::error::code;
 
     /// The bundled AWS service catalog.
     pub mod catalog {

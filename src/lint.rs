@@ -23,8 +23,6 @@
 //! [`LintReport::internal_error`]) and the checks that need the catalog are skipped; the CLI
 //! is to exit with status 2 for it. `lint_text` never panics.
 
-use std::fmt;
-
 use crate::catalog::{Catalog, CatalogError};
 use crate::json::{self, JsonValue};
 use crate::policy::lower::{ParseOptions, parse_policy_with};
@@ -35,73 +33,21 @@ pub(crate) mod actions;
 mod conditions;
 mod ctx;
 mod document;
-mod registry;
 pub(crate) mod resources;
 mod security;
 mod suggest;
 mod vars;
 
+pub use crate::code::{Code, RuleInfo, Severity};
+
 /// The code of the internal error reported when the service catalog cannot be loaded.
-pub const CATALOG_UNAVAILABLE: &str = "CATALOG_UNAVAILABLE";
-
-/// How serious a finding is, in Access Analyzer's finding types.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Severity {
-    /// The policy is invalid: AWS would refuse it, or it cannot mean what it says.
-    Error,
-    /// The policy grants more than is likely intended.
-    SecurityWarning,
-    /// Probably a mistake.
-    Warning,
-    /// A clearer or tighter way to say the same thing.
-    Suggestion,
-}
-
-impl Severity {
-    /// Every severity, most serious first.
-    pub const ALL: &'static [Self] = &[
-        Self::Error,
-        Self::SecurityWarning,
-        Self::Warning,
-        Self::Suggestion,
-    ];
-
-    /// `ERROR`, `SECURITY_WARNING`, `WARNING` or `SUGGESTION`.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Error => "ERROR",
-            Self::SecurityWarning => "SECURITY_WARNING",
-            Self::Warning => "WARNING",
-            Self::Suggestion => "SUGGESTION",
-        }
-    }
-
-    /// Parses `ERROR`, `SECURITY_WARNING`, `WARNING`, `SUGGESTION` (also lower case, and
-    /// `security` for `SECURITY_WARNING`).
-    #[must_use]
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name.to_ascii_uppercase().as_str() {
-            "ERROR" => Some(Self::Error),
-            "SECURITY_WARNING" | "SECURITY" => Some(Self::SecurityWarning),
-            "WARNING" => Some(Self::Warning),
-            "SUGGESTION" => Some(Self::Suggestion),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub const CATALOG_UNAVAILABLE: Code = Code::CatalogUnavailable;
 
 /// One finding, located in the document.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
     /// Stable issue code, such as `INVALID_EFFECT` or `PUBLIC_ACCESS`.
-    pub code: &'static str,
+    pub code: Code,
     /// How serious it is.
     pub severity: Severity,
     /// One-line message.
@@ -141,7 +87,7 @@ pub struct LintReport {
 /// use iam_policy::lint::{lint_text, LintOptions, Severity};
 /// let report = lint_text(r#"{"Statement": {"Effect": "Alow", "Action": "s3:*", "Resource": "*"}}"#,
 ///                        &LintOptions::default());
-/// assert_eq!(report.findings[0].code, "INVALID_EFFECT");
+/// assert_eq!(report.findings[0].code.as_str(), "INVALID_EFFECT");
 /// assert_eq!(report.findings[0].severity, Severity::Error);
 /// ```
 #[must_use]
@@ -183,12 +129,12 @@ pub(crate) fn lint_with_catalog(
                 findings.push(Finding {
                     code: e.code(),
                     severity: Severity::Error,
-                    message: e.kind.to_string(),
-                    span: e.span,
-                    start: e.line_col,
-                    end: index.line_col(text, e.span.end),
-                    path: e.path.clone(),
-                    help: e.help.clone(),
+                    message: e.kind().to_string(),
+                    span: e.span(),
+                    start: e.line_col(),
+                    end: index.line_col(text, e.span().end),
+                    path: e.path().to_owned(),
+                    help: e.help().map(str::to_owned),
                 });
             }
         }
@@ -283,32 +229,22 @@ pub fn detect_policy_type(text: &str) -> PolicyType {
     }
 }
 
-/// Documentation of one lint rule (issue code).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RuleInfo {
-    /// The stable issue code.
-    pub code: &'static str,
-    /// The default severity.
-    pub severity: Severity,
-    /// One line: what it catches.
-    pub summary: &'static str,
-    /// Where it is documented.
-    pub help_uri: &'static str,
-}
-
 /// Every documented rule, sorted by code.
 #[must_use]
 pub fn rules() -> &'static [RuleInfo] {
     RULES
 }
 
-/// The documentation of `code`, if it is a known rule.
+/// The documentation of the lint or parse rule named `code`, if it is one (template and plan
+/// codes are documented by `iac::rule`).
 #[must_use]
 pub fn rule(code: &str) -> Option<&'static RuleInfo> {
-    RULES.iter().find(|r| r.code == code)
+    Code::from_name(code)
+        .filter(|c| c.is_lint())
+        .map(Code::rule)
 }
 
-const RULES: &[RuleInfo] = registry::ALL;
+const RULES: &[RuleInfo] = crate::code::LINT_RULES;
 
 #[cfg(test)]
 mod tests {
@@ -325,23 +261,23 @@ mod tests {
         assert_eq!(internal.severity, Severity::Error);
         assert_eq!(internal.path, "");
         assert!(internal.message.contains("IAMCAT"), "{}", internal.message);
-        let codes: Vec<&str> = report.findings.iter().map(|f| f.code).collect();
+        let codes: Vec<&str> = report.findings.iter().map(|f| f.code.as_str()).collect();
         // No catalog: the unknown action goes unnoticed; checks without the catalog still run.
         assert_eq!(
             codes,
             [
-                CATALOG_UNAVAILABLE,
+                "CATALOG_UNAVAILABLE",
                 "SENSITIVE_ACTION_WITH_STAR_IN_RESOURCE"
             ]
         );
-        assert_eq!(rule(CATALOG_UNAVAILABLE).unwrap().severity, Severity::Error);
+        assert_eq!(CATALOG_UNAVAILABLE.rule().severity, Severity::Error);
     }
 
     #[test]
     fn catalog_failure_is_reported_with_parse_errors() {
         let report = lint_with_catalog("{", &LintOptions::default(), Err(CatalogError::BadMagic));
-        let codes: Vec<&str> = report.findings.iter().map(|f| f.code).collect();
-        assert_eq!(codes, [CATALOG_UNAVAILABLE, "JSON_SYNTAX_ERROR"]);
+        let codes: Vec<&str> = report.findings.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(codes, ["CATALOG_UNAVAILABLE", "JSON_SYNTAX_ERROR"]);
     }
 
     #[test]

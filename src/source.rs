@@ -133,8 +133,7 @@ impl LineIndex {
             .as_bytes()
             .get(line_start as usize..offset as usize)
             .unwrap_or(&[]);
-        // Count characters: every byte that is not a UTF-8 continuation byte starts one.
-        let chars = before.iter().filter(|&&b| (b & 0xC0) != 0x80).count();
+        let chars = before.iter().filter(|&&b| starts_char(b)).count();
         LineCol {
             line: u32::try_from(line_idx + 1).unwrap_or(u32::MAX),
             column: u32::try_from(chars + 1).unwrap_or(u32::MAX),
@@ -173,6 +172,56 @@ impl LineIndex {
     }
 }
 
+/// Whether byte `b` starts a character: every byte that is not a UTF-8 continuation byte does.
+/// Columns count these.
+const fn starts_char(b: u8) -> bool {
+    (b & 0xC0) != 0x80
+}
+
+/// Turns byte offsets, mostly in increasing order, into [`LineCol`]s in one pass over the text,
+/// counting as [`LineIndex`] does (for many locations in one long line, where a [`LineIndex`]
+/// would rescan the line for each).
+#[derive(Clone, Debug)]
+pub(crate) struct LineCursor<'t> {
+    bytes: &'t [u8],
+    at: usize,
+    here: LineCol,
+}
+
+impl<'t> LineCursor<'t> {
+    /// A cursor at the start of `text`.
+    pub(crate) fn new(text: &'t str) -> Self {
+        Self {
+            bytes: text.as_bytes(),
+            at: 0,
+            here: LineCol { line: 1, column: 1 },
+        }
+    }
+
+    /// The line and column of byte `offset`, clamped to the end of the text. An offset before
+    /// the previous one starts over from the beginning.
+    pub(crate) fn line_col(&mut self, offset: u32) -> LineCol {
+        let target = (offset as usize).min(self.bytes.len());
+        if target < self.at {
+            *self = Self {
+                bytes: self.bytes,
+                at: 0,
+                here: LineCol { line: 1, column: 1 },
+            };
+        }
+        for &b in self.bytes.get(self.at..target).unwrap_or_default() {
+            if b == b'\n' {
+                self.here.line = self.here.line.saturating_add(1);
+                self.here.column = 1;
+            } else if starts_char(b) {
+                self.here.column = self.here.column.saturating_add(1);
+            }
+        }
+        self.at = target;
+        self.here
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +237,21 @@ mod tests {
         assert_eq!(idx.line_col(text, x), LineCol { line: 2, column: 4 });
         assert_eq!(idx.offset(text, LineCol { line: 2, column: 4 }), Some(x));
         assert_eq!(idx.line_text(text, 1), Some("ab"));
+    }
+
+    #[test]
+    fn cursor_counts_as_the_index_does() {
+        let text = "ab\ncé\u{1F600}x\n\n  y";
+        let idx = LineIndex::new(text);
+        let mut cursor = LineCursor::new(text);
+        let len = u32::try_from(text.len()).unwrap();
+        for offset in (0..=len + 2).chain([5, 0, 9, 3]) {
+            assert_eq!(
+                cursor.line_col(offset),
+                idx.line_col(text, offset),
+                "{offset}"
+            );
+        }
     }
 
     #[test]

@@ -1223,7 +1223,7 @@ fn validate_resource_policy(
         .iter()
         .map(|f| {
             json!({
-                "CheckName": f.code,
+                "CheckName": f.code.as_str(),
                 "ErrorMessage": format!("{}:{}: {} ({})", f.start.line, f.start.column, f.message, f.severity),
             })
         })

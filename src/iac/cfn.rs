@@ -5,6 +5,7 @@
 //! intrinsic functions and their return values:
 //! <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html>.
 
+use crate::code::Code;
 use std::collections::HashMap;
 
 use super::emit::{self, RKind, RNode};
@@ -587,7 +588,7 @@ fn tag_function(tag: &str) -> Option<&'static str> {
 pub(crate) fn extract(root: &Node, text: &str, options: &Options, out: &mut Extraction) {
     let Kind::Map(_) = &root.kind else {
         out.errors.push(IacError::new(
-            "INVALID_TEMPLATE",
+            Code::InvalidTemplate,
             format!("a template is a mapping, not a {}", root.type_name()),
             root.span,
         ));
@@ -595,7 +596,7 @@ pub(crate) fn extract(root: &Node, text: &str, options: &Options, out: &mut Extr
     };
     let Some(resources) = root.get("Resources") else {
         out.errors.push(IacError::new(
-            "INVALID_TEMPLATE",
+            Code::InvalidTemplate,
             "the template has no `Resources` section".to_owned(),
             Span::new(root.span.start, root.span.start),
         ));
@@ -603,7 +604,7 @@ pub(crate) fn extract(root: &Node, text: &str, options: &Options, out: &mut Extr
     };
     let Kind::Map(entries) = &resources.kind else {
         out.errors.push(IacError::new(
-            "INVALID_TEMPLATE",
+            Code::InvalidTemplate,
             format!(
                 "`Resources` must be a mapping, not a {}",
                 resources.type_name()
@@ -617,7 +618,7 @@ pub(crate) fn extract(root: &Node, text: &str, options: &Options, out: &mut Extr
         let lid = key.text.as_str();
         let Some(ty) = resource.get("Type").and_then(Node::as_str) else {
             out.errors.push(IacError::new(
-                "INVALID_TEMPLATE",
+                Code::InvalidTemplate,
                 format!("resource `{lid}` has no `Type`"),
                 key.span,
             ));
@@ -745,7 +746,7 @@ impl<'t> Resolver<'t> {
         }
     }
 
-    fn error(&mut self, code: &'static str, message: String, span: Span) {
+    fn error(&mut self, code: Code, message: String, span: Span) {
         if !self
             .errors
             .iter()
@@ -784,7 +785,7 @@ impl<'t> Resolver<'t> {
             RKind::Null => return None,
             _ => {
                 self.error(
-                    "INVALID_TEMPLATE",
+                    Code::InvalidTemplate,
                     format!("`{locator}` must be a policy document (a mapping or a JSON string)"),
                     node.span,
                 );
@@ -964,7 +965,7 @@ impl<'t> Resolver<'t> {
                 Some(f) => Some((f, node, true)),
                 None => {
                     self.error(
-                        "UNKNOWN_TAG",
+                        Code::UnknownTag,
                         format!("unknown tag `{tag}`: not a CloudFormation intrinsic function"),
                         *span,
                     );
@@ -1057,7 +1058,7 @@ impl<'t> Resolver<'t> {
     ) -> Option<RNode> {
         if self.budget == 0 {
             self.error(
-                "INVALID_TEMPLATE",
+                Code::InvalidTemplate,
                 "the template needs too much work to resolve".to_owned(),
                 node.span,
             );
@@ -1144,7 +1145,11 @@ impl<'t> Resolver<'t> {
 
     fn invalid(&mut self, f: &str, node: &Node, what: &str) {
         let name = f.strip_prefix("Fn::").unwrap_or(f);
-        self.error("INVALID_INTRINSIC", format!("`{name}` {what}"), node.span);
+        self.error(
+            Code::InvalidIntrinsic,
+            format!("`{name}` {what}"),
+            node.span,
+        );
     }
 
     #[expect(clippy::too_many_lines, reason = "one arm per intrinsic function")]
@@ -1445,7 +1450,7 @@ impl<'t> Resolver<'t> {
             },
             "Fn::Transform" => {
                 self.notes.push(IacError::new(
-                    "IAC_POLICY_SKIPPED",
+                    Code::IacPolicySkipped,
                     "`Fn::Transform` (a macro) runs at deployment; the value it makes was not checked".to_owned(),
                     origin,
                 ));
@@ -1538,7 +1543,7 @@ impl<'t> Resolver<'t> {
             return Some(self.placeholder(path, origin, format!("pseudo parameter `{name}`")));
         }
         self.error(
-            "INVALID_INTRINSIC",
+            Code::InvalidIntrinsic,
             format!("`Ref` to `{name}`: the template has no such parameter or resource"),
             origin,
         );
@@ -1548,7 +1553,7 @@ impl<'t> Resolver<'t> {
     fn get_att(&mut self, res: &str, attr: &str, path: &str, origin: Span) -> RNode {
         if !self.resources.contains_key(res) {
             self.error(
-                "INVALID_INTRINSIC",
+                Code::InvalidIntrinsic,
                 format!("`GetAtt` of `{res}`: the template has no such resource"),
                 origin,
             );
@@ -1693,7 +1698,7 @@ impl<'t> Resolver<'t> {
         self.condition_cache.insert(name.to_owned(), None); // cycles decide nothing
         let Some(node) = self.conditions.and_then(|c| c.get(name)) else {
             self.error(
-                "INVALID_INTRINSIC",
+                Code::InvalidIntrinsic,
                 format!("condition `{name}` is not in the `Conditions` section"),
                 at,
             );

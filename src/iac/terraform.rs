@@ -5,6 +5,7 @@
 use super::emit;
 use super::tree::{Kind, Node};
 use super::{EmbeddedPolicy, Extraction, IacError, SpanMap};
+use crate::code::Code;
 use crate::policy::PolicyType;
 
 /// Resource types and the attributes that hold a policy document (a JSON string).
@@ -122,7 +123,7 @@ pub(crate) fn extract(root: &Node, text: &str, out: &mut Extraction) {
         .and_then(|v| v.get("root_module"));
     let Some(module) = module else {
         out.errors.push(IacError::new(
-            "INVALID_TEMPLATE",
+            Code::InvalidTemplate,
             "the plan has no `planned_values.root_module` (nor `values.root_module`)".to_owned(),
             root.span,
         ));
@@ -215,7 +216,7 @@ fn resource(
                     unknown.iter().find(|(a, at, _)| a == address && at == attr)
                 {
                     out.notes.push(IacError::new(
-                        "IAC_POLICY_SKIPPED",
+                        Code::IacPolicySkipped,
                         format!("`{address}.{attr}` is known only after apply; it was not checked"),
                         *span,
                     ));
@@ -253,7 +254,7 @@ fn resource(
         let locator = format!("{address}.{attr}");
         let Kind::Str(s, _) = &node.kind else {
             out.errors.push(IacError::new(
-                "INVALID_TEMPLATE",
+                Code::InvalidTemplate,
                 format!(
                     "`{locator}` must be a policy document as a JSON string, not a {}",
                     node.type_name()

@@ -5,6 +5,7 @@
 //! Aliases are refused: CloudFormation does not support them (and refusing them bounds the
 //! work a document can ask for).
 
+use crate::code::Code;
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
 use super::tree::{Key, Kind, Node, Style};
@@ -84,7 +85,7 @@ fn tag_of(tag: Option<&saphyr_parser::Tag>, text: &str, node: Span) -> Option<(S
 pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Node, IacError> {
     if text.len() > limits.max_size {
         return Err(IacError::new(
-            "TEMPLATE_SYNTAX_ERROR",
+            Code::TemplateSyntaxError,
             format!(
                 "file is {} bytes, more than the limit of {}",
                 text.len(),
@@ -102,7 +103,7 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Node, IacError> {
         let (event, yspan) = event.map_err(|e| {
             let at = offsets.byte(e.marker().index());
             IacError::new(
-                "TEMPLATE_SYNTAX_ERROR",
+                Code::TemplateSyntaxError,
                 format!("invalid YAML: {}", e.info()),
                 Span::new(at, at.saturating_add(1).min(offsets.len)),
             )
@@ -114,7 +115,7 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Node, IacError> {
                 documents += 1;
                 if documents > 1 {
                     return Err(IacError::new(
-                        "TEMPLATE_SYNTAX_ERROR",
+                        Code::TemplateSyntaxError,
                         "a template is one YAML document; this is a second one".to_owned(),
                         span,
                     ));
@@ -123,7 +124,7 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Node, IacError> {
             }
             Event::Alias(_) => {
                 return Err(IacError::new(
-                    "UNSUPPORTED_YAML",
+                    Code::UnsupportedYaml,
                     "YAML aliases are not supported in CloudFormation templates".to_owned(),
                     span,
                 ));
@@ -189,7 +190,7 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Node, IacError> {
         nodes += 1;
         if nodes > limits.max_nodes {
             return Err(IacError::new(
-                "TEMPLATE_SYNTAX_ERROR",
+                Code::TemplateSyntaxError,
                 format!("more than {} YAML nodes", limits.max_nodes),
                 node.span,
             ));
@@ -205,7 +206,7 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Node, IacError> {
                             Kind::Bool(b) => b.to_string(),
                             _ => {
                                 return Err(IacError::new(
-                                    "UNSUPPORTED_YAML",
+                                    Code::UnsupportedYaml,
                                     format!(
                                         "a mapping key must be a string, not a {}",
                                         node.type_name()
@@ -223,7 +224,7 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Node, IacError> {
                     if let Some((first, _)) = entries.iter().find(|(e, _)| e.text == *k) {
                         let _ = first;
                         return Err(IacError::new(
-                            "TEMPLATE_SYNTAX_ERROR",
+                            Code::TemplateSyntaxError,
                             format!("duplicate key `{k}`"),
                             node.span,
                         ));
@@ -239,7 +240,7 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Node, IacError> {
     }
     root.ok_or_else(|| {
         IacError::new(
-            "TEMPLATE_SYNTAX_ERROR",
+            Code::TemplateSyntaxError,
             "the file holds no YAML document".to_owned(),
             Span::empty(),
         )
@@ -249,7 +250,7 @@ pub(crate) fn parse(text: &str, limits: &Limits) -> Result<Node, IacError> {
 fn push_open(stack: &[Open], limits: &Limits) -> Result<(), IacError> {
     if stack.len() >= limits.max_depth {
         return Err(IacError::new(
-            "TEMPLATE_SYNTAX_ERROR",
+            Code::TemplateSyntaxError,
             format!("nesting is deeper than the limit of {}", limits.max_depth),
             Span::empty(),
         ));

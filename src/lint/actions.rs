@@ -3,6 +3,7 @@
 
 use super::ctx::Ctx;
 use crate::catalog::Catalog;
+use crate::code::Code;
 
 use super::suggest;
 use crate::cover::action_covers;
@@ -26,7 +27,7 @@ fn statement(ctx: &mut Ctx<'_>, i: usize) {
         let path = ctx.stmt_path(i).key(name);
         ctx.emit(
             Some(i),
-            "EMPTY_ARRAY_ACTION",
+            Code::EmptyArrayAction,
             stmt.action.span,
             path,
             format!("`{name}` is empty, so the statement matches no action"),
@@ -49,7 +50,7 @@ fn statement(ctx: &mut Ctx<'_>, i: usize) {
                 .map(|s| format!("did you mean `{s}:{action}`?"));
             ctx.emit(
                 Some(i),
-                "INVALID_SERVICE_IN_ACTION",
+                Code::InvalidServiceInAction,
                 item.span,
                 path,
                 format!("unknown service `{service}` in action `{raw}`"),
@@ -61,7 +62,7 @@ fn statement(ctx: &mut Ctx<'_>, i: usize) {
             if svc.expand_action_pattern(action).next().is_none() {
                 ctx.emit(
                     Some(i),
-                    "INVALID_ACTION",
+                    Code::InvalidAction,
                     item.span,
                     path,
                     format!("`{raw}` matches no action of `{}`", svc.prefix()),
@@ -72,7 +73,7 @@ fn statement(ctx: &mut Ctx<'_>, i: usize) {
                 .map(|a| format!("did you mean `{service}:{a}`?"));
             ctx.emit(
                 Some(i),
-                "INVALID_ACTION",
+                Code::InvalidAction,
                 item.span,
                 path,
                 format!("`{raw}` is not an action of `{}`", svc.prefix()),
@@ -165,7 +166,7 @@ fn redundant(ctx: &mut Ctx<'_>, i: usize) {
         let path = ctx.stmt_path(i).key(name).item(&block.patterns, j);
         ctx.emit(
             Some(i),
-            "REDUNDANT_ACTION",
+            Code::RedundantAction,
             inner.span,
             path,
             format!(

@@ -3,6 +3,7 @@
 //! pitfalls.
 
 use crate::catalog::{ConditionKeyInfo, ConditionKeyType};
+use crate::code::Code;
 use crate::condition::{BaseOperator, OperatorFamily, SetQualifier};
 use crate::policy::{ConditionEntry, Effect, RawScalar, Statement, TypedValue};
 use crate::source::Span;
@@ -32,23 +33,23 @@ const MULTIVALUED: &[&str] = &[
 
 /// The Access Analyzer code for a value that does not parse for an operator family
 /// ([`TypedValue::Unparsed`]), and what the family expects.
-fn unparsed(family: OperatorFamily) -> (&'static str, &'static str) {
+fn unparsed(family: OperatorFamily) -> (Code, &'static str) {
     match family {
-        OperatorFamily::Numeric => ("TYPE_MISMATCH_NUMBER", "a number"),
+        OperatorFamily::Numeric => (Code::TypeMismatchNumber, "a number"),
         OperatorFamily::Date => (
-            "TYPE_MISMATCH_DATE",
+            Code::TypeMismatchDate,
             "a date (W3C ISO 8601 such as `2026-01-31T12:00:00Z`, or epoch seconds)",
         ),
         OperatorFamily::Bool | OperatorFamily::Null => {
-            ("TYPE_MISMATCH_BOOLEAN", "`true` or `false`")
+            (Code::TypeMismatchBoolean, "`true` or `false`")
         }
-        OperatorFamily::Binary => ("TYPE_MISMATCH_STRING", "base64 text"),
+        OperatorFamily::Binary => (Code::TypeMismatchString, "base64 text"),
         OperatorFamily::Ip => (
-            "TYPE_MISMATCH_IP_RANGE",
+            Code::TypeMismatchIpRange,
             "an IP address or CIDR block such as `203.0.113.0/24`",
         ),
         // The parser never leaves a String or Arn value unparsed.
-        OperatorFamily::String | OperatorFamily::Arn => ("DATA_TYPE_MISMATCH", "text"),
+        OperatorFamily::String | OperatorFamily::Arn => (Code::DataTypeMismatch, "text"),
     }
 }
 
@@ -64,7 +65,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             let path = ctx.stmt_path(i).key("Condition");
             ctx.emit(
                 Some(i),
-                "EMPTY_OBJECT_CONDITION",
+                Code::EmptyObjectCondition,
                 span,
                 path,
                 "`Condition` holds no condition".into(),
@@ -95,7 +96,7 @@ fn key<'c>(
     let Some((prefix, rest)) = name.split_once(':') else {
         ctx.emit(
             Some(i),
-            "INVALID_CONDITION_KEY_FORMAT",
+            Code::InvalidConditionKeyFormat,
             span,
             path.clone(),
             format!("condition key `{name}` is not of the form `service:keyname`"),
@@ -105,7 +106,7 @@ fn key<'c>(
     if rest.is_empty() {
         ctx.emit(
             Some(i),
-            "INVALID_CONDITION_KEY_FORMAT",
+            Code::InvalidConditionKeyFormat,
             span,
             path.clone(),
             format!("condition key `{name}` has no name after `{prefix}:`"),
@@ -116,7 +117,7 @@ fn key<'c>(
     if lower.ends_with("tag/") || tag_families.iter().any(|t| lower.ends_with(t)) {
         ctx.emit(
             Some(i),
-            "MISSING_TAG_KEY_IN_CONDITION",
+            Code::MissingTagKeyInCondition,
             span,
             path.clone(),
             format!("condition key `{name}` names no tag key"),
@@ -130,7 +131,7 @@ fn key<'c>(
     if lower == "aws:arn" {
         ctx.emit(
             Some(i),
-            "UNSUPPORTED_GLOBAL_CONDITION_KEY",
+            Code::UnsupportedGlobalConditionKey,
             span,
             path.clone(),
             "condition key `aws:ARN` is not supported".into(),
@@ -149,21 +150,21 @@ fn key<'c>(
     }
     let (code, message, help) = if prefix.eq_ignore_ascii_case("aws") {
         (
-            "INVALID_GLOBAL_CONDITION_KEY",
+            Code::InvalidGlobalConditionKey,
             format!("`{name}` is not a global condition key"),
             suggest::closest(name, catalog.global_condition_keys().map(|k| k.name))
                 .map(str::to_owned),
         )
     } else if let Some(service) = catalog.service(prefix) {
         (
-            "INVALID_SERVICE_CONDITION_KEY",
+            Code::InvalidServiceConditionKey,
             format!("`{name}` is not a condition key of `{prefix}`"),
             suggest::closest(name, service.condition_keys().iter().copied()).map(str::to_owned),
         )
     } else {
         let services = catalog.services().iter().map(|s| s.prefix());
         (
-            "INVALID_SERVICE",
+            Code::InvalidService,
             format!("unknown service `{prefix}` in condition key `{name}`"),
             suggest::closest(prefix, services).map(|s| format!("{s}:{rest}")),
         )
@@ -225,7 +226,7 @@ fn typing(
         if let Some(q) = op.qualifier {
             ctx.emit(
                 Some(i),
-                "NULL_WITH_QUALIFIER",
+                Code::NullWithQualifier,
                 entry.operator.span,
                 path.clone(),
                 format!(
@@ -243,7 +244,7 @@ fn typing(
     {
         ctx.emit(
             Some(i),
-            "TYPE_MISMATCH",
+            Code::TypeMismatch,
             span,
             path.clone(),
             format!(
@@ -258,7 +259,7 @@ fn typing(
         if multi && op.qualifier.is_none() {
             ctx.emit(
                 Some(i),
-                "MISSING_QUALIFIER",
+                Code::MissingQualifier,
                 span,
                 path.clone(),
                 format!("`{name}` can hold several values, but `{op}` has no set qualifier"),
@@ -268,7 +269,7 @@ fn typing(
         if !multi && op.qualifier == Some(SetQualifier::ForAllValues) {
             ctx.emit(
                 Some(i),
-                "FORALLVALUES_WITH_SINGLE_VALUED_KEY",
+                Code::ForallvaluesWithSingleValuedKey,
                 span,
                 path.clone(),
                 format!(
@@ -281,7 +282,7 @@ fn typing(
     if op.if_exists && ALWAYS_PRESENT.contains(&entry.key_lower.as_str()) {
         ctx.emit(
             Some(i),
-            "IFEXISTS_ON_ALWAYS_PRESENT_KEY",
+            Code::IfexistsOnAlwaysPresentKey,
             span,
             path.clone(),
             format!("every request carries `{name}`, so `IfExists` changes nothing"),
@@ -295,7 +296,7 @@ fn typing(
     {
         ctx.emit(
             Some(i),
-            "FORALLVALUES_ALLOW_WITHOUT_NULL_CHECK",
+            Code::ForallvaluesAllowWithoutNullCheck,
             span,
             path.clone(),
             format!(
@@ -382,18 +383,18 @@ fn values(ctx: &mut Ctx<'_>, i: usize, entry: &ConditionEntry, path: &Path) {
     if items.is_empty() {
         let (code, message) = match (op.qualifier, op.if_exists) {
             (Some(SetQualifier::ForAllValues), _) => (
-                "EMPTY_ARRAY_CONDITION_FORALLVALUES",
+                Code::EmptyArrayConditionForallvalues,
                 "`ForAllValues:` with no values matches only requests without the key",
             ),
             (Some(SetQualifier::ForAnyValue), _) => (
-                "EMPTY_ARRAY_CONDITION_FORANYVALUE",
+                Code::EmptyArrayConditionForanyvalue,
                 "`ForAnyValue:` with no values never matches",
             ),
             (None, true) => (
-                "EMPTY_ARRAY_CONDITION_IFEXISTS",
+                Code::EmptyArrayConditionIfexists,
                 "`IfExists` with no values matches only requests without the key",
             ),
-            (None, false) => ("EMPTY_ARRAY_CONDITION", "the condition has no values"),
+            (None, false) => (Code::EmptyArrayCondition, "the condition has no values"),
         };
         ctx.emit(Some(i), code, key_span, path.clone(), message.into())
             .help = Some(if base == BaseOperator::Null {
@@ -420,7 +421,7 @@ fn values(ctx: &mut Ctx<'_>, i: usize, entry: &ConditionEntry, path: &Path) {
     if kinds.iter().filter(|&&k| k).count() > 1 {
         ctx.emit(
             Some(i),
-            "INVALID_CONDITION_DATA_TYPE",
+            Code::InvalidConditionDataType,
             key_span,
             path.clone(),
             format!("the values of `{name}` mix JSON types (strings, numbers, booleans)"),
@@ -430,7 +431,7 @@ fn values(ctx: &mut Ctx<'_>, i: usize, entry: &ConditionEntry, path: &Path) {
     if base == BaseOperator::Bool && items.len() > 1 {
         ctx.emit(
             Some(i),
-            "INVALID_CONDITION_MULTIPLE_BOOLEAN",
+            Code::InvalidConditionMultipleBoolean,
             key_span,
             path.clone(),
             format!("`Bool` takes one value, `{name}` has {}", items.len()),
@@ -454,7 +455,7 @@ fn values(ctx: &mut Ctx<'_>, i: usize, entry: &ConditionEntry, path: &Path) {
         };
         ctx.emit(
             Some(i),
-            "REDUNDANT_CONDITION_VALUE_NUM",
+            Code::RedundantConditionValueNum,
             key_span,
             path.clone(),
             format!("`{op}` with several values for `{name}` is the same as its {which} value"),
@@ -493,7 +494,7 @@ fn values(ctx: &mut Ctx<'_>, i: usize, entry: &ConditionEntry, path: &Path) {
                 if has_wildcard(&literal) {
                     ctx.emit(
                         Some(i),
-                        "WILDCARD_WITHOUT_LIKE_OPERATOR",
+                        Code::WildcardWithoutLikeOperator,
                         item.span,
                         vpath.clone(),
                         format!("`{text}` holds `*` or `?`, which `{op}` compares literally"),
@@ -514,7 +515,7 @@ fn values(ctx: &mut Ctx<'_>, i: usize, entry: &ConditionEntry, path: &Path) {
                 if epoch {
                     ctx.emit(
                         Some(i),
-                        "INVALID_DATE_VALUE",
+                        Code::InvalidDateValue,
                         item.span,
                         vpath.clone(),
                         format!("`{text}` is epoch seconds, which may not resolve as expected"),
@@ -527,7 +528,7 @@ fn values(ctx: &mut Ctx<'_>, i: usize, entry: &ConditionEntry, path: &Path) {
                     if net.addr() != net.network() {
                         ctx.emit(
                             Some(i),
-                            "IMPROVE_IP_RANGE",
+                            Code::ImproveIpRange,
                             item.span,
                             vpath.clone(),
                             format!("the bits of `{text}` after the prefix length are ignored"),
@@ -551,7 +552,7 @@ fn values(ctx: &mut Ctx<'_>, i: usize, entry: &ConditionEntry, path: &Path) {
         {
             ctx.emit(
                 Some(i),
-                "INVALID_REGION",
+                Code::InvalidRegion,
                 item.span,
                 vpath,
                 format!("`{text}` is not a region"),
@@ -575,19 +576,19 @@ fn source_ip(
     let negated = base == BaseOperator::NotIpAddress;
     let (code, message) = match (negated, only_private) {
         (false, true) => (
-            "PRIVATE_IP_ADDRESS",
+            Code::PrivateIpAddress,
             "`aws:SourceIp` holds only private addresses, which it never sees: the condition never matches",
         ),
         (true, true) => (
-            "PRIVATE_NOT_IP_ADDRESS",
+            Code::PrivateNotIpAddress,
             "`aws:SourceIp` holds only private addresses, which it never sees: `NotIpAddress` always matches",
         ),
         (false, false) => (
-            "PRIVATE_IP_ADDRESS_SUBSET",
+            Code::PrivateIpAddressSubset,
             "`aws:SourceIp` mixes private and public addresses; the private ones never match",
         ),
         (true, false) => (
-            "PRIVATE_NOT_IP_ADDRESS_SUBSET",
+            Code::PrivateNotIpAddressSubset,
             "`aws:SourceIp` mixes private and public addresses; the private ones have no effect",
         ),
     };
@@ -624,7 +625,7 @@ fn paired_keys(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
         let path = condition_path(ctx, i, stmt, entry);
         ctx.emit(
             Some(i),
-            "MISSING_PAIRED_CONDITION_KEYS",
+            Code::MissingPairedConditionKeys,
             entry.key.span,
             path,
             "`aws:VpcSourceIp` without `aws:SourceVpc` matches the address in any VPC".into(),
@@ -659,14 +660,14 @@ fn unsupported_tag_key(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
     if block.negated {
         let (code, message) = if deny {
             (
-                "DENY_NOTACTION_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+                Code::DenyNotactionWithUnsupportedTagConditionKeyForService,
                 format!(
                     "`Deny` with `NotAction` and `{key}`: actions that do not support the key are never denied"
                 ),
             )
         } else {
             (
-                "ALLOW_NOTACTION_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+                Code::AllowNotactionWithUnsupportedTagConditionKeyForService,
                 format!(
                     "`Allow` with `NotAction` and `{key}`: actions that do not support the key are never allowed"
                 ),
@@ -717,12 +718,12 @@ fn unsupported_tag_key(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
     };
     let (code, what) = if deny {
         (
-            "DENY_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+            Code::DenyWithUnsupportedTagConditionKeyForService,
             "are never denied by this statement",
         )
     } else {
         (
-            "ALLOW_WITH_UNSUPPORTED_TAG_CONDITION_KEY_FOR_SERVICE",
+            Code::AllowWithUnsupportedTagConditionKeyForService,
             "are never allowed by this statement",
         )
     };

@@ -5,7 +5,9 @@ use crate::catalog::Catalog;
 use crate::policy::{OneOrMany, Policy, PolicyType};
 use crate::source::{LineIndex, Span};
 
-use super::{Finding, Severity, registry};
+use crate::code::Code;
+
+use super::Finding;
 
 /// A finding and the statement it is about (`None` for the whole document).
 #[derive(Debug)]
@@ -54,22 +56,18 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Records a finding with the registry's severity for `code`.
+    /// Records a finding with the registry's severity for `code` (every code has one).
     pub fn emit(
         &mut self,
         statement: Option<usize>,
-        code: &'static str,
+        code: Code,
         span: Span,
         path: Path,
         message: String,
     ) -> &mut Finding {
-        let severity = registry::ALL
-            .iter()
-            .find(|r| r.code == code)
-            .map_or(Severity::Error, |r| r.severity);
         let finding = Finding {
             code,
-            severity,
+            severity: code.severity(),
             message,
             span,
             start: self.index.line_col(self.text, span.start),

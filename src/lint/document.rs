@@ -1,6 +1,7 @@
 //! Document-level rules: `Version`, policy variables and the version, size quotas, `Sid`s and
 //! repeated statements.
 
+use crate::code::Code;
 use crate::condition::OperatorFamily;
 use crate::policy::{PolicyType, RawScalar, Statement};
 use crate::source::Span;
@@ -37,7 +38,7 @@ fn rcp_syntax(ctx: &mut Ctx<'_>) {
             let path = ctx.stmt_path(i).key("NotAction");
             ctx.emit(
                 Some(i),
-                "RCP_SYNTAX_ERROR_NOTACTION",
+                Code::RcpSyntaxErrorNotaction,
                 stmt.action.span,
                 path,
                 "resource control policies do not support `NotAction`".into(),
@@ -61,7 +62,7 @@ fn rcp_syntax(ctx: &mut Ctx<'_>) {
                 let path = ctx.stmt_path(i).key("Effect");
                 ctx.emit(
                     Some(i),
-                    "RCP_SYNTAX_ERROR_ALLOW",
+                    Code::RcpSyntaxErrorAllow,
                     stmt.effect.span,
                     path,
                     "resource control policies may only deny: `Allow` is reserved for the \
@@ -82,7 +83,7 @@ fn missing_version(ctx: &mut Ctx<'_>) {
         let span = ctx.policy.span;
         ctx.emit(
             None,
-            "MISSING_VERSION",
+            Code::MissingVersion,
             span,
             Path::root(),
             "the policy has no `Version`, so policy variables are literal text".into(),
@@ -169,7 +170,7 @@ fn variables(ctx: &mut Ctx<'_>) {
                     // warning; a space inside the name is a parse error.
                     let finding = ctx.emit(
                         Some(site.statement),
-                        "UNSUPPORTED_SPACE_IN_VARIABLE",
+                        Code::UnsupportedSpaceInVariable,
                         span,
                         site.path.clone(),
                         format!("spaces around the policy variable name `{}`", name.trim()),
@@ -196,7 +197,7 @@ fn variables(ctx: &mut Ctx<'_>) {
             };
             ctx.emit(
                 Some(site.statement),
-                "VARIABLE_UNSUPPORTED_IN_VERSION",
+                Code::VariableUnsupportedInVersion,
                 site.span,
                 site.path,
                 format!("`{shown}` is literal text under {version}"),
@@ -244,40 +245,40 @@ fn chars_without_whitespace(text: &str) -> usize {
 }
 
 /// The size quota of each policy type: code, limit, whether whitespace counts, and a name.
-fn quota(ty: PolicyType) -> (&'static str, usize, bool, &'static str) {
+fn quota(ty: PolicyType) -> (Code, usize, bool, &'static str) {
     match ty {
         PolicyType::Identity | PolicyType::PermissionsBoundary => (
-            "POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA",
+            Code::PolicySizeExceedsIdentityPolicyQuota,
             6_144,
             false,
             "managed policy",
         ),
         PolicyType::Resource => (
-            "POLICY_SIZE_EXCEEDS_RESOURCE_POLICY_QUOTA",
+            Code::PolicySizeExceedsResourcePolicyQuota,
             20_480,
             true,
             "Secrets Manager resource policy",
         ),
         PolicyType::Trust => (
-            "POLICY_SIZE_EXCEEDS_TRUST_POLICY_QUOTA",
+            Code::PolicySizeExceedsTrustPolicyQuota,
             2_048,
             false,
             "role trust policy (default quota; it can be raised to 4,096)",
         ),
         PolicyType::Session => (
-            "POLICY_SIZE_EXCEEDS_SESSION_POLICY_QUOTA",
+            Code::PolicySizeExceedsSessionPolicyQuota,
             2_048,
             false,
             "session policy",
         ),
         PolicyType::Scp => (
-            "POLICY_SIZE_EXCEEDS_SCP_QUOTA",
+            Code::PolicySizeExceedsScpQuota,
             5_120,
             true,
             "service control policy",
         ),
         PolicyType::Rcp => (
-            "POLICY_SIZE_EXCEEDS_RCP_QUOTA",
+            Code::PolicySizeExceedsRcpQuota,
             5_120,
             true,
             "resource control policy",
@@ -323,7 +324,7 @@ fn sids(ctx: &mut Ctx<'_>) {
         if sid.value.is_empty() {
             found.push((
                 i,
-                "EMPTY_SID_VALUE",
+                Code::EmptySidValue,
                 sid.span,
                 path,
                 "`Sid` is empty".to_owned(),
@@ -341,7 +342,7 @@ fn sids(ctx: &mut Ctx<'_>) {
                 .collect();
             found.push((
                 i,
-                "UNSUPPORTED_SID",
+                Code::UnsupportedSid,
                 sid.span,
                 path,
                 format!(
@@ -360,7 +361,7 @@ fn sids(ctx: &mut Ctx<'_>) {
             if let Some(first) = earlier {
                 found.push((
                     i,
-                    "UNIQUE_SIDS_RECOMMENDED",
+                    Code::UniqueSidsRecommended,
                     sid.span,
                     path,
                     format!("`Sid` `{}` is also used by statement {first}", sid.value),
@@ -472,7 +473,7 @@ fn redundant_statements(ctx: &mut Ctx<'_>) {
             let path = ctx.stmt_path(i);
             ctx.emit(
                 Some(i),
-                "REDUNDANT_STATEMENT",
+                Code::RedundantStatement,
                 span,
                 path,
                 format!("statement {i} grants the same as statement {first}"),

@@ -2,6 +2,7 @@
 //! (the Access Analyzer `INVALID_ARN_*`, `MISSING_ARN_*`, `ARN_*_NOT_ALLOWED` and
 //! `INVALID_PARTITION` checks), redundant and empty lists, and `RESOURCE_MISMATCH`.
 
+use crate::code::Code;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -239,7 +240,7 @@ pub(crate) fn check(ctx: &mut Ctx<'_>) {
             let path = ctx.stmt_path(i).key(name);
             ctx.emit(
                 Some(i),
-                "EMPTY_ARRAY_RESOURCE",
+                Code::EmptyArrayResource,
                 res.span,
                 path,
                 format!("`{name}` is empty, so the statement matches no resource"),
@@ -293,7 +294,7 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
         if let Some(service) = text.split(':').nth(2).filter(|s| has_wildcard(s)) {
             ctx.emit(
                 Some(i),
-                "WILDCARD_IN_SERVICE_NAME",
+                Code::WildcardInServiceName,
                 span,
                 path.clone(),
                 format!(
@@ -307,7 +308,7 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
         if text != "*" && !text.ends_with('*') {
             ctx.emit(
                 Some(i),
-                "MISSING_ARN_FIELD",
+                Code::MissingArnField,
                 span,
                 path.clone(),
                 format!("`{text}` has fewer than six components, so it matches no resource"),
@@ -318,13 +319,13 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
         }
         return;
     };
-    let emit = |ctx: &mut Ctx<'_>, code: &'static str, message: String, help: Option<String>| {
+    let emit = |ctx: &mut Ctx<'_>, code: Code, message: String, help: Option<String>| {
         ctx.emit(Some(i), code, span, path.clone(), message).help = help;
     };
     if is_fixed(parts.partition) && !PARTITIONS.contains(&parts.partition) {
         emit(
             ctx,
-            "INVALID_PARTITION",
+            Code::InvalidPartition,
             format!("`{}` is not an AWS partition", parts.partition),
             Some("use `aws`, or `aws-cn`, `aws-us-gov`, ... for other partitions".into()),
         );
@@ -334,7 +335,7 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
     if has_wildcard(parts.service) {
         emit(
             ctx,
-            "WILDCARD_IN_SERVICE_NAME",
+            Code::WildcardInServiceName,
             format!(
                 "the service name `{}` holds a wildcard, which may cover services you do not mean",
                 parts.service
@@ -346,7 +347,7 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
     if parts.service.bytes().any(|b| b.is_ascii_uppercase()) {
         emit(
             ctx,
-            "INVALID_ARN_SERVICE_CASE",
+            Code::InvalidArnServiceCase,
             format!("the service name `{}` must be lower case", parts.service),
             Some(format!("write `{}`", parts.service.to_ascii_lowercase())),
         );
@@ -357,7 +358,7 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
         region_ok = false;
         emit(
             ctx,
-            "INVALID_ARN_REGION",
+            Code::InvalidArnRegion,
             format!("`{}` is not a region", parts.region),
             Some("use a region name such as `us-east-1`, or `*`".into()),
         );
@@ -371,7 +372,7 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
         account_ok = false;
         emit(
             ctx,
-            "INVALID_ARN_ACCOUNT",
+            Code::InvalidArnAccount,
             format!("`{}` is not a 12-digit account id", parts.account),
             None,
         );
@@ -398,7 +399,7 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
         let kinds: Vec<&str> = ranked.iter().map(|f| f.text).take(3).collect();
         emit(
             ctx,
-            "INVALID_ARN_RESOURCE",
+            Code::InvalidArnResource,
             format!(
                 "`{}` matches no resource type of `{namespace}`",
                 parts.resource
@@ -411,7 +412,7 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
     if region_ok && !region_can_be_empty && fit.region_always_empty {
         emit(
             ctx,
-            "ARN_REGION_NOT_ALLOWED",
+            Code::ArnRegionNotAllowed,
             format!(
                 "`{namespace}` ARNs of this kind have no region, found `{}`",
                 parts.region
@@ -422,7 +423,7 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
     if parts.region.is_empty() && fit.region_never_empty {
         emit(
             ctx,
-            "MISSING_ARN_REGION",
+            Code::MissingArnRegion,
             format!("`{namespace}` ARNs of this kind need a region"),
             Some("add a region, or `*` for any".into()),
         );
@@ -431,7 +432,7 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
     if account_ok && !account_can_be_empty && fit.account_always_empty {
         emit(
             ctx,
-            "ARN_ACCOUNT_NOT_ALLOWED",
+            Code::ArnAccountNotAllowed,
             format!(
                 "`{namespace}` ARNs of this kind have no account id, found `{}`",
                 parts.account
@@ -453,7 +454,7 @@ fn redundant(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement, name: &str) {
         let path = ctx.stmt_path(i).key(name).item(&res.value.patterns, j);
         ctx.emit(
             Some(i),
-            "REDUNDANT_RESOURCE",
+            Code::RedundantResource,
             inner.span,
             path,
             format!(
@@ -575,7 +576,7 @@ fn mismatch(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
         let path = ctx.stmt_path(i).key("Action");
         ctx.emit(
             Some(i),
-            "RESOURCE_MISMATCH",
+            Code::ResourceMismatch,
             stmt.action.span,
             path,
             format!(

@@ -2,6 +2,7 @@
 //! `iam:CreateServiceLinkedRole` on every role, `Allow` with `NotAction`/`NotResource`, and
 //! sensitive read actions on `"*"`; plus empty principal blocks.
 
+use crate::code::Code;
 use crate::exposure;
 use crate::policy::{Effect, PolicyType, PrincipalKind, PrincipalValue, Principals, Statement};
 
@@ -64,7 +65,7 @@ fn empty_principals(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
         let path = ctx.stmt_path(i).key(name);
         ctx.emit(
             Some(i),
-            "EMPTY_OBJECT_PRINCIPAL",
+            Code::EmptyObjectPrincipal,
             principal.span,
             path,
             format!("`{name}` names no principal"),
@@ -78,9 +79,9 @@ fn empty_principals(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
                     continue;
                 };
                 let (code, what) = if id.starts_with("AROA") {
-                    ("INVALID_ROLE_REFERENCE", "role")
+                    (Code::InvalidRoleReference, "role")
                 } else if id.starts_with("AIDA") {
-                    ("INVALID_USER_REFERENCE", "user")
+                    (Code::InvalidUserReference, "user")
                 } else {
                     continue;
                 };
@@ -102,7 +103,7 @@ fn empty_principals(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
             let path = ctx.stmt_path(i).key(name).key(kind);
             ctx.emit(
                 Some(i),
-                "EMPTY_ARRAY_PRINCIPAL",
+                Code::EmptyArrayPrincipal,
                 entry.kind.span,
                 path,
                 format!("`{kind}` lists no principal"),
@@ -154,7 +155,7 @@ fn confused_deputy(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
     let path = ctx.stmt_path(i).key("Principal").key("Service");
     ctx.emit(
         Some(i),
-        "MISSING_SOURCE_CONDITION_FOR_SERVICE_PRINCIPAL",
+        Code::MissingSourceConditionForServicePrincipal,
         service.kind.span,
         path,
         "the statement allows a service principal with no condition on the resource or account \
@@ -202,7 +203,7 @@ fn public_access(
         }
     };
     let path = ctx.stmt_path(i).key("Principal");
-    ctx.emit(Some(i), "PUBLIC_ACCESS", principal.span, path, message)
+    ctx.emit(Some(i), Code::PublicAccess, principal.span, path, message)
         .help = Some(
         "name the principals, or add a condition with fixed values of a key such as \
          `aws:PrincipalOrgID` or `aws:SourceVpce` (no wildcard, not `…IfExists`)"
@@ -218,7 +219,7 @@ fn not_action_or_resource(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
         let path = ctx.stmt_path(i).key("NotAction");
         ctx.emit(
             Some(i),
-            "ALLOW_WITH_NOT_ACTION",
+            Code::AllowWithNotAction,
             stmt.action.span,
             path,
             "`Allow` with `NotAction` grants every action not listed, including future ones".into(),
@@ -231,7 +232,7 @@ fn not_action_or_resource(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
         let path = ctx.stmt_path(i).key("NotResource");
         ctx.emit(
             Some(i),
-            "ALLOW_WITH_NOT_RESOURCE",
+            Code::AllowWithNotResource,
             res.span,
             path,
             "`Allow` with `NotResource` grants every resource not listed".into(),
@@ -272,7 +273,7 @@ fn sensitive(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement) {
     let path = ctx.stmt_path(i).key("Resource");
     ctx.emit(
         Some(i),
-        "SENSITIVE_ACTION_WITH_STAR_IN_RESOURCE",
+        Code::SensitiveActionWithStarInResource,
         res.span,
         path,
         format!("the statement allows `{shown}` on every resource, with no condition"),
@@ -304,7 +305,7 @@ struct RoleAction {
     /// A condition key that scopes the grant (lower case).
     scope_key: &'static str,
     /// Codes: (explicit, star action, NotAction) × (star resource, NotResource).
-    codes: [[&'static str; 2]; 3],
+    codes: [[Code; 2]; 3],
 }
 
 const PASS_ROLE: RoleAction = RoleAction {
@@ -314,16 +315,16 @@ const PASS_ROLE: RoleAction = RoleAction {
     scope_key: "iam:passedtoservice",
     codes: [
         [
-            "PASS_ROLE_WITH_STAR_IN_RESOURCE",
-            "PASS_ROLE_WITH_NOT_RESOURCE",
+            Code::PassRoleWithStarInResource,
+            Code::PassRoleWithNotResource,
         ],
         [
-            "PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE",
-            "PASS_ROLE_WITH_STAR_IN_ACTION_AND_NOT_RESOURCE",
+            Code::PassRoleWithStarInActionAndResource,
+            Code::PassRoleWithStarInActionAndNotResource,
         ],
         [
-            "PASS_ROLE_WITH_STAR_IN_RESOURCE_AND_NOT_ACTION",
-            "PASS_ROLE_WITH_NOT_ACTION_AND_NOT_RESOURCE",
+            Code::PassRoleWithStarInResourceAndNotAction,
+            Code::PassRoleWithNotActionAndNotResource,
         ],
     ],
 };
@@ -335,16 +336,16 @@ const CREATE_SLR: RoleAction = RoleAction {
     scope_key: "iam:awsservicename",
     codes: [
         [
-            "CREATE_SLR_WITH_STAR_IN_RESOURCE",
-            "CREATE_SLR_WITH_NOT_RESOURCE",
+            Code::CreateSlrWithStarInResource,
+            Code::CreateSlrWithNotResource,
         ],
         [
-            "CREATE_SLR_WITH_STAR_IN_ACTION_AND_RESOURCE",
-            "CREATE_SLR_WITH_STAR_IN_ACTION_AND_NOT_RESOURCE",
+            Code::CreateSlrWithStarInActionAndResource,
+            Code::CreateSlrWithStarInActionAndNotResource,
         ],
         [
-            "CREATE_SLR_WITH_STAR_IN_RESOURCE_AND_NOT_ACTION",
-            "CREATE_SLR_WITH_NOT_ACTION_AND_NOT_RESOURCE",
+            Code::CreateSlrWithStarInResourceAndNotAction,
+            Code::CreateSlrWithNotActionAndNotResource,
         ],
     ],
 };
@@ -406,7 +407,7 @@ fn role_actions(ctx: &mut Ctx<'_>, i: usize, stmt: &Statement, role: &RoleAction
     } else {
         return;
     };
-    let Some(code) = role
+    let Some(&code) = role
         .codes
         .get(action_kind)
         .and_then(|row| row.get(resource_kind))

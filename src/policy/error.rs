@@ -16,8 +16,8 @@
 //!
 //! Codes marked AA are the issue codes of the IAM Access Analyzer policy check reference
 //! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html>);
-//! the others are ours, for refusals that reference has no code for. The constants live in
-//! [`code`].
+//! the others are ours, for refusals that reference has no code for. They are the
+//! [`Code`]s of [`ParseError::CODES`].
 //!
 //! | Code | Source | Meaning |
 //! | --- | --- | --- |
@@ -59,72 +59,24 @@
 
 use std::fmt;
 
+use crate::code::Code;
+use crate::json::JsonErrorKind;
 use crate::source::{LineCol, Span};
-
-/// The stable error codes; see the documentation of `policy/error.rs` for what each means.
-pub mod code {
-    macro_rules! codes {
-        ($($name:ident),* $(,)?) => {
-            $(
-                #[doc = concat!("`", stringify!($name), "`")]
-                pub const $name: &str = stringify!($name);
-            )*
-            /// Every code, in the order of the module documentation's table.
-            pub const ALL: &[&str] = &[$($name),*];
-        };
-    }
-    codes!(
-        JSON_SYNTAX_ERROR,
-        DATA_TYPE_MISMATCH,
-        INVALID_POLICY_ELEMENT,
-        INVALID_VERSION,
-        MISSING_VERSION,
-        MISSING_STATEMENT,
-        MISSING_EFFECT,
-        INVALID_EFFECT,
-        MISSING_ACTION,
-        MISSING_RESOURCE,
-        MISSING_PRINCIPAL,
-        UNSUPPORTED_ELEMENT_COMBINATION,
-        UNSUPPORTED_PRINCIPAL,
-        SCP_SYNTAX_ERROR_PRINCIPAL,
-        ALLOW_WITH_NOT_PRINCIPAL,
-        UNSUPPORTED_RESOURCE,
-        UNIQUE_SIDS_REQUIRED,
-        INVALID_PRINCIPAL_KEY,
-        INVALID_PRINCIPAL_FORMAT,
-        INVALID_SERVICE_PRINCIPAL_FORMAT,
-        UNSUPPORTED_WILDCARD_IN_PRINCIPAL,
-        INVALID_ACTION_FORMAT,
-        INVALID_ARN_PREFIX,
-        MISSING_ARN_FIELD,
-        INVALID_ARN,
-        INVALID_CONDITION_OPERATOR,
-        NULL_WITH_IF_EXISTS,
-        DUPLICATE_KEYS_WITH_DIFFERENT_CASE,
-        INVALID_VARIABLE_FOR_OPERATOR,
-        VARIABLE_UNSUPPORTED_IN_ELEMENT,
-        EMPTY_VARIABLE,
-        MISSING_BRACE_IN_VARIABLE,
-        MISSING_QUOTE_IN_VARIABLE,
-        UNSUPPORTED_SPACE_IN_VARIABLE,
-        UNSUPPORTED_SYMBOL_IN_VARIABLE,
-    );
-}
 
 /// What is wrong. The message follows the project's style: lower case, no final period, user
 /// input in backticks.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ParseErrorKind {
-    /// The text is not JSON, or has a duplicate key, or exceeds a size or depth limit.
+    /// The text is not JSON, or has a duplicate key, or exceeds a size or depth limit; the
+    /// JSON reader's own error kind.
     #[error("{0}")]
-    JsonSyntax(String),
-    /// Any other validation error; `code` is stable.
+    JsonSyntax(JsonErrorKind),
+    /// Any other validation error.
     #[error("{message}")]
     Invalid {
-        /// Stable issue code, one of [`code`], e.g. `MISSING_EFFECT`.
-        code: &'static str,
+        /// Stable issue code, one of [`ParseError::CODES`], e.g. [`Code::MissingEffect`].
+        code: Code,
         /// Message.
         message: String,
     },
@@ -133,10 +85,10 @@ pub enum ParseErrorKind {
 impl ParseErrorKind {
     /// The stable issue code, such as `JSON_SYNTAX_ERROR` or `INVALID_EFFECT`.
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub const fn code(&self) -> Code {
         match self {
-            Self::JsonSyntax(_) => "JSON_SYNTAX_ERROR",
-            Self::Invalid { code, .. } => code,
+            Self::JsonSyntax(_) => Code::JsonSyntaxError,
+            Self::Invalid { code, .. } => *code,
         }
     }
 }
@@ -144,25 +96,122 @@ impl ParseErrorKind {
 /// One located error.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseError {
-    /// What is wrong.
-    pub kind: ParseErrorKind,
-    /// The offending bytes.
-    pub span: Span,
-    /// Line and column of `span.start`.
-    pub line_col: LineCol,
-    /// A second location (the first of two duplicate keys).
-    pub related: Option<Span>,
-    /// JSON path of the offending element; `""` for the whole document.
-    pub path: String,
-    /// A hint, such as "did you mean `StringEquals`?".
-    pub help: Option<String>,
+    kind: ParseErrorKind,
+    span: Span,
+    line_col: LineCol,
+    related: Option<Span>,
+    path: String,
+    help: Option<String>,
 }
 
 impl ParseError {
+    /// Every code a parse error can have, in the order of the module documentation's table.
+    pub const CODES: &'static [Code] = &[
+        Code::JsonSyntaxError,
+        Code::DataTypeMismatch,
+        Code::InvalidPolicyElement,
+        Code::InvalidVersion,
+        Code::MissingVersion,
+        Code::MissingStatement,
+        Code::MissingEffect,
+        Code::InvalidEffect,
+        Code::MissingAction,
+        Code::MissingResource,
+        Code::MissingPrincipal,
+        Code::UnsupportedElementCombination,
+        Code::UnsupportedPrincipal,
+        Code::ScpSyntaxErrorPrincipal,
+        Code::AllowWithNotPrincipal,
+        Code::UnsupportedResource,
+        Code::UniqueSidsRequired,
+        Code::InvalidPrincipalKey,
+        Code::InvalidPrincipalFormat,
+        Code::InvalidServicePrincipalFormat,
+        Code::UnsupportedWildcardInPrincipal,
+        Code::InvalidActionFormat,
+        Code::InvalidArnPrefix,
+        Code::MissingArnField,
+        Code::InvalidArn,
+        Code::InvalidConditionOperator,
+        Code::NullWithIfExists,
+        Code::DuplicateKeysWithDifferentCase,
+        Code::InvalidVariableForOperator,
+        Code::VariableUnsupportedInElement,
+        Code::EmptyVariable,
+        Code::MissingBraceInVariable,
+        Code::MissingQuoteInVariable,
+        Code::UnsupportedSpaceInVariable,
+        Code::UnsupportedSymbolInVariable,
+    ];
+
+    /// An error of `kind` at `span` (which starts at `line_col`), about the element at JSON
+    /// `path`.
+    pub(crate) fn new(kind: ParseErrorKind, span: Span, line_col: LineCol, path: String) -> Self {
+        Self {
+            kind,
+            span,
+            line_col,
+            related: None,
+            path,
+            help: None,
+        }
+    }
+
+    /// With a second location.
+    #[must_use]
+    pub(crate) fn with_related(mut self, related: Option<Span>) -> Self {
+        self.related = related;
+        self
+    }
+
+    /// With a hint.
+    #[must_use]
+    pub(crate) fn with_help(mut self, help: Option<String>) -> Self {
+        self.help = help;
+        self
+    }
+
     /// The stable issue code.
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub const fn code(&self) -> Code {
         self.kind.code()
+    }
+
+    /// What is wrong.
+    #[must_use]
+    pub const fn kind(&self) -> &ParseErrorKind {
+        &self.kind
+    }
+
+    /// The offending bytes.
+    #[must_use]
+    pub const fn span(&self) -> Span {
+        self.span
+    }
+
+    /// Line and column of the start of [`span`](Self::span).
+    #[must_use]
+    pub const fn line_col(&self) -> LineCol {
+        self.line_col
+    }
+
+    /// A second location (the first of two duplicate keys).
+    #[must_use]
+    pub const fn related(&self) -> Option<Span> {
+        self.related
+    }
+
+    /// JSON path of the offending element, such as `Statement[0].Effect`; `""` for the whole
+    /// document.
+    #[must_use]
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// A hint, such as "did you mean `StringEquals`?".
+    #[must_use]
+    pub fn help(&self) -> Option<&str> {
+        self.help.as_deref()
     }
 }
 
@@ -208,7 +257,7 @@ impl ParseErrors {
         }
     }
 
-    fn with_rest(mut self, rest: impl IntoIterator<Item = ParseError>) -> Self {
+    pub(crate) fn with_rest(mut self, rest: impl IntoIterator<Item = ParseError>) -> Self {
         self.rest.extend(rest);
         self
     }

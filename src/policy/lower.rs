@@ -15,15 +15,16 @@ use std::borrow::Cow;
 
 use crate::action::ActionPattern;
 use crate::arn::{Arn, ArnError, ArnPattern, ArnPatternMode};
+use crate::code::Code;
 use crate::condition::{Operator, OperatorError, OperatorFamily};
 use crate::json::{self, JsonError, JsonErrorKind, Limits};
-use crate::policy::error::{ParseError, ParseErrorKind, ParseErrors, code};
+use crate::policy::error::{ParseError, ParseErrorKind, ParseErrors};
 use crate::policy::{
     ActionBlock, ConditionEntry, ConditionValue, Effect, OneOrMany, Policy, PolicyType,
     PrincipalBlock, PrincipalEntry, PrincipalKind, PrincipalValue, Principals, RawScalar,
     ResourceBlock, Spanned, Statement, TypedValue, Version,
 };
-use crate::source::{LineCol, LineIndex, Span};
+use crate::source::{LineCol, LineCursor, LineIndex, Span};
 use crate::value::{self, Decimal, Instant, decode_base64, parse_cidr};
 use crate::variables::{Template, TemplateOptions, VariableError, has_variable};
 
@@ -55,7 +56,7 @@ pub struct ParseOptions {
 ///     .unwrap_err();
 /// let found: Vec<String> = errors
 ///     .iter()
-///     .map(|e| format!("{} {} {}", e.code(), e.path, e.line_col))
+///     .map(|e| format!("{} {} {}", e.code(), e.path(), e.line_col()))
 ///     .collect();
 /// assert_eq!(found, [
 ///     "MISSING_ACTION Statement[0] 1:16",
@@ -114,7 +115,7 @@ enum Seg {
 /// An error whose line and column are not computed yet.
 #[derive(Debug)]
 struct Pending {
-    code: &'static str,
+    code: Code,
     message: String,
     span: Span,
     related: Option<Span>,
@@ -204,7 +205,7 @@ impl<'t> Lowerer<'t> {
     /// Records an error at `span` with the current path.
     #[cold]
     #[inline(never)]
-    fn error(&mut self, code: &'static str, span: Span, message: String) -> &mut Pending {
+    fn error(&mut self, code: Code, span: Span, message: String) -> &mut Pending {
         let path = render_path(self.text, self.path.segments());
         self.errors.push(Pending {
             code,
@@ -234,7 +235,7 @@ impl<'t> Lowerer<'t> {
     fn type_mismatch(&mut self, node: &Node, expected: &str) {
         let found = describe(&node.value);
         self.error(
-            code::DATA_TYPE_MISMATCH,
+            Code::DataTypeMismatch,
             node.span,
             format!("expected {expected}, found {found}"),
         );
@@ -242,42 +243,26 @@ impl<'t> Lowerer<'t> {
 
     /// Converts the pending errors, sorted by position, into [`ParseErrors`].
     ///
-    /// Lines and columns are counted in one pass over the text, as [`LineIndex`] counts them
-    /// (a column counts characters), so thousands of errors on one long line stay linear.
+    /// Lines and columns are counted in one pass over the text ([`LineCursor`]), so thousands
+    /// of errors on one long line stay linear.
     #[cold]
     #[inline(never)]
     fn finish(mut self) -> ParseErrors {
         self.errors.sort_by_key(|p| p.span.start);
-        let bytes = self.text.as_bytes();
-        let (mut at, mut line, mut column) = (0usize, 1u32, 1u32);
-        let errors: Vec<ParseError> = self
-            .errors
-            .into_iter()
-            .map(|p| {
-                let target = (p.span.start as usize).min(bytes.len());
-                for &b in bytes.get(at..target).unwrap_or_default() {
-                    if b == b'\n' {
-                        line = line.saturating_add(1);
-                        column = 1;
-                    } else if (b & 0xC0) != 0x80 {
-                        column = column.saturating_add(1);
-                    }
-                }
-                at = at.max(target);
-                ParseError {
-                    line_col: LineCol { line, column },
-                    kind: ParseErrorKind::Invalid {
-                        code: p.code,
-                        message: p.message,
-                    },
-                    span: p.span,
-                    related: p.related,
-                    path: p.path,
-                    help: p.help,
-                }
-            })
-            .collect();
-        ParseErrors::new(errors).unwrap_or_else(internal_error)
+        let mut lines = LineCursor::new(self.text);
+        let mut errors = self.errors.into_iter().map(|p| {
+            let kind = ParseErrorKind::Invalid {
+                code: p.code,
+                message: p.message,
+            };
+            ParseError::new(kind, p.span, lines.line_col(p.span.start), p.path)
+                .with_related(p.related)
+                .with_help(p.help)
+        });
+        match errors.next() {
+            Some(first) => ParseErrors::one(first).with_rest(errors),
+            None => internal_error(),
+        }
     }
 
     // ----- document ----------------------------------------------------------------------------
@@ -287,7 +272,7 @@ impl<'t> Lowerer<'t> {
         let JsonValue::Object(members) = root.value else {
             let found = describe(&root.value);
             self.error(
-                code::DATA_TYPE_MISMATCH,
+                Code::DataTypeMismatch,
                 span,
                 format!("a policy must be a JSON object, found {found}"),
             );
@@ -313,7 +298,7 @@ impl<'t> Lowerer<'t> {
         if self.policy_type == PolicyType::Rcp {
             if !version_present {
                 self.error(
-                    code::MISSING_VERSION,
+                    Code::MissingVersion,
                     span,
                     "a resource control policy must have `\"Version\": \"2012-10-17\"`".into(),
                 );
@@ -323,7 +308,7 @@ impl<'t> Lowerer<'t> {
                 let v_span = v.span;
                 self.with(Seg::Name("Version"), |this| {
                     this.error(
-                        code::INVALID_VERSION,
+                        Code::InvalidVersion,
                         v_span,
                         "a resource control policy must use version `2012-10-17`".into(),
                     );
@@ -361,7 +346,7 @@ impl<'t> Lowerer<'t> {
         }
         if !saw_statement {
             self.error(
-                code::MISSING_STATEMENT,
+                Code::MissingStatement,
                 span,
                 "the policy has no `Statement` element".into(),
             );
@@ -391,7 +376,7 @@ impl<'t> Lowerer<'t> {
             "2008-10-17" => Version::V2008_10_17,
             other => {
                 self.error(
-                    code::INVALID_VERSION,
+                    Code::InvalidVersion,
                     node.span,
                     format!("unknown policy version `{other}`"),
                 )
@@ -412,7 +397,7 @@ impl<'t> Lowerer<'t> {
             .map(|k| format!("did you mean `{k}`? element names are case-sensitive"));
         self.with(Seg::Key(key_span), |this| {
             this.error(
-                code::INVALID_POLICY_ELEMENT,
+                Code::InvalidPolicyElement,
                 key_span,
                 format!("unknown {place} element `{key}`"),
             )
@@ -467,7 +452,7 @@ impl<'t> Lowerer<'t> {
                 self.path.push(Seg::Index(i));
             }
             self.path.push(Seg::Name("Sid"));
-            self.error(code::UNIQUE_SIDS_REQUIRED, sid_span, message)
+            self.error(Code::UniqueSidsRequired, sid_span, message)
                 .related = Some(first_span);
             self.path.truncate(saved);
         }
@@ -522,7 +507,7 @@ impl<'t> Lowerer<'t> {
             Some((_, node)) => self.with(Seg::Name("Effect"), |this| this.effect(&node)),
             None => {
                 self.error(
-                    code::MISSING_EFFECT,
+                    Code::MissingEffect,
                     span,
                     "the statement has no `Effect` element".into(),
                 )
@@ -538,7 +523,7 @@ impl<'t> Lowerer<'t> {
             }
             None => {
                 self.error(
-                    code::MISSING_ACTION,
+                    Code::MissingAction,
                     span,
                     "the statement has no `Action` or `NotAction` element".into(),
                 );
@@ -553,7 +538,7 @@ impl<'t> Lowerer<'t> {
                 if self.policy_type == PolicyType::Trust {
                     self.with(Seg::Name(name), |this| {
                         this.error(
-                            code::UNSUPPORTED_RESOURCE,
+                            Code::UnsupportedResource,
                             key_span,
                             format!("a role trust policy cannot have a `{name}` element"),
                         )
@@ -570,7 +555,7 @@ impl<'t> Lowerer<'t> {
             None => {
                 if self.policy_type != PolicyType::Trust {
                     self.error(
-                        code::MISSING_RESOURCE,
+                        Code::MissingResource,
                         span,
                         "the statement has no `Resource` or `NotResource` element".into(),
                     );
@@ -637,7 +622,7 @@ impl<'t> Lowerer<'t> {
                 name(negated)
             );
             self.with(Seg::Key(key_span), |this| {
-                this.error(code::UNSUPPORTED_ELEMENT_COMBINATION, key_span, message)
+                this.error(Code::UnsupportedElementCombination, key_span, message)
                     .related = Some(first_span);
             });
             return;
@@ -662,7 +647,7 @@ impl<'t> Lowerer<'t> {
                     "use `Allow` or `Deny`"
                 };
                 self.error(
-                    code::INVALID_EFFECT,
+                    Code::InvalidEffect,
                     node.span,
                     format!("`Effect` must be `Allow` or `Deny`, found `{other}`"),
                 )
@@ -692,7 +677,7 @@ impl<'t> Lowerer<'t> {
                         PolicyType::Trust => "a role trust policy statement needs a `Principal`",
                         _ => "a resource control policy statement needs `\"Principal\": \"*\"`",
                     };
-                    self.error(code::MISSING_PRINCIPAL, stmt_span, message.into());
+                    self.error(Code::MissingPrincipal, stmt_span, message.into());
                     (None, false)
                 }
                 _ => (None, true),
@@ -701,15 +686,15 @@ impl<'t> Lowerer<'t> {
         let name = if negated { "NotPrincipal" } else { "Principal" };
         let refusal = match ty {
             PolicyType::Identity | PolicyType::PermissionsBoundary | PolicyType::Session => Some((
-                code::UNSUPPORTED_PRINCIPAL,
+                Code::UnsupportedPrincipal,
                 format!("`{name}` is not allowed in {} policies", type_phrase(ty)),
             )),
             PolicyType::Scp => Some((
-                code::SCP_SYNTAX_ERROR_PRINCIPAL,
+                Code::ScpSyntaxErrorPrincipal,
                 format!("`{name}` is not allowed in service control policies"),
             )),
             PolicyType::Trust | PolicyType::Rcp if negated => Some((
-                code::UNSUPPORTED_PRINCIPAL,
+                Code::UnsupportedPrincipal,
                 format!(
                     "`NotPrincipal` is not allowed in {} policies",
                     type_phrase(ty)
@@ -731,7 +716,7 @@ impl<'t> Lowerer<'t> {
         if negated && effect == Some(Effect::Allow) {
             self.with(Seg::Name(name), |this| {
                 this.error(
-                    code::ALLOW_WITH_NOT_PRINCIPAL,
+                    Code::AllowWithNotPrincipal,
                     key_span,
                     "`NotPrincipal` is not supported with `\"Effect\": \"Allow\"`".into(),
                 )
@@ -742,7 +727,7 @@ impl<'t> Lowerer<'t> {
         if ty == PolicyType::Rcp && principals != Principals::Any {
             self.with(Seg::Name(name), |this| {
                 this.error(
-                    code::UNSUPPORTED_PRINCIPAL,
+                    Code::UnsupportedPrincipal,
                     value_span,
                     "a resource control policy's `Principal` must be `\"*\"`".into(),
                 )
@@ -815,7 +800,7 @@ impl<'t> Lowerer<'t> {
             match ActionPattern::from_text(text) {
                 Ok(p) => Some(p),
                 Err(e) => {
-                    this.error(code::INVALID_ACTION_FORMAT, span, e.to_string())
+                    this.error(Code::InvalidActionFormat, span, e.to_string())
                         .help =
                         Some("write `service:ActionName`, for example `s3:GetObject`".into());
                     None
@@ -844,7 +829,7 @@ impl<'t> Lowerer<'t> {
     #[inline(never)]
     fn variable_in_element(&mut self, span: Span, what: &str) {
         self.error(
-            code::VARIABLE_UNSUPPORTED_IN_ELEMENT,
+            Code::VariableUnsupportedInElement,
             span,
             format!("policy variables are not allowed in {what}"),
         )
@@ -858,10 +843,10 @@ impl<'t> Lowerer<'t> {
     fn arn_error(&mut self, err: &ArnError, text: &str, span: Span) {
         // `if let` rather than `match`: `ArnError` is non-exhaustive and may grow variants.
         if let ArnError::MissingPrefix(_) = err {
-            self.error(code::INVALID_ARN_PREFIX, span, err.to_string())
+            self.error(Code::InvalidArnPrefix, span, err.to_string())
                 .help = Some("an ARN starts with `arn:`, or write `*` alone".into());
         } else if let ArnError::TooFewComponents(_) = err {
-            self.error(code::MISSING_ARN_FIELD, span, err.to_string())
+            self.error(Code::MissingArnField, span, err.to_string())
                 .help = Some(
                 "an ARN has six components: `arn:partition:service:region:account:resource`".into(),
             );
@@ -870,12 +855,12 @@ impl<'t> Lowerer<'t> {
             self.variable_error(var, text, span);
         } else if let ArnError::VariableOutsideResource { start, end, .. } = err {
             let at = inner_span(span, text, *start, *end);
-            self.error(code::VARIABLE_UNSUPPORTED_IN_ELEMENT, at, err.to_string())
+            self.error(Code::VariableUnsupportedInElement, at, err.to_string())
                 .help = Some(
                 "variables may appear only in the resource part, after the fifth colon".into(),
             );
         } else {
-            self.error(code::INVALID_ARN, span, err.to_string());
+            self.error(Code::InvalidArn, span, err.to_string());
         }
     }
 
@@ -896,7 +881,7 @@ impl<'t> Lowerer<'t> {
             JsonValue::String(s) if s == "*" => Some(Principals::Any),
             JsonValue::String(s) => {
                 self.error(
-                    code::INVALID_PRINCIPAL_FORMAT,
+                    Code::InvalidPrincipalFormat,
                     node.span,
                     format!("a principal must be `\"*\"` or an object, found the string `{s}`"),
                 )
@@ -924,7 +909,7 @@ impl<'t> Lowerer<'t> {
                                 .map(|k| format!("did you mean `{k}`?"));
                             self.with(Seg::Key(key_span), |this| {
                                 this.error(
-                                    code::INVALID_PRINCIPAL_KEY,
+                                    Code::InvalidPrincipalKey,
                                     key_span,
                                     format!("unknown principal type `{other}`"),
                                 )
@@ -974,7 +959,7 @@ impl<'t> Lowerer<'t> {
         }
         if text.contains(['*', '?']) {
             self.error(
-                code::UNSUPPORTED_WILDCARD_IN_PRINCIPAL,
+                Code::UnsupportedWildcardInPrincipal,
                 span,
                 format!("wildcards are not allowed in principal `{text}`"),
             )
@@ -1001,7 +986,7 @@ impl<'t> Lowerer<'t> {
                     return Some(PrincipalValue::Name(text));
                 }
                 self.error(
-                    code::INVALID_PRINCIPAL_FORMAT,
+                    Code::InvalidPrincipalFormat,
                     span,
                     format!("`{text}` is not an AWS principal"),
                 )
@@ -1017,7 +1002,7 @@ impl<'t> Lowerer<'t> {
                     return Some(PrincipalValue::Name(text));
                 }
                 self.error(
-                    code::INVALID_SERVICE_PRINCIPAL_FORMAT,
+                    Code::InvalidServicePrincipalFormat,
                     span,
                     format!("`{text}` is not a service principal"),
                 )
@@ -1029,7 +1014,7 @@ impl<'t> Lowerer<'t> {
                     return Some(PrincipalValue::Name(text));
                 }
                 self.error(
-                    code::INVALID_PRINCIPAL_FORMAT,
+                    Code::InvalidPrincipalFormat,
                     span,
                     format!("`{text}` is not a federated principal"),
                 )
@@ -1045,7 +1030,7 @@ impl<'t> Lowerer<'t> {
                     return Some(PrincipalValue::Name(text));
                 }
                 self.error(
-                    code::INVALID_PRINCIPAL_FORMAT,
+                    Code::InvalidPrincipalFormat,
                     span,
                     format!("`{text}` is not a canonical user id"),
                 );
@@ -1089,7 +1074,7 @@ impl<'t> Lowerer<'t> {
             Err(err) => {
                 let (code, help, message) = if let OperatorError::NullWithIfExists = err {
                     (
-                        code::NULL_WITH_IF_EXISTS,
+                        Code::NullWithIfExists,
                         Some("use `Null` without `IfExists`".to_owned()),
                         format!("`Null` cannot take the `IfExists` suffix (`{name}`)"),
                     )
@@ -1099,12 +1084,12 @@ impl<'t> Lowerer<'t> {
                 } = &err
                 {
                     (
-                        code::INVALID_CONDITION_OPERATOR,
+                        Code::InvalidConditionOperator,
                         Some(format!("did you mean `{s}`?")),
                         err.to_string(),
                     )
                 } else {
-                    (code::INVALID_CONDITION_OPERATOR, None, err.to_string())
+                    (Code::InvalidConditionOperator, None, err.to_string())
                 };
                 self.error(code, name_span, message).help = help;
                 None
@@ -1142,7 +1127,7 @@ impl<'t> Lowerer<'t> {
                 let mut key_ok = true;
                 if let Some(first_span) = earlier {
                     this.error(
-                        code::DUPLICATE_KEYS_WITH_DIFFERENT_CASE,
+                        Code::DuplicateKeysWithDifferentCase,
                         key_span,
                         format!(
                             "condition key `{key}` appears twice under `{name}` with different case"
@@ -1228,7 +1213,7 @@ impl<'t> Lowerer<'t> {
         let text: Cow<'_, str> = raw.as_text();
         if self.variables && !base.allows_variables() && has_variable(&text) {
             self.error(
-                code::INVALID_VARIABLE_FOR_OPERATOR,
+                Code::InvalidVariableForOperator,
                 span,
                 format!(
                     "policy variables are not allowed in values of `{}`",
@@ -1513,12 +1498,12 @@ fn is_federated_principal(text: &str) -> bool {
 }
 
 /// The code for a [`VariableError`] and its byte range in `text`.
-fn classify_variable_error(err: &VariableError, text: &str) -> (&'static str, (usize, usize)) {
+fn classify_variable_error(err: &VariableError, text: &str) -> (Code, (usize, usize)) {
     // `if let` rather than `match`: `VariableError` is non-exhaustive and may grow variants.
     if let VariableError::Empty { start, end } = err {
-        (code::EMPTY_VARIABLE, (*start, *end))
+        (Code::EmptyVariable, (*start, *end))
     } else if let VariableError::Unclosed { start } = err {
-        (code::MISSING_BRACE_IN_VARIABLE, (*start, text.len()))
+        (Code::MissingBraceInVariable, (*start, text.len()))
     } else if let VariableError::Malformed { start, end, .. } = err {
         let var = text.get(*start..*end).unwrap_or_default();
         let inner = var.strip_prefix("${").unwrap_or(var);
@@ -1527,19 +1512,17 @@ fn classify_variable_error(err: &VariableError, text: &str) -> (&'static str, (u
             Some((_, default)) => {
                 let d = default.trim();
                 if d.len() >= 2 && d.starts_with('\'') && d.ends_with('\'') {
-                    code::UNSUPPORTED_SYMBOL_IN_VARIABLE
+                    Code::UnsupportedSymbolInVariable
                 } else {
-                    code::MISSING_QUOTE_IN_VARIABLE
+                    Code::MissingQuoteInVariable
                 }
             }
-            None if inner.trim().contains(char::is_whitespace) => {
-                code::UNSUPPORTED_SPACE_IN_VARIABLE
-            }
-            None => code::UNSUPPORTED_SYMBOL_IN_VARIABLE,
+            None if inner.trim().contains(char::is_whitespace) => Code::UnsupportedSpaceInVariable,
+            None => Code::UnsupportedSymbolInVariable,
         };
         (code, (*start, *end))
     } else {
-        (code::UNSUPPORTED_SYMBOL_IN_VARIABLE, (0, text.len()))
+        (Code::UnsupportedSymbolInVariable, (0, text.len()))
     }
 }
 
@@ -1597,20 +1580,19 @@ fn push_key(out: &mut String, key: &str) {
 #[cold]
 #[inline(never)]
 fn json_error(text: &str, err: &JsonError) -> ParseErrors {
-    let mut path = json_path_at(text, err.span.start as usize);
-    if let JsonErrorKind::DuplicateKey { key } = &err.kind {
+    let mut path = json_path_at(text, err.span().start as usize);
+    if let JsonErrorKind::DuplicateKey { key } = err.kind() {
         push_key(&mut path, key);
     }
     let index = LineIndex::new(text);
-    let error = ParseError {
-        kind: ParseErrorKind::JsonSyntax(err.kind.to_string()),
-        span: err.span,
-        line_col: index.line_col(text, err.span.start),
-        related: err.related,
+    let error = ParseError::new(
+        ParseErrorKind::JsonSyntax(err.kind().clone()),
+        err.span(),
+        index.line_col(text, err.span().start),
         path,
-        help: None,
-    };
-    ParseErrors::new(vec![error]).unwrap_or_else(internal_error)
+    )
+    .with_related(err.related());
+    ParseErrors::one(error)
 }
 
 /// The path of the innermost member or element being read at byte `offset`, found by
@@ -1722,21 +1704,22 @@ fn json_path_at(text: &str, offset: usize) -> String {
     out
 }
 
-/// Never called: `ParseErrors::new` only fails on an empty list, and every caller passes a
-/// non-empty one. Returns an error list that says so rather than panicking.
+/// Never called: errors are finished only when there is at least one, or when the document
+/// produced no policy, which happens only with an error. Returns an error that says so, so the
+/// document is refused rather than accepted.
 #[cold]
 #[inline(never)]
 fn internal_error() -> ParseErrors {
-    let error = ParseError {
-        kind: ParseErrorKind::JsonSyntax("internal error: empty error list".into()),
-        span: Span::empty(),
-        line_col: LineCol { line: 1, column: 1 },
-        related: None,
-        path: String::new(),
-        help: None,
+    let kind = ParseErrorKind::Invalid {
+        code: Code::JsonSyntaxError,
+        message: "internal error: empty error list".into(),
     };
-    // INVARIANT: the list has one element, so `new` returns `Some`; recursion cannot happen.
-    ParseErrors::new(vec![error]).unwrap_or_else(internal_error)
+    ParseErrors::one(ParseError::new(
+        kind,
+        Span::empty(),
+        LineCol { line: 1, column: 1 },
+        String::new(),
+    ))
 }
 
 #[cfg(test)]
@@ -1855,7 +1838,7 @@ mod tests {
         .unwrap_err();
         let found: Vec<String> = errors
             .iter()
-            .map(|e| format!("{} {}", e.code(), e.path))
+            .map(|e| format!("{} {}", e.code(), e.path()))
             .collect();
         assert_eq!(found, ["INVALID_POLICY_ELEMENT Statement.X"]);
     }
@@ -1913,15 +1896,15 @@ mod tests {
             errors: Vec::new(),
         };
         for &o in &offsets {
-            lowerer.error(code::INVALID_ARN, Span::new(o, o), String::new());
+            lowerer.error(Code::InvalidArn, Span::new(o, o), String::new());
         }
         let index = LineIndex::new(text);
         for e in lowerer.finish().iter() {
             assert_eq!(
-                e.line_col,
-                index.line_col(text, e.span.start),
+                e.line_col(),
+                index.line_col(text, e.span().start),
                 "at {}",
-                e.span.start
+                e.span().start
             );
         }
     }

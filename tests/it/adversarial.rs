@@ -38,9 +38,9 @@ fn adversarial_nesting_100k_arrays_is_too_deep() {
         json::parse(&text, &Limits::default())
     })
     .unwrap_err();
-    assert_eq!(err.kind, JsonErrorKind::TooDeep { limit: 64 });
+    assert_eq!(*err.kind(), JsonErrorKind::TooDeep { limit: 64 });
     // The 65th `[` is the one too deep.
-    assert_eq!((err.span.start, err.span.end), (64, 65));
+    assert_eq!((err.span().start, err.span().end), (64, 65));
 }
 
 #[test]
@@ -50,15 +50,15 @@ fn adversarial_nesting_100k_objects_is_too_deep() {
         json::parse(&text, &Limits::default())
     })
     .unwrap_err();
-    assert_eq!(err.kind, JsonErrorKind::TooDeep { limit: 64 });
-    assert_eq!(err.span.start, 64 * 5);
+    assert_eq!(*err.kind(), JsonErrorKind::TooDeep { limit: 64 });
+    assert_eq!(err.span().start, 64 * 5);
 }
 
 #[test]
 fn adversarial_unclosed_100k_arrays_is_too_deep_before_eof() {
     let text = "[".repeat(100_000);
     let err = json::parse(&text, &Limits::default()).unwrap_err();
-    assert_eq!(err.kind, JsonErrorKind::TooDeep { limit: 64 });
+    assert_eq!(*err.kind(), JsonErrorKind::TooDeep { limit: 64 });
 }
 
 #[test]
@@ -81,7 +81,7 @@ fn adversarial_input_over_one_mebibyte_is_too_large() {
     let text = format!(r#"["{}"]"#, "a".repeat(1 << 20));
     let err = json::parse(&text, &Limits::default()).unwrap_err();
     assert_eq!(
-        err.kind,
+        *err.kind(),
         JsonErrorKind::TooLarge {
             size: (1 << 20) + 4,
             limit: 1 << 20
@@ -125,8 +125,8 @@ fn adversarial_invalid_utf8_is_a_syntax_error_at_the_bad_byte() {
         (&b"\"\xe2\x82\""[..], 1),     // truncated sequence
     ] {
         let err = json::parse_bytes(bytes, &Limits::default()).unwrap_err();
-        assert_eq!(syntax_message(&err.kind), "invalid UTF-8", "{bytes:?}");
-        assert_eq!(err.span.start, at, "{bytes:?}");
+        assert_eq!(syntax_message(err.kind()), "invalid UTF-8", "{bytes:?}");
+        assert_eq!(err.span().start, at, "{bytes:?}");
     }
 }
 
@@ -140,11 +140,11 @@ fn adversarial_lone_surrogate_escapes_are_rejected() {
     ] {
         let err = json::parse(text, &Limits::default()).unwrap_err();
         assert_eq!(
-            syntax_message(&err.kind),
+            syntax_message(err.kind()),
             format!("lone surrogate `{shown}`"),
             "{text}"
         );
-        assert_eq!((err.span.start, err.span.end), (2, 8), "{text}");
+        assert_eq!((err.span().start, err.span().end), (2, 8), "{text}");
     }
     // A proper pair is one character.
     let node = json::parse(r#""\ud83d\ude00""#, &Limits::default()).unwrap();
@@ -156,14 +156,14 @@ fn adversarial_nul_bytes() {
     // Raw NUL inside a string: a control character.
     let err = json::parse_bytes(b"{\"a\": \"x\x00y\"}", &Limits::default()).unwrap_err();
     assert_eq!(
-        syntax_message(&err.kind),
+        syntax_message(err.kind()),
         "unescaped control character U+0000 in string"
     );
-    assert_eq!(err.span.start, 8);
+    assert_eq!(err.span().start, 8);
     // Raw NUL between tokens: not whitespace.
     let err = json::parse_bytes(b"[1,\x002]", &Limits::default()).unwrap_err();
-    assert_eq!(err.span.start, 3);
-    assert!(matches!(err.kind, JsonErrorKind::Syntax { .. }));
+    assert_eq!(err.span().start, 3);
+    assert!(matches!(err.kind(), JsonErrorKind::Syntax { .. }));
     // Escaped NUL is an ordinary character.
     let node = json::parse(r#""a\u0000b""#, &Limits::default()).unwrap();
     assert_eq!(node.value, JsonValue::String("a\0b".to_owned()));
@@ -172,10 +172,10 @@ fn adversarial_nul_bytes() {
 #[test]
 fn adversarial_byte_order_mark_is_rejected() {
     let err = json::parse("\u{feff}{}", &Limits::default()).unwrap_err();
-    assert_eq!(syntax_message(&err.kind), "byte-order mark is not allowed");
-    assert_eq!((err.span.start, err.span.end), (0, 3));
+    assert_eq!(syntax_message(err.kind()), "byte-order mark is not allowed");
+    assert_eq!((err.span().start, err.span().end), (0, 3));
     let err = json::parse_bytes(b"\xef\xbb\xbf{}", &Limits::default()).unwrap_err();
-    assert_eq!(syntax_message(&err.kind), "byte-order mark is not allowed");
+    assert_eq!(syntax_message(err.kind()), "byte-order mark is not allowed");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -307,7 +307,7 @@ mod pipeline {
         report
             .findings
             .iter()
-            .map(|f| f.code)
+            .map(|f| f.code.as_str())
             .filter(|c| c.starts_with("TYPE_MISMATCH"))
             .collect()
     }
@@ -323,8 +323,8 @@ mod pipeline {
         errors
             .iter()
             .map(|e| {
-                assert!(e.span.slice(text).is_some(), "{e}: span outside the text");
-                e.code()
+                assert!(e.span().slice(text).is_some(), "{e}: span outside the text");
+                e.code().as_str()
             })
             .collect()
     }
@@ -398,7 +398,7 @@ mod pipeline {
         let e = errors.first();
         assert_eq!(e.code(), "JSON_SYNTAX_ERROR");
         assert!(
-            e.kind
+            e.kind()
                 .to_string()
                 .contains("more than the limit of 1048576"),
             "{e}"

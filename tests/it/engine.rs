@@ -923,7 +923,11 @@ fn engine_statement_without_resource_cannot_be_built() {
         if ty == PolicyType::Trust {
             assert!(built.is_ok(), "{ty}: {built:?}");
         } else {
-            let codes: Vec<&str> = built.unwrap_err().iter().map(|e| e.code()).collect();
+            let codes: Vec<&str> = built
+                .unwrap_err()
+                .iter()
+                .map(|e| e.code().as_str())
+                .collect();
             assert!(codes.contains(&"MISSING_RESOURCE"), "{ty}: {codes:?}");
         }
     }

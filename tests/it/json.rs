@@ -76,7 +76,7 @@ fn check_agreement(text: &str) -> Result<bool, TestCaseError> {
     match (ours, theirs) {
         (Err(e), _)
             if matches!(
-                e.kind,
+                e.kind(),
                 JsonErrorKind::DuplicateKey { .. } | JsonErrorKind::TooDeep { .. }
             ) =>
         {
@@ -99,17 +99,17 @@ fn check_agreement(text: &str) -> Result<bool, TestCaseError> {
         }
         (Err(e), Ok(value)) => Err(TestCaseError::fail(format!(
             "we reject {text:?} ({e} at {}), serde_json reads {value:?}",
-            e.span
+            e.span()
         ))),
         (Err(e), Err(_)) => {
             let within = |span: Span| span.slice(text).is_some();
             prop_assert!(
-                within(e.span),
+                within(e.span()),
                 "error span {} off the text {:?}",
-                e.span,
+                e.span(),
                 text
             );
-            prop_assert!(e.related.is_none_or(within));
+            prop_assert!(e.related().is_none_or(within));
             Ok(false)
         }
     }
@@ -494,7 +494,7 @@ proptest! {
             }
             Err(utf8) => {
                 let e = parse_bytes(&bytes, &Limits::default()).unwrap_err();
-                prop_assert_eq!(e.span.start as usize, utf8.valid_up_to());
+                prop_assert_eq!(e.span().start as usize, utf8.valid_up_to());
                 prop_assert!(serde_json::from_slice::<Value>(&bytes).is_err());
             }
         }
@@ -558,19 +558,19 @@ fn nesting_below_the_limit_matches_serde_json() {
 fn hundred_thousand_nested_arrays_are_too_deep() {
     let text = "[".repeat(100_000);
     let e = parse(&text, &Limits::default()).unwrap_err();
-    assert_eq!(e.kind, JsonErrorKind::TooDeep { limit: 64 });
-    assert_eq!(e.span, Span::new(64, 65));
+    assert_eq!(*e.kind(), JsonErrorKind::TooDeep { limit: 64 });
+    assert_eq!(e.span(), Span::new(64, 65));
     let closed = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let e = parse(&closed, &Limits::default()).unwrap_err();
-    assert_eq!(e.kind, JsonErrorKind::TooDeep { limit: 64 });
+    assert_eq!(*e.kind(), JsonErrorKind::TooDeep { limit: 64 });
 }
 
 #[test]
 fn hundred_thousand_nested_objects_are_too_deep() {
     let text = "{\"a\":".repeat(100_000);
     let e = parse(&text, &Limits::default()).unwrap_err();
-    assert_eq!(e.kind, JsonErrorKind::TooDeep { limit: 64 });
-    assert_eq!(e.span, Span::new(64 * 5, 64 * 5 + 1));
+    assert_eq!(*e.kind(), JsonErrorKind::TooDeep { limit: 64 });
+    assert_eq!(e.span(), Span::new(64 * 5, 64 * 5 + 1));
 }
 
 #[test]
@@ -583,8 +583,8 @@ fn deep_nesting_with_an_unbounded_limit_does_not_overflow_the_stack() {
     let text = "[".repeat(1_000_000);
     let e = parse(&text, &limits).unwrap_err();
     assert_eq!(e.to_string(), "unexpected end of input");
-    assert_eq!(e.span, Span::new(1_000_000, 1_000_000));
-    assert_eq!(e.related, Some(Span::new(999_999, 1_000_000)));
+    assert_eq!(e.span(), Span::new(1_000_000, 1_000_000));
+    assert_eq!(e.related(), Some(Span::new(999_999, 1_000_000)));
 }
 
 #[test]
@@ -612,14 +612,14 @@ fn ten_megabytes_are_too_large() {
     let text = format!("[{}1]", "1,".repeat(5 << 20));
     let e = parse(&text, &Limits::default()).unwrap_err();
     assert_eq!(
-        e.kind,
+        *e.kind(),
         JsonErrorKind::TooLarge {
             size: text.len(),
             limit: Limits::DEFAULT_MAX_SIZE
         }
     );
     let e = parse_bytes(text.as_bytes(), &Limits::default()).unwrap_err();
-    assert!(matches!(e.kind, JsonErrorKind::TooLarge { .. }));
+    assert!(matches!(e.kind(), JsonErrorKind::TooLarge { .. }));
 }
 
 #[test]
@@ -629,8 +629,8 @@ fn invalid_utf8_is_located() {
     bytes.extend_from_slice(b"\xed\xa0\x80\"}]}"); // an encoded surrogate: not UTF-8
     let e = parse_bytes(&bytes, &Limits::default()).unwrap_err();
     assert_eq!(e.to_string(), "invalid UTF-8");
-    assert_eq!(e.span.start as usize, at);
-    assert_eq!(e.span.end as usize, at + 1);
+    assert_eq!(e.span().start as usize, at);
+    assert_eq!(e.span().end as usize, at + 1);
 }
 
 #[test]
@@ -640,7 +640,7 @@ fn raw_nul_in_a_string_is_rejected() {
         e.to_string(),
         "unescaped control character U+0000 in string"
     );
-    assert_eq!(e.span, Span::new(7, 8));
+    assert_eq!(e.span(), Span::new(7, 8));
     assert!(serde_json::from_str::<Value>("{\"a\":\"x\0y\"}").is_err());
 }
 
@@ -665,12 +665,12 @@ fn duplicate_key_after_many_keys_is_found() {
     };
     let e = parse(&text, &limits).unwrap_err();
     assert_eq!(
-        e.kind,
+        *e.kind(),
         JsonErrorKind::DuplicateKey {
             key: "k77777".into()
         }
     );
     let first = text.find("\"k77777\"").unwrap();
-    assert_eq!(e.related, Some(Span::from_usize(first, first + 8)));
-    assert_eq!(e.span, Span::from_usize(text.len() - 11, text.len() - 3));
+    assert_eq!(e.related(), Some(Span::from_usize(first, first + 8)));
+    assert_eq!(e.span(), Span::from_usize(text.len() - 11, text.len() - 3));
 }

@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 
 use iam_policy::exposure::{Grantee, exposure};
 use iam_policy::lint::{LintOptions, LintReport, Severity, lint_text, rule, rules};
-use iam_policy::unstable::code;
 use iam_policy::{PolicyType, parse_policy};
 
 fn root() -> PathBuf {
@@ -111,7 +110,11 @@ fn fixtures_fire_and_pass() {
             fx.code
         );
         let (_, report) = lint_file(&fx.path);
-        let hits = report.findings.iter().filter(|f| f.code == fx.code).count();
+        let hits = report
+            .findings
+            .iter()
+            .filter(|f| f.code.as_str() == fx.code)
+            .count();
         if fx.fire && hits == 0 {
             failures.push(format!(
                 "{}: does not report {}",
@@ -144,8 +147,8 @@ fn every_rule_has_fixtures_that_fire_and_pass() {
     let all = fixtures();
     let mut missing = Vec::new();
     for r in rules() {
-        let fire = all.iter().any(|f| f.code == r.code && f.fire);
-        let pass = all.iter().any(|f| f.code == r.code && !f.fire);
+        let fire = all.iter().any(|f| f.code == r.code.as_str() && f.fire);
+        let pass = all.iter().any(|f| f.code == r.code.as_str() && !f.fire);
         // An internal error cannot be caused by a document; it is tested in `lint::tests`.
         // `INVALID_ARN` is reserved for ARN parse errors no document produces today.
         if r.code == "CATALOG_UNAVAILABLE" || r.code == "INVALID_ARN" {
@@ -161,7 +164,7 @@ fn every_rule_has_fixtures_that_fire_and_pass() {
 
 #[test]
 fn registry_is_sorted_and_covers_parse_errors() {
-    let codes: Vec<&str> = rules().iter().map(|r| r.code).collect();
+    let codes: Vec<&str> = rules().iter().map(|r| r.code.as_str()).collect();
     let mut sorted = codes.clone();
     sorted.sort_unstable();
     sorted.dedup();
@@ -169,8 +172,31 @@ fn registry_is_sorted_and_covers_parse_errors() {
         codes, sorted,
         "rules() must be sorted by code, without duplicates"
     );
-    for c in code::ALL {
-        assert!(rule(c).is_some(), "parse error code {c} is not documented");
+    for c in iam_policy::ParseError::CODES {
+        assert!(
+            rule(c.as_str()).is_some(),
+            "parse error code {c} is not documented"
+        );
+    }
+    // The registry's strings are exactly the codes: lint's and the template/plan problems'.
+    let mut registered: std::collections::BTreeSet<&str> =
+        rules().iter().map(|r| r.code.as_str()).collect();
+    #[cfg(feature = "iac")]
+    registered.extend(iam_policy::iac::rules().iter().map(|r| r.code.as_str()));
+    #[cfg(not(feature = "iac"))]
+    registered.extend(
+        iam_policy::Code::ALL
+            .iter()
+            .filter(|c| !c.is_lint())
+            .map(|c| c.as_str()),
+    );
+    let all: std::collections::BTreeSet<&str> =
+        iam_policy::Code::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(registered, all);
+    assert_eq!(all.len(), iam_policy::Code::ALL.len());
+    for &c in iam_policy::Code::ALL {
+        assert_eq!(c.as_str().parse::<iam_policy::Code>(), Ok(c));
+        assert_eq!(c.rule().code, c);
     }
     for r in rules() {
         assert!(
@@ -204,7 +230,7 @@ fn findings_use_registered_codes_and_severities() {
     for path in files {
         let (_, report) = lint_file(&path);
         for f in &report.findings {
-            let r = rule(f.code)
+            let r = rule(f.code.as_str())
                 .unwrap_or_else(|| panic!("{}: unregistered {}", path.display(), f.code));
             // `MISSING_VERSION` is a parse error (so an `ERROR`) in resource control policies.
             let parse_error = f.code == "MISSING_VERSION" && report.policy_type == PolicyType::Rcp;
@@ -268,8 +294,8 @@ fn valid_policies_have_no_warnings_beyond_the_expected_ones() {
             .iter()
             .filter(|f| f.severity <= Severity::Warning)
         {
-            if VALID_POLICY_FINDINGS.contains(&(name.as_str(), f.code)) {
-                seen.push((name.clone(), f.code));
+            if VALID_POLICY_FINDINGS.contains(&(name.as_str(), f.code.as_str())) {
+                seen.push((name.clone(), f.code.as_str()));
             } else {
                 unexpected.push(format!(
                     "{name}: {} {} {} ({})",
@@ -457,7 +483,7 @@ fn rule_docs() -> String {
             out,
             "| [`{}`](#{}) | {} | {} | {} |",
             r.code,
-            r.code.to_ascii_lowercase(),
+            r.code.as_str().to_ascii_lowercase(),
             r.severity,
             source,
             r.summary.replace('|', "\\|")
@@ -482,7 +508,10 @@ fn rule_docs() -> String {
             writeln!(out, "{details}\n").unwrap();
         }
         for (fire, title) in [(true, "Reported for"), (false, "Not reported for")] {
-            let Some(fx) = all.iter().find(|f| f.code == r.code && f.fire == fire) else {
+            let Some(fx) = all
+                .iter()
+                .find(|f| f.code == r.code.as_str() && f.fire == fire)
+            else {
                 continue;
             };
             let text = fs::read_to_string(&fx.path).unwrap();
@@ -570,7 +599,7 @@ fn scp_full_iam_language_is_accepted() {
     let errors: Vec<_> = report
         .findings
         .iter()
-        .filter(|f| f.severity == Severity::Error || f.code.starts_with("SCP_"))
+        .filter(|f| f.severity == Severity::Error || f.code.as_str().starts_with("SCP_"))
         .map(|f| (f.code, f.path.clone()))
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
@@ -595,7 +624,7 @@ fn principal_unique_ids_parse_and_warn() {
             policy_type: Some(PolicyType::Trust),
         },
     );
-    let codes: Vec<&str> = report.findings.iter().map(|f| f.code).collect();
+    let codes: Vec<&str> = report.findings.iter().map(|f| f.code.as_str()).collect();
     assert_eq!(codes, ["INVALID_ROLE_REFERENCE", "INVALID_USER_REFERENCE"]);
 
     // A secret policy granting a user's id grants nothing; the same grant to the user's ARN
@@ -659,7 +688,7 @@ fn errors_silence_other_checks_of_their_statement_only() {
     let codes: Vec<(&str, &str)> = report
         .findings
         .iter()
-        .map(|f| (f.code, f.path.as_str()))
+        .map(|f| (f.code.as_str(), f.path.as_str()))
         .collect();
     assert_eq!(
         codes,
@@ -823,7 +852,7 @@ proptest::proptest! {
         );
         let report = lint_text(&mutated, &LintOptions { policy_type: ty });
         for f in &report.findings {
-            proptest::prop_assert!(rule(f.code).is_some(), "unregistered {}", f.code);
+            proptest::prop_assert!(rule(f.code.as_str()).is_some(), "unregistered {}", f.code);
             proptest::prop_assert!(f.span.end as usize <= mutated.len());
             proptest::prop_assert!(f.span.start <= f.span.end);
         }

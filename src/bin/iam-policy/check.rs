@@ -180,10 +180,10 @@ fn load(source: &str, arg: PolicyTypeArg, reference: bool) -> Result<Loaded, Str
                 .map(|e| {
                     format!(
                         "error: {name}:{}:{}: {} {} (read as {} policy)",
-                        e.line_col.line,
-                        e.line_col.column,
+                        e.line_col().line,
+                        e.line_col().column,
                         e.code(),
-                        e.kind,
+                        e.kind(),
                         ty
                     )
                 })

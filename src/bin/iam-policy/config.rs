@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use iam_policy::PolicyType;
-use iam_policy::lint::Severity;
+use iam_policy::lint::{Code, Severity};
 use serde::Deserialize;
 
 /// The file name searched upward from the working directory.
@@ -83,7 +83,7 @@ struct RawSuppression {
 /// One suppression rule.
 #[derive(Debug)]
 struct Suppression {
-    code: String,
+    code: Code,
     files: glob::Pattern,
     path: Option<String>,
     policy: Option<String>,
@@ -92,7 +92,7 @@ struct Suppression {
 /// A loaded configuration (empty when there is no file).
 #[derive(Debug, Default)]
 pub struct Config {
-    severity: BTreeMap<String, Severity>,
+    severity: BTreeMap<Code, Severity>,
     suppress: Vec<Suppression>,
     types: Vec<(glob::Pattern, PolicyType)>,
     /// `[iac]`.
@@ -123,15 +123,15 @@ impl Config {
         let raw: RawConfig = toml::from_str(text).map_err(|e| e.to_string())?;
         let mut severity = BTreeMap::new();
         for (code, sev) in raw.severity {
-            known_code(&code, "severity of")?;
+            let known = known_code(&code, "severity of")?;
             let s = Severity::from_name(&sev).ok_or_else(|| {
                 format!("severity of `{code}`: unknown severity `{sev}` (expected ERROR, SECURITY_WARNING, WARNING or SUGGESTION)")
             })?;
-            severity.insert(code, s);
+            severity.insert(known, s);
         }
         let mut suppress = Vec::new();
         for s in raw.suppress {
-            known_code(&s.code, "suppression of")?;
+            let code = known_code(&s.code, "suppression of")?;
             if s.reason.trim().is_empty() {
                 return Err(format!(
                     "suppression of `{}`: `reason` must not be empty",
@@ -141,7 +141,7 @@ impl Config {
             let files = glob::Pattern::new(&s.files)
                 .map_err(|e| format!("suppression of `{}`: bad glob `{}`: {e}", s.code, s.files))?;
             suppress.push(Suppression {
-                code: s.code,
+                code,
                 files,
                 path: s.path,
                 policy: s.policy,
@@ -168,8 +168,8 @@ impl Config {
     }
 
     /// The configured severity of `code`, if overridden.
-    pub fn severity_override(&self, code: &str) -> Option<Severity> {
-        self.severity.get(code).copied()
+    pub fn severity_override(&self, code: Code) -> Option<Severity> {
+        self.severity.get(&code).copied()
     }
 
     /// The configured policy type of `file`: the first `[[policy_type]]` whose glob matches.
@@ -182,7 +182,7 @@ impl Config {
 
     /// Whether a finding of `code` in `file` at JSON `path` (in the template or plan policy
     /// `policy`, if any) is suppressed.
-    pub fn is_suppressed(&self, code: &str, file: &str, path: &str, policy: Option<&str>) -> bool {
+    pub fn is_suppressed(&self, code: Code, file: &str, path: &str, policy: Option<&str>) -> bool {
         self.suppress.iter().any(|s| {
             s.code == code
                 && s.files.matches(file)
@@ -205,13 +205,10 @@ fn find_upward() -> Option<PathBuf> {
     }
 }
 
-/// An error unless `code` is a lint or parse code (a misspelt code would silently do nothing).
-fn known_code(code: &str, what: &str) -> Result<(), String> {
-    if iam_policy::lint::rule(code).is_some() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{what} `{code}`: unknown code (docs/lint-rules.md lists them)"
-        ))
-    }
+/// The lint or parse code named `code`; an error for any other text (a misspelt code would
+/// silently do nothing).
+fn known_code(code: &str, what: &str) -> Result<Code, String> {
+    iam_policy::lint::rule(code)
+        .map(|r| r.code)
+        .ok_or_else(|| format!("{what} `{code}`: unknown code (docs/lint-rules.md lists them)"))
 }

@@ -259,11 +259,11 @@ fn load(
             let lines: Vec<String> = errors
                 .iter()
                 .map(|e| {
-                    let (file, line, column) = loaded.line_col(e.span);
+                    let (file, line, column) = loaded.line_col(e.span());
                     format!(
                         "error: {file}:{line}:{column}: {} {} (read as {} policy)",
                         e.code(),
-                        e.kind,
+                        e.kind(),
                         ty
                     )
                 })

@@ -7,7 +7,7 @@ use clap::ValueEnum;
 use iam_policy::LineCol;
 use iam_policy::PolicyType;
 use iam_policy::Span;
-use iam_policy::lint::{Finding, Severity};
+use iam_policy::lint::{Code, Finding, Severity};
 use serde_json::{Value, json};
 
 /// `--format` of `lint`.
@@ -69,7 +69,7 @@ impl FileFindings {
         Self {
             file,
             findings: vec![Finding {
-                code: "JSON_SYNTAX_ERROR",
+                code: Code::JsonSyntaxError,
                 severity: Severity::Error,
                 message: "file is not valid UTF-8".to_owned(),
                 span,
@@ -182,7 +182,7 @@ pub fn json_findings(files: &[FileFindings]) -> Value {
         for (i, f) in file.findings.iter().enumerate() {
             let mut item = json!({
                 "file": file.file,
-                "code": f.code,
+                "code": f.code.as_str(),
                 "severity": f.severity.as_str(),
                 "message": f.message,
                 "path": f.path,
@@ -225,38 +225,28 @@ fn rule_name(code: &str) -> String {
         .collect()
 }
 
-/// The documentation of a lint code or of a template/plan problem code.
-fn rule_info(code: &str) -> Option<&'static iam_policy::lint::RuleInfo> {
-    iam_policy::lint::rule(code).or_else(|| iam_policy::iac::rule(code))
-}
-
-/// The documentation page of the Access Analyzer policy checks.
-const ACCESS_ANALYZER_URI: &str =
-    "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html";
-
 /// SARIF 2.1.0 log with one run.
 pub fn sarif(files: &[FileFindings], suppressed: usize) -> Value {
-    let mut codes: Vec<(&'static str, Severity)> = files
+    // Sorted by the wire form, which is what SARIF consumers see.
+    let mut codes: Vec<Code> = files
         .iter()
         .flat_map(|f| &f.findings)
-        .map(|f| (f.code, f.severity))
+        .map(|f| f.code)
         .collect();
-    codes.sort_by_key(|(c, _)| *c);
-    codes.dedup_by_key(|(c, _)| *c);
+    codes.sort_by_key(|c| c.as_str());
+    codes.dedup();
     let rules: Vec<Value> = codes
         .iter()
-        .map(|(code, severity)| {
-            let info = rule_info(code);
-            let summary = info.map_or(*code, |i| i.summary);
-            let uri = info.map_or(ACCESS_ANALYZER_URI, |i| i.help_uri);
-            let severity = info.map_or(*severity, |i| i.severity);
+        .map(|&code| {
+            let info = code.rule();
+            let (summary, uri, severity) = (info.summary, info.help_uri, info.severity);
             let props = match security_severity(severity) {
                 Some(score) => json!({"tags": ["security", "iam"], "security-severity": score}),
                 None => json!({"tags": ["iam"]}),
             };
             json!({
-                "id": code,
-                "name": rule_name(code),
+                "id": code.as_str(),
+                "name": rule_name(code.as_str()),
                 "shortDescription": {"text": summary},
                 "fullDescription": {"text": summary},
                 "help": {
@@ -279,7 +269,7 @@ pub fn sarif(files: &[FileFindings], suppressed: usize) -> Value {
                 Some(p) => format!("{}.{}", p.locator, f.path),
                 None => f.path.clone(),
             };
-            let rule_index = codes.iter().position(|(c, _)| *c == f.code).unwrap_or(0);
+            let rule_index = codes.iter().position(|&c| c == f.code).unwrap_or(0);
             let mut message = f.message.clone();
             if let Some(help) = &f.help {
                 message.push_str(" (");
@@ -287,7 +277,7 @@ pub fn sarif(files: &[FileFindings], suppressed: usize) -> Value {
                 message.push(')');
             }
             results.push(json!({
-                "ruleId": f.code,
+                "ruleId": f.code.as_str(),
                 "ruleIndex": rule_index,
                 "level": sarif_level(f.severity),
                 "message": {"text": message},
@@ -307,8 +297,8 @@ pub fn sarif(files: &[FileFindings], suppressed: usize) -> Value {
                 }],
                 "partialFingerprints": {
                     "iamPolicyFinding/v1": match policy {
-                        Some(p) => fingerprint(&[&file.file, &p.locator, f.code, &f.path, &f.message]),
-                        None => fingerprint(&[&file.file, f.code, &f.path, &f.message]),
+                        Some(p) => fingerprint(&[&file.file, &p.locator, f.code.as_str(), &f.path, &f.message]),
+                        None => fingerprint(&[&file.file, f.code.as_str(), &f.path, &f.message]),
                     },
                 },
                 "properties": match policy {

@@ -51,7 +51,7 @@ pub fn check_json(data: &[u8]) {
     match (&ours, &theirs) {
         (Err(e), _)
             if matches!(
-                e.kind,
+                e.kind(),
                 JsonErrorKind::DuplicateKey { .. } | JsonErrorKind::TooDeep { .. }
             ) => {}
         (Ok(_), Err(e)) if e.to_string().contains("number out of range") => {}
@@ -62,7 +62,7 @@ pub fn check_json(data: &[u8]) {
             }
         }
         (Err(e), Err(_)) => {
-            assert_span(text, e.span);
+            assert_span(text, e.span());
         }
         (Ok(_), Err(e)) => panic!("we accept, serde_json rejects ({e}): {text:?}"),
         (Err(e), Ok(_)) => panic!("we reject ({e}), serde_json accepts: {text:?}"),
@@ -81,9 +81,9 @@ pub fn check_parse_policy(data: &[u8]) {
             Err(errors) => {
                 assert!(!errors.is_empty());
                 for e in &errors {
-                    assert_span(text, e.span);
-                    assert_eq!(e.line_col, index.line_col(text, e.span.start), "{e}");
-                    if let Some(r) = e.related {
+                    assert_span(text, e.span());
+                    assert_eq!(e.line_col(), index.line_col(text, e.span().start), "{e}");
+                    if let Some(r) = e.related() {
                         assert_span(text, r);
                     }
                 }
