@@ -16,6 +16,8 @@
 //! - `IAM_POLICY_PROFILE=<N>[:<rounds>]` runs every prepared request of size N `rounds` times
 //!   (default 10), for `valgrind --tool=callgrind --toggle-collect='*profiled_decision*'`
 //!   instruction and cache-miss counts;
+//! - `IAM_POLICY_PROFILE_CALL=<N>[:<rounds>]` the same for the whole per-call path (build and
+//!   prepare in a reused `RequestBuffer`, decide), `--toggle-collect='*profiled_call*'`;
 //! - `IAM_POLICY_ROUNDS=<N>[:<rounds>]` prints ns per decision, warm and cold, as the fastest
 //!   and the median of `rounds` (default 31) passes over the requests.
 #![allow(
@@ -144,6 +146,13 @@ fn bench(c: &mut Criterion) {
             iam_setup::request(requests.next().expect("a request")).map(PreparedRequest::new)
         });
     });
+    group.bench_function("buffer_build_and_prepare", |b| {
+        let mut requests = w.requests.iter().cycle();
+        let mut buffer = iam_policy::RequestBuffer::new();
+        b.iter(|| {
+            iam_setup::per_call(&mut buffer, requests.next().expect("a request")).is_ok()
+        });
+    });
     group.finish();
 }
 
@@ -164,6 +173,36 @@ fn profile(spec: &str) {
         }
     }
     println!("{} decisions, {allowed} allowed", rounds * prepared.len());
+}
+
+/// `IAM_POLICY_PROFILE_CALL=<N>[:<rounds>]`: the whole per-call path (build + prepare in a
+/// reused buffer + decide) of every request, for callgrind
+/// (`--toggle-collect='*profiled_call*'`).
+fn profile_call(spec: &str) {
+    let (n, rounds) = spec.split_once(':').unwrap_or((spec, "10"));
+    let n: usize = n.parse().expect("IAM_POLICY_PROFILE_CALL=<N>[:<rounds>]");
+    let rounds: usize = rounds.parse().expect("IAM_POLICY_PROFILE_CALL=<N>[:<rounds>]");
+    let w = workload::standard(n);
+    let store = iam_setup::store(&w).expect("workload policies are accepted");
+    let mut buffer = iam_policy::RequestBuffer::new();
+    let mut allowed = 0usize;
+    for _ in 0..rounds {
+        for r in &w.requests {
+            allowed += usize::from(profiled_call(&store, &mut buffer, black_box(r)));
+        }
+    }
+    println!("{} calls, {allowed} allowed", rounds * w.requests.len());
+}
+
+/// One call: build, prepare, decide; kept out of line for callgrind.
+#[inline(never)]
+fn profiled_call(
+    store: &PolicyStore,
+    buffer: &mut iam_policy::RequestBuffer,
+    r: &workload::Request,
+) -> bool {
+    iam_setup::per_call(buffer, r)
+        .is_ok_and(|p| store.evaluate_prepared(p).decision() == iam_policy::Decision::Allow)
 }
 
 /// One decision, kept out of line so that callgrind reports its inclusive cost.
@@ -214,6 +253,10 @@ fn rounds(spec: &str) {
 fn main() {
     if let Ok(spec) = std::env::var("IAM_POLICY_PROFILE") {
         profile(&spec);
+        return;
+    }
+    if let Ok(spec) = std::env::var("IAM_POLICY_PROFILE_CALL") {
+        profile_call(&spec);
         return;
     }
     if let Ok(spec) = std::env::var("IAM_POLICY_ROUNDS") {

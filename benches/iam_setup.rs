@@ -4,7 +4,7 @@
 //! Include with `#[path = "iam_setup.rs"] mod iam_setup;` next to `mod workload;`.
 
 use iam_policy::{ContextValue, Decision, Request};
-use iam_policy::{PolicyStore, PreparedRequest};
+use iam_policy::{PolicyStore, PreparedRequest, RequestBuffer};
 
 use crate::workload::{self, Workload};
 
@@ -52,6 +52,33 @@ pub fn request(r: &workload::Request) -> Result<Request, String> {
     builder
         .build()
         .map_err(|e| format!("request {}: {e}", r.session_arn))
+}
+
+/// The per-call path of a server: the workload request built and prepared in `buffer` from
+/// its borrowed strings (no allocation once the buffer is warm).
+///
+/// # Errors
+///
+/// The library's error when the request is refused.
+pub fn per_call<'b>(
+    buffer: &'b mut RequestBuffer,
+    r: &workload::Request,
+) -> Result<&'b PreparedRequest, iam_policy::RequestError> {
+    let mut b = buffer
+        .request()
+        .principal(&r.session_arn)
+        .action(r.action)
+        .resource(&r.resource_arn);
+    for (key, value) in &r.context {
+        b = match value {
+            workload::ContextValue::String(s) => b.context_string(key, s),
+            workload::ContextValue::Bool(v) => b.context_bool(key, *v),
+            workload::ContextValue::List(items) => {
+                b.context_strings(key, items.iter().map(String::as_str))
+            }
+        };
+    }
+    b.prepare()
 }
 
 /// Every workload request, prepared.

@@ -175,6 +175,30 @@ impl Action {
         })
     }
 
+    /// An action with no text, to be [`set`](Self::set) before use (a reusable request
+    /// buffer starts with it).
+    pub(crate) const fn empty() -> Self {
+        Self {
+            raw: String::new(),
+            lower: String::new(),
+            colon: 0,
+        }
+    }
+
+    /// [`parse`](Self::parse) into this action, reusing its buffers: nothing is allocated
+    /// once they are long enough. On error the action is left empty.
+    pub(crate) fn set(&mut self, text: &str) -> Result<(), ActionError> {
+        self.raw.clear();
+        self.lower.clear();
+        self.colon = 0;
+        let colon = split_checked(text, false)?;
+        self.raw.push_str(text);
+        self.lower.push_str(text);
+        self.lower.make_ascii_lowercase();
+        self.colon = colon;
+        Ok(())
+    }
+
     /// The action as given.
     #[must_use]
     pub fn as_str(&self) -> &str {

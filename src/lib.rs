@@ -40,10 +40,10 @@ pub use condition::{
     BaseOperator, Operator, OperatorError, OperatorFamily, SetQualifier, Truth, UnknownReason,
 };
 pub use engine::{
-    CompiledPolicySet, ConditionTrace, Decision, Evaluation, Explanation, Gate, MAX_REASONS,
-    PolicyId, PolicyKind, PolicySet, PolicyStore, PreparedRequest, PrincipalMatch,
-    PrincipalOutcome, ResourceOutcome, SessionPolicy, StatementInfo, StatementRef, StatementTrace,
-    StoreError,
+    BufferedRequest, CompiledPolicySet, ConditionTrace, Decision, Evaluation, Explanation, Gate,
+    MAX_REASONS, PolicyId, PolicyKind, PolicySet, PolicyStore, PreparedRequest, PrincipalMatch,
+    PrincipalOutcome, RequestBuffer, ResourceOutcome, SessionPolicy, StatementInfo, StatementRef,
+    StatementTrace, StoreError,
 };
 pub use json::Limits;
 pub use policy::error::{ParseError, ParseErrorKind, ParseErrors, ParseErrorsIter};

@@ -238,6 +238,158 @@ impl Context {
     pub fn iter(&self) -> impl Iterator<Item = (&str, &ContextValue)> + '_ {
         self.entries.iter().map(|(k, v)| (k.as_str(), v))
     }
+
+    /// Sets `key` (any case) to the value `value` makes, its texts taken from `pool`; with
+    /// `replace` false, an existing key keeps its value. What is displaced goes back to the
+    /// pool: nothing is allocated once the pool holds enough buffers.
+    pub(crate) fn insert_pooled(
+        &mut self,
+        key: &str,
+        replace: bool,
+        pool: &mut Pool,
+        value: impl FnOnce(&mut Pool) -> ContextValue,
+    ) {
+        // The key lower-cased on the stack when short (context keys are), so that the search
+        // compares bytes.
+        let mut buf = [0u8; 64];
+        let lower = match buf.get_mut(..key.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(key.as_bytes());
+                dst.make_ascii_lowercase();
+                Some(&*dst)
+            }
+            None => None,
+        };
+        let found = match lower {
+            Some(lower) => self
+                .entries
+                .binary_search_by(|(k, _)| k.as_bytes().cmp(lower)),
+            None => self.entries.binary_search_by(|(k, _)| {
+                k.bytes()
+                    .cmp(key.bytes().map(|b| b.to_ascii_lowercase()))
+            }),
+        };
+        match found {
+            Ok(i) if replace => {
+                let value = value(pool);
+                if let Some(slot) = self.entries.get_mut(i) {
+                    pool.recycle_value(std::mem::replace(&mut slot.1, value));
+                }
+            }
+            Ok(_) => {}
+            Err(i) => {
+                let mut k = pool.string(key);
+                k.make_ascii_lowercase();
+                let value = value(pool);
+                self.entries.insert(i, (k, value));
+            }
+        }
+    }
+
+    /// Empties the context, its buffers back to `pool`.
+    pub(crate) fn clear_into(&mut self, pool: &mut Pool) {
+        for (key, value) in self.entries.drain(..) {
+            pool.recycle_string(key);
+            pool.recycle_value(value);
+        }
+    }
+}
+
+/// Spare text buffers of a reused request (see [`Context::insert_pooled`]). Bounded: past
+/// [`POOL_STRINGS`] strings and [`POOL_LISTS`] lists, returned buffers are freed.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Pool {
+    strings: Vec<String>,
+    lists: Vec<Vec<ContextScalar>>,
+}
+
+/// The most spare strings a [`Pool`] keeps.
+const POOL_STRINGS: usize = 1024;
+/// The most spare value lists a [`Pool`] keeps.
+const POOL_LISTS: usize = 64;
+
+impl Pool {
+    /// A string holding `text`, in a spare buffer if there is one.
+    pub(crate) fn string(&mut self, text: &str) -> String {
+        match self.strings.pop() {
+            Some(mut s) => {
+                s.clear();
+                s.push_str(text);
+                s
+            }
+            None => text.to_owned(),
+        }
+    }
+
+    /// An empty list, a spare one if there is one.
+    pub(crate) fn list(&mut self) -> Vec<ContextScalar> {
+        self.lists.pop().unwrap_or_default()
+    }
+
+    fn recycle_string(&mut self, s: String) {
+        if self.strings.len() < POOL_STRINGS {
+            self.strings.push(s);
+        }
+    }
+
+    fn recycle_scalar(&mut self, scalar: ContextScalar) {
+        match scalar {
+            ContextScalar::String(s) | ContextScalar::Number(s) => self.recycle_string(s),
+            ContextScalar::Bool(_) => {}
+        }
+    }
+
+    pub(crate) fn recycle_value(&mut self, value: ContextValue) {
+        match value {
+            ContextValue::Single(scalar) => self.recycle_scalar(scalar),
+            ContextValue::Multi(mut list) => {
+                for scalar in list.drain(..) {
+                    self.recycle_scalar(scalar);
+                }
+                if self.lists.len() < POOL_LISTS {
+                    self.lists.push(list);
+                }
+            }
+        }
+    }
+}
+
+/// An optional text that keeps its buffer while unset, so that a reused request allocates
+/// nothing (reads like an `Option<String>`).
+#[derive(Clone, Default, PartialEq, Eq)]
+struct OptText {
+    text: String,
+    set: bool,
+}
+
+impl OptText {
+    fn get(&self) -> Option<&str> {
+        self.set.then_some(self.text.as_str())
+    }
+
+    fn set(&mut self, text: &str) {
+        self.text.clear();
+        self.text.push_str(text);
+        self.set = true;
+    }
+
+    fn assign(&mut self, text: Option<&str>) {
+        match text {
+            Some(t) => self.set(t),
+            None => self.unset(),
+        }
+    }
+
+    fn unset(&mut self) {
+        self.text.clear();
+        self.set = false;
+    }
+}
+
+impl fmt::Debug for OptText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.get(), f)
+    }
 }
 
 /// The most keys a request context may hold (module docs, "Limits").
@@ -432,15 +584,20 @@ pub struct Caller {
     /// The partition of an ARN principal (`aws` otherwise).
     partition: String,
     /// The account of an ARN principal.
-    account: Option<String>,
+    account: OptText,
     /// User name, role name, the role of a session, or the federated user's name.
     name: String,
     /// The session name of an assumed-role session.
     session: String,
     /// For a session or a role: `arn:PARTITION:iam::A:role/NAME` (no path). For a role the
     /// role's own ARN.
-    role_arn: Option<String>,
+    role_arn: OptText,
+    /// Where `name`, the account and `partition` are in `text` ([`NOT_IN_TEXT`] when not).
+    offsets: [u32; 3],
 }
+
+/// An offset of [`Caller::offsets`] for a part that is not in the caller's text.
+const NOT_IN_TEXT: u32 = u32::MAX;
 
 impl Caller {
     /// Parses a principal string.
@@ -462,12 +619,50 @@ impl Caller {
     ///
     /// [`RequestError::InvalidPrincipal`] or [`RequestError::InvalidAccount`].
     pub fn parse(text: &str) -> Result<Self, RequestError> {
+        let mut caller = Self::empty();
+        caller.set(text)?;
+        Ok(caller)
+    }
+
+    /// A caller with no text, to be [`set`](Self::set) before use.
+    fn empty() -> Self {
+        Self {
+            kind: CallerKind::Anonymous,
+            text: String::new(),
+            partition: String::new(),
+            account: OptText::default(),
+            name: String::new(),
+            session: String::new(),
+            role_arn: OptText::default(),
+            offsets: [NOT_IN_TEXT; 3],
+        }
+    }
+
+    /// [`parse`](Self::parse) into this caller, reusing its buffers (a reused request
+    /// allocates nothing). On error the caller is left partly set: the request that holds it
+    /// is not used.
+    fn set(&mut self, text: &str) -> Result<(), RequestError> {
         let invalid = |reason| RequestError::InvalidPrincipal {
             principal: text.to_owned(),
             reason,
         };
+        self.kind = CallerKind::Anonymous;
+        self.text.clear();
+        self.partition.clear();
+        self.account.unset();
+        self.name.clear();
+        self.session.clear();
+        self.role_arn.unset();
+        self.offsets = [NOT_IN_TEXT; 3];
+        // Where a part (a slice of `text`) is in `text`.
+        let offset = |part: &str| {
+            u32::try_from((part.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize))
+                .unwrap_or(NOT_IN_TEXT)
+        };
         if text == "*" || text == "anonymous" {
-            return Ok(Self::simple(CallerKind::Anonymous, "anonymous"));
+            self.text.push_str("anonymous");
+            self.partition.push_str("aws");
+            return Ok(());
         }
         if !text.starts_with("arn:") {
             let is_service = text.contains('.')
@@ -478,9 +673,12 @@ impl Caller {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
             if is_service {
-                let mut p = Self::simple(CallerKind::Service, text);
-                p.name = text.to_owned();
-                return Ok(p);
+                self.kind = CallerKind::Service;
+                self.text.push_str(text);
+                self.partition.push_str("aws");
+                self.name.push_str(text);
+                self.offsets[0] = 0;
+                return Ok(());
             }
             return Err(invalid(
                 "expected an IAM or STS ARN, a service name or `anonymous`",
@@ -494,30 +692,28 @@ impl Caller {
         check_account(account)?;
         let partition = arn.partition(text);
         let rest = arn.resource(text);
-        let mut p = Self {
-            kind: CallerKind::Anonymous,
-            text: text.to_owned(),
-            partition: partition.to_owned(),
-            account: Some(account.to_owned()),
-            name: String::new(),
-            session: String::new(),
-            role_arn: None,
-        };
+        self.text.push_str(text);
+        self.partition.push_str(partition);
+        self.account.set(account);
+        self.offsets[1] = offset(account);
+        self.offsets[2] = offset(partition);
         match arn.service(text) {
             "iam" => {
                 if rest == "root" {
-                    p.kind = CallerKind::Root;
+                    self.kind = CallerKind::Root;
                 } else if let Some(path_name) = rest.strip_prefix("user/") {
-                    p.kind = CallerKind::User;
-                    p.name = last_segment(path_name)
-                        .ok_or_else(|| invalid("the user ARN has no user name"))?
-                        .to_owned();
+                    self.kind = CallerKind::User;
+                    let name = last_segment(path_name)
+                        .ok_or_else(|| invalid("the user ARN has no user name"))?;
+                    self.name.push_str(name);
+                    self.offsets[0] = offset(name);
                 } else if let Some(path_name) = rest.strip_prefix("role/") {
-                    p.kind = CallerKind::Role;
-                    p.name = last_segment(path_name)
-                        .ok_or_else(|| invalid("the role ARN has no role name"))?
-                        .to_owned();
-                    p.role_arn = Some(text.to_owned());
+                    self.kind = CallerKind::Role;
+                    let name = last_segment(path_name)
+                        .ok_or_else(|| invalid("the role ARN has no role name"))?;
+                    self.name.push_str(name);
+                    self.offsets[0] = offset(name);
+                    self.role_arn.set(text);
                 } else {
                     return Err(invalid(
                         "an IAM principal is `user/...`, `role/...` or `root`",
@@ -530,16 +726,23 @@ impl Caller {
                         .split_once('/')
                         .filter(|(r, s)| !r.is_empty() && !s.is_empty() && !s.contains('/'))
                         .ok_or_else(|| invalid("a session ARN is `assumed-role/ROLE/SESSION`"))?;
-                    p.kind = CallerKind::AssumedRole;
-                    p.name = role.to_owned();
-                    p.session = session.to_owned();
-                    p.role_arn = Some(format!("arn:{partition}:iam::{account}:role/{role}"));
+                    self.kind = CallerKind::AssumedRole;
+                    self.name.push_str(role);
+                    self.offsets[0] = offset(role);
+                    self.session.push_str(session);
+                    let role_arn = &mut self.role_arn;
+                    role_arn.unset();
+                    for part in ["arn:", partition, ":iam::", account, ":role/", role] {
+                        role_arn.text.push_str(part);
+                    }
+                    role_arn.set = true;
                 } else if let Some(name) = rest.strip_prefix("federated-user/") {
                     if name.is_empty() || name.contains('/') {
                         return Err(invalid("a federated user ARN is `federated-user/NAME`"));
                     }
-                    p.kind = CallerKind::FederatedUser;
-                    p.name = name.to_owned();
+                    self.kind = CallerKind::FederatedUser;
+                    self.name.push_str(name);
+                    self.offsets[0] = offset(name);
                 } else {
                     return Err(invalid(
                         "an STS principal is `assumed-role/ROLE/SESSION` or `federated-user/NAME`",
@@ -548,19 +751,7 @@ impl Caller {
             }
             _ => return Err(invalid("a principal ARN belongs to `iam` or `sts`")),
         }
-        Ok(p)
-    }
-
-    fn simple(kind: CallerKind, text: &str) -> Self {
-        Self {
-            kind,
-            text: text.to_owned(),
-            partition: "aws".to_owned(),
-            account: None,
-            name: String::new(),
-            session: String::new(),
-            role_arn: None,
-        }
+        Ok(())
     }
 
     /// The kind of caller.
@@ -578,7 +769,7 @@ impl Caller {
     /// The principal's ARN, for ARN principals.
     #[must_use]
     pub fn arn(&self) -> Option<&str> {
-        self.account.is_some().then_some(self.text.as_str())
+        self.account.set.then_some(self.text.as_str())
     }
 
     /// The partition of an ARN principal (`aws` for services and anonymous callers).
@@ -590,7 +781,7 @@ impl Caller {
     /// The account in the principal's ARN.
     #[must_use]
     pub fn account(&self) -> Option<&str> {
-        self.account.as_deref()
+        self.account.get()
     }
 
     /// The user name (users), role name (roles and sessions), federated user name, or
@@ -598,6 +789,13 @@ impl Caller {
     #[must_use]
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Where the name, the account and the partition are in [`as_str`](Self::as_str), as
+    /// byte offsets (`None` for a part that is not in the text).
+    pub(crate) fn offsets(&self) -> [Option<usize>; 3] {
+        self.offsets
+            .map(|o| (o != NOT_IN_TEXT).then_some(o as usize))
     }
 
     /// The session name of an assumed-role session; empty otherwise.
@@ -610,14 +808,14 @@ impl Caller {
     /// without the path that the session ARN does not carry).
     #[must_use]
     pub fn role_arn(&self) -> Option<&str> {
-        self.role_arn.as_deref()
+        self.role_arn.get()
     }
 
     /// The value of `aws:PrincipalArn` for this caller.
     #[must_use]
     pub fn principal_arn(&self) -> Option<&str> {
         match self.kind {
-            CallerKind::AssumedRole => self.role_arn.as_deref(),
+            CallerKind::AssumedRole => self.role_arn.get(),
             CallerKind::Service | CallerKind::Anonymous => None,
             _ => Some(self.text.as_str()),
         }
@@ -643,7 +841,10 @@ impl ArnParts {
             return None;
         }
         let mut colons = [0usize; 5];
-        let mut found = text.match_indices(':').map(|(i, _)| i);
+        let mut found = text
+            .bytes()
+            .enumerate()
+            .filter_map(|(i, b)| (b == b':').then_some(i));
         for slot in &mut colons {
             *slot = found.next()?;
         }
@@ -735,11 +936,11 @@ pub enum ResourceKind {
 #[derive(Clone, Debug)]
 pub struct Request {
     principal: Caller,
-    principal_account: Option<String>,
+    principal_account: OptText,
     action: Action,
     resource: String,
     resource_kind: ResourceKind,
-    resource_account: Option<String>,
+    resource_account: OptText,
     context: Context,
     aws_rule: Option<AwsRule>,
 }
@@ -761,7 +962,7 @@ impl Request {
     /// principals and anonymous callers.
     #[must_use]
     pub fn principal_account(&self) -> Option<&str> {
-        self.principal_account.as_deref()
+        self.principal_account.get()
     }
 
     /// The action.
@@ -798,14 +999,14 @@ impl Request {
     /// module docs).
     #[must_use]
     pub fn resource_account(&self) -> Option<&str> {
-        self.resource_account.as_deref()
+        self.resource_account.get()
     }
 
     /// Whether principal and resource are in the same account.
     #[must_use]
     pub fn is_same_account(&self) -> bool {
         matches!(
-            (&self.principal_account, &self.resource_account),
+            (self.principal_account.get(), self.resource_account.get()),
             (Some(p), Some(r)) if p == r
         )
     }
@@ -892,37 +1093,89 @@ impl RequestBuilder {
     /// A [`RequestError`] when a part is missing or malformed, or the accounts disagree with the
     /// ARNs.
     pub fn build(self) -> Result<Request, RequestError> {
+        let mut request = Request::empty();
+        request.context = self.context;
+        request.fill(
+            &Parts {
+                principal: self.principal.as_deref(),
+                principal_account: self.principal_account.as_deref(),
+                action: self.action.as_deref(),
+                resource: self.resource.as_deref(),
+                resource_account: self.resource_account.as_deref(),
+            },
+            &mut Pool::default(),
+        )?;
+        Ok(request)
+    }
+}
+
+/// The parts of a request other than its context, borrowed from the caller (see
+/// [`Request::fill`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Parts<'a> {
+    pub(crate) principal: Option<&'a str>,
+    pub(crate) principal_account: Option<&'a str>,
+    pub(crate) action: Option<&'a str>,
+    pub(crate) resource: Option<&'a str>,
+    pub(crate) resource_account: Option<&'a str>,
+}
+
+impl Request {
+    /// A request with no parts, to be [`fill`](Self::fill)ed before use.
+    pub(crate) fn empty() -> Self {
+        Self {
+            principal: Caller::empty(),
+            principal_account: OptText::default(),
+            action: Action::empty(),
+            resource: String::new(),
+            resource_kind: ResourceKind::Any,
+            resource_account: OptText::default(),
+            context: Context::new(),
+            aws_rule: None,
+        }
+    }
+
+    /// The context, to be set before [`fill`](Self::fill).
+    pub(crate) const fn context_mut(&mut self) -> &mut Context {
+        &mut self.context
+    }
+
+    /// Checks and prepares the request from `parts` and the context already in place (the
+    /// work of [`RequestBuilder::build`]), reusing this request's buffers and texts from
+    /// `pool`: once they are long enough nothing is allocated. On error the request is left
+    /// partly filled and must not be decided (callers drop it or keep it unreachable).
+    pub(crate) fn fill(&mut self, parts: &Parts<'_>, pool: &mut Pool) -> Result<(), RequestError> {
         check_context(&self.context)?;
-        let principal_text = self.principal.ok_or(RequestError::MissingPrincipal)?;
-        let principal = Caller::parse(&principal_text)?;
-        let principal_account = match (self.principal_account, principal.account()) {
-            (None, arn) => arn.map(str::to_owned),
-            (Some(given), Some(arn)) if given == arn => Some(given),
+        let principal_text = parts.principal.ok_or(RequestError::MissingPrincipal)?;
+        self.principal.set(principal_text)?;
+        match (parts.principal_account, self.principal.account()) {
+            (None, arn) => self.principal_account.assign(arn),
+            (Some(given), Some(arn)) if given == arn => self.principal_account.set(given),
             (Some(given), _) => {
                 return Err(RequestError::PrincipalAccountMismatch {
-                    given,
-                    principal: principal_text,
+                    given: given.to_owned(),
+                    principal: principal_text.to_owned(),
                 });
             }
-        };
+        }
 
-        let action_text = self.action.ok_or(RequestError::MissingAction)?;
-        let action = Action::parse(&action_text)?;
+        let action_text = parts.action.ok_or(RequestError::MissingAction)?;
+        self.action.set(action_text)?;
 
-        let resource = self.resource.ok_or(RequestError::MissingResource)?;
+        let resource = parts.resource.ok_or(RequestError::MissingResource)?;
         let mut aws_rule_arn = None;
         let (resource_kind, arn_account) = if resource == "*" {
             (ResourceKind::Any, None)
         } else {
-            let parts = ArnParts::parse(&resource)
-                .ok_or_else(|| RequestError::InvalidResource(resource.clone()))?;
-            let rest = parts.resource(&resource);
-            let service = parts.service(&resource);
-            let account = parts.account(&resource);
+            let parts = ArnParts::parse(resource)
+                .ok_or_else(|| RequestError::InvalidResource(resource.to_owned()))?;
+            let rest = parts.resource(resource);
+            let service = parts.service(resource);
+            let account = parts.account(resource);
             aws_rule_arn = Some((service, account, rest));
             let kind = match service {
                 _ if is_aws_owned_account(account) => ResourceKind::AwsOwned,
-                "iam" if rest.starts_with("role/") && is_trust_action(action.as_lower()) => {
+                "iam" if rest.starts_with("role/") && is_trust_action(self.action.as_lower()) => {
                     ResourceKind::RoleTrust
                 }
                 "kms" if rest.starts_with("key/") => ResourceKind::KmsKey,
@@ -930,90 +1183,101 @@ impl RequestBuilder {
             };
             // An AWS-owned resource is in no customer account: no resource account.
             let owned = kind == ResourceKind::AwsOwned;
-            (
-                kind,
-                (!account.is_empty() && !owned).then(|| account.to_owned()),
-            )
+            (kind, (!account.is_empty() && !owned).then_some(account))
         };
-        if let Some(account) = &arn_account {
+        if let Some(account) = arn_account {
             check_account(account)?;
         }
-        let aws_rule = aws_rules::classify(RuleInput {
-            signed: !matches!(
-                principal.kind(),
-                CallerKind::Service | CallerKind::Anonymous
-            ),
-            long_term: matches!(principal.kind(), CallerKind::User | CallerKind::Root),
-            service: action.service(),
-            action: action.name(),
+        let kind = self.principal.kind();
+        self.aws_rule = aws_rules::classify(RuleInput {
+            signed: !matches!(kind, CallerKind::Service | CallerKind::Anonymous),
+            long_term: matches!(kind, CallerKind::User | CallerKind::Root),
+            service: self.action.service(),
+            action: self.action.name(),
             arn: aws_rule_arn,
         });
-        let explicit_resource_account = match (self.resource_account, arn_account) {
+        let mismatch = |given: &str| RequestError::ResourceAccountMismatch {
+            given: given.to_owned(),
+            resource: resource.to_owned(),
+        };
+        let explicit_resource_account = match (parts.resource_account, arn_account) {
             (Some(given), None) if resource_kind == ResourceKind::AwsOwned => {
-                return Err(RequestError::ResourceAccountMismatch { given, resource });
+                return Err(mismatch(given));
             }
             (None, arn) => arn,
-            (Some(given), Some(arn)) if given != arn => {
-                return Err(RequestError::ResourceAccountMismatch { given, resource });
-            }
+            (Some(given), Some(arn)) if given != arn => return Err(mismatch(given)),
             (Some(given), _) => {
-                check_account(&given)?;
+                check_account(given)?;
                 Some(given)
             }
         };
-        if let Some(account) = &principal_account {
+        if let Some(account) = self.principal_account.get() {
             check_account(account)?;
         }
+        self.resource.clear();
+        self.resource.push_str(resource);
+        self.resource_kind = resource_kind;
 
-        let mut context = self.context;
-        derive_keys(&mut context, &principal, principal_account.as_deref());
-        let resource_account = if resource_kind == ResourceKind::AwsOwned {
-            None
+        derive_keys(
+            &mut self.context,
+            &self.principal,
+            self.principal_account.get(),
+            pool,
+        );
+        if resource_kind == ResourceKind::AwsOwned {
+            self.resource_account.unset();
         } else {
-            explicit_resource_account.or_else(|| principal_account.clone())
-        };
+            match explicit_resource_account {
+                Some(account) => self.resource_account.set(account),
+                None => self.resource_account.assign(self.principal_account.get()),
+            }
+        }
         // The key holds the account the request is evaluated in, defaulted or not: a request
         // treated as same-account must also read as same-account to its conditions.
-        if let Some(account) = &resource_account {
-            context.insert_if_absent("aws:ResourceAccount", ContextValue::string(account));
+        if let Some(account) = self.resource_account.get() {
+            self.context
+                .insert_pooled("aws:ResourceAccount", false, pool, |pool| {
+                    ContextValue::Single(ContextScalar::String(pool.string(account)))
+                });
         }
-
-        Ok(Request {
-            principal,
-            principal_account,
-            action,
-            resource,
-            resource_kind,
-            resource_account,
-            context,
-            aws_rule,
-        })
+        Ok(())
     }
 }
 
 /// Adds the keys AWS derives from the caller (module docs table) unless already present.
-fn derive_keys(context: &mut Context, principal: &Caller, account: Option<&str>) {
+fn derive_keys(context: &mut Context, principal: &Caller, account: Option<&str>, pool: &mut Pool) {
+    let mut string = |context: &mut Context, key: &str, value: &str| {
+        context.insert_pooled(key, false, pool, |pool| {
+            ContextValue::Single(ContextScalar::String(pool.string(value)))
+        });
+    };
     if let Some(arn) = principal.principal_arn() {
-        context.insert_if_absent("aws:PrincipalArn", ContextValue::string(arn));
+        string(context, "aws:PrincipalArn", arn);
     }
     if let Some(account) = account {
-        context.insert_if_absent("aws:PrincipalAccount", ContextValue::string(account));
+        string(context, "aws:PrincipalAccount", account);
     }
     if let Some(principal_type) = principal.kind().principal_type() {
-        context.insert_if_absent("aws:PrincipalType", ContextValue::string(principal_type));
+        string(context, "aws:PrincipalType", principal_type);
     }
     if principal.kind() == CallerKind::User {
-        context.insert_if_absent("aws:username", ContextValue::string(principal.name()));
+        string(context, "aws:username", principal.name());
     }
     match principal.kind() {
         CallerKind::Anonymous => {}
         CallerKind::Service => {
-            context.insert_if_absent("aws:PrincipalIsAWSService", ContextValue::bool(true));
-            context.insert_if_absent(
-                "aws:PrincipalServiceName",
-                ContextValue::string(principal.name()),
-            );
+            context.insert_pooled("aws:PrincipalIsAWSService", false, pool, |_| {
+                ContextValue::bool(true)
+            });
+            let mut string = |context: &mut Context, key: &str, value: &str| {
+                context.insert_pooled(key, false, pool, |pool| {
+                    ContextValue::Single(ContextScalar::String(pool.string(value)))
+                });
+            };
+            string(context, "aws:PrincipalServiceName", principal.name());
         }
-        _ => context.insert_if_absent("aws:PrincipalIsAWSService", ContextValue::bool(false)),
+        _ => context.insert_pooled("aws:PrincipalIsAWSService", false, pool, |_| {
+            ContextValue::bool(false)
+        }),
     }
 }

@@ -307,6 +307,11 @@ impl Authorizer {
         }
     }
 
+    /// The secrets with a resource policy in the store.
+    pub fn resource_arns(&self) -> Vec<String> {
+        self.store.resources().collect()
+    }
+
     /// The credential for access key `id`: long-term keys first, then live sessions.
     ///
     /// # Errors

@@ -47,6 +47,10 @@ struct Args {
     /// "Running replicas").
     #[arg(long, value_name = "URL")]
     database: Option<String>,
+    /// Replicas: how many policy changes the database's log keeps (a replica further behind
+    /// reloads every resource policy instead of replaying the log).
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    policy_log_keep: u32,
     /// Audit log file (default: DATA_DIR/audit.log); `-` for standard output.
     #[arg(long)]
     audit_log: Option<PathBuf>,
@@ -70,7 +74,11 @@ fn main() {
         Cipher::from_file_or_env(args.key_file.as_deref()).unwrap_or_else(|e| fail(e.to_string()));
     let storage: Box<dyn Storage> = match &args.database {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            Box::new(PostgresStorage::connect(url).unwrap_or_else(|e| fail(e.to_string())))
+            Box::new(
+                PostgresStorage::connect(url)
+                    .unwrap_or_else(|e| fail(e.to_string()))
+                    .keep_policy_log(args.policy_log_keep),
+            )
         }
         Some(other) => fail(format!(
             "--database {other:?}: expected a postgres://… URL (the embedded database is the default)"

@@ -9,6 +9,11 @@
 //!   are read and applied to the live policy store before the call is authenticated and
 //!   decided. A change acknowledged by any replica has committed its epoch, so the next call
 //!   anywhere sees it: the bound is zero, and it does not depend on notifications arriving.
+//! - **Pruning.** Each bump keeps only the last `--policy-log-keep` log entries. A process
+//!   that finds fewer entries than epochs since the one it applied (it lagged further behind)
+//!   replaces every resource policy with the database's, read with the epoch in one snapshot,
+//!   and re-reads its configuration, before it decides: it never decides with a policy the
+//!   pruned log no longer describes.
 //! - **Notifications.** A listener thread (`LISTEN iam_policy_changes`) applies changes as
 //!   they commit, so that calls seldom find work to do; it reconnects by itself.
 //! - **Failing closed.** When the epoch cannot be read, the call is refused with
@@ -35,7 +40,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use crate::app::App;
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::storage::postgres::{CHANNEL, PostgresStorage, RefreshState, take_touched};
+use crate::storage::postgres::{CHANNEL, PostgresStorage, RefreshState, Snapshot, take_touched};
 
 /// The digest of a loaded configuration (every field, policies' texts included): replicas
 /// compare it to know that they run the same configuration.
@@ -67,25 +72,31 @@ pub(crate) fn refresh(storage: &PostgresStorage, app: &App) -> Result<(), ApiErr
         .map_err(|_| ApiError::internal("the refresh lock is poisoned"))?;
     let applied = storage.applied.load(Ordering::SeqCst);
     let mut config_changed = false;
+    let mut epoch = epoch;
+    let mut published = published;
     if epoch > applied {
         let changes = storage.changes(
             i64::try_from(applied).unwrap_or(i64::MAX),
             i64::try_from(epoch).unwrap_or(i64::MAX),
         )?;
-        // One log entry per epoch: a gap would mean a change this process cannot see.
-        if u64::try_from(changes.len()).ok() != epoch.checked_sub(applied) {
-            return Err(ApiError::internal(
-                "the policy change log has a gap; refusing to decide",
-            ));
-        }
-        let mut seen = std::collections::HashSet::new();
-        for (_, arn, policy) in changes.iter().rev() {
-            if arn.is_empty() {
-                config_changed = true;
-            } else if seen.insert(arn.as_str()) {
-                // The entity's policy now (a later change of it may already be there).
-                app.authz.set_resource_policy(arn, policy.as_deref())?;
+        // One log entry per epoch. Fewer: the log was pruned past what this process applied
+        // (it lagged by more than the log keeps), so replaying it would miss changes: reload
+        // every policy instead.
+        if u64::try_from(changes.len()).ok() == epoch.checked_sub(applied) {
+            let mut seen = std::collections::HashSet::new();
+            for (_, arn, policy) in changes.iter().rev() {
+                if arn.is_empty() {
+                    config_changed = true;
+                } else if seen.insert(arn.as_str()) {
+                    // The entity's policy now (a later change of it may already be there).
+                    app.authz.set_resource_policy(arn, policy.as_deref())?;
+                }
             }
+        } else {
+            let snapshot = reload_all(storage, app)?;
+            epoch = u64::try_from(snapshot.epoch).unwrap_or(0);
+            published = snapshot.config_digest;
+            config_changed = true;
         }
     }
     settle_pending(storage, app, &mut state)?;
@@ -115,6 +126,28 @@ pub(crate) fn refresh(storage: &PostgresStorage, app: &App) -> Result<(), ApiErr
     }
     storage.applied.fetch_max(epoch, Ordering::SeqCst);
     Ok(())
+}
+
+/// Replaces every resource policy of `app` with the database's, read in one snapshot: for a
+/// replica that lagged behind the pruned policy log. Returns the snapshot (its epoch is what
+/// the process then reflects).
+fn reload_all(storage: &PostgresStorage, app: &App) -> Result<Snapshot, ApiError> {
+    let snapshot = storage.snapshot()?;
+    eprintln!(
+        "iam-policy-server: behind the policy log; reloading every resource policy at epoch {}",
+        snapshot.epoch
+    );
+    let current: std::collections::HashSet<&str> =
+        snapshot.policies.iter().map(|(a, _)| a.as_str()).collect();
+    for arn in app.authz.resource_arns() {
+        if !current.contains(arn.as_str()) {
+            app.authz.set_resource_policy(&arn, None)?;
+        }
+    }
+    for (arn, text) in &snapshot.policies {
+        app.authz.set_resource_policy(arn, Some(text))?;
+    }
+    Ok(snapshot)
 }
 
 /// Re-reads this replica's configuration file (not published: another replica published).

@@ -26,13 +26,20 @@ fn database() -> Result<Option<Cluster>> {
 /// Starts `n` replicas of the server on `db`, each with its own data directory (audit log,
 /// TLS certificate) and a copy of the example configuration.
 fn replicas(db: &Cluster, n: usize) -> Result<Vec<Server>> {
+    replicas_with(db, n, &[])
+}
+
+/// [`replicas`] with extra command-line arguments.
+fn replicas_with(db: &Cluster, n: usize, extra: &[&str]) -> Result<Vec<Server>> {
     let url = db.url();
+    let mut args = vec!["--database", url.as_str()];
+    args.extend_from_slice(extra);
     (0..n)
         .map(|_| {
             let data = tempfile::tempdir()?;
             let config = data.path().join("config.toml");
             std::fs::copy(support::example_config(), &config)?;
-            Server::start_with(data, config, &["--database", &url])
+            Server::start_with(data, config, &args)
         })
         .collect()
 }
@@ -351,6 +358,96 @@ fn policy_change_through_one_replica_governs_the_next_read_through_another() -> 
             .unwrap_or_default()
             .contains("Deny")
     );
+    Ok(())
+}
+
+/// The policy log keeps only its last entries (`--policy-log-keep`); a replica that lagged
+/// behind the pruned log (here: stopped with SIGSTOP while another made more changes than the
+/// log keeps) reloads every policy before it decides again, and never decides with a stale one.
+#[test]
+fn policy_log_is_pruned_and_a_replica_behind_it_reloads_every_policy() -> Result {
+    let Some(db) = database()? else { return Ok(()) };
+    let r = replicas_with(&db, 2, &["--policy-log-keep", "3"])?;
+    let (a, b) = (&r[0], &r[1]);
+    let mut arns = Vec::new();
+    for name in ["shared/revoked", "shared/granted", "shared/filler"] {
+        let created = ok(
+            a,
+            &admin(),
+            "CreateSecret",
+            &json!({"Name": name, "SecretString": format!("{name}-value")}),
+        )?;
+        arns.push(created["ARN"].as_str().ok_or("no ARN")?.to_owned());
+    }
+    let (revoked, granted, filler) = (&arns[0], &arns[1], &arns[2]);
+    let put = |arn: &str, effect: &str| {
+        ok(
+            a,
+            &admin(),
+            "PutResourcePolicy",
+            &json!({"SecretId": arn, "ResourcePolicy": allow_partner(arn, effect)}),
+        )
+    };
+    let read = |arn: &str| call(b, &partner(), "GetSecretValue", &json!({"SecretId": arn}));
+    put(revoked, "Allow")?;
+    assert_eq!(read(revoked)?.0, 200);
+    assert_eq!(read(granted)?.0, 400);
+    let mut client = db.client()?;
+    let epoch_seen_by_b: i64 = client
+        .query_one("SELECT epoch FROM policy_epoch", &[])?
+        .get(0);
+
+    b.signal("STOP")?;
+    let changes = (|| -> Result {
+        ok(
+            a,
+            &admin(),
+            "DeleteResourcePolicy",
+            &json!({"SecretId": revoked}),
+        )?;
+        put(granted, "Allow")?;
+        for effect in ["Allow", "Deny", "Allow", "Deny"] {
+            put(filler, effect)?;
+        }
+        Ok(())
+    })();
+    let logged = client.query_one(
+        "SELECT count(*), min(epoch), max(epoch) FROM policy_log",
+        &[],
+    );
+    b.signal("CONT")?;
+    changes?;
+    let logged = logged?;
+    let (count, oldest, newest): (i64, i64, i64) = (logged.get(0), logged.get(1), logged.get(2));
+    assert_eq!(count, 3, "the log keeps its last 3 entries");
+    assert_eq!(newest, epoch_seen_by_b + 6);
+    assert!(oldest > epoch_seen_by_b + 1, "B's next change was pruned");
+
+    // B decides with the current policies: the revoked grant is gone, the new one is there.
+    let (status, body) = read(revoked)?;
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (400, Some("AccessDeniedException")),
+        "{body}"
+    );
+    let (status, body) = read(granted)?;
+    assert_eq!(
+        (status, &body["SecretString"]),
+        (200, &json!("shared/granted-value"))
+    );
+    let (status, body) = read(filler)?;
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (400, Some("AccessDeniedException")),
+        "{body}"
+    );
+    // And keeps following the (pruned) log afterwards.
+    put(filler, "Allow")?;
+    assert_eq!(read(filler)?.0, 200);
+    let count: i64 = client
+        .query_one("SELECT count(*) FROM policy_log", &[])?
+        .get(0);
+    assert_eq!(count, 3);
     Ok(())
 }
 

@@ -117,7 +117,9 @@ pub use decision::{
 };
 pub use ids::{PolicyId, PolicyKind, StatementRef};
 pub use policy_set::PolicySet;
-pub use store::{PolicyStore, PreparedRequest, SessionPolicy, StoreError};
+pub use store::{
+    BufferedRequest, PolicyStore, PreparedRequest, RequestBuffer, SessionPolicy, StoreError,
+};
 
 /// What a compiled statement is called: its `Sid` and where it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

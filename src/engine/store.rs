@@ -146,7 +146,10 @@ use crate::policy::error::ParseErrors;
 use crate::policy::lower::parse_policy;
 use crate::request::{Caller, CallerKind, Request, ResourceKind};
 
+mod buffer;
 mod table;
+
+pub use buffer::{BufferedRequest, RequestBuffer};
 
 /// Why the store refused a change. The store is unchanged after an error.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -976,24 +979,35 @@ impl PreparedRequest {
     /// Prepares `request`.
     #[must_use]
     pub fn new(request: Request) -> Self {
+        let mut prepared = Self {
+            request: Box::new(request),
+            prepared: Prepared::empty(),
+            principal_key: None,
+            resource_space: Space::Resource,
+            resource_hash: 0,
+            scp_hash: 0,
+            rcp_hash: 0,
+            session: None,
+        };
+        prepared.prepare();
+        prepared
+    }
+
+    /// Prepares the request it holds, in place (no allocation once its buffers are long
+    /// enough).
+    fn prepare(&mut self) {
+        let request = &*self.request;
         let mut buf = [0u8; ROLE_KEY_MAX];
         let key = caller_key(request.principal(), &mut buf);
-        let (prepared, key_range) = Prepared::new(&request, key);
-        let principal_key = key
+        let key_range = self.prepared.fill(request, key);
+        self.principal_key = key
             .zip(key_range)
             .map(|(k, range)| (key_hash(Space::Principal, k.as_bytes()), range));
-        let resource_space = resource_space(&request);
+        self.resource_space = resource_space(request);
         let account = |space, text: Option<&str>| text.map_or(0, |t| key_hash(space, t.as_bytes()));
-        Self {
-            resource_space,
-            resource_hash: key_hash(resource_space, request.resource().as_bytes()),
-            scp_hash: account(Space::Scp, request.principal_account()),
-            rcp_hash: account(Space::Rcp, request.resource_account()),
-            principal_key,
-            prepared,
-            request: Box::new(request),
-            session: None,
-        }
+        self.resource_hash = key_hash(self.resource_space, request.resource().as_bytes());
+        self.scp_hash = account(Space::Scp, request.principal_account());
+        self.rcp_hash = account(Space::Rcp, request.resource_account());
     }
 
     /// The request decided with the session policy of the caller's session: what the

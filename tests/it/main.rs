@@ -26,6 +26,7 @@ mod managed_policies;
 mod parse_errors;
 mod patterns;
 mod properties;
+mod request_buffer;
 mod roundtrip;
 mod store;
 mod support;

@@ -2,7 +2,7 @@
 //! request must get the decision the generator intends, so the benchmarks time correct work.
 
 #[path = "../../benches/workload.rs"]
-mod generator;
+pub(crate) mod generator;
 
 use iam_policy::{
     ContextScalar, ContextValue, Decision, PolicyKind, PolicySet, PolicyType, Request,

@@ -13,7 +13,8 @@
 //! - `policy_epoch(epoch, config_digest)`: one row, the policy epoch, bumped in the same
 //!   transaction as every change of a resource policy or of the configuration; its row lock
 //!   orders the bumps, so epochs commit in order;
-//! - `policy_log(epoch, arn)`: which entity each epoch changed (`''`: the configuration);
+//! - `policy_log(epoch, arn)`: which entity each epoch changed (`''`: the configuration); only
+//!   the last `--policy-log-keep` entries are kept (pruned by each bump);
 //! - `sessions(access_key_id, role_arn, session_name, issued, expires, sealed)`: temporary
 //!   credentials ([`crate::sessions`]; version 2, the clear columns version 3).
 //!
@@ -46,6 +47,9 @@ const MIGRATION_LOCK: i64 = 0x6961_6d70_6f6c_7376;
 /// The channel on which committed policy changes are announced.
 pub const CHANNEL: &str = "iam_policy_changes";
 
+/// How many policy log entries are kept by default (`--policy-log-keep`).
+pub const DEFAULT_LOG_KEEP: i64 = 1000;
+
 /// Connections per replica.
 const POOL_SIZE: u32 = 16;
 
@@ -64,6 +68,8 @@ pub struct PostgresStorage {
     pub(crate) applied: AtomicU64,
     /// One refresh at a time (the others wait: they must not decide before it is done).
     pub(crate) refresh_lock: Mutex<RefreshState>,
+    /// How many policy log entries are kept (at least 1).
+    log_keep: i64,
 }
 
 /// What the refresh remembers between calls.
@@ -125,8 +131,8 @@ fn parse_meta(text: &str) -> Result<Secret, ApiError> {
 }
 
 /// Bumps the policy epoch for a change of `arn` (`''`: the configuration) inside `tx` and
-/// announces it on commit. Returns the new epoch.
-pub(crate) fn bump(tx: &mut postgres::Transaction<'_>, arn: &str) -> Result<i64, postgres::Error> {
+/// announces it on commit; prunes the log to its last `keep` entries. Returns the new epoch.
+fn bump(tx: &mut postgres::Transaction<'_>, arn: &str, keep: i64) -> Result<i64, postgres::Error> {
     let epoch: i64 = tx
         .query_one(
             "UPDATE policy_epoch SET epoch = epoch + 1 WHERE id = 1 RETURNING epoch",
@@ -137,9 +143,27 @@ pub(crate) fn bump(tx: &mut postgres::Transaction<'_>, arn: &str) -> Result<i64,
         "INSERT INTO policy_log (epoch, arn) VALUES ($1, $2)",
         &[&epoch, &arn],
     )?;
+    // The epoch row lock orders the bumps, so this deletes the one entry that fell out of the
+    // window (more only after the window shrank). A replica behind the window reloads every
+    // policy instead of replaying the log (`crate::replica`).
+    tx.execute(
+        "DELETE FROM policy_log WHERE epoch <= $1",
+        &[&epoch.saturating_sub(keep)],
+    )?;
     // Delivered to the listeners when (and only if) the transaction commits.
     tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &epoch.to_string()])?;
     Ok(epoch)
+}
+
+/// Every resource policy at one epoch (see [`PostgresStorage::snapshot`]).
+#[derive(Debug)]
+pub(crate) struct Snapshot {
+    /// The epoch the policies are at.
+    pub(crate) epoch: i64,
+    /// The published configuration digest then.
+    pub(crate) config_digest: Option<String>,
+    /// Every secret's resource policy (ARN, text).
+    pub(crate) policies: Vec<(String, String)>,
 }
 
 impl PostgresStorage {
@@ -172,6 +196,7 @@ impl PostgresStorage {
             config,
             applied: AtomicU64::new(0),
             refresh_lock: Mutex::new(RefreshState::default()),
+            log_keep: DEFAULT_LOG_KEEP,
         };
         storage.migrate()?;
         // Read before the policies are loaded: changes committed in between are replayed
@@ -183,6 +208,15 @@ impl PostgresStorage {
             .applied
             .store(u64::try_from(epoch.0).unwrap_or(0), Ordering::SeqCst);
         Ok(storage)
+    }
+
+    /// Keeps the last `keep` policy log entries (at least 1) instead of [`DEFAULT_LOG_KEEP`].
+    /// Every replica reading a change more than `keep` entries after the last one it applied
+    /// reloads every resource policy instead of replaying the log.
+    #[must_use]
+    pub fn keep_policy_log(mut self, keep: u32) -> Self {
+        self.log_keep = i64::from(keep.max(1));
+        self
     }
 
     fn migrate(&self) -> Result<(), StorageError> {
@@ -302,6 +336,40 @@ impl PostgresStorage {
             .collect())
     }
 
+    /// Every resource policy and the epoch they are at, read in one snapshot (a replica
+    /// behind the pruned log reloads from it).
+    ///
+    /// # Errors
+    ///
+    /// `ServiceUnavailable` when the database cannot be reached.
+    pub(crate) fn snapshot(&self) -> Result<Snapshot, ApiError> {
+        let mut conn = self.conn()?;
+        let mut tx = conn
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(|e| db_err(&e))?;
+        let head = tx
+            .query_typed_one(
+                "SELECT epoch, config_digest FROM policy_epoch WHERE id = 1",
+                &[],
+            )
+            .map_err(|e| db_err(&e))?;
+        let rows = tx
+            .query_typed(
+                "SELECT arn, resource_policy FROM secrets WHERE resource_policy IS NOT NULL",
+                &[],
+            )
+            .map_err(|e| db_err(&e))?;
+        tx.commit().map_err(|e| db_err(&e))?;
+        Ok(Snapshot {
+            epoch: head.get(0),
+            config_digest: head.get(1),
+            policies: rows.iter().map(|r| (r.get(0), r.get(1))).collect(),
+        })
+    }
+
     /// The resource policy stored for `arn` now.
     pub(crate) fn policy_of(&self, arn: &str) -> Result<Option<String>, ApiError> {
         let mut conn = self.conn()?;
@@ -329,7 +397,7 @@ impl PostgresStorage {
         if current.as_deref() == Some(digest) {
             return Ok(false);
         }
-        bump(&mut tx, "").map_err(|e| db_err(&e))?;
+        bump(&mut tx, "", self.log_keep).map_err(|e| db_err(&e))?;
         tx.execute(
             "UPDATE policy_epoch SET config_digest = $1 WHERE id = 1",
             &[&digest],
@@ -398,7 +466,7 @@ impl Storage for PostgresStorage {
         }
         write_values(&mut tx, &secret.arn, values).map_err(|e| db_err(&e))?;
         if secret.resource_policy.is_some() {
-            bump(&mut tx, &secret.arn).map_err(|e| db_err(&e))?;
+            bump(&mut tx, &secret.arn, self.log_keep).map_err(|e| db_err(&e))?;
             touched(&secret.arn);
         }
         tx.commit().map_err(|e| db_err(&e))
@@ -469,7 +537,7 @@ impl Storage for PostgresStorage {
         }
         let policy_changed = before != secret.resource_policy;
         if policy_changed {
-            bump(&mut tx, arn).map_err(|e| db_err(&e))?;
+            bump(&mut tx, arn, self.log_keep).map_err(|e| db_err(&e))?;
         }
         tx.commit().map_err(|e| db_err(&e))?;
         if policy_changed {
@@ -500,7 +568,7 @@ impl Storage for PostgresStorage {
             .map_err(|e| db_err(&e))?;
         let had_policy = removed.is_some_and(|r| r.get::<_, Option<String>>(0).is_some());
         if had_policy {
-            bump(&mut tx, arn).map_err(|e| db_err(&e))?;
+            bump(&mut tx, arn, self.log_keep).map_err(|e| db_err(&e))?;
         }
         tx.commit().map_err(|e| db_err(&e))?;
         if had_policy {

@@ -904,6 +904,104 @@ fn bad_input_is_refused_and_changes_nothing() -> Result {
     Ok(())
 }
 
+/// Secrets Manager operations the server does not implement (replication to other regions,
+/// `CancelRotateSecret`) are answered as AWS answers an operation its endpoint does not have,
+/// `UnknownOperationException` (HTTP 400), after the signature is verified; nothing changes.
+/// `CreateSecret` with `AddReplicaRegions` is refused with `InvalidRequestException`.
+#[test]
+fn unsupported_operations_are_refused_and_change_nothing() -> Result {
+    let server = Server::start()?;
+    let a = admin();
+    create(&server, "keep/me", "v", &[])?;
+    let refused: [&[&str]; 4] = [
+        &[
+            "replicate-secret-to-regions",
+            "--secret-id",
+            "keep/me",
+            "--add-replica-regions",
+            "Region=eu-west-1",
+        ],
+        &[
+            "remove-regions-from-replication",
+            "--secret-id",
+            "keep/me",
+            "--remove-replica-regions",
+            "eu-west-1",
+        ],
+        &["stop-replication-to-replica", "--secret-id", "keep/me"],
+        &["cancel-rotate-secret", "--secret-id", "keep/me"],
+    ];
+    for args in refused {
+        let mut full = vec!["secretsmanager"];
+        full.extend_from_slice(args);
+        let r = server.aws(&a, &full)?;
+        assert_eq!(
+            r.error_code().as_deref(),
+            Some("UnknownOperationException"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    // The signature is verified first: a bad one gets the signature error, not the operation's.
+    let wrong = Creds::new("AKIAEXAMPLEADMIN0001", "not-the-secret");
+    let (status, body) = server.call(
+        &wrong,
+        "secretsmanager.ReplicateSecretToRegions",
+        br#"{"SecretId":"keep/me","AddReplicaRegions":[{"Region":"eu-west-1"}]}"#,
+    )?;
+    assert_eq!(
+        (status, body["__type"].as_str()),
+        (400, Some("InvalidSignatureException"))
+    );
+    let r = server.aws(
+        &a,
+        &[
+            "secretsmanager",
+            "create-secret",
+            "--name",
+            "replicated",
+            "--secret-string",
+            "x",
+            "--add-replica-regions",
+            "Region=eu-west-1",
+        ],
+    )?;
+    assert_eq!(r.error_code().as_deref(), Some("InvalidRequestException"));
+    // Nothing changed: the secret has no replicas, the refused one does not exist.
+    let described = server
+        .aws(
+            &a,
+            &[
+                "secretsmanager",
+                "describe-secret",
+                "--secret-id",
+                "keep/me",
+            ],
+        )?
+        .json()?;
+    assert!(described.get("ReplicationStatus").is_none(), "{described}");
+    let missing = server.aws(
+        &a,
+        &[
+            "secretsmanager",
+            "describe-secret",
+            "--secret-id",
+            "replicated",
+        ],
+    )?;
+    assert_eq!(
+        missing.error_code().as_deref(),
+        Some("ResourceNotFoundException")
+    );
+    // The audit line records the refusal.
+    let audit = server.audit()?;
+    assert!(
+        audit.iter().any(|l| l["eventName"] == "CancelRotateSecret"
+            && l["errorCode"] == "UnknownOperationException")
+    );
+    Ok(())
+}
+
 /// A restart loses nothing: secrets, versions, tags, resource policies and temporary
 /// credentials come back, and the resource and session policies govern again.
 #[test]

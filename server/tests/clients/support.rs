@@ -198,12 +198,17 @@ impl Server {
 
     /// Sends SIGHUP (reload the configuration).
     pub fn hangup(&self) -> Result {
+        self.signal("HUP")
+    }
+
+    /// Sends signal `name` (`HUP`, `STOP`, `CONT`) to this server's process only.
+    pub fn signal(&self, name: &str) -> Result {
         let pid = self.child.as_ref().ok_or("not running")?.id();
         let status = Command::new("kill")
-            .args(["-HUP", &pid.to_string()])
+            .args([&format!("-{name}"), &pid.to_string()])
             .status()?;
         if !status.success() {
-            return Err("kill -HUP failed".into());
+            return Err(format!("kill -{name} failed").into());
         }
         Ok(())
     }

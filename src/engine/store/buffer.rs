@@ -1,0 +1,292 @@
+//! [`RequestBuffer`]: the per-call path of a server. One request after another is built,
+//! checked and prepared in the same memory, from the caller's borrowed strings; once the
+//! buffer's texts are long enough, nothing is allocated.
+
+use super::{PreparedRequest, SessionPolicy};
+use crate::request::{
+    ContextLimit, ContextScalar, ContextValue, MAX_CONTEXT_BYTES, MAX_CONTEXT_KEYS,
+    MAX_CONTEXT_VALUES, Parts, Pool, Request, RequestError,
+};
+
+/// A context value built into the buffer, with how many list values were left out (counted,
+/// not copied) past the limit.
+struct Made(ContextValue, usize);
+
+impl From<ContextValue> for Made {
+    fn from(value: ContextValue) -> Self {
+        Self(value, 0)
+    }
+}
+
+impl From<(Vec<ContextScalar>, usize)> for Made {
+    fn from((list, more): (Vec<ContextScalar>, usize)) -> Self {
+        Self(ContextValue::Multi(list), more)
+    }
+}
+
+/// Bytes of value text (as the context limit counts them).
+fn text_len(value: &ContextValue) -> usize {
+    match value {
+        ContextValue::Single(s) => s.as_text().len(),
+        ContextValue::Multi(list) => list.iter().map(|s| s.as_text().len()).sum(),
+    }
+}
+
+/// A reusable request: each call builds, checks and prepares the next request in the memory
+/// of the previous one, borrowing the caller's strings (the whole per-call path of a server:
+/// build, prepare, decide, with no allocation once the buffer has seen requests as long as
+/// the current one). Keep one per worker thread.
+///
+/// The request it prepares is the one [`RequestBuilder`](crate::RequestBuilder) would build
+/// from the same parts (same checks, same errors, same derived keys) followed by
+/// [`PreparedRequest::new`]; it is handed out only when it was built without error, so a
+/// request that failed a check can never be decided.
+///
+/// ```
+/// use iam_policy::{Decision, PolicyStore, RequestBuffer};
+///
+/// let store = PolicyStore::new();
+/// store.set_principal_policies("arn:aws:iam::111122223333:role/app", &[r#"{
+///     "Version":"2012-10-17","Statement":{"Effect":"Allow",
+///     "Action":"secretsmanager:GetSecretValue","Resource":"*",
+///     "Condition":{"Bool":{"aws:SecureTransport":"true"}}}}"#], None)?;
+/// let mut buffer = RequestBuffer::new();
+/// for session in ["s1", "s2"] {
+///     let principal = format!("arn:aws:sts::111122223333:assumed-role/app/{session}");
+///     let request = buffer
+///         .request()
+///         .principal(&principal)
+///         .action("secretsmanager:GetSecretValue")
+///         .resource("arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf")
+///         .context_bool("aws:SecureTransport", true)
+///         .context_string("aws:SourceIp", "10.1.2.3")
+///         .prepare()?;
+///     assert_eq!(store.evaluate_prepared(request).decision(), Decision::Allow);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct RequestBuffer {
+    prepared: PreparedRequest,
+    pool: Pool,
+}
+
+impl Default for RequestBuffer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RequestBuffer {
+    /// An empty buffer.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            prepared: PreparedRequest::new(Request::empty()),
+            pool: Pool::default(),
+        }
+    }
+
+    /// Starts the next request (the previous one's texts become spare buffers).
+    pub fn request<'a>(&mut self) -> BufferedRequest<'_, 'a> {
+        let prepared = &mut self.prepared;
+        prepared.session = None;
+        prepared.request.context_mut().clear_into(&mut self.pool);
+        BufferedRequest {
+            buffer: self,
+            parts: Parts::default(),
+            bytes: 0,
+            overflow: None,
+        }
+    }
+}
+
+/// The request being built in a [`RequestBuffer`]: the same parts as
+/// [`RequestBuilder`](crate::RequestBuilder), borrowed (the principal, action, resource and
+/// accounts until [`prepare`](Self::prepare); context texts are copied into the buffer as they
+/// are given).
+#[derive(Debug)]
+#[must_use = "a request is used through `prepare`"]
+pub struct BufferedRequest<'b, 'a> {
+    buffer: &'b mut RequestBuffer,
+    parts: Parts<'a>,
+    /// Bytes of context text given so far (an upper bound: replaced keys still count).
+    bytes: usize,
+    /// The first context limit exceeded; later context values are ignored.
+    overflow: Option<RequestError>,
+}
+
+impl<'b, 'a> BufferedRequest<'b, 'a> {
+    /// The caller: an IAM or STS ARN, a service name, or `anonymous`/`*`.
+    pub const fn principal(mut self, principal: &'a str) -> Self {
+        self.parts.principal = Some(principal);
+        self
+    }
+
+    /// The caller's account, if it must be given explicitly (it must then equal the ARN's).
+    pub const fn principal_account(mut self, account: &'a str) -> Self {
+        self.parts.principal_account = Some(account);
+        self
+    }
+
+    /// The action, `service:ActionName` (any case).
+    pub const fn action(mut self, action: &'a str) -> Self {
+        self.parts.action = Some(action);
+        self
+    }
+
+    /// The resource ARN, or `*`.
+    pub const fn resource(mut self, resource: &'a str) -> Self {
+        self.parts.resource = Some(resource);
+        self
+    }
+
+    /// The resource's account (needed for S3 ARNs of another account).
+    pub const fn resource_account(mut self, account: &'a str) -> Self {
+        self.parts.resource_account = Some(account);
+        self
+    }
+
+    /// The session policy of the caller's session (see
+    /// [`PreparedRequest::with_session_policy`]).
+    pub fn session_policy(self, session: &SessionPolicy) -> Self {
+        self.buffer.prepared.session = Some(session.clone());
+        self
+    }
+
+    /// Sets a context key (any case) to a string.
+    pub fn context_string(self, key: &str, value: &str) -> Self {
+        self.set(key, |pool| {
+            ContextValue::Single(ContextScalar::String(pool.string(value)))
+        })
+    }
+
+    /// Sets a context key to a number, given as its decimal text.
+    pub fn context_number(self, key: &str, text: &str) -> Self {
+        self.set(key, |pool| {
+            ContextValue::Single(ContextScalar::Number(pool.string(text)))
+        })
+    }
+
+    /// Sets a context key to a boolean.
+    pub fn context_bool(self, key: &str, value: bool) -> Self {
+        self.set(key, |_| ContextValue::bool(value))
+    }
+
+    /// Sets a multi-valued context key holding strings.
+    pub fn context_strings<'v>(self, key: &str, values: impl IntoIterator<Item = &'v str>) -> Self {
+        self.set(key, |pool| {
+            let mut list = pool.list();
+            let mut values = values.into_iter();
+            // At most one more than the limit is copied; the rest are only counted.
+            list.extend(
+                values
+                    .by_ref()
+                    .take(MAX_CONTEXT_VALUES + 1)
+                    .map(|v| ContextScalar::String(pool.string(v))),
+            );
+            let more = values.count();
+            (list, more)
+        })
+    }
+
+    /// Sets a context key to a copy of `value`.
+    pub fn context_value(self, key: &str, value: &ContextValue) -> Self {
+        self.set(key, |pool| {
+            let scalar = |pool: &mut Pool, s: &ContextScalar| match s {
+                ContextScalar::String(s) => ContextScalar::String(pool.string(s)),
+                ContextScalar::Number(s) => ContextScalar::Number(pool.string(s)),
+                ContextScalar::Bool(b) => ContextScalar::Bool(*b),
+            };
+            match value {
+                ContextValue::Single(s) => Made(ContextValue::Single(scalar(pool, s)), 0),
+                ContextValue::Multi(values) => {
+                    let mut list = pool.list();
+                    list.extend(
+                        values
+                            .iter()
+                            .take(MAX_CONTEXT_VALUES + 1)
+                            .map(|v| scalar(pool, v)),
+                    );
+                    let more = values.len().saturating_sub(MAX_CONTEXT_VALUES + 1);
+                    Made(ContextValue::Multi(list), more)
+                }
+            }
+        })
+    }
+
+    /// Sets `key` to the value `make` builds (with how many values were left out of a list
+    /// past the limit), unless a context limit is exceeded (module docs of
+    /// [`request`](crate::request), "Limits"): past one, nothing more is copied and
+    /// [`prepare`](Self::prepare) fails.
+    fn set<V: Into<Made>>(mut self, key: &str, make: impl FnOnce(&mut Pool) -> V) -> Self {
+        if self.overflow.is_some() {
+            return self;
+        }
+        let RequestBuffer { prepared, pool } = &mut *self.buffer;
+        let context = prepared.request.context_mut();
+        if context.len() >= MAX_CONTEXT_KEYS && !context.contains(key) {
+            self.overflow = Some(RequestError::ContextTooLarge {
+                limit: ContextLimit::Keys,
+                key: None,
+                found: context.len() + 1,
+                max: MAX_CONTEXT_KEYS,
+            });
+            return self;
+        }
+        let Made(value, left_out) = make(pool).into();
+        if let ContextValue::Multi(list) = &value
+            && list.len() + left_out > MAX_CONTEXT_VALUES
+        {
+            self.overflow = Some(RequestError::ContextTooLarge {
+                limit: ContextLimit::Values,
+                key: Some(key.to_ascii_lowercase()),
+                found: list.len() + left_out,
+                max: MAX_CONTEXT_VALUES,
+            });
+            pool.recycle_value(value);
+            return self;
+        }
+        let value_bytes = text_len(&value);
+        self.bytes = self.bytes.saturating_add(key.len() + value_bytes);
+        if self.bytes > MAX_CONTEXT_BYTES {
+            // The count is an upper bound; recount exactly (rare: only past the limit).
+            let held: usize = context
+                .iter()
+                .filter(|(k, _)| !k.eq_ignore_ascii_case(key))
+                .map(|(k, v)| k.len() + text_len(v))
+                .sum();
+            self.bytes = held + key.len() + value_bytes;
+            if self.bytes > MAX_CONTEXT_BYTES {
+                self.overflow = Some(RequestError::ContextTooLarge {
+                    limit: ContextLimit::Bytes,
+                    key: None,
+                    found: self.bytes,
+                    max: MAX_CONTEXT_BYTES,
+                });
+                pool.recycle_value(value);
+                return self;
+            }
+        }
+        context.insert_pooled(key, true, pool, |_| value);
+        self
+    }
+
+    /// Checks and prepares the request: the checks of
+    /// [`RequestBuilder::build`](crate::RequestBuilder::build), then the preparation of
+    /// [`PreparedRequest::new`], in the buffer's memory.
+    ///
+    /// # Errors
+    ///
+    /// The [`RequestError`] `build` would return for the same parts. The buffer is then
+    /// unusable until the next [`RequestBuffer::request`].
+    pub fn prepare(self) -> Result<&'b PreparedRequest, RequestError> {
+        if let Some(error) = self.overflow {
+            return Err(error);
+        }
+        let RequestBuffer { prepared, pool } = self.buffer;
+        prepared.request.fill(&self.parts, pool)?;
+        prepared.prepare();
+        Ok(prepared)
+    }
+}

@@ -1,0 +1,400 @@
+//! The per-call path: [`RequestBuffer`] builds and prepares each request in reused memory.
+//! It must prepare exactly what `Request::builder()` + `PreparedRequest::new` do (same request,
+//! same errors, same decisions), and, once warm, build + prepare + decide without allocating.
+
+use crate::workload::generator;
+
+use iam_policy::{
+    ContextLimit, ContextValue, PolicyStore, PreparedRequest, Request, RequestBuffer, RequestError,
+    SessionPolicy,
+};
+
+/// One request's parts, as a server receives them.
+#[derive(Clone, Debug, Default)]
+struct Parts<'a> {
+    principal: Option<&'a str>,
+    principal_account: Option<&'a str>,
+    action: Option<&'a str>,
+    resource: Option<&'a str>,
+    resource_account: Option<&'a str>,
+    context: Vec<(&'a str, ContextValue)>,
+}
+
+fn owned(p: &Parts<'_>) -> Result<Request, RequestError> {
+    let mut b = Request::builder();
+    if let Some(v) = p.principal {
+        b = b.principal(v);
+    }
+    if let Some(v) = p.principal_account {
+        b = b.principal_account(v);
+    }
+    if let Some(v) = p.action {
+        b = b.action(v);
+    }
+    if let Some(v) = p.resource {
+        b = b.resource(v);
+    }
+    if let Some(v) = p.resource_account {
+        b = b.resource_account(v);
+    }
+    for (k, v) in &p.context {
+        b = b.context_value(k, v.clone());
+    }
+    b.build()
+}
+
+fn buffered<'b>(
+    buffer: &'b mut RequestBuffer,
+    p: &Parts<'_>,
+) -> Result<&'b PreparedRequest, RequestError> {
+    let mut b = buffer.request();
+    if let Some(v) = p.principal {
+        b = b.principal(v);
+    }
+    if let Some(v) = p.principal_account {
+        b = b.principal_account(v);
+    }
+    if let Some(v) = p.action {
+        b = b.action(v);
+    }
+    if let Some(v) = p.resource {
+        b = b.resource(v);
+    }
+    if let Some(v) = p.resource_account {
+        b = b.resource_account(v);
+    }
+    for (k, v) in &p.context {
+        b = b.context_value(k, v);
+    }
+    b.prepare()
+}
+
+const SESSION: &str = "arn:aws:sts::111122223333:assumed-role/app/s1";
+const SECRET: &str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf";
+const GET: &str = "secretsmanager:GetSecretValue";
+
+fn base<'a>(principal: &'a str, action: &'a str, resource: &'a str) -> Parts<'a> {
+    Parts {
+        principal: Some(principal),
+        action: Some(action),
+        resource: Some(resource),
+        ..Parts::default()
+    }
+}
+
+/// Requests of every caller kind, resource kind, account rule and context shape, valid and
+/// not; each is built both ways.
+fn cases() -> Vec<Parts<'static>> {
+    let principals = [
+        SESSION,
+        "arn:aws:iam::111122223333:user/dev/alice",
+        "arn:aws:iam::111122223333:role/team/ops/app",
+        "arn:aws:iam::111122223333:root",
+        "arn:aws:sts::444455556666:federated-user/bob",
+        "arn:aws-cn:sts::444455556666:assumed-role/r/s",
+        "lambda.amazonaws.com",
+        "anonymous",
+        "*",
+        "arn:aws:iam::11112222333:user/short-account",
+        "arn:aws:ec2::111122223333:instance/i-1",
+        "arn:aws:sts::111122223333:assumed-role/only-role",
+        "not a principal",
+    ];
+    let resources = [
+        SECRET,
+        "*",
+        "arn:aws:s3:::bucket/key",
+        "arn:aws:iam::111122223333:role/path/target",
+        "arn:aws:kms:us-east-1:111122223333:key/k-1",
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        "arn:aws:secretsmanager:us-east-1:12:secret:x",
+        "not-an-arn",
+    ];
+    let actions = [
+        GET,
+        "STS:AssumeRole",
+        "sts:GetCallerIdentity",
+        "iam:CreateAccessKey",
+        "s3:Get*",
+        "no-colon",
+    ];
+    let mut out = Vec::new();
+    for &p in &principals {
+        for &r in &resources {
+            for &a in &actions {
+                out.push(base(p, a, r));
+            }
+        }
+    }
+    let mut with_accounts = base(SESSION, GET, "arn:aws:s3:::bucket/key");
+    with_accounts.principal_account = Some("111122223333");
+    with_accounts.resource_account = Some("444455556666");
+    out.push(with_accounts.clone());
+    with_accounts.principal_account = Some("999999999999");
+    out.push(with_accounts.clone());
+    with_accounts.principal_account = None;
+    with_accounts.resource_account = Some("12");
+    out.push(with_accounts.clone());
+    let mut mismatch = base(SESSION, GET, SECRET);
+    mismatch.resource_account = Some("444455556666");
+    out.push(mismatch);
+    let mut owned_account = base(SESSION, GET, "arn:aws:iam::aws:policy/ReadOnlyAccess");
+    owned_account.resource_account = Some("111122223333");
+    out.push(owned_account);
+    for missing in 0..3 {
+        let mut p = base(SESSION, GET, SECRET);
+        match missing {
+            0 => p.principal = None,
+            1 => p.action = None,
+            _ => p.resource = None,
+        }
+        out.push(p);
+    }
+    // Contexts: overriding derived keys, keys in any case, repeated keys, every value type,
+    // more keys than fit inline, long texts that leave the inline arena.
+    let mut ctx = base(SESSION, GET, SECRET);
+    ctx.context = vec![
+        ("aws:SourceIp", ContextValue::string("10.1.2.3")),
+        ("AWS:SecureTransport", ContextValue::bool(true)),
+        ("aws:PrincipalArn", ContextValue::string("given")),
+        ("aws:sourceip", ContextValue::string("2001:db8::1")),
+        ("aws:MultiFactorAuthAge", ContextValue::number("300")),
+        ("aws:TagKeys", ContextValue::strings(["a", "B", "c"])),
+        ("aws:ResourceAccount", ContextValue::string("444455556666")),
+    ];
+    out.push(ctx.clone());
+    for i in 0..20 {
+        let key: &'static str = Box::leak(format!("test:Key{i}").into_boxed_str());
+        ctx.context
+            .push((key, ContextValue::string(&"v".repeat(i * 40))));
+    }
+    out.push(ctx);
+    out
+}
+
+fn same(
+    want: &Result<Request, RequestError>,
+    got: &Result<&PreparedRequest, RequestError>,
+) -> bool {
+    match (want, got) {
+        (Ok(w), Ok(g)) => format!("{w:?}") == format!("{:?}", g.request()),
+        (Err(w), Err(g)) => w == g,
+        _ => false,
+    }
+}
+
+#[test]
+fn buffered_requests_equal_built_ones_in_any_order() {
+    let cases = cases();
+    assert!(cases.len() > 600);
+    let store = PolicyStore::new();
+    store
+        .set_principal_policies(
+            "arn:aws:iam::111122223333:role/app",
+            &[r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*",
+                "Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}},
+                {"Effect":"Deny","Action":"*","Resource":"*","Condition":{"ForAnyValue:StringEquals":{"aws:TagKeys":"c"}}}]}"#],
+            None,
+        )
+        .unwrap();
+    let mut buffer = RequestBuffer::new();
+    let mut ok = 0;
+    // Forwards, then backwards: each request reuses memory a different request left.
+    for p in cases.iter().chain(cases.iter().rev()) {
+        let want = owned(p);
+        let got = buffered(&mut buffer, p);
+        assert!(same(&want, &got), "{p:?}\nbuilt {want:?}\nbuffered {got:?}");
+        if let (Ok(w), Ok(g)) = (&want, &got) {
+            ok += 1;
+            let fresh = PreparedRequest::new(w.clone());
+            assert_eq!(
+                store.evaluate_prepared(g),
+                store.evaluate_prepared(&fresh),
+                "{p:?}"
+            );
+            assert_eq!(store.evaluate_prepared(g), store.evaluate(w), "{p:?}");
+        }
+    }
+    assert!(ok > 100, "{ok}");
+}
+
+#[test]
+fn buffered_context_limits_fail_closed() {
+    let mut buffer = RequestBuffer::new();
+    let keys: Vec<String> = (0..300).map(|i| format!("test:k{i}")).collect();
+    let mut b = buffer
+        .request()
+        .principal(SESSION)
+        .action(GET)
+        .resource(SECRET);
+    for k in &keys {
+        b = b.context_string(k, "v");
+    }
+    assert!(matches!(
+        b.prepare(),
+        Err(RequestError::ContextTooLarge {
+            limit: ContextLimit::Keys,
+            ..
+        })
+    ));
+    let values: Vec<&str> = (0..300).map(|_| "v").collect();
+    let r = buffer
+        .request()
+        .principal(SESSION)
+        .action(GET)
+        .resource(SECRET)
+        .context_strings("aws:TagKeys", values.iter().copied())
+        .prepare();
+    assert!(matches!(
+        r,
+        Err(RequestError::ContextTooLarge {
+            limit: ContextLimit::Values,
+            found: 300,
+            ..
+        })
+    ));
+    let big = "x".repeat(200 * 1024);
+    let r = buffer
+        .request()
+        .principal(SESSION)
+        .action(GET)
+        .resource(SECRET)
+        .context_string("test:a", &big)
+        .context_string("test:b", &big)
+        .prepare();
+    assert!(matches!(
+        r,
+        Err(RequestError::ContextTooLarge {
+            limit: ContextLimit::Bytes,
+            ..
+        })
+    ));
+    // Replacing one key many times stays under the byte limit, as with the builder.
+    let mut b = buffer
+        .request()
+        .principal(SESSION)
+        .action(GET)
+        .resource(SECRET);
+    for _ in 0..4 {
+        b = b.context_string("test:a", &big);
+    }
+    let r = b.prepare().unwrap();
+    assert_eq!(r.request().context().get_text("test:a"), Some(big.as_str()));
+    // After an error the buffer builds the next request normally (nothing of the failed
+    // one remains).
+    let r = buffer
+        .request()
+        .principal(SESSION)
+        .action(GET)
+        .resource(SECRET)
+        .prepare()
+        .unwrap();
+    assert_eq!(r.request().context().get("test:a"), None);
+}
+
+#[test]
+fn buffered_session_policy_applies_to_that_request_only() {
+    let store = PolicyStore::new();
+    store
+        .set_principal_policies(
+            "arn:aws:iam::111122223333:role/app",
+            &[r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#],
+            None,
+        )
+        .unwrap();
+    let session = SessionPolicy::new(&[
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#,
+    ])
+    .unwrap();
+    let mut buffer = RequestBuffer::new();
+    let r = buffer
+        .request()
+        .principal(SESSION)
+        .action(GET)
+        .resource(SECRET)
+        .session_policy(&session)
+        .prepare()
+        .unwrap();
+    assert_eq!(
+        store.evaluate_prepared(r).decision(),
+        iam_policy::Decision::ImplicitDeny
+    );
+    let r = buffer
+        .request()
+        .principal(SESSION)
+        .action(GET)
+        .resource(SECRET)
+        .prepare()
+        .unwrap();
+    assert_eq!(
+        store.evaluate_prepared(r).decision(),
+        iam_policy::Decision::Allow
+    );
+}
+
+/// The workload's requests through the buffer, as a server makes them.
+fn per_call<'b>(
+    buffer: &'b mut RequestBuffer,
+    r: &generator::Request,
+) -> Result<&'b PreparedRequest, RequestError> {
+    let mut b = buffer
+        .request()
+        .principal(&r.session_arn)
+        .action(r.action)
+        .resource(&r.resource_arn);
+    for (key, value) in &r.context {
+        b = match value {
+            generator::ContextValue::String(s) => b.context_string(key, s),
+            generator::ContextValue::Bool(v) => b.context_bool(key, *v),
+            generator::ContextValue::List(items) => {
+                b.context_strings(key, items.iter().map(String::as_str))
+            }
+        };
+    }
+    b.prepare()
+}
+
+#[test]
+fn build_prepare_and_decide_do_not_allocate_once_warm() {
+    let w = generator::generate(200, 1024, 11);
+    let store = PolicyStore::new();
+    for role in &w.roles {
+        store
+            .set_principal_policies(&role.arn, &[role.policy_json.as_str()], None)
+            .unwrap();
+    }
+    for secret in &w.secrets {
+        store
+            .set_resource_policy(&secret.arn, &secret.policy_json)
+            .unwrap();
+    }
+    let want: Vec<generator::Decision> = w.requests.iter().map(|r| r.expected).collect();
+    let to_generator = |d: iam_policy::Decision| match d {
+        iam_policy::Decision::Allow => generator::Decision::Allow,
+        iam_policy::Decision::ExplicitDeny => generator::Decision::ExplicitDeny,
+        iam_policy::Decision::ImplicitDeny => generator::Decision::ImplicitDeny,
+    };
+    let mut buffer = RequestBuffer::new();
+    // Warm up: the buffer's texts grow to the longest request's.
+    for _ in 0..2 {
+        for r in &w.requests {
+            let p = per_call(&mut buffer, r).unwrap();
+            let _ = store.evaluate_prepared(p);
+        }
+    }
+    let mut got = Vec::with_capacity(w.requests.len());
+    let info = allocation_counter::measure(|| {
+        for r in &w.requests {
+            let p = per_call(&mut buffer, r).unwrap();
+            got.push(to_generator(store.evaluate_prepared(p).decision()));
+        }
+    });
+    assert_eq!(
+        info.count_total,
+        0,
+        "build + prepare + decide allocated {} times in {} calls",
+        info.count_total,
+        w.requests.len()
+    );
+    assert_eq!(got, want);
+}
