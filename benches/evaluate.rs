@@ -149,9 +149,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("buffer_build_and_prepare", |b| {
         let mut requests = w.requests.iter().cycle();
         let mut buffer = iam_policy::RequestBuffer::new();
-        b.iter(|| {
-            iam_setup::per_call(&mut buffer, requests.next().expect("a request")).is_ok()
-        });
+        b.iter(|| iam_setup::per_call(&mut buffer, requests.next().expect("a request")).is_ok());
     });
     group.finish();
 }
@@ -181,7 +179,9 @@ fn profile(spec: &str) {
 fn profile_call(spec: &str) {
     let (n, rounds) = spec.split_once(':').unwrap_or((spec, "10"));
     let n: usize = n.parse().expect("IAM_POLICY_PROFILE_CALL=<N>[:<rounds>]");
-    let rounds: usize = rounds.parse().expect("IAM_POLICY_PROFILE_CALL=<N>[:<rounds>]");
+    let rounds: usize = rounds
+        .parse()
+        .expect("IAM_POLICY_PROFILE_CALL=<N>[:<rounds>]");
     let w = workload::standard(n);
     let store = iam_setup::store(&w).expect("workload policies are accepted");
     let mut buffer = iam_policy::RequestBuffer::new();

@@ -265,8 +265,7 @@ impl Context {
                 .entries
                 .binary_search_by(|(k, _)| k.as_bytes().cmp(lower)),
             None => self.entries.binary_search_by(|(k, _)| {
-                k.bytes()
-                    .cmp(key.bytes().map(|b| b.to_ascii_lowercase()))
+                k.bytes().cmp(key.bytes().map(|b| b.to_ascii_lowercase()))
             }),
         };
         match found {
