@@ -28,6 +28,7 @@ pub mod lint;
 pub mod policy;
 mod request;
 mod source;
+mod suggest;
 mod value;
 mod variables;
 mod wildcard;
