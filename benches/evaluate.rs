@@ -16,8 +16,10 @@
 //! - `IAM_POLICY_PROFILE=<N>[:<rounds>]` runs every prepared request of size N `rounds` times
 //!   (default 10), for `valgrind --tool=callgrind --toggle-collect='*profiled_decision*'`
 //!   instruction and cache-miss counts;
-//! - `IAM_POLICY_PROFILE_CALL=<N>[:<rounds>]` the same for the whole per-call path (build and
-//!   prepare in a reused `RequestBuffer`, decide), `--toggle-collect='*profiled_call*'`;
+//! - `IAM_POLICY_PROFILE_CALL=<N>[:<rounds>[:owned]]` the same for the whole per-call path
+//!   (build and prepare in a reused `RequestBuffer`, decide: `--toggle-collect='*profiled_call*'`;
+//!   with `owned`, `Request::builder` + `PreparedRequest::new` + decide:
+//!   `--toggle-collect='*profiled_owned_call*'`);
 //! - `IAM_POLICY_ROUNDS=<N>[:<rounds>]` prints ns per decision, warm and cold, as the fastest
 //!   and the median of `rounds` (default 31) passes over the requests.
 #![allow(
@@ -149,9 +151,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("buffer_build_and_prepare", |b| {
         let mut requests = w.requests.iter().cycle();
         let mut buffer = iam_policy::RequestBuffer::new();
-        b.iter(|| {
-            iam_setup::per_call(&mut buffer, requests.next().expect("a request")).is_ok()
-        });
+        b.iter(|| iam_setup::per_call(&mut buffer, requests.next().expect("a request")).is_ok());
     });
     group.finish();
 }
@@ -179,19 +179,34 @@ fn profile(spec: &str) {
 /// reused buffer + decide) of every request, for callgrind
 /// (`--toggle-collect='*profiled_call*'`).
 fn profile_call(spec: &str) {
-    let (n, rounds) = spec.split_once(':').unwrap_or((spec, "10"));
-    let n: usize = n.parse().expect("IAM_POLICY_PROFILE_CALL=<N>[:<rounds>]");
-    let rounds: usize = rounds.parse().expect("IAM_POLICY_PROFILE_CALL=<N>[:<rounds>]");
+    let mut parts = spec.split(':');
+    let usage = "IAM_POLICY_PROFILE_CALL=<N>[:<rounds>[:owned]]";
+    let n: usize = parts.next().unwrap_or("1000").parse().expect(usage);
+    let rounds: usize = parts.next().unwrap_or("10").parse().expect(usage);
+    let owned = parts.next() == Some("owned");
     let w = workload::standard(n);
     let store = iam_setup::store(&w).expect("workload policies are accepted");
     let mut buffer = iam_policy::RequestBuffer::new();
     let mut allowed = 0usize;
     for _ in 0..rounds {
         for r in &w.requests {
-            allowed += usize::from(profiled_call(&store, &mut buffer, black_box(r)));
+            allowed += usize::from(if owned {
+                profiled_owned_call(&store, black_box(r))
+            } else {
+                profiled_call(&store, &mut buffer, black_box(r))
+            });
         }
     }
     println!("{} calls, {allowed} allowed", rounds * w.requests.len());
+}
+
+/// One call with an owned request: `Request::builder`, `PreparedRequest::new`, decide.
+#[inline(never)]
+fn profiled_owned_call(store: &PolicyStore, r: &workload::Request) -> bool {
+    iam_setup::request(r).is_ok_and(|request| {
+        let p = PreparedRequest::new(request);
+        store.evaluate_prepared(&p).decision() == iam_policy::Decision::Allow
+    })
 }
 
 /// One call: build, prepare, decide; kept out of line for callgrind.

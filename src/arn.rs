@@ -71,12 +71,14 @@ impl ArnError {
     }
 }
 
-/// Splits `text` into its first six components without allocating: five colon-separated
-/// components and the rest. `None` when there are fewer than five colons.
+/// The byte offsets of the first five colons of `text`: where the partition, service, region,
+/// account and resource part begin (each one past its colon). `None` when there are fewer than
+/// five colons. The one ARN splitter: everything else that splits an ARN calls it.
 ///
 /// A plain byte loop: ARNs are short, and a substring search per colon costs more than it
 /// saves.
-fn split_arn(text: &str) -> Option<[&str; 6]> {
+#[inline]
+pub(crate) fn colon_offsets(text: &str) -> Option<[usize; 5]> {
     let mut colons = [0usize; 5];
     let mut found = 0;
     for (i, &b) in text.as_bytes().iter().enumerate() {
@@ -84,14 +86,19 @@ fn split_arn(text: &str) -> Option<[&str; 6]> {
             *colons.get_mut(found)? = i;
             found += 1;
             if found == colons.len() {
-                break;
+                return Some(colons);
             }
         }
     }
-    if found < colons.len() {
-        return None;
-    }
-    let [c0, c1, c2, c3, c4] = colons;
+    None
+}
+
+/// Splits `text` into its first six components without allocating: five colon-separated
+/// components and the rest (which keeps its colons). `None` when there are fewer than five
+/// colons.
+#[inline]
+fn split_arn(text: &str) -> Option<[&str; 6]> {
+    let [c0, c1, c2, c3, c4] = colon_offsets(text)?;
     Some([
         text.get(..c0)?,
         text.get(c0 + 1..c1)?,
@@ -100,6 +107,51 @@ fn split_arn(text: &str) -> Option<[&str; 6]> {
         text.get(c3 + 1..c4)?,
         text.get(c4 + 1..)?,
     ])
+}
+
+/// The components of ARN text or of a short ARN pattern (`arn:aws:s3:*`): up to six, split at
+/// the first five colons, the sixth (the resource part) keeping its colons.
+pub(crate) fn components(text: &str) -> std::str::SplitN<'_, char> {
+    text.splitn(6, ':')
+}
+
+/// The components of ARN text `arn:partition:service:region:account:resource`, borrowed; the
+/// resource part keeps its colons. For code that reads ARNs or ARN patterns as text (lint,
+/// exposure, the parser's principal checks) without building an [`Arn`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ArnParts<'a> {
+    pub partition: &'a str,
+    pub service: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub resource: &'a str,
+}
+
+impl<'a> ArnParts<'a> {
+    /// Splits `text`; `None` unless its first component is `arn` and it has six.
+    pub(crate) fn split(text: &'a str) -> Option<Self> {
+        let ["arn", partition, service, region, account, resource] = split_arn(text)? else {
+            return None;
+        };
+        Some(Self {
+            partition,
+            service,
+            region,
+            account,
+            resource,
+        })
+    }
+
+    /// The five components after `arn`, in order.
+    pub(crate) const fn segments(&self) -> [&'a str; 5] {
+        [
+            self.partition,
+            self.service,
+            self.region,
+            self.account,
+            self.resource,
+        ]
+    }
 }
 
 /// A concrete ARN, as in a request: stored once, with the offsets of its first five colons.
@@ -142,15 +194,9 @@ impl Arn {
         if !text.starts_with("arn:") {
             return Err((ArnError::MissingPrefix(text.clone()), text));
         }
-        let mut colons = [0; 5];
-        let mut found = 0;
-        for (slot, (at, _)) in colons.iter_mut().zip(text.match_indices(':')) {
-            *slot = at;
-            found += 1;
-        }
-        if found < 5 {
+        let Some(colons) = colon_offsets(&text) else {
             return Err((ArnError::TooFewComponents(text.clone()), text));
-        }
+        };
         let arn = Self { raw: text, colons };
         let empty = if arn.partition().is_empty() {
             Some("partition")
@@ -738,7 +784,48 @@ fn component_range(
 
 #[cfg(test)]
 mod tests {
-    use super::{Arn, ArnError, ArnPattern, ArnPatternMode};
+    use super::{Arn, ArnError, ArnParts, ArnPattern, ArnPatternMode, colon_offsets, components};
+
+    #[test]
+    fn one_splitter_for_every_reader() {
+        let text = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf";
+        let parts = ArnParts::split(text).unwrap();
+        assert_eq!(
+            parts.segments(),
+            [
+                "aws",
+                "secretsmanager",
+                "us-east-1",
+                "111122223333",
+                "secret:prod/db-AbCdEf"
+            ]
+        );
+        let arn = Arn::parse(text).unwrap();
+        assert_eq!(
+            [
+                arn.partition(),
+                arn.service(),
+                arn.region(),
+                arn.account(),
+                arn.resource()
+            ],
+            parts.segments()
+        );
+        assert_eq!(colon_offsets(text), Some([3, 7, 22, 32, 45]));
+        assert_eq!(
+            ArnParts::split("arn:aws:s3:::b").map(|p| p.resource),
+            Some("b")
+        );
+        // Fewer than six components, or not `arn`: no parts; `components` still splits.
+        assert_eq!(ArnParts::split("arn:aws:s3:*"), None);
+        assert_eq!(ArnParts::split("ARN:aws:s3:::b"), None);
+        assert_eq!(colon_offsets("a:b:c:d"), None);
+        assert_eq!(
+            components("arn:aws:s3:*").collect::<Vec<_>>(),
+            ["arn", "aws", "s3", "*"]
+        );
+        assert_eq!(components("a:b:c:d:e:f:g").nth(5), Some("f:g"));
+    }
 
     const SECRET: &str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/db-AbCdEf";
     const SECRET_OLD: &str =

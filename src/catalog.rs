@@ -29,7 +29,8 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::sync::OnceLock;
 
-use crate::condition::{OperatorFamily, edit_distance};
+use crate::condition::OperatorFamily;
+use crate::suggest::closest;
 
 /// The compressed catalog (a zlib stream) written by `catalog/build.mjs`.
 static DATA: &[u8] = include_bytes!("../data/catalog.bin");
@@ -647,21 +648,6 @@ fn find<'a, T>(items: &'a [T], name: &str, name_of: impl Fn(&T) -> &str) -> Opti
         .binary_search_by(|item| cmp_ignore_case(name_of(item), name))
         .ok()
         .and_then(|i| items.get(i))
-}
-
-/// The candidate closest to `input` (ignoring case) if it is close enough for a hint: at most a
-/// quarter of the input's length in edits, at least 1 and at most 3. Ties go to the first.
-fn closest(input: &str, candidates: impl Iterator<Item = &'static str>) -> Option<&'static str> {
-    let wanted = input.to_ascii_lowercase();
-    let limit = (wanted.len() / 4).clamp(1, 3);
-    let mut best: Option<(usize, &'static str)> = None;
-    for candidate in candidates {
-        let d = edit_distance(&wanted, &candidate.to_ascii_lowercase());
-        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, candidate));
-        }
-    }
-    best.map(|(_, name)| name)
 }
 
 /// Inflates the zlib stream (checking its Adler-32 checksum).

@@ -243,42 +243,9 @@ fn suggest(name: &str) -> Option<String> {
         Some(r) => (r, "IfExists"),
         None => (rest, ""),
     };
-    let best = BaseOperator::ALL
-        .iter()
-        .map(|op| (edit_distance(rest, &op.name().to_ascii_lowercase()), op))
-        .min_by_key(|(d, _)| *d)?;
-    (best.0 <= 2).then(|| format!("{qualifier}{}{suffix}", best.1.name()))
-}
-
-/// Levenshtein distance over bytes (inputs are short ASCII names).
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let b = b.as_bytes();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.bytes().enumerate() {
-        if let Some(first) = cur.first_mut() {
-            *first = i + 1;
-        }
-        for (j, &cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            let del = prev
-                .get(j + 1)
-                .copied()
-                .unwrap_or(usize::MAX)
-                .saturating_add(1);
-            let ins = cur.get(j).copied().unwrap_or(usize::MAX).saturating_add(1);
-            let sub = prev
-                .get(j)
-                .copied()
-                .unwrap_or(usize::MAX)
-                .saturating_add(cost);
-            if let Some(slot) = cur.get_mut(j + 1) {
-                *slot = del.min(ins).min(sub);
-            }
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev.get(b.len()).copied().unwrap_or(usize::MAX)
+    let best =
+        crate::suggest::closest_within(rest, BaseOperator::ALL.iter().map(|op| op.name()), 2)?;
+    Some(format!("{qualifier}{best}{suffix}"))
 }
 
 #[cfg(test)]

@@ -4,60 +4,8 @@
 //! Used by lint (redundant entries) and by exposure (which statements a broader one
 //! subsumes). A leaf below both, so that neither imports the other's internals.
 
+use crate::arn::ArnParts;
 use crate::wildcard::covers;
-
-/// The six components of an ARN (the last one runs to the end, colons included).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct ArnParts<'a> {
-    pub partition: &'a str,
-    pub service: &'a str,
-    pub region: &'a str,
-    pub account: &'a str,
-    pub resource: &'a str,
-}
-
-impl<'a> ArnParts<'a> {
-    /// Splits `arn:partition:service:region:account:resource`; `None` for anything shorter.
-    pub fn split(text: &'a str) -> Option<Self> {
-        let mut it = text.splitn(6, ':');
-        let (
-            Some("arn"),
-            Some(partition),
-            Some(service),
-            Some(region),
-            Some(account),
-            Some(resource),
-        ) = (
-            it.next(),
-            it.next(),
-            it.next(),
-            it.next(),
-            it.next(),
-            it.next(),
-        )
-        else {
-            return None;
-        };
-        Some(Self {
-            partition,
-            service,
-            region,
-            account,
-            resource,
-        })
-    }
-
-    /// The segments in order.
-    pub fn segments(&self) -> [&'a str; 5] {
-        [
-            self.partition,
-            self.service,
-            self.region,
-            self.account,
-            self.resource,
-        ]
-    }
-}
 
 /// Whether pattern `outer` covers everything `inner` matches (both lower-case).
 pub(crate) fn action_covers(outer: &str, inner: &str) -> bool {

@@ -33,8 +33,9 @@
 
 use std::collections::BTreeSet;
 
+use crate::arn::ArnParts;
 use crate::condition::{BaseOperator, OperatorFamily, SetQualifier};
-use crate::cover::{ArnParts, action_covers, arn_covers};
+use crate::cover::{action_covers, arn_covers};
 use crate::policy::{
     ConditionEntry, Effect, Policy, PrincipalBlock, PrincipalKind, PrincipalValue, Principals,
     RawScalar, Statement,

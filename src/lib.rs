@@ -22,6 +22,7 @@ pub mod lint;
 pub mod policy;
 pub mod request;
 pub mod source;
+mod suggest;
 pub mod value;
 pub mod variables;
 pub mod wildcard;

@@ -35,7 +35,6 @@ mod ctx;
 mod document;
 pub(crate) mod resources;
 mod security;
-mod suggest;
 mod vars;
 
 pub use crate::code::{Code, RuleInfo, Severity};

@@ -265,8 +265,7 @@ impl Context {
                 .entries
                 .binary_search_by(|(k, _)| k.as_bytes().cmp(lower)),
             None => self.entries.binary_search_by(|(k, _)| {
-                k.bytes()
-                    .cmp(key.bytes().map(|b| b.to_ascii_lowercase()))
+                k.bytes().cmp(key.bytes().map(|b| b.to_ascii_lowercase()))
             }),
         };
         match found {
@@ -828,7 +827,8 @@ impl fmt::Display for Caller {
     }
 }
 
-/// Byte offsets of the five colons of an ARN (`arn:p:s:r:a:rest`).
+/// Byte offsets of the five colons of an ARN (`arn:p:s:r:a:rest`), found by the one ARN
+/// splitter ([`crate::arn::colon_offsets`]), for text the caller owns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct ArnParts {
     colons: [usize; 5],
@@ -840,15 +840,7 @@ impl ArnParts {
         if !text.starts_with("arn:") {
             return None;
         }
-        let mut colons = [0usize; 5];
-        let mut found = text
-            .bytes()
-            .enumerate()
-            .filter_map(|(i, b)| (b == b':').then_some(i));
-        for slot in &mut colons {
-            *slot = found.next()?;
-        }
-        Some(Self { colons })
+        crate::arn::colon_offsets(text).map(|colons| Self { colons })
     }
 
     fn field<'t>(&self, text: &'t str, n: usize) -> &'t str {

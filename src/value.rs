@@ -652,12 +652,17 @@ fn parse_tzd(bytes: &[u8]) -> Option<i32> {
 /// ```
 #[must_use]
 pub fn parse_ip(text: &str) -> Option<IpAddr> {
-    // Fast refusal of text that holds a byte no address has (most context values a prepared
-    // request reads this way are not addresses): the parsers accept only these bytes.
+    // Fast refusal of text that cannot be an address (most context values a prepared request
+    // reads this way are not): the parsers accept only these bytes, an IPv4 address has a
+    // dot and an IPv6 address a colon.
+    let (mut dot, mut colon) = (false, false);
     if text.len() > 45
-        || !text
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':')
+        || !text.bytes().all(|b| {
+            dot |= b == b'.';
+            colon |= b == b':';
+            b.is_ascii_hexdigit() || b == b'.' || b == b':'
+        })
+        || !(dot || colon)
     {
         return None;
     }

@@ -594,10 +594,13 @@ pub(crate) fn caller_key_values(
         let mut strings = arn_values_with(&refs, true, gaps);
         strings.extend(string_values(&arn_entries, gaps));
         for arn in strings {
-            if let Some(rest) = arn.strip_prefix("arn:")
-                && let [partition, service, _, account, resource] =
-                    rest.splitn(5, ':').collect::<Vec<_>>().as_slice()
-                && *service == "iam"
+            if let Some(crate::arn::ArnParts {
+                partition,
+                service: "iam",
+                account,
+                resource,
+                ..
+            }) = crate::arn::ArnParts::split(&arn)
                 && let Some(path_name) = resource.strip_prefix("role/")
             {
                 let name = path_name.rsplit('/').next().unwrap_or(path_name);

@@ -44,6 +44,9 @@
 //!
 //! Nothing is lower-cased, parsed or allocated per request.
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use ipnet::{IpNet, Ipv6Net};
 
 use super::ids::{PolicyKind, StatementRef};
@@ -69,8 +72,8 @@ pub(crate) enum CompiledAction {
     Any,
     /// `service:name-pattern`, both lower-cased.
     Pattern {
-        /// The service prefix, compared exactly.
-        service: Box<str>,
+        /// The service prefix, compared exactly (interned).
+        service: Arc<str>,
         /// The action-name pattern.
         name: BytePattern,
     },
@@ -106,21 +109,21 @@ pub(crate) enum Target {
     /// `{"Service": "*"}`: every service principal.
     AnyService,
     /// An account: `"111122223333"` or `arn:aws:iam::111122223333:root`.
-    Account(String),
+    Account(Arc<str>),
     /// An IAM user ARN.
-    User(String),
+    User(Arc<str>),
     /// An IAM role: it covers the role's sessions, matched by account and role name (a session
     /// ARN does not carry the role's path).
     Role {
         /// `arn:PARTITION:iam::ACCOUNT:role/NAME` (no path): what a session's role ARN reads.
-        arn: Box<str>,
+        arn: Arc<str>,
     },
     /// An assumed-role session ARN.
-    Session(String),
+    Session(Arc<str>),
     /// A federated-user ARN.
-    FederatedUser(String),
+    FederatedUser(Arc<str>),
     /// A service principal name.
-    Service(String),
+    Service(Arc<str>),
     /// Anything no caller of this engine can be (`Federated`, `CanonicalUser`, other ARNs).
     Other,
 }
@@ -131,21 +134,24 @@ pub(crate) enum PrincipalTest {
     /// No `Principal`/`NotPrincipal`.
     None,
     /// `Principal` (`negated == false`) or `NotPrincipal`.
-    Targets { negated: bool, targets: Vec<Target> },
+    Targets {
+        negated: bool,
+        targets: Box<[Target]>,
+    },
 }
 
 /// One String-operator policy value, compiled.
 #[derive(Clone, Debug)]
 pub(crate) enum StrValue {
     /// Plain text (no wildcard, no variable; the fixed `${*}`, `${?}`, `${$}` replaced).
-    Lit(Box<str>),
+    Lit(Arc<str>),
     /// Exactly one policy variable and nothing else: the request text must equal its value
     /// (a substituted value is literal text, for the Like operators too).
     Var {
         /// [`text_hash`] of `key`.
         hash: u64,
         /// The key, lower-cased.
-        key: Box<str>,
+        key: Arc<str>,
         /// The default value, if any.
         default: Option<Box<str>>,
     },
@@ -188,8 +194,8 @@ pub(crate) enum CondTest {
 pub(crate) struct CompiledCondition {
     /// [`text_hash`] of the lower-cased key.
     pub(crate) key_hash: u64,
-    /// The key lower-cased, followed by the key as written.
-    keys: Box<str>,
+    /// The key lower-cased, followed by the key as written (interned).
+    keys: Arc<str>,
     /// Where the key as written starts in `keys`.
     split: u32,
     /// The operator.
@@ -215,7 +221,7 @@ impl CompiledCondition {
 #[derive(Clone, Debug)]
 pub(crate) struct CompiledStatement {
     pub(crate) at: StatementRef,
-    pub(crate) sid: Option<String>,
+    pub(crate) sid: Option<Box<str>>,
     pub(crate) span: Span,
     pub(crate) effect: Effect,
     pub(crate) action_negated: bool,
@@ -230,7 +236,8 @@ pub(crate) struct CompiledStatement {
 #[derive(Clone, Debug)]
 pub(crate) struct Keyed {
     hash: u64,
-    name: Box<str>,
+    /// Interned.
+    name: Arc<str>,
     /// The candidate list: a range of [`Group::lists`].
     start: u32,
     end: u32,
@@ -362,6 +369,34 @@ fn push_list(
     (to_u32(from), to_u32(lists.len()))
 }
 
+/// Groups of at most this many statements have no action index ([`build_group`]).
+const UNINDEXED: usize = 2;
+
+/// The interned copy of `text`: compiled policies share one copy of every text they repeat
+/// (services, condition keys, principals, literal values), so that a store of many documents
+/// that differ in a few texts keeps each common text once. The table keeps only texts some
+/// compiled policy still holds: it drops the others whenever it has doubled since it last
+/// did, so it stays within twice the texts in use.
+pub(crate) fn intern(text: &str) -> Arc<str> {
+    static TABLE: Mutex<Option<(HashSet<Arc<str>>, usize)>> = Mutex::new(None);
+    // A panic while the table was held left it consistent (every change is one insert or
+    // one retain).
+    let mut guard = TABLE.lock().unwrap_or_else(PoisonError::into_inner);
+    let (table, live) = guard.get_or_insert_with(|| (HashSet::new(), 0));
+    if let Some(found) = table.get(text) {
+        return Arc::clone(found);
+    }
+    if table.len() >= 1024 && table.len() >= 2 * *live {
+        // Held by the table only: no compiled policy uses it, and none can obtain it but
+        // through the table (under this lock).
+        table.retain(|t| Arc::strong_count(t) > 1);
+        *live = table.len();
+    }
+    let text: Arc<str> = Arc::from(text);
+    table.insert(Arc::clone(&text));
+    text
+}
+
 /// Builds the action index of the group of `statements` (ids from `start`).
 pub(super) fn build_group(
     kind: PolicyKind,
@@ -372,7 +407,10 @@ pub(super) fn build_group(
     let mut named = Vec::new();
     let mut any = Vec::new();
     for (id, st) in (start..).zip(statements) {
-        if !names(st, id, &mut named) {
+        // A small group gets no index: every action reaches every statement (each tests its
+        // action), which costs less than finding an index entry and keeps the compiled form
+        // small (a secret's resource policy has one or two statements).
+        if statements.len() <= UNINDEXED || !names(st, id, &mut named) {
             any.push(id);
         }
     }
@@ -412,7 +450,7 @@ pub(super) fn build_group(
             key.push_str(name);
             actions.push(Keyed {
                 hash: text_hash(&key),
-                name: key.into_boxed_str(),
+                name: intern(&key),
                 start: s,
                 end: e,
             });
@@ -421,7 +459,7 @@ pub(super) fn build_group(
             let (s, e) = push_list(&mut lists, std::iter::empty(), &[&wild, &any]);
             services.push(Keyed {
                 hash: text_hash(service),
-                name: service.into(),
+                name: intern(service),
                 start: s,
                 end: e,
             });
@@ -471,7 +509,7 @@ pub(super) fn compile_statement(at: StatementRef, st: &Statement) -> CompiledSta
         });
     CompiledStatement {
         at,
-        sid: st.sid.as_ref().map(|s| s.value.clone()),
+        sid: st.sid.as_ref().map(|s| s.value.as_str().into()),
         span: st.span,
         effect: st.effect.value,
         action_negated: st.action.value.negated,
@@ -486,7 +524,7 @@ pub(super) fn compile_statement(at: StatementRef, st: &Statement) -> CompiledSta
 fn compile_action(p: &ActionPattern) -> CompiledAction {
     match (p.service(), p.name()) {
         (Some(service), Some(name)) if !p.is_any() => CompiledAction::Pattern {
-            service: service.into(),
+            service: intern(service),
             name: BytePattern::new(name),
         },
         _ => CompiledAction::Any,
@@ -540,7 +578,7 @@ fn compile_condition(entry: &ConditionEntry) -> CompiledCondition {
     keys.push_str(&entry.key.value);
     CompiledCondition {
         key_hash: text_hash(&entry.key_lower),
-        keys: keys.into_boxed_str(),
+        keys: intern(&keys),
         split: to_u32(entry.key_lower.len()),
         operator: entry.operator.value,
         test: compile_test(entry).unwrap_or_else(|| match ValueIndex::build(entry) {
@@ -604,7 +642,7 @@ fn compile_test(entry: &ConditionEntry) -> Option<CondTest> {
 /// Compiles one String-operator value.
 fn compile_string(template: &Template) -> StrValue {
     if let Some(text) = template.literal_text() {
-        return StrValue::Lit(text.into());
+        return StrValue::Lit(intern(text));
     }
     let mut infos = template.variable_infos();
     if let (Some(var), None) = (infos.next(), infos.next())
@@ -612,16 +650,16 @@ fn compile_string(template: &Template) -> StrValue {
     {
         return StrValue::Var {
             hash: text_hash(var.key),
-            key: var.key.into(),
+            key: intern(var.key),
             default: var.default.map(Into::into),
         };
     }
     StrValue::Template(template.clone())
 }
 
-fn compile_principals(principals: &Principals) -> Vec<Target> {
+fn compile_principals(principals: &Principals) -> Box<[Target]> {
     match principals {
-        Principals::Any => vec![Target::Any],
+        Principals::Any => Box::new([Target::Any]),
         Principals::Map(entries) => entries
             .iter()
             .flat_map(|entry| {
@@ -640,16 +678,16 @@ fn compile_target(kind: PrincipalKind, value: &PrincipalValue) -> Target {
     match (kind, value) {
         (PrincipalKind::Aws, PrincipalValue::Any) => Target::Any,
         (PrincipalKind::Service, PrincipalValue::Any) => Target::AnyService,
-        (PrincipalKind::Aws, PrincipalValue::Account(id)) => Target::Account(id.clone()),
+        (PrincipalKind::Aws, PrincipalValue::Account(id)) => Target::Account(intern(id)),
         (PrincipalKind::Aws, PrincipalValue::Arn(arn)) => compile_arn_target(arn.as_str()),
         (PrincipalKind::Aws, PrincipalValue::Name(name)) => {
             if name.len() == 12 && name.bytes().all(|b| b.is_ascii_digit()) {
-                Target::Account(name.clone())
+                Target::Account(intern(name))
             } else {
                 compile_arn_target(name)
             }
         }
-        (PrincipalKind::Service, PrincipalValue::Name(name)) => Target::Service(name.clone()),
+        (PrincipalKind::Service, PrincipalValue::Name(name)) => Target::Service(intern(name)),
         _ => Target::Other,
     }
 }
@@ -661,8 +699,8 @@ fn compile_arn_target(text: &str) -> Target {
     let account = parts.account(text);
     let rest = parts.resource(text);
     match parts.service(text) {
-        "iam" if rest == "root" && !account.is_empty() => Target::Account(account.to_owned()),
-        "iam" if rest.starts_with("user/") => Target::User(text.to_owned()),
+        "iam" if rest == "root" && !account.is_empty() => Target::Account(intern(account)),
+        "iam" if rest.starts_with("user/") => Target::User(intern(text)),
         "iam" => match rest.strip_prefix("role/") {
             Some(path_name) => match path_name.rsplit('/').next() {
                 Some(name) if !name.is_empty() => {
@@ -671,16 +709,14 @@ fn compile_arn_target(text: &str) -> Target {
                     for piece in ["arn:", partition, ":iam::", account, ":role/", name] {
                         arn.push_str(piece);
                     }
-                    Target::Role {
-                        arn: arn.into_boxed_str(),
-                    }
+                    Target::Role { arn: intern(&arn) }
                 }
                 _ => Target::Other,
             },
             None => Target::Other,
         },
-        "sts" if rest.starts_with("assumed-role/") => Target::Session(text.to_owned()),
-        "sts" if rest.starts_with("federated-user/") => Target::FederatedUser(text.to_owned()),
+        "sts" if rest.starts_with("assumed-role/") => Target::Session(intern(text)),
+        "sts" if rest.starts_with("federated-user/") => Target::FederatedUser(intern(text)),
         _ => Target::Other,
     }
 }

@@ -63,7 +63,7 @@ impl Recorder for Tracer {
     fn begin(&mut self, st: &CompiledStatement) {
         self.current = Some(StatementTrace {
             statement: st.at,
-            sid: st.sid.clone(),
+            sid: st.sid.as_deref().map(str::to_owned),
             span: st.span,
             effect: st.effect,
             applies: false,

@@ -264,7 +264,7 @@ fn is_callers_role(arn: &str, caller: &Who<'_>) -> bool {
             .is_some_and(|own| same_bytes(own, arn.as_bytes())),
         // A role's own ARN may carry a path: compare partition, account and name.
         CallerKind::Role => {
-            let mut parts = arn.splitn(6, ':');
+            let mut parts = crate::arn::components(arn);
             let partition = parts.nth(1).unwrap_or_default();
             let account = parts.nth(2).unwrap_or_default();
             let name = parts.next().and_then(|r| r.strip_prefix("role/"));

@@ -1799,7 +1799,7 @@ fn keeps_shape(path: &str, s: &str) -> bool {
     let resource = path.contains("Resource");
     let principal_aws = path.contains("Principal") && path.contains("AWS");
     if resource || principal_aws {
-        return s.starts_with("arn:") && s.split(':').count() >= 6
+        return crate::arn::ArnParts::split(s).is_some()
             || (principal_aws && s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()));
     }
     true

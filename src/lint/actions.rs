@@ -5,8 +5,8 @@ use super::ctx::Ctx;
 use crate::catalog::Catalog;
 use crate::code::Code;
 
-use super::suggest;
 use crate::cover::action_covers;
+use crate::suggest;
 use crate::wildcard::{glob_text, has_wildcard};
 
 /// Runs the action rules.

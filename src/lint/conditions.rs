@@ -11,7 +11,8 @@ use crate::source::Span;
 use super::ctx::{Ctx, Path};
 use super::document::condition_path;
 use super::resources::looks_like_region;
-use super::{suggest, vars};
+use super::vars;
+use crate::suggest;
 use crate::wildcard::{glob_text, has_wildcard};
 
 /// Keys every request carries, so `…IfExists` on them changes nothing.

@@ -11,7 +11,8 @@ use crate::policy::Statement;
 
 use super::ctx::{Ctx, Path};
 use super::vars;
-use crate::cover::{ArnParts, arn_covers};
+use crate::arn::ArnParts;
+use crate::cover::arn_covers;
 use crate::wildcard::{has_wildcard, intersects};
 
 /// The AWS partitions (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html>).
@@ -92,8 +93,7 @@ const EXTRA_FORMATS: &[&str] = &[
 static FORMATS: OnceLock<FormatIndex> = OnceLock::new();
 
 fn split_format(resource_type: &'static str, text: &'static str) -> Option<Format> {
-    let segments: Vec<String> = vars::widen(text)
-        .splitn(6, ':')
+    let segments: Vec<String> = crate::arn::components(&vars::widen(text))
         .map(str::to_owned)
         .collect();
     (segments.len() == 6).then_some(Format {
@@ -180,7 +180,7 @@ impl Widened {
     }
 
     fn segments(&self) -> impl Iterator<Item = &str> {
-        self.text.splitn(6, ':')
+        crate::arn::components(&self.text)
     }
 
     /// Whether the pattern can match some ARN of `format`, segment by segment, so a wildcard
@@ -212,8 +212,7 @@ impl Widened {
 /// either matches anything).
 #[cfg(test)]
 fn arn_meets_format(pattern: &str, format: &str) -> bool {
-    let segments: Vec<String> = vars::widen(format)
-        .splitn(6, ':')
+    let segments: Vec<String> = crate::arn::components(&vars::widen(format))
         .map(str::to_owned)
         .collect();
     Widened::new(pattern).meets(&Format {
@@ -291,7 +290,10 @@ fn fit(formats: &[Format], resource: &str) -> Fit {
 fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path: &Path) {
     let Some(parts) = ArnParts::split(text) else {
         // A short pattern with a wildcard in its service segment (`arn:aws:s3*:*`).
-        if let Some(service) = text.split(':').nth(2).filter(|s| has_wildcard(s)) {
+        if let Some(service) = crate::arn::components(text)
+            .nth(2)
+            .filter(|s| has_wildcard(s))
+        {
             ctx.emit(
                 Some(i),
                 Code::WildcardInServiceName,
@@ -387,7 +389,7 @@ fn arn(ctx: &mut Ctx<'_>, i: usize, text: &str, span: crate::source::Span, path:
     if !fit.any {
         // The formats whose resource part shares the longest beginning with the one written.
         let shared = |f: &Format| {
-            let theirs = f.text.splitn(6, ':').nth(5).unwrap_or_default();
+            let theirs = crate::arn::components(f.text).nth(5).unwrap_or_default();
             theirs
                 .bytes()
                 .zip(parts.resource.bytes())

@@ -7,7 +7,7 @@ use crate::exposure;
 use crate::policy::{Effect, PolicyType, PrincipalKind, PrincipalValue, Principals, Statement};
 
 use super::ctx::Ctx;
-use crate::cover::ArnParts;
+use crate::arn::ArnParts;
 use crate::wildcard::{covers, glob_text};
 
 /// Actions that read secret material, checked by `SENSITIVE_ACTION_WITH_STAR_IN_RESOURCE`

@@ -1412,20 +1412,9 @@ fn is_account_id(text: &str) -> bool {
     text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Splits `arn:partition:service:region:account:resource`.
+/// Splits `arn:partition:service:region:account:resource` (the one ARN splitter).
 fn arn_parts(text: &str) -> Option<[&str; 5]> {
-    let mut it = text.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
-        it.next(),
-        it.next(),
-        it.next(),
-        it.next(),
-        it.next(),
-        it.next(),
-    ) else {
-        return None;
-    };
-    Some([partition, service, region, account, resource])
+    crate::arn::ArnParts::split(text).map(|p| p.segments())
 }
 
 /// Whether a partition name looks like `aws`, `aws-cn`, `aws-us-gov`, ...

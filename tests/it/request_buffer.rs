@@ -398,3 +398,42 @@ fn build_prepare_and_decide_do_not_allocate_once_warm() {
     );
     assert_eq!(got, want);
 }
+
+#[test]
+fn parse_ip_fast_refusal_agrees_with_the_standard_parser() {
+    let mut cases: Vec<String> = [
+        "10.0.0.1",
+        "255.255.255.255",
+        "::",
+        "::1",
+        "2001:db8::1",
+        "::ffff:1.2.3.4",
+        "2001:0db8:0000:0000:0000:ff00:0042:8329",
+        "111122223333",
+        "1.2.3",
+        "1.2.3.4.5",
+        "abc",
+        "",
+        ".",
+        ":",
+        "1.2.3.4 ",
+        "fe80::1%eth0",
+        "[::1]",
+        "0x1.2.3.4",
+        "AWSCURRENT",
+        "deadbeef",
+        "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    cases.push("1:".repeat(30));
+    cases.push(format!("{}1", "0".repeat(44)));
+    for case in &cases {
+        assert_eq!(
+            iam_policy::value::parse_ip(case),
+            case.parse::<std::net::IpAddr>().ok(),
+            "{case}"
+        );
+    }
+}

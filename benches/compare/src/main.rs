@@ -333,6 +333,11 @@ fn run_size(n: usize, opts: &Options) -> Result<(), String> {
         show(&wall, rego::Regorus::NAME),
         show(&wall, rego::RegorusVm::NAME)
     );
+    println!(
+        "N={n} per-call regorus {} ns (interpreter) {} ns (rvm)",
+        show(&per_call, rego::Regorus::NAME),
+        show(&per_call, rego::RegorusVm::NAME)
+    );
     Ok(())
 }
 

@@ -78,6 +78,13 @@ fn input_document(r: &crate::workload::Request) -> String {
     .to_string()
 }
 
+/// The per-call input of request `i`: its JSON document built from the workload's strings
+/// and read into a regorus value.
+fn per_call_input(w: &Workload, i: usize) -> Option<Value> {
+    let r = w.requests.get(i)?;
+    Value::from_json_str(&input_document(r)).ok()
+}
+
 fn to_decision<E>(v: &Result<Value, E>) -> Decision {
     match v.as_ref().map(Value::as_string) {
         Ok(Ok(s)) => match s.as_ref() {
@@ -122,6 +129,15 @@ impl Engine for Regorus {
         let mut engine = self.engine.borrow_mut();
         engine.set_input(input.clone());
         to_decision(&engine.eval_rule(RULE.to_owned()))
+    }
+
+    fn decide_per_call(&self, w: &Workload, i: usize) -> Option<Decision> {
+        // The input document built from the workload's strings (as a server receiving the
+        // request would), read into a regorus value, then decided as in `decide`.
+        let input = per_call_input(w, i)?;
+        let mut engine = self.engine.borrow_mut();
+        engine.set_input(input);
+        Some(to_decision(&engine.eval_rule(RULE.to_owned())))
     }
 
     fn explain(&self, i: usize) -> String {
@@ -182,6 +198,13 @@ impl Engine for RegorusVm {
         let mut vm = self.vm.borrow_mut();
         vm.set_input(input.clone());
         to_decision(&vm.execute())
+    }
+
+    fn decide_per_call(&self, w: &Workload, i: usize) -> Option<Decision> {
+        let input = per_call_input(w, i)?;
+        let mut vm = self.vm.borrow_mut();
+        vm.set_input(input);
+        Some(to_decision(&vm.execute()))
     }
 
     fn explain(&self, i: usize) -> String {

@@ -1,6 +1,7 @@
-//! "Did you mean" hints: the candidate closest to a misspelt name, ignoring ASCII case.
+//! "Did you mean" hints: the candidate closest to a misspelt name, ignoring ASCII case. The one
+//! suggester: the parser's operator hints, the catalog's and lint's all call it. A leaf module.
 //!
-//! Lint asks for hints only when something is unknown, but a policy full of typos should not
+//! Hints are asked for only when something is unknown, but a policy full of typos should not
 //! cost thousands of edit distances against the whole catalog: candidates whose length alone
 //! rules them out are skipped, and the distance is computed on bytes without allocating per
 //! candidate.
@@ -11,7 +12,16 @@ pub(crate) fn closest<'c>(
     input: &str,
     candidates: impl IntoIterator<Item = &'c str>,
 ) -> Option<&'c str> {
-    let limit = (input.len() / 4).clamp(1, 3);
+    closest_within(input, candidates, (input.len() / 4).clamp(1, 3))
+}
+
+/// The candidate closest to `input` (ignoring ASCII case) within `limit` edits. Ties go to the
+/// first.
+pub(crate) fn closest_within<'c>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+    limit: usize,
+) -> Option<&'c str> {
     let mut best: Option<(usize, &'c str)> = None;
     let mut prev = Vec::with_capacity(64);
     let mut cur = Vec::with_capacity(64);
@@ -67,5 +77,20 @@ mod tests {
         assert_eq!(closest("ListThings", names), None);
         assert_eq!(closest("s4", ["s3", "sqs", "sns"]), Some("s3"));
         assert_eq!(closest("x", std::iter::empty()), None);
+        assert_eq!(
+            closest_within("StringEqulas", ["StringEquals"], 2),
+            Some("StringEquals")
+        );
+        assert_eq!(closest_within("StrEquals", ["StringEquals"], 2), None);
+        // Ties go to the first candidate.
+        assert_eq!(closest_within("ab", ["ac", "ad"], 1), Some("ac"));
+    }
+
+    #[test]
+    fn distance_ignores_ascii_case() {
+        let (mut p, mut c) = (Vec::new(), Vec::new());
+        assert_eq!(distance(b"kitten", b"sitting", &mut p, &mut c), 3);
+        assert_eq!(distance(b"ABC", b"abc", &mut p, &mut c), 0);
+        assert_eq!(distance(b"", b"abc", &mut p, &mut c), 3);
     }
 }
