@@ -203,10 +203,10 @@ impl Call<'_> {
             let evaluation = self.app.authz.decide_prepared(prepared);
             let elapsed = (started.elapsed(), thread_cpu().saturating_sub(started_cpu));
             // Naming the deciding statements is the audit's work, not the decision's.
-            let statements = self
-                .app
-                .authz
-                .deciding_statements(id, prepared.request(), &evaluation);
+            let statements =
+                self.app
+                    .authz
+                    .deciding_statements(id, prepared.request(), &evaluation);
             Ok::<_, ApiError>((evaluation, statements, elapsed))
         });
         let (evaluation, statements, elapsed) = decided?;
