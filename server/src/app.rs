@@ -353,7 +353,7 @@ impl App {
         protocol: &Protocol,
         now: i64,
         audit: &mut Value,
-        authz_nanos: &mut u64,
+        authz_nanos: &mut (u64, u64),
     ) -> Result<String, ApiError> {
         let service = match protocol {
             Protocol::SecretsManager(_) | Protocol::Admin(_) => "secretsmanager",
