@@ -577,7 +577,7 @@ impl Template {
     /// assert_eq!(t.variables().collect::<Vec<_>>(), [("aws:principaltag/team", Some("company-wide"))]);
     /// assert!(matches!(
     ///     Template::parse("${aws:username", options),
-    ///     Err(VariableError::Unclosed { start: 0 })
+    ///     Err(VariableError::Unclosed { start: 0, .. })
     /// ));
     /// # Ok::<(), VariableError>(())
     /// ```
