@@ -8,7 +8,7 @@ use crate::source::Span;
 
 mod parse;
 
-/// Resource bounds for [`parse`]. Every bound has its own error kind.
+/// Resource bounds for reading JSON ([`parse_policy_with`](crate::parse_policy_with)). Every bound has its own error kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Maximum nesting depth of arrays and objects (the top-level value is depth 1).
@@ -35,7 +35,7 @@ impl Default for Limits {
 
 /// A JSON value with the byte span it was read from.
 ///
-/// `K` is the type of strings and object keys: [`parse`] gives owned `String`s; the crate's
+/// `K` is the type of strings and object keys: `parse` gives owned `String`s; the crate's
 /// own policy reader borrows them from the input where it can (`Cow<str>`).
 ///
 /// Equality ignores spans.
@@ -261,7 +261,7 @@ impl JsonError {
 /// problem in document order is reported; [`Limits::max_size`] is checked before anything else.
 ///
 /// ```
-/// use iam_policy::json::{parse, JsonValue, Limits};
+/// use iam_policy::unstable::json::{parse, JsonValue, Limits};
 /// let node = parse(r#" {"Version": "2012-10-17"} "#, &Limits::default()).unwrap();
 /// assert_eq!((node.span.start, node.span.end), (1, 26));
 /// let JsonValue::Object(members) = &node.value else { unreachable!() };
@@ -297,10 +297,10 @@ pub(crate) fn parse_borrowed<'a>(
     parse::parse(text, limits)
 }
 
-/// Like [`parse`], for input that has not yet been checked to be UTF-8.
+/// Like `parse`, for input that has not yet been checked to be UTF-8.
 ///
 /// ```
-/// use iam_policy::json::{parse_bytes, Limits};
+/// use iam_policy::unstable::json::{parse_bytes, Limits};
 /// let err = parse_bytes(b"[\"ok\", \"\xff\"]", &Limits::default()).unwrap_err();
 /// assert_eq!(err.to_string(), "invalid UTF-8");
 /// assert_eq!((err.span().start, err.span().end), (8, 9));
@@ -309,7 +309,7 @@ pub(crate) fn parse_borrowed<'a>(
 /// # Errors
 ///
 /// [`JsonErrorKind::TooLarge`] first, then invalid UTF-8 as a [`JsonErrorKind::Syntax`] error
-/// whose span covers the first bad byte sequence, then everything [`parse`] reports.
+/// whose span covers the first bad byte sequence, then everything `parse` reports.
 pub fn parse_bytes(bytes: &[u8], limits: &Limits) -> Result<Node, JsonError> {
     if bytes.len() > limits.max_size {
         return Err(JsonError {

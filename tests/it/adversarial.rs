@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use iam_policy::json::{self, JsonErrorKind, JsonValue, Limits};
+use iam_policy::unstable::json::{self, JsonErrorKind, JsonValue, Limits};
 use iam_policy::{ArnPattern, ArnPatternMode, Wildcard};
 
 /// Runs `f`, reports how long it took (documentation only, never asserted), returns its value.
@@ -259,10 +259,10 @@ fn adversarial_star_a_resource_pattern_against_64k_arn() {
 // ---------------------------------------------------------------------------------------------
 
 mod pipeline {
-    use iam_policy::json::Limits;
+    use iam_policy::unstable::json::Limits;
     use std::time::Instant;
 
-    use iam_policy::request::{MAX_CONTEXT_BYTES, MAX_CONTEXT_KEYS, MAX_CONTEXT_VALUES};
+    use iam_policy::unstable::request::{MAX_CONTEXT_BYTES, MAX_CONTEXT_KEYS, MAX_CONTEXT_VALUES};
     use iam_policy::{
         ContextLimit, ContextScalar, ContextValue, Decision, ParseOptions, PolicyKind, PolicySet,
         PolicyType, PreparedRequest, Request, RequestError, parse_policy, parse_policy_with,
