@@ -318,8 +318,37 @@ impl App {
             ));
         }
         // Replicas: policies changed through other replicas apply before this call is
-        // decided; a replica that cannot tell refuses (fails closed).
-        self.storage.refresh(self)?;
+        // decided; a replica that cannot tell refuses (fails closed). The epoch check rides
+        // on the call's first read of a secret, or is made before its first decision, write
+        // or answer (`crate::replica`).
+        self.storage.begin_call(self, true)?;
+        let first = self
+            .serve_once(req, protocol, now, audit, authz_nanos)
+            .and_then(|body| self.storage.verify_call().map(|()| body));
+        // An error answer is proven current too (an access key removed by a reload is refused
+        // as unknown, not answered with a validation error).
+        let first = match first {
+            Err(e) if !self.storage.call_is_stale() => self.storage.verify_call().and(Err(e)),
+            other => other,
+        };
+        if !self.storage.call_is_stale() {
+            return first;
+        }
+        // The policies changed after the call began, before anything was decided or written:
+        // serve it again after a full refresh.
+        self.storage.begin_call(self, false)?;
+        self.serve_once(req, protocol, now, audit, authz_nanos)
+    }
+
+    /// [`Self::serve`] once the call has begun.
+    fn serve_once(
+        &self,
+        req: &WireRequest,
+        protocol: &Protocol,
+        now: i64,
+        audit: &mut Value,
+        authz_nanos: &mut u64,
+    ) -> Result<String, ApiError> {
         let service = match protocol {
             Protocol::SecretsManager(_) | Protocol::Admin(_) => "secretsmanager",
             Protocol::Sts(_) => "sts",
@@ -404,13 +433,16 @@ impl App {
             }
             "GetStatistics" => {
                 call.authorize("iampolicyserver:GetStatistics", "*", Vec::new())?;
-                Ok(json!({
+                let mut stats = json!({
                     "Requests": self.stats.requests.load(Ordering::Relaxed),
                     "HandleNanos": self.stats.handle_nanos.load(Ordering::Relaxed),
                     "AuthorizationNanos": self.stats.authz_nanos.load(Ordering::Relaxed),
                     "Secrets": self.storage.count()?,
-                })
-                .to_string())
+                });
+                for (name, n) in self.storage.statistics() {
+                    crate::set(&mut stats, name, json!(n));
+                }
+                Ok(stats.to_string())
             }
             _ => Err(ApiError::new(
                 "UnknownOperationException",

@@ -105,6 +105,8 @@ impl Call<'_> {
         resource: &str,
         keys: Vec<(String, ContextValue)>,
     ) -> Result<(), ApiError> {
+        // Replicas: nothing is decided before the call's policies are proven current.
+        self.app.storage.verify_call()?;
         if !self.app.authorization {
             self.decisions.push(AuditDecision {
                 action: action.to_owned(),

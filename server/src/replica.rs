@@ -4,11 +4,16 @@
 //! - **The epoch.** Every change of a resource policy, and every reload of the configuration,
 //!   bumps the policy epoch in the same transaction as the change and logs which entity it
 //!   changed ([`crate::storage::postgres`]).
-//! - **The check before deciding.** Every call starts with [`refresh`]: one round trip reads
-//!   the current epoch; when it is ahead of the epoch this process applied, the logged changes
-//!   are read and applied to the live policy store before the call is authenticated and
-//!   decided. A change acknowledged by any replica has committed its epoch, so the next call
-//!   anywhere sees it: the bound is zero, and it does not depend on notifications arriving.
+//! - **The check, folded.** A call begins by noting the epoch this process has applied
+//!   (`base`); it is authenticated with the policies of that epoch. Before it decides, writes,
+//!   reads a value or answers, the database's epoch is read — in the same statement as the
+//!   call's first read of a secret when there is one (no round trip of its own), else on its
+//!   own ([`crate::storage::postgres`]). Not past `base`: every change committed before the call
+//!   arrived was applied when it began; the bound is zero and it does not depend on
+//!   notifications arriving. Past `base`: the call is stale — nothing can be decided or written
+//!   any more — and is served again from the start after [`refresh`] applied the changes.
+//! - **Refresh.** [`refresh`] reads the epoch; when it is ahead of the epoch this process
+//!   applied, the logged changes are read and applied to the live policy store.
 //! - **Pruning.** Each bump keeps only the last `--policy-log-keep` log entries. A process
 //!   that finds fewer entries than epochs since the one it applied (it lagged further behind)
 //!   replaces every resource policy with the database's, read with the epoch in one snapshot,

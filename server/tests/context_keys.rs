@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 
-use iam_policy::catalog::Catalog;
+use iam_policy::unstable::catalog::Catalog;
 use iam_policy_server::app::{App, Stats};
 use iam_policy_server::audit::Audit;
 use iam_policy_server::authz::{Authorizer, Identity};

@@ -217,6 +217,13 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// A storage failure.
     fn count(&self) -> Result<u64, ApiError>;
 
+    /// Replicas: counters for `IamPolicyServer.GetStatistics` (`DatabaseOperations`: storage
+    /// operations that went to the database server, each read one round trip;
+    /// `CallsServedAgain`: calls that found the policies changed after they began).
+    fn statistics(&self) -> Vec<(&'static str, u64)> {
+        Vec::new()
+    }
+
     /// Replicas: brings `app`'s policies up to date with changes other processes committed;
     /// called before every call is authenticated and decided. The embedded storage has no
     /// other writer: nothing to do.
@@ -226,6 +233,34 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// When currency cannot be proven (the database is unreachable): the call is refused.
     fn refresh(&self, _app: &crate::app::App) -> Result<(), ApiError> {
         Ok(())
+    }
+
+    /// Starts serving a call: with `lazy`, the policies may be proven current later, by the
+    /// call's first read of a secret or by [`Self::verify_call`] (replicas, see
+    /// [`crate::replica`]); otherwise as [`Self::refresh`], now.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::refresh`].
+    fn begin_call(&self, app: &crate::app::App, _lazy: bool) -> Result<(), ApiError> {
+        self.refresh(app)
+    }
+
+    /// Proves the current call's policies current (if no read did yet) before it decides,
+    /// writes or answers.
+    ///
+    /// # Errors
+    ///
+    /// When currency cannot be proven, or the policies changed since the call began (then
+    /// [`Self::call_is_stale`]).
+    fn verify_call(&self) -> Result<(), ApiError> {
+        Ok(())
+    }
+
+    /// Whether the current call found the policies changed since it began: it must be served
+    /// again, after [`Self::begin_call`] without `lazy`. Nothing was decided or written.
+    fn call_is_stale(&self) -> bool {
+        false
     }
 
     /// Replicas: called after every call, to settle the policies the call changed.

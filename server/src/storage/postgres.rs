@@ -23,7 +23,7 @@
 //! and none loses another's version. How replicas keep their policies current is described in
 //! [`crate::replica`].
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -70,6 +70,10 @@ pub struct PostgresStorage {
     pub(crate) refresh_lock: Mutex<RefreshState>,
     /// How many policy log entries are kept (at least 1).
     log_keep: i64,
+    /// Storage operations that took a pooled connection (a read is one round trip).
+    checkouts: AtomicU64,
+    /// Calls served again because the policies changed after they began.
+    served_again: AtomicU64,
 }
 
 /// What the refresh remembers between calls.
@@ -87,6 +91,36 @@ pub(crate) struct RefreshState {
 thread_local! {
     /// Secrets whose resource policy this thread's call changed (see [`crate::replica`]).
     static TOUCHED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    /// Where this thread's call stands with the policy epoch check (see [`crate::replica`],
+    /// "The check, folded").
+    static CHECK: Cell<CallCheck> = const { Cell::new(CallCheck::Idle) };
+}
+
+/// Where a call stands with the policy epoch check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CallCheck {
+    /// Not serving a call (start-up, the listener thread): nothing to check.
+    Idle,
+    /// The call began when this process had applied epoch `base`; not yet proven current.
+    Pending {
+        /// The epoch applied when the call began.
+        base: u64,
+    },
+    /// Proven current: the database's epoch was `base` in a statement that began after the
+    /// call arrived, or the call began with a full refresh.
+    Verified,
+    /// The database's epoch had moved past `base`: the call may have been authenticated with
+    /// policies no longer current. Nothing may be decided or written; it is served again.
+    Stale,
+}
+
+/// The answer while a call is stale (it never reaches a client: the call is served again).
+fn stale() -> ApiError {
+    ApiError::new(
+        "ServiceUnavailable",
+        503,
+        "The service is unavailable: the policies changed while the call was served. Retry.",
+    )
 }
 
 /// Takes the secrets whose resource policy the current thread changed since the last call.
@@ -197,6 +231,8 @@ impl PostgresStorage {
             applied: AtomicU64::new(0),
             refresh_lock: Mutex::new(RefreshState::default()),
             log_keep: DEFAULT_LOG_KEEP,
+            checkouts: AtomicU64::new(0),
+            served_again: AtomicU64::new(0),
         };
         storage.migrate()?;
         // Read before the policies are loaded: changes committed in between are replayed
@@ -295,6 +331,7 @@ impl PostgresStorage {
     }
 
     fn conn(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, ApiError> {
+        self.checkouts.fetch_add(1, Ordering::Relaxed);
         self.pool.get().map_err(|e| pool_err(&e))
     }
 
@@ -407,15 +444,107 @@ impl PostgresStorage {
         Ok(true)
     }
 
-    fn read_one(&self, sql: &str, a: &str, b: Option<&str>) -> Result<Option<Secret>, ApiError> {
+    /// One secret's metadata by `filter` (over `secrets s`, parameters `$1`, `$2`). While the
+    /// call's epoch check is pending, the same statement reads the epoch: the check costs no
+    /// round trip of its own.
+    fn read_one(&self, filter: &str, a: &str, b: Option<&str>) -> Result<Option<Secret>, ApiError> {
+        let pending = match CHECK.get() {
+            CallCheck::Pending { base } => Some(base),
+            CallCheck::Stale => return Err(stale()),
+            CallCheck::Idle | CallCheck::Verified => None,
+        };
+        let sql = if pending.is_some() {
+            // One row always (the epoch row), with the secret's metadata or NULL.
+            format!(
+                "SELECT s.meta, e.epoch FROM policy_epoch e LEFT JOIN secrets s ON {filter} \
+                 WHERE e.id = 1"
+            )
+        } else {
+            format!("SELECT s.meta FROM secrets s WHERE {filter}")
+        };
         let mut conn = self.conn()?;
         let row = match b {
-            None => conn.query_typed_opt(sql, &[(&a, Type::TEXT)]),
-            Some(b) => conn.query_typed_opt(sql, &[(&a, Type::TEXT), (&b, Type::TEXT)]),
+            None => conn.query_typed_opt(&sql, &[(&a, Type::TEXT)]),
+            Some(b) => conn.query_typed_opt(&sql, &[(&a, Type::TEXT), (&b, Type::TEXT)]),
         }
         .map_err(|e| db_err(&e))?;
-        row.map(|r| parse_meta(r.get(0))).transpose()
+        if let Some(base) = pending {
+            let epoch: i64 = row
+                .as_ref()
+                .ok_or_else(|| ApiError::internal("the policy epoch row is missing"))?
+                .get(1);
+            check_epoch(epoch, base)?;
+        }
+        let meta: Option<&str> = row.as_ref().and_then(|r| r.get(0));
+        meta.map(parse_meta).transpose()
     }
+
+    /// Starts serving a call. `lazy`: the epoch check is left to the call's first read of a
+    /// secret (or done before its first decision, write or answer: [`Self::verify_call`]);
+    /// otherwise (or when a policy this process wrote is not settled yet) the policies are
+    /// refreshed now.
+    pub(crate) fn begin_call(&self, app: &App, lazy: bool) -> Result<(), ApiError> {
+        CHECK.set(CallCheck::Idle);
+        if lazy {
+            let settled = self
+                .refresh_lock
+                .lock()
+                .map_err(|_| ApiError::internal("the refresh lock is poisoned"))?
+                .pending
+                .is_empty();
+            if settled {
+                CHECK.set(CallCheck::Pending {
+                    base: self.applied.load(Ordering::SeqCst),
+                });
+                return Ok(());
+            }
+        }
+        if !lazy {
+            self.served_again.fetch_add(1, Ordering::Relaxed);
+        }
+        crate::replica::refresh(self, app)?;
+        CHECK.set(CallCheck::Verified);
+        Ok(())
+    }
+
+    /// Proves the call's policies current if no read did yet (one round trip).
+    ///
+    /// # Errors
+    ///
+    /// `ServiceUnavailable` when the database cannot be reached or the policies changed since
+    /// the call began (the call is then served again).
+    pub(crate) fn verify_call(&self) -> Result<(), ApiError> {
+        match CHECK.get() {
+            CallCheck::Pending { base } => {
+                let (epoch, _) = self.epoch()?;
+                check_epoch(epoch, base)
+            }
+            CallCheck::Stale => Err(stale()),
+            CallCheck::Idle | CallCheck::Verified => Ok(()),
+        }
+    }
+}
+
+/// The database's epoch `epoch` read for a call that began at `base`: verified when nothing
+/// changed since, else stale.
+fn check_epoch(epoch: i64, base: u64) -> Result<(), ApiError> {
+    if u64::try_from(epoch).is_ok_and(|e| e <= base) {
+        CHECK.set(CallCheck::Verified);
+        Ok(())
+    } else {
+        CHECK.set(CallCheck::Stale);
+        Err(stale())
+    }
+}
+
+/// Whether this thread's call went stale (it must be served again after a full refresh).
+pub(crate) fn call_is_stale() -> bool {
+    CHECK.get() == CallCheck::Stale
+}
+
+/// The call is over.
+pub(crate) fn end_call() {
+    CHECK.set(CallCheck::Idle);
 }
 
 fn write_values(
@@ -435,6 +564,8 @@ fn write_values(
 
 impl Storage for PostgresStorage {
     fn insert(&self, secret: &Secret, values: &[NewValue]) -> Result<(), ApiError> {
+        // Nothing is written (or a value read) before the call's policies are proven current.
+        self.verify_call()?;
         let meta = meta_json(secret)?;
         let mut conn = self.conn()?;
         let mut tx = conn.transaction().map_err(|e| db_err(&e))?;
@@ -473,15 +604,11 @@ impl Storage for PostgresStorage {
     }
 
     fn get(&self, arn: &str) -> Result<Option<Secret>, ApiError> {
-        self.read_one("SELECT meta FROM secrets WHERE arn = $1", arn, None)
+        self.read_one("s.arn = $1", arn, None)
     }
 
     fn get_by_name(&self, account: &str, name: &str) -> Result<Option<Secret>, ApiError> {
-        self.read_one(
-            "SELECT meta FROM secrets WHERE account = $1 AND name = $2",
-            account,
-            Some(name),
-        )
+        self.read_one("s.account = $1 AND s.name = $2", account, Some(name))
     }
 
     fn list(&self, account: &str) -> Result<Vec<Secret>, ApiError> {
@@ -507,6 +634,8 @@ impl Storage for PostgresStorage {
     }
 
     fn update(&self, arn: &str, update: Update<'_>) -> Result<Secret, ApiError> {
+        // Nothing is written (or a value read) before the call's policies are proven current.
+        self.verify_call()?;
         let mut conn = self.conn()?;
         let mut tx = conn.transaction().map_err(|e| db_err(&e))?;
         // The row lock serializes writers of this secret across replicas: each reads the
@@ -547,6 +676,8 @@ impl Storage for PostgresStorage {
     }
 
     fn value(&self, arn: &str, version_id: &str) -> Result<Option<Vec<u8>>, ApiError> {
+        // Nothing is written (or a value read) before the call's policies are proven current.
+        self.verify_call()?;
         let mut conn = self.conn()?;
         let row = conn
             .query_typed_opt(
@@ -558,6 +689,8 @@ impl Storage for PostgresStorage {
     }
 
     fn remove(&self, arn: &str) -> Result<(), ApiError> {
+        // Nothing is written (or a value read) before the call's policies are proven current.
+        self.verify_call()?;
         let mut conn = self.conn()?;
         let mut tx = conn.transaction().map_err(|e| db_err(&e))?;
         let removed = tx
@@ -586,11 +719,34 @@ impl Storage for PostgresStorage {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
+    fn statistics(&self) -> Vec<(&'static str, u64)> {
+        vec![
+            ("DatabaseOperations", self.checkouts.load(Ordering::Relaxed)),
+            (
+                "CallsServedAgain",
+                self.served_again.load(Ordering::Relaxed),
+            ),
+        ]
+    }
+
     fn refresh(&self, app: &App) -> Result<(), ApiError> {
         crate::replica::refresh(self, app)
     }
 
+    fn begin_call(&self, app: &App, lazy: bool) -> Result<(), ApiError> {
+        PostgresStorage::begin_call(self, app, lazy)
+    }
+
+    fn verify_call(&self) -> Result<(), ApiError> {
+        PostgresStorage::verify_call(self)
+    }
+
+    fn call_is_stale(&self) -> bool {
+        call_is_stale()
+    }
+
     fn settle(&self, app: &App) -> Result<(), ApiError> {
+        end_call();
         crate::replica::settle(self, app)
     }
 
@@ -603,6 +759,8 @@ impl Storage for PostgresStorage {
     }
 
     fn put_session(&self, row: &SessionRow, now: i64) -> Result<(), ApiError> {
+        // Nothing is written (or a value read) before the call's policies are proven current.
+        self.verify_call()?;
         let mut conn = self.conn()?;
         let mut tx = conn.transaction().map_err(|e| db_err(&e))?;
         tx.execute("DELETE FROM sessions WHERE expires <= $1", &[&now])
