@@ -31,9 +31,9 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 use iam_policy::PolicyType;
-use iam_policy::catalog::Catalog;
 use iam_policy::iac::{Options, SourceKind, detect, lint_source};
 use iam_policy::lint::{LintOptions, lint_text};
+use iam_policy::unstable::catalog::Catalog;
 
 /// One file to lint.
 struct File {

@@ -4,7 +4,7 @@
 //! Run with `cargo bench --bench parse -- --sample-size 20`. Benchmarks in group `parse`:
 //!
 //! - `serde_json_value`: `serde_json::from_str::<Value>` on every fixture (the reference);
-//! - `json_reader`: this crate's spanned JSON reader alone (`iam_policy::json::parse`);
+//! - `json_reader`: this crate's spanned JSON reader alone (`iam_policy::unstable::json::parse`);
 //! - `parse_policy`: the JSON reader plus lowering and validation (`iam_policy::parse_policy`).
 //!
 //! After criterion's report, the bench prints the ratio `parse_policy / serde_json_value`
@@ -29,7 +29,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput};
-use iam_policy::json::Limits;
+use iam_policy::unstable::json::Limits;
 use iam_policy::{PolicyType, parse_policy};
 
 /// One fixture: its text and the policy type its file name starts with.
@@ -79,7 +79,8 @@ fn pass_serde(fixtures: &[Fixture]) {
 fn pass_json(fixtures: &[Fixture]) {
     let limits = Limits::default();
     for f in fixtures {
-        let node = iam_policy::json::parse(black_box(&f.text), &limits).expect("valid JSON");
+        let node =
+            iam_policy::unstable::json::parse(black_box(&f.text), &limits).expect("valid JSON");
         black_box(node);
     }
 }

@@ -39,7 +39,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::engine::{Decision, Evaluation, PolicyKind, PolicySet};
+use crate::engine::{Decision, Evaluation, PolicySet};
 use crate::policy::PolicyType;
 use crate::policy::lower::parse_policy;
 use crate::request::{Context, ContextScalar, ContextValue, Request, ResourceKind};
@@ -550,16 +550,12 @@ fn read_policies(
         PolicyType::Resource
     };
     let single_kinds = [
-        ("identity", PolicyKind::Identity, PolicyType::Identity),
-        ("resource", PolicyKind::Resource, resource_type),
-        (
-            "permissions_boundary",
-            PolicyKind::PermissionsBoundary,
-            PolicyType::PermissionsBoundary,
-        ),
-        ("session", PolicyKind::Session, PolicyType::Session),
+        ("identity", PolicyType::Identity),
+        ("resource", resource_type),
+        ("permissions_boundary", PolicyType::PermissionsBoundary),
+        ("session", PolicyType::Session),
     ];
-    for (field, kind, policy_type) in single_kinds {
+    for (field, policy_type) in single_kinds {
         let docs: Vec<&Value> = match obj.get(field) {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(items)) => items.iter().collect(),
@@ -573,13 +569,11 @@ fn read_policies(
         };
         for (i, doc) in docs.into_iter().enumerate() {
             let slot = format!("{field}[{i}]");
-            add_policy(&mut set, &mut errors, kind, policy_type, &slot, doc)?;
+            add_policy(&mut set, &mut errors, policy_type, &slot, doc)?;
         }
     }
-    for (field, kind, policy_type) in [
-        ("scps", PolicyKind::Scp, PolicyType::Scp),
-        ("rcps", PolicyKind::Rcp, PolicyType::Rcp),
-    ] {
+    for (field, policy_type) in [("scps", PolicyType::Scp), ("rcps", PolicyType::Rcp)] {
+        let kind = policy_type.kind();
         let items = match obj.get(field) {
             None | Some(Value::Null) => continue,
             Some(Value::Array(items)) => items,
@@ -597,7 +591,7 @@ fn read_policies(
             }
             for (i, doc) in items.iter().enumerate() {
                 let slot = format!("{field}[{i}]");
-                add_policy(&mut set, &mut errors, kind, policy_type, &slot, doc)?;
+                add_policy(&mut set, &mut errors, policy_type, &slot, doc)?;
             }
         } else if nested == items.len() {
             for (level, item) in items.iter().enumerate() {
@@ -605,7 +599,7 @@ fn read_policies(
                 let docs = item.as_array().map_or(&[][..], Vec::as_slice);
                 for (i, doc) in docs.iter().enumerate() {
                     let slot = format!("{field}[{level}][{i}]");
-                    add_policy(&mut set, &mut errors, kind, policy_type, &slot, doc)?;
+                    add_policy(&mut set, &mut errors, policy_type, &slot, doc)?;
                 }
             }
         } else {
@@ -625,7 +619,6 @@ fn read_policies(
 fn add_policy(
     set: &mut PolicySet,
     errors: &mut Vec<String>,
-    kind: PolicyKind,
     policy_type: PolicyType,
     slot: &str,
     doc: &Value,
@@ -643,7 +636,7 @@ fn add_policy(
     };
     match parse_policy(&text, policy_type) {
         Ok(policy) => {
-            set.add(kind, policy);
+            set.add(policy_type.kind(), policy);
         }
         Err(parse_errors) => {
             errors.extend(parse_errors.iter().map(|e| format!("`{slot}`: {e}")));

@@ -14,7 +14,7 @@
 //! names, resource type names and condition key names compare ASCII case-insensitively.
 //!
 //! ```
-//! use iam_policy::catalog::{AccessLevel, Catalog};
+//! use iam_policy::unstable::catalog::{AccessLevel, Catalog};
 //!
 //! let catalog = Catalog::get()?;
 //! let service = catalog.service("SecretsManager").ok_or("no secretsmanager")?;

@@ -212,12 +212,9 @@ impl Options {
 /// A problem with a template or plan itself (not with a policy in it).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IacError {
-    /// A stable code: see [`rules`].
-    pub code: Code,
-    /// What went wrong.
-    pub message: String,
-    /// Where, in the template.
-    pub span: Span,
+    code: Code,
+    message: String,
+    span: Span,
 }
 
 impl IacError {
@@ -227,6 +224,24 @@ impl IacError {
             message,
             span,
         }
+    }
+
+    /// A stable code: see [`rules`].
+    #[must_use]
+    pub const fn code(&self) -> Code {
+        self.code
+    }
+
+    /// What went wrong.
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Where, in the template.
+    #[must_use]
+    pub const fn span(&self) -> Span {
+        self.span
     }
 }
 

@@ -8,7 +8,7 @@ use crate::source::Span;
 
 mod parse;
 
-/// Resource bounds for [`parse`]. Every bound has its own error kind.
+/// Resource bounds for reading JSON ([`parse_policy_with`](crate::parse_policy_with)). Every bound has its own error kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Maximum nesting depth of arrays and objects (the top-level value is depth 1).
@@ -35,7 +35,7 @@ impl Default for Limits {
 
 /// A JSON value with the byte span it was read from.
 ///
-/// `K` is the type of strings and object keys: [`parse`] gives owned `String`s; the crate's
+/// `K` is the type of strings and object keys: `parse` gives owned `String`s; the crate's
 /// own policy reader borrows them from the input where it can (`Cow<str>`).
 ///
 /// Equality ignores spans.
@@ -127,12 +127,102 @@ pub enum JsonErrorKind {
         /// The repeated key.
         key: String,
     },
-    /// Any other syntax error; the message says what was expected.
-    #[error("{message}")]
-    Syntax {
-        /// For example "expected `,` or `}`", "trailing comma", "invalid escape".
-        message: String,
-    },
+    /// Any other syntax error.
+    #[error("{0}")]
+    Syntax(SyntaxError),
+}
+
+/// What is wrong with the syntax; the `Display` text is the message shown to users.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SyntaxError {
+    /// The input ends inside a value.
+    #[error("unexpected end of input")]
+    UnexpectedEnd,
+    /// Something else than what the grammar allows here.
+    #[error("expected {0}")]
+    Expected(Expected),
+    /// `true`, `false` or `null` misspelt, or a bare word, where a value must be.
+    #[error("expected a value, found `{0}`")]
+    UnknownWord(String),
+    /// More than whitespace after the top-level value.
+    #[error("trailing characters after the value")]
+    TrailingCharacters,
+    /// A `//` or `/*` comment.
+    #[error("comments are not allowed")]
+    Comment,
+    /// A `,` before `]` or `}`.
+    #[error("trailing comma")]
+    TrailingComma,
+    /// A string in single quotes.
+    #[error("single-quoted strings are not allowed")]
+    SingleQuotedString,
+    /// A leading U+FEFF.
+    #[error("byte-order mark is not allowed")]
+    ByteOrderMark,
+    /// A byte below 0x20 inside a string.
+    #[error("unescaped control character U+{0:04X} in string")]
+    ControlCharacter(u8),
+    /// A `\` followed by something that is no escape; holds the text as written.
+    #[error("invalid escape `{0}`")]
+    InvalidEscape(String),
+    /// `\u` not followed by four hex digits.
+    #[error("invalid unicode escape: expected four hex digits after `\\u`")]
+    InvalidUnicodeEscape,
+    /// A `\uXXXX` surrogate without its pair; holds the escape as written.
+    #[error("lone surrogate `{0}`")]
+    LoneSurrogate(String),
+    /// A number with a leading zero, such as `01`.
+    #[error("leading zeros are not allowed")]
+    LeadingZero,
+    /// A number starting with `+`.
+    #[error("a number cannot start with `+`")]
+    PlusSign,
+    /// A number starting with `.`.
+    #[error("a number must start with a digit")]
+    LeadingPoint,
+    /// Bytes that are not UTF-8.
+    #[error("invalid UTF-8")]
+    InvalidUtf8,
+    /// Bytes that are not UTF-8, starting with a UTF-16 byte-order mark.
+    #[error("invalid UTF-8: the document starts with a UTF-16 byte-order mark")]
+    Utf16,
+    /// A broken reader invariant; never returned in practice, and never a panic.
+    #[error("internal error: container mismatch")]
+    Internal,
+}
+
+/// What the grammar wanted where a [`SyntaxError::Expected`] was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum Expected {
+    /// A value.
+    #[error("a value")]
+    Value,
+    /// A string key or `}` (right after `{`).
+    #[error("a string key or `}}`")]
+    KeyOrClose,
+    /// A string key (after `,` in an object).
+    #[error("a string key")]
+    Key,
+    /// `:` after a key.
+    #[error("`:`")]
+    Colon,
+    /// `,` or `]` in an array.
+    #[error("`,` or `]`")]
+    CommaOrBracket,
+    /// `,` or `}` in an object.
+    #[error("`,` or `}}`")]
+    CommaOrBrace,
+    /// A digit after a leading `-`.
+    #[error("a digit after `-`")]
+    DigitAfterMinus,
+    /// A digit after the decimal point.
+    #[error("a digit after `.`")]
+    DigitAfterPoint,
+    /// A digit in the exponent.
+    #[error("a digit in the exponent")]
+    ExponentDigit,
 }
 
 /// A JSON syntax error with its location.
@@ -171,7 +261,7 @@ impl JsonError {
 /// problem in document order is reported; [`Limits::max_size`] is checked before anything else.
 ///
 /// ```
-/// use iam_policy::json::{parse, JsonValue, Limits};
+/// use iam_policy::unstable::json::{parse, JsonValue, Limits};
 /// let node = parse(r#" {"Version": "2012-10-17"} "#, &Limits::default()).unwrap();
 /// assert_eq!((node.span.start, node.span.end), (1, 26));
 /// let JsonValue::Object(members) = &node.value else { unreachable!() };
@@ -207,10 +297,10 @@ pub(crate) fn parse_borrowed<'a>(
     parse::parse(text, limits)
 }
 
-/// Like [`parse`], for input that has not yet been checked to be UTF-8.
+/// Like `parse`, for input that has not yet been checked to be UTF-8.
 ///
 /// ```
-/// use iam_policy::json::{parse_bytes, Limits};
+/// use iam_policy::unstable::json::{parse_bytes, Limits};
 /// let err = parse_bytes(b"[\"ok\", \"\xff\"]", &Limits::default()).unwrap_err();
 /// assert_eq!(err.to_string(), "invalid UTF-8");
 /// assert_eq!((err.span().start, err.span().end), (8, 9));
@@ -219,7 +309,7 @@ pub(crate) fn parse_borrowed<'a>(
 /// # Errors
 ///
 /// [`JsonErrorKind::TooLarge`] first, then invalid UTF-8 as a [`JsonErrorKind::Syntax`] error
-/// whose span covers the first bad byte sequence, then everything [`parse`] reports.
+/// whose span covers the first bad byte sequence, then everything `parse` reports.
 pub fn parse_bytes(bytes: &[u8], limits: &Limits) -> Result<Node, JsonError> {
     if bytes.len() > limits.max_size {
         return Err(JsonError {
@@ -238,15 +328,13 @@ pub fn parse_bytes(bytes: &[u8], limits: &Limits) -> Result<Node, JsonError> {
             let end = error
                 .error_len()
                 .map_or(bytes.len(), |len| at.saturating_add(len));
-            let message = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-                "invalid UTF-8: the document starts with a UTF-16 byte-order mark"
+            let error = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+                SyntaxError::Utf16
             } else {
-                "invalid UTF-8"
+                SyntaxError::InvalidUtf8
             };
             Err(JsonError {
-                kind: JsonErrorKind::Syntax {
-                    message: message.into(),
-                },
+                kind: JsonErrorKind::Syntax(error),
                 span: Span::from_usize(at, end),
                 related: None,
             })
@@ -266,10 +354,37 @@ mod tests {
     }
 
     /// The message and span of the syntax error for `text`.
+    #[test]
+    fn syntax_errors_are_typed() {
+        let kind = |text: &str| parse(text, &Limits::default()).unwrap_err().kind;
+        assert_eq!(
+            kind(r#"{"a": 1,}"#),
+            JsonErrorKind::Syntax(SyntaxError::TrailingComma)
+        );
+        assert_eq!(
+            kind("[1 2]"),
+            JsonErrorKind::Syntax(SyntaxError::Expected(Expected::CommaOrBracket))
+        );
+        assert_eq!(kind("[1 2]").to_string(), "expected `,` or `]`");
+        assert_eq!(kind("{1}").to_string(), "expected a string key or `}`");
+        assert_eq!(
+            kind("nul"),
+            JsonErrorKind::Syntax(SyntaxError::UnknownWord("nul".into()))
+        );
+        assert_eq!(
+            kind(r#""\q""#),
+            JsonErrorKind::Syntax(SyntaxError::InvalidEscape("\\q".into()))
+        );
+        assert_eq!(
+            kind(r#""\u12""#).to_string(),
+            "invalid unicode escape: expected four hex digits after `\\u`"
+        );
+    }
+
     fn syntax_err(text: &str) -> (String, u32, u32) {
         let e = parse(text, &Limits::default()).unwrap_err();
         assert!(
-            matches!(e.kind, JsonErrorKind::Syntax { .. }),
+            matches!(e.kind, JsonErrorKind::Syntax(_)),
             "{text:?}: {:?}",
             e.kind
         );

@@ -1,36 +1,41 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![warn(unnameable_types)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod action;
+// Modules are private unless they are a namespace of the stable API (`policy`, `lint`,
+// `analysis`, `exposure`, `iac`, `case`): the stable items of the others are re-exported below,
+// and what the crate's own tests, benches, fuzz targets and CLI need beyond them is in
+// `unstable` (D-17).
+mod action;
 pub mod analysis;
-pub mod arn;
-pub mod aws_rules;
+mod arn;
+mod aws_rules;
 mod bytes;
+#[cfg(feature = "cases")]
 pub mod case;
-pub mod catalog;
+mod catalog;
 mod code;
-pub mod condition;
+mod condition;
 mod cover;
 mod engine;
 pub mod exposure;
 #[cfg(feature = "iac")]
 pub mod iac;
-pub mod json;
+mod json;
 pub mod lint;
 pub mod policy;
-pub mod request;
-pub mod source;
+mod request;
+mod source;
 mod suggest;
-pub mod value;
-pub mod variables;
-pub mod wildcard;
+mod value;
+mod variables;
+mod wildcard;
 
 pub use action::{Action, ActionError, ActionPattern};
 pub use arn::{Arn, ArnError, ArnPattern, ArnPatternMode};
 pub use aws_rules::AwsRule;
-pub use case::{Case, CaseError, CaseOutcome, CaseResult, Expected, parse_case, run_case};
 pub use code::{Code, UnknownCode};
 pub use condition::{
     BaseOperator, Operator, OperatorError, OperatorFamily, SetQualifier, Truth, UnknownReason,
@@ -41,6 +46,7 @@ pub use engine::{
     PrincipalOutcome, RequestBuffer, ResourceOutcome, SessionPolicy, StatementInfo, StatementRef,
     StatementTrace, StoreError,
 };
+pub use json::Limits;
 pub use policy::error::{ParseError, ParseErrorKind, ParseErrors, ParseErrorsIter};
 pub use policy::lower::{ParseOptions, parse_policy, parse_policy_with};
 pub use policy::{Effect, Policy, PolicyBuilder, PolicyType, Statement, StatementBuilder, Version};
@@ -49,12 +55,45 @@ pub use request::{
     RequestBuilder, RequestError, ResourceKind,
 };
 pub use source::{LineCol, LineIndex, Span};
-pub use variables::{Template, TemplateOptions, VariableError};
+pub use variables::{Template, TemplateOptions, VariableError, VariableInfo};
 pub use wildcard::{MatchStrategy, Wildcard};
 
-/// Internals that the crate's own tests, benches and fuzz targets use. Not part of the stable
-/// API: anything here may change or go away in any release.
+/// Internals that the crate's own tests, benches, fuzz targets and CLI use. Not part of the
+/// stable API: anything here may change or go away in any release (D-17).
 #[doc(hidden)]
 pub mod unstable {
     pub use crate::engine::condition::evaluate_entry;
+
+    /// The bundled AWS service catalog.
+    pub mod catalog {
+        pub use crate::catalog::*;
+    }
+    /// The spanned JSON reader.
+    pub mod json {
+        pub use crate::json::*;
+    }
+    /// Typed policy values and their parsers.
+    pub mod value {
+        pub use crate::value::*;
+    }
+    /// Policy variables and templates.
+    pub mod variables {
+        pub use crate::variables::*;
+    }
+    /// The wildcard matcher.
+    pub mod wildcard {
+        pub use crate::wildcard::*;
+    }
+    /// AWS's own rules.
+    pub mod aws_rules {
+        pub use crate::aws_rules::*;
+    }
+    /// Requests and their bounds.
+    pub mod request {
+        pub use crate::request::*;
+    }
+    /// Condition operators.
+    pub mod condition {
+        pub use crate::condition::*;
+    }
 }

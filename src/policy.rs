@@ -2,7 +2,7 @@
 //!
 //! Owns [`Policy`], [`Statement`] and the element types. A `Policy` can only be built by
 //! [`parse_policy`](crate::parse_policy) (lowering in `policy/lower.rs`) or by
-//! [`PolicyBuilder`](crate::PolicyBuilder) (`policy/build.rs`, which writes the document and
+//! [`PolicyBuilder`] (`policy/build.rs`, which writes the document and
 //! parses it), so everything here has already been checked: evaluation trusts it without
 //! checking again. The model is read-only outside the crate: fields are private, accessors
 //! read them, and no struct can be written as a literal (D-17). Printing back to canonical
@@ -14,9 +14,9 @@ use crate::action::ActionPattern;
 use crate::arn::{Arn, ArnPattern};
 use crate::condition::Operator;
 use crate::source::Span;
-use crate::value::{Decimal, Instant};
 use crate::variables::Template;
 
+pub use crate::value::{Decimal, Instant};
 pub use build::{PolicyBuilder, StatementBuilder};
 
 /// A value with the span it was read from. Equality and hashing ignore the span.
@@ -127,7 +127,7 @@ impl Version {
 /// A validated policy document. Equality ignores spans.
 ///
 /// Read-only: the only ways to get one are [`parse_policy`](crate::parse_policy),
-/// [`parse_policy_with`](crate::parse_policy_with) and [`PolicyBuilder`](crate::PolicyBuilder),
+/// [`parse_policy_with`](crate::parse_policy_with) and [`PolicyBuilder`],
 /// which all run the same validation. A struct literal does not compile:
 ///
 /// ```compile_fail
@@ -608,6 +608,6 @@ pub enum TypedValue {
 }
 
 mod build;
-pub mod error;
-pub mod lower;
-pub mod print;
+pub(crate) mod error;
+pub(crate) mod lower;
+pub(crate) mod print;

@@ -607,11 +607,11 @@ impl Caller {
     /// or `*` for an unauthenticated caller.
     ///
     /// ```
-    /// use iam_policy::request::{Caller, CallerKind};
+    /// use iam_policy::{Caller, CallerKind};
     /// let p = Caller::parse("arn:aws:sts::111122223333:assumed-role/app/s1")?;
     /// assert_eq!(p.kind(), CallerKind::AssumedRole);
     /// assert_eq!(p.role_arn(), Some("arn:aws:iam::111122223333:role/app"));
-    /// # Ok::<(), iam_policy::request::RequestError>(())
+    /// # Ok::<(), iam_policy::RequestError>(())
     /// ```
     ///
     /// # Errors
@@ -905,7 +905,7 @@ pub enum ResourceKind {
     /// (`arn:aws:iam::aws:policy/ReadOnlyAccess`). It belongs to no customer account, so
     /// `aws:ResourceAccount` is absent; the caller's own policies decide (there is no
     /// resource-based policy to consult), with SCPs and any RCPs given applying as usual. See
-    /// [`aws_rules`].
+    /// [`AwsRule`](crate::AwsRule).
     AwsOwned,
 }
 
@@ -914,7 +914,7 @@ pub enum ResourceKind {
 /// Build one with [`Request::builder`].
 ///
 /// ```
-/// use iam_policy::request::{ContextValue, Request};
+/// use iam_policy::{ContextValue, Request};
 /// let request = Request::builder()
 ///     .principal("arn:aws:iam::111122223333:user/alice")
 ///     .action("secretsmanager:GetSecretValue")
@@ -923,7 +923,7 @@ pub enum ResourceKind {
 ///     .build()?;
 /// assert_eq!(request.principal_account(), Some("111122223333"));
 /// assert_eq!(request.context().get_text("aws:username"), Some("alice"));
-/// # Ok::<(), iam_policy::request::RequestError>(())
+/// # Ok::<(), iam_policy::RequestError>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct Request {
@@ -1010,7 +1010,7 @@ impl Request {
     }
 
     /// The rule AWS applies to this request beyond the policy text, if any (see
-    /// [`aws_rules`]); read once when the request is built.
+    /// [`AwsRule`](crate::AwsRule)); read once when the request is built.
     #[must_use]
     pub const fn aws_rule(&self) -> Option<AwsRule> {
         self.aws_rule

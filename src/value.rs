@@ -37,7 +37,7 @@ const DECIMAL_MAX_EXPONENT: i64 = 1 << 40;
 /// # Examples
 ///
 /// ```
-/// use iam_policy::value::Decimal;
+/// use iam_policy::policy::Decimal;
 /// let seven = Decimal::parse("7").unwrap();
 /// assert_eq!(Decimal::parse("7.0"), Some(seven));
 /// assert_eq!(Decimal::parse("07"), Some(seven));
@@ -76,7 +76,7 @@ impl Decimal {
     /// # Examples
     ///
     /// ```
-    /// use iam_policy::value::Decimal;
+    /// use iam_policy::policy::Decimal;
     /// assert_eq!(Decimal::parse("1e3"), Decimal::parse("1000"));
     /// assert_eq!(Decimal::parse("-0"), Decimal::parse("0"));
     /// assert_eq!(Decimal::parse("+1"), None);
@@ -317,7 +317,7 @@ const MAX_FRACTION_DIGITS: usize = 9;
 /// # Examples
 ///
 /// ```
-/// use iam_policy::value::Instant;
+/// use iam_policy::policy::Instant;
 /// let plus_two = Instant::parse("2026-11-25T13:00:00+02:00").unwrap();
 /// let utc = Instant::parse("2026-11-25T12:00:00Z").unwrap();
 /// assert!(plus_two < utc); // 11:00Z is before 12:00Z
@@ -362,7 +362,7 @@ impl Instant {
     /// # Examples
     ///
     /// ```
-    /// use iam_policy::value::Instant;
+    /// use iam_policy::policy::Instant;
     /// assert_eq!(Instant::parse("2024"), Instant::parse("2024-01-01T00:00Z"));
     /// assert_eq!(Instant::parse("2024-03"), Instant::parse("2024-03-01"));
     /// assert_eq!(Instant::parse("1700000000"), Instant::parse("2023-11-14T22:13:20Z"));
@@ -386,7 +386,7 @@ impl Instant {
     /// # Examples
     ///
     /// ```
-    /// use iam_policy::value::Instant;
+    /// use iam_policy::policy::Instant;
     /// let t = Instant::parse_epoch("-1.5").unwrap();
     /// assert_eq!((t.seconds(), t.subsec_nanos()), (-2, 500_000_000));
     /// assert_eq!(Instant::parse_epoch("2024").map(Instant::seconds), Some(2024));
@@ -459,7 +459,7 @@ impl Instant {
     /// # Examples
     ///
     /// ```
-    /// use iam_policy::value::Instant;
+    /// use iam_policy::policy::Instant;
     /// let ts = jiff::Timestamp::new(-5, -250_000_000)?;
     /// let t = Instant::from_timestamp(ts);
     /// assert_eq!((t.seconds(), t.subsec_nanos()), (-6, 750_000_000));
@@ -476,7 +476,7 @@ impl Instant {
     /// # Examples
     ///
     /// ```
-    /// use iam_policy::value::Instant;
+    /// use iam_policy::policy::Instant;
     /// let t = Instant::parse("2026-11-25T13:00:00+02:00").unwrap();
     /// assert_eq!(t.to_timestamp().map(|ts| ts.to_string()), Some("2026-11-25T11:00:00Z".to_owned()));
     /// assert_eq!(Instant::parse("9999-12-31T23:59Z").and_then(Instant::to_timestamp), None);
@@ -644,7 +644,7 @@ fn parse_tzd(bytes: &[u8]) -> Option<i32> {
 /// # Examples
 ///
 /// ```
-/// use iam_policy::value::parse_ip;
+/// use iam_policy::unstable::value::parse_ip;
 /// assert_eq!(parse_ip("2001:DB8::1"), parse_ip("2001:db8:0:0:0:0:0:1"));
 /// assert!(parse_ip("203.0.113.7").is_some_and(|ip| ip.is_ipv4()));
 /// assert_eq!(parse_ip("300.1.2.3"), None);
@@ -684,7 +684,7 @@ pub fn parse_ip(text: &str) -> Option<IpAddr> {
 /// # Examples
 ///
 /// ```
-/// use iam_policy::value::{parse_cidr, parse_ip};
+/// use iam_policy::unstable::value::{parse_cidr, parse_ip};
 /// let block = parse_cidr("10.0.0.1/8").unwrap();
 /// assert!(block.contains(&parse_ip("10.255.0.9").unwrap()));
 /// assert_eq!(parse_cidr("203.0.113.7").map(|n| n.prefix_len()), Some(32));
@@ -710,7 +710,7 @@ pub fn parse_cidr(text: &str) -> Option<IpNet> {
 /// # Examples
 ///
 /// ```
-/// use iam_policy::value::parse_bool;
+/// use iam_policy::unstable::value::parse_bool;
 /// assert_eq!(parse_bool("true"), Some(true));
 /// assert_eq!(parse_bool("FALSE"), Some(false));
 /// assert_eq!(parse_bool("1"), None);
@@ -733,7 +733,7 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 /// # Examples
 ///
 /// ```
-/// use iam_policy::value::decode_base64;
+/// use iam_policy::unstable::value::decode_base64;
 /// assert_eq!(decode_base64("QUJD"), Some(b"ABC".to_vec()));
 /// assert_eq!(decode_base64("QQ=="), Some(b"A".to_vec()));
 /// assert_eq!(decode_base64("QQ"), None);
@@ -751,7 +751,7 @@ pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
 /// # Examples
 ///
 /// ```
-/// use iam_policy::value::base64_equals;
+/// use iam_policy::unstable::value::base64_equals;
 /// assert_eq!(base64_equals("QUJD", b"ABC"), Some(true));
 /// assert_eq!(base64_equals("QUJD", b"ABD"), Some(false));
 /// assert_eq!(base64_equals("QUJ", b"ABC"), None);

@@ -62,7 +62,7 @@ impl VariableError {
     /// # Examples
     ///
     /// ```
-    /// use iam_policy::variables::{Template, TemplateOptions};
+    /// use iam_policy::{Template, TemplateOptions};
     ///
     /// let options = TemplateOptions { variables: true, wildcards: false };
     /// let err = Template::parse("a/${}", options).unwrap_err();
@@ -509,7 +509,7 @@ impl Plan {
 /// # Examples
 ///
 /// ```
-/// use iam_policy::variables::{Template, TemplateOptions};
+/// use iam_policy::{Template, TemplateOptions};
 ///
 /// let options = TemplateOptions { variables: true, wildcards: true };
 /// let t = Template::parse("home/${aws:username}/*", options)?;
@@ -518,7 +518,7 @@ impl Plan {
 /// assert_eq!(t.is_match("home/bob/notes.txt", false, resolve), Some(false));
 /// // No value and no default: the answer is unknown.
 /// assert_eq!(t.is_match("home/alice/x", false, |_| None), None);
-/// # Ok::<(), iam_policy::variables::VariableError>(())
+/// # Ok::<(), iam_policy::VariableError>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct Template {
@@ -567,7 +567,7 @@ impl Template {
     /// # Examples
     ///
     /// ```
-    /// use iam_policy::variables::{Template, TemplateOptions, VariableError};
+    /// use iam_policy::{Template, TemplateOptions, VariableError};
     ///
     /// let options = TemplateOptions { variables: true, wildcards: true };
     /// let t = Template::parse("${aws:PrincipalTag/team, 'company-wide'}", options)?;
@@ -661,12 +661,12 @@ impl Template {
     /// # Examples
     ///
     /// ```
-    /// use iam_policy::variables::{Template, TemplateOptions};
+    /// use iam_policy::{Template, TemplateOptions};
     ///
     /// let options = TemplateOptions { variables: true, wildcards: true };
     /// assert_eq!(Template::parse("a${*}", options)?.literal_text(), Some("a*"));
     /// assert_eq!(Template::parse("a*", options)?.literal_text(), None);
-    /// # Ok::<(), iam_policy::variables::VariableError>(())
+    /// # Ok::<(), iam_policy::VariableError>(())
     /// ```
     #[must_use]
     pub fn literal_text(&self) -> Option<&str> {
@@ -710,7 +710,7 @@ impl Template {
     /// # Examples
     ///
     /// ```
-    /// use iam_policy::variables::{Template, TemplateOptions};
+    /// use iam_policy::{Template, TemplateOptions};
     ///
     /// let options = TemplateOptions { variables: true, wildcards: true };
     /// let t = Template::parse("team-${aws:PrincipalTag/team}", options)?;
@@ -718,7 +718,7 @@ impl Template {
     /// assert_eq!(t.is_match("team-red", false, |_| Some("*")), Some(false));
     /// assert_eq!(t.is_match("team-*", false, |_| Some("*")), Some(true));
     /// assert_eq!(t.is_match("TEAM-RED", true, |_| Some("red")), Some(true));
-    /// # Ok::<(), iam_policy::variables::VariableError>(())
+    /// # Ok::<(), iam_policy::VariableError>(())
     /// ```
     pub fn is_match<'a>(
         &self,

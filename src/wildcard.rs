@@ -549,7 +549,7 @@ impl BytePattern {
 /// # Examples
 ///
 /// ```
-/// use iam_policy::wildcard::Wildcard;
+/// use iam_policy::Wildcard;
 ///
 /// let pattern = Wildcard::new("prod/db-??????");
 /// assert!(pattern.is_match("prod/db-AbCdEf"));
@@ -665,7 +665,7 @@ impl Wildcard {
     /// # Examples
     ///
     /// ```
-    /// use iam_policy::wildcard::Wildcard;
+    /// use iam_policy::Wildcard;
     ///
     /// let pattern = Wildcard::new("us-*-1");
     /// assert!(pattern.is_match("us-east-1"));
@@ -682,7 +682,7 @@ impl Wildcard {
     /// # Examples
     ///
     /// ```
-    /// use iam_policy::wildcard::Wildcard;
+    /// use iam_policy::Wildcard;
     ///
     /// assert!(Wildcard::new("get*").is_match_ignore_case("GetSecretValue"));
     /// ```
@@ -710,7 +710,7 @@ impl Wildcard {
     /// # Examples
     ///
     /// ```
-    /// use iam_policy::wildcard::{MatchStrategy, Wildcard};
+    /// use iam_policy::{MatchStrategy, Wildcard};
     ///
     /// assert_eq!(Wildcard::new("Get*").strategy(), MatchStrategy::Prefix);
     /// assert_eq!(Wildcard::new("*").strategy(), MatchStrategy::Any);

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 
-use iam_policy::catalog::Catalog;
+use iam_policy::unstable::catalog::Catalog;
 use iam_policy_server::app::{App, Stats};
 use iam_policy_server::audit::Audit;
 use iam_policy_server::authz::{Authorizer, Identity};
@@ -70,6 +70,7 @@ fn every_key_set_is_listed_for_its_action() -> Result {
         region: "us-east-1".into(),
         decisions: Vec::new(),
         authz_nanos: 0,
+        authz_cpu_nanos: 0,
     };
     let id = "arn-of-s";
     let steps: Vec<(&str, Value)> = vec![
@@ -224,6 +225,7 @@ fn assume_role_keys_are_listed_for_sts() -> Result {
         region: "us-east-1".into(),
         decisions: Vec::new(),
         authz_nanos: 0,
+        authz_cpu_nanos: 0,
     };
     let params: Vec<(String, String)> = [
         ("RoleArn", "arn:aws:iam::111122223333:role/app"),

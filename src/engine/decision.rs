@@ -80,7 +80,7 @@ pub enum Gate {
     ResourcePolicy,
     /// AWS refuses the request whatever the policies say (an AWS-managed or AWS-reserved
     /// resource, an action that needs long-term credentials); see
-    /// [`aws_rules`](crate::aws_rules).
+    /// [`AwsRule`](crate::AwsRule).
     Aws(AwsRule),
 }
 
@@ -190,7 +190,7 @@ impl Evaluation {
 
     /// The rule AWS applies beyond the policy text that decided the request, if one did
     /// ("no permission required", "AWS-managed resource: cannot be modified", …; see
-    /// [`aws_rules`](crate::aws_rules)). `None` when the statements decided.
+    /// [`AwsRule`](crate::AwsRule)). `None` when the statements decided.
     #[must_use]
     pub const fn rule(&self) -> Option<AwsRule> {
         self.rule

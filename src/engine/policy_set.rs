@@ -66,6 +66,10 @@ impl PolicySet {
 
     /// Adds a policy of `kind`. SCPs and RCPs go into the last level (level 0 is created if
     /// there is none): a flat list of SCPs is one level.
+    ///
+    /// The slot normally follows from the type the policy was validated as:
+    /// `set.add(policy.policy_type().kind(), policy)` ([`PolicyType::kind`]). Another slot is a
+    /// deliberate choice (the analysis evaluates one policy alone in the resource slot).
     pub fn add(&mut self, kind: PolicyKind, policy: Policy) -> PolicyId {
         let (level, list) = match kind {
             PolicyKind::Identity => (0, &mut self.identity),

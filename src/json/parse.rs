@@ -14,7 +14,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::{JsonError, JsonErrorKind, JsonValue, Limits, Member, Node};
+use super::{Expected, JsonError, JsonErrorKind, JsonValue, Limits, Member, Node, SyntaxError};
 use crate::source::Span;
 
 /// Objects with at least this many members look up duplicate keys in a hash map; smaller
@@ -84,7 +84,7 @@ impl<K> Frame<K> {
 /// closed); never returned in practice, and never a panic.
 #[cold]
 fn internal(open: usize) -> JsonError {
-    syntax("internal error: container mismatch", open, open + 1)
+    syntax(SyntaxError::Internal, open, open + 1)
 }
 
 /// Parser state over one input.
@@ -105,12 +105,10 @@ struct Reader<'a, K> {
     innermost: Option<usize>,
 }
 
-/// A syntax error with `message` over `start..end`.
-fn syntax(message: impl Into<String>, start: usize, end: usize) -> JsonError {
+/// A syntax error over `start..end`.
+fn syntax(error: SyntaxError, start: usize, end: usize) -> JsonError {
     JsonError {
-        kind: JsonErrorKind::Syntax {
-            message: message.into(),
-        },
+        kind: JsonErrorKind::Syntax(error),
         span: Span::from_usize(start, end),
         related: None,
     }
@@ -200,11 +198,7 @@ pub(super) fn parse<'a, K: Key<'a>>(text: &'a str, limits: &Limits) -> Result<No
         });
     }
     if text.starts_with('\u{FEFF}') {
-        return Err(syntax(
-            "byte-order mark is not allowed",
-            0,
-            '\u{FEFF}'.len_utf8(),
-        ));
+        return Err(syntax(SyntaxError::ByteOrderMark, 0, '\u{FEFF}'.len_utf8()));
     }
     let mut reader = Reader {
         text,
@@ -218,7 +212,7 @@ pub(super) fn parse<'a, K: Key<'a>>(text: &'a str, limits: &Limits) -> Result<No
     let node = reader.document()?;
     reader.skip_ws();
     if reader.pos < reader.bytes.len() {
-        return Err(reader.unexpected("trailing characters after the value", None));
+        return Err(reader.unexpected(SyntaxError::TrailingCharacters, None));
     }
     Ok(node)
 }
@@ -256,18 +250,18 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
     /// "unexpected end of input" at the end, pointing back at the construct left open.
     fn eof(&self, open: Option<usize>) -> JsonError {
         let end = self.bytes.len();
-        let mut error = syntax("unexpected end of input", end, end);
+        let mut error = syntax(SyntaxError::UnexpectedEnd, end, end);
         error.related = open.map(byte_span);
         error
     }
 
     /// An error at the read position: `expected`, unless the input ends there or a comment
     /// starts there, which get their own messages.
-    fn unexpected(&self, expected: &str, open: Option<usize>) -> JsonError {
+    fn unexpected(&self, expected: SyntaxError, open: Option<usize>) -> JsonError {
         let at = self.pos;
         match (self.peek(), self.bytes.get(at + 1)) {
             (None, _) => self.eof(open),
-            (Some(b'/'), Some(b'/' | b'*')) => syntax("comments are not allowed", at, at + 2),
+            (Some(b'/'), Some(b'/' | b'*')) => syntax(SyntaxError::Comment, at, at + 2),
             _ => syntax(expected, at, self.char_end(at)),
         }
     }
@@ -365,7 +359,7 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                             self.open(&mut top, frame);
                             continue 'value;
                         }
-                        _ => return Err(self.bad_key("expected a string key or `}`", start)),
+                        _ => return Err(self.bad_key(Expected::KeyOrClose, start)),
                     }
                 }
                 Some(b'"') => {
@@ -395,7 +389,11 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                                 self.pos += 1;
                                 self.skip_ws();
                                 if self.peek() == Some(b']') {
-                                    return Err(syntax("trailing comma", comma, comma + 1));
+                                    return Err(syntax(
+                                        SyntaxError::TrailingComma,
+                                        comma,
+                                        comma + 1,
+                                    ));
                                 }
                                 continue 'value;
                             }
@@ -409,7 +407,12 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                                     span: Span::from_usize(open, self.pos),
                                 };
                             }
-                            _ => return Err(self.unexpected("expected `,` or `]`", Some(open))),
+                            _ => {
+                                return Err(self.unexpected(
+                                    SyntaxError::Expected(Expected::CommaOrBracket),
+                                    Some(open),
+                                ));
+                            }
                         }
                     }
                     Frame::Object {
@@ -442,9 +445,13 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                                         continue 'value;
                                     }
                                     Some(b'}') => {
-                                        return Err(syntax("trailing comma", comma, comma + 1));
+                                        return Err(syntax(
+                                            SyntaxError::TrailingComma,
+                                            comma,
+                                            comma + 1,
+                                        ));
                                     }
-                                    _ => return Err(self.bad_key("expected a string key", open)),
+                                    _ => return Err(self.bad_key(Expected::Key, open)),
                                 }
                             }
                             Some(b'}') => {
@@ -458,7 +465,12 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                                     span: Span::from_usize(open, self.pos),
                                 };
                             }
-                            _ => return Err(self.unexpected("expected `,` or `}`", Some(open))),
+                            _ => {
+                                return Err(self.unexpected(
+                                    SyntaxError::Expected(Expected::CommaOrBrace),
+                                    Some(open),
+                                ));
+                            }
                         }
                     }
                 }
@@ -467,15 +479,11 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
     }
 
     /// The error for something other than a string where a key must be.
-    fn bad_key(&self, expected: &str, open: usize) -> JsonError {
+    fn bad_key(&self, expected: Expected, open: usize) -> JsonError {
         if self.peek() == Some(b'\'') {
-            return syntax(
-                "single-quoted strings are not allowed",
-                self.pos,
-                self.pos + 1,
-            );
+            return syntax(SyntaxError::SingleQuotedString, self.pos, self.pos + 1);
         }
-        self.unexpected(expected, Some(open))
+        self.unexpected(SyntaxError::Expected(expected), Some(open))
     }
 
     /// Reads a key (at a `"`), the whitespace after it and the `:`.
@@ -486,7 +494,10 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
         let span = Span::from_usize(start, self.pos);
         self.skip_ws();
         if self.peek() != Some(b':') {
-            return Err(self.unexpected("expected `:`", self.innermost_open()));
+            return Err(self.unexpected(
+                SyntaxError::Expected(Expected::Colon),
+                self.innermost_open(),
+            ));
         }
         self.pos += 1;
         Ok((key, span))
@@ -547,11 +558,7 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                     run = i;
                 }
                 Some(&b) if b < 0x20 => {
-                    return Err(syntax(
-                        format!("unescaped control character U+{b:04X} in string"),
-                        i,
-                        i + 1,
-                    ));
+                    return Err(syntax(SyntaxError::ControlCharacter(b), i, i + 1));
                 }
                 Some(_) => i += 1,
                 None => return Err(self.eof(Some(open))),
@@ -576,7 +583,11 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
             Some(_) => {
                 let end = self.char_end(at + 1);
                 let shown = self.slice(at, end);
-                return Err(syntax(format!("invalid escape `{shown}`"), at, end));
+                return Err(syntax(
+                    SyntaxError::InvalidEscape(shown.to_owned()),
+                    at,
+                    end,
+                ));
             }
         };
         out.push(decoded);
@@ -595,7 +606,7 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                 Some(d) => code = code * 16 + d,
                 None => {
                     return Err(syntax(
-                        "invalid unicode escape: expected four hex digits after `\\u`",
+                        SyntaxError::InvalidUnicodeEscape,
                         at,
                         self.char_end(i),
                     ));
@@ -609,7 +620,7 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
     fn unicode_escape(&self, at: usize, out: &mut String, open: usize) -> Result<usize, JsonError> {
         let lone = || {
             let shown = self.slice(at, at + 6);
-            syntax(format!("lone surrogate `{shown}`"), at, at + 6)
+            syntax(SyntaxError::LoneSurrogate(shown.to_owned()), at, at + 6)
         };
         let code = self.hex4(at, open)?;
         let scalar = match code {
@@ -642,11 +653,15 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
     }
 
     /// Requires at least one digit at `at`; returns the offset after the digits.
-    fn required_digits(&self, at: usize, expected: &str) -> Result<usize, JsonError> {
+    fn required_digits(&self, at: usize, expected: Expected) -> Result<usize, JsonError> {
         match self.bytes.get(at) {
             Some(b) if b.is_ascii_digit() => Ok(self.digits_end(at)),
             None => Err(self.eof(self.innermost_open())),
-            Some(_) => Err(syntax(expected, at, self.char_end(at))),
+            Some(_) => Err(syntax(
+                SyntaxError::Expected(expected),
+                at,
+                self.char_end(at),
+            )),
         }
     }
 
@@ -658,19 +673,19 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
         } else {
             start
         };
-        let mut i = self.required_digits(int, "expected a digit after `-`")?;
+        let mut i = self.required_digits(int, Expected::DigitAfterMinus)?;
         if self.bytes.get(int) == Some(&b'0') && i > int + 1 {
-            return Err(syntax("leading zeros are not allowed", int, i));
+            return Err(syntax(SyntaxError::LeadingZero, int, i));
         }
         if self.bytes.get(i) == Some(&b'.') {
-            i = self.required_digits(i + 1, "expected a digit after `.`")?;
+            i = self.required_digits(i + 1, Expected::DigitAfterPoint)?;
         }
         if let Some(b'e' | b'E') = self.bytes.get(i) {
             i += 1;
             if let Some(b'+' | b'-') = self.bytes.get(i) {
                 i += 1;
             }
-            i = self.required_digits(i, "expected a digit in the exponent")?;
+            i = self.required_digits(i, Expected::ExponentDigit)?;
         }
         self.pos = i;
         Ok(Node {
@@ -698,9 +713,9 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
         }
         let open = self.innermost_open();
         Err(match rest.first() {
-            Some(b'\'') => syntax("single-quoted strings are not allowed", start, start + 1),
-            Some(b'+') => syntax("a number cannot start with `+`", start, start + 1),
-            Some(b'.') => syntax("a number must start with a digit", start, start + 1),
+            Some(b'\'') => syntax(SyntaxError::SingleQuotedString, start, start + 1),
+            Some(b'+') => syntax(SyntaxError::PlusSign, start, start + 1),
+            Some(b'.') => syntax(SyntaxError::LeadingPoint, start, start + 1),
             Some(b) if b.is_ascii_alphabetic() => {
                 let len = rest
                     .iter()
@@ -709,12 +724,12 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                 let end = start + len;
                 if len <= MAX_QUOTED_WORD {
                     let word = self.slice(start, end);
-                    syntax(format!("expected a value, found `{word}`"), start, end)
+                    syntax(SyntaxError::UnknownWord(word.to_owned()), start, end)
                 } else {
-                    syntax("expected a value", start, end)
+                    syntax(SyntaxError::Expected(Expected::Value), start, end)
                 }
             }
-            _ => self.unexpected("expected a value", open),
+            _ => self.unexpected(SyntaxError::Expected(Expected::Value), open),
         })
     }
 }

@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use iam_policy::json::{self, JsonErrorKind, JsonValue, Limits};
+use iam_policy::unstable::json::{self, JsonErrorKind, JsonValue, Limits};
 use iam_policy::{ArnPattern, ArnPatternMode, Wildcard};
 
 /// Runs `f`, reports how long it took (documentation only, never asserted), returns its value.
@@ -20,9 +20,9 @@ fn timed<T>(label: &str, f: impl FnOnce() -> T) -> T {
     value
 }
 
-fn syntax_message(kind: &JsonErrorKind) -> &str {
+fn syntax_message(kind: &JsonErrorKind) -> String {
     match kind {
-        JsonErrorKind::Syntax { message } => message,
+        JsonErrorKind::Syntax(error) => error.to_string(),
         other => panic!("expected a syntax error, got {other:?}"),
     }
 }
@@ -163,7 +163,7 @@ fn adversarial_nul_bytes() {
     // Raw NUL between tokens: not whitespace.
     let err = json::parse_bytes(b"[1,\x002]", &Limits::default()).unwrap_err();
     assert_eq!(err.span().start, 3);
-    assert!(matches!(err.kind(), JsonErrorKind::Syntax { .. }));
+    assert!(matches!(err.kind(), JsonErrorKind::Syntax(_)));
     // Escaped NUL is an ordinary character.
     let node = json::parse(r#""a\u0000b""#, &Limits::default()).unwrap();
     assert_eq!(node.value, JsonValue::String("a\0b".to_owned()));
@@ -259,10 +259,10 @@ fn adversarial_star_a_resource_pattern_against_64k_arn() {
 // ---------------------------------------------------------------------------------------------
 
 mod pipeline {
-    use iam_policy::json::Limits;
+    use iam_policy::unstable::json::Limits;
     use std::time::Instant;
 
-    use iam_policy::request::{MAX_CONTEXT_BYTES, MAX_CONTEXT_KEYS, MAX_CONTEXT_VALUES};
+    use iam_policy::unstable::request::{MAX_CONTEXT_BYTES, MAX_CONTEXT_KEYS, MAX_CONTEXT_VALUES};
     use iam_policy::{
         ContextLimit, ContextScalar, ContextValue, Decision, ParseOptions, PolicyKind, PolicySet,
         PolicyType, PreparedRequest, Request, RequestError, parse_policy, parse_policy_with,

@@ -1,6 +1,8 @@
 //! The bundled AWS service catalog through the public API.
 
-use iam_policy::catalog::{AccessLevel, Catalog, ConditionKeyType, condition_key_matches};
+use iam_policy::unstable::catalog::{
+    AccessLevel, Catalog, ConditionKeyType, condition_key_matches,
+};
 
 #[test]
 fn loads_once_and_reports_its_data() {

@@ -9,8 +9,10 @@ use std::cmp::Ordering;
 
 use iam_policy::policy::{ConditionEntry, TypedValue};
 use iam_policy::unstable::evaluate_entry;
-use iam_policy::value::{Decimal, Instant, decode_base64, parse_bool, parse_cidr, parse_ip};
-use iam_policy::variables::{Template, TemplateOptions};
+use iam_policy::unstable::value::{
+    Decimal, Instant, decode_base64, parse_bool, parse_cidr, parse_ip,
+};
+use iam_policy::unstable::variables::{Template, TemplateOptions};
 use iam_policy::{
     ArnPattern, ArnPatternMode, BaseOperator, ContextScalar, ContextValue, Operator,
     OperatorFamily, SetQualifier,

@@ -167,7 +167,7 @@ fn plan_policies_are_named_by_address_and_located_in_the_plan() {
         1,
         "the KMS key policy is known only after apply"
     );
-    assert!(x.notes[0].message.contains("aws_kms_key.main.policy"));
+    assert!(x.notes[0].message().contains("aws_kms_key.main.policy"));
     let report = lint_source(PLAN, SourceKind::TerraformPlan, &Options::default());
     let f = &report.policies[3].findings[0];
     assert_eq!(f.code, "INVALID_CONDITION_OPERATOR");

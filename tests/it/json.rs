@@ -6,7 +6,7 @@
 //! numbers outside the `f64` range (we keep every number as text).
 
 use iam_policy::Span;
-use iam_policy::json::{JsonErrorKind, JsonValue, Limits, Node, parse, parse_bytes};
+use iam_policy::unstable::json::{JsonErrorKind, JsonValue, Limits, Node, parse, parse_bytes};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use serde_json::Value;

@@ -3,9 +3,9 @@
 //! `PROPTEST_CASES` raises the case count.
 #![cfg(test)]
 
-use iam_policy::variables::{Template, TemplateOptions};
-use iam_policy::wildcard::{MatchStrategy, Wildcard};
+use iam_policy::unstable::variables::{Template, TemplateOptions};
 use iam_policy::{Action, ActionPattern, ArnPattern, ArnPatternMode};
+use iam_policy::{MatchStrategy, Wildcard};
 use proptest::prelude::*;
 use regex::Regex;
 

@@ -431,7 +431,7 @@ fn parse_ip_fast_refusal_agrees_with_the_standard_parser() {
     cases.push(format!("{}1", "0".repeat(44)));
     for case in &cases {
         assert_eq!(
-            iam_policy::value::parse_ip(case),
+            iam_policy::unstable::value::parse_ip(case),
             case.parse::<std::net::IpAddr>().ok(),
             "{case}"
         );

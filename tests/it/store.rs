@@ -400,7 +400,7 @@ fn store_agrees_with_the_combined_set_over_the_corpus() {
                 continue;
             }
             let at = format!("{}:{}", file.display(), n + 1);
-            let Ok(case) = iam_policy::Case::parse(line) else {
+            let Ok(case) = iam_policy::case::Case::parse(line) else {
                 continue;
             };
             let (Some(set), Some(req)) = (case.policies(), case.request()) else {

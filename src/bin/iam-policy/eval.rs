@@ -162,21 +162,21 @@ fn decide(args: &EvalArgs) -> Result<Decision, String> {
         .iac
         .options(&crate::config::IacConfig::default())
         .map_err(|e| format!("error: {e}"))?;
-    let trust = request.resource_kind() == iam_policy::request::ResourceKind::RoleTrust;
+    let trust = request.resource_kind() == iam_policy::ResourceKind::RoleTrust;
     let mut set = PolicySet::new();
     let mut sources = Sources::new();
     let mut errors = Vec::new();
-    let mut add = |set: &mut PolicySet, kind: PolicyKind, ty: PolicyType, path: &Path| match load(
-        path, ty, &options,
-    ) {
+    // The slot follows from the type the document is validated as (`PolicyType::kind`).
+    let mut add = |set: &mut PolicySet, ty: PolicyType, path: &Path| match load(path, ty, &options)
+    {
         Ok((policy, loaded)) => {
-            let id = set.add(kind, policy);
+            let id = set.add(ty.kind(), policy);
             sources.insert((id.kind, id.level, id.index), loaded);
         }
         Err(e) => errors.push(e),
     };
     for p in &args.identity {
-        add(&mut set, PolicyKind::Identity, PolicyType::Identity, p);
+        add(&mut set, PolicyType::Identity, p);
     }
     if let Some(p) = &args.resource_policy {
         let ty = if trust {
@@ -184,27 +184,19 @@ fn decide(args: &EvalArgs) -> Result<Decision, String> {
         } else {
             PolicyType::Resource
         };
-        add(&mut set, PolicyKind::Resource, ty, p);
+        add(&mut set, ty, p);
     }
     if let Some(p) = &args.boundary {
-        add(
-            &mut set,
-            PolicyKind::PermissionsBoundary,
-            PolicyType::PermissionsBoundary,
-            p,
-        );
+        add(&mut set, PolicyType::PermissionsBoundary, p);
     }
     if let Some(p) = &args.session_policy {
-        add(&mut set, PolicyKind::Session, PolicyType::Session, p);
+        add(&mut set, PolicyType::Session, p);
     }
-    for (kind, ty, levels) in [
-        (PolicyKind::Scp, PolicyType::Scp, &args.scp),
-        (PolicyKind::Rcp, PolicyType::Rcp, &args.rcp),
-    ] {
+    for (ty, levels) in [(PolicyType::Scp, &args.scp), (PolicyType::Rcp, &args.rcp)] {
         for level in levels {
-            set.push_level(kind);
+            set.push_level(ty.kind());
             for file in level.split(',').filter(|f| !f.is_empty()) {
-                add(&mut set, kind, ty, Path::new(file));
+                add(&mut set, ty, Path::new(file));
             }
         }
     }

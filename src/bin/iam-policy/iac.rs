@@ -95,8 +95,8 @@ pub fn resolve(file: &Path, selector: &str, options: &Options) -> Result<Referen
     })?;
     let mut extraction = iac::extract(&source, kind, options);
     if let Some(e) = extraction.errors.first() {
-        let lc = iam_policy::LineIndex::new(&source).line_col(&source, e.span.start);
-        return Err(format!("{shown}:{lc}: {} {}", e.code, e.message));
+        let lc = iam_policy::LineIndex::new(&source).line_col(&source, e.span().start);
+        return Err(format!("{shown}:{lc}: {} {}", e.code(), e.message()));
     }
     let exact = extraction
         .policies

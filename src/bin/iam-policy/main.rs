@@ -52,7 +52,7 @@ enum Command {
 
 /// The version, with the date of the bundled AWS service catalog.
 fn version_text() -> String {
-    match iam_policy::catalog::Catalog::get() {
+    match iam_policy::unstable::catalog::Catalog::get() {
         Ok(c) => format!(
             "{} (AWS service catalog {}, {})",
             env!("CARGO_PKG_VERSION"),

@@ -379,7 +379,7 @@ fn percent_encode(s: &str) -> String {
 
 /// The bundled service catalog's date and version, for the SARIF driver.
 fn catalog_properties() -> Value {
-    match iam_policy::catalog::Catalog::get() {
+    match iam_policy::unstable::catalog::Catalog::get() {
         Ok(c) => json!({"awsServiceCatalog": {"date": c.data_date(), "version": c.data_version()}}),
         Err(e) => json!({"awsServiceCatalog": {"error": e.to_string()}}),
     }

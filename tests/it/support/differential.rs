@@ -13,8 +13,8 @@
 pub fn check_evaluate_case(line: &str, tolerate_known: bool) -> Option<iam_policy::Decision> {
     use super::reference::{self, RefCaseError};
 
-    let case =
-        iam_policy::Case::parse(line).unwrap_or_else(|e| panic!("unreadable case ({e}): {line}"));
+    let case = iam_policy::case::Case::parse(line)
+        .unwrap_or_else(|e| panic!("unreadable case ({e}): {line}"));
     let ours = reference::read_case(line);
     let (Some(set), Some(request)) = (case.policies(), case.request()) else {
         // The engine refused the case: a policy that does not parse or a bad request. When

@@ -6,9 +6,9 @@
     reason = "each fuzz target includes this whole file and uses one or two checks"
 )]
 
-use iam_policy::json::{self, JsonErrorKind, JsonValue, Limits, Node};
+use iam_policy::Wildcard;
 use iam_policy::lint::{LintOptions, lint_text};
-use iam_policy::wildcard::Wildcard;
+use iam_policy::unstable::json::{self, JsonErrorKind, JsonValue, Limits, Node};
 use iam_policy::{LineIndex, PolicyType, Span, parse_policy};
 
 /// Our JSON value as a serde_json value (numbers through serde_json's own number reader).

@@ -545,13 +545,14 @@ fn beyond_policies(req: &RefRequest, caller: &Caller) -> Option<Beyond> {
     // policies"; reading them is an ordinary permission.
     if aws_owned(req) {
         let (service, name) = action.split_once(':').unwrap_or_default();
-        let read_only = iam_policy::catalog::Catalog::get()
+        let read_only = iam_policy::unstable::catalog::Catalog::get()
             .ok()
             .and_then(|c| c.action(service, name))
             .is_some_and(|a| {
                 matches!(
                     a.access_level,
-                    iam_policy::catalog::AccessLevel::Read | iam_policy::catalog::AccessLevel::List
+                    iam_policy::unstable::catalog::AccessLevel::Read
+                        | iam_policy::unstable::catalog::AccessLevel::List
                 )
             });
         return (!read_only).then_some(Beyond::Refused);
