@@ -28,6 +28,9 @@ pub struct Stats {
     pub handle_nanos: AtomicU64,
     /// Nanoseconds spent in authorization decisions.
     pub authz_nanos: AtomicU64,
+    /// CPU nanoseconds the deciding threads spent in authorization (wall-clock time counts a
+    /// thread preempted while deciding; this does not).
+    pub authz_cpu_nanos: AtomicU64,
 }
 
 /// The server's state.
@@ -188,7 +191,7 @@ impl App {
             "eventID": crate::secrets::new_uuid().unwrap_or_default(),
             "tlsDetails": if req.secure { json!({"tlsVersion": "TLSv1.2+"}) } else { Value::Null },
         });
-        let mut authz_nanos = 0;
+        let mut authz_nanos = (0, 0);
         let result = self.serve(req, &protocol, now, &mut audit, &mut authz_nanos);
         // Replicas: settle the policies this call changed (see `crate::replica`).
         if let Err(e) = self.storage.settle(self) {
@@ -221,7 +224,10 @@ impl App {
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         self.stats
             .authz_nanos
-            .fetch_add(authz_nanos, Ordering::Relaxed);
+            .fetch_add(authz_nanos.0, Ordering::Relaxed);
+        self.stats
+            .authz_cpu_nanos
+            .fetch_add(authz_nanos.1, Ordering::Relaxed);
         self.stats.handle_nanos.fetch_add(
             u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX),
             Ordering::Relaxed,
@@ -308,7 +314,7 @@ impl App {
         protocol: &Protocol,
         now: i64,
         audit: &mut Value,
-        authz_nanos: &mut u64,
+        authz_nanos: &mut (u64, u64),
     ) -> Result<String, ApiError> {
         if req.method != "POST" && !matches!(protocol, Protocol::Sts(_)) {
             return Err(ApiError::new(
@@ -347,7 +353,7 @@ impl App {
         protocol: &Protocol,
         now: i64,
         audit: &mut Value,
-        authz_nanos: &mut u64,
+        authz_nanos: &mut (u64, u64),
     ) -> Result<String, ApiError> {
         let service = match protocol {
             Protocol::SecretsManager(_) | Protocol::Admin(_) => "secretsmanager",
@@ -380,6 +386,7 @@ impl App {
             region: self.authz.config().region.clone(),
             decisions: Vec::new(),
             authz_nanos: 0,
+            authz_cpu_nanos: 0,
         };
         let result = match protocol {
             Protocol::SecretsManager(op) => {
@@ -418,7 +425,7 @@ impl App {
             "authorization",
             serde_json::to_value(&call.decisions).unwrap_or(Value::Null),
         );
-        *authz_nanos = call.authz_nanos;
+        *authz_nanos = (call.authz_nanos, call.authz_cpu_nanos);
         result
     }
 
@@ -437,6 +444,7 @@ impl App {
                     "Requests": self.stats.requests.load(Ordering::Relaxed),
                     "HandleNanos": self.stats.handle_nanos.load(Ordering::Relaxed),
                     "AuthorizationNanos": self.stats.authz_nanos.load(Ordering::Relaxed),
+                    "AuthorizationCpuNanos": self.stats.authz_cpu_nanos.load(Ordering::Relaxed),
                     "Secrets": self.storage.count()?,
                 });
                 for (name, n) in self.storage.statistics() {

@@ -352,19 +352,10 @@ impl Authorizer {
         Ok(())
     }
 
-    /// Decides `request` for `caller`: the store, with the caller's session policy. Returns
-    /// the request back for [`deciding_statements`](Self::deciding_statements).
-    pub fn decide(&self, caller: &Identity, request: Request) -> (Evaluation, Request) {
-        match &caller.session_policy {
-            Some(session) => {
-                let prepared = PreparedRequest::new(request).with_session_policy(session.clone());
-                (
-                    self.store.evaluate_prepared(&prepared),
-                    prepared.into_request(),
-                )
-            }
-            None => (self.store.evaluate(&request), request),
-        }
+    /// Decides a request prepared (with the caller's session policy, if any) in a
+    /// [`RequestBuffer`](iam_policy::RequestBuffer).
+    pub fn decide_prepared(&self, prepared: &PreparedRequest) -> Evaluation {
+        self.store.evaluate_prepared(prepared)
     }
 
     /// The statements behind `evaluation`, named for the audit line.

@@ -3,12 +3,45 @@
 
 use std::net::IpAddr;
 
-use iam_policy::{Context, ContextValue, Request};
+use std::cell::RefCell;
+
+use iam_policy::{ContextValue, RequestBuffer};
 use serde::Serialize;
 
 use crate::app::App;
 use crate::authz::{Deciding, Identity, denial_message};
 use crate::error::ApiError;
+
+thread_local! {
+    /// Each worker thread builds and prepares its requests in one buffer that keeps its memory
+    /// from call to call (no allocation per decision once warm), and formats the time keys
+    /// once a second.
+    static BUFFER: RefCell<(RequestBuffer, Clock)> =
+        RefCell::new((RequestBuffer::new(), Clock::default()));
+}
+
+/// `aws:CurrentTime` and `aws:EpochTime` of the last second a thread decided in.
+#[derive(Debug, Default)]
+struct Clock {
+    secs: Option<i64>,
+    current_time: Option<String>,
+    epoch: String,
+}
+
+impl Clock {
+    /// The two texts for `secs` (epoch seconds); `aws:CurrentTime` is absent only for a time
+    /// outside jiff's range, which a call's own clock never is.
+    fn texts(&mut self, secs: i64) -> (Option<&str>, &str) {
+        if self.secs != Some(secs) {
+            self.secs = Some(secs);
+            self.current_time = jiff::Timestamp::from_second(secs)
+                .ok()
+                .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
+            self.epoch = secs.to_string();
+        }
+        (self.current_time.as_deref(), &self.epoch)
+    }
+}
 
 /// One authorization decision of a call, for the audit line.
 #[derive(Clone, Debug, Serialize)]
@@ -47,6 +80,8 @@ pub struct Call<'a> {
     pub decisions: Vec<AuditDecision>,
     /// Nanoseconds spent deciding (for the benchmark's share of authorization).
     pub authz_nanos: u64,
+    /// The deciding thread's CPU nanoseconds in the same spans.
+    pub authz_cpu_nanos: u64,
 }
 
 impl Call<'_> {
@@ -118,30 +153,69 @@ impl Call<'_> {
             return Ok(());
         }
         let started = std::time::Instant::now();
-        let mut context = Context::new();
-        let mut context_keys = Vec::new();
-        for (k, v) in self.base_keys().into_iter().chain(keys) {
-            if self.app.record_context_keys {
-                context_keys.push(k.clone());
+        let started_cpu = thread_cpu();
+        let context_keys = if self.app.record_context_keys {
+            self.base_keys()
+                .into_iter()
+                .map(|(k, _)| k)
+                .chain(keys.iter().map(|(k, _)| k.clone()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        // The per-call texts of the global keys; everything else is borrowed into the
+        // thread's request buffer, which keeps its memory from call to call.
+        let id = self.identity;
+        let source_ip = self.source_ip.to_string();
+        let secs = self.now_ms.div_euclid(1000);
+        let decided = BUFFER.with_borrow_mut(|(buffer, clock)| {
+            let (current_time, epoch) = clock.texts(secs);
+            let mut b = buffer
+                .request()
+                .principal(&id.arn)
+                .action(action)
+                .resource(resource)
+                .context_string("aws:SourceIp", &source_ip)
+                .context_bool("aws:SecureTransport", self.secure);
+            if let Some(t) = current_time {
+                b = b.context_string("aws:CurrentTime", t);
             }
-            context.insert(&k, v);
-        }
-        let request = Request::builder()
-            .principal(&self.identity.arn)
-            .action(action)
-            .resource(resource)
-            .context(context)
-            .build()
-            .map_err(|e| ApiError::access_denied(format!("the request cannot be decided: {e}")))?;
-        let (evaluation, request) = self.app.authz.decide(self.identity, request);
+            b = b
+                .context_number("aws:EpochTime", epoch)
+                .context_string("aws:RequestedRegion", &self.region);
+            for (k, v) in &id.tags {
+                b = b.context_string(&format!("aws:PrincipalTag/{k}"), v);
+            }
+            b = b.context_string("aws:userid", &id.user_id);
+            if let Some(name) = &id.username {
+                b = b.context_string("aws:username", name);
+            }
+            b = b.context_string("aws:PrincipalArn", &id.principal_arn);
+            for (k, v) in &keys {
+                b = b.context_value(k, v);
+            }
+            if let Some(session) = &id.session_policy {
+                b = b.session_policy(session);
+            }
+            let prepared = b.prepare().map_err(|e| {
+                ApiError::access_denied(format!("the request cannot be decided: {e}"))
+            })?;
+            let evaluation = self.app.authz.decide_prepared(prepared);
+            let elapsed = (started.elapsed(), thread_cpu().saturating_sub(started_cpu));
+            // Naming the deciding statements is the audit's work, not the decision's.
+            let statements =
+                self.app
+                    .authz
+                    .deciding_statements(id, prepared.request(), &evaluation);
+            Ok::<_, ApiError>((evaluation, statements, elapsed))
+        });
+        let (evaluation, statements, elapsed) = decided?;
         self.authz_nanos = self
             .authz_nanos
-            .saturating_add(u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX));
-        // Naming the deciding statements is the audit's work, not the decision's.
-        let statements = self
-            .app
-            .authz
-            .deciding_statements(self.identity, &request, &evaluation);
+            .saturating_add(u64::try_from(elapsed.0.as_nanos()).unwrap_or(u64::MAX));
+        self.authz_cpu_nanos = self
+            .authz_cpu_nanos
+            .saturating_add(u64::try_from(elapsed.1.as_nanos()).unwrap_or(u64::MAX));
         self.decisions.push(AuditDecision {
             action: action.to_owned(),
             resource: resource.to_owned(),
@@ -160,6 +234,15 @@ impl Call<'_> {
             )))
         }
     }
+}
+
+/// The calling thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`).
+fn thread_cpu() -> std::time::Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    std::time::Duration::new(
+        u64::try_from(t.tv_sec).unwrap_or(0),
+        u32::try_from(t.tv_nsec).unwrap_or(0),
+    )
 }
 
 /// `key` = a string.

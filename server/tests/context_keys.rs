@@ -70,6 +70,7 @@ fn every_key_set_is_listed_for_its_action() -> Result {
         region: "us-east-1".into(),
         decisions: Vec::new(),
         authz_nanos: 0,
+        authz_cpu_nanos: 0,
     };
     let id = "arn-of-s";
     let steps: Vec<(&str, Value)> = vec![
@@ -224,6 +225,7 @@ fn assume_role_keys_are_listed_for_sts() -> Result {
         region: "us-east-1".into(),
         decisions: Vec::new(),
         authz_nanos: 0,
+        authz_cpu_nanos: 0,
     };
     let params: Vec<(String, String)> = [
         ("RoleArn", "arn:aws:iam::111122223333:role/app"),

@@ -464,8 +464,9 @@ fn statistic(server: &Server, name: &str) -> Result<u64> {
         return Err(format!("GetStatistics answered {status}: {text}").into());
     }
     let stats: Value = serde_json::from_str(&text)?;
-    stats[name]
-        .as_u64()
+    stats
+        .get(name)
+        .and_then(Value::as_u64)
         .ok_or_else(|| format!("no {name} in {text}").into())
 }
 
