@@ -45,7 +45,7 @@
 //! Nothing is lower-cased, parsed or allocated per request.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use ipnet::{IpNet, Ipv6Net};
 
@@ -136,7 +136,8 @@ pub(crate) enum PrincipalTest {
     /// `Principal` (`negated == false`) or `NotPrincipal`.
     Targets {
         negated: bool,
-        targets: Box<[Target]>,
+        /// `"*"` alone is one list shared by every statement ([`only`]).
+        targets: Arc<[Target]>,
     },
 }
 
@@ -225,9 +226,11 @@ pub(crate) struct CompiledStatement {
     pub(crate) span: Span,
     pub(crate) effect: Effect,
     pub(crate) action_negated: bool,
-    pub(crate) actions: Box<[CompiledAction]>,
-    /// `None` when the statement has no resource element (role trust policies).
-    pub(crate) resource: Option<(bool, Box<[CompiledResource]>)>,
+    /// `"*"` alone is one list shared by every statement ([`only`]).
+    pub(crate) actions: Arc<[CompiledAction]>,
+    /// `None` when the statement has no resource element (role trust policies). `"*"` alone is
+    /// one list shared by every statement ([`only`]).
+    pub(crate) resource: Option<(bool, Arc<[CompiledResource]>)>,
     pub(crate) principal: PrincipalTest,
     pub(crate) conditions: Box<[CompiledCondition]>,
 }
@@ -319,7 +322,7 @@ fn names<'s>(st: &'s CompiledStatement, id: u32, named: &mut Vec<Named<'s>>) -> 
         return false;
     }
     let before = named.len();
-    for action in &st.actions {
+    for action in st.actions.iter() {
         match action {
             CompiledAction::Pattern { service, name } if !service.contains(['*', '?']) => {
                 let name = match name {
@@ -482,14 +485,21 @@ pub(super) fn build_group(
 }
 
 pub(super) fn compile_statement(at: StatementRef, st: &Statement) -> CompiledStatement {
-    let actions = st
-        .action
-        .value
-        .patterns
-        .items
-        .iter()
-        .map(|p| compile_action(&p.value))
-        .collect();
+    static ANY_ACTION: LazyLock<Arc<[CompiledAction]>> =
+        LazyLock::new(|| Arc::new([CompiledAction::Any]));
+    static ANY_RESOURCE: LazyLock<Arc<[CompiledResource]>> =
+        LazyLock::new(|| Arc::new([CompiledResource::Any]));
+    let actions = only(
+        st.action
+            .value
+            .patterns
+            .items
+            .iter()
+            .map(|p| compile_action(&p.value))
+            .collect(),
+        |a| matches!(a, CompiledAction::Any),
+        &ANY_ACTION,
+    );
     let resource = st.resource.as_ref().map(|r| {
         let patterns = r
             .value
@@ -498,7 +508,14 @@ pub(super) fn compile_statement(at: StatementRef, st: &Statement) -> CompiledSta
             .iter()
             .map(|p| compile_resource(&p.value))
             .collect();
-        (r.value.negated, patterns)
+        (
+            r.value.negated,
+            only(
+                patterns,
+                |p| matches!(p, CompiledResource::Any),
+                &ANY_RESOURCE,
+            ),
+        )
     });
     let principal = st
         .principal
@@ -517,6 +534,15 @@ pub(super) fn compile_statement(at: StatementRef, st: &Statement) -> CompiledSta
         resource,
         principal,
         conditions: st.conditions.iter().map(compile_condition).collect(),
+    }
+}
+
+/// `items` as a shared list: the one `shared` list (no allocation) when `items` is a single
+/// item that `is_any` accepts (`"*"`, the commonest list), a list of its own otherwise.
+fn only<T>(items: Vec<T>, is_any: impl Fn(&T) -> bool, shared: &Arc<[T]>) -> Arc<[T]> {
+    match items.as_slice() {
+        [item] if is_any(item) => Arc::clone(shared),
+        _ => Arc::from(items),
     }
 }
 
@@ -657,9 +683,10 @@ fn compile_string(template: &Template) -> StrValue {
     StrValue::Template(template.clone())
 }
 
-fn compile_principals(principals: &Principals) -> Box<[Target]> {
-    match principals {
-        Principals::Any => Box::new([Target::Any]),
+fn compile_principals(principals: &Principals) -> Arc<[Target]> {
+    static ANY: LazyLock<Arc<[Target]>> = LazyLock::new(|| Arc::new([Target::Any]));
+    let list: Vec<Target> = match principals {
+        Principals::Any => vec![Target::Any],
         Principals::Map(entries) => entries
             .iter()
             .flat_map(|entry| {
@@ -671,7 +698,8 @@ fn compile_principals(principals: &Principals) -> Box<[Target]> {
                     .map(move |v| compile_target(kind, &v.value))
             })
             .collect(),
-    }
+    };
+    only(list, |t| *t == Target::Any, &ANY)
 }
 
 fn compile_target(kind: PrincipalKind, value: &PrincipalValue) -> Target {

@@ -229,7 +229,7 @@ fn principal_outcome(
             targets,
         } => {
             let mut best = None;
-            for t in targets {
+            for t in targets.iter() {
                 if let Some(m) = target_match(t, caller) {
                     best = Some(best.map_or(m, |b: PrincipalMatch| b.max(m)));
                 }
