@@ -26,6 +26,7 @@ pub enum ActionError {
     WildcardInRequest(String),
     /// A character that cannot appear in a service prefix or an action name.
     #[error("action `{text}` contains the invalid character `{ch}`")]
+    #[non_exhaustive]
     InvalidCharacter {
         /// The action as written.
         text: String,

@@ -41,6 +41,7 @@ pub enum ArnError {
     #[error(
         "policy variable in `{text}` is allowed only in the resource part, after the fifth colon"
     )]
+    #[non_exhaustive]
     VariableOutsideResource {
         /// The pattern as written.
         text: String,
@@ -51,6 +52,7 @@ pub enum ArnError {
     },
     /// A concrete ARN with an empty partition, service or resource part.
     #[error("ARN `{text}` has an empty {component}")]
+    #[non_exhaustive]
     EmptyComponent {
         /// The ARN as written.
         text: String,

@@ -57,6 +57,7 @@ pub enum CatalogError {
     BadMagic,
     /// The file was written for another layout version.
     #[error("the bundled service catalog has format {found}, this build reads format {expected}")]
+    #[non_exhaustive]
     UnsupportedFormat {
         /// The format byte in the file.
         found: u8,
@@ -65,6 +66,7 @@ pub enum CatalogError {
     },
     /// The inflated bytes do not follow the layout.
     #[error("malformed service catalog at byte {offset}: {what}")]
+    #[non_exhaustive]
     Malformed {
         /// Offset in the inflated bytes where decoding stopped.
         offset: usize,

@@ -160,6 +160,7 @@ pub struct Operator {
 pub enum OperatorError {
     /// Not a known operator; `suggestion` is the closest known name, if any is close.
     #[error("unknown condition operator `{name}`")]
+    #[non_exhaustive]
     Unknown {
         /// The name as written.
         name: String,

@@ -129,19 +129,19 @@ pub enum JsonErrorKind {
     },
     /// Any other syntax error.
     #[error("{0}")]
-    Syntax(SyntaxError),
+    Syntax(JsonSyntaxError),
 }
 
 /// What is wrong with the syntax; the `Display` text is the message shown to users.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum SyntaxError {
+pub enum JsonSyntaxError {
     /// The input ends inside a value.
     #[error("unexpected end of input")]
     UnexpectedEnd,
     /// Something else than what the grammar allows here.
     #[error("expected {0}")]
-    Expected(Expected),
+    Expected(JsonExpected),
     /// `true`, `false` or `null` misspelt, or a bare word, where a value must be.
     #[error("expected a value, found `{0}`")]
     UnknownWord(String),
@@ -192,10 +192,10 @@ pub enum SyntaxError {
     Internal,
 }
 
-/// What the grammar wanted where a [`SyntaxError::Expected`] was found.
+/// What the grammar wanted where a [`JsonSyntaxError::Expected`] was found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
-pub enum Expected {
+pub enum JsonExpected {
     /// A value.
     #[error("a value")]
     Value,
@@ -329,9 +329,9 @@ pub fn parse_bytes(bytes: &[u8], limits: &Limits) -> Result<Node, JsonError> {
                 .error_len()
                 .map_or(bytes.len(), |len| at.saturating_add(len));
             let error = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-                SyntaxError::Utf16
+                JsonSyntaxError::Utf16
             } else {
-                SyntaxError::InvalidUtf8
+                JsonSyntaxError::InvalidUtf8
             };
             Err(JsonError {
                 kind: JsonErrorKind::Syntax(error),
@@ -359,21 +359,21 @@ mod tests {
         let kind = |text: &str| parse(text, &Limits::default()).unwrap_err().kind;
         assert_eq!(
             kind(r#"{"a": 1,}"#),
-            JsonErrorKind::Syntax(SyntaxError::TrailingComma)
+            JsonErrorKind::Syntax(JsonSyntaxError::TrailingComma)
         );
         assert_eq!(
             kind("[1 2]"),
-            JsonErrorKind::Syntax(SyntaxError::Expected(Expected::CommaOrBracket))
+            JsonErrorKind::Syntax(JsonSyntaxError::Expected(JsonExpected::CommaOrBracket))
         );
         assert_eq!(kind("[1 2]").to_string(), "expected `,` or `]`");
         assert_eq!(kind("{1}").to_string(), "expected a string key or `}`");
         assert_eq!(
             kind("nul"),
-            JsonErrorKind::Syntax(SyntaxError::UnknownWord("nul".into()))
+            JsonErrorKind::Syntax(JsonSyntaxError::UnknownWord("nul".into()))
         );
         assert_eq!(
             kind(r#""\q""#),
-            JsonErrorKind::Syntax(SyntaxError::InvalidEscape("\\q".into()))
+            JsonErrorKind::Syntax(JsonSyntaxError::InvalidEscape("\\q".into()))
         );
         assert_eq!(
             kind(r#""\u12""#).to_string(),

@@ -46,7 +46,7 @@ pub use engine::{
     PrincipalOutcome, RequestBuffer, ResourceOutcome, SessionPolicy, StatementInfo, StatementRef,
     StatementTrace, StoreError,
 };
-pub use json::Limits;
+pub use json::{JsonErrorKind, JsonExpected, JsonSyntaxError, Limits};
 pub use policy::error::{ParseError, ParseErrorKind, ParseErrors, ParseErrorsIter};
 pub use policy::lower::{ParseOptions, parse_policy, parse_policy_with};
 pub use policy::{Effect, Policy, PolicyBuilder, PolicyType, Statement, StatementBuilder, Version};

@@ -32,6 +32,7 @@ pub struct TemplateOptions {
 pub enum VariableError {
     /// `${}` or `${ }`.
     #[error("empty policy variable")]
+    #[non_exhaustive]
     Empty {
         /// Byte range of the variable in the text.
         start: usize,
@@ -40,12 +41,14 @@ pub enum VariableError {
     },
     /// `${` without a closing `}`.
     #[error("policy variable is not closed with `}}`")]
+    #[non_exhaustive]
     Unclosed {
         /// Byte offset of `${`.
         start: usize,
     },
     /// A default value not in single quotes, or another malformed variable.
     #[error("malformed policy variable: {reason}")]
+    #[non_exhaustive]
     Malformed {
         /// Byte range of the variable in the text.
         start: usize,
@@ -574,7 +577,7 @@ impl Template {
     /// assert_eq!(t.variables().collect::<Vec<_>>(), [("aws:principaltag/team", Some("company-wide"))]);
     /// assert!(matches!(
     ///     Template::parse("${aws:username", options),
-    ///     Err(VariableError::Unclosed { start: 0 })
+    ///     Err(VariableError::Unclosed { start: 0, .. })
     /// ));
     /// # Ok::<(), VariableError>(())
     /// ```

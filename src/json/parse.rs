@@ -14,7 +14,9 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::{Expected, JsonError, JsonErrorKind, JsonValue, Limits, Member, Node, SyntaxError};
+use super::{
+    JsonError, JsonErrorKind, JsonExpected, JsonSyntaxError, JsonValue, Limits, Member, Node,
+};
 use crate::source::Span;
 
 /// Objects with at least this many members look up duplicate keys in a hash map; smaller
@@ -84,7 +86,7 @@ impl<K> Frame<K> {
 /// closed); never returned in practice, and never a panic.
 #[cold]
 fn internal(open: usize) -> JsonError {
-    syntax(SyntaxError::Internal, open, open + 1)
+    syntax(JsonSyntaxError::Internal, open, open + 1)
 }
 
 /// Parser state over one input.
@@ -106,7 +108,7 @@ struct Reader<'a, K> {
 }
 
 /// A syntax error over `start..end`.
-fn syntax(error: SyntaxError, start: usize, end: usize) -> JsonError {
+fn syntax(error: JsonSyntaxError, start: usize, end: usize) -> JsonError {
     JsonError {
         kind: JsonErrorKind::Syntax(error),
         span: Span::from_usize(start, end),
@@ -198,7 +200,11 @@ pub(super) fn parse<'a, K: Key<'a>>(text: &'a str, limits: &Limits) -> Result<No
         });
     }
     if text.starts_with('\u{FEFF}') {
-        return Err(syntax(SyntaxError::ByteOrderMark, 0, '\u{FEFF}'.len_utf8()));
+        return Err(syntax(
+            JsonSyntaxError::ByteOrderMark,
+            0,
+            '\u{FEFF}'.len_utf8(),
+        ));
     }
     let mut reader = Reader {
         text,
@@ -212,7 +218,7 @@ pub(super) fn parse<'a, K: Key<'a>>(text: &'a str, limits: &Limits) -> Result<No
     let node = reader.document()?;
     reader.skip_ws();
     if reader.pos < reader.bytes.len() {
-        return Err(reader.unexpected(SyntaxError::TrailingCharacters, None));
+        return Err(reader.unexpected(JsonSyntaxError::TrailingCharacters, None));
     }
     Ok(node)
 }
@@ -250,18 +256,18 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
     /// "unexpected end of input" at the end, pointing back at the construct left open.
     fn eof(&self, open: Option<usize>) -> JsonError {
         let end = self.bytes.len();
-        let mut error = syntax(SyntaxError::UnexpectedEnd, end, end);
+        let mut error = syntax(JsonSyntaxError::UnexpectedEnd, end, end);
         error.related = open.map(byte_span);
         error
     }
 
     /// An error at the read position: `expected`, unless the input ends there or a comment
     /// starts there, which get their own messages.
-    fn unexpected(&self, expected: SyntaxError, open: Option<usize>) -> JsonError {
+    fn unexpected(&self, expected: JsonSyntaxError, open: Option<usize>) -> JsonError {
         let at = self.pos;
         match (self.peek(), self.bytes.get(at + 1)) {
             (None, _) => self.eof(open),
-            (Some(b'/'), Some(b'/' | b'*')) => syntax(SyntaxError::Comment, at, at + 2),
+            (Some(b'/'), Some(b'/' | b'*')) => syntax(JsonSyntaxError::Comment, at, at + 2),
             _ => syntax(expected, at, self.char_end(at)),
         }
     }
@@ -359,7 +365,7 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                             self.open(&mut top, frame);
                             continue 'value;
                         }
-                        _ => return Err(self.bad_key(Expected::KeyOrClose, start)),
+                        _ => return Err(self.bad_key(JsonExpected::KeyOrClose, start)),
                     }
                 }
                 Some(b'"') => {
@@ -390,7 +396,7 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                                 self.skip_ws();
                                 if self.peek() == Some(b']') {
                                     return Err(syntax(
-                                        SyntaxError::TrailingComma,
+                                        JsonSyntaxError::TrailingComma,
                                         comma,
                                         comma + 1,
                                     ));
@@ -409,7 +415,7 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                             }
                             _ => {
                                 return Err(self.unexpected(
-                                    SyntaxError::Expected(Expected::CommaOrBracket),
+                                    JsonSyntaxError::Expected(JsonExpected::CommaOrBracket),
                                     Some(open),
                                 ));
                             }
@@ -446,12 +452,12 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                                     }
                                     Some(b'}') => {
                                         return Err(syntax(
-                                            SyntaxError::TrailingComma,
+                                            JsonSyntaxError::TrailingComma,
                                             comma,
                                             comma + 1,
                                         ));
                                     }
-                                    _ => return Err(self.bad_key(Expected::Key, open)),
+                                    _ => return Err(self.bad_key(JsonExpected::Key, open)),
                                 }
                             }
                             Some(b'}') => {
@@ -467,7 +473,7 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                             }
                             _ => {
                                 return Err(self.unexpected(
-                                    SyntaxError::Expected(Expected::CommaOrBrace),
+                                    JsonSyntaxError::Expected(JsonExpected::CommaOrBrace),
                                     Some(open),
                                 ));
                             }
@@ -479,11 +485,11 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
     }
 
     /// The error for something other than a string where a key must be.
-    fn bad_key(&self, expected: Expected, open: usize) -> JsonError {
+    fn bad_key(&self, expected: JsonExpected, open: usize) -> JsonError {
         if self.peek() == Some(b'\'') {
-            return syntax(SyntaxError::SingleQuotedString, self.pos, self.pos + 1);
+            return syntax(JsonSyntaxError::SingleQuotedString, self.pos, self.pos + 1);
         }
-        self.unexpected(SyntaxError::Expected(expected), Some(open))
+        self.unexpected(JsonSyntaxError::Expected(expected), Some(open))
     }
 
     /// Reads a key (at a `"`), the whitespace after it and the `:`.
@@ -495,7 +501,7 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
         self.skip_ws();
         if self.peek() != Some(b':') {
             return Err(self.unexpected(
-                SyntaxError::Expected(Expected::Colon),
+                JsonSyntaxError::Expected(JsonExpected::Colon),
                 self.innermost_open(),
             ));
         }
@@ -558,7 +564,7 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                     run = i;
                 }
                 Some(&b) if b < 0x20 => {
-                    return Err(syntax(SyntaxError::ControlCharacter(b), i, i + 1));
+                    return Err(syntax(JsonSyntaxError::ControlCharacter(b), i, i + 1));
                 }
                 Some(_) => i += 1,
                 None => return Err(self.eof(Some(open))),
@@ -584,7 +590,7 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                 let end = self.char_end(at + 1);
                 let shown = self.slice(at, end);
                 return Err(syntax(
-                    SyntaxError::InvalidEscape(shown.to_owned()),
+                    JsonSyntaxError::InvalidEscape(shown.to_owned()),
                     at,
                     end,
                 ));
@@ -606,7 +612,7 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                 Some(d) => code = code * 16 + d,
                 None => {
                     return Err(syntax(
-                        SyntaxError::InvalidUnicodeEscape,
+                        JsonSyntaxError::InvalidUnicodeEscape,
                         at,
                         self.char_end(i),
                     ));
@@ -620,7 +626,7 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
     fn unicode_escape(&self, at: usize, out: &mut String, open: usize) -> Result<usize, JsonError> {
         let lone = || {
             let shown = self.slice(at, at + 6);
-            syntax(SyntaxError::LoneSurrogate(shown.to_owned()), at, at + 6)
+            syntax(JsonSyntaxError::LoneSurrogate(shown.to_owned()), at, at + 6)
         };
         let code = self.hex4(at, open)?;
         let scalar = match code {
@@ -653,12 +659,12 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
     }
 
     /// Requires at least one digit at `at`; returns the offset after the digits.
-    fn required_digits(&self, at: usize, expected: Expected) -> Result<usize, JsonError> {
+    fn required_digits(&self, at: usize, expected: JsonExpected) -> Result<usize, JsonError> {
         match self.bytes.get(at) {
             Some(b) if b.is_ascii_digit() => Ok(self.digits_end(at)),
             None => Err(self.eof(self.innermost_open())),
             Some(_) => Err(syntax(
-                SyntaxError::Expected(expected),
+                JsonSyntaxError::Expected(expected),
                 at,
                 self.char_end(at),
             )),
@@ -673,19 +679,19 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
         } else {
             start
         };
-        let mut i = self.required_digits(int, Expected::DigitAfterMinus)?;
+        let mut i = self.required_digits(int, JsonExpected::DigitAfterMinus)?;
         if self.bytes.get(int) == Some(&b'0') && i > int + 1 {
-            return Err(syntax(SyntaxError::LeadingZero, int, i));
+            return Err(syntax(JsonSyntaxError::LeadingZero, int, i));
         }
         if self.bytes.get(i) == Some(&b'.') {
-            i = self.required_digits(i + 1, Expected::DigitAfterPoint)?;
+            i = self.required_digits(i + 1, JsonExpected::DigitAfterPoint)?;
         }
         if let Some(b'e' | b'E') = self.bytes.get(i) {
             i += 1;
             if let Some(b'+' | b'-') = self.bytes.get(i) {
                 i += 1;
             }
-            i = self.required_digits(i, Expected::ExponentDigit)?;
+            i = self.required_digits(i, JsonExpected::ExponentDigit)?;
         }
         self.pos = i;
         Ok(Node {
@@ -713,9 +719,9 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
         }
         let open = self.innermost_open();
         Err(match rest.first() {
-            Some(b'\'') => syntax(SyntaxError::SingleQuotedString, start, start + 1),
-            Some(b'+') => syntax(SyntaxError::PlusSign, start, start + 1),
-            Some(b'.') => syntax(SyntaxError::LeadingPoint, start, start + 1),
+            Some(b'\'') => syntax(JsonSyntaxError::SingleQuotedString, start, start + 1),
+            Some(b'+') => syntax(JsonSyntaxError::PlusSign, start, start + 1),
+            Some(b'.') => syntax(JsonSyntaxError::LeadingPoint, start, start + 1),
             Some(b) if b.is_ascii_alphabetic() => {
                 let len = rest
                     .iter()
@@ -724,12 +730,12 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                 let end = start + len;
                 if len <= MAX_QUOTED_WORD {
                     let word = self.slice(start, end);
-                    syntax(SyntaxError::UnknownWord(word.to_owned()), start, end)
+                    syntax(JsonSyntaxError::UnknownWord(word.to_owned()), start, end)
                 } else {
-                    syntax(SyntaxError::Expected(Expected::Value), start, end)
+                    syntax(JsonSyntaxError::Expected(JsonExpected::Value), start, end)
                 }
             }
-            _ => self.unexpected(SyntaxError::Expected(Expected::Value), open),
+            _ => self.unexpected(JsonSyntaxError::Expected(JsonExpected::Value), open),
         })
     }
 }
