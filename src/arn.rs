@@ -1188,6 +1188,9 @@ mod tests {
         resource.push_str(&"a".repeat(64 * 1024));
         let started = std::time::Instant::now();
         assert_eq!(p.is_match(&resource, ctx), Some(false));
-        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        // A guard against exponential backtracking (which would take years here), not a
+        // speed figure: a linear matcher takes well under a second even on a loaded machine,
+        // and the measured times live in the benches and `fuzz/README.md`.
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
     }
 }

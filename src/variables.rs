@@ -1007,6 +1007,9 @@ mod tests {
         let started = std::time::Instant::now();
         assert_eq!(t.is_match(&text, false, |_| Some("a")), Some(false));
         assert_eq!(t.is_match(&text, true, |_| Some("A")), Some(false));
-        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        // A guard against exponential backtracking (which would take years here), not a
+        // speed figure: a linear matcher takes well under a second even on a loaded machine,
+        // and the measured times live in the benches and `fuzz/README.md`.
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
     }
 }

@@ -926,7 +926,10 @@ mod tests {
         let scan = Wildcard::new("*a?a?a?a?a?a?a?a?b*");
         assert!(!scan.is_match(&text));
         assert!(!scan.is_match_ignore_case(&text));
-        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        // A guard against exponential backtracking (which would take years here), not a
+        // speed figure: a linear matcher takes well under a second even on a loaded machine,
+        // and the measured times live in the benches and `fuzz/README.md`.
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
     }
 
     #[test]
