@@ -52,6 +52,9 @@ pub struct App {
     pub stats: Stats,
     /// Tests only: keep the names of the condition keys of each decision.
     pub record_context_keys: bool,
+    /// Count the deciding thread's CPU time in [`Stats::authz_cpu_nanos`] (benchmark only:
+    /// it costs two system calls per decision).
+    pub measure_cpu: bool,
 }
 
 /// A request as read from the wire.

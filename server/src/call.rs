@@ -153,7 +153,7 @@ impl Call<'_> {
             return Ok(());
         }
         let started = std::time::Instant::now();
-        let started_cpu = thread_cpu();
+        let started_cpu = self.app.measure_cpu.then(thread_cpu);
         let context_keys = if self.app.record_context_keys {
             self.base_keys()
                 .into_iter()
@@ -201,7 +201,12 @@ impl Call<'_> {
                 ApiError::access_denied(format!("the request cannot be decided: {e}"))
             })?;
             let evaluation = self.app.authz.decide_prepared(prepared);
-            let elapsed = (started.elapsed(), thread_cpu().saturating_sub(started_cpu));
+            let elapsed = (
+                started.elapsed(),
+                started_cpu.map_or(std::time::Duration::ZERO, |t| {
+                    thread_cpu().saturating_sub(t)
+                }),
+            );
             // Naming the deciding statements is the audit's work, not the decision's.
             let statements =
                 self.app

@@ -58,6 +58,10 @@ struct Args {
     /// authorization costs. Never use it otherwise.
     #[arg(long, hide = true)]
     benchmark_disable_authorization: bool,
+    /// Benchmark only: also count the deciding thread's CPU time around each authorization
+    /// (two system calls per decision, so it is off unless asked for).
+    #[arg(long, hide = true)]
+    benchmark_cpu_time: bool,
 }
 
 fn fail(message: String) -> ! {
@@ -123,6 +127,7 @@ fn main() {
         authorization: !args.benchmark_disable_authorization,
         stats: Stats::default(),
         record_context_keys: false,
+        measure_cpu: args.benchmark_cpu_time,
     });
     // Replicas: publish this configuration and listen for changes made through the others.
     app.storage

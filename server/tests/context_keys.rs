@@ -42,6 +42,7 @@ fn app() -> Result<App> {
         authorization: true,
         stats: Stats::default(),
         record_context_keys: true,
+        measure_cpu: false,
     })
 }
 

@@ -41,6 +41,7 @@ fn app(db: &Path) -> Result<App> {
         authorization: true,
         stats: Stats::default(),
         record_context_keys: false,
+        measure_cpu: false,
     })
 }
 
