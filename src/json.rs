@@ -297,6 +297,21 @@ pub(crate) fn parse_borrowed<'a>(
     parse::parse(text, limits)
 }
 
+/// Whether `text` is exactly one JSON number (RFC 8259 §6) with nothing around it, by the
+/// reader's own number grammar: for code that writes a number's text into a document.
+pub(crate) fn is_number(text: &str) -> bool {
+    let json_space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
+    !text.starts_with(json_space)
+        && !text.ends_with(json_space)
+        && matches!(
+            parse_borrowed(text, &Limits::default()),
+            Ok(Node {
+                value: JsonValue::Number(_),
+                ..
+            })
+        )
+}
+
 /// Like `parse`, for input that has not yet been checked to be UTF-8.
 ///
 /// ```
