@@ -597,3 +597,84 @@ fn describe(set: &CompiledPolicySet, r: StatementRef, policy: String) -> Decidin
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+    fn caller(principal_arn: &str) -> Identity {
+        Identity {
+            arn: principal_arn.to_owned(),
+            account: String::new(),
+            kind: "IAMUser",
+            user_id: String::new(),
+            username: None,
+            principal_arn: principal_arn.to_owned(),
+            access_key_id: String::new(),
+            tags: BTreeMap::new(),
+            session_policy: None,
+            expires: None,
+        }
+    }
+
+    /// The statements rendered when the configuration is loaded are named exactly as the
+    /// per-call path names them (the same policy labels, places, `Sid`s and effects), and
+    /// every statement of every identity policy, boundary, SCP and RCP has its row.
+    #[test]
+    fn rows_rendered_at_load_name_statements_as_the_per_call_path() -> Result {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/config.toml");
+        let authz = Authorizer::new(Config::load(&path)?, Vec::new())?;
+        let principals = authz.principals.load();
+        let config = authz.config();
+        let mut checked = 0;
+        for (arn, rows) in &principals.principal_rows {
+            let request = Request::builder()
+                .principal(arn)
+                .action("secretsmanager:GetSecretValue")
+                .resource("*")
+                .build()?;
+            for (r, text) in rows {
+                let named = authz
+                    .deciding(&config, &caller(arn), &request, *r)
+                    .ok_or("not named")?;
+                assert_eq!(&**text, render(&named), "{arn} {r}");
+                checked += 1;
+            }
+        }
+        for (account, (scps, rcps)) in &principals.account_rows {
+            let inside = format!("arn:aws:iam::{account}:user/someone");
+            let request = Request::builder()
+                .principal(&inside)
+                .action("secretsmanager:GetSecretValue")
+                .resource(&format!(
+                    "arn:aws:secretsmanager:us-east-1:{account}:secret:s-AbCdEf"
+                ))
+                .build()?;
+            for (r, text) in scps.iter().chain(rcps) {
+                let named = authz
+                    .deciding(&config, &caller(&inside), &request, *r)
+                    .ok_or("not named")?;
+                assert_eq!(&**text, render(&named), "{account} {r}");
+                checked += 1;
+            }
+        }
+        // The example: admin 3, dev-payments 2, partner 1, app 2, batch 1 identity
+        // statements; 3 SCP statements (2 levels) and 2 RCP statements.
+        assert_eq!(checked, 3 + 2 + 1 + 2 + 1 + 3 + 2);
+        let admin = principals
+            .principal_rows
+            .get("arn:aws:iam::111122223333:user/admin")
+            .ok_or("no admin rows")?;
+        let (r, text) = admin.get(2).ok_or("no third row")?;
+        assert_eq!(r.to_string(), "identity[0].Statement[2]");
+        let row: serde_json::Value = serde_json::from_str(text)?;
+        assert_eq!(
+            row,
+            serde_json::json!({"policy": "users[0].policies[0]", "statement": "identity[0].Statement[2]",
+                "sid": "ServerAdmin", "effect": "Allow"})
+        );
+        Ok(())
+    }
+}
