@@ -28,6 +28,7 @@ pub(super) enum Applied {
 #[inline(always)]
 pub(super) fn eval_statement<R: Recorder>(
     st: &CompiledStatement,
+    conditions: &[CompiledCondition],
     input: &Input<'_>,
     known_action: bool,
     boundary_caller: bool,
@@ -53,7 +54,7 @@ pub(super) fn eval_statement<R: Recorder>(
         ok &= outcome.passed();
     }
     if ok || R::FULL {
-        for (index, condition) in st.conditions.iter().enumerate() {
+        for (index, condition) in conditions.iter().enumerate() {
             let truth = condition_truth(condition, input);
             rec.condition(index, condition.operator, condition.key(), &truth);
             let fails = match st.effect {
@@ -80,10 +81,13 @@ pub(super) fn eval_statement<R: Recorder>(
 
 #[inline(always)]
 fn action_matches(st: &CompiledStatement, input: &Input<'_>) -> bool {
+    // `ActionPattern::is_match` on the request's lower-cased action, service and name.
     let listed = st.actions.iter().any(|a| match a {
         CompiledAction::Any => true,
-        // `ActionPattern::is_match` on the request's lower-cased service and name.
-        CompiledAction::Pattern { service, name } => {
+        CompiledAction::Named(action) => same_bytes(action.as_bytes(), input.action),
+        CompiledAction::Service(service) => same_bytes(service.as_bytes(), input.service),
+        CompiledAction::Pattern(pattern) => {
+            let (service, name) = &**pattern;
             same_bytes(service.as_bytes(), input.service) && name.matches(input.name)
         }
     });
@@ -473,7 +477,9 @@ mod tests {
             let (prepared, _) = Prepared::new(&req, None);
             for input in [Input::plain(&req), Input::prepared(&prepared, &req)] {
                 for (st, source) in compiled.statements.iter().zip(&policy.statements) {
-                    for (condition, entry) in st.conditions.iter().zip(&source.conditions) {
+                    for (condition, entry) in
+                        compiled.conditions_of(st).iter().zip(&source.conditions)
+                    {
                         let want = evaluate_entry(
                             entry,
                             req.context().get(&entry.key_lower),
