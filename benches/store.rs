@@ -132,7 +132,10 @@ fn throughput(
                         store.set_resource_policy(&s.arn, &text).unwrap();
                         k += 1;
                     }
-                    std::thread::sleep(Duration::from_micros(200));
+                    // Sleep until the next update is due (one wake-up per update, not a
+                    // poll: every wake-up takes a core from a reader on a small machine).
+                    let next = Duration::from_secs_f64((k + 1) as f64 / writes_per_second as f64);
+                    std::thread::sleep(next.saturating_sub(start.elapsed()));
                 }
                 writes.store(k, Ordering::Relaxed);
             });

@@ -125,13 +125,10 @@ pub(crate) enum CompiledResource {
     Exact(Box<str>),
     /// A literal head and a resource part `literal*`: the request starts with this text.
     Prefix(Box<str>),
-    /// A literal `arn:partition:service:region:account` and a wildcard resource part.
-    Head {
-        /// The first five segments, without the fifth colon.
-        head: Box<str>,
-        /// The resource part.
-        rest: BytePattern,
-    },
+    /// A literal `arn:partition:service:region:account` (the first five segments, without
+    /// the fifth colon) and a wildcard resource part (boxed: it keeps the common variants
+    /// small).
+    Head(Box<(Box<str>, BytePattern)>),
     /// Anything else (wildcards in the head, short patterns, policy variables; boxed: rare).
     Pattern(Box<ArnPattern>),
 }
@@ -244,6 +241,19 @@ impl CompiledCondition {
     #[inline(always)]
     pub(crate) fn key_lower(&self) -> &str {
         self.keys.get(..self.split as usize).unwrap_or_default()
+    }
+
+    /// A word read from the key hash and from the first policy value of a String test (its
+    /// own allocation), so that [`touch`](crate::CompiledPolicySet) fetches both ahead.
+    #[inline(always)]
+    pub(crate) fn ahead(&self) -> u64 {
+        let first = match &self.test {
+            CondTest::Strings { values, .. } => values
+                .first()
+                .map_or(0, |v| u64::from(matches!(v, StrValue::Lit(_)))),
+            _ => 0,
+        };
+        self.key_hash ^ first
     }
 
     /// The key as written.
@@ -672,10 +682,7 @@ fn compile_resource(p: &ArnPattern) -> CompiledResource {
     match wildcard.strategy() {
         MatchStrategy::Exact => CompiledResource::Exact(raw.into()),
         MatchStrategy::Prefix => CompiledResource::Prefix(raw.trim_end_matches('*').into()),
-        _ => CompiledResource::Head {
-            head: head.into(),
-            rest: BytePattern::new(&wildcard),
-        },
+        _ => CompiledResource::Head(Box::new((head.into(), BytePattern::new(&wildcard)))),
     }
 }
 
@@ -854,21 +861,15 @@ mod tests {
             matches!(resource(&format!("{prefix}prod/*")), CompiledResource::Prefix(t) if *t == *format!("{prefix}prod/"))
         );
         assert!(
-            matches!(resource("arn:aws:s3:::*"), CompiledResource::Head { head, rest: BytePattern::Any } if &*head == "arn:aws:s3::")
+            matches!(resource("arn:aws:s3:::*"), CompiledResource::Head(h) if matches!(&*h, (head, BytePattern::Any) if &**head == "arn:aws:s3::"))
         );
         assert!(matches!(
             resource(&format!("{prefix}*-AbCdEf")),
-            CompiledResource::Head {
-                rest: BytePattern::General(_),
-                ..
-            }
+            CompiledResource::Head(h) if matches!(h.1, BytePattern::General(_))
         ));
         assert!(matches!(
             resource("arn:aws:s3:::*.txt"),
-            CompiledResource::Head {
-                rest: BytePattern::Suffix(_),
-                ..
-            }
+            CompiledResource::Head(h) if matches!(h.1, BytePattern::Suffix(_))
         ));
         for general in [
             "arn:aws:secretsmanager:*:111122223333:secret:x",

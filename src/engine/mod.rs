@@ -215,7 +215,8 @@ impl CompiledPolicySet {
             .unwrap_or_default()
     }
 
-    /// Reads one word of every cache line of the set's statements, conditions and groups, so
+    /// Reads one word of every cache line of the set's statements, conditions (and the first
+    /// value of each String condition) and groups, so
     /// that a set that is no longer in cache is fetched in one round of parallel misses
     /// rather than one miss after another as the decision reaches each part (safe Rust has no
     /// prefetch instruction). Sets larger than a few kilobytes are left to the decision.
@@ -237,7 +238,7 @@ impl CompiledPolicySet {
             acc
         }
         let acc = lines(&self.statements, |s| u64::from(s.conditions.0))
-            ^ lines(&self.conditions, |c| c.key_hash)
+            ^ lines(&self.conditions, CompiledCondition::ahead)
             ^ lines(&self.groups, |g| u64::from(g.start));
         std::hint::black_box(acc);
     }

@@ -121,7 +121,8 @@ fn resource_outcome(st: &CompiledStatement, input: &Input<'_>) -> ResourceOutcom
             CompiledResource::Never => false,
             CompiledResource::Exact(arn) => same_bytes(resource, arn.as_bytes()),
             CompiledResource::Prefix(prefix) => starts_with(resource, prefix.as_bytes()),
-            CompiledResource::Head { head, rest } => {
+            CompiledResource::Head(pattern) => {
+                let (head, rest) = &**pattern;
                 after_head(resource, head).is_some_and(|tail| rest.matches(tail))
             }
             CompiledResource::Pattern(p) => text(resource)
