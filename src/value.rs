@@ -744,6 +744,13 @@ pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD.decode(text).ok()
 }
 
+/// The canonical (padded, standard alphabet) base64 text of `bytes`: the one text
+/// [`decode_base64`] reads as them.
+#[must_use]
+pub(crate) fn encode_base64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 /// Whether the base64 text `encoded` decodes to exactly `expected`, without allocating.
 /// `None` when `encoded` is not valid for [`decode_base64`]; the whole text is checked even
 /// when the bytes already differ.

@@ -47,14 +47,12 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use ipnet::{IpNet, Ipv6Net};
-
 use super::ids::{PolicyKind, StatementRef};
 use super::index::ValueIndex;
 use crate::action::ActionPattern;
 use crate::arn::ArnPattern;
 use crate::bytes::{same_bytes, text_hash, to_u32};
-use crate::condition::ops::ip::V4Block;
+use crate::condition::ops::ip::IpSet;
 use crate::condition::ops::{boolean, string};
 use crate::condition::{Operator, OperatorFamily};
 use crate::policy::{
@@ -197,8 +195,8 @@ pub(crate) enum CondTest {
     /// Anything not listed below (set qualifiers, `Null`, Numeric, Date, Binary and Arn
     /// operators): the general evaluator on the entry.
     General(Box<ConditionEntry>),
-    /// As `General`, with the policy values indexed (long value lists; see
-    /// `condition/ops/index.rs`).
+    /// As `General`, with the policy values indexed (value lists of `INDEX_FROM` or more;
+    /// see `engine/index.rs`).
     Indexed(Box<(ConditionEntry, ValueIndex)>),
     /// A String operator without set qualifier.
     Strings {
@@ -212,13 +210,9 @@ pub(crate) enum CondTest {
         /// Which request values the policy values accept: bit 0 `true`, bit 1 `false`.
         accept: u8,
     },
-    /// `IpAddress`/`NotIpAddress` without set qualifier.
-    Ips {
-        /// The IPv4 blocks.
-        v4: Box<[V4Block]>,
-        /// The IPv6 blocks.
-        v6: Box<[Ipv6Net]>,
-    },
+    /// `IpAddress`/`NotIpAddress` without set qualifier: the blocks as sorted address ranges
+    /// (one binary search per request value).
+    Ips(IpSet),
 }
 
 /// One condition entry, compiled.
@@ -696,11 +690,22 @@ fn compile_condition(entry: &ConditionEntry) -> CompiledCondition {
         keys: intern(&keys),
         split: to_u32(entry.key_lower.len()),
         operator: entry.operator.value,
-        test: compile_test(entry).unwrap_or_else(|| match ValueIndex::build(entry) {
-            Some(index) => CondTest::Indexed(Box::new((entry.clone(), index))),
-            None => CondTest::General(Box::new(entry.clone())),
-        }),
+        test: compile_value_test(entry),
     }
+}
+
+/// The test of an entry: a compiled fast path for the common shapes, an index for long value
+/// lists (`engine/index.rs`; it beats a String fast path's pass over the list, while the IP
+/// and Bool fast paths already answer in one search or test), else the general evaluator.
+fn compile_value_test(entry: &ConditionEntry) -> CondTest {
+    let indexed = || {
+        ValueIndex::build(entry).map(|index| CondTest::Indexed(Box::new((entry.clone(), index))))
+    };
+    let test = match entry.operator.value.base.family() {
+        OperatorFamily::Ip | OperatorFamily::Bool => compile_test(entry).or_else(indexed),
+        _ => indexed().or_else(|| compile_test(entry)),
+    };
+    test.unwrap_or_else(|| CondTest::General(Box::new(entry.clone())))
 }
 
 /// The compiled test of an entry with a common shape; `None` for the general evaluator.
@@ -736,19 +741,14 @@ fn compile_test(entry: &ConditionEntry) -> Option<CondTest> {
             Some(CondTest::Bools { accept })
         }
         OperatorFamily::Ip => {
-            let mut v4 = Vec::new();
-            let mut v6 = Vec::new();
+            let mut blocks = Vec::with_capacity(items.len());
             for item in items {
-                match item.value.typed {
-                    TypedValue::Ip(IpNet::V4(net)) => v4.push(V4Block::new(net)),
-                    TypedValue::Ip(IpNet::V6(net)) => v6.push(net),
-                    _ => return None,
-                }
+                let TypedValue::Ip(net) = &item.value.typed else {
+                    return None;
+                };
+                blocks.push(net);
             }
-            Some(CondTest::Ips {
-                v4: v4.into_boxed_slice(),
-                v6: v6.into_boxed_slice(),
-            })
+            Some(CondTest::Ips(IpSet::new(blocks)))
         }
         _ => None,
     }

@@ -65,7 +65,8 @@ pub fn evaluate_entry<'a>(
 }
 
 /// [`evaluate_entry`] with the entry's policy values indexed (`index` built from `entry` by
-/// [`ValueIndex::build`]): the same answer, in O(log m) per request value.
+/// [`ValueIndex::build`]): the same answer, in O(log m) per request value for the values the
+/// index holds.
 pub(crate) fn evaluate_indexed<'a>(
     entry: &ConditionEntry,
     index: Option<&ValueIndex>,
@@ -136,14 +137,44 @@ fn test_scalar<'a>(
     resolve: impl Fn(&str) -> Option<&'a str> + Copy,
 ) -> Truth {
     let base = entry.operator.value.base;
-    let any = index
-        .and_then(|index| index.any_match(base, scalar(value)))
-        .unwrap_or_else(|| any_value_matches(entry, base, scalar(value), resolve));
+    let any = match index {
+        Some(index) => indexed_value_matches(entry, index, base, scalar(value), resolve),
+        None => any_value_matches(entry, base, scalar(value), resolve),
+    };
     ops::settle(base, any)
 }
 
+/// [`any_value_matches`] through the entry's index: the values the index holds answer by a
+/// search, the rest ([`ValueIndex::rest`]) one by one.
+fn indexed_value_matches<'a>(
+    entry: &ConditionEntry,
+    index: &ValueIndex,
+    base: BaseOperator,
+    scalar: Scalar<'_>,
+    resolve: impl Fn(&str) -> Option<&'a str> + Copy,
+) -> Truth {
+    let values = &entry.values.items;
+    if values.is_empty() {
+        return Truth::False;
+    }
+    let request = match read_request(base.family(), scalar) {
+        Ok(request) => request,
+        Err(reason) => return Truth::Unknown(reason),
+    };
+    let mut result = index.any_match(entry, base, &request);
+    for at in index.rest() {
+        if result.is_true() {
+            break;
+        }
+        if let Some(item) = values.get(at) {
+            result = result.or(value_matches(base, &request, &item.value.typed, resolve));
+        }
+    }
+    result
+}
+
 /// The request value read for one operator family.
-enum Request<'s> {
+pub(crate) enum Request<'s> {
     /// String and Arn operators: text.
     Text(&'s str),
     /// Numeric operators.

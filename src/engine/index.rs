@@ -1,46 +1,132 @@
 //! Policy values indexed when a policy is compiled, so that testing a request value against a
-//! long value list costs a binary search instead of a pass over the list. This bounds the
-//! set operators (`ForAllValues:`, `ForAnyValue:`) and multi-valued keys: n request values
-//! against m policy values cost O(n log m) rather than O(n × m).
+//! long value list costs a search instead of a pass over the list. This bounds the set
+//! operators (`ForAllValues:`, `ForAnyValue:`) and multi-valued keys: n request values against
+//! m policy values cost O(n log m) rather than O(n × m).
 //!
 //! | operators | index | per request value |
 //! | --- | --- | --- |
 //! | `StringEquals`, `StringNotEquals` | sorted literal texts | binary search |
-//! | `…IgnoreCase` (ASCII policy values) | sorted ASCII-lower-cased texts | binary search (a non-ASCII request value: the plain pass) |
-//! | `StringLike`, `StringNotLike` | sorted wildcard-free texts, plus the patterns with wildcards | binary search, then the patterns with wildcards |
+//! | `…IgnoreCase` | sorted ASCII-lower-cased texts of the ASCII values | binary search over the request text's lower-case mapping |
+//! | `StringLike`, `StringNotLike` | sorted wildcard-free texts; the patterns with wildcards keyed by their literal prefix or suffix (the longer) | binary search, then the patterns whose key starts (ends) the text |
 //! | `Numeric…`, `Date…` equality | sorted values | binary search |
 //! | `Numeric…`, `Date…` order | the largest (`<`, `<=`) or smallest (`>`, `>=`) value | one comparison |
+//! | `ArnEquals`, `ArnLike` and negations | the patterns keyed by the longest literal prefix of one of their six components (or suffix of the resource part) | the patterns whose key starts (ends) that component of the request ARN |
+//! | `IpAddress`, `NotIpAddress` | sorted, merged address ranges per family ([`IpSet`]) | binary search |
+//! | `BinaryEquals` | sorted canonical base64 texts | binary search |
+//! | `Bool` | the set of accepted booleans | one test |
 //!
-//! An entry with a policy variable in any value, and the other families (Arn, IP, Binary,
-//! Bool, `Null`), are not indexed: their values are tested one by one (policy variables need
-//! the request to be known; Arn and IP patterns are bounded by the policy size). The index
-//! gives exactly the answer of the plain pass (`any_value_matches` in `engine/condition.rs`),
-//! which tests check on random entries.
+//! A keyed pattern is found by narrowing a sorted range of keys one byte of the request text
+//! at a time ([`Keyed`]); only the patterns whose key the text starts (or ends) with are tried,
+//! with the one matcher of their family (`string::matches`, `arn::matches`).
+//!
+//! What the index cannot hold is tested one by one, as before ([`ValueIndex::rest`]): values
+//! with a policy variable (their text is known only with the request), non-ASCII values of the
+//! `…IgnoreCase` operators, and patterns without any literal prefix or suffix (`*x*`). The
+//! index gives exactly the answer of the plain pass (`any_value_matches` in
+//! `engine/condition.rs`), which a property test checks on random entries. `Null` is not
+//! indexed: it reads its policy values once per decision, not once per request value.
 
-use crate::condition::ops::{self, Scalar, date, numeric, string};
-use crate::condition::{BaseOperator, OperatorFamily, Truth};
+use std::collections::HashSet;
+
+use super::condition::Request;
+use crate::arn::{self, ArnPattern, ArnPatternMode};
+use crate::condition::ops::ip::IpSet;
+use crate::condition::ops::{self, arn as arn_ops, boolean, string};
+use crate::condition::{BaseOperator, OperatorFamily, Truth, UnknownReason};
 use crate::policy::{ConditionEntry, TypedValue};
-use crate::value::{Decimal, Instant};
+use crate::value::{Decimal, Instant, base64_equals, encode_base64};
 use crate::variables::Template;
 
 /// Fewer policy values than this are tested one by one (an index does not pay off).
 pub(crate) const INDEX_FROM: usize = 8;
 
+/// Where a value sits in its entry's value list.
+type At = u32;
+
+/// Policy values keyed by a literal text that a request text must start with for the value
+/// to match (or end with: then the keys and the walk are reversed), sorted by key so that
+/// the values whose key starts a text are found by narrowing a range one byte at a time:
+/// O(k log m) for a text whose first k bytes start some key, whatever the number of values.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Keyed {
+    keys: Box<[(Box<[u8]>, At)]>,
+}
+
+impl Keyed {
+    fn new(mut keys: Vec<(Box<[u8]>, At)>) -> Self {
+        keys.sort_unstable();
+        Self {
+            keys: keys.into_boxed_slice(),
+        }
+    }
+
+    /// Whether `test` holds for some value whose key is a prefix of `text` (given byte by
+    /// byte); stops at the first.
+    fn any(&self, text: impl Iterator<Item = u8>, mut test: impl FnMut(At) -> bool) -> bool {
+        let mut range: &[(Box<[u8]>, At)] = &self.keys;
+        let mut depth = 0;
+        let mut text = text;
+        loop {
+            // Every key in the range starts with the text's first `depth` bytes; those of
+            // exactly `depth` bytes sort first.
+            let whole = range.partition_point(|(key, _)| key.len() == depth);
+            let (found, longer) = range.split_at(whole);
+            if found.iter().any(|&(_, at)| test(at)) {
+                return true;
+            }
+            range = longer;
+            let Some(byte) = text.next().filter(|_| !range.is_empty()) else {
+                return false;
+            };
+            let nth = |key: &[u8]| key.get(depth).copied().unwrap_or_default();
+            let from = range.partition_point(|(key, _)| nth(key) < byte);
+            let to = range.partition_point(|(key, _)| nth(key) <= byte);
+            range = range.get(from..to).unwrap_or_default();
+            depth += 1;
+        }
+    }
+}
+
+/// A pattern's key: the literal text before its first wildcard (`prefix`) or after its last
+/// (`suffix`), bytes; `None` when the text holds a `$` (whose meaning the template owns).
+fn literal_ends(text: &str) -> Option<(&str, &str)> {
+    if text.contains('$') {
+        return None;
+    }
+    let first = text.find(['*', '?']).unwrap_or(text.len());
+    let last = text.rfind(['*', '?']).map_or(0, |at| at + 1);
+    Some((text.get(..first)?, text.get(last..)?))
+}
+
+fn reversed(text: &str) -> Box<[u8]> {
+    text.bytes().rev().collect()
+}
+
+fn position(at: usize) -> Option<At> {
+    At::try_from(at).ok()
+}
+
 /// An entry's policy values, indexed; see the module docs.
 #[derive(Clone, Debug)]
-pub(crate) enum ValueIndex {
+pub(crate) struct ValueIndex {
+    kind: Kind,
+    /// The positions of the values the index does not hold (tested one by one).
+    rest: Box<[At]>,
+}
+
+#[derive(Clone, Debug)]
+enum Kind {
     /// Case-sensitive string equality: the literal texts, sorted.
     Exact(Box<[Box<str>]>),
     /// Case-insensitive equality over ASCII policy values: their ASCII-lower-cased texts,
     /// sorted.
     Folded(Box<[Box<str>]>),
-    /// `StringLike`: the wildcard-free texts, sorted; the patterns with wildcards by the
-    /// literal text before their first wildcard (sorted), so that only the patterns whose
-    /// prefix starts the request text are tried; the longest such prefix.
+    /// `StringLike`: the wildcard-free texts, sorted; the patterns with wildcards by their
+    /// literal prefix and (reversed) suffix.
     Like {
         exact: Box<[Box<str>]>,
-        wild: Box<[(Box<str>, Template)]>,
-        longest: usize,
+        prefixed: Keyed,
+        suffixed: Keyed,
     },
     /// Numeric equality: the values, sorted.
     Numbers(Box<[Decimal]>),
@@ -50,6 +136,19 @@ pub(crate) enum ValueIndex {
     NumberBound(Decimal),
     /// A Date order operator: the one value that decides.
     DateBound(Instant),
+    /// The Arn operators: the patterns by the literal prefix of one of their six components
+    /// (`prefixed[i]` for component i) or by the (reversed) suffix of the resource part.
+    Arns {
+        prefixed: Box<[Keyed; 6]>,
+        suffixed: Keyed,
+    },
+    /// `IpAddress`: the blocks as address ranges.
+    Ips(IpSet),
+    /// `BinaryEquals`: the canonical base64 texts of the values, sorted (a base64 text that
+    /// decodes has exactly one canonical form, so equal bytes mean equal texts).
+    Binary(Box<[Box<str>]>),
+    /// `Bool`: the accepted booleans (`boolean::bit`).
+    Bools(u8),
 }
 
 /// Whether an order operator keeps the largest policy value (`<`, `<=`): a request value is
@@ -68,16 +167,6 @@ const fn keeps_largest(base: BaseOperator) -> Option<bool> {
     }
 }
 
-/// The literal text before the first wildcard of a Like pattern without variables (empty
-/// when the pattern holds a `$`, whose meaning the template owns).
-fn like_prefix(pattern: &str) -> &str {
-    if pattern.contains('$') {
-        return "";
-    }
-    let end = pattern.find(['*', '?']).unwrap_or(pattern.len());
-    pattern.get(..end).unwrap_or_default()
-}
-
 fn sorted<T: Ord>(mut values: Vec<T>) -> Box<[T]> {
     values.sort_unstable();
     values.dedup();
@@ -93,57 +182,101 @@ fn bound<T: Ord + Copy>(values: &[T], largest: bool) -> Option<T> {
     }
 }
 
+fn search(list: &[Box<str>], text: &str) -> bool {
+    list.binary_search_by(|v| (**v).cmp(text)).is_ok()
+}
+
+/// The one ASCII byte a character's lower-case mapping is, if it is one (the Kelvin sign's
+/// is `k`): an ASCII policy character equals a request character without regard to case
+/// exactly when this is its own lower-case byte (`wildcard::char_eq`).
+fn folded_byte(c: char) -> Option<u8> {
+    if c.is_ascii() {
+        return u8::try_from(c.to_ascii_lowercase()).ok();
+    }
+    let mut lower = c.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(one), None) => u8::try_from(one).ok().filter(u8::is_ascii),
+        _ => None,
+    }
+}
+
+/// The request text's components as the ARN matcher splits them (`arn::components`).
+fn arn_components(text: &str) -> Option<[&str; 6]> {
+    let mut parts = arn::components(text);
+    let out = [
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    ];
+    Some(out)
+}
+
 impl ValueIndex {
     /// The index of an entry's values, when one applies (module docs): `None` for short lists,
-    /// for entries with a policy variable, and for families that are not indexed.
+    /// for `Null`, for a value not of the operator's type, and when the index would hold no
+    /// value.
     pub(crate) fn build(entry: &ConditionEntry) -> Option<Self> {
         let items = &entry.values.items;
-        if items.len() < INDEX_FROM {
+        if items.len() < INDEX_FROM || position(items.len()).is_none() {
             return None;
         }
         let base = entry.operator.value.base;
         let values = items.iter().map(|item| &item.value.typed);
-        match base.family() {
+        let mut rest = Vec::new();
+        let kind = match base.family() {
             OperatorFamily::String => {
-                let mut texts = Vec::with_capacity(items.len());
-                let mut wild = Vec::new();
                 let like = matches!(base, BaseOperator::StringLike | BaseOperator::StringNotLike);
-                for value in values {
+                let fold = string::ignores_case(base);
+                let mut texts = Vec::with_capacity(items.len());
+                let mut prefixed = Vec::new();
+                let mut suffixed = Vec::new();
+                let mut seen = HashSet::new();
+                for (at, value) in values.enumerate() {
                     let TypedValue::String(template) = value else {
                         return None;
                     };
-                    if template.variables().next().is_some() {
-                        return None;
+                    let at = position(at)?;
+                    // A value written twice answers twice the same.
+                    if !seen.insert(template.as_str()) {
+                        continue;
+                    }
+                    if template.has_variables() {
+                        rest.push(at);
+                        continue;
                     }
                     match template.literal_text() {
+                        Some(text) if fold && !text.is_ascii() => rest.push(at),
+                        Some(text) if fold => {
+                            texts.push(Box::<str>::from(text.to_ascii_lowercase()));
+                        }
                         Some(text) => texts.push(Box::<str>::from(text)),
-                        None if like => wild.push(template.clone()),
-                        None => return None,
+                        None if like => match literal_ends(template.as_str()) {
+                            Some((prefix, suffix))
+                                if !prefix.is_empty() && prefix.len() >= suffix.len() =>
+                            {
+                                prefixed.push((Box::<[u8]>::from(prefix.as_bytes()), at));
+                            }
+                            Some((_, suffix)) if !suffix.is_empty() => {
+                                suffixed.push((reversed(suffix), at));
+                            }
+                            _ => rest.push(at),
+                        },
+                        None => rest.push(at),
                     }
                 }
                 if like {
-                    let mut wild: Vec<(Box<str>, Template)> = wild
-                        .into_iter()
-                        .map(|t| (Box::<str>::from(like_prefix(t.as_str())), t))
-                        .collect();
-                    wild.sort_by(|a, b| a.0.cmp(&b.0));
-                    let longest = wild.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
-                    Some(Self::Like {
+                    Kind::Like {
                         exact: sorted(texts),
-                        wild: wild.into_boxed_slice(),
-                        longest,
-                    })
-                } else if string::ignores_case(base) {
-                    if !texts.iter().all(|t| t.is_ascii()) {
-                        return None;
+                        prefixed: Keyed::new(prefixed),
+                        suffixed: Keyed::new(suffixed),
                     }
-                    let folded = texts
-                        .iter()
-                        .map(|t| Box::<str>::from(t.to_ascii_lowercase()))
-                        .collect();
-                    Some(Self::Folded(sorted(folded)))
+                } else if fold {
+                    Kind::Folded(sorted(texts))
                 } else {
-                    Some(Self::Exact(sorted(texts)))
+                    Kind::Exact(sorted(texts))
                 }
             }
             OperatorFamily::Numeric => {
@@ -154,8 +287,8 @@ impl ValueIndex {
                     })
                     .collect::<Option<Vec<_>>>()?;
                 match keeps_largest(base) {
-                    Some(largest) => bound(&numbers, largest).map(Self::NumberBound),
-                    None => Some(Self::Numbers(sorted(numbers))),
+                    Some(largest) => Kind::NumberBound(bound(&numbers, largest)?),
+                    None => Kind::Numbers(sorted(numbers)),
                 }
             }
             OperatorFamily::Date => {
@@ -166,87 +299,206 @@ impl ValueIndex {
                     })
                     .collect::<Option<Vec<_>>>()?;
                 match keeps_largest(base) {
-                    Some(largest) => bound(&dates, largest).map(Self::DateBound),
-                    None => Some(Self::Dates(sorted(dates))),
+                    Some(largest) => Kind::DateBound(bound(&dates, largest)?),
+                    None => Kind::Dates(sorted(dates)),
                 }
             }
-            _ => None,
-        }
-    }
-
-    /// Whether any policy value matches `scalar` under the positive form of `base` (the
-    /// entry's operator): the answer of the plain pass over the values, or `None` when the
-    /// index cannot tell (a non-ASCII request value for an `…IgnoreCase` index: the caller
-    /// makes the plain pass).
-    pub(crate) fn any_match(&self, base: BaseOperator, scalar: Scalar<'_>) -> Option<Truth> {
-        let search =
-            |list: &[Box<str>], text: &str| list.binary_search_by(|v| (**v).cmp(text)).is_ok();
-        Some(match self {
-            Self::Exact(list) => Truth::from_bool(search(list, string::read(scalar))),
-            Self::Folded(list) => {
-                let text = string::read(scalar);
-                if !text.is_ascii() {
-                    return None;
-                }
-                // ASCII only: compare lower-cased bytes without building a string.
-                let found = list
-                    .binary_search_by(|v| {
-                        v.bytes().cmp(text.bytes().map(|b| b.to_ascii_lowercase()))
-                    })
-                    .is_ok();
-                Truth::from_bool(found)
-            }
-            Self::Like {
-                exact,
-                wild,
-                longest,
-            } => {
-                let text = string::read(scalar);
-                if search(exact, text) {
-                    return Some(Truth::True);
-                }
-                // Every prefix of the text (up to the longest pattern prefix) names the
-                // patterns that can match: those whose literal prefix it is.
-                let mut found = false;
-                for (end, _) in text
-                    .char_indices()
-                    .map(|(i, _)| (i, ()))
-                    .chain(std::iter::once((text.len(), ())))
-                    .take_while(|&(end, _)| end <= *longest)
-                {
-                    let prefix = text.get(..end).unwrap_or_default();
-                    let from = wild.partition_point(|(p, _)| &**p < prefix);
-                    let to = wild.partition_point(|(p, _)| &**p <= prefix);
-                    if wild
-                        .get(from..to)
-                        .unwrap_or_default()
-                        .iter()
-                        .any(|(_, t)| string::matches(text, t, false, |_| None))
-                    {
-                        found = true;
-                        break;
+            OperatorFamily::Arn => {
+                let mut prefixed: [Vec<(Box<[u8]>, At)>; 6] = Default::default();
+                let mut seen = HashSet::new();
+                let mut suffixed = Vec::new();
+                for (at, value) in values.enumerate() {
+                    let TypedValue::Arn(pattern) = value else {
+                        return None;
+                    };
+                    if pattern.mode() != ArnPatternMode::Condition {
+                        return None;
+                    }
+                    let at = position(at)?;
+                    if !seen.insert(pattern.as_str()) {
+                        continue;
+                    }
+                    if pattern.matches_nothing() {
+                        // Matches no request text: adds nothing to the answer.
+                        continue;
+                    }
+                    match arn_key(pattern) {
+                        Some((Some(component), key)) => {
+                            prefixed
+                                .get_mut(component)?
+                                .push((key.as_bytes().into(), at));
+                        }
+                        Some((None, key)) => suffixed.push((reversed(key), at)),
+                        None => rest.push(at),
                     }
                 }
-                Truth::from_bool(found)
+                Kind::Arns {
+                    prefixed: Box::new(prefixed.map(Keyed::new)),
+                    suffixed: Keyed::new(suffixed),
+                }
             }
-            Self::Numbers(list) => match numeric::read(scalar) {
-                Ok(n) => Truth::from_bool(list.binary_search(&n).is_ok()),
-                Err(reason) => Truth::Unknown(reason),
-            },
-            Self::Dates(list) => match date::read(scalar) {
-                Ok(d) => Truth::from_bool(list.binary_search(&d).is_ok()),
-                Err(reason) => Truth::Unknown(reason),
-            },
-            Self::NumberBound(policy) => match numeric::read(scalar) {
-                Ok(n) => Truth::from_bool(ops::ordered(base, &n, policy)),
-                Err(reason) => Truth::Unknown(reason),
-            },
-            Self::DateBound(policy) => match date::read(scalar) {
-                Ok(d) => Truth::from_bool(ops::ordered(base, &d, policy)),
-                Err(reason) => Truth::Unknown(reason),
-            },
+            OperatorFamily::Ip => {
+                let blocks = values
+                    .map(|v| match v {
+                        TypedValue::Ip(net) => Some(net),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                Kind::Ips(IpSet::new(blocks))
+            }
+            OperatorFamily::Binary => {
+                let texts = values
+                    .map(|v| match v {
+                        TypedValue::Binary(bytes) => Some(Box::<str>::from(encode_base64(bytes))),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                Kind::Binary(sorted(texts))
+            }
+            OperatorFamily::Bool => {
+                let mut accept = 0;
+                for value in values {
+                    let TypedValue::Bool(b) = value else {
+                        return None;
+                    };
+                    accept |= boolean::bit(*b);
+                }
+                Kind::Bools(accept)
+            }
+            OperatorFamily::Null => return None,
+        };
+        if rest.len() == items.len() {
+            // Nothing indexed: the plain pass (or a compiled fast path) is as good.
+            return None;
+        }
+        Some(Self {
+            kind,
+            rest: rest.into_boxed_slice(),
         })
     }
+
+    /// The positions of the values the index does not hold, to be tested one by one.
+    pub(crate) fn rest(&self) -> impl Iterator<Item = usize> + '_ {
+        self.rest.iter().map(|&at| at as usize)
+    }
+
+    /// Whether any value the index holds matches `request` (read for the operator's family)
+    /// under the positive form of `base`, the entry's operator: the answer of the plain pass
+    /// over those values. `entry` is the entry the index was built from.
+    pub(crate) fn any_match(
+        &self,
+        entry: &ConditionEntry,
+        base: BaseOperator,
+        request: &Request<'_>,
+    ) -> Truth {
+        let typed = |at: At| {
+            entry
+                .values
+                .items
+                .get(at as usize)
+                .map(|item| &item.value.typed)
+        };
+        match (&self.kind, request) {
+            (Kind::Exact(list), Request::Text(text)) => Truth::from_bool(search(list, text)),
+            (Kind::Folded(list), Request::Text(text)) => {
+                // A request character whose lower-case mapping is not one ASCII byte equals
+                // no character of an ASCII value.
+                if !text.chars().all(|c| folded_byte(c).is_some()) {
+                    return Truth::False;
+                }
+                let folded = || text.chars().map(|c| folded_byte(c).unwrap_or_default());
+                Truth::from_bool(list.binary_search_by(|v| v.bytes().cmp(folded())).is_ok())
+            }
+            (
+                Kind::Like {
+                    exact,
+                    prefixed,
+                    suffixed,
+                },
+                Request::Text(text),
+            ) => {
+                let try_at = |at: At| match typed(at) {
+                    Some(TypedValue::String(template)) => like(text, template),
+                    _ => false,
+                };
+                Truth::from_bool(
+                    search(exact, text)
+                        || prefixed.any(text.bytes(), try_at)
+                        || suffixed.any(text.bytes().rev(), try_at),
+                )
+            }
+            (Kind::Numbers(list), Request::Number(n)) => {
+                Truth::from_bool(list.binary_search(n).is_ok())
+            }
+            (Kind::Dates(list), Request::Date(d)) => {
+                Truth::from_bool(list.binary_search(d).is_ok())
+            }
+            (Kind::NumberBound(policy), Request::Number(n)) => {
+                Truth::from_bool(ops::ordered(base, n, policy))
+            }
+            (Kind::DateBound(policy), Request::Date(d)) => {
+                Truth::from_bool(ops::ordered(base, d, policy))
+            }
+            (Kind::Arns { prefixed, suffixed }, Request::Text(text)) => {
+                // Text that is not six components matches no pattern (`ArnPattern::is_match`).
+                let Some(components) = arn_components(text) else {
+                    return Truth::False;
+                };
+                let try_at = |at: At| match typed(at) {
+                    Some(TypedValue::Arn(pattern)) => arn_ops::matches(text, pattern, |_| None),
+                    _ => false,
+                };
+                let by_prefix = prefixed
+                    .iter()
+                    .zip(components)
+                    .any(|(keyed, component)| keyed.any(component.bytes(), try_at));
+                let [.., resource] = components;
+                Truth::from_bool(by_prefix || suffixed.any(resource.bytes().rev(), try_at))
+            }
+            (Kind::Ips(set), Request::Ip(address)) => Truth::from_bool(set.contains(*address)),
+            (Kind::Binary(list), Request::Base64(text)) => {
+                // Whether the text decodes at all does not depend on the value compared.
+                if base64_equals(text, &[]).is_none() {
+                    return Truth::Unknown(UnknownReason::NotBase64);
+                }
+                Truth::from_bool(search(list, text))
+            }
+            (Kind::Bools(accept), Request::Bool(b)) => {
+                Truth::from_bool(accept & boolean::bit(*b) != 0)
+            }
+            _ => Truth::Unknown(UnknownReason::PolicyValueType),
+        }
+    }
+}
+
+/// A `StringLike` pattern without variables against a request text (the one matcher).
+fn like(text: &str, template: &Template) -> bool {
+    string::matches(text, template, false, |_| None)
+}
+
+/// An ARN pattern's key: the longest literal prefix of one of its six components
+/// (`Some(index)`), or the literal suffix of its resource part (`None`) when that is longer;
+/// `None` for a pattern with a variable or without any literal prefix or suffix.
+fn arn_key(pattern: &ArnPattern) -> Option<(Option<usize>, &str)> {
+    if pattern.has_variables() {
+        return None;
+    }
+    let mut best: Option<(Option<usize>, &str)> = None;
+    for index in 0..6 {
+        let Some((prefix, suffix)) = pattern.component(index).and_then(literal_ends) else {
+            continue;
+        };
+        let mut offers = vec![(Some(index), prefix)];
+        if index == 5 {
+            offers.push((None, suffix));
+        }
+        for (which, key) in offers {
+            if !key.is_empty() && best.is_none_or(|(_, held)| key.len() > held.len()) {
+                best = Some((which, key));
+            }
+        }
+    }
+    best
 }
 
 #[cfg(test)]
@@ -259,28 +511,14 @@ mod tests {
     use crate::policy::lower::parse_policy;
     use crate::request::{ContextScalar, ContextValue};
 
-    const STRING_OPS: &[&str] = &[
-        "StringEquals",
-        "StringNotEquals",
-        "StringEqualsIgnoreCase",
-        "StringNotEqualsIgnoreCase",
-        "StringLike",
-        "StringNotLike",
-    ];
-    const NUMERIC_OPS: &[&str] = &[
-        "NumericEquals",
-        "NumericNotEquals",
-        "NumericLessThan",
-        "NumericLessThanEquals",
-        "NumericGreaterThan",
-        "NumericGreaterThanEquals",
-    ];
-    const DATE_OPS: &[&str] = &[
-        "DateEquals",
-        "DateNotEquals",
-        "DateLessThan",
-        "DateGreaterThanEquals",
-    ];
+    /// An operator family under test: its operators, the policy values and the request
+    /// values drawn from (`n:` marks a number scalar, `b:` a boolean one).
+    struct Family {
+        ops: &'static [&'static str],
+        values: &'static [&'static str],
+        requests: &'static [&'static str],
+    }
+
     const STRINGS: &[&str] = &[
         "a",
         "A",
@@ -291,26 +529,211 @@ mod tests {
         "\u{212A}ey",
         "é",
         "É",
+        "\u{130}",
+        "i",
+        "stra\u{df}e",
         "a*",
         "*b",
         "?b",
+        "a*b",
+        "ab*cd",
+        "*x*",
+        "*",
         "",
         "x",
         "1",
         "true",
+        "${aws:username}",
+        "a${aws:username}*",
+        "${aws:PrincipalTag/missing}",
+        "x${*}y",
+        "$",
+        "a$b*",
     ];
-    const NUMBERS: &[&str] = &["1", "1.0", "2", "-3", "10", "0", "0.5", "1e1", "x"];
-    const DATES: &[&str] = &[
-        "2020-01-01T00:00:00Z",
-        "2021-06-01T12:00:00Z",
-        "2020-01-01T01:00:00+01:00",
-        "1577836800",
-        "2030-01-01T00:00:00Z",
-        "never",
+    const STRING_REQUESTS: &[&str] = &[
+        "a",
+        "A",
+        "ab",
+        "aB",
+        "abb",
+        "acdcd",
+        "key",
+        "KEY",
+        "\u{212A}EY",
+        "\u{212A}ey",
+        "é",
+        "É",
+        "\u{130}",
+        "i\u{307}",
+        "STRASSE",
+        "stra\u{df}e",
+        "b",
+        "xb",
+        "axb",
+        "alice",
+        "aalice",
+        "aalicez",
+        "x*y",
+        "xay",
+        "$",
+        "a$bc",
+        "",
+        "n:1",
+        "b:true",
     ];
+    const STRING: Family = Family {
+        ops: &[
+            "StringEquals",
+            "StringNotEquals",
+            "StringEqualsIgnoreCase",
+            "StringNotEqualsIgnoreCase",
+            "StringLike",
+            "StringNotLike",
+        ],
+        values: STRINGS,
+        requests: STRING_REQUESTS,
+    };
+    const NUMERIC: Family = Family {
+        ops: &[
+            "NumericEquals",
+            "NumericNotEquals",
+            "NumericLessThan",
+            "NumericLessThanEquals",
+            "NumericGreaterThan",
+            "NumericGreaterThanEquals",
+        ],
+        values: &["1", "1.0", "2", "-3", "10", "0", "0.5", "1e1"],
+        requests: &[
+            "1", "1.0", "2", "-3", "10", "0", "0.5", "1e1", "x", "n:2", "b:true",
+        ],
+    };
+    const DATE: Family = Family {
+        ops: &[
+            "DateEquals",
+            "DateNotEquals",
+            "DateLessThan",
+            "DateGreaterThanEquals",
+        ],
+        values: &[
+            "2020-01-01T00:00:00Z",
+            "2021-06-01T12:00:00Z",
+            "2020-01-01T01:00:00+01:00",
+            "1577836800",
+            "2030-01-01T00:00:00Z",
+        ],
+        requests: &[
+            "2020-01-01T00:00:00Z",
+            "2021-06-01T12:00:00Z",
+            "2020-01-01T01:00:00+01:00",
+            "1577836800",
+            "2030-01-01T00:00:00Z",
+            "n:1577836800",
+            "never",
+        ],
+    };
+    const ARN: Family = Family {
+        ops: &["ArnEquals", "ArnNotEquals", "ArnLike", "ArnNotLike"],
+        values: &[
+            "arn:aws:s3:::bucket/*",
+            "arn:aws:s3:::bucket-?/x",
+            "arn:aws:iam::*:role/*",
+            "arn:aws:iam::111122223333:role/r",
+            "arn:*:*:*:*:*",
+            "arn:aws:s3:::*-suffix",
+            "arn:aws:s3:::*x-suffix",
+            "arn:aws",
+            "arn:aws:iam::*:user/${aws:username}",
+            "*",
+            "arn:a?s:s3:::b*",
+            "arn:aws:sqs:us-east-1:1:q",
+            "arn:aws:s3:::bucket/a:b",
+            "*:*:*:*:*:*x*",
+            "a*:b:c:d:e:f",
+            "arn:aws:s3:::a$b*",
+        ],
+        requests: &[
+            "arn:aws:s3:::bucket/k",
+            "arn:aws:s3:::bucket/",
+            "arn:aws:s3:::bucket-1/x",
+            "arn:aws:s3:::bucket-12/x",
+            "arn:aws:iam::111122223333:role/r",
+            "arn:aws:iam::111122223333:role/R",
+            "arn:aws:iam::1:user/alice",
+            "arn:aws:s3:::x-suffix",
+            "arn:aws:s3:::-suffix",
+            "arn:aws:s3:::ax-suffix",
+            "arn:aws:s3:::bucket/a:b",
+            "arn:aws:sqs:us-east-1:1:q",
+            "arn:axs:s3:::bx",
+            "a:b:c:d:e:f",
+            "ab:b:c:d:e:fxf",
+            "arn:aws:s3:::a$bc",
+            "not-an-arn",
+            "arn:aws:s3",
+            "",
+            "n:1",
+        ],
+    };
+    const IP: Family = Family {
+        ops: &["IpAddress", "NotIpAddress"],
+        values: &[
+            "10.0.0.0/8",
+            "10.1.0.0/16",
+            "192.0.2.7",
+            "2001:db8::/32",
+            "::/0",
+            "0.0.0.0/0",
+            "10.9.9.9/8",
+            "172.16.0.0/12",
+            "::ffff:10.0.0.1",
+            "203.0.113.0/31",
+        ],
+        requests: &[
+            "10.1.2.3",
+            "11.0.0.1",
+            "2001:db8::5",
+            "2001:db9::5",
+            "::ffff:10.0.0.1",
+            "192.0.2.7",
+            "192.0.2.8",
+            "172.31.255.255",
+            "203.0.113.1",
+            "203.0.113.2",
+            "not-an-ip",
+            "10.0.0.0/8",
+            "n:1",
+        ],
+    };
+    const BINARY: Family = Family {
+        ops: &["BinaryEquals"],
+        values: &["QUJD", "QUI=", "", "QQ==", "AAAA", "QUJDRA==", "/+8="],
+        requests: &[
+            "QUJD",
+            "QUI=",
+            "",
+            "QQ==",
+            "AAAA",
+            "QUJ=",
+            "QR==",
+            "QUI",
+            "QQ",
+            "/+8=",
+            "_-8=",
+            "not base64!",
+            "QUJDRA==",
+            "QUJDRA",
+            "n:1",
+        ],
+    };
+    const BOOL: Family = Family {
+        ops: &["Bool"],
+        values: &["true", "false", "True", "TRUE"],
+        requests: &["true", "false", "TRUE", "x", "", "b:true", "b:false", "n:1"],
+    };
+    const FAMILIES: &[Family] = &[STRING, NUMERIC, DATE, ARN, IP, BINARY, BOOL];
 
     /// The condition entry of a policy with one condition.
-    fn entry(operator: &str, values: &[&str]) -> Option<ConditionEntry> {
+    pub(super) fn entry(operator: &str, values: &[&str]) -> Option<ConditionEntry> {
         let values: Vec<String> = values
             .iter()
             .map(|v| serde_json::Value::String((*v).to_owned()).to_string())
@@ -324,25 +747,41 @@ mod tests {
         policy.statements.first()?.conditions.first().cloned()
     }
 
+    fn scalar(spec: &str) -> ContextScalar {
+        if let Some(n) = spec.strip_prefix("n:") {
+            ContextScalar::Number(n.to_owned())
+        } else if let Some(b) = spec.strip_prefix("b:") {
+            ContextScalar::Bool(b == "true")
+        } else {
+            ContextScalar::String(spec.to_owned())
+        }
+    }
+
+    /// `aws:username` is `alice`; every other variable has no value.
+    fn resolve(key: &str) -> Option<&'static str> {
+        (key == "aws:username").then_some("alice")
+    }
+
     proptest! {
-        /// The index answers as the plain pass does, for every qualifier, single and
-        /// multi-valued keys, values that do not parse, and non-ASCII text.
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// The index answers as the plain pass does, for every indexed family, every
+        /// qualifier and `…IfExists`, single and multi-valued keys, values with policy
+        /// variables (tested one by one), request values that do not read as the family's
+        /// type (unknown, which fails closed) and non-ASCII text under the `…IgnoreCase`
+        /// operators.
         #[test]
         fn index_agrees_with_the_plain_pass(
-            family in 0..3usize,
+            family in 0..FAMILIES.len(),
             op in 0..6usize,
             qualifier in 0..3usize,
             if_exists in any::<bool>(),
-            values in prop::collection::vec(0..16usize, 8..24),
-            request in prop::collection::vec(0..16usize, 0..6),
+            values in prop::collection::vec(0..64usize, INDEX_FROM..24),
+            request in prop::collection::vec(0..64usize, 0..6),
             single in any::<bool>(),
         ) {
-            let (ops, pool) = match family {
-                0 => (STRING_OPS, STRINGS),
-                1 => (NUMERIC_OPS, NUMBERS),
-                _ => (DATE_OPS, DATES),
-            };
-            let mut operator = ops[op % ops.len()].to_owned();
+            let family = &FAMILIES[family];
+            let mut operator = family.ops[op % family.ops.len()].to_owned();
             if if_exists {
                 operator.push_str("IfExists");
             }
@@ -351,41 +790,115 @@ mod tests {
                 1 => format!("ForAllValues:{operator}"),
                 _ => format!("ForAnyValue:{operator}"),
             };
-            let texts: Vec<&str> = values.iter().map(|&i| pool[i % pool.len()]).collect();
+            let texts: Vec<&str> =
+                values.iter().map(|&i| family.values[i % family.values.len()]).collect();
             let Some(entry) = entry(&operator, &texts) else {
                 return Ok(());
             };
             let Some(index) = ValueIndex::build(&entry) else {
-                // Literal values of the case-sensitive String operators are always indexed;
-                // others not when a value is not of the family's type, or for a non-ASCII
-                // `…IgnoreCase` value.
-                prop_assert!(family != 0 || op % 6 >= 2, "{operator} {texts:?} not indexed");
                 return Ok(());
             };
-            let scalar = |i: usize| ContextScalar::String(pool[i % pool.len()].to_owned());
+            let pick = |i: usize| scalar(family.requests[i % family.requests.len()]);
             let value = if single && !request.is_empty() {
-                ContextValue::Single(scalar(request[0]))
+                ContextValue::Single(pick(request[0]))
             } else {
-                ContextValue::Multi(request.iter().map(|&i| scalar(i)).collect())
+                ContextValue::Multi(request.iter().map(|&i| pick(i)).collect())
             };
-            let plain = evaluate_entry(&entry, Some(&value), |_| None);
-            let indexed = evaluate_indexed(&entry, Some(&index), Some(&value), |_| None);
+            let plain = evaluate_entry(&entry, Some(&value), resolve);
+            let indexed = evaluate_indexed(&entry, Some(&index), Some(&value), resolve);
             prop_assert_eq!(indexed, plain, "{} {:?} on {:?}", operator, texts, value);
+            let absent = evaluate_entry(&entry, None, resolve);
+            prop_assert_eq!(evaluate_indexed(&entry, Some(&index), None, resolve), absent);
         }
     }
 
+    fn built(operator: &str, values: &[&str]) -> Option<ValueIndex> {
+        ValueIndex::build(&entry(operator, values)?)
+    }
+
     #[test]
-    fn short_lists_and_variables_are_not_indexed() {
-        let e = entry("StringEquals", &["a", "b"]).unwrap();
-        assert!(ValueIndex::build(&e).is_none());
+    fn short_lists_are_not_indexed_and_variables_stay_on_the_plain_pass() {
+        assert!(built("StringEquals", &["a", "b"]).is_none());
         let many: Vec<String> = (0..10).map(|i| format!("v{i}-${{aws:username}}")).collect();
         let refs: Vec<&str> = many.iter().map(String::as_str).collect();
-        let e = entry("StringEquals", &refs).unwrap();
-        assert!(ValueIndex::build(&e).is_none());
-        let e = entry("NumericLessThan", &["1", "5", "3", "2", "9", "4", "0", "7"]).unwrap();
+        assert!(built("StringEquals", &refs).is_none());
+        let mut mixed = refs.clone();
+        mixed.extend(["a", "b", "c"]);
+        let index = built("StringEquals", &mixed).unwrap();
+        assert!(matches!(&index.kind, Kind::Exact(list) if list.len() == 3));
+        assert_eq!(
+            index.rest().collect::<Vec<_>>(),
+            (0..10).collect::<Vec<_>>()
+        );
+        let index = built("NumericLessThan", &["1", "5", "3", "2", "9", "4", "0", "7"]).unwrap();
+        assert!(matches!(index.kind, Kind::NumberBound(_)));
+    }
+
+    #[test]
+    fn every_family_but_null_is_indexed() {
+        let arns: Vec<String> = (0..10)
+            .map(|i| format!("arn:aws:s3:::bucket-{i}/*"))
+            .chain([
+                "arn:aws:iam::*:role/x*".to_owned(),
+                "arn:*:*:*:*:*-tail".to_owned(),
+            ])
+            .chain(["*:*:*:*:*:*".to_owned()])
+            .collect();
+        let refs: Vec<&str> = arns.iter().map(String::as_str).collect();
+        let index = built("ForAnyValue:ArnLike", &refs).unwrap();
+        let Kind::Arns { prefixed, suffixed } = &index.kind else {
+            panic!("{index:?}")
+        };
+        assert_eq!(prefixed[5].keys.len(), 11);
+        assert_eq!(suffixed.keys.len(), 1);
+        assert_eq!(index.rest().collect::<Vec<_>>(), [12]);
+        let ips: Vec<String> = (0..10).map(|i| format!("10.{i}.0.0/16")).collect();
+        let refs: Vec<&str> = ips.iter().map(String::as_str).collect();
         assert!(matches!(
-            ValueIndex::build(&e),
-            Some(ValueIndex::NumberBound(_))
+            built("ForAnyValue:IpAddress", &refs).map(|i| i.kind),
+            Some(Kind::Ips(_))
         ));
+        let bins = [
+            "QUJD", "QUI=", "", "QQ==", "AAAA", "QUJDRA==", "/+8=", "QUJE",
+        ];
+        assert!(matches!(
+            built("ForAllValues:BinaryEquals", &bins).map(|i| i.kind),
+            Some(Kind::Binary(list)) if list.len() == 8
+        ));
+        let bools = ["true"; 9];
+        assert!(matches!(
+            built("ForAllValues:Bool", &bools).map(|i| i.kind),
+            Some(Kind::Bools(1))
+        ));
+        assert!(built("Null", &["true"; 9]).is_none());
+        let like: Vec<String> = (0..10).map(|i| format!("*-{i}")).collect();
+        let refs: Vec<&str> = like.iter().map(String::as_str).collect();
+        let index = built("StringLike", &refs).unwrap();
+        assert!(matches!(&index.kind, Kind::Like { suffixed, .. } if suffixed.keys.len() == 10));
+    }
+
+    #[test]
+    fn keyed_finds_the_keys_that_start_a_text() {
+        let keyed = Keyed::new(
+            ["", "a", "ab", "abc", "abd", "b", "ab"]
+                .iter()
+                .zip(0..)
+                .map(|(k, at)| (Box::<[u8]>::from(k.as_bytes()), at))
+                .collect(),
+        );
+        let found = |text: &str| {
+            let mut seen = Vec::new();
+            keyed.any(text.bytes(), |at| {
+                seen.push(at);
+                false
+            });
+            seen.sort_unstable();
+            seen
+        };
+        assert_eq!(found("abcx"), [0, 1, 2, 3, 6]);
+        assert_eq!(found("b"), [0, 5]);
+        assert_eq!(found(""), [0]);
+        assert_eq!(found("c"), [0]);
+        assert!(keyed.any("abd".bytes(), |at| at == 4));
     }
 }

@@ -1,7 +1,5 @@
 //! Statement matching: action, resource, principal, then conditions, for one statement.
 
-use std::net::IpAddr;
-
 use super::compile::{
     CompiledAction, CompiledCondition, CompiledResource, CompiledStatement, CondTest,
     PrincipalTest, StrValue, Target,
@@ -11,7 +9,7 @@ use super::decision::{PrincipalMatch, PrincipalOutcome, ResourceOutcome};
 use super::record::Recorder;
 use super::view::{Input, Who};
 use crate::bytes::{same_bytes, starts_with, text, to_u32};
-use crate::condition::ops::{self, boolean, ip, string};
+use crate::condition::ops::{self, boolean, string};
 use crate::condition::{Truth, UnknownReason};
 use crate::policy::Effect;
 use crate::request::CallerKind;
@@ -204,15 +202,12 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
                 }
             }
         }
-        CondTest::Ips { v4, v6 } => {
-            if v4.is_empty() && v6.is_empty() {
+        CondTest::Ips(set) => {
+            if set.is_empty() {
                 Truth::False
             } else {
                 match found.ip() {
-                    Some(IpAddr::V4(a)) => Truth::from_bool(v4.iter().any(|b| b.contains(a))),
-                    Some(IpAddr::V6(a)) => {
-                        Truth::from_bool(v6.iter().any(|net| ip::contains_v6(net, &a)))
-                    }
+                    Some(address) => Truth::from_bool(set.contains(address)),
                     None => Truth::Unknown(UnknownReason::NotAnIpAddress),
                 }
             }
