@@ -320,6 +320,7 @@ impl Default for PolicyStore {
 /// The compiled set with nothing in it (a missing part).
 static EMPTY: CompiledPolicySet = CompiledPolicySet {
     statements: Vec::new(),
+    conditions: Vec::new(),
     groups: Vec::new(),
     has_resource: false,
     has_boundary: false,
@@ -666,8 +667,12 @@ impl PolicyStore {
         rec: &mut R,
     ) -> Evaluation {
         let guard = self.map.guard();
+        // Each document found is read ahead (`CompiledPolicySet::touch`): with many
+        // documents, the one a decision needs is rarely in cache.
         let get = |probe: Probe<'_>| -> &CompiledPolicySet {
-            self.map.get(&probe, &guard).map_or(&EMPTY, |h| &*h.set)
+            let set = self.map.get(&probe, &guard).map_or(&EMPTY, |h| &*h.set);
+            set.touch();
+            set
         };
         let identity = keys.principal.map_or(&EMPTY, |(hash, key)| {
             get(Probe {
