@@ -13,7 +13,7 @@ use std::sync::{Arc, RwLock};
 use arc_swap::ArcSwap;
 use iam_policy::{
     CompiledPolicySet, Decision, Evaluation, Gate, PolicyKind, PolicyStore, PreparedRequest,
-    Request, SessionPolicy, StatementRef,
+    SessionPolicy, StatementRef,
 };
 
 use crate::config::Config;
@@ -470,7 +470,7 @@ impl Authorizer {
     pub fn write_deciding(
         &self,
         caller: &Identity,
-        request: &Request,
+        request: &PreparedRequest,
         evaluation: &Evaluation,
         out: &mut String,
     ) {
@@ -515,7 +515,7 @@ impl Authorizer {
         &self,
         config: &Config,
         caller: &Identity,
-        request: &Request,
+        request: &PreparedRequest,
         r: StatementRef,
     ) -> Option<Deciding> {
         let index = usize::try_from(r.policy).ok()?;
@@ -601,6 +601,7 @@ fn describe(set: &CompiledPolicySet, r: StatementRef, policy: String) -> Decidin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use iam_policy::Request;
 
     type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -635,6 +636,7 @@ mod tests {
                 .action("secretsmanager:GetSecretValue")
                 .resource("*")
                 .build()?;
+            let request = PreparedRequest::new(request);
             for (r, text) in rows {
                 let named = authz
                     .deciding(&config, &caller(arn), &request, *r)
@@ -652,6 +654,7 @@ mod tests {
                     "arn:aws:secretsmanager:us-east-1:{account}:secret:s-AbCdEf"
                 ))
                 .build()?;
+            let request = PreparedRequest::new(request);
             for (r, text) in scps.iter().chain(rcps) {
                 let named = authz
                     .deciding(&config, &caller(&inside), &request, *r)

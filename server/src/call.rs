@@ -360,7 +360,7 @@ impl Call<'_> {
             let evaluation = self.app.authz.decide_prepared(prepared);
             self.app
                 .authz
-                .write_deciding(id, prepared.request(), &evaluation, &mut statements);
+                .write_deciding(id, prepared, &evaluation, &mut statements);
             Ok::<_, ApiError>(evaluation)
         });
         // The server's own count of authorization: building, deciding and naming the
