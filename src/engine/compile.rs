@@ -123,6 +123,37 @@ impl<T> std::ops::Deref for Items<T> {
     }
 }
 
+/// A list shared by the copies of a compiled set (cloning it counts a reference); an empty
+/// list holds no allocation, so the empty set is a constant.
+#[derive(Debug)]
+pub(crate) struct Shared<T>(Option<Arc<[T]>>);
+
+impl<T> Shared<T> {
+    /// The empty list.
+    pub(crate) const EMPTY: Self = Self(None);
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<T> From<Vec<T>> for Shared<T> {
+    fn from(items: Vec<T>) -> Self {
+        Self((!items.is_empty()).then(|| Arc::from(items)))
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = [T];
+
+    #[inline(always)]
+    fn deref(&self) -> &[T] {
+        self.0.as_deref().unwrap_or_default()
+    }
+}
+
 /// A resource entry, classified.
 #[derive(Clone, Debug)]
 pub(crate) enum CompiledResource {
@@ -327,15 +358,23 @@ pub(crate) struct Group {
     /// The group's statements: a range of [`CompiledPolicySet::statements`].
     pub(crate) start: u32,
     pub(crate) end: u32,
+    /// The candidates of any action the index does not name: a range of the index's lists,
+    /// or of the shared [`EVERY`] list when there is no index.
+    other: (u32, u32),
+    /// The action index; `None` when every statement of the group is a candidate of every
+    /// action and the group's ids are below [`SHARED_IDS`] (a small resource policy): boxed,
+    /// so that such a group stays small.
+    index: Option<Box<GroupIndex>>,
+}
+
+/// A group's action index.
+#[derive(Clone, Debug)]
+struct GroupIndex {
     /// Exactly named actions (`service:name`, lower-cased), sorted by hash.
     actions: Box<[Keyed]>,
     /// Services with wildcard action patterns, sorted by hash.
     services: Box<[Keyed]>,
-    /// The candidates of any other action: a range of `lists`.
-    other: (u32, u32),
-    /// Candidate lists, concatenated; entries as described at [`TEST_ACTION`]. Empty when
-    /// every statement of the group is a candidate of every action and the group's ids are
-    /// below [`SHARED_IDS`]: `other` is then a range of the shared [`EVERY`] list.
+    /// Candidate lists, concatenated; entries as described at [`TEST_ACTION`].
     lists: Box<[u32]>,
 }
 
@@ -376,14 +415,14 @@ impl Group {
         service_hash: u64,
         service: &[u8],
     ) -> &[u32] {
-        let (start, end) = find(&self.actions, action_hash, action)
-            .or_else(|| find(&self.services, service_hash, service))
-            .map_or(self.other, |k| (k.start, k.end));
-        let lists: &[u32] = if self.lists.is_empty() {
-            &EVERY
-        } else {
-            &self.lists
+        let Some(index) = &self.index else {
+            let (start, end) = self.other;
+            return EVERY.get(start as usize..end as usize).unwrap_or_default();
         };
+        let (start, end) = find(&index.actions, action_hash, action)
+            .or_else(|| find(&index.services, service_hash, service))
+            .map_or(self.other, |k| (k.start, k.end));
+        let lists = &index.lists;
         lists.get(start as usize..end as usize).unwrap_or_default()
     }
 }
@@ -563,24 +602,28 @@ pub(super) fn build_group(
     }
     let end = start + to_u32(statements.len());
     let every = actions.is_empty() && services.is_empty() && any.len() == statements.len();
-    let other = if every && end as usize <= SHARED_IDS {
+    let (other, index) = if every && end as usize <= SHARED_IDS {
         // `any` is `start..end`, in order: a range of the shared list.
-        (start, end)
+        ((start, end), None)
     } else {
-        push_list(&mut lists, std::iter::empty(), &[&any])
+        let other = push_list(&mut lists, std::iter::empty(), &[&any]);
+        actions.sort_unstable_by_key(|k| k.hash);
+        services.sort_unstable_by_key(|k| k.hash);
+        let index = GroupIndex {
+            actions: actions.into_boxed_slice(),
+            services: services.into_boxed_slice(),
+            lists: lists.into_boxed_slice(),
+        };
+        (other, Some(Box::new(index)))
     };
-    actions.sort_unstable_by_key(|k| k.hash);
-    services.sort_unstable_by_key(|k| k.hash);
     Group {
         kind,
         level,
         order: (kind as u32) << 16 | u32::from(level),
         start,
         end,
-        actions: actions.into_boxed_slice(),
-        services: services.into_boxed_slice(),
         other,
-        lists: lists.into_boxed_slice(),
+        index,
     }
 }
 
