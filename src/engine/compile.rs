@@ -98,15 +98,22 @@ pub(crate) enum Items<T> {
     Many(Box<[T]>),
 }
 
-impl<T> Items<T> {
-    fn new(mut items: Vec<T>) -> Self {
-        match items.pop() {
-            Some(item) if items.is_empty() => Self::One(item),
-            Some(item) => {
-                items.push(item);
-                Self::Many(items.into_boxed_slice())
+impl<T> FromIterator<T> for Items<T> {
+    /// One item without allocating; a list otherwise.
+    fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Self {
+        let mut items = items.into_iter();
+        let Some(first) = items.next() else {
+            return Self::Many(Box::new([]));
+        };
+        match items.next() {
+            None => Self::One(first),
+            Some(second) => {
+                let mut all = Vec::with_capacity(2 + items.size_hint().0);
+                all.push(first);
+                all.push(second);
+                all.extend(items);
+                Self::Many(all.into_boxed_slice())
             }
-            None => Self::Many(Box::new([])),
         }
     }
 }
@@ -532,6 +539,21 @@ pub(crate) fn intern(text: &str) -> Arc<str> {
     text
 }
 
+/// The interned copy of the concatenation of `pieces`, joined on the stack when short.
+fn intern_joined(pieces: &[&str]) -> Arc<str> {
+    let mut buf = [0u8; 256];
+    let mut len = 0;
+    for piece in pieces {
+        let Some(slot) = buf.get_mut(len..len + piece.len()) else {
+            return intern(&pieces.concat());
+        };
+        slot.copy_from_slice(piece.as_bytes());
+        len += piece.len();
+    }
+    // INVARIANT: a concatenation of `&str`s is UTF-8.
+    intern(std::str::from_utf8(buf.get(..len).unwrap_or_default()).unwrap_or_default())
+}
+
 /// Builds the action index of the group of `statements` (ids from `start`).
 pub(super) fn build_group(
     kind: PolicyKind,
@@ -633,15 +655,14 @@ pub(super) fn compile_statement(
     st: &Statement,
     conditions: &mut Vec<CompiledCondition>,
 ) -> CompiledStatement {
-    let actions = Items::new(
-        st.action
-            .value
-            .patterns
-            .items
-            .iter()
-            .map(|p| compile_action(&p.value))
-            .collect(),
-    );
+    let actions = st
+        .action
+        .value
+        .patterns
+        .items
+        .iter()
+        .map(|p| compile_action(&p.value))
+        .collect();
     let resource = st.resource.as_ref().map(|r| {
         let patterns = r
             .value
@@ -650,7 +671,7 @@ pub(super) fn compile_statement(
             .iter()
             .map(|p| compile_resource(&p.value))
             .collect();
-        (r.value.negated, Items::new(patterns))
+        (r.value.negated, patterns)
     });
     let principal = st
         .principal
@@ -684,16 +705,12 @@ fn compile_action(p: &ActionPattern) -> CompiledAction {
     if p.is_any() {
         return CompiledAction::Any;
     }
-    match BytePattern::new(name) {
-        BytePattern::Exact(_) => {
-            let mut text = String::with_capacity(service.len() + 1 + name.as_str().len());
-            text.push_str(service);
-            text.push(':');
-            text.push_str(name.as_str());
-            CompiledAction::Named(intern(&text))
+    match name.strategy() {
+        MatchStrategy::Exact => {
+            CompiledAction::Named(intern_joined(&[service, ":", name.as_str()]))
         }
-        BytePattern::Any => CompiledAction::Service(intern(service)),
-        name => CompiledAction::Pattern(Box::new((intern(service), name))),
+        MatchStrategy::Any => CompiledAction::Service(intern(service)),
+        _ => CompiledAction::Pattern(Box::new((intern(service), BytePattern::new(name)))),
     }
 }
 
@@ -736,12 +753,9 @@ fn compile_resource(p: &ArnPattern) -> CompiledResource {
 
 /// Compiles one condition entry (module docs).
 fn compile_condition(entry: &ConditionEntry) -> CompiledCondition {
-    let mut keys = String::with_capacity(entry.key_lower.len() + entry.key.value.len());
-    keys.push_str(&entry.key_lower);
-    keys.push_str(&entry.key.value);
     CompiledCondition {
         key_hash: text_hash(&entry.key_lower),
-        keys: intern(&keys),
+        keys: intern_joined(&[&entry.key_lower, &entry.key.value]),
         split: to_u32(entry.key_lower.len()),
         operator: entry.operator.value,
         test: compile_value_test(entry),
@@ -827,8 +841,8 @@ fn compile_string(template: &Template) -> StrValue {
 }
 
 fn compile_principals(principals: &Principals) -> Items<Target> {
-    let list: Vec<Target> = match principals {
-        Principals::Any => vec![Target::Any],
+    match principals {
+        Principals::Any => Items::One(Target::Any),
         Principals::Map(entries) => entries
             .iter()
             .flat_map(|entry| {
@@ -840,8 +854,7 @@ fn compile_principals(principals: &Principals) -> Items<Target> {
                     .map(move |v| compile_target(kind, &v.value))
             })
             .collect(),
-    };
-    Items::new(list)
+    }
 }
 
 fn compile_target(kind: PrincipalKind, value: &PrincipalValue) -> Target {
@@ -875,11 +888,10 @@ fn compile_arn_target(text: &str) -> Target {
             Some(path_name) => match path_name.rsplit('/').next() {
                 Some(name) if !name.is_empty() => {
                     let partition = parts.partition(text);
-                    let mut arn = String::with_capacity(text.len());
-                    for piece in ["arn:", partition, ":iam::", account, ":role/", name] {
-                        arn.push_str(piece);
+                    let arn = ["arn:", partition, ":iam::", account, ":role/", name];
+                    Target::Role {
+                        arn: intern_joined(&arn),
                     }
-                    Target::Role { arn: intern(&arn) }
                 }
                 _ => Target::Other,
             },
