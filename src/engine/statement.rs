@@ -149,12 +149,12 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
     let ctx = input.ctx;
     match &condition.test {
         CondTest::General(entry) => {
-            let value = input.req.context().get_lower(&entry.key_lower);
+            let value = ctx.entry(condition.key_hash, &entry.key_lower);
             return evaluate_entry(entry, value, ctx.resolver());
         }
         CondTest::Indexed(indexed) => {
             let (entry, index) = &**indexed;
-            let value = input.req.context().get_lower(&entry.key_lower);
+            let value = ctx.entry(condition.key_hash, &entry.key_lower);
             return evaluate_indexed(entry, Some(index), value, ctx.resolver());
         }
         _ => {}
@@ -471,7 +471,7 @@ mod tests {
                 .build()
                 .unwrap();
             let (prepared, _) = Prepared::new(&req, None);
-            for input in [Input::plain(&req), Input::prepared(&prepared, &req)] {
+            for input in [Input::plain(&req), Input::prepared(&prepared)] {
                 for (st, source) in compiled.statements.iter().zip(&policy.statements) {
                     for (condition, entry) in
                         compiled.conditions_of(st).iter().zip(&source.conditions)
@@ -509,7 +509,7 @@ mod tests {
             .build()
             .unwrap();
         let (prepared, _) = Prepared::new(&req, None);
-        let ctx = Input::prepared(&prepared, &req).ctx;
+        let ctx = Input::prepared(&prepared).ctx;
         for i in 0..40 {
             let key = format!("key:{i}");
             assert_eq!(
@@ -595,7 +595,7 @@ mod tests {
                         },
                     };
                     let (prepared, _) = Prepared::new(&req, None);
-                    for input in [Input::plain(&req), Input::prepared(&prepared, &req)] {
+                    for input in [Input::plain(&req), Input::prepared(&prepared)] {
                         assert_eq!(
                             resource_outcome(st, &input),
                             want,
