@@ -14,6 +14,12 @@
 //! `cargo bench --bench store` (`-- --n 10000` for another size, `-- --seconds 1` for shorter
 //! throughput runs). Wall-clock figures: run on a quiet machine, repeat, and say when they
 //! were taken under load.
+//!
+//! `IAM_POLICY_PROFILE_STORE=<N>[:<rounds>]` builds the store of N distinct documents and runs
+//! only decide-only passes (`profiled_store_decision`) and then 2,000 updates with new
+//! documents (`profiled_update`), for deterministic counts under valgrind:
+//! `valgrind --tool=callgrind --cache-sim=yes --toggle-collect='*profiled_store_decision*'`
+//! (instructions and last-level cache misses per decision; `*profiled_update*` for updates).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -126,7 +132,10 @@ fn throughput(
                         store.set_resource_policy(&s.arn, &text).unwrap();
                         k += 1;
                     }
-                    std::thread::sleep(Duration::from_micros(200));
+                    // Sleep until the next update is due (one wake-up per update, not a
+                    // poll: every wake-up takes a core from a reader on a small machine).
+                    let next = Duration::from_secs_f64((k + 1) as f64 / writes_per_second as f64);
+                    std::thread::sleep(next.saturating_sub(start.elapsed()));
                 }
                 writes.store(k, Ordering::Relaxed);
             });
@@ -150,7 +159,55 @@ fn percentile(mut v: Vec<f64>, p: f64) -> f64 {
     v[((v.len() as f64 - 1.0) * p) as usize]
 }
 
+/// One decision, kept out of line so that valgrind can count it alone.
+#[inline(never)]
+fn profiled_store_decision(store: &PolicyStore, p: &PreparedRequest) -> bool {
+    store.evaluate_prepared(p).decision() == iam_policy::Decision::Allow
+}
+
+/// One update with a new document, kept out of line for valgrind.
+#[inline(never)]
+fn profiled_update(store: &PolicyStore, arn: &str, text: &str) {
+    store.set_resource_policy(arn, text).unwrap();
+}
+
+/// `IAM_POLICY_PROFILE_STORE=<N>[:<rounds>]` (module docs).
+fn profile(spec: &str) {
+    let (n, rounds) = spec.split_once(':').unwrap_or((spec, "3"));
+    let usage = "IAM_POLICY_PROFILE_STORE=<N>[:<rounds>]";
+    let n: usize = n.parse().expect(usage);
+    let rounds: usize = rounds.parse().expect(usage);
+    let mut w = workload::standard(n);
+    workload::make_distinct(&mut w);
+    let store = iam_setup::store(&w).unwrap();
+    let prepared = iam_setup::prepared(&w).unwrap();
+    let mut allowed = 0usize;
+    for _ in 0..rounds {
+        for p in &prepared {
+            allowed += usize::from(profiled_store_decision(&store, black_box(p)));
+        }
+    }
+    println!("{} decisions, {allowed} allowed", rounds * prepared.len());
+    let texts: Vec<(String, String)> = (0..2_000usize)
+        .map(|k| {
+            let s = &w.secrets[(k * 7919) % w.secrets.len()];
+            let text =
+                s.policy_json
+                    .replacen("\"DenyInsecureTransport\"", &format!("\"Profile{k}\""), 1);
+            (s.arn.clone(), text)
+        })
+        .collect();
+    for (arn, text) in &texts {
+        profiled_update(&store, arn, text);
+    }
+    println!("{} updates", texts.len());
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var("IAM_POLICY_PROFILE_STORE") {
+        profile(&spec);
+        return;
+    }
     // `cargo bench` passes `--bench`; other flags are ours.
     let n = arg("--n", 100_000) as usize;
     let seconds = arg("--seconds", 3) as f64;

@@ -9,13 +9,17 @@
 /// hashes are always confirmed by comparing the strings.
 #[must_use]
 pub(crate) fn text_hash(text: &str) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let bytes = text.as_bytes();
-    let mut h = (bytes.len() as u64).wrapping_mul(K);
+    bytes_hash(text.as_bytes())
+}
+
+/// [`text_hash`] of bytes.
+#[must_use]
+pub(crate) fn bytes_hash(bytes: &[u8]) -> u64 {
+    let mut h = (bytes.len() as u64).wrapping_mul(HASH_K);
     let mut chunks = bytes.chunks_exact(8);
     for chunk in &mut chunks {
         let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or([0; 8]));
-        h = (h.rotate_left(5) ^ word).wrapping_mul(K);
+        h = (h.rotate_left(5) ^ word).wrapping_mul(HASH_K);
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
@@ -23,7 +27,30 @@ pub(crate) fn text_hash(text: &str) -> u64 {
         for (slot, &b) in buf.iter_mut().zip(rest) {
             *slot = b;
         }
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(buf)).wrapping_mul(K);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(buf)).wrapping_mul(HASH_K);
+    }
+    h ^ (h >> 29)
+}
+
+const HASH_K: u64 = 0x517c_c1b7_2722_0a95;
+
+/// [`text_hash`] at compile time, for keys the crate knows (the same hash: a test holds them
+/// equal).
+#[must_use]
+pub(crate) const fn const_text_hash(text: &str) -> u64 {
+    let mut rest = text.as_bytes();
+    let mut h = (rest.len() as u64).wrapping_mul(HASH_K);
+    while !rest.is_empty() {
+        let mut word = 0u64;
+        let mut i = 0;
+        while i < 8 {
+            if let [b, tail @ ..] = rest {
+                word |= (*b as u64) << (8 * i);
+                rest = tail;
+            }
+            i += 1;
+        }
+        h = (h.rotate_left(5) ^ word).wrapping_mul(HASH_K);
     }
     h ^ (h >> 29)
 }
@@ -102,4 +129,23 @@ pub(crate) fn at(arena: &[u8], (start, end): (u32, u32)) -> &[u8] {
 #[inline]
 pub(crate) fn text(bytes: &[u8]) -> Option<&str> {
     std::str::from_utf8(bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_compile_time_hash_is_the_hash() {
+        for text in [
+            "",
+            "a",
+            "aws:principalarn",
+            "aws:principalisawsservice",
+            "12345678",
+            "123456789",
+        ] {
+            assert_eq!(const_text_hash(text), text_hash(text), "{text}");
+        }
+    }
 }

@@ -284,14 +284,6 @@ impl Context {
             }
         }
     }
-
-    /// Empties the context, its buffers back to `pool`.
-    pub(crate) fn clear_into(&mut self, pool: &mut Pool) {
-        for (key, value) in self.entries.drain(..) {
-            pool.recycle_string(key);
-            pool.recycle_value(value);
-        }
-    }
 }
 
 /// Spare text buffers of a reused request (see [`Context::insert_pooled`]). Bounded: past
@@ -326,7 +318,8 @@ impl Pool {
     }
 
     fn recycle_string(&mut self, s: String) {
-        if self.strings.len() < POOL_STRINGS {
+        // A string without memory (its text moved out) is not worth keeping.
+        if s.capacity() > 0 && self.strings.len() < POOL_STRINGS {
             self.strings.push(s);
         }
     }
@@ -1138,6 +1131,28 @@ impl Request {
     /// partly filled and must not be decided (callers drop it or keep it unreachable).
     pub(crate) fn fill(&mut self, parts: &Parts<'_>, pool: &mut Pool) -> Result<(), RequestError> {
         check_context(&self.context)?;
+        self.fill_core(parts)?;
+        let context = &mut self.context;
+        for_each_derived(
+            &self.principal,
+            self.principal_account.get(),
+            self.resource_account.get(),
+            |key, value| {
+                context.insert_pooled(key.key, false, pool, |pool| match value {
+                    Derived::Text(text) => {
+                        ContextValue::Single(ContextScalar::String(pool.string(text)))
+                    }
+                    Derived::Bool(b) => ContextValue::bool(b),
+                });
+            },
+        );
+        Ok(())
+    }
+
+    /// The checks and parts of [`fill`](Self::fill) without the context: the context is
+    /// neither checked nor given its derived keys (the caller does both; see
+    /// [`for_each_derived`]).
+    pub(crate) fn fill_core(&mut self, parts: &Parts<'_>) -> Result<(), RequestError> {
         let principal_text = parts.principal.ok_or(RequestError::MissingPrincipal)?;
         self.principal.set(principal_text)?;
         match (parts.principal_account, self.principal.account()) {
@@ -1209,13 +1224,6 @@ impl Request {
         self.resource.clear();
         self.resource.push_str(resource);
         self.resource_kind = resource_kind;
-
-        derive_keys(
-            &mut self.context,
-            &self.principal,
-            self.principal_account.get(),
-            pool,
-        );
         if resource_kind == ResourceKind::AwsOwned {
             self.resource_account.unset();
         } else {
@@ -1224,52 +1232,75 @@ impl Request {
                 None => self.resource_account.assign(self.principal_account.get()),
             }
         }
-        // The key holds the account the request is evaluated in, defaulted or not: a request
-        // treated as same-account must also read as same-account to its conditions.
-        if let Some(account) = self.resource_account.get() {
-            self.context
-                .insert_pooled("aws:ResourceAccount", false, pool, |pool| {
-                    ContextValue::Single(ContextScalar::String(pool.string(account)))
-                });
-        }
         Ok(())
     }
 }
 
-/// Adds the keys AWS derives from the caller (module docs table) unless already present.
-fn derive_keys(context: &mut Context, principal: &Caller, account: Option<&str>, pool: &mut Pool) {
-    let mut string = |context: &mut Context, key: &str, value: &str| {
-        context.insert_pooled(key, false, pool, |pool| {
-            ContextValue::Single(ContextScalar::String(pool.string(value)))
-        });
-    };
-    if let Some(arn) = principal.principal_arn() {
-        string(context, "aws:PrincipalArn", arn);
+/// A context key the crate derives (module docs table): its name lower-cased and its
+/// [`text_hash`](crate::bytes::text_hash), computed when the crate is compiled.
+#[derive(Debug)]
+pub(crate) struct DerivedKey {
+    pub(crate) key: &'static str,
+    pub(crate) hash: u64,
+}
+
+impl DerivedKey {
+    const fn new(key: &'static str) -> Self {
+        Self {
+            key,
+            hash: crate::bytes::const_text_hash(key),
+        }
     }
-    if let Some(account) = account {
-        string(context, "aws:PrincipalAccount", account);
+}
+
+const PRINCIPAL_ARN: DerivedKey = DerivedKey::new("aws:principalarn");
+const PRINCIPAL_ACCOUNT: DerivedKey = DerivedKey::new("aws:principalaccount");
+const PRINCIPAL_TYPE: DerivedKey = DerivedKey::new("aws:principaltype");
+const USERNAME: DerivedKey = DerivedKey::new("aws:username");
+const PRINCIPAL_IS_AWS_SERVICE: DerivedKey = DerivedKey::new("aws:principalisawsservice");
+const PRINCIPAL_SERVICE_NAME: DerivedKey = DerivedKey::new("aws:principalservicename");
+const RESOURCE_ACCOUNT: DerivedKey = DerivedKey::new("aws:resourceaccount");
+
+/// The value of a derived key.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Derived<'a> {
+    Text(&'a str),
+    Bool(bool),
+}
+
+/// Calls `f` with every key AWS derives from the caller and the accounts (module docs table)
+/// and its value; the key is added only where the caller did not supply it. The one list of
+/// derived keys: [`Request::fill`] and the prepared request both read it.
+pub(crate) fn for_each_derived<'a>(
+    principal: &'a Caller,
+    principal_account: Option<&'a str>,
+    resource_account: Option<&'a str>,
+    mut f: impl FnMut(&'static DerivedKey, Derived<'a>),
+) {
+    if let Some(arn) = principal.principal_arn() {
+        f(&PRINCIPAL_ARN, Derived::Text(arn));
+    }
+    if let Some(account) = principal_account {
+        f(&PRINCIPAL_ACCOUNT, Derived::Text(account));
     }
     if let Some(principal_type) = principal.kind().principal_type() {
-        string(context, "aws:PrincipalType", principal_type);
-    }
-    if principal.kind() == CallerKind::User {
-        string(context, "aws:username", principal.name());
+        f(&PRINCIPAL_TYPE, Derived::Text(principal_type));
     }
     match principal.kind() {
+        CallerKind::User => {
+            f(&USERNAME, Derived::Text(principal.name()));
+            f(&PRINCIPAL_IS_AWS_SERVICE, Derived::Bool(false));
+        }
         CallerKind::Anonymous => {}
         CallerKind::Service => {
-            context.insert_pooled("aws:PrincipalIsAWSService", false, pool, |_| {
-                ContextValue::bool(true)
-            });
-            let mut string = |context: &mut Context, key: &str, value: &str| {
-                context.insert_pooled(key, false, pool, |pool| {
-                    ContextValue::Single(ContextScalar::String(pool.string(value)))
-                });
-            };
-            string(context, "aws:PrincipalServiceName", principal.name());
+            f(&PRINCIPAL_IS_AWS_SERVICE, Derived::Bool(true));
+            f(&PRINCIPAL_SERVICE_NAME, Derived::Text(principal.name()));
         }
-        _ => context.insert_pooled("aws:PrincipalIsAWSService", false, pool, |_| {
-            ContextValue::bool(false)
-        }),
+        _ => f(&PRINCIPAL_IS_AWS_SERVICE, Derived::Bool(false)),
+    }
+    // The key holds the account the request is evaluated in, defaulted or not: a request
+    // treated as same-account must also read as same-account to its conditions.
+    if let Some(account) = resource_account {
+        f(&RESOURCE_ACCOUNT, Derived::Text(account));
     }
 }

@@ -500,8 +500,8 @@ pub(crate) enum BytePattern {
     Suffix(Box<[u8]>),
     /// `*literal*`.
     Contains(Box<[u8]>),
-    /// Anything else.
-    General(Wildcard),
+    /// Anything else (boxed: rare, and it keeps the common variants small).
+    General(Box<Wildcard>),
 }
 
 impl BytePattern {
@@ -515,7 +515,7 @@ impl BytePattern {
             MatchStrategy::Prefix => Self::Prefix(lit(raw.trim_end_matches('*'))),
             MatchStrategy::Suffix => Self::Suffix(lit(raw.trim_start_matches('*'))),
             MatchStrategy::Contains => Self::Contains(lit(raw.trim_matches('*'))),
-            _ => Self::General(w.clone()),
+            _ => Self::General(Box::new(w.clone())),
         }
     }
 

@@ -13,7 +13,7 @@ use std::sync::{Arc, RwLock};
 use arc_swap::ArcSwap;
 use iam_policy::{
     CompiledPolicySet, Decision, Evaluation, Gate, PolicyKind, PolicyStore, PreparedRequest,
-    Request, SessionPolicy, StatementRef,
+    SessionPolicy, StatementRef,
 };
 
 use crate::config::Config;
@@ -362,7 +362,7 @@ impl Authorizer {
     pub fn deciding_statements(
         &self,
         caller: &Identity,
-        request: &Request,
+        request: &PreparedRequest,
         evaluation: &Evaluation,
     ) -> Vec<Deciding> {
         let config = self.config();
@@ -378,7 +378,7 @@ impl Authorizer {
         &self,
         config: &Config,
         caller: &Identity,
-        request: &Request,
+        request: &PreparedRequest,
         r: StatementRef,
     ) -> Option<Deciding> {
         let index = usize::try_from(r.policy).ok()?;

@@ -208,10 +208,10 @@ impl Call<'_> {
                 }),
             );
             // Naming the deciding statements is the audit's work, not the decision's.
-            let statements =
-                self.app
-                    .authz
-                    .deciding_statements(id, prepared.request(), &evaluation);
+            let statements = self
+                .app
+                .authz
+                .deciding_statements(id, prepared, &evaluation);
             Ok::<_, ApiError>((evaluation, statements, elapsed))
         });
         let (evaluation, statements, elapsed) = decided?;

@@ -208,7 +208,15 @@ fn tally<R: Recorder>(
             let Some(st) = part.statements.get(id as usize) else {
                 return;
             };
-            match eval_statement(st, input, known_action, boundary_caller, takes_part, rec) {
+            match eval_statement(
+                st,
+                part.conditions_of(st),
+                input,
+                known_action,
+                boundary_caller,
+                takes_part,
+                rec,
+            ) {
                 Applied::No => {}
                 Applied::Deny => t.denies.push(Hit {
                     part: p,

@@ -39,13 +39,24 @@
 //!   integer network and mask. Policy values were typed when the policy was parsed (numbers,
 //!   dates, CIDRs, base64 bytes); other shapes keep the whole entry for the general condition
 //!   evaluator on those typed values.
-//! * Compiling allocates little (about 30 allocations for a two-statement policy) and formats
-//!   nothing; `benches/compile.rs` measures it (figures in the README).
+//! * What a decision reads of a statement is inline in it: one action, one resource pattern and
+//!   one principal (the common case) need no allocation of their own (`Items`); exact action
+//!   names are one interned `service:name` text compared with the request's lower-cased
+//!   action; rare, large shapes (general wildcards, general ARN patterns, a literal head with
+//!   a wildcard part) are boxed so that the common ones stay small. The conditions of all
+//!   statements are one list of the set (each statement holds a range), and a group whose
+//!   every statement is a candidate of every action (a small resource policy) shares one
+//!   static candidate list. A compiled document is thus a few allocations (statements,
+//!   conditions, groups, string value lists) that the store reads ahead together
+//!   (`CompiledPolicySet::touch`) when a decision finds it, instead of a chain of pointers
+//!   followed one cache miss after another.
+//! * Compiling allocates little and formats nothing; `benches/compile.rs` measures it
+//!   (figures in the README).
 //!
 //! Nothing is lower-cased, parsed or allocated per request.
 
 use std::collections::HashSet;
-use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use super::ids::{PolicyKind, StatementRef};
 use super::index::ValueIndex;
@@ -68,13 +79,48 @@ use crate::wildcard::{BytePattern, MatchStrategy, Wildcard};
 pub(crate) enum CompiledAction {
     /// `*`: every action.
     Any,
-    /// `service:name-pattern`, both lower-cased.
-    Pattern {
-        /// The service prefix, compared exactly (interned).
-        service: Arc<str>,
-        /// The action-name pattern.
-        name: BytePattern,
-    },
+    /// `service:name` without wildcard, lower-cased and interned: the request's lower-cased
+    /// action must equal it.
+    Named(Arc<str>),
+    /// `service:*`: every action of the service (interned, lower-cased).
+    Service(Arc<str>),
+    /// Any other `service:name-pattern`, both lower-cased (boxed: rare).
+    Pattern(Box<(Arc<str>, BytePattern)>),
+}
+
+/// A short list kept inside its owner: one item inline (the common case: one action, one
+/// resource, one principal), more in a list of their own.
+#[derive(Clone, Debug)]
+pub(crate) enum Items<T> {
+    /// Exactly one item.
+    One(T),
+    /// None, or more than one.
+    Many(Box<[T]>),
+}
+
+impl<T> Items<T> {
+    fn new(mut items: Vec<T>) -> Self {
+        match items.pop() {
+            Some(item) if items.is_empty() => Self::One(item),
+            Some(item) => {
+                items.push(item);
+                Self::Many(items.into_boxed_slice())
+            }
+            None => Self::Many(Box::new([])),
+        }
+    }
+}
+
+impl<T> std::ops::Deref for Items<T> {
+    type Target = [T];
+
+    #[inline(always)]
+    fn deref(&self) -> &[T] {
+        match self {
+            Self::One(item) => std::slice::from_ref(item),
+            Self::Many(items) => items,
+        }
+    }
 }
 
 /// A resource entry, classified.
@@ -88,15 +134,12 @@ pub(crate) enum CompiledResource {
     Exact(Box<str>),
     /// A literal head and a resource part `literal*`: the request starts with this text.
     Prefix(Box<str>),
-    /// A literal `arn:partition:service:region:account` and a wildcard resource part.
-    Head {
-        /// The first five segments, without the fifth colon.
-        head: Box<str>,
-        /// The resource part.
-        rest: BytePattern,
-    },
-    /// Anything else (wildcards in the head, short patterns, policy variables).
-    Pattern(ArnPattern),
+    /// A literal `arn:partition:service:region:account` (the first five segments, without
+    /// the fifth colon) and a wildcard resource part (boxed: it keeps the common variants
+    /// small).
+    Head(Box<(Box<str>, BytePattern)>),
+    /// Anything else (wildcards in the head, short patterns, policy variables; boxed: rare).
+    Pattern(Box<ArnPattern>),
 }
 
 /// One principal named by a `Principal`/`NotPrincipal` element.
@@ -134,8 +177,7 @@ pub(crate) enum PrincipalTest {
     /// `Principal` (`negated == false`) or `NotPrincipal`.
     Targets {
         negated: bool,
-        /// `"*"` alone is one list shared by every statement ([`only`]).
-        targets: Arc<[Target]>,
+        targets: Items<Target>,
     },
 }
 
@@ -206,27 +248,42 @@ impl CompiledCondition {
         self.keys.get(..self.split as usize).unwrap_or_default()
     }
 
+    /// A word read from the key hash and from the first policy value of a String test (its
+    /// own allocation), so that [`touch`](crate::CompiledPolicySet) fetches both ahead.
+    #[inline(always)]
+    pub(crate) fn ahead(&self) -> u64 {
+        let first = match &self.test {
+            CondTest::Strings { values, .. } => values
+                .first()
+                .map_or(0, |v| u64::from(matches!(v, StrValue::Lit(_)))),
+            _ => 0,
+        };
+        self.key_hash ^ first
+    }
+
     /// The key as written.
     pub(crate) fn key(&self) -> &str {
         self.keys.get(self.split as usize..).unwrap_or_default()
     }
 }
 
-/// One statement, compiled.
+/// One statement, compiled. What a decision reads of it is inline (one action, resource or
+/// principal each, the common case, needs no allocation of its own); its conditions are a
+/// range of [`CompiledPolicySet::conditions`](crate::CompiledPolicySet), so that a document's
+/// conditions are one allocation that a decision can fetch together with its statements.
 #[derive(Clone, Debug)]
 pub(crate) struct CompiledStatement {
+    pub(crate) actions: Items<CompiledAction>,
+    /// `None` when the statement has no resource element (role trust policies).
+    pub(crate) resource: Option<(bool, Items<CompiledResource>)>,
+    pub(crate) principal: PrincipalTest,
+    /// A range of the set's conditions.
+    pub(crate) conditions: (u32, u32),
     pub(crate) at: StatementRef,
-    pub(crate) sid: Option<Box<str>>,
     pub(crate) span: Span,
     pub(crate) effect: Effect,
     pub(crate) action_negated: bool,
-    /// `"*"` alone is one list shared by every statement ([`only`]).
-    pub(crate) actions: Arc<[CompiledAction]>,
-    /// `None` when the statement has no resource element (role trust policies). `"*"` alone is
-    /// one list shared by every statement ([`only`]).
-    pub(crate) resource: Option<(bool, Arc<[CompiledResource]>)>,
-    pub(crate) principal: PrincipalTest,
-    pub(crate) conditions: Box<[CompiledCondition]>,
+    pub(crate) sid: Option<Box<str>>,
 }
 
 /// A key of a group's action index and its candidate list.
@@ -276,9 +333,36 @@ pub(crate) struct Group {
     services: Box<[Keyed]>,
     /// The candidates of any other action: a range of `lists`.
     other: (u32, u32),
-    /// Candidate lists, concatenated; entries as described at [`TEST_ACTION`].
+    /// Candidate lists, concatenated; entries as described at [`TEST_ACTION`]. Empty when
+    /// every statement of the group is a candidate of every action and the group's ids are
+    /// below [`SHARED_IDS`]: `other` is then a range of the shared [`EVERY`] list.
     lists: Box<[u32]>,
 }
+
+/// Statement ids below this have their "test the action" candidate entry in [`EVERY`].
+const SHARED_IDS: usize = 64;
+
+/// `EVERY[i]` is the candidate entry of statement `i` with its action to be tested: the
+/// list of a group whose every statement is a candidate of every action (a small group, or
+/// one of `"*"` and `NotAction` statements) is a range of it, shared, instead of a list of
+/// its own.
+static EVERY: [u32; SHARED_IDS] = {
+    let mut all = [0; SHARED_IDS];
+    let mut i = 0;
+    while i < SHARED_IDS {
+        // INVARIANT: `i < SHARED_IDS`: in bounds, and the shift and cast cannot overflow.
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::indexing_slicing,
+            reason = "i < SHARED_IDS = 64 (a constant initializer: no `get_mut` here)"
+        )]
+        {
+            all[i] = ((i as u32) << 1) | TEST_ACTION;
+        }
+        i += 1;
+    }
+    all
+};
 
 impl Group {
     /// The candidate statements of the group for an action (`action`: lower-cased
@@ -295,9 +379,12 @@ impl Group {
         let (start, end) = find(&self.actions, action_hash, action)
             .or_else(|| find(&self.services, service_hash, service))
             .map_or(self.other, |k| (k.start, k.end));
-        self.lists
-            .get(start as usize..end as usize)
-            .unwrap_or_default()
+        let lists: &[u32] = if self.lists.is_empty() {
+            &EVERY
+        } else {
+            &self.lists
+        };
+        lists.get(start as usize..end as usize).unwrap_or_default()
     }
 }
 
@@ -317,15 +404,27 @@ fn names<'s>(st: &'s CompiledStatement, id: u32, named: &mut Vec<Named<'s>>) -> 
     }
     let before = named.len();
     for action in st.actions.iter() {
-        match action {
-            CompiledAction::Pattern { service, name } if !service.contains(['*', '?']) => {
-                let name = match name {
-                    BytePattern::Exact(lit) => Some(std::str::from_utf8(lit).unwrap_or_default()),
-                    _ => None,
-                };
-                named.push(Named { service, name, id });
-            }
-            _ => {
+        let entry = match action {
+            CompiledAction::Named(text) => text.split_once(':').map(|(service, name)| Named {
+                service,
+                name: Some(name),
+                id,
+            }),
+            CompiledAction::Service(service) => Some(Named {
+                service,
+                name: None,
+                id,
+            }),
+            CompiledAction::Pattern(pattern) if !pattern.0.contains(['*', '?']) => Some(Named {
+                service: &pattern.0,
+                name: None,
+                id,
+            }),
+            _ => None,
+        };
+        match entry {
+            Some(entry) => named.push(entry),
+            None => {
                 named.truncate(before);
                 return false;
             }
@@ -462,7 +561,14 @@ pub(super) fn build_group(
             });
         }
     }
-    let other = push_list(&mut lists, std::iter::empty(), &[&any]);
+    let end = start + to_u32(statements.len());
+    let every = actions.is_empty() && services.is_empty() && any.len() == statements.len();
+    let other = if every && end as usize <= SHARED_IDS {
+        // `any` is `start..end`, in order: a range of the shared list.
+        (start, end)
+    } else {
+        push_list(&mut lists, std::iter::empty(), &[&any])
+    };
     actions.sort_unstable_by_key(|k| k.hash);
     services.sort_unstable_by_key(|k| k.hash);
     Group {
@@ -470,7 +576,7 @@ pub(super) fn build_group(
         level,
         order: (kind as u32) << 16 | u32::from(level),
         start,
-        end: start + to_u32(statements.len()),
+        end,
         actions: actions.into_boxed_slice(),
         services: services.into_boxed_slice(),
         other,
@@ -478,12 +584,13 @@ pub(super) fn build_group(
     }
 }
 
-pub(super) fn compile_statement(at: StatementRef, st: &Statement) -> CompiledStatement {
-    static ANY_ACTION: LazyLock<Arc<[CompiledAction]>> =
-        LazyLock::new(|| Arc::new([CompiledAction::Any]));
-    static ANY_RESOURCE: LazyLock<Arc<[CompiledResource]>> =
-        LazyLock::new(|| Arc::new([CompiledResource::Any]));
-    let actions = only(
+/// Compiles statement `st` (at `at`); its conditions are appended to `conditions`.
+pub(super) fn compile_statement(
+    at: StatementRef,
+    st: &Statement,
+    conditions: &mut Vec<CompiledCondition>,
+) -> CompiledStatement {
+    let actions = Items::new(
         st.action
             .value
             .patterns
@@ -491,8 +598,6 @@ pub(super) fn compile_statement(at: StatementRef, st: &Statement) -> CompiledSta
             .iter()
             .map(|p| compile_action(&p.value))
             .collect(),
-        |a| matches!(a, CompiledAction::Any),
-        &ANY_ACTION,
     );
     let resource = st.resource.as_ref().map(|r| {
         let patterns = r
@@ -502,14 +607,7 @@ pub(super) fn compile_statement(at: StatementRef, st: &Statement) -> CompiledSta
             .iter()
             .map(|p| compile_resource(&p.value))
             .collect();
-        (
-            r.value.negated,
-            only(
-                patterns,
-                |p| matches!(p, CompiledResource::Any),
-                &ANY_RESOURCE,
-            ),
-        )
+        (r.value.negated, Items::new(patterns))
     });
     let principal = st
         .principal
@@ -527,27 +625,32 @@ pub(super) fn compile_statement(at: StatementRef, st: &Statement) -> CompiledSta
         actions,
         resource,
         principal,
-        conditions: st.conditions.iter().map(compile_condition).collect(),
-    }
-}
-
-/// `items` as a shared list: the one `shared` list (no allocation) when `items` is a single
-/// item that `is_any` accepts (`"*"`, the commonest list), a list of its own otherwise.
-fn only<T>(items: Vec<T>, is_any: impl Fn(&T) -> bool, shared: &Arc<[T]>) -> Arc<[T]> {
-    match items.as_slice() {
-        [item] if is_any(item) => Arc::clone(shared),
-        _ => Arc::from(items),
+        conditions: {
+            let from = to_u32(conditions.len());
+            conditions.extend(st.conditions.iter().map(compile_condition));
+            (from, to_u32(conditions.len()))
+        },
     }
 }
 
 /// Classifies an action pattern.
 fn compile_action(p: &ActionPattern) -> CompiledAction {
-    match (p.service(), p.name()) {
-        (Some(service), Some(name)) if !p.is_any() => CompiledAction::Pattern {
-            service: intern(service),
-            name: BytePattern::new(name),
-        },
-        _ => CompiledAction::Any,
+    let (Some(service), Some(name)) = (p.service(), p.name()) else {
+        return CompiledAction::Any;
+    };
+    if p.is_any() {
+        return CompiledAction::Any;
+    }
+    match BytePattern::new(name) {
+        BytePattern::Exact(_) => {
+            let mut text = String::with_capacity(service.len() + 1 + name.as_str().len());
+            text.push_str(service);
+            text.push(':');
+            text.push_str(name.as_str());
+            CompiledAction::Named(intern(&text))
+        }
+        BytePattern::Any => CompiledAction::Service(intern(service)),
+        name => CompiledAction::Pattern(Box::new((intern(service), name))),
     }
 }
 
@@ -560,7 +663,7 @@ fn compile_resource(p: &ArnPattern) -> CompiledResource {
         return CompiledResource::Never;
     }
     let raw = p.as_str();
-    let general = || CompiledResource::Pattern(p.clone());
+    let general = || CompiledResource::Pattern(Box::new(p.clone()));
     // `${` may start a variable (or a fixed `${*}`): leave those to the template matcher.
     if raw.contains("${") {
         return general();
@@ -584,10 +687,7 @@ fn compile_resource(p: &ArnPattern) -> CompiledResource {
     match wildcard.strategy() {
         MatchStrategy::Exact => CompiledResource::Exact(raw.into()),
         MatchStrategy::Prefix => CompiledResource::Prefix(raw.trim_end_matches('*').into()),
-        _ => CompiledResource::Head {
-            head: head.into(),
-            rest: BytePattern::new(&wildcard),
-        },
+        _ => CompiledResource::Head(Box::new((head.into(), BytePattern::new(&wildcard)))),
     }
 }
 
@@ -683,8 +783,7 @@ fn compile_string(template: &Template) -> StrValue {
     StrValue::Template(template.clone())
 }
 
-fn compile_principals(principals: &Principals) -> Arc<[Target]> {
-    static ANY: LazyLock<Arc<[Target]>> = LazyLock::new(|| Arc::new([Target::Any]));
+fn compile_principals(principals: &Principals) -> Items<Target> {
     let list: Vec<Target> = match principals {
         Principals::Any => vec![Target::Any],
         Principals::Map(entries) => entries
@@ -699,7 +798,7 @@ fn compile_principals(principals: &Principals) -> Arc<[Target]> {
             })
             .collect(),
     };
-    only(list, |t| *t == Target::Any, &ANY)
+    Items::new(list)
 }
 
 fn compile_target(kind: PrincipalKind, value: &PrincipalValue) -> Target {
@@ -773,21 +872,15 @@ mod tests {
             matches!(resource(&format!("{prefix}prod/*")), CompiledResource::Prefix(t) if *t == *format!("{prefix}prod/"))
         );
         assert!(
-            matches!(resource("arn:aws:s3:::*"), CompiledResource::Head { head, rest: BytePattern::Any } if &*head == "arn:aws:s3::")
+            matches!(resource("arn:aws:s3:::*"), CompiledResource::Head(h) if matches!(&*h, (head, BytePattern::Any) if &**head == "arn:aws:s3::"))
         );
         assert!(matches!(
             resource(&format!("{prefix}*-AbCdEf")),
-            CompiledResource::Head {
-                rest: BytePattern::General(_),
-                ..
-            }
+            CompiledResource::Head(h) if matches!(h.1, BytePattern::General(_))
         ));
         assert!(matches!(
             resource("arn:aws:s3:::*.txt"),
-            CompiledResource::Head {
-                rest: BytePattern::Suffix(_),
-                ..
-            }
+            CompiledResource::Head(h) if matches!(h.1, BytePattern::Suffix(_))
         ));
         for general in [
             "arn:aws:secretsmanager:*:111122223333:secret:x",

@@ -107,7 +107,7 @@ use crate::policy::Effect;
 use crate::request::Request;
 use crate::source::Span;
 use combine::run;
-use compile::{CompiledStatement, Group, build_group, compile_statement};
+use compile::{CompiledCondition, CompiledStatement, Group, build_group, compile_statement};
 use record::{NoRecord, Tracer};
 use view::Input;
 
@@ -139,6 +139,8 @@ pub struct StatementInfo<'a> {
 #[derive(Clone, Debug)]
 pub struct CompiledPolicySet {
     pub(crate) statements: Vec<CompiledStatement>,
+    /// The conditions of every statement, in statement order (each statement holds a range).
+    pub(crate) conditions: Vec<CompiledCondition>,
     /// In report order: identity, resource, boundary, session, SCP levels, RCP levels. Kinds
     /// without policies have no group.
     pub(crate) groups: Vec<Group>,
@@ -152,11 +154,20 @@ pub struct CompiledPolicySet {
 impl CompiledPolicySet {
     /// Compiles `set` (see [`PolicySet::compile`]).
     pub(crate) fn new(set: &PolicySet) -> Self {
-        let (statements, groups) = set
-            .iter()
-            .fold((0, 0), |(s, g), (_, p)| (s + p.statements.len(), g + 1));
+        let (statements, conditions) = set.iter().fold((0, 0), |(s, c), (_, p)| {
+            (
+                s + p.statements.len(),
+                c + p
+                    .statements
+                    .iter()
+                    .map(|st| st.conditions.len())
+                    .sum::<usize>(),
+            )
+        });
+        let groups = PolicyKind::ALL.iter().map(|&k| set.levels(k)).sum();
         let mut compiled = Self {
             statements: Vec::with_capacity(statements),
+            conditions: Vec::with_capacity(conditions),
             groups: Vec::with_capacity(groups),
             has_resource: set.len(PolicyKind::Resource) > 0,
             has_boundary: set.len(PolicyKind::PermissionsBoundary) > 0,
@@ -176,7 +187,11 @@ impl CompiledPolicySet {
                             policy: to_u32(p),
                             statement: to_u32(s),
                         };
-                        compiled.statements.push(compile_statement(at, statement));
+                        compiled.statements.push(compile_statement(
+                            at,
+                            statement,
+                            &mut compiled.conditions,
+                        ));
                     }
                 }
                 let group = build_group(
@@ -189,6 +204,43 @@ impl CompiledPolicySet {
             }
         }
         compiled
+    }
+
+    /// The conditions of statement `st` (one of this set's).
+    #[inline(always)]
+    pub(crate) fn conditions_of(&self, st: &CompiledStatement) -> &[CompiledCondition] {
+        let (from, to) = st.conditions;
+        self.conditions
+            .get(from as usize..to as usize)
+            .unwrap_or_default()
+    }
+
+    /// Reads one word of every cache line of the set's statements, conditions (and the first
+    /// value of each String condition) and groups, so
+    /// that a set that is no longer in cache is fetched in one round of parallel misses
+    /// rather than one miss after another as the decision reaches each part (safe Rust has no
+    /// prefetch instruction). Sets larger than a few kilobytes are left to the decision.
+    #[inline(always)]
+    pub(crate) fn touch(&self) {
+        /// Statements, conditions and groups of more bytes than this are not read ahead.
+        const AHEAD: usize = 4096;
+        fn lines<T>(items: &[T], read: impl Fn(&T) -> u64) -> u64 {
+            let step = (64 / size_of::<T>().max(1)).max(1);
+            if size_of_val(items) > AHEAD {
+                return 0;
+            }
+            let mut acc = 0;
+            let mut i = 0;
+            while let Some(item) = items.get(i) {
+                acc ^= read(item);
+                i += step;
+            }
+            acc
+        }
+        let acc = lines(&self.statements, |s| u64::from(s.conditions.0))
+            ^ lines(&self.conditions, CompiledCondition::ahead)
+            ^ lines(&self.groups, |g| u64::from(g.start));
+        std::hint::black_box(acc);
     }
 
     /// The `Sid`, span and effect of a statement.

@@ -5,8 +5,11 @@
 use std::net::IpAddr;
 
 use crate::aws_rules::AwsRule;
-use crate::bytes::{Range, at, same_bytes, text_hash, to_u32};
-use crate::request::{CallerKind, ContextScalar, ContextValue, Request, ResourceKind};
+use crate::bytes::{Range, at, bytes_hash, same_bytes, text, text_hash, to_u32};
+use crate::request::{
+    CallerKind, ContextScalar, ContextValue, Derived, DerivedKey, Pool, Request, ResourceKind,
+    for_each_derived,
+};
 use crate::value::parse_ip;
 
 /// How a prepared context entry holds its value.
@@ -68,83 +71,20 @@ const INLINE_SLOTS: usize = 12;
 /// Buckets of the inline context table (a power of two, at most half full).
 const INLINE_BUCKETS: usize = 32;
 
-/// How many texts of a request a context value may share (see [`Writer::known`]).
+/// How many texts of a request a derived context value may share (see [`Prepared::push`]).
 const KNOWN: usize = 4;
-
-/// Appends texts to a prepared request's arena: inline while they fit, then in the heap
-/// buffer (kept between refills, so a reused request allocates nothing once it is long
-/// enough).
-struct Writer<'p> {
-    inline: &'p mut [u8; INLINE_TEXT],
-    heap: &'p mut Vec<u8>,
-    len: usize,
-    on_heap: bool,
-    /// Texts that context values often repeat, shared rather than copied again: the caller,
-    /// its role ARN (`aws:PrincipalArn`), its account (`aws:PrincipalAccount`,
-    /// `aws:ResourceAccount`), the resource.
-    known: [(u32, u32); KNOWN],
-    known_len: usize,
-}
-
-impl Writer<'_> {
-    fn bytes(&self) -> &[u8] {
-        if self.on_heap {
-            self.heap
-        } else {
-            self.inline.get(..self.len).unwrap_or_default()
-        }
-    }
-
-    /// Remembers `range` as a text that later texts may share.
-    fn know(&mut self, range: (u32, u32)) -> (u32, u32) {
-        if let Some(slot) = self.known.get_mut(self.known_len) {
-            *slot = range;
-            self.known_len += 1;
-        }
-        range
-    }
-
-    /// The range of `text` in the arena: a known text equal to it, or appended.
-    fn push(&mut self, text: &str) -> (u32, u32) {
-        let bytes = text.as_bytes();
-        let arena = self.bytes();
-        let known = self.known.get(..self.known_len).unwrap_or_default();
-        if let Some(&found) = known
-            .iter()
-            .find(|&&range| same_bytes(at(arena, range), bytes))
-        {
-            return found;
-        }
-        self.append(bytes)
-    }
-
-    fn append(&mut self, bytes: &[u8]) -> (u32, u32) {
-        let start = self.len;
-        let end = start + bytes.len();
-        if !self.on_heap {
-            if let Some(dst) = self.inline.get_mut(start..end) {
-                dst.copy_from_slice(bytes);
-                self.len = end;
-                return (to_u32(start), to_u32(end));
-            }
-            self.heap.clear();
-            self.heap
-                .extend_from_slice(self.inline.get(..start).unwrap_or_default());
-            self.on_heap = true;
-        }
-        self.heap.extend_from_slice(bytes);
-        self.len = end;
-        (to_u32(start), to_u32(end))
-    }
-}
 
 /// A request prepared for the engine: every text a decision reads copied into one arena, the
 /// context indexed by key hash, IP addresses parsed. The arena and the context index live
 /// inside the value itself (up to [`INLINE_TEXT`] bytes of text and [`INLINE_SLOTS`] context
 /// keys; larger requests use the heap), so that a decision reads one contiguous block of
-/// memory on the request side, and a sequence of prepared requests is read in order. A
-/// prepared request can be [`fill`](Self::fill)ed again for another request: its heap
-/// buffers are kept, so that a reused one allocates nothing.
+/// memory on the request side, and a sequence of prepared requests is read in order.
+///
+/// It is written in two steps, so that a reused one (a
+/// [`RequestBuffer`](crate::RequestBuffer)'s) is written straight from the caller's strings:
+/// [`begin`](Self::begin), then the context keys as they are given ([`set`](Self::set)), then
+/// the checked parts of the request and the derived keys ([`finish`](Self::finish)). Its heap
+/// buffers are kept from one request to the next, so that a reused one allocates nothing.
 #[derive(Clone, Debug)]
 pub(crate) struct Prepared {
     /// The caller: text, role ARN, name, account, partition.
@@ -178,6 +118,9 @@ pub(crate) struct Prepared {
     spill_slots: Vec<Slot>,
     /// How many inline slots are used.
     slot_count: u8,
+    /// The context values, slot `i`'s at `values[i]` (the general condition evaluator reads
+    /// them); entries past the slot count are spare, kept for the next request.
+    values: Vec<ContextValue>,
 }
 
 impl Prepared {
@@ -207,6 +150,7 @@ impl Prepared {
             spill_table: Vec::new(),
             spill_slots: Vec::new(),
             slot_count: 0,
+            values: Vec::new(),
         }
     }
 
@@ -218,19 +162,354 @@ impl Prepared {
         (prepared, extra)
     }
 
-    /// Prepares `req` in place; `extra` is appended to the arena (its range is returned).
+    /// Prepares `req` (its context included) in place; `extra` is appended to the arena (its
+    /// range is returned).
     pub(crate) fn fill(&mut self, req: &Request, extra: Option<&str>) -> Option<(u32, u32)> {
-        let context = req.context();
-        let caller = req.principal();
-        let mut w = Writer {
-            inline: &mut self.text,
-            heap: &mut self.heap_text,
-            len: 0,
-            on_heap: false,
-            known: [(0, 0); KNOWN],
-            known_len: 0,
+        let mut pool = Pool::default();
+        self.begin();
+        for (key, value) in req.context().iter() {
+            let (key_range, hash) = self.key(key);
+            let found = self.find(hash, key_range);
+            self.set(
+                found,
+                key_range,
+                hash,
+                NewValue::Value(value.clone()),
+                &mut pool,
+            );
+        }
+        self.finish(req, extra, &mut pool)
+    }
+
+    /// Starts the next request: no text, no context (the buffers are kept).
+    pub(crate) fn begin(&mut self) {
+        self.text_len = 0;
+        self.on_heap = false;
+        self.heap_text.clear();
+        self.table = [0; INLINE_BUCKETS];
+        self.slot_count = 0;
+        self.spilled = false;
+        self.spill_table.clear();
+        self.spill_slots.clear();
+    }
+
+    /// How many context keys are set.
+    pub(crate) fn len(&self) -> usize {
+        if self.spilled {
+            self.spill_slots.len()
+        } else {
+            usize::from(self.slot_count)
+        }
+    }
+
+    /// The slot at `i` (in the order keys were set).
+    fn slot_at(&self, i: usize) -> Option<&Slot> {
+        if self.spilled {
+            self.spill_slots.get(i)
+        } else {
+            self.slots.get(..usize::from(self.slot_count))?.get(i)
+        }
+    }
+
+    /// The context entries, in the order their keys were set: the key (lower-cased) and its
+    /// value.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&str, &ContextValue)> + '_ {
+        let arena = self.arena();
+        (0..self.len()).filter_map(move |i| {
+            let slot = self.slot_at(i)?;
+            Some((text(at(arena, slot.key))?, self.values.get(i)?))
+        })
+    }
+
+    /// Bytes of key and value text of the context, leaving out the key at `except` (the
+    /// count of the context limit).
+    pub(crate) fn context_bytes(&self, except: Option<usize>) -> usize {
+        (0..self.len())
+            .filter(|&i| Some(i) != except)
+            .filter_map(|i| {
+                let slot = self.slot_at(i)?;
+                let value = self.values.get(i)?;
+                Some((slot.key.1 - slot.key.0) as usize + value_len(value))
+            })
+            .sum()
+    }
+
+    /// Appends `bytes` to the arena; their range.
+    fn append(&mut self, bytes: &[u8]) -> (u32, u32) {
+        let start = self.text_len as usize;
+        let end = start + bytes.len();
+        if !self.on_heap {
+            if let Some(dst) = self.text.get_mut(start..end) {
+                dst.copy_from_slice(bytes);
+                self.text_len = to_u32(end);
+                return (to_u32(start), to_u32(end));
+            }
+            self.heap_text.clear();
+            self.heap_text
+                .extend_from_slice(self.text.get(..start).unwrap_or_default());
+            self.on_heap = true;
+        }
+        self.heap_text.extend_from_slice(bytes);
+        self.text_len = to_u32(end);
+        (to_u32(start), to_u32(end))
+    }
+
+    /// How many bytes the arena holds.
+    pub(crate) const fn arena_len(&self) -> u32 {
+        self.text_len
+    }
+
+    /// Takes back the end of the arena from `len` on (a text appended in vain).
+    pub(crate) fn truncate(&mut self, len: u32) {
+        if len < self.text_len {
+            self.text_len = len;
+            if self.on_heap {
+                self.heap_text.truncate(len as usize);
+            }
+        }
+    }
+
+    /// Appends a context key lower-cased; its range and [`text_hash`].
+    pub(crate) fn key(&mut self, key: &str) -> ((u32, u32), u64) {
+        let range = self.append(key.as_bytes());
+        let (start, end) = (range.0 as usize, range.1 as usize);
+        let arena = if self.on_heap {
+            self.heap_text.get_mut(start..end)
+        } else {
+            self.text.get_mut(start..end)
         };
-        // A part of a text already pushed: its range inside that text's range.
+        let hash = arena.map_or(0, |key| {
+            key.make_ascii_lowercase();
+            bytes_hash(key)
+        });
+        (range, hash)
+    }
+
+    /// The index of the key at `key` (a range of the arena, lower-cased) among the keys set
+    /// earlier, if it is one of them.
+    pub(crate) fn find(&self, hash: u64, key: (u32, u32)) -> Option<usize> {
+        let arena = self.arena();
+        self.slot_index(arena, hash, at(arena, key))
+    }
+
+    /// Sets the key at `key_range` (with `hash`; `found` its index if it was set before) to
+    /// `value`, its texts copied into the arena (and into the value the general condition
+    /// evaluator reads, in the memory of the value it replaces); what is displaced goes back
+    /// to `pool`.
+    pub(crate) fn set(
+        &mut self,
+        found: Option<usize>,
+        key_range: (u32, u32),
+        hash: u64,
+        value: NewValue<'_>,
+        pool: &mut Pool,
+    ) {
+        let (text, kind, ip) = match &value {
+            NewValue::Text(s, false) => (self.append(s.as_bytes()), SlotKind::String, parse_ip(s)),
+            NewValue::Text(s, true) => (self.append(s.as_bytes()), SlotKind::Number, None),
+            NewValue::Value(ContextValue::Single(ContextScalar::String(s))) => {
+                (self.append(s.as_bytes()), SlotKind::String, parse_ip(s))
+            }
+            NewValue::Value(ContextValue::Single(ContextScalar::Number(s))) => {
+                (self.append(s.as_bytes()), SlotKind::Number, None)
+            }
+            NewValue::Bool(b) | NewValue::Value(ContextValue::Single(ContextScalar::Bool(b))) => {
+                ((0, 0), SlotKind::Bool(*b), None)
+            }
+            NewValue::Value(ContextValue::Multi(_)) => ((0, 0), SlotKind::Multi, None),
+        };
+        let (ip, ipv4) = match ip {
+            Some(IpAddr::V4(v4)) => (4, u32::from(v4)),
+            Some(IpAddr::V6(_)) => (6, 0),
+            None => (0, 0),
+        };
+        let slot = Slot {
+            hash,
+            key: key_range,
+            text,
+            ipv4,
+            ip,
+            kind,
+        };
+        self.put(found, slot, value, pool);
+    }
+
+    /// Sets a derived key to `value` unless the key is set (the text of a derived value is
+    /// often a text of the request already in the arena: `known`).
+    fn derive(&mut self, key: &DerivedKey, value: Derived<'_>, known: &[Range], pool: &mut Pool) {
+        let arena = self.arena();
+        if self
+            .slot_index(arena, key.hash, key.key.as_bytes())
+            .is_some()
+        {
+            return;
+        }
+        let key_range = self.append(key.key.as_bytes());
+        let (text, kind, value) = match value {
+            Derived::Text(t) => (
+                self.push(t, known),
+                SlotKind::String,
+                NewValue::Text(t, false),
+            ),
+            Derived::Bool(b) => ((0, 0), SlotKind::Bool(b), NewValue::Bool(b)),
+        };
+        // A derived text is never an address (ARNs, accounts, names, principal types).
+        let slot = Slot {
+            hash: key.hash,
+            key: key_range,
+            text,
+            ipv4: 0,
+            ip: 0,
+            kind,
+        };
+        self.put(None, slot, value, pool);
+    }
+
+    /// The range of `text`: a known text equal to it, or appended.
+    fn push(&mut self, text: &str, known: &[Range]) -> (u32, u32) {
+        let bytes = text.as_bytes();
+        let arena = self.arena();
+        if let Some(&found) = known
+            .iter()
+            .find(|&&range| same_bytes(at(arena, range), bytes))
+        {
+            return found;
+        }
+        self.append(bytes)
+    }
+
+    /// Stores `slot` and `value` at index `found`, or as a new key.
+    fn put(&mut self, found: Option<usize>, slot: Slot, value: NewValue<'_>, pool: &mut Pool) {
+        let i = match found {
+            Some(i) => {
+                let old = if self.spilled {
+                    self.spill_slots.get_mut(i)
+                } else {
+                    self.slots.get_mut(i)
+                };
+                // The key's text is the one set first (a repeated key is not appended again).
+                if let Some(old) = old {
+                    *old = Slot {
+                        key: old.key,
+                        ..slot
+                    };
+                }
+                i
+            }
+            None => self.insert(slot),
+        };
+        let old = self.values.get_mut(i);
+        let value = match value {
+            NewValue::Text(t, number) => {
+                // The text goes into the string of the value it replaces, if it held one.
+                let mut s = match old {
+                    Some(ContextValue::Single(
+                        ContextScalar::String(s) | ContextScalar::Number(s),
+                    )) => std::mem::take(s),
+                    _ => pool.string(""),
+                };
+                s.clear();
+                s.push_str(t);
+                ContextValue::Single(if number {
+                    ContextScalar::Number(s)
+                } else {
+                    ContextScalar::String(s)
+                })
+            }
+            NewValue::Bool(b) => ContextValue::bool(b),
+            NewValue::Value(v) => v,
+        };
+        match self.values.get_mut(i) {
+            Some(old) => pool.recycle_value(std::mem::replace(old, value)),
+            None => self.values.push(value),
+        }
+    }
+
+    /// Adds `slot` to the index as the next key; its index.
+    fn insert(&mut self, slot: Slot) -> usize {
+        let count = self.len();
+        if !self.spilled && count < INLINE_SLOTS {
+            if let Some(inline) = self.slots.get_mut(count) {
+                *inline = slot;
+            }
+            let mask = INLINE_BUCKETS - 1;
+            let mut b = bucket(slot.hash, mask);
+            while self.table.get(b).is_some_and(|&s| s != 0) {
+                b = (b + 1) & mask;
+            }
+            if let Some(entry) = self.table.get_mut(b) {
+                *entry = u8::try_from(count + 1).unwrap_or(0);
+            }
+            self.slot_count = u8::try_from(count + 1).unwrap_or(0);
+            return count;
+        }
+        if !self.spilled {
+            self.spill_slots.clear();
+            self.spill_slots
+                .extend_from_slice(self.slots.get(..count).unwrap_or_default());
+            self.spilled = true;
+            self.slot_count = 0;
+        }
+        self.spill_slots.push(slot);
+        let len = self.spill_slots.len();
+        if len * 2 > self.spill_table.len() {
+            // Grow (to at least twice the keys) and rehash.
+            let size = (len * 4).next_power_of_two();
+            self.spill_table.clear();
+            self.spill_table.resize(size, 0);
+            for i in 0..len {
+                let hash = self.spill_slots.get(i).map_or(0, |s| s.hash);
+                self.spill_index(hash, i);
+            }
+        } else {
+            self.spill_index(slot.hash, len - 1);
+        }
+        len - 1
+    }
+
+    /// Enters spilled slot `i` (with `hash`) in the spill table.
+    fn spill_index(&mut self, hash: u64, i: usize) {
+        let mask = self.spill_table.len().wrapping_sub(1);
+        let mut b = bucket(hash, mask);
+        while self.spill_table.get(b).is_some_and(|&s| s != 0) {
+            b = (b + 1) & mask;
+        }
+        if let Some(entry) = self.spill_table.get_mut(b) {
+            *entry = to_u32(i + 1);
+        }
+    }
+
+    /// Writes the parts of the checked request `req` (not its context, set before) and the
+    /// derived keys not set; `extra` is appended to the arena (its range is returned).
+    pub(crate) fn finish(
+        &mut self,
+        req: &Request,
+        extra: Option<&str>,
+        pool: &mut Pool,
+    ) -> Option<(u32, u32)> {
+        let caller = req.principal();
+        let text_range = self.append(caller.as_str().as_bytes());
+        let role_range = self.push(caller.role_arn().unwrap_or_default(), &[text_range]);
+        // The name, account and partition of an ARN caller appear in its text.
+        let [name_at, account_at, partition_at] = caller.offsets();
+        let part = |p: &str, at: Option<usize>, this: &mut Self| match at {
+            Some(at) if !p.is_empty() => (
+                text_range.0 + to_u32(at),
+                text_range.0 + to_u32(at + p.len()),
+            ),
+            _ => this.append(p.as_bytes()),
+        };
+        let name_range = part(caller.name(), name_at, self);
+        let account_range = part(caller.account().unwrap_or_default(), account_at, self);
+        let partition_range = part(caller.partition(), partition_at, self);
+        self.caller = (
+            text_range,
+            role_range,
+            name_range,
+            account_range,
+            partition_range,
+        );
+        // A part of a text already appended: its range inside that text's range.
         let within = |outer: (u32, u32), whole: &str, part: &str| -> Option<(u32, u32)> {
             let offset = part.as_ptr() as usize;
             let base = whole.as_ptr() as usize;
@@ -238,101 +517,30 @@ impl Prepared {
             (at + part.len() <= whole.len())
                 .then(|| (outer.0 + to_u32(at), outer.0 + to_u32(at + part.len())))
         };
-        let text_range = w.append(caller.as_str().as_bytes());
-        w.know(text_range);
-        let role_range = w.push(caller.role_arn().unwrap_or_default());
-        w.know(role_range);
-        // The name, account and partition of an ARN caller appear in its text.
-        let [name_at, account_at, partition_at] = caller.offsets();
-        let part = |p: &str, at: Option<usize>, w: &mut Writer<'_>| match at {
-            Some(at) if !p.is_empty() => (
-                text_range.0 + to_u32(at),
-                text_range.0 + to_u32(at + p.len()),
-            ),
-            _ => w.append(p.as_bytes()),
-        };
-        self.caller = (
-            text_range,
-            role_range,
-            part(caller.name(), name_at, &mut w),
-            part(caller.account().unwrap_or_default(), account_at, &mut w),
-            part(caller.partition(), partition_at, &mut w),
-        );
-        w.know(self.caller.3);
-        let action = w.append(req.action_lower().as_bytes());
+        let action = self.append(req.action_lower().as_bytes());
         let service = within(action, req.action_lower(), req.service())
-            .unwrap_or_else(|| w.append(req.service().as_bytes()));
+            .unwrap_or_else(|| self.append(req.service().as_bytes()));
         let name = within(action, req.action_lower(), req.action().name())
-            .unwrap_or_else(|| w.append(req.action().name().as_bytes()));
-        let resource = w.append(req.resource().as_bytes());
-        w.know(resource);
-        let extra = extra.map(|key| w.push(key));
-        let spill = context.len() > INLINE_SLOTS;
-        self.spill_slots.clear();
-        self.table = [0; INLINE_BUCKETS];
-        for (i, (key, value)) in context.iter().enumerate() {
-            let key_range = w.append(key.as_bytes());
-            let (text, kind, ip) = match value {
-                ContextValue::Single(ContextScalar::String(s)) => {
-                    (w.push(s), SlotKind::String, parse_ip(s))
-                }
-                ContextValue::Single(ContextScalar::Number(s)) => {
-                    (w.push(s), SlotKind::Number, None)
-                }
-                ContextValue::Single(ContextScalar::Bool(b)) => ((0, 0), SlotKind::Bool(*b), None),
-                ContextValue::Multi(_) => ((0, 0), SlotKind::Multi, None),
-            };
-            let (ip, ipv4) = match ip {
-                Some(IpAddr::V4(v4)) => (4, u32::from(v4)),
-                Some(IpAddr::V6(_)) => (6, 0),
-                None => (0, 0),
-            };
-            let slot = Slot {
-                hash: text_hash(key),
-                key: key_range,
-                text,
-                ipv4,
-                ip,
-                kind,
-            };
-            if spill {
-                self.spill_slots.push(slot);
-            } else if let Some(inline) = self.slots.get_mut(i) {
-                *inline = slot;
-                let mask = INLINE_BUCKETS - 1;
-                let mut b = bucket(slot.hash, mask);
-                while self.table.get(b).is_some_and(|&s| s != 0) {
-                    b = (b + 1) & mask;
-                }
-                if let Some(entry) = self.table.get_mut(b) {
-                    *entry = u8::try_from(i + 1).unwrap_or(0);
-                }
+            .unwrap_or_else(|| self.append(req.action().name().as_bytes()));
+        let resource = self.append(req.resource().as_bytes());
+        let extra = extra.map(|key| self.push(key, &[role_range, text_range]));
+        let mut known = [(0, 0); KNOWN];
+        let mut known_len = 0;
+        for range in [text_range, role_range, account_range, resource] {
+            if !known.get(..known_len).unwrap_or_default().contains(&range)
+                && let Some(slot) = known.get_mut(known_len)
+            {
+                *slot = range;
+                known_len += 1;
             }
         }
-        self.on_heap = w.on_heap;
-        self.text_len = to_u32(w.len);
-        if !self.on_heap {
-            self.heap_text.clear();
-        }
-        self.spilled = spill;
-        self.spill_table.clear();
-        if spill {
-            self.slot_count = 0;
-            let size = (self.spill_slots.len() * 2).next_power_of_two();
-            let mask = size - 1;
-            self.spill_table.resize(size, 0);
-            for (i, slot) in self.spill_slots.iter().enumerate() {
-                let mut b = bucket(slot.hash, mask);
-                while self.spill_table.get(b).is_some_and(|&s| s != 0) {
-                    b = (b + 1) & mask;
-                }
-                if let Some(entry) = self.spill_table.get_mut(b) {
-                    *entry = to_u32(i + 1);
-                }
-            }
-        } else {
-            self.slot_count = u8::try_from(context.len()).unwrap_or(0);
-        }
+        let known = known.get(..known_len).unwrap_or_default();
+        for_each_derived(
+            caller,
+            req.principal_account(),
+            req.resource_account(),
+            |key, value| self.derive(key, value, known, pool),
+        );
         self.kind = caller.kind();
         self.has_role_arn = caller.role_arn().is_some();
         self.has_account = caller.account().is_some();
@@ -390,16 +598,33 @@ impl Prepared {
     /// The slot of `key` (lower-cased; `hash` is its [`text_hash`]) in `arena`.
     #[inline(always)]
     pub(super) fn slot<'s>(&'s self, arena: &[u8], hash: u64, key: &[u8]) -> Option<&'s Slot> {
+        let i = self.slot_index(arena, hash, key)?;
+        if self.spilled {
+            self.spill_slots.get(i)
+        } else {
+            self.slots.get(i)
+        }
+    }
+
+    /// The value of `key` (lower-cased; `hash` is its [`text_hash`]) in `arena`.
+    #[inline]
+    pub(super) fn value(&self, arena: &[u8], hash: u64, key: &[u8]) -> Option<&ContextValue> {
+        self.values.get(self.slot_index(arena, hash, key)?)
+    }
+
+    /// The index of the slot of `key` (lower-cased; `hash` is its [`text_hash`]) in `arena`.
+    #[inline(always)]
+    fn slot_index(&self, arena: &[u8], hash: u64, key: &[u8]) -> Option<usize> {
         if self.spilled {
             let table = &self.spill_table;
             let mask = table.len().wrapping_sub(1);
             let mut b = bucket(hash, mask);
             // INVARIANT: the table is at most half full, so an empty bucket ends every probe.
             for _ in 0..table.len() {
-                let s = *table.get(b)?;
-                let slot = self.spill_slots.get((s as usize).checked_sub(1)?)?;
+                let i = (*table.get(b)? as usize).checked_sub(1)?;
+                let slot = self.spill_slots.get(i)?;
                 if slot.hash == hash && same_bytes(at(arena, slot.key), key) {
-                    return Some(slot);
+                    return Some(i);
                 }
                 b = (b + 1) & mask;
             }
@@ -408,13 +633,43 @@ impl Prepared {
         let mask = INLINE_BUCKETS - 1;
         let mut b = bucket(hash, mask);
         for _ in 0..INLINE_BUCKETS {
-            let s = *self.table.get(b)?;
-            let slot = self.slots.get(usize::from(s).checked_sub(1)?)?;
+            let i = usize::from(*self.table.get(b)?).checked_sub(1)?;
+            let slot = self.slots.get(i)?;
             if slot.hash == hash && same_bytes(at(arena, slot.key), key) {
-                return Some(slot);
+                return Some(i);
             }
             b = (b + 1) & mask;
         }
         None
+    }
+}
+
+/// A context value given to [`Prepared::set`].
+#[derive(Debug)]
+pub(crate) enum NewValue<'v> {
+    /// A single string (`false`) or number (`true`), borrowed.
+    Text(&'v str, bool),
+    /// A single boolean.
+    Bool(bool),
+    /// Any value, owned (its texts from the pool).
+    Value(ContextValue),
+}
+
+impl NewValue<'_> {
+    /// Bytes of value text (as the context limit counts them).
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Self::Text(t, _) => t.len(),
+            Self::Bool(b) => ContextScalar::Bool(*b).as_text().len(),
+            Self::Value(v) => value_len(v),
+        }
+    }
+}
+
+/// Bytes of value text (as the context limit counts them).
+pub(crate) fn value_len(value: &ContextValue) -> usize {
+    match value {
+        ContextValue::Single(s) => s.as_text().len(),
+        ContextValue::Multi(list) => list.iter().map(|s| s.as_text().len()).sum(),
     }
 }

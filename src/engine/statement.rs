@@ -26,6 +26,7 @@ pub(super) enum Applied {
 #[inline(always)]
 pub(super) fn eval_statement<R: Recorder>(
     st: &CompiledStatement,
+    conditions: &[CompiledCondition],
     input: &Input<'_>,
     known_action: bool,
     boundary_caller: bool,
@@ -51,7 +52,7 @@ pub(super) fn eval_statement<R: Recorder>(
         ok &= outcome.passed();
     }
     if ok || R::FULL {
-        for (index, condition) in st.conditions.iter().enumerate() {
+        for (index, condition) in conditions.iter().enumerate() {
             let truth = condition_truth(condition, input);
             rec.condition(index, condition.operator, condition.key(), &truth);
             let fails = match st.effect {
@@ -78,10 +79,13 @@ pub(super) fn eval_statement<R: Recorder>(
 
 #[inline(always)]
 fn action_matches(st: &CompiledStatement, input: &Input<'_>) -> bool {
+    // `ActionPattern::is_match` on the request's lower-cased action, service and name.
     let listed = st.actions.iter().any(|a| match a {
         CompiledAction::Any => true,
-        // `ActionPattern::is_match` on the request's lower-cased service and name.
-        CompiledAction::Pattern { service, name } => {
+        CompiledAction::Named(action) => same_bytes(action.as_bytes(), input.action),
+        CompiledAction::Service(service) => same_bytes(service.as_bytes(), input.service),
+        CompiledAction::Pattern(pattern) => {
+            let (service, name) = &**pattern;
             same_bytes(service.as_bytes(), input.service) && name.matches(input.name)
         }
     });
@@ -115,7 +119,8 @@ fn resource_outcome(st: &CompiledStatement, input: &Input<'_>) -> ResourceOutcom
             CompiledResource::Never => false,
             CompiledResource::Exact(arn) => same_bytes(resource, arn.as_bytes()),
             CompiledResource::Prefix(prefix) => starts_with(resource, prefix.as_bytes()),
-            CompiledResource::Head { head, rest } => {
+            CompiledResource::Head(pattern) => {
+                let (head, rest) = &**pattern;
                 after_head(resource, head).is_some_and(|tail| rest.matches(tail))
             }
             CompiledResource::Pattern(p) => text(resource)
@@ -144,12 +149,12 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
     let ctx = input.ctx;
     match &condition.test {
         CondTest::General(entry) => {
-            let value = input.req.context().get_lower(&entry.key_lower);
+            let value = ctx.entry(condition.key_hash, &entry.key_lower);
             return evaluate_entry(entry, value, ctx.resolver());
         }
         CondTest::Indexed(indexed) => {
             let (entry, index) = &**indexed;
-            let value = input.req.context().get_lower(&entry.key_lower);
+            let value = ctx.entry(condition.key_hash, &entry.key_lower);
             return evaluate_indexed(entry, Some(index), value, ctx.resolver());
         }
         _ => {}
@@ -466,9 +471,11 @@ mod tests {
                 .build()
                 .unwrap();
             let (prepared, _) = Prepared::new(&req, None);
-            for input in [Input::plain(&req), Input::prepared(&prepared, &req)] {
+            for input in [Input::plain(&req), Input::prepared(&prepared)] {
                 for (st, source) in compiled.statements.iter().zip(&policy.statements) {
-                    for (condition, entry) in st.conditions.iter().zip(&source.conditions) {
+                    for (condition, entry) in
+                        compiled.conditions_of(st).iter().zip(&source.conditions)
+                    {
                         let want = evaluate_entry(
                             entry,
                             req.context().get(&entry.key_lower),
@@ -502,7 +509,7 @@ mod tests {
             .build()
             .unwrap();
         let (prepared, _) = Prepared::new(&req, None);
-        let ctx = Input::prepared(&prepared, &req).ctx;
+        let ctx = Input::prepared(&prepared).ctx;
         for i in 0..40 {
             let key = format!("key:{i}");
             assert_eq!(
@@ -588,7 +595,7 @@ mod tests {
                         },
                     };
                     let (prepared, _) = Prepared::new(&req, None);
-                    for input in [Input::plain(&req), Input::prepared(&prepared, &req)] {
+                    for input in [Input::plain(&req), Input::prepared(&prepared)] {
                         assert_eq!(
                             resource_outcome(st, &input),
                             want,

@@ -129,7 +129,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher as _, Hasher as _, RandomState};
 use std::io::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use table::{PassThrough, Probe, Space, StoreKey, key_hash};
 
@@ -144,7 +144,7 @@ use super::view::Input;
 use crate::policy::PolicyType;
 use crate::policy::error::ParseErrors;
 use crate::policy::lower::parse_policy;
-use crate::request::{Caller, CallerKind, Request, ResourceKind};
+use crate::request::{Caller, CallerKind, Pool, Request, ResourceKind};
 
 mod buffer;
 mod table;
@@ -320,6 +320,7 @@ impl Default for PolicyStore {
 /// The compiled set with nothing in it (a missing part).
 static EMPTY: CompiledPolicySet = CompiledPolicySet {
     statements: Vec::new(),
+    conditions: Vec::new(),
     groups: Vec::new(),
     has_resource: false,
     has_boundary: false,
@@ -666,8 +667,12 @@ impl PolicyStore {
         rec: &mut R,
     ) -> Evaluation {
         let guard = self.map.guard();
+        // Each document found is read ahead (`CompiledPolicySet::touch`): with many
+        // documents, the one a decision needs is rarely in cache.
         let get = |probe: Probe<'_>| -> &CompiledPolicySet {
-            self.map.get(&probe, &guard).map_or(&EMPTY, |h| &*h.set)
+            let set = self.map.get(&probe, &guard).map_or(&EMPTY, |h| &*h.set);
+            set.touch();
+            set
         };
         let identity = keys.principal.map_or(&EMPTY, |(hash, key)| {
             get(Probe {
@@ -959,10 +964,16 @@ fn principal_key(arn: &str) -> Result<String, StoreError> {
 /// ```
 #[derive(Clone)]
 pub struct PreparedRequest {
-    /// Read only by the general condition evaluator, `explain` and [`Self::request`].
-    request: Box<Request>,
+    /// The request; for one prepared in a [`RequestBuffer`], its parts without the context
+    /// (the context is only in `prepared`; [`Self::request`] puts the two together when
+    /// asked).
+    pub(super) request: Box<Request>,
+    /// The whole request of one prepared in a [`RequestBuffer`], made when first asked for.
+    pub(super) whole: OnceLock<Box<Request>>,
+    /// Whether `request` lacks its context (prepared in a [`RequestBuffer`]).
+    pub(super) buffered: bool,
     /// Every text a decision reads, in one arena, and the context index.
-    prepared: Prepared,
+    pub(super) prepared: Prepared,
     /// The store key of the caller's identity policies (a range of the arena), with its hash.
     principal_key: Option<(u64, (u32, u32))>,
     /// Where the resource's policy is kept, and the hash of the resource in that space.
@@ -972,15 +983,35 @@ pub struct PreparedRequest {
     scp_hash: u64,
     rcp_hash: u64,
     /// The session policy of the caller's session.
-    session: Option<SessionPolicy>,
+    pub(super) session: Option<SessionPolicy>,
+}
+
+/// The store key of the caller's identity policies, hashed, with its range in the arena.
+fn hashed_caller_key(key: Option<&str>, range: Option<(u32, u32)>) -> Option<(u64, (u32, u32))> {
+    key.zip(range)
+        .map(|(k, range)| (key_hash(Space::Principal, k.as_bytes()), range))
 }
 
 impl PreparedRequest {
     /// Prepares `request`.
     #[must_use]
     pub fn new(request: Request) -> Self {
-        let mut prepared = Self {
+        let mut prepared = Self::empty(request);
+        let request = &*prepared.request;
+        let mut buf = [0u8; ROLE_KEY_MAX];
+        let key = caller_key(request.principal(), &mut buf);
+        let key_range = prepared.prepared.fill(request, key);
+        let principal_key = hashed_caller_key(key, key_range);
+        prepared.keys_of(principal_key);
+        prepared
+    }
+
+    /// A prepared request holding `request`, not yet prepared.
+    pub(super) fn empty(request: Request) -> Self {
+        Self {
             request: Box::new(request),
+            whole: OnceLock::new(),
+            buffered: false,
             prepared: Prepared::empty(),
             principal_key: None,
             resource_space: Space::Resource,
@@ -988,21 +1019,25 @@ impl PreparedRequest {
             scp_hash: 0,
             rcp_hash: 0,
             session: None,
-        };
-        prepared.prepare();
-        prepared
+        }
     }
 
-    /// Prepares the request it holds, in place (no allocation once its buffers are long
+    /// Finishes a request whose context is already in `prepared` and whose parts are in
+    /// `request` (the [`RequestBuffer`] path; no allocation once the buffers are long
     /// enough).
-    fn prepare(&mut self) {
+    pub(super) fn finish(&mut self, pool: &mut Pool) {
         let request = &*self.request;
         let mut buf = [0u8; ROLE_KEY_MAX];
         let key = caller_key(request.principal(), &mut buf);
-        let key_range = self.prepared.fill(request, key);
-        self.principal_key = key
-            .zip(key_range)
-            .map(|(k, range)| (key_hash(Space::Principal, k.as_bytes()), range));
+        let key_range = self.prepared.finish(request, key, pool);
+        let principal_key = hashed_caller_key(key, key_range);
+        self.keys_of(principal_key);
+    }
+
+    /// Sets where the store looks the request up.
+    fn keys_of(&mut self, principal_key: Option<(u64, (u32, u32))>) {
+        let request = &*self.request;
+        self.principal_key = principal_key;
         self.resource_space = resource_space(request);
         let account = |space, text: Option<&str>| text.map_or(0, |t| key_hash(space, t.as_bytes()));
         self.resource_hash = key_hash(self.resource_space, request.resource().as_bytes());
@@ -1030,16 +1065,61 @@ impl PreparedRequest {
         self.session.as_ref()
     }
 
-    /// The request.
+    /// The request. For one prepared in a [`RequestBuffer`] it is made (and kept) when first
+    /// asked for: the accessors below read the same parts without making it.
     #[must_use]
-    pub const fn request(&self) -> &Request {
-        &self.request
+    pub fn request(&self) -> &Request {
+        if self.buffered {
+            self.whole.get_or_init(|| {
+                let mut whole = self.request.clone();
+                let context = whole.context_mut();
+                for (key, value) in self.prepared.entries() {
+                    context.insert(key, value.clone());
+                }
+                whole
+            })
+        } else {
+            &self.request
+        }
     }
 
     /// The request back.
     #[must_use]
     pub fn into_request(self) -> Request {
+        if self.buffered {
+            return self.request().clone();
+        }
         *self.request
+    }
+
+    /// The resource: an ARN, or `*` (see [`Request::resource`]).
+    #[must_use]
+    pub fn resource(&self) -> &str {
+        self.request.resource()
+    }
+
+    /// The action lower-cased (see [`Request::action_lower`]).
+    #[must_use]
+    pub fn action_lower(&self) -> &str {
+        self.request.action_lower()
+    }
+
+    /// The caller (see [`Request::principal`]).
+    #[must_use]
+    pub fn principal(&self) -> &Caller {
+        self.request.principal()
+    }
+
+    /// The caller's account (see [`Request::principal_account`]).
+    #[must_use]
+    pub fn principal_account(&self) -> Option<&str> {
+        self.request.principal_account()
+    }
+
+    /// The resource's account (see [`Request::resource_account`]).
+    #[must_use]
+    pub fn resource_account(&self) -> Option<&str> {
+        self.request.resource_account()
     }
 
     /// Where the store looks it up.
@@ -1059,7 +1139,7 @@ impl PreparedRequest {
     /// How the engine reads it.
     #[inline(always)]
     pub(crate) fn input(&self) -> Input<'_> {
-        Input::prepared(&self.prepared, &self.request)
+        Input::prepared(&self.prepared)
     }
 
     /// The compiled session policy, for the plain sets' prepared path.
@@ -1071,7 +1151,7 @@ impl PreparedRequest {
 impl std::fmt::Debug for PreparedRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PreparedRequest")
-            .field("request", &self.request)
+            .field("request", self.request())
             .field("session_policy", &self.session.is_some())
             .finish_non_exhaustive()
     }

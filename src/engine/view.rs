@@ -107,6 +107,16 @@ impl<'r> Ctx<'r> {
         }
     }
 
+    /// The whole value of `key` (lower-cased; `hash` is its [`text_hash`]), as the general
+    /// condition evaluator reads it.
+    #[inline]
+    pub(super) fn entry(self, hash: u64, key: &str) -> Option<&'r ContextValue> {
+        match self {
+            Self::Plain(context) => context.get_lower(key),
+            Self::Prepared(p, arena) => p.value(arena, hash, key.as_bytes()),
+        }
+    }
+
     /// The value of a policy variable: the text of a single-valued key.
     #[inline(always)]
     pub(super) fn value(self, hash: u64, key: &str) -> Option<&'r [u8]> {
@@ -188,8 +198,6 @@ impl<'r> Who<'r> {
 /// The request as the engine reads it (borrowed from a [`Request`] or a [`Prepared`]).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Input<'r> {
-    /// The request (the general condition evaluator reads multi-valued keys from it).
-    pub(crate) req: &'r Request,
     pub(super) who: Who<'r>,
     /// The action, lower-cased; its service and name.
     pub(super) action: &'r [u8],
@@ -211,7 +219,6 @@ impl<'r> Input<'r> {
     pub(crate) fn plain(req: &'r Request) -> Self {
         let caller = req.principal();
         Self {
-            req,
             who: Who {
                 kind: caller.kind(),
                 src: WhoSrc::Plain(caller),
@@ -229,13 +236,12 @@ impl<'r> Input<'r> {
         }
     }
 
-    /// The view of a prepared request; `req` must be the request `p` was prepared from.
+    /// The view of a prepared request.
     #[inline(always)]
-    pub(crate) fn prepared(p: &'r Prepared, req: &'r Request) -> Self {
+    pub(crate) fn prepared(p: &'r Prepared) -> Self {
         let arena = p.arena();
         p.touch(arena);
         Self {
-            req,
             who: Who {
                 kind: p.kind,
                 src: WhoSrc::Prepared(p, arena),

@@ -5,8 +5,8 @@
 use crate::workload::generator;
 
 use iam_policy::{
-    ContextLimit, ContextValue, PolicyStore, PreparedRequest, Request, RequestBuffer, RequestError,
-    SessionPolicy,
+    ContextLimit, ContextScalar, ContextValue, PolicyStore, PreparedRequest, Request,
+    RequestBuffer, RequestError, SessionPolicy,
 };
 
 /// One request's parts, as a server receives them.
@@ -43,9 +43,13 @@ fn owned(p: &Parts<'_>) -> Result<Request, RequestError> {
     b.build()
 }
 
+/// Builds `p` in `buffer`; with `typed`, each context value through the setter of its type
+/// (`context_string`, `context_number`, `context_bool`, `context_strings`), as a server calls
+/// them, otherwise through `context_value`.
 fn buffered<'b>(
     buffer: &'b mut RequestBuffer,
     p: &Parts<'_>,
+    typed: bool,
 ) -> Result<&'b PreparedRequest, RequestError> {
     let mut b = buffer.request();
     if let Some(v) = p.principal {
@@ -64,7 +68,18 @@ fn buffered<'b>(
         b = b.resource_account(v);
     }
     for (k, v) in &p.context {
-        b = b.context_value(k, v);
+        b = match v {
+            _ if !typed => b.context_value(k, v),
+            ContextValue::Single(ContextScalar::String(s)) => b.context_string(k, s),
+            ContextValue::Single(ContextScalar::Number(n)) => b.context_number(k, n),
+            ContextValue::Single(ContextScalar::Bool(v)) => b.context_bool(k, *v),
+            ContextValue::Multi(list)
+                if list.iter().all(|s| matches!(s, ContextScalar::String(_))) =>
+            {
+                b.context_strings(k, list.iter().map(ContextScalar::as_text))
+            }
+            ContextValue::Multi(_) => b.context_value(k, v),
+        };
     }
     b.prepare()
 }
@@ -163,6 +178,28 @@ fn cases() -> Vec<Parts<'static>> {
         ("aws:ResourceAccount", ContextValue::string("444455556666")),
     ];
     out.push(ctx.clone());
+    // Every caller kind with a context the test policies read (numbers, booleans, lists
+    // with numbers, a key given twice with different types).
+    for &p in &principals {
+        let mut c = base(p, GET, SECRET);
+        c.context = vec![
+            ("aws:MultiFactorAuthAge", ContextValue::number("3600")),
+            ("aws:SourceIp", ContextValue::string("192.0.2.7")),
+            ("test:Flag", ContextValue::string("yes")),
+            ("TEST:flag", ContextValue::bool(false)),
+            (
+                "test:Mixed",
+                ContextValue::Multi(vec![
+                    ContextScalar::Number("1".into()),
+                    ContextScalar::String("a".into()),
+                ]),
+            ),
+            ("aws:PrincipalType", ContextValue::string("Given")),
+        ];
+        out.push(c.clone());
+        c.context.truncate(3);
+        out.push(c);
+    }
     for i in 0..20 {
         let key: &'static str = Box::leak(format!("test:Key{i}").into_boxed_str());
         ctx.context
@@ -197,12 +234,46 @@ fn buffered_requests_equal_built_ones_in_any_order() {
             None,
         )
         .unwrap();
+    // Resource policies whose conditions read derived keys, numbers, booleans, lists and
+    // policy variables through both the fast tests and the general evaluator.
+    let derived = r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{
+            "StringEquals":{"aws:PrincipalType":"User"},"StringLike":{"aws:PrincipalArn":"arn:aws:iam::*:user/*"}}},
+        {"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{
+            "ForAnyValue:StringEquals":{"aws:PrincipalAccount":["444455556666"]},
+            "Bool":{"aws:PrincipalIsAWSService":"false"}}},
+        {"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{
+            "ForAllValues:StringEquals":{"aws:PrincipalServiceName":["lambda.amazonaws.com"]},
+            "Null":{"aws:PrincipalServiceName":"false"}}},
+        {"Effect":"Deny","Principal":"*","Action":"*","Resource":"*","Condition":{
+            "Null":{"aws:username":"false"},"NumericGreaterThan":{"aws:MultiFactorAuthAge":"100"}}},
+        {"Effect":"Deny","Principal":"*","Action":"*","Resource":"*","Condition":{
+            "ForAnyValue:StringEquals":{"test:Mixed":"a"},"Bool":{"test:flag":"true"}}},
+        {"Effect":"Allow","Principal":"*","Action":"*","Resource":"*","Condition":{
+            "StringEquals":{"aws:ResourceAccount":"${aws:PrincipalAccount}"},
+            "IpAddress":{"aws:SourceIp":"192.0.2.0/24"}}}]}"#;
+    for resource in [
+        SECRET,
+        "arn:aws:s3:::bucket/key",
+        "arn:aws:kms:us-east-1:111122223333:key/k-1",
+    ] {
+        store.set_resource_policy(resource, derived).unwrap();
+    }
     let mut buffer = RequestBuffer::new();
     let mut ok = 0;
-    // Forwards, then backwards: each request reuses memory a different request left.
-    for p in cases.iter().chain(cases.iter().rev()) {
+    let mut allowed = 0;
+    let mut denied = 0;
+    // Forwards, then backwards, then forwards: each request reuses memory a different
+    // request left; values are given through `context_value`, then through the typed
+    // setters.
+    let passes = cases
+        .iter()
+        .map(|p| (p, false))
+        .chain(cases.iter().rev().map(|p| (p, true)))
+        .chain(cases.iter().map(|p| (p, true)));
+    for (p, typed) in passes {
         let want = owned(p);
-        let got = buffered(&mut buffer, p);
+        let got = buffered(&mut buffer, p, typed);
         assert!(same(&want, &got), "{p:?}\nbuilt {want:?}\nbuffered {got:?}");
         if let (Ok(w), Ok(g)) = (&want, &got) {
             ok += 1;
@@ -213,9 +284,16 @@ fn buffered_requests_equal_built_ones_in_any_order() {
                 "{p:?}"
             );
             assert_eq!(store.evaluate_prepared(g), store.evaluate(w), "{p:?}");
+            let decision = store.evaluate(w).decision();
+            allowed += usize::from(decision == iam_policy::Decision::Allow);
+            denied += usize::from(decision == iam_policy::Decision::ExplicitDeny);
         }
     }
     assert!(ok > 100, "{ok}");
+    assert!(
+        allowed > 10 && denied > 10,
+        "{allowed} allowed, {denied} denied"
+    );
 }
 
 #[test]

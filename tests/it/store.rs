@@ -862,6 +862,39 @@ fn store_retains_at_most_1200_bytes_per_secret() {
     assert!(per_secret >= 120.0, "{per_secret:.0} bytes per secret");
 }
 
+/// Issue #12's memory goal: at most 1 KB per secret when every secret has a resource-policy
+/// document of its own (the first statement's `Sid` names the secret, as in
+/// `benches/store.rs`).
+#[test]
+fn store_retains_at_most_1024_bytes_per_secret_with_distinct_documents() {
+    const N: usize = 20_000;
+    let policies: Vec<String> = (0..N)
+        .map(|i| {
+            team_secret_policy(TEAMS[i % TEAMS.len()]).replacen(
+                "\"ConsumerReadsCurrent\"",
+                &format!("\"ConsumerReadsCurrent{i}\""),
+                1,
+            )
+        })
+        .collect();
+    let arns: Vec<String> = (0..N).map(team_secret).collect();
+    let mut kept = None;
+    let info = allocation_counter::measure(|| {
+        let store = PolicyStore::new();
+        for (arn, policy) in arns.iter().zip(&policies) {
+            store.set_resource_policy(arn, policy).unwrap();
+        }
+        kept = Some(store);
+    });
+    let store = kept.unwrap();
+    assert_eq!((store.resource_count(), store.document_count()), (N, N));
+    let per_secret = info.bytes_current as f64 / N as f64;
+    eprintln!("{per_secret:.0} bytes per secret with distinct documents");
+    assert!(per_secret <= 1024.0, "{per_secret:.0} bytes per secret");
+    // The compiled document, its map entry and its registry entry cannot take less.
+    assert!(per_secret >= 400.0, "{per_secret:.0} bytes per secret");
+}
+
 #[test]
 fn store_decisions_do_not_allocate() {
     let store = PolicyStore::new();

@@ -3,6 +3,7 @@
 //! buffer's texts are long enough, nothing is allocated.
 
 use super::{PreparedRequest, SessionPolicy};
+use crate::engine::prepared::NewValue;
 use crate::request::{
     ContextLimit, ContextScalar, ContextValue, MAX_CONTEXT_BYTES, MAX_CONTEXT_KEYS,
     MAX_CONTEXT_VALUES, Parts, Pool, Request, RequestError,
@@ -10,25 +11,17 @@ use crate::request::{
 
 /// A context value built into the buffer, with how many list values were left out (counted,
 /// not copied) past the limit.
-struct Made(ContextValue, usize);
+struct Made<'v>(NewValue<'v>, usize);
 
-impl From<ContextValue> for Made {
-    fn from(value: ContextValue) -> Self {
+impl<'v> From<NewValue<'v>> for Made<'v> {
+    fn from(value: NewValue<'v>) -> Self {
         Self(value, 0)
     }
 }
 
-impl From<(Vec<ContextScalar>, usize)> for Made {
+impl From<(Vec<ContextScalar>, usize)> for Made<'_> {
     fn from((list, more): (Vec<ContextScalar>, usize)) -> Self {
-        Self(ContextValue::Multi(list), more)
-    }
-}
-
-/// Bytes of value text (as the context limit counts them).
-fn text_len(value: &ContextValue) -> usize {
-    match value {
-        ContextValue::Single(s) => s.as_text().len(),
-        ContextValue::Multi(list) => list.iter().map(|s| s.as_text().len()).sum(),
+        Self(NewValue::Value(ContextValue::Multi(list)), more)
     }
 }
 
@@ -81,17 +74,20 @@ impl RequestBuffer {
     /// An empty buffer.
     #[must_use]
     pub fn new() -> Self {
+        let mut prepared = PreparedRequest::empty(Request::empty());
+        prepared.buffered = true;
         Self {
-            prepared: PreparedRequest::new(Request::empty()),
+            prepared,
             pool: Pool::default(),
         }
     }
 
-    /// Starts the next request (the previous one's texts become spare buffers).
+    /// Starts the next request (the previous one's memory is reused).
     pub fn request<'a>(&mut self) -> BufferedRequest<'_, 'a> {
         let prepared = &mut self.prepared;
         prepared.session = None;
-        prepared.request.context_mut().clear_into(&mut self.pool);
+        prepared.whole.take();
+        prepared.prepared.begin();
         BufferedRequest {
             buffer: self,
             parts: Parts::default(),
@@ -156,21 +152,17 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
 
     /// Sets a context key (any case) to a string.
     pub fn context_string(self, key: &str, value: &str) -> Self {
-        self.set(key, |pool| {
-            ContextValue::Single(ContextScalar::String(pool.string(value)))
-        })
+        self.set(key, |_| NewValue::Text(value, false))
     }
 
     /// Sets a context key to a number, given as its decimal text.
     pub fn context_number(self, key: &str, text: &str) -> Self {
-        self.set(key, |pool| {
-            ContextValue::Single(ContextScalar::Number(pool.string(text)))
-        })
+        self.set(key, |_| NewValue::Text(text, true))
     }
 
     /// Sets a context key to a boolean.
     pub fn context_bool(self, key: &str, value: bool) -> Self {
-        self.set(key, |_| ContextValue::bool(value))
+        self.set(key, |_| NewValue::Bool(value))
     }
 
     /// Sets a multi-valued context key holding strings.
@@ -199,7 +191,9 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
                 ContextScalar::Bool(b) => ContextScalar::Bool(*b),
             };
             match value {
-                ContextValue::Single(s) => Made(ContextValue::Single(scalar(pool, s)), 0),
+                ContextValue::Single(s) => {
+                    Made(NewValue::Value(ContextValue::Single(scalar(pool, s))), 0)
+                }
                 ContextValue::Multi(values) => {
                     let mut list = pool.list();
                     list.extend(
@@ -209,7 +203,7 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
                             .map(|v| scalar(pool, v)),
                     );
                     let more = values.len().saturating_sub(MAX_CONTEXT_VALUES + 1);
-                    Made(ContextValue::Multi(list), more)
+                    Made(NewValue::Value(ContextValue::Multi(list)), more)
                 }
             }
         })
@@ -219,56 +213,68 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
     /// past the limit), unless a context limit is exceeded (module docs of
     /// [`request`](crate::request), "Limits"): past one, nothing more is copied and
     /// [`prepare`](Self::prepare) fails.
-    fn set<V: Into<Made>>(mut self, key: &str, make: impl FnOnce(&mut Pool) -> V) -> Self {
+    fn set<'v, V: Into<Made<'v>>>(mut self, key: &str, make: impl FnOnce(&mut Pool) -> V) -> Self {
         if self.overflow.is_some() {
             return self;
         }
         let RequestBuffer { prepared, pool } = &mut *self.buffer;
-        let context = prepared.request.context_mut();
-        if context.len() >= MAX_CONTEXT_KEYS && !context.contains(key) {
-            self.overflow = Some(RequestError::ContextTooLarge {
+        let p = &mut prepared.prepared;
+        let mark = p.arena_len();
+        // The key is appended lower-cased (and taken back if it was set before).
+        let (key_range, hash) = p.key(key);
+        let found = p.find(hash, key_range);
+        if found.is_some() {
+            p.truncate(mark);
+        }
+        if found.is_none() && p.len() >= MAX_CONTEXT_KEYS {
+            let error = RequestError::ContextTooLarge {
                 limit: ContextLimit::Keys,
                 key: None,
-                found: context.len() + 1,
+                found: p.len() + 1,
                 max: MAX_CONTEXT_KEYS,
-            });
+            };
+            p.truncate(mark);
+            self.overflow = Some(error);
             return self;
         }
         let Made(value, left_out) = make(pool).into();
-        if let ContextValue::Multi(list) = &value
+        if let NewValue::Value(ContextValue::Multi(list)) = &value
             && list.len() + left_out > MAX_CONTEXT_VALUES
         {
-            self.overflow = Some(RequestError::ContextTooLarge {
+            let error = RequestError::ContextTooLarge {
                 limit: ContextLimit::Values,
                 key: Some(key.to_ascii_lowercase()),
                 found: list.len() + left_out,
                 max: MAX_CONTEXT_VALUES,
-            });
-            pool.recycle_value(value);
+            };
+            if let NewValue::Value(value) = value {
+                pool.recycle_value(value);
+            }
+            p.truncate(mark);
+            self.overflow = Some(error);
             return self;
         }
-        let value_bytes = text_len(&value);
+        let value_bytes = value.len();
         self.bytes = self.bytes.saturating_add(key.len() + value_bytes);
         if self.bytes > MAX_CONTEXT_BYTES {
             // The count is an upper bound; recount exactly (rare: only past the limit).
-            let held: usize = context
-                .iter()
-                .filter(|(k, _)| !k.eq_ignore_ascii_case(key))
-                .map(|(k, v)| k.len() + text_len(v))
-                .sum();
-            self.bytes = held + key.len() + value_bytes;
+            self.bytes = p.context_bytes(found) + key.len() + value_bytes;
             if self.bytes > MAX_CONTEXT_BYTES {
-                self.overflow = Some(RequestError::ContextTooLarge {
+                let error = RequestError::ContextTooLarge {
                     limit: ContextLimit::Bytes,
                     key: None,
                     found: self.bytes,
                     max: MAX_CONTEXT_BYTES,
-                });
-                pool.recycle_value(value);
+                };
+                if let NewValue::Value(value) = value {
+                    pool.recycle_value(value);
+                }
+                p.truncate(mark);
+                self.overflow = Some(error);
                 return self;
             }
         }
-        context.insert_pooled(key, true, pool, |_| value);
+        p.set(found, key_range, hash, value, pool);
         self
     }
 
@@ -285,8 +291,8 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
             return Err(error);
         }
         let RequestBuffer { prepared, pool } = self.buffer;
-        prepared.request.fill(&self.parts, pool)?;
-        prepared.prepare();
+        prepared.request.fill_core(&self.parts)?;
+        prepared.finish(pool);
         Ok(prepared)
     }
 }
