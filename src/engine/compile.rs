@@ -98,15 +98,22 @@ pub(crate) enum Items<T> {
     Many(Box<[T]>),
 }
 
-impl<T> Items<T> {
-    fn new(mut items: Vec<T>) -> Self {
-        match items.pop() {
-            Some(item) if items.is_empty() => Self::One(item),
-            Some(item) => {
-                items.push(item);
-                Self::Many(items.into_boxed_slice())
+impl<T> FromIterator<T> for Items<T> {
+    /// One item without allocating; a list otherwise.
+    fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Self {
+        let mut items = items.into_iter();
+        let Some(first) = items.next() else {
+            return Self::Many(Box::new([]));
+        };
+        match items.next() {
+            None => Self::One(first),
+            Some(second) => {
+                let mut all = Vec::with_capacity(2 + items.size_hint().0);
+                all.push(first);
+                all.push(second);
+                all.extend(items);
+                Self::Many(all.into_boxed_slice())
             }
-            None => Self::Many(Box::new([])),
         }
     }
 }
@@ -120,6 +127,37 @@ impl<T> std::ops::Deref for Items<T> {
             Self::One(item) => std::slice::from_ref(item),
             Self::Many(items) => items,
         }
+    }
+}
+
+/// A list shared by the copies of a compiled set (cloning it counts a reference); an empty
+/// list holds no allocation, so the empty set is a constant.
+#[derive(Debug)]
+pub(crate) struct Shared<T>(Option<Arc<[T]>>);
+
+impl<T> Shared<T> {
+    /// The empty list.
+    pub(crate) const EMPTY: Self = Self(None);
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<T> From<Vec<T>> for Shared<T> {
+    fn from(items: Vec<T>) -> Self {
+        Self((!items.is_empty()).then(|| Arc::from(items)))
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = [T];
+
+    #[inline(always)]
+    fn deref(&self) -> &[T] {
+        self.0.as_deref().unwrap_or_default()
     }
 }
 
@@ -327,15 +365,23 @@ pub(crate) struct Group {
     /// The group's statements: a range of [`CompiledPolicySet::statements`].
     pub(crate) start: u32,
     pub(crate) end: u32,
+    /// The candidates of any action the index does not name: a range of the index's lists,
+    /// or of the shared [`EVERY`] list when there is no index.
+    other: (u32, u32),
+    /// The action index; `None` when every statement of the group is a candidate of every
+    /// action and the group's ids are below [`SHARED_IDS`] (a small resource policy): boxed,
+    /// so that such a group stays small.
+    index: Option<Box<GroupIndex>>,
+}
+
+/// A group's action index.
+#[derive(Clone, Debug)]
+struct GroupIndex {
     /// Exactly named actions (`service:name`, lower-cased), sorted by hash.
     actions: Box<[Keyed]>,
     /// Services with wildcard action patterns, sorted by hash.
     services: Box<[Keyed]>,
-    /// The candidates of any other action: a range of `lists`.
-    other: (u32, u32),
-    /// Candidate lists, concatenated; entries as described at [`TEST_ACTION`]. Empty when
-    /// every statement of the group is a candidate of every action and the group's ids are
-    /// below [`SHARED_IDS`]: `other` is then a range of the shared [`EVERY`] list.
+    /// Candidate lists, concatenated; entries as described at [`TEST_ACTION`].
     lists: Box<[u32]>,
 }
 
@@ -376,14 +422,14 @@ impl Group {
         service_hash: u64,
         service: &[u8],
     ) -> &[u32] {
-        let (start, end) = find(&self.actions, action_hash, action)
-            .or_else(|| find(&self.services, service_hash, service))
-            .map_or(self.other, |k| (k.start, k.end));
-        let lists: &[u32] = if self.lists.is_empty() {
-            &EVERY
-        } else {
-            &self.lists
+        let Some(index) = &self.index else {
+            let (start, end) = self.other;
+            return EVERY.get(start as usize..end as usize).unwrap_or_default();
         };
+        let (start, end) = find(&index.actions, action_hash, action)
+            .or_else(|| find(&index.services, service_hash, service))
+            .map_or(self.other, |k| (k.start, k.end));
+        let lists = &index.lists;
         lists.get(start as usize..end as usize).unwrap_or_default()
     }
 }
@@ -493,6 +539,21 @@ pub(crate) fn intern(text: &str) -> Arc<str> {
     text
 }
 
+/// The interned copy of the concatenation of `pieces`, joined on the stack when short.
+fn intern_joined(pieces: &[&str]) -> Arc<str> {
+    let mut buf = [0u8; 256];
+    let mut len = 0;
+    for piece in pieces {
+        let Some(slot) = buf.get_mut(len..len + piece.len()) else {
+            return intern(&pieces.concat());
+        };
+        slot.copy_from_slice(piece.as_bytes());
+        len += piece.len();
+    }
+    // INVARIANT: a concatenation of `&str`s is UTF-8.
+    intern(std::str::from_utf8(buf.get(..len).unwrap_or_default()).unwrap_or_default())
+}
+
 /// Builds the action index of the group of `statements` (ids from `start`).
 pub(super) fn build_group(
     kind: PolicyKind,
@@ -563,24 +624,28 @@ pub(super) fn build_group(
     }
     let end = start + to_u32(statements.len());
     let every = actions.is_empty() && services.is_empty() && any.len() == statements.len();
-    let other = if every && end as usize <= SHARED_IDS {
+    let (other, index) = if every && end as usize <= SHARED_IDS {
         // `any` is `start..end`, in order: a range of the shared list.
-        (start, end)
+        ((start, end), None)
     } else {
-        push_list(&mut lists, std::iter::empty(), &[&any])
+        let other = push_list(&mut lists, std::iter::empty(), &[&any]);
+        actions.sort_unstable_by_key(|k| k.hash);
+        services.sort_unstable_by_key(|k| k.hash);
+        let index = GroupIndex {
+            actions: actions.into_boxed_slice(),
+            services: services.into_boxed_slice(),
+            lists: lists.into_boxed_slice(),
+        };
+        (other, Some(Box::new(index)))
     };
-    actions.sort_unstable_by_key(|k| k.hash);
-    services.sort_unstable_by_key(|k| k.hash);
     Group {
         kind,
         level,
         order: (kind as u32) << 16 | u32::from(level),
         start,
         end,
-        actions: actions.into_boxed_slice(),
-        services: services.into_boxed_slice(),
         other,
-        lists: lists.into_boxed_slice(),
+        index,
     }
 }
 
@@ -590,15 +655,14 @@ pub(super) fn compile_statement(
     st: &Statement,
     conditions: &mut Vec<CompiledCondition>,
 ) -> CompiledStatement {
-    let actions = Items::new(
-        st.action
-            .value
-            .patterns
-            .items
-            .iter()
-            .map(|p| compile_action(&p.value))
-            .collect(),
-    );
+    let actions = st
+        .action
+        .value
+        .patterns
+        .items
+        .iter()
+        .map(|p| compile_action(&p.value))
+        .collect();
     let resource = st.resource.as_ref().map(|r| {
         let patterns = r
             .value
@@ -607,7 +671,7 @@ pub(super) fn compile_statement(
             .iter()
             .map(|p| compile_resource(&p.value))
             .collect();
-        (r.value.negated, Items::new(patterns))
+        (r.value.negated, patterns)
     });
     let principal = st
         .principal
@@ -641,16 +705,12 @@ fn compile_action(p: &ActionPattern) -> CompiledAction {
     if p.is_any() {
         return CompiledAction::Any;
     }
-    match BytePattern::new(name) {
-        BytePattern::Exact(_) => {
-            let mut text = String::with_capacity(service.len() + 1 + name.as_str().len());
-            text.push_str(service);
-            text.push(':');
-            text.push_str(name.as_str());
-            CompiledAction::Named(intern(&text))
+    match name.strategy() {
+        MatchStrategy::Exact => {
+            CompiledAction::Named(intern_joined(&[service, ":", name.as_str()]))
         }
-        BytePattern::Any => CompiledAction::Service(intern(service)),
-        name => CompiledAction::Pattern(Box::new((intern(service), name))),
+        MatchStrategy::Any => CompiledAction::Service(intern(service)),
+        _ => CompiledAction::Pattern(Box::new((intern(service), BytePattern::new(name)))),
     }
 }
 
@@ -693,12 +753,9 @@ fn compile_resource(p: &ArnPattern) -> CompiledResource {
 
 /// Compiles one condition entry (module docs).
 fn compile_condition(entry: &ConditionEntry) -> CompiledCondition {
-    let mut keys = String::with_capacity(entry.key_lower.len() + entry.key.value.len());
-    keys.push_str(&entry.key_lower);
-    keys.push_str(&entry.key.value);
     CompiledCondition {
         key_hash: text_hash(&entry.key_lower),
-        keys: intern(&keys),
+        keys: intern_joined(&[&entry.key_lower, &entry.key.value]),
         split: to_u32(entry.key_lower.len()),
         operator: entry.operator.value,
         test: compile_value_test(entry),
@@ -784,8 +841,8 @@ fn compile_string(template: &Template) -> StrValue {
 }
 
 fn compile_principals(principals: &Principals) -> Items<Target> {
-    let list: Vec<Target> = match principals {
-        Principals::Any => vec![Target::Any],
+    match principals {
+        Principals::Any => Items::One(Target::Any),
         Principals::Map(entries) => entries
             .iter()
             .flat_map(|entry| {
@@ -797,8 +854,7 @@ fn compile_principals(principals: &Principals) -> Items<Target> {
                     .map(move |v| compile_target(kind, &v.value))
             })
             .collect(),
-    };
-    Items::new(list)
+    }
 }
 
 fn compile_target(kind: PrincipalKind, value: &PrincipalValue) -> Target {
@@ -832,11 +888,10 @@ fn compile_arn_target(text: &str) -> Target {
             Some(path_name) => match path_name.rsplit('/').next() {
                 Some(name) if !name.is_empty() => {
                     let partition = parts.partition(text);
-                    let mut arn = String::with_capacity(text.len());
-                    for piece in ["arn:", partition, ":iam::", account, ":role/", name] {
-                        arn.push_str(piece);
+                    let arn = ["arn:", partition, ":iam::", account, ":role/", name];
+                    Target::Role {
+                        arn: intern_joined(&arn),
                     }
-                    Target::Role { arn: intern(&arn) }
                 }
                 _ => Target::Other,
             },

@@ -107,7 +107,9 @@ use crate::policy::Effect;
 use crate::request::Request;
 use crate::source::Span;
 use combine::run;
-use compile::{CompiledCondition, CompiledStatement, Group, build_group, compile_statement};
+use compile::{
+    CompiledCondition, CompiledStatement, Group, Shared, build_group, compile_statement,
+};
 use record::{NoRecord, Tracer};
 use view::Input;
 
@@ -138,12 +140,12 @@ pub struct StatementInfo<'a> {
 /// [`evaluate`](Self::evaluate) (no allocation) and [`explain`](Self::explain) (with a trace).
 #[derive(Clone, Debug)]
 pub struct CompiledPolicySet {
-    pub(crate) statements: Vec<CompiledStatement>,
+    pub(crate) statements: Shared<CompiledStatement>,
     /// The conditions of every statement, in statement order (each statement holds a range).
-    pub(crate) conditions: Vec<CompiledCondition>,
+    pub(crate) conditions: Shared<CompiledCondition>,
     /// In report order: identity, resource, boundary, session, SCP levels, RCP levels. Kinds
     /// without policies have no group.
-    pub(crate) groups: Vec<Group>,
+    pub(crate) groups: Shared<Group>,
     pub(crate) has_resource: bool,
     pub(crate) has_boundary: bool,
     pub(crate) has_session: bool,
@@ -165,20 +167,13 @@ impl CompiledPolicySet {
             )
         });
         let groups = PolicyKind::ALL.iter().map(|&k| set.levels(k)).sum();
-        let mut compiled = Self {
-            statements: Vec::with_capacity(statements),
-            conditions: Vec::with_capacity(conditions),
-            groups: Vec::with_capacity(groups),
-            has_resource: set.len(PolicyKind::Resource) > 0,
-            has_boundary: set.len(PolicyKind::PermissionsBoundary) > 0,
-            has_session: set.len(PolicyKind::Session) > 0,
-            scp_levels: to_u16(set.levels(PolicyKind::Scp)),
-            rcp_levels: to_u16(set.levels(PolicyKind::Rcp)),
-        };
+        let mut compiled_statements = Vec::with_capacity(statements);
+        let mut compiled_conditions = Vec::with_capacity(conditions);
+        let mut compiled_groups = Vec::with_capacity(groups);
         for kind in PolicyKind::ALL {
             let levels = to_u16(set.levels(kind));
             for level in 0..levels {
-                let start = compiled.statements.len();
+                let start = compiled_statements.len();
                 for (p, policy) in set.level(kind, level).iter().enumerate() {
                     for (s, statement) in policy.statements.iter().enumerate() {
                         let at = StatementRef {
@@ -187,23 +182,31 @@ impl CompiledPolicySet {
                             policy: to_u32(p),
                             statement: to_u32(s),
                         };
-                        compiled.statements.push(compile_statement(
+                        compiled_statements.push(compile_statement(
                             at,
                             statement,
-                            &mut compiled.conditions,
+                            &mut compiled_conditions,
                         ));
                     }
                 }
-                let group = build_group(
+                compiled_groups.push(build_group(
                     kind,
                     level,
                     to_u32(start),
-                    compiled.statements.get(start..).unwrap_or_default(),
-                );
-                compiled.groups.push(group);
+                    compiled_statements.get(start..).unwrap_or_default(),
+                ));
             }
         }
-        compiled
+        Self {
+            statements: compiled_statements.into(),
+            conditions: compiled_conditions.into(),
+            groups: compiled_groups.into(),
+            has_resource: set.len(PolicyKind::Resource) > 0,
+            has_boundary: set.len(PolicyKind::PermissionsBoundary) > 0,
+            has_session: set.len(PolicyKind::Session) > 0,
+            scp_levels: to_u16(set.levels(PolicyKind::Scp)),
+            rcp_levels: to_u16(set.levels(PolicyKind::Rcp)),
+        }
     }
 
     /// The conditions of statement `st` (one of this set's).

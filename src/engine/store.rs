@@ -122,8 +122,9 @@
 //! Keys are hashed with a keyed multiply-fold hash, seeded once per process from the standard
 //! library's random state: fast on ARN-sized keys, and not predictable by whoever chooses
 //! secret names; it is not a cryptographic hash. A prepared request carries the hashes of its
-//! keys, so deciding it hashes nothing. A map entry holds the key (inline up to 102 bytes), so
-//! that a look-up reads the map's slot, the entry and then the compiled document.
+//! keys, so deciding it hashes nothing. A map entry holds the key (inline up to 102 bytes) and
+//! the compiled document's list references, so that a look-up reads the map's slot, the entry
+//! and then the document's lists, which it reads ahead together.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher as _, Hasher as _, RandomState};
@@ -135,6 +136,7 @@ use table::{PassThrough, Probe, Space, StoreKey, key_hash};
 
 use super::CompiledPolicySet;
 use super::combine::run;
+use super::compile::Shared;
 use super::decision::{Evaluation, Explanation};
 use super::ids::PolicyKind;
 use super::policy_set::PolicySet;
@@ -181,10 +183,13 @@ pub enum StoreError {
 /// The 128-bit keyed digest that identifies a document's texts (module docs).
 type Digest = (u64, u64);
 
-/// A map entry: the compiled document and the digest it is registered under.
+/// A map entry: the compiled document and the digest it is registered under. The set is a
+/// copy of the registered one that shares its lists (a few reference counts), kept inside the
+/// entry so that a decision reaches the lists straight from the entry (one dependent cache
+/// miss fewer than through the registry's `Arc`).
 #[derive(Debug)]
 struct Held {
-    set: Arc<CompiledPolicySet>,
+    set: CompiledPolicySet,
     digest: Digest,
 }
 
@@ -319,9 +324,9 @@ impl Default for PolicyStore {
 
 /// The compiled set with nothing in it (a missing part).
 static EMPTY: CompiledPolicySet = CompiledPolicySet {
-    statements: Vec::new(),
-    conditions: Vec::new(),
-    groups: Vec::new(),
+    statements: Shared::EMPTY,
+    conditions: Shared::EMPTY,
+    groups: Shared::EMPTY,
     has_resource: false,
     has_boundary: false,
     has_session: false,
@@ -670,7 +675,7 @@ impl PolicyStore {
         // Each document found is read ahead (`CompiledPolicySet::touch`): with many
         // documents, the one a decision needs is rarely in cache.
         let get = |probe: Probe<'_>| -> &CompiledPolicySet {
-            let set = self.map.get(&probe, &guard).map_or(&EMPTY, |h| &*h.set);
+            let set = self.map.get(&probe, &guard).map_or(&EMPTY, |h| &h.set);
             set.touch();
             set
         };
@@ -718,17 +723,26 @@ impl PolicyStore {
     }
 
     fn get(&self, space: Space, key: &str) -> Option<Arc<CompiledPolicySet>> {
-        let guard = self.map.guard();
-        self.map
-            .get(
+        let (set, digest) = {
+            let guard = self.map.guard();
+            let held = self.map.get(
                 &Probe {
                     hash: key_hash(space, key.as_bytes()),
                     space,
                     key: key.as_bytes(),
                 },
                 &guard,
-            )
-            .map(|h| Arc::clone(&h.set))
+            )?;
+            (held.set.clone(), held.digest)
+        };
+        // The registered copy, so that entries sharing a document hand out the same `Arc`;
+        // a fresh one if the entry was replaced meanwhile and its document released.
+        let registered = self
+            .lock()
+            .documents
+            .get(&digest)
+            .map(|(registered, _)| Arc::clone(registered));
+        Some(registered.unwrap_or_else(|| Arc::new(set)))
     }
 
     fn keys(&self, space: Space) -> Vec<String> {
@@ -782,7 +796,14 @@ impl PolicyStore {
         }
         let old = self
             .map
-            .insert(StoreKey::new(space, key), Held { set, digest }, &guard)
+            .insert(
+                StoreKey::new(space, key),
+                Held {
+                    set: (*set).clone(),
+                    digest,
+                },
+                &guard,
+            )
             .map(|old| old.digest);
         match old {
             Some(old) => {
