@@ -161,7 +161,7 @@ fn indexed_value_matches<'a>(
         Ok(request) => request,
         Err(reason) => return Truth::Unknown(reason),
     };
-    let mut result = index.any_match(entry, base, &request);
+    let mut result = index.any_match(entry, base, &request, resolve);
     for at in index.rest() {
         if result.is_true() {
             break;

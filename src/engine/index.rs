@@ -26,7 +26,9 @@
 //! `engine/condition.rs`), which a property test checks on random entries. `Null` is not
 //! indexed: it reads its policy values once per decision, not once per request value.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+
+use aho_corasick::AhoCorasick;
 
 use super::condition::Request;
 use crate::arn::{self, ArnPattern, ArnPatternMode};
@@ -35,7 +37,6 @@ use crate::condition::ops::{self, arn as arn_ops, boolean, string};
 use crate::condition::{BaseOperator, OperatorFamily, Truth, UnknownReason};
 use crate::policy::{ConditionEntry, TypedValue};
 use crate::value::{Decimal, Instant, base64_equals, encode_base64};
-use crate::variables::Template;
 
 /// Fewer policy values than this are tested one by one (an index does not pay off).
 pub(crate) const INDEX_FROM: usize = 8;
@@ -87,19 +88,151 @@ impl Keyed {
     }
 }
 
-/// A pattern's key: the literal text before its first wildcard (`prefix`) or after its last
-/// (`suffix`), bytes; `None` when the text holds a `$` (whose meaning the template owns).
-fn literal_ends(text: &str) -> Option<(&str, &str)> {
-    if text.contains('$') {
-        return None;
-    }
-    let first = text.find(['*', '?']).unwrap_or(text.len());
-    let last = text.rfind(['*', '?']).map_or(0, |at| at + 1);
-    Some((text.get(..first)?, text.get(last..)?))
+/// Patterns keyed by a literal text that occurs anywhere in every text they match: one pass
+/// of an Aho-Corasick automaton over the request text finds the keys it holds (O(n) plus
+/// the occurrences), and only the patterns of those keys are tried.
+#[derive(Clone, Debug)]
+struct Inner {
+    automaton: AhoCorasick,
+    /// The patterns of each key, by the automaton's pattern id.
+    patterns: Box<[Box<[At]>]>,
 }
 
-fn reversed(text: &str) -> Box<[u8]> {
-    text.bytes().rev().collect()
+impl Inner {
+    fn new(keys: Vec<(&str, At)>) -> Option<Self> {
+        if keys.is_empty() {
+            return None;
+        }
+        let mut ids: HashMap<&str, usize> = HashMap::new();
+        let mut texts = Vec::new();
+        let mut patterns: Vec<Vec<At>> = Vec::new();
+        for (key, at) in keys {
+            let id = *ids.entry(key).or_insert_with(|| {
+                texts.push(key);
+                patterns.push(Vec::new());
+                texts.len() - 1
+            });
+            patterns.get_mut(id)?.push(at);
+        }
+        let automaton = AhoCorasick::new(texts).ok()?;
+        Some(Self {
+            automaton,
+            patterns: patterns.into_iter().map(Vec::into_boxed_slice).collect(),
+        })
+    }
+
+    /// Whether `test` holds for some pattern whose key occurs in `text`.
+    fn any(&self, text: &str, mut test: impl FnMut(At) -> bool) -> bool {
+        let Ok(found) = self.automaton.try_find_overlapping_iter(text) else {
+            // Not expected (the automaton supports overlapping search): try every pattern.
+            return self.patterns.iter().flatten().any(|&at| test(at));
+        };
+        for m in found {
+            let ats = self.patterns.get(m.pattern().as_usize());
+            if ats.into_iter().flatten().any(|&at| test(at)) {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// Patterns (wildcards, policy variables) keyed by literal text every match holds: at the
+/// start, at the end, or anywhere (module docs).
+#[derive(Clone, Debug, Default)]
+struct Patterns {
+    prefixed: Keyed,
+    /// Keys reversed.
+    suffixed: Keyed,
+    inner: Option<Inner>,
+}
+
+/// Where a pattern's key sits in every text the pattern matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Key<'a> {
+    Prefix(&'a str),
+    Suffix(&'a str),
+    Inner(&'a str),
+}
+
+impl Key<'_> {
+    fn len(self) -> usize {
+        match self {
+            Self::Prefix(k) | Self::Suffix(k) | Self::Inner(k) => k.len(),
+        }
+    }
+}
+
+/// The longest of `keys` (the first of equal length), if it is not empty.
+fn longest<'a>(keys: impl IntoIterator<Item = Key<'a>>) -> Option<Key<'a>> {
+    keys.into_iter()
+        .filter(|k| k.len() > 0)
+        .fold(None, |best: Option<Key<'a>>, k| match best {
+            Some(b) if b.len() >= k.len() => Some(b),
+            _ => Some(k),
+        })
+}
+
+/// The key of a template's text: its literal prefix, suffix or (without `$`) inner run,
+/// whichever is longest. `wildcards` says whether `*` and `?` are wildcards. Text before the
+/// first `$` is literal; so is text after the last `}` and `$` (every variable, and the
+/// fixed `${*}`, `${?}`, `${$}`, ends with a `}`, and none after it); between them nothing is
+/// taken.
+fn template_key(text: &str, wildcards: bool) -> Option<Key<'_>> {
+    let special = |c: char| c == '$' || (wildcards && (c == '*' || c == '?'));
+    let first = text.find(special).unwrap_or(text.len());
+    let prefix = text.get(..first)?;
+    if first == text.len() {
+        return longest([Key::Prefix(prefix)]);
+    }
+    let dollar = text.contains('$');
+    let last = text
+        .rfind(|c: char| special(c) || (dollar && c == '}'))
+        .map_or(0, |at| at + 1);
+    let suffix = text.get(last..)?;
+    let inner = if dollar {
+        None
+    } else {
+        text.get(first..last)?
+            .split(special)
+            .max_by_key(|run| run.len())
+            .map(Key::Inner)
+    };
+    longest(
+        [Key::Prefix(prefix), Key::Suffix(suffix)]
+            .into_iter()
+            .chain(inner),
+    )
+}
+
+impl Patterns {
+    fn new(keys: Vec<(Key<'_>, At)>) -> Self {
+        let mut prefixed = Vec::new();
+        let mut suffixed = Vec::new();
+        let mut inner = Vec::new();
+        for (key, at) in keys {
+            match key {
+                Key::Prefix(k) => prefixed.push((Box::<[u8]>::from(k.as_bytes()), at)),
+                Key::Suffix(k) => suffixed.push((k.bytes().rev().collect(), at)),
+                Key::Inner(k) => inner.push((k, at)),
+            }
+        }
+        let inner_keys = inner.len();
+        let inner = Inner::new(inner);
+        debug_assert!(inner.is_some() || inner_keys == 0);
+        Self {
+            prefixed: Keyed::new(prefixed),
+            suffixed: Keyed::new(suffixed),
+            inner,
+        }
+    }
+
+    /// Whether `test` holds for some pattern whose key `text` holds where the key says.
+    fn any(&self, text: &str, mut test: impl FnMut(At) -> bool) -> bool {
+        self.prefixed.any(text.bytes(), &mut test)
+            || self.suffixed.any(text.bytes().rev(), &mut test)
+            || self.inner.as_ref().is_some_and(|i| i.any(text, &mut test))
+    }
 }
 
 fn position(at: usize) -> Option<At> {
@@ -116,18 +249,16 @@ pub(crate) struct ValueIndex {
 
 #[derive(Clone, Debug)]
 enum Kind {
-    /// Case-sensitive string equality: the literal texts, sorted.
-    Exact(Box<[Box<str>]>),
+    /// Case-sensitive string equality and `StringLike`: the literal texts, sorted; the
+    /// templates with a variable (and, for `StringLike`, the patterns with wildcards) by a
+    /// literal text every match holds.
+    Strings {
+        exact: Box<[Box<str>]>,
+        patterns: Patterns,
+    },
     /// Case-insensitive equality over ASCII policy values: their ASCII-lower-cased texts,
     /// sorted.
     Folded(Box<[Box<str>]>),
-    /// `StringLike`: the wildcard-free texts, sorted; the patterns with wildcards by their
-    /// literal prefix and (reversed) suffix.
-    Like {
-        exact: Box<[Box<str>]>,
-        prefixed: Keyed,
-        suffixed: Keyed,
-    },
     /// Numeric equality: the values, sorted.
     Numbers(Box<[Decimal]>),
     /// Date equality: the values, sorted.
@@ -136,11 +267,13 @@ enum Kind {
     NumberBound(Decimal),
     /// A Date order operator: the one value that decides.
     DateBound(Instant),
-    /// The Arn operators: the patterns by the literal prefix of one of their six components
-    /// (`prefixed[i]` for component i) or by the (reversed) suffix of the resource part.
+    /// The Arn operators: the patterns by the literal prefix of their service, region or
+    /// account component (`components`), or by a literal text of the resource part
+    /// (`resource`). The `arn` and partition components hold nearly every request ARN's text
+    /// and key nothing.
     Arns {
-        prefixed: Box<[Keyed; 6]>,
-        suffixed: Keyed,
+        components: Box<[Keyed; 3]>,
+        resource: Patterns,
     },
     /// `IpAddress`: the blocks as address ranges.
     Ips(IpSet),
@@ -186,17 +319,21 @@ fn search(list: &[Box<str>], text: &str) -> bool {
     list.binary_search_by(|v| (**v).cmp(text)).is_ok()
 }
 
+/// Stands for a request character whose lower-case mapping is not one ASCII character: it
+/// sorts after every ASCII byte and equals none.
+const NOT_ASCII: u8 = 0xFF;
+
 /// The one ASCII byte a character's lower-case mapping is, if it is one (the Kelvin sign's
 /// is `k`): an ASCII policy character equals a request character without regard to case
 /// exactly when this is its own lower-case byte (`wildcard::char_eq`).
-fn folded_byte(c: char) -> Option<u8> {
+fn folded_byte(c: char) -> u8 {
     if c.is_ascii() {
-        return u8::try_from(c.to_ascii_lowercase()).ok();
+        return u8::try_from(c.to_ascii_lowercase()).unwrap_or(NOT_ASCII);
     }
     let mut lower = c.to_lowercase();
     match (lower.next(), lower.next()) {
-        (Some(one), None) => u8::try_from(one).ok().filter(u8::is_ascii),
-        _ => None,
+        (Some(one), None) if one.is_ascii() => u8::try_from(one).unwrap_or(NOT_ASCII),
+        _ => NOT_ASCII,
     }
 }
 
@@ -212,6 +349,34 @@ fn arn_components(text: &str) -> Option<[&str; 6]> {
         parts.next()?,
     ];
     Some(out)
+}
+
+/// The literal text an ARN pattern's component starts with (before a wildcard or `$`).
+fn component_prefix(component: &str) -> &str {
+    let end = component.find(['*', '?', '$']).unwrap_or(component.len());
+    component.get(..end).unwrap_or_default()
+}
+
+/// An ARN pattern's key: the literal prefix of its service, region or account component
+/// (`Ok(index - 2)`) or a key of its resource part (`Err`), whichever is longest; `None`
+/// for a pattern with a variable or without any such literal.
+fn arn_key(pattern: &ArnPattern) -> Option<Result<usize, Key<'_>>> {
+    if pattern.has_variables() {
+        return None;
+    }
+    let mut best: Option<(usize, Result<usize, Key<'_>>)> = None;
+    for index in 2..5 {
+        let prefix = component_prefix(pattern.component(index)?);
+        if !prefix.is_empty() && best.is_none_or(|(len, _)| prefix.len() > len) {
+            best = Some((prefix.len(), Ok(index - 2)));
+        }
+    }
+    if let Some(key) = template_key(pattern.component(5)?, true)
+        && best.is_none_or(|(len, _)| key.len() > len)
+    {
+        best = Some((key.len(), Err(key)));
+    }
+    best.map(|(_, key)| key)
 }
 
 impl ValueIndex {
@@ -231,8 +396,7 @@ impl ValueIndex {
                 let like = matches!(base, BaseOperator::StringLike | BaseOperator::StringNotLike);
                 let fold = string::ignores_case(base);
                 let mut texts = Vec::with_capacity(items.len());
-                let mut prefixed = Vec::new();
-                let mut suffixed = Vec::new();
+                let mut keys = Vec::new();
                 let mut seen = HashSet::new();
                 for (at, value) in values.enumerate() {
                     let TypedValue::String(template) = value else {
@@ -243,40 +407,26 @@ impl ValueIndex {
                     if !seen.insert(template.as_str()) {
                         continue;
                     }
-                    if template.has_variables() {
-                        rest.push(at);
-                        continue;
-                    }
                     match template.literal_text() {
                         Some(text) if fold && !text.is_ascii() => rest.push(at),
                         Some(text) if fold => {
                             texts.push(Box::<str>::from(text.to_ascii_lowercase()));
                         }
                         Some(text) => texts.push(Box::<str>::from(text)),
-                        None if like => match literal_ends(template.as_str()) {
-                            Some((prefix, suffix))
-                                if !prefix.is_empty() && prefix.len() >= suffix.len() =>
-                            {
-                                prefixed.push((Box::<[u8]>::from(prefix.as_bytes()), at));
-                            }
-                            Some((_, suffix)) if !suffix.is_empty() => {
-                                suffixed.push((reversed(suffix), at));
-                            }
-                            _ => rest.push(at),
+                        None if fold => rest.push(at),
+                        None => match template_key(template.as_str(), like) {
+                            Some(key) => keys.push((key, at)),
+                            None => rest.push(at),
                         },
-                        None => rest.push(at),
                     }
                 }
-                if like {
-                    Kind::Like {
-                        exact: sorted(texts),
-                        prefixed: Keyed::new(prefixed),
-                        suffixed: Keyed::new(suffixed),
-                    }
-                } else if fold {
+                if fold {
                     Kind::Folded(sorted(texts))
                 } else {
-                    Kind::Exact(sorted(texts))
+                    Kind::Strings {
+                        exact: sorted(texts),
+                        patterns: Patterns::new(keys),
+                    }
                 }
             }
             OperatorFamily::Numeric => {
@@ -304,9 +454,9 @@ impl ValueIndex {
                 }
             }
             OperatorFamily::Arn => {
-                let mut prefixed: [Vec<(Box<[u8]>, At)>; 6] = Default::default();
+                let mut components: [Vec<(Box<[u8]>, At)>; 3] = Default::default();
+                let mut resource = Vec::new();
                 let mut seen = HashSet::new();
-                let mut suffixed = Vec::new();
                 for (at, value) in values.enumerate() {
                     let TypedValue::Arn(pattern) = value else {
                         return None;
@@ -323,18 +473,19 @@ impl ValueIndex {
                         continue;
                     }
                     match arn_key(pattern) {
-                        Some((Some(component), key)) => {
-                            prefixed
-                                .get_mut(component)?
-                                .push((key.as_bytes().into(), at));
+                        Some(Ok(index)) => {
+                            let prefix = component_prefix(pattern.component(index + 2)?);
+                            components
+                                .get_mut(index)?
+                                .push((prefix.as_bytes().into(), at));
                         }
-                        Some((None, key)) => suffixed.push((reversed(key), at)),
+                        Some(Err(key)) => resource.push((key, at)),
                         None => rest.push(at),
                     }
                 }
                 Kind::Arns {
-                    prefixed: Box::new(prefixed.map(Keyed::new)),
-                    suffixed: Keyed::new(suffixed),
+                    components: Box::new(components.map(Keyed::new)),
+                    resource: Patterns::new(resource),
                 }
             }
             OperatorFamily::Ip => {
@@ -384,12 +535,14 @@ impl ValueIndex {
 
     /// Whether any value the index holds matches `request` (read for the operator's family)
     /// under the positive form of `base`, the entry's operator: the answer of the plain pass
-    /// over those values. `entry` is the entry the index was built from.
-    pub(crate) fn any_match(
+    /// over those values. `entry` is the entry the index was built from; `resolve` gives the
+    /// values of policy variables.
+    pub(crate) fn any_match<'a>(
         &self,
         entry: &ConditionEntry,
         base: BaseOperator,
         request: &Request<'_>,
+        resolve: impl Fn(&str) -> Option<&'a str> + Copy,
     ) -> Truth {
         let typed = |at: At| {
             entry
@@ -399,33 +552,18 @@ impl ValueIndex {
                 .map(|item| &item.value.typed)
         };
         match (&self.kind, request) {
-            (Kind::Exact(list), Request::Text(text)) => Truth::from_bool(search(list, text)),
-            (Kind::Folded(list), Request::Text(text)) => {
-                // A request character whose lower-case mapping is not one ASCII byte equals
-                // no character of an ASCII value.
-                if !text.chars().all(|c| folded_byte(c).is_some()) {
-                    return Truth::False;
-                }
-                let folded = || text.chars().map(|c| folded_byte(c).unwrap_or_default());
-                Truth::from_bool(list.binary_search_by(|v| v.bytes().cmp(folded())).is_ok())
-            }
-            (
-                Kind::Like {
-                    exact,
-                    prefixed,
-                    suffixed,
-                },
-                Request::Text(text),
-            ) => {
+            (Kind::Strings { exact, patterns }, Request::Text(text)) => {
                 let try_at = |at: At| match typed(at) {
-                    Some(TypedValue::String(template)) => like(text, template),
+                    Some(TypedValue::String(template)) => {
+                        string::matches(text, template, false, resolve)
+                    }
                     _ => false,
                 };
-                Truth::from_bool(
-                    search(exact, text)
-                        || prefixed.any(text.bytes(), try_at)
-                        || suffixed.any(text.bytes().rev(), try_at),
-                )
+                Truth::from_bool(search(exact, text) || patterns.any(text, try_at))
+            }
+            (Kind::Folded(list), Request::Text(text)) => {
+                let folded = || text.chars().map(folded_byte);
+                Truth::from_bool(list.binary_search_by(|v| v.bytes().cmp(folded())).is_ok())
             }
             (Kind::Numbers(list), Request::Number(n)) => {
                 Truth::from_bool(list.binary_search(n).is_ok())
@@ -439,21 +577,26 @@ impl ValueIndex {
             (Kind::DateBound(policy), Request::Date(d)) => {
                 Truth::from_bool(ops::ordered(base, d, policy))
             }
-            (Kind::Arns { prefixed, suffixed }, Request::Text(text)) => {
+            (
+                Kind::Arns {
+                    components,
+                    resource,
+                },
+                Request::Text(text),
+            ) => {
                 // Text that is not six components matches no pattern (`ArnPattern::is_match`).
-                let Some(components) = arn_components(text) else {
+                let Some([_, _, service, region, account, rest]) = arn_components(text) else {
                     return Truth::False;
                 };
                 let try_at = |at: At| match typed(at) {
-                    Some(TypedValue::Arn(pattern)) => arn_ops::matches(text, pattern, |_| None),
+                    Some(TypedValue::Arn(pattern)) => arn_ops::matches(text, pattern, resolve),
                     _ => false,
                 };
-                let by_prefix = prefixed
+                let by_component = components
                     .iter()
-                    .zip(components)
+                    .zip([service, region, account])
                     .any(|(keyed, component)| keyed.any(component.bytes(), try_at));
-                let [.., resource] = components;
-                Truth::from_bool(by_prefix || suffixed.any(resource.bytes().rev(), try_at))
+                Truth::from_bool(by_component || resource.any(rest, try_at))
             }
             (Kind::Ips(set), Request::Ip(address)) => Truth::from_bool(set.contains(*address)),
             (Kind::Binary(list), Request::Base64(text)) => {
@@ -469,36 +612,6 @@ impl ValueIndex {
             _ => Truth::Unknown(UnknownReason::PolicyValueType),
         }
     }
-}
-
-/// A `StringLike` pattern without variables against a request text (the one matcher).
-fn like(text: &str, template: &Template) -> bool {
-    string::matches(text, template, false, |_| None)
-}
-
-/// An ARN pattern's key: the longest literal prefix of one of its six components
-/// (`Some(index)`), or the literal suffix of its resource part (`None`) when that is longer;
-/// `None` for a pattern with a variable or without any literal prefix or suffix.
-fn arn_key(pattern: &ArnPattern) -> Option<(Option<usize>, &str)> {
-    if pattern.has_variables() {
-        return None;
-    }
-    let mut best: Option<(Option<usize>, &str)> = None;
-    for index in 0..6 {
-        let Some((prefix, suffix)) = pattern.component(index).and_then(literal_ends) else {
-            continue;
-        };
-        let mut offers = vec![(Some(index), prefix)];
-        if index == 5 {
-            offers.push((None, suffix));
-        }
-        for (which, key) in offers {
-            if !key.is_empty() && best.is_none_or(|(_, held)| key.len() > held.len()) {
-                best = Some((which, key));
-            }
-        }
-    }
-    best
 }
 
 #[cfg(test)]
@@ -549,6 +662,11 @@ mod tests {
         "x${*}y",
         "$",
         "a$b*",
+        "v-${aws:username}",
+        "${aws:username}-w",
+        "*lic*",
+        "*x*y*",
+        "a*li*e",
     ];
     const STRING_REQUESTS: &[&str] = &[
         "a",
@@ -577,6 +695,12 @@ mod tests {
         "xay",
         "$",
         "a$bc",
+        "v-alice",
+        "alice-w",
+        "v-bob",
+        "xxyy",
+        "x-y",
+        "yx",
         "",
         "n:1",
         "b:true",
@@ -650,6 +774,8 @@ mod tests {
             "*:*:*:*:*:*x*",
             "a*:b:c:d:e:f",
             "arn:aws:s3:::a$b*",
+            "arn:aws:s3:::*-inner-*",
+            "arn:aws:sqs:us-*:*:*",
         ],
         requests: &[
             "arn:aws:s3:::bucket/k",
@@ -668,6 +794,10 @@ mod tests {
             "a:b:c:d:e:f",
             "ab:b:c:d:e:fxf",
             "arn:aws:s3:::a$bc",
+            "arn:aws:s3:::a-inner-b",
+            "arn:aws:s3:::-inner",
+            "arn:aws:sqs:us-east-2:1:q",
+            "arn:aws:sqs:eu-west-1:1:q",
             "not-an-arn",
             "arn:aws:s3",
             "",
@@ -817,21 +947,47 @@ mod tests {
     }
 
     #[test]
-    fn short_lists_are_not_indexed_and_variables_stay_on_the_plain_pass() {
+    fn short_lists_are_not_indexed_and_unkeyed_variables_stay_on_the_plain_pass() {
         assert!(built("StringEquals", &["a", "b"]).is_none());
-        let many: Vec<String> = (0..10).map(|i| format!("v{i}-${{aws:username}}")).collect();
+        let many: Vec<String> = (0..10)
+            .map(|i| format!("${{aws:PrincipalTag/t{i}}}"))
+            .collect();
         let refs: Vec<&str> = many.iter().map(String::as_str).collect();
         assert!(built("StringEquals", &refs).is_none());
         let mut mixed = refs.clone();
-        mixed.extend(["a", "b", "c"]);
+        mixed.extend(["a", "b", "c", "v-${aws:username}", "${aws:username}-w"]);
         let index = built("StringEquals", &mixed).unwrap();
-        assert!(matches!(&index.kind, Kind::Exact(list) if list.len() == 3));
+        let Kind::Strings { exact, patterns } = &index.kind else {
+            panic!("{index:?}")
+        };
+        assert_eq!(exact.len(), 3);
+        assert_eq!(
+            (patterns.prefixed.keys.len(), patterns.suffixed.keys.len()),
+            (1, 1)
+        );
         assert_eq!(
             index.rest().collect::<Vec<_>>(),
             (0..10).collect::<Vec<_>>()
         );
         let index = built("NumericLessThan", &["1", "5", "3", "2", "9", "4", "0", "7"]).unwrap();
         assert!(matches!(index.kind, Kind::NumberBound(_)));
+    }
+
+    #[test]
+    fn template_keys() {
+        let key = |text, wildcards| template_key(text, wildcards);
+        assert_eq!(key("abc", true), Some(Key::Prefix("abc")));
+        assert_eq!(key("ab*c", true), Some(Key::Prefix("ab")));
+        assert_eq!(key("a*bc", true), Some(Key::Suffix("bc")));
+        assert_eq!(key("a*bcd*ef", true), Some(Key::Inner("bcd")));
+        assert_eq!(key("*", true), None);
+        assert_eq!(key("*?*", true), None);
+        assert_eq!(key("a*b", false), Some(Key::Prefix("a*b")));
+        assert_eq!(key("x${aws:username}yz", false), Some(Key::Suffix("yz")));
+        assert_eq!(key("${a}long-middle${b}", false), None);
+        assert_eq!(key("${a, 'x}y'}zz", false), Some(Key::Suffix("zz")));
+        assert_eq!(key("ab${*}cd*e", true), Some(Key::Prefix("ab")));
+        assert_eq!(key("$", true), None);
     }
 
     #[test]
@@ -842,16 +998,26 @@ mod tests {
                 "arn:aws:iam::*:role/x*".to_owned(),
                 "arn:*:*:*:*:*-tail".to_owned(),
             ])
-            .chain(["*:*:*:*:*:*".to_owned()])
+            .chain([
+                "arn:aws:s3:::*-inner-*".to_owned(),
+                "arn:aws:*:*:*:*".to_owned(),
+            ])
+            .chain(["arn:aws:sqs:us-east-1:*:*".to_owned()])
             .collect();
         let refs: Vec<&str> = arns.iter().map(String::as_str).collect();
         let index = built("ForAnyValue:ArnLike", &refs).unwrap();
-        let Kind::Arns { prefixed, suffixed } = &index.kind else {
+        let Kind::Arns {
+            components,
+            resource,
+        } = &index.kind
+        else {
             panic!("{index:?}")
         };
-        assert_eq!(prefixed[5].keys.len(), 11);
-        assert_eq!(suffixed.keys.len(), 1);
-        assert_eq!(index.rest().collect::<Vec<_>>(), [12]);
+        assert_eq!(resource.prefixed.keys.len(), 11);
+        assert_eq!(resource.suffixed.keys.len(), 1);
+        assert_eq!(resource.inner.as_ref().map(|i| i.patterns.len()), Some(1));
+        assert_eq!(components[1].keys.len(), 1);
+        assert_eq!(index.rest().collect::<Vec<_>>(), [13]);
         let ips: Vec<String> = (0..10).map(|i| format!("10.{i}.0.0/16")).collect();
         let refs: Vec<&str> = ips.iter().map(String::as_str).collect();
         assert!(matches!(
@@ -871,10 +1037,18 @@ mod tests {
             Some(Kind::Bools(1))
         ));
         assert!(built("Null", &["true"; 9]).is_none());
-        let like: Vec<String> = (0..10).map(|i| format!("*-{i}")).collect();
+        let like: Vec<String> = (0..10)
+            .map(|i| format!("*-{i}"))
+            .chain((0..10).map(|i| format!("*-{i}-*")))
+            .collect();
         let refs: Vec<&str> = like.iter().map(String::as_str).collect();
         let index = built("StringLike", &refs).unwrap();
-        assert!(matches!(&index.kind, Kind::Like { suffixed, .. } if suffixed.keys.len() == 10));
+        assert!(matches!(
+            &index.kind,
+            Kind::Strings { patterns, .. }
+                if patterns.suffixed.keys.len() == 10
+                    && patterns.inner.as_ref().is_some_and(|i| i.patterns.len() == 10)
+        ));
     }
 
     #[test]

@@ -1,0 +1,453 @@
+//! Hostile requests at the request limits against the longest condition value lists a policy
+//! can hold: time per decision for every operator family, `ForAllValues:` and `ForAnyValue:`
+//! (and a single value as long as the context allows), with the policy list as long as
+//!
+//! - a managed identity policy holds (6,144 characters),
+//! - a resource policy holds (20,480 characters, the largest document AWS stores),
+//! - the parser accepts (`Limits::DEFAULT_MAX_SIZE`, 1 MiB).
+//!
+//! Each request holds [`MAX_CONTEXT_VALUES`] values of about 1,000 bytes each (the
+//! [`MAX_CONTEXT_BYTES`] budget shared out), chosen to make the decision do the most work:
+//! for `ForAllValues:` every value matches (so every value is tested), for `ForAnyValue:` none
+//! does (likewise). Every decision is checked against the expected one before timing.
+//!
+//! `cargo bench --bench adversarial` first prints a table (median and slowest of 31
+//! decisions per case, wall clock) and says which cases take 1 ms or more, then runs criterion
+//! on the same cases (criterion options after `--`, e.g. `-- --quick`; a filter selects
+//! cases). `IAM_POLICY_ADVERSARIAL_TABLE=1` prints the table only;
+//! `IAM_POLICY_ADVERSARIAL_TABLE=<text>` the rows whose label holds `<text>`.
+#![allow(
+    clippy::print_stdout,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    reason = "a benchmark program: it prints its findings, and a failure is a failed run"
+)]
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use criterion::{BenchmarkId, Criterion};
+use iam_policy::unstable::json::Limits;
+use iam_policy::unstable::request::{MAX_CONTEXT_BYTES, MAX_CONTEXT_VALUES};
+use iam_policy::{
+    CompiledPolicySet, ContextScalar, ContextValue, Decision, ParseOptions, PolicyKind, PolicySet,
+    PolicyType, PreparedRequest, Request, parse_policy_with,
+};
+
+/// How a request is shaped.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// `ForAllValues:`, every request value matching some policy value.
+    AllHit,
+    /// `ForAnyValue:`, no request value matching.
+    AnyMiss,
+    /// No qualifier: one request value of nearly the whole byte budget, matching nothing.
+    OneLong,
+}
+
+impl Shape {
+    fn label(self) -> &'static str {
+        match self {
+            Self::AllHit => "ForAllValues (all match)",
+            Self::AnyMiss => "ForAnyValue (none match)",
+            Self::OneLong => "single 255 KiB value",
+        }
+    }
+}
+
+/// One operator family's worst case.
+struct Case {
+    name: &'static str,
+    operator: &'static str,
+    /// Policy value `i`.
+    value: fn(usize) -> String,
+    /// A matching request value, near policy value `i`, about `len` bytes where the family
+    /// allows.
+    hit: fn(usize, usize) -> ContextScalar,
+    /// A request value matching no policy value, about `len` bytes (request value `j`).
+    miss: fn(usize, usize) -> ContextScalar,
+    /// Which shapes apply (a single long value only where text length matters).
+    one_long: bool,
+}
+
+fn text(s: String) -> ContextScalar {
+    ContextScalar::String(s)
+}
+
+fn pad(s: &str, len: usize, with: char) -> String {
+    let mut out = s.to_owned();
+    while out.len() < len {
+        out.push(with);
+    }
+    out
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "StringEquals",
+        operator: "StringEquals",
+        value: |i| format!("v{i}"),
+        hit: |i, _| text(format!("v{i}")),
+        miss: |j, len| text(pad(&format!("v{j}-"), len, 'z')),
+        one_long: true,
+    },
+    Case {
+        name: "StringEqualsIgnoreCase",
+        operator: "StringEqualsIgnoreCase",
+        value: |i| format!("t{i}"),
+        hit: |i, _| text(format!("T{i}")),
+        // Non-ASCII text: its lower-case mapping is compared, not a plain pass.
+        miss: |j, len| text(pad(&format!("T{j}\u{212A}"), len, '\u{212A}')),
+        one_long: true,
+    },
+    Case {
+        name: "StringLike, literal values",
+        operator: "StringLike",
+        value: |i| format!("v{i}"),
+        hit: |i, _| text(format!("v{i}")),
+        miss: |j, len| text(pad(&format!("v{j}-"), len, 'z')),
+        one_long: true,
+    },
+    Case {
+        name: "StringLike, prefix patterns `p<i>*x?y`",
+        operator: "StringLike",
+        value: |i| format!("p{i}*x?y"),
+        hit: |i, len| text(format!("{}xay", pad(&format!("p{i}"), len - 3, 'z'))),
+        miss: |j, len| text(pad(&format!("p{j}"), len, 'z')),
+        one_long: true,
+    },
+    Case {
+        name: "StringLike, suffix patterns `*-<i>`",
+        operator: "StringLike",
+        value: |i| format!("*-{i}"),
+        hit: |i, len| text(format!("{}-{i}", "z".repeat(len.saturating_sub(8)))),
+        miss: |j, len| text(format!("{}-{j}q", "z".repeat(len.saturating_sub(8)))),
+        one_long: true,
+    },
+    Case {
+        name: "StringLike, inner patterns `*-<i>-*`",
+        operator: "StringLike",
+        value: |i| format!("*-{i}-*"),
+        hit: |i, len| text(pad(&format!("z-{i}-"), len, 'z')),
+        miss: |_, len| text("z".repeat(len)),
+        one_long: true,
+    },
+    Case {
+        name: "StringEquals, values with a policy variable",
+        operator: "StringEquals",
+        value: |i| format!("${{aws:PrincipalTag/team}}-{i}"),
+        hit: |i, _| text(format!("ops-{i}")),
+        miss: |j, len| text(pad(&format!("ops-{j}-"), len, 'z')),
+        one_long: true,
+    },
+    Case {
+        name: "NumericEquals",
+        operator: "NumericEquals",
+        value: |i| i.to_string(),
+        hit: |i, _| text(i.to_string()),
+        miss: |j, _| text(format!("{j}.5")),
+        one_long: false,
+    },
+    Case {
+        name: "NumericLessThan",
+        operator: "NumericLessThan",
+        value: |i| i.to_string(),
+        hit: |i, _| text(format!("-{i}")),
+        miss: |j, _| text(format!("{}", 10_000_000 + j)),
+        one_long: false,
+    },
+    Case {
+        name: "DateEquals",
+        operator: "DateEquals",
+        value: |i| (1_767_225_600 + i).to_string(),
+        hit: |i, _| text((1_767_225_600 + i).to_string()),
+        miss: |j, _| text(format!("{}.5", 1_767_225_600 + j)),
+        one_long: false,
+    },
+    Case {
+        name: "DateGreaterThan",
+        operator: "DateGreaterThan",
+        value: |i| (1_767_225_600 + i).to_string(),
+        hit: |_, _| text("2030-01-01T00:00:00Z".to_owned()),
+        miss: |_, _| text("2020-01-01T00:00:00Z".to_owned()),
+        one_long: false,
+    },
+    Case {
+        name: "ArnLike, resource prefixes",
+        operator: "ArnLike",
+        value: |i| format!("arn:aws:s3:::b{i}/*"),
+        hit: |i, len| text(pad(&format!("arn:aws:s3:::b{i}/"), len, 'k')),
+        miss: |j, len| text(pad(&format!("arn:aws:s3:::b{j}x/"), len, 'k')),
+        one_long: true,
+    },
+    Case {
+        name: "ArnEquals, accounts",
+        operator: "ArnEquals",
+        value: |i| format!("arn:aws:iam::{:012}:role/*", i),
+        hit: |i, len| text(pad(&format!("arn:aws:iam::{i:012}:role/"), len, 'r')),
+        miss: |j, len| text(pad(&format!("arn:aws:iam::{j:012}:user/"), len, 'r')),
+        one_long: true,
+    },
+    Case {
+        name: "ArnLike, inner patterns `arn:aws:s3:::*-<i>-*`",
+        operator: "ArnLike",
+        value: |i| format!("arn:aws:s3:::*-{i}-*"),
+        hit: |i, len| text(pad(&format!("arn:aws:s3:::z-{i}-"), len, 'z')),
+        miss: |_, len| text(pad("arn:aws:s3:::", len, 'z')),
+        one_long: true,
+    },
+    Case {
+        name: "IpAddress",
+        operator: "IpAddress",
+        value: |i| format!("10.{}.{}.0/24", i / 256 % 256, i % 256),
+        hit: |i, _| text(format!("10.{}.{}.9", i / 256 % 256, i % 256)),
+        miss: |j, _| text(format!("2001:db8::{:x}", j)),
+        one_long: false,
+    },
+    Case {
+        name: "BinaryEquals",
+        operator: "BinaryEquals",
+        value: |i| base64(&format!("v{i}")),
+        hit: |i, _| text(base64(&format!("v{i}"))),
+        miss: |j, len| text(base64(&pad(&format!("w{j}"), len * 3 / 4, 'z'))),
+        one_long: true,
+    },
+    Case {
+        name: "Bool",
+        operator: "Bool",
+        value: |_| "true".to_owned(),
+        hit: |_, _| text("true".to_owned()),
+        miss: |_, _| text("false".to_owned()),
+        one_long: false,
+    },
+];
+
+/// Standard base64 with padding (a bench-local encoder, so the bench needs no dependency).
+fn base64(s: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = s.as_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * k)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// A policy document size limit.
+#[derive(Clone, Copy)]
+struct Size {
+    label: &'static str,
+    chars: usize,
+}
+
+const SIZES: &[Size] = &[
+    Size {
+        label: "managed 6,144",
+        chars: 6_144,
+    },
+    Size {
+        label: "resource 20,480",
+        chars: 20_480,
+    },
+    Size {
+        label: "parser 1 MiB",
+        chars: Limits::DEFAULT_MAX_SIZE,
+    },
+];
+
+const KEY: &str = "app:k";
+
+/// The document with as many values of `case` as fit in `chars` characters (compact JSON),
+/// and how many that is.
+fn document(case: &Case, operator: &str, chars: usize) -> (String, usize) {
+    let head = format!(
+        r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{{"{operator}":{{"{KEY}":["#
+    );
+    let tail = "]}}}}";
+    let mut body = String::new();
+    let mut count = 0;
+    loop {
+        let value = serde_json::Value::String((case.value)(count)).to_string();
+        let extra = value.len() + usize::from(count > 0);
+        if head.len() + body.len() + extra + tail.len() > chars {
+            break;
+        }
+        if count > 0 {
+            body.push(',');
+        }
+        body.push_str(&value);
+        count += 1;
+    }
+    (format!("{head}{body}{tail}"), count)
+}
+
+/// One benchmark: the compiled policy, the prepared request and the expected decision.
+struct Setup {
+    label: String,
+    values: usize,
+    compiled: CompiledPolicySet,
+    prepared: PreparedRequest,
+    want: Decision,
+}
+
+fn setup(case: &Case, shape: Shape, size: Size) -> Setup {
+    let operator = match shape {
+        Shape::AllHit => format!("ForAllValues:{}", case.operator),
+        Shape::AnyMiss => format!("ForAnyValue:{}", case.operator),
+        Shape::OneLong => case.operator.to_owned(),
+    };
+    let (doc, m) = document(case, &operator, size.chars);
+    let options = ParseOptions::default();
+    let policy = parse_policy_with(&doc, PolicyType::Identity, &options)
+        .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+    let mut set = PolicySet::new();
+    set.add(PolicyKind::Identity, policy);
+    let compiled = set.compile();
+    // The byte budget shared by the request values, less room for the keys and the tag.
+    let budget = MAX_CONTEXT_BYTES - 1_024;
+    let value = match shape {
+        Shape::AllHit => {
+            let len = budget / MAX_CONTEXT_VALUES;
+            ContextValue::Multi(
+                (0..MAX_CONTEXT_VALUES)
+                    .map(|j| (case.hit)((m - 1) - j * (m - 1) / MAX_CONTEXT_VALUES, len))
+                    .collect(),
+            )
+        }
+        Shape::AnyMiss => {
+            let len = budget / MAX_CONTEXT_VALUES;
+            ContextValue::Multi(
+                (0..MAX_CONTEXT_VALUES)
+                    .map(|j| (case.miss)(j, len))
+                    .collect(),
+            )
+        }
+        Shape::OneLong => ContextValue::Single((case.miss)(0, budget)),
+    };
+    let request = Request::builder()
+        .principal("arn:aws:iam::111122223333:user/alice")
+        .action("s3:GetObject")
+        .resource("arn:aws:s3:::b/k")
+        .context_value(
+            "aws:PrincipalTag/team",
+            ContextValue::Single(text("ops".to_owned())),
+        )
+        .context_value(KEY, value)
+        .build()
+        .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+    let want = if shape == Shape::AllHit {
+        Decision::Allow
+    } else {
+        Decision::ImplicitDeny
+    };
+    let got = compiled.evaluate(&request).decision();
+    assert_eq!(got, want, "{} {} {}", case.name, shape.label(), size.label);
+    let prepared = PreparedRequest::new(request);
+    assert_eq!(compiled.evaluate_prepared(&prepared).decision(), want);
+    Setup {
+        label: format!("{} / {} / {}", case.name, shape.label(), size.label),
+        values: m,
+        compiled,
+        prepared,
+        want,
+    }
+}
+
+fn setups() -> Vec<Setup> {
+    let mut out = Vec::new();
+    for case in CASES {
+        for shape in [Shape::AllHit, Shape::AnyMiss, Shape::OneLong] {
+            if shape == Shape::OneLong && !case.one_long {
+                continue;
+            }
+            for &size in SIZES {
+                out.push(setup(case, shape, size));
+            }
+        }
+    }
+    out
+}
+
+/// Prints the table: median and slowest of 31 decisions per case.
+fn table(setups: &[Setup]) {
+    println!("| case | policy values | median | slowest |");
+    println!("| --- | ---: | ---: | ---: |");
+    let mut over = Vec::new();
+    for s in setups {
+        let mut times: Vec<f64> = (0..31)
+            .map(|_| {
+                let start = Instant::now();
+                let d = black_box(&s.compiled)
+                    .evaluate_prepared(black_box(&s.prepared))
+                    .decision();
+                let t = start.elapsed().as_secs_f64() * 1e3;
+                assert_eq!(d, s.want);
+                t
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        let median = times[times.len() / 2];
+        let slowest = times[times.len() - 1];
+        println!(
+            "| {} | {} | {median:.3} ms | {slowest:.3} ms |",
+            s.label, s.values
+        );
+        if median >= 1.0 {
+            over.push(&s.label);
+        }
+    }
+    if over.is_empty() {
+        println!("every case under 1 ms (median)");
+    } else {
+        println!("{} case(s) at 1 ms or more (median):", over.len());
+        for label in over {
+            println!("  {label}");
+        }
+    }
+}
+
+fn bench(c: &mut Criterion, setups: &[Setup]) {
+    let mut group = c.benchmark_group("adversarial");
+    group.sample_size(10);
+    for s in setups {
+        group.bench_function(BenchmarkId::from_parameter(&s.label), |b| {
+            b.iter(|| {
+                black_box(&s.compiled)
+                    .evaluate_prepared(black_box(&s.prepared))
+                    .decision()
+            });
+        });
+    }
+    group.finish();
+}
+
+fn main() {
+    let only = std::env::var("IAM_POLICY_ADVERSARIAL_TABLE").ok();
+    let mut setups = setups();
+    if let Some(filter) = only.as_deref().filter(|f| *f != "1") {
+        setups.retain(|s| s.label.contains(filter));
+    }
+    table(&setups);
+    if only.is_some() {
+        return;
+    }
+    let mut c = Criterion::default().configure_from_args();
+    bench(&mut c, &setups);
+    c.final_summary();
+}
