@@ -137,6 +137,17 @@ const CASES: &[Case] = &[
         one_long: true,
     },
     Case {
+        // Not keyed apart: every pattern holds the same literals (`ab`, `cd`), so a text
+        // holding `ab` tries them all (the residual case in DESIGN.md).
+        name: "StringLike, patterns sharing their literals `*ab<?...>cd*`",
+        operator: "StringLike",
+        value: |i| format!("*ab{}cd*", "?".repeat(i)),
+        // Pattern `i % 900` (every list holds that many or more), within the byte budget.
+        hit: |i, len| text(pad(&format!("ab{}cd", "z".repeat(i % 900)), len, 'z')),
+        miss: |_, len| text(pad("ab", len, 'z')),
+        one_long: true,
+    },
+    Case {
         name: "StringEquals, values with a policy variable",
         operator: "StringEquals",
         value: |i| format!("${{aws:PrincipalTag/team}}-{i}"),

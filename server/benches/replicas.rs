@@ -13,50 +13,22 @@
 #[allow(dead_code, reason = "shared with the replica tests")]
 mod cluster;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+#[path = "common/client.rs"]
+#[allow(dead_code, reason = "shared by the benchmarks; each uses part of it")]
+mod client;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use iam_policy_server::sigv4::{Credentials, SignedRequest, sign};
-
-type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
-
-const REGION: &str = "us-east-1";
-
-fn admin() -> Credentials {
-    Credentials {
-        access_key_id: "AKIAEXAMPLEADMIN0001".into(),
-        secret_access_key: "admin-secret-key-for-demo-only".into(),
-        session_token: None,
-    }
-}
+use client::{Conn, Result, Server, admin, env_num, request, started};
+use iam_policy_server::sigv4::Credentials;
 
 fn partner() -> Credentials {
     Credentials {
         access_key_id: "AKIAEXAMPLEPARTNER01".into(),
         secret_access_key: "partner-secret-key-for-demo-only".into(),
         session_token: None,
-    }
-}
-
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -75,109 +47,7 @@ fn start(data: &Path, database: Option<&str>) -> Result<Server> {
     if let Some(url) = database {
         cmd.args(["--database", url]);
     }
-    let mut child = cmd.spawn()?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut lines = BufReader::new(stdout).lines();
-    let mut addr = String::new();
-    for line in lines.by_ref() {
-        let line = line?;
-        if let Some(rest) = line.strip_prefix("iam-policy-server: listening on http://") {
-            addr = rest.trim().to_owned();
-        }
-        if line.ends_with("ready") {
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
-    if addr.is_empty() {
-        return Err("the server did not start".into());
-    }
-    Ok(Server { child, addr })
-}
-
-/// A signed JSON 1.1 request, ready to write on a keep-alive connection.
-fn request(addr: &str, creds: &Credentials, target: &str, body: &str) -> Vec<u8> {
-    let headers = vec![
-        ("host".to_owned(), addr.to_owned()),
-        (
-            "content-type".to_owned(),
-            "application/x-amz-json-1.1".to_owned(),
-        ),
-        ("x-amz-target".to_owned(), target.to_owned()),
-    ];
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(0))
-        .unwrap_or(0);
-    let req = SignedRequest {
-        method: "POST",
-        path: "/",
-        query: "",
-        headers: &headers,
-        body: body.as_bytes(),
-    };
-    let added = sign(&req, creds, REGION, "secretsmanager", now);
-    let mut out = String::from("POST / HTTP/1.1\r\n");
-    for (n, v) in headers.iter().chain(added.iter()) {
-        out.push_str(&format!("{n}: {v}\r\n"));
-    }
-    out.push_str(&format!("content-length: {}\r\n\r\n{body}", body.len()));
-    out.into_bytes()
-}
-
-/// A keep-alive connection.
-struct Conn {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
-}
-
-impl Conn {
-    fn open(addr: &str) -> Result<Self> {
-        let s = TcpStream::connect(addr)?;
-        s.set_nodelay(true)?;
-        s.set_read_timeout(Some(Duration::from_secs(30)))?;
-        Ok(Self {
-            reader: BufReader::new(s.try_clone()?),
-            writer: s,
-        })
-    }
-
-    fn send(&mut self, req: &[u8]) -> Result<(u16, Vec<u8>)> {
-        self.writer.write_all(req)?;
-        let mut line = String::new();
-        self.reader.read_line(&mut line)?;
-        let status: u16 = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or("no status")?;
-        let mut length = 0usize;
-        loop {
-            line.clear();
-            self.reader.read_line(&mut line)?;
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((n, v)) = l.split_once(':')
-                && n.eq_ignore_ascii_case("content-length")
-            {
-                length = v.trim().parse()?;
-            }
-        }
-        let mut body = vec![0u8; length];
-        self.reader.read_exact(&mut body)?;
-        Ok((status, body))
-    }
-
-    fn call(&mut self, addr: &str, creds: &Credentials, op: &str, body: &str) -> Result<u16> {
-        let (status, out) =
-            self.send(&request(addr, creds, &format!("secretsmanager.{op}"), body))?;
-        if status >= 500 {
-            return Err(format!("{op}: {status} {}", String::from_utf8_lossy(&out)).into());
-        }
-        Ok(status)
-    }
+    started(cmd.spawn()?)
 }
 
 fn populate(addr: &str, secrets: usize) -> Result {

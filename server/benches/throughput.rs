@@ -4,50 +4,34 @@
 //! memory per stored secret.
 //!
 //! `cargo bench -p iam-policy-server --bench throughput` (`-- --quick` for a short run;
-//! `SECRETS=N`, `DURATION=N` (seconds), `CLIENTS=N` change the workload).
+//! `SECRETS=N`, `DURATION=N` (seconds), `CLIENTS=N`, `PAIRS=N` (on/off pairs) change the
+//! workload; `BENCH_DATA=DIR` keeps the populated database for the next run and
+//! `SERVER_PREFIX="valgrind --tool=callgrind"` runs each server under a profiler).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+#[path = "common/client.rs"]
+#[allow(dead_code, reason = "shared by the benchmarks; each uses part of it")]
+mod client;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use iam_policy_server::sigv4::{Credentials, SignedRequest, sign};
-
-type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
-
-const REGION: &str = "us-east-1";
-
-fn creds() -> Credentials {
-    Credentials {
-        access_key_id: "AKIAEXAMPLEADMIN0001".into(),
-        secret_access_key: "admin-secret-key-for-demo-only".into(),
-        session_token: None,
-    }
-}
-
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use client::{Conn, Result, Server, admin, env_num, started};
 
 fn start(data: &Path, authorization: bool, cpu: bool) -> Result<Server> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_iam-policy-server"));
+    let server = env!("CARGO_BIN_EXE_iam-policy-server");
+    // `SERVER_PREFIX="valgrind --tool=callgrind"` runs each server under a profiler.
+    let prefix = std::env::var("SERVER_PREFIX").unwrap_or_default();
+    let mut words = prefix.split_whitespace();
+    let mut cmd = match words.next() {
+        Some(tool) => {
+            let mut c = Command::new(tool);
+            c.args(words).arg(server);
+            c
+        }
+        None => Command::new(server),
+    };
     cmd.arg("--config")
         .arg(manifest.join("examples/config.toml"))
         .arg("--data-dir")
@@ -63,101 +47,27 @@ fn start(data: &Path, authorization: bool, cpu: bool) -> Result<Server> {
     if cpu {
         cmd.arg("--benchmark-cpu-time");
     }
-    let mut child = cmd.spawn()?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut lines = BufReader::new(stdout).lines();
-    let mut addr = String::new();
-    for line in lines.by_ref() {
-        let line = line?;
-        if let Some(rest) = line.strip_prefix("iam-policy-server: listening on http://") {
-            addr = rest.trim().to_owned();
-        }
-        if line.ends_with("ready") {
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
-    if addr.is_empty() {
-        return Err("the server did not start".into());
-    }
-    Ok(Server { child, addr })
+    started(cmd.spawn()?)
 }
 
-/// A signed JSON 1.1 request, ready to write on a keep-alive connection.
+/// A signed request of the example configuration's administrator.
 fn request(addr: &str, target: &str, body: &str) -> Vec<u8> {
-    let headers = vec![
-        ("host".to_owned(), addr.to_owned()),
-        (
-            "content-type".to_owned(),
-            "application/x-amz-json-1.1".to_owned(),
-        ),
-        ("x-amz-target".to_owned(), target.to_owned()),
-    ];
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(0))
-        .unwrap_or(0);
-    let req = SignedRequest {
-        method: "POST",
-        path: "/",
-        query: "",
-        headers: &headers,
-        body: body.as_bytes(),
-    };
-    let added = sign(&req, &creds(), REGION, "secretsmanager", now);
-    let mut out = String::from("POST / HTTP/1.1\r\n");
-    for (n, v) in headers.iter().chain(added.iter()) {
-        out.push_str(&format!("{n}: {v}\r\n"));
-    }
-    out.push_str(&format!("content-length: {}\r\n\r\n{body}", body.len()));
-    out.into_bytes()
+    client::request(addr, &admin(), target, body)
 }
 
-/// A keep-alive connection.
-struct Conn {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
-}
-
-impl Conn {
-    fn open(addr: &str) -> Result<Self> {
-        let s = TcpStream::connect(addr)?;
-        s.set_nodelay(true)?;
-        s.set_read_timeout(Some(Duration::from_secs(30)))?;
-        Ok(Self {
-            reader: BufReader::new(s.try_clone()?),
-            writer: s,
-        })
-    }
-
-    /// Sends a prepared request; returns the status and body.
-    fn send(&mut self, req: &[u8]) -> Result<(u16, Vec<u8>)> {
-        self.writer.write_all(req)?;
-        let mut line = String::new();
-        self.reader.read_line(&mut line)?;
-        let status: u16 = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or("no status")?;
-        let mut length = 0usize;
-        loop {
-            line.clear();
-            self.reader.read_line(&mut line)?;
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((n, v)) = l.split_once(':')
-                && n.eq_ignore_ascii_case("content-length")
-            {
-                length = v.trim().parse()?;
-            }
-        }
-        let mut body = vec![0u8; length];
-        self.reader.read_exact(&mut body)?;
-        Ok((status, body))
-    }
+/// The CPU time (user + system, every thread) process `pid` has used, from `/proc/PID/stat`
+/// (in clock ticks of 10 ms: Linux's `USER_HZ` is 100 on every architecture it reports to
+/// user space with). A 10 s run uses thousands of ticks, so the resolution is a fraction of a
+/// percent.
+fn cpu_nanos(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces: count after it.
+    let rest = stat.get(stat.rfind(')')? + 1..)?;
+    let mut fields = rest.split_whitespace();
+    // Fields 14 and 15 (utime, stime) are the 12th and 13th after the name.
+    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) * 10_000_000)
 }
 
 fn rss_kib(pid: u32) -> u64 {
@@ -222,6 +132,11 @@ struct Run {
     authz_ns_per_request: f64,
     authz_cpu_ns_per_request: f64,
     handle_ns_per_request: f64,
+    /// The server process's CPU time (every thread: HTTP, handling, storage, audit) per
+    /// request served.
+    server_cpu_us_per_request: f64,
+    /// The benchmark's own CPU time (its client threads) per request.
+    client_cpu_us_per_request: f64,
 }
 
 fn stats(addr: &str) -> Result<serde_json::Value> {
@@ -230,7 +145,9 @@ fn stats(addr: &str) -> Result<serde_json::Value> {
     Ok(serde_json::from_slice(&body)?)
 }
 
-fn measure(addr: &str, secrets: usize, clients: usize, seconds: f64) -> Result<Run> {
+fn measure(server: &Server, secrets: usize, clients: usize, seconds: f64) -> Result<Run> {
+    let addr = server.addr.as_str();
+    let pid = server.child.id();
     // Requests are signed up front (SigV4 allows replay within 15 minutes), so the clients
     // spend their time sending and receiving only.
     let per_client: Vec<Vec<Vec<u8>>> = (0..clients)
@@ -248,6 +165,7 @@ fn measure(addr: &str, secrets: usize, clients: usize, seconds: f64) -> Result<R
         })
         .collect();
     let before = stats(addr)?;
+    let cpu_before = (cpu_nanos(pid), cpu_nanos(std::process::id()));
     let started = Instant::now();
     let threads: Vec<_> = per_client
         .into_iter()
@@ -277,6 +195,7 @@ fn measure(addr: &str, secrets: usize, clients: usize, seconds: f64) -> Result<R
         lat.extend(t.join().map_err(|_| "client panicked")??);
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu_after = (cpu_nanos(pid), cpu_nanos(std::process::id()));
     let after = stats(addr)?;
     lat.sort_unstable();
     let pct = |p: f64| {
@@ -298,7 +217,17 @@ fn measure(addr: &str, secrets: usize, clients: usize, seconds: f64) -> Result<R
         authz_ns_per_request: delta("AuthorizationNanos") / served,
         authz_cpu_ns_per_request: delta("AuthorizationCpuNanos") / served,
         handle_ns_per_request: delta("HandleNanos") / served,
+        server_cpu_us_per_request: cpu_per_request(cpu_before.0, cpu_after.0, served),
+        client_cpu_us_per_request: cpu_per_request(cpu_before.1, cpu_after.1, served),
     })
+}
+
+/// CPU microseconds per request between two readings (0 when /proc cannot be read).
+fn cpu_per_request(before: Option<u64>, after: Option<u64>, served: f64) -> f64 {
+    match (before, after) {
+        (Some(b), Some(a)) => a.saturating_sub(b) as f64 / 1000.0 / served,
+        _ => 0.0,
+    }
 }
 
 /// Reads every secret once, over one connection; returns how many were read.
@@ -320,11 +249,13 @@ fn measure_all_once(addr: &str, secrets: usize) -> Result<usize> {
 
 fn report(label: &str, r: &Run) {
     println!(
-        "{label:>22}: {:>8.0} req/s  p50 {:>7.1} µs  p99 {:>7.1} µs  mean {:>7.1} µs  ({} requests in {:.1} s; server: {:.0} ns handling, {:.0} ns authorizing ({:.0} ns CPU) per request)",
+        "{label:>22}: {:>8.0} req/s  p50 {:>7.1} µs  p99 {:>7.1} µs  mean {:>7.1} µs  CPU per request: server {:>6.1} µs, clients {:>5.1} µs  ({} requests in {:.1} s; server: {:.0} ns handling, {:.0} ns authorizing ({:.0} ns CPU) per request)",
         r.requests as f64 / r.seconds,
         r.p50_us,
         r.p99_us,
         r.mean_us,
+        r.server_cpu_us_per_request,
+        r.client_cpu_us_per_request,
         r.requests,
         r.seconds,
         r.handle_ns_per_request,
@@ -339,17 +270,24 @@ fn main() -> Result {
     let secrets = env_num("SECRETS", if quick { 1000 } else { 10_000 });
     let seconds = env_num("DURATION", if quick { 2 } else { 10 }) as f64;
     let clients = env_num("CLIENTS", 2);
+    let pairs = env_num("PAIRS", 2).max(1);
     let dir = tempfile::tempdir()?;
-    let data = dir.path().join("data");
+    // `BENCH_DATA=DIR` keeps the populated database there for the next run (profiling).
+    let data = std::env::var_os("BENCH_DATA").map_or_else(|| dir.path().join("data"), Into::into);
 
     let server = start(&data, true, false)?;
     let rss_empty = rss_kib(server.child.id());
-    let t = Instant::now();
-    populate(&server.addr, secrets)?;
-    println!(
-        "populated {secrets} secrets in {:.1} s",
-        t.elapsed().as_secs_f64()
-    );
+    if data.join("populated").exists() {
+        println!("reusing the secrets in {}", data.display());
+    } else {
+        let t = Instant::now();
+        populate(&server.addr, secrets)?;
+        println!(
+            "populated {secrets} secrets in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+        std::fs::write(data.join("populated"), secrets.to_string())?;
+    }
     // The first read of a secret on a day records `LastAccessedDate` (a durable write, as AWS
     // keeps that date); read every secret once so that the measured runs see the steady state
     // rather than whichever run happens to come first.
@@ -361,53 +299,75 @@ fn main() -> Result {
     );
     drop(server);
 
-    // Authorization on and off, alternating, twice each: the pairs show the machine's noise.
+    // Authorization on and off, alternating: the pairs show the machine's noise.
     let mut runs = Vec::new();
-    for (label, authorization) in [
-        ("authorization on", true),
-        ("authorization off", false),
-        ("authorization on (2)", true),
-        ("authorization off (2)", false),
-    ] {
-        let server = start(&data, authorization, false)?;
-        let r = measure(&server.addr, secrets, clients, seconds)?;
-        report(label, &r);
-        if authorization && runs.is_empty() {
-            let rss = rss_kib(server.child.id());
-            let db = std::fs::metadata(data.join("secrets.db"))
-                .map(|m| m.len())
-                .unwrap_or(0)
-                + std::fs::metadata(data.join("secrets.db-wal"))
-                    .map(|m| m.len())
-                    .unwrap_or(0);
-            println!(
-                "memory: server RSS {rss} KiB with {secrets} secrets read (empty server: {rss_empty} KiB) = {:.0} bytes per secret; database {:.0} bytes per secret",
-                (rss.saturating_sub(rss_empty) * 1024) as f64 / secrets as f64,
-                db as f64 / secrets as f64
+    for pair in 0..pairs {
+        for authorization in [true, false] {
+            let server = start(&data, authorization, false)?;
+            let label = format!(
+                "authorization {}{}",
+                if authorization { "on" } else { "off" },
+                if pair == 0 {
+                    String::new()
+                } else {
+                    format!(" ({})", pair + 1)
+                }
             );
+            println!("{label:>22}: server pid {}", server.child.id());
+            let r = measure(&server, secrets, clients, seconds)?;
+            report(&label, &r);
+            if authorization && runs.is_empty() {
+                let rss = rss_kib(server.child.id());
+                let db = std::fs::metadata(data.join("secrets.db"))
+                    .map(|m| m.len())
+                    .unwrap_or(0)
+                    + std::fs::metadata(data.join("secrets.db-wal"))
+                        .map(|m| m.len())
+                        .unwrap_or(0);
+                println!(
+                    "memory: server RSS {rss} KiB with {secrets} secrets read (empty server: {rss_empty} KiB) = {:.0} bytes per secret; database {:.0} bytes per secret",
+                    (rss.saturating_sub(rss_empty) * 1024) as f64 / secrets as f64,
+                    db as f64 / secrets as f64
+                );
+            }
+            runs.push((authorization, r));
         }
-        runs.push(r);
     }
     // One more run with the deciding thread's CPU time counted (two system calls per
     // decision, which the runs above do not pay): the cost without the time a thread spends
     // preempted while deciding.
     let server = start(&data, true, true)?;
-    let cpu_run = measure(&server.addr, secrets, clients, seconds)?;
+    let cpu_run = measure(&server, secrets, clients, seconds)?;
     report("authorization on, CPU", &cpu_run);
     drop(server);
-    if let [on, off, on2, off2] = runs.as_slice() {
-        let on_mean = (on.mean_us + on2.mean_us) / 2.0;
-        let off_mean = (off.mean_us + off2.mean_us) / 2.0;
-        let authz = (on.authz_ns_per_request + on2.authz_ns_per_request) / 2.0;
-        // The server's own clock around each decision (request building, context keys,
-        // deciding) against the whole request as the client sees it.
-        println!(
-            "authorization: {authz:.0} ns per request (wall clock) = {:.2} % of the mean request time ({on_mean:.1} µs, client side); CPU {:.0} ns (its own run, clock calls included); mean on/off {on_mean:.1}/{off_mean:.1} µs; p50 on/off {:.1}/{:.1} µs",
-            authz / (on_mean * 1000.0) * 100.0,
-            cpu_run.authz_cpu_ns_per_request,
-            (on.p50_us + on2.p50_us) / 2.0,
-            (off.p50_us + off2.p50_us) / 2.0
-        );
-    }
+    let mean = |on: bool, f: &dyn Fn(&Run) -> f64| {
+        let picked: Vec<f64> = runs
+            .iter()
+            .filter(|(a, _)| *a == on)
+            .map(|(_, r)| f(r))
+            .collect();
+        picked.iter().sum::<f64>() / picked.len().max(1) as f64
+    };
+    let on_mean = mean(true, &|r| r.mean_us);
+    let off_mean = mean(false, &|r| r.mean_us);
+    let authz = mean(true, &|r| r.authz_ns_per_request);
+    let on_cpu = mean(true, &|r| r.server_cpu_us_per_request);
+    let off_cpu = mean(false, &|r| r.server_cpu_us_per_request);
+    // The server's own clock around each decision (request building, context keys,
+    // deciding) against the whole request as the client sees it.
+    println!(
+        "authorization: {authz:.0} ns per request (wall clock) = {:.2} % of the mean request time ({on_mean:.1} µs, client side); CPU {:.0} ns (its own run, clock calls included); mean on/off {on_mean:.1}/{off_mean:.1} µs; p50 on/off {:.1}/{:.1} µs",
+        authz / (on_mean * 1000.0) * 100.0,
+        cpu_run.authz_cpu_ns_per_request,
+        mean(true, &|r| r.p50_us),
+        mean(false, &|r| r.p50_us),
+    );
+    // The same cost seen from outside: the server process's CPU per request with and without
+    // authorization (everything else the two modes do is the same work).
+    println!(
+        "server CPU per request: on {on_cpu:.1} µs, off {off_cpu:.1} µs: authorization adds {:.1} µs = {:.2} % of the server's CPU per request",
+        on_cpu - off_cpu,
+        (on_cpu - off_cpu) / on_cpu.max(f64::MIN_POSITIVE) * 100.0
+    );
     Ok(())
 }

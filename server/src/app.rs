@@ -3,13 +3,14 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Map, Value, json};
 
 use crate::audit::{Audit, redact, user_identity};
 use crate::authz::{Authorizer, Identity};
-use crate::call::Call;
+use crate::call::{AuditDecision, Call, Keys};
 use crate::config::Config;
 use crate::crypto::Cipher;
 use crate::error::ApiError;
@@ -195,7 +196,15 @@ impl App {
             "tlsDetails": if req.secure { json!({"tlsVersion": "TLSv1.2+"}) } else { Value::Null },
         });
         let mut authz_nanos = (0, 0);
-        let result = self.serve(req, &protocol, now, &mut audit, &mut authz_nanos);
+        let mut decisions = None;
+        let result = self.serve(
+            req,
+            &protocol,
+            now,
+            &mut audit,
+            &mut decisions,
+            &mut authz_nanos,
+        );
         // Replicas: settle the policies this call changed (see `crate::replica`).
         if let Err(e) = self.storage.settle(self) {
             eprintln!("iam-policy-server: {}", e.message);
@@ -223,7 +232,7 @@ impl App {
                 params_value.unwrap_or(Value::Null),
             );
         }
-        self.audit.write(&audit);
+        self.audit.write(&audit, decisions.as_deref());
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         self.stats
             .authz_nanos
@@ -249,7 +258,7 @@ impl App {
         req: &WireRequest,
         service: &str,
         now: i64,
-    ) -> Result<Identity, ApiError> {
+    ) -> Result<Arc<Identity>, ApiError> {
         let signed = SignedRequest {
             method: &req.method,
             path: &req.path,
@@ -308,7 +317,7 @@ impl App {
                 format!("Credential should be scoped to correct service: '{service}'. "),
             ));
         }
-        Ok((*entry.identity).clone())
+        Ok(entry.identity)
     }
 
     fn serve(
@@ -317,6 +326,7 @@ impl App {
         protocol: &Protocol,
         now: i64,
         audit: &mut Value,
+        decisions: &mut Option<Vec<AuditDecision>>,
         authz_nanos: &mut (u64, u64),
     ) -> Result<String, ApiError> {
         if req.method != "POST" && !matches!(protocol, Protocol::Sts(_)) {
@@ -332,7 +342,7 @@ impl App {
         // or answer (`crate::replica`).
         self.storage.begin_call(self, true)?;
         let first = self
-            .serve_once(req, protocol, now, audit, authz_nanos)
+            .serve_once(req, protocol, now, audit, decisions, authz_nanos)
             .and_then(|body| self.storage.verify_call().map(|()| body));
         // An error answer is proven current too (an access key removed by a reload is refused
         // as unknown, not answered with a validation error).
@@ -346,7 +356,7 @@ impl App {
         // The policies changed after the call began, before anything was decided or written:
         // serve it again after a full refresh.
         self.storage.begin_call(self, false)?;
-        self.serve_once(req, protocol, now, audit, authz_nanos)
+        self.serve_once(req, protocol, now, audit, decisions, authz_nanos)
     }
 
     /// [`Self::serve`] once the call has begun.
@@ -356,6 +366,7 @@ impl App {
         protocol: &Protocol,
         now: i64,
         audit: &mut Value,
+        decisions: &mut Option<Vec<AuditDecision>>,
         authz_nanos: &mut (u64, u64),
     ) -> Result<String, ApiError> {
         let service = match protocol {
@@ -423,11 +434,7 @@ impl App {
                 }
             }
         };
-        crate::set(
-            audit,
-            "authorization",
-            serde_json::to_value(&call.decisions).unwrap_or(Value::Null),
-        );
+        *decisions = Some(call.decisions);
         *authz_nanos = (call.authz_nanos, call.authz_cpu_nanos);
         result
     }
@@ -435,14 +442,14 @@ impl App {
     fn admin(&self, call: &mut Call<'_>, op: &str) -> Result<String, ApiError> {
         match op {
             "ReloadConfiguration" => {
-                call.authorize("iampolicyserver:ReloadConfiguration", "*", Vec::new())?;
+                call.authorize("iampolicyserver:ReloadConfiguration", "*", Keys::new())?;
                 self.reload().map_err(|e| {
                     ApiError::invalid_request(format!("The configuration was not reloaded: {e}"))
                 })?;
                 Ok("{}".to_owned())
             }
             "GetStatistics" => {
-                call.authorize("iampolicyserver:GetStatistics", "*", Vec::new())?;
+                call.authorize("iampolicyserver:GetStatistics", "*", Keys::new())?;
                 let mut stats = json!({
                     "Requests": self.stats.requests.load(Ordering::Relaxed),
                     "HandleNanos": self.stats.handle_nanos.load(Ordering::Relaxed),

@@ -8,6 +8,8 @@ use std::sync::Mutex;
 
 use serde_json::{Map, Value, json};
 
+use crate::call::AuditDecision;
+
 /// Parameters never written to the audit trail.
 pub const REDACTED: &[&str] = &[
     "SecretString",
@@ -35,14 +37,32 @@ impl Audit {
         }
     }
 
-    /// Writes one event as a line and flushes it.
-    pub fn write(&self, event: &Value) {
-        let mut line = event.to_string();
-        line.push('\n');
+    /// Writes one event as a line and flushes it, with the call's authorization decisions
+    /// (when it got as far as deciding) as its `authorization` array.
+    pub fn write(&self, event: &Value, decisions: Option<&[AuditDecision]>) {
+        // Serializing a JSON value into a vector cannot fail.
+        let mut line = serde_json::to_vec(event).unwrap_or_default();
+        if let Some(decisions) = decisions
+            && line.last() == Some(&b'}')
+        {
+            line.pop();
+            if line.len() > 1 {
+                line.push(b',');
+            }
+            line.extend_from_slice(b"\"authorization\":[");
+            for (i, d) in decisions.iter().enumerate() {
+                if i > 0 {
+                    line.push(b',');
+                }
+                d.write_json(&mut line);
+            }
+            line.extend_from_slice(b"]}");
+        }
+        line.push(b'\n');
         if let Ok(mut out) = self.out.lock() {
             // An audit line that cannot be written is reported on stderr; the call was
             // already answered.
-            if let Err(e) = out.write_all(line.as_bytes()).and_then(|()| out.flush()) {
+            if let Err(e) = out.write_all(&line).and_then(|()| out.flush()) {
                 eprintln!("iam-policy-server: cannot write the audit line: {e}");
             }
         }

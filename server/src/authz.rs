@@ -69,15 +69,25 @@ pub struct Deciding {
     pub effect: &'static str,
 }
 
-/// The configuration with its access keys, swapped whole.
+/// The audit line's JSON objects of the statements of one principal's identity policies and
+/// boundary, or of one account's SCPs or RCPs, rendered when the configuration is loaded
+/// (sorted by reference), so that naming a decision's statements is a lookup.
+type Rows = Vec<(StatementRef, Box<str>)>;
+
+/// The configuration with its access keys and its statements' audit names, swapped whole.
 #[derive(Debug)]
 struct Principals {
     config: Arc<Config>,
     keys: HashMap<String, KeyEntry>,
+    /// By user or role ARN (as configured).
+    principal_rows: HashMap<String, Rows>,
+    /// By account: SCP levels, then RCP levels.
+    account_rows: HashMap<String, (Rows, Rows)>,
 }
 
 impl Principals {
-    fn new(config: Config) -> Self {
+    /// The principals of `config`, whose policies `store` already holds.
+    fn new(config: Config, store: &PolicyStore) -> Self {
         let mut keys = HashMap::new();
         for u in &config.users {
             for k in &u.access_keys {
@@ -102,11 +112,104 @@ impl Principals {
                 );
             }
         }
+        let mut principal_rows = HashMap::new();
+        let principals = config
+            .users
+            .iter()
+            .map(|u| (&u.arn, &u.policies, &u.boundary))
+            .chain(
+                config
+                    .roles
+                    .iter()
+                    .map(|r| (&r.arn, &r.policies, &r.boundary)),
+            );
+        for (arn, policies, boundary) in principals {
+            let Some(set) = store.principal_policies(arn) else {
+                continue;
+            };
+            let mut rows = Rows::new();
+            for (i, p) in policies.iter().enumerate() {
+                render_policy(&set, PolicyKind::Identity, 0, i, &p.origin, &mut rows);
+            }
+            if let Some(b) = boundary {
+                render_policy(
+                    &set,
+                    PolicyKind::PermissionsBoundary,
+                    0,
+                    0,
+                    &b.origin,
+                    &mut rows,
+                );
+            }
+            rows.sort_by_key(|(r, _)| *r);
+            principal_rows.insert(arn.clone(), rows);
+        }
+        let mut account_rows = HashMap::new();
+        for (account, a) in &config.accounts {
+            let (scps, rcps) = store.account_policies(account);
+            let mut both = (Rows::new(), Rows::new());
+            for (kind, set, levels, rows) in [
+                (PolicyKind::Scp, scps, &a.scps, &mut both.0),
+                (PolicyKind::Rcp, rcps, &a.rcps, &mut both.1),
+            ] {
+                let Some(set) = set else { continue };
+                for (level, list) in levels.iter().enumerate() {
+                    let Ok(level) = u16::try_from(level) else {
+                        break;
+                    };
+                    for (i, p) in list.iter().enumerate() {
+                        render_policy(&set, kind, level, i, &p.origin, rows);
+                    }
+                }
+                rows.sort_by_key(|(r, _)| *r);
+            }
+            account_rows.insert(account.clone(), both);
+        }
         Self {
             config: Arc::new(config),
             keys,
+            principal_rows,
+            account_rows,
         }
     }
+}
+
+/// Renders every statement of policy `index` (of `kind`, at `level`) in `set`.
+fn render_policy(
+    set: &CompiledPolicySet,
+    kind: PolicyKind,
+    level: u16,
+    index: usize,
+    label: &str,
+    rows: &mut Rows,
+) {
+    let Ok(policy) = u32::try_from(index) else {
+        return;
+    };
+    for statement in 0.. {
+        let r = StatementRef {
+            kind,
+            level,
+            policy,
+            statement,
+        };
+        if set.statement(r).is_none() {
+            break;
+        }
+        rows.push((r, render(&describe(set, r, label.to_owned())).into()));
+    }
+}
+
+/// A deciding statement as the audit line's JSON object.
+fn render(deciding: &Deciding) -> String {
+    // A struct of strings always serializes.
+    serde_json::to_string(deciding).unwrap_or_default()
+}
+
+/// The rendered statement `r` in `rows`.
+fn row(rows: &Rows, r: StatementRef) -> Option<&str> {
+    let i = rows.binary_search_by_key(&r, |(at, _)| *at).ok()?;
+    rows.get(i).map(|(_, text)| &**text)
 }
 
 /// Decides calls; see the module docs.
@@ -239,9 +342,10 @@ impl Authorizer {
                 .set_resource_policy(&arn, &text)
                 .map_err(|e| ApiError::internal(format!("stored policy of {arn}: {e}")))?;
         }
+        let principals = Principals::new(config, &store);
         Ok(Self {
             store,
-            principals: ArcSwap::from_pointee(Principals::new(config)),
+            principals: ArcSwap::from_pointee(principals),
             reloading: std::sync::Mutex::new(()),
             sessions: RwLock::new(HashMap::new()),
         })
@@ -285,7 +389,8 @@ impl Authorizer {
                     .map_err(store_error)?;
             }
         }
-        self.principals.store(Arc::new(Principals::new(config)));
+        self.principals
+            .store(Arc::new(Principals::new(config, &self.store)));
         Ok(())
     }
 
@@ -358,18 +463,50 @@ impl Authorizer {
         self.store.evaluate_prepared(prepared)
     }
 
-    /// The statements behind `evaluation`, named for the audit line.
-    pub fn deciding_statements(
+    /// Appends the statements behind `evaluation` to `out` as the audit line's JSON objects,
+    /// separated by commas. Those of the caller's identity policies and boundary and of the
+    /// accounts' SCPs and RCPs were rendered when the configuration was loaded; the others
+    /// (resource, trust and session policies) are named now.
+    pub fn write_deciding(
         &self,
         caller: &Identity,
         request: &PreparedRequest,
         evaluation: &Evaluation,
-    ) -> Vec<Deciding> {
-        let config = self.config();
-        evaluation
-            .reasons()
-            .filter_map(|r| self.deciding(&config, caller, request, r))
-            .collect()
+        out: &mut String,
+    ) {
+        let principals = self.principals.load();
+        for r in evaluation.reasons() {
+            let rendered = match r.kind {
+                PolicyKind::Identity | PolicyKind::PermissionsBoundary => principals
+                    .principal_rows
+                    .get(&caller.principal_arn)
+                    .and_then(|rows| row(rows, r)),
+                PolicyKind::Scp => request
+                    .principal_account()
+                    .and_then(|a| principals.account_rows.get(a))
+                    .and_then(|(scps, _)| row(scps, r)),
+                PolicyKind::Rcp => request
+                    .resource_account()
+                    .and_then(|a| principals.account_rows.get(a))
+                    .and_then(|(_, rcps)| row(rcps, r)),
+                PolicyKind::Resource | PolicyKind::Session => None,
+            };
+            let named;
+            let text = match rendered {
+                Some(text) => text,
+                None => match self.deciding(&principals.config, caller, request, r) {
+                    Some(d) => {
+                        named = render(&d);
+                        &named
+                    }
+                    None => continue,
+                },
+            };
+            if !out.is_empty() {
+                out.push(',');
+            }
+            out.push_str(text);
+        }
     }
 
     /// Names a deciding statement: the policy it is in (as the configuration or the API
@@ -458,5 +595,89 @@ fn describe(set: &CompiledPolicySet, r: StatementRef, policy: String) -> Decidin
             Some(iam_policy::Effect::Deny) => "Deny",
             _ => "Allow",
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iam_policy::Request;
+
+    type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+    fn caller(principal_arn: &str) -> Identity {
+        Identity {
+            arn: principal_arn.to_owned(),
+            account: String::new(),
+            kind: "IAMUser",
+            user_id: String::new(),
+            username: None,
+            principal_arn: principal_arn.to_owned(),
+            access_key_id: String::new(),
+            tags: BTreeMap::new(),
+            session_policy: None,
+            expires: None,
+        }
+    }
+
+    /// The statements rendered when the configuration is loaded are named exactly as the
+    /// per-call path names them (the same policy labels, places, `Sid`s and effects), and
+    /// every statement of every identity policy, boundary, SCP and RCP has its row.
+    #[test]
+    fn rows_rendered_at_load_name_statements_as_the_per_call_path() -> Result {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/config.toml");
+        let authz = Authorizer::new(Config::load(&path)?, Vec::new())?;
+        let principals = authz.principals.load();
+        let config = authz.config();
+        let mut checked = 0;
+        for (arn, rows) in &principals.principal_rows {
+            let request = Request::builder()
+                .principal(arn)
+                .action("secretsmanager:GetSecretValue")
+                .resource("*")
+                .build()?;
+            let request = PreparedRequest::new(request);
+            for (r, text) in rows {
+                let named = authz
+                    .deciding(&config, &caller(arn), &request, *r)
+                    .ok_or("not named")?;
+                assert_eq!(&**text, render(&named), "{arn} {r}");
+                checked += 1;
+            }
+        }
+        for (account, (scps, rcps)) in &principals.account_rows {
+            let inside = format!("arn:aws:iam::{account}:user/someone");
+            let request = Request::builder()
+                .principal(&inside)
+                .action("secretsmanager:GetSecretValue")
+                .resource(&format!(
+                    "arn:aws:secretsmanager:us-east-1:{account}:secret:s-AbCdEf"
+                ))
+                .build()?;
+            let request = PreparedRequest::new(request);
+            for (r, text) in scps.iter().chain(rcps) {
+                let named = authz
+                    .deciding(&config, &caller(&inside), &request, *r)
+                    .ok_or("not named")?;
+                assert_eq!(&**text, render(&named), "{account} {r}");
+                checked += 1;
+            }
+        }
+        // The example: admin 3, dev-payments 2, partner 1, app 2, batch 1 identity
+        // statements; 3 SCP statements (2 levels) and 2 RCP statements.
+        assert_eq!(checked, 3 + 2 + 1 + 2 + 1 + 3 + 2);
+        let admin = principals
+            .principal_rows
+            .get("arn:aws:iam::111122223333:user/admin")
+            .ok_or("no admin rows")?;
+        let (r, text) = admin.get(2).ok_or("no third row")?;
+        assert_eq!(r.to_string(), "identity[0].Statement[2]");
+        let row: serde_json::Value = serde_json::from_str(text)?;
+        assert_eq!(
+            row,
+            serde_json::json!({"policy": "users[0].policies[0]", "statement": "identity[0].Statement[2]",
+                "sid": "ServerAdmin", "effect": "Allow"})
+        );
+        Ok(())
     }
 }

@@ -1,23 +1,32 @@
 //! One call being served: who, from where, when; the context keys every call carries; and
 //! the authorization step that records its decisions for the audit line.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::net::IpAddr;
 
-use std::cell::RefCell;
-
-use iam_policy::{ContextValue, RequestBuffer};
-use serde::Serialize;
+use iam_policy::{BufferedRequest, RequestBuffer};
 
 use crate::app::App;
-use crate::authz::{Deciding, Identity, denial_message};
+use crate::authz::{Identity, denial_message};
 use crate::error::ApiError;
 
 thread_local! {
     /// Each worker thread builds and prepares its requests in one buffer that keeps its memory
-    /// from call to call (no allocation per decision once warm), and formats the time keys
-    /// once a second.
-    static BUFFER: RefCell<(RequestBuffer, Clock)> =
-        RefCell::new((RequestBuffer::new(), Clock::default()));
+    /// from call to call (no allocation per decision once warm), formats the time keys once a
+    /// second and the peer's address once per address.
+    static LOCAL: RefCell<Local> = RefCell::new(Local::default());
+}
+
+/// A worker thread's reusable memory for building requests.
+#[derive(Debug, Default)]
+struct Local {
+    buffer: RequestBuffer,
+    clock: Clock,
+    /// The text of the last peer address seen.
+    peer: Option<(IpAddr, String)>,
+    /// Where key names made of a prefix and a tag key are joined.
+    name: String,
 }
 
 /// `aws:CurrentTime` and `aws:EpochTime` of the last second a thread decided in.
@@ -43,9 +52,129 @@ impl Clock {
     }
 }
 
+/// The text of `ip`, formatted only when it differs from the last one.
+fn peer_text(peer: &mut Option<(IpAddr, String)>, ip: IpAddr) -> &str {
+    if peer.as_ref().is_none_or(|(seen, _)| *seen != ip) {
+        *peer = Some((ip, ip.to_string()));
+    }
+    peer.as_ref().map_or("", |(_, text)| text.as_str())
+}
+
+/// A condition key's name: whole, or a prefix and a tag key (`aws:ResourceTag/` and `team`),
+/// joined only when a request is built.
+#[derive(Clone, Copy, Debug)]
+enum Name<'a> {
+    Whole(&'a str),
+    Tagged(&'static str, &'a str),
+}
+
+impl<'a> Name<'a> {
+    /// The name's text (joined in `buffer` when it has a prefix).
+    fn text<'s>(self, buffer: &'s mut String) -> &'s str
+    where
+        'a: 's,
+    {
+        match self {
+            Self::Whole(name) => name,
+            Self::Tagged(prefix, key) => {
+                buffer.clear();
+                buffer.push_str(prefix);
+                buffer.push_str(key);
+                buffer
+            }
+        }
+    }
+}
+
+/// A condition key's value, borrowed from the call's own data.
+#[derive(Clone, Debug)]
+enum KeyValue<'a> {
+    String(&'a str),
+    Number(Cow<'a, str>),
+    Bool(bool),
+    Strings(Vec<&'a str>),
+}
+
+/// The condition keys of one action beyond the global keys every call carries
+/// ([`Call::authorize`] adds those), borrowed from the call's input and the secret: nothing
+/// is formatted or copied until the request is built, and nothing at all when authorization
+/// is switched off.
+#[derive(Clone, Debug, Default)]
+pub struct Keys<'a>(Vec<(Name<'a>, KeyValue<'a>)>);
+
+impl<'a> Keys<'a> {
+    /// No keys.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    /// `name` = a string.
+    #[must_use]
+    pub fn string(mut self, name: &'a str, value: &'a str) -> Self {
+        self.0.push((Name::Whole(name), KeyValue::String(value)));
+        self
+    }
+
+    /// `prefix` + `tag` (`aws:ResourceTag/` + `team`) = a string.
+    #[must_use]
+    pub fn tagged(mut self, prefix: &'static str, tag: &'a str, value: &'a str) -> Self {
+        self.0
+            .push((Name::Tagged(prefix, tag), KeyValue::String(value)));
+        self
+    }
+
+    /// `name` = a number.
+    #[must_use]
+    pub fn number(mut self, name: &'a str, value: i64) -> Self {
+        self.0.push((
+            Name::Whole(name),
+            KeyValue::Number(Cow::Owned(value.to_string())),
+        ));
+        self
+    }
+
+    /// `name` = a boolean.
+    #[must_use]
+    pub fn bool(mut self, name: &'a str, value: bool) -> Self {
+        self.0.push((Name::Whole(name), KeyValue::Bool(value)));
+        self
+    }
+
+    /// `name` = a list of strings.
+    #[must_use]
+    pub fn strings(mut self, name: &'a str, values: impl IntoIterator<Item = &'a str>) -> Self {
+        self.0.push((
+            Name::Whole(name),
+            KeyValue::Strings(values.into_iter().collect()),
+        ));
+        self
+    }
+
+    /// These keys and then `more`.
+    #[must_use]
+    pub fn and(mut self, more: Self) -> Self {
+        self.0.extend(more.0);
+        self
+    }
+}
+
+/// A request being built in the thread's buffer (`None` only between two keys).
+struct Building<'b, 'a>(Option<BufferedRequest<'b, 'a>>);
+
+impl Building<'_, '_> {
+    fn set(&mut self, name: &str, value: &KeyValue<'_>) {
+        self.0 = self.0.take().map(|b| match value {
+            KeyValue::String(v) => b.context_string(name, v),
+            KeyValue::Number(v) => b.context_number(name, v),
+            KeyValue::Bool(v) => b.context_bool(name, *v),
+            KeyValue::Strings(v) => b.context_strings(name, v.iter().copied()),
+        });
+    }
+}
+
 /// One authorization decision of a call, for the audit line.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug)]
 pub struct AuditDecision {
     /// The action.
     pub action: String,
@@ -53,12 +182,45 @@ pub struct AuditDecision {
     pub resource: String,
     /// `Allow`, `ExplicitDeny` or `ImplicitDeny` (or `NotRequired`, `Skipped`).
     pub decision: &'static str,
-    /// The statements behind it.
-    pub statements: Vec<Deciding>,
+    /// The statements behind it, as the audit line's JSON objects separated by commas
+    /// (see [`Authorizer::write_deciding`](crate::authz::Authorizer::write_deciding)).
+    pub statements: String,
     /// The condition keys the request carried (not in the audit line; for the tests that check
     /// them against the service authorization reference).
-    #[serde(skip)]
     pub context_keys: Vec<String>,
+}
+
+impl AuditDecision {
+    /// A decision with no deciding statements.
+    pub fn without_statements(action: &str, resource: &str, decision: &'static str) -> Self {
+        Self {
+            action: action.to_owned(),
+            resource: resource.to_owned(),
+            decision,
+            statements: String::new(),
+            context_keys: Vec::new(),
+        }
+    }
+
+    /// Appends the decision to an audit line as the JSON object
+    /// `{"action":…,"resource":…,"decision":…,"statements":[…]}`.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"action\":");
+        json_string(out, &self.action);
+        out.extend_from_slice(b",\"resource\":");
+        json_string(out, &self.resource);
+        out.extend_from_slice(b",\"decision\":");
+        json_string(out, self.decision);
+        out.extend_from_slice(b",\"statements\":[");
+        out.extend_from_slice(self.statements.as_bytes());
+        out.extend_from_slice(b"]}");
+    }
+}
+
+/// Appends `text` as a JSON string.
+pub fn json_string(out: &mut Vec<u8>, text: &str) {
+    // Writing into a vector cannot fail, and a string always serializes.
+    let _ = serde_json::to_writer(out, text);
 }
 
 /// A call in progress.
@@ -96,40 +258,48 @@ impl Call<'_> {
         ms / 1000.0
     }
 
-    /// The global condition keys every call carries.
-    pub fn base_keys(&self) -> Vec<(String, ContextValue)> {
+    /// Gives `set` every condition key of a request with `keys`: the global keys every call
+    /// carries (`time`: `aws:CurrentTime` and `aws:EpochTime`; `ip`: `aws:SourceIp`), then
+    /// `keys`. Names made of a prefix and a tag key are joined in `name`.
+    fn each_key<F: FnMut(&str, &KeyValue<'_>)>(
+        &self,
+        ip: &str,
+        time: (Option<&str>, &str),
+        keys: &Keys<'_>,
+        name: &mut String,
+        mut set: F,
+    ) {
         let id = self.identity;
-        let mut keys = vec![
-            kv("aws:SourceIp", &self.source_ip.to_string()),
-            (
-                "aws:SecureTransport".to_owned(),
-                ContextValue::bool(self.secure),
-            ),
-        ];
-        let secs = self.now_ms.div_euclid(1000);
-        if let Ok(t) = jiff::Timestamp::from_second(secs) {
-            keys.push(kv(
-                "aws:CurrentTime",
-                &t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            ));
+        set("aws:SourceIp", &KeyValue::String(ip));
+        set("aws:SecureTransport", &KeyValue::Bool(self.secure));
+        if let Some(t) = time.0 {
+            set("aws:CurrentTime", &KeyValue::String(t));
         }
-        keys.push((
-            "aws:EpochTime".to_owned(),
-            ContextValue::number(&secs.to_string()),
-        ));
-        keys.push(kv("aws:RequestedRegion", &self.region));
+        set("aws:EpochTime", &KeyValue::Number(Cow::Borrowed(time.1)));
+        set("aws:RequestedRegion", &KeyValue::String(&self.region));
         for (k, v) in &id.tags {
-            keys.push(kv(&format!("aws:PrincipalTag/{k}"), v));
+            set(
+                Name::Tagged("aws:PrincipalTag/", k).text(name),
+                &KeyValue::String(v),
+            );
         }
-        keys.push(kv("aws:userid", &id.user_id));
-        if let Some(name) = &id.username {
-            keys.push(kv("aws:username", name));
+        set("aws:userid", &KeyValue::String(&id.user_id));
+        if let Some(username) = &id.username {
+            set("aws:username", &KeyValue::String(username));
         }
-        keys.push(kv("aws:PrincipalArn", &id.principal_arn));
-        keys
+        set("aws:PrincipalArn", &KeyValue::String(&id.principal_arn));
+        for (k, v) in &keys.0 {
+            set(k.text(name), v);
+        }
     }
 
-    /// Decides `action` on `resource` with the base context plus `keys`; records the decision.
+    /// Decides `action` on `resource` with the global keys plus `keys`; records the decision
+    /// and its deciding statements for the audit line.
+    ///
+    /// With authorization switched off (the benchmark's measurement of what it costs) the
+    /// call does everything else it does with it on: the replica check, the keys' list, the
+    /// audit record (marked `Skipped`); only building, deciding and naming the deciding
+    /// statements are left out.
     ///
     /// # Errors
     ///
@@ -138,89 +308,74 @@ impl Call<'_> {
         &mut self,
         action: &str,
         resource: &str,
-        keys: Vec<(String, ContextValue)>,
+        keys: Keys<'_>,
     ) -> Result<(), ApiError> {
         // Replicas: nothing is decided before the call's policies are proven current.
         self.app.storage.verify_call()?;
         if !self.app.authorization {
-            self.decisions.push(AuditDecision {
-                action: action.to_owned(),
-                resource: resource.to_owned(),
-                decision: "Skipped",
-                statements: Vec::new(),
-                context_keys: Vec::new(),
-            });
+            self.decisions.push(AuditDecision::without_statements(
+                action, resource, "Skipped",
+            ));
             return Ok(());
         }
         let started = std::time::Instant::now();
         let started_cpu = self.app.measure_cpu.then(thread_cpu);
-        let context_keys = if self.app.record_context_keys {
-            self.base_keys()
-                .into_iter()
-                .map(|(k, _)| k)
-                .chain(keys.iter().map(|(k, _)| k.clone()))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        // The per-call texts of the global keys; everything else is borrowed into the
-        // thread's request buffer, which keeps its memory from call to call.
         let id = self.identity;
-        let source_ip = self.source_ip.to_string();
         let secs = self.now_ms.div_euclid(1000);
-        let decided = BUFFER.with_borrow_mut(|(buffer, clock)| {
-            let (current_time, epoch) = clock.texts(secs);
+        let record = self.app.record_context_keys;
+        let mut context_keys = Vec::new();
+        let mut statements = String::new();
+        // Everything is borrowed into the thread's request buffer, which keeps its memory
+        // from call to call.
+        let decided = LOCAL.with_borrow_mut(|local| {
+            let Local {
+                buffer,
+                clock,
+                peer,
+                name,
+            } = local;
             let mut b = buffer
                 .request()
                 .principal(&id.arn)
                 .action(action)
-                .resource(resource)
-                .context_string("aws:SourceIp", &source_ip)
-                .context_bool("aws:SecureTransport", self.secure);
-            if let Some(t) = current_time {
-                b = b.context_string("aws:CurrentTime", t);
-            }
-            b = b
-                .context_number("aws:EpochTime", epoch)
-                .context_string("aws:RequestedRegion", &self.region);
-            for (k, v) in &id.tags {
-                b = b.context_string(&format!("aws:PrincipalTag/{k}"), v);
-            }
-            b = b.context_string("aws:userid", &id.user_id);
-            if let Some(name) = &id.username {
-                b = b.context_string("aws:username", name);
-            }
-            b = b.context_string("aws:PrincipalArn", &id.principal_arn);
-            for (k, v) in &keys {
-                b = b.context_value(k, v);
-            }
+                .resource(resource);
             if let Some(session) = &id.session_policy {
                 b = b.session_policy(session);
             }
-            let prepared = b.prepare().map_err(|e| {
-                ApiError::access_denied(format!("the request cannot be decided: {e}"))
-            })?;
+            let mut building = Building(Some(b));
+            let ip = peer_text(peer, self.source_ip);
+            self.each_key(ip, clock.texts(secs), &keys, name, |k, v| {
+                if record {
+                    context_keys.push(k.to_owned());
+                }
+                building.set(k, v);
+            });
+            let prepared = building
+                .0
+                .ok_or_else(|| ApiError::internal("the request was lost while it was built"))?
+                .prepare()
+                .map_err(|e| {
+                    ApiError::access_denied(format!("the request cannot be decided: {e}"))
+                })?;
             let evaluation = self.app.authz.decide_prepared(prepared);
-            let elapsed = (
-                started.elapsed(),
-                started_cpu.map_or(std::time::Duration::ZERO, |t| {
-                    thread_cpu().saturating_sub(t)
-                }),
-            );
-            // Naming the deciding statements is the audit's work, not the decision's.
-            let statements = self
-                .app
+            self.app
                 .authz
-                .deciding_statements(id, prepared, &evaluation);
-            Ok::<_, ApiError>((evaluation, statements, elapsed))
+                .write_deciding(id, prepared, &evaluation, &mut statements);
+            Ok::<_, ApiError>(evaluation)
         });
-        let (evaluation, statements, elapsed) = decided?;
+        // The server's own count of authorization: building, deciding and naming the
+        // deciding statements.
+        let elapsed = started.elapsed();
+        let elapsed_cpu = started_cpu.map_or(std::time::Duration::ZERO, |t| {
+            thread_cpu().saturating_sub(t)
+        });
+        let evaluation = decided?;
         self.authz_nanos = self
             .authz_nanos
-            .saturating_add(u64::try_from(elapsed.0.as_nanos()).unwrap_or(u64::MAX));
+            .saturating_add(u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX));
         self.authz_cpu_nanos = self
             .authz_cpu_nanos
-            .saturating_add(u64::try_from(elapsed.1.as_nanos()).unwrap_or(u64::MAX));
+            .saturating_add(u64::try_from(elapsed_cpu.as_nanos()).unwrap_or(u64::MAX));
         self.decisions.push(AuditDecision {
             action: action.to_owned(),
             resource: resource.to_owned(),
@@ -248,9 +403,4 @@ fn thread_cpu() -> std::time::Duration {
         u64::try_from(t.tv_sec).unwrap_or(0),
         u32::try_from(t.tv_nsec).unwrap_or(0),
     )
-}
-
-/// `key` = a string.
-pub fn kv(key: &str, value: &str) -> (String, ContextValue) {
-    (key.to_owned(), ContextValue::string(value))
 }

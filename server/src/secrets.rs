@@ -5,10 +5,9 @@
 //! (<https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_Operations.html>).
 
 use base64::Engine as _;
-use iam_policy::ContextValue;
 use serde_json::{Map, Value, json};
 
-use crate::call::{Call, kv};
+use crate::call::{Call, Keys};
 use crate::error::ApiError;
 use crate::storage::{
     AWSCURRENT, AWSPENDING, AWSPREVIOUS, Change, NewValue, Rotation, Secret, Tag, Version,
@@ -326,30 +325,24 @@ fn resolve(call: &Call<'_>, id: &str) -> Result<Resolved, ApiError> {
 
 /// The keys every secret-level action carries: `secretsmanager:SecretId` and the secret's tags
 /// as `secretsmanager:ResourceTag/…` and `aws:ResourceTag/…`.
-pub fn secret_keys(arn: &str, secret: Option<&Secret>) -> Vec<(String, ContextValue)> {
-    let mut keys = vec![kv("secretsmanager:SecretId", arn)];
+pub fn secret_keys<'a>(arn: &'a str, secret: Option<&'a Secret>) -> Keys<'a> {
+    let mut keys = Keys::new().string("secretsmanager:SecretId", arn);
     if let Some(s) = secret {
         for t in &s.tags {
-            keys.push(kv(
-                &format!("secretsmanager:ResourceTag/{}", t.key),
-                &t.value,
-            ));
-            keys.push(kv(&format!("aws:ResourceTag/{}", t.key), &t.value));
+            keys = keys
+                .tagged("secretsmanager:ResourceTag/", &t.key, &t.value)
+                .tagged("aws:ResourceTag/", &t.key, &t.value);
         }
     }
     keys
 }
 
-fn request_tag_keys(tags: &[Tag]) -> Vec<(String, ContextValue)> {
-    let mut keys: Vec<(String, ContextValue)> = tags
-        .iter()
-        .map(|t| kv(&format!("aws:RequestTag/{}", t.key), &t.value))
-        .collect();
-    keys.push((
-        "aws:TagKeys".to_owned(),
-        ContextValue::strings(tags.iter().map(|t| t.key.as_str())),
-    ));
-    keys
+fn request_tag_keys(tags: &[Tag]) -> Keys<'_> {
+    let mut keys = Keys::new();
+    for t in tags {
+        keys = keys.tagged("aws:RequestTag/", &t.key, &t.value);
+    }
+    keys.strings("aws:TagKeys", tags.iter().map(|t| t.key.as_str()))
 }
 
 /// Resolves `SecretId`, authorizes `action` on it with the secret keys plus `extra`, and
@@ -358,12 +351,11 @@ fn authorized_secret(
     call: &mut Call<'_>,
     input: &Map<String, Value>,
     action: &str,
-    extra: Vec<(String, ContextValue)>,
+    extra: Keys<'_>,
 ) -> Result<Secret, ApiError> {
     let id = req_str(input, "SecretId")?;
     let resolved = resolve(call, id)?;
-    let mut keys = secret_keys(&resolved.arn, resolved.secret.as_ref());
-    keys.extend(extra);
+    let keys = secret_keys(&resolved.arn, resolved.secret.as_ref()).and(extra);
     call.authorize(action, &resolved.arn, keys)?;
     resolved.secret.ok_or_else(ApiError::not_found)
 }
@@ -522,23 +514,23 @@ fn create_secret(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<Valu
         secret_arn_prefix(call, &account),
         arn_suffix()?
     );
-    let mut keys = vec![kv("secretsmanager:Name", name)];
+    let mut keys = Keys::new().string("secretsmanager:Name", name);
     if let Some(d) = description {
-        keys.push(kv("secretsmanager:Description", d));
+        keys = keys.string("secretsmanager:Description", d);
     }
     if let Some(k) = kms {
-        keys.push(kv("secretsmanager:KmsKeyId", k));
+        keys = keys.string("secretsmanager:KmsKeyId", k);
     }
     if !tags.is_empty() {
-        keys.extend(request_tag_keys(&tags));
+        keys = keys.and(request_tag_keys(&tags));
     }
     call.authorize("secretsmanager:CreateSecret", &arn, keys)?;
     if !tags.is_empty() {
-        call.authorize("secretsmanager:TagResource", &arn, {
-            let mut k = secret_keys(&arn, None);
-            k.extend(request_tag_keys(&tags));
-            k
-        })?;
+        call.authorize(
+            "secretsmanager:TagResource",
+            &arn,
+            secret_keys(&arn, None).and(request_tag_keys(&tags)),
+        )?;
     }
     let now = call.now();
     let mut secret = Secret {
@@ -573,12 +565,12 @@ fn create_secret(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<Valu
 fn get_secret_value(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<Value, ApiError> {
     let version_id = opt_str(input, "VersionId")?;
     let stage = opt_str(input, "VersionStage")?;
-    let mut extra = Vec::new();
+    let mut extra = Keys::new();
     if let Some(v) = version_id {
-        extra.push(kv("secretsmanager:VersionId", v));
+        extra = extra.string("secretsmanager:VersionId", v);
     }
     if let Some(s) = stage {
-        extra.push(kv("secretsmanager:VersionStage", s));
+        extra = extra.string("secretsmanager:VersionStage", s);
     }
     let secret = authorized_secret(call, input, "secretsmanager:GetSecretValue", extra)?;
     not_deleted(&secret)?;
@@ -649,7 +641,7 @@ fn batch_get_secret_value(
             "Either SecretIdList or Filters must be provided, but not both.",
         ));
     }
-    call.authorize("secretsmanager:BatchGetSecretValue", "*", Vec::new())?;
+    call.authorize("secretsmanager:BatchGetSecretValue", "*", Keys::new())?;
     let ids: Vec<String> = match ids {
         Some(ids) => {
             if ids.is_empty() || ids.len() > 20 {
@@ -700,7 +692,7 @@ fn put_secret_value(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<V
         opt_str_list(input, "VersionStages")?.unwrap_or_else(|| vec![AWSCURRENT.to_owned()]);
     check_stages(&stages)?;
     let token = client_token(input)?;
-    let secret = authorized_secret(call, input, "secretsmanager:PutSecretValue", Vec::new())?;
+    let secret = authorized_secret(call, input, "secretsmanager:PutSecretValue", Keys::new())?;
     not_deleted(&secret)?;
     let app = call.app;
     let written = app.storage.update(&secret.arn, &mut |s| {
@@ -726,12 +718,12 @@ fn update_secret(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<Valu
     let kms = opt_str(input, "KmsKeyId")?;
     let value = value_input(input)?;
     let token = client_token(input)?;
-    let mut extra = Vec::new();
+    let mut extra = Keys::new();
     if let Some(d) = description {
-        extra.push(kv("secretsmanager:Description", d));
+        extra = extra.string("secretsmanager:Description", d);
     }
     if let Some(k) = kms {
-        extra.push(kv("secretsmanager:KmsKeyId", k));
+        extra = extra.string("secretsmanager:KmsKeyId", k);
     }
     let secret = authorized_secret(call, input, "secretsmanager:UpdateSecret", extra)?;
     not_deleted(&secret)?;
@@ -803,7 +795,7 @@ fn describe(secret: &Secret, versions_key: &str) -> Value {
 }
 
 fn describe_secret(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<Value, ApiError> {
-    let secret = authorized_secret(call, input, "secretsmanager:DescribeSecret", Vec::new())?;
+    let secret = authorized_secret(call, input, "secretsmanager:DescribeSecret", Keys::new())?;
     Ok(describe(&secret, "VersionIdsToStages"))
 }
 
@@ -897,7 +889,7 @@ fn list_secrets(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<Value
     let filters = parse_filters(input.get("Filters").filter(|v| !v.is_null()))?;
     let include_deleted = opt_bool(input, "IncludePlannedDeletion")?.unwrap_or(false);
     let descending = opt_str(input, "SortOrder")? == Some("desc");
-    call.authorize("secretsmanager:ListSecrets", "*", Vec::new())?;
+    call.authorize("secretsmanager:ListSecrets", "*", Keys::new())?;
     let mut all: Vec<Secret> = call
         .app
         .storage
@@ -935,7 +927,7 @@ fn list_secret_version_ids(
         call,
         input,
         "secretsmanager:ListSecretVersionIds",
-        Vec::new(),
+        Keys::new(),
     )?;
     let include_deprecated = opt_bool(input, "IncludeDeprecated")?.unwrap_or(false);
     let versions: Vec<&Version> = secret
@@ -969,7 +961,7 @@ fn update_secret_version_stage(
         call,
         input,
         "secretsmanager:UpdateSecretVersionStage",
-        vec![kv("secretsmanager:VersionStage", &stage)],
+        Keys::new().string("secretsmanager:VersionStage", &stage),
     )?;
     not_deleted(&secret)?;
     let app = call.app;
@@ -1032,18 +1024,12 @@ fn delete_secret(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<Valu
             "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).",
         ));
     }
-    let mut extra = Vec::new();
+    let mut extra = Keys::new();
     if let Some(w) = window {
-        extra.push((
-            "secretsmanager:RecoveryWindowInDays".to_owned(),
-            ContextValue::number(&w.to_string()),
-        ));
+        extra = extra.number("secretsmanager:RecoveryWindowInDays", w);
     }
     if let Some(f) = force {
-        extra.push((
-            "secretsmanager:ForceDeleteWithoutRecovery".to_owned(),
-            ContextValue::bool(f),
-        ));
+        extra = extra.bool("secretsmanager:ForceDeleteWithoutRecovery", f);
     }
     let secret = authorized_secret(call, input, "secretsmanager:DeleteSecret", extra)?;
     let now = call.now();
@@ -1065,7 +1051,7 @@ fn delete_secret(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<Valu
 }
 
 fn restore_secret(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<Value, ApiError> {
-    let secret = authorized_secret(call, input, "secretsmanager:RestoreSecret", Vec::new())?;
+    let secret = authorized_secret(call, input, "secretsmanager:RestoreSecret", Keys::new())?;
     let written = call.app.storage.update(&secret.arn, &mut |s| {
         s.deleted = None;
         s.deletion_date = None;
@@ -1104,10 +1090,7 @@ fn untag_resource(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<Val
         call,
         input,
         "secretsmanager:UntagResource",
-        vec![(
-            "aws:TagKeys".to_owned(),
-            ContextValue::strings(keys.iter().map(String::as_str)),
-        )],
+        Keys::new().strings("aws:TagKeys", keys.iter().map(String::as_str)),
     )?;
     call.app.storage.update(&secret.arn, &mut |s| {
         s.tags.retain(|t| !keys.contains(&t.key));
@@ -1124,12 +1107,9 @@ fn put_resource_policy(call: &mut Call<'_>, input: &Map<String, Value>) -> Resul
         ));
     }
     let block = opt_bool(input, "BlockPublicPolicy")?;
-    let mut extra = Vec::new();
+    let mut extra = Keys::new();
     if let Some(b) = block {
-        extra.push((
-            "secretsmanager:BlockPublicPolicy".to_owned(),
-            ContextValue::bool(b),
-        ));
+        extra = extra.bool("secretsmanager:BlockPublicPolicy", b);
     }
     let secret = authorized_secret(call, input, "secretsmanager:PutResourcePolicy", extra)?;
     let policy = iam_policy::parse_policy(text, iam_policy::PolicyType::Resource).map_err(|e| {
@@ -1164,7 +1144,7 @@ fn put_resource_policy(call: &mut Call<'_>, input: &Map<String, Value>) -> Resul
 }
 
 fn get_resource_policy(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<Value, ApiError> {
-    let secret = authorized_secret(call, input, "secretsmanager:GetResourcePolicy", Vec::new())?;
+    let secret = authorized_secret(call, input, "secretsmanager:GetResourcePolicy", Keys::new())?;
     let mut out = json!({"ARN": secret.arn, "Name": secret.name});
     if let Some(p) = &secret.resource_policy {
         crate::set(&mut out, "ResourcePolicy", json!(p));
@@ -1180,7 +1160,7 @@ fn delete_resource_policy(
         call,
         input,
         "secretsmanager:DeleteResourcePolicy",
-        Vec::new(),
+        Keys::new(),
     )?;
     let written = call.app.storage.update(&secret.arn, &mut |s| {
         s.resource_policy = None;
@@ -1205,11 +1185,11 @@ fn validate_resource_policy(
             call,
             input,
             "secretsmanager:ValidateResourcePolicy",
-            Vec::new(),
+            Keys::new(),
         )?
         .account
     } else {
-        call.authorize("secretsmanager:ValidateResourcePolicy", "*", Vec::new())?;
+        call.authorize("secretsmanager:ValidateResourcePolicy", "*", Keys::new())?;
         call.identity.account.clone()
     };
     let report = iam_policy::lint::lint_text(
@@ -1252,18 +1232,11 @@ fn rotate_secret(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<Valu
     }
     let immediately = opt_bool(input, "RotateImmediately")?.unwrap_or(true);
     let token = client_token(input)?;
-    let mut extra = vec![
-        (
-            "secretsmanager:ModifyRotationRules".to_owned(),
-            ContextValue::bool(rules.is_some()),
-        ),
-        (
-            "secretsmanager:RotateImmediately".to_owned(),
-            ContextValue::bool(immediately),
-        ),
-    ];
+    let mut extra = Keys::new()
+        .bool("secretsmanager:ModifyRotationRules", rules.is_some())
+        .bool("secretsmanager:RotateImmediately", immediately);
     if let Some(l) = lambda {
-        extra.push(kv("secretsmanager:RotationLambdaARN", l));
+        extra = extra.string("secretsmanager:RotationLambdaARN", l);
     }
     let secret = authorized_secret(call, input, "secretsmanager:RotateSecret", extra)?;
     not_deleted(&secret)?;
@@ -1351,7 +1324,7 @@ fn rotate_secret(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<Valu
 }
 
 fn get_random_password(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<Value, ApiError> {
-    call.authorize("secretsmanager:GetRandomPassword", "*", Vec::new())?;
+    call.authorize("secretsmanager:GetRandomPassword", "*", Keys::new())?;
     let length = opt_int(input, "PasswordLength")?.unwrap_or(32);
     if !(1..=4096).contains(&length) {
         return Err(ApiError::invalid_parameter(

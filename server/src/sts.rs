@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use iam_policy::{ContextValue, SessionPolicy};
+use iam_policy::SessionPolicy;
 
 use crate::authz::{Identity, KeyEntry};
-use crate::call::{AuditDecision, Call, kv};
+use crate::call::{AuditDecision, Call, Keys};
 use crate::error::{ApiError, xml_escape};
 
 /// The largest packed session policy (AWS: 2,048 characters).
@@ -70,13 +70,11 @@ pub fn dispatch(
 ) -> Result<String, ApiError> {
     match action {
         "GetCallerIdentity" => {
-            call.decisions.push(AuditDecision {
-                action: "sts:GetCallerIdentity".into(),
-                resource: "*".into(),
-                decision: "NotRequired",
-                statements: Vec::new(),
-                context_keys: Vec::new(),
-            });
+            call.decisions.push(AuditDecision::without_statements(
+                "sts:GetCallerIdentity",
+                "*",
+                "NotRequired",
+            ));
             let id = call.identity;
             Ok(format!(
                 "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
@@ -154,44 +152,38 @@ fn assume_role(call: &mut Call<'_>, params: &[(String, String)]) -> Result<Strin
     let resource = role.map_or_else(|| role_arn.to_owned(), |r| r.arn.clone());
     // Keys of both sts:AssumeRole and sts:TagSession (the reference lists the session's own
     // keys for AssumeRole only).
-    let mut keys = Vec::new();
-    let mut session_keys = vec![kv("sts:RoleSessionName", session)];
+    let mut keys = Keys::new();
+    let mut session_keys = Keys::new().string("sts:RoleSessionName", session);
     if let Some(e) = external_id {
-        session_keys.push(kv("sts:ExternalId", e));
+        session_keys = session_keys.string("sts:ExternalId", e);
     }
     if let Some(s) = source_identity {
-        session_keys.push(kv("sts:SourceIdentity", s));
+        session_keys = session_keys.string("sts:SourceIdentity", s);
     }
     if !transitive.is_empty() {
-        keys.push((
-            "sts:TransitiveTagKeys".into(),
-            ContextValue::strings(transitive.iter().map(String::as_str)),
-        ));
+        keys = keys.strings(
+            "sts:TransitiveTagKeys",
+            transitive.iter().map(String::as_str),
+        );
     }
     if let Some(r) = role {
         for (k, v) in &r.tags {
-            keys.push(kv(&format!("iam:ResourceTag/{k}"), v));
-            keys.push(kv(&format!("aws:ResourceTag/{k}"), v));
+            keys = keys
+                .tagged("iam:ResourceTag/", k, v)
+                .tagged("aws:ResourceTag/", k, v);
         }
     }
-    let mut tag_context = Vec::new();
+    let mut tag_context = Keys::new();
     for (k, v) in &tags {
-        tag_context.push(kv(&format!("aws:RequestTag/{k}"), v));
+        tag_context = tag_context.tagged("aws:RequestTag/", k, v);
     }
     if !tags.is_empty() {
-        tag_context.push((
-            "aws:TagKeys".into(),
-            ContextValue::strings(tags.iter().map(|(k, _)| k.as_str())),
-        ));
+        tag_context = tag_context.strings("aws:TagKeys", tags.iter().map(|(k, _)| k.as_str()));
     }
-    let mut assume_keys = keys.clone();
-    assume_keys.extend(session_keys);
-    assume_keys.extend(tag_context.iter().cloned());
+    let assume_keys = keys.clone().and(session_keys).and(tag_context.clone());
     call.authorize("sts:AssumeRole", &resource, assume_keys)?;
     if !tags.is_empty() {
-        let mut k = keys;
-        k.extend(tag_context);
-        call.authorize("sts:TagSession", &resource, k)?;
+        call.authorize("sts:TagSession", &resource, keys.and(tag_context))?;
     }
     // An ARN the configuration does not know is denied above (no trust policy allows it);
     // reaching here without a role means authorization is switched off.

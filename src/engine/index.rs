@@ -148,7 +148,7 @@ struct Patterns {
 }
 
 /// Where a pattern's key sits in every text the pattern matches.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Key<'a> {
     Prefix(&'a str),
     Suffix(&'a str),
@@ -163,50 +163,60 @@ impl Key<'_> {
     }
 }
 
-/// The longest of `keys` (the first of equal length), if it is not empty.
-fn longest<'a>(keys: impl IntoIterator<Item = Key<'a>>) -> Option<Key<'a>> {
-    keys.into_iter()
-        .filter(|k| k.len() > 0)
-        .fold(None, |best: Option<Key<'a>>, k| match best {
-            Some(b) if b.len() >= k.len() => Some(b),
-            _ => Some(k),
-        })
-}
-
-/// The key of a template's text: its literal prefix, suffix or (without `$`) inner run,
-/// whichever is longest. `wildcards` says whether `*` and `?` are wildcards. Text before the
-/// first `$` is literal; so is text after the last `}` and `$` (every variable, and the
-/// fixed `${*}`, `${?}`, `${$}`, ends with a `}`, and none after it); between them nothing is
+/// Every key a template's text offers, prefix first, then suffix, then the inner runs; empty
+/// keys left out. `wildcards` says whether `*` and `?` are wildcards. Text before the first
+/// `$` is literal; so is text after the last `}` and `$` (every variable, and the fixed
+/// `${*}`, `${?}`, `${$}`, ends with a `}`, and none after it); between them nothing is
 /// taken.
-fn template_key(text: &str, wildcards: bool) -> Option<Key<'_>> {
+fn template_keys(text: &str, wildcards: bool) -> Vec<Key<'_>> {
     let special = |c: char| c == '$' || (wildcards && (c == '*' || c == '?'));
     let first = text.find(special).unwrap_or(text.len());
-    let prefix = text.get(..first)?;
-    if first == text.len() {
-        return longest([Key::Prefix(prefix)]);
+    let mut keys = vec![Key::Prefix(text.get(..first).unwrap_or_default())];
+    if first < text.len() {
+        let dollar = text.contains('$');
+        let last = text
+            .rfind(|c: char| special(c) || (dollar && c == '}'))
+            .map_or(0, |at| at + 1);
+        keys.push(Key::Suffix(text.get(last..).unwrap_or_default()));
+        if !dollar {
+            let inner = text.get(first..last).unwrap_or_default();
+            keys.extend(inner.split(special).map(Key::Inner));
+        }
     }
-    let dollar = text.contains('$');
-    let last = text
-        .rfind(|c: char| special(c) || (dollar && c == '}'))
-        .map_or(0, |at| at + 1);
-    let suffix = text.get(last..)?;
-    let inner = if dollar {
-        None
-    } else {
-        text.get(first..last)?
-            .split(special)
-            .max_by_key(|run| run.len())
-            .map(Key::Inner)
-    };
-    longest(
-        [Key::Prefix(prefix), Key::Suffix(suffix)]
-            .into_iter()
-            .chain(inner),
-    )
+    keys.retain(|k| k.len() > 0);
+    keys
+}
+
+/// Where a key applies: the text (`None`; for an ARN, its resource part) or the literal
+/// prefix of ARN component `Some(i)` (2 service, 3 region, 4 account).
+type Slot = Option<usize>;
+
+/// For each pattern, of the keys it offers, the one the fewest patterns share, the longest
+/// of those (then the first offered): a request text that holds a key tries every pattern
+/// keyed by it, so a key that many patterns share would make each of them a candidate.
+/// `None` for a pattern that offers no key.
+fn choose<'a>(offers: &[Vec<(Slot, Key<'a>)>]) -> Vec<Option<(Slot, Key<'a>)>> {
+    let mut shared: HashMap<(Slot, Key<'a>), usize> = HashMap::new();
+    for offer in offers {
+        for key in offer {
+            *shared.entry(*key).or_default() += 1;
+        }
+    }
+    offers
+        .iter()
+        .map(|offer| {
+            offer.iter().copied().min_by_key(|key| {
+                let count = shared.get(key).copied().unwrap_or_default();
+                (count, std::cmp::Reverse(key.1.len()))
+            })
+        })
+        .collect()
 }
 
 impl Patterns {
-    fn new(keys: Vec<(Key<'_>, At)>) -> Self {
+    /// The patterns by their keys; a pattern the index cannot hold (no automaton could be
+    /// built for the inner keys) goes to `rest`, to be tested one by one.
+    fn new(keys: Vec<(Key<'_>, At)>, rest: &mut Vec<At>) -> Self {
         let mut prefixed = Vec::new();
         let mut suffixed = Vec::new();
         let mut inner = Vec::new();
@@ -217,9 +227,11 @@ impl Patterns {
                 Key::Inner(k) => inner.push((k, at)),
             }
         }
-        let inner_keys = inner.len();
+        let inner_ats: Vec<At> = inner.iter().map(|&(_, at)| at).collect();
         let inner = Inner::new(inner);
-        debug_assert!(inner.is_some() || inner_keys == 0);
+        if inner.is_none() {
+            rest.extend(inner_ats);
+        }
         Self {
             prefixed: Keyed::new(prefixed),
             suffixed: Keyed::new(suffixed),
@@ -357,26 +369,23 @@ fn component_prefix(component: &str) -> &str {
     component.get(..end).unwrap_or_default()
 }
 
-/// An ARN pattern's key: the literal prefix of its service, region or account component
-/// (`Ok(index - 2)`) or a key of its resource part (`Err`), whichever is longest; `None`
-/// for a pattern with a variable or without any such literal.
-fn arn_key(pattern: &ArnPattern) -> Option<Result<usize, Key<'_>>> {
+/// The keys an ARN pattern offers: the literal prefixes of its service, region and account
+/// components, and the keys of its resource part; none for a pattern with a variable.
+fn arn_keys(pattern: &ArnPattern) -> Vec<(Slot, Key<'_>)> {
     if pattern.has_variables() {
-        return None;
+        return Vec::new();
     }
-    let mut best: Option<(usize, Result<usize, Key<'_>>)> = None;
-    for index in 2..5 {
+    let components = (2..5).filter_map(|index| {
         let prefix = component_prefix(pattern.component(index)?);
-        if !prefix.is_empty() && best.is_none_or(|(len, _)| prefix.len() > len) {
-            best = Some((prefix.len(), Ok(index - 2)));
-        }
-    }
-    if let Some(key) = template_key(pattern.component(5)?, true)
-        && best.is_none_or(|(len, _)| key.len() > len)
-    {
-        best = Some((key.len(), Err(key)));
-    }
-    best.map(|(_, key)| key)
+        (!prefix.is_empty()).then_some((Some(index), Key::Prefix(prefix)))
+    });
+    let resource = pattern
+        .component(5)
+        .map(|text| template_keys(text, true))
+        .unwrap_or_default();
+    components
+        .chain(resource.into_iter().map(|key| (None, key)))
+        .collect()
 }
 
 impl ValueIndex {
@@ -396,7 +405,8 @@ impl ValueIndex {
                 let like = matches!(base, BaseOperator::StringLike | BaseOperator::StringNotLike);
                 let fold = string::ignores_case(base);
                 let mut texts = Vec::with_capacity(items.len());
-                let mut keys = Vec::new();
+                let mut keyed = Vec::new();
+                let mut offers = Vec::new();
                 let mut seen = HashSet::new();
                 for (at, value) in values.enumerate() {
                     let TypedValue::String(template) = value else {
@@ -414,10 +424,18 @@ impl ValueIndex {
                         }
                         Some(text) => texts.push(Box::<str>::from(text)),
                         None if fold => rest.push(at),
-                        None => match template_key(template.as_str(), like) {
-                            Some(key) => keys.push((key, at)),
-                            None => rest.push(at),
-                        },
+                        None => {
+                            keyed.push(at);
+                            let keys = template_keys(template.as_str(), like);
+                            offers.push(keys.into_iter().map(|key| (None, key)).collect());
+                        }
+                    }
+                }
+                let mut keys = Vec::new();
+                for (at, key) in keyed.into_iter().zip(choose(&offers)) {
+                    match key {
+                        Some((_, key)) => keys.push((key, at)),
+                        None => rest.push(at),
                     }
                 }
                 if fold {
@@ -425,7 +443,7 @@ impl ValueIndex {
                 } else {
                     Kind::Strings {
                         exact: sorted(texts),
-                        patterns: Patterns::new(keys),
+                        patterns: Patterns::new(keys, &mut rest),
                     }
                 }
             }
@@ -456,6 +474,8 @@ impl ValueIndex {
             OperatorFamily::Arn => {
                 let mut components: [Vec<(Box<[u8]>, At)>; 3] = Default::default();
                 let mut resource = Vec::new();
+                let mut keyed = Vec::new();
+                let mut offers = Vec::new();
                 let mut seen = HashSet::new();
                 for (at, value) in values.enumerate() {
                     let TypedValue::Arn(pattern) = value else {
@@ -472,20 +492,21 @@ impl ValueIndex {
                         // Matches no request text: adds nothing to the answer.
                         continue;
                     }
-                    match arn_key(pattern) {
-                        Some(Ok(index)) => {
-                            let prefix = component_prefix(pattern.component(index + 2)?);
-                            components
-                                .get_mut(index)?
-                                .push((prefix.as_bytes().into(), at));
-                        }
-                        Some(Err(key)) => resource.push((key, at)),
-                        None => rest.push(at),
+                    keyed.push(at);
+                    offers.push(arn_keys(pattern));
+                }
+                for (at, key) in keyed.into_iter().zip(choose(&offers)) {
+                    match key {
+                        Some((Some(index), Key::Prefix(prefix))) => components
+                            .get_mut(index.checked_sub(2)?)?
+                            .push((prefix.as_bytes().into(), at)),
+                        Some((None, key)) => resource.push((key, at)),
+                        Some((Some(_), _)) | None => rest.push(at),
                     }
                 }
                 Kind::Arns {
                     components: Box::new(components.map(Keyed::new)),
-                    resource: Patterns::new(resource),
+                    resource: Patterns::new(resource, &mut rest),
                 }
             }
             OperatorFamily::Ip => {
@@ -974,8 +995,14 @@ mod tests {
     }
 
     #[test]
-    fn template_keys() {
-        let key = |text, wildcards| template_key(text, wildcards);
+    fn keys_offered() {
+        // The longest key offered (the first of equal length).
+        let key = |text, wildcards| {
+            template_keys(text, wildcards)
+                .into_iter()
+                .rev()
+                .max_by_key(|k| k.len())
+        };
         assert_eq!(key("abc", true), Some(Key::Prefix("abc")));
         assert_eq!(key("ab*c", true), Some(Key::Prefix("ab")));
         assert_eq!(key("a*bc", true), Some(Key::Suffix("bc")));
@@ -1048,6 +1075,29 @@ mod tests {
             Kind::Strings { patterns, .. }
                 if patterns.suffixed.keys.len() == 10
                     && patterns.inner.as_ref().is_some_and(|i| i.patterns.len() == 10)
+        ));
+    }
+
+    #[test]
+    fn the_least_shared_key_is_chosen() {
+        // Every pattern holds `abcdefgh`; each has a suffix of its own.
+        let like: Vec<String> = (0..10).map(|i| format!("*abcdefgh*{i}")).collect();
+        let refs: Vec<&str> = like.iter().map(String::as_str).collect();
+        let index = built("StringLike", &refs).unwrap();
+        assert!(matches!(
+            &index.kind,
+            Kind::Strings { patterns, .. }
+                if patterns.suffixed.keys.len() == 10 && patterns.inner.is_none()
+        ));
+        // Every ARN pattern is in `s3`; the resource parts differ.
+        let arns: Vec<String> = (0..10).map(|i| format!("arn:aws:s3:::*-{i}-*")).collect();
+        let refs: Vec<&str> = arns.iter().map(String::as_str).collect();
+        let index = built("ArnLike", &refs).unwrap();
+        assert!(matches!(
+            &index.kind,
+            Kind::Arns { components, resource }
+                if components.iter().all(|c| c.keys.is_empty())
+                    && resource.inner.as_ref().is_some_and(|i| i.patterns.len() == 10)
         ));
     }
 

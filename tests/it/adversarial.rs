@@ -4,7 +4,9 @@
 //!
 //! No test asserts a duration. Each test reports its wall time on stderr through [`timed`]
 //! (`cargo test --release --test it adversarial -- --nocapture --test-threads 1`); the measured
-//! numbers are recorded in `fuzz/README.md` ("Adversarial inputs") as documentation.
+//! numbers are recorded in `fuzz/README.md` ("Adversarial inputs") as documentation. The
+//! worst cases of condition value lists at the request limits are measured by
+//! `benches/adversarial.rs` (README, "Hostile requests").
 
 use std::time::Instant;
 
