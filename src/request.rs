@@ -714,9 +714,8 @@ impl Caller {
             }
             "sts" => {
                 if let Some(role_session) = rest.strip_prefix("assumed-role/") {
-                    let (role, session) = role_session
-                        .split_once('/')
-                        .filter(|(r, s)| !r.is_empty() && !s.is_empty() && !s.contains('/'))
+                    let (role, session) = split_at_slash(role_session)
+                        .filter(|(r, s)| !r.is_empty() && !s.is_empty() && !has_slash(s))
                         .ok_or_else(|| invalid("a session ARN is `assumed-role/ROLE/SESSION`"))?;
                     self.kind = CallerKind::AssumedRole;
                     self.name.push_str(role);
@@ -729,7 +728,7 @@ impl Caller {
                     }
                     role_arn.set = true;
                 } else if let Some(name) = rest.strip_prefix("federated-user/") {
-                    if name.is_empty() || name.contains('/') {
+                    if name.is_empty() || has_slash(name) {
                         return Err(invalid("a federated user ARN is `federated-user/NAME`"));
                     }
                     self.kind = CallerKind::FederatedUser;
@@ -864,6 +863,18 @@ impl ArnParts {
     pub(crate) fn resource<'t>(&self, text: &'t str) -> &'t str {
         self.field(text, 5)
     }
+}
+
+/// The text before and after the first `/` (a byte search: callers split ASCII ARN paths on
+/// every call).
+fn split_at_slash(text: &str) -> Option<(&str, &str)> {
+    let at = text.bytes().position(|b| b == b'/')?;
+    Some((text.get(..at)?, text.get(at + 1..)?))
+}
+
+/// Whether `text` holds a `/`.
+fn has_slash(text: &str) -> bool {
+    text.bytes().any(|b| b == b'/')
 }
 
 /// The last `/`-separated segment, if non-empty.
@@ -1236,30 +1247,57 @@ impl Request {
     }
 }
 
-/// A context key the crate derives (module docs table): its name lower-cased and its
-/// [`text_hash`](crate::bytes::text_hash), computed when the crate is compiled.
+/// A context key the crate derives (module docs table): its name lower-cased, its
+/// [`text_hash`](crate::bytes::text_hash) (computed when the crate is compiled) and where the
+/// name is in [`DERIVED_KEYS`].
 #[derive(Debug)]
 pub(crate) struct DerivedKey {
     pub(crate) key: &'static str,
     pub(crate) hash: u64,
+    pub(crate) at: u32,
 }
 
 impl DerivedKey {
-    const fn new(key: &'static str) -> Self {
+    const fn new(key: &'static str, at: u32) -> Self {
         Self {
             key,
             hash: crate::bytes::const_text_hash(key),
+            at,
         }
     }
 }
 
-const PRINCIPAL_ARN: DerivedKey = DerivedKey::new("aws:principalarn");
-const PRINCIPAL_ACCOUNT: DerivedKey = DerivedKey::new("aws:principalaccount");
-const PRINCIPAL_TYPE: DerivedKey = DerivedKey::new("aws:principaltype");
-const USERNAME: DerivedKey = DerivedKey::new("aws:username");
-const PRINCIPAL_IS_AWS_SERVICE: DerivedKey = DerivedKey::new("aws:principalisawsservice");
-const PRINCIPAL_SERVICE_NAME: DerivedKey = DerivedKey::new("aws:principalservicename");
-const RESOURCE_ACCOUNT: DerivedKey = DerivedKey::new("aws:resourceaccount");
+/// The names of the derived keys, one after another (a prepared request copies them into its
+/// arena at once).
+pub(crate) const DERIVED_KEYS: &str = concat!(
+    "aws:principalarn",
+    "aws:principalaccount",
+    "aws:principaltype",
+    "aws:username",
+    "aws:principalisawsservice",
+    "aws:principalservicename",
+    "aws:resourceaccount",
+);
+
+const PRINCIPAL_ARN: DerivedKey = DerivedKey::new("aws:principalarn", 0);
+const PRINCIPAL_ACCOUNT: DerivedKey = DerivedKey::new("aws:principalaccount", 16);
+const PRINCIPAL_TYPE: DerivedKey = DerivedKey::new("aws:principaltype", 36);
+const USERNAME: DerivedKey = DerivedKey::new("aws:username", 53);
+const PRINCIPAL_IS_AWS_SERVICE: DerivedKey = DerivedKey::new("aws:principalisawsservice", 65);
+const PRINCIPAL_SERVICE_NAME: DerivedKey = DerivedKey::new("aws:principalservicename", 90);
+const RESOURCE_ACCOUNT: DerivedKey = DerivedKey::new("aws:resourceaccount", 114);
+
+/// Every derived key.
+#[cfg(test)]
+const ALL_DERIVED: [&DerivedKey; 7] = [
+    &PRINCIPAL_ARN,
+    &PRINCIPAL_ACCOUNT,
+    &PRINCIPAL_TYPE,
+    &USERNAME,
+    &PRINCIPAL_IS_AWS_SERVICE,
+    &PRINCIPAL_SERVICE_NAME,
+    &RESOURCE_ACCOUNT,
+];
 
 /// The value of a derived key.
 #[derive(Clone, Copy, Debug)]
@@ -1302,5 +1340,23 @@ pub(crate) fn for_each_derived<'a>(
     // treated as same-account must also read as same-account to its conditions.
     if let Some(account) = resource_account {
         f(&RESOURCE_ACCOUNT, Derived::Text(account));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_keys_are_where_they_say_in_the_block() {
+        let mut end = 0;
+        for key in ALL_DERIVED {
+            let at = key.at as usize;
+            assert_eq!(DERIVED_KEYS.get(at..at + key.key.len()), Some(key.key));
+            assert_eq!(key.key, key.key.to_ascii_lowercase());
+            assert_eq!(key.hash, crate::bytes::text_hash(key.key));
+            end = end.max(at + key.key.len());
+        }
+        assert_eq!(end, DERIVED_KEYS.len());
     }
 }

@@ -651,6 +651,7 @@ fn parse_tzd(bytes: &[u8]) -> Option<i32> {
 /// assert_eq!(parse_ip("10.0.0.0/8"), None);
 /// ```
 #[must_use]
+#[inline]
 pub fn parse_ip(text: &str) -> Option<IpAddr> {
     // Fast refusal of text that cannot be an address (most context values a prepared request
     // reads this way are not): the parsers accept only these bytes, an IPv4 address has a
@@ -666,7 +667,36 @@ pub fn parse_ip(text: &str) -> Option<IpAddr> {
     {
         return None;
     }
+    if !colon {
+        return parse_ipv4(text.as_bytes()).map(IpAddr::V4);
+    }
     text.parse().ok()
+}
+
+/// A dotted-quad IPv4 address as the standard parser reads one (four decimal octets of one to
+/// three digits, at most 255, no leading zero), without its general machinery (a request's
+/// `aws:SourceIp` is read this way on every call).
+fn parse_ipv4(text: &[u8]) -> Option<std::net::Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = text.split(|&b| b == b'.');
+    for octet in &mut octets {
+        let part = parts.next()?;
+        if part.is_empty() || part.len() > 3 || (part.len() > 1 && part.first() == Some(&b'0')) {
+            return None;
+        }
+        let mut value = 0u16;
+        for &digit in part {
+            if !digit.is_ascii_digit() {
+                return None;
+            }
+            value = value * 10 + u16::from(digit - b'0');
+        }
+        *octet = u8::try_from(value).ok()?;
+    }
+    parts
+        .next()
+        .is_none()
+        .then_some(std::net::Ipv4Addr::from(octets))
 }
 
 /// Parses a CIDR block (`10.0.0.0/8`, `2001:db8::/32`) or a bare address. `None` otherwise.

@@ -7,8 +7,8 @@ use std::net::IpAddr;
 use crate::aws_rules::AwsRule;
 use crate::bytes::{Range, at, bytes_hash, same_bytes, text, text_hash, to_u32};
 use crate::request::{
-    CallerKind, ContextScalar, ContextValue, Derived, DerivedKey, Pool, Request, ResourceKind,
-    for_each_derived,
+    CallerKind, ContextScalar, ContextValue, DERIVED_KEYS, Derived, DerivedKey, Pool, Request,
+    ResourceKind, for_each_derived,
 };
 use crate::value::parse_ip;
 
@@ -158,27 +158,34 @@ impl Prepared {
     #[cfg(test)]
     pub(crate) fn new(req: &Request, extra: Option<&str>) -> (Self, Option<(u32, u32)>) {
         let mut prepared = Self::empty();
-        let extra = prepared.fill(req, extra);
+        let extra = prepared.fill(req, extra, true);
         (prepared, extra)
     }
 
     /// Prepares `req` (its context included) in place; `extra` is appended to the arena (its
-    /// range is returned).
-    pub(crate) fn fill(&mut self, req: &Request, extra: Option<&str>) -> Option<(u32, u32)> {
+    /// range is returned). With `whole`, the whole context values are copied too; without,
+    /// the general condition evaluator reads them from `req`'s context (see
+    /// [`Input::prepared_from`](super::view::Input::prepared_from)).
+    pub(crate) fn fill(
+        &mut self,
+        req: &Request,
+        extra: Option<&str>,
+        whole: bool,
+    ) -> Option<(u32, u32)> {
         let mut pool = Pool::default();
         self.begin();
+        // The keys of a context are unique, and the derived ones are among them (a `Request`
+        // is built with them): nothing to look up, nothing to derive.
         for (key, value) in req.context().iter() {
             let (key_range, hash) = self.key(key);
-            let found = self.find(hash, key_range);
-            self.set(
-                found,
-                key_range,
-                hash,
-                NewValue::Value(value.clone()),
-                &mut pool,
-            );
+            let value = if whole {
+                NewValue::Value(value.clone())
+            } else {
+                NewValue::Indexed(value)
+            };
+            self.set(None, key_range, hash, value, &mut pool);
         }
-        self.finish(req, extra, &mut pool)
+        self.finish(req, extra, false, &mut pool)
     }
 
     /// Starts the next request: no text, no context (the buffers are kept).
@@ -307,16 +314,22 @@ impl Prepared {
         let (text, kind, ip) = match &value {
             NewValue::Text(s, false) => (self.append(s.as_bytes()), SlotKind::String, parse_ip(s)),
             NewValue::Text(s, true) => (self.append(s.as_bytes()), SlotKind::Number, None),
-            NewValue::Value(ContextValue::Single(ContextScalar::String(s))) => {
+            NewValue::Value(ContextValue::Single(ContextScalar::String(s)))
+            | NewValue::Indexed(ContextValue::Single(ContextScalar::String(s))) => {
                 (self.append(s.as_bytes()), SlotKind::String, parse_ip(s))
             }
-            NewValue::Value(ContextValue::Single(ContextScalar::Number(s))) => {
+            NewValue::Value(ContextValue::Single(ContextScalar::Number(s)))
+            | NewValue::Indexed(ContextValue::Single(ContextScalar::Number(s))) => {
                 (self.append(s.as_bytes()), SlotKind::Number, None)
             }
-            NewValue::Bool(b) | NewValue::Value(ContextValue::Single(ContextScalar::Bool(b))) => {
+            NewValue::Bool(b)
+            | NewValue::Value(ContextValue::Single(ContextScalar::Bool(b)))
+            | NewValue::Indexed(ContextValue::Single(ContextScalar::Bool(b))) => {
                 ((0, 0), SlotKind::Bool(*b), None)
             }
-            NewValue::Value(ContextValue::Multi(_)) => ((0, 0), SlotKind::Multi, None),
+            NewValue::Value(ContextValue::Multi(_)) | NewValue::Indexed(ContextValue::Multi(_)) => {
+                ((0, 0), SlotKind::Multi, None)
+            }
         };
         let (ip, ipv4) = match ip {
             Some(IpAddr::V4(v4)) => (4, u32::from(v4)),
@@ -336,7 +349,14 @@ impl Prepared {
 
     /// Sets a derived key to `value` unless the key is set (the text of a derived value is
     /// often a text of the request already in the arena: `known`).
-    fn derive(&mut self, key: &DerivedKey, value: Derived<'_>, known: &[Range], pool: &mut Pool) {
+    fn derive(
+        &mut self,
+        key: &DerivedKey,
+        value: Derived<'_>,
+        known: &[Range],
+        block: &mut Option<u32>,
+        pool: &mut Pool,
+    ) {
         let arena = self.arena();
         if self
             .slot_index(arena, key.hash, key.key.as_bytes())
@@ -344,7 +364,12 @@ impl Prepared {
         {
             return;
         }
-        let key_range = self.append(key.key.as_bytes());
+        // The names of the derived keys are copied at once, when the first one is set.
+        let base = match *block {
+            Some(base) => base,
+            None => *block.insert(self.append(DERIVED_KEYS.as_bytes()).0),
+        };
+        let key_range = (base + key.at, base + key.at + to_u32(key.key.len()));
         let (text, kind, value) = match value {
             Derived::Text(t) => (
                 self.push(t, known),
@@ -398,6 +423,23 @@ impl Prepared {
             }
             None => self.insert(slot),
         };
+        // The common case: the value at `i` has the new value's type already; it is
+        // overwritten in place.
+        let value = match (self.values.get_mut(i), value) {
+            (Some(ContextValue::Single(ContextScalar::String(s))), NewValue::Text(t, false))
+            | (Some(ContextValue::Single(ContextScalar::Number(s))), NewValue::Text(t, true)) => {
+                s.clear();
+                s.push_str(t);
+                return;
+            }
+            (Some(ContextValue::Single(ContextScalar::Bool(b))), NewValue::Bool(new)) => {
+                *b = new;
+                return;
+            }
+            // Only indexed: the whole value is read from the request it was prepared from.
+            (_, NewValue::Indexed(_)) => return,
+            (_, value) => value,
+        };
         let old = self.values.get_mut(i);
         let value = match value {
             NewValue::Text(t, number) => {
@@ -418,9 +460,16 @@ impl Prepared {
             }
             NewValue::Bool(b) => ContextValue::bool(b),
             NewValue::Value(v) => v,
+            NewValue::Indexed(_) => return,
         };
         match self.values.get_mut(i) {
-            Some(old) => pool.recycle_value(std::mem::replace(old, value)),
+            Some(old) => match std::mem::replace(old, value) {
+                // Nothing to keep (a boolean, or a string whose memory was reused above).
+                ContextValue::Single(ContextScalar::Bool(_)) => {}
+                ContextValue::Single(ContextScalar::String(s) | ContextScalar::Number(s))
+                    if s.capacity() == 0 => {}
+                displaced => pool.recycle_value(displaced),
+            },
             None => self.values.push(value),
         }
     }
@@ -479,12 +528,14 @@ impl Prepared {
         }
     }
 
-    /// Writes the parts of the checked request `req` (not its context, set before) and the
-    /// derived keys not set; `extra` is appended to the arena (its range is returned).
+    /// Writes the parts of the checked request `req` (not its context, set before) and, with
+    /// `derive`, the derived keys not set; `extra` is appended to the arena (its range is
+    /// returned).
     pub(crate) fn finish(
         &mut self,
         req: &Request,
         extra: Option<&str>,
+        derive: bool,
         pool: &mut Pool,
     ) -> Option<(u32, u32)> {
         let caller = req.principal();
@@ -535,12 +586,15 @@ impl Prepared {
             }
         }
         let known = known.get(..known_len).unwrap_or_default();
-        for_each_derived(
-            caller,
-            req.principal_account(),
-            req.resource_account(),
-            |key, value| self.derive(key, value, known, pool),
-        );
+        let mut block = None;
+        if derive {
+            for_each_derived(
+                caller,
+                req.principal_account(),
+                req.resource_account(),
+                |key, value| self.derive(key, value, known, &mut block, pool),
+            );
+        }
         self.kind = caller.kind();
         self.has_role_arn = caller.role_arn().is_some();
         self.has_account = caller.account().is_some();
@@ -653,6 +707,8 @@ pub(crate) enum NewValue<'v> {
     Bool(bool),
     /// Any value, owned (its texts from the pool).
     Value(ContextValue),
+    /// A value of the request being prepared, indexed only (not copied whole).
+    Indexed(&'v ContextValue),
 }
 
 impl NewValue<'_> {
@@ -662,6 +718,7 @@ impl NewValue<'_> {
             Self::Text(t, _) => t.len(),
             Self::Bool(b) => ContextScalar::Bool(*b).as_text().len(),
             Self::Value(v) => value_len(v),
+            Self::Indexed(v) => value_len(v),
         }
     }
 }

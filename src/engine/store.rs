@@ -1016,7 +1016,7 @@ impl PreparedRequest {
         let request = &*prepared.request;
         let mut buf = [0u8; ROLE_KEY_MAX];
         let key = caller_key(request.principal(), &mut buf);
-        let key_range = prepared.prepared.fill(request, key);
+        let key_range = prepared.prepared.fill(request, key, false);
         let principal_key = hashed_caller_key(key, key_range);
         prepared.keys_of(principal_key);
         prepared
@@ -1045,7 +1045,7 @@ impl PreparedRequest {
         let request = &*self.request;
         let mut buf = [0u8; ROLE_KEY_MAX];
         let key = caller_key(request.principal(), &mut buf);
-        let key_range = self.prepared.finish(request, key, pool);
+        let key_range = self.prepared.finish(request, key, true, pool);
         let principal_key = hashed_caller_key(key, key_range);
         self.keys_of(principal_key);
     }
@@ -1155,7 +1155,11 @@ impl PreparedRequest {
     /// How the engine reads it.
     #[inline(always)]
     pub(crate) fn input(&self) -> Input<'_> {
-        Input::prepared(&self.prepared)
+        // A request prepared from an owned `Request` reads whole values from its context.
+        Input::prepared_from(
+            &self.prepared,
+            (!self.buffered).then(|| self.request.context()),
+        )
     }
 
     /// The compiled session policy, for the plain sets' prepared path.

@@ -16,8 +16,9 @@ use crate::value::parse_ip;
 pub(crate) enum Ctx<'r> {
     /// The request's own context (binary search by key text).
     Plain(&'r Context),
-    /// A prepared index and its arena.
-    Prepared(&'r Prepared, &'r [u8]),
+    /// A prepared index and its arena; the whole values in the prepared request, or in the
+    /// context it was prepared from (given).
+    Prepared(&'r Prepared, &'r [u8], Option<&'r Context>),
 }
 
 /// One scalar request value.
@@ -101,7 +102,7 @@ impl<'r> Ctx<'r> {
     pub(super) fn find(self, hash: u64, key: &str) -> Option<Found<'r>> {
         match self {
             Self::Plain(context) => context.get_lower(key).map(Found::Plain),
-            Self::Prepared(p, arena) => p
+            Self::Prepared(p, arena, _) => p
                 .slot(arena, hash, key.as_bytes())
                 .map(|s| Found::Prepared(s, arena)),
         }
@@ -113,7 +114,8 @@ impl<'r> Ctx<'r> {
     pub(super) fn entry(self, hash: u64, key: &str) -> Option<&'r ContextValue> {
         match self {
             Self::Plain(context) => context.get_lower(key),
-            Self::Prepared(p, arena) => p.value(arena, hash, key.as_bytes()),
+            Self::Prepared(_, _, Some(context)) => context.get_lower(key),
+            Self::Prepared(p, arena, None) => p.value(arena, hash, key.as_bytes()),
         }
     }
 
@@ -236,9 +238,16 @@ impl<'r> Input<'r> {
         }
     }
 
-    /// The view of a prepared request.
-    #[inline(always)]
+    /// The view of a prepared request that holds its whole context values.
+    #[cfg(test)]
     pub(crate) fn prepared(p: &'r Prepared) -> Self {
+        Self::prepared_from(p, None)
+    }
+
+    /// The view of a prepared request; `context`, if given, is the context it was prepared
+    /// from (prepared without the whole values: [`Prepared::fill`]).
+    #[inline(always)]
+    pub(crate) fn prepared_from(p: &'r Prepared, context: Option<&'r Context>) -> Self {
         let arena = p.arena();
         p.touch(arena);
         Self {
@@ -255,7 +264,7 @@ impl<'r> Input<'r> {
             aws_rule: p.aws_rule,
             action_hash: p.action_hash,
             service_hash: p.service_hash,
-            ctx: Ctx::Prepared(p, arena),
+            ctx: Ctx::Prepared(p, arena, context),
         }
     }
 

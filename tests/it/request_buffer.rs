@@ -500,6 +500,18 @@ fn parse_ip_fast_refusal_agrees_with_the_standard_parser() {
         "0x1.2.3.4",
         "AWSCURRENT",
         "deadbeef",
+        "0.0.0.0",
+        "01.2.3.4",
+        "1.2.3.04",
+        "000.0.0.0",
+        "1.2.3.256",
+        "1.2.3.255",
+        "1..2.3",
+        "1.2.3.4.",
+        ".1.2.3",
+        "1.2.3.a",
+        "1234.1.1.1",
+        "9.99.199.249",
         "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255",
     ]
     .iter()
