@@ -187,9 +187,12 @@ type Digest = (u64, u64);
 /// copy of the registered one that shares its lists (a few reference counts), kept inside the
 /// entry so that a decision reaches the lists straight from the entry (one dependent cache
 /// miss fewer than through the registry's `Arc`).
+/// The registered `Arc` is kept beside it for the accessors (which hand out the same `Arc`
+/// for entries sharing a document, without taking the writers' lock).
 #[derive(Debug)]
 struct Held {
     set: CompiledPolicySet,
+    shared: Arc<CompiledPolicySet>,
     digest: Digest,
 }
 
@@ -723,26 +726,17 @@ impl PolicyStore {
     }
 
     fn get(&self, space: Space, key: &str) -> Option<Arc<CompiledPolicySet>> {
-        let (set, digest) = {
-            let guard = self.map.guard();
-            let held = self.map.get(
+        let guard = self.map.guard();
+        self.map
+            .get(
                 &Probe {
                     hash: key_hash(space, key.as_bytes()),
                     space,
                     key: key.as_bytes(),
                 },
                 &guard,
-            )?;
-            (held.set.clone(), held.digest)
-        };
-        // The registered copy, so that entries sharing a document hand out the same `Arc`;
-        // a fresh one if the entry was replaced meanwhile and its document released.
-        let registered = self
-            .lock()
-            .documents
-            .get(&digest)
-            .map(|(registered, _)| Arc::clone(registered));
-        Some(registered.unwrap_or_else(|| Arc::new(set)))
+            )
+            .map(|h| Arc::clone(&h.shared))
     }
 
     fn keys(&self, space: Space) -> Vec<String> {
@@ -800,6 +794,7 @@ impl PolicyStore {
                 StoreKey::new(space, key),
                 Held {
                     set: (*set).clone(),
+                    shared: set,
                     digest,
                 },
                 &guard,
