@@ -59,8 +59,19 @@ pub(crate) fn substitute(text: &str, assign: &[(String, String)]) -> String {
     out
 }
 
-/// `text` with each named policy variable (`${key}`, `${key, 'default'}`) replaced by `*`;
-/// the fixed `${*}`, `${?}`, `${$}` are kept (they are literal characters). Read as a pattern
+/// Keys whose value, when a request has one, is never empty (lower case): AWS derives them
+/// from the caller. An IAM user name is 1 to 64 characters (IAM API reference, `CreateUser`,
+/// `UserName`); unique ids, principal ARNs and account ids are never empty either.
+const NEVER_EMPTY: &[&str] = &[
+    "aws:username",
+    "aws:userid",
+    "aws:principalarn",
+    "aws:principalaccount",
+];
+
+/// `text` with each named policy variable (`${key}`, `${key, 'default'}`) replaced by `*`, or
+/// by `?*` for a key without a default whose value is never empty ([`NEVER_EMPTY`]); the
+/// fixed `${*}`, `${?}`, `${$}` are kept (they are literal characters). Read as a pattern
 /// with variables, the result matches every string that some value of the variables (or their
 /// absence) lets the original match.
 pub(crate) fn star_variables(text: &str) -> String {
@@ -77,6 +88,9 @@ pub(crate) fn star_variables(text: &str) -> String {
             .trim();
         if matches!(inner, "*" | "?" | "$") {
             out.push_str(var);
+        } else if !inner.contains(',') && NEVER_EMPTY.iter().any(|k| k.eq_ignore_ascii_case(inner))
+        {
+            out.push_str("?*");
         } else {
             out.push('*');
         }

@@ -52,6 +52,43 @@ fn nna(old: &Policy, new: &Policy) -> Report {
     r
 }
 
+/// A variable AWS never leaves empty (`aws:username`: 1 to 64 characters) cannot make
+/// `b/${aws:username}/*` match `b//x`: the `?` of the new pattern gives nothing new (found by
+/// the random property below; it was "cannot prove"). With `*` after the variable instead of
+/// `/*`, the user `q` is new access, and the witness says so.
+#[test]
+fn variables_that_are_never_empty() {
+    let old = id(
+        r#"{"Effect":"Allow","Action":"s3:GetObject","NotResource":"arn:aws:s3:::b/${aws:username}/*"}"#,
+    );
+    let new = id(r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/?x"}"#);
+    let r = nna(&old, &new);
+    assert_eq!(r.verdict, Verdict::Pass, "{r:?}");
+    assert!(r.cannot_prove.is_empty(), "{r:?}");
+
+    let old = id(
+        r#"{"Effect":"Allow","Action":"s3:GetObject","NotResource":"arn:aws:s3:::b/${aws:username}*"}"#,
+    );
+    let r = nna(&old, &new);
+    assert_eq!(r.verdict, Verdict::Fail, "{r:?}");
+    assert!(r.cannot_prove.is_empty(), "{r:?}");
+    assert_eq!(r.findings.len(), 1, "{r:?}");
+    check_witnesses(&r, &new, Some(&old));
+
+    // A tag value may be empty: `${aws:PrincipalTag/team}` keeps the plain `*` reading, and
+    // the answer stays sound (never PASS when new access exists).
+    let old = id(
+        r#"{"Effect":"Allow","Action":"s3:GetObject","NotResource":"arn:aws:s3:::b/${aws:PrincipalTag/team}/*"}"#,
+    );
+    let r = nna(&old, &new);
+    check_witnesses(&r, &new, Some(&old));
+    assert_ne!(
+        r.verdict,
+        Verdict::Pass,
+        "an empty tag value makes b//x new access: {r:?}"
+    );
+}
+
 #[test]
 fn narrower_actions_and_resources_pass_wider_fail() {
     let old = id(r#"{"Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::b/*"}"#);
