@@ -137,40 +137,10 @@ fn test_scalar<'a>(
     resolve: impl Fn(&str) -> Option<&'a str> + Copy,
 ) -> Truth {
     let base = entry.operator.value.base;
-    let any = match index {
-        Some(index) => indexed_value_matches(entry, index, base, scalar(value), resolve),
-        None => any_value_matches(entry, base, scalar(value), resolve),
-    };
-    ops::settle(base, any)
-}
-
-/// [`any_value_matches`] through the entry's index: the values the index holds answer by a
-/// search, the rest ([`ValueIndex::rest`]) one by one.
-fn indexed_value_matches<'a>(
-    entry: &ConditionEntry,
-    index: &ValueIndex,
-    base: BaseOperator,
-    scalar: Scalar<'_>,
-    resolve: impl Fn(&str) -> Option<&'a str> + Copy,
-) -> Truth {
-    let values = &entry.values.items;
-    if values.is_empty() {
-        return Truth::False;
-    }
-    let request = match read_request(base.family(), scalar) {
-        Ok(request) => request,
-        Err(reason) => return Truth::Unknown(reason),
-    };
-    let mut result = index.any_match(entry, base, &request, resolve);
-    for at in index.rest() {
-        if result.is_true() {
-            break;
-        }
-        if let Some(item) = values.get(at) {
-            result = result.or(value_matches(base, &request, &item.value.typed, resolve));
-        }
-    }
-    result
+    ops::settle(
+        base,
+        any_value_matches(entry, index, base, scalar(value), resolve),
+    )
 }
 
 /// The request value read for one operator family.
@@ -205,9 +175,11 @@ fn read_request(family: OperatorFamily, scalar: Scalar<'_>) -> Result<Request<'_
 
 /// Whether any policy value matches the request scalar under the positive form of `base`
 /// (`StringNotEquals` tests `StringEquals`, and so on). `False` for an empty value list,
-/// whatever the request value.
+/// whatever the request value. With the entry's index, the values it holds answer by a search
+/// and only the rest ([`ValueIndex::rest`]) are tried one by one.
 fn any_value_matches<'a>(
     entry: &ConditionEntry,
+    index: Option<&ValueIndex>,
     base: BaseOperator,
     scalar: Scalar<'_>,
     resolve: impl Fn(&str) -> Option<&'a str> + Copy,
@@ -220,11 +192,27 @@ fn any_value_matches<'a>(
         Ok(request) => request,
         Err(reason) => return Truth::Unknown(reason),
     };
+    let one = |policy: &TypedValue| value_matches(base, &request, policy, resolve);
     let mut result = Truth::False;
-    for item in values {
-        result = result.or(value_matches(base, &request, &item.value.typed, resolve));
-        if result.is_true() {
-            break;
+    match index {
+        Some(index) => {
+            result = index.any_match(entry, base, &request, resolve);
+            for at in index.rest() {
+                if result.is_true() {
+                    break;
+                }
+                if let Some(item) = values.get(at) {
+                    result = result.or(one(&item.value.typed));
+                }
+            }
+        }
+        None => {
+            for item in values {
+                result = result.or(one(&item.value.typed));
+                if result.is_true() {
+                    break;
+                }
+            }
         }
     }
     result
