@@ -1287,6 +1287,17 @@ const PRINCIPAL_IS_AWS_SERVICE: DerivedKey = DerivedKey::new("aws:principalisaws
 const PRINCIPAL_SERVICE_NAME: DerivedKey = DerivedKey::new("aws:principalservicename", 90);
 const RESOURCE_ACCOUNT: DerivedKey = DerivedKey::new("aws:resourceaccount", 114);
 
+/// The keys AWS derives from the caller (every derived key but `aws:ResourceAccount`), lower
+/// case: the analysis reads them as the caller, not as free keys.
+pub(crate) const CALLER_KEYS: [&str; 6] = [
+    PRINCIPAL_ARN.key,
+    PRINCIPAL_ACCOUNT.key,
+    PRINCIPAL_TYPE.key,
+    USERNAME.key,
+    PRINCIPAL_IS_AWS_SERVICE.key,
+    PRINCIPAL_SERVICE_NAME.key,
+];
+
 /// Every derived key.
 #[cfg(test)]
 const ALL_DERIVED: [&DerivedKey; 7] = [

@@ -677,14 +677,7 @@ pub(crate) fn principal_values(policies: &[&Policy], fresh: &str, outsider: bool
 
 /// Keys that AWS derives from the caller and that a request cannot set otherwise: they are
 /// part of the caller dimension, not free keys (lower case).
-pub(crate) const CALLER_KEYS: &[&str] = &[
-    "aws:principalarn",
-    "aws:principalaccount",
-    "aws:principaltype",
-    "aws:username",
-    "aws:principalisawsservice",
-    "aws:principalservicename",
-];
+pub(crate) const CALLER_KEYS: &[&str] = &crate::request::CALLER_KEYS;
 
 /// Whether a caller string is one the engine reads.
 fn is_caller(text: &str) -> bool {
