@@ -6,8 +6,8 @@ use std::net::IpAddr;
 
 use super::condition::Value;
 use crate::aws_rules::AwsRule;
-use crate::condition::ops::Scalar;
 use crate::bytes::{Range, at, bytes_hash, same_bytes, text, text_hash, to_u32};
+use crate::condition::ops::Scalar;
 use crate::request::{
     CallerKind, ContextScalar, ContextValue, DERIVED_KEYS, Derived, DerivedKey, Pool, Request,
     ResourceKind, for_each_derived,
@@ -654,7 +654,10 @@ impl Prepared {
             SlotKind::Number => Scalar::Number(text(at(arena, slot.text))?),
             SlotKind::Bool(b) => Scalar::Bool(b),
             SlotKind::Multi if slot.text.1 == 1 => {
-                return self.lists.get(slot.text.0 as usize).map(|l| Value::Multi(l));
+                return self
+                    .lists
+                    .get(slot.text.0 as usize)
+                    .map(|l| Value::Multi(l));
             }
             SlotKind::Multi => return None,
         }))

@@ -354,10 +354,10 @@ fn lists_caller(target: &Target, caller: &Who<'_>) -> bool {
 mod tests {
     use super::*;
     use crate::bytes::text_hash;
+    use crate::engine::condition::evaluate_entry;
     use crate::engine::decision::Decision;
     use crate::engine::ids::PolicyKind;
     use crate::engine::policy_set::PolicySet;
-    use crate::engine::condition::evaluate_entry;
     use crate::engine::prepared::Prepared;
     use crate::policy::PolicyType;
     use crate::policy::lower::parse_policy;

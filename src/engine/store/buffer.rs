@@ -203,16 +203,11 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
             ContextValue::Single(ContextScalar::Bool(b)) => Made(NewValue::Bool(*b), 0),
             ContextValue::Multi(values) => {
                 let mut list = pool.list();
-                list.extend(
-                    values
-                        .iter()
-                        .take(MAX_CONTEXT_VALUES + 1)
-                        .map(|v| match v {
-                            ContextScalar::String(s) => ContextScalar::String(pool.string(s)),
-                            ContextScalar::Number(s) => ContextScalar::Number(pool.string(s)),
-                            ContextScalar::Bool(b) => ContextScalar::Bool(*b),
-                        }),
-                );
+                list.extend(values.iter().take(MAX_CONTEXT_VALUES + 1).map(|v| match v {
+                    ContextScalar::String(s) => ContextScalar::String(pool.string(s)),
+                    ContextScalar::Number(s) => ContextScalar::Number(pool.string(s)),
+                    ContextScalar::Bool(b) => ContextScalar::Bool(*b),
+                }));
                 let more = values.len().saturating_sub(MAX_CONTEXT_VALUES + 1);
                 Made(NewValue::List(list), more)
             }
@@ -248,7 +243,11 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
     /// past the limit), unless a context limit is exceeded (module docs of
     /// [`request`](crate::request), "Limits"): past one, nothing more is copied and
     /// [`prepare`](Self::prepare) fails.
-    fn set<'v, V: Into<Made<'v>>>(mut self, key: Key<'_>, make: impl FnOnce(&mut Pool) -> V) -> Self {
+    fn set<'v, V: Into<Made<'v>>>(
+        mut self,
+        key: Key<'_>,
+        make: impl FnOnce(&mut Pool) -> V,
+    ) -> Self {
         if self.overflow.is_some() {
             return self;
         }
@@ -338,7 +337,10 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
 /// A list of strings for a multi-valued key, its texts from `pool`, with how many values were
 /// left out past the limit (at most one more than the limit is copied; the rest are only
 /// counted).
-fn strings<'v>(pool: &mut Pool, values: impl IntoIterator<Item = &'v str>) -> (Vec<ContextScalar>, usize) {
+fn strings<'v>(
+    pool: &mut Pool,
+    values: impl IntoIterator<Item = &'v str>,
+) -> (Vec<ContextScalar>, usize) {
     let mut list = pool.list();
     let mut values = values.into_iter();
     list.extend(
