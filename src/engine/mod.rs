@@ -156,6 +156,33 @@ pub struct CompiledPolicySet {
 impl CompiledPolicySet {
     /// Compiles `set` (see [`PolicySet::compile`]).
     pub(crate) fn new(set: &PolicySet) -> Self {
+        Self::build(set, true)
+    }
+
+    /// Compiles `set`, which is dropped afterwards: the statements' `Sid` texts are moved into
+    /// the compiled statements instead of copied (two allocations fewer per statement pair on
+    /// the store's update path).
+    pub(crate) fn from_set(mut set: PolicySet) -> Self {
+        let mut compiled = Self::build(&set, false);
+        let Some(statements) = compiled.statements.get_mut() else {
+            // INVARIANT: not reached (the lists were just made and are not shared yet); copy
+            // the texts then.
+            return Self::build(&set, true);
+        };
+        for st in statements {
+            let at = st.at;
+            st.sid = set
+                .level_mut(at.kind, at.level)
+                .get_mut(at.policy as usize)
+                .and_then(|p| p.statements.get_mut(at.statement as usize))
+                .and_then(|s| s.sid.take())
+                .map(|sid| sid.value.into_boxed_str());
+        }
+        compiled
+    }
+
+    /// Compiles `set` (module docs), copying `Sid` texts when `copy_sids`.
+    fn build(set: &PolicySet, copy_sids: bool) -> Self {
         let (statements, conditions) = set.iter().fold((0, 0), |(s, c), (_, p)| {
             (
                 s + p.statements.len(),
@@ -185,6 +212,7 @@ impl CompiledPolicySet {
                         compiled_statements.push(compile_statement(
                             at,
                             statement,
+                            copy_sids,
                             &mut compiled_conditions,
                         ));
                     }

@@ -396,7 +396,7 @@ fn compile_levels(kind: PolicyKind, levels: &[&[&str]]) -> Result<CompiledPolicy
             );
         }
     }
-    Ok(set.compile())
+    Ok(set.into_compiled())
 }
 
 impl PolicyStore {
@@ -451,7 +451,7 @@ impl PolicyStore {
                     })?,
                 );
             }
-            Ok(set.compile())
+            Ok(set.into_compiled())
         })
     }
 
@@ -484,7 +484,7 @@ impl PolicyStore {
                 "resource policy".to_owned()
             })?;
             set.add(PolicyKind::Resource, policy);
-            Ok(set.compile())
+            Ok(set.into_compiled())
         })
     }
 
@@ -513,7 +513,7 @@ impl PolicyStore {
             let mut set = PolicySet::new();
             let policy = parse(policy_json, PolicyType::Trust, || "trust policy".to_owned())?;
             set.add(PolicyKind::Resource, policy);
-            Ok(set.compile())
+            Ok(set.into_compiled())
         })
     }
 
@@ -889,7 +889,7 @@ impl SessionPolicy {
                 parse(json, PolicyType::Session, || format!("session policy {i}"))?,
             );
         }
-        Ok(Self(Arc::new(set.compile())))
+        Ok(Self(Arc::new(set.into_compiled())))
     }
 
     /// The compiled policies.
