@@ -196,12 +196,6 @@ impl PolicySet {
         list.as_mut_slice()
     }
 
-    /// Compiles the set and drops it: [`compile`](Self::compile) without copying the texts
-    /// the compiled form keeps.
-    pub(crate) fn into_compiled(self) -> CompiledPolicySet {
-        CompiledPolicySet::from_set(self)
-    }
-
     /// The policy with this id, if any.
     #[must_use]
     pub fn get(&self, id: PolicyId) -> Option<&Policy> {
