@@ -6,11 +6,11 @@ use std::net::IpAddr;
 
 use super::condition::Value;
 use crate::aws_rules::AwsRule;
-use crate::bytes::{Range, at, bytes_hash, same_bytes, text, text_hash, to_u32};
+use crate::bytes::{Range, at, bytes_hash, same_bytes, text, to_u32};
 use crate::condition::ops::Scalar;
 use crate::request::{
-    CallerKind, ContextScalar, ContextValue, DERIVED_KEYS, Derived, DerivedKey, Pool, Request,
-    ResourceKind, for_each_derived,
+    CallerKind, Checked, ContextScalar, ContextValue, DERIVED_KEYS, Derived, DerivedFrom,
+    DerivedKey, Parts, Pool, Request, ResourceKind, RoleArn, CallerKey, for_each_derived,
 };
 use crate::value::parse_ip;
 
@@ -74,8 +74,6 @@ const INLINE_SLOTS: usize = 12;
 /// Buckets of the inline context table (a power of two, at most half full).
 const INLINE_BUCKETS: usize = 32;
 
-/// How many texts of a request a derived context value may share (see [`Prepared::push`]).
-const KNOWN: usize = 4;
 
 /// A request prepared for the engine: every text a decision reads copied into one arena, the
 /// context indexed by key hash, IP addresses parsed. The arena and the context index live
@@ -105,6 +103,10 @@ pub(crate) struct Prepared {
     pub(super) aws_rule: Option<AwsRule>,
     pub(super) action_hash: u64,
     pub(super) service_hash: u64,
+    /// The action as given; the caller's and the resource's account.
+    raw_action: Range,
+    pub(super) principal_account: Option<Range>,
+    pub(super) resource_account: Option<Range>,
     /// Bucket → inline slot index + 1 (0: empty), when the context fits inline.
     table: [u8; INLINE_BUCKETS],
     slots: [Slot; INLINE_SLOTS],
@@ -144,6 +146,9 @@ impl Prepared {
             aws_rule: None,
             action_hash: 0,
             service_hash: 0,
+            raw_action: (0, 0),
+            principal_account: None,
+            resource_account: None,
             table: [0; INLINE_BUCKETS],
             slots: [Slot::EMPTY; INLINE_SLOTS],
             text_len: 0,
@@ -158,24 +163,19 @@ impl Prepared {
         }
     }
 
-    /// Prepares `req`; `extra` is appended to the arena (its range is returned).
+    /// Prepares `req`, its context's lists copied.
     #[cfg(test)]
-    pub(crate) fn new(req: &Request, extra: Option<&str>) -> (Self, Option<(u32, u32)>) {
+    pub(crate) fn new(req: &Request) -> Self {
         let mut prepared = Self::empty();
-        let extra = prepared.fill(req, extra, true);
-        (prepared, extra)
+        prepared.fill(req, true);
+        prepared
     }
 
-    /// Prepares `req` (its context included) in place; `extra` is appended to the arena (its
-    /// range is returned). With `whole`, the values of multi-valued keys are copied too;
-    /// without, the general condition evaluator reads them from `req`'s context (see
+    /// Prepares `req` (its context included) in place; the range of the caller's store key.
+    /// With `whole`, the values of multi-valued keys are copied too; without, the general
+    /// condition evaluator reads them from `req`'s context (see
     /// [`Input::prepared_from`](super::view::Input::prepared_from)).
-    pub(crate) fn fill(
-        &mut self,
-        req: &Request,
-        extra: Option<&str>,
-        whole: bool,
-    ) -> Option<(u32, u32)> {
+    pub(crate) fn fill(&mut self, req: &Request, whole: bool) -> Option<Range> {
         let mut pool = Pool::default();
         self.begin();
         // The keys of a context are unique, and the derived ones are among them (a `Request`
@@ -188,7 +188,11 @@ impl Prepared {
             };
             self.set(None, key_range, hash, value, &mut pool);
         }
-        self.finish(req, extra, false, &mut pool)
+        self.finish(
+            &req.checked(),
+            Some((req.resource_kind(), req.aws_rule())),
+            false,
+        )
     }
 
     /// Starts the next request: no text, no context (the buffers are kept).
@@ -356,16 +360,10 @@ impl Prepared {
         self.put(found, slot, value, pool);
     }
 
-    /// Sets a derived key to `value` unless the key is set (the text of a derived value is
-    /// often a text of the request already in the arena: `known`).
-    fn derive(
-        &mut self,
-        key: &DerivedKey,
-        value: Derived<'_>,
-        known: &[Range],
-        block: &mut Option<u32>,
-        pool: &mut Pool,
-    ) {
+    /// Sets a derived key to `value` (a text of the arena or a boolean) unless the key is set.
+    /// The names of the derived keys are copied into the arena at once, when the first one is
+    /// set (`block`).
+    fn derive(&mut self, key: &DerivedKey, value: Derived<Range>, block: &mut Option<u32>) {
         let arena = self.arena();
         if self
             .slot_index(arena, key.hash, key.key.as_bytes())
@@ -373,43 +371,32 @@ impl Prepared {
         {
             return;
         }
-        // The names of the derived keys are copied at once, when the first one is set.
         let base = match *block {
             Some(base) => base,
             None => *block.insert(self.append(DERIVED_KEYS.as_bytes()).0),
         };
-        let key_range = (base + key.at, base + key.at + to_u32(key.key.len()));
-        let (text, kind, value) = match value {
-            Derived::Text(t) => (
-                self.push(t, known),
-                SlotKind::String,
-                NewValue::Text(t, false),
-            ),
-            Derived::Bool(b) => ((0, 0), SlotKind::Bool(b), NewValue::Bool(b)),
+        let (text, kind) = match value {
+            Derived::Text(range) => (range, SlotKind::String),
+            Derived::Bool(b) => ((0, 0), SlotKind::Bool(b)),
         };
         // A derived text is never an address (ARNs, accounts, names, principal types).
-        let slot = Slot {
+        self.insert(Slot {
             hash: key.hash,
-            key: key_range,
+            key: (base + key.at, base + key.at + to_u32(key.key.len())),
             text,
             ipv4: 0,
             ip: 0,
             kind,
-        };
-        self.put(None, slot, value, pool);
+        });
     }
 
-    /// The range of `text`: a known text equal to it, or appended.
-    fn push(&mut self, text: &str, known: &[Range]) -> (u32, u32) {
-        let bytes = text.as_bytes();
-        let arena = self.arena();
-        if let Some(&found) = known
-            .iter()
-            .find(|&&range| same_bytes(at(arena, range), bytes))
-        {
-            return found;
+    /// Appends `pieces` one after another; the range of the whole.
+    fn append_all(&mut self, pieces: &[&str]) -> Range {
+        let start = self.text_len;
+        for piece in pieces {
+            self.append(piece.as_bytes());
         }
-        self.append(bytes)
+        (start, self.text_len)
     }
 
     /// Stores `slot` (and the list of a multi-valued `value`) at index `found`, or as a new
@@ -506,86 +493,125 @@ impl Prepared {
         }
     }
 
-    /// Writes the parts of the checked request `req` (not its context, set before) and, with
-    /// `derive`, the derived keys not set; `extra` is appended to the arena (its range is
-    /// returned).
+    /// Writes the checked parts `c` (the context is set before) and, with `derive`, the
+    /// derived keys not set. `kinds` are the resource's kind and the AWS rule when known (an
+    /// owned request's); otherwise they are read from the action. Returns the range of the
+    /// caller's store key (see [`CallerView::store_key`]).
     pub(crate) fn finish(
         &mut self,
-        req: &Request,
-        extra: Option<&str>,
+        c: &Checked<'_>,
+        kinds: Option<(ResourceKind, Option<AwsRule>)>,
         derive: bool,
-        pool: &mut Pool,
-    ) -> Option<(u32, u32)> {
-        let caller = req.principal();
-        let text_range = self.append(caller.as_str().as_bytes());
-        let role_range = self.push(caller.role_arn().unwrap_or_default(), &[text_range]);
+    ) -> Option<Range> {
+        let caller = &c.caller;
+        let text_range = self.append(caller.text.as_bytes());
         // The name, account and partition of an ARN caller appear in its text.
-        let [name_at, account_at, partition_at] = caller.offsets();
-        let part = |p: &str, at: Option<usize>, this: &mut Self| match at {
-            Some(at) if !p.is_empty() => (
-                text_range.0 + to_u32(at),
-                text_range.0 + to_u32(at + p.len()),
-            ),
-            _ => this.append(p.as_bytes()),
+        let [name_at, account_at, partition_at] = caller.offsets;
+        let part = |p: &str, at: u32, this: &mut Self| {
+            if at == u32::MAX || p.is_empty() {
+                this.append(p.as_bytes())
+            } else {
+                (text_range.0 + at, text_range.0 + at + to_u32(p.len()))
+            }
         };
-        let name_range = part(caller.name(), name_at, self);
-        let account_range = part(caller.account().unwrap_or_default(), account_at, self);
-        let partition_range = part(caller.partition(), partition_at, self);
+        let name_range = part(caller.name, name_at, self);
+        let account_range = caller.account.map(|a| part(a, account_at, self));
+        let partition_range = part(caller.partition, partition_at, self);
+        let role_range = match (caller.role_arn, caller.role_arn_pieces()) {
+            (RoleArn::Whole(arn), _) if arn == caller.text => Some(text_range),
+            (_, Some(pieces)) => Some(self.append_all(&pieces)),
+            (_, None) => None,
+        };
         self.caller = (
             text_range,
-            role_range,
+            role_range.unwrap_or_default(),
             name_range,
-            account_range,
+            account_range.unwrap_or_default(),
             partition_range,
         );
-        // A part of a text already appended: its range inside that text's range.
-        let within = |outer: (u32, u32), whole: &str, part: &str| -> Option<(u32, u32)> {
-            let offset = part.as_ptr() as usize;
-            let base = whole.as_ptr() as usize;
-            let at = offset.checked_sub(base)?;
-            (at + part.len() <= whole.len())
-                .then(|| (outer.0 + to_u32(at), outer.0 + to_u32(at + part.len())))
-        };
-        let action = self.append(req.action_lower().as_bytes());
-        let service = within(action, req.action_lower(), req.service())
-            .unwrap_or_else(|| self.append(req.service().as_bytes()));
-        let name = within(action, req.action_lower(), req.action().name())
-            .unwrap_or_else(|| self.append(req.action().name().as_bytes()));
-        let resource = self.append(req.resource().as_bytes());
-        let extra = extra.map(|key| self.push(key, &[role_range, text_range]));
-        let mut known = [(0, 0); KNOWN];
-        let mut known_len = 0;
-        for range in [text_range, role_range, account_range, resource] {
-            if !known.get(..known_len).unwrap_or_default().contains(&range)
-                && let Some(slot) = known.get_mut(known_len)
-            {
-                *slot = range;
-                known_len += 1;
-            }
+        let resource = self.append(c.resource.as_bytes());
+        self.raw_action = self.append(c.action.as_bytes());
+        let action = self.append(c.action.as_bytes());
+        let (start, end) = (action.0 as usize, action.1 as usize);
+        if let Some(lower) = if self.on_heap {
+            self.heap_text.get_mut(start..end)
+        } else {
+            self.text.get_mut(start..end)
+        } {
+            lower.make_ascii_lowercase();
         }
-        let known = known.get(..known_len).unwrap_or_default();
-        let mut block = None;
+        let colon = to_u32(c.colon);
+        let service = (action.0, (action.0 + colon).min(action.1));
+        let name = ((action.0 + colon + 1).min(action.1), action.1);
+        let (resource_kind, aws_rule) =
+            kinds.unwrap_or_else(|| c.kinds(text(self.bytes(action)).unwrap_or_default()));
+        // The caller's account is the account of its ARN (see `Checked::new`).
+        let principal_account = c.principal_account.and(account_range);
+        let resource_account = c.resource_account.map(|account| {
+            within(resource, c.resource, account)
+                .or_else(|| principal_account.filter(|_| c.principal_account == Some(account)))
+                .unwrap_or_else(|| self.append(account.as_bytes()))
+        });
+        let store_key = caller.store_key().map(|key| match key {
+            CallerKey::Text => text_range,
+            CallerKey::RoleArn => role_range.unwrap_or(text_range),
+            CallerKey::Pieces(pieces) => self.append_all(&pieces),
+        });
         if derive {
+            let type_range = caller
+                .kind
+                .principal_type()
+                .map(|t| self.append(t.as_bytes()));
+            let from = DerivedFrom {
+                kind: caller.kind,
+                text: text_range,
+                role_arn: role_range,
+                name: name_range,
+                principal_account,
+                resource_account,
+            };
+            let mut block = None;
             for_each_derived(
-                caller,
-                req.principal_account(),
-                req.resource_account(),
-                |key, value| self.derive(key, value, known, &mut block, pool),
+                from,
+                |_| type_range.unwrap_or_default(),
+                |key, value| self.derive(key, value, &mut block),
             );
         }
-        self.kind = caller.kind();
-        self.has_role_arn = caller.role_arn().is_some();
-        self.has_account = caller.account().is_some();
+        self.kind = caller.kind;
+        self.has_role_arn = role_range.is_some();
+        self.has_account = account_range.is_some();
         self.action = action;
         self.service = service;
         self.name = name;
         self.resource = resource;
-        self.resource_kind = req.resource_kind();
-        self.same_account = req.is_same_account();
-        self.aws_rule = req.aws_rule();
-        self.action_hash = text_hash(req.action_lower());
-        self.service_hash = text_hash(req.service());
-        extra
+        self.resource_kind = resource_kind;
+        self.principal_account = principal_account;
+        self.resource_account = resource_account;
+        self.same_account = matches!(
+            (c.principal_account, c.resource_account),
+            (Some(p), Some(r)) if p == r
+        );
+        self.aws_rule = aws_rule;
+        self.action_hash = bytes_hash(self.bytes(action));
+        self.service_hash = bytes_hash(self.bytes(service));
+        store_key
+    }
+
+    /// The text at `range` of the arena (empty if it is not text, which never happens).
+    pub(crate) fn str_at(&self, range: Range) -> &str {
+        text(self.bytes(range)).unwrap_or_default()
+    }
+
+    /// The request's parts as given (the caller's text, the action as given, the resource and
+    /// the accounts), to check them again into an owned request.
+    pub(crate) fn parts(&self) -> Parts<'_> {
+        Parts {
+            principal: Some(self.str_at(self.caller.0)),
+            principal_account: self.principal_account.map(|r| self.str_at(r)),
+            action: Some(self.str_at(self.raw_action)),
+            resource: Some(self.str_at(self.resource)),
+            resource_account: self.resource_account.map(|r| self.str_at(r)),
+        }
     }
 
     /// The arena.
@@ -731,4 +757,12 @@ const fn scalar_len(scalar: Scalar<'_>) -> usize {
         Scalar::Bool(true) => 4,
         Scalar::Bool(false) => 5,
     }
+}
+
+/// The range of `part` (a slice of `whole`, whose range is `outer`) by its address, if it is
+/// a slice of `whole`.
+fn within(outer: Range, whole: &str, part: &str) -> Option<Range> {
+    let at = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    (at + part.len() <= whole.len())
+        .then(|| (outer.0 + to_u32(at), outer.0 + to_u32(at + part.len())))
 }

@@ -6,7 +6,7 @@ use super::{PreparedRequest, SessionPolicy};
 use crate::engine::prepared::NewValue;
 use crate::request::{
     ContextKey, ContextLimit, ContextScalar, ContextValue, MAX_CONTEXT_BYTES, MAX_CONTEXT_KEYS,
-    MAX_CONTEXT_VALUES, Parts, Pool, Request, RequestError,
+    MAX_CONTEXT_VALUES, Checked, Parts, Pool, Request, RequestError,
 };
 
 /// A context key as a setter is given it: a name in any case, or made ahead of time.
@@ -327,9 +327,9 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
         if let Some(error) = self.overflow {
             return Err(error);
         }
-        let RequestBuffer { prepared, pool } = self.buffer;
-        prepared.request.fill_core(&self.parts)?;
-        prepared.finish(pool);
+        let checked = Checked::new(&self.parts)?;
+        let prepared = &mut self.buffer.prepared;
+        prepared.finish(&checked);
         Ok(prepared)
     }
 }
