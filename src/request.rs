@@ -1398,6 +1398,16 @@ impl<'a> Checked<'a> {
     /// Checks `parts` (the checks of [`RequestBuilder::build`] but for the context, in the
     /// same order, with the same errors).
     pub(crate) fn new(parts: &Parts<'a>) -> Result<Self, RequestError> {
+        Self::check(parts, crate::action::check_request_action)
+    }
+
+    /// [`new`](Self::new), the action checked by `check_action` (which answers as
+    /// [`check_request_action`](crate::action::check_request_action) does, from a memory of
+    /// actions checked before or not).
+    pub(crate) fn check(
+        parts: &Parts<'a>,
+        check_action: impl FnOnce(&'a str) -> Result<usize, ActionError>,
+    ) -> Result<Self, RequestError> {
         let principal_text = parts.principal.ok_or(RequestError::MissingPrincipal)?;
         let caller = CallerView::parse(principal_text)?;
         let principal_account = match (parts.principal_account, caller.account) {
@@ -1412,7 +1422,7 @@ impl<'a> Checked<'a> {
         };
 
         let action = parts.action.ok_or(RequestError::MissingAction)?;
-        let colon = crate::action::check_request_action(action)?;
+        let colon = check_action(action)?;
 
         let resource = parts.resource.ok_or(RequestError::MissingResource)?;
         let mut arn = None;
@@ -1499,45 +1509,33 @@ impl<'a> Checked<'a> {
     }
 }
 
-/// A context key the crate derives (module docs table): its name lower-cased, its
-/// [`text_hash`](crate::bytes::text_hash) (computed when the crate is compiled) and where the
-/// name is in [`DERIVED_KEYS`].
+/// A context key the crate derives (module docs table): its name lower-cased and its
+/// [`text_hash`](crate::bytes::text_hash) (computed when the crate is compiled).
 #[derive(Debug)]
 pub(crate) struct DerivedKey {
     pub(crate) key: &'static str,
     pub(crate) hash: u64,
-    pub(crate) at: u32,
 }
 
 impl DerivedKey {
-    const fn new(key: &'static str, at: u32) -> Self {
+    const fn new(key: &'static str) -> Self {
         Self {
             key,
             hash: crate::bytes::const_text_hash(key),
-            at,
         }
     }
 }
 
-/// The names of the derived keys, one after another (a prepared request copies them into its
-/// arena at once).
-pub(crate) const DERIVED_KEYS: &str = concat!(
-    "aws:principalarn",
-    "aws:principalaccount",
-    "aws:principaltype",
-    "aws:username",
-    "aws:principalisawsservice",
-    "aws:principalservicename",
-    "aws:resourceaccount",
-);
+const PRINCIPAL_ARN: DerivedKey = DerivedKey::new("aws:principalarn");
+const PRINCIPAL_ACCOUNT: DerivedKey = DerivedKey::new("aws:principalaccount");
+const PRINCIPAL_TYPE: DerivedKey = DerivedKey::new("aws:principaltype");
+const USERNAME: DerivedKey = DerivedKey::new("aws:username");
+const PRINCIPAL_IS_AWS_SERVICE: DerivedKey = DerivedKey::new("aws:principalisawsservice");
+const PRINCIPAL_SERVICE_NAME: DerivedKey = DerivedKey::new("aws:principalservicename");
+const RESOURCE_ACCOUNT: DerivedKey = DerivedKey::new("aws:resourceaccount");
 
-const PRINCIPAL_ARN: DerivedKey = DerivedKey::new("aws:principalarn", 0);
-const PRINCIPAL_ACCOUNT: DerivedKey = DerivedKey::new("aws:principalaccount", 16);
-const PRINCIPAL_TYPE: DerivedKey = DerivedKey::new("aws:principaltype", 36);
-const USERNAME: DerivedKey = DerivedKey::new("aws:username", 53);
-const PRINCIPAL_IS_AWS_SERVICE: DerivedKey = DerivedKey::new("aws:principalisawsservice", 65);
-const PRINCIPAL_SERVICE_NAME: DerivedKey = DerivedKey::new("aws:principalservicename", 90);
-const RESOURCE_ACCOUNT: DerivedKey = DerivedKey::new("aws:resourceaccount", 114);
+/// How many keys [`for_each_derived`] may give.
+pub(crate) const DERIVED_COUNT: usize = 7;
 
 /// The keys AWS derives from the caller (every derived key but `aws:ResourceAccount`), lower
 /// case: the analysis reads them as the caller, not as free keys.
@@ -1636,15 +1634,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn derived_keys_are_where_they_say_in_the_block() {
-        let mut end = 0;
+    fn derived_keys_are_lower_case_and_hashed() {
+        assert_eq!(ALL_DERIVED.len(), DERIVED_COUNT);
         for key in ALL_DERIVED {
-            let at = key.at as usize;
-            assert_eq!(DERIVED_KEYS.get(at..at + key.key.len()), Some(key.key));
             assert_eq!(key.key, key.key.to_ascii_lowercase());
             assert_eq!(key.hash, crate::bytes::text_hash(key.key));
-            end = end.max(at + key.key.len());
         }
-        assert_eq!(end, DERIVED_KEYS.len());
     }
 }

@@ -6,10 +6,10 @@ use std::net::IpAddr;
 
 use super::condition::Value;
 use crate::aws_rules::AwsRule;
-use crate::bytes::{Range, at, bytes_hash, same_bytes, text, to_u32};
+use crate::bytes::{Range, at, bytes_hash, same_bytes, text, text_hash, to_u32};
 use crate::condition::ops::Scalar;
 use crate::request::{
-    CallerKind, Checked, ContextScalar, ContextValue, DERIVED_KEYS, Derived, DerivedFrom,
+    CallerKind, Checked, ContextScalar, ContextValue, DERIVED_COUNT, Derived, DerivedFrom,
     DerivedKey, Parts, Pool, Request, ResourceKind, RoleArn, CallerKey, for_each_derived,
 };
 use crate::value::parse_ip;
@@ -43,6 +43,12 @@ pub(super) struct Slot {
     pub(super) ip: u8,
     pub(super) kind: SlotKind,
 }
+
+/// The key of an unused derived entry.
+static NO_KEY: DerivedKey = DerivedKey {
+    key: "",
+    hash: 0,
+};
 
 impl Slot {
     const EMPTY: Self = Self {
@@ -123,6 +129,10 @@ pub(crate) struct Prepared {
     spill_slots: Vec<Slot>,
     /// How many inline slots are used.
     slot_count: u8,
+    /// The keys derived from the caller and the accounts (a buffered request's: `finish`
+    /// with `derive`), read when a key is not among those set; `derived[..derived_count]`.
+    derived: [(&'static DerivedKey, Slot); DERIVED_COUNT],
+    derived_count: usize,
     /// The values of the multi-valued keys, key `i`'s at `lists[i]` (a single value is only
     /// its text in the arena); the others are spare, kept with their strings for the next
     /// request.
@@ -159,6 +169,8 @@ impl Prepared {
             spill_table: Vec::new(),
             spill_slots: Vec::new(),
             slot_count: 0,
+            derived: [(&NO_KEY, Slot::EMPTY); DERIVED_COUNT],
+            derived_count: 0,
             lists: Vec::new(),
         }
     }
@@ -188,8 +200,10 @@ impl Prepared {
             };
             self.set(None, key_range, hash, value, &mut pool);
         }
+        let lower = ActionText::new(req.action_lower(), req.service());
         self.finish(
             &req.checked(),
+            &lower,
             Some((req.resource_kind(), req.aws_rule())),
             false,
         )
@@ -205,6 +219,7 @@ impl Prepared {
         self.spilled = false;
         self.spill_table.clear();
         self.spill_slots.clear();
+        self.derived_count = 0;
     }
 
     /// How many context keys are set.
@@ -229,16 +244,27 @@ impl Prepared {
     /// value (made whole; multi-valued keys only when their values are held).
     pub(crate) fn entries(&self) -> impl Iterator<Item = (&str, ContextValue)> + '_ {
         let arena = self.arena();
-        (0..self.len()).filter_map(move |i| {
-            let slot = self.slot_at(i)?;
-            let value = match self.slot_value(arena, slot)? {
+        let whole = move |slot: &Slot| {
+            Some(match self.slot_value(arena, slot)? {
                 Value::Single(Scalar::String(s)) => ContextValue::string(s),
                 Value::Single(Scalar::Number(s)) => ContextValue::number(s),
                 Value::Single(Scalar::Bool(b)) => ContextValue::bool(b),
                 Value::Multi(list) => ContextValue::Multi(list.to_vec()),
-            };
-            Some((text(at(arena, slot.key))?, value))
-        })
+            })
+        };
+        let set = (0..self.len()).filter_map(move |i| {
+            let slot = self.slot_at(i)?;
+            Some((text(at(arena, slot.key))?, whole(slot)?))
+        });
+        // The derived keys the caller did not give.
+        let derived = self
+            .derived
+            .get(..self.derived_count)
+            .unwrap_or_default()
+            .iter()
+            .filter(move |(k, _)| self.slot_index(arena, k.hash, k.key.as_bytes()).is_none())
+            .filter_map(move |(k, slot)| Some((k.key, whole(slot)?)));
+        set.chain(derived)
     }
 
     /// Bytes of key and value text of the context, leaving out the key at `except` (the
@@ -258,7 +284,9 @@ impl Prepared {
             .sum()
     }
 
-    /// Appends `bytes` to the arena; their range.
+    /// Appends `bytes` to the arena; their range. Inlined: most texts appended have a length
+    /// known where it is called (names, separators), copied without a library call.
+    #[inline(always)]
     pub(crate) fn append(&mut self, bytes: &[u8]) -> (u32, u32) {
         let start = self.text_len as usize;
         let end = start + bytes.len();
@@ -358,36 +386,6 @@ impl Prepared {
             kind,
         };
         self.put(found, slot, value, pool);
-    }
-
-    /// Sets a derived key to `value` (a text of the arena or a boolean) unless the key is set.
-    /// The names of the derived keys are copied into the arena at once, when the first one is
-    /// set (`block`).
-    fn derive(&mut self, key: &DerivedKey, value: Derived<Range>, block: &mut Option<u32>) {
-        let arena = self.arena();
-        if self
-            .slot_index(arena, key.hash, key.key.as_bytes())
-            .is_some()
-        {
-            return;
-        }
-        let base = match *block {
-            Some(base) => base,
-            None => *block.insert(self.append(DERIVED_KEYS.as_bytes()).0),
-        };
-        let (text, kind) = match value {
-            Derived::Text(range) => (range, SlotKind::String),
-            Derived::Bool(b) => ((0, 0), SlotKind::Bool(b)),
-        };
-        // A derived text is never an address (ARNs, accounts, names, principal types).
-        self.insert(Slot {
-            hash: key.hash,
-            key: (base + key.at, base + key.at + to_u32(key.key.len())),
-            text,
-            ipv4: 0,
-            ip: 0,
-            kind,
-        });
     }
 
     /// Appends `pieces` one after another; the range of the whole.
@@ -500,6 +498,7 @@ impl Prepared {
     pub(crate) fn finish(
         &mut self,
         c: &Checked<'_>,
+        lower: &ActionText<'_>,
         kinds: Option<(ResourceKind, Option<AwsRule>)>,
         derive: bool,
     ) -> Option<Range> {
@@ -531,20 +530,11 @@ impl Prepared {
         );
         let resource = self.append(c.resource.as_bytes());
         self.raw_action = self.append(c.action.as_bytes());
-        let action = self.append(c.action.as_bytes());
-        let (start, end) = (action.0 as usize, action.1 as usize);
-        if let Some(lower) = if self.on_heap {
-            self.heap_text.get_mut(start..end)
-        } else {
-            self.text.get_mut(start..end)
-        } {
-            lower.make_ascii_lowercase();
-        }
+        let action = self.append(lower.text.as_bytes());
         let colon = to_u32(c.colon);
         let service = (action.0, (action.0 + colon).min(action.1));
         let name = ((action.0 + colon + 1).min(action.1), action.1);
-        let (resource_kind, aws_rule) =
-            kinds.unwrap_or_else(|| c.kinds(text(self.bytes(action)).unwrap_or_default()));
+        let (resource_kind, aws_rule) = kinds.unwrap_or_else(|| c.kinds(lower.text));
         // The caller's account is the account of its ARN (see `Checked::new`).
         let principal_account = c.principal_account.and(account_range);
         let resource_account = c.resource_account.map(|account| {
@@ -570,12 +560,34 @@ impl Prepared {
                 principal_account,
                 resource_account,
             };
-            let mut block = None;
+            // Found after the keys set (a key the caller gave wins): see `slot`.
+            let mut n = 0;
             for_each_derived(
                 from,
                 |_| type_range.unwrap_or_default(),
-                |key, value| self.derive(key, value, &mut block),
+                |key, value| {
+                    let (text, kind) = match value {
+                        Derived::Text(range) => (range, SlotKind::String),
+                        Derived::Bool(b) => ((0, 0), SlotKind::Bool(b)),
+                    };
+                    if let Some(entry) = self.derived.get_mut(n) {
+                        // A derived text is never an address (ARNs, accounts, names, types).
+                        *entry = (
+                            key,
+                            Slot {
+                                hash: key.hash,
+                                key: (0, 0),
+                                text,
+                                ipv4: 0,
+                                ip: 0,
+                                kind,
+                            },
+                        );
+                        n += 1;
+                    }
+                },
             );
+            self.derived_count = n;
         }
         self.kind = caller.kind;
         self.has_role_arn = role_range.is_some();
@@ -592,8 +604,8 @@ impl Prepared {
             (Some(p), Some(r)) if p == r
         );
         self.aws_rule = aws_rule;
-        self.action_hash = bytes_hash(self.bytes(action));
-        self.service_hash = bytes_hash(self.bytes(service));
+        self.action_hash = lower.hash;
+        self.service_hash = lower.service_hash;
         store_key
     }
 
@@ -656,12 +668,21 @@ impl Prepared {
     /// The slot of `key` (lower-cased; `hash` is its [`text_hash`]) in `arena`.
     #[inline(always)]
     pub(super) fn slot<'s>(&'s self, arena: &[u8], hash: u64, key: &[u8]) -> Option<&'s Slot> {
-        let i = self.slot_index(arena, hash, key)?;
-        if self.spilled {
-            self.spill_slots.get(i)
-        } else {
-            self.slots.get(i)
+        match self.slot_index(arena, hash, key) {
+            Some(i) if self.spilled => self.spill_slots.get(i),
+            Some(i) => self.slots.get(i),
+            None => self.derived_slot(hash, key),
         }
+    }
+
+    /// The slot of derived key `key` (with `hash`), if it was derived.
+    #[inline(always)]
+    fn derived_slot(&self, hash: u64, key: &[u8]) -> Option<&Slot> {
+        self.derived
+            .get(..self.derived_count)?
+            .iter()
+            .find(|(k, slot)| slot.hash == hash && same_bytes(k.key.as_bytes(), key))
+            .map(|(_, slot)| slot)
     }
 
     /// The value of `key` (lower-cased; `hash` is its [`text_hash`]) in `arena`, as the
@@ -765,4 +786,24 @@ fn within(outer: Range, whole: &str, part: &str) -> Option<Range> {
     let at = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
     (at + part.len() <= whole.len())
         .then(|| (outer.0 + to_u32(at), outer.0 + to_u32(at + part.len())))
+}
+
+/// A request's action lower-cased, with the hashes a decision reads ([`text_hash`] of the
+/// action and of its service).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ActionText<'t> {
+    pub(crate) text: &'t str,
+    pub(crate) hash: u64,
+    pub(crate) service_hash: u64,
+}
+
+impl<'t> ActionText<'t> {
+    /// The action `text` (lower-cased) whose service is `service`.
+    pub(crate) fn new(text: &'t str, service: &str) -> Self {
+        Self {
+            text,
+            hash: text_hash(text),
+            service_hash: text_hash(service),
+        }
+    }
 }

@@ -140,7 +140,7 @@ use super::compile::Shared;
 use super::decision::{Evaluation, Explanation};
 use super::ids::PolicyKind;
 use super::policy_set::PolicySet;
-use super::prepared::Prepared;
+use super::prepared::{ActionText, Prepared};
 use super::record::{NoRecord, Recorder, Tracer};
 use super::view::Input;
 use crate::policy::PolicyType;
@@ -1014,8 +1014,8 @@ impl PreparedRequest {
     /// Finishes a request whose context is already in `prepared` from its checked parts
     /// (the [`RequestBuffer`] path: written straight into the arena, no allocation once the
     /// buffers are long enough).
-    pub(super) fn finish(&mut self, checked: &Checked<'_>) {
-        let key_range = self.prepared.finish(checked, None, true);
+    pub(super) fn finish(&mut self, checked: &Checked<'_>, lower: &ActionText<'_>) {
+        let key_range = self.prepared.finish(checked, lower, None, true);
         self.keys_of(key_range);
     }
 
