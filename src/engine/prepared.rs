@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use super::condition::Value;
 use crate::aws_rules::AwsRule;
-use crate::bytes::{Range, at, bytes_hash, same_bytes, text, text_hash, to_u32};
+use crate::bytes::{Range, at, bytes_hash, copy_bytes, same_bytes, text, text_hash, to_u32};
 use crate::condition::ops::Scalar;
 use crate::request::{
     CallerKind, Checked, ContextScalar, ContextValue, DERIVED_COUNT, Derived, DerivedFrom,
@@ -292,7 +292,7 @@ impl Prepared {
         let end = start + bytes.len();
         if !self.on_heap {
             if let Some(dst) = self.text.get_mut(start..end) {
-                dst.copy_from_slice(bytes);
+                copy_bytes(dst, bytes);
                 self.text_len = to_u32(end);
                 return (to_u32(start), to_u32(end));
             }
