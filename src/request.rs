@@ -1495,7 +1495,9 @@ impl<'a> Checked<'a> {
         } else {
             self.kind
         };
-        let (service, name) = action_lower.split_at_checked(self.colon).unwrap_or_default();
+        let (service, name) = action_lower
+            .split_at_checked(self.colon)
+            .unwrap_or_default();
         let name = name.get(1..).unwrap_or_default();
         let caller = self.caller.kind;
         let rule = aws_rules::classify(RuleInput {

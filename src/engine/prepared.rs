@@ -9,8 +9,8 @@ use crate::aws_rules::AwsRule;
 use crate::bytes::{Range, at, bytes_hash, copy_bytes, same_bytes, text, text_hash, to_u32};
 use crate::condition::ops::Scalar;
 use crate::request::{
-    CallerKind, Checked, ContextScalar, ContextValue, DERIVED_COUNT, Derived, DerivedFrom,
-    DerivedKey, Parts, Pool, Request, ResourceKind, RoleArn, CallerKey, for_each_derived,
+    CallerKey, CallerKind, Checked, ContextScalar, ContextValue, DERIVED_COUNT, Derived,
+    DerivedFrom, DerivedKey, Parts, Pool, Request, ResourceKind, RoleArn, for_each_derived,
 };
 use crate::value::parse_ip;
 
@@ -45,10 +45,7 @@ pub(super) struct Slot {
 }
 
 /// The key of an unused derived entry.
-static NO_KEY: DerivedKey = DerivedKey {
-    key: "",
-    hash: 0,
-};
+static NO_KEY: DerivedKey = DerivedKey { key: "", hash: 0 };
 
 impl Slot {
     const EMPTY: Self = Self {
@@ -79,7 +76,6 @@ const INLINE_TEXT: usize = 512;
 const INLINE_SLOTS: usize = 12;
 /// Buckets of the inline context table (a power of two, at most half full).
 const INLINE_BUCKETS: usize = 32;
-
 
 /// A request prepared for the engine: every text a decision reads copied into one arena, the
 /// context indexed by key hash, IP addresses parsed. The arena and the context index live

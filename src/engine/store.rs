@@ -1030,7 +1030,8 @@ impl PreparedRequest {
         } else {
             Space::Resource
         };
-        let account = |space, range: Option<(u32, u32)>| range.map_or(0, |r| key_hash(space, p.bytes(r)));
+        let account =
+            |space, range: Option<(u32, u32)>| range.map_or(0, |r| key_hash(space, p.bytes(r)));
         self.resource_hash = key_hash(self.resource_space, p.bytes(p.resource));
         self.scp_hash = account(Space::Scp, p.principal_account);
         self.rcp_hash = account(Space::Rcp, p.resource_account);

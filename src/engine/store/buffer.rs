@@ -7,8 +7,8 @@ use crate::action::{ActionError, check_request_action};
 use crate::bytes::text_hash;
 use crate::engine::prepared::{ActionText, NewValue};
 use crate::request::{
-    ContextKey, ContextLimit, ContextScalar, ContextValue, MAX_CONTEXT_BYTES, MAX_CONTEXT_KEYS,
-    MAX_CONTEXT_VALUES, Checked, Parts, Pool, Request, RequestError,
+    Checked, ContextKey, ContextLimit, ContextScalar, ContextValue, MAX_CONTEXT_BYTES,
+    MAX_CONTEXT_KEYS, MAX_CONTEXT_VALUES, Parts, Pool, Request, RequestError,
 };
 
 /// A context key as a setter is given it: a name in any case, or made ahead of time.
@@ -34,6 +34,16 @@ impl Key<'_> {
             Self::Made(key) => key.as_str().to_owned(),
         }
     }
+}
+
+/// Where a key being set went: the arena's length before it, its range and hash, and its
+/// index if it was set before.
+#[derive(Clone, Copy)]
+struct KeyAt {
+    mark: u32,
+    range: (u32, u32),
+    hash: u64,
+    found: Option<usize>,
 }
 
 /// A context value built into the buffer, with how many list values were left out (counted,
@@ -233,7 +243,7 @@ pub struct BufferedRequest<'b, 'a> {
     /// Bytes of context text given so far (an upper bound: replaced keys still count).
     bytes: usize,
     /// The first context limit exceeded; later context values are ignored.
-    overflow: Option<RequestError>,
+    overflow: Option<Box<RequestError>>,
 }
 
 impl<'b, 'a> BufferedRequest<'b, 'a> {
@@ -275,27 +285,40 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
     }
 
     /// Sets a context key (any case) to a string.
-    pub fn context_string(self, key: &str, value: &str) -> Self {
-        self.set(Key::Name(key), |_| NewValue::Text(value, false))
+    #[inline(always)]
+    pub fn context_string(mut self, key: &str, value: &str) -> Self {
+        self.set(Key::Name(key), |_| NewValue::Text(value, false));
+        self
     }
 
     /// Sets a context key to a number, given as its decimal text.
-    pub fn context_number(self, key: &str, text: &str) -> Self {
-        self.set(Key::Name(key), |_| NewValue::Text(text, true))
+    #[inline(always)]
+    pub fn context_number(mut self, key: &str, text: &str) -> Self {
+        self.set(Key::Name(key), |_| NewValue::Text(text, true));
+        self
     }
 
     /// Sets a context key to a boolean.
-    pub fn context_bool(self, key: &str, value: bool) -> Self {
-        self.set(Key::Name(key), |_| NewValue::Bool(value))
+    #[inline(always)]
+    pub fn context_bool(mut self, key: &str, value: bool) -> Self {
+        self.set(Key::Name(key), |_| NewValue::Bool(value));
+        self
     }
 
     /// Sets a multi-valued context key holding strings.
-    pub fn context_strings<'v>(self, key: &str, values: impl IntoIterator<Item = &'v str>) -> Self {
-        self.set(Key::Name(key), |pool| strings(pool, values))
+    #[inline(always)]
+    pub fn context_strings<'v>(
+        mut self,
+        key: &str,
+        values: impl IntoIterator<Item = &'v str>,
+    ) -> Self {
+        self.set(Key::Name(key), |pool| strings(pool, values));
+        self
     }
 
     /// Sets a context key to a copy of `value`.
-    pub fn context_value(self, key: &str, value: &ContextValue) -> Self {
+    #[inline(always)]
+    pub fn context_value(mut self, key: &str, value: &ContextValue) -> Self {
         self.set(Key::Name(key), |pool| match value {
             ContextValue::Single(ContextScalar::String(s)) => Made(NewValue::Text(s, false), 0),
             ContextValue::Single(ContextScalar::Number(s)) => Made(NewValue::Text(s, true), 0),
@@ -310,55 +333,71 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
                 let more = values.len().saturating_sub(MAX_CONTEXT_VALUES + 1);
                 Made(NewValue::List(list), more)
             }
-        })
+        });
+        self
     }
 
     /// [`context_string`](Self::context_string) for a key made ahead of time (neither
     /// lower-cased nor hashed per call).
-    pub fn key_string(self, key: &ContextKey, value: &str) -> Self {
-        self.set(Key::Made(key), |_| NewValue::Text(value, false))
+    #[inline(always)]
+    pub fn key_string(mut self, key: &ContextKey, value: &str) -> Self {
+        self.set(Key::Made(key), |_| NewValue::Text(value, false));
+        self
     }
 
     /// [`context_number`](Self::context_number) for a key made ahead of time.
-    pub fn key_number(self, key: &ContextKey, text: &str) -> Self {
-        self.set(Key::Made(key), |_| NewValue::Text(text, true))
+    #[inline(always)]
+    pub fn key_number(mut self, key: &ContextKey, text: &str) -> Self {
+        self.set(Key::Made(key), |_| NewValue::Text(text, true));
+        self
     }
 
     /// [`context_bool`](Self::context_bool) for a key made ahead of time.
-    pub fn key_bool(self, key: &ContextKey, value: bool) -> Self {
-        self.set(Key::Made(key), |_| NewValue::Bool(value))
+    #[inline(always)]
+    pub fn key_bool(mut self, key: &ContextKey, value: bool) -> Self {
+        self.set(Key::Made(key), |_| NewValue::Bool(value));
+        self
     }
 
     /// [`context_strings`](Self::context_strings) for a key made ahead of time.
+    #[inline(always)]
     pub fn key_strings<'v>(
-        self,
+        mut self,
         key: &ContextKey,
         values: impl IntoIterator<Item = &'v str>,
     ) -> Self {
-        self.set(Key::Made(key), |pool| strings(pool, values))
+        self.set(Key::Made(key), |pool| strings(pool, values));
+        self
     }
 
     /// Sets `key` to the value `make` builds (with how many values were left out of a list
     /// past the limit), unless a context limit is exceeded (module docs of
     /// [`request`](crate::request), "Limits"): past one, nothing more is copied and
-    /// [`prepare`](Self::prepare) fails.
-    fn set<'v, V: Into<Made<'v>>>(
-        mut self,
-        key: Key<'_>,
-        make: impl FnOnce(&mut Pool) -> V,
-    ) -> Self {
-        if self.overflow.is_some() {
-            return self;
+    /// [`prepare`](Self::prepare) fails. Inlined into the setters, which are inlined into the
+    /// caller: the request being built stays where the caller keeps it (not moved from call
+    /// to call).
+    #[inline(always)]
+    fn set<'v, V: Into<Made<'v>>>(&mut self, key: Key<'_>, make: impl FnOnce(&mut Pool) -> V) {
+        if let Some(at) = self.key_at(key) {
+            let made = make(&mut self.buffer.pool).into();
+            self.value_at(key, at, made);
         }
-        let RequestBuffer { prepared, pool, .. } = &mut *self.buffer;
-        let p = &mut prepared.prepared;
+    }
+
+    /// The first half of [`set`](Self::set): the key appended, found if it was set before, and
+    /// the key limit checked. `None` when a limit was exceeded (now or before).
+    fn key_at(&mut self, key: Key<'_>) -> Option<KeyAt> {
+        if self.overflow.is_some() {
+            return None;
+        }
+        let p = &mut self.buffer.prepared.prepared;
         let mark = p.arena_len();
         // The key is appended lower-cased (and taken back if it was set before).
-        let (key_range, hash) = match key {
+        let (range, hash) = match key {
             Key::Name(name) => p.key(name),
             Key::Made(made) => (p.append(made.as_str().as_bytes()), made.hash()),
         };
-        let found = p.find(hash, key_range);
+        let found = p.find(hash, range);
         if found.is_some() {
             p.truncate(mark);
         }
@@ -370,10 +409,29 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
                 max: MAX_CONTEXT_KEYS,
             };
             p.truncate(mark);
-            self.overflow = Some(error);
-            return self;
+            self.overflow = Some(Box::new(error));
+            return None;
         }
-        let Made(value, left_out) = make(pool).into();
+        Some(KeyAt {
+            mark,
+            range,
+            hash,
+            found,
+        })
+    }
+
+    /// The second half of [`set`](Self::set): the value and byte limits checked, the value
+    /// stored.
+    fn value_at(&mut self, key: Key<'_>, at: KeyAt, made: Made<'_>) {
+        let Made(value, left_out) = made;
+        let RequestBuffer { prepared, pool, .. } = &mut *self.buffer;
+        let p = &mut prepared.prepared;
+        let KeyAt {
+            mark,
+            range,
+            hash,
+            found,
+        } = at;
         if let NewValue::List(list) = &value
             && list.len() + left_out > MAX_CONTEXT_VALUES
         {
@@ -387,8 +445,8 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
                 pool.recycle_value(ContextValue::Multi(list));
             }
             p.truncate(mark);
-            self.overflow = Some(error);
-            return self;
+            self.overflow = Some(Box::new(error));
+            return;
         }
         let value_bytes = value.len();
         self.bytes = self.bytes.saturating_add(key.len() + value_bytes);
@@ -406,12 +464,11 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
                     pool.recycle_value(ContextValue::Multi(list));
                 }
                 p.truncate(mark);
-                self.overflow = Some(error);
-                return self;
+                self.overflow = Some(Box::new(error));
+                return;
             }
         }
-        p.set(found, key_range, hash, value, pool);
-        self
+        p.set(found, range, hash, value, pool);
     }
 
     /// Checks and prepares the request: the checks of
@@ -422,15 +479,24 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
     ///
     /// The [`RequestError`] `build` would return for the same parts. The buffer is then
     /// unusable until the next [`RequestBuffer::request`].
+    #[inline(always)]
     pub fn prepare(self) -> Result<&'b PreparedRequest, RequestError> {
         if let Some(error) = self.overflow {
-            return Err(error);
+            return Err(*error);
         }
+        Self::finish(self.buffer, &self.parts)
+    }
+
+    /// [`prepare`](Self::prepare) past the context limits.
+    fn finish(
+        buffer: &'b mut RequestBuffer,
+        parts: &Parts<'_>,
+    ) -> Result<&'b PreparedRequest, RequestError> {
         let RequestBuffer {
             prepared, actions, ..
-        } = self.buffer;
+        } = buffer;
         let mut seen = None;
-        let checked = Checked::check(&self.parts, |action| {
+        let checked = Checked::check(parts, |action| {
             let (i, colon) = actions.check(action)?;
             seen = Some(i);
             Ok(colon)
@@ -593,7 +659,18 @@ mod tests {
                             let built = builder.build();
                             let got = b.prepare();
                             let (Ok(built), Ok(got)) = (built.clone(), got) else {
-                                assert_eq!(built.err(), buffer_err(&mut buffer, principal, action, resource, resource_account, c == 1, context));
+                                assert_eq!(
+                                    built.err(),
+                                    buffer_err(
+                                        &mut buffer,
+                                        principal,
+                                        action,
+                                        resource,
+                                        resource_account,
+                                        c == 1,
+                                        context
+                                    )
+                                );
                                 continue;
                             };
                             let keys: Vec<String> =
@@ -601,7 +678,11 @@ mod tests {
                             let mut buf = [0u8; ROLE_KEY_MAX];
                             let plain = format!("{:?}", Keys::of(&built, &mut buf));
                             let fresh = PreparedRequest::new(built);
-                            assert_eq!(seen(got, &keys), seen(&fresh, &keys), "{principal} {action} {resource}");
+                            assert_eq!(
+                                seen(got, &keys),
+                                seen(&fresh, &keys),
+                                "{principal} {action} {resource}"
+                            );
                             let input = fresh.input();
                             assert_eq!(format!("{:?}", fresh.keys(&input)), plain);
                             compared += 1;
