@@ -26,11 +26,14 @@
 //!   (`AssumeRole` with `Policy`), and carried by the session's prepared requests
 //!   ([`PreparedRequest::with_session_policy`]).
 //! * **Identical documents are shared.** A document (a resource policy's text, a principal's
-//!   texts together, an account's levels) is compiled once; every key that uses the same
-//!   texts holds a reference to that one compiled copy. The store recognizes a document by a
-//!   128-bit keyed digest of its texts (two SipHash-1-3 keyed with random per-store keys; the
-//!   texts themselves are not retained), so that distinct documents cost only their compiled
-//!   form. A compiled document that nothing uses any more is dropped.
+//!   texts together, an account's levels) is compiled once for the keys that use the same
+//!   texts, which hold references to that one compiled copy; only the key that first set a
+//!   small document (at most two statements and two conditions: a typical resource policy)
+//!   keeps its own copy inside its map entry (see *Look-ups*), and a second key with the same
+//!   texts compiles the shared copy. The store recognizes a document by a 128-bit keyed digest
+//!   of its texts (SipHash-1-3 with 128-bit output, keyed with a random per-store key, one pass
+//!   over the texts; the texts themselves are not retained), so that distinct documents cost
+//!   only their compiled form. A compiled document that nothing uses any more is dropped.
 //!
 //! A decision equals [`CompiledPolicySet::evaluate`] over one set holding the caller's
 //! identity policies and boundary, the resource's policy (or the role's trust policy), the
@@ -122,27 +125,35 @@
 //! Keys are hashed with a keyed multiply-fold hash, seeded once per process from the standard
 //! library's random state: fast on ARN-sized keys, and not predictable by whoever chooses
 //! secret names; it is not a cryptographic hash. A prepared request carries the hashes of its
-//! keys, so deciding it hashes nothing. A map entry holds the key (inline up to 102 bytes) and
-//! the compiled document's list references, so that a look-up reads the map's slot, the entry
-//! and then the document's lists, which it reads ahead together.
+//! keys, so deciding it hashes nothing. A map entry holds the key (inline up to 102 bytes,
+//! compared after its hash) and, for a small document that no other key used when it was set,
+//! the compiled document itself (its statements, conditions and group in fixed-capacity
+//! vectors inside the entry): a look-up reads the map's slot and then one allocation, whose
+//! lines it reads ahead together, instead of following a pointer from the entry to the
+//! document. Other entries hold the shared document's list references, which the look-up
+//! reads ahead in the same way.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher as _, Hasher as _, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+
+use siphasher::sip128::{Hasher128 as _, SipHasher13};
 use std::io::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use table::{PassThrough, Probe, Space, StoreKey, key_hash};
 
-use super::CompiledPolicySet;
+use smallvec::SmallVec;
+
 use super::combine::run;
-use super::compile::Shared;
+use super::compile::{CompiledCondition, CompiledStatement, Group, Shared};
 use super::decision::{Evaluation, Explanation};
 use super::ids::PolicyKind;
 use super::policy_set::PolicySet;
 use super::prepared::{ActionText, Prepared};
 use super::record::{NoRecord, Recorder, Tracer};
 use super::view::Input;
+use super::{CompiledPolicySet, Flags, Lists, Part};
 use crate::policy::PolicyType;
 use crate::policy::error::ParseErrors;
 use crate::policy::lower::parse_policy;
@@ -183,23 +194,130 @@ pub enum StoreError {
 /// The 128-bit keyed digest that identifies a document's texts (module docs).
 type Digest = (u64, u64);
 
-/// A map entry: the compiled document and the digest it is registered under. The set is a
-/// copy of the registered one that shares its lists (a few reference counts), kept inside the
-/// entry so that a decision reaches the lists straight from the entry (one dependent cache
-/// miss fewer than through the registry's `Arc`).
-/// The registered `Arc` is kept beside it for the accessors (which hand out the same `Arc`
-/// for entries sharing a document, without taking the writers' lock).
+/// A map entry: the entity's compiled document and the digest it is registered under.
 #[derive(Debug)]
 struct Held {
-    set: CompiledPolicySet,
-    shared: Arc<CompiledPolicySet>,
+    doc: Doc,
     digest: Digest,
 }
 
-/// The writers' side: compiled documents by digest, each with the number of entries using it.
+/// Where an entry's compiled document lives.
+#[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "the inline document is the point: boxing it would add the pointer it removes"
+)]
+enum Doc {
+    /// Inside the entry itself (a small document no other entry used when it was set: a
+    /// typical resource policy), so that a decision finds the document in the lines it
+    /// already read to compare the key, with no pointer to follow.
+    Inline(Inline),
+    /// Shared with other entries (or too large to hold inline): the set is a copy of the
+    /// registered one that shares its lists (a few reference counts), kept in the entry so that
+    /// a decision reaches the lists straight from the entry; the registered `Arc` beside it is
+    /// what the accessors hand out.
+    Shared {
+        set: CompiledPolicySet,
+        shared: Arc<CompiledPolicySet>,
+    },
+}
+
+/// Statements, conditions and groups a document held inside its entry has at most.
+const INLINE_STATEMENTS: usize = 2;
+const INLINE_CONDITIONS: usize = 2;
+
+/// A small compiled document held inside its map entry ([`Doc::Inline`]).
+#[derive(Debug)]
+struct Inline {
+    statements: SmallVec<[CompiledStatement; INLINE_STATEMENTS]>,
+    conditions: SmallVec<[CompiledCondition; INLINE_CONDITIONS]>,
+    /// Its one group.
+    group: Group,
+    flags: Flags,
+    /// The set the accessors hand out, made when first asked for.
+    shared: OnceLock<Arc<CompiledPolicySet>>,
+}
+
+impl Inline {
+    /// `lists` held inline, or given back when they do not fit.
+    fn new(mut lists: Lists) -> Result<Self, Lists> {
+        if lists.statements.len() > INLINE_STATEMENTS
+            || lists.conditions.len() > INLINE_CONDITIONS
+            || lists.groups.len() != 1
+        {
+            return Err(lists);
+        }
+        let Some(group) = lists.groups.pop() else {
+            return Err(lists);
+        };
+        Ok(Self {
+            statements: lists.statements.into_iter().collect(),
+            conditions: lists.conditions.into_iter().collect(),
+            group,
+            flags: lists.flags,
+            shared: OnceLock::new(),
+        })
+    }
+
+    #[inline(always)]
+    fn part(&self) -> Part<'_> {
+        Part {
+            statements: &self.statements,
+            conditions: &self.conditions,
+            groups: std::slice::from_ref(&self.group),
+            has_boundary: self.flags.has_boundary,
+            has_session: self.flags.has_session,
+        }
+    }
+
+    /// The document as a shared set (copied once, then kept).
+    fn shared(&self) -> Arc<CompiledPolicySet> {
+        let set = self.shared.get_or_init(|| {
+            Arc::new(CompiledPolicySet::from_lists(Lists {
+                statements: self.statements.to_vec(),
+                conditions: self.conditions.to_vec(),
+                groups: vec![self.group.clone()],
+                flags: self.flags,
+            }))
+        });
+        Arc::clone(set)
+    }
+}
+
+impl Doc {
+    /// A document shared through the registry.
+    fn shared(set: Arc<CompiledPolicySet>) -> Self {
+        Self::Shared {
+            set: (*set).clone(),
+            shared: set,
+        }
+    }
+
+    /// What a decision reads of it.
+    #[inline(always)]
+    fn part(&self) -> Part<'_> {
+        match self {
+            Self::Inline(inline) => inline.part(),
+            Self::Shared { set, .. } => set.part(),
+        }
+    }
+
+    /// The compiled set the accessors hand out.
+    fn set(&self) -> Arc<CompiledPolicySet> {
+        match self {
+            Self::Inline(inline) => inline.shared(),
+            Self::Shared { shared, .. } => Arc::clone(shared),
+        }
+    }
+}
+
+/// The writers' side: the documents held, by digest, each with the number of entries using
+/// it and the shared copy new entries with the same texts take (none while only the entry
+/// that first set it holds it, inline).
 #[derive(Debug, Default)]
 struct Registry {
-    documents: HashMap<Digest, (Arc<CompiledPolicySet>, usize)>,
+    documents:
+        HashMap<Digest, (Option<Arc<CompiledPolicySet>>, usize), BuildHasherDefault<DigestHash>>,
     /// Entries per [`Space`] (indexed by its number).
     counts: [usize; 6],
 }
@@ -221,32 +339,58 @@ impl Registry {
     }
 }
 
-/// Feeds the texts of a document to the two keyed hashes; each text is tagged and
+/// Feeds the texts of a document to the keyed 128-bit hash; each text is tagged and
 /// length-prefixed, so that no choice of texts (valid or not) can spell another list of texts.
-struct Digester(std::hash::DefaultHasher, std::hash::DefaultHasher);
+struct Digester(SipHasher13);
 
 impl Digester {
-    fn new(keys: &(RandomState, RandomState), space: Space) -> Self {
-        let mut d = Self(keys.0.build_hasher(), keys.1.build_hasher());
+    fn new(key: (u64, u64), space: Space) -> Self {
+        let mut d = Self(SipHasher13::new_with_keys(key.0, key.1));
         d.tag(space as u8);
         d
     }
 
     fn tag(&mut self, tag: u8) {
         self.0.write_u8(tag);
-        self.1.write_u8(tag);
     }
 
     fn text(&mut self, tag: u8, text: &str) {
-        for h in [&mut self.0, &mut self.1] {
-            h.write_u8(tag);
-            h.write_usize(text.len());
-            h.write(text.as_bytes());
-        }
+        self.0.write_u8(tag);
+        self.0.write_usize(text.len());
+        self.0.write(text.as_bytes());
     }
 
     fn finish(&self) -> Digest {
-        (self.0.finish(), self.1.finish())
+        let hash = self.0.finish128();
+        (hash.h1, hash.h2)
+    }
+}
+
+/// A random 128-bit key for a store's digests (from the standard library's per-process random
+/// hash keys).
+fn digest_key() -> (u64, u64) {
+    let word = |salt: u64| RandomState::new().hash_one(salt);
+    (word(0), word(1))
+}
+
+/// The registry's hasher: a digest is already a keyed random hash, so its words are used as
+/// they are instead of hashing them again (any other input is folded in, word by word).
+#[derive(Default)]
+struct DigestHash(u64);
+
+impl Hasher for DigestHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = self.0.rotate_left(29) ^ word;
     }
 }
 
@@ -305,8 +449,8 @@ pub struct PolicyStore {
     /// How many accounts have SCP or RCP levels: decisions skip those look-ups while none do.
     accounts: AtomicUsize,
     writer: Mutex<Registry>,
-    /// The keys of the document digests.
-    digest_keys: (RandomState, RandomState),
+    /// The key of the document digests.
+    digest_key: (u64, u64),
 }
 
 impl std::fmt::Debug for PolicyStore {
@@ -352,8 +496,8 @@ fn parse(
     })
 }
 
-/// Compiles levels of SCPs or RCPs, root first.
-fn compile_levels(kind: PolicyKind, levels: &[&[&str]]) -> Result<CompiledPolicySet, StoreError> {
+/// Parses levels of SCPs or RCPs, root first.
+fn parse_levels(kind: PolicyKind, levels: &[&[&str]]) -> Result<PolicySet, StoreError> {
     let (ty, name) = match kind {
         PolicyKind::Scp => (PolicyType::Scp, "SCP"),
         _ => (PolicyType::Rcp, "RCP"),
@@ -368,7 +512,7 @@ fn compile_levels(kind: PolicyKind, levels: &[&[&str]]) -> Result<CompiledPolicy
             );
         }
     }
-    Ok(set.compile())
+    Ok(set)
 }
 
 impl PolicyStore {
@@ -379,7 +523,7 @@ impl PolicyStore {
             map: papaya::HashMap::builder().hasher(PassThrough).build(),
             accounts: AtomicUsize::new(0),
             writer: Mutex::new(Registry::default()),
-            digest_keys: (RandomState::new(), RandomState::new()),
+            digest_key: digest_key(),
         }
     }
 
@@ -398,7 +542,7 @@ impl PolicyStore {
         permissions_boundary: Option<&str>,
     ) -> Result<(), StoreError> {
         let key = principal_key(principal_arn)?;
-        let mut digest = Digester::new(&self.digest_keys, Space::Principal);
+        let mut digest = Digester::new(self.digest_key, Space::Principal);
         for json in identity {
             digest.text(IDENTITY_TEXT, json);
         }
@@ -423,7 +567,7 @@ impl PolicyStore {
                     })?,
                 );
             }
-            Ok(set.compile())
+            Ok(set)
         })
     }
 
@@ -448,7 +592,7 @@ impl PolicyStore {
         if crate::request::ArnParts::parse(resource_arn).is_none() {
             return Err(StoreError::InvalidResource(resource_arn.to_owned()));
         }
-        let mut digest = Digester::new(&self.digest_keys, Space::Resource);
+        let mut digest = Digester::new(self.digest_key, Space::Resource);
         digest.text(RESOURCE_TEXT, policy_json);
         self.put(Space::Resource, resource_arn, digest.finish(), || {
             let mut set = PolicySet::new();
@@ -456,7 +600,7 @@ impl PolicyStore {
                 "resource policy".to_owned()
             })?;
             set.add(PolicyKind::Resource, policy);
-            Ok(set.compile())
+            Ok(set)
         })
     }
 
@@ -479,13 +623,13 @@ impl PolicyStore {
         if !Caller::parse(role_arn).is_ok_and(|c| c.kind() == CallerKind::Role) {
             return Err(StoreError::InvalidRole(role_arn.to_owned()));
         }
-        let mut digest = Digester::new(&self.digest_keys, Space::Trust);
+        let mut digest = Digester::new(self.digest_key, Space::Trust);
         digest.text(RESOURCE_TEXT, policy_json);
         self.put(Space::Trust, role_arn, digest.finish(), || {
             let mut set = PolicySet::new();
             let policy = parse(policy_json, PolicyType::Trust, || "trust policy".to_owned())?;
             set.add(PolicyKind::Resource, policy);
-            Ok(set.compile())
+            Ok(set)
         })
     }
 
@@ -542,7 +686,7 @@ impl PolicyStore {
             self.remove(space, account);
             return Ok(());
         }
-        let mut digest = Digester::new(&self.digest_keys, space);
+        let mut digest = Digester::new(self.digest_key, space);
         for level in levels {
             digest.tag(LEVEL);
             for json in *level {
@@ -550,7 +694,7 @@ impl PolicyStore {
             }
         }
         self.put(space, account, digest.finish(), || {
-            compile_levels(kind, levels)
+            parse_levels(kind, levels)
         })
     }
 
@@ -675,14 +819,17 @@ impl PolicyStore {
         rec: &mut R,
     ) -> Evaluation {
         let guard = self.map.guard();
-        // Each document found is read ahead (`CompiledPolicySet::touch`): with many
+        // Each document found is read ahead (`Part::touch`): with many
         // documents, the one a decision needs is rarely in cache.
-        let get = |probe: Probe<'_>| -> &CompiledPolicySet {
-            let set = self.map.get(&probe, &guard).map_or(&EMPTY, |h| &h.set);
-            set.touch();
-            set
+        let get = |probe: Probe<'_>| -> Part<'_> {
+            let part = self
+                .map
+                .get(&probe, &guard)
+                .map_or(Part::EMPTY, |h| h.doc.part());
+            part.touch();
+            part
         };
-        let identity = keys.principal.map_or(&EMPTY, |(hash, key)| {
+        let identity = keys.principal.map_or(Part::EMPTY, |(hash, key)| {
             get(Probe {
                 hash,
                 space: Space::Principal,
@@ -691,7 +838,7 @@ impl PolicyStore {
         });
         let (space, hash, key) = keys.resource;
         let resource = get(Probe { hash, space, key });
-        let (mut scp, mut rcp) = (&EMPTY, &EMPTY);
+        let (mut scp, mut rcp) = (Part::EMPTY, Part::EMPTY);
         if self.accounts.load(Ordering::Acquire) > 0 {
             if let Some((hash, key)) = keys.scp {
                 scp = get(Probe {
@@ -709,7 +856,13 @@ impl PolicyStore {
             }
         }
         run(
-            &[identity, resource, session.unwrap_or(&EMPTY), scp, rcp],
+            &[
+                identity,
+                resource,
+                session.map_or(Part::EMPTY, CompiledPolicySet::part),
+                scp,
+                rcp,
+            ],
             input,
             rec,
         )
@@ -736,7 +889,7 @@ impl PolicyStore {
                 },
                 &guard,
             )
-            .map(|h| Arc::clone(&h.shared))
+            .map(|h| h.doc.set())
     }
 
     fn keys(&self, space: Space) -> Vec<String> {
@@ -755,30 +908,59 @@ impl PolicyStore {
         space: Space,
         key: &str,
         digest: Digest,
-        compile: impl FnOnce() -> Result<CompiledPolicySet, StoreError>,
+        parse: impl FnOnce() -> Result<PolicySet, StoreError>,
     ) -> Result<(), StoreError> {
-        let mut compile = Some(compile);
-        let mut build = || match compile.take() {
-            Some(compile) => compile().map(Arc::new),
-            // INVARIANT: not reached: `build` runs at most once (below, either branch).
-            None => Ok(Arc::new(CompiledPolicySet::new(&PolicySet::new()))),
+        let mut parse = Some(parse);
+        let mut build = || match parse.take() {
+            Some(parse) => parse().map(|set| Lists::compile(&set)),
+            // INVARIANT: not reached: `build` runs at most once (below, one branch).
+            None => Ok(Lists::compile(&PolicySet::new())),
         };
-        let known = self.lock().documents.contains_key(&digest);
-        let compiled = if known { None } else { Some(build()?) };
+        // A shared copy already registered is taken as it is; otherwise the document is
+        // compiled outside the writers' lock.
+        let registered = self
+            .lock()
+            .documents
+            .get(&digest)
+            .is_some_and(|(set, _)| set.is_some());
+        let mut lists = if registered { None } else { Some(build()?) };
         let mut registry = self.lock();
-        let set = match registry.documents.get_mut(&digest) {
-            Some((set, users)) => {
+        let doc = match registry.documents.get_mut(&digest) {
+            Some((Some(set), users)) => {
                 *users += 1;
-                Arc::clone(set)
+                Doc::shared(Arc::clone(set))
             }
-            None => {
-                // Registered and released again while compiling: compile now.
-                let set = match compiled {
-                    Some(set) => set,
+            Some((slot, users)) => {
+                // Held inline by the entries that set it so far: from now on the entries
+                // that take it share one copy.
+                let lists = match lists.take() {
+                    Some(lists) => lists,
                     None => build()?,
                 };
-                registry.documents.insert(digest, (Arc::clone(&set), 1));
-                set
+                let set = Arc::new(CompiledPolicySet::from_lists(lists));
+                *slot = Some(Arc::clone(&set));
+                *users += 1;
+                Doc::shared(set)
+            }
+            None => {
+                // New (or registered and released again while compiling: compiled now).
+                let lists = match lists.take() {
+                    Some(lists) => lists,
+                    None => build()?,
+                };
+                match Inline::new(lists) {
+                    Ok(inline) => {
+                        registry.documents.insert(digest, (None, 1));
+                        Doc::Inline(inline)
+                    }
+                    Err(lists) => {
+                        let set = Arc::new(CompiledPolicySet::from_lists(lists));
+                        registry
+                            .documents
+                            .insert(digest, (Some(Arc::clone(&set)), 1));
+                        Doc::shared(set)
+                    }
+                }
             }
         };
         let is_account = matches!(space, Space::Scp | Space::Rcp);
@@ -790,15 +972,7 @@ impl PolicyStore {
         }
         let old = self
             .map
-            .insert(
-                StoreKey::new(space, key),
-                Held {
-                    set: (*set).clone(),
-                    shared: set,
-                    digest,
-                },
-                &guard,
-            )
+            .insert(StoreKey::new(space, key), Held { doc, digest }, &guard)
             .map(|old| old.digest);
         match old {
             Some(old) => {

@@ -243,6 +243,59 @@ fn store_shares_identical_documents_and_replaces_one_secret() {
     assert_eq!((store.resource_count(), store.document_count()), (0, 1));
 }
 
+/// The first secret set with a text holds its document inside its own entry; the secrets set
+/// with the same text later share one copy. Either way the decisions and the accessors'
+/// sets are the same, and dropping the first holder keeps the shared copy for the others.
+#[test]
+fn store_inline_and_shared_copies_of_a_document_decide_alike() {
+    let store = PolicyStore::new();
+    let text = secret_policy(CONSUMER);
+    store
+        .set_principal_policies(CONSUMER, &[&allow_get("*")], None)
+        .unwrap();
+    for name in ["first", "second", "third"] {
+        store.set_resource_policy(&secret(name), &text).unwrap();
+    }
+    assert_eq!(store.document_count(), 2);
+    let first = store.resource_policy(&secret("first")).unwrap();
+    let second = store.resource_policy(&secret("second")).unwrap();
+    let third = store.resource_policy(&secret("third")).unwrap();
+    // The accessor's set for the inline holder is made once and kept.
+    assert!(std::sync::Arc::ptr_eq(
+        &first,
+        &store.resource_policy(&secret("first")).unwrap()
+    ));
+    assert!(std::sync::Arc::ptr_eq(&second, &third));
+    for set in [&first, &second] {
+        assert_eq!(set.statement_count(), 2);
+        assert!(set.has_resource_policy());
+    }
+    let decisions = |store: &PolicyStore, name: &str| {
+        [true, false].map(|tls| {
+            let e = decide(store, &request(CONSUMER_SESSION, GET, &secret(name), tls));
+            (e.decision(), e.reasons().collect::<Vec<_>>())
+        })
+    };
+    let want = decisions(&store, "first");
+    assert_eq!(want[0].0, Decision::Allow);
+    assert_eq!(want[1].0, Decision::ExplicitDeny);
+    assert_eq!(decisions(&store, "second"), want);
+    // The first holder goes; the others keep the shared copy.
+    assert!(store.remove_resource_policy(&secret("first")));
+    assert_eq!(store.document_count(), 2);
+    assert_eq!(decisions(&store, "third"), want);
+    // Set again, the text is found registered: the entry takes the shared copy.
+    store.set_resource_policy(&secret("first"), &text).unwrap();
+    assert!(std::sync::Arc::ptr_eq(
+        &store.resource_policy(&secret("first")).unwrap(),
+        &second
+    ));
+    for name in ["first", "second", "third"] {
+        assert!(store.remove_resource_policy(&secret(name)));
+    }
+    assert_eq!(store.document_count(), 1);
+}
+
 #[test]
 fn store_refuses_bad_input_and_stays_unchanged() {
     let store = PolicyStore::new();
@@ -1063,4 +1116,68 @@ fn store_document_keys_cannot_collide() {
     // The role still has both documents.
     let req = request(SESSION, GET, &secret("b-AbCdEf"), true);
     assert_eq!(decide(&store, &req).decision(), iam_policy::Decision::Allow);
+}
+
+/// Issue #12's update goal: replacing one secret's policy with a new document allocates a
+/// bounded, small number of blocks (each allocation and free is a sizeable share of an
+/// update's cost). Counted per stage: reading and validating the document, compiling it,
+/// and the whole update (digest, map entry and registry included).
+#[test]
+fn store_update_with_a_new_document_allocates_little() {
+    const ROUNDS: u64 = 50;
+    let texts: Vec<String> = (0..ROUNDS)
+        .map(|k| {
+            team_secret_policy("payments").replacen(
+                "\"ConsumerReadsCurrent\"",
+                &format!("\"Update{k}\""),
+                1,
+            )
+        })
+        .collect();
+    let parse = allocation_counter::measure(|| {
+        for text in &texts {
+            drop(parse_policy(text, PolicyType::Resource).unwrap());
+        }
+    });
+    let policies: Vec<_> = texts
+        .iter()
+        .map(|t| parse_policy(t, PolicyType::Resource).unwrap())
+        .collect();
+    let compile = allocation_counter::measure(|| {
+        for policy in &policies {
+            let mut set = PolicySet::new();
+            set.add(PolicyKind::Resource, policy.clone());
+            drop(set.compile());
+        }
+    });
+    let clone = allocation_counter::measure(|| {
+        for policy in &policies {
+            drop(policy.clone());
+        }
+    });
+    let store = PolicyStore::new();
+    for i in 0..1_000 {
+        store
+            .set_resource_policy(&team_secret(i), &team_secret_policy(TEAMS[i % TEAMS.len()]))
+            .unwrap();
+    }
+    let update = allocation_counter::measure(|| {
+        for (k, text) in texts.iter().enumerate() {
+            store
+                .set_resource_policy(&team_secret(k * 7), text)
+                .unwrap();
+        }
+    });
+    let per = |n: u64| n as f64 / ROUNDS as f64;
+    eprintln!(
+        "allocations per document: parse {:.1}, compile {:.1}, whole update {:.1}",
+        per(parse.count_total),
+        per(compile.count_total - clone.count_total),
+        per(update.count_total)
+    );
+    assert!(
+        per(update.count_total) <= 60.0,
+        "{:.1}",
+        per(update.count_total)
+    );
 }
