@@ -27,7 +27,14 @@
 //! piece) name the only patterns worth trying, and when they are common each pattern is tried
 //! over the bit sets, whichever costs fewer words.
 //!
-//! Cost for a text of n characters: the Aho-Corasick pass, O(n + occurrences); per group, the
+//! When a text turns out to hold many occurrences (more than two per 64 characters) and the
+//! list's distinct pieces hold at most 64 characters in all, the Aho-Corasick pass stops and
+//! the bit sets are built bit-parallel instead: one pass over the text marks, per character of
+//! the pieces, where it occurs; a piece's bit set is the AND of its characters' sets, the
+//! `j`-th shifted by `j`. That costs `n + piece characters × n / 64` however dense the text.
+//!
+//! Cost for a text of n characters: the Aho-Corasick pass, O(n + occurrences) (or the
+//! bit-parallel pass above); per group, the
 //! smaller of `occurrences of the rarer piece × (distance range / 64 + 2)` and `patterns × words
 //! where both pieces occur`; per pattern tried, at most `pieces × n / 64` word operations.
 //! Without the set, each pattern would scan the text on its own: `patterns × n` steps for a
@@ -48,6 +55,116 @@ use super::glob_text;
 /// The most 64-bit words of bit sets one text may use (8 MiB): past it, the patterns are
 /// tried one at a time.
 pub(crate) const MAX_SCRATCH_WORDS: usize = 1 << 20;
+
+/// Lists whose distinct pieces hold at most this many characters in all can also find them
+/// bit-parallel from the text's characters, which costs `n + characters × n / 64` whatever
+/// the number of occurrences: used once a text turns out to hold many.
+const BIT_PARALLEL_CHARS: usize = 64;
+
+/// The distinct characters of the pieces (at most [`BIT_PARALLEL_CHARS`]), numbered, and each
+/// piece as the numbers of its characters.
+#[derive(Clone, Debug)]
+struct CharTable {
+    /// Number + 1 of each ASCII character (0: in no piece).
+    ascii: [u8; 128],
+    /// The other characters with their numbers, sorted.
+    other: Box<[(char, u8)]>,
+    count: usize,
+    pieces: Box<[Box<[u8]>]>,
+}
+
+impl CharTable {
+    fn new(pieces: &[&str]) -> Option<Self> {
+        if pieces.iter().map(|p| p.chars().count()).sum::<usize>() > BIT_PARALLEL_CHARS {
+            return None;
+        }
+        let mut table = Self {
+            ascii: [0; 128],
+            other: Box::default(),
+            count: 0,
+            pieces: Box::default(),
+        };
+        let mut other: Vec<(char, u8)> = Vec::new();
+        let mut coded = Vec::new();
+        for piece in pieces {
+            let mut codes = Vec::new();
+            for c in piece.chars() {
+                let code = match table.code(c, &other) {
+                    Some(code) => code,
+                    None => {
+                        let code = u8::try_from(table.count).ok()?;
+                        table.count += 1;
+                        match usize::try_from(u32::from(c))
+                            .ok()
+                            .and_then(|i| table.ascii.get_mut(i))
+                        {
+                            Some(slot) => *slot = code.checked_add(1)?,
+                            None => other.push((c, code)),
+                        }
+                        code
+                    }
+                };
+                codes.push(code);
+            }
+            coded.push(codes.into_boxed_slice());
+        }
+        other.sort_unstable();
+        table.other = other.into_boxed_slice();
+        table.pieces = coded.into_boxed_slice();
+        Some(table)
+    }
+
+    /// The number of `c` (`other` sorted or not: searched whole while building).
+    #[inline]
+    fn code(&self, c: char, other: &[(char, u8)]) -> Option<u8> {
+        match usize::try_from(u32::from(c))
+            .ok()
+            .and_then(|i| self.ascii.get(i))
+        {
+            Some(&slot) => slot.checked_sub(1),
+            None => other.iter().find(|(o, _)| *o == c).map(|&(_, code)| code),
+        }
+    }
+
+    /// The number of `c` once built.
+    #[inline]
+    fn lookup(&self, c: char) -> Option<u8> {
+        match usize::try_from(u32::from(c))
+            .ok()
+            .and_then(|i| self.ascii.get(i))
+        {
+            Some(&slot) => slot.checked_sub(1),
+            None => self
+                .other
+                .binary_search_by_key(&c, |&(o, _)| o)
+                .ok()
+                .and_then(|at| self.other.get(at))
+                .map(|&(_, code)| code),
+        }
+    }
+}
+
+/// Bits `64 w + offset ..= 64 w + offset + 63` of row `row` of `bits` (rows of `words` words),
+/// as one word; zero past the end.
+#[inline]
+fn shifted_in(bits: &[u64], words: usize, row: usize, w: usize, offset: usize) -> u64 {
+    let word = |w: usize| {
+        if w >= words {
+            return 0;
+        }
+        bits.get(row.saturating_mul(words).saturating_add(w))
+            .copied()
+            .unwrap_or_default()
+    };
+    let at = w.saturating_add(offset / 64);
+    let shift = offset % 64;
+    let low = word(at) >> shift;
+    if shift == 0 {
+        low
+    } else {
+        low | (word(at.saturating_add(1)) << (64 - shift))
+    }
+}
 
 /// A star-free run of a pattern: literal pieces at character offsets, `?` between them.
 #[derive(Clone, Debug)]
@@ -191,6 +308,8 @@ pub(crate) struct WildcardSet {
     automaton: Option<AhoCorasick>,
     /// Length of each piece in characters, by piece id (the automaton's pattern id).
     piece_chars: Box<[usize]>,
+    /// The pieces' characters, when few enough to find the pieces bit-parallel.
+    table: Option<CharTable>,
     patterns: Box<[SetPattern]>,
     /// The patterns without a segment of two pieces, tried one by one.
     singles: Box<[u32]>,
@@ -211,6 +330,8 @@ struct Scratch {
     spans: Vec<(usize, usize, usize)>,
     /// The patterns of pair groups already tried on this text (one bit each).
     tried: Vec<u64>,
+    /// Bit-parallel path: a row per character of the [`CharTable`].
+    chars: Vec<u64>,
 }
 
 thread_local! {
@@ -245,14 +366,7 @@ impl Occurrences<'_> {
     /// whether the piece starts at character `64 w + b + offset`).
     #[inline]
     fn shifted(&self, row: usize, w: usize, offset: usize) -> u64 {
-        let at = w.saturating_add(offset / 64);
-        let shift = offset % 64;
-        let low = self.word(row, at) >> shift;
-        if shift == 0 {
-            low
-        } else {
-            low | (self.word(row, at.saturating_add(1)) << (64 - shift))
-        }
+        shifted_in(self.bits, self.words, row, w, offset)
     }
 
     /// Whether the piece of `row` starts at character `q`.
@@ -491,6 +605,7 @@ impl WildcardSet {
         Some(Self {
             automaton,
             piece_chars: pieces.iter().map(|p| p.chars().count()).collect(),
+            table: CharTable::new(&pieces),
             patterns: compiled.into_boxed_slice(),
             singles: singles.into_boxed_slice(),
             pairs,
@@ -520,6 +635,80 @@ impl WildcardSet {
         self.texts.iter().any(|p| glob_text(p, text, false))
     }
 
+    /// Replaces the rows of `scratch` by the pieces' occurrences found bit-parallel: a row of
+    /// positions per character of the [`CharTable`], then each piece's row as the AND of its
+    /// characters' rows, the `j`-th shifted by `j`. False when the list has no table or the
+    /// rows would pass the scratch budget.
+    fn fill_bit_parallel(
+        &self,
+        text: &str,
+        ascii: bool,
+        words: usize,
+        scratch: &mut Scratch,
+    ) -> bool {
+        let Some(table) = &self.table else {
+            return false;
+        };
+        let rows = table.count.saturating_add(table.pieces.len());
+        if rows.saturating_mul(words) > MAX_SCRATCH_WORDS {
+            return false;
+        }
+        scratch.bits.clear();
+        scratch.spans.clear();
+        scratch.rows.fill(usize::MAX);
+        let chars = &mut scratch.chars;
+        chars.clear();
+        chars.resize(table.count.saturating_mul(words), 0);
+        let mut mark = |i: usize, code: Option<u8>| {
+            if let Some(code) = code {
+                let at = usize::from(code) * words + i / 64;
+                if let Some(word) = chars.get_mut(at) {
+                    *word |= 1 << (i % 64);
+                }
+            }
+        };
+        if ascii {
+            for (i, &b) in text.as_bytes().iter().enumerate() {
+                let code = table
+                    .ascii
+                    .get(usize::from(b))
+                    .and_then(|slot| slot.checked_sub(1));
+                mark(i, code);
+            }
+        } else {
+            for (i, c) in text.chars().enumerate() {
+                mark(i, table.lookup(c));
+            }
+        }
+        for (piece, codes) in table.pieces.iter().enumerate() {
+            let row = scratch.spans.len();
+            scratch.bits.resize((row + 1) * words, 0);
+            let mut span = (usize::MAX, 0, 0);
+            for w in 0..words {
+                let mut x = u64::MAX;
+                for (j, &code) in codes.iter().enumerate() {
+                    x &= shifted_in(&scratch.chars, words, usize::from(code), w, j);
+                    if x == 0 {
+                        break;
+                    }
+                }
+                if x != 0 {
+                    span = (span.0.min(w), w, span.2 + x.count_ones() as usize);
+                    if let Some(word) = scratch.bits.get_mut(row * words + w) {
+                        *word = x;
+                    }
+                }
+            }
+            if span.2 == 0 {
+                scratch.bits.truncate(row * words);
+            } else if let Some(slot) = scratch.rows.get_mut(piece) {
+                *slot = row;
+                scratch.spans.push(span);
+            }
+        }
+        true
+    }
+
     fn any_with(&self, text: &str, scratch: &mut Scratch) -> bool {
         let chars = if text.is_ascii() {
             text.len()
@@ -538,7 +727,19 @@ impl WildcardSet {
             // Character position of byte `byte_at`, advanced monotonically.
             let (mut byte_at, mut char_at) = (0usize, 0usize);
             let ascii = chars == text.len();
-            for m in found {
+            // Past two occurrences per word of text, finding the pieces bit-parallel costs
+            // less (when the list allows it).
+            let limit = match self.table {
+                Some(_) => words.saturating_mul(2),
+                None => usize::MAX,
+            };
+            for (seen, m) in found.enumerate() {
+                if seen >= limit {
+                    if !self.fill_bit_parallel(text, ascii, words, scratch) {
+                        return self.any_one_by_one(text);
+                    }
+                    break;
+                }
                 let end = m.end();
                 let end_char = if ascii {
                     end
@@ -588,6 +789,7 @@ impl WildcardSet {
             rows,
             spans,
             tried,
+            ..
         } = scratch;
         let occurrences = Occurrences {
             bits,
