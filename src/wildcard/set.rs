@@ -310,6 +310,8 @@ pub(crate) struct WildcardSet {
     piece_chars: Box<[usize]>,
     /// The pieces' characters, when few enough to find the pieces bit-parallel.
     table: Option<CharTable>,
+    /// The distinct pieces, by id.
+    pieces: Box<[Box<str>]>,
     patterns: Box<[SetPattern]>,
     /// The patterns without a segment of two pieces, tried one by one.
     singles: Box<[u32]>,
@@ -606,6 +608,7 @@ impl WildcardSet {
             automaton,
             piece_chars: pieces.iter().map(|p| p.chars().count()).collect(),
             table: CharTable::new(&pieces),
+            pieces: pieces.iter().map(|&p| Box::<str>::from(p)).collect(),
             patterns: compiled.into_boxed_slice(),
             singles: singles.into_boxed_slice(),
             pairs,
@@ -709,7 +712,35 @@ impl WildcardSet {
         true
     }
 
+    /// Whether some pattern could match `text` at all, from the presence of literal pieces
+    /// alone: false when there are no patterns tried one by one and every pair group lacks
+    /// one of its two pieces (then no pattern of the set can match). Asked only of a few
+    /// groups, each piece searched once with the standard library's substring search.
+    fn could_match(&self, text: &str) -> bool {
+        const FEW: usize = 8;
+        if !self.singles.is_empty() || self.pairs.len() > FEW {
+            return true;
+        }
+        let mut known: [(usize, bool); 2 * FEW] = [(usize::MAX, false); 2 * FEW];
+        let mut occurs = |piece: usize| {
+            if let Some(&(_, found)) = known.iter().find(|(p, _)| *p == piece) {
+                return found;
+            }
+            let found = self.pieces.get(piece).is_none_or(|p| text.contains(&**p));
+            if let Some(slot) = known.iter_mut().find(|(p, _)| *p == usize::MAX) {
+                *slot = (piece, found);
+            }
+            found
+        };
+        self.pairs
+            .iter()
+            .any(|group| occurs(group.first) && occurs(group.second))
+    }
+
     fn any_with(&self, text: &str, scratch: &mut Scratch) -> bool {
+        if !self.could_match(text) {
+            return false;
+        }
         let chars = if text.is_ascii() {
             text.len()
         } else {
@@ -906,6 +937,29 @@ mod tests {
         // The first piece rarer (searched forward).
         assert!(gaps.any("xaxxxb"));
         assert!(!gaps.any("xaxxbx"));
+    }
+
+    #[test]
+    fn a_group_lacking_a_piece_is_ruled_out_before_any_pass() {
+        // No pattern without a pair of pieces: the presence of `ab` and `cd` decides first.
+        let patterns: Vec<String> = (1..40)
+            .map(|i| format!("*ab{}cd*", "?".repeat(i)))
+            .collect();
+        let refs: Vec<&str> = patterns.iter().map(String::as_str).collect();
+        let set = WildcardSet::new(refs.iter().copied()).unwrap();
+        for text in [
+            format!("ab{}", "z".repeat(5_000)),
+            "ab".repeat(2_000),
+            format!("{}ab", "cd".repeat(100)),
+            format!("ab{}cd", "z".repeat(40)),
+            format!("ab{}cd", "é".repeat(39)),
+            format!("{}ab{}cd", "ab".repeat(300), "z".repeat(7)),
+        ] {
+            assert_eq!(set.any(&text), one_by_one(&refs, &text), "{text:?}");
+        }
+        assert!(!set.could_match("abzzz"));
+        assert!(set.could_match("abzcd"));
+        assert!(set.any(&format!("ab{}cd", "é".repeat(39))));
     }
 
     #[test]
