@@ -150,8 +150,8 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("buffer_build_and_prepare", |b| {
         let mut requests = w.requests.iter().cycle();
-        let mut buffer = iam_policy::RequestBuffer::new();
-        b.iter(|| iam_setup::per_call(&mut buffer, requests.next().expect("a request")).is_ok());
+        let mut per_call = iam_setup::PerCall::default();
+        b.iter(|| per_call.call(requests.next().expect("a request")).is_ok());
     });
     group.finish();
 }
@@ -186,14 +186,14 @@ fn profile_call(spec: &str) {
     let owned = parts.next() == Some("owned");
     let w = workload::standard(n);
     let store = iam_setup::store(&w).expect("workload policies are accepted");
-    let mut buffer = iam_policy::RequestBuffer::new();
+    let mut per_call = iam_setup::PerCall::default();
     let mut allowed = 0usize;
     for _ in 0..rounds {
         for r in &w.requests {
             allowed += usize::from(if owned {
                 profiled_owned_call(&store, black_box(r))
             } else {
-                profiled_call(&store, &mut buffer, black_box(r))
+                profiled_call(&store, &mut per_call, black_box(r))
             });
         }
     }
@@ -213,10 +213,11 @@ fn profiled_owned_call(store: &PolicyStore, r: &workload::Request) -> bool {
 #[inline(never)]
 fn profiled_call(
     store: &PolicyStore,
-    buffer: &mut iam_policy::RequestBuffer,
+    per_call: &mut iam_setup::PerCall,
     r: &workload::Request,
 ) -> bool {
-    iam_setup::per_call(buffer, r)
+    per_call
+        .call(r)
         .is_ok_and(|p| store.evaluate_prepared(p).decision() == iam_policy::Decision::Allow)
 }
 

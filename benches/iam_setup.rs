@@ -3,7 +3,7 @@
 //!
 //! Include with `#[path = "iam_setup.rs"] mod iam_setup;` next to `mod workload;`.
 
-use iam_policy::{ContextValue, Decision, Request};
+use iam_policy::{ContextKey, ContextValue, Decision, Request};
 use iam_policy::{PolicyStore, PreparedRequest, RequestBuffer};
 
 use crate::workload::{self, Workload};
@@ -54,31 +54,81 @@ pub fn request(r: &workload::Request) -> Result<Request, String> {
         .map_err(|e| format!("request {}: {e}", r.session_arn))
 }
 
-/// The per-call path of a server: the workload request built and prepared in `buffer` from
-/// its borrowed strings (no allocation once the buffer is warm).
-///
-/// # Errors
-///
-/// The library's error when the request is refused.
-pub fn per_call<'b>(
-    buffer: &'b mut RequestBuffer,
-    r: &workload::Request,
-) -> Result<&'b PreparedRequest, iam_policy::RequestError> {
-    let mut b = buffer
-        .request()
-        .principal(&r.session_arn)
-        .action(r.action)
-        .resource(&r.resource_arn);
-    for (key, value) in &r.context {
-        b = match value {
-            workload::ContextValue::String(s) => b.context_string(key, s),
-            workload::ContextValue::Bool(v) => b.context_bool(key, *v),
-            workload::ContextValue::List(items) => {
-                b.context_strings(key, items.iter().map(String::as_str))
-            }
-        };
+/// The context keys a secret server sets on every call, made once when it starts
+/// ([`ContextKey`]: lower-cased and hashed ahead of time).
+#[derive(Debug)]
+pub struct Keys {
+    known: [(&'static str, ContextKey); 5],
+}
+
+impl Default for Keys {
+    fn default() -> Self {
+        let key = |name: &'static str| (name, ContextKey::new(name));
+        Self {
+            known: [
+                key(workload::KEY_SOURCE_IP),
+                key(workload::KEY_SECURE_TRANSPORT),
+                key(workload::KEY_PRINCIPAL_TAG),
+                key(workload::KEY_RESOURCE_TAG),
+                key(workload::KEY_VERSION_STAGE),
+            ],
+        }
     }
-    b.prepare()
+}
+
+impl Keys {
+    /// The key made for `name`. A server knows which key it sets where; the workload names
+    /// its keys, so the bench looks each one up per call (the look-up is timed too).
+    fn get(&self, name: &str) -> Option<&ContextKey> {
+        self.known
+            .iter()
+            .find(|(known, _)| *known == name)
+            .map(|(_, key)| key)
+    }
+}
+
+/// What a server keeps per worker thread for its per-call path: the reused request buffer
+/// and the keys made at start-up.
+#[derive(Debug, Default)]
+pub struct PerCall {
+    buffer: RequestBuffer,
+    keys: Keys,
+}
+
+impl PerCall {
+    /// The per-call path of a server: the workload request built and prepared in the buffer
+    /// from its borrowed strings (no allocation once the buffer is warm), its context keys
+    /// through the keys made at start-up.
+    ///
+    /// # Errors
+    ///
+    /// The library's error when the request is refused.
+    pub fn call(
+        &mut self,
+        r: &workload::Request,
+    ) -> Result<&PreparedRequest, iam_policy::RequestError> {
+        let Self { buffer, keys } = self;
+        let mut b = buffer
+            .request()
+            .principal(&r.session_arn)
+            .action(r.action)
+            .resource(&r.resource_arn);
+        for (name, value) in &r.context {
+            b = match (keys.get(name), value) {
+                (Some(key), workload::ContextValue::String(s)) => b.key_string(key, s),
+                (Some(key), workload::ContextValue::Bool(v)) => b.key_bool(key, *v),
+                (Some(key), workload::ContextValue::List(items)) => {
+                    b.key_strings(key, items.iter().map(String::as_str))
+                }
+                (None, workload::ContextValue::String(s)) => b.context_string(name, s),
+                (None, workload::ContextValue::Bool(v)) => b.context_bool(name, *v),
+                (None, workload::ContextValue::List(items)) => {
+                    b.context_strings(name, items.iter().map(String::as_str))
+                }
+            };
+        }
+        b.prepare()
+    }
 }
 
 /// Every workload request, prepared.

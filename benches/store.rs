@@ -250,12 +250,12 @@ fn main() {
     );
 
     // Whole per-call cost: build and prepare the request in a reused buffer, decide.
-    let mut buffer = iam_policy::RequestBuffer::new();
+    let mut per_call = iam_setup::PerCall::default();
     let rounds: Vec<f64> = (0..7)
         .map(|_| {
             let start = Instant::now();
             for r in &w.requests {
-                let p = iam_setup::per_call(&mut buffer, black_box(r)).unwrap();
+                let p = per_call.call(black_box(r)).unwrap();
                 black_box(store.evaluate_prepared(p));
             }
             start.elapsed().as_nanos() as f64 / w.requests.len() as f64

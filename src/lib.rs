@@ -51,7 +51,7 @@ pub use policy::error::{ParseError, ParseErrorKind, ParseErrors, ParseErrorsIter
 pub use policy::lower::{ParseOptions, parse_policy, parse_policy_with};
 pub use policy::{Effect, Policy, PolicyBuilder, PolicyType, Statement, StatementBuilder, Version};
 pub use request::{
-    Caller, CallerKind, Context, ContextLimit, ContextScalar, ContextValue, Request,
+    Caller, CallerKind, Context, ContextKey, ContextLimit, ContextScalar, ContextValue, Request,
     RequestBuilder, RequestError, ResourceKind,
 };
 pub use source::{LineCol, LineIndex, Span};

@@ -286,6 +286,59 @@ impl Context {
     }
 }
 
+/// A context key name made once, lower-cased and hashed ahead of time, for a server that
+/// sets the same keys on every call (see
+/// [`BufferedRequest::key_string`](crate::BufferedRequest::key_string)): the per-call path
+/// then neither lower-cases nor hashes the name. Setting a key through its `ContextKey` is
+/// the same as setting it by name.
+///
+/// ```
+/// use iam_policy::{ContextKey, RequestBuffer};
+///
+/// // Made once, when the server starts.
+/// let source_ip = ContextKey::new("aws:SourceIp");
+/// assert_eq!(source_ip.as_str(), "aws:sourceip");
+///
+/// let mut buffer = RequestBuffer::new();
+/// let request = buffer
+///     .request()
+///     .principal("arn:aws:sts::111122223333:assumed-role/app/s1")
+///     .action("secretsmanager:GetSecretValue")
+///     .resource("arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf")
+///     .key_string(&source_ip, "10.1.2.3")
+///     .prepare()?;
+/// assert_eq!(request.request().context().get_text("aws:SourceIp"), Some("10.1.2.3"));
+/// # Ok::<(), iam_policy::RequestError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ContextKey {
+    /// The name, lower-cased.
+    lower: String,
+    /// [`text_hash`](crate::bytes::text_hash) of `lower`.
+    hash: u64,
+}
+
+impl ContextKey {
+    /// The key named `name` (any case).
+    #[must_use]
+    pub fn new(name: &str) -> Self {
+        let lower = name.to_ascii_lowercase();
+        let hash = crate::bytes::text_hash(&lower);
+        Self { lower, hash }
+    }
+
+    /// The name, lower-cased.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.lower
+    }
+
+    /// The hash of the lower-cased name.
+    pub(crate) const fn hash(&self) -> u64 {
+        self.hash
+    }
+}
+
 /// Spare text buffers of a reused request (see [`Context::insert_pooled`]). Bounded: past
 /// [`POOL_STRINGS`] strings and [`POOL_LISTS`] lists, returned buffers are freed.
 #[derive(Clone, Debug, Default)]

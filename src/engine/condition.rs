@@ -73,6 +73,35 @@ pub(crate) fn evaluate_indexed<'a>(
     value: Option<&ContextValue>,
     resolve: impl Fn(&str) -> Option<&'a str> + Copy,
 ) -> Truth {
+    evaluate_value(entry, index, value.map(Value::from), resolve)
+}
+
+/// A request value as the general evaluator reads it, borrowed: from a [`ContextValue`], or
+/// from a prepared request's arena (whose single values are never kept whole).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Value<'v> {
+    /// A single-valued key.
+    Single(Scalar<'v>),
+    /// A multi-valued key.
+    Multi(&'v [ContextScalar]),
+}
+
+impl<'v> From<&'v ContextValue> for Value<'v> {
+    fn from(value: &'v ContextValue) -> Self {
+        match value {
+            ContextValue::Single(s) => Self::Single(scalar(s)),
+            ContextValue::Multi(list) => Self::Multi(list),
+        }
+    }
+}
+
+/// [`evaluate_indexed`] of a borrowed request value (the engine's entry point).
+pub(crate) fn evaluate_value<'a>(
+    entry: &ConditionEntry,
+    index: Option<&ValueIndex>,
+    value: Option<Value<'_>>,
+    resolve: impl Fn(&str) -> Option<&'a str> + Copy,
+) -> Truth {
     let operator = entry.operator.value;
     if operator.base == BaseOperator::Null {
         return evaluate_null(entry, value);
@@ -82,21 +111,27 @@ pub(crate) fn evaluate_indexed<'a>(
     };
     let Some(qualifier) = operator.qualifier else {
         return match value {
-            ContextValue::Single(scalar) => test_scalar(entry, index, scalar, resolve),
-            ContextValue::Multi(_) => ops::list_without_qualifier(),
+            Value::Single(scalar) => test_scalar(entry, index, scalar, resolve),
+            Value::Multi(_) => ops::list_without_qualifier(),
         };
     };
-    let scalars = match value {
-        ContextValue::Single(scalar) => std::slice::from_ref(scalar),
-        ContextValue::Multi(scalars) => scalars.as_slice(),
-    };
-    ops::qualified(
-        qualifier,
-        present(value),
-        scalars,
-        entry.values.items.is_empty(),
-        |scalar| test_scalar(entry, index, scalar, resolve),
-    )
+    let no_policy_values = entry.values.items.is_empty();
+    match value {
+        Value::Single(single) => ops::qualified(
+            qualifier,
+            Present::Single(single),
+            std::slice::from_ref(&single),
+            no_policy_values,
+            |s| test_scalar(entry, index, *s, resolve),
+        ),
+        Value::Multi(list) => ops::qualified(
+            qualifier,
+            Present::List(list.len()),
+            list,
+            no_policy_values,
+            |s| test_scalar(entry, index, scalar(s), resolve),
+        ),
+    }
 }
 
 /// A request scalar as the operators read it.
@@ -109,15 +144,15 @@ fn scalar(value: &ContextScalar) -> Scalar<'_> {
 }
 
 /// The shape of a present request value.
-fn present(value: &ContextValue) -> Present<'_> {
+const fn present(value: Value<'_>) -> Present<'_> {
     match value {
-        ContextValue::Single(s) => Present::Single(scalar(s)),
-        ContextValue::Multi(list) => Present::List(list.len()),
+        Value::Single(s) => Present::Single(s),
+        Value::Multi(list) => Present::List(list.len()),
     }
 }
 
 /// `Null` over the entry's policy values.
-fn evaluate_null(entry: &ConditionEntry, value: Option<&ContextValue>) -> Truth {
+fn evaluate_null(entry: &ConditionEntry, value: Option<Value<'_>>) -> Truth {
     let is_null = null::is_null(value.map(present));
     entry
         .values
@@ -133,14 +168,11 @@ fn evaluate_null(entry: &ConditionEntry, value: Option<&ContextValue>) -> Truth 
 fn test_scalar<'a>(
     entry: &ConditionEntry,
     index: Option<&ValueIndex>,
-    value: &ContextScalar,
+    value: Scalar<'_>,
     resolve: impl Fn(&str) -> Option<&'a str> + Copy,
 ) -> Truth {
     let base = entry.operator.value.base;
-    ops::settle(
-        base,
-        any_value_matches(entry, index, base, scalar(value), resolve),
-    )
+    ops::settle(base, any_value_matches(entry, index, base, value, resolve))
 }
 
 /// The request value read for one operator family.

@@ -4,8 +4,10 @@
 
 use std::net::IpAddr;
 
+use super::condition::Value;
 use crate::aws_rules::AwsRule;
 use crate::bytes::{Range, at, bytes_hash, same_bytes, text, text_hash, to_u32};
+use crate::condition::ops::Scalar;
 use crate::request::{
     CallerKind, ContextScalar, ContextValue, DERIVED_KEYS, Derived, DerivedKey, Pool, Request,
     ResourceKind, for_each_derived,
@@ -21,7 +23,8 @@ pub(super) enum SlotKind {
     Number,
     /// A single boolean.
     Bool(bool),
-    /// A multi-valued key (read from the request's context when needed).
+    /// A multi-valued key: its values in [`Prepared::lists`] (the slot's text is the list's
+    /// index and 1), or read from the request's context when the slot's text is empty.
     Multi,
 }
 
@@ -118,9 +121,10 @@ pub(crate) struct Prepared {
     spill_slots: Vec<Slot>,
     /// How many inline slots are used.
     slot_count: u8,
-    /// The context values, slot `i`'s at `values[i]` (the general condition evaluator reads
-    /// them); entries past the slot count are spare, kept for the next request.
-    values: Vec<ContextValue>,
+    /// The values of the multi-valued keys, key `i`'s at `lists[i]` (a single value is only
+    /// its text in the arena); the others are spare, kept with their strings for the next
+    /// request.
+    lists: Vec<Vec<ContextScalar>>,
 }
 
 impl Prepared {
@@ -150,7 +154,7 @@ impl Prepared {
             spill_table: Vec::new(),
             spill_slots: Vec::new(),
             slot_count: 0,
-            values: Vec::new(),
+            lists: Vec::new(),
         }
     }
 
@@ -163,8 +167,8 @@ impl Prepared {
     }
 
     /// Prepares `req` (its context included) in place; `extra` is appended to the arena (its
-    /// range is returned). With `whole`, the whole context values are copied too; without,
-    /// the general condition evaluator reads them from `req`'s context (see
+    /// range is returned). With `whole`, the values of multi-valued keys are copied too;
+    /// without, the general condition evaluator reads them from `req`'s context (see
     /// [`Input::prepared_from`](super::view::Input::prepared_from)).
     pub(crate) fn fill(
         &mut self,
@@ -178,10 +182,9 @@ impl Prepared {
         // is built with them): nothing to look up, nothing to derive.
         for (key, value) in req.context().iter() {
             let (key_range, hash) = self.key(key);
-            let value = if whole {
-                NewValue::Value(value.clone())
-            } else {
-                NewValue::Indexed(value)
+            let value = match value {
+                ContextValue::Multi(list) if whole => NewValue::List(list.clone()),
+                value => NewValue::Indexed(value),
             };
             self.set(None, key_range, hash, value, &mut pool);
         }
@@ -219,30 +222,40 @@ impl Prepared {
     }
 
     /// The context entries, in the order their keys were set: the key (lower-cased) and its
-    /// value.
-    pub(crate) fn entries(&self) -> impl Iterator<Item = (&str, &ContextValue)> + '_ {
+    /// value (made whole; multi-valued keys only when their values are held).
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&str, ContextValue)> + '_ {
         let arena = self.arena();
         (0..self.len()).filter_map(move |i| {
             let slot = self.slot_at(i)?;
-            Some((text(at(arena, slot.key))?, self.values.get(i)?))
+            let value = match self.slot_value(arena, slot)? {
+                Value::Single(Scalar::String(s)) => ContextValue::string(s),
+                Value::Single(Scalar::Number(s)) => ContextValue::number(s),
+                Value::Single(Scalar::Bool(b)) => ContextValue::bool(b),
+                Value::Multi(list) => ContextValue::Multi(list.to_vec()),
+            };
+            Some((text(at(arena, slot.key))?, value))
         })
     }
 
     /// Bytes of key and value text of the context, leaving out the key at `except` (the
     /// count of the context limit).
     pub(crate) fn context_bytes(&self, except: Option<usize>) -> usize {
+        let arena = self.arena();
         (0..self.len())
             .filter(|&i| Some(i) != except)
             .filter_map(|i| {
                 let slot = self.slot_at(i)?;
-                let value = self.values.get(i)?;
-                Some((slot.key.1 - slot.key.0) as usize + value_len(value))
+                let value = match self.slot_value(arena, slot)? {
+                    Value::Single(scalar) => scalar_len(scalar),
+                    Value::Multi(list) => list.iter().map(|s| s.as_text().len()).sum(),
+                };
+                Some((slot.key.1 - slot.key.0) as usize + value)
             })
             .sum()
     }
 
     /// Appends `bytes` to the arena; their range.
-    fn append(&mut self, bytes: &[u8]) -> (u32, u32) {
+    pub(crate) fn append(&mut self, bytes: &[u8]) -> (u32, u32) {
         let start = self.text_len as usize;
         let end = start + bytes.len();
         if !self.on_heap {
@@ -313,21 +326,17 @@ impl Prepared {
     ) {
         let (text, kind, ip) = match &value {
             NewValue::Text(s, false) => (self.append(s.as_bytes()), SlotKind::String, parse_ip(s)),
-            NewValue::Text(s, true) => (self.append(s.as_bytes()), SlotKind::Number, None),
-            NewValue::Value(ContextValue::Single(ContextScalar::String(s)))
-            | NewValue::Indexed(ContextValue::Single(ContextScalar::String(s))) => {
+            NewValue::Indexed(ContextValue::Single(ContextScalar::String(s))) => {
                 (self.append(s.as_bytes()), SlotKind::String, parse_ip(s))
             }
-            NewValue::Value(ContextValue::Single(ContextScalar::Number(s)))
-            | NewValue::Indexed(ContextValue::Single(ContextScalar::Number(s))) => {
+            NewValue::Text(s, true) => (self.append(s.as_bytes()), SlotKind::Number, None),
+            NewValue::Indexed(ContextValue::Single(ContextScalar::Number(s))) => {
                 (self.append(s.as_bytes()), SlotKind::Number, None)
             }
-            NewValue::Bool(b)
-            | NewValue::Value(ContextValue::Single(ContextScalar::Bool(b)))
-            | NewValue::Indexed(ContextValue::Single(ContextScalar::Bool(b))) => {
+            NewValue::Bool(b) | NewValue::Indexed(ContextValue::Single(ContextScalar::Bool(b))) => {
                 ((0, 0), SlotKind::Bool(*b), None)
             }
-            NewValue::Value(ContextValue::Multi(_)) | NewValue::Indexed(ContextValue::Multi(_)) => {
+            NewValue::List(_) | NewValue::Indexed(ContextValue::Multi(_)) => {
                 ((0, 0), SlotKind::Multi, None)
             }
         };
@@ -403,7 +412,8 @@ impl Prepared {
         self.append(bytes)
     }
 
-    /// Stores `slot` and `value` at index `found`, or as a new key.
+    /// Stores `slot` (and the list of a multi-valued `value`) at index `found`, or as a new
+    /// key.
     fn put(&mut self, found: Option<usize>, slot: Slot, value: NewValue<'_>, pool: &mut Pool) {
         let i = match found {
             Some(i) => {
@@ -423,54 +433,22 @@ impl Prepared {
             }
             None => self.insert(slot),
         };
-        // The common case: the value at `i` has the new value's type already; it is
-        // overwritten in place.
-        let value = match (self.values.get_mut(i), value) {
-            (Some(ContextValue::Single(ContextScalar::String(s))), NewValue::Text(t, false))
-            | (Some(ContextValue::Single(ContextScalar::Number(s))), NewValue::Text(t, true)) => {
-                s.clear();
-                s.push_str(t);
-                return;
+        if let NewValue::List(list) = value {
+            // Key `i`'s list is `lists[i]` (the list there before goes back to the pool).
+            if self.lists.len() <= i {
+                self.lists.resize_with(i + 1, Vec::new);
             }
-            (Some(ContextValue::Single(ContextScalar::Bool(b))), NewValue::Bool(new)) => {
-                *b = new;
-                return;
+            if let Some(old) = self.lists.get_mut(i) {
+                pool.recycle_value(ContextValue::Multi(std::mem::replace(old, list)));
             }
-            // Only indexed: the whole value is read from the request it was prepared from.
-            (_, NewValue::Indexed(_)) => return,
-            (_, value) => value,
-        };
-        let old = self.values.get_mut(i);
-        let value = match value {
-            NewValue::Text(t, number) => {
-                // The text goes into the string of the value it replaces, if it held one.
-                let mut s = match old {
-                    Some(ContextValue::Single(
-                        ContextScalar::String(s) | ContextScalar::Number(s),
-                    )) => std::mem::take(s),
-                    _ => pool.string(""),
-                };
-                s.clear();
-                s.push_str(t);
-                ContextValue::Single(if number {
-                    ContextScalar::Number(s)
-                } else {
-                    ContextScalar::String(s)
-                })
+            let slot = if self.spilled {
+                self.spill_slots.get_mut(i)
+            } else {
+                self.slots.get_mut(i)
+            };
+            if let Some(slot) = slot {
+                slot.text = (to_u32(i), 1);
             }
-            NewValue::Bool(b) => ContextValue::bool(b),
-            NewValue::Value(v) => v,
-            NewValue::Indexed(_) => return,
-        };
-        match self.values.get_mut(i) {
-            Some(old) => match std::mem::replace(old, value) {
-                // Nothing to keep (a boolean, or a string whose memory was reused above).
-                ContextValue::Single(ContextScalar::Bool(_)) => {}
-                ContextValue::Single(ContextScalar::String(s) | ContextScalar::Number(s))
-                    if s.capacity() == 0 => {}
-                displaced => pool.recycle_value(displaced),
-            },
-            None => self.values.push(value),
         }
     }
 
@@ -660,10 +638,29 @@ impl Prepared {
         }
     }
 
-    /// The value of `key` (lower-cased; `hash` is its [`text_hash`]) in `arena`.
+    /// The value of `key` (lower-cased; `hash` is its [`text_hash`]) in `arena`, as the
+    /// general condition evaluator reads it (`None` for a multi-valued key whose values are
+    /// not held: the caller reads those from the request's context).
     #[inline]
-    pub(super) fn value(&self, arena: &[u8], hash: u64, key: &[u8]) -> Option<&ContextValue> {
-        self.values.get(self.slot_index(arena, hash, key)?)
+    pub(super) fn value<'s>(&'s self, arena: &'s [u8], hash: u64, key: &[u8]) -> Option<Value<'s>> {
+        let slot = self.slot(arena, hash, key)?;
+        self.slot_value(arena, slot)
+    }
+
+    /// The value of `slot`, borrowed from `arena` and the held lists.
+    fn slot_value<'s>(&'s self, arena: &'s [u8], slot: &Slot) -> Option<Value<'s>> {
+        Some(Value::Single(match slot.kind {
+            SlotKind::String => Scalar::String(text(at(arena, slot.text))?),
+            SlotKind::Number => Scalar::Number(text(at(arena, slot.text))?),
+            SlotKind::Bool(b) => Scalar::Bool(b),
+            SlotKind::Multi if slot.text.1 == 1 => {
+                return self
+                    .lists
+                    .get(slot.text.0 as usize)
+                    .map(|l| Value::Multi(l));
+            }
+            SlotKind::Multi => return None,
+        }))
     }
 
     /// The index of the slot of `key` (lower-cased; `hash` is its [`text_hash`]) in `arena`.
@@ -705,9 +702,10 @@ pub(crate) enum NewValue<'v> {
     Text(&'v str, bool),
     /// A single boolean.
     Bool(bool),
-    /// Any value, owned (its texts from the pool).
-    Value(ContextValue),
-    /// A value of the request being prepared, indexed only (not copied whole).
+    /// The values of a multi-valued key, owned (their texts from the pool).
+    List(Vec<ContextScalar>),
+    /// A value of the request being prepared: its texts copied, a list read from the request
+    /// when needed.
     Indexed(&'v ContextValue),
 }
 
@@ -717,16 +715,20 @@ impl NewValue<'_> {
         match self {
             Self::Text(t, _) => t.len(),
             Self::Bool(b) => ContextScalar::Bool(*b).as_text().len(),
-            Self::Value(v) => value_len(v),
-            Self::Indexed(v) => value_len(v),
+            Self::List(list) => list.iter().map(|s| s.as_text().len()).sum(),
+            Self::Indexed(v) => match v {
+                ContextValue::Single(s) => s.as_text().len(),
+                ContextValue::Multi(list) => list.iter().map(|s| s.as_text().len()).sum(),
+            },
         }
     }
 }
 
-/// Bytes of value text (as the context limit counts them).
-pub(crate) fn value_len(value: &ContextValue) -> usize {
-    match value {
-        ContextValue::Single(s) => s.as_text().len(),
-        ContextValue::Multi(list) => list.iter().map(|s| s.as_text().len()).sum(),
+/// Bytes of text of a single value (as the context limit counts them).
+const fn scalar_len(scalar: Scalar<'_>) -> usize {
+    match scalar {
+        Scalar::String(s) | Scalar::Number(s) => s.len(),
+        Scalar::Bool(true) => 4,
+        Scalar::Bool(false) => 5,
     }
 }

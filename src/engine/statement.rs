@@ -4,7 +4,7 @@ use super::compile::{
     CompiledAction, CompiledCondition, CompiledResource, CompiledStatement, CondTest,
     PrincipalTest, StrValue, Target,
 };
-use super::condition::{evaluate_entry, evaluate_indexed};
+use super::condition::evaluate_value;
 use super::decision::{PrincipalMatch, PrincipalOutcome, ResourceOutcome};
 use super::record::Recorder;
 use super::view::{Input, Who};
@@ -150,12 +150,12 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
     match &condition.test {
         CondTest::General(entry) => {
             let value = ctx.entry(condition.key_hash, &entry.key_lower);
-            return evaluate_entry(entry, value, ctx.resolver());
+            return evaluate_value(entry, None, value, ctx.resolver());
         }
         CondTest::Indexed(indexed) => {
             let (entry, index) = &**indexed;
             let value = ctx.entry(condition.key_hash, &entry.key_lower);
-            return evaluate_indexed(entry, Some(index), value, ctx.resolver());
+            return evaluate_value(entry, Some(index), value, ctx.resolver());
         }
         _ => {}
     }
@@ -354,6 +354,7 @@ fn lists_caller(target: &Target, caller: &Who<'_>) -> bool {
 mod tests {
     use super::*;
     use crate::bytes::text_hash;
+    use crate::engine::condition::evaluate_entry;
     use crate::engine::decision::Decision;
     use crate::engine::ids::PolicyKind;
     use crate::engine::policy_set::PolicySet;

@@ -1090,7 +1090,7 @@ impl PreparedRequest {
                 let mut whole = self.request.clone();
                 let context = whole.context_mut();
                 for (key, value) in self.prepared.entries() {
-                    context.insert(key, value.clone());
+                    context.insert(key, value);
                 }
                 whole
             })

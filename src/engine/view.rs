@@ -2,6 +2,7 @@
 
 use std::net::IpAddr;
 
+use super::condition::Value;
 use super::prepared::{Prepared, Slot, SlotKind};
 use crate::aws_rules::AwsRule;
 use crate::bytes::{at, text, text_hash};
@@ -111,10 +112,11 @@ impl<'r> Ctx<'r> {
     /// The whole value of `key` (lower-cased; `hash` is its [`text_hash`]), as the general
     /// condition evaluator reads it.
     #[inline]
-    pub(super) fn entry(self, hash: u64, key: &str) -> Option<&'r ContextValue> {
+    pub(super) fn entry(self, hash: u64, key: &str) -> Option<Value<'r>> {
         match self {
-            Self::Plain(context) => context.get_lower(key),
-            Self::Prepared(_, _, Some(context)) => context.get_lower(key),
+            Self::Plain(context) | Self::Prepared(_, _, Some(context)) => {
+                context.get_lower(key).map(Value::from)
+            }
             Self::Prepared(p, arena, None) => p.value(arena, hash, key.as_bytes()),
         }
     }

@@ -5,7 +5,7 @@
 use crate::workload::generator;
 
 use iam_policy::{
-    ContextLimit, ContextScalar, ContextValue, PolicyStore, PreparedRequest, Request,
+    ContextKey, ContextLimit, ContextScalar, ContextValue, PolicyStore, PreparedRequest, Request,
     RequestBuffer, RequestError, SessionPolicy,
 };
 
@@ -43,14 +43,25 @@ fn owned(p: &Parts<'_>) -> Result<Request, RequestError> {
     b.build()
 }
 
-/// Builds `p` in `buffer`; with `typed`, each context value through the setter of its type
-/// (`context_string`, `context_number`, `context_bool`, `context_strings`), as a server calls
-/// them, otherwise through `context_value`.
+/// How a test gives the context values to a buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Setters {
+    /// `context_value`.
+    Value,
+    /// The setter of each value's type (`context_string`, `context_number`, `context_bool`,
+    /// `context_strings`), as a server calls them.
+    Typed,
+    /// The same through keys made ahead of time (`key_string`, ...).
+    Keyed,
+}
+
+/// Builds `p` in `buffer`, its context values given through `setters`.
 fn buffered<'b>(
     buffer: &'b mut RequestBuffer,
     p: &Parts<'_>,
-    typed: bool,
+    setters: Setters,
 ) -> Result<&'b PreparedRequest, RequestError> {
+    let typed = setters != Setters::Value;
     let mut b = buffer.request();
     if let Some(v) = p.principal {
         b = b.principal(v);
@@ -68,6 +79,21 @@ fn buffered<'b>(
         b = b.resource_account(v);
     }
     for (k, v) in &p.context {
+        if setters == Setters::Keyed {
+            let key = ContextKey::new(k);
+            b = match v {
+                ContextValue::Single(ContextScalar::String(s)) => b.key_string(&key, s),
+                ContextValue::Single(ContextScalar::Number(n)) => b.key_number(&key, n),
+                ContextValue::Single(ContextScalar::Bool(v)) => b.key_bool(&key, *v),
+                ContextValue::Multi(list)
+                    if list.iter().all(|s| matches!(s, ContextScalar::String(_))) =>
+                {
+                    b.key_strings(&key, list.iter().map(ContextScalar::as_text))
+                }
+                ContextValue::Multi(_) => b.context_value(k, v),
+            };
+            continue;
+        }
         b = match v {
             _ if !typed => b.context_value(k, v),
             ContextValue::Single(ContextScalar::String(s)) => b.context_string(k, s),
@@ -263,14 +289,15 @@ fn buffered_requests_equal_built_ones_in_any_order() {
     let mut ok = 0;
     let mut allowed = 0;
     let mut denied = 0;
-    // Forwards, then backwards, then forwards: each request reuses memory a different
-    // request left; values are given through `context_value`, then through the typed
-    // setters.
+    // Forwards, then backwards, then forwards, then backwards: each request reuses memory a
+    // different request left; values are given through `context_value`, then through the
+    // typed setters, then through keys made ahead of time.
     let passes = cases
         .iter()
-        .map(|p| (p, false))
-        .chain(cases.iter().rev().map(|p| (p, true)))
-        .chain(cases.iter().map(|p| (p, true)));
+        .map(|p| (p, Setters::Value))
+        .chain(cases.iter().rev().map(|p| (p, Setters::Typed)))
+        .chain(cases.iter().map(|p| (p, Setters::Typed)))
+        .chain(cases.iter().rev().map(|p| (p, Setters::Keyed)));
     for (p, typed) in passes {
         let want = owned(p);
         let got = buffered(&mut buffer, p, typed);
@@ -331,6 +358,23 @@ fn buffered_context_limits_fail_closed() {
             ..
         })
     ));
+    // The same through a key made ahead of time: the error names the key lower-cased, as the
+    // builder's does.
+    let tag_keys = ContextKey::new("aws:TagKeys");
+    let r = buffer
+        .request()
+        .principal(SESSION)
+        .action(GET)
+        .resource(SECRET)
+        .key_strings(&tag_keys, values.iter().copied())
+        .prepare();
+    let want = Request::builder()
+        .principal(SESSION)
+        .action(GET)
+        .resource(SECRET)
+        .context_value("aws:TagKeys", ContextValue::strings(values.iter().copied()))
+        .build();
+    assert_eq!(r.err(), want.err());
     let big = "x".repeat(200 * 1024);
     let r = buffer
         .request()
@@ -410,9 +454,11 @@ fn buffered_session_policy_applies_to_that_request_only() {
     );
 }
 
-/// The workload's requests through the buffer, as a server makes them.
+/// The workload's requests through the buffer, as a server makes them: the context keys by
+/// name, or through `keys` made ahead of time.
 fn per_call<'b>(
     buffer: &'b mut RequestBuffer,
+    keys: Option<&[ContextKey]>,
     r: &generator::Request,
 ) -> Result<&'b PreparedRequest, RequestError> {
     let mut b = buffer
@@ -421,6 +467,17 @@ fn per_call<'b>(
         .action(r.action)
         .resource(&r.resource_arn);
     for (key, value) in &r.context {
+        let made = keys.and_then(|keys| keys.iter().find(|k| k.as_str().eq_ignore_ascii_case(key)));
+        if let Some(made) = made {
+            b = match value {
+                generator::ContextValue::String(s) => b.key_string(made, s),
+                generator::ContextValue::Bool(v) => b.key_bool(made, *v),
+                generator::ContextValue::List(items) => {
+                    b.key_strings(made, items.iter().map(String::as_str))
+                }
+            };
+            continue;
+        }
         b = match value {
             generator::ContextValue::String(s) => b.context_string(key, s),
             generator::ContextValue::Bool(v) => b.context_bool(key, *v),
@@ -452,29 +509,38 @@ fn build_prepare_and_decide_do_not_allocate_once_warm() {
         iam_policy::Decision::ExplicitDeny => generator::Decision::ExplicitDeny,
         iam_policy::Decision::ImplicitDeny => generator::Decision::ImplicitDeny,
     };
-    let mut buffer = RequestBuffer::new();
-    // Warm up: the buffer's texts grow to the longest request's.
-    for _ in 0..2 {
-        for r in &w.requests {
-            let p = per_call(&mut buffer, r).unwrap();
-            let _ = store.evaluate_prepared(p);
+    // The keys a server makes when it starts.
+    let made: Vec<ContextKey> = w
+        .requests
+        .iter()
+        .flat_map(|r| r.context.iter().map(|(k, _)| ContextKey::new(k)))
+        .collect();
+    for keys in [None, Some(made.as_slice())] {
+        let mut buffer = RequestBuffer::new();
+        // Warm up: the buffer's texts grow to the longest request's.
+        for _ in 0..2 {
+            for r in &w.requests {
+                let p = per_call(&mut buffer, keys, r).unwrap();
+                let _ = store.evaluate_prepared(p);
+            }
         }
+        let mut got = Vec::with_capacity(w.requests.len());
+        let info = allocation_counter::measure(|| {
+            for r in &w.requests {
+                let p = per_call(&mut buffer, keys, r).unwrap();
+                got.push(to_generator(store.evaluate_prepared(p).decision()));
+            }
+        });
+        assert_eq!(
+            info.count_total,
+            0,
+            "build + prepare + decide allocated {} times in {} calls (keys made: {})",
+            info.count_total,
+            w.requests.len(),
+            keys.is_some()
+        );
+        assert_eq!(got, want);
     }
-    let mut got = Vec::with_capacity(w.requests.len());
-    let info = allocation_counter::measure(|| {
-        for r in &w.requests {
-            let p = per_call(&mut buffer, r).unwrap();
-            got.push(to_generator(store.evaluate_prepared(p).decision()));
-        }
-    });
-    assert_eq!(
-        info.count_total,
-        0,
-        "build + prepare + decide allocated {} times in {} calls",
-        info.count_total,
-        w.requests.len()
-    );
-    assert_eq!(got, want);
 }
 
 #[test]

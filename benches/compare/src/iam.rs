@@ -8,7 +8,9 @@
 //! - Timed: [`PolicyStore::evaluate_prepared`], which finds the session's role policies and
 //!   the secret's policy by ARN and decides over the two.
 //! - Timed per call: the request built and prepared from the workload's strings in a reused
-//!   [`RequestBuffer`] (what a server does per call; no allocation once warm), then decided.
+//!   [`RequestBuffer`](iam_policy::RequestBuffer) (what a server does per call; no allocation
+//!   once warm), its context keys set through [`ContextKey`](iam_policy::ContextKey)s made
+//!   once (each looked up by name per call), then decided.
 //!
 //! The store and request set-up is shared with the criterion bench (`benches/iam_setup.rs`).
 
@@ -18,7 +20,7 @@ mod iam_setup;
 
 use std::cell::RefCell;
 
-use iam_policy::{PolicyStore, PreparedRequest, RequestBuffer};
+use iam_policy::{PolicyStore, PreparedRequest};
 
 use crate::engine::Engine;
 use crate::workload::{Decision, Workload};
@@ -31,8 +33,9 @@ pub const PENDING: bool = false;
 pub struct IamPolicy {
     store: PolicyStore,
     requests: Vec<PreparedRequest>,
-    /// The per-call path's reused request (a server keeps one per worker thread).
-    buffer: RefCell<RequestBuffer>,
+    /// The per-call path's reused request and context keys (a server keeps them per worker
+    /// thread).
+    per_call: RefCell<iam_setup::PerCall>,
 }
 
 impl Engine for IamPolicy {
@@ -42,7 +45,7 @@ impl Engine for IamPolicy {
         Ok(Self {
             store: iam_setup::store(workload)?,
             requests: iam_setup::prepared(workload)?,
-            buffer: RefCell::new(RequestBuffer::new()),
+            per_call: RefCell::new(iam_setup::PerCall::default()),
         })
     }
 
@@ -58,8 +61,8 @@ impl Engine for IamPolicy {
         // The request built from the workload's borrowed strings and prepared in the reused
         // buffer, then decided.
         let r = w.requests.get(i)?;
-        let mut buffer = self.buffer.borrow_mut();
-        let prepared = iam_setup::per_call(&mut buffer, r).ok()?;
+        let mut per_call = self.per_call.borrow_mut();
+        let prepared = per_call.call(r).ok()?;
         Some(iam_setup::decision(
             self.store.evaluate_prepared(prepared).decision(),
         ))

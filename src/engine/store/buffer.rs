@@ -5,9 +5,34 @@
 use super::{PreparedRequest, SessionPolicy};
 use crate::engine::prepared::NewValue;
 use crate::request::{
-    ContextLimit, ContextScalar, ContextValue, MAX_CONTEXT_BYTES, MAX_CONTEXT_KEYS,
+    ContextKey, ContextLimit, ContextScalar, ContextValue, MAX_CONTEXT_BYTES, MAX_CONTEXT_KEYS,
     MAX_CONTEXT_VALUES, Parts, Pool, Request, RequestError,
 };
+
+/// A context key as a setter is given it: a name in any case, or made ahead of time.
+#[derive(Clone, Copy)]
+enum Key<'k> {
+    Name(&'k str),
+    Made(&'k ContextKey),
+}
+
+impl Key<'_> {
+    /// Bytes of the name.
+    fn len(self) -> usize {
+        match self {
+            Self::Name(name) => name.len(),
+            Self::Made(key) => key.as_str().len(),
+        }
+    }
+
+    /// The name, lower-cased (for an error).
+    fn lower(self) -> String {
+        match self {
+            Self::Name(name) => name.to_ascii_lowercase(),
+            Self::Made(key) => key.as_str().to_owned(),
+        }
+    }
+}
 
 /// A context value built into the buffer, with how many list values were left out (counted,
 /// not copied) past the limit.
@@ -21,7 +46,7 @@ impl<'v> From<NewValue<'v>> for Made<'v> {
 
 impl From<(Vec<ContextScalar>, usize)> for Made<'_> {
     fn from((list, more): (Vec<ContextScalar>, usize)) -> Self {
-        Self(NewValue::Value(ContextValue::Multi(list)), more)
+        Self(NewValue::List(list), more)
     }
 }
 
@@ -152,68 +177,77 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
 
     /// Sets a context key (any case) to a string.
     pub fn context_string(self, key: &str, value: &str) -> Self {
-        self.set(key, |_| NewValue::Text(value, false))
+        self.set(Key::Name(key), |_| NewValue::Text(value, false))
     }
 
     /// Sets a context key to a number, given as its decimal text.
     pub fn context_number(self, key: &str, text: &str) -> Self {
-        self.set(key, |_| NewValue::Text(text, true))
+        self.set(Key::Name(key), |_| NewValue::Text(text, true))
     }
 
     /// Sets a context key to a boolean.
     pub fn context_bool(self, key: &str, value: bool) -> Self {
-        self.set(key, |_| NewValue::Bool(value))
+        self.set(Key::Name(key), |_| NewValue::Bool(value))
     }
 
     /// Sets a multi-valued context key holding strings.
     pub fn context_strings<'v>(self, key: &str, values: impl IntoIterator<Item = &'v str>) -> Self {
-        self.set(key, |pool| {
-            let mut list = pool.list();
-            let mut values = values.into_iter();
-            // At most one more than the limit is copied; the rest are only counted.
-            list.extend(
-                values
-                    .by_ref()
-                    .take(MAX_CONTEXT_VALUES + 1)
-                    .map(|v| ContextScalar::String(pool.string(v))),
-            );
-            let more = values.count();
-            (list, more)
-        })
+        self.set(Key::Name(key), |pool| strings(pool, values))
     }
 
     /// Sets a context key to a copy of `value`.
     pub fn context_value(self, key: &str, value: &ContextValue) -> Self {
-        self.set(key, |pool| {
-            let scalar = |pool: &mut Pool, s: &ContextScalar| match s {
-                ContextScalar::String(s) => ContextScalar::String(pool.string(s)),
-                ContextScalar::Number(s) => ContextScalar::Number(pool.string(s)),
-                ContextScalar::Bool(b) => ContextScalar::Bool(*b),
-            };
-            match value {
-                ContextValue::Single(s) => {
-                    Made(NewValue::Value(ContextValue::Single(scalar(pool, s))), 0)
-                }
-                ContextValue::Multi(values) => {
-                    let mut list = pool.list();
-                    list.extend(
-                        values
-                            .iter()
-                            .take(MAX_CONTEXT_VALUES + 1)
-                            .map(|v| scalar(pool, v)),
-                    );
-                    let more = values.len().saturating_sub(MAX_CONTEXT_VALUES + 1);
-                    Made(NewValue::Value(ContextValue::Multi(list)), more)
-                }
+        self.set(Key::Name(key), |pool| match value {
+            ContextValue::Single(ContextScalar::String(s)) => Made(NewValue::Text(s, false), 0),
+            ContextValue::Single(ContextScalar::Number(s)) => Made(NewValue::Text(s, true), 0),
+            ContextValue::Single(ContextScalar::Bool(b)) => Made(NewValue::Bool(*b), 0),
+            ContextValue::Multi(values) => {
+                let mut list = pool.list();
+                list.extend(values.iter().take(MAX_CONTEXT_VALUES + 1).map(|v| match v {
+                    ContextScalar::String(s) => ContextScalar::String(pool.string(s)),
+                    ContextScalar::Number(s) => ContextScalar::Number(pool.string(s)),
+                    ContextScalar::Bool(b) => ContextScalar::Bool(*b),
+                }));
+                let more = values.len().saturating_sub(MAX_CONTEXT_VALUES + 1);
+                Made(NewValue::List(list), more)
             }
         })
+    }
+
+    /// [`context_string`](Self::context_string) for a key made ahead of time (neither
+    /// lower-cased nor hashed per call).
+    pub fn key_string(self, key: &ContextKey, value: &str) -> Self {
+        self.set(Key::Made(key), |_| NewValue::Text(value, false))
+    }
+
+    /// [`context_number`](Self::context_number) for a key made ahead of time.
+    pub fn key_number(self, key: &ContextKey, text: &str) -> Self {
+        self.set(Key::Made(key), |_| NewValue::Text(text, true))
+    }
+
+    /// [`context_bool`](Self::context_bool) for a key made ahead of time.
+    pub fn key_bool(self, key: &ContextKey, value: bool) -> Self {
+        self.set(Key::Made(key), |_| NewValue::Bool(value))
+    }
+
+    /// [`context_strings`](Self::context_strings) for a key made ahead of time.
+    pub fn key_strings<'v>(
+        self,
+        key: &ContextKey,
+        values: impl IntoIterator<Item = &'v str>,
+    ) -> Self {
+        self.set(Key::Made(key), |pool| strings(pool, values))
     }
 
     /// Sets `key` to the value `make` builds (with how many values were left out of a list
     /// past the limit), unless a context limit is exceeded (module docs of
     /// [`request`](crate::request), "Limits"): past one, nothing more is copied and
     /// [`prepare`](Self::prepare) fails.
-    fn set<'v, V: Into<Made<'v>>>(mut self, key: &str, make: impl FnOnce(&mut Pool) -> V) -> Self {
+    fn set<'v, V: Into<Made<'v>>>(
+        mut self,
+        key: Key<'_>,
+        make: impl FnOnce(&mut Pool) -> V,
+    ) -> Self {
         if self.overflow.is_some() {
             return self;
         }
@@ -221,7 +255,10 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
         let p = &mut prepared.prepared;
         let mark = p.arena_len();
         // The key is appended lower-cased (and taken back if it was set before).
-        let (key_range, hash) = p.key(key);
+        let (key_range, hash) = match key {
+            Key::Name(name) => p.key(name),
+            Key::Made(made) => (p.append(made.as_str().as_bytes()), made.hash()),
+        };
         let found = p.find(hash, key_range);
         if found.is_some() {
             p.truncate(mark);
@@ -238,17 +275,17 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
             return self;
         }
         let Made(value, left_out) = make(pool).into();
-        if let NewValue::Value(ContextValue::Multi(list)) = &value
+        if let NewValue::List(list) = &value
             && list.len() + left_out > MAX_CONTEXT_VALUES
         {
             let error = RequestError::ContextTooLarge {
                 limit: ContextLimit::Values,
-                key: Some(key.to_ascii_lowercase()),
+                key: Some(key.lower()),
                 found: list.len() + left_out,
                 max: MAX_CONTEXT_VALUES,
             };
-            if let NewValue::Value(value) = value {
-                pool.recycle_value(value);
+            if let NewValue::List(list) = value {
+                pool.recycle_value(ContextValue::Multi(list));
             }
             p.truncate(mark);
             self.overflow = Some(error);
@@ -266,8 +303,8 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
                     found: self.bytes,
                     max: MAX_CONTEXT_BYTES,
                 };
-                if let NewValue::Value(value) = value {
-                    pool.recycle_value(value);
+                if let NewValue::List(list) = value {
+                    pool.recycle_value(ContextValue::Multi(list));
                 }
                 p.truncate(mark);
                 self.overflow = Some(error);
@@ -295,4 +332,23 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
         prepared.finish(pool);
         Ok(prepared)
     }
+}
+
+/// A list of strings for a multi-valued key, its texts from `pool`, with how many values were
+/// left out past the limit (at most one more than the limit is copied; the rest are only
+/// counted).
+fn strings<'v>(
+    pool: &mut Pool,
+    values: impl IntoIterator<Item = &'v str>,
+) -> (Vec<ContextScalar>, usize) {
+    let mut list = pool.list();
+    let mut values = values.into_iter();
+    list.extend(
+        values
+            .by_ref()
+            .take(MAX_CONTEXT_VALUES + 1)
+            .map(|v| ContextScalar::String(pool.string(v))),
+    );
+    let more = values.count();
+    (list, more)
 }
