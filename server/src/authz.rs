@@ -254,10 +254,16 @@ impl KeysRead {
         self.all || self.global & (1 << bit) != 0
     }
 
-    /// Whether a policy reads the key `prefix` + `rest` (any case).
+    /// Whether a policy reads the key `prefix` + `rest` (any case): a key up to its first `/`
+    /// included (`aws:PrincipalTag/`) and the rest, or a whole key without `/` and `""`.
     #[inline]
     pub fn reads(&self, prefix: &str, rest: &str) -> bool {
         self.all || self.hashes.binary_search(&key_hash(prefix, rest)).is_ok()
+    }
+
+    /// Whether a policy reads `key` (any case).
+    pub fn reads_key(&self, key: &str) -> bool {
+        self.all || self.hashes.binary_search(&whole_key_hash(key)).is_ok()
     }
 
     /// These keys and `keys` (lower-cased); `None` when nothing is new.
@@ -266,7 +272,7 @@ impl KeysRead {
             return None;
         }
         let mut added: Vec<u64> = keys
-            .map(|k| key_hash(k, ""))
+            .map(whole_key_hash)
             .filter(|h| self.hashes.binary_search(h).is_err())
             .collect();
         if added.is_empty() {
@@ -279,7 +285,7 @@ impl KeysRead {
         next.all = next.hashes.len() > MAX_KEYS_READ;
         next.global = 0;
         for (bit, key) in GLOBAL_KEYS.iter().enumerate() {
-            if next.hashes.binary_search(&key_hash(key, "")).is_ok() {
+            if next.hashes.binary_search(&whole_key_hash(key)).is_ok() {
                 next.global |= 1 << bit;
             }
         }
@@ -287,14 +293,44 @@ impl KeysRead {
     }
 }
 
-/// FNV-1a of `prefix` + `rest`, ASCII-lower-cased (condition keys are case-insensitive).
+/// A hash of the key `prefix` + `rest` that ignores ASCII case (condition keys are
+/// case-insensitive), where `prefix` is the key up to its first `/` included (the prefix of a
+/// tag key: `aws:PrincipalTag/`) or the whole key. Every byte is read with bit 5 set, which
+/// lower-cases ASCII letters (and confuses a few other bytes: that only makes a key look read,
+/// which changes nothing); eight bytes at a time.
 #[inline]
 fn key_hash(prefix: &str, rest: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in prefix.bytes().chain(rest.bytes()) {
-        h = (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0000_0100_0000_01b3);
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    fn part(mut h: u64, text: &str) -> u64 {
+        let bytes = text.as_bytes();
+        let mut words = bytes.chunks_exact(8);
+        for word in words.by_ref() {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            h = (h.rotate_left(5) ^ (u64::from_le_bytes(w) | 0x2020_2020_2020_2020))
+                .wrapping_mul(K);
+        }
+        let tail = words.remainder();
+        let mut w = [0u8; 8];
+        if let Some(dst) = w.get_mut(..tail.len()) {
+            dst.copy_from_slice(tail);
+        }
+        let len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        h = (h.rotate_left(5) ^ (u64::from_le_bytes(w) | 0x2020_2020_2020_2020)).wrapping_mul(K);
+        (h.rotate_left(5) ^ len).wrapping_mul(K)
     }
-    h
+    part(part(0, prefix), rest)
+}
+
+/// The hash of a whole key as [`key_hash`] takes it: split after its first `/`.
+fn whole_key_hash(key: &str) -> u64 {
+    match key.find('/') {
+        Some(at) => {
+            let (prefix, rest) = key.split_at(at + 1);
+            key_hash(prefix, rest)
+        }
+        None => key_hash(key, ""),
+    }
 }
 
 /// Decides calls; see the module docs.

@@ -109,8 +109,12 @@ impl<'a> Which<'a> {
     fn read_by(self, keys: &KeysRead) -> bool {
         match self {
             Self::Global(bit) => keys.global(bit),
-            Self::Named(Name::Whole(name)) => keys.reads(name, ""),
-            Self::Named(Name::Tagged(prefix, tag)) => keys.reads(prefix, tag),
+            Self::Named(Name::Whole(name)) => keys.reads_key(name),
+            // Every prefix ends with its first `/` (`aws:ResourceTag/`); were one not to, the key
+            // would be set whether read or not.
+            Self::Named(Name::Tagged(prefix, tag)) => {
+                prefix.find('/').is_none_or(|at| at + 1 != prefix.len()) || keys.reads(prefix, tag)
+            }
         }
     }
 
@@ -395,7 +399,8 @@ impl Call<'_> {
         let secs = self.now_ms.div_euclid(1000);
         let mut record = self.app.record_context_keys;
         let mut context_keys = Vec::new();
-        let mut statements = String::new();
+        // Room for the usual two or three deciding statements (one allocation).
+        let mut statements = String::with_capacity(384);
         let authz = &self.app.authz;
         // Only the keys some loaded policy reads are set (the decision is the same: a key no
         // policy reads is never looked up), unless the keys of this generation were not all

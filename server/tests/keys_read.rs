@@ -198,6 +198,8 @@ fn keys_read_grow_with_the_policies() -> Result {
     assert!(keys.reads("aws:PrincipalTag/", "team"));
     assert!(!keys.reads("aws:ResourceTag/", "team"));
     assert!(!keys.reads("secretsmanager:SecretId", ""));
+    assert!(!keys.reads_key("secretsmanager:SecretId"));
+    assert!(keys.reads_key("AWS:principaltag/Team"));
     drop(keys);
     run(
         &app,
