@@ -28,8 +28,8 @@
 //! * **Identical documents are shared.** A document (a resource policy's text, a principal's
 //!   texts together, an account's levels) is compiled once; every key that uses the same
 //!   texts holds a reference to that one compiled copy. The store recognizes a document by a
-//!   128-bit keyed digest of its texts (two SipHash-1-3 keyed with random per-store keys; the
-//!   texts themselves are not retained), so that distinct documents cost only their compiled
+//!   128-bit keyed digest of its texts (SipHash-1-3 with 128-bit output, keyed with a random
+//!   per-store key, one pass over the texts; the texts themselves are not retained), so that distinct documents cost only their compiled
 //!   form. A compiled document that nothing uses any more is dropped.
 //!
 //! A decision equals [`CompiledPolicySet::evaluate`] over one set holding the caller's
@@ -127,7 +127,9 @@
 //! and then the document's lists, which it reads ahead together.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher as _, Hasher as _, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+
+use siphasher::sip128::{Hasher128 as _, SipHasher13};
 use std::io::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
@@ -199,7 +201,7 @@ struct Held {
 /// The writers' side: compiled documents by digest, each with the number of entries using it.
 #[derive(Debug, Default)]
 struct Registry {
-    documents: HashMap<Digest, (Arc<CompiledPolicySet>, usize)>,
+    documents: HashMap<Digest, (Arc<CompiledPolicySet>, usize), BuildHasherDefault<DigestHash>>,
     /// Entries per [`Space`] (indexed by its number).
     counts: [usize; 6],
 }
@@ -221,32 +223,58 @@ impl Registry {
     }
 }
 
-/// Feeds the texts of a document to the two keyed hashes; each text is tagged and
+/// Feeds the texts of a document to the keyed 128-bit hash; each text is tagged and
 /// length-prefixed, so that no choice of texts (valid or not) can spell another list of texts.
-struct Digester(std::hash::DefaultHasher, std::hash::DefaultHasher);
+struct Digester(SipHasher13);
 
 impl Digester {
-    fn new(keys: &(RandomState, RandomState), space: Space) -> Self {
-        let mut d = Self(keys.0.build_hasher(), keys.1.build_hasher());
+    fn new(key: (u64, u64), space: Space) -> Self {
+        let mut d = Self(SipHasher13::new_with_keys(key.0, key.1));
         d.tag(space as u8);
         d
     }
 
     fn tag(&mut self, tag: u8) {
         self.0.write_u8(tag);
-        self.1.write_u8(tag);
     }
 
     fn text(&mut self, tag: u8, text: &str) {
-        for h in [&mut self.0, &mut self.1] {
-            h.write_u8(tag);
-            h.write_usize(text.len());
-            h.write(text.as_bytes());
-        }
+        self.0.write_u8(tag);
+        self.0.write_usize(text.len());
+        self.0.write(text.as_bytes());
     }
 
     fn finish(&self) -> Digest {
-        (self.0.finish(), self.1.finish())
+        let hash = self.0.finish128();
+        (hash.h1, hash.h2)
+    }
+}
+
+/// A random 128-bit key for a store's digests (from the standard library's per-process random
+/// hash keys).
+fn digest_key() -> (u64, u64) {
+    let word = |salt: u64| RandomState::new().hash_one(salt);
+    (word(0), word(1))
+}
+
+/// The registry's hasher: a digest is already a keyed random hash, so its words are used as
+/// they are instead of hashing them again (any other input is folded in, word by word).
+#[derive(Default)]
+struct DigestHash(u64);
+
+impl Hasher for DigestHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = self.0.rotate_left(29) ^ word;
     }
 }
 
@@ -305,8 +333,8 @@ pub struct PolicyStore {
     /// How many accounts have SCP or RCP levels: decisions skip those look-ups while none do.
     accounts: AtomicUsize,
     writer: Mutex<Registry>,
-    /// The keys of the document digests.
-    digest_keys: (RandomState, RandomState),
+    /// The key of the document digests.
+    digest_key: (u64, u64),
 }
 
 impl std::fmt::Debug for PolicyStore {
@@ -379,7 +407,7 @@ impl PolicyStore {
             map: papaya::HashMap::builder().hasher(PassThrough).build(),
             accounts: AtomicUsize::new(0),
             writer: Mutex::new(Registry::default()),
-            digest_keys: (RandomState::new(), RandomState::new()),
+            digest_key: digest_key(),
         }
     }
 
@@ -398,7 +426,7 @@ impl PolicyStore {
         permissions_boundary: Option<&str>,
     ) -> Result<(), StoreError> {
         let key = principal_key(principal_arn)?;
-        let mut digest = Digester::new(&self.digest_keys, Space::Principal);
+        let mut digest = Digester::new(self.digest_key, Space::Principal);
         for json in identity {
             digest.text(IDENTITY_TEXT, json);
         }
@@ -448,7 +476,7 @@ impl PolicyStore {
         if crate::request::ArnParts::parse(resource_arn).is_none() {
             return Err(StoreError::InvalidResource(resource_arn.to_owned()));
         }
-        let mut digest = Digester::new(&self.digest_keys, Space::Resource);
+        let mut digest = Digester::new(self.digest_key, Space::Resource);
         digest.text(RESOURCE_TEXT, policy_json);
         self.put(Space::Resource, resource_arn, digest.finish(), || {
             let mut set = PolicySet::new();
@@ -479,7 +507,7 @@ impl PolicyStore {
         if !Caller::parse(role_arn).is_ok_and(|c| c.kind() == CallerKind::Role) {
             return Err(StoreError::InvalidRole(role_arn.to_owned()));
         }
-        let mut digest = Digester::new(&self.digest_keys, Space::Trust);
+        let mut digest = Digester::new(self.digest_key, Space::Trust);
         digest.text(RESOURCE_TEXT, policy_json);
         self.put(Space::Trust, role_arn, digest.finish(), || {
             let mut set = PolicySet::new();
@@ -542,7 +570,7 @@ impl PolicyStore {
             self.remove(space, account);
             return Ok(());
         }
-        let mut digest = Digester::new(&self.digest_keys, space);
+        let mut digest = Digester::new(self.digest_key, space);
         for level in levels {
             digest.tag(LEVEL);
             for json in *level {

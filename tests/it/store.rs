@@ -1064,3 +1064,67 @@ fn store_document_keys_cannot_collide() {
     let req = request(SESSION, GET, &secret("b-AbCdEf"), true);
     assert_eq!(decide(&store, &req).decision(), iam_policy::Decision::Allow);
 }
+
+/// Issue #12's update goal: replacing one secret's policy with a new document allocates a
+/// bounded, small number of blocks (each allocation and free is a sizeable share of an
+/// update's cost). Counted per stage: reading and validating the document, compiling it,
+/// and the whole update (digest, map entry and registry included).
+#[test]
+fn store_update_with_a_new_document_allocates_little() {
+    const ROUNDS: u64 = 50;
+    let texts: Vec<String> = (0..ROUNDS)
+        .map(|k| {
+            team_secret_policy("payments").replacen(
+                "\"ConsumerReadsCurrent\"",
+                &format!("\"Update{k}\""),
+                1,
+            )
+        })
+        .collect();
+    let parse = allocation_counter::measure(|| {
+        for text in &texts {
+            drop(parse_policy(text, PolicyType::Resource).unwrap());
+        }
+    });
+    let policies: Vec<_> = texts
+        .iter()
+        .map(|t| parse_policy(t, PolicyType::Resource).unwrap())
+        .collect();
+    let compile = allocation_counter::measure(|| {
+        for policy in &policies {
+            let mut set = PolicySet::new();
+            set.add(PolicyKind::Resource, policy.clone());
+            drop(set.compile());
+        }
+    });
+    let clone = allocation_counter::measure(|| {
+        for policy in &policies {
+            drop(policy.clone());
+        }
+    });
+    let store = PolicyStore::new();
+    for i in 0..1_000 {
+        store
+            .set_resource_policy(&team_secret(i), &team_secret_policy(TEAMS[i % TEAMS.len()]))
+            .unwrap();
+    }
+    let update = allocation_counter::measure(|| {
+        for (k, text) in texts.iter().enumerate() {
+            store
+                .set_resource_policy(&team_secret(k * 7), text)
+                .unwrap();
+        }
+    });
+    let per = |n: u64| n as f64 / ROUNDS as f64;
+    eprintln!(
+        "allocations per document: parse {:.1}, compile {:.1}, whole update {:.1}",
+        per(parse.count_total),
+        per(compile.count_total - clone.count_total),
+        per(update.count_total)
+    );
+    assert!(
+        per(update.count_total) <= 60.0,
+        "{:.1}",
+        per(update.count_total)
+    );
+}
