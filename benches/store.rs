@@ -3,7 +3,10 @@
 //!
 //! - memory retained per secret (shared documents; distinct documents; distinct documents with
 //!   a permissions boundary on every role and three SCP and two RCP levels per account);
-//! - decide-only time per decision on one thread (prepared requests);
+//! - decide-only time per decision on one thread: over the standard 4,096 requests prepared
+//!   ahead (read from memory, and touching at most 4,096 secrets), and as a server sees it
+//!   (each request prepared just before it is decided, so it is in cache; 2N requests, so the
+//!   secrets requested span all N at random);
 //! - decisions per second on 1 and 2 threads, then the same while a writer thread replaces
 //!   1,000 resource policies per second (each a new distinct document);
 //! - update latency: replacing one secret's policy with a new document, and with a document
@@ -15,8 +18,10 @@
 //! throughput runs). Wall-clock figures: run on a quiet machine, repeat, and say when they
 //! were taken under load.
 //!
-//! `IAM_POLICY_PROFILE_STORE=<N>[:<rounds>]` builds the store of N distinct documents and runs
-//! only decide-only passes (`profiled_store_decision`) and then 2,000 updates with new
+//! `IAM_POLICY_PROFILE_STORE=<N>[:<rounds>[:hot]]` builds the store of N distinct documents and
+//! runs only decide-only passes (`profiled_store_decision`; with `hot`, over 16,384 requests
+//! with secrets drawn over all N, each prepared just before it is decided, as `decide_hot`
+//! does) and then 2,000 updates with new
 //! documents (`profiled_update`), for deterministic counts under valgrind:
 //! `valgrind --tool=callgrind --cache-sim=yes --toggle-collect='*profiled_store_decision*'`
 //! (instructions and last-level cache misses per decision; `*profiled_update*` for updates).
@@ -159,6 +164,51 @@ fn percentile(mut v: Vec<f64>, p: f64) -> f64 {
     v[((v.len() as f64 - 1.0) * p) as usize]
 }
 
+/// Requests decided per batch by `decide_hot`: prepared together just before (a few dozen
+/// KB, in the core's own caches, as the request a server has just built).
+const HOT_BATCH: usize = 16;
+
+/// `count` of the workload's requests for `n` secrets (enough that the secrets requested
+/// span all of them at random (the standard 4,096 requests touch at most 4,096 secrets, whose
+/// documents could stay in cache from round to round)): the same generator and seed, so the
+/// secrets (and the store built from them) are the standard workload's.
+fn spread(w: &workload::Workload, n: usize, count: usize) -> Vec<workload::Request> {
+    let many = workload::generate(n, count, workload::SEED);
+    assert_eq!(
+        (many.secrets.len(), many.secrets.last().map(|s| &s.arn)),
+        (w.secrets.len(), w.secrets.last().map(|s| &s.arn)),
+        "the same secrets as the standard workload"
+    );
+    many.requests
+}
+
+/// Decide-only as a server sees it: each request prepared just before it is decided (batches
+/// of [`HOT_BATCH`]; only the decisions are timed), the secrets drawn at random over all N.
+/// Nanoseconds per decision, median of `rounds` rounds.
+fn decide_hot(store: &PolicyStore, many: &[workload::Request], rounds: usize) -> f64 {
+    let mut batch: Vec<PreparedRequest> = Vec::with_capacity(HOT_BATCH);
+    let rounds: Vec<f64> = (0..rounds)
+        .map(|_| {
+            let mut spent = Duration::ZERO;
+            for chunk in many.chunks(HOT_BATCH) {
+                batch.clear();
+                batch.extend(
+                    chunk
+                        .iter()
+                        .map(|r| PreparedRequest::new(iam_setup::request(r).unwrap())),
+                );
+                let start = Instant::now();
+                for p in &batch {
+                    black_box(store.evaluate_prepared(black_box(p)));
+                }
+                spent += start.elapsed();
+            }
+            spent.as_nanos() as f64 / many.len() as f64
+        })
+        .collect();
+    median(rounds)
+}
+
 /// One decision, kept out of line so that valgrind can count it alone.
 #[inline(never)]
 fn profiled_store_decision(store: &PolicyStore, p: &PreparedRequest) -> bool {
@@ -171,23 +221,47 @@ fn profiled_update(store: &PolicyStore, arn: &str, text: &str) {
     store.set_resource_policy(arn, text).unwrap();
 }
 
-/// `IAM_POLICY_PROFILE_STORE=<N>[:<rounds>]` (module docs).
+/// `IAM_POLICY_PROFILE_STORE=<N>[:<rounds>[:hot]]` (module docs).
 fn profile(spec: &str) {
-    let (n, rounds) = spec.split_once(':').unwrap_or((spec, "3"));
-    let usage = "IAM_POLICY_PROFILE_STORE=<N>[:<rounds>]";
-    let n: usize = n.parse().expect(usage);
-    let rounds: usize = rounds.parse().expect(usage);
+    let mut parts = spec.split(':');
+    let usage = "IAM_POLICY_PROFILE_STORE=<N>[:<rounds>[:hot]]";
+    let n: usize = parts.next().unwrap_or_default().parse().expect(usage);
+    let rounds: usize = parts.next().unwrap_or("3").parse().expect(usage);
+    let hot = parts.next() == Some("hot");
     let mut w = workload::standard(n);
     workload::make_distinct(&mut w);
     let store = iam_setup::store(&w).unwrap();
-    let prepared = iam_setup::prepared(&w).unwrap();
     let mut allowed = 0usize;
-    for _ in 0..rounds {
-        for p in &prepared {
-            allowed += usize::from(profiled_store_decision(&store, black_box(p)));
+    let mut decided = 0usize;
+    if hot {
+        // As `decide_hot`: requests prepared just before they are decided, secrets drawn over
+        // all N.
+        let many = spread(&w, n, 16_384);
+        let mut batch = Vec::with_capacity(HOT_BATCH);
+        for _ in 0..rounds {
+            for chunk in many.chunks(HOT_BATCH) {
+                batch.clear();
+                batch.extend(
+                    chunk
+                        .iter()
+                        .map(|r| PreparedRequest::new(iam_setup::request(r).unwrap())),
+                );
+                for p in &batch {
+                    allowed += usize::from(profiled_store_decision(&store, black_box(p)));
+                }
+                decided += batch.len();
+            }
+        }
+    } else {
+        let prepared = iam_setup::prepared(&w).unwrap();
+        for _ in 0..rounds {
+            for p in &prepared {
+                allowed += usize::from(profiled_store_decision(&store, black_box(p)));
+            }
+            decided += prepared.len();
         }
     }
-    println!("{} decisions, {allowed} allowed", rounds * prepared.len());
+    println!("{decided} decisions, {allowed} allowed");
     let texts: Vec<(String, String)> = (0..2_000usize)
         .map(|k| {
             let s = &w.secrets[(k * 7919) % w.secrets.len()];
@@ -245,9 +319,17 @@ fn main() {
         })
         .collect();
     println!(
-        "decide-only N={n} distinct documents: {:.0} ns per decision (median of 15 rounds)",
+        "decide-only N={n} distinct documents: {:.0} ns per decision (median of 15 rounds; the standard 4,096 requests, prepared ahead and read from memory)",
         median(rounds)
     );
+    // The same as a server sees it: requests just prepared, secrets over all N.
+    let many = spread(&w, n, (2 * n).max(workload::REQUESTS));
+    println!(
+        "decide-only N={n} distinct documents, request just prepared, secrets at random over all N: {:.0} ns per decision (median of 5 rounds of {} requests)",
+        decide_hot(&store, &many, 5),
+        many.len()
+    );
+    drop(many);
 
     // Whole per-call cost: build and prepare the request in a reused buffer, decide.
     let mut per_call = iam_setup::PerCall::default();

@@ -3,7 +3,7 @@
 //! and RCP gates; the caller's route to an Allow). One owner: the plain compiled set, the store
 //! and prepared requests all decide here.
 
-use super::CompiledPolicySet;
+use super::Part;
 use crate::aws_rules::AwsRule;
 
 use super::compile::{Group, TEST_ACTION};
@@ -129,11 +129,7 @@ struct Shape {
 
 /// Decides over `parts` (at most [`MAX_PARTS`]; more are ignored), in report order.
 #[inline]
-pub(crate) fn run<R: Recorder>(
-    parts: &[&CompiledPolicySet],
-    input: &Input<'_>,
-    rec: &mut R,
-) -> Evaluation {
+pub(crate) fn run<R: Recorder>(parts: &[Part<'_>], input: &Input<'_>, rec: &mut R) -> Evaluation {
     let parts = parts.get(..parts.len().min(MAX_PARTS)).unwrap_or_default();
     let shape = Shape {
         has_boundary: parts.iter().any(|p| p.has_boundary),
@@ -155,40 +151,42 @@ pub(crate) fn run<R: Recorder>(
     decide(parts, shape, input, &t)
 }
 
-/// The next group in report order over all parts, advancing `cursors`.
-#[inline]
-fn next_group<'p>(
-    parts: &[&'p CompiledPolicySet],
-    cursors: &mut [usize; MAX_PARTS],
-) -> Option<(u8, &'p Group)> {
-    let mut best: Option<(u8, &'p Group)> = None;
-    let mut best_order = u32::MAX;
-    for (p, (part, cursor)) in (0u8..).zip(parts.iter().zip(cursors.iter())) {
-        if let Some(group) = part.groups.get(*cursor)
-            && (best.is_none() || group.order < best_order)
+/// The next group in report order over all parts: the first of the parts' remaining groups
+/// (`lanes`, each a part's groups not yet visited, in order) with the lowest order; it is
+/// taken off its lane. Plain loops over at most [`MAX_PARTS`] lanes: no iterator adapters,
+/// which cost a call each on this path.
+#[inline(always)]
+fn next_group<'p>(lanes: &mut [&'p [Group]; MAX_PARTS]) -> Option<(u8, &'p Group)> {
+    let mut best: Option<(usize, &'p Group)> = None;
+    for (p, lane) in lanes.iter().enumerate() {
+        if let Some(group) = lane.first()
+            && best.is_none_or(|(_, b)| group.order < b.order)
         {
-            best_order = group.order;
             best = Some((p, group));
         }
     }
     let (p, group) = best?;
-    if let Some(cursor) = cursors.get_mut(usize::from(p)) {
-        *cursor += 1;
+    if let Some(lane) = lanes.get_mut(p) {
+        *lane = lane.get(1..).unwrap_or_default();
     }
-    Some((p, group))
+    // INVARIANT: `p < MAX_PARTS`, which fits a `u8`.
+    Some((u8::try_from(p).unwrap_or_default(), group))
 }
 
 #[inline(always)]
 fn tally<R: Recorder>(
-    parts: &[&CompiledPolicySet],
+    parts: &[Part<'_>],
     shape: Shape,
     input: &Input<'_>,
     rec: &mut R,
     t: &mut Tally,
 ) {
     let boundary_caller = shape.has_boundary && input.who.kind.is_iam_identity();
-    let mut cursors = [0; MAX_PARTS];
-    while let Some((p, group)) = next_group(parts, &mut cursors) {
+    let mut lanes: [&[Group]; MAX_PARTS] = [&[]; MAX_PARTS];
+    for (lane, part) in lanes.iter_mut().zip(parts) {
+        *lane = part.groups;
+    }
+    while let Some((p, group)) = next_group(&mut lanes) {
         let Some(part) = parts.get(usize::from(p)) else {
             break;
         };
@@ -285,7 +283,7 @@ fn tally<R: Recorder>(
 
 /// Adds the statement of `hit` to the reasons.
 #[inline(always)]
-fn push_reason(parts: &[&CompiledPolicySet], evaluation: &mut Evaluation, hit: Hit) {
+fn push_reason(parts: &[Part<'_>], evaluation: &mut Evaluation, hit: Hit) {
     if let Some(st) = parts
         .get(usize::from(hit.part))
         .and_then(|part| part.statements.get(hit.id as usize))
@@ -295,7 +293,7 @@ fn push_reason(parts: &[&CompiledPolicySet], evaluation: &mut Evaluation, hit: H
 }
 
 #[inline(always)]
-fn decide(parts: &[&CompiledPolicySet], shape: Shape, input: &Input<'_>, t: &Tally) -> Evaluation {
+fn decide(parts: &[Part<'_>], shape: Shape, input: &Input<'_>, t: &Tally) -> Evaluation {
     // Rules AWS applies beyond the policy text (`aws_rules`): an action that needs no
     // permission is allowed even under an explicit deny; a refusal yields to an applicable
     // `Deny` (both refuse; the statement is the more specific reason).

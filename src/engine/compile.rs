@@ -48,7 +48,7 @@
 //!   every statement is a candidate of every action (a small resource policy) shares one
 //!   static candidate list. A compiled document is thus a few allocations (statements,
 //!   conditions, groups, string value lists) that the store reads ahead together
-//!   (`CompiledPolicySet::touch`) when a decision finds it, instead of a chain of pointers
+//!   (`Part::touch`) when a decision finds it, instead of a chain of pointers
 //!   followed one cache miss after another.
 //! * Compiling allocates little and formats nothing; `benches/compile.rs` measures it
 //!   (figures in the README).
@@ -287,7 +287,7 @@ impl CompiledCondition {
     }
 
     /// A word read from the key hash and from the first policy value of a String test (its
-    /// own allocation), so that [`touch`](crate::CompiledPolicySet) fetches both ahead.
+    /// own allocation), so that `Part::touch` fetches both ahead.
     #[inline(always)]
     pub(crate) fn ahead(&self) -> u64 {
         let first = match &self.test {
@@ -326,7 +326,7 @@ pub(crate) struct CompiledStatement {
 
 impl CompiledStatement {
     /// A word read from every field a decision reads (a statement spans more than one cache
-    /// line), so that [`touch`](crate::CompiledPolicySet) fetches all its lines ahead.
+    /// line), so that `Part::touch` fetches all its lines ahead.
     #[inline(always)]
     pub(crate) fn ahead(&self) -> u64 {
         let action = u64::from(matches!(self.actions, Items::One(CompiledAction::Any)));

@@ -153,9 +153,29 @@ pub struct CompiledPolicySet {
     pub(crate) rcp_levels: u16,
 }
 
-impl CompiledPolicySet {
+/// What a compiled set says about itself beyond its lists.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Flags {
+    pub(crate) has_resource: bool,
+    pub(crate) has_boundary: bool,
+    pub(crate) has_session: bool,
+    pub(crate) scp_levels: u16,
+    pub(crate) rcp_levels: u16,
+}
+
+/// A set compiled into plain lists, before they are shared ([`CompiledPolicySet`]) or held
+/// inline in a store entry (`store.rs`).
+#[derive(Debug)]
+pub(crate) struct Lists {
+    pub(crate) statements: Vec<CompiledStatement>,
+    pub(crate) conditions: Vec<CompiledCondition>,
+    pub(crate) groups: Vec<Group>,
+    pub(crate) flags: Flags,
+}
+
+impl Lists {
     /// Compiles `set` (see [`PolicySet::compile`]).
-    pub(crate) fn new(set: &PolicySet) -> Self {
+    pub(crate) fn compile(set: &PolicySet) -> Self {
         let (statements, conditions) = set.iter().fold((0, 0), |(s, c), (_, p)| {
             (
                 s + p.statements.len(),
@@ -198,20 +218,45 @@ impl CompiledPolicySet {
             }
         }
         Self {
-            statements: compiled_statements.into(),
-            conditions: compiled_conditions.into(),
-            groups: compiled_groups.into(),
-            has_resource: set.len(PolicyKind::Resource) > 0,
-            has_boundary: set.len(PolicyKind::PermissionsBoundary) > 0,
-            has_session: set.len(PolicyKind::Session) > 0,
-            scp_levels: to_u16(set.levels(PolicyKind::Scp)),
-            rcp_levels: to_u16(set.levels(PolicyKind::Rcp)),
+            statements: compiled_statements,
+            conditions: compiled_conditions,
+            groups: compiled_groups,
+            flags: Flags {
+                has_resource: set.len(PolicyKind::Resource) > 0,
+                has_boundary: set.len(PolicyKind::PermissionsBoundary) > 0,
+                has_session: set.len(PolicyKind::Session) > 0,
+                scp_levels: to_u16(set.levels(PolicyKind::Scp)),
+                rcp_levels: to_u16(set.levels(PolicyKind::Rcp)),
+            },
         }
     }
+}
 
-    /// The conditions of statement `st` (one of this set's).
+/// What a decision reads of a compiled document: its lists and two flags, borrowed from a
+/// [`CompiledPolicySet`] or from a document held inside a store entry.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Part<'a> {
+    pub(crate) statements: &'a [CompiledStatement],
+    /// The conditions of every statement, in statement order (each statement holds a range).
+    pub(crate) conditions: &'a [CompiledCondition],
+    pub(crate) groups: &'a [Group],
+    pub(crate) has_boundary: bool,
+    pub(crate) has_session: bool,
+}
+
+impl<'a> Part<'a> {
+    /// The part of a set with nothing in it.
+    pub(crate) const EMPTY: Part<'static> = Part {
+        statements: &[],
+        conditions: &[],
+        groups: &[],
+        has_boundary: false,
+        has_session: false,
+    };
+
+    /// The conditions of statement `st` (one of this part's).
     #[inline(always)]
-    pub(crate) fn conditions_of(&self, st: &CompiledStatement) -> &[CompiledCondition] {
+    pub(crate) fn conditions_of(&self, st: &CompiledStatement) -> &'a [CompiledCondition] {
         let (from, to) = st.conditions;
         self.conditions
             .get(from as usize..to as usize)
@@ -219,9 +264,9 @@ impl CompiledPolicySet {
     }
 
     /// Reads the first and last statement, the first group, and the first few conditions
-    /// with the first value of each String condition, so that a set that is no longer in
-    /// cache is fetched in one round of parallel misses rather than one miss after another as
-    /// the decision reaches each part (safe Rust has no prefetch instruction; the lines
+    /// with the first value of each String condition, so that a document that is no longer
+    /// in cache is fetched in one round of parallel misses rather than one miss after another
+    /// as the decision reaches each part (safe Rust has no prefetch instruction; the lines
     /// between the two ends of a list are left to the hardware's sequential prefetch). A few
     /// dozen instructions: cheap enough to do on every look-up, hot or cold.
     #[inline(always)]
@@ -231,12 +276,45 @@ impl CompiledPolicySet {
         fn ends<T>(items: &[T], read: impl Fn(&T) -> u64) -> u64 {
             items.first().map_or(0, &read) ^ items.last().map_or(0, &read)
         }
-        let mut acc = ends(&self.statements, CompiledStatement::ahead)
+        let mut acc = ends(self.statements, CompiledStatement::ahead)
             ^ self.groups.first().map_or(0, |g| u64::from(g.start));
         for c in self.conditions.iter().take(CONDITIONS) {
             acc ^= c.ahead();
         }
         std::hint::black_box(acc);
+    }
+}
+
+impl CompiledPolicySet {
+    /// Compiles `set` (see [`PolicySet::compile`]).
+    pub(crate) fn new(set: &PolicySet) -> Self {
+        Self::from_lists(Lists::compile(set))
+    }
+
+    /// The set holding `lists`.
+    pub(crate) fn from_lists(lists: Lists) -> Self {
+        Self {
+            statements: lists.statements.into(),
+            conditions: lists.conditions.into(),
+            groups: lists.groups.into(),
+            has_resource: lists.flags.has_resource,
+            has_boundary: lists.flags.has_boundary,
+            has_session: lists.flags.has_session,
+            scp_levels: lists.flags.scp_levels,
+            rcp_levels: lists.flags.rcp_levels,
+        }
+    }
+
+    /// What a decision reads of the set.
+    #[inline(always)]
+    pub(crate) fn part(&self) -> Part<'_> {
+        Part {
+            statements: &self.statements,
+            conditions: &self.conditions,
+            groups: &self.groups,
+            has_boundary: self.has_boundary,
+            has_session: self.has_session,
+        }
     }
 
     /// The `Sid`, span and effect of a statement.
@@ -306,7 +384,7 @@ impl CompiledPolicySet {
     /// ```
     #[must_use]
     pub fn evaluate(&self, request: &Request) -> Evaluation {
-        run(&[self], &Input::plain(request), &mut NoRecord)
+        run(&[self.part()], &Input::plain(request), &mut NoRecord)
     }
 
     /// Decides `request` and records how every statement fared. The decision and reasons are
@@ -314,7 +392,7 @@ impl CompiledPolicySet {
     #[must_use]
     pub fn explain(&self, request: &Request) -> Explanation {
         let mut tracer = Tracer::default();
-        let evaluation = run(&[self], &Input::plain(request), &mut tracer);
+        let evaluation = run(&[self.part()], &Input::plain(request), &mut tracer);
         tracer.finish(evaluation)
     }
 
@@ -323,7 +401,7 @@ impl CompiledPolicySet {
     #[must_use]
     pub fn evaluate_prepared(&self, request: &PreparedRequest) -> Evaluation {
         run(
-            &[self, request.session_part()],
+            &[self.part(), request.session_part().part()],
             &request.input(),
             &mut NoRecord,
         )
@@ -334,7 +412,7 @@ impl CompiledPolicySet {
     pub fn explain_prepared(&self, request: &PreparedRequest) -> Explanation {
         let mut tracer = Tracer::default();
         let evaluation = run(
-            &[self, request.session_part()],
+            &[self.part(), request.session_part().part()],
             &request.input(),
             &mut tracer,
         );

@@ -474,8 +474,11 @@ mod tests {
             let (prepared, _) = Prepared::new(&req, None);
             for input in [Input::plain(&req), Input::prepared(&prepared)] {
                 for (st, source) in compiled.statements.iter().zip(&policy.statements) {
-                    for (condition, entry) in
-                        compiled.conditions_of(st).iter().zip(&source.conditions)
+                    for (condition, entry) in compiled
+                        .part()
+                        .conditions_of(st)
+                        .iter()
+                        .zip(&source.conditions)
                     {
                         let want = evaluate_entry(
                             entry,

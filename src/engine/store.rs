@@ -26,11 +26,14 @@
 //!   (`AssumeRole` with `Policy`), and carried by the session's prepared requests
 //!   ([`PreparedRequest::with_session_policy`]).
 //! * **Identical documents are shared.** A document (a resource policy's text, a principal's
-//!   texts together, an account's levels) is compiled once; every key that uses the same
-//!   texts holds a reference to that one compiled copy. The store recognizes a document by a
-//!   128-bit keyed digest of its texts (SipHash-1-3 with 128-bit output, keyed with a random
-//!   per-store key, one pass over the texts; the texts themselves are not retained), so that distinct documents cost only their compiled
-//!   form. A compiled document that nothing uses any more is dropped.
+//!   texts together, an account's levels) is compiled once for the keys that use the same
+//!   texts, which hold references to that one compiled copy; only the key that first set a
+//!   small document (at most two statements and two conditions: a typical resource policy)
+//!   keeps its own copy inside its map entry (see *Look-ups*), and a second key with the same
+//!   texts compiles the shared copy. The store recognizes a document by a 128-bit keyed digest
+//!   of its texts (SipHash-1-3 with 128-bit output, keyed with a random per-store key, one pass
+//!   over the texts; the texts themselves are not retained), so that distinct documents cost
+//!   only their compiled form. A compiled document that nothing uses any more is dropped.
 //!
 //! A decision equals [`CompiledPolicySet::evaluate`] over one set holding the caller's
 //! identity policies and boundary, the resource's policy (or the role's trust policy), the
@@ -122,9 +125,13 @@
 //! Keys are hashed with a keyed multiply-fold hash, seeded once per process from the standard
 //! library's random state: fast on ARN-sized keys, and not predictable by whoever chooses
 //! secret names; it is not a cryptographic hash. A prepared request carries the hashes of its
-//! keys, so deciding it hashes nothing. A map entry holds the key (inline up to 102 bytes) and
-//! the compiled document's list references, so that a look-up reads the map's slot, the entry
-//! and then the document's lists, which it reads ahead together.
+//! keys, so deciding it hashes nothing. A map entry holds the key (inline up to 102 bytes,
+//! compared after its hash) and, for a small document that no other key used when it was set,
+//! the compiled document itself (its statements, conditions and group in fixed-capacity
+//! vectors inside the entry): a look-up reads the map's slot and then one allocation, whose
+//! lines it reads ahead together, instead of following a pointer from the entry to the
+//! document. Other entries hold the shared document's list references, which the look-up
+//! reads ahead in the same way.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
@@ -136,15 +143,17 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use table::{PassThrough, Probe, Space, StoreKey, key_hash};
 
-use super::CompiledPolicySet;
+use smallvec::SmallVec;
+
 use super::combine::run;
-use super::compile::Shared;
+use super::compile::{CompiledCondition, CompiledStatement, Group, Shared};
 use super::decision::{Evaluation, Explanation};
 use super::ids::PolicyKind;
 use super::policy_set::PolicySet;
 use super::prepared::Prepared;
 use super::record::{NoRecord, Recorder, Tracer};
 use super::view::Input;
+use super::{CompiledPolicySet, Flags, Lists, Part};
 use crate::policy::PolicyType;
 use crate::policy::error::ParseErrors;
 use crate::policy::lower::parse_policy;
@@ -185,23 +194,130 @@ pub enum StoreError {
 /// The 128-bit keyed digest that identifies a document's texts (module docs).
 type Digest = (u64, u64);
 
-/// A map entry: the compiled document and the digest it is registered under. The set is a
-/// copy of the registered one that shares its lists (a few reference counts), kept inside the
-/// entry so that a decision reaches the lists straight from the entry (one dependent cache
-/// miss fewer than through the registry's `Arc`).
-/// The registered `Arc` is kept beside it for the accessors (which hand out the same `Arc`
-/// for entries sharing a document, without taking the writers' lock).
+/// A map entry: the entity's compiled document and the digest it is registered under.
 #[derive(Debug)]
 struct Held {
-    set: CompiledPolicySet,
-    shared: Arc<CompiledPolicySet>,
+    doc: Doc,
     digest: Digest,
 }
 
-/// The writers' side: compiled documents by digest, each with the number of entries using it.
+/// Where an entry's compiled document lives.
+#[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "the inline document is the point: boxing it would add the pointer it removes"
+)]
+enum Doc {
+    /// Inside the entry itself (a small document no other entry used when it was set: a
+    /// typical resource policy), so that a decision finds the document in the lines it
+    /// already read to compare the key, with no pointer to follow.
+    Inline(Inline),
+    /// Shared with other entries (or too large to hold inline): the set is a copy of the
+    /// registered one that shares its lists (a few reference counts), kept in the entry so that
+    /// a decision reaches the lists straight from the entry; the registered `Arc` beside it is
+    /// what the accessors hand out.
+    Shared {
+        set: CompiledPolicySet,
+        shared: Arc<CompiledPolicySet>,
+    },
+}
+
+/// Statements, conditions and groups a document held inside its entry has at most.
+const INLINE_STATEMENTS: usize = 2;
+const INLINE_CONDITIONS: usize = 2;
+
+/// A small compiled document held inside its map entry ([`Doc::Inline`]).
+#[derive(Debug)]
+struct Inline {
+    statements: SmallVec<[CompiledStatement; INLINE_STATEMENTS]>,
+    conditions: SmallVec<[CompiledCondition; INLINE_CONDITIONS]>,
+    /// Its one group.
+    group: Group,
+    flags: Flags,
+    /// The set the accessors hand out, made when first asked for.
+    shared: OnceLock<Arc<CompiledPolicySet>>,
+}
+
+impl Inline {
+    /// `lists` held inline, or given back when they do not fit.
+    fn new(mut lists: Lists) -> Result<Self, Lists> {
+        if lists.statements.len() > INLINE_STATEMENTS
+            || lists.conditions.len() > INLINE_CONDITIONS
+            || lists.groups.len() != 1
+        {
+            return Err(lists);
+        }
+        let Some(group) = lists.groups.pop() else {
+            return Err(lists);
+        };
+        Ok(Self {
+            statements: lists.statements.into_iter().collect(),
+            conditions: lists.conditions.into_iter().collect(),
+            group,
+            flags: lists.flags,
+            shared: OnceLock::new(),
+        })
+    }
+
+    #[inline(always)]
+    fn part(&self) -> Part<'_> {
+        Part {
+            statements: &self.statements,
+            conditions: &self.conditions,
+            groups: std::slice::from_ref(&self.group),
+            has_boundary: self.flags.has_boundary,
+            has_session: self.flags.has_session,
+        }
+    }
+
+    /// The document as a shared set (copied once, then kept).
+    fn shared(&self) -> Arc<CompiledPolicySet> {
+        let set = self.shared.get_or_init(|| {
+            Arc::new(CompiledPolicySet::from_lists(Lists {
+                statements: self.statements.to_vec(),
+                conditions: self.conditions.to_vec(),
+                groups: vec![self.group.clone()],
+                flags: self.flags,
+            }))
+        });
+        Arc::clone(set)
+    }
+}
+
+impl Doc {
+    /// A document shared through the registry.
+    fn shared(set: Arc<CompiledPolicySet>) -> Self {
+        Self::Shared {
+            set: (*set).clone(),
+            shared: set,
+        }
+    }
+
+    /// What a decision reads of it.
+    #[inline(always)]
+    fn part(&self) -> Part<'_> {
+        match self {
+            Self::Inline(inline) => inline.part(),
+            Self::Shared { set, .. } => set.part(),
+        }
+    }
+
+    /// The compiled set the accessors hand out.
+    fn set(&self) -> Arc<CompiledPolicySet> {
+        match self {
+            Self::Inline(inline) => inline.shared(),
+            Self::Shared { shared, .. } => Arc::clone(shared),
+        }
+    }
+}
+
+/// The writers' side: the documents held, by digest, each with the number of entries using
+/// it and the shared copy new entries with the same texts take (none while only the entry
+/// that first set it holds it, inline).
 #[derive(Debug, Default)]
 struct Registry {
-    documents: HashMap<Digest, (Arc<CompiledPolicySet>, usize), BuildHasherDefault<DigestHash>>,
+    documents:
+        HashMap<Digest, (Option<Arc<CompiledPolicySet>>, usize), BuildHasherDefault<DigestHash>>,
     /// Entries per [`Space`] (indexed by its number).
     counts: [usize; 6],
 }
@@ -380,8 +496,8 @@ fn parse(
     })
 }
 
-/// Compiles levels of SCPs or RCPs, root first.
-fn compile_levels(kind: PolicyKind, levels: &[&[&str]]) -> Result<CompiledPolicySet, StoreError> {
+/// Parses levels of SCPs or RCPs, root first.
+fn parse_levels(kind: PolicyKind, levels: &[&[&str]]) -> Result<PolicySet, StoreError> {
     let (ty, name) = match kind {
         PolicyKind::Scp => (PolicyType::Scp, "SCP"),
         _ => (PolicyType::Rcp, "RCP"),
@@ -396,7 +512,7 @@ fn compile_levels(kind: PolicyKind, levels: &[&[&str]]) -> Result<CompiledPolicy
             );
         }
     }
-    Ok(set.compile())
+    Ok(set)
 }
 
 impl PolicyStore {
@@ -451,7 +567,7 @@ impl PolicyStore {
                     })?,
                 );
             }
-            Ok(set.compile())
+            Ok(set)
         })
     }
 
@@ -484,7 +600,7 @@ impl PolicyStore {
                 "resource policy".to_owned()
             })?;
             set.add(PolicyKind::Resource, policy);
-            Ok(set.compile())
+            Ok(set)
         })
     }
 
@@ -513,7 +629,7 @@ impl PolicyStore {
             let mut set = PolicySet::new();
             let policy = parse(policy_json, PolicyType::Trust, || "trust policy".to_owned())?;
             set.add(PolicyKind::Resource, policy);
-            Ok(set.compile())
+            Ok(set)
         })
     }
 
@@ -578,7 +694,7 @@ impl PolicyStore {
             }
         }
         self.put(space, account, digest.finish(), || {
-            compile_levels(kind, levels)
+            parse_levels(kind, levels)
         })
     }
 
@@ -703,14 +819,17 @@ impl PolicyStore {
         rec: &mut R,
     ) -> Evaluation {
         let guard = self.map.guard();
-        // Each document found is read ahead (`CompiledPolicySet::touch`): with many
+        // Each document found is read ahead (`Part::touch`): with many
         // documents, the one a decision needs is rarely in cache.
-        let get = |probe: Probe<'_>| -> &CompiledPolicySet {
-            let set = self.map.get(&probe, &guard).map_or(&EMPTY, |h| &h.set);
-            set.touch();
-            set
+        let get = |probe: Probe<'_>| -> Part<'_> {
+            let part = self
+                .map
+                .get(&probe, &guard)
+                .map_or(Part::EMPTY, |h| h.doc.part());
+            part.touch();
+            part
         };
-        let identity = keys.principal.map_or(&EMPTY, |(hash, key)| {
+        let identity = keys.principal.map_or(Part::EMPTY, |(hash, key)| {
             get(Probe {
                 hash,
                 space: Space::Principal,
@@ -719,7 +838,7 @@ impl PolicyStore {
         });
         let (space, hash, key) = keys.resource;
         let resource = get(Probe { hash, space, key });
-        let (mut scp, mut rcp) = (&EMPTY, &EMPTY);
+        let (mut scp, mut rcp) = (Part::EMPTY, Part::EMPTY);
         if self.accounts.load(Ordering::Acquire) > 0 {
             if let Some((hash, key)) = keys.scp {
                 scp = get(Probe {
@@ -737,7 +856,13 @@ impl PolicyStore {
             }
         }
         run(
-            &[identity, resource, session.unwrap_or(&EMPTY), scp, rcp],
+            &[
+                identity,
+                resource,
+                session.map_or(Part::EMPTY, CompiledPolicySet::part),
+                scp,
+                rcp,
+            ],
             input,
             rec,
         )
@@ -764,7 +889,7 @@ impl PolicyStore {
                 },
                 &guard,
             )
-            .map(|h| Arc::clone(&h.shared))
+            .map(|h| h.doc.set())
     }
 
     fn keys(&self, space: Space) -> Vec<String> {
@@ -783,30 +908,59 @@ impl PolicyStore {
         space: Space,
         key: &str,
         digest: Digest,
-        compile: impl FnOnce() -> Result<CompiledPolicySet, StoreError>,
+        parse: impl FnOnce() -> Result<PolicySet, StoreError>,
     ) -> Result<(), StoreError> {
-        let mut compile = Some(compile);
-        let mut build = || match compile.take() {
-            Some(compile) => compile().map(Arc::new),
-            // INVARIANT: not reached: `build` runs at most once (below, either branch).
-            None => Ok(Arc::new(CompiledPolicySet::new(&PolicySet::new()))),
+        let mut parse = Some(parse);
+        let mut build = || match parse.take() {
+            Some(parse) => parse().map(|set| Lists::compile(&set)),
+            // INVARIANT: not reached: `build` runs at most once (below, one branch).
+            None => Ok(Lists::compile(&PolicySet::new())),
         };
-        let known = self.lock().documents.contains_key(&digest);
-        let compiled = if known { None } else { Some(build()?) };
+        // A shared copy already registered is taken as it is; otherwise the document is
+        // compiled outside the writers' lock.
+        let registered = self
+            .lock()
+            .documents
+            .get(&digest)
+            .is_some_and(|(set, _)| set.is_some());
+        let mut lists = if registered { None } else { Some(build()?) };
         let mut registry = self.lock();
-        let set = match registry.documents.get_mut(&digest) {
-            Some((set, users)) => {
+        let doc = match registry.documents.get_mut(&digest) {
+            Some((Some(set), users)) => {
                 *users += 1;
-                Arc::clone(set)
+                Doc::shared(Arc::clone(set))
             }
-            None => {
-                // Registered and released again while compiling: compile now.
-                let set = match compiled {
-                    Some(set) => set,
+            Some((slot, users)) => {
+                // Held inline by the entries that set it so far: from now on the entries
+                // that take it share one copy.
+                let lists = match lists.take() {
+                    Some(lists) => lists,
                     None => build()?,
                 };
-                registry.documents.insert(digest, (Arc::clone(&set), 1));
-                set
+                let set = Arc::new(CompiledPolicySet::from_lists(lists));
+                *slot = Some(Arc::clone(&set));
+                *users += 1;
+                Doc::shared(set)
+            }
+            None => {
+                // New (or registered and released again while compiling: compiled now).
+                let lists = match lists.take() {
+                    Some(lists) => lists,
+                    None => build()?,
+                };
+                match Inline::new(lists) {
+                    Ok(inline) => {
+                        registry.documents.insert(digest, (None, 1));
+                        Doc::Inline(inline)
+                    }
+                    Err(lists) => {
+                        let set = Arc::new(CompiledPolicySet::from_lists(lists));
+                        registry
+                            .documents
+                            .insert(digest, (Some(Arc::clone(&set)), 1));
+                        Doc::shared(set)
+                    }
+                }
             }
         };
         let is_account = matches!(space, Space::Scp | Space::Rcp);
@@ -818,15 +972,7 @@ impl PolicyStore {
         }
         let old = self
             .map
-            .insert(
-                StoreKey::new(space, key),
-                Held {
-                    set: (*set).clone(),
-                    shared: set,
-                    digest,
-                },
-                &guard,
-            )
+            .insert(StoreKey::new(space, key), Held { doc, digest }, &guard)
             .map(|old| old.digest);
         match old {
             Some(old) => {

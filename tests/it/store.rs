@@ -243,6 +243,59 @@ fn store_shares_identical_documents_and_replaces_one_secret() {
     assert_eq!((store.resource_count(), store.document_count()), (0, 1));
 }
 
+/// The first secret set with a text holds its document inside its own entry; the secrets set
+/// with the same text later share one copy. Either way the decisions and the accessors'
+/// sets are the same, and dropping the first holder keeps the shared copy for the others.
+#[test]
+fn store_inline_and_shared_copies_of_a_document_decide_alike() {
+    let store = PolicyStore::new();
+    let text = secret_policy(CONSUMER);
+    store
+        .set_principal_policies(CONSUMER, &[&allow_get("*")], None)
+        .unwrap();
+    for name in ["first", "second", "third"] {
+        store.set_resource_policy(&secret(name), &text).unwrap();
+    }
+    assert_eq!(store.document_count(), 2);
+    let first = store.resource_policy(&secret("first")).unwrap();
+    let second = store.resource_policy(&secret("second")).unwrap();
+    let third = store.resource_policy(&secret("third")).unwrap();
+    // The accessor's set for the inline holder is made once and kept.
+    assert!(std::sync::Arc::ptr_eq(
+        &first,
+        &store.resource_policy(&secret("first")).unwrap()
+    ));
+    assert!(std::sync::Arc::ptr_eq(&second, &third));
+    for set in [&first, &second] {
+        assert_eq!(set.statement_count(), 2);
+        assert!(set.has_resource_policy());
+    }
+    let decisions = |store: &PolicyStore, name: &str| {
+        [true, false].map(|tls| {
+            let e = decide(store, &request(CONSUMER_SESSION, GET, &secret(name), tls));
+            (e.decision(), e.reasons().collect::<Vec<_>>())
+        })
+    };
+    let want = decisions(&store, "first");
+    assert_eq!(want[0].0, Decision::Allow);
+    assert_eq!(want[1].0, Decision::ExplicitDeny);
+    assert_eq!(decisions(&store, "second"), want);
+    // The first holder goes; the others keep the shared copy.
+    assert!(store.remove_resource_policy(&secret("first")));
+    assert_eq!(store.document_count(), 2);
+    assert_eq!(decisions(&store, "third"), want);
+    // Set again, the text is found registered: the entry takes the shared copy.
+    store.set_resource_policy(&secret("first"), &text).unwrap();
+    assert!(std::sync::Arc::ptr_eq(
+        &store.resource_policy(&secret("first")).unwrap(),
+        &second
+    ));
+    for name in ["first", "second", "third"] {
+        assert!(store.remove_resource_policy(&secret(name)));
+    }
+    assert_eq!(store.document_count(), 1);
+}
+
 #[test]
 fn store_refuses_bad_input_and_stays_unchanged() {
     let store = PolicyStore::new();
