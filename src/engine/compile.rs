@@ -578,6 +578,21 @@ pub(super) fn build_group(
     start: u32,
     statements: &[CompiledStatement],
 ) -> Group {
+    let end = start + to_u32(statements.len());
+    if statements.len() <= UNINDEXED && end as usize <= SHARED_IDS {
+        // A small group (a secret's resource policy): every statement is a candidate of every
+        // action, a range of the shared list; nothing to build (what the general path below
+        // concludes for such a group, without its temporary lists).
+        return Group {
+            kind,
+            level,
+            order: (kind as u32) << 16 | u32::from(level),
+            start,
+            end,
+            other: (start, end),
+            index: None,
+        };
+    }
     let mut named = Vec::new();
     let mut any = Vec::new();
     for (id, st) in (start..).zip(statements) {
@@ -639,7 +654,6 @@ pub(super) fn build_group(
             });
         }
     }
-    let end = start + to_u32(statements.len());
     let every = actions.is_empty() && services.is_empty() && any.len() == statements.len();
     let (other, index) = if every && end as usize <= SHARED_IDS {
         // `any` is `start..end`, in order: a range of the shared list.
@@ -666,10 +680,12 @@ pub(super) fn build_group(
     }
 }
 
-/// Compiles statement `st` (at `at`); its conditions are appended to `conditions`.
+/// Compiles statement `st` (at `at`); its conditions are appended to `conditions`. Its `Sid`
+/// is copied when `copy_sid`; otherwise the caller moves it in afterwards.
 pub(super) fn compile_statement(
     at: StatementRef,
     st: &Statement,
+    copy_sid: bool,
     conditions: &mut Vec<CompiledCondition>,
 ) -> CompiledStatement {
     let actions = st
@@ -699,7 +715,11 @@ pub(super) fn compile_statement(
         });
     CompiledStatement {
         at,
-        sid: st.sid.as_ref().map(|s| s.value.as_str().into()),
+        sid: st
+            .sid
+            .as_ref()
+            .filter(|_| copy_sid)
+            .map(|s| s.value.as_str().into()),
         span: st.span,
         effect: st.effect.value,
         action_negated: st.action.value.negated,

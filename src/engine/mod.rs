@@ -176,6 +176,28 @@ pub(crate) struct Lists {
 impl Lists {
     /// Compiles `set` (see [`PolicySet::compile`]).
     pub(crate) fn compile(set: &PolicySet) -> Self {
+        Self::build(set, true)
+    }
+
+    /// Compiles `set`, which is dropped afterwards: the statements' `Sid` texts are moved into
+    /// the compiled statements instead of copied (the store's update path: an allocation and
+    /// a copy fewer per statement with a `Sid`).
+    pub(crate) fn from_set(mut set: PolicySet) -> Self {
+        let mut lists = Self::build(&set, false);
+        for st in &mut lists.statements {
+            let at = st.at;
+            st.sid = set
+                .level_mut(at.kind, at.level)
+                .get_mut(at.policy as usize)
+                .and_then(|p| p.statements.get_mut(at.statement as usize))
+                .and_then(|s| s.sid.take())
+                .map(|sid| sid.value.into_boxed_str());
+        }
+        lists
+    }
+
+    /// Compiles `set`, copying the `Sid` texts when `copy_sids` (else leaving them out).
+    fn build(set: &PolicySet, copy_sids: bool) -> Self {
         let (statements, conditions) = set.iter().fold((0, 0), |(s, c), (_, p)| {
             (
                 s + p.statements.len(),
@@ -205,6 +227,7 @@ impl Lists {
                         compiled_statements.push(compile_statement(
                             at,
                             statement,
+                            copy_sids,
                             &mut compiled_conditions,
                         ));
                     }

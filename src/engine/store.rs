@@ -912,7 +912,7 @@ impl PolicyStore {
     ) -> Result<(), StoreError> {
         let mut parse = Some(parse);
         let mut build = || match parse.take() {
-            Some(parse) => parse().map(|set| Lists::compile(&set)),
+            Some(parse) => parse().map(Lists::from_set),
             // INVARIANT: not reached: `build` runs at most once (below, one branch).
             None => Ok(Lists::compile(&PolicySet::new())),
         };
@@ -1035,7 +1035,9 @@ impl SessionPolicy {
                 parse(json, PolicyType::Session, || format!("session policy {i}"))?,
             );
         }
-        Ok(Self(Arc::new(set.compile())))
+        Ok(Self(Arc::new(CompiledPolicySet::from_lists(
+            Lists::from_set(set),
+        ))))
     }
 
     /// The compiled policies.
