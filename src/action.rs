@@ -136,6 +136,12 @@ fn split_checked(text: &str, wildcards: bool) -> Result<usize, ActionError> {
     Ok(service.len())
 }
 
+/// Checks a request's action (`service:Action`, no wildcards, as [`Action::parse`]); the byte
+/// offset of its colon.
+pub(crate) fn check_request_action(text: &str) -> Result<usize, ActionError> {
+    split_checked(text, false)
+}
+
 /// A concrete action in a request, such as `secretsmanager:GetSecretValue`.
 ///
 /// # Examples
@@ -186,18 +192,19 @@ impl Action {
         }
     }
 
-    /// [`parse`](Self::parse) into this action, reusing its buffers: nothing is allocated
-    /// once they are long enough. On error the action is left empty.
-    pub(crate) fn set(&mut self, text: &str) -> Result<(), ActionError> {
+    /// Copies `text`, already checked (its colon at `colon`), into this action's buffers.
+    pub(crate) fn assign(&mut self, text: &str, colon: usize) {
         self.raw.clear();
-        self.lower.clear();
-        self.colon = 0;
-        let colon = split_checked(text, false)?;
         self.raw.push_str(text);
+        self.lower.clear();
         self.lower.push_str(text);
         self.lower.make_ascii_lowercase();
         self.colon = colon;
-        Ok(())
+    }
+
+    /// The byte offset of the colon.
+    pub(crate) const fn colon(&self) -> usize {
+        self.colon
     }
 
     /// The action as given.

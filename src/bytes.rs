@@ -99,6 +99,46 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// Copies `src` into `dst` (of the same length; otherwise nothing is copied). Texts up to 64
+/// bytes are copied word by word inline: the keys, values and ARNs a request holds are short,
+/// and a library call costs more than the copy.
+#[inline(always)]
+pub(crate) fn copy_bytes(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    if n != dst.len() {
+        return;
+    }
+    if n > 64 {
+        dst.copy_from_slice(src);
+    } else if n >= 8 {
+        let mut at = 0;
+        while at + 8 < n {
+            copy_word::<8>(dst, src, at);
+            at += 8;
+        }
+        // The last eight bytes, overlapping the loop's last word.
+        copy_word::<8>(dst, src, n - 8);
+    } else if n >= 4 {
+        copy_word::<4>(dst, src, 0);
+        copy_word::<4>(dst, src, n - 4);
+    } else {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = *s;
+        }
+    }
+}
+
+/// Copies the `N` bytes of `src` at `at` into `dst` at `at` (nothing when out of range).
+#[inline(always)]
+fn copy_word<const N: usize>(dst: &mut [u8], src: &[u8], at: usize) {
+    if let (Some(d), Some(s)) = (
+        dst.get_mut(at..).and_then(<[u8]>::first_chunk_mut::<N>),
+        src.get(at..).and_then(<[u8]>::first_chunk::<N>),
+    ) {
+        *d = *s;
+    }
+}
+
 /// `text.starts_with(prefix)`.
 #[inline]
 pub(crate) fn starts_with(text: &[u8], prefix: &[u8]) -> bool {
@@ -134,6 +174,19 @@ pub(crate) fn text(bytes: &[u8]) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copy_bytes_copies_every_length() {
+        let src: Vec<u8> = (0..100u8).collect();
+        for n in 0..=src.len() {
+            let mut dst = vec![0xffu8; n];
+            copy_bytes(&mut dst, &src[..n]);
+            assert_eq!(dst, &src[..n], "{n}");
+        }
+        let mut short = [0u8; 3];
+        copy_bytes(&mut short, &src[..4]);
+        assert_eq!(short, [0; 3]);
+    }
 
     #[test]
     fn the_compile_time_hash_is_the_hash() {

@@ -684,118 +684,48 @@ impl Caller {
     }
 
     /// [`parse`](Self::parse) into this caller, reusing its buffers (a reused request
-    /// allocates nothing). On error the caller is left partly set: the request that holds it
+    /// allocates nothing). On error the caller is left as it was: the request that holds it
     /// is not used.
     fn set(&mut self, text: &str) -> Result<(), RequestError> {
-        let invalid = |reason| RequestError::InvalidPrincipal {
-            principal: text.to_owned(),
-            reason,
-        };
-        self.kind = CallerKind::Anonymous;
-        self.text.clear();
-        self.partition.clear();
-        self.account.unset();
-        self.name.clear();
-        self.session.clear();
-        self.role_arn.unset();
-        self.offsets = [NOT_IN_TEXT; 3];
-        // Where a part (a slice of `text`) is in `text`.
-        let offset = |part: &str| {
-            u32::try_from((part.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize))
-                .unwrap_or(NOT_IN_TEXT)
-        };
-        if text == "*" || text == "anonymous" {
-            self.text.push_str("anonymous");
-            self.partition.push_str("aws");
-            return Ok(());
-        }
-        if !text.starts_with("arn:") {
-            let is_service = text.contains('.')
-                && !text.contains(':')
-                && !text.starts_with('.')
-                && !text.ends_with('.')
-                && text
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
-            if is_service {
-                self.kind = CallerKind::Service;
-                self.text.push_str(text);
-                self.partition.push_str("aws");
-                self.name.push_str(text);
-                self.offsets[0] = 0;
-                return Ok(());
-            }
-            return Err(invalid(
-                "expected an IAM or STS ARN, a service name or `anonymous`",
-            ));
-        }
-        let arn = ArnParts::parse(text).ok_or_else(|| invalid("an ARN has six components"))?;
-        let account = arn.account(text);
-        if account.is_empty() {
-            return Err(invalid("the ARN has no account"));
-        }
-        check_account(account)?;
-        let partition = arn.partition(text);
-        let rest = arn.resource(text);
-        self.text.push_str(text);
-        self.partition.push_str(partition);
-        self.account.set(account);
-        self.offsets[1] = offset(account);
-        self.offsets[2] = offset(partition);
-        match arn.service(text) {
-            "iam" => {
-                if rest == "root" {
-                    self.kind = CallerKind::Root;
-                } else if let Some(path_name) = rest.strip_prefix("user/") {
-                    self.kind = CallerKind::User;
-                    let name = last_segment(path_name)
-                        .ok_or_else(|| invalid("the user ARN has no user name"))?;
-                    self.name.push_str(name);
-                    self.offsets[0] = offset(name);
-                } else if let Some(path_name) = rest.strip_prefix("role/") {
-                    self.kind = CallerKind::Role;
-                    let name = last_segment(path_name)
-                        .ok_or_else(|| invalid("the role ARN has no role name"))?;
-                    self.name.push_str(name);
-                    self.offsets[0] = offset(name);
-                    self.role_arn.set(text);
-                } else {
-                    return Err(invalid(
-                        "an IAM principal is `user/...`, `role/...` or `root`",
-                    ));
-                }
-            }
-            "sts" => {
-                if let Some(role_session) = rest.strip_prefix("assumed-role/") {
-                    let (role, session) = split_at_slash(role_session)
-                        .filter(|(r, s)| !r.is_empty() && !s.is_empty() && !has_slash(s))
-                        .ok_or_else(|| invalid("a session ARN is `assumed-role/ROLE/SESSION`"))?;
-                    self.kind = CallerKind::AssumedRole;
-                    self.name.push_str(role);
-                    self.offsets[0] = offset(role);
-                    self.session.push_str(session);
-                    let role_arn = &mut self.role_arn;
-                    role_arn.unset();
-                    for part in ["arn:", partition, ":iam::", account, ":role/", role] {
-                        role_arn.text.push_str(part);
-                    }
-                    role_arn.set = true;
-                } else if let Some(name) = rest.strip_prefix("federated-user/") {
-                    if name.is_empty() || has_slash(name) {
-                        return Err(invalid("a federated user ARN is `federated-user/NAME`"));
-                    }
-                    self.kind = CallerKind::FederatedUser;
-                    self.name.push_str(name);
-                    self.offsets[0] = offset(name);
-                } else {
-                    return Err(invalid(
-                        "an STS principal is `assumed-role/ROLE/SESSION` or `federated-user/NAME`",
-                    ));
-                }
-            }
-            _ => return Err(invalid("a principal ARN belongs to `iam` or `sts`")),
-        }
+        let view = CallerView::parse(text)?;
+        self.assign(&view);
         Ok(())
+    }
+
+    /// Copies `view` into this caller's buffers.
+    fn assign(&mut self, view: &CallerView<'_>) {
+        self.kind = view.kind;
+        self.text.clear();
+        self.text.push_str(view.text);
+        self.partition.clear();
+        self.partition.push_str(view.partition);
+        self.account.assign(view.account);
+        self.name.clear();
+        self.name.push_str(view.name);
+        self.session.clear();
+        self.session.push_str(view.session);
+        self.role_arn.unset();
+        if let Some(pieces) = view.role_arn_pieces() {
+            for piece in pieces {
+                self.role_arn.text.push_str(piece);
+            }
+            self.role_arn.set = true;
+        }
+        self.offsets = view.offsets;
+    }
+
+    /// The caller's parts, borrowed.
+    pub(crate) fn view(&self) -> CallerView<'_> {
+        CallerView {
+            kind: self.kind,
+            text: &self.text,
+            partition: &self.partition,
+            account: self.account.get(),
+            name: &self.name,
+            session: &self.session,
+            role_arn: self.role_arn.get().map_or(RoleArn::None, RoleArn::Whole),
+            offsets: self.offsets,
+        }
     }
 
     /// The kind of caller.
@@ -835,13 +765,6 @@ impl Caller {
         &self.name
     }
 
-    /// Where the name, the account and the partition are in [`as_str`](Self::as_str), as
-    /// byte offsets (`None` for a part that is not in the text).
-    pub(crate) fn offsets(&self) -> [Option<usize>; 3] {
-        self.offsets
-            .map(|o| (o != NOT_IN_TEXT).then_some(o as usize))
-    }
-
     /// The session name of an assumed-role session; empty otherwise.
     #[must_use]
     pub fn session_name(&self) -> &str {
@@ -858,12 +781,206 @@ impl Caller {
     /// The value of `aws:PrincipalArn` for this caller.
     #[must_use]
     pub fn principal_arn(&self) -> Option<&str> {
-        match self.kind {
-            CallerKind::AssumedRole => self.role_arn.get(),
-            CallerKind::Service | CallerKind::Anonymous => None,
-            _ => Some(self.text.as_str()),
+        principal_arn_of(self.kind, self.text.as_str(), self.role_arn.get())
+    }
+}
+
+/// How the role ARN of a caller is known (see [`Caller::role_arn`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum RoleArn<'a> {
+    /// The caller has none (not a role or a session).
+    None,
+    /// As one text: a role's own ARN, or the one an owned [`Caller`] keeps.
+    Whole(&'a str),
+    /// A session's role, `arn:PARTITION:iam::ACCOUNT:role/NAME`, made of the caller's parts.
+    Session,
+}
+
+/// The parts of a caller, borrowed from the principal text ([`CallerView::parse`], the one
+/// principal parser) or from a [`Caller`] ([`Caller::view`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CallerView<'a> {
+    pub(crate) kind: CallerKind,
+    /// The principal as given (`anonymous` for both anonymous spellings).
+    pub(crate) text: &'a str,
+    pub(crate) partition: &'a str,
+    pub(crate) account: Option<&'a str>,
+    /// See [`Caller::name`].
+    pub(crate) name: &'a str,
+    pub(crate) session: &'a str,
+    pub(crate) role_arn: RoleArn<'a>,
+    /// Where the name, the account and the partition are in `text` ([`NOT_IN_TEXT`] when
+    /// not).
+    pub(crate) offsets: [u32; 3],
+}
+
+impl<'a> CallerView<'a> {
+    /// Parses a principal string (see [`Caller::parse`] for the accepted forms).
+    pub(crate) fn parse(text: &'a str) -> Result<Self, RequestError> {
+        let invalid = |reason| RequestError::InvalidPrincipal {
+            principal: text.to_owned(),
+            reason,
+        };
+        let mut view = Self {
+            kind: CallerKind::Anonymous,
+            text,
+            partition: "aws",
+            account: None,
+            name: "",
+            session: "",
+            role_arn: RoleArn::None,
+            offsets: [NOT_IN_TEXT; 3],
+        };
+        // Where a part (a slice of `text`) is in `text`.
+        let offset = |part: &str| {
+            u32::try_from((part.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize))
+                .unwrap_or(NOT_IN_TEXT)
+        };
+        if text == "*" || text == "anonymous" {
+            view.text = "anonymous";
+            return Ok(view);
+        }
+        if !text.starts_with("arn:") {
+            let is_service = text.contains('.')
+                && !text.contains(':')
+                && !text.starts_with('.')
+                && !text.ends_with('.')
+                && text
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
+            if is_service {
+                view.kind = CallerKind::Service;
+                view.name = text;
+                view.offsets[0] = 0;
+                return Ok(view);
+            }
+            return Err(invalid(
+                "expected an IAM or STS ARN, a service name or `anonymous`",
+            ));
+        }
+        let arn = ArnParts::parse(text).ok_or_else(|| invalid("an ARN has six components"))?;
+        let account = arn.account(text);
+        if account.is_empty() {
+            return Err(invalid("the ARN has no account"));
+        }
+        check_account(account)?;
+        let partition = arn.partition(text);
+        let rest = arn.resource(text);
+        view.partition = partition;
+        view.account = Some(account);
+        view.offsets[1] = offset(account);
+        view.offsets[2] = offset(partition);
+        match arn.service(text) {
+            "iam" => {
+                if rest == "root" {
+                    view.kind = CallerKind::Root;
+                } else if let Some(path_name) = rest.strip_prefix("user/") {
+                    view.kind = CallerKind::User;
+                    let name = last_segment(path_name)
+                        .ok_or_else(|| invalid("the user ARN has no user name"))?;
+                    view.name = name;
+                    view.offsets[0] = offset(name);
+                } else if let Some(path_name) = rest.strip_prefix("role/") {
+                    view.kind = CallerKind::Role;
+                    let name = last_segment(path_name)
+                        .ok_or_else(|| invalid("the role ARN has no role name"))?;
+                    view.name = name;
+                    view.offsets[0] = offset(name);
+                    view.role_arn = RoleArn::Whole(text);
+                } else {
+                    return Err(invalid(
+                        "an IAM principal is `user/...`, `role/...` or `root`",
+                    ));
+                }
+            }
+            "sts" => {
+                if let Some(role_session) = rest.strip_prefix("assumed-role/") {
+                    let (role, session) = split_at_slash(role_session)
+                        .filter(|(r, s)| !r.is_empty() && !s.is_empty() && !has_slash(s))
+                        .ok_or_else(|| invalid("a session ARN is `assumed-role/ROLE/SESSION`"))?;
+                    view.kind = CallerKind::AssumedRole;
+                    view.name = role;
+                    view.offsets[0] = offset(role);
+                    view.session = session;
+                    view.role_arn = RoleArn::Session;
+                } else if let Some(name) = rest.strip_prefix("federated-user/") {
+                    if name.is_empty() || has_slash(name) {
+                        return Err(invalid("a federated user ARN is `federated-user/NAME`"));
+                    }
+                    view.kind = CallerKind::FederatedUser;
+                    view.name = name;
+                    view.offsets[0] = offset(name);
+                } else {
+                    return Err(invalid(
+                        "an STS principal is `assumed-role/ROLE/SESSION` or `federated-user/NAME`",
+                    ));
+                }
+            }
+            _ => return Err(invalid("a principal ARN belongs to `iam` or `sts`")),
+        }
+        Ok(view)
+    }
+
+    /// The role ARN (see [`Caller::role_arn`]) as texts to join, if the caller has one.
+    pub(crate) fn role_arn_pieces(&self) -> Option<[&'a str; 6]> {
+        match self.role_arn {
+            RoleArn::None => None,
+            RoleArn::Whole(arn) => Some([arn, "", "", "", "", ""]),
+            RoleArn::Session => Some([
+                "arn:",
+                self.partition,
+                ":iam::",
+                self.account.unwrap_or_default(),
+                ":role/",
+                self.name,
+            ]),
         }
     }
+
+    /// The key under which the caller's identity policies are stored (a user's ARN, a role's
+    /// or a session's role's ARN without path; `None` for other callers), as texts to join.
+    pub(crate) fn store_key(&self) -> Option<CallerKey<'a>> {
+        match self.kind {
+            CallerKind::User => Some(CallerKey::Text),
+            // A session's role ARN never has a path.
+            CallerKind::AssumedRole => Some(CallerKey::RoleArn),
+            CallerKind::Role => {
+                let arn = match self.role_arn {
+                    RoleArn::Whole(arn) => arn,
+                    RoleArn::None | RoleArn::Session => self.text,
+                };
+                let has_path = arn
+                    .split_once(":role/")
+                    .is_some_and(|(_, path_name)| has_slash(path_name));
+                if !has_path {
+                    return Some(CallerKey::RoleArn);
+                }
+                Some(CallerKey::Pieces([
+                    "arn:",
+                    self.partition,
+                    ":iam::",
+                    self.account?,
+                    ":role/",
+                    self.name,
+                ]))
+            }
+            CallerKind::FederatedUser
+            | CallerKind::Root
+            | CallerKind::Service
+            | CallerKind::Anonymous => None,
+        }
+    }
+}
+
+/// Where the store key of a caller is (see [`CallerView::store_key`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum CallerKey<'a> {
+    /// The principal text.
+    Text,
+    /// The role ARN.
+    RoleArn,
+    /// These texts joined.
+    Pieces([&'a str; 6]),
 }
 
 impl fmt::Display for Caller {
@@ -1197,10 +1314,18 @@ impl Request {
         check_context(&self.context)?;
         self.fill_core(parts)?;
         let context = &mut self.context;
+        let caller = &self.principal;
+        let from = DerivedFrom {
+            kind: caller.kind(),
+            text: caller.as_str(),
+            role_arn: caller.role_arn(),
+            name: caller.name(),
+            principal_account: self.principal_account.get(),
+            resource_account: self.resource_account.get(),
+        };
         for_each_derived(
-            &self.principal,
-            self.principal_account.get(),
-            self.resource_account.get(),
+            from,
+            |value| value,
             |key, value| {
                 context.insert_pooled(key.key, false, pool, |pool| match value {
                     Derived::Text(text) => {
@@ -1217,25 +1342,92 @@ impl Request {
     /// neither checked nor given its derived keys (the caller does both; see
     /// [`for_each_derived`]).
     pub(crate) fn fill_core(&mut self, parts: &Parts<'_>) -> Result<(), RequestError> {
+        let checked = Checked::new(parts)?;
+        self.principal.assign(&checked.caller);
+        self.principal_account.assign(checked.principal_account);
+        self.action.assign(checked.action, checked.colon);
+        let (resource_kind, aws_rule) = checked.kinds(self.action.as_lower());
+        self.aws_rule = aws_rule;
+        self.resource.clear();
+        self.resource.push_str(checked.resource);
+        self.resource_kind = resource_kind;
+        self.resource_account.assign(checked.resource_account);
+        Ok(())
+    }
+
+    /// The request's parts, borrowed (as [`Checked::new`] makes them).
+    pub(crate) fn checked(&self) -> Checked<'_> {
+        Checked {
+            caller: self.principal.view(),
+            action: self.action.as_str(),
+            colon: self.action.colon(),
+            resource: &self.resource,
+            arn: None,
+            kind: self.resource_kind,
+            role_resource: false,
+            principal_account: self.principal_account.get(),
+            resource_account: self.resource_account.get(),
+        }
+    }
+}
+
+/// The parts of a request once checked, borrowed from the caller's strings: what
+/// [`RequestBuilder::build`] checks, in one place ([`Checked::new`]), for the owned
+/// [`Request`] and for the prepared request a [`RequestBuffer`](crate::RequestBuffer) writes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Checked<'a> {
+    pub(crate) caller: CallerView<'a>,
+    /// The action as given, and the offset of its colon.
+    pub(crate) action: &'a str,
+    pub(crate) colon: usize,
+    pub(crate) resource: &'a str,
+    /// The service, account and resource part of the resource ARN.
+    arn: Option<(&'a str, &'a str, &'a str)>,
+    /// The resource's kind, but for [`ResourceKind::RoleTrust`] (which depends on the action:
+    /// [`Checked::kinds`]).
+    kind: ResourceKind,
+    /// Whether the resource is an IAM role (a trust action makes it `RoleTrust`).
+    role_resource: bool,
+    /// The caller's account (given, or from its ARN).
+    pub(crate) principal_account: Option<&'a str>,
+    /// The resource's account (given, from its ARN, or the caller's; module docs).
+    pub(crate) resource_account: Option<&'a str>,
+}
+
+impl<'a> Checked<'a> {
+    /// Checks `parts` (the checks of [`RequestBuilder::build`] but for the context, in the
+    /// same order, with the same errors).
+    pub(crate) fn new(parts: &Parts<'a>) -> Result<Self, RequestError> {
+        Self::check(parts, crate::action::check_request_action)
+    }
+
+    /// [`new`](Self::new), the action checked by `check_action` (which answers as
+    /// [`check_request_action`](crate::action::check_request_action) does, from a memory of
+    /// actions checked before or not).
+    pub(crate) fn check(
+        parts: &Parts<'a>,
+        check_action: impl FnOnce(&'a str) -> Result<usize, ActionError>,
+    ) -> Result<Self, RequestError> {
         let principal_text = parts.principal.ok_or(RequestError::MissingPrincipal)?;
-        self.principal.set(principal_text)?;
-        match (parts.principal_account, self.principal.account()) {
-            (None, arn) => self.principal_account.assign(arn),
-            (Some(given), Some(arn)) if given == arn => self.principal_account.set(given),
+        let caller = CallerView::parse(principal_text)?;
+        let principal_account = match (parts.principal_account, caller.account) {
+            (None, arn) => arn,
+            (Some(given), Some(arn)) if given == arn => Some(given),
             (Some(given), _) => {
                 return Err(RequestError::PrincipalAccountMismatch {
                     given: given.to_owned(),
                     principal: principal_text.to_owned(),
                 });
             }
-        }
+        };
 
-        let action_text = parts.action.ok_or(RequestError::MissingAction)?;
-        self.action.set(action_text)?;
+        let action = parts.action.ok_or(RequestError::MissingAction)?;
+        let colon = check_action(action)?;
 
         let resource = parts.resource.ok_or(RequestError::MissingResource)?;
-        let mut aws_rule_arn = None;
-        let (resource_kind, arn_account) = if resource == "*" {
+        let mut arn = None;
+        let mut role_resource = false;
+        let (kind, arn_account) = if resource == "*" {
             (ResourceKind::Any, None)
         } else {
             let parts = ArnParts::parse(resource)
@@ -1243,11 +1435,12 @@ impl Request {
             let rest = parts.resource(resource);
             let service = parts.service(resource);
             let account = parts.account(resource);
-            aws_rule_arn = Some((service, account, rest));
+            arn = Some((service, account, rest));
             let kind = match service {
                 _ if is_aws_owned_account(account) => ResourceKind::AwsOwned,
-                "iam" if rest.starts_with("role/") && is_trust_action(self.action.as_lower()) => {
-                    ResourceKind::RoleTrust
+                "iam" if rest.starts_with("role/") => {
+                    role_resource = true;
+                    ResourceKind::Arn
                 }
                 "kms" if rest.starts_with("key/") => ResourceKind::KmsKey,
                 _ => ResourceKind::Arn,
@@ -1259,20 +1452,12 @@ impl Request {
         if let Some(account) = arn_account {
             check_account(account)?;
         }
-        let kind = self.principal.kind();
-        self.aws_rule = aws_rules::classify(RuleInput {
-            signed: !matches!(kind, CallerKind::Service | CallerKind::Anonymous),
-            long_term: matches!(kind, CallerKind::User | CallerKind::Root),
-            service: self.action.service(),
-            action: self.action.name(),
-            arn: aws_rule_arn,
-        });
         let mismatch = |given: &str| RequestError::ResourceAccountMismatch {
             given: given.to_owned(),
             resource: resource.to_owned(),
         };
         let explicit_resource_account = match (parts.resource_account, arn_account) {
-            (Some(given), None) if resource_kind == ResourceKind::AwsOwned => {
+            (Some(given), None) if kind == ResourceKind::AwsOwned => {
                 return Err(mismatch(given));
             }
             (None, arn) => arn,
@@ -1282,63 +1467,77 @@ impl Request {
                 Some(given)
             }
         };
-        if let Some(account) = self.principal_account.get() {
-            check_account(account)?;
-        }
-        self.resource.clear();
-        self.resource.push_str(resource);
-        self.resource_kind = resource_kind;
-        if resource_kind == ResourceKind::AwsOwned {
-            self.resource_account.unset();
+        // The caller's account needs no check of its own: it is the account of the caller's
+        // ARN (checked when the ARN was parsed) or a given one equal to it.
+        let resource_account = if kind == ResourceKind::AwsOwned {
+            None
         } else {
-            match explicit_resource_account {
-                Some(account) => self.resource_account.set(account),
-                None => self.resource_account.assign(self.principal_account.get()),
-            }
-        }
-        Ok(())
+            explicit_resource_account.or(principal_account)
+        };
+        Ok(Self {
+            caller,
+            action,
+            colon,
+            resource,
+            arn,
+            kind,
+            role_resource,
+            principal_account,
+            resource_account,
+        })
+    }
+
+    /// The resource's kind and the rule AWS applies beyond the policy text, given the action
+    /// lower-cased (`action_lower`, the action of these parts).
+    pub(crate) fn kinds(&self, action_lower: &str) -> (ResourceKind, Option<AwsRule>) {
+        let kind = if self.role_resource && is_trust_action(action_lower) {
+            ResourceKind::RoleTrust
+        } else {
+            self.kind
+        };
+        let (service, name) = action_lower
+            .split_at_checked(self.colon)
+            .unwrap_or_default();
+        let name = name.get(1..).unwrap_or_default();
+        let caller = self.caller.kind;
+        let rule = aws_rules::classify(RuleInput {
+            signed: !matches!(caller, CallerKind::Service | CallerKind::Anonymous),
+            long_term: matches!(caller, CallerKind::User | CallerKind::Root),
+            service,
+            action: name,
+            arn: self.arn,
+        });
+        (kind, rule)
     }
 }
 
-/// A context key the crate derives (module docs table): its name lower-cased, its
-/// [`text_hash`](crate::bytes::text_hash) (computed when the crate is compiled) and where the
-/// name is in [`DERIVED_KEYS`].
+/// A context key the crate derives (module docs table): its name lower-cased and its
+/// [`text_hash`](crate::bytes::text_hash) (computed when the crate is compiled).
 #[derive(Debug)]
 pub(crate) struct DerivedKey {
     pub(crate) key: &'static str,
     pub(crate) hash: u64,
-    pub(crate) at: u32,
 }
 
 impl DerivedKey {
-    const fn new(key: &'static str, at: u32) -> Self {
+    const fn new(key: &'static str) -> Self {
         Self {
             key,
             hash: crate::bytes::const_text_hash(key),
-            at,
         }
     }
 }
 
-/// The names of the derived keys, one after another (a prepared request copies them into its
-/// arena at once).
-pub(crate) const DERIVED_KEYS: &str = concat!(
-    "aws:principalarn",
-    "aws:principalaccount",
-    "aws:principaltype",
-    "aws:username",
-    "aws:principalisawsservice",
-    "aws:principalservicename",
-    "aws:resourceaccount",
-);
+const PRINCIPAL_ARN: DerivedKey = DerivedKey::new("aws:principalarn");
+const PRINCIPAL_ACCOUNT: DerivedKey = DerivedKey::new("aws:principalaccount");
+const PRINCIPAL_TYPE: DerivedKey = DerivedKey::new("aws:principaltype");
+const USERNAME: DerivedKey = DerivedKey::new("aws:username");
+const PRINCIPAL_IS_AWS_SERVICE: DerivedKey = DerivedKey::new("aws:principalisawsservice");
+const PRINCIPAL_SERVICE_NAME: DerivedKey = DerivedKey::new("aws:principalservicename");
+const RESOURCE_ACCOUNT: DerivedKey = DerivedKey::new("aws:resourceaccount");
 
-const PRINCIPAL_ARN: DerivedKey = DerivedKey::new("aws:principalarn", 0);
-const PRINCIPAL_ACCOUNT: DerivedKey = DerivedKey::new("aws:principalaccount", 16);
-const PRINCIPAL_TYPE: DerivedKey = DerivedKey::new("aws:principaltype", 36);
-const USERNAME: DerivedKey = DerivedKey::new("aws:username", 53);
-const PRINCIPAL_IS_AWS_SERVICE: DerivedKey = DerivedKey::new("aws:principalisawsservice", 65);
-const PRINCIPAL_SERVICE_NAME: DerivedKey = DerivedKey::new("aws:principalservicename", 90);
-const RESOURCE_ACCOUNT: DerivedKey = DerivedKey::new("aws:resourceaccount", 114);
+/// How many keys [`for_each_derived`] may give.
+pub(crate) const DERIVED_COUNT: usize = 7;
 
 /// The keys AWS derives from the caller (every derived key but `aws:ResourceAccount`), lower
 /// case: the analysis reads them as the caller, not as free keys.
@@ -1363,46 +1562,71 @@ const ALL_DERIVED: [&DerivedKey; 7] = [
     &RESOURCE_ACCOUNT,
 ];
 
-/// The value of a derived key.
+/// The value of a derived key: a text (as the caller of [`for_each_derived`] holds texts) or
+/// a boolean.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum Derived<'a> {
-    Text(&'a str),
+pub(crate) enum Derived<T> {
+    Text(T),
     Bool(bool),
+}
+
+/// The texts of a request that derived keys take their values from, as the caller of
+/// [`for_each_derived`] holds them (`&str`, or ranges of a prepared arena).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DerivedFrom<T> {
+    pub(crate) kind: CallerKind,
+    /// The principal as given.
+    pub(crate) text: T,
+    /// See [`Caller::role_arn`].
+    pub(crate) role_arn: Option<T>,
+    /// See [`Caller::name`].
+    pub(crate) name: T,
+    pub(crate) principal_account: Option<T>,
+    pub(crate) resource_account: Option<T>,
+}
+
+/// The value of `aws:PrincipalArn` for a caller of `kind` (see [`Caller::principal_arn`]).
+pub(crate) fn principal_arn_of<T>(kind: CallerKind, text: T, role_arn: Option<T>) -> Option<T> {
+    match kind {
+        CallerKind::AssumedRole => role_arn,
+        CallerKind::Service | CallerKind::Anonymous => None,
+        _ => Some(text),
+    }
 }
 
 /// Calls `f` with every key AWS derives from the caller and the accounts (module docs table)
 /// and its value; the key is added only where the caller did not supply it. The one list of
-/// derived keys: [`Request::fill`] and the prepared request both read it.
-pub(crate) fn for_each_derived<'a>(
-    principal: &'a Caller,
-    principal_account: Option<&'a str>,
-    resource_account: Option<&'a str>,
-    mut f: impl FnMut(&'static DerivedKey, Derived<'a>),
+/// derived keys: [`Request::fill`] and the prepared request both read it. `principal_type`
+/// makes the text of an `aws:PrincipalType` value.
+pub(crate) fn for_each_derived<T: Copy>(
+    from: DerivedFrom<T>,
+    principal_type: impl FnOnce(&'static str) -> T,
+    mut f: impl FnMut(&'static DerivedKey, Derived<T>),
 ) {
-    if let Some(arn) = principal.principal_arn() {
+    if let Some(arn) = principal_arn_of(from.kind, from.text, from.role_arn) {
         f(&PRINCIPAL_ARN, Derived::Text(arn));
     }
-    if let Some(account) = principal_account {
+    if let Some(account) = from.principal_account {
         f(&PRINCIPAL_ACCOUNT, Derived::Text(account));
     }
-    if let Some(principal_type) = principal.kind().principal_type() {
-        f(&PRINCIPAL_TYPE, Derived::Text(principal_type));
+    if let Some(value) = from.kind.principal_type() {
+        f(&PRINCIPAL_TYPE, Derived::Text(principal_type(value)));
     }
-    match principal.kind() {
+    match from.kind {
         CallerKind::User => {
-            f(&USERNAME, Derived::Text(principal.name()));
+            f(&USERNAME, Derived::Text(from.name));
             f(&PRINCIPAL_IS_AWS_SERVICE, Derived::Bool(false));
         }
         CallerKind::Anonymous => {}
         CallerKind::Service => {
             f(&PRINCIPAL_IS_AWS_SERVICE, Derived::Bool(true));
-            f(&PRINCIPAL_SERVICE_NAME, Derived::Text(principal.name()));
+            f(&PRINCIPAL_SERVICE_NAME, Derived::Text(from.name));
         }
         _ => f(&PRINCIPAL_IS_AWS_SERVICE, Derived::Bool(false)),
     }
     // The key holds the account the request is evaluated in, defaulted or not: a request
     // treated as same-account must also read as same-account to its conditions.
-    if let Some(account) = resource_account {
+    if let Some(account) = from.resource_account {
         f(&RESOURCE_ACCOUNT, Derived::Text(account));
     }
 }
@@ -1412,15 +1636,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn derived_keys_are_where_they_say_in_the_block() {
-        let mut end = 0;
+    fn derived_keys_are_lower_case_and_hashed() {
+        assert_eq!(ALL_DERIVED.len(), DERIVED_COUNT);
         for key in ALL_DERIVED {
-            let at = key.at as usize;
-            assert_eq!(DERIVED_KEYS.get(at..at + key.key.len()), Some(key.key));
             assert_eq!(key.key, key.key.to_ascii_lowercase());
             assert_eq!(key.hash, crate::bytes::text_hash(key.key));
-            end = end.max(at + key.key.len());
         }
-        assert_eq!(end, DERIVED_KEYS.len());
     }
 }

@@ -531,44 +531,73 @@ fn push_list(
 /// Groups of at most this many statements have no action index ([`build_group`]).
 const UNINDEXED: usize = 2;
 
+/// The table behind [`intern`]: the texts, how many were in use when it last dropped the
+/// unused ones, and a buffer in which [`intern_joined`] joins its pieces.
+struct Interner {
+    table: HashSet<Arc<str>>,
+    live: usize,
+    joined: String,
+}
+
+/// Longest joined text whose buffer the table keeps between calls.
+const JOINED_KEPT: usize = 1024;
+
+impl Interner {
+    /// The interned copy of `text` (see [`intern`]).
+    fn get(&mut self, text: &str) -> Arc<str> {
+        if let Some(found) = self.table.get(text) {
+            return Arc::clone(found);
+        }
+        if self.table.len() >= 1024 && self.table.len() >= 2 * self.live {
+            // Held by the table only: no compiled policy uses it, and none can obtain it but
+            // through the table (under this lock).
+            self.table.retain(|t| Arc::strong_count(t) > 1);
+            self.live = self.table.len();
+        }
+        let text: Arc<str> = Arc::from(text);
+        self.table.insert(Arc::clone(&text));
+        text
+    }
+}
+
+/// Runs `f` on the intern table (under its lock).
+fn with_interner<R>(f: impl FnOnce(&mut Interner) -> R) -> R {
+    static TABLE: Mutex<Option<Interner>> = Mutex::new(None);
+    // A panic while the table was held left it consistent (every change is one insert, one
+    // retain or a rewrite of the join buffer).
+    let mut guard = TABLE.lock().unwrap_or_else(PoisonError::into_inner);
+    let interner = guard.get_or_insert_with(|| Interner {
+        table: HashSet::new(),
+        live: 0,
+        joined: String::new(),
+    });
+    f(interner)
+}
+
 /// The interned copy of `text`: compiled policies share one copy of every text they repeat
 /// (services, condition keys, principals, literal values), so that a store of many documents
 /// that differ in a few texts keeps each common text once. The table keeps only texts some
 /// compiled policy still holds: it drops the others whenever it has doubled since it last
 /// did, so it stays within twice the texts in use.
 pub(crate) fn intern(text: &str) -> Arc<str> {
-    static TABLE: Mutex<Option<(HashSet<Arc<str>>, usize)>> = Mutex::new(None);
-    // A panic while the table was held left it consistent (every change is one insert or
-    // one retain).
-    let mut guard = TABLE.lock().unwrap_or_else(PoisonError::into_inner);
-    let (table, live) = guard.get_or_insert_with(|| (HashSet::new(), 0));
-    if let Some(found) = table.get(text) {
-        return Arc::clone(found);
-    }
-    if table.len() >= 1024 && table.len() >= 2 * *live {
-        // Held by the table only: no compiled policy uses it, and none can obtain it but
-        // through the table (under this lock).
-        table.retain(|t| Arc::strong_count(t) > 1);
-        *live = table.len();
-    }
-    let text: Arc<str> = Arc::from(text);
-    table.insert(Arc::clone(&text));
-    text
+    with_interner(|interner| interner.get(text))
 }
 
-/// The interned copy of the concatenation of `pieces`, joined on the stack when short.
+/// The interned copy of the concatenation of `pieces`, joined in the table's own buffer (no
+/// allocation once it has grown, and no UTF-8 check of the joined bytes).
 fn intern_joined(pieces: &[&str]) -> Arc<str> {
-    let mut buf = [0u8; 256];
-    let mut len = 0;
-    for piece in pieces {
-        let Some(slot) = buf.get_mut(len..len + piece.len()) else {
-            return intern(&pieces.concat());
-        };
-        slot.copy_from_slice(piece.as_bytes());
-        len += piece.len();
-    }
-    // INVARIANT: a concatenation of `&str`s is UTF-8.
-    intern(std::str::from_utf8(buf.get(..len).unwrap_or_default()).unwrap_or_default())
+    with_interner(|interner| {
+        let mut joined = std::mem::take(&mut interner.joined);
+        joined.clear();
+        for piece in pieces {
+            joined.push_str(piece);
+        }
+        let text = interner.get(&joined);
+        if joined.capacity() <= JOINED_KEPT {
+            interner.joined = joined;
+        }
+        text
+    })
 }
 
 /// Builds the action index of the group of `statements` (ids from `start`).

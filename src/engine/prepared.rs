@@ -6,11 +6,11 @@ use std::net::IpAddr;
 
 use super::condition::Value;
 use crate::aws_rules::AwsRule;
-use crate::bytes::{Range, at, bytes_hash, same_bytes, text, text_hash, to_u32};
+use crate::bytes::{Range, at, bytes_hash, copy_bytes, same_bytes, text, text_hash, to_u32};
 use crate::condition::ops::Scalar;
 use crate::request::{
-    CallerKind, ContextScalar, ContextValue, DERIVED_KEYS, Derived, DerivedKey, Pool, Request,
-    ResourceKind, for_each_derived,
+    CallerKey, CallerKind, Checked, ContextScalar, ContextValue, DERIVED_COUNT, Derived,
+    DerivedFrom, DerivedKey, Parts, Pool, Request, ResourceKind, RoleArn, for_each_derived,
 };
 use crate::value::parse_ip;
 
@@ -44,6 +44,9 @@ pub(super) struct Slot {
     pub(super) kind: SlotKind,
 }
 
+/// The key of an unused derived entry.
+static NO_KEY: DerivedKey = DerivedKey { key: "", hash: 0 };
+
 impl Slot {
     const EMPTY: Self = Self {
         hash: 0,
@@ -74,9 +77,6 @@ const INLINE_SLOTS: usize = 12;
 /// Buckets of the inline context table (a power of two, at most half full).
 const INLINE_BUCKETS: usize = 32;
 
-/// How many texts of a request a derived context value may share (see [`Prepared::push`]).
-const KNOWN: usize = 4;
-
 /// A request prepared for the engine: every text a decision reads copied into one arena, the
 /// context indexed by key hash, IP addresses parsed. The arena and the context index live
 /// inside the value itself (up to [`INLINE_TEXT`] bytes of text and [`INLINE_SLOTS`] context
@@ -105,6 +105,10 @@ pub(crate) struct Prepared {
     pub(super) aws_rule: Option<AwsRule>,
     pub(super) action_hash: u64,
     pub(super) service_hash: u64,
+    /// The action as given; the caller's and the resource's account.
+    raw_action: Range,
+    pub(super) principal_account: Option<Range>,
+    pub(super) resource_account: Option<Range>,
     /// Bucket → inline slot index + 1 (0: empty), when the context fits inline.
     table: [u8; INLINE_BUCKETS],
     slots: [Slot; INLINE_SLOTS],
@@ -121,6 +125,10 @@ pub(crate) struct Prepared {
     spill_slots: Vec<Slot>,
     /// How many inline slots are used.
     slot_count: u8,
+    /// The keys derived from the caller and the accounts (a buffered request's: `finish`
+    /// with `derive`), read when a key is not among those set; `derived[..derived_count]`.
+    derived: [(&'static DerivedKey, Slot); DERIVED_COUNT],
+    derived_count: usize,
     /// The values of the multi-valued keys, key `i`'s at `lists[i]` (a single value is only
     /// its text in the arena); the others are spare, kept with their strings for the next
     /// request.
@@ -144,6 +152,9 @@ impl Prepared {
             aws_rule: None,
             action_hash: 0,
             service_hash: 0,
+            raw_action: (0, 0),
+            principal_account: None,
+            resource_account: None,
             table: [0; INLINE_BUCKETS],
             slots: [Slot::EMPTY; INLINE_SLOTS],
             text_len: 0,
@@ -154,28 +165,25 @@ impl Prepared {
             spill_table: Vec::new(),
             spill_slots: Vec::new(),
             slot_count: 0,
+            derived: [(&NO_KEY, Slot::EMPTY); DERIVED_COUNT],
+            derived_count: 0,
             lists: Vec::new(),
         }
     }
 
-    /// Prepares `req`; `extra` is appended to the arena (its range is returned).
+    /// Prepares `req`, its context's lists copied.
     #[cfg(test)]
-    pub(crate) fn new(req: &Request, extra: Option<&str>) -> (Self, Option<(u32, u32)>) {
+    pub(crate) fn new(req: &Request) -> Self {
         let mut prepared = Self::empty();
-        let extra = prepared.fill(req, extra, true);
-        (prepared, extra)
+        prepared.fill(req, true);
+        prepared
     }
 
-    /// Prepares `req` (its context included) in place; `extra` is appended to the arena (its
-    /// range is returned). With `whole`, the values of multi-valued keys are copied too;
-    /// without, the general condition evaluator reads them from `req`'s context (see
+    /// Prepares `req` (its context included) in place; the range of the caller's store key.
+    /// With `whole`, the values of multi-valued keys are copied too; without, the general
+    /// condition evaluator reads them from `req`'s context (see
     /// [`Input::prepared_from`](super::view::Input::prepared_from)).
-    pub(crate) fn fill(
-        &mut self,
-        req: &Request,
-        extra: Option<&str>,
-        whole: bool,
-    ) -> Option<(u32, u32)> {
+    pub(crate) fn fill(&mut self, req: &Request, whole: bool) -> Option<Range> {
         let mut pool = Pool::default();
         self.begin();
         // The keys of a context are unique, and the derived ones are among them (a `Request`
@@ -188,7 +196,13 @@ impl Prepared {
             };
             self.set(None, key_range, hash, value, &mut pool);
         }
-        self.finish(req, extra, false, &mut pool)
+        let lower = ActionText::new(req.action_lower(), req.service());
+        self.finish(
+            &req.checked(),
+            &lower,
+            Some((req.resource_kind(), req.aws_rule())),
+            false,
+        )
     }
 
     /// Starts the next request: no text, no context (the buffers are kept).
@@ -201,6 +215,7 @@ impl Prepared {
         self.spilled = false;
         self.spill_table.clear();
         self.spill_slots.clear();
+        self.derived_count = 0;
     }
 
     /// How many context keys are set.
@@ -225,16 +240,27 @@ impl Prepared {
     /// value (made whole; multi-valued keys only when their values are held).
     pub(crate) fn entries(&self) -> impl Iterator<Item = (&str, ContextValue)> + '_ {
         let arena = self.arena();
-        (0..self.len()).filter_map(move |i| {
-            let slot = self.slot_at(i)?;
-            let value = match self.slot_value(arena, slot)? {
+        let whole = move |slot: &Slot| {
+            Some(match self.slot_value(arena, slot)? {
                 Value::Single(Scalar::String(s)) => ContextValue::string(s),
                 Value::Single(Scalar::Number(s)) => ContextValue::number(s),
                 Value::Single(Scalar::Bool(b)) => ContextValue::bool(b),
                 Value::Multi(list) => ContextValue::Multi(list.to_vec()),
-            };
-            Some((text(at(arena, slot.key))?, value))
-        })
+            })
+        };
+        let set = (0..self.len()).filter_map(move |i| {
+            let slot = self.slot_at(i)?;
+            Some((text(at(arena, slot.key))?, whole(slot)?))
+        });
+        // The derived keys the caller did not give.
+        let derived = self
+            .derived
+            .get(..self.derived_count)
+            .unwrap_or_default()
+            .iter()
+            .filter(move |(k, _)| self.slot_index(arena, k.hash, k.key.as_bytes()).is_none())
+            .filter_map(move |(k, slot)| Some((k.key, whole(slot)?)));
+        set.chain(derived)
     }
 
     /// Bytes of key and value text of the context, leaving out the key at `except` (the
@@ -254,13 +280,15 @@ impl Prepared {
             .sum()
     }
 
-    /// Appends `bytes` to the arena; their range.
+    /// Appends `bytes` to the arena; their range. Inlined: most texts appended have a length
+    /// known where it is called (names, separators), copied without a library call.
+    #[inline(always)]
     pub(crate) fn append(&mut self, bytes: &[u8]) -> (u32, u32) {
         let start = self.text_len as usize;
         let end = start + bytes.len();
         if !self.on_heap {
             if let Some(dst) = self.text.get_mut(start..end) {
-                dst.copy_from_slice(bytes);
+                copy_bytes(dst, bytes);
                 self.text_len = to_u32(end);
                 return (to_u32(start), to_u32(end));
             }
@@ -356,60 +384,13 @@ impl Prepared {
         self.put(found, slot, value, pool);
     }
 
-    /// Sets a derived key to `value` unless the key is set (the text of a derived value is
-    /// often a text of the request already in the arena: `known`).
-    fn derive(
-        &mut self,
-        key: &DerivedKey,
-        value: Derived<'_>,
-        known: &[Range],
-        block: &mut Option<u32>,
-        pool: &mut Pool,
-    ) {
-        let arena = self.arena();
-        if self
-            .slot_index(arena, key.hash, key.key.as_bytes())
-            .is_some()
-        {
-            return;
+    /// Appends `pieces` one after another; the range of the whole.
+    fn append_all(&mut self, pieces: &[&str]) -> Range {
+        let start = self.text_len;
+        for piece in pieces {
+            self.append(piece.as_bytes());
         }
-        // The names of the derived keys are copied at once, when the first one is set.
-        let base = match *block {
-            Some(base) => base,
-            None => *block.insert(self.append(DERIVED_KEYS.as_bytes()).0),
-        };
-        let key_range = (base + key.at, base + key.at + to_u32(key.key.len()));
-        let (text, kind, value) = match value {
-            Derived::Text(t) => (
-                self.push(t, known),
-                SlotKind::String,
-                NewValue::Text(t, false),
-            ),
-            Derived::Bool(b) => ((0, 0), SlotKind::Bool(b), NewValue::Bool(b)),
-        };
-        // A derived text is never an address (ARNs, accounts, names, principal types).
-        let slot = Slot {
-            hash: key.hash,
-            key: key_range,
-            text,
-            ipv4: 0,
-            ip: 0,
-            kind,
-        };
-        self.put(None, slot, value, pool);
-    }
-
-    /// The range of `text`: a known text equal to it, or appended.
-    fn push(&mut self, text: &str, known: &[Range]) -> (u32, u32) {
-        let bytes = text.as_bytes();
-        let arena = self.arena();
-        if let Some(&found) = known
-            .iter()
-            .find(|&&range| same_bytes(at(arena, range), bytes))
-        {
-            return found;
-        }
-        self.append(bytes)
+        (start, self.text_len)
     }
 
     /// Stores `slot` (and the list of a multi-valued `value`) at index `found`, or as a new
@@ -506,86 +487,139 @@ impl Prepared {
         }
     }
 
-    /// Writes the parts of the checked request `req` (not its context, set before) and, with
-    /// `derive`, the derived keys not set; `extra` is appended to the arena (its range is
-    /// returned).
+    /// Writes the checked parts `c` (the context is set before) and, with `derive`, the
+    /// derived keys not set. `kinds` are the resource's kind and the AWS rule when known (an
+    /// owned request's); otherwise they are read from the action. Returns the range of the
+    /// caller's store key (see [`CallerView::store_key`]).
     pub(crate) fn finish(
         &mut self,
-        req: &Request,
-        extra: Option<&str>,
+        c: &Checked<'_>,
+        lower: &ActionText<'_>,
+        kinds: Option<(ResourceKind, Option<AwsRule>)>,
         derive: bool,
-        pool: &mut Pool,
-    ) -> Option<(u32, u32)> {
-        let caller = req.principal();
-        let text_range = self.append(caller.as_str().as_bytes());
-        let role_range = self.push(caller.role_arn().unwrap_or_default(), &[text_range]);
+    ) -> Option<Range> {
+        let caller = &c.caller;
+        let text_range = self.append(caller.text.as_bytes());
         // The name, account and partition of an ARN caller appear in its text.
-        let [name_at, account_at, partition_at] = caller.offsets();
-        let part = |p: &str, at: Option<usize>, this: &mut Self| match at {
-            Some(at) if !p.is_empty() => (
-                text_range.0 + to_u32(at),
-                text_range.0 + to_u32(at + p.len()),
-            ),
-            _ => this.append(p.as_bytes()),
+        let [name_at, account_at, partition_at] = caller.offsets;
+        let part = |p: &str, at: u32, this: &mut Self| {
+            if at == u32::MAX || p.is_empty() {
+                this.append(p.as_bytes())
+            } else {
+                (text_range.0 + at, text_range.0 + at + to_u32(p.len()))
+            }
         };
-        let name_range = part(caller.name(), name_at, self);
-        let account_range = part(caller.account().unwrap_or_default(), account_at, self);
-        let partition_range = part(caller.partition(), partition_at, self);
+        let name_range = part(caller.name, name_at, self);
+        let account_range = caller.account.map(|a| part(a, account_at, self));
+        let partition_range = part(caller.partition, partition_at, self);
+        let role_range = match (caller.role_arn, caller.role_arn_pieces()) {
+            (RoleArn::Whole(arn), _) if arn == caller.text => Some(text_range),
+            (_, Some(pieces)) => Some(self.append_all(&pieces)),
+            (_, None) => None,
+        };
         self.caller = (
             text_range,
-            role_range,
+            role_range.unwrap_or_default(),
             name_range,
-            account_range,
+            account_range.unwrap_or_default(),
             partition_range,
         );
-        // A part of a text already appended: its range inside that text's range.
-        let within = |outer: (u32, u32), whole: &str, part: &str| -> Option<(u32, u32)> {
-            let offset = part.as_ptr() as usize;
-            let base = whole.as_ptr() as usize;
-            let at = offset.checked_sub(base)?;
-            (at + part.len() <= whole.len())
-                .then(|| (outer.0 + to_u32(at), outer.0 + to_u32(at + part.len())))
-        };
-        let action = self.append(req.action_lower().as_bytes());
-        let service = within(action, req.action_lower(), req.service())
-            .unwrap_or_else(|| self.append(req.service().as_bytes()));
-        let name = within(action, req.action_lower(), req.action().name())
-            .unwrap_or_else(|| self.append(req.action().name().as_bytes()));
-        let resource = self.append(req.resource().as_bytes());
-        let extra = extra.map(|key| self.push(key, &[role_range, text_range]));
-        let mut known = [(0, 0); KNOWN];
-        let mut known_len = 0;
-        for range in [text_range, role_range, account_range, resource] {
-            if !known.get(..known_len).unwrap_or_default().contains(&range)
-                && let Some(slot) = known.get_mut(known_len)
-            {
-                *slot = range;
-                known_len += 1;
-            }
-        }
-        let known = known.get(..known_len).unwrap_or_default();
-        let mut block = None;
+        let resource = self.append(c.resource.as_bytes());
+        self.raw_action = self.append(c.action.as_bytes());
+        let action = self.append(lower.text.as_bytes());
+        let colon = to_u32(c.colon);
+        let service = (action.0, (action.0 + colon).min(action.1));
+        let name = ((action.0 + colon + 1).min(action.1), action.1);
+        let (resource_kind, aws_rule) = kinds.unwrap_or_else(|| c.kinds(lower.text));
+        // The caller's account is the account of its ARN (see `Checked::new`).
+        let principal_account = c.principal_account.and(account_range);
+        let resource_account = c.resource_account.map(|account| {
+            within(resource, c.resource, account)
+                .or_else(|| principal_account.filter(|_| c.principal_account == Some(account)))
+                .unwrap_or_else(|| self.append(account.as_bytes()))
+        });
+        let store_key = caller.store_key().map(|key| match key {
+            CallerKey::Text => text_range,
+            CallerKey::RoleArn => role_range.unwrap_or(text_range),
+            CallerKey::Pieces(pieces) => self.append_all(&pieces),
+        });
         if derive {
+            let type_range = caller
+                .kind
+                .principal_type()
+                .map(|t| self.append(t.as_bytes()));
+            let from = DerivedFrom {
+                kind: caller.kind,
+                text: text_range,
+                role_arn: role_range,
+                name: name_range,
+                principal_account,
+                resource_account,
+            };
+            // Found after the keys set (a key the caller gave wins): see `slot`.
+            let mut n = 0;
             for_each_derived(
-                caller,
-                req.principal_account(),
-                req.resource_account(),
-                |key, value| self.derive(key, value, known, &mut block, pool),
+                from,
+                |_| type_range.unwrap_or_default(),
+                |key, value| {
+                    let (text, kind) = match value {
+                        Derived::Text(range) => (range, SlotKind::String),
+                        Derived::Bool(b) => ((0, 0), SlotKind::Bool(b)),
+                    };
+                    if let Some(entry) = self.derived.get_mut(n) {
+                        // A derived text is never an address (ARNs, accounts, names, types).
+                        *entry = (
+                            key,
+                            Slot {
+                                hash: key.hash,
+                                key: (0, 0),
+                                text,
+                                ipv4: 0,
+                                ip: 0,
+                                kind,
+                            },
+                        );
+                        n += 1;
+                    }
+                },
             );
+            self.derived_count = n;
         }
-        self.kind = caller.kind();
-        self.has_role_arn = caller.role_arn().is_some();
-        self.has_account = caller.account().is_some();
+        self.kind = caller.kind;
+        self.has_role_arn = role_range.is_some();
+        self.has_account = account_range.is_some();
         self.action = action;
         self.service = service;
         self.name = name;
         self.resource = resource;
-        self.resource_kind = req.resource_kind();
-        self.same_account = req.is_same_account();
-        self.aws_rule = req.aws_rule();
-        self.action_hash = text_hash(req.action_lower());
-        self.service_hash = text_hash(req.service());
-        extra
+        self.resource_kind = resource_kind;
+        self.principal_account = principal_account;
+        self.resource_account = resource_account;
+        self.same_account = matches!(
+            (c.principal_account, c.resource_account),
+            (Some(p), Some(r)) if p == r
+        );
+        self.aws_rule = aws_rule;
+        self.action_hash = lower.hash;
+        self.service_hash = lower.service_hash;
+        store_key
+    }
+
+    /// The text at `range` of the arena (empty if it is not text, which never happens).
+    pub(crate) fn str_at(&self, range: Range) -> &str {
+        text(self.bytes(range)).unwrap_or_default()
+    }
+
+    /// The request's parts as given (the caller's text, the action as given, the resource and
+    /// the accounts), to check them again into an owned request.
+    pub(crate) fn parts(&self) -> Parts<'_> {
+        Parts {
+            principal: Some(self.str_at(self.caller.0)),
+            principal_account: self.principal_account.map(|r| self.str_at(r)),
+            action: Some(self.str_at(self.raw_action)),
+            resource: Some(self.str_at(self.resource)),
+            resource_account: self.resource_account.map(|r| self.str_at(r)),
+        }
     }
 
     /// The arena.
@@ -630,12 +664,21 @@ impl Prepared {
     /// The slot of `key` (lower-cased; `hash` is its [`text_hash`]) in `arena`.
     #[inline(always)]
     pub(super) fn slot<'s>(&'s self, arena: &[u8], hash: u64, key: &[u8]) -> Option<&'s Slot> {
-        let i = self.slot_index(arena, hash, key)?;
-        if self.spilled {
-            self.spill_slots.get(i)
-        } else {
-            self.slots.get(i)
+        match self.slot_index(arena, hash, key) {
+            Some(i) if self.spilled => self.spill_slots.get(i),
+            Some(i) => self.slots.get(i),
+            None => self.derived_slot(hash, key),
         }
+    }
+
+    /// The slot of derived key `key` (with `hash`), if it was derived.
+    #[inline(always)]
+    fn derived_slot(&self, hash: u64, key: &[u8]) -> Option<&Slot> {
+        self.derived
+            .get(..self.derived_count)?
+            .iter()
+            .find(|(k, slot)| slot.hash == hash && same_bytes(k.key.as_bytes(), key))
+            .map(|(_, slot)| slot)
     }
 
     /// The value of `key` (lower-cased; `hash` is its [`text_hash`]) in `arena`, as the
@@ -730,5 +773,33 @@ const fn scalar_len(scalar: Scalar<'_>) -> usize {
         Scalar::String(s) | Scalar::Number(s) => s.len(),
         Scalar::Bool(true) => 4,
         Scalar::Bool(false) => 5,
+    }
+}
+
+/// The range of `part` (a slice of `whole`, whose range is `outer`) by its address, if it is
+/// a slice of `whole`.
+fn within(outer: Range, whole: &str, part: &str) -> Option<Range> {
+    let at = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    (at + part.len() <= whole.len())
+        .then(|| (outer.0 + to_u32(at), outer.0 + to_u32(at + part.len())))
+}
+
+/// A request's action lower-cased, with the hashes a decision reads ([`text_hash`] of the
+/// action and of its service).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ActionText<'t> {
+    pub(crate) text: &'t str,
+    pub(crate) hash: u64,
+    pub(crate) service_hash: u64,
+}
+
+impl<'t> ActionText<'t> {
+    /// The action `text` (lower-cased) whose service is `service`.
+    pub(crate) fn new(text: &'t str, service: &str) -> Self {
+        Self {
+            text,
+            hash: text_hash(text),
+            service_hash: text_hash(service),
+        }
     }
 }

@@ -471,7 +471,7 @@ mod tests {
                 .context(context.clone())
                 .build()
                 .unwrap();
-            let (prepared, _) = Prepared::new(&req, None);
+            let prepared = Prepared::new(&req);
             for input in [Input::plain(&req), Input::prepared(&prepared)] {
                 for (st, source) in compiled.statements.iter().zip(&policy.statements) {
                     for (condition, entry) in compiled
@@ -512,7 +512,7 @@ mod tests {
             .context(context)
             .build()
             .unwrap();
-        let (prepared, _) = Prepared::new(&req, None);
+        let prepared = Prepared::new(&req);
         let ctx = Input::prepared(&prepared).ctx;
         for i in 0..40 {
             let key = format!("key:{i}");
@@ -598,7 +598,7 @@ mod tests {
                             unresolved: true,
                         },
                     };
-                    let (prepared, _) = Prepared::new(&req, None);
+                    let prepared = Prepared::new(&req);
                     for input in [Input::plain(&req), Input::prepared(&prepared)] {
                         assert_eq!(
                             resource_outcome(st, &input),

@@ -150,14 +150,14 @@ use super::compile::{CompiledCondition, CompiledStatement, Group, Shared};
 use super::decision::{Evaluation, Explanation};
 use super::ids::PolicyKind;
 use super::policy_set::PolicySet;
-use super::prepared::Prepared;
+use super::prepared::{ActionText, Prepared};
 use super::record::{NoRecord, Recorder, Tracer};
 use super::view::Input;
 use super::{CompiledPolicySet, Flags, Lists, Part};
 use crate::policy::PolicyType;
 use crate::policy::error::ParseErrors;
 use crate::policy::lower::parse_policy;
-use crate::request::{Caller, CallerKind, Pool, Request, ResourceKind};
+use crate::request::{Caller, CallerKey, CallerKind, Checked, Request, ResourceKind};
 
 mod buffer;
 mod table;
@@ -1090,34 +1090,17 @@ impl<'a> Keys<'a> {
 /// a session's role's) ARN without path; `None` for other callers. A role ARN with a path is
 /// rebuilt without it in `buf`.
 fn caller_key<'a>(caller: &'a Caller, buf: &'a mut [u8; ROLE_KEY_MAX]) -> Option<&'a str> {
-    match caller.kind() {
-        CallerKind::User => Some(caller.as_str()),
-        // A session's role ARN never has a path.
-        CallerKind::AssumedRole => caller.role_arn(),
-        CallerKind::Role => {
-            let arn = caller.role_arn()?;
-            let has_path = arn
-                .split_once(":role/")
-                .is_some_and(|(_, path_name)| path_name.contains('/'));
-            if !has_path {
-                return Some(arn);
-            }
+    match caller.view().store_key()? {
+        CallerKey::Text => Some(caller.as_str()),
+        CallerKey::RoleArn => caller.role_arn(),
+        CallerKey::Pieces(pieces) => {
             let mut out = buf.as_mut_slice();
-            write!(
-                out,
-                "arn:{}:iam::{}:role/{}",
-                caller.partition(),
-                caller.account()?,
-                caller.name()
-            )
-            .ok()?;
+            for piece in pieces {
+                out.write_all(piece.as_bytes()).ok()?;
+            }
             let len = ROLE_KEY_MAX - out.len();
             std::str::from_utf8(buf.get(..len)?).ok()
         }
-        CallerKind::FederatedUser
-        | CallerKind::Root
-        | CallerKind::Service
-        | CallerKind::Anonymous => None,
     }
 }
 
@@ -1178,23 +1161,13 @@ pub struct PreparedRequest {
     pub(super) session: Option<SessionPolicy>,
 }
 
-/// The store key of the caller's identity policies, hashed, with its range in the arena.
-fn hashed_caller_key(key: Option<&str>, range: Option<(u32, u32)>) -> Option<(u64, (u32, u32))> {
-    key.zip(range)
-        .map(|(k, range)| (key_hash(Space::Principal, k.as_bytes()), range))
-}
-
 impl PreparedRequest {
     /// Prepares `request`.
     #[must_use]
     pub fn new(request: Request) -> Self {
         let mut prepared = Self::empty(request);
-        let request = &*prepared.request;
-        let mut buf = [0u8; ROLE_KEY_MAX];
-        let key = caller_key(request.principal(), &mut buf);
-        let key_range = prepared.prepared.fill(request, key, false);
-        let principal_key = hashed_caller_key(key, key_range);
-        prepared.keys_of(principal_key);
+        let key_range = prepared.prepared.fill(&prepared.request, false);
+        prepared.keys_of(key_range);
         prepared
     }
 
@@ -1214,27 +1187,30 @@ impl PreparedRequest {
         }
     }
 
-    /// Finishes a request whose context is already in `prepared` and whose parts are in
-    /// `request` (the [`RequestBuffer`] path; no allocation once the buffers are long
-    /// enough).
-    pub(super) fn finish(&mut self, pool: &mut Pool) {
-        let request = &*self.request;
-        let mut buf = [0u8; ROLE_KEY_MAX];
-        let key = caller_key(request.principal(), &mut buf);
-        let key_range = self.prepared.finish(request, key, true, pool);
-        let principal_key = hashed_caller_key(key, key_range);
-        self.keys_of(principal_key);
+    /// Finishes a request whose context is already in `prepared` from its checked parts
+    /// (the [`RequestBuffer`] path: written straight into the arena, no allocation once the
+    /// buffers are long enough).
+    pub(super) fn finish(&mut self, checked: &Checked<'_>, lower: &ActionText<'_>) {
+        let key_range = self.prepared.finish(checked, lower, None, true);
+        self.keys_of(key_range);
     }
 
-    /// Sets where the store looks the request up.
-    fn keys_of(&mut self, principal_key: Option<(u64, (u32, u32))>) {
-        let request = &*self.request;
-        self.principal_key = principal_key;
-        self.resource_space = resource_space(request);
-        let account = |space, text: Option<&str>| text.map_or(0, |t| key_hash(space, t.as_bytes()));
-        self.resource_hash = key_hash(self.resource_space, request.resource().as_bytes());
-        self.scp_hash = account(Space::Scp, request.principal_account());
-        self.rcp_hash = account(Space::Rcp, request.resource_account());
+    /// Sets where the store looks the request up (`key_range`: the caller's store key in the
+    /// arena).
+    fn keys_of(&mut self, key_range: Option<(u32, u32)>) {
+        let p = &self.prepared;
+        self.principal_key =
+            key_range.map(|range| (key_hash(Space::Principal, p.bytes(range)), range));
+        self.resource_space = if p.resource_kind == ResourceKind::RoleTrust {
+            Space::Trust
+        } else {
+            Space::Resource
+        };
+        let account =
+            |space, range: Option<(u32, u32)>| range.map_or(0, |r| key_hash(space, p.bytes(r)));
+        self.resource_hash = key_hash(self.resource_space, p.bytes(p.resource));
+        self.scp_hash = account(Space::Scp, p.principal_account);
+        self.rcp_hash = account(Space::Rcp, p.resource_account);
     }
 
     /// The request decided with the session policy of the caller's session: what the
@@ -1263,7 +1239,16 @@ impl PreparedRequest {
     pub fn request(&self) -> &Request {
         if self.buffered {
             self.whole.get_or_init(|| {
-                let mut whole = self.request.clone();
+                let mut whole = Box::new(Request::empty());
+                // The parts were checked when the request was prepared: the same texts pass
+                // the same checks again.
+                #[expect(
+                    clippy::expect_used,
+                    reason = "the parts passed these checks when the request was prepared"
+                )]
+                whole
+                    .fill_core(&self.prepared.parts())
+                    .expect("a prepared request's parts pass the checks again");
                 let context = whole.context_mut();
                 for (key, value) in self.prepared.entries() {
                     context.insert(key, value);
@@ -1287,44 +1272,49 @@ impl PreparedRequest {
     /// The resource: an ARN, or `*` (see [`Request::resource`]).
     #[must_use]
     pub fn resource(&self) -> &str {
-        self.request.resource()
+        self.prepared.str_at(self.prepared.resource)
     }
 
     /// The action lower-cased (see [`Request::action_lower`]).
     #[must_use]
     pub fn action_lower(&self) -> &str {
-        self.request.action_lower()
+        self.prepared.str_at(self.prepared.action)
     }
 
     /// The caller (see [`Request::principal`]).
     #[must_use]
     pub fn principal(&self) -> &Caller {
-        self.request.principal()
+        self.request().principal()
     }
 
     /// The caller's account (see [`Request::principal_account`]).
     #[must_use]
     pub fn principal_account(&self) -> Option<&str> {
-        self.request.principal_account()
+        self.prepared
+            .principal_account
+            .map(|r| self.prepared.str_at(r))
     }
 
     /// The resource's account (see [`Request::resource_account`]).
     #[must_use]
     pub fn resource_account(&self) -> Option<&str> {
-        self.request.resource_account()
+        self.prepared
+            .resource_account
+            .map(|r| self.prepared.str_at(r))
     }
 
     /// Where the store looks it up.
     #[inline(always)]
     fn keys<'s>(&'s self, input: &Input<'s>) -> Keys<'s> {
-        let account = |hash, text: Option<&'s str>| text.map(|t| (hash, t.as_bytes()));
+        let p = &self.prepared;
+        let account = |hash, range: Option<(u32, u32)>| range.map(|r| (hash, p.bytes(r)));
         Keys {
             principal: self
                 .principal_key
-                .map(|(hash, range)| (hash, self.prepared.bytes(range))),
+                .map(|(hash, range)| (hash, p.bytes(range))),
             resource: (self.resource_space, self.resource_hash, input.resource()),
-            scp: account(self.scp_hash, self.request.principal_account()),
-            rcp: account(self.rcp_hash, self.request.resource_account()),
+            scp: account(self.scp_hash, p.principal_account),
+            rcp: account(self.rcp_hash, p.resource_account),
         }
     }
 

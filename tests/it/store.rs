@@ -1175,8 +1175,10 @@ fn store_update_with_a_new_document_allocates_little() {
         per(compile.count_total - clone.count_total),
         per(update.count_total)
     );
+    // 52.1 before the Sid texts were moved into the compiled statements and small groups
+    // stopped building temporary lists; 45.3 after (with the store entry holding the lists).
     assert!(
-        per(update.count_total) <= 60.0,
+        per(update.count_total) <= 46.0,
         "{:.1}",
         per(update.count_total)
     );

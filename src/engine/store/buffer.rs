@@ -3,10 +3,12 @@
 //! buffer's texts are long enough, nothing is allocated.
 
 use super::{PreparedRequest, SessionPolicy};
-use crate::engine::prepared::NewValue;
+use crate::action::{ActionError, check_request_action};
+use crate::bytes::text_hash;
+use crate::engine::prepared::{ActionText, NewValue};
 use crate::request::{
-    ContextKey, ContextLimit, ContextScalar, ContextValue, MAX_CONTEXT_BYTES, MAX_CONTEXT_KEYS,
-    MAX_CONTEXT_VALUES, Parts, Pool, Request, RequestError,
+    Checked, ContextKey, ContextLimit, ContextScalar, ContextValue, MAX_CONTEXT_BYTES,
+    MAX_CONTEXT_KEYS, MAX_CONTEXT_VALUES, Parts, Pool, Request, RequestError,
 };
 
 /// A context key as a setter is given it: a name in any case, or made ahead of time.
@@ -32,6 +34,16 @@ impl Key<'_> {
             Self::Made(key) => key.as_str().to_owned(),
         }
     }
+}
+
+/// Where a key being set went: the arena's length before it, its range and hash, and its
+/// index if it was set before.
+#[derive(Clone, Copy)]
+struct KeyAt {
+    mark: u32,
+    range: (u32, u32),
+    hash: u64,
+    found: Option<usize>,
 }
 
 /// A context value built into the buffer, with how many list values were left out (counted,
@@ -87,6 +99,102 @@ impl From<(Vec<ContextScalar>, usize)> for Made<'_> {
 pub struct RequestBuffer {
     prepared: PreparedRequest,
     pool: Pool,
+    actions: Actions,
+}
+
+/// The most actions a [`RequestBuffer`] remembers as checked.
+const SEEN_ACTIONS: usize = 8;
+/// The longest action remembered (real actions are far shorter; a longer one is checked on
+/// every call, in one entry of its own).
+const SEEN_ACTION_LEN: usize = 128;
+
+/// Actions a buffer checked lately (a server asks for the same few actions over and over): an
+/// action seen again is not checked, lower-cased and hashed again. Its answers are those of
+/// [`check_request_action`] (same text, same answer).
+#[derive(Clone, Debug, Default)]
+struct Actions {
+    seen: Vec<SeenAction>,
+    /// The entry replaced next once all are used.
+    next: usize,
+    /// The last action longer than [`SEEN_ACTION_LEN`] (entry [`SEEN_ACTIONS`]).
+    long: SeenAction,
+}
+
+/// An action checked before: its text as given (and [`text_hash`] of it), the offset of its
+/// colon, the text lower-cased and its hashes.
+#[derive(Clone, Debug, Default)]
+struct SeenAction {
+    raw_hash: u64,
+    raw: String,
+    colon: usize,
+    lower: String,
+    hash: u64,
+    service_hash: u64,
+}
+
+impl Actions {
+    /// Checks `action` (or finds it checked before): the index of its entry and its colon.
+    fn check(&mut self, action: &str) -> Result<(usize, usize), ActionError> {
+        let raw_hash = text_hash(action);
+        if let Some(i) = self
+            .seen
+            .iter()
+            .position(|s| s.raw_hash == raw_hash && s.raw == action)
+            && let Some(seen) = self.seen.get(i)
+        {
+            return Ok((i, seen.colon));
+        }
+        let colon = check_request_action(action)?;
+        let i = if action.len() > SEEN_ACTION_LEN {
+            SEEN_ACTIONS
+        } else if self.seen.len() < SEEN_ACTIONS {
+            self.seen.push(SeenAction::default());
+            self.seen.len() - 1
+        } else {
+            let i = self.next;
+            self.next = (i + 1) % SEEN_ACTIONS;
+            i
+        };
+        let entry = if i == SEEN_ACTIONS {
+            Some(&mut self.long)
+        } else {
+            self.seen.get_mut(i)
+        };
+        if let Some(seen) = entry {
+            // The long entry is never found again (its hash is not looked up).
+            seen.raw_hash = raw_hash;
+            seen.raw.clear();
+            seen.raw.push_str(action);
+            seen.colon = colon;
+            seen.lower.clear();
+            seen.lower.push_str(action);
+            seen.lower.make_ascii_lowercase();
+            seen.hash = text_hash(&seen.lower);
+            seen.service_hash = text_hash(seen.lower.get(..colon).unwrap_or_default());
+        }
+        Ok((i, colon))
+    }
+
+    /// The lower-cased text of entry `i`.
+    fn text(&self, i: usize) -> ActionText<'_> {
+        let entry = if i == SEEN_ACTIONS {
+            Some(&self.long)
+        } else {
+            self.seen.get(i)
+        };
+        entry.map_or(
+            ActionText {
+                text: "",
+                hash: 0,
+                service_hash: 0,
+            },
+            |seen| ActionText {
+                text: &seen.lower,
+                hash: seen.hash,
+                service_hash: seen.service_hash,
+            },
+        )
+    }
 }
 
 impl Default for RequestBuffer {
@@ -104,6 +212,7 @@ impl RequestBuffer {
         Self {
             prepared,
             pool: Pool::default(),
+            actions: Actions::default(),
         }
     }
 
@@ -134,7 +243,7 @@ pub struct BufferedRequest<'b, 'a> {
     /// Bytes of context text given so far (an upper bound: replaced keys still count).
     bytes: usize,
     /// The first context limit exceeded; later context values are ignored.
-    overflow: Option<RequestError>,
+    overflow: Option<Box<RequestError>>,
 }
 
 impl<'b, 'a> BufferedRequest<'b, 'a> {
@@ -176,27 +285,40 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
     }
 
     /// Sets a context key (any case) to a string.
-    pub fn context_string(self, key: &str, value: &str) -> Self {
-        self.set(Key::Name(key), |_| NewValue::Text(value, false))
+    #[inline(always)]
+    pub fn context_string(mut self, key: &str, value: &str) -> Self {
+        self.set(Key::Name(key), |_| NewValue::Text(value, false));
+        self
     }
 
     /// Sets a context key to a number, given as its decimal text.
-    pub fn context_number(self, key: &str, text: &str) -> Self {
-        self.set(Key::Name(key), |_| NewValue::Text(text, true))
+    #[inline(always)]
+    pub fn context_number(mut self, key: &str, text: &str) -> Self {
+        self.set(Key::Name(key), |_| NewValue::Text(text, true));
+        self
     }
 
     /// Sets a context key to a boolean.
-    pub fn context_bool(self, key: &str, value: bool) -> Self {
-        self.set(Key::Name(key), |_| NewValue::Bool(value))
+    #[inline(always)]
+    pub fn context_bool(mut self, key: &str, value: bool) -> Self {
+        self.set(Key::Name(key), |_| NewValue::Bool(value));
+        self
     }
 
     /// Sets a multi-valued context key holding strings.
-    pub fn context_strings<'v>(self, key: &str, values: impl IntoIterator<Item = &'v str>) -> Self {
-        self.set(Key::Name(key), |pool| strings(pool, values))
+    #[inline(always)]
+    pub fn context_strings<'v>(
+        mut self,
+        key: &str,
+        values: impl IntoIterator<Item = &'v str>,
+    ) -> Self {
+        self.set(Key::Name(key), |pool| strings(pool, values));
+        self
     }
 
     /// Sets a context key to a copy of `value`.
-    pub fn context_value(self, key: &str, value: &ContextValue) -> Self {
+    #[inline(always)]
+    pub fn context_value(mut self, key: &str, value: &ContextValue) -> Self {
         self.set(Key::Name(key), |pool| match value {
             ContextValue::Single(ContextScalar::String(s)) => Made(NewValue::Text(s, false), 0),
             ContextValue::Single(ContextScalar::Number(s)) => Made(NewValue::Text(s, true), 0),
@@ -211,55 +333,71 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
                 let more = values.len().saturating_sub(MAX_CONTEXT_VALUES + 1);
                 Made(NewValue::List(list), more)
             }
-        })
+        });
+        self
     }
 
     /// [`context_string`](Self::context_string) for a key made ahead of time (neither
     /// lower-cased nor hashed per call).
-    pub fn key_string(self, key: &ContextKey, value: &str) -> Self {
-        self.set(Key::Made(key), |_| NewValue::Text(value, false))
+    #[inline(always)]
+    pub fn key_string(mut self, key: &ContextKey, value: &str) -> Self {
+        self.set(Key::Made(key), |_| NewValue::Text(value, false));
+        self
     }
 
     /// [`context_number`](Self::context_number) for a key made ahead of time.
-    pub fn key_number(self, key: &ContextKey, text: &str) -> Self {
-        self.set(Key::Made(key), |_| NewValue::Text(text, true))
+    #[inline(always)]
+    pub fn key_number(mut self, key: &ContextKey, text: &str) -> Self {
+        self.set(Key::Made(key), |_| NewValue::Text(text, true));
+        self
     }
 
     /// [`context_bool`](Self::context_bool) for a key made ahead of time.
-    pub fn key_bool(self, key: &ContextKey, value: bool) -> Self {
-        self.set(Key::Made(key), |_| NewValue::Bool(value))
+    #[inline(always)]
+    pub fn key_bool(mut self, key: &ContextKey, value: bool) -> Self {
+        self.set(Key::Made(key), |_| NewValue::Bool(value));
+        self
     }
 
     /// [`context_strings`](Self::context_strings) for a key made ahead of time.
+    #[inline(always)]
     pub fn key_strings<'v>(
-        self,
+        mut self,
         key: &ContextKey,
         values: impl IntoIterator<Item = &'v str>,
     ) -> Self {
-        self.set(Key::Made(key), |pool| strings(pool, values))
+        self.set(Key::Made(key), |pool| strings(pool, values));
+        self
     }
 
     /// Sets `key` to the value `make` builds (with how many values were left out of a list
     /// past the limit), unless a context limit is exceeded (module docs of
     /// [`request`](crate::request), "Limits"): past one, nothing more is copied and
-    /// [`prepare`](Self::prepare) fails.
-    fn set<'v, V: Into<Made<'v>>>(
-        mut self,
-        key: Key<'_>,
-        make: impl FnOnce(&mut Pool) -> V,
-    ) -> Self {
-        if self.overflow.is_some() {
-            return self;
+    /// [`prepare`](Self::prepare) fails. Inlined into the setters, which are inlined into the
+    /// caller: the request being built stays where the caller keeps it (not moved from call
+    /// to call).
+    #[inline(always)]
+    fn set<'v, V: Into<Made<'v>>>(&mut self, key: Key<'_>, make: impl FnOnce(&mut Pool) -> V) {
+        if let Some(at) = self.key_at(key) {
+            let made = make(&mut self.buffer.pool).into();
+            self.value_at(key, at, made);
         }
-        let RequestBuffer { prepared, pool } = &mut *self.buffer;
-        let p = &mut prepared.prepared;
+    }
+
+    /// The first half of [`set`](Self::set): the key appended, found if it was set before, and
+    /// the key limit checked. `None` when a limit was exceeded (now or before).
+    fn key_at(&mut self, key: Key<'_>) -> Option<KeyAt> {
+        if self.overflow.is_some() {
+            return None;
+        }
+        let p = &mut self.buffer.prepared.prepared;
         let mark = p.arena_len();
         // The key is appended lower-cased (and taken back if it was set before).
-        let (key_range, hash) = match key {
+        let (range, hash) = match key {
             Key::Name(name) => p.key(name),
             Key::Made(made) => (p.append(made.as_str().as_bytes()), made.hash()),
         };
-        let found = p.find(hash, key_range);
+        let found = p.find(hash, range);
         if found.is_some() {
             p.truncate(mark);
         }
@@ -271,10 +409,29 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
                 max: MAX_CONTEXT_KEYS,
             };
             p.truncate(mark);
-            self.overflow = Some(error);
-            return self;
+            self.overflow = Some(Box::new(error));
+            return None;
         }
-        let Made(value, left_out) = make(pool).into();
+        Some(KeyAt {
+            mark,
+            range,
+            hash,
+            found,
+        })
+    }
+
+    /// The second half of [`set`](Self::set): the value and byte limits checked, the value
+    /// stored.
+    fn value_at(&mut self, key: Key<'_>, at: KeyAt, made: Made<'_>) {
+        let Made(value, left_out) = made;
+        let RequestBuffer { prepared, pool, .. } = &mut *self.buffer;
+        let p = &mut prepared.prepared;
+        let KeyAt {
+            mark,
+            range,
+            hash,
+            found,
+        } = at;
         if let NewValue::List(list) = &value
             && list.len() + left_out > MAX_CONTEXT_VALUES
         {
@@ -288,8 +445,8 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
                 pool.recycle_value(ContextValue::Multi(list));
             }
             p.truncate(mark);
-            self.overflow = Some(error);
-            return self;
+            self.overflow = Some(Box::new(error));
+            return;
         }
         let value_bytes = value.len();
         self.bytes = self.bytes.saturating_add(key.len() + value_bytes);
@@ -307,12 +464,11 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
                     pool.recycle_value(ContextValue::Multi(list));
                 }
                 p.truncate(mark);
-                self.overflow = Some(error);
-                return self;
+                self.overflow = Some(Box::new(error));
+                return;
             }
         }
-        p.set(found, key_range, hash, value, pool);
-        self
+        p.set(found, range, hash, value, pool);
     }
 
     /// Checks and prepares the request: the checks of
@@ -323,13 +479,31 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
     ///
     /// The [`RequestError`] `build` would return for the same parts. The buffer is then
     /// unusable until the next [`RequestBuffer::request`].
+    #[inline(always)]
     pub fn prepare(self) -> Result<&'b PreparedRequest, RequestError> {
         if let Some(error) = self.overflow {
-            return Err(error);
+            return Err(*error);
         }
-        let RequestBuffer { prepared, pool } = self.buffer;
-        prepared.request.fill_core(&self.parts)?;
-        prepared.finish(pool);
+        Self::finish(self.buffer, &self.parts)
+    }
+
+    /// [`prepare`](Self::prepare) past the context limits.
+    fn finish(
+        buffer: &'b mut RequestBuffer,
+        parts: &Parts<'_>,
+    ) -> Result<&'b PreparedRequest, RequestError> {
+        let RequestBuffer {
+            prepared, actions, ..
+        } = buffer;
+        let mut seen = None;
+        let checked = Checked::check(parts, |action| {
+            let (i, colon) = actions.check(action)?;
+            seen = Some(i);
+            Ok(colon)
+        })?;
+        // A request that passed its checks had its action checked: `seen` is set.
+        let lower = actions.text(seen.unwrap_or(usize::MAX));
+        prepared.finish(&checked, &lower);
         Ok(prepared)
     }
 }
@@ -351,4 +525,199 @@ fn strings<'v>(
     );
     let more = values.count();
     (list, more)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Keys, ROLE_KEY_MAX};
+    use super::*;
+    use crate::bytes::text_hash;
+    use crate::engine::view::Input;
+
+    /// What the engine reads of a prepared request: the caller, the action, the resource,
+    /// the store keys and every context key of `keys` (found as a slot, and whole).
+    fn seen(p: &PreparedRequest, keys: &[String]) -> String {
+        let input: Input<'_> = p.input();
+        let who = &input.who;
+        let context: Vec<String> = keys
+            .iter()
+            .map(|key| {
+                let hash = text_hash(key);
+                let found = input.ctx.find(hash, key);
+                format!(
+                    "{key}: {:?} {:?} {:?}",
+                    found.and_then(|f| f.single()).map(|s| s.bytes().to_vec()),
+                    found.and_then(|f| f.ip()),
+                    input.ctx.entry(hash, key),
+                )
+            })
+            .collect();
+        format!(
+            "{:?}",
+            (
+                (
+                    who.kind,
+                    who.text(),
+                    who.role_arn(),
+                    who.name(),
+                    who.account(),
+                    who.partition(),
+                ),
+                (input.action, input.service, input.name, input.resource),
+                (
+                    input.resource_kind,
+                    input.same_account,
+                    input.aws_rule,
+                    input.action_hash,
+                    input.service_hash,
+                ),
+                p.keys(&input),
+                (
+                    p.resource(),
+                    p.action_lower(),
+                    p.principal_account(),
+                    p.resource_account(),
+                ),
+                context,
+            )
+        )
+    }
+
+    /// The buffer's prepared request reads, to the engine, exactly as `PreparedRequest::new`
+    /// of the built request (every caller kind, resource kind and account rule; derived keys
+    /// given and not), and its store keys are the plain path's.
+    #[test]
+    fn buffered_arena_reads_as_the_prepared_built_request() {
+        let principals = [
+            "arn:aws:sts::111122223333:assumed-role/app/s1",
+            "arn:aws:iam::111122223333:user/dev/alice",
+            "arn:aws:iam::111122223333:role/team/ops/app",
+            "arn:aws:iam::111122223333:role/plain",
+            "arn:aws:iam::111122223333:root",
+            "arn:aws:sts::444455556666:federated-user/bob",
+            "arn:aws-cn:sts::444455556666:assumed-role/r/s",
+            "lambda.amazonaws.com",
+            "anonymous",
+            "*",
+        ];
+        let resources = [
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf",
+            "*",
+            "arn:aws:s3:::bucket/key",
+            "arn:aws:iam::111122223333:role/path/target",
+            "arn:aws:kms:us-east-1:444455556666:key/k-1",
+            "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        ];
+        let actions = [
+            "secretsmanager:GetSecretValue",
+            "STS:AssumeRole",
+            "sts:GetCallerIdentity",
+            "sts:GetSessionToken",
+        ];
+        let contexts: [&[(&str, ContextValue)]; 3] = [
+            &[],
+            &[
+                ("aws:SourceIp", ContextValue::string("10.1.2.3")),
+                ("AWS:SecureTransport", ContextValue::bool(true)),
+                ("aws:TagKeys", ContextValue::strings(["a", "B"])),
+                ("test:n", ContextValue::number("12")),
+            ],
+            &[
+                ("aws:PrincipalArn", ContextValue::string("given")),
+                ("aws:ResourceAccount", ContextValue::string("999999999999")),
+                ("aws:sourceip", ContextValue::string("2001:db8::1")),
+            ],
+        ];
+        let mut buffer = RequestBuffer::new();
+        let mut compared = 0;
+        for principal in principals {
+            for resource in resources {
+                for action in actions {
+                    for (c, context) in contexts.iter().enumerate() {
+                        for resource_account in [None, Some("444455556666")] {
+                            let mut builder = Request::builder()
+                                .principal(principal)
+                                .action(action)
+                                .resource(resource);
+                            let mut b = buffer
+                                .request()
+                                .principal(principal)
+                                .action(action)
+                                .resource(resource);
+                            if let Some(account) = resource_account {
+                                builder = builder.resource_account(account);
+                                b = b.resource_account(account);
+                            }
+                            if c == 1 {
+                                builder = builder.principal_account("111122223333");
+                                b = b.principal_account("111122223333");
+                            }
+                            for (k, v) in context.iter() {
+                                builder = builder.context_value(k, v.clone());
+                                b = b.context_value(k, v);
+                            }
+                            let built = builder.build();
+                            let got = b.prepare();
+                            let (Ok(built), Ok(got)) = (built.clone(), got) else {
+                                assert_eq!(
+                                    built.err(),
+                                    buffer_err(
+                                        &mut buffer,
+                                        principal,
+                                        action,
+                                        resource,
+                                        resource_account,
+                                        c == 1,
+                                        context
+                                    )
+                                );
+                                continue;
+                            };
+                            let keys: Vec<String> =
+                                built.context().iter().map(|(k, _)| k.to_owned()).collect();
+                            let mut buf = [0u8; ROLE_KEY_MAX];
+                            let plain = format!("{:?}", Keys::of(&built, &mut buf));
+                            let fresh = PreparedRequest::new(built);
+                            assert_eq!(
+                                seen(got, &keys),
+                                seen(&fresh, &keys),
+                                "{principal} {action} {resource}"
+                            );
+                            let input = fresh.input();
+                            assert_eq!(format!("{:?}", fresh.keys(&input)), plain);
+                            compared += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(compared > 300, "{compared}");
+    }
+
+    /// The buffer's error for the same parts (the request is built again to read it).
+    fn buffer_err(
+        buffer: &mut RequestBuffer,
+        principal: &str,
+        action: &str,
+        resource: &str,
+        resource_account: Option<&str>,
+        principal_account: bool,
+        context: &[(&str, ContextValue)],
+    ) -> Option<RequestError> {
+        let mut b = buffer
+            .request()
+            .principal(principal)
+            .action(action)
+            .resource(resource);
+        if let Some(account) = resource_account {
+            b = b.resource_account(account);
+        }
+        if principal_account {
+            b = b.principal_account("111122223333");
+        }
+        for (k, v) in context {
+            b = b.context_value(k, v);
+        }
+        b.prepare().err()
+    }
 }
