@@ -148,6 +148,31 @@ const CASES: &[Case] = &[
         one_long: true,
     },
     Case {
+        // The same list against text dense in both literals: every `ab` is followed by a
+        // `cd`, but never within the longest pattern's reach (blocks of 350 `ab`, 1,442 `z`,
+        // 350 `cd`), so each literal occurs thousands of times and nothing matches.
+        name: "StringLike, patterns sharing their literals, dense text",
+        operator: "StringLike",
+        value: |i| format!("*ab{}cd*", "?".repeat(i)),
+        hit: |i, len| text(pad(&format!("ab{}cd", "z".repeat(i % 900)), len, 'z')),
+        miss: |_, len| {
+            let block = format!(
+                "{}{}{}",
+                "ab".repeat(350),
+                "z".repeat(1_442),
+                "cd".repeat(350)
+            );
+            text(
+                block
+                    .repeat(len / block.len() + 1)
+                    .chars()
+                    .take(len)
+                    .collect(),
+            )
+        },
+        one_long: true,
+    },
+    Case {
         name: "StringEquals, values with a policy variable",
         operator: "StringEquals",
         value: |i| format!("${{aws:PrincipalTag/team}}-{i}"),

@@ -21,8 +21,10 @@
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html>.
 
 mod relate;
+mod set;
 
 pub(crate) use relate::{covers, intersects};
+pub(crate) use set::WildcardSet;
 
 use crate::bytes::{same_bytes, starts_with};
 

@@ -19,6 +19,10 @@
 //! at a time ([`Keyed`]); only the patterns whose key the text starts (or ends) with are tried,
 //! with the one matcher of their family (`string::matches`, `arn::matches`).
 //!
+//! Plain `StringLike` patterns that share one key with [`SET_FROM`] − 1 or more others
+//! (`*ab?cd*`, `*ab??cd*`, …: no key tells them apart) are matched together, once per request
+//! text, by the wildcard module's [`WildcardSet`], which answers as trying each of them does.
+//!
 //! What the index cannot hold is tested one by one, as before ([`ValueIndex::rest`]): values
 //! with a policy variable (their text is known only with the request), non-ASCII values of the
 //! `…IgnoreCase` operators, and patterns without any literal prefix or suffix (`*x*`). The
@@ -26,6 +30,7 @@
 //! `engine/condition.rs`), which a property test checks on random entries. `Null` is not
 //! indexed: it reads its policy values once per decision, not once per request value.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use aho_corasick::AhoCorasick;
@@ -37,6 +42,7 @@ use crate::condition::ops::{self, arn as arn_ops, boolean, string};
 use crate::condition::{BaseOperator, OperatorFamily, Truth, UnknownReason};
 use crate::policy::{ConditionEntry, TypedValue};
 use crate::value::{Decimal, Instant, base64_equals, encode_base64};
+use crate::wildcard::WildcardSet;
 
 /// Fewer policy values than this are tested one by one (an index does not pay off).
 pub(crate) const INDEX_FROM: usize = 8;
@@ -121,20 +127,48 @@ impl Inner {
         })
     }
 
-    /// Whether `test` holds for some pattern whose key occurs in `text`.
+    /// Whether `test` holds for some pattern whose key occurs in `text`. The patterns of a key
+    /// are tried once per text, however often the key occurs.
     fn any(&self, text: &str, mut test: impl FnMut(At) -> bool) -> bool {
         let Ok(found) = self.automaton.try_find_overlapping_iter(text) else {
             // Not expected (the automaton supports overlapping search): try every pattern.
             return self.patterns.iter().flatten().any(|&at| test(at));
         };
-        for m in found {
-            let ats = self.patterns.get(m.pattern().as_usize());
-            if ats.into_iter().flatten().any(|&at| test(at)) {
-                return true;
+        TRIED.with(|cell| {
+            let mut own = Vec::new();
+            let mut borrowed = cell.try_borrow_mut();
+            // Not expected to be borrowed (nothing calls back in): a set of its own.
+            let tried = borrowed.as_deref_mut().unwrap_or(&mut own);
+            tried.clear();
+            tried.resize(self.patterns.len() / 64 + 1, 0);
+            let mut left = self.patterns.len();
+            for m in found {
+                let id = m.pattern().as_usize();
+                let (word, bit) = (id / 64, 1u64 << (id % 64));
+                match tried.get_mut(word) {
+                    Some(w) if *w & bit != 0 => continue,
+                    Some(w) => *w |= bit,
+                    None => {}
+                }
+                let ats = self.patterns.get(id);
+                if ats.into_iter().flatten().any(|&at| test(at)) {
+                    return true;
+                }
+                left = left.saturating_sub(1);
+                if left == 0 {
+                    // Every key tried: the rest of the text can add nothing.
+                    break;
+                }
             }
-        }
-        false
+            false
+        })
     }
+}
+
+thread_local! {
+    /// Which keys of an [`Inner`] automaton a text has had its patterns tried for (one bit
+    /// per key, reused by every call on the thread).
+    static TRIED: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Patterns (wildcards, policy variables) keyed by literal text every match holds: at the
@@ -145,7 +179,18 @@ struct Patterns {
     /// Keys reversed.
     suffixed: Keyed,
     inner: Option<Inner>,
+    /// Plain wildcard patterns that share their key with [`SET_FROM`] or more others, matched
+    /// together ([`WildcardSet`]): the keys refer to set `i` as `SET | i` in place of the
+    /// patterns' positions. One key cannot tell such patterns apart (`*ab?cd*`, `*ab??cd*`,
+    /// …); the set decides them in one pass over the text instead of one pass per pattern.
+    sets: Box<[WildcardSet]>,
 }
+
+/// Marks a [`Patterns`] entry that stands for a [`WildcardSet`] rather than one value.
+const SET: At = 1 << 31;
+
+/// Patterns sharing one key are matched as a [`WildcardSet`] from this many on.
+const SET_FROM: usize = 8;
 
 /// Where a pattern's key sits in every text the pattern matches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -215,11 +260,49 @@ fn choose<'a>(offers: &[Vec<(Slot, Key<'a>)>]) -> Vec<Option<(Slot, Key<'a>)>> {
 
 impl Patterns {
     /// The patterns by their keys; a pattern the index cannot hold (no automaton could be
-    /// built for the inner keys) goes to `rest`, to be tested one by one.
-    fn new(keys: Vec<(Key<'_>, At)>, rest: &mut Vec<At>) -> Self {
+    /// built for the inner keys) goes to `rest`, to be tested one by one. `plain` gives the
+    /// text of a value that is a plain wildcard pattern (no policy variable) matched by the
+    /// one-pattern matcher of `crate::wildcard`, case-sensitively; the values of a key shared
+    /// by [`SET_FROM`] or more of those are matched as one [`WildcardSet`].
+    fn new<'p>(
+        keys: Vec<(Key<'_>, At)>,
+        rest: &mut Vec<At>,
+        plain: impl Fn(At) -> Option<&'p str>,
+    ) -> Self {
+        let mut groups: HashMap<Key<'_>, Vec<At>> = HashMap::new();
+        for &(key, at) in &keys {
+            if plain(at).is_some() {
+                groups.entry(key).or_default().push(at);
+            }
+        }
+        // In the order of the lists (the groups came out of a hash map).
+        let mut groups: Vec<(Key<'_>, Vec<At>)> = groups
+            .into_iter()
+            .filter(|(_, ats)| ats.len() >= SET_FROM)
+            .collect();
+        groups.sort_unstable_by_key(|(_, ats)| ats.first().copied());
+        let mut sets = Vec::new();
+        let mut members: Vec<Vec<At>> = Vec::new();
+        let mut set_keys: Vec<(Key<'_>, At)> = Vec::new();
+        for (key, ats) in groups {
+            let Some(id) = u32::try_from(sets.len()).ok().filter(|id| id & SET == 0) else {
+                break;
+            };
+            let Some(set) = WildcardSet::new(ats.iter().filter_map(|&at| plain(at))) else {
+                continue;
+            };
+            sets.push(set);
+            set_keys.push((key, SET | id));
+            members.push(ats);
+        }
+        let grouped: HashSet<At> = members.iter().flatten().copied().collect();
         let mut prefixed = Vec::new();
         let mut suffixed = Vec::new();
         let mut inner = Vec::new();
+        let keys = keys
+            .into_iter()
+            .filter(|(_, at)| !grouped.contains(at))
+            .chain(set_keys);
         for (key, at) in keys {
             match key {
                 Key::Prefix(k) => prefixed.push((Box::<[u8]>::from(k.as_bytes()), at)),
@@ -230,17 +313,31 @@ impl Patterns {
         let inner_ats: Vec<At> = inner.iter().map(|&(_, at)| at).collect();
         let inner = Inner::new(inner);
         if inner.is_none() {
-            rest.extend(inner_ats);
+            // Not expected (an automaton over literal keys): every pattern one by one.
+            for at in inner_ats {
+                match at.checked_sub(SET) {
+                    Some(id) => {
+                        rest.extend(members.get(id as usize).into_iter().flatten().copied())
+                    }
+                    None => rest.push(at),
+                }
+            }
         }
         Self {
             prefixed: Keyed::new(prefixed),
             suffixed: Keyed::new(suffixed),
             inner,
+            sets: sets.into_boxed_slice(),
         }
     }
 
-    /// Whether `test` holds for some pattern whose key `text` holds where the key says.
+    /// Whether `test` holds for some pattern whose key `text` holds where the key says (a
+    /// set of patterns answers for all of them).
     fn any(&self, text: &str, mut test: impl FnMut(At) -> bool) -> bool {
+        let mut test = |at: At| match at.checked_sub(SET) {
+            Some(id) => self.sets.get(id as usize).is_some_and(|set| set.any(text)),
+            None => test(at),
+        };
         self.prefixed.any(text.bytes(), &mut test)
             || self.suffixed.any(text.bytes().rev(), &mut test)
             || self.inner.as_ref().is_some_and(|i| i.any(text, &mut test))
@@ -443,7 +540,21 @@ impl ValueIndex {
                 } else {
                     Kind::Strings {
                         exact: sorted(texts),
-                        patterns: Patterns::new(keys, &mut rest),
+                        patterns: Patterns::new(keys, &mut rest, |at| {
+                            // A plain `StringLike` pattern: matched by the wildcard module's
+                            // one matcher on its text (no variable, no `${*}`-style text).
+                            let item = items.get(at as usize)?;
+                            match &item.value.typed {
+                                TypedValue::String(template)
+                                    if like
+                                        && template.options().wildcards
+                                        && !template.as_str().contains('$') =>
+                                {
+                                    Some(template.as_str())
+                                }
+                                _ => None,
+                            }
+                        }),
                     }
                 }
             }
@@ -506,7 +617,8 @@ impl ValueIndex {
                 }
                 Kind::Arns {
                     components: Box::new(components.map(Keyed::new)),
-                    resource: Patterns::new(resource, &mut rest),
+                    // The ARN matcher splits components first: no set.
+                    resource: Patterns::new(resource, &mut rest, |_| None::<&str>),
                 }
             }
             OperatorFamily::Ip => {
@@ -961,6 +1073,111 @@ mod tests {
             let absent = evaluate_entry(&entry, None, resolve);
             prop_assert_eq!(evaluate_indexed(&entry, Some(&index), None, resolve), absent);
         }
+    }
+
+    /// A pattern of a list whose patterns share the literals `ab` and `cd` and differ in
+    /// their gaps, wildcards and anchoring (drawn from `shape`).
+    fn sharing(shape: (usize, u8, u8, u8)) -> String {
+        let (gap, lead, middle, tail) = shape;
+        let lead = ["*", "", "?", "*?"][usize::from(lead % 4)];
+        let middle = ["", "*", "?*", "*é"][usize::from(middle % 4)];
+        let tail = ["*", "", "?", "é*", "*d"][usize::from(tail % 5)];
+        format!("{lead}ab{}{middle}cd{tail}", "?".repeat(gap))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Lists of patterns that share their literals (matched as a `WildcardSet`) answer as
+        /// the plain pass does, under every qualifier, `StringLike` and `StringNotLike`.
+        #[test]
+        fn shared_literal_sets_agree_with_the_plain_pass(
+            shapes in prop::collection::vec((0..12usize, any::<u8>(), any::<u8>(), any::<u8>()), SET_FROM..30),
+            extra in prop::collection::vec(0..STRINGS.len(), 0..4),
+            op in 0..2usize,
+            qualifier in 0..3usize,
+            request in prop::collection::vec(
+                prop::collection::vec(prop::sample::select(vec!['a', 'b', 'c', 'd', 'é', 'x']), 0..40)
+                    .prop_map(String::from_iter),
+                0..5,
+            ),
+        ) {
+            let operator = ["StringLike", "StringNotLike"][op];
+            let operator = match qualifier {
+                0 => operator.to_owned(),
+                1 => format!("ForAllValues:{operator}"),
+                _ => format!("ForAnyValue:{operator}"),
+            };
+            let mut texts: Vec<String> = shapes.into_iter().map(sharing).collect();
+            texts.extend(extra.iter().map(|&i| STRINGS[i].to_owned()));
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let Some(entry) = entry(&operator, &refs) else {
+                return Ok(());
+            };
+            let Some(index) = ValueIndex::build(&entry) else {
+                return Ok(());
+            };
+            let value = ContextValue::Multi(
+                request.iter().map(|t| ContextScalar::String(t.clone())).collect(),
+            );
+            let plain = evaluate_entry(&entry, Some(&value), resolve);
+            let indexed = evaluate_indexed(&entry, Some(&index), Some(&value), resolve);
+            prop_assert_eq!(indexed, plain, "{} {:?} on {:?}", operator, refs, value);
+            for text in &request {
+                let single = ContextValue::Single(ContextScalar::String(text.clone()));
+                prop_assert_eq!(
+                    evaluate_indexed(&entry, Some(&index), Some(&single), resolve),
+                    evaluate_entry(&entry, Some(&single), resolve),
+                    "{} {:?} on {:?}", operator, refs, text
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn patterns_sharing_their_key_are_matched_as_a_set() {
+        let like: Vec<String> = (1..21)
+            .map(|i| format!("*ab{}cd*", "?".repeat(i)))
+            .chain((0..3).map(|i| format!("*-{i}-*")))
+            .chain(["${aws:username}-*ab*".to_owned()])
+            .collect();
+        let refs: Vec<&str> = like.iter().map(String::as_str).collect();
+        let entry = entry("ForAnyValue:StringLike", &refs).unwrap();
+        let index = ValueIndex::build(&entry).unwrap();
+        let Kind::Strings { patterns, .. } = &index.kind else {
+            panic!("{index:?}")
+        };
+        // One set for the twenty `*ab…cd*`, one key each for the `*-i-*`.
+        assert_eq!(patterns.sets.len(), 1);
+        assert_eq!(patterns.sets[0].len(), 20);
+        let inner = patterns.inner.as_ref().unwrap();
+        assert_eq!(inner.patterns.iter().map(|p| p.len()).sum::<usize>(), 4);
+        let decide = |text: &str| {
+            let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
+            evaluate_indexed(&entry, Some(&index), Some(&value), resolve)
+        };
+        let hit = format!("ab{}cd", "é".repeat(20));
+        let miss = format!("ab{}cd", "é".repeat(21));
+        for text in [hit.as_str(), miss.as_str(), "xx-2-", "ab", "alice-ab"] {
+            let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
+            assert_eq!(
+                decide(text),
+                evaluate_entry(&entry, Some(&value), resolve),
+                "{text:?}"
+            );
+        }
+        assert!(decide(&hit).is_true());
+        assert!(!decide(&miss).is_true());
+        // ARN patterns are matched component by component: never a set.
+        let arns: Vec<String> = (0..20)
+            .map(|i| format!("arn:aws:s3:::*ab{}cd*", "?".repeat(i)))
+            .collect();
+        let refs: Vec<&str> = arns.iter().map(String::as_str).collect();
+        let index = built("ArnLike", &refs).unwrap();
+        let Kind::Arns { resource, .. } = &index.kind else {
+            panic!("{index:?}")
+        };
+        assert!(resource.sets.is_empty());
     }
 
     fn built(operator: &str, values: &[&str]) -> Option<ValueIndex> {

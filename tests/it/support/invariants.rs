@@ -147,6 +147,52 @@ pub fn check_wildcard(pattern: &str, text: &str) {
         oracle.is_match(text),
         "pattern {pattern:?} on {text:?}"
     );
+    check_wildcard_list(pattern, text);
+}
+
+/// A `ForAnyValue:StringLike` list of ten patterns that share `pattern`'s literals and differ
+/// in the `?` run added after its first wildcard (so the engine matches them together, as a
+/// set): the decision is the one of some list holding one of them alone (matched by the
+/// one-pattern matcher).
+pub fn check_wildcard_list(pattern: &str, text: &str) {
+    if pattern.contains('$') {
+        // A policy variable: not a plain pattern.
+        return;
+    }
+    let at = pattern.find(['*', '?']).unwrap_or(pattern.len());
+    let (head, tail) = pattern.split_at(at);
+    let patterns: Vec<String> = (0..10)
+        .map(|k| format!("{head}{}{tail}", "?".repeat(k)))
+        .collect();
+    let Ok(request) = iam_policy::Request::builder()
+        .principal("arn:aws:iam::111122223333:user/alice")
+        .action("s3:GetObject")
+        .resource("arn:aws:s3:::b/k")
+        .context_value(
+            "app:k",
+            iam_policy::ContextValue::Single(iam_policy::ContextScalar::String(text.to_owned())),
+        )
+        .build()
+    else {
+        return;
+    };
+    let allows = |list: &[String]| {
+        let values = serde_json::Value::from(list.to_vec()).to_string();
+        let doc = format!(
+            r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{{"ForAnyValue:StringLike":{{"app:k":{values}}}}}}}}}"#
+        );
+        let policy = parse_policy(&doc, PolicyType::Identity).ok()?;
+        let mut set = iam_policy::PolicySet::new();
+        set.add(iam_policy::PolicyKind::Identity, policy);
+        Some(set.compile().evaluate(&request).decision() == iam_policy::Decision::Allow)
+    };
+    let Some(got) = allows(&patterns) else {
+        return;
+    };
+    let want = patterns
+        .iter()
+        .any(|p| allows(std::slice::from_ref(p)) == Some(true));
+    assert_eq!(got, want, "patterns {patterns:?} on {text:?}");
 }
 
 /// Whether `p` alone allows `req` by the engine's trace: some `Allow` applies, no `Deny` does.
