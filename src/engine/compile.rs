@@ -46,10 +46,11 @@
 //!   a wildcard part) are boxed so that the common ones stay small. The conditions of all
 //!   statements are one list of the set (each statement holds a range), and a group whose
 //!   every statement is a candidate of every action (a small resource policy) shares one
-//!   static candidate list. A compiled document is thus a few allocations (statements,
-//!   conditions, groups, string value lists) that the store reads ahead together
-//!   (`Part::touch`) when a decision finds it, instead of a chain of pointers
-//!   followed one cache miss after another.
+//!   static candidate list; a String condition with one value holds it inline (`Items`). A
+//!   compiled document is thus a few allocations (statements, conditions, groups, longer
+//!   string value lists), or for a small document held in a store entry none of its own, that
+//!   the store reads ahead together (`Part::touch`) when a decision finds it, instead of a
+//!   chain of pointers followed one cache miss after another.
 //! * Compiling allocates little and formats nothing; `benches/compile.rs` measures it
 //!   (figures in the README).
 //!
@@ -234,8 +235,9 @@ pub(crate) enum StrValue {
         /// The default value, if any.
         default: Option<Box<str>>,
     },
-    /// Anything else: the template, matched piece by piece.
-    Template(Template),
+    /// Anything else: the template, matched piece by piece (boxed: rare, and it keeps a
+    /// one-value list small enough to be held in its condition).
+    Template(Box<Template>),
 }
 
 /// The compiled test of a condition entry.
@@ -251,8 +253,10 @@ pub(crate) enum CondTest {
     Strings {
         /// `StringEqualsIgnoreCase`/`StringNotEqualsIgnoreCase`.
         ignore_case: bool,
-        /// The policy values.
-        values: Box<[StrValue]>,
+        /// The policy values: one (the common case) held in the condition itself, so that a
+        /// decision reads it from the condition's own cache line instead of following a
+        /// pointer to a list.
+        values: Items<StrValue>,
     },
     /// `Bool` without set qualifier.
     Bools {
@@ -286,8 +290,9 @@ impl CompiledCondition {
         self.keys.get(..self.split as usize).unwrap_or_default()
     }
 
-    /// A word read from the key hash and from the first policy value of a String test (its
-    /// own allocation), so that `Part::touch` fetches both ahead.
+    /// A word read from the key hash and from the first policy value of a String test (held
+    /// in the condition when it is the only one, else in a list of its own), so that
+    /// `Part::touch` fetches both ahead.
     #[inline(always)]
     pub(crate) fn ahead(&self) -> u64 {
         let first = match &self.test {
@@ -861,7 +866,7 @@ fn compile_test(entry: &ConditionEntry) -> Option<CondTest> {
             }
             Some(CondTest::Strings {
                 ignore_case: string::ignores_case(base),
-                values: values.into_boxed_slice(),
+                values: values.into_iter().collect(),
             })
         }
         OperatorFamily::Bool => {
@@ -903,7 +908,7 @@ fn compile_string(template: &Template) -> StrValue {
             default: var.default.map(Into::into),
         };
     }
-    StrValue::Template(template.clone())
+    StrValue::Template(Box::new(template.clone()))
 }
 
 fn compile_principals(principals: &Principals) -> Items<Target> {
@@ -1014,6 +1019,18 @@ mod tests {
                 "{general}"
             );
         }
+    }
+
+    /// The sizes the store's inline entries are built on (`engine/store.rs`): a typical
+    /// resource policy's two statements and two conditions fit in a few cache lines, with a
+    /// String condition's one value held in the condition.
+    #[test]
+    fn compiled_items_stay_small() {
+        use std::mem::size_of;
+        assert!(size_of::<StrValue>() <= 48);
+        assert!(size_of::<CompiledCondition>() <= 96);
+        assert!(size_of::<CompiledStatement>() <= 136);
+        assert!(size_of::<Group>() <= 40);
     }
 
     #[test]

@@ -174,7 +174,7 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
             let request = scalar.bytes();
             let equal = |value: &[u8]| string::equals(request, value, *ignore_case);
             let mut any = false;
-            for v in values {
+            for v in values.iter() {
                 any = match v {
                     StrValue::Lit(lit) => equal(lit.as_bytes()),
                     StrValue::Var { hash, key, default } => ctx
