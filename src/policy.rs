@@ -205,6 +205,58 @@ impl Policy {
         self.span
     }
 
+    /// Every request context key a decision on this policy can read, ASCII-lower-cased (as
+    /// the engine looks keys up): the key of every condition entry, and the key of every policy
+    /// variable in `Resource`/`NotResource` patterns and in condition values (String and Arn
+    /// operators), whether or not variables are enabled. A key may be listed more than once.
+    ///
+    /// A decision reads the request's context only through these keys (and the keys the
+    /// engine derives from the caller itself), so a caller that builds requests with many
+    /// keys may leave out every key that no policy of the decision lists: whether a key is
+    /// absent or present only matters to a policy that names it (`Null`, `…IfExists`, the
+    /// set qualifiers, a variable's default).
+    ///
+    /// ```
+    /// use iam_policy::{PolicyType, parse_policy};
+    ///
+    /// let policy = parse_policy(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow",
+    ///     "Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/${aws:username}/*",
+    ///     "Condition":{"StringEquals":{"aws:ResourceTag/Team":"${aws:PrincipalTag/team}"},
+    ///                  "Null":{"aws:SourceVpc":"true"}}}}"#, PolicyType::Identity)?;
+    /// let mut keys: Vec<&str> = policy.context_keys().collect();
+    /// keys.sort_unstable();
+    /// assert_eq!(keys, ["aws:principaltag/team", "aws:resourcetag/team", "aws:sourcevpc",
+    ///     "aws:username"]);
+    /// # Ok::<(), iam_policy::ParseErrors>(())
+    /// ```
+    pub fn context_keys(&self) -> impl Iterator<Item = &str> + '_ {
+        self.statements.iter().flat_map(|s| {
+            let resources = s
+                .resource
+                .iter()
+                .flat_map(|r| r.value.patterns.values())
+                .flat_map(|p| p.variables().map(|(key, _)| key));
+            let conditions = s.conditions.iter().flat_map(|c| {
+                let values = c.values.values().flat_map(|v| {
+                    let (template, pattern) = match &v.typed {
+                        TypedValue::String(t) => (Some(t), None),
+                        TypedValue::Arn(p) => (None, Some(p)),
+                        _ => (None, None),
+                    };
+                    let from_template = template
+                        .into_iter()
+                        .flat_map(|t| t.variables().map(|(key, _)| key));
+                    let from_pattern = pattern
+                        .into_iter()
+                        .flat_map(|p| p.variables().map(|(key, _)| key));
+                    from_template.chain(from_pattern)
+                });
+                std::iter::once(c.key_lower.as_str()).chain(values)
+            });
+            resources.chain(conditions)
+        })
+    }
+
     /// Whether policy variables are substituted (only under `2012-10-17`).
     #[must_use]
     pub fn variables_enabled(&self) -> bool {

@@ -8,12 +8,13 @@
 //! access keys, tags) is swapped whole on reload, so a request sees the old or the new one.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use arc_swap::ArcSwap;
 use iam_policy::{
-    CompiledPolicySet, Decision, Evaluation, Gate, PolicyKind, PolicyStore, PreparedRequest,
-    SessionPolicy, StatementRef,
+    CompiledPolicySet, Decision, Evaluation, Gate, Policy, PolicyKind, PolicyStore, PolicyType,
+    PreparedRequest, SessionPolicy, StatementRef, parse_policy,
 };
 
 use crate::config::Config;
@@ -212,6 +213,126 @@ fn row(rows: &Rows, r: StatementRef) -> Option<&str> {
     rows.get(i).map(|(_, text)| &**text)
 }
 
+/// The global condition keys every call carries, in the order [`crate::call`] sets them; a
+/// key's index is its bit in [`KeysRead::global`].
+pub const GLOBAL_KEYS: [&str; 8] = [
+    "aws:SourceIp",
+    "aws:SecureTransport",
+    "aws:CurrentTime",
+    "aws:EpochTime",
+    "aws:RequestedRegion",
+    "aws:userid",
+    "aws:username",
+    "aws:PrincipalArn",
+];
+
+/// Beyond this many distinct keys read, [`KeysRead`] stops telling keys apart and every key
+/// is set (a bound on what policies put by API can make the server keep).
+const MAX_KEYS_READ: usize = 4096;
+
+/// The condition keys that the policies the server has loaded can read
+/// ([`Policy::context_keys`]: condition keys and policy variables), so that a call sets only
+/// those: a key no policy of a decision reads cannot change it (absent or present, it is never
+/// looked up). Grown, never shrunk, as policies arrive (configuration, resource policies,
+/// session policies), and published before the policies themselves (see
+/// [`Authorizer::keys_read`]).
+#[derive(Clone, Debug, Default)]
+pub struct KeysRead {
+    /// Every key is read (too many to track).
+    all: bool,
+    /// Bit `i`: [`GLOBAL_KEYS`]`[i]` is read.
+    global: u16,
+    /// [`key_hash`] of every key read, sorted. Two keys with one hash only make a key set that
+    /// no policy reads, which changes nothing.
+    hashes: Vec<u64>,
+}
+
+impl KeysRead {
+    /// Whether a policy reads [`GLOBAL_KEYS`]`[bit]`.
+    #[inline]
+    pub fn global(&self, bit: usize) -> bool {
+        self.all || self.global & (1 << bit) != 0
+    }
+
+    /// Whether a policy reads the key `prefix` + `rest` (any case): a key up to its first `/`
+    /// included (`aws:PrincipalTag/`) and the rest, or a whole key without `/` and `""`.
+    #[inline]
+    pub fn reads(&self, prefix: &str, rest: &str) -> bool {
+        self.all || self.hashes.binary_search(&key_hash(prefix, rest)).is_ok()
+    }
+
+    /// Whether a policy reads `key` (any case).
+    pub fn reads_key(&self, key: &str) -> bool {
+        self.all || self.hashes.binary_search(&whole_key_hash(key)).is_ok()
+    }
+
+    /// These keys and `keys` (lower-cased); `None` when nothing is new.
+    fn with<'k>(&self, keys: impl Iterator<Item = &'k str>) -> Option<Self> {
+        if self.all {
+            return None;
+        }
+        let mut added: Vec<u64> = keys
+            .map(whole_key_hash)
+            .filter(|h| self.hashes.binary_search(h).is_err())
+            .collect();
+        if added.is_empty() {
+            return None;
+        }
+        let mut next = self.clone();
+        next.hashes.append(&mut added);
+        next.hashes.sort_unstable();
+        next.hashes.dedup();
+        next.all = next.hashes.len() > MAX_KEYS_READ;
+        next.global = 0;
+        for (bit, key) in GLOBAL_KEYS.iter().enumerate() {
+            if next.hashes.binary_search(&whole_key_hash(key)).is_ok() {
+                next.global |= 1 << bit;
+            }
+        }
+        Some(next)
+    }
+}
+
+/// A hash of the key `prefix` + `rest` that ignores ASCII case (condition keys are
+/// case-insensitive), where `prefix` is the key up to its first `/` included (the prefix of a
+/// tag key: `aws:PrincipalTag/`) or the whole key. Every byte is read with bit 5 set, which
+/// lower-cases ASCII letters (and confuses a few other bytes: that only makes a key look read,
+/// which changes nothing); eight bytes at a time.
+#[inline]
+fn key_hash(prefix: &str, rest: &str) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    fn part(mut h: u64, text: &str) -> u64 {
+        let bytes = text.as_bytes();
+        let mut words = bytes.chunks_exact(8);
+        for word in words.by_ref() {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            h = (h.rotate_left(5) ^ (u64::from_le_bytes(w) | 0x2020_2020_2020_2020))
+                .wrapping_mul(K);
+        }
+        let tail = words.remainder();
+        let mut w = [0u8; 8];
+        if let Some(dst) = w.get_mut(..tail.len()) {
+            dst.copy_from_slice(tail);
+        }
+        let len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        h = (h.rotate_left(5) ^ (u64::from_le_bytes(w) | 0x2020_2020_2020_2020)).wrapping_mul(K);
+        (h.rotate_left(5) ^ len).wrapping_mul(K)
+    }
+    part(part(0, prefix), rest)
+}
+
+/// The hash of a whole key as [`key_hash`] takes it: split after its first `/`.
+fn whole_key_hash(key: &str) -> u64 {
+    match key.find('/') {
+        Some(at) => {
+            let (prefix, rest) = key.split_at(at + 1);
+            key_hash(prefix, rest)
+        }
+        None => key_hash(key, ""),
+    }
+}
+
 /// Decides calls; see the module docs.
 #[derive(Debug)]
 pub struct Authorizer {
@@ -222,6 +343,11 @@ pub struct Authorizer {
     /// A cache of temporary credentials issued by AssumeRole (the storage holds them all:
     /// [`crate::sessions`]); at most [`MAX_CACHED_SESSIONS`], expired ones dropped.
     sessions: RwLock<HashMap<String, KeyEntry>>,
+    /// The keys the loaded policies read, and its generation (bumped on every change).
+    keys_read: ArcSwap<KeysRead>,
+    keys_generation: AtomicU64,
+    /// Serializes changes of `keys_read`.
+    keys_writer: Mutex<()>,
 }
 
 /// The most temporary credentials a process caches (about 1 KiB each); beyond, the cache
@@ -273,6 +399,25 @@ fn load_config(store: &PolicyStore, config: &Config) -> Result<(), ApiError> {
         }
     }
     Ok(())
+}
+
+/// Every policy of `config`: identity policies, boundaries, trust policies, SCPs, RCPs.
+fn config_policies(config: &Config) -> impl Iterator<Item = &Policy> + '_ {
+    let users = config
+        .users
+        .iter()
+        .flat_map(|u| u.policies.iter().chain(&u.boundary));
+    let roles = config.roles.iter().flat_map(|r| {
+        r.policies
+            .iter()
+            .chain(&r.boundary)
+            .chain(std::iter::once(&r.trust))
+    });
+    let accounts = config
+        .accounts
+        .values()
+        .flat_map(|a| a.scps.iter().chain(&a.rcps).flatten());
+    users.chain(roles).chain(accounts).map(|p| &p.policy)
 }
 
 /// The phrase AWS uses for a policy kind in denial messages.
@@ -336,19 +481,97 @@ impl Authorizer {
     /// When a stored resource policy no longer parses (it was checked when it was put).
     pub fn new(config: Config, resource_policies: Vec<(String, String)>) -> Result<Self, ApiError> {
         let store = PolicyStore::new();
+        let keys_read = KeysRead::default()
+            .with(config_policies(&config).flat_map(Policy::context_keys))
+            .unwrap_or_default();
         load_config(&store, &config)?;
-        for (arn, text) in resource_policies {
-            store
-                .set_resource_policy(&arn, &text)
-                .map_err(|e| ApiError::internal(format!("stored policy of {arn}: {e}")))?;
-        }
         let principals = Principals::new(config, &store);
-        Ok(Self {
+        let authz = Self {
             store,
             principals: ArcSwap::from_pointee(principals),
             reloading: std::sync::Mutex::new(()),
             sessions: RwLock::new(HashMap::new()),
-        })
+            keys_read: ArcSwap::from_pointee(keys_read),
+            keys_generation: AtomicU64::new(0),
+            keys_writer: Mutex::new(()),
+        };
+        for (arn, text) in resource_policies {
+            authz.read_keys_of(&text, PolicyType::Resource);
+            authz
+                .store
+                .set_resource_policy(&arn, &text)
+                .map_err(|e| ApiError::internal(format!("stored policy of {arn}: {e}")))?;
+        }
+        Ok(authz)
+    }
+
+    /// Adds the keys `policies` read to [`KeysRead`] (and bumps its generation), before the
+    /// caller stores them.
+    fn read_keys<'p>(&self, policies: impl Iterator<Item = &'p Policy>) {
+        // The guard serializes writers only; the value behind it is `()`.
+        let _writer = self
+            .keys_writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(next) = self
+            .keys_read
+            .load()
+            .with(policies.flat_map(Policy::context_keys))
+        {
+            self.keys_read.store(Arc::new(next));
+            // Published before the policies are stored: see `keys_read`.
+            self.keys_generation.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Adds the keys policy `text` (of type `ty`) reads, if it parses (if it does not, the store
+    /// refuses it: it parses policies with the same function).
+    fn read_keys_of(&self, text: &str, ty: PolicyType) {
+        if let Ok(policy) = parse_policy(text, ty) {
+            self.read_keys(std::iter::once(&policy));
+        }
+    }
+
+    /// The condition keys the loaded policies read, and the generation they belong to.
+    ///
+    /// A decision made on a request holding (at least) these keys is the decision on the
+    /// request with every key if [`keys_generation`](Self::keys_generation) is still this
+    /// generation after the decision: the keys of every policy are published, and the
+    /// generation bumped, before the policy is stored, so a decision that read a policy whose
+    /// keys were not in the set it was given sees a later generation.
+    pub fn keys_read(&self) -> (u64, arc_swap::Guard<Arc<KeysRead>>) {
+        let generation = self.keys_generation.load(Ordering::SeqCst);
+        (generation, self.keys_read.load())
+    }
+
+    /// Makes every call set every condition key it knows, whether or not a policy reads it
+    /// (what the tests compare the filtered decisions with).
+    pub fn read_every_key(&self) {
+        let _writer = self
+            .keys_writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.keys_read.store(Arc::new(KeysRead {
+            all: true,
+            ..KeysRead::default()
+        }));
+        self.keys_generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The generation of [`keys_read`](Self::keys_read) now.
+    pub fn keys_generation(&self) -> u64 {
+        self.keys_generation.load(Ordering::SeqCst)
+    }
+
+    /// Compiles a role session's policy, its keys added to [`keys_read`](Self::keys_read)
+    /// first.
+    ///
+    /// # Errors
+    ///
+    /// When the policy does not parse as a session policy.
+    pub fn session_policy(&self, text: &str) -> Result<SessionPolicy, iam_policy::StoreError> {
+        self.read_keys_of(text, PolicyType::Session);
+        SessionPolicy::new(&[text])
     }
 
     /// The current configuration.
@@ -369,6 +592,7 @@ impl Authorizer {
             .lock()
             .map_err(|_| ApiError::internal("the reload lock is poisoned"))?;
         let old = self.config();
+        self.read_keys(config_policies(&config));
         load_config(&self.store, &config)?;
         let users: HashSet<&str> = config.users.iter().map(|u| u.arn.as_str()).collect();
         let roles: HashSet<&str> = config.roles.iter().map(|r| r.arn.as_str()).collect();
@@ -401,10 +625,12 @@ impl Authorizer {
     /// `MalformedPolicyDocumentException` when the policy does not parse.
     pub fn set_resource_policy(&self, arn: &str, text: Option<&str>) -> Result<(), ApiError> {
         match text {
-            Some(t) => self
-                .store
-                .set_resource_policy(arn, t)
-                .map_err(|e| ApiError::new("MalformedPolicyDocumentException", 400, e.to_string())),
+            Some(t) => {
+                self.read_keys_of(t, PolicyType::Resource);
+                self.store.set_resource_policy(arn, t).map_err(|e| {
+                    ApiError::new("MalformedPolicyDocumentException", 400, e.to_string())
+                })
+            }
             None => {
                 self.store.remove_resource_policy(arn);
                 Ok(())

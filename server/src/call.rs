@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use iam_policy::{BufferedRequest, RequestBuffer};
 
 use crate::app::App;
-use crate::authz::{Identity, denial_message};
+use crate::authz::{GLOBAL_KEYS, Identity, KeysRead, denial_message};
 use crate::error::ApiError;
 
 thread_local! {
@@ -83,6 +83,82 @@ impl<'a> Name<'a> {
                 buffer
             }
         }
+    }
+}
+
+/// A key a call sets: one of [`GLOBAL_KEYS`] (by index) or a named one.
+#[derive(Clone, Copy, Debug)]
+enum Which<'a> {
+    Global(usize),
+    Named(Name<'a>),
+}
+
+impl<'a> Which<'a> {
+    /// The key's text (joined in `buffer` when it has a prefix).
+    fn text<'s>(self, buffer: &'s mut String) -> &'s str
+    where
+        'a: 's,
+    {
+        match self {
+            Self::Global(bit) => GLOBAL_KEYS.get(bit).copied().unwrap_or_default(),
+            Self::Named(name) => name.text(buffer),
+        }
+    }
+
+    /// Whether a loaded policy reads the key.
+    fn read_by(self, keys: &KeysRead) -> bool {
+        match self {
+            Self::Global(bit) => keys.global(bit),
+            Self::Named(Name::Whole(name)) => keys.reads_key(name),
+            // Every prefix ends with its first `/` (`aws:ResourceTag/`); were one not to, the key
+            // would be set whether read or not.
+            Self::Named(Name::Tagged(prefix, tag)) => {
+                prefix.find('/').is_none_or(|at| at + 1 != prefix.len()) || keys.reads(prefix, tag)
+            }
+        }
+    }
+
+    /// The length of the key's text.
+    fn len(self) -> usize {
+        match self {
+            Self::Global(bit) => GLOBAL_KEYS.get(bit).map_or(0, |k| k.len()),
+            Self::Named(Name::Whole(name)) => name.len(),
+            Self::Named(Name::Tagged(prefix, tag)) => prefix.len() + tag.len(),
+        }
+    }
+}
+
+/// How large a request with every key of a call would be (keys, values of one key, bytes:
+/// upper bounds).
+#[derive(Debug, Default)]
+struct Size {
+    keys: usize,
+    values: usize,
+    bytes: usize,
+}
+
+impl Size {
+    fn add(&mut self, which: Which<'_>, value: &KeyValue<'_>) {
+        self.keys += 1;
+        let (values, bytes) = match value {
+            KeyValue::String(v) => (1, v.len()),
+            KeyValue::Number(v) => (1, v.len()),
+            KeyValue::Bool(_) => (1, 5),
+            KeyValue::Strings(list) => (list.len(), list.iter().map(|v| v.len()).sum()),
+        };
+        self.values = self.values.max(values);
+        self.bytes = self.bytes.saturating_add(which.len() + bytes);
+    }
+
+    /// Whether such a request is well inside every context limit (so that one with fewer
+    /// keys fails no check the whole one passes, and the whole one fails none).
+    fn far_below_limits(&self) -> bool {
+        use iam_policy::unstable::request::{
+            MAX_CONTEXT_BYTES, MAX_CONTEXT_KEYS, MAX_CONTEXT_VALUES,
+        };
+        self.keys <= MAX_CONTEXT_KEYS / 2
+            && self.values <= MAX_CONTEXT_VALUES / 2
+            && self.bytes <= MAX_CONTEXT_BYTES / 2
     }
 }
 
@@ -259,37 +335,36 @@ impl Call<'_> {
     }
 
     /// Gives `set` every condition key of a request with `keys`: the global keys every call
-    /// carries (`time`: `aws:CurrentTime` and `aws:EpochTime`; `ip`: `aws:SourceIp`), then
-    /// `keys`. Names made of a prefix and a tag key are joined in `name`.
-    fn each_key<F: FnMut(&str, &KeyValue<'_>)>(
+    /// carries ([`GLOBAL_KEYS`], by index: `time` holds `aws:CurrentTime` and `aws:EpochTime`,
+    /// `ip` `aws:SourceIp`), then the caller's tags and `keys`.
+    fn each_key<F: FnMut(Which<'_>, &KeyValue<'_>)>(
         &self,
         ip: &str,
         time: (Option<&str>, &str),
         keys: &Keys<'_>,
-        name: &mut String,
         mut set: F,
     ) {
         let id = self.identity;
-        set("aws:SourceIp", &KeyValue::String(ip));
-        set("aws:SecureTransport", &KeyValue::Bool(self.secure));
+        set(Which::Global(0), &KeyValue::String(ip));
+        set(Which::Global(1), &KeyValue::Bool(self.secure));
         if let Some(t) = time.0 {
-            set("aws:CurrentTime", &KeyValue::String(t));
+            set(Which::Global(2), &KeyValue::String(t));
         }
-        set("aws:EpochTime", &KeyValue::Number(Cow::Borrowed(time.1)));
-        set("aws:RequestedRegion", &KeyValue::String(&self.region));
+        set(Which::Global(3), &KeyValue::Number(Cow::Borrowed(time.1)));
+        set(Which::Global(4), &KeyValue::String(&self.region));
         for (k, v) in &id.tags {
             set(
-                Name::Tagged("aws:PrincipalTag/", k).text(name),
+                Which::Named(Name::Tagged("aws:PrincipalTag/", k)),
                 &KeyValue::String(v),
             );
         }
-        set("aws:userid", &KeyValue::String(&id.user_id));
+        set(Which::Global(5), &KeyValue::String(&id.user_id));
         if let Some(username) = &id.username {
-            set("aws:username", &KeyValue::String(username));
+            set(Which::Global(6), &KeyValue::String(username));
         }
-        set("aws:PrincipalArn", &KeyValue::String(&id.principal_arn));
+        set(Which::Global(7), &KeyValue::String(&id.principal_arn));
         for (k, v) in &keys.0 {
-            set(k.text(name), v);
+            set(Which::Named(*k), v);
         }
     }
 
@@ -322,9 +397,16 @@ impl Call<'_> {
         let started_cpu = self.app.measure_cpu.then(thread_cpu);
         let id = self.identity;
         let secs = self.now_ms.div_euclid(1000);
-        let record = self.app.record_context_keys;
+        let mut record = self.app.record_context_keys;
         let mut context_keys = Vec::new();
-        let mut statements = String::new();
+        // Room for the usual two or three deciding statements (one allocation).
+        let mut statements = String::with_capacity(384);
+        let authz = &self.app.authz;
+        // Only the keys some loaded policy reads are set (the decision is the same: a key no
+        // policy reads is never looked up), unless the keys of this generation were not all
+        // there when the decision read the policies (then it is made again with every key).
+        let (generation, keys_read) = authz.keys_read();
+        let mut filter = Some(&*keys_read);
         // Everything is borrowed into the thread's request buffer, which keeps its memory
         // from call to call.
         let decided = LOCAL.with_borrow_mut(|local| {
@@ -334,34 +416,51 @@ impl Call<'_> {
                 peer,
                 name,
             } = local;
-            let mut b = buffer
-                .request()
-                .principal(&id.arn)
-                .action(action)
-                .resource(resource);
-            if let Some(session) = &id.session_policy {
-                b = b.session_policy(session);
-            }
-            let mut building = Building(Some(b));
+            let time = clock.texts(secs);
             let ip = peer_text(peer, self.source_ip);
-            self.each_key(ip, clock.texts(secs), &keys, name, |k, v| {
-                if record {
-                    context_keys.push(k.to_owned());
+            loop {
+                let mut b = buffer
+                    .request()
+                    .principal(&id.arn)
+                    .action(action)
+                    .resource(resource);
+                if let Some(session) = &id.session_policy {
+                    b = b.session_policy(session);
                 }
-                building.set(k, v);
-            });
-            let prepared = building
-                .0
-                .ok_or_else(|| ApiError::internal("the request was lost while it was built"))?
-                .prepare()
-                .map_err(|e| {
-                    ApiError::access_denied(format!("the request cannot be decided: {e}"))
-                })?;
-            let evaluation = self.app.authz.decide_prepared(prepared);
-            self.app
-                .authz
-                .write_deciding(id, prepared, &evaluation, &mut statements);
-            Ok::<_, ApiError>(evaluation)
+                let mut building = Building(Some(b));
+                let mut all = Size::default();
+                self.each_key(ip, time, &keys, |which, v| {
+                    if record && context_keys.len() < usize::from(u16::MAX) {
+                        context_keys.push(which.text(name).to_owned());
+                    }
+                    all.add(which, v);
+                    if filter.is_none_or(|f| which.read_by(f)) {
+                        building.set(which.text(name), v);
+                    }
+                });
+                record = false;
+                if filter.is_some() && !all.far_below_limits() {
+                    // The request with every key might exceed a context limit, and its
+                    // error is the answer: build that one.
+                    filter = None;
+                    continue;
+                }
+                let prepared = building
+                    .0
+                    .ok_or_else(|| ApiError::internal("the request was lost while it was built"))?
+                    .prepare()
+                    .map_err(|e| {
+                        ApiError::access_denied(format!("the request cannot be decided: {e}"))
+                    })?;
+                let evaluation = authz.decide_prepared(prepared);
+                if filter.is_some() && authz.keys_generation() != generation {
+                    // A policy whose keys may be missing arrived meanwhile.
+                    filter = None;
+                    continue;
+                }
+                authz.write_deciding(id, prepared, &evaluation, &mut statements);
+                return Ok::<_, ApiError>(evaluation);
+            }
         });
         // The server's own count of authorization: building, deciding and naming the
         // deciding statements.

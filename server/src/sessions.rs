@@ -16,7 +16,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use iam_policy::SessionPolicy;
 use serde::{Deserialize, Serialize};
 
 use crate::app::App;
@@ -116,7 +115,8 @@ pub fn open(app: &App, row: &SessionRow) -> Result<KeyEntry, ApiError> {
     }
     let session_policy = match &s.policy {
         Some(text) => Some(
-            SessionPolicy::new(&[text.as_str()])
+            app.authz
+                .session_policy(text)
                 .map_err(|e| ApiError::internal(format!("a stored session policy: {e}")))?,
         ),
         None => None,

@@ -6,8 +6,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use iam_policy::SessionPolicy;
-
 use crate::authz::{Identity, KeyEntry};
 use crate::call::{AuditDecision, Call, Keys};
 use crate::error::{ApiError, xml_escape};
@@ -213,7 +211,7 @@ fn assume_role(call: &mut Call<'_>, params: &[(String, String)]) -> Result<Strin
                     "Packed size of the session policy exceeds 2048 characters.",
                 ));
             }
-            Some(SessionPolicy::new(&[text]).map_err(|e| {
+            Some(call.app.authz.session_policy(text).map_err(|e| {
                 ApiError::new(
                     "MalformedPolicyDocument",
                     400,

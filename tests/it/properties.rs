@@ -362,6 +362,41 @@ mod algebra {
     }
 
     proptest! {
+        // Keys that matter are rare in the generated cases: more cases than the default.
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        /// Leaving out of the request every context key that no policy of the case lists in
+        /// `Policy::context_keys` changes neither the decision nor its deciding statements
+        /// (what a server relies on when it sets only the keys its policies read).
+        #[test]
+        fn keys_no_policy_reads_never_matter(bytes in bytes()) {
+            let mut case = generated(&bytes);
+            let evaluate = |case: &Value| {
+                let parsed = Case::parse(&case.to_string()).unwrap();
+                let policies = parsed.policies().unwrap();
+                let request = parsed.request().unwrap();
+                let evaluation = policies.compile().evaluate(request);
+                let reasons: Vec<_> = evaluation.reasons().collect();
+                let read: std::collections::HashSet<String> = policies
+                    .iter()
+                    .flat_map(|(_, p)| p.context_keys().map(str::to_owned).collect::<Vec<_>>())
+                    .collect();
+                (evaluation.decision(), reasons, read)
+            };
+            let (decision, reasons, read) = evaluate(&case);
+            let Some(Value::Object(context)) = case["request"].get_mut("context") else {
+                return Ok(());
+            };
+            let before = context.len();
+            context.retain(|key, _| read.contains(&key.to_ascii_lowercase()));
+            let left_out = before - context.len();
+            let (after, after_reasons, _) = evaluate(&case);
+            prop_assert_eq!(after, decision, "{} keys left out", left_out);
+            prop_assert_eq!(after_reasons, reasons);
+        }
+    }
+
+    proptest! {
         /// Explicit deny wins: a Deny of everything in an identity policy denies every caller,
         /// whatever else the set holds (except for an action that needs no permission).
         #[test]
