@@ -141,7 +141,7 @@ use std::io::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
-use table::{PassThrough, Probe, Space, StoreKey, key_hash};
+use table::{HashProbe, PassThrough, Probe, Space, StoreKey, key_hash};
 
 use smallvec::SmallVec;
 
@@ -270,16 +270,21 @@ impl Inline {
         }
     }
 
+    /// A copy of its lists (the interned texts are shared, not copied).
+    fn lists(&self) -> Lists {
+        Lists {
+            statements: self.statements.to_vec(),
+            conditions: self.conditions.to_vec(),
+            groups: vec![self.group.clone()],
+            flags: self.flags,
+        }
+    }
+
     /// The document as a shared set (copied once, then kept).
     fn shared(&self) -> Arc<CompiledPolicySet> {
-        let set = self.shared.get_or_init(|| {
-            Arc::new(CompiledPolicySet::from_lists(Lists {
-                statements: self.statements.to_vec(),
-                conditions: self.conditions.to_vec(),
-                groups: vec![self.group.clone()],
-                flags: self.flags,
-            }))
-        });
+        let set = self
+            .shared
+            .get_or_init(|| Arc::new(CompiledPolicySet::from_lists(self.lists())));
         Arc::clone(set)
     }
 }
@@ -311,13 +316,16 @@ impl Doc {
     }
 }
 
-/// The writers' side: the documents held, by digest, each with the number of entries using
-/// it and the shared copy new entries with the same texts take (none while only the entry
-/// that first set it holds it, inline).
+/// A registered document: the shared copy new entries with the same texts take (none while
+/// only the entry that first set it holds it, inline), the number of entries using it, and
+/// the map hash of the entry that first set it (so that the second entry to take the texts
+/// copies that entry's inline document instead of parsing the texts again).
+type Registered = (Option<Arc<CompiledPolicySet>>, usize, u64);
+
+/// The writers' side: the documents held, by digest ([`Registered`]).
 #[derive(Debug, Default)]
 struct Registry {
-    documents:
-        HashMap<Digest, (Option<Arc<CompiledPolicySet>>, usize), BuildHasherDefault<DigestHash>>,
+    documents: HashMap<Digest, Registered, BuildHasherDefault<DigestHash>>,
     /// Entries per [`Space`] (indexed by its number).
     counts: [usize; 6],
 }
@@ -326,7 +334,7 @@ impl Registry {
     /// An entry stopped using the document of `digest`; drops the registry's reference when
     /// nothing uses it any more (readers still holding the map's reference keep it alive).
     fn release(&mut self, digest: Digest) {
-        if let Some((_, users)) = self.documents.get_mut(&digest) {
+        if let Some((_, users, _)) = self.documents.get_mut(&digest) {
             *users = users.saturating_sub(1);
             if *users == 0 {
                 self.documents.remove(&digest);
@@ -901,6 +909,20 @@ impl PolicyStore {
             .collect()
     }
 
+    /// A copy of the document of `digest` as the entry of `space` with map hash `hash` holds
+    /// it inline, if that entry still does (the same texts, so the same compiled document,
+    /// with no parsing). `None` sends the caller to parse the texts.
+    fn inline_copy(&self, space: Space, hash: u64, digest: Digest) -> Option<Lists> {
+        let guard = self.map.guard();
+        match self.map.get(&HashProbe { hash, space }, &guard) {
+            Some(Held {
+                doc: Doc::Inline(inline),
+                digest: held,
+            }) if *held == digest => Some(inline.lists()),
+            _ => None,
+        }
+    }
+
     /// Sets the entry `key` of `space` to the document of `digest`: the registered one, or
     /// the one `compile` builds (outside the writers' lock).
     fn put(
@@ -916,21 +938,28 @@ impl PolicyStore {
             // INVARIANT: not reached: `build` runs at most once (below, one branch).
             None => Ok(Lists::compile(&PolicySet::new())),
         };
-        // A shared copy already registered is taken as it is; otherwise the document is
-        // compiled outside the writers' lock.
-        let registered = self
-            .lock()
-            .documents
-            .get(&digest)
-            .is_some_and(|(set, _)| set.is_some());
-        let mut lists = if registered { None } else { Some(build()?) };
+        let store_key = StoreKey::new(space, key);
+        // A shared copy already registered is taken as it is; a document that one entry
+        // holds inline is copied from that entry; otherwise the document is compiled outside
+        // the writers' lock.
+        let (registered, holder) = match self.lock().documents.get(&digest) {
+            Some((set, _, holder)) => (set.is_some(), Some(*holder)),
+            None => (false, None),
+        };
+        let mut lists = if registered {
+            None
+        } else if let Some(copy) = holder.and_then(|hash| self.inline_copy(space, hash, digest)) {
+            Some(copy)
+        } else {
+            Some(build()?)
+        };
         let mut registry = self.lock();
         let doc = match registry.documents.get_mut(&digest) {
-            Some((Some(set), users)) => {
+            Some((Some(set), users, _)) => {
                 *users += 1;
                 Doc::shared(Arc::clone(set))
             }
-            Some((slot, users)) => {
+            Some((slot, users, _)) => {
                 // Held inline by the entries that set it so far: from now on the entries
                 // that take it share one copy.
                 let lists = match lists.take() {
@@ -950,14 +979,16 @@ impl PolicyStore {
                 };
                 match Inline::new(lists) {
                     Ok(inline) => {
-                        registry.documents.insert(digest, (None, 1));
+                        registry
+                            .documents
+                            .insert(digest, (None, 1, store_key.hash()));
                         Doc::Inline(inline)
                     }
                     Err(lists) => {
                         let set = Arc::new(CompiledPolicySet::from_lists(lists));
                         registry
                             .documents
-                            .insert(digest, (Some(Arc::clone(&set)), 1));
+                            .insert(digest, (Some(Arc::clone(&set)), 1, store_key.hash()));
                         Doc::shared(set)
                     }
                 }
@@ -972,7 +1003,7 @@ impl PolicyStore {
         }
         let old = self
             .map
-            .insert(StoreKey::new(space, key), Held { doc, digest }, &guard)
+            .insert(store_key, Held { doc, digest }, &guard)
             .map(|old| old.digest);
         match old {
             Some(old) => {

@@ -1183,3 +1183,83 @@ fn store_update_with_a_new_document_allocates_little() {
         per(update.count_total)
     );
 }
+
+/// The second secret to take a text one other secret holds inline copies that secret's
+/// compiled document instead of parsing the text again (the "known document" update): it
+/// allocates far less than a parse, and decides exactly as the first secret does, also after
+/// the first secret's policy is replaced (the copy is its own).
+#[test]
+fn second_secret_with_a_known_text_copies_the_inline_document() {
+    const ROUNDS: u64 = 50;
+    let texts: Vec<String> = (0..ROUNDS)
+        .map(|k| {
+            team_secret_policy("payments").replacen(
+                "\"ConsumerReadsCurrent\"",
+                &format!("\"Known{k}\""),
+                1,
+            )
+        })
+        .collect();
+    let store = PolicyStore::new();
+    for i in 0..1_000 {
+        store
+            .set_resource_policy(&team_secret(i), &team_secret_policy(TEAMS[i % TEAMS.len()]))
+            .unwrap();
+    }
+    for (k, text) in texts.iter().enumerate() {
+        store.set_resource_policy(&team_secret(k * 7), text).unwrap();
+    }
+    let parse = allocation_counter::measure(|| {
+        for text in &texts {
+            drop(parse_policy(text, PolicyType::Resource).unwrap());
+        }
+    });
+    let second = allocation_counter::measure(|| {
+        for (k, text) in texts.iter().enumerate() {
+            store
+                .set_resource_policy(&team_secret(k * 7 + 1), text)
+                .unwrap();
+        }
+    });
+    let per = |n: u64| n as f64 / ROUNDS as f64;
+    eprintln!(
+        "allocations per document: parse {:.1}, second secret's update {:.1}",
+        per(parse.count_total),
+        per(second.count_total)
+    );
+    // Parsing alone allocates 37 per document; the copy needs its lists, the shared set
+    // and the map entry.
+    assert!(
+        per(second.count_total) * 2.0 < per(parse.count_total),
+        "second secret's update {:.1} allocations, parse {:.1}",
+        per(second.count_total),
+        per(parse.count_total)
+    );
+    // The copy decides as the original, before and after the original is replaced.
+    let check = |k: usize| {
+        let first = store.resource_policy(&team_secret(k * 7)).unwrap();
+        let second = store.resource_policy(&team_secret(k * 7 + 1)).unwrap();
+        let fresh = {
+            let mut set = PolicySet::new();
+            set.add(
+                PolicyKind::Resource,
+                parse_policy(&texts[k], PolicyType::Resource).unwrap(),
+            );
+            set.compile()
+        };
+        (first, second, fresh)
+    };
+    for k in 0..texts.len() {
+        let (first, second, fresh) = check(k);
+        assert_eq!(format!("{first:?}"), format!("{fresh:?}"), "text {k}");
+        assert_eq!(format!("{second:?}"), format!("{fresh:?}"), "text {k}");
+    }
+    for k in 0..texts.len() {
+        store
+            .set_resource_policy(&team_secret(k * 7), &team_secret_policy("other"))
+            .unwrap();
+        let second = store.resource_policy(&team_secret(k * 7 + 1)).unwrap();
+        let (_, _, fresh) = check(k);
+        assert_eq!(format!("{second:?}"), format!("{fresh:?}"), "text {k}");
+    }
+}

@@ -166,6 +166,11 @@ impl StoreKey {
         self.space
     }
 
+    /// Its [`key_hash`].
+    pub(crate) const fn hash(&self) -> u64 {
+        self.hash
+    }
+
     pub(crate) fn text(&self) -> String {
         self.key.to_text()
     }
@@ -210,6 +215,27 @@ impl papaya::Equivalent<StoreKey> for Probe<'_> {
     #[inline]
     fn equivalent(&self, key: &StoreKey) -> bool {
         key.hash == self.hash && key.space == self.space && key.key.is(self.key)
+    }
+}
+
+/// A key looked up by its hash alone: the entry of `space` with that hash (one of them, should
+/// two keys share it); whoever looks checks what it finds.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HashProbe {
+    pub(crate) hash: u64,
+    pub(crate) space: Space,
+}
+
+impl std::hash::Hash for HashProbe {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+impl papaya::Equivalent<StoreKey> for HashProbe {
+    #[inline]
+    fn equivalent(&self, key: &StoreKey) -> bool {
+        key.hash == self.hash && key.space == self.space
     }
 }
 
