@@ -1207,7 +1207,9 @@ fn second_secret_with_a_known_text_copies_the_inline_document() {
             .unwrap();
     }
     for (k, text) in texts.iter().enumerate() {
-        store.set_resource_policy(&team_secret(k * 7), text).unwrap();
+        store
+            .set_resource_policy(&team_secret(k * 7), text)
+            .unwrap();
     }
     let parse = allocation_counter::measure(|| {
         for text in &texts {
