@@ -182,6 +182,17 @@ fn spread(w: &workload::Workload, n: usize, count: usize) -> Vec<workload::Reque
     many.requests
 }
 
+/// Refills `batch` with `chunk`'s requests, each built and prepared afresh (so that they are in
+/// cache when decided, as the request a server has just built).
+fn prepare_batch(batch: &mut Vec<PreparedRequest>, chunk: &[workload::Request]) {
+    batch.clear();
+    batch.extend(
+        chunk
+            .iter()
+            .map(|r| PreparedRequest::new(iam_setup::request(r).unwrap())),
+    );
+}
+
 /// Decide-only as a server sees it: each request prepared just before it is decided (batches
 /// of [`HOT_BATCH`]; only the decisions are timed), the secrets drawn at random over all N.
 /// Nanoseconds per decision, median of `rounds` rounds.
@@ -191,12 +202,7 @@ fn decide_hot(store: &PolicyStore, many: &[workload::Request], rounds: usize) ->
         .map(|_| {
             let mut spent = Duration::ZERO;
             for chunk in many.chunks(HOT_BATCH) {
-                batch.clear();
-                batch.extend(
-                    chunk
-                        .iter()
-                        .map(|r| PreparedRequest::new(iam_setup::request(r).unwrap())),
-                );
+                prepare_batch(&mut batch, chunk);
                 let start = Instant::now();
                 for p in &batch {
                     black_box(store.evaluate_prepared(black_box(p)));
@@ -240,12 +246,7 @@ fn profile(spec: &str) {
         let mut batch = Vec::with_capacity(HOT_BATCH);
         for _ in 0..rounds {
             for chunk in many.chunks(HOT_BATCH) {
-                batch.clear();
-                batch.extend(
-                    chunk
-                        .iter()
-                        .map(|r| PreparedRequest::new(iam_setup::request(r).unwrap())),
-                );
+                prepare_batch(&mut batch, chunk);
                 for p in &batch {
                     allowed += usize::from(profiled_store_decision(&store, black_box(p)));
                 }
