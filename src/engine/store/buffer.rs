@@ -139,10 +139,6 @@ impl Callers {
     /// The first of the two entries caller `text` may be kept in: where its text up to its
     /// last `/` hashes to (a cheap hash of its length and last sixteen bytes, which differ
     /// from role to role: a collision only costs a parse).
-    #[expect(
-        clippy::cast_possible_truncation,
-        reason = "only the high bits select an entry"
-    )]
     #[inline]
     fn entry(text: &str) -> usize {
         let bytes = text.as_bytes();
