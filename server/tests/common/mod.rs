@@ -6,6 +6,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
+use std::sync::Arc;
 
 use iam_policy_server::app::{App, Stats};
 use iam_policy_server::audit::Audit;
@@ -58,10 +59,11 @@ pub fn app() -> Result<App> {
     app_on(Box::new(SqliteStorage::in_memory()?))
 }
 
-/// The caller of access key `key`.
-pub fn identity(app: &App, key: &str) -> Result<Identity> {
+/// The caller of access key `key`: the server's own (whose calls share one
+/// [`CallerTemplate`](iam_policy_server::authz::CallerTemplate), as over HTTP).
+pub fn identity(app: &App, key: &str) -> Result<Arc<Identity>> {
     let entry = app.authz.key(key)?.ok_or("no such access key")?;
-    Ok((*entry.identity).clone())
+    Ok(entry.identity)
 }
 
 /// A call of `identity` from `ip` (over TLS when `secure`) at [`NOW_MS`] in `us-east-1`.
