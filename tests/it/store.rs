@@ -1230,10 +1230,10 @@ fn second_secret_with_a_known_text_copies_the_inline_document() {
         per(parse.count_total),
         per(second.count_total)
     );
-    // Parsing alone allocates 25 per document; the copy needs its lists, the shared set
-    // and the map entry.
+    // The copy needs its lists, the shared set and the map entry: 10 allocations (parsing
+    // alone took 37 per document before the JSON reader wrote a flat tree, 18 after).
     assert!(
-        per(second.count_total) * 2.0 < per(parse.count_total),
+        per(second.count_total) <= 11.0,
         "second secret's update {:.1} allocations, parse {:.1}",
         per(second.count_total),
         per(parse.count_total)
