@@ -1177,10 +1177,10 @@ fn store_update_with_a_new_document_allocates_little() {
     );
     // 52.1 before the Sid texts were moved into the compiled statements and small groups
     // stopped building temporary lists; 45.3 after (with the store entry holding the lists);
-    // 33.3 once the JSON reader wrote a flat tree into a reused vector; 26.3 with one entry
-    // of a list held inline.
+    // 33.3 once the JSON reader wrote a flat tree into a reused vector (26.3 with one entry
+    // of a list held inline, which cost more instructions and time than it saved).
     assert!(
-        per(update.count_total) <= 27.0,
+        per(update.count_total) <= 34.0,
         "{:.1}",
         per(update.count_total)
     );
@@ -1232,7 +1232,7 @@ fn second_secret_with_a_known_text_copies_the_inline_document() {
         per(second.count_total)
     );
     // The copy needs its lists, the shared set and the map entry: 14.1 allocations (parsing
-    // alone took 37 per document before the JSON reader wrote a flat tree, 18 after).
+    // alone took 37 per document before the JSON reader wrote a flat tree, 25 after).
     assert!(
         per(second.count_total) <= 15.0,
         "second secret's update {:.1} allocations, parse {:.1}",
