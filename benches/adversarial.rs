@@ -180,7 +180,15 @@ const CASES: &[Case] = &[
         operator: "StringLike",
         value: |i| format!("*{i}?x*"),
         hit: |i, len| text(pad(&format!("{i}zx"), len, 'z')),
-        miss: |_, len| text("0123456789".repeat(len / 10 + 1).chars().take(len).collect()),
+        miss: |_, len| {
+            text(
+                "0123456789"
+                    .repeat(len / 10 + 1)
+                    .chars()
+                    .take(len)
+                    .collect(),
+            )
+        },
         one_long: true,
     },
     Case {

@@ -972,6 +972,126 @@ impl<'a> CallerView<'a> {
     }
 }
 
+/// A caller parsed before by [`CallerView::parse`], to read the same caller again, or another
+/// session of the same role, without parsing it again: a server sees the same few callers
+/// over and over, and the sessions of one role differ only in their session names. What
+/// [`view`](Self::view) returns is what [`CallerView::parse`] returns for the same text (its
+/// doc says why); when it cannot tell, it returns `None` and the caller parses.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct KnownCaller {
+    /// The text parsed: the whole principal, or for a session its text up to and including
+    /// the `/` before the session name. Empty: nothing known.
+    text: String,
+    /// Whether `text` is a session's text without its session name.
+    session: bool,
+    kind: Option<CallerKind>,
+    /// Where the partition, the account and the name are in `text`: offset and length.
+    partition: (usize, usize),
+    account: Option<(usize, usize)>,
+    name: (usize, usize),
+    offsets: [u32; 3],
+}
+
+impl KnownCaller {
+    /// Remembers `view`, the caller [`CallerView::parse`] read from its text. Only ARN
+    /// callers whose parts are all in their text are kept (the others are cheap to parse).
+    pub(crate) fn remember(&mut self, view: &CallerView<'_>) {
+        self.text.clear();
+        self.kind = None;
+        let [name_at, account_at, partition_at] = view.offsets;
+        let arn_caller = matches!(
+            view.kind,
+            CallerKind::User
+                | CallerKind::Role
+                | CallerKind::AssumedRole
+                | CallerKind::FederatedUser
+                | CallerKind::Root
+        );
+        let Some(account) = view.account else {
+            return;
+        };
+        if !arn_caller || partition_at == NOT_IN_TEXT || account_at == NOT_IN_TEXT {
+            return;
+        }
+        let session = view.kind == CallerKind::AssumedRole;
+        let kept = if session {
+            // The session name is the end of the text (`assumed-role/ROLE/SESSION`).
+            view.text.len() - view.session.len()
+        } else {
+            view.text.len()
+        };
+        let Some(kept_text) = view.text.get(..kept) else {
+            return;
+        };
+        let name = if name_at == NOT_IN_TEXT {
+            (0, 0)
+        } else {
+            (name_at as usize, view.name.len())
+        };
+        self.text.push_str(kept_text);
+        self.session = session;
+        self.kind = Some(view.kind);
+        self.partition = (partition_at as usize, view.partition.len());
+        self.account = Some((account_at as usize, account.len()));
+        self.name = name;
+        self.offsets = view.offsets;
+    }
+
+    /// Whether a caller is remembered.
+    pub(crate) const fn is_known(&self) -> bool {
+        self.kind.is_some()
+    }
+
+    /// What [`CallerView::parse`] returns for `text`, if `text` is the caller remembered, or
+    /// (for a session) the remembered text followed by a session name. `None` otherwise.
+    ///
+    /// Why it is the parse's answer: the remembered text passed the parse, and its ARN's five
+    /// colons, its account, its service, its kind and its name are all within it. For the
+    /// same text, the parse gives the same answer. For a session, the remembered text ends
+    /// with `assumed-role/ROLE/` (`ROLE` non-empty, without `/`): the parse of that text
+    /// followed by `SESSION` splits at the same colons, reads the same account, service and
+    /// role, and accepts exactly when `SESSION` is not empty and holds no `/`, checked here.
+    #[inline]
+    pub(crate) fn view<'a>(&self, text: &'a str) -> Option<CallerView<'a>> {
+        let kind = self.kind?;
+        let kept = self.text.len();
+        if text.len() < kept || !same_prefix(text.as_bytes(), self.text.as_bytes()) {
+            return None;
+        }
+        // `kept` ends at an ASCII byte of `text` (equal to the remembered one): a boundary.
+        let session = text.get(kept..)?;
+        if self.session {
+            if session.is_empty() || has_slash(session) {
+                return None;
+            }
+        } else if !session.is_empty() {
+            return None;
+        }
+        let part = |(at, len): (usize, usize)| text.get(at..at + len);
+        Some(CallerView {
+            kind,
+            text,
+            partition: part(self.partition)?,
+            account: Some(part(self.account?)?),
+            name: part(self.name)?,
+            session: if self.session { session } else { "" },
+            role_arn: match kind {
+                CallerKind::Role => RoleArn::Whole(text),
+                CallerKind::AssumedRole => RoleArn::Session,
+                _ => RoleArn::None,
+            },
+            offsets: self.offsets,
+        })
+    }
+}
+
+/// Whether `text` starts with `prefix`.
+#[inline]
+fn same_prefix(text: &[u8], prefix: &[u8]) -> bool {
+    text.get(..prefix.len())
+        .is_some_and(|head| crate::bytes::same_bytes(head, prefix))
+}
+
 /// Where the store key of a caller is (see [`CallerView::store_key`]).
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum CallerKey<'a> {
@@ -1052,12 +1172,33 @@ fn last_segment(path_name: &str) -> Option<&str> {
     path_name.rsplit('/').next().filter(|s| !s.is_empty())
 }
 
+#[inline]
 pub(crate) fn check_account(account: &str) -> Result<(), RequestError> {
-    if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
+    if is_account_id(account.as_bytes()) {
         Ok(())
     } else {
         Err(RequestError::InvalidAccount(account.to_owned()))
     }
+}
+
+/// Whether `bytes` are twelve ASCII digits (every request checks one or two accounts: read
+/// eight and four bytes at a time).
+#[inline]
+fn is_account_id(bytes: &[u8]) -> bool {
+    /// Whether every byte of `word` is an ASCII digit: `word ^ '0'` makes a digit 0..=9, and a
+    /// byte below 0x80 plus 0x76 reaches 0x80 exactly when it is 10 or more (no carry out of
+    /// a byte below 0x80; a byte of 0x80 or more fails on its own high bit).
+    const fn digits(word: u64) -> bool {
+        let x = word ^ 0x3030_3030_3030_3030;
+        (x | x.wrapping_add(0x7676_7676_7676_7676)) & 0x8080_8080_8080_8080 == 0
+    }
+    let Ok(bytes) = <&[u8; 12]>::try_from(bytes) else {
+        return false;
+    };
+    let [a, b, c, d, e, f, g, h, i, j, k, l] = *bytes;
+    // The last four bytes padded with the digit `0`.
+    digits(u64::from_le_bytes([a, b, c, d, e, f, g, h]))
+        && digits(u64::from_le_bytes([i, j, k, l, b'0', b'0', b'0', b'0']))
 }
 
 /// What kind of resource the request targets; decides the trust-policy and key-policy rule
@@ -1398,18 +1539,24 @@ impl<'a> Checked<'a> {
     /// Checks `parts` (the checks of [`RequestBuilder::build`] but for the context, in the
     /// same order, with the same errors).
     pub(crate) fn new(parts: &Parts<'a>) -> Result<Self, RequestError> {
-        Self::check(parts, crate::action::check_request_action)
+        Self::check(
+            parts,
+            CallerView::parse,
+            crate::action::check_request_action,
+        )
     }
 
-    /// [`new`](Self::new), the action checked by `check_action` (which answers as
-    /// [`check_request_action`](crate::action::check_request_action) does, from a memory of
-    /// actions checked before or not).
+    /// [`new`](Self::new), the caller read by `parse_caller` (which answers as
+    /// [`CallerView::parse`] does, from a memory of callers parsed before or not) and the
+    /// action checked by `check_action` (which answers as
+    /// [`check_request_action`](crate::action::check_request_action) does, likewise).
     pub(crate) fn check(
         parts: &Parts<'a>,
+        parse_caller: impl FnOnce(&'a str) -> Result<CallerView<'a>, RequestError>,
         check_action: impl FnOnce(&'a str) -> Result<usize, ActionError>,
     ) -> Result<Self, RequestError> {
         let principal_text = parts.principal.ok_or(RequestError::MissingPrincipal)?;
-        let caller = CallerView::parse(principal_text)?;
+        let caller = parse_caller(principal_text)?;
         let principal_account = match (parts.principal_account, caller.account) {
             (None, arn) => arn,
             (Some(given), Some(arn)) if given == arn => Some(given),
@@ -1634,6 +1781,111 @@ pub(crate) fn for_each_derived<T: Copy>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A remembered caller reads the same caller, and other sessions of its role, as the
+    /// parse does; anything else is left to the parse.
+    #[test]
+    fn a_known_caller_reads_as_the_parse() {
+        let session = "arn:aws:sts::111122223333:assumed-role/app/s1";
+        let cases = [
+            (
+                session,
+                "arn:aws:sts::111122223333:assumed-role/app/other-session",
+                true,
+            ),
+            (
+                session,
+                "arn:aws:sts::111122223333:assumed-role/app/s:1@x",
+                true,
+            ),
+            (session, session, true),
+            (
+                session,
+                "arn:aws:sts::111122223333:assumed-role/app/",
+                false,
+            ),
+            (
+                session,
+                "arn:aws:sts::111122223333:assumed-role/app/s1/x",
+                false,
+            ),
+            (
+                session,
+                "arn:aws:sts::111122223333:assumed-role/apps/s1",
+                false,
+            ),
+            (session, "arn:aws:sts::111122223333:assumed-role/ap", false),
+            (session, "arn:aws:iam::111122223333:role/app", false),
+            (
+                "arn:aws:iam::111122223333:role/p/app",
+                "arn:aws:iam::111122223333:role/p/app",
+                true,
+            ),
+            (
+                "arn:aws:iam::111122223333:role/app",
+                "arn:aws:iam::111122223333:role/app2",
+                false,
+            ),
+            (
+                "arn:aws:iam::111122223333:user/a",
+                "arn:aws:iam::111122223333:user/a",
+                true,
+            ),
+            (
+                "arn:aws:iam::111122223333:user/a",
+                "arn:aws:iam::111122223333:user/a/",
+                false,
+            ),
+            (
+                "arn:aws:iam::111122223333:root",
+                "arn:aws:iam::111122223333:root",
+                true,
+            ),
+            (
+                "arn:aws:sts::111122223333:federated-user/b",
+                "arn:aws:sts::111122223333:federated-user/b",
+                true,
+            ),
+            (
+                "arn:aws:sts::111122223333:federated-user/b",
+                "arn:aws:sts::111122223333:federated-user/bc",
+                false,
+            ),
+            ("lambda.amazonaws.com", "lambda.amazonaws.com", false),
+            ("*", "*", false),
+        ];
+        for (first, next, hit) in cases {
+            let mut known = KnownCaller::default();
+            assert!(known.view(next).is_none(), "nothing known yet");
+            known.remember(&CallerView::parse(first).unwrap());
+            let view = known.view(next);
+            assert_eq!(view.is_some(), hit, "{first} then {next}");
+            if let Some(view) = view {
+                let parsed = CallerView::parse(next).unwrap();
+                assert_eq!(format!("{view:?}"), format!("{parsed:?}"), "{next}");
+                assert_eq!(view.role_arn_pieces(), parsed.role_arn_pieces());
+            }
+        }
+    }
+
+    /// The word-at-a-time account check agrees with a byte-by-byte one on every byte in every
+    /// position, and on every length.
+    #[test]
+    fn account_ids_are_twelve_digits() {
+        let plain = |b: &[u8]| b.len() == 12 && b.iter().all(u8::is_ascii_digit);
+        for at in 0..12 {
+            for byte in 0..=255u8 {
+                let mut id = *b"111122223333";
+                id[at] = byte;
+                assert_eq!(is_account_id(&id), plain(&id), "{id:?}");
+            }
+        }
+        for len in 0..20 {
+            let id = "9".repeat(len);
+            assert_eq!(is_account_id(id.as_bytes()), len == 12);
+            assert_eq!(check_account(&id).is_ok(), len == 12);
+        }
+    }
 
     #[test]
     fn derived_keys_are_lower_case_and_hashed() {

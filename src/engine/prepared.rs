@@ -39,10 +39,16 @@ pub(super) struct Slot {
     /// A single string value that is an IPv4 address, as an integer.
     pub(super) ipv4: u32,
     /// Whether the value is a single string holding an address: 0 no, 4 IPv4 (`ipv4`), 6
-    /// IPv6 (read from the text when needed).
+    /// IPv6 (read from the text when needed), [`IP_UNREAD`] not known (the text is read as
+    /// an address when a condition asks for one).
     pub(super) ip: u8,
     pub(super) kind: SlotKind,
 }
+
+/// [`Slot::ip`] of a string not read as an address when it was set (a
+/// [`RequestBuffer`](crate::RequestBuffer)'s: most strings are never read as addresses, and
+/// those that are are read once per decision at most).
+pub(super) const IP_UNREAD: u8 = 1;
 
 /// The key of an unused derived entry.
 static NO_KEY: DerivedKey = DerivedKey { key: "", hash: 0 };
@@ -202,6 +208,7 @@ impl Prepared {
             &lower,
             Some((req.resource_kind(), req.aws_rule())),
             false,
+            None,
         )
     }
 
@@ -340,6 +347,13 @@ impl Prepared {
         self.slot_index(arena, hash, at(arena, key))
     }
 
+    /// The index of `key` (lower-cased; `hash` is its [`text_hash`]) among the keys set, if
+    /// it is one of them.
+    #[inline]
+    pub(crate) fn find_text(&self, hash: u64, key: &str) -> Option<usize> {
+        self.slot_index(self.arena(), hash, key.as_bytes())
+    }
+
     /// Sets the key at `key_range` (with `hash`; `found` its index if it was set before) to
     /// `value`, its texts copied into the arena (and into the value the general condition
     /// evaluator reads, in the memory of the value it replaces); what is displaced goes back
@@ -353,7 +367,19 @@ impl Prepared {
         pool: &mut Pool,
     ) {
         let (text, kind, ip) = match &value {
-            NewValue::Text(s, false) => (self.append(s.as_bytes()), SlotKind::String, parse_ip(s)),
+            NewValue::Text(s, false) => {
+                let text = self.append(s.as_bytes());
+                let slot = Slot {
+                    hash,
+                    key: key_range,
+                    text,
+                    ipv4: 0,
+                    ip: IP_UNREAD,
+                    kind: SlotKind::String,
+                };
+                self.put(found, slot, value, pool);
+                return;
+            }
             NewValue::Indexed(ContextValue::Single(ContextScalar::String(s))) => {
                 (self.append(s.as_bytes()), SlotKind::String, parse_ip(s))
             }
@@ -489,14 +515,16 @@ impl Prepared {
 
     /// Writes the checked parts `c` (the context is set before) and, with `derive`, the
     /// derived keys not set. `kinds` are the resource's kind and the AWS rule when known (an
-    /// owned request's); otherwise they are read from the action. Returns the range of the
-    /// caller's store key (see [`CallerView::store_key`]).
+    /// owned request's); otherwise they are read from the action. `session_role` is the role
+    /// ARN of a session caller when known (joined before, for an earlier session of the same
+    /// role). Returns the range of the caller's store key (see [`CallerView::store_key`]).
     pub(crate) fn finish(
         &mut self,
         c: &Checked<'_>,
         lower: &ActionText<'_>,
         kinds: Option<(ResourceKind, Option<AwsRule>)>,
         derive: bool,
+        session_role: Option<&str>,
     ) -> Option<Range> {
         let caller = &c.caller;
         let text_range = self.append(caller.text.as_bytes());
@@ -514,6 +542,9 @@ impl Prepared {
         let partition_range = part(caller.partition, partition_at, self);
         let role_range = match (caller.role_arn, caller.role_arn_pieces()) {
             (RoleArn::Whole(arn), _) if arn == caller.text => Some(text_range),
+            (RoleArn::Session, _) if let Some(arn) = session_role => {
+                Some(self.append(arn.as_bytes()))
+            }
             (_, Some(pieces)) => Some(self.append_all(&pieces)),
             (_, None) => None,
         };

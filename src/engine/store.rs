@@ -1198,7 +1198,7 @@ impl PreparedRequest {
     pub fn new(request: Request) -> Self {
         let mut prepared = Self::empty(request);
         let key_range = prepared.prepared.fill(&prepared.request, false);
-        prepared.keys_of(key_range);
+        prepared.keys_of(key_range, None);
         prepared
     }
 
@@ -1220,18 +1220,27 @@ impl PreparedRequest {
 
     /// Finishes a request whose context is already in `prepared` from its checked parts
     /// (the [`RequestBuffer`] path: written straight into the arena, no allocation once the
-    /// buffers are long enough).
-    pub(super) fn finish(&mut self, checked: &Checked<'_>, lower: &ActionText<'_>) {
-        let key_range = self.prepared.finish(checked, lower, None, true);
-        self.keys_of(key_range);
+    /// buffers are long enough). `known` is what the buffer kept of an earlier request of the
+    /// same caller (or another session of its role): see [`KnownKeys`](buffer::KnownKeys).
+    fn finish(
+        &mut self,
+        checked: &Checked<'_>,
+        lower: &ActionText<'_>,
+        known: Option<&buffer::KnownKeys>,
+    ) {
+        let role = known.map(|k| k.session_role.as_str());
+        let key_range = self.prepared.finish(checked, lower, None, true, role);
+        self.keys_of(key_range, known.map(|k| (k.principal, k.scp)));
     }
 
     /// Sets where the store looks the request up (`key_range`: the caller's store key in the
-    /// arena).
-    fn keys_of(&mut self, key_range: Option<(u32, u32)>) {
+    /// arena; `known`: the hashes of that key and of the caller's account, when known).
+    fn keys_of(&mut self, key_range: Option<(u32, u32)>, known: Option<(Option<u64>, u64)>) {
         let p = &self.prepared;
-        self.principal_key =
-            key_range.map(|range| (key_hash(Space::Principal, p.bytes(range)), range));
+        self.principal_key = key_range.map(|range| match known {
+            Some((Some(hash), _)) => (hash, range),
+            _ => (key_hash(Space::Principal, p.bytes(range)), range),
+        });
         self.resource_space = if p.resource_kind == ResourceKind::RoleTrust {
             Space::Trust
         } else {
@@ -1240,7 +1249,10 @@ impl PreparedRequest {
         let account =
             |space, range: Option<(u32, u32)>| range.map_or(0, |r| key_hash(space, p.bytes(r)));
         self.resource_hash = key_hash(self.resource_space, p.bytes(p.resource));
-        self.scp_hash = account(Space::Scp, p.principal_account);
+        self.scp_hash = match known {
+            Some((_, hash)) => hash,
+            None => account(Space::Scp, p.principal_account),
+        };
         self.rcp_hash = account(Space::Rcp, p.resource_account);
     }
 

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use super::condition::Value;
-use super::prepared::{Prepared, Slot, SlotKind};
+use super::prepared::{IP_UNREAD, Prepared, Slot, SlotKind};
 use crate::aws_rules::AwsRule;
 use crate::bytes::{at, text, text_hash};
 use crate::condition::ops;
@@ -90,7 +90,7 @@ impl<'r> Found<'r> {
             Self::Plain(_) => None,
             Self::Prepared(slot, arena) => match slot.ip {
                 4 => Some(IpAddr::V4(slot.ipv4.into())),
-                6 => text(at(arena, slot.text)).and_then(parse_ip),
+                6 | IP_UNREAD => text(at(arena, slot.text)).and_then(parse_ip),
                 _ => None,
             },
         }

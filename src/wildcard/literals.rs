@@ -163,7 +163,9 @@ impl Literals {
     }
 
     /// Calls `f(end, id)` for every occurrence of every literal (`end`: the byte offset just
-    /// past it), by increasing `end`; stops when `f` returns true (and says so).
+    /// past it), by increasing `end`; stops when `f` returns true (and says so). Checks the
+    /// walk in tests.
+    #[cfg(test)]
     pub(crate) fn each(&self, text: &[u8], mut f: impl FnMut(usize, usize) -> bool) -> bool {
         fn run<A: Automaton>(
             aut: &A,
@@ -205,39 +207,40 @@ impl Literals {
             }
         };
         // Returns Some(answer) to stop the walk.
-        let mut visit = |list_len: usize, first: usize, nth: &dyn Fn(usize) -> usize| -> Option<bool> {
-            let family = self.family.get(first).copied().unwrap_or(0) as usize;
-            if family == list_len {
-                // `first` is the longest: it and its chain of shorter literals are the list;
-                // the chain stops at the first literal already seen (its own were seen).
-                let mut id = first;
-                loop {
-                    if !mark(seen, id) {
-                        break;
-                    }
-                    if f(id) {
-                        return Some(true);
-                    }
-                    left -= 1;
-                    match self.shorter.get(id) {
-                        Some(&next) if next != NONE => id = next as usize,
-                        _ => break,
-                    }
-                }
-            } else {
-                for i in 0..list_len {
-                    let id = nth(i);
-                    if mark(seen, id) {
+        let mut visit =
+            |list_len: usize, first: usize, nth: &dyn Fn(usize) -> usize| -> Option<bool> {
+                let family = self.family.get(first).copied().unwrap_or(0) as usize;
+                if family == list_len {
+                    // `first` is the longest: it and its chain of shorter literals are the list;
+                    // the chain stops at the first literal already seen (its own were seen).
+                    let mut id = first;
+                    loop {
+                        if !mark(seen, id) {
+                            break;
+                        }
                         if f(id) {
                             return Some(true);
                         }
                         left -= 1;
+                        match self.shorter.get(id) {
+                            Some(&next) if next != NONE => id = next as usize,
+                            _ => break,
+                        }
+                    }
+                } else {
+                    for i in 0..list_len {
+                        let id = nth(i);
+                        if mark(seen, id) {
+                            if f(id) {
+                                return Some(true);
+                            }
+                            left -= 1;
+                        }
                     }
                 }
-            }
-            // Every literal reported: the rest of the text can add nothing.
-            (left == 0).then_some(false)
-        };
+                // Every literal reported: the rest of the text can add nothing.
+                (left == 0).then_some(false)
+            };
         fn run<A: Automaton>(
             aut: &A,
             text: &[u8],

@@ -587,6 +587,28 @@ fn parse_ip_fast_refusal_agrees_with_the_standard_parser() {
     .collect();
     cases.push("1:".repeat(30));
     cases.push(format!("{}1", "0".repeat(44)));
+    // Every dotted text of four octets from these, and every short text of these bytes.
+    let octets = [
+        "", "0", "00", "1", "01", "9", "10", "99", "100", "199", "255", "256", "999", "1000",
+    ];
+    for a in octets {
+        for b in octets {
+            for c in ["0", "01", "255", "256"] {
+                for d in octets {
+                    cases.push(format!("{a}.{b}.{c}.{d}"));
+                }
+            }
+        }
+    }
+    let bytes = ["0", "1", "9", ".", ":", "a", "/"];
+    let mut short = vec![String::new()];
+    for _ in 0..6 {
+        short = short
+            .iter()
+            .flat_map(|s| bytes.iter().map(move |b| format!("{s}{b}")))
+            .collect();
+        cases.extend(short.iter().cloned());
+    }
     for case in &cases {
         assert_eq!(
             iam_policy::unstable::value::parse_ip(case),

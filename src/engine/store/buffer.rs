@@ -7,8 +7,8 @@ use crate::action::{ActionError, check_request_action};
 use crate::bytes::text_hash;
 use crate::engine::prepared::{ActionText, NewValue};
 use crate::request::{
-    Checked, ContextKey, ContextLimit, ContextScalar, ContextValue, MAX_CONTEXT_BYTES,
-    MAX_CONTEXT_KEYS, MAX_CONTEXT_VALUES, Parts, Pool, Request, RequestError,
+    CallerView, Checked, ContextKey, ContextLimit, ContextScalar, ContextValue, KnownCaller,
+    MAX_CONTEXT_BYTES, MAX_CONTEXT_KEYS, MAX_CONTEXT_VALUES, Parts, Pool, Request, RequestError,
 };
 
 /// A context key as a setter is given it: a name in any case, or made ahead of time.
@@ -100,6 +100,125 @@ pub struct RequestBuffer {
     prepared: PreparedRequest,
     pool: Pool,
     actions: Actions,
+    callers: Callers,
+}
+
+/// The callers a buffer prepared requests for lately, to prepare the next request of one of
+/// them, or of another session of the same role, without parsing the caller, joining its role
+/// ARN or hashing its store keys again (a server sees the same roles over and over; sessions
+/// come and go). [`KNOWN_CALLERS`] entries, each caller in the one its text up to its last `/`
+/// hashes to (a session's text without its session name): a caller that misses is parsed and
+/// replaces the entry.
+#[derive(Clone, Debug, Default)]
+struct Callers {
+    /// Empty until the first caller is remembered, then [`KNOWN_CALLERS`] long.
+    entries: Vec<(KnownCaller, KnownKeys)>,
+}
+
+/// How many callers a [`RequestBuffer`] remembers (in sets of two).
+const KNOWN_CALLERS: usize = 128;
+/// The longest caller remembered (real ones are far shorter; longer ones are parsed on every
+/// call): bounds the memory a buffer keeps.
+const KNOWN_CALLER_LEN: usize = 256;
+
+/// What a prepared request of a caller [`Callers`] knows gave, which every request of that
+/// caller (or of another session of its role) repeats.
+#[derive(Clone, Debug, Default)]
+pub(super) struct KnownKeys {
+    /// A session's role ARN, as [`Prepared::finish`](crate::engine::prepared::Prepared::finish)
+    /// joins it (empty for other callers: not read).
+    pub(super) session_role: String,
+    /// The hash of the caller's store key, if it has one (the key is its role ARN, its own
+    /// ARN or its role ARN without path: the same for all of them).
+    pub(super) principal: Option<u64>,
+    /// The hash of the caller's account (SCPs).
+    pub(super) scp: u64,
+}
+
+impl Callers {
+    /// The first of the two entries caller `text` may be kept in: where its text up to its
+    /// last `/` hashes to (a cheap hash of its length and last sixteen bytes, which differ
+    /// from role to role: a collision only costs a parse).
+    #[inline]
+    fn entry(text: &str) -> usize {
+        let bytes = text.as_bytes();
+        let end = bytes
+            .iter()
+            .rposition(|&b| b == b'/')
+            .map_or(bytes.len(), |at| at + 1);
+        let word = |at: usize| {
+            let mut w = [0u8; 8];
+            if let Some(b) = bytes.get(at..at + 8) {
+                w.copy_from_slice(b);
+            }
+            u64::from_le_bytes(w)
+        };
+        let mixed = (word(end.saturating_sub(8)) ^ word(end.saturating_sub(16)).rotate_left(29))
+            .wrapping_add(end as u64)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        // Two entries per set: an even index.
+        ((mixed >> 32) as usize % (KNOWN_CALLERS / 2)) * 2
+    }
+
+    /// The caller parsed from `text`, from memory when it is known (`known` is then set to
+    /// its entry).
+    #[inline]
+    fn parse<'a>(
+        &self,
+        text: &'a str,
+        known: &mut Option<usize>,
+    ) -> Result<CallerView<'a>, RequestError> {
+        if !self.entries.is_empty() && text.len() <= KNOWN_CALLER_LEN {
+            let i = Self::entry(text);
+            for i in [i, i + 1] {
+                if let Some(view) = self.entries.get(i).and_then(|(k, _)| k.view(text)) {
+                    *known = Some(i);
+                    return Ok(view);
+                }
+            }
+        }
+        CallerView::parse(text)
+    }
+
+    /// The keys kept for the caller in entry `i`.
+    fn keys(&self, i: usize) -> Option<&KnownKeys> {
+        self.entries.get(i).map(|(_, keys)| keys)
+    }
+
+    /// Remembers the caller of `prepared`, just prepared from `caller`.
+    fn remember(&mut self, caller: &CallerView<'_>, prepared: &PreparedRequest) {
+        if caller.text.len() > KNOWN_CALLER_LEN {
+            return;
+        }
+        if self.entries.is_empty() {
+            self.entries.resize_with(KNOWN_CALLERS, Default::default);
+        }
+        // The first entry of the two, unless it is in use and the second is not (a newcomer
+        // then replaces the older of two only when both are used: the first is moved to the
+        // second).
+        let first = Self::entry(caller.text);
+        let free = |e: Option<&(KnownCaller, KnownKeys)>| e.is_some_and(|(k, _)| !k.is_known());
+        let i = if free(self.entries.get(first)) {
+            first
+        } else if free(self.entries.get(first + 1)) {
+            first + 1
+        } else {
+            // The older of the two is dropped (its memory is reused).
+            self.entries.swap(first, first + 1);
+            first
+        };
+        let Some((known, keys)) = self.entries.get_mut(i) else {
+            return;
+        };
+        known.remember(caller);
+        let p = &prepared.prepared;
+        keys.session_role.clear();
+        if p.has_role_arn && caller.kind == crate::CallerKind::AssumedRole {
+            keys.session_role.push_str(p.str_at(p.caller.1));
+        }
+        keys.principal = prepared.principal_key.map(|(hash, _)| hash);
+        keys.scp = prepared.scp_hash;
+    }
 }
 
 /// The most actions a [`RequestBuffer`] remembers as checked.
@@ -213,6 +332,7 @@ impl RequestBuffer {
             prepared,
             pool: Pool::default(),
             actions: Actions::default(),
+            callers: Callers::default(),
         }
     }
 
@@ -341,21 +461,21 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
     /// lower-cased nor hashed per call).
     #[inline(always)]
     pub fn key_string(mut self, key: &ContextKey, value: &str) -> Self {
-        self.set(Key::Made(key), |_| NewValue::Text(value, false));
+        self.set_single(key, NewValue::Text(value, false));
         self
     }
 
     /// [`context_number`](Self::context_number) for a key made ahead of time.
     #[inline(always)]
     pub fn key_number(mut self, key: &ContextKey, text: &str) -> Self {
-        self.set(Key::Made(key), |_| NewValue::Text(text, true));
+        self.set_single(key, NewValue::Text(text, true));
         self
     }
 
     /// [`context_bool`](Self::context_bool) for a key made ahead of time.
     #[inline(always)]
     pub fn key_bool(mut self, key: &ContextKey, value: bool) -> Self {
-        self.set(Key::Made(key), |_| NewValue::Bool(value));
+        self.set_single(key, NewValue::Bool(value));
         self
     }
 
@@ -384,6 +504,60 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
         }
     }
 
+    /// [`set`](Self::set) for a single value under a key made ahead of time (the common case:
+    /// a server's keys are known when it starts): the key is looked up before it is appended,
+    /// and appended only if it is new. Same limits, same errors.
+    fn set_single(&mut self, key: &ContextKey, value: NewValue<'_>) {
+        if self.overflow.is_some() {
+            return;
+        }
+        let p = &self.buffer.prepared.prepared;
+        let name = key.as_str();
+        let found = p.find_text(key.hash(), name);
+        if found.is_none() && p.len() >= MAX_CONTEXT_KEYS {
+            self.overflow = Some(Box::new(too_many_keys(p.len())));
+            return;
+        }
+        if let Err(error) = self.count_bytes(found, name.len(), value.len()) {
+            self.overflow = Some(Box::new(error));
+            return;
+        }
+        let RequestBuffer { prepared, pool, .. } = &mut *self.buffer;
+        let p = &mut prepared.prepared;
+        // A key set before keeps its text: only a new one is appended.
+        let range = match found {
+            Some(_) => (0, 0),
+            None => p.append(name.as_bytes()),
+        };
+        p.set(found, range, key.hash(), value, pool);
+    }
+
+    /// Counts `key_len + value_bytes` more bytes of context text (`found`: the index of the
+    /// key if it was set before, whose old value no longer counts): the error past the
+    /// limit.
+    fn count_bytes(
+        &mut self,
+        found: Option<usize>,
+        key_len: usize,
+        value_bytes: usize,
+    ) -> Result<(), RequestError> {
+        self.bytes = self.bytes.saturating_add(key_len + value_bytes);
+        if self.bytes > MAX_CONTEXT_BYTES {
+            // The count is an upper bound; recount exactly (rare: only past the limit).
+            let p = &self.buffer.prepared.prepared;
+            self.bytes = p.context_bytes(found) + key_len + value_bytes;
+            if self.bytes > MAX_CONTEXT_BYTES {
+                return Err(RequestError::ContextTooLarge {
+                    limit: ContextLimit::Bytes,
+                    key: None,
+                    found: self.bytes,
+                    max: MAX_CONTEXT_BYTES,
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// The first half of [`set`](Self::set): the key appended, found if it was set before, and
     /// the key limit checked. `None` when a limit was exceeded (now or before).
     fn key_at(&mut self, key: Key<'_>) -> Option<KeyAt> {
@@ -402,12 +576,7 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
             p.truncate(mark);
         }
         if found.is_none() && p.len() >= MAX_CONTEXT_KEYS {
-            let error = RequestError::ContextTooLarge {
-                limit: ContextLimit::Keys,
-                key: None,
-                found: p.len() + 1,
-                max: MAX_CONTEXT_KEYS,
-            };
+            let error = too_many_keys(p.len());
             p.truncate(mark);
             self.overflow = Some(Box::new(error));
             return None;
@@ -448,27 +617,17 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
             self.overflow = Some(Box::new(error));
             return;
         }
-        let value_bytes = value.len();
-        self.bytes = self.bytes.saturating_add(key.len() + value_bytes);
-        if self.bytes > MAX_CONTEXT_BYTES {
-            // The count is an upper bound; recount exactly (rare: only past the limit).
-            self.bytes = p.context_bytes(found) + key.len() + value_bytes;
-            if self.bytes > MAX_CONTEXT_BYTES {
-                let error = RequestError::ContextTooLarge {
-                    limit: ContextLimit::Bytes,
-                    key: None,
-                    found: self.bytes,
-                    max: MAX_CONTEXT_BYTES,
-                };
-                if let NewValue::List(list) = value {
-                    pool.recycle_value(ContextValue::Multi(list));
-                }
-                p.truncate(mark);
-                self.overflow = Some(Box::new(error));
-                return;
+        if let Err(error) = self.count_bytes(found, key.len(), value.len()) {
+            let RequestBuffer { prepared, pool, .. } = &mut *self.buffer;
+            if let NewValue::List(list) = value {
+                pool.recycle_value(ContextValue::Multi(list));
             }
+            prepared.prepared.truncate(mark);
+            self.overflow = Some(Box::new(error));
+            return;
         }
-        p.set(found, range, hash, value, pool);
+        let RequestBuffer { prepared, pool, .. } = &mut *self.buffer;
+        prepared.prepared.set(found, range, hash, value, pool);
     }
 
     /// Checks and prepares the request: the checks of
@@ -493,18 +652,42 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
         parts: &Parts<'_>,
     ) -> Result<&'b PreparedRequest, RequestError> {
         let RequestBuffer {
-            prepared, actions, ..
+            prepared,
+            actions,
+            callers,
+            ..
         } = buffer;
         let mut seen = None;
-        let checked = Checked::check(parts, |action| {
-            let (i, colon) = actions.check(action)?;
-            seen = Some(i);
-            Ok(colon)
-        })?;
+        let mut known = None;
+        let checked = Checked::check(
+            parts,
+            |text| callers.parse(text, &mut known),
+            |action| {
+                let (i, colon) = actions.check(action)?;
+                seen = Some(i);
+                Ok(colon)
+            },
+        )?;
         // A request that passed its checks had its action checked: `seen` is set.
         let lower = actions.text(seen.unwrap_or(usize::MAX));
-        prepared.finish(&checked, &lower);
+        if let Some(keys) = known.and_then(|i| callers.keys(i)) {
+            prepared.finish(&checked, &lower, Some(keys));
+        } else {
+            prepared.finish(&checked, &lower, None);
+            // Remembered only once the whole request passed: the keys kept are its own.
+            callers.remember(&checked.caller, prepared);
+        }
         Ok(prepared)
+    }
+}
+
+/// The error of a request given one key more than [`MAX_CONTEXT_KEYS`] (`set` of them set).
+fn too_many_keys(set: usize) -> RequestError {
+    RequestError::ContextTooLarge {
+        limit: ContextLimit::Keys,
+        key: None,
+        found: set + 1,
+        max: MAX_CONTEXT_KEYS,
     }
 }
 
@@ -588,8 +771,19 @@ mod tests {
     /// given and not), and its store keys are the plain path's.
     #[test]
     fn buffered_arena_reads_as_the_prepared_built_request() {
+        // One after another: sessions of one role (read from the buffer's memory of the
+        // last caller), then callers that only look like them.
         let principals = [
             "arn:aws:sts::111122223333:assumed-role/app/s1",
+            "arn:aws:sts::111122223333:assumed-role/app/s2",
+            "arn:aws:sts::111122223333:assumed-role/app/s2/x",
+            "arn:aws:sts::111122223333:assumed-role/app/",
+            "arn:aws:sts::111122223333:assumed-role/app/s:3",
+            "arn:aws:sts::111122223333:assumed-role/apps/s1",
+            "arn:aws:sts::111122223333:assumed-role/app/s1",
+            "arn:aws:sts::111122223334:assumed-role/app/s1",
+            "arn:aws:iam::111122223333:user/dev/alice",
+            "arn:aws:iam::111122223333:user/dev/alice2",
             "arn:aws:iam::111122223333:user/dev/alice",
             "arn:aws:iam::111122223333:role/team/ops/app",
             "arn:aws:iam::111122223333:role/plain",
@@ -608,7 +802,9 @@ mod tests {
             "arn:aws:kms:us-east-1:444455556666:key/k-1",
             "arn:aws:iam::aws:policy/ReadOnlyAccess",
         ];
+        // The first fails after its caller was read: the caller is not remembered then.
         let actions = [
+            "secretsmanager",
             "secretsmanager:GetSecretValue",
             "STS:AssumeRole",
             "sts:GetCallerIdentity",
