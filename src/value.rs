@@ -684,35 +684,40 @@ fn parse_ipv4(text: &[u8]) -> Option<std::net::Ipv4Addr> {
     if text.len() < 7 || text.len() > 15 {
         return None;
     }
-    let mut octets = [0u8; 4];
-    let mut done = 0usize;
-    // The octet being read: its value and where it starts (at most 15 digits: no overflow).
-    let (mut value, mut start) = (0u64, 0usize);
-    // Checks the octet ending at `end` and stores it.
-    let mut octet = |value: u64, start: usize, end: usize| {
-        let digits = end.checked_sub(start)?;
-        let leading_zero = digits > 1 && text.get(start) == Some(&b'0');
-        if digits == 0 || digits > 3 || leading_zero {
-            return None;
-        }
-        *octets.get_mut(done)? = u8::try_from(value).ok()?;
-        done += 1;
-        Some(())
+    // The digit at `at`, if there is one.
+    let digit = |at: usize| {
+        text.get(at)
+            .map(|b| b.wrapping_sub(b'0'))
+            .filter(|&d| d <= 9)
+            .map(u32::from)
     };
-    for (at, &b) in text.iter().enumerate() {
-        if b == b'.' {
-            octet(value, start, at)?;
-            (value, start) = (0, at + 1);
-            continue;
+    let mut octets = [0u8; 4];
+    let mut at = 0;
+    for (n, octet) in octets.iter_mut().enumerate() {
+        if n > 0 {
+            if text.get(at) != Some(&b'.') {
+                return None;
+            }
+            at += 1;
         }
-        let digit = b.wrapping_sub(b'0');
-        if digit > 9 {
-            return None;
+        // One to three digits; a fourth is refused by the `.` or the end expected next.
+        let first = digit(at)?;
+        let mut value = first;
+        at += 1;
+        if let Some(d) = digit(at) {
+            if first == 0 {
+                return None;
+            }
+            value = value * 10 + d;
+            at += 1;
+            if let Some(d) = digit(at) {
+                value = value * 10 + d;
+                at += 1;
+            }
         }
-        value = value * 10 + u64::from(digit);
+        *octet = u8::try_from(value).ok()?;
     }
-    octet(value, start, text.len())?;
-    (done == 4).then_some(std::net::Ipv4Addr::from(octets))
+    (at == text.len()).then_some(std::net::Ipv4Addr::from(octets))
 }
 
 /// Parses a CIDR block (`10.0.0.0/8`, `2001:db8::/32`) or a bare address. `None` otherwise.

@@ -410,6 +410,17 @@ impl Prepared {
         self.put(found, slot, value, pool);
     }
 
+    /// The range of `part` of the caller, `at` bytes into its text (at `text`), or appended
+    /// when it is not in the text.
+    #[inline(always)]
+    fn part(&mut self, text: Range, part: &str, at: u32) -> Range {
+        if at == u32::MAX || part.is_empty() {
+            self.append(part.as_bytes())
+        } else {
+            (text.0 + at, text.0 + at + to_u32(part.len()))
+        }
+    }
+
     /// Appends `pieces` one after another; the range of the whole.
     fn append_all(&mut self, pieces: &[&str]) -> Range {
         let start = self.text_len;
@@ -421,6 +432,7 @@ impl Prepared {
 
     /// Stores `slot` (and the list of a multi-valued `value`) at index `found`, or as a new
     /// key.
+    #[inline]
     fn put(&mut self, found: Option<usize>, slot: Slot, value: NewValue<'_>, pool: &mut Pool) {
         let i = match found {
             Some(i) => {
@@ -530,16 +542,9 @@ impl Prepared {
         let text_range = self.append(caller.text.as_bytes());
         // The name, account and partition of an ARN caller appear in its text.
         let [name_at, account_at, partition_at] = caller.offsets;
-        let part = |p: &str, at: u32, this: &mut Self| {
-            if at == u32::MAX || p.is_empty() {
-                this.append(p.as_bytes())
-            } else {
-                (text_range.0 + at, text_range.0 + at + to_u32(p.len()))
-            }
-        };
-        let name_range = part(caller.name, name_at, self);
-        let account_range = caller.account.map(|a| part(a, account_at, self));
-        let partition_range = part(caller.partition, partition_at, self);
+        let name_range = self.part(text_range, caller.name, name_at);
+        let account_range = caller.account.map(|a| self.part(text_range, a, account_at));
+        let partition_range = self.part(text_range, caller.partition, partition_at);
         let role_range = match (caller.role_arn, caller.role_arn_pieces()) {
             (RoleArn::Whole(arn), _) if arn == caller.text => Some(text_range),
             (RoleArn::Session, _) if let Some(arn) = session_role => {
@@ -785,6 +790,7 @@ pub(crate) enum NewValue<'v> {
 
 impl NewValue<'_> {
     /// Bytes of value text (as the context limit counts them).
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         match self {
             Self::Text(t, _) => t.len(),

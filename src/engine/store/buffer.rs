@@ -2,6 +2,7 @@
 //! checked and prepared in the same memory, from the caller's borrowed strings; once the
 //! buffer's texts are long enough, nothing is allocated.
 
+use super::table::{Space, key_hash};
 use super::{PreparedRequest, SessionPolicy};
 use crate::action::{ActionError, check_request_action};
 use crate::bytes::text_hash;
@@ -131,8 +132,10 @@ pub(super) struct KnownKeys {
     /// The hash of the caller's store key, if it has one (the key is its role ARN, its own
     /// ARN or its role ARN without path: the same for all of them).
     pub(super) principal: Option<u64>,
-    /// The hash of the caller's account (SCPs).
+    /// The hash of the caller's account as an SCP key and as an RCP key (a resource in the
+    /// caller's account has that RCP key).
     pub(super) scp: u64,
+    pub(super) rcp: u64,
 }
 
 impl Callers {
@@ -218,6 +221,10 @@ impl Callers {
         }
         keys.principal = prepared.principal_key.map(|(hash, _)| hash);
         keys.scp = prepared.scp_hash;
+        keys.rcp = prepared
+            .prepared
+            .principal_account
+            .map_or(0, |r| key_hash(Space::Rcp, p.bytes(r)));
     }
 }
 
