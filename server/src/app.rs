@@ -32,6 +32,69 @@ pub struct Stats {
     /// CPU nanoseconds the deciding threads spent in authorization (wall-clock time counts a
     /// thread preempted while deciding; this does not).
     pub authz_cpu_nanos: AtomicU64,
+    /// The authorization time of each request that decided, and its whole handling time: a
+    /// thread preempted while deciding adds milliseconds to the sums above, not to the
+    /// medians of these.
+    pub authz_histogram: Histogram,
+    pub handle_histogram: Histogram,
+}
+
+/// Counts of durations in buckets of about 6 % (16 per power of two), from 0 to 2^40 ns;
+/// concurrent updates (one relaxed increment each).
+#[derive(Debug)]
+pub struct Histogram(Vec<AtomicU64>);
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Self((0..Self::BUCKETS).map(|_| AtomicU64::new(0)).collect())
+    }
+}
+
+impl Histogram {
+    /// Sub-buckets per power of two (bits below the top one).
+    const SUB_BITS: u32 = 4;
+    /// Buckets up to 2^40 ns (longer durations count in the last).
+    const BUCKETS: usize = ((40 - Self::SUB_BITS as usize) + 1) << Self::SUB_BITS;
+
+    /// The bucket of `ns`: exact below 16, then the power of two and the 4 bits below it.
+    pub fn bucket(ns: u64) -> usize {
+        let sub = 1u64 << Self::SUB_BITS;
+        let i = if ns < sub {
+            ns
+        } else {
+            let log = u64::from(63 - ns.leading_zeros());
+            let shift = log - u64::from(Self::SUB_BITS);
+            ((shift + 1) << Self::SUB_BITS) + ((ns >> shift) & (sub - 1))
+        };
+        usize::try_from(i).map_or(Self::BUCKETS - 1, |i| i.min(Self::BUCKETS - 1))
+    }
+
+    /// The smallest duration of bucket `i`.
+    pub fn lower(i: usize) -> u64 {
+        let sub = 1u64 << Self::SUB_BITS;
+        let i = u64::try_from(i).unwrap_or(u64::MAX);
+        if i < sub {
+            return i;
+        }
+        let shift = (i >> Self::SUB_BITS) - 1;
+        (sub | (i & (sub - 1))) << shift
+    }
+
+    /// Counts `ns`.
+    pub fn add(&self, ns: u64) {
+        if let Some(b) = self.0.get(Self::bucket(ns)) {
+            b.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The counts, bucket by bucket (trailing empty buckets left out).
+    pub fn counts(&self) -> Vec<u64> {
+        let mut out: Vec<u64> = self.0.iter().map(|b| b.load(Ordering::Relaxed)).collect();
+        while out.last() == Some(&0) {
+            out.pop();
+        }
+        out
+    }
 }
 
 /// The server's state.
@@ -240,10 +303,14 @@ impl App {
         self.stats
             .authz_cpu_nanos
             .fetch_add(authz_nanos.1, Ordering::Relaxed);
-        self.stats.handle_nanos.fetch_add(
-            u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX),
-            Ordering::Relaxed,
-        );
+        let handled = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.stats
+            .handle_nanos
+            .fetch_add(handled, Ordering::Relaxed);
+        self.stats.handle_histogram.add(handled);
+        if authz_nanos.0 > 0 {
+            self.stats.authz_histogram.add(authz_nanos.0);
+        }
         WireResponse {
             status,
             content_type: if is_sts { XML } else { JSON },
@@ -455,6 +522,9 @@ impl App {
                     "HandleNanos": self.stats.handle_nanos.load(Ordering::Relaxed),
                     "AuthorizationNanos": self.stats.authz_nanos.load(Ordering::Relaxed),
                     "AuthorizationCpuNanos": self.stats.authz_cpu_nanos.load(Ordering::Relaxed),
+                    // Bucket `i` from `Histogram::lower(i)` ns (about 6 % wide).
+                    "AuthorizationHistogram": self.stats.authz_histogram.counts(),
+                    "HandleHistogram": self.stats.handle_histogram.counts(),
                     "Secrets": self.storage.count()?,
                 });
                 for (name, n) in self.storage.statistics() {
@@ -501,5 +571,34 @@ fn parse_json(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
         Err(e) => Err(ApiError::serialization(format!(
             "The request body is not valid JSON: {e}"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Histogram;
+
+    /// Every duration falls in the bucket whose bounds hold it, and buckets are at most
+    /// 1/16 of their lower bound wide.
+    #[test]
+    fn histogram_buckets_hold_their_durations() {
+        let mut ns = 0u64;
+        while ns < 1 << 39 {
+            let b = Histogram::bucket(ns);
+            let (low, high) = (Histogram::lower(b), Histogram::lower(b + 1));
+            assert!(low <= ns && ns < high, "{ns}: bucket {b} is {low}..{high}");
+            assert!(
+                high - low <= (low / 16).max(1),
+                "{ns}: bucket {b} is {low}..{high}"
+            );
+            ns = ns * 17 / 16 + 1;
+        }
+        let h = Histogram::default();
+        h.add(5);
+        h.add(5);
+        h.add(1000);
+        let counts = h.counts();
+        assert_eq!(counts.get(5), Some(&2));
+        assert_eq!(counts.len(), Histogram::bucket(1000) + 1);
     }
 }

@@ -11,10 +11,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, Guard};
 use iam_policy::{
-    CompiledPolicySet, Decision, Evaluation, Gate, Policy, PolicyKind, PolicyStore, PolicyType,
-    PreparedRequest, SessionPolicy, StatementRef, parse_policy,
+    CompiledPolicySet, ContextKey, Decision, Evaluation, Gate, Policy, PolicyKind, PolicyStore,
+    PolicyType, PreparedRequest, SessionPolicy, StatementRef, parse_policy,
 };
 
 use crate::config::Config;
@@ -43,6 +43,90 @@ pub struct Identity {
     pub session_policy: Option<SessionPolicy>,
     /// The session's expiry (epoch seconds).
     pub expires: Option<i64>,
+    /// What every call of this caller reuses (see [`Authorizer::caller`]).
+    pub template: TemplateSlot,
+}
+
+/// Where an [`Identity`] keeps its [`CallerTemplate`], replaced when the keys the policies
+/// read or the configuration change. A copy of an identity starts with none.
+pub struct TemplateSlot(ArcSwap<CallerTemplate>);
+
+impl Default for TemplateSlot {
+    fn default() -> Self {
+        Self(ArcSwap::from_pointee(CallerTemplate::stale()))
+    }
+}
+
+impl Clone for TemplateSlot {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl std::fmt::Debug for TemplateSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TemplateSlot(..)")
+    }
+}
+
+/// A condition key every call of a caller carries with the same value: a principal tag,
+/// `aws:userid`, `aws:username` or `aws:PrincipalArn`.
+#[derive(Debug)]
+pub struct CallerKey {
+    /// Its bit in [`GLOBAL_KEYS`], or `None` for a principal tag.
+    pub global: Option<usize>,
+    /// The name as the server sets it (`aws:PrincipalTag/team`).
+    pub name: String,
+    /// The same, made once for the request buffer.
+    pub key: ContextKey,
+    /// Its value.
+    pub value: String,
+    /// Whether a loaded policy reads it (as of the template's [`KeysRead`]).
+    pub read: bool,
+}
+
+/// What every call of one caller reuses, made on its first call after the keys the policies
+/// read or the configuration changed ([`Authorizer::caller`]): its condition keys (named,
+/// valued and filtered once), the keys read it was filtered with, and the rendered statements
+/// of its identity policies, boundary and account's SCPs (looked up once).
+#[derive(Debug)]
+pub struct CallerTemplate {
+    /// The [`Authorizer::keys_read`] generation and configuration generation it was made in
+    /// (`u64::MAX`: never made).
+    keys_generation: u64,
+    principals_generation: u64,
+    /// The keys the loaded policies read, of generation `keys_generation` or later.
+    pub keys_read: Arc<KeysRead>,
+    /// The caller's keys, in the order a call sets them.
+    pub keys: Vec<CallerKey>,
+    /// The bytes of their names and values.
+    pub keys_bytes: usize,
+    /// The rendered statements of the caller's identity policies and boundary.
+    rows: Option<Arc<Rows>>,
+    /// The caller's account and its rendered SCP and RCP statements.
+    account: String,
+    account_rows: Option<Arc<(Rows, Rows)>>,
+}
+
+impl CallerTemplate {
+    /// A template no call uses (its generations are never current).
+    fn stale() -> Self {
+        Self {
+            keys_generation: u64::MAX,
+            principals_generation: u64::MAX,
+            keys_read: Arc::default(),
+            keys: Vec::new(),
+            keys_bytes: 0,
+            rows: None,
+            account: String::new(),
+            account_rows: None,
+        }
+    }
+
+    /// The [`Authorizer::keys_read`] generation the template's keys were filtered in.
+    pub const fn keys_generation(&self) -> u64 {
+        self.keys_generation
+    }
 }
 
 /// A credential the server accepts.
@@ -73,7 +157,7 @@ pub struct Deciding {
 /// The audit line's JSON objects of the statements of one principal's identity policies and
 /// boundary, or of one account's SCPs or RCPs, rendered when the configuration is loaded
 /// (sorted by reference), so that naming a decision's statements is a lookup.
-type Rows = Vec<(StatementRef, Box<str>)>;
+pub type Rows = Vec<(StatementRef, Box<str>)>;
 
 /// The configuration with its access keys and its statements' audit names, swapped whole.
 #[derive(Debug)]
@@ -81,9 +165,9 @@ struct Principals {
     config: Arc<Config>,
     keys: HashMap<String, KeyEntry>,
     /// By user or role ARN (as configured).
-    principal_rows: HashMap<String, Rows>,
+    principal_rows: HashMap<String, Arc<Rows>>,
     /// By account: SCP levels, then RCP levels.
-    account_rows: HashMap<String, (Rows, Rows)>,
+    account_rows: HashMap<String, Arc<(Rows, Rows)>>,
 }
 
 impl Principals {
@@ -108,6 +192,7 @@ impl Principals {
                             tags: u.tags.clone(),
                             session_policy: None,
                             expires: None,
+                            template: TemplateSlot::default(),
                         }),
                     },
                 );
@@ -143,7 +228,7 @@ impl Principals {
                 );
             }
             rows.sort_by_key(|(r, _)| *r);
-            principal_rows.insert(arn.clone(), rows);
+            principal_rows.insert(arn.clone(), Arc::new(rows));
         }
         let mut account_rows = HashMap::new();
         for (account, a) in &config.accounts {
@@ -164,7 +249,7 @@ impl Principals {
                 }
                 rows.sort_by_key(|(r, _)| *r);
             }
-            account_rows.insert(account.clone(), both);
+            account_rows.insert(account.clone(), Arc::new(both));
         }
         Self {
             config: Arc::new(config),
@@ -226,6 +311,9 @@ pub const GLOBAL_KEYS: [&str; 8] = [
     "aws:PrincipalArn",
 ];
 
+/// The prefix of the principal tag keys.
+pub const PRINCIPAL_TAG: &str = "aws:PrincipalTag/";
+
 /// Beyond this many distinct keys read, [`KeysRead`] stops telling keys apart and every key
 /// is set (a bound on what policies put by API can make the server keep).
 const MAX_KEYS_READ: usize = 4096;
@@ -242,9 +330,23 @@ pub struct KeysRead {
     all: bool,
     /// Bit `i`: [`GLOBAL_KEYS`]`[i]` is read.
     global: u16,
-    /// [`key_hash`] of every key read, sorted. Two keys with one hash only make a key set that
-    /// no policy reads, which changes nothing.
-    hashes: Vec<u64>,
+    /// [`key_hash`] of every key read, sorted, each with the key (lower-cased) made once for
+    /// the request buffer. Keys of one hash are told apart by their names.
+    keys: Vec<(u64, ContextKey)>,
+    /// Bit `n % 64` for every length `n` of a key read: a key of another length is not read,
+    /// which most keys a call carries are told without hashing them.
+    lengths: u64,
+}
+
+/// Whether and how a call sets a key ([`KeysRead::lookup`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Lookup<'k> {
+    /// No loaded policy reads it: leave it out.
+    NotRead,
+    /// A policy reads it: set it under this key.
+    Read(&'k ContextKey),
+    /// Every key is set (the policies read too many keys to track).
+    Every,
 }
 
 impl KeysRead {
@@ -257,13 +359,49 @@ impl KeysRead {
     /// Whether a policy reads the key `prefix` + `rest` (any case): a key up to its first `/`
     /// included (`aws:PrincipalTag/`) and the rest, or a whole key without `/` and `""`.
     #[inline]
+    pub fn lookup(&self, prefix: &str, rest: &str) -> Lookup<'_> {
+        if self.all {
+            return Lookup::Every;
+        }
+        if self.lengths & length_bit(prefix.len() + rest.len()) == 0 {
+            return Lookup::NotRead;
+        }
+        let hash = key_hash(prefix, rest);
+        let from = self.keys.partition_point(|(h, _)| *h < hash);
+        for (h, key) in self.keys.get(from..).unwrap_or_default() {
+            if *h != hash {
+                break;
+            }
+            let name = key.as_str().as_bytes();
+            if name.len() == prefix.len() + rest.len() {
+                let (a, b) = name.split_at(prefix.len());
+                if a.eq_ignore_ascii_case(prefix.as_bytes())
+                    && b.eq_ignore_ascii_case(rest.as_bytes())
+                {
+                    return Lookup::Read(key);
+                }
+            }
+        }
+        Lookup::NotRead
+    }
+
+    /// [`lookup`](Self::lookup) of a whole key (any case).
+    pub fn lookup_key(&self, key: &str) -> Lookup<'_> {
+        if !self.all && self.lengths & length_bit(key.len()) == 0 {
+            return Lookup::NotRead;
+        }
+        let (prefix, rest) = split_key(key);
+        self.lookup(prefix, rest)
+    }
+
+    /// Whether a policy reads the key `prefix` + `rest` (see [`lookup`](Self::lookup)).
     pub fn reads(&self, prefix: &str, rest: &str) -> bool {
-        self.all || self.hashes.binary_search(&key_hash(prefix, rest)).is_ok()
+        !matches!(self.lookup(prefix, rest), Lookup::NotRead)
     }
 
     /// Whether a policy reads `key` (any case).
     pub fn reads_key(&self, key: &str) -> bool {
-        self.all || self.hashes.binary_search(&whole_key_hash(key)).is_ok()
+        !matches!(self.lookup_key(key), Lookup::NotRead)
     }
 
     /// These keys and `keys` (lower-cased); `None` when nothing is new.
@@ -271,25 +409,46 @@ impl KeysRead {
         if self.all {
             return None;
         }
-        let mut added: Vec<u64> = keys
-            .map(whole_key_hash)
-            .filter(|h| self.hashes.binary_search(h).is_err())
+        let mut added: Vec<(u64, ContextKey)> = keys
+            .filter(|k| !self.reads_key(k))
+            .map(|k| (whole_key_hash(k), ContextKey::new(k)))
             .collect();
         if added.is_empty() {
             return None;
         }
         let mut next = self.clone();
-        next.hashes.append(&mut added);
-        next.hashes.sort_unstable();
-        next.hashes.dedup();
-        next.all = next.hashes.len() > MAX_KEYS_READ;
+        next.keys.append(&mut added);
+        next.keys
+            .sort_unstable_by(|(h, a), (g, b)| h.cmp(g).then_with(|| a.as_str().cmp(b.as_str())));
+        next.keys.dedup_by(|(_, a), (_, b)| a == b);
+        if next.keys.len() > MAX_KEYS_READ {
+            next.all = true;
+            next.keys = Vec::new();
+        }
+        next.lengths = next
+            .keys
+            .iter()
+            .fold(0, |bits, (_, k)| bits | length_bit(k.as_str().len()));
         next.global = 0;
         for (bit, key) in GLOBAL_KEYS.iter().enumerate() {
-            if next.hashes.binary_search(&whole_key_hash(key)).is_ok() {
+            if next.reads_key(key) {
                 next.global |= 1 << bit;
             }
         }
         Some(next)
+    }
+}
+
+/// A key length's bit in [`KeysRead::lengths`].
+const fn length_bit(len: usize) -> u64 {
+    1 << (len % 64)
+}
+
+/// A key split after its first `/` (`aws:PrincipalTag/` and `team`), or whole and `""`.
+fn split_key(key: &str) -> (&str, &str) {
+    match key.find('/') {
+        Some(at) => key.split_at(at + 1),
+        None => (key, ""),
     }
 }
 
@@ -324,13 +483,8 @@ fn key_hash(prefix: &str, rest: &str) -> u64 {
 
 /// The hash of a whole key as [`key_hash`] takes it: split after its first `/`.
 fn whole_key_hash(key: &str) -> u64 {
-    match key.find('/') {
-        Some(at) => {
-            let (prefix, rest) = key.split_at(at + 1);
-            key_hash(prefix, rest)
-        }
-        None => key_hash(key, ""),
-    }
+    let (prefix, rest) = split_key(key);
+    key_hash(prefix, rest)
 }
 
 /// Decides calls; see the module docs.
@@ -348,6 +502,8 @@ pub struct Authorizer {
     keys_generation: AtomicU64,
     /// Serializes changes of `keys_read`.
     keys_writer: Mutex<()>,
+    /// Bumped after every change of `principals` (see [`Authorizer::caller`]).
+    principals_generation: AtomicU64,
 }
 
 /// The most temporary credentials a process caches (about 1 KiB each); beyond, the cache
@@ -494,6 +650,7 @@ impl Authorizer {
             keys_read: ArcSwap::from_pointee(keys_read),
             keys_generation: AtomicU64::new(0),
             keys_writer: Mutex::new(()),
+            principals_generation: AtomicU64::new(0),
         };
         for (arn, text) in resource_policies {
             authz.read_keys_of(&text, PolicyType::Resource);
@@ -615,6 +772,8 @@ impl Authorizer {
         }
         self.principals
             .store(Arc::new(Principals::new(config, &self.store)));
+        // After the store: a template made in the new generation holds the new rows.
+        self.principals_generation.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
 
@@ -683,6 +842,76 @@ impl Authorizer {
         Ok(())
     }
 
+    /// The template of `caller`'s calls: the one it keeps if it was made with the keys the
+    /// policies read now and the current configuration, else a new one (kept for its next
+    /// calls). Its [`CallerTemplate::keys_generation`] is the generation the decision must
+    /// still be in afterwards (see [`keys_read`](Self::keys_read)).
+    pub fn caller(&self, caller: &Identity) -> Guard<Arc<CallerTemplate>> {
+        // The generations are read before what they cover (both are bumped after a change is
+        // published): a template is never newer than the generations it is marked with.
+        let keys_generation = self.keys_generation.load(Ordering::SeqCst);
+        let principals_generation = self.principals_generation.load(Ordering::SeqCst);
+        let kept = caller.template.0.load();
+        if kept.keys_generation == keys_generation
+            && kept.principals_generation == principals_generation
+        {
+            return kept;
+        }
+        let made = Arc::new(self.make_template(caller, keys_generation, principals_generation));
+        caller.template.0.store(Arc::clone(&made));
+        Guard::from_inner(made)
+    }
+
+    fn make_template(
+        &self,
+        caller: &Identity,
+        keys_generation: u64,
+        principals_generation: u64,
+    ) -> CallerTemplate {
+        let keys_read = self.keys_read.load_full();
+        let principals = self.principals.load();
+        let mut keys = Vec::new();
+        for (k, v) in &caller.tags {
+            keys.push(CallerKey {
+                global: None,
+                name: format!("{PRINCIPAL_TAG}{k}"),
+                key: ContextKey::new(&format!("{PRINCIPAL_TAG}{k}")),
+                value: v.clone(),
+                read: keys_read.reads(PRINCIPAL_TAG, k),
+            });
+        }
+        let globals = [
+            (5, Some(&caller.user_id)),
+            (6, caller.username.as_ref()),
+            (7, Some(&caller.principal_arn)),
+        ];
+        for (bit, value) in globals {
+            let (Some(name), Some(value)) = (GLOBAL_KEYS.get(bit), value) else {
+                continue;
+            };
+            keys.push(CallerKey {
+                global: Some(bit),
+                name: (*name).to_owned(),
+                key: ContextKey::new(name),
+                value: value.clone(),
+                read: keys_read.global(bit),
+            });
+        }
+        CallerTemplate {
+            keys_generation,
+            principals_generation,
+            keys_read,
+            keys_bytes: keys.iter().map(|k| k.name.len() + k.value.len()).sum(),
+            keys,
+            rows: principals
+                .principal_rows
+                .get(&caller.principal_arn)
+                .cloned(),
+            account: caller.account.clone(),
+            account_rows: principals.account_rows.get(&caller.account).cloned(),
+        }
+    }
+
     /// Decides a request prepared (with the caller's session policy, if any) in a
     /// [`RequestBuffer`](iam_policy::RequestBuffer).
     pub fn decide_prepared(&self, prepared: &PreparedRequest) -> Evaluation {
@@ -696,31 +925,47 @@ impl Authorizer {
     pub fn write_deciding(
         &self,
         caller: &Identity,
+        template: &CallerTemplate,
         request: &PreparedRequest,
         evaluation: &Evaluation,
         out: &mut String,
     ) {
-        let principals = self.principals.load();
+        // The configuration is loaded only for a statement not rendered ahead of time.
+        let mut principals = None;
         for r in evaluation.reasons() {
+            let account = match r.kind {
+                PolicyKind::Scp => request.principal_account(),
+                PolicyKind::Rcp => request.resource_account(),
+                _ => None,
+            };
+            let accounts = match account {
+                Some(a) if a == template.account => template.account_rows.as_deref(),
+                Some(a) => principals
+                    .get_or_insert_with(|| self.principals.load())
+                    .account_rows
+                    .get(a)
+                    .map(|rows| &**rows),
+                None => None,
+            };
             let rendered = match r.kind {
-                PolicyKind::Identity | PolicyKind::PermissionsBoundary => principals
-                    .principal_rows
-                    .get(&caller.principal_arn)
-                    .and_then(|rows| row(rows, r)),
-                PolicyKind::Scp => request
-                    .principal_account()
-                    .and_then(|a| principals.account_rows.get(a))
-                    .and_then(|(scps, _)| row(scps, r)),
-                PolicyKind::Rcp => request
-                    .resource_account()
-                    .and_then(|a| principals.account_rows.get(a))
-                    .and_then(|(_, rcps)| row(rcps, r)),
+                PolicyKind::Identity | PolicyKind::PermissionsBoundary => {
+                    template.rows.as_deref().and_then(|rows| row(rows, r))
+                }
+                PolicyKind::Scp => accounts.and_then(|(scps, _)| row(scps, r)),
+                PolicyKind::Rcp => accounts.and_then(|(_, rcps)| row(rcps, r)),
                 PolicyKind::Resource | PolicyKind::Session => None,
             };
             let named;
             let text = match rendered {
                 Some(text) => text,
-                None => match self.deciding(&principals.config, caller, request, r) {
+                None => match self.deciding(
+                    &principals
+                        .get_or_insert_with(|| self.principals.load())
+                        .config,
+                    caller,
+                    request,
+                    r,
+                ) {
                     Some(d) => {
                         named = render(&d);
                         &named
@@ -843,6 +1088,7 @@ mod tests {
             tags: BTreeMap::new(),
             session_policy: None,
             expires: None,
+            template: TemplateSlot::default(),
         }
     }
 
@@ -863,7 +1109,7 @@ mod tests {
                 .resource("*")
                 .build()?;
             let request = PreparedRequest::new(request);
-            for (r, text) in rows {
+            for (r, text) in rows.iter() {
                 let named = authz
                     .deciding(&config, &caller(arn), &request, *r)
                     .ok_or("not named")?;
@@ -871,7 +1117,8 @@ mod tests {
                 checked += 1;
             }
         }
-        for (account, (scps, rcps)) in &principals.account_rows {
+        for (account, both) in &principals.account_rows {
+            let (scps, rcps) = &**both;
             let inside = format!("arn:aws:iam::{account}:user/someone");
             let request = Request::builder()
                 .principal(&inside)
@@ -904,6 +1151,76 @@ mod tests {
             serde_json::json!({"policy": "users[0].policies[0]", "statement": "identity[0].Statement[2]",
                 "sid": "ServerAdmin", "effect": "Allow"})
         );
+        Ok(())
+    }
+
+    /// Keys of one hash are told apart by their names: `@` and `` ` `` hash alike (the hash
+    /// folds case by setting bit 5 of every byte), and only the key read is found.
+    #[test]
+    fn keys_read_tell_keys_of_one_hash_apart() {
+        assert_eq!(key_hash("aws:a@", ""), key_hash("aws:a`", ""));
+        let keys = KeysRead::default()
+            .with(["aws:a@", "aws:PrincipalTag/Team"].into_iter())
+            .unwrap_or_default();
+        assert!(matches!(keys.lookup_key("AWS:A@"), Lookup::Read(k) if k.as_str() == "aws:a@"));
+        assert!(matches!(keys.lookup_key("aws:a`"), Lookup::NotRead));
+        assert!(matches!(
+            keys.lookup("aws:principaltag/", "TEAM"),
+            Lookup::Read(k) if k.as_str() == "aws:principaltag/team"
+        ));
+        assert!(matches!(
+            keys.lookup("aws:PrincipalTag/", "team2"),
+            Lookup::NotRead
+        ));
+        assert!(matches!(
+            keys.lookup("aws:ResourceTag/", "team"),
+            Lookup::NotRead
+        ));
+        assert!(keys.with(["aws:A@"].into_iter()).is_none(), "nothing new");
+    }
+
+    /// A caller's template is made once and reused, and made again when the policies read a
+    /// new key or the configuration is reloaded (a session's identity outlives a reload).
+    #[test]
+    fn a_caller_template_follows_the_keys_read_and_the_configuration() -> Result {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/config.toml");
+        let authz = Authorizer::new(Config::load(&path)?, Vec::new())?;
+        let admin = authz
+            .key("AKIAEXAMPLEADMIN0001")?
+            .ok_or("no admin key")?
+            .identity;
+        let first = authz.caller(&admin);
+        assert!(Arc::ptr_eq(&first, &authz.caller(&admin)), "reused");
+        let read =
+            |t: &CallerTemplate, name: &str| t.keys.iter().find(|k| k.name == name).map(|k| k.read);
+        assert_eq!(read(&first, "aws:PrincipalTag/team"), Some(true));
+        assert_eq!(read(&first, "aws:username"), Some(false));
+        assert_eq!(read(&first, "aws:PrincipalArn"), Some(false));
+        authz.set_resource_policy(
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:s-AbCdEf",
+            Some(
+                r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Principal":"*",
+                "Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:username":"x"}}}}"#,
+            ),
+        )?;
+        let second = authz.caller(&admin);
+        assert!(!Arc::ptr_eq(&first, &second), "made again");
+        assert_eq!(read(&second, "aws:username"), Some(true));
+        assert!(second.keys_generation() > first.keys_generation());
+        // A reload renames the admin's statements; the same identity names them anew.
+        let sid = |t: &CallerTemplate| -> Option<String> {
+            let rows = t.rows.as_deref()?;
+            let (_, text) = rows.first()?;
+            let row: serde_json::Value = serde_json::from_str(text).ok()?;
+            row["sid"].as_str().map(str::to_owned)
+        };
+        assert_eq!(sid(&second).as_deref(), Some("SecretsAdmin"));
+        let text = std::fs::read_to_string(&path)?.replace("\"SecretsAdmin\"", "\"Renamed\"");
+        let base = path.parent().ok_or("no directory")?;
+        authz.reload(Config::from_text(&text, base, "renamed.toml")?)?;
+        let third = authz.caller(&admin);
+        assert_eq!(sid(&third).as_deref(), Some("Renamed"));
+        assert!(Arc::ptr_eq(&third, &authz.caller(&admin)), "reused");
         Ok(())
     }
 }

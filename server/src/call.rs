@@ -5,10 +5,14 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::net::IpAddr;
 
-use iam_policy::{BufferedRequest, RequestBuffer};
+use std::sync::LazyLock;
+
+use iam_policy::{BufferedRequest, ContextKey, RequestBuffer};
 
 use crate::app::App;
-use crate::authz::{GLOBAL_KEYS, Identity, KeysRead, denial_message};
+use crate::authz::{
+    CallerKey, CallerTemplate, GLOBAL_KEYS, Identity, KeysRead, Lookup, denial_message,
+};
 use crate::error::ApiError;
 
 thread_local! {
@@ -60,37 +64,66 @@ fn peer_text(peer: &mut Option<(IpAddr, String)>, ip: IpAddr) -> &str {
     peer.as_ref().map_or("", |(_, text)| text.as_str())
 }
 
-/// A condition key's name: whole, or a prefix and a tag key (`aws:ResourceTag/` and `team`),
-/// joined only when a request is built.
+/// The prefix of a tag key, up to and including its only `/` (as [`KeysRead::lookup`] takes
+/// it).
 #[derive(Clone, Copy, Debug)]
-enum Name<'a> {
-    Whole(&'a str),
-    Tagged(&'static str, &'a str),
+pub enum TagPrefix {
+    /// `aws:ResourceTag/`.
+    AwsResource,
+    /// `secretsmanager:ResourceTag/`.
+    SecretsManagerResource,
+    /// `iam:ResourceTag/`.
+    IamResource,
+    /// `aws:RequestTag/`.
+    AwsRequest,
 }
 
-impl<'a> Name<'a> {
-    /// The name's text (joined in `buffer` when it has a prefix).
-    fn text<'s>(self, buffer: &'s mut String) -> &'s str
-    where
-        'a: 's,
-    {
+impl TagPrefix {
+    /// Every prefix.
+    pub const ALL: [Self; 4] = [
+        Self::AwsResource,
+        Self::SecretsManagerResource,
+        Self::IamResource,
+        Self::AwsRequest,
+    ];
+
+    /// The prefix's text.
+    pub const fn text(self) -> &'static str {
         match self {
-            Self::Whole(name) => name,
-            Self::Tagged(prefix, key) => {
-                buffer.clear();
-                buffer.push_str(prefix);
-                buffer.push_str(key);
-                buffer
-            }
+            Self::AwsResource => "aws:ResourceTag/",
+            Self::SecretsManagerResource => "secretsmanager:ResourceTag/",
+            Self::IamResource => "iam:ResourceTag/",
+            Self::AwsRequest => "aws:RequestTag/",
         }
     }
 }
 
-/// A key a call sets: one of [`GLOBAL_KEYS`] (by index) or a named one.
+/// A condition key's name: whole, or a prefix and a tag key (`aws:ResourceTag/` and `team`),
+/// joined only when a request is built with every key.
+#[derive(Clone, Copy, Debug)]
+enum Name<'a> {
+    Whole(&'a str),
+    Tagged(TagPrefix, &'a str),
+}
+
+/// The keys of [`GLOBAL_KEYS`], made once for the request buffer.
+static GLOBAL_CONTEXT_KEYS: LazyLock<Vec<ContextKey>> =
+    LazyLock::new(|| GLOBAL_KEYS.iter().map(|k| ContextKey::new(k)).collect());
+
+/// A key a call sets: one of [`GLOBAL_KEYS`] that changes from call to call (by index), one
+/// of the caller's ([`CallerKey`]: made once), or a named one.
 #[derive(Clone, Copy, Debug)]
 enum Which<'a> {
     Global(usize),
+    Caller(&'a CallerKey),
     Named(Name<'a>),
+}
+
+/// How a key is given to the request buffer: made ahead of time, or by name.
+#[derive(Clone, Copy, Debug)]
+enum SetKey<'k> {
+    Made(&'k ContextKey),
+    Name(&'k str),
 }
 
 impl<'a> Which<'a> {
@@ -101,20 +134,44 @@ impl<'a> Which<'a> {
     {
         match self {
             Self::Global(bit) => GLOBAL_KEYS.get(bit).copied().unwrap_or_default(),
-            Self::Named(name) => name.text(buffer),
+            Self::Caller(key) => &key.name,
+            Self::Named(Name::Whole(name)) => name,
+            Self::Named(Name::Tagged(prefix, key)) => {
+                buffer.clear();
+                buffer.push_str(prefix.text());
+                buffer.push_str(key);
+                buffer
+            }
         }
     }
 
-    /// Whether a loaded policy reads the key.
-    fn read_by(self, keys: &KeysRead) -> bool {
-        match self {
-            Self::Global(bit) => keys.global(bit),
-            Self::Named(Name::Whole(name)) => keys.reads_key(name),
-            // Every prefix ends with its first `/` (`aws:ResourceTag/`); were one not to, the key
-            // would be set whether read or not.
-            Self::Named(Name::Tagged(prefix, tag)) => {
-                prefix.find('/').is_none_or(|at| at + 1 != prefix.len()) || keys.reads(prefix, tag)
-            }
+    /// How the key is set: with `filter`, a named key only if a loaded policy reads it
+    /// (`None`: left out; the others are filtered before); without, always (joined in `buffer`
+    /// when it has a prefix and was not made ahead).
+    fn to_set<'s>(self, filter: Option<&'s KeysRead>, buffer: &'s mut String) -> Option<SetKey<'s>>
+    where
+        'a: 's,
+    {
+        let global = |bit: usize| GLOBAL_CONTEXT_KEYS.get(bit).map(SetKey::Made);
+        let Some(keys) = filter else {
+            return match self {
+                Self::Global(bit) => global(bit),
+                Self::Caller(key) => Some(SetKey::Made(&key.key)),
+                Self::Named(_) => Some(SetKey::Name(self.text(buffer))),
+            };
+        };
+        let found = match self {
+            // Filtered by `Call::each_key` (the caller's keys when the template was made,
+            // with the same keys read).
+            Self::Global(bit) => return global(bit),
+            Self::Caller(key) => return Some(SetKey::Made(&key.key)),
+            Self::Named(Name::Whole(name)) => keys.lookup_key(name),
+            Self::Named(Name::Tagged(prefix, tag)) => keys.lookup(prefix.text(), tag),
+        };
+        match found {
+            Lookup::NotRead => None,
+            Lookup::Read(key) => Some(SetKey::Made(key)),
+            Lookup::Every => Some(SetKey::Name(self.text(buffer))),
         }
     }
 
@@ -122,8 +179,9 @@ impl<'a> Which<'a> {
     fn len(self) -> usize {
         match self {
             Self::Global(bit) => GLOBAL_KEYS.get(bit).map_or(0, |k| k.len()),
+            Self::Caller(key) => key.name.len(),
             Self::Named(Name::Whole(name)) => name.len(),
-            Self::Named(Name::Tagged(prefix, tag)) => prefix.len() + tag.len(),
+            Self::Named(Name::Tagged(prefix, tag)) => prefix.text().len() + tag.len(),
         }
     }
 }
@@ -138,6 +196,7 @@ struct Size {
 }
 
 impl Size {
+    #[inline]
     fn add(&mut self, which: Which<'_>, value: &KeyValue<'_>) {
         self.keys += 1;
         let (values, bytes) = match value {
@@ -194,7 +253,7 @@ impl<'a> Keys<'a> {
 
     /// `prefix` + `tag` (`aws:ResourceTag/` + `team`) = a string.
     #[must_use]
-    pub fn tagged(mut self, prefix: &'static str, tag: &'a str, value: &'a str) -> Self {
+    pub fn tagged(mut self, prefix: TagPrefix, tag: &'a str, value: &'a str) -> Self {
         self.0
             .push((Name::Tagged(prefix, tag), KeyValue::String(value)));
         self
@@ -239,12 +298,16 @@ impl<'a> Keys<'a> {
 struct Building<'b, 'a>(Option<BufferedRequest<'b, 'a>>);
 
 impl Building<'_, '_> {
-    fn set(&mut self, name: &str, value: &KeyValue<'_>) {
-        self.0 = self.0.take().map(|b| match value {
-            KeyValue::String(v) => b.context_string(name, v),
-            KeyValue::Number(v) => b.context_number(name, v),
-            KeyValue::Bool(v) => b.context_bool(name, *v),
-            KeyValue::Strings(v) => b.context_strings(name, v.iter().copied()),
+    fn set(&mut self, key: SetKey<'_>, value: &KeyValue<'_>) {
+        self.0 = self.0.take().map(|b| match (key, value) {
+            (SetKey::Made(k), KeyValue::String(v)) => b.key_string(k, v),
+            (SetKey::Made(k), KeyValue::Number(v)) => b.key_number(k, v),
+            (SetKey::Made(k), KeyValue::Bool(v)) => b.key_bool(k, *v),
+            (SetKey::Made(k), KeyValue::Strings(v)) => b.key_strings(k, v.iter().copied()),
+            (SetKey::Name(k), KeyValue::String(v)) => b.context_string(k, v),
+            (SetKey::Name(k), KeyValue::Number(v)) => b.context_number(k, v),
+            (SetKey::Name(k), KeyValue::Bool(v)) => b.context_bool(k, *v),
+            (SetKey::Name(k), KeyValue::Strings(v)) => b.context_strings(k, v.iter().copied()),
         });
     }
 }
@@ -253,7 +316,7 @@ impl Building<'_, '_> {
 #[derive(Clone, Debug)]
 pub struct AuditDecision {
     /// The action.
-    pub action: String,
+    pub action: &'static str,
     /// The resource.
     pub resource: String,
     /// `Allow`, `ExplicitDeny` or `ImplicitDeny` (or `NotRequired`, `Skipped`).
@@ -268,9 +331,13 @@ pub struct AuditDecision {
 
 impl AuditDecision {
     /// A decision with no deciding statements.
-    pub fn without_statements(action: &str, resource: &str, decision: &'static str) -> Self {
+    pub fn without_statements(
+        action: &'static str,
+        resource: &str,
+        decision: &'static str,
+    ) -> Self {
         Self {
-            action: action.to_owned(),
+            action,
             resource: resource.to_owned(),
             decision,
             statements: String::new(),
@@ -282,7 +349,7 @@ impl AuditDecision {
     /// `{"action":…,"resource":…,"decision":…,"statements":[…]}`.
     pub fn write_json(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"action\":");
-        json_string(out, &self.action);
+        json_string(out, self.action);
         out.extend_from_slice(b",\"resource\":");
         json_string(out, &self.resource);
         out.extend_from_slice(b",\"decision\":");
@@ -334,38 +401,48 @@ impl Call<'_> {
         ms / 1000.0
     }
 
-    /// Gives `set` every condition key of a request with `keys`: the global keys every call
-    /// carries ([`GLOBAL_KEYS`], by index: `time` holds `aws:CurrentTime` and `aws:EpochTime`,
-    /// `ip` `aws:SourceIp`), then the caller's tags and `keys`.
-    fn each_key<F: FnMut(Which<'_>, &KeyValue<'_>)>(
-        &self,
-        ip: &str,
-        time: (Option<&str>, &str),
-        keys: &Keys<'_>,
-        mut set: F,
-    ) {
-        let id = self.identity;
-        set(Which::Global(0), &KeyValue::String(ip));
-        set(Which::Global(1), &KeyValue::Bool(self.secure));
+    /// Gives `set` the condition keys of a request with `keys` that `filter` lets through
+    /// (every key without one): the global keys that change from call to call ([`GLOBAL_KEYS`]
+    /// 0 to 4, by index: `time` holds `aws:CurrentTime` and `aws:EpochTime`, `ip`
+    /// `aws:SourceIp`), then the caller's (its tags, `aws:userid`, `aws:username`,
+    /// `aws:PrincipalArn`: `caller`, filtered when it was made) and `keys` (which `set`
+    /// filters: it looks them up). Returns the size of the request with every key.
+    fn each_key<'k>(
+        &'k self,
+        ip: &'k str,
+        time: (Option<&'k str>, &'k str),
+        caller: &'k CallerTemplate,
+        keys: &'k Keys<'_>,
+        filter: Option<&KeysRead>,
+        mut set: impl FnMut(Which<'k>, &KeyValue<'k>),
+    ) -> Size {
+        let mut all = Size::default();
+        let mut global = |bit: usize, v: &KeyValue<'k>| {
+            all.add(Which::Global(bit), v);
+            if filter.is_none_or(|f| f.global(bit)) {
+                set(Which::Global(bit), v);
+            }
+        };
+        global(0, &KeyValue::String(ip));
+        global(1, &KeyValue::Bool(self.secure));
         if let Some(t) = time.0 {
-            set(Which::Global(2), &KeyValue::String(t));
+            global(2, &KeyValue::String(t));
         }
-        set(Which::Global(3), &KeyValue::Number(Cow::Borrowed(time.1)));
-        set(Which::Global(4), &KeyValue::String(&self.region));
-        for (k, v) in &id.tags {
-            set(
-                Which::Named(Name::Tagged("aws:PrincipalTag/", k)),
-                &KeyValue::String(v),
-            );
+        global(3, &KeyValue::Number(Cow::Borrowed(time.1)));
+        global(4, &KeyValue::String(&self.region));
+        all.keys += caller.keys.len();
+        all.values = all.values.max(1);
+        all.bytes = all.bytes.saturating_add(caller.keys_bytes);
+        for key in &caller.keys {
+            if filter.is_none() || key.read {
+                set(Which::Caller(key), &KeyValue::String(&key.value));
+            }
         }
-        set(Which::Global(5), &KeyValue::String(&id.user_id));
-        if let Some(username) = &id.username {
-            set(Which::Global(6), &KeyValue::String(username));
-        }
-        set(Which::Global(7), &KeyValue::String(&id.principal_arn));
         for (k, v) in &keys.0 {
+            all.add(Which::Named(*k), v);
             set(Which::Named(*k), v);
         }
+        all
     }
 
     /// Decides `action` on `resource` with the global keys plus `keys`; records the decision
@@ -381,7 +458,7 @@ impl Call<'_> {
     /// `AccessDeniedException` with AWS's message when denied.
     pub fn authorize(
         &mut self,
-        action: &str,
+        action: &'static str,
         resource: &str,
         keys: Keys<'_>,
     ) -> Result<(), ApiError> {
@@ -402,11 +479,13 @@ impl Call<'_> {
         // Room for the usual two or three deciding statements (one allocation).
         let mut statements = String::with_capacity(384);
         let authz = &self.app.authz;
+        // What every call of this caller reuses: its keys, named, valued and filtered once.
+        let caller = authz.caller(id);
         // Only the keys some loaded policy reads are set (the decision is the same: a key no
-        // policy reads is never looked up), unless the keys of this generation were not all
-        // there when the decision read the policies (then it is made again with every key).
-        let (generation, keys_read) = authz.keys_read();
-        let mut filter = Some(&*keys_read);
+        // policy reads is never looked up), unless the keys of the template's generation were
+        // not all there when the decision read the policies (then it is made again with every
+        // key).
+        let mut filter = Some(&*caller.keys_read);
         // Everything is borrowed into the thread's request buffer, which keeps its memory
         // from call to call.
         let decided = LOCAL.with_borrow_mut(|local| {
@@ -428,14 +507,16 @@ impl Call<'_> {
                     b = b.session_policy(session);
                 }
                 let mut building = Building(Some(b));
-                let mut all = Size::default();
-                self.each_key(ip, time, &keys, |which, v| {
+                if record {
+                    // The names of every key (tests only): this request is built with all.
+                    filter = None;
+                }
+                let all = self.each_key(ip, time, &caller, &keys, filter, |which, v| {
                     if record && context_keys.len() < usize::from(u16::MAX) {
                         context_keys.push(which.text(name).to_owned());
                     }
-                    all.add(which, v);
-                    if filter.is_none_or(|f| which.read_by(f)) {
-                        building.set(which.text(name), v);
+                    if let Some(key) = which.to_set(filter, name) {
+                        building.set(key, v);
                     }
                 });
                 record = false;
@@ -453,12 +534,12 @@ impl Call<'_> {
                         ApiError::access_denied(format!("the request cannot be decided: {e}"))
                     })?;
                 let evaluation = authz.decide_prepared(prepared);
-                if filter.is_some() && authz.keys_generation() != generation {
+                if filter.is_some() && authz.keys_generation() != caller.keys_generation() {
                     // A policy whose keys may be missing arrived meanwhile.
                     filter = None;
                     continue;
                 }
-                authz.write_deciding(id, prepared, &evaluation, &mut statements);
+                authz.write_deciding(id, &caller, prepared, &evaluation, &mut statements);
                 return Ok::<_, ApiError>(evaluation);
             }
         });
@@ -476,7 +557,7 @@ impl Call<'_> {
             .authz_cpu_nanos
             .saturating_add(u64::try_from(elapsed_cpu.as_nanos()).unwrap_or(u64::MAX));
         self.decisions.push(AuditDecision {
-            action: action.to_owned(),
+            action,
             resource: resource.to_owned(),
             decision: evaluation.decision().as_str(),
             statements,
@@ -502,4 +583,18 @@ fn thread_cpu() -> std::time::Duration {
         u64::try_from(t.tv_sec).unwrap_or(0),
         u32::try_from(t.tv_nsec).unwrap_or(0),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TagPrefix;
+
+    /// A tag prefix ends with its only `/`, as `KeysRead::lookup` splits keys.
+    #[test]
+    fn tag_prefixes_end_with_their_only_slash() {
+        for prefix in TagPrefix::ALL {
+            let text = prefix.text();
+            assert_eq!(text.find('/'), Some(text.len() - 1), "{text}");
+        }
+    }
 }

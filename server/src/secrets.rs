@@ -7,7 +7,7 @@
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
-use crate::call::{Call, Keys};
+use crate::call::{Call, Keys, TagPrefix};
 use crate::error::ApiError;
 use crate::storage::{
     AWSCURRENT, AWSPENDING, AWSPREVIOUS, Change, NewValue, Rotation, Secret, Tag, Version,
@@ -330,8 +330,8 @@ pub fn secret_keys<'a>(arn: &'a str, secret: Option<&'a Secret>) -> Keys<'a> {
     if let Some(s) = secret {
         for t in &s.tags {
             keys = keys
-                .tagged("secretsmanager:ResourceTag/", &t.key, &t.value)
-                .tagged("aws:ResourceTag/", &t.key, &t.value);
+                .tagged(TagPrefix::SecretsManagerResource, &t.key, &t.value)
+                .tagged(TagPrefix::AwsResource, &t.key, &t.value);
         }
     }
     keys
@@ -340,7 +340,7 @@ pub fn secret_keys<'a>(arn: &'a str, secret: Option<&'a Secret>) -> Keys<'a> {
 fn request_tag_keys(tags: &[Tag]) -> Keys<'_> {
     let mut keys = Keys::new();
     for t in tags {
-        keys = keys.tagged("aws:RequestTag/", &t.key, &t.value);
+        keys = keys.tagged(TagPrefix::AwsRequest, &t.key, &t.value);
     }
     keys.strings("aws:TagKeys", tags.iter().map(|t| t.key.as_str()))
 }
@@ -350,7 +350,7 @@ fn request_tag_keys(tags: &[Tag]) -> Keys<'_> {
 fn authorized_secret(
     call: &mut Call<'_>,
     input: &Map<String, Value>,
-    action: &str,
+    action: &'static str,
     extra: Keys<'_>,
 ) -> Result<Secret, ApiError> {
     let id = req_str(input, "SecretId")?;

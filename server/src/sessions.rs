@@ -19,7 +19,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::app::App;
-use crate::authz::{Identity, KeyEntry};
+use crate::authz::{Identity, KeyEntry, TemplateSlot};
 use crate::error::ApiError;
 
 /// One stored session; see the module docs.
@@ -136,6 +136,7 @@ pub fn open(app: &App, row: &SessionRow) -> Result<KeyEntry, ApiError> {
             session_policy,
             // The sealed expiry, not the clear column: editing the row cannot extend it.
             expires: Some(s.expires.min(row.expires)),
+            template: TemplateSlot::default(),
         }),
     })
 }

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::authz::{Identity, KeyEntry};
-use crate::call::{AuditDecision, Call, Keys};
+use crate::authz::{Identity, KeyEntry, TemplateSlot};
+use crate::call::{AuditDecision, Call, Keys, TagPrefix};
 use crate::error::{ApiError, xml_escape};
 
 /// The largest packed session policy (AWS: 2,048 characters).
@@ -167,13 +167,13 @@ fn assume_role(call: &mut Call<'_>, params: &[(String, String)]) -> Result<Strin
     if let Some(r) = role {
         for (k, v) in &r.tags {
             keys = keys
-                .tagged("iam:ResourceTag/", k, v)
-                .tagged("aws:ResourceTag/", k, v);
+                .tagged(TagPrefix::IamResource, k, v)
+                .tagged(TagPrefix::AwsResource, k, v);
         }
     }
     let mut tag_context = Keys::new();
     for (k, v) in &tags {
-        tag_context = tag_context.tagged("aws:RequestTag/", k, v);
+        tag_context = tag_context.tagged(TagPrefix::AwsRequest, k, v);
     }
     if !tags.is_empty() {
         tag_context = tag_context.strings("aws:TagKeys", tags.iter().map(|(k, _)| k.as_str()));
@@ -263,6 +263,7 @@ fn assume_role(call: &mut Call<'_>, params: &[(String, String)]) -> Result<Strin
         tags: principal_tags,
         session_policy,
         expires: Some(expires),
+        template: TemplateSlot::default(),
     };
     let entry = KeyEntry {
         secret: secret.clone(),

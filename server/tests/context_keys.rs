@@ -2,21 +2,15 @@
 //! reference (the bundled catalog) lists for that action, or one of the global keys the server
 //! documents; and each action carries the keys it should.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::net::{IpAddr, Ipv4Addr};
-use std::path::Path;
 
 use iam_policy::unstable::catalog::Catalog;
-use iam_policy_server::app::{App, Stats};
-use iam_policy_server::audit::Audit;
-use iam_policy_server::authz::{Authorizer, Identity};
-use iam_policy_server::call::Call;
-use iam_policy_server::config::Config;
-use iam_policy_server::crypto::Cipher;
-use iam_policy_server::storage::sqlite::SqliteStorage;
+use iam_policy_server::app::App;
 use serde_json::{Map, Value, json};
 
-type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+use common::Result;
 
 /// The global keys the server sets on every call (README, "Secret server").
 const GLOBAL: &[&str] = &[
@@ -31,27 +25,11 @@ const GLOBAL: &[&str] = &[
     "aws:PrincipalArn",
 ];
 
+/// The example server, keeping the names of each decision's condition keys.
 fn app() -> Result<App> {
-    let config = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/config.toml"))?;
-    Ok(App {
-        authz: Authorizer::new(config, Vec::new())?,
-        storage: Box::new(SqliteStorage::in_memory()?),
-        cipher: Cipher::new(&[9u8; 32]),
-        config_path: None,
-        audit: Audit::new(Box::new(std::io::sink())),
-        authorization: true,
-        stats: Stats::default(),
-        record_context_keys: true,
-        measure_cpu: false,
-    })
-}
-
-fn admin(app: &App) -> Result<Identity> {
-    let key = app
-        .authz
-        .key("AKIAEXAMPLEADMIN0001")?
-        .ok_or("no admin key")?;
-    Ok((*key.identity).clone())
+    let mut app = common::app()?;
+    app.record_context_keys = true;
+    Ok(app)
 }
 
 fn obj(v: Value) -> Map<String, Value> {
@@ -61,18 +39,8 @@ fn obj(v: Value) -> Map<String, Value> {
 #[test]
 fn every_key_set_is_listed_for_its_action() -> Result {
     let app = app()?;
-    let identity = admin(&app)?;
-    let mut call = Call {
-        app: &app,
-        identity: &identity,
-        source_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
-        secure: true,
-        now_ms: 1_800_000_000_000,
-        region: "us-east-1".into(),
-        decisions: Vec::new(),
-        authz_nanos: 0,
-        authz_cpu_nanos: 0,
-    };
+    let identity = common::identity(&app, common::ADMIN)?;
+    let mut call = common::call(&app, &identity, [127, 0, 0, 1], true);
     let id = "arn-of-s";
     let steps: Vec<(&str, Value)> = vec![
         (
@@ -216,18 +184,8 @@ fn every_key_set_is_listed_for_its_action() -> Result {
 #[test]
 fn assume_role_keys_are_listed_for_sts() -> Result {
     let app = app()?;
-    let identity = admin(&app)?;
-    let mut call = Call {
-        app: &app,
-        identity: &identity,
-        source_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
-        secure: false,
-        now_ms: 1_800_000_000_000,
-        region: "us-east-1".into(),
-        decisions: Vec::new(),
-        authz_nanos: 0,
-        authz_cpu_nanos: 0,
-    };
+    let identity = common::identity(&app, common::ADMIN)?;
+    let mut call = common::call(&app, &identity, [127, 0, 0, 1], false);
     let params: Vec<(String, String)> = [
         ("RoleArn", "arn:aws:iam::111122223333:role/app"),
         ("RoleSessionName", "s1"),

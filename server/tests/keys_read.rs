@@ -3,60 +3,29 @@
 //! messages are those of a call that sets every key, including right after a policy that reads
 //! a new key arrives.
 
-use std::net::{IpAddr, Ipv4Addr};
-use std::path::Path;
+mod common;
 
-use iam_policy_server::app::{App, Stats};
-use iam_policy_server::audit::Audit;
-use iam_policy_server::authz::{Authorizer, GLOBAL_KEYS, Identity};
-use iam_policy_server::call::Call;
-use iam_policy_server::config::Config;
-use iam_policy_server::crypto::Cipher;
-use iam_policy_server::storage::sqlite::SqliteStorage;
+use iam_policy_server::app::App;
+use iam_policy_server::authz::GLOBAL_KEYS;
 use serde_json::{Map, Value, json};
 
-type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+use common::{ADMIN, PARTNER, PAYMENTS, Result};
 
+/// The example server; with `every_key`, one whose calls set every condition key they know.
 fn app(every_key: bool) -> Result<App> {
-    let config = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/config.toml"))?;
-    let app = App {
-        authz: Authorizer::new(config, Vec::new())?,
-        storage: Box::new(SqliteStorage::in_memory()?),
-        cipher: Cipher::new(&[9u8; 32]),
-        config_path: None,
-        audit: Audit::new(Box::new(std::io::sink())),
-        authorization: true,
-        stats: Stats::default(),
-        record_context_keys: false,
-        measure_cpu: false,
-    };
+    let app = common::app()?;
     if every_key {
         app.authz.read_every_key();
     }
     Ok(app)
 }
 
-fn identity(app: &App, key: &str) -> Result<Identity> {
-    let key = app.authz.key(key)?.ok_or("no such key")?;
-    Ok((*key.identity).clone())
-}
-
 /// Runs `op` as the owner of access key `key` from `ip`; the outcome (the answer's code and
 /// message, or "ok" and the secret's ARN if it names one) and the decisions (action, decision,
 /// deciding statements), with the random suffixes of secret ARNs left out.
 fn run(app: &App, key: &str, ip: [u8; 4], op: &str, input: &Value) -> Result<Vec<String>> {
-    let identity = identity(app, key)?;
-    let mut call = Call {
-        app,
-        identity: &identity,
-        source_ip: IpAddr::V4(Ipv4Addr::from(ip)),
-        secure: ip[0] == 10,
-        now_ms: 1_800_000_000_000,
-        region: "us-east-1".into(),
-        decisions: Vec::new(),
-        authz_nanos: 0,
-        authz_cpu_nanos: 0,
-    };
+    let identity = common::identity(app, key)?;
+    let mut call = common::call(app, &identity, ip, ip[0] == 10);
     let input: Map<String, Value> = input.as_object().cloned().unwrap_or_default();
     let outcome = match iam_policy_server::secrets::dispatch(&mut call, op, &input) {
         Ok(out) => format!(
@@ -90,10 +59,6 @@ fn without_suffixes(line: &str) -> String {
     out.push_str(rest);
     out
 }
-
-const ADMIN: &str = "AKIAEXAMPLEADMIN0001";
-const PAYMENTS: &str = "AKIAEXAMPLEPAYMENTS1";
-const PARTNER: &str = "AKIAEXAMPLEPARTNER01";
 
 /// Resource policies that read keys no configured policy reads (and one that reads none).
 fn policies() -> Vec<Value> {

@@ -3,21 +3,20 @@
 //! storage), are pruned once expired, and a tampered row is refused.
 //! The real-client and replica versions are in `clients/main.rs` and `postgres.rs`.
 
+mod common;
+
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 use std::sync::Arc;
 
-use iam_policy_server::app::{App, Stats, WireRequest, WireResponse};
-use iam_policy_server::audit::Audit;
-use iam_policy_server::authz::{Authorizer, Identity, KeyEntry};
-use iam_policy_server::config::Config;
+use iam_policy_server::app::{App, WireRequest, WireResponse};
+use iam_policy_server::authz::{Identity, KeyEntry};
 use iam_policy_server::crypto::Cipher;
 use iam_policy_server::sessions;
 use iam_policy_server::sigv4::{Credentials, SignedRequest, sign};
-use iam_policy_server::storage::Storage;
 use iam_policy_server::storage::sqlite::SqliteStorage;
 
-type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
+use common::Result;
 
 const ADMIN: (&str, &str) = ("AKIAEXAMPLEADMIN0001", "admin-secret-key-for-demo-only");
 
@@ -29,20 +28,7 @@ fn now() -> i64 {
 
 /// A server state on the database file `db` (a new `App` on the same file is a restart).
 fn app(db: &Path) -> Result<App> {
-    let config = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/config.toml"))?;
-    let storage = SqliteStorage::open(db)?;
-    let policies = storage.resource_policies()?;
-    Ok(App {
-        authz: Authorizer::new(config, policies)?,
-        storage: Box::new(storage),
-        cipher: Cipher::new(&[7u8; 32]),
-        config_path: None,
-        audit: Audit::new(Box::new(std::io::sink())),
-        authorization: true,
-        stats: Stats::default(),
-        record_context_keys: false,
-        measure_cpu: false,
-    })
+    common::app_on(Box::new(SqliteStorage::open(db)?))
 }
 
 /// A signed STS query-protocol call (form body).
