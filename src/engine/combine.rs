@@ -206,6 +206,14 @@ fn tally<R: Recorder>(
             let Some(st) = part.statements.get(id as usize) else {
                 return;
             };
+            rec.begin(
+                st,
+                if R::FULL {
+                    part.labels.get(id as usize)
+                } else {
+                    None
+                },
+            );
             match eval_statement(
                 st,
                 part.conditions_of(st),

@@ -208,16 +208,27 @@ pub(crate) enum Target {
     Other,
 }
 
-/// A statement's principal element, compiled.
-#[derive(Clone, Debug)]
-pub(crate) enum PrincipalTest {
-    /// No `Principal`/`NotPrincipal`.
-    None,
-    /// `Principal` (`negated == false`) or `NotPrincipal`.
-    Targets {
-        negated: bool,
-        targets: Items<Target>,
-    },
+/// Whether a statement has a `Resource` (`Principal`) element, or a `NotResource`
+/// (`NotPrincipal`) one: a byte beside the statement's other flags, so that the element's
+/// items take no tag of their own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Element {
+    /// No such element.
+    Absent,
+    /// `Resource` or `Principal`.
+    Listed,
+    /// `NotResource` or `NotPrincipal`.
+    Negated,
+}
+
+impl Element {
+    fn of(present: bool, negated: bool) -> Self {
+        match (present, negated) {
+            (false, _) => Self::Absent,
+            (true, false) => Self::Listed,
+            (true, true) => Self::Negated,
+        }
+    }
 }
 
 /// One String-operator policy value, compiled.
@@ -226,18 +237,23 @@ pub(crate) enum StrValue {
     /// Plain text (no wildcard, no variable; the fixed `${*}`, `${?}`, `${$}` replaced).
     Lit(Arc<str>),
     /// Exactly one policy variable and nothing else: the request text must equal its value
-    /// (a substituted value is literal text, for the Like operators too).
-    Var {
-        /// [`text_hash`] of `key`.
-        hash: u64,
-        /// The key, lower-cased.
-        key: Arc<str>,
-        /// The default value, if any.
-        default: Option<Box<str>>,
-    },
+    /// (a substituted value is literal text, for the Like operators too). Boxed, so that a
+    /// value is a tag and a fat pointer and a condition holding one fits in about a cache line.
+    Var(Box<VarValue>),
     /// Anything else: the template, matched piece by piece (boxed: rare, and it keeps a
     /// one-value list small enough to be held in its condition).
     Template(Box<Template>),
+}
+
+/// A String value that is exactly one policy variable ([`StrValue::Var`]).
+#[derive(Clone, Debug)]
+pub(crate) struct VarValue {
+    /// [`text_hash`] of `key`.
+    pub(crate) hash: u64,
+    /// The key, lower-cased.
+    pub(crate) key: Arc<str>,
+    /// The default value, if any.
+    pub(crate) default: Option<Box<str>>,
 }
 
 /// The compiled test of a condition entry.
@@ -249,15 +265,11 @@ pub(crate) enum CondTest {
     /// As `General`, with the policy values indexed (value lists of `INDEX_FROM` or more;
     /// see `engine/index.rs`).
     Indexed(Box<(ConditionEntry, ValueIndex)>),
-    /// A String operator without set qualifier.
-    Strings {
-        /// `StringEqualsIgnoreCase`/`StringNotEqualsIgnoreCase`.
-        ignore_case: bool,
-        /// The policy values: one (the common case) held in the condition itself, so that a
-        /// decision reads it from the condition's own cache line instead of following a
-        /// pointer to a list.
-        values: Items<StrValue>,
-    },
+    /// A String operator without set qualifier: the policy values, one (the common case)
+    /// held in the condition itself, so that a decision reads it from the condition's own
+    /// cache line instead of following a pointer to a list (whether the operator ignores case
+    /// is [`CompiledCondition::ignore_case`]).
+    Strings(Items<StrValue>),
     /// `Bool` without set qualifier.
     Bools {
         /// Which request values the policy values accept: bit 0 `true`, bit 1 `false`.
@@ -279,6 +291,9 @@ pub(crate) struct CompiledCondition {
     split: u32,
     /// The operator.
     pub(crate) operator: Operator,
+    /// A String test's operator ignores case (`StringEqualsIgnoreCase`,
+    /// `StringNotEqualsIgnoreCase`).
+    pub(crate) ignore_case: bool,
     /// How to decide it.
     pub(crate) test: CondTest,
 }
@@ -296,7 +311,7 @@ impl CompiledCondition {
     #[inline(always)]
     pub(crate) fn ahead(&self) -> u64 {
         let first = match &self.test {
-            CondTest::Strings { values, .. } => values
+            CondTest::Strings(values) => values
                 .first()
                 .map_or(0, |v| u64::from(matches!(v, StrValue::Lit(_)))),
             _ => 0,
@@ -310,23 +325,36 @@ impl CompiledCondition {
     }
 }
 
-/// One statement, compiled. What a decision reads of it is inline (one action, resource or
-/// principal each, the common case, needs no allocation of its own); its conditions are a
-/// range of [`CompiledPolicySet::conditions`](crate::CompiledPolicySet), so that a document's
-/// conditions are one allocation that a decision can fetch together with its statements.
+/// One statement, compiled: only what a decision reads (96 bytes; its `Sid` and span, read
+/// by explanations and accessors only, are its [`Label`] in a list of their own). One action,
+/// resource or principal each, the common case, needs no allocation of its own; its
+/// conditions are a range of [`CompiledPolicySet::conditions`](crate::CompiledPolicySet), so
+/// that a document's conditions are one allocation that a decision can fetch together with
+/// its statements.
 #[derive(Clone, Debug)]
 pub(crate) struct CompiledStatement {
     pub(crate) actions: Items<CompiledAction>,
-    /// `None` when the statement has no resource element (role trust policies).
-    pub(crate) resource: Option<(bool, Items<CompiledResource>)>,
-    pub(crate) principal: PrincipalTest,
+    /// The `Resource` or `NotResource` patterns ([`Self::resource`]; none when the statement
+    /// has no such element: role trust policies).
+    pub(crate) resources: Items<CompiledResource>,
+    /// The `Principal` or `NotPrincipal` targets ([`Self::principal`]).
+    pub(crate) targets: Items<Target>,
     /// A range of the set's conditions.
     pub(crate) conditions: (u32, u32),
     pub(crate) at: StatementRef,
-    pub(crate) span: Span,
     pub(crate) effect: Effect,
     pub(crate) action_negated: bool,
+    pub(crate) resource: Element,
+    pub(crate) principal: Element,
+}
+
+/// What names a compiled statement, beside it: its `Sid` and span (for explanations and
+/// [`CompiledPolicySet::statement`](crate::CompiledPolicySet::statement); a decision never
+/// reads them, so they stay out of the lines it reads).
+#[derive(Clone, Debug)]
+pub(crate) struct Label {
     pub(crate) sid: Option<Box<str>>,
+    pub(crate) span: Span,
 }
 
 impl CompiledStatement {
@@ -335,8 +363,8 @@ impl CompiledStatement {
     #[inline(always)]
     pub(crate) fn ahead(&self) -> u64 {
         let action = u64::from(matches!(self.actions, Items::One(CompiledAction::Any)));
-        let resource = u64::from(self.resource.is_some());
-        let principal = u64::from(matches!(self.principal, PrincipalTest::None));
+        let resource = u64::from(self.resource == Element::Absent);
+        let principal = u64::from(self.principal == Element::Absent);
         let effect = u64::from(self.effect == Effect::Allow);
         u64::from(self.conditions.0)
             ^ (action << 1)
@@ -714,14 +742,15 @@ pub(super) fn build_group(
     }
 }
 
-/// Compiles statement `st` (at `at`); its conditions are appended to `conditions`. Its `Sid`
-/// is copied when `copy_sid`; otherwise the caller moves it in afterwards.
+/// Compiles statement `st` (at `at`) and its label; its conditions are appended to
+/// `conditions`. Its `Sid` is copied when `copy_sid`; otherwise the caller moves it in
+/// afterwards.
 pub(super) fn compile_statement(
     at: StatementRef,
     st: &Statement,
     copy_sid: bool,
     conditions: &mut Vec<CompiledCondition>,
-) -> CompiledStatement {
+) -> (CompiledStatement, Label) {
     let actions = st
         .action
         .value
@@ -730,42 +759,50 @@ pub(super) fn compile_statement(
         .iter()
         .map(|p| compile_action(&p.value))
         .collect();
-    let resource = st.resource.as_ref().map(|r| {
-        let patterns = r
-            .value
+    let resources = st.resource.as_ref().map_or(Items::Many(Box::new([])), |r| {
+        r.value
             .patterns
             .items
             .iter()
             .map(|p| compile_resource(&p.value))
-            .collect();
-        (r.value.negated, patterns)
+            .collect()
     });
-    let principal = st
+    let targets = st
         .principal
         .as_ref()
-        .map_or(PrincipalTest::None, |p| PrincipalTest::Targets {
-            negated: p.value.negated,
-            targets: compile_principals(&p.value.principals),
+        .map_or(Items::Many(Box::new([])), |p| {
+            compile_principals(&p.value.principals)
         });
-    CompiledStatement {
+    let statement = CompiledStatement {
         at,
+        effect: st.effect.value,
+        action_negated: st.action.value.negated,
+        actions,
+        resources,
+        targets,
+        resource: Element::of(
+            st.resource.is_some(),
+            st.resource.as_ref().is_some_and(|r| r.value.negated),
+        ),
+        principal: Element::of(
+            st.principal.is_some(),
+            st.principal.as_ref().is_some_and(|p| p.value.negated),
+        ),
+        conditions: {
+            let from = to_u32(conditions.len());
+            conditions.extend(st.conditions.iter().map(compile_condition));
+            (from, to_u32(conditions.len()))
+        },
+    };
+    let label = Label {
         sid: st
             .sid
             .as_ref()
             .filter(|_| copy_sid)
             .map(|s| s.value.as_str().into()),
         span: st.span,
-        effect: st.effect.value,
-        action_negated: st.action.value.negated,
-        actions,
-        resource,
-        principal,
-        conditions: {
-            let from = to_u32(conditions.len());
-            conditions.extend(st.conditions.iter().map(compile_condition));
-            (from, to_u32(conditions.len()))
-        },
-    }
+    };
+    (statement, label)
 }
 
 /// Classifies an action pattern.
@@ -829,6 +866,7 @@ fn compile_condition(entry: &ConditionEntry) -> CompiledCondition {
         keys: intern_joined(&[&entry.key_lower, &entry.key.value]),
         split: to_u32(entry.key_lower.len()),
         operator: entry.operator.value,
+        ignore_case: string::ignores_case(entry.operator.value.base),
         test: compile_value_test(entry),
     }
 }
@@ -864,10 +902,7 @@ fn compile_test(entry: &ConditionEntry) -> Option<CondTest> {
                 };
                 values.push(compile_string(template));
             }
-            Some(CondTest::Strings {
-                ignore_case: string::ignores_case(base),
-                values: values.into_iter().collect(),
-            })
+            Some(CondTest::Strings(values.into_iter().collect()))
         }
         OperatorFamily::Bool => {
             let mut accept = 0;
@@ -902,11 +937,11 @@ fn compile_string(template: &Template) -> StrValue {
     if let (Some(var), None) = (infos.next(), infos.next())
         && var.span == (0..template.as_str().len())
     {
-        return StrValue::Var {
+        return StrValue::Var(Box::new(VarValue {
             hash: text_hash(var.key),
             key: intern(var.key),
             default: var.default.map(Into::into),
-        };
+        }));
     }
     StrValue::Template(Box::new(template.clone()))
 }
@@ -1027,10 +1062,10 @@ mod tests {
     #[test]
     fn compiled_items_stay_small() {
         use std::mem::size_of;
-        assert!(size_of::<StrValue>() <= 48);
-        assert!(size_of::<CompiledCondition>() <= 96);
-        assert!(size_of::<CompiledStatement>() <= 136);
-        assert!(size_of::<Group>() <= 40);
+        assert!(size_of::<StrValue>() <= 24);
+        assert!(size_of::<CompiledCondition>() <= 72);
+        assert!(size_of::<CompiledStatement>() <= 96);
+        assert!(size_of::<Group>() <= 32);
     }
 
     #[test]

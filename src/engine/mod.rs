@@ -108,9 +108,10 @@ use crate::request::Request;
 use crate::source::Span;
 use combine::run;
 use compile::{
-    CompiledCondition, CompiledStatement, Group, Shared, build_group, compile_statement,
+    CompiledCondition, CompiledStatement, Group, Label, Shared, build_group, compile_statement,
 };
 use record::{NoRecord, Tracer};
+use smallvec::SmallVec;
 use view::Input;
 
 pub use decision::{
@@ -141,6 +142,8 @@ pub struct StatementInfo<'a> {
 #[derive(Clone, Debug)]
 pub struct CompiledPolicySet {
     pub(crate) statements: Shared<CompiledStatement>,
+    /// The statements' labels (`Sid`, span), in the same order.
+    pub(crate) labels: Shared<Label>,
     /// The conditions of every statement, in statement order (each statement holds a range).
     pub(crate) conditions: Shared<CompiledCondition>,
     /// In report order: identity, resource, boundary, session, SCP levels, RCP levels. Kinds
@@ -154,7 +157,7 @@ pub struct CompiledPolicySet {
 }
 
 /// What a compiled set says about itself beyond its lists.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Flags {
     pub(crate) has_resource: bool,
     pub(crate) has_boundary: bool,
@@ -168,6 +171,9 @@ pub(crate) struct Flags {
 #[derive(Debug)]
 pub(crate) struct Lists {
     pub(crate) statements: Vec<CompiledStatement>,
+    /// The statements' labels (no allocation of their own for a document small enough to be
+    /// held in a store entry).
+    pub(crate) labels: SmallVec<[Label; INLINE_STATEMENTS]>,
     pub(crate) conditions: Vec<CompiledCondition>,
     pub(crate) groups: Vec<Group>,
     pub(crate) flags: Flags,
@@ -184,9 +190,9 @@ impl Lists {
     /// a copy fewer per statement with a `Sid`).
     pub(crate) fn from_set(mut set: PolicySet) -> Self {
         let mut lists = Self::build(&set, false);
-        for st in &mut lists.statements {
+        for (st, label) in lists.statements.iter().zip(&mut lists.labels) {
             let at = st.at;
-            st.sid = set
+            label.sid = set
                 .level_mut(at.kind, at.level)
                 .get_mut(at.policy as usize)
                 .and_then(|p| p.statements.get_mut(at.statement as usize))
@@ -210,6 +216,7 @@ impl Lists {
         });
         let groups = PolicyKind::ALL.iter().map(|&k| set.levels(k)).sum();
         let mut compiled_statements = Vec::with_capacity(statements);
+        let mut labels = SmallVec::with_capacity(statements);
         let mut compiled_conditions = Vec::with_capacity(conditions);
         let mut compiled_groups = Vec::with_capacity(groups);
         for kind in PolicyKind::ALL {
@@ -224,12 +231,10 @@ impl Lists {
                             policy: to_u32(p),
                             statement: to_u32(s),
                         };
-                        compiled_statements.push(compile_statement(
-                            at,
-                            statement,
-                            copy_sids,
-                            &mut compiled_conditions,
-                        ));
+                        let (compiled, label) =
+                            compile_statement(at, statement, copy_sids, &mut compiled_conditions);
+                        compiled_statements.push(compiled);
+                        labels.push(label);
                     }
                 }
                 compiled_groups.push(build_group(
@@ -242,6 +247,7 @@ impl Lists {
         }
         Self {
             statements: compiled_statements,
+            labels,
             conditions: compiled_conditions,
             groups: compiled_groups,
             flags: Flags {
@@ -255,11 +261,34 @@ impl Lists {
     }
 }
 
+/// Statements a store entry holds inside itself at most (`engine/store.rs`).
+pub(crate) const INLINE_STATEMENTS: usize = 2;
+
+/// The labels of a part's statements: a list, or those a store entry holds after what a
+/// decision reads (borrowed as they are: finding their slice would read that line).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Labels<'a> {
+    List(&'a [Label]),
+    Inline(&'a SmallVec<[Label; INLINE_STATEMENTS]>),
+}
+
+impl<'a> Labels<'a> {
+    /// The label of statement `i`.
+    pub(crate) fn get(self, i: usize) -> Option<&'a Label> {
+        match self {
+            Self::List(labels) => labels.get(i),
+            Self::Inline(labels) => labels.get(i),
+        }
+    }
+}
+
 /// What a decision reads of a compiled document: its lists and two flags, borrowed from a
 /// [`CompiledPolicySet`] or from a document held inside a store entry.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Part<'a> {
     pub(crate) statements: &'a [CompiledStatement],
+    /// The statements' labels (read by explanations only).
+    pub(crate) labels: Labels<'a>,
     /// The conditions of every statement, in statement order (each statement holds a range).
     pub(crate) conditions: &'a [CompiledCondition],
     pub(crate) groups: &'a [Group],
@@ -271,6 +300,7 @@ impl<'a> Part<'a> {
     /// The part of a set with nothing in it.
     pub(crate) const EMPTY: Part<'static> = Part {
         statements: &[],
+        labels: Labels::List(&[]),
         conditions: &[],
         groups: &[],
         has_boundary: false,
@@ -318,6 +348,7 @@ impl CompiledPolicySet {
     pub(crate) fn from_lists(lists: Lists) -> Self {
         Self {
             statements: lists.statements.into(),
+            labels: lists.labels.into_vec().into(),
             conditions: lists.conditions.into(),
             groups: lists.groups.into(),
             has_resource: lists.flags.has_resource,
@@ -333,6 +364,7 @@ impl CompiledPolicySet {
     pub(crate) fn part(&self) -> Part<'_> {
         Part {
             statements: &self.statements,
+            labels: Labels::List(&self.labels),
             conditions: &self.conditions,
             groups: &self.groups,
             has_boundary: self.has_boundary,
@@ -344,15 +376,13 @@ impl CompiledPolicySet {
     #[must_use]
     pub fn statement(&self, r: StatementRef) -> Option<StatementInfo<'_>> {
         // INVARIANT: statements are stored in report order, which is `StatementRef`'s order.
-        self.statements
-            .binary_search_by(|s| s.at.cmp(&r))
-            .ok()
-            .and_then(|i| self.statements.get(i))
-            .map(|s| StatementInfo {
-                sid: s.sid.as_deref(),
-                span: s.span,
-                effect: s.effect,
-            })
+        let i = self.statements.binary_search_by(|s| s.at.cmp(&r)).ok()?;
+        let (s, label) = (self.statements.get(i)?, self.labels.get(i)?);
+        Some(StatementInfo {
+            sid: label.sid.as_deref(),
+            span: label.span,
+            effect: s.effect,
+        })
     }
 
     /// How many statements the set holds.

@@ -1,12 +1,13 @@
 //! The recorders: what happens to each statement, recorded by `explain` and ignored by
 //! `evaluate`.
 
-use super::compile::CompiledStatement;
+use super::compile::{CompiledStatement, Label};
 use super::decision::{
     ConditionTrace, Evaluation, Explanation, PrincipalOutcome, ResourceOutcome, StatementTrace,
 };
 use crate::bytes::to_u32;
 use crate::condition::{Operator, Truth};
+use crate::source::Span;
 
 /// Receives what happens to each statement. The evaluator calls the hooks in order
 /// `begin`, `action`, `resource`, `principal`, `condition`*, `end` (with `FULL == false` it
@@ -14,7 +15,8 @@ use crate::condition::{Operator, Truth};
 pub(crate) trait Recorder {
     /// Visit every statement and every test, not only those that can decide the request.
     const FULL: bool;
-    fn begin(&mut self, st: &CompiledStatement);
+    /// `label`: the statement's `Sid` and span (given when `FULL`).
+    fn begin(&mut self, st: &CompiledStatement, label: Option<&Label>);
     fn action(&mut self, matched: bool);
     fn resource(&mut self, outcome: ResourceOutcome);
     fn principal(&mut self, outcome: PrincipalOutcome);
@@ -28,7 +30,7 @@ pub(crate) struct NoRecord;
 impl Recorder for NoRecord {
     const FULL: bool = false;
     #[inline(always)]
-    fn begin(&mut self, _: &CompiledStatement) {}
+    fn begin(&mut self, _: &CompiledStatement, _: Option<&Label>) {}
     #[inline(always)]
     fn action(&mut self, _: bool) {}
     #[inline(always)]
@@ -60,11 +62,11 @@ impl Tracer {
 
 impl Recorder for Tracer {
     const FULL: bool = true;
-    fn begin(&mut self, st: &CompiledStatement) {
+    fn begin(&mut self, st: &CompiledStatement, label: Option<&Label>) {
         self.current = Some(StatementTrace {
             statement: st.at,
-            sid: st.sid.as_deref().map(str::to_owned),
-            span: st.span,
+            sid: label.and_then(|l| l.sid.as_deref()).map(str::to_owned),
+            span: label.map_or_else(Span::default, |l| l.span),
             effect: st.effect,
             applies: false,
             action: false,

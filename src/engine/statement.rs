@@ -1,8 +1,8 @@
 //! Statement matching: action, resource, principal, then conditions, for one statement.
 
 use super::compile::{
-    CompiledAction, CompiledCondition, CompiledResource, CompiledStatement, CondTest,
-    PrincipalTest, StrValue, Target,
+    CompiledAction, CompiledCondition, CompiledResource, CompiledStatement, CondTest, Element,
+    StrValue, Target,
 };
 use super::condition::evaluate_value;
 use super::decision::{PrincipalMatch, PrincipalOutcome, ResourceOutcome};
@@ -21,8 +21,9 @@ pub(super) enum Applied {
     Deny,
 }
 
-/// Tests one statement against the request. `known_action`: the action index already showed
-/// that the statement names the request's action.
+/// Tests one statement against the request (after `rec.begin`, which the caller calls with
+/// the statement's label). `known_action`: the action index already showed that the
+/// statement names the request's action.
 #[inline(always)]
 pub(super) fn eval_statement<R: Recorder>(
     st: &CompiledStatement,
@@ -33,7 +34,6 @@ pub(super) fn eval_statement<R: Recorder>(
     takes_part: bool,
     rec: &mut R,
 ) -> Applied {
-    rec.begin(st);
     let action = known_action || action_matches(st, input);
     rec.action(action);
     let mut ok = action && takes_part;
@@ -103,9 +103,12 @@ fn after_head<'t>(resource: &'t [u8], head: &str) -> Option<&'t [u8]> {
 
 #[inline(always)]
 fn resource_outcome(st: &CompiledStatement, input: &Input<'_>) -> ResourceOutcome {
-    let Some((negated, patterns)) = &st.resource else {
-        return ResourceOutcome::NoElement;
+    let negated = match st.resource {
+        Element::Absent => return ResourceOutcome::NoElement,
+        Element::Listed => false,
+        Element::Negated => true,
     };
+    let patterns = &st.resources;
     let resource = input.resource;
     let ctx = input.ctx;
     // Only `"Resource": "*"` covers actions without a resource type (`iam-semantics.md` §3;
@@ -133,12 +136,12 @@ fn resource_outcome(st: &CompiledStatement, input: &Input<'_>) -> ResourceOutcom
         if hit {
             return ResourceOutcome::Matched {
                 pattern: to_u32(i),
-                negated: *negated,
+                negated,
             };
         }
     }
     ResourceOutcome::NotMatched {
-        negated: *negated,
+        negated,
         unresolved,
     }
 }
@@ -167,22 +170,20 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
     };
     let any = match &condition.test {
         CondTest::General(_) | CondTest::Indexed(_) => Truth::False,
-        CondTest::Strings {
-            ignore_case,
-            values,
-        } => {
+        CondTest::Strings(values) => {
             let request = scalar.bytes();
-            let equal = |value: &[u8]| string::equals(request, value, *ignore_case);
+            let ignore_case = condition.ignore_case;
+            let equal = |value: &[u8]| string::equals(request, value, ignore_case);
             let mut any = false;
             for v in values.iter() {
                 any = match v {
                     StrValue::Lit(lit) => equal(lit.as_bytes()),
-                    StrValue::Var { hash, key, default } => ctx
-                        .value(*hash, key)
-                        .or(default.as_deref().map(str::as_bytes))
+                    StrValue::Var(var) => ctx
+                        .value(var.hash, &var.key)
+                        .or(var.default.as_deref().map(str::as_bytes))
                         .is_some_and(equal),
                     StrValue::Template(template) => text(request).is_some_and(|request| {
-                        string::matches(request, template, *ignore_case, ctx.resolver())
+                        string::matches(request, template, ignore_case, ctx.resolver())
                     }),
                 };
                 if any {
@@ -222,12 +223,10 @@ fn principal_outcome(
     caller: &Who<'_>,
     boundary_caller: bool,
 ) -> PrincipalOutcome {
-    match &st.principal {
-        PrincipalTest::None => PrincipalOutcome::NoElement,
-        PrincipalTest::Targets {
-            negated: false,
-            targets,
-        } => {
+    let targets = &st.targets;
+    match st.principal {
+        Element::Absent => PrincipalOutcome::NoElement,
+        Element::Listed => {
             let mut best = None;
             for t in targets.iter() {
                 if let Some(m) = target_match(t, caller) {
@@ -236,10 +235,7 @@ fn principal_outcome(
             }
             best.map_or(PrincipalOutcome::NotMatched, PrincipalOutcome::Matched)
         }
-        PrincipalTest::Targets {
-            negated: true,
-            targets,
-        } => {
+        Element::Negated => {
             if st.effect == Effect::Allow {
                 PrincipalOutcome::AllowWithNotPrincipal
             } else if boundary_caller {
