@@ -18,13 +18,17 @@
 //! throughput runs). Wall-clock figures: run on a quiet machine, repeat, and say when they
 //! were taken under load.
 //!
-//! `IAM_POLICY_PROFILE_STORE=<N>[:<rounds>[:hot]]` builds the store of N distinct documents and
+//! `IAM_POLICY_PROFILE_STORE=<N>[:<rounds>[:hot|bench]]` builds the store of N distinct documents and
 //! runs only decide-only passes (`profiled_store_decision`; with `hot`, over 16,384 requests
 //! with secrets drawn over all N, each prepared just before it is decided, as `decide_hot`
 //! does) and then 2,000 updates with new
 //! documents (`profiled_update`), for deterministic counts under valgrind:
 //! `valgrind --tool=callgrind --cache-sim=yes --toggle-collect='*profiled_store_decision*'`
-//! (instructions and last-level cache misses per decision; `*profiled_update*` for updates).
+//! (instructions and last-level cache misses per decision; `*profiled_update*` for updates;
+//! each update is also timed, and its allocations counted). With `bench`, only updates, as the
+//! whole bench reaches its update lines: its memory-phase stores built and dropped first, a
+//! writer thread's updates, then each new-document update (`profiled_update`) followed by a
+//! known-document one (`profiled_known_update`).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -227,15 +231,26 @@ fn profiled_update(store: &PolicyStore, arn: &str, text: &str) {
     store.set_resource_policy(arn, text).unwrap();
 }
 
-/// `IAM_POLICY_PROFILE_STORE=<N>[:<rounds>[:hot]]` (module docs).
+/// One update with a document another secret holds, kept out of line for valgrind.
+#[inline(never)]
+fn profiled_known_update(store: &PolicyStore, arn: &str, text: &str) {
+    store.set_resource_policy(arn, text).unwrap();
+}
+
+/// `IAM_POLICY_PROFILE_STORE=<N>[:<rounds>[:hot|bench]]` (module docs).
 fn profile(spec: &str) {
     let mut parts = spec.split(':');
-    let usage = "IAM_POLICY_PROFILE_STORE=<N>[:<rounds>[:hot]]";
+    let usage = "IAM_POLICY_PROFILE_STORE=<N>[:<rounds>[:hot|bench]]";
     let n: usize = parts.next().unwrap_or_default().parse().expect(usage);
     let rounds: usize = parts.next().unwrap_or("3").parse().expect(usage);
-    let hot = parts.next() == Some("hot");
+    let mode = parts.next();
+    let hot = mode == Some("hot");
     let mut w = workload::standard(n);
     workload::make_distinct(&mut w);
+    if mode == Some("bench") {
+        profile_as_bench(n, &w);
+        return;
+    }
     let store = iam_setup::store(&w).unwrap();
     let mut allowed = 0usize;
     let mut decided = 0usize;
@@ -272,10 +287,68 @@ fn profile(spec: &str) {
             (s.arn.clone(), text)
         })
         .collect();
-    for (arn, text) in &texts {
-        profiled_update(&store, arn, text);
+    let mut times = Vec::with_capacity(texts.len());
+    let info = allocation_counter::measure(|| {
+        for (arn, text) in &texts {
+            let start = Instant::now();
+            profiled_update(&store, arn, text);
+            times.push(start.elapsed().as_nanos() as f64 / 1e3);
+        }
+    });
+    println!(
+        "{} updates, {:.1} allocations per update; median {:.2} µs p99 {:.2} µs",
+        texts.len(),
+        info.count_total as f64 / texts.len() as f64,
+        median(times.clone()),
+        percentile(times, 0.99)
+    );
+}
+
+/// `bench` mode: the update lines as the whole bench reaches them (its three memory-phase
+/// stores built and dropped first, then the store, then a writer thread's updates as in the
+/// throughput runs), each new-document update followed by a known-document one, as `main`
+/// does; `profiled_update` and `profiled_known_update` separate the two for valgrind.
+fn profile_as_bench(n: usize, w: &workload::Workload) {
+    let shared = workload::standard(n);
+    drop(iam_setup::store(&shared).unwrap());
+    drop(iam_setup::store(w).unwrap());
+    let store = iam_setup::store(w).unwrap();
+    with_org(&store, w);
+    drop(store);
+    let store = iam_setup::store(w).unwrap();
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for k in 0..4_000usize {
+                let s = &w.secrets[(k * 7919) % w.secrets.len()];
+                let text =
+                    s.policy_json
+                        .replacen("\"DenyInsecureTransport\"", &format!("\"Deny{k}\""), 1);
+                store.set_resource_policy(&s.arn, &text).unwrap();
+            }
+        });
+    });
+    let mut fresh = 0;
+    let mut known = 0;
+    let mut times = Vec::with_capacity(2_000);
+    for k in 0..2_000usize {
+        let s = &w.secrets[(k * 7919) % w.secrets.len()];
+        let text =
+            s.policy_json
+                .replacen("\"DenyInsecureTransport\"", &format!("\"Latency{k}\""), 1);
+        let start = Instant::now();
+        fresh += allocation_counter::measure(|| profiled_update(&store, &s.arn, &text)).count_total;
+        times.push(start.elapsed().as_nanos() as f64 / 1e3);
+        let other = &w.secrets[(k * 7919 + 1) % w.secrets.len()];
+        known += allocation_counter::measure(|| profiled_known_update(&store, &other.arn, &text))
+            .count_total;
     }
-    println!("{} updates", texts.len());
+    println!(
+        "2000 updates as the bench does them: {:.1} allocations per new-document update (median {:.2} µs p99 {:.2} µs), {:.1} per known-document update",
+        fresh as f64 / 2000.0,
+        median(times.clone()),
+        percentile(times, 0.99),
+        known as f64 / 2000.0
+    );
 }
 
 fn main() {

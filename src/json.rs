@@ -1,7 +1,8 @@
 //! A strict RFC 8259 JSON reader that keeps the byte span of every key and value.
 //!
-//! Owns the spanned tree ([`Node`], [`JsonValue`], [`Member`]), the reader [`parse`] and its
-//! error [`JsonError`]. Knows nothing about IAM. Objects keep their members in document order;
+//! Owns the spanned trees (the public [`Node`], [`JsonValue`], [`Member`]; the crate's flat
+//! [`Tree`], which the policy reader walks), the reader [`parse`] and its error [`JsonError`].
+//! Knows nothing about IAM. Objects keep their members in document order;
 //! a repeated key is an error ([`JsonErrorKind::DuplicateKey`]) that points at both keys.
 
 use crate::source::Span;
@@ -35,8 +36,7 @@ impl Default for Limits {
 
 /// A JSON value with the byte span it was read from.
 ///
-/// `K` is the type of strings and object keys: `parse` gives owned `String`s; the crate's
-/// own policy reader borrows them from the input where it can (`Cow<str>`).
+/// `K` is the type of strings and object keys (`parse` gives owned `String`s).
 ///
 /// Equality ignores spans.
 #[derive(Clone, Debug)]
@@ -100,6 +100,360 @@ pub struct Member<K = String> {
 impl<K: PartialEq> PartialEq for Member<K> {
     fn eq(&self, other: &Self) -> bool {
         self.key == other.key && self.value == other.value
+    }
+}
+
+/// What a node of a [`Tree`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Null,
+    True,
+    False,
+    Number,
+    String,
+    Array,
+    Object,
+}
+
+/// One value of a [`Tree`]: its kind and span, the key it is the value of (when its container
+/// is an object), where its subtree ends, and (for a container) how many children it has.
+#[derive(Clone, Copy, Debug)]
+struct Flat {
+    kind: Kind,
+    /// The value's bytes.
+    span: Span,
+    /// The span of its key, quotes included (empty unless it is an object member's value).
+    key: Span,
+    /// The index of the first node after this one's subtree.
+    next: u32,
+    /// A container: its number of children. A string with escapes: its index in
+    /// [`Tree::decoded`] plus one (0: read in place from the text).
+    aux: u32,
+    /// The key's index in [`Tree::decoded`] plus one when it has escapes (else 0).
+    key_aux: u32,
+}
+
+/// A JSON document read into flat lists: every value in document order (a container before
+/// its children), each with its span and the span of its key, in one vector; strings are
+/// read from the input text in place, and only strings with escapes are decoded into a list of
+/// their own. Reading a policy allocates one vector for the whole document (two when a string
+/// has an escape). The crate's policy reader walks it through [`NodeRef`]s; [`parse`] builds
+/// the public [`Node`] tree from it.
+///
+/// The node vector is reused: a thread keeps the last one it dropped (up to
+/// [`SCRATCH_KEPT`] nodes) and the next read on that thread writes into it, so reading a
+/// document in steady state allocates nothing for its structure.
+#[derive(Debug)]
+pub(crate) struct Tree<'a> {
+    text: &'a str,
+    nodes: Vec<Flat>,
+    decoded: Vec<String>,
+}
+
+/// The most nodes of a vector a thread keeps for its next read (128 KiB).
+const SCRATCH_KEPT: usize = 4096;
+
+thread_local! {
+    /// The node vector of the last tree dropped on this thread, empty, for the next read.
+    static SCRATCH: std::cell::Cell<Vec<Flat>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// An empty node vector for a read of `text_len` bytes: the thread's kept one, or a new one.
+fn scratch_nodes(text_len: usize) -> Vec<Flat> {
+    let mut nodes = SCRATCH.with(std::cell::Cell::take);
+    nodes.clear();
+    // A policy has about one value per 20 bytes.
+    nodes.reserve((text_len / 16).clamp(4, SCRATCH_KEPT));
+    nodes
+}
+
+impl Drop for Tree<'_> {
+    fn drop(&mut self) {
+        if self.nodes.capacity() <= SCRATCH_KEPT {
+            let nodes = std::mem::take(&mut self.nodes);
+            // `try_with`: during thread teardown the vector is simply freed.
+            let _ = SCRATCH.try_with(|kept| kept.set(nodes));
+        }
+    }
+}
+
+impl<'a> Tree<'a> {
+    /// The top-level value.
+    pub(crate) fn root(&self) -> NodeRef<'_> {
+        NodeRef {
+            tree: self,
+            index: 0,
+        }
+    }
+
+    fn node(&self, index: u32) -> Option<&Flat> {
+        self.nodes.get(index as usize)
+    }
+
+    /// The text of a string whose span (quotes included) is `span` and whose decoded form is
+    /// at `aux - 1` when `aux` is not zero.
+    fn string(&self, span: Span, aux: u32) -> &str {
+        match aux.checked_sub(1) {
+            Some(i) => self.decoded.get(i as usize).map_or("", String::as_str),
+            // INVARIANT: a string's span starts and ends at its quotes (ASCII), so the body
+            // lies on character boundaries.
+            None => self
+                .text
+                .get(span.start as usize + 1..(span.end as usize).saturating_sub(1))
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// A value of a [`Tree`] (a cheap copyable reference).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NodeRef<'t> {
+    tree: &'t Tree<'t>,
+    index: u32,
+}
+
+/// The contents of a [`NodeRef`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Value<'t> {
+    Null,
+    Bool(bool),
+    /// A number's source text.
+    Number(&'t str),
+    /// A string, escapes decoded.
+    String(&'t str),
+    Array(Items<'t>),
+    Object(Members<'t>),
+}
+
+impl<'t> NodeRef<'t> {
+    fn flat(self) -> Flat {
+        self.tree.node(self.index).copied().unwrap_or(Flat {
+            kind: Kind::Null,
+            span: Span::empty(),
+            key: Span::empty(),
+            next: self.index.saturating_add(1),
+            aux: 0,
+            key_aux: 0,
+        })
+    }
+
+    /// The value's bytes in the input.
+    pub(crate) fn span(self) -> Span {
+        self.flat().span
+    }
+
+    /// What the value is.
+    pub(crate) fn kind(self) -> Kind {
+        self.flat().kind
+    }
+
+    /// The value.
+    pub(crate) fn value(self) -> Value<'t> {
+        let flat = self.flat();
+        let children = Children {
+            tree: self.tree,
+            at: self.index.saturating_add(1),
+            left: flat.aux,
+        };
+        match flat.kind {
+            Kind::Null => Value::Null,
+            Kind::True => Value::Bool(true),
+            Kind::False => Value::Bool(false),
+            Kind::Number => Value::Number(flat.span.slice(self.tree.text).unwrap_or_default()),
+            Kind::String => Value::String(self.tree.string(flat.span, flat.aux)),
+            Kind::Array => Value::Array(Items(children)),
+            Kind::Object => Value::Object(Members(children)),
+        }
+    }
+
+    /// The string, if the value is one.
+    pub(crate) fn as_str(self) -> Option<&'t str> {
+        match self.value() {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// The children of a container, in document order.
+#[derive(Clone, Copy, Debug)]
+struct Children<'t> {
+    tree: &'t Tree<'t>,
+    at: u32,
+    left: u32,
+}
+
+impl<'t> Children<'t> {
+    fn next_node(&mut self) -> Option<(NodeRef<'t>, Flat)> {
+        self.left = self.left.checked_sub(1)?;
+        let node = NodeRef {
+            tree: self.tree,
+            index: self.at,
+        };
+        let flat = node.flat();
+        self.at = flat.next;
+        Some((node, flat))
+    }
+}
+
+/// The elements of an array.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Items<'t>(Children<'t>);
+
+impl Items<'_> {
+    /// How many elements are left.
+    pub(crate) const fn len(&self) -> usize {
+        self.0.left as usize
+    }
+}
+
+impl<'t> Iterator for Items<'t> {
+    type Item = NodeRef<'t>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next_node().map(|(node, _)| node)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.len(), Some(self.len()))
+    }
+}
+
+impl ExactSizeIterator for Items<'_> {}
+
+/// One member of an object: the key (escapes decoded), its span (quotes included) and the
+/// value.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct MemberRef<'t> {
+    pub(crate) key: &'t str,
+    pub(crate) key_span: Span,
+    pub(crate) value: NodeRef<'t>,
+}
+
+/// The members of an object, in document order.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Members<'t>(Children<'t>);
+
+impl Members<'_> {
+    /// How many members are left.
+    pub(crate) const fn len(&self) -> usize {
+        self.0.left as usize
+    }
+}
+
+impl<'t> Iterator for Members<'t> {
+    type Item = MemberRef<'t>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let tree = self.0.tree;
+        self.0.next_node().map(|(value, flat)| MemberRef {
+            key: tree.string(flat.key, flat.key_aux),
+            key_span: flat.key,
+            value,
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.len(), Some(self.len()))
+    }
+}
+
+impl ExactSizeIterator for Members<'_> {}
+
+/// A container of the public tree being rebuilt from a [`Tree`] ([`Tree::to_node`]).
+struct Building {
+    /// Its flat index.
+    index: u32,
+    /// The index after its subtree.
+    next: u32,
+    span: Span,
+    object: bool,
+    items: Vec<Node>,
+    members: Vec<Member>,
+}
+
+impl Tree<'_> {
+    /// The public [`Node`] tree of the document, built without recursion (so that a deep
+    /// document within a large depth limit cannot overflow the stack here either).
+    fn to_node(&self) -> Node {
+        let mut stack: Vec<Building> = Vec::new();
+        let mut root = None;
+        let mut index = 0u32;
+        loop {
+            while stack.last().is_some_and(|top| top.next <= index) {
+                if let Some(done) = stack.pop() {
+                    let value = if done.object {
+                        JsonValue::Object(done.members)
+                    } else {
+                        JsonValue::Array(done.items)
+                    };
+                    let node = Node {
+                        value,
+                        span: done.span,
+                    };
+                    self.attach(&mut stack, done.index, node, &mut root);
+                }
+            }
+            let Some(flat) = self.node(index) else {
+                break;
+            };
+            let scalar = |value| Node {
+                value,
+                span: flat.span,
+            };
+            let node = match flat.kind {
+                Kind::Array | Kind::Object => {
+                    let object = flat.kind == Kind::Object;
+                    let len = flat.aux as usize;
+                    stack.push(Building {
+                        index,
+                        next: flat.next,
+                        span: flat.span,
+                        object,
+                        items: Vec::with_capacity(if object { 0 } else { len }),
+                        members: Vec::with_capacity(if object { len } else { 0 }),
+                    });
+                    None
+                }
+                Kind::Null => Some(scalar(JsonValue::Null)),
+                Kind::True => Some(scalar(JsonValue::Bool(true))),
+                Kind::False => Some(scalar(JsonValue::Bool(false))),
+                Kind::Number => Some(scalar(JsonValue::Number(
+                    flat.span.slice(self.text).unwrap_or_default().to_owned(),
+                ))),
+                Kind::String => Some(scalar(JsonValue::String(
+                    self.string(flat.span, flat.aux).to_owned(),
+                ))),
+            };
+            if let Some(node) = node {
+                self.attach(&mut stack, index, node, &mut root);
+            }
+            index = index.saturating_add(1);
+        }
+        root.unwrap_or(Node {
+            value: JsonValue::Null,
+            span: Span::empty(),
+        })
+    }
+
+    /// Adds `node` (flat index `index`) to the innermost container being rebuilt, or makes it
+    /// the root.
+    fn attach(&self, stack: &mut [Building], index: u32, node: Node, root: &mut Option<Node>) {
+        match stack.last_mut() {
+            Some(parent) if parent.object => {
+                let (key, key_span) = self.node(index).map_or_else(
+                    || (String::new(), Span::empty()),
+                    |flat| (self.string(flat.key, flat.key_aux).to_owned(), flat.key),
+                );
+                parent.members.push(Member {
+                    key,
+                    key_span,
+                    value: node,
+                });
+            }
+            Some(parent) => parent.items.push(node),
+            None => *root = Some(node),
+        }
     }
 }
 
@@ -281,19 +635,16 @@ impl JsonError {
 /// parsing. (Dropping or walking the returned tree recursively goes as deep as
 /// `limits.max_depth`, so keep that limit modest.)
 pub fn parse(text: &str, limits: &Limits) -> Result<Node, JsonError> {
-    parse::parse(text, limits)
+    parse::parse(text, limits).map(|tree| tree.to_node())
 }
 
-/// [`parse`], with strings and object keys borrowed from `text` (owned only when they hold an
-/// escape): reading a policy then allocates nothing for its element names.
+/// [`parse`] into the crate's flat [`Tree`] (what the policy reader walks): one vector of
+/// nodes, strings read from `text` in place unless they hold an escape.
 ///
 /// # Errors
 ///
 /// As [`parse`].
-pub(crate) fn parse_borrowed<'a>(
-    text: &'a str,
-    limits: &Limits,
-) -> Result<Node<std::borrow::Cow<'a, str>>, JsonError> {
+pub(crate) fn parse_tree<'a>(text: &'a str, limits: &Limits) -> Result<Tree<'a>, JsonError> {
     parse::parse(text, limits)
 }
 
@@ -303,13 +654,7 @@ pub(crate) fn is_number(text: &str) -> bool {
     let json_space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
     !text.starts_with(json_space)
         && !text.ends_with(json_space)
-        && matches!(
-            parse_borrowed(text, &Limits::default()),
-            Ok(Node {
-                value: JsonValue::Number(_),
-                ..
-            })
-        )
+        && parse_tree(text, &Limits::default()).is_ok_and(|tree| tree.root().kind() == Kind::Number)
 }
 
 /// Like `parse`, for input that has not yet been checked to be UTF-8.

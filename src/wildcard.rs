@@ -20,9 +20,11 @@
 //! Semantics: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html>,
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html>.
 
+mod literals;
 mod relate;
 mod set;
 
+pub(crate) use literals::Literals;
 pub(crate) use relate::{covers, intersects};
 pub(crate) use set::WildcardSet;
 

@@ -33,8 +33,6 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
-use aho_corasick::AhoCorasick;
-
 use super::condition::Request;
 use crate::arn::{self, ArnPattern, ArnPatternMode};
 use crate::condition::ops::ip::IpSet;
@@ -42,7 +40,7 @@ use crate::condition::ops::{self, arn as arn_ops, boolean, string};
 use crate::condition::{BaseOperator, OperatorFamily, Truth, UnknownReason};
 use crate::policy::{ConditionEntry, TypedValue};
 use crate::value::{Decimal, Instant, base64_equals, encode_base64};
-use crate::wildcard::WildcardSet;
+use crate::wildcard::{Literals, WildcardSet};
 
 /// Fewer policy values than this are tested one by one (an index does not pay off).
 pub(crate) const INDEX_FROM: usize = 8;
@@ -95,12 +93,13 @@ impl Keyed {
 }
 
 /// Patterns keyed by a literal text that occurs anywhere in every text they match: one pass
-/// of an Aho-Corasick automaton over the request text finds the keys it holds (O(n) plus
-/// the occurrences), and only the patterns of those keys are tried.
+/// of an Aho-Corasick automaton over the request text finds the keys it holds, each once
+/// (O(n) plus the keys found, however often they occur: [`Literals::each_distinct`]), and
+/// only the patterns of those keys are tried.
 #[derive(Clone, Debug)]
 struct Inner {
-    automaton: AhoCorasick,
-    /// The patterns of each key, by the automaton's pattern id.
+    keys: Literals,
+    /// The patterns of each key, by key id.
     patterns: Box<[Box<[At]>]>,
 }
 
@@ -110,19 +109,18 @@ impl Inner {
             return None;
         }
         let mut ids: HashMap<&str, usize> = HashMap::new();
-        let mut texts = Vec::new();
+        let mut texts: Vec<&[u8]> = Vec::new();
         let mut patterns: Vec<Vec<At>> = Vec::new();
         for (key, at) in keys {
             let id = *ids.entry(key).or_insert_with(|| {
-                texts.push(key);
+                texts.push(key.as_bytes());
                 patterns.push(Vec::new());
                 texts.len() - 1
             });
             patterns.get_mut(id)?.push(at);
         }
-        let automaton = AhoCorasick::new(texts).ok()?;
         Some(Self {
-            automaton,
+            keys: Literals::new(&texts)?,
             patterns: patterns.into_iter().map(Vec::into_boxed_slice).collect(),
         })
     }
@@ -130,37 +128,15 @@ impl Inner {
     /// Whether `test` holds for some pattern whose key occurs in `text`. The patterns of a key
     /// are tried once per text, however often the key occurs.
     fn any(&self, text: &str, mut test: impl FnMut(At) -> bool) -> bool {
-        let Ok(found) = self.automaton.try_find_overlapping_iter(text) else {
-            // Not expected (the automaton supports overlapping search): try every pattern.
-            return self.patterns.iter().flatten().any(|&at| test(at));
-        };
         TRIED.with(|cell| {
             let mut own = Vec::new();
             let mut borrowed = cell.try_borrow_mut();
             // Not expected to be borrowed (nothing calls back in): a set of its own.
-            let tried = borrowed.as_deref_mut().unwrap_or(&mut own);
-            tried.clear();
-            tried.resize(self.patterns.len() / 64 + 1, 0);
-            let mut left = self.patterns.len();
-            for m in found {
-                let id = m.pattern().as_usize();
-                let (word, bit) = (id / 64, 1u64 << (id % 64));
-                match tried.get_mut(word) {
-                    Some(w) if *w & bit != 0 => continue,
-                    Some(w) => *w |= bit,
-                    None => {}
-                }
+            let seen = borrowed.as_deref_mut().unwrap_or(&mut own);
+            self.keys.each_distinct(text.as_bytes(), seen, |id| {
                 let ats = self.patterns.get(id);
-                if ats.into_iter().flatten().any(|&at| test(at)) {
-                    return true;
-                }
-                left = left.saturating_sub(1);
-                if left == 0 {
-                    // Every key tried: the rest of the text can add nothing.
-                    break;
-                }
-            }
-            false
+                ats.into_iter().flatten().any(|&at| test(at))
+            })
         })
     }
 }

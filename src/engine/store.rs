@@ -163,6 +163,7 @@ mod buffer;
 mod table;
 
 pub use buffer::{BufferedRequest, RequestBuffer};
+pub(crate) use table::arn_hash;
 
 /// Why the store refused a change. The store is unchanged after an error.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

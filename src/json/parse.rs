@@ -1,22 +1,23 @@
-//! The reader behind [`super::parse`]: a hand-written descent over the input bytes.
+//! The reader behind [`super::parse`]: a hand-written descent over the input bytes that
+//! writes a flat [`Tree`].
 //!
-//! Nesting is tracked on an explicit heap stack of open containers ([`Frame`]) instead of the
-//! call stack, so no input can overflow the thread's stack while parsing, whatever
-//! [`Limits::max_depth`] says. Each open container collects its finished elements or members
-//! in its own vector; the innermost one stays out of the stack, so adding a value to it moves
-//! no frame. Strings without escapes are read in place (the hot path is inlined; decoding
-//! escapes is out of line), and the tree's string type can borrow them from the input. (One shared scratch vector with an exact copy per container was tried and
-//! was slower: its growth makes large requests that send glibc malloc down its slow paths.)
+//! Every value becomes one entry of one vector, in document order (a container before its
+//! children); a container's entry is completed (its child count and the index after its
+//! subtree) when it closes. Nesting is tracked on an explicit stack of open containers
+//! ([`Open`]; the first [`INLINE_OPEN`] inline, deeper ones on the heap) instead of the call
+//! stack, so no input can overflow the thread's stack while parsing, whatever
+//! [`Limits::max_depth`] says. Strings without escapes are not copied (the tree reads them
+//! from the input by their spans); strings with escapes are decoded out of line into a list of
+//! their own.
 //!
 //! Errors are reported in document order: the first problem the reader meets is the one
 //! returned, including duplicate keys, which are checked as each key is read.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::{
-    JsonError, JsonErrorKind, JsonExpected, JsonSyntaxError, JsonValue, Limits, Member, Node,
-};
+use smallvec::SmallVec;
+
+use super::{Flat, JsonError, JsonErrorKind, JsonExpected, JsonSyntaxError, Kind, Limits, Tree};
 use crate::source::Span;
 
 /// Objects with at least this many members look up duplicate keys in a hash map; smaller
@@ -26,71 +27,41 @@ const HASH_THRESHOLD: usize = 16;
 /// Longest word (for example `Infinity`) quoted in a "found `...`" message.
 const MAX_QUOTED_WORD: usize = 32;
 
-/// The type of strings and object keys in a tree being read: an owned `String`, or a `Cow`
-/// that borrows strings without escapes from the input.
-pub(crate) trait Key<'a>: AsRef<str> + Default + Sized {
-    /// The string read from the input: borrowed when it has no escapes.
-    fn from_text(text: Cow<'a, str>) -> Self;
-}
-
-impl<'a> Key<'a> for String {
-    fn from_text(text: Cow<'a, str>) -> Self {
-        text.into_owned()
-    }
-}
-
-impl<'a> Key<'a> for Cow<'a, str> {
-    fn from_text(text: Cow<'a, str>) -> Self {
-        text
-    }
-}
+/// Open containers kept inline on the reader's stack: deeper than any policy.
+const INLINE_OPEN: usize = 16;
 
 /// An array or object that has been opened and not yet closed.
-enum Frame<K> {
-    /// An array and its elements so far.
-    Array {
-        /// Offset of the `[`.
-        open: usize,
-        /// The elements read so far.
-        items: Vec<Node<K>>,
-    },
-    /// An object and its members so far, reading the value of `key`.
-    Object {
-        /// Offset of the `{`.
-        open: usize,
-        /// The members read so far.
-        members: Vec<Member<K>>,
-        /// The key whose value is being read.
-        key: K,
-        /// The span of that key, quotes included.
-        key_span: Span,
-        /// First span of every key so far, once the object is large enough to need it.
-        #[expect(
-            clippy::box_collection,
-            reason = "boxed so that every frame stays small: only large objects build a map"
-        )]
-        index: Option<Box<HashMap<String, Span>>>,
-    },
+struct Open {
+    /// Its entry in the tree.
+    node: u32,
+    /// Offset of its `[` or `{`.
+    open: usize,
+    /// Whether it is an object.
+    object: bool,
+    /// Children finished so far.
+    count: u32,
+    /// An object: the span of the key whose value is being read (quotes included) and its
+    /// decoded text's index plus one (0 when it has no escapes).
+    key: Span,
+    key_aux: u32,
+    /// An object: the first span of every key so far, once the object is large enough to
+    /// need it.
+    #[expect(
+        clippy::box_collection,
+        reason = "boxed so that every frame stays small: only large objects build a map"
+    )]
+    index: Option<Box<HashMap<String, Span>>>,
 }
 
-impl<K> Frame<K> {
-    /// Offset of the container's `[` or `{`.
-    fn open(&self) -> usize {
-        match *self {
-            Self::Array { open, .. } | Self::Object { open, .. } => open,
-        }
-    }
-}
-
-/// The error for a broken reader invariant (the innermost container is not the kind being
-/// closed); never returned in practice, and never a panic.
+/// The error for a broken reader invariant (a node index out of range); never returned in
+/// practice, and never a panic.
 #[cold]
 fn internal(open: usize) -> JsonError {
     syntax(JsonSyntaxError::Internal, open, open + 1)
 }
 
 /// Parser state over one input.
-struct Reader<'a, K> {
+struct Reader<'a> {
     /// The whole input.
     text: &'a str,
     /// The input as bytes (same length and offsets as `text`).
@@ -99,12 +70,13 @@ struct Reader<'a, K> {
     pos: usize,
     /// Maximum number of open containers.
     max_depth: usize,
-    /// The open containers other than the innermost one, outermost first.
-    stack: Vec<Frame<K>>,
-    /// How many containers are open.
-    depth: usize,
+    /// The open containers, outermost first.
+    stack: SmallVec<[Open; INLINE_OPEN]>,
     /// The offset of the innermost open container, for "unexpected end of input" errors.
     innermost: Option<usize>,
+    /// The tree being written (its node vector goes back to the thread's scratch if the
+    /// read fails).
+    tree: Tree<'a>,
 }
 
 /// A syntax error over `start..end`.
@@ -143,52 +115,15 @@ fn byte_span(at: usize) -> Span {
     Span::from_usize(at, at.saturating_add(1))
 }
 
-/// Fails if `key` is already a key among `earlier`, the members of the same object so far.
-#[expect(
-    clippy::box_collection,
-    reason = "the map lives boxed in `Frame::Object`; see there"
-)]
-fn check_duplicate<K: AsRef<str>>(
-    earlier: &[Member<K>],
-    key: &str,
-    key_span: Span,
-    index: &mut Option<Box<HashMap<String, Span>>>,
-) -> Result<(), JsonError> {
-    let first = match index {
-        Some(map) => map.get(key).copied(),
-        None => earlier
-            .iter()
-            .find(|m| m.key.as_ref() == key)
-            .map(|m| m.key_span),
-    };
-    if let Some(first) = first {
-        return Err(JsonError {
-            kind: JsonErrorKind::DuplicateKey {
-                key: key.to_owned(),
-            },
-            span: key_span,
-            related: Some(first),
-        });
-    }
-    match index {
-        Some(map) => {
-            map.insert(key.to_owned(), key_span);
-        }
-        None if earlier.len() + 1 >= HASH_THRESHOLD => {
-            let mut map: HashMap<String, Span> = earlier
-                .iter()
-                .map(|m| (m.key.as_ref().to_owned(), m.key_span))
-                .collect();
-            map.insert(key.to_owned(), key_span);
-            *index = Some(Box::new(map));
-        }
-        None => {}
-    }
-    Ok(())
+/// A node index as stored in the tree.
+fn to_index(index: usize) -> u32 {
+    // INVARIANT: a tree has at most one node per input byte, and spans already cap inputs at
+    // `u32::MAX` bytes; a larger count saturates and `Tree` lookups then miss (never panic).
+    u32::try_from(index).unwrap_or(u32::MAX)
 }
 
-/// Reads `text` as one JSON value; see [`super::parse`].
-pub(super) fn parse<'a, K: Key<'a>>(text: &'a str, limits: &Limits) -> Result<Node<K>, JsonError> {
+/// Reads `text` as one JSON value into a flat tree; see [`super::parse`].
+pub(super) fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Tree<'a>, JsonError> {
     if text.len() > limits.max_size {
         return Err(JsonError {
             kind: JsonErrorKind::TooLarge {
@@ -211,19 +146,23 @@ pub(super) fn parse<'a, K: Key<'a>>(text: &'a str, limits: &Limits) -> Result<No
         bytes: text.as_bytes(),
         pos: 0,
         max_depth: limits.max_depth,
-        stack: Vec::new(),
-        depth: 0,
+        stack: SmallVec::new(),
         innermost: None,
+        tree: Tree {
+            text,
+            nodes: super::scratch_nodes(text.len()),
+            decoded: Vec::new(),
+        },
     };
-    let node = reader.document()?;
+    reader.document()?;
     reader.skip_ws();
     if reader.pos < reader.bytes.len() {
         return Err(reader.unexpected(JsonSyntaxError::TrailingCharacters, None));
     }
-    Ok(node)
+    Ok(reader.tree)
 }
 
-impl<'a, K: Key<'a>> Reader<'a, K> {
+impl<'a> Reader<'a> {
     /// The byte at the read position.
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
@@ -274,7 +213,7 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
 
     /// Fails with `TooDeep` if opening a container at `at` would exceed the depth limit.
     fn check_depth(&self, at: usize) -> Result<(), JsonError> {
-        if self.depth >= self.max_depth {
+        if self.stack.len() >= self.max_depth {
             return Err(JsonError {
                 kind: JsonErrorKind::TooDeep {
                     limit: self.max_depth,
@@ -291,51 +230,152 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
         self.innermost
     }
 
-    /// Makes `frame` the innermost open container (`top`), moving the one it is nested in to
-    /// the stack.
-    fn open(&mut self, top: &mut Option<Frame<K>>, frame: Frame<K>) {
-        self.innermost = Some(frame.open());
-        if let Some(outer) = top.replace(frame) {
-            self.stack.push(outer);
-        }
-        self.depth += 1;
+    /// Appends a value's node (the value of the pending key when the innermost container is
+    /// an object); returns its index.
+    fn push(&mut self, kind: Kind, start: usize, end: usize, aux: u32) -> u32 {
+        let index = to_index(self.tree.nodes.len());
+        let (key, key_aux) = match self.stack.last() {
+            Some(open) if open.object => (open.key, open.key_aux),
+            _ => (Span::empty(), 0),
+        };
+        self.tree.nodes.push(Flat {
+            kind,
+            span: Span::from_usize(start, end),
+            key,
+            next: index.saturating_add(1),
+            aux,
+            key_aux,
+        });
+        index
     }
 
-    /// Closes the innermost open container: returns it, and makes the one it is nested in the
-    /// innermost again.
-    fn close(&mut self, top: &mut Option<Frame<K>>) -> Option<Frame<K>> {
-        let closed = std::mem::replace(top, self.stack.pop());
-        self.innermost = top.as_ref().map(Frame::open);
-        self.depth = self.depth.saturating_sub(1);
-        closed
+    /// Opens a container at `start` (its node written now, completed when it closes); an
+    /// object's first key is `key`.
+    fn open(&mut self, object: bool, start: usize, key: Span, key_aux: u32) {
+        let kind = if object { Kind::Object } else { Kind::Array };
+        let node = self.push(kind, start, start + 1, 0);
+        self.stack.push(Open {
+            node,
+            open: start,
+            object,
+            count: 0,
+            key,
+            key_aux,
+            index: None,
+        });
+        self.innermost = Some(start);
+    }
+
+    /// Closes the innermost open container at the read position (just past its `]` or `}`),
+    /// completing its node.
+    fn close(&mut self) -> Result<(), JsonError> {
+        let Some(open) = self.stack.pop() else {
+            return Err(internal(self.pos));
+        };
+        let next = to_index(self.tree.nodes.len());
+        let end = self.pos;
+        let Some(node) = self.tree.nodes.get_mut(open.node as usize) else {
+            return Err(internal(open.open));
+        };
+        node.span = Span::from_usize(open.open, end);
+        node.next = next;
+        node.aux = open.count;
+        self.innermost = self.stack.last().map(|o| o.open);
+        Ok(())
+    }
+
+    /// The text of the string with span `span` (quotes included) and decoded index `aux`.
+    fn string_text(&self, span: Span, aux: u32) -> &str {
+        match aux.checked_sub(1) {
+            Some(i) => self.tree.decoded.get(i as usize).map_or("", String::as_str),
+            None => self.slice(
+                span.start as usize + 1,
+                (span.end as usize).saturating_sub(1),
+            ),
+        }
+    }
+
+    /// Fails if `key` (span `key_span`, decoded index `key_aux`) is already a key of the
+    /// innermost open object; remembers it otherwise.
+    fn check_duplicate(&mut self, key_span: Span, key_aux: u32) -> Result<(), JsonError> {
+        let Some(open) = self.stack.last() else {
+            return Ok(());
+        };
+        let key = self.string_text(key_span, key_aux);
+        let first = match &open.index {
+            Some(map) => map.get(key).copied(),
+            None => {
+                let mut at = open.node.saturating_add(1) as usize;
+                let mut found = None;
+                for _ in 0..open.count {
+                    let Some(member) = self.tree.nodes.get(at) else {
+                        break;
+                    };
+                    if self.string_text(member.key, member.key_aux) == key {
+                        found = Some(member.key);
+                        break;
+                    }
+                    at = member.next as usize;
+                }
+                found
+            }
+        };
+        if let Some(first) = first {
+            return Err(JsonError {
+                kind: JsonErrorKind::DuplicateKey {
+                    key: key.to_owned(),
+                },
+                span: key_span,
+                related: Some(first),
+            });
+        }
+        let count = open.count as usize;
+        let map = match &open.index {
+            Some(_) => None,
+            None if count + 1 >= HASH_THRESHOLD => {
+                let mut map = HashMap::with_capacity(2 * HASH_THRESHOLD);
+                let mut at = open.node.saturating_add(1) as usize;
+                for _ in 0..count {
+                    let Some(member) = self.tree.nodes.get(at) else {
+                        break;
+                    };
+                    map.insert(
+                        self.string_text(member.key, member.key_aux).to_owned(),
+                        member.key,
+                    );
+                    at = member.next as usize;
+                }
+                Some(Box::new(map))
+            }
+            None => return Ok(()),
+        };
+        let key = key.to_owned();
+        if let Some(open) = self.stack.last_mut() {
+            if let Some(map) = map {
+                open.index = Some(map);
+            }
+            if let Some(index) = &mut open.index {
+                index.insert(key, key_span);
+            }
+        }
+        Ok(())
     }
 
     /// Reads one value, with everything nested in it, starting at the read position.
-    ///
-    /// The innermost open container lives in `top`, outside the stack, so that adding a value
-    /// to it moves no frame; only opening and closing a container touch the stack.
-    fn document(&mut self) -> Result<Node<K>, JsonError> {
-        let mut top: Option<Frame<K>> = None;
+    fn document(&mut self) -> Result<(), JsonError> {
         'value: loop {
             self.skip_ws();
             let start = self.pos;
-            let mut node = match self.peek() {
+            match self.peek() {
                 Some(b'[') => {
                     self.check_depth(start)?;
                     self.pos += 1;
                     self.skip_ws();
                     if self.peek() == Some(b']') {
                         self.pos += 1;
-                        Node {
-                            value: JsonValue::Array(Vec::new()),
-                            span: Span::from_usize(start, self.pos),
-                        }
+                        self.push(Kind::Array, start, self.pos, 0);
                     } else {
-                        let frame = Frame::Array {
-                            open: start,
-                            items: Vec::new(),
-                        };
-                        self.open(&mut top, frame);
+                        self.open(false, start, Span::empty(), 0);
                         continue 'value;
                     }
                 }
@@ -346,138 +386,88 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
                     match self.peek() {
                         Some(b'}') => {
                             self.pos += 1;
-                            Node {
-                                value: JsonValue::Object(Vec::new()),
-                                span: Span::from_usize(start, self.pos),
-                            }
+                            self.push(Kind::Object, start, self.pos, 0);
                         }
                         Some(b'"') => {
                             // Read before the object counts as open (as every key is: an
                             // error in a key points back at the enclosing container).
-                            let (key, key_span) = self.key()?;
-                            let frame = Frame::Object {
-                                open: start,
-                                members: Vec::new(),
-                                key,
-                                key_span,
-                                index: None,
-                            };
-                            self.open(&mut top, frame);
+                            let (key, key_aux) = self.key()?;
+                            self.open(true, start, key, key_aux);
                             continue 'value;
                         }
                         _ => return Err(self.bad_key(JsonExpected::KeyOrClose, start)),
                     }
                 }
                 Some(b'"') => {
-                    let value = K::from_text(self.string()?);
-                    Node {
-                        value: JsonValue::String(value),
-                        span: Span::from_usize(start, self.pos),
-                    }
+                    let aux = self.string()?;
+                    self.push(Kind::String, start, self.pos, aux);
                 }
-                Some(b'-' | b'0'..=b'9') => self.number()?,
-                Some(_) => self.literal()?,
+                Some(b'-' | b'0'..=b'9') => {
+                    let end = self.number()?;
+                    self.push(Kind::Number, start, end, 0);
+                }
+                Some(_) => {
+                    let kind = self.literal()?;
+                    self.push(kind, start, self.pos, 0);
+                }
                 None => return Err(self.eof(self.innermost_open())),
-            };
-            // Hand the finished value to the open containers, closing every one that ends here.
+            }
+            // A value is finished: hand it to the open containers, closing every one that
+            // ends here.
             loop {
-                let Some(frame) = top.as_mut() else {
-                    return Ok(node);
+                let Some(open) = self.stack.last_mut() else {
+                    return Ok(());
                 };
-                match frame {
-                    Frame::Array { open, items } => {
-                        let open = *open;
-                        items.push(node);
+                open.count = open.count.saturating_add(1);
+                let (at, object) = (open.open, open.object);
+                self.skip_ws();
+                match (self.peek(), object) {
+                    (Some(b','), _) => {
+                        let comma = self.pos;
+                        self.pos += 1;
                         self.skip_ws();
-                        match self.peek() {
-                            Some(b',') => {
-                                let comma = self.pos;
-                                self.pos += 1;
-                                self.skip_ws();
-                                if self.peek() == Some(b']') {
-                                    return Err(syntax(
-                                        JsonSyntaxError::TrailingComma,
-                                        comma,
-                                        comma + 1,
-                                    ));
+                        match (self.peek(), object) {
+                            (Some(b']'), false) | (Some(b'}'), true) => {
+                                return Err(syntax(
+                                    JsonSyntaxError::TrailingComma,
+                                    comma,
+                                    comma + 1,
+                                ));
+                            }
+                            (_, false) => continue 'value,
+                            (Some(b'"'), true) => {
+                                self.innermost = self
+                                    .stack
+                                    .len()
+                                    .checked_sub(2)
+                                    .and_then(|outer| self.stack.get(outer).map(|o| o.open));
+                                let (key, key_aux) = self.key()?;
+                                self.innermost = Some(at);
+                                self.check_duplicate(key, key_aux)?;
+                                if let Some(open) = self.stack.last_mut() {
+                                    open.key = key;
+                                    open.key_aux = key_aux;
                                 }
                                 continue 'value;
                             }
-                            Some(b']') => {
-                                self.pos += 1;
-                                let Some(Frame::Array { items, .. }) = self.close(&mut top) else {
-                                    return Err(internal(open));
-                                };
-                                node = Node {
-                                    value: JsonValue::Array(items),
-                                    span: Span::from_usize(open, self.pos),
-                                };
-                            }
-                            _ => {
-                                return Err(self.unexpected(
-                                    JsonSyntaxError::Expected(JsonExpected::CommaOrBracket),
-                                    Some(open),
-                                ));
-                            }
+                            (_, true) => return Err(self.bad_key(JsonExpected::Key, at)),
                         }
                     }
-                    Frame::Object {
-                        open,
-                        members,
-                        key,
-                        key_span,
-                        index,
-                    } => {
-                        let open = *open;
-                        members.push(Member {
-                            key: std::mem::take(key),
-                            key_span: *key_span,
-                            value: node,
-                        });
-                        self.skip_ws();
-                        match self.peek() {
-                            Some(b',') => {
-                                let comma = self.pos;
-                                self.pos += 1;
-                                self.skip_ws();
-                                match self.peek() {
-                                    Some(b'"') => {
-                                        self.innermost = self.stack.last().map(Frame::open);
-                                        let (next, next_span) = self.key()?;
-                                        self.innermost = Some(open);
-                                        check_duplicate(members, next.as_ref(), next_span, index)?;
-                                        *key = next;
-                                        *key_span = next_span;
-                                        continue 'value;
-                                    }
-                                    Some(b'}') => {
-                                        return Err(syntax(
-                                            JsonSyntaxError::TrailingComma,
-                                            comma,
-                                            comma + 1,
-                                        ));
-                                    }
-                                    _ => return Err(self.bad_key(JsonExpected::Key, open)),
-                                }
-                            }
-                            Some(b'}') => {
-                                self.pos += 1;
-                                let Some(Frame::Object { members, .. }) = self.close(&mut top)
-                                else {
-                                    return Err(internal(open));
-                                };
-                                node = Node {
-                                    value: JsonValue::Object(members),
-                                    span: Span::from_usize(open, self.pos),
-                                };
-                            }
-                            _ => {
-                                return Err(self.unexpected(
-                                    JsonSyntaxError::Expected(JsonExpected::CommaOrBrace),
-                                    Some(open),
-                                ));
-                            }
-                        }
+                    (Some(b']'), false) | (Some(b'}'), true) => {
+                        self.pos += 1;
+                        self.close()?;
+                    }
+                    (_, false) => {
+                        return Err(self.unexpected(
+                            JsonSyntaxError::Expected(JsonExpected::CommaOrBracket),
+                            Some(at),
+                        ));
+                    }
+                    (_, true) => {
+                        return Err(self.unexpected(
+                            JsonSyntaxError::Expected(JsonExpected::CommaOrBrace),
+                            Some(at),
+                        ));
                     }
                 }
             }
@@ -492,11 +482,12 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
         self.unexpected(JsonSyntaxError::Expected(expected), Some(open))
     }
 
-    /// Reads a key (at a `"`), the whitespace after it and the `:`.
+    /// Reads a key (at a `"`), the whitespace after it and the `:`; returns the key's span
+    /// (quotes included) and its decoded index plus one (0 when it has no escapes).
     #[inline]
-    fn key(&mut self) -> Result<(K, Span), JsonError> {
+    fn key(&mut self) -> Result<(Span, u32), JsonError> {
         let start = self.pos;
-        let key = K::from_text(self.string()?);
+        let aux = self.string()?;
         let span = Span::from_usize(start, self.pos);
         self.skip_ws();
         if self.peek() != Some(b':') {
@@ -506,7 +497,7 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
             ));
         }
         self.pos += 1;
-        Ok((key, span))
+        Ok((span, aux))
     }
 
     /// Offset of the first `"`, `\` or control character at or after `from`, or the end.
@@ -529,19 +520,22 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
             .map_or(self.bytes.len(), |p| offset + p)
     }
 
-    /// Reads a string at a `"` and returns it with escapes decoded (borrowed from the input
-    /// when it has none); the read position ends after the closing quote.
+    /// Reads a string at a `"`; the read position ends after the closing quote. Returns 0
+    /// when the string has no escapes (the tree reads it in place), else the index of its
+    /// decoded text in `decoded` plus one.
     #[inline]
-    fn string(&mut self) -> Result<Cow<'a, str>, JsonError> {
+    fn string(&mut self) -> Result<u32, JsonError> {
         let open = self.pos;
         let body = open + 1;
         let i = self.scan_plain(body);
         if self.bytes.get(i) == Some(&b'"') {
             // No escapes: the whole body at once.
             self.pos = i + 1;
-            return Ok(Cow::Borrowed(self.slice(body, i)));
+            return Ok(0);
         }
-        self.string_escaped(open, i).map(Cow::Owned)
+        let decoded = self.string_escaped(open, i)?;
+        self.tree.decoded.push(decoded);
+        Ok(to_index(self.tree.decoded.len()))
     }
 
     /// The rest of [`string`](Self::string) for a string whose body (from `open + 1`) has a
@@ -671,8 +665,8 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
         }
     }
 
-    /// Reads a number at a `-` or digit, keeping its text.
-    fn number(&mut self) -> Result<Node<K>, JsonError> {
+    /// Reads a number at a `-` or digit, returns the offset after it (the tree keeps its text by its span).
+    fn number(&mut self) -> Result<usize, JsonError> {
         let start = self.pos;
         let int = if self.peek() == Some(b'-') {
             start + 1
@@ -694,27 +688,21 @@ impl<'a, K: Key<'a>> Reader<'a, K> {
             i = self.required_digits(i, JsonExpected::ExponentDigit)?;
         }
         self.pos = i;
-        Ok(Node {
-            value: JsonValue::Number(self.slice(start, i).to_owned()),
-            span: Span::from_usize(start, i),
-        })
+        Ok(i)
     }
 
     /// Reads `true`, `false` or `null`, or explains what is there instead of a value.
-    fn literal(&mut self) -> Result<Node<K>, JsonError> {
+    fn literal(&mut self) -> Result<Kind, JsonError> {
         let start = self.pos;
         let rest = self.bytes.get(start..).unwrap_or_default();
         for (word, value) in [
-            (&b"true"[..], JsonValue::Bool(true)),
-            (b"false", JsonValue::Bool(false)),
-            (b"null", JsonValue::Null),
+            (&b"true"[..], Kind::True),
+            (b"false", Kind::False),
+            (b"null", Kind::Null),
         ] {
             if rest.starts_with(word) {
                 self.pos = start + word.len();
-                return Ok(Node {
-                    value,
-                    span: Span::from_usize(start, self.pos),
-                });
+                return Ok(value);
             }
         }
         let open = self.innermost_open();

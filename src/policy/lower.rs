@@ -13,11 +13,13 @@
 
 use std::borrow::Cow;
 
+use smallvec::{SmallVec, smallvec};
+
 use crate::action::ActionPattern;
 use crate::arn::{Arn, ArnError, ArnPattern, ArnPatternMode};
 use crate::code::Code;
 use crate::condition::{Operator, OperatorError, OperatorFamily};
-use crate::json::{self, JsonError, JsonErrorKind, Limits};
+use crate::json::{self, JsonError, JsonErrorKind, Kind, Limits, MemberRef as Member, Value};
 use crate::policy::error::{ParseError, ParseErrorKind, ParseErrors};
 use crate::policy::{
     ActionBlock, ConditionEntry, ConditionValue, Effect, OneOrMany, Policy, PolicyType,
@@ -28,12 +30,8 @@ use crate::source::{LineCol, LineCursor, LineIndex, Span};
 use crate::value::{self, Decimal, Instant, decode_base64, parse_cidr};
 use crate::variables::{Template, TemplateOptions, VariableError, has_variable};
 
-/// A node of the JSON tree as lowering reads it: object keys borrowed from the text.
-type Node<'t> = json::Node<Cow<'t, str>>;
-/// An object member of that tree.
-type Member<'t> = json::Member<Cow<'t, str>>;
-/// A value of that tree.
-type JsonValue<'t> = json::JsonValue<Cow<'t, str>>;
+/// A value of the flat JSON tree as lowering reads it (strings read from the text in place).
+type Node<'t> = json::NodeRef<'t>;
 
 /// Options for [`parse_policy_with`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -83,8 +81,8 @@ pub fn parse_policy_with(
     policy_type: PolicyType,
     options: &ParseOptions,
 ) -> Result<Policy, ParseErrors> {
-    let root = match json::parse_borrowed(text, &options.limits) {
-        Ok(root) => root,
+    let tree = match json::parse_tree(text, &options.limits) {
+        Ok(tree) => tree,
         Err(err) => return Err(json_error(text, &err)),
     };
     let mut lowerer = Lowerer {
@@ -94,7 +92,7 @@ pub fn parse_policy_with(
         path: Path::default(),
         errors: Vec::new(),
     };
-    let policy = lowerer.document(root);
+    let policy = lowerer.document(tree.root());
     match (policy, lowerer.errors.is_empty()) {
         (Some(policy), true) => Ok(policy),
         (_, _) => Err(lowerer.finish()),
@@ -232,11 +230,11 @@ impl<'t> Lowerer<'t> {
     /// Records a JSON type error: `expected` names what was wanted.
     #[cold]
     #[inline(never)]
-    fn type_mismatch(&mut self, node: &Node, expected: &str) {
-        let found = describe(&node.value);
+    fn type_mismatch(&mut self, node: Node<'_>, expected: &str) {
+        let found = describe(node.kind());
         self.error(
             Code::DataTypeMismatch,
-            node.span,
+            node.span(),
             format!("expected {expected}, found {found}"),
         );
     }
@@ -268,9 +266,9 @@ impl<'t> Lowerer<'t> {
     // ----- document ----------------------------------------------------------------------------
 
     fn document(&mut self, root: Node<'t>) -> Option<Policy> {
-        let span = root.span;
-        let JsonValue::Object(members) = root.value else {
-            let found = describe(&root.value);
+        let span = root.span();
+        let Value::Object(members) = root.value() else {
+            let found = describe(root.kind());
             self.error(
                 Code::DataTypeMismatch,
                 span,
@@ -282,10 +280,10 @@ impl<'t> Lowerer<'t> {
         // `Version` decides how `${` reads everywhere else, wherever it is written.
         let mut version = None;
         let mut version_present = false;
-        for member in &members {
+        for member in members {
             if member.key == "Version" {
                 version_present = true;
-                version = self.with(Seg::Name("Version"), |this| this.version(&member.value));
+                version = self.with(Seg::Name("Version"), |this| this.version(member.value));
             }
         }
         self.variables = matches!(
@@ -327,21 +325,21 @@ impl<'t> Lowerer<'t> {
             value,
         } in members
         {
-            match &*key {
+            match key {
                 "Version" => {}
                 "Id" => {
-                    self.with(Seg::Name("Id"), |this| match value.value {
-                        JsonValue::String(s) => id = Some(Spanned::new(s.into_owned(), value.span)),
-                        _ => this.type_mismatch(&value, "a string"),
+                    self.with(Seg::Name("Id"), |this| match value.as_str() {
+                        Some(s) => id = Some(Spanned::new(s.to_owned(), value.span())),
+                        None => this.type_mismatch(value, "a string"),
                     });
                 }
                 "Statement" => {
                     saw_statement = true;
-                    statement_span = value.span;
-                    statement_is_array = matches!(value.value, JsonValue::Array(_));
+                    statement_span = value.span();
+                    statement_is_array = value.kind() == Kind::Array;
                     statements = self.with(Seg::Name("Statement"), |this| this.statements(value));
                 }
-                _ => self.unknown_element(&key, key_span, TOP_LEVEL_ELEMENTS, "policy"),
+                _ => self.unknown_element(key, key_span, TOP_LEVEL_ELEMENTS, "policy"),
             }
         }
         if !saw_statement {
@@ -366,25 +364,25 @@ impl<'t> Lowerer<'t> {
         })
     }
 
-    fn version(&mut self, node: &Node) -> Option<Spanned<Version>> {
-        let JsonValue::String(s) = &node.value else {
+    fn version(&mut self, node: Node<'_>) -> Option<Spanned<Version>> {
+        let Some(s) = node.as_str() else {
             self.type_mismatch(node, "a string");
             return None;
         };
-        let version = match &**s {
+        let version = match s {
             "2012-10-17" => Version::V2012_10_17,
             "2008-10-17" => Version::V2008_10_17,
             other => {
                 self.error(
                     Code::InvalidVersion,
-                    node.span,
+                    node.span(),
                     format!("unknown policy version `{other}`"),
                 )
                 .help = Some("use `2012-10-17`".into());
                 return None;
             }
         };
-        Some(Spanned::new(version, node.span))
+        Some(Spanned::new(version, node.span()))
     }
 
     /// Reports an element name that is not one of `known`.
@@ -406,11 +404,11 @@ impl<'t> Lowerer<'t> {
     }
 
     fn statements(&mut self, node: Node<'t>) -> Option<Vec<Statement>> {
-        match node.value {
-            JsonValue::Array(items) => {
+        match node.value() {
+            Value::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 let mut ok = true;
-                for (i, item) in items.into_iter().enumerate() {
+                for (i, item) in items.enumerate() {
                     match self.with(Seg::Index(i), |this| this.statement(item)) {
                         Some(s) => out.push(s),
                         None => ok = false,
@@ -418,9 +416,9 @@ impl<'t> Lowerer<'t> {
                 }
                 ok.then_some(out)
             }
-            JsonValue::Object(_) => self.statement(node).map(|s| vec![s]),
+            Value::Object(_) => self.statement(node).map(|s| vec![s]),
             _ => {
-                self.type_mismatch(&node, "a statement object or an array of statements");
+                self.type_mismatch(node, "a statement object or an array of statements");
                 None
             }
         }
@@ -428,7 +426,7 @@ impl<'t> Lowerer<'t> {
 
     /// Sids must be unique within IAM policies (resource policies are checked by their service).
     fn check_unique_sids(&mut self, statements: &[Statement], is_array: bool) {
-        if statements.len() <= SMALL && !any_repeated(statements, sid_text, false) {
+        if statements.len() <= SMALL && !any_repeated(&statements.iter().map(sid_text), false) {
             return;
         }
         let sids: Vec<(&str, Span, usize)> = statements
@@ -461,9 +459,9 @@ impl<'t> Lowerer<'t> {
     // ----- statement ---------------------------------------------------------------------------
 
     fn statement(&mut self, node: Node<'t>) -> Option<Statement> {
-        let span = node.span;
-        let JsonValue::Object(members) = node.value else {
-            self.type_mismatch(&node, "a statement object");
+        let span = node.span();
+        let Value::Object(members) = node.value() else {
+            self.type_mismatch(node, "a statement object");
             return None;
         };
         let mut slots = Slots::default();
@@ -473,7 +471,7 @@ impl<'t> Lowerer<'t> {
             value,
         } in members
         {
-            match &*key {
+            match key {
                 "Sid" => slots.sid = Some((key_span, value)),
                 "Effect" => slots.effect = Some((key_span, value)),
                 "Action" | "NotAction" => {
@@ -489,22 +487,22 @@ impl<'t> Lowerer<'t> {
                     self.exclusive(&mut slots.principal, key_span, negated, value, "Principal");
                 }
                 "Condition" => slots.condition = Some((key_span, value)),
-                _ => self.unknown_element(&key, key_span, STATEMENT_ELEMENTS, "statement"),
+                _ => self.unknown_element(key, key_span, STATEMENT_ELEMENTS, "statement"),
             }
         }
 
         let sid = slots.sid.and_then(|(_, node)| {
-            self.with(Seg::Name("Sid"), |this| match node.value {
-                JsonValue::String(s) => Some(Spanned::new(s.into_owned(), node.span)),
-                _ => {
-                    this.type_mismatch(&node, "a string");
+            self.with(Seg::Name("Sid"), |this| match node.as_str() {
+                Some(s) => Some(Spanned::new(s.to_owned(), node.span())),
+                None => {
+                    this.type_mismatch(node, "a string");
                     None
                 }
             })
         });
 
         let effect = match slots.effect {
-            Some((_, node)) => self.with(Seg::Name("Effect"), |this| this.effect(&node)),
+            Some((_, node)) => self.with(Seg::Name("Effect"), |this| this.effect(node)),
             None => {
                 self.error(
                     Code::MissingEffect,
@@ -573,7 +571,7 @@ impl<'t> Lowerer<'t> {
         let mut condition_span = None;
         let conditions = match slots.condition {
             Some((_, node)) => {
-                condition_span = Some(node.span);
+                condition_span = Some(node.span());
                 self.with(Seg::Name("Condition"), |this| this.conditions(node))
             }
             None => Some(Vec::new()),
@@ -630,12 +628,12 @@ impl<'t> Lowerer<'t> {
         *slot = Some((key_span, negated, value));
     }
 
-    fn effect(&mut self, node: &Node) -> Option<Spanned<Effect>> {
-        let JsonValue::String(s) = &node.value else {
+    fn effect(&mut self, node: Node<'_>) -> Option<Spanned<Effect>> {
+        let Some(s) = node.as_str() else {
             self.type_mismatch(node, "`\"Allow\"` or `\"Deny\"`");
             return None;
         };
-        let effect = match &**s {
+        let effect = match s {
             "Allow" => Effect::Allow,
             "Deny" => Effect::Deny,
             other => {
@@ -648,14 +646,14 @@ impl<'t> Lowerer<'t> {
                 };
                 self.error(
                     Code::InvalidEffect,
-                    node.span,
+                    node.span(),
                     format!("`Effect` must be `Allow` or `Deny`, found `{other}`"),
                 )
                 .help = Some(help.into());
                 return None;
             }
         };
-        Some(Spanned::new(effect, node.span))
+        Some(Spanned::new(effect, node.span()))
     }
 
     /// Checks `Principal`/`NotPrincipal` against the policy type; returns the lowered block and
@@ -708,7 +706,7 @@ impl<'t> Lowerer<'t> {
             });
             return (None, false);
         }
-        let value_span = node.span;
+        let value_span = node.span();
         let Some(principals) = self.with(Seg::Name(name), |this| this.principals(node)) else {
             return (None, false);
         };
@@ -750,26 +748,26 @@ impl<'t> Lowerer<'t> {
     fn each<T>(
         &mut self,
         node: Node<'t>,
-        mut f: impl FnMut(&mut Self, Cow<'t, str>, Span) -> Option<T>,
+        mut f: impl FnMut(&mut Self, &'t str, Span) -> Option<T>,
     ) -> Option<OneOrMany<T>> {
-        match node.value {
-            JsonValue::String(text) => {
-                let span = node.span;
+        match node.value() {
+            Value::String(text) => {
+                let span = node.span();
                 let v = f(self, text, span)?;
                 Some(OneOrMany {
-                    items: vec![Spanned::new(v, span)],
+                    items: smallvec![Spanned::new(v, span)],
                     is_list: false,
                 })
             }
-            JsonValue::Array(entries) => {
-                let mut items = Vec::with_capacity(entries.len());
+            Value::Array(entries) => {
+                let mut items = SmallVec::with_capacity(entries.len());
                 let mut ok = true;
-                for (i, item) in entries.into_iter().enumerate() {
-                    let span = item.span;
-                    let r = self.with(Seg::Index(i), |this| match item.value {
-                        JsonValue::String(text) => f(this, text, span),
-                        _ => {
-                            this.type_mismatch(&item, "a string");
+                for (i, item) in entries.enumerate() {
+                    let span = item.span();
+                    let r = self.with(Seg::Index(i), |this| match item.as_str() {
+                        Some(text) => f(this, text, span),
+                        None => {
+                            this.type_mismatch(item, "a string");
                             None
                         }
                     });
@@ -784,20 +782,20 @@ impl<'t> Lowerer<'t> {
                 })
             }
             _ => {
-                self.type_mismatch(&node, "a string or an array of strings");
+                self.type_mismatch(node, "a string or an array of strings");
                 None
             }
         }
     }
 
     fn actions(&mut self, node: Node<'t>, negated: bool) -> Option<Spanned<ActionBlock>> {
-        let span = node.span;
+        let span = node.span();
         let patterns = self.each(node, |this, text, span| {
-            if this.variables && has_variable(&text) {
+            if this.variables && has_variable(text) {
                 this.variable_in_element(span, "an action");
                 return None;
             }
-            match ActionPattern::from_text(text) {
+            match ActionPattern::from_text(Cow::Borrowed(text)) {
                 Ok(p) => Some(p),
                 Err(e) => {
                     this.error(Code::InvalidActionFormat, span, e.to_string())
@@ -811,10 +809,10 @@ impl<'t> Lowerer<'t> {
     }
 
     fn resources(&mut self, node: Node<'t>, negated: bool) -> Option<Spanned<ResourceBlock>> {
-        let span = node.span;
+        let span = node.span();
         let variables = self.variables;
         let patterns = self.each(node, |this, text, span| {
-            match ArnPattern::parse_owned(text.into_owned(), ArnPatternMode::Resource, variables) {
+            match ArnPattern::parse_owned(text.to_owned(), ArnPatternMode::Resource, variables) {
                 Ok(p) => Some(p),
                 Err((e, text)) => {
                     this.arn_error(&e, &text, span);
@@ -877,18 +875,18 @@ impl<'t> Lowerer<'t> {
     // ----- Principal ---------------------------------------------------------------------------
 
     fn principals(&mut self, node: Node<'t>) -> Option<Principals> {
-        match node.value {
-            JsonValue::String(s) if s == "*" => Some(Principals::Any),
-            JsonValue::String(s) => {
+        match node.value() {
+            Value::String("*") => Some(Principals::Any),
+            Value::String(s) => {
                 self.error(
                     Code::InvalidPrincipalFormat,
-                    node.span,
+                    node.span(),
                     format!("a principal must be `\"*\"` or an object, found the string `{s}`"),
                 )
                 .help = Some(format!("write `{{\"AWS\": \"{s}\"}}`"));
                 None
             }
-            JsonValue::Object(members) => {
+            Value::Object(members) => {
                 let mut entries = Vec::with_capacity(members.len());
                 let mut ok = true;
                 for Member {
@@ -897,7 +895,7 @@ impl<'t> Lowerer<'t> {
                     value,
                 } in members
                 {
-                    let kind = match &*key {
+                    let kind = match key {
                         "AWS" => PrincipalKind::Aws,
                         "Service" => PrincipalKind::Service,
                         "Federated" => PrincipalKind::Federated,
@@ -937,7 +935,7 @@ impl<'t> Lowerer<'t> {
                 ok.then_some(Principals::Map(entries))
             }
             _ => {
-                self.type_mismatch(&node, "`\"*\"` or an object");
+                self.type_mismatch(node, "`\"*\"` or an object");
                 None
             }
         }
@@ -946,13 +944,13 @@ impl<'t> Lowerer<'t> {
     fn principal_value(
         &mut self,
         kind: PrincipalKind,
-        text: Cow<'t, str>,
+        text: &str,
         span: Span,
     ) -> Option<PrincipalValue> {
         if kind == PrincipalKind::Aws && text == "*" {
             return Some(PrincipalValue::Any);
         }
-        let text = text.into_owned();
+        let text = text.to_owned();
         if self.variables && has_variable(&text) {
             self.variable_in_element(span, "a principal");
             return None;
@@ -1042,8 +1040,8 @@ impl<'t> Lowerer<'t> {
     // ----- Condition ---------------------------------------------------------------------------
 
     fn conditions(&mut self, node: Node<'t>) -> Option<Vec<ConditionEntry>> {
-        let JsonValue::Object(blocks) = node.value else {
-            self.type_mismatch(&node, "an object of condition operators");
+        let Value::Object(blocks) = node.value() else {
+            self.type_mismatch(node, "an object of condition operators");
             return None;
         };
         let mut entries = Vec::new();
@@ -1055,7 +1053,7 @@ impl<'t> Lowerer<'t> {
         } in blocks
         {
             ok &= self.with(Seg::Key(key_span), |this| {
-                this.condition_block(&key, key_span, value, &mut entries)
+                this.condition_block(key, key_span, value, &mut entries)
             });
         }
         ok.then_some(entries)
@@ -1096,17 +1094,16 @@ impl<'t> Lowerer<'t> {
             }
         };
         let mut ok = operator.is_some();
-        let JsonValue::Object(keys) = block.value else {
-            self.type_mismatch(&block, "an object of condition keys");
+        let Value::Object(keys) = block.value() else {
+            self.type_mismatch(block, "an object of condition keys");
             return false;
         };
-        let duplicates = if keys.len() <= SMALL && !any_repeated(&keys, |m| Some(&*m.key), true) {
+        let duplicates = if keys.len() <= SMALL && !any_repeated(&keys.map(|m| Some(m.key)), true) {
             Vec::new()
         } else {
             let listed: Vec<(&str, Span, usize)> = keys
-                .iter()
                 .enumerate()
-                .map(|(i, m)| (&*m.key, m.key_span, i))
+                .map(|(i, m)| (m.key, m.key_span, i))
                 .collect();
             find_duplicates(&listed, true)
         };
@@ -1118,7 +1115,7 @@ impl<'t> Lowerer<'t> {
                 key_span,
                 value,
             },
-        ) in keys.into_iter().enumerate()
+        ) in keys.enumerate()
         {
             let earlier = duplicates
                 .next_if(|(dup, _)| *dup == index)
@@ -1136,7 +1133,7 @@ impl<'t> Lowerer<'t> {
                     .related = Some(first_span);
                     key_ok = false;
                 }
-                if this.variables && has_variable(&key) {
+                if this.variables && has_variable(key) {
                     this.variable_in_element(key_span, "a condition key");
                     key_ok = false;
                 }
@@ -1146,7 +1143,7 @@ impl<'t> Lowerer<'t> {
                         let key_lower = key.to_ascii_lowercase();
                         entries.push(ConditionEntry {
                             operator: Spanned::new(op, name_span),
-                            key: Spanned::new(key.into_owned(), key_span),
+                            key: Spanned::new(key.to_owned(), key_span),
                             key_lower,
                             values,
                         });
@@ -1165,11 +1162,11 @@ impl<'t> Lowerer<'t> {
         operator: Option<Operator>,
         node: Node<'t>,
     ) -> Option<OneOrMany<ConditionValue>> {
-        match node.value {
-            JsonValue::Array(items) => {
-                let mut out = Vec::with_capacity(items.len());
+        match node.value() {
+            Value::Array(items) => {
+                let mut out = SmallVec::with_capacity(items.len());
                 let mut ok = true;
-                for (i, item) in items.into_iter().enumerate() {
+                for (i, item) in items.enumerate() {
                     match self.with(Seg::Index(i), |this| this.condition_value(operator, item)) {
                         Some(v) => out.push(v),
                         None => ok = false,
@@ -1181,7 +1178,7 @@ impl<'t> Lowerer<'t> {
                 })
             }
             _ => self.condition_value(operator, node).map(|v| OneOrMany {
-                items: vec![v],
+                items: smallvec![v],
                 is_list: false,
             }),
         }
@@ -1192,13 +1189,13 @@ impl<'t> Lowerer<'t> {
         operator: Option<Operator>,
         node: Node<'t>,
     ) -> Option<Spanned<ConditionValue>> {
-        let span = node.span;
-        let raw = match node.value {
-            JsonValue::String(s) => RawScalar::String(s.into_owned()),
-            JsonValue::Number(n) => RawScalar::Number(n),
-            JsonValue::Bool(b) => RawScalar::Bool(b),
-            JsonValue::Null | JsonValue::Array(_) | JsonValue::Object(_) => {
-                self.type_mismatch(&node, "a string, number or boolean");
+        let span = node.span();
+        let raw = match node.value() {
+            Value::String(s) => RawScalar::String(s.to_owned()),
+            Value::Number(n) => RawScalar::Number(n.to_owned()),
+            Value::Bool(b) => RawScalar::Bool(b),
+            Value::Null | Value::Array(_) | Value::Object(_) => {
+                self.type_mismatch(node, "a string, number or boolean");
                 return None;
             }
         };
@@ -1281,11 +1278,14 @@ const SMALL: usize = 16;
 
 /// Whether two of `items` have the same text (`None` never repeats), comparing every pair
 /// (for short lists: the common case, where nothing repeats, allocates nothing).
-fn any_repeated<T>(items: &[T], text: impl Fn(&T) -> Option<&str>, ignore_case: bool) -> bool {
-    items.iter().enumerate().any(|(i, item)| {
-        text(item).is_some_and(|a| {
-            items.iter().take(i).any(|earlier| {
-                text(earlier).is_some_and(|b| {
+fn any_repeated<'s>(
+    texts: &(impl Iterator<Item = Option<&'s str>> + Clone),
+    ignore_case: bool,
+) -> bool {
+    texts.clone().enumerate().any(|(i, a)| {
+        a.is_some_and(|a| {
+            texts.clone().take(i).any(|b| {
+                b.is_some_and(|b| {
                     if ignore_case {
                         a.eq_ignore_ascii_case(b)
                     } else {
@@ -1376,14 +1376,14 @@ const fn type_phrase(ty: PolicyType) -> &'static str {
 }
 
 /// `a string`, `an array`, `null`, ... for messages.
-fn describe(value: &JsonValue) -> &'static str {
-    match value {
-        JsonValue::Null => "`null`",
-        JsonValue::Bool(_) => "a boolean",
-        JsonValue::Number(_) => "a number",
-        JsonValue::String(_) => "a string",
-        JsonValue::Array(_) => "an array",
-        JsonValue::Object(_) => "an object",
+fn describe(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Null => "`null`",
+        Kind::True | Kind::False => "a boolean",
+        Kind::Number => "a number",
+        Kind::String => "a string",
+        Kind::Array => "an array",
+        Kind::Object => "an object",
     }
 }
 

@@ -1,0 +1,366 @@
+//! Many literal texts found in one pass over a text: an Aho-Corasick automaton of the
+//! `aho-corasick` crate, walked here byte by byte (with the crate's prefilter to skip text
+//! that holds no literal) so that an occurrence costs a few instructions rather than a call
+//! of the crate's overlapping iterator.
+//!
+//! [`Literals::each_distinct`] reports each literal that occurs once, and costs
+//! O(n + literals reported) for a text of n bytes however many times the literals occur and
+//! however they nest: at a position where several literals end, each is a suffix of the
+//! longest, and a literal once reported had all its own suffix literals reported with it
+//! (they occurred at the same place), so a position whose longest literal was reported is
+//! passed over in O(1). What lets that be checked without trusting the order in which the
+//! automaton lists a state's literals: each literal knows how many literals are suffixes of
+//! it (itself included) and the longest of them shorter than itself, so when the first
+//! literal a state lists has as many suffix literals as the state lists in all, it is the
+//! longest, and the chain of shorter ones names the rest. Otherwise (not expected) every
+//! literal of the state is read.
+
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::nfa::{contiguous, noncontiguous};
+use aho_corasick::{Anchored, Span};
+
+/// Up to this many literals, the automaton is a DFA (one table look-up per byte); past it a
+/// contiguous NFA, whose memory stays near the literals' size (the crate's own choice).
+const DFA_UP_TO: usize = 100;
+
+/// No shorter literal.
+const NONE: u32 = u32::MAX;
+
+#[derive(Clone, Debug)]
+enum Machine {
+    Dfa(DFA),
+    Contiguous(contiguous::NFA),
+    Noncontiguous(noncontiguous::NFA),
+}
+
+/// Distinct literal texts, numbered in the order given (module docs).
+#[derive(Clone, Debug)]
+pub(crate) struct Literals {
+    machine: Machine,
+    /// Per literal: how many literals are suffixes of it (itself included).
+    family: Box<[u32]>,
+    /// Per literal: the longest literal that is a proper suffix of it, or [`NONE`].
+    shorter: Box<[u32]>,
+}
+
+/// Calls `f(end, state)` at every byte position where the automaton enters a match state,
+/// `end` the byte offset just past the position; stops when `f` returns true (and says so).
+#[inline(always)]
+fn walk<A: Automaton>(
+    aut: &A,
+    text: &[u8],
+    mut f: impl FnMut(usize, aho_corasick::automaton::StateID) -> bool,
+) -> bool {
+    let Ok(mut sid) = aut.start_state(Anchored::No) else {
+        return false;
+    };
+    let pre = aut.prefilter();
+    let mut at = 0;
+    while let Some(&byte) = text.get(at) {
+        sid = aut.next_state(Anchored::No, sid, byte);
+        if aut.is_special(sid) {
+            if aut.is_dead(sid) {
+                return false;
+            } else if aut.is_match(sid) {
+                if f(at + 1, sid) {
+                    return true;
+                }
+            } else if let Some(pre) = pre {
+                // A start state with a prefilter active: skip to the next candidate.
+                match pre.find_in(text, Span::from(at..text.len())).into_option() {
+                    None => return false,
+                    Some(next) if next > at => {
+                        at = next;
+                        continue;
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        at += 1;
+    }
+    false
+}
+
+impl Literals {
+    /// The automaton of `literals` (distinct, non-empty texts); `None` when the crate cannot
+    /// build one, or a literal repeats or is empty.
+    pub(crate) fn new(literals: &[&[u8]]) -> Option<Self> {
+        if literals.iter().any(|l| l.is_empty()) {
+            return None;
+        }
+        let machine = if literals.len() <= DFA_UP_TO {
+            Machine::Dfa(DFA::new(literals).ok()?)
+        } else {
+            match contiguous::NFA::new(literals) {
+                Ok(nfa) => Machine::Contiguous(nfa),
+                Err(_) => Machine::Noncontiguous(noncontiguous::NFA::new(literals).ok()?),
+            }
+        };
+        let mut family = Vec::with_capacity(literals.len());
+        let mut shorter = Vec::with_capacity(literals.len());
+        for (id, literal) in literals.iter().enumerate() {
+            // The state after the whole literal lists every literal that is a suffix of it.
+            let (count, next) = match &machine {
+                Machine::Dfa(a) => Self::suffixes(a, literal, id, literals)?,
+                Machine::Contiguous(a) => Self::suffixes(a, literal, id, literals)?,
+                Machine::Noncontiguous(a) => Self::suffixes(a, literal, id, literals)?,
+            };
+            family.push(count);
+            shorter.push(next);
+        }
+        Some(Self {
+            machine,
+            family: family.into_boxed_slice(),
+            shorter: shorter.into_boxed_slice(),
+        })
+    }
+
+    /// How many literals are suffixes of literal `id` (itself included) and the longest
+    /// shorter one; `None` when the literal does not end in a state that lists itself (a
+    /// repeated literal).
+    fn suffixes<A: Automaton>(
+        aut: &A,
+        literal: &[u8],
+        id: usize,
+        literals: &[&[u8]],
+    ) -> Option<(u32, u32)> {
+        let mut sid = aut.start_state(Anchored::No).ok()?;
+        for &b in literal {
+            sid = aut.next_state(Anchored::No, sid, b);
+        }
+        if !aut.is_match(sid) {
+            return None;
+        }
+        let count = aut.match_len(sid);
+        let mut itself = false;
+        let mut best: Option<(usize, u32)> = None;
+        for i in 0..count {
+            let other = aut.match_pattern(sid, i).as_usize();
+            if other == id {
+                itself = true;
+                continue;
+            }
+            let len = literals.get(other)?.len();
+            if len >= literal.len() {
+                // Another literal as long that ends here: the same text twice.
+                return None;
+            }
+            if best.is_none_or(|(l, _)| len > l) {
+                best = Some((len, u32::try_from(other).ok()?));
+            }
+        }
+        if !itself {
+            return None;
+        }
+        Some((u32::try_from(count).ok()?, best.map_or(NONE, |(_, o)| o)))
+    }
+
+    /// How many literals there are.
+    pub(crate) fn len(&self) -> usize {
+        self.family.len()
+    }
+
+    /// Calls `f(end, id)` for every occurrence of every literal (`end`: the byte offset just
+    /// past it), by increasing `end`; stops when `f` returns true (and says so). Checks the
+    /// walk in tests.
+    #[cfg(test)]
+    pub(crate) fn each(&self, text: &[u8], mut f: impl FnMut(usize, usize) -> bool) -> bool {
+        fn run<A: Automaton>(
+            aut: &A,
+            text: &[u8],
+            f: &mut impl FnMut(usize, usize) -> bool,
+        ) -> bool {
+            walk(aut, text, |end, sid| {
+                (0..aut.match_len(sid)).any(|i| f(end, aut.match_pattern(sid, i).as_usize()))
+            })
+        }
+        match &self.machine {
+            Machine::Dfa(a) => run(a, text, &mut f),
+            Machine::Contiguous(a) => run(a, text, &mut f),
+            Machine::Noncontiguous(a) => run(a, text, &mut f),
+        }
+    }
+
+    /// Calls `f(id)` once for each literal that occurs in `text`, until `f` returns true (and
+    /// says so) or every literal has been reported. `seen` is scratch space (one bit per
+    /// literal), cleared here. O(n + literals reported) (module docs).
+    pub(crate) fn each_distinct(
+        &self,
+        text: &[u8],
+        seen: &mut Vec<u64>,
+        mut f: impl FnMut(usize) -> bool,
+    ) -> bool {
+        seen.clear();
+        seen.resize(self.len() / 64 + 1, 0);
+        let mut left = self.len();
+        // Marks `id` seen; false when it already was.
+        let mark = |seen: &mut Vec<u64>, id: usize| -> bool {
+            match seen.get_mut(id / 64) {
+                Some(w) if *w & (1 << (id % 64)) != 0 => false,
+                Some(w) => {
+                    *w |= 1 << (id % 64);
+                    true
+                }
+                None => false,
+            }
+        };
+        // Returns Some(answer) to stop the walk.
+        let mut visit =
+            |list_len: usize, first: usize, nth: &dyn Fn(usize) -> usize| -> Option<bool> {
+                let family = self.family.get(first).copied().unwrap_or(0) as usize;
+                if family == list_len {
+                    // `first` is the longest: it and its chain of shorter literals are the list;
+                    // the chain stops at the first literal already seen (its own were seen).
+                    let mut id = first;
+                    loop {
+                        if !mark(seen, id) {
+                            break;
+                        }
+                        if f(id) {
+                            return Some(true);
+                        }
+                        left -= 1;
+                        match self.shorter.get(id) {
+                            Some(&next) if next != NONE => id = next as usize,
+                            _ => break,
+                        }
+                    }
+                } else {
+                    for i in 0..list_len {
+                        let id = nth(i);
+                        if mark(seen, id) {
+                            if f(id) {
+                                return Some(true);
+                            }
+                            left -= 1;
+                        }
+                    }
+                }
+                // Every literal reported: the rest of the text can add nothing.
+                (left == 0).then_some(false)
+            };
+        fn run<A: Automaton>(
+            aut: &A,
+            text: &[u8],
+            visit: &mut impl FnMut(usize, usize, &dyn Fn(usize) -> usize) -> Option<bool>,
+        ) -> bool {
+            let mut answer = false;
+            walk(aut, text, |_, sid| {
+                let nth = |i: usize| aut.match_pattern(sid, i).as_usize();
+                match visit(aut.match_len(sid), nth(0), &nth) {
+                    Some(a) => {
+                        answer = a;
+                        true
+                    }
+                    None => false,
+                }
+            });
+            answer
+        }
+        match &self.machine {
+            Machine::Dfa(a) => run(a, text, &mut visit),
+            Machine::Contiguous(a) => run(a, text, &mut visit),
+            Machine::Noncontiguous(a) => run(a, text, &mut visit),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::Literals;
+
+    /// Every literal occurring in `text`, the slow way.
+    fn occurring(literals: &[&[u8]], text: &[u8]) -> Vec<usize> {
+        let mut out: Vec<usize> = literals
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| text.windows(l.len()).any(|w| w == **l))
+            .map(|(i, _)| i)
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    fn check(literals: &[&[u8]], text: &[u8]) {
+        let set = Literals::new(literals).unwrap();
+        let mut got = Vec::new();
+        let mut seen = Vec::new();
+        assert!(!set.each_distinct(text, &mut seen, |id| {
+            got.push(id);
+            false
+        }));
+        let mut sorted = got.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), got.len(), "reported twice: {got:?}");
+        assert_eq!(sorted, occurring(literals, text), "{literals:?} / {text:?}");
+        // Every occurrence.
+        let mut all = Vec::new();
+        set.each(text, |end, id| {
+            all.push((end - literals[id].len(), id));
+            false
+        });
+        all.sort_unstable();
+        let mut want = Vec::new();
+        for (id, l) in literals.iter().enumerate() {
+            for start in 0..=text.len().saturating_sub(l.len()) {
+                if text.get(start..start + l.len()) == Some(*l) {
+                    want.push((start, id));
+                }
+            }
+        }
+        want.sort_unstable();
+        assert_eq!(all, want, "{literals:?} / {text:?}");
+    }
+
+    #[test]
+    fn nested_literals_are_reported_once() {
+        let nested: Vec<Vec<u8>> = (1..=150).map(|k| vec![b'a'; k]).collect();
+        let mut refs: Vec<&[u8]> = nested.iter().map(Vec::as_slice).collect();
+        refs.push(b"b");
+        check(&refs, &[b'a'; 1_000]);
+        check(&refs, b"aaab");
+        check(&refs[..5], &[b'a'; 40]);
+        check(&[b"ab", b"abcd", b"cd", b"b"], b"ababababcd");
+    }
+
+    #[test]
+    fn a_true_answer_stops_the_walk() {
+        let set = Literals::new(&[b"ab", b"cd"]).unwrap();
+        let mut calls = 0;
+        assert!(set.each_distinct(b"abcdab", &mut Vec::new(), |id| {
+            calls += 1;
+            id == 0
+        }));
+        assert_eq!(calls, 1);
+    }
+
+    #[test]
+    fn repeated_or_empty_literals_are_refused() {
+        assert!(Literals::new(&[b"ab", b"ab"]).is_none());
+        assert!(Literals::new(&[b"ab", b""]).is_none());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        /// Distinct literals reported once each, exactly those occurring; every occurrence
+        /// reported; many literals (past the DFA) too.
+        #[test]
+        fn literals_agree_with_a_plain_search(
+            literals in prop::collection::hash_set(
+                prop::collection::vec(prop::sample::select(vec![b'a', b'b', b'c']), 1..6),
+                1..140,
+            ),
+            text in prop::collection::vec(prop::sample::select(vec![b'a', b'b', b'c', b'x']), 0..200),
+        ) {
+            let literals: Vec<Vec<u8>> = literals.into_iter().collect();
+            let refs: Vec<&[u8]> = literals.iter().map(Vec::as_slice).collect();
+            check(&refs, &text);
+        }
+    }
+}
