@@ -639,13 +639,14 @@ impl ValueIndex {
                 let mut entries: Vec<(At, Option<(Slot, Key<'_>)>)> = Vec::new();
                 let mut grouped = vec![false; keyed.len()];
                 for ((key, leading), members) in shared {
-                    let Some(id) = u32::try_from(groups.len()).ok().filter(|id| *id < GROUP)
-                    else {
+                    let Some(id) = u32::try_from(groups.len()).ok().filter(|id| *id < GROUP) else {
                         break;
                     };
-                    let Ok(leading) =
-                        ArnPattern::parse(&format!("{leading}:*"), ArnPatternMode::Condition, false)
-                    else {
+                    let Ok(leading) = ArnPattern::parse(
+                        &format!("{leading}:*"),
+                        ArnPatternMode::Condition,
+                        false,
+                    ) else {
                         continue;
                     };
                     let parts = members
@@ -660,10 +661,7 @@ impl ValueIndex {
                             *flag = true;
                         }
                     }
-                    groups.push(ArnGroup {
-                        leading,
-                        resources,
-                    });
+                    groups.push(ArnGroup { leading, resources });
                     entries.push((GROUP | id, key));
                 }
                 let singles = keyed
@@ -795,8 +793,7 @@ impl ValueIndex {
                 };
                 let try_at = |at: At| match at.checked_sub(GROUP) {
                     Some(id) => groups.get(id as usize).is_some_and(|group| {
-                        arn_ops::matches(text, &group.leading, resolve)
-                            && group.resources.any(rest)
+                        arn_ops::matches(text, &group.leading, resolve) && group.resources.any(rest)
                     }),
                     None => match typed(at) {
                         Some(TypedValue::Arn(pattern)) => arn_ops::matches(text, pattern, resolve),
@@ -808,7 +805,9 @@ impl ValueIndex {
                     .zip([service, region, account])
                     .any(|(keyed, component)| keyed.any(component.bytes(), try_at));
                 Truth::from_bool(
-                    by_component || loose.iter().any(|&at| try_at(at)) || resource.any(rest, try_at),
+                    by_component
+                        || loose.iter().any(|&at| try_at(at))
+                        || resource.any(rest, try_at),
                 )
             }
             (Kind::Ips(set), Request::Ip(address)) => Truth::from_bool(set.contains(*address)),
@@ -1280,7 +1279,11 @@ mod tests {
         ] {
             let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
             let indexed = evaluate_indexed(&entry, Some(&index), Some(&value), resolve);
-            assert_eq!(indexed, evaluate_entry(&entry, Some(&value), resolve), "{text}");
+            assert_eq!(
+                indexed,
+                evaluate_entry(&entry, Some(&value), resolve),
+                "{text}"
+            );
             assert_eq!(indexed.is_true(), expected, "{text}");
         }
     }
