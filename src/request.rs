@@ -1044,6 +1044,7 @@ impl KnownCaller {
 
     /// What [`CallerView::parse`] returns for `text`, if `text` is the caller remembered, or
     /// (for a session) the remembered text followed by a session name. `None` otherwise.
+    /// `end` is [`after_last_slash`] of `text`.
     ///
     /// Why it is the parse's answer: the remembered text passed the parse, and its ARN's five
     /// colons, its account, its service, its kind and its name are all within it. For the
@@ -1052,21 +1053,21 @@ impl KnownCaller {
     /// followed by `SESSION` splits at the same colons, reads the same account, service and
     /// role, and accepts exactly when `SESSION` is not empty and holds no `/`, checked here.
     #[inline]
-    pub(crate) fn view<'a>(&self, text: &'a str) -> Option<CallerView<'a>> {
+    pub(crate) fn view<'a>(&self, text: &'a str, end: usize) -> Option<CallerView<'a>> {
         let kind = self.kind?;
         let kept = self.text.len();
-        if text.len() < kept || !same_prefix(text.as_bytes(), self.text.as_bytes()) {
+        // A session: its name (after `kept`) is not empty and holds no `/` (`kept` is after
+        // the last one). Another caller: the whole text.
+        let shape = if self.session {
+            end == kept && text.len() > kept
+        } else {
+            text.len() == kept
+        };
+        if !shape || !same_prefix(text.as_bytes(), self.text.as_bytes()) {
             return None;
         }
         // `kept` ends at an ASCII byte of `text` (equal to the remembered one): a boundary.
         let session = text.get(kept..)?;
-        if self.session {
-            if session.is_empty() || has_slash(session) {
-                return None;
-            }
-        } else if !session.is_empty() {
-            return None;
-        }
         let part = |(at, len): (usize, usize)| text.get(at..at + len);
         Some(CallerView {
             kind,
@@ -1083,6 +1084,16 @@ impl KnownCaller {
             offsets: self.offsets,
         })
     }
+}
+
+/// The length of `text` up to and including its last `/` (its whole length without one).
+#[inline]
+pub(crate) fn after_last_slash(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    bytes
+        .iter()
+        .rposition(|&b| b == b'/')
+        .map_or(bytes.len(), |at| at + 1)
 }
 
 /// Whether `text` starts with `prefix`.
@@ -1744,7 +1755,9 @@ pub(crate) fn principal_arn_of<T>(kind: CallerKind, text: T, role_arn: Option<T>
 /// Calls `f` with every key AWS derives from the caller and the accounts (module docs table)
 /// and its value; the key is added only where the caller did not supply it. The one list of
 /// derived keys: [`Request::fill`] and the prepared request both read it. `principal_type`
-/// makes the text of an `aws:PrincipalType` value.
+/// makes the text of an `aws:PrincipalType` value. Inlined: every prepared request calls it,
+/// and its callers' closures are small.
+#[inline]
 pub(crate) fn for_each_derived<T: Copy>(
     from: DerivedFrom<T>,
     principal_type: impl FnOnce(&'static str) -> T,
@@ -1856,9 +1869,10 @@ mod tests {
         ];
         for (first, next, hit) in cases {
             let mut known = KnownCaller::default();
-            assert!(known.view(next).is_none(), "nothing known yet");
+            let end = after_last_slash(next);
+            assert!(known.view(next, end).is_none(), "nothing known yet");
             known.remember(&CallerView::parse(first).unwrap());
-            let view = known.view(next);
+            let view = known.view(next, end);
             assert_eq!(view.is_some(), hit, "{first} then {next}");
             if let Some(view) = view {
                 let parsed = CallerView::parse(next).unwrap();

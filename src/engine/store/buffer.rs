@@ -10,6 +10,7 @@ use crate::engine::prepared::{ActionText, NewValue};
 use crate::request::{
     CallerView, Checked, ContextKey, ContextLimit, ContextScalar, ContextValue, KnownCaller,
     MAX_CONTEXT_BYTES, MAX_CONTEXT_KEYS, MAX_CONTEXT_VALUES, Parts, Pool, Request, RequestError,
+    after_last_slash,
 };
 
 /// A context key as a setter is given it: a name in any case, or made ahead of time.
@@ -141,14 +142,11 @@ pub(super) struct KnownKeys {
 impl Callers {
     /// The first of the two entries caller `text` may be kept in: where its text up to its
     /// last `/` hashes to (a cheap hash of its length and last sixteen bytes, which differ
-    /// from role to role: a collision only costs a parse).
+    /// from role to role: a collision only costs a parse). `end` is [`after_last_slash`] of
+    /// `text`.
     #[inline]
-    fn entry(text: &str) -> usize {
+    fn entry(text: &str, end: usize) -> usize {
         let bytes = text.as_bytes();
-        let end = bytes
-            .iter()
-            .rposition(|&b| b == b'/')
-            .map_or(bytes.len(), |at| at + 1);
         let word = |at: usize| {
             let mut w = [0u8; 8];
             if let Some(b) = bytes.get(at..at + 8) {
@@ -172,9 +170,10 @@ impl Callers {
         known: &mut Option<usize>,
     ) -> Result<CallerView<'a>, RequestError> {
         if !self.entries.is_empty() && text.len() <= KNOWN_CALLER_LEN {
-            let i = Self::entry(text);
+            let end = after_last_slash(text);
+            let i = Self::entry(text, end);
             for i in [i, i + 1] {
-                if let Some(view) = self.entries.get(i).and_then(|(k, _)| k.view(text)) {
+                if let Some(view) = self.entries.get(i).and_then(|(k, _)| k.view(text, end)) {
                     *known = Some(i);
                     return Ok(view);
                 }
@@ -199,7 +198,7 @@ impl Callers {
         // The first entry of the two, unless it is in use and the second is not (a newcomer
         // then replaces the older of two only when both are used: the first is moved to the
         // second).
-        let first = Self::entry(caller.text);
+        let first = Self::entry(caller.text, after_last_slash(caller.text));
         let free = |e: Option<&(KnownCaller, KnownKeys)>| e.is_some_and(|(k, _)| !k.is_known());
         let i = if free(self.entries.get(first)) {
             first
