@@ -216,6 +216,9 @@ fn template_keys(text: &str, wildcards: bool) -> Vec<Key<'_>> {
 /// prefix of ARN component `Some(i)` (2 service, 3 region, 4 account).
 type Slot = Option<usize>;
 
+/// A key and where it applies, as [`choose`] picks it for a pattern (`None`: no key).
+type Chosen<'a> = Option<(Slot, Key<'a>)>;
+
 /// For each pattern, of the keys it offers, the one the fewest patterns share, the longest
 /// of those (then the first offered): a request text that holds a key tries every pattern
 /// keyed by it, so a key that many patterns share would make each of them a candidate.
@@ -623,8 +626,7 @@ impl ValueIndex {
                 let chosen = choose(&offers);
                 // Plain patterns that share their key and their first five components as
                 // written, in list order: one key cannot tell them apart.
-                let mut shared: HashMap<(Option<(Slot, Key<'_>)>, &str), Vec<usize>> =
-                    HashMap::new();
+                let mut shared: HashMap<(Chosen<'_>, &str), Vec<usize>> = HashMap::new();
                 for (i, (&(_, pattern), key)) in keyed.iter().zip(&chosen).enumerate() {
                     if let Some((leading, _)) = arn_split_plain(pattern) {
                         shared.entry((*key, leading)).or_default().push(i);
@@ -636,7 +638,7 @@ impl ValueIndex {
                     .collect();
                 shared.sort_unstable_by_key(|(_, members)| members.first().copied());
                 let mut groups = Vec::new();
-                let mut entries: Vec<(At, Option<(Slot, Key<'_>)>)> = Vec::new();
+                let mut entries: Vec<(At, Chosen<'_>)> = Vec::new();
                 let mut grouped = vec![false; keyed.len()];
                 for ((key, leading), members) in shared {
                     let Some(id) = u32::try_from(groups.len()).ok().filter(|id| *id < GROUP) else {
