@@ -3,8 +3,17 @@
 //! only for this measurement), the server's own count of the time spent authorizing, and the
 //! memory per stored secret.
 //!
+//! Authorization's share is given two ways: by the server's clock around each decision
+//! (means, and medians from the server's histograms: a decision preempted now and then on a
+//! busy machine moves the mean, not the median) against the request time the clients see;
+//! and from outside, the server's CPU per request with authorization on and off, pair by
+//! pair (that gap is the difference of two numbers that each move by several percent from
+//! run to run on a shared machine, so its spread is printed with it). The machine's load
+//! average is printed with each run. `benches/authorize.rs` measures the same step in
+//! process, by parts, and under callgrind.
+//!
 //! `cargo bench -p iam-policy-server --bench throughput` (`-- --quick` for a short run;
-//! `SECRETS=N`, `DURATION=N` (seconds), `CLIENTS=N`, `PAIRS=N` (on/off pairs) change the
+//! `SECRETS=N`, `DURATION=N` (seconds), `CLIENTS=N`, `PAIRS=N` (on/off pairs, 3) change the
 //! workload; `BENCH_DATA=DIR` keeps the populated database for the next run and
 //! `SERVER_PREFIX="valgrind --tool=callgrind"` runs each server under a profiler).
 
@@ -17,6 +26,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use client::{Conn, Result, Server, admin, env_num, started};
+use iam_policy_server::app::Histogram;
 
 fn start(data: &Path, authorization: bool, cpu: bool) -> Result<Server> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -137,6 +147,46 @@ struct Run {
     server_cpu_us_per_request: f64,
     /// The benchmark's own CPU time (its client threads) per request.
     client_cpu_us_per_request: f64,
+    /// Medians of the server's histograms: authorization per request that decided, and the
+    /// whole handling (a thread preempted now and then moves the means above, not these).
+    authz_p50_ns: f64,
+    handle_p50_ns: f64,
+    /// The machine's load average over the last minute at the end of the run.
+    load: f64,
+}
+
+/// The median of the counts a histogram gained between two `GetStatistics` answers (the
+/// middle of its bucket; `Histogram::lower` gives the bounds).
+fn histogram_median(before: &serde_json::Value, after: &serde_json::Value, key: &str) -> f64 {
+    let counts = |v: &serde_json::Value| -> Vec<u64> {
+        v.get(key)
+            .and_then(serde_json::Value::as_array)
+            .map(|a| a.iter().map(|c| c.as_u64().unwrap_or(0)).collect())
+            .unwrap_or_default()
+    };
+    let (b, a) = (counts(before), counts(after));
+    let delta: Vec<u64> = a
+        .iter()
+        .enumerate()
+        .map(|(i, n)| n.saturating_sub(b.get(i).copied().unwrap_or(0)))
+        .collect();
+    let total: u64 = delta.iter().sum();
+    let mut seen = 0;
+    for (i, n) in delta.iter().enumerate() {
+        seen += n;
+        if seen * 2 >= total && total > 0 {
+            return (Histogram::lower(i) + Histogram::lower(i + 1)) as f64 / 2.0;
+        }
+    }
+    0.0
+}
+
+/// The load average over the last minute (`/proc/loadavg`), 0 when unknown.
+fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0)
 }
 
 fn stats(addr: &str) -> Result<serde_json::Value> {
@@ -219,6 +269,9 @@ fn measure(server: &Server, secrets: usize, clients: usize, seconds: f64) -> Res
         handle_ns_per_request: delta("HandleNanos") / served,
         server_cpu_us_per_request: cpu_per_request(cpu_before.0, cpu_after.0, served),
         client_cpu_us_per_request: cpu_per_request(cpu_before.1, cpu_after.1, served),
+        authz_p50_ns: histogram_median(&before, &after, "AuthorizationHistogram"),
+        handle_p50_ns: histogram_median(&before, &after, "HandleHistogram"),
+        load: load_average(),
     })
 }
 
@@ -249,7 +302,7 @@ fn measure_all_once(addr: &str, secrets: usize) -> Result<usize> {
 
 fn report(label: &str, r: &Run) {
     println!(
-        "{label:>22}: {:>8.0} req/s  p50 {:>7.1} µs  p99 {:>7.1} µs  mean {:>7.1} µs  CPU per request: server {:>6.1} µs, clients {:>5.1} µs  ({} requests in {:.1} s; server: {:.0} ns handling, {:.0} ns authorizing ({:.0} ns CPU) per request)",
+        "{label:>22}: {:>8.0} req/s  p50 {:>7.1} µs  p99 {:>7.1} µs  mean {:>7.1} µs  CPU per request: server {:>6.1} µs, clients {:>5.1} µs  ({} requests in {:.1} s; server: {:.0} ns handling (median {:.0}), {:.0} ns authorizing (median {:.0}, CPU {:.0}) per request; load {:.1})",
         r.requests as f64 / r.seconds,
         r.p50_us,
         r.p99_us,
@@ -259,8 +312,11 @@ fn report(label: &str, r: &Run) {
         r.requests,
         r.seconds,
         r.handle_ns_per_request,
+        r.handle_p50_ns,
         r.authz_ns_per_request,
-        r.authz_cpu_ns_per_request
+        r.authz_p50_ns,
+        r.authz_cpu_ns_per_request,
+        r.load
     );
 }
 
@@ -270,7 +326,7 @@ fn main() -> Result {
     let secrets = env_num("SECRETS", if quick { 1000 } else { 10_000 });
     let seconds = env_num("DURATION", if quick { 2 } else { 10 }) as f64;
     let clients = env_num("CLIENTS", 2);
-    let pairs = env_num("PAIRS", 2).max(1);
+    let pairs = env_num("PAIRS", 3).max(1);
     let dir = tempfile::tempdir()?;
     // `BENCH_DATA=DIR` keeps the populated database there for the next run (profiling).
     let data = std::env::var_os("BENCH_DATA").map_or_else(|| dir.path().join("data"), Into::into);
@@ -354,10 +410,14 @@ fn main() -> Result {
     let on_cpu = mean(true, &|r| r.server_cpu_us_per_request);
     let off_cpu = mean(false, &|r| r.server_cpu_us_per_request);
     // The server's own clock around each decision (request building, context keys,
-    // deciding) against the whole request as the client sees it.
+    // deciding) against the whole request as the client sees it: means (a decision preempted
+    // now and then counts in full), and medians (it does not).
     println!(
-        "authorization: {authz:.0} ns per request (wall clock) = {:.2} % of the mean request time ({on_mean:.1} µs, client side); CPU {:.0} ns (its own run, clock calls included); mean on/off {on_mean:.1}/{off_mean:.1} µs; p50 on/off {:.1}/{:.1} µs",
+        "authorization: {authz:.0} ns per request (wall clock) = {:.2} % of the mean request time ({on_mean:.1} µs, client side); median {:.0} ns = {:.2} % of the median request time ({:.1} µs); CPU {:.0} ns (its own run, clock calls included); mean on/off {on_mean:.1}/{off_mean:.1} µs; p50 on/off {:.1}/{:.1} µs",
         authz / (on_mean * 1000.0) * 100.0,
+        mean(true, &|r| r.authz_p50_ns),
+        mean(true, &|r| r.authz_p50_ns) / (mean(true, &|r| r.p50_us) * 1000.0) * 100.0,
+        mean(true, &|r| r.p50_us),
         cpu_run.authz_cpu_ns_per_request,
         mean(true, &|r| r.p50_us),
         mean(false, &|r| r.p50_us),
@@ -366,10 +426,29 @@ fn main() -> Result {
     // process's CPU per request with and without authorization (everything else the two
     // modes do is the same work), and the mean request time. With the clients and the server
     // saturating the cores, extra server CPU per request lengthens every request by as much.
+    // Each pair's gap is shown: the server's CPU per request moves by several percent from
+    // run to run on a shared machine (other processes' load, frequency, caches), as much as
+    // authorization's whole cost, so one pair's gap says little and the spread says how much.
+    let gaps: Vec<f64> = runs
+        .chunks(2)
+        .filter_map(|pair| match pair {
+            [(true, on), (false, off)] => {
+                Some(on.server_cpu_us_per_request - off.server_cpu_us_per_request)
+            }
+            _ => None,
+        })
+        .collect();
+    let mut sorted = gaps.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median_gap = sorted.get(sorted.len() / 2).copied().unwrap_or(0.0);
     println!(
-        "on/off: server CPU per request {on_cpu:.1}/{off_cpu:.1} µs: authorization adds {:.1} µs = {:.2} % of the mean request time ({on_mean:.1} µs); mean request time adds {:.1} µs = {:.2} %; throughput {:.0}/{:.0} req/s",
+        "on/off: server CPU per request {on_cpu:.1}/{off_cpu:.1} µs: authorization adds {:.1} µs = {:.2} % of the mean request time ({on_mean:.1} µs); per pair {} µs (median {median_gap:.1}); mean request time adds {:.1} µs = {:.2} %; throughput {:.0}/{:.0} req/s",
         on_cpu - off_cpu,
         (on_cpu - off_cpu) / on_mean.max(f64::MIN_POSITIVE) * 100.0,
+        gaps.iter()
+            .map(|g| format!("{g:+.1}"))
+            .collect::<Vec<_>>()
+            .join(", "),
         on_mean - off_mean,
         (on_mean - off_mean) / on_mean.max(f64::MIN_POSITIVE) * 100.0,
         mean(true, &|r| r.requests as f64 / r.seconds),

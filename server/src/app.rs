@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::audit::{Audit, redact, user_identity};
 use crate::authz::{Authorizer, Identity};
-use crate::call::{AuditDecision, Call, Keys};
+use crate::call::{Call, Decisions, Keys};
 use crate::config::Config;
 use crate::crypto::Cipher;
 use crate::error::ApiError;
@@ -393,7 +393,7 @@ impl App {
         protocol: &Protocol,
         now: i64,
         audit: &mut Value,
-        decisions: &mut Option<Vec<AuditDecision>>,
+        decisions: &mut Option<Decisions>,
         authz_nanos: &mut (u64, u64),
     ) -> Result<String, ApiError> {
         if req.method != "POST" && !matches!(protocol, Protocol::Sts(_)) {
@@ -433,7 +433,7 @@ impl App {
         protocol: &Protocol,
         now: i64,
         audit: &mut Value,
-        decisions: &mut Option<Vec<AuditDecision>>,
+        decisions: &mut Option<Decisions>,
         authz_nanos: &mut (u64, u64),
     ) -> Result<String, ApiError> {
         let service = match protocol {
@@ -465,7 +465,7 @@ impl App {
             secure: req.secure,
             now_ms: now,
             region: self.authz.config().region.clone(),
-            decisions: Vec::new(),
+            decisions: Decisions::new(),
             authz_nanos: 0,
             authz_cpu_nanos: 0,
         };

@@ -919,7 +919,7 @@ impl Authorizer {
     }
 
     /// Appends the statements behind `evaluation` to `out` as the audit line's JSON objects,
-    /// separated by commas. Those of the caller's identity policies and boundary and of the
+    /// separated by commas (after what `out` holds, without a comma before the first). Those of the caller's identity policies and boundary and of the
     /// accounts' SCPs and RCPs were rendered when the configuration was loaded; the others
     /// (resource, trust and session policies) are named now.
     pub fn write_deciding(
@@ -932,6 +932,7 @@ impl Authorizer {
     ) {
         // The configuration is loaded only for a statement not rendered ahead of time.
         let mut principals = None;
+        let mut first = true;
         for r in evaluation.reasons() {
             let account = match r.kind {
                 PolicyKind::Scp => request.principal_account(),
@@ -973,9 +974,10 @@ impl Authorizer {
                     None => continue,
                 },
             };
-            if !out.is_empty() {
+            if !first {
                 out.push(',');
             }
+            first = false;
             out.push_str(text);
         }
     }

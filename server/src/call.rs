@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use std::sync::LazyLock;
 
 use iam_policy::{BufferedRequest, ContextKey, RequestBuffer};
+use smallvec::SmallVec;
 
 use crate::app::App;
 use crate::authz::{
@@ -196,7 +197,7 @@ struct Size {
 }
 
 impl Size {
-    #[inline]
+    #[inline(always)]
     fn add(&mut self, which: Which<'_>, value: &KeyValue<'_>) {
         self.keys += 1;
         let (values, bytes) = match value {
@@ -235,17 +236,19 @@ enum KeyValue<'a> {
 /// is formatted or copied until the request is built, and nothing at all when authorization
 /// is switched off.
 #[derive(Clone, Debug, Default)]
-pub struct Keys<'a>(Vec<(Name<'a>, KeyValue<'a>)>);
+pub struct Keys<'a>(SmallVec<[(Name<'a>, KeyValue<'a>); 4]>);
 
 impl<'a> Keys<'a> {
     /// No keys.
     #[must_use]
-    pub const fn new() -> Self {
-        Self(Vec::new())
+    #[inline]
+    pub fn new() -> Self {
+        Self(SmallVec::new())
     }
 
     /// `name` = a string.
     #[must_use]
+    #[inline]
     pub fn string(mut self, name: &'a str, value: &'a str) -> Self {
         self.0.push((Name::Whole(name), KeyValue::String(value)));
         self
@@ -253,6 +256,7 @@ impl<'a> Keys<'a> {
 
     /// `prefix` + `tag` (`aws:ResourceTag/` + `team`) = a string.
     #[must_use]
+    #[inline]
     pub fn tagged(mut self, prefix: TagPrefix, tag: &'a str, value: &'a str) -> Self {
         self.0
             .push((Name::Tagged(prefix, tag), KeyValue::String(value)));
@@ -261,6 +265,7 @@ impl<'a> Keys<'a> {
 
     /// `name` = a number.
     #[must_use]
+    #[inline]
     pub fn number(mut self, name: &'a str, value: i64) -> Self {
         self.0.push((
             Name::Whole(name),
@@ -271,6 +276,7 @@ impl<'a> Keys<'a> {
 
     /// `name` = a boolean.
     #[must_use]
+    #[inline]
     pub fn bool(mut self, name: &'a str, value: bool) -> Self {
         self.0.push((Name::Whole(name), KeyValue::Bool(value)));
         self
@@ -278,6 +284,7 @@ impl<'a> Keys<'a> {
 
     /// `name` = a list of strings.
     #[must_use]
+    #[inline]
     pub fn strings(mut self, name: &'a str, values: impl IntoIterator<Item = &'a str>) -> Self {
         self.0.push((
             Name::Whole(name),
@@ -286,10 +293,14 @@ impl<'a> Keys<'a> {
         self
     }
 
-    /// These keys and then `more`.
+    /// These keys and then `more` (which may borrow from longer-lived data: the list itself
+    /// is invariant, its entries are not).
     #[must_use]
-    pub fn and(mut self, more: Self) -> Self {
-        self.0.extend(more.0);
+    #[inline]
+    pub fn and<'b: 'a>(mut self, more: Keys<'b>) -> Self {
+        for (name, value) in more.0 {
+            self.0.push((name, value));
+        }
         self
     }
 }
@@ -312,18 +323,20 @@ impl Building<'_, '_> {
     }
 }
 
+/// The decisions of one call (most calls make one: kept inline).
+pub type Decisions = SmallVec<[AuditDecision; 1]>;
+
 /// One authorization decision of a call, for the audit line.
 #[derive(Clone, Debug)]
 pub struct AuditDecision {
     /// The action.
     pub action: &'static str,
-    /// The resource.
-    pub resource: String,
     /// `Allow`, `ExplicitDeny` or `ImplicitDeny` (or `NotRequired`, `Skipped`).
     pub decision: &'static str,
-    /// The statements behind it, as the audit line's JSON objects separated by commas
-    /// (see [`Authorizer::write_deciding`](crate::authz::Authorizer::write_deciding)).
-    pub statements: String,
+    /// The resource, then the statements behind the decision (one allocation for both).
+    text: String,
+    /// Where the statements start in `text`.
+    resource_len: usize,
     /// The condition keys the request carried (not in the audit line; for the tests that check
     /// them against the service authorization reference).
     pub context_keys: Vec<String>,
@@ -338,11 +351,22 @@ impl AuditDecision {
     ) -> Self {
         Self {
             action,
-            resource: resource.to_owned(),
             decision,
-            statements: String::new(),
+            text: resource.to_owned(),
+            resource_len: resource.len(),
             context_keys: Vec::new(),
         }
+    }
+
+    /// The resource.
+    pub fn resource(&self) -> &str {
+        self.text.get(..self.resource_len).unwrap_or_default()
+    }
+
+    /// The statements behind the decision, as the audit line's JSON objects separated by
+    /// commas (see [`Authorizer::write_deciding`](crate::authz::Authorizer::write_deciding)).
+    pub fn statements(&self) -> &str {
+        self.text.get(self.resource_len..).unwrap_or_default()
     }
 
     /// Appends the decision to an audit line as the JSON object
@@ -351,11 +375,11 @@ impl AuditDecision {
         out.extend_from_slice(b"{\"action\":");
         json_string(out, self.action);
         out.extend_from_slice(b",\"resource\":");
-        json_string(out, &self.resource);
+        json_string(out, self.resource());
         out.extend_from_slice(b",\"decision\":");
         json_string(out, self.decision);
         out.extend_from_slice(b",\"statements\":[");
-        out.extend_from_slice(self.statements.as_bytes());
+        out.extend_from_slice(self.statements().as_bytes());
         out.extend_from_slice(b"]}");
     }
 }
@@ -382,7 +406,7 @@ pub struct Call<'a> {
     /// The region the request was signed for (`aws:RequestedRegion`).
     pub region: String,
     /// Decisions made so far.
-    pub decisions: Vec<AuditDecision>,
+    pub decisions: Decisions,
     /// Nanoseconds spent deciding (for the benchmark's share of authorization).
     pub authz_nanos: u64,
     /// The deciding thread's CPU nanoseconds in the same spans.
@@ -476,8 +500,10 @@ impl Call<'_> {
         let secs = self.now_ms.div_euclid(1000);
         let mut record = self.app.record_context_keys;
         let mut context_keys = Vec::new();
-        // Room for the usual two or three deciding statements (one allocation).
-        let mut statements = String::with_capacity(384);
+        // The resource and the statements behind the decision, for the audit line: room for the
+        // usual two or three statements (one allocation).
+        let mut text = String::with_capacity(resource.len() + 384);
+        text.push_str(resource);
         let authz = &self.app.authz;
         // What every call of this caller reuses: its keys, named, valued and filtered once.
         let caller = authz.caller(id);
@@ -539,7 +565,7 @@ impl Call<'_> {
                     filter = None;
                     continue;
                 }
-                authz.write_deciding(id, &caller, prepared, &evaluation, &mut statements);
+                authz.write_deciding(id, &caller, prepared, &evaluation, &mut text);
                 return Ok::<_, ApiError>(evaluation);
             }
         });
@@ -558,9 +584,9 @@ impl Call<'_> {
             .saturating_add(u64::try_from(elapsed_cpu.as_nanos()).unwrap_or(u64::MAX));
         self.decisions.push(AuditDecision {
             action,
-            resource: resource.to_owned(),
             decision: evaluation.decision().as_str(),
-            statements,
+            text,
+            resource_len: resource.len(),
             context_keys,
         });
         if evaluation.decision() == iam_policy::Decision::Allow {

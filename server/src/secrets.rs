@@ -325,6 +325,7 @@ fn resolve(call: &Call<'_>, id: &str) -> Result<Resolved, ApiError> {
 
 /// The keys every secret-level action carries: `secretsmanager:SecretId` and the secret's tags
 /// as `secretsmanager:ResourceTag/…` and `aws:ResourceTag/…`.
+#[inline]
 pub fn secret_keys<'a>(arn: &'a str, secret: Option<&'a Secret>) -> Keys<'a> {
     let mut keys = Keys::new().string("secretsmanager:SecretId", arn);
     if let Some(s) = secret {

@@ -36,7 +36,7 @@ fn run(app: &App, key: &str, ip: [u8; 4], op: &str, input: &Value) -> Result<Vec
     };
     let mut out = vec![outcome];
     for d in &call.decisions {
-        out.push(format!("{} {} [{}]", d.action, d.decision, d.statements));
+        out.push(format!("{} {} [{}]", d.action, d.decision, d.statements()));
     }
     Ok(out.iter().map(|line| without_suffixes(line)).collect())
 }

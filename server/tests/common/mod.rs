@@ -11,7 +11,7 @@ use std::sync::Arc;
 use iam_policy_server::app::{App, Stats};
 use iam_policy_server::audit::Audit;
 use iam_policy_server::authz::{Authorizer, Identity};
-use iam_policy_server::call::Call;
+use iam_policy_server::call::{Call, Decisions};
 use iam_policy_server::config::Config;
 use iam_policy_server::crypto::Cipher;
 use iam_policy_server::storage::Storage;
@@ -75,7 +75,7 @@ pub fn call<'a>(app: &'a App, identity: &'a Identity, ip: [u8; 4], secure: bool)
         secure,
         now_ms: NOW_MS,
         region: "us-east-1".into(),
-        decisions: Vec::new(),
+        decisions: Decisions::new(),
         authz_nanos: 0,
         authz_cpu_nanos: 0,
     }
