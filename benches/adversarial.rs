@@ -266,6 +266,52 @@ const CASES: &[Case] = &[
         one_long: true,
     },
     Case {
+        // The StringLike rows above as ARN patterns: every pattern shares its first five
+        // components and its literals (`s3`, `ab`, `cd`), so they form one group whose
+        // resource parts are matched together.
+        name: "ArnLike, patterns sharing their literals `arn:aws:s3:::*ab<?...>cd*`",
+        operator: "ArnLike",
+        value: |i| format!("arn:aws:s3:::*ab{}cd*", "?".repeat(i)),
+        hit: |i, len| {
+            text(pad(
+                &format!("arn:aws:s3:::ab{}cd", "z".repeat(i % 900)),
+                len,
+                'z',
+            ))
+        },
+        miss: |_, len| text(pad("arn:aws:s3:::ab", len, 'z')),
+        one_long: true,
+    },
+    Case {
+        // The same list against a resource part dense in both literals, never within the
+        // longest pattern's reach (as for the StringLike dense-text row).
+        name: "ArnLike, patterns sharing their literals, dense text",
+        operator: "ArnLike",
+        value: |i| format!("arn:aws:s3:::*ab{}cd*", "?".repeat(i)),
+        hit: |i, len| {
+            text(pad(
+                &format!("arn:aws:s3:::ab{}cd", "z".repeat(i % 900)),
+                len,
+                'z',
+            ))
+        },
+        miss: |_, len| {
+            let block = format!(
+                "{}{}{}",
+                "ab".repeat(350),
+                "z".repeat(1_442),
+                "cd".repeat(350)
+            );
+            let dense: String = block
+                .repeat(len / block.len() + 1)
+                .chars()
+                .take(len.saturating_sub(13))
+                .collect();
+            text(format!("arn:aws:s3:::{dense}"))
+        },
+        one_long: true,
+    },
+    Case {
         name: "ArnLike, values with a policy variable `arn:aws:s3:::${aws:PrincipalTag/team}/<i>/*`",
         operator: "ArnLike",
         value: |i| format!("arn:aws:s3:::${{aws:PrincipalTag/team}}/{i}/*"),

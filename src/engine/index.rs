@@ -165,6 +165,10 @@ struct Patterns {
 /// Marks a [`Patterns`] entry that stands for a [`WildcardSet`] rather than one value.
 const SET: At = 1 << 31;
 
+/// Marks an ARN index entry that stands for an [`ArnGroup`] rather than one value (below
+/// [`SET`], so that [`Patterns`] hands it on as a value).
+const GROUP: At = 1 << 30;
+
 /// Patterns sharing one key are matched as a [`WildcardSet`] from this many on.
 const SET_FROM: usize = 8;
 
@@ -211,6 +215,9 @@ fn template_keys(text: &str, wildcards: bool) -> Vec<Key<'_>> {
 /// Where a key applies: the text (`None`; for an ARN, its resource part) or the literal
 /// prefix of ARN component `Some(i)` (2 service, 3 region, 4 account).
 type Slot = Option<usize>;
+
+/// A key and where it applies, as [`choose`] picks it for a pattern (`None`: no key).
+type Chosen<'a> = Option<(Slot, Key<'a>)>;
 
 /// For each pattern, of the keys it offers, the one the fewest patterns share, the longest
 /// of those (then the first offered): a request text that holds a key tries every pattern
@@ -356,9 +363,17 @@ enum Kind {
     /// account component (`components`), or by a literal text of the resource part
     /// (`resource`). The `arn` and partition components hold nearly every request ARN's text
     /// and key nothing.
+    ///
+    /// Plain patterns (no `$`) of which [`SET_FROM`] or more share their key and their first
+    /// five components as written form a group ([`ArnGroup`]): one test of those components,
+    /// then their resource parts together as a [`WildcardSet`]. The group takes the key of its
+    /// patterns; the keys (and `loose`, the groups without a key) refer to group `i` as
+    /// `GROUP | i`.
     Arns {
         components: Box<[Keyed; 3]>,
         resource: Patterns,
+        groups: Box<[ArnGroup]>,
+        loose: Box<[At]>,
     },
     /// `IpAddress`: the blocks as address ranges.
     Ips(IpSet),
@@ -367,6 +382,29 @@ enum Kind {
     Binary(Box<[Box<str>]>),
     /// `Bool`: the accepted booleans (`boolean::bit`).
     Bools(u8),
+}
+
+/// ARN patterns whose first five components are written alike, so that a request ARN matches
+/// one of them exactly when those components match and the resource part matches one of their
+/// resource parts: `leading` is those components with the resource part `*` (matched by the
+/// one ARN matcher, which splits the request ARN), `resources` their resource parts, which the
+/// ARN matcher compares as plain wildcard text (no `$`: no variable, no `${*}`-style text).
+#[derive(Clone, Debug)]
+pub(crate) struct ArnGroup {
+    leading: ArnPattern,
+    resources: WildcardSet,
+}
+
+/// The first five components of a plain ARN pattern as written (up to the fifth colon) and
+/// its resource part, when it has six components and no `$`.
+fn arn_split_plain(pattern: &ArnPattern) -> Option<(&str, &str)> {
+    let text = pattern.as_str();
+    if pattern.has_variables() || pattern.matches_nothing() || text.contains('$') {
+        return None;
+    }
+    let resource = pattern.resource()?;
+    let leading = text.get(..text.len().checked_sub(resource.len() + 1)?)?;
+    Some((leading, resource))
 }
 
 /// Whether an order operator keeps the largest policy value (`<`, `<=`): a request value is
@@ -564,6 +602,9 @@ impl ValueIndex {
                 let mut keyed = Vec::new();
                 let mut offers = Vec::new();
                 let mut seen = HashSet::new();
+                if position(items.len())? >= GROUP {
+                    return None;
+                }
                 for (at, value) in values.enumerate() {
                     let TypedValue::Arn(pattern) = value else {
                         return None;
@@ -579,22 +620,75 @@ impl ValueIndex {
                         // Matches no request text: adds nothing to the answer.
                         continue;
                     }
-                    keyed.push(at);
+                    keyed.push((at, pattern));
                     offers.push(arn_keys(pattern));
                 }
-                for (at, key) in keyed.into_iter().zip(choose(&offers)) {
+                let chosen = choose(&offers);
+                // Plain patterns that share their key and their first five components as
+                // written, in list order: one key cannot tell them apart.
+                let mut shared: HashMap<(Chosen<'_>, &str), Vec<usize>> = HashMap::new();
+                for (i, (&(_, pattern), key)) in keyed.iter().zip(&chosen).enumerate() {
+                    if let Some((leading, _)) = arn_split_plain(pattern) {
+                        shared.entry((*key, leading)).or_default().push(i);
+                    }
+                }
+                let mut shared: Vec<_> = shared
+                    .into_iter()
+                    .filter(|(_, members)| members.len() >= SET_FROM)
+                    .collect();
+                shared.sort_unstable_by_key(|(_, members)| members.first().copied());
+                let mut groups = Vec::new();
+                let mut entries: Vec<(At, Chosen<'_>)> = Vec::new();
+                let mut grouped = vec![false; keyed.len()];
+                for ((key, leading), members) in shared {
+                    let Some(id) = u32::try_from(groups.len()).ok().filter(|id| *id < GROUP) else {
+                        break;
+                    };
+                    let Ok(leading) = ArnPattern::parse(
+                        &format!("{leading}:*"),
+                        ArnPatternMode::Condition,
+                        false,
+                    ) else {
+                        continue;
+                    };
+                    let parts = members
+                        .iter()
+                        .filter_map(|&i| keyed.get(i).and_then(|(_, p)| arn_split_plain(p)))
+                        .map(|(_, part)| part);
+                    let Some(resources) = WildcardSet::new(parts) else {
+                        continue;
+                    };
+                    for &i in &members {
+                        if let Some(flag) = grouped.get_mut(i) {
+                            *flag = true;
+                        }
+                    }
+                    groups.push(ArnGroup { leading, resources });
+                    entries.push((GROUP | id, key));
+                }
+                let singles = keyed
+                    .iter()
+                    .zip(chosen)
+                    .zip(grouped)
+                    .filter(|(_, grouped)| !grouped)
+                    .map(|((&(at, _), key), _)| (at, key));
+                let mut loose = Vec::new();
+                for (at, key) in singles.chain(entries) {
                     match key {
                         Some((Some(index), Key::Prefix(prefix))) => components
                             .get_mut(index.checked_sub(2)?)?
                             .push((prefix.as_bytes().into(), at)),
                         Some((None, key)) => resource.push((key, at)),
+                        Some((Some(_), _)) | None if at & GROUP != 0 => loose.push(at),
                         Some((Some(_), _)) | None => rest.push(at),
                     }
                 }
                 Kind::Arns {
                     components: Box::new(components.map(Keyed::new)),
-                    // The ARN matcher splits components first: no set.
+                    // Split components first: no set here (the groups are the sets).
                     resource: Patterns::new(resource, &mut rest, |_| None::<&str>),
+                    groups: groups.into_boxed_slice(),
+                    loose: loose.into_boxed_slice(),
                 }
             }
             OperatorFamily::Ip => {
@@ -690,6 +784,8 @@ impl ValueIndex {
                 Kind::Arns {
                     components,
                     resource,
+                    groups,
+                    loose,
                 },
                 Request::Text(text),
             ) => {
@@ -697,15 +793,24 @@ impl ValueIndex {
                 let Some([_, _, service, region, account, rest]) = arn_components(text) else {
                     return Truth::False;
                 };
-                let try_at = |at: At| match typed(at) {
-                    Some(TypedValue::Arn(pattern)) => arn_ops::matches(text, pattern, resolve),
-                    _ => false,
+                let try_at = |at: At| match at.checked_sub(GROUP) {
+                    Some(id) => groups.get(id as usize).is_some_and(|group| {
+                        arn_ops::matches(text, &group.leading, resolve) && group.resources.any(rest)
+                    }),
+                    None => match typed(at) {
+                        Some(TypedValue::Arn(pattern)) => arn_ops::matches(text, pattern, resolve),
+                        _ => false,
+                    },
                 };
                 let by_component = components
                     .iter()
                     .zip([service, region, account])
                     .any(|(keyed, component)| keyed.any(component.bytes(), try_at));
-                Truth::from_bool(by_component || resource.any(rest, try_at))
+                Truth::from_bool(
+                    by_component
+                        || loose.iter().any(|&at| try_at(at))
+                        || resource.any(rest, try_at),
+                )
             }
             (Kind::Ips(set), Request::Ip(address)) => Truth::from_bool(set.contains(*address)),
             (Kind::Binary(list), Request::Base64(text)) => {
@@ -1144,16 +1249,147 @@ mod tests {
         }
         assert!(decide(&hit).is_true());
         assert!(!decide(&miss).is_true());
-        // ARN patterns are matched component by component: never a set.
+        // ARN patterns that share their first five components and their key: one group
+        // (components first, then the resource parts as a set), not a `Patterns` set.
         let arns: Vec<String> = (0..20)
             .map(|i| format!("arn:aws:s3:::*ab{}cd*", "?".repeat(i)))
+            .chain(["arn:aws:s3:::x".to_owned()])
             .collect();
         let refs: Vec<&str> = arns.iter().map(String::as_str).collect();
-        let index = built("ArnLike", &refs).unwrap();
-        let Kind::Arns { resource, .. } = &index.kind else {
+        let entry = self::entry("ArnLike", &refs).unwrap();
+        let index = ValueIndex::build(&entry).unwrap();
+        let Kind::Arns {
+            resource, groups, ..
+        } = &index.kind
+        else {
             panic!("{index:?}")
         };
         assert!(resource.sets.is_empty());
+        assert_eq!(groups.len(), 1);
+        // `*abcd*` has a key of its own (`abcd`); the 19 others share `s3`.
+        assert_eq!(groups[0].resources.len(), 19);
+        let long = format!("arn:aws:s3:::ab{}cd", "?".repeat(19));
+        let too_long = format!("arn:aws:s3:::ab{}cd", "?".repeat(20));
+        for (text, expected) in [
+            (long.as_str(), true),
+            (too_long.as_str(), false),
+            ("arn:aws:s3:::x", true),
+            ("arn:aws:s3::1:abcd", false),
+            ("arn:aws:S3:::abcd", false),
+            ("arn:aws:s3:::ABCD", false),
+            ("arn:aws:s3:::a:b:abcd:x", true),
+        ] {
+            let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
+            let indexed = evaluate_indexed(&entry, Some(&index), Some(&value), resolve);
+            assert_eq!(
+                indexed,
+                evaluate_entry(&entry, Some(&value), resolve),
+                "{text}"
+            );
+            assert_eq!(indexed.is_true(), expected, "{text}");
+        }
+    }
+
+    /// A resource part of an ARN pattern list whose patterns share the literals `ab` and
+    /// `c:d` and differ in their gaps and wildcards; a few anchor one end (another key).
+    fn arn_sharing(shape: (usize, u8, u8, u8)) -> String {
+        let (gap, lead, middle, tail) = shape;
+        let lead = ["*", "*?", "?*", "*", ""][usize::from(lead % 5)];
+        let middle = ["", "*", "?*", "*?"][usize::from(middle % 4)];
+        let tail = ["*", "?*", "*?", "*", "/*x"][usize::from(tail % 5)];
+        format!("{lead}ab{}{middle}c:d{tail}", "?".repeat(gap))
+    }
+
+    /// A concrete first five components of a request ARN (the case and the colons count).
+    const ARN_HEADS: [&str; 7] = [
+        "arn:aws:s3::",
+        "arn:aws:s3:us-east-1:",
+        "ARN:aws:s3::",
+        "arn:aws:s3::111122223333",
+        "arn:aXs:s3::",
+        "arn:aws:sqs:x:12",
+        "arn:aws:s3",
+    ];
+
+    /// The first five components of a policy ARN pattern, wildcards included.
+    const ARN_LEADS: [&str; 6] = [
+        "arn:aws:s3::",
+        "arn:aws:s3:*:",
+        "arn:a?s:s3::",
+        "ARN:aws:s3::",
+        "arn:aws:s*:*:1?",
+        "*:*:*:*:*",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// ARN pattern lists grouped by their first five components (matched as one
+        /// `ArnGroup`) answer as the patterns tried one at a time do: `ArnLike`, `ArnNotLike`
+        /// and `ArnEquals` under every qualifier, with the case, wildcards in the first five
+        /// components and `*` spanning colons in the resource part.
+        #[test]
+        fn arn_groups_agree_with_one_pattern_at_a_time(
+            shapes in prop::collection::vec(
+                (0..ARN_LEADS.len(), 0..8usize, any::<u8>(), any::<u8>(), any::<u8>(), any::<bool>()),
+                SET_FROM..30,
+            ),
+            lead in 0..ARN_LEADS.len(),
+            op in 0..3usize,
+            qualifier in 0..3usize,
+            request in prop::collection::vec(
+                (
+                    0..ARN_HEADS.len(),
+                    prop::collection::vec(
+                        prop::sample::select(vec!["ab", "c:d", "a", "c", "AB", "é", ":", "/", "x"]),
+                        0..16,
+                    )
+                    .prop_map(|chunks| chunks.concat()),
+                ),
+                0..5,
+            ),
+        ) {
+            let operator = ["ArnLike", "ArnNotLike", "ArnEquals"][op];
+            let operator = match qualifier {
+                0 => operator.to_owned(),
+                1 => format!("ForAllValues:{operator}"),
+                _ => format!("ForAnyValue:{operator}"),
+            };
+            // Most patterns share one lead (so that a group forms); the others draw theirs.
+            let texts: Vec<String> = shapes
+                .into_iter()
+                .map(|(own, gap, a, b, c, shared)| {
+                    let lead = ARN_LEADS[if shared { lead } else { own }];
+                    let part = arn_sharing((gap, a, b, c));
+                    format!("{lead}:{part}")
+                })
+                .collect();
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let Some(entry) = entry(&operator, &refs) else {
+                return Ok(());
+            };
+            let Some(index) = ValueIndex::build(&entry) else {
+                return Ok(());
+            };
+            let request: Vec<String> = request
+                .into_iter()
+                .map(|(head, part)| format!("{}:{part}", ARN_HEADS[head]))
+                .collect();
+            let value = ContextValue::Multi(
+                request.iter().map(|t| ContextScalar::String(t.clone())).collect(),
+            );
+            let plain = evaluate_entry(&entry, Some(&value), resolve);
+            let indexed = evaluate_indexed(&entry, Some(&index), Some(&value), resolve);
+            prop_assert_eq!(indexed, plain, "{} {:?} on {:?}", operator, refs, value);
+            for text in &request {
+                let single = ContextValue::Single(ContextScalar::String(text.clone()));
+                prop_assert_eq!(
+                    evaluate_indexed(&entry, Some(&index), Some(&single), resolve),
+                    evaluate_entry(&entry, Some(&single), resolve),
+                    "{} {:?} on {:?}", operator, refs, text
+                );
+            }
+        }
     }
 
     fn built(operator: &str, values: &[&str]) -> Option<ValueIndex> {
@@ -1229,6 +1465,7 @@ mod tests {
         let Kind::Arns {
             components,
             resource,
+            ..
         } = &index.kind
         else {
             panic!("{index:?}")
@@ -1288,8 +1525,8 @@ mod tests {
         let index = built("ArnLike", &refs).unwrap();
         assert!(matches!(
             &index.kind,
-            Kind::Arns { components, resource }
-                if components.iter().all(|c| c.keys.is_empty())
+            Kind::Arns { components, resource, groups, .. }
+                if groups.is_empty() && components.iter().all(|c| c.keys.is_empty())
                     && resource.inner.as_ref().is_some_and(|i| i.patterns.len() == 10)
         ));
     }
