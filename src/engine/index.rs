@@ -1156,6 +1156,35 @@ mod tests {
         }
     }
 
+    /// The indexed pass answers as the plain pass on `request` as one multi-valued key and on
+    /// each of its texts as a single value.
+    fn indexed_agrees_on_strings(
+        entry: &ConditionEntry,
+        index: &ValueIndex,
+        request: &[String],
+    ) -> Result<(), TestCaseError> {
+        let value = ContextValue::Multi(
+            request
+                .iter()
+                .map(|t| ContextScalar::String(t.clone()))
+                .collect(),
+        );
+        let plain = evaluate_entry(entry, Some(&value), resolve);
+        let indexed = evaluate_indexed(entry, Some(index), Some(&value), resolve);
+        prop_assert_eq!(indexed, plain, "{:?} on {:?}", entry, value);
+        for text in request {
+            let single = ContextValue::Single(ContextScalar::String(text.clone()));
+            prop_assert_eq!(
+                evaluate_indexed(entry, Some(index), Some(&single), resolve),
+                evaluate_entry(entry, Some(&single), resolve),
+                "{:?} on {:?}",
+                entry,
+                text
+            );
+        }
+        Ok(())
+    }
+
     /// A pattern of a list whose patterns share the literals `ab` and `cd` and differ in
     /// their gaps, wildcards and anchoring (drawn from `shape`).
     fn sharing(shape: (usize, u8, u8, u8)) -> String {
@@ -1198,20 +1227,7 @@ mod tests {
             let Some(index) = ValueIndex::build(&entry) else {
                 return Ok(());
             };
-            let value = ContextValue::Multi(
-                request.iter().map(|t| ContextScalar::String(t.clone())).collect(),
-            );
-            let plain = evaluate_entry(&entry, Some(&value), resolve);
-            let indexed = evaluate_indexed(&entry, Some(&index), Some(&value), resolve);
-            prop_assert_eq!(indexed, plain, "{} {:?} on {:?}", operator, refs, value);
-            for text in &request {
-                let single = ContextValue::Single(ContextScalar::String(text.clone()));
-                prop_assert_eq!(
-                    evaluate_indexed(&entry, Some(&index), Some(&single), resolve),
-                    evaluate_entry(&entry, Some(&single), resolve),
-                    "{} {:?} on {:?}", operator, refs, text
-                );
-            }
+            indexed_agrees_on_strings(&entry, &index, &request)?;
         }
     }
 
@@ -1375,20 +1391,7 @@ mod tests {
                 .into_iter()
                 .map(|(head, part)| format!("{}:{part}", ARN_HEADS[head]))
                 .collect();
-            let value = ContextValue::Multi(
-                request.iter().map(|t| ContextScalar::String(t.clone())).collect(),
-            );
-            let plain = evaluate_entry(&entry, Some(&value), resolve);
-            let indexed = evaluate_indexed(&entry, Some(&index), Some(&value), resolve);
-            prop_assert_eq!(indexed, plain, "{} {:?} on {:?}", operator, refs, value);
-            for text in &request {
-                let single = ContextValue::Single(ContextScalar::String(text.clone()));
-                prop_assert_eq!(
-                    evaluate_indexed(&entry, Some(&index), Some(&single), resolve),
-                    evaluate_entry(&entry, Some(&single), resolve),
-                    "{} {:?} on {:?}", operator, refs, text
-                );
-            }
+            indexed_agrees_on_strings(&entry, &index, &request)?;
         }
     }
 
