@@ -86,6 +86,33 @@ fn pad(s: &str, len: usize, with: char) -> String {
     out
 }
 
+/// Policy value `i` of the lists whose patterns share their literals: `*ab<i × ?>cd*`.
+fn sharing(i: usize) -> String {
+    format!("*ab{}cd*", "?".repeat(i))
+}
+
+/// A text matched by pattern `i % 900` of [`sharing`] (every list holds that many or more),
+/// within the byte budget.
+fn sharing_hit(i: usize) -> String {
+    format!("ab{}cd", "z".repeat(i % 900))
+}
+
+/// `len` characters dense in both literals of [`sharing`]: every `ab` is followed by a `cd`,
+/// never within the longest pattern's reach (blocks of 350 `ab`, 1,442 `z`, 350 `cd`).
+fn dense(len: usize) -> String {
+    let block = format!(
+        "{}{}{}",
+        "ab".repeat(350),
+        "z".repeat(1_442),
+        "cd".repeat(350)
+    );
+    block
+        .repeat(len / block.len() + 1)
+        .chars()
+        .take(len)
+        .collect()
+}
+
 const CASES: &[Case] = &[
     Case {
         name: "StringEquals",
@@ -141,9 +168,8 @@ const CASES: &[Case] = &[
         // holding `ab` tries them all (the residual case in DESIGN.md).
         name: "StringLike, patterns sharing their literals `*ab<?...>cd*`",
         operator: "StringLike",
-        value: |i| format!("*ab{}cd*", "?".repeat(i)),
-        // Pattern `i % 900` (every list holds that many or more), within the byte budget.
-        hit: |i, len| text(pad(&format!("ab{}cd", "z".repeat(i % 900)), len, 'z')),
+        value: sharing,
+        hit: |i, len| text(pad(&sharing_hit(i), len, 'z')),
         miss: |_, len| text(pad("ab", len, 'z')),
         one_long: true,
     },
@@ -153,23 +179,9 @@ const CASES: &[Case] = &[
         // 350 `cd`), so each literal occurs thousands of times and nothing matches.
         name: "StringLike, patterns sharing their literals, dense text",
         operator: "StringLike",
-        value: |i| format!("*ab{}cd*", "?".repeat(i)),
-        hit: |i, len| text(pad(&format!("ab{}cd", "z".repeat(i % 900)), len, 'z')),
-        miss: |_, len| {
-            let block = format!(
-                "{}{}{}",
-                "ab".repeat(350),
-                "z".repeat(1_442),
-                "cd".repeat(350)
-            );
-            text(
-                block
-                    .repeat(len / block.len() + 1)
-                    .chars()
-                    .take(len)
-                    .collect(),
-            )
-        },
+        value: sharing,
+        hit: |i, len| text(pad(&sharing_hit(i), len, 'z')),
+        miss: |_, len| text(dense(len)),
         one_long: true,
     },
     Case {
@@ -271,14 +283,8 @@ const CASES: &[Case] = &[
         // resource parts are matched together.
         name: "ArnLike, patterns sharing their literals `arn:aws:s3:::*ab<?...>cd*`",
         operator: "ArnLike",
-        value: |i| format!("arn:aws:s3:::*ab{}cd*", "?".repeat(i)),
-        hit: |i, len| {
-            text(pad(
-                &format!("arn:aws:s3:::ab{}cd", "z".repeat(i % 900)),
-                len,
-                'z',
-            ))
-        },
+        value: |i| format!("arn:aws:s3:::{}", sharing(i)),
+        hit: |i, len| text(pad(&format!("arn:aws:s3:::{}", sharing_hit(i)), len, 'z')),
         miss: |_, len| text(pad("arn:aws:s3:::ab", len, 'z')),
         one_long: true,
     },
@@ -287,28 +293,9 @@ const CASES: &[Case] = &[
         // longest pattern's reach (as for the StringLike dense-text row).
         name: "ArnLike, patterns sharing their literals, dense text",
         operator: "ArnLike",
-        value: |i| format!("arn:aws:s3:::*ab{}cd*", "?".repeat(i)),
-        hit: |i, len| {
-            text(pad(
-                &format!("arn:aws:s3:::ab{}cd", "z".repeat(i % 900)),
-                len,
-                'z',
-            ))
-        },
-        miss: |_, len| {
-            let block = format!(
-                "{}{}{}",
-                "ab".repeat(350),
-                "z".repeat(1_442),
-                "cd".repeat(350)
-            );
-            let dense: String = block
-                .repeat(len / block.len() + 1)
-                .chars()
-                .take(len.saturating_sub(13))
-                .collect();
-            text(format!("arn:aws:s3:::{dense}"))
-        },
+        value: |i| format!("arn:aws:s3:::{}", sharing(i)),
+        hit: |i, len| text(pad(&format!("arn:aws:s3:::{}", sharing_hit(i)), len, 'z')),
+        miss: |_, len| text(format!("arn:aws:s3:::{}", dense(len.saturating_sub(13)))),
         one_long: true,
     },
     Case {
