@@ -176,6 +176,20 @@ const HOT_BATCH: usize = 16;
 /// span all of them at random (the standard 4,096 requests touch at most 4,096 secrets, whose
 /// documents could stay in cache from round to round)): the same generator and seed, so the
 /// secrets (and the store built from them) are the standard workload's.
+/// Secret `k` of a fixed spread over the workload, and a document of its own: its policy with
+/// the first statement's `Sid` renamed `<sid><k>`, so every `k` gives a distinct text.
+fn new_document<'w>(
+    w: &'w workload::Workload,
+    k: usize,
+    sid: &str,
+) -> (&'w workload::Secret, String) {
+    let s = &w.secrets[(k * 7919) % w.secrets.len()];
+    let text = s
+        .policy_json
+        .replacen("\"DenyInsecureTransport\"", &format!("\"{sid}{k}\""), 1);
+    (s, text)
+}
+
 fn spread(w: &workload::Workload, n: usize, count: usize) -> Vec<workload::Request> {
     let many = workload::generate(n, count, workload::SEED);
     assert_eq!(
@@ -280,10 +294,7 @@ fn profile(spec: &str) {
     println!("{decided} decisions, {allowed} allowed");
     let texts: Vec<(String, String)> = (0..2_000usize)
         .map(|k| {
-            let s = &w.secrets[(k * 7919) % w.secrets.len()];
-            let text =
-                s.policy_json
-                    .replacen("\"DenyInsecureTransport\"", &format!("\"Profile{k}\""), 1);
+            let (s, text) = new_document(&w, k, "Profile");
             (s.arn.clone(), text)
         })
         .collect();
@@ -319,10 +330,7 @@ fn profile_as_bench(n: usize, w: &workload::Workload) {
     std::thread::scope(|scope| {
         scope.spawn(|| {
             for k in 0..4_000usize {
-                let s = &w.secrets[(k * 7919) % w.secrets.len()];
-                let text =
-                    s.policy_json
-                        .replacen("\"DenyInsecureTransport\"", &format!("\"Deny{k}\""), 1);
+                let (s, text) = new_document(w, k, "Deny");
                 store.set_resource_policy(&s.arn, &text).unwrap();
             }
         });
@@ -331,10 +339,7 @@ fn profile_as_bench(n: usize, w: &workload::Workload) {
     let mut known = 0;
     let mut times = Vec::with_capacity(2_000);
     for k in 0..2_000usize {
-        let s = &w.secrets[(k * 7919) % w.secrets.len()];
-        let text =
-            s.policy_json
-                .replacen("\"DenyInsecureTransport\"", &format!("\"Latency{k}\""), 1);
+        let (s, text) = new_document(w, k, "Latency");
         let start = Instant::now();
         fresh += allocation_counter::measure(|| profiled_update(&store, &s.arn, &text)).count_total;
         times.push(start.elapsed().as_nanos() as f64 / 1e3);
@@ -454,10 +459,7 @@ fn main() {
     let mut fresh = Vec::new();
     let mut reused = Vec::new();
     for k in 0..2_000usize {
-        let s = &w.secrets[(k * 7919) % w.secrets.len()];
-        let text =
-            s.policy_json
-                .replacen("\"DenyInsecureTransport\"", &format!("\"Latency{k}\""), 1);
+        let (s, text) = new_document(&w, k, "Latency");
         let start = Instant::now();
         store.set_resource_policy(&s.arn, &text).unwrap();
         fresh.push(start.elapsed().as_nanos() as f64 / 1e3);
