@@ -9,11 +9,13 @@
 //! - `keys`: the list of the secret's condition keys the handler gives `Call::authorize`;
 //! - `authorize`: `Call::authorize` (the replica check, building the request in the thread's
 //!   buffer, deciding, naming the deciding statements, the audit record), by the loop's clock
-//!   and by the server's own (`Call::authz_nanos`, what `GetStatistics` reports);
+//!   and by the server's own (`Call::authz_nanos`, what `GetStatistics` reports): with the
+//!   decision cache (every round after the first finds each decision there) and without it
+//!   (every call runs the engine);
 //! - `GetSecretValue`: the whole handler with authorization on and off (lookup, decryption,
 //!   the answer's JSON).
 //!
-//! `PROFILE=authorize` (or `get`, `get-off`) runs only that loop, `ROUNDS` times, for a
+//! `PROFILE=authorize` (or `authorize-uncached`, `get`, `get-off`) runs only that loop, `ROUNDS` times, for a
 //! profiler: `SECRETS=1000 PROFILE=authorize ROUNDS=10 valgrind --tool=callgrind
 //! --collect-atstart=no --toggle-collect='*profiled*' target/release/deps/authorize-…` counts
 //! the instructions of that loop alone (divide by SECRETS × ROUNDS).
@@ -134,13 +136,25 @@ fn main() -> Result {
     if let Some(which) = profile.as_deref() {
         let run: &dyn Fn(&App) -> Result = match which {
             "authorize" => &|app| authorize(app).map(drop),
+            "authorize-uncached" => {
+                app.authz.set_decision_cache(0);
+                &|app| authorize(app).map(drop)
+            }
             "get" => &get,
             "get-off" => {
                 app.authorization = false;
                 &get
             }
-            other => return Err(format!("PROFILE={other}: authorize, get or get-off").into()),
+            other => {
+                return Err(format!(
+                    "PROFILE={other}: authorize, authorize-uncached, get or get-off"
+                )
+                .into());
+            }
         };
+        // One round first, uncounted: the profile is of the steady state (with the cache:
+        // every decision found there).
+        run(&app)?;
         return profiled(&app, rounds, run);
     }
     let n = stored.len();
@@ -169,14 +183,27 @@ fn main() -> Result {
         Ok(())
     })?;
     let get_on = best(rounds, n, || get(&app))?;
+    // The same without the decision cache: every call runs the engine.
+    app.authz.set_decision_cache(0);
+    let mut uncached_clock = f64::INFINITY;
+    let uncached = best(rounds, n, || {
+        let ns = authorize(&app)?;
+        uncached_clock = uncached_clock.min(ns as f64 / n as f64);
+        Ok(())
+    })?;
+    let get_uncached = best(rounds, n, || get(&app))?;
     app.authorization = false;
     let get_off = best(rounds, n, || get(&app))?;
     println!("lookup (by name)     {:>8.0} ns", lookup - names);
     println!("keys                 {keys:>8.0} ns");
-    println!("authorize            {whole:>8.0} ns (server's clock {server_clock:.0} ns)");
     println!(
-        "GetSecretValue on    {get_on:>8.0} ns\nGetSecretValue off   {get_off:>8.0} ns (on - off {:.0} ns)",
-        get_on - get_off
+        "authorize            {whole:>8.0} ns (server's clock {server_clock:.0} ns; decisions from the cache)"
+    );
+    println!("authorize, no cache  {uncached:>8.0} ns (server's clock {uncached_clock:.0} ns)");
+    println!(
+        "GetSecretValue on    {get_on:>8.0} ns (no cache {get_uncached:.0} ns)\nGetSecretValue off   {get_off:>8.0} ns (on - off {:.0} ns, without the cache {:.0} ns)",
+        get_on - get_off,
+        get_uncached - get_off
     );
     Ok(())
 }

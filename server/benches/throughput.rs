@@ -14,8 +14,14 @@
 //!
 //! `cargo bench -p iam-policy-server --bench throughput` (`-- --quick` for a short run;
 //! `SECRETS=N`, `DURATION=N` (seconds), `CLIENTS=N`, `PAIRS=N` (on/off pairs, 3) change the
-//! workload; `BENCH_DATA=DIR` keeps the populated database for the next run and
-//! `SERVER_PREFIX="valgrind --tool=callgrind"` runs each server under a profiler).
+//! workload; `BENCH_DATA=DIR` keeps the populated database for the next run,
+//! `SERVER_PREFIX="valgrind --tool=callgrind"` runs each server under a profiler and
+//! `DECISION_CACHE_MIB=N` sets the servers' decision cache, 0 for none).
+//!
+//! Each run starts a new server, so its decision cache starts empty: the run's first read of
+//! each secret is decided by the engine, the later ones come from the cache (each run prints
+//! the count of both). The share of authorization is printed run by run with its median and
+//! spread.
 
 #[path = "common/client.rs"]
 #[allow(dead_code, reason = "shared by the benchmarks; each uses part of it")]
@@ -53,6 +59,10 @@ fn start(data: &Path, authorization: bool, cpu: bool) -> Result<Server> {
         .stderr(Stdio::null());
     if !authorization {
         cmd.arg("--benchmark-disable-authorization");
+    }
+    // `DECISION_CACHE_MIB=0` measures the server without its decision cache.
+    if let Ok(mib) = std::env::var("DECISION_CACHE_MIB") {
+        cmd.args(["--decision-cache-mib", &mib]);
     }
     if cpu {
         cmd.arg("--benchmark-cpu-time");
@@ -153,6 +163,9 @@ struct Run {
     handle_p50_ns: f64,
     /// The machine's load average over the last minute at the end of the run.
     load: f64,
+    /// Decision cache lookups that found the decision, and that did not (the engine decided).
+    cache_hits: f64,
+    cache_misses: f64,
 }
 
 /// The median of the counts a histogram gained between two `GetStatistics` answers (the
@@ -272,6 +285,8 @@ fn measure(server: &Server, secrets: usize, clients: usize, seconds: f64) -> Res
         authz_p50_ns: histogram_median(&before, &after, "AuthorizationHistogram"),
         handle_p50_ns: histogram_median(&before, &after, "HandleHistogram"),
         load: load_average(),
+        cache_hits: delta("DecisionCacheHits"),
+        cache_misses: delta("DecisionCacheMisses"),
     })
 }
 
@@ -302,7 +317,7 @@ fn measure_all_once(addr: &str, secrets: usize) -> Result<usize> {
 
 fn report(label: &str, r: &Run) {
     println!(
-        "{label:>22}: {:>8.0} req/s  p50 {:>7.1} µs  p99 {:>7.1} µs  mean {:>7.1} µs  CPU per request: server {:>6.1} µs, clients {:>5.1} µs  ({} requests in {:.1} s; server: {:.0} ns handling (median {:.0}), {:.0} ns authorizing (median {:.0}, CPU {:.0}) per request; load {:.1})",
+        "{label:>22}: {:>8.0} req/s  p50 {:>7.1} µs  p99 {:>7.1} µs  mean {:>7.1} µs  CPU per request: server {:>6.1} µs, clients {:>5.1} µs  ({} requests in {:.1} s; server: {:.0} ns handling (median {:.0}), {:.0} ns authorizing (median {:.0}, CPU {:.0}) per request; decision cache {:.0} hits, {:.0} misses; load {:.1})",
         r.requests as f64 / r.seconds,
         r.p50_us,
         r.p99_us,
@@ -316,6 +331,8 @@ fn report(label: &str, r: &Run) {
         r.authz_ns_per_request,
         r.authz_p50_ns,
         r.authz_cpu_ns_per_request,
+        r.cache_hits,
+        r.cache_misses,
         r.load
     );
 }
@@ -421,6 +438,34 @@ fn main() -> Result {
         cpu_run.authz_cpu_ns_per_request,
         mean(true, &|r| r.p50_us),
         mean(false, &|r| r.p50_us),
+    );
+    // Run by run (each against its own mean request time): the spread says how far one run
+    // can be trusted, the median is what a run typically shows.
+    let mut shares: Vec<(f64, f64)> = runs
+        .iter()
+        .filter(|(a, _)| *a)
+        .map(|(_, r)| {
+            (
+                r.authz_ns_per_request / (r.mean_us * 1000.0).max(f64::MIN_POSITIVE) * 100.0,
+                r.authz_p50_ns / (r.p50_us * 1000.0).max(f64::MIN_POSITIVE) * 100.0,
+            )
+        })
+        .collect();
+    let listed = shares
+        .iter()
+        .map(|(m, _)| format!("{m:.2}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    };
+    let by_mean = median(shares.iter().map(|(m, _)| *m).collect());
+    let by_median = median(shares.iter().map(|(_, m)| *m).collect());
+    shares.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let spread = shares.last().map_or(0.0, |l| l.0) - shares.first().map_or(0.0, |f| f.0);
+    println!(
+        "authorization share per run (% of the mean request time): {listed}; median {by_mean:.2} % (spread {spread:.2} points); by medians (authorization's median / the request's median): median {by_median:.2} %"
     );
     // The same cost seen from outside, as a user comparing the two modes sees it: the server
     // process's CPU per request with and without authorization (everything else the two

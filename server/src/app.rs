@@ -527,6 +527,9 @@ impl App {
                     "HandleHistogram": self.stats.handle_histogram.counts(),
                     "Secrets": self.storage.count()?,
                 });
+                let (hits, misses) = self.authz.decision_cache_counts();
+                crate::set(&mut stats, "DecisionCacheHits", json!(hits));
+                crate::set(&mut stats, "DecisionCacheMisses", json!(misses));
                 for (name, n) in self.storage.statistics() {
                     crate::set(&mut stats, name, json!(n));
                 }

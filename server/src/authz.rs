@@ -20,6 +20,42 @@ use iam_policy::{
 use crate::config::Config;
 use crate::error::ApiError;
 
+/// A decision remembered for a caller's later calls with the same inputs (see
+/// [`Authorizer::cached`]): what the call answers and writes in its audit record.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The decision.
+    pub decision: Decision,
+    /// The deciding statements, as the audit line's JSON objects separated by commas.
+    pub statements: Box<str>,
+    /// `AccessDeniedException`'s message when denied.
+    pub denial: Option<Box<str>>,
+}
+
+/// An entry's weight in the decision cache: its bytes, plus an estimate of the cache's and
+/// the allocator's overhead per entry.
+#[derive(Clone, Copy, Debug)]
+struct OutcomeWeight;
+
+impl quick_cache::Weighter<Box<[u8]>, Arc<Outcome>> for OutcomeWeight {
+    fn weight(&self, key: &Box<[u8]>, outcome: &Arc<Outcome>) -> u64 {
+        let bytes = key.len()
+            + outcome.statements.len()
+            + outcome.denial.as_ref().map_or(0, |d| d.len())
+            + DECISION_CACHE_OVERHEAD;
+        u64::try_from(bytes).unwrap_or(u64::MAX)
+    }
+}
+
+/// The cache's and the allocator's bytes per decision cached beyond its key and text (three
+/// allocations, the `Arc`, the cache's slot), as [`OutcomeWeight`] counts them.
+const DECISION_CACHE_OVERHEAD: usize = 128;
+
+/// The decision cache's default budget in bytes (keys, statements, messages and overhead).
+pub const DEFAULT_DECISION_CACHE_BYTES: u64 = 32 << 20;
+
+type DecisionCache = quick_cache::sync::Cache<Box<[u8]>, Arc<Outcome>, OutcomeWeight>;
+
 /// Who is calling: resolved from the access key of a verified signature.
 #[derive(Clone, Debug)]
 pub struct Identity {
@@ -91,6 +127,13 @@ pub struct CallerKey {
 /// of its identity policies, boundary and account's SCPs (looked up once).
 #[derive(Debug)]
 pub struct CallerTemplate {
+    /// Unique among the templates the authorizer made (the decision cache's keys start with
+    /// it, so a new template never meets an old one's decisions).
+    id: u64,
+    /// Whether its calls' decisions may be cached: no loaded policy reads `aws:CurrentTime`
+    /// or `aws:EpochTime` (a cached decision would be keyed by the second) and the keys read
+    /// are told apart (see [`Authorizer::cached`]).
+    cacheable: bool,
     /// The [`Authorizer::keys_read`] generation and configuration generation it was made in
     /// (`u64::MAX`: never made).
     keys_generation: u64,
@@ -112,6 +155,8 @@ impl CallerTemplate {
     /// A template no call uses (its generations are never current).
     fn stale() -> Self {
         Self {
+            id: u64::MAX,
+            cacheable: false,
             keys_generation: u64::MAX,
             principals_generation: u64::MAX,
             keys_read: Arc::default(),
@@ -126,6 +171,16 @@ impl CallerTemplate {
     /// The [`Authorizer::keys_read`] generation the template's keys were filtered in.
     pub const fn keys_generation(&self) -> u64 {
         self.keys_generation
+    }
+
+    /// Its unique number (see [`Authorizer::cached`]).
+    pub const fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Whether its calls' decisions may be cached (see [`Authorizer::cached`]).
+    pub const fn cacheable(&self) -> bool {
+        self.cacheable
     }
 }
 
@@ -504,6 +559,15 @@ pub struct Authorizer {
     keys_writer: Mutex<()>,
     /// Bumped after every change of `principals` (see [`Authorizer::caller`]).
     principals_generation: AtomicU64,
+    /// Bumped after every change of the policies in `store` (see [`Authorizer::cached`]).
+    policies_generation: AtomicU64,
+    /// The number of the next caller template.
+    templates: AtomicU64,
+    /// Decisions remembered by their exact inputs (`None`: switched off).
+    decisions: Option<DecisionCache>,
+    /// Lookups in `decisions` that found a decision, and that did not.
+    cache_hits: AtomicU64,
+    cache_misses: AtomicU64,
 }
 
 /// The most temporary credentials a process caches (about 1 KiB each); beyond, the cache
@@ -651,7 +715,13 @@ impl Authorizer {
             keys_generation: AtomicU64::new(0),
             keys_writer: Mutex::new(()),
             principals_generation: AtomicU64::new(0),
-        };
+            policies_generation: AtomicU64::new(0),
+            templates: AtomicU64::new(0),
+            decisions: None,
+            cache_hits: AtomicU64::new(0),
+            cache_misses: AtomicU64::new(0),
+        }
+        .with_decision_cache(DEFAULT_DECISION_CACHE_BYTES);
         for (arn, text) in resource_policies {
             authz.read_keys_of(&text, PolicyType::Resource);
             authz
@@ -774,6 +844,7 @@ impl Authorizer {
             .store(Arc::new(Principals::new(config, &self.store)));
         // After the store: a template made in the new generation holds the new rows.
         self.principals_generation.fetch_add(1, Ordering::SeqCst);
+        self.policies_generation.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
 
@@ -783,7 +854,7 @@ impl Authorizer {
     ///
     /// `MalformedPolicyDocumentException` when the policy does not parse.
     pub fn set_resource_policy(&self, arn: &str, text: Option<&str>) -> Result<(), ApiError> {
-        match text {
+        let result = match text {
             Some(t) => {
                 self.read_keys_of(t, PolicyType::Resource);
                 self.store.set_resource_policy(arn, t).map_err(|e| {
@@ -794,7 +865,78 @@ impl Authorizer {
                 self.store.remove_resource_policy(arn);
                 Ok(())
             }
+        };
+        // After the store (see `cached`); a refused policy changed nothing, but a bump costs
+        // only the decisions cached so far.
+        self.policies_generation.fetch_add(1, Ordering::SeqCst);
+        result
+    }
+
+    /// The same authorizer with a decision cache of at most `bytes` (0: none).
+    #[must_use]
+    pub fn with_decision_cache(mut self, bytes: u64) -> Self {
+        self.set_decision_cache(bytes);
+        self
+    }
+
+    /// Replaces the decision cache with an empty one of at most `bytes` (0: none).
+    pub fn set_decision_cache(&mut self, bytes: u64) {
+        self.decisions = (bytes > 0).then(|| {
+            let items = usize::try_from(bytes / 512).unwrap_or(usize::MAX).max(16);
+            DecisionCache::with_weighter(items, bytes, OutcomeWeight)
+        });
+    }
+
+    /// The generation of the policies in the store: bumped after every change of any of them
+    /// (a resource policy, a reload), read by a call before it decides (see
+    /// [`cached`](Self::cached)).
+    pub fn policies_generation(&self) -> u64 {
+        self.policies_generation.load(Ordering::SeqCst)
+    }
+
+    /// Whether decisions are cached.
+    pub const fn caches_decisions(&self) -> bool {
+        self.decisions.is_some()
+    }
+
+    /// The decision remembered under `key`, if any.
+    ///
+    /// A call's key holds everything its decision reads besides the policies: its caller
+    /// template's [`id`](CallerTemplate::id) (the caller: principal, session policy, its own
+    /// keys; the keys read and configuration generations), then the
+    /// [`policies_generation`](Self::policies_generation) read before deciding, the action,
+    /// the resource and every other condition key the call sets with its value. The policies
+    /// themselves are the generation's: a change is stored, then the generation bumped, so a
+    /// call that starts after a change returned reads a later generation and never meets a
+    /// decision made before it (a call running while the change is made may see the old or
+    /// the new policies, as without the cache). A decision is remembered only when it was
+    /// made with the template's filtered keys in its keys generation (the request with every
+    /// key was far from every context limit, and no policy reads the time keys), so that the
+    /// same key means the same decision.
+    pub fn cached(&self, key: &[u8]) -> Option<Arc<Outcome>> {
+        let found = self.decisions.as_ref()?.get(key);
+        let counter = if found.is_some() {
+            &self.cache_hits
+        } else {
+            &self.cache_misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// Remembers `outcome` under `key` (see [`cached`](Self::cached)).
+    pub fn remember(&self, key: &[u8], outcome: Arc<Outcome>) {
+        if let Some(cache) = &self.decisions {
+            cache.insert(key.into(), outcome);
         }
+    }
+
+    /// Decision cache lookups so far: hits and misses.
+    pub fn decision_cache_counts(&self) -> (u64, u64) {
+        (
+            self.cache_hits.load(Ordering::Relaxed),
+            self.cache_misses.load(Ordering::Relaxed),
+        )
     }
 
     /// The secrets with a resource policy in the store.
@@ -898,6 +1040,9 @@ impl Authorizer {
             });
         }
         CallerTemplate {
+            id: self.templates.fetch_add(1, Ordering::Relaxed),
+            // `global` is true for every key when the keys read are not told apart.
+            cacheable: !keys_read.global(2) && !keys_read.global(3),
             keys_generation,
             principals_generation,
             keys_read,

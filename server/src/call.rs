@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use std::sync::LazyLock;
 
@@ -12,7 +13,7 @@ use smallvec::SmallVec;
 
 use crate::app::App;
 use crate::authz::{
-    CallerKey, CallerTemplate, GLOBAL_KEYS, Identity, KeysRead, Lookup, denial_message,
+    CallerKey, CallerTemplate, GLOBAL_KEYS, Identity, KeysRead, Lookup, Outcome, denial_message,
 };
 use crate::error::ApiError;
 
@@ -32,6 +33,8 @@ struct Local {
     peer: Option<(IpAddr, String)>,
     /// Where key names made of a prefix and a tag key are joined.
     name: String,
+    /// Where a call's decision cache key is written.
+    key: Vec<u8>,
 }
 
 /// `aws:CurrentTime` and `aws:EpochTime` of the last second a thread decided in.
@@ -323,6 +326,51 @@ impl Building<'_, '_> {
     }
 }
 
+/// Appends `text` to a decision cache key, its length first (so that no two lists of texts
+/// write the same bytes).
+fn put_text(out: &mut Vec<u8>, text: &str) {
+    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    out.extend_from_slice(text.as_bytes());
+}
+
+/// Appends a key the call sets and its value to a decision cache key. The caller's own keys
+/// are not written: they are its template's, whose number the cache key starts with.
+fn put_key(out: &mut Vec<u8>, which: Which<'_>, key: SetKey<'_>, value: &KeyValue<'_>) {
+    match (which, key) {
+        (Which::Caller(_), _) => return,
+        (Which::Global(bit), _) => {
+            out.push(b'g');
+            out.push(u8::try_from(bit).unwrap_or(u8::MAX));
+        }
+        (Which::Named(_), SetKey::Made(k)) => {
+            out.push(b'k');
+            put_text(out, k.as_str());
+        }
+        (Which::Named(_), SetKey::Name(k)) => {
+            out.push(b'n');
+            put_text(out, k);
+        }
+    }
+    match value {
+        KeyValue::String(v) => {
+            out.push(b's');
+            put_text(out, v);
+        }
+        KeyValue::Number(v) => {
+            out.push(b'#');
+            put_text(out, v);
+        }
+        KeyValue::Bool(v) => out.extend_from_slice(if *v { b"T" } else { b"F" }),
+        KeyValue::Strings(list) => {
+            out.push(b'l');
+            out.extend_from_slice(&(list.len() as u64).to_le_bytes());
+            for v in list {
+                put_text(out, v);
+            }
+        }
+    }
+}
+
 /// The decisions of one call (most calls make one: kept inline).
 pub type Decisions = SmallVec<[AuditDecision; 1]>;
 
@@ -520,9 +568,35 @@ impl Call<'_> {
                 clock,
                 peer,
                 name,
+                key,
             } = local;
             let time = clock.texts(secs);
             let ip = peer_text(peer, self.source_ip);
+            // The decision cache: the same caller template, policies, action, resource and
+            // keys set (with their values) make the same decision (see `Authorizer::cached`).
+            let mut remember = false;
+            if !record && caller.cacheable() && authz.caches_decisions() {
+                key.clear();
+                key.extend_from_slice(&caller.id().to_le_bytes());
+                key.extend_from_slice(&authz.policies_generation().to_le_bytes());
+                put_text(key, action);
+                put_text(key, resource);
+                let all = self.each_key(ip, time, &caller, &keys, filter, |which, v| {
+                    if let Some(set) = which.to_set(filter, name) {
+                        put_key(key, which, set, v);
+                    }
+                });
+                // Near a context limit the request is made with every key (below), and keys
+                // the cache key does not hold could change its answer.
+                if all.far_below_limits() {
+                    if let Some(outcome) = authz.cached(key) {
+                        text.push_str(&outcome.statements);
+                        let denial = outcome.denial.as_deref().map(str::to_owned);
+                        return Ok((outcome.decision, denial));
+                    }
+                    remember = true;
+                }
+            }
             loop {
                 let mut b = buffer
                     .request()
@@ -566,16 +640,29 @@ impl Call<'_> {
                     continue;
                 }
                 authz.write_deciding(id, &caller, prepared, &evaluation, &mut text);
-                return Ok::<_, ApiError>(evaluation);
+                let decision = evaluation.decision();
+                let denial = (decision != iam_policy::Decision::Allow)
+                    .then(|| denial_message(&id.arn, action, resource, &evaluation));
+                if remember && filter.is_some() {
+                    authz.remember(
+                        key,
+                        Arc::new(Outcome {
+                            decision,
+                            statements: text.get(resource.len()..).unwrap_or_default().into(),
+                            denial: denial.as_deref().map(Into::into),
+                        }),
+                    );
+                }
+                return Ok::<_, ApiError>((decision, denial));
             }
         });
         // The server's own count of authorization: building, deciding and naming the
-        // deciding statements.
+        // deciding statements (or finding them in the decision cache).
         let elapsed = started.elapsed();
         let elapsed_cpu = started_cpu.map_or(std::time::Duration::ZERO, |t| {
             thread_cpu().saturating_sub(t)
         });
-        let evaluation = decided?;
+        let (decision, denial) = decided?;
         self.authz_nanos = self
             .authz_nanos
             .saturating_add(u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX));
@@ -584,20 +671,15 @@ impl Call<'_> {
             .saturating_add(u64::try_from(elapsed_cpu.as_nanos()).unwrap_or(u64::MAX));
         self.decisions.push(AuditDecision {
             action,
-            decision: evaluation.decision().as_str(),
+            decision: decision.as_str(),
             text,
             resource_len: resource.len(),
             context_keys,
         });
-        if evaluation.decision() == iam_policy::Decision::Allow {
-            Ok(())
-        } else {
-            Err(ApiError::access_denied(denial_message(
-                &self.identity.arn,
-                action,
-                resource,
-                &evaluation,
-            )))
+        // Only a denial has a message.
+        match denial {
+            None => Ok(()),
+            Some(message) => Err(ApiError::access_denied(message)),
         }
     }
 }

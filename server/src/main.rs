@@ -54,6 +54,11 @@ struct Args {
     /// Audit log file (default: DATA_DIR/audit.log); `-` for standard output.
     #[arg(long)]
     audit_log: Option<PathBuf>,
+    /// The decision cache's budget in MiB (0: no cache): a caller's call whose inputs
+    /// (caller, policies, action, resource, every condition key set) are those of an earlier
+    /// call gets that call's decision without running the engine.
+    #[arg(long, value_name = "MIB", default_value_t = 32)]
+    decision_cache_mib: u64,
     /// Benchmark only: answer every call without authorizing it, to measure what
     /// authorization costs. Never use it otherwise.
     #[arg(long, hide = true)]
@@ -102,7 +107,9 @@ fn main() {
     let policies = storage
         .resource_policies()
         .unwrap_or_else(|e| fail(e.to_string()));
-    let authz = Authorizer::new(config, policies).unwrap_or_else(|e| fail(e.to_string()));
+    let authz = Authorizer::new(config, policies)
+        .unwrap_or_else(|e| fail(e.to_string()))
+        .with_decision_cache(args.decision_cache_mib.saturating_mul(1 << 20));
     let audit_out: Box<dyn std::io::Write + Send> = match &args.audit_log {
         Some(p) if p.as_os_str() == "-" => Box::new(std::io::stdout()),
         other => {

@@ -38,26 +38,10 @@ fn run(app: &App, key: &str, ip: [u8; 4], op: &str, input: &Value) -> Result<Vec
     for d in &call.decisions {
         out.push(format!("{} {} [{}]", d.action, d.decision, d.statements()));
     }
-    Ok(out.iter().map(|line| without_suffixes(line)).collect())
-}
-
-/// `line` with every `:secret:NAME-XXXXXX` written `:secret:NAME`.
-fn without_suffixes(line: &str) -> String {
-    let mut out = String::new();
-    let mut rest = line;
-    while let Some(at) = rest.find(":secret:") {
-        let (head, tail) = rest.split_at(at + ":secret:".len());
-        out.push_str(head);
-        let end = tail.find([' ', '"', ',']).unwrap_or(tail.len());
-        let (arn, after) = tail.split_at(end);
-        match arn.rsplit_once('-') {
-            Some((name, suffix)) if suffix.len() == 6 => out.push_str(name),
-            _ => out.push_str(arn),
-        }
-        rest = after;
-    }
-    out.push_str(rest);
-    out
+    Ok(out
+        .iter()
+        .map(|line| common::without_suffixes(line))
+        .collect())
 }
 
 /// Resource policies that read keys no configured policy reads (and one that reads none).

@@ -80,3 +80,22 @@ pub fn call<'a>(app: &'a App, identity: &'a Identity, ip: [u8; 4], secure: bool)
         authz_cpu_nanos: 0,
     }
 }
+
+/// `line` with every `:secret:NAME-XXXXXX` written `:secret:NAME`.
+pub fn without_suffixes(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(at) = rest.find(":secret:") {
+        let (head, tail) = rest.split_at(at + ":secret:".len());
+        out.push_str(head);
+        let end = tail.find([' ', '"', ',']).unwrap_or(tail.len());
+        let (arn, after) = tail.split_at(end);
+        match arn.rsplit_once('-') {
+            Some((name, suffix)) if suffix.len() == 6 => out.push_str(name),
+            _ => out.push_str(arn),
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
