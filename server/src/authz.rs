@@ -26,14 +26,17 @@ use crate::error::ApiError;
 pub struct Outcome {
     /// The decision.
     pub decision: Decision,
-    /// The deciding statements, as the audit line's JSON objects separated by commas.
-    pub statements: Box<str>,
+    /// The deciding statements, as the audit line's JSON objects separated by commas (shared
+    /// by the outcomes of consecutive decisions with the same statements: most of a caller's
+    /// calls are allowed by the same few).
+    pub statements: Arc<str>,
     /// `AccessDeniedException`'s message when denied.
     pub denial: Option<Box<str>>,
 }
 
-/// An entry's weight in the decision cache: its bytes, plus an estimate of the cache's and
-/// the allocator's overhead per entry.
+/// An entry's weight in the decision cache: its bytes (its statements counted in full even
+/// when shared, so the budget bounds the memory from above), plus an estimate of the cache's
+/// and the allocator's overhead per entry.
 #[derive(Clone, Copy, Debug)]
 struct OutcomeWeight;
 

@@ -35,6 +35,8 @@ struct Local {
     name: String,
     /// Where a call's decision cache key is written.
     key: Vec<u8>,
+    /// The deciding statements of the last decision this thread remembered.
+    statements: Option<Arc<str>>,
 }
 
 /// `aws:CurrentTime` and `aws:EpochTime` of the last second a thread decided in.
@@ -326,6 +328,14 @@ impl Building<'_, '_> {
     }
 }
 
+/// `text` shared: the last text shared if it is the same, else a new one (then the last).
+fn shared(last: &mut Option<Arc<str>>, text: &str) -> Arc<str> {
+    match last {
+        Some(seen) if **seen == *text => Arc::clone(seen),
+        _ => Arc::clone(last.insert(text.into())),
+    }
+}
+
 /// Appends `text` to a decision cache key, its length first (so that no two lists of texts
 /// write the same bytes).
 fn put_text(out: &mut Vec<u8>, text: &str) {
@@ -569,6 +579,7 @@ impl Call<'_> {
                 peer,
                 name,
                 key,
+                statements,
             } = local;
             let time = clock.texts(secs);
             let ip = peer_text(peer, self.source_ip);
@@ -648,7 +659,10 @@ impl Call<'_> {
                         key,
                         Arc::new(Outcome {
                             decision,
-                            statements: text.get(resource.len()..).unwrap_or_default().into(),
+                            statements: shared(
+                                statements,
+                                text.get(resource.len()..).unwrap_or_default(),
+                            ),
                             denial: denial.as_deref().map(Into::into),
                         }),
                     );
