@@ -56,14 +56,14 @@
 //!
 //! Nothing is lower-cased, parsed or allocated per request.
 
+use smallvec::SmallVec;
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, PoisonError};
-use smallvec::SmallVec;
 
+use super::INLINE_CONDITIONS;
 use super::ids::{PolicyKind, StatementRef};
 use super::index::ValueIndex;
-use super::INLINE_CONDITIONS;
 use super::store::arn_hash;
 use crate::action::ActionPattern;
 use crate::arn::ArnPattern;
