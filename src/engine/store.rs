@@ -153,7 +153,7 @@ use super::policy_set::PolicySet;
 use super::prepared::{ActionText, Prepared};
 use super::record::{NoRecord, Recorder, Tracer};
 use super::view::Input;
-use super::{CompiledPolicySet, Flags, INLINE_STATEMENTS, Labels, Lists, Part};
+use super::{CompiledPolicySet, Flags, INLINE_CONDITIONS, INLINE_STATEMENTS, Labels, Lists, Part};
 use crate::policy::PolicyType;
 use crate::policy::error::ParseErrors;
 use crate::policy::lower::parse_policy;
@@ -225,9 +225,6 @@ enum Doc {
         shared: Arc<CompiledPolicySet>,
     },
 }
-
-/// Statements and conditions a document held inside its entry has at most (and one group).
-const INLINE_CONDITIONS: usize = 2;
 
 /// A small compiled document held inside its map entry ([`Doc::Inline`]). What a decision
 /// reads comes first (its kind and counts, the statements, the conditions: 312 bytes, five
@@ -333,10 +330,10 @@ impl Inline {
     fn lists(&self) -> Lists {
         let part = self.part();
         Lists {
-            statements: part.statements.to_vec(),
+            statements: part.statements.iter().cloned().collect(),
             labels: self.labels.clone(),
-            conditions: part.conditions.to_vec(),
-            groups: part.groups.to_vec(),
+            conditions: part.conditions.iter().cloned().collect(),
+            groups: part.groups.iter().cloned().collect(),
             flags: one_group_flags(self.kind),
         }
     }
