@@ -422,11 +422,15 @@ pub(crate) struct ArnGroup {
 
 /// How an [`ArnGroup`] matches its resource parts.
 #[derive(Clone, Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a few groups per list, in a boxed slice: the set is kept inline as before"
+)]
 enum Resources {
     /// Plain wildcard text, together.
     Set(WildcardSet),
     /// Templates with variables, indexed.
-    Templates(TemplateList),
+    Templates(Box<TemplateList>),
 }
 
 impl Resources {
@@ -777,7 +781,7 @@ impl ValueIndex {
                         let templates = members.iter().filter_map(pattern);
                         let templates = templates.filter_map(|p| arn_split_template(p));
                         let templates = templates.map(|(_, t)| t.clone()).collect();
-                        Resources::Templates(TemplateList::new(templates, true, false, 0))
+                        Resources::Templates(Box::new(TemplateList::new(templates, true, false, 0)))
                     } else {
                         let parts = members.iter().filter_map(pattern);
                         let parts = parts.filter_map(arn_split_plain).map(|(_, part)| part);
