@@ -40,7 +40,7 @@ use crate::condition::ops::{self, arn as arn_ops, boolean, string};
 use crate::condition::{BaseOperator, OperatorFamily, Truth, UnknownReason};
 use crate::policy::{ConditionEntry, TypedValue};
 use crate::value::{Decimal, Instant, base64_equals, encode_base64};
-use crate::wildcard::{Literals, WildcardSet};
+use crate::wildcard::{Literals, Pinned, WildcardSet, Window};
 
 /// Fewer policy values than this are tested one by one (an index does not pay off).
 pub(crate) const INDEX_FROM: usize = 8;
@@ -93,58 +93,126 @@ impl Keyed {
 }
 
 /// Patterns keyed by a literal text that occurs anywhere in every text they match: one pass
-/// of an Aho-Corasick automaton over the request text finds the keys it holds, each once
-/// (O(n) plus the keys found, however often they occur: [`Literals::each_distinct`]), and
-/// only the patterns of those keys are tried.
+/// of an Aho-Corasick automaton over the request text finds the keys it holds, and only the
+/// patterns of those keys are tried.
+///
+/// A plain wildcard pattern with one floating segment that holds its key (`*K?x*`, `a*b?K*c`)
+/// is decided at the key's occurrences ([`Pinned`]): the walk reports every occurrence of every
+/// key, and each is checked in O(pattern) for the patterns pinned to it; so a key found at
+/// every position of a text costs a check per occurrence, not a search of the whole text per
+/// pattern. The other patterns of a key are tried once per text, however often the key occurs
+/// ([`Literals::each_distinct`] when no pattern is pinned: O(n) plus the keys found).
 #[derive(Clone, Debug)]
 struct Inner {
     keys: Literals,
-    /// The patterns of each key, by key id.
+    /// The patterns of each key tried once per text (by the caller's test), by key id.
     patterns: Box<[Box<[At]>]>,
+    /// The patterns of each key checked at its occurrences: a range of `pinned`, by key id.
+    pinned_of: Box<[(u32, u32)]>,
+    /// The pinned patterns and their positions.
+    pinned: Box<[(Pinned, At)]>,
+}
+
+/// The per-text scratch of [`Inner::any`], reused by every call on the thread.
+#[derive(Debug, Default)]
+struct InnerScratch {
+    /// Which keys have been met in this text (one bit per key).
+    seen: Vec<u64>,
+    /// The window of each pinned pattern in this text (valid once its key was met; `None`:
+    /// the pattern matches nowhere in the text).
+    windows: Vec<Option<Window>>,
 }
 
 impl Inner {
-    fn new(keys: Vec<(&str, At)>) -> Option<Self> {
+    /// `pin` gives the [`Pinned`] form of a value keyed by a key (a slice of the value's
+    /// text), when it has one.
+    fn new(keys: Vec<(&str, At)>, pin: impl Fn(At, &str) -> Option<Pinned>) -> Option<Self> {
         if keys.is_empty() {
             return None;
         }
         let mut ids: HashMap<&str, usize> = HashMap::new();
         let mut texts: Vec<&[u8]> = Vec::new();
         let mut patterns: Vec<Vec<At>> = Vec::new();
+        let mut pinned: Vec<Vec<(Pinned, At)>> = Vec::new();
         for (key, at) in keys {
             let id = *ids.entry(key).or_insert_with(|| {
                 texts.push(key.as_bytes());
                 patterns.push(Vec::new());
+                pinned.push(Vec::new());
                 texts.len() - 1
             });
-            patterns.get_mut(id)?.push(at);
+            match pin(at, key) {
+                Some(p) => pinned.get_mut(id)?.push((p, at)),
+                None => patterns.get_mut(id)?.push(at),
+            }
+        }
+        let mut pinned_of = Vec::with_capacity(pinned.len());
+        let mut flat = Vec::new();
+        for list in pinned {
+            let from = u32::try_from(flat.len()).ok()?;
+            flat.extend(list);
+            pinned_of.push((from, u32::try_from(flat.len()).ok()?));
         }
         Some(Self {
             keys: Literals::new(&texts)?,
             patterns: patterns.into_iter().map(Vec::into_boxed_slice).collect(),
+            pinned_of: pinned_of.into_boxed_slice(),
+            pinned: flat.into_boxed_slice(),
         })
     }
 
-    /// Whether `test` holds for some pattern whose key occurs in `text`. The patterns of a key
-    /// are tried once per text, however often the key occurs.
+    /// Whether `test` holds for some pattern whose key occurs in `text` (a pinned pattern:
+    /// whether it matches). The unpinned patterns of a key are tried once per text, however
+    /// often the key occurs.
     fn any(&self, text: &str, mut test: impl FnMut(At) -> bool) -> bool {
-        TRIED.with(|cell| {
-            let mut own = Vec::new();
+        INNER.with(|cell| {
+            let mut own = InnerScratch::default();
             let mut borrowed = cell.try_borrow_mut();
-            // Not expected to be borrowed (nothing calls back in): a set of its own.
-            let seen = borrowed.as_deref_mut().unwrap_or(&mut own);
-            self.keys.each_distinct(text.as_bytes(), seen, |id| {
-                let ats = self.patterns.get(id);
-                ats.into_iter().flatten().any(|&at| test(at))
+            // Not expected to be borrowed (nothing calls back in): a scratch of its own.
+            let scratch = borrowed.as_deref_mut().unwrap_or(&mut own);
+            if self.pinned.is_empty() {
+                return self.keys.each_distinct(text.as_bytes(), &mut scratch.seen, |id| {
+                    let ats = self.patterns.get(id);
+                    ats.into_iter().flatten().any(|&at| test(at))
+                });
+            }
+            let InnerScratch { seen, windows } = scratch;
+            seen.clear();
+            seen.resize(self.patterns.len() / 64 + 1, 0);
+            if windows.len() < self.pinned.len() {
+                windows.resize(self.pinned.len(), None);
+            }
+            self.keys.each(text.as_bytes(), |end, id| {
+                let (from, to) = self.pinned_of.get(id).copied().unwrap_or_default();
+                let pinned = self.pinned.get(from as usize..to as usize).unwrap_or_default();
+                let windows = windows.get_mut(from as usize..to as usize).unwrap_or_default();
+                let Some(word) = seen.get_mut(id / 64) else {
+                    return false;
+                };
+                if *word & (1 << (id % 64)) == 0 {
+                    // The key's first occurrence: its windows, then its other patterns.
+                    *word |= 1 << (id % 64);
+                    for ((p, _), w) in pinned.iter().zip(windows.iter_mut()) {
+                        *w = p.window(text);
+                    }
+                    let ats = self.patterns.get(id);
+                    if ats.into_iter().flatten().any(|&at| test(at)) {
+                        return true;
+                    }
+                }
+                pinned
+                    .iter()
+                    .zip(windows.iter())
+                    .any(|((p, _), w)| w.is_some_and(|w| p.at(text, end, w)))
             })
         })
     }
 }
 
 thread_local! {
-    /// Which keys of an [`Inner`] automaton a text has had its patterns tried for (one bit
-    /// per key, reused by every call on the thread).
-    static TRIED: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    /// The scratch of [`Inner::any`]: which keys of an automaton a text has met, and the
+    /// windows of their pinned patterns (reused by every call on the thread).
+    static INNER: RefCell<InnerScratch> = RefCell::new(InnerScratch::default());
 }
 
 /// Patterns (wildcards, policy variables) keyed by literal text every match holds: at the
@@ -294,7 +362,17 @@ impl Patterns {
             }
         }
         let inner_ats: Vec<At> = inner.iter().map(|&(_, at)| at).collect();
-        let inner = Inner::new(inner);
+        let inner = Inner::new(inner, |at, key| {
+            // A plain pattern, pinned to its key: a slice of the pattern's own text
+            // (`template_keys`), found by its offset and checked to be there.
+            let text = plain(at).filter(|_| at & SET == 0)?;
+            let start = (key.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+            let range = start..start.checked_add(key.len())?;
+            if text.get(range.clone()) != Some(key) {
+                return None;
+            }
+            Pinned::new(text, range)
+        });
         if inner.is_none() {
             // Not expected (an automaton over literal keys): every pattern one by one.
             for at in inner_ats {
@@ -1231,6 +1309,79 @@ mod tests {
         }
     }
 
+    /// A pattern keyed by an inner run of digits that digit text holds everywhere, most with
+    /// one floating segment (checked at the key's occurrences, `Pinned`), some with two.
+    fn pinned_shape(shape: (u16, u8, u8, u8)) -> String {
+        let (digits, lead, middle, tail) = shape;
+        let lead = ["*", "1*", "?*", "*?", "", "*é"][usize::from(lead % 6)];
+        let middle = ["?x", "", "?", "x?", "é", "??1"][usize::from(middle % 6)];
+        let tail = ["*", "*x", "*?", "", "*2*x", "**"][usize::from(tail % 6)];
+        format!("{lead}{}{middle}{tail}", digits % 200)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Lists of patterns whose inner keys occur all over the request text (pinned to
+        /// their key or tried once per text) answer as the plain pass does, under every
+        /// qualifier, `StringLike` and `StringNotLike`.
+        #[test]
+        fn pinned_inner_keys_agree_with_the_plain_pass(
+            shapes in prop::collection::vec((any::<u16>(), any::<u8>(), any::<u8>(), any::<u8>()), INDEX_FROM..30),
+            op in 0..2usize,
+            qualifier in 0..3usize,
+            request in prop::collection::vec(
+                prop::collection::vec(
+                    prop::sample::select(vec!['1', '2', '3', '0', 'x', 'é', '1', '2']),
+                    0..40,
+                )
+                .prop_map(String::from_iter),
+                0..5,
+            ),
+        ) {
+            let operator = ["StringLike", "StringNotLike"][op];
+            let operator = match qualifier {
+                0 => operator.to_owned(),
+                1 => format!("ForAllValues:{operator}"),
+                _ => format!("ForAnyValue:{operator}"),
+            };
+            let texts: Vec<String> = shapes.into_iter().map(pinned_shape).collect();
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let Some(entry) = entry(&operator, &refs) else {
+                return Ok(());
+            };
+            let Some(index) = ValueIndex::build(&entry) else {
+                return Ok(());
+            };
+            indexed_agrees_on_strings(&entry, &index, &request)?;
+        }
+    }
+
+    #[test]
+    fn inner_keys_pin_the_patterns_with_one_floating_segment() {
+        let like: Vec<String> = (0..10)
+            .map(|i| format!("*{i}?x*"))
+            .chain((0..10).map(|i| format!("*{i}?x*y*")))
+            .collect();
+        let refs: Vec<&str> = like.iter().map(String::as_str).collect();
+        let index = built("StringLike", &refs).unwrap();
+        let Kind::Strings { patterns, .. } = &index.kind else {
+            panic!("{index:?}")
+        };
+        let inner = patterns.inner.as_ref().unwrap();
+        assert_eq!(inner.pinned.len(), 10);
+        assert_eq!(inner.patterns.iter().map(|p| p.len()).sum::<usize>(), 10);
+        let entry = entry("StringLike", &refs).unwrap();
+        for text in ["0123456789", "01x", "0x1", "xx9ax", "9axy", "55", "5é5x"] {
+            let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
+            assert_eq!(
+                evaluate_indexed(&entry, Some(&index), Some(&value), resolve),
+                evaluate_entry(&entry, Some(&value), resolve),
+                "{text:?}"
+            );
+        }
+    }
+
     #[test]
     fn patterns_sharing_their_key_are_matched_as_a_set() {
         let like: Vec<String> = (1..21)
@@ -1248,7 +1399,10 @@ mod tests {
         assert_eq!(patterns.sets.len(), 1);
         assert_eq!(patterns.sets[0].len(), 20);
         let inner = patterns.inner.as_ref().unwrap();
-        assert_eq!(inner.patterns.iter().map(|p| p.len()).sum::<usize>(), 4);
+        assert_eq!(
+            inner.patterns.iter().map(|p| p.len()).sum::<usize>() + inner.pinned.len(),
+            4
+        );
         let decide = |text: &str| {
             let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
             evaluate_indexed(&entry, Some(&index), Some(&value), resolve)
