@@ -182,6 +182,7 @@ impl Inner {
             if windows.len() < self.pinned.len() {
                 windows.resize(self.pinned.len(), None);
             }
+            let ascii = text.is_ascii();
             self.keys.each(text.as_bytes(), |end, id| {
                 let (from, to) = self.pinned_of.get(id).copied().unwrap_or_default();
                 let pinned = self.pinned.get(from as usize..to as usize).unwrap_or_default();
@@ -203,7 +204,7 @@ impl Inner {
                 pinned
                     .iter()
                     .zip(windows.iter())
-                    .any(|((p, _), w)| w.is_some_and(|w| p.at(text, end, w)))
+                    .any(|((p, _), w)| w.is_some_and(|w| p.at(text, ascii, end, w)))
             })
         })
     }

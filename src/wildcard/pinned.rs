@@ -30,6 +30,49 @@ pub(crate) struct Pinned {
     after: Box<str>,
     /// The literal's length in bytes.
     literal: usize,
+    /// `A` and `R` for ASCII text, where a `?` is one byte.
+    ascii_before: Fixed,
+    ascii_after: Fixed,
+}
+
+/// Star-free pattern text read as bytes of ASCII text: its length (a `?` is one byte) and its
+/// literal pieces with their offsets.
+#[derive(Clone, Debug, Default)]
+struct Fixed {
+    len: usize,
+    pieces: Box<[(usize, Box<[u8]>)]>,
+}
+
+impl Fixed {
+    fn new(seg: &str) -> Self {
+        let mut len = 0;
+        let mut pieces = Vec::new();
+        for (i, lit) in seg.split('?').enumerate() {
+            if i > 0 {
+                len += 1;
+            }
+            if !lit.is_empty() {
+                pieces.push((len, Box::from(lit.as_bytes())));
+                // A non-ASCII character in the segment: still its bytes (no ASCII text holds
+                // them, so the check fails as the matcher would).
+                len += lit.len();
+            }
+        }
+        Self {
+            len,
+            pieces: pieces.into_boxed_slice(),
+        }
+    }
+
+    /// Whether the segment matches ASCII `text` at byte `at`.
+    #[inline]
+    fn at(&self, text: &[u8], at: usize) -> bool {
+        at.checked_add(self.len).is_some_and(|end| end <= text.len())
+            && self.pieces.iter().all(|(offset, lit)| {
+                let from = at + offset;
+                text.get(from) == lit.first() && text.get(from..from + lit.len()) == Some(lit)
+            })
+    }
 }
 
 /// Where the pinned segment may lie in one text: it must start at or after `start` and end
@@ -73,6 +116,8 @@ impl Pinned {
             before: before.into(),
             after: after.into(),
             literal: key.len(),
+            ascii_before: Fixed::new(before),
+            ascii_after: Fixed::new(after),
         })
     }
 
@@ -91,21 +136,34 @@ impl Pinned {
     }
 
     /// Whether the pattern matches `text` with its literal at the occurrence ending at byte
-    /// `end`, given the text's [`window`](Self::window).
-    pub(crate) fn at(&self, text: &str, end: usize, window: Window) -> bool {
+    /// `end`, given the text's [`window`](Self::window); `ascii` says whether the text is
+    /// ASCII (then a `?` is one byte and the check reads bytes at fixed offsets).
+    #[inline]
+    pub(crate) fn at(&self, text: &str, ascii: bool, end: usize, window: Window) -> bool {
         let Some(start) = end.checked_sub(self.literal) else {
             return false;
         };
-        let (Some(head), Some(tail)) = (text.get(..start), text.get(end..)) else {
-            return false;
+        let (from, to) = if ascii {
+            let bytes = text.as_bytes();
+            let Some(from) = start.checked_sub(self.ascii_before.len) else {
+                return false;
+            };
+            if !self.ascii_after.at(bytes, end) || !self.ascii_before.at(bytes, from) {
+                return false;
+            }
+            (from, end + self.ascii_after.len)
+        } else {
+            let (Some(head), Some(tail)) = (text.get(..start), text.get(end..)) else {
+                return false;
+            };
+            let Some(head) = text_seg_back(&self.before, head, false) else {
+                return false;
+            };
+            let Some(tail) = text_seg_front(&self.after, tail, false) else {
+                return false;
+            };
+            (head.len(), text.len() - tail.len())
         };
-        let Some(head) = text_seg_back(&self.before, head, false) else {
-            return false;
-        };
-        let Some(tail) = text_seg_front(&self.after, tail, false) else {
-            return false;
-        };
-        let (from, to) = (head.len(), text.len() - tail.len());
         let starts = if self.first.is_some() {
             from >= window.start
         } else {
@@ -135,7 +193,7 @@ mod tests {
         // Every occurrence, overlapping ones included.
         (0..=text.len())
             .filter(|&at| text.get(at..).is_some_and(|t| t.starts_with(key)))
-            .any(|at| p.at(text, at + key.len(), window))
+            .any(|at| p.at(text, text.is_ascii(), at + key.len(), window))
     }
 
     #[test]
