@@ -97,18 +97,24 @@ impl Keyed {
 /// patterns of those keys are tried.
 ///
 /// A plain wildcard pattern with one floating segment that holds its key (`*K?x*`, `a*b?K*c`)
-/// is decided at the key's occurrences ([`Pinned`]): the walk reports every occurrence of every
-/// key, and each is checked in O(pattern) for the patterns pinned to it; so a key found at
-/// every position of a text costs a check per occurrence, not a search of the whole text per
-/// pattern. The other patterns of a key are tried once per text, however often the key occurs
-/// ([`Literals::each_distinct`] when no pattern is pinned: O(n) plus the keys found).
+/// is decided at the key's occurrences ([`Pinned`]) rather than by a search of its own over
+/// the whole text: at each position where keys end, the walk names the longest (the others
+/// are its chain of shorter suffix keys), and the checks of the patterns pinned to any key of
+/// that chain are listed with it when the index is built, those that read only what follows
+/// the key (`*K R*L`) once per distinct `R`, `L`. So text holding keys at every position costs
+/// a few checks per position, not a pass over the text per key found. The other patterns of a
+/// key are tried once per text, however often the key occurs ([`Literals::each_distinct`] when
+/// no pattern is pinned: O(n) plus the keys found).
 #[derive(Clone, Debug)]
 struct Inner {
     keys: Literals,
     /// The patterns of each key tried once per text (by the caller's test), by key id.
     patterns: Box<[Box<[At]>]>,
-    /// The patterns of each key checked at its occurrences: a range of `pinned`, by key id.
-    pinned_of: Box<[(u32, u32)]>,
+    /// The checks at a position whose longest key is key `id`: a range of `checks`, by key
+    /// id.
+    checks_of: Box<[(u32, u32)]>,
+    /// Indices into `pinned`.
+    checks: Box<[u32]>,
     /// The pinned patterns and their positions.
     pinned: Box<[(Pinned, At)]>,
 }
@@ -118,9 +124,23 @@ struct Inner {
 struct InnerScratch {
     /// Which keys have been met in this text (one bit per key).
     seen: Vec<u64>,
-    /// The window of each pinned pattern in this text (valid once its key was met; `None`:
-    /// the pattern matches nowhere in the text).
+    /// Which pinned patterns have their window in this text (one bit each).
+    framed: Vec<u64>,
+    /// The window of each pinned pattern in this text, valid once framed (`None`: the
+    /// pattern matches nowhere in the text).
     windows: Vec<Option<Window>>,
+}
+
+/// Sets bit `i` of `bits`; false when it was already set (or is out of range).
+#[inline]
+fn first_time(bits: &mut [u64], i: usize) -> bool {
+    match bits.get_mut(i / 64) {
+        Some(w) if *w & (1 << (i % 64)) == 0 => {
+            *w |= 1 << (i % 64);
+            true
+        }
+        _ => false,
+    }
 }
 
 impl Inner {
@@ -133,31 +153,49 @@ impl Inner {
         let mut ids: HashMap<&str, usize> = HashMap::new();
         let mut texts: Vec<&[u8]> = Vec::new();
         let mut patterns: Vec<Vec<At>> = Vec::new();
-        let mut pinned: Vec<Vec<(Pinned, At)>> = Vec::new();
+        let mut own: Vec<Vec<u32>> = Vec::new();
+        let mut pinned = Vec::new();
         for (key, at) in keys {
             let id = *ids.entry(key).or_insert_with(|| {
                 texts.push(key.as_bytes());
                 patterns.push(Vec::new());
-                pinned.push(Vec::new());
+                own.push(Vec::new());
                 texts.len() - 1
             });
             match pin(at, key) {
-                Some(p) => pinned.get_mut(id)?.push((p, at)),
+                Some(p) => {
+                    own.get_mut(id)?.push(u32::try_from(pinned.len()).ok()?);
+                    pinned.push((p, at));
+                }
                 None => patterns.get_mut(id)?.push(at),
             }
         }
-        let mut pinned_of = Vec::with_capacity(pinned.len());
-        let mut flat = Vec::new();
-        for list in pinned {
-            let from = u32::try_from(flat.len()).ok()?;
-            flat.extend(list);
-            pinned_of.push((from, u32::try_from(flat.len()).ok()?));
+        let keys = Literals::new(&texts)?;
+        // Per key, the checks of its chain: each end-only check once per distinct `R`, `L`.
+        let mut checks_of = Vec::with_capacity(own.len());
+        let mut checks = Vec::new();
+        let mut classes = HashSet::new();
+        for id in 0..own.len() {
+            let from = u32::try_from(checks.len()).ok()?;
+            classes.clear();
+            let mut key = Some(id);
+            while let Some(k) = key {
+                for &i in own.get(k)? {
+                    let (p, _) = pinned.get(i as usize)?;
+                    if p.end_only().is_none_or(|class| classes.insert(class)) {
+                        checks.push(i);
+                    }
+                }
+                key = keys.shorter(k);
+            }
+            checks_of.push((from, u32::try_from(checks.len()).ok()?));
         }
         Some(Self {
-            keys: Literals::new(&texts)?,
+            keys,
             patterns: patterns.into_iter().map(Vec::into_boxed_slice).collect(),
-            pinned_of: pinned_of.into_boxed_slice(),
-            pinned: flat.into_boxed_slice(),
+            checks_of: checks_of.into_boxed_slice(),
+            checks: checks.into_boxed_slice(),
+            pinned: pinned.into_boxed_slice(),
         })
     }
 
@@ -176,35 +214,45 @@ impl Inner {
                     ats.into_iter().flatten().any(|&at| test(at))
                 });
             }
-            let InnerScratch { seen, windows } = scratch;
+            let InnerScratch {
+                seen,
+                framed,
+                windows,
+            } = scratch;
             seen.clear();
             seen.resize(self.patterns.len() / 64 + 1, 0);
+            framed.clear();
+            framed.resize(self.pinned.len() / 64 + 1, 0);
             if windows.len() < self.pinned.len() {
                 windows.resize(self.pinned.len(), None);
             }
             let ascii = text.is_ascii();
-            self.keys.each(text.as_bytes(), |end, id| {
-                let (from, to) = self.pinned_of.get(id).copied().unwrap_or_default();
-                let pinned = self.pinned.get(from as usize..to as usize).unwrap_or_default();
-                let windows = windows.get_mut(from as usize..to as usize).unwrap_or_default();
-                let Some(word) = seen.get_mut(id / 64) else {
-                    return false;
-                };
-                if *word & (1 << (id % 64)) == 0 {
-                    // The key's first occurrence: its windows, then its other patterns.
-                    *word |= 1 << (id % 64);
-                    for ((p, _), w) in pinned.iter().zip(windows.iter_mut()) {
-                        *w = p.window(text);
-                    }
-                    let ats = self.patterns.get(id);
+            self.keys.each_longest(text.as_bytes(), |end, longest| {
+                // Keys met for the first time: their unpinned patterns. A key met before had
+                // its shorter keys met with it.
+                let mut key = Some(longest);
+                while let Some(k) = key.filter(|&k| first_time(seen, k)) {
+                    let ats = self.patterns.get(k);
                     if ats.into_iter().flatten().any(|&at| test(at)) {
                         return true;
                     }
+                    key = self.keys.shorter(k);
                 }
-                pinned
-                    .iter()
-                    .zip(windows.iter())
-                    .any(|((p, _), w)| w.is_some_and(|w| p.at(text, ascii, end, w)))
+                let (from, to) = self.checks_of.get(longest).copied().unwrap_or_default();
+                let checks = self.checks.get(from as usize..to as usize).unwrap_or_default();
+                checks.iter().any(|&i| {
+                    let i = i as usize;
+                    let Some((p, _)) = self.pinned.get(i) else {
+                        return false;
+                    };
+                    let Some(slot) = windows.get_mut(i) else {
+                        return false;
+                    };
+                    if first_time(framed, i) {
+                        *slot = p.window(text);
+                    }
+                    slot.is_some_and(|w| p.at(text, ascii, end, w))
+                })
             })
         })
     }

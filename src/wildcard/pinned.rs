@@ -121,6 +121,15 @@ impl Pinned {
         })
     }
 
+    /// For a pattern whose pinned segment starts with its literal and floats at the start
+    /// (`*K R…`): `R` and `L` (`None`: anchored at the end). Its check at an occurrence reads
+    /// only what follows the occurrence's end, so two such patterns with equal `R` and `L`
+    /// answer alike at every position where both their literals end.
+    pub(crate) fn end_only(&self) -> Option<(&str, Option<&str>)> {
+        (self.before.is_empty() && self.first.as_deref() == Some(""))
+            .then(|| (&*self.after, self.last.as_deref()))
+    }
+
     /// Where the pinned segment may lie in `text`: `None` when `F` does not start the text or
     /// `L` does not end it (then the pattern matches nowhere).
     pub(crate) fn window(&self, text: &str) -> Option<Window> {
