@@ -113,8 +113,9 @@ struct Inner {
     /// The checks at a position whose longest key is key `id`: a range of `checks`, by key
     /// id.
     checks_of: Box<[(u32, u32)]>,
-    /// Indices into `pinned`.
-    checks: Box<[u32]>,
+    /// Indices into `pinned`, each with the byte ASCII text must hold at a distance after
+    /// the key's end for the check to pass, if any ([`Pinned::quick`]).
+    checks: Box<[(u32, Option<(usize, u8)>)]>,
     /// The pinned patterns and their positions.
     pinned: Box<[(Pinned, At)]>,
 }
@@ -183,7 +184,7 @@ impl Inner {
                 for &i in own.get(k)? {
                     let (p, _) = pinned.get(i as usize)?;
                     if p.end_only().is_none_or(|class| classes.insert(class)) {
-                        checks.push(i);
+                        checks.push((i, p.quick()));
                     }
                 }
                 key = keys.shorter(k);
@@ -240,7 +241,13 @@ impl Inner {
                 }
                 let (from, to) = self.checks_of.get(longest).copied().unwrap_or_default();
                 let checks = self.checks.get(from as usize..to as usize).unwrap_or_default();
-                checks.iter().any(|&i| {
+                let bytes = text.as_bytes();
+                checks.iter().any(|&(i, quick)| {
+                    if let Some((distance, byte)) = quick.filter(|_| ascii)
+                        && bytes.get(end.saturating_add(distance)) != Some(&byte)
+                    {
+                        return false;
+                    }
                     let i = i as usize;
                     let Some((p, _)) = self.pinned.get(i) else {
                         return false;

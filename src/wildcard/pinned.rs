@@ -130,6 +130,14 @@ impl Pinned {
             .then(|| (&*self.after, self.last.as_deref()))
     }
 
+    /// A byte that ASCII text must hold at a fixed distance after an occurrence's end for the
+    /// pattern to match there: `(distance, byte)`, from the first literal piece of `R`. Lets an
+    /// owner pass over most occurrences with one comparison.
+    pub(crate) fn quick(&self) -> Option<(usize, u8)> {
+        let (offset, lit) = self.ascii_after.pieces.first()?;
+        Some((*offset, *lit.first()?))
+    }
+
     /// Where the pinned segment may lie in `text`: `None` when `F` does not start the text or
     /// `L` does not end it (then the pattern matches nowhere).
     pub(crate) fn window(&self, text: &str) -> Option<Window> {
