@@ -118,7 +118,20 @@ struct Inner {
     checks: Box<[(u32, Option<(usize, u8)>)]>,
     /// The pinned patterns and their positions.
     pinned: Box<[(Pinned, At)]>,
+    /// When every pattern is pinned and each check needs a byte at a distance after the key
+    /// ([`Pinned::quick`]), and no key is longer than [`GATE_KEY_BYTES`]: those distinct
+    /// `(distance, byte)` (at most [`GATES`]). ASCII text is then searched for the bytes, and
+    /// only the positions that many bytes before them are checked (the keys ending there read
+    /// from the few bytes before: [`Literals::ending_at`]), rather than walking the automaton
+    /// over every byte.
+    gates: Box<[(usize, u8)]>,
 }
+
+/// Keys no longer than this let the checks be gated by a byte (`Inner::gates`).
+const GATE_KEY_BYTES: usize = 16;
+
+/// At most this many distinct gating bytes (one search of the text each).
+const GATES: usize = 4;
 
 /// The per-text scratch of [`Inner::any`], reused by every call on the thread.
 #[derive(Debug, Default)]
@@ -191,12 +204,62 @@ impl Inner {
             }
             checks_of.push((from, u32::try_from(checks.len()).ok()?));
         }
+        let mut gates: Vec<(usize, u8)> = Vec::new();
+        if patterns.iter().all(Vec::is_empty) && keys.longest() <= GATE_KEY_BYTES {
+            for (p, _) in &pinned {
+                match p.quick() {
+                    Some(gate) if gates.contains(&gate) => {}
+                    Some(gate) if gates.len() < GATES => gates.push(gate),
+                    _ => {
+                        gates.clear();
+                        break;
+                    }
+                }
+            }
+        }
         Some(Self {
             keys,
             patterns: patterns.into_iter().map(Vec::into_boxed_slice).collect(),
             checks_of: checks_of.into_boxed_slice(),
             checks: checks.into_boxed_slice(),
             pinned: pinned.into_boxed_slice(),
+            gates: gates.into_boxed_slice(),
+        })
+    }
+
+    /// Whether a pattern pinned to a key of the chain of `longest`, all ending at byte `end`
+    /// of `text`, matches there (only the checks gated by `gate`, when given).
+    #[expect(clippy::too_many_arguments, reason = "the per-text state, borrowed apart")]
+    fn check(
+        &self,
+        text: &str,
+        ascii: bool,
+        end: usize,
+        longest: usize,
+        gate: Option<(usize, u8)>,
+        framed: &mut [u64],
+        windows: &mut [Option<Window>],
+    ) -> bool {
+        let (from, to) = self.checks_of.get(longest).copied().unwrap_or_default();
+        let checks = self.checks.get(from as usize..to as usize).unwrap_or_default();
+        let bytes = text.as_bytes();
+        checks.iter().any(|&(i, quick)| {
+            if gate.is_some() && quick != gate {
+                return false;
+            }
+            if let Some((distance, byte)) = quick.filter(|_| ascii)
+                && bytes.get(end.saturating_add(distance)) != Some(&byte)
+            {
+                return false;
+            }
+            let i = i as usize;
+            let (Some((p, _)), Some(slot)) = (self.pinned.get(i), windows.get_mut(i)) else {
+                return false;
+            };
+            if first_time(framed, i) {
+                *slot = p.window(text);
+            }
+            slot.is_some_and(|w| p.at(text, ascii, end, w))
         })
     }
 
@@ -228,6 +291,30 @@ impl Inner {
                 windows.resize(self.pinned.len(), None);
             }
             let ascii = text.is_ascii();
+            if ascii && !self.gates.is_empty() {
+                // Every match puts a gating byte at its distance after a key's end. Past a
+                // quarter of the text in gating bytes, the walk costs less.
+                let mut budget = text.len() / 4 + 64;
+                let gated = self.gates.iter().try_fold(false, |_, &(distance, byte)| {
+                    for (at, _) in text.match_indices(char::from(byte)) {
+                        budget = budget.checked_sub(1)?;
+                        let Some(end) = at.checked_sub(distance) else {
+                            continue;
+                        };
+                        let hit = self.keys.ending_at(text.as_bytes(), end, |longest| {
+                            let gate = Some((distance, byte));
+                            self.check(text, true, end, longest, gate, framed, windows)
+                        });
+                        if hit {
+                            return Some(true);
+                        }
+                    }
+                    Some(false)
+                });
+                if let Some(answer) = gated {
+                    return answer;
+                }
+            }
             self.keys.each_longest(text.as_bytes(), |end, longest| {
                 // Keys met for the first time: their unpinned patterns. A key met before had
                 // its shorter keys met with it.
@@ -239,27 +326,7 @@ impl Inner {
                     }
                     key = self.keys.shorter(k);
                 }
-                let (from, to) = self.checks_of.get(longest).copied().unwrap_or_default();
-                let checks = self.checks.get(from as usize..to as usize).unwrap_or_default();
-                let bytes = text.as_bytes();
-                checks.iter().any(|&(i, quick)| {
-                    if let Some((distance, byte)) = quick.filter(|_| ascii)
-                        && bytes.get(end.saturating_add(distance)) != Some(&byte)
-                    {
-                        return false;
-                    }
-                    let i = i as usize;
-                    let Some((p, _)) = self.pinned.get(i) else {
-                        return false;
-                    };
-                    let Some(slot) = windows.get_mut(i) else {
-                        return false;
-                    };
-                    if first_time(framed, i) {
-                        *slot = p.window(text);
-                    }
-                    slot.is_some_and(|w| p.at(text, ascii, end, w))
-                })
+                self.check(text, ascii, end, longest, None, framed, windows)
             })
         })
     }
@@ -1375,6 +1442,16 @@ mod tests {
         format!("{lead}{}{middle}{tail}", digits % 200)
     }
 
+    /// A pattern of a list whose every pattern is pinned to an inner run of digits and needs
+    /// a byte after it (so that the checks are gated by that byte).
+    fn gated_shape(shape: (u16, u8, u8, u8)) -> String {
+        let (digits, lead, middle, tail) = shape;
+        let lead = ["*", "*?", "*1", "*é"][usize::from(lead % 4)];
+        let middle = ["?x", "x?", "??1", "?x?2", "x"][usize::from(middle % 5)];
+        let tail = ["*", "*?", "*x", "**"][usize::from(tail % 4)];
+        format!("{lead}{}{middle}{tail}", digits % 200)
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -1384,6 +1461,7 @@ mod tests {
         #[test]
         fn pinned_inner_keys_agree_with_the_plain_pass(
             shapes in prop::collection::vec((any::<u16>(), any::<u8>(), any::<u8>(), any::<u8>()), INDEX_FROM..30),
+            gated in any::<bool>(),
             op in 0..2usize,
             qualifier in 0..3usize,
             request in prop::collection::vec(
@@ -1401,7 +1479,11 @@ mod tests {
                 1 => format!("ForAllValues:{operator}"),
                 _ => format!("ForAnyValue:{operator}"),
             };
-            let texts: Vec<String> = shapes.into_iter().map(pinned_shape).collect();
+            let texts: Vec<String> = if gated {
+                shapes.into_iter().map(gated_shape).collect()
+            } else {
+                shapes.into_iter().map(pinned_shape).collect()
+            };
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
             let Some(entry) = entry(&operator, &refs) else {
                 return Ok(());
@@ -1427,6 +1509,26 @@ mod tests {
         let inner = patterns.inner.as_ref().unwrap();
         assert_eq!(inner.pinned.len(), 10);
         assert_eq!(inner.patterns.iter().map(|p| p.len()).sum::<usize>(), 10);
+        assert!(inner.gates.is_empty());
+        // Every pattern pinned, each needing an `x` one byte after its key: gated by `x`.
+        let gated: Vec<String> = (0..300).map(|i| format!("*{i}?x*")).collect();
+        let gated: Vec<&str> = gated.iter().map(String::as_str).collect();
+        let index = built("StringLike", &gated).unwrap();
+        let Kind::Strings { patterns, .. } = &index.kind else {
+            panic!("{index:?}")
+        };
+        assert_eq!(&*patterns.inner.as_ref().unwrap().gates, &[(1, b'x')]);
+        let gated_entry = entry("StringLike", &gated).unwrap();
+        let digits: String = "0123456789".repeat(50);
+        let dense_x = format!("{}{}", "9x".repeat(400), "299zx");
+        for text in [digits.as_str(), "01x", "0x1", "xx9ax", &dense_x, "5é5x", "299x"] {
+            let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
+            assert_eq!(
+                evaluate_indexed(&gated_entry, Some(&index), Some(&value), resolve),
+                evaluate_entry(&gated_entry, Some(&value), resolve),
+                "{text:?}"
+            );
+        }
         let entry = entry("StringLike", &refs).unwrap();
         for text in ["0123456789", "01x", "0x1", "xx9ax", "9axy", "55", "5é5x"] {
             let value = ContextValue::Single(ContextScalar::String(text.to_owned()));

@@ -65,6 +65,8 @@ pub(crate) struct Literals {
     family: Box<[u32]>,
     /// Per literal: the longest literal that is a proper suffix of it, or [`NONE`].
     shorter: Box<[u32]>,
+    /// The longest literal's length in bytes.
+    longest: usize,
 }
 
 /// Calls `f(end, state)` at every byte position where the automaton enters a match state,
@@ -137,6 +139,7 @@ impl Literals {
             machine,
             family: family.into_boxed_slice(),
             shorter: shorter.into_boxed_slice(),
+            longest: literals.iter().map(|l| l.len()).max().unwrap_or_default(),
         })
     }
 
@@ -240,6 +243,49 @@ impl Literals {
             Machine::Dfa(a) => run(a, &self.family, text, &mut f),
             Machine::Contiguous(a) => run(a, &self.family, text, &mut f),
             Machine::Noncontiguous(a) => run(a, &self.family, text, &mut f),
+        }
+    }
+
+    /// The longest literal's length in bytes.
+    pub(crate) fn longest(&self) -> usize {
+        self.longest
+    }
+
+    /// Calls `f(id)` as [`each_longest`](Self::each_longest) would at byte offset `end` of
+    /// `text` (nothing when no literal ends there), reading only the [`longest`](Self::longest)
+    /// bytes before it: the automaton's state at a position depends on no more of the text.
+    /// Whether `f` returned true.
+    pub(crate) fn ending_at(&self, text: &[u8], end: usize, mut f: impl FnMut(usize) -> bool) -> bool {
+        fn run<A: Automaton>(
+            aut: &A,
+            family: &[u32],
+            window: &[u8],
+            f: &mut impl FnMut(usize) -> bool,
+        ) -> bool {
+            let Ok(mut sid) = aut.start_state(Anchored::No) else {
+                return false;
+            };
+            for &byte in window {
+                sid = aut.next_state(Anchored::No, sid, byte);
+            }
+            if !aut.is_match(sid) {
+                return false;
+            }
+            let len = aut.match_len(sid);
+            let first = aut.match_pattern(sid, 0).as_usize();
+            if family.get(first).is_some_and(|&n| n as usize == len) {
+                f(first)
+            } else {
+                (0..len).any(|i| f(aut.match_pattern(sid, i).as_usize()))
+            }
+        }
+        let Some(window) = text.get(end.saturating_sub(self.longest)..end) else {
+            return false;
+        };
+        match &self.machine {
+            Machine::Dfa(a) => run(a, &self.family, window, &mut f),
+            Machine::Contiguous(a) => run(a, &self.family, window, &mut f),
+            Machine::Noncontiguous(a) => run(a, &self.family, window, &mut f),
         }
     }
 
@@ -375,6 +421,34 @@ mod tests {
         }
         want.sort_unstable();
         assert_eq!(all, want, "{literals:?} / {text:?}");
+        // The longest literal at each end, from the whole walk and from the bytes before it.
+        let mut longest = Vec::new();
+        set.each_longest(text, |end, id| {
+            longest.push((end, id));
+            false
+        });
+        let mut alone = Vec::new();
+        for end in 0..=text.len() {
+            set.ending_at(text, end, |id| {
+                alone.push((end, id));
+                false
+            });
+        }
+        assert_eq!(longest, alone, "{literals:?} / {text:?}");
+        for &(end, id) in &longest {
+            let mut chain = vec![id];
+            while let Some(next) = set.shorter(*chain.last().unwrap()) {
+                chain.push(next);
+            }
+            let mut ending: Vec<usize> = all
+                .iter()
+                .filter(|&&(start, i)| start + literals[i].len() == end)
+                .map(|&(_, i)| i)
+                .collect();
+            ending.sort_unstable();
+            chain.sort_unstable();
+            assert_eq!(chain, ending, "{literals:?} / {text:?} at {end}");
+        }
     }
 
     #[test]
