@@ -15,8 +15,9 @@
 //!   server's path) and with a fresh `Request` and `PreparedRequest` per call.
 //!
 //! `cargo bench --bench store` (`-- --n 10000` for another size, `-- --seconds 1` for shorter
-//! throughput runs). Wall-clock figures: run on a quiet machine, repeat, and say when they
-//! were taken under load.
+//! throughput runs, `-- --rounds 5` for the number of interleaved throughput windows the
+//! seconds are split into). Wall-clock figures: run on a quiet machine, repeat, and say when
+//! they were taken under load.
 //!
 //! `IAM_POLICY_PROFILE_STORE=<N>[:<rounds>[:hot|bench]]` builds the store of N distinct documents and
 //! runs only decide-only passes (`profiled_store_decision`; with `hot`, over 16,384 requests
@@ -95,6 +96,9 @@ fn with_org(store: &PolicyStore, w: &workload::Workload) {
     }
 }
 
+/// Updates made by [`throughput`]'s writers so far (each writes the next number's document).
+static WRITES: AtomicU64 = AtomicU64::new(0);
+
 /// Decisions per second on `threads` threads for `seconds`, with a writer replacing
 /// `writes_per_second` resource policies if non-zero (paced); also the writes done.
 fn throughput(
@@ -132,10 +136,12 @@ fn throughput(
                 while !stop.load(Ordering::Relaxed) {
                     let due = (start.elapsed().as_secs_f64() * writes_per_second as f64) as u64;
                     while k < due {
-                        let s = &w.secrets[(k as usize * 7919) % w.secrets.len()];
+                        // Numbered across runs, so that every update is a new document.
+                        let u = WRITES.fetch_add(1, Ordering::Relaxed);
+                        let s = &w.secrets[(u as usize * 7919) % w.secrets.len()];
                         let text = s.policy_json.replacen(
                             "\"DenyInsecureTransport\"",
-                            &format!("\"Deny{k}\""),
+                            &format!("\"Deny{u}\""),
                             1,
                         );
                         store.set_resource_policy(&s.arn, &text).unwrap();
@@ -364,7 +370,7 @@ fn main() {
     // `cargo bench` passes `--bench`; other flags are ours.
     let n = arg("--n", 100_000) as usize;
     let seconds = arg("--seconds", 3) as f64;
-    println!("# store bench: N={n}, {seconds} s per throughput run");
+    println!("# store bench: N={n}, {seconds} s per throughput configuration");
 
     // Memory.
     let shared = workload::standard(n);
@@ -443,17 +449,52 @@ fn main() {
         median(rounds)
     );
 
-    // Throughput.
-    for threads in [1, 2] {
-        let (rate, _) = throughput(&store, &prepared, &w, threads, seconds, 0);
-        let (busy, writes) = throughput(&store, &prepared, &w, threads, seconds, 1_000);
+    // Throughput: the four configurations (1 and 2 threads, without and with the writer)
+    // interleaved in short windows, so that a drift of the machine's speed during the run
+    // falls on every configuration alike; each ratio is taken within one round.
+    let windows = arg("--rounds", 5).max(1) as usize;
+    let window = seconds / windows as f64;
+    let mut rates: [Vec<[f64; 2]>; 2] = [Vec::new(), Vec::new()];
+    let mut writes = [0u64; 2];
+    for _ in 0..windows {
+        for (slot, threads) in [1, 2].into_iter().enumerate() {
+            let (rate, _) = throughput(&store, &prepared, &w, threads, window, 0);
+            let (busy, done) = throughput(&store, &prepared, &w, threads, window, 1_000);
+            rates[slot].push([rate, busy]);
+            writes[slot] += done;
+        }
+    }
+    let spread_of = |v: Vec<f64>| {
+        let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (median(v), lo, hi)
+    };
+    for (slot, threads) in [1, 2].into_iter().enumerate() {
+        let (rate, ..) = spread_of(rates[slot].iter().map(|r| r[0]).collect());
+        let (busy, ..) = spread_of(rates[slot].iter().map(|r| r[1]).collect());
+        let (cost, lo, hi) = spread_of(
+            rates[slot]
+                .iter()
+                .map(|r| (r[1] / r[0] - 1.0) * 100.0)
+                .collect(),
+        );
         println!(
-            "throughput N={n} threads={threads}: {:.2} M decisions/s; with a writer at 1,000 updates/s: {:.2} M decisions/s ({:+.1} %, {writes} updates)",
+            "throughput N={n} threads={threads}: {:.2} M decisions/s; with a writer at 1,000 updates/s: {:.2} M decisions/s ({cost:+.1} %, rounds {lo:+.1} .. {hi:+.1} %, {} updates) (medians of {windows} interleaved rounds of {window:.2} s)",
             rate / 1e6,
             busy / 1e6,
-            (busy / rate - 1.0) * 100.0
+            writes[slot]
         );
     }
+    let (scale, lo, hi) = spread_of(
+        rates[0]
+            .iter()
+            .zip(&rates[1])
+            .map(|(one, two)| two[0] / one[0])
+            .collect(),
+    );
+    println!(
+        "scaling N={n}: 2 threads decide {scale:.2}x the decisions of 1 thread (rounds {lo:.2} .. {hi:.2}x; median of {windows} paired rounds)"
+    );
 
     // Update latency: a new distinct document, and a document another secret uses.
     let mut fresh = Vec::new();

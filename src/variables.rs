@@ -128,6 +128,27 @@ pub(crate) enum Piece {
     Var(Var),
 }
 
+/// A part of a template, for code that reads a template's shape rather than matching it (the
+/// condition value index, `engine::index`): literal text (the fixed `${*}`, `${?}`, `${$}`
+/// already replaced, adjacent literal text merged, never empty), a wildcard, or a named
+/// variable. [`Template::parts`] lists them in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Part<'t> {
+    /// Literal text.
+    Lit(&'t str),
+    /// `*` (runs of `*` are one part).
+    Star,
+    /// `?`.
+    One,
+    /// `${key}` or `${key, 'default'}`: the ASCII-lower-cased key, the default, and where the
+    /// template's text continues after it (a byte offset into [`Template::as_str`]).
+    Var {
+        key: &'t str,
+        default: Option<&'t str>,
+        end: usize,
+    },
+}
+
 /// A variable as seen by the linter: key, default and where it is written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -696,6 +717,57 @@ impl Template {
             span: v.span.start.saturating_sub(self.start)..v.span.end.saturating_sub(self.start),
             padded: v.padded,
         })
+    }
+
+    /// The template's parts in order ([`Part`]): what the plan compiled, or for a template
+    /// without `${...}` its text split at the wildcards.
+    pub(crate) fn parts(&self) -> Vec<Part<'_>> {
+        let pieces = match &self.plan {
+            Plan::Pieces(pieces) => pieces,
+            Plan::Plain(_) => {
+                let text = self.as_str();
+                if !self.options.wildcards {
+                    return [Part::Lit(text)]
+                        .into_iter()
+                        .filter(|_| !text.is_empty())
+                        .collect();
+                }
+                let mut parts = Vec::new();
+                let mut rest = text;
+                while let Some(at) = rest.find(['*', '?']) {
+                    let (lit, tail) = rest.split_at(at);
+                    if !lit.is_empty() {
+                        parts.push(Part::Lit(lit));
+                    }
+                    let wildcard = if tail.starts_with('*') {
+                        Part::Star
+                    } else {
+                        Part::One
+                    };
+                    if !(wildcard == Part::Star && parts.last() == Some(&Part::Star)) {
+                        parts.push(wildcard);
+                    }
+                    rest = tail.get(1..).unwrap_or_default();
+                }
+                if !rest.is_empty() {
+                    parts.push(Part::Lit(rest));
+                }
+                return parts;
+            }
+        };
+        pieces
+            .iter()
+            .map(|piece| match piece {
+                Piece::Lit(lit) => Part::Lit(at(&self.buf, lit)),
+                Piece::Star => Part::Star,
+                Piece::One => Part::One,
+                Piece::Var(v) => Part::Var {
+                    key: at(&self.buf, &v.key),
+                    default: v.default.as_ref().map(|d| at(&self.buf, d)),
+                    end: v.span.end.saturating_sub(self.start),
+                },
+            })
+            .collect()
     }
 
     /// Whether every variable has a value from `resolve` or a default.

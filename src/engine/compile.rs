@@ -56,10 +56,12 @@
 //!
 //! Nothing is lower-cased, parsed or allocated per request.
 
+use smallvec::SmallVec;
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use super::INLINE_CONDITIONS;
 use super::ids::{PolicyKind, StatementRef};
 use super::index::ValueIndex;
 use super::store::arn_hash;
@@ -773,7 +775,7 @@ pub(super) fn compile_statement(
     at: StatementRef,
     st: &Statement,
     copy_sid: bool,
-    conditions: &mut Vec<CompiledCondition>,
+    conditions: &mut SmallVec<[CompiledCondition; INLINE_CONDITIONS]>,
 ) -> (CompiledStatement, Label) {
     let actions = st
         .action
@@ -918,16 +920,15 @@ fn compile_test(entry: &ConditionEntry) -> Option<CondTest> {
     let base = operator.base;
     let items = &entry.values.items;
     match base.family() {
-        OperatorFamily::String => {
-            let mut values = Vec::with_capacity(items.len());
-            for item in items {
-                let TypedValue::String(template) = &item.value.typed else {
-                    return None;
-                };
-                values.push(compile_string(template));
-            }
-            Some(CondTest::Strings(values.into_iter().collect()))
-        }
+        // Collected straight into `Items` (one value: no list allocated).
+        OperatorFamily::String => items
+            .iter()
+            .map(|item| match &item.value.typed {
+                TypedValue::String(template) => Some(compile_string(template)),
+                _ => None,
+            })
+            .collect::<Option<Items<_>>>()
+            .map(CondTest::Strings),
         OperatorFamily::Bool => {
             let mut accept = 0;
             for item in items {

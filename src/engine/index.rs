@@ -23,9 +23,18 @@
 //! (`*ab?cd*`, `*ab??cd*`, …: no key tells them apart) are matched together, once per request
 //! text, by the wildcard module's [`WildcardSet`], which answers as trying each of them does.
 //!
+//! A value with a policy variable is keyed by its literal parts as the variables module reads
+//! them (`Template::parts`: the fixed `${*}`, `${?}`, `${$}` are the characters they stand
+//! for): the text before its first variable or wildcard, after its last, or between two. Two or
+//! more values that begin with the same literal text and the same variable, `L${V}R_i`, form a
+//! group (`lead::Leads`, keyed by `L`): `V` is resolved and `L` and its value are compared once
+//! per request text, then the remainders `R_i` are matched as a value list of their own,
+//! indexed in the same way (sorted, keyed, as a set, or grouped by their next variable).
+//!
 //! What the index cannot hold is tested one by one, as before ([`ValueIndex::rest`]): values
-//! with a policy variable (their text is known only with the request), non-ASCII values of the
-//! `…IgnoreCase` operators, and patterns without any literal prefix or suffix (`*x*`). The
+//! with variables but no literal part that are in no group (`${a}`, `*${a}?`), non-ASCII
+//! values of the `…IgnoreCase` operators and their values with variables that are in no group,
+//! and patterns without any literal (`*`, `*?*`). The
 //! index gives exactly the answer of the plain pass (`any_value_matches` in
 //! `engine/condition.rs`), which a property test checks on random entries. `Null` is not
 //! indexed: it reads its policy values once per decision, not once per request value.
@@ -40,7 +49,11 @@ use crate::condition::ops::{self, arn as arn_ops, boolean, string};
 use crate::condition::{BaseOperator, OperatorFamily, Truth, UnknownReason};
 use crate::policy::{ConditionEntry, TypedValue};
 use crate::value::{Decimal, Instant, base64_equals, encode_base64};
+use crate::variables::{Part, Template};
 use crate::wildcard::{Literals, Pinned, WildcardSet, Window};
+
+mod lead;
+use lead::Leads;
 
 /// Fewer policy values than this are tested one by one (an index does not pay off).
 pub(crate) const INDEX_FROM: usize = 8;
@@ -379,27 +392,31 @@ impl Key<'_> {
     }
 }
 
-/// Every key a template's text offers, prefix first, then suffix, then the inner runs; empty
-/// keys left out. `wildcards` says whether `*` and `?` are wildcards. Text before the first
-/// `$` is literal; so is text after the last `}` and `$` (every variable, and the fixed
-/// `${*}`, `${?}`, `${$}`, ends with a `}`, and none after it); between them nothing is
-/// taken.
-fn template_keys(text: &str, wildcards: bool) -> Vec<Key<'_>> {
-    let special = |c: char| c == '$' || (wildcards && (c == '*' || c == '?'));
-    let first = text.find(special).unwrap_or(text.len());
-    let mut keys = vec![Key::Prefix(text.get(..first).unwrap_or_default())];
-    if first < text.len() {
-        let dollar = text.contains('$');
-        let last = text
-            .rfind(|c: char| special(c) || (dollar && c == '}'))
-            .map_or(0, |at| at + 1);
-        keys.push(Key::Suffix(text.get(last..).unwrap_or_default()));
-        if !dollar {
-            let inner = text.get(first..last).unwrap_or_default();
-            keys.extend(inner.split(special).map(Key::Inner));
+/// Every key a template offers, prefix first, then suffix, then the inner runs: its literal
+/// parts ([`Part::Lit`], the variables module's reading of the text, fixed `${*}`-style
+/// variables as the characters they stand for), each of which every match holds. A part that
+/// starts the template starts every match; one that ends it ends every match. A variable's
+/// value is known only with the request, so it keys nothing, but the literal text around it
+/// does (`${team}*-1-*` offers `-1-`).
+fn template_keys(template: &Template) -> Vec<Key<'_>> {
+    let parts = template.parts();
+    let last = parts.len().saturating_sub(1);
+    let mut keys: Vec<Key<'_>> = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        if let Part::Lit(text) = *part {
+            keys.push(match i {
+                0 => Key::Prefix(text),
+                _ if i == last => Key::Suffix(text),
+                _ => Key::Inner(text),
+            });
         }
     }
-    keys.retain(|k| k.len() > 0);
+    // Prefix, suffix, inner: `choose` takes the first of equally good keys.
+    keys.sort_by_key(|key| match key {
+        Key::Prefix(_) => 0,
+        Key::Suffix(_) => 1,
+        Key::Inner(_) => 2,
+    });
     keys
 }
 
@@ -545,13 +562,16 @@ enum Kind {
     /// Case-sensitive string equality and `StringLike`: the literal texts, sorted; the
     /// templates with a variable (and, for `StringLike`, the patterns with wildcards) by a
     /// literal text every match holds.
+    ///
+    /// Templates that begin with the same literal text and variable are grouped (`leads`).
     Strings {
         exact: Box<[Box<str>]>,
         patterns: Patterns,
+        leads: Leads,
     },
     /// Case-insensitive equality over ASCII policy values: their ASCII-lower-cased texts,
-    /// sorted.
-    Folded(Box<[Box<str>]>),
+    /// sorted; and the templates grouped by their lead.
+    Folded(Box<[Box<str>]>, Leads),
     /// Numeric equality: the values, sorted.
     Numbers(Box<[Decimal]>),
     /// Date equality: the values, sorted.
@@ -682,22 +702,132 @@ fn component_prefix(component: &str) -> &str {
 }
 
 /// The keys an ARN pattern offers: the literal prefixes of its service, region and account
-/// components, and the keys of its resource part; none for a pattern with a variable.
+/// components (up to a wildcard or `$`), and the keys of its resource part (variables or
+/// not: [`template_keys`]).
 fn arn_keys(pattern: &ArnPattern) -> Vec<(Slot, Key<'_>)> {
-    if pattern.has_variables() {
-        return Vec::new();
-    }
     let components = (2..5).filter_map(|index| {
         let prefix = component_prefix(pattern.component(index)?);
         (!prefix.is_empty()).then_some((Some(index), Key::Prefix(prefix)))
     });
     let resource = pattern
         .component(5)
-        .map(|text| template_keys(text, true))
+        .and(pattern.resource_template())
+        .map(template_keys)
         .unwrap_or_default();
     components
         .chain(resource.into_iter().map(|key| (None, key)))
         .collect()
+}
+
+/// Where the templates of a String index are: the entry's values, or the remainders of a
+/// group of templates sharing their lead ([`Leads`]).
+#[derive(Clone, Copy)]
+enum Source<'t> {
+    Entry(&'t ConditionEntry),
+    Remainders(&'t [Template]),
+}
+
+impl<'t> Source<'t> {
+    fn template(self, at: At) -> Option<&'t Template> {
+        match self {
+            Self::Entry(entry) => match &entry.values.items.get(at as usize)?.value.typed {
+                TypedValue::String(template) => Some(template),
+                _ => None,
+            },
+            Self::Remainders(list) => list.get(at as usize),
+        }
+    }
+}
+
+/// The index of String templates (position in `source`, template): `Kind::Folded` without
+/// regard to case (`fold`), `Kind::Strings` otherwise; `like` says whether the operator is
+/// `StringLike`. The templates it does not hold go to `rest`. `depth` is how many groups of
+/// [`Leads`] the list is nested in.
+fn index_strings<'t>(
+    templates: Vec<(At, &'t Template)>,
+    source: Source<'t>,
+    like: bool,
+    fold: bool,
+    depth: usize,
+    rest: &mut Vec<At>,
+) -> Kind {
+    let mut texts = Vec::with_capacity(templates.len());
+    let mut others = Vec::new();
+    let mut seen = HashSet::new();
+    for (at, template) in templates {
+        // A value written twice answers twice the same.
+        if !seen.insert(template.as_str()) {
+            continue;
+        }
+        match template.literal_text() {
+            Some(text) if fold && !text.is_ascii() => rest.push(at),
+            Some(text) if fold => {
+                texts.push(Box::<str>::from(text.to_ascii_lowercase()));
+            }
+            Some(text) => texts.push(Box::<str>::from(text)),
+            None => others.push((at, template)),
+        }
+    }
+    let (leads, others) = Leads::build(others, like, fold, depth);
+    if fold {
+        rest.extend(others.iter().map(|&(at, _)| at));
+        return Kind::Folded(sorted(texts), leads);
+    }
+    let offers: Vec<Vec<(Slot, Key<'_>)>> = others
+        .iter()
+        .map(|&(_, template)| {
+            let keys = template_keys(template);
+            keys.into_iter().map(|key| (None, key)).collect()
+        })
+        .collect();
+    let mut keys = Vec::new();
+    for (&(at, _), key) in others.iter().zip(choose(&offers)) {
+        match key {
+            Some((_, key)) => keys.push((key, at)),
+            None => rest.push(at),
+        }
+    }
+    Kind::Strings {
+        exact: sorted(texts),
+        patterns: Patterns::new(keys, rest, |at| {
+            // A plain `StringLike` pattern: matched by the wildcard module's one matcher on
+            // its text (no variable, no `${*}`-style text).
+            let template = source.template(at)?;
+            (like && template.options().wildcards && !template.as_str().contains('$'))
+                .then(|| template.as_str())
+        }),
+        leads,
+    }
+}
+
+/// Whether a value of the String index `kind` (built by [`index_strings`] from `source`)
+/// matches `text`: the answer of trying each.
+fn strings_any<'a>(
+    kind: &Kind,
+    source: Source<'_>,
+    text: &str,
+    resolve: impl Fn(&str) -> Option<&'a str> + Copy,
+) -> bool {
+    match kind {
+        Kind::Strings {
+            exact,
+            patterns,
+            leads,
+        } => {
+            let try_at = |at: At| {
+                source
+                    .template(at)
+                    .is_some_and(|t| string::matches(text, t, false, resolve))
+            };
+            search(exact, text) || patterns.any(text, try_at) || leads.any(text, false, resolve)
+        }
+        Kind::Folded(list, leads) => {
+            let folded = || text.chars().map(folded_byte);
+            list.binary_search_by(|v| v.bytes().cmp(folded())).is_ok()
+                || leads.any(text, true, resolve)
+        }
+        _ => false,
+    }
 }
 
 impl ValueIndex {
@@ -716,62 +846,14 @@ impl ValueIndex {
             OperatorFamily::String => {
                 let like = matches!(base, BaseOperator::StringLike | BaseOperator::StringNotLike);
                 let fold = string::ignores_case(base);
-                let mut texts = Vec::with_capacity(items.len());
-                let mut keyed = Vec::new();
-                let mut offers = Vec::new();
-                let mut seen = HashSet::new();
+                let mut templates = Vec::with_capacity(items.len());
                 for (at, value) in values.enumerate() {
                     let TypedValue::String(template) = value else {
                         return None;
                     };
-                    let at = position(at)?;
-                    // A value written twice answers twice the same.
-                    if !seen.insert(template.as_str()) {
-                        continue;
-                    }
-                    match template.literal_text() {
-                        Some(text) if fold && !text.is_ascii() => rest.push(at),
-                        Some(text) if fold => {
-                            texts.push(Box::<str>::from(text.to_ascii_lowercase()));
-                        }
-                        Some(text) => texts.push(Box::<str>::from(text)),
-                        None if fold => rest.push(at),
-                        None => {
-                            keyed.push(at);
-                            let keys = template_keys(template.as_str(), like);
-                            offers.push(keys.into_iter().map(|key| (None, key)).collect());
-                        }
-                    }
+                    templates.push((position(at)?, template));
                 }
-                let mut keys = Vec::new();
-                for (at, key) in keyed.into_iter().zip(choose(&offers)) {
-                    match key {
-                        Some((_, key)) => keys.push((key, at)),
-                        None => rest.push(at),
-                    }
-                }
-                if fold {
-                    Kind::Folded(sorted(texts))
-                } else {
-                    Kind::Strings {
-                        exact: sorted(texts),
-                        patterns: Patterns::new(keys, &mut rest, |at| {
-                            // A plain `StringLike` pattern: matched by the wildcard module's
-                            // one matcher on its text (no variable, no `${*}`-style text).
-                            let item = items.get(at as usize)?;
-                            match &item.value.typed {
-                                TypedValue::String(template)
-                                    if like
-                                        && template.options().wildcards
-                                        && !template.as_str().contains('$') =>
-                                {
-                                    Some(template.as_str())
-                                }
-                                _ => None,
-                            }
-                        }),
-                    }
-                }
+                index_strings(templates, Source::Entry(entry), like, fold, 0, &mut rest)
             }
             OperatorFamily::Numeric => {
                 let numbers = values
@@ -956,18 +1038,8 @@ impl ValueIndex {
                 .map(|item| &item.value.typed)
         };
         match (&self.kind, request) {
-            (Kind::Strings { exact, patterns }, Request::Text(text)) => {
-                let try_at = |at: At| match typed(at) {
-                    Some(TypedValue::String(template)) => {
-                        string::matches(text, template, false, resolve)
-                    }
-                    _ => false,
-                };
-                Truth::from_bool(search(exact, text) || patterns.any(text, try_at))
-            }
-            (Kind::Folded(list), Request::Text(text)) => {
-                let folded = || text.chars().map(folded_byte);
-                Truth::from_bool(list.binary_search_by(|v| v.bytes().cmp(folded())).is_ok())
+            (Kind::Strings { .. } | Kind::Folded(..), Request::Text(text)) => {
+                Truth::from_bool(strings_any(&self.kind, Source::Entry(entry), text, resolve))
             }
             (Kind::Numbers(list), Request::Number(n)) => {
                 Truth::from_bool(list.binary_search(n).is_ok())
@@ -1038,6 +1110,7 @@ mod tests {
     use crate::policy::PolicyType;
     use crate::policy::lower::parse_policy;
     use crate::request::{ContextScalar, ContextValue};
+    use crate::variables::TemplateOptions;
 
     /// An operator family under test: its operators, the policy values and the request
     /// values drawn from (`n:` marks a number scalar, `b:` a boolean one).
@@ -1364,6 +1437,16 @@ mod tests {
         index: &ValueIndex,
         request: &[String],
     ) -> Result<(), TestCaseError> {
+        indexed_agrees_under(entry, index, request, resolve)
+    }
+
+    /// [`indexed_agrees_on_strings`] with the variables resolved by `resolve`.
+    fn indexed_agrees_under<'a>(
+        entry: &ConditionEntry,
+        index: &ValueIndex,
+        request: &[String],
+        resolve: impl Fn(&str) -> Option<&'a str> + Copy,
+    ) -> Result<(), TestCaseError> {
         let value = ContextValue::Multi(
             request
                 .iter()
@@ -1557,9 +1640,10 @@ mod tests {
         assert_eq!(patterns.sets.len(), 1);
         assert_eq!(patterns.sets[0].len(), 20);
         let inner = patterns.inner.as_ref().unwrap();
+        // And `-` for `${aws:username}-*ab*` (the key no other value shares).
         assert_eq!(
             inner.patterns.iter().map(|p| p.len()).sum::<usize>() + inner.pinned.len(),
-            4
+            5
         );
         let decide = |text: &str| {
             let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
@@ -1707,6 +1791,221 @@ mod tests {
         }
     }
 
+    /// How a template of [`templates_with_variables_agree_with_the_plain_pass`] begins (most
+    /// of a list share one, so that templates group by their lead and first variable).
+    const TEMPLATE_HEADS: &[&[&str]] = &[
+        &[],
+        &["x-"],
+        &["${v1}"],
+        &["x-", "${v1}"],
+        &["${v1}", "${v2}"],
+        &["${v1}", "-", "${v2}"],
+        &["*", "${v1}"],
+        &["${v3, 'ab'}"],
+        &["${absent}"],
+        &["${absent, ''}"],
+        &["${V1}"],
+        &["${multi}"],
+        &["${*}", "${v1}"],
+        &["?", "${v2}"],
+    ];
+
+    /// The rest of such a template, a few at a time.
+    const TEMPLATE_TOKENS: &[&str] = &[
+        "a",
+        "b",
+        "-",
+        "ab",
+        "é",
+        "*",
+        "?",
+        "${v1}",
+        "${v2}",
+        "${v3, 'ab'}",
+        "${absent}",
+        "${*}",
+        "${?}",
+        "${$}",
+        "/",
+        ":",
+    ];
+
+    /// Request text, a few chunks at a time; values of the variables (`None`: absent).
+    const TEMPLATE_TEXT: &[&str] = &["a", "b", "-", "ab", "é", "É", "*", "?", "$", "/", ":", "x"];
+
+    /// A text that a template of `tokens` matches when `vars` are the values of `v1`, `v2`,
+    /// `v3` (an absent one read as empty), wildcards filled from `fill`, then changed at the
+    /// end by `change` (0: kept, 1: last character dropped, 2: `a` added, 3: upper-cased).
+    fn instance(tokens: &[&str], vars: &[Option<String>], fill: &[&str], change: u8) -> String {
+        let mut out = String::new();
+        let mut fill = fill.iter().cycle();
+        for token in tokens {
+            let var = |i: usize| vars[i].clone().unwrap_or_default();
+            match *token {
+                "*" => out.push_str(fill.next().copied().unwrap_or_default()),
+                "?" => out.push(fill.next().and_then(|f| f.chars().next()).unwrap_or('x')),
+                "${v1}" | "${V1}" => out.push_str(&var(0)),
+                "${v2}" => out.push_str(&var(1)),
+                "${v3, 'ab'}" => out.push_str(vars[2].as_deref().unwrap_or("ab")),
+                "${*}" => out.push('*'),
+                "${?}" => out.push('?'),
+                "${$}" => out.push('$'),
+                t if t.starts_with("${") => {}
+                t => out.push_str(t),
+            }
+        }
+        match change % 4 {
+            1 => {
+                out.pop();
+            }
+            2 => out.push('a'),
+            3 => out = out.to_uppercase(),
+            _ => {}
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        /// Lists of templates with policy variables (several, with defaults, at the start, the
+        /// end or between literal text, next to wildcards and fixed `${*}`-style variables)
+        /// answer as the plain pass, one template at a time, does: for random variable values
+        /// (empty, absent, `*`; a multi-valued key resolves to nothing), every String and ARN
+        /// operator that takes variables, every qualifier; request texts drawn at random and
+        /// made from the templates (matching, or nearly).
+        #[test]
+        fn templates_with_variables_agree_with_the_plain_pass(
+            templates in prop::collection::vec(
+                (0..TEMPLATE_HEADS.len(), prop::collection::vec(0..TEMPLATE_TOKENS.len(), 0..5), any::<bool>()),
+                INDEX_FROM..30,
+            ),
+            head in 0..TEMPLATE_HEADS.len(),
+            op in 0..8usize,
+            qualifier in 0..3usize,
+            vars in prop::collection::vec(
+                prop::option::of(
+                    prop::collection::vec(prop::sample::select(TEMPLATE_TEXT), 0..3)
+                        .prop_map(|chunks| chunks.concat()),
+                ),
+                3,
+            ),
+            request in prop::collection::vec(
+                (
+                    prop::option::of((any::<prop::sample::Index>(), 0..4u8)),
+                    prop::collection::vec(prop::sample::select(TEMPLATE_TEXT), 0..10),
+                ),
+                0..5,
+            ),
+        ) {
+            let operator = [
+                "StringEquals",
+                "StringNotEquals",
+                "StringLike",
+                "StringNotLike",
+                "StringEqualsIgnoreCase",
+                "StringNotEqualsIgnoreCase",
+                "ArnLike",
+                "ArnNotLike",
+            ][op];
+            let arn = operator.starts_with("Arn");
+            let operator = match qualifier {
+                0 => operator.to_owned(),
+                1 => format!("ForAllValues:{operator}"),
+                _ => format!("ForAnyValue:{operator}"),
+            };
+            let tokens: Vec<Vec<&str>> = templates
+                .into_iter()
+                .map(|(own, tokens, shared)| {
+                    let head = TEMPLATE_HEADS[if shared { head } else { own }];
+                    head.iter().copied().chain(tokens.iter().map(|&t| TEMPLATE_TOKENS[t])).collect()
+                })
+                .collect();
+            let prefix = if arn { "arn:aws:s3:::" } else { "" };
+            let texts: Vec<String> = tokens.iter().map(|t| format!("{prefix}{}", t.concat())).collect();
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let Some(entry) = entry(&operator, &refs) else {
+                return Ok(());
+            };
+            let Some(index) = ValueIndex::build(&entry) else {
+                return Ok(());
+            };
+            let request: Vec<String> = request
+                .into_iter()
+                .map(|(from, chunks)| {
+                    let text = match from {
+                        Some((at, change)) => instance(at.get::<Vec<&str>>(&tokens), &vars, &chunks, change),
+                        None => chunks.concat(),
+                    };
+                    format!("{prefix}{text}")
+                })
+                .collect();
+            let resolve = |key: &str| match key {
+                "v1" => vars[0].as_deref(),
+                "v2" => vars[1].as_deref(),
+                "v3" => vars[2].as_deref(),
+                _ => None,
+            };
+            indexed_agrees_under(&entry, &index, &request, resolve)?;
+        }
+    }
+
+    #[test]
+    fn templates_sharing_their_lead_are_grouped() {
+        // Twenty templates after one variable, sharing the literals `ab` and `cd`: one group,
+        // whose remainders form one set; and two with a lead of their own.
+        let like: Vec<String> = (0..20)
+            .map(|i| format!("${{aws:username}}*ab{}cd*", "?".repeat(i)))
+            .chain([
+                "x-${aws:username}-1".to_owned(),
+                "x-${aws:username}*2".to_owned(),
+            ])
+            .collect();
+        let refs: Vec<&str> = like.iter().map(String::as_str).collect();
+        let entry = entry("ForAnyValue:StringLike", &refs).unwrap();
+        let index = ValueIndex::build(&entry).unwrap();
+        let Kind::Strings { leads, .. } = &index.kind else {
+            panic!("{index:?}")
+        };
+        assert_eq!(leads.len(), 2);
+        assert_eq!(index.rest().count(), 0);
+        let decide = |text: &str| {
+            let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
+            let indexed = evaluate_indexed(&entry, Some(&index), Some(&value), resolve);
+            assert_eq!(
+                indexed,
+                evaluate_entry(&entry, Some(&value), resolve),
+                "{text}"
+            );
+            indexed.is_true()
+        };
+        assert!(decide("alice-ab??cd-"));
+        assert!(decide(&format!("aliceab{}cd", "é".repeat(19))));
+        assert!(!decide(&format!("aliceab{}cd", "é".repeat(20))));
+        assert!(!decide("bob-abcd"));
+        assert!(decide("x-alice-1"));
+        assert!(decide("x-alice-yy2"));
+        assert!(!decide("x-alice-3"));
+        assert!(!decide("x-bob-1"));
+        // Without regard to case: the lead and the value compared per character.
+        let equal: Vec<String> = (0..10).map(|i| format!("${{aws:username}}-{i}")).collect();
+        let refs: Vec<&str> = equal.iter().map(String::as_str).collect();
+        let entry = self::entry("StringEqualsIgnoreCase", &refs).unwrap();
+        let index = ValueIndex::build(&entry).unwrap();
+        assert!(matches!(&index.kind, Kind::Folded(_, leads) if leads.len() == 1));
+        assert_eq!(index.rest().count(), 0);
+        for (text, expected) in [("ALICE-3", true), ("alice-33", false), ("\u{212A}", false)] {
+            let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
+            let indexed = evaluate_indexed(&entry, Some(&index), Some(&value), resolve);
+            assert_eq!(
+                indexed,
+                evaluate_entry(&entry, Some(&value), resolve),
+                "{text}"
+            );
+            assert_eq!(indexed.is_true(), expected, "{text}");
+        }
+    }
+
     fn built(operator: &str, values: &[&str]) -> Option<ValueIndex> {
         ValueIndex::build(&entry(operator, values)?)
     }
@@ -1722,7 +2021,10 @@ mod tests {
         let mut mixed = refs.clone();
         mixed.extend(["a", "b", "c", "v-${aws:username}", "${aws:username}-w"]);
         let index = built("StringEquals", &mixed).unwrap();
-        let Kind::Strings { exact, patterns } = &index.kind else {
+        let Kind::Strings {
+            exact, patterns, ..
+        } = &index.kind
+        else {
             panic!("{index:?}")
         };
         assert_eq!(exact.len(), 3);
@@ -1741,8 +2043,15 @@ mod tests {
     #[test]
     fn keys_offered() {
         // The longest key offered (the first of equal length).
-        let key = |text, wildcards| {
-            template_keys(text, wildcards)
+        let key = |text: &str, wildcards| {
+            let options = TemplateOptions {
+                variables: true,
+                wildcards,
+            };
+            // Kept for the test's length, so that the keys it returns can borrow it.
+            let template: &'static Template =
+                Box::leak(Box::new(Template::parse(text, options).unwrap()));
+            template_keys(template)
                 .into_iter()
                 .rev()
                 .max_by_key(|k| k.len())
@@ -1755,10 +2064,23 @@ mod tests {
         assert_eq!(key("*?*", true), None);
         assert_eq!(key("a*b", false), Some(Key::Prefix("a*b")));
         assert_eq!(key("x${aws:username}yz", false), Some(Key::Suffix("yz")));
-        assert_eq!(key("${a}long-middle${b}", false), None);
+        // The literal text between variables and wildcards: the variables module's reading.
+        assert_eq!(
+            key("${a}long-middle${b}", false),
+            Some(Key::Inner("long-middle"))
+        );
+        assert_eq!(key("${a}*-1-*", true), Some(Key::Inner("-1-")));
+        assert_eq!(key("${a}${b}", false), None);
+        assert_eq!(key("${a}*${b}?", true), None);
         assert_eq!(key("${a, 'x}y'}zz", false), Some(Key::Suffix("zz")));
-        assert_eq!(key("ab${*}cd*e", true), Some(Key::Prefix("ab")));
-        assert_eq!(key("$", true), None);
+        assert_eq!(
+            key("${a, 'long-default'}-x${b}", false),
+            Some(Key::Inner("-x"))
+        );
+        // A fixed variable is the character it stands for, not a wildcard.
+        assert_eq!(key("ab${*}cd*e", true), Some(Key::Prefix("ab*cd")));
+        assert_eq!(key("${?}${$}x*", true), Some(Key::Prefix("?$x")));
+        assert_eq!(key("$", true), Some(Key::Prefix("$")));
     }
 
     #[test]

@@ -167,15 +167,16 @@ pub(crate) struct Flags {
 }
 
 /// A set compiled into plain lists, before they are shared ([`CompiledPolicySet`]) or held
-/// inline in a store entry (`store.rs`).
+/// inline in a store entry (`store.rs`). Each list is held in place up to what a store entry
+/// holds inline (`INLINE_*`), so that compiling a document small enough to be held in an
+/// entry allocates no list (the entry takes them as they are); larger ones spill to the heap.
 #[derive(Debug)]
 pub(crate) struct Lists {
-    pub(crate) statements: Vec<CompiledStatement>,
-    /// The statements' labels (no allocation of their own for a document small enough to be
-    /// held in a store entry).
+    pub(crate) statements: SmallVec<[CompiledStatement; INLINE_STATEMENTS]>,
+    /// The statements' labels.
     pub(crate) labels: SmallVec<[Label; INLINE_STATEMENTS]>,
-    pub(crate) conditions: Vec<CompiledCondition>,
-    pub(crate) groups: Vec<Group>,
+    pub(crate) conditions: SmallVec<[CompiledCondition; INLINE_CONDITIONS]>,
+    pub(crate) groups: SmallVec<[Group; 1]>,
     pub(crate) flags: Flags,
 }
 
@@ -215,10 +216,10 @@ impl Lists {
             )
         });
         let groups = PolicyKind::ALL.iter().map(|&k| set.levels(k)).sum();
-        let mut compiled_statements = Vec::with_capacity(statements);
+        let mut compiled_statements = SmallVec::with_capacity(statements);
         let mut labels = SmallVec::with_capacity(statements);
-        let mut compiled_conditions = Vec::with_capacity(conditions);
-        let mut compiled_groups = Vec::with_capacity(groups);
+        let mut compiled_conditions = SmallVec::with_capacity(conditions);
+        let mut compiled_groups = SmallVec::with_capacity(groups);
         for kind in PolicyKind::ALL {
             let levels = to_u16(set.levels(kind));
             for level in 0..levels {
@@ -263,6 +264,9 @@ impl Lists {
 
 /// Statements a store entry holds inside itself at most (`engine/store.rs`).
 pub(crate) const INLINE_STATEMENTS: usize = 2;
+
+/// Conditions a store entry holds inside itself at most (`engine/store.rs`).
+pub(crate) const INLINE_CONDITIONS: usize = 2;
 
 /// The labels of a part's statements: a list, or those a store entry holds after what a
 /// decision reads (borrowed as they are: finding their slice would read that line).
@@ -347,10 +351,10 @@ impl CompiledPolicySet {
     /// The set holding `lists`.
     pub(crate) fn from_lists(lists: Lists) -> Self {
         Self {
-            statements: lists.statements.into(),
+            statements: lists.statements.into_vec().into(),
             labels: lists.labels.into_vec().into(),
-            conditions: lists.conditions.into(),
-            groups: lists.groups.into(),
+            conditions: lists.conditions.into_vec().into(),
+            groups: lists.groups.into_vec().into(),
             has_resource: lists.flags.has_resource,
             has_boundary: lists.flags.has_boundary,
             has_session: lists.flags.has_session,

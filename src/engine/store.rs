@@ -153,7 +153,7 @@ use super::policy_set::PolicySet;
 use super::prepared::{ActionText, Prepared};
 use super::record::{NoRecord, Recorder, Tracer};
 use super::view::Input;
-use super::{CompiledPolicySet, Flags, INLINE_STATEMENTS, Labels, Lists, Part};
+use super::{CompiledPolicySet, Flags, INLINE_CONDITIONS, INLINE_STATEMENTS, Labels, Lists, Part};
 use crate::policy::PolicyType;
 use crate::policy::error::ParseErrors;
 use crate::policy::lower::parse_policy;
@@ -226,9 +226,6 @@ enum Doc {
     },
 }
 
-/// Statements and conditions a document held inside its entry has at most (and one group).
-const INLINE_CONDITIONS: usize = 2;
-
 /// A small compiled document held inside its map entry ([`Doc::Inline`]). What a decision
 /// reads comes first, in the order it reads it (group, statements, conditions: 384 bytes for
 /// two statements and two conditions, six cache lines after the key's two), and what it
@@ -283,10 +280,16 @@ impl Inline {
             lists.groups.push(group);
             return Err(lists);
         }
+        // The lists are taken as they are (held in place: they fit); `shrink_to_fit` brings
+        // one that was spilled back in place (not reached from `Lists::build`, which sizes
+        // them exactly).
+        lists.statements.shrink_to_fit();
+        lists.conditions.shrink_to_fit();
+        lists.labels.shrink_to_fit();
         Ok(Self {
-            statements: lists.statements.into_iter().collect(),
+            statements: lists.statements,
             labels: lists.labels,
-            conditions: lists.conditions.into_iter().collect(),
+            conditions: lists.conditions,
             group,
             shared: OnceLock::new(),
         })
@@ -307,10 +310,10 @@ impl Inline {
     /// A copy of its lists (the interned texts are shared, not copied).
     fn lists(&self) -> Lists {
         Lists {
-            statements: self.statements.to_vec(),
+            statements: self.statements.clone(),
             labels: self.labels.clone(),
-            conditions: self.conditions.to_vec(),
-            groups: vec![self.group.clone()],
+            conditions: self.conditions.clone(),
+            groups: smallvec::smallvec![self.group.clone()],
             flags: one_group_flags(self.group.kind),
         }
     }

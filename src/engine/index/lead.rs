@@ -1,0 +1,212 @@
+//! Templates grouped by their lead: `L${V}R_1`, `L${V}R_2`, … (literal text `L`, then the same
+//! variable `V` with the same default, nothing else before it). A request text matches one of
+//! them exactly when it starts with `L`, then with `V`'s value (or its default), and the text
+//! after that matches one of the remainders `R_i` (the template's glob matches its leading
+//! literal tokens one character at a time from the start: `wildcard::strip_lit_prefix`). So a
+//! group resolves `V` and compares its lead once per request text, and its remainders are a
+//! value list of their own, indexed as the entry's values are ([`index_strings`]: literal
+//! remainders sorted, the others keyed by their literal text, matched as a `WildcardSet`, or
+//! grouped by their own lead). Without this, each such template was resolved and tried once
+//! per request text, and templates that begin with a variable offer no prefix key.
+
+use std::collections::HashMap;
+
+use super::{At, Keyed, Kind, Source, folded_byte, index_strings, strings_any};
+use crate::condition::ops::string;
+use crate::variables::{Part, Template};
+use crate::wildcard::strip_lit_prefix;
+
+/// Templates sharing a lead form a group from this many on.
+const LEAD_FROM: usize = 2;
+
+/// How deep groups nest (`${a}${b}${c}…`: a group's remainders group by their own lead);
+/// deeper remainders are tried one by one in their group. Bounds the recursion of building
+/// and matching whatever the number of variables in a template.
+const MAX_DEPTH: usize = 4;
+
+/// One group: the lead, the variable, the remainders and their index.
+#[derive(Clone, Debug)]
+struct Lead {
+    /// `L`, the fixed variables (`${*}`, …) replaced.
+    lead: Box<str>,
+    /// `V`'s key (ASCII-lower-cased) and default.
+    key: Box<str>,
+    default: Option<Box<str>>,
+    /// The text after `${V}` of each template, parsed with the template's options.
+    remainders: Box<[Template]>,
+    /// Their index (`Kind::Strings`, or `Kind::Folded` without regard to case).
+    index: Kind,
+    /// The remainders the index does not hold, tried one by one.
+    rest: Box<[At]>,
+}
+
+impl Lead {
+    /// Whether `text` matches one of the group's templates (the answer of trying each).
+    fn matches<'a>(
+        &self,
+        text: &str,
+        fold: bool,
+        resolve: impl Fn(&str) -> Option<&'a str> + Copy,
+    ) -> bool {
+        // A template whose variable has no value and no default matches nothing.
+        let Some(value) = resolve(&self.key).or(self.default.as_deref()) else {
+            return false;
+        };
+        let Some(after) = strip_lit_prefix(text, &self.lead, fold)
+            .and_then(|text| strip_lit_prefix(text, value, fold))
+        else {
+            return false;
+        };
+        let source = Source::Remainders(&self.remainders);
+        strings_any(&self.index, source, after, resolve)
+            || self.rest.iter().any(|&at| {
+                source
+                    .template(at)
+                    .is_some_and(|t| string::matches(after, t, fold, resolve))
+            })
+    }
+}
+
+/// The groups of a String index ([`Kind::Strings`], [`Kind::Folded`]).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Leads {
+    groups: Box<[Lead]>,
+    /// The groups by their lead (ASCII-lower-cased without regard to case).
+    keyed: Keyed,
+    /// The groups without a lead to key them (empty, or not ASCII without regard to case).
+    loose: Box<[At]>,
+}
+
+/// What starts a template: its literal lead, the key and default of its first variable, and
+/// where its text continues after that variable (`None`: a wildcard comes first, or no
+/// variable).
+fn head(template: &Template) -> Option<(&str, &str, Option<&str>, usize)> {
+    let mut lead = "";
+    for part in template.parts() {
+        match part {
+            // Literal text is merged: one part at most before the variable.
+            Part::Lit(text) if lead.is_empty() => lead = text,
+            Part::Var { key, default, end } => return Some((lead, key, default, end)),
+            _ => return None,
+        }
+    }
+    None
+}
+
+impl Leads {
+    /// Groups the templates (position, template; none literal) that share their lead with
+    /// [`LEAD_FROM`] − 1 or more others; returns the groups and the templates left over.
+    /// `depth` is how many groups this list is nested in.
+    pub(super) fn build(
+        templates: Vec<(At, &Template)>,
+        like: bool,
+        fold: bool,
+        depth: usize,
+    ) -> (Self, Vec<(At, &Template)>) {
+        if depth >= MAX_DEPTH {
+            return (Self::default(), templates);
+        }
+        let mut shared: HashMap<(&str, &str, Option<&str>), Vec<usize>> = HashMap::new();
+        for (i, (_, template)) in templates.iter().enumerate() {
+            if let Some((lead, key, default, _)) = head(template) {
+                shared.entry((lead, key, default)).or_default().push(i);
+            }
+        }
+        let mut shared: Vec<_> = shared
+            .into_iter()
+            .filter(|(_, members)| members.len() >= LEAD_FROM)
+            .collect();
+        // In list order (the groups came out of a hash map).
+        shared.sort_unstable_by_key(|(_, members)| members.first().copied());
+        let mut grouped = vec![false; templates.len()];
+        let mut groups = Vec::new();
+        let mut keys = Vec::new();
+        let mut loose = Vec::new();
+        for ((lead, key, default), members) in shared {
+            let Ok(id) = At::try_from(groups.len()) else {
+                break;
+            };
+            let mut remainders = Vec::with_capacity(members.len());
+            for &i in &members {
+                let Some(&(_, template)) = templates.get(i) else {
+                    continue;
+                };
+                let remainder = head(template)
+                    .and_then(|(.., end)| template.as_str().get(end..))
+                    .and_then(|text| Template::parse(text, template.options()).ok());
+                if let (Some(remainder), Some(flag)) = (remainder, grouped.get_mut(i)) {
+                    remainders.push(remainder);
+                    *flag = true;
+                }
+            }
+            let mut rest = Vec::new();
+            let index = {
+                let list = remainders
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(at, t)| Some((At::try_from(at).ok()?, t)))
+                    .collect();
+                let source = Source::Remainders(&remainders);
+                index_strings(list, source, like, fold, depth + 1, &mut rest)
+            };
+            let folded = if fold {
+                lead.is_ascii().then(|| lead.to_ascii_lowercase())
+            } else {
+                Some(lead.to_owned())
+            };
+            match folded.filter(|lead| !lead.is_empty()) {
+                Some(lead) => keys.push((lead.into_bytes().into_boxed_slice(), id)),
+                None => loose.push(id),
+            }
+            groups.push(Lead {
+                lead: lead.into(),
+                key: key.into(),
+                default: default.map(Box::from),
+                remainders: remainders.into_boxed_slice(),
+                index,
+                rest: rest.into_boxed_slice(),
+            });
+        }
+        let left = templates
+            .into_iter()
+            .zip(grouped)
+            .filter(|(_, grouped)| !grouped)
+            .map(|(template, _)| template)
+            .collect();
+        let leads = Self {
+            groups: groups.into_boxed_slice(),
+            keyed: Keyed::new(keys),
+            loose: loose.into_boxed_slice(),
+        };
+        (leads, left)
+    }
+
+    /// Whether `text` matches a template of some group (`fold`: without regard to case).
+    pub(super) fn any<'a>(
+        &self,
+        text: &str,
+        fold: bool,
+        resolve: impl Fn(&str) -> Option<&'a str> + Copy,
+    ) -> bool {
+        if self.groups.is_empty() {
+            return false;
+        }
+        let test = |id: At| {
+            self.groups
+                .get(id as usize)
+                .is_some_and(|group| group.matches(text, fold, resolve))
+        };
+        let keyed = if fold {
+            self.keyed.any(text.chars().map(folded_byte), test)
+        } else {
+            self.keyed.any(text.bytes(), test)
+        };
+        keyed || self.loose.iter().any(|&id| test(id))
+    }
+
+    /// How many groups there are.
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.groups.len()
+    }
+}
