@@ -242,7 +242,10 @@ impl Inner {
 
     /// Whether a pattern pinned to a key of the chain of `longest`, all ending at byte `end`
     /// of `text`, matches there (only the checks gated by `gate`, when given).
-    #[expect(clippy::too_many_arguments, reason = "the per-text state, borrowed apart")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the per-text state, borrowed apart"
+    )]
     fn check(
         &self,
         text: &str,
@@ -254,7 +257,10 @@ impl Inner {
         windows: &mut [Option<Window>],
     ) -> bool {
         let (from, to) = self.checks_of.get(longest).copied().unwrap_or_default();
-        let checks = self.checks.get(from as usize..to as usize).unwrap_or_default();
+        let checks = self
+            .checks
+            .get(from as usize..to as usize)
+            .unwrap_or_default();
         let bytes = text.as_bytes();
         checks.iter().any(|&(i, quick)| {
             if gate.is_some() && quick != gate {
@@ -286,10 +292,12 @@ impl Inner {
             // Not expected to be borrowed (nothing calls back in): a scratch of its own.
             let scratch = borrowed.as_deref_mut().unwrap_or(&mut own);
             if self.pinned.is_empty() {
-                return self.keys.each_distinct(text.as_bytes(), &mut scratch.seen, |id| {
-                    let ats = self.patterns.get(id);
-                    ats.into_iter().flatten().any(|&at| test(at))
-                });
+                return self
+                    .keys
+                    .each_distinct(text.as_bytes(), &mut scratch.seen, |id| {
+                        let ats = self.patterns.get(id);
+                        ats.into_iter().flatten().any(|&at| test(at))
+                    });
             }
             let InnerScratch {
                 seen,
@@ -305,9 +313,9 @@ impl Inner {
             }
             let ascii = text.is_ascii();
             if ascii && !self.gates.is_empty() {
-                // Every match puts a gating byte at its distance after a key's end. Past a
-                // quarter of the text in gating bytes, the walk costs less.
-                let mut budget = text.len() / 4 + 64;
+                // Every match puts a gating byte at its distance after a key's end. Past half
+                // of the text in gating bytes, the walk costs less.
+                let mut budget = text.len() / 2 + 64;
                 let gated = self.gates.iter().try_fold(false, |_, &(distance, byte)| {
                     for (at, _) in text.match_indices(char::from(byte)) {
                         budget = budget.checked_sub(1)?;
@@ -1604,7 +1612,15 @@ mod tests {
         let gated_entry = entry("StringLike", &gated).unwrap();
         let digits: String = "0123456789".repeat(50);
         let dense_x = format!("{}{}", "9x".repeat(400), "299zx");
-        for text in [digits.as_str(), "01x", "0x1", "xx9ax", &dense_x, "5é5x", "299x"] {
+        for text in [
+            digits.as_str(),
+            "01x",
+            "0x1",
+            "xx9ax",
+            &dense_x,
+            "5é5x",
+            "299x",
+        ] {
             let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
             assert_eq!(
                 evaluate_indexed(&gated_entry, Some(&index), Some(&value), resolve),

@@ -222,7 +222,11 @@ impl Literals {
     /// (and says so). O(n + positions). (Should the automaton list a state's literals so that
     /// the longest cannot be told, `f` is called for each literal listed: each chain then
     /// names literals ending there, and together they name them all.)
-    pub(crate) fn each_longest(&self, text: &[u8], mut f: impl FnMut(usize, usize) -> bool) -> bool {
+    pub(crate) fn each_longest(
+        &self,
+        text: &[u8],
+        mut f: impl FnMut(usize, usize) -> bool,
+    ) -> bool {
         fn run<A: Automaton>(
             aut: &A,
             family: &[u32],
@@ -255,7 +259,12 @@ impl Literals {
     /// `text` (nothing when no literal ends there), reading only the [`longest`](Self::longest)
     /// bytes before it: the automaton's state at a position depends on no more of the text.
     /// Whether `f` returned true.
-    pub(crate) fn ending_at(&self, text: &[u8], end: usize, mut f: impl FnMut(usize) -> bool) -> bool {
+    pub(crate) fn ending_at(
+        &self,
+        text: &[u8],
+        end: usize,
+        mut f: impl FnMut(usize) -> bool,
+    ) -> bool {
         fn run<A: Automaton>(
             aut: &A,
             family: &[u32],

@@ -67,7 +67,8 @@ impl Fixed {
     /// Whether the segment matches ASCII `text` at byte `at`.
     #[inline]
     fn at(&self, text: &[u8], at: usize) -> bool {
-        at.checked_add(self.len).is_some_and(|end| end <= text.len())
+        at.checked_add(self.len)
+            .is_some_and(|end| end <= text.len())
             && self.pieces.iter().all(|(offset, lit)| {
                 let from = at + offset;
                 text.get(from) == lit.first() && text.get(from..from + lit.len()) == Some(lit)
