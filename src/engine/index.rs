@@ -128,7 +128,7 @@ struct Inner {
     checks_of: Box<[(u32, u32)]>,
     /// Indices into `pinned`, each with the byte ASCII text must hold at a distance after
     /// the key's end for the check to pass, if any ([`Pinned::quick`]).
-    checks: Box<[(u32, Option<(usize, u8)>)]>,
+    checks: Box<[(u32, Option<Gate>)]>,
     /// The pinned patterns and their positions.
     pinned: Box<[(Pinned, At)]>,
     /// When every pattern is pinned and each check needs a byte at a distance after the key
@@ -137,8 +137,11 @@ struct Inner {
     /// only the positions that many bytes before them are checked (the keys ending there read
     /// from the few bytes before: [`Literals::ending_at`]), rather than walking the automaton
     /// over every byte.
-    gates: Box<[(usize, u8)]>,
+    gates: Box<[Gate]>,
 }
+
+/// A byte at a distance after a key's end: `(distance, byte)`.
+type Gate = (usize, u8);
 
 /// Keys no longer than this let the checks be gated by a byte (`Inner::gates`).
 const GATE_KEY_BYTES: usize = 16;
@@ -217,7 +220,7 @@ impl Inner {
             }
             checks_of.push((from, u32::try_from(checks.len()).ok()?));
         }
-        let mut gates: Vec<(usize, u8)> = Vec::new();
+        let mut gates: Vec<Gate> = Vec::new();
         if patterns.iter().all(Vec::is_empty) && keys.longest() <= GATE_KEY_BYTES {
             for (p, _) in &pinned {
                 match p.quick() {
@@ -252,7 +255,7 @@ impl Inner {
         ascii: bool,
         end: usize,
         longest: usize,
-        gate: Option<(usize, u8)>,
+        gate: Option<Gate>,
         framed: &mut [u64],
         windows: &mut [Option<Window>],
     ) -> bool {

@@ -189,8 +189,9 @@ impl Literals {
     }
 
     /// Calls `f(end, id)` for every occurrence of every literal (`end`: the byte offset just
-    /// past it), by increasing `end`; stops when `f` returns true (and says so). O(n +
-    /// occurrences).
+    /// past it), by increasing `end`; stops when `f` returns true (and says so). Checks the
+    /// walk in tests.
+    #[cfg(test)]
     pub(crate) fn each(&self, text: &[u8], mut f: impl FnMut(usize, usize) -> bool) -> bool {
         fn run<A: Automaton>(
             aut: &A,

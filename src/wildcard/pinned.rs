@@ -128,7 +128,7 @@ impl Pinned {
     /// answer alike at every position where both their literals end.
     pub(crate) fn end_only(&self) -> Option<(&str, Option<&str>)> {
         (self.before.is_empty() && self.first.as_deref() == Some(""))
-            .then(|| (&*self.after, self.last.as_deref()))
+            .then_some((&*self.after, self.last.as_deref()))
     }
 
     /// A byte that ASCII text must hold at a fixed distance after an occurrence's end for the
