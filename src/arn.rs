@@ -77,22 +77,53 @@ impl ArnError {
 /// account and resource part begin (each one past its colon). `None` when there are fewer than
 /// five colons. The one ARN splitter: everything else that splits an ARN calls it.
 ///
-/// A plain byte loop: ARNs are short, and a substring search per colon costs more than it
-/// saves.
+/// Eight bytes at a time: every request ARN is split on every call, and a word holds its
+/// colons as a mask ([`colon_mask`]) read lowest byte first.
 #[inline]
 pub(crate) fn colon_offsets(text: &str) -> Option<[usize; 5]> {
     let mut colons = [0usize; 5];
     let mut found = 0;
-    for (i, &b) in text.as_bytes().iter().enumerate() {
-        if b == b':' {
-            *colons.get_mut(found)? = i;
-            found += 1;
-            if found == colons.len() {
-                return Some(colons);
+    let mut base = 0;
+    let mut words = text.as_bytes().chunks_exact(8);
+    let mut scan = |word: u64, base: usize| {
+        let mut mask = colon_mask(word);
+        while mask != 0 {
+            if let Some(slot) = colons.get_mut(found) {
+                *slot = base + (mask.trailing_zeros() / 8) as usize;
             }
+            found += 1;
+            if found == 5 {
+                return true;
+            }
+            mask &= mask - 1;
         }
+        false
+    };
+    for chunk in &mut words {
+        let word = <[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes);
+        if scan(word, base) {
+            return Some(colons);
+        }
+        base += 8;
     }
-    None
+    // The last bytes, padded with zeros (not colons).
+    let mut last = [0u8; 8];
+    for (slot, &b) in last.iter_mut().zip(words.remainder()) {
+        *slot = b;
+    }
+    scan(u64::from_le_bytes(last), base).then_some(colons)
+}
+
+/// `0x80` in every byte of `word` that is a colon, zero in the others. Exact: the sum below
+/// never carries from one byte into the next.
+#[inline(always)]
+const fn colon_mask(word: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    // Zero where the byte is a colon.
+    let x = word ^ 0x3a3a_3a3a_3a3a_3a3a;
+    // The high bit of each byte set where that byte of `x` is not zero.
+    let nonzero = ((x & LOW7) + LOW7) | x;
+    !nonzero & 0x8080_8080_8080_8080
 }
 
 /// Splits `text` into its first six components without allocating: five colon-separated
@@ -787,6 +818,24 @@ fn component_range(
 #[cfg(test)]
 mod tests {
     use super::{Arn, ArnError, ArnParts, ArnPattern, ArnPatternMode, colon_offsets, components};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The word-at-a-time colon search finds the first five colons a byte loop finds,
+        /// at every offset, in texts of colons, their byte neighbours and other text.
+        #[test]
+        fn colon_offsets_is_the_byte_loop(text in "[:;9\\x00\\x7f\\x{ba}a-c]{0,40}") {
+            let naive: Vec<usize> = text
+                .bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b':')
+                .map(|(i, _)| i)
+                .take(5)
+                .collect();
+            let expected = <[usize; 5]>::try_from(naive).ok();
+            prop_assert_eq!(colon_offsets(&text), expected);
+        }
+    }
 
     #[test]
     fn one_splitter_for_every_reader() {
@@ -822,6 +871,9 @@ mod tests {
         assert_eq!(ArnParts::split("arn:aws:s3:*"), None);
         assert_eq!(ArnParts::split("ARN:aws:s3:::b"), None);
         assert_eq!(colon_offsets("a:b:c:d"), None);
+        assert_eq!(colon_offsets("::::"), None);
+        assert_eq!(colon_offsets(":::::"), Some([0, 1, 2, 3, 4]));
+        assert_eq!(colon_offsets("1234567:::::"), Some([7, 8, 9, 10, 11]));
         assert_eq!(
             components("arn:aws:s3:*").collect::<Vec<_>>(),
             ["arn", "aws", "s3", "*"]

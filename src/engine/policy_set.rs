@@ -14,6 +14,7 @@ use super::CompiledPolicySet;
 use super::ids::{PolicyId, PolicyKind};
 use crate::bytes::{to_u16, to_u32};
 use crate::policy::{Policy, PolicyType};
+use smallvec::SmallVec;
 
 impl PolicyType {
     /// The part a policy of this type plays in a [`PolicySet`]: the one mapping between
@@ -48,13 +49,18 @@ impl PolicyType {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct PolicySet {
-    identity: Vec<Policy>,
-    resource: Vec<Policy>,
-    permissions_boundary: Vec<Policy>,
-    session: Vec<Policy>,
-    scps: Vec<Vec<Policy>>,
-    rcps: Vec<Vec<Policy>>,
+    identity: List,
+    resource: List,
+    permissions_boundary: List,
+    session: List,
+    scps: Vec<List>,
+    rcps: Vec<List>,
 }
+
+/// The policies of one slot or level: one held in place (a secret's resource policy, a role's
+/// trust policy, a boundary: the store's updates then allocate no list for them), more on the
+/// heap.
+type List = SmallVec<[Policy; 1]>;
 
 impl PolicySet {
     /// An empty set: no identity policies, no resource policy, no boundary, no session policy,
@@ -83,7 +89,7 @@ impl PolicySet {
                     &mut self.rcps
                 };
                 if levels.is_empty() {
-                    levels.push(Vec::new());
+                    levels.push(List::new());
                 }
                 let level = to_u16(levels.len().saturating_sub(1));
                 match levels.last_mut() {
@@ -116,7 +122,7 @@ impl PolicySet {
             PolicyKind::Rcp => &mut self.rcps,
             _ => return 0,
         };
-        levels.push(Vec::new());
+        levels.push(List::new());
         to_u16(levels.len().saturating_sub(1))
     }
 
@@ -139,8 +145,8 @@ impl PolicySet {
             PolicyKind::Resource => self.resource.len(),
             PolicyKind::PermissionsBoundary => self.permissions_boundary.len(),
             PolicyKind::Session => self.session.len(),
-            PolicyKind::Scp => self.scps.iter().map(Vec::len).sum(),
-            PolicyKind::Rcp => self.rcps.iter().map(Vec::len).sum(),
+            PolicyKind::Scp => self.scps.iter().map(List::len).sum(),
+            PolicyKind::Rcp => self.rcps.iter().map(List::len).sum(),
         }
     }
 
@@ -155,7 +161,7 @@ impl PolicySet {
     /// The policies of `kind` at `level` (level 0 for kinds without levels).
     #[must_use]
     pub fn level(&self, kind: PolicyKind, level: u16) -> &[Policy] {
-        let flat = |list: &'_ Vec<Policy>| -> usize { usize::from(level == 0) * list.len() };
+        let flat = |list: &'_ List| -> usize { usize::from(level == 0) * list.len() };
         match kind {
             PolicyKind::Identity => self.identity.get(..flat(&self.identity)).unwrap_or(&[]),
             PolicyKind::Resource => self.resource.get(..flat(&self.resource)).unwrap_or(&[]),
@@ -167,11 +173,11 @@ impl PolicySet {
             PolicyKind::Scp => self
                 .scps
                 .get(usize::from(level))
-                .map_or(&[][..], Vec::as_slice),
+                .map_or(&[][..], List::as_slice),
             PolicyKind::Rcp => self
                 .rcps
                 .get(usize::from(level))
-                .map_or(&[][..], Vec::as_slice),
+                .map_or(&[][..], List::as_slice),
         }
     }
 

@@ -471,9 +471,60 @@ impl Prepared {
         }
     }
 
-    /// Adds `slot` to the index as the next key; its index.
+    /// Sets the key `key` (lower-cased; `hash` is its [`text_hash`]; `found` its index if it
+    /// was set before) to a single value: `text` of `kind` ([`SlotKind::String`] or
+    /// [`SlotKind::Number`]), or a boolean (`text` empty). [`set`](Self::set) for the common
+    /// case of a server's per-call keys, written straight into the slot: the key's text is
+    /// appended only when it is new, nothing goes through the pool, and strings are left for
+    /// a condition to read as addresses ([`IP_UNREAD`]). A multi-valued key replaced by a
+    /// single value leaves its list as a spare (the slot no longer points at it).
+    #[inline(always)]
+    pub(super) fn set_single(
+        &mut self,
+        found: Option<usize>,
+        key: &str,
+        hash: u64,
+        text: &str,
+        kind: SlotKind,
+    ) {
+        let ip = if kind == SlotKind::String {
+            IP_UNREAD
+        } else {
+            0
+        };
+        if let Some(i) = found {
+            let text = self.append(text.as_bytes());
+            let old = if self.spilled {
+                self.spill_slots.get_mut(i)
+            } else {
+                self.slots.get_mut(i)
+            };
+            // The key's text is the one set first (a repeated key is not appended again).
+            if let Some(old) = old {
+                old.text = text;
+                old.ipv4 = 0;
+                old.ip = ip;
+                old.kind = kind;
+            }
+        } else {
+            let key_range = self.append(key.as_bytes());
+            let text = self.append(text.as_bytes());
+            self.insert(Slot {
+                hash,
+                key: key_range,
+                text,
+                ipv4: 0,
+                ip,
+                kind,
+            });
+        }
+    }
+
+    /// Adds `slot` to the index as the next key; its index. Inlined while the context fits
+    /// inline (a slot written, a bucket probed); past that, [`Self::insert_spilled`].
+    #[inline(always)]
     fn insert(&mut self, slot: Slot) -> usize {
-        let count = self.len();
+        let count = usize::from(self.slot_count);
         if !self.spilled && count < INLINE_SLOTS {
             if let Some(inline) = self.slots.get_mut(count) {
                 *inline = slot;
@@ -489,6 +540,14 @@ impl Prepared {
             self.slot_count = u8::try_from(count + 1).unwrap_or(0);
             return count;
         }
+        self.insert_spilled(slot)
+    }
+
+    /// [`insert`](Self::insert) past the inline slots (or once spilled).
+    #[cold]
+    #[inline(never)]
+    fn insert_spilled(&mut self, slot: Slot) -> usize {
+        let count = self.len();
         if !self.spilled {
             self.spill_slots.clear();
             self.spill_slots

@@ -1042,7 +1042,8 @@ impl<'t> Lowerer<'t> {
             self.type_mismatch(node, "an object of condition operators");
             return None;
         };
-        let mut entries = Vec::new();
+        // One key per operator is the common case: sized for it, the list is allocated once.
+        let mut entries = Vec::with_capacity(blocks.len());
         let mut ok = true;
         for Member {
             key,

@@ -5,8 +5,8 @@
 use super::table::{Space, key_hash};
 use super::{PreparedRequest, SessionPolicy};
 use crate::action::{ActionError, check_request_action};
-use crate::bytes::text_hash;
-use crate::engine::prepared::{ActionText, NewValue};
+use crate::bytes::{same_bytes, text_hash};
+use crate::engine::prepared::{ActionText, NewValue, SlotKind};
 use crate::request::{
     CallerView, Checked, ContextKey, ContextLimit, ContextScalar, ContextValue, KnownCaller,
     MAX_CONTEXT_BYTES, MAX_CONTEXT_KEYS, MAX_CONTEXT_VALUES, Parts, Pool, Request, RequestError,
@@ -245,7 +245,25 @@ struct Actions {
     long: SeenAction,
 }
 
-/// An action checked before: its text as given (and [`text_hash`] of it), the offset of its
+/// A cheap fingerprint of an action as given, to tell the actions a buffer saw apart before
+/// their texts are compared: its length and its first and last eight bytes (actions differ
+/// there; equal fingerprints only cost a comparison).
+#[inline(always)]
+fn fingerprint(text: &[u8]) -> u64 {
+    let word = |bytes: Option<&[u8; 8]>| bytes.map_or(0, |b| u64::from_le_bytes(*b));
+    let (first, last) = if text.len() >= 8 {
+        (word(text.first_chunk()), word(text.last_chunk()))
+    } else {
+        let mut short = [0u8; 8];
+        for (slot, &b) in short.iter_mut().zip(text) {
+            *slot = b;
+        }
+        (u64::from_le_bytes(short), 0)
+    };
+    (first ^ last.rotate_left(29)).wrapping_add(text.len() as u64)
+}
+
+/// An action checked before: its text as given (and [`fingerprint`] of it), the offset of its
 /// colon, the text lower-cased and its hashes.
 #[derive(Clone, Debug, Default)]
 struct SeenAction {
@@ -259,12 +277,13 @@ struct SeenAction {
 
 impl Actions {
     /// Checks `action` (or finds it checked before): the index of its entry and its colon.
+    #[inline]
     fn check(&mut self, action: &str) -> Result<(usize, usize), ActionError> {
-        let raw_hash = text_hash(action);
+        let raw_hash = fingerprint(action.as_bytes());
         if let Some(i) = self
             .seen
             .iter()
-            .position(|s| s.raw_hash == raw_hash && s.raw == action)
+            .position(|s| s.raw_hash == raw_hash && same_bytes(s.raw.as_bytes(), action.as_bytes()))
             && let Some(seen) = self.seen.get(i)
         {
             return Ok((i, seen.colon));
@@ -467,21 +486,21 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
     /// lower-cased nor hashed per call).
     #[inline(always)]
     pub fn key_string(mut self, key: &ContextKey, value: &str) -> Self {
-        self.set_single(key, NewValue::Text(value, false));
+        self.set_single(key, value, SlotKind::String);
         self
     }
 
     /// [`context_number`](Self::context_number) for a key made ahead of time.
     #[inline(always)]
     pub fn key_number(mut self, key: &ContextKey, text: &str) -> Self {
-        self.set_single(key, NewValue::Text(text, true));
+        self.set_single(key, text, SlotKind::Number);
         self
     }
 
     /// [`context_bool`](Self::context_bool) for a key made ahead of time.
     #[inline(always)]
     pub fn key_bool(mut self, key: &ContextKey, value: bool) -> Self {
-        self.set_single(key, NewValue::Bool(value));
+        self.set_single(key, "", SlotKind::Bool(value));
         self
     }
 
@@ -512,11 +531,20 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
 
     /// [`set`](Self::set) for a single value under a key made ahead of time (the common case:
     /// a server's keys are known when it starts): the key is looked up before it is appended,
-    /// and appended only if it is new. Same limits, same errors.
-    fn set_single(&mut self, key: &ContextKey, value: NewValue<'_>) {
+    /// appended only if it is new, and the value written straight into its slot
+    /// ([`Prepared::set_single`](crate::engine::prepared::Prepared::set_single): `text` of
+    /// `kind`, empty for a boolean). Same
+    /// limits, same errors. Inlined into the setters: a server sets a handful of keys per
+    /// call, and a call per key cost more than the key.
+    #[inline(always)]
+    fn set_single(&mut self, key: &ContextKey, text: &str, kind: SlotKind) {
         if self.overflow.is_some() {
             return;
         }
+        let value_len = match kind {
+            SlotKind::Bool(b) => ContextScalar::Bool(b).as_text().len(),
+            _ => text.len(),
+        };
         let p = &self.buffer.prepared.prepared;
         let name = key.as_str();
         let found = p.find_text(key.hash(), name);
@@ -524,23 +552,21 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
             self.overflow = Some(Box::new(too_many_keys(p.len())));
             return;
         }
-        if let Err(error) = self.count_bytes(found, name.len(), value.len()) {
+        if let Err(error) = self.count_bytes(found, name.len(), value_len) {
             self.overflow = Some(Box::new(error));
             return;
         }
-        let RequestBuffer { prepared, pool, .. } = &mut *self.buffer;
-        let p = &mut prepared.prepared;
-        // A key set before keeps its text: only a new one is appended.
-        let range = match found {
-            Some(_) => (0, 0),
-            None => p.append(name.as_bytes()),
-        };
-        p.set(found, range, key.hash(), value, pool);
+        self.buffer
+            .prepared
+            .prepared
+            .set_single(found, name, key.hash(), text, kind);
     }
 
     /// Counts `key_len + value_bytes` more bytes of context text (`found`: the index of the
     /// key if it was set before, whose old value no longer counts): the error past the
-    /// limit.
+    /// limit. Inlined: an addition and a comparison, but past the upper bound
+    /// ([`Self::recount`]).
+    #[inline(always)]
     fn count_bytes(
         &mut self,
         found: Option<usize>,
@@ -549,17 +575,30 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
     ) -> Result<(), RequestError> {
         self.bytes = self.bytes.saturating_add(key_len + value_bytes);
         if self.bytes > MAX_CONTEXT_BYTES {
-            // The count is an upper bound; recount exactly (rare: only past the limit).
-            let p = &self.buffer.prepared.prepared;
-            self.bytes = p.context_bytes(found) + key_len + value_bytes;
-            if self.bytes > MAX_CONTEXT_BYTES {
-                return Err(RequestError::ContextTooLarge {
-                    limit: ContextLimit::Bytes,
-                    key: None,
-                    found: self.bytes,
-                    max: MAX_CONTEXT_BYTES,
-                });
-            }
+            return self.recount(found, key_len, value_bytes);
+        }
+        Ok(())
+    }
+
+    /// [`count_bytes`](Self::count_bytes) past the upper bound: the count is recounted
+    /// exactly (rare: only near the limit).
+    #[cold]
+    #[inline(never)]
+    fn recount(
+        &mut self,
+        found: Option<usize>,
+        key_len: usize,
+        value_bytes: usize,
+    ) -> Result<(), RequestError> {
+        let p = &self.buffer.prepared.prepared;
+        self.bytes = p.context_bytes(found) + key_len + value_bytes;
+        if self.bytes > MAX_CONTEXT_BYTES {
+            return Err(RequestError::ContextTooLarge {
+                limit: ContextLimit::Bytes,
+                key: None,
+                found: self.bytes,
+                max: MAX_CONTEXT_BYTES,
+            });
         }
         Ok(())
     }
