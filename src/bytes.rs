@@ -189,6 +189,23 @@ mod tests {
     }
 
     #[test]
+    fn same_bytes_sees_a_difference_at_every_position_of_every_length() {
+        let a: Vec<u8> = (0..150u8).collect();
+        for n in 0..=a.len() {
+            assert!(same_bytes(&a[..n], &a[..n]), "{n}");
+            assert!(
+                !same_bytes(&a[..n], &a[..n.saturating_sub(1)]) || n == 0,
+                "{n}"
+            );
+            for at in 0..n {
+                let mut b = a[..n].to_vec();
+                b[at] ^= 0x20;
+                assert!(!same_bytes(&a[..n], &b), "{n} {at}");
+            }
+        }
+    }
+
+    #[test]
     fn the_compile_time_hash_is_the_hash() {
         for text in [
             "",

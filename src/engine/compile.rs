@@ -59,7 +59,7 @@
 use smallvec::SmallVec;
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use super::INLINE_CONDITIONS;
 use super::ids::{PolicyKind, StatementRef};
@@ -70,7 +70,7 @@ use crate::arn::ArnPattern;
 use crate::bytes::{same_bytes, text_hash, to_u32};
 use crate::condition::ops::ip::IpSet;
 use crate::condition::ops::{boolean, string};
-use crate::condition::{Operator, OperatorFamily};
+use crate::condition::{BaseOperator, Operator, OperatorFamily};
 use crate::policy::{
     ConditionEntry, Effect, PrincipalKind, PrincipalValue, Principals, Statement, TypedValue,
 };
@@ -280,8 +280,9 @@ pub(crate) enum CondTest {
         accept: u8,
     },
     /// `IpAddress`/`NotIpAddress` without set qualifier: the blocks as sorted address ranges
-    /// (one binary search per request value).
-    Ips(IpSet),
+    /// (one binary search per request value; boxed, so that a condition is 56 bytes: two
+    /// lists of ranges would make every condition 16 bytes longer).
+    Ips(Box<IpSet>),
 }
 
 /// One condition entry, compiled.
@@ -303,6 +304,24 @@ pub(crate) struct CompiledCondition {
 }
 
 impl CompiledCondition {
+    /// A condition no statement refers to (no key, never true): fills an unused slot of a
+    /// fixed-size array of conditions (a document held inside a store entry).
+    pub(crate) fn unused() -> Self {
+        static NO_KEY: OnceLock<Arc<str>> = OnceLock::new();
+        Self {
+            key_hash: 0,
+            keys: Arc::clone(NO_KEY.get_or_init(|| Arc::from(""))),
+            split: 0,
+            operator: Operator {
+                qualifier: None,
+                base: BaseOperator::Bool,
+                if_exists: false,
+            },
+            ignore_case: false,
+            test: CondTest::Bools { accept: 0 },
+        }
+    }
+
     /// The key, lower-cased.
     #[inline(always)]
     pub(crate) fn key_lower(&self) -> &str {
@@ -362,6 +381,23 @@ pub(crate) struct Label {
 }
 
 impl CompiledStatement {
+    /// A statement no group refers to (no action, resource or principal: it matches nothing):
+    /// fills an unused slot of a fixed-size array of statements (a document held inside a
+    /// store entry). Allocates nothing.
+    pub(crate) fn unused() -> Self {
+        Self {
+            actions: Items::Many(Box::new([])),
+            resources: Items::Many(Box::new([])),
+            targets: Items::Many(Box::new([])),
+            conditions: (0, 0),
+            at: StatementRef::EMPTY,
+            effect: Effect::Deny,
+            action_negated: false,
+            resource: Element::Listed,
+            principal: Element::Listed,
+        }
+    }
+
     /// A word read from every field a decision reads (a statement spans more than one cache
     /// line), so that `Part::touch` fetches all its lines ahead.
     #[inline(always)]
@@ -464,7 +500,64 @@ static EVERY: [u32; SHARED_IDS] = {
     all
 };
 
+/// The report order of the group of `kind` at `level`.
+const fn group_order(kind: PolicyKind, level: u16) -> u32 {
+    (kind as u32) << 16 | level as u32
+}
+
+/// The group [`build_group`] makes for the `n` statements (at most [`UNINDEXED`]) of a set
+/// that holds one group, of `kind` at level 0: no index, every statement a candidate.
+const fn small_group(kind: PolicyKind, n: u32) -> Group {
+    Group {
+        kind,
+        level: 0,
+        order: group_order(kind, 0),
+        start: 0,
+        end: n,
+        other: (0, n),
+        index: None,
+    }
+}
+
+/// The small groups of every kind (indexed by the kind's number, in `PolicyKind::ALL` order)
+/// and statement count, shared by the documents held inside store entries instead of each
+/// holding its own ([`Group::small`]).
+static SMALL_GROUPS: [[Group; UNINDEXED + 1]; PolicyKind::ALL.len()] = {
+    const fn row(kind: PolicyKind) -> [Group; UNINDEXED + 1] {
+        [
+            small_group(kind, 0),
+            small_group(kind, 1),
+            small_group(kind, 2),
+        ]
+    }
+    [
+        row(PolicyKind::Identity),
+        row(PolicyKind::Resource),
+        row(PolicyKind::PermissionsBoundary),
+        row(PolicyKind::Session),
+        row(PolicyKind::Scp),
+        row(PolicyKind::Rcp),
+    ]
+};
+
 impl Group {
+    /// The shared group of a set that holds `n` statements (at most two) of `kind` in one
+    /// group at level 0: equal to the group such a set compiles to ([`Self::is_small`]).
+    pub(crate) fn small(kind: PolicyKind, n: usize) -> Option<&'static Self> {
+        SMALL_GROUPS.get(kind as usize)?.get(n)
+    }
+
+    /// Whether the group is the shared one of its kind and statement count ([`Self::small`]).
+    pub(crate) fn is_small(&self) -> bool {
+        Self::small(self.kind, self.end as usize).is_some_and(|g| {
+            (g.kind, g.level, g.order, g.start, g.end, g.other)
+                == (
+                    self.kind, self.level, self.order, self.start, self.end, self.other,
+                )
+                && self.index.is_none()
+        })
+    }
+
     /// The candidate statements of the group for an action (`action`: lower-cased
     /// `service:name`; `service`: its lower-cased prefix; each with its [`text_hash`]), in
     /// ascending order; entries as described at [`TEST_ACTION`].
@@ -674,7 +767,7 @@ pub(super) fn build_group(
         return Group {
             kind,
             level,
-            order: (kind as u32) << 16 | u32::from(level),
+            order: group_order(kind, level),
             start,
             end,
             other: (start, end),
@@ -760,7 +853,7 @@ pub(super) fn build_group(
     Group {
         kind,
         level,
-        order: (kind as u32) << 16 | u32::from(level),
+        order: group_order(kind, level),
         start,
         end,
         other,
@@ -947,7 +1040,7 @@ fn compile_test(entry: &ConditionEntry) -> Option<CondTest> {
                 };
                 blocks.push(net);
             }
-            Some(CondTest::Ips(IpSet::new(blocks)))
+            Some(CondTest::Ips(Box::new(IpSet::new(blocks))))
         }
         _ => None,
     }
@@ -1088,9 +1181,29 @@ mod tests {
     fn compiled_items_stay_small() {
         use std::mem::size_of;
         assert!(size_of::<StrValue>() <= 24);
-        assert!(size_of::<CompiledCondition>() <= 72);
+        assert!(size_of::<CompiledCondition>() <= 56);
         assert!(size_of::<CompiledStatement>() <= 96);
         assert!(size_of::<Group>() <= 32);
+    }
+
+    /// The shared group of a small one-group set is the group such a set compiles to.
+    #[test]
+    fn a_small_set_compiles_to_its_shared_group() {
+        for kind in PolicyKind::ALL {
+            for n in 0..=UNINDEXED {
+                let built = build_group(kind, 0, 0, &vec![CompiledStatement::unused(); n]);
+                assert!(built.is_small(), "{kind:?} {n}");
+                let shared = Group::small(kind, n).unwrap();
+                assert_eq!(
+                    (shared.kind, shared.order, shared.end, shared.other),
+                    (built.kind, built.order, built.end, built.other)
+                );
+            }
+        }
+        // A level other than 0, or ids from elsewhere than 0, is not the shared group.
+        let unused = [CompiledStatement::unused()];
+        assert!(!build_group(PolicyKind::Scp, 1, 0, &unused).is_small());
+        assert!(!build_group(PolicyKind::Resource, 0, 1, &unused).is_small());
     }
 
     #[test]

@@ -127,8 +127,8 @@
 //! secret names; it is not a cryptographic hash. A prepared request carries the hashes of its
 //! keys, so deciding it hashes nothing. A map entry holds the key (inline up to 102 bytes,
 //! compared after its hash) and, for a small document that no other key used when it was set,
-//! the compiled document itself (its statements, conditions and group in fixed-capacity
-//! vectors inside the entry): a look-up reads the map's slot and then one allocation, whose
+//! the compiled document itself (its statements and conditions in fixed-size arrays inside
+//! the entry, its group shared with every such document of its kind and size): a look-up reads the map's slot and then one allocation, whose
 //! lines it reads ahead together, instead of following a pointer from the entry to the
 //! document. Other entries hold the shared document's list references, which the look-up
 //! reads ahead in the same way.
@@ -227,18 +227,22 @@ enum Doc {
 }
 
 /// A small compiled document held inside its map entry ([`Doc::Inline`]). What a decision
-/// reads comes first, in the order it reads it (group, statements, conditions: 384 bytes for
-/// two statements and two conditions, six cache lines after the key's two), and what it
-/// does not read after it. It stores no flags (those of its one group's kind:
-/// [`one_group_flags`]), so that [`Doc`]'s variant is told by the group's kind, which a
-/// decision reads anyway, rather than by a flag in a line it would not read.
+/// reads comes first (its kind and counts, the statements, the conditions: 312 bytes, five
+/// cache lines after the key's two), and what it does not read after it. The statements and
+/// conditions are fixed-size arrays whose unused slots hold fillers (no length word of their
+/// own); its one group is not held but shared ([`Group::small`]: the same group, checked when
+/// the document is made); it stores no flags (those of its kind: [`one_group_flags`]).
+/// [`Doc`]'s variant is told by a niche in these first lines, which a decision reads anyway.
 #[derive(Debug)]
 #[repr(C)]
 struct Inline {
-    /// Its one group.
-    group: Group,
-    statements: SmallVec<[CompiledStatement; INLINE_STATEMENTS]>,
-    conditions: SmallVec<[CompiledCondition; INLINE_CONDITIONS]>,
+    /// Its one group's kind.
+    kind: PolicyKind,
+    /// How many of `statements` and of `conditions` are the document's.
+    statement_count: u8,
+    condition_count: u8,
+    statements: [CompiledStatement; INLINE_STATEMENTS],
+    conditions: [CompiledCondition; INLINE_CONDITIONS],
     /// The statements' labels.
     labels: SmallVec<[Label; INLINE_STATEMENTS]>,
     /// The set the accessors hand out, made when first asked for.
@@ -264,57 +268,73 @@ impl Inline {
         reason = "both sides are large by design (the inline document is larger); boxing the \
                   lists given back would allocate on every update of a larger document"
     )]
-    fn new(mut lists: Lists) -> Result<Self, Lists> {
+    fn new(lists: Lists) -> Result<Self, Lists> {
         if lists.statements.len() > INLINE_STATEMENTS
             || lists.conditions.len() > INLINE_CONDITIONS
             || lists.groups.len() != 1
         {
             return Err(lists);
         }
-        let Some(group) = lists.groups.pop() else {
+        let Some(group) = lists.groups.first() else {
             return Err(lists);
         };
-        // The flags are those of the group's kind (always; checked, not assumed), so they are
-        // not stored.
-        if lists.flags != one_group_flags(group.kind) {
-            lists.groups.push(group);
+        let kind = group.kind;
+        // The group is the shared one of its kind and statement count, and the flags are
+        // those of its kind (always; checked, not assumed), so neither is stored.
+        let (Ok(statement_count), Ok(condition_count)) = (
+            u8::try_from(lists.statements.len()),
+            u8::try_from(lists.conditions.len()),
+        ) else {
+            return Err(lists);
+        };
+        if !group.is_small()
+            || group.end as usize != lists.statements.len()
+            || lists.flags != one_group_flags(kind)
+        {
             return Err(lists);
         }
-        // The lists are taken as they are (held in place: they fit); `shrink_to_fit` brings
-        // one that was spilled back in place (not reached from `Lists::build`, which sizes
-        // them exactly).
-        lists.statements.shrink_to_fit();
-        lists.conditions.shrink_to_fit();
-        lists.labels.shrink_to_fit();
+        let mut statements = lists.statements.into_iter();
+        let mut conditions = lists.conditions.into_iter();
         Ok(Self {
-            statements: lists.statements,
+            kind,
+            statement_count,
+            condition_count,
+            statements: std::array::from_fn(|_| {
+                statements.next().unwrap_or_else(CompiledStatement::unused)
+            }),
+            conditions: std::array::from_fn(|_| {
+                conditions.next().unwrap_or_else(CompiledCondition::unused)
+            }),
             labels: lists.labels,
-            conditions: lists.conditions,
-            group,
             shared: OnceLock::new(),
         })
     }
 
     #[inline(always)]
     fn part(&self) -> Part<'_> {
+        let statement_count = usize::from(self.statement_count);
         Part {
-            statements: &self.statements,
+            statements: self.statements.get(..statement_count).unwrap_or_default(),
             labels: Labels::Inline(&self.labels),
-            conditions: &self.conditions,
-            groups: std::slice::from_ref(&self.group),
-            has_boundary: self.group.kind == PolicyKind::PermissionsBoundary,
-            has_session: self.group.kind == PolicyKind::Session,
+            conditions: self
+                .conditions
+                .get(..usize::from(self.condition_count))
+                .unwrap_or_default(),
+            groups: Group::small(self.kind, statement_count).map_or(&[], std::slice::from_ref),
+            has_boundary: self.kind == PolicyKind::PermissionsBoundary,
+            has_session: self.kind == PolicyKind::Session,
         }
     }
 
     /// A copy of its lists (the interned texts are shared, not copied).
     fn lists(&self) -> Lists {
+        let part = self.part();
         Lists {
-            statements: self.statements.clone(),
+            statements: part.statements.iter().cloned().collect(),
             labels: self.labels.clone(),
-            conditions: self.conditions.clone(),
-            groups: smallvec::smallvec![self.group.clone()],
-            flags: one_group_flags(self.group.kind),
+            conditions: part.conditions.iter().cloned().collect(),
+            groups: part.groups.iter().cloned().collect(),
+            flags: one_group_flags(self.kind),
         }
     }
 
@@ -1450,20 +1470,21 @@ mod tests {
     use super::*;
     use std::mem::{align_of, offset_of, size_of};
 
-    /// A decision reads an inline document's group, statements and conditions, in that order,
-    /// from whole cache lines: the entry's value starts on a line (after the key's two lines)
-    /// and what a decision reads of two statements and two conditions ends within six lines.
+    /// A decision reads an inline document's kind and counts, statements and conditions, in
+    /// that order, from whole cache lines: the entry's value starts on a line (after the key's
+    /// two lines) and what a decision reads of two statements and two conditions ends within
+    /// five lines.
     #[test]
-    fn an_inline_document_is_read_from_six_lines() {
+    fn an_inline_document_is_read_from_five_lines() {
         assert_eq!(align_of::<Held>(), 64);
         assert!(size_of::<StoreKey>() <= 128);
         assert_eq!(offset_of!(Held, doc), 0);
-        assert_eq!(offset_of!(Inline, group), 0);
-        assert!(offset_of!(Inline, group) < offset_of!(Inline, statements));
+        assert_eq!(offset_of!(Inline, kind), 0);
+        assert!(offset_of!(Inline, condition_count) < offset_of!(Inline, statements));
         assert!(offset_of!(Inline, statements) < offset_of!(Inline, conditions));
         assert!(offset_of!(Inline, conditions) < offset_of!(Inline, labels));
         assert!(
-            offset_of!(Inline, labels) <= 6 * 64,
+            offset_of!(Inline, labels) <= 5 * 64,
             "{}",
             offset_of!(Inline, labels)
         );
