@@ -243,6 +243,67 @@ const CASES: &[Case] = &[
         one_long: true,
     },
     Case {
+        // Every value begins with the same variable, and their remainders share their
+        // literals: one group (the variable resolved once per request value), whose
+        // remainders form one set.
+        name: "StringLike, a policy variable then shared literals `${aws:PrincipalTag/team}*ab<?...>cd*`",
+        operator: "StringLike",
+        value: |i| format!("${{aws:PrincipalTag/team}}{}", sharing(i)),
+        hit: |i, len| text(pad(&format!("ops{}", sharing_hit(i)), len, 'z')),
+        miss: |_, len| text(pad("opsab", len, 'z')),
+        one_long: true,
+    },
+    Case {
+        // Literal text only between variables, against text dense in the separators.
+        name: "StringLike, literals between variables `${aws:PrincipalTag/team}-<i>-${aws:PrincipalTag/team}*`",
+        operator: "StringLike",
+        value: |i| format!("${{aws:PrincipalTag/team}}-{i}-${{aws:PrincipalTag/team}}*"),
+        hit: |i, len| text(pad(&format!("ops-{i}-ops"), len, 'z')),
+        miss: |_, len| {
+            text(
+                format!("ops{}", "-0-1-2-3-4-5-6-7-8-9".repeat(len / 20 + 1))
+                    .chars()
+                    .take(len)
+                    .collect(),
+            )
+        },
+        one_long: true,
+    },
+    Case {
+        // Beginning and ending with a variable, digits between, against digit text.
+        name: "StringEquals, a variable at both ends `${aws:PrincipalTag/team}<i>${aws:PrincipalTag/team}`",
+        operator: "StringEquals",
+        value: |i| format!("${{aws:PrincipalTag/team}}{i}${{aws:PrincipalTag/team}}"),
+        hit: |i, _| text(format!("ops{i}ops")),
+        miss: |_, len| {
+            text(
+                format!("ops{}", "0123456789".repeat(len / 10 + 1))
+                    .chars()
+                    .take(len)
+                    .collect(),
+            )
+        },
+        one_long: true,
+    },
+    Case {
+        name: "StringEqualsIgnoreCase, values with a policy variable `${aws:PrincipalTag/team}-<i>`",
+        operator: "StringEqualsIgnoreCase",
+        value: |i| format!("${{aws:PrincipalTag/team}}-{i}"),
+        hit: |i, _| text(format!("OPS-{i}")),
+        miss: |j, len| text(pad(&format!("OPS-{j}-"), len, '\u{212A}')),
+        one_long: true,
+    },
+    Case {
+        // A variable of its own per value, each with a default: nothing is shared, and a
+        // variable's value is known only with the request.
+        name: "StringEquals, a distinct variable per value `${aws:PrincipalTag/t<i>, 'v<i>'}`",
+        operator: "StringEquals",
+        value: |i| format!("${{aws:PrincipalTag/t{i}, 'v{i}'}}"),
+        hit: |i, _| text(format!("v{i}")),
+        miss: |j, len| text(pad(&format!("v{j}-"), len, 'z')),
+        one_long: true,
+    },
+    Case {
         name: "StringEquals, values with a policy variable",
         operator: "StringEquals",
         value: |i| format!("${{aws:PrincipalTag/team}}-{i}"),
@@ -333,6 +394,22 @@ const CASES: &[Case] = &[
         value: |i| format!("arn:aws:s3:::${{aws:PrincipalTag/team}}/{i}/*"),
         hit: |i, len| text(pad(&format!("arn:aws:s3:::ops/{i}/"), len, 'k')),
         miss: |j, len| text(pad(&format!("arn:aws:s3:::ops/{j}x/"), len, 'k')),
+        one_long: true,
+    },
+    Case {
+        // ARN patterns that begin their resource part with a variable, then share their
+        // literals (as the StringLike row above).
+        name: "ArnLike, a policy variable then shared literals `arn:aws:s3:::${aws:PrincipalTag/team}/*ab<?...>cd*`",
+        operator: "ArnLike",
+        value: |i| format!("arn:aws:s3:::${{aws:PrincipalTag/team}}/{}", sharing(i)),
+        hit: |i, len| {
+            text(pad(
+                &format!("arn:aws:s3:::ops/{}", sharing_hit(i)),
+                len,
+                'z',
+            ))
+        },
+        miss: |_, len| text(pad("arn:aws:s3:::ops/ab", len, 'z')),
         one_long: true,
     },
     Case {

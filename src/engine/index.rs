@@ -53,7 +53,7 @@ use crate::variables::{Part, Template};
 use crate::wildcard::{Literals, Pinned, WildcardSet, Window};
 
 mod lead;
-use lead::Leads;
+use lead::{Leads, TemplateList};
 
 /// Fewer policy values than this are tested one by one (an index does not pay off).
 pub(crate) const INDEX_FROM: usize = 8;
@@ -621,10 +621,50 @@ enum Kind {
 /// resource parts: `leading` is those components with the resource part `*` (matched by the
 /// one ARN matcher, which splits the request ARN), `resources` their resource parts, which the
 /// ARN matcher compares as plain wildcard text (no `$`: no variable, no `${*}`-style text).
+///
+/// Patterns whose resource parts hold policy variables (their first five components written
+/// without `$`) group in the same way; their resource parts are then matched as a String
+/// index of their own (`StringLike`, case-sensitive: what the ARN matcher applies to the
+/// resource part), grouped by lead and first variable there ([`Leads`]).
 #[derive(Clone, Debug)]
 pub(crate) struct ArnGroup {
     leading: ArnPattern,
-    resources: WildcardSet,
+    resources: Resources,
+}
+
+/// How an [`ArnGroup`] matches its resource parts.
+#[derive(Clone, Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a few groups per list, in a boxed slice: the set is kept inline as before"
+)]
+enum Resources {
+    /// Plain wildcard text, together.
+    Set(WildcardSet),
+    /// Templates with variables, indexed.
+    Templates(Box<TemplateList>),
+}
+
+impl Resources {
+    fn any<'a>(&self, part: &str, resolve: impl Fn(&str) -> Option<&'a str> + Copy) -> bool {
+        match self {
+            Self::Set(set) => set.any(part),
+            Self::Templates(list) => list.any(part, false, resolve),
+        }
+    }
+}
+
+/// The first five components of an ARN pattern as written and its resource part's template,
+/// when the resource part holds a variable and the first five components no `$`.
+fn arn_split_template(pattern: &ArnPattern) -> Option<(&str, &Template)> {
+    let text = pattern.as_str();
+    if pattern.matches_nothing() {
+        return None;
+    }
+    let resource = pattern.resource()?;
+    let leading = text.get(..text.len().checked_sub(resource.len() + 1)?)?;
+    let template = pattern.resource_template()?;
+    (!leading.contains('$') && template.has_variables()).then_some((leading, template))
 }
 
 /// The first five components of a plain ARN pattern as written (up to the fifth colon) and
@@ -920,10 +960,13 @@ impl ValueIndex {
                 let chosen = choose(&offers);
                 // Plain patterns that share their key and their first five components as
                 // written, in list order: one key cannot tell them apart.
-                let mut shared: HashMap<(Chosen<'_>, &str), Vec<usize>> = HashMap::new();
+                // Likewise patterns with variables in their resource part (`true`).
+                let mut shared: HashMap<(Chosen<'_>, &str, bool), Vec<usize>> = HashMap::new();
                 for (i, (&(_, pattern), key)) in keyed.iter().zip(&chosen).enumerate() {
                     if let Some((leading, _)) = arn_split_plain(pattern) {
-                        shared.entry((*key, leading)).or_default().push(i);
+                        shared.entry((*key, leading, false)).or_default().push(i);
+                    } else if let Some((leading, _)) = arn_split_template(pattern) {
+                        shared.entry((*key, leading, true)).or_default().push(i);
                     }
                 }
                 let mut shared: Vec<_> = shared
@@ -934,7 +977,7 @@ impl ValueIndex {
                 let mut groups = Vec::new();
                 let mut entries: Vec<(At, Chosen<'_>)> = Vec::new();
                 let mut grouped = vec![false; keyed.len()];
-                for ((key, leading), members) in shared {
+                for ((key, leading, variables), members) in shared {
                     let Some(id) = u32::try_from(groups.len()).ok().filter(|id| *id < GROUP) else {
                         break;
                     };
@@ -945,12 +988,19 @@ impl ValueIndex {
                     ) else {
                         continue;
                     };
-                    let parts = members
-                        .iter()
-                        .filter_map(|&i| keyed.get(i).and_then(|(_, p)| arn_split_plain(p)))
-                        .map(|(_, part)| part);
-                    let Some(resources) = WildcardSet::new(parts) else {
-                        continue;
+                    let pattern = |i: &usize| keyed.get(*i).map(|&(_, p)| p);
+                    let resources = if variables {
+                        let templates = members.iter().filter_map(pattern);
+                        let templates = templates.filter_map(|p| arn_split_template(p));
+                        let templates = templates.map(|(_, t)| t.clone()).collect();
+                        Resources::Templates(Box::new(TemplateList::new(templates, true, false, 0)))
+                    } else {
+                        let parts = members.iter().filter_map(pattern);
+                        let parts = parts.filter_map(arn_split_plain).map(|(_, part)| part);
+                        let Some(set) = WildcardSet::new(parts) else {
+                            continue;
+                        };
+                        Resources::Set(set)
                     };
                     for &i in &members {
                         if let Some(flag) = grouped.get_mut(i) {
@@ -1079,7 +1129,8 @@ impl ValueIndex {
                 };
                 let try_at = |at: At| match at.checked_sub(GROUP) {
                     Some(id) => groups.get(id as usize).is_some_and(|group| {
-                        arn_ops::matches(text, &group.leading, resolve) && group.resources.any(rest)
+                        arn_ops::matches(text, &group.leading, resolve)
+                            && group.resources.any(rest, resolve)
                     }),
                     None => match typed(at) {
                         Some(TypedValue::Arn(pattern)) => arn_ops::matches(text, pattern, resolve),
@@ -1698,7 +1749,7 @@ mod tests {
         assert!(resource.sets.is_empty());
         assert_eq!(groups.len(), 1);
         // `*abcd*` has a key of its own (`abcd`); the 19 others share `s3`.
-        assert_eq!(groups[0].resources.len(), 19);
+        assert!(matches!(&groups[0].resources, Resources::Set(set) if set.len() == 19));
         let long = format!("arn:aws:s3:::ab{}cd", "?".repeat(19));
         let too_long = format!("arn:aws:s3:::ab{}cd", "?".repeat(20));
         for (text, expected) in [
@@ -2006,6 +2057,37 @@ mod tests {
         assert!(decide("x-alice-yy2"));
         assert!(!decide("x-alice-3"));
         assert!(!decide("x-bob-1"));
+        // ARN patterns sharing their first five components and key, a variable in the
+        // resource part: one group, whose resource parts are a template list of their own.
+        let arns: Vec<String> = (0..20)
+            .map(|i| format!("arn:aws:s3:::${{aws:username}}/*ab{}cd*", "?".repeat(i)))
+            .collect();
+        let refs: Vec<&str> = arns.iter().map(String::as_str).collect();
+        let arn_entry = self::entry("ArnLike", &refs).unwrap();
+        let arn_index = ValueIndex::build(&arn_entry).unwrap();
+        let Kind::Arns { groups, .. } = &arn_index.kind else {
+            panic!("{arn_index:?}")
+        };
+        assert_eq!(groups.len(), 1);
+        // `…/*abcd*` has a key of its own (`abcd`); the 19 others share `s3`.
+        assert!(matches!(&groups[0].resources, Resources::Templates(list) if list.len() == 19));
+        for (text, expected) in [
+            ("arn:aws:s3:::alice/ab??cd", true),
+            ("arn:aws:s3:::alice/x:abcd", true),
+            ("arn:aws:s3:::bob/abcd", false),
+            ("arn:aws:s3:::alice/ab", false),
+            ("arn:aws:sqs:::alice/abcd", false),
+            ("arn:aws:s3:::ALICE/abcd", false),
+        ] {
+            let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
+            let indexed = evaluate_indexed(&arn_entry, Some(&arn_index), Some(&value), resolve);
+            assert_eq!(
+                indexed,
+                evaluate_entry(&arn_entry, Some(&value), resolve),
+                "{text}"
+            );
+            assert_eq!(indexed.is_true(), expected, "{text}");
+        }
         // Without regard to case: the lead and the value compared per character.
         let equal: Vec<String> = (0..10).map(|i| format!("${{aws:username}}-{i}")).collect();
         let refs: Vec<&str> = equal.iter().map(String::as_str).collect();

@@ -700,6 +700,61 @@ mod pipeline {
                 Allow,
             ),
             (
+                // Values with a variable keyed by their literal parts.
+                "ForAllValues:StringLike",
+                (0..1_000)
+                    .map(|i| format!("${{aws:PrincipalTag/team}}*-{i}-*"))
+                    .collect(),
+                strings(&|i| format!("ops-{}-{}", 999 - i, "z".repeat(200))),
+                Allow,
+            ),
+            (
+                // Grouped by their variable, the remainders sharing their literals.
+                "ForAnyValue:StringLike",
+                (0..200)
+                    .map(|i| format!("${{aws:PrincipalTag/team}}*ab{}cd*", "?".repeat(i)))
+                    .collect(),
+                strings(&|_| format!("opsab{}cd", "z".repeat(300))),
+                ImplicitDeny,
+            ),
+            (
+                "ForAllValues:StringEqualsIgnoreCase",
+                (0..1_000)
+                    .map(|i| format!("${{aws:PrincipalTag/team}}-{i}"))
+                    .collect(),
+                strings(&|i| format!("OPS-{}", 999 - i)),
+                Allow,
+            ),
+            (
+                "ForAllValues:StringEquals",
+                (0..1_000)
+                    .map(|i| format!("${{aws:PrincipalTag/team}}{i}${{aws:PrincipalTag/team}}"))
+                    .collect(),
+                strings(&|i| format!("ops{}ops", 999 - i)),
+                Allow,
+            ),
+            (
+                "ForAllValues:ArnLike",
+                (0..1_000)
+                    .map(|i| format!("arn:aws:s3:::${{aws:PrincipalTag/team}}/{i}/*"))
+                    .collect(),
+                strings(&|i| format!("arn:aws:s3:::ops/{}/{}", 999 - i, "k".repeat(200))),
+                Allow,
+            ),
+            (
+                "ForAnyValue:ArnLike",
+                (0..200)
+                    .map(|i| {
+                        format!(
+                            "arn:aws:s3:::${{aws:PrincipalTag/team}}/*ab{}cd*",
+                            "?".repeat(i)
+                        )
+                    })
+                    .collect(),
+                strings(&|_| format!("arn:aws:s3:::ops/ab{}cd", "z".repeat(300))),
+                ImplicitDeny,
+            ),
+            (
                 "ForAnyValue:ArnLike",
                 (0..10_000)
                     .map(|i| format!("arn:aws:s3:::b{i}/*"))
@@ -785,6 +840,70 @@ mod pipeline {
                 "adversarial timing: {operator}: {} policy values x {MAX_CONTEXT_VALUES} request values: {best:.3} ms per decision ({want:?})",
                 values.len()
             );
+        }
+    }
+
+    /// Lists of values with policy variables long enough to be indexed (grouped by their lead
+    /// and first variable, keyed by their literal parts) decide as the values one at a time
+    /// do (a list of one value is never indexed), whatever the variable's value: one, empty,
+    /// several (a multi-valued key is no variable value) or none.
+    #[test]
+    fn adversarial_indexed_templates_decide_as_each_value() {
+        let values: Vec<String> = (0..12)
+            .flat_map(|i| {
+                [
+                    format!("${{aws:PrincipalTag/team}}-{i}"),
+                    format!("${{aws:PrincipalTag/team}}*-{i}-*"),
+                    format!("x${{aws:PrincipalTag/team, 'dflt'}}/{i}?"),
+                    format!("${{aws:PrincipalTag/team}}{i}${{aws:PrincipalTag/team}}"),
+                ]
+            })
+            .collect();
+        let teams = [
+            Some(string("ops")),
+            Some(string("")),
+            Some(ContextValue::Multi(vec![
+                ContextScalar::String("ops".into()),
+                ContextScalar::String("dev".into()),
+            ])),
+            None,
+        ];
+        let texts = [
+            "ops-3", "-3", "ops-11-x", "x-11-", "xops/5z", "xdflt/5z", "x/5z", "ops7ops", "77",
+            "OPS-3",
+        ];
+        for operator in [
+            "ForAnyValue:StringLike",
+            "ForAnyValue:StringEquals",
+            "ForAnyValue:StringEqualsIgnoreCase",
+            "ForAllValues:StringNotLike",
+        ] {
+            let list: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
+            let whole = one_condition(operator, "app:k", &format!("[{}]", list.join(",")));
+            let each: Vec<String> = list
+                .iter()
+                .map(|v| one_condition(operator, "app:k", &format!("[{v}]")))
+                .collect();
+            for team in &teams {
+                for text in texts {
+                    let mut context = vec![("app:k", string(text))];
+                    if let Some(team) = team {
+                        context.push(("aws:PrincipalTag/team", team.clone()));
+                    }
+                    let got = decide(&[&whole], "s3:GetObject", "*", &context);
+                    let one = |policy: &String| {
+                        decide(&[policy], "s3:GetObject", "*", &context) == Decision::Allow
+                    };
+                    // Any value matching: some one-value policy allows; `ForAllValues:` of a
+                    // negation over one request value: every one-value policy allows.
+                    let want = if operator.starts_with("ForAll") {
+                        each.iter().all(one)
+                    } else {
+                        each.iter().any(one)
+                    };
+                    assert_eq!(got == Decision::Allow, want, "{operator} {team:?} {text}");
+                }
+            }
         }
     }
 

@@ -24,6 +24,60 @@ const LEAD_FROM: usize = 2;
 /// and matching whatever the number of variables in a template.
 const MAX_DEPTH: usize = 4;
 
+/// Templates of their own with their index: a group's remainders, or the resource parts of a
+/// group of ARN patterns (`engine::index::ArnGroup`).
+#[derive(Clone, Debug)]
+pub(super) struct TemplateList {
+    templates: Box<[Template]>,
+    /// Their index (`Kind::Strings`, or `Kind::Folded` without regard to case).
+    index: Kind,
+    /// The templates the index does not hold, tried one by one.
+    rest: Box<[At]>,
+}
+
+impl TemplateList {
+    /// The templates indexed (`index_strings`); `depth` as for [`Leads::build`].
+    pub(super) fn new(templates: Vec<Template>, like: bool, fold: bool, depth: usize) -> Self {
+        let mut rest = Vec::new();
+        let index = {
+            let list = templates
+                .iter()
+                .enumerate()
+                .filter_map(|(at, t)| Some((At::try_from(at).ok()?, t)))
+                .collect();
+            let source = Source::Remainders(&templates);
+            index_strings(list, source, like, fold, depth, &mut rest)
+        };
+        Self {
+            templates: templates.into_boxed_slice(),
+            index,
+            rest: rest.into_boxed_slice(),
+        }
+    }
+
+    /// Whether `text` matches one of the templates (the answer of trying each).
+    pub(super) fn any<'a>(
+        &self,
+        text: &str,
+        fold: bool,
+        resolve: impl Fn(&str) -> Option<&'a str> + Copy,
+    ) -> bool {
+        let source = Source::Remainders(&self.templates);
+        strings_any(&self.index, source, text, resolve)
+            || self.rest.iter().any(|&at| {
+                source
+                    .template(at)
+                    .is_some_and(|t| string::matches(text, t, fold, resolve))
+            })
+    }
+
+    /// How many templates there are.
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.templates.len()
+    }
+}
+
 /// One group: the lead, the variable, the remainders and their index.
 #[derive(Clone, Debug)]
 struct Lead {
@@ -33,11 +87,7 @@ struct Lead {
     key: Box<str>,
     default: Option<Box<str>>,
     /// The text after `${V}` of each template, parsed with the template's options.
-    remainders: Box<[Template]>,
-    /// Their index (`Kind::Strings`, or `Kind::Folded` without regard to case).
-    index: Kind,
-    /// The remainders the index does not hold, tried one by one.
-    rest: Box<[At]>,
+    remainders: TemplateList,
 }
 
 impl Lead {
@@ -57,13 +107,7 @@ impl Lead {
         else {
             return false;
         };
-        let source = Source::Remainders(&self.remainders);
-        strings_any(&self.index, source, after, resolve)
-            || self.rest.iter().any(|&at| {
-                source
-                    .template(at)
-                    .is_some_and(|t| string::matches(after, t, fold, resolve))
-            })
+        self.remainders.any(after, fold, resolve)
     }
 }
 
@@ -139,16 +183,6 @@ impl Leads {
                     *flag = true;
                 }
             }
-            let mut rest = Vec::new();
-            let index = {
-                let list = remainders
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(at, t)| Some((At::try_from(at).ok()?, t)))
-                    .collect();
-                let source = Source::Remainders(&remainders);
-                index_strings(list, source, like, fold, depth + 1, &mut rest)
-            };
             let folded = if fold {
                 lead.is_ascii().then(|| lead.to_ascii_lowercase())
             } else {
@@ -162,9 +196,7 @@ impl Leads {
                 lead: lead.into(),
                 key: key.into(),
                 default: default.map(Box::from),
-                remainders: remainders.into_boxed_slice(),
-                index,
-                rest: rest.into_boxed_slice(),
+                remainders: TemplateList::new(remainders, like, fold, depth + 1),
             });
         }
         let left = templates
