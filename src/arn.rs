@@ -78,7 +78,7 @@ impl ArnError {
 /// five colons. The one ARN splitter: everything else that splits an ARN calls it.
 ///
 /// Eight bytes at a time: every request ARN is split on every call, and a word holds its
-/// colons as a mask ([`colon_mask`]) read lowest byte first.
+/// colons as a mask ([`byte_mask`](crate::bytes::byte_mask)) read lowest byte first.
 #[inline]
 pub(crate) fn colon_offsets(text: &str) -> Option<[usize; 5]> {
     let mut colons = [0usize; 5];
@@ -86,7 +86,7 @@ pub(crate) fn colon_offsets(text: &str) -> Option<[usize; 5]> {
     let mut base = 0;
     let mut words = text.as_bytes().chunks_exact(8);
     let mut scan = |word: u64, base: usize| {
-        let mut mask = colon_mask(word);
+        let mut mask = crate::bytes::byte_mask(word, b':');
         while mask != 0 {
             if let Some(slot) = colons.get_mut(found) {
                 *slot = base + (mask.trailing_zeros() / 8) as usize;
@@ -112,18 +112,6 @@ pub(crate) fn colon_offsets(text: &str) -> Option<[usize; 5]> {
         *slot = b;
     }
     scan(u64::from_le_bytes(last), base).then_some(colons)
-}
-
-/// `0x80` in every byte of `word` that is a colon, zero in the others. Exact: the sum below
-/// never carries from one byte into the next.
-#[inline(always)]
-const fn colon_mask(word: u64) -> u64 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    // Zero where the byte is a colon.
-    let x = word ^ 0x3a3a_3a3a_3a3a_3a3a;
-    // The high bit of each byte set where that byte of `x` is not zero.
-    let nonzero = ((x & LOW7) + LOW7) | x;
-    !nonzero & 0x8080_8080_8080_8080
 }
 
 /// Splits `text` into its first six components without allocating: five colon-separated

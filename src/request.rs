@@ -1089,11 +1089,7 @@ impl KnownCaller {
 /// The length of `text` up to and including its last `/` (its whole length without one).
 #[inline]
 pub(crate) fn after_last_slash(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    bytes
-        .iter()
-        .rposition(|&b| b == b'/')
-        .map_or(bytes.len(), |at| at + 1)
+    crate::bytes::last_byte(text.as_bytes(), b'/').map_or(text.len(), |at| at + 1)
 }
 
 /// Whether `text` starts with `prefix`.
@@ -1703,6 +1699,7 @@ const PRINCIPAL_SERVICE_NAME: DerivedKey = DerivedKey::new("aws:principalservice
 const RESOURCE_ACCOUNT: DerivedKey = DerivedKey::new("aws:resourceaccount");
 
 /// How many keys [`for_each_derived`] may give.
+#[cfg(test)]
 pub(crate) const DERIVED_COUNT: usize = 7;
 
 /// The keys AWS derives from the caller (every derived key but `aws:ResourceAccount`), lower

@@ -9,8 +9,8 @@ use crate::aws_rules::AwsRule;
 use crate::bytes::{Range, at, bytes_hash, copy_bytes, same_bytes, text, text_hash, to_u32};
 use crate::condition::ops::Scalar;
 use crate::request::{
-    CallerKey, CallerKind, Checked, ContextScalar, ContextValue, DERIVED_COUNT, Derived,
-    DerivedFrom, DerivedKey, Parts, Pool, Request, ResourceKind, RoleArn, for_each_derived,
+    CallerKey, CallerKind, Checked, ContextScalar, ContextValue, Derived, DerivedFrom, DerivedKey,
+    Parts, Pool, Request, ResourceKind, RoleArn, for_each_derived,
 };
 use crate::value::parse_ip;
 
@@ -49,9 +49,6 @@ pub(super) struct Slot {
 /// [`RequestBuffer`](crate::RequestBuffer)'s: most strings are never read as addresses, and
 /// those that are are read once per decision at most).
 pub(super) const IP_UNREAD: u8 = 1;
-
-/// The key of an unused derived entry.
-static NO_KEY: DerivedKey = DerivedKey { key: "", hash: 0 };
 
 impl Slot {
     const EMPTY: Self = Self {
@@ -131,10 +128,12 @@ pub(crate) struct Prepared {
     spill_slots: Vec<Slot>,
     /// How many inline slots are used.
     slot_count: u8,
-    /// The keys derived from the caller and the accounts (a buffered request's: `finish`
-    /// with `derive`), read when a key is not among those set; `derived[..derived_count]`.
-    derived: [(&'static DerivedKey, Slot); DERIVED_COUNT],
-    derived_count: usize,
+    /// Whether the keys derived from the caller and the accounts are read from the parts
+    /// (a buffered request's: `finish` with `derive`) when a key is not among those set; they
+    /// are made only when a condition reads one ([`Self::derived_slot`]).
+    derive: bool,
+    /// The caller's `aws:PrincipalType` text in the arena (with `derive`).
+    principal_type: Range,
     /// The values of the multi-valued keys, key `i`'s at `lists[i]` (a single value is only
     /// its text in the arena); the others are spare, kept with their strings for the next
     /// request.
@@ -171,8 +170,8 @@ impl Prepared {
             spill_table: Vec::new(),
             spill_slots: Vec::new(),
             slot_count: 0,
-            derived: [(&NO_KEY, Slot::EMPTY); DERIVED_COUNT],
-            derived_count: 0,
+            derive: false,
+            principal_type: (0, 0),
             lists: Vec::new(),
         }
     }
@@ -222,7 +221,7 @@ impl Prepared {
         self.spilled = false;
         self.spill_table.clear();
         self.spill_slots.clear();
-        self.derived_count = 0;
+        self.derive = false;
     }
 
     /// How many context keys are set.
@@ -260,13 +259,21 @@ impl Prepared {
             Some((text(at(arena, slot.key))?, whole(slot)?))
         });
         // The derived keys the caller did not give.
-        let derived = self
-            .derived
-            .get(..self.derived_count)
-            .unwrap_or_default()
-            .iter()
-            .filter(move |(k, _)| self.slot_index(arena, k.hash, k.key.as_bytes()).is_none())
-            .filter_map(move |(k, slot)| Some((k.key, whole(slot)?)));
+        let mut derived = Vec::new();
+        if self.derive {
+            for_each_derived(
+                self.derived_from(),
+                |_| self.principal_type,
+                |k, value| {
+                    if self.slot_index(arena, k.hash, k.key.as_bytes()).is_none() {
+                        derived.push((k.key, derived_slot(k, value)));
+                    }
+                },
+            );
+        }
+        let derived = derived
+            .into_iter()
+            .filter_map(move |(key, slot)| Some((key, whole(&slot)?)));
         set.chain(derived)
     }
 
@@ -638,47 +645,14 @@ impl Prepared {
             CallerKey::RoleArn => role_range.unwrap_or(text_range),
             CallerKey::Pieces(pieces) => self.append_all(&pieces),
         });
+        // The derived keys are read from the parts when a condition asks for one (see
+        // `derived_slot`); only the type's text is written now.
+        self.derive = derive;
         if derive {
-            let type_range = caller
+            self.principal_type = caller
                 .kind
                 .principal_type()
-                .map(|t| self.append(t.as_bytes()));
-            let from = DerivedFrom {
-                kind: caller.kind,
-                text: text_range,
-                role_arn: role_range,
-                name: name_range,
-                principal_account,
-                resource_account,
-            };
-            // Found after the keys set (a key the caller gave wins): see `slot`.
-            let mut n = 0;
-            for_each_derived(
-                from,
-                |_| type_range.unwrap_or_default(),
-                |key, value| {
-                    let (text, kind) = match value {
-                        Derived::Text(range) => (range, SlotKind::String),
-                        Derived::Bool(b) => ((0, 0), SlotKind::Bool(b)),
-                    };
-                    if let Some(entry) = self.derived.get_mut(n) {
-                        // A derived text is never an address (ARNs, accounts, names, types).
-                        *entry = (
-                            key,
-                            Slot {
-                                hash: key.hash,
-                                key: (0, 0),
-                                text,
-                                ipv4: 0,
-                                ip: 0,
-                                kind,
-                            },
-                        );
-                        n += 1;
-                    }
-                },
-            );
-            self.derived_count = n;
+                .map_or((0, 0), |t| self.append(t.as_bytes()));
         }
         self.kind = caller.kind;
         self.has_role_arn = role_range.is_some();
@@ -758,22 +732,56 @@ impl Prepared {
 
     /// The slot of `key` (lower-cased; `hash` is its [`text_hash`]) in `arena`.
     #[inline(always)]
+    /// A key not set may be a derived one: see [`Self::derived`].
     pub(super) fn slot<'s>(&'s self, arena: &[u8], hash: u64, key: &[u8]) -> Option<&'s Slot> {
         match self.slot_index(arena, hash, key) {
             Some(i) if self.spilled => self.spill_slots.get(i),
             Some(i) => self.slots.get(i),
-            None => self.derived_slot(hash, key),
+            None => None,
         }
     }
 
-    /// The slot of derived key `key` (with `hash`), if it was derived.
-    #[inline(always)]
-    fn derived_slot(&self, hash: u64, key: &[u8]) -> Option<&Slot> {
-        self.derived
-            .get(..self.derived_count)?
-            .iter()
-            .find(|(k, slot)| slot.hash == hash && same_bytes(k.key.as_bytes(), key))
-            .map(|(_, slot)| slot)
+    /// The slot of derived key `key` (lower-cased; `hash` is its [`text_hash`]), made from the
+    /// parts if the request derives it: read when `key` is not among the keys set (a key the
+    /// caller gave wins). Made as it is asked for, from the one list of derived keys
+    /// ([`for_each_derived`]): most decisions read none, and a request no longer writes seven
+    /// slots it will not read.
+    #[inline]
+    pub(super) fn derived(&self, hash: u64, key: &[u8]) -> Option<Slot> {
+        if self.derive {
+            self.derived_slot(hash, key)
+        } else {
+            None
+        }
+    }
+
+    /// [`derived`](Self::derived) of a request that derives its keys.
+    #[inline(never)]
+    fn derived_slot(&self, hash: u64, key: &[u8]) -> Option<Slot> {
+        let mut found = None;
+        for_each_derived(
+            self.derived_from(),
+            |_| self.principal_type,
+            |k, value| {
+                if found.is_none() && k.hash == hash && same_bytes(k.key.as_bytes(), key) {
+                    found = Some(derived_slot(k, value));
+                }
+            },
+        );
+        found
+    }
+
+    /// What the derived keys are made from: the caller's and the accounts' ranges (as
+    /// [`finish`](Self::finish) wrote them).
+    fn derived_from(&self) -> DerivedFrom<Range> {
+        DerivedFrom {
+            kind: self.kind,
+            text: self.caller.0,
+            role_arn: self.has_role_arn.then_some(self.caller.1),
+            name: self.caller.2,
+            principal_account: self.principal_account,
+            resource_account: self.resource_account,
+        }
     }
 
     /// The value of `key` (lower-cased; `hash` is its [`text_hash`]) in `arena`, as the
@@ -781,8 +789,10 @@ impl Prepared {
     /// not held: the caller reads those from the request's context).
     #[inline]
     pub(super) fn value<'s>(&'s self, arena: &'s [u8], hash: u64, key: &[u8]) -> Option<Value<'s>> {
-        let slot = self.slot(arena, hash, key)?;
-        self.slot_value(arena, slot)
+        match self.slot(arena, hash, key) {
+            Some(slot) => self.slot_value(arena, slot),
+            None => self.slot_value(arena, &self.derived(hash, key)?),
+        }
     }
 
     /// The value of `slot`, borrowed from `arena` and the held lists.
@@ -860,6 +870,23 @@ impl NewValue<'_> {
                 ContextValue::Multi(list) => list.iter().map(|s| s.as_text().len()).sum(),
             },
         }
+    }
+}
+
+/// The slot of derived key `key` holding `value` (a derived text is never an address: ARNs,
+/// accounts, names, types).
+const fn derived_slot(key: &DerivedKey, value: Derived<Range>) -> Slot {
+    let (text, kind) = match value {
+        Derived::Text(range) => (range, SlotKind::String),
+        Derived::Bool(b) => ((0, 0), SlotKind::Bool(b)),
+    };
+    Slot {
+        hash: key.hash,
+        key: (0, 0),
+        text,
+        ipv4: 0,
+        ip: 0,
+        kind,
     }
 }
 

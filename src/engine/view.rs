@@ -58,6 +58,8 @@ impl<'r> Scalar<'r> {
 pub(super) enum Found<'r> {
     Plain(&'r ContextValue),
     Prepared(&'r Slot, &'r [u8]),
+    /// A key a prepared request derives (made when it is read).
+    Derived(Scalar<'r>),
 }
 
 impl<'r> Found<'r> {
@@ -79,6 +81,7 @@ impl<'r> Found<'r> {
                 SlotKind::Bool(b) => Some(Scalar::Bool(b)),
                 SlotKind::Multi => None,
             },
+            Self::Derived(scalar) => Some(scalar),
         }
     }
 
@@ -93,8 +96,21 @@ impl<'r> Found<'r> {
                 6 | IP_UNREAD => text(at(arena, slot.text)).and_then(parse_ip),
                 _ => None,
             },
+            // Read as the plain path reads the same text (a user name may look like one).
+            Self::Derived(Scalar::String(s)) => text(s).and_then(parse_ip),
+            Self::Derived(_) => None,
         }
     }
+}
+
+/// The derived key `key` of prepared request `p` (see [`Prepared::derived`]), if it derives it.
+#[inline(never)]
+fn derived<'r>(p: &'r Prepared, arena: &'r [u8], hash: u64, key: &str) -> Option<Found<'r>> {
+    let slot = p.derived(hash, key.as_bytes())?;
+    Some(Found::Derived(match slot.kind {
+        SlotKind::Bool(b) => Scalar::Bool(b),
+        _ => Scalar::String(at(arena, slot.text)),
+    }))
 }
 
 impl<'r> Ctx<'r> {
@@ -103,9 +119,10 @@ impl<'r> Ctx<'r> {
     pub(super) fn find(self, hash: u64, key: &str) -> Option<Found<'r>> {
         match self {
             Self::Plain(context) => context.get_lower(key).map(Found::Plain),
-            Self::Prepared(p, arena, _) => p
-                .slot(arena, hash, key.as_bytes())
-                .map(|s| Found::Prepared(s, arena)),
+            Self::Prepared(p, arena, _) => match p.slot(arena, hash, key.as_bytes()) {
+                Some(slot) => Some(Found::Prepared(slot, arena)),
+                None => derived(p, arena, hash, key),
+            },
         }
     }
 

@@ -829,6 +829,8 @@ mod tests {
             "arn:aws:sts::111122223334:assumed-role/app/s1",
             "arn:aws:iam::111122223333:user/dev/alice",
             "arn:aws:iam::111122223333:user/dev/alice2",
+            // A user name that reads as an address: its derived `aws:username` does too.
+            "arn:aws:iam::111122223333:user/10.1.2.3",
             "arn:aws:iam::111122223333:user/dev/alice",
             "arn:aws:iam::111122223333:role/team/ops/app",
             "arn:aws:iam::111122223333:role/plain",
