@@ -306,6 +306,27 @@ mod tests {
             assert!(!probe(Space::Trust, text).equivalent(&key));
             assert!(!probe(Space::Principal, &format!("{text}x")).equivalent(&key));
         }
+        // Keys of one length that differ in one byte, at every position and length.
+        let text: String = ('a'..='z').cycle().take(INLINE).collect();
+        for n in 0..=INLINE {
+            let key = StoreKey::new(Space::Resource, text.get(..n).unwrap());
+            for at in 0..n {
+                let mut other = text.as_bytes()[..n].to_vec();
+                other[at] = b'-';
+                let probe = Probe {
+                    hash: key.hash(),
+                    space: Space::Resource,
+                    key: &other,
+                };
+                assert!(!probe.equivalent(&key), "{n} {at}");
+            }
+            let same = Probe {
+                hash: key.hash(),
+                space: Space::Resource,
+                key: &text.as_bytes()[..n],
+            };
+            assert!(same.equivalent(&key), "{n}");
+        }
         assert_ne!(
             key_hash(Space::Scp, b"111122223333"),
             key_hash(Space::Rcp, b"111122223333")
