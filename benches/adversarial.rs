@@ -204,6 +204,35 @@ const CASES: &[Case] = &[
         one_long: true,
     },
     Case {
+        // The same list against text dense in the keys and in `x` (the byte each pattern
+        // needs after its key: more than a quarter of the text), with no match: many
+        // positions to check.
+        name: "StringLike, inner keys `*<i>?x*`, digit text dense in `x`",
+        operator: "StringLike",
+        value: |i| format!("*{i}?x*"),
+        hit: |i, len| text(pad(&format!("{i}zx"), len, 'z')),
+        miss: |_, len| text("123zzxx".repeat(len / 7 + 1).chars().take(len).collect()),
+        one_long: true,
+    },
+    Case {
+        // Two floating segments (`{i}?x`, then `y`): not pinned to the key, each key found
+        // costs a full one-pattern match (DESIGN.md, "Inner keys that occur everywhere").
+        name: "StringLike, inner keys `*<i>?x*y*`, digit text",
+        operator: "StringLike",
+        value: |i| format!("*{i}?x*y*"),
+        hit: |i, len| text(pad(&format!("{i}zxy"), len, 'z')),
+        miss: |_, len| {
+            text(
+                "0123456789"
+                    .repeat(len / 10 + 1)
+                    .chars()
+                    .take(len)
+                    .collect(),
+            )
+        },
+        one_long: true,
+    },
+    Case {
         // A policy variable before the wildcards: no literal key, each value resolved and
         // tried on its own.
         name: "StringLike, values with a policy variable `${aws:PrincipalTag/team}*-<i>-*`",

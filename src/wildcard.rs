@@ -21,10 +21,12 @@
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html>.
 
 mod literals;
+mod pinned;
 mod relate;
 mod set;
 
 pub(crate) use literals::Literals;
+pub(crate) use pinned::{Pinned, Window};
 pub(crate) use relate::{covers, intersects};
 pub(crate) use set::WildcardSet;
 

@@ -50,7 +50,7 @@ use crate::condition::{BaseOperator, OperatorFamily, Truth, UnknownReason};
 use crate::policy::{ConditionEntry, TypedValue};
 use crate::value::{Decimal, Instant, base64_equals, encode_base64};
 use crate::variables::{Part, Template};
-use crate::wildcard::{Literals, WildcardSet};
+use crate::wildcard::{Literals, Pinned, WildcardSet, Window};
 
 mod lead;
 use lead::{Leads, TemplateList};
@@ -106,58 +106,260 @@ impl Keyed {
 }
 
 /// Patterns keyed by a literal text that occurs anywhere in every text they match: one pass
-/// of an Aho-Corasick automaton over the request text finds the keys it holds, each once
-/// (O(n) plus the keys found, however often they occur: [`Literals::each_distinct`]), and
-/// only the patterns of those keys are tried.
+/// of an Aho-Corasick automaton over the request text finds the keys it holds, and only the
+/// patterns of those keys are tried.
+///
+/// A plain wildcard pattern with one floating segment that holds its key (`*K?x*`, `a*b?K*c`)
+/// is decided at the key's occurrences ([`Pinned`]) rather than by a search of its own over
+/// the whole text: at each position where keys end, the walk names the longest (the others
+/// are its chain of shorter suffix keys), and the checks of the patterns pinned to any key of
+/// that chain are listed with it when the index is built, those that read only what follows
+/// the key (`*K R*L`) once per distinct `R`, `L`. So text holding keys at every position costs
+/// a few checks per position, not a pass over the text per key found. The other patterns of a
+/// key are tried once per text, however often the key occurs ([`Literals::each_distinct`] when
+/// no pattern is pinned: O(n) plus the keys found).
 #[derive(Clone, Debug)]
 struct Inner {
     keys: Literals,
-    /// The patterns of each key, by key id.
+    /// The patterns of each key tried once per text (by the caller's test), by key id.
     patterns: Box<[Box<[At]>]>,
+    /// The checks at a position whose longest key is key `id`: a range of `checks`, by key
+    /// id.
+    checks_of: Box<[(u32, u32)]>,
+    /// Indices into `pinned`, each with the byte ASCII text must hold at a distance after
+    /// the key's end for the check to pass, if any ([`Pinned::quick`]).
+    checks: Box<[(u32, Option<Gate>)]>,
+    /// The pinned patterns and their positions.
+    pinned: Box<[(Pinned, At)]>,
+    /// When every pattern is pinned and each check needs a byte at a distance after the key
+    /// ([`Pinned::quick`]), and no key is longer than [`GATE_KEY_BYTES`]: those distinct
+    /// `(distance, byte)` (at most [`GATES`]). ASCII text is then searched for the bytes, and
+    /// only the positions that many bytes before them are checked (the keys ending there read
+    /// from the few bytes before: [`Literals::ending_at`]), rather than walking the automaton
+    /// over every byte.
+    gates: Box<[Gate]>,
+}
+
+/// A byte at a distance after a key's end: `(distance, byte)`.
+type Gate = (usize, u8);
+
+/// Keys no longer than this let the checks be gated by a byte (`Inner::gates`).
+const GATE_KEY_BYTES: usize = 16;
+
+/// At most this many distinct gating bytes (one search of the text each).
+const GATES: usize = 4;
+
+/// The per-text scratch of [`Inner::any`], reused by every call on the thread.
+#[derive(Debug, Default)]
+struct InnerScratch {
+    /// Which keys have been met in this text (one bit per key).
+    seen: Vec<u64>,
+    /// Which pinned patterns have their window in this text (one bit each).
+    framed: Vec<u64>,
+    /// The window of each pinned pattern in this text, valid once framed (`None`: the
+    /// pattern matches nowhere in the text).
+    windows: Vec<Option<Window>>,
+}
+
+/// Sets bit `i` of `bits`; false when it was already set (or is out of range).
+#[inline]
+fn first_time(bits: &mut [u64], i: usize) -> bool {
+    match bits.get_mut(i / 64) {
+        Some(w) if *w & (1 << (i % 64)) == 0 => {
+            *w |= 1 << (i % 64);
+            true
+        }
+        _ => false,
+    }
 }
 
 impl Inner {
-    fn new(keys: Vec<(&str, At)>) -> Option<Self> {
+    /// `pin` gives the [`Pinned`] form of a value keyed by a key (a slice of the value's
+    /// text), when it has one.
+    fn new(keys: Vec<(&str, At)>, pin: impl Fn(At, &str) -> Option<Pinned>) -> Option<Self> {
         if keys.is_empty() {
             return None;
         }
         let mut ids: HashMap<&str, usize> = HashMap::new();
         let mut texts: Vec<&[u8]> = Vec::new();
         let mut patterns: Vec<Vec<At>> = Vec::new();
+        let mut own: Vec<Vec<u32>> = Vec::new();
+        let mut pinned = Vec::new();
         for (key, at) in keys {
             let id = *ids.entry(key).or_insert_with(|| {
                 texts.push(key.as_bytes());
                 patterns.push(Vec::new());
+                own.push(Vec::new());
                 texts.len() - 1
             });
-            patterns.get_mut(id)?.push(at);
+            match pin(at, key) {
+                Some(p) => {
+                    own.get_mut(id)?.push(u32::try_from(pinned.len()).ok()?);
+                    pinned.push((p, at));
+                }
+                None => patterns.get_mut(id)?.push(at),
+            }
+        }
+        let keys = Literals::new(&texts)?;
+        // Per key, the checks of its chain: each end-only check once per distinct `R`, `L`.
+        let mut checks_of = Vec::with_capacity(own.len());
+        let mut checks = Vec::new();
+        let mut classes = HashSet::new();
+        for id in 0..own.len() {
+            let from = u32::try_from(checks.len()).ok()?;
+            classes.clear();
+            let mut key = Some(id);
+            while let Some(k) = key {
+                for &i in own.get(k)? {
+                    let (p, _) = pinned.get(i as usize)?;
+                    if p.end_only().is_none_or(|class| classes.insert(class)) {
+                        checks.push((i, p.quick()));
+                    }
+                }
+                key = keys.shorter(k);
+            }
+            checks_of.push((from, u32::try_from(checks.len()).ok()?));
+        }
+        let mut gates: Vec<Gate> = Vec::new();
+        if patterns.iter().all(Vec::is_empty) && keys.longest() <= GATE_KEY_BYTES {
+            for (p, _) in &pinned {
+                match p.quick() {
+                    Some(gate) if gates.contains(&gate) => {}
+                    Some(gate) if gates.len() < GATES => gates.push(gate),
+                    _ => {
+                        gates.clear();
+                        break;
+                    }
+                }
+            }
         }
         Some(Self {
-            keys: Literals::new(&texts)?,
+            keys,
             patterns: patterns.into_iter().map(Vec::into_boxed_slice).collect(),
+            checks_of: checks_of.into_boxed_slice(),
+            checks: checks.into_boxed_slice(),
+            pinned: pinned.into_boxed_slice(),
+            gates: gates.into_boxed_slice(),
         })
     }
 
-    /// Whether `test` holds for some pattern whose key occurs in `text`. The patterns of a key
-    /// are tried once per text, however often the key occurs.
+    /// Whether a pattern pinned to a key of the chain of `longest`, all ending at byte `end`
+    /// of `text`, matches there (only the checks gated by `gate`, when given).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the per-text state, borrowed apart"
+    )]
+    fn check(
+        &self,
+        text: &str,
+        ascii: bool,
+        end: usize,
+        longest: usize,
+        gate: Option<Gate>,
+        framed: &mut [u64],
+        windows: &mut [Option<Window>],
+    ) -> bool {
+        let (from, to) = self.checks_of.get(longest).copied().unwrap_or_default();
+        let checks = self
+            .checks
+            .get(from as usize..to as usize)
+            .unwrap_or_default();
+        let bytes = text.as_bytes();
+        checks.iter().any(|&(i, quick)| {
+            if gate.is_some() && quick != gate {
+                return false;
+            }
+            if let Some((distance, byte)) = quick.filter(|_| ascii)
+                && bytes.get(end.saturating_add(distance)) != Some(&byte)
+            {
+                return false;
+            }
+            let i = i as usize;
+            let (Some((p, _)), Some(slot)) = (self.pinned.get(i), windows.get_mut(i)) else {
+                return false;
+            };
+            if first_time(framed, i) {
+                *slot = p.window(text);
+            }
+            slot.is_some_and(|w| p.at(text, ascii, end, w))
+        })
+    }
+
+    /// Whether `test` holds for some pattern whose key occurs in `text` (a pinned pattern:
+    /// whether it matches). The unpinned patterns of a key are tried once per text, however
+    /// often the key occurs.
     fn any(&self, text: &str, mut test: impl FnMut(At) -> bool) -> bool {
-        TRIED.with(|cell| {
-            let mut own = Vec::new();
+        INNER.with(|cell| {
+            let mut own = InnerScratch::default();
             let mut borrowed = cell.try_borrow_mut();
-            // Not expected to be borrowed (nothing calls back in): a set of its own.
-            let seen = borrowed.as_deref_mut().unwrap_or(&mut own);
-            self.keys.each_distinct(text.as_bytes(), seen, |id| {
-                let ats = self.patterns.get(id);
-                ats.into_iter().flatten().any(|&at| test(at))
+            // Not expected to be borrowed (nothing calls back in): a scratch of its own.
+            let scratch = borrowed.as_deref_mut().unwrap_or(&mut own);
+            if self.pinned.is_empty() {
+                return self
+                    .keys
+                    .each_distinct(text.as_bytes(), &mut scratch.seen, |id| {
+                        let ats = self.patterns.get(id);
+                        ats.into_iter().flatten().any(|&at| test(at))
+                    });
+            }
+            let InnerScratch {
+                seen,
+                framed,
+                windows,
+            } = scratch;
+            seen.clear();
+            seen.resize(self.patterns.len() / 64 + 1, 0);
+            framed.clear();
+            framed.resize(self.pinned.len() / 64 + 1, 0);
+            if windows.len() < self.pinned.len() {
+                windows.resize(self.pinned.len(), None);
+            }
+            let ascii = text.is_ascii();
+            if ascii && !self.gates.is_empty() {
+                // Every match puts a gating byte at its distance after a key's end. Past half
+                // of the text in gating bytes, the walk costs less.
+                let mut budget = text.len() / 2 + 64;
+                let gated = self.gates.iter().try_fold(false, |_, &(distance, byte)| {
+                    for (at, _) in text.match_indices(char::from(byte)) {
+                        budget = budget.checked_sub(1)?;
+                        let Some(end) = at.checked_sub(distance) else {
+                            continue;
+                        };
+                        let hit = self.keys.ending_at(text.as_bytes(), end, |longest| {
+                            let gate = Some((distance, byte));
+                            self.check(text, true, end, longest, gate, framed, windows)
+                        });
+                        if hit {
+                            return Some(true);
+                        }
+                    }
+                    Some(false)
+                });
+                if let Some(answer) = gated {
+                    return answer;
+                }
+            }
+            self.keys.each_longest(text.as_bytes(), |end, longest| {
+                // Keys met for the first time: their unpinned patterns. A key met before had
+                // its shorter keys met with it.
+                let mut key = Some(longest);
+                while let Some(k) = key.filter(|&k| first_time(seen, k)) {
+                    let ats = self.patterns.get(k);
+                    if ats.into_iter().flatten().any(|&at| test(at)) {
+                        return true;
+                    }
+                    key = self.keys.shorter(k);
+                }
+                self.check(text, ascii, end, longest, None, framed, windows)
             })
         })
     }
 }
 
 thread_local! {
-    /// Which keys of an [`Inner`] automaton a text has had its patterns tried for (one bit
-    /// per key, reused by every call on the thread).
-    static TRIED: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    /// The scratch of [`Inner::any`]: which keys of an automaton a text has met, and the
+    /// windows of their pinned patterns (reused by every call on the thread).
+    static INNER: RefCell<InnerScratch> = RefCell::new(InnerScratch::default());
 }
 
 /// Patterns (wildcards, policy variables) keyed by literal text every match holds: at the
@@ -311,7 +513,17 @@ impl Patterns {
             }
         }
         let inner_ats: Vec<At> = inner.iter().map(|&(_, at)| at).collect();
-        let inner = Inner::new(inner);
+        let inner = Inner::new(inner, |at, key| {
+            // A plain pattern, pinned to its key: a slice of the pattern's own text
+            // (`template_keys`), found by its offset and checked to be there.
+            let text = plain(at).filter(|_| at & SET == 0)?;
+            let start = (key.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+            let range = start..start.checked_add(key.len())?;
+            if text.get(range.clone()) != Some(key) {
+                return None;
+            }
+            Pinned::new(text, range)
+        });
         if inner.is_none() {
             // Not expected (an automaton over literal keys): every pattern one by one.
             for at in inner_ats {
@@ -1365,6 +1577,122 @@ mod tests {
         }
     }
 
+    /// A pattern keyed by an inner run of digits that digit text holds everywhere, most with
+    /// one floating segment (checked at the key's occurrences, `Pinned`), some with two.
+    fn pinned_shape(shape: (u16, u8, u8, u8)) -> String {
+        let (digits, lead, middle, tail) = shape;
+        let lead = ["*", "1*", "?*", "*?", "", "*é"][usize::from(lead % 6)];
+        let middle = ["?x", "", "?", "x?", "é", "??1"][usize::from(middle % 6)];
+        let tail = ["*", "*x", "*?", "", "*2*x", "**"][usize::from(tail % 6)];
+        format!("{lead}{}{middle}{tail}", digits % 200)
+    }
+
+    /// A pattern of a list whose every pattern is pinned to an inner run of digits and needs
+    /// a byte after it (so that the checks are gated by that byte).
+    fn gated_shape(shape: (u16, u8, u8, u8)) -> String {
+        let (digits, lead, middle, tail) = shape;
+        let lead = ["*", "*?", "*1", "*é"][usize::from(lead % 4)];
+        let middle = ["?x", "x?", "??1", "?x?2", "x"][usize::from(middle % 5)];
+        let tail = ["*", "*?", "*x", "**"][usize::from(tail % 4)];
+        format!("{lead}{}{middle}{tail}", digits % 200)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Lists of patterns whose inner keys occur all over the request text (pinned to
+        /// their key or tried once per text) answer as the plain pass does, under every
+        /// qualifier, `StringLike` and `StringNotLike`.
+        #[test]
+        fn pinned_inner_keys_agree_with_the_plain_pass(
+            shapes in prop::collection::vec((any::<u16>(), any::<u8>(), any::<u8>(), any::<u8>()), INDEX_FROM..30),
+            gated in any::<bool>(),
+            op in 0..2usize,
+            qualifier in 0..3usize,
+            request in prop::collection::vec(
+                prop::collection::vec(
+                    prop::sample::select(vec!['1', '2', '3', '0', 'x', 'é', '1', '2']),
+                    0..40,
+                )
+                .prop_map(String::from_iter),
+                0..5,
+            ),
+        ) {
+            let operator = ["StringLike", "StringNotLike"][op];
+            let operator = match qualifier {
+                0 => operator.to_owned(),
+                1 => format!("ForAllValues:{operator}"),
+                _ => format!("ForAnyValue:{operator}"),
+            };
+            let texts: Vec<String> = if gated {
+                shapes.into_iter().map(gated_shape).collect()
+            } else {
+                shapes.into_iter().map(pinned_shape).collect()
+            };
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let Some(entry) = entry(&operator, &refs) else {
+                return Ok(());
+            };
+            let Some(index) = ValueIndex::build(&entry) else {
+                return Ok(());
+            };
+            indexed_agrees_on_strings(&entry, &index, &request)?;
+        }
+    }
+
+    #[test]
+    fn inner_keys_pin_the_patterns_with_one_floating_segment() {
+        let like: Vec<String> = (0..10)
+            .map(|i| format!("*{i}?x*"))
+            .chain((0..10).map(|i| format!("*{i}?x*y*")))
+            .collect();
+        let refs: Vec<&str> = like.iter().map(String::as_str).collect();
+        let index = built("StringLike", &refs).unwrap();
+        let Kind::Strings { patterns, .. } = &index.kind else {
+            panic!("{index:?}")
+        };
+        let inner = patterns.inner.as_ref().unwrap();
+        assert_eq!(inner.pinned.len(), 10);
+        assert_eq!(inner.patterns.iter().map(|p| p.len()).sum::<usize>(), 10);
+        assert!(inner.gates.is_empty());
+        // Every pattern pinned, each needing an `x` one byte after its key: gated by `x`.
+        let gated: Vec<String> = (0..300).map(|i| format!("*{i}?x*")).collect();
+        let gated: Vec<&str> = gated.iter().map(String::as_str).collect();
+        let index = built("StringLike", &gated).unwrap();
+        let Kind::Strings { patterns, .. } = &index.kind else {
+            panic!("{index:?}")
+        };
+        assert_eq!(&*patterns.inner.as_ref().unwrap().gates, &[(1, b'x')]);
+        let gated_entry = entry("StringLike", &gated).unwrap();
+        let digits: String = "0123456789".repeat(50);
+        let dense_x = format!("{}{}", "9x".repeat(400), "299zx");
+        for text in [
+            digits.as_str(),
+            "01x",
+            "0x1",
+            "xx9ax",
+            &dense_x,
+            "5é5x",
+            "299x",
+        ] {
+            let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
+            assert_eq!(
+                evaluate_indexed(&gated_entry, Some(&index), Some(&value), resolve),
+                evaluate_entry(&gated_entry, Some(&value), resolve),
+                "{text:?}"
+            );
+        }
+        let entry = entry("StringLike", &refs).unwrap();
+        for text in ["0123456789", "01x", "0x1", "xx9ax", "9axy", "55", "5é5x"] {
+            let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
+            assert_eq!(
+                evaluate_indexed(&entry, Some(&index), Some(&value), resolve),
+                evaluate_entry(&entry, Some(&value), resolve),
+                "{text:?}"
+            );
+        }
+    }
+
     #[test]
     fn patterns_sharing_their_key_are_matched_as_a_set() {
         let like: Vec<String> = (1..21)
@@ -1383,7 +1711,10 @@ mod tests {
         assert_eq!(patterns.sets[0].len(), 20);
         let inner = patterns.inner.as_ref().unwrap();
         // And `-` for `${aws:username}-*ab*` (the key no other value shares).
-        assert_eq!(inner.patterns.iter().map(|p| p.len()).sum::<usize>(), 5);
+        assert_eq!(
+            inner.patterns.iter().map(|p| p.len()).sum::<usize>() + inner.pinned.len(),
+            5
+        );
         let decide = |text: &str| {
             let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
             evaluate_indexed(&entry, Some(&index), Some(&value), resolve)

@@ -21,8 +21,31 @@ use aho_corasick::nfa::{contiguous, noncontiguous};
 use aho_corasick::{Anchored, Span};
 
 /// Up to this many literals, the automaton is a DFA (one table look-up per byte); past it a
-/// contiguous NFA, whose memory stays near the literals' size (the crate's own choice).
+/// contiguous NFA, whose memory stays near the literals' size (the crate's own choice)...
 const DFA_UP_TO: usize = 100;
+
+/// ... unless the DFA's table would stay under this many bytes: at most one state per byte
+/// of the literals, each a row of 4-byte entries, one per class of bytes (the distinct bytes
+/// of the literals and one for the rest, rounded up to a power of two). A DFA costs a few
+/// instructions per byte of text, the NFA several times that (text that keeps the walk away
+/// from the start state, such as digits against numeric keys, pays it at every byte).
+const DFA_TABLE_BYTES: usize = 1 << 20;
+
+/// Whether the DFA of `literals` fits [`DFA_TABLE_BYTES`] (an upper bound of its table).
+fn dfa_fits(literals: &[&[u8]]) -> bool {
+    let mut bytes = [false; 256];
+    let mut total = 1usize;
+    for literal in literals {
+        total = total.saturating_add(literal.len());
+        for &b in *literal {
+            if let Some(seen) = bytes.get_mut(usize::from(b)) {
+                *seen = true;
+            }
+        }
+    }
+    let classes = (bytes.iter().filter(|&&b| b).count() + 1).next_power_of_two();
+    total.saturating_mul(classes).saturating_mul(4) <= DFA_TABLE_BYTES
+}
 
 /// No shorter literal.
 const NONE: u32 = u32::MAX;
@@ -42,6 +65,8 @@ pub(crate) struct Literals {
     family: Box<[u32]>,
     /// Per literal: the longest literal that is a proper suffix of it, or [`NONE`].
     shorter: Box<[u32]>,
+    /// The longest literal's length in bytes.
+    longest: usize,
 }
 
 /// Calls `f(end, state)` at every byte position where the automaton enters a match state,
@@ -90,7 +115,7 @@ impl Literals {
         if literals.iter().any(|l| l.is_empty()) {
             return None;
         }
-        let machine = if literals.len() <= DFA_UP_TO {
+        let machine = if literals.len() <= DFA_UP_TO || dfa_fits(literals) {
             Machine::Dfa(DFA::new(literals).ok()?)
         } else {
             match contiguous::NFA::new(literals) {
@@ -114,6 +139,7 @@ impl Literals {
             machine,
             family: family.into_boxed_slice(),
             shorter: shorter.into_boxed_slice(),
+            longest: literals.iter().map(|l| l.len()).max().unwrap_or_default(),
         })
     }
 
@@ -180,6 +206,96 @@ impl Literals {
             Machine::Dfa(a) => run(a, text, &mut f),
             Machine::Contiguous(a) => run(a, text, &mut f),
             Machine::Noncontiguous(a) => run(a, text, &mut f),
+        }
+    }
+
+    /// The longest literal that is a proper suffix of literal `id`, if any.
+    pub(crate) fn shorter(&self, id: usize) -> Option<usize> {
+        match self.shorter.get(id) {
+            Some(&next) if next != NONE => Some(next as usize),
+            _ => None,
+        }
+    }
+
+    /// Calls `f(end, id)` at every position where literals end (`end`: the byte offset just
+    /// past it), by increasing `end`, with the longest literal ending there: the others ending
+    /// there are its chain of [`shorter`](Self::shorter) literals. Stops when `f` returns true
+    /// (and says so). O(n + positions). (Should the automaton list a state's literals so that
+    /// the longest cannot be told, `f` is called for each literal listed: each chain then
+    /// names literals ending there, and together they name them all.)
+    pub(crate) fn each_longest(
+        &self,
+        text: &[u8],
+        mut f: impl FnMut(usize, usize) -> bool,
+    ) -> bool {
+        fn run<A: Automaton>(
+            aut: &A,
+            family: &[u32],
+            text: &[u8],
+            f: &mut impl FnMut(usize, usize) -> bool,
+        ) -> bool {
+            walk(aut, text, |end, sid| {
+                let len = aut.match_len(sid);
+                let first = aut.match_pattern(sid, 0).as_usize();
+                if family.get(first).is_some_and(|&n| n as usize == len) {
+                    f(end, first)
+                } else {
+                    (0..len).any(|i| f(end, aut.match_pattern(sid, i).as_usize()))
+                }
+            })
+        }
+        match &self.machine {
+            Machine::Dfa(a) => run(a, &self.family, text, &mut f),
+            Machine::Contiguous(a) => run(a, &self.family, text, &mut f),
+            Machine::Noncontiguous(a) => run(a, &self.family, text, &mut f),
+        }
+    }
+
+    /// The longest literal's length in bytes.
+    pub(crate) fn longest(&self) -> usize {
+        self.longest
+    }
+
+    /// Calls `f(id)` as [`each_longest`](Self::each_longest) would at byte offset `end` of
+    /// `text` (nothing when no literal ends there), reading only the [`longest`](Self::longest)
+    /// bytes before it: the automaton's state at a position depends on no more of the text.
+    /// Whether `f` returned true.
+    pub(crate) fn ending_at(
+        &self,
+        text: &[u8],
+        end: usize,
+        mut f: impl FnMut(usize) -> bool,
+    ) -> bool {
+        fn run<A: Automaton>(
+            aut: &A,
+            family: &[u32],
+            window: &[u8],
+            f: &mut impl FnMut(usize) -> bool,
+        ) -> bool {
+            let Ok(mut sid) = aut.start_state(Anchored::No) else {
+                return false;
+            };
+            for &byte in window {
+                sid = aut.next_state(Anchored::No, sid, byte);
+            }
+            if !aut.is_match(sid) {
+                return false;
+            }
+            let len = aut.match_len(sid);
+            let first = aut.match_pattern(sid, 0).as_usize();
+            if family.get(first).is_some_and(|&n| n as usize == len) {
+                f(first)
+            } else {
+                (0..len).any(|i| f(aut.match_pattern(sid, i).as_usize()))
+            }
+        }
+        let Some(window) = text.get(end.saturating_sub(self.longest)..end) else {
+            return false;
+        };
+        match &self.machine {
+            Machine::Dfa(a) => run(a, &self.family, window, &mut f),
+            Machine::Contiguous(a) => run(a, &self.family, window, &mut f),
+            Machine::Noncontiguous(a) => run(a, &self.family, window, &mut f),
         }
     }
 
@@ -315,6 +431,34 @@ mod tests {
         }
         want.sort_unstable();
         assert_eq!(all, want, "{literals:?} / {text:?}");
+        // The longest literal at each end, from the whole walk and from the bytes before it.
+        let mut longest = Vec::new();
+        set.each_longest(text, |end, id| {
+            longest.push((end, id));
+            false
+        });
+        let mut alone = Vec::new();
+        for end in 0..=text.len() {
+            set.ending_at(text, end, |id| {
+                alone.push((end, id));
+                false
+            });
+        }
+        assert_eq!(longest, alone, "{literals:?} / {text:?}");
+        for &(end, id) in &longest {
+            let mut chain = vec![id];
+            while let Some(next) = set.shorter(*chain.last().unwrap()) {
+                chain.push(next);
+            }
+            let mut ending: Vec<usize> = all
+                .iter()
+                .filter(|&&(start, i)| start + literals[i].len() == end)
+                .map(|&(_, i)| i)
+                .collect();
+            ending.sort_unstable();
+            chain.sort_unstable();
+            assert_eq!(chain, ending, "{literals:?} / {text:?} at {end}");
+        }
     }
 
     #[test]

@@ -1,0 +1,296 @@
+//! A wildcard pattern decided at the occurrences of one of its literals.
+//!
+//! A pattern with at most one star-free segment that floats (`F*S*L`, `S*L`, `F*S`, `S`: the
+//! first segment `F` is anchored at the start of the text, the last `L` at its end, and only
+//! `S` is searched) matches a text exactly when `F` starts it, `L` ends it and `S` occurs in
+//! between, by the segment algorithm of [`super::glob_text`]. When `S` holds a literal `K`
+//! (`S = A K R`, `A` and `R` literal text and `?`), every occurrence of `S` puts `K` at one of
+//! `K`'s occurrences: so an owner that already finds every occurrence of `K` (an Aho-Corasick
+//! walk over the text) decides the pattern by checking `A` before and `R` after each of them,
+//! O(|A| + |R|) per occurrence, instead of a search of its own over the whole text.
+//!
+//! [`Pinned::window`] checks `F` and `L` once per text; [`Pinned::at`] checks one occurrence.
+//! Same semantics as the one-pattern matcher (case-sensitive; `?` one character), which a
+//! property test checks.
+
+use std::ops::Range;
+
+use super::{text_seg_back, text_seg_front};
+
+/// A pattern pinned to one of its literals (module docs).
+#[derive(Clone, Debug)]
+pub(crate) struct Pinned {
+    /// `F`, when the pinned segment is not the first (`None`: it is anchored at the start).
+    first: Option<Box<str>>,
+    /// `L`, when the pinned segment is not the last (`None`: it is anchored at the end).
+    last: Option<Box<str>>,
+    /// `A`: the segment's text before the literal.
+    before: Box<str>,
+    /// `R`: the segment's text after the literal.
+    after: Box<str>,
+    /// The literal's length in bytes.
+    literal: usize,
+    /// `A` and `R` for ASCII text, where a `?` is one byte.
+    ascii_before: Fixed,
+    ascii_after: Fixed,
+}
+
+/// Star-free pattern text read as bytes of ASCII text: its length (a `?` is one byte) and its
+/// literal pieces with their offsets.
+#[derive(Clone, Debug, Default)]
+struct Fixed {
+    len: usize,
+    pieces: Box<[(usize, Box<[u8]>)]>,
+}
+
+impl Fixed {
+    fn new(seg: &str) -> Self {
+        let mut len = 0;
+        let mut pieces = Vec::new();
+        for (i, lit) in seg.split('?').enumerate() {
+            if i > 0 {
+                len += 1;
+            }
+            if !lit.is_empty() {
+                pieces.push((len, Box::from(lit.as_bytes())));
+                // A non-ASCII character in the segment: still its bytes (no ASCII text holds
+                // them, so the check fails as the matcher would).
+                len += lit.len();
+            }
+        }
+        Self {
+            len,
+            pieces: pieces.into_boxed_slice(),
+        }
+    }
+
+    /// Whether the segment matches ASCII `text` at byte `at`.
+    #[inline]
+    fn at(&self, text: &[u8], at: usize) -> bool {
+        at.checked_add(self.len)
+            .is_some_and(|end| end <= text.len())
+            && self.pieces.iter().all(|(offset, lit)| {
+                let from = at + offset;
+                text.get(from) == lit.first() && text.get(from..from + lit.len()) == Some(lit)
+            })
+    }
+}
+
+/// Where the pinned segment may lie in one text: it must start at or after `start` and end
+/// at or before `end` (bytes); for an anchored side, exactly there.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Window {
+    start: usize,
+    end: usize,
+}
+
+impl Pinned {
+    /// The pattern `pattern` pinned to its literal at bytes `literal`, a run of literal text
+    /// (no `*`, `?`); `None` when the pattern has more than one floating segment (or the
+    /// range is not such a run).
+    pub(crate) fn new(pattern: &str, literal: Range<usize>) -> Option<Self> {
+        let key = pattern.get(literal.clone())?;
+        if key.is_empty() || key.contains(['*', '?']) {
+            return None;
+        }
+        let head = pattern.get(..literal.start)?;
+        let tail = pattern.get(literal.end..)?;
+        // The segment holding the literal: from the star before it to the star after it.
+        let (first, before) = match head.rfind('*') {
+            Some(star) => (Some(head.get(..star)?), head.get(star + 1..)?),
+            None => (None, head),
+        };
+        let (after, last) = match tail.find('*') {
+            Some(star) => (tail.get(..star)?, Some(tail.get(star + 1..)?)),
+            None => (tail, None),
+        };
+        // `F*` and `*L` only: a star further out would float another segment. Runs of stars
+        // are one star.
+        let first = first.map(|f| f.trim_end_matches('*'));
+        let last = last.map(|l| l.trim_start_matches('*'));
+        if first.is_some_and(|f| f.contains('*')) || last.is_some_and(|l| l.contains('*')) {
+            return None;
+        }
+        Some(Self {
+            first: first.map(Box::from),
+            last: last.map(Box::from),
+            before: before.into(),
+            after: after.into(),
+            literal: key.len(),
+            ascii_before: Fixed::new(before),
+            ascii_after: Fixed::new(after),
+        })
+    }
+
+    /// For a pattern whose pinned segment starts with its literal and floats at the start
+    /// (`*K R…`): `R` and `L` (`None`: anchored at the end). Its check at an occurrence reads
+    /// only what follows the occurrence's end, so two such patterns with equal `R` and `L`
+    /// answer alike at every position where both their literals end.
+    pub(crate) fn end_only(&self) -> Option<(&str, Option<&str>)> {
+        (self.before.is_empty() && self.first.as_deref() == Some(""))
+            .then_some((&*self.after, self.last.as_deref()))
+    }
+
+    /// A byte that ASCII text must hold at a fixed distance after an occurrence's end for the
+    /// pattern to match there: `(distance, byte)`, from the first literal piece of `R`. Lets an
+    /// owner pass over most occurrences with one comparison.
+    pub(crate) fn quick(&self) -> Option<(usize, u8)> {
+        let (offset, lit) = self.ascii_after.pieces.first()?;
+        Some((*offset, *lit.first()?))
+    }
+
+    /// Where the pinned segment may lie in `text`: `None` when `F` does not start the text or
+    /// `L` does not end it (then the pattern matches nowhere).
+    pub(crate) fn window(&self, text: &str) -> Option<Window> {
+        let start = match &self.first {
+            Some(first) => text.len() - text_seg_front(first, text, false)?.len(),
+            None => 0,
+        };
+        let end = match &self.last {
+            Some(last) => text_seg_back(last, text, false)?.len(),
+            None => text.len(),
+        };
+        (start <= end).then_some(Window { start, end })
+    }
+
+    /// Whether the pattern matches `text` with its literal at the occurrence ending at byte
+    /// `end`, given the text's [`window`](Self::window); `ascii` says whether the text is
+    /// ASCII (then a `?` is one byte and the check reads bytes at fixed offsets).
+    #[inline]
+    pub(crate) fn at(&self, text: &str, ascii: bool, end: usize, window: Window) -> bool {
+        let Some(start) = end.checked_sub(self.literal) else {
+            return false;
+        };
+        let (from, to) = if ascii {
+            let bytes = text.as_bytes();
+            let Some(from) = start.checked_sub(self.ascii_before.len) else {
+                return false;
+            };
+            if !self.ascii_after.at(bytes, end) || !self.ascii_before.at(bytes, from) {
+                return false;
+            }
+            (from, end + self.ascii_after.len)
+        } else {
+            let (Some(head), Some(tail)) = (text.get(..start), text.get(end..)) else {
+                return false;
+            };
+            let Some(head) = text_seg_back(&self.before, head, false) else {
+                return false;
+            };
+            let Some(tail) = text_seg_front(&self.after, tail, false) else {
+                return false;
+            };
+            (head.len(), text.len() - tail.len())
+        };
+        let starts = if self.first.is_some() {
+            from >= window.start
+        } else {
+            from == 0
+        };
+        let ends = if self.last.is_some() {
+            to <= window.end
+        } else {
+            to == text.len()
+        };
+        starts && ends
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::Pinned;
+    use crate::wildcard::glob_text;
+
+    /// The pinned answer: the window, then every occurrence of the literal.
+    fn pinned(p: &Pinned, key: &str, text: &str) -> bool {
+        let Some(window) = p.window(text) else {
+            return false;
+        };
+        // Every occurrence, overlapping ones included.
+        (0..=text.len())
+            .filter(|&at| text.get(at..).is_some_and(|t| t.starts_with(key)))
+            .any(|at| p.at(text, text.is_ascii(), at + key.len(), window))
+    }
+
+    #[test]
+    fn shapes() {
+        let cases = [
+            ("*5?x*", 1..2, "1235x5yx", true),
+            ("*5?x*", 1..2, "12x5x5", false),
+            ("a*5?x", 2..3, "aa5yx", true),
+            ("a*5?x", 2..3, "a5yxz", false),
+            ("5?x*b", 0..1, "5yxb", true),
+            ("5?x*b", 0..1, "5yx", false),
+            ("?5?", 1..2, "é5é", true),
+            ("?5?", 1..2, "é5éé", false),
+            ("ab*?c*?d", 4..5, "abxcyd", true),
+            ("ab*?c*?d", 4..5, "abcd", false),
+            ("ab**c**d", 4..5, "abcd", true),
+        ];
+        for (pattern, key, text, want) in cases {
+            let p = Pinned::new(pattern, key.clone()).unwrap();
+            let lit = pattern.get(key).unwrap();
+            assert_eq!(pinned(&p, lit, text), want, "{pattern} {text}");
+            assert_eq!(glob_text(pattern, text, false), want, "{pattern} {text}");
+        }
+        assert!(Pinned::new("*a*5?x*", 3..4).is_none());
+        assert!(Pinned::new("*5*x*", 1..2).is_none());
+        assert!(Pinned::new("*5?x*", 0..2).is_none());
+        assert!(Pinned::new("*5?x*", 2..2).is_none());
+    }
+
+    fn pattern_char() -> impl Strategy<Value = char> {
+        prop::sample::select(vec!['a', 'b', 'é', '*', '?', '*', '?'])
+    }
+
+    fn text_char() -> impl Strategy<Value = char> {
+        prop::sample::select(vec!['a', 'b', 'é', 'x'])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// Pinned to any run of literal text, a pattern with one floating segment answers as
+        /// the one-pattern matcher does.
+        #[test]
+        fn pinned_agrees_with_the_one_pattern_matcher(
+            pattern in prop::collection::vec(pattern_char(), 1..10).prop_map(String::from_iter),
+            pick in any::<prop::sample::Index>(),
+            texts in prop::collection::vec(
+                prop::collection::vec(text_char(), 0..24).prop_map(String::from_iter),
+                1..6,
+            ),
+        ) {
+            // Every maximal run of literal text; pin one.
+            let mut runs = Vec::new();
+            let mut start = None;
+            for (i, c) in pattern.char_indices().chain([(pattern.len(), '*')]) {
+                match (c == '*' || c == '?', start) {
+                    (true, Some(s)) => {
+                        runs.push(s..i);
+                        start = None;
+                    }
+                    (false, None) => start = Some(i),
+                    _ => {}
+                }
+            }
+            if runs.is_empty() {
+                return Ok(());
+            }
+            let run = runs[pick.index(runs.len())].clone();
+            let Some(p) = Pinned::new(&pattern, run.clone()) else {
+                return Ok(());
+            };
+            let key = pattern.get(run).unwrap();
+            for text in &texts {
+                prop_assert_eq!(
+                    pinned(&p, key, text),
+                    glob_text(&pattern, text, false),
+                    "{:?} / {:?}", pattern, text
+                );
+            }
+        }
+    }
+}
