@@ -1442,6 +1442,19 @@ mod tests {
         (key == "aws:username").then_some("alice")
     }
 
+    /// The index's answer for the one string `text` (variables as [`resolve`] gives them),
+    /// checked against the plain pass.
+    fn agrees(entry: &ConditionEntry, index: &ValueIndex, text: &str) -> bool {
+        let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
+        let indexed = evaluate_indexed(entry, Some(index), Some(&value), resolve);
+        assert_eq!(
+            indexed,
+            evaluate_entry(entry, Some(&value), resolve),
+            "{text:?}"
+        );
+        indexed.is_true()
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4096))]
 
@@ -1675,21 +1688,11 @@ mod tests {
             "5é5x",
             "299x",
         ] {
-            let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
-            assert_eq!(
-                evaluate_indexed(&gated_entry, Some(&index), Some(&value), resolve),
-                evaluate_entry(&gated_entry, Some(&value), resolve),
-                "{text:?}"
-            );
+            agrees(&gated_entry, &index, text);
         }
         let entry = entry("StringLike", &refs).unwrap();
         for text in ["0123456789", "01x", "0x1", "xx9ax", "9axy", "55", "5é5x"] {
-            let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
-            assert_eq!(
-                evaluate_indexed(&entry, Some(&index), Some(&value), resolve),
-                evaluate_entry(&entry, Some(&value), resolve),
-                "{text:?}"
-            );
+            agrees(&entry, &index, text);
         }
     }
 
@@ -1715,22 +1718,13 @@ mod tests {
             inner.patterns.iter().map(|p| p.len()).sum::<usize>() + inner.pinned.len(),
             5
         );
-        let decide = |text: &str| {
-            let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
-            evaluate_indexed(&entry, Some(&index), Some(&value), resolve)
-        };
         let hit = format!("ab{}cd", "é".repeat(20));
         let miss = format!("ab{}cd", "é".repeat(21));
-        for text in [hit.as_str(), miss.as_str(), "xx-2-", "ab", "alice-ab"] {
-            let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
-            assert_eq!(
-                decide(text),
-                evaluate_entry(&entry, Some(&value), resolve),
-                "{text:?}"
-            );
+        for text in ["xx-2-", "ab", "alice-ab"] {
+            agrees(&entry, &index, text);
         }
-        assert!(decide(&hit).is_true());
-        assert!(!decide(&miss).is_true());
+        assert!(agrees(&entry, &index, &hit));
+        assert!(!agrees(&entry, &index, &miss));
         // ARN patterns that share their first five components and their key: one group
         // (components first, then the resource parts as a set), not a `Patterns` set.
         let arns: Vec<String> = (0..20)
@@ -1761,14 +1755,7 @@ mod tests {
             ("arn:aws:s3:::ABCD", false),
             ("arn:aws:s3:::a:b:abcd:x", true),
         ] {
-            let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
-            let indexed = evaluate_indexed(&entry, Some(&index), Some(&value), resolve);
-            assert_eq!(
-                indexed,
-                evaluate_entry(&entry, Some(&value), resolve),
-                "{text}"
-            );
-            assert_eq!(indexed.is_true(), expected, "{text}");
+            assert_eq!(agrees(&entry, &index, text), expected, "{text}");
         }
     }
 
@@ -2039,16 +2026,7 @@ mod tests {
         };
         assert_eq!(leads.len(), 2);
         assert_eq!(index.rest().count(), 0);
-        let decide = |text: &str| {
-            let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
-            let indexed = evaluate_indexed(&entry, Some(&index), Some(&value), resolve);
-            assert_eq!(
-                indexed,
-                evaluate_entry(&entry, Some(&value), resolve),
-                "{text}"
-            );
-            indexed.is_true()
-        };
+        let decide = |text: &str| agrees(&entry, &index, text);
         assert!(decide("alice-ab??cd-"));
         assert!(decide(&format!("aliceab{}cd", "é".repeat(19))));
         assert!(!decide(&format!("aliceab{}cd", "é".repeat(20))));
@@ -2079,14 +2057,7 @@ mod tests {
             ("arn:aws:sqs:::alice/abcd", false),
             ("arn:aws:s3:::ALICE/abcd", false),
         ] {
-            let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
-            let indexed = evaluate_indexed(&arn_entry, Some(&arn_index), Some(&value), resolve);
-            assert_eq!(
-                indexed,
-                evaluate_entry(&arn_entry, Some(&value), resolve),
-                "{text}"
-            );
-            assert_eq!(indexed.is_true(), expected, "{text}");
+            assert_eq!(agrees(&arn_entry, &arn_index, text), expected, "{text}");
         }
         // Without regard to case: the lead and the value compared per character.
         let equal: Vec<String> = (0..10).map(|i| format!("${{aws:username}}-{i}")).collect();
@@ -2096,14 +2067,7 @@ mod tests {
         assert!(matches!(&index.kind, Kind::Folded(_, leads) if leads.len() == 1));
         assert_eq!(index.rest().count(), 0);
         for (text, expected) in [("ALICE-3", true), ("alice-33", false), ("\u{212A}", false)] {
-            let value = ContextValue::Single(ContextScalar::String(text.to_owned()));
-            let indexed = evaluate_indexed(&entry, Some(&index), Some(&value), resolve);
-            assert_eq!(
-                indexed,
-                evaluate_entry(&entry, Some(&value), resolve),
-                "{text}"
-            );
-            assert_eq!(indexed.is_true(), expected, "{text}");
+            assert_eq!(agrees(&entry, &index, text), expected, "{text}");
         }
     }
 
