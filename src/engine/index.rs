@@ -1442,6 +1442,15 @@ mod tests {
         (key == "aws:username").then_some("alice")
     }
 
+    /// `operator` under qualifier `qualifier` (0 none, 1 `ForAllValues:`, else `ForAnyValue:`).
+    fn qualified(operator: &str, qualifier: usize) -> String {
+        match qualifier {
+            0 => operator.to_owned(),
+            1 => format!("ForAllValues:{operator}"),
+            _ => format!("ForAnyValue:{operator}"),
+        }
+    }
+
     /// The index's answer for the one string `text` (variables as [`resolve`] gives them),
     /// checked against the plain pass.
     fn agrees(entry: &ConditionEntry, index: &ValueIndex, text: &str) -> bool {
@@ -1478,11 +1487,7 @@ mod tests {
             if if_exists {
                 operator.push_str("IfExists");
             }
-            let operator = match qualifier {
-                0 => operator,
-                1 => format!("ForAllValues:{operator}"),
-                _ => format!("ForAnyValue:{operator}"),
-            };
+            let operator = qualified(&operator, qualifier);
             let texts: Vec<&str> =
                 values.iter().map(|&i| family.values[i % family.values.len()]).collect();
             let Some(entry) = entry(&operator, &texts) else {
@@ -1572,11 +1577,7 @@ mod tests {
             ),
         ) {
             let operator = ["StringLike", "StringNotLike"][op];
-            let operator = match qualifier {
-                0 => operator.to_owned(),
-                1 => format!("ForAllValues:{operator}"),
-                _ => format!("ForAnyValue:{operator}"),
-            };
+            let operator = qualified(operator, qualifier);
             let mut texts: Vec<String> = shapes.into_iter().map(sharing).collect();
             texts.extend(extra.iter().map(|&i| STRINGS[i].to_owned()));
             let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
@@ -1632,11 +1633,7 @@ mod tests {
             ),
         ) {
             let operator = ["StringLike", "StringNotLike"][op];
-            let operator = match qualifier {
-                0 => operator.to_owned(),
-                1 => format!("ForAllValues:{operator}"),
-                _ => format!("ForAnyValue:{operator}"),
-            };
+            let operator = qualified(operator, qualifier);
             let texts: Vec<String> = if gated {
                 shapes.into_iter().map(gated_shape).collect()
             } else {
@@ -1819,11 +1816,7 @@ mod tests {
             ),
         ) {
             let operator = ["ArnLike", "ArnNotLike", "ArnEquals"][op];
-            let operator = match qualifier {
-                0 => operator.to_owned(),
-                1 => format!("ForAllValues:{operator}"),
-                _ => format!("ForAnyValue:{operator}"),
-            };
+            let operator = qualified(operator, qualifier);
             // Most patterns share one lead (so that a group forms); the others draw theirs.
             let texts: Vec<String> = shapes
                 .into_iter()
@@ -1966,11 +1959,7 @@ mod tests {
                 "ArnNotLike",
             ][op];
             let arn = operator.starts_with("Arn");
-            let operator = match qualifier {
-                0 => operator.to_owned(),
-                1 => format!("ForAllValues:{operator}"),
-                _ => format!("ForAnyValue:{operator}"),
-            };
+            let operator = qualified(operator, qualifier);
             let tokens: Vec<Vec<&str>> = templates
                 .into_iter()
                 .map(|(own, tokens, shared)| {
