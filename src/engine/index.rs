@@ -31,10 +31,15 @@
 //! per request text, then the remainders `R_i` are matched as a value list of their own,
 //! indexed in the same way (sorted, keyed, as a set, or grouped by their next variable).
 //!
+//! The other String values with variables and no wildcard (a variable of their own per value,
+//! `${aws:PrincipalTag/t1, 'v1'}`, `p-${aws:PrincipalTag/t2}`) are resolved once per decision
+//! (`resolved::Resolved`: each distinct variable resolved once, each value's resolved text
+//! hashed from its pieces' hashes into a table that a request value looks its hash up in).
+//!
 //! What the index cannot hold is tested one by one, as before ([`ValueIndex::rest`]): values
-//! with variables but no literal part that are in no group (`${a}`, `*${a}?`), non-ASCII
-//! values of the `…IgnoreCase` operators and their values with variables that are in no group,
-//! and patterns without any literal (`*`, `*?*`). The
+//! with variables and wildcards but no literal part that are in no group (`${a}*`, `*${a}?`),
+//! non-ASCII values of the `…IgnoreCase` operators, and patterns without any literal (`*`,
+//! `*?*`). The
 //! index gives exactly the answer of the plain pass (`any_value_matches` in
 //! `engine/condition.rs`), which a property test checks on random entries. `Null` is not
 //! indexed: it reads its policy values once per decision, not once per request value.

@@ -872,8 +872,24 @@ mod pipeline {
             None,
         ];
         let texts = [
-            "ops-3", "-3", "ops-11-x", "x-11-", "xops/5z", "xdflt/5z", "x/5z", "ops7ops", "77",
-            "OPS-3", "v3", "V3", "v5", "ops", "p-ops-ops", "P-OPS-OPS", "p--", "p-ops-",
+            "ops-3",
+            "-3",
+            "ops-11-x",
+            "x-11-",
+            "xops/5z",
+            "xdflt/5z",
+            "x/5z",
+            "ops7ops",
+            "77",
+            "OPS-3",
+            "v3",
+            "V3",
+            "v5",
+            "ops",
+            "p-ops-ops",
+            "P-OPS-OPS",
+            "p--",
+            "p-ops-",
         ];
         for operator in [
             "ForAnyValue:StringLike",

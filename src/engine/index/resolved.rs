@@ -125,7 +125,8 @@ impl Hashed {
         out
     }
 
-    /// The hash of `self` followed by `next`.
+    /// The hash of `self` followed by `next` (what a resolved template's hash is).
+    #[cfg(test)]
     fn then(self, next: Self) -> Self {
         Self {
             hash: add(mul(self.hash, next.pow), next.hash),
@@ -256,11 +257,8 @@ impl Resolved {
                 .chunks
                 .get(start as usize..end as usize)
                 .unwrap_or_default();
-            let mut hashed = Hashed {
-                hash: 0,
-                pow: 1,
-                len: 0,
-            };
+            // The template's hash and length (its multiplier is not needed).
+            let (mut hash, mut len) = (0, 0_usize);
             for chunk in chunks {
                 let next = match chunk {
                     Chunk::Lit(lit) => *lit,
@@ -273,28 +271,29 @@ impl Resolved {
                         next
                     }
                 };
-                hashed = hashed.then(next);
+                hash = add(mul(hash, next.pow), next.hash);
+                len = len.saturating_add(next.len);
             }
             let Ok(template) = u32::try_from(i) else {
                 break;
             };
-            table.max = table.max.max(hashed.len);
+            table.max = table.max.max(len);
             let Ok(id) = u32::try_from(table.entries.len() + 1) else {
                 break;
             };
             // Linear probing to the slot of this hash's chain (or a free one).
-            let mut at = slot_of(hashed.hash, mask);
+            let mut at = slot_of(hash, mask);
             while let Some(slot) = table.slots.get_mut(at) {
                 let head = *slot;
                 let same = head != 0
                     && table
                         .entries
                         .get(head as usize - 1)
-                        .is_some_and(|e| e.hash == hashed.hash);
+                        .is_some_and(|e| e.hash == hash);
                 if head == 0 || same {
                     *slot = id;
                     table.entries.push(Entry {
-                        hash: hashed.hash,
+                        hash,
                         template,
                         next: head,
                     });
@@ -327,9 +326,16 @@ impl Resolved {
         };
         let owner = std::ptr::from_ref(self) as usize;
         if !(table.built == generation && table.owner == owner) {
+            if !(table.tried == generation && table.owner == owner) {
+                // The decision's first request value: one by one costs what building costs,
+                // and a decision on one request value needs nothing more.
+                table.tried = generation;
+                table.owner = owner;
+                drop(table);
+                return one_by_one();
+            }
             self.build(&mut table, resolve);
             table.built = generation;
-            table.owner = owner;
         }
         let Some(hash) = hash_within(text, self.fold, self.base, table.max) else {
             return false;
@@ -368,13 +374,10 @@ impl Resolved {
     }
 }
 
-/// Where a hash starts probing.
-#[expect(
-    clippy::cast_possible_truncation,
-    reason = "masked to the table's size, which is a usize"
-)]
+/// Where a hash starts probing: its bits mixed (texts that differ in their last character
+/// have hashes that differ by little) and masked to the table's size.
 const fn slot_of(hash: u64, mask: usize) -> usize {
-    (hash as usize) & mask
+    ((hash.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize) & mask
 }
 
 /// Whether the entry's value `at` (a String template) matches `text`: the plain pass.
@@ -405,8 +408,10 @@ struct Entry {
 pub(super) struct Table {
     /// The last decision's number (scopes count up from 1).
     generation: u64,
-    /// The decision it was built for (0: none) and the `Resolved` (address) it was built from.
+    /// The decision it was built for (0: none), the decision whose first request value was
+    /// tried one by one, and the `Resolved` (address) of both.
     built: u64,
+    tried: u64,
     owner: usize,
     /// Each variable slot's value, hashed (`None`: no value).
     values: Vec<Option<Hashed>>,
