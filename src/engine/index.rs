@@ -31,8 +31,9 @@
 //! per request text, then the remainders `R_i` are matched as a value list of their own,
 //! indexed in the same way (sorted, keyed, as a set, or grouped by their next variable).
 //!
-//! The other String values with variables and no wildcard (a variable of their own per value,
-//! `${aws:PrincipalTag/t1, 'v1'}`, `p-${aws:PrincipalTag/t2}`) are resolved once per decision
+//! Under a set qualifier, the other String values with variables and no wildcard (a variable
+//! of their own per value, `${aws:PrincipalTag/t1, 'v1'}`, `p-${aws:PrincipalTag/t2}`) are
+//! resolved once per decision
 //! (`resolved::Resolved`: each distinct variable resolved once, each value's resolved text
 //! hashed from its pieces' hashes into a table that a request value looks its hash up in).
 //!
@@ -926,7 +927,12 @@ impl ValueIndex {
                     templates.push((position(at)?, template));
                 }
                 let source = Source::Entry(entry);
-                let held = Some(&mut resolvable);
+                // Resolved once per decision only where a decision can read several request
+                // values (a set qualifier): for one request value, building the table costs
+                // what trying each template does, and the compiled fast path of an
+                // unqualified list (`engine/compile.rs`) reads each variable by its hash.
+                let qualified = entry.operator.value.qualifier.is_some();
+                let held = qualified.then_some(&mut resolvable);
                 index_strings(templates, source, like, fold, 0, &mut rest, held)
             }
             OperatorFamily::Numeric => {
@@ -2245,11 +2251,19 @@ mod tests {
             .map(|i| format!("${{aws:PrincipalTag/t{i}}}"))
             .collect();
         let refs: Vec<&str> = many.iter().map(String::as_str).collect();
-        let index = built("StringEquals", &refs).unwrap();
+        // Without a set qualifier (one request value), nothing to index.
+        assert!(built("StringEquals", &refs).is_none());
+        let index = built("ForAnyValue:StringEquals", &refs).unwrap();
         assert_eq!(index.resolved.as_ref().map(|r| r.len()), Some(10));
         let mut mixed = refs.clone();
         mixed.extend(["a", "b", "c", "v-${aws:username}", "${aws:username}-w"]);
         let index = built("StringEquals", &mixed).unwrap();
+        assert!(index.resolved.is_none());
+        assert_eq!(
+            index.rest().collect::<Vec<_>>(),
+            (0..10).collect::<Vec<_>>()
+        );
+        let index = built("ForAllValues:StringEquals", &mixed).unwrap();
         let Kind::Strings {
             exact, patterns, ..
         } = &index.kind
@@ -2273,7 +2287,7 @@ mod tests {
             ])
             .collect();
         let refs: Vec<&str> = like.iter().map(String::as_str).collect();
-        let index = built("StringLike", &refs).unwrap();
+        let index = built("ForAnyValue:StringLike", &refs).unwrap();
         assert_eq!(index.resolved.as_ref().map(|r| r.len()), Some(1));
         assert_eq!(
             index.rest().collect::<Vec<_>>(),

@@ -326,16 +326,9 @@ impl Resolved {
         };
         let owner = std::ptr::from_ref(self) as usize;
         if !(table.built == generation && table.owner == owner) {
-            if !(table.tried == generation && table.owner == owner) {
-                // The decision's first request value: one by one costs what building costs,
-                // and a decision on one request value needs nothing more.
-                table.tried = generation;
-                table.owner = owner;
-                drop(table);
-                return one_by_one();
-            }
             self.build(&mut table, resolve);
             table.built = generation;
+            table.owner = owner;
         }
         let Some(hash) = hash_within(text, self.fold, self.base, table.max) else {
             return false;
@@ -408,10 +401,8 @@ struct Entry {
 pub(super) struct Table {
     /// The last decision's number (scopes count up from 1).
     generation: u64,
-    /// The decision it was built for (0: none), the decision whose first request value was
-    /// tried one by one, and the `Resolved` (address) of both.
+    /// The decision it was built for (0: none) and the `Resolved` (address) it was built from.
     built: u64,
-    tried: u64,
     owner: usize,
     /// Each variable slot's value, hashed (`None`: no value).
     values: Vec<Option<Hashed>>,
