@@ -471,7 +471,10 @@ fn buffered_made_key_limits_fail_as_the_builder() {
         req = req.key_string(&a, &big);
     }
     let got = req.prepare().unwrap();
-    assert_eq!(got.request().context().get_text("test:a"), Some(big.as_str()));
+    assert_eq!(
+        got.request().context().get_text("test:a"),
+        Some(big.as_str())
+    );
     // Keys: one made key more than the limit.
     let keys: Vec<ContextKey> = (0..300)
         .map(|i| ContextKey::new(&format!("test:k{i}")))
