@@ -328,7 +328,7 @@ const CASES: &[Case] = &[
     Case {
         // The same after a literal prefix that every value shares, without regard to case.
         // (The single long value goes to the unqualified compiled path, which reads the
-        // request value as UTF-8 once per policy value: O(values x length).)
+        // request value as text once per condition, not once per policy value.)
         name: "StringEqualsIgnoreCase, a shared prefix then a distinct variable `p-${aws:PrincipalTag/t<i>, 'v<i>'}`",
         operator: "StringEqualsIgnoreCase",
         value: |i| format!("p-${{aws:PrincipalTag/t{i}, 'v{i}'}}"),

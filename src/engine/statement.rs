@@ -173,7 +173,17 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
         CondTest::Strings(values) => {
             let request = scalar.bytes();
             let ignore_case = condition.ignore_case;
-            let equal = |value: &[u8]| string::equals(request, value, ignore_case);
+            // The request value read as text once per condition, not once per policy value (a
+            // long value against a long list would cost their product).
+            let read = std::cell::OnceCell::new();
+            let as_text = || *read.get_or_init(|| text(request));
+            let equal = |value: &[u8]| {
+                if ignore_case {
+                    string::equals_ignoring_case(as_text(), value)
+                } else {
+                    same_bytes(request, value)
+                }
+            };
             let mut any = false;
             for v in values.iter() {
                 any = match v {
@@ -182,7 +192,7 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
                         .value(var.hash, &var.key)
                         .or(var.default.as_deref().map(str::as_bytes))
                         .is_some_and(equal),
-                    StrValue::Template(template) => text(request).is_some_and(|request| {
+                    StrValue::Template(template) => as_text().is_some_and(|request| {
                         string::matches(request, template, ignore_case, ctx.resolver())
                     }),
                 };

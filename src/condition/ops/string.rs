@@ -4,7 +4,6 @@
 //! variables); an unresolvable variable matches nothing (D-04).
 
 use super::Scalar;
-use crate::bytes::same_bytes;
 use crate::condition::BaseOperator;
 use crate::variables::Template;
 use crate::wildcard::lit_eq;
@@ -30,19 +29,18 @@ pub(crate) const fn ignores_case(base: BaseOperator) -> bool {
     )
 }
 
-/// Whether a request text equals a literal policy value (bytes; with `ignore_case`, character
-/// by character on their lower-case mappings).
-#[inline(always)]
+/// Whether a request value equals a literal policy value ignoring case (character by character
+/// on their lower-case mappings). The request value comes already read as text (`None`: not
+/// UTF-8, equal to nothing): a caller comparing one request value with many policy values reads
+/// it once, so that the cost is not the request's length times the number of values. (Without
+/// `IgnoreCase`, equality is of bytes: `crate::bytes::same_bytes`.)
+#[inline]
 #[must_use]
-pub(crate) fn equals(request: &[u8], value: &[u8], ignore_case: bool) -> bool {
-    if ignore_case {
-        matches!(
-            (std::str::from_utf8(request), std::str::from_utf8(value)),
-            (Ok(r), Ok(v)) if lit_eq(r, v, true)
-        )
-    } else {
-        same_bytes(request, value)
-    }
+pub(crate) fn equals_ignoring_case(request: Option<&str>, value: &[u8]) -> bool {
+    matches!(
+        (request, std::str::from_utf8(value)),
+        (Some(r), Ok(v)) if lit_eq(r, v, true)
+    )
 }
 
 /// Whether a request text matches a policy template (variables filled in by `resolve`).
