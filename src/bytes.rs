@@ -100,8 +100,9 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Copies `src` into `dst` (of the same length; otherwise nothing is copied). Texts up to 64
-/// bytes are copied word by word inline: the keys, values and ARNs a request holds are short,
-/// and a library call costs more than the copy.
+/// bytes are copied inline as two blocks of a power of two bytes, one at each end (they
+/// overlap in the middle): the keys, values and ARNs a request holds are short, and a library
+/// call or a loop of words costs more than the copy.
 #[inline(always)]
 pub(crate) fn copy_bytes(dst: &mut [u8], src: &[u8]) {
     let n = src.len();
@@ -110,22 +111,26 @@ pub(crate) fn copy_bytes(dst: &mut [u8], src: &[u8]) {
     }
     if n > 64 {
         dst.copy_from_slice(src);
+    } else if n >= 32 {
+        copy_ends::<32>(dst, src, n);
+    } else if n >= 16 {
+        copy_ends::<16>(dst, src, n);
     } else if n >= 8 {
-        let mut at = 0;
-        while at + 8 < n {
-            copy_word::<8>(dst, src, at);
-            at += 8;
-        }
-        // The last eight bytes, overlapping the loop's last word.
-        copy_word::<8>(dst, src, n - 8);
+        copy_ends::<8>(dst, src, n);
     } else if n >= 4 {
-        copy_word::<4>(dst, src, 0);
-        copy_word::<4>(dst, src, n - 4);
+        copy_ends::<4>(dst, src, n);
     } else {
         for (d, s) in dst.iter_mut().zip(src) {
             *d = *s;
         }
     }
+}
+
+/// Copies the first and the last `N` bytes of `src` (`n` long, `N <= n <= 2 * N`) into `dst`.
+#[inline(always)]
+fn copy_ends<const N: usize>(dst: &mut [u8], src: &[u8], n: usize) {
+    copy_word::<N>(dst, src, 0);
+    copy_word::<N>(dst, src, n - N);
 }
 
 /// Copies the `N` bytes of `src` at `at` into `dst` at `at` (nothing when out of range).

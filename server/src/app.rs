@@ -407,7 +407,10 @@ impl App {
         // decided; a replica that cannot tell refuses (fails closed). The epoch check rides
         // on the call's first read of a secret, or is made before its first decision, write
         // or answer (`crate::replica`).
-        self.storage.begin_call(self, true)?;
+        // `ReloadConfiguration` is served by a replica whose file differs from the published
+        // configuration: it is the remedy (it publishes this replica's file).
+        let reload = matches!(protocol, Protocol::Admin(op) if op == "ReloadConfiguration");
+        self.storage.begin_call(self, true, reload)?;
         let first = self
             .serve_once(req, protocol, now, audit, decisions, authz_nanos)
             .and_then(|body| self.storage.verify_call().map(|()| body));
@@ -422,7 +425,7 @@ impl App {
         }
         // The policies changed after the call began, before anything was decided or written:
         // serve it again after a full refresh.
-        self.storage.begin_call(self, false)?;
+        self.storage.begin_call(self, false, reload)?;
         self.serve_once(req, protocol, now, audit, decisions, authz_nanos)
     }
 

@@ -28,7 +28,10 @@
 //! - **The configuration** (identity policies, boundaries, keys, SCPs/RCPs) lives in each
 //!   replica's file. A reload (SIGHUP or `ReloadConfiguration`) or a start publishes the
 //!   file's digest with an epoch bump; every other replica then re-reads its own file before
-//!   its next call, and refuses calls while its file differs from the published one.
+//!   its next call (at once for a newly published digest; while its file still differs, at
+//!   most once a second), and refuses calls while its file differs from the published one —
+//!   all but `ReloadConfiguration`, which publishes its own file and is the remedy. A replica
+//!   whose configuration is the published one does not re-read its file on a publication.
 //! - **Temporary credentials** issued by `AssumeRole` are stored (sealed with the server's
 //!   key, like secret values) so that every replica accepts them ([`crate::sessions`]).
 //! - **A replica's own writes.** A handler sets the policy it wrote in its own store after the
@@ -58,25 +61,30 @@ fn current_config(app: &App) -> Result<Arc<Config>, ApiError> {
     Ok(app.authz.config())
 }
 
-/// The configuration's file re-read at most this often while it differs from the published one.
+/// While this replica's configuration differs from the published one and nothing new was
+/// published, its file is re-read at most this often (for a file corrected in place).
 const REREAD_EVERY: Duration = Duration::from_secs(1);
 
 /// Brings `app`'s policies up to date with the database before a call is decided; see the
-/// module docs.
+/// module docs. Notes whether this replica's configuration differs from the published one
+/// ([`require_published_config`] refuses calls then): a digest newly published is answered
+/// by re-reading the file at once; while the file still differs, it is re-read at most every
+/// [`REREAD_EVERY`].
 ///
 /// # Errors
 ///
-/// `ServiceUnavailable` when the database cannot be reached or this replica's configuration
-/// differs from the published one; the call must then be refused.
+/// `ServiceUnavailable` when the database cannot be reached; the call must then be refused.
 pub(crate) fn refresh(storage: &PostgresStorage, app: &App) -> Result<(), ApiError> {
-    let (epoch, published) = storage.epoch()?;
-    let epoch = u64::try_from(epoch).unwrap_or(0);
     let mut state = storage
         .refresh_lock
         .lock()
         .map_err(|_| ApiError::internal("the refresh lock is poisoned"))?;
+    // Read under the lock: a refresh never applies what it read before another (a
+    // publication, say) changed this process's state.
+    let (epoch, published) = storage.epoch()?;
+    let epoch = u64::try_from(epoch).unwrap_or(0);
     let applied = storage.applied.load(Ordering::SeqCst);
-    let mut config_changed = false;
+    let mut reread_now = false;
     let mut epoch = epoch;
     let mut published = published;
     if epoch > applied {
@@ -90,9 +98,11 @@ pub(crate) fn refresh(storage: &PostgresStorage, app: &App) -> Result<(), ApiErr
         if u64::try_from(changes.len()).ok() == epoch.checked_sub(applied) {
             let mut seen = std::collections::HashSet::new();
             for (_, arn, policy) in changes.iter().rev() {
-                if arn.is_empty() {
-                    config_changed = true;
-                } else if seen.insert(arn.as_str()) {
+                // A configuration entry (`arn` empty) needs nothing here: the published
+                // digest, read with the epoch, is compared below. (Re-reading the file on the
+                // entry itself would let a replica's own publication, applied late, read a
+                // file edited since and refuse its own next call.)
+                if !arn.is_empty() && seen.insert(arn.as_str()) {
                     // The entity's policy now (a later change of it may already be there).
                     app.authz.set_resource_policy(arn, policy.as_deref())?;
                 }
@@ -101,35 +111,55 @@ pub(crate) fn refresh(storage: &PostgresStorage, app: &App) -> Result<(), ApiErr
             let snapshot = reload_all(storage, app)?;
             epoch = u64::try_from(snapshot.epoch).unwrap_or(0);
             published = snapshot.config_digest;
-            config_changed = true;
+            reread_now = true;
         }
     }
     settle_pending(storage, app, &mut state)?;
-    if config_changed {
-        reread_config(app, &mut state)?;
-    }
-    if let Some(published) = published {
-        if state.local_digest.is_none() {
-            state.local_digest = Some(config_digest(&*current_config(app)?));
-        }
-        if state.local_digest.as_deref() != Some(published.as_str()) {
-            let due = state
-                .last_reread
-                .is_none_or(|t| t.elapsed() >= REREAD_EVERY);
-            if due {
-                reread_config(app, &mut state)?;
+    let differs = match published {
+        None => false,
+        Some(published) => {
+            if state.local_digest.is_none() {
+                state.local_digest = Some(config_digest(&*current_config(app)?));
             }
             if state.local_digest.as_deref() != Some(published.as_str()) {
-                return Err(ApiError::new(
-                    "ServiceUnavailable",
-                    503,
-                    "The service is unavailable: this replica's configuration differs from the one \
-                     published by another replica. Retry later.",
-                ));
+                let due = reread_now
+                    || state.reread_for.as_deref() != Some(published.as_str())
+                    || state
+                        .last_reread
+                        .is_none_or(|t| t.elapsed() >= REREAD_EVERY);
+                if due {
+                    reread_config(app, &mut state, &published)?;
+                }
             }
+            state.local_digest.as_deref() != Some(published.as_str())
         }
-    }
+    };
+    // Both under the lock (a lazy call reads them under it too).
     storage.applied.fetch_max(epoch, Ordering::SeqCst);
+    if !storage.config_differs.swap(differs, Ordering::SeqCst) && differs {
+        eprintln!(
+            "iam-policy-server: this replica's configuration differs from the one published by \
+             another replica: calls are refused until its file matches (or it is reloaded here)"
+        );
+    }
+    Ok(())
+}
+
+/// Refuses a call while this replica's configuration differs from the published one (as the
+/// last [`refresh`] found): it would decide with other identity policies than its peers.
+///
+/// # Errors
+///
+/// `ServiceUnavailable` while the configuration differs.
+pub(crate) fn require_published_config(storage: &PostgresStorage) -> Result<(), ApiError> {
+    if storage.config_differs.load(Ordering::SeqCst) {
+        return Err(ApiError::new(
+            "ServiceUnavailable",
+            503,
+            "The service is unavailable: this replica's configuration differs from the one \
+             published by another replica. Retry later.",
+        ));
+    }
     Ok(())
 }
 
@@ -155,9 +185,11 @@ fn reload_all(storage: &PostgresStorage, app: &App) -> Result<Snapshot, ApiError
     Ok(snapshot)
 }
 
-/// Re-reads this replica's configuration file (not published: another replica published).
-fn reread_config(app: &App, state: &mut RefreshState) -> Result<(), ApiError> {
+/// Re-reads this replica's configuration file (not published: another replica published
+/// `published`).
+fn reread_config(app: &App, state: &mut RefreshState, published: &str) -> Result<(), ApiError> {
     state.last_reread = Some(Instant::now());
+    state.reread_for = Some(published.to_owned());
     let Some(path) = &app.config_path else {
         return Ok(());
     };
@@ -219,6 +251,7 @@ pub(crate) fn publish(storage: &PostgresStorage, app: &App) -> Result<(), ApiErr
         .map_err(|_| ApiError::internal("the refresh lock is poisoned"))?;
     storage.publish_config(&digest)?;
     state.local_digest = Some(digest);
+    storage.config_differs.store(false, Ordering::SeqCst);
     Ok(())
 }
 

@@ -665,6 +665,91 @@ fn configuration_reload_reaches_every_replica() -> Result {
     Ok(())
 }
 
+/// A configuration entry in the policy log whose digest is this replica's own (its own
+/// publication, applied after its file was edited) does not make it re-read the edited file
+/// and refuse its next call: only a published digest that differs from its own does.
+#[test]
+fn a_publication_of_this_replicas_own_configuration_does_not_reread_its_file() -> Result {
+    let Some(db) = database()? else { return Ok(()) };
+    let r = replicas(&db, 1)?;
+    let a = &r[0];
+    ok(
+        a,
+        &admin(),
+        "CreateSecret",
+        &json!({"Name": "own", "SecretString": "v"}),
+    )?;
+    // The file is edited (not reloaded), then the configuration this replica runs is
+    // published again, as its own publication is when its listener applies it late.
+    let original = std::fs::read_to_string(&a.config)?;
+    std::fs::write(&a.config, original.replace("dev-payments", "dev-payments2"))?;
+    let mut client = db.client()?;
+    let mut tx = client.transaction()?;
+    let epoch: i64 = tx
+        .query_one(
+            "UPDATE policy_epoch SET epoch = epoch + 1 WHERE id = 1 RETURNING epoch",
+            &[],
+        )?
+        .get(0);
+    tx.execute(
+        "INSERT INTO policy_log (epoch, arn) VALUES ($1, '')",
+        &[&epoch],
+    )?;
+    tx.commit()?;
+    let (status, body) = call(a, &admin(), "GetSecretValue", &json!({"SecretId": "own"}))?;
+    assert_eq!(status, 200, "{body}");
+    Ok(())
+}
+
+/// A replica whose file differs from the published configuration refuses calls, but serves
+/// `ReloadConfiguration`: reloading there publishes its file, which the other replica then
+/// refuses calls for until its own file matches.
+#[test]
+fn reload_through_a_replica_whose_file_differs_publishes_it() -> Result {
+    let Some(db) = database()? else { return Ok(()) };
+    let r = replicas(&db, 2)?;
+    let (a, b) = (&r[0], &r[1]);
+    ok(
+        a,
+        &admin(),
+        "CreateSecret",
+        &json!({"Name": "either", "SecretString": "v"}),
+    )?;
+    let read = json!({"SecretId": "either"});
+    let original = std::fs::read_to_string(&a.config)?;
+    std::fs::write(&a.config, original.replace("dev-payments", "dev-payments2"))?;
+    std::fs::write(&b.config, original.replace("dev-payments", "dev-payments3"))?;
+    let reload = |s: &Server| {
+        raw_call(
+            &s.http_addr,
+            &admin(),
+            "IamPolicyServer.ReloadConfiguration",
+            b"{}",
+            None,
+        )
+    };
+    let (status, body) = reload(b)?;
+    assert_eq!(status, 200, "{body}");
+    // A re-reads its file on B's publication: it differs, so A refuses calls ...
+    let (status, body) = call(a, &admin(), "GetSecretValue", &read)?;
+    assert_eq!(
+        (status, &body["__type"]),
+        (503, &json!("ServiceUnavailable")),
+        "{body}"
+    );
+    // ... but not the reload, which publishes A's file: then B refuses, A serves.
+    let (status, body) = reload(a)?;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(call(a, &admin(), "GetSecretValue", &read)?.0, 200);
+    let (status, body) = call(b, &admin(), "GetSecretValue", &read)?;
+    assert_eq!(
+        (status, &body["__type"]),
+        (503, &json!("ServiceUnavailable")),
+        "{body}"
+    );
+    Ok(())
+}
+
 /// Concurrent PutSecretValue through three replicas: every acknowledged version is there,
 /// exactly one is AWSCURRENT and one AWSPREVIOUS.
 #[test]

@@ -237,12 +237,20 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
 
     /// Starts serving a call: with `lazy`, the policies may be proven current later, by the
     /// call's first read of a secret or by [`Self::verify_call`] (replicas, see
-    /// [`crate::replica`]); otherwise as [`Self::refresh`], now.
+    /// [`crate::replica`]); otherwise as [`Self::refresh`], now. `reload`: the call is
+    /// `ReloadConfiguration`, served even by a replica whose configuration differs from the
+    /// published one (it publishes this replica's).
     ///
     /// # Errors
     ///
-    /// As [`Self::refresh`].
-    fn begin_call(&self, app: &crate::app::App, _lazy: bool) -> Result<(), ApiError> {
+    /// As [`Self::refresh`]; and `ServiceUnavailable` while this replica's configuration
+    /// differs from the published one (unless `reload`).
+    fn begin_call(
+        &self,
+        app: &crate::app::App,
+        _lazy: bool,
+        _reload: bool,
+    ) -> Result<(), ApiError> {
         self.refresh(app)
     }
 

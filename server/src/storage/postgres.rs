@@ -25,7 +25,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use postgres::NoTls;
@@ -74,6 +74,9 @@ pub struct PostgresStorage {
     checkouts: AtomicU64,
     /// Calls served again because the policies changed after they began.
     served_again: AtomicU64,
+    /// This replica's configuration differs from the published one: calls are refused (but
+    /// `ReloadConfiguration`, which publishes this replica's file) until it matches.
+    pub(crate) config_differs: AtomicBool,
 }
 
 /// What the refresh remembers between calls.
@@ -82,8 +85,12 @@ pub(crate) struct RefreshState {
     /// The digest of the configuration this process runs.
     pub(crate) local_digest: Option<String>,
     /// When the configuration file was last re-read because its digest differed from the
-    /// published one (re-read at most once a second while it differs).
+    /// published one (re-read at most once a second while it differs, for a file corrected
+    /// in place).
     pub(crate) last_reread: Option<std::time::Instant>,
+    /// The published digest that the last re-read answered: a newly published digest is
+    /// answered by a re-read at once, whatever the time.
+    pub(crate) reread_for: Option<String>,
     /// Secrets whose policy a call changed and that are not settled yet.
     pub(crate) pending: Vec<String>,
 }
@@ -233,6 +240,7 @@ impl PostgresStorage {
             log_keep: DEFAULT_LOG_KEEP,
             checkouts: AtomicU64::new(0),
             served_again: AtomicU64::new(0),
+            config_differs: AtomicBool::new(false),
         };
         storage.migrate()?;
         // Read before the policies are loaded: changes committed in between are replayed
@@ -481,18 +489,20 @@ impl PostgresStorage {
 
     /// Starts serving a call. `lazy`: the epoch check is left to the call's first read of a
     /// secret (or done before its first decision, write or answer: [`Self::verify_call`]);
-    /// otherwise (or when a policy this process wrote is not settled yet) the policies are
-    /// refreshed now.
-    pub(crate) fn begin_call(&self, app: &App, lazy: bool) -> Result<(), ApiError> {
+    /// otherwise (or when a policy this process wrote is not settled yet, or this replica's
+    /// configuration differs from the published one) the policies are refreshed now. A call
+    /// is refused while the configuration differs, unless `reload` (the call is
+    /// `ReloadConfiguration`, which publishes this replica's file: the remedy).
+    pub(crate) fn begin_call(&self, app: &App, lazy: bool, reload: bool) -> Result<(), ApiError> {
         CHECK.set(CallCheck::Idle);
         if lazy {
-            let settled = self
+            // Read under the refresh lock: the applied epoch and whether the configuration
+            // differs come from the same refresh.
+            let state = self
                 .refresh_lock
                 .lock()
-                .map_err(|_| ApiError::internal("the refresh lock is poisoned"))?
-                .pending
-                .is_empty();
-            if settled {
+                .map_err(|_| ApiError::internal("the refresh lock is poisoned"))?;
+            if state.pending.is_empty() && !self.config_differs.load(Ordering::SeqCst) {
                 CHECK.set(CallCheck::Pending {
                     base: self.applied.load(Ordering::SeqCst),
                 });
@@ -503,6 +513,9 @@ impl PostgresStorage {
             self.served_again.fetch_add(1, Ordering::Relaxed);
         }
         crate::replica::refresh(self, app)?;
+        if !reload {
+            crate::replica::require_published_config(self)?;
+        }
         CHECK.set(CallCheck::Verified);
         Ok(())
     }
@@ -733,8 +746,8 @@ impl Storage for PostgresStorage {
         crate::replica::refresh(self, app)
     }
 
-    fn begin_call(&self, app: &App, lazy: bool) -> Result<(), ApiError> {
-        PostgresStorage::begin_call(self, app, lazy)
+    fn begin_call(&self, app: &App, lazy: bool, reload: bool) -> Result<(), ApiError> {
+        PostgresStorage::begin_call(self, app, lazy, reload)
     }
 
     fn verify_call(&self) -> Result<(), ApiError> {

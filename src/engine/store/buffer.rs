@@ -6,7 +6,7 @@ use super::table::{Space, key_hash};
 use super::{PreparedRequest, SessionPolicy};
 use crate::action::{ActionError, check_request_action};
 use crate::bytes::{same_bytes, text_hash};
-use crate::engine::prepared::{ActionText, NewValue, SlotKind};
+use crate::engine::prepared::{ActionText, NewValue, Prepared, SlotKind};
 use crate::request::{
     CallerView, Checked, ContextKey, ContextLimit, ContextScalar, ContextValue, KnownCaller,
     MAX_CONTEXT_BYTES, MAX_CONTEXT_KEYS, MAX_CONTEXT_VALUES, Parts, Pool, Request, RequestError,
@@ -519,13 +519,22 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
     /// past the limit), unless a context limit is exceeded (module docs of
     /// [`request`](crate::request), "Limits"): past one, nothing more is copied and
     /// [`prepare`](Self::prepare) fails. Inlined into the setters, which are inlined into the
-    /// caller: the request being built stays where the caller keeps it (not moved from call
-    /// to call).
+    /// caller. No call out of line is given the request's address (the functions it calls
+    /// take the buffer and the byte count, and give back the new count or the error): the
+    /// request being built then lives in registers, not moved in memory from setter to
+    /// setter.
     #[inline(always)]
     fn set<'v, V: Into<Made<'v>>>(&mut self, key: Key<'_>, make: impl FnOnce(&mut Pool) -> V) {
-        if let Some(at) = self.key_at(key) {
+        if self.overflow.is_some() {
+            return;
+        }
+        let result = key_at(self.buffer, key).and_then(|at| {
             let made = make(&mut self.buffer.pool).into();
-            self.value_at(key, at, made);
+            value_at(self.buffer, key, at, made, self.bytes)
+        });
+        match result {
+            Ok(bytes) => self.bytes = bytes,
+            Err(error) => self.overflow = Some(error),
         }
     }
 
@@ -552,127 +561,17 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
             self.overflow = Some(Box::new(too_many_keys(p.len())));
             return;
         }
-        if let Err(error) = self.count_bytes(found, name.len(), value_len) {
-            self.overflow = Some(Box::new(error));
-            return;
+        match count_bytes(p, self.bytes, found, name.len(), value_len) {
+            Ok(bytes) => self.bytes = bytes,
+            Err(error) => {
+                self.overflow = Some(error);
+                return;
+            }
         }
         self.buffer
             .prepared
             .prepared
             .set_single(found, name, key.hash(), text, kind);
-    }
-
-    /// Counts `key_len + value_bytes` more bytes of context text (`found`: the index of the
-    /// key if it was set before, whose old value no longer counts): the error past the
-    /// limit. Inlined: an addition and a comparison, but past the upper bound
-    /// ([`Self::recount`]).
-    #[inline(always)]
-    fn count_bytes(
-        &mut self,
-        found: Option<usize>,
-        key_len: usize,
-        value_bytes: usize,
-    ) -> Result<(), RequestError> {
-        self.bytes = self.bytes.saturating_add(key_len + value_bytes);
-        if self.bytes > MAX_CONTEXT_BYTES {
-            return self.recount(found, key_len, value_bytes);
-        }
-        Ok(())
-    }
-
-    /// [`count_bytes`](Self::count_bytes) past the upper bound: the count is recounted
-    /// exactly (rare: only near the limit).
-    #[cold]
-    #[inline(never)]
-    fn recount(
-        &mut self,
-        found: Option<usize>,
-        key_len: usize,
-        value_bytes: usize,
-    ) -> Result<(), RequestError> {
-        let p = &self.buffer.prepared.prepared;
-        self.bytes = p.context_bytes(found) + key_len + value_bytes;
-        if self.bytes > MAX_CONTEXT_BYTES {
-            return Err(RequestError::ContextTooLarge {
-                limit: ContextLimit::Bytes,
-                key: None,
-                found: self.bytes,
-                max: MAX_CONTEXT_BYTES,
-            });
-        }
-        Ok(())
-    }
-
-    /// The first half of [`set`](Self::set): the key appended, found if it was set before, and
-    /// the key limit checked. `None` when a limit was exceeded (now or before).
-    fn key_at(&mut self, key: Key<'_>) -> Option<KeyAt> {
-        if self.overflow.is_some() {
-            return None;
-        }
-        let p = &mut self.buffer.prepared.prepared;
-        let mark = p.arena_len();
-        // The key is appended lower-cased (and taken back if it was set before).
-        let (range, hash) = match key {
-            Key::Name(name) => p.key(name),
-            Key::Made(made) => (p.append(made.as_str().as_bytes()), made.hash()),
-        };
-        let found = p.find(hash, range);
-        if found.is_some() {
-            p.truncate(mark);
-        }
-        if found.is_none() && p.len() >= MAX_CONTEXT_KEYS {
-            let error = too_many_keys(p.len());
-            p.truncate(mark);
-            self.overflow = Some(Box::new(error));
-            return None;
-        }
-        Some(KeyAt {
-            mark,
-            range,
-            hash,
-            found,
-        })
-    }
-
-    /// The second half of [`set`](Self::set): the value and byte limits checked, the value
-    /// stored.
-    fn value_at(&mut self, key: Key<'_>, at: KeyAt, made: Made<'_>) {
-        let Made(value, left_out) = made;
-        let RequestBuffer { prepared, pool, .. } = &mut *self.buffer;
-        let p = &mut prepared.prepared;
-        let KeyAt {
-            mark,
-            range,
-            hash,
-            found,
-        } = at;
-        if let NewValue::List(list) = &value
-            && list.len() + left_out > MAX_CONTEXT_VALUES
-        {
-            let error = RequestError::ContextTooLarge {
-                limit: ContextLimit::Values,
-                key: Some(key.lower()),
-                found: list.len() + left_out,
-                max: MAX_CONTEXT_VALUES,
-            };
-            if let NewValue::List(list) = value {
-                pool.recycle_value(ContextValue::Multi(list));
-            }
-            p.truncate(mark);
-            self.overflow = Some(Box::new(error));
-            return;
-        }
-        if let Err(error) = self.count_bytes(found, key.len(), value.len()) {
-            let RequestBuffer { prepared, pool, .. } = &mut *self.buffer;
-            if let NewValue::List(list) = value {
-                pool.recycle_value(ContextValue::Multi(list));
-            }
-            prepared.prepared.truncate(mark);
-            self.overflow = Some(Box::new(error));
-            return;
-        }
-        let RequestBuffer { prepared, pool, .. } = &mut *self.buffer;
-        prepared.prepared.set(found, range, hash, value, pool);
     }
 
     /// Checks and prepares the request: the checks of
@@ -688,13 +587,14 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
         if let Some(error) = self.overflow {
             return Err(*error);
         }
-        Self::finish(self.buffer, &self.parts)
+        // The parts by value: the request's address is never taken (see `set`).
+        Self::finish(self.buffer, self.parts)
     }
 
     /// [`prepare`](Self::prepare) past the context limits.
     fn finish(
         buffer: &'b mut RequestBuffer,
-        parts: &Parts<'_>,
+        parts: Parts<'_>,
     ) -> Result<&'b PreparedRequest, RequestError> {
         let RequestBuffer {
             prepared,
@@ -705,7 +605,7 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
         let mut seen = None;
         let mut known = None;
         let checked = Checked::check(
-            parts,
+            &parts,
             |text| callers.parse(text, &mut known),
             |action| {
                 let (i, colon) = actions.check(action)?;
@@ -733,6 +633,118 @@ fn too_many_keys(set: usize) -> RequestError {
         key: None,
         found: set + 1,
         max: MAX_CONTEXT_KEYS,
+    }
+}
+
+/// Counts `key_len + value_bytes` more bytes of context text on top of `bytes` (`found`: the
+/// index of the key if it was set before, whose old value no longer counts): the new count,
+/// or the error past the limit. Inlined: an addition and a comparison, but past the upper
+/// bound ([`recount`]).
+#[inline(always)]
+fn count_bytes(
+    p: &Prepared,
+    bytes: usize,
+    found: Option<usize>,
+    key_len: usize,
+    value_bytes: usize,
+) -> Result<usize, Box<RequestError>> {
+    let bytes = bytes.saturating_add(key_len + value_bytes);
+    if bytes > MAX_CONTEXT_BYTES {
+        return recount(p, found, key_len, value_bytes);
+    }
+    Ok(bytes)
+}
+
+/// [`count_bytes`] past the upper bound: the count is recounted exactly (rare: only near the
+/// limit).
+#[cold]
+#[inline(never)]
+fn recount(
+    p: &Prepared,
+    found: Option<usize>,
+    key_len: usize,
+    value_bytes: usize,
+) -> Result<usize, Box<RequestError>> {
+    let bytes = p.context_bytes(found) + key_len + value_bytes;
+    if bytes > MAX_CONTEXT_BYTES {
+        return Err(Box::new(RequestError::ContextTooLarge {
+            limit: ContextLimit::Bytes,
+            key: None,
+            found: bytes,
+            max: MAX_CONTEXT_BYTES,
+        }));
+    }
+    Ok(bytes)
+}
+
+/// The first half of [`BufferedRequest::set`]: the key appended, found if it was set before,
+/// and the key limit checked.
+fn key_at(buffer: &mut RequestBuffer, key: Key<'_>) -> Result<KeyAt, Box<RequestError>> {
+    let p = &mut buffer.prepared.prepared;
+    let mark = p.arena_len();
+    // The key is appended lower-cased (and taken back if it was set before).
+    let (range, hash) = match key {
+        Key::Name(name) => p.key(name),
+        Key::Made(made) => (p.append(made.as_str().as_bytes()), made.hash()),
+    };
+    let found = p.find(hash, range);
+    if found.is_some() {
+        p.truncate(mark);
+    }
+    if found.is_none() && p.len() >= MAX_CONTEXT_KEYS {
+        let error = too_many_keys(p.len());
+        p.truncate(mark);
+        return Err(Box::new(error));
+    }
+    Ok(KeyAt {
+        mark,
+        range,
+        hash,
+        found,
+    })
+}
+
+/// The second half of [`BufferedRequest::set`]: the value and byte limits checked (`bytes`:
+/// the count so far), the value stored; the new count.
+fn value_at(
+    buffer: &mut RequestBuffer,
+    key: Key<'_>,
+    at: KeyAt,
+    made: Made<'_>,
+    bytes: usize,
+) -> Result<usize, Box<RequestError>> {
+    let Made(value, left_out) = made;
+    let RequestBuffer { prepared, pool, .. } = buffer;
+    let p = &mut prepared.prepared;
+    let KeyAt {
+        mark,
+        range,
+        hash,
+        found,
+    } = at;
+    let checked = match &value {
+        NewValue::List(list) if list.len() + left_out > MAX_CONTEXT_VALUES => {
+            Err(Box::new(RequestError::ContextTooLarge {
+                limit: ContextLimit::Values,
+                key: Some(key.lower()),
+                found: list.len() + left_out,
+                max: MAX_CONTEXT_VALUES,
+            }))
+        }
+        _ => count_bytes(p, bytes, found, key.len(), value.len()),
+    };
+    match checked {
+        Ok(bytes) => {
+            p.set(found, range, hash, value, pool);
+            Ok(bytes)
+        }
+        Err(error) => {
+            if let NewValue::List(list) = value {
+                pool.recycle_value(ContextValue::Multi(list));
+            }
+            p.truncate(mark);
+            Err(error)
+        }
     }
 }
 
