@@ -215,8 +215,9 @@ const CASES: &[Case] = &[
         one_long: true,
     },
     Case {
-        // Two floating segments (`{i}?x`, then `y`): not pinned to the key, each key found
-        // costs a full one-pattern match (DESIGN.md, "Inner keys that occur everywhere").
+        // Two floating segments (`{i}?x`, then `y`), pinned to the key as well: the text
+        // after the key's segment (`y*`) is matched once per text (DESIGN.md, "Inner keys
+        // that occur everywhere").
         name: "StringLike, inner keys `*<i>?x*y*`, digit text",
         operator: "StringLike",
         value: |i| format!("*{i}?x*y*"),

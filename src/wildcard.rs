@@ -319,6 +319,63 @@ fn text_seg_find<'x>(seg: &str, window: &'x str, ignore_case: bool) -> Option<&'
     }
 }
 
+/// Finds the rightmost occurrence of a star-free piece of pattern text in `window`; returns
+/// what precedes it (the mirror of [`text_seg_find`]).
+fn text_seg_rfind<'x>(seg: &str, window: &'x str, ignore_case: bool) -> Option<&'x str> {
+    // A trailing literal lets the substring search skip back (case-sensitive only).
+    let tail = seg
+        .rsplit('?')
+        .next()
+        .filter(|l| !ignore_case && !l.is_empty());
+    let mut upto = window;
+    loop {
+        let candidate = match tail {
+            Some(lit) => {
+                let at = upto.rfind(lit)?;
+                upto.get(..at.checked_add(lit.len())?)?
+            }
+            None => upto,
+        };
+        if let Some(rest) = text_seg_back(seg, candidate, ignore_case) {
+            return Some(rest);
+        }
+        upto = drop_last(candidate)?;
+    }
+}
+
+/// Matches pattern text followed by a `*` (`pattern*`) at the start of `text`, ending as
+/// early as it can: its first segment anchored at the start, every later one at its leftmost
+/// occurrence in what is left (the segment algorithm of [`glob_text`]). Returns what follows
+/// that earliest end, so that `pattern*Q` matches exactly when `*Q` matches some suffix of
+/// what is returned; `None` when no prefix of `text` matches.
+pub(crate) fn text_front<'x>(pattern: &str, text: &'x str, ignore_case: bool) -> Option<&'x str> {
+    let mut segments = pattern.split('*');
+    let first = segments.next().unwrap_or_default();
+    let mut rest = text_seg_front(first, text, ignore_case)?;
+    for segment in segments {
+        if !segment.is_empty() {
+            rest = text_seg_find(segment, rest, ignore_case)?;
+        }
+    }
+    Some(rest)
+}
+
+/// The mirror of [`text_front`]: matches `*pattern` at the end of `text`, starting as late as
+/// it can (its last segment anchored at the end, every earlier one at its rightmost occurrence
+/// in what is left: leftmost placement read from the end). Returns what precedes that latest
+/// start; `None` when no suffix of `text` matches.
+pub(crate) fn text_back<'x>(pattern: &str, text: &'x str, ignore_case: bool) -> Option<&'x str> {
+    let mut segments = pattern.rsplit('*');
+    let last = segments.next().unwrap_or_default();
+    let mut rest = text_seg_back(last, text, ignore_case)?;
+    for segment in segments {
+        if !segment.is_empty() {
+            rest = text_seg_rfind(segment, rest, ignore_case)?;
+        }
+    }
+    Some(rest)
+}
+
 /// The general matcher run directly on pattern text, where `*` and `?` are the wildcards and
 /// every other character is literal: the same segment algorithm as [`glob`], without building
 /// tokens (no allocation).

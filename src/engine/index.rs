@@ -109,15 +109,17 @@ impl Keyed {
 /// of an Aho-Corasick automaton over the request text finds the keys it holds, and only the
 /// patterns of those keys are tried.
 ///
-/// A plain wildcard pattern with one floating segment that holds its key (`*K?x*`, `a*b?K*c`)
-/// is decided at the key's occurrences ([`Pinned`]) rather than by a search of its own over
-/// the whole text: at each position where keys end, the walk names the longest (the others
-/// are its chain of shorter suffix keys), and the checks of the patterns pinned to any key of
-/// that chain are listed with it when the index is built, those that read only what follows
-/// the key (`*K R*L`) once per distinct `R`, `L`. So text holding keys at every position costs
-/// a few checks per position, not a pass over the text per key found. The other patterns of a
-/// key are tried once per text, however often the key occurs ([`Literals::each_distinct`] when
-/// no pattern is pinned: O(n) plus the keys found).
+/// A plain wildcard pattern (`*K?x*`, `a*b?K*c`, `*K?x*y*`) is decided at its key's
+/// occurrences ([`Pinned`]) rather than by a search of its own over the whole text: at each
+/// position where keys end, the walk names the longest (the others are its chain of shorter
+/// suffix keys), and the checks of the patterns pinned to any key of that chain are listed
+/// with it when the index is built, those that read only what follows the key (`*K R*Q`) once
+/// per distinct `R`, `Q`. So text holding keys at every position costs a few checks per
+/// position, not a pass over the text per key found. The text around a pattern's pinned
+/// segment (its frame: `B` and `Q` of `B*A K R*Q`) is matched once per text and frame, where
+/// a check first needs it. The other patterns of a key (policy variables, sets) are tried
+/// once per text, however often the key occurs ([`Literals::each_distinct`] when no pattern
+/// is pinned: O(n) plus the keys found).
 #[derive(Clone, Debug)]
 struct Inner {
     keys: Literals,
@@ -129,8 +131,12 @@ struct Inner {
     /// Indices into `pinned`, each with the byte ASCII text must hold at a distance after
     /// the key's end for the check to pass, if any ([`Pinned::quick`]).
     checks: Box<[(u32, Option<Gate>)]>,
-    /// The pinned patterns and their positions.
-    pinned: Box<[(Pinned, At)]>,
+    /// The pinned patterns, their positions and their frames: patterns with the same text
+    /// around their pinned segment ([`Pinned::frame`]) share one frame, whose window a text
+    /// computes once.
+    pinned: Box<[(Pinned, At, u32)]>,
+    /// How many frames there are.
+    frames: usize,
     /// When every pattern is pinned and each check needs a byte at a distance after the key
     /// ([`Pinned::quick`]), and no key is longer than [`GATE_KEY_BYTES`]: those distinct
     /// `(distance, byte)` (at most [`GATES`]). ASCII text is then searched for the bytes, and
@@ -154,10 +160,10 @@ const GATES: usize = 4;
 struct InnerScratch {
     /// Which keys have been met in this text (one bit per key).
     seen: Vec<u64>,
-    /// Which pinned patterns have their window in this text (one bit each).
+    /// Which frames have their window in this text (one bit each).
     framed: Vec<u64>,
-    /// The window of each pinned pattern in this text, valid once framed (`None`: the
-    /// pattern matches nowhere in the text).
+    /// The window of each frame in this text, valid once framed (`None`: its patterns match
+    /// nowhere in the text).
     windows: Vec<Option<Window>>,
 }
 
@@ -201,6 +207,21 @@ impl Inner {
             }
         }
         let keys = Literals::new(&texts)?;
+        let mut frame_ids = HashMap::new();
+        let frame_of: Vec<u32> = pinned
+            .iter()
+            .map(|(p, _): &(Pinned, At)| {
+                let next = u32::try_from(frame_ids.len()).ok()?;
+                Some(*frame_ids.entry(p.frame()).or_insert(next))
+            })
+            .collect::<Option<_>>()?;
+        let frames = frame_ids.len();
+        drop(frame_ids);
+        let pinned: Vec<(Pinned, At, u32)> = pinned
+            .into_iter()
+            .zip(frame_of)
+            .map(|((p, at), frame)| (p, at, frame))
+            .collect();
         // Per key, the checks of its chain: each end-only check once per distinct `R`, `L`.
         let mut checks_of = Vec::with_capacity(own.len());
         let mut checks = Vec::new();
@@ -211,7 +232,7 @@ impl Inner {
             let mut key = Some(id);
             while let Some(k) = key {
                 for &i in own.get(k)? {
-                    let (p, _) = pinned.get(i as usize)?;
+                    let (p, _, _) = pinned.get(i as usize)?;
                     if p.end_only().is_none_or(|class| classes.insert(class)) {
                         checks.push((i, p.quick()));
                     }
@@ -222,7 +243,7 @@ impl Inner {
         }
         let mut gates: Vec<Gate> = Vec::new();
         if patterns.iter().all(Vec::is_empty) && keys.longest() <= GATE_KEY_BYTES {
-            for (p, _) in &pinned {
+            for (p, _, _) in &pinned {
                 match p.quick() {
                     Some(gate) if gates.contains(&gate) => {}
                     Some(gate) if gates.len() < GATES => gates.push(gate),
@@ -239,6 +260,7 @@ impl Inner {
             checks_of: checks_of.into_boxed_slice(),
             checks: checks.into_boxed_slice(),
             pinned: pinned.into_boxed_slice(),
+            frames,
             gates: gates.into_boxed_slice(),
         })
     }
@@ -274,11 +296,14 @@ impl Inner {
             {
                 return false;
             }
-            let i = i as usize;
-            let (Some((p, _)), Some(slot)) = (self.pinned.get(i), windows.get_mut(i)) else {
+            let Some((p, _, frame)) = self.pinned.get(i as usize) else {
                 return false;
             };
-            if first_time(framed, i) {
+            let frame = *frame as usize;
+            let Some(slot) = windows.get_mut(frame) else {
+                return false;
+            };
+            if first_time(framed, frame) {
                 *slot = p.window(text);
             }
             slot.is_some_and(|w| p.at(text, ascii, end, w))
@@ -310,9 +335,9 @@ impl Inner {
             seen.clear();
             seen.resize(self.patterns.len() / 64 + 1, 0);
             framed.clear();
-            framed.resize(self.pinned.len() / 64 + 1, 0);
-            if windows.len() < self.pinned.len() {
-                windows.resize(self.pinned.len(), None);
+            framed.resize(self.frames / 64 + 1, 0);
+            if windows.len() < self.frames {
+                windows.resize(self.frames, None);
             }
             let ascii = text.is_ascii();
             if ascii && !self.gates.is_empty() {
@@ -1591,13 +1616,16 @@ mod tests {
         }
     }
 
-    /// A pattern keyed by an inner run of digits that digit text holds everywhere, most with
-    /// one floating segment (checked at the key's occurrences, `Pinned`), some with two.
+    /// A pattern keyed by an inner run of digits that digit text holds everywhere (checked at
+    /// the key's occurrences, `Pinned`), with up to three floating segments before or after
+    /// the key's.
     fn pinned_shape(shape: (u16, u8, u8, u8)) -> String {
         let (digits, lead, middle, tail) = shape;
-        let lead = ["*", "1*", "?*", "*?", "", "*é"][usize::from(lead % 6)];
+        let leads = ["*", "1*", "?*", "*?", "", "*é", "*x*", "*é?*2*", "0*?x*"];
         let middle = ["?x", "", "?", "x?", "é", "??1"][usize::from(middle % 6)];
-        let tail = ["*", "*x", "*?", "", "*2*x", "**"][usize::from(tail % 6)];
+        let tails = ["*", "*x", "*?", "", "*2*x", "**", "*x*", "*?x*é*", "*2*?*0"];
+        let lead = leads[usize::from(lead % 9)];
+        let tail = tails[usize::from(tail % 9)];
         format!("{lead}{}{middle}{tail}", digits % 200)
     }
 
@@ -1607,7 +1635,7 @@ mod tests {
         let (digits, lead, middle, tail) = shape;
         let lead = ["*", "*?", "*1", "*é"][usize::from(lead % 4)];
         let middle = ["?x", "x?", "??1", "?x?2", "x"][usize::from(middle % 5)];
-        let tail = ["*", "*?", "*x", "**"][usize::from(tail % 4)];
+        let tail = ["*", "*?", "*x", "**", "*2*", "*x*é?*"][usize::from(tail % 6)];
         format!("{lead}{}{middle}{tail}", digits % 200)
     }
 
@@ -1651,7 +1679,7 @@ mod tests {
     }
 
     #[test]
-    fn inner_keys_pin_the_patterns_with_one_floating_segment() {
+    fn inner_keys_pin_plain_patterns() {
         let like: Vec<String> = (0..10)
             .map(|i| format!("*{i}?x*"))
             .chain((0..10).map(|i| format!("*{i}?x*y*")))
@@ -1662,9 +1690,12 @@ mod tests {
             panic!("{index:?}")
         };
         let inner = patterns.inner.as_ref().unwrap();
-        assert_eq!(inner.pinned.len(), 10);
-        assert_eq!(inner.patterns.iter().map(|p| p.len()).sum::<usize>(), 10);
-        assert!(inner.gates.is_empty());
+        // Every pattern pinned, those with a floating segment after the key's too; two
+        // frames (`*` and `*`, `*` and `y*`).
+        assert_eq!(inner.pinned.len(), 20);
+        assert_eq!(inner.patterns.iter().map(|p| p.len()).sum::<usize>(), 0);
+        assert_eq!(inner.frames, 2);
+        assert_eq!(&*inner.gates, &[(1, b'x')]);
         // Every pattern pinned, each needing an `x` one byte after its key: gated by `x`.
         let gated: Vec<String> = (0..300).map(|i| format!("*{i}?x*")).collect();
         let gated: Vec<&str> = gated.iter().map(String::as_str).collect();
@@ -1688,7 +1719,21 @@ mod tests {
             agrees(&gated_entry, &index, text);
         }
         let entry = entry("StringLike", &refs).unwrap();
-        for text in ["0123456789", "01x", "0x1", "xx9ax", "9axy", "55", "5é5x"] {
+        for text in [
+            "0123456789",
+            "01x",
+            "0x1",
+            "xx9ax",
+            "9axy",
+            "55",
+            "5é5x",
+            "y5ax",
+            "5ay5ax",
+            "5ax5ayy",
+            "5éxé",
+            "5éxéy",
+            "ééy5éxé",
+        ] {
             agrees(&entry, &index, text);
         }
     }

@@ -1,28 +1,41 @@
 //! A wildcard pattern decided at the occurrences of one of its literals.
 //!
-//! A pattern with at most one star-free segment that floats (`F*S*L`, `S*L`, `F*S`, `S`: the
-//! first segment `F` is anchored at the start of the text, the last `L` at its end, and only
-//! `S` is searched) matches a text exactly when `F` starts it, `L` ends it and `S` occurs in
-//! between, by the segment algorithm of [`super::glob_text`]. When `S` holds a literal `K`
-//! (`S = A K R`, `A` and `R` literal text and `?`), every occurrence of `S` puts `K` at one of
-//! `K`'s occurrences: so an owner that already finds every occurrence of `K` (an Aho-Corasick
-//! walk over the text) decides the pattern by checking `A` before and `R` after each of them,
-//! O(|A| + |R|) per occurrence, instead of a search of its own over the whole text.
+//! Cut a pattern at the stars around the star-free segment `S` that holds a literal `K`
+//! (`S = A K R`, `A` and `R` literal text and `?`): `B*S*Q`, where `B` (the pattern before,
+//! stars and all) is absent when `S` is the first segment (anchored at the start of the text)
+//! and `Q` (the pattern after) absent when `S` is the last (anchored at the end). The pattern
+//! matches a text exactly when `S` occurs at some `[s, t)` with `B*` matching the text before
+//! `s` and `*Q` the text from `t` on. Neither side depends on where `S` lies but through `s`
+//! and `t`, and each is monotone: `B*` matches before `s` exactly when `s` is at or past the
+//! earliest end of `B` ([`super::text_front`]: its segments placed leftmost, as the segment
+//! algorithm of [`super::glob_text`] places them), and `*Q` from `t` exactly when `t` is at
+//! or before the latest start of `Q` ([`super::text_back`], the mirror). Those two bounds, the
+//! pattern's [`Window`] in a text, are found once per text; every occurrence of `S` then puts
+//! `K` at one of `K`'s occurrences, so an owner that already finds every occurrence of `K`
+//! (an Aho-Corasick walk over the text) decides the pattern by checking `A` before and `R`
+//! after each of them and comparing the ends with the window, O(|A| + |R|) per occurrence,
+//! instead of a search of its own over the whole text.
 //!
-//! [`Pinned::window`] checks `F` and `L` once per text; [`Pinned::at`] checks one occurrence.
+//! With one floating segment (`F*S*L`) the window is where `F` ends and `L` starts; with more
+//! (`*K?x*y*`), the leftmost occurrence of `S` that fits decides, since `*Q` matching from an
+//! earlier `t` leaves it more text (the greedy argument of the segment algorithm). The window
+//! depends only on the texts of `B` and `Q` ([`Pinned::frame`]), so an owner can share it
+//! between patterns that have the same.
+//!
+//! [`Pinned::window`] finds the window once per text; [`Pinned::at`] checks one occurrence.
 //! Same semantics as the one-pattern matcher (case-sensitive; `?` one character), which a
 //! property test checks.
 
 use std::ops::Range;
 
-use super::{text_seg_back, text_seg_front};
+use super::{text_back, text_front, text_seg_back, text_seg_front};
 
 /// A pattern pinned to one of its literals (module docs).
 #[derive(Clone, Debug)]
 pub(crate) struct Pinned {
-    /// `F`, when the pinned segment is not the first (`None`: it is anchored at the start).
+    /// `B`, when the pinned segment is not the first (`None`: it is anchored at the start).
     first: Option<Box<str>>,
-    /// `L`, when the pinned segment is not the last (`None`: it is anchored at the end).
+    /// `Q`, when the pinned segment is not the last (`None`: it is anchored at the end).
     last: Option<Box<str>>,
     /// `A`: the segment's text before the literal.
     before: Box<str>,
@@ -76,8 +89,9 @@ impl Fixed {
     }
 }
 
-/// Where the pinned segment may lie in one text: it must start at or after `start` and end
-/// at or before `end` (bytes); for an anchored side, exactly there.
+/// Where the pinned segment may lie in one text: it must start at or after `start` (the
+/// earliest end of `B`) and end at or before `end` (the latest start of `Q`), in bytes; for an
+/// anchored side, exactly at the text's start or end.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Window {
     start: usize,
@@ -86,8 +100,7 @@ pub(crate) struct Window {
 
 impl Pinned {
     /// The pattern `pattern` pinned to its literal at bytes `literal`, a run of literal text
-    /// (no `*`, `?`); `None` when the pattern has more than one floating segment (or the
-    /// range is not such a run).
+    /// (no `*`, `?`); `None` when the range is not such a run.
     pub(crate) fn new(pattern: &str, literal: Range<usize>) -> Option<Self> {
         let key = pattern.get(literal.clone())?;
         if key.is_empty() || key.contains(['*', '?']) {
@@ -104,13 +117,9 @@ impl Pinned {
             Some(star) => (tail.get(..star)?, Some(tail.get(star + 1..)?)),
             None => (tail, None),
         };
-        // `F*` and `*L` only: a star further out would float another segment. Runs of stars
-        // are one star.
+        // Runs of stars are one star.
         let first = first.map(|f| f.trim_end_matches('*'));
         let last = last.map(|l| l.trim_start_matches('*'));
-        if first.is_some_and(|f| f.contains('*')) || last.is_some_and(|l| l.contains('*')) {
-            return None;
-        }
         Some(Self {
             first: first.map(Box::from),
             last: last.map(Box::from),
@@ -120,6 +129,11 @@ impl Pinned {
             ascii_before: Fixed::new(before),
             ascii_after: Fixed::new(after),
         })
+    }
+
+    /// `B` and `Q` (module docs): patterns with the same have the same window in every text.
+    pub(crate) fn frame(&self) -> (Option<&str>, Option<&str>) {
+        (self.first.as_deref(), self.last.as_deref())
     }
 
     /// For a pattern whose pinned segment starts with its literal and floats at the start
@@ -139,15 +153,16 @@ impl Pinned {
         Some((*offset, *lit.first()?))
     }
 
-    /// Where the pinned segment may lie in `text`: `None` when `F` does not start the text or
-    /// `L` does not end it (then the pattern matches nowhere).
+    /// Where the pinned segment may lie in `text`: `None` when no prefix of the text matches
+    /// `B*`, no suffix `*Q`, or they overlap (then the pattern matches nowhere). Costs a
+    /// search of the text for each segment of `B` and `Q` after the anchored ones.
     pub(crate) fn window(&self, text: &str) -> Option<Window> {
         let start = match &self.first {
-            Some(first) => text.len() - text_seg_front(first, text, false)?.len(),
+            Some(first) => text.len() - text_front(first, text, false)?.len(),
             None => 0,
         };
         let end = match &self.last {
-            Some(last) => text_seg_back(last, text, false)?.len(),
+            Some(last) => text_back(last, text, false)?.len(),
             None => text.len(),
         };
         (start <= end).then_some(Window { start, end })
@@ -228,6 +243,24 @@ mod tests {
             ("ab*?c*?d", 4..5, "abxcyd", true),
             ("ab*?c*?d", 4..5, "abcd", false),
             ("ab**c**d", 4..5, "abcd", true),
+            // Floating segments after the key: the leftmost fitting occurrence decides.
+            ("*5?x*y*", 1..2, "5ax5bxy", true),
+            ("*5?x*y*", 1..2, "y5ax", false),
+            ("*5?x*y*", 1..2, "5axy5bx", true),
+            ("*5?x*y*?", 1..2, "5axy", false),
+            ("*5?x*y*z", 1..2, "5axyz", true),
+            ("*5?x*y*z", 1..2, "5axzy", false),
+            ("5?x*y*", 0..1, "5axy", true),
+            ("5?x*y*", 0..1, "a5axy", false),
+            // Floating segments before the key, and on both sides.
+            ("*a?b*5?x*", 5..6, "5axab5cx", false),
+            ("*a?b*5?x*", 5..6, "5cxaéb5cx", true),
+            ("q*a*5*b*r", 4..5, "qa5br", true),
+            ("q*a*5*b*r", 4..5, "qb5ar", false),
+            ("q*a*5*b*r", 4..5, "qa5r", false),
+            ("*é?*5é*?é*", 6..8, "éé5éé", false),
+            ("*é?*5é*?é*", 6..8, "éé5éxé", true),
+            ("*é?*5é*?é*", 6..8, "é5éé5é5éxé", true),
         ];
         for (pattern, key, text, want) in cases {
             let p = Pinned::new(pattern, key.clone()).unwrap();
@@ -235,8 +268,6 @@ mod tests {
             assert_eq!(pinned(&p, lit, text), want, "{pattern} {text}");
             assert_eq!(glob_text(pattern, text, false), want, "{pattern} {text}");
         }
-        assert!(Pinned::new("*a*5?x*", 3..4).is_none());
-        assert!(Pinned::new("*5*x*", 1..2).is_none());
         assert!(Pinned::new("*5?x*", 0..2).is_none());
         assert!(Pinned::new("*5?x*", 2..2).is_none());
     }
@@ -252,11 +283,11 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4096))]
 
-        /// Pinned to any run of literal text, a pattern with one floating segment answers as
-        /// the one-pattern matcher does.
+        /// Pinned to any run of literal text, a pattern answers as the one-pattern matcher
+        /// does, however many floating segments it has on either side of the pinned one.
         #[test]
         fn pinned_agrees_with_the_one_pattern_matcher(
-            pattern in prop::collection::vec(pattern_char(), 1..10).prop_map(String::from_iter),
+            pattern in prop::collection::vec(pattern_char(), 1..14).prop_map(String::from_iter),
             pick in any::<prop::sample::Index>(),
             texts in prop::collection::vec(
                 prop::collection::vec(text_char(), 0..24).prop_map(String::from_iter),
