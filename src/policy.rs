@@ -10,6 +10,8 @@
 
 use std::fmt;
 
+use smallvec::SmallVec;
+
 use crate::action::ActionPattern;
 use crate::arn::{Arn, ArnPattern};
 use crate::condition::Operator;
@@ -377,8 +379,9 @@ impl Eq for Statement {}
 /// A string or a list of strings, remembering which form was written (for printing).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OneOrMany<T> {
-    /// The entries.
-    pub(crate) items: Vec<Spanned<T>>,
+    /// The entries; one (the common case: one action, one resource, one value) is held in
+    /// place, so a list of one allocates nothing of its own.
+    pub(crate) items: SmallVec<[Spanned<T>; 1]>,
     /// Whether the JSON was an array (`false`: a single value).
     pub(crate) is_list: bool,
 }

@@ -13,6 +13,8 @@
 
 use std::borrow::Cow;
 
+use smallvec::{SmallVec, smallvec};
+
 use crate::action::ActionPattern;
 use crate::arn::{Arn, ArnError, ArnPattern, ArnPatternMode};
 use crate::code::Code;
@@ -753,12 +755,12 @@ impl<'t> Lowerer<'t> {
                 let span = node.span();
                 let v = f(self, text, span)?;
                 Some(OneOrMany {
-                    items: vec![Spanned::new(v, span)],
+                    items: smallvec![Spanned::new(v, span)],
                     is_list: false,
                 })
             }
             Value::Array(entries) => {
-                let mut items = Vec::with_capacity(entries.len());
+                let mut items = SmallVec::with_capacity(entries.len());
                 let mut ok = true;
                 for (i, item) in entries.enumerate() {
                     let span = item.span();
@@ -1163,7 +1165,7 @@ impl<'t> Lowerer<'t> {
     ) -> Option<OneOrMany<ConditionValue>> {
         match node.value() {
             Value::Array(items) => {
-                let mut out = Vec::with_capacity(items.len());
+                let mut out = SmallVec::with_capacity(items.len());
                 let mut ok = true;
                 for (i, item) in items.enumerate() {
                     match self.with(Seg::Index(i), |this| this.condition_value(operator, item)) {
@@ -1177,7 +1179,7 @@ impl<'t> Lowerer<'t> {
                 })
             }
             _ => self.condition_value(operator, node).map(|v| OneOrMany {
-                items: vec![v],
+                items: smallvec![v],
                 is_list: false,
             }),
         }
