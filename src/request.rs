@@ -1132,6 +1132,9 @@ impl ArnParts {
         crate::arn::colon_offsets(text).map(|colons| Self { colons })
     }
 
+    /// Field `n` (0: `arn`, 5: the resource part). Inlined: `n` is a constant where it is
+    /// called, and the field is then two loads and a slice.
+    #[inline(always)]
     fn field<'t>(&self, text: &'t str, n: usize) -> &'t str {
         let start = match n {
             0 => Some(0),
@@ -1142,21 +1145,25 @@ impl ArnParts {
     }
 
     /// The partition (`aws`).
+    #[inline]
     pub(crate) fn partition<'t>(&self, text: &'t str) -> &'t str {
         self.field(text, 1)
     }
 
     /// The service (`s3`).
+    #[inline]
     pub(crate) fn service<'t>(&self, text: &'t str) -> &'t str {
         self.field(text, 2)
     }
 
     /// The account (may be empty).
+    #[inline]
     pub(crate) fn account<'t>(&self, text: &'t str) -> &'t str {
         self.field(text, 4)
     }
 
     /// Everything after the fifth colon.
+    #[inline]
     pub(crate) fn resource<'t>(&self, text: &'t str) -> &'t str {
         self.field(text, 5)
     }
@@ -1179,13 +1186,22 @@ fn last_segment(path_name: &str) -> Option<&str> {
     path_name.rsplit('/').next().filter(|s| !s.is_empty())
 }
 
+/// Checks that `account` is an account ID (twelve digits). Inlined: every request checks one
+/// or two; the error is made out of line.
 #[inline]
 pub(crate) fn check_account(account: &str) -> Result<(), RequestError> {
     if is_account_id(account.as_bytes()) {
         Ok(())
     } else {
-        Err(RequestError::InvalidAccount(account.to_owned()))
+        Err(invalid_account(account))
     }
+}
+
+/// The error of [`check_account`].
+#[cold]
+#[inline(never)]
+fn invalid_account(account: &str) -> RequestError {
+    RequestError::InvalidAccount(account.to_owned())
 }
 
 /// Whether `bytes` are twelve ASCII digits (every request checks one or two accounts: read

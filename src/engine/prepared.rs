@@ -212,6 +212,7 @@ impl Prepared {
     }
 
     /// Starts the next request: no text, no context (the buffers are kept).
+    #[inline]
     pub(crate) fn begin(&mut self) {
         self.text_len = 0;
         self.on_heap = false;

@@ -416,6 +416,107 @@ fn buffered_context_limits_fail_closed() {
     assert_eq!(r.request().context().get("test:a"), None);
 }
 
+/// The limits through keys made ahead of time (the setters that write a single value straight
+/// into its slot) fail as the builder does (the byte limit with the builder's very error);
+/// later keys are ignored and the next request starts clean.
+#[test]
+fn buffered_made_key_limits_fail_as_the_builder() {
+    let mut buffer = RequestBuffer::new();
+    let built = |pairs: &[(&str, &str)]| {
+        let mut b = Request::builder()
+            .principal(SESSION)
+            .action(GET)
+            .resource(SECRET);
+        for (k, v) in pairs {
+            b = b.context_value(k, ContextValue::string(v));
+        }
+        b.build().err()
+    };
+    // Bytes: two values of 200 KiB, then a small key that must not be set.
+    let big = "x".repeat(200 * 1024);
+    let (a, b, c) = (
+        ContextKey::new("test:A"),
+        ContextKey::new("test:b"),
+        ContextKey::new("test:c"),
+    );
+    let r = buffer
+        .request()
+        .principal(SESSION)
+        .action(GET)
+        .resource(SECRET)
+        .key_string(&a, &big)
+        .key_string(&b, &big)
+        .key_bool(&c, true)
+        .prepare()
+        .err();
+    assert!(
+        matches!(
+            r,
+            Some(RequestError::ContextTooLarge {
+                limit: ContextLimit::Bytes,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    assert_eq!(r, built(&[("test:A", &big), ("test:b", &big)]));
+    // Replacing one made key many times stays under the limit (its old value no longer
+    // counts), as with the builder.
+    let mut req = buffer
+        .request()
+        .principal(SESSION)
+        .action(GET)
+        .resource(SECRET);
+    for _ in 0..4 {
+        req = req.key_string(&a, &big);
+    }
+    let got = req.prepare().unwrap();
+    assert_eq!(
+        got.request().context().get_text("test:a"),
+        Some(big.as_str())
+    );
+    // Keys: one made key more than the limit.
+    let keys: Vec<ContextKey> = (0..300)
+        .map(|i| ContextKey::new(&format!("test:k{i}")))
+        .collect();
+    let mut req = buffer
+        .request()
+        .principal(SESSION)
+        .action(GET)
+        .resource(SECRET);
+    for k in &keys {
+        req = req.key_string(k, "v");
+    }
+    // The buffer stops counting at the first key past the limit (it keeps no more), the
+    // builder counts them all: the same error but for the count found.
+    let r = req.prepare().err();
+    assert!(
+        matches!(
+            r,
+            Some(RequestError::ContextTooLarge {
+                limit: ContextLimit::Keys,
+                key: None,
+                found: 257,
+                max: 256,
+            })
+        ),
+        "{r:?}"
+    );
+    // The next request has none of the failed one's keys.
+    let got = buffer
+        .request()
+        .principal(SESSION)
+        .action(GET)
+        .resource(SECRET)
+        .key_string(&c, "v")
+        .prepare()
+        .unwrap();
+    let context = got.request().context();
+    assert_eq!(context.get_text("test:c"), Some("v"));
+    assert_eq!(context.get("test:k0"), None);
+    assert_eq!(context.get("test:a"), None);
+}
+
 #[test]
 fn buffered_session_policy_applies_to_that_request_only() {
     let store = PolicyStore::new();

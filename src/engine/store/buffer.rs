@@ -361,7 +361,9 @@ impl RequestBuffer {
         }
     }
 
-    /// Starts the next request (the previous one's memory is reused).
+    /// Starts the next request (the previous one's memory is reused). Inlined: a few
+    /// stores, and the request it returns then lives in the caller's registers.
+    #[inline]
     pub fn request<'a>(&mut self) -> BufferedRequest<'_, 'a> {
         let prepared = &mut self.prepared;
         prepared.session = None;
@@ -587,15 +589,42 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
         if let Some(error) = self.overflow {
             return Err(*error);
         }
-        // The parts by value: the request's address is never taken (see `set`).
-        Self::finish(self.buffer, self.parts)
+        // The parts one by one, each in registers: neither the request's address nor that of
+        // its parts is ever taken (see `set`), and the compiler keeps them out of memory.
+        let Parts {
+            principal,
+            principal_account,
+            action,
+            resource,
+            resource_account,
+        } = self.parts;
+        Self::finish(
+            self.buffer,
+            principal,
+            principal_account,
+            action,
+            resource,
+            resource_account,
+        )
     }
 
-    /// [`prepare`](Self::prepare) past the context limits.
+    /// [`prepare`](Self::prepare) past the context limits: the parts (principal and its
+    /// account, action, resource and its account).
     fn finish(
         buffer: &'b mut RequestBuffer,
-        parts: Parts<'_>,
+        principal: Option<&str>,
+        principal_account: Option<&str>,
+        action: Option<&str>,
+        resource: Option<&str>,
+        resource_account: Option<&str>,
     ) -> Result<&'b PreparedRequest, RequestError> {
+        let parts = Parts {
+            principal,
+            principal_account,
+            action,
+            resource,
+            resource_account,
+        };
         let RequestBuffer {
             prepared,
             actions,
