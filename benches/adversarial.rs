@@ -234,6 +234,27 @@ const CASES: &[Case] = &[
         one_long: true,
     },
     Case {
+        // Each pattern with its own text after its key's segment (`y<i>`, the key chosen, as
+        // the longest of the keys no other pattern shares): the text before it (`*<i>?x`)
+        // is a frame of its own, searched once per text for every key found (DESIGN.md,
+        // "Inner keys that occur everywhere"). The text holds every key and no `x`.
+        name: "StringLike, inner keys with a text of their own around them `*<i>?x*y<i>*`",
+        operator: "StringLike",
+        value: |i| format!("*{i}?x*y{i}*"),
+        hit: |i, len| text(pad(&format!("{i}zxy{i}"), len, 'z')),
+        miss: |_, len| {
+            let mut s = String::new();
+            let mut j = 0;
+            while s.len() < len {
+                s.push_str(&format!("y{j}"));
+                j += 1;
+            }
+            s.truncate(len);
+            text(s)
+        },
+        one_long: true,
+    },
+    Case {
         // A policy variable before the wildcards: no literal key, each value resolved and
         // tried on its own.
         name: "StringLike, values with a policy variable `${aws:PrincipalTag/team}*-<i>-*`",
