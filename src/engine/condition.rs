@@ -15,7 +15,7 @@
 
 use std::net::IpAddr;
 
-use super::index::ValueIndex;
+use super::index::{Scope, ValueIndex};
 use crate::condition::ops::{
     self, Present, Scalar, arn, binary, boolean, date, ip, null, numeric, string,
 };
@@ -109,6 +109,23 @@ pub(crate) fn evaluate_value<'a>(
     let Some(value) = value else {
         return ops::absent(operator);
     };
+    match index {
+        Some(index) => {
+            index.scope(|scope| evaluate_present(entry, Some((index, scope)), value, resolve))
+        }
+        None => evaluate_present(entry, None, value, resolve),
+    }
+}
+
+/// [`evaluate_value`] of a present request value, with the entry's index and the scope of
+/// this decision's scratch.
+fn evaluate_present<'a>(
+    entry: &ConditionEntry,
+    index: Option<(&ValueIndex, Scope<'_>)>,
+    value: Value<'_>,
+    resolve: impl Fn(&str) -> Option<&'a str> + Copy,
+) -> Truth {
+    let operator = entry.operator.value;
     let Some(qualifier) = operator.qualifier else {
         return match value {
             Value::Single(scalar) => test_scalar(entry, index, scalar, resolve),
@@ -167,7 +184,7 @@ fn evaluate_null(entry: &ConditionEntry, value: Option<Value<'_>>) -> Truth {
 /// One request scalar against the entry's operator and all its policy values.
 fn test_scalar<'a>(
     entry: &ConditionEntry,
-    index: Option<&ValueIndex>,
+    index: Option<(&ValueIndex, Scope<'_>)>,
     value: Scalar<'_>,
     resolve: impl Fn(&str) -> Option<&'a str> + Copy,
 ) -> Truth {
@@ -211,7 +228,7 @@ fn read_request(family: OperatorFamily, scalar: Scalar<'_>) -> Result<Request<'_
 /// and only the rest ([`ValueIndex::rest`]) are tried one by one.
 fn any_value_matches<'a>(
     entry: &ConditionEntry,
-    index: Option<&ValueIndex>,
+    index: Option<(&ValueIndex, Scope<'_>)>,
     base: BaseOperator,
     scalar: Scalar<'_>,
     resolve: impl Fn(&str) -> Option<&'a str> + Copy,
@@ -227,8 +244,8 @@ fn any_value_matches<'a>(
     let one = |policy: &TypedValue| value_matches(base, &request, policy, resolve);
     let mut result = Truth::False;
     match index {
-        Some(index) => {
-            result = index.any_match(entry, base, &request, resolve);
+        Some((index, scope)) => {
+            result = index.any_match(scope, entry, base, &request, resolve);
             for at in index.rest() {
                 if result.is_true() {
                     break;

@@ -31,10 +31,16 @@
 //! per request text, then the remainders `R_i` are matched as a value list of their own,
 //! indexed in the same way (sorted, keyed, as a set, or grouped by their next variable).
 //!
+//! Under a set qualifier, the other String values with variables and no wildcard (a variable
+//! of their own per value, `${aws:PrincipalTag/t1, 'v1'}`, `p-${aws:PrincipalTag/t2}`) are
+//! resolved once per decision
+//! (`resolved::Resolved`: each distinct variable resolved once, each value's resolved text
+//! hashed from its pieces' hashes into a table that a request value looks its hash up in).
+//!
 //! What the index cannot hold is tested one by one, as before ([`ValueIndex::rest`]): values
-//! with variables but no literal part that are in no group (`${a}`, `*${a}?`), non-ASCII
-//! values of the `…IgnoreCase` operators and their values with variables that are in no group,
-//! and patterns without any literal (`*`, `*?*`). The
+//! with variables and wildcards but no literal part that are in no group (`${a}*`, `*${a}?`),
+//! non-ASCII values of the `…IgnoreCase` operators, and patterns without any literal (`*`,
+//! `*?*`). The
 //! index gives exactly the answer of the plain pass (`any_value_matches` in
 //! `engine/condition.rs`), which a property test checks on random entries. `Null` is not
 //! indexed: it reads its policy values once per decision, not once per request value.
@@ -53,7 +59,10 @@ use crate::variables::{Part, Template};
 use crate::wildcard::{Literals, Pinned, WildcardSet, Window};
 
 mod lead;
+mod resolved;
 use lead::{Leads, TemplateList};
+use resolved::Resolved;
+pub(crate) use resolved::Scope;
 
 /// Fewer policy values than this are tested one by one (an index does not pay off).
 pub(crate) const INDEX_FROM: usize = 8;
@@ -589,6 +598,9 @@ fn position(at: usize) -> Option<At> {
 #[derive(Clone, Debug)]
 pub(crate) struct ValueIndex {
     kind: Kind,
+    /// The String templates of literal text and variables that no group of [`Leads`] holds,
+    /// resolved once per decision (`resolved::Resolved`).
+    resolved: Option<Box<Resolved>>,
     /// The positions of the values the index does not hold (tested one by one).
     rest: Box<[At]>,
 }
@@ -826,6 +838,7 @@ fn index_strings<'t>(
     fold: bool,
     depth: usize,
     rest: &mut Vec<At>,
+    resolvable: Option<&mut Vec<(At, &'t Template)>>,
 ) -> Kind {
     let mut texts = Vec::with_capacity(templates.len());
     let mut others = Vec::new();
@@ -844,7 +857,15 @@ fn index_strings<'t>(
             None => others.push((at, template)),
         }
     }
-    let (leads, others) = Leads::build(others, like, fold, depth);
+    let (leads, mut others) = Leads::build(others, like, fold, depth);
+    if let Some(resolvable) = resolvable {
+        // Literal text and variables only: resolved once per decision.
+        let (held, left): (Vec<_>, Vec<_>) = others
+            .into_iter()
+            .partition(|&(_, template)| resolved::holds(template));
+        resolvable.extend(held);
+        others = left;
+    }
     if fold {
         rest.extend(others.iter().map(|&(at, _)| at));
         return Kind::Folded(sorted(texts), leads);
@@ -918,6 +939,7 @@ impl ValueIndex {
         let base = entry.operator.value.base;
         let values = items.iter().map(|item| &item.value.typed);
         let mut rest = Vec::new();
+        let mut resolvable = Vec::new();
         let kind = match base.family() {
             OperatorFamily::String => {
                 let like = matches!(base, BaseOperator::StringLike | BaseOperator::StringNotLike);
@@ -929,7 +951,14 @@ impl ValueIndex {
                     };
                     templates.push((position(at)?, template));
                 }
-                index_strings(templates, Source::Entry(entry), like, fold, 0, &mut rest)
+                let source = Source::Entry(entry);
+                // Resolved once per decision only where a decision can read several request
+                // values (a set qualifier): for one request value, building the table costs
+                // what trying each template does, and the compiled fast path of an
+                // unqualified list (`engine/compile.rs`) reads each variable by its hash.
+                let qualified = entry.operator.value.qualifier.is_some();
+                let held = qualified.then_some(&mut resolvable);
+                index_strings(templates, source, like, fold, 0, &mut rest, held)
             }
             OperatorFamily::Numeric => {
                 let numbers = values
@@ -1090,12 +1119,18 @@ impl ValueIndex {
             }
             OperatorFamily::Null => return None,
         };
+        let resolved = Resolved::new(&resolvable, string::ignores_case(base)).map(Box::new);
+        if resolved.is_none() {
+            // None to resolve (or, not expected, too many): one by one, as before.
+            rest.extend(resolvable.iter().map(|&(at, _)| at));
+        }
         if rest.len() == items.len() {
             // Nothing indexed: the plain pass (or a compiled fast path) is as good.
             return None;
         }
         Some(Self {
             kind,
+            resolved,
             rest: rest.into_boxed_slice(),
         })
     }
@@ -1110,6 +1145,34 @@ impl ValueIndex {
     /// over those values. `entry` is the entry the index was built from; `resolve` gives the
     /// values of policy variables.
     pub(crate) fn any_match<'a>(
+        &self,
+        scope: Scope<'_>,
+        entry: &ConditionEntry,
+        base: BaseOperator,
+        request: &Request<'_>,
+        resolve: impl Fn(&str) -> Option<&'a str> + Copy,
+    ) -> Truth {
+        let held = self.held_match(entry, base, request, resolve);
+        match (&self.resolved, request) {
+            (Some(resolved), Request::Text(text)) if !held.is_true() => {
+                held.or(Truth::from_bool(resolved.any(scope, entry, text, resolve)))
+            }
+            _ => held,
+        }
+    }
+
+    /// Runs `f` with the scratch scope of one decision on this entry: the templates resolved
+    /// once per decision are resolved at most once within it.
+    pub(crate) fn scope<R>(&self, f: impl FnOnce(Scope<'_>) -> R) -> R {
+        if self.resolved.is_some() {
+            resolved::scope(f)
+        } else {
+            f(Scope::default())
+        }
+    }
+
+    /// [`Self::any_match`] over the values the index holds but the resolved templates.
+    fn held_match<'a>(
         &self,
         entry: &ConditionEntry,
         base: BaseOperator,
@@ -2041,6 +2104,123 @@ mod tests {
         }
     }
 
+    /// How a template of [`lists_of_distinct_variables_agree_with_the_plain_pass`] begins,
+    /// how its variable's default is written, and how it ends.
+    const DISTINCT_LEADS: &[&str] = &["", "p-", "P-", "${*}", "*"];
+    const DISTINCT_DEFAULTS: &[&str] = &["", ", 'd'", ", ''", ", 'É'", ", '*'"];
+    const DISTINCT_TAILS: &[&str] = &["", "-x", "é", "${?}", "?"];
+
+    /// The text of a template naming variable `t<k>` (and maybe `t<second>` after its tail),
+    /// and the text it resolves to when `values` are the variables' values (`None` when a
+    /// variable has neither a value nor a default).
+    fn distinct(
+        (lead, k, default, tail, second): (usize, usize, usize, usize, Option<usize>),
+        values: &[Option<String>],
+    ) -> (String, Option<String>) {
+        let default_text = DISTINCT_DEFAULTS[default];
+        let mut text = format!(
+            "{}${{t{k}{default_text}}}{}",
+            DISTINCT_LEADS[lead], DISTINCT_TAILS[tail]
+        );
+        let fixed = |t: &str| t.replace("${*}", "*").replace("${?}", "?");
+        let value = values[k].clone().or_else(|| {
+            default_text
+                .strip_prefix(", '")
+                .and_then(|d| d.strip_suffix('\''))
+                .map(str::to_owned)
+        });
+        let mut resolved = value.map(|v| {
+            format!(
+                "{}{v}{}",
+                fixed(DISTINCT_LEADS[lead]),
+                fixed(DISTINCT_TAILS[tail])
+            )
+        });
+        if let Some(j) = second {
+            text.push_str(&format!("${{T{j}}}"));
+            resolved = resolved
+                .zip(values[j].clone())
+                .map(|(r, v)| format!("{r}{v}"));
+        }
+        (text, resolved)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        /// Lists whose values each name a variable of their own (`${t<k>}`, with or without a
+        /// default, after and before literal text and fixed `${*}`-style variables, a second
+        /// variable after some), most of them resolved once per decision (`resolved`), answer
+        /// as the plain pass does: every String operator, every qualifier, variables present,
+        /// empty or absent, request texts made from the resolved values (matching, or nearly:
+        /// a character dropped or added, upper-cased) or drawn at random.
+        #[test]
+        fn lists_of_distinct_variables_agree_with_the_plain_pass(
+            templates in prop::collection::vec(
+                (
+                    0..DISTINCT_LEADS.len(),
+                    0..40usize,
+                    0..DISTINCT_DEFAULTS.len(),
+                    0..DISTINCT_TAILS.len(),
+                    prop::option::of(0..40usize),
+                ),
+                INDEX_FROM..60,
+            ),
+            values in prop::collection::vec(
+                prop::option::of(
+                    prop::collection::vec(prop::sample::select(TEMPLATE_TEXT), 0..3)
+                        .prop_map(|chunks| chunks.concat()),
+                ),
+                40,
+            ),
+            op in 0..6usize,
+            qualifier in 0..3usize,
+            request in prop::collection::vec(
+                (
+                    prop::option::of((any::<prop::sample::Index>(), 0..4u8)),
+                    prop::collection::vec(prop::sample::select(TEMPLATE_TEXT), 0..4),
+                ),
+                0..6,
+            ),
+        ) {
+            let operator = qualified(STRING.ops[op], qualifier);
+            let made: Vec<(String, Option<String>)> =
+                templates.iter().map(|&t| distinct(t, &values)).collect();
+            let texts: Vec<&str> = made.iter().map(|(t, _)| t.as_str()).collect();
+            let Some(entry) = entry(&operator, &texts) else {
+                return Ok(());
+            };
+            let Some(index) = ValueIndex::build(&entry) else {
+                return Ok(());
+            };
+            let request: Vec<String> = request
+                .into_iter()
+                .map(|(from, chunks)| match from {
+                    Some((at, change)) => {
+                        let mut text = at.get(&made).1.clone().unwrap_or_else(|| chunks.concat());
+                        match change {
+                            1 => {
+                                text.pop();
+                            }
+                            2 => text.push_str(chunks.first().copied().unwrap_or("a")),
+                            3 => text = text.to_uppercase(),
+                            _ => {}
+                        }
+                        text
+                    }
+                    None => chunks.concat(),
+                })
+                .collect();
+            let resolve = |key: &str| {
+                let k: usize = key.strip_prefix('t')?.parse().ok()?;
+                values.get(k)?.as_deref()
+            };
+            indexed_agrees_under(&entry, &index, &request, resolve)?;
+            // The same list in the next decision, every variable absent: resolved afresh.
+            indexed_agrees_under(&entry, &index, &request, |_| None)?;
+        }
+    }
+
     #[test]
     fn templates_sharing_their_lead_are_grouped() {
         // Twenty templates after one variable, sharing the literals `ab` and `cd`: one group,
@@ -2110,16 +2290,25 @@ mod tests {
     }
 
     #[test]
-    fn short_lists_are_not_indexed_and_unkeyed_variables_stay_on_the_plain_pass() {
+    fn short_lists_are_not_indexed_and_variables_without_wildcards_are_resolved() {
         assert!(built("StringEquals", &["a", "b"]).is_none());
         let many: Vec<String> = (0..10)
             .map(|i| format!("${{aws:PrincipalTag/t{i}}}"))
             .collect();
         let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+        // Without a set qualifier (one request value), nothing to index.
         assert!(built("StringEquals", &refs).is_none());
+        let index = built("ForAnyValue:StringEquals", &refs).unwrap();
+        assert_eq!(index.resolved.as_ref().map(|r| r.len()), Some(10));
         let mut mixed = refs.clone();
         mixed.extend(["a", "b", "c", "v-${aws:username}", "${aws:username}-w"]);
         let index = built("StringEquals", &mixed).unwrap();
+        assert!(index.resolved.is_none());
+        assert_eq!(
+            index.rest().collect::<Vec<_>>(),
+            (0..10).collect::<Vec<_>>()
+        );
+        let index = built("ForAllValues:StringEquals", &mixed).unwrap();
         let Kind::Strings {
             exact, patterns, ..
         } = &index.kind
@@ -2129,8 +2318,22 @@ mod tests {
         assert_eq!(exact.len(), 3);
         assert_eq!(
             (patterns.prefixed.keys.len(), patterns.suffixed.keys.len()),
-            (1, 1)
+            (0, 0)
         );
+        assert_eq!(index.resolved.as_ref().map(|r| r.len()), Some(12));
+        assert_eq!(index.rest().count(), 0);
+        // With wildcards (`StringLike`), a template is keyed by its literal text; one without
+        // a literal part and in no group stays on the plain pass.
+        let like: Vec<String> = (0..10)
+            .map(|i| format!("${{aws:PrincipalTag/t{i}}}*"))
+            .chain([
+                "v-${aws:username}*".to_owned(),
+                "x-${aws:username}".to_owned(),
+            ])
+            .collect();
+        let refs: Vec<&str> = like.iter().map(String::as_str).collect();
+        let index = built("ForAnyValue:StringLike", &refs).unwrap();
+        assert_eq!(index.resolved.as_ref().map(|r| r.len()), Some(1));
         assert_eq!(
             index.rest().collect::<Vec<_>>(),
             (0..10).collect::<Vec<_>>()

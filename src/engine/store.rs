@@ -195,14 +195,45 @@ pub enum StoreError {
 /// The 128-bit keyed digest that identifies a document's texts (module docs).
 type Digest = (u64, u64);
 
-/// A map entry: the entity's compiled document and the digest it is registered under.
-/// Aligned to a cache line (so is papaya's entry, key first), so that the key and the lines
-/// of an inline document a decision reads are the fewest whole lines (`Inline`).
+/// A map entry: the entity's key, its compiled document and the digest it is registered
+/// under. The map is a set of these (the key inside the entry, not beside it in a key-value
+/// pair, whose value would start on a line of its own), aligned to a cache line, so that the
+/// key (72 bytes) and the lines of an inline document a decision reads are six whole lines
+/// (`Inline`).
 #[derive(Debug)]
 #[repr(C, align(64))]
 struct Held {
+    key: StoreKey,
     doc: Doc,
     digest: Digest,
+}
+
+impl PartialEq for Held {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for Held {}
+
+impl std::hash::Hash for Held {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.key.hash());
+    }
+}
+
+impl papaya::Equivalent<Held> for Probe<'_> {
+    #[inline]
+    fn equivalent(&self, held: &Held) -> bool {
+        self.names(&held.key)
+    }
+}
+
+impl papaya::Equivalent<Held> for HashProbe {
+    #[inline]
+    fn equivalent(&self, held: &Held) -> bool {
+        self.names(&held.key)
+    }
 }
 
 /// Where an entry's compiled document lives.
@@ -227,8 +258,8 @@ enum Doc {
 }
 
 /// A small compiled document held inside its map entry ([`Doc::Inline`]). What a decision
-/// reads comes first (its kind and counts, the statements, the conditions: 312 bytes, five
-/// cache lines after the key's two), and what it does not read after it. The statements and
+/// reads comes first (its kind and counts, the statements, the conditions: 312 bytes, which
+/// end the entry's sixth line, after the key's 72 bytes), and what it does not read after it. The statements and
 /// conditions are fixed-size arrays whose unused slots hold fillers (no length word of their
 /// own); its one group is not held but shared ([`Group::small`]: the same group, checked when
 /// the document is made); it stores no flags (those of its kind: [`one_group_flags`]).
@@ -511,7 +542,7 @@ const RESOURCE_TEXT: u8 = 5;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct PolicyStore {
-    map: papaya::HashMap<StoreKey, Held, PassThrough>,
+    map: papaya::HashSet<Held, PassThrough>,
     /// How many accounts have SCP or RCP levels: decisions skip those look-ups while none do.
     accounts: AtomicUsize,
     writer: Mutex<Registry>,
@@ -587,7 +618,7 @@ impl PolicyStore {
     #[must_use]
     pub fn new() -> Self {
         Self {
-            map: papaya::HashMap::builder().hasher(PassThrough).build(),
+            map: papaya::HashSet::builder().hasher(PassThrough).build(),
             accounts: AtomicUsize::new(0),
             writer: Mutex::new(Registry::default()),
             digest_key: digest_key(),
@@ -963,8 +994,8 @@ impl PolicyStore {
         let guard = self.map.guard();
         self.map
             .iter(&guard)
-            .filter(|(k, _)| k.space() == space)
-            .map(|(k, _)| k.text())
+            .filter(|h| h.key.space() == space)
+            .map(|h| h.key.text())
             .collect()
     }
 
@@ -977,6 +1008,7 @@ impl PolicyStore {
             Some(Held {
                 doc: Doc::Inline(inline),
                 digest: held,
+                ..
             }) if *held == digest => Some(inline.lists()),
             _ => None,
         }
@@ -1060,10 +1092,27 @@ impl PolicyStore {
             // entry also sees a non-zero count.
             self.accounts.fetch_add(1, Ordering::AcqRel);
         }
+        // Writers are serialized (the registry's lock is held): the entry read here is the one
+        // the insert replaces.
         let old = self
             .map
-            .insert(store_key, Held { doc, digest }, &guard)
+            .get(
+                &Probe {
+                    hash: store_key.hash(),
+                    space,
+                    key: key.as_bytes(),
+                },
+                &guard,
+            )
             .map(|old| old.digest);
+        self.map.insert(
+            Held {
+                key: store_key,
+                doc,
+                digest,
+            },
+            &guard,
+        );
         match old {
             Some(old) => {
                 registry.release(old);
@@ -1089,9 +1138,12 @@ impl PolicyStore {
             space,
             key: key.as_bytes(),
         };
-        let Some(old) = self.map.remove(&probe, &guard).map(|old| old.digest) else {
+        // Writers are serialized (the registry's lock is held): the entry read here is the one
+        // the removal takes out.
+        let Some(old) = self.map.get(&probe, &guard).map(|old| old.digest) else {
             return false;
         };
+        self.map.remove(&probe, &guard);
         registry.release(old);
         if let Some(n) = registry.count(space) {
             *n = n.saturating_sub(1);
@@ -1470,21 +1522,22 @@ mod tests {
     use super::*;
     use std::mem::{align_of, offset_of, size_of};
 
-    /// A decision reads an inline document's kind and counts, statements and conditions, in
-    /// that order, from whole cache lines: the entry's value starts on a line (after the key's
-    /// two lines) and what a decision reads of two statements and two conditions ends within
-    /// five lines.
+    /// A decision reads an entry's key, then an inline document's kind and counts,
+    /// statements and conditions, in that order, from whole cache lines: the entry starts on
+    /// a line, and the key and what a decision reads of two statements and two conditions end
+    /// within six lines.
     #[test]
-    fn an_inline_document_is_read_from_five_lines() {
+    fn an_inline_document_is_read_from_six_lines() {
         assert_eq!(align_of::<Held>(), 64);
-        assert!(size_of::<StoreKey>() <= 128);
-        assert_eq!(offset_of!(Held, doc), 0);
+        assert_eq!(size_of::<StoreKey>(), 72);
+        assert_eq!(offset_of!(Held, key), 0);
+        assert_eq!(offset_of!(Held, doc), size_of::<StoreKey>());
         assert_eq!(offset_of!(Inline, kind), 0);
         assert!(offset_of!(Inline, condition_count) < offset_of!(Inline, statements));
         assert!(offset_of!(Inline, statements) < offset_of!(Inline, conditions));
         assert!(offset_of!(Inline, conditions) < offset_of!(Inline, labels));
         assert!(
-            offset_of!(Inline, labels) <= 5 * 64,
+            offset_of!(Held, doc) + offset_of!(Inline, labels) <= 6 * 64,
             "{}",
             offset_of!(Inline, labels)
         );

@@ -856,6 +856,9 @@ mod pipeline {
                     format!("${{aws:PrincipalTag/team}}*-{i}-*"),
                     format!("x${{aws:PrincipalTag/team, 'dflt'}}/{i}?"),
                     format!("${{aws:PrincipalTag/team}}{i}${{aws:PrincipalTag/team}}"),
+                    // A variable of its own per value (resolved once per decision).
+                    format!("${{aws:PrincipalTag/t{i}, 'v{i}'}}"),
+                    format!("p-${{aws:PrincipalTag/t{i}}}-${{aws:PrincipalTag/team}}"),
                 ]
             })
             .collect();
@@ -869,8 +872,24 @@ mod pipeline {
             None,
         ];
         let texts = [
-            "ops-3", "-3", "ops-11-x", "x-11-", "xops/5z", "xdflt/5z", "x/5z", "ops7ops", "77",
+            "ops-3",
+            "-3",
+            "ops-11-x",
+            "x-11-",
+            "xops/5z",
+            "xdflt/5z",
+            "x/5z",
+            "ops7ops",
+            "77",
             "OPS-3",
+            "v3",
+            "V3",
+            "v5",
+            "ops",
+            "p-ops-ops",
+            "P-OPS-OPS",
+            "p--",
+            "p-ops-",
         ];
         for operator in [
             "ForAnyValue:StringLike",
@@ -889,6 +908,8 @@ mod pipeline {
                     let mut context = vec![("app:k", string(text))];
                     if let Some(team) = team {
                         context.push(("aws:PrincipalTag/team", team.clone()));
+                        // `t5` takes the team's value; the other `t<i>` have none.
+                        context.push(("aws:PrincipalTag/t5", team.clone()));
                     }
                     let got = decide(&[&whole], "s3:GetObject", "*", &context);
                     let one = |policy: &String| {
@@ -905,6 +926,57 @@ mod pipeline {
                 }
             }
         }
+    }
+
+    /// A list whose values each name their own variable is resolved once per decision into a
+    /// table kept by the thread: after the first decision, deciding allocates nothing.
+    #[test]
+    fn distinct_variables_decide_without_allocating() {
+        let values: Vec<String> = (0..200)
+            .map(|i| format!("\"${{aws:PrincipalTag/t{i}, 'v{i}'}}\""))
+            .collect();
+        let policy = one_condition(
+            "ForAnyValue:StringEqualsIgnoreCase",
+            "app:k",
+            &format!("[{}]", values.join(",")),
+        );
+        let mut set = PolicySet::new();
+        set.add(
+            PolicyKind::Identity,
+            parse_policy_with(&policy, PolicyType::Identity, &ParseOptions::default()).unwrap(),
+        );
+        let compiled = set.compile();
+        let request = |texts: &[&str]| {
+            let list = texts
+                .iter()
+                .map(|t| ContextScalar::String((*t).to_owned()))
+                .collect();
+            PreparedRequest::new(
+                Request::builder()
+                    .principal(ALICE)
+                    .action("s3:GetObject")
+                    .resource("*")
+                    .context_value("aws:PrincipalTag/t7", string("seven"))
+                    .context_value("app:k", ContextValue::Multi(list))
+                    .build()
+                    .unwrap(),
+            )
+        };
+        let requests = [
+            (request(&["x", "V150"]), Decision::Allow),
+            (request(&["x", "v7"]), Decision::ImplicitDeny),
+            (request(&["SEVEN"]), Decision::Allow),
+            (request(&["v1000", "y", "z"]), Decision::ImplicitDeny),
+        ];
+        for (r, want) in &requests {
+            assert_eq!(compiled.evaluate_prepared(r).decision(), *want);
+        }
+        let info = allocation_counter::measure(|| {
+            for (r, want) in &requests {
+                assert_eq!(compiled.evaluate_prepared(r).decision(), *want);
+            }
+        });
+        assert_eq!(info.count_total, 0, "a decision allocated");
     }
 
     #[test]

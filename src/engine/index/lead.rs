@@ -46,7 +46,7 @@ impl TemplateList {
                 .filter_map(|(at, t)| Some((At::try_from(at).ok()?, t)))
                 .collect();
             let source = Source::Remainders(&templates);
-            index_strings(list, source, like, fold, depth, &mut rest)
+            index_strings(list, source, like, fold, depth, &mut rest, None)
         };
         Self {
             templates: templates.into_boxed_slice(),

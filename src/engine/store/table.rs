@@ -1,5 +1,8 @@
-//! The store's map keys: an entity's kind ([`Space`]) and text (inline up to [`INLINE`]
-//! bytes, so that comparing a key reads the map entry only), with the hash computed once.
+//! The store's map keys: an entity's kind ([`Space`]) and text, with the hash computed once.
+//! A key's text is a shared head (interned: the `arn:aws:secretsmanager:REGION:ACCOUNT:secret:`
+//! that many keys start with, read from a line every look-up keeps in cache) and a tail of up
+//! to [`TAIL`] bytes held inside the key, so that a key takes one cache line and a half and
+//! comparing it reads the map entry and the shared head only ([`StoreKey::new`]).
 //!
 //! Keys are hashed with [`arn_hash`]: a multiply-fold hash keyed by a seed drawn once per
 //! process from the standard library's random state, so that a request can be hashed once
@@ -7,12 +10,14 @@
 //! cannot predict collisions. It is not a cryptographic hash.
 
 use std::hash::{BuildHasher, RandomState};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::bytes::same_bytes;
 
-/// The longest key kept inside its slot.
-pub(crate) const INLINE: usize = 102;
+/// The longest tail kept inside a key: what makes [`StoreKey`] 72 bytes, so that a store
+/// entry's key and the lines a decision reads of its document are six whole lines
+/// (`engine/store.rs`).
+pub(crate) const TAIL: usize = 46;
 
 /// The process-wide hash keys.
 #[derive(Clone, Copy, Debug)]
@@ -77,49 +82,6 @@ pub(crate) fn arn_hash(bytes: &[u8]) -> u64 {
     fold(acc, k1.rotate_left(32))
 }
 
-/// A key: inline when short.
-#[derive(Clone, Debug)]
-enum Key {
-    Inline { len: u8, bytes: [u8; INLINE] },
-    Heap(Box<str>),
-}
-
-impl Key {
-    fn new(text: &str) -> Self {
-        match u8::try_from(text.len()) {
-            Ok(len) if text.len() <= INLINE => {
-                let mut bytes = [0u8; INLINE];
-                for (slot, &b) in bytes.iter_mut().zip(text.as_bytes()) {
-                    *slot = b;
-                }
-                Self::Inline { len, bytes }
-            }
-            _ => Self::Heap(text.into()),
-        }
-    }
-
-    #[inline]
-    fn is(&self, text: &[u8]) -> bool {
-        match self {
-            Self::Inline { len, bytes } => {
-                usize::from(*len) == text.len()
-                    && bytes.get(..text.len()).is_some_and(|b| same_bytes(b, text))
-            }
-            Self::Heap(key) => same_bytes(key.as_bytes(), text),
-        }
-    }
-
-    fn to_text(&self) -> String {
-        match self {
-            Self::Inline { len, bytes } => bytes
-                .get(..usize::from(*len))
-                .map(|b| String::from_utf8_lossy(b).into_owned())
-                .unwrap_or_default(),
-            Self::Heap(key) => key.to_string(),
-        }
-    }
-}
-
 /// What a key names: the store keeps every kind of entity in one map, the kind being part of
 /// the key (and of its hash).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -144,21 +106,66 @@ pub(crate) fn key_hash(space: Space, bytes: &[u8]) -> u64 {
     arn_hash(bytes) ^ (space as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
-/// A key of the store's map: its space, its text (inline when short) and its hash, computed
-/// once (the map's hasher passes it through).
+/// A key of the store's map: its space, its text (a shared head and an inline tail) and its
+/// hash, computed once (the map's hasher passes it through). Laid out by hand (`repr(C)`, 72
+/// bytes): the hash, the head and the tail's first bytes in the first line.
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub(crate) struct StoreKey {
     hash: u64,
+    /// The text's first bytes: empty (a short text), an interned head shared by the keys that
+    /// start with it, or the whole text (a long one without a fitting head).
+    head: Arc<str>,
     space: Space,
-    key: Key,
+    /// How many bytes of `tail` follow the head.
+    len: u8,
+    tail: [u8; TAIL],
+}
+
+/// Where `text`'s head ends: at the first `:` or `/` after which the rest fits [`TAIL`] (0
+/// when the whole text fits; the text's length when no such boundary exists). The earliest
+/// such boundary, so that keys that share a structure (`…:secret:prod/…`) share their head.
+fn head_len(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    if bytes.len() <= TAIL {
+        return 0;
+    }
+    let from = bytes.len() - TAIL;
+    // A boundary at `i + 1` for a separator at `i`, and `i + 1 >= from`.
+    bytes
+        .iter()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .find(|&(_, &b)| b == b':' || b == b'/')
+        .map_or(bytes.len(), |(i, _)| i + 1)
 }
 
 impl StoreKey {
     pub(crate) fn new(space: Space, text: &str) -> Self {
+        let split = head_len(text);
+        let (head, rest) = text.split_at_checked(split).unwrap_or((text, ""));
+        let (head, rest) = if rest.len() <= TAIL {
+            (head, rest)
+        } else {
+            (text, "")
+        };
+        let mut tail = [0u8; TAIL];
+        for (slot, &b) in tail.iter_mut().zip(rest.as_bytes()) {
+            *slot = b;
+        }
         Self {
             hash: key_hash(space, text.as_bytes()),
+            // A head is shared when it is a proper part of the text; a whole text is the key's
+            // own.
+            head: if rest.is_empty() && !head.is_empty() {
+                Arc::from(head)
+            } else {
+                crate::engine::compile::intern(head)
+            },
             space,
-            key: Key::new(text),
+            // INVARIANT: `rest.len() <= TAIL < 256`.
+            len: u8::try_from(rest.len()).unwrap_or(0),
+            tail,
         }
     }
 
@@ -171,21 +178,46 @@ impl StoreKey {
         self.hash
     }
 
+    /// The tail's bytes.
+    #[inline(always)]
+    fn tail(&self) -> &[u8] {
+        self.tail.get(..usize::from(self.len)).unwrap_or_default()
+    }
+
+    /// Whether its text is `text`.
+    #[inline(always)]
+    pub(crate) fn is(&self, text: &[u8]) -> bool {
+        let head = self.head.as_bytes();
+        let tail = self.tail();
+        text.len() == head.len() + tail.len()
+            && text
+                .split_at_checked(head.len())
+                .is_some_and(|(h, t)| same_bytes(h, head) && same_bytes(t, tail))
+    }
+
     pub(crate) fn text(&self) -> String {
-        self.key.to_text()
+        let mut text = String::with_capacity(self.head.len() + usize::from(self.len));
+        text.push_str(&self.head);
+        text.push_str(&String::from_utf8_lossy(self.tail()));
+        text
     }
 }
 
 impl PartialEq for StoreKey {
     fn eq(&self, other: &Self) -> bool {
+        let bytes = |k: &Self| {
+            k.head
+                .as_bytes()
+                .iter()
+                .chain(k.tail())
+                .copied()
+                .collect::<Vec<u8>>()
+        };
         self.hash == other.hash
             && self.space == other.space
-            && match &other.key {
-                Key::Inline { len, bytes } => bytes
-                    .get(..usize::from(*len))
-                    .is_some_and(|b| self.key.is(b)),
-                Key::Heap(text) => self.key.is(text.as_bytes()),
-            }
+            && self.head.len() + self.tail().len() == other.head.len() + other.tail().len()
+            && (Arc::ptr_eq(&self.head, &other.head) && self.tail() == other.tail()
+                || bytes(self) == bytes(other))
     }
 }
 
@@ -211,10 +243,11 @@ impl std::hash::Hash for Probe<'_> {
     }
 }
 
-impl papaya::Equivalent<StoreKey> for Probe<'_> {
-    #[inline]
-    fn equivalent(&self, key: &StoreKey) -> bool {
-        key.hash == self.hash && key.space == self.space && key.key.is(self.key)
+impl Probe<'_> {
+    /// Whether it names `key`.
+    #[inline(always)]
+    pub(crate) fn names(&self, key: &StoreKey) -> bool {
+        key.hash == self.hash && key.space == self.space && key.is(self.key)
     }
 }
 
@@ -232,9 +265,9 @@ impl std::hash::Hash for HashProbe {
     }
 }
 
-impl papaya::Equivalent<StoreKey> for HashProbe {
-    #[inline]
-    fn equivalent(&self, key: &StoreKey) -> bool {
+impl HashProbe {
+    /// Whether `key` is of its space and hash.
+    pub(crate) fn names(&self, key: &StoreKey) -> bool {
         key.hash == self.hash && key.space == self.space
     }
 }
@@ -276,7 +309,6 @@ impl std::hash::BuildHasher for PassThrough {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use papaya::Equivalent as _;
 
     #[test]
     fn table_hash_depends_on_every_byte() {
@@ -289,8 +321,10 @@ mod tests {
 
     #[test]
     fn keys_compare_space_and_text_inline_or_not() {
-        let long = format!("arn:aws:s3:::{}", "x".repeat(INLINE + 5));
-        for text in ["arn:aws:iam::111122223333:role/app", long.as_str()] {
+        let long = format!("arn:aws:s3:::{}", "x".repeat(TAIL + 5));
+        let secret = "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/payments/\
+                      scheduler-12345/db-credentials-AbCdEf";
+        for text in ["arn:aws:iam::111122223333:role/app", long.as_str(), secret] {
             let key = StoreKey::new(Space::Principal, text);
             assert_eq!(key, StoreKey::new(Space::Principal, text));
             assert_ne!(key, StoreKey::new(Space::Resource, text));
@@ -302,14 +336,33 @@ mod tests {
                     key: t.as_bytes(),
                 }
             }
-            assert!(probe(Space::Principal, text).equivalent(&key));
-            assert!(!probe(Space::Trust, text).equivalent(&key));
-            assert!(!probe(Space::Principal, &format!("{text}x")).equivalent(&key));
+            assert!(probe(Space::Principal, text).names(&key));
+            assert!(!probe(Space::Trust, text).names(&key));
+            assert!(!probe(Space::Principal, &format!("{text}x")).names(&key));
         }
-        // Keys of one length that differ in one byte, at every position and length.
-        let text: String = ('a'..='z').cycle().take(INLINE).collect();
-        for n in 0..=INLINE {
+        // A secret's head is shared and its tail inline; a long text without a boundary is
+        // its own head.
+        let key = StoreKey::new(Space::Resource, secret);
+        assert_eq!(
+            &*key.head,
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/"
+        );
+        assert!(Arc::ptr_eq(
+            &key.head,
+            &StoreKey::new(Space::Trust, secret).head
+        ));
+        assert_eq!(&*StoreKey::new(Space::Resource, &long).head, long.as_str());
+        // Keys of one length that differ in one byte, at every position and length, with and
+        // without a head (separators every seven bytes).
+        let text: String = ('a'..='z')
+            .cycle()
+            .enumerate()
+            .map(|(i, c)| if i % 7 == 6 { '/' } else { c })
+            .take(3 * TAIL)
+            .collect();
+        for n in 0..=text.len() {
             let key = StoreKey::new(Space::Resource, text.get(..n).unwrap());
+            assert_eq!(key.text(), text.get(..n).unwrap());
             for at in 0..n {
                 let mut other = text.as_bytes()[..n].to_vec();
                 other[at] = b'-';
@@ -318,14 +371,20 @@ mod tests {
                     space: Space::Resource,
                     key: &other,
                 };
-                assert!(!probe.equivalent(&key), "{n} {at}");
+                assert!(!probe.names(&key), "{n} {at}");
             }
             let same = Probe {
                 hash: key.hash(),
                 space: Space::Resource,
                 key: &text.as_bytes()[..n],
             };
-            assert!(same.equivalent(&key), "{n}");
+            assert!(same.names(&key), "{n}");
+            let shorter = Probe {
+                hash: key.hash(),
+                space: Space::Resource,
+                key: &text.as_bytes()[..n.saturating_sub(1)],
+            };
+            assert_eq!(shorter.names(&key), n == 0, "{n}");
         }
         assert_ne!(
             key_hash(Space::Scp, b"111122223333"),

@@ -1,0 +1,469 @@
+//! Templates of a value list resolved once per decision: values with policy variables and no
+//! wildcards (`${aws:PrincipalTag/t1, 'v1'}`, `prefix-${aws:PrincipalTag/t2}`, …) that no
+//! group of [`super::lead::Leads`] holds. Each names variables of its own, so nothing about
+//! them is shared when the policy is compiled, and the plain pass resolves every one of them
+//! for every request value: n request values against m such values cost O(n × m) variable
+//! look-ups and comparisons.
+//!
+//! Here, once per decision (the first time a request value needs them), every distinct
+//! variable of the list is resolved once and each template's resolved text is hashed from the
+//! hashes of its pieces (its literal text, hashed when the policy was compiled, and its
+//! variables' values or defaults), without building the text: a polynomial hash modulo the
+//! prime 2^61 − 1, whose hash of `A‖B` is `hash(A) × base^|B| + hash(B)`. The hashes go into
+//! an open-addressing table; a request value is hashed once and looks its hash up. The cost
+//! is O(m + the variables' value lengths) per decision and O(length) per request value.
+//!
+//! A hash that matches is only a candidate: the template is then matched as the plain pass
+//! matches it (`string::matches`), so the answer is exactly the plain pass's. The base is drawn
+//! at random once per process (std's `RandomState`), so a policy cannot be written to make
+//! its values' hashes collide.
+//!
+//! Without regard to case (`…IgnoreCase`), text is hashed character by character on each
+//! character's lower-case mapping (`wildcard::char_eq` compares characters so), one symbol
+//! per character whose mapping is one character and a marked run for the others (`İ`), so
+//! that two texts hash alike when they are equal without regard to case.
+//!
+//! The table and the per-variable values live in a thread-local scratch reused by every
+//! decision of the thread: the steady state allocates nothing.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use super::At;
+use crate::condition::ops::string;
+use crate::policy::{ConditionEntry, TypedValue};
+use crate::variables::{Part, Template};
+
+/// The Mersenne prime 2^61 − 1, the hash's modulus.
+const P: u64 = (1 << 61) - 1;
+
+/// Marks a character whose lower-case mapping is several characters (above every
+/// character's symbol, which is its code + 1).
+const MARK: u64 = 0x20_0000;
+
+/// `a × b mod P` (`a`, `b` < P).
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "both halves are below 2^61: a product of two numbers below 2^61 is below 2^122"
+)]
+const fn mul(a: u64, b: u64) -> u64 {
+    let r = (a as u128) * (b as u128);
+    let s = ((r as u64) & P) + ((r >> 61) as u64);
+    if s >= P { s - P } else { s }
+}
+
+/// `a + b mod P` (`a`, `b` < P).
+const fn add(a: u64, b: u64) -> u64 {
+    let s = a + b;
+    if s >= P { s - P } else { s }
+}
+
+/// The process's hash base, drawn once (std's `RandomState` keys, below P, above 2^32).
+fn base() -> u64 {
+    static BASE: OnceLock<u64> = OnceLock::new();
+    *BASE.get_or_init(|| {
+        use std::hash::BuildHasher;
+        let drawn = std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64);
+        (drawn % (P - (1 << 32))) + (1 << 32)
+    })
+}
+
+/// Calls `each` with the symbols of `text`: its bytes + 1, or without regard to case (`fold`)
+/// one symbol per character (its lower-case mapping's code + 1, or `MARK` + the mapping's
+/// length and then its characters' codes + 1 for a mapping of several characters). Stops when
+/// `each` returns false.
+#[inline]
+fn symbols(text: &str, fold: bool, mut each: impl FnMut(u64) -> bool) {
+    if !fold {
+        for &b in text.as_bytes() {
+            if !each(u64::from(b) + 1) {
+                return;
+            }
+        }
+        return;
+    }
+    for c in text.chars() {
+        let go = if c.is_ascii() {
+            each(u64::from(c.to_ascii_lowercase()) + 1)
+        } else {
+            let lower = c.to_lowercase();
+            if lower.len() == 1 {
+                lower.clone().all(|l| each(u64::from(l) + 1))
+            } else {
+                let len = u64::try_from(lower.len()).unwrap_or(u64::MAX);
+                each(MARK + len) && lower.clone().all(|l| each(u64::from(l) + 1))
+            }
+        };
+        if !go {
+            return;
+        }
+    }
+}
+
+/// A text's hash, its multiplier (`base^symbols`) and its number of symbols.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Hashed {
+    hash: u64,
+    pow: u64,
+    len: usize,
+}
+
+impl Hashed {
+    fn of(text: &str, fold: bool, base: u64) -> Self {
+        let mut out = Self {
+            hash: 0,
+            pow: 1,
+            len: 0,
+        };
+        symbols(text, fold, |s| {
+            out.hash = add(mul(out.hash, base), s);
+            out.pow = mul(out.pow, base);
+            out.len += 1;
+            true
+        });
+        out
+    }
+
+    /// The hash of `self` followed by `next` (what a resolved template's hash is).
+    #[cfg(test)]
+    fn then(self, next: Self) -> Self {
+        Self {
+            hash: add(mul(self.hash, next.pow), next.hash),
+            pow: mul(self.pow, next.pow),
+            len: self.len.saturating_add(next.len),
+        }
+    }
+}
+
+/// The hash of `text` (as [`Hashed::of`]), or `None` when it has more than `max` symbols.
+fn hash_within(text: &str, fold: bool, base: u64, max: usize) -> Option<u64> {
+    if !fold && text.len() > max {
+        return None;
+    }
+    let mut hash = 0;
+    let mut len = 0;
+    symbols(text, fold, |s| {
+        hash = add(mul(hash, base), s);
+        len += 1;
+        len <= max
+    });
+    (len <= max).then_some(hash)
+}
+
+/// A piece of a template: literal text or a variable.
+#[derive(Clone, Debug)]
+enum Chunk {
+    Lit(Hashed),
+    /// The variable's slot among the list's distinct keys, and its default.
+    Var {
+        slot: u32,
+        default: Option<Hashed>,
+    },
+}
+
+/// The templates of a list resolved once per decision (module docs).
+#[derive(Clone, Debug)]
+pub(super) struct Resolved {
+    /// The distinct variable keys (ASCII-lower-cased), by slot.
+    keys: Box<[Box<str>]>,
+    /// Each template's position in the entry and its chunks (a range of `chunks`).
+    templates: Box<[(At, u32, u32)]>,
+    chunks: Box<[Chunk]>,
+    fold: bool,
+    /// The base the literal text was hashed with.
+    base: u64,
+}
+
+/// Whether a template is literal text and variables only (no wildcard): what [`Resolved`]
+/// holds.
+pub(super) fn holds(template: &Template) -> bool {
+    template
+        .parts()
+        .iter()
+        .all(|part| matches!(part, Part::Lit(_) | Part::Var { .. }))
+}
+
+impl Resolved {
+    /// The templates (position in the entry, template), each literal text and variables only
+    /// ([`holds`]); `fold`: compared without regard to case. `None` for none.
+    pub(super) fn new(templates: &[(At, &Template)], fold: bool) -> Option<Self> {
+        if templates.is_empty() {
+            return None;
+        }
+        let base = base();
+        let mut keys: Vec<Box<str>> = Vec::new();
+        let mut slots: HashMap<&str, u32> = HashMap::new();
+        let mut chunks = Vec::new();
+        let mut list = Vec::with_capacity(templates.len());
+        for &(at, template) in templates {
+            let start = u32::try_from(chunks.len()).ok()?;
+            for part in template.parts() {
+                chunks.push(match part {
+                    Part::Lit(text) => Chunk::Lit(Hashed::of(text, fold, base)),
+                    Part::Var { key, default, .. } => {
+                        let slot = match slots.get(key) {
+                            Some(&slot) => slot,
+                            None => {
+                                let slot = u32::try_from(keys.len()).ok()?;
+                                slots.insert(key, slot);
+                                keys.push(key.into());
+                                slot
+                            }
+                        };
+                        Chunk::Var {
+                            slot,
+                            default: default.map(|d| Hashed::of(d, fold, base)),
+                        }
+                    }
+                    // Not expected (`holds`): the template goes nowhere rather than wrong.
+                    Part::Star | Part::One => return None,
+                });
+            }
+            let end = u32::try_from(chunks.len()).ok()?;
+            list.push((at, start, end));
+        }
+        Some(Self {
+            keys: keys.into_boxed_slice(),
+            templates: list.into_boxed_slice(),
+            chunks: chunks.into_boxed_slice(),
+            fold,
+            base,
+        })
+    }
+
+    /// How many templates there are.
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.templates.len()
+    }
+
+    /// Fills `table` for the request `resolve` reads.
+    fn build<'a>(&self, table: &mut Table, resolve: impl Fn(&str) -> Option<&'a str>) {
+        table.values.clear();
+        table.values.extend(
+            self.keys
+                .iter()
+                .map(|key| resolve(key).map(|v| Hashed::of(v, self.fold, self.base))),
+        );
+        table.entries.clear();
+        table.max = 0;
+        let size = (self.templates.len() * 2).next_power_of_two().max(16);
+        table.slots.clear();
+        table.slots.resize(size, 0);
+        let mask = size - 1;
+        'templates: for (i, &(_, start, end)) in self.templates.iter().enumerate() {
+            let chunks = self
+                .chunks
+                .get(start as usize..end as usize)
+                .unwrap_or_default();
+            // The template's hash and length (its multiplier is not needed).
+            let (mut hash, mut len) = (0, 0_usize);
+            for chunk in chunks {
+                let next = match chunk {
+                    Chunk::Lit(lit) => *lit,
+                    Chunk::Var { slot, default } => {
+                        let value = table.values.get(*slot as usize).copied().flatten();
+                        // No value and no default: the template matches nothing.
+                        let Some(next) = value.or(*default) else {
+                            continue 'templates;
+                        };
+                        next
+                    }
+                };
+                hash = add(mul(hash, next.pow), next.hash);
+                len = len.saturating_add(next.len);
+            }
+            let Ok(template) = u32::try_from(i) else {
+                break;
+            };
+            table.max = table.max.max(len);
+            let Ok(id) = u32::try_from(table.entries.len() + 1) else {
+                break;
+            };
+            // Linear probing to the slot of this hash's chain (or a free one).
+            let mut at = slot_of(hash, mask);
+            while let Some(slot) = table.slots.get_mut(at) {
+                let head = *slot;
+                let same = head != 0
+                    && table
+                        .entries
+                        .get(head as usize - 1)
+                        .is_some_and(|e| e.hash == hash);
+                if head == 0 || same {
+                    *slot = id;
+                    table.entries.push(Entry {
+                        hash,
+                        template,
+                        next: head,
+                    });
+                    break;
+                }
+                at = (at + 1) & mask;
+            }
+        }
+    }
+
+    /// Whether one of the templates matches `text` (the answer of trying each), with the
+    /// table of this decision: built on first use (`scope`).
+    pub(super) fn any<'a>(
+        &self,
+        scope: Scope<'_>,
+        entry: &ConditionEntry,
+        text: &str,
+        resolve: impl Fn(&str) -> Option<&'a str> + Copy,
+    ) -> bool {
+        let one_by_one = || {
+            self.templates
+                .iter()
+                .any(|&(at, ..)| matches(entry, at, text, self.fold, resolve))
+        };
+        let Some((cell, generation)) = scope.0 else {
+            return one_by_one();
+        };
+        let Ok(mut table) = cell.try_borrow_mut() else {
+            return one_by_one();
+        };
+        let owner = std::ptr::from_ref(self) as usize;
+        if !(table.built == generation && table.owner == owner) {
+            self.build(&mut table, resolve);
+            table.built = generation;
+            table.owner = owner;
+        }
+        let Some(hash) = hash_within(text, self.fold, self.base, table.max) else {
+            return false;
+        };
+        let mask = table.slots.len().saturating_sub(1);
+        let mut at = slot_of(hash, mask);
+        loop {
+            let head = match table.slots.get(at) {
+                Some(&head) if head != 0 => head,
+                _ => return false,
+            };
+            let mut next = head;
+            let mut chain = false;
+            while let Some(e) = next
+                .checked_sub(1)
+                .and_then(|i| table.entries.get(i as usize))
+            {
+                if e.hash != hash {
+                    break;
+                }
+                chain = true;
+                let found = self
+                    .templates
+                    .get(e.template as usize)
+                    .is_some_and(|&(at, ..)| matches(entry, at, text, self.fold, resolve));
+                if found {
+                    return true;
+                }
+                next = e.next;
+            }
+            if chain {
+                return false;
+            }
+            at = (at + 1) & mask;
+        }
+    }
+}
+
+/// Where a hash starts probing: its bits mixed (texts that differ in their last character
+/// have hashes that differ by little) and masked to the table's size.
+const fn slot_of(hash: u64, mask: usize) -> usize {
+    ((hash.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize) & mask
+}
+
+/// Whether the entry's value `at` (a String template) matches `text`: the plain pass.
+fn matches<'a>(
+    entry: &ConditionEntry,
+    at: At,
+    text: &str,
+    fold: bool,
+    resolve: impl Fn(&str) -> Option<&'a str> + Copy,
+) -> bool {
+    match entry.values.items.get(at as usize).map(|i| &i.value.typed) {
+        Some(TypedValue::String(template)) => string::matches(text, template, fold, resolve),
+        _ => false,
+    }
+}
+
+/// One resolved template in the table: its hash, its index, the next of the same hash.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    hash: u64,
+    template: u32,
+    /// 1 + the index of the next entry of the chain, 0 for none.
+    next: u32,
+}
+
+/// The per-decision table of a [`Resolved`] (thread-local scratch).
+#[derive(Debug, Default)]
+pub(super) struct Table {
+    /// The last decision's number (scopes count up from 1).
+    generation: u64,
+    /// The decision it was built for (0: none) and the `Resolved` (address) it was built from.
+    built: u64,
+    owner: usize,
+    /// Each variable slot's value, hashed (`None`: no value).
+    values: Vec<Option<Hashed>>,
+    /// Open addressing: 1 + the index of a chain's first entry, 0 for a free slot.
+    slots: Vec<u32>,
+    entries: Vec<Entry>,
+    /// The most symbols a resolved template has.
+    max: usize,
+}
+
+thread_local! {
+    /// The table of the decision under way on this thread.
+    static TABLE: RefCell<Table> = RefCell::new(Table::default());
+}
+
+/// The scratch of one decision (one condition entry against one request value, however many
+/// scalars it holds): the thread's table and the generation that marks it as this decision's.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Scope<'s>(Option<(&'s RefCell<Table>, u64)>);
+
+/// Runs `f` with a fresh scope: a table built within it is built for this decision only.
+pub(super) fn scope<R>(f: impl FnOnce(Scope<'_>) -> R) -> R {
+    TABLE.with(|cell| {
+        let generation = match cell.try_borrow_mut() {
+            Ok(mut table) => {
+                table.generation = table.generation.wrapping_add(1);
+                Some(table.generation)
+            }
+            Err(_) => None,
+        };
+        f(Scope(generation.map(|g| (cell, g))))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_compose() {
+        let base = base();
+        for fold in [false, true] {
+            for (a, b) in [("", ""), ("ab", "c"), ("İx", "Kk"), ("\u{212A}", "")] {
+                let whole = Hashed::of(&format!("{a}{b}"), fold, base);
+                let parts = Hashed::of(a, fold, base).then(Hashed::of(b, fold, base));
+                assert_eq!(whole, parts, "{a:?} {b:?} {fold}");
+            }
+        }
+        let h = |t: &str| Hashed::of(t, true, base).hash;
+        // Equal without regard to case: equal hashes.
+        assert_eq!(h("ABC"), h("abc"));
+        assert_eq!(h("\u{212A}"), h("k"));
+        assert_eq!(h("É"), h("é"));
+        // `İ` maps to two characters; a text of those two characters is not equal to it.
+        assert_ne!(h("İ"), h("i\u{307}"));
+        let c = |t: &str| Hashed::of(t, false, base).hash;
+        assert_ne!(c("ABC"), c("abc"));
+        assert_ne!(c(""), c("\0"));
+        assert_eq!(hash_within("abc", false, base, 2), None);
+        assert_eq!(hash_within("abc", false, base, 3), Some(c("abc")));
+        assert_eq!(hash_within("ABC", true, base, 2), None);
+        assert_eq!(hash_within("ABC", true, base, 3), Some(h("abc")));
+    }
+}
