@@ -176,6 +176,59 @@ struct InnerScratch {
     windows: Vec<Option<Window>>,
 }
 
+/// Calls `f(at)` for every `at` where `bytes[at] == byte`, by increasing `at`, until `f`
+/// returns true (and says so). While the byte is rare, a `memchr` search finds each (a few
+/// instructions per 32 bytes); once it turns out common (more than one byte in 16), a search
+/// restarted per position would cost tens of instructions each, so the rest of the text is
+/// read eight bytes at a time (the bytes equal to `byte` marked in one word, then its marks).
+#[inline]
+fn each_byte(bytes: &[u8], byte: u8, mut f: impl FnMut(usize) -> bool) -> bool {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let mut from = 0;
+    let mut found = 0usize;
+    loop {
+        let Some(at) = bytes
+            .get(from..)
+            .and_then(|rest| memchr::memchr(byte, rest))
+        else {
+            return false;
+        };
+        let at = from + at;
+        if f(at) {
+            return true;
+        }
+        from = at + 1;
+        found += 1;
+        if found >= 16 && found.saturating_mul(16) > from {
+            break;
+        }
+    }
+    let ones = u64::from_le_bytes([byte; 8]);
+    let mut words = bytes.get(from..).unwrap_or_default().chunks_exact(8);
+    let mut base = from;
+    for word in &mut words {
+        let Ok(word) = <[u8; 8]>::try_from(word) else {
+            break;
+        };
+        // Zero bytes of `x` (bytes equal to `byte`) get their top bit set, the others none:
+        // no carry crosses a byte, since `(x & LOW7) + LOW7` stays below 0x100 per byte.
+        let x = u64::from_le_bytes(word) ^ ones;
+        let mut marks = !((x & LOW7).wrapping_add(LOW7) | x | LOW7);
+        while marks != 0 {
+            if f(base + (marks.trailing_zeros() / 8) as usize) {
+                return true;
+            }
+            marks &= marks - 1;
+        }
+        base += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == byte && f(base + i))
+}
+
 /// Sets bit `i` of `bits`; false when it was already set (or is out of range).
 #[inline]
 fn first_time(bits: &mut [u64], i: usize) -> bool {
@@ -341,38 +394,55 @@ impl Inner {
                 framed,
                 windows,
             } = scratch;
-            seen.clear();
-            seen.resize(self.patterns.len() / 64 + 1, 0);
             framed.clear();
             framed.resize(self.frames / 64 + 1, 0);
             if windows.len() < self.frames {
                 windows.resize(self.frames, None);
             }
             let ascii = text.is_ascii();
+            let bytes = text.as_bytes();
             if ascii && !self.gates.is_empty() {
                 // Every match puts a gating byte at its distance after a key's end. Past half
                 // of the text in gating bytes, the walk costs less.
                 let mut budget = text.len() / 2 + 64;
-                let gated = self.gates.iter().try_fold(false, |_, &(distance, byte)| {
-                    for (at, _) in text.match_indices(char::from(byte)) {
-                        budget = budget.checked_sub(1)?;
-                        let Some(end) = at.checked_sub(distance) else {
-                            continue;
+                // `Some(answer)`, or `None` past the budget.
+                let mut gated = Some(false);
+                for &(distance, byte) in &self.gates {
+                    let mut over = false;
+                    let hit = each_byte(bytes, byte, |at| {
+                        let Some(left) = budget.checked_sub(1) else {
+                            over = true;
+                            return true;
                         };
-                        let hit = self.keys.ending_at(text.as_bytes(), end, |longest| {
+                        budget = left;
+                        let Some(end) = at.checked_sub(distance) else {
+                            return false;
+                        };
+                        // Most positions end no key: one look-up before the automaton.
+                        if !self.keys.may_end_at(bytes, end) {
+                            return false;
+                        }
+                        self.keys.ending_at(bytes, end, |longest| {
                             let gate = Some((distance, byte));
                             self.check(text, true, end, longest, gate, framed, windows)
-                        });
-                        if hit {
-                            return Some(true);
-                        }
+                        })
+                    });
+                    if over {
+                        gated = None;
+                        break;
                     }
-                    Some(false)
-                });
+                    if hit {
+                        // A match through this gate decides, whatever the later gates find.
+                        gated = Some(true);
+                        break;
+                    }
+                }
                 if let Some(answer) = gated {
                     return answer;
                 }
             }
+            seen.clear();
+            seen.resize(self.patterns.len() / 64 + 1, 0);
             self.keys.each_longest(text.as_bytes(), |end, longest| {
                 // Keys met for the first time: their unpinned patterns. A key met before had
                 // its shorter keys met with it.
@@ -1798,6 +1868,68 @@ mod tests {
             "ééy5éxé",
         ] {
             agrees(&entry, &index, text);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        /// `each_byte` names every position of the byte, in order, sparse or dense (past the
+        /// switch to words), and stops where told.
+        #[test]
+        fn each_byte_finds_every_position(
+            bytes in prop::collection::vec(
+                prop::sample::select(vec![0u8, 0x7f, 0x80, 0xff, b'x', b'x', b'a']),
+                0..400,
+            ),
+            byte in prop::sample::select(vec![0u8, 0x7f, 0x80, 0xff, b'x']),
+            stop in any::<prop::sample::Index>(),
+        ) {
+            let want: Vec<usize> = (0..bytes.len()).filter(|&i| bytes[i] == byte).collect();
+            let mut got = Vec::new();
+            let stopped = super::each_byte(&bytes, byte, |at| {
+                got.push(at);
+                false
+            });
+            prop_assert!(!stopped);
+            prop_assert_eq!(&got, &want);
+            if !want.is_empty() {
+                let last = want[stop.index(want.len())];
+                let mut got = Vec::new();
+                let stopped = super::each_byte(&bytes, byte, |at| {
+                    got.push(at);
+                    at == last
+                });
+                prop_assert!(stopped);
+                prop_assert_eq!(got.last(), Some(&last));
+                prop_assert_eq!(got.len(), want.iter().position(|&w| w == last).unwrap() + 1);
+            }
+        }
+    }
+
+    #[test]
+    fn a_match_through_one_gate_decides_whatever_the_later_gates_find() {
+        // Two gates, `x` and `y` one byte after the key: a match through the first stands.
+        let like: Vec<String> = (0..300)
+            .map(|i| format!("*{i}?x*"))
+            .chain((0..300).map(|i| format!("*{i}?y*")))
+            .collect();
+        let refs: Vec<&str> = like.iter().map(String::as_str).collect();
+        for operator in ["StringLike", "StringNotLike"] {
+            let index = built(operator, &refs).unwrap();
+            let Kind::Strings { patterns, .. } = &index.kind else {
+                panic!("{index:?}")
+            };
+            assert_eq!(
+                &*patterns.inner.as_ref().unwrap().gates,
+                &[(1, b'x'), (1, b'y')]
+            );
+            let entry = entry(operator, &refs).unwrap();
+            let like = operator == "StringLike";
+            assert_eq!(agrees(&entry, &index, "5ax"), like);
+            assert_eq!(agrees(&entry, &index, "5ay"), like);
+            assert_eq!(agrees(&entry, &index, "5axzzzzzzzzzzzzz"), like);
+            assert_eq!(agrees(&entry, &index, "5az"), !like);
         }
     }
 

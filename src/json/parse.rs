@@ -4,7 +4,7 @@
 //! Every value becomes one entry of one vector, in document order (a container before its
 //! children); a container's entry is completed (its child count and the index after its
 //! subtree) when it closes. Nesting is tracked on an explicit stack of open containers
-//! ([`Open`]; the first [`INLINE_OPEN`] inline, deeper ones on the heap) instead of the call
+//! ([`Open`], in a vector the thread keeps for its next read: [`OpenStack`]) instead of the call
 //! stack, so no input can overflow the thread's stack while parsing, whatever
 //! [`Limits::max_depth`] says. Strings without escapes are not copied (the tree reads them
 //! from the input by their spans); strings with escapes are decoded out of line into a list of
@@ -14,8 +14,6 @@
 //! returned, including duplicate keys, which are checked as each key is read.
 
 use std::collections::HashMap;
-
-use smallvec::SmallVec;
 
 use super::{Flat, JsonError, JsonErrorKind, JsonExpected, JsonSyntaxError, Kind, Limits, Tree};
 use crate::source::Span;
@@ -27,8 +25,53 @@ const HASH_THRESHOLD: usize = 16;
 /// Longest word (for example `Infinity`) quoted in a "found `...`" message.
 const MAX_QUOTED_WORD: usize = 32;
 
-/// Open containers kept inline on the reader's stack: deeper than any policy.
-const INLINE_OPEN: usize = 16;
+/// The capacity of the open-container vector a thread keeps for its next read (deeper than
+/// any policy; a deeper document's larger vector is freed after its read).
+const OPEN_KEPT: usize = 64;
+
+thread_local! {
+    /// The open-container vector of the thread's last read (empty), see [`OpenStack`].
+    static OPEN: std::cell::Cell<Vec<Open>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// The reader's stack of open containers: a vector taken from the thread's last read and
+/// given back (emptied) when the read ends, so that a read allocates none (a plain vector's
+/// `last`/`push`/`pop` also cost less than an inline small vector's, which checks where its
+/// items are on every access).
+struct OpenStack(Vec<Open>);
+
+impl OpenStack {
+    fn new() -> Self {
+        let mut open = OPEN.with(std::cell::Cell::take);
+        open.clear();
+        Self(open)
+    }
+}
+
+impl Drop for OpenStack {
+    fn drop(&mut self) {
+        if self.0.capacity() <= OPEN_KEPT {
+            let mut open = std::mem::take(&mut self.0);
+            open.clear();
+            // `try_with`: during thread teardown the vector is simply freed.
+            let _ = OPEN.try_with(|kept| kept.set(open));
+        }
+    }
+}
+
+impl std::ops::Deref for OpenStack {
+    type Target = Vec<Open>;
+
+    fn deref(&self) -> &Vec<Open> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for OpenStack {
+    fn deref_mut(&mut self) -> &mut Vec<Open> {
+        &mut self.0
+    }
+}
 
 /// An array or object that has been opened and not yet closed.
 struct Open {
@@ -71,7 +114,7 @@ struct Reader<'a> {
     /// Maximum number of open containers.
     max_depth: usize,
     /// The open containers, outermost first.
-    stack: SmallVec<[Open; INLINE_OPEN]>,
+    stack: OpenStack,
     /// The offset of the innermost open container, for "unexpected end of input" errors.
     innermost: Option<usize>,
     /// The tree being written (its node vector goes back to the thread's scratch if the
@@ -146,7 +189,7 @@ pub(super) fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Tree<'a>, Json
         bytes: text.as_bytes(),
         pos: 0,
         max_depth: limits.max_depth,
-        stack: SmallVec::new(),
+        stack: OpenStack::new(),
         innermost: None,
         tree: Tree {
             text,

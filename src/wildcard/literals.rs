@@ -67,6 +67,8 @@ pub(crate) struct Literals {
     shorter: Box<[u32]>,
     /// The longest literal's length in bytes.
     longest: usize,
+    /// The bytes some literal ends with (one bit per byte value).
+    last_bytes: [u64; 4],
 }
 
 /// Calls `f(end, state)` at every byte position where the automaton enters a match state,
@@ -140,6 +142,15 @@ impl Literals {
             family: family.into_boxed_slice(),
             shorter: shorter.into_boxed_slice(),
             longest: literals.iter().map(|l| l.len()).max().unwrap_or_default(),
+            last_bytes: literals
+                .iter()
+                .filter_map(|l| l.last())
+                .fold([0; 4], |mut bits, &b| {
+                    if let Some(w) = bits.get_mut(usize::from(b / 64)) {
+                        *w |= 1 << (b % 64);
+                    }
+                    bits
+                }),
         })
     }
 
@@ -256,10 +267,24 @@ impl Literals {
         self.longest
     }
 
+    /// Whether a literal may end at byte offset `end` of `text`: false when the byte before
+    /// ends no literal (one look-up).
+    #[inline]
+    pub(crate) fn may_end_at(&self, text: &[u8], end: usize) -> bool {
+        end.checked_sub(1)
+            .and_then(|at| text.get(at))
+            .and_then(|&b| {
+                self.last_bytes
+                    .get(usize::from(b / 64))
+                    .map(|w| (w, b % 64))
+            })
+            .is_some_and(|(w, bit)| w & (1 << bit) != 0)
+    }
+
     /// Calls `f(id)` as [`each_longest`](Self::each_longest) would at byte offset `end` of
     /// `text` (nothing when no literal ends there), reading only the [`longest`](Self::longest)
     /// bytes before it: the automaton's state at a position depends on no more of the text.
-    /// Whether `f` returned true.
+    /// A byte that ends no literal is told in one look-up. Whether `f` returned true.
     pub(crate) fn ending_at(
         &self,
         text: &[u8],
@@ -288,6 +313,9 @@ impl Literals {
             } else {
                 (0..len).any(|i| f(aut.match_pattern(sid, i).as_usize()))
             }
+        }
+        if !self.may_end_at(text, end) {
+            return false;
         }
         let Some(window) = text.get(end.saturating_sub(self.longest)..end) else {
             return false;
