@@ -234,6 +234,27 @@ const CASES: &[Case] = &[
         one_long: true,
     },
     Case {
+        // Each pattern with its own text after its key's segment (`y<i>`, the key chosen, as
+        // the longest of the keys no other pattern shares): the text before it (`*<i>?x`)
+        // is a frame of its own, searched once per text for every key found (DESIGN.md,
+        // "Inner keys that occur everywhere"). The text holds every key and no `x`.
+        name: "StringLike, inner keys with a text of their own around them `*<i>?x*y<i>*`",
+        operator: "StringLike",
+        value: |i| format!("*{i}?x*y{i}*"),
+        hit: |i, len| text(pad(&format!("{i}zxy{i}"), len, 'z')),
+        miss: |_, len| {
+            let mut s = String::new();
+            let mut j = 0;
+            while s.len() < len {
+                s.push_str(&format!("y{j}"));
+                j += 1;
+            }
+            s.truncate(len);
+            text(s)
+        },
+        one_long: true,
+    },
+    Case {
         // A policy variable before the wildcards: no literal key, each value resolved and
         // tried on its own.
         name: "StringLike, values with a policy variable `${aws:PrincipalTag/team}*-<i>-*`",
@@ -302,6 +323,27 @@ const CASES: &[Case] = &[
         value: |i| format!("${{aws:PrincipalTag/t{i}, 'v{i}'}}"),
         hit: |i, _| text(format!("v{i}")),
         miss: |j, len| text(pad(&format!("v{j}-"), len, 'z')),
+        one_long: true,
+    },
+    Case {
+        // The same after a literal prefix that every value shares, without regard to case.
+        // (The single long value goes to the unqualified compiled path, which reads the
+        // request value as UTF-8 once per policy value: O(values x length).)
+        name: "StringEqualsIgnoreCase, a shared prefix then a distinct variable `p-${aws:PrincipalTag/t<i>, 'v<i>'}`",
+        operator: "StringEqualsIgnoreCase",
+        value: |i| format!("p-${{aws:PrincipalTag/t{i}, 'v{i}'}}"),
+        hit: |i, _| text(format!("P-V{i}")),
+        miss: |j, len| text(pad(&format!("P-V{j}-"), len, '\u{212A}')),
+        one_long: true,
+    },
+    Case {
+        // A distinct variable then a wildcard: no literal text to key, no lead to share, and
+        // a wildcard, so not resolved once per decision: tried one by one.
+        name: "StringLike, a distinct variable then a wildcard `${aws:PrincipalTag/t<i>, 'v<i>'}*`",
+        operator: "StringLike",
+        value: |i| format!("${{aws:PrincipalTag/t{i}, 'v{i}'}}*"),
+        hit: |i, _| text(format!("v{i}-x")),
+        miss: |j, len| text(pad(&format!("w{j}-"), len, 'z')),
         one_long: true,
     },
     Case {
