@@ -326,6 +326,27 @@ const CASES: &[Case] = &[
         one_long: true,
     },
     Case {
+        // The same after a literal prefix that every value shares, without regard to case.
+        // (The single long value goes to the unqualified compiled path, which reads the
+        // request value as UTF-8 once per policy value: O(values x length).)
+        name: "StringEqualsIgnoreCase, a shared prefix then a distinct variable `p-${aws:PrincipalTag/t<i>, 'v<i>'}`",
+        operator: "StringEqualsIgnoreCase",
+        value: |i| format!("p-${{aws:PrincipalTag/t{i}, 'v{i}'}}"),
+        hit: |i, _| text(format!("P-V{i}")),
+        miss: |j, len| text(pad(&format!("P-V{j}-"), len, '\u{212A}')),
+        one_long: true,
+    },
+    Case {
+        // A distinct variable then a wildcard: no literal text to key, no lead to share, and
+        // a wildcard, so not resolved once per decision: tried one by one.
+        name: "StringLike, a distinct variable then a wildcard `${aws:PrincipalTag/t<i>, 'v<i>'}*`",
+        operator: "StringLike",
+        value: |i| format!("${{aws:PrincipalTag/t{i}, 'v{i}'}}*"),
+        hit: |i, _| text(format!("v{i}-x")),
+        miss: |j, len| text(pad(&format!("w{j}-"), len, 'z')),
+        one_long: true,
+    },
+    Case {
         name: "StringEquals, values with a policy variable",
         operator: "StringEquals",
         value: |i| format!("${{aws:PrincipalTag/team}}-{i}"),
