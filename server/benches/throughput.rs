@@ -22,6 +22,18 @@
 //! each secret is decided by the engine, the later ones come from the cache (each run prints
 //! the count of both). The share of authorization is printed run by run with its median and
 //! spread.
+//!
+//! `INSTRUCTIONS=1` measures the same requests by the server's instruction count, which
+//! repeats from run to run where times do not: each server (on, then off) runs under
+//! `valgrind --tool=callgrind`, one client reads every secret once (the first reads: the
+//! engine decides) and then once more (the repeated reads: the decision cache answers), and
+//! `callgrind_control` zeroes the counts before and dumps them after each pass, so that only
+//! the requests are counted (not the start, not the signing, which the client does first).
+//! It prints the server's instructions per request (every thread, user space: the kernel's
+//! loopback and the clients are not counted, so authorization's share of them is larger than
+//! its share of the request time) on and off, the difference, and the instructions inside
+//! `Call::authorize` (the server's clock encloses the same span). `CALLGRIND_DIR=DIR` keeps
+//! the dumps for `callgrind_annotate --inclusive=yes`; `SECRETS` defaults to 1,000 there.
 
 #[path = "common/client.rs"]
 #[allow(dead_code, reason = "shared by the benchmarks; each uses part of it")]
@@ -35,10 +47,18 @@ use client::{Conn, Result, Server, admin, env_num, started};
 use iam_policy_server::app::Histogram;
 
 fn start(data: &Path, authorization: bool, cpu: bool) -> Result<Server> {
+    // `SERVER_PREFIX="valgrind --tool=callgrind"` runs each server under a profiler.
+    start_with(
+        data,
+        authorization,
+        cpu,
+        &std::env::var("SERVER_PREFIX").unwrap_or_default(),
+    )
+}
+
+fn start_with(data: &Path, authorization: bool, cpu: bool, prefix: &str) -> Result<Server> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let server = env!("CARGO_BIN_EXE_iam-policy-server");
-    // `SERVER_PREFIX="valgrind --tool=callgrind"` runs each server under a profiler.
-    let prefix = std::env::var("SERVER_PREFIX").unwrap_or_default();
     let mut words = prefix.split_whitespace();
     let mut cmd = match words.next() {
         Some(tool) => {
@@ -337,10 +357,171 @@ fn report(label: &str, r: &Run) {
     );
 }
 
+/// The server's instructions per request of one pass, from callgrind's dump.
+#[derive(Clone, Copy, Debug, Default)]
+struct Counted {
+    /// Every instruction of the server process (all threads, user space).
+    total: f64,
+    /// Those inside `Call::authorize` (inclusive).
+    authorize: f64,
+}
+
+/// Runs `what` with the server's callgrind counts zeroed before and dumped after; returns
+/// the dump's path.
+fn counted(pid: u32, dir: &Path, what: impl FnOnce() -> Result) -> Result<std::path::PathBuf> {
+    let control = |command: &str| -> Result {
+        let out = Command::new("callgrind_control")
+            .args([command, &pid.to_string()])
+            .output()?;
+        if !out.status.success() {
+            return Err(format!(
+                "callgrind_control {command}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+            .into());
+        }
+        Ok(())
+    };
+    control("--zero")?;
+    what()?;
+    control("--dump")?;
+    // Dumps are numbered `callgrind.PID.N`: the last one is this pass's.
+    let prefix = format!("callgrind.{pid}.");
+    let mut dumps: Vec<(u32, std::path::PathBuf)> = std::fs::read_dir(dir)?
+        .filter_map(|e| {
+            let path = e.ok()?.path();
+            let n = path
+                .file_name()?
+                .to_str()?
+                .strip_prefix(&prefix)?
+                .parse()
+                .ok()?;
+            Some((n, path))
+        })
+        .collect();
+    dumps.sort();
+    Ok(dumps.pop().ok_or("callgrind wrote no dump")?.1)
+}
+
+/// The instructions of a dump (its `totals:` line) and those inside `Call::authorize`
+/// (from `callgrind_annotate --inclusive=yes`), divided by `requests`.
+fn instructions(dump: &Path, requests: usize) -> Result<Counted> {
+    let text = std::fs::read_to_string(dump)?;
+    let total: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("totals:"))
+        .or_else(|| text.lines().find_map(|l| l.strip_prefix("summary:")))
+        .and_then(|t| t.split_whitespace().next()?.parse().ok())
+        .ok_or("no totals in the callgrind dump")?;
+    let annotated = Command::new("callgrind_annotate")
+        .args(["--inclusive=yes", "--threshold=100", "--auto=no"])
+        .arg(dump)
+        .output()?;
+    let listing = String::from_utf8_lossy(&annotated.stdout);
+    // `  1,234,567 (12.34%)  file:function [object]`: the first line naming the method.
+    let authorize = listing
+        .lines()
+        .find(|l| l.contains("Call::authorize") && !l.contains("{{closure}}"))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.replace(',', "").parse::<f64>().ok())
+        .unwrap_or(0.0);
+    let n = requests.max(1) as f64;
+    Ok(Counted {
+        total: total / n,
+        authorize: authorize / n,
+    })
+}
+
+/// `INSTRUCTIONS=1`: instructions per request on and off (see the module docs).
+fn instruction_counts(data: &Path, secrets: usize) -> Result {
+    let kept = std::env::var_os("CALLGRIND_DIR").map(std::path::PathBuf::from);
+    let temp = tempfile::tempdir()?;
+    let dir = kept.clone().unwrap_or_else(|| temp.path().to_owned());
+    std::fs::create_dir_all(&dir)?;
+    // `CALLGRIND_ARGS` adds options (`--cache-sim=yes`: the first event stays `Ir`).
+    let prefix = format!(
+        "valgrind --tool=callgrind --callgrind-out-file={}/callgrind.%p {}",
+        dir.display(),
+        std::env::var("CALLGRIND_ARGS").unwrap_or_default()
+    );
+    let mut table = Vec::new();
+    for authorization in [true, false] {
+        let server = start_with(data, authorization, false, &prefix)?;
+        let pid = server.child.id();
+        let addr = server.addr.clone();
+        let reqs: Vec<Vec<u8>> = (0..secrets)
+            .map(|i| {
+                request(
+                    &addr,
+                    "secretsmanager.GetSecretValue",
+                    &format!(r#"{{"SecretId":"bench/app{}/secret-{i}"}}"#, i % 100),
+                )
+            })
+            .collect();
+        let mut conn = Conn::open(&addr)?;
+        // One request first, so that the connection and the threads are set up.
+        conn.send(reqs.first().ok_or("no secrets")?)?;
+        let mut pass = || -> Result {
+            for req in &reqs {
+                let (status, body) = conn.send(req)?;
+                if status != 200 {
+                    return Err(String::from_utf8_lossy(&body).into_owned().into());
+                }
+            }
+            Ok(())
+        };
+        let first = counted(pid, &dir, &mut pass)?;
+        let repeated = counted(pid, &dir, &mut pass)?;
+        let label = if authorization { "on" } else { "off" };
+        let first_n = instructions(&first, secrets)?;
+        let repeated_n = instructions(&repeated, secrets)?;
+        println!(
+            "instructions per request, authorization {label}: first reads {:.0} (Call::authorize {:.0}), repeated reads {:.0} (Call::authorize {:.0})",
+            first_n.total, first_n.authorize, repeated_n.total, repeated_n.authorize
+        );
+        if kept.is_some() {
+            println!(
+                "  dumps: {} (first), {} (repeated)",
+                first.display(),
+                repeated.display()
+            );
+        }
+        table.push((first_n, repeated_n));
+        drop(conn);
+        drop(server);
+    }
+    if let [(on_first, on_rep), (off_first, off_rep)] = table.as_slice() {
+        for (label, on, off) in [
+            ("first reads", on_first, off_first),
+            ("repeated reads", on_rep, off_rep),
+        ] {
+            let gap = on.total - off.total;
+            println!(
+                "instructions, {label}: on/off {:.0}/{:.0} per request: authorization adds {gap:.0} = {:.2} % of the server's instructions with it on; inside Call::authorize {:.0} = {:.2} % (outside it: {:.0})",
+                on.total,
+                off.total,
+                gap / on.total.max(1.0) * 100.0,
+                on.authorize,
+                on.authorize / on.total.max(1.0) * 100.0,
+                gap - on.authorize + off.authorize,
+            );
+        }
+    }
+    Ok(())
+}
+
 fn main() -> Result {
     let quick = std::env::args().any(|a| a == "--quick");
     // `cargo bench` passes `--bench`; a plain `cargo test --benches` passes nothing: run quick.
-    let secrets = env_num("SECRETS", if quick { 1000 } else { 10_000 });
+    let by_instructions = std::env::var_os("INSTRUCTIONS").is_some_and(|v| v != "0");
+    let secrets = env_num(
+        "SECRETS",
+        if quick || by_instructions {
+            1000
+        } else {
+            10_000
+        },
+    );
     let seconds = env_num("DURATION", if quick { 2 } else { 10 }) as f64;
     let clients = env_num("CLIENTS", 2);
     let pairs = env_num("PAIRS", 3).max(1);
@@ -371,6 +552,9 @@ fn main() -> Result {
         t.elapsed().as_secs_f64()
     );
     drop(server);
+    if by_instructions {
+        return instruction_counts(&data, secrets);
+    }
 
     // Authorization on and off, alternating: the pairs show the machine's noise.
     let mut runs = Vec::new();

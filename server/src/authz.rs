@@ -26,10 +26,11 @@ use crate::error::ApiError;
 pub struct Outcome {
     /// The decision.
     pub decision: Decision,
-    /// The deciding statements, as the audit line's JSON objects separated by commas (shared
-    /// by the outcomes of consecutive decisions with the same statements: most of a caller's
-    /// calls are allowed by the same few).
-    pub statements: Arc<str>,
+    /// The deciding statements, as the audit line's JSON objects separated by commas (`None`:
+    /// none), shared by the outcomes of consecutive decisions with the same statements (most
+    /// of a caller's calls are allowed by the same few) and by the audit records of the calls
+    /// that find the outcome.
+    pub statements: Option<Arc<str>>,
     /// `AccessDeniedException`'s message when denied.
     pub denial: Option<Box<str>>,
 }
@@ -43,7 +44,7 @@ struct OutcomeWeight;
 impl quick_cache::Weighter<Box<[u8]>, Arc<Outcome>> for OutcomeWeight {
     fn weight(&self, key: &Box<[u8]>, outcome: &Arc<Outcome>) -> u64 {
         let bytes = key.len()
-            + outcome.statements.len()
+            + outcome.statements.as_ref().map_or(0, |s| s.len())
             + outcome.denial.as_ref().map_or(0, |d| d.len())
             + DECISION_CACHE_OVERHEAD;
         u64::try_from(bytes).unwrap_or(u64::MAX)
@@ -908,7 +909,9 @@ impl Authorizer {
     /// template's [`id`](CallerTemplate::id) (the caller: principal, session policy, its own
     /// keys; the keys read and configuration generations), then the
     /// [`policies_generation`](Self::policies_generation) read before deciding, the action,
-    /// the resource and every other condition key the call sets with its value. The policies
+    /// the resource, the global keys the call sets and every key the handler gave (read by a
+    /// policy or not: those the request gets are a function of them and the template's keys
+    /// read) with their values. The policies
     /// themselves are the generation's: a change is stored, then the generation bumped, so a
     /// call that starts after a change returned reads a later generation and never meets a
     /// decision made before it (a call running while the change is made may see the old or

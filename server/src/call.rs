@@ -35,6 +35,8 @@ struct Local {
     name: String,
     /// Where a call's decision cache key is written.
     key: Vec<u8>,
+    /// Where the statements of a decision made by the engine are named.
+    text: String,
     /// The deciding statements of the last decision this thread remembered.
     statements: Option<Arc<str>>,
 }
@@ -337,31 +339,46 @@ fn shared(last: &mut Option<Arc<str>>, text: &str) -> Arc<str> {
 }
 
 /// Appends `text` to a decision cache key, its length first (so that no two lists of texts
-/// write the same bytes).
+/// write the same bytes): one byte below 255, else 255 and eight bytes.
 fn put_text(out: &mut Vec<u8>, text: &str) {
-    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    match u8::try_from(text.len()) {
+        Ok(len) if len < u8::MAX => out.push(len),
+        _ => {
+            out.push(u8::MAX);
+            out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+        }
+    }
     out.extend_from_slice(text.as_bytes());
 }
 
-/// Appends a key the call sets and its value to a decision cache key. The caller's own keys
-/// are not written: they are its template's, whose number the cache key starts with.
-fn put_key(out: &mut Vec<u8>, which: Which<'_>, key: SetKey<'_>, value: &KeyValue<'_>) {
-    match (which, key) {
-        (Which::Caller(_), _) => return,
-        (Which::Global(bit), _) => {
+/// Appends a key the call carries and its value to a decision cache key: a global key by
+/// index (the call gives only those a loaded policy reads), a named key by its name as the
+/// handler gave it, whether or not a policy reads it (looking it up is left for the engine's
+/// request, on a miss: the named keys are a function of the call's inputs, so that a repeated
+/// call still finds its decision). The caller's own keys are not written: they are its
+/// template's, whose number the cache key starts with.
+///
+/// A string value equal to the call's resource (`secretsmanager:SecretId`, …) is written as a
+/// mark (the cache key holds the resource already).
+fn put_key(out: &mut Vec<u8>, which: Which<'_>, value: &KeyValue<'_>, resource: &str) {
+    match which {
+        Which::Caller(_) => return,
+        Which::Global(bit) => {
             out.push(b'g');
             out.push(u8::try_from(bit).unwrap_or(u8::MAX));
         }
-        (Which::Named(_), SetKey::Made(k)) => {
-            out.push(b'k');
-            put_text(out, k.as_str());
+        Which::Named(Name::Whole(name)) => {
+            out.push(b'w');
+            put_text(out, name);
         }
-        (Which::Named(_), SetKey::Name(k)) => {
-            out.push(b'n');
-            put_text(out, k);
+        Which::Named(Name::Tagged(prefix, tag)) => {
+            out.push(b't');
+            out.push(prefix as u8);
+            put_text(out, tag);
         }
     }
     match value {
+        KeyValue::String(v) if *v == resource => out.push(b'r'),
         KeyValue::String(v) => {
             out.push(b's');
             put_text(out, v);
@@ -391,10 +408,12 @@ pub struct AuditDecision {
     pub action: &'static str,
     /// `Allow`, `ExplicitDeny` or `ImplicitDeny` (or `NotRequired`, `Skipped`).
     pub decision: &'static str,
-    /// The resource, then the statements behind the decision (one allocation for both).
-    text: String,
-    /// Where the statements start in `text`.
-    resource_len: usize,
+    /// The resource.
+    resource: String,
+    /// The statements behind the decision (`None`: none), shared with the decision cache's
+    /// entry and with the thread's other decisions that have the same (see [`shared`]), so
+    /// that a decision found in the cache copies no text.
+    statements: Option<Arc<str>>,
     /// The condition keys the request carried (not in the audit line; for the tests that check
     /// them against the service authorization reference).
     pub context_keys: Vec<String>,
@@ -410,21 +429,21 @@ impl AuditDecision {
         Self {
             action,
             decision,
-            text: resource.to_owned(),
-            resource_len: resource.len(),
+            resource: resource.to_owned(),
+            statements: None,
             context_keys: Vec::new(),
         }
     }
 
     /// The resource.
     pub fn resource(&self) -> &str {
-        self.text.get(..self.resource_len).unwrap_or_default()
+        &self.resource
     }
 
     /// The statements behind the decision, as the audit line's JSON objects separated by
     /// commas (see [`Authorizer::write_deciding`](crate::authz::Authorizer::write_deciding)).
     pub fn statements(&self) -> &str {
-        self.text.get(self.resource_len..).unwrap_or_default()
+        self.statements.as_deref().unwrap_or_default()
     }
 
     /// Appends the decision to an audit line as the JSON object
@@ -558,10 +577,6 @@ impl Call<'_> {
         let secs = self.now_ms.div_euclid(1000);
         let mut record = self.app.record_context_keys;
         let mut context_keys = Vec::new();
-        // The resource and the statements behind the decision, for the audit line: room for the
-        // usual two or three statements (one allocation).
-        let mut text = String::with_capacity(resource.len() + 384);
-        text.push_str(resource);
         let authz = &self.app.authz;
         // What every call of this caller reuses: its keys, named, valued and filtered once.
         let caller = authz.caller(id);
@@ -579,12 +594,13 @@ impl Call<'_> {
                 peer,
                 name,
                 key,
+                text,
                 statements,
             } = local;
             let time = clock.texts(secs);
             let ip = peer_text(peer, self.source_ip);
             // The decision cache: the same caller template, policies, action, resource and
-            // keys set (with their values) make the same decision (see `Authorizer::cached`).
+            // keys (with their values) make the same decision (see `Authorizer::cached`).
             let mut remember = false;
             if !record && caller.cacheable() && authz.caches_decisions() {
                 key.clear();
@@ -593,17 +609,14 @@ impl Call<'_> {
                 put_text(key, action);
                 put_text(key, resource);
                 let all = self.each_key(ip, time, &caller, &keys, filter, |which, v| {
-                    if let Some(set) = which.to_set(filter, name) {
-                        put_key(key, which, set, v);
-                    }
+                    put_key(key, which, v, resource);
                 });
                 // Near a context limit the request is made with every key (below), and keys
                 // the cache key does not hold could change its answer.
                 if all.far_below_limits() {
                     if let Some(outcome) = authz.cached(key) {
-                        text.push_str(&outcome.statements);
                         let denial = outcome.denial.as_deref().map(str::to_owned);
-                        return Ok((outcome.decision, denial));
+                        return Ok((outcome.decision, outcome.statements.clone(), denial));
                     }
                     remember = true;
                 }
@@ -650,7 +663,11 @@ impl Call<'_> {
                     filter = None;
                     continue;
                 }
-                authz.write_deciding(id, &caller, prepared, &evaluation, &mut text);
+                text.clear();
+                authz.write_deciding(id, &caller, prepared, &evaluation, text);
+                // Shared with the decision cache's entry and the thread's next decisions with
+                // the same statements (no allocation for those).
+                let named = (!text.is_empty()).then(|| shared(statements, text));
                 let decision = evaluation.decision();
                 let denial = (decision != iam_policy::Decision::Allow)
                     .then(|| denial_message(&id.arn, action, resource, &evaluation));
@@ -659,37 +676,39 @@ impl Call<'_> {
                         key,
                         Arc::new(Outcome {
                             decision,
-                            statements: shared(
-                                statements,
-                                text.get(resource.len()..).unwrap_or_default(),
-                            ),
+                            statements: named.clone(),
                             denial: denial.as_deref().map(Into::into),
                         }),
                     );
                 }
-                return Ok::<_, ApiError>((decision, denial));
+                return Ok::<_, ApiError>((decision, named, denial));
             }
         });
-        // The server's own count of authorization: building, deciding and naming the
-        // deciding statements (or finding them in the decision cache).
+        let pushed = decided.map(|(decision, statements, denial)| {
+            self.decisions.push(AuditDecision {
+                action,
+                decision: decision.as_str(),
+                resource: resource.to_owned(),
+                statements,
+                context_keys,
+            });
+            denial
+        });
+        // The server's own count of authorization: everything above, which exists only
+        // because calls are authorized (the decision record is made with authorization off
+        // too, without statements). Building, deciding and naming the deciding statements, or
+        // finding them in the decision cache.
         let elapsed = started.elapsed();
         let elapsed_cpu = started_cpu.map_or(std::time::Duration::ZERO, |t| {
             thread_cpu().saturating_sub(t)
         });
-        let (decision, denial) = decided?;
+        let denial = pushed?;
         self.authz_nanos = self
             .authz_nanos
             .saturating_add(u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX));
         self.authz_cpu_nanos = self
             .authz_cpu_nanos
             .saturating_add(u64::try_from(elapsed_cpu.as_nanos()).unwrap_or(u64::MAX));
-        self.decisions.push(AuditDecision {
-            action,
-            decision: decision.as_str(),
-            text,
-            resource_len: resource.len(),
-            context_keys,
-        });
         // Only a denial has a message.
         match denial {
             None => Ok(()),
@@ -709,7 +728,60 @@ fn thread_cpu() -> std::time::Duration {
 
 #[cfg(test)]
 mod tests {
-    use super::TagPrefix;
+    use super::{KeyValue, Name, TagPrefix, Which, put_key, put_text};
+
+    /// The bytes a call's named key writes into a decision cache key.
+    fn written(resource: &str, name: Name<'_>, value: &KeyValue<'_>) -> Vec<u8> {
+        let mut out = Vec::new();
+        put_text(&mut out, resource);
+        put_key(&mut out, Which::Named(name), value, resource);
+        out
+    }
+
+    /// Different keys, values or resources never write the same cache key bytes: the mark
+    /// for a value equal to the resource, and texts longer than a one-byte length, included.
+    #[test]
+    fn decision_cache_keys_tell_calls_apart() {
+        let long = "x".repeat(300);
+        let arn = "arn:aws:secretsmanager:us-east-1:111122223333:secret:a-AbCdEf";
+        let id = Name::Whole("secretsmanager:SecretId");
+        let cases = [
+            written(arn, id, &KeyValue::String(arn)),
+            written(arn, id, &KeyValue::String("r")),
+            written(arn, id, &KeyValue::String("")),
+            written(arn, id, &KeyValue::String(&long)),
+            written(&long, id, &KeyValue::String(&long)),
+            written(&long, id, &KeyValue::String(arn)),
+            written(
+                arn,
+                Name::Whole("secretsmanager:Name"),
+                &KeyValue::String(arn),
+            ),
+            written(
+                arn,
+                Name::Tagged(TagPrefix::AwsResource, "t"),
+                &KeyValue::String("v"),
+            ),
+            written(
+                arn,
+                Name::Tagged(TagPrefix::SecretsManagerResource, "t"),
+                &KeyValue::String("v"),
+            ),
+            written(arn, id, &KeyValue::Strings(vec![arn])),
+            written(arn, id, &KeyValue::Bool(true)),
+        ];
+        for (i, a) in cases.iter().enumerate() {
+            for b in cases.iter().skip(i + 1) {
+                assert_ne!(a, b);
+            }
+        }
+        // The resource is written once: its value is the mark.
+        let marked = cases.first().map_or(0, Vec::len);
+        assert_eq!(
+            marked,
+            1 + arn.len() + 1 + 1 + "secretsmanager:SecretId".len() + 1
+        );
+    }
 
     /// A tag prefix ends with its only `/`, as `KeysRead::lookup` splits keys.
     #[test]
