@@ -95,19 +95,37 @@ fn request(addr: &str, target: &str, body: &str) -> Vec<u8> {
     client::request(addr, &admin(), target, body)
 }
 
-/// The CPU time (user + system, every thread) process `pid` has used, from `/proc/PID/stat`
-/// (in clock ticks of 10 ms: Linux's `USER_HZ` is 100 on every architecture it reports to
-/// user space with). A 10 s run uses thousands of ticks, so the resolution is a fraction of a
-/// percent.
-fn cpu_nanos(pid: u32) -> Option<u64> {
+/// What process `pid` has used so far (every thread), from `/proc/PID/stat`: user and system
+/// CPU time in ns (in clock ticks of 10 ms: Linux's `USER_HZ` is 100 on every architecture it
+/// reports to user space with; a 10 s run uses thousands of ticks, so the resolution is a
+/// fraction of a percent) and minor page faults.
+#[derive(Clone, Copy)]
+struct Usage {
+    user_ns: u64,
+    system_ns: u64,
+    minor_faults: u64,
+}
+
+fn usage(pid: u32) -> Option<Usage> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name (field 2) is in parentheses and may hold spaces: count after it.
     let rest = stat.get(stat.rfind(')')? + 1..)?;
     let mut fields = rest.split_whitespace();
-    // Fields 14 and 15 (utime, stime) are the 12th and 13th after the name.
-    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    // Field 10 (minflt) is the 8th after the name; fields 14 and 15 (utime, stime) the 12th
+    // and 13th.
+    let minor_faults: u64 = fields.nth(7)?.parse().ok()?;
+    let utime: u64 = fields.nth(3)?.parse().ok()?;
     let stime: u64 = fields.next()?.parse().ok()?;
-    Some((utime + stime) * 10_000_000)
+    Some(Usage {
+        user_ns: utime * 10_000_000,
+        system_ns: stime * 10_000_000,
+        minor_faults,
+    })
+}
+
+/// The CPU time (user + system, every thread) process `pid` has used, in ns.
+fn cpu_nanos(pid: u32) -> Option<u64> {
+    usage(pid).map(|u| u.user_ns + u.system_ns)
 }
 
 fn rss_kib(pid: u32) -> u64 {
@@ -177,6 +195,12 @@ struct Run {
     server_cpu_us_per_request: f64,
     /// The benchmark's own CPU time (its client threads) per request.
     client_cpu_us_per_request: f64,
+    /// The server's CPU per request split into user and system (kernel) time, and its minor
+    /// page faults per request: callgrind sees user space only, so an on/off gap in system
+    /// time or faults is work it cannot show.
+    server_user_us_per_request: f64,
+    server_system_us_per_request: f64,
+    server_faults_per_request: f64,
     /// Medians of the server's histograms: authorization per request that decided, and the
     /// whole handling (a thread preempted now and then moves the means above, not these).
     authz_p50_ns: f64,
@@ -249,6 +273,7 @@ fn measure(server: &Server, secrets: usize, clients: usize, seconds: f64) -> Res
         .collect();
     let before = stats(addr)?;
     let cpu_before = (cpu_nanos(pid), cpu_nanos(std::process::id()));
+    let usage_before = usage(pid);
     let started = Instant::now();
     let threads: Vec<_> = per_client
         .into_iter()
@@ -279,6 +304,7 @@ fn measure(server: &Server, secrets: usize, clients: usize, seconds: f64) -> Res
     }
     let elapsed = started.elapsed().as_secs_f64();
     let cpu_after = (cpu_nanos(pid), cpu_nanos(std::process::id()));
+    let usage_after = usage(pid);
     let after = stats(addr)?;
     lat.sort_unstable();
     let pct = |p: f64| {
@@ -302,6 +328,20 @@ fn measure(server: &Server, secrets: usize, clients: usize, seconds: f64) -> Res
         handle_ns_per_request: delta("HandleNanos") / served,
         server_cpu_us_per_request: cpu_per_request(cpu_before.0, cpu_after.0, served),
         client_cpu_us_per_request: cpu_per_request(cpu_before.1, cpu_after.1, served),
+        server_user_us_per_request: cpu_per_request(
+            usage_before.map(|u| u.user_ns),
+            usage_after.map(|u| u.user_ns),
+            served,
+        ),
+        server_system_us_per_request: cpu_per_request(
+            usage_before.map(|u| u.system_ns),
+            usage_after.map(|u| u.system_ns),
+            served,
+        ),
+        server_faults_per_request: match (usage_before, usage_after) {
+            (Some(b), Some(a)) => a.minor_faults.saturating_sub(b.minor_faults) as f64 / served,
+            _ => 0.0,
+        },
         authz_p50_ns: histogram_median(&before, &after, "AuthorizationHistogram"),
         handle_p50_ns: histogram_median(&before, &after, "HandleHistogram"),
         load: load_average(),
@@ -682,6 +722,29 @@ fn main() -> Result {
         (on_mean - off_mean) / on_mean.max(f64::MIN_POSITIVE) * 100.0,
         mean(true, &|r| r.requests as f64 / r.seconds),
         mean(false, &|r| r.requests as f64 / r.seconds),
+    );
+    // The same gap split: user time (what callgrind counts) and system time (the kernel's
+    // work for the process: sockets, the audit log's writes, page faults), and the minor
+    // page faults per request (a decision cache filling its memory shows here).
+    let pair_gaps = |f: &dyn Fn(&Run) -> f64| {
+        runs.chunks(2)
+            .filter_map(|pair| match pair {
+                [(true, on), (false, off)] => Some(format!("{:+.1}", f(on) - f(off))),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!(
+        "on/off split: server user CPU per request {:.1}/{:.1} µs (pairs {}), system {:.1}/{:.1} µs (pairs {}); minor page faults per request {:.3}/{:.3}",
+        mean(true, &|r| r.server_user_us_per_request),
+        mean(false, &|r| r.server_user_us_per_request),
+        pair_gaps(&|r| r.server_user_us_per_request),
+        mean(true, &|r| r.server_system_us_per_request),
+        mean(false, &|r| r.server_system_us_per_request),
+        pair_gaps(&|r| r.server_system_us_per_request),
+        mean(true, &|r| r.server_faults_per_request),
+        mean(false, &|r| r.server_faults_per_request),
     );
     Ok(())
 }
