@@ -32,8 +32,7 @@ fn pattern_set_generator_makes_indexed_lists_that_match_often() {
         let case = generate(&mut Bytes::new(&lcg_bytes(seed, 800)));
         long += usize::from(case.patterns.len() >= 8);
         let line = crate::support::pattern_sets::case_line(&case);
-        let Some(decision) = crate::support::differential::check_evaluate_case(&line, false)
-        else {
+        let Some(decision) = crate::support::differential::check_evaluate_case(&line, false) else {
             continue;
         };
         decided += 1;

@@ -24,7 +24,9 @@
 )]
 
 use iam_policy::unstable::evaluate_entry;
-use iam_policy::{ContextScalar, ContextValue, Decision, PolicyType, Truth, Wildcard, parse_policy};
+use iam_policy::{
+    ContextScalar, ContextValue, Decision, PolicyType, Truth, Wildcard, parse_policy,
+};
 use serde_json::{Value, json};
 
 use super::differential;
@@ -191,7 +193,10 @@ fn patterns(src: &mut impl Source, arn: bool) -> Vec<String> {
                 // Pinned to an inner key, checks gated by a byte after it.
                 3 => format!(
                     "{}{k1}{}{}{}{}",
-                    pick(src, &["*", "*?", "*1", "*", "*", "*é", "1*", "?*", "", "*x*"]),
+                    pick(
+                        src,
+                        &["*", "*?", "*1", "*", "*", "*é", "1*", "?*", "", "*x*"]
+                    ),
                     i % 13,
                     pick(src, &["?", "", "??", "?x?", "?"]),
                     pick(src, gates),
@@ -361,7 +366,13 @@ const ARN_OPERATORS: &[&str] = &["ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEq
 
 /// A random case.
 pub fn generate(src: &mut impl Source) -> SetCase {
-    let element = ["Condition", "Condition", "Condition", "Resource", "NotResource"][src.pick(5)];
+    let element = [
+        "Condition",
+        "Condition",
+        "Condition",
+        "Resource",
+        "NotResource",
+    ][src.pick(5)];
     let condition = element == "Condition";
     let arn = !condition || src.pick(3) == 0;
     let operator = if condition {
@@ -409,7 +420,8 @@ pub fn generate(src: &mut impl Source) -> SetCase {
 /// The policy of a case: an `Allow` with the element, or an `Allow` of everything and a `Deny`
 /// with it.
 fn policy(case: &SetCase) -> Value {
-    let mut statement = json!({"Effect": if case.deny { "Deny" } else { "Allow" }, "Action": "s3:GetObject"});
+    let mut statement =
+        json!({"Effect": if case.deny { "Deny" } else { "Allow" }, "Action": "s3:GetObject"});
     match case.element.as_str() {
         "Condition" => {
             statement["Resource"] = json!("*");
@@ -419,7 +431,10 @@ fn policy(case: &SetCase) -> Value {
     }
     let mut statements = vec![statement];
     if case.deny {
-        statements.insert(0, json!({"Effect": "Allow", "Action": "*", "Resource": "*"}));
+        statements.insert(
+            0,
+            json!({"Effect": "Allow", "Action": "*", "Resource": "*"}),
+        );
     }
     json!({"Version": "2012-10-17", "Statement": statements})
 }
