@@ -27,9 +27,9 @@ fn lcg_bytes(seed: u64, len: usize) -> Vec<u8> {
 #[test]
 fn pattern_set_generator_makes_indexed_lists_that_match_often() {
     let (mut long, mut decided, mut allowed, mut conditions) = (0, 0, 0, 0);
-    let n = 300;
+    let n: usize = 300;
     for seed in 0..n {
-        let case = generate(&mut Bytes::new(&lcg_bytes(seed, 800)));
+        let case = generate(&mut Bytes::new(&lcg_bytes(seed as u64, 800)));
         long += usize::from(case.patterns.len() >= 8);
         let line = crate::support::pattern_sets::case_line(&case);
         let Some(decision) = crate::support::differential::check_evaluate_case(&line, false) else {
@@ -41,8 +41,8 @@ fn pattern_set_generator_makes_indexed_lists_that_match_often() {
             allowed += usize::from(decision == iam_policy::Decision::Allow);
         }
     }
-    assert!(long * 2 > n as usize, "{long} of {n} lists of 8 or more");
-    assert!(decided * 10 > n as usize * 9, "{decided} of {n} decided");
+    assert!(long * 2 > n, "{long} of {n} lists of 8 or more");
+    assert!(decided * 10 > n * 9, "{decided} of {n} decided");
     assert!(
         allowed * 5 > conditions && allowed * 5 < conditions * 4,
         "{allowed} of {conditions} conditions allow"

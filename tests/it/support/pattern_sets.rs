@@ -279,12 +279,11 @@ fn text_from(
     let mut rest = pattern;
     while let Some(c) = rest.chars().next() {
         if let Some(after) = rest.strip_prefix("${") {
-            let Some(end) = after.find('}') else {
+            let Some((body, tail)) = after.split_once('}') else {
                 out.push_str(rest);
                 break;
             };
-            let body = &after[..end];
-            rest = &after[end + 1..];
+            rest = tail;
             let (name, default) = match body.split_once(',') {
                 Some((n, d)) => (n.trim(), Some(d.trim().trim_matches('\''))),
                 None => (body.trim(), None),
@@ -303,7 +302,9 @@ fn text_from(
             }
             continue;
         }
-        rest = &rest[c.len_utf8()..];
+        let mut chars = rest.chars();
+        chars.next();
+        rest = chars.as_str();
         match c {
             '*' => match src.pick(6) {
                 0 => {
@@ -325,11 +326,11 @@ fn text_from(
             c => out.push(c),
         }
     }
-    mutate(src, out)
+    mutate(src, &out)
 }
 
 /// Sometimes a small change: a character dropped, added or changed in case, the text cut.
-fn mutate(src: &mut impl Source, text: String) -> String {
+fn mutate(src: &mut impl Source, text: &str) -> String {
     let mut chars: Vec<char> = text.chars().collect();
     let at = src.pick(chars.len() + 1);
     match src.pick(8) {
