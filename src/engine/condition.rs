@@ -123,11 +123,9 @@ pub(crate) fn evaluate_value_named<'a>(
         return ops::absent(operator);
     };
     match index {
-        Some(index) => {
-            index.scope(names, |scope| {
-                evaluate_present(entry, Some((index, scope)), value, resolve)
-            })
-        }
+        Some(index) => index.scope(names, |scope| {
+            evaluate_present(entry, Some((index, scope)), value, resolve)
+        }),
         None => evaluate_present(entry, None, value, resolve),
     }
 }

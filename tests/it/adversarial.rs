@@ -983,9 +983,15 @@ mod pipeline {
             }
         };
         let requests = [
-            (request(&["x", if like { "v150" } else { "V150" }]), Decision::Allow),
+            (
+                request(&["x", if like { "v150" } else { "V150" }]),
+                Decision::Allow,
+            ),
             (request(&["x", "v7"]), Decision::ImplicitDeny),
-            (request(&[if like { "seven" } else { "SEVEN" }]), Decision::Allow),
+            (
+                request(&[if like { "seven" } else { "SEVEN" }]),
+                Decision::Allow,
+            ),
             // `v1000` starts with `v100` (and `v1`, `v10`): a `StringLike` value matches.
             (request(&["v1000", "y", "z"]), deny_or(like)),
             (request(&["w1000", "y", "z"]), Decision::ImplicitDeny),

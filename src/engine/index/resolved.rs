@@ -260,7 +260,10 @@ impl Resolved {
                 prefix,
             });
         }
-        let slots = slots.into_iter().map(|(key, slot)| (key.into(), slot)).collect();
+        let slots = slots
+            .into_iter()
+            .map(|(key, slot)| (key.into(), slot))
+            .collect();
         Some(Self {
             keys: keys.into_boxed_slice(),
             slots,
