@@ -58,9 +58,9 @@
 
 use smallvec::SmallVec;
 use std::collections::HashSet;
-use thin_vec::ThinVec;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, PoisonError};
+use thin_vec::ThinVec;
 
 use super::INLINE_CONDITIONS;
 use super::ids::{PolicyKind, StatementRef};
@@ -887,14 +887,17 @@ pub(super) fn compile_statement(
         .iter()
         .map(|p| compile_action(&p.value))
         .collect();
-    let resources = st.resource.as_ref().map_or(Items::Many(ThinVec::new()), |r| {
-        r.value
-            .patterns
-            .items
-            .iter()
-            .map(|p| compile_resource(&p.value))
-            .collect()
-    });
+    let resources = st
+        .resource
+        .as_ref()
+        .map_or(Items::Many(ThinVec::new()), |r| {
+            r.value
+                .patterns
+                .items
+                .iter()
+                .map(|p| compile_resource(&p.value))
+                .collect()
+        });
     let targets = st
         .principal
         .as_ref()
