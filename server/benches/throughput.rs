@@ -13,8 +13,8 @@
 //! process, by parts, and under callgrind.
 //!
 //! `cargo bench -p iam-policy-server --bench throughput` (`-- --quick` for a short run;
-//! `SECRETS=N`, `DURATION=N` (seconds), `CLIENTS=N`, `PAIRS=N` (on/off pairs, 3) change the
-//! workload; `BENCH_DATA=DIR` keeps the populated database for the next run,
+//! `SECRETS=N`, `DURATION=N` (seconds), `CLIENTS=N`, `PAIRS=N` (on/off pairs, 3; 0 for
+//! none) change the workload; `BENCH_DATA=DIR` keeps the populated database for the next run,
 //! `SERVER_PREFIX="valgrind --tool=callgrind"` runs each server under a profiler and
 //! `DECISION_CACHE_MIB=N` sets the servers' decision cache, 0 for none).
 //!
@@ -22,6 +22,20 @@
 //! each secret is decided by the engine, the later ones come from the cache (each run prints
 //! the count of both). The share of authorization is printed run by run with its median and
 //! spread.
+//!
+//! Then the on and off servers run side by side and one client interleaves its requests
+//! between them (`interleaved on/off:`): batch by batch (`INTERLEAVE_BATCH`, 10 requests),
+//! the same secrets in the same order, the side that goes first alternating, each server's
+//! CPU (every thread, from the scheduler's exact count in `/proc/PID/task/*/schedstat`) read
+//! around its half of each batch. A phase of the shared machine then lands on both sides
+//! alike; both servers are pinned to one CPU (`INTERLEAVE_PIN=CPUS` for `taskset -c`, the
+//! last CPU by default, empty for none), so that the scheduler cannot place them differently
+//! (`INTERLEAVE_SIDES=off,off` runs two servers alike: the check that the method shows no
+//! difference where there is none). It prints the paired difference per request of the latency and of the server's
+//! CPU (median and mean, each with a 95 % bootstrap interval) as a share of the on side's
+//! median request time (the mean's tail is other processes' preemptions), for all reads and split into the run's first reads of each secret (the
+//! engine decides) and the repeated ones (the decision cache answers). `INTERLEAVED=N` runs
+//! it N times (3; 0 for none), for `DURATION` seconds each.
 //!
 //! `INSTRUCTIONS=1` measures the same requests by the server's instruction count, which
 //! repeats from run to run where times do not: each server (on, then off) runs under
@@ -350,6 +364,253 @@ fn measure(server: &Server, secrets: usize, clients: usize, seconds: f64) -> Res
     })
 }
 
+/// The CPU time each thread of process `pid` has run so far, in ns (`/proc/PID/task/TID/
+/// schedstat`, the scheduler's exact count, where `/proc/PID/stat` counts 10 ms ticks), by
+/// thread id: a thread that ends between two readings loses only what it ran in between, and
+/// one that starts counts from zero.
+fn thread_cpu_ns(pid: u32) -> std::collections::HashMap<u32, u64> {
+    let mut out = std::collections::HashMap::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return out;
+    };
+    for task in tasks.flatten() {
+        let Some(tid) = task.file_name().to_str().and_then(|t| t.parse().ok()) else {
+            continue;
+        };
+        if let Some(ns) = std::fs::read_to_string(task.path().join("schedstat"))
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        {
+            out.insert(tid, ns);
+        }
+    }
+    out
+}
+
+/// The CPU ns process `pid` ran between two [`thread_cpu_ns`] readings.
+fn cpu_between(
+    before: &std::collections::HashMap<u32, u64>,
+    after: &std::collections::HashMap<u32, u64>,
+) -> u64 {
+    after
+        .iter()
+        .map(|(tid, a)| a.saturating_sub(before.get(tid).copied().unwrap_or(0)))
+        .sum()
+}
+
+/// A small deterministic generator for the bootstrap's resampling (splitmix64).
+struct Mix(u64);
+
+impl Mix {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z % n.max(1) as u64) as usize
+    }
+}
+
+/// The median of `v` (reordered).
+fn median_of(v: &mut [f64]) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let mid = v.len() / 2;
+    *v.select_nth_unstable_by(mid, f64::total_cmp).1
+}
+
+/// `stat` of `v`, and the 2.5th and 97.5th percentiles of `stat` over 1,000 bootstrap
+/// resamples of `v` (the samples drawn with replacement).
+fn bootstrap(v: &[f64], stat: fn(&mut [f64]) -> f64) -> (f64, f64, f64) {
+    let mut own = v.to_vec();
+    let point = stat(&mut own);
+    let mut mix = Mix(0x5EED);
+    let mut resample = vec![0.0; v.len()];
+    let mut stats: Vec<f64> = (0..1000)
+        .map(|_| {
+            for slot in resample.iter_mut() {
+                *slot = v.get(mix.below(v.len())).copied().unwrap_or(0.0);
+            }
+            stat(&mut resample)
+        })
+        .collect();
+    stats.sort_by(f64::total_cmp);
+    let at = |p: f64| {
+        stats
+            .get(((stats.len() - 1) as f64 * p).round() as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    (point, at(0.025), at(0.975))
+}
+
+fn mean_of(v: &mut [f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len().max(1) as f64
+}
+
+/// One batch of an interleaved run: the same secrets read from the server with authorization
+/// on and from the one with it off, one after the other.
+struct Batch {
+    /// Whether it was the run's first read of its secrets (the on server's engine decided;
+    /// later reads find the decision cache's answer).
+    first: bool,
+    /// Per-request latency (ns), on and off, request by request (same secret at each index).
+    on: Vec<u32>,
+    off: Vec<u32>,
+    /// Each server's CPU (every thread) during its half of the batch, ns.
+    on_cpu: u64,
+    off_cpu: u64,
+}
+
+/// The on and off servers run side by side (each on its own copy of the populated data);
+/// one client alternates between them batch by batch (`INTERLEAVE_BATCH` requests, 10 by
+/// default: the same secrets in the same order, the side that goes first alternating from
+/// batch to batch), for `seconds`. With one request in flight at a time, each server's CPU
+/// between two readings around its half of a batch is that half's alone. A phase of the
+/// machine (another process's build, frequency) lands on both sides alike, which the
+/// sequential on/off pairs cannot promise.
+fn interleaved(data: &Path, secrets: usize, seconds: f64, batch: usize) -> Result<Vec<Batch>> {
+    let copy = tempfile::tempdir()?;
+    for entry in std::fs::read_dir(data)? {
+        let entry = entry?;
+        // The audit log is the server's output, not its data.
+        if entry.file_type()?.is_file() && entry.file_name() != "audit.log" {
+            std::fs::copy(entry.path(), copy.path().join(entry.file_name()))?;
+        }
+    }
+    // `INTERLEAVE_SIDES=on,on` (or `off,off`) checks the method itself: two servers alike
+    // must show no difference.
+    let sides = std::env::var("INTERLEAVE_SIDES").unwrap_or_else(|_| "on,off".into());
+    let mut modes = sides.split(',').map(|m| m.trim() != "off");
+    // Both servers run on the same CPU (`INTERLEAVE_PIN`, the last one by default; empty for
+    // none), the client wherever the scheduler puts it: left free, the scheduler places the
+    // two servers' threads differently and keeps them there for seconds (two servers alike
+    // then differ by 10 % in CPU per request, either way, on a busy 2-core machine).
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    let pin = std::env::var("INTERLEAVE_PIN").unwrap_or_else(|_| {
+        if cpus > 1 {
+            (cpus - 1).to_string()
+        } else {
+            String::new()
+        }
+    });
+    let prefix = std::env::var("SERVER_PREFIX").unwrap_or_default();
+    let prefix = if pin.is_empty() {
+        prefix
+    } else {
+        format!("taskset -c {pin} {prefix}")
+    };
+    let on = start_with(data, modes.next().unwrap_or(true), false, &prefix)?;
+    let off = start_with(copy.path(), modes.next().unwrap_or(false), false, &prefix)?;
+    let sign = |addr: &str| -> Vec<Vec<u8>> {
+        (0..secrets)
+            .map(|i| {
+                request(
+                    addr,
+                    "secretsmanager.GetSecretValue",
+                    &format!(r#"{{"SecretId":"bench/app{}/secret-{i}"}}"#, i % 100),
+                )
+            })
+            .collect()
+    };
+    let mut sides = [
+        (on.child.id(), Conn::open(&on.addr)?, sign(&on.addr)),
+        (off.child.id(), Conn::open(&off.addr)?, sign(&off.addr)),
+    ];
+    let batch = batch.max(1);
+    let mut batches = Vec::new();
+    let end = Instant::now() + Duration::from_secs_f64(seconds);
+    let mut next = 0usize;
+    while Instant::now() < end {
+        let first = next < secrets;
+        let mut halves: [(Vec<u32>, u64); 2] = [(Vec::new(), 0), (Vec::new(), 0)];
+        let order = if batches.len() % 2 == 0 {
+            [0, 1]
+        } else {
+            [1, 0]
+        };
+        for side in order {
+            let (pid, conn, reqs) = sides.get_mut(side).ok_or("no side")?;
+            let mut lat = Vec::with_capacity(batch);
+            let before = thread_cpu_ns(*pid);
+            for k in 0..batch {
+                let req = reqs.get((next + k) % secrets).ok_or("no requests")?;
+                let t = Instant::now();
+                let (status, body) = conn.send(req)?;
+                lat.push(u32::try_from(t.elapsed().as_nanos()).unwrap_or(u32::MAX));
+                if status != 200 {
+                    return Err(String::from_utf8_lossy(&body).into_owned().into());
+                }
+            }
+            let after = thread_cpu_ns(*pid);
+            if let Some(half) = halves.get_mut(side) {
+                *half = (lat, cpu_between(&before, &after));
+            }
+        }
+        let [(on_lat, on_cpu), (off_lat, off_cpu)] = halves;
+        batches.push(Batch {
+            first,
+            on: on_lat,
+            off: off_lat,
+            on_cpu,
+            off_cpu,
+        });
+        next += batch;
+    }
+    drop(sides);
+    drop(on);
+    drop(off);
+    Ok(batches)
+}
+
+/// The `interleaved on/off:` line of a set of batches (`label`: which of them).
+fn report_interleaved(label: &str, batches: &[&Batch]) -> String {
+    let per_request: Vec<(f64, f64)> = batches
+        .iter()
+        .flat_map(|b| b.on.iter().zip(&b.off))
+        .map(|(&on, &off)| (f64::from(on) / 1000.0, f64::from(off) / 1000.0))
+        .collect();
+    let mut on_lat: Vec<f64> = per_request.iter().map(|p| p.0).collect();
+    let mut off_lat: Vec<f64> = per_request.iter().map(|p| p.1).collect();
+    let on_mean = mean_of(&mut on_lat);
+    let off_mean = mean_of(&mut off_lat);
+    let on_median = median_of(&mut on_lat);
+    let off_median = median_of(&mut off_lat);
+    let lat_diff: Vec<f64> = per_request.iter().map(|(on, off)| on - off).collect();
+    let cpu = |ns: u64, b: &Batch| ns as f64 / 1000.0 / b.on.len().max(1) as f64;
+    let cpu_diff: Vec<f64> = batches
+        .iter()
+        .map(|b| cpu(b.on_cpu, b) - cpu(b.off_cpu, b))
+        .collect();
+    let on_cpu = mean_of(&mut batches.iter().map(|b| cpu(b.on_cpu, b)).collect::<Vec<_>>());
+    let off_cpu = mean_of(
+        &mut batches
+            .iter()
+            .map(|b| cpu(b.off_cpu, b))
+            .collect::<Vec<_>>(),
+    );
+    let share = |us: f64, of: f64| us / of.max(f64::MIN_POSITIVE) * 100.0;
+    let shown = |(point, lo, hi): (f64, f64, f64), of: f64| {
+        format!(
+            "{point:+.2} µs [{lo:+.2}, {hi:+.2}] = {:.2} % [{:.2}, {:.2}]",
+            share(point, of),
+            share(lo, of),
+            share(hi, of)
+        )
+    };
+    format!(
+        "interleaved on/off ({label}): {} batches, {} requests per side; request time on/off mean {on_mean:.1}/{off_mean:.1} µs, median {on_median:.1}/{off_median:.1} µs; paired difference per request (95 % bootstrap interval, % of the on side's median request time): latency median {}, mean {}; server CPU per request on/off {on_cpu:.2}/{off_cpu:.2} µs, difference per batch median {}, mean {}",
+        batches.len(),
+        per_request.len(),
+        shown(bootstrap(&lat_diff, median_of), on_median),
+        shown(bootstrap(&lat_diff, mean_of), on_median),
+        shown(bootstrap(&cpu_diff, median_of), on_median),
+        shown(bootstrap(&cpu_diff, mean_of), on_median),
+    )
+}
+
 /// CPU microseconds per request between two readings (0 when /proc cannot be read).
 fn cpu_per_request(before: Option<u64>, after: Option<u64>, served: f64) -> f64 {
     match (before, after) {
@@ -564,7 +825,7 @@ fn main() -> Result {
     );
     let seconds = env_num("DURATION", if quick { 2 } else { 10 }) as f64;
     let clients = env_num("CLIENTS", 2);
-    let pairs = env_num("PAIRS", 3).max(1);
+    let pairs = env_num("PAIRS", 3);
     let dir = tempfile::tempdir()?;
     // `BENCH_DATA=DIR` keeps the populated database there for the next run (profiling).
     let data = std::env::var_os("BENCH_DATA").map_or_else(|| dir.path().join("data"), Into::into);
@@ -596,11 +857,44 @@ fn main() -> Result {
         return instruction_counts(&data, secrets);
     }
 
+    if pairs > 0 {
+        sequential(&data, secrets, clients, seconds, pairs, rss_empty)?;
+    }
+    // The same comparison with the two servers side by side (see `interleaved`).
+    let batch = env_num("INTERLEAVE_BATCH", 10);
+    for run in 0..env_num("INTERLEAVED", 3) {
+        let batches = interleaved(&data, secrets, seconds, batch)?;
+        let all: Vec<&Batch> = batches.iter().collect();
+        let first: Vec<&Batch> = batches.iter().filter(|b| b.first).collect();
+        let repeated: Vec<&Batch> = batches.iter().filter(|b| !b.first).collect();
+        println!(
+            "{}",
+            report_interleaved(&format!("run {}, all reads", run + 1), &all)
+        );
+        for (label, part) in [("first reads", &first), ("repeated reads", &repeated)] {
+            if !part.is_empty() {
+                println!("  {}", report_interleaved(label, part));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The sequential runs: `pairs` on/off pairs one after the other, then a run with the
+/// deciding thread's CPU time counted, and their summary lines.
+fn sequential(
+    data: &Path,
+    secrets: usize,
+    clients: usize,
+    seconds: f64,
+    pairs: usize,
+    rss_empty: u64,
+) -> Result {
     // Authorization on and off, alternating: the pairs show the machine's noise.
     let mut runs = Vec::new();
     for pair in 0..pairs {
         for authorization in [true, false] {
-            let server = start(&data, authorization, false)?;
+            let server = start(data, authorization, false)?;
             let label = format!(
                 "authorization {}{}",
                 if authorization { "on" } else { "off" },
@@ -633,7 +927,7 @@ fn main() -> Result {
     // One more run with the deciding thread's CPU time counted (two system calls per
     // decision, which the runs above do not pay): the cost without the time a thread spends
     // preempted while deciding.
-    let server = start(&data, true, true)?;
+    let server = start(data, true, true)?;
     let cpu_run = measure(&server, secrets, clients, seconds)?;
     report("authorization on, CPU", &cpu_run);
     drop(server);

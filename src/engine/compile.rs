@@ -59,25 +59,34 @@
 use smallvec::SmallVec;
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
+use thin_vec::ThinVec;
 
-use super::INLINE_CONDITIONS;
 use super::ids::{PolicyKind, StatementRef};
-use super::index::ValueIndex;
+use super::index::{INDEX_FROM, ValueIndex};
 use super::store::arn_hash;
+use super::{INLINE_CONDITIONS, INLINE_STATEMENTS};
 use crate::action::ActionPattern;
 use crate::arn::ArnPattern;
 use crate::bytes::{same_bytes, text_hash, to_u32};
 use crate::condition::ops::ip::IpSet;
 use crate::condition::ops::{boolean, string};
 use crate::condition::{BaseOperator, Operator, OperatorFamily};
+use crate::policy::lower::{Element as Lowered, Head, Parts, Raw, Sink};
 use crate::policy::{
-    ConditionEntry, Effect, PrincipalKind, PrincipalValue, Principals, Statement, TypedValue,
+    ConditionEntry, Effect, OneOrMany, PrincipalKind, PrincipalValue, Principals, Spanned,
+    Statement, TypedValue,
 };
 use crate::request::ArnParts;
 use crate::source::Span;
 use crate::variables::Template;
 use crate::wildcard::{BytePattern, MatchStrategy, Wildcard};
+
+/// A text held by compiled policies and store keys: reference-counted and one word wide (its
+/// length is in the allocation, before its bytes), so that the statements and conditions
+/// that hold texts stay small enough for a store entry's five lines (module docs). Interned
+/// texts ([`intern`]) are shared; cloning one counts a reference.
+pub(crate) type Text = arcstr::ArcStr;
 
 /// An action entry, classified.
 #[derive(Clone, Debug)]
@@ -86,21 +95,22 @@ pub(crate) enum CompiledAction {
     Any,
     /// `service:name` without wildcard, lower-cased and interned: the request's lower-cased
     /// action must equal it.
-    Named(Arc<str>),
+    Named(Text),
     /// `service:*`: every action of the service (interned, lower-cased).
-    Service(Arc<str>),
+    Service(Text),
     /// Any other `service:name-pattern`, both lower-cased (boxed: rare).
-    Pattern(Box<(Arc<str>, BytePattern)>),
+    Pattern(Box<(Text, BytePattern)>),
 }
 
 /// A short list kept inside its owner: one item inline (the common case: one action, one
-/// resource, one principal), more in a list of their own.
+/// resource, one principal), more in a list of their own (one word: its length is in the
+/// allocation, so that a one-word item and its tag are the whole field, 16 bytes).
 #[derive(Clone, Debug)]
 pub(crate) enum Items<T> {
     /// Exactly one item.
     One(T),
     /// None, or more than one.
-    Many(Box<[T]>),
+    Many(ThinVec<T>),
 }
 
 impl<T> FromIterator<T> for Items<T> {
@@ -108,16 +118,17 @@ impl<T> FromIterator<T> for Items<T> {
     fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Self {
         let mut items = items.into_iter();
         let Some(first) = items.next() else {
-            return Self::Many(Box::new([]));
+            return Self::Many(ThinVec::new());
         };
         match items.next() {
             None => Self::One(first),
             Some(second) => {
-                let mut all = Vec::with_capacity(2 + items.size_hint().0);
+                let mut all = ThinVec::with_capacity(2 + items.size_hint().0);
                 all.push(first);
                 all.push(second);
                 all.extend(items);
-                Self::Many(all.into_boxed_slice())
+                all.shrink_to_fit();
+                Self::Many(all)
             }
         }
     }
@@ -174,9 +185,9 @@ pub(crate) enum CompiledResource {
     /// A short pattern without trailing `*`: matches nothing.
     Never,
     /// No wildcard anywhere: the ARN itself.
-    Exact(Box<str>),
+    Exact(Text),
     /// A literal head and a resource part `literal*`: the request starts with this text.
-    Prefix(Box<str>),
+    Prefix(Text),
     /// A literal `arn:partition:service:region:account` (the first five segments, without
     /// the fifth colon) and a wildcard resource part (boxed: it keeps the common variants
     /// small).
@@ -193,21 +204,21 @@ pub(crate) enum Target {
     /// `{"Service": "*"}`: every service principal.
     AnyService,
     /// An account: `"111122223333"` or `arn:aws:iam::111122223333:root`.
-    Account(Arc<str>),
+    Account(Text),
     /// An IAM user ARN.
-    User(Arc<str>),
+    User(Text),
     /// An IAM role: it covers the role's sessions, matched by account and role name (a session
     /// ARN does not carry the role's path).
     Role {
         /// `arn:PARTITION:iam::ACCOUNT:role/NAME` (no path): what a session's role ARN reads.
-        arn: Arc<str>,
+        arn: Text,
     },
     /// An assumed-role session ARN.
-    Session(Arc<str>),
+    Session(Text),
     /// A federated-user ARN.
-    FederatedUser(Arc<str>),
+    FederatedUser(Text),
     /// A service principal name.
-    Service(Arc<str>),
+    Service(Text),
     /// Anything no caller of this engine can be (`Federated`, `CanonicalUser`, other ARNs).
     Other,
 }
@@ -239,7 +250,7 @@ impl Element {
 #[derive(Clone, Debug)]
 pub(crate) enum StrValue {
     /// Plain text (no wildcard, no variable; the fixed `${*}`, `${?}`, `${$}` replaced).
-    Lit(Arc<str>),
+    Lit(Text),
     /// Exactly one policy variable and nothing else: the request text must equal its value
     /// (a substituted value is literal text, for the Like operators too). Boxed, so that a
     /// value is a tag and a fat pointer and a condition holding one fits in about a cache line.
@@ -255,7 +266,7 @@ pub(crate) struct VarValue {
     /// [`text_hash`] of `key`.
     pub(crate) hash: u64,
     /// The key, lower-cased.
-    pub(crate) key: Arc<str>,
+    pub(crate) key: Text,
     /// The default value, if any.
     pub(crate) default: Option<Box<str>>,
 }
@@ -280,7 +291,7 @@ pub(crate) enum CondTest {
         accept: u8,
     },
     /// `IpAddress`/`NotIpAddress` without set qualifier: the blocks as sorted address ranges
-    /// (one binary search per request value; boxed, so that a condition is 56 bytes: two
+    /// (one binary search per request value; boxed, so that a condition is 40 bytes: two
     /// lists of ranges would make every condition 16 bytes longer).
     Ips(Box<IpSet>),
 }
@@ -291,7 +302,7 @@ pub(crate) struct CompiledCondition {
     /// [`text_hash`] of the lower-cased key.
     pub(crate) key_hash: u64,
     /// The key lower-cased, followed by the key as written (interned).
-    keys: Arc<str>,
+    keys: Text,
     /// Where the key as written starts in `keys`.
     split: u32,
     /// The operator.
@@ -307,10 +318,9 @@ impl CompiledCondition {
     /// A condition no statement refers to (no key, never true): fills an unused slot of a
     /// fixed-size array of conditions (a document held inside a store entry).
     pub(crate) fn unused() -> Self {
-        static NO_KEY: OnceLock<Arc<str>> = OnceLock::new();
         Self {
             key_hash: 0,
-            keys: Arc::clone(NO_KEY.get_or_init(|| Arc::from(""))),
+            keys: Text::new(),
             split: 0,
             operator: Operator {
                 qualifier: None,
@@ -348,7 +358,7 @@ impl CompiledCondition {
     }
 }
 
-/// One statement, compiled: only what a decision reads (96 bytes; its `Sid` and span, read
+/// One statement, compiled: only what a decision reads (72 bytes; its `Sid` and span, read
 /// by explanations and accessors only, are its [`Label`] in a list of their own). One action,
 /// resource or principal each, the common case, needs no allocation of its own; its
 /// conditions are a range of [`CompiledPolicySet::conditions`](crate::CompiledPolicySet), so
@@ -386,9 +396,9 @@ impl CompiledStatement {
     /// store entry). Allocates nothing.
     pub(crate) fn unused() -> Self {
         Self {
-            actions: Items::Many(Box::new([])),
-            resources: Items::Many(Box::new([])),
-            targets: Items::Many(Box::new([])),
+            actions: Items::Many(ThinVec::new()),
+            resources: Items::Many(ThinVec::new()),
+            targets: Items::Many(ThinVec::new()),
             conditions: (0, 0),
             at: StatementRef::EMPTY,
             effect: Effect::Deny,
@@ -419,7 +429,7 @@ impl CompiledStatement {
 pub(crate) struct Keyed {
     hash: u64,
     /// Interned.
-    name: Arc<str>,
+    name: Text,
     /// The candidate list: a range of [`Group::lists`].
     start: u32,
     end: u32,
@@ -686,7 +696,7 @@ impl Hasher for TextHasher {
 /// The table behind [`intern`]: the texts, how many were in use when it last dropped the
 /// unused ones, and a buffer in which [`intern_joined`] joins its pieces.
 struct Interner {
-    table: HashSet<Arc<str>, BuildHasherDefault<TextHasher>>,
+    table: HashSet<Text, BuildHasherDefault<TextHasher>>,
     live: usize,
     joined: String,
 }
@@ -696,18 +706,19 @@ const JOINED_KEPT: usize = 1024;
 
 impl Interner {
     /// The interned copy of `text` (see [`intern`]).
-    fn get(&mut self, text: &str) -> Arc<str> {
+    fn get(&mut self, text: &str) -> Text {
         if let Some(found) = self.table.get(text) {
-            return Arc::clone(found);
+            return found.clone();
         }
         if self.table.len() >= 1024 && self.table.len() >= 2 * self.live {
             // Held by the table only: no compiled policy uses it, and none can obtain it but
             // through the table (under this lock).
-            self.table.retain(|t| Arc::strong_count(t) > 1);
+            // (A static text, which counts no references, is kept.)
+            self.table.retain(|t| Text::strong_count(t) != Some(1));
             self.live = self.table.len();
         }
-        let text: Arc<str> = Arc::from(text);
-        self.table.insert(Arc::clone(&text));
+        let text = Text::from(text);
+        self.table.insert(text.clone());
         text
     }
 }
@@ -731,13 +742,13 @@ fn with_interner<R>(f: impl FnOnce(&mut Interner) -> R) -> R {
 /// that differ in a few texts keeps each common text once. The table keeps only texts some
 /// compiled policy still holds: it drops the others whenever it has doubled since it last
 /// did, so it stays within twice the texts in use.
-pub(crate) fn intern(text: &str) -> Arc<str> {
+pub(crate) fn intern(text: &str) -> Text {
     with_interner(|interner| interner.get(text))
 }
 
 /// The interned copy of the concatenation of `pieces`, joined in the table's own buffer (no
 /// allocation once it has grown, and no UTF-8 check of the joined bytes).
-fn intern_joined(pieces: &[&str]) -> Arc<str> {
+fn intern_joined(pieces: &[&str]) -> Text {
     with_interner(|interner| {
         let mut joined = std::mem::take(&mut interner.joined);
         joined.clear();
@@ -862,12 +873,10 @@ pub(super) fn build_group(
 }
 
 /// Compiles statement `st` (at `at`) and its label; its conditions are appended to
-/// `conditions`. Its `Sid` is copied when `copy_sid`; otherwise the caller moves it in
-/// afterwards.
+/// `conditions`.
 pub(super) fn compile_statement(
     at: StatementRef,
     st: &Statement,
-    copy_sid: bool,
     conditions: &mut SmallVec<[CompiledCondition; INLINE_CONDITIONS]>,
 ) -> (CompiledStatement, Label) {
     let actions = st
@@ -878,50 +887,172 @@ pub(super) fn compile_statement(
         .iter()
         .map(|p| compile_action(&p.value))
         .collect();
-    let resources = st.resource.as_ref().map_or(Items::Many(Box::new([])), |r| {
-        r.value
-            .patterns
-            .items
-            .iter()
-            .map(|p| compile_resource(&p.value))
-            .collect()
+    let resource = st.resource.as_ref().map(|r| {
+        let patterns = &r.value.patterns.items;
+        (
+            r.value.negated,
+            patterns
+                .iter()
+                .map(|p| compile_resource(&p.value))
+                .collect(),
+        )
     });
-    let targets = st
+    let principal = st
         .principal
         .as_ref()
-        .map_or(Items::Many(Box::new([])), |p| {
-            compile_principals(&p.value.principals)
-        });
-    let statement = CompiledStatement {
+        .map(|p| (p.value.negated, compile_principals(&p.value.principals)));
+    let from = to_u32(conditions.len());
+    conditions.extend(st.conditions.iter().map(compile_condition));
+    let statement = assemble(
         at,
-        effect: st.effect.value,
-        action_negated: st.action.value.negated,
-        actions,
-        resources,
-        targets,
-        resource: Element::of(
-            st.resource.is_some(),
-            st.resource.as_ref().is_some_and(|r| r.value.negated),
-        ),
-        principal: Element::of(
-            st.principal.is_some(),
-            st.principal.as_ref().is_some_and(|p| p.value.negated),
-        ),
-        conditions: {
-            let from = to_u32(conditions.len());
-            conditions.extend(st.conditions.iter().map(compile_condition));
-            (from, to_u32(conditions.len()))
-        },
-    };
+        st.effect.value,
+        (st.action.value.negated, actions),
+        resource,
+        principal,
+        (from, to_u32(conditions.len())),
+    );
     let label = Label {
-        sid: st
-            .sid
-            .as_ref()
-            .filter(|_| copy_sid)
-            .map(|s| s.value.as_str().into()),
+        sid: st.sid.as_ref().map(|s| s.value.as_str().into()),
         span: st.span,
     };
     (statement, label)
+}
+
+/// The compiled statement of these compiled elements: each of `resource` and `principal` is
+/// absent or `(negated, items)`.
+fn assemble(
+    at: StatementRef,
+    effect: Effect,
+    (action_negated, actions): (bool, Items<CompiledAction>),
+    resource: Option<(bool, Items<CompiledResource>)>,
+    principal: Option<(bool, Items<Target>)>,
+    conditions: (u32, u32),
+) -> CompiledStatement {
+    let (resource, resources) = match resource {
+        Some((negated, items)) => (Element::of(true, negated), items),
+        None => (Element::Absent, Items::Many(ThinVec::new())),
+    };
+    let (principal, targets) = match principal {
+        Some((negated, items)) => (Element::of(true, negated), items),
+        None => (Element::Absent, Items::Many(ThinVec::new())),
+    };
+    CompiledStatement {
+        at,
+        effect,
+        action_negated,
+        actions,
+        resources,
+        targets,
+        resource,
+        principal,
+        conditions,
+    }
+}
+
+/// Compiles the statements of one policy straight from its validated elements as lowering
+/// hands them over ([`lower`]: no [`Policy`](crate::Policy) is built), appending them, their
+/// labels and their conditions to lists (`Lists`, in `engine/mod.rs`); the same compiled form
+/// as [`compile_statement`] gives for the parsed policy, element by element through the same
+/// functions.
+pub(super) struct Compiler<'l> {
+    /// Where the policy sits (its statements are numbered from 0).
+    pub(super) at: StatementRef,
+    /// Where the policy's statements start in `statements`.
+    pub(super) first: usize,
+    pub(super) statements: &'l mut SmallVec<[CompiledStatement; INLINE_STATEMENTS]>,
+    pub(super) labels: &'l mut SmallVec<[Label; INLINE_STATEMENTS]>,
+    pub(super) conditions: &'l mut SmallVec<[CompiledCondition; INLINE_CONDITIONS]>,
+}
+
+impl<'t> Sink<'t> for Compiler<'_> {
+    type Action = CompiledAction;
+    type Resource = CompiledResource;
+    type Principal = Target;
+    type Principals = SmallVec<[Target; 1]>;
+    type Value = (Raw<'t>, TypedValue);
+    /// Where the statement's conditions start in the list.
+    type Conditions = u32;
+
+    fn reserve(&mut self, count: usize) {
+        self.statements.reserve(count);
+        self.labels.reserve(count);
+    }
+
+    fn action(&mut self, pattern: ActionPattern) -> CompiledAction {
+        compile_action(&pattern)
+    }
+
+    fn resource(&mut self, pattern: ArnPattern) -> CompiledResource {
+        compile_resource(&pattern)
+    }
+
+    fn principal(&mut self, kind: PrincipalKind, value: PrincipalValue) -> Target {
+        compile_target(kind, &value)
+    }
+
+    fn any_principal(&mut self) -> SmallVec<[Target; 1]> {
+        smallvec::smallvec![Target::Any]
+    }
+
+    fn principal_map(&mut self, _: usize) -> SmallVec<[Target; 1]> {
+        SmallVec::new()
+    }
+
+    fn principal_entry(
+        &mut self,
+        principals: &mut SmallVec<[Target; 1]>,
+        _: Spanned<PrincipalKind>,
+        values: OneOrMany<Target>,
+    ) {
+        principals.extend(values.items.into_iter().map(|v| v.value));
+    }
+
+    fn value(&mut self, raw: Raw<'t>, typed: TypedValue) -> (Raw<'t>, TypedValue) {
+        (raw, typed)
+    }
+
+    fn conditions(&mut self, _: usize) -> u32 {
+        to_u32(self.conditions.len())
+    }
+
+    fn condition(
+        &mut self,
+        _: &mut u32,
+        operator: Spanned<Operator>,
+        key: Spanned<&'t str>,
+        values: OneOrMany<(Raw<'t>, TypedValue)>,
+    ) {
+        self.conditions
+            .push(compile_condition_parts(operator, &key, values));
+    }
+
+    fn statement(&mut self, parts: Parts<'t, Self>) {
+        let mut at = self.at;
+        at.statement = to_u32(self.statements.len().saturating_sub(self.first));
+        fn items<T>(e: Lowered<OneOrMany<T>>) -> (bool, Items<T>) {
+            (
+                e.negated,
+                e.items.items.into_iter().map(|i| i.value).collect(),
+            )
+        }
+        let statement = assemble(
+            at,
+            parts.effect.value,
+            items(parts.action),
+            parts.resource.map(items),
+            parts
+                .principal
+                .map(|p| (p.negated, p.items.into_iter().collect())),
+            (parts.conditions, to_u32(self.conditions.len())),
+        );
+        self.statements.push(statement);
+        self.labels.push(Label {
+            sid: parts.sid.map(|s| s.value.into()),
+            span: parts.span,
+        });
+    }
+
+    fn document(&mut self, _: Head<'t>) {}
 }
 
 /// Classifies an action pattern.
@@ -972,9 +1103,59 @@ fn compile_resource(p: &ArnPattern) -> CompiledResource {
     }
     let wildcard = Wildcard::new(rest);
     match wildcard.strategy() {
-        MatchStrategy::Exact => CompiledResource::Exact(raw.into()),
-        MatchStrategy::Prefix => CompiledResource::Prefix(raw.trim_end_matches('*').into()),
+        MatchStrategy::Exact => CompiledResource::Exact(Text::from(raw)),
+        MatchStrategy::Prefix => CompiledResource::Prefix(Text::from(raw.trim_end_matches('*'))),
         _ => CompiledResource::Head(Box::new((head.into(), BytePattern::new(&wildcard)))),
+    }
+}
+
+/// Compiles one condition entry from its parts as lowering hands them over: the common
+/// shapes straight from the typed values; the others (indexed, general) through the entry,
+/// built for them only.
+fn compile_condition_parts(
+    operator: Spanned<Operator>,
+    key: &Spanned<&str>,
+    values: OneOrMany<(Raw<'_>, TypedValue)>,
+) -> CompiledCondition {
+    let op = operator.value;
+    // Lists shorter than `INDEX_FROM` are never indexed: the test is then the common shape's
+    // if it has one (what `compile_value_test` concludes).
+    let fast = if values.items.len() < INDEX_FROM {
+        compile_test(op, values.items.iter().map(|v| &v.value.1))
+    } else {
+        None
+    };
+    let Some(test) = fast else {
+        let values = OneOrMany {
+            items: values
+                .items
+                .into_iter()
+                .map(|v| Spanned::new(v.value.0.value(v.value.1), v.span))
+                .collect(),
+            is_list: values.is_list,
+        };
+        return compile_condition(&ConditionEntry::new(operator, key, values));
+    };
+    let keys = with_interner(|interner| {
+        let mut joined = std::mem::take(&mut interner.joined);
+        joined.clear();
+        joined.push_str(key.value);
+        joined.make_ascii_lowercase();
+        joined.push_str(key.value);
+        let text = interner.get(&joined);
+        if joined.capacity() <= JOINED_KEPT {
+            interner.joined = joined;
+        }
+        text
+    });
+    let split = key.value.len();
+    CompiledCondition {
+        key_hash: text_hash(keys.get(..split).unwrap_or_default()),
+        keys,
+        split: to_u32(split),
+        operator: op,
+        ignore_case: string::ignores_case(op.base),
+        test,
     }
 }
 
@@ -997,26 +1178,31 @@ fn compile_value_test(entry: &ConditionEntry) -> CondTest {
     let indexed = || {
         ValueIndex::build(entry).map(|index| CondTest::Indexed(Box::new((entry.clone(), index))))
     };
-    let test = match entry.operator.value.base.family() {
-        OperatorFamily::Ip | OperatorFamily::Bool => compile_test(entry).or_else(indexed),
-        _ => indexed().or_else(|| compile_test(entry)),
+    let typed = || entry.values.items.iter().map(|item| &item.value.typed);
+    let operator = entry.operator.value;
+    let test = match operator.base.family() {
+        OperatorFamily::Ip | OperatorFamily::Bool => {
+            compile_test(operator, typed()).or_else(indexed)
+        }
+        _ => indexed().or_else(|| compile_test(operator, typed())),
     };
     test.unwrap_or_else(|| CondTest::General(Box::new(entry.clone())))
 }
 
-/// The compiled test of an entry with a common shape; `None` for the general evaluator.
-fn compile_test(entry: &ConditionEntry) -> Option<CondTest> {
-    let operator = entry.operator.value;
+/// The compiled test of an entry with a common shape (its operator, its typed values);
+/// `None` for the general evaluator.
+fn compile_test<'v>(
+    operator: Operator,
+    items: impl ExactSizeIterator<Item = &'v TypedValue>,
+) -> Option<CondTest> {
     if operator.qualifier.is_some() {
         return None;
     }
     let base = operator.base;
-    let items = &entry.values.items;
     match base.family() {
         // Collected straight into `Items` (one value: no list allocated).
         OperatorFamily::String => items
-            .iter()
-            .map(|item| match &item.value.typed {
+            .map(|typed| match typed {
                 TypedValue::String(template) => Some(compile_string(template)),
                 _ => None,
             })
@@ -1024,8 +1210,8 @@ fn compile_test(entry: &ConditionEntry) -> Option<CondTest> {
             .map(CondTest::Strings),
         OperatorFamily::Bool => {
             let mut accept = 0;
-            for item in items {
-                let TypedValue::Bool(b) = item.value.typed else {
+            for typed in items {
+                let TypedValue::Bool(b) = *typed else {
                     return None;
                 };
                 accept |= boolean::bit(b);
@@ -1034,8 +1220,8 @@ fn compile_test(entry: &ConditionEntry) -> Option<CondTest> {
         }
         OperatorFamily::Ip => {
             let mut blocks = Vec::with_capacity(items.len());
-            for item in items {
-                let TypedValue::Ip(net) = &item.value.typed else {
+            for typed in items {
+                let TypedValue::Ip(net) = typed else {
                     return None;
                 };
                 blocks.push(net);
@@ -1180,9 +1366,13 @@ mod tests {
     #[test]
     fn compiled_items_stay_small() {
         use std::mem::size_of;
-        assert!(size_of::<StrValue>() <= 24);
-        assert!(size_of::<CompiledCondition>() <= 56);
-        assert!(size_of::<CompiledStatement>() <= 96);
+        assert_eq!(size_of::<Text>(), 8);
+        assert_eq!(size_of::<Items<CompiledAction>>(), 16);
+        assert_eq!(size_of::<Items<CompiledResource>>(), 16);
+        assert_eq!(size_of::<Items<Target>>(), 16);
+        assert!(size_of::<StrValue>() <= 16);
+        assert!(size_of::<CompiledCondition>() <= 40);
+        assert!(size_of::<CompiledStatement>() <= 72);
         assert!(size_of::<Group>() <= 32);
     }
 

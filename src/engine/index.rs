@@ -62,7 +62,7 @@ mod lead;
 mod resolved;
 use lead::{Leads, TemplateList};
 use resolved::Resolved;
-pub(crate) use resolved::Scope;
+pub(crate) use resolved::{Names, Scope};
 
 /// Fewer policy values than this are tested one by one (an index does not pay off).
 pub(crate) const INDEX_FROM: usize = 8;
@@ -185,8 +185,7 @@ fn covering_bytes<'n>(needs: impl Iterator<Item = &'n [u8]>) -> Box<[u8]> {
                 *c += 1;
             }
         }
-        let Some(best) = (0..=u8::MAX).max_by_key(|&b| count.get(usize::from(b)).copied())
-        else {
+        let Some(best) = (0..=u8::MAX).max_by_key(|&b| count.get(usize::from(b)).copied()) else {
             return Box::default();
         };
         bytes.push(best);
@@ -480,7 +479,10 @@ impl Inner {
             frames.reset(self.frames);
             let bytes = text.as_bytes();
             if !self.frame_gates.is_empty()
-                && !self.frame_gates.iter().any(|&b| frames.present.has(bytes, b))
+                && !self
+                    .frame_gates
+                    .iter()
+                    .any(|&b| frames.present.has(bytes, b))
             {
                 // Every pattern needs one of these bytes.
                 return false;
@@ -1323,10 +1325,11 @@ impl ValueIndex {
     }
 
     /// Runs `f` with the scratch scope of one decision on this entry: the templates resolved
-    /// once per decision are resolved at most once within it.
-    pub(crate) fn scope<R>(&self, f: impl FnOnce(Scope<'_>) -> R) -> R {
+    /// once per decision are resolved at most once within it (from the request's key `names`
+    /// when given and fewer than their variables).
+    pub(crate) fn scope<R>(&self, names: Option<&dyn Names>, f: impl FnOnce(Scope<'_>) -> R) -> R {
         if self.resolved.is_some() {
-            resolved::scope(f)
+            resolved::scope(names, f)
         } else {
             f(Scope::default())
         }
@@ -1417,7 +1420,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::engine::condition::{evaluate_entry, evaluate_indexed};
+    use crate::engine::condition::{Value, evaluate_entry, evaluate_indexed, evaluate_value_named};
     use crate::policy::PolicyType;
     use crate::policy::lower::parse_policy;
     use crate::request::{ContextScalar, ContextValue};
@@ -1739,10 +1742,7 @@ mod tests {
             let operator = qualified(&operator, qualifier);
             let texts: Vec<&str> =
                 values.iter().map(|&i| family.values[i % family.values.len()]).collect();
-            let Some(entry) = entry(&operator, &texts) else {
-                return Ok(());
-            };
-            let Some(index) = ValueIndex::build(&entry) else {
+            let Some((entry, index)) = indexed(&operator, &texts) else {
                 return Ok(());
             };
             let pick = |i: usize| scalar(family.requests[i % family.requests.len()]);
@@ -1798,6 +1798,30 @@ mod tests {
         Ok(())
     }
 
+    /// The condition entry of `operator` over `values` and its index; `None` when the
+    /// values do not parse or are not indexed (nothing to compare then).
+    fn indexed<S: AsRef<str>>(
+        operator: &str,
+        values: &[S],
+    ) -> Option<(ConditionEntry, ValueIndex)> {
+        let refs: Vec<&str> = values.iter().map(AsRef::as_ref).collect();
+        let entry = entry(operator, &refs)?;
+        let index = ValueIndex::build(&entry)?;
+        Some((entry, index))
+    }
+
+    /// [`indexed_agrees_on_strings`] for the list `values` of `operator` (see [`indexed`]).
+    fn list_agrees_on_strings(
+        operator: &str,
+        values: &[String],
+        request: &[String],
+    ) -> Result<(), TestCaseError> {
+        match indexed(operator, values) {
+            Some((entry, index)) => indexed_agrees_on_strings(&entry, &index, request),
+            None => Ok(()),
+        }
+    }
+
     /// A pattern of a list whose patterns share the literals `ab` and `cd` and differ in
     /// their gaps, wildcards and anchoring (drawn from `shape`).
     fn sharing(shape: (usize, u8, u8, u8)) -> String {
@@ -1829,14 +1853,7 @@ mod tests {
             let operator = qualified(operator, qualifier);
             let mut texts: Vec<String> = shapes.into_iter().map(sharing).collect();
             texts.extend(extra.iter().map(|&i| STRINGS[i].to_owned()));
-            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let Some(entry) = entry(&operator, &refs) else {
-                return Ok(());
-            };
-            let Some(index) = ValueIndex::build(&entry) else {
-                return Ok(());
-            };
-            indexed_agrees_on_strings(&entry, &index, &request)?;
+            list_agrees_on_strings(&operator, &texts, &request)?;
         }
     }
 
@@ -1869,7 +1886,10 @@ mod tests {
     fn framed_shape(shape: (u16, u8, u8, u8)) -> String {
         let (digits, lead, middle, tail) = shape;
         let (lead, tail) = match lead % 6 {
-            0 => (["*1?x*", "*x*", "*é?*", "*2*?x*"][usize::from(tail % 4)], "*"),
+            0 => (
+                ["*1?x*", "*x*", "*é?*", "*2*?x*"][usize::from(tail % 4)],
+                "*",
+            ),
             1 => ("*", ["*x*", "*?é*", "*x?1*2*"][usize::from(tail % 3)]),
             2 => ("*0?*", ["*x*", "*2"][usize::from(tail % 2)]),
             3 => ("2*x*", ["*", "*1*"][usize::from(tail % 2)]),
@@ -1905,14 +1925,7 @@ mod tests {
             let operator = qualified(operator, qualifier);
             let shape = [pinned_shape, gated_shape, framed_shape][kind];
             let texts: Vec<String> = shapes.into_iter().map(shape).collect();
-            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let Some(entry) = entry(&operator, &refs) else {
-                return Ok(());
-            };
-            let Some(index) = ValueIndex::build(&entry) else {
-                return Ok(());
-            };
-            indexed_agrees_on_strings(&entry, &index, &request)?;
+            list_agrees_on_strings(&operator, &texts, &request)?;
         }
     }
 
@@ -2092,7 +2105,7 @@ mod tests {
         let like: Vec<String> = (1..21)
             .map(|i| format!("*ab{}cd*", "?".repeat(i)))
             .chain((0..3).map(|i| format!("*-{i}-*")))
-            .chain(["${aws:username}-*ab*".to_owned()])
+            .chain(["*${aws:username}-*ab*".to_owned()])
             .collect();
         let refs: Vec<&str> = like.iter().map(String::as_str).collect();
         let entry = entry("ForAnyValue:StringLike", &refs).unwrap();
@@ -2104,14 +2117,15 @@ mod tests {
         assert_eq!(patterns.sets.len(), 1);
         assert_eq!(patterns.sets[0].len(), 20);
         let inner = patterns.inner.as_ref().unwrap();
-        // And `-` for `${aws:username}-*ab*` (the key no other value shares).
+        // And `-` for `*${aws:username}-*ab*` (the key no other value shares; a variable in
+        // the head would be resolved once per decision instead, `resolved`).
         assert_eq!(
             inner.patterns.iter().map(|p| p.len()).sum::<usize>() + inner.pinned.len(),
             5
         );
         let hit = format!("ab{}cd", "é".repeat(20));
         let miss = format!("ab{}cd", "é".repeat(21));
-        for text in ["xx-2-", "ab", "alice-ab"] {
+        for text in ["xx-2-", "ab", "alice-ab", "x-alice-ab"] {
             agrees(&entry, &index, text);
         }
         assert!(agrees(&entry, &index, &hit));
@@ -2220,18 +2234,11 @@ mod tests {
                     format!("{lead}:{part}")
                 })
                 .collect();
-            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let Some(entry) = entry(&operator, &refs) else {
-                return Ok(());
-            };
-            let Some(index) = ValueIndex::build(&entry) else {
-                return Ok(());
-            };
             let request: Vec<String> = request
                 .into_iter()
                 .map(|(head, part)| format!("{}:{part}", ARN_HEADS[head]))
                 .collect();
-            indexed_agrees_on_strings(&entry, &index, &request)?;
+            list_agrees_on_strings(&operator, &texts, &request)?;
         }
     }
 
@@ -2363,11 +2370,7 @@ mod tests {
                 .collect();
             let prefix = if arn { "arn:aws:s3:::" } else { "" };
             let texts: Vec<String> = tokens.iter().map(|t| format!("{prefix}{}", t.concat())).collect();
-            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let Some(entry) = entry(&operator, &refs) else {
-                return Ok(());
-            };
-            let Some(index) = ValueIndex::build(&entry) else {
+            let Some((entry, index)) = indexed(&operator, &texts) else {
                 return Ok(());
             };
             let request: Vec<String> = request
@@ -2394,7 +2397,7 @@ mod tests {
     /// how its variable's default is written, and how it ends.
     const DISTINCT_LEADS: &[&str] = &["", "p-", "P-", "${*}", "*"];
     const DISTINCT_DEFAULTS: &[&str] = &["", ", 'd'", ", ''", ", 'É'", ", '*'"];
-    const DISTINCT_TAILS: &[&str] = &["", "-x", "é", "${?}", "?"];
+    const DISTINCT_TAILS: &[&str] = &["", "-x", "é", "${?}", "?", "*", "*-x", "?*é", "-*x?"];
 
     /// The text of a template naming variable `t<k>` (and maybe `t<second>` after its tail),
     /// and the text it resolves to when `values` are the variables' values (`None` when a
@@ -2473,10 +2476,7 @@ mod tests {
             let made: Vec<(String, Option<String>)> =
                 templates.iter().map(|&t| distinct(t, &values)).collect();
             let texts: Vec<&str> = made.iter().map(|(t, _)| t.as_str()).collect();
-            let Some(entry) = entry(&operator, &texts) else {
-                return Ok(());
-            };
-            let Some(index) = ValueIndex::build(&entry) else {
+            let Some((entry, index)) = indexed(&operator, &texts) else {
                 return Ok(());
             };
             let request: Vec<String> = request
@@ -2504,6 +2504,39 @@ mod tests {
             indexed_agrees_under(&entry, &index, &request, resolve)?;
             // The same list in the next decision, every variable absent: resolved afresh.
             indexed_agrees_under(&entry, &index, &request, |_| None)?;
+            // Resolved from the request's key names (some of them not variables of the list,
+            // some variables absent from the names only when they have no value).
+            let names = KeyNames(
+                (0..values.len())
+                    .filter(|&k| values[k].is_some())
+                    .map(|k| format!("t{k}"))
+                    .chain(["aws:username".to_owned(), "t".to_owned()])
+                    .collect(),
+            );
+            let value = ContextValue::Multi(
+                request.iter().map(|t| ContextScalar::String(t.clone())).collect(),
+            );
+            let named = evaluate_value_named(
+                &entry,
+                Some(&index),
+                Some(Value::from(&value)),
+                resolve,
+                Some(&names),
+            );
+            prop_assert_eq!(named, evaluate_entry(&entry, Some(&value), resolve));
+        }
+    }
+
+    /// The names of a test request's keys.
+    struct KeyNames(Vec<String>);
+
+    impl Names for KeyNames {
+        fn count(&self) -> usize {
+            self.0.len()
+        }
+
+        fn each(&self, f: &mut dyn FnMut(&str)) {
+            self.0.iter().for_each(|name| f(name));
         }
     }
 
@@ -2608,22 +2641,21 @@ mod tests {
         );
         assert_eq!(index.resolved.as_ref().map(|r| r.len()), Some(12));
         assert_eq!(index.rest().count(), 0);
-        // With wildcards (`StringLike`), a template is keyed by its literal text; one without
-        // a literal part and in no group stays on the plain pass.
+        // With wildcards (`StringLike`), a template whose head (the text before its first
+        // wildcard) holds a variable is resolved too, entered by its head; one without a
+        // variable in its head and no literal part stays on the plain pass.
         let like: Vec<String> = (0..10)
             .map(|i| format!("${{aws:PrincipalTag/t{i}}}*"))
             .chain([
                 "v-${aws:username}*".to_owned(),
                 "x-${aws:username}".to_owned(),
+                "*${aws:username}".to_owned(),
             ])
             .collect();
         let refs: Vec<&str> = like.iter().map(String::as_str).collect();
         let index = built("ForAnyValue:StringLike", &refs).unwrap();
-        assert_eq!(index.resolved.as_ref().map(|r| r.len()), Some(1));
-        assert_eq!(
-            index.rest().collect::<Vec<_>>(),
-            (0..10).collect::<Vec<_>>()
-        );
+        assert_eq!(index.resolved.as_ref().map(|r| r.len()), Some(12));
+        assert_eq!(index.rest().collect::<Vec<_>>(), [12]);
         let index = built("NumericLessThan", &["1", "5", "3", "2", "9", "4", "0", "7"]).unwrap();
         assert!(matches!(index.kind, Kind::NumberBound(_)));
     }

@@ -125,8 +125,8 @@
 //! Keys are hashed with a keyed multiply-fold hash, seeded once per process from the standard
 //! library's random state: fast on ARN-sized keys, and not predictable by whoever chooses
 //! secret names; it is not a cryptographic hash. A prepared request carries the hashes of its
-//! keys, so deciding it hashes nothing. A map entry holds the key (inline up to 102 bytes,
-//! compared after its hash) and, for a small document that no other key used when it was set,
+//! keys, so deciding it hashes nothing. A map entry holds the key (one cache line: its hash,
+//! a shared head and up to 46 bytes of tail inline, compared after its hash) and, for a small document that no other key used when it was set,
 //! the compiled document itself (its statements and conditions in fixed-size arrays inside
 //! the entry, its group shared with every such document of its kind and size): a look-up reads the map's slot and then one allocation, whose
 //! lines it reads ahead together, instead of following a pointer from the entry to the
@@ -149,14 +149,16 @@ use super::combine::run;
 use super::compile::{CompiledCondition, CompiledStatement, Group, Label, Shared};
 use super::decision::{Evaluation, Explanation};
 use super::ids::PolicyKind;
-use super::policy_set::PolicySet;
 use super::prepared::{ActionText, Prepared};
 use super::record::{NoRecord, Recorder, Tracer};
 use super::view::Input;
-use super::{CompiledPolicySet, Flags, INLINE_CONDITIONS, INLINE_STATEMENTS, Labels, Lists, Part};
+use super::{
+    CompiledPolicySet, Flags, INLINE_CONDITIONS, INLINE_STATEMENTS, Labels, Lists, ListsBuilder,
+    Part,
+};
+use crate::bytes::to_u16;
 use crate::policy::PolicyType;
 use crate::policy::error::ParseErrors;
-use crate::policy::lower::parse_policy;
 use crate::request::{Caller, CallerKey, CallerKind, Checked, Request, ResourceKind};
 
 mod buffer;
@@ -198,8 +200,8 @@ type Digest = (u64, u64);
 /// A map entry: the entity's key, its compiled document and the digest it is registered
 /// under. The map is a set of these (the key inside the entry, not beside it in a key-value
 /// pair, whose value would start on a line of its own), aligned to a cache line, so that the
-/// key (72 bytes) and the lines of an inline document a decision reads are six whole lines
-/// (`Inline`).
+/// key (64 bytes: one line) and the lines of an inline document a decision reads are five
+/// whole lines (`Inline`).
 #[derive(Debug)]
 #[repr(C, align(64))]
 struct Held {
@@ -258,9 +260,9 @@ enum Doc {
 }
 
 /// A small compiled document held inside its map entry ([`Doc::Inline`]). What a decision
-/// reads comes first (its kind and counts, the statements, the conditions: 312 bytes, which
-/// end the entry's sixth line, after the key's 72 bytes), and what it does not read after it. The statements and
-/// conditions are fixed-size arrays whose unused slots hold fillers (no length word of their
+/// reads comes first (its kind and counts, the statements, the conditions: 232 bytes, which
+/// end within the entry's fifth line, after the key's 64 bytes), and what it does not read
+/// after it. The statements and conditions are fixed-size arrays whose unused slots hold fillers (no length word of their
 /// own); its one group is not held but shared ([`Group::small`]: the same group, checked when
 /// the document is made); it stores no flags (those of its kind: [`one_group_flags`]).
 /// [`Doc`]'s variant is told by a niche in these first lines, which a decision reads anyway.
@@ -582,35 +584,36 @@ static EMPTY: CompiledPolicySet = CompiledPolicySet {
 /// The longest role ARN rebuilt without its path on the stack.
 const ROLE_KEY_MAX: usize = 512;
 
-/// Parses `json` as a policy of `ty`, naming it `what` in the error.
-fn parse(
+/// Compiles `json` as a policy of `ty` into the open group of `lists`, naming it `what` in
+/// the error.
+fn add(
+    lists: &mut ListsBuilder,
     json: &str,
     ty: PolicyType,
     what: impl FnOnce() -> String,
-) -> Result<crate::Policy, StoreError> {
-    parse_policy(json, ty).map_err(|errors| StoreError::InvalidPolicy {
-        what: what(),
-        errors,
-    })
+) -> Result<(), StoreError> {
+    lists
+        .add(json, ty)
+        .map_err(|errors| StoreError::InvalidPolicy {
+            what: what(),
+            errors,
+        })
 }
 
-/// Parses levels of SCPs or RCPs, root first.
-fn parse_levels(kind: PolicyKind, levels: &[&[&str]]) -> Result<PolicySet, StoreError> {
+/// Compiles levels of SCPs or RCPs, root first.
+fn compile_levels(kind: PolicyKind, levels: &[&[&str]]) -> Result<Lists, StoreError> {
     let (ty, name) = match kind {
         PolicyKind::Scp => (PolicyType::Scp, "SCP"),
         _ => (PolicyType::Rcp, "RCP"),
     };
-    let mut set = PolicySet::new();
+    let mut lists = ListsBuilder::new();
     for (l, level) in levels.iter().enumerate() {
-        set.push_level(kind);
+        lists.group(kind, to_u16(l));
         for (i, json) in level.iter().enumerate() {
-            set.add(
-                kind,
-                parse(json, ty, || format!("{name} {i} of level {l}"))?,
-            );
+            add(&mut lists, json, ty, || format!("{name} {i} of level {l}"))?;
         }
     }
-    Ok(set)
+    Ok(lists.finish())
 }
 
 impl PolicyStore {
@@ -648,24 +651,22 @@ impl PolicyStore {
             digest.text(BOUNDARY_TEXT, boundary);
         }
         self.put(Space::Principal, &key, digest.finish(), || {
-            let mut set = PolicySet::new();
+            let mut lists = ListsBuilder::new();
+            if !identity.is_empty() {
+                lists.group(PolicyKind::Identity, 0);
+            }
             for (i, json) in identity.iter().enumerate() {
-                set.add(
-                    PolicyKind::Identity,
-                    parse(json, PolicyType::Identity, || {
-                        format!("identity policy {i}")
-                    })?,
-                );
+                add(&mut lists, json, PolicyType::Identity, || {
+                    format!("identity policy {i}")
+                })?;
             }
             if let Some(json) = permissions_boundary {
-                set.add(
-                    PolicyKind::PermissionsBoundary,
-                    parse(json, PolicyType::PermissionsBoundary, || {
-                        "permissions boundary".to_owned()
-                    })?,
-                );
+                lists.group(PolicyKind::PermissionsBoundary, 0);
+                add(&mut lists, json, PolicyType::PermissionsBoundary, || {
+                    "permissions boundary".to_owned()
+                })?;
             }
-            Ok(set)
+            Ok(lists.finish())
         })
     }
 
@@ -693,12 +694,12 @@ impl PolicyStore {
         let mut digest = Digester::new(self.digest_key, Space::Resource);
         digest.text(RESOURCE_TEXT, policy_json);
         self.put(Space::Resource, resource_arn, digest.finish(), || {
-            let mut set = PolicySet::new();
-            let policy = parse(policy_json, PolicyType::Resource, || {
+            let mut lists = ListsBuilder::new();
+            lists.group(PolicyKind::Resource, 0);
+            add(&mut lists, policy_json, PolicyType::Resource, || {
                 "resource policy".to_owned()
             })?;
-            set.add(PolicyKind::Resource, policy);
-            Ok(set)
+            Ok(lists.finish())
         })
     }
 
@@ -724,10 +725,12 @@ impl PolicyStore {
         let mut digest = Digester::new(self.digest_key, Space::Trust);
         digest.text(RESOURCE_TEXT, policy_json);
         self.put(Space::Trust, role_arn, digest.finish(), || {
-            let mut set = PolicySet::new();
-            let policy = parse(policy_json, PolicyType::Trust, || "trust policy".to_owned())?;
-            set.add(PolicyKind::Resource, policy);
-            Ok(set)
+            let mut lists = ListsBuilder::new();
+            lists.group(PolicyKind::Resource, 0);
+            add(&mut lists, policy_json, PolicyType::Trust, || {
+                "trust policy".to_owned()
+            })?;
+            Ok(lists.finish())
         })
     }
 
@@ -792,7 +795,7 @@ impl PolicyStore {
             }
         }
         self.put(space, account, digest.finish(), || {
-            parse_levels(kind, levels)
+            compile_levels(kind, levels)
         })
     }
 
@@ -1021,13 +1024,13 @@ impl PolicyStore {
         space: Space,
         key: &str,
         digest: Digest,
-        parse: impl FnOnce() -> Result<PolicySet, StoreError>,
+        compile: impl FnOnce() -> Result<Lists, StoreError>,
     ) -> Result<(), StoreError> {
-        let mut parse = Some(parse);
-        let mut build = || match parse.take() {
-            Some(parse) => parse().map(Lists::from_set),
+        let mut compile = Some(compile);
+        let mut build = || match compile.take() {
+            Some(compile) => compile(),
             // INVARIANT: not reached: `build` runs at most once (below, one branch).
-            None => Ok(Lists::compile(&PolicySet::new())),
+            None => Ok(ListsBuilder::new().finish()),
         };
         let store_key = StoreKey::new(space, key);
         // A shared copy already registered is taken as it is; a document that one entry
@@ -1170,15 +1173,17 @@ impl SessionPolicy {
     ///
     /// [`StoreError::InvalidPolicy`] when a document does not parse as a session policy.
     pub fn new(policies: &[&str]) -> Result<Self, StoreError> {
-        let mut set = PolicySet::new();
+        let mut lists = ListsBuilder::new();
+        if !policies.is_empty() {
+            lists.group(PolicyKind::Session, 0);
+        }
         for (i, json) in policies.iter().enumerate() {
-            set.add(
-                PolicyKind::Session,
-                parse(json, PolicyType::Session, || format!("session policy {i}"))?,
-            );
+            add(&mut lists, json, PolicyType::Session, || {
+                format!("session policy {i}")
+            })?;
         }
         Ok(Self(Arc::new(CompiledPolicySet::from_lists(
-            Lists::from_set(set),
+            lists.finish(),
         ))))
     }
 
@@ -1525,11 +1530,11 @@ mod tests {
     /// A decision reads an entry's key, then an inline document's kind and counts,
     /// statements and conditions, in that order, from whole cache lines: the entry starts on
     /// a line, and the key and what a decision reads of two statements and two conditions end
-    /// within six lines.
+    /// within five lines (the key is the first).
     #[test]
-    fn an_inline_document_is_read_from_six_lines() {
+    fn an_inline_document_is_read_from_five_lines() {
         assert_eq!(align_of::<Held>(), 64);
-        assert_eq!(size_of::<StoreKey>(), 72);
+        assert_eq!(size_of::<StoreKey>(), 64);
         assert_eq!(offset_of!(Held, key), 0);
         assert_eq!(offset_of!(Held, doc), size_of::<StoreKey>());
         assert_eq!(offset_of!(Inline, kind), 0);
@@ -1537,7 +1542,7 @@ mod tests {
         assert!(offset_of!(Inline, statements) < offset_of!(Inline, conditions));
         assert!(offset_of!(Inline, conditions) < offset_of!(Inline, labels));
         assert!(
-            offset_of!(Held, doc) + offset_of!(Inline, labels) <= 6 * 64,
+            offset_of!(Held, doc) + offset_of!(Inline, labels) <= 5 * 64,
             "{}",
             offset_of!(Inline, labels)
         );
