@@ -14,7 +14,11 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(json parse_policy lint wildcard evaluate analysis)
+    # Every target of fuzz/fuzz_targets/: a new target without a case below stops the script
+    # (and CI's fuzz smoke, which seeds every target) until it says how it is seeded.
+    for f in fuzz/fuzz_targets/*.rs; do
+        targets+=("$(basename "$f" .rs)")
+    done
 fi
 
 tmp=$(mktemp -d)
@@ -73,6 +77,11 @@ for t in "${targets[@]}"; do
             done
             ;;
         wildcard) src="$pats" ;;
+        pattern_set)
+            # Structured input (generator choices): any bytes decode; the Action/Resource
+            # strings give varied starting points.
+            src="$pats"
+            ;;
         evaluate)
             # Structured input: any bytes decode; case lines give varied starting points.
             src="$tmp/cases"

@@ -475,10 +475,12 @@ fn check_context(context: &Context) -> Result<(), RequestError> {
         max,
     };
     if context.len() > MAX_CONTEXT_KEYS {
+        // The first key past the limit, not `context.len()`: the request buffer refuses a
+        // request at that key and never counts the rest (`RequestError::ContextTooLarge`).
         return Err(too_large(
             ContextLimit::Keys,
             None,
-            context.len(),
+            MAX_CONTEXT_KEYS + 1,
             MAX_CONTEXT_KEYS,
         ));
     }
@@ -559,7 +561,17 @@ pub enum RequestError {
         limit: ContextLimit,
         /// The key, for the values limit.
         key: Option<String>,
-        /// How many there are (for bytes: at least how many).
+        /// How many were counted when the limit was passed, the same whichever path built
+        /// the request ([`RequestBuilder::build`] or a [`RequestBuffer`](crate::RequestBuffer)):
+        ///
+        /// - [`ContextLimit::Keys`]: always `max + 1`. The request is refused at its first key
+        ///   past the limit; how many more keys it would have held is not counted (the
+        ///   buffer keeps no more keys than the limit, so it cannot count them).
+        /// - [`ContextLimit::Values`]: the number of values of `key`, exactly.
+        /// - [`ContextLimit::Bytes`]: at least `max + 1`: the bytes of key and value text
+        ///   counted up to the key that passed the limit. The builder counts the keys in
+        ///   lower-cased key order, the buffer in the order they are set, so the two can
+        ///   differ when the keys were not set in key order.
         found: usize,
         /// The limit.
         max: usize,

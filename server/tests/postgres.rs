@@ -470,6 +470,23 @@ fn statistic(server: &Server, name: &str) -> Result<u64> {
         .ok_or_else(|| format!("no {name} in {text}").into())
 }
 
+/// Raises the policy epoch and logs `arn` at the new epoch (`''`: a configuration
+/// publication) in `tx`, as a replica's policy change does, but without `pg_notify` (as if the
+/// notification were lost).
+fn bump_epoch_unnotified(tx: &mut postgres::Transaction<'_>, arn: &str) -> Result {
+    let epoch: i64 = tx
+        .query_one(
+            "UPDATE policy_epoch SET epoch = epoch + 1 WHERE id = 1 RETURNING epoch",
+            &[],
+        )?
+        .get(0);
+    tx.execute(
+        "INSERT INTO policy_log (epoch, arn) VALUES ($1, $2)",
+        &[&epoch, &arn],
+    )?;
+    Ok(())
+}
+
 /// A change committed without a notification (as if it were lost): the next call through a
 /// replica finds the epoch ahead in its own read of the secret, and is served again after a
 /// full refresh, decided with the change.
@@ -491,16 +508,7 @@ fn a_change_without_notification_governs_the_next_call_which_is_served_again() -
     // without pg_notify.
     let mut client = db.client()?;
     let mut tx = client.transaction()?;
-    let epoch: i64 = tx
-        .query_one(
-            "UPDATE policy_epoch SET epoch = epoch + 1 WHERE id = 1 RETURNING epoch",
-            &[],
-        )?
-        .get(0);
-    tx.execute(
-        "INSERT INTO policy_log (epoch, arn) VALUES ($1, $2)",
-        &[&epoch, &arn],
-    )?;
+    bump_epoch_unnotified(&mut tx, &arn)?;
     tx.execute(
         "UPDATE secrets SET resource_policy = $2 WHERE arn = $1",
         &[&arn, &allow_partner(&arn, "Allow")],
@@ -517,16 +525,7 @@ fn a_change_without_notification_governs_the_next_call_which_is_served_again() -
     // trip of its own before the decision): served again too; the grant removed silently is
     // not used afterwards.
     let mut tx = client.transaction()?;
-    let epoch: i64 = tx
-        .query_one(
-            "UPDATE policy_epoch SET epoch = epoch + 1 WHERE id = 1 RETURNING epoch",
-            &[],
-        )?
-        .get(0);
-    tx.execute(
-        "INSERT INTO policy_log (epoch, arn) VALUES ($1, $2)",
-        &[&epoch, &arn],
-    )?;
+    bump_epoch_unnotified(&mut tx, &arn)?;
     tx.execute(
         "UPDATE secrets SET resource_policy = NULL WHERE arn = $1",
         &[&arn],
@@ -685,16 +684,7 @@ fn a_publication_of_this_replicas_own_configuration_does_not_reread_its_file() -
     std::fs::write(&a.config, original.replace("dev-payments", "dev-payments2"))?;
     let mut client = db.client()?;
     let mut tx = client.transaction()?;
-    let epoch: i64 = tx
-        .query_one(
-            "UPDATE policy_epoch SET epoch = epoch + 1 WHERE id = 1 RETURNING epoch",
-            &[],
-        )?
-        .get(0);
-    tx.execute(
-        "INSERT INTO policy_log (epoch, arn) VALUES ($1, '')",
-        &[&epoch],
-    )?;
+    bump_epoch_unnotified(&mut tx, "")?;
     tx.commit()?;
     let (status, body) = call(a, &admin(), "GetSecretValue", &json!({"SecretId": "own"}))?;
     assert_eq!(status, 200, "{body}");

@@ -1648,10 +1648,7 @@ mod tests {
             let operator = qualified(&operator, qualifier);
             let texts: Vec<&str> =
                 values.iter().map(|&i| family.values[i % family.values.len()]).collect();
-            let Some(entry) = entry(&operator, &texts) else {
-                return Ok(());
-            };
-            let Some(index) = ValueIndex::build(&entry) else {
+            let Some((entry, index)) = indexed(&operator, &texts) else {
                 return Ok(());
             };
             let pick = |i: usize| scalar(family.requests[i % family.requests.len()]);
@@ -1707,6 +1704,30 @@ mod tests {
         Ok(())
     }
 
+    /// The condition entry of `operator` over `values` and its index; `None` when the
+    /// values do not parse or are not indexed (nothing to compare then).
+    fn indexed<S: AsRef<str>>(
+        operator: &str,
+        values: &[S],
+    ) -> Option<(ConditionEntry, ValueIndex)> {
+        let refs: Vec<&str> = values.iter().map(AsRef::as_ref).collect();
+        let entry = entry(operator, &refs)?;
+        let index = ValueIndex::build(&entry)?;
+        Some((entry, index))
+    }
+
+    /// [`indexed_agrees_on_strings`] for the list `values` of `operator` (see [`indexed`]).
+    fn list_agrees_on_strings(
+        operator: &str,
+        values: &[String],
+        request: &[String],
+    ) -> Result<(), TestCaseError> {
+        match indexed(operator, values) {
+            Some((entry, index)) => indexed_agrees_on_strings(&entry, &index, request),
+            None => Ok(()),
+        }
+    }
+
     /// A pattern of a list whose patterns share the literals `ab` and `cd` and differ in
     /// their gaps, wildcards and anchoring (drawn from `shape`).
     fn sharing(shape: (usize, u8, u8, u8)) -> String {
@@ -1738,14 +1759,7 @@ mod tests {
             let operator = qualified(operator, qualifier);
             let mut texts: Vec<String> = shapes.into_iter().map(sharing).collect();
             texts.extend(extra.iter().map(|&i| STRINGS[i].to_owned()));
-            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let Some(entry) = entry(&operator, &refs) else {
-                return Ok(());
-            };
-            let Some(index) = ValueIndex::build(&entry) else {
-                return Ok(());
-            };
-            indexed_agrees_on_strings(&entry, &index, &request)?;
+            list_agrees_on_strings(&operator, &texts, &request)?;
         }
     }
 
@@ -1800,14 +1814,7 @@ mod tests {
             } else {
                 shapes.into_iter().map(pinned_shape).collect()
             };
-            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let Some(entry) = entry(&operator, &refs) else {
-                return Ok(());
-            };
-            let Some(index) = ValueIndex::build(&entry) else {
-                return Ok(());
-            };
-            indexed_agrees_on_strings(&entry, &index, &request)?;
+            list_agrees_on_strings(&operator, &texts, &request)?;
         }
     }
 
@@ -2066,18 +2073,11 @@ mod tests {
                     format!("{lead}:{part}")
                 })
                 .collect();
-            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let Some(entry) = entry(&operator, &refs) else {
-                return Ok(());
-            };
-            let Some(index) = ValueIndex::build(&entry) else {
-                return Ok(());
-            };
             let request: Vec<String> = request
                 .into_iter()
                 .map(|(head, part)| format!("{}:{part}", ARN_HEADS[head]))
                 .collect();
-            indexed_agrees_on_strings(&entry, &index, &request)?;
+            list_agrees_on_strings(&operator, &texts, &request)?;
         }
     }
 
@@ -2209,11 +2209,7 @@ mod tests {
                 .collect();
             let prefix = if arn { "arn:aws:s3:::" } else { "" };
             let texts: Vec<String> = tokens.iter().map(|t| format!("{prefix}{}", t.concat())).collect();
-            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let Some(entry) = entry(&operator, &refs) else {
-                return Ok(());
-            };
-            let Some(index) = ValueIndex::build(&entry) else {
+            let Some((entry, index)) = indexed(&operator, &texts) else {
                 return Ok(());
             };
             let request: Vec<String> = request
@@ -2319,10 +2315,7 @@ mod tests {
             let made: Vec<(String, Option<String>)> =
                 templates.iter().map(|&t| distinct(t, &values)).collect();
             let texts: Vec<&str> = made.iter().map(|(t, _)| t.as_str()).collect();
-            let Some(entry) = entry(&operator, &texts) else {
-                return Ok(());
-            };
-            let Some(index) = ValueIndex::build(&entry) else {
+            let Some((entry, index)) = indexed(&operator, &texts) else {
                 return Ok(());
             };
             let request: Vec<String> = request

@@ -596,13 +596,19 @@ mod pipeline {
         }
         let keys = |n: usize| (0..n).map(|i| (format!("app:k{i}"), string("v"))).collect();
         assert!(build(keys(MAX_CONTEXT_KEYS)).is_ok());
-        assert!(matches!(
-            build(keys(MAX_CONTEXT_KEYS + 1)),
-            Err(RequestError::ContextTooLarge {
-                limit: ContextLimit::Keys,
-                ..
-            })
-        ));
+        // However many keys past the limit, `found` is the limit plus one (the request
+        // buffer reports the same: it stops at the first key past the limit).
+        for n in [MAX_CONTEXT_KEYS + 1, MAX_CONTEXT_KEYS + 50] {
+            assert_eq!(
+                build(keys(n)).err(),
+                Some(RequestError::ContextTooLarge {
+                    limit: ContextLimit::Keys,
+                    key: None,
+                    found: MAX_CONTEXT_KEYS + 1,
+                    max: MAX_CONTEXT_KEYS,
+                })
+            );
+        }
         let long = "x".repeat(MAX_CONTEXT_BYTES);
         let err = build(vec![("app:long".into(), string(&long))]).unwrap_err();
         assert!(matches!(

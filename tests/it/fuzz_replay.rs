@@ -4,11 +4,12 @@
 //! Byte-input targets (`json`, `parse_policy`, `lint`) store the raw input. Structured targets
 //! store a readable reproducer instead of libFuzzer's bytes, so that no `arbitrary` decoding is
 //! needed here: `wildcard` stores `{"pattern": ..., "text": ...}`, `evaluate` stores the
-//! generated decision case as one line of the `fixtures/cases` format.
+//! generated decision case as one line of the `fixtures/cases` format, `pattern_set` the
+//! generated case as JSON (`SetCase::to_json`).
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{differential, invariants};
+use crate::support::{differential, invariants, pattern_sets};
 
 /// The saved inputs of one target, sorted by name (dot-files such as `.gitkeep` skipped).
 fn saved(target: &str) -> Vec<PathBuf> {
@@ -82,4 +83,9 @@ fn fuzz_replay_evaluate() {
         assert!(differential::check_evaluate_case(line, true).is_some());
     });
     assert!(n >= 1);
+}
+
+#[test]
+fn fuzz_replay_pattern_set() {
+    assert!(replay("pattern_set", pattern_sets::check_json) >= 1);
 }

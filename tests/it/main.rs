@@ -24,6 +24,7 @@ mod lint;
 mod live_store;
 mod managed_policies;
 mod parse_errors;
+mod pattern_sets;
 mod patterns;
 mod properties;
 mod request_buffer;

@@ -487,8 +487,8 @@ fn buffered_made_key_limits_fail_as_the_builder() {
     for k in &keys {
         req = req.key_string(k, "v");
     }
-    // The buffer stops counting at the first key past the limit (it keeps no more), the
-    // builder counts them all: the same error but for the count found.
+    // Both stop counting at the first key past the limit (the buffer keeps no more): the
+    // very error of the builder, `found` the limit plus one.
     let r = req.prepare().err();
     assert!(
         matches!(
@@ -502,6 +502,9 @@ fn buffered_made_key_limits_fail_as_the_builder() {
         ),
         "{r:?}"
     );
+    let names: Vec<String> = (0..300).map(|i| format!("test:k{i}")).collect();
+    let pairs: Vec<(&str, &str)> = names.iter().map(|k| (k.as_str(), "v")).collect();
+    assert_eq!(r, built(&pairs));
     // The next request has none of the failed one's keys.
     let got = buffer
         .request()

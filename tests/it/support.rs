@@ -3,6 +3,7 @@
 
 pub mod differential;
 pub mod invariants;
+pub mod pattern_sets;
 pub mod reference;
 pub mod scenario;
 pub mod through_store;

@@ -560,7 +560,7 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
         let name = key.as_str();
         let found = p.find_text(key.hash(), name);
         if found.is_none() && p.len() >= MAX_CONTEXT_KEYS {
-            self.overflow = Some(Box::new(too_many_keys(p.len())));
+            self.overflow = Some(Box::new(too_many_keys()));
             return;
         }
         match count_bytes(p, self.bytes, found, name.len(), value_len) {
@@ -655,12 +655,13 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
     }
 }
 
-/// The error of a request given one key more than [`MAX_CONTEXT_KEYS`] (`set` of them set).
-fn too_many_keys(set: usize) -> RequestError {
+/// The error of a request given one key more than [`MAX_CONTEXT_KEYS`]: `found` is
+/// `MAX_CONTEXT_KEYS + 1`, as the builder reports it (`RequestError::ContextTooLarge`).
+fn too_many_keys() -> RequestError {
     RequestError::ContextTooLarge {
         limit: ContextLimit::Keys,
         key: None,
-        found: set + 1,
+        found: MAX_CONTEXT_KEYS + 1,
         max: MAX_CONTEXT_KEYS,
     }
 }
@@ -721,7 +722,7 @@ fn key_at(buffer: &mut RequestBuffer, key: Key<'_>) -> Result<KeyAt, Box<Request
         p.truncate(mark);
     }
     if found.is_none() && p.len() >= MAX_CONTEXT_KEYS {
-        let error = too_many_keys(p.len());
+        let error = too_many_keys();
         p.truncate(mark);
         return Err(Box::new(error));
     }
