@@ -337,8 +337,8 @@ const CASES: &[Case] = &[
         one_long: true,
     },
     Case {
-        // A distinct variable then a wildcard: no literal text to key, no lead to share, and
-        // a wildcard, so not resolved once per decision: tried one by one.
+        // A distinct variable then a wildcard: no literal text to key, no lead to share;
+        // resolved once per decision and entered by the head before the wildcard.
         name: "StringLike, a distinct variable then a wildcard `${aws:PrincipalTag/t<i>, 'v<i>'}*`",
         operator: "StringLike",
         value: |i| format!("${{aws:PrincipalTag/t{i}, 'v{i}'}}*"),

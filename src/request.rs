@@ -1745,6 +1745,18 @@ pub(crate) const CALLER_KEYS: [&str; 6] = [
     PRINCIPAL_SERVICE_NAME.key,
 ];
 
+/// The names of every derived key, lower case (what a prepared request may answer for
+/// without the caller setting it).
+pub(crate) const DERIVED_KEYS: [&str; 7] = [
+    PRINCIPAL_ARN.key,
+    PRINCIPAL_ACCOUNT.key,
+    PRINCIPAL_TYPE.key,
+    USERNAME.key,
+    PRINCIPAL_IS_AWS_SERVICE.key,
+    PRINCIPAL_SERVICE_NAME.key,
+    RESOURCE_ACCOUNT.key,
+];
+
 /// Every derived key.
 #[cfg(test)]
 const ALL_DERIVED: [&DerivedKey; 7] = [

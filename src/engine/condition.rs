@@ -15,7 +15,7 @@
 
 use std::net::IpAddr;
 
-use super::index::{Scope, ValueIndex};
+use super::index::{Names, Scope, ValueIndex};
 use crate::condition::ops::{
     self, Present, Scalar, arn, binary, boolean, date, ip, null, numeric, string,
 };
@@ -102,6 +102,19 @@ pub(crate) fn evaluate_value<'a>(
     value: Option<Value<'_>>,
     resolve: impl Fn(&str) -> Option<&'a str> + Copy,
 ) -> Truth {
+    evaluate_value_named(entry, index, value, resolve, None)
+}
+
+/// [`evaluate_value`] given the names of the request's keys (`names`: every other name has
+/// no value), which lets the index resolve a list of many distinct variables from the
+/// request's side.
+pub(crate) fn evaluate_value_named<'a>(
+    entry: &ConditionEntry,
+    index: Option<&ValueIndex>,
+    value: Option<Value<'_>>,
+    resolve: impl Fn(&str) -> Option<&'a str> + Copy,
+    names: Option<&dyn Names>,
+) -> Truth {
     let operator = entry.operator.value;
     if operator.base == BaseOperator::Null {
         return evaluate_null(entry, value);
@@ -110,9 +123,9 @@ pub(crate) fn evaluate_value<'a>(
         return ops::absent(operator);
     };
     match index {
-        Some(index) => {
-            index.scope(|scope| evaluate_present(entry, Some((index, scope)), value, resolve))
-        }
+        Some(index) => index.scope(names, |scope| {
+            evaluate_present(entry, Some((index, scope)), value, resolve)
+        }),
         None => evaluate_present(entry, None, value, resolve),
     }
 }

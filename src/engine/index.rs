@@ -62,7 +62,7 @@ mod lead;
 mod resolved;
 use lead::{Leads, TemplateList};
 use resolved::Resolved;
-pub(crate) use resolved::Scope;
+pub(crate) use resolved::{Names, Scope};
 
 /// Fewer policy values than this are tested one by one (an index does not pay off).
 pub(crate) const INDEX_FROM: usize = 8;
@@ -1232,10 +1232,11 @@ impl ValueIndex {
     }
 
     /// Runs `f` with the scratch scope of one decision on this entry: the templates resolved
-    /// once per decision are resolved at most once within it.
-    pub(crate) fn scope<R>(&self, f: impl FnOnce(Scope<'_>) -> R) -> R {
+    /// once per decision are resolved at most once within it (from the request's key `names`
+    /// when given and fewer than their variables).
+    pub(crate) fn scope<R>(&self, names: Option<&dyn Names>, f: impl FnOnce(Scope<'_>) -> R) -> R {
         if self.resolved.is_some() {
-            resolved::scope(f)
+            resolved::scope(names, f)
         } else {
             f(Scope::default())
         }
@@ -1326,7 +1327,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::engine::condition::{evaluate_entry, evaluate_indexed};
+    use crate::engine::condition::{Value, evaluate_entry, evaluate_indexed, evaluate_value_named};
     use crate::policy::PolicyType;
     use crate::policy::lower::parse_policy;
     use crate::request::{ContextScalar, ContextValue};
@@ -1945,7 +1946,7 @@ mod tests {
         let like: Vec<String> = (1..21)
             .map(|i| format!("*ab{}cd*", "?".repeat(i)))
             .chain((0..3).map(|i| format!("*-{i}-*")))
-            .chain(["${aws:username}-*ab*".to_owned()])
+            .chain(["*${aws:username}-*ab*".to_owned()])
             .collect();
         let refs: Vec<&str> = like.iter().map(String::as_str).collect();
         let entry = entry("ForAnyValue:StringLike", &refs).unwrap();
@@ -1957,14 +1958,15 @@ mod tests {
         assert_eq!(patterns.sets.len(), 1);
         assert_eq!(patterns.sets[0].len(), 20);
         let inner = patterns.inner.as_ref().unwrap();
-        // And `-` for `${aws:username}-*ab*` (the key no other value shares).
+        // And `-` for `*${aws:username}-*ab*` (the key no other value shares; a variable in
+        // the head would be resolved once per decision instead, `resolved`).
         assert_eq!(
             inner.patterns.iter().map(|p| p.len()).sum::<usize>() + inner.pinned.len(),
             5
         );
         let hit = format!("ab{}cd", "é".repeat(20));
         let miss = format!("ab{}cd", "é".repeat(21));
-        for text in ["xx-2-", "ab", "alice-ab"] {
+        for text in ["xx-2-", "ab", "alice-ab", "x-alice-ab"] {
             agrees(&entry, &index, text);
         }
         assert!(agrees(&entry, &index, &hit));
@@ -2236,7 +2238,7 @@ mod tests {
     /// how its variable's default is written, and how it ends.
     const DISTINCT_LEADS: &[&str] = &["", "p-", "P-", "${*}", "*"];
     const DISTINCT_DEFAULTS: &[&str] = &["", ", 'd'", ", ''", ", 'É'", ", '*'"];
-    const DISTINCT_TAILS: &[&str] = &["", "-x", "é", "${?}", "?"];
+    const DISTINCT_TAILS: &[&str] = &["", "-x", "é", "${?}", "?", "*", "*-x", "?*é", "-*x?"];
 
     /// The text of a template naming variable `t<k>` (and maybe `t<second>` after its tail),
     /// and the text it resolves to when `values` are the variables' values (`None` when a
@@ -2343,6 +2345,39 @@ mod tests {
             indexed_agrees_under(&entry, &index, &request, resolve)?;
             // The same list in the next decision, every variable absent: resolved afresh.
             indexed_agrees_under(&entry, &index, &request, |_| None)?;
+            // Resolved from the request's key names (some of them not variables of the list,
+            // some variables absent from the names only when they have no value).
+            let names = KeyNames(
+                (0..values.len())
+                    .filter(|&k| values[k].is_some())
+                    .map(|k| format!("t{k}"))
+                    .chain(["aws:username".to_owned(), "t".to_owned()])
+                    .collect(),
+            );
+            let value = ContextValue::Multi(
+                request.iter().map(|t| ContextScalar::String(t.clone())).collect(),
+            );
+            let named = evaluate_value_named(
+                &entry,
+                Some(&index),
+                Some(Value::from(&value)),
+                resolve,
+                Some(&names),
+            );
+            prop_assert_eq!(named, evaluate_entry(&entry, Some(&value), resolve));
+        }
+    }
+
+    /// The names of a test request's keys.
+    struct KeyNames(Vec<String>);
+
+    impl Names for KeyNames {
+        fn count(&self) -> usize {
+            self.0.len()
+        }
+
+        fn each(&self, f: &mut dyn FnMut(&str)) {
+            self.0.iter().for_each(|name| f(name));
         }
     }
 
@@ -2447,22 +2482,21 @@ mod tests {
         );
         assert_eq!(index.resolved.as_ref().map(|r| r.len()), Some(12));
         assert_eq!(index.rest().count(), 0);
-        // With wildcards (`StringLike`), a template is keyed by its literal text; one without
-        // a literal part and in no group stays on the plain pass.
+        // With wildcards (`StringLike`), a template whose head (the text before its first
+        // wildcard) holds a variable is resolved too, entered by its head; one without a
+        // variable in its head and no literal part stays on the plain pass.
         let like: Vec<String> = (0..10)
             .map(|i| format!("${{aws:PrincipalTag/t{i}}}*"))
             .chain([
                 "v-${aws:username}*".to_owned(),
                 "x-${aws:username}".to_owned(),
+                "*${aws:username}".to_owned(),
             ])
             .collect();
         let refs: Vec<&str> = like.iter().map(String::as_str).collect();
         let index = built("ForAnyValue:StringLike", &refs).unwrap();
-        assert_eq!(index.resolved.as_ref().map(|r| r.len()), Some(1));
-        assert_eq!(
-            index.rest().collect::<Vec<_>>(),
-            (0..10).collect::<Vec<_>>()
-        );
+        assert_eq!(index.resolved.as_ref().map(|r| r.len()), Some(12));
+        assert_eq!(index.rest().collect::<Vec<_>>(), [12]);
         let index = built("NumericLessThan", &["1", "5", "3", "2", "9", "4", "0", "7"]).unwrap();
         assert!(matches!(index.kind, Kind::NumberBound(_)));
     }

@@ -234,6 +234,11 @@ impl Prepared {
         }
     }
 
+    /// The keys set (lower-cased, in `arena`), in the order they were set.
+    pub(crate) fn keys<'s>(&'s self, arena: &'s [u8]) -> impl Iterator<Item = &'s [u8]> + 's {
+        (0..self.len()).filter_map(move |i| self.slot_at(i).map(|slot| at(arena, slot.key)))
+    }
+
     /// The slot at `i` (in the order keys were set).
     fn slot_at(&self, i: usize) -> Option<&Slot> {
         if self.spilled {

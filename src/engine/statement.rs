@@ -4,7 +4,7 @@ use super::compile::{
     CompiledAction, CompiledCondition, CompiledResource, CompiledStatement, CondTest, Element,
     StrValue, Target,
 };
-use super::condition::evaluate_value;
+use super::condition::{evaluate_value, evaluate_value_named};
 use super::decision::{PrincipalMatch, PrincipalOutcome, ResourceOutcome};
 use super::record::Recorder;
 use super::view::{Input, Who};
@@ -158,7 +158,7 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
         CondTest::Indexed(indexed) => {
             let (entry, index) = &**indexed;
             let value = ctx.entry(condition.key_hash, &entry.key_lower);
-            return evaluate_value(entry, Some(index), value, ctx.resolver());
+            return evaluate_value_named(entry, Some(index), value, ctx.resolver(), Some(&ctx));
         }
         _ => {}
     }

@@ -3,12 +3,13 @@
 use std::net::IpAddr;
 
 use super::condition::Value;
+use super::index::Names;
 use super::prepared::{IP_UNREAD, Prepared, Slot, SlotKind};
 use crate::aws_rules::AwsRule;
 use crate::bytes::{at, text, text_hash};
 use crate::condition::ops;
 use crate::request::{
-    Caller, CallerKind, Context, ContextScalar, ContextValue, Request, ResourceKind,
+    Caller, CallerKind, Context, ContextScalar, ContextValue, DERIVED_KEYS, Request, ResourceKind,
 };
 use crate::value::parse_ip;
 
@@ -151,6 +152,27 @@ impl<'r> Ctx<'r> {
         move |key: &str| match self {
             Self::Plain(context) => context.get_text_lower(key),
             Self::Prepared(..) => self.value(text_hash(key), key).and_then(text),
+        }
+    }
+}
+
+/// The names of the keys a request answers for: the context's keys, and for a prepared
+/// request also the keys it derives (the resolver reads the same).
+impl Names for Ctx<'_> {
+    fn count(&self) -> usize {
+        match self {
+            Self::Plain(context) => context.len(),
+            Self::Prepared(p, ..) => p.len() + DERIVED_KEYS.len(),
+        }
+    }
+
+    fn each(&self, f: &mut dyn FnMut(&str)) {
+        match self {
+            Self::Plain(context) => context.iter().for_each(|(key, _)| f(key)),
+            Self::Prepared(p, arena, _) => {
+                p.keys(arena).filter_map(text).for_each(&mut *f);
+                DERIVED_KEYS.into_iter().for_each(f);
+            }
         }
     }
 }

@@ -865,6 +865,10 @@ mod pipeline {
                     // A variable of its own per value (resolved once per decision).
                     format!("${{aws:PrincipalTag/t{i}, 'v{i}'}}"),
                     format!("p-${{aws:PrincipalTag/t{i}}}-${{aws:PrincipalTag/team}}"),
+                    // A distinct variable then wildcards (resolved once per decision, entered
+                    // by the head before the first wildcard).
+                    format!("${{aws:PrincipalTag/t{i}, 'v{i}'}}*"),
+                    format!("q${{aws:PrincipalTag/t{i}}}-?{i}*"),
                 ]
             })
             .collect();
@@ -896,6 +900,12 @@ mod pipeline {
             "P-OPS-OPS",
             "p--",
             "p-ops-",
+            "v3-anything",
+            "V3x",
+            "qops-x5",
+            "qops-x55",
+            "qops-5",
+            "q-x5",
         ];
         for operator in [
             "ForAnyValue:StringLike",
@@ -935,17 +945,19 @@ mod pipeline {
     }
 
     /// A list whose values each name their own variable is resolved once per decision into a
-    /// table kept by the thread: after the first decision, deciding allocates nothing.
+    /// table kept by the thread: after the first decision, deciding allocates nothing (values
+    /// compared whole, and values entered by their head before a wildcard).
     #[test]
     fn distinct_variables_decide_without_allocating() {
+        distinct_variables_without_allocating("ForAnyValue:StringEqualsIgnoreCase", "");
+        distinct_variables_without_allocating("ForAnyValue:StringLike", "*");
+    }
+
+    fn distinct_variables_without_allocating(operator: &str, tail: &str) {
         let values: Vec<String> = (0..200)
-            .map(|i| format!("\"${{aws:PrincipalTag/t{i}, 'v{i}'}}\""))
+            .map(|i| format!("\"${{aws:PrincipalTag/t{i}, 'v{i}'}}{tail}\""))
             .collect();
-        let policy = one_condition(
-            "ForAnyValue:StringEqualsIgnoreCase",
-            "app:k",
-            &format!("[{}]", values.join(",")),
-        );
+        let policy = one_condition(operator, "app:k", &format!("[{}]", values.join(",")));
         let mut set = PolicySet::new();
         set.add(
             PolicyKind::Identity,
@@ -968,11 +980,27 @@ mod pipeline {
                     .unwrap(),
             )
         };
+        let like = !tail.is_empty();
+        let deny_or = |allow: bool| {
+            if allow {
+                Decision::Allow
+            } else {
+                Decision::ImplicitDeny
+            }
+        };
         let requests = [
-            (request(&["x", "V150"]), Decision::Allow),
+            (
+                request(&["x", if like { "v150" } else { "V150" }]),
+                Decision::Allow,
+            ),
             (request(&["x", "v7"]), Decision::ImplicitDeny),
-            (request(&["SEVEN"]), Decision::Allow),
-            (request(&["v1000", "y", "z"]), Decision::ImplicitDeny),
+            (
+                request(&[if like { "seven" } else { "SEVEN" }]),
+                Decision::Allow,
+            ),
+            // `v1000` starts with `v100` (and `v1`, `v10`): a `StringLike` value matches.
+            (request(&["v1000", "y", "z"]), deny_or(like)),
+            (request(&["w1000", "y", "z"]), Decision::ImplicitDeny),
         ];
         for (r, want) in &requests {
             assert_eq!(compiled.evaluate_prepared(r).decision(), *want);

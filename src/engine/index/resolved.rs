@@ -1,20 +1,34 @@
-//! Templates of a value list resolved once per decision: values with policy variables and no
-//! wildcards (`${aws:PrincipalTag/t1, 'v1'}`, `prefix-${aws:PrincipalTag/t2}`, …) that no
-//! group of [`super::lead::Leads`] holds. Each names variables of its own, so nothing about
-//! them is shared when the policy is compiled, and the plain pass resolves every one of them
-//! for every request value: n request values against m such values cost O(n × m) variable
-//! look-ups and comparisons.
+//! Templates of a value list resolved once per decision: values whose head (the text before
+//! their first wildcard, or all of it) is literal text and policy variables, with at least one
+//! variable (`${aws:PrincipalTag/t1, 'v1'}`, `prefix-${aws:PrincipalTag/t2}`,
+//! `${aws:PrincipalTag/t3}*`, `${aws:PrincipalTag/t4}-x?y*`, …), that no group of
+//! [`super::lead::Leads`] holds. Each names variables of its own, so nothing about them is
+//! shared when the policy is compiled, and the plain pass resolves every one of them for every
+//! request value: n request values against m such values cost O(n × m) variable look-ups and
+//! comparisons.
 //!
 //! Here, once per decision (the first time a request value needs them), every distinct
 //! variable of the list is resolved once and each template's resolved text is hashed from the
 //! hashes of its pieces (its literal text, hashed when the policy was compiled, and its
 //! variables' values or defaults), without building the text: a polynomial hash modulo the
 //! prime 2^61 − 1, whose hash of `A‖B` is `hash(A) × base^|B| + hash(B)`. The hashes go into
-//! an open-addressing table; a request value is hashed once and looks its hash up. The cost
-//! is O(m + the variables' value lengths) per decision and O(length) per request value.
+//! an open-addressing table; a request value is hashed once and looks its hash up. A value
+//! with a wildcard after its head (`${t}*`) is entered by its head's hash: a request text can
+//! match it only if it starts with the resolved head, so the text's prefixes whose length some
+//! resolved head has (a set of lengths, marked in a bit set: d distinct lengths need heads of
+//! d(d+1)/2 symbols in all, so there are at most √(2 × their total) of them) look their hash
+//! up, one running hash over the text. The cost is O(m + the variables' value lengths) per
+//! decision and O(length, up to the longest resolved value) per request value, plus one
+//! comparison per value whose resolved head the text starts with.
 //!
-//! A hash that matches is only a candidate: the template is then matched as the plain pass
-//! matches it (`string::matches`), so the answer is exactly the plain pass's. The base is drawn
+//! The variables are resolved by name. A list of many distinct variables is resolved from the
+//! request's side when the request has fewer keys than the list has variables ([`Names`]:
+//! every other name has no value): each key's name is looked up in the list's table of names,
+//! built when the policy was compiled, so the cost is one look-up per request key, not one
+//! resolution per variable of the list.
+//!
+//! A hash that matches is only a candidate: the template (head and tail) is then matched as
+//! the plain pass matches it (`string::matches`), so the answer is exactly the plain pass's. The base is drawn
 //! at random once per process (std's `RandomState`), so a policy cannot be written to make
 //! its values' hashes collide.
 //!
@@ -136,21 +150,6 @@ impl Hashed {
     }
 }
 
-/// The hash of `text` (as [`Hashed::of`]), or `None` when it has more than `max` symbols.
-fn hash_within(text: &str, fold: bool, base: u64, max: usize) -> Option<u64> {
-    if !fold && text.len() > max {
-        return None;
-    }
-    let mut hash = 0;
-    let mut len = 0;
-    symbols(text, fold, |s| {
-        hash = add(mul(hash, base), s);
-        len += 1;
-        len <= max
-    });
-    (len <= max).then_some(hash)
-}
-
 /// A piece of a template: literal text or a variable.
 #[derive(Clone, Debug)]
 enum Chunk {
@@ -162,26 +161,57 @@ enum Chunk {
     },
 }
 
+/// The names of the request keys that can have a value: a resolver answers `None` for every
+/// other name. Lets a list of many distinct variables be resolved from the request's keys.
+pub(crate) trait Names {
+    /// How many names [`each`](Self::each) gives, at most.
+    fn count(&self) -> usize;
+    /// Calls `f` with each name (ASCII-lower-cased); a name may come twice.
+    fn each(&self, f: &mut dyn FnMut(&str));
+}
+
+/// A template of a [`Resolved`] list.
+#[derive(Clone, Copy, Debug)]
+struct Held {
+    /// Its position in the entry.
+    at: At,
+    /// Its head's chunks (a range of `Resolved::chunks`).
+    start: u32,
+    end: u32,
+    /// A wildcard follows the head: a text must start with the resolved head (else equal it).
+    prefix: bool,
+}
+
 /// The templates of a list resolved once per decision (module docs).
 #[derive(Clone, Debug)]
 pub(super) struct Resolved {
     /// The distinct variable keys (ASCII-lower-cased), by slot.
     keys: Box<[Box<str>]>,
-    /// Each template's position in the entry and its chunks (a range of `chunks`).
-    templates: Box<[(At, u32, u32)]>,
+    /// The slot of each key.
+    slots: HashMap<Box<str>, u32>,
+    templates: Box<[Held]>,
     chunks: Box<[Chunk]>,
     fold: bool,
     /// The base the literal text was hashed with.
     base: u64,
 }
 
-/// Whether a template is literal text and variables only (no wildcard): what [`Resolved`]
-/// holds.
-pub(super) fn holds(template: &Template) -> bool {
-    template
-        .parts()
+/// A template's head (the parts before its first wildcard) and whether a wildcard follows.
+fn head<'p, 't>(parts: &'p [Part<'t>]) -> (&'p [Part<'t>], bool) {
+    let end = parts
         .iter()
-        .all(|part| matches!(part, Part::Lit(_) | Part::Var { .. }))
+        .position(|part| matches!(part, Part::Star | Part::One))
+        .unwrap_or(parts.len());
+    (parts.get(..end).unwrap_or_default(), end < parts.len())
+}
+
+/// Whether a template's head holds a variable: what [`Resolved`] holds.
+pub(super) fn holds(template: &Template) -> bool {
+    let parts = template.parts();
+    head(&parts)
+        .0
+        .iter()
+        .any(|part| matches!(part, Part::Var { .. }))
 }
 
 impl Resolved {
@@ -198,7 +228,9 @@ impl Resolved {
         let mut list = Vec::with_capacity(templates.len());
         for &(at, template) in templates {
             let start = u32::try_from(chunks.len()).ok()?;
-            for part in template.parts() {
+            let parts = template.parts();
+            let (head, prefix) = head(&parts);
+            for &part in head {
                 chunks.push(match part {
                     Part::Lit(text) => Chunk::Lit(Hashed::of(text, fold, base)),
                     Part::Var { key, default, .. } => {
@@ -216,15 +248,25 @@ impl Resolved {
                             default: default.map(|d| Hashed::of(d, fold, base)),
                         }
                     }
-                    // Not expected (`holds`): the template goes nowhere rather than wrong.
+                    // Not in a head.
                     Part::Star | Part::One => return None,
                 });
             }
             let end = u32::try_from(chunks.len()).ok()?;
-            list.push((at, start, end));
+            list.push(Held {
+                at,
+                start,
+                end,
+                prefix,
+            });
         }
+        let slots = slots
+            .into_iter()
+            .map(|(key, slot)| (key.into(), slot))
+            .collect();
         Some(Self {
             keys: keys.into_boxed_slice(),
+            slots,
             templates: list.into_boxed_slice(),
             chunks: chunks.into_boxed_slice(),
             fold,
@@ -238,32 +280,69 @@ impl Resolved {
         self.templates.len()
     }
 
-    /// Fills `table` for the request `resolve` reads.
-    fn build<'a>(&self, table: &mut Table, resolve: impl Fn(&str) -> Option<&'a str>) {
-        table.values.clear();
-        table.values.extend(
-            self.keys
-                .iter()
-                .map(|key| resolve(key).map(|v| Hashed::of(v, self.fold, self.base))),
-        );
+    /// Fills `table` (build number `id`) for the request `resolve` reads, whose keys are
+    /// among `names` when given.
+    fn build<'a>(
+        &self,
+        table: &mut Table,
+        id: u64,
+        resolve: impl Fn(&str) -> Option<&'a str>,
+        names: Option<&dyn Names>,
+    ) {
+        let (fold, base) = (self.fold, self.base);
+        let count = self.keys.len();
+        if table.stamps.len() < count {
+            table.stamps.resize(count, 0);
+            table.values.resize(count, Hashed::default());
+        }
+        // A slot holds a value of this build when its stamp is `id` (no clearing).
+        let Table { stamps, values, .. } = &mut *table;
+        let mut set = |slot: usize, value: &str| {
+            if let (Some(stamp), Some(hashed)) = (stamps.get_mut(slot), values.get_mut(slot)) {
+                *stamp = id;
+                *hashed = Hashed::of(value, fold, base);
+            }
+        };
+        match names.filter(|names| names.count() < count) {
+            // Fewer request keys than variables: each key's name looked up among the list's.
+            Some(names) => names.each(&mut |name| {
+                if let Some(&slot) = self.slots.get(name)
+                    && let Some(value) = resolve(name)
+                {
+                    set(slot as usize, value);
+                }
+            }),
+            None => {
+                for (slot, key) in self.keys.iter().enumerate() {
+                    if let Some(value) = resolve(key) {
+                        set(slot, value);
+                    }
+                }
+            }
+        }
         table.entries.clear();
-        table.max = 0;
+        table.max_exact = 0;
+        table.max_prefix = 0;
+        table.lengths.clear();
         let size = (self.templates.len() * 2).next_power_of_two().max(16);
         table.slots.clear();
         table.slots.resize(size, 0);
         let mask = size - 1;
-        'templates: for (i, &(_, start, end)) in self.templates.iter().enumerate() {
+        'templates: for (i, held) in self.templates.iter().enumerate() {
             let chunks = self
                 .chunks
-                .get(start as usize..end as usize)
+                .get(held.start as usize..held.end as usize)
                 .unwrap_or_default();
-            // The template's hash and length (its multiplier is not needed).
+            // The head's hash and length (its multiplier is not needed).
             let (mut hash, mut len) = (0, 0_usize);
             for chunk in chunks {
                 let next = match chunk {
                     Chunk::Lit(lit) => *lit,
                     Chunk::Var { slot, default } => {
-                        let value = table.values.get(*slot as usize).copied().flatten();
+                        let slot = *slot as usize;
+                        let value = (table.stamps.get(slot) == Some(&id))
+                            .then(|| table.values.get(slot).copied())
+                            .flatten();
                         // No value and no default: the template matches nothing.
                         let Some(next) = value.or(*default) else {
                             continue 'templates;
@@ -277,7 +356,18 @@ impl Resolved {
             let Ok(template) = u32::try_from(i) else {
                 break;
             };
-            table.max = table.max.max(len);
+            if held.prefix {
+                table.max_prefix = table.max_prefix.max(len);
+                let word = len / 64;
+                if table.lengths.len() <= word {
+                    table.lengths.resize(word + 1, 0);
+                }
+                if let Some(bits) = table.lengths.get_mut(word) {
+                    *bits |= 1 << (len % 64);
+                }
+            } else {
+                table.max_exact = table.max_exact.max(len);
+            }
             let Ok(id) = u32::try_from(table.entries.len() + 1) else {
                 break;
             };
@@ -316,9 +406,9 @@ impl Resolved {
         let one_by_one = || {
             self.templates
                 .iter()
-                .any(|&(at, ..)| matches(entry, at, text, self.fold, resolve))
+                .any(|held| matches(entry, held.at, text, self.fold, resolve))
         };
-        let Some((cell, generation)) = scope.0 else {
+        let Some((cell, generation)) = scope.table else {
             return one_by_one();
         };
         let Ok(mut table) = cell.try_borrow_mut() else {
@@ -326,44 +416,68 @@ impl Resolved {
         };
         let owner = std::ptr::from_ref(self) as usize;
         if !(table.built == generation && table.owner == owner) {
-            self.build(&mut table, resolve);
+            self.build(&mut table, generation, resolve, scope.names);
             table.built = generation;
             table.owner = owner;
         }
-        let Some(hash) = hash_within(text, self.fold, self.base, table.max) else {
-            return false;
-        };
-        let mask = table.slots.len().saturating_sub(1);
-        let mut at = slot_of(hash, mask);
-        loop {
-            let head = match table.slots.get(at) {
-                Some(&head) if head != 0 => head,
-                _ => return false,
-            };
-            let mut next = head;
-            let mut chain = false;
-            while let Some(e) = next
-                .checked_sub(1)
-                .and_then(|i| table.entries.get(i as usize))
-            {
-                if e.hash != hash {
-                    break;
+        let table = &*table;
+        // The templates entered under `hash` whose kind is `prefix`, tried.
+        let found = |hash: u64, prefix: bool| {
+            let mask = table.slots.len().saturating_sub(1);
+            let mut at = slot_of(hash, mask);
+            loop {
+                let head = match table.slots.get(at) {
+                    Some(&head) if head != 0 => head,
+                    _ => return false,
+                };
+                let mut next = head;
+                let mut chain = false;
+                while let Some(e) = next
+                    .checked_sub(1)
+                    .and_then(|i| table.entries.get(i as usize))
+                {
+                    if e.hash != hash {
+                        break;
+                    }
+                    chain = true;
+                    let hit = self.templates.get(e.template as usize).is_some_and(|held| {
+                        held.prefix == prefix && matches(entry, held.at, text, self.fold, resolve)
+                    });
+                    if hit {
+                        return true;
+                    }
+                    next = e.next;
                 }
-                chain = true;
-                let found = self
-                    .templates
-                    .get(e.template as usize)
-                    .is_some_and(|&(at, ..)| matches(entry, at, text, self.fold, resolve));
-                if found {
-                    return true;
+                if chain {
+                    return false;
                 }
-                next = e.next;
+                at = (at + 1) & mask;
             }
-            if chain {
+        };
+        let has_length = |len: usize| {
+            table
+                .lengths
+                .get(len / 64)
+                .is_some_and(|bits| bits >> (len % 64) & 1 == 1)
+        };
+        // The empty head (hash 0), then one running hash over the text's symbols: each prefix
+        // of a head's length looked up, and the whole text if no value is shorter.
+        if has_length(0) && found(0, true) {
+            return true;
+        }
+        let limit = table.max_exact.max(table.max_prefix);
+        let (mut hash, mut len, mut hit, mut whole) = (0, 0_usize, false, true);
+        symbols(text, self.fold, |s| {
+            hash = add(mul(hash, self.base), s);
+            len += 1;
+            if len > limit {
+                whole = false;
                 return false;
             }
-            at = (at + 1) & mask;
-        }
+            hit = len <= table.max_prefix && has_length(len) && found(hash, true);
+            !hit
+        });
+        hit || (whole && len <= table.max_exact && found(hash, false))
     }
 }
 
@@ -404,13 +518,18 @@ pub(super) struct Table {
     /// The decision it was built for (0: none) and the `Resolved` (address) it was built from.
     built: u64,
     owner: usize,
-    /// Each variable slot's value, hashed (`None`: no value).
-    values: Vec<Option<Hashed>>,
+    /// Each variable slot's value, hashed, when its stamp is the number of the decision the
+    /// table was built for (else the variable has no value).
+    values: Vec<Hashed>,
+    stamps: Vec<u64>,
     /// Open addressing: 1 + the index of a chain's first entry, 0 for a free slot.
     slots: Vec<u32>,
     entries: Vec<Entry>,
-    /// The most symbols a resolved template has.
-    max: usize,
+    /// The most symbols a resolved template without wildcard has, and a resolved head.
+    max_exact: usize,
+    max_prefix: usize,
+    /// Bit `l`: some resolved head has `l` symbols.
+    lengths: Vec<u64>,
 }
 
 thread_local! {
@@ -419,12 +538,25 @@ thread_local! {
 }
 
 /// The scratch of one decision (one condition entry against one request value, however many
-/// scalars it holds): the thread's table and the generation that marks it as this decision's.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Scope<'s>(Option<(&'s RefCell<Table>, u64)>);
+/// scalars it holds): the thread's table and the generation that marks it as this decision's,
+/// and the names of the request's keys when the caller knows them.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Scope<'s> {
+    table: Option<(&'s RefCell<Table>, u64)>,
+    names: Option<&'s dyn Names>,
+}
+
+impl std::fmt::Debug for Scope<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scope")
+            .field("table", &self.table)
+            .field("names", &self.names.map(Names::count))
+            .finish()
+    }
+}
 
 /// Runs `f` with a fresh scope: a table built within it is built for this decision only.
-pub(super) fn scope<R>(f: impl FnOnce(Scope<'_>) -> R) -> R {
+pub(super) fn scope<R>(names: Option<&dyn Names>, f: impl FnOnce(Scope<'_>) -> R) -> R {
     TABLE.with(|cell| {
         let generation = match cell.try_borrow_mut() {
             Ok(mut table) => {
@@ -433,7 +565,10 @@ pub(super) fn scope<R>(f: impl FnOnce(Scope<'_>) -> R) -> R {
             }
             Err(_) => None,
         };
-        f(Scope(generation.map(|g| (cell, g))))
+        f(Scope {
+            table: generation.map(|g| (cell, g)),
+            names,
+        })
     })
 }
 
@@ -461,9 +596,5 @@ mod tests {
         let c = |t: &str| Hashed::of(t, false, base).hash;
         assert_ne!(c("ABC"), c("abc"));
         assert_ne!(c(""), c("\0"));
-        assert_eq!(hash_within("abc", false, base, 2), None);
-        assert_eq!(hash_within("abc", false, base, 3), Some(c("abc")));
-        assert_eq!(hash_within("ABC", true, base, 2), None);
-        assert_eq!(hash_within("ABC", true, base, 3), Some(h("abc")));
     }
 }
