@@ -35,11 +35,15 @@
 //! alike; both servers are pinned to one CPU (`INTERLEAVE_PIN=CPUS` for `taskset -c`, the
 //! last CPU by default, empty for none), so that the scheduler cannot place them differently
 //! (`INTERLEAVE_SIDES=off,off` runs two servers alike: the check that the method shows no
-//! difference where there is none). It prints the paired difference per request of the latency and of the server's
-//! CPU (median and mean, each with a 95 % bootstrap interval) as a share of the on side's
-//! median request time (the mean's tail is other processes' preemptions), for all reads and split into the run's first reads of each secret (the
-//! engine decides) and the repeated ones (the decision cache answers). `INTERLEAVED=N` runs
-//! it N times (3; 0 for none), for `DURATION` seconds each.
+//! difference where there is none). It prints the paired difference per request of the
+//! latency and of the server's CPU (median and mean, each with a 95 % bootstrap interval) as
+//! a share of the on side's median request time (the mean's tail is other processes'
+//! preemptions), for all reads and split into the run's first reads of each secret (the
+//! engine decides) and the repeated ones (the decision cache answers). The intervals are
+//! within one run (its batches resampled): two servers alike have differed by up to 5 µs per
+//! request for a whole run on a loaded machine, a per-process effect no run's interval shows,
+//! so compare several runs with each other and with `INTERLEAVE_SIDES=off,off`.
+//! `INTERLEAVED=N` runs it N times (3; 0 for none), for `DURATION` seconds each.
 //!
 //! `INSTRUCTIONS=1` measures the same requests by the server's instruction count, which
 //! repeats from run to run where times do not: each server (on, then off) runs under
