@@ -328,7 +328,13 @@ impl Resolved {
 
     /// The hash and length of `held`'s head resolved with the slots stamped `id` (`values`),
     /// every other variable to its default; `None` when a variable has neither.
-    fn hash(&self, held: &Held, stamps: &[u64], values: &[Hashed], id: u64) -> Option<(u64, usize)> {
+    fn hash(
+        &self,
+        held: &Held,
+        stamps: &[u64],
+        values: &[Hashed],
+        id: u64,
+    ) -> Option<(u64, usize)> {
         let chunks = self
             .chunks
             .get(held.start as usize..held.end as usize)
@@ -412,8 +418,14 @@ impl Resolved {
         }
         let users = |slot: u32| {
             let from = self.user_at.get(slot as usize).copied().unwrap_or_default();
-            let to = self.user_at.get(slot as usize + 1).copied().unwrap_or_default();
-            self.users.get(from as usize..to as usize).unwrap_or_default()
+            let to = self
+                .user_at
+                .get(slot as usize + 1)
+                .copied()
+                .unwrap_or_default();
+            self.users
+                .get(from as usize..to as usize)
+                .unwrap_or_default()
         };
         let anew: usize = table.present.iter().map(|&slot| users(slot).len()).sum();
         table.all = anew > ANEW_MAX;
