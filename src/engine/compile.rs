@@ -59,7 +59,8 @@
 use smallvec::SmallVec;
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
+use thin_vec::ThinVec;
 
 use super::INLINE_CONDITIONS;
 use super::ids::{PolicyKind, StatementRef};
@@ -79,6 +80,12 @@ use crate::source::Span;
 use crate::variables::Template;
 use crate::wildcard::{BytePattern, MatchStrategy, Wildcard};
 
+/// A text held by compiled policies and store keys: reference-counted and one word wide (its
+/// length is in the allocation, before its bytes), so that the statements and conditions
+/// that hold texts stay small enough for a store entry's five lines (module docs). Interned
+/// texts ([`intern`]) are shared; cloning one counts a reference.
+pub(crate) type Text = arcstr::ArcStr;
+
 /// An action entry, classified.
 #[derive(Clone, Debug)]
 pub(crate) enum CompiledAction {
@@ -86,21 +93,22 @@ pub(crate) enum CompiledAction {
     Any,
     /// `service:name` without wildcard, lower-cased and interned: the request's lower-cased
     /// action must equal it.
-    Named(Arc<str>),
+    Named(Text),
     /// `service:*`: every action of the service (interned, lower-cased).
-    Service(Arc<str>),
+    Service(Text),
     /// Any other `service:name-pattern`, both lower-cased (boxed: rare).
-    Pattern(Box<(Arc<str>, BytePattern)>),
+    Pattern(Box<(Text, BytePattern)>),
 }
 
 /// A short list kept inside its owner: one item inline (the common case: one action, one
-/// resource, one principal), more in a list of their own.
+/// resource, one principal), more in a list of their own (one word: its length is in the
+/// allocation, so that a one-word item and its tag are the whole field, 16 bytes).
 #[derive(Clone, Debug)]
 pub(crate) enum Items<T> {
     /// Exactly one item.
     One(T),
     /// None, or more than one.
-    Many(Box<[T]>),
+    Many(ThinVec<T>),
 }
 
 impl<T> FromIterator<T> for Items<T> {
@@ -108,16 +116,17 @@ impl<T> FromIterator<T> for Items<T> {
     fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Self {
         let mut items = items.into_iter();
         let Some(first) = items.next() else {
-            return Self::Many(Box::new([]));
+            return Self::Many(ThinVec::new());
         };
         match items.next() {
             None => Self::One(first),
             Some(second) => {
-                let mut all = Vec::with_capacity(2 + items.size_hint().0);
+                let mut all = ThinVec::with_capacity(2 + items.size_hint().0);
                 all.push(first);
                 all.push(second);
                 all.extend(items);
-                Self::Many(all.into_boxed_slice())
+                all.shrink_to_fit();
+                Self::Many(all)
             }
         }
     }
@@ -174,9 +183,9 @@ pub(crate) enum CompiledResource {
     /// A short pattern without trailing `*`: matches nothing.
     Never,
     /// No wildcard anywhere: the ARN itself.
-    Exact(Box<str>),
+    Exact(Text),
     /// A literal head and a resource part `literal*`: the request starts with this text.
-    Prefix(Box<str>),
+    Prefix(Text),
     /// A literal `arn:partition:service:region:account` (the first five segments, without
     /// the fifth colon) and a wildcard resource part (boxed: it keeps the common variants
     /// small).
@@ -193,21 +202,21 @@ pub(crate) enum Target {
     /// `{"Service": "*"}`: every service principal.
     AnyService,
     /// An account: `"111122223333"` or `arn:aws:iam::111122223333:root`.
-    Account(Arc<str>),
+    Account(Text),
     /// An IAM user ARN.
-    User(Arc<str>),
+    User(Text),
     /// An IAM role: it covers the role's sessions, matched by account and role name (a session
     /// ARN does not carry the role's path).
     Role {
         /// `arn:PARTITION:iam::ACCOUNT:role/NAME` (no path): what a session's role ARN reads.
-        arn: Arc<str>,
+        arn: Text,
     },
     /// An assumed-role session ARN.
-    Session(Arc<str>),
+    Session(Text),
     /// A federated-user ARN.
-    FederatedUser(Arc<str>),
+    FederatedUser(Text),
     /// A service principal name.
-    Service(Arc<str>),
+    Service(Text),
     /// Anything no caller of this engine can be (`Federated`, `CanonicalUser`, other ARNs).
     Other,
 }
@@ -239,7 +248,7 @@ impl Element {
 #[derive(Clone, Debug)]
 pub(crate) enum StrValue {
     /// Plain text (no wildcard, no variable; the fixed `${*}`, `${?}`, `${$}` replaced).
-    Lit(Arc<str>),
+    Lit(Text),
     /// Exactly one policy variable and nothing else: the request text must equal its value
     /// (a substituted value is literal text, for the Like operators too). Boxed, so that a
     /// value is a tag and a fat pointer and a condition holding one fits in about a cache line.
@@ -255,7 +264,7 @@ pub(crate) struct VarValue {
     /// [`text_hash`] of `key`.
     pub(crate) hash: u64,
     /// The key, lower-cased.
-    pub(crate) key: Arc<str>,
+    pub(crate) key: Text,
     /// The default value, if any.
     pub(crate) default: Option<Box<str>>,
 }
@@ -280,7 +289,7 @@ pub(crate) enum CondTest {
         accept: u8,
     },
     /// `IpAddress`/`NotIpAddress` without set qualifier: the blocks as sorted address ranges
-    /// (one binary search per request value; boxed, so that a condition is 56 bytes: two
+    /// (one binary search per request value; boxed, so that a condition is 40 bytes: two
     /// lists of ranges would make every condition 16 bytes longer).
     Ips(Box<IpSet>),
 }
@@ -291,7 +300,7 @@ pub(crate) struct CompiledCondition {
     /// [`text_hash`] of the lower-cased key.
     pub(crate) key_hash: u64,
     /// The key lower-cased, followed by the key as written (interned).
-    keys: Arc<str>,
+    keys: Text,
     /// Where the key as written starts in `keys`.
     split: u32,
     /// The operator.
@@ -307,10 +316,9 @@ impl CompiledCondition {
     /// A condition no statement refers to (no key, never true): fills an unused slot of a
     /// fixed-size array of conditions (a document held inside a store entry).
     pub(crate) fn unused() -> Self {
-        static NO_KEY: OnceLock<Arc<str>> = OnceLock::new();
         Self {
             key_hash: 0,
-            keys: Arc::clone(NO_KEY.get_or_init(|| Arc::from(""))),
+            keys: Text::new(),
             split: 0,
             operator: Operator {
                 qualifier: None,
@@ -348,7 +356,7 @@ impl CompiledCondition {
     }
 }
 
-/// One statement, compiled: only what a decision reads (96 bytes; its `Sid` and span, read
+/// One statement, compiled: only what a decision reads (72 bytes; its `Sid` and span, read
 /// by explanations and accessors only, are its [`Label`] in a list of their own). One action,
 /// resource or principal each, the common case, needs no allocation of its own; its
 /// conditions are a range of [`CompiledPolicySet::conditions`](crate::CompiledPolicySet), so
@@ -386,9 +394,9 @@ impl CompiledStatement {
     /// store entry). Allocates nothing.
     pub(crate) fn unused() -> Self {
         Self {
-            actions: Items::Many(Box::new([])),
-            resources: Items::Many(Box::new([])),
-            targets: Items::Many(Box::new([])),
+            actions: Items::Many(ThinVec::new()),
+            resources: Items::Many(ThinVec::new()),
+            targets: Items::Many(ThinVec::new()),
             conditions: (0, 0),
             at: StatementRef::EMPTY,
             effect: Effect::Deny,
@@ -419,7 +427,7 @@ impl CompiledStatement {
 pub(crate) struct Keyed {
     hash: u64,
     /// Interned.
-    name: Arc<str>,
+    name: Text,
     /// The candidate list: a range of [`Group::lists`].
     start: u32,
     end: u32,
@@ -686,7 +694,7 @@ impl Hasher for TextHasher {
 /// The table behind [`intern`]: the texts, how many were in use when it last dropped the
 /// unused ones, and a buffer in which [`intern_joined`] joins its pieces.
 struct Interner {
-    table: HashSet<Arc<str>, BuildHasherDefault<TextHasher>>,
+    table: HashSet<Text, BuildHasherDefault<TextHasher>>,
     live: usize,
     joined: String,
 }
@@ -696,18 +704,19 @@ const JOINED_KEPT: usize = 1024;
 
 impl Interner {
     /// The interned copy of `text` (see [`intern`]).
-    fn get(&mut self, text: &str) -> Arc<str> {
+    fn get(&mut self, text: &str) -> Text {
         if let Some(found) = self.table.get(text) {
-            return Arc::clone(found);
+            return found.clone();
         }
         if self.table.len() >= 1024 && self.table.len() >= 2 * self.live {
             // Held by the table only: no compiled policy uses it, and none can obtain it but
             // through the table (under this lock).
-            self.table.retain(|t| Arc::strong_count(t) > 1);
+            // (A static text, which counts no references, is kept.)
+            self.table.retain(|t| Text::strong_count(t) != Some(1));
             self.live = self.table.len();
         }
-        let text: Arc<str> = Arc::from(text);
-        self.table.insert(Arc::clone(&text));
+        let text = Text::from(text);
+        self.table.insert(text.clone());
         text
     }
 }
@@ -731,13 +740,13 @@ fn with_interner<R>(f: impl FnOnce(&mut Interner) -> R) -> R {
 /// that differ in a few texts keeps each common text once. The table keeps only texts some
 /// compiled policy still holds: it drops the others whenever it has doubled since it last
 /// did, so it stays within twice the texts in use.
-pub(crate) fn intern(text: &str) -> Arc<str> {
+pub(crate) fn intern(text: &str) -> Text {
     with_interner(|interner| interner.get(text))
 }
 
 /// The interned copy of the concatenation of `pieces`, joined in the table's own buffer (no
 /// allocation once it has grown, and no UTF-8 check of the joined bytes).
-fn intern_joined(pieces: &[&str]) -> Arc<str> {
+fn intern_joined(pieces: &[&str]) -> Text {
     with_interner(|interner| {
         let mut joined = std::mem::take(&mut interner.joined);
         joined.clear();
@@ -878,18 +887,21 @@ pub(super) fn compile_statement(
         .iter()
         .map(|p| compile_action(&p.value))
         .collect();
-    let resources = st.resource.as_ref().map_or(Items::Many(Box::new([])), |r| {
-        r.value
-            .patterns
-            .items
-            .iter()
-            .map(|p| compile_resource(&p.value))
-            .collect()
-    });
+    let resources = st
+        .resource
+        .as_ref()
+        .map_or(Items::Many(ThinVec::new()), |r| {
+            r.value
+                .patterns
+                .items
+                .iter()
+                .map(|p| compile_resource(&p.value))
+                .collect()
+        });
     let targets = st
         .principal
         .as_ref()
-        .map_or(Items::Many(Box::new([])), |p| {
+        .map_or(Items::Many(ThinVec::new()), |p| {
             compile_principals(&p.value.principals)
         });
     let statement = CompiledStatement {
@@ -972,8 +984,8 @@ fn compile_resource(p: &ArnPattern) -> CompiledResource {
     }
     let wildcard = Wildcard::new(rest);
     match wildcard.strategy() {
-        MatchStrategy::Exact => CompiledResource::Exact(raw.into()),
-        MatchStrategy::Prefix => CompiledResource::Prefix(raw.trim_end_matches('*').into()),
+        MatchStrategy::Exact => CompiledResource::Exact(Text::from(raw)),
+        MatchStrategy::Prefix => CompiledResource::Prefix(Text::from(raw.trim_end_matches('*'))),
         _ => CompiledResource::Head(Box::new((head.into(), BytePattern::new(&wildcard)))),
     }
 }
@@ -1180,9 +1192,13 @@ mod tests {
     #[test]
     fn compiled_items_stay_small() {
         use std::mem::size_of;
-        assert!(size_of::<StrValue>() <= 24);
-        assert!(size_of::<CompiledCondition>() <= 56);
-        assert!(size_of::<CompiledStatement>() <= 96);
+        assert_eq!(size_of::<Text>(), 8);
+        assert_eq!(size_of::<Items<CompiledAction>>(), 16);
+        assert_eq!(size_of::<Items<CompiledResource>>(), 16);
+        assert_eq!(size_of::<Items<Target>>(), 16);
+        assert!(size_of::<StrValue>() <= 16);
+        assert!(size_of::<CompiledCondition>() <= 40);
+        assert!(size_of::<CompiledStatement>() <= 72);
         assert!(size_of::<Group>() <= 32);
     }
 

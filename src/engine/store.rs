@@ -125,8 +125,8 @@
 //! Keys are hashed with a keyed multiply-fold hash, seeded once per process from the standard
 //! library's random state: fast on ARN-sized keys, and not predictable by whoever chooses
 //! secret names; it is not a cryptographic hash. A prepared request carries the hashes of its
-//! keys, so deciding it hashes nothing. A map entry holds the key (inline up to 102 bytes,
-//! compared after its hash) and, for a small document that no other key used when it was set,
+//! keys, so deciding it hashes nothing. A map entry holds the key (one cache line: its hash,
+//! a shared head and up to 46 bytes of tail inline, compared after its hash) and, for a small document that no other key used when it was set,
 //! the compiled document itself (its statements and conditions in fixed-size arrays inside
 //! the entry, its group shared with every such document of its kind and size): a look-up reads the map's slot and then one allocation, whose
 //! lines it reads ahead together, instead of following a pointer from the entry to the
@@ -198,8 +198,8 @@ type Digest = (u64, u64);
 /// A map entry: the entity's key, its compiled document and the digest it is registered
 /// under. The map is a set of these (the key inside the entry, not beside it in a key-value
 /// pair, whose value would start on a line of its own), aligned to a cache line, so that the
-/// key (72 bytes) and the lines of an inline document a decision reads are six whole lines
-/// (`Inline`).
+/// key (64 bytes: one line) and the lines of an inline document a decision reads are five
+/// whole lines (`Inline`).
 #[derive(Debug)]
 #[repr(C, align(64))]
 struct Held {
@@ -258,9 +258,9 @@ enum Doc {
 }
 
 /// A small compiled document held inside its map entry ([`Doc::Inline`]). What a decision
-/// reads comes first (its kind and counts, the statements, the conditions: 312 bytes, which
-/// end the entry's sixth line, after the key's 72 bytes), and what it does not read after it. The statements and
-/// conditions are fixed-size arrays whose unused slots hold fillers (no length word of their
+/// reads comes first (its kind and counts, the statements, the conditions: 232 bytes, which
+/// end within the entry's fifth line, after the key's 64 bytes), and what it does not read
+/// after it. The statements and conditions are fixed-size arrays whose unused slots hold fillers (no length word of their
 /// own); its one group is not held but shared ([`Group::small`]: the same group, checked when
 /// the document is made); it stores no flags (those of its kind: [`one_group_flags`]).
 /// [`Doc`]'s variant is told by a niche in these first lines, which a decision reads anyway.
@@ -1525,11 +1525,11 @@ mod tests {
     /// A decision reads an entry's key, then an inline document's kind and counts,
     /// statements and conditions, in that order, from whole cache lines: the entry starts on
     /// a line, and the key and what a decision reads of two statements and two conditions end
-    /// within six lines.
+    /// within five lines (the key is the first).
     #[test]
-    fn an_inline_document_is_read_from_six_lines() {
+    fn an_inline_document_is_read_from_five_lines() {
         assert_eq!(align_of::<Held>(), 64);
-        assert_eq!(size_of::<StoreKey>(), 72);
+        assert_eq!(size_of::<StoreKey>(), 64);
         assert_eq!(offset_of!(Held, key), 0);
         assert_eq!(offset_of!(Held, doc), size_of::<StoreKey>());
         assert_eq!(offset_of!(Inline, kind), 0);
@@ -1537,7 +1537,7 @@ mod tests {
         assert!(offset_of!(Inline, statements) < offset_of!(Inline, conditions));
         assert!(offset_of!(Inline, conditions) < offset_of!(Inline, labels));
         assert!(
-            offset_of!(Held, doc) + offset_of!(Inline, labels) <= 6 * 64,
+            offset_of!(Held, doc) + offset_of!(Inline, labels) <= 5 * 64,
             "{}",
             offset_of!(Inline, labels)
         );

@@ -1,8 +1,8 @@
 //! The store's map keys: an entity's kind ([`Space`]) and text, with the hash computed once.
 //! A key's text is a shared head (interned: the `arn:aws:secretsmanager:REGION:ACCOUNT:secret:`
 //! that many keys start with, read from a line every look-up keeps in cache) and a tail of up
-//! to [`TAIL`] bytes held inside the key, so that a key takes one cache line and a half and
-//! comparing it reads the map entry and the shared head only ([`StoreKey::new`]).
+//! to [`TAIL`] bytes held inside the key, so that a key takes one cache line and comparing it
+//! reads that line of the map entry and the shared head only ([`StoreKey::new`]).
 //!
 //! Keys are hashed with [`arn_hash`]: a multiply-fold hash keyed by a seed drawn once per
 //! process from the standard library's random state, so that a request can be hashed once
@@ -10,13 +10,15 @@
 //! cannot predict collisions. It is not a cryptographic hash.
 
 use std::hash::{BuildHasher, RandomState};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
+
+use crate::engine::compile::Text;
 
 use crate::bytes::same_bytes;
 
-/// The longest tail kept inside a key: what makes [`StoreKey`] 72 bytes, so that a store
-/// entry's key and the lines a decision reads of its document are six whole lines
-/// (`engine/store.rs`).
+/// The longest tail kept inside a key: what makes [`StoreKey`] 64 bytes (one line; the head
+/// is a one-word [`Text`]), so that a store entry's key and the lines a decision reads of its
+/// document are five whole lines (`engine/store.rs`).
 pub(crate) const TAIL: usize = 46;
 
 /// The process-wide hash keys.
@@ -107,15 +109,15 @@ pub(crate) fn key_hash(space: Space, bytes: &[u8]) -> u64 {
 }
 
 /// A key of the store's map: its space, its text (a shared head and an inline tail) and its
-/// hash, computed once (the map's hasher passes it through). Laid out by hand (`repr(C)`, 72
-/// bytes): the hash, the head and the tail's first bytes in the first line.
+/// hash, computed once (the map's hasher passes it through). Laid out by hand (`repr(C)`, 64
+/// bytes: one line): the hash, the head, the space, the tail's length and the tail.
 #[derive(Clone, Debug)]
 #[repr(C)]
 pub(crate) struct StoreKey {
     hash: u64,
     /// The text's first bytes: empty (a short text), an interned head shared by the keys that
     /// start with it, or the whole text (a long one without a fitting head).
-    head: Arc<str>,
+    head: Text,
     space: Space,
     /// How many bytes of `tail` follow the head.
     len: u8,
@@ -158,7 +160,7 @@ impl StoreKey {
             // A head is shared when it is a proper part of the text; a whole text is the key's
             // own.
             head: if rest.is_empty() && !head.is_empty() {
-                Arc::from(head)
+                Text::from(head)
             } else {
                 crate::engine::compile::intern(head)
             },
@@ -216,7 +218,7 @@ impl PartialEq for StoreKey {
         self.hash == other.hash
             && self.space == other.space
             && self.head.len() + self.tail().len() == other.head.len() + other.tail().len()
-            && (Arc::ptr_eq(&self.head, &other.head) && self.tail() == other.tail()
+            && (Text::ptr_eq(&self.head, &other.head) && self.tail() == other.tail()
                 || bytes(self) == bytes(other))
     }
 }
@@ -347,7 +349,7 @@ mod tests {
             &*key.head,
             "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/"
         );
-        assert!(Arc::ptr_eq(
+        assert!(Text::ptr_eq(
             &key.head,
             &StoreKey::new(Space::Trust, secret).head
         ));
