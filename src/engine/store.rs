@@ -149,14 +149,16 @@ use super::combine::run;
 use super::compile::{CompiledCondition, CompiledStatement, Group, Label, Shared};
 use super::decision::{Evaluation, Explanation};
 use super::ids::PolicyKind;
-use super::policy_set::PolicySet;
 use super::prepared::{ActionText, Prepared};
 use super::record::{NoRecord, Recorder, Tracer};
 use super::view::Input;
-use super::{CompiledPolicySet, Flags, INLINE_CONDITIONS, INLINE_STATEMENTS, Labels, Lists, Part};
+use super::{
+    CompiledPolicySet, Flags, INLINE_CONDITIONS, INLINE_STATEMENTS, Labels, Lists, ListsBuilder,
+    Part,
+};
+use crate::bytes::to_u16;
 use crate::policy::PolicyType;
 use crate::policy::error::ParseErrors;
-use crate::policy::lower::parse_policy;
 use crate::request::{Caller, CallerKey, CallerKind, Checked, Request, ResourceKind};
 
 mod buffer;
@@ -582,35 +584,36 @@ static EMPTY: CompiledPolicySet = CompiledPolicySet {
 /// The longest role ARN rebuilt without its path on the stack.
 const ROLE_KEY_MAX: usize = 512;
 
-/// Parses `json` as a policy of `ty`, naming it `what` in the error.
-fn parse(
+/// Compiles `json` as a policy of `ty` into the open group of `lists`, naming it `what` in
+/// the error.
+fn add(
+    lists: &mut ListsBuilder,
     json: &str,
     ty: PolicyType,
     what: impl FnOnce() -> String,
-) -> Result<crate::Policy, StoreError> {
-    parse_policy(json, ty).map_err(|errors| StoreError::InvalidPolicy {
-        what: what(),
-        errors,
-    })
+) -> Result<(), StoreError> {
+    lists
+        .add(json, ty)
+        .map_err(|errors| StoreError::InvalidPolicy {
+            what: what(),
+            errors,
+        })
 }
 
-/// Parses levels of SCPs or RCPs, root first.
-fn parse_levels(kind: PolicyKind, levels: &[&[&str]]) -> Result<PolicySet, StoreError> {
+/// Compiles levels of SCPs or RCPs, root first.
+fn compile_levels(kind: PolicyKind, levels: &[&[&str]]) -> Result<Lists, StoreError> {
     let (ty, name) = match kind {
         PolicyKind::Scp => (PolicyType::Scp, "SCP"),
         _ => (PolicyType::Rcp, "RCP"),
     };
-    let mut set = PolicySet::new();
+    let mut lists = ListsBuilder::new();
     for (l, level) in levels.iter().enumerate() {
-        set.push_level(kind);
+        lists.group(kind, to_u16(l));
         for (i, json) in level.iter().enumerate() {
-            set.add(
-                kind,
-                parse(json, ty, || format!("{name} {i} of level {l}"))?,
-            );
+            add(&mut lists, json, ty, || format!("{name} {i} of level {l}"))?;
         }
     }
-    Ok(set)
+    Ok(lists.finish())
 }
 
 impl PolicyStore {
@@ -648,24 +651,22 @@ impl PolicyStore {
             digest.text(BOUNDARY_TEXT, boundary);
         }
         self.put(Space::Principal, &key, digest.finish(), || {
-            let mut set = PolicySet::new();
+            let mut lists = ListsBuilder::new();
+            if !identity.is_empty() {
+                lists.group(PolicyKind::Identity, 0);
+            }
             for (i, json) in identity.iter().enumerate() {
-                set.add(
-                    PolicyKind::Identity,
-                    parse(json, PolicyType::Identity, || {
-                        format!("identity policy {i}")
-                    })?,
-                );
+                add(&mut lists, json, PolicyType::Identity, || {
+                    format!("identity policy {i}")
+                })?;
             }
             if let Some(json) = permissions_boundary {
-                set.add(
-                    PolicyKind::PermissionsBoundary,
-                    parse(json, PolicyType::PermissionsBoundary, || {
-                        "permissions boundary".to_owned()
-                    })?,
-                );
+                lists.group(PolicyKind::PermissionsBoundary, 0);
+                add(&mut lists, json, PolicyType::PermissionsBoundary, || {
+                    "permissions boundary".to_owned()
+                })?;
             }
-            Ok(set)
+            Ok(lists.finish())
         })
     }
 
@@ -693,12 +694,12 @@ impl PolicyStore {
         let mut digest = Digester::new(self.digest_key, Space::Resource);
         digest.text(RESOURCE_TEXT, policy_json);
         self.put(Space::Resource, resource_arn, digest.finish(), || {
-            let mut set = PolicySet::new();
-            let policy = parse(policy_json, PolicyType::Resource, || {
+            let mut lists = ListsBuilder::new();
+            lists.group(PolicyKind::Resource, 0);
+            add(&mut lists, policy_json, PolicyType::Resource, || {
                 "resource policy".to_owned()
             })?;
-            set.add(PolicyKind::Resource, policy);
-            Ok(set)
+            Ok(lists.finish())
         })
     }
 
@@ -724,10 +725,12 @@ impl PolicyStore {
         let mut digest = Digester::new(self.digest_key, Space::Trust);
         digest.text(RESOURCE_TEXT, policy_json);
         self.put(Space::Trust, role_arn, digest.finish(), || {
-            let mut set = PolicySet::new();
-            let policy = parse(policy_json, PolicyType::Trust, || "trust policy".to_owned())?;
-            set.add(PolicyKind::Resource, policy);
-            Ok(set)
+            let mut lists = ListsBuilder::new();
+            lists.group(PolicyKind::Resource, 0);
+            add(&mut lists, policy_json, PolicyType::Trust, || {
+                "trust policy".to_owned()
+            })?;
+            Ok(lists.finish())
         })
     }
 
@@ -792,7 +795,7 @@ impl PolicyStore {
             }
         }
         self.put(space, account, digest.finish(), || {
-            parse_levels(kind, levels)
+            compile_levels(kind, levels)
         })
     }
 
@@ -1021,13 +1024,13 @@ impl PolicyStore {
         space: Space,
         key: &str,
         digest: Digest,
-        parse: impl FnOnce() -> Result<PolicySet, StoreError>,
+        compile: impl FnOnce() -> Result<Lists, StoreError>,
     ) -> Result<(), StoreError> {
-        let mut parse = Some(parse);
-        let mut build = || match parse.take() {
-            Some(parse) => parse().map(Lists::from_set),
+        let mut compile = Some(compile);
+        let mut build = || match compile.take() {
+            Some(compile) => compile(),
             // INVARIANT: not reached: `build` runs at most once (below, one branch).
-            None => Ok(Lists::compile(&PolicySet::new())),
+            None => Ok(ListsBuilder::new().finish()),
         };
         let store_key = StoreKey::new(space, key);
         // A shared copy already registered is taken as it is; a document that one entry
@@ -1170,15 +1173,17 @@ impl SessionPolicy {
     ///
     /// [`StoreError::InvalidPolicy`] when a document does not parse as a session policy.
     pub fn new(policies: &[&str]) -> Result<Self, StoreError> {
-        let mut set = PolicySet::new();
+        let mut lists = ListsBuilder::new();
+        if !policies.is_empty() {
+            lists.group(PolicyKind::Session, 0);
+        }
         for (i, json) in policies.iter().enumerate() {
-            set.add(
-                PolicyKind::Session,
-                parse(json, PolicyType::Session, || format!("session policy {i}"))?,
-            );
+            add(&mut lists, json, PolicyType::Session, || {
+                format!("session policy {i}")
+            })?;
         }
         Ok(Self(Arc::new(CompiledPolicySet::from_lists(
-            Lists::from_set(set),
+            lists.finish(),
         ))))
     }
 
