@@ -62,18 +62,20 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use thin_vec::ThinVec;
 
-use super::INLINE_CONDITIONS;
 use super::ids::{PolicyKind, StatementRef};
-use super::index::ValueIndex;
+use super::index::{INDEX_FROM, ValueIndex};
 use super::store::arn_hash;
+use super::{INLINE_CONDITIONS, INLINE_STATEMENTS};
 use crate::action::ActionPattern;
 use crate::arn::ArnPattern;
 use crate::bytes::{same_bytes, text_hash, to_u32};
 use crate::condition::ops::ip::IpSet;
 use crate::condition::ops::{boolean, string};
 use crate::condition::{BaseOperator, Operator, OperatorFamily};
+use crate::policy::lower::{Element as Lowered, Head, Parts, Raw, Sink};
 use crate::policy::{
-    ConditionEntry, Effect, PrincipalKind, PrincipalValue, Principals, Statement, TypedValue,
+    ConditionEntry, Effect, OneOrMany, PrincipalKind, PrincipalValue, Principals, Spanned,
+    Statement, TypedValue,
 };
 use crate::request::ArnParts;
 use crate::source::Span;
@@ -735,7 +737,7 @@ struct Interner {
     live: usize,
     joined: String,
     /// The conditions' heads ([`head`]), kept and dropped as the texts are.
-    heads: HashSet<Arc<CondHead>>,
+    heads: HashSet<Arc<CondHead>, BuildHasherDefault<TextHasher>>,
     live_heads: usize,
 }
 
@@ -771,7 +773,7 @@ fn with_interner<R>(f: impl FnOnce(&mut Interner) -> R) -> R {
         table: HashSet::default(),
         live: 0,
         joined: String::new(),
-        heads: HashSet::new(),
+        heads: HashSet::default(),
         live_heads: 0,
     });
     f(interner)
@@ -930,12 +932,10 @@ pub(super) fn build_group(
 }
 
 /// Compiles statement `st` (at `at`) and its label; its conditions are appended to
-/// `conditions`. Its `Sid` is copied when `copy_sid`; otherwise the caller moves it in
-/// afterwards.
+/// `conditions`.
 pub(super) fn compile_statement(
     at: StatementRef,
     st: &Statement,
-    copy_sid: bool,
     conditions: &mut SmallVec<[CompiledCondition; INLINE_CONDITIONS]>,
 ) -> (CompiledStatement, Label) {
     let actions = st
@@ -946,53 +946,172 @@ pub(super) fn compile_statement(
         .iter()
         .map(|p| compile_action(&p.value))
         .collect();
-    let resources = st
-        .resource
-        .as_ref()
-        .map_or(Items::Many(ThinVec::new()), |r| {
-            r.value
-                .patterns
-                .items
+    let resource = st.resource.as_ref().map(|r| {
+        let patterns = &r.value.patterns.items;
+        (
+            r.value.negated,
+            patterns
                 .iter()
                 .map(|p| compile_resource(&p.value))
-                .collect()
-        });
-    let targets = st
+                .collect(),
+        )
+    });
+    let principal = st
         .principal
         .as_ref()
-        .map_or(Items::Many(ThinVec::new()), |p| {
-            compile_principals(&p.value.principals)
-        });
-    let statement = CompiledStatement {
+        .map(|p| (p.value.negated, compile_principals(&p.value.principals)));
+    let from = to_u32(conditions.len());
+    conditions.extend(st.conditions.iter().map(compile_condition));
+    let statement = assemble(
         at,
-        effect: st.effect.value,
-        action_negated: st.action.value.negated,
-        actions,
-        resources,
-        targets,
-        resource: Element::of(
-            st.resource.is_some(),
-            st.resource.as_ref().is_some_and(|r| r.value.negated),
-        ),
-        principal: Element::of(
-            st.principal.is_some(),
-            st.principal.as_ref().is_some_and(|p| p.value.negated),
-        ),
-        conditions: {
-            let from = to_u32(conditions.len());
-            conditions.extend(st.conditions.iter().map(compile_condition));
-            (from, to_u32(conditions.len()))
-        },
-    };
+        st.effect.value,
+        (st.action.value.negated, actions),
+        resource,
+        principal,
+        (from, to_u32(conditions.len())),
+    );
     let label = Label {
-        sid: st
-            .sid
-            .as_ref()
-            .filter(|_| copy_sid)
-            .map(|s| s.value.as_str().into()),
+        sid: st.sid.as_ref().map(|s| s.value.as_str().into()),
         span: st.span,
     };
     (statement, label)
+}
+
+/// The compiled statement of these compiled elements: each of `resource` and `principal` is
+/// absent or `(negated, items)`.
+fn assemble(
+    at: StatementRef,
+    effect: Effect,
+    (action_negated, actions): (bool, Items<CompiledAction>),
+    resource: Option<(bool, Items<CompiledResource>)>,
+    principal: Option<(bool, Items<Target>)>,
+    conditions: (u32, u32),
+) -> CompiledStatement {
+    let (resource, resources) = match resource {
+        Some((negated, items)) => (Element::of(true, negated), items),
+        None => (Element::Absent, Items::Many(ThinVec::new())),
+    };
+    let (principal, targets) = match principal {
+        Some((negated, items)) => (Element::of(true, negated), items),
+        None => (Element::Absent, Items::Many(ThinVec::new())),
+    };
+    CompiledStatement {
+        at,
+        effect,
+        action_negated,
+        actions,
+        resources,
+        targets,
+        resource,
+        principal,
+        conditions,
+    }
+}
+
+/// Compiles the statements of one policy straight from its validated elements as lowering
+/// hands them over ([`lower`]: no [`Policy`](crate::Policy) is built), appending them, their
+/// labels and their conditions to lists (`Lists`, in `engine/mod.rs`); the same compiled form
+/// as [`compile_statement`] gives for the parsed policy, element by element through the same
+/// functions.
+pub(super) struct Compiler<'l> {
+    /// Where the policy sits (its statements are numbered from 0).
+    pub(super) at: StatementRef,
+    /// Where the policy's statements start in `statements`.
+    pub(super) first: usize,
+    pub(super) statements: &'l mut SmallVec<[CompiledStatement; INLINE_STATEMENTS]>,
+    pub(super) labels: &'l mut SmallVec<[Label; INLINE_STATEMENTS]>,
+    pub(super) conditions: &'l mut SmallVec<[CompiledCondition; INLINE_CONDITIONS]>,
+}
+
+impl<'t> Sink<'t> for Compiler<'_> {
+    type Action = CompiledAction;
+    type Resource = CompiledResource;
+    type Principal = Target;
+    type Principals = SmallVec<[Target; 1]>;
+    type Value = (Raw<'t>, TypedValue);
+    /// Where the statement's conditions start in the list.
+    type Conditions = u32;
+
+    fn reserve(&mut self, count: usize) {
+        self.statements.reserve(count);
+        self.labels.reserve(count);
+    }
+
+    fn action(&mut self, pattern: ActionPattern) -> CompiledAction {
+        compile_action(&pattern)
+    }
+
+    fn resource(&mut self, pattern: ArnPattern) -> CompiledResource {
+        compile_resource(&pattern)
+    }
+
+    fn principal(&mut self, kind: PrincipalKind, value: PrincipalValue) -> Target {
+        compile_target(kind, &value)
+    }
+
+    fn any_principal(&mut self) -> SmallVec<[Target; 1]> {
+        smallvec::smallvec![Target::Any]
+    }
+
+    fn principal_map(&mut self, _: usize) -> SmallVec<[Target; 1]> {
+        SmallVec::new()
+    }
+
+    fn principal_entry(
+        &mut self,
+        principals: &mut SmallVec<[Target; 1]>,
+        _: Spanned<PrincipalKind>,
+        values: OneOrMany<Target>,
+    ) {
+        principals.extend(values.items.into_iter().map(|v| v.value));
+    }
+
+    fn value(&mut self, raw: Raw<'t>, typed: TypedValue) -> (Raw<'t>, TypedValue) {
+        (raw, typed)
+    }
+
+    fn conditions(&mut self, _: usize) -> u32 {
+        to_u32(self.conditions.len())
+    }
+
+    fn condition(
+        &mut self,
+        _: &mut u32,
+        operator: Spanned<Operator>,
+        key: Spanned<&'t str>,
+        values: OneOrMany<(Raw<'t>, TypedValue)>,
+    ) {
+        self.conditions
+            .push(compile_condition_parts(operator, &key, values));
+    }
+
+    fn statement(&mut self, parts: Parts<'t, Self>) {
+        let mut at = self.at;
+        at.statement = to_u32(self.statements.len().saturating_sub(self.first));
+        fn items<T>(e: Lowered<OneOrMany<T>>) -> (bool, Items<T>) {
+            (
+                e.negated,
+                e.items.items.into_iter().map(|i| i.value).collect(),
+            )
+        }
+        let statement = assemble(
+            at,
+            parts.effect.value,
+            items(parts.action),
+            parts.resource.map(items),
+            parts
+                .principal
+                .map(|p| (p.negated, p.items.into_iter().collect())),
+            (parts.conditions, to_u32(self.conditions.len())),
+        );
+        self.statements.push(statement);
+        self.labels.push(Label {
+            sid: parts.sid.map(|s| s.value.into()),
+            span: parts.span,
+        });
+    }
+
+    fn document(&mut self, _: Head<'t>) {}
 }
 
 /// Classifies an action pattern.
@@ -1049,6 +1168,58 @@ fn compile_resource(p: &ArnPattern) -> CompiledResource {
     }
 }
 
+/// Compiles one condition entry from its parts as lowering hands them over: the common
+/// shapes straight from the typed values; the others (indexed, general) through the entry,
+/// built for them only.
+fn compile_condition_parts(
+    operator: Spanned<Operator>,
+    key: &Spanned<&str>,
+    values: OneOrMany<(Raw<'_>, TypedValue)>,
+) -> CompiledCondition {
+    let op = operator.value;
+    // Lists shorter than `INDEX_FROM` are never indexed: the test is then the common shape's
+    // if it has one (what `compile_value_test` concludes).
+    let fast = if values.items.len() < INDEX_FROM {
+        compile_test(op, values.items.iter().map(|v| &v.value.1))
+    } else {
+        None
+    };
+    let Some(test) = fast else {
+        let values = OneOrMany {
+            items: values
+                .items
+                .into_iter()
+                .map(|v| Spanned::new(v.value.0.value(v.value.1), v.span))
+                .collect(),
+            is_list: values.is_list,
+        };
+        return compile_condition(&ConditionEntry::new(operator, key, values));
+    };
+    let keys = with_interner(|interner| {
+        let mut joined = std::mem::take(&mut interner.joined);
+        joined.clear();
+        joined.push_str(key.value);
+        joined.make_ascii_lowercase();
+        joined.push_str(key.value);
+        let text = interner.get(&joined);
+        if joined.capacity() <= JOINED_KEPT {
+            interner.joined = joined;
+        }
+        text
+    });
+    let split = key.value.len();
+    CompiledCondition {
+        head: head(CondHead {
+            key_hash: text_hash(keys.get(..split).unwrap_or_default()),
+            keys,
+            split: to_u32(split),
+            operator: op,
+            ignore_case: string::ignores_case(op.base),
+        }),
+        test,
+    }
+}
+
 /// Compiles one condition entry (module docs).
 fn compile_condition(entry: &ConditionEntry) -> CompiledCondition {
     CompiledCondition {
@@ -1070,26 +1241,31 @@ fn compile_value_test(entry: &ConditionEntry) -> CondTest {
     let indexed = || {
         ValueIndex::build(entry).map(|index| CondTest::Indexed(Box::new((entry.clone(), index))))
     };
-    let test = match entry.operator.value.base.family() {
-        OperatorFamily::Ip | OperatorFamily::Bool => compile_test(entry).or_else(indexed),
-        _ => indexed().or_else(|| compile_test(entry)),
+    let typed = || entry.values.items.iter().map(|item| &item.value.typed);
+    let operator = entry.operator.value;
+    let test = match operator.base.family() {
+        OperatorFamily::Ip | OperatorFamily::Bool => {
+            compile_test(operator, typed()).or_else(indexed)
+        }
+        _ => indexed().or_else(|| compile_test(operator, typed())),
     };
     test.unwrap_or_else(|| CondTest::General(Box::new(entry.clone())))
 }
 
-/// The compiled test of an entry with a common shape; `None` for the general evaluator.
-fn compile_test(entry: &ConditionEntry) -> Option<CondTest> {
-    let operator = entry.operator.value;
+/// The compiled test of an entry with a common shape (its operator, its typed values);
+/// `None` for the general evaluator.
+fn compile_test<'v>(
+    operator: Operator,
+    items: impl ExactSizeIterator<Item = &'v TypedValue>,
+) -> Option<CondTest> {
     if operator.qualifier.is_some() {
         return None;
     }
     let base = operator.base;
-    let items = &entry.values.items;
     match base.family() {
         // Collected straight into `Items` (one value: no list allocated).
         OperatorFamily::String => items
-            .iter()
-            .map(|item| match &item.value.typed {
+            .map(|typed| match typed {
                 TypedValue::String(template) => Some(compile_string(template)),
                 _ => None,
             })
@@ -1097,8 +1273,8 @@ fn compile_test(entry: &ConditionEntry) -> Option<CondTest> {
             .map(CondTest::Strings),
         OperatorFamily::Bool => {
             let mut accept = 0;
-            for item in items {
-                let TypedValue::Bool(b) = item.value.typed else {
+            for typed in items {
+                let TypedValue::Bool(b) = *typed else {
                     return None;
                 };
                 accept |= boolean::bit(b);
@@ -1107,8 +1283,8 @@ fn compile_test(entry: &ConditionEntry) -> Option<CondTest> {
         }
         OperatorFamily::Ip => {
             let mut blocks = Vec::with_capacity(items.len());
-            for item in items {
-                let TypedValue::Ip(net) = &item.value.typed else {
+            for typed in items {
+                let TypedValue::Ip(net) = typed else {
                     return None;
                 };
                 blocks.push(net);

@@ -103,12 +103,17 @@ pub(crate) mod store;
 mod view;
 
 use crate::bytes::{to_u16, to_u32};
+use crate::json::Limits;
 use crate::policy::Effect;
+use crate::policy::PolicyType;
+use crate::policy::error::ParseErrors;
+use crate::policy::lower::lower;
 use crate::request::Request;
 use crate::source::Span;
 use combine::run;
 use compile::{
-    CompiledCondition, CompiledStatement, Group, Label, Shared, build_group, compile_statement,
+    CompiledCondition, CompiledStatement, Compiler, Group, Label, Shared, build_group,
+    compile_statement,
 };
 use record::{NoRecord, Tracer};
 use smallvec::SmallVec;
@@ -183,28 +188,6 @@ pub(crate) struct Lists {
 impl Lists {
     /// Compiles `set` (see [`PolicySet::compile`]).
     pub(crate) fn compile(set: &PolicySet) -> Self {
-        Self::build(set, true)
-    }
-
-    /// Compiles `set`, which is dropped afterwards: the statements' `Sid` texts are moved into
-    /// the compiled statements instead of copied (the store's update path: an allocation and
-    /// a copy fewer per statement with a `Sid`).
-    pub(crate) fn from_set(mut set: PolicySet) -> Self {
-        let mut lists = Self::build(&set, false);
-        for (st, label) in lists.statements.iter().zip(&mut lists.labels) {
-            let at = st.at;
-            label.sid = set
-                .level_mut(at.kind, at.level)
-                .get_mut(at.policy as usize)
-                .and_then(|p| p.statements.get_mut(at.statement as usize))
-                .and_then(|s| s.sid.take())
-                .map(|sid| sid.value.into_boxed_str());
-        }
-        lists
-    }
-
-    /// Compiles `set`, copying the `Sid` texts when `copy_sids` (else leaving them out).
-    fn build(set: &PolicySet, copy_sids: bool) -> Self {
         let (statements, conditions) = set.iter().fold((0, 0), |(s, c), (_, p)| {
             (
                 s + p.statements.len(),
@@ -233,7 +216,7 @@ impl Lists {
                             statement: to_u32(s),
                         };
                         let (compiled, label) =
-                            compile_statement(at, statement, copy_sids, &mut compiled_conditions);
+                            compile_statement(at, statement, &mut compiled_conditions);
                         compiled_statements.push(compiled);
                         labels.push(label);
                     }
@@ -259,6 +242,95 @@ impl Lists {
                 rcp_levels: to_u16(set.levels(PolicyKind::Rcp)),
             },
         }
+    }
+}
+
+/// Compiles documents straight from their JSON texts into [`Lists`] (the store's update path:
+/// no [`Policy`](crate::Policy) model is built; `compile::Compiler`), group by group in report
+/// order: the same lists as [`Lists::compile`] of the set holding the parsed documents.
+#[derive(Debug)]
+pub(crate) struct ListsBuilder {
+    lists: Lists,
+    /// The open group: its kind, level, first statement and policies so far.
+    open: Option<(PolicyKind, u16, usize, u32)>,
+}
+
+impl ListsBuilder {
+    /// No groups yet.
+    pub(crate) fn new() -> Self {
+        Self {
+            lists: Lists {
+                statements: SmallVec::new(),
+                labels: SmallVec::new(),
+                conditions: SmallVec::new(),
+                groups: SmallVec::new(),
+                flags: Flags::default(),
+            },
+            open: None,
+        }
+    }
+
+    /// Opens the group of `kind` at `level` (closing the one open): groups come in report
+    /// order ([`PolicyKind::ALL`], levels from 0), and kinds without levels have one group, at
+    /// level 0, opened only if it gets a policy (as [`PolicySet`] counts levels).
+    pub(crate) fn group(&mut self, kind: PolicyKind, level: u16) {
+        self.close();
+        let flags = &mut self.lists.flags;
+        match kind {
+            PolicyKind::Resource => flags.has_resource = true,
+            PolicyKind::PermissionsBoundary => flags.has_boundary = true,
+            PolicyKind::Session => flags.has_session = true,
+            PolicyKind::Scp => flags.scp_levels = flags.scp_levels.saturating_add(1),
+            PolicyKind::Rcp => flags.rcp_levels = flags.rcp_levels.saturating_add(1),
+            PolicyKind::Identity => {}
+        }
+        self.open = Some((kind, level, self.lists.statements.len(), 0));
+    }
+
+    /// Validates `text` as a policy of `ty` and compiles it as the open group's next policy.
+    ///
+    /// # Errors
+    ///
+    /// As [`parse_policy`](crate::parse_policy) (the builder is then to be dropped).
+    pub(crate) fn add(&mut self, text: &str, ty: PolicyType) -> Result<(), ParseErrors> {
+        let Some((kind, level, _, policies)) = &mut self.open else {
+            // INVARIANT: not reached: callers open a group first.
+            return Ok(());
+        };
+        let at = StatementRef {
+            kind: *kind,
+            level: *level,
+            policy: *policies,
+            statement: 0,
+        };
+        *policies += 1;
+        let lists = &mut self.lists;
+        let mut compiler = Compiler {
+            at,
+            first: lists.statements.len(),
+            statements: &mut lists.statements,
+            labels: &mut lists.labels,
+            conditions: &mut lists.conditions,
+        };
+        lower(text, ty, &Limits::default(), &mut compiler)
+    }
+
+    fn close(&mut self) {
+        if let Some((kind, level, start, _)) = self.open.take() {
+            let statements = &self.lists.statements;
+            self.lists.groups.push(build_group(
+                kind,
+                level,
+                to_u32(start),
+                statements.get(start..).unwrap_or_default(),
+            ));
+        }
+    }
+
+    /// The lists.
+    pub(crate) fn finish(mut self) -> Lists {
+        self.close();
+        self.lists
     }
 }
 

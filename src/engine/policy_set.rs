@@ -181,27 +181,6 @@ impl PolicySet {
         }
     }
 
-    /// [`level`](Self::level), writable (compiling a set that is dropped afterwards moves
-    /// texts out of it).
-    pub(crate) fn level_mut(&mut self, kind: PolicyKind, level: u16) -> &mut [Policy] {
-        let list = match kind {
-            PolicyKind::Identity if level == 0 => &mut self.identity,
-            PolicyKind::Resource if level == 0 => &mut self.resource,
-            PolicyKind::PermissionsBoundary if level == 0 => &mut self.permissions_boundary,
-            PolicyKind::Session if level == 0 => &mut self.session,
-            PolicyKind::Scp => match self.scps.get_mut(usize::from(level)) {
-                Some(list) => list,
-                None => return &mut [],
-            },
-            PolicyKind::Rcp => match self.rcps.get_mut(usize::from(level)) {
-                Some(list) => list,
-                None => return &mut [],
-            },
-            _ => return &mut [],
-        };
-        list.as_mut_slice()
-    }
-
     /// The policy with this id, if any.
     #[must_use]
     pub fn get(&self, id: PolicyId) -> Option<&Policy> {

@@ -149,14 +149,16 @@ use super::combine::run;
 use super::compile::{CompiledCondition, CompiledStatement, Group, Label, Shared};
 use super::decision::{Evaluation, Explanation};
 use super::ids::{PolicyKind, StatementRef};
-use super::policy_set::PolicySet;
 use super::prepared::{ActionText, Prepared};
 use super::record::{NoRecord, Recorder, Tracer};
 use super::view::Input;
-use super::{CompiledPolicySet, Flags, INLINE_CONDITIONS, INLINE_STATEMENTS, Labels, Lists, Part};
+use super::{
+    CompiledPolicySet, Flags, INLINE_CONDITIONS, INLINE_STATEMENTS, Labels, Lists, ListsBuilder,
+    Part,
+};
+use crate::bytes::to_u16;
 use crate::policy::PolicyType;
 use crate::policy::error::ParseErrors;
-use crate::policy::lower::parse_policy;
 use crate::request::{Caller, CallerKey, CallerKind, Checked, Request, ResourceKind};
 
 mod buffer;
@@ -602,35 +604,36 @@ static EMPTY: CompiledPolicySet = CompiledPolicySet {
 /// The longest role ARN rebuilt without its path on the stack.
 const ROLE_KEY_MAX: usize = 512;
 
-/// Parses `json` as a policy of `ty`, naming it `what` in the error.
-fn parse(
+/// Compiles `json` as a policy of `ty` into the open group of `lists`, naming it `what` in
+/// the error.
+fn add(
+    lists: &mut ListsBuilder,
     json: &str,
     ty: PolicyType,
     what: impl FnOnce() -> String,
-) -> Result<crate::Policy, StoreError> {
-    parse_policy(json, ty).map_err(|errors| StoreError::InvalidPolicy {
-        what: what(),
-        errors,
-    })
+) -> Result<(), StoreError> {
+    lists
+        .add(json, ty)
+        .map_err(|errors| StoreError::InvalidPolicy {
+            what: what(),
+            errors,
+        })
 }
 
-/// Parses levels of SCPs or RCPs, root first.
-fn parse_levels(kind: PolicyKind, levels: &[&[&str]]) -> Result<PolicySet, StoreError> {
+/// Compiles levels of SCPs or RCPs, root first.
+fn compile_levels(kind: PolicyKind, levels: &[&[&str]]) -> Result<Lists, StoreError> {
     let (ty, name) = match kind {
         PolicyKind::Scp => (PolicyType::Scp, "SCP"),
         _ => (PolicyType::Rcp, "RCP"),
     };
-    let mut set = PolicySet::new();
+    let mut lists = ListsBuilder::new();
     for (l, level) in levels.iter().enumerate() {
-        set.push_level(kind);
+        lists.group(kind, to_u16(l));
         for (i, json) in level.iter().enumerate() {
-            set.add(
-                kind,
-                parse(json, ty, || format!("{name} {i} of level {l}"))?,
-            );
+            add(&mut lists, json, ty, || format!("{name} {i} of level {l}"))?;
         }
     }
-    Ok(set)
+    Ok(lists.finish())
 }
 
 impl PolicyStore {
@@ -668,24 +671,22 @@ impl PolicyStore {
             digest.text(BOUNDARY_TEXT, boundary);
         }
         self.put(Space::Principal, &key, digest.finish(), || {
-            let mut set = PolicySet::new();
+            let mut lists = ListsBuilder::new();
+            if !identity.is_empty() {
+                lists.group(PolicyKind::Identity, 0);
+            }
             for (i, json) in identity.iter().enumerate() {
-                set.add(
-                    PolicyKind::Identity,
-                    parse(json, PolicyType::Identity, || {
-                        format!("identity policy {i}")
-                    })?,
-                );
+                add(&mut lists, json, PolicyType::Identity, || {
+                    format!("identity policy {i}")
+                })?;
             }
             if let Some(json) = permissions_boundary {
-                set.add(
-                    PolicyKind::PermissionsBoundary,
-                    parse(json, PolicyType::PermissionsBoundary, || {
-                        "permissions boundary".to_owned()
-                    })?,
-                );
+                lists.group(PolicyKind::PermissionsBoundary, 0);
+                add(&mut lists, json, PolicyType::PermissionsBoundary, || {
+                    "permissions boundary".to_owned()
+                })?;
             }
-            Ok(set)
+            Ok(lists.finish())
         })
     }
 
@@ -713,12 +714,12 @@ impl PolicyStore {
         let mut digest = Digester::new(self.digest_key, Space::Resource);
         digest.text(RESOURCE_TEXT, policy_json);
         self.put(Space::Resource, resource_arn, digest.finish(), || {
-            let mut set = PolicySet::new();
-            let policy = parse(policy_json, PolicyType::Resource, || {
+            let mut lists = ListsBuilder::new();
+            lists.group(PolicyKind::Resource, 0);
+            add(&mut lists, policy_json, PolicyType::Resource, || {
                 "resource policy".to_owned()
             })?;
-            set.add(PolicyKind::Resource, policy);
-            Ok(set)
+            Ok(lists.finish())
         })
     }
 
@@ -744,10 +745,12 @@ impl PolicyStore {
         let mut digest = Digester::new(self.digest_key, Space::Trust);
         digest.text(RESOURCE_TEXT, policy_json);
         self.put(Space::Trust, role_arn, digest.finish(), || {
-            let mut set = PolicySet::new();
-            let policy = parse(policy_json, PolicyType::Trust, || "trust policy".to_owned())?;
-            set.add(PolicyKind::Resource, policy);
-            Ok(set)
+            let mut lists = ListsBuilder::new();
+            lists.group(PolicyKind::Resource, 0);
+            add(&mut lists, policy_json, PolicyType::Trust, || {
+                "trust policy".to_owned()
+            })?;
+            Ok(lists.finish())
         })
     }
 
@@ -812,7 +815,7 @@ impl PolicyStore {
             }
         }
         self.put(space, account, digest.finish(), || {
-            parse_levels(kind, levels)
+            compile_levels(kind, levels)
         })
     }
 
@@ -1041,13 +1044,13 @@ impl PolicyStore {
         space: Space,
         key: &str,
         digest: Digest,
-        parse: impl FnOnce() -> Result<PolicySet, StoreError>,
+        compile: impl FnOnce() -> Result<Lists, StoreError>,
     ) -> Result<(), StoreError> {
-        let mut parse = Some(parse);
-        let mut build = || match parse.take() {
-            Some(parse) => parse().map(Lists::from_set),
+        let mut compile = Some(compile);
+        let mut build = || match compile.take() {
+            Some(compile) => compile(),
             // INVARIANT: not reached: `build` runs at most once (below, one branch).
-            None => Ok(Lists::compile(&PolicySet::new())),
+            None => Ok(ListsBuilder::new().finish()),
         };
         let store_key = StoreKey::new(space, key);
         // A shared copy already registered is taken as it is; a document that one entry
@@ -1190,15 +1193,17 @@ impl SessionPolicy {
     ///
     /// [`StoreError::InvalidPolicy`] when a document does not parse as a session policy.
     pub fn new(policies: &[&str]) -> Result<Self, StoreError> {
-        let mut set = PolicySet::new();
+        let mut lists = ListsBuilder::new();
+        if !policies.is_empty() {
+            lists.group(PolicyKind::Session, 0);
+        }
         for (i, json) in policies.iter().enumerate() {
-            set.add(
-                PolicyKind::Session,
-                parse(json, PolicyType::Session, || format!("session policy {i}"))?,
-            );
+            add(&mut lists, json, PolicyType::Session, || {
+                format!("session policy {i}")
+            })?;
         }
         Ok(Self(Arc::new(CompiledPolicySet::from_lists(
-            Lists::from_set(set),
+            lists.finish(),
         ))))
     }
 
@@ -1541,6 +1546,47 @@ impl From<Request> for PreparedRequest {
 mod tests {
     use super::*;
     use std::mem::{align_of, offset_of, size_of};
+
+    /// A typical resource policy (two statements, a condition each) and smaller ones are held
+    /// inline, and the kind and counts read back from the statements are the document's.
+    #[test]
+    fn small_documents_are_held_inline_with_their_counts() {
+        let store = PolicyStore::new();
+        let two = r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow",
+            "Principal":{"AWS":"arn:aws:iam::111122223333:role/app"},
+            "Action":"secretsmanager:GetSecretValue","Resource":"*",
+            "Condition":{"StringEquals":{"secretsmanager:VersionStage":"AWSCURRENT"}}},
+            {"Effect":"Deny","Principal":"*","Action":"secretsmanager:*","Resource":"*",
+            "Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#;
+        let one = r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Principal":"*",
+            "Action":"secretsmanager:*","Resource":"*"}}"#;
+        let secret =
+            |i: usize| format!("arn:aws:secretsmanager:us-east-1:111122223333:secret:s{i}");
+        store.set_resource_policy(&secret(0), two).unwrap();
+        store.set_resource_policy(&secret(1), one).unwrap();
+        let guard = store.map.guard();
+        for (i, statements, conditions) in [(0, 2, 2), (1, 1, 0)] {
+            let key = secret(i);
+            let probe = Probe {
+                hash: key_hash(Space::Resource, key.as_bytes()),
+                space: Space::Resource,
+                key: key.as_bytes(),
+            };
+            let held = store.map.get(&probe, &guard).unwrap();
+            let Doc::Inline(inline) = &held.doc else {
+                panic!("{i} is not inline");
+            };
+            assert_eq!(
+                inline.counts(),
+                (PolicyKind::Resource, statements, conditions),
+                "{i}"
+            );
+            let part = held.doc.part();
+            assert_eq!(part.statements.len(), statements);
+            assert_eq!(part.conditions.len(), conditions);
+            assert_eq!(part.groups.len(), 1);
+        }
+    }
 
     /// A decision reads an entry's key, then an inline document's kind and counts,
     /// statements and conditions, in that order, from whole cache lines: the entry starts on

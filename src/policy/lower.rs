@@ -7,9 +7,14 @@
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html>
 //! (`iam-semantics.md` §1, §4, §6, §7, §12).
 //!
-//! Lowering keeps going after an error, so one call reports every problem. It consumes the
-//! JSON tree (strings are moved, not copied), keeps only a cheap stack of path segments while
-//! walking, and renders a path string and a line/column only when an error is reported.
+//! Lowering keeps going after an error, so one call reports every problem. It reads the flat
+//! JSON tree in place, keeps only a cheap stack of path segments while walking, and renders a
+//! path string and a line/column only when an error is reported.
+//!
+//! What it builds is its caller's choice ([`Sink`]): each valid element is handed to the
+//! sink, which keeps its own form of it. [`parse_policy`] builds the [`Policy`] model; the
+//! engine compiles a document straight from its text (`engine::compile::Compiler`), with the
+//! same rules and the same errors, since both go through [`lower`].
 
 use std::borrow::Cow;
 
@@ -81,7 +86,31 @@ pub fn parse_policy_with(
     policy_type: PolicyType,
     options: &ParseOptions,
 ) -> Result<Policy, ParseErrors> {
-    let tree = match json::parse_tree(text, &options.limits) {
+    let mut model = Model::default();
+    lower(text, policy_type, &options.limits, &mut model)?;
+    model.policy.ok_or_else(internal_error)
+}
+
+/// Validates `text` as a policy of `policy_type` and hands every element to `sink`, in
+/// document order; on success the sink has received the whole document. The one walk over a
+/// policy's JSON: [`parse_policy_with`] builds the [`Policy`] model through it, and the
+/// engine compiles a document straight from its text through it (`engine::compile`), so both
+/// accept the same documents and report the same errors.
+///
+/// # Errors
+///
+/// Every problem found, each located (see [`ParseErrors`]); the sink's contents are then
+/// meaningless.
+pub(crate) fn lower<S>(
+    text: &str,
+    policy_type: PolicyType,
+    limits: &Limits,
+    sink: &mut S,
+) -> Result<(), ParseErrors>
+where
+    S: for<'t> Sink<'t>,
+{
+    let tree = match json::parse_tree(text, limits) {
         Ok(tree) => tree,
         Err(err) => return Err(json_error(text, &err)),
     };
@@ -91,11 +120,256 @@ pub fn parse_policy_with(
         variables: false,
         path: Path::default(),
         errors: Vec::new(),
+        sids: SmallVec::new(),
+        sink,
     };
-    let policy = lowerer.document(tree.root());
-    match (policy, lowerer.errors.is_empty()) {
-        (Some(policy), true) => Ok(policy),
-        (_, _) => Err(lowerer.finish()),
+    let ok = lowerer.document(tree.root());
+    if ok && lowerer.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(lowerer.finish())
+    }
+}
+
+/// A JSON scalar of a condition value, borrowed from the document ([`RawScalar`] owns one).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Raw<'t> {
+    String(&'t str),
+    Number(&'t str),
+    Bool(bool),
+}
+
+impl<'t> Raw<'t> {
+    /// The value as text (`true`, `10`, or the string itself).
+    fn as_text(self) -> &'t str {
+        match self {
+            Self::String(s) | Self::Number(s) => s,
+            Self::Bool(true) => "true",
+            Self::Bool(false) => "false",
+        }
+    }
+
+    /// The condition value of this scalar, typed as `typed`.
+    pub(crate) fn value(self, typed: TypedValue) -> ConditionValue {
+        let raw = match self {
+            Self::String(s) => RawScalar::String(s.to_owned()),
+            Self::Number(n) => RawScalar::Number(n.to_owned()),
+            Self::Bool(b) => RawScalar::Bool(b),
+        };
+        ConditionValue { raw, typed }
+    }
+}
+
+/// `Action`/`NotAction`, `Resource`/`NotResource` or `Principal`/`NotPrincipal`, lowered.
+#[derive(Debug)]
+pub(crate) struct Element<T> {
+    /// Whether it is the `Not` form.
+    pub(crate) negated: bool,
+    /// Its entries.
+    pub(crate) items: T,
+    /// The span of its value.
+    pub(crate) span: Span,
+}
+
+/// A valid statement as lowering hands it to a [`Sink`]: its elements already made by the
+/// sink.
+pub(crate) struct Parts<'t, S: Sink<'t> + ?Sized> {
+    pub(crate) sid: Option<Spanned<&'t str>>,
+    pub(crate) effect: Spanned<Effect>,
+    pub(crate) action: Element<OneOrMany<S::Action>>,
+    /// Absent only in role trust policies.
+    pub(crate) resource: Option<Element<OneOrMany<S::Resource>>>,
+    pub(crate) principal: Option<Element<S::Principals>>,
+    pub(crate) conditions: S::Conditions,
+    pub(crate) condition_span: Option<Span>,
+    pub(crate) span: Span,
+}
+
+/// The top level of a valid document, as lowering hands it to a [`Sink`].
+pub(crate) struct Head<'t> {
+    pub(crate) policy_type: PolicyType,
+    pub(crate) version: Option<Spanned<Version>>,
+    pub(crate) id: Option<Spanned<&'t str>>,
+    pub(crate) statement_is_array: bool,
+    pub(crate) statement_span: Span,
+    pub(crate) span: Span,
+}
+
+/// What [`lower`] makes of the elements it has validated: each method receives one valid
+/// element (its model value, or its text borrowed from the document for `'t`), and returns
+/// or keeps the sink's own form of it. Lowering owns every rule; a sink only builds.
+pub(crate) trait Sink<'t> {
+    /// One `Action`/`NotAction` entry.
+    type Action;
+    /// One `Resource`/`NotResource` entry.
+    type Resource;
+    /// One principal value.
+    type Principal;
+    /// The principals of a `Principal`/`NotPrincipal` element.
+    type Principals;
+    /// One condition value.
+    type Value;
+    /// The conditions of one statement, as they are received.
+    type Conditions;
+
+    /// A statement list of `count` statements follows.
+    fn reserve(&mut self, count: usize);
+    fn action(&mut self, pattern: ActionPattern) -> Self::Action;
+    fn resource(&mut self, pattern: ArnPattern) -> Self::Resource;
+    fn principal(&mut self, kind: PrincipalKind, value: PrincipalValue) -> Self::Principal;
+    /// `"*"`.
+    fn any_principal(&mut self) -> Self::Principals;
+    /// An object of `entries` principal types follows ([`Self::principal_entry`]).
+    fn principal_map(&mut self, entries: usize) -> Self::Principals;
+    fn principal_entry(
+        &mut self,
+        principals: &mut Self::Principals,
+        kind: Spanned<PrincipalKind>,
+        values: OneOrMany<Self::Principal>,
+    );
+    fn value(&mut self, raw: Raw<'t>, typed: TypedValue) -> Self::Value;
+    /// A statement's conditions start (`blocks` operators; none when it has no `Condition`).
+    fn conditions(&mut self, blocks: usize) -> Self::Conditions;
+    fn condition(
+        &mut self,
+        conditions: &mut Self::Conditions,
+        operator: Spanned<Operator>,
+        key: Spanned<&'t str>,
+        values: OneOrMany<Self::Value>,
+    );
+    /// The statement, after its elements.
+    fn statement(&mut self, parts: Parts<'t, Self>);
+    /// The document, after its statements.
+    fn document(&mut self, head: Head<'t>);
+}
+
+/// The sink of [`parse_policy_with`]: the [`Policy`] model.
+#[derive(Default)]
+struct Model {
+    statements: Vec<Statement>,
+    policy: Option<Policy>,
+}
+
+impl<'t> Sink<'t> for Model {
+    type Action = ActionPattern;
+    type Resource = ArnPattern;
+    type Principal = PrincipalValue;
+    type Principals = Principals;
+    type Value = ConditionValue;
+    type Conditions = Vec<ConditionEntry>;
+
+    fn reserve(&mut self, count: usize) {
+        self.statements.reserve_exact(count);
+    }
+
+    fn action(&mut self, pattern: ActionPattern) -> ActionPattern {
+        pattern
+    }
+
+    fn resource(&mut self, pattern: ArnPattern) -> ArnPattern {
+        pattern
+    }
+
+    fn principal(&mut self, _: PrincipalKind, value: PrincipalValue) -> PrincipalValue {
+        value
+    }
+
+    fn any_principal(&mut self) -> Principals {
+        Principals::Any
+    }
+
+    fn principal_map(&mut self, entries: usize) -> Principals {
+        Principals::Map(Vec::with_capacity(entries))
+    }
+
+    fn principal_entry(
+        &mut self,
+        principals: &mut Principals,
+        kind: Spanned<PrincipalKind>,
+        values: OneOrMany<PrincipalValue>,
+    ) {
+        if let Principals::Map(entries) = principals {
+            entries.push(PrincipalEntry { kind, values });
+        }
+    }
+
+    fn value(&mut self, raw: Raw<'t>, typed: TypedValue) -> ConditionValue {
+        raw.value(typed)
+    }
+
+    fn conditions(&mut self, blocks: usize) -> Vec<ConditionEntry> {
+        Vec::with_capacity(blocks)
+    }
+
+    fn condition(
+        &mut self,
+        conditions: &mut Vec<ConditionEntry>,
+        operator: Spanned<Operator>,
+        key: Spanned<&'t str>,
+        values: OneOrMany<ConditionValue>,
+    ) {
+        conditions.push(ConditionEntry::new(operator, &key, values));
+    }
+
+    fn statement(&mut self, parts: Parts<'t, Self>) {
+        let Element {
+            negated,
+            items: patterns,
+            span,
+        } = parts.action;
+        let action = Spanned::new(ActionBlock { negated, patterns }, span);
+        let resource = parts.resource.map(|e| {
+            let block = ResourceBlock {
+                negated: e.negated,
+                patterns: e.items,
+            };
+            Spanned::new(block, e.span)
+        });
+        let principal = parts.principal.map(|e| {
+            let block = PrincipalBlock {
+                negated: e.negated,
+                principals: e.items,
+            };
+            Spanned::new(block, e.span)
+        });
+        self.statements.push(Statement {
+            sid: parts.sid.map(|s| Spanned::new(s.value.to_owned(), s.span)),
+            effect: parts.effect,
+            action,
+            resource,
+            principal,
+            conditions: parts.conditions,
+            condition_span: parts.condition_span,
+            span: parts.span,
+        });
+    }
+
+    fn document(&mut self, head: Head<'t>) {
+        self.policy = Some(Policy {
+            policy_type: head.policy_type,
+            version: head.version,
+            id: head.id.map(|id| Spanned::new(id.value.to_owned(), id.span)),
+            statements: std::mem::take(&mut self.statements),
+            statement_is_array: head.statement_is_array,
+            statement_span: head.statement_span,
+            span: head.span,
+        });
+    }
+}
+
+impl ConditionEntry {
+    /// The entry of `key` under `operator` (the key lower-cased beside it).
+    pub(crate) fn new(
+        operator: Spanned<Operator>,
+        key: &Spanned<&str>,
+        values: OneOrMany<ConditionValue>,
+    ) -> Self {
+        Self {
+            operator,
+            key: Spanned::new(key.value.to_owned(), key.span),
+            key_lower: key.value.to_ascii_lowercase(),
+            values,
+        }
     }
 }
 
@@ -122,13 +396,16 @@ struct Pending {
 }
 
 /// The walk's state: the text (for paths and spans), the policy type, whether policy variables
-/// are recognised, the current path and the errors so far.
-struct Lowerer<'t> {
+/// are recognised, the current path, the errors so far, the `Sid` of each valid statement so
+/// far (for the uniqueness check; not kept for resource policies) and the sink.
+struct Lowerer<'t, 's, S> {
     text: &'t str,
     policy_type: PolicyType,
     variables: bool,
     path: Path,
     errors: Vec<Pending>,
+    sids: SmallVec<[Option<Spanned<&'t str>>; 4]>,
+    sink: &'s mut S,
 }
 
 /// How many path segments [`Path`] keeps inline: deeper than any policy element.
@@ -197,7 +474,7 @@ struct Slots<'t> {
     condition: Option<(Span, Node<'t>)>,
 }
 
-impl<'t> Lowerer<'t> {
+impl<'t, S: Sink<'t>> Lowerer<'t, '_, S> {
     // ----- errors and paths ------------------------------------------------------------------
 
     /// Records an error at `span` with the current path.
@@ -265,7 +542,9 @@ impl<'t> Lowerer<'t> {
 
     // ----- document ----------------------------------------------------------------------------
 
-    fn document(&mut self, root: Node<'t>) -> Option<Policy> {
+    /// Lowers the document; whether it was valid as far as the walk got (errors may still have
+    /// been reported).
+    fn document(&mut self, root: Node<'t>) -> bool {
         let span = root.span();
         let Value::Object(members) = root.value() else {
             let found = describe(root.kind());
@@ -274,7 +553,7 @@ impl<'t> Lowerer<'t> {
                 span,
                 format!("a policy must be a JSON object, found {found}"),
             );
-            return None;
+            return false;
         };
 
         // `Version` decides how `${` reads everywhere else, wherever it is written.
@@ -315,7 +594,7 @@ impl<'t> Lowerer<'t> {
         }
 
         let mut id = None;
-        let mut statements = None;
+        let mut statements = false;
         let mut statement_is_array = false;
         let mut statement_span = Span::empty();
         let mut saw_statement = false;
@@ -329,7 +608,7 @@ impl<'t> Lowerer<'t> {
                 "Version" => {}
                 "Id" => {
                     self.with(Seg::Name("Id"), |this| match value.as_str() {
-                        Some(s) => id = Some(Spanned::new(s.to_owned(), value.span())),
+                        Some(s) => id = Some(Spanned::new(s, value.span())),
                         None => this.type_mismatch(value, "a string"),
                     });
                 }
@@ -349,19 +628,21 @@ impl<'t> Lowerer<'t> {
                 "the policy has no `Statement` element".into(),
             );
         }
-        let statements = statements?;
-        if self.policy_type != PolicyType::Resource {
-            self.check_unique_sids(&statements, statement_is_array);
+        if !statements {
+            return false;
         }
-        Some(Policy {
+        if self.policy_type != PolicyType::Resource {
+            self.check_unique_sids(statement_is_array);
+        }
+        self.sink.document(Head {
             policy_type: self.policy_type,
             version,
             id,
-            statements,
             statement_is_array,
             statement_span,
             span,
-        })
+        });
+        true
     }
 
     fn version(&mut self, node: Node<'_>) -> Option<Spanned<Version>> {
@@ -403,40 +684,42 @@ impl<'t> Lowerer<'t> {
         });
     }
 
-    fn statements(&mut self, node: Node<'t>) -> Option<Vec<Statement>> {
+    /// Lowers the statements; whether every one was valid.
+    fn statements(&mut self, node: Node<'t>) -> bool {
         match node.value() {
             Value::Array(items) => {
-                let mut out = Vec::with_capacity(items.len());
+                self.sink.reserve(items.len());
                 let mut ok = true;
                 for (i, item) in items.enumerate() {
-                    match self.with(Seg::Index(i), |this| this.statement(item)) {
-                        Some(s) => out.push(s),
-                        None => ok = false,
-                    }
+                    ok &= self.with(Seg::Index(i), |this| this.statement(item));
                 }
-                ok.then_some(out)
+                ok
             }
-            Value::Object(_) => self.statement(node).map(|s| vec![s]),
+            Value::Object(_) => {
+                self.sink.reserve(1);
+                self.statement(node)
+            }
             _ => {
                 self.type_mismatch(node, "a statement object or an array of statements");
-                None
+                false
             }
         }
     }
 
     /// Sids must be unique within IAM policies (resource policies are checked by their service).
-    fn check_unique_sids(&mut self, statements: &[Statement], is_array: bool) {
-        if statements.len() <= SMALL && !any_repeated(&statements.iter().map(sid_text), false) {
+    /// Reads the `Sid`s kept while lowering the statements (all valid).
+    fn check_unique_sids(&mut self, is_array: bool) {
+        let kept = std::mem::take(&mut self.sids);
+        let texts = kept
+            .iter()
+            .map(|sid| sid.as_ref().map(|s| s.value).filter(|s| !s.is_empty()));
+        if kept.len() <= SMALL && !any_repeated(&texts, false) {
             return;
         }
-        let sids: Vec<(&str, Span, usize)> = statements
+        let sids: Vec<(&str, Span, usize)> = kept
             .iter()
             .enumerate()
-            .filter_map(|(i, stmt)| {
-                stmt.sid
-                    .as_ref()
-                    .map(|sid| (sid.value.as_str(), sid.span, i))
-            })
+            .filter_map(|(i, sid)| sid.as_ref().map(|sid| (sid.value, sid.span, i)))
             .filter(|(sid, _, _)| !sid.is_empty())
             .collect();
         for (dup, first_span) in find_duplicates(&sids, false) {
@@ -458,11 +741,12 @@ impl<'t> Lowerer<'t> {
 
     // ----- statement ---------------------------------------------------------------------------
 
-    fn statement(&mut self, node: Node<'t>) -> Option<Statement> {
+    /// Lowers one statement and hands it to the sink; whether it was valid.
+    fn statement(&mut self, node: Node<'t>) -> bool {
         let span = node.span();
         let Value::Object(members) = node.value() else {
             self.type_mismatch(node, "a statement object");
-            return None;
+            return false;
         };
         let mut slots = Slots::default();
         for Member {
@@ -493,7 +777,7 @@ impl<'t> Lowerer<'t> {
 
         let sid = slots.sid.and_then(|(_, node)| {
             self.with(Seg::Name("Sid"), |this| match node.as_str() {
-                Some(s) => Some(Spanned::new(s.to_owned(), node.span())),
+                Some(s) => Some(Spanned::new(s, node.span())),
                 None => {
                     this.type_mismatch(node, "a string");
                     None
@@ -574,16 +858,18 @@ impl<'t> Lowerer<'t> {
                 condition_span = Some(node.span());
                 self.with(Seg::Name("Condition"), |this| this.conditions(node))
             }
-            None => Some(Vec::new()),
+            None => Some(self.sink.conditions(0)),
         };
 
-        let effect = effect?;
-        let action = action?;
-        let conditions = conditions?;
-        if !(resource_ok && principal_ok) {
-            return None;
+        let (Some(effect), Some(action), Some(conditions), true, true) =
+            (effect, action, conditions, resource_ok, principal_ok)
+        else {
+            return false;
+        };
+        if self.policy_type != PolicyType::Resource {
+            self.sids.push(sid.clone());
         }
-        Some(Statement {
+        self.sink.statement(Parts {
             sid,
             effect,
             action,
@@ -592,7 +878,8 @@ impl<'t> Lowerer<'t> {
             conditions,
             condition_span,
             span,
-        })
+        });
+        true
     }
 
     /// Stores one of a pair of exclusive elements (`Action`/`NotAction`, ...), reporting the
@@ -663,7 +950,7 @@ impl<'t> Lowerer<'t> {
         slot: Option<(Span, bool, Node<'t>)>,
         stmt_span: Span,
         effect: Option<Effect>,
-    ) -> (Option<Spanned<PrincipalBlock>>, bool) {
+    ) -> (Option<Element<S::Principals>>, bool) {
         let ty = self.policy_type;
         let Some((key_span, negated, node)) = slot else {
             return match ty {
@@ -707,7 +994,8 @@ impl<'t> Lowerer<'t> {
             return (None, false);
         }
         let value_span = node.span();
-        let Some(principals) = self.with(Seg::Name(name), |this| this.principals(node)) else {
+        let Some((principals, any)) = self.with(Seg::Name(name), |this| this.principals(node))
+        else {
             return (None, false);
         };
         let mut ok = true;
@@ -722,7 +1010,7 @@ impl<'t> Lowerer<'t> {
             });
             ok = false;
         }
-        if ty == PolicyType::Rcp && principals != Principals::Any {
+        if ty == PolicyType::Rcp && !any {
             self.with(Seg::Name(name), |this| {
                 this.error(
                     Code::UnsupportedPrincipal,
@@ -733,11 +1021,12 @@ impl<'t> Lowerer<'t> {
             });
             ok = false;
         }
-        let block = PrincipalBlock {
+        let element = Element {
             negated,
-            principals,
+            items: principals,
+            span: value_span,
         };
-        (Some(Spanned::new(block, value_span)), ok)
+        (Some(element), ok)
     }
 
     // ----- Action / Resource -------------------------------------------------------------------
@@ -788,7 +1077,7 @@ impl<'t> Lowerer<'t> {
         }
     }
 
-    fn actions(&mut self, node: Node<'t>, negated: bool) -> Option<Spanned<ActionBlock>> {
+    fn actions(&mut self, node: Node<'t>, negated: bool) -> Option<Element<OneOrMany<S::Action>>> {
         let span = node.span();
         let patterns = self.each(node, |this, text, span| {
             if this.variables && has_variable(text) {
@@ -796,7 +1085,7 @@ impl<'t> Lowerer<'t> {
                 return None;
             }
             match ActionPattern::from_text(Cow::Borrowed(text)) {
-                Ok(p) => Some(p),
+                Ok(p) => Some(this.sink.action(p)),
                 Err(e) => {
                     this.error(Code::InvalidActionFormat, span, e.to_string())
                         .help =
@@ -805,22 +1094,34 @@ impl<'t> Lowerer<'t> {
                 }
             }
         })?;
-        Some(Spanned::new(ActionBlock { negated, patterns }, span))
+        Some(Element {
+            negated,
+            items: patterns,
+            span,
+        })
     }
 
-    fn resources(&mut self, node: Node<'t>, negated: bool) -> Option<Spanned<ResourceBlock>> {
+    fn resources(
+        &mut self,
+        node: Node<'t>,
+        negated: bool,
+    ) -> Option<Element<OneOrMany<S::Resource>>> {
         let span = node.span();
         let variables = self.variables;
         let patterns = self.each(node, |this, text, span| {
             match ArnPattern::parse_owned(text.to_owned(), ArnPatternMode::Resource, variables) {
-                Ok(p) => Some(p),
+                Ok(p) => Some(this.sink.resource(p)),
                 Err((e, text)) => {
                     this.arn_error(&e, &text, span);
                     None
                 }
             }
         })?;
-        Some(Spanned::new(ResourceBlock { negated, patterns }, span))
+        Some(Element {
+            negated,
+            items: patterns,
+            span,
+        })
     }
 
     #[cold]
@@ -874,9 +1175,10 @@ impl<'t> Lowerer<'t> {
 
     // ----- Principal ---------------------------------------------------------------------------
 
-    fn principals(&mut self, node: Node<'t>) -> Option<Principals> {
+    /// The principals, and whether they were written `"*"`.
+    fn principals(&mut self, node: Node<'t>) -> Option<(S::Principals, bool)> {
         match node.value() {
-            Value::String("*") => Some(Principals::Any),
+            Value::String("*") => Some((self.sink.any_principal(), true)),
             Value::String(s) => {
                 self.error(
                     Code::InvalidPrincipalFormat,
@@ -887,7 +1189,7 @@ impl<'t> Lowerer<'t> {
                 None
             }
             Value::Object(members) => {
-                let mut entries = Vec::with_capacity(members.len());
+                let mut entries = self.sink.principal_map(members.len());
                 let mut ok = true;
                 for Member {
                     key,
@@ -921,18 +1223,20 @@ impl<'t> Lowerer<'t> {
                     };
                     let values = self.with(Seg::Key(key_span), |this| {
                         this.each(value, |this, text, span| {
-                            this.principal_value(kind, text, span)
+                            let value = this.principal_value(kind, text, span)?;
+                            Some(this.sink.principal(kind, value))
                         })
                     });
                     match values {
-                        Some(values) => entries.push(PrincipalEntry {
-                            kind: Spanned::new(kind, key_span),
+                        Some(values) => self.sink.principal_entry(
+                            &mut entries,
+                            Spanned::new(kind, key_span),
                             values,
-                        }),
+                        ),
                         None => ok = false,
                     }
                 }
-                ok.then_some(Principals::Map(entries))
+                ok.then_some((entries, false))
             }
             _ => {
                 self.type_mismatch(node, "`\"*\"` or an object");
@@ -1039,13 +1343,13 @@ impl<'t> Lowerer<'t> {
 
     // ----- Condition ---------------------------------------------------------------------------
 
-    fn conditions(&mut self, node: Node<'t>) -> Option<Vec<ConditionEntry>> {
+    fn conditions(&mut self, node: Node<'t>) -> Option<S::Conditions> {
         let Value::Object(blocks) = node.value() else {
             self.type_mismatch(node, "an object of condition operators");
             return None;
         };
         // One key per operator is the common case: sized for it, the list is allocated once.
-        let mut entries = Vec::with_capacity(blocks.len());
+        let mut entries = self.sink.conditions(blocks.len());
         let mut ok = true;
         for Member {
             key,
@@ -1066,7 +1370,7 @@ impl<'t> Lowerer<'t> {
         name: &str,
         name_span: Span,
         block: Node<'t>,
-        entries: &mut Vec<ConditionEntry>,
+        entries: &mut S::Conditions,
     ) -> bool {
         let operator = match Operator::parse(name) {
             Ok(op) => Some(op),
@@ -1141,13 +1445,12 @@ impl<'t> Lowerer<'t> {
                 let values = this.condition_values(operator, value);
                 match (values, operator) {
                     (Some(values), Some(op)) if key_ok => {
-                        let key_lower = key.to_ascii_lowercase();
-                        entries.push(ConditionEntry {
-                            operator: Spanned::new(op, name_span),
-                            key: Spanned::new(key.to_owned(), key_span),
-                            key_lower,
+                        this.sink.condition(
+                            entries,
+                            Spanned::new(op, name_span),
+                            Spanned::new(key, key_span),
                             values,
-                        });
+                        );
                         true
                     }
                     _ => false,
@@ -1162,7 +1465,7 @@ impl<'t> Lowerer<'t> {
         &mut self,
         operator: Option<Operator>,
         node: Node<'t>,
-    ) -> Option<OneOrMany<ConditionValue>> {
+    ) -> Option<OneOrMany<S::Value>> {
         match node.value() {
             Value::Array(items) => {
                 let mut out = SmallVec::with_capacity(items.len());
@@ -1189,27 +1492,27 @@ impl<'t> Lowerer<'t> {
         &mut self,
         operator: Option<Operator>,
         node: Node<'t>,
-    ) -> Option<Spanned<ConditionValue>> {
+    ) -> Option<Spanned<S::Value>> {
         let span = node.span();
         let raw = match node.value() {
-            Value::String(s) => RawScalar::String(s.to_owned()),
-            Value::Number(n) => RawScalar::Number(n.to_owned()),
-            Value::Bool(b) => RawScalar::Bool(b),
+            Value::String(s) => Raw::String(s),
+            Value::Number(n) => Raw::Number(n),
+            Value::Bool(b) => Raw::Bool(b),
             Value::Null | Value::Array(_) | Value::Object(_) => {
                 self.type_mismatch(node, "a string, number or boolean");
                 return None;
             }
         };
-        let typed = self.typed_value(operator?, &raw, span)?;
-        Some(Spanned::new(ConditionValue { raw, typed }, span))
+        let typed = self.typed_value(operator?, raw, span)?;
+        Some(Spanned::new(self.sink.value(raw, typed), span))
     }
 
     /// Parses one condition value for its operator's family.
-    fn typed_value(&mut self, op: Operator, raw: &RawScalar, span: Span) -> Option<TypedValue> {
+    fn typed_value(&mut self, op: Operator, raw: Raw<'_>, span: Span) -> Option<TypedValue> {
         let base = op.base;
         let family = base.family();
-        let text: Cow<'_, str> = raw.as_text();
-        if self.variables && !base.allows_variables() && has_variable(&text) {
+        let text = raw.as_text();
+        if self.variables && !base.allows_variables() && has_variable(text) {
             self.error(
                 Code::InvalidVariableForOperator,
                 span,
@@ -1221,42 +1524,42 @@ impl<'t> Lowerer<'t> {
             .help = Some("variables work only with String and Arn operators".into());
             return None;
         }
-        let is_string = matches!(raw, RawScalar::String(_));
+        let is_string = matches!(raw, Raw::String(_));
         let typed = match family {
             OperatorFamily::String => {
                 let opts = TemplateOptions {
                     variables: self.variables,
                     wildcards: base.uses_wildcards(),
                 };
-                match Template::parse(&text, opts) {
+                match Template::parse(text, opts) {
                     Ok(t) => Some(TypedValue::String(t)),
                     Err(e) => {
-                        self.variable_error(&e, &text, span);
+                        self.variable_error(&e, text, span);
                         return None;
                     }
                 }
             }
             OperatorFamily::Arn => {
-                match ArnPattern::parse(&text, ArnPatternMode::Condition, self.variables) {
+                match ArnPattern::parse(text, ArnPatternMode::Condition, self.variables) {
                     Ok(p) => Some(TypedValue::Arn(p)),
                     Err(e) => {
-                        self.arn_error(&e, &text, span);
+                        self.arn_error(&e, text, span);
                         return None;
                     }
                 }
             }
             OperatorFamily::Numeric => match raw {
-                RawScalar::Bool(_) => None,
-                _ => Decimal::parse(&text).map(TypedValue::Numeric),
+                Raw::Bool(_) => None,
+                _ => Decimal::parse(text).map(TypedValue::Numeric),
             },
             OperatorFamily::Date => match raw {
-                RawScalar::Bool(_) => None,
-                _ => Instant::parse(&text).map(TypedValue::Date),
+                Raw::Bool(_) => None,
+                _ => Instant::parse(text).map(TypedValue::Date),
             },
             OperatorFamily::Bool => parse_bool(raw).map(TypedValue::Bool),
             OperatorFamily::Null => parse_bool(raw).map(TypedValue::Null),
-            OperatorFamily::Binary if is_string => decode_base64(&text).map(TypedValue::Binary),
-            OperatorFamily::Ip if is_string => parse_cidr(&text).map(TypedValue::Ip),
+            OperatorFamily::Binary if is_string => decode_base64(text).map(TypedValue::Binary),
+            OperatorFamily::Ip if is_string => parse_cidr(text).map(TypedValue::Ip),
             OperatorFamily::Binary | OperatorFamily::Ip => None,
         };
         // IAM stores a value that does not parse for its operator (Access Analyzer reports it
@@ -1264,14 +1567,6 @@ impl<'t> Lowerer<'t> {
         // and Arn values returned above.
         Some(typed.unwrap_or(TypedValue::Unparsed))
     }
-}
-
-/// A statement's `Sid`, unless absent or empty.
-fn sid_text(stmt: &Statement) -> Option<&str> {
-    stmt.sid
-        .as_ref()
-        .map(|sid| sid.value.as_str())
-        .filter(|sid| !sid.is_empty())
 }
 
 /// Lists up to this long are checked for repeats pairwise, without allocating.
@@ -1389,11 +1684,11 @@ fn describe(kind: Kind) -> &'static str {
 }
 
 /// `true`/`false` as a JSON boolean or a string in any case.
-fn parse_bool(raw: &RawScalar) -> Option<bool> {
+fn parse_bool(raw: Raw<'_>) -> Option<bool> {
     match raw {
-        RawScalar::Bool(b) => Some(*b),
-        RawScalar::String(s) => value::parse_bool(s),
-        RawScalar::Number(_) => None,
+        Raw::Bool(b) => Some(b),
+        Raw::String(s) => value::parse_bool(s),
+        Raw::Number(_) => None,
     }
 }
 
@@ -1878,12 +2173,15 @@ mod tests {
     fn finish_counts_lines_and_columns_like_line_index() {
         let text = "{\n  \"é\": 1,\n\t\"x\"\n}";
         let offsets: Vec<u32> = (0..=u32::try_from(text.len()).unwrap()).rev().collect();
+        let mut model = Model::default();
         let mut lowerer = Lowerer {
             text,
             policy_type: PolicyType::Identity,
             variables: false,
             path: Path::default(),
             errors: Vec::new(),
+            sids: SmallVec::new(),
+            sink: &mut model,
         };
         for &o in &offsets {
             lowerer.error(Code::InvalidArn, Span::new(o, o), String::new());

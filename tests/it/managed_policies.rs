@@ -92,3 +92,71 @@ fn managed_policies_have_only_genuine_errors() {
         policies.len()
     );
 }
+
+/// The store compiles a document straight from its text (no `Policy` model in between):
+/// for every managed policy, as an identity policy, a permissions boundary, a session policy
+/// and (where it is one) a resource policy, the store's compiled set is exactly what
+/// `PolicySet::compile` makes of the parsed policy, and a document that does not parse as
+/// that type is refused with exactly the errors `parse_policy` reports.
+#[test]
+fn store_compiles_managed_policies_as_the_policy_model_does() {
+    use iam_policy::{PolicyKind, PolicySet, PolicyStore, SessionPolicy, StoreError, parse_policy};
+    const ROLE: &str = "arn:aws:iam::111122223333:role/app";
+    const SECRET: &str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf";
+    let plain = |text: &str, ty: PolicyType, kind: PolicyKind| {
+        parse_policy(text, ty).map(|policy| {
+            let mut set = PolicySet::new();
+            set.add(kind, policy);
+            format!("{:?}", set.compile())
+        })
+    };
+    let refused = |result: Result<(), StoreError>| match result {
+        Err(StoreError::InvalidPolicy { errors, .. }) => errors,
+        other => panic!("expected InvalidPolicy, got {other:?}"),
+    };
+    let (mut compiled, mut errors) = (0, 0);
+    for (name, text) in corpus() {
+        let store = PolicyStore::new();
+        let cases: [(PolicyType, PolicyKind); 4] = [
+            (PolicyType::Identity, PolicyKind::Identity),
+            (
+                PolicyType::PermissionsBoundary,
+                PolicyKind::PermissionsBoundary,
+            ),
+            (PolicyType::Session, PolicyKind::Session),
+            (PolicyType::Resource, PolicyKind::Resource),
+        ];
+        for (ty, kind) in cases {
+            // What the store holds (or the session policy compiled), as text.
+            let result: Result<String, StoreError> = match ty {
+                PolicyType::Identity => store
+                    .set_principal_policies(ROLE, &[&text], None)
+                    .map(|()| format!("{:?}", store.principal_policies(ROLE).unwrap())),
+                PolicyType::PermissionsBoundary => store
+                    .set_principal_policies(ROLE, &[], Some(&text))
+                    .map(|()| format!("{:?}", store.principal_policies(ROLE).unwrap())),
+                PolicyType::Session => {
+                    SessionPolicy::new(&[&text]).map(|session| format!("{:?}", session.compiled()))
+                }
+                _ => store
+                    .set_resource_policy(SECRET, &text)
+                    .map(|()| format!("{:?}", store.resource_policy(SECRET).unwrap())),
+            };
+            match plain(&text, ty, kind) {
+                Ok(expected) => {
+                    let got = result.unwrap_or_else(|e| panic!("{name} as {ty:?}: {e}"));
+                    assert_eq!(got, expected, "{name} as {ty:?}");
+                    compiled += 1;
+                }
+                Err(expected) => {
+                    assert_eq!(refused(result.map(drop)), expected, "{name} as {ty:?}");
+                    errors += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        compiled > 1_000 && errors > 1_000,
+        "{compiled} compiled, {errors} refused"
+    );
+}

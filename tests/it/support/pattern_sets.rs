@@ -465,7 +465,7 @@ pub fn case_line(case: &SetCase) -> String {
         "expect": "ImplicitDeny",
         "policies": {"identity": [policy(case)]},
         "request": {
-            "principal": "arn:aws:iam::111122223333:user/alice",
+            "principal": ALICE,
             "action": "s3:GetObject",
             "resource": resource,
             "context": context,
@@ -547,11 +547,72 @@ fn truth_one_by_one(case: &SetCase) -> Option<bool> {
     })
 }
 
-/// Checks one case (panics on a difference): the engine, the store and the reference decide
-/// alike, and, for a condition, as each pattern alone says.
+/// The caller of every case.
+const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
+
+thread_local! {
+    /// One request buffer for every case of a thread, so that each request reuses what the
+    /// previous one left (as a server's worker does).
+    static BUFFER: std::cell::RefCell<iam_policy::RequestBuffer> =
+        std::cell::RefCell::new(iam_policy::RequestBuffer::new());
+}
+
+/// The decision of a store holding the case's policy for a request made in the thread's
+/// [`BUFFER`] (the server's path); `None` when the request is refused.
+fn buffered_decision(case: &SetCase) -> Option<Decision> {
+    let store = iam_policy::PolicyStore::new();
+    let text = policy(case).to_string();
+    // A policy the engine refuses is refused here too (else the decisions differ below).
+    store
+        .set_principal_policies(ALICE, &[text.as_str()], None)
+        .ok()?;
+    let condition = case.element == "Condition";
+    let first = case.texts.first().map_or("", String::as_str);
+    let resource = if condition {
+        "arn:aws:s3:::bucket/key"
+    } else {
+        first
+    };
+    let tags: Vec<(String, &str)> = case
+        .tags
+        .iter()
+        .map(|(tag, value)| (format!("aws:PrincipalTag/{tag}"), value.as_str()))
+        .collect();
+    BUFFER.with(|buffer| {
+        let mut buffer = buffer.borrow_mut();
+        let mut request = buffer
+            .request()
+            .principal(ALICE)
+            .action("s3:GetObject")
+            .resource(resource);
+        for (key, value) in &tags {
+            request = request.context_string(key, value);
+        }
+        if condition {
+            request = if case.single {
+                request.context_string("app:k", first)
+            } else {
+                request.context_strings("app:k", case.texts.iter().map(String::as_str))
+            };
+        }
+        let prepared = request.prepare().ok()?;
+        Some(store.evaluate_prepared(prepared).decision())
+    })
+}
+
+/// Checks one case (panics on a difference): the engine, the store (with the request built
+/// or made in a reused buffer) and the reference decide alike, and, for a condition, as each
+/// pattern alone says.
 pub fn check(case: &SetCase) {
     let line = case_line(case);
-    let Some(decision) = differential::check_evaluate_case(&line, false) else {
+    let decision = differential::check_evaluate_case(&line, false);
+    assert_eq!(
+        buffered_decision(case),
+        decision,
+        "the store decides otherwise for a request made in a buffer: {}",
+        case.to_json()
+    );
+    let Some(decision) = decision else {
         return;
     };
     if case.element != "Condition" {
