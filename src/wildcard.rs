@@ -26,7 +26,7 @@ mod relate;
 mod set;
 
 pub(crate) use literals::Literals;
-pub(crate) use pinned::{Pinned, Window};
+pub(crate) use pinned::{Pinned, Present, Window};
 pub(crate) use relate::{covers, intersects};
 pub(crate) use set::WildcardSet;
 
@@ -126,6 +126,19 @@ fn drop_last(text: &str) -> Option<&str> {
     Some(chars.as_str())
 }
 
+/// The byte offset of the first occurrence of `lit` in `text` (a vectorized substring
+/// search: the segment searches below run once per pattern over a request text).
+#[inline]
+fn find(text: &str, lit: &str) -> Option<usize> {
+    memchr::memmem::find(text.as_bytes(), lit.as_bytes())
+}
+
+/// The byte offset of the last occurrence of `lit` in `text`.
+#[inline]
+fn rfind(text: &str, lit: &str) -> Option<usize> {
+    memchr::memmem::rfind(text.as_bytes(), lit.as_bytes())
+}
+
 /// Matches a star-free segment at the start of `text`; returns what follows it.
 fn seg_front<'t, 'x, P>(
     seg: &'t [P],
@@ -177,7 +190,7 @@ fn seg_find<'t, 'x, P>(
     loop {
         let candidate = match lead {
             Some(lit) => {
-                let at = from.find(lit)?;
+                let at = find(from, lit)?;
                 let (_, tail) = from.split_at_checked(at)?;
                 tail
             }
@@ -306,7 +319,7 @@ fn text_seg_find<'x>(seg: &str, window: &'x str, ignore_case: bool) -> Option<&'
     loop {
         let candidate = match lead {
             Some(lit) => {
-                let at = from.find(lit)?;
+                let at = find(from, lit)?;
                 let (_, tail) = from.split_at_checked(at)?;
                 tail
             }
@@ -331,7 +344,7 @@ fn text_seg_rfind<'x>(seg: &str, window: &'x str, ignore_case: bool) -> Option<&
     loop {
         let candidate = match tail {
             Some(lit) => {
-                let at = upto.rfind(lit)?;
+                let at = rfind(upto, lit)?;
                 upto.get(..at.checked_add(lit.len())?)?
             }
             None => upto,

@@ -24,18 +24,26 @@
 //! spread.
 //!
 //! Then the on and off servers run side by side and one client interleaves its requests
-//! between them (`interleaved on/off:`): batch by batch (`INTERLEAVE_BATCH`, 10 requests),
+//! between them (`interleaved on/off:`): batch by batch (`INTERLEAVE_BATCH`, 100 requests:
+//! each switch costs the side that resumes its cold caches, and the authorization path,
+//! which only the on server runs, is evicted by the other's batch; with batches of 10 the gap
+//! measured under load was about twice that with 100, which is closer to a server of its
+//! own; one batch is still 10–20 ms, far shorter than the machine's phases),
 //! the same secrets in the same order, the side that goes first alternating, each server's
 //! CPU (every thread, from the scheduler's exact count in `/proc/PID/task/*/schedstat`) read
 //! around its half of each batch. A phase of the shared machine then lands on both sides
 //! alike; both servers are pinned to one CPU (`INTERLEAVE_PIN=CPUS` for `taskset -c`, the
 //! last CPU by default, empty for none), so that the scheduler cannot place them differently
 //! (`INTERLEAVE_SIDES=off,off` runs two servers alike: the check that the method shows no
-//! difference where there is none). It prints the paired difference per request of the latency and of the server's
-//! CPU (median and mean, each with a 95 % bootstrap interval) as a share of the on side's
-//! median request time (the mean's tail is other processes' preemptions), for all reads and split into the run's first reads of each secret (the
-//! engine decides) and the repeated ones (the decision cache answers). `INTERLEAVED=N` runs
-//! it N times (3; 0 for none), for `DURATION` seconds each.
+//! difference where there is none). It prints the paired difference per request of the
+//! latency and of the server's CPU (median and mean, each with a 95 % bootstrap interval) as
+//! a share of the on side's median request time (the mean's tail is other processes'
+//! preemptions), for all reads and split into the run's first reads of each secret (the
+//! engine decides) and the repeated ones (the decision cache answers). The intervals are
+//! within one run (its batches resampled): two servers alike have differed by up to 5 µs per
+//! request for a whole run on a loaded machine, a per-process effect no run's interval shows,
+//! so compare several runs with each other and with `INTERLEAVE_SIDES=off,off`.
+//! `INTERLEAVED=N` runs it N times (3; 0 for none), for `DURATION` seconds each.
 //!
 //! `INSTRUCTIONS=1` measures the same requests by the server's instruction count, which
 //! repeats from run to run where times do not: each server (on, then off) runs under
@@ -465,7 +473,7 @@ struct Batch {
 }
 
 /// The on and off servers run side by side (each on its own copy of the populated data);
-/// one client alternates between them batch by batch (`INTERLEAVE_BATCH` requests, 10 by
+/// one client alternates between them batch by batch (`INTERLEAVE_BATCH` requests, 100 by
 /// default: the same secrets in the same order, the side that goes first alternating from
 /// batch to batch), for `seconds`. With one request in flight at a time, each server's CPU
 /// between two readings around its half of a batch is that half's alone. A phase of the
@@ -601,8 +609,9 @@ fn report_interleaved(label: &str, batches: &[&Batch]) -> String {
         )
     };
     format!(
-        "interleaved on/off ({label}): {} batches, {} requests per side; request time on/off mean {on_mean:.1}/{off_mean:.1} µs, median {on_median:.1}/{off_median:.1} µs; paired difference per request (95 % bootstrap interval, % of the on side's median request time): latency median {}, mean {}; server CPU per request on/off {on_cpu:.2}/{off_cpu:.2} µs, difference per batch median {}, mean {}",
+        "interleaved on/off ({label}): {} batches of {}, {} requests per side; request time on/off mean {on_mean:.1}/{off_mean:.1} µs, median {on_median:.1}/{off_median:.1} µs; paired difference per request (95 % bootstrap interval, % of the on side's median request time): latency median {}, mean {}; server CPU per request on/off {on_cpu:.2}/{off_cpu:.2} µs, difference per batch median {}, mean {}",
         batches.len(),
+        batches.first().map_or(0, |b| b.on.len()),
         per_request.len(),
         shown(bootstrap(&lat_diff, median_of), on_median),
         shown(bootstrap(&lat_diff, mean_of), on_median),
@@ -861,7 +870,7 @@ fn main() -> Result {
         sequential(&data, secrets, clients, seconds, pairs, rss_empty)?;
     }
     // The same comparison with the two servers side by side (see `interleaved`).
-    let batch = env_num("INTERLEAVE_BATCH", 10);
+    let batch = env_num("INTERLEAVE_BATCH", 100);
     for run in 0..env_num("INTERLEAVED", 3) {
         let batches = interleaved(&data, secrets, seconds, batch)?;
         let all: Vec<&Batch> = batches.iter().collect();

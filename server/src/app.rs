@@ -116,6 +116,8 @@ pub struct App {
     pub stats: Stats,
     /// Tests only: keep the names of the condition keys of each decision.
     pub record_context_keys: bool,
+    /// The SigV4 signing keys derived so far (one per caller and day).
+    pub signing_keys: crate::sigv4::SigningKeys,
     /// Count the deciding thread's CPU time in [`Stats::authz_cpu_nanos`] (benchmark only:
     /// it costs two system calls per decision).
     pub measure_cpu: bool,
@@ -347,7 +349,7 @@ impl App {
             )
         })?;
         sigv4::check_time(&claim, now.div_euclid(1000))?;
-        sigv4::verify(&signed, &claim, &entry.secret)?;
+        sigv4::verify(&signed, &claim, &entry.secret, &self.signing_keys)?;
         if entry.token.as_deref() != claim.security_token.as_deref() {
             return Err(ApiError::new(
                 "UnrecognizedClientException",

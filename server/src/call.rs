@@ -616,7 +616,7 @@ impl Call<'_> {
                 if all.far_below_limits() {
                     if let Some(outcome) = authz.cached(key) {
                         let denial = outcome.denial.as_deref().map(str::to_owned);
-                        return Ok((outcome.decision, outcome.statements.clone(), denial));
+                        return Ok((outcome.decision, outcome.statements, denial));
                     }
                     remember = true;
                 }
@@ -674,11 +674,11 @@ impl Call<'_> {
                 if remember && filter.is_some() {
                     authz.remember(
                         key,
-                        Arc::new(Outcome {
+                        Outcome {
                             decision,
                             statements: named.clone(),
                             denial: denial.as_deref().map(Into::into),
-                        }),
+                        },
                     );
                 }
                 return Ok::<_, ApiError>((decision, named, denial));

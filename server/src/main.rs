@@ -135,6 +135,7 @@ fn main() {
         stats: Stats::default(),
         record_context_keys: false,
         measure_cpu: args.benchmark_cpu_time,
+        signing_keys: iam_policy_server::sigv4::SigningKeys::default(),
     });
     // Replicas: publish this configuration and listen for changes made through the others.
     app.storage

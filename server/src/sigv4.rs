@@ -362,23 +362,130 @@ fn canonical_request(req: &SignedRequest<'_>, signed: &[String], payload_hash: &
     out
 }
 
-/// The signing key for a date, region and service.
-fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
-    let mut key = format!("AWS4{secret}").into_bytes();
-    for part in [date, region, service, "aws4_request"] {
-        key = hmac(&key, part.as_bytes());
+/// The signing key for a date, region and service (`None` only if HMAC refused a key, which
+/// it does for none).
+fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Option<[u8; 32]> {
+    let mut key = hmac(format!("AWS4{secret}").as_bytes(), date.as_bytes())?;
+    for part in [region, service, "aws4_request"] {
+        key = hmac(&key, part.as_bytes())?;
     }
-    key
+    Some(key)
 }
 
-fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    // HMAC accepts keys of any length: `new_from_slice` cannot fail for it.
-    match HmacSha256::new_from_slice(key) {
-        Ok(mut mac) => {
-            mac.update(data);
-            mac.finalize().into_bytes().to_vec()
+fn hmac(key: &[u8], data: &[u8]) -> Option<[u8; 32]> {
+    let mut mac = keyed(key)?;
+    mac.update(data);
+    Some(mac.finalize().into_bytes().into())
+}
+
+/// HMAC-SHA256 keyed with `key` (HMAC accepts keys of any length: never `None`; a caller
+/// that gets `None` refuses the signature).
+fn keyed(key: &[u8]) -> Option<HmacSha256> {
+    HmacSha256::new_from_slice(key).ok()
+}
+
+/// The scope a signing key is derived for, owned by [`SigningKeys`]'s entries.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+struct Scope {
+    secret: Box<str>,
+    date: Box<str>,
+    region: Box<str>,
+    service: Box<str>,
+}
+
+/// The same, borrowed from a request for a lookup (hashed as [`Scope`] hashes: field by
+/// field, each as a `str`).
+#[derive(Clone, Copy, Debug, Hash)]
+struct ScopeRef<'a> {
+    secret: &'a str,
+    date: &'a str,
+    region: &'a str,
+    service: &'a str,
+}
+
+impl quick_cache::Equivalent<Scope> for ScopeRef<'_> {
+    fn equivalent(&self, key: &Scope) -> bool {
+        *key.secret == *self.secret
+            && *key.date == *self.date
+            && *key.region == *self.region
+            && *key.service == *self.service
+    }
+}
+
+/// Signing keys derived so far, by secret key, date, region and service: a caller signs
+/// every request of a day with the same key, which takes four HMAC-SHA256 computations to
+/// derive (AWS's SDKs keep it the same way). Each is kept as the HMAC keyed with it (its
+/// inner and outer key blocks hashed once), which a request's signature continues. Bounded:
+/// the least useful entries make room for new ones. Only the derivation is saved; every
+/// request's signature is still computed and compared.
+pub struct SigningKeys(quick_cache::sync::Cache<Scope, HmacSha256>);
+
+impl std::fmt::Debug for SigningKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SigningKeys({} of {})", self.0.len(), self.0.capacity())
+    }
+}
+
+impl Default for SigningKeys {
+    /// Room for [`SigningKeys::DEFAULT_CAPACITY`] keys.
+    fn default() -> Self {
+        Self::new(Self::DEFAULT_CAPACITY)
+    }
+}
+
+impl SigningKeys {
+    /// The default number of keys kept: one per caller active today, for far more callers
+    /// than a configuration usually has (an entry is about 100 bytes plus the secret).
+    pub const DEFAULT_CAPACITY: usize = 4096;
+
+    /// A cache of at most `capacity` keys (at least one).
+    #[must_use]
+    pub fn new(capacity: usize) -> Self {
+        Self(quick_cache::sync::Cache::new(capacity.max(1)))
+    }
+
+    /// The HMAC keyed with the signing key of `secret` for `date` (`YYYYMMDD`), `region` and
+    /// `service` (derived on its first use), ready for the string to sign (`None`, never
+    /// cached, only if HMAC refused a key).
+    pub fn mac(&self, secret: &str, date: &str, region: &str, service: &str) -> Option<HmacSha256> {
+        let scope = ScopeRef {
+            secret,
+            date,
+            region,
+            service,
+        };
+        if let Some(mac) = self.0.get(&scope) {
+            return Some(mac);
         }
-        Err(_) => Vec::new(),
+        let key = keyed(&signing_key(secret, date, region, service)?)?;
+        self.0.insert(
+            Scope {
+                secret: secret.into(),
+                date: date.into(),
+                region: region.into(),
+                service: service.into(),
+            },
+            key.clone(),
+        );
+        Some(key)
+    }
+
+    /// The number of keys kept.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no key is kept.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The most keys kept.
+    #[must_use]
+    pub fn capacity(&self) -> usize {
+        usize::try_from(self.0.capacity()).unwrap_or(usize::MAX)
     }
 }
 
@@ -394,17 +501,23 @@ fn string_to_sign(amz_date: &str, scope: &str, canonical: &str) -> String {
     )
 }
 
-/// Verifies the signature of `req` as claimed by `claim` with `secret_key`.
+/// Verifies the signature of `req` as claimed by `claim` with `secret_key`, the signing key
+/// taken from `keys` (derived there on its first use).
 ///
 /// # Errors
 ///
 /// AWS's `InvalidSignatureException` when the signature does not match.
-pub fn verify(req: &SignedRequest<'_>, claim: &Claim, secret_key: &str) -> Result<(), ApiError> {
+pub fn verify(
+    req: &SignedRequest<'_>,
+    claim: &Claim,
+    secret_key: &str,
+    keys: &SigningKeys,
+) -> Result<(), ApiError> {
     let scope = format!(
         "{}/{}/{}/aws4_request",
         claim.scope_date, claim.region, claim.service
     );
-    let key = signing_key(secret_key, &claim.scope_date, &claim.region, &claim.service);
+    let keyed = keys.mac(secret_key, &claim.scope_date, &claim.region, &claim.service);
     let body_hash = sha256_hex(req.body);
     let mut candidates = Vec::with_capacity(2);
     match header(req.headers, "x-amz-content-sha256") {
@@ -430,7 +543,7 @@ pub fn verify(req: &SignedRequest<'_>, claim: &Claim, secret_key: &str) -> Resul
     for payload in candidates {
         let canonical = canonical_request(req, &claim.signed_headers, &payload);
         let to_sign = string_to_sign(&claim.amz_date, &scope, &canonical);
-        if let Ok(mut mac) = HmacSha256::new_from_slice(&key) {
+        if let Some(mut mac) = keyed.clone() {
             mac.update(to_sign.as_bytes());
             if mac.verify_slice(&expected).is_ok() {
                 return Ok(());
@@ -485,11 +598,17 @@ pub fn sign(
     };
     let canonical = canonical_request(&full, &signed, &sha256_hex(req.body));
     let scope = format!("{date}/{region}/{service}/aws4_request");
-    let key = signing_key(&creds.secret_access_key, &date, region, service);
-    let signature = hex::encode(hmac(
-        &key,
-        string_to_sign(&amz_date, &scope, &canonical).as_bytes(),
-    ));
+    // No key (never: HMAC takes any) signs nothing: an empty signature, which no server
+    // accepts.
+    let signature = signing_key(&creds.secret_access_key, &date, region, service)
+        .and_then(|key| {
+            hmac(
+                &key,
+                string_to_sign(&amz_date, &scope, &canonical).as_bytes(),
+            )
+        })
+        .map(hex::encode)
+        .unwrap_or_default();
     let mut out = vec![("x-amz-date".to_owned(), amz_date)];
     if let Some(token) = &creds.session_token {
         out.push(("x-amz-security-token".to_owned(), token.clone()));
@@ -534,8 +653,9 @@ mod tests {
         };
         let c = claim(&req)?;
         assert_eq!(c.access_key_id, "AKIDEXAMPLE");
-        verify(&req, &c, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")?;
-        assert!(verify(&req, &c, "wrong").is_err());
+        let keys = SigningKeys::default();
+        verify(&req, &c, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", &keys)?;
+        assert!(verify(&req, &c, "wrong", &keys).is_err());
         let mut tampered = headers.clone();
         if let Some(h) = tampered.get_mut(1) {
             h.1 = "text/plain".to_owned();
@@ -544,7 +664,7 @@ mod tests {
             headers: &tampered,
             ..req
         };
-        assert!(verify(&req2, &c, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY").is_err());
+        assert!(verify(&req2, &c, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", &keys).is_err());
         Ok(())
     }
 
@@ -581,7 +701,8 @@ mod tests {
         };
         let c = claim(&req)?;
         assert_eq!(c.security_token.as_deref(), Some("tok"));
-        verify(&req, &c, "secret")?;
+        let keys = SigningKeys::default();
+        verify(&req, &c, "secret", &keys)?;
         check_time(&c, 1_700_000_000 + 899)?;
         assert!(check_time(&c, 1_700_000_000 + 901).is_err());
         assert!(check_time(&c, 1_700_000_000 - 901).is_err());
@@ -589,7 +710,7 @@ mod tests {
             body: br#"{"SecretId":"b"}"#,
             ..req
         };
-        assert!(verify(&other, &c, "secret").is_err());
+        assert!(verify(&other, &c, "secret", &keys).is_err());
         Ok(())
     }
 
@@ -618,5 +739,156 @@ mod tests {
             claim(&req).map_err(|e| e.code),
             Err("MissingAuthenticationTokenException")
         );
+    }
+
+    /// A request signed by `creds` at `epoch` for `region`, and its claim.
+    fn signed_at(
+        creds: &Credentials,
+        region: &str,
+        epoch: i64,
+        body: &'static [u8],
+    ) -> Result<(Vec<(String, String)>, Claim), ApiError> {
+        let mut headers = vec![("host".to_owned(), "127.0.0.1:1".to_owned())];
+        let added = sign(
+            &SignedRequest {
+                method: "POST",
+                path: "/",
+                query: "",
+                headers: &headers,
+                body,
+            },
+            creds,
+            region,
+            "secretsmanager",
+            epoch,
+        );
+        headers.extend(added);
+        let c = claim(&SignedRequest {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &headers,
+            body,
+        })?;
+        Ok((headers, c))
+    }
+
+    fn creds(secret: &str) -> Credentials {
+        Credentials {
+            access_key_id: "AKIDTEST".into(),
+            secret_access_key: secret.into(),
+            session_token: None,
+        }
+    }
+
+    /// A bad signature is still refused after a good one with the same (cached) key: a
+    /// tampered body, a wrong signature, and a request signed with another secret that claims
+    /// the same access key.
+    #[test]
+    fn a_cached_key_still_refuses_bad_signatures() -> Result<(), ApiError> {
+        let keys = SigningKeys::default();
+        let at = 1_700_000_000;
+        let (headers, c) = signed_at(&creds("secret"), "us-east-1", at, b"{}")?;
+        let req = SignedRequest {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &headers,
+            body: b"{}",
+        };
+        verify(&req, &c, "secret", &keys)?;
+        assert_eq!(keys.len(), 1);
+        // The key is cached now: the same request verifies again, the others do not.
+        verify(&req, &c, "secret", &keys)?;
+        let tampered = SignedRequest {
+            body: b"{\"a\":1}",
+            ..req
+        };
+        assert_eq!(
+            verify(&tampered, &c, "secret", &keys).map_err(|e| e.code),
+            Err("InvalidSignatureException")
+        );
+        let mut wrong = c.clone();
+        wrong.signature = "0".repeat(64);
+        assert!(verify(&req, &wrong, "secret", &keys).is_err());
+        let (other_headers, other) = signed_at(&creds("other"), "us-east-1", at, b"{}")?;
+        let other_req = SignedRequest {
+            headers: &other_headers,
+            ..req
+        };
+        assert!(verify(&other_req, &other, "secret", &keys).is_err());
+        // And the key the configuration holds is checked, not the one cached for another.
+        assert!(verify(&req, &c, "not-the-secret", &keys).is_err());
+        assert_eq!(keys.len(), 2);
+        Ok(())
+    }
+
+    /// What the cached HMAC of a scope makes of a fixed text (to compare keys by).
+    fn mac_of(keys: &SigningKeys, secret: &str, date: &str, region: &str) -> Option<[u8; 32]> {
+        let mut mac = keys.mac(secret, date, region, "secretsmanager")?;
+        mac.update(b"text");
+        Some(mac.finalize().into_bytes().into())
+    }
+
+    /// The same, keyed with the key derived without the cache.
+    fn uncached(secret: &str, date: &str, region: &str) -> Option<[u8; 32]> {
+        hmac(
+            &signing_key(secret, date, region, "secretsmanager")?,
+            b"text",
+        )
+    }
+
+    /// A new date (or region) derives its own key, equal to the uncached derivation, and a
+    /// request signed on the next day verifies with it.
+    #[test]
+    fn a_new_date_derives_a_new_key() -> Result<(), ApiError> {
+        let keys = SigningKeys::default();
+        let day = mac_of(&keys, "secret", "20231114", "us-east-1");
+        let next = mac_of(&keys, "secret", "20231115", "us-east-1");
+        let region = mac_of(&keys, "secret", "20231114", "eu-west-1");
+        assert!(day.is_some());
+        assert_ne!(day, next);
+        assert_ne!(day, region);
+        assert_eq!(next, uncached("secret", "20231115", "us-east-1"));
+        assert_eq!(mac_of(&keys, "secret", "20231114", "us-east-1"), day);
+        assert_eq!(keys.len(), 3);
+        let at = 1_700_000_000; // 2023-11-14T22:13:20Z
+        let (h1, c1) = signed_at(&creds("secret"), "us-east-1", at, b"")?;
+        let (h2, c2) = signed_at(&creds("secret"), "us-east-1", at + 86_400, b"")?;
+        assert_eq!(
+            (c1.scope_date.as_str(), c2.scope_date.as_str()),
+            ("20231114", "20231115")
+        );
+        let req = |h| SignedRequest {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: h,
+            body: b"",
+        };
+        verify(&req(&h1), &c1, "secret", &keys)?;
+        verify(&req(&h2), &c2, "secret", &keys)?;
+        // A signature of one day does not pass with the other day's scope.
+        let mut moved = c2.clone();
+        moved.signature = c1.signature.clone();
+        assert!(verify(&req(&h2), &moved, "secret", &keys).is_err());
+        Ok(())
+    }
+
+    /// The cache keeps no more keys than its capacity, however many callers sign, and a key
+    /// that made room for others is derived again, the same.
+    #[test]
+    fn the_signing_key_cache_is_bounded() {
+        let keys = SigningKeys::new(16);
+        let first = mac_of(&keys, "secret-0", "20231114", "us-east-1");
+        for i in 0..1000 {
+            let secret = format!("secret-{i}");
+            let key = mac_of(&keys, &secret, "20231114", "us-east-1");
+            assert_eq!(key, uncached(&secret, "20231114", "us-east-1"));
+            assert!(keys.len() <= keys.capacity(), "{} keys", keys.len());
+        }
+        assert!(keys.capacity() <= 16);
+        assert!(!keys.is_empty());
+        assert_eq!(mac_of(&keys, "secret-0", "20231114", "us-east-1"), first);
     }
 }

@@ -56,7 +56,7 @@ use crate::condition::{BaseOperator, OperatorFamily, Truth, UnknownReason};
 use crate::policy::{ConditionEntry, TypedValue};
 use crate::value::{Decimal, Instant, base64_equals, encode_base64};
 use crate::variables::{Part, Template};
-use crate::wildcard::{Literals, Pinned, WildcardSet, Window};
+use crate::wildcard::{Literals, Pinned, Present, WildcardSet, Window};
 
 mod lead;
 mod resolved;
@@ -153,10 +153,46 @@ struct Inner {
     /// from the few bytes before: [`Literals::ending_at`]), rather than walking the automaton
     /// over every byte.
     gates: Box<[Gate]>,
+    /// When every pattern is pinned and the text around its pinned segment has floating
+    /// segments with literal text ([`Pinned::needs`]): a few bytes (at most
+    /// [`FRAME_GATES`]) such that each pattern needs one of them. A text holding none of them
+    /// matches no pattern, and is answered without a walk.
+    frame_gates: Box<[u8]>,
 }
 
 /// A byte at a distance after a key's end: `(distance, byte)`.
 type Gate = (usize, u8);
+
+/// At most this many bytes in [`Inner::frame_gates`].
+const FRAME_GATES: usize = 4;
+
+/// A few bytes such that every pattern needs one of them (`needs` of each pattern; the byte
+/// most of the patterns not yet covered need, in turn); empty when a pattern needs none or
+/// more than [`FRAME_GATES`] bytes would be needed.
+fn covering_bytes<'n>(needs: impl Iterator<Item = &'n [u8]>) -> Box<[u8]> {
+    let mut uncovered: Vec<&[u8]> = needs.collect();
+    if uncovered.is_empty() || uncovered.iter().any(|n| n.is_empty()) {
+        return Box::default();
+    }
+    let mut bytes = Vec::new();
+    while !uncovered.is_empty() {
+        if bytes.len() == FRAME_GATES {
+            return Box::default();
+        }
+        let mut count = [0usize; 256];
+        for &b in uncovered.iter().copied().flatten() {
+            if let Some(c) = count.get_mut(usize::from(b)) {
+                *c += 1;
+            }
+        }
+        let Some(best) = (0..=u8::MAX).max_by_key(|&b| count.get(usize::from(b)).copied()) else {
+            return Box::default();
+        };
+        bytes.push(best);
+        uncovered.retain(|n| !n.contains(&best));
+    }
+    bytes.into_boxed_slice()
+}
 
 /// Keys no longer than this let the checks be gated by a byte (`Inner::gates`).
 const GATE_KEY_BYTES: usize = 16;
@@ -167,13 +203,74 @@ const GATES: usize = 4;
 /// The per-text scratch of [`Inner::any`], reused by every call on the thread.
 #[derive(Debug, Default)]
 struct InnerScratch {
-    /// Which keys have been met in this text (one bit per key).
+    /// Which keys have been met in this text (one bit per key), when no pattern is pinned.
     seen: Vec<u64>,
-    /// Which frames have their window in this text (one bit each).
-    framed: Vec<u64>,
-    /// The window of each frame in this text, valid once framed (`None`: its patterns match
-    /// nowhere in the text).
-    windows: Vec<Option<Window>>,
+    /// Which keys have been met in this text, when some are pinned: stamped with the text's
+    /// number (`keys`).
+    keys_met: Vec<(u32, ())>,
+    /// The text's number for `keys_met` ([`Epochs`]).
+    keys: Epochs,
+    /// The frames' windows in this text.
+    frames: FrameScratch,
+}
+
+/// The windows of the frames of [`Inner`] in one text, each found where a check first needs
+/// it.
+#[derive(Debug, Default)]
+struct FrameScratch {
+    /// The text's number ([`Epochs`]).
+    epoch: Epochs,
+    /// The window of each frame, valid when stamped with this text's number (`None`: its
+    /// patterns match nowhere in the text).
+    windows: Vec<(u32, Option<Window>)>,
+    /// The bytes the text holds, as far as asked ([`Pinned::possible`]).
+    present: Present,
+}
+
+/// A number per text, so that per-text marks (a slot per frame or key, stamped with the
+/// number) need no clearing between texts: a text costs what it touches, not a pass over
+/// every frame or key of the list.
+#[derive(Debug, Default)]
+struct Epochs(u32);
+
+impl Epochs {
+    /// The next text's number, `marks` sized for `len` slots (all cleared when the numbers
+    /// wrap around, once in four billion texts).
+    fn next<T: Clone + Default>(&mut self, marks: &mut Vec<(u32, T)>, len: usize) -> u32 {
+        self.0 = self.0.wrapping_add(1);
+        if self.0 == 0 {
+            marks.clear();
+            self.0 = 1;
+        }
+        if marks.len() < len {
+            marks.resize(len, (0, T::default()));
+        }
+        self.0
+    }
+}
+
+impl FrameScratch {
+    /// Ready for a text and `frames` frames.
+    fn reset(&mut self, frames: usize) {
+        self.epoch.next(&mut self.windows, frames);
+        self.present.clear();
+    }
+
+    /// The window in `text` of frame `frame`, of which `p` is a pattern: found the first
+    /// time, and `None` at once when the text lacks a byte its floating segments need.
+    fn window(&mut self, p: &Pinned, frame: usize, text: &str) -> Option<Window> {
+        let epoch = self.epoch.0;
+        let (stamp, slot) = self.windows.get_mut(frame)?;
+        if *stamp != epoch {
+            *stamp = epoch;
+            *slot = if p.possible(text, &mut self.present) {
+                p.window(text)
+            } else {
+                None
+            };
+        }
+        *slot
+    }
 }
 
 /// Calls `f(at)` for every `at` where `bytes[at] == byte`, by increasing `at`, until `f`
@@ -227,18 +324,6 @@ fn each_byte(bytes: &[u8], byte: u8, mut f: impl FnMut(usize) -> bool) -> bool {
         .iter()
         .enumerate()
         .any(|(i, &b)| b == byte && f(base + i))
-}
-
-/// Sets bit `i` of `bits`; false when it was already set (or is out of range).
-#[inline]
-fn first_time(bits: &mut [u64], i: usize) -> bool {
-    match bits.get_mut(i / 64) {
-        Some(w) if *w & (1 << (i % 64)) == 0 => {
-            *w |= 1 << (i % 64);
-            true
-        }
-        _ => false,
-    }
 }
 
 impl Inner {
@@ -316,8 +401,14 @@ impl Inner {
                 }
             }
         }
+        let frame_gates = if patterns.iter().all(Vec::is_empty) {
+            covering_bytes(pinned.iter().map(|(p, _, _)| p.needs()))
+        } else {
+            Box::default()
+        };
         Some(Self {
             keys,
+            frame_gates,
             patterns: patterns.into_iter().map(Vec::into_boxed_slice).collect(),
             checks_of: checks_of.into_boxed_slice(),
             checks: checks.into_boxed_slice(),
@@ -329,10 +420,6 @@ impl Inner {
 
     /// Whether a pattern pinned to a key of the chain of `longest`, all ending at byte `end`
     /// of `text`, matches there (only the checks gated by `gate`, when given).
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the per-text state, borrowed apart"
-    )]
     fn check(
         &self,
         text: &str,
@@ -340,8 +427,7 @@ impl Inner {
         end: usize,
         longest: usize,
         gate: Option<Gate>,
-        framed: &mut [u64],
-        windows: &mut [Option<Window>],
+        frames: &mut FrameScratch,
     ) -> bool {
         let (from, to) = self.checks_of.get(longest).copied().unwrap_or_default();
         let checks = self
@@ -361,14 +447,9 @@ impl Inner {
             let Some((p, _, frame)) = self.pinned.get(i as usize) else {
                 return false;
             };
-            let frame = *frame as usize;
-            let Some(slot) = windows.get_mut(frame) else {
-                return false;
-            };
-            if first_time(framed, frame) {
-                *slot = p.window(text);
-            }
-            slot.is_some_and(|w| p.at(text, ascii, end, w))
+            frames
+                .window(p, *frame as usize, text)
+                .is_some_and(|w| p.at(text, ascii, end, w))
         })
     }
 
@@ -390,17 +471,23 @@ impl Inner {
                     });
             }
             let InnerScratch {
-                seen,
-                framed,
-                windows,
+                frames,
+                keys_met,
+                keys,
+                ..
             } = scratch;
-            framed.clear();
-            framed.resize(self.frames / 64 + 1, 0);
-            if windows.len() < self.frames {
-                windows.resize(self.frames, None);
+            frames.reset(self.frames);
+            let bytes = text.as_bytes();
+            if !self.frame_gates.is_empty()
+                && !self
+                    .frame_gates
+                    .iter()
+                    .any(|&b| frames.present.has(bytes, b))
+            {
+                // Every pattern needs one of these bytes.
+                return false;
             }
             let ascii = text.is_ascii();
-            let bytes = text.as_bytes();
             if ascii && !self.gates.is_empty() {
                 // Every match puts a gating byte at its distance after a key's end. Past half
                 // of the text in gating bytes, the walk costs less.
@@ -424,7 +511,7 @@ impl Inner {
                         }
                         self.keys.ending_at(bytes, end, |longest| {
                             let gate = Some((distance, byte));
-                            self.check(text, true, end, longest, gate, framed, windows)
+                            self.check(text, true, end, longest, gate, frames)
                         })
                     });
                     if over {
@@ -441,20 +528,26 @@ impl Inner {
                     return answer;
                 }
             }
-            seen.clear();
-            seen.resize(self.patterns.len() / 64 + 1, 0);
+            let epoch = keys.next(keys_met, self.patterns.len());
             self.keys.each_longest(text.as_bytes(), |end, longest| {
                 // Keys met for the first time: their unpinned patterns. A key met before had
                 // its shorter keys met with it.
                 let mut key = Some(longest);
-                while let Some(k) = key.filter(|&k| first_time(seen, k)) {
+                let mut met = |k: usize| match keys_met.get_mut(k) {
+                    Some((stamp, ())) if *stamp != epoch => {
+                        *stamp = epoch;
+                        true
+                    }
+                    _ => false,
+                };
+                while let Some(k) = key.filter(|&k| met(k)) {
                     let ats = self.patterns.get(k);
                     if ats.into_iter().flatten().any(|&at| test(at)) {
                         return true;
                     }
                     key = self.keys.shorter(k);
                 }
-                self.check(text, ascii, end, longest, None, framed, windows)
+                self.check(text, ascii, end, longest, None, frames)
             })
         })
     }
@@ -1787,6 +1880,26 @@ mod tests {
         format!("{lead}{}{middle}{tail}", digits % 200)
     }
 
+    /// A pattern of a list whose every pattern is pinned with literal text in a floating
+    /// segment around its key's (`*1?x*y<i>*`: the text a check needs a window of, and the
+    /// bytes that window needs, `Inner::frame_gates`).
+    fn framed_shape(shape: (u16, u8, u8, u8)) -> String {
+        let (digits, lead, middle, tail) = shape;
+        let (lead, tail) = match lead % 6 {
+            0 => (
+                ["*1?x*", "*x*", "*é?*", "*2*?x*"][usize::from(tail % 4)],
+                "*",
+            ),
+            1 => ("*", ["*x*", "*?é*", "*x?1*2*"][usize::from(tail % 3)]),
+            2 => ("*0?*", ["*x*", "*2"][usize::from(tail % 2)]),
+            3 => ("2*x*", ["*", "*1*"][usize::from(tail % 2)]),
+            4 => ("*", "*x*2"),
+            _ => ("*x*é", ""),
+        };
+        let middle = ["", "?", "x", "1"][usize::from(middle % 4)];
+        format!("{lead}y{}{middle}{tail}", digits % 200)
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -1796,12 +1909,12 @@ mod tests {
         #[test]
         fn pinned_inner_keys_agree_with_the_plain_pass(
             shapes in prop::collection::vec((any::<u16>(), any::<u8>(), any::<u8>(), any::<u8>()), INDEX_FROM..30),
-            gated in any::<bool>(),
+            kind in 0..3usize,
             op in 0..2usize,
             qualifier in 0..3usize,
             request in prop::collection::vec(
                 prop::collection::vec(
-                    prop::sample::select(vec!['1', '2', '3', '0', 'x', 'é', '1', '2']),
+                    prop::sample::select(vec!['1', '2', '3', '0', 'x', 'é', '1', '2', 'y', 'y']),
                     0..40,
                 )
                 .prop_map(String::from_iter),
@@ -1810,11 +1923,8 @@ mod tests {
         ) {
             let operator = ["StringLike", "StringNotLike"][op];
             let operator = qualified(operator, qualifier);
-            let texts: Vec<String> = if gated {
-                shapes.into_iter().map(gated_shape).collect()
-            } else {
-                shapes.into_iter().map(pinned_shape).collect()
-            };
+            let shape = [pinned_shape, gated_shape, framed_shape][kind];
+            let texts: Vec<String> = shapes.into_iter().map(shape).collect();
             list_agrees_on_strings(&operator, &texts, &request)?;
         }
     }
@@ -1913,6 +2023,55 @@ mod tests {
                 prop_assert_eq!(got.len(), want.iter().position(|&w| w == last).unwrap() + 1);
             }
         }
+    }
+
+    #[test]
+    fn a_text_without_the_bytes_every_frame_needs_is_answered_at_once() {
+        // Each pattern pinned to its own `y<i>`, the text before it (`*<i>?x`) a frame of its
+        // own: every frame needs an `x`.
+        let like: Vec<String> = (0..40).map(|i| format!("*{i}?x*y{i}*")).collect();
+        let refs: Vec<&str> = like.iter().map(String::as_str).collect();
+        for operator in ["StringLike", "StringNotLike"] {
+            let index = built(operator, &refs).unwrap();
+            let Kind::Strings { patterns, .. } = &index.kind else {
+                panic!("{index:?}")
+            };
+            let inner = patterns.inner.as_ref().unwrap();
+            assert_eq!(inner.pinned.len(), 40);
+            assert_eq!(inner.frames, 40);
+            assert_eq!(&*inner.frame_gates, b"x");
+            let entry = entry(operator, &refs).unwrap();
+            let like = operator == "StringLike";
+            let every_key: String = (0..40).map(|i| format!("y{i}")).collect();
+            assert_eq!(agrees(&entry, &index, &every_key), !like);
+            // An `x` two bytes after `7`, before `y7` (and not before `y8`): a match.
+            assert_eq!(agrees(&entry, &index, "y8y17axy7"), like);
+            assert_eq!(agrees(&entry, &index, "y8y7y17ax"), !like);
+            assert_eq!(agrees(&entry, &index, "x7y7"), !like);
+        }
+        // A pattern needing no floating byte (`*y<i>*`): no frame gate.
+        let mixed: Vec<String> = (0..10)
+            .map(|i| format!("*{i}?x*y{i}*"))
+            .chain(["*yz*".to_owned()])
+            .collect();
+        let refs: Vec<&str> = mixed.iter().map(String::as_str).collect();
+        let index = built("StringLike", &refs).unwrap();
+        let Kind::Strings { patterns, .. } = &index.kind else {
+            panic!("{index:?}")
+        };
+        assert!(patterns.inner.as_ref().unwrap().frame_gates.is_empty());
+        assert!(agrees(&entry("StringLike", &refs).unwrap(), &index, "yz"));
+    }
+
+    #[test]
+    fn covering_bytes_cover_every_pattern() {
+        let needs: [&[u8]; 4] = [b"1x", b"2x", b"3y", b"y"];
+        // `x` and `y` are needed by two patterns each (the later byte taken on a tie).
+        assert_eq!(&*super::covering_bytes(needs.into_iter()), b"yx");
+        let five: [&[u8]; 5] = [b"a", b"b", b"c", b"d", b"e"];
+        assert!(super::covering_bytes(five.into_iter()).is_empty());
+        let none: [&[u8]; 2] = [b"a", b""];
+        assert!(super::covering_bytes(none.into_iter()).is_empty());
     }
 
     #[test]

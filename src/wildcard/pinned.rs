@@ -46,6 +46,60 @@ pub(crate) struct Pinned {
     /// `A` and `R` for ASCII text, where a `?` is one byte.
     ascii_before: Fixed,
     ascii_after: Fixed,
+    /// The distinct bytes of the literal text of `B`'s segments after its first and of `Q`'s
+    /// before its last (the floating ones, which [`Pinned::window`] searches the text for),
+    /// sorted: a text lacking one of them has no window.
+    needs: Box<[u8]>,
+}
+
+/// Which bytes a text holds, each found on demand and remembered for the text: a `memchr`
+/// search per byte asked about, and past [`Present::SEARCHES`] of them one pass that notes
+/// every byte (so a text costs at most a few passes, however many bytes are asked about).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Present {
+    /// Bytes whose presence is known (one bit each).
+    known: [u64; 4],
+    /// Bytes known to be in the text.
+    held: [u64; 4],
+    /// Searches so far in this text.
+    searches: u32,
+}
+
+impl Present {
+    /// Searches of one byte each before a whole pass.
+    const SEARCHES: u32 = 8;
+
+    /// Forgets the previous text.
+    pub(crate) fn clear(&mut self) {
+        *self = Self::default();
+    }
+
+    /// Whether `text` (the same text since the last [`clear`](Self::clear)) holds `byte`.
+    pub(crate) fn has(&mut self, text: &[u8], byte: u8) -> bool {
+        let (word, bit) = (usize::from(byte / 64), 1u64 << (byte % 64));
+        let known = self.known.get(word).is_some_and(|w| w & bit != 0);
+        if !known {
+            if self.searches >= Self::SEARCHES {
+                for &b in text {
+                    if let Some(w) = self.held.get_mut(usize::from(b / 64)) {
+                        *w |= 1 << (b % 64);
+                    }
+                }
+                self.known = [u64::MAX; 4];
+            } else {
+                self.searches += 1;
+                if memchr::memchr(byte, text).is_some()
+                    && let Some(w) = self.held.get_mut(word)
+                {
+                    *w |= bit;
+                }
+                if let Some(w) = self.known.get_mut(word) {
+                    *w |= bit;
+                }
+            }
+        }
+        self.held.get(word).is_some_and(|w| w & bit != 0)
+    }
 }
 
 /// Star-free pattern text read as bytes of ASCII text: its length (a `?` is one byte) and its
@@ -120,6 +174,15 @@ impl Pinned {
         // Runs of stars are one star.
         let first = first.map(|f| f.trim_end_matches('*'));
         let last = last.map(|l| l.trim_start_matches('*'));
+        let floating_front = first.into_iter().flat_map(|f| f.split('*').skip(1));
+        let floating_back = last.into_iter().flat_map(|l| l.rsplit('*').skip(1));
+        let mut needs: Vec<u8> = floating_front
+            .chain(floating_back)
+            .flat_map(str::bytes)
+            .filter(|&b| b != b'?')
+            .collect();
+        needs.sort_unstable();
+        needs.dedup();
         Some(Self {
             first: first.map(Box::from),
             last: last.map(Box::from),
@@ -128,7 +191,21 @@ impl Pinned {
             literal: key.len(),
             ascii_before: Fixed::new(before),
             ascii_after: Fixed::new(after),
+            needs: needs.into_boxed_slice(),
         })
+    }
+
+    /// The distinct bytes of the literal text of the floating segments of `B` and `Q`, sorted
+    /// (every text the pattern matches holds them all).
+    pub(crate) fn needs(&self) -> &[u8] {
+        &self.needs
+    }
+
+    /// False when `text` lacks a byte of the literal text of a floating segment of `B` or
+    /// `Q`: then the pattern has no window in it (a necessary condition, decided in a few
+    /// look-ups once `present` knows the bytes; true says nothing).
+    pub(crate) fn possible(&self, text: &str, present: &mut Present) -> bool {
+        self.needs.iter().all(|&b| present.has(text.as_bytes(), b))
     }
 
     /// `B` and `Q` (module docs): patterns with the same have the same window in every text.
@@ -215,11 +292,15 @@ impl Pinned {
 mod tests {
     use proptest::prelude::*;
 
-    use super::Pinned;
+    use super::{Pinned, Present};
     use crate::wildcard::glob_text;
 
-    /// The pinned answer: the window, then every occurrence of the literal.
+    /// The pinned answer: the bytes the floating segments need, the window, then every
+    /// occurrence of the literal.
     fn pinned(p: &Pinned, key: &str, text: &str) -> bool {
+        if !p.possible(text, &mut Present::default()) {
+            return false;
+        }
         let Some(window) = p.window(text) else {
             return false;
         };
@@ -269,6 +350,29 @@ mod tests {
             assert_eq!(glob_text(pattern, text, false), want, "{pattern} {text}");
         }
         assert!(Pinned::new("*5?x*", 0..2).is_none());
+    }
+
+    #[test]
+    fn a_text_lacking_a_floating_byte_has_no_window() {
+        // `*1?x*` before the key `y1`: a text without `x` (or `1`) cannot place it.
+        let p = Pinned::new("*1?x*y1*", 5..7).unwrap();
+        assert!(!p.possible("1ay1y1", &mut Present::default()));
+        assert!(!p.possible("xay", &mut Present::default()));
+        assert!(p.possible("1?xy1", &mut Present::default()));
+        // `?` and the anchored ends (`a`, `b`) need no byte; the floating `?é` needs `é`.
+        let p = Pinned::new("a*?é*5*?*b", 6..7).unwrap();
+        assert!(!p.possible("a5b", &mut Present::default()));
+        assert!(p.possible("aé5b", &mut Present::default()));
+        assert!(p.possible("éé", &mut Present::default()));
+        // Past a few searches, one pass notes every byte; the answers stay the same.
+        let mut present = Present::default();
+        let text = b"abcdefgh-xyz";
+        for b in 0..=255u8 {
+            assert_eq!(present.has(text, b), text.contains(&b), "{b}");
+        }
+        for b in (0..=255u8).rev() {
+            assert_eq!(present.has(text, b), text.contains(&b), "{b}");
+        }
         assert!(Pinned::new("*5?x*", 2..2).is_none());
     }
 

@@ -51,6 +51,7 @@ pub fn app_on(storage: Box<dyn Storage>) -> Result<App> {
         stats: Stats::default(),
         record_context_keys: false,
         measure_cpu: false,
+        signing_keys: iam_policy_server::sigv4::SigningKeys::default(),
     })
 }
 
