@@ -347,6 +347,17 @@ const CASES: &[Case] = &[
         one_long: true,
     },
     Case {
+        // Literal text of its own then one variable that has a value: no lead to share, and
+        // every value names a variable the request sets, so each decision resolves every value
+        // anew (not only those naming a variable with a value, as above).
+        name: "StringEquals, literal text of its own then a shared variable `<i>-${aws:PrincipalTag/team}`",
+        operator: "StringEquals",
+        value: |i| format!("{i}-${{aws:PrincipalTag/team}}"),
+        hit: |i, _| text(format!("{i}-ops")),
+        miss: |j, len| text(pad(&format!("{j}-opz-"), len, 'z')),
+        one_long: true,
+    },
+    Case {
         name: "StringEquals, values with a policy variable",
         operator: "StringEquals",
         value: |i| format!("${{aws:PrincipalTag/team}}-{i}"),

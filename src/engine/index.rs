@@ -67,6 +67,10 @@ pub(crate) use resolved::{Names, Scope};
 /// Fewer policy values than this are tested one by one (an index does not pay off).
 pub(crate) const INDEX_FROM: usize = 8;
 
+/// Without a set qualifier, the templates resolved once per decision (`resolved::Resolved`)
+/// are resolved so from this many on (fewer are tried one by one).
+const RESOLVED_ALONE_FROM: usize = 64;
+
 /// Where a value sits in its entry's value list.
 type At = u32;
 
@@ -1115,12 +1119,17 @@ impl ValueIndex {
                     templates.push((position(at)?, template));
                 }
                 let source = Source::Entry(entry);
-                // Resolved once per decision only where a decision can read several request
-                // values (a set qualifier): for one request value, building the table costs
-                // what trying each template does, and the compiled fast path of an
-                // unqualified list (`engine/compile.rs`) reads each variable by its hash.
+                // Resolved once per decision where a decision can read several request values
+                // (a set qualifier), or where the list holds many such templates: for one
+                // request value and a few templates, trying each costs less than a decision's
+                // table, and the compiled fast path of an unqualified list
+                // (`engine/compile.rs`) reads each variable by its hash.
                 let qualified = entry.operator.value.qualifier.is_some();
-                let held = qualified.then_some(&mut resolvable);
+                let many = || {
+                    let held = templates.iter().filter(|(_, t)| resolved::holds(t));
+                    held.take(RESOLVED_ALONE_FROM).count() >= RESOLVED_ALONE_FROM
+                };
+                let held = (qualified || many()).then_some(&mut resolvable);
                 index_strings(templates, source, like, fold, 0, &mut rest, held)
             }
             OperatorFamily::Numeric => {
@@ -2453,7 +2462,7 @@ mod tests {
                     0..DISTINCT_TAILS.len(),
                     prop::option::of(0..40usize),
                 ),
-                INDEX_FROM..60,
+                INDEX_FROM..90,
             ),
             values in prop::collection::vec(
                 prop::option::of(
@@ -2524,6 +2533,17 @@ mod tests {
                 Some(&names),
             );
             prop_assert_eq!(named, evaluate_entry(&entry, Some(&value), resolve));
+            for text in &request {
+                let single = ContextValue::Single(ContextScalar::String(text.clone()));
+                let named = evaluate_value_named(
+                    &entry,
+                    Some(&index),
+                    Some(Value::from(&single)),
+                    resolve,
+                    Some(&names),
+                );
+                prop_assert_eq!(named, evaluate_entry(&entry, Some(&single), resolve));
+            }
         }
     }
 
@@ -2615,8 +2635,19 @@ mod tests {
             .map(|i| format!("${{aws:PrincipalTag/t{i}}}"))
             .collect();
         let refs: Vec<&str> = many.iter().map(String::as_str).collect();
-        // Without a set qualifier (one request value), nothing to index.
+        // Without a set qualifier (one request value), nothing to index, unless the list
+        // holds many.
         assert!(built("StringEquals", &refs).is_none());
+        let more: Vec<String> = (0..RESOLVED_ALONE_FROM)
+            .map(|i| format!("${{aws:PrincipalTag/t{i}}}*"))
+            .collect();
+        let more: Vec<&str> = more.iter().map(String::as_str).collect();
+        let index = built("StringLike", &more).unwrap();
+        assert_eq!(
+            index.resolved.as_ref().map(|r| r.len()),
+            Some(RESOLVED_ALONE_FROM)
+        );
+        assert!(built("StringLike", &more[1..]).is_none());
         let index = built("ForAnyValue:StringEquals", &refs).unwrap();
         assert_eq!(index.resolved.as_ref().map(|r| r.len()), Some(10));
         let mut mixed = refs.clone();

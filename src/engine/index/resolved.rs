@@ -191,10 +191,23 @@ pub(super) struct Resolved {
     slots: HashMap<Box<str>, u32>,
     templates: Box<[Held]>,
     chunks: Box<[Chunk]>,
+    /// The templates that name each slot's variable: `users[user_at[s]..user_at[s + 1]]`.
+    user_at: Box<[u32]>,
+    users: Box<[u32]>,
+    /// The templates resolved with every variable absent (to its default), entered when the
+    /// policy is compiled: a decision enters anew only the templates whose variables have a
+    /// value (module docs).
+    fixed: Lookup,
     fold: bool,
     /// The base the literal text was hashed with.
     base: u64,
 }
+
+/// A decision enters anew at most this many templates (those naming a variable that has a
+/// value) beside the fixed table; past it, every template is entered anew and the fixed table
+/// is not read. Bounds the entries of the fixed table a look-up passes over as out of date.
+/// (Lower in unit tests, so that random lists take both ways.)
+const ANEW_MAX: usize = if cfg!(test) { 8 } else { 64 };
 
 /// A template's head (the parts before its first wildcard) and whether a wildcard follows.
 fn head<'p, 't>(parts: &'p [Part<'t>]) -> (&'p [Part<'t>], bool) {
@@ -264,14 +277,84 @@ impl Resolved {
             .into_iter()
             .map(|(key, slot)| (key.into(), slot))
             .collect();
-        Some(Self {
+        // Each slot's templates, once each.
+        let mut named: Vec<(u32, u32)> = Vec::new();
+        for (i, held) in list.iter().enumerate() {
+            let i = u32::try_from(i).ok()?;
+            let chunks = chunks
+                .get(held.start as usize..held.end as usize)
+                .unwrap_or_default();
+            named.extend(chunks.iter().filter_map(|chunk| match chunk {
+                Chunk::Var { slot, .. } => Some((*slot, i)),
+                Chunk::Lit(_) => None,
+            }));
+        }
+        named.sort_unstable();
+        named.dedup();
+        let mut user_at = vec![0_u32; keys.len() + 1];
+        for &(slot, _) in &named {
+            if let Some(count) = user_at.get_mut(slot as usize + 1) {
+                *count += 1;
+            }
+        }
+        for s in 1..user_at.len() {
+            let before = user_at.get(s - 1).copied().unwrap_or_default();
+            if let Some(at) = user_at.get_mut(s) {
+                *at += before;
+            }
+        }
+        let mut resolved = Self {
             keys: keys.into_boxed_slice(),
             slots,
             templates: list.into_boxed_slice(),
             chunks: chunks.into_boxed_slice(),
+            user_at: user_at.into_boxed_slice(),
+            users: named.into_iter().map(|(_, t)| t).collect(),
+            fixed: Lookup::default(),
             fold,
             base,
-        })
+        };
+        let mut fixed = Lookup::default();
+        fixed.reset(resolved.templates.len());
+        for (i, held) in resolved.templates.iter().enumerate() {
+            // No variable has a value (no stamp is 0 … but build numbers start at 1).
+            if let Some((hash, len)) = resolved.hash(held, &[], &[], 0) {
+                fixed.insert(hash, len, u32::try_from(i).ok()?, held.prefix);
+            }
+        }
+        resolved.fixed = fixed;
+        Some(resolved)
+    }
+
+    /// The hash and length of `held`'s head resolved with the slots stamped `id` (`values`),
+    /// every other variable to its default; `None` when a variable has neither.
+    fn hash(
+        &self,
+        held: &Held,
+        stamps: &[u64],
+        values: &[Hashed],
+        id: u64,
+    ) -> Option<(u64, usize)> {
+        let chunks = self
+            .chunks
+            .get(held.start as usize..held.end as usize)
+            .unwrap_or_default();
+        let (mut hash, mut len) = (0, 0_usize);
+        for chunk in chunks {
+            let next = match chunk {
+                Chunk::Lit(lit) => *lit,
+                Chunk::Var { slot, default } => {
+                    let slot = *slot as usize;
+                    let value = (id != 0 && stamps.get(slot) == Some(&id))
+                        .then(|| values.get(slot).copied())
+                        .flatten();
+                    value.or(*default)?
+                }
+            };
+            hash = add(mul(hash, next.pow), next.hash);
+            len = len.saturating_add(next.len);
+        }
+        Some((hash, len))
     }
 
     /// How many templates there are.
@@ -280,8 +363,8 @@ impl Resolved {
         self.templates.len()
     }
 
-    /// Fills `table` (build number `id`) for the request `resolve` reads, whose keys are
-    /// among `names` when given.
+    /// Fills `table` (build number `id`, never 0) for the request `resolve` reads, whose keys
+    /// are among `names` when given.
     fn build<'a>(
         &self,
         table: &mut Table,
@@ -295,10 +378,23 @@ impl Resolved {
             table.stamps.resize(count, 0);
             table.values.resize(count, Hashed::default());
         }
+        if table.anew.len() < self.templates.len() {
+            table.anew.resize(self.templates.len(), 0);
+        }
+        table.present.clear();
         // A slot holds a value of this build when its stamp is `id` (no clearing).
-        let Table { stamps, values, .. } = &mut *table;
-        let mut set = |slot: usize, value: &str| {
-            if let (Some(stamp), Some(hashed)) = (stamps.get_mut(slot), values.get_mut(slot)) {
+        let Table {
+            stamps,
+            values,
+            present,
+            ..
+        } = &mut *table;
+        let mut set = |slot: u32, value: &str| {
+            let at = slot as usize;
+            if let (Some(stamp), Some(hashed)) = (stamps.get_mut(at), values.get_mut(at)) {
+                if *stamp != id {
+                    present.push(slot);
+                }
                 *stamp = id;
                 *hashed = Hashed::of(value, fold, base);
             }
@@ -309,87 +405,64 @@ impl Resolved {
                 if let Some(&slot) = self.slots.get(name)
                     && let Some(value) = resolve(name)
                 {
-                    set(slot as usize, value);
+                    set(slot, value);
                 }
             }),
             None => {
                 for (slot, key) in self.keys.iter().enumerate() {
-                    if let Some(value) = resolve(key) {
+                    if let (Ok(slot), Some(value)) = (u32::try_from(slot), resolve(key)) {
                         set(slot, value);
                     }
                 }
             }
         }
-        table.entries.clear();
-        table.max_exact = 0;
-        table.max_prefix = 0;
-        table.lengths.clear();
-        let size = (self.templates.len() * 2).next_power_of_two().max(16);
-        table.slots.clear();
-        table.slots.resize(size, 0);
-        let mask = size - 1;
-        'templates: for (i, held) in self.templates.iter().enumerate() {
-            let chunks = self
-                .chunks
-                .get(held.start as usize..held.end as usize)
+        let users = |slot: u32| {
+            let from = self.user_at.get(slot as usize).copied().unwrap_or_default();
+            let to = self
+                .user_at
+                .get(slot as usize + 1)
+                .copied()
                 .unwrap_or_default();
-            // The head's hash and length (its multiplier is not needed).
-            let (mut hash, mut len) = (0, 0_usize);
-            for chunk in chunks {
-                let next = match chunk {
-                    Chunk::Lit(lit) => *lit,
-                    Chunk::Var { slot, default } => {
-                        let slot = *slot as usize;
-                        let value = (table.stamps.get(slot) == Some(&id))
-                            .then(|| table.values.get(slot).copied())
-                            .flatten();
-                        // No value and no default: the template matches nothing.
-                        let Some(next) = value.or(*default) else {
-                            continue 'templates;
-                        };
-                        next
+            self.users
+                .get(from as usize..to as usize)
+                .unwrap_or_default()
+        };
+        let anew: usize = table.present.iter().map(|&slot| users(slot).len()).sum();
+        table.all = anew > ANEW_MAX;
+        let Table {
+            stamps,
+            values,
+            present,
+            anew: marks,
+            lookup,
+            all,
+            ..
+        } = &mut *table;
+        let enter = |i: u32, lookup: &mut Lookup| {
+            let held = self.templates.get(i as usize);
+            // No value and no default: the template matches nothing.
+            if let Some((hash, len)) = held.and_then(|held| self.hash(held, stamps, values, id)) {
+                lookup.insert(hash, len, i, held.is_some_and(|h| h.prefix));
+            }
+        };
+        if *all {
+            lookup.reset(self.templates.len());
+            for i in 0..self.templates.len() {
+                if let Ok(i) = u32::try_from(i) {
+                    enter(i, lookup);
+                }
+            }
+        } else {
+            lookup.reset(anew);
+            for &slot in present.iter() {
+                for &i in users(slot) {
+                    if let Some(mark) = marks.get_mut(i as usize)
+                        && *mark != id
+                    {
+                        *mark = id;
+                        enter(i, lookup);
                     }
-                };
-                hash = add(mul(hash, next.pow), next.hash);
-                len = len.saturating_add(next.len);
-            }
-            let Ok(template) = u32::try_from(i) else {
-                break;
-            };
-            if held.prefix {
-                table.max_prefix = table.max_prefix.max(len);
-                let word = len / 64;
-                if table.lengths.len() <= word {
-                    table.lengths.resize(word + 1, 0);
                 }
-                if let Some(bits) = table.lengths.get_mut(word) {
-                    *bits |= 1 << (len % 64);
-                }
-            } else {
-                table.max_exact = table.max_exact.max(len);
-            }
-            let Ok(id) = u32::try_from(table.entries.len() + 1) else {
-                break;
-            };
-            // Linear probing to the slot of this hash's chain (or a free one).
-            let mut at = slot_of(hash, mask);
-            while let Some(slot) = table.slots.get_mut(at) {
-                let head = *slot;
-                let same = head != 0
-                    && table
-                        .entries
-                        .get(head as usize - 1)
-                        .is_some_and(|e| e.hash == hash);
-                if head == 0 || same {
-                    *slot = id;
-                    table.entries.push(Entry {
-                        hash,
-                        template,
-                        next: head,
-                    });
-                    break;
-                }
-                at = (at + 1) & mask;
             }
         }
     }
@@ -421,51 +494,33 @@ impl Resolved {
             table.owner = owner;
         }
         let table = &*table;
-        // The templates entered under `hash` whose kind is `prefix`, tried.
+        // The fixed table, unless every template was entered anew; its entries for templates
+        // entered anew are out of date.
+        let fixed = (!table.all).then_some(&self.fixed);
+        let try_at = |i: u32, prefix: bool| {
+            self.templates.get(i as usize).is_some_and(|held| {
+                held.prefix == prefix && matches(entry, held.at, text, self.fold, resolve)
+            })
+        };
         let found = |hash: u64, prefix: bool| {
-            let mask = table.slots.len().saturating_sub(1);
-            let mut at = slot_of(hash, mask);
-            loop {
-                let head = match table.slots.get(at) {
-                    Some(&head) if head != 0 => head,
-                    _ => return false,
-                };
-                let mut next = head;
-                let mut chain = false;
-                while let Some(e) = next
-                    .checked_sub(1)
-                    .and_then(|i| table.entries.get(i as usize))
-                {
-                    if e.hash != hash {
-                        break;
-                    }
-                    chain = true;
-                    let hit = self.templates.get(e.template as usize).is_some_and(|held| {
-                        held.prefix == prefix && matches(entry, held.at, text, self.fold, resolve)
-                    });
-                    if hit {
-                        return true;
-                    }
-                    next = e.next;
-                }
-                if chain {
-                    return false;
-                }
-                at = (at + 1) & mask;
-            }
+            fixed.is_some_and(|fixed| {
+                fixed.any(hash, |i| {
+                    table.anew.get(i as usize) != Some(&generation) && try_at(i, prefix)
+                })
+            }) || table.lookup.any(hash, |i| try_at(i, prefix))
         };
         let has_length = |len: usize| {
-            table
-                .lengths
-                .get(len / 64)
-                .is_some_and(|bits| bits >> (len % 64) & 1 == 1)
+            fixed.is_some_and(|fixed| fixed.has_length(len)) || table.lookup.has_length(len)
         };
+        let (max_exact, max_prefix) = fixed.map_or((0, 0), |f| (f.max_exact, f.max_prefix));
+        let max_exact = max_exact.max(table.lookup.max_exact);
+        let max_prefix = max_prefix.max(table.lookup.max_prefix);
         // The empty head (hash 0), then one running hash over the text's symbols: each prefix
         // of a head's length looked up, and the whole text if no value is shorter.
         if has_length(0) && found(0, true) {
             return true;
         }
-        let limit = table.max_exact.max(table.max_prefix);
+        let limit = max_exact.max(max_prefix);
         let (mut hash, mut len, mut hit, mut whole) = (0, 0_usize, false, true);
         symbols(text, self.fold, |s| {
             hash = add(mul(hash, self.base), s);
@@ -474,10 +529,116 @@ impl Resolved {
                 whole = false;
                 return false;
             }
-            hit = len <= table.max_prefix && has_length(len) && found(hash, true);
+            hit = len <= max_prefix && has_length(len) && found(hash, true);
             !hit
         });
-        hit || (whole && len <= table.max_exact && found(hash, false))
+        hit || (whole && len <= max_exact && found(hash, false))
+    }
+}
+
+/// Resolved templates by hash: an open-addressing table of chains of equal hashes, and the
+/// lengths of the heads entered.
+#[derive(Clone, Debug, Default)]
+struct Lookup {
+    /// 1 + the index of a chain's first entry, 0 for a free slot.
+    slots: Vec<u32>,
+    entries: Vec<Entry>,
+    /// The most symbols a template without wildcard has, and a head.
+    max_exact: usize,
+    max_prefix: usize,
+    /// Bit `l`: some head has `l` symbols.
+    lengths: Vec<u64>,
+}
+
+impl Lookup {
+    /// Empties the table, with room for `count` entries.
+    fn reset(&mut self, count: usize) {
+        let size = (count * 2).next_power_of_two().max(16);
+        self.slots.clear();
+        self.slots.resize(size, 0);
+        self.entries.clear();
+        self.lengths.clear();
+        self.max_exact = 0;
+        self.max_prefix = 0;
+    }
+
+    /// Enters template `template`, whose text (or head, `prefix`) has `hash` and `len`
+    /// symbols.
+    fn insert(&mut self, hash: u64, len: usize, template: u32, prefix: bool) {
+        if prefix {
+            self.max_prefix = self.max_prefix.max(len);
+            let word = len / 64;
+            if self.lengths.len() <= word {
+                self.lengths.resize(word + 1, 0);
+            }
+            if let Some(bits) = self.lengths.get_mut(word) {
+                *bits |= 1 << (len % 64);
+            }
+        } else {
+            self.max_exact = self.max_exact.max(len);
+        }
+        let Ok(id) = u32::try_from(self.entries.len() + 1) else {
+            return;
+        };
+        let mask = self.slots.len().saturating_sub(1);
+        // Linear probing to the slot of this hash's chain (or a free one).
+        let mut at = slot_of(hash, mask);
+        while let Some(slot) = self.slots.get_mut(at) {
+            let head = *slot;
+            let same = head != 0
+                && self
+                    .entries
+                    .get(head as usize - 1)
+                    .is_some_and(|e| e.hash == hash);
+            if head == 0 || same {
+                *slot = id;
+                self.entries.push(Entry {
+                    hash,
+                    template,
+                    next: head,
+                });
+                return;
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// Whether some head has `len` symbols.
+    fn has_length(&self, len: usize) -> bool {
+        self.lengths
+            .get(len / 64)
+            .is_some_and(|bits| bits >> (len % 64) & 1 == 1)
+    }
+
+    /// Whether `test` holds for a template entered under `hash`.
+    fn any(&self, hash: u64, mut test: impl FnMut(u32) -> bool) -> bool {
+        let mask = self.slots.len().saturating_sub(1);
+        let mut at = slot_of(hash, mask);
+        loop {
+            let head = match self.slots.get(at) {
+                Some(&head) if head != 0 => head,
+                _ => return false,
+            };
+            let mut next = head;
+            let mut chain = false;
+            while let Some(e) = next
+                .checked_sub(1)
+                .and_then(|i| self.entries.get(i as usize))
+            {
+                if e.hash != hash {
+                    break;
+                }
+                chain = true;
+                if test(e.template) {
+                    return true;
+                }
+                next = e.next;
+            }
+            if chain {
+                return false;
+            }
+            at = (at + 1) & mask;
+        }
     }
 }
 
@@ -522,14 +683,13 @@ pub(super) struct Table {
     /// table was built for (else the variable has no value).
     values: Vec<Hashed>,
     stamps: Vec<u64>,
-    /// Open addressing: 1 + the index of a chain's first entry, 0 for a free slot.
-    slots: Vec<u32>,
-    entries: Vec<Entry>,
-    /// The most symbols a resolved template without wildcard has, and a resolved head.
-    max_exact: usize,
-    max_prefix: usize,
-    /// Bit `l`: some resolved head has `l` symbols.
-    lengths: Vec<u64>,
+    /// The slots with a value.
+    present: Vec<u32>,
+    /// Per template: the number of the decision that entered it anew.
+    anew: Vec<u64>,
+    /// The templates entered anew (all of them when `all`).
+    lookup: Lookup,
+    all: bool,
 }
 
 thread_local! {
