@@ -255,6 +255,28 @@ const CASES: &[Case] = &[
         one_long: true,
     },
     Case {
+        // The same list against the same text with one `x` in front: every frame's bytes
+        // occur (`Pinned::needs`), so each key found still brings in a search of the text
+        // for its own frame (`*<i>?x`), which never fits (nothing precedes the `x`). The
+        // next step of the row above: not bounded yet (DESIGN.md, "Inner keys that occur
+        // everywhere").
+        name: "StringLike, inner keys with a text of their own around them, the text holding one `x`",
+        operator: "StringLike",
+        value: |i| format!("*{i}?x*y{i}*"),
+        hit: |i, len| text(pad(&format!("{i}zxy{i}"), len, 'z')),
+        miss: |_, len| {
+            let mut s = String::from("x");
+            let mut j = 0;
+            while s.len() < len {
+                s.push_str(&format!("y{j}"));
+                j += 1;
+            }
+            s.truncate(len);
+            text(s)
+        },
+        one_long: true,
+    },
+    Case {
         // A policy variable before the wildcards: no literal key, each value resolved and
         // tried on its own.
         name: "StringLike, values with a policy variable `${aws:PrincipalTag/team}*-<i>-*`",
