@@ -59,7 +59,7 @@
 use smallvec::SmallVec;
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use thin_vec::ThinVec;
 
 use super::ids::{PolicyKind, StatementRef};
@@ -291,56 +291,92 @@ pub(crate) enum CondTest {
         accept: u8,
     },
     /// `IpAddress`/`NotIpAddress` without set qualifier: the blocks as sorted address ranges
-    /// (one binary search per request value; boxed, so that a condition is 40 bytes: two
+    /// (one binary search per request value; boxed, so that a condition is 24 bytes: two
     /// lists of ranges would make every condition 16 bytes longer).
     Ips(Box<IpSet>),
 }
 
-/// One condition entry, compiled.
-#[derive(Clone, Debug)]
-pub(crate) struct CompiledCondition {
+/// What a condition is besides its policy values: its key and operator. Interned ([`head`]):
+/// documents that test the same key with the same operator share one, so that it stays in
+/// cache while the conditions that refer to it are spread over many documents, and a
+/// condition is a word and its test (24 bytes; module docs).
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) struct CondHead {
     /// [`text_hash`] of the lower-cased key.
-    pub(crate) key_hash: u64,
+    key_hash: u64,
     /// The key lower-cased, followed by the key as written (interned).
     keys: Text,
     /// Where the key as written starts in `keys`.
     split: u32,
     /// The operator.
-    pub(crate) operator: Operator,
+    operator: Operator,
     /// A String test's operator ignores case (`StringEqualsIgnoreCase`,
     /// `StringNotEqualsIgnoreCase`).
-    pub(crate) ignore_case: bool,
+    ignore_case: bool,
+}
+
+/// One condition entry, compiled.
+#[derive(Clone, Debug)]
+pub(crate) struct CompiledCondition {
+    /// Its key and operator (shared).
+    head: Arc<CondHead>,
     /// How to decide it.
     pub(crate) test: CondTest,
 }
 
 impl CompiledCondition {
     /// A condition no statement refers to (no key, never true): fills an unused slot of a
-    /// fixed-size array of conditions (a document held inside a store entry).
+    /// fixed-size array of conditions (a document held inside a store entry). Allocates
+    /// nothing after the first.
     pub(crate) fn unused() -> Self {
+        static NO_KEY: OnceLock<Arc<CondHead>> = OnceLock::new();
+        let head = NO_KEY.get_or_init(|| {
+            Arc::new(CondHead {
+                key_hash: 0,
+                keys: Text::new(),
+                split: 0,
+                operator: Operator {
+                    qualifier: None,
+                    base: BaseOperator::Bool,
+                    if_exists: false,
+                },
+                ignore_case: false,
+            })
+        });
         Self {
-            key_hash: 0,
-            keys: Text::new(),
-            split: 0,
-            operator: Operator {
-                qualifier: None,
-                base: BaseOperator::Bool,
-                if_exists: false,
-            },
-            ignore_case: false,
+            head: Arc::clone(head),
             test: CondTest::Bools { accept: 0 },
         }
+    }
+
+    /// [`text_hash`] of the lower-cased key.
+    #[inline(always)]
+    pub(crate) fn key_hash(&self) -> u64 {
+        self.head.key_hash
+    }
+
+    /// The operator.
+    #[inline(always)]
+    pub(crate) fn operator(&self) -> Operator {
+        self.head.operator
+    }
+
+    /// Whether a String test's operator ignores case.
+    #[inline(always)]
+    pub(crate) fn ignore_case(&self) -> bool {
+        self.head.ignore_case
     }
 
     /// The key, lower-cased.
     #[inline(always)]
     pub(crate) fn key_lower(&self) -> &str {
-        self.keys.get(..self.split as usize).unwrap_or_default()
+        let head = &*self.head;
+        head.keys.get(..head.split as usize).unwrap_or_default()
     }
 
-    /// A word read from the key hash and from the first policy value of a String test (held
-    /// in the condition when it is the only one, else in a list of its own), so that
-    /// `Part::touch` fetches both ahead.
+    /// A word read from the condition's head and from the first policy value of a String
+    /// test (held in the condition when it is the only one, else in a list of its own), so
+    /// that `Part::touch` fetches both ahead.
     #[inline(always)]
     pub(crate) fn ahead(&self) -> u64 {
         let first = match &self.test {
@@ -349,12 +385,13 @@ impl CompiledCondition {
                 .map_or(0, |v| u64::from(matches!(v, StrValue::Lit(_)))),
             _ => 0,
         };
-        self.key_hash ^ first
+        self.head.key_hash ^ first
     }
 
     /// The key as written.
     pub(crate) fn key(&self) -> &str {
-        self.keys.get(self.split as usize..).unwrap_or_default()
+        let head = &*self.head;
+        head.keys.get(head.split as usize..).unwrap_or_default()
     }
 }
 
@@ -699,6 +736,9 @@ struct Interner {
     table: HashSet<Text, BuildHasherDefault<TextHasher>>,
     live: usize,
     joined: String,
+    /// The conditions' heads ([`head`]), kept and dropped as the texts are.
+    heads: HashSet<Arc<CondHead>, BuildHasherDefault<TextHasher>>,
+    live_heads: usize,
 }
 
 /// Longest joined text whose buffer the table keeps between calls.
@@ -733,6 +773,8 @@ fn with_interner<R>(f: impl FnOnce(&mut Interner) -> R) -> R {
         table: HashSet::default(),
         live: 0,
         joined: String::new(),
+        heads: HashSet::default(),
+        live_heads: 0,
     });
     f(interner)
 }
@@ -744,6 +786,23 @@ fn with_interner<R>(f: impl FnOnce(&mut Interner) -> R) -> R {
 /// did, so it stays within twice the texts in use.
 pub(crate) fn intern(text: &str) -> Text {
     with_interner(|interner| interner.get(text))
+}
+
+/// The shared copy of a condition's head ([`CondHead`]), kept as [`intern`] keeps texts.
+fn head(head: CondHead) -> Arc<CondHead> {
+    with_interner(|interner| {
+        if let Some(found) = interner.heads.get(&head) {
+            return Arc::clone(found);
+        }
+        if interner.heads.len() >= 1024 && interner.heads.len() >= 2 * interner.live_heads {
+            // Held by the table only: no compiled condition uses it.
+            interner.heads.retain(|h| Arc::strong_count(h) > 1);
+            interner.live_heads = interner.heads.len();
+        }
+        let head = Arc::new(head);
+        interner.heads.insert(Arc::clone(&head));
+        head
+    })
 }
 
 /// The interned copy of the concatenation of `pieces`, joined in the table's own buffer (no
@@ -1150,11 +1209,13 @@ fn compile_condition_parts(
     });
     let split = key.value.len();
     CompiledCondition {
-        key_hash: text_hash(keys.get(..split).unwrap_or_default()),
-        keys,
-        split: to_u32(split),
-        operator: op,
-        ignore_case: string::ignores_case(op.base),
+        head: head(CondHead {
+            key_hash: text_hash(keys.get(..split).unwrap_or_default()),
+            keys,
+            split: to_u32(split),
+            operator: op,
+            ignore_case: string::ignores_case(op.base),
+        }),
         test,
     }
 }
@@ -1162,11 +1223,13 @@ fn compile_condition_parts(
 /// Compiles one condition entry (module docs).
 fn compile_condition(entry: &ConditionEntry) -> CompiledCondition {
     CompiledCondition {
-        key_hash: text_hash(&entry.key_lower),
-        keys: intern_joined(&[&entry.key_lower, &entry.key.value]),
-        split: to_u32(entry.key_lower.len()),
-        operator: entry.operator.value,
-        ignore_case: string::ignores_case(entry.operator.value.base),
+        head: head(CondHead {
+            key_hash: text_hash(&entry.key_lower),
+            keys: intern_joined(&[&entry.key_lower, &entry.key.value]),
+            split: to_u32(entry.key_lower.len()),
+            operator: entry.operator.value,
+            ignore_case: string::ignores_case(entry.operator.value.base),
+        }),
         test: compile_value_test(entry),
     }
 }
@@ -1371,7 +1434,7 @@ mod tests {
         assert_eq!(size_of::<Items<CompiledResource>>(), 16);
         assert_eq!(size_of::<Items<Target>>(), 16);
         assert!(size_of::<StrValue>() <= 16);
-        assert!(size_of::<CompiledCondition>() <= 40);
+        assert!(size_of::<CompiledCondition>() <= 24);
         assert!(size_of::<CompiledStatement>() <= 72);
         assert!(size_of::<Group>() <= 32);
     }

@@ -54,7 +54,7 @@ pub(super) fn eval_statement<R: Recorder>(
     if ok || R::FULL {
         for (index, condition) in conditions.iter().enumerate() {
             let truth = condition_truth(condition, input);
-            rec.condition(index, condition.operator, condition.key(), &truth);
+            rec.condition(index, condition.operator(), condition.key(), &truth);
             let fails = match st.effect {
                 Effect::Allow => !matches!(truth, Truth::True),
                 Effect::Deny => matches!(truth, Truth::False),
@@ -152,18 +152,18 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
     let ctx = input.ctx;
     match &condition.test {
         CondTest::General(entry) => {
-            let value = ctx.entry(condition.key_hash, &entry.key_lower);
+            let value = ctx.entry(condition.key_hash(), &entry.key_lower);
             return evaluate_value(entry, None, value, ctx.resolver());
         }
         CondTest::Indexed(indexed) => {
             let (entry, index) = &**indexed;
-            let value = ctx.entry(condition.key_hash, &entry.key_lower);
+            let value = ctx.entry(condition.key_hash(), &entry.key_lower);
             return evaluate_value_named(entry, Some(index), value, ctx.resolver(), Some(&ctx));
         }
         _ => {}
     }
-    let Some(found) = ctx.find(condition.key_hash, condition.key_lower()) else {
-        return ops::absent(condition.operator);
+    let Some(found) = ctx.find(condition.key_hash(), condition.key_lower()) else {
+        return ops::absent(condition.operator());
     };
     let Some(scalar) = found.single() else {
         return ops::list_without_qualifier();
@@ -172,7 +172,7 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
         CondTest::General(_) | CondTest::Indexed(_) => Truth::False,
         CondTest::Strings(values) => {
             let request = scalar.bytes();
-            let ignore_case = condition.ignore_case;
+            let ignore_case = condition.ignore_case();
             // The request value read as text once per condition, not once per policy value (a
             // long value against a long list would cost their product).
             let read = std::cell::OnceCell::new();
@@ -224,7 +224,7 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
             }
         }
     };
-    ops::settle(condition.operator.base, any)
+    ops::settle(condition.operator().base, any)
 }
 
 #[inline(always)]

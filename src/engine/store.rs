@@ -148,7 +148,7 @@ use smallvec::SmallVec;
 use super::combine::run;
 use super::compile::{CompiledCondition, CompiledStatement, Group, Label, Shared};
 use super::decision::{Evaluation, Explanation};
-use super::ids::PolicyKind;
+use super::ids::{PolicyKind, StatementRef};
 use super::prepared::{ActionText, Prepared};
 use super::record::{NoRecord, Recorder, Tracer};
 use super::view::Input;
@@ -200,7 +200,7 @@ type Digest = (u64, u64);
 /// A map entry: the entity's key, its compiled document and the digest it is registered
 /// under. The map is a set of these (the key inside the entry, not beside it in a key-value
 /// pair, whose value would start on a line of its own), aligned to a cache line, so that the
-/// key (64 bytes: one line) and the lines of an inline document a decision reads are five
+/// key (64 bytes: one line) and the lines of an inline document a decision reads are four
 /// whole lines (`Inline`).
 #[derive(Debug)]
 #[repr(C, align(64))]
@@ -240,10 +240,6 @@ impl papaya::Equivalent<Held> for HashProbe {
 
 /// Where an entry's compiled document lives.
 #[derive(Debug)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "the inline document is the point: boxing it would add the pointer it removes"
-)]
 enum Doc {
     /// Inside the entry itself (a small document no other entry used when it was set: a
     /// typical resource policy), so that a decision finds the document in the lines it
@@ -260,20 +256,18 @@ enum Doc {
 }
 
 /// A small compiled document held inside its map entry ([`Doc::Inline`]). What a decision
-/// reads comes first (its kind and counts, the statements, the conditions: 232 bytes, which
-/// end within the entry's fifth line, after the key's 64 bytes), and what it does not read
-/// after it. The statements and conditions are fixed-size arrays whose unused slots hold fillers (no length word of their
-/// own); its one group is not held but shared ([`Group::small`]: the same group, checked when
-/// the document is made); it stores no flags (those of its kind: [`one_group_flags`]).
-/// [`Doc`]'s variant is told by a niche in these first lines, which a decision reads anyway.
+/// reads comes first (the statements and the conditions: 192 bytes, which end the entry's
+/// fourth line, after the key's 64 bytes), and what it does not read after it. The
+/// statements and conditions are fixed-size arrays whose unused slots hold fillers; nothing
+/// else is stored: its kind is its statements' (a filler's too), the statements are those
+/// before the first filler ([`FILLER`]) and the conditions those of the statements (in
+/// statement order from the first, so the last statement's range ends them); its one group is
+/// not held but shared ([`Group::small`]: the same group, checked when the document is made);
+/// its flags are those of its kind ([`one_group_flags`]). [`Doc`]'s variant is told by a
+/// niche in these first lines, which a decision reads anyway.
 #[derive(Debug)]
 #[repr(C)]
 struct Inline {
-    /// Its one group's kind.
-    kind: PolicyKind,
-    /// How many of `statements` and of `conditions` are the document's.
-    statement_count: u8,
-    condition_count: u8,
     statements: [CompiledStatement; INLINE_STATEMENTS],
     conditions: [CompiledCondition; INLINE_CONDITIONS],
     /// The statements' labels.
@@ -294,6 +288,10 @@ fn one_group_flags(kind: PolicyKind) -> Flags {
     }
 }
 
+/// The `policy` number of an inline document's unused statement slots (no set holds that
+/// many policies).
+const FILLER: u32 = u32::MAX;
+
 impl Inline {
     /// `lists` held inline, or given back when they do not fit.
     #[expect(
@@ -313,28 +311,34 @@ impl Inline {
         };
         let kind = group.kind;
         // The group is the shared one of its kind and statement count, and the flags are
-        // those of its kind (always; checked, not assumed), so neither is stored.
-        let (Ok(statement_count), Ok(condition_count)) = (
-            u8::try_from(lists.statements.len()),
-            u8::try_from(lists.conditions.len()),
-        ) else {
-            return Err(lists);
-        };
+        // those of its kind (always; checked, not assumed), so neither is stored; nor are the
+        // kind and the counts, read from the statements (`counts`; checked here).
+        let conditions_end = lists.statements.last().map_or(0, |s| s.conditions.1);
         if !group.is_small()
             || group.end as usize != lists.statements.len()
             || lists.flags != one_group_flags(kind)
+            || conditions_end as usize != lists.conditions.len()
+            || lists
+                .statements
+                .iter()
+                .any(|s| s.at.kind != kind || s.at.policy == FILLER)
         {
             return Err(lists);
         }
+        let filler = || {
+            let mut filler = CompiledStatement::unused();
+            filler.at = StatementRef {
+                kind,
+                level: 0,
+                policy: FILLER,
+                statement: FILLER,
+            };
+            filler
+        };
         let mut statements = lists.statements.into_iter();
         let mut conditions = lists.conditions.into_iter();
         Ok(Self {
-            kind,
-            statement_count,
-            condition_count,
-            statements: std::array::from_fn(|_| {
-                statements.next().unwrap_or_else(CompiledStatement::unused)
-            }),
+            statements: std::array::from_fn(|_| statements.next().unwrap_or_else(filler)),
             conditions: std::array::from_fn(|_| {
                 conditions.next().unwrap_or_else(CompiledCondition::unused)
             }),
@@ -343,19 +347,35 @@ impl Inline {
         })
     }
 
+    /// Its kind, and how many of its statement and condition slots are the document's.
+    #[inline(always)]
+    fn counts(&self) -> (PolicyKind, usize, usize) {
+        let kind = self
+            .statements
+            .first()
+            .map_or(PolicyKind::Resource, |s| s.at.kind);
+        let statements = self
+            .statements
+            .iter()
+            .take_while(|s| s.at.policy != FILLER)
+            .count();
+        let conditions = statements
+            .checked_sub(1)
+            .and_then(|last| self.statements.get(last))
+            .map_or(0, |s| s.conditions.1 as usize);
+        (kind, statements, conditions)
+    }
+
     #[inline(always)]
     fn part(&self) -> Part<'_> {
-        let statement_count = usize::from(self.statement_count);
+        let (kind, statement_count, condition_count) = self.counts();
         Part {
             statements: self.statements.get(..statement_count).unwrap_or_default(),
             labels: Labels::Inline(&self.labels),
-            conditions: self
-                .conditions
-                .get(..usize::from(self.condition_count))
-                .unwrap_or_default(),
-            groups: Group::small(self.kind, statement_count).map_or(&[], std::slice::from_ref),
-            has_boundary: self.kind == PolicyKind::PermissionsBoundary,
-            has_session: self.kind == PolicyKind::Session,
+            conditions: self.conditions.get(..condition_count).unwrap_or_default(),
+            groups: Group::small(kind, statement_count).map_or(&[], std::slice::from_ref),
+            has_boundary: kind == PolicyKind::PermissionsBoundary,
+            has_session: kind == PolicyKind::Session,
         }
     }
 
@@ -367,7 +387,7 @@ impl Inline {
             labels: self.labels.clone(),
             conditions: part.conditions.iter().cloned().collect(),
             groups: part.groups.iter().cloned().collect(),
-            flags: one_group_flags(self.kind),
+            flags: one_group_flags(self.counts().0),
         }
     }
 
@@ -1527,22 +1547,62 @@ mod tests {
     use super::*;
     use std::mem::{align_of, offset_of, size_of};
 
+    /// A typical resource policy (two statements, a condition each) and smaller ones are held
+    /// inline, and the kind and counts read back from the statements are the document's.
+    #[test]
+    fn small_documents_are_held_inline_with_their_counts() {
+        let store = PolicyStore::new();
+        let two = r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow",
+            "Principal":{"AWS":"arn:aws:iam::111122223333:role/app"},
+            "Action":"secretsmanager:GetSecretValue","Resource":"*",
+            "Condition":{"StringEquals":{"secretsmanager:VersionStage":"AWSCURRENT"}}},
+            {"Effect":"Deny","Principal":"*","Action":"secretsmanager:*","Resource":"*",
+            "Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#;
+        let one = r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Principal":"*",
+            "Action":"secretsmanager:*","Resource":"*"}}"#;
+        let secret =
+            |i: usize| format!("arn:aws:secretsmanager:us-east-1:111122223333:secret:s{i}");
+        store.set_resource_policy(&secret(0), two).unwrap();
+        store.set_resource_policy(&secret(1), one).unwrap();
+        let guard = store.map.guard();
+        for (i, statements, conditions) in [(0, 2, 2), (1, 1, 0)] {
+            let key = secret(i);
+            let probe = Probe {
+                hash: key_hash(Space::Resource, key.as_bytes()),
+                space: Space::Resource,
+                key: key.as_bytes(),
+            };
+            let held = store.map.get(&probe, &guard).unwrap();
+            let Doc::Inline(inline) = &held.doc else {
+                panic!("{i} is not inline");
+            };
+            assert_eq!(
+                inline.counts(),
+                (PolicyKind::Resource, statements, conditions),
+                "{i}"
+            );
+            let part = held.doc.part();
+            assert_eq!(part.statements.len(), statements);
+            assert_eq!(part.conditions.len(), conditions);
+            assert_eq!(part.groups.len(), 1);
+        }
+    }
+
     /// A decision reads an entry's key, then an inline document's kind and counts,
     /// statements and conditions, in that order, from whole cache lines: the entry starts on
     /// a line, and the key and what a decision reads of two statements and two conditions end
-    /// within five lines (the key is the first).
+    /// within four lines (the key is the first).
     #[test]
-    fn an_inline_document_is_read_from_five_lines() {
+    fn an_inline_document_is_read_from_four_lines() {
         assert_eq!(align_of::<Held>(), 64);
         assert_eq!(size_of::<StoreKey>(), 64);
         assert_eq!(offset_of!(Held, key), 0);
         assert_eq!(offset_of!(Held, doc), size_of::<StoreKey>());
-        assert_eq!(offset_of!(Inline, kind), 0);
-        assert!(offset_of!(Inline, condition_count) < offset_of!(Inline, statements));
+        assert_eq!(offset_of!(Inline, statements), 0);
         assert!(offset_of!(Inline, statements) < offset_of!(Inline, conditions));
         assert!(offset_of!(Inline, conditions) < offset_of!(Inline, labels));
         assert!(
-            offset_of!(Held, doc) + offset_of!(Inline, labels) <= 5 * 64,
+            offset_of!(Held, doc) + offset_of!(Inline, labels) <= 4 * 64,
             "{}",
             offset_of!(Inline, labels)
         );
