@@ -1734,31 +1734,7 @@ const RESOURCE_ACCOUNT: DerivedKey = DerivedKey::new("aws:resourceaccount");
 #[cfg(test)]
 pub(crate) const DERIVED_COUNT: usize = 7;
 
-/// The keys AWS derives from the caller (every derived key but `aws:ResourceAccount`), lower
-/// case: the analysis reads them as the caller, not as free keys.
-pub(crate) const CALLER_KEYS: [&str; 6] = [
-    PRINCIPAL_ARN.key,
-    PRINCIPAL_ACCOUNT.key,
-    PRINCIPAL_TYPE.key,
-    USERNAME.key,
-    PRINCIPAL_IS_AWS_SERVICE.key,
-    PRINCIPAL_SERVICE_NAME.key,
-];
-
-/// The names of every derived key, lower case (what a prepared request may answer for
-/// without the caller setting it).
-pub(crate) const DERIVED_KEYS: [&str; 7] = [
-    PRINCIPAL_ARN.key,
-    PRINCIPAL_ACCOUNT.key,
-    PRINCIPAL_TYPE.key,
-    USERNAME.key,
-    PRINCIPAL_IS_AWS_SERVICE.key,
-    PRINCIPAL_SERVICE_NAME.key,
-    RESOURCE_ACCOUNT.key,
-];
-
-/// Every derived key.
-#[cfg(test)]
+/// Every derived key: the one list the name lists below are made from.
 const ALL_DERIVED: [&DerivedKey; 7] = [
     &PRINCIPAL_ARN,
     &PRINCIPAL_ACCOUNT,
@@ -1768,6 +1744,29 @@ const ALL_DERIVED: [&DerivedKey; 7] = [
     &PRINCIPAL_SERVICE_NAME,
     &RESOURCE_ACCOUNT,
 ];
+
+/// The names of the first `N` derived keys, in [`ALL_DERIVED`]'s order.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "evaluated only in the constants below: an index past the list fails the build"
+)]
+const fn derived_names<const N: usize>() -> [&'static str; N] {
+    let mut names = [""; N];
+    let mut i = 0;
+    while i < N {
+        names[i] = ALL_DERIVED[i].key;
+        i += 1;
+    }
+    names
+}
+
+/// The keys AWS derives from the caller (every derived key but `aws:ResourceAccount`, the
+/// last), lower case: the analysis reads them as the caller, not as free keys.
+pub(crate) const CALLER_KEYS: [&str; 6] = derived_names();
+
+/// The names of every derived key, lower case (what a prepared request may answer for
+/// without the caller setting it).
+pub(crate) const DERIVED_KEYS: [&str; 7] = derived_names();
 
 /// The value of a derived key: a text (as the caller of [`for_each_derived`] holds texts) or
 /// a boolean.

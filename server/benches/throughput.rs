@@ -283,13 +283,7 @@ fn measure(server: &Server, secrets: usize, clients: usize, seconds: f64) -> Res
         .map(|c| {
             (c..secrets)
                 .step_by(clients)
-                .map(|i| {
-                    request(
-                        addr,
-                        "secretsmanager.GetSecretValue",
-                        &format!(r#"{{"SecretId":"bench/app{}/secret-{i}"}}"#, i % 100),
-                    )
-                })
+                .map(|i| get_secret_value(addr, i))
                 .collect()
         })
         .collect();
@@ -512,17 +506,8 @@ fn interleaved(data: &Path, secrets: usize, seconds: f64, batch: usize) -> Resul
     };
     let on = start_with(data, modes.next().unwrap_or(true), false, &prefix)?;
     let off = start_with(copy.path(), modes.next().unwrap_or(false), false, &prefix)?;
-    let sign = |addr: &str| -> Vec<Vec<u8>> {
-        (0..secrets)
-            .map(|i| {
-                request(
-                    addr,
-                    "secretsmanager.GetSecretValue",
-                    &format!(r#"{{"SecretId":"bench/app{}/secret-{i}"}}"#, i % 100),
-                )
-            })
-            .collect()
-    };
+    let sign =
+        |addr: &str| -> Vec<Vec<u8>> { (0..secrets).map(|i| get_secret_value(addr, i)).collect() };
     let mut sides = [
         (on.child.id(), Conn::open(&on.addr)?, sign(&on.addr)),
         (off.child.id(), Conn::open(&off.addr)?, sign(&off.addr)),
@@ -643,6 +628,15 @@ fn measure_all_once(addr: &str, secrets: usize) -> Result<usize> {
         }
     }
     Ok(secrets)
+}
+
+/// The signed GetSecretValue request for secret `i` of the bench's secrets.
+fn get_secret_value(addr: &str, i: usize) -> Vec<u8> {
+    request(
+        addr,
+        "secretsmanager.GetSecretValue",
+        &format!(r#"{{"SecretId":"bench/app{}/secret-{i}"}}"#, i % 100),
+    )
 }
 
 fn report(label: &str, r: &Run) {

@@ -79,20 +79,7 @@ mod random {
     use proptest::prelude::*;
 
     use crate::support::differential;
-    use crate::support::scenario::{Bytes, case_line};
-
-    /// Bytes from a fixed linear congruential sequence (no randomness in a plain test).
-    fn lcg_bytes(seed: u64, len: usize) -> Vec<u8> {
-        let mut x = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-        (0..len)
-            .map(|_| {
-                x = x
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                (x >> 56) as u8
-            })
-            .collect()
-    }
+    use crate::support::scenario::{Bytes, case_line, lcg_bytes};
 
     #[test]
     fn scenarios_are_mostly_decidable() {

@@ -46,6 +46,20 @@ impl Source for Bytes<'_> {
     }
 }
 
+/// Bytes from a fixed linear congruential sequence: deterministic choices for [`Bytes`] in
+/// plain tests (no randomness, the same cases on every run).
+pub fn lcg_bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+    (0..len)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (x >> 56) as u8
+        })
+        .collect()
+}
+
 const A: &str = "111122223333";
 const B: &str = "444455556666";
 
