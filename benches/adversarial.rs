@@ -256,16 +256,54 @@ const CASES: &[Case] = &[
     },
     Case {
         // The same list against the same text with one `x` in front: every frame's bytes
-        // occur (`Pinned::needs`), so each key found still brings in a search of the text
-        // for its own frame (`*<i>?x`), which never fits (nothing precedes the `x`). The
-        // next step of the row above: not bounded yet (DESIGN.md, "Inner keys that occur
-        // everywhere").
+        // occur (`Pinned::needs`), but no frame's segment (`<i>?x`: nothing precedes the
+        // `x`), which the one pass placing every frame finds through the `x` before any key
+        // is walked (DESIGN.md, "Inner keys that occur everywhere").
         name: "StringLike, inner keys with a text of their own around them, the text holding one `x`",
         operator: "StringLike",
         value: |i| format!("*{i}?x*y{i}*"),
         hit: |i, len| text(pad(&format!("{i}zxy{i}"), len, 'z')),
         miss: |_, len| {
             let mut s = String::from("x");
+            let mut j = 0;
+            while s.len() < len {
+                s.push_str(&format!("y{j}"));
+                j += 1;
+            }
+            s.truncate(len);
+            text(s)
+        },
+        one_long: true,
+    },
+    Case {
+        // The same list against the same text with `0?x` in front: the segment of pattern 0's
+        // frame occurs, so the keys are walked, each key found placing its frame from the
+        // one pass over the text (DESIGN.md, "Inner keys that occur everywhere").
+        name: "StringLike, inner keys with a text of their own around them, the text holding one `0?x`",
+        operator: "StringLike",
+        value: |i| format!("*{i}?x*y{i}*"),
+        hit: |i, len| text(pad(&format!("{i}zxy{i}"), len, 'z')),
+        miss: |_, len| {
+            let mut s = String::from("y00zx");
+            let mut j = 1;
+            while s.len() < len {
+                s.push_str(&format!("y{j}"));
+                j += 1;
+            }
+            s.truncate(len);
+            text(s)
+        },
+        one_long: true,
+    },
+    Case {
+        // The same with one non-ASCII character: the bytes gating the pass no longer stand at
+        // a fixed distance, so the keys are walked and, past a few frames, the segments too.
+        name: "StringLike, inner keys with a text of their own around them, the text holding `é` and one `x`",
+        operator: "StringLike",
+        value: |i| format!("*{i}?x*y{i}*"),
+        hit: |i, len| text(pad(&format!("{i}zxy{i}"), len, 'z')),
+        miss: |_, len| {
+            let mut s = String::from("éx");
             let mut j = 0;
             while s.len() < len {
                 s.push_str(&format!("y{j}"));

@@ -22,11 +22,13 @@
 
 mod literals;
 mod pinned;
+mod place;
 mod relate;
 mod set;
 
 pub(crate) use literals::Literals;
 pub(crate) use pinned::{Pinned, Present, Window};
+pub(crate) use place::{Fits, Placement, each_byte};
 pub(crate) use relate::{covers, intersects};
 pub(crate) use set::WildcardSet;
 

@@ -56,7 +56,7 @@ use crate::condition::{BaseOperator, OperatorFamily, Truth, UnknownReason};
 use crate::policy::{ConditionEntry, TypedValue};
 use crate::value::{Decimal, Instant, base64_equals, encode_base64};
 use crate::variables::{Part, Template};
-use crate::wildcard::{Literals, Pinned, Present, WildcardSet, Window};
+use crate::wildcard::{Fits, Literals, Pinned, Placement, Present, WildcardSet, Window, each_byte};
 
 mod lead;
 mod resolved;
@@ -162,6 +162,11 @@ struct Inner {
     /// [`FRAME_GATES`]) such that each pattern needs one of them. A text holding none of them
     /// matches no pattern, and is answered without a walk.
     frame_gates: Box<[u8]>,
+    /// The frames, placed together in one pass over a text ([`Placement`]), when some frame
+    /// has a floating segment.
+    place: Option<Placement>,
+    /// Whether every pattern is pinned (none in `patterns`).
+    all_pinned: bool,
 }
 
 /// A byte at a distance after a key's end: `(distance, byte)`.
@@ -229,7 +234,20 @@ struct FrameScratch {
     windows: Vec<(u32, Option<Window>)>,
     /// The bytes the text holds, as far as asked ([`Pinned::possible`]).
     present: Present,
+    /// Every occurrence of the frames' floating segments in this text, when `placed`
+    /// ([`Placement`]).
+    fits: Fits,
+    /// Whether `fits` holds them all (`Some(true)`), the pass gave up past its budget
+    /// (`Some(false)`: each frame searches the text on its own), or no pass ran yet.
+    placed: Option<bool>,
+    /// Frames placed by a search of their own in this text.
+    searches: usize,
 }
+
+/// Frames placed by a search of their own in one text before every frame is placed in one
+/// pass ([`Placement::fit_walk`]): a list with a few frames is better served by a few
+/// searches than by a walk of the segments' automaton.
+const OWN_SEARCHES: usize = 1;
 
 /// A number per text, so that per-text marks (a slot per frame or key, stamped with the
 /// number) need no clearing between texts: a text costs what it touches, not a pass over
@@ -258,76 +276,43 @@ impl FrameScratch {
     fn reset(&mut self, frames: usize) {
         self.epoch.next(&mut self.windows, frames);
         self.present.clear();
+        self.placed = None;
+        self.searches = 0;
     }
 
     /// The window in `text` of frame `frame`, of which `p` is a pattern: found the first
-    /// time, and `None` at once when the text lacks a byte its floating segments need.
-    fn window(&mut self, p: &Pinned, frame: usize, text: &str) -> Option<Window> {
+    /// time, and `None` at once when the text lacks a byte its floating segments need. Past
+    /// [`OWN_SEARCHES`] frames that search the text, every frame is placed in one pass
+    /// (`place`, the list's [`Placement`]).
+    fn window(
+        &mut self,
+        p: &Pinned,
+        frame: usize,
+        text: &str,
+        place: Option<&Placement>,
+    ) -> Option<Window> {
         let epoch = self.epoch.0;
         let (stamp, slot) = self.windows.get_mut(frame)?;
         if *stamp != epoch {
             *stamp = epoch;
-            *slot = if p.possible(text, &mut self.present) {
-                p.window(text)
-            } else {
+            *slot = if !p.possible(text, &mut self.present) {
                 None
+            } else if let Some(place) = place.filter(|place| place.floats(frame)) {
+                if self.placed.is_none() && self.searches >= OWN_SEARCHES {
+                    self.placed = Some(place.fit_walk(text, &mut self.fits));
+                }
+                if self.placed == Some(true) {
+                    place.window(frame, text, &self.fits)
+                } else {
+                    self.searches += 1;
+                    p.window(text)
+                }
+            } else {
+                p.window(text)
             };
         }
         *slot
     }
-}
-
-/// Calls `f(at)` for every `at` where `bytes[at] == byte`, by increasing `at`, until `f`
-/// returns true (and says so). While the byte is rare, a `memchr` search finds each (a few
-/// instructions per 32 bytes); once it turns out common (more than one byte in 16), a search
-/// restarted per position would cost tens of instructions each, so the rest of the text is
-/// read eight bytes at a time (the bytes equal to `byte` marked in one word, then its marks).
-#[inline]
-fn each_byte(bytes: &[u8], byte: u8, mut f: impl FnMut(usize) -> bool) -> bool {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let mut from = 0;
-    let mut found = 0usize;
-    loop {
-        let Some(at) = bytes
-            .get(from..)
-            .and_then(|rest| memchr::memchr(byte, rest))
-        else {
-            return false;
-        };
-        let at = from + at;
-        if f(at) {
-            return true;
-        }
-        from = at + 1;
-        found += 1;
-        if found >= 16 && found.saturating_mul(16) > from {
-            break;
-        }
-    }
-    let ones = u64::from_le_bytes([byte; 8]);
-    let mut words = bytes.get(from..).unwrap_or_default().chunks_exact(8);
-    let mut base = from;
-    for word in &mut words {
-        let Ok(word) = <[u8; 8]>::try_from(word) else {
-            break;
-        };
-        // Zero bytes of `x` (bytes equal to `byte`) get their top bit set, the others none:
-        // no carry crosses a byte, since `(x & LOW7) + LOW7` stays below 0x100 per byte.
-        let x = u64::from_le_bytes(word) ^ ones;
-        let mut marks = !((x & LOW7).wrapping_add(LOW7) | x | LOW7);
-        while marks != 0 {
-            if f(base + (marks.trailing_zeros() / 8) as usize) {
-                return true;
-            }
-            marks &= marks - 1;
-        }
-        base += 8;
-    }
-    words
-        .remainder()
-        .iter()
-        .enumerate()
-        .any(|(i, &b)| b == byte && f(base + i))
 }
 
 impl Inner {
@@ -367,7 +352,9 @@ impl Inner {
             })
             .collect::<Option<_>>()?;
         let frames = frame_ids.len();
-        drop(frame_ids);
+        let mut frame_list: Vec<_> = frame_ids.into_iter().collect();
+        frame_list.sort_unstable_by_key(|&(_, id)| id);
+        let place = Placement::new(frame_list.into_iter().map(|(frame, _)| frame));
         let pinned: Vec<(Pinned, At, u32)> = pinned
             .into_iter()
             .zip(frame_of)
@@ -410,9 +397,12 @@ impl Inner {
         } else {
             Box::default()
         };
+        let all_pinned = patterns.iter().all(Vec::is_empty);
         Some(Self {
             keys,
             frame_gates,
+            place,
+            all_pinned,
             patterns: patterns.into_iter().map(Vec::into_boxed_slice).collect(),
             checks_of: checks_of.into_boxed_slice(),
             checks: checks.into_boxed_slice(),
@@ -452,7 +442,7 @@ impl Inner {
                 return false;
             };
             frames
-                .window(p, *frame as usize, text)
+                .window(p, *frame as usize, text, self.place.as_ref())
                 .is_some_and(|w| p.at(text, ascii, end, w))
         })
     }
@@ -492,6 +482,16 @@ impl Inner {
                 return false;
             }
             let ascii = text.is_ascii();
+            if let Some(place) = self.place.as_ref().filter(|p| p.gated()) {
+                // The frames' segments found through a few bytes, before any walk: in a text
+                // where none occurs, no frame with a floating segment has a window.
+                let placed = place.fit_gated(text, &mut frames.fits);
+                frames.placed = placed.then_some(true);
+                if placed && frames.fits.is_empty() && place.every_frame_floats() && self.all_pinned
+                {
+                    return false;
+                }
+            }
             if ascii && !self.gates.is_empty() {
                 // Every match puts a gating byte at its distance after a key's end. Past half
                 // of the text in gating bytes, the walk costs less.
@@ -1995,42 +1995,6 @@ mod tests {
             "ééy5éxé",
         ] {
             agrees(&entry, &index, text);
-        }
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2048))]
-
-        /// `each_byte` names every position of the byte, in order, sparse or dense (past the
-        /// switch to words), and stops where told.
-        #[test]
-        fn each_byte_finds_every_position(
-            bytes in prop::collection::vec(
-                prop::sample::select(vec![0u8, 0x7f, 0x80, 0xff, b'x', b'x', b'a']),
-                0..400,
-            ),
-            byte in prop::sample::select(vec![0u8, 0x7f, 0x80, 0xff, b'x']),
-            stop in any::<prop::sample::Index>(),
-        ) {
-            let want: Vec<usize> = (0..bytes.len()).filter(|&i| bytes[i] == byte).collect();
-            let mut got = Vec::new();
-            let stopped = super::each_byte(&bytes, byte, |at| {
-                got.push(at);
-                false
-            });
-            prop_assert!(!stopped);
-            prop_assert_eq!(&got, &want);
-            if !want.is_empty() {
-                let last = want[stop.index(want.len())];
-                let mut got = Vec::new();
-                let stopped = super::each_byte(&bytes, byte, |at| {
-                    got.push(at);
-                    at == last
-                });
-                prop_assert!(stopped);
-                prop_assert_eq!(got.last(), Some(&last));
-                prop_assert_eq!(got.len(), want.iter().position(|&w| w == last).unwrap() + 1);
-            }
         }
     }
 

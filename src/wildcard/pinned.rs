@@ -146,10 +146,29 @@ impl Fixed {
 /// Where the pinned segment may lie in one text: it must start at or after `start` (the
 /// earliest end of `B`) and end at or before `end` (the latest start of `Q`), in bytes; for an
 /// anchored side, exactly at the text's start or end.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Window {
     start: usize,
     end: usize,
+}
+
+impl Window {
+    /// The window from byte `start` to byte `end`.
+    pub(super) fn new(start: usize, end: usize) -> Self {
+        Self { start, end }
+    }
+
+    /// Where the segment may start (the earliest end of `B`).
+    #[cfg(test)]
+    pub(super) fn start(self) -> usize {
+        self.start
+    }
+
+    /// Where the segment may end (the latest start of `Q`).
+    #[cfg(test)]
+    pub(super) fn end(self) -> usize {
+        self.end
+    }
 }
 
 impl Pinned {
