@@ -2036,6 +2036,81 @@ mod tests {
         assert!(agrees(&entry("StringLike", &refs).unwrap(), &index, "yz"));
     }
 
+    /// Whether the last text placed its frames in one pass (`Placement`), as the thread's
+    /// scratch says after a call.
+    fn placed_together() -> bool {
+        INNER.with(|cell| cell.borrow().frames.placed == Some(true))
+    }
+
+    #[test]
+    fn frames_are_placed_together_in_one_pass() {
+        // `B` of its own per pattern (`*<i>?x`), gated by the `x` after the key's digits: the
+        // segments are found through the `x` before any key is walked.
+        let front: Vec<String> = (0..40).map(|i| format!("*{i}?x*y{i}*")).collect();
+        // `Q` of its own (`<i>?x*`): the rightmost occurrence of the segment decides.
+        let back: Vec<String> = (0..40).map(|i| format!("*y{i}*{i}?x*")).collect();
+        // Two floating segments before the key, each placed after the one before.
+        let chain: Vec<String> = (0..40).map(|i| format!("*{i}?x*{i}?z*y{i}*")).collect();
+        let every_key: String = (0..40).map(|i| format!("y{i}")).collect();
+        let cases: [(&[String], &[(&str, bool)]); 3] = [
+            (
+                &front,
+                &[
+                    (&format!("x{every_key}"), false),
+                    // `7?x` before `y7`; `17?x` only after `y17`.
+                    ("y17axy7", true),
+                    ("y1y17ax", false),
+                    // The anchor `3` first where `3?x` does not fit (`33a`), then where it does.
+                    ("33axy3", true),
+                    ("é7éxy7", true),
+                    ("y7é7éx", false),
+                ],
+            ),
+            (
+                &back,
+                &[
+                    (&format!("x{every_key}"), false),
+                    // The rightmost `3?x` after `y3`, though the first one is before it.
+                    ("3axy33bx", true),
+                    ("3axy3", false),
+                    ("y3é3éx", true),
+                ],
+            ),
+            (
+                &chain,
+                &[
+                    // `4?x` placed at its first occurrence, `4?z` after it, then `y4`.
+                    ("4ax4bzy4", true),
+                    // The first `4?z` lies before the first `4?x`: the second one is needed.
+                    ("4bz4ax4czy4", true),
+                    ("4bz4axy4", false),
+                    ("4ax4bz4", false),
+                ],
+            ),
+        ];
+        for (list, texts) in cases {
+            let refs: Vec<&str> = list.iter().map(String::as_str).collect();
+            for operator in ["StringLike", "StringNotLike"] {
+                let index = built(operator, &refs).unwrap();
+                let entry = entry(operator, &refs).unwrap();
+                let like = operator == "StringLike";
+                for &(text, want) in texts {
+                    assert_eq!(agrees(&entry, &index, text), want == like, "{text:?}");
+                }
+                // A text holding every key and each pattern's segment once, out of place
+                // (after its key for `B`, before it for `Q`): placed in one pass, no match.
+                let segments: String = (0..40).map(|i| format!("{i}ax{i}bz")).collect();
+                let scattered = if list == back.as_slice() {
+                    format!("{segments}{every_key}")
+                } else {
+                    format!("{every_key}{segments}")
+                };
+                assert_eq!(agrees(&entry, &index, &scattered), !like, "{scattered:?}");
+                assert!(placed_together(), "{list:?}");
+            }
+        }
+    }
+
     #[test]
     fn covering_bytes_cover_every_pattern() {
         let needs: [&[u8]; 4] = [b"1x", b"2x", b"3y", b"y"];
