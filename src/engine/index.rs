@@ -2052,7 +2052,9 @@ mod tests {
         // Two floating segments before the key, each placed after the one before.
         let chain: Vec<String> = (0..40).map(|i| format!("*{i}?x*{i}?z*y{i}*")).collect();
         let every_key: String = (0..40).map(|i| format!("y{i}")).collect();
-        let cases: [(&[String], &[(&str, bool)]); 3] = [
+        // A list, and texts with the answer `StringLike` gives.
+        type Case<'a> = (&'a [String], &'a [(&'a str, bool)]);
+        let cases: [Case<'_>; 3] = [
             (
                 &front,
                 &[
