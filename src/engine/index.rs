@@ -551,7 +551,9 @@ impl Inner {
                     }
                     key = self.keys.shorter(k);
                 }
-                self.check(text, ascii, end, longest, None, frames)
+                // Most positions of text dense in a key with no pinned pattern: nothing to check.
+                let (from, to) = self.checks_of.get(longest).copied().unwrap_or_default();
+                from != to && self.check(text, ascii, end, longest, None, frames)
             })
         })
     }
@@ -2402,6 +2404,80 @@ mod tests {
         }
     }
 
+    /// The last variable of a template of
+    /// [`templates_sharing_their_trail_agree_with_the_plain_pass`], and the literal text after
+    /// it.
+    const TAIL_VARS: &[&str] = &["${v1}", "${v2}", "${v3, 'ab'}"];
+    const TRAILS: &[&[&str]] = &[&[], &["-"], &["é"], &["${?}"], &["a", "b"]];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        /// Lists whose templates end with one of a few variables and literal trails, so that
+        /// many share their trail (grouped by it, their remainders indexed as a list of their
+        /// own: literals, patterns, templates), answer as the plain pass does: every String
+        /// operator, every qualifier, random variable values (empty, absent, `*`), request
+        /// texts made from the templates (matching, or nearly) or drawn at random.
+        #[test]
+        fn templates_sharing_their_trail_agree_with_the_plain_pass(
+            templates in prop::collection::vec(
+                (
+                    prop::collection::vec(0..TEMPLATE_TOKENS.len(), 0..4),
+                    0..TAIL_VARS.len(),
+                    0..TRAILS.len(),
+                ),
+                INDEX_FROM..40,
+            ),
+            op in 0..6usize,
+            qualifier in 0..3usize,
+            vars in prop::collection::vec(
+                prop::option::of(
+                    prop::collection::vec(prop::sample::select(TEMPLATE_TEXT), 0..3)
+                        .prop_map(|chunks| chunks.concat()),
+                ),
+                3,
+            ),
+            request in prop::collection::vec(
+                (
+                    prop::option::of((any::<prop::sample::Index>(), 0..4u8)),
+                    prop::collection::vec(prop::sample::select(TEMPLATE_TEXT), 0..10),
+                ),
+                0..5,
+            ),
+        ) {
+            let operator = qualified(STRING.ops[op], qualifier);
+            let tokens: Vec<Vec<&str>> = templates
+                .into_iter()
+                .map(|(before, var, trail)| {
+                    before
+                        .iter()
+                        .map(|&t| TEMPLATE_TOKENS[t])
+                        .chain([TAIL_VARS[var]])
+                        .chain(TRAILS[trail].iter().copied())
+                        .collect()
+                })
+                .collect();
+            let texts: Vec<String> = tokens.iter().map(|t| t.concat()).collect();
+            let Some((entry, index)) = indexed(&operator, &texts) else {
+                return Ok(());
+            };
+            let request: Vec<String> = request
+                .into_iter()
+                .map(|(from, chunks)| match from {
+                    Some((at, change)) => instance(at.get::<Vec<&str>>(&tokens), &vars, &chunks, change),
+                    None => chunks.concat(),
+                })
+                .collect();
+            let resolve = |key: &str| match key {
+                "v1" => vars[0].as_deref(),
+                "v2" => vars[1].as_deref(),
+                "v3" => vars[2].as_deref(),
+                _ => None,
+            };
+            indexed_agrees_under(&entry, &index, &request, resolve)?;
+        }
+    }
+
     /// How a template of [`lists_of_distinct_variables_agree_with_the_plain_pass`] begins,
     /// how its variable's default is written, and how it ends.
     const DISTINCT_LEADS: &[&str] = &["", "p-", "P-", "${*}", "*"];
@@ -2620,6 +2696,79 @@ mod tests {
         assert!(matches!(&index.kind, Kind::Folded(_, leads) if leads.len() == 1));
         assert_eq!(index.rest().count(), 0);
         for (text, expected) in [("ALICE-3", true), ("alice-33", false), ("\u{212A}", false)] {
+            assert_eq!(agrees(&entry, &index, text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn templates_sharing_their_trail_are_grouped() {
+        // Literal text of their own, then one shared variable: one group by the trail (no
+        // lead is shared), whose remainders are sorted literals; none resolved per decision.
+        let equal: Vec<String> = (0..40)
+            .map(|i| format!("{i}-${{aws:username}}"))
+            .chain((0..10).map(|i| format!("{i}+${{aws:username, 'dflt'}}.x")))
+            .collect();
+        let refs: Vec<&str> = equal.iter().map(String::as_str).collect();
+        let entry = entry("ForAnyValue:StringEquals", &refs).unwrap();
+        let index = ValueIndex::build(&entry).unwrap();
+        let Kind::Strings { leads, .. } = &index.kind else {
+            panic!("{index:?}")
+        };
+        assert_eq!(leads.tails_len(), 2);
+        assert!(index.resolved.is_none());
+        assert_eq!(index.rest().count(), 0);
+        for (text, expected) in [
+            ("7-alice", true),
+            ("39-alice", true),
+            ("40-alice", false),
+            ("7-bob", false),
+            ("7-alicealice", false),
+            ("-alice", false),
+            ("alice", false),
+            ("3+alice.x", true),
+            ("3+dflt.x", false),
+            ("3+alice.y", false),
+            ("3+alice", false),
+        ] {
+            assert_eq!(agrees(&entry, &index, text), expected, "{text}");
+        }
+        // Wildcards before the variable: the remainders are patterns (`StringLike`); a value
+        // holding `*` is literal text.
+        let like: Vec<String> = (0..12)
+            .map(|i| format!("*-{i}?${{aws:username}}"))
+            .collect();
+        let refs: Vec<&str> = like.iter().map(String::as_str).collect();
+        let entry = self::entry("ForAnyValue:StringLike", &refs).unwrap();
+        let index = ValueIndex::build(&entry).unwrap();
+        let Kind::Strings { leads, .. } = &index.kind else {
+            panic!("{index:?}")
+        };
+        assert_eq!(leads.tails_len(), 1);
+        for (text, expected) in [
+            ("zz-11éalice", true),
+            ("-3xalice", true),
+            ("-3alice", false),
+            ("-3x*", false),
+            ("-12xalice", false),
+        ] {
+            assert_eq!(agrees(&entry, &index, text), expected, "{text}");
+        }
+        // Without regard to case: the trail and the value compared per character from the
+        // end (the Kelvin sign is a `k`).
+        let folded: Vec<String> = (0..10)
+            .map(|i| format!("P{i}-${{aws:username}}K"))
+            .collect();
+        let refs: Vec<&str> = folded.iter().map(String::as_str).collect();
+        let entry = self::entry("StringEqualsIgnoreCase", &refs).unwrap();
+        let index = ValueIndex::build(&entry).unwrap();
+        assert!(matches!(&index.kind, Kind::Folded(_, leads) if leads.tails_len() == 1));
+        for (text, expected) in [
+            ("p3-ALICE\u{212A}", true),
+            ("P3-alicek", true),
+            ("P3-alice", false),
+            ("P3-bobk", false),
+            ("\u{212A}", false),
+        ] {
             assert_eq!(agrees(&entry, &index, text), expected, "{text}");
         }
     }
