@@ -48,6 +48,8 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
+use memchr::memmem::Finder;
+
 use super::condition::Request;
 use crate::arn::{self, ArnPattern, ArnPatternMode};
 use crate::condition::ops::ip::IpSet;
@@ -157,12 +159,25 @@ struct Inner {
     /// from the few bytes before: [`Literals::ending_at`]), rather than walking the automaton
     /// over every byte.
     gates: Box<[Gate]>,
+    /// When some keys have unpinned patterns and at most [`SEARCHED`] keys have checks (of
+    /// their own or of a shorter key of theirs): those keys, each with a searcher for its
+    /// text. Once a text has met every key with unpinned patterns, the walk has nothing to
+    /// report but those keys' occurrences, so it stops and the rest of the text is searched
+    /// for them alone (`memchr::memmem`): text dense in a key whose patterns were tried no
+    /// longer pays the walk to its end.
+    searched: Box<[(u32, Finder<'static>)]>,
+    /// How many keys have unpinned patterns.
+    unpinned_keys: usize,
     /// When every pattern is pinned and the text around its pinned segment has floating
     /// segments with literal text ([`Pinned::needs`]): a few bytes (at most
     /// [`FRAME_GATES`]) such that each pattern needs one of them. A text holding none of them
     /// matches no pattern, and is answered without a walk.
     frame_gates: Box<[u8]>,
 }
+
+/// At most this many keys with checks are searched for once the walk has met every key with
+/// unpinned patterns (`Inner::searched`).
+const SEARCHED: usize = 4;
 
 /// A byte at a distance after a key's end: `(distance, byte)`.
 type Gate = (usize, u8);
@@ -405,6 +420,24 @@ impl Inner {
                 }
             }
         }
+        let unpinned_keys = patterns.iter().filter(|p| !p.is_empty()).count();
+        let with_checks: Vec<usize> = checks_of
+            .iter()
+            .enumerate()
+            .filter(|(_, (from, to))| from != to)
+            .map(|(id, _)| id)
+            .collect();
+        let searched = if unpinned_keys > 0 && with_checks.len() <= SEARCHED {
+            with_checks
+                .into_iter()
+                .map(|id| {
+                    let finder = Finder::new(texts.get(id)?).into_owned();
+                    Some((u32::try_from(id).ok()?, finder))
+                })
+                .collect::<Option<_>>()?
+        } else {
+            Box::default()
+        };
         let frame_gates = if patterns.iter().all(Vec::is_empty) {
             covering_bytes(pinned.iter().map(|(p, _, _)| p.needs()))
         } else {
@@ -412,6 +445,8 @@ impl Inner {
         };
         Some(Self {
             keys,
+            searched,
+            unpinned_keys,
             frame_gates,
             patterns: patterns.into_iter().map(Vec::into_boxed_slice).collect(),
             checks_of: checks_of.into_boxed_slice(),
@@ -533,7 +568,10 @@ impl Inner {
                 }
             }
             let epoch = keys.next(keys_met, self.patterns.len());
-            self.keys.each_longest(text.as_bytes(), |end, longest| {
+            // Keys with unpinned patterns not met yet; where the walk stopped for the search.
+            let mut unmet = self.unpinned_keys;
+            let mut resume = None;
+            let stopped = self.keys.each_longest(bytes, |end, longest| {
                 // Keys met for the first time: their unpinned patterns. A key met before had
                 // its shorter keys met with it.
                 let mut key = Some(longest);
@@ -545,15 +583,39 @@ impl Inner {
                     _ => false,
                 };
                 while let Some(k) = key.filter(|&k| met(k)) {
-                    let ats = self.patterns.get(k);
-                    if ats.into_iter().flatten().any(|&at| test(at)) {
+                    let ats = self.patterns.get(k).map(|ats| &**ats).unwrap_or_default();
+                    if !ats.is_empty() {
+                        unmet = unmet.saturating_sub(1);
+                    }
+                    if ats.iter().any(|&at| test(at)) {
                         return true;
                     }
                     key = self.keys.shorter(k);
                 }
                 // Most positions of text dense in a key with no pinned pattern: nothing to check.
                 let (from, to) = self.checks_of.get(longest).copied().unwrap_or_default();
-                from != to && self.check(text, ascii, end, longest, None, frames)
+                if from != to && self.check(text, ascii, end, longest, None, frames) {
+                    return true;
+                }
+                if unmet == 0 && !self.searched.is_empty() {
+                    resume = Some(end);
+                    return true;
+                }
+                false
+            });
+            let Some(after) = resume else {
+                return stopped;
+            };
+            // Every key with unpinned patterns met, each key ending up to `after` checked: the
+            // occurrences ending later of the keys with checks, each checked with its chain.
+            self.searched.iter().any(|(id, finder)| {
+                let len = finder.needle().len();
+                let from = (after + 1).saturating_sub(len);
+                let rest = bytes.get(from..).unwrap_or_default();
+                finder.find_iter(rest).any(|start| {
+                    let end = from + start + len;
+                    end > after && self.check(text, ascii, end, *id as usize, None, frames)
+                })
             })
         })
     }
@@ -2697,6 +2759,46 @@ mod tests {
         assert_eq!(index.rest().count(), 0);
         for (text, expected) in [("ALICE-3", true), ("alice-33", false), ("\u{212A}", false)] {
             assert_eq!(agrees(&entry, &index, text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_walk_stops_once_unpinned_keys_are_met_and_searches_the_pinned_ones() {
+        // Nine patterns sharing `ab` (one set, unpinned), and patterns pinned to keys of their
+        // own, one of which holds `ab` (`abq`) and one `ab` ends (`zab`): once `ab` is met the
+        // walk stops and the rest of the text is searched for the pinned keys.
+        let like: Vec<String> = (1..10)
+            .map(|i| format!("*ab{}cd*", "?".repeat(i)))
+            .chain([
+                "*abq*".to_owned(),
+                "*x-y?z*".to_owned(),
+                "*zab-?9".to_owned(),
+            ])
+            .collect();
+        let refs: Vec<&str> = like.iter().map(String::as_str).collect();
+        let entry = entry("ForAnyValue:StringLike", &refs).unwrap();
+        let index = ValueIndex::build(&entry).unwrap();
+        let Kind::Strings { patterns, .. } = &index.kind else {
+            panic!("{index:?}")
+        };
+        let inner = patterns.inner.as_ref().unwrap();
+        assert_eq!((inner.searched.len(), inner.unpinned_keys), (3, 1));
+        let dense = "ab".repeat(300);
+        for (text, expected) in [
+            (format!("{dense}x-yQz"), true),
+            (format!("x-yQz{dense}"), true),
+            (format!("{dense}x-yz"), false),
+            ("abq".to_owned(), true),
+            (format!("{dense}q"), true),
+            (format!("{dense}zq"), false),
+            (format!("{dense}zab-Q9"), true),
+            (format!("zab-Q9{dense}"), false),
+            (format!("{dense}zab-Q9x"), false),
+            (format!("{dense}zzcd"), true),
+            (format!("{dense}zzzzzzzzzzcd"), false),
+            ("cd-x-y".to_owned(), false),
+        ] {
+            assert_eq!(agrees(&entry, &index, &text), expected, "{text}");
         }
     }
 
