@@ -88,7 +88,7 @@ pub(crate) fn strip_lit_prefix<'x>(text: &'x str, lit: &str, ignore_case: bool) 
 
 /// `text` without the trailing `lit`, or `None` when `text` does not end with it.
 #[inline]
-fn strip_lit_suffix<'x>(text: &'x str, lit: &str, ignore_case: bool) -> Option<&'x str> {
+pub(crate) fn strip_lit_suffix<'x>(text: &'x str, lit: &str, ignore_case: bool) -> Option<&'x str> {
     if !ignore_case {
         return text.strip_suffix(lit);
     }

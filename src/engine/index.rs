@@ -48,6 +48,8 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
+use memchr::memmem::Finder;
+
 use super::condition::Request;
 use crate::arn::{self, ArnPattern, ArnPatternMode};
 use crate::condition::ops::ip::IpSet;
@@ -157,6 +159,15 @@ struct Inner {
     /// from the few bytes before: [`Literals::ending_at`]), rather than walking the automaton
     /// over every byte.
     gates: Box<[Gate]>,
+    /// When some keys have unpinned patterns and at most [`SEARCHED`] keys have checks (of
+    /// their own or of a shorter key of theirs): those keys, each with a searcher for its
+    /// text. Once a text has met every key with unpinned patterns, the walk has nothing to
+    /// report but those keys' occurrences, so it stops and the rest of the text is searched
+    /// for them alone (`memchr::memmem`): text dense in a key whose patterns were tried no
+    /// longer pays the walk to its end.
+    searched: Box<[(u32, Finder<'static>)]>,
+    /// How many keys have unpinned patterns.
+    unpinned_keys: usize,
     /// When every pattern is pinned and the text around its pinned segment has floating
     /// segments with literal text ([`Pinned::needs`]): a few bytes (at most
     /// [`FRAME_GATES`]) such that each pattern needs one of them. A text holding none of them
@@ -168,6 +179,10 @@ struct Inner {
     /// Whether every pattern is pinned (none in `patterns`).
     all_pinned: bool,
 }
+
+/// At most this many keys with checks are searched for once the walk has met every key with
+/// unpinned patterns (`Inner::searched`).
+const SEARCHED: usize = 4;
 
 /// A byte at a distance after a key's end: `(distance, byte)`.
 type Gate = (usize, u8);
@@ -392,6 +407,24 @@ impl Inner {
                 }
             }
         }
+        let unpinned_keys = patterns.iter().filter(|p| !p.is_empty()).count();
+        let with_checks: Vec<usize> = checks_of
+            .iter()
+            .enumerate()
+            .filter(|(_, (from, to))| from != to)
+            .map(|(id, _)| id)
+            .collect();
+        let searched = if unpinned_keys > 0 && with_checks.len() <= SEARCHED {
+            with_checks
+                .into_iter()
+                .map(|id| {
+                    let finder = Finder::new(texts.get(id)?).into_owned();
+                    Some((u32::try_from(id).ok()?, finder))
+                })
+                .collect::<Option<_>>()?
+        } else {
+            Box::default()
+        };
         let frame_gates = if patterns.iter().all(Vec::is_empty) {
             covering_bytes(pinned.iter().map(|(p, _, _)| p.needs()))
         } else {
@@ -400,6 +433,8 @@ impl Inner {
         let all_pinned = patterns.iter().all(Vec::is_empty);
         Some(Self {
             keys,
+            searched,
+            unpinned_keys,
             frame_gates,
             place,
             all_pinned,
@@ -533,7 +568,10 @@ impl Inner {
                 }
             }
             let epoch = keys.next(keys_met, self.patterns.len());
-            self.keys.each_longest(text.as_bytes(), |end, longest| {
+            // Keys with unpinned patterns not met yet; where the walk stopped for the search.
+            let mut unmet = self.unpinned_keys;
+            let mut resume = None;
+            let stopped = self.keys.each_longest(bytes, |end, longest| {
                 // Keys met for the first time: their unpinned patterns. A key met before had
                 // its shorter keys met with it.
                 let mut key = Some(longest);
@@ -545,13 +583,39 @@ impl Inner {
                     _ => false,
                 };
                 while let Some(k) = key.filter(|&k| met(k)) {
-                    let ats = self.patterns.get(k);
-                    if ats.into_iter().flatten().any(|&at| test(at)) {
+                    let ats = self.patterns.get(k).map(|ats| &**ats).unwrap_or_default();
+                    if !ats.is_empty() {
+                        unmet = unmet.saturating_sub(1);
+                    }
+                    if ats.iter().any(|&at| test(at)) {
                         return true;
                     }
                     key = self.keys.shorter(k);
                 }
-                self.check(text, ascii, end, longest, None, frames)
+                // Most positions of text dense in a key with no pinned pattern: nothing to check.
+                let (from, to) = self.checks_of.get(longest).copied().unwrap_or_default();
+                if from != to && self.check(text, ascii, end, longest, None, frames) {
+                    return true;
+                }
+                if unmet == 0 && !self.searched.is_empty() {
+                    resume = Some(end);
+                    return true;
+                }
+                false
+            });
+            let Some(after) = resume else {
+                return stopped;
+            };
+            // Every key with unpinned patterns met, each key ending up to `after` checked: the
+            // occurrences ending later of the keys with checks, each checked with its chain.
+            self.searched.iter().any(|(id, finder)| {
+                let len = finder.needle().len();
+                let from = (after + 1).saturating_sub(len);
+                let rest = bytes.get(from..).unwrap_or_default();
+                finder.find_iter(rest).any(|start| {
+                    let end = from + start + len;
+                    end > after && self.check(text, ascii, end, *id as usize, None, frames)
+                })
             })
         })
     }
@@ -2443,6 +2507,80 @@ mod tests {
         }
     }
 
+    /// The last variable of a template of
+    /// [`templates_sharing_their_trail_agree_with_the_plain_pass`], and the literal text after
+    /// it.
+    const TAIL_VARS: &[&str] = &["${v1}", "${v2}", "${v3, 'ab'}"];
+    const TRAILS: &[&[&str]] = &[&[], &["-"], &["é"], &["${?}"], &["a", "b"]];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        /// Lists whose templates end with one of a few variables and literal trails, so that
+        /// many share their trail (grouped by it, their remainders indexed as a list of their
+        /// own: literals, patterns, templates), answer as the plain pass does: every String
+        /// operator, every qualifier, random variable values (empty, absent, `*`), request
+        /// texts made from the templates (matching, or nearly) or drawn at random.
+        #[test]
+        fn templates_sharing_their_trail_agree_with_the_plain_pass(
+            templates in prop::collection::vec(
+                (
+                    prop::collection::vec(0..TEMPLATE_TOKENS.len(), 0..4),
+                    0..TAIL_VARS.len(),
+                    0..TRAILS.len(),
+                ),
+                INDEX_FROM..40,
+            ),
+            op in 0..6usize,
+            qualifier in 0..3usize,
+            vars in prop::collection::vec(
+                prop::option::of(
+                    prop::collection::vec(prop::sample::select(TEMPLATE_TEXT), 0..3)
+                        .prop_map(|chunks| chunks.concat()),
+                ),
+                3,
+            ),
+            request in prop::collection::vec(
+                (
+                    prop::option::of((any::<prop::sample::Index>(), 0..4u8)),
+                    prop::collection::vec(prop::sample::select(TEMPLATE_TEXT), 0..10),
+                ),
+                0..5,
+            ),
+        ) {
+            let operator = qualified(STRING.ops[op], qualifier);
+            let tokens: Vec<Vec<&str>> = templates
+                .into_iter()
+                .map(|(before, var, trail)| {
+                    before
+                        .iter()
+                        .map(|&t| TEMPLATE_TOKENS[t])
+                        .chain([TAIL_VARS[var]])
+                        .chain(TRAILS[trail].iter().copied())
+                        .collect()
+                })
+                .collect();
+            let texts: Vec<String> = tokens.iter().map(|t| t.concat()).collect();
+            let Some((entry, index)) = indexed(&operator, &texts) else {
+                return Ok(());
+            };
+            let request: Vec<String> = request
+                .into_iter()
+                .map(|(from, chunks)| match from {
+                    Some((at, change)) => instance(at.get::<Vec<&str>>(&tokens), &vars, &chunks, change),
+                    None => chunks.concat(),
+                })
+                .collect();
+            let resolve = |key: &str| match key {
+                "v1" => vars[0].as_deref(),
+                "v2" => vars[1].as_deref(),
+                "v3" => vars[2].as_deref(),
+                _ => None,
+            };
+            indexed_agrees_under(&entry, &index, &request, resolve)?;
+        }
+    }
+
     /// How a template of [`lists_of_distinct_variables_agree_with_the_plain_pass`] begins,
     /// how its variable's default is written, and how it ends.
     const DISTINCT_LEADS: &[&str] = &["", "p-", "P-", "${*}", "*"];
@@ -2661,6 +2799,119 @@ mod tests {
         assert!(matches!(&index.kind, Kind::Folded(_, leads) if leads.len() == 1));
         assert_eq!(index.rest().count(), 0);
         for (text, expected) in [("ALICE-3", true), ("alice-33", false), ("\u{212A}", false)] {
+            assert_eq!(agrees(&entry, &index, text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_walk_stops_once_unpinned_keys_are_met_and_searches_the_pinned_ones() {
+        // Nine patterns sharing `ab` (one set, unpinned), and patterns pinned to keys of their
+        // own, one of which holds `ab` (`abq`) and one `ab` ends (`zab`): once `ab` is met the
+        // walk stops and the rest of the text is searched for the pinned keys.
+        let like: Vec<String> = (1..10)
+            .map(|i| format!("*ab{}cd*", "?".repeat(i)))
+            .chain([
+                "*abq*".to_owned(),
+                "*x-y?z*".to_owned(),
+                "*zab-?9".to_owned(),
+            ])
+            .collect();
+        let refs: Vec<&str> = like.iter().map(String::as_str).collect();
+        let entry = entry("ForAnyValue:StringLike", &refs).unwrap();
+        let index = ValueIndex::build(&entry).unwrap();
+        let Kind::Strings { patterns, .. } = &index.kind else {
+            panic!("{index:?}")
+        };
+        let inner = patterns.inner.as_ref().unwrap();
+        assert_eq!((inner.searched.len(), inner.unpinned_keys), (3, 1));
+        let dense = "ab".repeat(300);
+        for (text, expected) in [
+            (format!("{dense}x-yQz"), true),
+            (format!("x-yQz{dense}"), true),
+            (format!("{dense}x-yz"), false),
+            ("abq".to_owned(), true),
+            (format!("{dense}q"), true),
+            (format!("{dense}zq"), false),
+            (format!("{dense}zab-Q9"), true),
+            (format!("zab-Q9{dense}"), false),
+            (format!("{dense}zab-Q9x"), false),
+            (format!("{dense}zzcd"), true),
+            (format!("{dense}zzzzzzzzzzcd"), false),
+            ("cd-x-y".to_owned(), false),
+        ] {
+            assert_eq!(agrees(&entry, &index, &text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn templates_sharing_their_trail_are_grouped() {
+        // Literal text of their own, then one shared variable: one group by the trail (no
+        // lead is shared), whose remainders are sorted literals; none resolved per decision.
+        let equal: Vec<String> = (0..40)
+            .map(|i| format!("{i}-${{aws:username}}"))
+            .chain((0..10).map(|i| format!("{i}+${{aws:username, 'dflt'}}.x")))
+            .collect();
+        let refs: Vec<&str> = equal.iter().map(String::as_str).collect();
+        let entry = entry("ForAnyValue:StringEquals", &refs).unwrap();
+        let index = ValueIndex::build(&entry).unwrap();
+        let Kind::Strings { leads, .. } = &index.kind else {
+            panic!("{index:?}")
+        };
+        assert_eq!(leads.tails_len(), 2);
+        assert!(index.resolved.is_none());
+        assert_eq!(index.rest().count(), 0);
+        for (text, expected) in [
+            ("7-alice", true),
+            ("39-alice", true),
+            ("40-alice", false),
+            ("7-bob", false),
+            ("7-alicealice", false),
+            ("-alice", false),
+            ("alice", false),
+            ("3+alice.x", true),
+            ("3+dflt.x", false),
+            ("3+alice.y", false),
+            ("3+alice", false),
+        ] {
+            assert_eq!(agrees(&entry, &index, text), expected, "{text}");
+        }
+        // Wildcards before the variable: the remainders are patterns (`StringLike`); a value
+        // holding `*` is literal text.
+        let like: Vec<String> = (0..12)
+            .map(|i| format!("*-{i}?${{aws:username}}"))
+            .collect();
+        let refs: Vec<&str> = like.iter().map(String::as_str).collect();
+        let entry = self::entry("ForAnyValue:StringLike", &refs).unwrap();
+        let index = ValueIndex::build(&entry).unwrap();
+        let Kind::Strings { leads, .. } = &index.kind else {
+            panic!("{index:?}")
+        };
+        assert_eq!(leads.tails_len(), 1);
+        for (text, expected) in [
+            ("zz-11éalice", true),
+            ("-3xalice", true),
+            ("-3alice", false),
+            ("-3x*", false),
+            ("-12xalice", false),
+        ] {
+            assert_eq!(agrees(&entry, &index, text), expected, "{text}");
+        }
+        // Without regard to case: the trail and the value compared per character from the
+        // end (the Kelvin sign is a `k`).
+        let folded: Vec<String> = (0..10)
+            .map(|i| format!("P{i}-${{aws:username}}K"))
+            .collect();
+        let refs: Vec<&str> = folded.iter().map(String::as_str).collect();
+        let entry = self::entry("StringEqualsIgnoreCase", &refs).unwrap();
+        let index = ValueIndex::build(&entry).unwrap();
+        assert!(matches!(&index.kind, Kind::Folded(_, leads) if leads.tails_len() == 1));
+        for (text, expected) in [
+            ("p3-ALICE\u{212A}", true),
+            ("P3-alicek", true),
+            ("P3-alice", false),
+            ("P3-bobk", false),
+            ("\u{212A}", false),
+        ] {
             assert_eq!(agrees(&entry, &index, text), expected, "{text}");
         }
     }

@@ -15,7 +15,7 @@
 //! longest, and the chain of shorter ones names the rest. Otherwise (not expected) every
 //! literal of the state is read.
 
-use aho_corasick::automaton::Automaton;
+use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::nfa::{contiguous, noncontiguous};
 use aho_corasick::{Anchored, Span};
@@ -245,10 +245,20 @@ impl Literals {
             text: &[u8],
             f: &mut impl FnMut(usize, usize) -> bool,
         ) -> bool {
+            // The last match state whose first literal was the longest, and that literal: text
+            // dense in one literal enters the same state again and again, and its literal is
+            // then known without reading the automaton's match lists.
+            let mut last: Option<(StateID, usize)> = None;
             walk(aut, text, |end, sid| {
+                if let Some((state, first)) = last
+                    && state == sid
+                {
+                    return f(end, first);
+                }
                 let len = aut.match_len(sid);
                 let first = aut.match_pattern(sid, 0).as_usize();
                 if family.get(first).is_some_and(|&n| n as usize == len) {
+                    last = Some((sid, first));
                     f(end, first)
                 } else {
                     (0..len).any(|i| f(end, aut.match_pattern(sid, i).as_usize()))
@@ -391,14 +401,24 @@ impl Literals {
             visit: &mut impl FnMut(usize, usize, &dyn Fn(usize) -> usize) -> Option<bool>,
         ) -> bool {
             let mut answer = false;
+            // The last match state visited: every literal it lists has been reported since
+            // (visiting it marks them all, or stops the walk), so entering it again reports
+            // nothing. Text dense in a literal already reported costs the walk alone.
+            let mut done: Option<StateID> = None;
             walk(aut, text, |_, sid| {
+                if done == Some(sid) {
+                    return false;
+                }
                 let nth = |i: usize| aut.match_pattern(sid, i).as_usize();
                 match visit(aut.match_len(sid), nth(0), &nth) {
                     Some(a) => {
                         answer = a;
                         true
                     }
-                    None => false,
+                    None => {
+                        done = Some(sid);
+                        false
+                    }
                 }
             });
             answer
@@ -486,6 +506,21 @@ mod tests {
             ending.sort_unstable();
             chain.sort_unstable();
             assert_eq!(chain, ending, "{literals:?} / {text:?} at {end}");
+        }
+    }
+
+    #[test]
+    fn repeated_match_states_report_their_literals_each_time() {
+        // Text dense in one literal enters the same match state again and again (its literal
+        // then read from the walk's last state), other states in between.
+        let literals: [&[u8]; 4] = [b"ab", b"b", b"abcd", b"cd"];
+        for text in [
+            "ab".repeat(50),
+            "abcd".repeat(30),
+            format!("{}abcd{}", "ab".repeat(20), "cdab".repeat(20)),
+            "abbabxab".repeat(10),
+        ] {
+            check(&literals, text.as_bytes());
         }
     }
 

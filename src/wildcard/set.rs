@@ -61,12 +61,22 @@ pub(crate) const MAX_SCRATCH_WORDS: usize = 1 << 20;
 /// the number of occurrences: used once a text turns out to hold many.
 const BIT_PARALLEL_CHARS: usize = 64;
 
+/// Occurrences read by the automaton before its density so far may turn a text over to the
+/// bit-parallel pass.
+const EARLY_SWITCH: usize = 256;
+
+/// [`CharTable::slot`] of a character in no piece: past every number (at most
+/// [`BIT_PARALLEL_CHARS`]), so its bits go to a word that is never read.
+const NO_SLOT: u8 = u8::MAX;
+
 /// The distinct characters of the pieces (at most [`BIT_PARALLEL_CHARS`]), numbered, and each
 /// piece as the numbers of its characters.
 #[derive(Clone, Debug)]
 struct CharTable {
     /// Number + 1 of each ASCII character (0: in no piece).
     ascii: [u8; 128],
+    /// Number of each ASCII character, [`NO_SLOT`] for one in no piece.
+    slot: [u8; 128],
     /// The other characters with their numbers, sorted.
     other: Box<[(char, u8)]>,
     count: usize,
@@ -80,6 +90,7 @@ impl CharTable {
         }
         let mut table = Self {
             ascii: [0; 128],
+            slot: [NO_SLOT; 128],
             other: Box::default(),
             count: 0,
             pieces: Box::default(),
@@ -109,6 +120,11 @@ impl CharTable {
             coded.push(codes.into_boxed_slice());
         }
         other.sort_unstable();
+        for (slot, &number) in table.slot.iter_mut().zip(&table.ascii) {
+            if let Some(code) = number.checked_sub(1) {
+                *slot = code;
+            }
+        }
         table.other = other.into_boxed_slice();
         table.pieces = coded.into_boxed_slice();
         Some(table)
@@ -662,25 +678,37 @@ impl WildcardSet {
         let chars = &mut scratch.chars;
         chars.clear();
         chars.resize(table.count.saturating_mul(words), 0);
-        let mut mark = |i: usize, code: Option<u8>| {
-            if let Some(code) = code {
-                let at = usize::from(code) * words + i / 64;
-                if let Some(word) = chars.get_mut(at) {
-                    *word |= 1 << (i % 64);
-                }
-            }
-        };
         if ascii {
-            for (i, &b) in text.as_bytes().iter().enumerate() {
-                let code = table
-                    .ascii
-                    .get(usize::from(b))
-                    .and_then(|slot| slot.checked_sub(1));
-                mark(i, code);
+            // 64 bytes at a time, each byte's bit set in its character's word without a
+            // branch (a byte in no piece sets a bit of a word never read), then the words of
+            // the piece characters stored.
+            let mut acc = [0u64; 256];
+            for (w, chunk) in text.as_bytes().chunks(64).enumerate() {
+                for (j, &b) in chunk.iter().enumerate() {
+                    let slot = table
+                        .slot
+                        .get(usize::from(b & 0x7f))
+                        .copied()
+                        .unwrap_or(u8::MAX);
+                    if let Some(word) = acc.get_mut(usize::from(slot)) {
+                        *word |= 1 << j;
+                    }
+                }
+                for (code, word) in acc.iter_mut().take(table.count).enumerate() {
+                    if let Some(out) = chars.get_mut(code * words + w) {
+                        *out = *word;
+                    }
+                    *word = 0;
+                }
             }
         } else {
             for (i, c) in text.chars().enumerate() {
-                mark(i, table.lookup(c));
+                if let Some(code) = table.lookup(c) {
+                    let at = usize::from(code) * words + i / 64;
+                    if let Some(word) = chars.get_mut(at) {
+                        *word |= 1 << (i % 64);
+                    }
+                }
             }
         }
         for (piece, codes) in table.pieces.iter().enumerate() {
@@ -765,7 +793,14 @@ impl WildcardSet {
                 None => usize::MAX,
             };
             for (seen, m) in found.enumerate() {
-                if seen >= limit {
+                // Also once the text read so far holds more than two occurrences per word
+                // (past a few hundred): text dense from its start does not pay the
+                // automaton for a whole quota of occurrences first.
+                if seen >= limit
+                    || (seen >= EARLY_SWITCH
+                        && seen.saturating_mul(32) > m.end()
+                        && limit != usize::MAX)
+                {
                     if !self.fill_bit_parallel(text, ascii, words, scratch) {
                         return self.any_one_by_one(text);
                     }
@@ -981,6 +1016,45 @@ mod tests {
         // Within the budget, the bit sets decide.
         assert!(set.any("<299>.q"));
         assert!(!set.any("<299>q"));
+    }
+
+    #[test]
+    fn text_dense_from_its_start_turns_to_the_bit_parallel_pass() {
+        // Past 256 occurrences at more than two per word, the automaton stops; the answer is
+        // the one-pattern matcher's wherever the match sits, across 64-byte chunks.
+        let patterns: Vec<String> = (1..30)
+            .map(|i| format!("*ab{}cd*", "?".repeat(i)))
+            .collect();
+        let refs: Vec<&str> = patterns.iter().map(String::as_str).collect();
+        let set = WildcardSet::new(refs.iter().copied()).unwrap();
+        let dense = "ab".repeat(400);
+        for tail in [
+            String::new(),
+            format!("{}cd", "z".repeat(31)),
+            format!("{}cd", "z".repeat(40)),
+            format!("{}cd", "é".repeat(5)),
+            format!(
+                "{}ab{}cd{}",
+                "z".repeat(1_000),
+                "q".repeat(12),
+                "z".repeat(63)
+            ),
+            "cd".repeat(400),
+        ] {
+            for head in ["", "z", "zzzzzzz", "é"] {
+                let text = format!("{head}{dense}{tail}");
+                assert_eq!(set.any(&text), one_by_one(&refs, &text), "{text:?}");
+            }
+        }
+        assert!(set.any(&format!("{dense}{}cd", "z".repeat(27))));
+        assert!(!set.any(&format!("{dense}{}cd", "z".repeat(40))));
+        // Every length around a chunk's end, the match at the very end.
+        for len in 60..140 {
+            let text = format!("{}ab?cd", "ab".repeat(len));
+            let text = text.replace('?', "z");
+            assert!(set.any(&text), "{len}");
+            assert!(!set.any(text.strip_suffix('d').unwrap()), "{len}");
+        }
     }
 
     /// A character drawn from a small alphabet with wildcards, multi-byte characters and a
