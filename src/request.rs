@@ -1697,6 +1697,8 @@ impl<'a> Checked<'a> {
         let rule = aws_rules::classify(RuleInput {
             signed: !matches!(caller, CallerKind::Service | CallerKind::Anonymous),
             long_term: matches!(caller, CallerKind::User | CallerKind::Root),
+            root: caller == CallerKind::Root,
+            federated: caller == CallerKind::FederatedUser,
             service,
             action: name,
             arn: self.arn,
