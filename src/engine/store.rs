@@ -1008,11 +1008,7 @@ impl PolicyStore {
                 });
             }
         }
-        run(
-            &parts,
-            input,
-            rec,
-        )
+        run(&parts, input, rec)
     }
 
     fn lock(&self) -> MutexGuard<'_, Registry> {
