@@ -364,7 +364,10 @@ fn decide(parts: &[Part<'_>], shape: Shape, input: &Input<'_>, t: &Tally) -> Eva
         | CallerKind::FederatedUser => {
             let i = t.identity;
             let b = !shape.has_boundary || t.boundary;
-            let s = !shape.has_session || t.session;
+            // A federated user session (`GetFederationToken`) without a session policy has no
+            // permissions of its own: only a grant naming the session (or `"*"`) reaches it.
+            // <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_getfederationtoken.html>
+            let s = t.session || (!shape.has_session && kind != CallerKind::FederatedUser);
             let chain = i && b && s;
             if !same {
                 if chain && res_any {

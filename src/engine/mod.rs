@@ -44,7 +44,10 @@
 //!    every level needs an applicable `Allow`, else **ImplicitDeny** at [`Gate::Scp`]. Then the
 //!    same for RCPs ([`Gate::Rcp`]).
 //! 4. The caller's route to an Allow (`I` = an identity policy allows, `B` = the boundary allows
-//!    or there is none, `S` = the session policy allows or there is none; `Rd`, `Rr`, `Ra` =
+//!    or there is none, `S` = the session policy allows or there is none, except for a federated
+//!    user, whose session has no permissions without a session policy (GetFederationToken:
+//!    <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_getfederationtoken.html>);
+//!    `Rd`, `Rr`, `Ra` =
 //!    the resource policy has an applicable `Allow` naming the caller directly, by its role,
 //!    or by its account, see [`PrincipalMatch`]):
 //!

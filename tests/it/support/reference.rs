@@ -685,10 +685,14 @@ pub fn decide_with(policies: &RefPolicies, req: &RefRequest, quirks: Quirks) -> 
         .iter()
         .any(|p| any_applies(p, Effect::Allow, &env));
     let boundary_ok = boundary.is_none_or(|b| any_applies(b, Effect::Allow, &env));
-    let session_ok = policies
-        .session
-        .as_ref()
-        .is_none_or(|s| any_applies(s, Effect::Allow, &env));
+    // A federated user session passed no session policy has no permissions ("if you do not
+    // pass a policy with the GetFederationToken API call, the resulting temporary security
+    // credentials have no permissions"); a grant naming the session still reaches it.
+    // <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_getfederationtoken.html>
+    let session_ok = match policies.session.as_ref() {
+        Some(s) => any_applies(s, Effect::Allow, &env),
+        None => !matches!(env.caller, Caller::Federated { .. }),
+    };
     let identity_side = identity_allows && boundary_ok && session_ok;
     let grants: Vec<Grant> = policies
         .resource
