@@ -10,6 +10,8 @@
 //! | --- | --- | --- |
 //! | [`AwsRule::NoPermissionRequired`] | `sts:GetCallerIdentity`, and `sts:GetSessionToken` by an IAM user or the root user | `Allow`, even under an explicit deny |
 //! | [`AwsRule::LongTermCredentialsRequired`] | `sts:GetSessionToken` and `sts:GetFederationToken` by a role session or federated user | `ImplicitDeny` |
+//! | [`AwsRule::FederatedUserStsCall`] | any other STS action but `sts:GetCallerIdentity` by a federated user session | `ImplicitDeny` |
+//! | [`AwsRule::RootUserAssumeRole`] | `sts:AssumeRole` by the root user | `ImplicitDeny` |
 //! | [`AwsRule::AwsManagedResource`] | an action that is not `Read` or `List` on a resource whose account is `aws` (AWS managed policies, `arn:aws:iam::aws:policy/…`) | `ImplicitDeny` unless a `Deny` applies |
 //! | [`AwsRule::ReservedRole`] | changes to roles under `role/aws-service-role/` (service-linked roles) and `role/aws-reserved/` (IAM Identity Center) | `ImplicitDeny` unless a `Deny` applies |
 //! | [`AwsRule::ReservedAlias`] | `kms:CreateAlias`, `kms:UpdateAlias`, `kms:DeleteAlias` on `alias/aws/…` | `ImplicitDeny` unless a `Deny` applies |
@@ -39,6 +41,13 @@ pub enum AwsRule {
     /// user): a role session or federated user is refused (`sts:GetSessionToken`,
     /// `sts:GetFederationToken`).
     LongTermCredentialsRequired,
+    /// A federated user session (`GetFederationToken`) calls an STS action other than
+    /// `sts:GetCallerIdentity`: "You cannot call any STS operations except
+    /// `GetCallerIdentity`".
+    FederatedUserStsCall,
+    /// The root user calls `sts:AssumeRole`: "You cannot use AWS account root user credentials
+    /// to call `AssumeRole`".
+    RootUserAssumeRole,
     /// The resource belongs to AWS (account `aws`, such as an AWS managed policy): policies can
     /// grant reading it, nobody can create, change, tag or delete it.
     AwsManagedResource,
@@ -53,13 +62,16 @@ pub enum AwsRule {
 
 impl AwsRule {
     /// The rule's name in machine-readable output (`iam-policy eval --format json`):
-    /// `NoPermissionRequired`, `LongTermCredentialsRequired`, `AwsManagedResource`,
+    /// `NoPermissionRequired`, `LongTermCredentialsRequired`, `FederatedUserStsCall`,
+    /// `RootUserAssumeRole`, `AwsManagedResource`,
     /// `ReservedRole`, `ReservedAlias`.
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
             Self::NoPermissionRequired => "NoPermissionRequired",
             Self::LongTermCredentialsRequired => "LongTermCredentialsRequired",
+            Self::FederatedUserStsCall => "FederatedUserStsCall",
+            Self::RootUserAssumeRole => "RootUserAssumeRole",
             Self::AwsManagedResource => "AwsManagedResource",
             Self::ReservedRole => "ReservedRole",
             Self::ReservedAlias => "ReservedAlias",
@@ -75,6 +87,10 @@ impl AwsRule {
             Self::LongTermCredentialsRequired => {
                 "long-term credentials required: a role session or federated user cannot call this action"
             }
+            Self::FederatedUserStsCall => {
+                "federated user session: cannot call STS actions other than GetCallerIdentity"
+            }
+            Self::RootUserAssumeRole => "the root user cannot assume a role",
             Self::AwsManagedResource => "AWS-managed resource: cannot be modified",
             Self::ReservedRole => "AWS-reserved role: only the service that owns it can change it",
             Self::ReservedAlias => "AWS-managed KMS alias (alias/aws/): cannot be modified",
@@ -90,6 +106,12 @@ impl AwsRule {
             }
             Self::LongTermCredentialsRequired => {
                 "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html"
+            }
+            Self::FederatedUserStsCall => {
+                "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html"
+            }
+            Self::RootUserAssumeRole => {
+                "https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html"
             }
             Self::AwsManagedResource => {
                 "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies"
@@ -181,6 +203,10 @@ pub(crate) struct RuleInput<'a> {
     pub signed: bool,
     /// Whether the caller holds long-term credentials: an IAM user or the root user.
     pub long_term: bool,
+    /// Whether the caller is the root user.
+    pub root: bool,
+    /// Whether the caller is a federated user session (`GetFederationToken`).
+    pub federated: bool,
     /// The action's service prefix, lower-cased.
     pub service: &'a str,
     /// The action's name, lower-cased.
@@ -211,6 +237,13 @@ pub(crate) fn classify(input: RuleInput<'_>) -> Option<AwsRule> {
             "getsessiontoken" | "getfederationtoken" if !long_term => {
                 return Some(AwsRule::LongTermCredentialsRequired);
             }
+            // Federated user sessions: "You cannot call any STS operations except
+            // GetCallerIdentity" (STS API reference, GetFederationToken).
+            _ if input.federated => return Some(AwsRule::FederatedUserStsCall),
+            // "You cannot use AWS account root user credentials to call AssumeRole. You must
+            // use credentials for an IAM user or an IAM role to call AssumeRole." (STS API
+            // reference, AssumeRole.)
+            "assumerole" if input.root => return Some(AwsRule::RootUserAssumeRole),
             _ => {}
         }
     }
@@ -269,10 +302,48 @@ mod tests {
         classify(RuleInput {
             signed: !matches!(caller, Caller::Service | Caller::Anonymous),
             long_term: matches!(caller, Caller::User | Caller::Root),
+            root: matches!(caller, Caller::Root),
+            federated: matches!(caller, Caller::FederatedUser),
             service,
             action: name,
             arn,
         })
+    }
+
+    /// A federated user session calls no STS action but `GetCallerIdentity`; the root user
+    /// cannot assume a role (STS API reference, GetFederationToken and AssumeRole).
+    #[test]
+    fn federated_user_sts_calls_and_root_assume_role() {
+        use Caller::*;
+        let role = Some(("iam", "111122223333", "role/app-role"));
+        for action in [
+            "sts:assumerole",
+            "sts:tagsession",
+            "sts:decodeauthorizationmessage",
+        ] {
+            assert_eq!(
+                rule(FederatedUser, action, role),
+                Some(AwsRule::FederatedUserStsCall),
+                "{action}"
+            );
+            assert_eq!(rule(User, action, role), None, "{action}");
+            assert_eq!(rule(AssumedRole, action, role), None, "{action}");
+        }
+        assert_eq!(
+            rule(FederatedUser, "sts:getcalleridentity", None),
+            Some(AwsRule::NoPermissionRequired)
+        );
+        assert_eq!(
+            rule(FederatedUser, "sts:getfederationtoken", None),
+            Some(AwsRule::LongTermCredentialsRequired)
+        );
+        assert_eq!(rule(FederatedUser, "s3:getobject", None), None);
+        assert_eq!(
+            rule(Root, "sts:assumerole", role),
+            Some(AwsRule::RootUserAssumeRole)
+        );
+        assert_eq!(rule(Root, "sts:tagsession", role), None);
+        assert_eq!(rule(User, "sts:assumerole", role), None);
     }
 
     #[test]

@@ -1108,7 +1108,7 @@ pub(crate) fn after_last_slash(text: &str) -> usize {
 #[inline]
 fn same_prefix(text: &[u8], prefix: &[u8]) -> bool {
     text.get(..prefix.len())
-        .is_some_and(|head| crate::bytes::same_bytes(head, prefix))
+        .is_some_and(|head| crate::bytes::same_head(head, prefix))
 }
 
 /// Where the store key of a caller is (see [`CallerView::store_key`]).
@@ -1142,6 +1142,14 @@ impl ArnParts {
             return None;
         }
         crate::arn::colon_offsets(text).map(|colons| Self { colons })
+    }
+
+    /// The length of the text up to and including the fifth colon: every text that starts
+    /// with the same bytes splits at the same colons (the prefix holds all five), so it has
+    /// these parts.
+    pub(crate) const fn prefix_len(&self) -> usize {
+        let [.., fifth] = self.colons;
+        fifth + 1
     }
 
     /// Field `n` (0: `arn`, 5: the resource part). Inlined: `n` is a constant where it is
@@ -1578,13 +1586,16 @@ impl<'a> Checked<'a> {
             parts,
             CallerView::parse,
             crate::action::check_request_action,
+            ArnParts::parse,
         )
     }
 
     /// [`new`](Self::new), the caller read by `parse_caller` (which answers as
-    /// [`CallerView::parse`] does, from a memory of callers parsed before or not) and the
+    /// [`CallerView::parse`] does, from a memory of callers parsed before or not), the
     /// action checked by `check_action` (which answers as
-    /// [`check_request_action`](crate::action::check_request_action) does, likewise).
+    /// [`check_request_action`](crate::action::check_request_action) does, likewise) and the
+    /// resource ARN split by `split_resource` (which answers as [`ArnParts::parse`] does,
+    /// likewise).
     /// Inlined into its two callers: out of line, the checked parts (some 250 bytes) are
     /// returned through memory and copied again (the compiler's own choice flips with
     /// unrelated code: 37 instructions more per buffered call when it did).
@@ -1593,6 +1604,7 @@ impl<'a> Checked<'a> {
         parts: &Parts<'a>,
         parse_caller: impl FnOnce(&'a str) -> Result<CallerView<'a>, RequestError>,
         check_action: impl FnOnce(&'a str) -> Result<usize, ActionError>,
+        split_resource: impl FnOnce(&'a str) -> Option<ArnParts>,
     ) -> Result<Self, RequestError> {
         // `let else`, not `ok_or`: the error is made only when it is returned (an error made
         // and dropped on every call costs a drop of the whole enum).
@@ -1624,8 +1636,9 @@ impl<'a> Checked<'a> {
         let (kind, arn_account) = if resource == "*" {
             (ResourceKind::Any, None)
         } else {
-            let parts = ArnParts::parse(resource)
-                .ok_or_else(|| RequestError::InvalidResource(resource.to_owned()))?;
+            let Some(parts) = split_resource(resource) else {
+                return Err(RequestError::InvalidResource(resource.to_owned()));
+            };
             let rest = parts.resource(resource);
             let service = parts.service(resource);
             let account = parts.account(resource);
@@ -1681,6 +1694,16 @@ impl<'a> Checked<'a> {
         })
     }
 
+    /// Whether the caller's and the resource's accounts are both known and the same (compared
+    /// inline: two twelve-digit texts).
+    #[inline]
+    pub(crate) fn same_account(&self) -> bool {
+        match (self.principal_account, self.resource_account) {
+            (Some(p), Some(r)) => crate::bytes::same_bytes(p.as_bytes(), r.as_bytes()),
+            _ => false,
+        }
+    }
+
     /// The resource's kind and the rule AWS applies beyond the policy text, given the action
     /// lower-cased (`action_lower`, the action of these parts).
     pub(crate) fn kinds(&self, action_lower: &str) -> (ResourceKind, Option<AwsRule>) {
@@ -1697,6 +1720,8 @@ impl<'a> Checked<'a> {
         let rule = aws_rules::classify(RuleInput {
             signed: !matches!(caller, CallerKind::Service | CallerKind::Anonymous),
             long_term: matches!(caller, CallerKind::User | CallerKind::Root),
+            root: caller == CallerKind::Root,
+            federated: caller == CallerKind::FederatedUser,
             service,
             action: name,
             arn: self.arn,

@@ -670,10 +670,7 @@ impl Prepared {
         self.resource_kind = resource_kind;
         self.principal_account = principal_account;
         self.resource_account = resource_account;
-        self.same_account = matches!(
-            (c.principal_account, c.resource_account),
-            (Some(p), Some(r)) if p == r
-        );
+        self.same_account = c.same_account();
         self.aws_rule = aws_rule;
         self.action_hash = lower.hash;
         self.service_hash = lower.service_hash;

@@ -1367,8 +1367,7 @@ impl PreparedRequest {
         let role = known.map(|k| k.session_role.as_str());
         let key_range = self.prepared.finish(checked, lower, None, true, role);
         // A resource in the caller's own account: its RCP key is the caller's account's.
-        let same_account = checked.principal_account.is_some()
-            && checked.principal_account == checked.resource_account;
+        let same_account = checked.same_account();
         self.keys_of(
             key_range,
             known.map(|k| (k.principal, k.scp, same_account.then_some(k.rcp))),

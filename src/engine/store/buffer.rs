@@ -5,12 +5,12 @@
 use super::table::{Space, key_hash};
 use super::{PreparedRequest, SessionPolicy};
 use crate::action::{ActionError, check_request_action};
-use crate::bytes::{same_bytes, text_hash};
+use crate::bytes::{same_bytes, same_head, text_hash};
 use crate::engine::prepared::{ActionText, NewValue, Prepared, SlotKind};
 use crate::request::{
-    CallerView, Checked, ContextKey, ContextLimit, ContextScalar, ContextValue, KnownCaller,
-    MAX_CONTEXT_BYTES, MAX_CONTEXT_KEYS, MAX_CONTEXT_VALUES, Parts, Pool, Request, RequestError,
-    after_last_slash,
+    ArnParts, CallerView, Checked, ContextKey, ContextLimit, ContextScalar, ContextValue,
+    KnownCaller, MAX_CONTEXT_BYTES, MAX_CONTEXT_KEYS, MAX_CONTEXT_VALUES, Parts, Pool, Request,
+    RequestError, after_last_slash,
 };
 
 /// A context key as a setter is given it: a name in any case, or made ahead of time.
@@ -103,6 +103,7 @@ pub struct RequestBuffer {
     pool: Pool,
     actions: Actions,
     callers: Callers,
+    resources: Resources,
 }
 
 /// The callers a buffer prepared requests for lately, to prepare the next request of one of
@@ -224,6 +225,59 @@ impl Callers {
             .prepared
             .principal_account
             .map_or(0, |r| key_hash(Space::Rcp, p.bytes(r)));
+    }
+}
+
+/// How many resource ARN heads a [`RequestBuffer`] remembers.
+const KNOWN_RESOURCES: usize = 4;
+/// The longest resource ARN head remembered (up to its fifth colon; real ones are far
+/// shorter).
+const KNOWN_RESOURCE_LEN: usize = 128;
+
+/// The heads of the resource ARNs a buffer split lately: each text up to and including its
+/// fifth colon, with where the colons are (a server's resources share a few heads, such as
+/// `arn:aws:secretsmanager:REGION:ACCOUNT:`). A resource that starts with a remembered head
+/// splits at the same five colons (they are all in the head), so it is not scanned again: its
+/// answer is [`ArnParts::parse`]'s.
+#[derive(Clone, Debug, Default)]
+struct Resources {
+    heads: [(String, Option<ArnParts>); KNOWN_RESOURCES],
+    /// The entry replaced next.
+    next: usize,
+}
+
+impl Resources {
+    /// [`ArnParts::parse`] of `text`, from memory when its head is known.
+    #[inline]
+    fn split(&mut self, text: &str) -> Option<ArnParts> {
+        for (head, parts) in &self.heads {
+            if let Some(parts) = parts
+                && text
+                    .as_bytes()
+                    .get(..head.len())
+                    .is_some_and(|start| same_head(start, head.as_bytes()))
+            {
+                return Some(*parts);
+            }
+        }
+        self.split_new(text)
+    }
+
+    /// [`split`](Self::split) of a text whose head is not known: parsed, and its head
+    /// remembered.
+    #[inline(never)]
+    fn split_new(&mut self, text: &str) -> Option<ArnParts> {
+        let parts = ArnParts::parse(text)?;
+        if let Some(head) = text.get(..parts.prefix_len())
+            && head.len() <= KNOWN_RESOURCE_LEN
+            && let Some(entry) = self.heads.get_mut(self.next)
+        {
+            entry.0.clear();
+            entry.0.push_str(head);
+            entry.1 = Some(parts);
+            self.next = (self.next + 1) % KNOWN_RESOURCES;
+        }
+        Some(parts)
     }
 }
 
@@ -358,6 +412,7 @@ impl RequestBuffer {
             pool: Pool::default(),
             actions: Actions::default(),
             callers: Callers::default(),
+            resources: Resources::default(),
         }
     }
 
@@ -629,6 +684,7 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
             prepared,
             actions,
             callers,
+            resources,
             ..
         } = buffer;
         let mut seen = None;
@@ -641,6 +697,7 @@ impl<'b, 'a> BufferedRequest<'b, 'a> {
                 seen = Some(i);
                 Ok(colon)
             },
+            |resource| resources.split(resource),
         )?;
         // A request that passed its checks had its action checked: `seen` is set.
         let lower = actions.text(seen.unwrap_or(usize::MAX));
@@ -977,6 +1034,63 @@ mod tests {
             }
         }
         assert!(compared > 300, "{compared}");
+    }
+
+    /// Resources whose texts start with a head the buffer remembers (or almost do) read as
+    /// the built request's, and fail as it does: the same kind (role, key, AWS-owned), the
+    /// same account, the same errors.
+    #[test]
+    fn remembered_resource_heads_read_as_the_parse() {
+        let resources = [
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf",
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:other-XyZ123",
+            "arn:aws:secretsmanager:us-east-1:111122223333:",
+            "arn:aws:secretsmanager:us-east-1:111122223333",
+            "arn:aws:secretsmanager:us-east-1:111122223334:secret:db-AbCdEf",
+            "arn:aws:secretsmanager:us-east-1:11112222333x:secret:db-AbCdEf",
+            "arn:aws:iam::111122223333:role/path/target",
+            "arn:aws:iam::111122223333:user/u",
+            "arn:aws:iam::111122223333:role/",
+            "arn:aws:kms:us-east-1:444455556666:key/k-1",
+            "arn:aws:kms:us-east-1:444455556666:alias/a",
+            "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            "arn:aws:iam::aws:policy/x",
+            "arn:aws:s3:::bucket/key",
+            "arn:aws:s3:::bucket/other:with:colons",
+            "arn:aws:s3::",
+            "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf",
+        ];
+        let principal = "arn:aws:sts::111122223333:assumed-role/app/s1";
+        let mut buffer = RequestBuffer::new();
+        let mut compared = 0;
+        for round in 0..3 {
+            for resource in resources {
+                for action in ["secretsmanager:GetSecretValue", "sts:AssumeRole"] {
+                    let built = Request::builder()
+                        .principal(principal)
+                        .action(action)
+                        .resource(resource)
+                        .build();
+                    let got = buffer
+                        .request()
+                        .principal(principal)
+                        .action(action)
+                        .resource(resource)
+                        .prepare();
+                    match (built, got) {
+                        (Ok(built), Ok(got)) => {
+                            let fresh = PreparedRequest::new(built);
+                            assert_eq!(seen(got, &[]), seen(&fresh, &[]), "{round} {resource}");
+                            compared += 1;
+                        }
+                        (built, got) => {
+                            assert_eq!(built.err(), got.err(), "{round} {resource} {action}")
+                        }
+                    }
+                }
+            }
+        }
+        assert!(compared > 60, "{compared}");
     }
 
     /// The buffer's error for the same parts (the request is built again to read it).

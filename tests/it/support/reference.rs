@@ -540,6 +540,20 @@ fn beyond_policies(req: &RefRequest, caller: &Caller) -> Option<Beyond> {
     if signed && !long_term && is("sts:GetFederationToken") {
         return Some(Beyond::Refused);
     }
+    // Federated user sessions: "You cannot call any STS operations except GetCallerIdentity"
+    // (STS API reference, GetFederationToken).
+    if matches!(caller, Caller::Federated { .. })
+        && action
+            .split_once(':')
+            .is_some_and(|(service, _)| service.eq_ignore_ascii_case("sts"))
+    {
+        return Some(Beyond::Refused);
+    }
+    // "You cannot use AWS account root user credentials to call AssumeRole" (STS API
+    // reference, AssumeRole).
+    if matches!(caller, Caller::Root { .. }) && is("sts:AssumeRole") {
+        return Some(Beyond::Refused);
+    }
     let res = req.resource.as_str();
     // AWS managed policies: "You cannot change the permissions defined in AWS managed
     // policies"; reading them is an ordinary permission.
