@@ -193,6 +193,33 @@ const RESERVED_ROLE_CHANGES: [&str; 12] = [
 /// The KMS actions refused on aliases under `alias/aws/`, lower-cased action names.
 const RESERVED_ALIAS_CHANGES: [&str; 3] = ["createalias", "deletealias", "updatealias"];
 
+/// The path of service-linked roles: `arn:PARTITION:iam::ACCOUNT:role/aws-service-role/…`
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html>).
+const SERVICE_LINKED_ROLES: &str = "role/aws-service-role/";
+
+/// Whether `principal_arn` (the value of `aws:PrincipalArn`, given or derived) names a
+/// service-linked role of `account`: a role under the `aws-service-role/` path. The calls of
+/// such a role are outside the organization's guardrails: "SCPs do not affect any
+/// service-linked role"
+/// (<https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html>),
+/// and "RCPs don't apply to resources in the organization management account and to calls made
+/// by service-linked roles"
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html>).
+/// A session ARN does not carry its role's path, so a session whose `aws:PrincipalArn` is not
+/// given is not known to be one.
+pub(crate) fn is_service_linked_role(principal_arn: &[u8], account: Option<&[u8]>) -> bool {
+    let Some(parts) = std::str::from_utf8(principal_arn)
+        .ok()
+        .and_then(crate::arn::ArnParts::split)
+    else {
+        return false;
+    };
+    parts.service == "iam"
+        && parts.region.is_empty()
+        && account == Some(parts.account.as_bytes())
+        && parts.resource.starts_with(SERVICE_LINKED_ROLES)
+}
+
 /// The parts of a request a rule reads (the caller described by two facts, so that this
 /// module does not depend on `request`).
 #[derive(Clone, Copy, Debug)]
@@ -253,7 +280,7 @@ pub(crate) fn classify(input: RuleInput<'_>) -> Option<AwsRule> {
     }
     match service {
         "iam" => {
-            let service_linked = resource.starts_with("role/aws-service-role/");
+            let service_linked = resource.starts_with(SERVICE_LINKED_ROLES);
             let reserved = resource.starts_with("role/aws-reserved/");
             let refused = input.service == "iam"
                 && (RESERVED_ROLE_CHANGES.contains(&input.action)
@@ -455,5 +482,30 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn service_linked_roles_by_path_and_account() {
+        let acct = Some(b"111122223333".as_slice());
+        let slr = b"arn:aws:iam::111122223333:role/aws-service-role/ecs.amazonaws.com/R";
+        assert!(is_service_linked_role(slr, acct));
+        assert!(is_service_linked_role(
+            b"arn:aws-cn:iam::111122223333:role/aws-service-role/x/R",
+            acct
+        ));
+        // Another account's role, no account, another path, another service, a region.
+        assert!(!is_service_linked_role(slr, Some(b"444455556666")));
+        assert!(!is_service_linked_role(slr, None));
+        for other in [
+            "arn:aws:iam::111122223333:role/aws-service-roles/R",
+            "arn:aws:iam::111122223333:role/service-role/R",
+            "arn:aws:iam::111122223333:role/AWSServiceRoleForECS",
+            "arn:aws:iam::111122223333:user/aws-service-role/R",
+            "arn:aws:sts::111122223333:role/aws-service-role/x/R",
+            "arn:aws:iam:us-east-1:111122223333:role/aws-service-role/x/R",
+            "role/aws-service-role/x/R",
+        ] {
+            assert!(!is_service_linked_role(other.as_bytes(), acct), "{other}");
+        }
     }
 }

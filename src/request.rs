@@ -1747,7 +1747,8 @@ impl DerivedKey {
     }
 }
 
-const PRINCIPAL_ARN: DerivedKey = DerivedKey::new("aws:principalarn");
+/// Read by the engine too (service-linked roles and the guardrails, `engine::combine`).
+pub(crate) const PRINCIPAL_ARN: DerivedKey = DerivedKey::new("aws:principalarn");
 const PRINCIPAL_ACCOUNT: DerivedKey = DerivedKey::new("aws:principalaccount");
 const PRINCIPAL_TYPE: DerivedKey = DerivedKey::new("aws:principaltype");
 const USERNAME: DerivedKey = DerivedKey::new("aws:username");

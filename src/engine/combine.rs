@@ -4,15 +4,15 @@
 //! and prepared requests all decide here.
 
 use super::Part;
-use crate::aws_rules::AwsRule;
+use crate::aws_rules::{AwsRule, is_service_linked_role};
 
 use super::compile::{Group, TEST_ACTION};
 use super::decision::{Decision, Evaluation, Gate, MAX_REASONS, PrincipalMatch};
 use super::ids::PolicyKind;
 use super::record::Recorder;
 use super::statement::{Applied, eval_statement};
-use super::view::Input;
-use crate::request::{CallerKind, ResourceKind};
+use super::view::{Found, Input, Scalar};
+use crate::request::{CallerKind, PRINCIPAL_ARN, ResourceKind};
 
 /// The most parts one decision runs over.
 pub(crate) const MAX_PARTS: usize = 5;
@@ -186,19 +186,24 @@ fn tally<R: Recorder>(
     for (lane, part) in lanes.iter_mut().zip(parts) {
         *lane = part.groups;
     }
+    // Whether the caller is a service-linked role: read once, at the first SCP or RCP group.
+    let mut exempt: Option<bool> = None;
     while let Some((p, group)) = next_group(&mut lanes) {
         let Some(part) = parts.get(usize::from(p)) else {
             break;
         };
         let mut group_allows = false;
         // SCPs govern principals of member accounts, so they take no part for service
-        // principals and anonymous callers; a permissions boundary is attached to a user or a
-        // role, so a boundary given for the root user takes no part. Their statements are still
-        // traced, and never apply.
+        // principals and anonymous callers; neither SCPs nor RCPs take part in the calls of a
+        // service-linked role ([`service_linked`]); a permissions boundary is attached to a
+        // user or a role, so a boundary given for the root user takes no part. Their statements
+        // are still traced, and never apply.
         let takes_part = match group.kind {
             PolicyKind::Scp => {
                 !matches!(input.who.kind, CallerKind::Service | CallerKind::Anonymous)
+                    && !*exempt.get_or_insert_with(|| service_linked(input))
             }
+            PolicyKind::Rcp => !*exempt.get_or_insert_with(|| service_linked(input)),
             PolicyKind::PermissionsBoundary => input.who.kind != CallerKind::Root,
             _ => true,
         };
@@ -275,7 +280,7 @@ fn tally<R: Recorder>(
                 visit(entry >> 1, entry & TEST_ACTION == 0, t);
             }
         }
-        if !group_allows {
+        if !group_allows && takes_part {
             match group.kind {
                 PolicyKind::Scp if t.scp_missing.is_none() => {
                     t.scp_missing = Some(group.level);
@@ -287,6 +292,24 @@ fn tally<R: Recorder>(
             }
         }
     }
+}
+
+/// Whether the caller is a service-linked role: a role or role session whose `aws:PrincipalArn`
+/// (given, or derived from the caller) is a role of its account under `aws-service-role/`
+/// ([`is_service_linked_role`], which cites AWS). SCPs and RCPs take no part in its calls. A
+/// session ARN does not carry the role's path: unless the request gives `aws:PrincipalArn`, a
+/// session of a service-linked role is not known to be one, and the guardrails apply.
+#[inline(never)]
+fn service_linked(input: &Input<'_>) -> bool {
+    matches!(input.who.kind, CallerKind::Role | CallerKind::AssumedRole)
+        && input
+            .ctx
+            .find(PRINCIPAL_ARN.hash, PRINCIPAL_ARN.key)
+            .and_then(Found::single)
+            .is_some_and(|value| match value {
+                Scalar::String(arn) => is_service_linked_role(arn, input.who.account()),
+                Scalar::Number(_) | Scalar::Bool(_) => false,
+            })
 }
 
 /// Adds the statement of `hit` to the reasons.

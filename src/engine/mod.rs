@@ -42,7 +42,9 @@
 //!    credentials): **ImplicitDeny** at [`Gate::Aws`].
 //! 3. SCPs (not for service principals and anonymous callers, which belong to no account):
 //!    every level needs an applicable `Allow`, else **ImplicitDeny** at [`Gate::Scp`]. Then the
-//!    same for RCPs ([`Gate::Rcp`]).
+//!    same for RCPs ([`Gate::Rcp`]). Neither takes part (nor do their `Deny` statements) for a
+//!    service-linked role: a role or session whose `aws:PrincipalArn` is under
+//!    `role/aws-service-role/` (`combine::service_linked`).
 //! 4. The caller's route to an Allow (`I` = an identity policy allows, `B` = the boundary allows
 //!    or there is none, `S` = the session policy allows or there is none, except for a federated
 //!    user, whose session has no permissions without a session policy (GetFederationToken:

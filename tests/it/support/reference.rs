@@ -641,7 +641,23 @@ pub fn decide_with(policies: &RefPolicies, req: &RefRequest, quirks: Quirks) -> 
     if beyond == Some(Beyond::NoPermission) {
         return Decision::Allow;
     }
-    let scps_apply = env.caller.is_iam_principal();
+    // Service-linked roles are outside the guardrails: "SCPs do not affect any service-linked
+    // role" (<https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html>);
+    // "RCPs don't apply to ... calls made by service-linked roles"
+    // (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html>).
+    // Known from `aws:PrincipalArn` (given, or derived) of a role or session: a role of the
+    // caller's account under the `aws-service-role/` path.
+    let service_linked = matches!(env.caller, Caller::Role { .. } | Caller::Session { .. })
+        && env.ctx.get_text("aws:PrincipalArn").is_some_and(|arn| {
+            let account = env.caller.account().unwrap_or_default();
+            arn.strip_prefix("arn:")
+                .and_then(|rest| rest.split_once(':'))
+                .and_then(|(_, rest)| rest.strip_prefix("iam::"))
+                .and_then(|rest| rest.strip_prefix(account))
+                .is_some_and(|rest| rest.starts_with(":role/aws-service-role/"))
+        });
+    let scps_apply = env.caller.is_iam_principal() && !service_linked;
+    let rcps_apply = !service_linked;
     let boundary = policies
         .boundary
         .as_ref()
@@ -656,10 +672,12 @@ pub fn decide_with(policies: &RefPolicies, req: &RefRequest, quirks: Quirks) -> 
     }
     all.extend(policies.session.as_ref());
     all.extend(policies.resource.as_ref());
-    if scps_apply || quirks.scp_deny_for_callers_outside_accounts {
+    if scps_apply || (quirks.scp_deny_for_callers_outside_accounts && !service_linked) {
         all.extend(policies.scps.iter().flatten());
     }
-    all.extend(policies.rcps.iter().flatten());
+    if rcps_apply {
+        all.extend(policies.rcps.iter().flatten());
+    }
     if all.iter().any(|p| any_applies(p, Effect::Deny, &env)) {
         return Decision::ExplicitDeny;
     }
@@ -667,11 +685,12 @@ pub fn decide_with(policies: &RefPolicies, req: &RefRequest, quirks: Quirks) -> 
         return Decision::ImplicitDeny;
     }
 
-    // 2. RCPs: every level must allow.
-    if policies
-        .rcps
-        .iter()
-        .any(|level| !level.iter().any(|p| any_applies(p, Effect::Allow, &env)))
+    // 2. RCPs: every level must allow (not for a service-linked role).
+    if rcps_apply
+        && policies
+            .rcps
+            .iter()
+            .any(|level| !level.iter().any(|p| any_applies(p, Effect::Allow, &env)))
     {
         return Decision::ImplicitDeny;
     }
