@@ -77,9 +77,25 @@ pub(crate) fn arn_hash(bytes: &[u8]) -> u64 {
         acc = fold(acc ^ word(a), word(b) ^ k1);
     }
     let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let (a, b) = rest.split_at(rest.len().min(8));
-        acc = fold(acc ^ word(a), word(b) ^ k1 ^ 0x9e37_79b9_7f4a_7c15);
+    let n = rest.len();
+    if n > 0 {
+        // The last bytes as two words read from both ends (they overlap below 16 bytes;
+        // together they hold every byte, and the length is in `acc`): two loads, no padding
+        // copied byte by byte.
+        let (a, b) = if n >= 8 {
+            (
+                word(rest.first_chunk::<8>().map_or(&[], |w| w.as_slice())),
+                word(rest.last_chunk::<8>().map_or(&[], |w| w.as_slice())),
+            )
+        } else if n >= 4 {
+            (
+                word(rest.first_chunk::<4>().map_or(&[], |w| w.as_slice())),
+                word(rest.last_chunk::<4>().map_or(&[], |w| w.as_slice())),
+            )
+        } else {
+            (word(rest), 0)
+        };
+        acc = fold(acc ^ a, b ^ k1 ^ 0x9e37_79b9_7f4a_7c15);
     }
     fold(acc, k1.rotate_left(32))
 }
