@@ -41,9 +41,9 @@ pub struct Outcome {
 #[derive(Clone, Copy, Debug)]
 struct OutcomeWeight;
 
-impl quick_cache::Weighter<Box<[u8]>, Outcome> for OutcomeWeight {
-    fn weight(&self, key: &Box<[u8]>, outcome: &Outcome) -> u64 {
-        let bytes = key.len()
+impl quick_cache::Weighter<DecisionKey, Outcome> for OutcomeWeight {
+    fn weight(&self, key: &DecisionKey, outcome: &Outcome) -> u64 {
+        let bytes = key.bytes.len()
             + outcome.statements.as_ref().map_or(0, |s| s.len())
             + outcome.denial.as_ref().map_or(0, |d| d.len())
             + DECISION_CACHE_OVERHEAD;
@@ -60,8 +60,96 @@ const DECISION_CACHE_OVERHEAD: usize = 128;
 pub const DEFAULT_DECISION_CACHE_BYTES: u64 = 32 << 20;
 
 /// The outcome is kept in the cache's own entry (not behind an `Arc` of its own): a hit reads
-/// one line fewer and writes no reference count of the entry's.
-type DecisionCache = quick_cache::sync::Cache<Box<[u8]>, Outcome, OutcomeWeight>;
+/// one line fewer and writes no reference count of the entry's. Keys are hashed by the call
+/// that writes them ([`DecisionKeyRef::new`]), the cache takes that hash as it is.
+type DecisionCache = quick_cache::sync::Cache<
+    DecisionKey,
+    Outcome,
+    OutcomeWeight,
+    KeyHashed,
+    quick_cache::sync::DefaultLifecycle<DecisionKey, Outcome>,
+>;
+
+/// A decision cache key (see [`Authorizer::cached`]): a call's inputs as bytes, with their
+/// hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecisionKey {
+    hash: u64,
+    bytes: Box<[u8]>,
+}
+
+impl std::hash::Hash for DecisionKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+/// A decision cache key being looked up: the bytes a call wrote, hashed once.
+#[derive(Clone, Copy, Debug)]
+pub struct DecisionKeyRef<'k> {
+    hash: u64,
+    bytes: &'k [u8],
+}
+
+impl<'k> DecisionKeyRef<'k> {
+    /// `bytes`, hashed with the process's seed ([`word_hash`]: inlined, a few instructions
+    /// per eight bytes, no call out of line on a cache hit's path).
+    #[inline]
+    pub fn new(bytes: &'k [u8]) -> Self {
+        Self {
+            hash: finish_hash(word_hash(*DECISION_KEY_SEED, bytes, 0)),
+            bytes,
+        }
+    }
+}
+
+impl std::hash::Hash for DecisionKeyRef<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+impl quick_cache::Equivalent<DecisionKey> for DecisionKeyRef<'_> {
+    #[inline]
+    fn equivalent(&self, key: &DecisionKey) -> bool {
+        self.hash == key.hash && *self.bytes == *key.bytes
+    }
+}
+
+/// The seed of the decision cache keys' hashes, random per process (so that nobody can pick
+/// secret names whose calls' keys all fall in one place of the cache).
+static DECISION_KEY_SEED: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| {
+    use std::hash::BuildHasher;
+    std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64)
+});
+
+/// The decision cache's hasher: the keys' own hash, as they give it ([`DecisionKey`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KeyHashed;
+
+impl std::hash::BuildHasher for KeyHashed {
+    type Hasher = TakenHash;
+    fn build_hasher(&self) -> TakenHash {
+        TakenHash(0)
+    }
+}
+
+/// See [`KeyHashed`].
+#[derive(Clone, Copy, Debug)]
+pub struct TakenHash(u64);
+
+impl std::hash::Hasher for TakenHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Not used by the keys (they write one `u64`); hashes anything else all the same.
+        self.0 = finish_hash(word_hash(self.0, bytes, 0));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
 
 /// Who is calling: resolved from the access key of a verified signature.
 #[derive(Clone, Debug)]
@@ -521,26 +609,44 @@ fn split_key(key: &str) -> (&str, &str) {
 /// which changes nothing); eight bytes at a time.
 #[inline]
 fn key_hash(prefix: &str, rest: &str) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    fn part(mut h: u64, text: &str) -> u64 {
-        let bytes = text.as_bytes();
-        let mut words = bytes.chunks_exact(8);
-        for word in words.by_ref() {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(word);
-            h = (h.rotate_left(5) ^ (u64::from_le_bytes(w) | 0x2020_2020_2020_2020))
-                .wrapping_mul(K);
-        }
-        let tail = words.remainder();
+    const LOWER: u64 = 0x2020_2020_2020_2020;
+    word_hash(
+        word_hash(0, prefix.as_bytes(), LOWER),
+        rest.as_bytes(),
+        LOWER,
+    )
+}
+
+/// Continues hash `h` with `bytes`, eight at a time, each word or-ed with `fold` first
+/// ([`key_hash`] sets bit 5 of every byte; the decision cache keys take them as they are),
+/// then their length. A multiply-rotate step per word: compact code, inlined where it is
+/// used.
+#[inline]
+fn word_hash(mut h: u64, bytes: &[u8], fold: u64) -> u64 {
+    let mut words = bytes.chunks_exact(8);
+    for word in words.by_ref() {
         let mut w = [0u8; 8];
-        if let Some(dst) = w.get_mut(..tail.len()) {
-            dst.copy_from_slice(tail);
-        }
-        let len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
-        h = (h.rotate_left(5) ^ (u64::from_le_bytes(w) | 0x2020_2020_2020_2020)).wrapping_mul(K);
-        (h.rotate_left(5) ^ len).wrapping_mul(K)
+        w.copy_from_slice(word);
+        h = (h.rotate_left(5) ^ (u64::from_le_bytes(w) | fold)).wrapping_mul(WORD_HASH_K);
     }
-    part(part(0, prefix), rest)
+    let tail = words.remainder();
+    let mut w = [0u8; 8];
+    if let Some(dst) = w.get_mut(..tail.len()) {
+        dst.copy_from_slice(tail);
+    }
+    let len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    h = (h.rotate_left(5) ^ (u64::from_le_bytes(w) | fold)).wrapping_mul(WORD_HASH_K);
+    (h.rotate_left(5) ^ len).wrapping_mul(WORD_HASH_K)
+}
+
+/// [`word_hash`]'s multiplier.
+const WORD_HASH_K: u64 = 0x517c_c1b7_2722_0a95;
+
+/// Mixes the high bits of a [`word_hash`] into its low ones (a multiplication leaves the
+/// low bits depending on the low bits of its input only; a hash table indexes by them).
+#[inline]
+const fn finish_hash(h: u64) -> u64 {
+    (h ^ (h >> 32)).wrapping_mul(WORD_HASH_K) ^ (h >> 29)
 }
 
 /// The hash of a whole key as [`key_hash`] takes it: split after its first `/`.
@@ -890,7 +996,13 @@ impl Authorizer {
     pub fn set_decision_cache(&mut self, bytes: u64) {
         self.decisions = (bytes > 0).then(|| {
             let items = usize::try_from(bytes / 512).unwrap_or(usize::MAX).max(16);
-            DecisionCache::with_weighter(items, bytes, OutcomeWeight)
+            DecisionCache::with(
+                items,
+                bytes,
+                OutcomeWeight,
+                KeyHashed,
+                quick_cache::sync::DefaultLifecycle::default(),
+            )
         });
     }
 
@@ -922,8 +1034,9 @@ impl Authorizer {
     /// made with the template's filtered keys in its keys generation (the request with every
     /// key was far from every context limit, and no policy reads the time keys), so that the
     /// same key means the same decision.
-    pub fn cached(&self, key: &[u8]) -> Option<Outcome> {
-        let found = self.decisions.as_ref()?.get(key);
+    #[inline]
+    pub fn cached(&self, key: DecisionKeyRef<'_>) -> Option<Outcome> {
+        let found = self.decisions.as_ref()?.get(&key);
         let counter = if found.is_some() {
             &self.cache_hits
         } else {
@@ -934,9 +1047,15 @@ impl Authorizer {
     }
 
     /// Remembers `outcome` under `key` (see [`cached`](Self::cached)).
-    pub fn remember(&self, key: &[u8], outcome: Outcome) {
+    pub fn remember(&self, key: DecisionKeyRef<'_>, outcome: Outcome) {
         if let Some(cache) = &self.decisions {
-            cache.insert(key.into(), outcome);
+            cache.insert(
+                DecisionKey {
+                    hash: key.hash,
+                    bytes: key.bytes.into(),
+                },
+                outcome,
+            );
         }
     }
 

@@ -13,7 +13,8 @@ use smallvec::SmallVec;
 
 use crate::app::App;
 use crate::authz::{
-    CallerKey, CallerTemplate, GLOBAL_KEYS, Identity, KeysRead, Lookup, Outcome, denial_message,
+    CallerKey, CallerTemplate, DecisionKeyRef, GLOBAL_KEYS, Identity, KeysRead, Lookup, Outcome,
+    denial_message,
 };
 use crate::error::ApiError;
 
@@ -316,17 +317,32 @@ impl<'a> Keys<'a> {
 struct Building<'b, 'a>(Option<BufferedRequest<'b, 'a>>);
 
 impl Building<'_, '_> {
+    /// Sets `key`: made ahead of time (every call), or by name (only a request built with
+    /// every key: its code is kept out of the usual path's way).
     fn set(&mut self, key: SetKey<'_>, value: &KeyValue<'_>) {
         self.0 = self.0.take().map(|b| match (key, value) {
             (SetKey::Made(k), KeyValue::String(v)) => b.key_string(k, v),
             (SetKey::Made(k), KeyValue::Number(v)) => b.key_number(k, v),
             (SetKey::Made(k), KeyValue::Bool(v)) => b.key_bool(k, *v),
             (SetKey::Made(k), KeyValue::Strings(v)) => b.key_strings(k, v.iter().copied()),
-            (SetKey::Name(k), KeyValue::String(v)) => b.context_string(k, v),
-            (SetKey::Name(k), KeyValue::Number(v)) => b.context_number(k, v),
-            (SetKey::Name(k), KeyValue::Bool(v)) => b.context_bool(k, *v),
-            (SetKey::Name(k), KeyValue::Strings(v)) => b.context_strings(k, v.iter().copied()),
+            (SetKey::Name(k), v) => set_named(b, k, v),
         });
+    }
+}
+
+/// [`Building::set`] of a key by name.
+#[cold]
+#[inline(never)]
+fn set_named<'b, 'a>(
+    b: BufferedRequest<'b, 'a>,
+    k: &str,
+    value: &KeyValue<'_>,
+) -> BufferedRequest<'b, 'a> {
+    match value {
+        KeyValue::String(v) => b.context_string(k, v),
+        KeyValue::Number(v) => b.context_number(k, v),
+        KeyValue::Bool(v) => b.context_bool(k, *v),
+        KeyValue::Strings(v) => b.context_strings(k, v.iter().copied()),
     }
 }
 
@@ -508,6 +524,10 @@ impl Call<'_> {
     /// `aws:SourceIp`), then the caller's (its tags, `aws:userid`, `aws:username`,
     /// `aws:PrincipalArn`: `caller`, filtered when it was made) and `keys` (which `set`
     /// filters: it looks them up). Returns the size of the request with every key.
+    ///
+    /// Out of line, and `set` behind a reference: one copy of the walk serves the decision
+    /// cache key and the request.
+    #[inline(never)]
     fn each_key<'k>(
         &'k self,
         ip: &'k str,
@@ -515,7 +535,7 @@ impl Call<'_> {
         caller: &'k CallerTemplate,
         keys: &'k Keys<'_>,
         filter: Option<&KeysRead>,
-        mut set: impl FnMut(Which<'k>, &KeyValue<'k>),
+        set: &mut dyn FnMut(Which<'k>, &KeyValue<'k>),
     ) -> Size {
         let mut all = Size::default();
         let mut global = |bit: usize, v: &KeyValue<'k>| {
@@ -565,139 +585,37 @@ impl Call<'_> {
     ) -> Result<(), ApiError> {
         // Replicas: nothing is decided before the call's policies are proven current.
         self.app.storage.verify_call()?;
-        if !self.app.authorization {
+        // The server's own count of authorization is taken with it off too (it then counts
+        // the audit record alone): the clock's cost is the same on both sides of the
+        // benchmark's on/off difference.
+        let started = std::time::Instant::now();
+        let started_cpu = self.app.measure_cpu.then(thread_cpu);
+        let pushed = if self.app.authorization {
+            let mut context_keys = Vec::new();
+            // Everything is borrowed into the thread's request buffer, which keeps its memory
+            // from call to call.
+            let decided = LOCAL.with_borrow_mut(|local| {
+                self.decide(local, action, resource, &keys, &mut context_keys)
+            });
+            decided.map(|(decision, statements, denial)| {
+                self.decisions.push(AuditDecision {
+                    action,
+                    decision: decision.as_str(),
+                    resource: resource.to_owned(),
+                    statements,
+                    context_keys,
+                });
+                denial
+            })
+        } else {
             self.decisions.push(AuditDecision::without_statements(
                 action, resource, "Skipped",
             ));
-            return Ok(());
-        }
-        let started = std::time::Instant::now();
-        let started_cpu = self.app.measure_cpu.then(thread_cpu);
-        let id = self.identity;
-        let secs = self.now_ms.div_euclid(1000);
-        let mut record = self.app.record_context_keys;
-        let mut context_keys = Vec::new();
-        let authz = &self.app.authz;
-        // What every call of this caller reuses: its keys, named, valued and filtered once.
-        let caller = authz.caller(id);
-        // Only the keys some loaded policy reads are set (the decision is the same: a key no
-        // policy reads is never looked up), unless the keys of the template's generation were
-        // not all there when the decision read the policies (then it is made again with every
-        // key).
-        let mut filter = Some(&*caller.keys_read);
-        // Everything is borrowed into the thread's request buffer, which keeps its memory
-        // from call to call.
-        let decided = LOCAL.with_borrow_mut(|local| {
-            let Local {
-                buffer,
-                clock,
-                peer,
-                name,
-                key,
-                text,
-                statements,
-            } = local;
-            let time = clock.texts(secs);
-            let ip = peer_text(peer, self.source_ip);
-            // The decision cache: the same caller template, policies, action, resource and
-            // keys (with their values) make the same decision (see `Authorizer::cached`).
-            let mut remember = false;
-            if !record && caller.cacheable() && authz.caches_decisions() {
-                key.clear();
-                key.extend_from_slice(&caller.id().to_le_bytes());
-                key.extend_from_slice(&authz.policies_generation().to_le_bytes());
-                put_text(key, action);
-                put_text(key, resource);
-                let all = self.each_key(ip, time, &caller, &keys, filter, |which, v| {
-                    put_key(key, which, v, resource);
-                });
-                // Near a context limit the request is made with every key (below), and keys
-                // the cache key does not hold could change its answer.
-                if all.far_below_limits() {
-                    if let Some(outcome) = authz.cached(key) {
-                        let denial = outcome.denial.as_deref().map(str::to_owned);
-                        return Ok((outcome.decision, outcome.statements, denial));
-                    }
-                    remember = true;
-                }
-            }
-            loop {
-                let mut b = buffer
-                    .request()
-                    .principal(&id.arn)
-                    .action(action)
-                    .resource(resource);
-                if let Some(session) = &id.session_policy {
-                    b = b.session_policy(session);
-                }
-                let mut building = Building(Some(b));
-                if record {
-                    // The names of every key (tests only): this request is built with all.
-                    filter = None;
-                }
-                let all = self.each_key(ip, time, &caller, &keys, filter, |which, v| {
-                    if record && context_keys.len() < usize::from(u16::MAX) {
-                        context_keys.push(which.text(name).to_owned());
-                    }
-                    if let Some(key) = which.to_set(filter, name) {
-                        building.set(key, v);
-                    }
-                });
-                record = false;
-                if filter.is_some() && !all.far_below_limits() {
-                    // The request with every key might exceed a context limit, and its
-                    // error is the answer: build that one.
-                    filter = None;
-                    continue;
-                }
-                let prepared = building
-                    .0
-                    .ok_or_else(|| ApiError::internal("the request was lost while it was built"))?
-                    .prepare()
-                    .map_err(|e| {
-                        ApiError::access_denied(format!("the request cannot be decided: {e}"))
-                    })?;
-                let evaluation = authz.decide_prepared(prepared);
-                if filter.is_some() && authz.keys_generation() != caller.keys_generation() {
-                    // A policy whose keys may be missing arrived meanwhile.
-                    filter = None;
-                    continue;
-                }
-                text.clear();
-                authz.write_deciding(id, &caller, prepared, &evaluation, text);
-                // Shared with the decision cache's entry and the thread's next decisions with
-                // the same statements (no allocation for those).
-                let named = (!text.is_empty()).then(|| shared(statements, text));
-                let decision = evaluation.decision();
-                let denial = (decision != iam_policy::Decision::Allow)
-                    .then(|| denial_message(&id.arn, action, resource, &evaluation));
-                if remember && filter.is_some() {
-                    authz.remember(
-                        key,
-                        Outcome {
-                            decision,
-                            statements: named.clone(),
-                            denial: denial.as_deref().map(Into::into),
-                        },
-                    );
-                }
-                return Ok::<_, ApiError>((decision, named, denial));
-            }
-        });
-        let pushed = decided.map(|(decision, statements, denial)| {
-            self.decisions.push(AuditDecision {
-                action,
-                decision: decision.as_str(),
-                resource: resource.to_owned(),
-                statements,
-                context_keys,
-            });
-            denial
-        });
-        // The server's own count of authorization: everything above, which exists only
-        // because calls are authorized (the decision record is made with authorization off
-        // too, without statements). Building, deciding and naming the deciding statements, or
-        // finding them in the decision cache.
+            Ok(None)
+        };
+        // Building, deciding and naming the deciding statements, or finding them in the
+        // decision cache, and the audit record (made with authorization off too, without
+        // statements).
         let elapsed = started.elapsed();
         let elapsed_cpu = started_cpu.map_or(std::time::Duration::ZERO, |t| {
             thread_cpu().saturating_sub(t)
@@ -715,6 +633,200 @@ impl Call<'_> {
             Some(message) => Err(ApiError::access_denied(message)),
         }
     }
+
+    /// The decision on a call (not generic: one copy, whatever the handler): found in the
+    /// decision cache when the same caller template, policies, action, resource and keys
+    /// (with their values) were decided before (see `Authorizer::cached`), else made by the
+    /// engine ([`decide_uncached`](Self::decide_uncached), out of line: a cache hit runs
+    /// this function's few lines of code and the cache's lookup, nothing else).
+    fn decide(
+        &self,
+        local: &mut Local,
+        action: &'static str,
+        resource: &str,
+        keys: &Keys<'_>,
+        context_keys: &mut Vec<String>,
+    ) -> Result<Decided, ApiError> {
+        let Local {
+            buffer,
+            clock,
+            peer,
+            name,
+            key,
+            text,
+            statements,
+        } = local;
+        let authz = &self.app.authz;
+        // What every call of this caller reuses: its keys, named, valued and filtered once.
+        let caller = authz.caller(self.identity);
+        let time = clock.texts(self.now_ms.div_euclid(1000));
+        let ip = peer_text(peer, self.source_ip);
+        let mut hashed = None;
+        if !self.app.record_context_keys && caller.cacheable() && authz.caches_decisions() {
+            key.clear();
+            key.extend_from_slice(&caller.id().to_le_bytes());
+            key.extend_from_slice(&authz.policies_generation().to_le_bytes());
+            put_text(key, action);
+            put_text(key, resource);
+            let all = self.each_key(
+                ip,
+                time,
+                &caller,
+                keys,
+                Some(&caller.keys_read),
+                &mut |which, v| put_key(key, which, v, resource),
+            );
+            // Near a context limit the request is made with every key, and keys the cache
+            // key does not hold could change its answer: not cached.
+            if all.far_below_limits() {
+                let k = DecisionKeyRef::new(key);
+                if let Some(outcome) = authz.cached(k) {
+                    let denial = outcome.denial.as_deref().map(str::to_owned);
+                    return Ok((outcome.decision, outcome.statements, denial));
+                }
+                hashed = Some(k);
+            }
+        }
+        let scratch = Scratch {
+            buffer,
+            name,
+            text,
+            statements,
+        };
+        self.decide_uncached(
+            scratch,
+            Inputs {
+                ip,
+                time,
+                caller: &caller,
+                action,
+                resource,
+                keys,
+            },
+            hashed,
+            context_keys,
+        )
+    }
+
+    /// The decision the engine makes on a call (see [`decide`](Self::decide)), remembered
+    /// under `remember` (the call's decision cache key) when it is the decision on the
+    /// request with every key.
+    #[inline(never)]
+    fn decide_uncached(
+        &self,
+        scratch: Scratch<'_>,
+        inputs: Inputs<'_, '_>,
+        remember: Option<DecisionKeyRef<'_>>,
+        context_keys: &mut Vec<String>,
+    ) -> Result<Decided, ApiError> {
+        let Scratch {
+            buffer,
+            name,
+            text,
+            statements,
+        } = scratch;
+        let Inputs {
+            ip,
+            time,
+            caller,
+            action,
+            resource,
+            keys,
+        } = inputs;
+        let id = self.identity;
+        let authz = &self.app.authz;
+        let mut record = self.app.record_context_keys;
+        // Only the keys some loaded policy reads are set (the decision is the same: a key no
+        // policy reads is never looked up), unless the keys of the template's generation were
+        // not all there when the decision read the policies (then it is made again with every
+        // key).
+        let mut filter = Some(&*caller.keys_read);
+        loop {
+            let mut b = buffer
+                .request()
+                .principal(&id.arn)
+                .action(action)
+                .resource(resource);
+            if let Some(session) = &id.session_policy {
+                b = b.session_policy(session);
+            }
+            let mut building = Building(Some(b));
+            if record {
+                // The names of every key (tests only): this request is built with all.
+                filter = None;
+            }
+            let all = self.each_key(ip, time, caller, keys, filter, &mut |which, v| {
+                if record && context_keys.len() < usize::from(u16::MAX) {
+                    context_keys.push(which.text(name).to_owned());
+                }
+                if let Some(key) = which.to_set(filter, name) {
+                    building.set(key, v);
+                }
+            });
+            record = false;
+            if filter.is_some() && !all.far_below_limits() {
+                // The request with every key might exceed a context limit, and its
+                // error is the answer: build that one.
+                filter = None;
+                continue;
+            }
+            let prepared = building
+                .0
+                .ok_or_else(|| ApiError::internal("the request was lost while it was built"))?
+                .prepare()
+                .map_err(|e| {
+                    ApiError::access_denied(format!("the request cannot be decided: {e}"))
+                })?;
+            let evaluation = authz.decide_prepared(prepared);
+            if filter.is_some() && authz.keys_generation() != caller.keys_generation() {
+                // A policy whose keys may be missing arrived meanwhile.
+                filter = None;
+                continue;
+            }
+            text.clear();
+            authz.write_deciding(id, caller, prepared, &evaluation, text);
+            // Shared with the decision cache's entry and the thread's next decisions with
+            // the same statements (no allocation for those).
+            let named = (!text.is_empty()).then(|| shared(statements, text));
+            let decision = evaluation.decision();
+            let denial = (decision != iam_policy::Decision::Allow)
+                .then(|| denial_message(&id.arn, action, resource, &evaluation));
+            if let Some(key) = remember
+                && filter.is_some()
+            {
+                authz.remember(
+                    key,
+                    Outcome {
+                        decision,
+                        statements: named.clone(),
+                        denial: denial.as_deref().map(Into::into),
+                    },
+                );
+            }
+            return Ok((decision, named, denial));
+        }
+    }
+}
+
+/// A call's decision, the statements behind it and the denial's message (when denied).
+type Decided = (iam_policy::Decision, Option<Arc<str>>, Option<String>);
+
+/// The parts of the thread's [`Local`] the engine's path uses.
+struct Scratch<'l> {
+    buffer: &'l mut RequestBuffer,
+    name: &'l mut String,
+    text: &'l mut String,
+    statements: &'l mut Option<Arc<str>>,
+}
+
+/// What a call's decision is made on, besides the call itself.
+struct Inputs<'k, 'v> {
+    ip: &'k str,
+    time: (Option<&'k str>, &'k str),
+    caller: &'k CallerTemplate,
+    action: &'static str,
+    resource: &'k str,
+    keys: &'k Keys<'v>,
 }
 
 /// The calling thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`).
