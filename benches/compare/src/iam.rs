@@ -50,11 +50,9 @@ impl Engine for IamPolicy {
     }
 
     fn decide(&self, i: usize) -> Decision {
-        self.requests
-            .get(i)
-            .map_or(Decision::ImplicitDeny, |r| {
-                iam_setup::decision(self.store.evaluate_prepared(r).decision())
-            })
+        self.requests.get(i).map_or(Decision::ImplicitDeny, |r| {
+            iam_setup::decision(self.store.evaluate_prepared(r).decision())
+        })
     }
 
     fn decide_per_call(&self, w: &Workload, i: usize) -> Option<Decision> {

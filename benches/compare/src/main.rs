@@ -5,8 +5,13 @@
 //! iam-policy over all requests, then Cedar, then regorus (interpreter), then regorus (RVM). The
 //! median over rounds of the mean time per decision is reported (see README.md).
 //!
+//! Every secret's resource policy is a document of its own (`workload::make_distinct`: the
+//! first statement's `Sid` names the secret), as in real deployments; `--shared-documents`
+//! keeps the workload's one text per team instead.
+//!
 //! Usage: `cargo run --release --manifest-path benches/compare/Cargo.toml -- [--quick]
-//! [--sizes 10,1000] [--rounds R] [--engines iam-policy,cedar,regorus,regorus-rvm] [--mix]`
+//! [--sizes 10,1000] [--rounds R] [--engines iam-policy,cedar,regorus,regorus-rvm] [--mix]
+//! [--shared-documents]`
 
 #[path = "../../workload.rs"]
 mod workload;
@@ -35,7 +40,8 @@ const ENGINES: [&str; 4] = [
 const MIN_ROUND: std::time::Duration = std::time::Duration::from_millis(100);
 
 const USAGE: &str = "usage: iam-policy-compare [--quick] [--sizes 10,1000,100000] [--rounds R] \
-                     [--engines iam-policy,cedar,regorus,regorus-rvm] [--mix]";
+                     [--engines iam-policy,cedar,regorus,regorus-rvm] [--mix] \
+                     [--shared-documents]";
 
 /// Command-line options.
 #[derive(Debug)]
@@ -44,6 +50,8 @@ struct Options {
     rounds: usize,
     engines: Vec<String>,
     mix_only: bool,
+    /// One resource-policy text per team (the workload as generated) instead of one per secret.
+    shared_documents: bool,
 }
 
 fn options() -> Result<Options, String> {
@@ -51,12 +59,14 @@ fn options() -> Result<Options, String> {
     let mut rounds = None;
     let mut quick = false;
     let mut mix_only = false;
+    let mut shared_documents = false;
     let mut engines: Vec<String> = ENGINES.iter().map(|s| (*s).to_owned()).collect();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => quick = true,
             "--mix" => mix_only = true,
+            "--shared-documents" => shared_documents = true,
             "--sizes" => {
                 let v = args.next().ok_or("`--sizes` needs a value")?;
                 sizes = v
@@ -91,6 +101,7 @@ fn options() -> Result<Options, String> {
         rounds,
         engines,
         mix_only,
+        shared_documents,
     })
 }
 
@@ -226,12 +237,20 @@ fn deploy<E: Engine + 'static>(w: &Workload) -> Result<Box<dyn Deployed>, String
 
 fn run_size(n: usize, opts: &Options) -> Result<(), String> {
     let start = Instant::now();
-    let w = workload::standard(n);
+    let mut w = workload::standard(n);
+    if !opts.shared_documents {
+        workload::make_distinct(&mut w);
+    }
     let (allow, explicit, implicit) = w.mix();
     println!(
         "# N={n}: {} requests, allow {allow:.1} % explicit deny {explicit:.1} % implicit deny \
-         {implicit:.1} %, generated in {:.2} s",
+         {implicit:.1} %, {} resource-policy documents, generated in {:.2} s",
         w.requests.len(),
+        if opts.shared_documents {
+            "shared (one per team)"
+        } else {
+            "distinct (one per secret)"
+        },
         start.elapsed().as_secs_f64()
     );
     let wanted = |name: &str| opts.engines.iter().any(|e| e == name);
