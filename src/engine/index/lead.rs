@@ -108,16 +108,17 @@ impl Lead {
         fold: bool,
         resolve: impl Fn(&str) -> Option<&'a str> + Copy,
     ) -> bool {
-        // A template whose variable has no value and no default matches nothing.
-        let Some(value) = resolve(&self.key).or(self.default.as_deref()) else {
-            return false;
-        };
-        let Some(after) = strip_lit_prefix(text, &self.lead, fold)
-            .and_then(|text| strip_lit_prefix(text, value, fold))
-        else {
-            return false;
-        };
-        self.remainders.any(after, fold, resolve)
+        let (key, default) = (&*self.key, self.default.as_deref());
+        strip_fixed(
+            text,
+            &self.lead,
+            key,
+            default,
+            fold,
+            resolve,
+            strip_lit_prefix,
+        )
+        .is_some_and(|after| self.remainders.any(after, fold, resolve))
     }
 }
 
@@ -150,17 +151,35 @@ impl Tail {
         fold: bool,
         resolve: impl Fn(&str) -> Option<&'a str> + Copy,
     ) -> bool {
-        // A template whose variable has no value and no default matches nothing.
-        let Some(value) = resolve(&self.key).or(self.default.as_deref()) else {
-            return false;
-        };
-        let Some(before) = strip_lit_suffix(text, &self.trail, fold)
-            .and_then(|text| strip_lit_suffix(text, value, fold))
-        else {
-            return false;
-        };
-        self.remainders.any(before, fold, resolve)
+        let (key, default) = (&*self.key, self.default.as_deref());
+        strip_fixed(
+            text,
+            &self.trail,
+            key,
+            default,
+            fold,
+            resolve,
+            strip_lit_suffix,
+        )
+        .is_some_and(|before| self.remainders.any(before, fold, resolve))
     }
+}
+
+/// The part of `text` left once a group's fixed literal `lit` and then its variable's value
+/// (the request's, else the default) are stripped from one end (`strip`: from the front for a
+/// [`Lead`], from the back for a [`Tail`]); `None` when they are not there, or when the variable
+/// has no value and no default (such a template matches nothing).
+fn strip_fixed<'t, 'a>(
+    text: &'t str,
+    lit: &str,
+    key: &str,
+    default: Option<&str>,
+    fold: bool,
+    resolve: impl Fn(&str) -> Option<&'a str>,
+    strip: fn(&'t str, &str, bool) -> Option<&'t str>,
+) -> Option<&'t str> {
+    let value = resolve(key).or(default)?;
+    strip(text, lit, fold).and_then(|rest| strip(rest, value, fold))
 }
 
 /// What ends a template: the literal text after its last variable, that variable's key and
