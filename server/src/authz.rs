@@ -179,14 +179,31 @@ pub struct Identity {
 }
 
 /// Where an [`Identity`] keeps its [`CallerTemplate`], replaced when the keys the policies
-/// read or the configuration change. A copy of an identity starts with none.
-pub struct TemplateSlot(ArcSwap<CallerTemplate>);
+/// read or the configuration change, and the identity's number (unique in the process, so
+/// that a thread's [`KeptTemplate`] knows whose template it holds). A copy of an identity
+/// starts with none and a number of its own.
+pub struct TemplateSlot(ArcSwap<CallerTemplate>, u64);
+
+/// The number of the next [`TemplateSlot`], [`CallerTemplate`] and [`Authorizer`].
+static SLOTS: AtomicU64 = AtomicU64::new(0);
+static TEMPLATES: AtomicU64 = AtomicU64::new(0);
+static AUTHORIZERS: AtomicU64 = AtomicU64::new(0);
 
 impl Default for TemplateSlot {
     fn default() -> Self {
-        Self(ArcSwap::from_pointee(CallerTemplate::stale()))
+        Self(
+            ArcSwap::from_pointee(CallerTemplate::stale()),
+            SLOTS.fetch_add(1, Ordering::Relaxed),
+        )
     }
 }
+
+/// A worker thread's copy of the template it used last, with the numbers of the authorizer
+/// that made it and of the identity it belongs to (see [`Authorizer::caller_kept`]): a
+/// caller's next call on the same thread finds it without loading the identity's
+/// [`TemplateSlot`].
+#[derive(Debug, Default)]
+pub struct KeptTemplate(Option<((u64, u64), Arc<CallerTemplate>)>);
 
 impl Clone for TemplateSlot {
     fn clone(&self) -> Self {
@@ -222,8 +239,9 @@ pub struct CallerKey {
 /// of its identity policies, boundary and account's SCPs (looked up once).
 #[derive(Debug)]
 pub struct CallerTemplate {
-    /// Unique among the templates the authorizer made (the decision cache's keys start with
-    /// it, so a new template never meets an old one's decisions).
+    /// Unique among the templates the process made (the decision cache's keys start with
+    /// it, so a new template never meets an old one's decisions; a thread's kept deciding
+    /// statements are told apart by it, whichever authorizer made them).
     id: u64,
     /// Whether its calls' decisions may be cached: no loaded policy reads `aws:CurrentTime`
     /// or `aws:EpochTime` (a cached decision would be keyed by the second) and the keys read
@@ -674,8 +692,8 @@ pub struct Authorizer {
     principals_generation: AtomicU64,
     /// Bumped after every change of the policies in `store` (see [`Authorizer::cached`]).
     policies_generation: AtomicU64,
-    /// The number of the next caller template.
-    templates: AtomicU64,
+    /// Unique in the process (see [`KeptTemplate`]).
+    number: u64,
     /// Decisions remembered by their exact inputs (`None`: switched off).
     decisions: Option<DecisionCache>,
     /// Lookups in `decisions` that found a decision, and that did not.
@@ -829,7 +847,7 @@ impl Authorizer {
             keys_writer: Mutex::new(()),
             principals_generation: AtomicU64::new(0),
             policies_generation: AtomicU64::new(0),
-            templates: AtomicU64::new(0),
+            number: AUTHORIZERS.fetch_add(1, Ordering::Relaxed),
             decisions: None,
             cache_hits: AtomicU64::new(0),
             cache_misses: AtomicU64::new(0),
@@ -1132,6 +1150,46 @@ impl Authorizer {
         Guard::from_inner(made)
     }
 
+    /// [`caller`](Self::caller), through the thread's copy of the template it used last:
+    /// that one when it is `caller`'s and was made with the keys the policies read now and
+    /// the current configuration (the same test as the identity's own slot), else the
+    /// identity's (made if need be), then kept. The identity's and the authorizer's numbers
+    /// tell callers apart (an identity's address could be another's after it is dropped, and
+    /// the generations are the authorizer's), and templates are
+    /// shared through the identity's slot, so that the threads' calls share decision cache
+    /// keys.
+    #[inline]
+    pub fn caller_kept<'k>(
+        &self,
+        caller: &Identity,
+        kept: &'k mut KeptTemplate,
+    ) -> &'k CallerTemplate {
+        // Read before the template, as in `caller`.
+        let keys_generation = self.keys_generation.load(Ordering::SeqCst);
+        let principals_generation = self.principals_generation.load(Ordering::SeqCst);
+        let serial = (self.number, caller.template.1);
+        let fresh = kept.0.as_ref().is_some_and(|(s, t)| {
+            *s == serial
+                && t.keys_generation == keys_generation
+                && t.principals_generation == principals_generation
+        });
+        if !fresh {
+            kept.0 = None;
+        }
+        &kept
+            .0
+            .get_or_insert_with(|| (serial, self.caller_arc(caller)))
+            .1
+    }
+
+    /// [`caller`](Self::caller) as an `Arc` (out of line: a thread's first call of a
+    /// caller, or the first after a change).
+    #[cold]
+    #[inline(never)]
+    fn caller_arc(&self, caller: &Identity) -> Arc<CallerTemplate> {
+        Guard::into_inner(self.caller(caller))
+    }
+
     fn make_template(
         &self,
         caller: &Identity,
@@ -1168,7 +1226,7 @@ impl Authorizer {
             });
         }
         CallerTemplate {
-            id: self.templates.fetch_add(1, Ordering::Relaxed),
+            id: TEMPLATES.fetch_add(1, Ordering::Relaxed),
             // `global` is true for every key when the keys read are not told apart.
             cacheable: !keys_read.global(2) && !keys_read.global(3),
             keys_generation,

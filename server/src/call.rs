@@ -8,13 +8,15 @@ use std::sync::Arc;
 
 use std::sync::LazyLock;
 
-use iam_policy::{BufferedRequest, ContextKey, RequestBuffer};
+use iam_policy::{
+    BufferedRequest, ContextKey, Evaluation, PolicyKind, RequestBuffer, StatementRef,
+};
 use smallvec::SmallVec;
 
 use crate::app::App;
 use crate::authz::{
-    CallerKey, CallerTemplate, DecisionKeyRef, GLOBAL_KEYS, Identity, KeysRead, Lookup, Outcome,
-    denial_message,
+    CallerKey, CallerTemplate, DecisionKeyRef, GLOBAL_KEYS, Identity, KeptTemplate, KeysRead,
+    Lookup, Outcome, denial_message,
 };
 use crate::error::ApiError;
 
@@ -40,6 +42,83 @@ struct Local {
     text: String,
     /// The deciding statements of the last decision this thread remembered.
     statements: Option<Arc<str>>,
+    /// The caller template this thread used last.
+    template: KeptTemplate,
+    /// The deciding statements of the last decision the engine made on this thread whose
+    /// statements are named by the caller's template alone (see [`LastDeciding`]).
+    deciding: LastDeciding,
+}
+
+/// The named deciding statements of a decision, by what names them: the caller's template
+/// (its identity policies, boundary, session policy and account's SCPs are fixed for a
+/// template: a reload makes a new one), the decision's statements, and the resource's account
+/// when one of them is in an RCP (whose rows are the account's). A decision with a statement
+/// of a resource or trust policy (named by the resource) is never kept.
+#[derive(Debug, Default)]
+struct LastDeciding {
+    /// The template's number (`None`: nothing kept).
+    template: Option<u64>,
+    reasons: SmallVec<[StatementRef; 4]>,
+    /// The resource's account, when a statement is in an RCP (else `None`).
+    account: Option<String>,
+    /// Their names (see [`AuditDecision::statements`]).
+    text: Option<Arc<str>>,
+}
+
+impl LastDeciding {
+    /// Whether the names of `evaluation`'s statements are a function of the caller's
+    /// template (and of the resource's account for an RCP's): `None` when a statement is a
+    /// resource or trust policy's, else whether one is an RCP's.
+    fn kind(evaluation: &Evaluation) -> Option<bool> {
+        let mut rcp = false;
+        for r in evaluation.reasons() {
+            match r.kind {
+                PolicyKind::Resource => return None,
+                PolicyKind::Rcp => rcp = true,
+                PolicyKind::Identity
+                | PolicyKind::PermissionsBoundary
+                | PolicyKind::Session
+                | PolicyKind::Scp => {}
+            }
+        }
+        Some(rcp)
+    }
+
+    /// The names kept for `template`'s `evaluation` with the resource's `account`, if these
+    /// are the kept decision's inputs.
+    fn found(
+        &self,
+        template: u64,
+        evaluation: &Evaluation,
+        account: Option<&str>,
+    ) -> Option<Option<Arc<str>>> {
+        (self.template == Some(template)
+            && self.account.as_deref() == account
+            && self.reasons.iter().copied().eq(evaluation.reasons()))
+        .then(|| self.text.clone())
+    }
+
+    /// Keeps `text` as the names of `template`'s `evaluation` with the resource's
+    /// `account`.
+    fn keep(
+        &mut self,
+        template: u64,
+        evaluation: &Evaluation,
+        account: Option<&str>,
+        text: Option<&Arc<str>>,
+    ) {
+        self.template = Some(template);
+        self.reasons.clear();
+        self.reasons.extend(evaluation.reasons());
+        match (&mut self.account, account) {
+            (Some(kept), Some(a)) => {
+                kept.clear();
+                kept.push_str(a);
+            }
+            (kept, a) => *kept = a.map(str::to_owned),
+        }
+        self.text = text.cloned();
+    }
 }
 
 /// `aws:CurrentTime` and `aws:EpochTime` of the last second a thread decided in.
@@ -655,10 +734,13 @@ impl Call<'_> {
             key,
             text,
             statements,
+            template,
+            deciding,
         } = local;
         let authz = &self.app.authz;
-        // What every call of this caller reuses: its keys, named, valued and filtered once.
-        let caller = authz.caller(self.identity);
+        // What every call of this caller reuses: its keys, named, valued and filtered once
+        // (the thread's copy when it used the same caller's last).
+        let caller = authz.caller_kept(self.identity, template);
         let time = clock.texts(self.now_ms.div_euclid(1000));
         let ip = peer_text(peer, self.source_ip);
         let mut hashed = None;
@@ -671,7 +753,7 @@ impl Call<'_> {
             let all = self.each_key(
                 ip,
                 time,
-                &caller,
+                caller,
                 keys,
                 Some(&caller.keys_read),
                 &mut |which, v| put_key(key, which, v, resource),
@@ -692,13 +774,14 @@ impl Call<'_> {
             name,
             text,
             statements,
+            deciding,
         };
         self.decide_uncached(
             scratch,
             Inputs {
                 ip,
                 time,
-                caller: &caller,
+                caller,
                 action,
                 resource,
                 keys,
@@ -724,6 +807,7 @@ impl Call<'_> {
             name,
             text,
             statements,
+            deciding,
         } = scratch;
         let Inputs {
             ip,
@@ -783,11 +867,27 @@ impl Call<'_> {
                 filter = None;
                 continue;
             }
-            text.clear();
-            authz.write_deciding(id, caller, prepared, &evaluation, text);
-            // Shared with the decision cache's entry and the thread's next decisions with
-            // the same statements (no allocation for those).
-            let named = (!text.is_empty()).then(|| shared(statements, text));
+            // Named as the thread's last decision of the template with the same statements
+            // was, else now.
+            let kind = LastDeciding::kind(&evaluation);
+            let account = match kind {
+                Some(true) => prepared.resource_account(),
+                _ => None,
+            };
+            let named = match kind.and_then(|_| deciding.found(caller.id(), &evaluation, account)) {
+                Some(named) => named,
+                None => {
+                    text.clear();
+                    authz.write_deciding(id, caller, prepared, &evaluation, text);
+                    // Shared with the decision cache's entry and the thread's next decisions
+                    // with the same statements (no allocation for those).
+                    let named = (!text.is_empty()).then(|| shared(statements, text));
+                    if kind.is_some() {
+                        deciding.keep(caller.id(), &evaluation, account, named.as_ref());
+                    }
+                    named
+                }
+            };
             let decision = evaluation.decision();
             let denial = (decision != iam_policy::Decision::Allow)
                 .then(|| denial_message(&id.arn, action, resource, &evaluation));
@@ -817,6 +917,7 @@ struct Scratch<'l> {
     name: &'l mut String,
     text: &'l mut String,
     statements: &'l mut Option<Arc<str>>,
+    deciding: &'l mut LastDeciding,
 }
 
 /// What a call's decision is made on, besides the call itself.

@@ -2,7 +2,10 @@
 //! same calls against a server with the cache and one without give the same answers,
 //! decisions, deciding statements and denial messages, while tags, resource policies, the
 //! configuration, the caller's address and the time change between them; and the cache is
-//! used (repeated calls hit it) except when a policy reads the time.
+//! used (repeated calls hit it) except when a policy reads the time. A third server without
+//! the cache serves each call on a thread of its own, so that nothing a worker thread keeps
+//! from call to call (its caller template, the names of its last deciding statements) is
+//! there: its answers are the same too.
 
 mod common;
 
@@ -54,6 +57,12 @@ fn run(app: &App, identity: &Identity, s: &Step) -> Vec<String> {
     out.iter().map(|l| common::without_suffixes(l)).collect()
 }
 
+/// [`run`] on a new thread (which keeps nothing from an earlier call).
+fn run_fresh(app: &App, identity: &Identity, s: &Step) -> Result<Vec<String>> {
+    std::thread::scope(|t| t.spawn(|| run(app, identity, s)).join())
+        .map_err(|_| "the call's thread panicked".into())
+}
+
 /// The example configuration with the administrator's `secretsmanager:*` narrowed to
 /// `DescribeSecret`.
 fn narrowed() -> Result<Config> {
@@ -77,6 +86,8 @@ fn cached_decisions_are_the_engines() -> Result {
     let cached = common::app()?;
     let mut plain = common::app()?;
     plain.authz.set_decision_cache(0);
+    let mut fresh = common::app()?;
+    fresh.authz.set_decision_cache(0);
     assert!(cached.authz.caches_decisions() && !plain.authz.caches_decisions());
     let get = |key, id: &str| step(key, "GetSecretValue", json!({"SecretId": id}));
     let admin = |op, input| step(ADMIN, op, input);
@@ -143,6 +154,8 @@ fn cached_decisions_are_the_engines() -> Result {
         let a = run(&cached, &*common::identity(&cached, s.key)?, s);
         let b = run(&plain, &*common::identity(&plain, s.key)?, s);
         assert_eq!(a, b, "{} {} {}", s.key, s.op, s.input);
+        let c = run_fresh(&fresh, &*common::identity(&fresh, s.key)?, s)?;
+        assert_eq!(a, c, "{} {} {}", s.key, s.op, s.input);
         outcomes.push(a);
     }
     let (hits, misses) = cached.authz.decision_cache_counts();
@@ -167,6 +180,7 @@ fn cached_decisions_are_the_engines() -> Result {
     // identity and for one kept from before (as a session's identity is).
     let held_cached = common::identity(&cached, ADMIN)?;
     let held_plain = common::identity(&plain, ADMIN)?;
+    let held_fresh = common::identity(&fresh, ADMIN)?;
     let read = get(ADMIN, "s0");
     assert_eq!(
         run(&cached, &held_cached, &read)
@@ -180,22 +194,66 @@ fn cached_decisions_are_the_engines() -> Result {
             .map(String::as_str),
         Some("ok")
     );
-    cached.authz.reload(narrowed()?)?;
-    plain.authz.reload(narrowed()?)?;
+    // The statements of the held identity's reads are named by its template (kept by this
+    // thread): a reload that renames them names them anew.
+    let renamed = || -> Result<Config> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/config.toml");
+        let text = std::fs::read_to_string(&path)?.replace("\"SecretsAdmin\"", "\"Renamed\"");
+        let base = path.parent().ok_or("no directory")?;
+        Ok(Config::from_text(&text, base, "renamed.toml")?)
+    };
+    for app in [&cached, &plain, &fresh] {
+        app.authz.reload(renamed()?)?;
+    }
     for held in [true, false] {
         let s = Step {
             held,
             ..get(ADMIN, "s0")
         };
-        let (a, b) = if s.held {
-            (run(&cached, &held_cached, &s), run(&plain, &held_plain, &s))
+        let (a, b, c) = if s.held {
+            (
+                run(&cached, &held_cached, &s),
+                run(&plain, &held_plain, &s),
+                run_fresh(&fresh, &held_fresh, &s)?,
+            )
         } else {
             (
                 run(&cached, &*common::identity(&cached, ADMIN)?, &s),
                 run(&plain, &*common::identity(&plain, ADMIN)?, &s),
+                run_fresh(&fresh, &*common::identity(&fresh, ADMIN)?, &s)?,
             )
         };
         assert_eq!(a, b);
+        assert_eq!(a, c);
+        assert!(
+            a.get(1)
+                .is_some_and(|d| d.contains("\"Renamed\"") && !d.contains("SecretsAdmin")),
+            "{a:?}"
+        );
+    }
+    cached.authz.reload(narrowed()?)?;
+    plain.authz.reload(narrowed()?)?;
+    fresh.authz.reload(narrowed()?)?;
+    for held in [true, false] {
+        let s = Step {
+            held,
+            ..get(ADMIN, "s0")
+        };
+        let (a, b, c) = if s.held {
+            (
+                run(&cached, &held_cached, &s),
+                run(&plain, &held_plain, &s),
+                run_fresh(&fresh, &held_fresh, &s)?,
+            )
+        } else {
+            (
+                run(&cached, &*common::identity(&cached, ADMIN)?, &s),
+                run(&plain, &*common::identity(&plain, ADMIN)?, &s),
+                run_fresh(&fresh, &*common::identity(&fresh, ADMIN)?, &s)?,
+            )
+        };
+        assert_eq!(a, b);
+        assert_eq!(a, c);
         assert!(
             a.first().is_some_and(|o| o.starts_with("AccessDenied")),
             "{a:?}"
