@@ -398,9 +398,10 @@ impl Leads {
         let templates = ungrouped(templates, &grouped);
 
         let mut ends: Vec<_> = templates.iter().map(|&(_, t)| tail(t)).collect();
-        let trails = ends
-            .iter()
-            .map(|end| end.as_ref().map(|&(trail, key, default, _)| (trail, key, default)));
+        let trails = ends.iter().map(|end| {
+            end.as_ref()
+                .map(|&(trail, key, default, _)| (trail, key, default))
+        });
         let mut by_trail = shared(trails, TAIL_FROM);
         // The largest first, then in list order (the groups came out of a hash map).
         by_trail.sort_unstable_by_key(|(_, members)| {
