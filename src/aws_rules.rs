@@ -446,7 +446,15 @@ mod tests {
             let (service, _) = action.split_once(':').unwrap_or_default();
             assert!(!service_has_rules(service), "{action}");
             assert!(!is_trust_action(action), "{action}");
-            for c in [User, Root, AssumedRole, FederatedUser, Role, Service, Anonymous] {
+            for c in [
+                User,
+                Root,
+                AssumedRole,
+                FederatedUser,
+                Role,
+                Service,
+                Anonymous,
+            ] {
                 for arn in resources {
                     assert_eq!(rule(c, action, arn), None, "{action} {arn:?}");
                     checked += 1;
@@ -464,7 +472,10 @@ mod tests {
         }
         // Rules found for each: the shortcut would have been wrong there.
         let slr = Some(("iam", "111122223333", "role/aws-service-role/x"));
-        assert_eq!(rule(User, "iam:deleterole", slr), Some(AwsRule::ReservedRole));
+        assert_eq!(
+            rule(User, "iam:deleterole", slr),
+            Some(AwsRule::ReservedRole)
+        );
         let alias = Some(("kms", "111122223333", "alias/aws/x"));
         assert_eq!(
             rule(User, "kms:deletealias", alias),
