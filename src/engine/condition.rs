@@ -876,7 +876,10 @@ mod tests {
             ("ForAnyValue:StringEquals", ab, "[c]", F),
             ("ForAnyValue:StringEquals", ab, "b", T),
             ("ForAnyValue:StringEquals", &[""], "[]", F),
-            ("ForAnyValue:StringEqualsIfExists", ab, "absent", T),
+            // The qualifier decides on an absent key; `IfExists` does not make it true (D-15).
+            ("ForAnyValue:StringEqualsIfExists", ab, "absent", F),
+            ("ForAnyValue:StringNotEqualsIfExists", ab, "absent", F),
+            ("ForAnyValue:StringEqualsIfExists", ab, "[]", F),
             ("ForAnyValue:StringEqualsIfExists", ab, "[c]", F),
             ("ForAnyValue:StringNotEquals", ab, "[a,c]", T),
             ("ForAnyValue:StringNotEquals", ab, "[a,b]", F),

@@ -193,7 +193,8 @@ const NEGATION_PAIRS: &[(BaseOperator, BaseOperator)] = &[
 ];
 
 proptest! {
-    /// Decision 10: an `…IfExists` operator on an absent key is true, whatever the values.
+    /// Decision 10: an `…IfExists` operator on an absent key is true, whatever the values,
+    /// except under `ForAnyValue:`, which needs a request value (D-15).
     #[test]
     fn conditions_if_exists_absent_is_true(
         base in any_comparing_base(),
@@ -201,7 +202,10 @@ proptest! {
         values in proptest::collection::vec(any_text(), 0..4),
     ) {
         let e = entry(op(qualifier, base, true), &values);
-        prop_assert_eq!(evaluate_entry(&e, None, no_vars), Truth::True);
+        prop_assert_eq!(
+            evaluate_entry(&e, None, no_vars),
+            Truth::from_bool(qualifier != Some(SetQualifier::ForAnyValue))
+        );
     }
 
     /// Decision 10: on an absent key `ForAllValues:` is true, `ForAnyValue:` false, a plain
