@@ -645,17 +645,35 @@ pub fn decide_with(policies: &RefPolicies, req: &RefRequest, quirks: Quirks) -> 
     // role" (<https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html>);
     // "RCPs don't apply to ... calls made by service-linked roles"
     // (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html>).
-    // Known from `aws:PrincipalArn` (given, or derived) of a role or session: a role of the
-    // caller's account under the `aws-service-role/` path.
-    let service_linked = matches!(env.caller, Caller::Role { .. } | Caller::Session { .. })
-        && env.ctx.get_text("aws:PrincipalArn").is_some_and(|arn| {
-            let account = env.caller.account().unwrap_or_default();
-            arn.strip_prefix("arn:")
-                .and_then(|rest| rest.split_once(':'))
-                .and_then(|(_, rest)| rest.strip_prefix("iam::"))
-                .and_then(|rest| rest.strip_prefix(account))
-                .is_some_and(|rest| rest.starts_with(":role/aws-service-role/"))
-        });
+    // Known from `aws:PrincipalArn` (given, or derived) of a role or session: a role under the
+    // `aws-service-role/` path that is the caller's own role (a role: its own ARN; a session:
+    // the same partition, account and role name). A given value naming another role is not
+    // believed (fail closed: the guardrails apply).
+    let service_linked = env.ctx.get_text("aws:PrincipalArn").is_some_and(|given| {
+        let parts: Vec<&str> = given.splitn(6, ':').collect();
+        let [arn, partition, service, region, account, resource] = parts[..] else {
+            return false;
+        };
+        let is_slr = arn == "arn"
+            && service == "iam"
+            && region.is_empty()
+            && resource.starts_with("role/aws-service-role/");
+        let callers = match &env.caller {
+            Caller::Role { arn: own, .. } => own == given,
+            Caller::Session {
+                account: a,
+                arn: session,
+                role,
+            } => {
+                session.split(':').nth(1) == Some(partition)
+                    && a == account
+                    && !role.is_empty()
+                    && resource.rsplit('/').next() == Some(role.as_str())
+            }
+            _ => false,
+        };
+        is_slr && callers
+    });
     let scps_apply = env.caller.is_iam_principal() && !service_linked;
     let rcps_apply = !service_linked;
     let boundary = policies
