@@ -9,7 +9,6 @@ use crate::condition::UnknownReason;
 /// other text (`false`, `asdf`, `1`, the empty string) false. Never an error; the `Result`
 /// keeps the shape of the other families' readers.
 #[inline]
-#[allow(clippy::unnecessary_wraps)]
 pub(crate) fn read(scalar: Scalar<'_>) -> Result<bool, UnknownReason> {
     Ok(match scalar {
         Scalar::Bool(b) => b,
