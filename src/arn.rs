@@ -330,7 +330,7 @@ enum Kind {
     Condition(Box<[Plan; 5]>),
     /// A Condition-mode pattern that is one policy variable alone (`${aws:PrincipalArn}`): the
     /// template is the whole text, and the request matches when it is an ARN equal to the
-    /// variable's value (literal text, so exactly the ARN the value holds).
+    /// variable's value (literal text, so exactly the ARN the value holds; D-19).
     Variable,
 }
 

@@ -299,7 +299,7 @@ fn tally<R: Recorder>(
 /// and is the caller's own role ([`is_service_linked_role`], which cites AWS). SCPs and RCPs
 /// take no part in its calls. A session ARN does not carry the role's path: unless the request
 /// gives `aws:PrincipalArn`, a session of a service-linked role is not known to be one, and the
-/// guardrails apply; a given value naming another role than the caller's exempts nothing.
+/// guardrails apply; a given value naming another role than the caller's exempts nothing (D-18).
 #[inline(never)]
 fn service_linked(input: &Input<'_>) -> bool {
     let who = &input.who;

@@ -70,6 +70,7 @@ enum Caller {
     },
     Root {
         account: String,
+        partition: String,
     },
     Service(String),
     Anonymous,
@@ -85,7 +86,12 @@ impl Caller {
             let account = parts[4].to_owned();
             let res = parts[5];
             match parts[2] {
-                "iam" if res == "root" => return Self::Root { account },
+                "iam" if res == "root" => {
+                    return Self::Root {
+                        account,
+                        partition: parts[1].to_owned(),
+                    };
+                }
                 "iam" if res.starts_with("user/") => {
                     let name = res.rsplit('/').next().unwrap_or("").to_owned();
                     return Self::User {
@@ -128,7 +134,7 @@ impl Caller {
             | Self::Role { account, .. }
             | Self::Session { account, .. }
             | Self::Federated { account, .. }
-            | Self::Root { account } => Some(account),
+            | Self::Root { account, .. } => Some(account),
             Self::Service(_) | Self::Anonymous => None,
         }
     }
@@ -140,9 +146,26 @@ impl Caller {
                 Some(arn.clone())
             }
             Self::Session { account, role, .. } => {
-                Some(format!("arn:aws:iam::{account}:role/{role}"))
+                let partition = self.partition().unwrap_or("aws");
+                Some(format!("arn:{partition}:iam::{account}:role/{role}"))
             }
-            Self::Root { account } => Some(format!("arn:aws:iam::{account}:root")),
+            Self::Root { account, partition } => {
+                Some(format!("arn:{partition}:iam::{account}:root"))
+            }
+            Self::Service(_) | Self::Anonymous => None,
+        }
+    }
+
+    /// The partition of the caller's ARN. Each partition has its own IAM: a principal ARN of
+    /// another partition never names the caller.
+    /// <https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html>
+    fn partition(&self) -> Option<&str> {
+        match self {
+            Self::User { arn, .. }
+            | Self::Role { arn, .. }
+            | Self::Session { arn, .. }
+            | Self::Federated { arn, .. } => arn.split(':').nth(1),
+            Self::Root { partition, .. } => Some(partition),
             Self::Service(_) | Self::Anonymous => None,
         }
     }
@@ -180,7 +203,7 @@ fn principal_value_matches(
             matches!(caller, Caller::Service(s) if s == name).then_some(Grant::Direct)
         }
         (PrincipalKind::Aws, PrincipalValue::Account(id)) => match caller {
-            Caller::Root { account } if account == id => Some(Grant::Direct),
+            Caller::Root { account, .. } if account == id => Some(Grant::Direct),
             c if c.account() == Some(id.as_str()) => Some(Grant::Account),
             _ => None,
         },
@@ -190,9 +213,12 @@ fn principal_value_matches(
             if parts.len() != 6 {
                 return None;
             }
-            let (service, account, res) = (parts[2], parts[4], parts[5]);
+            let (partition, service, account, res) = (parts[1], parts[2], parts[4], parts[5]);
+            if caller.partition().is_some_and(|p| p != partition) {
+                return None;
+            }
             match caller {
-                Caller::Root { account: a }
+                Caller::Root { account: a, .. }
                     if service == "iam" && res == "root" && a == account =>
                 {
                     Some(Grant::Direct)
