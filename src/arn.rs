@@ -328,6 +328,10 @@ enum Kind {
     },
     /// A Condition-mode pattern: the plans of components 0 to 4 (the template is the sixth).
     Condition(Box<[Plan; 5]>),
+    /// A Condition-mode pattern that is one policy variable alone (`${aws:PrincipalArn}`): the
+    /// template is the whole text, and the request matches when it is an ARN equal to the
+    /// variable's value (literal text, so exactly the ARN the value holds; D-19).
+    Variable,
 }
 
 /// Splits a pattern into at most six components on colons; with `variables`, colons inside
@@ -380,7 +384,9 @@ fn split_components(text: &str, variables: bool) -> Result<([usize; 5], usize), 
 /// matches nothing. No `arn:` prefix is demanded (`ArnLike` compares the first component like
 /// the others). Variables may appear in any component; the pattern is split on the colons
 /// written outside `${...}`, and a variable's value is literal text inside its component (a
-/// colon in a value never separates components).
+/// colon in a value never separates components). A pattern that is one variable alone
+/// (`${aws:PrincipalArn}`) stands for the whole ARN its value holds: it matches a request
+/// value that is an ARN equal to that value (the value is literal text: no wildcards).
 ///
 /// Matching is case-sensitive everywhere and does not allocate.
 ///
@@ -462,10 +468,13 @@ impl ArnPattern {
         match Self::compile(&raw, mode, variables) {
             Ok((colons, count, kind, plan, extra)) => {
                 let len = raw.len();
-                let region = plan
-                    .as_ref()
-                    .and_then(|_| component_range(len, &colons, count, 5))
-                    .unwrap_or(len..len);
+                let region = if matches!(kind, Kind::Variable) {
+                    0..len
+                } else {
+                    plan.as_ref()
+                        .and_then(|_| component_range(len, &colons, count, 5))
+                        .unwrap_or(len..len)
+                };
                 let options = TemplateOptions {
                     variables,
                     wildcards: true,
@@ -568,6 +577,14 @@ impl ArnPattern {
                         Some(last),
                         extra,
                     ))
+                } else if variables
+                    && text.starts_with("${")
+                    && variable_len(text, 0).is_ok_and(|len| len == text.len())
+                {
+                    // One variable alone: its value is the whole ARN. (Its colons are not
+                    // outside `${...}`, so the pattern split into one component.)
+                    let [whole, ..] = plans;
+                    Ok((colons, count, Kind::Variable, Some(whole), extra))
                 } else {
                     Ok((colons, count, Kind::Never, None, extra))
                 }
@@ -620,7 +637,9 @@ impl ArnPattern {
     #[must_use]
     pub fn resource_template(&self) -> Option<&Template> {
         match &self.kind {
-            Kind::Resource { resource: true, .. } | Kind::Condition(_) => Some(&self.text),
+            Kind::Resource { resource: true, .. } | Kind::Condition(_) | Kind::Variable => {
+                Some(&self.text)
+            }
             Kind::Resource { .. } | Kind::Any | Kind::Never => None,
         }
     }
@@ -775,6 +794,15 @@ impl ArnPattern {
                     }
                 }
                 self.text.is_match(c5, false, resolve)
+            }
+            Kind::Variable => {
+                if !self.text.is_resolvable(&resolve) {
+                    return None;
+                }
+                if split_arn(resource).is_none() {
+                    return Some(false);
+                }
+                self.text.is_match(resource, false, resolve)
             }
         }
     }

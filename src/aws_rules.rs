@@ -197,27 +197,60 @@ const RESERVED_ALIAS_CHANGES: [&str; 3] = ["createalias", "deletealias", "update
 /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html>).
 const SERVICE_LINKED_ROLES: &str = "role/aws-service-role/";
 
+/// The role a caller acts as, for [`is_service_linked_role`]: how the given
+/// `aws:PrincipalArn` must agree with the caller before it can exempt the caller.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum RoleOf<'a> {
+    /// The caller is a role itself: its own ARN, which carries the role's path.
+    Role(&'a [u8]),
+    /// The caller is a role session: its role's ARN without the path the session ARN does not
+    /// carry, `arn:PARTITION:iam::ACCOUNT:role/NAME`.
+    Session(&'a [u8]),
+}
+
 /// Whether `principal_arn` (the value of `aws:PrincipalArn`, given or derived) names a
-/// service-linked role of `account`: a role under the `aws-service-role/` path. The calls of
-/// such a role are outside the organization's guardrails: "SCPs do not affect any
-/// service-linked role"
+/// service-linked role (a role under the `aws-service-role/` path) and that role is the
+/// caller's: for a role, its own ARN exactly; for a role session, a role of the same
+/// partition, account and name (the session ARN does not carry the path). The calls of such a
+/// role are outside the organization's guardrails: "SCPs do not affect any service-linked role"
 /// (<https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html>),
 /// and "RCPs don't apply to resources in the organization management account and to calls made
 /// by service-linked roles"
 /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html>).
 /// A session ARN does not carry its role's path, so a session whose `aws:PrincipalArn` is not
-/// given is not known to be one.
-pub(crate) fn is_service_linked_role(principal_arn: &[u8], account: Option<&[u8]>) -> bool {
-    let Some(parts) = std::str::from_utf8(principal_arn)
-        .ok()
-        .and_then(crate::arn::ArnParts::split)
-    else {
+/// given is not known to be one. A given value that names another role, account or partition
+/// than the caller's is not believed: the guardrails apply (fail closed).
+pub(crate) fn is_service_linked_role(principal_arn: &[u8], caller: RoleOf<'_>) -> bool {
+    let split = |bytes| {
+        std::str::from_utf8(bytes)
+            .ok()
+            .and_then(crate::arn::ArnParts::split)
+    };
+    let (own, exact) = match caller {
+        RoleOf::Role(arn) => (arn, true),
+        RoleOf::Session(arn) => (arn, false),
+    };
+    let (Some(given), Some(role)) = (split(principal_arn), split(own)) else {
         return false;
     };
-    parts.service == "iam"
-        && parts.region.is_empty()
-        && account == Some(parts.account.as_bytes())
-        && parts.resource.starts_with(SERVICE_LINKED_ROLES)
+    let service_linked = given.service == "iam"
+        && given.region.is_empty()
+        && given.resource.starts_with(SERVICE_LINKED_ROLES);
+    // The caller's role: its own ARN for a role; for a session, the same partition, account
+    // and role name (the last segment of the path).
+    let callers = if exact {
+        principal_arn == own
+    } else {
+        given.partition == role.partition
+            && given.account == role.account
+            && !given.account.is_empty()
+            && role
+                .resource
+                .strip_prefix("role/")
+                .filter(|name| !name.is_empty())
+                == given.resource.rsplit('/').next()
+    };
+    service_linked && callers
 }
 
 /// The parts of a request a rule reads (the caller described by two facts, so that this
@@ -486,26 +519,45 @@ mod tests {
 
     #[test]
     fn service_linked_roles_by_path_and_account() {
-        let acct = Some(b"111122223333".as_slice());
         let slr = b"arn:aws:iam::111122223333:role/aws-service-role/ecs.amazonaws.com/R";
-        assert!(is_service_linked_role(slr, acct));
+        let session = RoleOf::Session(b"arn:aws:iam::111122223333:role/R");
+        // The role itself (its own ARN, with the path) and a session of it.
+        assert!(is_service_linked_role(slr, RoleOf::Role(slr)));
+        assert!(is_service_linked_role(slr, session));
+        let cn = b"arn:aws-cn:iam::111122223333:role/aws-service-role/x/R";
         assert!(is_service_linked_role(
-            b"arn:aws-cn:iam::111122223333:role/aws-service-role/x/R",
-            acct
+            cn,
+            RoleOf::Session(b"arn:aws-cn:iam::111122223333:role/R")
         ));
-        // Another account's role, no account, another path, another service, a region.
-        assert!(!is_service_linked_role(slr, Some(b"444455556666")));
-        assert!(!is_service_linked_role(slr, None));
+        // Not the caller's role: another account, partition or name; for a role, any other
+        // text than its own ARN (another path).
+        for caller in [
+            RoleOf::Session(b"arn:aws:iam::444455556666:role/R"),
+            RoleOf::Session(b"arn:aws-cn:iam::111122223333:role/R"),
+            RoleOf::Session(b"arn:aws:iam::111122223333:role/Other"),
+            RoleOf::Session(b"arn:aws:iam::111122223333:role/"),
+            RoleOf::Session(b"not an arn"),
+            RoleOf::Role(b"arn:aws:iam::111122223333:role/R"),
+            RoleOf::Role(b"arn:aws:iam::111122223333:role/aws-service-role/other.amazonaws.com/R"),
+        ] {
+            assert!(!is_service_linked_role(slr, caller), "{caller:?}");
+        }
+        // Not a service-linked role: another path, type, service, a region, not an ARN.
         for other in [
             "arn:aws:iam::111122223333:role/aws-service-roles/R",
             "arn:aws:iam::111122223333:role/service-role/R",
-            "arn:aws:iam::111122223333:role/AWSServiceRoleForECS",
+            "arn:aws:iam::111122223333:role/R",
             "arn:aws:iam::111122223333:user/aws-service-role/R",
             "arn:aws:sts::111122223333:role/aws-service-role/x/R",
             "arn:aws:iam:us-east-1:111122223333:role/aws-service-role/x/R",
             "role/aws-service-role/x/R",
         ] {
-            assert!(!is_service_linked_role(other.as_bytes(), acct), "{other}");
+            let bytes = other.as_bytes();
+            assert!(!is_service_linked_role(bytes, session), "{other}");
+            assert!(
+                !is_service_linked_role(bytes, RoleOf::Role(bytes)),
+                "{other}"
+            );
         }
     }
 }

@@ -4,7 +4,7 @@
 //! and prepared requests all decide here.
 
 use super::Part;
-use crate::aws_rules::{AwsRule, is_service_linked_role};
+use crate::aws_rules::{AwsRule, RoleOf, is_service_linked_role};
 
 use super::compile::{Group, TEST_ACTION};
 use super::decision::{Decision, Evaluation, Gate, MAX_REASONS, PrincipalMatch};
@@ -296,20 +296,26 @@ fn tally<R: Recorder>(
 
 /// Whether the caller is a service-linked role: a role or role session whose `aws:PrincipalArn`
 /// (given, or derived from the caller) is a role of its account under `aws-service-role/`
-/// ([`is_service_linked_role`], which cites AWS). SCPs and RCPs take no part in its calls. A
-/// session ARN does not carry the role's path: unless the request gives `aws:PrincipalArn`, a
-/// session of a service-linked role is not known to be one, and the guardrails apply.
+/// and is the caller's own role ([`is_service_linked_role`], which cites AWS). SCPs and RCPs
+/// take no part in its calls. A session ARN does not carry the role's path: unless the request
+/// gives `aws:PrincipalArn`, a session of a service-linked role is not known to be one, and the
+/// guardrails apply; a given value naming another role than the caller's exempts nothing (D-18).
 #[inline(never)]
 fn service_linked(input: &Input<'_>) -> bool {
-    matches!(input.who.kind, CallerKind::Role | CallerKind::AssumedRole)
-        && input
-            .ctx
-            .find(PRINCIPAL_ARN.hash, PRINCIPAL_ARN.key)
-            .and_then(Found::single)
-            .is_some_and(|value| match value {
-                Scalar::String(arn) => is_service_linked_role(arn, input.who.account()),
-                Scalar::Number(_) | Scalar::Bool(_) => false,
-            })
+    let who = &input.who;
+    let caller = match (who.kind, who.role_arn()) {
+        (CallerKind::Role, Some(own)) => RoleOf::Role(own),
+        (CallerKind::AssumedRole, Some(role)) => RoleOf::Session(role),
+        _ => return false,
+    };
+    input
+        .ctx
+        .find(PRINCIPAL_ARN.hash, PRINCIPAL_ARN.key)
+        .and_then(Found::single)
+        .is_some_and(|value| match value {
+            Scalar::String(arn) => is_service_linked_role(arn, caller),
+            Scalar::Number(_) | Scalar::Bool(_) => false,
+        })
 }
 
 /// Adds the statement of `hit` to the reasons.

@@ -203,8 +203,12 @@ pub(crate) enum Target {
     Any,
     /// `{"Service": "*"}`: every service principal.
     AnyService,
-    /// An account: `"111122223333"` or `arn:aws:iam::111122223333:root`.
+    /// An account by its id alone: `"111122223333"`.
     Account(Text),
+    /// An account by its root ARN, `arn:PARTITION:iam::ACCOUNT:root` as written: the account
+    /// of that partition (each partition has its own IAM, so the same digits in another
+    /// partition are another account).
+    AccountArn(Text),
     /// An IAM user ARN.
     User(Text),
     /// An IAM role: it covers the role's sessions, matched by account and role name (a session
@@ -1355,7 +1359,7 @@ fn compile_arn_target(text: &str) -> Target {
     let account = parts.account(text);
     let rest = parts.resource(text);
     match parts.service(text) {
-        "iam" if rest == "root" && !account.is_empty() => Target::Account(intern(account)),
+        "iam" if rest == "root" && !account.is_empty() => Target::AccountArn(intern(text)),
         "iam" if rest.starts_with("user/") => Target::User(intern(text)),
         "iam" => match rest.strip_prefix("role/") {
             Some(path_name) => match path_name.rsplit('/').next() {

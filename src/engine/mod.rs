@@ -44,7 +44,7 @@
 //!    every level needs an applicable `Allow`, else **ImplicitDeny** at [`Gate::Scp`]. Then the
 //!    same for RCPs ([`Gate::Rcp`]). Neither takes part (nor do their `Deny` statements) for a
 //!    service-linked role: a role or session whose `aws:PrincipalArn` is under
-//!    `role/aws-service-role/` (`combine::service_linked`).
+//!    `role/aws-service-role/` and names the caller's own role (`combine::service_linked`).
 //! 4. The caller's route to an Allow (`I` = an identity policy allows, `B` = the boundary allows
 //!    or there is none, `S` = the session policy allows or there is none, except for a federated
 //!    user, whose session has no permissions without a session policy (GetFederationToken:
@@ -69,7 +69,7 @@
 //! Not modelled: the §9.5 row "the IAM user who called GetFederationToken" (a federated
 //! session's ARN does not say which user created it, so a grant to that user does not reach
 //! the session); the management account's exemption from SCPs and RCPs (the case format
-//! simply gives no SCPs or RCPs then); service-linked roles' exemption from SCPs.
+//! simply gives no SCPs or RCPs then).
 //! Explicit denies apply to every caller from every policy given, including identity policies
 //! given for a root user, a service principal or an anonymous caller.
 

@@ -284,6 +284,27 @@ fn is_callers_role(arn: &str, caller: &Who<'_>) -> bool {
     }
 }
 
+/// Whether an account target is the caller's account: the same id and, when the target is a
+/// root ARN, the same partition (each partition has its own IAM: "You cannot use IAM
+/// credentials from one partition to interact with resources in a different partition",
+/// <https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html>).
+#[inline(always)]
+fn is_callers_account(target: &Target, caller: &Who<'_>) -> bool {
+    let (account, partition) = match target {
+        Target::Account(account) => (account.as_str(), None),
+        Target::AccountArn(arn) => {
+            let mut parts = crate::arn::components(arn);
+            let partition = parts.nth(1).unwrap_or_default();
+            (parts.nth(2).unwrap_or_default(), Some(partition))
+        }
+        _ => return false,
+    };
+    caller
+        .account()
+        .is_some_and(|a| same_bytes(a, account.as_bytes()))
+        && partition.is_none_or(|p| same_bytes(caller.partition(), p.as_bytes()))
+}
+
 /// How a `Principal` target names the caller, if it does (`iam-semantics.md` §4, §9.5).
 #[inline(always)]
 fn target_match(target: &Target, caller: &Who<'_>) -> Option<PrincipalMatch> {
@@ -292,20 +313,10 @@ fn target_match(target: &Target, caller: &Who<'_>) -> Option<PrincipalMatch> {
     match target {
         Target::Any => Some(PrincipalMatch::Direct),
         Target::AnyService => yes(kind == CallerKind::Service, PrincipalMatch::Direct),
-        Target::Account(account) => match kind {
+        Target::Account(_) | Target::AccountArn(_) => match kind {
             CallerKind::Service | CallerKind::Anonymous => None,
-            CallerKind::Root => yes(
-                caller
-                    .account()
-                    .is_some_and(|a| same_bytes(a, account.as_bytes())),
-                PrincipalMatch::Direct,
-            ),
-            _ => yes(
-                caller
-                    .account()
-                    .is_some_and(|a| same_bytes(a, account.as_bytes())),
-                PrincipalMatch::Account,
-            ),
+            CallerKind::Root => yes(is_callers_account(target, caller), PrincipalMatch::Direct),
+            _ => yes(is_callers_account(target, caller), PrincipalMatch::Account),
         },
         Target::User(arn) => yes(
             kind == CallerKind::User && same_bytes(caller.text(), arn.as_bytes()),
@@ -335,11 +346,8 @@ fn lists_caller(target: &Target, caller: &Who<'_>) -> bool {
     match target {
         Target::Any => true,
         Target::AnyService => kind == CallerKind::Service,
-        Target::Account(account) => {
-            kind == CallerKind::Root
-                && caller
-                    .account()
-                    .is_some_and(|a| same_bytes(a, account.as_bytes()))
+        Target::Account(_) | Target::AccountArn(_) => {
+            kind == CallerKind::Root && is_callers_account(target, caller)
         }
         Target::User(arn) => kind == CallerKind::User && same_bytes(caller.text(), arn.as_bytes()),
         Target::Role { arn } => is_callers_role(arn, caller),

@@ -227,3 +227,38 @@ fn same_document_differs_by_type() {
     assert_eq!(codes(PolicyType::Scp), ["SCP_SYNTAX_ERROR_PRINCIPAL"]);
     assert_eq!(codes(PolicyType::Trust), ["UNSUPPORTED_RESOURCE"]);
 }
+
+#[test]
+fn parse_error_details_action_with_comma_or_whitespace() {
+    // IAM's grammar: each action is one `service:action` string. A comma-joined string or an
+    // action holding whitespace is an error located at that string (never trimmed or split,
+    // and never dropped, which could lose a Deny).
+    let text = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":["s3:PutObject","s3:GetObject,s3:DeleteObject"],"Resource":"*"},{"Effect":"Allow","NotAction":" iam:*","Resource":"*"}]}"#;
+    let errors = parse_policy(text, PolicyType::Identity).unwrap_err();
+    let found: Vec<_> = errors
+        .iter()
+        .map(|e| {
+            (
+                e.code().to_string(),
+                e.path().to_owned(),
+                e.span().slice(text),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "INVALID_ACTION_FORMAT".to_owned(),
+                "Statement[0].Action[1]".to_owned(),
+                Some("\"s3:GetObject,s3:DeleteObject\"")
+            ),
+            (
+                "INVALID_ACTION_FORMAT".to_owned(),
+                "Statement[1].NotAction".to_owned(),
+                Some("\" iam:*\"")
+            ),
+        ]
+    );
+    assert!(errors.first().kind().to_string().contains("`,`"));
+}

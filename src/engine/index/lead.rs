@@ -10,6 +10,7 @@
 //! per request text, and templates that begin with a variable offer no prefix key.
 
 use std::collections::HashMap;
+use std::marker::PhantomData;
 
 use super::{At, Keyed, Kind, Source, folded_byte, index_strings, strings_any};
 use crate::condition::ops::string;
@@ -88,98 +89,232 @@ impl TemplateList {
     }
 }
 
-/// One group: the lead, the variable, the remainders and their index.
-#[derive(Clone, Debug)]
-struct Lead {
-    /// `L`, the fixed variables (`${*}`, …) replaced.
-    lead: Box<str>,
-    /// `V`'s key (ASCII-lower-cased) and default.
-    key: Box<str>,
-    default: Option<Box<str>>,
-    /// The text after `${V}` of each template, parsed with the template's options.
-    remainders: TemplateList,
+/// The end of a request text that a group compares from: the front for the groups by lead
+/// ([`Front`]), the back for the groups by trail ([`Back`]). One walk serves both
+/// ([`Groups::any`]); the side-specific steps are these.
+trait End {
+    /// `text` without the literal `lit` at this end (`fold`: without regard to case).
+    fn strip<'t>(text: &'t str, lit: &str, fold: bool) -> Option<&'t str>;
+    /// Whether `test` holds for some value of `keyed` whose key starts `text` read from this
+    /// end (`fold`: each character folded, [`folded_byte`]).
+    fn walk(keyed: &Keyed, text: &str, fold: bool, test: impl FnMut(At) -> bool) -> bool;
+    /// The key of a group's literal (folded when so), as [`End::walk`] reads it.
+    fn key(lit: String) -> Box<[u8]>;
 }
 
-impl Lead {
-    /// Whether `text` matches one of the group's templates (the answer of trying each).
-    fn matches<'a>(
-        &self,
-        text: &str,
-        fold: bool,
-        resolve: impl Fn(&str) -> Option<&'a str> + Copy,
-    ) -> bool {
-        let (key, default) = (&*self.key, self.default.as_deref());
-        strip_fixed(
-            text,
-            &self.lead,
-            key,
-            default,
-            fold,
-            resolve,
-            strip_lit_prefix,
-        )
-        .is_some_and(|after| self.remainders.any(after, fold, resolve))
-    }
-}
+/// Groups by lead: `L${V}R_1`, `L${V}R_2`, … (module docs).
+#[derive(Clone, Copy, Debug, Default)]
+struct Front;
 
-/// One group by its trail: `R_1${V}T`, `R_2${V}T`, … (the same last variable `V`, with the
-/// same default, then the same literal text `T`, nothing else after it). A request text
-/// matches one of them exactly when it ends with `T`, before that with `V`'s value (or its
-/// default), and the text before that matches one of the remainders `R_i`: a text matched by a
-/// template ending in literal text is a text matched by the rest followed by that literal text
+/// Groups by trail: `R_1${V}T`, `R_2${V}T`, … (the same last variable `V`, with the same
+/// default, then the same literal text `T`, nothing else after it). A request text matches
+/// one of them exactly when it ends with `T`, before that with `V`'s value (or its default),
+/// and the text before that matches one of the remainders `R_i`: a text matched by a template
+/// ending in literal text is a text matched by the rest followed by that literal text
 /// (compared one character at a time from the end, as the glob compares its last segment).
 /// So the templates of a list that each hold literal text of their own before one shared
 /// variable (`<i>-${aws:PrincipalTag/team}`) cost one resolution and one comparison per
 /// request text, then a look-up among the remainders, rather than resolving them all anew
 /// whenever the variable has a value (`resolved`).
+#[derive(Clone, Copy, Debug, Default)]
+struct Back;
+
+impl End for Front {
+    #[inline]
+    fn strip<'t>(text: &'t str, lit: &str, fold: bool) -> Option<&'t str> {
+        strip_lit_prefix(text, lit, fold)
+    }
+
+    #[inline]
+    fn walk(keyed: &Keyed, text: &str, fold: bool, test: impl FnMut(At) -> bool) -> bool {
+        if fold {
+            keyed.any(text.chars().map(folded_byte), test)
+        } else {
+            keyed.any(text.bytes(), test)
+        }
+    }
+
+    fn key(lit: String) -> Box<[u8]> {
+        lit.into_bytes().into_boxed_slice()
+    }
+}
+
+impl End for Back {
+    #[inline]
+    fn strip<'t>(text: &'t str, lit: &str, fold: bool) -> Option<&'t str> {
+        strip_lit_suffix(text, lit, fold)
+    }
+
+    #[inline]
+    fn walk(keyed: &Keyed, text: &str, fold: bool, test: impl FnMut(At) -> bool) -> bool {
+        if fold {
+            keyed.any(text.chars().rev().map(folded_byte), test)
+        } else {
+            keyed.any(text.bytes().rev(), test)
+        }
+    }
+
+    fn key(lit: String) -> Box<[u8]> {
+        lit.bytes().rev().collect()
+    }
+}
+
+/// One group: its literal (`L` of a lead, `T` of a trail), the variable, the remainders and
+/// their index.
 #[derive(Clone, Debug)]
-struct Tail {
-    /// `T`, the fixed variables (`${*}`, …) replaced.
-    trail: Box<str>,
+struct Group {
+    /// The literal, the fixed variables (`${*}`, …) replaced.
+    lit: Box<str>,
     /// `V`'s key (ASCII-lower-cased) and default.
     key: Box<str>,
     default: Option<Box<str>>,
-    /// The text before `${V}` of each template, parsed with the template's options.
+    /// The rest of each template (after `${V}` of a lead, before it for a trail), parsed
+    /// with the template's options.
     remainders: TemplateList,
 }
 
-impl Tail {
-    /// Whether `text` matches one of the group's templates (the answer of trying each).
-    fn matches<'a>(
+impl Group {
+    /// Whether `text` matches one of the group's templates (the answer of trying each): the
+    /// literal, then the variable's value (the request's, else the default), stripped from
+    /// `E`'s end, and the rest matched by a remainder. A variable without a value or a default
+    /// matches nothing.
+    #[inline]
+    fn matches<'a, E: End>(
         &self,
         text: &str,
         fold: bool,
         resolve: impl Fn(&str) -> Option<&'a str> + Copy,
     ) -> bool {
-        let (key, default) = (&*self.key, self.default.as_deref());
-        strip_fixed(
-            text,
-            &self.trail,
-            key,
-            default,
-            fold,
-            resolve,
-            strip_lit_suffix,
-        )
-        .is_some_and(|before| self.remainders.any(before, fold, resolve))
+        let Some(value) = resolve(&self.key).or(self.default.as_deref()) else {
+            return false;
+        };
+        E::strip(text, &self.lit, fold)
+            .and_then(|rest| E::strip(rest, value, fold))
+            .is_some_and(|rest| self.remainders.any(rest, fold, resolve))
     }
 }
 
-/// The part of `text` left once a group's fixed literal `lit` and then its variable's value
-/// (the request's, else the default) are stripped from one end (`strip`: from the front for a
-/// [`Lead`], from the back for a [`Tail`]); `None` when they are not there, or when the variable
-/// has no value and no default (such a template matches nothing).
-fn strip_fixed<'t, 'a>(
-    text: &'t str,
-    lit: &str,
-    key: &str,
-    default: Option<&str>,
-    fold: bool,
-    resolve: impl Fn(&str) -> Option<&'a str>,
-    strip: fn(&'t str, &str, bool) -> Option<&'t str>,
-) -> Option<&'t str> {
-    let value = resolve(key).or(default)?;
-    strip(text, lit, fold).and_then(|rest| strip(rest, value, fold))
+/// The groups of one end: by their literal read from that end (ASCII-lower-cased without
+/// regard to case), and those without a literal to key them.
+#[derive(Clone, Debug)]
+struct Groups<E> {
+    groups: Box<[Group]>,
+    keyed: Keyed,
+    /// The groups without a literal to key them (empty, or not ASCII without regard to
+    /// case).
+    loose: Box<[At]>,
+    end: PhantomData<E>,
+}
+
+impl<E> Default for Groups<E> {
+    fn default() -> Self {
+        Self {
+            groups: Box::default(),
+            keyed: Keyed::default(),
+            loose: Box::default(),
+            end: PhantomData,
+        }
+    }
+}
+
+/// What a group's templates share at one end: the literal, the variable's key and its
+/// default.
+type Shared<'t> = (&'t str, &'t str, Option<&'t str>);
+
+/// The templates' shared ends: each `(literal, key, default)` that `from` or more of the
+/// templates have (their positions, in list order), in no particular order.
+fn shared<'t>(
+    ends: impl Iterator<Item = Option<Shared<'t>>>,
+    from: usize,
+) -> Vec<(Shared<'t>, Vec<usize>)> {
+    let mut shared: HashMap<Shared<'t>, Vec<usize>> = HashMap::new();
+    for (i, end) in ends.enumerate() {
+        if let Some(end) = end {
+            shared.entry(end).or_default().push(i);
+        }
+    }
+    shared
+        .into_iter()
+        .filter(|(_, members)| members.len() >= from)
+        .collect()
+}
+
+/// The templates not `grouped`.
+fn ungrouped<'t>(templates: Vec<(At, &'t Template)>, grouped: &[bool]) -> Vec<(At, &'t Template)> {
+    templates
+        .into_iter()
+        .zip(grouped)
+        .filter(|(_, grouped)| !**grouped)
+        .map(|(template, _)| template)
+        .collect()
+}
+
+impl<E: End> Groups<E> {
+    /// One group per shared end (in the order given), of its members' remainders
+    /// (`remainder`, by position; a member without one is left out); marks the members
+    /// grouped. `depth` as for [`Leads::build`].
+    fn new(
+        shared: Vec<(Shared<'_>, Vec<usize>)>,
+        mut remainder: impl FnMut(usize) -> Option<Template>,
+        grouped: &mut [bool],
+        (like, fold, depth): (bool, bool, usize),
+    ) -> Self {
+        let mut groups = Vec::new();
+        let mut keys = Vec::new();
+        let mut loose = Vec::new();
+        for ((lit, key, default), members) in shared {
+            let Ok(id) = At::try_from(groups.len()) else {
+                break;
+            };
+            let mut remainders = Vec::with_capacity(members.len());
+            for i in members {
+                if let (Some(remainder), Some(flag)) = (remainder(i), grouped.get_mut(i)) {
+                    remainders.push(remainder);
+                    *flag = true;
+                }
+            }
+            let folded = if fold {
+                lit.is_ascii().then(|| lit.to_ascii_lowercase())
+            } else {
+                Some(lit.to_owned())
+            };
+            match folded.filter(|lit| !lit.is_empty()) {
+                Some(lit) => keys.push((E::key(lit), id)),
+                None => loose.push(id),
+            }
+            groups.push(Group {
+                lit: lit.into(),
+                key: key.into(),
+                default: default.map(Box::from),
+                remainders: TemplateList::new(remainders, like, fold, depth + 1),
+            });
+        }
+        Self {
+            groups: groups.into_boxed_slice(),
+            keyed: Keyed::new(keys),
+            loose: loose.into_boxed_slice(),
+            end: PhantomData,
+        }
+    }
+
+    /// Whether `text` matches a template of some group (`fold`: without regard to case).
+    #[inline]
+    fn any<'a>(
+        &self,
+        text: &str,
+        fold: bool,
+        resolve: impl Fn(&str) -> Option<&'a str> + Copy,
+    ) -> bool {
+        if self.groups.is_empty() {
+            return false;
+        }
+        let test = |id: At| {
+            self.groups
+                .get(id as usize)
+                .is_some_and(|group| group.matches::<E>(text, fold, resolve))
+        };
+        E::walk(&self.keyed, text, fold, test) || self.loose.iter().any(|&id| test(id))
+    }
 }
 
 /// What ends a template: the literal text after its last variable, that variable's key and
@@ -209,17 +344,10 @@ fn tail(template: &Template) -> Option<(&str, &str, Option<&str>, Template)> {
 /// The groups of a String index ([`Kind::Strings`], [`Kind::Folded`]).
 #[derive(Clone, Debug, Default)]
 pub(super) struct Leads {
-    groups: Box<[Lead]>,
-    /// The groups by their lead (ASCII-lower-cased without regard to case).
-    keyed: Keyed,
-    /// The groups without a lead to key them (empty, or not ASCII without regard to case).
-    loose: Box<[At]>,
-    /// The groups by their trail, of the templates no lead groups ([`Tail`]).
-    tails: Box<[Tail]>,
-    /// The trail groups by their trail, reversed (ASCII-lower-cased without regard to case).
-    tails_keyed: Keyed,
-    /// The trail groups without a trail to key them.
-    tails_loose: Box<[At]>,
+    /// The groups by their lead.
+    leads: Groups<Front>,
+    /// The groups by their trail, of the templates no lead groups.
+    tails: Groups<Back>,
 }
 
 /// What starts a template: its literal lead, the key and default of its first variable, and
@@ -240,8 +368,9 @@ fn head(template: &Template) -> Option<(&str, &str, Option<&str>, usize)> {
 
 impl Leads {
     /// Groups the templates (position, template; none literal) that share their lead with
-    /// [`LEAD_FROM`] − 1 or more others; returns the groups and the templates left over.
-    /// `depth` is how many groups this list is nested in.
+    /// [`LEAD_FROM`] − 1 or more others, then those left that share their trail with
+    /// [`TAIL_FROM`] − 1 or more others (the [`TAILS_MAX`] largest groups); returns the groups
+    /// and the templates left over. `depth` is how many groups this list is nested in.
     pub(super) fn build(
         templates: Vec<(At, &Template)>,
         like: bool,
@@ -251,154 +380,38 @@ impl Leads {
         if depth >= MAX_DEPTH {
             return (Self::default(), templates);
         }
-        let mut shared: HashMap<(&str, &str, Option<&str>), Vec<usize>> = HashMap::new();
-        for (i, (_, template)) in templates.iter().enumerate() {
-            if let Some((lead, key, default, _)) = head(template) {
-                shared.entry((lead, key, default)).or_default().push(i);
-            }
-        }
-        let mut shared: Vec<_> = shared
-            .into_iter()
-            .filter(|(_, members)| members.len() >= LEAD_FROM)
-            .collect();
+        let options = (like, fold, depth);
+        let heads = templates
+            .iter()
+            .map(|&(_, t)| head(t).map(|(lead, key, default, _)| (lead, key, default)));
+        let mut by_lead = shared(heads, LEAD_FROM);
         // In list order (the groups came out of a hash map).
-        shared.sort_unstable_by_key(|(_, members)| members.first().copied());
+        by_lead.sort_unstable_by_key(|(_, members)| members.first().copied());
         let mut grouped = vec![false; templates.len()];
-        let mut groups = Vec::new();
-        let mut keys = Vec::new();
-        let mut loose = Vec::new();
-        for ((lead, key, default), members) in shared {
-            let Ok(id) = At::try_from(groups.len()) else {
-                break;
-            };
-            let mut remainders = Vec::with_capacity(members.len());
-            for &i in &members {
-                let Some(&(_, template)) = templates.get(i) else {
-                    continue;
-                };
-                let remainder = head(template)
-                    .and_then(|(.., end)| template.as_str().get(end..))
-                    .and_then(|text| Template::parse(text, template.options()).ok());
-                if let (Some(remainder), Some(flag)) = (remainder, grouped.get_mut(i)) {
-                    remainders.push(remainder);
-                    *flag = true;
-                }
-            }
-            let folded = if fold {
-                lead.is_ascii().then(|| lead.to_ascii_lowercase())
-            } else {
-                Some(lead.to_owned())
-            };
-            match folded.filter(|lead| !lead.is_empty()) {
-                Some(lead) => keys.push((lead.into_bytes().into_boxed_slice(), id)),
-                None => loose.push(id),
-            }
-            groups.push(Lead {
-                lead: lead.into(),
-                key: key.into(),
-                default: default.map(Box::from),
-                remainders: TemplateList::new(remainders, like, fold, depth + 1),
-            });
-        }
-        let left: Vec<(At, &Template)> = templates
-            .into_iter()
-            .zip(grouped)
-            .filter(|(_, grouped)| !grouped)
-            .map(|(template, _)| template)
-            .collect();
-        let (tails, tails_keyed, tails_loose, left) = Self::tails(left, like, fold, depth);
-        let leads = Self {
-            groups: groups.into_boxed_slice(),
-            keyed: Keyed::new(keys),
-            loose: loose.into_boxed_slice(),
-            tails,
-            tails_keyed,
-            tails_loose,
+        let after_lead = |i: usize| {
+            let &(_, template) = templates.get(i)?;
+            let (.., end) = head(template)?;
+            let text = template.as_str().get(end..)?;
+            Template::parse(text, template.options()).ok()
         };
-        (leads, left)
-    }
+        let leads = Groups::new(by_lead, after_lead, &mut grouped, options);
+        let templates = ungrouped(templates, &grouped);
 
-    /// Groups the templates that share their trail with [`TAIL_FROM`] − 1 or more others
-    /// (the [`TAILS_MAX`] largest groups); returns the groups, keyed and loose, and the
-    /// templates left over.
-    #[expect(
-        clippy::type_complexity,
-        reason = "the parts of `Leads` that hold the trail groups, and what is left"
-    )]
-    fn tails(
-        templates: Vec<(At, &Template)>,
-        like: bool,
-        fold: bool,
-        depth: usize,
-    ) -> (Box<[Tail]>, Keyed, Box<[At]>, Vec<(At, &Template)>) {
-        let mut ends: Vec<Option<(&str, &str, Option<&str>, Template)>> =
-            templates.iter().map(|(_, t)| tail(t)).collect();
-        let mut shared: HashMap<(&str, &str, Option<&str>), Vec<usize>> = HashMap::new();
-        for (i, end) in ends.iter().enumerate() {
-            if let Some((trail, key, default, _)) = end {
-                shared.entry((trail, key, *default)).or_default().push(i);
-            }
-        }
-        let mut shared: Vec<_> = shared
-            .into_iter()
-            .filter(|(_, members)| members.len() >= TAIL_FROM)
-            .collect();
+        let mut ends: Vec<_> = templates.iter().map(|&(_, t)| tail(t)).collect();
+        let trails = ends.iter().map(|end| {
+            end.as_ref()
+                .map(|&(trail, key, default, _)| (trail, key, default))
+        });
+        let mut by_trail = shared(trails, TAIL_FROM);
         // The largest first, then in list order (the groups came out of a hash map).
-        shared.sort_unstable_by_key(|(_, members)| {
+        by_trail.sort_unstable_by_key(|(_, members)| {
             (std::cmp::Reverse(members.len()), members.first().copied())
         });
-        shared.truncate(TAILS_MAX);
-        // Owned, so that `ends` can give up its remainders.
-        let shared: Vec<((Box<str>, Box<str>, Option<Box<str>>), Vec<usize>)> = shared
-            .into_iter()
-            .map(|((trail, key, default), members)| {
-                ((trail.into(), key.into(), default.map(Box::from)), members)
-            })
-            .collect();
+        by_trail.truncate(TAILS_MAX);
         let mut grouped = vec![false; templates.len()];
-        let mut tails = Vec::new();
-        let mut keys = Vec::new();
-        let mut loose = Vec::new();
-        for ((trail, key, default), members) in shared {
-            let Ok(id) = At::try_from(tails.len()) else {
-                break;
-            };
-            let mut remainders = Vec::with_capacity(members.len());
-            for &i in &members {
-                let remainder = ends.get_mut(i).and_then(Option::take);
-                if let (Some((.., remainder)), Some(flag)) = (remainder, grouped.get_mut(i)) {
-                    remainders.push(remainder);
-                    *flag = true;
-                }
-            }
-            let folded = if fold {
-                trail.is_ascii().then(|| trail.to_ascii_lowercase())
-            } else {
-                Some(trail.to_string())
-            };
-            match folded.filter(|trail| !trail.is_empty()) {
-                Some(trail) => keys.push((trail.bytes().rev().collect(), id)),
-                None => loose.push(id),
-            }
-            tails.push(Tail {
-                trail,
-                key,
-                default,
-                remainders: TemplateList::new(remainders, like, fold, depth + 1),
-            });
-        }
-        let left = templates
-            .into_iter()
-            .zip(grouped)
-            .filter(|(_, grouped)| !grouped)
-            .map(|(template, _)| template)
-            .collect();
-        (
-            tails.into_boxed_slice(),
-            Keyed::new(keys),
-            loose.into_boxed_slice(),
-            left,
-        )
+        let before_trail = |i: usize| Some(ends.get_mut(i)?.take()?.3);
+        let tails = Groups::new(by_trail, before_trail, &mut grouped, options);
+        (Self { leads, tails }, ungrouped(templates, &grouped))
     }
 
     /// Whether `text` matches a template of some group (`fold`: without regard to case).
@@ -408,65 +421,18 @@ impl Leads {
         fold: bool,
         resolve: impl Fn(&str) -> Option<&'a str> + Copy,
     ) -> bool {
-        self.any_lead(text, fold, resolve) || self.any_tail(text, fold, resolve)
-    }
-
-    /// Whether `text` matches a template of some group by its lead.
-    fn any_lead<'a>(
-        &self,
-        text: &str,
-        fold: bool,
-        resolve: impl Fn(&str) -> Option<&'a str> + Copy,
-    ) -> bool {
-        if self.groups.is_empty() {
-            return false;
-        }
-        let test = |id: At| {
-            self.groups
-                .get(id as usize)
-                .is_some_and(|group| group.matches(text, fold, resolve))
-        };
-        let keyed = if fold {
-            self.keyed.any(text.chars().map(folded_byte), test)
-        } else {
-            self.keyed.any(text.bytes(), test)
-        };
-        keyed || self.loose.iter().any(|&id| test(id))
-    }
-
-    /// Whether `text` matches a template of some group by its trail.
-    fn any_tail<'a>(
-        &self,
-        text: &str,
-        fold: bool,
-        resolve: impl Fn(&str) -> Option<&'a str> + Copy,
-    ) -> bool {
-        if self.tails.is_empty() {
-            return false;
-        }
-        let test = |id: At| {
-            self.tails
-                .get(id as usize)
-                .is_some_and(|group| group.matches(text, fold, resolve))
-        };
-        let keyed = if fold {
-            self.tails_keyed
-                .any(text.chars().rev().map(folded_byte), test)
-        } else {
-            self.tails_keyed.any(text.bytes().rev(), test)
-        };
-        keyed || self.tails_loose.iter().any(|&id| test(id))
+        self.leads.any(text, fold, resolve) || self.tails.any(text, fold, resolve)
     }
 
     /// How many groups by their lead there are.
     #[cfg(test)]
     pub(super) fn len(&self) -> usize {
-        self.groups.len()
+        self.leads.groups.len()
     }
 
     /// How many groups by their trail there are.
     #[cfg(test)]
     pub(super) fn tails_len(&self) -> usize {
-        self.tails.len()
+        self.tails.groups.len()
     }
 }

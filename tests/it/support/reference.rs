@@ -70,6 +70,7 @@ enum Caller {
     },
     Root {
         account: String,
+        partition: String,
     },
     Service(String),
     Anonymous,
@@ -85,7 +86,12 @@ impl Caller {
             let account = parts[4].to_owned();
             let res = parts[5];
             match parts[2] {
-                "iam" if res == "root" => return Self::Root { account },
+                "iam" if res == "root" => {
+                    return Self::Root {
+                        account,
+                        partition: parts[1].to_owned(),
+                    };
+                }
                 "iam" if res.starts_with("user/") => {
                     let name = res.rsplit('/').next().unwrap_or("").to_owned();
                     return Self::User {
@@ -128,7 +134,7 @@ impl Caller {
             | Self::Role { account, .. }
             | Self::Session { account, .. }
             | Self::Federated { account, .. }
-            | Self::Root { account } => Some(account),
+            | Self::Root { account, .. } => Some(account),
             Self::Service(_) | Self::Anonymous => None,
         }
     }
@@ -140,9 +146,26 @@ impl Caller {
                 Some(arn.clone())
             }
             Self::Session { account, role, .. } => {
-                Some(format!("arn:aws:iam::{account}:role/{role}"))
+                let partition = self.partition().unwrap_or("aws");
+                Some(format!("arn:{partition}:iam::{account}:role/{role}"))
             }
-            Self::Root { account } => Some(format!("arn:aws:iam::{account}:root")),
+            Self::Root { account, partition } => {
+                Some(format!("arn:{partition}:iam::{account}:root"))
+            }
+            Self::Service(_) | Self::Anonymous => None,
+        }
+    }
+
+    /// The partition of the caller's ARN. Each partition has its own IAM: a principal ARN of
+    /// another partition never names the caller.
+    /// <https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html>
+    fn partition(&self) -> Option<&str> {
+        match self {
+            Self::User { arn, .. }
+            | Self::Role { arn, .. }
+            | Self::Session { arn, .. }
+            | Self::Federated { arn, .. } => arn.split(':').nth(1),
+            Self::Root { partition, .. } => Some(partition),
             Self::Service(_) | Self::Anonymous => None,
         }
     }
@@ -180,7 +203,7 @@ fn principal_value_matches(
             matches!(caller, Caller::Service(s) if s == name).then_some(Grant::Direct)
         }
         (PrincipalKind::Aws, PrincipalValue::Account(id)) => match caller {
-            Caller::Root { account } if account == id => Some(Grant::Direct),
+            Caller::Root { account, .. } if account == id => Some(Grant::Direct),
             c if c.account() == Some(id.as_str()) => Some(Grant::Account),
             _ => None,
         },
@@ -190,9 +213,12 @@ fn principal_value_matches(
             if parts.len() != 6 {
                 return None;
             }
-            let (service, account, res) = (parts[2], parts[4], parts[5]);
+            let (partition, service, account, res) = (parts[1], parts[2], parts[4], parts[5]);
+            if caller.partition().is_some_and(|p| p != partition) {
+                return None;
+            }
             match caller {
-                Caller::Root { account: a }
+                Caller::Root { account: a, .. }
                     if service == "iam" && res == "root" && a == account =>
                 {
                     Some(Grant::Direct)
@@ -645,17 +671,35 @@ pub fn decide_with(policies: &RefPolicies, req: &RefRequest, quirks: Quirks) -> 
     // role" (<https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html>);
     // "RCPs don't apply to ... calls made by service-linked roles"
     // (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html>).
-    // Known from `aws:PrincipalArn` (given, or derived) of a role or session: a role of the
-    // caller's account under the `aws-service-role/` path.
-    let service_linked = matches!(env.caller, Caller::Role { .. } | Caller::Session { .. })
-        && env.ctx.get_text("aws:PrincipalArn").is_some_and(|arn| {
-            let account = env.caller.account().unwrap_or_default();
-            arn.strip_prefix("arn:")
-                .and_then(|rest| rest.split_once(':'))
-                .and_then(|(_, rest)| rest.strip_prefix("iam::"))
-                .and_then(|rest| rest.strip_prefix(account))
-                .is_some_and(|rest| rest.starts_with(":role/aws-service-role/"))
-        });
+    // Known from `aws:PrincipalArn` (given, or derived) of a role or session: a role under the
+    // `aws-service-role/` path that is the caller's own role (a role: its own ARN; a session:
+    // the same partition, account and role name). A given value naming another role is not
+    // believed (fail closed: the guardrails apply).
+    let service_linked = env.ctx.get_text("aws:PrincipalArn").is_some_and(|given| {
+        let parts: Vec<&str> = given.splitn(6, ':').collect();
+        let [arn, partition, service, region, account, resource] = parts[..] else {
+            return false;
+        };
+        let is_slr = arn == "arn"
+            && service == "iam"
+            && region.is_empty()
+            && resource.starts_with("role/aws-service-role/");
+        let callers = match &env.caller {
+            Caller::Role { arn: own, .. } => own == given,
+            Caller::Session {
+                account: a,
+                arn: session,
+                role,
+            } => {
+                session.split(':').nth(1) == Some(partition)
+                    && a == account
+                    && !role.is_empty()
+                    && resource.rsplit('/').next() == Some(role.as_str())
+            }
+            _ => false,
+        };
+        is_slr && callers
+    });
     let scps_apply = env.caller.is_iam_principal() && !service_linked;
     let rcps_apply = !service_linked;
     let boundary = policies
