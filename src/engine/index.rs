@@ -181,7 +181,7 @@ struct Inner {
     /// When every pattern is pinned and some frame floats (`place`): per frame, a range of
     /// `frame_pins`, its patterns `(index into pinned, key id)`, so that a text whose frames
     /// mostly cannot be placed goes from the few that can to their keys
-    /// ([`Inner::from_frames`]); empty otherwise.
+    /// ([`Inner::frames_first`]); empty otherwise.
     by_frame: Box<[(u32, u32)]>,
     frame_pins: Box<[(u32, u32)]>,
     /// The keys' texts, one after another (key `id` is `key_text[key_ends[id - 1]..key_ends[id]]`),
@@ -190,17 +190,17 @@ struct Inner {
     key_ends: Box<[u32]>,
 }
 
-/// Work units [`Inner::from_frames`] may spend per byte of text (a unit is about a byte
+/// Work units [`Inner::frames_first`] may spend per byte of text (a unit is about a byte
 /// searched by `memchr::memmem`, far cheaper than a byte walked by the keys' automaton with
 /// its checks), past a fixed allowance of [`FRAMES_FIRST_FIXED`].
 const FRAMES_FIRST_PER_BYTE: usize = 2;
 const FRAMES_FIRST_FIXED: usize = 4_096;
-/// What [`Inner::from_frames`] counts for a frame placed, a pattern searched (besides its
+/// What [`Inner::frames_first`] counts for a frame placed, a pattern searched (besides its
 /// window's bytes) and a key occurrence checked.
 const FRAME_UNITS: usize = 32;
 const PATTERN_UNITS: usize = 64;
 const OCCURRENCE_UNITS: usize = 32;
-/// [`Inner::from_frames`] first searches this many bytes at the start of each window.
+/// [`Inner::frames_first`] first searches this many bytes at the start of each window.
 const FRAMES_FIRST_HEAD: usize = 128;
 
 /// Calls `f(start)` for every occurrence of `finder`'s needle in `hay`, overlapping ones
@@ -305,10 +305,10 @@ struct FrameScratch {
     placed: Option<bool>,
     /// Frames placed by a search of their own in this text.
     searches: usize,
-    /// The frames that may have a window in this text ([`Inner::from_frames`]).
+    /// The frames that may have a window in this text ([`Inner::frames_first`]).
     live: Vec<u32>,
-    /// Whether [`Inner::from_frames`] answered for this text.
-    from_frames: bool,
+    /// Whether [`Inner::frames_first`] answered for this text.
+    frames_first: bool,
 }
 
 /// Frames placed by a search of their own in one text before every frame is placed in one
@@ -345,7 +345,7 @@ impl FrameScratch {
         self.present.clear();
         self.placed = None;
         self.searches = 0;
-        self.from_frames = false;
+        self.frames_first = false;
     }
 
     /// The window in `text` of frame `frame`, of which `p` is a pattern: found the first
@@ -594,7 +594,7 @@ impl Inner {
     /// checked ([`Pinned::at`]). Every pattern is pinned, so a pattern whose frame has no
     /// window matches nowhere. `None` past a budget proportional to the text: the walk then
     /// decides (the windows found are kept for it).
-    fn from_frames(&self, text: &str, ascii: bool, frames: &mut FrameScratch) -> Option<bool> {
+    fn frames_first(&self, text: &str, ascii: bool, frames: &mut FrameScratch) -> Option<bool> {
         let place = self.place.as_ref()?;
         if self.by_frame.is_empty() || frames.placed != Some(true) {
             return None;
@@ -618,7 +618,7 @@ impl Inner {
         answer
     }
 
-    /// [`Inner::from_frames`] over the frames `live`, within `budget`: first the occurrences
+    /// [`Inner::frames_first`] over the frames `live`, within `budget`: first the occurrences
     /// starting in the first [`FRAMES_FIRST_HEAD`] bytes of each window (a text that matches
     /// early is answered without a search of every window to its end), then the others.
     fn search_frames(
@@ -659,7 +659,8 @@ impl Inner {
                 for &(i, key) in pins {
                     let (p, _, _) = self.pinned.get(i as usize)?;
                     let key = self.key(key as usize)?;
-                    let hit = self.occurs(text, ascii, p, key, window, starts.clone(), &mut budget)?;
+                    let hit =
+                        self.occurs(text, ascii, p, key, window, starts.clone(), &mut budget)?;
                     if hit {
                         return Some(true);
                     }
@@ -690,7 +691,10 @@ impl Inner {
             .saturating_add(key.len().saturating_sub(1))
             .min(window.end() - window.start());
         let hay = bytes.get(window.start()..window.start() + to)?;
-        if !spend(budget, PATTERN_UNITS.saturating_add(to.saturating_sub(starts.start))) {
+        if !spend(
+            budget,
+            PATTERN_UNITS.saturating_add(to.saturating_sub(starts.start)),
+        ) {
             return None;
         }
         let finder = Finder::new(key);
@@ -752,8 +756,8 @@ impl Inner {
                 }
                 // Some segment occurs: from the frames it leaves live to their keys, when that
                 // costs less than walking every key over the text.
-                if let Some(answer) = self.from_frames(text, ascii, frames) {
-                    frames.from_frames = true;
+                if let Some(answer) = self.frames_first(text, ascii, frames) {
+                    frames.frames_first = true;
                     return answer;
                 }
             }
@@ -2237,7 +2241,7 @@ mod tests {
     /// A pattern of a list whose patterns each have a frame of their own around their own key
     /// (`*<a>?x*y<b>*` and the like): most frames cannot be placed in a text holding a few of
     /// their segments, which is answered from the keys of those that can
-    /// (`Inner::from_frames`).
+    /// (`Inner::frames_first`).
     fn own_frame_shape(shape: (u8, u8, u8, u8)) -> String {
         let (a, b, lead, tail) = (shape.0 % 12, shape.1 % 12, shape.2, shape.3);
         let lead = match lead % 5 {
@@ -2248,7 +2252,11 @@ mod tests {
             _ => "*".to_owned(),
         };
         let middle = ["", "?q", "?", "x"][usize::from(tail % 4)];
-        let key = if tail % 3 == 0 { format!("y{b}y{b}") } else { format!("y{b}") };
+        let key = if tail % 3 == 0 {
+            format!("y{b}y{b}")
+        } else {
+            format!("y{b}")
+        };
         let tail = match (tail / 4) % 4 {
             0 => "*".to_owned(),
             1 => format!("*{a}?z*"),
@@ -2464,9 +2472,9 @@ mod tests {
     }
 
     /// Whether the last text was answered from the frames its segments leave live
-    /// (`Inner::from_frames`), as the thread's scratch says after a call.
+    /// (`Inner::frames_first`), as the thread's scratch says after a call.
     fn answered_from_frames() -> bool {
-        INNER.with(|cell| cell.borrow().frames.from_frames)
+        INNER.with(|cell| cell.borrow().frames.frames_first)
     }
 
     #[test]

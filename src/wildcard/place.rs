@@ -587,7 +587,10 @@ impl Placement {
 
 /// Per segment, the range of the frames it triggers ([`Placement::live`]); those frames; the
 /// frames with no anchored segment.
-#[allow(clippy::type_complexity, reason = "the three fields of `Placement` it builds")]
+#[allow(
+    clippy::type_complexity,
+    reason = "the three fields of `Placement` it builds"
+)]
 fn triggers(
     frames: &[Frame],
     segments: &[Segment],
@@ -596,7 +599,11 @@ fn triggers(
         let sides = frame.first.iter().chain(&frame.last);
         let mut segs: Vec<u32> = sides
             .flat_map(|(_, segs)| segs.iter().copied())
-            .filter(|&s| segments.get(s as usize).is_some_and(|seg| seg.anchor.is_some()))
+            .filter(|&s| {
+                segments
+                    .get(s as usize)
+                    .is_some_and(|seg| seg.anchor.is_some())
+            })
             .collect();
         segs.sort_unstable();
         segs.dedup();
