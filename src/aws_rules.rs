@@ -253,6 +253,17 @@ pub(crate) fn is_service_linked_role(principal_arn: &[u8], caller: RoleOf<'_>) -
     service_linked && callers
 }
 
+/// Whether a rule of this module reads the action of service `service` (lower-cased): the STS
+/// rules, the trust actions ([`is_trust_action`], all of STS) and the reserved-role and
+/// reserved-alias rules (IAM and KMS actions). For an action of any other service only
+/// [`AwsRule::AwsManagedResource`] can apply, and only to an AWS-owned resource
+/// ([`is_aws_owned_account`]): [`classify`] is then `None` for every other resource, which a
+/// request builder knows without classifying (a test holds the two equal).
+#[inline]
+pub(crate) fn service_has_rules(service: &str) -> bool {
+    matches!(service.as_bytes(), b"sts" | b"iam" | b"kms")
+}
+
 /// The parts of a request a rule reads (the caller described by two facts, so that this
 /// module does not depend on `request`).
 #[derive(Clone, Copy, Debug)]
@@ -404,6 +415,76 @@ mod tests {
         );
         assert_eq!(rule(Root, "sts:tagsession", role), None);
         assert_eq!(rule(User, "sts:assumerole", role), None);
+    }
+
+    /// `service_has_rules` is exact: for an action of any other service, every caller and
+    /// every resource that is not AWS-owned, `classify` finds no rule (the shortcut request
+    /// builders take), and no such action is a trust action.
+    #[test]
+    fn services_without_rules_classify_to_none() {
+        use Caller::*;
+        let resources = [
+            None,
+            Some(("iam", "111122223333", "role/aws-service-role/x")),
+            Some(("iam", "111122223333", "role/aws-reserved/x")),
+            Some(("kms", "111122223333", "alias/aws/x")),
+            Some(("sts", "111122223333", "assumed-role/r/s")),
+            Some(("secretsmanager", "111122223333", "secret:db")),
+            Some(("s3", "", "bucket/key")),
+        ];
+        let actions = [
+            "secretsmanager:getsecretvalue",
+            "s3:putobject",
+            "iamx:deleterole",
+            "ssts:assumerole",
+            "km:createalias",
+            "ec2:runinstances",
+            "organizations:createpolicy",
+        ];
+        let mut checked = 0;
+        for action in actions {
+            let (service, _) = action.split_once(':').unwrap_or_default();
+            assert!(!service_has_rules(service), "{action}");
+            assert!(!is_trust_action(action), "{action}");
+            for c in [
+                User,
+                Root,
+                AssumedRole,
+                FederatedUser,
+                Role,
+                Service,
+                Anonymous,
+            ] {
+                for arn in resources {
+                    assert_eq!(rule(c, action, arn), None, "{action} {arn:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 7 * 7 * 7);
+        // The services that do have rules, and every trust action among them.
+        for service in ["sts", "iam", "kms"] {
+            assert!(service_has_rules(service));
+        }
+        for action in TRUST_ACTIONS {
+            let (service, _) = action.split_once(':').unwrap_or_default();
+            assert!(service_has_rules(service), "{action}");
+        }
+        // Rules found for each: the shortcut would have been wrong there.
+        let slr = Some(("iam", "111122223333", "role/aws-service-role/x"));
+        assert_eq!(
+            rule(User, "iam:deleterole", slr),
+            Some(AwsRule::ReservedRole)
+        );
+        let alias = Some(("kms", "111122223333", "alias/aws/x"));
+        assert_eq!(
+            rule(User, "kms:deletealias", alias),
+            Some(AwsRule::ReservedAlias)
+        );
+        assert_eq!(
+            rule(User, "sts:getcalleridentity", None),
+            Some(AwsRule::NoPermissionRequired)
+        );
     }
 
     #[test]

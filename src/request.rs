@@ -1707,14 +1707,19 @@ impl<'a> Checked<'a> {
     /// The resource's kind and the rule AWS applies beyond the policy text, given the action
     /// lower-cased (`action_lower`, the action of these parts).
     pub(crate) fn kinds(&self, action_lower: &str) -> (ResourceKind, Option<AwsRule>) {
+        let (service, name) = action_lower
+            .split_at_checked(self.colon)
+            .unwrap_or_default();
+        // Most actions are read by no rule (nor are trust actions) unless the resource is
+        // AWS-owned: nothing to classify (`service_has_rules`).
+        if !aws_rules::service_has_rules(service) && self.kind != ResourceKind::AwsOwned {
+            return (self.kind, None);
+        }
         let kind = if self.role_resource && is_trust_action(action_lower) {
             ResourceKind::RoleTrust
         } else {
             self.kind
         };
-        let (service, name) = action_lower
-            .split_at_checked(self.colon)
-            .unwrap_or_default();
         let name = name.get(1..).unwrap_or_default();
         let caller = self.caller.kind;
         let rule = aws_rules::classify(RuleInput {

@@ -487,6 +487,33 @@ fn bump_epoch_unnotified(tx: &mut postgres::Transaction<'_>, arn: &str) -> Resul
     Ok(())
 }
 
+/// Waits (30 s at most) until the replica's change listener (`replica::listen`, the only
+/// client on `db` that runs an empty query: its liveness check after each wait for
+/// notifications) has passed its first wait: its start-up refresh, which applies what was
+/// committed while no one listened, is then over. A silent change committed after this is
+/// applied by a call of its own (no notification will make the listener refresh again).
+fn wait_for_listener(db: &Cluster) -> Result {
+    let mut client = db.client()?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let listening: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE pid <> pg_backend_pid() AND datname = current_database()
+                   AND backend_type = 'client backend' AND query = ''",
+                &[],
+            )?
+            .get(0);
+        if listening > 0 {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err("the replica's change listener did not start in 30 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// A change committed without a notification (as if it were lost): the next call through a
 /// replica finds the epoch ahead in its own read of the secret, and is served again after a
 /// full refresh, decided with the change.
@@ -494,6 +521,9 @@ fn bump_epoch_unnotified(tx: &mut postgres::Transaction<'_>, arn: &str) -> Resul
 fn a_change_without_notification_governs_the_next_call_which_is_served_again() -> Result {
     let Some(db) = database()? else { return Ok(()) };
     let r = replicas(&db, 1)?;
+    // Otherwise a listener that connects late (a loaded machine) applies the silent change in
+    // its start-up refresh, before the call: decided right, but not served again.
+    wait_for_listener(&db)?;
     let created = ok(
         &r[0],
         &admin(),
@@ -888,9 +918,10 @@ fn database_killed_mid_load_replicas_refuse_then_recover_nothing_acknowledged_lo
         }));
     }
     std::thread::sleep(Duration::from_millis(1500));
+    // Every database process is gone when `kill` returns (its backends included: an orphaned
+    // backend could still answer a pooled connection), so no wait is needed for what follows.
     db.kill()?;
     // Down: both replicas refuse authorization-dependent calls with AWS's 503 shape.
-    std::thread::sleep(Duration::from_millis(300));
     for s in &r {
         let (status, body) = call(s, &admin(), "GetSecretValue", &json!({"SecretId": arn}))?;
         assert_eq!(status, 503, "{body}");

@@ -306,12 +306,25 @@ impl Prepared {
     pub(crate) fn append(&mut self, bytes: &[u8]) -> (u32, u32) {
         let start = self.text_len as usize;
         let end = start + bytes.len();
+        if !self.on_heap
+            && let Some(dst) = self.text.get_mut(start..end)
+        {
+            copy_bytes(dst, bytes);
+            self.text_len = to_u32(end);
+            return (to_u32(start), to_u32(end));
+        }
+        self.append_heap(bytes)
+    }
+
+    /// [`append`](Self::append) past the inline arena: the arena moved to the heap (once per
+    /// request), then `bytes` appended there. Out of line: rare (requests over
+    /// [`INLINE_TEXT`] bytes), and each inlined `append` would otherwise carry its code.
+    #[cold]
+    #[inline(never)]
+    fn append_heap(&mut self, bytes: &[u8]) -> (u32, u32) {
+        let start = self.text_len as usize;
+        let end = start + bytes.len();
         if !self.on_heap {
-            if let Some(dst) = self.text.get_mut(start..end) {
-                copy_bytes(dst, bytes);
-                self.text_len = to_u32(end);
-                return (to_u32(start), to_u32(end));
-            }
             self.heap_text.clear();
             self.heap_text
                 .extend_from_slice(self.text.get(..start).unwrap_or_default());

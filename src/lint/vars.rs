@@ -44,22 +44,17 @@ pub(crate) fn scan(text: &str) -> impl Iterator<Item = Var<'_>> {
 
 /// `text` with every complete `${...}` removed (for checks on the literal parts only).
 pub(crate) fn strip(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains("${") {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0usize;
-    for var in scan(text) {
-        out.push_str(text.get(last..var.start).unwrap_or_default());
-        last = var.end;
-    }
-    out.push_str(text.get(last..).unwrap_or_default());
-    std::borrow::Cow::Owned(out)
+    replace(text, "")
 }
 
 /// `text` with every complete `${...}` replaced by `*` (an over-approximation of what it can
 /// match, for intersection tests).
 pub(crate) fn widen(text: &str) -> std::borrow::Cow<'_, str> {
+    replace(text, "*")
+}
+
+/// `text` with every complete `${...}` replaced by `with`.
+fn replace<'t>(text: &'t str, with: &str) -> std::borrow::Cow<'t, str> {
     if !text.contains("${") {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -67,7 +62,7 @@ pub(crate) fn widen(text: &str) -> std::borrow::Cow<'_, str> {
     let mut last = 0usize;
     for var in scan(text) {
         out.push_str(text.get(last..var.start).unwrap_or_default());
-        out.push('*');
+        out.push_str(with);
         last = var.end;
     }
     out.push_str(text.get(last..).unwrap_or_default());

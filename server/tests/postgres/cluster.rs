@@ -59,6 +59,28 @@ fn unprivileged() -> Result<Option<(u32, u32)>> {
     Ok(Some((id(&["-u", "nobody"])?, id(&["-g", "nobody"])?)))
 }
 
+/// A process's state letter and parent (`/proc/<pid>/stat`); `None` when it does not exist.
+fn proc_state(pid: u32) -> Option<(char, u32)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `pid (comm) state ppid …`; the command name may hold spaces and parentheses.
+    let rest = stat.get(stat.rfind(')')? + 1..)?;
+    let mut fields = rest.split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let ppid = fields.next()?.parse().ok()?;
+    Some((state, ppid))
+}
+
+/// The processes whose parent is `pid` (empty where `/proc` cannot be read).
+fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&c| proc_state(c).is_some_and(|(_, parent)| parent == pid))
+        .collect()
+}
+
 fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -162,26 +184,45 @@ impl Cluster {
         }
     }
 
-    /// Kills the server and its backends at once (SIGKILL to the process group: a crash, no
-    /// shutdown work) and waits until they are gone.
+    /// Kills the server and its backends at once (SIGKILL: a crash, no shutdown work) and
+    /// waits until they are gone. PostgreSQL starts every child (backends, auxiliary processes)
+    /// in a session of its own (`setsid`), so a signal to the postmaster's process group
+    /// misses them, and an orphaned backend still answers the queries that reach its
+    /// connection until it notices the postmaster died (long enough, on a loaded machine, for a
+    /// replica to be served by a "killed" database). So the postmaster is stopped first (it
+    /// starts no more children), then it and each of its children are killed.
     pub fn kill(&mut self) -> Result {
         if let Some(mut child) = self.child.take() {
-            let group = format!("-{}", child.id());
-            Command::new("kill")
-                .args(["-KILL", "--", &group])
-                .status()?;
-            child.wait()?;
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                let alive = Command::new("kill")
-                    .args(["-0", "--", &group])
+            let pid = child.id();
+            let signal = |name: &str, pid: u32| {
+                Command::new("kill")
+                    .args([name, "--", &pid.to_string()])
                     .stderr(Stdio::null())
-                    .status()?
-                    .success();
-                if !alive {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(50));
+                    .status()
+            };
+            signal("-STOP", pid)?;
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while proc_state(pid).is_some_and(|(state, _)| state != 'T' && state != 'Z')
+                && Instant::now() < deadline
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let children = children_of(pid);
+            Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .status()?;
+            for &c in &children {
+                signal("-KILL", c)?;
+            }
+            child.wait()?;
+            // Gone: no such process, or a zombie (its connections are closed).
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while children
+                .iter()
+                .any(|&c| proc_state(c).is_some_and(|(state, _)| state != 'Z'))
+                && Instant::now() < deadline
+            {
+                std::thread::sleep(Duration::from_millis(10));
             }
         }
         Ok(())

@@ -188,7 +188,9 @@ impl Callers {
         self.entries.get(i).map(|(_, keys)| keys)
     }
 
-    /// Remembers the caller of `prepared`, just prepared from `caller`.
+    /// Remembers the caller of `prepared`, just prepared from `caller`. Out of line: only
+    /// for a caller that was not known.
+    #[inline(never)]
     fn remember(&mut self, caller: &CallerView<'_>, prepared: &PreparedRequest) {
         if caller.text.len() > KNOWN_CALLER_LEN {
             return;
@@ -342,6 +344,15 @@ impl Actions {
         {
             return Ok((i, seen.colon));
         }
+        self.check_new(action, raw_hash)
+    }
+
+    /// [`check`](Self::check) of an action not seen lately (`raw_hash`: its [`fingerprint`]):
+    /// checked and remembered. Out of line: rare once a server has seen its actions, and its
+    /// code (the check, the copies) would otherwise sit in the middle of the per-call path.
+    #[cold]
+    #[inline(never)]
+    fn check_new(&mut self, action: &str, raw_hash: u64) -> Result<(usize, usize), ActionError> {
         let colon = check_request_action(action)?;
         let i = if action.len() > SEEN_ACTION_LEN {
             SEEN_ACTIONS
