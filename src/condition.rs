@@ -128,7 +128,8 @@ pub enum SetQualifier {
     /// `ForAllValues:` true iff every request value satisfies the operator (vacuously true for
     /// an absent key or an empty set).
     ForAllValues,
-    /// `ForAnyValue:` true iff at least one request value satisfies the operator.
+    /// `ForAnyValue:` true iff at least one request value satisfies the operator (false for
+    /// an absent key or an empty set, with or without `IfExists`).
     ForAnyValue,
 }
 

@@ -5,8 +5,9 @@
 //!
 //! Rules for every family (the ids are those of `DESIGN.md`):
 //!
-//! * **Absent key** ([`absent`], D-15): positive operators false, negated true, any `…IfExists`
-//!   true, `ForAllValues:` true, `ForAnyValue:` false (`Null` is its own family: [`null`]).
+//! * **Absent key** ([`absent`], D-15): positive operators false, negated true, a plain
+//!   `…IfExists` true, `ForAllValues:` true, `ForAnyValue:` false, with or without `IfExists`
+//!   (`Null` is its own family: [`null`]).
 //! * **A list-valued key without a set qualifier** ([`list_without_qualifier`], D-06): false,
 //!   positive and negated alike, with or without `IfExists`.
 //! * **Negated operators** ([`settle`]): an operator with `Not` in its name is true when no
@@ -55,12 +56,12 @@ pub(crate) enum Present<'a> {
 #[inline]
 #[must_use]
 pub(crate) const fn absent(operator: Operator) -> Truth {
-    if operator.if_exists {
-        return Truth::True;
-    }
+    // The qualifier decides first: `IfExists` under a set qualifier tests each request value
+    // (there are none), so `ForAnyValue:…IfExists` stays false on an absent key.
     match operator.qualifier {
         Some(SetQualifier::ForAllValues) => Truth::True,
         Some(SetQualifier::ForAnyValue) => Truth::False,
+        None if operator.if_exists => Truth::True,
         None => Truth::from_bool(operator.base.is_negated()),
     }
 }

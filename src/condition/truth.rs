@@ -100,10 +100,13 @@ pub enum UnknownReason {
     NotANumber,
     /// A Date operator's request value is not a W3C ISO 8601 date or epoch seconds.
     NotADate,
-    /// A `Bool` request value is not `true` or `false`.
+    /// A `Bool` request value cannot be read as text (every text reads as a boolean: `true` in
+    /// any case is true, anything else false, D-16).
     NotABool,
     /// An `IpAddress`/`NotIpAddress` request value is not an IP address.
     NotAnIpAddress,
+    /// An `Arn*` request value is not an ARN (fewer than six colon-separated components).
+    NotAnArn,
     /// A `BinaryEquals` request value is not base64 text.
     NotBase64,
     /// A policy value does not have the operator's type: a value IAM stores but that does
@@ -121,6 +124,7 @@ impl UnknownReason {
             Self::NotADate => "request-value-not-a-date",
             Self::NotABool => "request-value-not-a-bool",
             Self::NotAnIpAddress => "request-value-not-an-ip-address",
+            Self::NotAnArn => "request-value-not-an-arn",
             Self::NotBase64 => "request-value-not-base64",
             Self::PolicyValueType => "policy-value-type-mismatch",
         }
@@ -132,8 +136,9 @@ impl fmt::Display for UnknownReason {
         f.write_str(match self {
             Self::NotANumber => "the request value is not a number",
             Self::NotADate => "the request value is not a date",
-            Self::NotABool => "the request value is not `true` or `false`",
+            Self::NotABool => "the request value cannot be read as a boolean",
             Self::NotAnIpAddress => "the request value is not an IP address",
+            Self::NotAnArn => "the request value is not an ARN",
             Self::NotBase64 => "the request value is not base64",
             Self::PolicyValueType => "a policy value does not fit the operator",
         })

@@ -181,15 +181,24 @@ const fn present(value: Value<'_>) -> Present<'_> {
     }
 }
 
-/// `Null` over the entry's policy values.
+/// `Null` over the entry's policy values (with a set qualifier: over the request's values).
 fn evaluate_null(entry: &ConditionEntry, value: Option<Value<'_>>) -> Truth {
+    let qualifier = entry.operator.value.qualifier;
     let is_null = null::is_null(value.map(present));
+    let has_values = match value {
+        None => false,
+        Some(Value::Single(single)) => null::has_values(std::iter::once(single)),
+        Some(Value::Multi(list)) => null::has_values(list.iter().map(scalar)),
+    };
     entry
         .values
         .items
         .iter()
         .fold(Truth::False, |acc, item| match item.value.typed {
-            TypedValue::Null(wants_null) => acc.or(null::matches(wants_null, is_null)),
+            TypedValue::Null(wants_null) => acc.or(match qualifier {
+                None => null::matches(wants_null, is_null),
+                Some(q) => null::qualified_matches(q, wants_null, has_values),
+            }),
             _ => acc.or(Truth::Unknown(UnknownReason::PolicyValueType)),
         })
 }
@@ -224,9 +233,8 @@ pub(crate) enum Request<'s> {
 /// Reads a request scalar for `family`; the error says why it does not fit.
 fn read_request(family: OperatorFamily, scalar: Scalar<'_>) -> Result<Request<'_>, UnknownReason> {
     Ok(match family {
-        OperatorFamily::String | OperatorFamily::Arn | OperatorFamily::Null => {
-            Request::Text(string::read(scalar))
-        }
+        OperatorFamily::String | OperatorFamily::Null => Request::Text(string::read(scalar)),
+        OperatorFamily::Arn => Request::Text(arn::read(scalar)?),
         OperatorFamily::Numeric => Request::Number(numeric::read(scalar)?),
         OperatorFamily::Date => Request::Date(date::read(scalar)?),
         OperatorFamily::Bool => Request::Bool(boolean::read(scalar)?),
@@ -660,9 +668,14 @@ mod tests {
             ("Bool", &["True"], "true", T),
             ("Bool", &["true"], "false", F),
             ("Bool", &["false"], "False", T),
-            ("Bool", &["true"], "yes", U),
-            ("Bool", &["true"], "", U),
-            ("Bool", &["true"], "n:1", U),
+            // Text other than `true` (any case) reads as false (D-16).
+            ("Bool", &["true"], "yes", F),
+            ("Bool", &["false"], "yes", T),
+            ("Bool", &["true"], "", F),
+            ("Bool", &["false"], "", T),
+            ("Bool", &["true"], "n:1", F),
+            ("Bool", &["false"], "n:1", T),
+            ("Bool", &["false"], "tRuE", F),
             ("Bool", &["true"], "absent", F),
             // The MFA trap: absent is not false.
             ("Bool", &["false"], "absent", F),
@@ -770,8 +783,9 @@ mod tests {
                 "arn:aws:s3:::bucket/a:b",
                 T,
             ),
-            ("ArnLike", &["arn:aws:iam::*:role/*"], "not-an-arn", F),
-            ("ArnNotLike", &["arn:aws:iam::*:role/*"], "not-an-arn", T),
+            // A request value that is not an ARN does not compare (D-05).
+            ("ArnLike", &["arn:aws:iam::*:role/*"], "not-an-arn", U),
+            ("ArnNotLike", &["arn:aws:iam::*:role/*"], "not-an-arn", U),
             (
                 "ArnLike",
                 &["arn:aws:iam::*:user/${aws:username}"],
@@ -812,8 +826,23 @@ mod tests {
             ("Null", &["true", "false"], "absent", T),
             ("Null", &["true", "false"], "x", T),
             ("Null", &[], "absent", F),
+            // A set qualifier runs over the request's values, none of them null.
             ("ForAllValues:Null", &["false"], "[a]", T),
-            ("ForAnyValue:Null", &["true"], "absent", T),
+            ("ForAllValues:Null", &["true"], "[a]", F),
+            ("ForAllValues:Null", &["true"], "x", F),
+            ("ForAllValues:Null", &["false"], "absent", T),
+            ("ForAllValues:Null", &["false"], "", T),
+            ("ForAllValues:Null", &["false"], "[]", T),
+            ("ForAllValues:Null", &["true"], "absent", T),
+            ("ForAllValues:Null", &["true"], "[,]", T),
+            ("ForAnyValue:Null", &["true"], "absent", F),
+            ("ForAnyValue:Null", &["true"], "", F),
+            ("ForAnyValue:Null", &["true"], "x", F),
+            ("ForAnyValue:Null", &["false"], "x", T),
+            ("ForAnyValue:Null", &["false"], "[,a]", T),
+            ("ForAnyValue:Null", &["false"], "[,]", F),
+            ("ForAnyValue:Null", &["false"], "", F),
+            ("ForAnyValue:Null", &["true", "false"], "absent", F),
         ]);
     }
 
@@ -876,7 +905,10 @@ mod tests {
             ("ForAnyValue:StringEquals", ab, "[c]", F),
             ("ForAnyValue:StringEquals", ab, "b", T),
             ("ForAnyValue:StringEquals", &[""], "[]", F),
-            ("ForAnyValue:StringEqualsIfExists", ab, "absent", T),
+            // The qualifier decides on an absent key; `IfExists` does not make it true (D-15).
+            ("ForAnyValue:StringEqualsIfExists", ab, "absent", F),
+            ("ForAnyValue:StringNotEqualsIfExists", ab, "absent", F),
+            ("ForAnyValue:StringEqualsIfExists", ab, "[]", F),
             ("ForAnyValue:StringEqualsIfExists", ab, "[c]", F),
             ("ForAnyValue:StringNotEquals", ab, "[a,c]", T),
             ("ForAnyValue:StringNotEquals", ab, "[a,b]", F),
@@ -913,7 +945,16 @@ mod tests {
             reason("DateEquals", "2026", "x"),
             Some(UnknownReason::NotADate)
         );
-        assert_eq!(reason("Bool", "true", "x"), Some(UnknownReason::NotABool));
+        assert_eq!(reason("Bool", "true", "x"), None);
+        assert_eq!(
+            reason("ArnLike", "arn:aws:s3:::*", "x"),
+            Some(UnknownReason::NotAnArn)
+        );
+        assert_eq!(
+            reason("ArnNotLike", "arn:aws:s3:::*", "a:b:c:d:e"),
+            Some(UnknownReason::NotAnArn)
+        );
+        assert_eq!(reason("ArnNotLike", "arn:aws:s3:::*", "a:b:c:d:e:f"), None);
         assert_eq!(
             reason("IpAddress", "10.0.0.0/8", "x"),
             Some(UnknownReason::NotAnIpAddress)

@@ -193,7 +193,8 @@ const NEGATION_PAIRS: &[(BaseOperator, BaseOperator)] = &[
 ];
 
 proptest! {
-    /// Decision 10: an `…IfExists` operator on an absent key is true, whatever the values.
+    /// Decision 10: an `…IfExists` operator on an absent key is true, whatever the values,
+    /// except under `ForAnyValue:`, which needs a request value (D-15).
     #[test]
     fn conditions_if_exists_absent_is_true(
         base in any_comparing_base(),
@@ -201,7 +202,10 @@ proptest! {
         values in proptest::collection::vec(any_text(), 0..4),
     ) {
         let e = entry(op(qualifier, base, true), &values);
-        prop_assert_eq!(evaluate_entry(&e, None, no_vars), Truth::True);
+        prop_assert_eq!(
+            evaluate_entry(&e, None, no_vars),
+            Truth::from_bool(qualifier != Some(SetQualifier::ForAnyValue))
+        );
     }
 
     /// Decision 10: on an absent key `ForAllValues:` is true, `ForAnyValue:` false, a plain
@@ -223,7 +227,9 @@ proptest! {
     }
 
     /// §8.4 and decision 18: `Null: true` holds iff the key is absent, the empty string or an
-    /// empty list; `Null: false` is its complement; the qualifier does not matter.
+    /// empty list; `Null: false` is its complement. Under a set qualifier the qualifier runs
+    /// over the request's values (empty strings are none), each of which satisfies `false` and
+    /// fails `true`: `ForAllValues:` holds without values, `ForAnyValue:` needs one.
     #[test]
     fn conditions_null_semantics(
         value in proptest::option::of(any_context_value()),
@@ -235,15 +241,29 @@ proptest! {
             Some(ContextValue::Multi(v)) => v.is_empty(),
             Some(ContextValue::Single(_)) => false,
         };
+        let is_value = |s: &ContextScalar| !matches!(s, ContextScalar::String(t) if t.is_empty());
+        let has_values = match &value {
+            None => false,
+            Some(ContextValue::Single(s)) => is_value(s),
+            Some(ContextValue::Multi(v)) => v.iter().any(is_value),
+        };
+        let (want_true, want_false) = match qualifier {
+            None => (is_null, !is_null),
+            Some(SetQualifier::ForAllValues) => (!has_values, true),
+            Some(SetQualifier::ForAnyValue) => (false, has_values),
+        };
         let null_true = entry(op(qualifier, BaseOperator::Null, false), &["true".to_owned()]);
         let null_false = entry(op(qualifier, BaseOperator::Null, false), &["false".to_owned()]);
         let both = entry(
             op(qualifier, BaseOperator::Null, false),
             &["true".to_owned(), "false".to_owned()],
         );
-        prop_assert_eq!(evaluate_entry(&null_true, value.as_ref(), no_vars), Truth::from_bool(is_null));
-        prop_assert_eq!(evaluate_entry(&null_false, value.as_ref(), no_vars), Truth::from_bool(!is_null));
-        prop_assert_eq!(evaluate_entry(&both, value.as_ref(), no_vars), Truth::True);
+        prop_assert_eq!(evaluate_entry(&null_true, value.as_ref(), no_vars), Truth::from_bool(want_true));
+        prop_assert_eq!(evaluate_entry(&null_false, value.as_ref(), no_vars), Truth::from_bool(want_false));
+        prop_assert_eq!(
+            evaluate_entry(&both, value.as_ref(), no_vars),
+            Truth::from_bool(want_true || want_false)
+        );
     }
 
     /// §8.3: on a present single value a negated operator is the (Kleene) negation of its
