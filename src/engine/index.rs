@@ -178,6 +178,54 @@ struct Inner {
     place: Option<Placement>,
     /// Whether every pattern is pinned (none in `patterns`).
     all_pinned: bool,
+    /// When every pattern is pinned and some frame floats (`place`): per frame, a range of
+    /// `frame_pins`, its patterns `(index into pinned, key id)`, so that a text whose frames
+    /// mostly cannot be placed goes from the few that can to their keys
+    /// ([`Inner::frames_first`]); empty otherwise.
+    by_frame: Box<[(u32, u32)]>,
+    frame_pins: Box<[(u32, u32)]>,
+    /// The keys' texts, one after another (key `id` is `key_text[key_ends[id - 1]..key_ends[id]]`),
+    /// when `by_frame` is not empty.
+    key_text: Box<[u8]>,
+    key_ends: Box<[u32]>,
+}
+
+/// Work units [`Inner::frames_first`] may spend per byte of text (a unit is about a byte
+/// searched by `memchr::memmem`, far cheaper than a byte walked by the keys' automaton with
+/// its checks), past a fixed allowance of [`FRAMES_FIRST_FIXED`].
+const FRAMES_FIRST_PER_BYTE: usize = 2;
+const FRAMES_FIRST_FIXED: usize = 4_096;
+/// What [`Inner::frames_first`] counts for a frame placed, a pattern searched (besides its
+/// window's bytes) and a key occurrence checked.
+const FRAME_UNITS: usize = 32;
+const PATTERN_UNITS: usize = 64;
+const OCCURRENCE_UNITS: usize = 32;
+/// [`Inner::frames_first`] first searches this many bytes at the start of each window.
+const FRAMES_FIRST_HEAD: usize = 128;
+
+/// Calls `f(start)` for every occurrence of `finder`'s needle in `hay`, overlapping ones
+/// included, by increasing `start`, until `f` returns true (and says so).
+fn overlapping(finder: &Finder<'_>, hay: &[u8], mut f: impl FnMut(usize) -> bool) -> bool {
+    let mut at = 0;
+    while let Some(found) = hay.get(at..).and_then(|rest| finder.find(rest)) {
+        if f(at + found) {
+            return true;
+        }
+        // The next may start one byte on.
+        at += found + 1;
+    }
+    false
+}
+
+/// Takes `units` from `budget`; false (and `budget` untouched) when it holds fewer.
+fn spend(budget: &mut usize, units: usize) -> bool {
+    match budget.checked_sub(units) {
+        Some(left) => {
+            *budget = left;
+            true
+        }
+        None => false,
+    }
 }
 
 /// At most this many keys with checks are searched for once the walk has met every key with
@@ -257,6 +305,10 @@ struct FrameScratch {
     placed: Option<bool>,
     /// Frames placed by a search of their own in this text.
     searches: usize,
+    /// The frames that may have a window in this text ([`Inner::frames_first`]).
+    live: Vec<u32>,
+    /// Whether [`Inner::frames_first`] answered for this text.
+    frames_first: bool,
 }
 
 /// Frames placed by a search of their own in one text before every frame is placed in one
@@ -293,6 +345,7 @@ impl FrameScratch {
         self.present.clear();
         self.placed = None;
         self.searches = 0;
+        self.frames_first = false;
     }
 
     /// The window in `text` of frame `frame`, of which `p` is a pattern: found the first
@@ -431,7 +484,49 @@ impl Inner {
             Box::default()
         };
         let all_pinned = patterns.iter().all(Vec::is_empty);
+        let (by_frame, frame_pins, key_text, key_ends) = if all_pinned && place.is_some() {
+            // The patterns of each frame, with their keys.
+            let mut key_of = vec![0u32; pinned.len()];
+            for (id, list) in own.iter().enumerate() {
+                for &i in list {
+                    *key_of.get_mut(i as usize)? = u32::try_from(id).ok()?;
+                }
+            }
+            let mut pins: Vec<(u32, u32, u32)> = pinned
+                .iter()
+                .zip(&key_of)
+                .enumerate()
+                .map(|(i, ((_, _, frame), &key))| Some((*frame, u32::try_from(i).ok()?, key)))
+                .collect::<Option<_>>()?;
+            pins.sort_unstable();
+            let mut by_frame = Vec::with_capacity(frames);
+            let mut at = 0;
+            for frame in 0..frames {
+                let from = at;
+                while pins.get(at).is_some_and(|&(f, _, _)| f as usize == frame) {
+                    at += 1;
+                }
+                by_frame.push((u32::try_from(from).ok()?, u32::try_from(at).ok()?));
+            }
+            let frame_pins: Box<[(u32, u32)]> = pins.iter().map(|&(_, i, k)| (i, k)).collect();
+            let key_text: Box<[u8]> = texts.concat().into_boxed_slice();
+            let mut end = 0usize;
+            let key_ends: Box<[u32]> = texts
+                .iter()
+                .map(|t| {
+                    end += t.len();
+                    u32::try_from(end).ok()
+                })
+                .collect::<Option<_>>()?;
+            (by_frame.into_boxed_slice(), frame_pins, key_text, key_ends)
+        } else {
+            Default::default()
+        };
         Some(Self {
+            by_frame,
+            frame_pins,
+            key_text,
+            key_ends,
             keys,
             searched,
             unpinned_keys,
@@ -482,6 +577,139 @@ impl Inner {
         })
     }
 
+    /// The text of key `id`.
+    fn key(&self, id: usize) -> Option<&[u8]> {
+        let from = match id.checked_sub(1) {
+            Some(before) => *self.key_ends.get(before)? as usize,
+            None => 0,
+        };
+        let to = *self.key_ends.get(id)? as usize;
+        self.key_text.get(from..to)
+    }
+
+    /// Whether a pattern matches `text`, found from the frames rather than from every key's
+    /// occurrences: the frames the text's complete [`Fits`] leave live ([`Placement::live`])
+    /// are placed, and each pattern of a frame with a window is searched for its key within
+    /// the window (`memchr::memmem`, overlapping occurrences included), each occurrence
+    /// checked ([`Pinned::at`]). Every pattern is pinned, so a pattern whose frame has no
+    /// window matches nowhere. `None` past a budget proportional to the text: the walk then
+    /// decides (the windows found are kept for it).
+    fn frames_first(&self, text: &str, ascii: bool, frames: &mut FrameScratch) -> Option<bool> {
+        let place = self.place.as_ref()?;
+        if self.by_frame.is_empty() || frames.placed != Some(true) {
+            return None;
+        }
+        let mut budget = text
+            .len()
+            .saturating_mul(FRAMES_FIRST_PER_BYTE)
+            .saturating_add(FRAMES_FIRST_FIXED);
+        let mut live = std::mem::take(&mut frames.live);
+        live.clear();
+        let over = place.live(&frames.fits, |frame| {
+            live.push(frame);
+            !spend(&mut budget, FRAME_UNITS)
+        });
+        let answer = if over {
+            None
+        } else {
+            self.search_frames(text, ascii, &live, budget, frames)
+        };
+        frames.live = live;
+        answer
+    }
+
+    /// [`Inner::frames_first`] over the frames `live`, within `budget`: first the occurrences
+    /// starting in the first [`FRAMES_FIRST_HEAD`] bytes of each window (a text that matches
+    /// early is answered without a search of every window to its end), then the others.
+    fn search_frames(
+        &self,
+        text: &str,
+        ascii: bool,
+        live: &[u32],
+        mut budget: usize,
+        frames: &mut FrameScratch,
+    ) -> Option<bool> {
+        let mut rest = false;
+        for head in [true, false] {
+            if !head && !rest {
+                break;
+            }
+            for &frame in live {
+                let &(from, to) = self.by_frame.get(frame as usize)?;
+                let pins = self.frame_pins.get(from as usize..to as usize)?;
+                let Some(&(first, _)) = pins.first() else {
+                    continue;
+                };
+                let (p, _, _) = self.pinned.get(first as usize)?;
+                // Found once per text (kept in `frames`).
+                let Some(window) = frames.window(p, frame as usize, text, self.place.as_ref())
+                else {
+                    continue;
+                };
+                let len = window.end() - window.start();
+                rest |= len > FRAMES_FIRST_HEAD;
+                let starts = if head {
+                    0..len.min(FRAMES_FIRST_HEAD)
+                } else {
+                    FRAMES_FIRST_HEAD..len
+                };
+                if starts.is_empty() {
+                    continue;
+                }
+                for &(i, key) in pins {
+                    let (p, _, _) = self.pinned.get(i as usize)?;
+                    let key = self.key(key as usize)?;
+                    let hit =
+                        self.occurs(text, ascii, p, key, window, starts.clone(), &mut budget)?;
+                    if hit {
+                        return Some(true);
+                    }
+                }
+            }
+        }
+        Some(false)
+    }
+
+    /// Whether pattern `p`, pinned to `key`, matches `text` at an occurrence of its key
+    /// starting at a byte in `starts` of its `window` (counted from the window's start),
+    /// overlapping occurrences included; `None` past `budget`.
+    #[allow(clippy::too_many_arguments, reason = "the search's state, passed down")]
+    fn occurs(
+        &self,
+        text: &str,
+        ascii: bool,
+        p: &Pinned,
+        key: &[u8],
+        window: Window,
+        starts: std::ops::Range<usize>,
+        budget: &mut usize,
+    ) -> Option<bool> {
+        let bytes = text.as_bytes();
+        // The window's bytes where such an occurrence may lie.
+        let to = starts
+            .end
+            .saturating_add(key.len().saturating_sub(1))
+            .min(window.end() - window.start());
+        let hay = bytes.get(window.start()..window.start() + to)?;
+        if !spend(
+            budget,
+            PATTERN_UNITS.saturating_add(to.saturating_sub(starts.start)),
+        ) {
+            return None;
+        }
+        let finder = Finder::new(key);
+        let mut over = false;
+        let hit = overlapping(&finder, hay.get(starts.start..)?, |at| {
+            let end = window.start() + starts.start + at + key.len();
+            if p.at(text, ascii, end, window) {
+                return true;
+            }
+            over = !spend(budget, OCCURRENCE_UNITS);
+            over
+        });
+        (!over).then_some(hit)
+    }
+
     /// Whether `test` holds for some pattern whose key occurs in `text` (a pinned pattern:
     /// whether it matches). The unpinned patterns of a key are tried once per text, however
     /// often the key occurs.
@@ -525,6 +753,12 @@ impl Inner {
                 if placed && frames.fits.is_empty() && place.every_frame_floats() && self.all_pinned
                 {
                     return false;
+                }
+                // Some segment occurs: from the frames it leaves live to their keys, when that
+                // costs less than walking every key over the text.
+                if let Some(answer) = self.frames_first(text, ascii, frames) {
+                    frames.frames_first = true;
+                    return answer;
                 }
             }
             if ascii && !self.gates.is_empty() {
@@ -612,7 +846,9 @@ impl Inner {
                 let len = finder.needle().len();
                 let from = (after + 1).saturating_sub(len);
                 let rest = bytes.get(from..).unwrap_or_default();
-                finder.find_iter(rest).any(|start| {
+                // Overlapping occurrences too (`find_iter` skips them): a check may pass only at
+                // the later of two.
+                overlapping(finder, rest, |start| {
                     let end = from + start + len;
                     end > after && self.check(text, ascii, end, *id as usize, None, frames)
                 })
@@ -2002,6 +2238,64 @@ mod tests {
         }
     }
 
+    /// A pattern of a list whose patterns each have a frame of their own around their own key
+    /// (`*<a>?x*y<b>*` and the like): most frames cannot be placed in a text holding a few of
+    /// their segments, which is answered from the keys of those that can
+    /// (`Inner::frames_first`).
+    fn own_frame_shape(shape: (u8, u8, u8, u8)) -> String {
+        let (a, b, lead, tail) = (shape.0 % 12, shape.1 % 12, shape.2, shape.3);
+        let lead = match lead % 5 {
+            0 => format!("*{a}?x*"),
+            1 => format!("*{a}?x*{b}?z*"),
+            2 => format!("*é?{a}x*"),
+            3 => format!("{a}*{a}x*"),
+            _ => "*".to_owned(),
+        };
+        let middle = ["", "?q", "?", "x"][usize::from(tail % 4)];
+        let key = if tail % 3 == 0 {
+            format!("y{b}y{b}")
+        } else {
+            format!("y{b}")
+        };
+        let tail = match (tail / 4) % 4 {
+            0 => "*".to_owned(),
+            1 => format!("*{a}?z*"),
+            2 => "*x".to_owned(),
+            _ => String::new(),
+        };
+        format!("{lead}{key}{middle}{tail}")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Lists whose patterns each have a frame of their own answer as the plain pass does
+        /// on texts holding some of their segments and keys (overlapping ones included),
+        /// under every qualifier, `StringLike` and `StringNotLike`.
+        #[test]
+        fn own_frames_agree_with_the_plain_pass(
+            shapes in prop::collection::vec(any::<(u8, u8, u8, u8)>(), INDEX_FROM..40),
+            op in 0..2usize,
+            qualifier in 0..3usize,
+            request in prop::collection::vec(
+                prop::collection::vec(
+                    prop::sample::select(vec![
+                        "y1", "y2", "y11", "y1y1", "1ax", "2ax", "11ax", "1az", "2éz", "é", "x",
+                        "q", "aq", "0", "1", "y",
+                    ]),
+                    0..12,
+                )
+                .prop_map(|pieces| pieces.concat()),
+                0..5,
+            ),
+        ) {
+            let operator = ["StringLike", "StringNotLike"][op];
+            let operator = qualified(operator, qualifier);
+            let texts: Vec<String> = shapes.into_iter().map(own_frame_shape).collect();
+            list_agrees_on_strings(&operator, &texts, &request)?;
+        }
+    }
+
     #[test]
     fn inner_keys_pin_plain_patterns() {
         let like: Vec<String> = (0..10)
@@ -2175,6 +2469,69 @@ mod tests {
                 assert!(placed_together(), "{list:?}");
             }
         }
+    }
+
+    /// Whether the last text was answered from the frames its segments leave live
+    /// (`Inner::frames_first`), as the thread's scratch says after a call.
+    fn answered_from_frames() -> bool {
+        INNER.with(|cell| cell.borrow().frames.frames_first)
+    }
+
+    #[test]
+    fn a_text_where_few_frames_can_be_placed_is_answered_from_their_keys() {
+        // Each pattern pinned to its own key, its frame of its own (`*<i>?x`); in the
+        // second list the key repeats itself, so that only an overlapping occurrence fits.
+        let own: Vec<String> = (0..40).map(|i| format!("*{i}?x*y{i}*")).collect();
+        let twice: Vec<String> = (0..40).map(|i| format!("*{i}?x*y{i}y{i}?q*")).collect();
+        let every_key: String = (1..40).map(|i| format!("y{i}")).collect();
+        type Case<'a> = (&'a [String], &'a [(&'a str, bool)]);
+        let cases: [Case<'_>; 2] = [
+            (
+                &own,
+                &[
+                    // `0?x` occurs, `y0` only before it; every other key, no other segment.
+                    (&format!("y00zx{every_key}"), false),
+                    (&format!("y00zx{every_key}y0"), true),
+                    // Many segments, none of their keys after them.
+                    ("y1y2y3y41ax2ax3ax4ax", false),
+                    ("1ax2ax3axy3", true),
+                    ("é3éxy3", true),
+                    ("y3é3éx", false),
+                ],
+            ),
+            (
+                &twice,
+                &[
+                    // `y1y1?q` fits only at the second of the overlapping `y1y1`.
+                    ("1axy1y1y1aq", true),
+                    ("1axy1y1y1q", false),
+                    ("y1y1y1aq1ax", false),
+                ],
+            ),
+        ];
+        for (list, texts) in cases {
+            let refs: Vec<&str> = list.iter().map(String::as_str).collect();
+            for operator in ["StringLike", "StringNotLike"] {
+                let index = built(operator, &refs).unwrap();
+                let entry = entry(operator, &refs).unwrap();
+                let like = operator == "StringLike";
+                for &(text, want) in texts {
+                    assert_eq!(agrees(&entry, &index, text), want == like, "{text:?}");
+                    assert!(answered_from_frames(), "{text:?}");
+                }
+            }
+        }
+        // A text where every frame can be placed is left to the walk past the budget.
+        let many: Vec<String> = (0..400).map(|i| format!("*{i}?x*y{i}*")).collect();
+        let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+        let index = built("StringLike", &refs).unwrap();
+        let entry = entry("StringLike", &refs).unwrap();
+        let segments: String = (0..400).map(|i| format!("{i}ax")).collect();
+        assert!(!agrees(&entry, &index, &segments));
+        assert!(!answered_from_frames());
+        assert!(agrees(&entry, &index, &format!("{segments}y399")));
+        assert!(!answered_from_frames());
+        assert!(placed_together());
     }
 
     #[test]
@@ -2814,6 +3171,9 @@ mod tests {
                 "*abq*".to_owned(),
                 "*x-y?z*".to_owned(),
                 "*zab-?9".to_owned(),
+                // A key that overlaps itself: the pattern fits only at the second of two
+                // overlapping occurrences.
+                "*qaqa?e*".to_owned(),
             ])
             .collect();
         let refs: Vec<&str> = like.iter().map(String::as_str).collect();
@@ -2823,7 +3183,7 @@ mod tests {
             panic!("{index:?}")
         };
         let inner = patterns.inner.as_ref().unwrap();
-        assert_eq!((inner.searched.len(), inner.unpinned_keys), (3, 1));
+        assert_eq!((inner.searched.len(), inner.unpinned_keys), (4, 1));
         let dense = "ab".repeat(300);
         for (text, expected) in [
             (format!("{dense}x-yQz"), true),
@@ -2838,6 +3198,8 @@ mod tests {
             (format!("{dense}zzcd"), true),
             (format!("{dense}zzzzzzzzzzcd"), false),
             ("cd-x-y".to_owned(), false),
+            (format!("{dense}.qaqaqade"), true),
+            (format!("{dense}.qaqaqae"), false),
         ] {
             assert_eq!(agrees(&entry, &index, &text), expected, "{text}");
         }

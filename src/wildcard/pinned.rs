@@ -159,14 +159,12 @@ impl Window {
     }
 
     /// Where the segment may start (the earliest end of `B`).
-    #[cfg(test)]
-    pub(super) fn start(self) -> usize {
+    pub(crate) fn start(self) -> usize {
         self.start
     }
 
     /// Where the segment may end (the latest start of `Q`).
-    #[cfg(test)]
-    pub(super) fn end(self) -> usize {
+    pub(crate) fn end(self) -> usize {
         self.end
     }
 }

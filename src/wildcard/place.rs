@@ -231,6 +231,13 @@ pub(crate) struct Placement {
     /// Whether every frame has a segment with an anchor: a text where no segment occurs then
     /// places no frame.
     every_frame_floats: bool,
+    /// Per segment, a range of `triggered`: the frames it triggers. Each frame with an
+    /// anchored segment is triggered by one of them (the one the fewest frames hold), which
+    /// every window of the frame needs to occur ([`Placement::live`]).
+    triggers: Box<[(u32, u32)]>,
+    triggered: Box<[u32]>,
+    /// The frames with no anchored segment (each may have a window in any text).
+    untriggered: Box<[u32]>,
 }
 
 /// The floating segments (non-empty) of `B` after its anchored first one, and that first one.
@@ -358,6 +365,7 @@ impl Placement {
                     .is_some_and(|seg: &Segment| seg.anchor.is_some())
             })
         });
+        let (triggers, triggered, untriggered) = triggers(&built, &segments)?;
         let anchors = if anchor_texts.is_empty() {
             None
         } else {
@@ -385,7 +393,32 @@ impl Placement {
             frames: built.into_boxed_slice(),
             gates: gates.into_boxed_slice(),
             every_frame_floats,
+            triggers,
+            triggered,
+            untriggered,
         })
+    }
+
+    /// Calls `f(frame)` for every frame that may have a window in the text whose (complete)
+    /// [`Fits`] are `fits`: each frame whose trigger segment occurs, and each frame with no
+    /// anchored segment; a frame at most once, in no particular order. Stops when `f` returns
+    /// true (and says so). A frame not named has no window in the text.
+    pub(crate) fn live(&self, fits: &Fits, mut f: impl FnMut(u32) -> bool) -> bool {
+        if self.untriggered.iter().any(|&frame| f(frame)) {
+            return true;
+        }
+        let mut rest = fits.0.as_slice();
+        while let Some(&(seg, _, _)) = rest.first() {
+            let (from, to) = self.triggers.get(seg as usize).copied().unwrap_or_default();
+            let frames = self.triggered.get(from as usize..to as usize);
+            if frames.into_iter().flatten().any(|&frame| f(frame)) {
+                return true;
+            }
+            // The next segment's occurrences (sorted by segment).
+            let next = rest.partition_point(|&(s, _, _)| s <= seg);
+            rest = rest.get(next..).unwrap_or_default();
+        }
+        false
     }
 
     /// Whether frame `frame` has a floating segment (its window then needs a search).
@@ -552,6 +585,63 @@ impl Placement {
     }
 }
 
+/// Per segment, the range of the frames it triggers ([`Placement::live`]); those frames; the
+/// frames with no anchored segment.
+#[allow(
+    clippy::type_complexity,
+    reason = "the three fields of `Placement` it builds"
+)]
+fn triggers(
+    frames: &[Frame],
+    segments: &[Segment],
+) -> Option<(Box<[(u32, u32)]>, Box<[u32]>, Box<[u32]>)> {
+    let anchored = |frame: &Frame| -> Vec<u32> {
+        let sides = frame.first.iter().chain(&frame.last);
+        let mut segs: Vec<u32> = sides
+            .flat_map(|(_, segs)| segs.iter().copied())
+            .filter(|&s| {
+                segments
+                    .get(s as usize)
+                    .is_some_and(|seg| seg.anchor.is_some())
+            })
+            .collect();
+        segs.sort_unstable();
+        segs.dedup();
+        segs
+    };
+    // How many frames hold each segment.
+    let mut held = vec![0usize; segments.len()];
+    for frame in frames {
+        for s in anchored(frame) {
+            *held.get_mut(s as usize)? += 1;
+        }
+    }
+    let mut by_segment: Vec<Vec<u32>> = vec![Vec::new(); segments.len()];
+    let mut untriggered = Vec::new();
+    for (id, frame) in frames.iter().enumerate() {
+        let id = u32::try_from(id).ok()?;
+        let trigger = anchored(frame)
+            .into_iter()
+            .min_by_key(|&s| held.get(s as usize).copied());
+        match trigger {
+            Some(s) => by_segment.get_mut(s as usize)?.push(id),
+            None => untriggered.push(id),
+        }
+    }
+    let mut triggers = Vec::with_capacity(segments.len());
+    let mut triggered = Vec::with_capacity(frames.len());
+    for list in by_segment {
+        let from = u32::try_from(triggered.len()).ok()?;
+        triggered.extend(list);
+        triggers.push((from, u32::try_from(triggered.len()).ok()?));
+    }
+    Some((
+        triggers.into_boxed_slice(),
+        triggered.into_boxed_slice(),
+        untriggered.into_boxed_slice(),
+    ))
+}
+
 /// The literal pieces of a segment (split at `?`) with their byte offsets in the segment's
 /// text.
 fn pieces_of(seg: &str) -> Vec<(usize, &str)> {
@@ -606,8 +696,23 @@ mod tests {
                 .map(|f| place.window(f, text, &fits))
                 .collect::<Vec<_>>()
         });
+        // The frames named live (at most once each): every frame with a window among them.
+        let mut live = Vec::new();
+        assert!(place.fit_walk(text, &mut fits));
+        assert!(!place.live(&fits, |frame| {
+            live.push(frame as usize);
+            false
+        }));
+        let named = live.len();
+        live.sort_unstable();
+        live.dedup();
+        assert_eq!(live.len(), named, "{frames:?} / {text:?}");
         for (f, &(b, q)) in frames.iter().enumerate() {
             let want = searched(b, q, text);
+            assert!(
+                want.is_none() || live.binary_search(&f).is_ok(),
+                "live {b:?} {q:?} / {text:?}"
+            );
             let got = walked[f].map(|w| (w.start(), w.end()));
             assert_eq!(got, want, "walked {b:?} {q:?} / {text:?}");
             if let Some(gated) = &gated {
