@@ -230,10 +230,16 @@ fn typing(
                 Code::NullWithQualifier,
                 entry.operator.span,
                 path.clone(),
+                // The qualified forms run over the key's values (`condition::ops::null`):
+                // `ForAllValues:Null` with `false` and `ForAnyValue:Null` with `true` never
+                // depend on the request; the other two equal plain `Null`.
                 format!(
-                    "`{}:Null` is always {}",
+                    "`{}:Null` tests each of the key's values, and every value is present: with \
+                     `{}` it is always {}, with `{}` it is plain `Null`",
                     q.name(),
-                    q == SetQualifier::ForAllValues
+                    q != SetQualifier::ForAllValues,
+                    q == SetQualifier::ForAllValues,
+                    q == SetQualifier::ForAllValues,
                 ),
             )
             .help = Some("use `Null` without a qualifier".into());

@@ -858,3 +858,75 @@ proptest::proptest! {
         }
     }
 }
+
+/// `NULL_WITH_QUALIFIER`'s message says what the engine decides: the qualified forms run over
+/// the key's values, so `ForAllValues:Null` with `false` and `ForAnyValue:Null` with `true` do
+/// not depend on the request, and the other two decide as plain `Null`.
+#[test]
+fn null_with_qualifier_message_matches_the_engine() {
+    let decide = |operator: &str, value: &str, tags: Option<&[&str]>| {
+        let text = format!(
+            r#"{{"Version": "2012-10-17", "Statement": {{"Effect": "Allow",
+            "Action": "secretsmanager:TagResource", "Resource": "*",
+            "Condition": {{"{operator}": {{"aws:TagKeys": "{value}"}}}}}}}}"#
+        );
+        let report = lint_text(
+            &text,
+            &LintOptions {
+                policy_type: Some(PolicyType::Identity),
+            },
+        );
+        let message = report
+            .findings
+            .iter()
+            .find(|f| f.code == "NULL_WITH_QUALIFIER")
+            .map(|f| f.message.clone());
+        let mut set = iam_policy::PolicySet::new();
+        set.add(
+            iam_policy::PolicyKind::Identity,
+            parse_policy(&text, PolicyType::Identity).unwrap(),
+        );
+        let mut request = iam_policy::Request::builder()
+            .principal("arn:aws:iam::111122223333:user/alice")
+            .action("secretsmanager:TagResource")
+            .resource("arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf");
+        if let Some(tags) = tags {
+            request = request.context_value(
+                "aws:TagKeys",
+                iam_policy::ContextValue::strings(tags.iter().copied()),
+            );
+        }
+        let allowed = set.compile().evaluate(&request.build().unwrap()).decision()
+            == iam_policy::Decision::Allow;
+        (message, allowed)
+    };
+    let with: &[&str] = &["team"];
+    for (operator, constant, always) in [
+        ("ForAllValues:Null", "false", true),
+        ("ForAnyValue:Null", "true", false),
+    ] {
+        let (message, allowed_with) = decide(operator, constant, Some(with));
+        let (_, allowed_without) = decide(operator, constant, None);
+        assert_eq!(
+            (allowed_with, allowed_without),
+            (always, always),
+            "{operator}"
+        );
+        let message = message.expect("the rule fires");
+        assert!(
+            message.contains(&format!("with `{constant}` it is always {always}")),
+            "{message}"
+        );
+        // The other value decides as plain `Null`.
+        let other = if constant == "false" { "true" } else { "false" };
+        let (_, q_with) = decide(operator, other, Some(with));
+        let (_, q_without) = decide(operator, other, None);
+        let (_, p_with) = decide("Null", other, Some(with));
+        let (_, p_without) = decide("Null", other, None);
+        assert_eq!(
+            (q_with, q_without),
+            (p_with, p_without),
+            "{operator} {other}"
+        );
+    }
+}

@@ -139,13 +139,31 @@ fn touched(arn: &str) {
     TOUCHED.with(|t| t.borrow_mut().push(arn.to_owned()));
 }
 
-/// A database failure: without an SQL state (the connection is gone, or none could be had)
-/// it is answered `ServiceUnavailable` (503); otherwise `InternalServiceError`.
+/// A database failure: answered `ServiceUnavailable` (503) when the database cannot be
+/// reached ([`is_unreachable`]); otherwise `InternalServiceError` (500).
 pub(crate) fn db_err(e: &postgres::Error) -> ApiError {
-    if e.code().is_none() {
+    if is_unreachable(e) {
         unavailable(&e.to_string())
     } else {
         ApiError::from(StorageError(format!("postgres: {e}")))
+    }
+}
+
+/// Whether `e` means the database cannot be reached rather than that a statement failed: no
+/// SQL state (the connection is gone, or none could be had), a connection exception (class
+/// `08`), or the server going away under the connection (`57P01` admin shutdown, `57P02` crash
+/// shutdown, `57P03` cannot connect now, as a backend reports when its postmaster is killed or
+/// the server stops). PostgreSQL documentation, Appendix A "PostgreSQL Error Codes".
+fn is_unreachable(e: &postgres::Error) -> bool {
+    match e.code() {
+        None => true,
+        Some(state) => {
+            let code = state.code();
+            code.starts_with("08")
+                || *state == SqlState::ADMIN_SHUTDOWN
+                || *state == SqlState::CRASH_SHUTDOWN
+                || *state == SqlState::CANNOT_CONNECT_NOW
+        }
     }
 }
 
