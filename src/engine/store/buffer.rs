@@ -1121,9 +1121,8 @@ mod tests {
             .iter()
             .flat_map(|team| ["app", "batch", "consumer"].map(|kind| format!("{team}-{kind}")))
             .collect();
-        let session = |role: &str, s: &str| {
-            format!("arn:aws:sts::111122223333:assumed-role/{role}/{s}")
-        };
+        let session =
+            |role: &str, s: &str| format!("arn:aws:sts::111122223333:assumed-role/{role}/{s}");
         let resource = "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf";
         let mut buffer = RequestBuffer::new();
         for role in &roles {
