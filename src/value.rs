@@ -102,6 +102,31 @@ impl Decimal {
             frac_digits,
             exponent: explicit_exponent,
         } = Numeral::split(text.as_bytes())?;
+        let frac_len = i64::try_from(frac_digits.len()).ok()?;
+
+        // Most numbers have at most 19 digits, which a u64 holds as written: read them in one
+        // pass and drop the trailing zeros (the same value the general loop below builds).
+        if int_digits.len().saturating_add(frac_digits.len()) <= 19 {
+            let mut value: u64 = 0;
+            for &digit in int_digits.iter().chain(frac_digits) {
+                // INVARIANT: at most 19 digits, so below 10^19 < u64::MAX: nothing wraps.
+                value = value
+                    .wrapping_mul(10)
+                    .wrapping_add(u64::from(digit.wrapping_sub(b'0')));
+            }
+            if value == 0 {
+                return Some(Self::ZERO);
+            }
+            let mut trailing: i64 = 0;
+            while value % 10 == 0 {
+                value /= 10;
+                trailing += 1;
+            }
+            let exponent = trailing
+                .checked_sub(frac_len)?
+                .checked_add(explicit_exponent)?;
+            return Self::normalized(negative, u128::from(value), exponent);
+        }
 
         let mut mantissa: u128 = 0;
         let mut significant: u32 = 0;
@@ -120,24 +145,27 @@ impl Decimal {
             if significant > DECIMAL_MAX_DIGITS {
                 return None;
             }
-            // INVARIANT: at most 38 significant digits, and 10^38 - 1 < u128::MAX.
+            // INVARIANT: the result has `significant` <= 38 digits, so it is below
+            // 10^38 < u128::MAX: neither operation wraps.
             mantissa = mantissa
-                .checked_mul(10u128.checked_pow(grow)?)?
-                .checked_add(u128::from(value))?;
+                .wrapping_mul(pow10(grow)?)
+                .wrapping_add(u128::from(value));
             pending_zeros = 0;
         }
         if mantissa == 0 {
             return Some(Self::ZERO);
         }
-        let frac_len = i64::try_from(frac_digits.len()).ok()?;
         let exponent = i64::try_from(pending_zeros)
             .ok()?
             .checked_sub(frac_len)?
             .checked_add(explicit_exponent)?;
-        if exponent.unsigned_abs() > DECIMAL_MAX_EXPONENT.unsigned_abs() {
-            return None;
-        }
-        Some(Self {
+        Self::normalized(negative, mantissa, exponent)
+    }
+
+    /// The decimal of a non-zero mantissa without trailing zero digits, `None` when the
+    /// exponent is absurd (beyond [`DECIMAL_MAX_EXPONENT`]).
+    fn normalized(negative: bool, mantissa: u128, exponent: i64) -> Option<Self> {
+        (exponent.unsigned_abs() <= DECIMAL_MAX_EXPONENT.unsigned_abs()).then_some(Self {
             negative,
             mantissa,
             exponent,
@@ -224,7 +252,22 @@ impl<'a> Numeral<'a> {
 
 /// `mantissa * 10^by`, `None` on overflow (impossible for normalized mantissas).
 fn scale(mantissa: u128, by: u32) -> Option<u128> {
-    mantissa.checked_mul(10u128.checked_pow(by)?)
+    mantissa.checked_mul(pow10(by)?)
+}
+
+/// `10^n` for `n` up to 38 (the powers a [`Decimal`] mantissa can hold), from a table.
+fn pow10(n: u32) -> Option<u128> {
+    /// `10^0 ..= 10^38`.
+    const POWERS: [u128; 39] = {
+        let mut table = [1u128; 39];
+        let mut i = 1;
+        while i < table.len() {
+            table[i] = table[i - 1] * 10;
+            i += 1;
+        }
+        table
+    };
+    POWERS.get(usize::try_from(n).ok()?).copied()
 }
 
 /// Number of decimal digits of `n` (1 for 0).
@@ -452,18 +495,27 @@ impl Instant {
             exponent,
         } = seconds;
         let (whole, nanos) = if exponent >= 0 {
-            let scale = 10u128.checked_pow(u32::try_from(exponent).ok()?)?;
-            (mantissa.checked_mul(scale)?, 0)
+            (
+                mantissa.checked_mul(pow10(u32::try_from(exponent).ok()?)?)?,
+                0,
+            )
         } else {
             // A normalized mantissa has no trailing zero: a value with more than nine
             // fraction digits has a non-zero digit finer than a nanosecond.
             let places = u32::try_from(exponent.unsigned_abs()).ok()?;
-            let nanos_scale = 9u32.checked_sub(places)?;
-            let divisor = 10u128.checked_pow(places)?;
-            let fraction = u32::try_from(mantissa % divisor).ok()?;
+            let nanos_scale = u32::try_from(pow10(9u32.checked_sub(places)?)?).ok()?;
+            let divisor = pow10(places)?;
+            // A 128-bit division is a library call: divide in 64 bits when the value fits.
+            let (whole, fraction) = match (u64::try_from(mantissa), u64::try_from(divisor)) {
+                (Ok(m), Ok(d)) if d != 0 => (u128::from(m / d), m % d),
+                _ => (
+                    mantissa.checked_div(divisor)?,
+                    u64::try_from(mantissa.checked_rem(divisor)?).ok()?,
+                ),
+            };
             (
-                mantissa / divisor,
-                fraction.checked_mul(10u32.checked_pow(nanos_scale)?)?,
+                whole,
+                u32::try_from(fraction).ok()?.checked_mul(nanos_scale)?,
             )
         };
         let secs = i64::try_from(whole).ok()?;
@@ -482,9 +534,8 @@ impl Instant {
     /// An instant from floored seconds and nanoseconds, if it lies between the first instant
     /// of the year -9999 and the last of the year 9999 (UTC).
     fn from_parts(secs: i64, nanos: u32) -> Option<Self> {
-        let first = utc_seconds(jiff::civil::DateTime::MIN);
-        let last = utc_seconds(jiff::civil::DateTime::MAX);
-        ((first..=last).contains(&secs) && nanos < 1_000_000_000).then_some(Self { secs, nanos })
+        ((FIRST_SECOND..=LAST_SECOND).contains(&secs) && nanos < 1_000_000_000)
+            .then_some(Self { secs, nanos })
     }
 
     /// An instant from a signed duration since the epoch (both parts with one sign).
@@ -551,11 +602,20 @@ impl Instant {
     }
 }
 
+/// Epoch seconds of `-9999-01-01T00:00:00Z`, the first instant an [`Instant`] holds (jiff's
+/// `DateTime::MIN`; a test checks the two agree).
+const FIRST_SECOND: i64 = -377_705_116_800;
+
+/// Epoch seconds of `9999-12-31T23:59:59Z`, the last whole second an [`Instant`] holds
+/// (jiff's `DateTime::MAX`; a test checks the two agree).
+const LAST_SECOND: i64 = 253_402_300_799;
+
 /// `1970-01-01T00:00:00` as a civil date and time.
 const UNIX_EPOCH_DATETIME: jiff::civil::DateTime =
     jiff::civil::DateTime::constant(1970, 1, 1, 0, 0, 0, 0);
 
 /// Whole seconds from the epoch to a UTC civil date and time (floored).
+#[cfg(test)]
 fn utc_seconds(datetime: jiff::civil::DateTime) -> i64 {
     Instant::from_duration(datetime.duration_since(UNIX_EPOCH_DATETIME)).secs
 }
@@ -937,6 +997,21 @@ mod tests {
             &["-12.5", "-12.50", "-1.25e1", "-125e-1"],
             &["1000", "1e3", "1E3", "1000.0", "0.001e6"],
             &["0.001", "1e-3", "0.0010"],
+            // Up to 19 digits take the u64 path, more the general one: the same values.
+            &[
+                "1234567890123456789",
+                "1234567890123456789.0",
+                "01234567890123456789",
+                "12345678901234567890e-1",
+            ],
+            &[
+                "1",
+                "0000000000000000000001",
+                "1.0000000000000000000",
+                "1.000000000000000000",
+            ],
+            &["1e19", "10000000000000000000", "1000000000000000000.0e1"],
+            &["-0.5", "-0.50000000000000000000", "-.5"],
         ];
         for group in groups {
             let first = dec(group[0]);
@@ -1192,6 +1267,20 @@ mod tests {
             Instant::parse("2026-01-01T00:00:00Z")
         );
         assert!(Instant::parse("1767225599.999") < Instant::parse("2026-01-01"));
+    }
+
+    #[test]
+    fn instant_bounds_are_jiffs() {
+        assert_eq!(utc_seconds(jiff::civil::DateTime::MIN), FIRST_SECOND);
+        assert_eq!(utc_seconds(jiff::civil::DateTime::MAX), LAST_SECOND);
+        assert_eq!(at("-377705116800"), (FIRST_SECOND, 0));
+        assert_eq!(Instant::parse("-377705116800.000000001"), None);
+        assert_eq!(at("253402300799.999999999"), (LAST_SECOND, 999_999_999));
+        assert_eq!(Instant::parse("253402300800"), None);
+        for n in 0..=38 {
+            assert_eq!(pow10(n), 10u128.checked_pow(n));
+        }
+        assert_eq!(pow10(39), None);
     }
 
     #[test]
