@@ -68,7 +68,7 @@ impl Decimal {
     ///
     /// AWS documents only that the Numeric operators compare "an integer or decimal value";
     /// this accepts the spellings of one that every common decimal reader (JSON, Java's
-    /// `BigDecimal`, IEEE 754 text parsers) accepts alike, and refuses the rest (D-20):
+    /// `BigDecimal`, IEEE 754 text parsers) accepts alike, and refuses the rest (D-22):
     ///
     /// * accepted: an optional sign (`-` or `+`), ASCII digits (leading zeros allowed) with
     ///   an optional fraction, where one side of the `.` may be empty (`.5`, `5.`), and an
@@ -1096,7 +1096,7 @@ mod tests {
 
     #[test]
     fn decimal_signs_and_points() {
-        // D-20: a `+` sign and a `.` with digits on one side only are ordinary spellings.
+        // D-22: a `+` sign and a `.` with digits on one side only are ordinary spellings.
         for (text, same) in [
             ("+11", "11"),
             ("+0", "0"),
@@ -1277,7 +1277,7 @@ mod tests {
         assert_eq!(at("+2024"), (2024, 0));
         assert_eq!(at("2024.0"), (2024, 0));
         assert_eq!(at("02024"), (2024, 0));
-        // The numeral forms Decimal::parse reads (D-20), exactly.
+        // The numeral forms Decimal::parse reads (D-22), exactly.
         assert_eq!(at("+1700000000"), (1_700_000_000, 0));
         assert_eq!(at("1.7e9"), (1_700_000_000, 0));
         assert_eq!(at("17e8"), (1_700_000_000, 0));

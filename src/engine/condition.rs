@@ -566,7 +566,7 @@ mod tests {
             ("NumericEquals", &["7"], "seven", U),
             ("NumericEquals", &["7"], "b:true", U),
             ("NumericEquals", &["7"], "", U),
-            // D-20: a `+` sign and a bare `.5` / `5.` are numbers; whitespace is not.
+            // D-22: a `+` sign and a bare `.5` / `5.` are numbers; whitespace is not.
             ("NumericEquals", &["+7"], "7", T),
             ("NumericEquals", &["7"], "+7", T),
             ("NumericEquals", &[".5"], "0.5", T),
