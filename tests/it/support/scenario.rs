@@ -270,7 +270,7 @@ fn condition(i: usize) -> (&'static str, &'static str, Value) {
         _ => ("StringNotEquals", "aws:ResourceAccount", json!(B)),
     }
 }
-const CONDITIONS: usize = 41;
+const CONDITIONS: usize = 40;
 
 /// Request context keys and their possible values.
 fn context_entry(key: usize, value: usize) -> (&'static str, Value) {
