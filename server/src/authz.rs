@@ -17,6 +17,7 @@ use iam_policy::{
     PolicyType, PreparedRequest, SessionPolicy, StatementRef, parse_policy,
 };
 
+use crate::call::{Named, TagPrefix};
 use crate::config::Config;
 use crate::error::ApiError;
 
@@ -502,6 +503,12 @@ pub struct KeysRead {
     all: bool,
     /// Bit `i`: [`GLOBAL_KEYS`]`[i]` is read.
     global: u16,
+    /// [`Named::bit`] of every named key read.
+    named: u32,
+    /// For each [`TagPrefix`] (by number), the keys read that start with it, when there are
+    /// at most [`TAG_SCAN`] (a tag key is then compared with each, no hash), else `None` (a
+    /// tag key is looked up among `keys`).
+    tags: [Option<Vec<ContextKey>>; 4],
     /// [`key_hash`] of every key read, sorted, each with the key (lower-cased) made once for
     /// the request buffer. Keys of one hash are told apart by their names.
     keys: Vec<(u64, ContextKey)>,
@@ -526,6 +533,33 @@ impl KeysRead {
     #[inline]
     pub fn global(&self, bit: usize) -> bool {
         self.all || self.global & (1 << bit) != 0
+    }
+
+    /// Whether a policy reads [`Named`] key `name`.
+    #[inline(always)]
+    pub fn named(&self, name: Named) -> bool {
+        self.all || self.named & name.bit() != 0
+    }
+
+    /// [`lookup`](Self::lookup) of the tag key `tag` under `prefix` (any case): compared with
+    /// the few keys read under the prefix, if there are few.
+    #[inline]
+    pub fn lookup_tag(&self, prefix: TagPrefix, tag: &str) -> Lookup<'_> {
+        let Some(Some(read)) = self.tags.get(prefix as usize) else {
+            return self.lookup(prefix.text(), tag);
+        };
+        let at = prefix.text().len();
+        for key in read {
+            let name = key.as_str().as_bytes();
+            if name.len() == at + tag.len()
+                && name
+                    .get(at..)
+                    .is_some_and(|t| t.eq_ignore_ascii_case(tag.as_bytes()))
+            {
+                return Lookup::Read(key);
+            }
+        }
+        Lookup::NotRead
     }
 
     /// Whether a policy reads the key `prefix` + `rest` (any case): a key up to its first `/`
@@ -607,9 +641,33 @@ impl KeysRead {
                 next.global |= 1 << bit;
             }
         }
+        next.named = 0;
+        for name in Named::ALL {
+            if next.reads_key(name.text()) {
+                next.named |= name.bit();
+            }
+        }
+        next.tags = TagPrefix::ALL.map(|prefix| {
+            let text = prefix.text().as_bytes();
+            let read: Vec<ContextKey> = next
+                .keys
+                .iter()
+                .filter(|(_, k)| {
+                    k.as_str()
+                        .as_bytes()
+                        .get(..text.len())
+                        .is_some_and(|p| p.eq_ignore_ascii_case(text))
+                })
+                .map(|(_, k)| k.clone())
+                .collect();
+            (!next.all && read.len() <= TAG_SCAN).then_some(read)
+        });
         Some(next)
     }
 }
+
+/// The most keys read under one tag prefix that [`KeysRead::lookup_tag`] compares one by one.
+const TAG_SCAN: usize = 8;
 
 /// A key length's bit in [`KeysRead::lengths`].
 const fn length_bit(len: usize) -> u64 {
@@ -1519,6 +1577,70 @@ mod tests {
             Lookup::NotRead
         ));
         assert!(keys.with(["aws:A@"].into_iter()).is_none(), "nothing new");
+    }
+
+    /// A tag key is found under its prefix as the hash lookup finds it (any case, few keys
+    /// read under the prefix or many, every key read), and a named key is read by its bit as
+    /// its name is read.
+    #[test]
+    fn tag_and_named_lookups_agree_with_the_hash_lookup() {
+        let same = |a: Lookup<'_>, b: Lookup<'_>| match (a, b) {
+            (Lookup::NotRead, Lookup::NotRead) | (Lookup::Every, Lookup::Every) => true,
+            (Lookup::Read(x), Lookup::Read(y)) => x == y,
+            _ => false,
+        };
+        let few = KeysRead::default()
+            .with(
+                [
+                    "secretsmanager:ResourceTag/Team",
+                    "aws:PrincipalAccount",
+                    "sts:ExternalId",
+                ]
+                .into_iter(),
+            )
+            .unwrap_or_default();
+        let many_keys: Vec<String> = (0..TAG_SCAN + 3)
+            .map(|i| format!("aws:ResourceTag/t{i}"))
+            .collect();
+        let many = few
+            .with(many_keys.iter().map(String::as_str))
+            .unwrap_or_default();
+        let every = KeysRead {
+            all: true,
+            ..KeysRead::default()
+        };
+        let tags = ["team", "TEAM", "tea", "teams", "t0", "T3", "", "t/x"];
+        for keys in [&KeysRead::default(), &few, &many, &every] {
+            for prefix in TagPrefix::ALL {
+                for tag in tags {
+                    assert!(
+                        same(
+                            keys.lookup_tag(prefix, tag),
+                            keys.lookup(prefix.text(), tag)
+                        ),
+                        "{}{tag}",
+                        prefix.text()
+                    );
+                }
+            }
+            for name in Named::ALL {
+                assert_eq!(
+                    keys.named(name),
+                    keys.reads_key(name.text()),
+                    "{}",
+                    name.text()
+                );
+            }
+        }
+        assert!(matches!(
+            few.lookup_tag(TagPrefix::SecretsManagerResource, "TEAM"),
+            Lookup::Read(k) if k.as_str() == "secretsmanager:resourcetag/team"
+        ));
+        assert!(few.named(Named::ExternalId) && !few.named(Named::SecretId));
+        assert!(
+            many.tags.iter().any(Option::is_none),
+            "many keys: the hash lookup"
+        );
     }
 
     /// A caller's template is made once and reused, and made again when the policies read a

@@ -1,7 +1,6 @@
 //! One call being served: who, from where, when; the context keys every call carries; and
 //! the authorization step that records its decisions for the audit line.
 
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -186,13 +185,110 @@ impl TagPrefix {
     }
 }
 
-/// A condition key's name: whole, or a prefix and a tag key (`aws:ResourceTag/` and `team`),
-/// joined only when a request is built with every key.
+/// A condition key with a whole name that a handler gives (every one the server sets besides
+/// [`GLOBAL_KEYS`] and tag keys), by number: a call tells whether a loaded policy reads it by
+/// one bit of [`KeysRead`], sets it under a key made once, and writes it into a decision cache
+/// key as one byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Named {
+    /// `secretsmanager:SecretId`.
+    SecretId,
+    /// `secretsmanager:Name`.
+    Name,
+    /// `secretsmanager:Description`.
+    Description,
+    /// `secretsmanager:KmsKeyId`.
+    KmsKeyId,
+    /// `secretsmanager:VersionId`.
+    VersionId,
+    /// `secretsmanager:VersionStage`.
+    VersionStage,
+    /// `secretsmanager:RecoveryWindowInDays`.
+    RecoveryWindowInDays,
+    /// `secretsmanager:ForceDeleteWithoutRecovery`.
+    ForceDeleteWithoutRecovery,
+    /// `secretsmanager:BlockPublicPolicy`.
+    BlockPublicPolicy,
+    /// `secretsmanager:ModifyRotationRules`.
+    ModifyRotationRules,
+    /// `secretsmanager:RotateImmediately`.
+    RotateImmediately,
+    /// `secretsmanager:RotationLambdaARN`.
+    RotationLambdaArn,
+    /// `aws:TagKeys`.
+    TagKeys,
+    /// `sts:RoleSessionName`.
+    RoleSessionName,
+    /// `sts:ExternalId`.
+    ExternalId,
+    /// `sts:SourceIdentity`.
+    SourceIdentity,
+    /// `sts:TransitiveTagKeys`.
+    TransitiveTagKeys,
+}
+
+impl Named {
+    /// Every named key, in the order of their numbers.
+    pub const ALL: [Self; 17] = [
+        Self::SecretId,
+        Self::Name,
+        Self::Description,
+        Self::KmsKeyId,
+        Self::VersionId,
+        Self::VersionStage,
+        Self::RecoveryWindowInDays,
+        Self::ForceDeleteWithoutRecovery,
+        Self::BlockPublicPolicy,
+        Self::ModifyRotationRules,
+        Self::RotateImmediately,
+        Self::RotationLambdaArn,
+        Self::TagKeys,
+        Self::RoleSessionName,
+        Self::ExternalId,
+        Self::SourceIdentity,
+        Self::TransitiveTagKeys,
+    ];
+
+    /// The key's name.
+    pub const fn text(self) -> &'static str {
+        match self {
+            Self::SecretId => "secretsmanager:SecretId",
+            Self::Name => "secretsmanager:Name",
+            Self::Description => "secretsmanager:Description",
+            Self::KmsKeyId => "secretsmanager:KmsKeyId",
+            Self::VersionId => "secretsmanager:VersionId",
+            Self::VersionStage => "secretsmanager:VersionStage",
+            Self::RecoveryWindowInDays => "secretsmanager:RecoveryWindowInDays",
+            Self::ForceDeleteWithoutRecovery => "secretsmanager:ForceDeleteWithoutRecovery",
+            Self::BlockPublicPolicy => "secretsmanager:BlockPublicPolicy",
+            Self::ModifyRotationRules => "secretsmanager:ModifyRotationRules",
+            Self::RotateImmediately => "secretsmanager:RotateImmediately",
+            Self::RotationLambdaArn => "secretsmanager:RotationLambdaARN",
+            Self::TagKeys => "aws:TagKeys",
+            Self::RoleSessionName => "sts:RoleSessionName",
+            Self::ExternalId => "sts:ExternalId",
+            Self::SourceIdentity => "sts:SourceIdentity",
+            Self::TransitiveTagKeys => "sts:TransitiveTagKeys",
+        }
+    }
+
+    /// Its bit in [`KeysRead`]'s mask of named keys read.
+    pub const fn bit(self) -> u32 {
+        1 << self as u32
+    }
+}
+
+/// A condition key's name: one of [`Named`], or a prefix and a tag key (`aws:ResourceTag/` and
+/// `team`), joined only when a request is built with every key.
 #[derive(Clone, Copy, Debug)]
 enum Name<'a> {
-    Whole(&'a str),
+    Whole(Named),
     Tagged(TagPrefix, &'a str),
 }
+
+/// The keys of [`Named`], made once for the request buffer.
+static NAMED_CONTEXT_KEYS: LazyLock<[ContextKey; Named::ALL.len()]> =
+    LazyLock::new(|| Named::ALL.map(|n| ContextKey::new(n.text())));
 
 /// The keys of [`GLOBAL_KEYS`], made once for the request buffer.
 static GLOBAL_CONTEXT_KEYS: LazyLock<Vec<ContextKey>> =
@@ -223,7 +319,7 @@ impl<'a> Which<'a> {
         match self {
             Self::Global(bit) => GLOBAL_KEYS.get(bit).copied().unwrap_or_default(),
             Self::Caller(key) => &key.name,
-            Self::Named(Name::Whole(name)) => name,
+            Self::Named(Name::Whole(name)) => name.text(),
             Self::Named(Name::Tagged(prefix, key)) => {
                 buffer.clear();
                 buffer.push_str(prefix.text());
@@ -234,27 +330,29 @@ impl<'a> Which<'a> {
     }
 
     /// How the key is set: with `filter`, a named key only if a loaded policy reads it
-    /// (`None`: left out; the others are filtered before); without, always (joined in `buffer`
-    /// when it has a prefix and was not made ahead).
+    /// (`None`: left out; the others are filtered before); without, always (a tag key joined
+    /// in `buffer`, the others made ahead).
+    #[inline(always)]
     fn to_set<'s>(self, filter: Option<&'s KeysRead>, buffer: &'s mut String) -> Option<SetKey<'s>>
     where
         'a: 's,
     {
-        let global = |bit: usize| GLOBAL_CONTEXT_KEYS.get(bit).map(SetKey::Made);
-        let Some(keys) = filter else {
-            return match self {
-                Self::Global(bit) => global(bit),
-                Self::Caller(key) => Some(SetKey::Made(&key.key)),
-                Self::Named(_) => Some(SetKey::Name(self.text(buffer))),
-            };
-        };
         let found = match self {
-            // Filtered by `Call::each_key` (the caller's keys when the template was made,
+            // Filtered by `Call::fold_keys` (the caller's keys when the template was made,
             // with the same keys read).
-            Self::Global(bit) => return global(bit),
+            Self::Global(bit) => return GLOBAL_CONTEXT_KEYS.get(bit).map(SetKey::Made),
             Self::Caller(key) => return Some(SetKey::Made(&key.key)),
-            Self::Named(Name::Whole(name)) => keys.lookup_key(name),
-            Self::Named(Name::Tagged(prefix, tag)) => keys.lookup(prefix.text(), tag),
+            Self::Named(Name::Whole(name)) => {
+                return if filter.is_none_or(|keys| keys.named(name)) {
+                    NAMED_CONTEXT_KEYS.get(name as usize).map(SetKey::Made)
+                } else {
+                    None
+                };
+            }
+            Self::Named(Name::Tagged(prefix, tag)) => match filter {
+                Some(keys) => keys.lookup_tag(prefix, tag),
+                None => Lookup::Every,
+            },
         };
         match found {
             Lookup::NotRead => None,
@@ -268,7 +366,7 @@ impl<'a> Which<'a> {
         match self {
             Self::Global(bit) => GLOBAL_KEYS.get(bit).map_or(0, |k| k.len()),
             Self::Caller(key) => key.name.len(),
-            Self::Named(Name::Whole(name)) => name.len(),
+            Self::Named(Name::Whole(name)) => name.text().len(),
             Self::Named(Name::Tagged(prefix, tag)) => prefix.text().len() + tag.len(),
         }
     }
@@ -290,6 +388,8 @@ impl Size {
         let (values, bytes) = match value {
             KeyValue::String(v) => (1, v.len()),
             KeyValue::Number(v) => (1, v.len()),
+            // At most 20 digits and a sign.
+            KeyValue::Integer(_) => (1, 20),
             KeyValue::Bool(_) => (1, 5),
             KeyValue::Strings(list) => (list.len(), list.iter().map(|v| v.len()).sum()),
         };
@@ -309,13 +409,36 @@ impl Size {
     }
 }
 
-/// A condition key's value, borrowed from the call's own data.
-#[derive(Clone, Debug)]
+/// A condition key's value, borrowed from the call's own data (no drop: a call's walk over
+/// its keys leaves nothing to drop).
+#[derive(Clone, Copy, Debug)]
 enum KeyValue<'a> {
     String(&'a str),
-    Number(Cow<'a, str>),
+    /// A number as text (`aws:EpochTime`).
+    Number(&'a str),
+    /// A number a handler gave (formatted only when a request is built with it).
+    Integer(i64),
     Bool(bool),
+    Strings(&'a [&'a str]),
+}
+
+/// A condition key's value as a handler gives it to [`Keys`]: a value, or a list the keys
+/// hold.
+#[derive(Clone, Debug)]
+enum Given<'a> {
+    Value(KeyValue<'a>),
     Strings(Vec<&'a str>),
+}
+
+impl Given<'_> {
+    /// The value, borrowed.
+    #[inline(always)]
+    fn value(&self) -> KeyValue<'_> {
+        match self {
+            Self::Value(v) => *v,
+            Self::Strings(list) => KeyValue::Strings(list),
+        }
+    }
 }
 
 /// The condition keys of one action beyond the global keys every call carries
@@ -323,7 +446,7 @@ enum KeyValue<'a> {
 /// is formatted or copied until the request is built, and nothing at all when authorization
 /// is switched off.
 #[derive(Clone, Debug, Default)]
-pub struct Keys<'a>(SmallVec<[(Name<'a>, KeyValue<'a>); 4]>);
+pub struct Keys<'a>(SmallVec<[(Name<'a>, Given<'a>); 4]>);
 
 impl<'a> Keys<'a> {
     /// No keys.
@@ -336,8 +459,9 @@ impl<'a> Keys<'a> {
     /// `name` = a string.
     #[must_use]
     #[inline]
-    pub fn string(mut self, name: &'a str, value: &'a str) -> Self {
-        self.0.push((Name::Whole(name), KeyValue::String(value)));
+    pub fn string(mut self, name: Named, value: &'a str) -> Self {
+        self.0
+            .push((Name::Whole(name), Given::Value(KeyValue::String(value))));
         self
     }
 
@@ -345,37 +469,38 @@ impl<'a> Keys<'a> {
     #[must_use]
     #[inline]
     pub fn tagged(mut self, prefix: TagPrefix, tag: &'a str, value: &'a str) -> Self {
-        self.0
-            .push((Name::Tagged(prefix, tag), KeyValue::String(value)));
+        self.0.push((
+            Name::Tagged(prefix, tag),
+            Given::Value(KeyValue::String(value)),
+        ));
         self
     }
 
     /// `name` = a number.
     #[must_use]
     #[inline]
-    pub fn number(mut self, name: &'a str, value: i64) -> Self {
-        self.0.push((
-            Name::Whole(name),
-            KeyValue::Number(Cow::Owned(value.to_string())),
-        ));
+    pub fn number(mut self, name: Named, value: i64) -> Self {
+        self.0
+            .push((Name::Whole(name), Given::Value(KeyValue::Integer(value))));
         self
     }
 
     /// `name` = a boolean.
     #[must_use]
     #[inline]
-    pub fn bool(mut self, name: &'a str, value: bool) -> Self {
-        self.0.push((Name::Whole(name), KeyValue::Bool(value)));
+    pub fn bool(mut self, name: Named, value: bool) -> Self {
+        self.0
+            .push((Name::Whole(name), Given::Value(KeyValue::Bool(value))));
         self
     }
 
     /// `name` = a list of strings.
     #[must_use]
     #[inline]
-    pub fn strings(mut self, name: &'a str, values: impl IntoIterator<Item = &'a str>) -> Self {
+    pub fn strings(mut self, name: Named, values: impl IntoIterator<Item = &'a str>) -> Self {
         self.0.push((
             Name::Whole(name),
-            KeyValue::Strings(values.into_iter().collect()),
+            Given::Strings(values.into_iter().collect()),
         ));
         self
     }
@@ -392,24 +517,89 @@ impl<'a> Keys<'a> {
     }
 }
 
-/// A request being built in the thread's buffer (`None` only between two keys).
-struct Building<'b, 'a>(Option<BufferedRequest<'b, 'a>>);
+/// One step of [`Call::fold_keys`] per key a call carries (inlined: each fold is a direct
+/// loop over the keys).
+trait KeyFold<'k>: Sized {
+    /// The fold with `which` = `value` added.
+    fn key(self, which: Which<'k>, value: &KeyValue<'k>) -> Self;
+}
 
-impl Building<'_, '_> {
-    /// Sets `key`: made ahead of time (every call), or by name (only a request built with
-    /// every key: its code is kept out of the usual path's way).
-    fn set(&mut self, key: SetKey<'_>, value: &KeyValue<'_>) {
-        self.0 = self.0.take().map(|b| match (key, value) {
-            (SetKey::Made(k), KeyValue::String(v)) => b.key_string(k, v),
-            (SetKey::Made(k), KeyValue::Number(v)) => b.key_number(k, v),
-            (SetKey::Made(k), KeyValue::Bool(v)) => b.key_bool(k, *v),
-            (SetKey::Made(k), KeyValue::Strings(v)) => b.key_strings(k, v.iter().copied()),
-            (SetKey::Name(k), v) => set_named(b, k, v),
-        });
+/// A decision cache key being written ([`put_key`]) for a call on `resource`.
+struct CacheKey<'o> {
+    out: &'o mut Vec<u8>,
+    resource: &'o str,
+}
+
+impl<'k> KeyFold<'k> for CacheKey<'_> {
+    #[inline(always)]
+    fn key(self, which: Which<'k>, value: &KeyValue<'k>) -> Self {
+        put_key(self.out, which, value, self.resource);
+        self
     }
 }
 
-/// [`Building::set`] of a key by name.
+/// A request being built in the thread's buffer with the keys `filter` lets through (see
+/// [`Which::to_set`]; tag keys joined in `name` when set by name), recording their names in
+/// `record` (tests only).
+struct Building<'b, 'a, 's> {
+    b: BufferedRequest<'b, 'a>,
+    filter: Option<&'s KeysRead>,
+    name: &'s mut String,
+    record: Option<&'s mut Vec<String>>,
+}
+
+impl<'k> KeyFold<'k> for Building<'_, '_, '_> {
+    #[inline(always)]
+    fn key(mut self, which: Which<'k>, value: &KeyValue<'k>) -> Self {
+        if let Some(names) = &mut self.record {
+            record_key(names, which, self.name);
+        }
+        if let Some(key) = which.to_set(self.filter, self.name) {
+            self.b = set_key(self.b, key, value);
+        }
+        self
+    }
+}
+
+/// Sets `key` in a request being built: made ahead of time (every call), or by name (only a
+/// request built with every key: its code is kept out of the usual path's way).
+#[inline(always)]
+fn set_key<'b, 'a>(
+    b: BufferedRequest<'b, 'a>,
+    key: SetKey<'_>,
+    value: &KeyValue<'_>,
+) -> BufferedRequest<'b, 'a> {
+    match (key, value) {
+        (SetKey::Made(k), KeyValue::String(v)) => b.key_string(k, v),
+        (SetKey::Made(k), KeyValue::Number(v)) => b.key_number(k, v),
+        (SetKey::Made(k), KeyValue::Integer(n)) => set_integer(b, k, *n),
+        (SetKey::Made(k), KeyValue::Bool(v)) => b.key_bool(k, *v),
+        (SetKey::Made(k), KeyValue::Strings(v)) => set_strings(b, k, v),
+        (SetKey::Name(k), v) => set_named(b, k, v),
+    }
+}
+
+/// [`set_key`] of a number a handler gave (out of line, the rare case).
+#[inline(never)]
+fn set_integer<'b, 'a>(
+    b: BufferedRequest<'b, 'a>,
+    k: &ContextKey,
+    n: i64,
+) -> BufferedRequest<'b, 'a> {
+    b.key_number(k, &n.to_string())
+}
+
+/// [`set_key`] of a list (`aws:TagKeys`: out of line, the rare case).
+#[inline(never)]
+fn set_strings<'b, 'a>(
+    b: BufferedRequest<'b, 'a>,
+    k: &ContextKey,
+    values: &[&str],
+) -> BufferedRequest<'b, 'a> {
+    b.key_strings(k, values.iter().copied())
+}
+
+/// [`set_key`] of a key by name.
 #[cold]
 #[inline(never)]
 fn set_named<'b, 'a>(
@@ -420,8 +610,18 @@ fn set_named<'b, 'a>(
     match value {
         KeyValue::String(v) => b.context_string(k, v),
         KeyValue::Number(v) => b.context_number(k, v),
+        KeyValue::Integer(n) => b.context_number(k, &n.to_string()),
         KeyValue::Bool(v) => b.context_bool(k, *v),
         KeyValue::Strings(v) => b.context_strings(k, v.iter().copied()),
+    }
+}
+
+/// Records the name of a key a request carries (tests only: out of line).
+#[cold]
+#[inline(never)]
+fn record_key(names: &mut Vec<String>, which: Which<'_>, buffer: &mut String) {
+    if names.len() < usize::from(u16::MAX) {
+        names.push(which.text(buffer).to_owned());
     }
 }
 
@@ -435,6 +635,7 @@ fn shared(last: &mut Option<Arc<str>>, text: &str) -> Arc<str> {
 
 /// Appends `text` to a decision cache key, its length first (so that no two lists of texts
 /// write the same bytes): one byte below 255, else 255 and eight bytes.
+#[inline]
 fn put_text(out: &mut Vec<u8>, text: &str) {
     match u8::try_from(text.len()) {
         Ok(len) if len < u8::MAX => out.push(len),
@@ -455,6 +656,7 @@ fn put_text(out: &mut Vec<u8>, text: &str) {
 ///
 /// A string value equal to the call's resource (`secretsmanager:SecretId`, …) is written as a
 /// mark (the cache key holds the resource already).
+#[inline(always)]
 fn put_key(out: &mut Vec<u8>, which: Which<'_>, value: &KeyValue<'_>, resource: &str) {
     match which {
         Which::Caller(_) => return,
@@ -464,7 +666,7 @@ fn put_key(out: &mut Vec<u8>, which: Which<'_>, value: &KeyValue<'_>, resource: 
         }
         Which::Named(Name::Whole(name)) => {
             out.push(b'w');
-            put_text(out, name);
+            out.push(name as u8);
         }
         Which::Named(Name::Tagged(prefix, tag)) => {
             out.push(b't');
@@ -482,11 +684,15 @@ fn put_key(out: &mut Vec<u8>, which: Which<'_>, value: &KeyValue<'_>, resource: 
             out.push(b'#');
             put_text(out, v);
         }
+        KeyValue::Integer(n) => {
+            out.push(b'i');
+            out.extend_from_slice(&n.to_le_bytes());
+        }
         KeyValue::Bool(v) => out.extend_from_slice(if *v { b"T" } else { b"F" }),
         KeyValue::Strings(list) => {
             out.push(b'l');
             out.extend_from_slice(&(list.len() as u64).to_le_bytes());
-            for v in list {
+            for v in *list {
                 put_text(out, v);
             }
         }
@@ -597,52 +803,56 @@ impl Call<'_> {
         ms / 1000.0
     }
 
-    /// Gives `set` the condition keys of a request with `keys` that `filter` lets through
-    /// (every key without one): the global keys that change from call to call ([`GLOBAL_KEYS`]
-    /// 0 to 4, by index: `time` holds `aws:CurrentTime` and `aws:EpochTime`, `ip`
-    /// `aws:SourceIp`), then the caller's (its tags, `aws:userid`, `aws:username`,
-    /// `aws:PrincipalArn`: `caller`, filtered when it was made) and `keys` (which `set`
-    /// filters: it looks them up). Returns the size of the request with every key.
+    /// Folds `acc` over the condition keys of a request with `keys` that `filter` lets through
+    /// (every key without one): the global keys that change from call to call
+    /// ([`GLOBAL_KEYS`] 0 to 4, by index: `time` holds `aws:CurrentTime` and `aws:EpochTime`,
+    /// `ip` `aws:SourceIp`), then the caller's (its tags, `aws:userid`, `aws:username`,
+    /// `aws:PrincipalArn`: `caller`, filtered when it was made) and `keys` (which `acc`
+    /// filters: it looks them up). Returns the fold and the size of the request with every
+    /// key.
     ///
-    /// Out of line, and `set` behind a reference: one copy of the walk serves the decision
-    /// cache key and the request.
-    #[inline(never)]
-    fn each_key<'k>(
+    /// Inlined into each of its two uses (the decision cache key, the request) with the
+    /// fold's own step ([`KeyFold`]): a direct loop over the keys, no call through a
+    /// reference per key, and the request being built stays in registers.
+    #[inline(always)]
+    fn fold_keys<'k, A: KeyFold<'k>>(
         &'k self,
         ip: &'k str,
         time: (Option<&'k str>, &'k str),
         caller: &'k CallerTemplate,
         keys: &'k Keys<'_>,
         filter: Option<&KeysRead>,
-        set: &mut dyn FnMut(Which<'k>, &KeyValue<'k>),
-    ) -> Size {
+        mut acc: A,
+    ) -> (A, Size) {
         let mut all = Size::default();
-        let mut global = |bit: usize, v: &KeyValue<'k>| {
+        let globals = [
+            Some(KeyValue::String(ip)),
+            Some(KeyValue::Bool(self.secure)),
+            time.0.map(KeyValue::String),
+            Some(KeyValue::Number(time.1)),
+            Some(KeyValue::String(&self.region)),
+        ];
+        for (bit, v) in globals.iter().enumerate() {
+            let Some(v) = v else { continue };
             all.add(Which::Global(bit), v);
             if filter.is_none_or(|f| f.global(bit)) {
-                set(Which::Global(bit), v);
+                acc = acc.key(Which::Global(bit), v);
             }
-        };
-        global(0, &KeyValue::String(ip));
-        global(1, &KeyValue::Bool(self.secure));
-        if let Some(t) = time.0 {
-            global(2, &KeyValue::String(t));
         }
-        global(3, &KeyValue::Number(Cow::Borrowed(time.1)));
-        global(4, &KeyValue::String(&self.region));
         all.keys += caller.keys.len();
         all.values = all.values.max(1);
         all.bytes = all.bytes.saturating_add(caller.keys_bytes);
         for key in &caller.keys {
             if filter.is_none() || key.read {
-                set(Which::Caller(key), &KeyValue::String(&key.value));
+                acc = acc.key(Which::Caller(key), &KeyValue::String(&key.value));
             }
         }
-        for (k, v) in &keys.0 {
-            all.add(Which::Named(*k), v);
-            set(Which::Named(*k), v);
+        for (k, given) in &keys.0 {
+            let v = given.value();
+            all.add(Which::Named(*k), &v);
+            acc = acc.key(Which::Named(*k), &v);
         }
-        all
+        (acc, all)
     }
 
     /// Decides `action` on `resource` with the global keys plus `keys`; records the decision
@@ -750,13 +960,13 @@ impl Call<'_> {
             key.extend_from_slice(&authz.policies_generation().to_le_bytes());
             put_text(key, action);
             put_text(key, resource);
-            let all = self.each_key(
+            let (_, all) = self.fold_keys(
                 ip,
                 time,
                 caller,
                 keys,
                 Some(&caller.keys_read),
-                &mut |which, v| put_key(key, which, v, resource),
+                CacheKey { out: key, resource },
             );
             // Near a context limit the request is made with every key, and keys the cache
             // key does not hold could change its answer: not cached.
@@ -834,19 +1044,18 @@ impl Call<'_> {
             if let Some(session) = &id.session_policy {
                 b = b.session_policy(session);
             }
-            let mut building = Building(Some(b));
             if record {
                 // The names of every key (tests only): this request is built with all.
                 filter = None;
             }
-            let all = self.each_key(ip, time, caller, keys, filter, &mut |which, v| {
-                if record && context_keys.len() < usize::from(u16::MAX) {
-                    context_keys.push(which.text(name).to_owned());
-                }
-                if let Some(key) = which.to_set(filter, name) {
-                    building.set(key, v);
-                }
-            });
+            let building = Building {
+                b,
+                filter,
+                name,
+                record: record.then_some(&mut *context_keys),
+            };
+            let (building, all) = self.fold_keys(ip, time, caller, keys, filter, building);
+            let b = building.b;
             record = false;
             if filter.is_some() && !all.far_below_limits() {
                 // The request with every key might exceed a context limit, and its
@@ -854,13 +1063,7 @@ impl Call<'_> {
                 filter = None;
                 continue;
             }
-            let prepared = building
-                .0
-                .ok_or_else(|| ApiError::internal("the request was lost while it was built"))?
-                .prepare()
-                .map_err(|e| {
-                    ApiError::access_denied(format!("the request cannot be decided: {e}"))
-                })?;
+            let prepared = b.prepare().map_err(undecidable)?;
             let evaluation = authz.decide_prepared(prepared);
             if filter.is_some() && authz.keys_generation() != caller.keys_generation() {
                 // A policy whose keys may be missing arrived meanwhile.
@@ -877,20 +1080,17 @@ impl Call<'_> {
             let named = match kind.and_then(|_| deciding.found(caller.id(), &evaluation, account)) {
                 Some(named) => named,
                 None => {
-                    text.clear();
-                    authz.write_deciding(id, caller, prepared, &evaluation, text);
-                    // Shared with the decision cache's entry and the thread's next decisions
-                    // with the same statements (no allocation for those).
-                    let named = (!text.is_empty()).then(|| shared(statements, text));
-                    if kind.is_some() {
-                        deciding.keep(caller.id(), &evaluation, account, named.as_ref());
-                    }
-                    named
+                    let naming = Naming {
+                        text,
+                        statements,
+                        deciding,
+                    };
+                    self.name_afresh(naming, caller, prepared, &evaluation, (kind, account))
                 }
             };
             let decision = evaluation.decision();
             let denial = (decision != iam_policy::Decision::Allow)
-                .then(|| denial_message(&id.arn, action, resource, &evaluation));
+                .then(|| denied(&id.arn, action, resource, &evaluation));
             if let Some(key) = remember
                 && filter.is_some()
             {
@@ -905,6 +1105,59 @@ impl Call<'_> {
             }
             return Ok((decision, named, denial));
         }
+    }
+}
+
+/// The error of a request that cannot be prepared (out of line: the usual path never fails).
+#[cold]
+#[inline(never)]
+fn undecidable(e: iam_policy::RequestError) -> ApiError {
+    ApiError::access_denied(format!("the request cannot be decided: {e}"))
+}
+
+/// [`denial_message`], out of line (most calls are allowed).
+#[cold]
+#[inline(never)]
+fn denied(caller: &str, action: &str, resource: &str, evaluation: &Evaluation) -> String {
+    denial_message(caller, action, resource, evaluation)
+}
+
+/// Where the deciding statements of a decision are named afresh (see [`LastDeciding`]).
+struct Naming<'l> {
+    text: &'l mut String,
+    statements: &'l mut Option<Arc<str>>,
+    deciding: &'l mut LastDeciding,
+}
+
+impl Call<'_> {
+    /// Names the statements of `evaluation` afresh (out of line: most engine decisions of a
+    /// thread are named by its last one's), kept for the thread's next decision when they are
+    /// named by the template (`kind`: [`LastDeciding::kind`], and the resource's account).
+    #[inline(never)]
+    fn name_afresh(
+        &self,
+        naming: Naming<'_>,
+        caller: &CallerTemplate,
+        prepared: &iam_policy::PreparedRequest,
+        evaluation: &Evaluation,
+        (kind, account): (Option<bool>, Option<&str>),
+    ) -> Option<Arc<str>> {
+        let Naming {
+            text,
+            statements,
+            deciding,
+        } = naming;
+        text.clear();
+        self.app
+            .authz
+            .write_deciding(self.identity, caller, prepared, evaluation, text);
+        // Shared with the decision cache's entry and the thread's next decisions with the
+        // same statements (no allocation for those).
+        let named = (!text.is_empty()).then(|| shared(statements, text));
+        if kind.is_some() {
+            deciding.keep(caller.id(), evaluation, account, named.as_ref());
+        }
+        named
     }
 }
 
@@ -941,7 +1194,7 @@ fn thread_cpu() -> std::time::Duration {
 
 #[cfg(test)]
 mod tests {
-    use super::{KeyValue, Name, TagPrefix, Which, put_key, put_text};
+    use super::{KeyValue, NAMED_CONTEXT_KEYS, Name, Named, TagPrefix, Which, put_key, put_text};
 
     /// The bytes a call's named key writes into a decision cache key.
     fn written(resource: &str, name: Name<'_>, value: &KeyValue<'_>) -> Vec<u8> {
@@ -957,7 +1210,7 @@ mod tests {
     fn decision_cache_keys_tell_calls_apart() {
         let long = "x".repeat(300);
         let arn = "arn:aws:secretsmanager:us-east-1:111122223333:secret:a-AbCdEf";
-        let id = Name::Whole("secretsmanager:SecretId");
+        let id = Name::Whole(Named::SecretId);
         let cases = [
             written(arn, id, &KeyValue::String(arn)),
             written(arn, id, &KeyValue::String("r")),
@@ -965,11 +1218,7 @@ mod tests {
             written(arn, id, &KeyValue::String(&long)),
             written(&long, id, &KeyValue::String(&long)),
             written(&long, id, &KeyValue::String(arn)),
-            written(
-                arn,
-                Name::Whole("secretsmanager:Name"),
-                &KeyValue::String(arn),
-            ),
+            written(arn, Name::Whole(Named::Name), &KeyValue::String(arn)),
             written(
                 arn,
                 Name::Tagged(TagPrefix::AwsResource, "t"),
@@ -980,7 +1229,9 @@ mod tests {
                 Name::Tagged(TagPrefix::SecretsManagerResource, "t"),
                 &KeyValue::String("v"),
             ),
-            written(arn, id, &KeyValue::Strings(vec![arn])),
+            written(arn, id, &KeyValue::Strings(&[arn])),
+            written(arn, id, &KeyValue::Integer(7)),
+            written(arn, id, &KeyValue::Number("7")),
             written(arn, id, &KeyValue::Bool(true)),
         ];
         for (i, a) in cases.iter().enumerate() {
@@ -990,10 +1241,22 @@ mod tests {
         }
         // The resource is written once: its value is the mark.
         let marked = cases.first().map_or(0, Vec::len);
-        assert_eq!(
-            marked,
-            1 + arn.len() + 1 + 1 + "secretsmanager:SecretId".len() + 1
-        );
+        assert_eq!(marked, 1 + arn.len() + 1 + 1 + 1);
+    }
+
+    /// The named keys' and tag prefixes' numbers are their places in `ALL` (the keys read
+    /// index their bits and lists by them), and each named key is made with its own name.
+    #[test]
+    fn named_keys_and_tag_prefixes_are_numbered_by_their_place() {
+        for (i, name) in Named::ALL.into_iter().enumerate() {
+            assert_eq!(name as usize, i, "{}", name.text());
+            let made = NAMED_CONTEXT_KEYS.get(i).map(|k| k.as_str().to_owned());
+            assert_eq!(made, Some(name.text().to_ascii_lowercase()));
+        }
+        assert!(Named::ALL.len() <= 32, "a bit each in a u32");
+        for (i, prefix) in TagPrefix::ALL.into_iter().enumerate() {
+            assert_eq!(prefix as usize, i, "{}", prefix.text());
+        }
     }
 
     /// A tag prefix ends with its only `/`, as `KeysRead::lookup` splits keys.

@@ -7,7 +7,7 @@
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
-use crate::call::{Call, Keys, TagPrefix};
+use crate::call::{Call, Keys, Named, TagPrefix};
 use crate::error::ApiError;
 use crate::storage::{
     AWSCURRENT, AWSPENDING, AWSPREVIOUS, Change, NewValue, Rotation, Secret, Tag, Version,
@@ -327,7 +327,7 @@ fn resolve(call: &Call<'_>, id: &str) -> Result<Resolved, ApiError> {
 /// as `secretsmanager:ResourceTag/…` and `aws:ResourceTag/…`.
 #[inline]
 pub fn secret_keys<'a>(arn: &'a str, secret: Option<&'a Secret>) -> Keys<'a> {
-    let mut keys = Keys::new().string("secretsmanager:SecretId", arn);
+    let mut keys = Keys::new().string(Named::SecretId, arn);
     if let Some(s) = secret {
         for t in &s.tags {
             keys = keys
@@ -343,7 +343,7 @@ fn request_tag_keys(tags: &[Tag]) -> Keys<'_> {
     for t in tags {
         keys = keys.tagged(TagPrefix::AwsRequest, &t.key, &t.value);
     }
-    keys.strings("aws:TagKeys", tags.iter().map(|t| t.key.as_str()))
+    keys.strings(Named::TagKeys, tags.iter().map(|t| t.key.as_str()))
 }
 
 /// Resolves `SecretId`, authorizes `action` on it with the secret keys plus `extra`, and
@@ -515,12 +515,12 @@ fn create_secret(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<Valu
         secret_arn_prefix(call, &account),
         arn_suffix()?
     );
-    let mut keys = Keys::new().string("secretsmanager:Name", name);
+    let mut keys = Keys::new().string(Named::Name, name);
     if let Some(d) = description {
-        keys = keys.string("secretsmanager:Description", d);
+        keys = keys.string(Named::Description, d);
     }
     if let Some(k) = kms {
-        keys = keys.string("secretsmanager:KmsKeyId", k);
+        keys = keys.string(Named::KmsKeyId, k);
     }
     if !tags.is_empty() {
         keys = keys.and(request_tag_keys(&tags));
@@ -568,10 +568,10 @@ fn get_secret_value(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<V
     let stage = opt_str(input, "VersionStage")?;
     let mut extra = Keys::new();
     if let Some(v) = version_id {
-        extra = extra.string("secretsmanager:VersionId", v);
+        extra = extra.string(Named::VersionId, v);
     }
     if let Some(s) = stage {
-        extra = extra.string("secretsmanager:VersionStage", s);
+        extra = extra.string(Named::VersionStage, s);
     }
     let secret = authorized_secret(call, input, "secretsmanager:GetSecretValue", extra)?;
     not_deleted(&secret)?;
@@ -721,10 +721,10 @@ fn update_secret(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<Valu
     let token = client_token(input)?;
     let mut extra = Keys::new();
     if let Some(d) = description {
-        extra = extra.string("secretsmanager:Description", d);
+        extra = extra.string(Named::Description, d);
     }
     if let Some(k) = kms {
-        extra = extra.string("secretsmanager:KmsKeyId", k);
+        extra = extra.string(Named::KmsKeyId, k);
     }
     let secret = authorized_secret(call, input, "secretsmanager:UpdateSecret", extra)?;
     not_deleted(&secret)?;
@@ -962,7 +962,7 @@ fn update_secret_version_stage(
         call,
         input,
         "secretsmanager:UpdateSecretVersionStage",
-        Keys::new().string("secretsmanager:VersionStage", &stage),
+        Keys::new().string(Named::VersionStage, &stage),
     )?;
     not_deleted(&secret)?;
     let app = call.app;
@@ -1027,10 +1027,10 @@ fn delete_secret(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<Valu
     }
     let mut extra = Keys::new();
     if let Some(w) = window {
-        extra = extra.number("secretsmanager:RecoveryWindowInDays", w);
+        extra = extra.number(Named::RecoveryWindowInDays, w);
     }
     if let Some(f) = force {
-        extra = extra.bool("secretsmanager:ForceDeleteWithoutRecovery", f);
+        extra = extra.bool(Named::ForceDeleteWithoutRecovery, f);
     }
     let secret = authorized_secret(call, input, "secretsmanager:DeleteSecret", extra)?;
     let now = call.now();
@@ -1091,7 +1091,7 @@ fn untag_resource(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<Val
         call,
         input,
         "secretsmanager:UntagResource",
-        Keys::new().strings("aws:TagKeys", keys.iter().map(String::as_str)),
+        Keys::new().strings(Named::TagKeys, keys.iter().map(String::as_str)),
     )?;
     call.app.storage.update(&secret.arn, &mut |s| {
         s.tags.retain(|t| !keys.contains(&t.key));
@@ -1110,7 +1110,7 @@ fn put_resource_policy(call: &mut Call<'_>, input: &Map<String, Value>) -> Resul
     let block = opt_bool(input, "BlockPublicPolicy")?;
     let mut extra = Keys::new();
     if let Some(b) = block {
-        extra = extra.bool("secretsmanager:BlockPublicPolicy", b);
+        extra = extra.bool(Named::BlockPublicPolicy, b);
     }
     let secret = authorized_secret(call, input, "secretsmanager:PutResourcePolicy", extra)?;
     let policy = iam_policy::parse_policy(text, iam_policy::PolicyType::Resource).map_err(|e| {
@@ -1234,10 +1234,10 @@ fn rotate_secret(call: &mut Call<'_>, input: &Map<String, Value>) -> Result<Valu
     let immediately = opt_bool(input, "RotateImmediately")?.unwrap_or(true);
     let token = client_token(input)?;
     let mut extra = Keys::new()
-        .bool("secretsmanager:ModifyRotationRules", rules.is_some())
-        .bool("secretsmanager:RotateImmediately", immediately);
+        .bool(Named::ModifyRotationRules, rules.is_some())
+        .bool(Named::RotateImmediately, immediately);
     if let Some(l) = lambda {
-        extra = extra.string("secretsmanager:RotationLambdaARN", l);
+        extra = extra.string(Named::RotationLambdaArn, l);
     }
     let secret = authorized_secret(call, input, "secretsmanager:RotateSecret", extra)?;
     not_deleted(&secret)?;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::authz::{Identity, KeyEntry, TemplateSlot};
-use crate::call::{AuditDecision, Call, Keys, TagPrefix};
+use crate::call::{AuditDecision, Call, Keys, Named, TagPrefix};
 use crate::error::{ApiError, xml_escape};
 
 /// The largest packed session policy (AWS: 2,048 characters).
@@ -151,16 +151,16 @@ fn assume_role(call: &mut Call<'_>, params: &[(String, String)]) -> Result<Strin
     // Keys of both sts:AssumeRole and sts:TagSession (the reference lists the session's own
     // keys for AssumeRole only).
     let mut keys = Keys::new();
-    let mut session_keys = Keys::new().string("sts:RoleSessionName", session);
+    let mut session_keys = Keys::new().string(Named::RoleSessionName, session);
     if let Some(e) = external_id {
-        session_keys = session_keys.string("sts:ExternalId", e);
+        session_keys = session_keys.string(Named::ExternalId, e);
     }
     if let Some(s) = source_identity {
-        session_keys = session_keys.string("sts:SourceIdentity", s);
+        session_keys = session_keys.string(Named::SourceIdentity, s);
     }
     if !transitive.is_empty() {
         keys = keys.strings(
-            "sts:TransitiveTagKeys",
+            Named::TransitiveTagKeys,
             transitive.iter().map(String::as_str),
         );
     }
@@ -176,7 +176,7 @@ fn assume_role(call: &mut Call<'_>, params: &[(String, String)]) -> Result<Strin
         tag_context = tag_context.tagged(TagPrefix::AwsRequest, k, v);
     }
     if !tags.is_empty() {
-        tag_context = tag_context.strings("aws:TagKeys", tags.iter().map(|(k, _)| k.as_str()));
+        tag_context = tag_context.strings(Named::TagKeys, tags.iter().map(|(k, _)| k.as_str()));
     }
     let assume_keys = keys.clone().and(session_keys).and(tag_context.clone());
     call.authorize("sts:AssumeRole", &resource, assume_keys)?;
