@@ -59,6 +59,10 @@ const DECISION_CACHE_OVERHEAD: usize = 128;
 /// The decision cache's default budget in bytes (keys, statements, messages and overhead).
 pub const DEFAULT_DECISION_CACHE_BYTES: u64 = 32 << 20;
 
+/// The most decisions the cache is sized for ahead of time (one per 512 bytes of its budget,
+/// up to this: a larger budget's cache grows past it as it fills).
+const MAX_RESERVED_DECISIONS: usize = 1 << 18;
+
 /// The outcome is kept in the cache's own entry (not behind an `Arc` of its own): a hit reads
 /// one line fewer and writes no reference count of the entry's. Keys are hashed by the call
 /// that writes them ([`DecisionKeyRef::new`]), the cache takes that hash as it is.
@@ -1014,13 +1018,18 @@ impl Authorizer {
     pub fn set_decision_cache(&mut self, bytes: u64) {
         self.decisions = (bytes > 0).then(|| {
             let items = usize::try_from(bytes / 512).unwrap_or(usize::MAX).max(16);
-            DecisionCache::with(
+            let cache = DecisionCache::with(
                 items,
                 bytes,
                 OutcomeWeight,
                 KeyHashed,
                 quick_cache::sync::DefaultLifecycle::default(),
-            )
+            );
+            // Sized once for the decisions the budget holds: an insert never grows a shard's
+            // table or slab (a rehash and a copy of the shard, paid by some call's first
+            // read). The slab's memory is reserved, not touched, until entries fill it.
+            cache.reserve(items.min(MAX_RESERVED_DECISIONS));
+            cache
         });
     }
 
