@@ -279,15 +279,26 @@ fn profile(spec: &str) {
         // all N.
         let many = spread(&w, n, 16_384);
         let mut batch = Vec::with_capacity(HOT_BATCH);
+        // Each batch's decisions timed apart: the median batch is one the scheduler did not
+        // interrupt, so it reads the decision's own time even on a loaded machine.
+        let mut batches = Vec::with_capacity(rounds * many.len().div_ceil(HOT_BATCH));
         for _ in 0..rounds {
             for chunk in many.chunks(HOT_BATCH) {
                 prepare_batch(&mut batch, chunk);
+                let start = Instant::now();
                 for p in &batch {
                     allowed += usize::from(profiled_store_decision(&store, black_box(p)));
                 }
+                batches.push(start.elapsed().as_nanos() as f64 / batch.len() as f64);
                 decided += batch.len();
             }
         }
+        println!(
+            "decide-only N={n} hot: median batch {:.0} ns per decision (p25 {:.0}, p75 {:.0}; batches of {HOT_BATCH})",
+            percentile(batches.clone(), 0.5),
+            percentile(batches.clone(), 0.25),
+            percentile(batches, 0.75),
+        );
     } else {
         let prepared = iam_setup::prepared(&w).unwrap();
         for _ in 0..rounds {
