@@ -15,6 +15,7 @@
 //! | [`AwsRule::AwsManagedResource`] | an action that is not `Read` or `List` on a resource whose account is `aws` (AWS managed policies, `arn:aws:iam::aws:policy/…`) | `ImplicitDeny` unless a `Deny` applies |
 //! | [`AwsRule::ReservedRole`] | changes to roles under `role/aws-service-role/` (service-linked roles) and `role/aws-reserved/` (IAM Identity Center) | `ImplicitDeny` unless a `Deny` applies |
 //! | [`AwsRule::ReservedAlias`] | `kms:CreateAlias`, `kms:UpdateAlias`, `kms:DeleteAlias` on `alias/aws/…` | `ImplicitDeny` unless a `Deny` applies |
+//! | [`AwsRule::CrossPartition`] | any action by a signed caller (not a service principal or an anonymous caller) on a resource ARN of another partition than the caller's (`aws` caller, `arn:aws-cn:…` resource) | `ImplicitDeny` unless a `Deny` applies |
 //!
 //! A refusal is an [`ImplicitDeny`](crate::Decision::ImplicitDeny) whose gate is
 //! [`Gate::Aws`](crate::Gate::Aws): nothing in the policies allowed it in a way AWS honours, and
@@ -58,13 +59,19 @@ pub enum AwsRule {
     /// The KMS alias is reserved for an AWS managed key (`alias/aws/…`): nobody can create,
     /// retarget or delete it.
     ReservedAlias,
+    /// The caller and the resource are in different partitions (`aws`, `aws-cn`,
+    /// `aws-us-gov`, …): each partition has its own IAM, a credential of one is not valid in
+    /// another, and no policy can grant a principal of one partition access to a resource of
+    /// another ("IAM roles and resource-based policies delegate access across accounts only
+    /// within a single partition").
+    CrossPartition,
 }
 
 impl AwsRule {
     /// The rule's name in machine-readable output (`iam-policy eval --format json`):
     /// `NoPermissionRequired`, `LongTermCredentialsRequired`, `FederatedUserStsCall`,
     /// `RootUserAssumeRole`, `AwsManagedResource`,
-    /// `ReservedRole`, `ReservedAlias`.
+    /// `ReservedRole`, `ReservedAlias`, `CrossPartition`.
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
@@ -75,6 +82,7 @@ impl AwsRule {
             Self::AwsManagedResource => "AwsManagedResource",
             Self::ReservedRole => "ReservedRole",
             Self::ReservedAlias => "ReservedAlias",
+            Self::CrossPartition => "CrossPartition",
         }
     }
 
@@ -94,6 +102,9 @@ impl AwsRule {
             Self::AwsManagedResource => "AWS-managed resource: cannot be modified",
             Self::ReservedRole => "AWS-reserved role: only the service that owns it can change it",
             Self::ReservedAlias => "AWS-managed KMS alias (alias/aws/): cannot be modified",
+            Self::CrossPartition => {
+                "cross-partition request: a principal of one partition has no access to a resource of another"
+            }
         }
     }
 
@@ -121,6 +132,9 @@ impl AwsRule {
             }
             Self::ReservedAlias => {
                 "https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html"
+            }
+            Self::CrossPartition => {
+                "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_compare-resource-policies.html"
             }
         }
     }
@@ -256,12 +270,29 @@ pub(crate) fn is_service_linked_role(principal_arn: &[u8], caller: RoleOf<'_>) -
 /// Whether a rule of this module reads the action of service `service` (lower-cased): the STS
 /// rules, the trust actions ([`is_trust_action`], all of STS) and the reserved-role and
 /// reserved-alias rules (IAM and KMS actions). For an action of any other service only
-/// [`AwsRule::AwsManagedResource`] can apply, and only to an AWS-owned resource
-/// ([`is_aws_owned_account`]): [`classify`] is then `None` for every other resource, which a
-/// request builder knows without classifying (a test holds the two equal).
+/// [`AwsRule::CrossPartition`] (read from the partitions alone, [`crosses_partition`]) and
+/// [`AwsRule::AwsManagedResource`] (only on an AWS-owned resource, [`is_aws_owned_account`])
+/// can apply: [`classify`] is then `None` for every other request, which a request builder
+/// knows without classifying (a test holds the two equal).
 #[inline]
 pub(crate) fn service_has_rules(service: &str) -> bool {
     matches!(service.as_bytes(), b"sts" | b"iam" | b"kms")
+}
+
+/// Whether a request crosses partitions: a signed caller (`signed`, see
+/// [`RuleInput::signed`]) of partition `caller` acts on a resource ARN of partition `resource`
+/// (`None` for resource `*`, which names no partition: the request is served in the caller's).
+/// Each partition has its own IAM: "You cannot use IAM credentials from one partition to
+/// interact with resources in a different partition"
+/// (<https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html>),
+/// and "IAM roles and resource-based policies delegate access across accounts only within a
+/// single partition"
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_compare-resource-policies.html>).
+/// A service principal or an anonymous caller has no partition of its own: it acts in the
+/// resource's. Partitions are compared as written (ARN components are case-sensitive).
+#[inline]
+pub(crate) fn crosses_partition(signed: bool, caller: &str, resource: Option<&str>) -> bool {
+    signed && resource.is_some_and(|r| !crate::bytes::same_bytes(caller.as_bytes(), r.as_bytes()))
 }
 
 /// The parts of a request a rule reads (the caller described by two facts, so that this
@@ -284,10 +315,17 @@ pub(crate) struct RuleInput<'a> {
     pub action: &'a str,
     /// The resource ARN's service, account and resource part, or `None` for `*`.
     pub arn: Option<(&'a str, &'a str, &'a str)>,
+    /// Whether the request crosses partitions ([`crosses_partition`]).
+    pub cross_partition: bool,
 }
 
 /// The rule that decides the request, if any.
 pub(crate) fn classify(input: RuleInput<'_>) -> Option<AwsRule> {
+    // First: no other rule (not even a call that needs no permission) holds for a request a
+    // partition refuses to authenticate.
+    if input.cross_partition {
+        return Some(AwsRule::CrossPartition);
+    }
     let iam_caller = input.signed;
     if input.service == "sts" && iam_caller {
         // GetCallerIdentity: "No permissions are required to perform this operation. If an
@@ -378,7 +416,46 @@ mod tests {
             service,
             action: name,
             arn,
+            cross_partition: false,
         })
+    }
+
+    /// A request across partitions is refused for every service (the `service_has_rules`
+    /// shortcut does not skip it: `Checked::kinds` classifies it), before every other rule;
+    /// only a signed caller and a resource ARN of another partition cross.
+    #[test]
+    fn cross_partition_for_every_service_and_first() {
+        use Caller::*;
+        assert!(crosses_partition(true, "aws", Some("aws-cn")));
+        assert!(crosses_partition(true, "aws-us-gov", Some("aws")));
+        assert!(crosses_partition(true, "aws", Some("AWS")));
+        assert!(!crosses_partition(true, "aws", Some("aws")));
+        assert!(!crosses_partition(true, "aws-cn", None));
+        assert!(!crosses_partition(false, "aws", Some("aws-cn")));
+        for action in [
+            "s3:getobject",
+            "secretsmanager:getsecretvalue",
+            "sts:getcalleridentity",
+            "sts:assumerole",
+            "iam:deleterole",
+            "kms:deletealias",
+        ] {
+            let (service, name) = action.split_once(':').unwrap_or_default();
+            for caller in [User, Root, AssumedRole, FederatedUser, Role] {
+                let input = RuleInput {
+                    signed: true,
+                    long_term: matches!(caller, User | Root),
+                    root: matches!(caller, Root),
+                    federated: matches!(caller, FederatedUser),
+                    service,
+                    action: name,
+                    arn: Some(("iam", "aws", "role/aws-service-role/x")),
+                    cross_partition: true,
+                };
+                assert_eq!(classify(input), Some(AwsRule::CrossPartition), "{action}");
+            }
+        }
+        assert_eq!(AwsRule::CrossPartition.name(), "CrossPartition");
     }
 
     /// A federated user session calls no STS action but `GetCallerIdentity`; the root user

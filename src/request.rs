@@ -606,6 +606,12 @@ pub enum CallerKind {
 }
 
 impl CallerKind {
+    /// Whether the caller is an IAM principal of an account that signs its requests with its
+    /// partition's credentials (every kind but a service principal and an anonymous caller).
+    pub(crate) const fn is_signed(self) -> bool {
+        !matches!(self, Self::Service | Self::Anonymous)
+    }
+
     /// The value of `aws:PrincipalType` for this kind, if AWS documents one.
     #[must_use]
     pub const fn principal_type(self) -> Option<&'static str> {
@@ -1549,6 +1555,7 @@ impl Request {
             arn: None,
             kind: self.resource_kind,
             role_resource: false,
+            cross_partition: false,
             principal_account: self.principal_account.get(),
             resource_account: self.resource_account.get(),
         }
@@ -1572,6 +1579,9 @@ pub(crate) struct Checked<'a> {
     kind: ResourceKind,
     /// Whether the resource is an IAM role (a trust action makes it `RoleTrust`).
     role_resource: bool,
+    /// Whether the caller and the resource ARN are in different partitions
+    /// ([`aws_rules::crosses_partition`]).
+    cross_partition: bool,
     /// The caller's account (given, or from its ARN).
     pub(crate) principal_account: Option<&'a str>,
     /// The resource's account (given, from its ARN, or the caller's; module docs).
@@ -1633,6 +1643,7 @@ impl<'a> Checked<'a> {
         };
         let mut arn = None;
         let mut role_resource = false;
+        let mut cross_partition = false;
         let (kind, arn_account) = if resource == "*" {
             (ResourceKind::Any, None)
         } else {
@@ -1643,6 +1654,11 @@ impl<'a> Checked<'a> {
             let service = parts.service(resource);
             let account = parts.account(resource);
             arn = Some((service, account, rest));
+            cross_partition = aws_rules::crosses_partition(
+                caller.kind.is_signed(),
+                caller.partition,
+                Some(parts.partition(resource)),
+            );
             let kind = match service {
                 _ if is_aws_owned_account(account) => ResourceKind::AwsOwned,
                 "iam" if rest.starts_with("role/") => {
@@ -1689,6 +1705,7 @@ impl<'a> Checked<'a> {
             arn,
             kind,
             role_resource,
+            cross_partition,
             principal_account,
             resource_account,
         })
@@ -1711,8 +1728,11 @@ impl<'a> Checked<'a> {
             .split_at_checked(self.colon)
             .unwrap_or_default();
         // Most actions are read by no rule (nor are trust actions) unless the resource is
-        // AWS-owned: nothing to classify (`service_has_rules`).
-        if !aws_rules::service_has_rules(service) && self.kind != ResourceKind::AwsOwned {
+        // AWS-owned or of another partition: nothing to classify (`service_has_rules`).
+        if !aws_rules::service_has_rules(service)
+            && self.kind != ResourceKind::AwsOwned
+            && !self.cross_partition
+        {
             return (self.kind, None);
         }
         let kind = if self.role_resource && is_trust_action(action_lower) {
@@ -1723,13 +1743,14 @@ impl<'a> Checked<'a> {
         let name = name.get(1..).unwrap_or_default();
         let caller = self.caller.kind;
         let rule = aws_rules::classify(RuleInput {
-            signed: !matches!(caller, CallerKind::Service | CallerKind::Anonymous),
+            signed: caller.is_signed(),
             long_term: matches!(caller, CallerKind::User | CallerKind::Root),
             root: caller == CallerKind::Root,
             federated: caller == CallerKind::FederatedUser,
             service,
             action: name,
             arn: self.arn,
+            cross_partition: self.cross_partition,
         });
         (kind, rule)
     }

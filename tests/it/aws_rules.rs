@@ -1,7 +1,7 @@
 //! What AWS decides beyond the policy text (`iam_policy::aws_rules`), through the public API:
 //! the request's classification, the evaluation's rule and gate, `explain`, prepared requests
 //! and the store. The fixture cases (`fixtures/cases/{trust-session-actions,aws-owned,
-//! aws-reserved,no-permission}.jsonl`) pin the decisions; these tests pin how they are reported.
+//! aws-reserved,no-permission,partitions}.jsonl`) pin the decisions; these tests pin how they are reported.
 
 use iam_policy::{
     AwsRule, Decision, Gate, PolicyKind, PolicySet, PolicyStore, PolicyType, PreparedRequest,
@@ -180,6 +180,26 @@ fn prepared_requests_and_the_store_apply_the_same_rules() {
             "*",
             Decision::Allow,
             Some(AwsRule::NoPermissionRequired),
+        ),
+        // Another partition: for a service no other rule reads (the builder's shortcut must
+        // not skip it), and before a rule that would allow.
+        (
+            "s3:GetObject",
+            "arn:aws-cn:s3:::bucket/key",
+            Decision::ImplicitDeny,
+            Some(AwsRule::CrossPartition),
+        ),
+        (
+            "secretsmanager:GetSecretValue",
+            "arn:aws-us-gov:secretsmanager:us-gov-west-1:111122223333:secret:db-AbCdEf",
+            Decision::ImplicitDeny,
+            Some(AwsRule::CrossPartition),
+        ),
+        (
+            "sts:GetCallerIdentity",
+            "arn:aws-cn:iam::111122223333:role/app",
+            Decision::ImplicitDeny,
+            Some(AwsRule::CrossPartition),
         ),
     ];
     let set = identity_set(&[ADMIN]);

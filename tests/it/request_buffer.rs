@@ -145,6 +145,7 @@ fn cases() -> Vec<Parts<'static>> {
         SECRET,
         "*",
         "arn:aws:s3:::bucket/key",
+        "arn:aws-cn:s3:::bucket/key",
         "arn:aws:iam::111122223333:role/path/target",
         "arn:aws:kms:us-east-1:111122223333:key/k-1",
         "arn:aws:iam::aws:policy/ReadOnlyAccess",

@@ -511,7 +511,7 @@ fn is_trust(resource: &str, action: &str) -> bool {
         "sts:SetSourceIdentity",
         "sts:SetContext",
     ];
-    resource.starts_with("arn:aws:iam::")
+    arn_service(resource) == Some("iam")
         && resource.contains(":role/")
         && !aws_owned_arn(resource)
         && trust_actions.iter().any(|a| a.eq_ignore_ascii_case(action))
@@ -521,7 +521,15 @@ fn is_trust_or_kms(req: &RefRequest) -> bool {
     let res = req.resource.as_str();
     is_trust(res, &req.action)
         // Key policies belong to keys; aliases have no policy of their own.
-        || (res.starts_with("arn:aws:kms:") && res.contains(":key/"))
+        || (arn_service(res) == Some("kms") && res.contains(":key/"))
+}
+
+/// The service of an ARN of any partition (`arn:PARTITION:SERVICE:…`).
+fn arn_service(resource: &str) -> Option<&str> {
+    let mut parts = resource.split(':');
+    (parts.next() == Some("arn"))
+        .then(|| parts.nth(1))
+        .flatten()
 }
 
 /// Whether the resource ARN's account field is `aws` (a resource AWS owns).
@@ -548,6 +556,18 @@ fn beyond_policies(req: &RefRequest, caller: &Caller) -> Option<Beyond> {
     let is = |name: &str| action.eq_ignore_ascii_case(name);
     let signed = !matches!(caller, Caller::Service(_) | Caller::Anonymous);
     let long_term = matches!(caller, Caller::User { .. } | Caller::Root { .. });
+    // Partitions are isolated: "IAM roles and resource-based policies delegate access across
+    // accounts only within a single partition"
+    // (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_compare-resource-policies.html>).
+    // A signed caller acting on a resource ARN of another partition is refused, before any
+    // other rule; resource `*` names no partition.
+    let resource_partition = req
+        .resource
+        .strip_prefix("arn:")
+        .and_then(|rest| rest.split(':').next());
+    if signed && resource_partition.is_some_and(|r| caller.partition().is_some_and(|c| c != r)) {
+        return Some(Beyond::Refused);
+    }
     // "No permissions are required to perform this operation ... you can still perform this
     // operation" (STS API reference, GetCallerIdentity).
     if signed && is("sts:GetCallerIdentity") {
@@ -599,8 +619,9 @@ fn beyond_policies(req: &RefRequest, caller: &Caller) -> Option<Beyond> {
     }
     // Service-linked roles and IAM Identity Center roles are changed only by their service.
     // <https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html>
-    let slr = res.starts_with("arn:aws:iam::") && res.contains(":role/aws-service-role/");
-    let sso = res.starts_with("arn:aws:iam::") && res.contains(":role/aws-reserved/");
+    let iam = arn_service(res) == Some("iam");
+    let slr = iam && res.contains(":role/aws-service-role/");
+    let sso = iam && res.contains(":role/aws-reserved/");
     let role_changes = [
         "iam:AttachRolePolicy",
         "iam:CreateRole",
@@ -625,7 +646,7 @@ fn beyond_policies(req: &RefRequest, caller: &Caller) -> Option<Beyond> {
     }
     // "The alias/aws/ prefix is reserved for AWS managed key."
     // <https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html>
-    let aws_alias = res.starts_with("arn:aws:kms:") && res.contains(":alias/aws/");
+    let aws_alias = arn_service(res) == Some("kms") && res.contains(":alias/aws/");
     if aws_alias && (is("kms:CreateAlias") || is("kms:UpdateAlias") || is("kms:DeleteAlias")) {
         return Some(Beyond::Refused);
     }
