@@ -22,7 +22,9 @@
 //!   of their ARNs, `aws:PrincipalOrgID`, `aws:SourceOrgID` and the `…OrgPaths` keys to
 //!   organizations, `aws:PrincipalServiceName` to services. The network and user keys
 //!   (`aws:SourceVpc`, `aws:SourceVpce`, `aws:SourceIp`, `aws:VpcSourceIp`, `aws:userid`,
-//!   `aws:username`) pin to [`Grantee::Conditional`]: not public, but not tied to an account.
+//!   `aws:username`) and the access point keys (`s3:DataAccessPointAccount`,
+//!   `s3:DataAccessPointArn`) pin to [`Grantee::Conditional`]: not public, but not tied to an
+//!   account.
 //!   Several pinning conditions are AND-ed: the most specific one names the grantee.
 //! * A `Deny` statement whose actions and resources cover an unpinned `"*"` grant narrows it:
 //!   with principal `"*"` and no condition it removes the grant; with principal `"*"` and only

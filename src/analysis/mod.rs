@@ -53,7 +53,9 @@ use search::{Found, Roles};
 pub use diff::{Change, Diff, diff};
 
 /// Condition keys that narrow who the caller can be: a `"*"` principal with a condition on one
-/// of these is not open to everyone (lower case).
+/// of these is not open to everyone (lower case). The two `s3:DataAccessPoint…` keys are on
+/// S3's list too: a bucket policy that delegates to the access points of one account grants
+/// only what those access points' own policies allow.
 pub const NARROWING_KEYS: &[&str] = &[
     "aws:principalorgid",
     "aws:principalorgpaths",
@@ -72,6 +74,8 @@ pub const NARROWING_KEYS: &[&str] = &[
     "aws:userid",
     "aws:username",
     "kms:calleraccount",
+    "s3:dataaccesspointaccount",
+    "s3:dataaccesspointarn",
 ];
 
 mod diff;

@@ -320,6 +320,22 @@ fn public_access_follows_the_meaning_of_public() {
         check(r#","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#),
         Verdict::Pass
     );
+    // The S3 user guide's access point delegation: a bucket policy allowing `{"AWS": "*"}`
+    // every action through the access points of the bucket owner's account is not public.
+    assert_eq!(
+        check(r#","Condition":{"StringEquals":{"s3:DataAccessPointAccount":"111122223333"}}"#),
+        Verdict::Pass
+    );
+    assert_eq!(
+        check(
+            r#","Condition":{"StringEquals":{"s3:DataAccessPointArn":"arn:aws:s3:us-west-2:111122223333:accesspoint/ap"}}"#
+        ),
+        Verdict::Pass
+    );
+    assert_eq!(
+        check(r#","Condition":{"StringLike":{"s3:DataAccessPointAccount":"1111*"}}"#),
+        Verdict::Fail
+    );
     let named = res(
         r#"{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}"#,
     );

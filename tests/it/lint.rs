@@ -353,7 +353,8 @@ const DETAILS: &[(&str, &str)] = &[
          `aws:PrincipalAccount`, `aws:PrincipalArn`, `aws:PrincipalServiceName`, \
          `aws:SourceAccount`, `aws:SourceArn`, `aws:SourceOrgID`, `aws:SourceOrgPaths`, \
          `aws:SourceOwner`, `aws:SourceVpc`, `aws:SourceVpce`, `aws:SourceIp`, \
-         `aws:VpcSourceIp`, `aws:userid`, `aws:username`, `kms:CallerAccount`; `Deny` \
+         `aws:VpcSourceIp`, `aws:userid`, `aws:username`, `kms:CallerAccount`, \
+         `s3:DataAccessPointAccount`, `s3:DataAccessPointArn`; `Deny` \
          statements and `NotPrincipal` count. The message carries the witness request, which \
          the engine confirms. Where the analysis cannot be exact, an `Allow` to `\"*\"` with \
          no condition on one of those keys is reported without a witness. Reported on \
