@@ -116,6 +116,11 @@ pub(crate) fn evaluate_value_named<'a>(
     names: Option<&dyn Names>,
 ) -> Truth {
     let operator = entry.operator.value;
+    if value.is_none()
+        && let Some(truth) = ops::time_not_given(&entry.key_lower)
+    {
+        return truth;
+    }
     if operator.base == BaseOperator::Null {
         return evaluate_null(entry, value);
     }
@@ -566,6 +571,15 @@ mod tests {
             ("NumericEquals", &["7"], "seven", U),
             ("NumericEquals", &["7"], "b:true", U),
             ("NumericEquals", &["7"], "", U),
+            // D-22: a `+` sign and a bare `.5` / `5.` are numbers; whitespace is not.
+            ("NumericEquals", &["+7"], "7", T),
+            ("NumericEquals", &["7"], "+7", T),
+            ("NumericEquals", &[".5"], "0.5", T),
+            ("NumericEquals", &["5."], "5", T),
+            ("NumericLessThan", &["1"], ".5", T),
+            ("NumericEquals", &["7"], " 7", U),
+            ("NumericEquals", &["7"], "7 ", U),
+            ("NumericEquals", &["7"], ".", U),
             ("NumericEquals", &["7"], "absent", F),
             ("NumericEquals", &["7"], "[7]", F),
             ("NumericEquals", &[], "seven", F),
@@ -621,12 +635,16 @@ mod tests {
             ("DateGreaterThan", &[jan], "2026-02-30", U),
             ("DateGreaterThan", &[jan], "b:true", U),
             ("DateGreaterThan", &[jan], "absent", F),
-            ("DateGreaterThanEquals", &[jan], "2026", T),
+            ("DateGreaterThanEquals", &[jan], "2026-01", T),
+            // D-07: four digits are a W3C year and epoch seconds alike: unknown.
+            ("DateGreaterThanEquals", &[jan], "2026", U),
+            ("DateLessThan", &[jan], "2025", U),
+            ("DateLessThan", &[jan], "n:2025", T),
             ("DateGreaterThanEquals", &[jan], "2026-01-01", T),
-            ("DateLessThan", &[jan], "2025", T),
+            ("DateLessThan", &[jan], "2025-12", T),
             (
                 "DateLessThan",
-                &["2026"],
+                &["2026-01"],
                 "2025-12-31T23:59:59.999999999Z",
                 T,
             ),
@@ -921,7 +939,12 @@ mod tests {
             ("ForAnyValue:NumericLessThan", &["10"], "[x,n:1]", T),
             ("ForAnyValue:NumericLessThan", &["10"], "[n:11,x]", U),
             ("ForAnyValue:NumericLessThan", &["10"], "[n:11]", F),
-            ("ForAnyValue:DateLessThan", &["2026"], "[2027,2025]", T),
+            (
+                "ForAnyValue:DateLessThan",
+                &["2026-01"],
+                "[2027-01,2025-01]",
+                T,
+            ),
             (
                 "ForAnyValue:IpAddress",
                 &["10.0.0.0/8"],
@@ -929,6 +952,47 @@ mod tests {
                 T,
             ),
         ]);
+    }
+
+    /// D-23: AWS always has `aws:CurrentTime` and `aws:EpochTime`; a request without them
+    /// makes every test of them unknown, `Null` and `…IfExists` included.
+    #[test]
+    fn eval_time_keys_not_given() {
+        let time = |op: &str, key: &str, value: &str, req: &str| {
+            let mut e = entry(op, &[value]);
+            e.key_lower = key.to_owned();
+            evaluate_entry(&e, request(req).as_ref(), resolve)
+        };
+        let unknown = Truth::Unknown(UnknownReason::TimeNotGiven);
+        for (op, value) in [
+            ("DateGreaterThan", "2026-01-01"),
+            ("DateNotEquals", "2026-01-01"),
+            ("DateLessThanIfExists", "2026-01-01"),
+            ("ForAllValues:DateLessThan", "2026-01-01"),
+            ("NumericLessThan", "1767225600"),
+            ("StringLike", "*"),
+            ("Null", "true"),
+            ("Null", "false"),
+        ] {
+            for key in ["aws:currenttime", "aws:epochtime"] {
+                assert_eq!(time(op, key, value, "absent"), unknown, "{op} {key}");
+            }
+            assert_ne!(
+                time(op, "aws:tokenissuetime", value, "absent"),
+                unknown,
+                "{op}"
+            );
+        }
+        assert_eq!(
+            time(
+                "DateGreaterThan",
+                "aws:currenttime",
+                "2026-01-01",
+                "2026-06-01"
+            ),
+            Truth::True
+        );
+        assert_eq!(UnknownReason::TimeNotGiven.code(), "request-time-not-given");
     }
 
     #[test]
@@ -942,7 +1006,7 @@ mod tests {
             Some(UnknownReason::NotANumber)
         );
         assert_eq!(
-            reason("DateEquals", "2026", "x"),
+            reason("DateEquals", "2026-01", "x"),
             Some(UnknownReason::NotADate)
         );
         assert_eq!(reason("Bool", "true", "x"), None);
