@@ -1243,22 +1243,50 @@ fn string_patterns(entries: &[&ConditionEntry]) -> Vec<Pattern> {
     patterns
 }
 
+/// The distinct constants of one type (`pick`) among the entries' values, in order.
+fn sorted_constants<T: Ord>(
+    entries: &[&ConditionEntry],
+    pick: impl Fn(&TypedValue) -> Option<T>,
+) -> Vec<T> {
+    let mut consts: Vec<T> = entries
+        .iter()
+        .flat_map(|e| e.values.items.iter())
+        .filter_map(|v| pick(&v.value.typed))
+        .collect();
+    consts.sort();
+    consts.dedup();
+    consts
+}
+
+/// Every open interval that the sorted constants cut the line into (below the least, between
+/// neighbours, above the greatest) must hold a candidate; an empty one is the gap `gap`.
+fn check_intervals<T: Ord>(consts: &[T], candidates: &[T], gaps: &mut Gaps, gap: &str) {
+    let below = consts.first().map(|least| (None, Some(least)));
+    let between = consts.windows(2).filter_map(|w| match w {
+        [a, b] => Some((Some(a), Some(b))),
+        _ => None,
+    });
+    let above = consts.last().map(|greatest| (Some(greatest), None));
+    let covered = |(lo, hi): (Option<&T>, Option<&T>)| {
+        candidates
+            .iter()
+            .any(|v| lo.is_none_or(|l| v > l) && hi.is_none_or(|h| v < h))
+    };
+    if !below.into_iter().chain(between).chain(above).all(covered) {
+        gaps.insert(gap.to_owned());
+    }
+}
+
 /// Numbers: each constant, points between neighbours, below the least and above the greatest,
 /// and a value that is not a number.
 fn numeric_values(entries: &[&ConditionEntry], gaps: &mut Gaps) -> Vec<ContextScalar> {
-    let mut consts: Vec<Decimal> = entries
-        .iter()
-        .flat_map(|e| e.values.items.iter())
-        .filter_map(|v| match v.value.typed {
-            TypedValue::Numeric(d) => Some(d),
-            _ => None,
-        })
-        .collect();
+    let consts = sorted_constants(entries, |v| match *v {
+        TypedValue::Numeric(d) => Some(d),
+        _ => None,
+    });
     if consts.is_empty() {
         return Vec::new();
     }
-    consts.sort();
-    consts.dedup();
     let mut texts: Vec<String> = Vec::new();
     for c in &consts {
         let t = c.to_string();
@@ -1268,23 +1296,12 @@ fn numeric_values(entries: &[&ConditionEntry], gaps: &mut Gaps) -> Vec<ContextSc
     texts.push("0".to_owned());
     texts.push("not-a-number".to_owned());
     let values: Vec<Decimal> = texts.iter().filter_map(|t| Decimal::parse(t)).collect();
-    // Every open interval must hold a candidate.
-    let mut bounds: Vec<(Option<Decimal>, Option<Decimal>)> = Vec::new();
-    bounds.push((None, consts.first().copied()));
-    for w in consts.windows(2) {
-        if let [a, b] = w {
-            bounds.push((Some(*a), Some(*b)));
-        }
-    }
-    bounds.push((consts.last().copied(), None));
-    for (lo, hi) in bounds {
-        let hit = values
-            .iter()
-            .any(|v| lo.is_none_or(|l| *v > l) && hi.is_none_or(|h| *v < h));
-        if !hit {
-            gaps.insert("a numeric interval without a witness value".to_owned());
-        }
-    }
+    check_intervals(
+        &consts,
+        &values,
+        gaps,
+        "a numeric interval without a witness value",
+    );
     texts.into_iter().map(ContextScalar::String).collect()
 }
 
@@ -1317,19 +1334,13 @@ fn nudges(t: &str) -> Vec<String> {
 
 /// Dates: each constant, one nanosecond and one second either side, a value that is not a date.
 fn date_values(entries: &[&ConditionEntry], gaps: &mut Gaps) -> Vec<ContextScalar> {
-    let mut consts: Vec<Instant> = entries
-        .iter()
-        .flat_map(|e| e.values.items.iter())
-        .filter_map(|v| match v.value.typed {
-            TypedValue::Date(d) => Some(d),
-            _ => None,
-        })
-        .collect();
+    let consts = sorted_constants(entries, |v| match *v {
+        TypedValue::Date(d) => Some(d),
+        _ => None,
+    });
     if consts.is_empty() {
         return Vec::new();
     }
-    consts.sort();
-    consts.dedup();
     let mut out = Vec::new();
     let mut instants = Vec::new();
     for c in &consts {
@@ -1349,21 +1360,12 @@ fn date_values(entries: &[&ConditionEntry], gaps: &mut Gaps) -> Vec<ContextScala
     }
     let texts: Vec<String> = instants.iter().map(ToString::to_string).collect();
     let parsed: Vec<Instant> = texts.iter().filter_map(|t| Instant::parse(t)).collect();
-    let mut bounds: Vec<(Option<Instant>, Option<Instant>)> = vec![(None, consts.first().copied())];
-    for w in consts.windows(2) {
-        if let [a, b] = w {
-            bounds.push((Some(*a), Some(*b)));
-        }
-    }
-    bounds.push((consts.last().copied(), None));
-    for (lo, hi) in bounds {
-        if !parsed
-            .iter()
-            .any(|v| lo.is_none_or(|l| *v > l) && hi.is_none_or(|h| *v < h))
-        {
-            gaps.insert("a date interval without a witness value".to_owned());
-        }
-    }
+    check_intervals(
+        &consts,
+        &parsed,
+        gaps,
+        "a date interval without a witness value",
+    );
     out.extend(texts.into_iter().map(ContextScalar::String));
     out.push(ContextScalar::String("not-a-date".to_owned()));
     out

@@ -34,203 +34,79 @@ const fn spec(
     }
 }
 
+/// An identity policy property (one row of `POLICY_SPECS`).
+const fn identity(resource_type: &'static str, property: &'static str) -> PolicySpec {
+    spec(resource_type, property, PolicyType::Identity)
+}
+
+/// A role trust policy property (one row of `POLICY_SPECS`).
+const fn trust(resource_type: &'static str, property: &'static str) -> PolicySpec {
+    spec(resource_type, property, PolicyType::Trust)
+}
+
+/// A resource policy property (one row of `POLICY_SPECS`).
+const fn resource(resource_type: &'static str, property: &'static str) -> PolicySpec {
+    spec(resource_type, property, PolicyType::Resource)
+}
+
 /// Every resource type property that holds an IAM policy document (the types AWS's
 /// cfn-policy-validator reads, and the other resource policies of the CloudFormation
 /// reference). `AWS::Organizations::Policy` is handled apart (its `Type` decides).
 const POLICY_SPECS: &[PolicySpec] = &[
-    spec("AWS::IAM::Policy", "PolicyDocument", PolicyType::Identity),
-    spec(
-        "AWS::IAM::ManagedPolicy",
-        "PolicyDocument",
-        PolicyType::Identity,
-    ),
-    spec(
-        "AWS::IAM::Role",
-        "AssumeRolePolicyDocument",
-        PolicyType::Trust,
-    ),
-    spec(
-        "AWS::IAM::Role",
-        "Policies[].PolicyDocument",
-        PolicyType::Identity,
-    ),
-    spec(
-        "AWS::IAM::User",
-        "Policies[].PolicyDocument",
-        PolicyType::Identity,
-    ),
-    spec(
-        "AWS::IAM::Group",
-        "Policies[].PolicyDocument",
-        PolicyType::Identity,
-    ),
-    spec(
-        "AWS::IAM::RolePolicy",
-        "PolicyDocument",
-        PolicyType::Identity,
-    ),
-    spec(
-        "AWS::IAM::UserPolicy",
-        "PolicyDocument",
-        PolicyType::Identity,
-    ),
-    spec(
-        "AWS::IAM::GroupPolicy",
-        "PolicyDocument",
-        PolicyType::Identity,
-    ),
-    spec(
-        "AWS::SSO::PermissionSet",
-        "InlinePolicy",
-        PolicyType::Identity,
-    ),
-    spec(
-        "AWS::S3::BucketPolicy",
-        "PolicyDocument",
-        PolicyType::Resource,
-    ),
-    spec("AWS::S3::AccessPoint", "Policy", PolicyType::Resource),
-    spec(
-        "AWS::S3::MultiRegionAccessPointPolicy",
-        "Policy",
-        PolicyType::Resource,
-    ),
-    spec(
-        "AWS::S3Express::BucketPolicy",
-        "PolicyDocument",
-        PolicyType::Resource,
-    ),
-    spec(
-        "AWS::S3ObjectLambda::AccessPointPolicy",
-        "PolicyDocument",
-        PolicyType::Resource,
-    ),
-    spec(
-        "AWS::S3Tables::TableBucketPolicy",
-        "ResourcePolicy",
-        PolicyType::Resource,
-    ),
-    spec(
-        "AWS::SQS::QueuePolicy",
-        "PolicyDocument",
-        PolicyType::Resource,
-    ),
-    spec(
-        "AWS::SQS::QueueInlinePolicy",
-        "PolicyDocument",
-        PolicyType::Resource,
-    ),
-    spec(
-        "AWS::SNS::TopicPolicy",
-        "PolicyDocument",
-        PolicyType::Resource,
-    ),
-    spec(
-        "AWS::SNS::TopicInlinePolicy",
-        "PolicyDocument",
-        PolicyType::Resource,
-    ),
-    spec("AWS::KMS::Key", "KeyPolicy", PolicyType::Resource),
-    spec("AWS::KMS::ReplicaKey", "KeyPolicy", PolicyType::Resource),
-    spec(
-        "AWS::SecretsManager::ResourcePolicy",
-        "ResourcePolicy",
-        PolicyType::Resource,
-    ),
-    spec(
-        "AWS::ECR::Repository",
-        "RepositoryPolicyText",
-        PolicyType::Resource,
-    ),
-    spec(
-        "AWS::ECR::RegistryPolicy",
-        "PolicyText",
-        PolicyType::Resource,
-    ),
-    spec(
-        "AWS::OpenSearchService::Domain",
-        "AccessPolicies",
-        PolicyType::Resource,
-    ),
-    spec(
-        "AWS::Elasticsearch::Domain",
-        "AccessPolicies",
-        PolicyType::Resource,
-    ),
-    spec("AWS::Glacier::Vault", "AccessPolicy", PolicyType::Resource),
-    spec(
-        "AWS::EFS::FileSystem",
-        "FileSystemPolicy",
-        PolicyType::Resource,
-    ),
-    spec(
-        "AWS::Backup::BackupVault",
-        "AccessPolicy",
-        PolicyType::Resource,
-    ),
-    spec(
-        "AWS::CodeArtifact::Domain",
-        "PermissionsPolicyDocument",
-        PolicyType::Resource,
-    ),
-    spec(
-        "AWS::CodeArtifact::Repository",
-        "PermissionsPolicyDocument",
-        PolicyType::Resource,
-    ),
-    spec(
-        "AWS::DynamoDB::Table",
-        "ResourcePolicy.PolicyDocument",
-        PolicyType::Resource,
-    ),
-    spec(
+    identity("AWS::IAM::Policy", "PolicyDocument"),
+    identity("AWS::IAM::ManagedPolicy", "PolicyDocument"),
+    trust("AWS::IAM::Role", "AssumeRolePolicyDocument"),
+    identity("AWS::IAM::Role", "Policies[].PolicyDocument"),
+    identity("AWS::IAM::User", "Policies[].PolicyDocument"),
+    identity("AWS::IAM::Group", "Policies[].PolicyDocument"),
+    identity("AWS::IAM::RolePolicy", "PolicyDocument"),
+    identity("AWS::IAM::UserPolicy", "PolicyDocument"),
+    identity("AWS::IAM::GroupPolicy", "PolicyDocument"),
+    identity("AWS::SSO::PermissionSet", "InlinePolicy"),
+    resource("AWS::S3::BucketPolicy", "PolicyDocument"),
+    resource("AWS::S3::AccessPoint", "Policy"),
+    resource("AWS::S3::MultiRegionAccessPointPolicy", "Policy"),
+    resource("AWS::S3Express::BucketPolicy", "PolicyDocument"),
+    resource("AWS::S3ObjectLambda::AccessPointPolicy", "PolicyDocument"),
+    resource("AWS::S3Tables::TableBucketPolicy", "ResourcePolicy"),
+    resource("AWS::SQS::QueuePolicy", "PolicyDocument"),
+    resource("AWS::SQS::QueueInlinePolicy", "PolicyDocument"),
+    resource("AWS::SNS::TopicPolicy", "PolicyDocument"),
+    resource("AWS::SNS::TopicInlinePolicy", "PolicyDocument"),
+    resource("AWS::KMS::Key", "KeyPolicy"),
+    resource("AWS::KMS::ReplicaKey", "KeyPolicy"),
+    resource("AWS::SecretsManager::ResourcePolicy", "ResourcePolicy"),
+    resource("AWS::ECR::Repository", "RepositoryPolicyText"),
+    resource("AWS::ECR::RegistryPolicy", "PolicyText"),
+    resource("AWS::OpenSearchService::Domain", "AccessPolicies"),
+    resource("AWS::Elasticsearch::Domain", "AccessPolicies"),
+    resource("AWS::Glacier::Vault", "AccessPolicy"),
+    resource("AWS::EFS::FileSystem", "FileSystemPolicy"),
+    resource("AWS::Backup::BackupVault", "AccessPolicy"),
+    resource("AWS::CodeArtifact::Domain", "PermissionsPolicyDocument"),
+    resource("AWS::CodeArtifact::Repository", "PermissionsPolicyDocument"),
+    resource("AWS::DynamoDB::Table", "ResourcePolicy.PolicyDocument"),
+    resource(
         "AWS::DynamoDB::Table",
         "StreamSpecification.ResourcePolicy.PolicyDocument",
-        PolicyType::Resource,
     ),
-    spec(
+    resource(
         "AWS::DynamoDB::GlobalTable",
         "Replicas[].ResourcePolicy.PolicyDocument",
-        PolicyType::Resource,
     ),
-    spec(
-        "AWS::Kinesis::ResourcePolicy",
-        "ResourcePolicy",
-        PolicyType::Resource,
-    ),
-    spec(
-        "AWS::Kinesis::Stream",
-        "ResourcePolicy",
-        PolicyType::Resource,
-    ),
-    spec(
-        "AWS::Logs::ResourcePolicy",
-        "PolicyDocument",
-        PolicyType::Resource,
-    ),
-    spec(
+    resource("AWS::Kinesis::ResourcePolicy", "ResourcePolicy"),
+    resource("AWS::Kinesis::Stream", "ResourcePolicy"),
+    resource("AWS::Logs::ResourcePolicy", "PolicyDocument"),
+    resource(
         "AWS::Logs::DeliveryDestination",
         "DeliveryDestinationPolicy",
-        PolicyType::Resource,
     ),
-    spec("AWS::Events::EventBus", "Policy", PolicyType::Resource),
-    spec("AWS::ApiGateway::RestApi", "Policy", PolicyType::Resource),
-    spec(
-        "AWS::EC2::VPCEndpoint",
-        "PolicyDocument",
-        PolicyType::Resource,
-    ),
-    spec("AWS::MediaStore::Container", "Policy", PolicyType::Resource),
-    spec(
-        "AWS::CloudTrail::ResourcePolicy",
-        "ResourcePolicy",
-        PolicyType::Resource,
-    ),
-    spec(
-        "AWS::Lambda::Function",
-        "ResourcePolicy",
-        PolicyType::Resource,
-    ),
+    resource("AWS::Events::EventBus", "Policy"),
+    resource("AWS::ApiGateway::RestApi", "Policy"),
+    resource("AWS::EC2::VPCEndpoint", "PolicyDocument"),
+    resource("AWS::MediaStore::Container", "Policy"),
+    resource("AWS::CloudTrail::ResourcePolicy", "ResourcePolicy"),
+    resource("AWS::Lambda::Function", "ResourcePolicy"),
 ];
 
 /// What `Ref` and `Fn::GetAtt` give for a resource type: the property naming the resource,

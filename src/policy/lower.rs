@@ -1268,7 +1268,8 @@ impl<'t, S: Sink<'t>> Lowerer<'t, '_, S> {
             .help = Some("use `\"*\"` alone with a condition on `aws:PrincipalArn` instead".into());
             return None;
         }
-        match kind {
+        // A value of the kind returns above; any other is refused with the kind's message.
+        let (text, code, what, help) = match kind {
             PrincipalKind::Aws => {
                 if is_account_id(&text) {
                     return Some(PrincipalValue::Account(text));
@@ -1287,58 +1288,56 @@ impl<'t, S: Sink<'t>> Lowerer<'t, '_, S> {
                 if is_principal_unique_id(&text) {
                     return Some(PrincipalValue::Name(text));
                 }
-                self.error(
+                (
+                    text,
                     Code::InvalidPrincipalFormat,
-                    span,
-                    format!("`{text}` is not an AWS principal"),
+                    "an AWS principal",
+                    Some(
+                        "use a 12-digit account id or the ARN of an account root, user, role, \
+                         assumed-role session or federated user",
+                    ),
                 )
-                .help = Some(
-                    "use a 12-digit account id or the ARN of an account root, user, role, \
-                     assumed-role session or federated user"
-                        .into(),
-                );
-                None
             }
             PrincipalKind::Service => {
                 if is_service_principal(&text) {
                     return Some(PrincipalValue::Name(text));
                 }
-                self.error(
+                (
+                    text,
                     Code::InvalidServicePrincipalFormat,
-                    span,
-                    format!("`{text}` is not a service principal"),
+                    "a service principal",
+                    Some("a service principal looks like `lambda.amazonaws.com`"),
                 )
-                .help = Some("a service principal looks like `lambda.amazonaws.com`".into());
-                None
             }
             PrincipalKind::Federated => {
                 if is_federated_principal(&text) {
                     return Some(PrincipalValue::Name(text));
                 }
-                self.error(
+                (
+                    text,
                     Code::InvalidPrincipalFormat,
-                    span,
-                    format!("`{text}` is not a federated principal"),
+                    "a federated principal",
+                    Some(
+                        "use an identity provider name such as `cognito-identity.amazonaws.com` \
+                         or the ARN of a SAML or OIDC provider",
+                    ),
                 )
-                .help = Some(
-                    "use an identity provider name such as `cognito-identity.amazonaws.com` or \
-                     the ARN of a SAML or OIDC provider"
-                        .into(),
-                );
-                None
             }
             PrincipalKind::CanonicalUser => {
                 if !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric()) {
                     return Some(PrincipalValue::Name(text));
                 }
-                self.error(
+                (
+                    text,
                     Code::InvalidPrincipalFormat,
-                    span,
-                    format!("`{text}` is not a canonical user id"),
-                );
-                None
+                    "a canonical user id",
+                    None,
+                )
             }
-        }
+        };
+        self.error(code, span, format!("`{text}` is not {what}"))
+            .help = help.map(Into::into);
+        None
     }
 
     // ----- Condition ---------------------------------------------------------------------------

@@ -247,10 +247,30 @@ fn condition(i: usize) -> (&'static str, &'static str, Value) {
             json!("lambda.amazonaws.com"),
         ),
         33 => ("BoolIfExists", "aws:PrincipalIsAWSService", json!("false")),
+        // Policy values that parse but no request value can be compared with (an impossible
+        // date, a number out of range, a prefix longer than the address, not a Boolean): the
+        // test is unknown, so the Allow never applies and the Deny does (fail closed).
+        35 => (
+            "DateGreaterThan",
+            "aws:CurrentTime",
+            json!("2023-02-29T00:00:00Z"),
+        ),
+        36 => (
+            "NumericLessThanIfExists",
+            "s3:max-keys",
+            json!("1e99999999999999"),
+        ),
+        37 => ("NotIpAddress", "aws:SourceIp", json!("10.0.0.0/33")),
+        38 => (
+            "ForAnyValue:DateNotEquals",
+            "aws:CurrentTime",
+            json!(["2024-01-01T24:00:00Z", "2019-01-01T00:00:00Z"]),
+        ),
+        39 => ("Bool", "aws:SecureTransport", json!("yes")),
         _ => ("StringNotEquals", "aws:ResourceAccount", json!(B)),
     }
 }
-const CONDITIONS: usize = 35;
+const CONDITIONS: usize = 40;
 
 /// Request context keys and their possible values.
 fn context_entry(key: usize, value: usize) -> (&'static str, Value) {
