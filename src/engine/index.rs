@@ -2296,6 +2296,61 @@ mod tests {
         }
     }
 
+    /// A pattern of a list outside the four-byte gated pass: frames whose segments are
+    /// gated by one of many letters (`*<a>?<c>*y<b>*`), pairs of shared letters
+    /// (`*<c>?<d>*y<b>*`), or anchored by a piece longer than 16 bytes
+    /// (`*p<a>-0123456789abcdef?x*y<b>*`, the piece's windows shared between patterns).
+    fn wide_gate_shape(shape: (u8, u8, u8, u8)) -> String {
+        const LETTERS: &[u8] = b"abcdefgh";
+        let (a, b) = (shape.0 % 12, shape.1 % 12);
+        let c = char::from(LETTERS[usize::from(shape.2) % LETTERS.len()]);
+        let d = char::from(LETTERS[usize::from(shape.2 / 8) % LETTERS.len()]);
+        let lead = match shape.3 % 5 {
+            0 => format!("*{a}?{c}*"),
+            1 => format!("*{c}?{d}*"),
+            2 => format!("*p{a}-{LONG}?x*"),
+            3 => format!("*{LONG}{a}?{c}*"),
+            _ => format!("*p{a}-{LONG}*{c}?{d}*"),
+        };
+        let tail = ["*", "", "?x*", "*é?{c}*"][usize::from(shape.3 / 5) % 4]
+            .replace("{c}", &c.to_string());
+        format!("{lead}y{b}{tail}")
+    }
+
+    /// A literal piece longer than the 16 bytes a gated pass reads.
+    const LONG: &str = "0123456789abcdef";
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Lists whose frames have more than four gating bytes, or pieces longer than 16
+        /// bytes, answer as the plain pass does (every qualifier, `StringLike` and
+        /// `StringNotLike`), on texts holding some of their segments and keys.
+        #[test]
+        fn wide_gates_and_long_anchors_agree_with_the_plain_pass(
+            shapes in prop::collection::vec(any::<(u8, u8, u8, u8)>(), INDEX_FROM..40),
+            op in 0..2usize,
+            qualifier in 0..3usize,
+            request in prop::collection::vec(
+                prop::collection::vec(
+                    prop::sample::select(vec![
+                        "y1", "y2", "y11", "1za", "2zb", "azb", "bzc", "ab", "p1-", "p2-",
+                        "0123456789abcdef", "0123456789abcdefzx", "p1-0123456789abcdefzx",
+                        "é", "x", "zx", "c", "0", "1", "y",
+                    ]),
+                    0..12,
+                )
+                .prop_map(|pieces| pieces.concat()),
+                0..5,
+            ),
+        ) {
+            let operator = ["StringLike", "StringNotLike"][op];
+            let operator = qualified(operator, qualifier);
+            let texts: Vec<String> = shapes.into_iter().map(wide_gate_shape).collect();
+            list_agrees_on_strings(&operator, &texts, &request)?;
+        }
+    }
+
     #[test]
     fn inner_keys_pin_plain_patterns() {
         let like: Vec<String> = (0..10)

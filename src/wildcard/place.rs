@@ -95,6 +95,39 @@ pub(crate) fn each_byte(bytes: &[u8], byte: u8, mut f: impl FnMut(usize) -> bool
 /// characters (`?`) after the anchor's end.
 type Gate = (usize, u8);
 
+/// What [`Placement::fit_gated`] may still spend: gating bytes read, segments checked.
+struct Budget {
+    positions: usize,
+    checks: usize,
+}
+
+/// Per byte, where its gates start in [`Placement::gates`] (sorted by byte), for a list with
+/// more than [`GATES`] of them.
+#[derive(Clone, Debug)]
+struct GateTable(Box<[u32; 256]>);
+
+impl GateTable {
+    /// No gate starts here.
+    const NONE: u32 = u32::MAX;
+
+    fn new(gates: &[Gate]) -> Self {
+        let mut first = Box::new([Self::NONE; 256]);
+        for (i, &(_, byte)) in gates.iter().enumerate().rev() {
+            if let (Some(slot), Ok(i)) = (first.get_mut(usize::from(byte)), u32::try_from(i)) {
+                *slot = i;
+            }
+        }
+        Self(first)
+    }
+
+    /// Where the gates of `byte` start, if it has any.
+    #[inline]
+    fn first(&self, byte: u8) -> Option<usize> {
+        let &i = self.0.get(usize::from(byte))?;
+        (i != Self::NONE).then_some(i as usize)
+    }
+}
+
 /// A piece of segment text: literal bytes, or `?` (one character).
 #[derive(Clone, Debug)]
 enum Tok {
@@ -225,9 +258,12 @@ pub(crate) struct Placement {
     anchored: Box<[Box<[u32]>]>,
     segments: Box<[Segment]>,
     frames: Box<[Frame]>,
-    /// The distinct gates, when every anchored segment has one (at most [`GATES`]) and no
-    /// anchor is longer than [`GATE_ANCHOR_BYTES`]; empty otherwise.
+    /// The distinct gates, when every anchored segment has one (anchors are at most
+    /// [`GATE_ANCHOR_BYTES`] long), sorted by byte; empty otherwise.
     gates: Box<[Gate]>,
+    /// The gating bytes, when there are more than [`GATES`] gates (then read in one pass
+    /// rather than searched for one by one).
+    table: Option<GateTable>,
     /// Whether every frame has a segment with an anchor: a text where no segment occurs then
     /// places no frame.
     every_frame_floats: bool,
@@ -301,7 +337,15 @@ impl Placement {
             let mut distinct: Vec<&str> = list.iter().map(|&(_, p)| p).collect();
             distinct.sort_unstable();
             distinct.dedup();
-            for p in distinct {
+            // A piece too long to gate is anchored by one of its windows: count those too.
+            let mut windows: Vec<&str> = distinct
+                .iter()
+                .filter(|p| p.len() > GATE_ANCHOR_BYTES)
+                .flat_map(|p| windows_of(p).map(|(_, w)| w))
+                .collect();
+            windows.sort_unstable();
+            windows.dedup();
+            for p in distinct.into_iter().chain(windows) {
                 *shared.entry(p).or_default() += 1;
             }
         }
@@ -328,6 +372,18 @@ impl Placement {
                 });
                 continue;
             };
+            // A piece longer than a gated pass reads before a position is anchored by one of
+            // its windows of at most [`GATE_ANCHOR_BYTES`] (the one the fewest segments share,
+            // the last of those); the rest of it is checked around the anchor, as any token.
+            let full_end = offset + piece.len();
+            let (offset, piece) = if piece.len() > GATE_ANCHOR_BYTES {
+                let (w, window) = windows_of(piece)
+                    .rev()
+                    .min_by_key(|&(_, w)| shared.get(w).copied().unwrap_or_default())?;
+                (offset + w, window)
+            } else {
+                (offset, piece)
+            };
             let next = u32::try_from(anchor_texts.len()).ok()?;
             let anchor = *anchor_ids.entry(piece).or_insert_with(|| {
                 anchor_texts.push(piece.as_bytes());
@@ -343,7 +399,7 @@ impl Placement {
             let after = text.get(offset + piece.len()..)?;
             let end = offset + piece.len();
             // The pieces are separated by `?` alone, one byte each in the pattern text.
-            let gate = match list.get(i + 1) {
+            let gate = match list.get(i + 1).filter(|_| end == full_end) {
                 Some(&(at, next)) => next.bytes().next().map(|b| (at - end, b)),
                 None => piece.bytes().last().map(|b| (0, b)),
             };
@@ -377,14 +433,22 @@ impl Placement {
         {
             for seg in segments.iter().filter(|s| s.anchor.is_some()) {
                 match seg.gate {
-                    Some(gate) if gates.contains(&gate) => {}
-                    Some(gate) if gates.len() < GATES => gates.push(gate),
-                    _ => {
+                    Some(gate) => gates.push(gate),
+                    None => {
                         gates.clear();
                         break;
                     }
                 }
             }
+        }
+        gates.sort_unstable_by_key(|&(q, byte)| (byte, q));
+        gates.dedup();
+        // Past [`GATES`] distinct gates, one pass reads every byte ([`GateTable`]).
+        let table = (gates.len() > GATES).then(|| GateTable::new(&gates));
+        // Each anchor's segments by their gate, so that a gated position checks only those
+        // its byte gates.
+        for list in &mut anchored {
+            list.sort_by_key(|&s| segments.get(s as usize).and_then(|seg: &Segment| seg.gate));
         }
         Some(Self {
             anchors,
@@ -392,6 +456,7 @@ impl Placement {
             segments: segments.into_boxed_slice(),
             frames: built.into_boxed_slice(),
             gates: gates.into_boxed_slice(),
+            table,
             every_frame_floats,
             triggers,
             triggered,
@@ -453,7 +518,15 @@ impl Placement {
     ) -> bool {
         let mut anchor = Some(longest);
         while let Some(a) = anchor {
-            for &s in self.anchored.get(a).into_iter().flatten() {
+            let mut list = self.anchored.get(a).map(|l| &**l).unwrap_or_default();
+            if gate.is_some() {
+                // Sorted by gate: only the segments this byte gates.
+                let gate_of = |s: u32| self.segments.get(s as usize).and_then(|seg| seg.gate);
+                let from = list.partition_point(|&s| gate_of(s) < gate);
+                let to = list.partition_point(|&s| gate_of(s) <= gate);
+                list = list.get(from..to).unwrap_or_default();
+            }
+            for &s in list {
                 let Some(left) = budget.checked_sub(1) else {
                     return false;
                 };
@@ -486,41 +559,77 @@ impl Placement {
             return false;
         };
         let bytes = text.as_bytes();
-        let mut positions = text.len() / 2 + 64;
-        let mut checks = text.len().saturating_mul(2).saturating_add(1_024);
-        for &(q, byte) in &self.gates {
-            let mut over = false;
-            each_byte(bytes, byte, |at| {
-                let Some(left) = positions.checked_sub(1) else {
-                    over = true;
-                    return true;
+        let mut budget = Budget {
+            positions: text.len() / 2 + 64,
+            checks: text.len().saturating_mul(2).saturating_add(1_024),
+        };
+        if let Some(table) = &self.table {
+            // Many gating bytes: one pass, each byte looked up once. It pays only while they
+            // are rare (a byte in 16): past that, the walk costs less.
+            budget.positions = text.len() / 16 + 64;
+            for (at, &byte) in bytes.iter().enumerate() {
+                let Some(first) = table.first(byte) else {
+                    continue;
                 };
-                positions = left;
-                // The anchor's end: after the byte, or `q` characters before it.
-                let mut end = Some(at + 1);
-                if q > 0 {
-                    end = Some(at);
-                    for _ in 0..q {
-                        end = end.and_then(|e| char_before(bytes, e));
+                let gates = self.gates.get(first..).unwrap_or_default();
+                for &(q, b) in gates.iter().take_while(|&&(_, b)| b == byte) {
+                    if !self.gate_at(anchors, bytes, at, (q, b), &mut budget, fits) {
+                        return false;
                     }
                 }
-                let Some(end) = end else {
-                    return false;
-                };
-                anchors.ending_at(bytes, end, |longest| {
-                    let gate = Some((q, byte));
-                    let done = self.check_at(bytes, end, longest, gate, &mut checks, fits);
-                    over = !done;
+            }
+        } else {
+            for &gate in &self.gates {
+                let mut over = false;
+                each_byte(bytes, gate.1, |at| {
+                    over = !self.gate_at(anchors, bytes, at, gate, &mut budget, fits);
                     over
-                })
-            });
-            if over {
-                return false;
+                });
+                if over {
+                    return false;
+                }
             }
         }
         fits.0.sort_unstable();
         fits.0.dedup();
         true
+    }
+
+    /// [`Placement::fit_gated`] at one position `at` of the gating byte of `gate`: the
+    /// segments it gates whose anchor ends where the gate says, checked; false past the
+    /// budget.
+    #[inline]
+    fn gate_at(
+        &self,
+        anchors: &Literals,
+        bytes: &[u8],
+        at: usize,
+        (q, byte): Gate,
+        budget: &mut Budget,
+        fits: &mut Fits,
+    ) -> bool {
+        let Some(left) = budget.positions.checked_sub(1) else {
+            return false;
+        };
+        budget.positions = left;
+        // The anchor's end: after the byte, or `q` characters before it.
+        let mut end = Some(at + 1);
+        if q > 0 {
+            end = Some(at);
+            for _ in 0..q {
+                end = end.and_then(|e| char_before(bytes, e));
+            }
+        }
+        let Some(end) = end else {
+            return true;
+        };
+        let mut over = false;
+        anchors.ending_at(bytes, end, |longest| {
+            let gate = Some((q, byte));
+            over = !self.check_at(bytes, end, longest, gate, &mut budget.checks, fits);
+            over
+        });
+        !over
     }
 
     /// Every occurrence of every segment in `text`, found by one walk of the anchors' automaton;
@@ -640,6 +749,20 @@ fn triggers(
         triggered.into_boxed_slice(),
         untriggered.into_boxed_slice(),
     ))
+}
+
+/// The windows of at most [`GATE_ANCHOR_BYTES`] bytes of `piece` that start and end at
+/// character boundaries, each as long as it can be: `(offset, window)`, by offset.
+fn windows_of(piece: &str) -> impl DoubleEndedIterator<Item = (usize, &str)> {
+    (0..=piece.len().saturating_sub(GATE_ANCHOR_BYTES))
+        .filter(|&w| piece.is_char_boundary(w))
+        .filter_map(|w| {
+            let mut end = (w + GATE_ANCHOR_BYTES).min(piece.len());
+            while !piece.is_char_boundary(end) {
+                end -= 1;
+            }
+            Some((w, piece.get(w..end).filter(|x| !x.is_empty())?))
+        })
 }
 
 /// The literal pieces of a segment (split at `?`) with their byte offsets in the segment's
@@ -765,7 +888,30 @@ mod tests {
             .map(|i| format!("*{i}?{}", char::from(b'a' + i)))
             .collect();
         let place = Placement::new(many.iter().map(|m| (Some(m.as_str()), None))).unwrap();
-        assert!(!place.gated());
+        // Past four gating bytes, a table of them (one pass over the text).
+        assert!(place.gated());
+        assert!(place.table.is_some());
+        agrees(
+            &many
+                .iter()
+                .map(|m| (Some(m.as_str()), None))
+                .collect::<Vec<_>>(),
+            "0a1b2c3d4e5f0x1y",
+        );
+        // Anchors over 16 bytes: a window of each, the one no other segment shares.
+        let long: Vec<String> = (0..6)
+            .map(|i| format!("*p{i}-0123456789abcdef?x"))
+            .collect();
+        let frames: Vec<_> = long.iter().map(|m| (Some(m.as_str()), None)).collect();
+        let place = Placement::new(frames.iter().copied()).unwrap();
+        assert!(place.gated());
+        for text in [
+            "p3-0123456789abcdefzx",
+            "p3-0123456789abcdefz",
+            "0123456789abcdefzx",
+        ] {
+            agrees(&frames, text);
+        }
         // A pinned pattern's frame, as `Pinned` cuts it.
         let p = Pinned::new("*3?x*y3*", 5..7).unwrap();
         assert_eq!(p.frame(), (Some("*3?x"), Some("")));
@@ -777,6 +923,31 @@ mod tests {
             0..9,
         )
         .prop_map(String::from_iter)
+    }
+
+    /// Patterns with many distinct letters after a `?` and long literal runs.
+    fn wide_pattern() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop::sample::select(vec![
+                "a",
+                "b",
+                "c",
+                "d",
+                "e",
+                "f",
+                "1",
+                "é",
+                "*",
+                "?",
+                "*",
+                "?",
+                "abcdefabcdefabcdef",
+                "bcdefabcdefabcdefa",
+                "1a1b1c",
+            ]),
+            0..7,
+        )
+        .prop_map(|pieces| pieces.concat())
     }
 
     proptest! {
@@ -797,6 +968,41 @@ mod tests {
             ),
         ) {
             // As `Pinned` cuts them: no star at `B`'s end or `Q`'s start.
+            let frames: Vec<(Option<String>, Option<String>)> = frames
+                .into_iter()
+                .map(|(b, q)| {
+                    (
+                        b.map(|b| b.trim_end_matches('*').to_owned()),
+                        q.map(|q| q.trim_start_matches('*').to_owned()),
+                    )
+                })
+                .collect();
+            let refs: Vec<(Option<&str>, Option<&str>)> =
+                frames.iter().map(|(b, q)| (b.as_deref(), q.as_deref())).collect();
+            for text in &texts {
+                agrees(&refs, text);
+            }
+        }
+
+        /// The same with many gating bytes (a table of them) and pieces longer than 16 bytes
+        /// (anchored by one of their windows).
+        #[test]
+        fn wide_gates_and_long_pieces_place_every_frame_as_its_own_search_does(
+            frames in prop::collection::vec(
+                (prop::option::of(wide_pattern()), prop::option::of(wide_pattern())),
+                1..8,
+            ),
+            texts in prop::collection::vec(
+                prop::collection::vec(
+                    prop::sample::select(vec![
+                        "a", "b", "c", "d", "e", "f", "1", "é", "abcdefabcdefabcdef", "1a1b1c",
+                    ]),
+                    0..12,
+                )
+                .prop_map(|pieces| pieces.concat()),
+                1..4,
+            ),
+        ) {
             let frames: Vec<(Option<String>, Option<String>)> = frames
                 .into_iter()
                 .map(|(b, q)| {
