@@ -113,6 +113,54 @@ fn dense(len: usize) -> String {
         .collect()
 }
 
+/// The byte after pattern `i`'s `?` in the rows with more than four gating bytes: one of
+/// twenty letters.
+fn gate_letter(i: usize) -> char {
+    char::from(b'a' + (i % 20) as u8)
+}
+
+/// Literal text longer than the 16 bytes a gated pass reads before a position.
+const LONG_ANCHOR: &str = "0123456789abcdef";
+
+/// The letters of the frames of shared letters: 40 of them (no `x`, `y`, `z`).
+const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwABCDEFGHIJKLMNOPQ";
+
+/// The pair of letters of pattern `i`.
+fn letters(i: usize) -> (char, char) {
+    let n = LETTERS.len();
+    (char::from(LETTERS[i % n]), char::from(LETTERS[i / n % n]))
+}
+
+/// The segment `<a>?<b>` of pattern `i`.
+fn letter_pair(i: usize) -> String {
+    let (a, b) = letters(i);
+    format!("{a}?{b}")
+}
+
+/// `head`, then `y0y1y2…` up to `len` bytes.
+fn keys_after(head: &str, len: usize) -> String {
+    let mut s = String::from(head);
+    let mut j = 1;
+    while s.len() < len {
+        s.push_str(&format!("y{j}"));
+        j += 1;
+    }
+    s.truncate(len);
+    s
+}
+
+/// `head`, then `-0-1-2…` up to `len` bytes.
+fn dashed(head: &str, len: usize) -> String {
+    let mut s = String::from(head);
+    let mut j = 0;
+    while s.len() < len {
+        s.push_str(&format!("-{j}"));
+        j += 1;
+    }
+    s.truncate(len);
+    s
+}
+
 const CASES: &[Case] = &[
     Case {
         name: "StringEquals",
@@ -312,6 +360,74 @@ const CASES: &[Case] = &[
             s.truncate(len);
             text(s)
         },
+        one_long: true,
+    },
+    Case {
+        // The list above with a byte of its own after each pattern's `?` (twenty letters, more
+        // than the four a gated pass searches for), the text holding `0?a` in front: the keys
+        // are walked, each key found placing its frame (DESIGN.md, "Inner keys that occur
+        // everywhere").
+        name: "StringLike, inner keys with a text of their own, more than four gating bytes `*<i>?<c>*y<i>*`",
+        operator: "StringLike",
+        value: |i| format!("*{i}?{}*y{i}*", gate_letter(i)),
+        hit: |i, len| text(pad(&format!("{i}z{}y{i}", gate_letter(i)), len, 'z')),
+        miss: |_, len| text(keys_after("y00za", len)),
+        one_long: true,
+    },
+    Case {
+        // The same shape with an anchor of more than 16 bytes in each frame's segment (no
+        // gated pass), the text holding pattern 0's segment in front.
+        name: "StringLike, inner keys with a text of their own, anchors over 16 bytes `*p<i>-0123456789abcdef?x*y<i>*`",
+        operator: "StringLike",
+        value: |i| format!("*p{i}-{LONG_ANCHOR}?x*y{i}*"),
+        hit: |i, len| text(pad(&format!("p{i}-{LONG_ANCHOR}zxy{i}"), len, 'z')),
+        miss: |_, len| text(keys_after(&format!("yp0-{LONG_ANCHOR}zx"), len)),
+        one_long: true,
+    },
+    Case {
+        // Frames whose segments are pairs of letters `<a>?<b>` (40 letters): every piece is
+        // shared by 40 segments, so each letter of the text is an anchor that brings 40
+        // segments to check, and the text (letters in pairs between the keys, never two
+        // apart) holds every key and no segment.
+        name: "StringLike, inner keys with frames of shared letters `*<a>?<b>*y<i>*`",
+        operator: "StringLike",
+        value: |i| format!("*{}*y{i}*", letter_pair(i)),
+        hit: |i, len| {
+            let (a, b) = letters(i);
+            text(pad(&format!("{a}z{b}y{i}"), len, 'z'))
+        },
+        miss: |_, len| {
+            let mut s = String::new();
+            let mut j = 0;
+            while s.len() < len {
+                let (a, b) = letters(j);
+                s.push_str(&format!("{a}{b}y{j}"));
+                j += 1;
+            }
+            s.truncate(len);
+            text(s)
+        },
+        one_long: true,
+    },
+    Case {
+        // ARN patterns keyed inside their resource part, each tried in full once per text
+        // where its key occurs: the text holds every key, and each pattern then searches the
+        // rest of the text for a `q` it lacks.
+        name: "ArnLike, inner keys in dense text `arn:aws:s3:::*-<i>-*q*`",
+        operator: "ArnLike",
+        value: |i| format!("arn:aws:s3:::*-{i}-*q*"),
+        hit: |i, len| text(pad(&format!("arn:aws:s3:::-{i}-q"), len, 'z')),
+        miss: |_, len| text(dashed("arn:aws:s3:::", len)),
+        one_long: true,
+    },
+    Case {
+        // The same for values with a policy variable (tried once per text where their key
+        // occurs).
+        name: "StringLike, a policy variable and inner keys in dense text `${aws:PrincipalTag/team}*-<i>-*q*`",
+        operator: "StringLike",
+        value: |i| format!("${{aws:PrincipalTag/team}}*-{i}-*q*"),
+        hit: |i, len| text(pad(&format!("ops-{i}-q"), len, 'z')),
+        miss: |_, len| text(dashed("ops", len)),
         one_long: true,
     },
     Case {
@@ -717,41 +833,65 @@ fn setups(filter: Option<&str>) -> Vec<Setup> {
     out
 }
 
-/// Prints the table: median and slowest of 31 decisions per case (5 past 50 ms).
+/// One timed decision: a function of its own, so that callgrind can count its instructions
+/// (`--toggle-collect='*profiled_decide*'`).
+#[inline(never)]
+fn profiled_decide(s: &Setup) -> Decision {
+    black_box(&s.compiled)
+        .evaluate_prepared(black_box(&s.prepared))
+        .decision()
+}
+
+/// One row of the table: its median in ms. A function of its own, so that callgrind can write
+/// one profile per row (`--dump-after='*profiled_row*'`).
+#[inline(never)]
+fn profiled_row(s: &Setup, forced_runs: Option<usize>) -> f64 {
+    // 31 decisions, or 5 for a case so slow that 31 would hold the table up for minutes.
+    let decide = || {
+        let start = Instant::now();
+        let d = black_box(&s.compiled)
+            .evaluate_prepared(black_box(&s.prepared))
+            .decision();
+        assert_eq!(d, s.want);
+        start.elapsed().as_secs_f64()
+    };
+    let runs = match forced_runs {
+        Some(n) => n,
+        None if decide() > 0.05 => 5,
+        None => 31,
+    };
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            let d = profiled_decide(s);
+            let t = start.elapsed().as_secs_f64() * 1e3;
+            assert_eq!(d, s.want);
+            t
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    let slowest = times[times.len() - 1];
+    println!(
+        "| {} | {} | {median:.3} ms | {slowest:.3} ms |",
+        s.label, s.values
+    );
+    median
+}
+
+/// Prints the table: median and slowest of 31 decisions per case (5 past 50 ms;
+/// `IAM_POLICY_ADVERSARIAL_RUNS=<n>`: `n` each, for instruction counts per decision:
+/// `valgrind --tool=callgrind --toggle-collect='*profiled_decide*'`, the total over `n`).
 fn table(setups: &[Setup]) {
+    let forced_runs = std::env::var("IAM_POLICY_ADVERSARIAL_RUNS")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|&n| n > 0);
     println!("| case | policy values | median | slowest |");
     println!("| --- | ---: | ---: | ---: |");
     let mut over = Vec::new();
     for s in setups {
-        // 31 decisions, or 5 for a case so slow that 31 would hold the table up for minutes.
-        let decide = || {
-            let start = Instant::now();
-            let d = black_box(&s.compiled)
-                .evaluate_prepared(black_box(&s.prepared))
-                .decision();
-            assert_eq!(d, s.want);
-            start.elapsed().as_secs_f64()
-        };
-        let runs = if decide() > 0.05 { 5 } else { 31 };
-        let mut times: Vec<f64> = (0..runs)
-            .map(|_| {
-                let start = Instant::now();
-                let d = black_box(&s.compiled)
-                    .evaluate_prepared(black_box(&s.prepared))
-                    .decision();
-                let t = start.elapsed().as_secs_f64() * 1e3;
-                assert_eq!(d, s.want);
-                t
-            })
-            .collect();
-        times.sort_by(f64::total_cmp);
-        let median = times[times.len() / 2];
-        let slowest = times[times.len() - 1];
-        println!(
-            "| {} | {} | {median:.3} ms | {slowest:.3} ms |",
-            s.label, s.values
-        );
-        if median >= 1.0 {
+        if profiled_row(s, forced_runs) >= 1.0 {
             over.push(&s.label);
         }
     }

@@ -66,12 +66,21 @@ impl Decimal {
 
     /// Parses an integer or decimal such as `-12`, `7.50`. `None` when it is not a number.
     ///
-    /// Accepted: an optional `-`, one or more ASCII digits (leading zeros allowed), an
-    /// optional fraction (`.` and one or more digits), and an optional exponent (`e` or `E`,
-    /// an optional sign, one or more digits) as in JSON numbers. Rejected: a leading `+`,
-    /// `.5`, `5.`, whitespace, `NaN`, `Infinity`, and numbers with more than
-    /// [`DECIMAL_MAX_DIGITS`] significant digits (leading and trailing zeros do not count)
-    /// or an absurd exponent, which cannot be held exactly.
+    /// AWS documents only that the Numeric operators compare "an integer or decimal value";
+    /// this accepts the spellings of one that every common decimal reader (JSON, Java's
+    /// `BigDecimal`, IEEE 754 text parsers) accepts alike, and refuses the rest (D-22):
+    ///
+    /// * accepted: an optional sign (`-` or `+`), ASCII digits (leading zeros allowed) with
+    ///   an optional fraction, where one side of the `.` may be empty (`.5`, `5.`), and an
+    ///   optional exponent (`e` or `E`, an optional sign, one or more digits): `+11`, `.5`,
+    ///   `5.`, `1e3`, `-2.5E-1`;
+    /// * refused (`None`, so a test reading it is unknown and fails closed): surrounding
+    ///   whitespace, a lone `.` or sign, `NaN`, `Infinity`, hexadecimal, digit separators,
+    ///   and numbers with more than [`DECIMAL_MAX_DIGITS`] significant digits (leading and
+    ///   trailing zeros do not count) or an absurd exponent, which cannot be held exactly.
+    ///
+    /// This is the one reader of signs and digits for numbers: epoch seconds
+    /// ([`Instant::parse_epoch`]) are read through it.
     ///
     /// # Examples
     ///
@@ -79,36 +88,45 @@ impl Decimal {
     /// use iam_policy::policy::Decimal;
     /// assert_eq!(Decimal::parse("1e3"), Decimal::parse("1000"));
     /// assert_eq!(Decimal::parse("-0"), Decimal::parse("0"));
-    /// assert_eq!(Decimal::parse("+1"), None);
-    /// assert_eq!(Decimal::parse("1."), None);
+    /// assert_eq!(Decimal::parse("+11"), Decimal::parse("11"));
+    /// assert_eq!(Decimal::parse(".5"), Decimal::parse("0.5"));
+    /// assert_eq!(Decimal::parse("5."), Decimal::parse("5"));
+    /// assert_eq!(Decimal::parse("."), None);
     /// assert_eq!(Decimal::parse(" 1"), None);
     /// ```
     #[must_use]
     pub fn parse(text: &str) -> Option<Self> {
-        let bytes = text.as_bytes();
-        let (negative, rest) = match bytes.split_first() {
-            Some((b'-', rest)) => (true, rest),
-            _ => (false, bytes),
-        };
-        let (int_digits, rest) = split_digits(rest);
-        if int_digits.is_empty() {
-            return None;
-        }
-        let (frac_digits, rest) = match rest.split_first() {
-            Some((b'.', after)) => {
-                let (frac, rest) = split_digits(after);
-                if frac.is_empty() {
-                    return None;
-                }
-                (frac, rest)
+        let Numeral {
+            negative,
+            int_digits,
+            frac_digits,
+            exponent: explicit_exponent,
+        } = Numeral::split(text.as_bytes())?;
+        let frac_len = i64::try_from(frac_digits.len()).ok()?;
+
+        // Most numbers have at most 19 digits, which a u64 holds as written: read them in one
+        // pass and drop the trailing zeros (the same value the general loop below builds).
+        if int_digits.len().saturating_add(frac_digits.len()) <= 19 {
+            let mut value: u64 = 0;
+            for &digit in int_digits.iter().chain(frac_digits) {
+                // INVARIANT: at most 19 digits, so below 10^19 < u64::MAX: nothing wraps.
+                value = value
+                    .wrapping_mul(10)
+                    .wrapping_add(u64::from(digit.wrapping_sub(b'0')));
             }
-            _ => (&[][..], rest),
-        };
-        let explicit_exponent = match rest.split_first() {
-            None => 0,
-            Some((b'e' | b'E', after)) => parse_exponent(after)?,
-            Some(_) => return None,
-        };
+            if value == 0 {
+                return Some(Self::ZERO);
+            }
+            let mut trailing: i64 = 0;
+            while value.is_multiple_of(10) {
+                value /= 10;
+                trailing += 1;
+            }
+            let exponent = trailing
+                .checked_sub(frac_len)?
+                .checked_add(explicit_exponent)?;
+            return Self::normalized(negative, u128::from(value), exponent);
+        }
 
         let mut mantissa: u128 = 0;
         let mut significant: u32 = 0;
@@ -127,24 +145,27 @@ impl Decimal {
             if significant > DECIMAL_MAX_DIGITS {
                 return None;
             }
-            // INVARIANT: at most 38 significant digits, and 10^38 - 1 < u128::MAX.
+            // INVARIANT: the result has `significant` <= 38 digits, so it is below
+            // 10^38 < u128::MAX: neither operation wraps.
             mantissa = mantissa
-                .checked_mul(10u128.checked_pow(grow)?)?
-                .checked_add(u128::from(value))?;
+                .wrapping_mul(pow10(grow)?)
+                .wrapping_add(u128::from(value));
             pending_zeros = 0;
         }
         if mantissa == 0 {
             return Some(Self::ZERO);
         }
-        let frac_len = i64::try_from(frac_digits.len()).ok()?;
         let exponent = i64::try_from(pending_zeros)
             .ok()?
             .checked_sub(frac_len)?
             .checked_add(explicit_exponent)?;
-        if exponent.unsigned_abs() > DECIMAL_MAX_EXPONENT.unsigned_abs() {
-            return None;
-        }
-        Some(Self {
+        Self::normalized(negative, mantissa, exponent)
+    }
+
+    /// The decimal of a non-zero mantissa without trailing zero digits, `None` when the
+    /// exponent is absurd (beyond [`DECIMAL_MAX_EXPONENT`]).
+    fn normalized(negative: bool, mantissa: u128, exponent: i64) -> Option<Self> {
+        (exponent.unsigned_abs() <= DECIMAL_MAX_EXPONENT.unsigned_abs()).then_some(Self {
             negative,
             mantissa,
             exponent,
@@ -189,9 +210,96 @@ impl Decimal {
     }
 }
 
+/// A decimal numeral cut into its parts: the one reader of signs, digits, fraction and
+/// exponent for [`Decimal::parse`] (and through it [`Instant::parse_epoch`]).
+struct Numeral<'a> {
+    /// A leading `-`.
+    negative: bool,
+    /// The digits before the `.` (may be empty when the fraction is not).
+    int_digits: &'a [u8],
+    /// The digits after the `.` (may be empty).
+    frac_digits: &'a [u8],
+    /// The explicit exponent after `e` / `E`, 0 without one.
+    exponent: i64,
+}
+
+impl<'a> Numeral<'a> {
+    /// Cuts `[+-]digits[.digits][(e|E)[+-]digits]` (either side of the `.` may be empty,
+    /// not both) into its parts; `None` for anything else.
+    fn split(bytes: &'a [u8]) -> Option<Self> {
+        let (negative, rest) = split_sign(bytes);
+        let (int_digits, rest) = split_digits(rest);
+        let (frac_digits, rest) = match rest.split_first() {
+            Some((b'.', after)) => split_digits(after),
+            _ => (&[][..], rest),
+        };
+        if int_digits.is_empty() && frac_digits.is_empty() {
+            return None;
+        }
+        let exponent = match rest.split_first() {
+            None => 0,
+            Some((b'e' | b'E', after)) => parse_exponent(after)?,
+            Some(_) => return None,
+        };
+        Some(Self {
+            negative,
+            int_digits,
+            frac_digits,
+            exponent,
+        })
+    }
+}
+
 /// `mantissa * 10^by`, `None` on overflow (impossible for normalized mantissas).
 fn scale(mantissa: u128, by: u32) -> Option<u128> {
-    mantissa.checked_mul(10u128.checked_pow(by)?)
+    mantissa.checked_mul(pow10(by)?)
+}
+
+/// `10^n` for `n` up to 38 (the powers a [`Decimal`] mantissa can hold), from a table.
+fn pow10(n: u32) -> Option<u128> {
+    /// `10^0 ..= 10^38`.
+    const POWERS: [u128; 39] = [
+        1,
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
+        1_000_000_000,
+        10_000_000_000,
+        100_000_000_000,
+        1_000_000_000_000,
+        10_000_000_000_000,
+        100_000_000_000_000,
+        1_000_000_000_000_000,
+        10_000_000_000_000_000,
+        100_000_000_000_000_000,
+        1_000_000_000_000_000_000,
+        10_000_000_000_000_000_000,
+        100_000_000_000_000_000_000,
+        1_000_000_000_000_000_000_000,
+        10_000_000_000_000_000_000_000,
+        100_000_000_000_000_000_000_000,
+        1_000_000_000_000_000_000_000_000,
+        10_000_000_000_000_000_000_000_000,
+        100_000_000_000_000_000_000_000_000,
+        1_000_000_000_000_000_000_000_000_000,
+        10_000_000_000_000_000_000_000_000_000,
+        100_000_000_000_000_000_000_000_000_000,
+        1_000_000_000_000_000_000_000_000_000_000,
+        10_000_000_000_000_000_000_000_000_000_000,
+        100_000_000_000_000_000_000_000_000_000_000,
+        1_000_000_000_000_000_000_000_000_000_000_000,
+        10_000_000_000_000_000_000_000_000_000_000_000,
+        100_000_000_000_000_000_000_000_000_000_000_000,
+        1_000_000_000_000_000_000_000_000_000_000_000_000,
+        10_000_000_000_000_000_000_000_000_000_000_000_000,
+        100_000_000_000_000_000_000_000_000_000_000_000_000,
+    ];
+    POWERS.get(usize::try_from(n).ok()?).copied()
 }
 
 /// Number of decimal digits of `n` (1 for 0).
@@ -208,13 +316,18 @@ fn split_digits(bytes: &[u8]) -> (&[u8], &[u8]) {
     bytes.split_at_checked(end).unwrap_or((bytes, &[]))
 }
 
-/// Parses the exponent of a number after its `e`: optional sign, one or more digits.
-fn parse_exponent(bytes: &[u8]) -> Option<i64> {
-    let (negative, rest) = match bytes.split_first() {
+/// Splits an optional leading `-` or `+` off `bytes`: whether it was `-`, and the rest.
+fn split_sign(bytes: &[u8]) -> (bool, &[u8]) {
+    match bytes.split_first() {
         Some((b'-', rest)) => (true, rest),
         Some((b'+', rest)) => (false, rest),
         _ => (false, bytes),
-    };
+    }
+}
+
+/// Parses the exponent of a number after its `e`: optional sign, one or more digits.
+fn parse_exponent(bytes: &[u8]) -> Option<i64> {
+    let (negative, rest) = split_sign(bytes);
     let (digits, rest) = split_digits(rest);
     if digits.is_empty() || !rest.is_empty() {
         return None;
@@ -309,7 +422,8 @@ impl fmt::Display for Decimal {
     }
 }
 
-/// The most fractional-second digits an [`Instant`] accepts (nanoseconds).
+/// The fraction-of-a-second digits an [`Instant`] holds (nanoseconds); further digits must
+/// be zeros.
 const MAX_FRACTION_DIGITS: usize = 9;
 
 /// A point in time with nanosecond precision, ordered chronologically.
@@ -335,27 +449,31 @@ impl Instant {
     /// The Unix epoch, `1970-01-01T00:00:00Z`.
     pub const UNIX_EPOCH: Self = Self { secs: 0, nanos: 0 };
 
-    /// Parses the W3C profile of ISO 8601 (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`,
-    /// `YYYY-MM-DDThh:mm[:ss[.s+]]TZD`) or epoch seconds. `None` when it is neither.
+    /// Parses the W3C profile of ISO 8601 (`YYYY-MM`, `YYYY-MM-DD`,
+    /// `YYYY-MM-DDThh:mm[:ss[.s+]]TZD`) or epoch seconds. `None` when it is neither, and for
+    /// a bare four-digit value, which could be either (D-07).
     ///
-    /// The W3C forms (<https://www.w3.org/TR/NOTE-datetime>), which the AWS Date operators
-    /// name:
+    /// AWS: "You must specify date/time values with one of the W3C implementations of the
+    /// ISO 8601 date formats or in epoch (UNIX) time". The W3C forms
+    /// (<https://www.w3.org/TR/NOTE-datetime>):
     ///
-    /// * `YYYY`, `YYYY-MM`, `YYYY-MM-DD`: the first instant of that year, month or day in
-    ///   UTC;
-    /// * `YYYY-MM-DDThh:mmTZD`, `YYYY-MM-DDThh:mm:ssTZD`, `YYYY-MM-DDThh:mm:ss.sTZD` with one
-    ///   to nine fraction digits, where the time zone designator `TZD` is `Z` or `+hh:mm` /
-    ///   `-hh:mm` and is applied: `13:00:00+02:00` is `11:00:00Z`.
+    /// * `YYYY-MM`, `YYYY-MM-DD`: the first instant of that month or day in UTC;
+    /// * `YYYY-MM-DDThh:mmTZD`, `YYYY-MM-DDThh:mm:ssTZD`, `YYYY-MM-DDThh:mm:ss.sTZD`, where
+    ///   the time zone designator `TZD` is `Z` or `+hh:mm` / `-hh:mm` and is applied:
+    ///   `13:00:00+02:00` is `11:00:00Z`. The fraction has one or more digits; digits past
+    ///   the ninth (nanoseconds) must be zeros, as a finer instant cannot be held exactly.
     ///
-    /// The letters `T` and `Z` are upper case; impossible dates and times (`2026-02-30`,
-    /// `24:00`, leap second `60`) are rejected; years run from `0000` to `9999`.
+    /// The letters `T` and `Z` are upper case; the time zone is required with a time (the
+    /// W3C profile has no local times); impossible dates and times (`2026-02-30`, `24:00`,
+    /// leap second `60`) are rejected; years run from `0000` to `9999`.
     ///
     /// Anything else is read as epoch seconds ([`Instant::parse_epoch`]).
     ///
-    /// **A bare four-digit value such as `"2024"` is the W3C year** (the first instant of
-    /// 2024), not 2024 seconds after the epoch: the AWS operator docs list `YYYY` as a date
-    /// format, and a policy author writing `"2024"` means the year. A JSON *number* is
-    /// always epoch seconds; use [`Instant::parse_epoch`] for those.
+    /// **A bare four-digit value such as `"2024"` is refused**: it is both the W3C form
+    /// `YYYY` (the first instant of 2024) and 2024 epoch seconds (1970-01-01T00:33:44Z), the
+    /// two forms AWS names, 54 years apart, and nothing documents which one IAM reads. A
+    /// test reading it is unknown and fails closed (D-05, D-14); write `2024-01-01` for the
+    /// year. A JSON *number* is always epoch seconds; use [`Instant::parse_epoch`] for those.
     ///
     /// AWS reference: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Date>
     ///
@@ -363,7 +481,7 @@ impl Instant {
     ///
     /// ```
     /// use iam_policy::policy::Instant;
-    /// assert_eq!(Instant::parse("2024"), Instant::parse("2024-01-01T00:00Z"));
+    /// assert_eq!(Instant::parse("2024"), None); // a year or 2024 seconds?
     /// assert_eq!(Instant::parse("2024-03"), Instant::parse("2024-03-01"));
     /// assert_eq!(Instant::parse("1700000000"), Instant::parse("2023-11-14T22:13:20Z"));
     /// assert_eq!(Instant::parse("2026-02-30"), None);
@@ -371,17 +489,17 @@ impl Instant {
     /// ```
     #[must_use]
     pub fn parse(text: &str) -> Option<Self> {
-        let bytes = text.as_bytes();
-        match bytes.get(4) {
-            None if bytes.len() == 4 && bytes.iter().all(u8::is_ascii_digit) => parse_w3c(bytes),
-            Some(b'-') => parse_w3c(bytes),
-            _ => Self::parse_epoch(text),
+        match DateForm::of(text) {
+            DateForm::W3c => parse_w3c(text.as_bytes()),
+            DateForm::Epoch => Self::parse_epoch(text),
+            DateForm::Ambiguous => None,
         }
     }
 
-    /// Parses epoch seconds: an optional `-`, one or more ASCII digits, and an optional
-    /// fraction of one to nine digits (`1700000000`, `1700000000.25`, `-1.5`). `None` when
-    /// the text is not of that form or lies outside the years -9999..=9999.
+    /// Parses epoch seconds: a number as [`Decimal::parse`] reads one (`1700000000`,
+    /// `+1700000000`, `1700000000.25`, `-1.5`, `1.7e9`). `None` when the text is not a
+    /// number, when it lies outside the years -9999..=9999, or when it has a non-zero digit
+    /// finer than a nanosecond (which cannot be held exactly).
     ///
     /// # Examples
     ///
@@ -390,45 +508,57 @@ impl Instant {
     /// let t = Instant::parse_epoch("-1.5").unwrap();
     /// assert_eq!((t.seconds(), t.subsec_nanos()), (-2, 500_000_000));
     /// assert_eq!(Instant::parse_epoch("2024").map(Instant::seconds), Some(2024));
-    /// assert_eq!(Instant::parse_epoch("1e9"), None);
+    /// assert_eq!(Instant::parse_epoch("1e9").map(Instant::seconds), Some(1_000_000_000));
+    /// assert_eq!(Instant::parse_epoch("0.0000000001"), None);
     /// ```
     #[must_use]
     pub fn parse_epoch(text: &str) -> Option<Self> {
-        let bytes = text.as_bytes();
-        let (negative, rest) = match bytes.split_first() {
-            Some((b'-', rest)) => (true, rest),
-            _ => (false, bytes),
-        };
-        let (int_digits, rest) = split_digits(rest);
-        if int_digits.is_empty() {
-            return None;
-        }
-        let frac_digits = match rest.split_first() {
-            None => &[][..],
-            Some((b'.', after)) => {
-                let (frac, rest) = split_digits(after);
-                if frac.is_empty() || !rest.is_empty() {
-                    return None;
-                }
-                frac
-            }
-            Some(_) => return None,
-        };
-        let mut secs: i64 = 0;
-        for &digit in int_digits {
-            secs = secs
-                .checked_mul(10)?
-                .checked_add(i64::from(digit.wrapping_sub(b'0')))?;
-        }
-        let nanos = parse_fraction(frac_digits)?;
-        let (secs, nanos) = if negative {
-            if nanos == 0 {
-                (secs.checked_neg()?, 0)
-            } else {
-                (secs.checked_neg()?.checked_sub(1)?, 1_000_000_000 - nanos)
-            }
+        Self::from_epoch_seconds(Decimal::parse(text)?)
+    }
+
+    /// The instant `seconds` after the epoch, if it is a whole number of nanoseconds and lies
+    /// within the years -9999..=9999.
+    fn from_epoch_seconds(seconds: Decimal) -> Option<Self> {
+        /// Nanoseconds per second.
+        const NANOS: u32 = 1_000_000_000;
+        let Decimal {
+            negative,
+            mantissa,
+            exponent,
+        } = seconds;
+        let (whole, nanos) = if exponent >= 0 {
+            (
+                mantissa.checked_mul(pow10(u32::try_from(exponent).ok()?)?)?,
+                0,
+            )
         } else {
-            (secs, nanos)
+            // A normalized mantissa has no trailing zero: a value with more than nine
+            // fraction digits has a non-zero digit finer than a nanosecond.
+            let places = u32::try_from(exponent.unsigned_abs()).ok()?;
+            let nanos_scale = u32::try_from(pow10(9u32.checked_sub(places)?)?).ok()?;
+            let divisor = pow10(places)?;
+            // A 128-bit division is a library call: divide in 64 bits when the value fits.
+            let (whole, fraction) = match (u64::try_from(mantissa), u64::try_from(divisor)) {
+                (Ok(m), Ok(d)) if d != 0 => (u128::from(m / d), m % d),
+                _ => (
+                    mantissa.checked_div(divisor)?,
+                    u64::try_from(mantissa.checked_rem(divisor)?).ok()?,
+                ),
+            };
+            (
+                whole,
+                u32::try_from(fraction).ok()?.checked_mul(nanos_scale)?,
+            )
+        };
+        let secs = i64::try_from(whole).ok()?;
+        let (secs, nanos) = match (negative, nanos) {
+            (false, _) => (secs, nanos),
+            (true, 0) => (secs.checked_neg()?, 0),
+            // Floor: -1.25 is 1.25 s before the epoch, second -2 plus 0.75 s.
+            (true, _) => (
+                secs.checked_neg()?.checked_sub(1)?,
+                NANOS.checked_sub(nanos)?,
+            ),
         };
         Self::from_parts(secs, nanos)
     }
@@ -436,9 +566,8 @@ impl Instant {
     /// An instant from floored seconds and nanoseconds, if it lies between the first instant
     /// of the year -9999 and the last of the year 9999 (UTC).
     fn from_parts(secs: i64, nanos: u32) -> Option<Self> {
-        let first = utc_seconds(jiff::civil::DateTime::MIN);
-        let last = utc_seconds(jiff::civil::DateTime::MAX);
-        ((first..=last).contains(&secs) && nanos < 1_000_000_000).then_some(Self { secs, nanos })
+        ((FIRST_SECOND..=LAST_SECOND).contains(&secs) && nanos < 1_000_000_000)
+            .then_some(Self { secs, nanos })
     }
 
     /// An instant from a signed duration since the epoch (both parts with one sign).
@@ -505,11 +634,20 @@ impl Instant {
     }
 }
 
+/// Epoch seconds of `-9999-01-01T00:00:00Z`, the first instant an [`Instant`] holds (jiff's
+/// `DateTime::MIN`; a test checks the two agree).
+const FIRST_SECOND: i64 = -377_705_116_800;
+
+/// Epoch seconds of `9999-12-31T23:59:59Z`, the last whole second an [`Instant`] holds
+/// (jiff's `DateTime::MAX`; a test checks the two agree).
+const LAST_SECOND: i64 = 253_402_300_799;
+
 /// `1970-01-01T00:00:00` as a civil date and time.
 const UNIX_EPOCH_DATETIME: jiff::civil::DateTime =
     jiff::civil::DateTime::constant(1970, 1, 1, 0, 0, 0, 0);
 
 /// Whole seconds from the epoch to a UTC civil date and time (floored).
+#[cfg(test)]
 fn utc_seconds(datetime: jiff::civil::DateTime) -> i64 {
     Instant::from_duration(datetime.duration_since(UNIX_EPOCH_DATETIME)).secs
 }
@@ -525,14 +663,41 @@ impl fmt::Display for Instant {
     }
 }
 
-/// Fraction digits (1..=9) as nanoseconds.
+/// Which of the forms AWS names a Date value's text is written in (the one place that tells
+/// them apart: [`Instant::parse`] and lint read it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DateForm {
+    /// A W3C date or date-time: four digits and a `-` (`2026-01`, `2026-01-31T…`).
+    W3c,
+    /// Anything else: epoch seconds if it parses as a number.
+    Epoch,
+    /// Exactly four ASCII digits: the W3C year `YYYY` and epoch seconds alike (D-07).
+    Ambiguous,
+}
+
+impl DateForm {
+    /// The form of `text` (which says nothing about whether it parses in that form).
+    pub(crate) fn of(text: &str) -> Self {
+        let bytes = text.as_bytes();
+        match bytes.get(4) {
+            None if bytes.len() == 4 && bytes.iter().all(u8::is_ascii_digit) => Self::Ambiguous,
+            Some(b'-') => Self::W3c,
+            _ => Self::Epoch,
+        }
+    }
+}
+
+/// Fraction digits (one or more) as nanoseconds; digits past the ninth must be zeros.
 fn parse_fraction(digits: &[u8]) -> Option<u32> {
-    if digits.len() > MAX_FRACTION_DIGITS {
+    let (head, tail) = digits
+        .split_at_checked(MAX_FRACTION_DIGITS)
+        .unwrap_or((digits, &[]));
+    if digits.is_empty() || tail.iter().any(|&b| b != b'0') {
         return None;
     }
     let mut nanos: u32 = 0;
     let mut scale: u32 = 1_000_000_000;
-    for &digit in digits {
+    for &digit in head {
         scale /= 10;
         nanos = nanos.checked_add(u32::from(digit.wrapping_sub(b'0')).checked_mul(scale)?)?;
     }
@@ -563,11 +728,8 @@ fn take_byte(bytes: &[u8], expected: u8) -> Option<&[u8]> {
 /// Parses the W3C date and date-time forms (see [`Instant::parse`]).
 fn parse_w3c(bytes: &[u8]) -> Option<Instant> {
     let (year, rest) = take_digits::<4>(bytes)?;
-    let (month, rest) = match take_byte(rest, b'-') {
-        None if rest.is_empty() => (1, rest),
-        None => return None,
-        Some(rest) => take_digits::<2>(rest)?,
-    };
+    // The bare year `YYYY` is not read here: it is ambiguous (see `DateForm`).
+    let (month, rest) = take_digits::<2>(take_byte(rest, b'-')?)?;
     let (day, rest) = match take_byte(rest, b'-') {
         None if rest.is_empty() => (1, rest),
         None => return None,
@@ -867,6 +1029,21 @@ mod tests {
             &["-12.5", "-12.50", "-1.25e1", "-125e-1"],
             &["1000", "1e3", "1E3", "1000.0", "0.001e6"],
             &["0.001", "1e-3", "0.0010"],
+            // Up to 19 digits take the u64 path, more the general one: the same values.
+            &[
+                "1234567890123456789",
+                "1234567890123456789.0",
+                "01234567890123456789",
+                "12345678901234567890e-1",
+            ],
+            &[
+                "1",
+                "0000000000000000000001",
+                "1.0000000000000000000",
+                "1.000000000000000000",
+            ],
+            &["1e19", "10000000000000000000", "1000000000000000000.0e1"],
+            &["-0.5", "-0.50000000000000000000", "-.5"],
         ];
         for group in groups {
             let first = dec(group[0]);
@@ -880,11 +1057,64 @@ mod tests {
     #[test]
     fn decimal_rejects() {
         for text in [
-            "", "-", "+1", ".5", "5.", "1.2.3", " 1", "1 ", "1e", "1e+", "e3", "0x10", "NaN",
-            "Infinity", "1_000", "--1", "1,5", "١",
+            "",
+            "-",
+            "+",
+            ".",
+            "-.",
+            "+.",
+            ".e3",
+            "1.2.3",
+            " 1",
+            "1 ",
+            " +1",
+            "+ 1",
+            "1e",
+            "1e+",
+            "e3",
+            "0x10",
+            "NaN",
+            "Infinity",
+            "+Infinity",
+            "1_000",
+            "--1",
+            "+-1",
+            "-+1",
+            "++1",
+            "1,5",
+            "١",
+            "1e3.5",
+            "1.5e",
+            "1d",
+            "1f",
+            "\t1",
+            "1\n",
         ] {
             assert_eq!(Decimal::parse(text), None, "{text:?}");
         }
+    }
+
+    #[test]
+    fn decimal_signs_and_points() {
+        // D-22: a `+` sign and a `.` with digits on one side only are ordinary spellings.
+        for (text, same) in [
+            ("+11", "11"),
+            ("+0", "0"),
+            ("-0.", "0"),
+            (".5", "0.5"),
+            ("-.5", "-0.5"),
+            ("+.5", "0.5"),
+            ("5.", "5"),
+            ("-5.", "-5"),
+            ("5.e1", "50"),
+            (".5e1", "5"),
+            ("+1e+3", "1000"),
+            ("+1E-3", "0.001"),
+        ] {
+            assert_eq!(dec(text), dec(same), "{text} == {same}");
+        }
+        assert!(dec("+11") > dec("10.99"));
+        assert!(dec(".5") < dec("+.6"));
     }
 
     #[test]
@@ -954,7 +1184,6 @@ mod tests {
 
     #[test]
     fn instant_w3c_forms() {
-        assert_eq!(at("1970"), (0, 0));
         assert_eq!(at("1970-01"), (0, 0));
         assert_eq!(at("1970-01-02"), (86_400, 0));
         assert_eq!(at("1970-01-01T00:01Z"), (60, 0));
@@ -999,7 +1228,8 @@ mod tests {
             "2026-01-01T23:60:00Z",
             "2026-01-01T23:59:60Z",
             "2026-01-01T00:00:00.Z",
-            "2026-01-01T00:00:00.1234567890Z",
+            "2026-01-01T00:00:00.1234567891Z",
+            "2026-01-01T00:00:00.0000000001Z",
             "2026-01-01T00:00:00+0100",
             "2026-01-01T00:00:00+01",
             "2026-01-01T00:00:00+24:00",
@@ -1007,15 +1237,21 @@ mod tests {
             "2026-01-01T00:00:00Z ",
             " 2026",
             "2026-01-01Z",
-            "+2026",
             "abc",
-            "1.",
-            ".5",
-            "1e9",
-            "1.1234567890",
+            ".",
+            "+",
+            "1.1234567891",
+            "0.0000000001",
+            "-1e-10",
+            "1e12",
             "99999999999999999999",
             "-",
             "2026-01-01T0:00Z",
+            // D-07: four digits are a W3C year and epoch seconds alike.
+            "2024",
+            "0000",
+            "1970",
+            "9999",
         ] {
             assert_eq!(Instant::parse(text), None, "{text:?}");
         }
@@ -1031,12 +1267,30 @@ mod tests {
         assert_eq!(at("-0.000000001"), (-1, 999_999_999));
         assert_eq!(at("123"), (123, 0));
         assert_eq!(at("12345"), (12_345, 0));
-        // A bare four-digit string is a year; parse_epoch reads it as seconds.
-        assert_eq!(at("2024"), (1_704_067_200, 0));
+        // A bare four-digit string is ambiguous (D-07); parse_epoch (a JSON number) reads
+        // it as seconds, and any other spelling of the number is epoch seconds too.
+        assert_eq!(Instant::parse("2024"), None);
         assert_eq!(
             Instant::parse_epoch("2024").map(Instant::seconds),
             Some(2024)
         );
+        assert_eq!(at("+2024"), (2024, 0));
+        assert_eq!(at("2024.0"), (2024, 0));
+        assert_eq!(at("02024"), (2024, 0));
+        // The numeral forms Decimal::parse reads (D-22), exactly.
+        assert_eq!(at("+1700000000"), (1_700_000_000, 0));
+        assert_eq!(at("1.7e9"), (1_700_000_000, 0));
+        assert_eq!(at("17e8"), (1_700_000_000, 0));
+        assert_eq!(at("1700000000."), (1_700_000_000, 0));
+        assert_eq!(at(".5"), (0, 500_000_000));
+        assert_eq!(at("-.25"), (-1, 750_000_000));
+        assert_eq!(at("1e-9"), (0, 1));
+        assert_eq!(at("-1e-9"), (-1, 999_999_999));
+        assert_eq!(at("1.1234567890"), (1, 123_456_789));
+        assert_eq!(at("1.000000000000000000000000000000"), (1, 0));
+        assert_eq!(at("2026-01-01T00:00:00.1234567890000Z").1, 123_456_789);
+        // Milliseconds are not a documented form: 13 digits are seconds, past the year 9999.
+        assert_eq!(Instant::parse("1700000000000"), None);
         assert_eq!(Instant::parse_epoch("2024-01-01"), None);
         assert_eq!(Instant::parse_epoch("999999999999999"), None);
         // Epoch and ISO compare as instants (D-07).
@@ -1045,6 +1299,20 @@ mod tests {
             Instant::parse("2026-01-01T00:00:00Z")
         );
         assert!(Instant::parse("1767225599.999") < Instant::parse("2026-01-01"));
+    }
+
+    #[test]
+    fn instant_bounds_are_jiffs() {
+        assert_eq!(utc_seconds(jiff::civil::DateTime::MIN), FIRST_SECOND);
+        assert_eq!(utc_seconds(jiff::civil::DateTime::MAX), LAST_SECOND);
+        assert_eq!(at("-377705116800"), (FIRST_SECOND, 0));
+        assert_eq!(Instant::parse("-377705116800.000000001"), None);
+        assert_eq!(at("253402300799.999999999"), (LAST_SECOND, 999_999_999));
+        assert_eq!(Instant::parse("253402300800"), None);
+        for n in 0..=38 {
+            assert_eq!(pow10(n), 10u128.checked_pow(n));
+        }
+        assert_eq!(pow10(39), None);
     }
 
     #[test]

@@ -566,6 +566,15 @@ mod tests {
             ("NumericEquals", &["7"], "seven", U),
             ("NumericEquals", &["7"], "b:true", U),
             ("NumericEquals", &["7"], "", U),
+            // D-22: a `+` sign and a bare `.5` / `5.` are numbers; whitespace is not.
+            ("NumericEquals", &["+7"], "7", T),
+            ("NumericEquals", &["7"], "+7", T),
+            ("NumericEquals", &[".5"], "0.5", T),
+            ("NumericEquals", &["5."], "5", T),
+            ("NumericLessThan", &["1"], ".5", T),
+            ("NumericEquals", &["7"], " 7", U),
+            ("NumericEquals", &["7"], "7 ", U),
+            ("NumericEquals", &["7"], ".", U),
             ("NumericEquals", &["7"], "absent", F),
             ("NumericEquals", &["7"], "[7]", F),
             ("NumericEquals", &[], "seven", F),
@@ -621,12 +630,16 @@ mod tests {
             ("DateGreaterThan", &[jan], "2026-02-30", U),
             ("DateGreaterThan", &[jan], "b:true", U),
             ("DateGreaterThan", &[jan], "absent", F),
-            ("DateGreaterThanEquals", &[jan], "2026", T),
+            ("DateGreaterThanEquals", &[jan], "2026-01", T),
+            // D-07: four digits are a W3C year and epoch seconds alike: unknown.
+            ("DateGreaterThanEquals", &[jan], "2026", U),
+            ("DateLessThan", &[jan], "2025", U),
+            ("DateLessThan", &[jan], "n:2025", T),
             ("DateGreaterThanEquals", &[jan], "2026-01-01", T),
-            ("DateLessThan", &[jan], "2025", T),
+            ("DateLessThan", &[jan], "2025-12", T),
             (
                 "DateLessThan",
-                &["2026"],
+                &["2026-01"],
                 "2025-12-31T23:59:59.999999999Z",
                 T,
             ),
@@ -921,7 +934,12 @@ mod tests {
             ("ForAnyValue:NumericLessThan", &["10"], "[x,n:1]", T),
             ("ForAnyValue:NumericLessThan", &["10"], "[n:11,x]", U),
             ("ForAnyValue:NumericLessThan", &["10"], "[n:11]", F),
-            ("ForAnyValue:DateLessThan", &["2026"], "[2027,2025]", T),
+            (
+                "ForAnyValue:DateLessThan",
+                &["2026-01"],
+                "[2027-01,2025-01]",
+                T,
+            ),
             (
                 "ForAnyValue:IpAddress",
                 &["10.0.0.0/8"],
@@ -942,7 +960,7 @@ mod tests {
             Some(UnknownReason::NotANumber)
         );
         assert_eq!(
-            reason("DateEquals", "2026", "x"),
+            reason("DateEquals", "2026-01", "x"),
             Some(UnknownReason::NotADate)
         );
         assert_eq!(reason("Bool", "true", "x"), None);

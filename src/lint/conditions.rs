@@ -13,6 +13,7 @@ use super::document::condition_path;
 use super::resources::looks_like_region;
 use super::vars;
 use crate::suggest;
+use crate::value::DateForm;
 use crate::wildcard::{glob_text, has_wildcard};
 
 /// Keys every request carries, so `…IfExists` on them changes nothing.
@@ -488,7 +489,17 @@ fn values(ctx: &mut Ctx<'_>, i: usize, entry: &ConditionEntry, path: &Path) {
                 vpath,
                 format!("`{op}` expects {what}, found {shown}: it matches no request value"),
             )
-            .help = Some(format!("write {what}"));
+            .help = Some(match &item.value.raw {
+                // D-07: four digits are the W3C year and epoch seconds alike.
+                RawScalar::String(s)
+                    if family == OperatorFamily::Date && DateForm::of(s) == DateForm::Ambiguous =>
+                {
+                    format!(
+                        "`{s}` is both a W3C year and {s} epoch seconds: write `{s}-01-01` for the year"
+                    )
+                }
+                _ => format!("write {what}"),
+            });
             continue;
         }
         match family {
@@ -510,13 +521,10 @@ fn values(ctx: &mut Ctx<'_>, i: usize, entry: &ConditionEntry, path: &Path) {
                 }
             }
             OperatorFamily::Date => {
+                // The value parsed: it is epoch seconds unless written in a W3C form.
                 let epoch = match &item.value.raw {
                     RawScalar::Number(_) => true,
-                    RawScalar::String(s) => {
-                        s.len() != 4
-                            && !s.is_empty()
-                            && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-                    }
+                    RawScalar::String(s) => DateForm::of(s) == DateForm::Epoch,
                     RawScalar::Bool(_) => false,
                 };
                 if epoch {

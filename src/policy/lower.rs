@@ -1552,9 +1552,11 @@ impl<'t, S: Sink<'t>> Lowerer<'t, '_, S> {
                 Raw::Bool(_) => None,
                 _ => Decimal::parse(text).map(TypedValue::Numeric),
             },
+            // A JSON number is epoch seconds; a string is a W3C date or epoch seconds (D-07).
             OperatorFamily::Date => match raw {
                 Raw::Bool(_) => None,
-                _ => Instant::parse(text).map(TypedValue::Date),
+                Raw::Number(n) => Instant::parse_epoch(n).map(TypedValue::Date),
+                Raw::String(s) => Instant::parse(s).map(TypedValue::Date),
             },
             OperatorFamily::Bool => parse_bool(raw).map(TypedValue::Bool),
             OperatorFamily::Null => parse_bool(raw).map(TypedValue::Null),

@@ -434,7 +434,9 @@ const DETAILS: &[(&str, &str)] = &[
     ),
     (
         "INVALID_DATE_VALUE",
-        "A JSON number, or a string of digits other than a four-digit year.",
+        "A JSON number, or a string that reads as epoch seconds (`1767225600`, `+1.7e9`). A \
+         four-digit string is `TYPE_MISMATCH_DATE` instead: it is a W3C year and epoch seconds \
+         alike, so it matches no request value (D-07).",
     ),
     (
         "POLICY_SIZE_EXCEEDS_IDENTITY_POLICY_QUOTA",
