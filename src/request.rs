@@ -38,6 +38,10 @@
 //! `aws:userid` is never derived: it holds unique ids (`AIDA...`, `AROA...:session`) that the
 //! principal ARN does not reveal.
 //!
+//! `aws:CurrentTime` and `aws:EpochTime` are never filled in: the library reads no clock, so
+//! the caller gives them. AWS always has them, so a test of one the request does not give is
+//! unknown and fails closed (D-23).
+//!
 //! # Limits
 //!
 //! The context is what a caller sends, so [`RequestBuilder::build`] bounds it before anything

@@ -7,7 +7,9 @@
 //!
 //! * **Absent key** ([`absent`], D-15): positive operators false, negated true, a plain
 //!   `…IfExists` true, `ForAllValues:` true, `ForAnyValue:` false, with or without `IfExists`
-//!   (`Null` is its own family: [`null`]).
+//!   (`Null` is its own family: [`null`]). Except the request-time keys `aws:CurrentTime` and
+//!   `aws:EpochTime` ([`time_not_given`], D-23): AWS always has them, so a test of one the
+//!   request does not give is unknown, whatever the operator.
 //! * **A list-valued key without a set qualifier** ([`list_without_qualifier`], D-06): false,
 //!   positive and negated alike, with or without `IfExists`.
 //! * **Negated operators** ([`settle`]): an operator with `Not` in its name is true when no
@@ -30,7 +32,7 @@ pub(crate) mod null;
 pub(crate) mod numeric;
 pub(crate) mod string;
 
-use super::{BaseOperator, Operator, SetQualifier, Truth};
+use super::{BaseOperator, Operator, SetQualifier, Truth, UnknownReason};
 
 /// A request value as the operators read it (borrowed from a plain or a prepared request).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +52,24 @@ pub(crate) enum Present<'a> {
     Single(Scalar<'a>),
     /// A list of this many values.
     List(usize),
+}
+
+/// `aws:CurrentTime` and `aws:EpochTime`, lower case: the time of the request, which AWS
+/// "always" includes in the request context
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-currenttime>)
+/// and which only the caller can give (the library reads no clock).
+const TIME_KEYS: [&str; 2] = ["aws:currenttime", "aws:epochtime"];
+
+/// The truth of any test (`Null` included) of the lower-case key `key_lower` when the
+/// request has no value for it, if that key is one of the request-time keys: AWS always has
+/// a value, which the request did not tell, so the test is unknown and fails closed (D-23).
+/// `None` for every other key (then [`absent`], or `Null`'s own rule, decides).
+#[inline]
+#[must_use]
+pub(crate) fn time_not_given(key_lower: &str) -> Option<Truth> {
+    TIME_KEYS
+        .contains(&key_lower)
+        .then_some(Truth::Unknown(UnknownReason::TimeNotGiven))
 }
 
 /// The truth of a condition whose key is absent from the request (not for `Null`).

@@ -113,6 +113,9 @@ pub enum UnknownReason {
     /// not parse for the operator ([`TypedValue::Unparsed`](crate::policy::TypedValue::Unparsed)),
     /// or a policy model built by hand.
     PolicyValueType,
+    /// The test reads `aws:CurrentTime` or `aws:EpochTime`, which AWS always includes in a
+    /// request, and the request does not give it: the library reads no clock (D-23).
+    TimeNotGiven,
 }
 
 impl UnknownReason {
@@ -127,6 +130,7 @@ impl UnknownReason {
             Self::NotAnArn => "request-value-not-an-arn",
             Self::NotBase64 => "request-value-not-base64",
             Self::PolicyValueType => "policy-value-type-mismatch",
+            Self::TimeNotGiven => "request-time-not-given",
         }
     }
 }
@@ -141,6 +145,9 @@ impl fmt::Display for UnknownReason {
             Self::NotAnArn => "the request value is not an ARN",
             Self::NotBase64 => "the request value is not base64",
             Self::PolicyValueType => "a policy value does not fit the operator",
+            Self::TimeNotGiven => {
+                "the request does not give the time (aws:CurrentTime, aws:EpochTime)"
+            }
         })
     }
 }

@@ -116,6 +116,11 @@ pub(crate) fn evaluate_value_named<'a>(
     names: Option<&dyn Names>,
 ) -> Truth {
     let operator = entry.operator.value;
+    if value.is_none()
+        && let Some(truth) = ops::time_not_given(&entry.key_lower)
+    {
+        return truth;
+    }
     if operator.base == BaseOperator::Null {
         return evaluate_null(entry, value);
     }
@@ -947,6 +952,47 @@ mod tests {
                 T,
             ),
         ]);
+    }
+
+    /// D-23: AWS always has `aws:CurrentTime` and `aws:EpochTime`; a request without them
+    /// makes every test of them unknown, `Null` and `…IfExists` included.
+    #[test]
+    fn eval_time_keys_not_given() {
+        let time = |op: &str, key: &str, value: &str, req: &str| {
+            let mut e = entry(op, &[value]);
+            e.key_lower = key.to_owned();
+            evaluate_entry(&e, request(req).as_ref(), resolve)
+        };
+        let unknown = Truth::Unknown(UnknownReason::TimeNotGiven);
+        for (op, value) in [
+            ("DateGreaterThan", "2026-01-01"),
+            ("DateNotEquals", "2026-01-01"),
+            ("DateLessThanIfExists", "2026-01-01"),
+            ("ForAllValues:DateLessThan", "2026-01-01"),
+            ("NumericLessThan", "1767225600"),
+            ("StringLike", "*"),
+            ("Null", "true"),
+            ("Null", "false"),
+        ] {
+            for key in ["aws:currenttime", "aws:epochtime"] {
+                assert_eq!(time(op, key, value, "absent"), unknown, "{op} {key}");
+            }
+            assert_ne!(
+                time(op, "aws:tokenissuetime", value, "absent"),
+                unknown,
+                "{op}"
+            );
+        }
+        assert_eq!(
+            time(
+                "DateGreaterThan",
+                "aws:currenttime",
+                "2026-01-01",
+                "2026-06-01"
+            ),
+            Truth::True
+        );
+        assert_eq!(UnknownReason::TimeNotGiven.code(), "request-time-not-given");
     }
 
     #[test]

@@ -163,7 +163,8 @@ fn condition_truth(condition: &CompiledCondition, input: &Input<'_>) -> Truth {
         _ => {}
     }
     let Some(found) = ctx.find(condition.key_hash(), condition.key_lower()) else {
-        return ops::absent(condition.operator());
+        return ops::time_not_given(condition.key_lower())
+            .unwrap_or_else(|| ops::absent(condition.operator()));
     };
     let Some(scalar) = found.single() else {
         return ops::list_without_qualifier();
