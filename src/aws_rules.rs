@@ -280,19 +280,29 @@ pub(crate) fn service_has_rules(service: &str) -> bool {
 }
 
 /// Whether a request crosses partitions: a signed caller (`signed`, see
-/// [`RuleInput::signed`]) of partition `caller` acts on a resource ARN of partition `resource`
-/// (`None` for resource `*`, which names no partition: the request is served in the caller's).
-/// Each partition has its own IAM: "You cannot use IAM credentials from one partition to
-/// interact with resources in a different partition"
+/// [`RuleInput::signed`]) whose ARN is `caller` acts on the resource ARN `resource`, whose
+/// partition ends at byte `partition_end` (its second colon). Resource `*` names no partition
+/// (the request is served in the caller's): callers do not ask. Each partition has its own
+/// IAM: "You cannot use IAM credentials from one partition to interact with resources in a
+/// different partition"
 /// (<https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html>),
 /// and "IAM roles and resource-based policies delegate access across accounts only within a
 /// single partition"
 /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_compare-resource-policies.html>).
 /// A service principal or an anonymous caller has no partition of its own: it acts in the
 /// resource's. Partitions are compared as written (ARN components are case-sensitive).
+///
+/// Both texts start `arn:PARTITION:`, so the partitions are the same exactly when the texts
+/// agree up to and including the resource's second colon: one short prefix compare, inline
+/// (it runs for every request).
 #[inline]
-pub(crate) fn crosses_partition(signed: bool, caller: &str, resource: Option<&str>) -> bool {
-    signed && resource.is_some_and(|r| !crate::bytes::same_bytes(caller.as_bytes(), r.as_bytes()))
+pub(crate) fn crosses_partition(
+    signed: bool,
+    caller: &str,
+    resource: &str,
+    partition_end: usize,
+) -> bool {
+    signed && !crate::bytes::same_prefix(caller.as_bytes(), resource.as_bytes(), partition_end + 1)
 }
 
 /// The parts of a request a rule reads (the caller described by two facts, so that this
@@ -426,12 +436,29 @@ mod tests {
     #[test]
     fn cross_partition_for_every_service_and_first() {
         use Caller::*;
-        assert!(crosses_partition(true, "aws", Some("aws-cn")));
-        assert!(crosses_partition(true, "aws-us-gov", Some("aws")));
-        assert!(crosses_partition(true, "aws", Some("AWS")));
-        assert!(!crosses_partition(true, "aws", Some("aws")));
-        assert!(!crosses_partition(true, "aws-cn", None));
-        assert!(!crosses_partition(false, "aws", Some("aws-cn")));
+        let crosses = |signed, caller: &str, resource: &str| {
+            let end = crate::arn::colon_offsets(resource).map_or(0, |[_, end, ..]| end);
+            crosses_partition(signed, caller, resource, end)
+        };
+        let user = "arn:aws:iam::111122223333:user/alice";
+        let gov = "arn:aws-us-gov:sts::111122223333:assumed-role/r/s";
+        assert!(crosses(true, user, "arn:aws-cn:s3:::bucket/key"));
+        assert!(crosses(true, gov, "arn:aws:s3:::bucket/key"));
+        assert!(crosses(true, user, "arn:AWS:s3:::bucket/key"));
+        assert!(crosses(true, user, "arn:aws-us-gov:s3:::b"));
+        assert!(crosses(
+            true,
+            "arn:aws-cn:iam::111122223333:root",
+            "arn:aws:s3:::b"
+        ));
+        // A partition of more than sixteen bytes: the plain compare.
+        let long = "arn:aws-a-very-long-partition:iam::111122223333:root";
+        assert!(!crosses(true, long, "arn:aws-a-very-long-partition:s3:::b"));
+        assert!(crosses(true, long, "arn:aws-a-very-long-partitiom:s3:::b"));
+        assert!(!crosses(true, user, "arn:aws:s3:::b"));
+        assert!(!crosses(true, gov, "arn:aws-us-gov:s3:::b"));
+        assert!(!crosses(true, user, "arn:aws:iam::111122223333:role/r"));
+        assert!(!crosses(false, user, "arn:aws-cn:s3:::b"));
         for action in [
             "s3:getobject",
             "secretsmanager:getsecretvalue",

@@ -99,6 +99,35 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// Whether `a` and `b` both hold at least `n` bytes and agree on the first `n`. Up to sixteen
+/// bytes of texts at least sixteen bytes long (ARN heads: `arn:PARTITION:`) are compared as
+/// one masked word (of 8 bytes when `n` is at most 8), inline; other lengths go to
+/// [`same_bytes`].
+#[inline(always)]
+pub(crate) fn same_prefix(a: &[u8], b: &[u8], n: usize) -> bool {
+    if (1..=16).contains(&n) && a.len() >= 16 && b.len() >= 16 {
+        // The low `n` bytes (little-endian: the first `n` of the text); the shift is 0 to 56
+        // (one 8-byte word: `arn:aws:`), or 0 to 120.
+        if n <= 8 {
+            let mask = u64::MAX >> (64 - 8 * n);
+            let word = |s: &[u8]| s.first_chunk::<8>().map_or(0, |c| u64::from_le_bytes(*c));
+            return (word(a) ^ word(b)) & mask == 0;
+        }
+        let mask = u128::MAX >> (128 - 8 * n);
+        return (load16_le(a) ^ load16_le(b)) & mask == 0;
+    }
+    match (a.get(..n), b.get(..n)) {
+        (Some(a), Some(b)) => same_bytes(a, b),
+        _ => false,
+    }
+}
+
+/// The first sixteen bytes of `s` as a little-endian word (0 when shorter).
+#[inline(always)]
+fn load16_le(s: &[u8]) -> u128 {
+    s.first_chunk::<16>().map_or(0, |c| u128::from_le_bytes(*c))
+}
+
 /// [`same_bytes`] for texts usually 16 to 64 bytes long (the heads of the callers and
 /// resource ARNs a [`RequestBuffer`](crate::RequestBuffer) remembers): 16-byte words, the
 /// last one overlapping the one before; shorter and longer texts go to [`same_bytes`].
@@ -245,6 +274,27 @@ pub(crate) fn text(bytes: &[u8]) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn same_prefix_masks_the_word_and_falls_back() {
+        let a = b"arn:aws:iam::111122223333:root";
+        let b = b"arn:aws:s3:::bucket/key";
+        for n in 0..=8 {
+            assert!(same_prefix(a, b, n), "{n}");
+        }
+        for n in 9..=20 {
+            assert!(!same_prefix(a, b, n), "{n}");
+        }
+        let c = b"arn:aws:iam::111122223333:user/x";
+        assert!(same_prefix(a, c, 16));
+        assert!(same_prefix(a, c, 26));
+        assert!(!same_prefix(a, c, 27));
+        // Short texts and prefixes past an end.
+        assert!(same_prefix(b"arn:aws:", b"arn:aws:s3", 8));
+        assert!(!same_prefix(b"arn:aws", b"arn:aws:s3", 8));
+        assert!(!same_prefix(a, b"arn", 4));
+        assert!(same_prefix(b"", b"", 0));
+    }
     use super::*;
 
     /// The word-at-a-time search finds the last byte a byte loop finds, in every length,

@@ -1154,6 +1154,12 @@ impl ArnParts {
         crate::arn::colon_offsets(text).map(|colons| Self { colons })
     }
 
+    /// The offset of the second colon: where the partition ends.
+    pub(crate) const fn partition_end(&self) -> usize {
+        let [_, second, ..] = self.colons;
+        second
+    }
+
     /// The length of the text up to and including the fifth colon: every text that starts
     /// with the same bytes splits at the same colons (the prefix holds all five), so it has
     /// these parts.
@@ -1660,8 +1666,9 @@ impl<'a> Checked<'a> {
             arn = Some((service, account, rest));
             cross_partition = aws_rules::crosses_partition(
                 caller.kind.is_signed(),
-                caller.partition,
-                Some(parts.partition(resource)),
+                caller.text,
+                resource,
+                parts.partition_end(),
             );
             let kind = match service {
                 _ if is_aws_owned_account(account) => ResourceKind::AwsOwned,
